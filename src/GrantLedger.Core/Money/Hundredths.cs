@@ -1,0 +1,62 @@
+namespace GrantLedger.Core.Money;
+
+/// <summary>
+/// Reads a decimal string with at most two places as an integer count of hundredths, digit by
+/// digit, so that "1234.5" is exactly 123450 and no binary floating point is involved.
+/// Money (pence) and staff-time quantities (days or hours to two places) both read through here.
+/// </summary>
+public static class Hundredths
+{
+    public enum Failure { None, Empty, NotANumber, TooManyPlaces, BadGrouping, TooLarge }
+
+    /// <param name="allowGrouping">accept "1,234.50" and a leading "£", as people type into a form</param>
+    public static Failure TryParse(string? text, bool allowGrouping, out long value)
+    {
+        value = 0;
+        if (string.IsNullOrWhiteSpace(text)) return Failure.Empty;
+
+        var s = text.Trim();
+        var negative = false;
+        if (s[0] is '-' or '+')
+        {
+            negative = s[0] == '-';
+            s = s[1..];
+        }
+        if (allowGrouping && s.StartsWith('£')) s = s[1..];
+
+        var point = s.IndexOf('.');
+        var whole = point < 0 ? s : s[..point];
+        var fraction = point < 0 ? "" : s[(point + 1)..];
+
+        if (allowGrouping && whole.Contains(','))
+        {
+            var groups = whole.Split(',');
+            if (groups[0].Length is < 1 or > 3 || groups.Skip(1).Any(g => g.Length != 3)) return Failure.BadGrouping;
+            whole = whole.Replace(",", "");
+        }
+
+        if (whole.Length == 0 || (point >= 0 && fraction.Length == 0)
+            || !whole.All(char.IsAsciiDigit) || !fraction.All(char.IsAsciiDigit))
+            return Failure.NotANumber;
+        if (fraction.Length > 2) return Failure.TooManyPlaces;
+
+        try
+        {
+            long v = 0;
+            foreach (var c in whole) v = checked(v * 10 + (c - '0'));
+            var f = fraction.Length switch
+            {
+                0 => 0,
+                1 => (fraction[0] - '0') * 10,
+                _ => (fraction[0] - '0') * 10 + (fraction[1] - '0'),
+            };
+            v = checked(v * 100 + f);
+            value = negative ? -v : v;
+            return Failure.None;
+        }
+        catch (OverflowException)
+        {
+            return Failure.TooLarge;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Globalization;
+
+namespace GrantLedger.Core.Money;
+
+/// <summary>Staff time as integer minutes. A working day is 7.5 hours (450 minutes).</summary>
+public readonly record struct Minutes(long Value)
+{
+    public const int PerHour = 60;
+    public const int PerDay = 450;
+
+    public static Minutes FromDays(long days) => new(checked(days * PerDay));
+    public static Minutes FromHours(long hours) => new(checked(hours * PerHour));
+
+    public static Minutes operator +(Minutes a, Minutes b) => new(checked(a.Value + b.Value));
+    public static Minutes operator -(Minutes a, Minutes b) => new(checked(a.Value - b.Value));
+
+    /// <summary>
+    /// Parses a quantity of days or hours with at most two decimal places ("1.5" days) into whole
+    /// minutes. The result must be a whole number of minutes: 0.01 hours (36 seconds) is refused.
+    /// </summary>
+    public static bool TryParseQuantity(string? text, TimeUnit unit, out Minutes minutes, out string? error)
+    {
+        minutes = default;
+        var failure = Hundredths.TryParse(text, allowGrouping: false, out var hundredths);
+        error = failure switch
+        {
+            Hundredths.Failure.None => null,
+            Hundredths.Failure.Empty => "enter a number",
+            Hundredths.Failure.TooManyPlaces => "must have at most two decimal places",
+            Hundredths.Failure.TooLarge => "is too large",
+            _ => "must be a number such as 1.5",
+        };
+        if (error is not null) return false;
+        if (hundredths <= 0)
+        {
+            error = "must be more than zero";
+            return false;
+        }
+        var perUnit = unit == TimeUnit.Days ? PerDay : PerHour;
+        if (hundredths > long.MaxValue / perUnit)
+        {
+            error = "is too large";
+            return false;
+        }
+        var scaled = hundredths * perUnit;
+        if (scaled % 100 != 0)
+        {
+            error = unit == TimeUnit.Days
+                ? "must come to a whole number of minutes (a day is 450 minutes)"
+                : "must come to a whole number of minutes";
+            return false;
+        }
+        minutes = new Minutes(scaled / 100);
+        return true;
+    }
+
+    /// <summary>"3 days 45 min", "1 h 30 min", "0 min".</summary>
+    public override string ToString()
+    {
+        if (Value == 0) return "0 min";
+        var sign = Value < 0 ? "-" : "";
+        var v = Math.Abs(Value);
+        var days = v / PerDay;
+        var rest = v % PerDay;
+        var hours = rest / PerHour;
+        var mins = rest % PerHour;
+        var parts = new List<string>();
+        if (days > 0) parts.Add(days.ToString(CultureInfo.InvariantCulture) + (days == 1 ? " day" : " days"));
+        if (hours > 0) parts.Add(hours.ToString(CultureInfo.InvariantCulture) + " h");
+        if (mins > 0) parts.Add(mins.ToString(CultureInfo.InvariantCulture) + " min");
+        return sign + string.Join(" ", parts);
+    }
+}
+
+public enum TimeUnit { Hours, Days }

@@ -1,0 +1,67 @@
+using System.Globalization;
+
+namespace GrantLedger.Core.Money;
+
+/// <summary>
+/// An amount of sterling held as integer pence. Parsing and formatting work on the digits
+/// themselves, so no binary floating point is ever involved.
+/// </summary>
+public readonly record struct Money(long Pence) : IComparable<Money>
+{
+    public static readonly Money Zero = new(0);
+
+    public static Money FromPounds(long pounds) => new(checked(pounds * 100));
+
+    public static Money operator +(Money a, Money b) => new(checked(a.Pence + b.Pence));
+    public static Money operator -(Money a, Money b) => new(checked(a.Pence - b.Pence));
+    public static Money operator -(Money a) => new(checked(-a.Pence));
+    public static bool operator <(Money a, Money b) => a.Pence < b.Pence;
+    public static bool operator >(Money a, Money b) => a.Pence > b.Pence;
+    public static bool operator <=(Money a, Money b) => a.Pence <= b.Pence;
+    public static bool operator >=(Money a, Money b) => a.Pence >= b.Pence;
+
+    public int CompareTo(Money other) => Pence.CompareTo(other.Pence);
+
+    public bool IsPositive => Pence > 0;
+
+    /// <summary>
+    /// Parses "1234", "1234.5", "1234.50", "-3.20", and, when <paramref name="allowGrouping"/>
+    /// is set (people typing into a form), "1,234.50" and a leading "£".
+    /// More than two decimal places, exponents, spaces inside the number or an
+    /// amount beyond ±£92 quadrillion are refused.
+    /// </summary>
+    public static bool TryParse(string? text, out Money money, out string? error, bool allowGrouping = false)
+    {
+        var failure = Hundredths.TryParse(text, allowGrouping, out var pence);
+        money = new Money(pence);
+        error = failure switch
+        {
+            Hundredths.Failure.None => null,
+            Hundredths.Failure.Empty => "enter an amount",
+            Hundredths.Failure.TooManyPlaces => "must have at most two decimal places (whole pence)",
+            Hundredths.Failure.BadGrouping => "use commas only between groups of three digits, as in 1,234.50",
+            Hundredths.Failure.TooLarge => "is too large",
+            _ => "must be an amount in pounds such as 1234.50",
+        };
+        return failure == Hundredths.Failure.None;
+    }
+
+    public static Money Parse(string text, bool allowGrouping = false) =>
+        TryParse(text, out var money, out var error, allowGrouping)
+            ? money
+            : throw new FormatException($"'{text}' {error}");
+
+    /// <summary>The plain decimal string used at the API edge: "1234.50", "-0.05".</summary>
+    public string ToDecimalString() => Format("0");
+
+    /// <summary>How people read money: "£1,234.50", "-£3.20".</summary>
+    public override string ToString() => Format("#,0", "£");
+
+    private string Format(string poundsFormat, string symbol = "")
+    {
+        var abs = Int128.Abs(Pence); // Int128: long.MinValue has no positive long
+        var pounds = (abs / 100).ToString(poundsFormat, CultureInfo.InvariantCulture);
+        var pence = (abs % 100).ToString("00", CultureInfo.InvariantCulture);
+        return $"{(Pence < 0 ? "-" : "")}{symbol}{pounds}.{pence}";
+    }
+}

@@ -1,0 +1,141 @@
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Access;
+
+public sealed record TokenRequest(string? UserName, string? Password, string? TokenName, int? Days);
+public sealed record NewTokenRequest(string? Name, int? Days);
+public sealed record IssuedToken(long Id, string Name, string Token, DateTimeOffset ExpiresAt, UserView User);
+public sealed record TokenView(long Id, string Name, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt,
+    DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
+
+/// <summary>Signing in for an API token; your own account and tokens; user administration.</summary>
+public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> users, SignInManager<AppUser> signIn, AuditTrail audit)
+    : ApiControllerBase
+{
+    /// <summary>
+    /// Exchanges a user name and password for a bearer token (default 30 days, at most 365). Five
+    /// wrong passwords lock the account for 15 minutes.
+    /// </summary>
+    [HttpPost("auth/token")]
+    [AllowAnonymous]
+    [ProducesResponseType(typeof(IssuedToken), 201)]
+    public async Task<ActionResult<IssuedToken>> Token(TokenRequest request, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        if (string.IsNullOrWhiteSpace(request.UserName)) errors.Add("userName", "is required");
+        if (string.IsNullOrEmpty(request.Password)) errors.Add("password", "is required");
+        if (request.Days is < 1 or > 365) errors.Add("days", "must be between 1 and 365");
+        errors.ThrowIfAny();
+
+        var user = await users.FindByNameAsync(request.UserName!.Trim());
+        var result = user is null || user.DisabledAt is not null
+            ? Microsoft.AspNetCore.Identity.SignInResult.Failed
+            : await signIn.CheckPasswordSignInAsync(user, request.Password!, lockoutOnFailure: true);
+        if (!result.Succeeded)
+        {
+            audit.Record("sign-in.failed", "app_user", user?.Id, user?.ProgrammeId,
+                new { userName = request.UserName, via = "api", locked = result.IsLockedOut }, actor: null);
+            await db.SaveChangesAsync(ct);
+            var detail = result.IsLockedOut
+                ? "Too many wrong passwords: the account is locked for 15 minutes."
+                : "The user name or password is wrong.";
+            return Problem(statusCode: 401, title: "Unauthorized", detail: detail);
+        }
+
+        var name = string.IsNullOrWhiteSpace(request.TokenName) ? "api" : request.TokenName.Trim();
+        var (token, secret) = await db.InTransactionAsync(async () =>
+        {
+            var issued = await ApiTokens.IssueAsync(db, user!.Id, name, TimeSpan.FromDays(request.Days ?? 30), ct: ct);
+            audit.Record("sign-in.succeeded", "app_user", user.Id, user.ProgrammeId, new { via = "api", tokenId = issued.Token.Id }, user);
+            await db.SaveChangesAsync(ct);
+            return issued;
+        }, ct);
+        return Created("/api/v1/me/tokens", new IssuedToken(token.Id, token.Name, secret, token.ExpiresAt, UserView.Of(user!)));
+    }
+
+    [HttpGet("me")]
+    [Authorize(Roles = Roles.Everyone)]
+    public async Task<UserView> Me(CancellationToken ct) =>
+        UserView.Of(await db.Users.AsNoTracking().SingleAsync(u => u.Id == Caller.Id, ct));
+
+    [HttpGet("me/tokens")]
+    [Authorize(Roles = Roles.Everyone)]
+    public async Task<IReadOnlyList<TokenView>> MyTokens(CancellationToken ct) =>
+        await db.ApiTokens.AsNoTracking().Where(t => t.UserId == Caller.Id).OrderBy(t => t.Id)
+            .Select(t => new TokenView(t.Id, t.Name, t.Prefix, t.CreatedAt, t.ExpiresAt, t.RevokedAt, t.LastUsedAt)).ToListAsync(ct);
+
+    /// <summary>Issues another token for yourself (for a script, say). The token is shown once.</summary>
+    [HttpPost("me/tokens")]
+    [Authorize(Roles = Roles.Everyone)]
+    [ProducesResponseType(typeof(IssuedToken), 201)]
+    public async Task<ActionResult<IssuedToken>> NewToken(NewTokenRequest request, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        Programmes.SetUp.Text(errors, "name", request.Name, 100);
+        if (request.Days is < 1 or > 365) errors.Add("days", "must be between 1 and 365");
+        errors.ThrowIfAny();
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == Caller.Id, ct);
+        var (token, secret) = await db.InTransactionAsync(async () =>
+        {
+            var issued = await ApiTokens.IssueAsync(db, user.Id, request.Name!.Trim(), TimeSpan.FromDays(request.Days ?? 30), ct: ct);
+            audit.Record("token.issued", "api_token", issued.Token.Id, user.ProgrammeId, new { issued.Token.Name, issued.Token.ExpiresAt });
+            await db.SaveChangesAsync(ct);
+            return issued;
+        }, ct);
+        return Created("/api/v1/me/tokens", new IssuedToken(token.Id, token.Name, secret, token.ExpiresAt, UserView.Of(user)));
+    }
+
+    /// <summary>Revokes one of your tokens; it stops working at once.</summary>
+    [HttpDelete("me/tokens/{tokenId:long}")]
+    [Authorize(Roles = Roles.Everyone)]
+    [ProducesResponseType(204)]
+    public async Task<IActionResult> RevokeToken(long tokenId, CancellationToken ct)
+    {
+        var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == tokenId && t.UserId == Caller.Id, ct)
+                    ?? throw new NotFound("token", tokenId);
+        token.RevokedAt ??= DateTimeOffset.UtcNow;
+        audit.Record("token.revoked", "api_token", token.Id, Caller.ProgrammeId);
+        await db.SaveChangesAsync(ct);
+        return NoContent();
+    }
+
+    [HttpGet("users")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    public async Task<IReadOnlyList<UserView>> UserList(CancellationToken ct) =>
+        (await Users.Administered(db, Caller).OrderBy(u => u.UserName).ToListAsync(ct)).Select(UserView.Of).ToList();
+
+    [HttpGet("users/{userId:long}")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    public async Task<UserView> GetUser(long userId, CancellationToken ct)
+    {
+        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, ct) ?? throw new NotFound("user", userId);
+        if (!await Users.Administered(db, Caller).AnyAsync(u => u.Id == userId, ct)) throw new Forbidden("that user is outside your programme");
+        return UserView.Of(user);
+    }
+
+    /// <summary>Creates a user with one role and the scope that role needs (a school, an area or a programme).</summary>
+    [HttpPost("users")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    [ProducesResponseType(typeof(UserView), 201)]
+    public async Task<ActionResult<UserView>> CreateUser(Users.NewUser request, CancellationToken ct)
+    {
+        var user = await Users.CreateAsync(db, users, audit, Caller, request, ct);
+        return CreatedAtAction(nameof(GetUser), new { userId = user.Id }, UserView.Of(user));
+    }
+
+    [HttpPost("users/{userId:long}/disable")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    public async Task<UserView> Disable(long userId, CancellationToken ct) =>
+        UserView.Of(await Users.SetDisabledAsync(db, audit, Caller, userId, true, ct));
+
+    [HttpPost("users/{userId:long}/enable")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    public async Task<UserView> Enable(long userId, CancellationToken ct) =>
+        UserView.Of(await Users.SetDisabledAsync(db, audit, Caller, userId, false, ct));
+}

@@ -1,0 +1,90 @@
+using System.Security.Claims;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace GrantLedger.Web.Access;
+
+public static class AccessSetup
+{
+    public const string SmartScheme = "GrantLedger";
+
+    /// <summary>
+    /// Identity (hashed passwords, lockout), bearer tokens for the API, cookies for the web pages,
+    /// and default deny: every endpoint needs a signed-in user unless it says otherwise.
+    /// </summary>
+    public static IServiceCollection AddGrantLedgerAccess(this IServiceCollection services)
+    {
+        services.AddIdentityCore<AppUser>(o =>
+            {
+                o.Password.RequiredLength = 12;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireLowercase = false;
+                o.Password.RequireDigit = false;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                o.Lockout.AllowedForNewUsers = true;
+                o.User.RequireUniqueEmail = false;
+                o.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyz0123456789-._@";
+            })
+            .AddEntityFrameworkStores<GrantLedgerDb>()
+            .AddSignInManager()
+            .AddClaimsPrincipalFactory<ScopedClaimsFactory>();
+
+        services.AddAuthentication(SmartScheme)
+            .AddPolicyScheme(SmartScheme, "Bearer token or cookie", o =>
+                o.ForwardDefaultSelector = http =>
+                    http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                        ? ApiTokens.Scheme
+                        : IdentityConstants.ApplicationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokens.Scheme, null)
+            .AddCookie(IdentityConstants.ApplicationScheme, o =>
+            {
+                o.Cookie.Name = "grantledger";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = true;
+                o.LoginPath = "/sign-in";
+                o.AccessDeniedPath = "/forbidden";
+                // API callers get problems, not redirects to a sign-in page
+                o.Events.OnRedirectToLogin = ctx => ApiOr(ctx, 401, "Unauthorized", "Sign in: send an API token as 'Authorization: Bearer glt_…'.");
+                o.Events.OnRedirectToAccessDenied = ctx => ApiOr(ctx, 403, "Forbidden", "Your role does not allow this.");
+            });
+
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        return services;
+    }
+
+    private static async Task ApiOr(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx,
+        int status, string title, string detail)
+    {
+        if (!ctx.Request.Path.StartsWithSegments("/api"))
+        {
+            ctx.Response.Redirect(ctx.RedirectUri);
+            return;
+        }
+        var problems = ctx.HttpContext.RequestServices.GetRequiredService<ProblemDetailsFactory>();
+        ctx.Response.StatusCode = status;
+        await ctx.Response.WriteAsJsonAsync(problems.CreateProblemDetails(ctx.HttpContext, status, title, detail: detail),
+            (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");
+    }
+}
+
+/// <summary>Cookie sign-ins carry the same role and scope claims as bearer tokens.</summary>
+public sealed class ScopedClaimsFactory(UserManager<AppUser> users, IOptions<IdentityOptions> options)
+    : UserClaimsPrincipalFactory<AppUser>(users, options)
+{
+    protected override async Task<ClaimsIdentity> GenerateClaimsAsync(AppUser user)
+    {
+        var identity = await base.GenerateClaimsAsync(user);
+        identity.AddClaims(CurrentUser.ClaimsOf(user).Where(c => c.Type is not ClaimTypes.NameIdentifier and not ClaimTypes.Name));
+        return identity;
+    }
+}

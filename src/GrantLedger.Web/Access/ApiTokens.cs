@@ -1,0 +1,100 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Mvc.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace GrantLedger.Web.Access;
+
+/// <summary>Bearer tokens: "glt_" and 43 random URL-safe characters; the database holds only the SHA-256.</summary>
+public static class ApiTokens
+{
+    public const string Scheme = "Bearer";
+    public const string Prefix = "glt_";
+
+    public static string NewToken() => Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
+    /// <summary>What a user sees to tell their tokens apart: "glt_AbCd…".</summary>
+    public static string Shown(string token) => token[..Math.Min(token.Length, Prefix.Length + 6)];
+
+    public static async Task<(ApiToken Token, string Secret)> IssueAsync(GrantLedgerDb db, long userId, string name, TimeSpan lifetime,
+        string? secret = null, CancellationToken ct = default)
+    {
+        secret ??= NewToken();
+        var token = new ApiToken
+        {
+            UserId = userId,
+            Name = name,
+            TokenHash = Hash(secret),
+            Prefix = Shown(secret),
+            CreatedAt = DateTimeOffset.UtcNow,
+            ExpiresAt = DateTimeOffset.UtcNow + lifetime,
+        };
+        db.ApiTokens.Add(token);
+        await db.SaveChangesAsync(ct);
+        return (token, secret);
+    }
+
+    private static string Base64Url(byte[] bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
+
+/// <summary>Authenticates "Authorization: Bearer glt_…" against the stored hashes.</summary>
+public sealed class ApiTokenHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+    GrantLedgerDb db, ProblemDetailsFactory problems)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? header = Request.Headers.Authorization;
+        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
+        var secret = header["Bearer ".Length..].Trim();
+        if (!secret.StartsWith(ApiTokens.Prefix, StringComparison.Ordinal) || secret.Length > 100)
+            return AuthenticateResult.Fail("not a GrantLedger API token");
+
+        var hash = ApiTokens.Hash(secret);
+        var found = await db.ApiTokens.AsNoTracking()
+            .Where(t => t.TokenHash == hash)
+            .Join(db.Users.AsNoTracking(), t => t.UserId, u => u.Id, (t, u) => new { Token = t, User = u })
+            .SingleOrDefaultAsync(Context.RequestAborted);
+        var now = DateTimeOffset.UtcNow;
+        if (found is null) return AuthenticateResult.Fail("unknown token");
+        if (found.Token.RevokedAt is not null) return AuthenticateResult.Fail("the token was revoked");
+        if (found.Token.ExpiresAt <= now) return AuthenticateResult.Fail("the token has expired");
+        if (found.User.DisabledAt is not null) return AuthenticateResult.Fail("the account is disabled");
+        if (found.User.LockoutEnd > now) return AuthenticateResult.Fail("the account is locked");
+
+        // Record use at most every five minutes, so that reads stay reads.
+        if (found.Token.LastUsedAt is null || found.Token.LastUsedAt < now.AddMinutes(-5))
+            await db.ApiTokens.Where(t => t.Id == found.Token.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), Context.RequestAborted);
+
+        var identity = new ClaimsIdentity(CurrentUser.ClaimsOf(found.User), ApiTokens.Scheme, ClaimTypes.Name, ClaimTypes.Role);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), ApiTokens.Scheme));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var failure = (await HandleAuthenticateOnceSafeAsync()).Failure?.Message;
+        Response.Headers.WWWAuthenticate = failure is null ? "Bearer" : $"Bearer error=\"invalid_token\", error_description=\"{failure}\"";
+        await WriteProblem(401, "Unauthorized",
+            failure is null ? "Sign in: send an API token as 'Authorization: Bearer glt_…'." : $"The API token was refused: {failure}.");
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        WriteProblem(403, "Forbidden", "Your role does not allow this.");
+
+    private async Task WriteProblem(int status, string title, string detail)
+    {
+        var problem = problems.CreateProblemDetails(Context, status, title, detail: detail);
+        Response.StatusCode = status;
+        await Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Identity;
+
+namespace GrantLedger.Web.Access;
+
+/// <summary>A person who signs in: one role, one scope (a school, an area, a programme or everything).</summary>
+public sealed class AppUser : IdentityUser<long>
+{
+    public required string DisplayName { get; set; }
+    public required string Role { get; set; }
+    public long? ProgrammeId { get; set; }
+    public long? AreaId { get; set; }
+    public long? SchoolId { get; set; }
+    public DateTimeOffset? DisabledAt { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>An API bearer token; only its SHA-256 is stored.</summary>
+public sealed class ApiToken
+{
+    public long Id { get; set; }
+    public long UserId { get; set; }
+    public required string Name { get; set; }
+    public required byte[] TokenHash { get; set; }
+    public required string Prefix { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? RevokedAt { get; set; }
+    public DateTimeOffset? LastUsedAt { get; set; }
+}
+
+public static class Roles
+{
+    public const string SchoolBusinessManager = "school_business_manager";
+    public const string AreaLead = "area_lead";
+    public const string ProgrammeAdmin = "programme_admin";
+    public const string FunderFinance = "funder_finance";
+    public const string Auditor = "auditor";
+
+    public static readonly string[] All = [SchoolBusinessManager, AreaLead, ProgrammeAdmin, FunderFinance, Auditor];
+
+    // Role lists for [Authorize(Roles = ...)]
+    public const string Staff = ProgrammeAdmin + "," + FunderFinance + "," + Auditor;
+    public const string Everyone = SchoolBusinessManager + "," + AreaLead + "," + Staff;
+
+    public static string Describe(string role) => role switch
+    {
+        SchoolBusinessManager => "school business manager",
+        AreaLead => "area lead",
+        ProgrammeAdmin => "programme admin",
+        FunderFinance => "funder finance",
+        Auditor => "auditor",
+        _ => role,
+    };
+}

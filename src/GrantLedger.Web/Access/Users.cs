@@ -1,0 +1,107 @@
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Access;
+
+public sealed record UserView(long Id, string UserName, string DisplayName, string? Email, string Role, long? ProgrammeId, long? AreaId,
+    long? SchoolId, bool Disabled, DateTimeOffset? LockedUntil)
+{
+    public static UserView Of(AppUser u) => new(u.Id, u.UserName!, u.DisplayName, u.Email, u.Role, u.ProgrammeId, u.AreaId, u.SchoolId,
+        u.DisabledAt is not null, u.LockoutEnd > DateTimeOffset.UtcNow ? u.LockoutEnd : null);
+}
+
+/// <summary>Creating users with a role and a scope, and switching them off. Programme admins manage their own programme's users.</summary>
+public static class Users
+{
+    public sealed record NewUser(string? UserName, string? DisplayName, string? Email, string? Password, string? Role,
+        long? ProgrammeId, long? AreaId, long? SchoolId);
+
+    public static async Task<AppUser> CreateAsync(GrantLedgerDb db, UserManager<AppUser> users, AuditTrail audit, CurrentUser caller,
+        NewUser r, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        if (string.IsNullOrWhiteSpace(r.UserName) || r.UserName.Length > 100) errors.Add("userName", "is required (at most 100 characters)");
+        Programmes.SetUp.Text(errors, "displayName", r.DisplayName, 200);
+        if (r.Role is null || !Roles.All.Contains(r.Role)) errors.Add("role", "must be one of " + string.Join(", ", Roles.All));
+        if (string.IsNullOrEmpty(r.Password)) errors.Add("password", "is required");
+        errors.ThrowIfAny();
+
+        // The scope must fit the role, and lie inside the caller's own programme.
+        long? programmeId = r.ProgrammeId, areaId = null, schoolId = null;
+        switch (r.Role)
+        {
+            case Roles.SchoolBusinessManager:
+                var school = r.SchoolId is { } sid ? await db.Schools.FindAsync([sid], ct) : null;
+                if (school is null) errors.Add("schoolId", "a school business manager needs the school they work for");
+                else (programmeId, schoolId) = (school.ProgrammeId, school.Id);
+                break;
+            case Roles.AreaLead:
+                var area = r.AreaId is { } aid ? await db.Areas.FindAsync([aid], ct) : null;
+                if (area is null) errors.Add("areaId", "an area lead needs the area they lead");
+                else (programmeId, areaId) = (area.ProgrammeId, area.Id);
+                break;
+            case Roles.FunderFinance:
+                if (r.ProgrammeId is null || !await db.Programmes.AnyAsync(p => p.Id == r.ProgrammeId, ct))
+                    errors.Add("programmeId", "funder finance users need the programme they pay for");
+                break;
+            case Roles.ProgrammeAdmin:
+                if (r.ProgrammeId is { } pid && !await db.Programmes.AnyAsync(p => p.Id == pid, ct)) errors.Add("programmeId", "no such programme");
+                break;
+            case Roles.Auditor:
+                if (r.ProgrammeId is not null || r.AreaId is not null || r.SchoolId is not null)
+                    errors.Add("programmeId", "auditors read everything: give no programme, area or school");
+                programmeId = null;
+                break;
+        }
+        errors.ThrowIfAny();
+        if (caller.Role != Roles.ProgrammeAdmin || (caller.ProgrammeId is not null && caller.ProgrammeId != programmeId))
+            throw new Forbidden("programme admins create users for their own programme; only an admin of every programme creates auditors and admins of every programme");
+
+        var user = new AppUser
+        {
+            UserName = r.UserName!.Trim().ToLowerInvariant(), DisplayName = r.DisplayName!.Trim(), Email = r.Email?.Trim(),
+            Role = r.Role!, ProgrammeId = programmeId, AreaId = areaId, SchoolId = schoolId, LockoutEnabled = true,
+        };
+        return await db.InTransactionAsync(async () =>
+        {
+            var result = await users.CreateAsync(user, r.Password!);
+            if (!result.Succeeded)
+            {
+                var duplicate = result.Errors.Any(e => e.Code == "DuplicateUserName");
+                if (duplicate) throw new RuleBroken("user-name-taken", $"the user name '{user.UserName}' is taken", 409, "userName");
+                throw new InvalidInput(result.Errors.GroupBy(e => e.Code.Contains("Password") ? "password" : "userName")
+                    .ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));
+            }
+            audit.Record("user.created", "app_user", user.Id, programmeId,
+                new { user.UserName, user.DisplayName, user.Role, user.ProgrammeId, user.AreaId, user.SchoolId });
+            await db.SaveChangesAsync(ct);
+            return user;
+        }, ct);
+    }
+
+    /// <summary>Users the caller administers: all (admin of every programme), or their programme's.</summary>
+    public static IQueryable<AppUser> Administered(GrantLedgerDb db, CurrentUser caller)
+    {
+        if (caller.Role != Roles.ProgrammeAdmin) throw new Forbidden("only programme admins manage users");
+        var all = db.Users.AsNoTracking();
+        return caller.ProgrammeId is null ? all : all.Where(u => u.ProgrammeId == caller.ProgrammeId);
+    }
+
+    /// <summary>Disables (or re-enables) a user: their tokens and sign-ins stop working at once.</summary>
+    public static async Task<AppUser> SetDisabledAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long userId, bool disabled,
+        CancellationToken ct)
+    {
+        var visible = await Administered(db, caller).AnyAsync(u => u.Id == userId, ct);
+        var user = await db.Users.FindAsync([userId], ct) ?? throw new NotFound("user", userId);
+        if (!visible) throw new Forbidden("that user is outside your programme");
+        if (user.Id == caller.Id) throw new RuleBroken("cannot-disable-self", "you cannot disable your own account", 409);
+        user.DisabledAt = disabled ? DateTimeOffset.UtcNow : null;
+        user.SecurityStamp = Guid.NewGuid().ToString("N"); // ends cookie sessions
+        audit.Record(disabled ? "user.disabled" : "user.enabled", "app_user", user.Id, user.ProgrammeId);
+        await db.SaveChangesAsync(ct);
+        return user;
+    }
+}

@@ -1,0 +1,63 @@
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Programmes;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Allocations;
+
+/// <summary>Funding a programme year, allocating it to schools, and virements. Each is a ledger entry.</summary>
+[Authorize(Roles = Roles.ProgrammeAdmin)]
+public sealed class AllocationsController(GrantLedgerDb db, AuditTrail audit) : ApiControllerBase
+{
+    private const string Year = "programmes/{programmeId:long}/years/{yearId:long}";
+
+    /// <summary>Records funding for the year (funding → unallocated). Accepts an Idempotency-Key.</summary>
+    [HttpPost(Year + "/funding")]
+    [Idempotent]
+    [ProducesResponseType(typeof(Fund.View), 201)]
+    [ProducesResponseType(typeof(ProblemDetails), 422)]
+    public async Task<ActionResult<Fund.View>> Fund(long programmeId, long yearId, Fund.Request request, CancellationToken ct)
+    {
+        var view = await Allocations.Fund.HandleAsync(db, audit, Caller, programmeId, yearId, request, ct);
+        return Created($"/api/v1/journal-entries/{view.EntryId}", view);
+    }
+
+    /// <summary>
+    /// Allocates to schools: explicit "lines", one total to "split" (largest remainder), or the
+    /// same amount to "each" chosen school. Refused with 422, saying by how much, beyond what is
+    /// unallocated. Accepts an Idempotency-Key.
+    /// </summary>
+    [HttpPost(Year + "/allocations")]
+    [Idempotent]
+    [RequestSizeLimit(50_000_000)]
+    [ProducesResponseType(typeof(Allocate.View), 201)]
+    [ProducesResponseType(typeof(ProblemDetails), 422)]
+    public async Task<ActionResult<Allocate.View>> Allocate(long programmeId, long yearId, Allocate.Request request, CancellationToken ct)
+    {
+        var view = await Allocations.Allocate.HandleAsync(db, audit, Caller, programmeId, yearId, request, ct);
+        return Created($"/api/v1/journal-entries/{view.EntryId}", view);
+    }
+
+    [HttpGet(Year + "/allocations")]
+    [Authorize(Roles = Roles.Staff)]
+    public async Task<IReadOnlyList<Allocation>> ListAllocations(long programmeId, long yearId, CancellationToken ct)
+    {
+        Caller.EnsureWholeProgramme(programmeId);
+        await Years.FindAsync(db, programmeId, yearId, ct);
+        return await db.Allocations.AsNoTracking().Where(a => a.ProgrammeYearId == yearId).OrderBy(a => a.Id).ToListAsync(ct);
+    }
+
+    /// <summary>Moves allocated budget between categories or schools (available → available). Accepts an Idempotency-Key.</summary>
+    [HttpPost(Year + "/virements")]
+    [Idempotent]
+    [ProducesResponseType(typeof(Vire.View), 201)]
+    [ProducesResponseType(typeof(ProblemDetails), 422)]
+    public async Task<ActionResult<Vire.View>> Virement(long programmeId, long yearId, Vire.Request request, CancellationToken ct)
+    {
+        var view = await Vire.HandleAsync(db, audit, Caller, programmeId, yearId, request, ct);
+        return Created($"/api/v1/journal-entries/{view.EntryId}", view);
+    }
+}

@@ -1,0 +1,82 @@
+using GrantLedger.Core.Ledger;
+using GrantLedger.Core.Money;
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Programmes;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Allocations;
+
+/// <summary>An amount in either unit, as the API takes it: "amount" in pounds, or "minutes" of staff time.</summary>
+public sealed record Quantity(Money? Amount, long? Minutes)
+{
+    /// <summary>The integer amount in the category's unit, or a field error.</summary>
+    /// <param name="field">the prefix of the fields, such as "lines[3]." or ""</param>
+    public long Read(Unit unit, string field, FieldErrors errors, bool allowZero = false)
+    {
+        if (Amount is not null && Minutes is not null)
+        {
+            errors.Add($"{field}minutes", "give either amount (pounds) or minutes, not both");
+            return 0;
+        }
+        long value;
+        if (unit == Unit.Gbp)
+        {
+            if (Amount is null)
+            {
+                errors.Add($"{field}amount", Minutes is null ? "is required" : "this is a money category: give amount in pounds, not minutes");
+                return 0;
+            }
+            value = Amount.Value.Pence;
+        }
+        else
+        {
+            if (Minutes is null)
+            {
+                errors.Add($"{field}minutes", Amount is null ? "is required" : "this is a staff-time category: give minutes, not an amount");
+                return 0;
+            }
+            value = Minutes.Value;
+        }
+        if (value < 0 || (value == 0 && !allowZero)) errors.Add($"{field}{(unit == Unit.Gbp ? "amount" : "minutes")}", "must be more than zero");
+        return value;
+    }
+}
+
+/// <summary>A programme year and what the budget use cases need to know of it.</summary>
+public sealed record BudgetYear(Programme Programme, ProgrammeYear Year)
+{
+    public ProgrammeRef ProgrammeRef => new(Programme.Id, Programme.Code);
+    public YearRef YearRef => new(Year.Id, Year.Code);
+
+    public static async Task<BudgetYear> LoadForAdminAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, long yearId, CancellationToken ct)
+    {
+        var programme = await SetUp.RequireProgrammeAdminAsync(db, caller, programmeId, ct);
+        return new BudgetYear(programme, await Years.FindAsync(db, programmeId, yearId, ct));
+    }
+
+    /// <summary>The given value date, which must fall in the year; or today, or the year's first day if today is outside it.</summary>
+    public DateOnly ValueDate(DateOnly? given, FieldErrors errors)
+    {
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var date = given ?? (today >= Year.StartsOn && today <= Year.EndsOn ? today : Year.StartsOn);
+        if (date < Year.StartsOn || date > Year.EndsOn)
+            errors.Add("valueDate", $"must fall within {Year.Code} ({Year.StartsOn:yyyy-MM-dd} to {Year.EndsOn:yyyy-MM-dd})");
+        return date;
+    }
+
+    public static CategoryRef Ref(BudgetCategory c) => new(c.Id, c.Code, c.Name, Units.Parse(c.Unit));
+    public static SchoolRef Ref(School s) => new(s.Id, s.Urn, s.Name);
+
+    public async Task<Dictionary<long, BudgetCategory>> CategoriesAsync(GrantLedgerDb db, CancellationToken ct) =>
+        await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == Programme.Id).ToDictionaryAsync(c => c.Id, ct);
+}
+
+public static class Amounts
+{
+    /// <summary>An integer amount at the API edge: pounds with two places, or whole minutes.</summary>
+    public static string Format(Unit unit, long value) => unit == Unit.Gbp ? new Money(value).ToDecimalString() : value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public static string Format(string unit, long value) => Format(Units.Parse(unit), value);
+}

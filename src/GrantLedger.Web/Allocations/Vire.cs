@@ -1,0 +1,101 @@
+using GrantLedger.Core.Ledger;
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Ledger;
+using GrantLedger.Web.Programmes;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Allocations;
+
+/// <summary>
+/// A virement: moves allocated budget between categories of a school, or between schools, in one
+/// unit: available → available. What is reserved by submitted claims cannot be moved.
+/// </summary>
+public static class Vire
+{
+    public sealed record Budget(long? SchoolId, string? Urn, long? CategoryId);
+    public sealed record Request(Budget? From, Budget? To, Core.Money.Money? Amount, long? Minutes, string? Reason, DateOnly? ValueDate);
+    public sealed record View(long Id, long YearId, string FromAccount, string ToAccount, string Unit, string Amount, string Reason, long EntryId);
+
+    public static async Task<View> HandleAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, long yearId,
+        Request r, CancellationToken ct)
+    {
+        var budget = await BudgetYear.LoadForAdminAsync(db, caller, programmeId, yearId, ct);
+        var categories = await budget.CategoriesAsync(db, ct);
+        var errors = new FieldErrors();
+        var from = await ResolveAsync(db, programmeId, r.From, "from", categories, errors, ct);
+        var to = await ResolveAsync(db, programmeId, r.To, "to", categories, errors, ct);
+        SetUp.Text(errors, "reason", r.Reason, 500);
+        var valueDate = budget.ValueDate(r.ValueDate, errors);
+        long amount = 0;
+        if (from is not null && to is not null)
+        {
+            if (from.Value.Category.Unit != to.Value.Category.Unit)
+                errors.Add("to.categoryId", "a virement moves one unit: both categories must be money, or both staff time");
+            else if (from.Value.School.Id == to.Value.School.Id && from.Value.Category.Id == to.Value.Category.Id)
+                errors.Add("to", "must be a different school or category from 'from'");
+            amount = new Quantity(r.Amount, r.Minutes).Read(Units.Parse(from.Value.Category.Unit), "", errors);
+        }
+        errors.ThrowIfAny();
+
+        var (p, y) = (budget.ProgrammeRef, budget.YearRef);
+        var fromSpec = Chart.Available(p, y, BudgetYear.Ref(from!.Value.School), BudgetYear.Ref(from.Value.Category));
+        var toSpec = Chart.Available(p, y, BudgetYear.Ref(to!.Value.School), BudgetYear.Ref(to.Value.Category));
+        var unit = fromSpec.Unit;
+        return await db.InTransactionAsync(async () =>
+        {
+            var (conn, tx) = await db.NpgsqlAsync(ct);
+            var ids = await Accounts.EnsureAsync(conn, tx, programmeId, [fromSpec, toSpec], ct);
+            var virement = new Virement
+            {
+                ProgrammeId = programmeId, ProgrammeYearId = yearId, FromAccountId = ids[fromSpec.Code], ToAccountId = ids[toSpec.Code],
+                Unit = unit.ToCode(), Amount = amount, Reason = r.Reason!.Trim(), CreatedBy = caller.Id,
+            };
+            db.Virements.Add(virement);
+            await db.SaveChangesAsync(ct);
+            PostedEntry entry;
+            try
+            {
+                entry = await Journal.PostAsync(conn, tx, new EntryDraft(programmeId, valueDate, $"Virement: {virement.Reason}",
+                    caller.Id, CauseType.Virement, virement.Id, [new TransferDraft(unit, ids[fromSpec.Code], ids[toSpec.Code], amount)]), ct);
+            }
+            catch (LimitExceeded e)
+            {
+                throw new RuleBroken("virement-exceeds-available",
+                    $"{from.Value.School.Name} has only {unit.Describe(amount - e.Shortfall)} of {from.Value.Category.Name} available " +
+                    $"(allocated less claimed and reserved): the virement is {unit.Describe(e.Shortfall)} too much.", 422, "amount",
+                    new Dictionary<string, object?>
+                    {
+                        ["available"] = Amounts.Format(unit, amount - e.Shortfall),
+                        ["shortfall"] = Amounts.Format(unit, e.Shortfall),
+                    });
+            }
+            audit.Record("virement.posted", "virement", virement.Id, programmeId,
+                new { from = fromSpec.Code, to = toSpec.Code, unit = unit.ToCode(), amount = Amounts.Format(unit, amount), virement.Reason, entryId = entry.EntryId });
+            await db.SaveChangesAsync(ct);
+            return new View(virement.Id, yearId, fromSpec.Code, toSpec.Code, unit.ToCode(), Amounts.Format(unit, amount), virement.Reason, entry.EntryId);
+        }, ct);
+    }
+
+    private static async Task<(School School, BudgetCategory Category)?> ResolveAsync(GrantLedgerDb db, long programmeId, Budget? b,
+        string field, Dictionary<long, BudgetCategory> categories, FieldErrors errors, CancellationToken ct)
+    {
+        if (b is null)
+        {
+            errors.Add(field, "is required: give schoolId (or urn) and categoryId");
+            return null;
+        }
+        var school = await db.Schools.AsNoTracking()
+            .Where(s => s.ProgrammeId == programmeId && (b.SchoolId != null ? s.Id == b.SchoolId : s.Urn == b.Urn))
+            .SingleOrDefaultAsync(ct);
+        if (school is null) errors.Add($"{field}.schoolId", b.SchoolId is null && b.Urn is null ? "give schoolId or urn" : "no such school in this programme");
+        if (b.CategoryId is not { } cid || !categories.TryGetValue(cid, out var category))
+        {
+            errors.Add($"{field}.categoryId", b.CategoryId is null ? "is required" : $"category {b.CategoryId} is not a category of this programme");
+            return null;
+        }
+        return school is null ? null : (school, category);
+    }
+}

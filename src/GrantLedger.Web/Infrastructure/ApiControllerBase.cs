@@ -1,0 +1,16 @@
+using GrantLedger.Web.Access;
+using Microsoft.AspNetCore.Mvc;
+
+namespace GrantLedger.Web.Infrastructure;
+
+/// <summary>JSON under /api/v1; refusals are problems (see <see cref="ProblemAnswers"/>).</summary>
+[ApiController]
+[Route("api/v1")]
+[Produces("application/json")]
+[ProducesResponseType(typeof(ProblemDetails), 400)]
+[ProducesResponseType(typeof(ProblemDetails), 401)]
+[ProducesResponseType(typeof(ProblemDetails), 403)]
+public abstract class ApiControllerBase : ControllerBase
+{
+    protected CurrentUser Caller => CurrentUser.From(User);
+}

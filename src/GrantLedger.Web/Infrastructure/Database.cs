@@ -1,0 +1,65 @@
+using Npgsql;
+
+namespace GrantLedger.Web.Infrastructure;
+
+public sealed class GrantLedgerOptions
+{
+    /// <summary>Load the demo programmes, users and tokens (./run.sh does; nothing else does by default).</summary>
+    public bool Demo { get; set; }
+
+    /// <summary>Where the local PostgreSQL cluster and demo credentials live; defaults to .data at the repository root.</summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>Port for the local cluster when it is first started (any free port otherwise).</summary>
+    public int LocalPostgresPort { get; set; } = 5433;
+}
+
+/// <summary>
+/// Where the database is: the configured connection string (ConnectionStrings:GrantLedger, or the
+/// environment variable ConnectionStrings__GrantLedger), or else a local cluster started here.
+/// Resolved once, at start-up, before anything touches the database.
+/// </summary>
+public sealed class DatabaseEndpoint(IConfiguration configuration, GrantLedgerOptions options, ILogger<DatabaseEndpoint> log)
+{
+    private string? _connectionString;
+
+    public LocalPostgres? LocalCluster { get; private set; }
+
+    public string ConnectionString =>
+        _connectionString ?? throw new InvalidOperationException("the database endpoint is resolved at start-up");
+
+    public async Task ResolveAsync(CancellationToken ct = default)
+    {
+        if (_connectionString is not null) return;
+        var configured = configuration.GetConnectionString("GrantLedger");
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            _connectionString = configured;
+            return;
+        }
+
+        var root = Path.Combine(DataDirectory(options), "postgres");
+        log.LogInformation("No connection string configured: using the local PostgreSQL cluster in {Root}", root);
+        LocalCluster = await LocalPostgres.StartAsync(root, preferredPort: options.LocalPostgresPort, ct: ct);
+        await LocalCluster.CreateDatabaseIfMissingAsync("grantledger", ct);
+        _connectionString = LocalCluster.ConnectionString("grantledger");
+        log.LogInformation("Local PostgreSQL is listening on 127.0.0.1:{Port}", LocalCluster.Port);
+    }
+
+    /// <summary>The configured folder, or .data beside GrantLedger.sln (found upwards from here), or ./.data.</summary>
+    public static string DataDirectory(GrantLedgerOptions options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.DataDirectory)) return Path.GetFullPath(options.DataDirectory);
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "GrantLedger.sln"))) return Path.Combine(dir.FullName, ".data");
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "GrantLedger.sln"))) return Path.Combine(dir.FullName, ".data");
+        return Path.GetFullPath(".data");
+    }
+
+    public NpgsqlDataSource CreateDataSource()
+    {
+        var builder = new NpgsqlDataSourceBuilder(ConnectionString);
+        return builder.Build();
+    }
+}

@@ -1,0 +1,115 @@
+using System.Text;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Allocations;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Ledger;
+using GrantLedger.Web.Programmes;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+
+namespace GrantLedger.Web.Infrastructure;
+
+/// <summary>
+/// EF Core over the tables the SQL migrations create (EF never creates or migrates anything).
+/// Names map to snake_case. Use cases use this context directly: no repositories on top.
+/// </summary>
+public sealed class GrantLedgerDb(DbContextOptions<GrantLedgerDb> options) : IdentityUserContext<AppUser, long>(options)
+{
+    public DbSet<Programme> Programmes => Set<Programme>();
+    public DbSet<ProgrammeYear> ProgrammeYears => Set<ProgrammeYear>();
+    public DbSet<Period> Periods => Set<Period>();
+    public DbSet<Area> Areas => Set<Area>();
+    public DbSet<School> Schools => Set<School>();
+    public DbSet<BudgetCategory> Categories => Set<BudgetCategory>();
+    public DbSet<Account> Accounts => Set<Account>();
+    public DbSet<JournalEntry> JournalEntries => Set<JournalEntry>();
+    public DbSet<Transfer> Transfers => Set<Transfer>();
+    public DbSet<Funding> Fundings => Set<Funding>();
+    public DbSet<Allocation> Allocations => Set<Allocation>();
+    public DbSet<Virement> Virements => Set<Virement>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        base.OnModelCreating(model);
+
+        model.Entity<AppUser>().ToTable("app_user");
+        model.Entity<Microsoft.AspNetCore.Identity.IdentityUserClaim<long>>().ToTable("app_user_claim");
+        model.Entity<Microsoft.AspNetCore.Identity.IdentityUserLogin<long>>().ToTable("app_user_login");
+        model.Entity<Microsoft.AspNetCore.Identity.IdentityUserToken<long>>().ToTable("app_user_token");
+
+        model.Entity<ProgrammeYear>().HasMany(y => y.Periods).WithOne().HasForeignKey(p => p.ProgrammeYearId);
+        model.Entity<JournalEntry>().HasMany(e => e.Transfers).WithOne().HasForeignKey(t => t.EntryId);
+        model.Entity<Period>().ToTable("period");
+        model.Entity<BudgetCategory>().ToTable("budget_category");
+        model.Entity<ApiToken>().ToTable("api_token");
+        model.Entity<AuditEvent>().ToTable("audit_event");
+
+        // Columns the database fills in
+        foreach (var type in new[] { typeof(Programme), typeof(ProgrammeYear), typeof(Area), typeof(School), typeof(BudgetCategory),
+                     typeof(Account), typeof(Funding), typeof(Allocation), typeof(Virement), typeof(ApiToken), typeof(AppUser) })
+            model.Entity(type).Property("CreatedAt").HasDefaultValueSql("now()").ValueGeneratedOnAdd();
+        model.Entity<AuditEvent>().Property(e => e.OccurredAt).HasDefaultValueSql("now()").ValueGeneratedOnAdd();
+
+        ApplySnakeCase(model);
+    }
+
+    /// <summary>Programme → programme, ProgrammeYearId → programme_year_id.</summary>
+    private static void ApplySnakeCase(ModelBuilder model)
+    {
+        foreach (var entity in model.Model.GetEntityTypes())
+        {
+            if (entity.GetTableName() is { } table && !table.Contains('_') && table != table.ToLowerInvariant())
+                entity.SetTableName(SnakeCase(entity.ClrType.Name));
+            foreach (var property in entity.GetProperties())
+                property.SetColumnName(SnakeCase(property.Name));
+            foreach (var key in entity.GetKeys()) key.SetName(SnakeCase(key.GetName() ?? ""));
+            foreach (var index in entity.GetIndexes()) index.SetDatabaseName(SnakeCase(index.GetDatabaseName() ?? ""));
+        }
+    }
+
+    public static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0 && (char.IsLower(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1])))) sb.Append('_');
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The open connection and transaction, for the ledger's hand-written SQL.</summary>
+    public async Task<(NpgsqlConnection Connection, NpgsqlTransaction? Transaction)> NpgsqlAsync(CancellationToken ct = default)
+    {
+        var conn = (NpgsqlConnection)Database.GetDbConnection();
+        if (conn.State != System.Data.ConnectionState.Open) await Database.OpenConnectionAsync(ct);
+        return (conn, (NpgsqlTransaction?)Database.CurrentTransaction?.GetDbTransaction());
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a transaction: the caller's, if one is open (an idempotent
+    /// request's), or a new one committed at the end. A state change, its journal entry and its audit
+    /// event are written together or not at all.
+    /// </summary>
+    public async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct = default)
+    {
+        if (Database.CurrentTransaction is not null) return await work();
+        await using var tx = await Database.BeginTransactionAsync(ct);
+        var result = await work();
+        await tx.CommitAsync(ct);
+        Ledger.Accounts.Committed((NpgsqlTransaction)tx.GetDbTransaction());
+        return result;
+    }
+
+    public Task InTransactionAsync(Func<Task> work, CancellationToken ct = default) =>
+        InTransactionAsync(async () => { await work(); return true; }, ct);
+}

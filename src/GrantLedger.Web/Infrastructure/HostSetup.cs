@@ -1,0 +1,130 @@
+using System.Reflection;
+using GrantLedger.Core.Money;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Demo;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Controllers;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.OpenApi;
+using Npgsql;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace GrantLedger.Web.Infrastructure;
+
+/// <summary>The service's composition: one place that says what runs and in what order.</summary>
+public static class HostSetup
+{
+    public static WebApplication Build(string[] args)
+    {
+        var demo = args.Contains("--demo");
+        var builder = WebApplication.CreateBuilder(args.Where(a => a != "--demo").ToArray());
+        if (demo) builder.Configuration["GrantLedger:Demo"] = "true";
+        if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://127.0.0.1:5080");
+
+        var services = builder.Services;
+        services.AddSingleton(sp => sp.GetRequiredService<IConfiguration>().GetSection("GrantLedger").Get<GrantLedgerOptions>() ?? new GrantLedgerOptions());
+        services.AddSingleton<DatabaseEndpoint>();
+        services.AddSingleton(sp => sp.GetRequiredService<DatabaseEndpoint>().CreateDataSource());
+        services.AddDbContext<GrantLedgerDb>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddHostedService<StartUp>();
+        services.AddHttpContextAccessor();
+        services.AddScoped<AuditTrail>();
+        services.AddScoped<DemoData>();
+        services.AddSingleton<ProblemAnswers>();
+        services.AddSingleton<IExceptionHandler>(sp => sp.GetRequiredService<ProblemAnswers>());
+        services.AddProblemDetails();
+        services.AddGrantLedgerAccess();
+
+        services.AddControllers()
+            .AddJsonOptions(o => JsonSetup.Configure(o.JsonSerializerOptions))
+            .ConfigureApiBehaviorOptions(o => o.InvalidModelStateResponseFactory = MalformedRequest.Answer);
+        services.Configure<MvcOptions>(o => o.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true);
+        services.AddHealthChecks().AddCheck<DatabaseHealth>("database", tags: ["ready"]);
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(ConfigureOpenApi);
+        return WireUp(builder.Build());
+    }
+
+    private static WebApplication WireUp(WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        // Swagger UI is static files: public, so it goes before the default-deny authorization
+        app.UseSwaggerUI(o => o.DocumentTitle = "GrantLedger API");
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapSwagger().AllowAnonymous(); // the API's description is public; its operations are not
+        app.MapControllers();
+        return app;
+    }
+
+    private static void ConfigureOpenApi(SwaggerGenOptions o)
+    {
+        o.SwaggerDoc("v1", new OpenApiInfo
+        {
+            Title = "GrantLedger API",
+            Version = "v1",
+            Description = "Programmes, allocations and the double-entry ledger of school inclusion grants. " +
+                          "Money is a decimal string in pounds with two places (\"1234.50\"); staff time is integer minutes. " +
+                          "Sign in with POST /api/v1/auth/token and send 'Authorization: Bearer glt_…'.",
+        });
+        var xml = Path.Combine(AppContext.BaseDirectory, $"{Assembly.GetExecutingAssembly().GetName().Name}.xml");
+        if (File.Exists(xml)) o.IncludeXmlComments(xml);
+        o.MapType<Money>(() => new OpenApiSchema { Type = JsonSchemaType.String, Pattern = @"^-?\d+(\.\d{1,2})?$" });
+        o.MapType<Money?>(() => new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Null, Pattern = @"^-?\d+(\.\d{1,2})?$" });
+        o.CustomSchemaIds(t => t.FullName!.Replace("GrantLedger.Web.", "").Replace("+", "."));
+        o.AddSecurityDefinition(ApiTokens.Scheme, new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            Description = "An API token from POST /api/v1/auth/token (glt_…).",
+        });
+        o.OperationFilter<SecurityAndIdempotency>();
+    }
+
+    /// <summary>Marks which operations need a token (all but sign-in and health) and which take an Idempotency-Key.</summary>
+    private sealed class SecurityAndIdempotency : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            var action = context.ApiDescription.ActionDescriptor as ControllerActionDescriptor;
+            var anonymous = action?.MethodInfo.GetCustomAttribute<Microsoft.AspNetCore.Authorization.AllowAnonymousAttribute>() is not null;
+            if (!anonymous)
+                operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiTokens.Scheme, context.Document)] = [] }];
+            if (action?.MethodInfo.GetCustomAttribute<IdempotentAttribute>() is not null)
+            {
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = IdempotentAttribute.Header,
+                    In = ParameterLocation.Header,
+                    Required = false,
+                    Description = "Retrying with the same key and body returns the first response instead of acting twice.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 200 },
+                });
+            }
+        }
+    }
+
+    private sealed class DatabaseHealth(NpgsqlDataSource dataSource) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+        {
+            try
+            {
+                await using var cmd = dataSource.CreateCommand("SELECT count(*) FROM schema_migration");
+                await cmd.ExecuteScalarAsync(ct);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                return HealthCheckResult.Unhealthy("the database does not answer", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using GrantLedger.Core.Money;
+
+namespace GrantLedger.Web.Infrastructure;
+
+/// <summary>
+/// Money at the API edge: a decimal string with two places, "1234.50". Reading also accepts
+/// "1234.5" and a bare JSON number, taken from its digits (never through binary floating point);
+/// more than two decimal places is refused, naming the field.
+/// </summary>
+public sealed class MoneyJsonConverter : JsonConverter<Money>
+{
+    public override Money Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var text = reader.TokenType switch
+        {
+            JsonTokenType.String => reader.GetString(),
+            JsonTokenType.Number => Encoding.UTF8.GetString(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan),
+            _ => throw new JsonException("must be an amount in pounds as a string, such as \"1234.50\""),
+        };
+        return Money.TryParse(text, out var money, out var error)
+            ? money
+            : throw new JsonException(error);
+    }
+
+    public override void Write(Utf8JsonWriter writer, Money value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.ToDecimalString());
+}
+
+public sealed class NullableMoneyJsonConverter : JsonConverter<Money?>
+{
+    private static readonly MoneyJsonConverter Inner = new();
+
+    public override Money? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.Null ? null : Inner.Read(ref reader, typeof(Money), options);
+
+    public override void Write(Utf8JsonWriter writer, Money? value, JsonSerializerOptions options)
+    {
+        if (value is { } m) Inner.Write(writer, m, options);
+        else writer.WriteNullValue();
+    }
+
+    public override bool HandleNull => true;
+}
+
+public static class JsonSetup
+{
+    public static void Configure(JsonSerializerOptions options)
+    {
+        options.Converters.Add(new MoneyJsonConverter());
+        options.Converters.Add(new NullableMoneyJsonConverter());
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.MaxDepth = 32;
+    }
+}

@@ -1,0 +1,42 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc;
+
+namespace GrantLedger.Web.Infrastructure;
+
+/// <summary>
+/// The 400 answer for a body that is not valid JSON or has a value of the wrong type: each field
+/// by its JSON name ("lines[2].amount"), with the reason in plain words.
+/// </summary>
+public static partial class MalformedRequest
+{
+    [GeneratedRegex(@"\s*Path: \$.*$", RegexOptions.Singleline)] private static partial Regex PathSuffix();
+
+    public static IActionResult Answer(ActionContext context)
+    {
+        var errors = new Dictionary<string, string[]>();
+        foreach (var (key, entry) in context.ModelState)
+        {
+            if (entry.Errors.Count == 0) continue;
+            var field = key.StartsWith("$.") ? key[2..] : key is "$" or "" or "request" ? "body" : key;
+            field = char.ToLowerInvariant(field[0]) + field[1..];
+            var messages = entry.Errors.Select(e => Clean(e.ErrorMessage, e.Exception)).Distinct().ToArray();
+            errors[field] = errors.TryGetValue(field, out var existing) ? [.. existing, .. messages] : messages;
+        }
+        // "The request field is required" only echoes a JSON error already reported
+        if (errors.Count > 1) errors.Remove("body");
+        var answers = context.HttpContext.RequestServices.GetRequiredService<ProblemAnswers>();
+        var problem = answers.Validation(context.HttpContext, 400, errors, "The request body is not valid JSON of the expected shape.");
+        return new ObjectResult(problem) { StatusCode = 400, ContentTypes = { "application/problem+json" } };
+    }
+
+    private static string Clean(string message, Exception? exception)
+    {
+        var text = string.IsNullOrEmpty(message) ? exception?.Message ?? "is invalid" : message;
+        text = PathSuffix().Replace(text, "");
+        if (text.StartsWith("The JSON value could not be converted")) return "has the wrong type";
+        if (text.Contains("is an invalid start of a value") || text.Contains("expected end of string") || text.Contains("invalid after a value"))
+            return "is not valid JSON";
+        if (text.StartsWith("A non-empty request body is required")) return "is required: send a JSON body";
+        return text;
+    }
+}

@@ -1,0 +1,112 @@
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Ledger;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Infrastructure;
+using Npgsql;
+
+namespace GrantLedger.Web.Infrastructure;
+
+/// <summary>
+/// Every refusal as an RFC 9457 problem: the one place exceptions become answers. A broken rule
+/// names the rule (type https://grantledger.example/rules/{rule}); invalid fields are listed under
+/// "errors" by field; nothing here ever answers 500 for a caller's mistake.
+/// </summary>
+public sealed class ProblemAnswers(ProblemDetailsFactory factory, ILogger<ProblemAnswers> log) : IExceptionHandler
+{
+    public const string RuleTypeBase = "https://grantledger.example/rules/";
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
+    {
+        // EF wraps database errors from SaveChanges: answer for the PostgreSQL refusal inside
+        if (exception is Microsoft.EntityFrameworkCore.DbUpdateException { InnerException: PostgresException inner }
+            and not Microsoft.EntityFrameworkCore.DbUpdateConcurrencyException) exception = inner;
+        if (exception is PostgresException pg && LedgerRefusals.Translate(pg) is { } translated) exception = translated;
+
+        ProblemDetails problem;
+        switch (exception)
+        {
+            case InvalidInput invalid:
+                problem = Validation(http, 422, invalid.Errors, "The request has invalid fields.");
+                break;
+            case RuleBroken rule:
+                problem = factory.CreateProblemDetails(http, rule.Status, RuleTitle(rule.Rule), RuleTypeBase + rule.Rule, rule.Message);
+                problem.Extensions["rule"] = rule.Rule;
+                if (rule.Field is not null) problem.Extensions["field"] = rule.Field;
+                foreach (var (k, v) in rule.Details) problem.Extensions[k] = v;
+                break;
+            case NotFound notFound:
+                problem = factory.CreateProblemDetails(http, 404, "Not found", detail: notFound.Message);
+                break;
+            case Forbidden forbidden:
+                problem = factory.CreateProblemDetails(http, 403, "Forbidden", detail: forbidden.Message);
+                break;
+            case PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } unique:
+                problem = factory.CreateProblemDetails(http, 409, "Already exists",
+                    detail: $"A record with the same {Describe(unique.ConstraintName)} already exists.");
+                break;
+            case PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected }:
+                problem = factory.CreateProblemDetails(http, 409, "Conflicting update",
+                    detail: "Another request changed the same records at the same moment. Read them again and retry.");
+                break;
+            case PostgresException { SqlState: PostgresErrorCodes.CheckViolation or PostgresErrorCodes.ForeignKeyViolation } c:
+                problem = factory.CreateProblemDetails(http, 422, "Refused by the database",
+                    detail: $"The database refused the change ({c.ConstraintName}): {c.MessageText}");
+                break;
+            case Microsoft.EntityFrameworkCore.DbUpdateConcurrencyException:
+                problem = factory.CreateProblemDetails(http, 409, "Conflicting update",
+                    detail: "The record was changed by someone else since you read it. Read it again and retry.");
+                break;
+            case BadHttpRequestException bad:
+                problem = factory.CreateProblemDetails(http, bad.StatusCode, "Bad request", detail: bad.Message);
+                break;
+            case OperationCanceledException when http.RequestAborted.IsCancellationRequested:
+                return true; // the caller went away
+            default:
+                if (IsDatabaseUnavailable(exception))
+                {
+                    problem = factory.CreateProblemDetails(http, 503, "Database unavailable",
+                        detail: "The database cannot be reached just now. Nothing was changed; try again shortly.");
+                    http.Response.Headers.RetryAfter = "5";
+                    break;
+                }
+                return false; // a bug: the framework logs it and answers 500
+        }
+
+        if (problem.Status >= 500) log.LogWarning(exception, "Answered {Status}", problem.Status);
+        http.Response.StatusCode = problem.Status ?? 500;
+        await http.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", ct);
+        return true;
+    }
+
+    public ProblemDetails Validation(HttpContext http, int status, IReadOnlyDictionary<string, string[]> errors, string detail)
+    {
+        var problem = factory.CreateValidationProblemDetails(http, new Microsoft.AspNetCore.Mvc.ModelBinding.ModelStateDictionary(), status,
+            status == 400 ? "The request is malformed." : "The request has invalid fields.", detail: detail);
+        foreach (var (field, messages) in errors) problem.Errors[field] = messages;
+        return problem;
+    }
+
+    private static bool IsDatabaseUnavailable(Exception e) => e switch
+    {
+        NpgsqlException { IsTransient: true } => true,
+        PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "53300" } => true,
+        System.Net.Sockets.SocketException => true,
+        TimeoutException => true,
+        InvalidOperationException { InnerException: { } inner } => IsDatabaseUnavailable(inner),
+        Microsoft.EntityFrameworkCore.DbUpdateException { InnerException: { } inner } => IsDatabaseUnavailable(inner),
+        _ when e.InnerException is NpgsqlException { IsTransient: true } => true,
+        _ => false,
+    };
+
+    private static string RuleTitle(string rule) =>
+        char.ToUpperInvariant(rule[0]) + rule[1..].Replace('-', ' ');
+
+    private static string Describe(string? constraint) => constraint switch
+    {
+        null => "key",
+        _ when constraint.EndsWith("_key") => string.Join(" and ", constraint.Split('_').Skip(1).SkipLast(1)),
+        _ => constraint,
+    };
+}
+

@@ -1,0 +1,104 @@
+using System.Runtime.CompilerServices;
+using System.Collections.Concurrent;
+using GrantLedger.Core.Ledger;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace GrantLedger.Web.Ledger;
+
+/// <summary>
+/// Finds accounts by code, creating those the chart of accounts names but nobody has used yet.
+/// Ids are cached: an account is never deleted and its code, unit and programme never change
+/// (the database refuses it), so a cached id can never go stale.
+/// </summary>
+public static class Accounts
+{
+    private static readonly ConcurrentDictionary<(long Programme, string Unit, string Code), long> Ids = new();
+
+    public static async Task<long> EnsureAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long programmeId,
+        AccountSpec spec, CancellationToken ct = default) =>
+        (await EnsureAsync(conn, tx, programmeId, [spec], ct))[spec.Code];
+
+    /// <returns>account id by code</returns>
+    public static async Task<IReadOnlyDictionary<string, long>> EnsureAsync(NpgsqlConnection conn, NpgsqlTransaction? tx,
+        long programmeId, IReadOnlyCollection<AccountSpec> specs, CancellationToken ct = default)
+    {
+        var result = new Dictionary<string, long>(specs.Count);
+        var missing = new List<AccountSpec>();
+        foreach (var spec in specs.DistinctBy(s => (s.Code, s.Unit)))
+        {
+            if (Ids.TryGetValue((programmeId, spec.Unit.ToCode(), spec.Code), out var id)) result[spec.Code] = id;
+            else missing.Add(spec);
+        }
+        if (missing.Count == 0) return result;
+
+        // Insert what is new; then read all of them (an instance racing us may have inserted some).
+        await using var cmd = new NpgsqlCommand("""
+            WITH spec AS (
+                SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[])
+                    AS s(unit, code, name, normal_side, limit_kind, programme_year_id, school_id, category_id)
+            ), inserted AS (
+                INSERT INTO account (programme_id, unit, code, name, normal_side, limit_kind, programme_year_id, school_id, category_id)
+                SELECT $1, unit, code, name, normal_side, limit_kind, programme_year_id, school_id, category_id FROM spec
+                ON CONFLICT (unit, code) DO NOTHING
+                RETURNING id, unit, code, programme_id
+            )
+            SELECT id, unit, code, programme_id FROM inserted
+            UNION ALL
+            SELECT a.id, a.unit, a.code, a.programme_id FROM account a JOIN spec s ON s.unit = a.unit AND s.code = a.code
+            """, conn, tx);
+        cmd.Parameters.Add(new() { Value = programmeId });
+        cmd.Parameters.Add(new() { Value = missing.Select(s => s.Unit.ToCode()).ToArray() });
+        cmd.Parameters.Add(new() { Value = missing.Select(s => s.Code).ToArray() });
+        cmd.Parameters.Add(new() { Value = missing.Select(s => s.Name).ToArray() });
+        cmd.Parameters.Add(new() { Value = missing.Select(s => s.Side.ToCode()).ToArray() });
+        cmd.Parameters.Add(new() { Value = missing.Select(s => s.Limit.ToCode()).ToArray() });
+        cmd.Parameters.Add(Ids8(missing.Select(s => s.YearId)));
+        cmd.Parameters.Add(Ids8(missing.Select(s => s.SchoolId)));
+        cmd.Parameters.Add(Ids8(missing.Select(s => s.CategoryId)));
+        await using (var rows = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await rows.ReadAsync(ct))
+            {
+                var (id, unit, code, owner) = (rows.GetInt64(0), rows.GetString(1), rows.GetString(2), rows.GetInt64(3));
+                if (owner != programmeId)
+                    throw new InvalidOperationException($"account {code} belongs to another programme");
+                result[code] = id;
+            }
+        }
+        // Cache only after the transaction commits: a rolled-back insert leaves no account behind.
+        if (tx is null) Remember(programmeId, missing, result);
+        else
+        {
+            var pending = missing.ToList();
+            var ids = new Dictionary<string, long>(result);
+            AfterCommit(tx, () => Remember(programmeId, pending, ids));
+        }
+        return result;
+    }
+
+    private static void Remember(long programmeId, IEnumerable<AccountSpec> specs, IReadOnlyDictionary<string, long> ids)
+    {
+        foreach (var s in specs)
+            if (ids.TryGetValue(s.Code, out var id)) Ids[(programmeId, s.Unit.ToCode(), s.Code)] = id;
+    }
+
+    private static readonly ConditionalWeakTable<NpgsqlTransaction, List<Action>> Commits = new();
+
+    /// <summary>Registers work to run once <paramref name="tx"/> commits (see <see cref="Committed"/>).</summary>
+    private static void AfterCommit(NpgsqlTransaction tx, Action action) => Commits.GetOrCreateValue(tx).Add(action);
+
+    /// <summary>Call after committing a transaction in which accounts may have been created.</summary>
+    public static void Committed(NpgsqlTransaction tx)
+    {
+        if (!Commits.TryGetValue(tx, out var actions)) return;
+        foreach (var a in actions) a();
+        Commits.Remove(tx);
+    }
+
+    /// <summary>Forgets every cached id (tests that reset the database call this).</summary>
+    public static void ForgetAll() => Ids.Clear();
+
+    private static NpgsqlParameter Ids8(IEnumerable<long?> ids) =>
+        new() { Value = ids.Select(i => i ?? (object)DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint };
+}

@@ -1,0 +1,76 @@
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Ledger;
+
+/// <summary>Accounts, balances (now or as of a date), statements, the trial balance and journal entries.</summary>
+[Authorize(Roles = Roles.Everyone)]
+public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiControllerBase
+{
+    /// <summary>
+    /// Accounts with balances, ordered by code, a page at a time (pass the last code as "after").
+    /// With asOf, balances are recomputed from the transfers dated up to that day.
+    /// </summary>
+    [HttpGet("programmes/{programmeId:long}/accounts")]
+    public async Task<IReadOnlyList<AccountView>> Accounts(long programmeId, [FromQuery] string? prefix, [FromQuery] string? unit,
+        [FromQuery] long? schoolId, [FromQuery] DateOnly? asOf, [FromQuery] string? after, [FromQuery] int limit = 1000,
+        CancellationToken ct = default)
+    {
+        if (limit is < 1 or > 5000) throw new Core.Rules.InvalidInput("limit", "must be between 1 and 5000");
+        await Programmes.SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);
+        var accounts = LedgerReads.VisibleAccounts(db, Caller, programmeId);
+        if (!string.IsNullOrEmpty(prefix)) accounts = accounts.Where(a => a.Code.StartsWith(prefix));
+        if (unit is not null) accounts = accounts.Where(a => a.Unit == unit);
+        if (schoolId is not null) accounts = accounts.Where(a => a.SchoolId == schoolId);
+        if (after is not null) accounts = accounts.Where(a => string.Compare(a.Code, after) > 0);
+        var page = await accounts.OrderBy(a => a.Code).Take(limit).ToListAsync(ct);
+        if (asOf is null) return page.Select(a => AccountView.Of(a)).ToList();
+        var balances = await LedgerReads.BalancesAsOfAsync(db, programmeId, asOf.Value, null, ct);
+        return page.Select(a => AccountView.Of(a, balances.GetValueOrDefault(a.Id))).ToList();
+    }
+
+    [HttpGet("accounts/{accountId:long}")]
+    public async Task<AccountView> Account(long accountId, [FromQuery] DateOnly? asOf, CancellationToken ct)
+    {
+        var account = await LedgerReads.FindVisibleAccountAsync(db, Caller, accountId, ct);
+        if (asOf is null) return AccountView.Of(account);
+        var balances = await LedgerReads.BalancesAsOfAsync(db, account.ProgrammeId, asOf.Value, null, ct);
+        return AccountView.Of(account, balances.GetValueOrDefault(accountId));
+    }
+
+    /// <summary>Every transfer on the account between two value dates, with the running posted balance.</summary>
+    [HttpGet("accounts/{accountId:long}/statement")]
+    public Task<Statement> Statement(long accountId, [FromQuery] DateOnly? from, [FromQuery] DateOnly? to, CancellationToken ct) =>
+        LedgerReads.StatementAsync(db, Caller, accountId, from, to, ct);
+
+    /// <summary>
+    /// Debits and credits per account as of a value date (default today), optionally only as far as
+    /// recorded by a moment; "depth" sums accounts by the first segments of their codes. Each
+    /// unit's debits equal its credits.
+    /// </summary>
+    [HttpGet("programmes/{programmeId:long}/trial-balance")]
+    [Authorize(Roles = Roles.Staff)]
+    public Task<TrialBalance> TrialBalance(long programmeId, [FromQuery] DateOnly? asOf, [FromQuery] DateTimeOffset? recordedBy,
+        [FromQuery] int? depth, CancellationToken ct) =>
+        LedgerReads.TrialBalanceAsync(db, Caller, programmeId, asOf, recordedBy, depth, ct);
+
+    [HttpGet("journal-entries/{entryId:long}")]
+    public Task<EntryView> Entry(long entryId, CancellationToken ct) => LedgerReads.EntryAsync(db, Caller, entryId, ct);
+
+    /// <summary>Reverses a funding, allocation or virement entry with a mirroring entry. Accepts an Idempotency-Key.</summary>
+    [HttpPost("journal-entries/{entryId:long}/reversal")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    [Idempotent]
+    [ProducesResponseType(typeof(EntryView), 201)]
+    [ProducesResponseType(typeof(ProblemDetails), 409)]
+    [ProducesResponseType(typeof(ProblemDetails), 422)]
+    public async Task<ActionResult<EntryView>> Reversal(long entryId, Reverse.Request request, CancellationToken ct)
+    {
+        var entry = await Reverse.HandleAsync(db, audit, Caller, entryId, request, ct);
+        return CreatedAtAction(nameof(Entry), new { entryId = entry.Id }, entry);
+    }
+}

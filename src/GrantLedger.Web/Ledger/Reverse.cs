@@ -1,0 +1,63 @@
+using GrantLedger.Core.Ledger;
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Allocations;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Ledger;
+
+/// <summary>
+/// Corrects a posted funding, allocation or virement by a reversing entry that mirrors it and
+/// points at it; nothing is edited or deleted. An entry can be reversed once. Claims and payments
+/// are corrected through their own workflows, not here.
+/// </summary>
+public static class Reverse
+{
+    public sealed record Request(string? Reason, DateOnly? ValueDate);
+
+    private static readonly string[] Reversible = ["funding", "allocation", "virement"];
+
+    public static async Task<EntryView> HandleAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long entryId, Request r,
+        CancellationToken ct)
+    {
+        var original = await db.JournalEntries.AsNoTracking().Include(e => e.Transfers).SingleOrDefaultAsync(e => e.Id == entryId, ct)
+                       ?? throw new NotFound("journal entry", entryId);
+        await Programmes.SetUp.RequireProgrammeAdminAsync(db, caller, original.ProgrammeId, ct);
+        if (!Reversible.Contains(original.CauseType))
+            throw new RuleBroken("not-reversible-here",
+                $"entry {entryId} records a {original.CauseType.Replace('_', ' ')}: correct it through its own workflow", 409);
+        var errors = new FieldErrors();
+        Programmes.SetUp.Text(errors, "reason", r.Reason, 500);
+        var valueDate = r.ValueDate ?? DateOnly.FromDateTime(DateTime.UtcNow);
+        if (valueDate < original.ValueDate) errors.Add("valueDate", $"must not be before the entry it reverses ({original.ValueDate:yyyy-MM-dd})");
+        errors.ThrowIfAny();
+        if (await db.JournalEntries.AnyAsync(e => e.ReversesEntryId == entryId, ct))
+            throw new RuleBroken("already-reversed", $"entry {entryId} has already been reversed", 409);
+
+        var posted = original.Transfers.Where(t => t.Kind is "posted" or "post_pending")
+            .Select(t => new TransferDraft(Units.Parse(t.Unit), t.DebitAccountId, t.CreditAccountId, t.Amount)).ToList();
+        var draft = EntryDraft.Reversal(original.ProgrammeId, entryId, valueDate, $"Reversal of entry {entryId}: {r.Reason!.Trim()}", caller.Id, posted);
+        var entry = await db.InTransactionAsync(async () =>
+        {
+            var (conn, tx) = await db.NpgsqlAsync(ct);
+            PostedEntry result;
+            try
+            {
+                result = await Journal.PostAsync(conn, tx, draft, ct);
+            }
+            catch (LimitExceeded e)
+            {
+                throw new RuleBroken("reversal-would-overdraw",
+                    $"Reversing entry {entryId} would take {e.Unit.Describe(e.Shortfall)} more from {e.Account} than it has available " +
+                    "(the money has since been claimed, reserved or moved).", 422,
+                    details: new Dictionary<string, object?> { ["account"] = e.Account, ["shortfall"] = Amounts.Format(e.Unit, e.Shortfall) });
+            }
+            audit.Record("entry.reversed", "journal_entry", entryId, original.ProgrammeId, new { reason = r.Reason, reversalEntryId = result.EntryId });
+            await db.SaveChangesAsync(ct);
+            return result;
+        }, ct);
+        return await LedgerReads.EntryAsync(db, caller, entry.EntryId, ct);
+    }
+}

@@ -1,0 +1,47 @@
+using GrantLedger.Core.Ledger;
+using GrantLedger.Web.Allocations;
+
+namespace GrantLedger.Web.Ledger;
+
+/// <summary>
+/// An account and its balances. Amounts are strings in the account's unit: pounds with two places
+/// (GBP) or whole minutes (MIN). "balance" is posted, on the account's normal side; "available" is
+/// what its limit still allows (posted less pending holds), for limited accounts.
+/// </summary>
+public sealed record AccountView(
+    long Id, string Code, string Name, string Unit, string NormalSide, string Limit,
+    long? YearId, long? SchoolId, long? CategoryId,
+    string DebitsPosted, string CreditsPosted, string DebitsPending, string CreditsPending,
+    string Balance, string? Available)
+{
+    public static AccountView Of(Account a, Balance? asOf = null)
+    {
+        var unit = Units.Parse(a.Unit);
+        var b = asOf ?? new Balance(a.DebitsPosted, a.CreditsPosted, a.DebitsPending, a.CreditsPending);
+        var limit = LedgerCodes.ParseLimit(a.LimitKind);
+        return new AccountView(a.Id, a.Code, a.Name, a.Unit, a.NormalSide, a.LimitKind, a.ProgrammeYearId, a.SchoolId, a.CategoryId,
+            Amounts.Format(unit, b.DebitsPosted), Amounts.Format(unit, b.CreditsPosted),
+            Amounts.Format(unit, b.DebitsPending), Amounts.Format(unit, b.CreditsPending),
+            Amounts.Format(unit, b.Posted(LedgerCodes.ParseSide(a.NormalSide))),
+            limit == LimitKind.None ? null : Amounts.Format(unit, b.Available(limit)));
+    }
+}
+
+public sealed record StatementLine(
+    long TransferId, long EntryId, DateOnly ValueDate, DateTimeOffset RecordedAt, string Description, string CauseType, long? CauseId,
+    string Kind, string CounterAccount, string? Debit, string? Credit, string? PendingChange, string RunningBalance);
+
+public sealed record Statement(
+    AccountView Account, DateOnly From, DateOnly To, string OpeningBalance, string ClosingBalance, IReadOnlyList<StatementLine> Lines);
+
+public sealed record TrialBalanceRow(string Account, string Unit, string Debits, string Credits, string Balance, string PendingDebits, string PendingCredits);
+
+public sealed record UnitTotal(string Unit, string Debits, string Credits, string PendingDebits, string PendingCredits, bool Balanced);
+
+public sealed record TrialBalance(long ProgrammeId, DateOnly AsOf, DateTimeOffset? RecordedBy, IReadOnlyList<UnitTotal> Totals,
+    IReadOnlyList<TrialBalanceRow> Rows);
+
+public sealed record TransferView(long Id, string Unit, string DebitAccount, string CreditAccount, string Amount, string Kind, long? PendingId);
+
+public sealed record EntryView(long Id, long ProgrammeId, DateOnly ValueDate, DateTimeOffset RecordedAt, string Description, long? ActorId,
+    string CauseType, long? CauseId, long? ReversesEntryId, long? ReversedByEntryId, IReadOnlyList<TransferView> Transfers);

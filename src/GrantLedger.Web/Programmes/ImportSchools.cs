@@ -1,0 +1,94 @@
+using CsvHelper;
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Programmes;
+
+/// <summary>
+/// Enrols schools from a CSV in the layout of the DfE "Get Information About Schools" extract
+/// (URN, EstablishmentName, LA (name), PhaseOfEducation (name), … in any order, other columns
+/// ignored). Each school's area is the one named in an "Area" column if the file has one, else
+/// the one whose name matches "LA (name)", unless the request names one area for every row.
+/// Bad rows are reported by line and reason; the good ones are enrolled together, in one transaction.
+/// </summary>
+public static class ImportSchools
+{
+    public sealed record RejectedRow(int Line, string? Urn, string Reason);
+    public sealed record Report(int Imported, int Rejected, IReadOnlyList<RejectedRow> Rejections);
+
+    private static readonly string[] Required = ["URN", "EstablishmentName", "PhaseOfEducation (name)"];
+
+    public static async Task<Report> RunAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, long? areaId,
+        Stream csv, CancellationToken ct)
+    {
+        await SetUp.RequireProgrammeAdminAsync(db, caller, programmeId, ct);
+        var areas = await db.Areas.AsNoTracking().Where(a => a.ProgrammeId == programmeId).ToListAsync(ct);
+        if (areaId is not null && areas.All(a => a.Id != areaId))
+            throw new InvalidInput("areaId", $"area {areaId} is not an area of this programme");
+        var areaByName = areas.SelectMany(a => new[] { (Key: a.Name, a.Id), (Key: a.Code, a.Id) })
+            .DistinctBy(x => x.Key.ToUpperInvariant()).ToDictionary(x => x.Key.ToUpperInvariant(), x => x.Id);
+        var enrolled = (await db.Schools.Where(s => s.ProgrammeId == programmeId).Select(s => s.Urn).ToListAsync(ct)).ToHashSet();
+
+        await using var parser = CsvReader.Create(csv, new CsvReaderOptions
+        {
+            Separator = ',', TrimWhitespace = true, TrackLineNumbers = true, MaxRecordSize = 1 << 20,
+        }, leaveOpen: true);
+        await parser.ReadHeaderAsync(ct);
+        var header = parser.Headers.ToHashSet();
+        if (header.Count == 0)
+            throw new InvalidInput("file", "is empty: expected a header row with URN, EstablishmentName, LA (name), PhaseOfEducation (name)");
+        var missing = Required.Where(c => !header.Contains(c)).ToList();
+        var areaColumn = header.Contains("Area") ? "Area" : "LA (name)";
+        if (areaId is null && !header.Contains(areaColumn)) missing.Add("LA (name) or Area (or give areaId)");
+        if (missing.Count > 0) throw new InvalidInput("file", "is missing the column(s) " + string.Join(", ", missing));
+
+        var rejected = new List<RejectedRow>();
+        var schools = new List<School>();
+        var seen = new HashSet<string>();
+        while (await parser.ReadAsync(ct))
+        {
+            var line = (int)parser.LineNumber;
+            string Field(string name) => header.Contains(name) ? parser.GetString(name) : "";
+            var urn = Field("URN");
+            var name = Field("EstablishmentName");
+            var phase = Field("PhaseOfEducation (name)");
+            var la = Field("LA (name)");
+            string? reason = null;
+            long area = 0;
+            if (!Schools.Urn().IsMatch(urn)) reason = "URN must be six digits";
+            else if (!seen.Add(urn)) reason = $"URN {urn} appears more than once in the file";
+            else if (enrolled.Contains(urn)) reason = $"URN {urn} is already enrolled in this programme";
+            else if (name.Length is 0 or > 200) reason = "EstablishmentName must be 1 to 200 characters";
+            else if (phase.Length is 0 or > 100) reason = "PhaseOfEducation (name) must be 1 to 100 characters";
+            else if (areaId is { } given) area = given;
+            else if (!areaByName.TryGetValue(Field(areaColumn).ToUpperInvariant(), out area))
+                reason = $"no area of this programme is called '{Field(areaColumn)}'";
+            if (reason is not null)
+            {
+                rejected.Add(new RejectedRow(line, urn.Length > 0 ? urn : null, reason));
+                continue;
+            }
+            schools.Add(new School
+            {
+                ProgrammeId = programmeId, Urn = urn, Name = name, Phase = phase,
+                LocalAuthority = la.Length > 0 ? la : null, AreaId = area,
+            });
+        }
+
+        if (schools.Count > 0)
+        {
+            await db.InTransactionAsync(async () =>
+            {
+                db.Schools.AddRange(schools);
+                await db.SaveChangesAsync(ct);
+                audit.Record("school.imported", "programme", programmeId, programmeId,
+                    new { imported = schools.Count, urns = schools.Select(s => s.Urn), rejected });
+                await db.SaveChangesAsync(ct);
+            }, ct);
+        }
+        return new Report(schools.Count, rejected.Count, rejected);
+    }
+}

@@ -1,0 +1,134 @@
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Programmes;
+
+/// <summary>Programmes and their set-up: years and half-terms, areas, budget categories, schools.</summary>
+[Authorize(Roles = Roles.Everyone)]
+public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : ApiControllerBase
+{
+    /// <summary>The programmes you can see.</summary>
+    [HttpGet("programmes")]
+    public async Task<IReadOnlyList<ProgrammeView>> List(CancellationToken ct)
+    {
+        var caller = Caller;
+        var programmes = db.Programmes.AsNoTracking();
+        if (!caller.SeesAllProgrammes) programmes = programmes.Where(p => p.Id == caller.ProgrammeId);
+        return (await programmes.OrderBy(p => p.Code).ToListAsync(ct)).Select(ProgrammeView.Of).ToList();
+    }
+
+    /// <summary>Creates a programme (programme admins not tied to one programme).</summary>
+    [HttpPost("programmes")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    [ProducesResponseType(typeof(ProgrammeView), 201)]
+    public async Task<ActionResult<ProgrammeView>> Create(SetUp.NewProgramme request, CancellationToken ct)
+    {
+        var programme = await SetUp.CreateProgrammeAsync(db, audit, Caller, request, ct);
+        return CreatedAtAction(nameof(Get), new { programmeId = programme.Id }, ProgrammeView.Of(programme));
+    }
+
+    [HttpGet("programmes/{programmeId:long}")]
+    public async Task<ProgrammeView> Get(long programmeId, CancellationToken ct) =>
+        ProgrammeView.Of(await SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct));
+
+    [HttpGet("programmes/{programmeId:long}/years")]
+    public async Task<IReadOnlyList<YearView>> Years(long programmeId, CancellationToken ct)
+    {
+        await SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);
+        var years = await db.ProgrammeYears.AsNoTracking().Include(y => y.Periods)
+            .Where(y => y.ProgrammeId == programmeId).OrderBy(y => y.StartsOn).ToListAsync(ct);
+        return years.Select(YearView.Of).ToList();
+    }
+
+    /// <summary>Adds an academic year with its six half-terms (default dates unless given).</summary>
+    [HttpPost("programmes/{programmeId:long}/years")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    [ProducesResponseType(typeof(YearView), 201)]
+    public async Task<ActionResult<YearView>> AddYear(long programmeId, Programmes.Years.NewYear request, CancellationToken ct)
+    {
+        var year = await Programmes.Years.AddAsync(db, audit, Caller, programmeId, request, ct);
+        return Created($"/api/v1/programmes/{programmeId}/years", YearView.Of(year));
+    }
+
+    [HttpGet("programmes/{programmeId:long}/areas")]
+    public async Task<IReadOnlyList<AreaView>> Areas(long programmeId, CancellationToken ct)
+    {
+        await SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);
+        return await db.Areas.AsNoTracking().Where(a => a.ProgrammeId == programmeId).OrderBy(a => a.Name)
+            .Select(a => AreaView.Of(a)).ToListAsync(ct);
+    }
+
+    [HttpPost("programmes/{programmeId:long}/areas")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    [ProducesResponseType(typeof(AreaView), 201)]
+    public async Task<ActionResult<AreaView>> AddArea(long programmeId, SetUp.NewArea request, CancellationToken ct)
+    {
+        var area = await SetUp.AddAreaAsync(db, audit, Caller, programmeId, request, ct);
+        return Created($"/api/v1/programmes/{programmeId}/areas", AreaView.Of(area));
+    }
+
+    [HttpGet("programmes/{programmeId:long}/categories")]
+    public async Task<IReadOnlyList<CategoryView>> Categories(long programmeId, CancellationToken ct)
+    {
+        await SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);
+        return await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == programmeId).OrderBy(c => c.Id)
+            .Select(c => CategoryView.Of(c)).ToListAsync(ct);
+    }
+
+    [HttpPost("programmes/{programmeId:long}/categories")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    [ProducesResponseType(typeof(CategoryView), 201)]
+    public async Task<ActionResult<CategoryView>> AddCategory(long programmeId, SetUp.NewCategory request, CancellationToken ct)
+    {
+        var category = await SetUp.AddCategoryAsync(db, audit, Caller, programmeId, request, ct);
+        return Created($"/api/v1/programmes/{programmeId}/categories", CategoryView.Of(category));
+    }
+
+    /// <summary>Schools you can see in the programme (all, your area's, or your own), optionally of one area.</summary>
+    [HttpGet("programmes/{programmeId:long}/schools")]
+    public async Task<IReadOnlyList<SchoolView>> SchoolList(long programmeId, [FromQuery] long? areaId, CancellationToken ct)
+    {
+        await SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);
+        var schools = Schools.Visible(db, Caller, programmeId);
+        if (areaId is not null) schools = schools.Where(s => s.AreaId == areaId);
+        return await schools.OrderBy(s => s.Urn).Select(s => SchoolView.Of(s)).ToListAsync(ct);
+    }
+
+    [HttpPost("programmes/{programmeId:long}/schools")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    [ProducesResponseType(typeof(SchoolView), 201)]
+    public async Task<ActionResult<SchoolView>> AddSchool(long programmeId, Schools.NewSchool request, CancellationToken ct)
+    {
+        var school = await Schools.AddAsync(db, audit, Caller, programmeId, request, ct);
+        return CreatedAtAction(nameof(GetSchool), new { schoolId = school.Id }, SchoolView.Of(school));
+    }
+
+    /// <summary>
+    /// Enrols schools from a "Get Information About Schools" CSV, sent as the body (text/csv) or
+    /// as the form field "file". Bad rows come back by line and reason; good rows are enrolled.
+    /// </summary>
+    [HttpPost("programmes/{programmeId:long}/schools/import")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    [RequestSizeLimit(20_000_000)]
+    [Consumes("text/csv", "multipart/form-data")]
+    public async Task<ImportSchools.Report> Import(long programmeId, [FromQuery] long? areaId, CancellationToken ct)
+    {
+        Stream csv;
+        if (Request.HasFormContentType)
+        {
+            var form = await Request.ReadFormAsync(ct);
+            csv = form.Files.GetFile("file")?.OpenReadStream() ?? throw new InvalidInput("file", "attach the CSV as the form field 'file'");
+        }
+        else csv = Request.Body;
+        return await ImportSchools.RunAsync(db, audit, Caller, programmeId, areaId, csv, ct);
+    }
+
+    [HttpGet("schools/{schoolId:long}")]
+    public async Task<SchoolView> GetSchool(long schoolId, CancellationToken ct) =>
+        SchoolView.Of(await Schools.FindVisibleAsync(db, Caller, schoolId, ct));
+}

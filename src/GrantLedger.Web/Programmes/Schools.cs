@@ -1,0 +1,60 @@
+using System.Text.RegularExpressions;
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Programmes;
+
+/// <summary>Enrolling a school in a programme, one at a time.</summary>
+public static partial class Schools
+{
+    public sealed record NewSchool(string? Urn, string? Name, string? Phase, string? LocalAuthority, long? AreaId, string? PayeeReference);
+
+    [GeneratedRegex("^[0-9]{6}$")] public static partial Regex Urn();
+
+    public static async Task<School> AddAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, NewSchool r,
+        CancellationToken ct)
+    {
+        await SetUp.RequireProgrammeAdminAsync(db, caller, programmeId, ct);
+        var errors = new FieldErrors();
+        if (r.Urn is null || !Urn().IsMatch(r.Urn)) errors.Add("urn", "must be the school's six-digit URN");
+        SetUp.Text(errors, "name", r.Name, 200);
+        SetUp.Text(errors, "phase", r.Phase, 100);
+        if (r.AreaId is null) errors.Add("areaId", "is required");
+        if (r.PayeeReference is { Length: > 50 }) errors.Add("payeeReference", "must be at most 50 characters");
+        errors.ThrowIfAny();
+        if (!await db.Areas.AnyAsync(a => a.Id == r.AreaId && a.ProgrammeId == programmeId, ct))
+            throw new InvalidInput("areaId", $"area {r.AreaId} is not an area of this programme");
+        if (await db.Schools.AnyAsync(s => s.ProgrammeId == programmeId && s.Urn == r.Urn, ct))
+            throw new RuleBroken("school-already-enrolled", $"the school with URN {r.Urn} is already in this programme", 409, "urn");
+
+        var school = new School
+        {
+            ProgrammeId = programmeId, Urn = r.Urn!, Name = r.Name!.Trim(), Phase = r.Phase!.Trim(),
+            LocalAuthority = r.LocalAuthority?.Trim(), AreaId = r.AreaId!.Value, PayeeReference = r.PayeeReference?.Trim(),
+        };
+        return await SetUp.SaveWithAuditAsync(db, audit, school, () => ("school.enrolled", "school", school.Id, programmeId, r), ct);
+    }
+
+    /// <summary>The schools the caller may see: all of the programme, their area's, or their own.</summary>
+    public static IQueryable<School> Visible(GrantLedgerDb db, CurrentUser caller, long programmeId)
+    {
+        var schools = db.Schools.AsNoTracking().Where(s => s.ProgrammeId == programmeId);
+        if (caller.SeesWholeProgramme(programmeId)) return schools;
+        return caller.Role switch
+        {
+            Roles.AreaLead when caller.ProgrammeId == programmeId => schools.Where(s => s.AreaId == caller.AreaId),
+            Roles.SchoolBusinessManager when caller.ProgrammeId == programmeId => schools.Where(s => s.Id == caller.SchoolId),
+            _ => throw new Forbidden("your account is not scoped to this programme"),
+        };
+    }
+
+    public static async Task<School> FindVisibleAsync(GrantLedgerDb db, CurrentUser caller, long schoolId, CancellationToken ct)
+    {
+        var school = await db.Schools.AsNoTracking().SingleOrDefaultAsync(s => s.Id == schoolId, ct) ?? throw new NotFound("school", schoolId);
+        caller.EnsureSchool(school);
+        return school;
+    }
+}

@@ -1,0 +1,114 @@
+using System.Text.RegularExpressions;
+using GrantLedger.Core.Money;
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Programmes;
+
+/// <summary>Creating a programme and the areas and budget categories it is organised by.</summary>
+public static partial class SetUp
+{
+    public sealed record NewProgramme(string? Code, string? Name, string? Funder, string? AreaKind, Money? SecondApprovalThreshold);
+    public sealed record NewArea(string? Code, string? Name);
+    public sealed record NewCategory(string? Code, string? Name, string? Unit, string? Kind);
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{1,29}$")] private static partial Regex ProgrammeCode();
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,39}$")] private static partial Regex AreaCode();
+    [GeneratedRegex("^[a-z][a-z0-9-]{1,39}$")] private static partial Regex CategoryCode();
+
+    public static async Task<Programme> CreateProgrammeAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, NewProgramme r,
+        CancellationToken ct)
+    {
+        if (!(caller.Role == Roles.ProgrammeAdmin && caller.ProgrammeId is null))
+            throw new Forbidden("only a programme admin not tied to one programme can create programmes");
+        var errors = new FieldErrors();
+        if (r.Code is null || !ProgrammeCode().IsMatch(r.Code)) errors.Add("code", "must be 2-30 lower-case letters, digits or hyphens, starting with a letter");
+        Text(errors, "name", r.Name, 200);
+        Text(errors, "funder", r.Funder, 200);
+        if (r.AreaKind is not (null or "borough" or "icb")) errors.Add("areaKind", "must be 'borough' or 'icb'");
+        if (r.SecondApprovalThreshold is { IsPositive: false }) errors.Add("secondApprovalThreshold", "must be more than zero");
+        errors.ThrowIfAny();
+        if (await db.Programmes.AnyAsync(p => p.Code == r.Code, ct))
+            throw new RuleBroken("programme-code-taken", $"a programme with code '{r.Code}' already exists", 409, "code");
+
+        var programme = new Programme
+        {
+            Code = r.Code!, Name = r.Name!.Trim(), Funder = r.Funder!.Trim(), AreaKind = r.AreaKind ?? "borough",
+            SecondApprovalThresholdPence = r.SecondApprovalThreshold?.Pence,
+        };
+        return await SaveWithAuditAsync(db, audit, programme, () => ("programme.created", "programme", programme.Id, programme.Id, r), ct);
+    }
+
+    public static async Task<Area> AddAreaAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, NewArea r,
+        CancellationToken ct)
+    {
+        await RequireProgrammeAdminAsync(db, caller, programmeId, ct);
+        var errors = new FieldErrors();
+        if (r.Code is null || !AreaCode().IsMatch(r.Code)) errors.Add("code", "must be 1-40 lower-case letters, digits or hyphens");
+        Text(errors, "name", r.Name, 200);
+        errors.ThrowIfAny();
+        if (await db.Areas.AnyAsync(a => a.ProgrammeId == programmeId && (a.Code == r.Code || a.Name == r.Name!.Trim()), ct))
+            throw new RuleBroken("area-exists", $"the programme already has an area with code '{r.Code}' or name '{r.Name}'", 409, "code");
+        var area = new Area { ProgrammeId = programmeId, Code = r.Code!, Name = r.Name!.Trim() };
+        return await SaveWithAuditAsync(db, audit, area, () => ("area.created", "area", area.Id, programmeId, r), ct);
+    }
+
+    public static async Task<BudgetCategory> AddCategoryAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId,
+        NewCategory r, CancellationToken ct)
+    {
+        await RequireProgrammeAdminAsync(db, caller, programmeId, ct);
+        var errors = new FieldErrors();
+        if (r.Code is null || !CategoryCode().IsMatch(r.Code)) errors.Add("code", "must be 2-40 lower-case letters, digits or hyphens, starting with a letter");
+        Text(errors, "name", r.Name, 200);
+        if (r.Kind is null || !CategoryKinds.All.Contains(r.Kind)) errors.Add("kind", "must be one of " + string.Join(", ", CategoryKinds.All));
+        var unit = r.Kind == CategoryKinds.TimeAllowance ? "MIN" : "GBP";
+        if (r.Unit is not null && r.Unit != unit)
+            errors.Add("unit", r.Kind == CategoryKinds.TimeAllowance ? "a time allowance is counted in minutes (MIN)" : "money categories are in GBP");
+        errors.ThrowIfAny();
+        if (await db.Categories.AnyAsync(c => c.ProgrammeId == programmeId && c.Code == r.Code, ct))
+            throw new RuleBroken("category-exists", $"the programme already has a category '{r.Code}'", 409, "code");
+        var category = new BudgetCategory { ProgrammeId = programmeId, Code = r.Code!, Name = r.Name!.Trim(), Unit = unit, Kind = r.Kind! };
+        return await SaveWithAuditAsync(db, audit, category, () => ("category.created", "budget_category", category.Id, programmeId, r), ct);
+    }
+
+    /// <summary>Set-up belongs to the programme's admins (or an admin of every programme).</summary>
+    public static async Task<Programme> RequireProgrammeAdminAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, CancellationToken ct)
+    {
+        var programme = await db.Programmes.FindAsync([programmeId], ct) ?? throw new NotFound("programme", programmeId);
+        if (caller.Role != Roles.ProgrammeAdmin || !caller.CanSeeProgramme(programmeId))
+            throw new Forbidden("only an admin of this programme can change its set-up");
+        return programme;
+    }
+
+    public static async Task<Programme> ProgrammeVisibleAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, CancellationToken ct)
+    {
+        var programme = await db.Programmes.AsNoTracking().SingleOrDefaultAsync(p => p.Id == programmeId, ct)
+                        ?? throw new NotFound("programme", programmeId);
+        caller.EnsureProgramme(programmeId);
+        return programme;
+    }
+
+    internal static async Task<T> SaveWithAuditAsync<T>(GrantLedgerDb db, AuditTrail audit, T entity,
+        Func<(string Action, string Type, long Id, long ProgrammeId, object Details)> describe, CancellationToken ct) where T : class
+    {
+        return await db.InTransactionAsync(async () =>
+        {
+            db.Add(entity);
+            await db.SaveChangesAsync(ct);
+            var (action, type, id, programmeId, details) = describe();
+            audit.Record(action, type, id, programmeId, details);
+            await db.SaveChangesAsync(ct);
+            return entity;
+        }, ct);
+    }
+
+    internal static void Text(FieldErrors errors, string field, string? value, int max)
+    {
+        if (string.IsNullOrWhiteSpace(value)) errors.Add(field, "is required");
+        else if (value.Trim().Length > max) errors.Add(field, $"must be at most {max} characters");
+        else if (value.Any(char.IsControl)) errors.Add(field, "must not contain control characters");
+    }
+}
