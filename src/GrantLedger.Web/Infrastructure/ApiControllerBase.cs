@@ -6,7 +6,6 @@ namespace GrantLedger.Web.Infrastructure;
 /// <summary>JSON under /api/v1; refusals are problems (see <see cref="ProblemAnswers"/>).</summary>
 [ApiController]
 [Route("api/v1")]
-[Produces("application/json")]
 [ProducesResponseType(typeof(ProblemDetails), 400)]
 [ProducesResponseType(typeof(ProblemDetails), 401)]
 [ProducesResponseType(typeof(ProblemDetails), 403)]

@@ -57,9 +57,14 @@ public sealed class DatabaseEndpoint(IConfiguration configuration, GrantLedgerOp
         return Path.GetFullPath(".data");
     }
 
-    public NpgsqlDataSource CreateDataSource()
+    /// <summary>
+    /// The data source every part of GrantLedger uses. Error detail is included because the ledger's
+    /// refusals carry their facts (account, shortfall) in it: without it a refusal could not say by how much.
+    /// </summary>
+    public static NpgsqlDataSource CreateDataSource(string connectionString)
     {
-        var builder = new NpgsqlDataSourceBuilder(ConnectionString);
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.IncludeErrorDetail = true;
         return builder.Build();
     }
 }

@@ -27,7 +27,7 @@ public static class HostSetup
         var services = builder.Services;
         services.AddSingleton(sp => sp.GetRequiredService<IConfiguration>().GetSection("GrantLedger").Get<GrantLedgerOptions>() ?? new GrantLedgerOptions());
         services.AddSingleton<DatabaseEndpoint>();
-        services.AddSingleton(sp => sp.GetRequiredService<DatabaseEndpoint>().CreateDataSource());
+        services.AddSingleton(sp => DatabaseEndpoint.CreateDataSource(sp.GetRequiredService<DatabaseEndpoint>().ConnectionString));
         services.AddDbContext<GrantLedgerDb>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddHostedService<StartUp>();
         services.AddHttpContextAccessor();
@@ -38,7 +38,7 @@ public static class HostSetup
         services.AddProblemDetails();
         services.AddGrantLedgerAccess();
 
-        services.AddControllers()
+        services.AddControllers(o => o.OutputFormatters.RemoveType<Microsoft.AspNetCore.Mvc.Formatters.StringOutputFormatter>())
             .AddJsonOptions(o => JsonSetup.Configure(o.JsonSerializerOptions))
             .ConfigureApiBehaviorOptions(o => o.InvalidModelStateResponseFactory = MalformedRequest.Answer);
         services.Configure<MvcOptions>(o => o.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true);

@@ -75,7 +75,7 @@ public sealed class ProblemAnswers(ProblemDetailsFactory factory, ILogger<Proble
 
         if (problem.Status >= 500) log.LogWarning(exception, "Answered {Status}", problem.Status);
         http.Response.StatusCode = problem.Status ?? 500;
-        await http.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", ct);
+        await http.Response.WriteAsJsonAsync(problem, problem.GetType(), (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", ct);
         return true;
     }
 

@@ -1,0 +1,193 @@
+using System.Net;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Allocations;
+
+public sealed class AllocationTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    [Fact]
+    public async Task Fund_PostsFundingToUnallocated_AndTheTrialBalanceIsZero()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        await s.FundAsync("1000.50", minutes: 4500);
+        Assert.Equal("1000.50", (await s.AccountAsync("tp:2026-27:unallocated"))["available"]!.GetValue<string>());
+        var tb = (await s.Root.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/trial-balance")).Expect(HttpStatusCode.OK).Json;
+        Assert.All(tb["totals"]!.AsArray(), t => Assert.True(t!["balanced"]!.GetValue<bool>()));
+        var gbp = tb["totals"]!.AsArray().Single(t => t!["unit"]!.GetValue<string>() == "GBP")!;
+        Assert.Equal("1000.50", gbp["debits"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Split_ThirteenMillionAcross1680Schools_SumsExactlyAndPartsDifferByAtMostOnePenny()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 0);
+        var csv = "URN,EstablishmentName,PhaseOfEducation (name),LA (name)\n" +
+                  string.Concat(Enumerable.Range(0, 1680).Select(i => $"{400000 + i},School {i},Primary,Area 1\n"));
+        using (var content = new StringContent(csv, System.Text.Encoding.UTF8, "text/csv"))
+            Assert.Equal(HttpStatusCode.OK, (await s.Root.Http.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/schools/import", content)).StatusCode);
+        await s.FundAsync("13000000.00");
+        var view = (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            split = new { categoryId = s.Categories["staff-cover"], amount = "13000000.00", allSchools = true },
+        })).Expect(HttpStatusCode.Created).Json;
+        Assert.Equal(1680, view["lineCount"]!.GetValue<int>());
+
+        Assert.Equal(1680, await Db.ScalarAsync("SELECT count(*) FROM transfer t JOIN journal_entry e ON e.id = t.entry_id WHERE e.cause_type = 'allocation'"));
+        Assert.Equal(1_300_000_000L, await Db.ScalarAsync("SELECT sum(credits_posted) FROM account WHERE code LIKE 'tp:2026-27:school:%:staff-cover:available'"));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT max(credits_posted) - min(credits_posted) FROM account WHERE code LIKE 'tp:2026-27:school:%:available'"));
+        // 1,300,000,000p / 1,680 = 773,809 rem 880: 880 schools get £7,738.10 and 800 get £7,738.09
+        Assert.Equal(880, await Db.ScalarAsync("SELECT count(*) FROM account WHERE code LIKE 'tp:2026-27:school:%:available' AND credits_posted = 773810"));
+        Assert.Equal(800, await Db.ScalarAsync("SELECT count(*) FROM account WHERE code LIKE 'tp:2026-27:school:%:available' AND credits_posted = 773809"));
+        Assert.Equal("0.00", (await s.AccountAsync("tp:2026-27:unallocated"))["available"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Allocate_MoreThanUnallocated_Returns422SayingByHowMuch_AndWritesNothing()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2);
+        await s.FundAsync("1000.00");
+        var problem = (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            lines = new[]
+            {
+                new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"], amount = "700.00" },
+                new { schoolId = s.Schools[1].Id, categoryId = s.Categories["staff-cover"], amount = "300.01" },
+            },
+        })).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "allocation-exceeds-unallocated").Json;
+        Assert.Equal("0.01", problem["shortfall"]!.GetValue<string>());
+        Assert.Equal("1000.00", problem["unallocated"]!.GetValue<string>());
+        Assert.Contains("£0.01 too much", problem["detail"]!.GetValue<string>());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM allocation"));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM journal_entry"));
+    }
+
+    [Fact]
+    public async Task Allocate_EachMinutesOfStaffTime_UsesTheMinutesLedger()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2);
+        await s.FundAsync("10.00", minutes: 2 * 2250);
+        (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            each = new { categoryId = s.Categories["contact-time"], minutes = 2250, allSchools = true },
+        })).Expect(HttpStatusCode.Created);
+        var account = await s.AccountAsync(s.SchoolAccount(1, "contact-time", "available"), "MIN");
+        Assert.Equal("MIN", account["unit"]!.GetValue<string>());
+        Assert.Equal("2250", account["balance"]!.GetValue<string>());
+        (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            each = new { categoryId = s.Categories["contact-time"], amount = "5.00", allSchools = true },
+        })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "each.minutes");
+    }
+
+    [Fact]
+    public async Task Allocate_WithBadLines_Returns422NamingEachLine()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        await s.FundAsync("1000.00");
+        var errors = (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            lines = new object[]
+            {
+                new { schoolId = 999999, categoryId = s.Categories["staff-cover"], amount = "1.00" },
+                new { urn = s.Schools[0].Urn, categoryId = s.Categories["staff-cover"], amount = "0" },
+                new { urn = s.Schools[0].Urn, categoryId = 424242, amount = "1.00" },
+            },
+        })).ExpectProblem(HttpStatusCode.UnprocessableEntity).Json["errors"]!.AsObject();
+        Assert.True(errors.ContainsKey("lines[0].schoolId"));
+        Assert.True(errors.ContainsKey("lines[1].amount"));
+        Assert.True(errors.ContainsKey("lines[2].categoryId"));
+        (await s.Root.PostAsync($"{s.Year}/allocations", new { valueDate = "2025-01-01", lines = Array.Empty<object>() }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "valueDate");
+    }
+
+    [Fact]
+    public async Task Allocate_WithAThreeDecimalAmount_Returns400NamingTheField()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var problem = (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            lines = new[] { new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"], amount = "1.234" } },
+        })).ExpectProblem(HttpStatusCode.BadRequest, "lines[0].amount").Json;
+        Assert.Contains("two decimal places", problem["errors"]!["lines[0].amount"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Virement_MovesBudgetBetweenCategories_AndBeyondAvailableReturns422WithShortfall()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2);
+        await s.FundAsync("1000.00");
+        await s.AllocateEachAsync("staff-cover", "300.00");
+        var request = new
+        {
+            from = new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"] },
+            to = new { urn = s.Schools[1].Urn, categoryId = s.Categories["action-plan"] },
+            amount = "120.00",
+            reason = "more materials needed",
+        };
+        (await s.Root.PostAsync($"{s.Year}/virements", request)).Expect(HttpStatusCode.Created);
+        Assert.Equal("180.00", (await s.AccountAsync(s.SchoolAccount(0, "staff-cover", "available")))["balance"]!.GetValue<string>());
+        Assert.Equal("120.00", (await s.AccountAsync(s.SchoolAccount(1, "action-plan", "available")))["balance"]!.GetValue<string>());
+
+        var tooMuch = (await s.Root.PostAsync($"{s.Year}/virements", request with { amount = "180.01" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "amount", "virement-exceeds-available").Json;
+        Assert.Equal("0.01", tooMuch["shortfall"]!.GetValue<string>());
+        (await s.Root.PostAsync($"{s.Year}/virements", new
+        {
+            from = new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"] },
+            to = new { schoolId = s.Schools[0].Id, categoryId = s.Categories["contact-time"] },
+            amount = "1.00",
+            reason = "mixing units",
+        })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "to.categoryId");
+    }
+
+    [Fact]
+    public async Task Idempotency_SameKeySameBody_ReturnsFirstResponseAndMovesMoneyOnce()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var body = new { amount = "500.00", reference = "grant", valueDate = "2026-09-01" };
+        var first = (await s.Root.PostAsync($"{s.Year}/funding", body, "key-1")).Expect(HttpStatusCode.Created);
+        var again = (await s.Root.PostAsync($"{s.Year}/funding", body, "key-1")).Expect(HttpStatusCode.Created);
+        Assert.Equal(first.Body, again.Body);
+        Assert.True(again.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM funding"));
+
+        (await s.Root.PostAsync($"{s.Year}/funding", body with { amount = "600.00" }, "key-1"))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "Idempotency-Key");
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM funding"));
+    }
+
+    [Fact]
+    public async Task Idempotency_ARefusedRequest_StoresNothing_SoTheKeyCanBeRetried()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var allocate = new { lines = new[] { new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"], amount = "10.00" } } };
+        (await s.Root.PostAsync($"{s.Year}/allocations", allocate, "alloc-1")).ExpectProblem(HttpStatusCode.UnprocessableEntity);
+        await s.FundAsync("10.00");
+        (await s.Root.PostAsync($"{s.Year}/allocations", allocate, "alloc-1")).Expect(HttpStatusCode.Created);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM allocation"));
+    }
+
+    [Fact]
+    public async Task Idempotency_ConcurrentRetriesOfOneKey_ProduceOneEffect()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var body = new { amount = "1.00", reference = "grant", valueDate = "2026-09-01" };
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => s.Root.PostAsync($"{s.Year}/funding", body, "same-key")));
+        Assert.All(answers, a => a.Expect(HttpStatusCode.Created));
+        Assert.Single(answers.Select(a => a.Body).Distinct());
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM funding"));
+    }
+
+    [Fact]
+    public async Task Allocate_ByFinanceOrSchool_Returns403()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        await s.FundAsync("100.00");
+        var body = new { each = new { categoryId = s.Categories["staff-cover"], amount = "1.00", allSchools = true } };
+        (await (await s.FinanceAsync(Db)).PostAsync($"{s.Year}/allocations", body)).ExpectProblem(HttpStatusCode.Forbidden);
+        (await (await s.SchoolUserAsync(Db)).PostAsync($"{s.Year}/allocations", body)).ExpectProblem(HttpStatusCode.Forbidden);
+        (await (await s.AuditorAsync(Db)).PostAsync($"{s.Year}/allocations", body)).ExpectProblem(HttpStatusCode.Forbidden);
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM allocation"));
+    }
+}

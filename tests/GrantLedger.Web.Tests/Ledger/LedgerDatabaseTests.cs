@@ -1,0 +1,180 @@
+using GrantLedger.Core.Ledger;
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Ledger;
+using GrantLedger.Web.Tests.Support;
+using Npgsql;
+using static GrantLedger.Web.Tests.Ledger.LedgerHarness;
+
+namespace GrantLedger.Web.Tests.Ledger;
+
+/// <summary>The invariants PostgreSQL itself enforces, whoever writes: tried with direct SQL as well as through the service.</summary>
+public sealed class LedgerDatabaseTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    private async Task<PostgresException> RefusedAsync(string sql)
+    {
+        await using var cmd = Db.DataSource.CreateCommand(sql);
+        return await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
+    }
+
+    [Fact]
+    public async Task DirectUpdateOrDeleteOfAPostedEntry_IsRefusedByTheDatabase()
+    {
+        var h = await CreateAsync(Db);
+        var posted = await h.PostAsync(Move(h.Funding, h.Unallocated, 1000));
+        Assert.Equal("GL002", (await RefusedAsync($"UPDATE transfer SET amount = 1 WHERE id = {posted.TransferIds[0]}")).SqlState);
+        Assert.Equal("GL002", (await RefusedAsync($"DELETE FROM transfer WHERE id = {posted.TransferIds[0]}")).SqlState);
+        Assert.Equal("GL002", (await RefusedAsync($"UPDATE journal_entry SET description = 'edited' WHERE id = {posted.EntryId}")).SqlState);
+        Assert.Equal("GL002", (await RefusedAsync($"DELETE FROM journal_entry WHERE id = {posted.EntryId}")).SqlState);
+        Assert.Equal("GL002", (await RefusedAsync("TRUNCATE transfer CASCADE")).SqlState);
+        Assert.Equal(1000, (await h.BalanceAsync(h.Unallocated)).CreditsPosted);
+    }
+
+    [Fact]
+    public async Task DirectUpdateOfAnAccountBalance_IsRefused_AndAccountsCannotBeDeleted()
+    {
+        var h = await CreateAsync(Db);
+        await h.PostAsync(Move(h.Funding, h.Unallocated, 1000));
+        Assert.Equal("GL002", (await RefusedAsync($"UPDATE account SET credits_posted = 999999 WHERE id = {h.Unallocated}")).SqlState);
+        Assert.Equal("GL002", (await RefusedAsync($"UPDATE account SET limit_kind = 'none' WHERE id = {h.Unallocated}")).SqlState);
+        Assert.Equal("GL002", (await RefusedAsync($"DELETE FROM account WHERE id = {h.Available[0]}")).SqlState);
+    }
+
+    [Fact]
+    public async Task RawSqlTransferBeyondALimit_IsRefusedByTheDatabase()
+    {
+        var h = await CreateAsync(Db);
+        await h.PostAsync(Move(h.Funding, h.Unallocated, 100));
+        var e = await RefusedAsync($"""
+            WITH e AS (INSERT INTO journal_entry (programme_id, value_date, description, cause_type) VALUES ({h.ProgrammeId}, '2026-10-01', 'script', 'allocation')
+                       RETURNING id, programme_id, value_date, recorded_at)
+            INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
+            SELECT id, programme_id, 'GBP', {h.Unallocated}, {h.Available[0]}, 101, 'posted', value_date, recorded_at FROM e
+            """);
+        Assert.Equal("GL001", e.SqlState);
+        Assert.Equal(0, (await h.BalanceAsync(h.Unallocated)).DebitsPosted);
+    }
+
+    [Fact]
+    public async Task Entry_WithoutTransfers_OrMixingProgrammes_IsRefused()
+    {
+        var h = await CreateAsync(Db);
+        Assert.Equal("GL005", (await RefusedAsync($"INSERT INTO journal_entry (programme_id, value_date, description, cause_type) VALUES ({h.ProgrammeId}, '2026-10-01', 'empty', 'allocation')")).SqlState);
+        var other = await Db.ScalarAsync("INSERT INTO programme (code, name, funder) VALUES ('other', 'Other', 'F') RETURNING id");
+        var e = await RefusedAsync($"""
+            WITH e AS (INSERT INTO journal_entry (programme_id, value_date, description, cause_type) VALUES ({other}, '2026-10-01', 'x', 'allocation')
+                       RETURNING id, programme_id, value_date, recorded_at)
+            INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
+            SELECT id, programme_id, 'GBP', {h.Funding}, {h.Unallocated}, 1, 'posted', value_date, recorded_at FROM e
+            """);
+        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, e.SqlState);
+    }
+
+    [Fact]
+    public async Task Hold_PostsOnceForAtMostItsAmount_TheRestIsReleased()
+    {
+        var h = await CreateAsync(Db);
+        await h.PostAsync(Move(h.Funding, h.Unallocated, 1000), Move(h.Unallocated, h.Available[0], 1000));
+        var hold = (await h.PostAsync(Move(h.Available[0], h.Payable[0], 600, TransferKind.Pending))).TransferIds[0];
+        Assert.Equal(new Balance(0, 1000, 600, 0), await h.BalanceAsync(h.Available[0]));
+
+        var more = await Assert.ThrowsAsync<RuleBroken>(() => h.PostAsync(Move(h.Available[0], h.Payable[0], 601, TransferKind.PostPending, hold)));
+        Assert.Equal("invalid-resolution", more.Rule);
+
+        await h.PostAsync(Move(h.Available[0], h.Payable[0], 450, TransferKind.PostPending, hold));
+        Assert.Equal(new Balance(450, 1000, 0, 0), await h.BalanceAsync(h.Available[0]));
+        Assert.Equal(new Balance(0, 450, 0, 0), await h.BalanceAsync(h.Payable[0]));
+
+        var twice = await Assert.ThrowsAsync<RuleBroken>(() => h.PostAsync(Move(h.Available[0], h.Payable[0], 100, TransferKind.PostPending, hold)));
+        Assert.Equal("pending-already-resolved", twice.Rule);
+        var voidAfterPost = await Assert.ThrowsAsync<RuleBroken>(() => h.PostAsync(Move(h.Available[0], h.Payable[0], 600, TransferKind.VoidPending, hold)));
+        Assert.Equal("pending-already-resolved", voidAfterPost.Rule);
+    }
+
+    [Fact]
+    public async Task VoidedHold_CannotBePostedOrVoidedAgain_AndMustReleaseAllItHeld()
+    {
+        var h = await CreateAsync(Db);
+        await h.PostAsync(Move(h.Funding, h.Unallocated, 1000), Move(h.Unallocated, h.Available[0], 1000));
+        var hold = (await h.PostAsync(Move(h.Available[0], h.Payable[0], 300, TransferKind.Pending))).TransferIds[0];
+        var partial = await Assert.ThrowsAsync<RuleBroken>(() => h.PostAsync(Move(h.Available[0], h.Payable[0], 100, TransferKind.VoidPending, hold)));
+        Assert.Equal("invalid-resolution", partial.Rule);
+        await h.PostAsync(Move(h.Available[0], h.Payable[0], 300, TransferKind.VoidPending, hold));
+        Assert.Equal(new Balance(0, 1000, 0, 0), await h.BalanceAsync(h.Available[0]));
+        Assert.Equal("pending-already-resolved",
+            (await Assert.ThrowsAsync<RuleBroken>(() => h.PostAsync(Move(h.Available[0], h.Payable[0], 300, TransferKind.PostPending, hold)))).Rule);
+        Assert.Equal("pending-already-resolved",
+            (await Assert.ThrowsAsync<RuleBroken>(() => h.PostAsync(Move(h.Available[0], h.Payable[0], 300, TransferKind.VoidPending, hold)))).Rule);
+        var fresh = (await h.PostAsync(Move(h.Available[0], h.Payable[0], 100, TransferKind.Pending))).TransferIds[0];
+        var otherAccounts = await Assert.ThrowsAsync<RuleBroken>(() => h.PostAsync(Move(h.Available[0], h.Payable[1], 100, TransferKind.PostPending, fresh)));
+        Assert.Equal("invalid-resolution", otherAccounts.Rule);
+    }
+
+    [Fact]
+    public async Task Holds_CountAgainstTheLimit_SoTwoHoldsCannotOverdraw()
+    {
+        var h = await CreateAsync(Db);
+        await h.PostAsync(Move(h.Funding, h.Unallocated, 1000), Move(h.Unallocated, h.Available[0], 1000));
+        await h.PostAsync(Move(h.Available[0], h.Payable[0], 700, TransferKind.Pending));
+        var refused = await Assert.ThrowsAsync<LimitExceeded>(() => h.PostAsync(Move(h.Available[0], h.Payable[1], 301, TransferKind.Pending)));
+        Assert.Equal(1, refused.Shortfall);
+        Assert.EndsWith(":available", refused.Account);
+    }
+
+    [Fact]
+    public async Task Reversal_MirrorsTheEntryOnce_AndAPartialOrSecondReversalIsRefused()
+    {
+        var h = await CreateAsync(Db);
+        await h.PostAsync(Move(h.Funding, h.Unallocated, 1000));
+        var allocation = await h.PostAsync(Move(h.Unallocated, h.Available[0], 400), Move(h.Unallocated, h.Available[1], 100));
+        var wrong = new EntryDraft(h.ProgrammeId, Day, "partial", null, CauseType.Reversal, allocation.EntryId,
+            [Move(h.Available[0], h.Unallocated, 400)], allocation.EntryId);
+        Assert.Equal("unbalanced-entry", (await Assert.ThrowsAsync<RuleBroken>(() => h.PostAsync(wrong))).Rule);
+
+        var reversal = EntryDraft.Reversal(h.ProgrammeId, allocation.EntryId, Day, "wrong schools", null,
+            [Move(h.Unallocated, h.Available[0], 400), Move(h.Unallocated, h.Available[1], 100)]);
+        await h.PostAsync(reversal);
+        // unallocated: funded 1,000 and given back 500 (credits); allocated 500 (debits)
+        Assert.Equal(new Balance(500, 1500, 0, 0), await h.BalanceAsync(h.Unallocated));
+        Assert.Equal(new Balance(400, 400, 0, 0), await h.BalanceAsync(h.Available[0]));
+        Assert.Equal("already-reversed", (await Assert.ThrowsAsync<RuleBroken>(() => h.PostAsync(reversal))).Rule);
+    }
+
+    [Fact]
+    public async Task ClosedPeriod_RefusesEntriesDatedInsideIt_WithTheReason()
+    {
+        var h = await CreateAsync(Db);
+        await Db.ScalarAsync("""
+            INSERT INTO period (programme_year_id, code, name, starts_on, ends_on, closed_at)
+            SELECT id, 'aut1', 'Autumn 1', '2026-09-01', '2026-10-31', now() FROM programme_year RETURNING id
+            """);
+        var refused = await Assert.ThrowsAsync<RuleBroken>(() => h.PostAsync(Move(h.Funding, h.Unallocated, 1)));
+        Assert.Equal("period-closed", refused.Rule);
+        Assert.Equal(409, refused.Status);
+        Assert.Contains("Autumn 1", refused.Message);
+        await h.PostAsync(h.Entry(Move(h.Funding, h.Unallocated, 1)) with { ValueDate = new DateOnly(2026, 11, 1) });
+    }
+
+    [Fact]
+    public async Task BalancesAsOfADate_CountOnlyWhatWasDatedUpToIt_IncludingHoldsStillOpenThen()
+    {
+        var h = await CreateAsync(Db);
+        await h.PostAsync(h.Entry(Move(h.Funding, h.Unallocated, 1000), Move(h.Unallocated, h.Available[0], 1000)) with { ValueDate = new(2026, 9, 1) });
+        var hold = (await h.PostAsync(h.Entry(Move(h.Available[0], h.Payable[0], 300, TransferKind.Pending)) with { ValueDate = new(2026, 10, 1) })).TransferIds[0];
+        await h.PostAsync(h.Entry(Move(h.Available[0], h.Payable[0], 250, TransferKind.PostPending, hold)) with { ValueDate = new(2026, 11, 1) });
+
+        async Task<Balance> AsOf(DateOnly date)
+        {
+            await using var cmd = Db.DataSource.CreateCommand("SELECT debits_posted, credits_posted, debits_pending, credits_pending FROM account_balances_as_of($1, $2) WHERE account_id = $3");
+            cmd.Parameters.Add(new() { Value = h.ProgrammeId });
+            cmd.Parameters.Add(new() { Value = date });
+            cmd.Parameters.Add(new() { Value = h.Available[0] });
+            await using var r = await cmd.ExecuteReaderAsync();
+            return await r.ReadAsync() ? new Balance(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3)) : Balance.Zero;
+        }
+        Assert.Equal(Balance.Zero, await AsOf(new(2026, 8, 31)));
+        Assert.Equal(new Balance(0, 1000, 0, 0), await AsOf(new(2026, 9, 30)));
+        Assert.Equal(new Balance(0, 1000, 300, 0), await AsOf(new(2026, 10, 15)));
+        Assert.Equal(new Balance(250, 1000, 0, 0), await AsOf(new(2026, 11, 1)));
+        Assert.Equal(await h.BalanceAsync(h.Available[0]), await AsOf(new(2027, 1, 1)));
+    }
+}

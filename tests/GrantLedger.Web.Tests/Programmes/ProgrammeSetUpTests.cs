@@ -1,0 +1,148 @@
+using System.Net;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Programmes;
+
+public sealed class ProgrammeSetUpTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    [Fact]
+    public async Task CreateProgramme_ByAdminOfAllProgrammes_Returns201AndIsListed()
+    {
+        var root = await Db.UserAsync("root", Roles.ProgrammeAdmin);
+        var created = (await root.PostAsync("/api/v1/programmes", new { code = "dm", name = "Difference Matters", funder = "VRU", secondApprovalThreshold = "5000" }))
+            .Expect(HttpStatusCode.Created).Json;
+        Assert.Equal("5000.00", created["secondApprovalThreshold"]!.GetValue<string>());
+        var list = (await root.GetAsync("/api/v1/programmes")).Expect(HttpStatusCode.OK).Json.AsArray();
+        Assert.Equal("dm", Assert.Single(list)!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task CreateProgramme_WithTakenCode_Returns409NamingCode()
+    {
+        var root = await Db.UserAsync("root", Roles.ProgrammeAdmin);
+        await root.PostAsync("/api/v1/programmes", new { code = "dm", name = "A", funder = "VRU" });
+        (await root.PostAsync("/api/v1/programmes", new { code = "dm", name = "B", funder = "VRU" }))
+            .ExpectProblem(HttpStatusCode.Conflict, "code", "programme-code-taken");
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM programme"));
+    }
+
+    [Fact]
+    public async Task CreateProgramme_WithInvalidFields_Returns422NamingEachField()
+    {
+        var root = await Db.UserAsync("root", Roles.ProgrammeAdmin);
+        var problem = (await root.PostAsync("/api/v1/programmes", new { code = "Bad Code", name = "", areaKind = "county" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity).Json["errors"]!.AsObject();
+        Assert.True(problem.ContainsKey("code"));
+        Assert.True(problem.ContainsKey("name"));
+        Assert.True(problem.ContainsKey("funder"));
+        Assert.True(problem.ContainsKey("areaKind"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM programme"));
+    }
+
+    [Fact]
+    public async Task CreateProgramme_ByAdminOfOneProgramme_Returns403()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var admin = await s.ProgrammeAdminAsync(Db);
+        (await admin.PostAsync("/api/v1/programmes", new { code = "other", name = "Other", funder = "F" })).ExpectProblem(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task AnyEndpoint_WithoutCredentials_Returns401Problem()
+    {
+        var anonymous = new ApiClient(Db.Factory.CreateClient(), null, 0, "anonymous");
+        (await anonymous.GetAsync("/api/v1/programmes")).ExpectProblem(HttpStatusCode.Unauthorized);
+        (await anonymous.PostAsync("/api/v1/programmes", new { code = "x" })).ExpectProblem(HttpStatusCode.Unauthorized);
+        var badToken = new ApiClient(Db.Factory.CreateClient(), "glt_not-a-real-token", 0, "anonymous");
+        (await badToken.GetAsync("/api/v1/programmes")).ExpectProblem(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task AddYear_WithoutPeriods_GetsSixContiguousHalfTermsCoveringTheYear()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var year = (await s.Root.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/years")).Expect(HttpStatusCode.OK).Json.AsArray().Single()!;
+        var periods = year["periods"]!.AsArray().Select(p => (Code: p!["code"]!.GetValue<string>(),
+            Start: DateOnly.Parse(p["startsOn"]!.GetValue<string>()), End: DateOnly.Parse(p["endsOn"]!.GetValue<string>()))).ToList();
+        Assert.Equal(["aut1", "aut2", "spr1", "spr2", "sum1", "sum2"], periods.Select(p => p.Code));
+        Assert.Equal(new DateOnly(2026, 9, 1), periods[0].Start);
+        Assert.Equal(new DateOnly(2027, 8, 31), periods[^1].End);
+        for (var i = 1; i < periods.Count; i++) Assert.Equal(periods[i - 1].End.AddDays(1), periods[i].Start);
+        Assert.Equal(new DateOnly(2027, 2, 28), periods[2].End);
+    }
+
+    [Fact]
+    public async Task AddYear_WithGapBetweenHalfTerms_Returns422NamingThePeriod()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var periods = new object[]
+        {
+            new { code = "aut1", startsOn = "2027-09-01", endsOn = "2027-10-20" },
+            new { code = "aut2", startsOn = "2027-11-01", endsOn = "2027-12-31" },
+            new { code = "spr1", startsOn = "2028-01-01", endsOn = "2028-02-29" },
+            new { code = "spr2", startsOn = "2028-03-01", endsOn = "2028-04-30" },
+            new { code = "sum1", startsOn = "2028-05-01", endsOn = "2028-05-31" },
+            new { code = "sum2", startsOn = "2028-06-01", endsOn = "2028-08-31" },
+        };
+        (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/years", new { code = "2027-28", periods }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "periods[1].startsOn");
+        (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/years", new { code = "2027-29" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "code");
+        (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/years", new { code = "2026-27" }))
+            .ExpectProblem(HttpStatusCode.Conflict, "code");
+    }
+
+    [Fact]
+    public async Task AddCategory_TimeAllowance_IsCountedInMinutes_AndMoneyKindsInPounds()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var categories = (await s.Root.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/categories")).Expect(HttpStatusCode.OK).Json.AsArray();
+        Assert.Equal("MIN", categories.Single(c => c!["code"]!.GetValue<string>() == "contact-time")!["unit"]!.GetValue<string>());
+        Assert.Equal("GBP", categories.Single(c => c!["code"]!.GetValue<string>() == "staff-cover")!["unit"]!.GetValue<string>());
+        (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/categories", new { code = "odd", name = "Odd", kind = "time-allowance", unit = "GBP" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "unit");
+        (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/categories", new { code = "staff-cover", name = "Again", kind = "staff-cover" }))
+            .ExpectProblem(HttpStatusCode.Conflict, "code");
+    }
+
+    [Fact]
+    public async Task SetUp_ByAreaLeadOrFinance_Returns403AndWritesNothing()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var lead = await s.AreaLeadAsync(Db);
+        var finance = await s.FinanceAsync(Db);
+        (await lead.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/areas", new { code = "x", name = "X" })).ExpectProblem(HttpStatusCode.Forbidden);
+        (await finance.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/areas", new { code = "x", name = "X" })).ExpectProblem(HttpStatusCode.Forbidden);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM area"));
+    }
+
+    [Fact]
+    public async Task Schools_AreVisibleByScope_ASchoolSeesOnlyItself()
+    {
+        var s = await Scenario.CreateAsync(Db, 2, 2);
+        var school = await s.SchoolUserAsync(Db, 0);
+        var lead = await s.AreaLeadAsync(Db, 1);
+        var mine = (await school.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/schools")).Expect(HttpStatusCode.OK).Json.AsArray();
+        Assert.Equal(s.Schools[0].Id, Assert.Single(mine)!["id"]!.GetValue<long>());
+        var area = (await lead.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/schools")).Expect(HttpStatusCode.OK).Json.AsArray();
+        Assert.All(area, x => Assert.Equal(s.AreaIds[1], x!["areaId"]!.GetValue<long>()));
+        Assert.Equal(2, area.Count);
+        (await school.GetAsync($"/api/v1/schools/{s.Schools[1].Id}")).ExpectProblem(HttpStatusCode.Forbidden);
+        (await lead.GetAsync($"/api/v1/schools/{s.Schools[0].Id}")).ExpectProblem(HttpStatusCode.Forbidden);
+        (await school.GetAsync("/api/v1/schools/999999")).ExpectProblem(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task AddSchool_WithBadUrnOrForeignArea_Returns422_AndDuplicateUrn409()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var other = await Scenario.CreateAsync(Db, 1, 1, "op", s.Root);
+        (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/schools", new { urn = "12345", name = "X", phase = "Primary", areaId = s.AreaIds[0] }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "urn");
+        (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/schools", new { urn = "123456", name = "X", phase = "Primary", areaId = other.AreaIds[0] }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "areaId");
+        (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/schools", new { urn = s.Schools[0].Urn, name = "X", phase = "Primary", areaId = s.AreaIds[0] }))
+            .ExpectProblem(HttpStatusCode.Conflict, "urn");
+    }
+}

@@ -1,0 +1,80 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace GrantLedger.Web.Tests.Support;
+
+/// <summary>An HTTP client signed in as one user, with JSON helpers that keep the raw answer for assertions.</summary>
+public sealed class ApiClient
+{
+    public HttpClient Http { get; }
+    public long UserId { get; }
+    public string UserName { get; }
+
+    public ApiClient(HttpClient http, string? token, long userId, string userName)
+    {
+        Http = http;
+        UserId = userId;
+        UserName = userName;
+        if (token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    public Task<Answer> GetAsync(string path) => SendAsync(HttpMethod.Get, path, null);
+    public Task<Answer> PostAsync(string path, object? body, string? idempotencyKey = null) => SendAsync(HttpMethod.Post, path, body, idempotencyKey);
+    public Task<Answer> DeleteAsync(string path) => SendAsync(HttpMethod.Delete, path, null);
+
+    /// <summary>Sends a body exactly as written (for malformed JSON).</summary>
+    public async Task<Answer> PostRawAsync(string path, string body, string contentType = "application/json")
+    {
+        using var content = new StringContent(body, Encoding.UTF8, contentType);
+        using var response = await Http.PostAsync(path, content);
+        return await Answer.ReadAsync(response);
+    }
+
+    public async Task<Answer> SendAsync(HttpMethod method, string path, object? body, string? idempotencyKey = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null) request.Content = JsonContent.Create(body, options: Json);
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        using var response = await Http.SendAsync(request);
+        return await Answer.ReadAsync(response);
+    }
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+}
+
+public sealed record Answer(HttpStatusCode Status, string Body, string? ContentType, HttpResponseHeaders Headers)
+{
+    public static async Task<Answer> ReadAsync(HttpResponseMessage response) =>
+        new(response.StatusCode, await response.Content.ReadAsStringAsync(), response.Content.Headers.ContentType?.MediaType, response.Headers);
+
+    public JsonNode Json => JsonNode.Parse(Body) ?? throw new InvalidOperationException("empty body");
+
+    public long Id => Json["id"]!.GetValue<long>();
+
+    public Answer Expect(HttpStatusCode status)
+    {
+        Assert.True(Status == status, $"expected {(int)status} {status} but got {(int)Status} {Status}: {Body}");
+        return this;
+    }
+
+    /// <summary>Asserts an RFC 9457 problem with this status whose field errors (or "field") include <paramref name="field"/>.</summary>
+    public Answer ExpectProblem(HttpStatusCode status, string? field = null, string? rule = null)
+    {
+        Expect(status);
+        Assert.Equal("application/problem+json", ContentType);
+        var json = Json;
+        Assert.Equal((int)status, json["status"]!.GetValue<int>());
+        if (field is not null)
+        {
+            var errors = json["errors"]?.AsObject();
+            var named = json["field"]?.GetValue<string>() == field || (errors is not null && errors.ContainsKey(field));
+            Assert.True(named, $"expected the problem to name the field '{field}': {Body}");
+        }
+        if (rule is not null) Assert.Equal(rule, json["rule"]?.GetValue<string>());
+        return this;
+    }
+}

@@ -1,0 +1,130 @@
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Ledger;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace GrantLedger.Web.Tests.Support;
+
+/// <summary>
+/// One throwaway PostgreSQL cluster for the test run: created in a temporary folder, migrated
+/// once, shared by every database test (one collection, so they run one at a time) and reset
+/// with TRUNCATE before each test. Stopped and deleted when the run ends, whether tests passed or not.
+/// </summary>
+public sealed class DatabaseFixture : IAsyncLifetime
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), $"grantledger-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
+    private LocalPostgres? _cluster;
+
+    public string ConnectionString { get; private set; } = "";
+    public LocalPostgres Cluster => _cluster!;
+    public WebApplicationFactory<Program> Factory { get; private set; } = null!;
+    public NpgsqlDataSource DataSource { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _cluster = await LocalPostgres.StartAsync(_root, throwaway: true);
+        await _cluster.CreateDatabaseIfMissingAsync("grantledger_test");
+        ConnectionString = _cluster.ConnectionString("grantledger_test");
+        await Migrator.ApplyAsync(ConnectionString);
+        DataSource = DatabaseEndpoint.CreateDataSource(ConnectionString);
+        Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("ConnectionStrings:GrantLedger", ConnectionString);
+            b.UseSetting("GrantLedger:Demo", "false");
+            b.UseSetting("GrantLedger:DataDirectory", _root);
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            await Factory.DisposeAsync();
+            await DataSource.DisposeAsync();
+            NpgsqlConnection.ClearAllPools();
+        }
+        finally
+        {
+            if (_cluster is not null) await _cluster.StopAsync();
+            try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>Empties every table but the migration journal. The append-only guards refuse TRUNCATE,
+    /// so this runs as a replication session, which does not fire them: only a superuser can.</summary>
+    public async Task ResetAsync()
+    {
+        await using var conn = await DataSource.OpenConnectionAsync();
+        await using var cmd = new NpgsqlCommand("""
+            SET session_replication_role = replica;
+            DO $$ BEGIN
+              EXECUTE (SELECT 'TRUNCATE ' || string_agg(quote_ident(tablename), ', ') || ' RESTART IDENTITY CASCADE'
+                       FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migration');
+            END $$;
+            SET session_replication_role = origin;
+            """, conn);
+        await cmd.ExecuteNonQueryAsync();
+        Accounts.ForgetAll();
+    }
+
+    public async Task<T> InScopeAsync<T>(Func<IServiceProvider, Task<T>> work)
+    {
+        await using var scope = Factory.Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider);
+    }
+
+    public async Task<GrantLedgerDb> NewDbAsync()
+    {
+        var scope = Factory.Services.CreateAsyncScope();
+        return await Task.FromResult(scope.ServiceProvider.GetRequiredService<GrantLedgerDb>());
+    }
+
+    /// <summary>A user straight into the database (as the CLI's admin create does) and a client signed in with their token.</summary>
+    public async Task<ApiClient> UserAsync(string userName, string role, long? programmeId = null, long? areaId = null, long? schoolId = null)
+    {
+        var (user, token) = await InScopeAsync(async sp =>
+        {
+            var users = sp.GetRequiredService<UserManager<AppUser>>();
+            var u = new AppUser
+            {
+                UserName = userName, DisplayName = userName, Role = role, ProgrammeId = programmeId, AreaId = areaId, SchoolId = schoolId,
+                LockoutEnabled = true,
+            };
+            var result = await users.CreateAsync(u, Password);
+            if (!result.Succeeded) throw new InvalidOperationException(string.Join("; ", result.Errors.Select(e => e.Description)));
+            var (_, secret) = await ApiTokens.IssueAsync(sp.GetRequiredService<GrantLedgerDb>(), u.Id, "test", TimeSpan.FromDays(1));
+            return (u, secret);
+        });
+        return new ApiClient(Factory.CreateClient(), token, user.Id, userName);
+    }
+
+    public const string Password = "correct-horse-battery";
+
+    public async Task<long> ScalarAsync(string sql, params object[] args)
+    {
+        await using var cmd = DataSource.CreateCommand(sql);
+        foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class DatabaseCollection : ICollectionFixture<DatabaseFixture>
+{
+    public const string Name = "database";
+}
+
+/// <summary>Base for database tests: each starts from empty tables.</summary>
+[Collection(DatabaseCollection.Name)]
+public abstract class DatabaseTest(DatabaseFixture db) : IAsyncLifetime
+{
+    protected DatabaseFixture Db { get; } = db;
+
+    public virtual Task InitializeAsync() => Db.ResetAsync();
+
+    public virtual Task DisposeAsync() => Task.CompletedTask;
+}
