@@ -37,6 +37,8 @@ public sealed class GrantLedgerDb(DbContextOptions<GrantLedgerDb> options) : Ide
         base.OnModelCreating(model);
 
         model.Entity<AppUser>().ToTable("app_user");
+        model.Entity<AppUser>().Property(u => u.UserName).IsRequired();
+        model.Entity<AppUser>().Property(u => u.NormalizedUserName).IsRequired();
         model.Entity<Microsoft.AspNetCore.Identity.IdentityUserClaim<long>>().ToTable("app_user_claim");
         model.Entity<Microsoft.AspNetCore.Identity.IdentityUserLogin<long>>().ToTable("app_user_login");
         model.Entity<Microsoft.AspNetCore.Identity.IdentityUserToken<long>>().ToTable("app_user_token");

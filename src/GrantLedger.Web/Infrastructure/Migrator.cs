@@ -9,7 +9,7 @@ namespace GrantLedger.Web.Infrastructure;
 public sealed record Migration(int Version, string Name, string Sql)
 {
     /// <summary>SHA-256 of the file with line endings normalised, so a checkout on Windows matches.</summary>
-    public string Checksum { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql.Replace("\r\n", "\n"))));
+    public string Checksum => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql.Replace("\r\n", "\n"))));
 }
 
 /// <summary>A migration file was edited after it was applied: start-up stops rather than guess.</summary>

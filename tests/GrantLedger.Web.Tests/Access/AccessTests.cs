@@ -1,0 +1,107 @@
+using System.Net;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Access;
+
+public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    private ApiClient Anonymous => new(Db.Factory.CreateClient(), null, 0, "anonymous");
+
+    [Fact]
+    public async Task SignIn_WithRightPassword_IssuesATokenThatWorks_AndIsStoredOnlyAsAHash()
+    {
+        await Db.UserAsync("maria", Roles.Auditor);
+        var issued = (await Anonymous.PostAsync("/api/v1/auth/token", new { userName = "maria", password = DatabaseFixture.Password, days = 7 }))
+            .Expect(HttpStatusCode.Created).Json;
+        var token = issued["token"]!.GetValue<string>();
+        Assert.StartsWith("glt_", token);
+        var me = (await new ApiClient(Db.Factory.CreateClient(), token, 0, "maria").GetAsync("/api/v1/me")).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("auditor", me["role"]!.GetValue<string>());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM api_token WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%'", token));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'sign-in.succeeded'"));
+    }
+
+    [Fact]
+    public async Task SignIn_FiveWrongPasswords_LocksTheAccount_EvenForTheRightPassword()
+    {
+        await Db.UserAsync("maria", Roles.Auditor);
+        for (var i = 0; i < 5; i++)
+            (await Anonymous.PostAsync("/api/v1/auth/token", new { userName = "maria", password = "wrong-password-xx" })).ExpectProblem(HttpStatusCode.Unauthorized);
+        var locked = (await Anonymous.PostAsync("/api/v1/auth/token", new { userName = "maria", password = DatabaseFixture.Password }))
+            .ExpectProblem(HttpStatusCode.Unauthorized).Json;
+        Assert.Contains("locked", locked["detail"]!.GetValue<string>());
+        Assert.Equal(6, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'sign-in.failed'"));
+        (await Anonymous.PostAsync("/api/v1/auth/token", new { userName = "nobody", password = "x" })).ExpectProblem(HttpStatusCode.Unauthorized);
+        (await Anonymous.PostAsync("/api/v1/auth/token", new { userName = "" })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "password");
+    }
+
+    [Fact]
+    public async Task RevokedToken_StopsWorkingAtOnce()
+    {
+        var user = await Db.UserAsync("maria", Roles.Auditor);
+        var tokens = (await user.GetAsync("/api/v1/me/tokens")).Expect(HttpStatusCode.OK).Json.AsArray();
+        var id = tokens.Single()!["id"]!.GetValue<long>();
+        Assert.Null(tokens.Single()!["revokedAt"]);
+        (await user.DeleteAsync($"/api/v1/me/tokens/{id}")).Expect(HttpStatusCode.NoContent);
+        var refused = (await user.GetAsync("/api/v1/me")).ExpectProblem(HttpStatusCode.Unauthorized);
+        Assert.Contains("revoked", refused.Json["detail"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ExpiredToken_AndDisabledUser_AreRefused()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var school = await s.SchoolUserAsync(Db);
+        (await school.GetAsync("/api/v1/me")).Expect(HttpStatusCode.OK);
+        (await s.Root.PostAsync($"/api/v1/users/{school.UserId}/disable", null)).Expect(HttpStatusCode.OK);
+        (await school.GetAsync("/api/v1/me")).ExpectProblem(HttpStatusCode.Unauthorized);
+        (await s.Root.PostAsync($"/api/v1/users/{school.UserId}/enable", null)).Expect(HttpStatusCode.OK);
+        (await school.GetAsync("/api/v1/me")).Expect(HttpStatusCode.OK);
+
+        await Db.ScalarAsync("UPDATE api_token SET created_at = now() - interval '2 days', expires_at = now() - interval '1 second' WHERE user_id = $1 RETURNING 1", school.UserId);
+        Assert.Contains("expired", (await school.GetAsync("/api/v1/me")).ExpectProblem(HttpStatusCode.Unauthorized).Json["detail"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task CreateUser_ScopeMustFitTheRole_AndLieInTheAdminsProgramme()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var other = await Scenario.CreateAsync(Db, 1, 1, "op", s.Root);
+        var admin = await s.ProgrammeAdminAsync(Db);
+        var created = (await admin.PostAsync("/api/v1/users", new
+        {
+            userName = "Jo.Bloggs", displayName = "Jo Bloggs", password = "a-long-enough-password", role = "school_business_manager", schoolId = s.Schools[0].Id,
+        })).Expect(HttpStatusCode.Created).Json;
+        Assert.Equal("jo.bloggs", created["userName"]!.GetValue<string>());
+        Assert.Equal(s.ProgrammeId, created["programmeId"]!.GetValue<long>());
+
+        (await admin.PostAsync("/api/v1/users", new { userName = "lead", displayName = "Lead", password = "a-long-enough-password", role = "area_lead" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "areaId");
+        (await admin.PostAsync("/api/v1/users", new { userName = "x", displayName = "X", password = "short", role = "auditor" }))
+            .ExpectProblem(HttpStatusCode.Forbidden);
+        (await admin.PostAsync("/api/v1/users", new { userName = "y", displayName = "Y", password = "a-long-enough-password", role = "area_lead", areaId = other.AreaIds[0] }))
+            .ExpectProblem(HttpStatusCode.Forbidden);
+        (await admin.PostAsync("/api/v1/users", new { userName = "z", displayName = "Z", password = "short", role = "funder_finance", programmeId = s.ProgrammeId }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "password");
+        (await admin.PostAsync("/api/v1/users", new { userName = "jo.bloggs", displayName = "Again", password = "a-long-enough-password", role = "funder_finance", programmeId = s.ProgrammeId }))
+            .ExpectProblem(HttpStatusCode.Conflict, "userName");
+        var listed = (await admin.GetAsync("/api/v1/users")).Expect(HttpStatusCode.OK).Json.AsArray();
+        Assert.All(listed, u => Assert.Equal(s.ProgrammeId, u!["programmeId"]?.GetValue<long>()));
+        (await (await s.FinanceAsync(Db)).GetAsync("/api/v1/users")).ExpectProblem(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public void EveryEndpoint_StatesWhoMayCallIt()
+    {
+        var actions = typeof(Program).Assembly.GetTypes()
+            .Where(t => typeof(Microsoft.AspNetCore.Mvc.ControllerBase).IsAssignableFrom(t) && !t.IsAbstract)
+            .SelectMany(t => t.GetMethods().Where(m => m.DeclaringType == t && m.IsPublic && !m.IsSpecialName)
+                .Select(m => (Controller: t, Action: m)));
+        var silent = actions.Where(a =>
+            !a.Action.GetCustomAttributes(true).Concat(a.Controller.GetCustomAttributes(true))
+                .Any(x => x is Microsoft.AspNetCore.Authorization.AuthorizeAttribute { Roles: not null } or Microsoft.AspNetCore.Authorization.AllowAnonymousAttribute))
+            .Select(a => $"{a.Controller.Name}.{a.Action.Name}").ToList();
+        Assert.True(silent.Count == 0, "endpoints without [Authorize(Roles = …)] or [AllowAnonymous]: " + string.Join(", ", silent));
+    }
+}

@@ -1,0 +1,53 @@
+using System.Net;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Infrastructure;
+
+public sealed class MalformedInputTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    [Theory]
+    [InlineData("{\"code\": \"dm\", ", "body")]
+    [InlineData("not json at all", "body")]
+    [InlineData("{\"code\": 42, \"name\": \"x\", \"funder\": \"y\"}", "code")]
+    [InlineData("{\"code\": \"dm\", \"name\": \"x\", \"funder\": \"y\", \"secondApprovalThreshold\": \"12.345\"}", "secondApprovalThreshold")]
+    [InlineData("{\"code\": \"dm\", \"name\": \"x\", \"funder\": \"y\", \"secondApprovalThreshold\": 1e5}", "secondApprovalThreshold")]
+    [InlineData("", "body")]
+    public async Task MalformedJson_Returns400NamingTheField_AndWritesNothing(string body, string field)
+    {
+        var root = await Db.UserAsync("root", GrantLedger.Web.Access.Roles.ProgrammeAdmin);
+        (await root.PostRawAsync("/api/v1/programmes", body)).ExpectProblem(HttpStatusCode.BadRequest, field);
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM programme"));
+    }
+
+    [Fact]
+    public async Task AmountAsAJsonNumber_IsReadFromItsDigits_NotThroughFloatingPoint()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        (await s.Root.PostRawAsync($"{s.Year}/funding", "{\"amount\": 0.29, \"reference\": \"r\", \"valueDate\": \"2026-09-01\"}")).Expect(HttpStatusCode.Created);
+        Assert.Equal(29, await Db.ScalarAsync("SELECT amount FROM funding"));
+    }
+
+    [Fact]
+    public async Task UnknownIds_Return404Problems()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        (await s.Root.GetAsync("/api/v1/programmes/424242")).ExpectProblem(HttpStatusCode.NotFound);
+        (await s.Root.PostAsync("/api/v1/programmes/424242/years/1/funding", new { amount = "1.00", reference = "r" })).ExpectProblem(HttpStatusCode.NotFound);
+        (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/years/424242/funding", new { amount = "1.00", reference = "r" })).ExpectProblem(HttpStatusCode.NotFound);
+        (await s.Root.GetAsync("/api/v1/journal-entries/424242")).ExpectProblem(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task HugeAndOddStrings_AreRefusedAsFields_NotAsServerErrors()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/areas", new { code = "ok", name = new string('x', 5000) }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "name");
+        (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/areas", new { code = "ok", name = "bad\u0000name" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "name");
+        (await s.Root.PostAsync($"{s.Year}/funding", new { amount = "99999999999999999999.00", reference = "r" }))
+            .ExpectProblem(HttpStatusCode.BadRequest, "amount");
+        (await s.Root.PostAsync($"{s.Year}/funding", new { amount = "-5.00", reference = "r" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "amount");
+    }
+}

@@ -1,0 +1,127 @@
+using System.Net;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Ledger;
+
+public sealed class LedgerApiTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    private async Task<Scenario> FundedAsync()
+    {
+        var s = await Scenario.CreateAsync(Db, 2, 1);
+        await s.FundAsync("1000.00");
+        await s.AllocateEachAsync("staff-cover", "300.00");
+        return s;
+    }
+
+    [Fact]
+    public async Task Accounts_SchoolSeesOnlyItsOwn_AreaLeadItsArea_StaffEverything()
+    {
+        var s = await FundedAsync();
+        var school = await s.SchoolUserAsync(Db, 0);
+        var lead = await s.AreaLeadAsync(Db, 1);
+        var mine = (await school.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/accounts")).Expect(HttpStatusCode.OK).Json.AsArray();
+        Assert.All(mine, a => Assert.Equal(s.Schools[0].Id, a!["schoolId"]!.GetValue<long>()));
+        Assert.NotEmpty(mine);
+        var area = (await lead.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/accounts")).Expect(HttpStatusCode.OK).Json.AsArray();
+        Assert.All(area, a => Assert.Equal(s.Schools[1].Id, a!["schoolId"]!.GetValue<long>()));
+        var all = (await (await s.AuditorAsync(Db)).GetAsync($"/api/v1/programmes/{s.ProgrammeId}/accounts")).Expect(HttpStatusCode.OK).Json.AsArray();
+        Assert.Contains(all, a => a!["code"]!.GetValue<string>() == "tp:2026-27:unallocated");
+
+        var otherAccount = (await s.AccountAsync(s.SchoolAccount(1, "staff-cover", "available")))["id"]!.GetValue<long>();
+        (await school.GetAsync($"/api/v1/accounts/{otherAccount}")).ExpectProblem(HttpStatusCode.Forbidden);
+        (await school.GetAsync($"/api/v1/accounts/{otherAccount}/statement")).ExpectProblem(HttpStatusCode.Forbidden);
+        (await school.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/trial-balance")).ExpectProblem(HttpStatusCode.Forbidden);
+        (await school.GetAsync("/api/v1/accounts/987654")).ExpectProblem(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Statement_ShowsEachTransferWithARunningBalance_AndAnOpeningBalanceBeforeTheRange()
+    {
+        var s = await FundedAsync();
+        var account = (await s.AccountAsync(s.SchoolAccount(0, "staff-cover", "available")))["id"]!.GetValue<long>();
+        (await s.Root.PostAsync($"{s.Year}/virements", new
+        {
+            from = new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"] },
+            to = new { schoolId = s.Schools[0].Id, categoryId = s.Categories["action-plan"] },
+            amount = "50.25", reason = "plan", valueDate = "2026-10-05",
+        })).Expect(HttpStatusCode.Created);
+
+        var full = (await s.Root.GetAsync($"/api/v1/accounts/{account}/statement")).Expect(HttpStatusCode.OK).Json;
+        var lines = full["lines"]!.AsArray();
+        Assert.Equal(2, lines.Count);
+        Assert.Equal("300.00", lines[0]!["credit"]!.GetValue<string>());
+        Assert.Equal("300.00", lines[0]!["runningBalance"]!.GetValue<string>());
+        Assert.Equal("50.25", lines[1]!["debit"]!.GetValue<string>());
+        Assert.Equal("249.75", lines[1]!["runningBalance"]!.GetValue<string>());
+        Assert.Equal("virement", lines[1]!["causeType"]!.GetValue<string>());
+        Assert.EndsWith(":action-plan:available", lines[1]!["counterAccount"]!.GetValue<string>());
+        Assert.Equal("249.75", full["closingBalance"]!.GetValue<string>());
+
+        var october = (await s.Root.GetAsync($"/api/v1/accounts/{account}/statement?from=2026-10-01&to=2026-10-31")).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("300.00", october["openingBalance"]!.GetValue<string>());
+        Assert.Single(october["lines"]!.AsArray());
+        (await s.Root.GetAsync($"/api/v1/accounts/{account}/statement?from=2026-11-01&to=2026-10-01")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "to");
+    }
+
+    [Fact]
+    public async Task TrialBalance_AsOfADate_AndAsRecordedByAMoment_BothBalance()
+    {
+        var s = await FundedAsync();
+        var before = DateTimeOffset.UtcNow;
+        await Task.Delay(50);
+        // a back-dated allocation recorded now, valued in September
+        (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            valueDate = "2026-09-15",
+            lines = new[] { new { schoolId = s.Schools[0].Id, categoryId = s.Categories["action-plan"], amount = "10.00" } },
+        })).Expect(HttpStatusCode.Created);
+
+        var august = (await s.Root.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/trial-balance?asOf=2026-08-31")).Expect(HttpStatusCode.OK).Json;
+        Assert.Empty(august["rows"]!.AsArray());
+        var september = (await s.Root.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/trial-balance?asOf=2026-09-30")).Expect(HttpStatusCode.OK).Json;
+        var unallocated = september["rows"]!.AsArray().Single(r => r!["account"]!.GetValue<string>() == "tp:2026-27:unallocated")!;
+        Assert.Equal("-390.00", unallocated["balance"]!.GetValue<string>()); // 1,000 funded - 610 allocated, shown as debits less credits
+        var asRecorded = (await s.Root.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/trial-balance?asOf=2026-09-30&recordedBy={Uri.EscapeDataString(before.ToString("O"))}"))
+            .Expect(HttpStatusCode.OK).Json;
+        var then = asRecorded["rows"]!.AsArray().Single(r => r!["account"]!.GetValue<string>() == "tp:2026-27:unallocated")!;
+        Assert.Equal("-400.00", then["balance"]!.GetValue<string>());
+        foreach (var tb in new[] { september, asRecorded })
+            Assert.All(tb["totals"]!.AsArray(), t => Assert.True(t!["balanced"]!.GetValue<bool>()));
+        var grouped = (await s.Root.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/trial-balance?depth=3")).Expect(HttpStatusCode.OK).Json;
+        Assert.Contains(grouped["rows"]!.AsArray(), r => r!["account"]!.GetValue<string>() == "tp:2026-27:school");
+    }
+
+    [Fact]
+    public async Task Reversal_UndoesAnAllocation_Once_AndTheEntryNamesItsReversal()
+    {
+        var s = await FundedAsync();
+        var entryId = await Db.ScalarAsync("SELECT max(id) FROM journal_entry WHERE cause_type = 'allocation'");
+        var reversal = (await s.Root.PostAsync($"/api/v1/journal-entries/{entryId}/reversal", new { reason = "wrong amount", valueDate = "2026-10-01" }))
+            .Expect(HttpStatusCode.Created).Json;
+        Assert.Equal(entryId, reversal["reversesEntryId"]!.GetValue<long>());
+        Assert.Equal("1000.00", (await s.AccountAsync("tp:2026-27:unallocated"))["available"]!.GetValue<string>());
+        var original = (await s.Root.GetAsync($"/api/v1/journal-entries/{entryId}")).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal(reversal["id"]!.GetValue<long>(), original["reversedByEntryId"]!.GetValue<long>());
+        (await s.Root.PostAsync($"/api/v1/journal-entries/{entryId}/reversal", new { reason = "again" }))
+            .ExpectProblem(HttpStatusCode.Conflict, rule: "already-reversed");
+        (await s.Root.PostAsync($"/api/v1/journal-entries/{entryId}/reversal", new { reason = "" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "reason");
+        (await s.Root.PostAsync("/api/v1/journal-entries/999999/reversal", new { reason = "x" })).ExpectProblem(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Reversal_OfMoneySinceMovedOn_Returns422SayingByHowMuch()
+    {
+        var s = await FundedAsync();
+        var allocation = await Db.ScalarAsync("SELECT max(id) FROM journal_entry WHERE cause_type = 'allocation'");
+        (await s.Root.PostAsync($"{s.Year}/virements", new
+        {
+            from = new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"] },
+            to = new { schoolId = s.Schools[1].Id, categoryId = s.Categories["staff-cover"] },
+            amount = "100.00", reason = "moved",
+        })).Expect(HttpStatusCode.Created);
+        var problem = (await s.Root.PostAsync($"/api/v1/journal-entries/{allocation}/reversal", new { reason = "undo" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "reversal-would-overdraw").Json;
+        Assert.Equal("100.00", problem["shortfall"]!.GetValue<string>());
+    }
+}
