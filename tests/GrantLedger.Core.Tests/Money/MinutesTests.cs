@@ -1,0 +1,36 @@
+using GrantLedger.Core.Money;
+
+namespace GrantLedger.Core.Tests.Money;
+
+public sealed class MinutesTests
+{
+    [Theory]
+    [InlineData("1.5", TimeUnit.Days, 675)]
+    [InlineData("4", TimeUnit.Days, 1800)]
+    [InlineData("0.5", TimeUnit.Hours, 30)]
+    [InlineData("7.25", TimeUnit.Hours, 435)]
+    public void Quantity_BecomesWholeMinutes(string text, TimeUnit unit, long minutes)
+    {
+        Assert.True(Minutes.TryParseQuantity(text, unit, out var m, out var error), error);
+        Assert.Equal(minutes, m.Value);
+    }
+
+    [Theory]
+    [InlineData("0.01", TimeUnit.Hours, "whole number of minutes")]
+    [InlineData("0", TimeUnit.Days, "more than zero")]
+    [InlineData("1.234", TimeUnit.Days, "two decimal places")]
+    [InlineData("x", TimeUnit.Days, "number such as 1.5")]
+    public void Quantity_Refused_WithAReason(string text, TimeUnit unit, string reason)
+    {
+        Assert.False(Minutes.TryParseQuantity(text, unit, out _, out var error));
+        Assert.Contains(reason, error);
+    }
+
+    [Theory]
+    [InlineData(0, "0 min")]
+    [InlineData(450, "1 day")]
+    [InlineData(2250, "5 days")]
+    [InlineData(1845, "4 days 45 min")]
+    [InlineData(1865, "4 days 1 h 5 min")]
+    public void Describe(long minutes, string text) => Assert.Equal(text, new Minutes(minutes).ToString());
+}
