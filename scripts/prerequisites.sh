@@ -1,0 +1,31 @@
+# Sourced by run.sh and test.sh: installs what is missing, and only that.
+# Debian packages need root (or sudo); everything else is plain .NET.
+
+export DEBIAN_FRONTEND=noninteractive
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+_apt_updated=""
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "Installing ${missing[*]} (apt-get)…"
+  if [ -z "$_apt_updated" ]; then $sudo apt-get update -qq; _apt_updated=1; fi
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+need_dotnet() {
+  if command -v dotnet >/dev/null 2>&1 && dotnet --list-sdks 2>/dev/null | grep -q '^10\.'; then return 0; fi
+  echo "The .NET 10 SDK is needed. Trying apt (dotnet-sdk-10.0, from Microsoft's package feed)…"
+  apt_install dotnet-sdk-10.0 || {
+    echo "Install the .NET 10 SDK (https://learn.microsoft.com/dotnet/core/install/linux-debian) and run this again." >&2
+    exit 1
+  }
+}
+
+# The service and the tests start PostgreSQL clusters of their own from these binaries.
+need_postgres() {
+  if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then return 0; fi
+  apt_install postgresql
+}

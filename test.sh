@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test. Installs what the tests need and is missing, then runs `dotnet test`,
+# which starts (and stops) throwaway PostgreSQL clusters of its own.
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/prerequisites.sh
+need_dotnet
+need_postgres
+
+# A test run killed half-way can leave its cluster behind: stop those before starting.
+for pid in $(pgrep -f 'postgres -D /tmp/grantledger-tests-' || true); do kill "$pid" 2>/dev/null || true; done
+
+dotnet test GrantLedger.sln "$@"
