@@ -50,24 +50,31 @@ public sealed class GrantLedgerDb(DbContextOptions<GrantLedgerDb> options) : Ide
         model.Entity<ApiToken>().ToTable("api_token");
         model.Entity<AuditEvent>().ToTable("audit_event");
 
-        // Columns the database fills in
-        foreach (var type in new[] { typeof(Programme), typeof(ProgrammeYear), typeof(Area), typeof(School), typeof(BudgetCategory),
-                     typeof(Account), typeof(Funding), typeof(Allocation), typeof(Virement), typeof(ApiToken), typeof(AppUser) })
-            model.Entity(type).Property("CreatedAt").HasDefaultValueSql("now()").ValueGeneratedOnAdd();
-        model.Entity<AuditEvent>().Property(e => e.OccurredAt).HasDefaultValueSql("now()").ValueGeneratedOnAdd();
+        // Features add their entities with IEntityTypeConfiguration<T> classes in their own folders.
+        model.ApplyConfigurationsFromAssembly(typeof(GrantLedgerDb).Assembly);
 
-        ApplySnakeCase(model);
+        ApplyConventions(model);
     }
 
-    /// <summary>Programme → programme, ProgrammeYearId → programme_year_id.</summary>
-    private static void ApplySnakeCase(ModelBuilder model)
+    /// <summary>
+    /// Programme → programme, ProgrammeYearId → programme_year_id; CreatedAt and OccurredAt are
+    /// filled in by the database.
+    /// </summary>
+    private static void ApplyConventions(ModelBuilder model)
     {
         foreach (var entity in model.Model.GetEntityTypes())
         {
             if (entity.GetTableName() is { } table && !table.Contains('_') && table != table.ToLowerInvariant())
                 entity.SetTableName(SnakeCase(entity.ClrType.Name));
             foreach (var property in entity.GetProperties())
+            {
                 property.SetColumnName(SnakeCase(property.Name));
+                if (property.Name is "CreatedAt" or "OccurredAt" && property.ClrType == typeof(DateTimeOffset))
+                {
+                    property.SetDefaultValueSql("now()");
+                    property.ValueGenerated = Microsoft.EntityFrameworkCore.Metadata.ValueGenerated.OnAdd;
+                }
+            }
             foreach (var key in entity.GetKeys()) key.SetName(SnakeCase(key.GetName() ?? ""));
             foreach (var index in entity.GetIndexes()) index.SetDatabaseName(SnakeCase(index.GetDatabaseName() ?? ""));
         }
