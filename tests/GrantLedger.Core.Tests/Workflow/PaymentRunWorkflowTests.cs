@@ -1,0 +1,84 @@
+using GrantLedger.Core.Rules;
+using GrantLedger.Core.Workflow;
+using static GrantLedger.Core.Tests.Workflow.People;
+using static GrantLedger.Core.Workflow.PaymentRunState;
+using static GrantLedger.Core.Workflow.PaymentRunTrigger;
+
+namespace GrantLedger.Core.Tests.Workflow;
+
+public class PaymentRunWorkflowTests
+{
+    private static readonly Lifecycle<PaymentRunState, PaymentRunTrigger, PaymentRunContext> Run = PaymentRunWorkflow.Lifecycle;
+
+    /// <summary>A run built by <see cref="People.Finance"/>.</summary>
+    private static PaymentRunContext By(Actor actor, bool everyPayeeConfirmed = false) => new(actor, Finance.UserId, everyPayeeConfirmed);
+
+    [Fact] public void Approve_ByAnotherFinanceUser_ApprovesTheRun() =>
+        Assert.Equal(Approved, Run.Fire(Built, Approve, By(SecondFinance)).To);
+
+    [Fact] public void Export_ByFinance_ExportsTheRun() =>
+        Assert.Equal(Exported, Run.Fire(Approved, Export, By(Finance)).To);
+
+    [Fact] public void MarkPaid_WhenEveryPayeeIsConfirmed_PaysTheRun() =>
+        Assert.Equal(Paid, Run.Fire(Exported, MarkPaid, By(Finance, everyPayeeConfirmed: true)).To);
+
+    [Theory]
+    [InlineData(Built)]
+    [InlineData(Approved)]
+    public void Cancel_BeforeExport_CancelsTheRun(PaymentRunState state) =>
+        Assert.Equal(Cancelled, Run.Fire(state, Cancel, By(Finance)).To);
+
+    [Fact]
+    public void EveryRow_MovesNoMoneyItself() => Assert.All(Run.Rows, row => Assert.Equal(LedgerEffect.None, row.Effect));
+
+    [Fact]
+    public void Approve_ByTheFinanceUserWhoBuiltTheRun_IsRefused()
+    {
+        var refusal = Assert.Throws<RuleBroken>(() => Run.Fire(Built, Approve, By(Finance)));
+        Assert.Equal(("approver-not-builder", 409, "the finance user who built a payment run cannot approve it"),
+            (refusal.Rule, refusal.Status, refusal.Message));
+    }
+
+    [Fact]
+    public void MarkPaid_WithAPayeeUnconfirmed_IsRefused() =>
+        Assert.Equal("payees-confirmed", Assert.Throws<RuleBroken>(() => Run.Fire(Exported, MarkPaid, By(Finance))).Rule);
+
+    [Fact]
+    public void Cancel_OnceExported_Returns409WithTheAllowedTriggers()
+    {
+        var refusal = Assert.Throws<RuleBroken>(() => Run.Fire(Exported, Cancel, By(Finance)));
+        Assert.Equal(("illegal-transition", 409, "exported"), (refusal.Rule, refusal.Status, refusal.Details["state"]));
+        Assert.Equal(["mark-paid"], Assert.IsType<string[]>(refusal.Details["allowedTriggers"]));
+    }
+
+    [Theory]
+    [InlineData(Role.AreaLead)]
+    [InlineData(Role.ProgrammeAdmin)]
+    [InlineData(Role.Auditor)]
+    public void Approve_ByANonFinanceRole_IsForbidden(string role) =>
+        Assert.Throws<Forbidden>(() => Run.Fire(Built, Approve, By(new Actor(42, role, InScope: true))));
+
+    [Fact] public void Export_ByFinanceOfAnotherProgramme_IsForbidden() =>
+        Assert.Throws<Forbidden>(() => Run.Fire(Approved, Export, By(OtherFinance)));
+
+    [Fact]
+    public void PermittedTriggers_ListWhatEachRoleMayDoNow()
+    {
+        // the actor per role is OnePerRole's, so funder finance here is the builder: no approve
+        var expected = new Dictionary<(PaymentRunState, string), string>
+        {
+            [(Built, Role.FunderFinance)] = "cancel",
+            [(Approved, Role.FunderFinance)] = "export, cancel",
+        };
+        foreach (var state in Enum.GetValues<PaymentRunState>())
+        foreach (var actor in OnePerRole)
+            Assert.True(expected.GetValueOrDefault((state, actor.Role), "") == Names(Run.PermittedTriggers(state, By(actor))),
+                $"{actor.Role} in {state}: {Names(Run.PermittedTriggers(state, By(actor)))}");
+    }
+
+    [Fact] public void PermittedTriggers_OfferApproveToTheCheckerOnly() =>
+        Assert.Equal("approve, cancel", Names(Run.PermittedTriggers(Built, By(SecondFinance))));
+
+    [Fact] public void PermittedTriggers_OfferMarkPaidOnceEveryPayeeIsConfirmed() =>
+        Assert.Equal("mark-paid", Names(Run.PermittedTriggers(Exported, By(Finance, everyPayeeConfirmed: true))));
+}
