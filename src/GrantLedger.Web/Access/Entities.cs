@@ -28,15 +28,16 @@ public sealed class ApiToken
     public DateTimeOffset? LastUsedAt { get; set; }
 }
 
+/// <summary>The role names (defined once, in the core, beside the workflows that grant rows to them).</summary>
 public static class Roles
 {
-    public const string SchoolBusinessManager = "school_business_manager";
-    public const string AreaLead = "area_lead";
-    public const string ProgrammeAdmin = "programme_admin";
-    public const string FunderFinance = "funder_finance";
-    public const string Auditor = "auditor";
+    public const string SchoolBusinessManager = Core.Workflow.Role.SchoolBusinessManager;
+    public const string AreaLead = Core.Workflow.Role.AreaLead;
+    public const string ProgrammeAdmin = Core.Workflow.Role.ProgrammeAdmin;
+    public const string FunderFinance = Core.Workflow.Role.FunderFinance;
+    public const string Auditor = Core.Workflow.Role.Auditor;
 
-    public static readonly string[] All = [SchoolBusinessManager, AreaLead, ProgrammeAdmin, FunderFinance, Auditor];
+    public static readonly IReadOnlyList<string> All = Core.Workflow.Role.All;
 
     // Role lists for [Authorize(Roles = ...)]
     public const string Staff = ProgrammeAdmin + "," + FunderFinance + "," + Auditor;
