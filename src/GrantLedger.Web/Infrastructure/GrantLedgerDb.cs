@@ -68,6 +68,7 @@ public sealed class GrantLedgerDb(DbContextOptions<GrantLedgerDb> options) : Ide
                 entity.SetTableName(SnakeCase(entity.ClrType.Name));
             foreach (var property in entity.GetProperties())
             {
+                if (property.GetColumnName() == "xmin") continue; // PostgreSQL's row version, mapped by IsRowVersion()
                 property.SetColumnName(SnakeCase(property.Name));
                 if (property.Name is "CreatedAt" or "OccurredAt" && property.ClrType == typeof(DateTimeOffset))
                 {
@@ -115,7 +116,6 @@ public sealed class GrantLedgerDb(DbContextOptions<GrantLedgerDb> options) : Ide
         await using var tx = await Database.BeginTransactionAsync(ct);
         var result = await work();
         await tx.CommitAsync(ct);
-        Ledger.Accounts.Committed((NpgsqlTransaction)tx.GetDbTransaction());
         return result;
     }
 

@@ -107,7 +107,6 @@ public sealed class IdempotentAttribute : Attribute, IFilterFactory
                     await store.ExecuteNonQueryAsync(CancellationToken.None);
                 }
                 await tx.CommitAsync(CancellationToken.None);
-                Accounts.Committed(npgsqlTx!);
             }
             else if (executed.Exception is null || executed.ExceptionHandled)
             {

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using GrantLedger.Core.Ledger;
 using Npgsql;
@@ -9,7 +8,8 @@ namespace GrantLedger.Web.Ledger;
 /// <summary>
 /// Finds accounts by code, creating those the chart of accounts names but nobody has used yet.
 /// Ids are cached: an account is never deleted and its code, unit and programme never change
-/// (the database refuses it), so a cached id can never go stale.
+/// (the database refuses it). Only rows committed by another transaction are cached: one this
+/// transaction created could still be rolled back.
 /// </summary>
 public static class Accounts
 {
@@ -43,9 +43,10 @@ public static class Accounts
                 ON CONFLICT (unit, code) DO NOTHING
                 RETURNING id, unit, code, programme_id
             )
-            SELECT id, unit, code, programme_id FROM inserted
+            SELECT id, unit, code, programme_id, true AS ours FROM inserted
             UNION ALL
-            SELECT a.id, a.unit, a.code, a.programme_id FROM account a JOIN spec s ON s.unit = a.unit AND s.code = a.code
+            SELECT a.id, a.unit, a.code, a.programme_id, (a.xmin = pg_current_xact_id_if_assigned()::xid) IS TRUE
+              FROM account a JOIN spec s ON s.unit = a.unit AND s.code = a.code
             """, conn, tx);
         cmd.Parameters.Add(new() { Value = programmeId });
         cmd.Parameters.Add(new() { Value = missing.Select(s => s.Unit.ToCode()).ToArray() });
@@ -60,40 +61,26 @@ public static class Accounts
         {
             while (await rows.ReadAsync(ct))
             {
-                var (id, unit, code, owner) = (rows.GetInt64(0), rows.GetString(1), rows.GetString(2), rows.GetInt64(3));
+                var (id, unit, code, owner, ours) = (rows.GetInt64(0), rows.GetString(1), rows.GetString(2), rows.GetInt64(3), rows.GetBoolean(4));
                 if (owner != programmeId)
                     throw new InvalidOperationException($"account {code} belongs to another programme");
                 result[code] = id;
+                if (!ours || tx is null) Ids[(programmeId, unit, code)] = id;
             }
         }
-        // Cache only after the transaction commits: a rolled-back insert leaves no account behind.
-        if (tx is null) Remember(programmeId, missing, result);
-        else
+
+        // An account a concurrent transaction created and committed while this statement waited on it
+        // is not in this statement's snapshot: read it again, in a new statement.
+        var late = missing.Where(m => !result.ContainsKey(m.Code)).ToList();
+        if (late.Count > 0)
         {
-            var pending = missing.ToList();
-            var ids = new Dictionary<string, long>(result);
-            AfterCommit(tx, () => Remember(programmeId, pending, ids));
+            await using var again = new NpgsqlCommand("SELECT id, code FROM account WHERE (unit, code) IN (SELECT * FROM unnest($1::text[], $2::text[]))", conn, tx);
+            again.Parameters.Add(new() { Value = late.Select(s => s.Unit.ToCode()).ToArray() });
+            again.Parameters.Add(new() { Value = late.Select(s => s.Code).ToArray() });
+            await using var rows = await again.ExecuteReaderAsync(ct);
+            while (await rows.ReadAsync(ct)) result[rows.GetString(1)] = rows.GetInt64(0);
         }
         return result;
-    }
-
-    private static void Remember(long programmeId, IEnumerable<AccountSpec> specs, IReadOnlyDictionary<string, long> ids)
-    {
-        foreach (var s in specs)
-            if (ids.TryGetValue(s.Code, out var id)) Ids[(programmeId, s.Unit.ToCode(), s.Code)] = id;
-    }
-
-    private static readonly ConditionalWeakTable<NpgsqlTransaction, List<Action>> Commits = new();
-
-    /// <summary>Registers work to run once <paramref name="tx"/> commits (see <see cref="Committed"/>).</summary>
-    private static void AfterCommit(NpgsqlTransaction tx, Action action) => Commits.GetOrCreateValue(tx).Add(action);
-
-    /// <summary>Call after committing a transaction in which accounts may have been created.</summary>
-    public static void Committed(NpgsqlTransaction tx)
-    {
-        if (!Commits.TryGetValue(tx, out var actions)) return;
-        foreach (var a in actions) a();
-        Commits.Remove(tx);
     }
 
     /// <summary>Forgets every cached id (tests that reset the database call this).</summary>
