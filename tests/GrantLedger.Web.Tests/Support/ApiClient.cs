@@ -24,6 +24,7 @@ public sealed class ApiClient
 
     public Task<Answer> GetAsync(string path) => SendAsync(HttpMethod.Get, path, null);
     public Task<Answer> PostAsync(string path, object? body, string? idempotencyKey = null) => SendAsync(HttpMethod.Post, path, body, idempotencyKey);
+    public Task<Answer> PutAsync(string path, object? body) => SendAsync(HttpMethod.Put, path, body);
     public Task<Answer> DeleteAsync(string path) => SendAsync(HttpMethod.Delete, path, null);
 
     /// <summary>Sends a body exactly as written (for malformed JSON).</summary>

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace GrantLedger.Web.Tests.Support;
@@ -36,6 +37,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
             b.UseSetting("ConnectionStrings:GrantLedger", ConnectionString);
             b.UseSetting("GrantLedger:Demo", "false");
             b.UseSetting("GrantLedger:DataDirectory", _root);
+            b.ConfigureLogging(l => l.AddProvider(new ServerErrors()));
         });
     }
 
