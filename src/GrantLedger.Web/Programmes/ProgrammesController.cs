@@ -36,6 +36,12 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
     public async Task<ProgrammeView> Get(long programmeId, CancellationToken ct) =>
         ProgrammeView.Of(await SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct));
 
+    /// <summary>Renames the programme or its funder, or sets (or clears) the claim total that needs a second approval.</summary>
+    [HttpPatch("programmes/{programmeId:long}")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    public async Task<ProgrammeView> Change(long programmeId, SetUp.ProgrammeChange request, CancellationToken ct) =>
+        ProgrammeView.Of(await SetUp.ChangeProgrammeAsync(db, audit, Caller, programmeId, request, ct));
+
     [HttpGet("programmes/{programmeId:long}/years")]
     public async Task<IReadOnlyList<YearView>> Years(long programmeId, CancellationToken ct)
     {

@@ -12,6 +12,8 @@ namespace GrantLedger.Web.Programmes;
 public static partial class SetUp
 {
     public sealed record NewProgramme(string? Code, string? Name, string? Funder, string? AreaKind, Money? SecondApprovalThreshold);
+    /// <param name="ClearSecondApprovalThreshold">true to stop requiring second approvals</param>
+    public sealed record ProgrammeChange(string? Name, string? Funder, Money? SecondApprovalThreshold, bool? ClearSecondApprovalThreshold);
     public sealed record NewArea(string? Code, string? Name);
     public sealed record NewCategory(string? Code, string? Name, string? Unit, string? Kind);
 
@@ -40,6 +42,28 @@ public static partial class SetUp
             SecondApprovalThresholdPence = r.SecondApprovalThreshold?.Pence,
         };
         return await SaveWithAuditAsync(db, audit, programme, () => ("programme.created", "programme", programme.Id, programme.Id, r), ct);
+    }
+
+    /// <summary>Renames a programme or its funder, or sets the amount at which claims need a second approval.</summary>
+    public static async Task<Programme> ChangeProgrammeAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId,
+        ProgrammeChange r, CancellationToken ct)
+    {
+        var programme = await RequireProgrammeAdminAsync(db, caller, programmeId, ct);
+        var errors = new FieldErrors();
+        if (r.Name is not null) Text(errors, "name", r.Name, 200);
+        if (r.Funder is not null) Text(errors, "funder", r.Funder, 200);
+        if (r.SecondApprovalThreshold is { IsPositive: false }) errors.Add("secondApprovalThreshold", "must be more than zero");
+        if (r.SecondApprovalThreshold is not null && r.ClearSecondApprovalThreshold == true)
+            errors.Add("clearSecondApprovalThreshold", "either set a threshold or clear it, not both");
+        errors.ThrowIfAny();
+        var before = ProgrammeView.Of(programme);
+        programme.Name = r.Name?.Trim() ?? programme.Name;
+        programme.Funder = r.Funder?.Trim() ?? programme.Funder;
+        if (r.SecondApprovalThreshold is { } t) programme.SecondApprovalThresholdPence = t.Pence;
+        if (r.ClearSecondApprovalThreshold == true) programme.SecondApprovalThresholdPence = null;
+        audit.Record("programme.changed", "programme", programme.Id, programme.Id, new { before, after = ProgrammeView.Of(programme) });
+        await db.SaveChangesAsync(ct);
+        return programme;
     }
 
     public static async Task<Area> AddAreaAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, NewArea r,

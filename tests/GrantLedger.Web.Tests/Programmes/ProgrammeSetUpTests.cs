@@ -145,4 +145,19 @@ public sealed class ProgrammeSetUpTests(DatabaseFixture db) : DatabaseTest(db)
         (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/schools", new { urn = s.Schools[0].Urn, name = "X", phase = "Primary", areaId = s.AreaIds[0] }))
             .ExpectProblem(HttpStatusCode.Conflict, "urn");
     }
+
+    [Fact]
+    public async Task ChangeProgramme_SetsAndClearsTheSecondApprovalThreshold_ByItsAdminOnly()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var admin = await s.ProgrammeAdminAsync(Db);
+        var set = (await admin.SendAsync(HttpMethod.Patch, $"/api/v1/programmes/{s.ProgrammeId}", new { secondApprovalThreshold = "2500" })).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("2500.00", set["secondApprovalThreshold"]!.GetValue<string>());
+        var cleared = (await admin.SendAsync(HttpMethod.Patch, $"/api/v1/programmes/{s.ProgrammeId}", new { clearSecondApprovalThreshold = true })).Expect(HttpStatusCode.OK).Json;
+        Assert.Null(cleared["secondApprovalThreshold"]);
+        (await admin.SendAsync(HttpMethod.Patch, $"/api/v1/programmes/{s.ProgrammeId}", new { secondApprovalThreshold = "0" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "secondApprovalThreshold");
+        (await (await s.FinanceAsync(Db)).SendAsync(HttpMethod.Patch, $"/api/v1/programmes/{s.ProgrammeId}", new { name = "x" })).ExpectProblem(HttpStatusCode.Forbidden);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'programme.changed' AND details->'before'->>'secondApprovalThreshold' IS NULL"));
+    }
 }
