@@ -60,3 +60,24 @@ public static class Hundredths
         }
     }
 }
+
+/// <summary>A decimal quantity with at most two places (1.5 days, 7.25 hours), held exactly as hundredths.</summary>
+public readonly record struct Quantity(long Hundredths)
+{
+    public static bool TryParse(string? text, out Quantity quantity)
+    {
+        var ok = global::GrantLedger.Core.Money.Hundredths.TryParse(text, false, out var value) == global::GrantLedger.Core.Money.Hundredths.Failure.None;
+        quantity = new Quantity(value);
+        return ok;
+    }
+
+    public static Quantity Parse(string text) =>
+        TryParse(text, out var q) ? q : throw new FormatException($"'{text}' is not a quantity with at most two decimal places");
+
+    /// <summary>"1.5", "7.25", "3": the JSON number it came from.</summary>
+    public override string ToString()
+    {
+        var text = new Money(Hundredths).ToDecimalString();
+        return text.EndsWith(".00") ? text[..^3] : text.EndsWith('0') ? text[..^1] : text;
+    }
+}

@@ -30,7 +30,18 @@ public readonly record struct Minutes(long Value)
             Hundredths.Failure.TooLarge => "is too large",
             _ => "must be a number such as 1.5",
         };
-        if (error is not null) return false;
+        return error is null && TryFromQuantity(new Quantity(hundredths), unit, out minutes, out error);
+    }
+
+    /// <summary>
+    /// A quantity of days or hours (to two decimal places) as whole minutes. The result must be a
+    /// whole number of minutes: 0.01 hours (36 seconds) is refused.
+    /// </summary>
+    public static bool TryFromQuantity(Quantity quantity, TimeUnit unit, out Minutes minutes, out string? error)
+    {
+        minutes = default;
+        error = null;
+        var hundredths = quantity.Hundredths;
         if (hundredths <= 0)
         {
             error = "must be more than zero";

@@ -46,12 +46,30 @@ public sealed class NullableMoneyJsonConverter : JsonConverter<Money?>
     public override bool HandleNull => true;
 }
 
+/// <summary>Hours or days as a JSON number or string with at most two decimal places, read from its digits.</summary>
+public sealed class QuantityJsonConverter : JsonConverter<Quantity>
+{
+    public override Quantity Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var text = reader.TokenType switch
+        {
+            JsonTokenType.String => reader.GetString(),
+            JsonTokenType.Number => Encoding.UTF8.GetString(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan),
+            _ => throw new JsonException("must be a number such as 1.5"),
+        };
+        return Quantity.TryParse(text, out var q) ? q : throw new JsonException("must be a number with at most two decimal places, such as 1.5");
+    }
+
+    public override void Write(Utf8JsonWriter writer, Quantity value, JsonSerializerOptions options) => writer.WriteRawValue(value.ToString());
+}
+
 public static class JsonSetup
 {
     public static void Configure(JsonSerializerOptions options)
     {
         options.Converters.Add(new MoneyJsonConverter());
         options.Converters.Add(new NullableMoneyJsonConverter());
+        options.Converters.Add(new QuantityJsonConverter());
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.MaxDepth = 32;

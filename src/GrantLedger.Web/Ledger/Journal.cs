@@ -106,6 +106,10 @@ public static class LedgerRefusals
                 return new RuleBroken("period-closed", e.MessageText, 409, "valueDate", details);
             case "GL004":
                 return new RuleBroken("invalid-resolution", e.MessageText, 409, details: details);
+            case "GL007":
+                return new RuleBroken("claim-not-draft", e.MessageText, 409);
+            case "GL008":
+                return new RuleBroken("plan-not-draft", e.MessageText, 409);
             case "GL005":
             case "GL006":
                 return new RuleBroken("unbalanced-entry", e.MessageText, 422);

@@ -24,7 +24,7 @@ public sealed class ApiClient
 
     public Task<Answer> GetAsync(string path) => SendAsync(HttpMethod.Get, path, null);
     public Task<Answer> PostAsync(string path, object? body, string? idempotencyKey = null) => SendAsync(HttpMethod.Post, path, body, idempotencyKey);
-    public Task<Answer> PutAsync(string path, object? body) => SendAsync(HttpMethod.Put, path, body);
+    public Task<Answer> PutAsync(string path, object? body, string? ifMatch = null) => SendAsync(HttpMethod.Put, path, body, ifMatch: ifMatch);
     public Task<Answer> DeleteAsync(string path) => SendAsync(HttpMethod.Delete, path, null);
 
     /// <summary>Sends a body exactly as written (for malformed JSON).</summary>
@@ -35,9 +35,10 @@ public sealed class ApiClient
         return await Answer.ReadAsync(response);
     }
 
-    public async Task<Answer> SendAsync(HttpMethod method, string path, object? body, string? idempotencyKey = null)
+    public async Task<Answer> SendAsync(HttpMethod method, string path, object? body, string? idempotencyKey = null, string? ifMatch = null)
     {
         using var request = new HttpRequestMessage(method, path);
+        if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
         if (body is not null) request.Content = JsonContent.Create(body, options: Json);
         if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
         using var response = await Http.SendAsync(request);
@@ -58,7 +59,8 @@ public sealed record Answer(HttpStatusCode Status, string Body, string? ContentT
 
     public Answer Expect(HttpStatusCode status)
     {
-        Assert.True(Status == status, $"expected {(int)status} {status} but got {(int)Status} {Status}: {Body}");
+        Assert.True(Status == status, $"expected {(int)status} {status} but got {(int)Status} {Status}: {Body}" +
+                                      (Status == HttpStatusCode.InternalServerError ? "\nserver errors:\n" + ServerErrors.Recent() : ""));
         return this;
     }
 

@@ -1,0 +1,56 @@
+using System.Text.RegularExpressions;
+
+namespace GrantLedger.Core.Claims;
+
+/// <summary>What a claim line pays for.</summary>
+public enum ClaimLineKind
+{
+    /// <summary>Cover for a leader's or teacher's contact or development time, priced per day.</summary>
+    StaffTime,
+    /// <summary>The TLR3 sum for the half-term.</summary>
+    Tlr,
+    /// <summary>Support staff's hours administering the programme, priced per hour.</summary>
+    SupportHours,
+    /// <summary>A cost of an action in the school's agreed plan, from an invoice.</summary>
+    ActionPlan,
+    /// <summary>Days of specialist support (OT, SLT, EP …) against the school's days allowance.</summary>
+    SpecialistDays,
+}
+
+/// <summary>The vocabulary and rules of claim lines that do not need the database.</summary>
+public static partial class ClaimLines
+{
+    /// <summary>The rate-card code each priced kind uses, by staff role.</summary>
+    public static string? RateCode(ClaimLineKind kind, string? role) => kind switch
+    {
+        ClaimLineKind.StaffTime => role == "support-staff" ? "support-staff-hour" : "teacher-cover-day",
+        ClaimLineKind.SupportHours => "support-staff-hour",
+        ClaimLineKind.Tlr => "tlr3-period",
+        ClaimLineKind.SpecialistDays => "specialist-day",
+        _ => null,
+    };
+
+    /// <summary>Leaders' direct contact time and internal development time, as the programmes name them.</summary>
+    public static readonly string[] Activities =
+        ["training", "peer-visit", "shared-learning-network", "student-action-group", "implementation", "programme-admin"];
+
+    public static readonly string[] StaffRoles = ["leader", "teacher", "support-staff"];
+
+    public static readonly string[] Specialists =
+        ["occupational-therapist", "speech-and-language-therapist", "educational-psychologist", "specialist-teacher", "other"];
+
+    /// <summary>Kinds whose staff reference counts towards the one-full-day-per-date limit.</summary>
+    public static bool CountsStaffDay(ClaimLineKind kind) => kind is ClaimLineKind.StaffTime or ClaimLineKind.SupportHours;
+
+    [GeneratedRegex("^[A-Z]{1,10}-?[0-9]{1,6}$")] private static partial Regex Pseudonym();
+
+    /// <summary>
+    /// A staff reference is a pseudonym such as "STAFF-07" or "T12": letters then digits, never a
+    /// name. Returns the normalised (upper-case, trimmed) reference, or null when it is not one.
+    /// </summary>
+    public static string? StaffReference(string? text)
+    {
+        var s = text?.Trim().ToUpperInvariant();
+        return s is not null && Pseudonym().IsMatch(s) ? s : null;
+    }
+}

@@ -1,0 +1,30 @@
+using System.Security.Cryptography;
+
+namespace GrantLedger.Core.Claims;
+
+/// <summary>
+/// Evidence is a PDF, PNG or JPEG of at most 10 MB. The type is read from the first bytes of the
+/// content, not from the file name or the browser's say-so.
+/// </summary>
+public static class EvidenceFile
+{
+    public const int MaxBytes = 10 * 1024 * 1024;
+
+    public static string? Sniff(ReadOnlySpan<byte> content) => content switch
+    {
+        [0x25, 0x50, 0x44, 0x46, 0x2D, ..] => "application/pdf",                        // %PDF-
+        [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, ..] => "image/png",
+        [0xFF, 0xD8, 0xFF, ..] => "image/jpeg",
+        _ => null,
+    };
+
+    public static byte[] Sha256(ReadOnlySpan<byte> content) => SHA256.HashData(content);
+
+    /// <summary>A file name safe to store and to offer back for download: no path, no control characters.</summary>
+    public static string SafeName(string? name)
+    {
+        var bare = Path.GetFileName((name ?? "").Replace('\\', '/'));
+        var clean = new string(bare.Where(c => !char.IsControl(c) && c is not '"' and not '/' and not ':').ToArray()).Trim();
+        return clean.Length == 0 ? "evidence" : clean.Length > 255 ? clean[^255..] : clean;
+    }
+}

@@ -1,0 +1,83 @@
+using GrantLedger.Core.Money;
+using GrantLedger.Core.Workflow;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Claims;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.ActionPlans;
+
+public sealed record PlanActionItem(long Id, int Ref, string Theme, string Description, long PeriodId, string Period, Money EstimatedCost);
+
+public sealed record PlanVersionRef(long Id, int Version, string State, DateTimeOffset? AgreedAt);
+
+/// <summary>One step of the plan's history, from the audit trail: who did what, when, and the feedback given.</summary>
+public sealed record PlanHistoryItem(string Action, DateTimeOffset At, long? UserId, string? UserName, string? Role, string? Feedback);
+
+public sealed record ActionPlanView(
+    long Id, string Reference, long ProgrammeId, long ProgrammeYearId, SchoolSummary School, int Version, string State,
+    IReadOnlyList<string> Themes, DateOnly? StudentGroupAgreedOn, string Summary, string? Feedback, Money TotalEstimated,
+    IReadOnlyList<PlanActionItem> Actions, long CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    long? SubmittedBy, DateTimeOffset? SubmittedAt, long? AgreedBy, DateTimeOffset? AgreedAt, DateTimeOffset? SupersededAt,
+    IReadOnlyList<PlanVersionRef> Versions, IReadOnlyList<PlanHistoryItem> History, IReadOnlyList<string> AllowedActions, string ETag);
+
+public sealed record ActionPlanSummary(long Id, string Reference, SchoolSummary School, long ProgrammeYearId, int Version, string State,
+    IReadOnlyList<string> Themes, int Actions, Money TotalEstimated, DateTimeOffset UpdatedAt);
+
+public static class PlanReads
+{
+    public static async Task<ActionPlanView> DetailAsync(GrantLedgerDb db, CurrentUser caller, long planId, CancellationToken ct)
+    {
+        var p = await ActionPlans.FindAsync(db, caller, planId, ct);
+        var plan = p.Plan;
+        var periods = await db.Periods.AsNoTracking().Where(x => x.ProgrammeYearId == plan.ProgrammeYearId).ToDictionaryAsync(x => x.Id, x => x.Code, ct);
+        var versions = await db.Set<ActionPlan>().AsNoTracking().Where(x => x.SchoolId == plan.SchoolId && x.ProgrammeYearId == plan.ProgrammeYearId)
+            .OrderBy(x => x.Version).Select(x => new PlanVersionRef(x.Id, x.Version, x.State, x.AgreedAt)).ToListAsync(ct);
+        var history = (await db.AuditEvents.AsNoTracking().Where(e => e.RecordType == "action_plan" && e.RecordId == planId).OrderBy(e => e.Id)
+                .ToListAsync(ct))
+            .Select(e => new PlanHistoryItem(e.Action, e.OccurredAt, e.UserId, e.UserName, e.Role,
+                e.Details.RootElement.TryGetProperty("feedback", out var f) && f.ValueKind == System.Text.Json.JsonValueKind.String ? f.GetString() : null))
+            .ToList();
+        return new ActionPlanView(plan.Id, ActionPlans.Reference(plan, p.School), plan.ProgrammeId, plan.ProgrammeYearId,
+            new SchoolSummary(p.School.Id, p.School.Urn, p.School.Name, p.School.AreaId), plan.Version, plan.State, plan.Themes,
+            plan.StudentGroupAgreedOn, plan.Summary, plan.Feedback, new Money(plan.Actions.Sum(a => a.EstimatedCostPence)),
+            plan.Actions.Select(a => new PlanActionItem(a.Id, a.ActionRef, a.Theme, a.Description, a.PeriodId,
+                periods.GetValueOrDefault(a.PeriodId, ""), new Money(a.EstimatedCostPence))).ToList(),
+            plan.CreatedBy, plan.CreatedAt, plan.UpdatedAt, plan.SubmittedBy, plan.SubmittedAt, plan.AgreedBy, plan.AgreedAt, plan.SupersededAt,
+            versions, history, AllowedActions(p, caller, versions), ActionPlans.ETag(plan));
+    }
+
+    /// <summary>What the caller may do now: the lifecycle's permitted triggers, editing a draft, revising the agreed version.</summary>
+    public static IReadOnlyList<string> AllowedActions(PlanScope p, CurrentUser caller, IReadOnlyList<PlanVersionRef> versions)
+    {
+        var actions = ActionPlanWorkflow.Lifecycle.PermittedTriggers(p.State, p.Context(caller))
+            .Where(PlanTransitions.ByPeople.Contains).Select(t => Kebab.Of(t)).ToList();
+        var ownSchool = caller.Role == Roles.SchoolBusinessManager && caller.SchoolId == p.School.Id;
+        if (ownSchool && p.Plan.State == "draft") actions.Insert(0, "edit");
+        if (ownSchool && p.Plan.State == "agreed" && versions.All(v => v.State is not ("draft" or "submitted"))) actions.Add("revise");
+        return actions;
+    }
+
+    /// <summary>Plan versions the caller may see, newest first.</summary>
+    public static async Task<IReadOnlyList<ActionPlanSummary>> ListAsync(GrantLedgerDb db, CurrentUser caller, long? programmeId,
+        long? programmeYearId, long? schoolId, long? areaId, string? state, CancellationToken ct)
+    {
+        var plans = db.Set<ActionPlan>().AsNoTracking().VisibleTo(db, caller);
+        if (programmeId is not null) plans = plans.Where(p => p.ProgrammeId == programmeId);
+        if (programmeYearId is not null) plans = plans.Where(p => p.ProgrammeYearId == programmeYearId);
+        if (schoolId is not null) plans = plans.Where(p => p.SchoolId == schoolId);
+        if (areaId is not null) plans = plans.Where(p => db.Schools.Any(s => s.Id == p.SchoolId && s.AreaId == areaId));
+        if (state is not null) plans = plans.Where(p => p.State == state);
+        var rows = await (from p in plans
+                          join s in db.Schools on p.SchoolId equals s.Id
+                          orderby p.UpdatedAt descending, p.Id descending
+                          select new
+                          {
+                              p.Id, p.Version, p.State, p.Themes, p.ProgrammeYearId, p.UpdatedAt, School = s,
+                              Actions = db.Set<ActionPlanAction>().Count(a => a.ActionPlanId == p.Id),
+                              Total = db.Set<ActionPlanAction>().Where(a => a.ActionPlanId == p.Id).Sum(a => (long?)a.EstimatedCostPence) ?? 0,
+                          }).Take(2000).ToListAsync(ct);
+        return rows.Select(r => new ActionPlanSummary(r.Id, $"AP-{r.School.Urn}-v{r.Version}", new SchoolSummary(r.School.Id, r.School.Urn, r.School.Name, r.School.AreaId),
+            r.ProgrammeYearId, r.Version, r.State, r.Themes, r.Actions, new Money(r.Total), r.UpdatedAt)).ToList();
+    }
+}

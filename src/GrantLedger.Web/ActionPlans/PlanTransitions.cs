@@ -1,0 +1,82 @@
+using GrantLedger.Core.Rules;
+using GrantLedger.Core.Workflow;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.ActionPlans;
+
+/// <summary>
+/// Moves a plan version along its lifecycle (<see cref="ActionPlanWorkflow"/>): submitted by the
+/// school, agreed by its area lead (which supersedes the version agreed before it) or returned with feedback.
+/// </summary>
+public static class PlanTransitions
+{
+    /// <summary>The triggers a person fires; supersede follows from agreeing a newer version.</summary>
+    public static readonly ActionPlanTrigger[] ByPeople = [ActionPlanTrigger.Submit, ActionPlanTrigger.Agree, ActionPlanTrigger.Return];
+
+    public static async Task<ActionPlan> FireAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long planId, ActionPlanTrigger trigger,
+        string? feedback, string? ifMatch, CancellationToken ct) =>
+        await db.InTransactionAsync(async () =>
+        {
+            var p = await ActionPlans.LockAsync(db, caller, planId, ct);
+            RowVersions.Check("action plan", p.Plan.RowVersion, ifMatch);
+            var from = p.State;
+            feedback = feedback?.Trim();
+            if (feedback is { Length: > 2000 }) throw new InvalidInput("feedback", "must be at most 2000 characters");
+            var step = ActionPlanWorkflow.Lifecycle.Fire(from, trigger, p.Context(caller, feedback));
+            var now = DateTimeOffset.UtcNow;
+            long? superseded = null;
+
+            switch (trigger)
+            {
+                case ActionPlanTrigger.Submit:
+                    CheckSubmittable(p.Plan);
+                    (p.Plan.SubmittedBy, p.Plan.SubmittedAt) = (caller.Id, now);
+                    break;
+                case ActionPlanTrigger.Return:
+                    p.Plan.Feedback = feedback;
+                    break;
+                case ActionPlanTrigger.Agree:
+                    superseded = await SupersedeAsync(db, audit, caller, p, now, ct);
+                    (p.Plan.AgreedBy, p.Plan.AgreedAt, p.Plan.Feedback) = (caller.Id, now, null);
+                    break;
+            }
+            p.Plan.State = Kebab.Of(step.To);
+            p.Plan.UpdatedAt = now;
+            audit.Record($"action-plan.{Kebab.Of(trigger)}", "action_plan", p.Plan.Id, p.Plan.ProgrammeId,
+                new { from = Kebab.Of(from), to = Kebab.Of(step.To), p.Plan.Version, feedback, supersededPlanId = superseded });
+            await db.SaveChangesAsync(ct);
+            return p.Plan;
+        }, ct);
+
+    private static void CheckSubmittable(ActionPlan plan)
+    {
+        var errors = new FieldErrors();
+        if (plan.StudentGroupAgreedOn is null)
+            errors.Add("studentGroupAgreedOn", "give the date the student action group agreed the plan before submitting it");
+        if (plan.Actions.Count == 0) errors.Add("actions", "add at least one action before submitting");
+        foreach (var theme in plan.Themes.Where(t => plan.Actions.All(a => a.Theme != t)))
+            errors.Add("actions", $"the priority theme '{theme}' has no action yet: add one, or drop the theme");
+        errors.ThrowIfAny();
+    }
+
+    /// <summary>The version agreed before this one, if any, leaves force in the same transaction (as the same area lead).</summary>
+    private static async Task<long?> SupersedeAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, PlanScope p, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        var previous = await db.Set<ActionPlan>()
+            .FromSqlInterpolated($"SELECT p.*, p.xmin FROM action_plan p WHERE p.school_id = {p.Plan.SchoolId} AND p.programme_year_id = {p.Plan.ProgrammeYearId} AND p.state = 'agreed' FOR UPDATE")
+            .SingleOrDefaultAsync(ct);
+        if (previous is null) return null;
+        var old = new PlanScope(previous, p.School);
+        var step = ActionPlanWorkflow.Lifecycle.Fire(old.State, ActionPlanTrigger.Supersede, old.Context(caller, newerVersionAgreed: true));
+        previous.State = Kebab.Of(step.To);
+        (previous.SupersededAt, previous.UpdatedAt) = (now, now);
+        audit.Record("action-plan.supersede", "action_plan", previous.Id, previous.ProgrammeId,
+            new { from = "agreed", to = Kebab.Of(step.To), previous.Version, byPlanId = p.Plan.Id, byVersion = p.Plan.Version });
+        await db.SaveChangesAsync(ct); // before the new version becomes the one agreed: one agreed version at a time
+        return previous.Id;
+    }
+}

@@ -1,0 +1,114 @@
+using GrantLedger.Core.Ledger;
+using GrantLedger.Core.Rules;
+using GrantLedger.Core.Workflow;
+using GrantLedger.Web.Allocations;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Ledger;
+using GrantLedger.Web.Programmes;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Claims;
+
+/// <summary>
+/// What each claim transition does to the ledger, as one journal entry (cause 'claim'):
+/// submit holds every line's money (available → payable) and staff time (available → used) as
+/// pending transfers; approval posts them (money for the sanctioned amount, the rest released);
+/// return, rejection and withdrawal void them. A hold resolves once: the database sees to it.
+/// </summary>
+public static class ClaimLedger
+{
+    public static async Task<long?> ApplyAsync(GrantLedgerDb db, ClaimScope c, LedgerEffect effect, string trigger, long actorId, CancellationToken ct) =>
+        effect switch
+        {
+            LedgerEffect.ReserveHold => await ReserveAsync(db, c, actorId, ct),
+            LedgerEffect.PostHold => await ResolveAsync(db, c, actorId, post: true, trigger, ct),
+            LedgerEffect.VoidHold => await ResolveAsync(db, c, actorId, post: false, trigger, ct),
+            LedgerEffect.None => null,
+            _ => throw new InvalidOperationException($"the claims slice does not carry out {effect}"),
+        };
+
+    private static async Task<long> ReserveAsync(GrantLedgerDb db, ClaimScope c, long actorId, CancellationToken ct)
+    {
+        var year = await db.ProgrammeYears.AsNoTracking().SingleAsync(y => y.Id == c.Claim.ProgrammeYearId, ct);
+        var categories = await db.Categories.AsNoTracking().Where(x => x.ProgrammeId == c.Programme.Id).ToDictionaryAsync(x => x.Id, ct);
+        var (p, y, s) = (new ProgrammeRef(c.Programme.Id, c.Programme.Code), new YearRef(year.Id, year.Code), BudgetYear.Ref(c.School));
+
+        // (line, money?) pairs in a fixed order, so the returned transfer ids map back to the lines
+        var holds = new List<(ClaimLine Line, bool Money, AccountSpec From, AccountSpec To, long Amount)>();
+        foreach (var line in c.Claim.Lines)
+        {
+            if (line.CategoryId is { } cat && line.AmountPence > 0)
+            {
+                var category = BudgetYear.Ref(categories[cat]);
+                holds.Add((line, true, Chart.Available(p, y, s, category), Chart.Claimed(p, y, s, category), line.AmountPence));
+            }
+            if (line.AllowanceCategoryId is { } time && line.Minutes is > 0)
+            {
+                var allowance = BudgetYear.Ref(categories[time]);
+                holds.Add((line, false, Chart.Available(p, y, s, allowance), Chart.Claimed(p, y, s, allowance), line.Minutes.Value));
+            }
+        }
+        if (holds.Count == 0) throw new RuleBroken("claim-has-nothing-to-hold", "the claim's lines come to nothing: nothing to submit", 422, "lines");
+
+        var (conn, tx) = await db.NpgsqlAsync(ct);
+        var ids = await Accounts.EnsureAsync(conn, tx, c.Programme.Id, holds.SelectMany(h => new[] { h.From, h.To }).ToList(), ct);
+        var draft = Entry(c, actorId, "submitted",
+            holds.Select(h => new TransferDraft(h.From.Unit, ids[h.From.Code], ids[h.To.Code], h.Amount, TransferKind.Pending)).ToList());
+        PostedEntry posted;
+        try
+        {
+            posted = await Journal.PostAsync(conn, tx, draft, ct);
+        }
+        catch (LimitExceeded e)
+        {
+            var over = holds.First(h => h.From.Code == e.Account);
+            var category = categories[over.From.CategoryId!.Value];
+            var asked = holds.Where(h => h.From.Code == e.Account).Sum(h => h.Amount);
+            throw new RuleBroken("claim-exceeds-available",
+                $"The claim asks for {e.Unit.Describe(asked)} of {category.Name}, but only {e.Unit.Describe(asked - e.Shortfall)} is available " +
+                $"(allocated, less what other claims hold or have spent): it is {e.Unit.Describe(e.Shortfall)} too much.",
+                422, "lines", new Dictionary<string, object?>
+                {
+                    ["categoryId"] = category.Id, ["category"] = category.Name, ["unit"] = e.Unit.ToCode(),
+                    ["asked"] = Amounts.Format(e.Unit, asked), ["available"] = Amounts.Format(e.Unit, asked - e.Shortfall),
+                    ["shortfall"] = Amounts.Format(e.Unit, e.Shortfall),
+                });
+        }
+        for (var i = 0; i < holds.Count; i++)
+        {
+            if (holds[i].Money) holds[i].Line.MoneyHoldId = posted.TransferIds[i];
+            else holds[i].Line.TimeHoldId = posted.TransferIds[i];
+        }
+        return posted.EntryId;
+    }
+
+    /// <summary>Posts (money for the sanctioned amount; nothing posted is a void) or voids every hold.</summary>
+    private static async Task<long?> ResolveAsync(GrantLedgerDb db, ClaimScope c, long actorId, bool post, string trigger, CancellationToken ct)
+    {
+        var holdIds = c.Claim.Lines.SelectMany(l => new[] { l.MoneyHoldId, l.TimeHoldId }).OfType<long>().ToList();
+        if (holdIds.Count == 0) return null;
+        var held = await db.Transfers.AsNoTracking().Where(t => holdIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
+        var transfers = new List<TransferDraft>();
+        foreach (var line in c.Claim.Lines)
+        {
+            // a line sanctioned to nothing is disallowed: its money and its time are both released
+            var allowed = post && line.SanctionedPence != 0;
+            if (line.MoneyHoldId is { } m)
+                transfers.Add(Resolution(held[m], allowed ? line.SanctionedPence ?? line.AmountPence : null));
+            if (line.TimeHoldId is { } t)
+                transfers.Add(Resolution(held[t], allowed ? held[t].Amount : null));
+        }
+        var (conn, tx) = await db.NpgsqlAsync(ct);
+        var posted = await Journal.PostAsync(conn, tx, Entry(c, actorId, trigger.Replace('-', ' ') + (post ? "" : ": hold released"), transfers), ct);
+        return posted.EntryId;
+    }
+
+    private static TransferDraft Resolution(Transfer hold, long? postAmount) =>
+        new(Units.Parse(hold.Unit), hold.DebitAccountId, hold.CreditAccountId, postAmount ?? hold.Amount,
+            postAmount is null ? TransferKind.VoidPending : TransferKind.PostPending, hold.Id);
+
+    private static EntryDraft Entry(ClaimScope c, long actorId, string what, IReadOnlyList<TransferDraft> transfers) =>
+        new(c.Programme.Id, DateOnly.FromDateTime(DateTime.UtcNow),
+            $"Claim {ClaimAccess.Reference(c.Claim.Id)} {what}: {c.School.Name} ({c.School.Urn}), {c.Period.Name}",
+            actorId, CauseType.Claim, c.Claim.Id, transfers);
+}

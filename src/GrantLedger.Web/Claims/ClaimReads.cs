@@ -1,0 +1,163 @@
+using GrantLedger.Core.Claims;
+using GrantLedger.Core.Ledger;
+using GrantLedger.Core.Money;
+using GrantLedger.Core.Workflow;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Allocations;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Claims;
+
+/// <summary>A claim as its school, its reviewer and an auditor read it.</summary>
+public static class ClaimReads
+{
+    /// <summary>States in which a claim holds or has spent budget.</summary>
+    public static readonly string[] Live = ["submitted", "under-review", "awaiting-second-approval", "approved", "in-payment-run", "paid"];
+    public static readonly string[] Approved = ["approved", "in-payment-run", "paid"];
+
+    public static async Task<ClaimView> DetailAsync(GrantLedgerDb db, CurrentUser caller, long claimId, CancellationToken ct)
+    {
+        var c = await ClaimAccess.FindAsync(db, caller, claimId, ct);
+        var claim = c.Claim;
+        var categories = await db.Categories.AsNoTracking().Where(x => x.ProgrammeId == c.Programme.Id).ToDictionaryAsync(x => x.Id, ct);
+        var plan = await ActionPlans.ActionPlans.AgreedPlanAsync(db, c.School.Id, claim.ProgrammeYearId, ct);
+        var refs = plan?.Actions.ToDictionary(a => a.Id, a => a.ActionRef) ?? [];
+        var evidence = await db.Set<Evidence>().AsNoTracking().Where(e => e.ClaimId == claimId).OrderBy(e => e.Id)
+            .Select(e => new { e.Id, e.ClaimLineId, e.FileName, e.ContentType, e.SizeBytes, e.Sha256, e.UploadedAt }).ToListAsync(ct);
+        var hashes = evidence.Select(e => e.Sha256).ToList();
+        var elsewhere = await db.Set<Evidence>().AsNoTracking().Where(e => hashes.Contains(e.Sha256) && e.ClaimId != claimId)
+            .Select(e => new { e.Sha256, e.ClaimId }).ToListAsync(ct);
+        var history = await db.Set<ClaimTransition>().AsNoTracking().Where(t => t.ClaimId == claimId).OrderBy(t => t.Id)
+            .Select(t => new TransitionView(t.Trigger, t.FromState, t.ToState, t.ActorId, t.ActorRole, t.OccurredAt, t.Reason, t.EntryId))
+            .ToListAsync(ct);
+
+        var lines = claim.Lines.Select(l => new LineView(l.Id, l.LineNo, l.Kind, l.CategoryId, Name(categories, l.CategoryId),
+            new Money(l.AmountPence), l.AllowanceCategoryId, Name(categories, l.AllowanceCategoryId), l.Minutes, l.StaffRef, l.StaffRole,
+            l.Activity, l.WorkDate, l.RateBasis, l.RatePence is { } r ? new Money(r) : null, l.ActionId,
+            l.ActionId is { } a && refs.TryGetValue(a, out var ar) ? ar : null, l.Supplier, l.InvoiceRef, l.Description,
+            l.SanctionedPence is { } sp ? new Money(sp) : null, l.SanctionReason, l.MoneyHoldId is not null || l.TimeHoldId is not null)).ToList();
+        var claimed = new Money(claim.Lines.Sum(l => l.AmountPence));
+        var sanctioned = claim.Lines.Any(l => l.SanctionedPence is not null)
+            ? new Money(claim.Lines.Sum(l => l.SanctionedPence ?? l.AmountPence)) : (Money?)null;
+
+        return new ClaimView(claim.Id, ClaimAccess.Reference(claim.Id), claim.ProgrammeId, claim.ProgrammeYearId,
+            new PeriodRef(c.Period.Id, c.Period.Code, c.Period.Name, c.Period.StartsOn, c.Period.EndsOn),
+            new SchoolSummary(c.School.Id, c.School.Urn, c.School.Name, c.School.AreaId), claim.State, claim.Description,
+            claimed, sanctioned, claim.Lines.Sum(l => l.Minutes ?? 0), claim.CreatedBy, claim.CreatedAt, claim.SubmittedBy, claim.SubmittedAt,
+            claim.FirstApprovedBy, claim.DecidedBy, claim.DecidedAt, claim.Reason, claim.PaymentRunId, lines,
+            evidence.Select(e => new EvidenceView(e.Id, e.ClaimLineId, e.FileName, e.ContentType, e.SizeBytes, Convert.ToHexStringLower(e.Sha256),
+                e.UploadedAt, elsewhere.Where(x => x.Sha256.AsSpan().SequenceEqual(e.Sha256)).Select(x => x.ClaimId).Distinct().Order().ToList())).ToList(),
+            claim.State == "draft" ? await BudgetAsync(db, c, categories, ct) : [],
+            plan is null ? null : await PlanAsync(db, c, plan, ct),
+            history, AllowedActions(c, caller, sanctioned ?? claimed), ClaimAccess.ETag(claim));
+    }
+
+    /// <summary>What the caller may do now: the lifecycle's permitted triggers, and editing while it is their draft.</summary>
+    public static IReadOnlyList<string> AllowedActions(ClaimScope c, CurrentUser caller, Money total)
+    {
+        var actions = ClaimWorkflow.Lifecycle.PermittedTriggers(c.State, c.Context(caller, total))
+            .Where(Transitions.ByPeople.Contains).Select(t => Kebab.Of(t)).ToList();
+        if (c.Claim.State == "draft" && caller.Role == Roles.SchoolBusinessManager && caller.SchoolId == c.School.Id)
+            actions.InsertRange(0, ["edit", "add-line", "attach-evidence"]);
+        return actions;
+    }
+
+    private static async Task<IReadOnlyList<BudgetLine>> BudgetAsync(GrantLedgerDb db, ClaimScope c, Dictionary<long, Programmes.BudgetCategory> categories,
+        CancellationToken ct)
+    {
+        var asked = c.Claim.Lines.Where(l => l.CategoryId is not null).GroupBy(l => l.CategoryId!.Value).ToDictionary(g => g.Key, g => g.Sum(l => l.AmountPence));
+        foreach (var g in c.Claim.Lines.Where(l => l.AllowanceCategoryId is not null).GroupBy(l => l.AllowanceCategoryId!.Value))
+            asked[g.Key] = g.Sum(l => l.Minutes ?? 0);
+        var ids = asked.Keys.ToList();
+        var accounts = await db.Accounts.AsNoTracking()
+            .Where(a => a.SchoolId == c.School.Id && a.ProgrammeYearId == c.Claim.ProgrammeYearId && ids.Contains(a.CategoryId!.Value) && a.Code.EndsWith(":available"))
+            .ToDictionaryAsync(a => a.CategoryId!.Value, ct);
+        return ids.OrderBy(id => id).Select(id =>
+        {
+            var a = accounts.GetValueOrDefault(id);
+            var unit = categories[id].Unit;
+            var preview = new BudgetPreview(id, unit, a?.CreditsPosted ?? 0, (a?.DebitsPosted ?? 0) + (a?.DebitsPending ?? 0), asked[id]);
+            return new BudgetLine(id, categories[id].Name, unit, Amounts.Format(unit, preview.Allocated), Amounts.Format(unit, preview.Committed),
+                Amounts.Format(unit, preview.AvailableNow), Amounts.Format(unit, preview.ThisClaim), Amounts.Format(unit, preview.LeftAfter),
+                preview.UsedPercentAfter, preview.Warning, preview.Exceeds);
+        }).ToList();
+    }
+
+    private static async Task<PlanView> PlanAsync(GrantLedgerDb db, ClaimScope c, ActionPlans.ActionPlan plan, CancellationToken ct)
+    {
+        // Spending against each action across every version of the school's plan, matched by its stable ref.
+        var spent = await (from l in db.Set<ClaimLine>()
+                           join x in db.Set<Claim>() on l.ClaimId equals x.Id
+                           join a in db.Set<ActionPlans.ActionPlanAction>() on l.ActionId equals a.Id
+                           where x.SchoolId == c.School.Id && x.ProgrammeYearId == c.Claim.ProgrammeYearId && l.ActionId != null
+                           select new { a.ActionRef, x.Id, x.State, l.AmountPence, Allowed = l.SanctionedPence ?? l.AmountPence })
+            .ToListAsync(ct);
+        var actions = plan.Actions.OrderBy(a => a.ActionRef).Select(a =>
+        {
+            var mine = spent.Where(s => s.ActionRef == a.ActionRef).ToList();
+            return new PlanActionView(a.Id, a.ActionRef, a.Theme, a.Description, new Money(a.EstimatedCostPence),
+                new Money(mine.Where(s => Live.Contains(s.State)).Sum(s => s.AmountPence)),
+                new Money(mine.Where(s => Approved.Contains(s.State)).Sum(s => s.Allowed)),
+                new Money(mine.Where(s => s.Id == c.Claim.Id).Sum(s => s.AmountPence)));
+        }).ToList();
+        return new PlanView(plan.Id, plan.Version, plan.Themes, actions);
+    }
+
+    private static string? Name(Dictionary<long, Programmes.BudgetCategory> categories, long? id) =>
+        id is { } x && categories.TryGetValue(x, out var c) ? c.Name : null;
+
+    /// <summary>Claims the caller may see, newest first, a page at a time (pass the last id as <paramref name="before"/>).</summary>
+    public static async Task<IReadOnlyList<ClaimSummary>> ListAsync(GrantLedgerDb db, CurrentUser caller, long? programmeId, long? schoolId,
+        long? areaId, string? state, long? periodId, long? before, int limit, CancellationToken ct)
+    {
+        var claims = Scoped(db, caller);
+        if (programmeId is not null) claims = claims.Where(c => c.ProgrammeId == programmeId);
+        if (schoolId is not null) claims = claims.Where(c => c.SchoolId == schoolId);
+        if (areaId is not null) claims = claims.Where(c => db.Schools.Any(s => s.Id == c.SchoolId && s.AreaId == areaId));
+        if (state is not null) claims = claims.Where(c => c.State == state);
+        if (periodId is not null) claims = claims.Where(c => c.PeriodId == periodId);
+        if (before is not null) claims = claims.Where(c => c.Id < before);
+        return await SummariesAsync(db, claims.OrderByDescending(c => c.Id).Take(limit), ct);
+    }
+
+    /// <summary>
+    /// What awaits the caller's review, oldest submission first: an area lead's area's claims that
+    /// are submitted or under review; a programme admin's claims awaiting second approval.
+    /// </summary>
+    public static async Task<IReadOnlyList<ClaimSummary>> ReviewQueueAsync(GrantLedgerDb db, CurrentUser caller, long? periodId, long? schoolId,
+        string? state, CancellationToken ct)
+    {
+        string[] states = caller.Role switch
+        {
+            Roles.AreaLead => ["submitted", "under-review"],
+            Roles.ProgrammeAdmin => ["awaiting-second-approval"],
+            _ => throw new Core.Rules.Forbidden("the review queue is for area leads and programme admins"),
+        };
+        if (state is not null) states = states.Contains(state) ? [state] : throw new Core.Rules.InvalidInput("state", "must be one of " + string.Join(", ", states));
+        var claims = Scoped(db, caller).Where(c => states.Contains(c.State));
+        if (periodId is not null) claims = claims.Where(c => c.PeriodId == periodId);
+        if (schoolId is not null) claims = claims.Where(c => c.SchoolId == schoolId);
+        return await SummariesAsync(db, claims.OrderBy(c => c.SubmittedAt).ThenBy(c => c.Id).Take(500), ct);
+    }
+
+    private static IQueryable<Claim> Scoped(GrantLedgerDb db, CurrentUser caller) => db.Set<Claim>().AsNoTracking().VisibleTo(db, caller);
+
+    private static async Task<IReadOnlyList<ClaimSummary>> SummariesAsync(GrantLedgerDb db, IQueryable<Claim> claims, CancellationToken ct)
+    {
+        var rows = await claims.Select(c => new
+        {
+            c.Id, c.State, c.SubmittedAt, c.Reason, c.SchoolId, c.PeriodId,
+            Claimed = c.Lines.Sum(l => l.AmountPence),
+            Sanctioned = c.Lines.Any(l => l.SanctionedPence != null) ? (long?)c.Lines.Sum(l => l.SanctionedPence ?? l.AmountPence) : null,
+            Lines = c.Lines.Count,
+        }).ToListAsync(ct);
+        var schoolIds = rows.Select(r => r.SchoolId).Distinct().ToList();
+        var schools = await db.Schools.AsNoTracking().Where(s => schoolIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
+        var periodIds = rows.Select(r => r.PeriodId).Distinct().ToList();
+        var periods = await db.Periods.AsNoTracking().Where(p => periodIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
+        return rows.Select(r => new ClaimSummary(r.Id, ClaimAccess.Reference(r.Id),
+            new SchoolSummary(r.SchoolId, schools[r.SchoolId].Urn, schools[r.SchoolId].Name, schools[r.SchoolId].AreaId),
+            periods[r.PeriodId].Name, r.State, new Money(r.Claimed), r.Sanctioned is { } s ? new Money(s) : null, r.SubmittedAt, r.Reason, r.Lines)).ToList();
+    }
+}

@@ -1,0 +1,40 @@
+using GrantLedger.Core.Money;
+
+namespace GrantLedger.Web.Claims;
+
+public sealed record PeriodRef(long Id, string Code, string Name, DateOnly StartsOn, DateOnly EndsOn);
+public sealed record SchoolSummary(long Id, string Urn, string Name, long AreaId);
+
+public sealed record LineView(
+    long Id, int LineNo, string Kind, long? CategoryId, string? Category, Money Amount, long? AllowanceCategoryId, string? Allowance,
+    long? Minutes, string? StaffRef, string? Role, string? Activity, DateOnly? Date, string? RateBasis, Money? Rate,
+    long? ActionId, int? ActionRef, string? Supplier, string? InvoiceRef, string? Description,
+    Money? SanctionedAmount, string? SanctionReason, bool Held);
+
+/// <param name="AlsoOnClaims">other claims carrying a file with the same SHA-256: the reviewer should look</param>
+public sealed record EvidenceView(long Id, long? LineId, string FileName, string ContentType, int SizeBytes, string Sha256,
+    DateTimeOffset UploadedAt, IReadOnlyList<long> AlsoOnClaims);
+
+/// <summary>One budget category as this draft would leave it; a warning past 90% used.</summary>
+public sealed record BudgetLine(long CategoryId, string Category, string Unit, string Allocated, string Committed, string AvailableNow,
+    string ThisClaim, string LeftAfter, int UsedPercentAfter, bool Warning, bool Exceeds);
+
+/// <summary>An action of the school's agreed plan, with what has been claimed and approved against it so far.</summary>
+public sealed record PlanActionView(long ActionId, int ActionRef, string Theme, string Description, Money Estimated, Money ClaimedSoFar,
+    Money ApprovedSoFar, Money ThisClaim);
+
+public sealed record PlanView(long ActionPlanId, int Version, IReadOnlyList<string> Themes, IReadOnlyList<PlanActionView> Actions);
+
+public sealed record TransitionView(string Trigger, string From, string To, long ActorId, string ActorRole, DateTimeOffset At,
+    string? Reason, long? EntryId);
+
+public sealed record ClaimView(
+    long Id, string Reference, long ProgrammeId, long YearId, PeriodRef Period, SchoolSummary School, string State, string Description,
+    Money Claimed, Money? Sanctioned, long ClaimedMinutes,
+    long CreatedBy, DateTimeOffset CreatedAt, long? SubmittedBy, DateTimeOffset? SubmittedAt, long? FirstApprovedBy,
+    long? DecidedBy, DateTimeOffset? DecidedAt, string? Reason, long? PaymentRunId,
+    IReadOnlyList<LineView> Lines, IReadOnlyList<EvidenceView> Evidence, IReadOnlyList<BudgetLine> Budget, PlanView? Plan,
+    IReadOnlyList<TransitionView> History, IReadOnlyList<string> AllowedActions, string ETag);
+
+public sealed record ClaimSummary(long Id, string Reference, SchoolSummary School, string Period, string State, Money Claimed,
+    Money? Sanctioned, DateTimeOffset? SubmittedAt, string? Reason, int Lines);

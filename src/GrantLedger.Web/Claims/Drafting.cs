@@ -1,0 +1,97 @@
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Claims;
+
+/// <summary>Starting a claim for a half-term, changing its description or period while it is a draft, and discarding a draft.</summary>
+public static class Drafting
+{
+    public sealed record NewClaim(long? SchoolId, long? PeriodId, string? Description);
+    public sealed record ClaimChange(long? PeriodId, string? Description);
+
+    public static async Task<Claim> StartAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, NewClaim r, CancellationToken ct)
+    {
+        if (caller.Role != Roles.SchoolBusinessManager) throw new Forbidden("claims are started by the school's business manager");
+        var schoolId = r.SchoolId ?? caller.SchoolId!.Value;
+        var school = await db.Schools.AsNoTracking().SingleOrDefaultAsync(s => s.Id == schoolId, ct) ?? throw new NotFound("school", schoolId);
+        caller.EnsureSchool(school);
+        var errors = new FieldErrors();
+        if (r.Description is { Length: > 1000 }) errors.Add("description", "must be at most 1000 characters");
+        var period = await PeriodAsync(db, school.ProgrammeId, r.PeriodId, errors, ct);
+        errors.ThrowIfAny();
+
+        var claim = new Claim
+        {
+            ProgrammeId = school.ProgrammeId, ProgrammeYearId = period!.ProgrammeYearId, PeriodId = period.Id, SchoolId = school.Id,
+            Description = r.Description?.Trim() ?? "", CreatedBy = caller.Id,
+        };
+        return await db.InTransactionAsync(async () =>
+        {
+            db.Add(claim);
+            await db.SaveChangesAsync(ct);
+            audit.Record("claim.started", "claim", claim.Id, claim.ProgrammeId, new { school = school.Urn, period = period.Code, claim.Description });
+            await db.SaveChangesAsync(ct);
+            return claim;
+        }, ct);
+    }
+
+    public static async Task<Claim> ChangeAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, ClaimChange r,
+        string? ifMatch, CancellationToken ct) =>
+        await db.InTransactionAsync(async () =>
+        {
+            var c = await ClaimAccess.LockAsync(db, caller, claimId, ct);
+            ClaimAccess.CheckVersion(c.Claim, ifMatch);
+            ClaimAccess.EnsureDraft(c, caller);
+            var errors = new FieldErrors();
+            if (r.Description is { Length: > 1000 }) errors.Add("description", "must be at most 1000 characters");
+            if (r.PeriodId is not null)
+            {
+                var period = await PeriodAsync(db, c.Claim.ProgrammeId, r.PeriodId, errors, ct);
+                if (period is not null && period.ProgrammeYearId != c.Claim.ProgrammeYearId)
+                    errors.Add("periodId", "must be a half-term of the same year as the claim's lines");
+                if (period is not null && c.Claim.Lines.Any(l => l.WorkDate is { } d && (d < period.StartsOn || d > period.EndsOn)))
+                    errors.Add("periodId", "some lines are dated outside that half-term");
+            }
+            errors.ThrowIfAny();
+            var before = new { c.Claim.PeriodId, c.Claim.Description };
+            c.Claim.PeriodId = r.PeriodId ?? c.Claim.PeriodId;
+            c.Claim.Description = r.Description?.Trim() ?? c.Claim.Description;
+            c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
+            audit.Record("claim.changed", "claim", c.Claim.Id, c.Claim.ProgrammeId, new { before, after = new { c.Claim.PeriodId, c.Claim.Description } });
+            await db.SaveChangesAsync(ct);
+            return c.Claim;
+        }, ct);
+
+    /// <summary>A draft that was never submitted can be thrown away; one with history stays, as a record.</summary>
+    public static async Task DiscardAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, string? ifMatch, CancellationToken ct) =>
+        await db.InTransactionAsync(async () =>
+        {
+            var c = await ClaimAccess.LockAsync(db, caller, claimId, ct);
+            ClaimAccess.CheckVersion(c.Claim, ifMatch);
+            ClaimAccess.EnsureDraft(c, caller);
+            if (await db.Set<ClaimTransition>().AnyAsync(t => t.ClaimId == claimId, ct))
+                throw new RuleBroken("claim-has-history", "This claim has been submitted before: it stays on record. Leave it in draft, or withdraw it when resubmitted.", 409);
+            await db.Set<Evidence>().Where(e => e.ClaimId == claimId).ExecuteDeleteAsync(ct);
+            await db.Set<ClaimLine>().Where(l => l.ClaimId == claimId).ExecuteDeleteAsync(ct);
+            await db.Set<Claim>().Where(x => x.Id == claimId).ExecuteDeleteAsync(ct);
+            audit.Record("claim.discarded", "claim", claimId, c.Claim.ProgrammeId, new { lines = c.Claim.Lines.Count });
+            await db.SaveChangesAsync(ct);
+        }, ct);
+
+    private static async Task<Programmes.Period?> PeriodAsync(GrantLedgerDb db, long programmeId, long? periodId, FieldErrors errors, CancellationToken ct)
+    {
+        if (periodId is null)
+        {
+            errors.Add("periodId", "choose the half-term the claim is for");
+            return null;
+        }
+        var period = await db.Periods.AsNoTracking()
+            .Where(p => p.Id == periodId && db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ProgrammeId == programmeId))
+            .SingleOrDefaultAsync(ct);
+        if (period is null) errors.Add("periodId", $"period {periodId} is not a half-term of this programme");
+        return period;
+    }
+}

@@ -1,0 +1,81 @@
+using GrantLedger.Core.Claims;
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Claims;
+
+/// <summary>
+/// Attaching invoices and receipts to a draft claim (or one of its lines), reading them back, and
+/// removing them while the claim is a draft. The type is read from the content; the SHA-256 is kept
+/// so that a file already used on another claim can be flagged to the reviewer.
+/// </summary>
+public static class EvidenceFiles
+{
+    public static async Task<Evidence> AttachAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, long? lineId,
+        string? fileName, Stream content, string? ifMatch, CancellationToken ct)
+    {
+        var bytes = await ReadAtMostAsync(content, EvidenceFile.MaxBytes, ct)
+                    ?? throw new InvalidInput("file", $"is larger than {EvidenceFile.MaxBytes / 1024 / 1024} MB");
+        if (bytes.Length == 0) throw new InvalidInput("file", "is empty");
+        var type = EvidenceFile.Sniff(bytes) ?? throw new InvalidInput("file", "must be a PDF, PNG or JPEG (judged by its content, not its name)");
+
+        return await db.InTransactionAsync(async () =>
+        {
+            var c = await ClaimAccess.LockAsync(db, caller, claimId, ct);
+            ClaimAccess.CheckVersion(c.Claim, ifMatch);
+            ClaimAccess.EnsureDraft(c, caller);
+            if (lineId is not null && c.Claim.Lines.All(l => l.Id != lineId))
+                throw new InvalidInput("lineId", $"line {lineId} is not a line of this claim");
+            var evidence = new Evidence
+            {
+                ClaimId = claimId, ClaimLineId = lineId, FileName = EvidenceFile.SafeName(fileName), ContentType = type,
+                SizeBytes = bytes.Length, Sha256 = EvidenceFile.Sha256(bytes), Content = bytes, UploadedBy = caller.Id,
+            };
+            db.Add(evidence);
+            c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
+            await db.SaveChangesAsync(ct);
+            audit.Record("claim.evidence-attached", "claim", claimId, c.Programme.Id,
+                new { evidenceId = evidence.Id, lineId, evidence.FileName, type, evidence.SizeBytes, sha256 = Convert.ToHexStringLower(evidence.Sha256) });
+            await db.SaveChangesAsync(ct);
+            return evidence;
+        }, ct);
+    }
+
+    public static async Task<Evidence> ReadAsync(GrantLedgerDb db, CurrentUser caller, long evidenceId, CancellationToken ct)
+    {
+        var evidence = await db.Set<Evidence>().AsNoTracking().SingleOrDefaultAsync(e => e.Id == evidenceId, ct)
+                       ?? throw new NotFound("evidence", evidenceId);
+        await ClaimAccess.FindAsync(db, caller, evidence.ClaimId, ct); // scope: whoever may see the claim
+        return evidence;
+    }
+
+    public static async Task RemoveAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long evidenceId, CancellationToken ct) =>
+        await db.InTransactionAsync(async () =>
+        {
+            var evidence = await db.Set<Evidence>().SingleOrDefaultAsync(e => e.Id == evidenceId, ct) ?? throw new NotFound("evidence", evidenceId);
+            var c = await ClaimAccess.LockAsync(db, caller, evidence.ClaimId, ct);
+            ClaimAccess.EnsureDraft(c, caller);
+            db.Remove(evidence);
+            c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
+            audit.Record("claim.evidence-removed", "claim", c.Claim.Id, c.Programme.Id,
+                new { evidenceId, evidence.FileName, sha256 = Convert.ToHexStringLower(evidence.Sha256) });
+            await db.SaveChangesAsync(ct);
+        }, ct);
+
+    /// <summary>The stream's bytes, or null when it holds more than <paramref name="limit"/> (read no further than that).</summary>
+    private static async Task<byte[]?> ReadAtMostAsync(Stream stream, int limit, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > limit) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+}

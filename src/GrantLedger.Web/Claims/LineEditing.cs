@@ -1,0 +1,217 @@
+using GrantLedger.Core.Claims;
+using GrantLedger.Core.Money;
+using GrantLedger.Core.Rules;
+using GrantLedger.Core.Workflow;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.ActionPlans;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Programmes;
+using GrantLedger.Web.RateCards;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Claims;
+
+/// <summary>
+/// Adding, changing and removing a draft claim's lines. Each kind asks for what it needs; time is
+/// entered in hours or days and kept in minutes; priced lines take the rate in force on their date
+/// (copied onto the line, so a later rate never changes it); action-plan lines name an action of
+/// the school's agreed plan and carry the invoice amount.
+/// </summary>
+public static class LineEditing
+{
+    public sealed record LineInput(
+        string? Kind, long? CategoryId, long? AllowanceCategoryId,
+        string? StaffRef, string? Role, string? Activity, DateOnly? Date, Quantity? Hours, Quantity? Days,
+        long? ActionId, string? Supplier, string? InvoiceRef, Money? Amount, string? Specialist, string? Description);
+
+    public static async Task<ClaimLine> AddAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, LineInput r,
+        string? ifMatch, CancellationToken ct) =>
+        await db.InTransactionAsync(async () =>
+        {
+            var c = await ClaimAccess.LockAsync(db, caller, claimId, ct);
+            ClaimAccess.CheckVersion(c.Claim, ifMatch);
+            ClaimAccess.EnsureDraft(c, caller);
+            var line = new ClaimLine { ClaimId = claimId, Kind = "", LineNo = c.Claim.Lines.Count == 0 ? 1 : c.Claim.Lines.Max(l => l.LineNo) + 1 };
+            await FillAsync(db, c, line, r, ct);
+            db.Add(line);
+            c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
+            await db.SaveChangesAsync(ct);
+            audit.Record("claim.line-added", "claim", claimId, c.Claim.ProgrammeId, Describe(line));
+            await db.SaveChangesAsync(ct);
+            return line;
+        }, ct);
+
+    public static async Task<ClaimLine> ChangeAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, long lineId,
+        LineInput r, string? ifMatch, CancellationToken ct) =>
+        await db.InTransactionAsync(async () =>
+        {
+            var c = await ClaimAccess.LockAsync(db, caller, claimId, ct);
+            ClaimAccess.CheckVersion(c.Claim, ifMatch);
+            ClaimAccess.EnsureDraft(c, caller);
+            var line = c.Claim.Lines.SingleOrDefault(l => l.Id == lineId) ?? throw new NotFound("claim line", lineId);
+            var before = Describe(line);
+            await FillAsync(db, c, line, r, ct);
+            c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
+            audit.Record("claim.line-changed", "claim", claimId, c.Claim.ProgrammeId, new { before, after = Describe(line) });
+            await db.SaveChangesAsync(ct);
+            return line;
+        }, ct);
+
+    public static async Task RemoveAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, long lineId, string? ifMatch,
+        CancellationToken ct) =>
+        await db.InTransactionAsync(async () =>
+        {
+            var c = await ClaimAccess.LockAsync(db, caller, claimId, ct);
+            ClaimAccess.CheckVersion(c.Claim, ifMatch);
+            ClaimAccess.EnsureDraft(c, caller);
+            var line = c.Claim.Lines.SingleOrDefault(l => l.Id == lineId) ?? throw new NotFound("claim line", lineId);
+            await db.Set<Evidence>().Where(e => e.ClaimLineId == lineId).ExecuteUpdateAsync(s => s.SetProperty(e => e.ClaimLineId, (long?)null), ct);
+            db.Remove(line);
+            c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
+            audit.Record("claim.line-removed", "claim", claimId, c.Claim.ProgrammeId, Describe(line));
+            await db.SaveChangesAsync(ct);
+        }, ct);
+
+    private static async Task FillAsync(GrantLedgerDb db, ClaimScope c, ClaimLine line, LineInput r, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        if (!Kebab.TryParse<ClaimLineKind>(r.Kind ?? "", out var kind))
+        {
+            errors.Add("kind", "must be one of " + string.Join(", ", Enum.GetValues<ClaimLineKind>().Select(k => Kebab.Of(k))));
+            errors.ThrowIfAny();
+        }
+        var categories = await db.Categories.AsNoTracking().Where(x => x.ProgrammeId == c.Programme.Id).ToDictionaryAsync(x => x.Id, ct);
+        line.Kind = Kebab.Of(kind);
+        line.Description = r.Description?.Trim() is { Length: > 0 } d ? d : null;
+        if (line.Description is { Length: > 500 }) errors.Add("description", "must be at most 500 characters");
+        (line.StaffRef, line.StaffRole, line.Activity, line.WorkDate, line.Minutes) = (null, null, null, null, null);
+        (line.RateId, line.RatePence, line.RateBasis, line.ActionId, line.Supplier, line.InvoiceRef) = (null, null, null, null, null, null);
+        line.AmountPence = 0;
+
+        // The money category each kind is charged to, and the time allowance it may spend.
+        string[] moneyKinds = kind switch
+        {
+            ClaimLineKind.StaffTime => [CategoryKinds.StaffCover],
+            ClaimLineKind.Tlr or ClaimLineKind.SupportHours => [CategoryKinds.TlrAdmin],
+            ClaimLineKind.ActionPlan => [CategoryKinds.ActionPlan],
+            _ => [CategoryKinds.StaffCover, CategoryKinds.TlrAdmin, CategoryKinds.ActionPlan, CategoryKinds.ProgrammePot],
+        };
+        var moneyOptional = kind == ClaimLineKind.SpecialistDays;
+        line.CategoryId = Category(r.CategoryId, "categoryId", moneyKinds, moneyOptional, categories, errors);
+        var allowanceAllowed = kind is ClaimLineKind.StaffTime or ClaimLineKind.SupportHours or ClaimLineKind.SpecialistDays;
+        line.AllowanceCategoryId = allowanceAllowed
+            ? Category(r.AllowanceCategoryId, "allowanceCategoryId", [CategoryKinds.TimeAllowance], required: kind == ClaimLineKind.SpecialistDays, categories, errors)
+            : r.AllowanceCategoryId is null ? null : Error<long?>(errors, "allowanceCategoryId", $"a {Kebab.Of(kind)} line spends no staff-time allowance");
+
+        if (kind is ClaimLineKind.StaffTime or ClaimLineKind.Tlr or ClaimLineKind.SupportHours)
+            line.StaffRef = ClaimLines.StaffReference(r.StaffRef) ?? Error<string>(errors, "staffRef",
+                "must be the staff member's pseudonym, letters then digits such as STAFF-07: never their name");
+
+        switch (kind)
+        {
+            case ClaimLineKind.StaffTime:
+                line.StaffRole = r.Role is { } role && ClaimLines.StaffRoles.Contains(role) ? role
+                    : Error<string>(errors, "role", "must be one of " + string.Join(", ", ClaimLines.StaffRoles));
+                line.Activity = r.Activity is { } a && ClaimLines.Activities.Contains(a) ? a
+                    : Error<string>(errors, "activity", "must be one of " + string.Join(", ", ClaimLines.Activities));
+                TimeOnADate(line, r, c.Period, errors, allowDays: true);
+                break;
+            case ClaimLineKind.SupportHours:
+                line.StaffRole = "support-staff";
+                line.Activity = "programme-admin";
+                TimeOnADate(line, r, c.Period, errors, allowDays: false);
+                break;
+            case ClaimLineKind.Tlr:
+                line.WorkDate = c.Period.StartsOn; // the TLR3 sum for the half-term, at the rate in force when it began
+                break;
+            case ClaimLineKind.SpecialistDays:
+                line.StaffRole = "specialist";
+                line.Activity = r.Specialist is { } sp && ClaimLines.Specialists.Contains(sp) ? sp
+                    : Error<string>(errors, "specialist", "must be one of " + string.Join(", ", ClaimLines.Specialists));
+                TimeOnADate(line, r, c.Period, errors, allowDays: true, allowHours: false);
+                break;
+            case ClaimLineKind.ActionPlan:
+                line.Supplier = Text(r.Supplier, "supplier", 200, errors);
+                line.InvoiceRef = Text(r.InvoiceRef, "invoiceRef", 100, errors);
+                if (r.Amount is not { IsPositive: true }) errors.Add("amount", "enter the invoice amount, more than zero");
+                else line.AmountPence = r.Amount.Value.Pence;
+                var plan = await ActionPlans.ActionPlans.AgreedPlanAsync(db, c.School.Id, c.Claim.ProgrammeYearId, ct);
+                if (plan is null) errors.Add("actionId", "the school has no agreed action plan for this year: action-plan spending needs one");
+                else if (r.ActionId is not { } actionId || plan.Actions.All(x => x.Id != actionId))
+                    errors.Add("actionId", "choose an action of the school's agreed action plan");
+                else line.ActionId = actionId;
+                break;
+        }
+        errors.ThrowIfAny();
+
+        // Priced kinds take the rate in force on the line's date; specialist days only when charged to money.
+        var rateCode = ClaimLines.RateCode(kind, line.StaffRole);
+        if (rateCode is not null && line.CategoryId is not null)
+        {
+            var rate = await RateCards.RateCards.InForceAsync(db, c.Programme.Id, rateCode, line.WorkDate!.Value, ct)
+                       ?? throw new InvalidInput(kind == ClaimLineKind.Tlr ? "kind" : "date",
+                           $"no '{rateCode}' rate is in force on {line.WorkDate:yyyy-MM-dd}: the programme admin adds rates to the rate card");
+            (line.RateId, line.RatePence, line.RateBasis) = (rate.Id, rate.AmountPence, rate.Basis);
+            line.AmountPence = Pricing.Price(rate.Basis, rate.AmountPence, line.Minutes ?? 0);
+        }
+
+        if (ClaimLines.CountsStaffDay(kind))
+            await StaffDays.CheckDraftAsync(db, c, line, ct);
+    }
+
+    private static void TimeOnADate(ClaimLine line, LineInput r, Period period, FieldErrors errors, bool allowDays, bool allowHours = true)
+    {
+        if (r.Date is not { } date) errors.Add("date", "is required");
+        else if (date < period.StartsOn || date > period.EndsOn)
+            errors.Add("date", $"must fall in the claim's half-term, {period.Name} ({period.StartsOn:d MMM yyyy} to {period.EndsOn:d MMM yyyy})");
+        else line.WorkDate = date;
+
+        var given = (r.Hours is not null ? 1 : 0) + (r.Days is not null ? 1 : 0);
+        var field = allowHours ? "hours" : "days";
+        if (given != 1 || (!allowDays && r.Days is not null) || (!allowHours && r.Hours is not null))
+        {
+            errors.Add(field, allowHours && allowDays ? "give hours or days (one of them)" : $"give the number of {field}");
+            return;
+        }
+        var (quantity, unit) = r.Hours is { } h ? (h, TimeUnit.Hours) : (r.Days!.Value, TimeUnit.Days);
+        if (!Minutes.TryFromQuantity(quantity, unit, out var minutes, out var error)) errors.Add(unit == TimeUnit.Hours ? "hours" : "days", error!);
+        else if (minutes.Value > Minutes.PerDay && line.Kind != "specialist-days")
+            errors.Add(unit == TimeUnit.Hours ? "hours" : "days", "one line is at most one working day (7.5 hours); claim other days on other lines");
+        else line.Minutes = minutes.Value;
+    }
+
+    private static long? Category(long? id, string field, string[] kinds, bool required, Dictionary<long, BudgetCategory> categories, FieldErrors errors)
+    {
+        if (id is null)
+        {
+            if (required) errors.Add(field, "is required");
+            return null;
+        }
+        if (!categories.TryGetValue(id.Value, out var category)) errors.Add(field, $"category {id} is not a budget category of this programme");
+        else if (!kinds.Contains(category.Kind))
+            errors.Add(field, $"'{category.Name}' is a {category.Kind} category; this line needs a {string.Join(" or ", kinds)} category");
+        else return category.Id;
+        return null;
+    }
+
+    private static string? Text(string? value, string field, int max, FieldErrors errors)
+    {
+        var t = value?.Trim();
+        if (string.IsNullOrEmpty(t)) return Error<string>(errors, field, "is required");
+        if (t.Length > max || t.Any(char.IsControl)) return Error<string>(errors, field, $"must be at most {max} characters, without control characters");
+        return t;
+    }
+
+    private static T? Error<T>(FieldErrors errors, string field, string message)
+    {
+        errors.Add(field, message);
+        return default;
+    }
+
+    internal static object Describe(ClaimLine l) => new
+    {
+        l.Id, l.LineNo, l.Kind, l.CategoryId, amount = new Money(l.AmountPence).ToDecimalString(), l.AllowanceCategoryId, l.Minutes,
+        l.StaffRef, l.StaffRole, l.Activity, l.WorkDate, l.RateId, l.ActionId, l.Supplier, l.InvoiceRef,
+    };
+}

@@ -1,0 +1,155 @@
+using System.Text.Json;
+using GrantLedger.Core.Claims;
+using GrantLedger.Core.Money;
+using GrantLedger.Core.Rules;
+using GrantLedger.Core.Workflow;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Claims;
+
+/// <summary>
+/// Moves a claim along its lifecycle (<see cref="ClaimWorkflow"/>): the claim's row is locked, the
+/// declared row decides who may and what happens to the ledger, and the state change, its journal
+/// entry, its history row and its audit event are written together.
+/// </summary>
+public static class Transitions
+{
+    /// <param name="Amount">the sanctioned amount for the line (the whole line when omitted)</param>
+    public sealed record Sanction(long? LineId, Money? Amount, string? Reason);
+
+    /// <param name="Reason">why a claim is returned or rejected: the school reads it</param>
+    /// <param name="Declaration">submitting confirms the school's declaration</param>
+    /// <param name="Lines">approve: reduced ("sanctioned") amounts per line, each with a reason</param>
+    public sealed record Request(string? Reason, bool? Declaration, List<Sanction>? Lines);
+
+    /// <summary>The triggers a person fires on a claim; the payment-run ones are fired by payment runs.</summary>
+    public static readonly ClaimTrigger[] ByPeople =
+        [ClaimTrigger.Submit, ClaimTrigger.Withdraw, ClaimTrigger.StartReview, ClaimTrigger.Approve, ClaimTrigger.SecondApprove,
+         ClaimTrigger.Return, ClaimTrigger.Reject];
+
+    public static async Task<Claim> FireAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, ClaimTrigger trigger,
+        Request r, string? ifMatch, CancellationToken ct) =>
+        await db.InTransactionAsync(async () =>
+        {
+            var c = await ClaimAccess.LockAsync(db, caller, claimId, ct);
+            ClaimAccess.CheckVersion(c.Claim, ifMatch);
+            var from = c.State;
+            var sanctions = trigger == ClaimTrigger.Approve ? ReadSanctions(c, r.Lines) : null;
+            var total = new Money(c.Claim.Lines.Sum(l =>
+                sanctions is not null ? (sanctions.TryGetValue(l.Id, out var s) ? s.Amount : l.AmountPence) : l.SanctionedPence ?? l.AmountPence));
+            var step = ClaimWorkflow.Lifecycle.Fire(from, trigger, c.Context(caller, total, r.Reason?.Trim()));
+
+            if (trigger == ClaimTrigger.Submit) await CheckSubmittableAsync(db, c, r, ct);
+            if (sanctions is not null)
+                foreach (var line in c.Claim.Lines)
+                {
+                    var given = sanctions.TryGetValue(line.Id, out var s);
+                    line.SanctionedPence = given ? s.Amount : null;
+                    line.SanctionReason = given ? s.Reason : null;
+                }
+
+            var entryId = await ClaimLedger.ApplyAsync(db, c, step.Effect, Kebab.Of(trigger), caller.Id, ct);
+            if (step.Effect == LedgerEffect.ReserveHold) await StaffDays.BookAsync(db, c.Programme.Id, c.Claim.Lines, +1, ct);
+            if (step.Effect == LedgerEffect.VoidHold)
+            {
+                await StaffDays.BookAsync(db, c.Programme.Id, c.Claim.Lines, -1, ct);
+                foreach (var line in c.Claim.Lines) (line.MoneyHoldId, line.TimeHoldId, line.SanctionedPence, line.SanctionReason) = (null, null, null, null);
+            }
+            Record(c.Claim, caller, trigger, step.To, r.Reason?.Trim());
+
+            var details = new { sanctions = sanctions?.Select(s => new { lineId = s.Key, amount = new Money(s.Value.Amount).ToDecimalString(), reason = s.Value.Reason }), total = total.ToDecimalString() };
+            db.Add(new ClaimTransition
+            {
+                ClaimId = claimId, Trigger = Kebab.Of(trigger), FromState = Kebab.Of(from), ToState = Kebab.Of(step.To),
+                ActorId = caller.Id, ActorRole = caller.Role, Reason = r.Reason?.Trim(), EntryId = entryId,
+                Details = JsonSerializer.SerializeToDocument(details),
+            });
+            audit.Record($"claim.{Kebab.Of(trigger)}", "claim", claimId, c.Programme.Id,
+                new { from = Kebab.Of(from), to = Kebab.Of(step.To), reason = r.Reason, entryId, details.sanctions, details.total });
+            await db.SaveChangesAsync(ct);
+            return c.Claim;
+        }, ct);
+
+    private static void Record(Claim claim, CurrentUser caller, ClaimTrigger trigger, ClaimState to, string? reason)
+    {
+        var now = DateTimeOffset.UtcNow;
+        claim.State = Kebab.Of(to);
+        claim.UpdatedAt = now;
+        switch (trigger)
+        {
+            case ClaimTrigger.Submit:
+                (claim.SubmittedBy, claim.SubmittedAt, claim.Reason) = (caller.Id, now, null);
+                (claim.FirstApprovedBy, claim.DecidedBy, claim.DecidedAt) = (null, null, null);
+                break;
+            case ClaimTrigger.Approve when to == ClaimState.AwaitingSecondApproval:
+                claim.FirstApprovedBy = caller.Id;
+                break;
+            case ClaimTrigger.Approve:
+                (claim.FirstApprovedBy, claim.DecidedBy, claim.DecidedAt) = (caller.Id, caller.Id, now);
+                break;
+            case ClaimTrigger.Return or ClaimTrigger.Reject:
+                (claim.Reason, claim.DecidedBy, claim.DecidedAt) = (reason, caller.Id, now);
+                break;
+            case ClaimTrigger.SecondApprove or ClaimTrigger.Withdraw:
+                (claim.DecidedBy, claim.DecidedAt) = (caller.Id, now);
+                break;
+        }
+    }
+
+    /// <summary>Reduced amounts per line: at most the line's amount, each reduction with a reason.</summary>
+    private static Dictionary<long, (long Amount, string? Reason)> ReadSanctions(ClaimScope c, List<Sanction>? given)
+    {
+        var result = new Dictionary<long, (long, string?)>();
+        var errors = new FieldErrors();
+        for (var i = 0; i < (given?.Count ?? 0); i++)
+        {
+            var s = given![i];
+            var line = c.Claim.Lines.SingleOrDefault(l => l.Id == s.LineId);
+            if (line is null)
+            {
+                errors.Add($"lines[{i}].lineId", s.LineId is null ? "is required" : $"line {s.LineId} is not a line of this claim");
+                continue;
+            }
+            var amount = s.Amount?.Pence ?? line.AmountPence;
+            if (amount < 0 || amount > line.AmountPence)
+                errors.Add($"lines[{i}].amount", $"must be between 0.00 and the line's {new Money(line.AmountPence).ToDecimalString()}");
+            var reduced = amount < line.AmountPence || (line.AmountPence == 0 && s.Amount is not null);
+            if (reduced && string.IsNullOrWhiteSpace(s.Reason))
+                errors.Add($"lines[{i}].reason", "give the reason for approving less than was claimed: the school reads it");
+            if (!result.TryAdd(line.Id, (amount, reduced ? s.Reason?.Trim() : null)))
+                errors.Add($"lines[{i}].lineId", "appears more than once");
+        }
+        errors.ThrowIfAny();
+        return result;
+    }
+
+    private static async Task CheckSubmittableAsync(GrantLedgerDb db, ClaimScope c, Request r, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        if (c.Claim.Lines.Count == 0) errors.Add("lines", "add at least one line before submitting");
+        if (r.Declaration != true)
+            errors.Add("declaration", "confirm that the claim is accurate, the costs were incurred for the programme, and the evidence is genuine");
+        var evidenced = await db.Set<Evidence>().Where(e => e.ClaimId == c.Claim.Id && e.ClaimLineId != null)
+            .Select(e => e.ClaimLineId!.Value).Distinct().ToListAsync(ct);
+        var plan = await ActionPlans.ActionPlans.AgreedPlanAsync(db, c.School.Id, c.Claim.ProgrammeYearId, ct);
+        foreach (var line in c.Claim.Lines.Where(l => l.Kind == Kebab.Of(ClaimLineKind.ActionPlan)))
+        {
+            if (!evidenced.Contains(line.Id))
+                errors.Add($"lines[{line.LineNo - 1}].evidence", $"line {line.LineNo} (action-plan spending) needs its invoice or receipt attached before submitting");
+            if (plan is null || plan.Actions.All(a => a.Id != line.ActionId))
+                errors.Add($"lines[{line.LineNo - 1}].actionId", $"line {line.LineNo}'s action is no longer in the school's agreed action plan: choose one from the plan in force");
+        }
+        foreach (var tlr in c.Claim.Lines.Where(l => l.Kind == Kebab.Of(ClaimLineKind.Tlr)))
+        {
+            var elsewhere = await db.Set<ClaimLine>().AnyAsync(l => l.Kind == tlr.Kind && l.StaffRef == tlr.StaffRef && l.ClaimId != c.Claim.Id
+                && db.Set<Claim>().Any(x => x.Id == l.ClaimId && x.ProgrammeId == c.Programme.Id && x.PeriodId == c.Claim.PeriodId
+                                            && x.State != "draft" && x.State != "rejected" && x.State != "withdrawn"), ct);
+            if (elsewhere || c.Claim.Lines.Count(l => l.Kind == tlr.Kind && l.StaffRef == tlr.StaffRef) > 1)
+                errors.Add($"lines[{tlr.LineNo - 1}].staffRef", $"{tlr.StaffRef}'s TLR for {c.Period.Name} is already claimed: it is paid once per half-term");
+        }
+        errors.ThrowIfAny();
+    }
+}

@@ -1,0 +1,113 @@
+using System.Text.RegularExpressions;
+using GrantLedger.Core.Money;
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Programmes;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.RateCards;
+
+/// <summary>A rate of a programme's rate card, in force from its date until a later rate of the same code.</summary>
+public sealed class Rate
+{
+    public long Id { get; set; }
+    public long ProgrammeId { get; set; }
+    public required string Code { get; set; }
+    public required string Name { get; set; }
+    /// <summary>day (7.5 hours), hour, or period (a sum per half-term).</summary>
+    public required string Basis { get; set; }
+    public long AmountPence { get; set; }
+    public DateOnly EffectiveFrom { get; set; }
+    public long? CreatedBy { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public sealed record RateView(long Id, string Code, string Name, string Basis, Money Amount, DateOnly EffectiveFrom,
+    DateOnly? EffectiveTo, bool InForce, long? CreatedBy, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// Effective-dated rates per programme (teacher cover per day, support staff per hour, a TLR3 sum
+/// per half-term, specialist per day …). Rates are never changed: a new rate takes over from its
+/// date, and claim lines keep the rate they were priced at, so a later rate never alters a claim.
+/// </summary>
+public static partial class RateCards
+{
+    public sealed record NewRate(string? Code, string? Name, string? Basis, Money? Amount, DateOnly? EffectiveFrom);
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{1,39}$")] private static partial Regex CodePattern();
+
+    /// <summary>The rate of this code in force on the date: the latest that took effect on or before it.</summary>
+    public static Task<Rate?> InForceAsync(GrantLedgerDb db, long programmeId, string code, DateOnly date, CancellationToken ct) =>
+        db.Set<Rate>().AsNoTracking().Where(r => r.ProgrammeId == programmeId && r.Code == code && r.EffectiveFrom <= date)
+            .OrderByDescending(r => r.EffectiveFrom).FirstOrDefaultAsync(ct);
+
+    /// <summary>The whole card, each rate with the date the next rate of its code takes over, and whether it is in force on <paramref name="on"/>.</summary>
+    public static async Task<IReadOnlyList<RateView>> CardAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, DateOnly on, CancellationToken ct)
+    {
+        await SetUp.ProgrammeVisibleAsync(db, caller, programmeId, ct);
+        var rates = await db.Set<Rate>().AsNoTracking().Where(r => r.ProgrammeId == programmeId)
+            .OrderBy(r => r.Code).ThenBy(r => r.EffectiveFrom).ToListAsync(ct);
+        return rates.GroupBy(r => r.Code).SelectMany(g =>
+        {
+            var list = g.ToList();
+            return list.Select((r, i) =>
+            {
+                DateOnly? to = i + 1 < list.Count ? list[i + 1].EffectiveFrom.AddDays(-1) : null;
+                return new RateView(r.Id, r.Code, r.Name, r.Basis, new Money(r.AmountPence), r.EffectiveFrom, to,
+                    r.EffectiveFrom <= on && (to is null || on <= to), r.CreatedBy, r.CreatedAt);
+            });
+        }).ToList();
+    }
+
+    public static async Task<Rate> AddAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, NewRate r, CancellationToken ct)
+    {
+        await SetUp.RequireProgrammeAdminAsync(db, caller, programmeId, ct);
+        var errors = new FieldErrors();
+        var code = r.Code?.Trim();
+        if (code is null || !CodePattern().IsMatch(code)) errors.Add("code", "must be 2-40 lower-case letters, digits or hyphens, starting with a letter (e.g. teacher-cover-day)");
+        var name = r.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 200) errors.Add("name", "is required, at most 200 characters");
+        if (r.Basis is null || !Pricing.Bases.Contains(r.Basis)) errors.Add("basis", $"must be one of {string.Join(", ", Pricing.Bases)}");
+        if (r.Amount is not { IsPositive: true }) errors.Add("amount", "must be more than zero");
+        if (r.EffectiveFrom is null) errors.Add("effectiveFrom", "is required: the first date the rate applies to");
+        errors.ThrowIfAny();
+
+        return await db.InTransactionAsync(async () =>
+        {
+            // One change to a programme's card at a time, so the checks below see every earlier rate.
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtext('rate'), {(int)programmeId})", ct);
+            var same = await db.Set<Rate>().AsNoTracking().Where(x => x.ProgrammeId == programmeId && x.Code == code).ToListAsync(ct);
+            if (same.FirstOrDefault(x => x.Basis != r.Basis) is { } other)
+                throw new InvalidInput("basis", $"'{code}' is priced per {other.Basis}: a new rate of the same code keeps its basis (or use a new code)");
+            if (same.Any(x => x.EffectiveFrom == r.EffectiveFrom))
+                throw new RuleBroken("rate-exists", $"a '{code}' rate already takes effect on {r.EffectiveFrom:yyyy-MM-dd}: rates are never changed; add one from another date",
+                    409, "effectiveFrom");
+            var closed = await db.Periods.AsNoTracking()
+                .Where(p => p.ClosedAt != null && p.StartsOn <= r.EffectiveFrom && p.EndsOn >= r.EffectiveFrom
+                            && db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ProgrammeId == programmeId))
+                .FirstOrDefaultAsync(ct);
+            if (closed is not null)
+                throw new RuleBroken("period-closed", $"{r.EffectiveFrom:yyyy-MM-dd} falls in {closed.Name}, which is closed: a rate cannot take effect in a closed period",
+                    409, "effectiveFrom");
+
+            var rate = new Rate
+            {
+                ProgrammeId = programmeId, Code = code!, Name = name!, Basis = r.Basis!, AmountPence = r.Amount!.Value.Pence,
+                EffectiveFrom = r.EffectiveFrom!.Value, CreatedBy = caller.Id,
+            };
+            db.Add(rate);
+            await db.SaveChangesAsync(ct);
+            audit.Record("rate.added", "rate", rate.Id, programmeId,
+                new { rate.Code, rate.Name, rate.Basis, amount = r.Amount.Value.ToDecimalString(), rate.EffectiveFrom });
+            await db.SaveChangesAsync(ct);
+            return rate;
+        }, ct);
+    }
+}
+
+public sealed class RateConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<Rate>
+{
+    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<Rate> b) => b.ToTable("rate");
+}

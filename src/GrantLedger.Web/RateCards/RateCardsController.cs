@@ -1,0 +1,28 @@
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace GrantLedger.Web.RateCards;
+
+/// <summary>The programme's rate card: effective-dated rates that price claim lines. Append-only.</summary>
+[Authorize(Roles = Roles.Everyone)]
+public sealed class RateCardsController(GrantLedgerDb db, AuditTrail audit) : ApiControllerBase
+{
+    /// <summary>Every rate, each with the dates it applies between; inForce says which apply on ?on= (today by default).</summary>
+    [HttpGet("programmes/{programmeId:long}/rates")]
+    public Task<IReadOnlyList<RateView>> Card(long programmeId, [FromQuery] DateOnly? on, CancellationToken ct) =>
+        RateCards.CardAsync(db, Caller, programmeId, on ?? DateOnly.FromDateTime(DateTime.UtcNow), ct);
+
+    /// <summary>Adds a rate that takes effect from its date (the programme admin). Existing claims keep the rates they were priced at.</summary>
+    [HttpPost("programmes/{programmeId:long}/rates")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    [ProducesResponseType(typeof(RateView), 201)]
+    public async Task<ActionResult<RateView>> Add(long programmeId, RateCards.NewRate request, CancellationToken ct)
+    {
+        var rate = await RateCards.AddAsync(db, audit, Caller, programmeId, request, ct);
+        var view = (await RateCards.CardAsync(db, Caller, programmeId, DateOnly.FromDateTime(DateTime.UtcNow), ct)).Single(v => v.Id == rate.Id);
+        return Created($"/api/v1/programmes/{programmeId}/rates", view);
+    }
+}

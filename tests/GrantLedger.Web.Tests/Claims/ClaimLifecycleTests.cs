@@ -1,0 +1,192 @@
+using System.Net;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Claims;
+
+public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    [Fact]
+    public async Task Submit_ReservesMoneyAndMinutes_AsPendingTransfers()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id);
+        var claim = (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("submitted", claim["state"]!.GetValue<string>());
+        var available = await w.AccountAsync(0, "staff-cover", "available");
+        Assert.Equal("250.00", available["debitsPending"]!.GetValue<string>());
+        Assert.Equal("750.00", available["available"]!.GetValue<string>());
+        Assert.Equal("450", (await w.AccountAsync(0, "contact-time", "available", "MIN"))["debitsPending"]!.GetValue<string>());
+        Assert.Equal("submit", claim["history"]![0]!["trigger"]!.GetValue<string>());
+        Assert.NotNull(claim["history"]![0]!["entryId"]);
+    }
+
+    [Fact]
+    public async Task Submit_WithoutTheDeclarationOrLines_Returns422()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        (await w.School.PostAsync($"/api/v1/claims/{id}/submit", new { declaration = true })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines");
+        await w.AddStaffTimeAsync(id);
+        (await w.School.PostAsync($"/api/v1/claims/{id}/submit", new { })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "declaration");
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'claim'"));
+    }
+
+    [Fact]
+    public async Task Submit_BeyondWhatIsAvailable_Returns422SayingByHowMuch_AndChangesNothing()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        for (var day = 5; day <= 9; day++) await w.AddStaffTimeAsync(id, $"STAFF-0{day}", $"2026-10-0{day}", allowance: false); // 5 × £250 = £1,250
+        var problem = (await w.SubmitAsync(id)).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "claim-exceeds-available").Json;
+        Assert.Equal("250.00", problem["shortfall"]!.GetValue<string>());
+        Assert.Contains("£250.00 too much", problem["detail"]!.GetValue<string>());
+        Assert.Equal("draft", (await w.School.GetAsync($"/api/v1/claims/{id}")).Json["state"]!.GetValue<string>());
+        Assert.Equal("0.00", (await w.AccountAsync(0, "staff-cover", "available"))["debitsPending"]!.GetValue<string>());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM staff_day"));
+    }
+
+    [Fact]
+    public async Task Approve_InFull_PostsTheHoldToPayable()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        var claim = (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("approved", claim["state"]!.GetValue<string>());
+        Assert.Equal("250.00", (await w.AccountAsync(0, "staff-cover", "payable"))["balance"]!.GetValue<string>());
+        var available = await w.AccountAsync(0, "staff-cover", "available");
+        Assert.Equal("0.00", available["debitsPending"]!.GetValue<string>());
+        Assert.Equal("750.00", available["balance"]!.GetValue<string>());
+        Assert.Equal("450", (await w.AccountAsync(0, "contact-time", "used", "MIN"))["balance"]!.GetValue<string>());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT sum(debits_posted - credits_posted) + sum(debits_pending - credits_pending) FROM account"));
+    }
+
+    [Fact]
+    public async Task Approve_AReducedAmount_PostsTheSanctionedAmount_ReleasesTheRest_AndNeedsAReasonPerLine()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        var lineId = (await w.Lead.GetAsync($"/api/v1/claims/{id}")).Json["lines"]![0]!["id"]!.GetValue<long>();
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = new[] { new { lineId, amount = "200.00" } } }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].reason");
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = new[] { new { lineId, amount = "250.01", reason = "x" } } }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].amount");
+        var claim = (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = new[] { new { lineId, amount = "200.00", reason = "only 6 hours evidenced" } } }))
+            .Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("200.00", claim["sanctioned"]!.GetValue<string>());
+        Assert.Equal("only 6 hours evidenced", claim["lines"]![0]!["sanctionReason"]!.GetValue<string>());
+        Assert.Equal("200.00", (await w.AccountAsync(0, "staff-cover", "payable"))["balance"]!.GetValue<string>());
+        Assert.Equal("800.00", (await w.AccountAsync(0, "staff-cover", "available"))["available"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Return_NeedsAReason_VoidsTheHold_AndTheSchoolCanAmendAndResubmit()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/return", new { })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "reason");
+        var returned = (await w.Lead.PostAsync($"/api/v1/claims/{id}/return", new { reason = "please split the day by activity" })).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("draft", returned["state"]!.GetValue<string>());
+        Assert.Equal("please split the day by activity", returned["reason"]!.GetValue<string>());
+        Assert.Equal("0.00", (await w.AccountAsync(0, "staff-cover", "available"))["debitsPending"]!.GetValue<string>());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT coalesce(sum(minutes), 0) FROM staff_day"));
+
+        var lineId = returned["lines"]![0]!["id"]!.GetValue<long>();
+        (await w.School.PutAsync($"/api/v1/claims/{id}/lines/{lineId}", new
+        {
+            kind = "staff-time", categoryId = w.Category("staff-cover"), allowanceCategoryId = w.Category("contact-time"),
+            staffRef = "STAFF-01", role = "leader", activity = "peer-visit", date = "2026-10-05", hours = 3.75,
+        })).Expect(HttpStatusCode.OK);
+        var resubmitted = (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("submitted", resubmitted["state"]!.GetValue<string>());
+        Assert.Null(resubmitted["reason"]);
+        Assert.Equal("125.00", (await w.AccountAsync(0, "staff-cover", "available"))["debitsPending"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Reject_IsFinal_AndFurtherTriggersAnswer409WithTheAllowedOnes()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/reject", new { reason = "not programme activity" })).Expect(HttpStatusCode.OK);
+        Assert.Equal("0.00", (await w.AccountAsync(0, "staff-cover", "available"))["debitsPending"]!.GetValue<string>());
+        var problem = (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).ExpectProblem(HttpStatusCode.Conflict, rule: "illegal-transition").Json;
+        Assert.Equal("rejected", problem["state"]!.GetValue<string>());
+        Assert.Empty(problem["allowedTriggers"]!.AsArray());
+        Assert.Contains("final", problem["detail"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Withdraw_BeforeReview_ReleasesTheHold_ButNotOnceReviewHasStarted()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id);
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        (await w.School.PostAsync($"/api/v1/claims/{id}/withdraw", null)).Expect(HttpStatusCode.OK);
+        Assert.Equal("1000.00", (await w.AccountAsync(0, "staff-cover", "available"))["available"]!.GetValue<string>());
+
+        var reviewed = await w.UnderReviewAsync("STAFF-02");
+        var problem = (await w.School.PostAsync($"/api/v1/claims/{reviewed}/withdraw", null)).ExpectProblem(HttpStatusCode.Conflict, rule: "illegal-transition").Json;
+        Assert.Equal("under-review", problem["state"]!.GetValue<string>());
+        Assert.Contains("approve", problem["allowedTriggers"]!.AsArray().Select(t => t!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Review_IsForTheLeadOfTheSchoolsAreaOnly()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id);
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        (await w.OtherLead.PostAsync($"/api/v1/claims/{id}/start-review", null)).ExpectProblem(HttpStatusCode.Forbidden);
+        (await w.School.PostAsync($"/api/v1/claims/{id}/approve", null)).ExpectProblem(HttpStatusCode.Forbidden);
+        (await (await w.S.FinanceAsync(Db)).PostAsync($"/api/v1/claims/{id}/start-review", null)).ExpectProblem(HttpStatusCode.Forbidden);
+        var seen = (await w.Lead.GetAsync($"/api/v1/claims/{id}")).Json["allowedActions"]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
+        Assert.Equal(["start-review"], seen);
+    }
+
+    [Fact]
+    public async Task AboveTheThreshold_ApprovalAwaitsASecondApproval_ThenPosts()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        await Db.ScalarAsync("UPDATE programme SET second_approval_threshold_pence = 20000 WHERE id = $1 RETURNING id", w.S.ProgrammeId);
+        var id = await w.UnderReviewAsync();
+        var first = (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("awaiting-second-approval", first["state"]!.GetValue<string>());
+        Assert.Equal("250.00", (await w.AccountAsync(0, "staff-cover", "available"))["debitsPending"]!.GetValue<string>());
+        var queue = (await w.Admin.GetAsync("/api/v1/review-queue")).Expect(HttpStatusCode.OK).Json.AsArray();
+        Assert.Equal(id, Assert.Single(queue)!["id"]!.GetValue<long>());
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/second-approve", null)).ExpectProblem(HttpStatusCode.Forbidden);
+        (await w.Admin.PostAsync($"/api/v1/claims/{id}/second-approve", null)).Expect(HttpStatusCode.OK);
+        Assert.Equal("250.00", (await w.AccountAsync(0, "staff-cover", "payable"))["balance"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task SubmittedLines_CannotBeEdited_ThroughTheApiOrDirectlyInTheDatabase()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var lineId = (await w.AddStaffTimeAsync(id))["lines"]![0]!["id"]!.GetValue<long>();
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        (await w.School.DeleteAsync($"/api/v1/claims/{id}/lines/{lineId}")).ExpectProblem(HttpStatusCode.Conflict, rule: "claim-not-draft");
+        await using var cmd = Db.DataSource.CreateCommand($"UPDATE claim_line SET amount_pence = 1 WHERE id = {lineId}");
+        Assert.Equal("GL007", (await Assert.ThrowsAsync<Npgsql.PostgresException>(() => cmd.ExecuteNonQueryAsync())).SqlState);
+    }
+
+    [Fact]
+    public async Task ReviewQueue_ShowsTheLeadsAreaOnly_OldestSubmissionFirst()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var older = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(older);
+        (await w.SubmitAsync(older)).Expect(HttpStatusCode.OK);
+        var newer = await w.NewClaimAsync(w.OtherSchool);
+        await w.AddStaffTimeAsync(newer, "STAFF-09", school: w.OtherSchool);
+        (await w.SubmitAsync(newer, w.OtherSchool)).Expect(HttpStatusCode.OK);
+        var queue = (await w.Lead.GetAsync("/api/v1/review-queue")).Expect(HttpStatusCode.OK).Json.AsArray();
+        Assert.Equal([older, newer], queue.Select(c => c!["id"]!.GetValue<long>()));
+        Assert.Empty((await w.OtherLead.GetAsync("/api/v1/review-queue")).Expect(HttpStatusCode.OK).Json.AsArray());
+        (await w.School.GetAsync("/api/v1/review-queue")).ExpectProblem(HttpStatusCode.Forbidden);
+    }
+}

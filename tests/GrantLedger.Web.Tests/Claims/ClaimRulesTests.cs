@@ -1,0 +1,105 @@
+using System.Net;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Claims;
+
+public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    [Fact]
+    public async Task AStaffReference_CannotBeClaimedForMoreThanAFullDayOnOneDate_AcrossClaims()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var first = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(first, "STAFF-01", "2026-10-05", days: null, hours: "5");
+        (await w.SubmitAsync(first)).Expect(HttpStatusCode.OK);
+
+        var second = await w.NewClaimAsync();
+        var problem = (await w.School.PostAsync($"/api/v1/claims/{second}/lines", new
+        {
+            kind = "staff-time", categoryId = w.Category("staff-cover"), staffRef = "staff-01", role = "leader", activity = "training",
+            date = "2026-10-05", hours = 3,
+        })).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "staff-day-exceeded").Json;
+        Assert.Equal(30, problem["overByMinutes"]!.GetValue<int>());
+        await w.AddStaffTimeAsync(second, "STAFF-01", "2026-10-05", days: null, hours: "2.5");
+        (await w.SubmitAsync(second)).Expect(HttpStatusCode.OK);
+        Assert.Equal(450, await Db.ScalarAsync("SELECT minutes FROM staff_day"));
+    }
+
+    [Fact]
+    public async Task TwoClaimsForTheSameStaffDay_SubmittedAtOnce_OneIsRefused()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var a = await w.NewClaimAsync();
+        var b = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(a, "STAFF-01", "2026-10-05", days: null, hours: "5");
+        await w.AddStaffTimeAsync(b, "STAFF-01", "2026-10-05", days: null, hours: "5");
+        var answers = await Task.WhenAll(w.SubmitAsync(a), w.SubmitAsync(b));
+        Assert.True(answers.Count(x => x.Status == HttpStatusCode.OK) == 1, string.Join("\n", answers.Select(x => $"{x.Status}: {x.Body[..Math.Min(400, x.Body.Length)]}")));
+        Assert.Single(answers, x => x.Status == HttpStatusCode.UnprocessableEntity).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "staff-day-exceeded");
+        Assert.Equal(300, await Db.ScalarAsync("SELECT minutes FROM staff_day"));
+    }
+
+    [Fact]
+    public async Task TlrIsPaidOncePerStaffMemberPerHalfTerm()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var tlr = new { kind = "tlr", categoryId = w.Category("tlr-admin"), staffRef = "T7" };
+        var first = await w.NewClaimAsync();
+        var priced = (await w.School.PostAsync($"/api/v1/claims/{first}/lines", tlr)).Expect(HttpStatusCode.Created).Json;
+        Assert.Equal("300.00", priced["lines"]![0]!["amount"]!.GetValue<string>());
+        (await w.SubmitAsync(first)).Expect(HttpStatusCode.OK);
+        var second = await w.NewClaimAsync();
+        (await w.School.PostAsync($"/api/v1/claims/{second}/lines", tlr)).Expect(HttpStatusCode.Created);
+        (await w.SubmitAsync(second)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].staffRef");
+    }
+
+    [Fact]
+    public async Task TwoReviewersActingOnOneClaimAtOnce_ExactlyOneWins_TheOtherGets409()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        var secondLead = await Db.UserAsync("lead-two", GrantLedger.Web.Access.Roles.AreaLead, w.S.ProgrammeId, areaId: w.S.AreaIds[0]);
+        var answers = await Task.WhenAll(
+            w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null),
+            secondLead.PostAsync($"/api/v1/claims/{id}/reject", new { reason = "duplicate" }));
+        Assert.Single(answers, a => a.Status == HttpStatusCode.OK);
+        Assert.Single(answers, a => a.Status == HttpStatusCode.Conflict).ExpectProblem(HttpStatusCode.Conflict, rule: "illegal-transition");
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim_transition WHERE trigger IN ('approve', 'reject')"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT sum(debits_pending) FROM account"));
+    }
+
+    [Fact]
+    public async Task FiftyClaimsSubmittedAtOnce_AgainstOneSchoolsRemainingAllocation_NeverExceedIt()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        // £1,000 of staff cover: 50 claims of half a day (£125) each; 8 fit.
+        var ids = new List<long>();
+        for (var i = 0; i < 50; i++)
+        {
+            var id = await w.NewClaimAsync();
+            await w.AddStaffTimeAsync(id, $"S{i + 1}", "2026-10-05", days: "0.5", allowance: false);
+            ids.Add(id);
+        }
+        var answers = await Task.WhenAll(ids.Select(id => w.SubmitAsync(id)));
+        Assert.Equal(8, answers.Count(a => a.Status == HttpStatusCode.OK));
+        var refused = answers.Where(a => a.Status != HttpStatusCode.OK).ToList();
+        Assert.All(refused, a => a.ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "claim-exceeds-available"));
+        Assert.All(refused, a => Assert.Equal("125.00", a.Json["shortfall"]!.GetValue<string>()));
+        var available = await w.AccountAsync(0, "staff-cover", "available");
+        Assert.Equal("1000.00", available["debitsPending"]!.GetValue<string>());
+        Assert.Equal("0.00", available["available"]!.GetValue<string>());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT sum(debits_posted - credits_posted) + sum(debits_pending - credits_pending) FROM account"));
+    }
+
+    [Fact]
+    public async Task Submit_WithAnIdempotencyKey_RetriedAtOnce_HoldsOnce()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => w.School.PostAsync($"/api/v1/claims/{id}/submit", new { declaration = true }, "submit-once")));
+        Assert.All(answers, a => a.Expect(HttpStatusCode.OK));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'claim'"));
+        Assert.Equal("250.00", (await w.AccountAsync(0, "staff-cover", "available"))["debitsPending"]!.GetValue<string>());
+    }
+}

@@ -1,0 +1,103 @@
+using System.Net;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Claims;
+
+public sealed class EvidenceTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    private static object ActionLine(ClaimWorld w, string amount = "120.00") =>
+        new { kind = "action-plan", categoryId = w.Category("action-plan"), actionId = w.Actions[0], supplier = "Sensory Ltd", invoiceRef = "INV-1", amount };
+
+    [Fact]
+    public async Task Evidence_TypeIsReadFromTheContent_NotTheName_AndStoredWithItsSha256()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var png = ClaimWorld.Png();
+        var claim = (await w.AttachAsync(id, png, "invoice.pdf")).Expect(HttpStatusCode.Created).Json;
+        var evidence = claim["evidence"]![0]!;
+        Assert.Equal("image/png", evidence["contentType"]!.GetValue<string>());
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(png)), evidence["sha256"]!.GetValue<string>());
+
+        using var download = await w.Lead.Http.GetAsync($"/api/v1/evidence/{evidence["id"]!.GetValue<long>()}");
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal(png, await download.Content.ReadAsByteArrayAsync());
+        Assert.Equal("image/png", download.Content.Headers.ContentType!.MediaType);
+        (await w.OtherSchool.GetAsync($"/api/v1/evidence/{evidence["id"]!.GetValue<long>()}")).ExpectProblem(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task Evidence_ThatIsNotAPdfPngOrJpeg_OrOver10MB_IsRefused()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        (await w.AttachAsync(id, "MZ this is an exe"u8.ToArray(), "receipt.pdf")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "file");
+        (await w.AttachAsync(id, [.. ClaimWorld.Pdf(), .. new byte[10 * 1024 * 1024]], "big.pdf")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "file");
+        (await w.AttachAsync(id, [0xFF, 0xD8, 0xFF, 0xE0, 1, 2], "photo.jpg")).Expect(HttpStatusCode.Created);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM evidence"));
+    }
+
+    [Fact]
+    public async Task ActionPlanSpending_NeedsEvidenceOnItsLine_BeforeSubmitting()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var lineId = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", ActionLine(w))).Expect(HttpStatusCode.Created).Json["lines"]![0]!["id"]!.GetValue<long>();
+        (await w.SubmitAsync(id)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].evidence");
+        (await w.AttachAsync(id, ClaimWorld.Pdf(), "inv.pdf", lineId)).Expect(HttpStatusCode.Created);
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        Assert.Equal("120.00", (await w.AccountAsync(0, "action-plan", "available"))["debitsPending"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task TheSameFileOnAnotherClaim_IsFlaggedToTheReviewer()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var first = await w.NewClaimAsync();
+        var second = await w.NewClaimAsync(period: "aut2");
+        var pdf = ClaimWorld.Pdf("INV-1 Sensory Ltd £120");
+        (await w.AttachAsync(first, pdf, "inv.pdf")).Expect(HttpStatusCode.Created);
+        var claim = (await w.AttachAsync(second, pdf, "same-invoice-again.pdf")).Expect(HttpStatusCode.Created).Json;
+        Assert.Equal([first], claim["evidence"]![0]!["alsoOnClaims"]!.AsArray().Select(x => x!.GetValue<long>()));
+    }
+
+    [Fact]
+    public async Task Evidence_IsFrozenOnceTheClaimIsSubmitted()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id);
+        var evidenceId = (await w.AttachAsync(id, ClaimWorld.Pdf(), "timesheet.pdf")).Expect(HttpStatusCode.Created).Json["evidence"]![0]!["id"]!.GetValue<long>();
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        (await w.AttachAsync(id, ClaimWorld.Png(), "late.png")).ExpectProblem(HttpStatusCode.Conflict, rule: "claim-not-draft");
+        (await w.School.DeleteAsync($"/api/v1/evidence/{evidenceId}")).ExpectProblem(HttpStatusCode.Conflict, rule: "claim-not-draft");
+        await using var cmd = Db.DataSource.CreateCommand($"DELETE FROM evidence WHERE id = {evidenceId}");
+        Assert.Equal("GL007", (await Assert.ThrowsAsync<Npgsql.PostgresException>(() => cmd.ExecuteNonQueryAsync())).SqlState);
+    }
+
+    [Fact]
+    public async Task ThePlanBesideTheClaim_ShowsEstimatedClaimedAndApprovedPerAction()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        async Task<long> Spend(string amount, string period)
+        {
+            var id = await w.NewClaimAsync(period: period);
+            var lineId = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", ActionLine(w, amount))).Expect(HttpStatusCode.Created).Json["lines"]![0]!["id"]!.GetValue<long>();
+            (await w.AttachAsync(id, ClaimWorld.Pdf(amount + period), "inv.pdf", lineId)).Expect(HttpStatusCode.Created);
+            (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+            return id;
+        }
+        var approved = await Spend("100.00", "aut1");
+        (await w.Lead.PostAsync($"/api/v1/claims/{approved}/start-review", null)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{approved}/approve", null)).Expect(HttpStatusCode.OK);
+        var pending = await Spend("50.00", "aut2");
+
+        var plan = (await w.Lead.GetAsync($"/api/v1/claims/{pending}")).Expect(HttpStatusCode.OK).Json["plan"]!;
+        var action = plan["actions"]!.AsArray().Single(a => a!["actionRef"]!.GetValue<int>() == 1)!;
+        Assert.Equal("300.00", action["estimated"]!.GetValue<string>());
+        Assert.Equal("150.00", action["claimedSoFar"]!.GetValue<string>());
+        Assert.Equal("100.00", action["approvedSoFar"]!.GetValue<string>());
+        Assert.Equal("50.00", action["thisClaim"]!.GetValue<string>());
+        Assert.Equal(["learning", "support"], plan["themes"]!.AsArray().Select(t => t!.GetValue<string>()));
+    }
+}

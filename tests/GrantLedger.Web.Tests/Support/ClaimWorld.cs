@@ -1,0 +1,120 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace GrantLedger.Web.Tests.Support;
+
+/// <summary>
+/// A programme ready for claims: 2 areas of 2 schools; each school allocated £1,000 staff cover,
+/// £500 TLR/admin, £500 action-plan and 5 days (2,250 minutes) of contact time; a rate card
+/// (teacher cover £250 a day, £300 from 15 October; support staff £18 an hour; TLR3 £300 a
+/// half-term; specialist £450 a day); school 0 with an agreed action plan of two actions.
+/// </summary>
+public sealed class ClaimWorld
+{
+    public required Scenario S { get; init; }
+    public required ApiClient School { get; init; }       // school 0's business manager (area 0)
+    public required ApiClient OtherSchool { get; init; }  // school 1 (area 0)
+    public required ApiClient Lead { get; init; }         // area 0's lead
+    public required ApiClient OtherLead { get; init; }    // area 1's lead
+    public required ApiClient Admin { get; init; }        // the programme's admin
+    public required IReadOnlyDictionary<string, long> Periods { get; init; }
+    public required long[] Actions { get; init; }         // school 0's agreed plan's actions
+
+    public static async Task<ClaimWorld> CreateAsync(DatabaseFixture db)
+    {
+        var s = await Scenario.CreateAsync(db, 2, 2);
+        await db.ScalarAsync("INSERT INTO budget_category (programme_id, code, name, unit, kind) VALUES ($1, 'tlr-admin', 'TLR and admin', 'GBP', 'tlr-admin') RETURNING id", s.ProgrammeId);
+        var categories = new Dictionary<string, long>(s.Categories)
+        {
+            ["tlr-admin"] = await db.ScalarAsync("SELECT id FROM budget_category WHERE programme_id = $1 AND code = 'tlr-admin'", s.ProgrammeId),
+        };
+        var world = new Scenario
+        {
+            Root = s.Root, ProgrammeId = s.ProgrammeId, YearId = s.YearId, AreaIds = s.AreaIds, Schools = s.Schools, Categories = categories, Code = s.Code,
+        };
+        await world.FundAsync("10000.00", minutes: 4 * 2250);
+        await world.AllocateEachAsync("staff-cover", "1000.00");
+        await world.AllocateEachAsync("tlr-admin", "500.00");
+        await world.AllocateEachAsync("action-plan", "500.00");
+        (await world.Root.PostAsync($"{world.Year}/allocations", new { each = new { categoryId = categories["contact-time"], minutes = 2250, allSchools = true } }))
+            .Expect(HttpStatusCode.Created);
+
+        var years = (await s.Root.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/years")).Expect(HttpStatusCode.OK).Json.AsArray();
+        var periods = years[0]!["periods"]!.AsArray().ToDictionary(p => p!["code"]!.GetValue<string>(), p => p!["id"]!.GetValue<long>());
+
+        var admin = await world.ProgrammeAdminAsync(db);
+        foreach (var (code, basis, amount, from) in new[]
+                 {
+                     ("teacher-cover-day", "day", "250.00", "2026-09-01"), ("teacher-cover-day", "day", "300.00", "2026-10-15"),
+                     ("support-staff-hour", "hour", "18.00", "2026-09-01"), ("tlr3-period", "period", "300.00", "2026-09-01"),
+                     ("specialist-day", "day", "450.00", "2026-09-01"),
+                 })
+            (await admin.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/rates", new { code, name = code, basis, amount, effectiveFrom = from }))
+                .Expect(HttpStatusCode.Created);
+
+        var school = await world.SchoolUserAsync(db, 0);
+        var lead = await world.AreaLeadAsync(db, 0);
+        var plan = (await school.PostAsync("/api/v1/action-plans", new
+        {
+            programmeYearId = s.YearId, themes = new[] { "learning", "support" }, studentGroupAgreedOn = "2026-09-20",
+            actions = new object[]
+            {
+                new { theme = "learning", description = "Sensory room kit", periodId = periods["aut1"], estimatedCost = "300.00" },
+                new { theme = "support", description = "Staff training", periodId = periods["aut2"], estimatedCost = "200.00" },
+            },
+        })).Expect(HttpStatusCode.Created);
+        (await school.PostAsync($"/api/v1/action-plans/{plan.Id}/submit", null)).Expect(HttpStatusCode.OK);
+        var agreed = (await lead.PostAsync($"/api/v1/action-plans/{plan.Id}/agree", null)).Expect(HttpStatusCode.OK).Json;
+        var actions = agreed["actions"]!.AsArray().Select(a => a!["id"]!.GetValue<long>()).ToList();
+
+        return new ClaimWorld
+        {
+            S = world, School = school, OtherSchool = await world.SchoolUserAsync(db, 1),
+            Lead = lead, OtherLead = await world.AreaLeadAsync(db, 1), Admin = admin,
+            Periods = periods, Actions = actions.ToArray(),
+        };
+    }
+
+    public long Category(string code) => S.Categories[code];
+
+    public async Task<long> NewClaimAsync(ApiClient? school = null, string period = "aut1") =>
+        (await (school ?? School).PostAsync("/api/v1/claims", new { periodId = Periods[period], description = "test claim" })).Expect(HttpStatusCode.Created).Id;
+
+    public async Task<JsonNode> AddStaffTimeAsync(long claimId, string staff = "STAFF-01", string date = "2026-10-05", string? days = "1", string? hours = null,
+        ApiClient? school = null, bool allowance = true) =>
+        (await (school ?? School).PostAsync($"/api/v1/claims/{claimId}/lines", new
+        {
+            kind = "staff-time", categoryId = Category("staff-cover"), allowanceCategoryId = allowance ? Category("contact-time") : (long?)null,
+            staffRef = staff, role = "leader", activity = "training", date, days = days is null ? null : (object)decimal.Parse(days), hours = hours is null ? null : (object)decimal.Parse(hours),
+        })).Expect(HttpStatusCode.Created).Json;
+
+    public Task<Answer> SubmitAsync(long claimId, ApiClient? school = null) =>
+        (school ?? School).PostAsync($"/api/v1/claims/{claimId}/submit", new { declaration = true });
+
+    /// <summary>A claim with one day of staff time (£250 at the September rate), submitted and under review.</summary>
+    public async Task<long> UnderReviewAsync(string staff = "STAFF-01", string date = "2026-10-05")
+    {
+        var id = await NewClaimAsync();
+        await AddStaffTimeAsync(id, staff, date);
+        (await SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        (await Lead.PostAsync($"/api/v1/claims/{id}/start-review", null)).Expect(HttpStatusCode.OK);
+        return id;
+    }
+
+    public async Task<JsonNode> AccountAsync(int school, string category, string leaf, string unit = "GBP") =>
+        await S.AccountAsync(S.SchoolAccount(school, category, leaf), unit);
+
+    public static byte[] Png(int seed = 0) => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, .. BitConverter.GetBytes(seed), 1, 2, 3];
+    public static byte[] Pdf(string text = "invoice") => [.. "%PDF-1.4\n"u8.ToArray(), .. System.Text.Encoding.ASCII.GetBytes(text)];
+
+    public async Task<Answer> AttachAsync(long claimId, byte[] content, string name, long? lineId = null, ApiClient? school = null)
+    {
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(content);
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        form.Add(file, "file", name);
+        if (lineId is not null) form.Add(new StringContent(lineId.Value.ToString()), "lineId");
+        using var response = await (school ?? School).Http.PostAsync($"/api/v1/claims/{claimId}/evidence", form);
+        return await Answer.ReadAsync(response);
+    }
+}
