@@ -39,6 +39,8 @@ public sealed partial class DemoData(GrantLedgerDb db, UserManager<AppUser> user
             await db.InTransactionAsync(() => LoadProgrammeAsync(actor, programme, ct), ct);
         await EnsureUserAsync("auditor", "Internal auditor", Roles.Auditor, null, null, null, ct);
         foreach (var p in new[] { DifferenceMatters, Pins }) await EnsureProgrammeUsersAsync(p, ct);
+        foreach (var p in new[] { DifferenceMatters, Pins }) await LoadWorkAsync(p, ct);
+        audit.ActingOutsideRequests = actor;
 
         var credentials = await CredentialsAsync(ct);
         var file = Path.Combine(DatabaseEndpoint.DataDirectory(options), "demo-credentials.json");
@@ -96,12 +98,13 @@ public sealed partial class DemoData(GrantLedgerDb db, UserManager<AppUser> user
     {
         var programme = await db.Programmes.SingleAsync(p => p.Code == d.Code, ct);
         var area = await db.Areas.Where(a => a.ProgrammeId == programme.Id).OrderBy(a => a.Id).FirstAsync(ct);
-        var school = await db.Schools.Where(s => s.AreaId == area.Id).OrderBy(s => s.Urn).FirstAsync(ct);
+        var schools = await db.Schools.Where(s => s.AreaId == area.Id).OrderBy(s => s.Urn).Take(3).ToListAsync(ct);
         await EnsureUserAsync($"{d.Code}-admin", $"{d.Name} programme admin", Roles.ProgrammeAdmin, programme.Id, null, null, ct);
         await EnsureUserAsync($"{d.Code}-finance", $"{d.Funder} finance officer", Roles.FunderFinance, programme.Id, null, null, ct);
         await EnsureUserAsync($"{d.Code}-finance-checker", $"{d.Funder} finance approver", Roles.FunderFinance, programme.Id, null, null, ct);
         await EnsureUserAsync($"{d.Code}-area-lead", $"{area.Name} lead", Roles.AreaLead, programme.Id, area.Id, null, ct);
-        await EnsureUserAsync($"{d.Code}-school", $"{school.Name} business manager", Roles.SchoolBusinessManager, programme.Id, null, school.Id, ct);
+        for (var i = 0; i < schools.Count; i++)
+            await EnsureUserAsync(SchoolUser(d, i), $"{schools[i].Name} business manager", Roles.SchoolBusinessManager, programme.Id, null, schools[i].Id, ct);
     }
 
     private async Task<AppUser> EnsureUserAsync(string userName, string displayName, string role, long? programmeId, long? areaId,
