@@ -17,6 +17,8 @@ public sealed record AccountSpec(
 /// pins:2025-26:funding                                  debit   what the funder granted (GBP) or the time pool (MIN)
 /// pins:2025-26:unallocated                              credit  funded, not yet allocated        (limit)
 /// pins:2025-26:lapsed                                   credit  unspent allocation returned at year end
+/// pins:2025-26:carried-forward                          credit  unspent allocation carried into the next year
+/// pins:2026-27:brought-forward                          debit   what the year before carried in
 /// pins:2025-26:school:100123:staff-cover:available      credit  allocated, not yet claimed        (limit)
 /// pins:2025-26:school:100123:staff-cover:payable        credit  approved, not yet paid (GBP)      (limit)
 /// pins:2025-26:school:100123:staff-cover:paid           credit  paid to the school (GBP)
@@ -34,6 +36,14 @@ public static class Chart
 
     public static AccountSpec Lapsed(ProgrammeRef p, YearRef y, Unit unit) =>
         new($"{p.Code}:{y.Code}:lapsed", unit, $"Lapsed at year end {y.Code}", NormalSide.Credit, LimitKind.None, y.Id);
+
+    /// <summary>Unspent allocation of this year carried into the next (credit here, brought forward there).</summary>
+    public static AccountSpec CarriedForward(ProgrammeRef p, YearRef y, Unit unit) =>
+        new($"{p.Code}:{y.Code}:carried-forward", unit, $"Carried forward from {y.Code}", NormalSide.Credit, LimitKind.None, y.Id);
+
+    /// <summary>What the previous year carried into this one: a source of budget beside the funding.</summary>
+    public static AccountSpec BroughtForward(ProgrammeRef p, YearRef y, Unit unit) =>
+        new($"{p.Code}:{y.Code}:brought-forward", unit, $"Brought forward into {y.Code}", NormalSide.Debit, LimitKind.None, y.Id);
 
     public static AccountSpec Available(ProgrammeRef p, YearRef y, SchoolRef s, CategoryRef c) =>
         SchoolAccount(p, y, s, c, "available", "available", LimitKind.DebitsWithinCredits);

@@ -26,4 +26,8 @@ public static class Kebab
         value = default;
         return false;
     }
+
+    /// <summary>A stored state read back: one the enum does not know is a bug, not bad input.</summary>
+    public static TEnum Parse<TEnum>(string text) where TEnum : struct, Enum =>
+        TryParse<TEnum>(text, out var value) ? value : throw new InvalidOperationException($"'{text}' is not a {typeof(TEnum).Name}");
 }

@@ -58,20 +58,26 @@ public static class Transitions
                 await StaffDays.BookAsync(db, c.Programme.Id, c.Claim.Lines, -1, ct);
                 foreach (var line in c.Claim.Lines) (line.MoneyHoldId, line.TimeHoldId, line.SanctionedPence, line.SanctionReason) = (null, null, null, null);
             }
-            Record(c.Claim, caller, trigger, step.To, r.Reason?.Trim());
-
             var details = new { sanctions = sanctions?.Select(s => new { lineId = s.Key, amount = new Money(s.Value.Amount).ToDecimalString(), reason = s.Value.Reason }), total = total.ToDecimalString() };
-            db.Add(new ClaimTransition
-            {
-                ClaimId = claimId, Trigger = Kebab.Of(trigger), FromState = Kebab.Of(from), ToState = Kebab.Of(step.To),
-                ActorId = caller.Id, ActorRole = caller.Role, Reason = r.Reason?.Trim(), EntryId = entryId,
-                Details = JsonSerializer.SerializeToDocument(details),
-            });
-            audit.Record($"claim.{Kebab.Of(trigger)}", "claim", claimId, c.Programme.Id,
-                new { from = Kebab.Of(from), to = Kebab.Of(step.To), reason = r.Reason, entryId, details.sanctions, details.total });
+            Log(db, audit, c, caller, trigger, from, step.To, r.Reason?.Trim(), entryId, details);
             await db.SaveChangesAsync(ct);
             return c.Claim;
         }, ct);
+
+    /// <summary>The state change, its history row and its audit event: written with the transition's ledger entry.</summary>
+    private static void Log(GrantLedgerDb db, AuditTrail audit, ClaimScope c, CurrentUser caller, ClaimTrigger trigger, ClaimState from, ClaimState to,
+        string? reason, long? entryId, object details)
+    {
+        Record(c.Claim, caller, trigger, to, reason);
+        db.Add(new ClaimTransition
+        {
+            ClaimId = c.Claim.Id, Trigger = Kebab.Of(trigger), FromState = Kebab.Of(from), ToState = Kebab.Of(to),
+            ActorId = caller.Id, ActorRole = caller.Role, Reason = reason, EntryId = entryId,
+            Details = JsonSerializer.SerializeToDocument(details),
+        });
+        audit.Record($"claim.{Kebab.Of(trigger)}", "claim", c.Claim.Id, c.Programme.Id,
+            new { from = Kebab.Of(from), to = Kebab.Of(to), reason, entryId, details });
+    }
 
     private static void Record(Claim claim, CurrentUser caller, ClaimTrigger trigger, ClaimState to, string? reason)
     {

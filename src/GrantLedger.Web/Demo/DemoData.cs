@@ -66,11 +66,11 @@ public sealed partial class DemoData(GrantLedgerDb db, UserManager<AppUser> user
             categories[code] = await SetUp.AddCategoryAsync(db, audit, actor, programme.Id, new SetUp.NewCategory(code, name, null, kind), ct);
 
         // Schools arrive as a Get Information About Schools extract, through the import.
-        var csv = new StringBuilder("URN,EstablishmentName,LA (name),PhaseOfEducation (name),Area\n");
+        var csv = new StringBuilder("URN,EstablishmentName,LA (name),PhaseOfEducation (name),Area,PayeeReference\n");
         var urn = d.FirstUrn;
         for (var a = 0; a < d.Areas.Length; a++)
             for (var s = 0; s < d.SchoolsPerArea; s++, urn++)
-                csv.Append(CultureInfo.InvariantCulture, $"{urn},\"{SchoolName(urn, d.Phase)}\",\"{d.Areas[a].Name}\",{d.Phase},{d.Areas[a].Code}\n");
+                csv.Append(CultureInfo.InvariantCulture, $"{urn},\"{SchoolName(urn, d.Phase)}\",\"{d.Areas[a].Name}\",{d.Phase},{d.Areas[a].Code},SUP-{urn}\n");
         var imported = await ImportSchools.RunAsync(db, audit, actor, programme.Id, null, new MemoryStream(Encoding.UTF8.GetBytes(csv.ToString())), ct);
         if (imported.Rejected > 0)
             throw new InvalidOperationException($"demo schools rejected: {string.Join("; ", imported.Rejections.Take(3).Select(r => $"line {r.Line}: {r.Reason}"))}");

@@ -57,7 +57,7 @@ public sealed class GrantLedgerDb(DbContextOptions<GrantLedgerDb> options) : Ide
     }
 
     /// <summary>
-    /// Programme → programme, ProgrammeYearId → programme_year_id; CreatedAt and OccurredAt are
+    /// Programme → programme, ProgrammeYearId → programme_year_id; CreatedAt, OccurredAt, UpdatedAt (on insert), BuiltAt and ImportedAt are
     /// filled in by the database.
     /// </summary>
     private static void ApplyConventions(ModelBuilder model)
@@ -70,7 +70,7 @@ public sealed class GrantLedgerDb(DbContextOptions<GrantLedgerDb> options) : Ide
             {
                 if (property.GetColumnName() == "xmin") continue; // PostgreSQL's row version, mapped by IsRowVersion()
                 property.SetColumnName(SnakeCase(property.Name));
-                if (property.Name is "CreatedAt" or "OccurredAt" && property.ClrType == typeof(DateTimeOffset))
+                if (property.Name is "CreatedAt" or "OccurredAt" or "UpdatedAt" or "BuiltAt" or "ImportedAt" && property.ClrType == typeof(DateTimeOffset))
                 {
                     property.SetDefaultValueSql("now()");
                     property.ValueGenerated = Microsoft.EntityFrameworkCore.Metadata.ValueGenerated.OnAdd;

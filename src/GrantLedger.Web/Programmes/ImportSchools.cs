@@ -11,7 +11,8 @@ namespace GrantLedger.Web.Programmes;
 /// Enrols schools from a CSV in the layout of the DfE "Get Information About Schools" extract
 /// (URN, EstablishmentName, LA (name), PhaseOfEducation (name), … in any order, other columns
 /// ignored). Each school's area is the one named in an "Area" column if the file has one, else
-/// the one whose name matches "LA (name)", unless the request names one area for every row.
+/// the one whose name matches "LA (name)", unless the request names one area for every row. An
+/// optional "PayeeReference" column gives each school's supplier reference in the finance system.
 /// Bad rows are reported by line and reason; the good ones are enrolled together, in one transaction.
 /// </summary>
 public static class ImportSchools
@@ -56,6 +57,7 @@ public static class ImportSchools
             var name = Field("EstablishmentName");
             var phase = Field("PhaseOfEducation (name)");
             var la = Field("LA (name)");
+            var payee = Field("PayeeReference");
             string? reason = null;
             long area = 0;
             if (!Schools.Urn().IsMatch(urn)) reason = "URN must be six digits";
@@ -63,6 +65,7 @@ public static class ImportSchools
             else if (enrolled.Contains(urn)) reason = $"URN {urn} is already enrolled in this programme";
             else if (name.Length is 0 or > 200) reason = "EstablishmentName must be 1 to 200 characters";
             else if (phase.Length is 0 or > 100) reason = "PhaseOfEducation (name) must be 1 to 100 characters";
+            else if (payee.Length > 50) reason = "PayeeReference must be at most 50 characters";
             else if (areaId is { } given) area = given;
             else if (!areaByName.TryGetValue(Field(areaColumn).ToUpperInvariant(), out area))
                 reason = $"no area of this programme is called '{Field(areaColumn)}'";
@@ -74,7 +77,7 @@ public static class ImportSchools
             schools.Add(new School
             {
                 ProgrammeId = programmeId, Urn = urn, Name = name, Phase = phase,
-                LocalAuthority = la.Length > 0 ? la : null, AreaId = area,
+                LocalAuthority = la.Length > 0 ? la : null, AreaId = area, PayeeReference = payee.Length > 0 ? payee : null,
             });
         }
 

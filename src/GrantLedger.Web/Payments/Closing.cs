@@ -1,0 +1,154 @@
+using GrantLedger.Core.Ledger;
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Allocations;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Claims;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Ledger;
+using GrantLedger.Web.Programmes;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Payments;
+
+/// <summary>
+/// Finance closes half-terms in order, and then the year. Nothing can be posted dated inside a
+/// closed period (the database refuses it: 409). At year end every budget category's unspent
+/// allocation either lapses back to the programme or carries forward into the next year, by one
+/// journal entry (cause year_end) whose transfers say which, dated the year's last day.
+/// </summary>
+public static class Closing
+{
+    public sealed record YearEndRule(long? CategoryId, string? Treatment);
+
+    /// <param name="NextYearId">where carried-forward allocation goes: a later, open year of the programme</param>
+    public sealed record YearEnd(List<YearEndRule>? Rules, long? NextYearId);
+
+    public sealed record YearEndLine(long CategoryId, string Category, string Unit, string Treatment, string Amount, int Schools);
+    public sealed record YearEndReport(long YearId, string Year, long? EntryId, IReadOnlyList<YearEndLine> Lines);
+
+    private static void EnsureFinance(CurrentUser caller, long programmeId)
+    {
+        if (caller.Role != Roles.FunderFinance || !caller.CanSeeProgramme(programmeId))
+            throw new Forbidden("periods and years are closed by the programme's funder finance team");
+    }
+
+    private static async Task<ProgrammeYear> YearAsync(GrantLedgerDb db, long programmeId, long yearId, CancellationToken ct) =>
+        await db.ProgrammeYears.Include(y => y.Periods).SingleOrDefaultAsync(y => y.Id == yearId && y.ProgrammeId == programmeId, ct)
+        ?? throw new NotFound("programme year", yearId);
+
+    public static async Task<Period> ClosePeriodAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, long yearId, long periodId,
+        CancellationToken ct) =>
+        await db.InTransactionAsync(async () =>
+        {
+            EnsureFinance(caller, programmeId);
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM programme_year WHERE id = {yearId} FOR UPDATE", ct);
+            var year = await YearAsync(db, programmeId, yearId, ct);
+            var period = year.Periods.SingleOrDefault(p => p.Id == periodId) ?? throw new NotFound("period", periodId);
+            if (period.ClosedAt is not null)
+                throw new RuleBroken("period-closed", $"{period.Name} {year.Code} is already closed.", 409);
+            var open = year.Periods.Where(p => p.StartsOn < period.StartsOn && p.ClosedAt is null).OrderBy(p => p.StartsOn).ToList();
+            if (open.Count > 0)
+                throw new RuleBroken("earlier-period-open", $"Close the half-terms in order: {string.Join(", ", open.Select(p => p.Name))} first.", 409,
+                    details: new Dictionary<string, object?> { ["open"] = open.Select(p => p.Id).ToList() });
+            (period.ClosedAt, period.ClosedBy) = (DateTimeOffset.UtcNow, caller.Id);
+            audit.Record("period.closed", "period", period.Id, programmeId, new { year = year.Code, period = period.Code, period.StartsOn, period.EndsOn });
+            await db.SaveChangesAsync(ct);
+            return period;
+        }, ct);
+
+    public static async Task<YearEndReport> CloseYearAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, long yearId, YearEnd r,
+        CancellationToken ct) =>
+        await db.InTransactionAsync(async () =>
+        {
+            EnsureFinance(caller, programmeId);
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM programme_year WHERE id = {yearId} FOR UPDATE", ct);
+            var year = await YearAsync(db, programmeId, yearId, ct);
+            if (year.ClosedAt is not null) throw new RuleBroken("year-closed", $"{year.Code} is already closed.", 409);
+            var programme = await db.Programmes.AsNoTracking().SingleAsync(p => p.Id == programmeId, ct);
+
+            // Nothing may be held: a claim awaiting a decision would be stranded in a closed year.
+            var undecided = await db.Set<Claim>().Where(c => c.ProgrammeYearId == yearId && ClaimReads.Live.Contains(c.State)
+                                                             && !ClaimReads.Approved.Contains(c.State)).Select(c => c.Id).ToListAsync(ct);
+            if (undecided.Count > 0)
+                throw new RuleBroken("claims-undecided",
+                    $"{undecided.Count} claim(s) of {year.Code} still await a decision (submitted, under review or awaiting second approval): decide them before closing the year.",
+                    409, details: new Dictionary<string, object?> { ["claims"] = undecided.Take(100).Select(ClaimAccess.Reference).ToList() });
+
+            var categories = await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == programmeId).ToDictionaryAsync(c => c.Id, ct);
+            var available = await db.Accounts.AsNoTracking()
+                .Where(a => a.ProgrammeYearId == yearId && a.SchoolId != null && a.CategoryId != null && a.Code.EndsWith(":available")
+                            && a.CreditsPosted - a.DebitsPosted > 0).ToListAsync(ct);
+
+            var errors = new FieldErrors();
+            var rules = new Dictionary<long, string>();
+            for (var i = 0; i < (r.Rules?.Count ?? 0); i++)
+            {
+                var rule = r.Rules![i];
+                if (rule.CategoryId is not { } id || !categories.ContainsKey(id)) errors.Add($"rules[{i}].categoryId", "is not a budget category of this programme");
+                else if (rule.Treatment is not ("lapse" or "carry-forward")) errors.Add($"rules[{i}].treatment", "must be lapse or carry-forward");
+                else if (!rules.TryAdd(id, rule.Treatment)) errors.Add($"rules[{i}].categoryId", "appears more than once");
+            }
+            foreach (var id in available.Select(a => a.CategoryId!.Value).Distinct().Where(id => !rules.ContainsKey(id)))
+                errors.Add("rules", $"say whether unspent {categories[id].Name} lapses or carries forward");
+            ProgrammeYear? next = null;
+            if (rules.ContainsValue("carry-forward"))
+            {
+                next = r.NextYearId is { } n ? await db.ProgrammeYears.AsNoTracking().SingleOrDefaultAsync(y => y.Id == n && y.ProgrammeId == programmeId, ct) : null;
+                if (next is null || next.StartsOn <= year.StartsOn || next.ClosedAt is not null)
+                    errors.Add("nextYearId", "carrying forward needs a later, open year of the programme to carry into");
+            }
+            errors.ThrowIfAny();
+
+            var p = new ProgrammeRef(programme.Id, programme.Code);
+            var y = new YearRef(year.Id, year.Code);
+            var schools = await db.Schools.AsNoTracking().Where(s => s.ProgrammeId == programmeId).ToDictionaryAsync(s => s.Id, ct);
+            var specs = new List<(AccountSpec From, AccountSpec To, long Amount)>();
+            var bridges = new List<(AccountSpec From, AccountSpec To, long Amount)>();
+            foreach (var a in available.OrderBy(a => a.Code))
+            {
+                var unit = Units.Parse(a.Unit);
+                var (school, category) = (BudgetYear.Ref(schools[a.SchoolId!.Value]), BudgetYear.Ref(categories[a.CategoryId!.Value]));
+                var amount = a.CreditsPosted - a.DebitsPosted;
+                if (rules[a.CategoryId.Value] == "lapse") specs.Add((Chart.Available(p, y, school, category), Chart.Lapsed(p, y, unit), amount));
+                else
+                {
+                    var ny = new YearRef(next!.Id, next.Code);
+                    specs.Add((Chart.Available(p, y, school, category), Chart.CarriedForward(p, y, unit), amount));
+                    bridges.Add((Chart.BroughtForward(p, ny, unit), Chart.Available(p, ny, school, category), amount));
+                }
+            }
+
+            long? entryId = null;
+            if (specs.Count > 0)
+            {
+                var all = specs.Concat(bridges).ToList();
+                var (conn, tx) = await db.NpgsqlAsync(ct);
+                var ids = await Accounts.EnsureAsync(conn, tx, programmeId, all.SelectMany(x => new[] { x.From, x.To }).ToList(), ct);
+                entryId = (await Journal.PostAsync(conn, tx, new EntryDraft(programmeId, year.EndsOn,
+                    $"Year end {year.Code}: unspent allocation " + string.Join("; ", rules.Select(x => $"{categories[x.Key].Name} {(x.Value == "lapse" ? "lapses" : "carries forward to " + next!.Code)}")),
+                    caller.Id, CauseType.YearEnd, year.Id,
+                    all.Select(x => new TransferDraft(x.From.Unit, ids[x.From.Code], ids[x.To.Code], x.Amount)).ToList()), ct)).EntryId;
+            }
+            foreach (var (id, treatment) in rules)
+                await db.Database.ExecuteSqlInterpolatedAsync($"""
+                    INSERT INTO year_end_rule (programme_year_id, category_id, treatment, next_year_id, entry_id)
+                    VALUES ({yearId}, {id}, {treatment}, {(treatment == "carry-forward" ? next!.Id : null)}, {entryId})
+                    """, ct);
+
+            var now = DateTimeOffset.UtcNow;
+            foreach (var period in year.Periods.Where(x => x.ClosedAt is null)) (period.ClosedAt, period.ClosedBy) = (now, caller.Id);
+            await db.SaveChangesAsync(ct);
+            await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE programme_year SET closed_at = {now}, closed_by = {caller.Id} WHERE id = {yearId}", ct);
+
+            var lines = rules.Select(x =>
+            {
+                var unit = Units.Parse(categories[x.Key].Unit);
+                var mine = available.Where(a => a.CategoryId == x.Key).ToList();
+                return new YearEndLine(x.Key, categories[x.Key].Name, unit.ToCode(), x.Value, Amounts.Format(unit, mine.Sum(a => a.CreditsPosted - a.DebitsPosted)), mine.Count);
+            }).ToList();
+            audit.Record("year.closed", "programme_year", yearId, programmeId, new { year = year.Code, entryId, nextYear = next?.Code, lines });
+            await db.SaveChangesAsync(ct);
+            return new YearEndReport(yearId, year.Code, entryId, lines);
+        }, ct);
+}

@@ -1,0 +1,205 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using CsvHelper;
+using GrantLedger.Core.Ledger;
+using GrantLedger.Core.Money;
+using GrantLedger.Core.Rules;
+using GrantLedger.Core.Workflow;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Allocations;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Claims;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Ledger;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Payments;
+
+/// <summary>
+/// Imports payment confirmations from the finance system: a CSV with remittance_reference, amount,
+/// date and status (paid or failed) per line. A matching paid line posts the payee's claims from
+/// payable to paid (one journal entry, dated the payment date) and marks them paid; a failed line
+/// returns its claims to approved, for a later run. A line that does not match (unknown reference,
+/// another amount, a date in a closed period …) is reported and changes nothing; a line already
+/// recorded is left as it is, so importing the same file twice changes nothing the second time.
+/// </summary>
+public static class Confirmations
+{
+    public sealed record LineOutcome(int Line, string? RemittanceReference, string Result, string? Reason);
+
+    /// <param name="ImportId">the recorded import; null when the file changed nothing</param>
+    public sealed record Report(long? ImportId, string Sha256, int Paid, int Failed, int Unchanged, int Mismatched, IReadOnlyList<LineOutcome> Lines);
+
+    private sealed record Row(int Line, string Reference, long Pence, DateOnly Date, string Status);
+
+    private static readonly string[] Columns = ["remittance_reference", "amount", "date", "status"];
+    public const int MaxBytes = 20 * 1024 * 1024;
+
+    public static async Task<Report> ImportAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, string fileName,
+        Stream content, CancellationToken ct)
+    {
+        var programme = await db.Programmes.AsNoTracking().SingleOrDefaultAsync(p => p.Id == programmeId, ct) ?? throw new NotFound("programme", programmeId);
+        PaymentRuns.EnsureFinance(caller, programmeId);
+        using var buffer = new MemoryStream();
+        await content.CopyToAsync(buffer, ct);
+        if (buffer.Length > MaxBytes) throw new InvalidInput("file", $"is larger than {MaxBytes / 1024 / 1024} MB");
+        var bytes = buffer.ToArray();
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var (rows, outcomes) = await ParseAsync(bytes, ct);
+
+        return await db.InTransactionAsync(async () =>
+        {
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtext('payment_confirmation'), {(int)programmeId})", ct);
+            var refs = rows.Select(r => r.Reference).Distinct().ToList();
+            var payees = await (from p in db.Set<PaymentRunPayee>()
+                                join r in db.Set<PaymentRun>() on p.PaymentRunId equals r.Id
+                                where r.ProgrammeId == programmeId && refs.Contains(p.RemittanceReference)
+                                select new { Payee = p, Run = r }).ToDictionaryAsync(x => x.Payee.RemittanceReference, ct);
+            var closedPeriods = await db.Periods.AsNoTracking()
+                .Where(p => (p.ClosedAt != null || db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ClosedAt != null))
+                            && db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ProgrammeId == programmeId)).ToListAsync(ct);
+            var today = DateOnly.FromDateTime(DateTime.UtcNow);
+            var seen = new HashSet<string>();
+            var toPay = new List<(Row Row, PaymentRunPayee Payee, PaymentRun Run)>();
+            var toFail = new List<(Row Row, PaymentRunPayee Payee, PaymentRun Run)>();
+            foreach (var row in rows)
+            {
+                string? Mismatch()
+                {
+                    if (!seen.Add(row.Reference)) return "the remittance reference appears more than once in the file";
+                    if (!payees.TryGetValue(row.Reference, out var x)) return "no payment of this programme has this remittance reference";
+                    if (x.Run.State is "built" or "approved" or "cancelled") return $"payment run {x.Run.Reference} is {x.Run.State}: only an exported run is paid";
+                    if (row.Pence != x.Payee.AmountPence)
+                        return $"the amount {new Money(row.Pence).ToDecimalString()} differs from the {new Money(x.Payee.AmountPence).ToDecimalString()} in the payment file";
+                    if (x.Payee.Status == row.Status) return null;
+                    if (x.Payee.Status != "pending") return $"this payment is already confirmed {x.Payee.Status}";
+                    if (row.Date > today) return "the date is in the future";
+                    if (row.Date < DateOnly.FromDateTime(x.Run.ExportedAt!.Value.UtcDateTime)) return "the date is before the payment file was exported";
+                    if (closedPeriods.FirstOrDefault(p => p.StartsOn <= row.Date && row.Date <= p.EndsOn) is { } closed)
+                        return $"the date falls in {closed.Name}, which is closed";
+                    return null;
+                }
+                var reason = Mismatch();
+                if (reason is not null) { outcomes.Add(new LineOutcome(row.Line, row.Reference, "mismatch", reason)); continue; }
+                var match = payees[row.Reference];
+                if (match.Payee.Status == row.Status) { outcomes.Add(new LineOutcome(row.Line, row.Reference, "unchanged", $"already recorded {row.Status}")); continue; }
+                (row.Status == "paid" ? toPay : toFail).Add((row, match.Payee, match.Run));
+                outcomes.Add(new LineOutcome(row.Line, row.Reference, row.Status, null));
+            }
+            outcomes.Sort((a, b) => a.Line.CompareTo(b.Line));
+            int Count(string result) => outcomes.Count(o => o.Result == result);
+            if (toPay.Count + toFail.Count == 0)
+                return new Report(null, sha, 0, 0, Count("unchanged"), Count("mismatch"), outcomes);
+
+            var import = new ConfirmationImport
+            {
+                ProgrammeId = programmeId, FileName = Path.GetFileName(fileName), FileSha256 = Convert.FromHexString(sha), ImportedBy = caller.Id,
+                Paid = toPay.Count, Failed = toFail.Count, Unchanged = Count("unchanged"), Mismatched = Count("mismatch"),
+                Report = JsonSerializer.SerializeToDocument(outcomes),
+            };
+            db.Add(import);
+            await db.SaveChangesAsync(ct);
+            var now = DateTimeOffset.UtcNow;
+            foreach (var (row, payee, run) in toPay)
+            {
+                var claimIds = await ClaimsOfAsync(db, payee, ct);
+                var entryId = await PostPaymentAsync(db, caller, programme, run, payee, row.Date, claimIds, ct);
+                await RunClaims.FireAsync(db, audit, caller, programmeId, run.Id, claimIds, ClaimState.InPaymentRun, ClaimTrigger.MarkPaid,
+                    claimIds.Select(_ => (long?)entryId).ToList(), ct);
+                (payee.Status, payee.PaidOn, payee.ConfirmedAt, payee.ConfirmationId) = ("paid", row.Date, now, import.Id);
+            }
+            foreach (var (_, payee, run) in toFail)
+            {
+                await RunClaims.FireAsync(db, audit, caller, programmeId, run.Id, await ClaimsOfAsync(db, payee, ct), ClaimState.InPaymentRun,
+                    ClaimTrigger.PaymentFailed, null, ct);
+                (payee.Status, payee.ConfirmedAt, payee.ConfirmationId) = ("failed", now, import.Id);
+            }
+            await db.SaveChangesAsync(ct);
+
+            // A run whose every payee is confirmed (paid or failed) is done.
+            foreach (var run in toPay.Concat(toFail).Select(x => x.Run).DistinctBy(r => r.Id))
+            {
+                var payeesOfRun = await db.Set<PaymentRunPayee>().Where(p => p.PaymentRunId == run.Id).ToListAsync(ct);
+                var context = new PaymentRunContext(new Actor(caller.Id, caller.Role, true), run.BuiltBy, payeesOfRun.All(p => p.Status != "pending"));
+                if (!PaymentRunWorkflow.Lifecycle.PermittedTriggers(PaymentRunState.Exported, context).Contains(PaymentRunTrigger.MarkPaid)) continue;
+                PaymentRunWorkflow.Lifecycle.Fire(PaymentRunState.Exported, PaymentRunTrigger.MarkPaid, context);
+                (run.State, run.PaidAt, run.UpdatedAt) = ("paid", now, now);
+                audit.Record("payment-run.mark-paid", "payment_run", run.Id, programmeId,
+                    new { from = "exported", to = "paid", paid = payeesOfRun.Count(p => p.Status == "paid"), failed = payeesOfRun.Count(p => p.Status == "failed") });
+            }
+            audit.Record("payment-confirmations.imported", "payment_confirmation_import", import.Id, programmeId,
+                new { import.FileName, sha256 = sha, import.Paid, import.Failed, import.Unchanged, import.Mismatched });
+            await db.SaveChangesAsync(ct);
+            return new Report(import.Id, sha, import.Paid, import.Failed, import.Unchanged, import.Mismatched, outcomes);
+        }, ct);
+    }
+
+    private static Task<List<long>> ClaimsOfAsync(GrantLedgerDb db, PaymentRunPayee payee, CancellationToken ct) =>
+        db.Set<Claim>().Where(c => c.PaymentRunId == payee.PaymentRunId && c.SchoolId == payee.SchoolId && c.State == "in-payment-run")
+            .OrderBy(c => c.Id).Select(c => c.Id).ToListAsync(ct);
+
+    /// <summary>payable → paid for every approved line of the payee's claims, one transfer per year and category, one entry.</summary>
+    private static async Task<long> PostPaymentAsync(GrantLedgerDb db, CurrentUser caller, Programmes.Programme programme, PaymentRun run,
+        PaymentRunPayee payee, DateOnly paidOn, List<long> claimIds, CancellationToken ct)
+    {
+        var lines = await (from l in db.Set<ClaimLine>()
+                           join c in db.Set<Claim>() on l.ClaimId equals c.Id
+                           where claimIds.Contains(c.Id) && l.CategoryId != null && l.MoneyHoldId != null
+                           group l by new { c.ProgrammeYearId, CategoryId = l.CategoryId!.Value } into g
+                           select new { g.Key.ProgrammeYearId, g.Key.CategoryId, Pence = g.Sum(l => l.SanctionedPence ?? l.AmountPence) })
+            .Where(x => x.Pence > 0).ToListAsync(ct);
+        if (lines.Sum(l => l.Pence) != payee.AmountPence)
+            throw new RuleBroken("payment-differs",
+                $"{payee.RemittanceReference}: the claims now come to {new Money(lines.Sum(l => l.Pence)).ToDecimalString()}, not the {new Money(payee.AmountPence).ToDecimalString()} paid", 409);
+        var school = await db.Schools.AsNoTracking().SingleAsync(s => s.Id == payee.SchoolId, ct);
+        var years = await db.ProgrammeYears.AsNoTracking().Where(y => y.ProgrammeId == programme.Id).ToDictionaryAsync(y => y.Id, ct);
+        var categories = await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == programme.Id).ToDictionaryAsync(c => c.Id, ct);
+        var p = new ProgrammeRef(programme.Id, programme.Code);
+        var pairs = lines.Select(l =>
+        {
+            var (y, cat) = (new YearRef(l.ProgrammeYearId, years[l.ProgrammeYearId].Code), BudgetYear.Ref(categories[l.CategoryId]));
+            return (From: Chart.Claimed(p, y, BudgetYear.Ref(school), cat), To: Chart.Paid(p, y, BudgetYear.Ref(school), cat), l.Pence);
+        }).ToList();
+        var (conn, tx) = await db.NpgsqlAsync(ct);
+        var ids = await Accounts.EnsureAsync(conn, tx, programme.Id, pairs.SelectMany(x => new[] { x.From, x.To }).ToList(), ct);
+        var posted = await Journal.PostAsync(conn, tx, new EntryDraft(programme.Id, paidOn,
+            $"Payment {run.Reference} to {school.Name} ({school.Urn}), remittance {payee.RemittanceReference}", caller.Id, CauseType.PaymentRun, run.Id,
+            pairs.Select(x => new TransferDraft(Unit.Gbp, ids[x.From.Code], ids[x.To.Code], x.Pence)).ToList()), ct);
+        return posted.EntryId;
+    }
+
+    private static async Task<(List<Row> Rows, List<LineOutcome> Refused)> ParseAsync(byte[] bytes, CancellationToken ct)
+    {
+        await using var parser = CsvReader.Create(new MemoryStream(bytes), new CsvReaderOptions
+        {
+            Separator = ',', TrimWhitespace = true, TrackLineNumbers = true, MaxRecordSize = 1 << 16,
+        }, leaveOpen: false);
+        await parser.ReadHeaderAsync(ct);
+        var header = parser.Headers.Select(h => h.Trim().ToLowerInvariant()).ToList();
+        var missing = Columns.Where(c => !header.Contains(c)).ToList();
+        if (missing.Count > 0)
+            throw new InvalidInput("file", $"is missing the column(s) {string.Join(", ", missing)}: expected a header row {string.Join(",", Columns)}");
+        var index = Columns.ToDictionary(c => c, c => parser.Headers[header.IndexOf(c)]);
+        var rows = new List<Row>();
+        var refused = new List<LineOutcome>();
+        while (await parser.ReadAsync(ct))
+        {
+            var line = (int)parser.LineNumber;
+            string F(string c) => parser.GetString(index[c]).Trim();
+            var reference = F("remittance_reference");
+            var errors = new List<string>();
+            if (reference.Length == 0) errors.Add("remittance_reference is empty");
+            if (!Money.TryParse(F("amount"), out var amount, out var amountError, allowGrouping: true)) errors.Add($"amount: {amountError}");
+            var dateText = F("date");
+            if (!DateOnly.TryParseExact(dateText, ["yyyy-MM-dd", "dd/MM/yyyy"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+                errors.Add($"date '{dateText}' is not a date (yyyy-mm-dd or dd/mm/yyyy)");
+            var status = F("status").ToLowerInvariant();
+            if (status is not ("paid" or "failed")) errors.Add($"status '{status}' must be paid or failed");
+            if (errors.Count > 0) refused.Add(new LineOutcome(line, reference.Length == 0 ? null : reference, "mismatch", string.Join("; ", errors)));
+            else rows.Add(new Row(line, reference, amount.Pence, date, status));
+        }
+        if (rows.Count + refused.Count == 0) throw new InvalidInput("file", "has no lines after the header");
+        return (rows, refused);
+    }
+}

@@ -1,0 +1,88 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace GrantLedger.Web.Payments;
+
+public sealed class PaymentRun
+{
+    public long Id { get; set; }
+    public long ProgrammeId { get; set; }
+    /// <summary>Kebab-case PaymentRunState: built, approved, exported, paid, cancelled.</summary>
+    public string State { get; set; } = "built";
+    public long? AreaId { get; set; }
+    public long? PeriodId { get; set; }
+    public DateOnly AsOf { get; set; }
+    public long TotalPence { get; set; }
+    public int PayeeCount { get; set; }
+    public int ClaimCount { get; set; }
+    public long BuiltBy { get; set; }
+    public DateTimeOffset BuiltAt { get; set; }
+    public long? ApprovedBy { get; set; }
+    public DateTimeOffset? ApprovedAt { get; set; }
+    public long? ExportedBy { get; set; }
+    public DateTimeOffset? ExportedAt { get; set; }
+    public byte[]? File { get; set; }
+    public byte[]? FileSha256 { get; set; }
+    public DateTimeOffset? PaidAt { get; set; }
+    public long? CancelledBy { get; set; }
+    public DateTimeOffset? CancelledAt { get; set; }
+    public string? CancelReason { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public uint RowVersion { get; set; }
+    public List<PaymentRunPayee> Payees { get; set; } = [];
+
+    public string Reference => PaymentRuns.Reference(Id);
+}
+
+public sealed class PaymentRunPayee
+{
+    public long Id { get; set; }
+    public long PaymentRunId { get; set; }
+    public long SchoolId { get; set; }
+    public long AmountPence { get; set; }
+    public required string RemittanceReference { get; set; }
+    /// <summary>pending, paid or failed.</summary>
+    public string Status { get; set; } = "pending";
+    public DateOnly? PaidOn { get; set; }
+    public DateTimeOffset? ConfirmedAt { get; set; }
+    public long? ConfirmationId { get; set; }
+}
+
+public sealed class ConfirmationImport
+{
+    public long Id { get; set; }
+    public long ProgrammeId { get; set; }
+    public required string FileName { get; set; }
+    public required byte[] FileSha256 { get; set; }
+    public long ImportedBy { get; set; }
+    public DateTimeOffset ImportedAt { get; set; }
+    public int Paid { get; set; }
+    public int Failed { get; set; }
+    public int Unchanged { get; set; }
+    public int Mismatched { get; set; }
+    public System.Text.Json.JsonDocument Report { get; set; } = System.Text.Json.JsonDocument.Parse("{}");
+}
+
+public sealed class PaymentRunConfiguration : IEntityTypeConfiguration<PaymentRun>
+{
+    public void Configure(EntityTypeBuilder<PaymentRun> b)
+    {
+        b.ToTable("payment_run");
+        b.Property(r => r.RowVersion).IsRowVersion().HasColumnName("xmin").HasColumnType("xid");
+        b.Ignore(r => r.Reference);
+        b.HasMany(r => r.Payees).WithOne().HasForeignKey(p => p.PaymentRunId);
+    }
+}
+
+public sealed class PaymentRunPayeeConfiguration : IEntityTypeConfiguration<PaymentRunPayee>
+{
+    public void Configure(EntityTypeBuilder<PaymentRunPayee> b) => b.ToTable("payment_run_payee");
+}
+
+public sealed class ConfirmationImportConfiguration : IEntityTypeConfiguration<ConfirmationImport>
+{
+    public void Configure(EntityTypeBuilder<ConfirmationImport> b)
+    {
+        b.ToTable("payment_confirmation_import");
+    }
+}

@@ -1,0 +1,65 @@
+using GrantLedger.Core.Money;
+using GrantLedger.Core.Workflow;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Claims;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Payments;
+
+public sealed record PayeeView(long Id, SchoolSummary School, string? PayeeReference, Money Amount, string RemittanceReference, string Status,
+    DateOnly? PaidOn, IReadOnlyList<string> Claims);
+
+public sealed record PaymentRunView(
+    long Id, string Reference, long ProgrammeId, string State, long? AreaId, long? PeriodId, DateOnly AsOf, Money Total, int PayeeCount,
+    int ClaimCount, long BuiltBy, DateTimeOffset BuiltAt, long? ApprovedBy, DateTimeOffset? ApprovedAt, long? ExportedBy, DateTimeOffset? ExportedAt,
+    string? FileSha256, DateTimeOffset? PaidAt, long? CancelledBy, DateTimeOffset? CancelledAt, string? CancelReason,
+    IReadOnlyList<PayeeView> Payees, IReadOnlyList<string> AllowedActions, string ETag);
+
+public sealed record PaymentRunSummary(long Id, string Reference, string State, DateOnly AsOf, Money Total, int PayeeCount, int ClaimCount,
+    DateTimeOffset BuiltAt, long BuiltBy, long? ApprovedBy);
+
+public static class PaymentReads
+{
+    private sealed record ClaimOfRun(long ClaimId, long SchoolId);
+
+    /// <summary>Triggers a person fires on a run; mark-paid follows from the confirmations.</summary>
+    public static readonly PaymentRunTrigger[] ByPeople = [PaymentRunTrigger.Approve, PaymentRunTrigger.Export, PaymentRunTrigger.Cancel];
+
+    public static async Task<PaymentRunView> DetailAsync(GrantLedgerDb db, CurrentUser caller, long runId, CancellationToken ct)
+    {
+        var (run, _) = await PaymentRuns.FindAsync(db, caller, runId, ct);
+        var schoolIds = run.Payees.Select(p => p.SchoolId).ToList();
+        var schools = await db.Schools.AsNoTracking().Where(s => schoolIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
+        // The claims each payee was paid for: those the run took, including any that later failed and left it.
+        var claims = (await db.Database.SqlQuery<ClaimOfRun>($"""
+                SELECT c.id AS "ClaimId", c.school_id AS "SchoolId" FROM claim_transition t JOIN claim c ON c.id = t.claim_id
+                 WHERE t.trigger = 'add-to-payment-run' AND (t.details->>'paymentRunId')::bigint = {runId}
+                """).ToListAsync(ct))
+            .ToLookup(x => x.SchoolId, x => ClaimAccess.Reference(x.ClaimId));
+        var state = Kebab.Parse<PaymentRunState>(run.State);
+        var allowed = PaymentRunWorkflow.Lifecycle.PermittedTriggers(state, PaymentRuns.Context(run, caller))
+            .Where(ByPeople.Contains).Select(t => Kebab.Of(t)).ToList();
+        return new PaymentRunView(run.Id, run.Reference, run.ProgrammeId, run.State, run.AreaId, run.PeriodId, run.AsOf, new Money(run.TotalPence),
+            run.PayeeCount, run.ClaimCount, run.BuiltBy, run.BuiltAt, run.ApprovedBy, run.ApprovedAt, run.ExportedBy, run.ExportedAt,
+            run.FileSha256 is null ? null : Convert.ToHexStringLower(run.FileSha256), run.PaidAt, run.CancelledBy, run.CancelledAt, run.CancelReason,
+            run.Payees.Select(p =>
+            {
+                var s = schools[p.SchoolId];
+                return new PayeeView(p.Id, new SchoolSummary(s.Id, s.Urn, s.Name, s.AreaId), s.PayeeReference, new Money(p.AmountPence),
+                    p.RemittanceReference, p.Status, p.PaidOn, claims[p.SchoolId].Distinct().Order().ToList());
+            }).ToList(),
+            allowed, RowVersions.ETag(run.RowVersion));
+    }
+
+    public static async Task<IReadOnlyList<PaymentRunSummary>> ListAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, string? state,
+        CancellationToken ct)
+    {
+        if (!caller.SeesWholeProgramme(programmeId)) throw new Core.Rules.Forbidden("payment runs are seen by their programme's finance, admins and auditors");
+        var runs = db.Set<PaymentRun>().AsNoTracking().Where(r => r.ProgrammeId == programmeId);
+        if (state is not null) runs = runs.Where(r => r.State == state);
+        return (await runs.OrderByDescending(r => r.Id).Take(500).ToListAsync(ct))
+            .Select(r => new PaymentRunSummary(r.Id, r.Reference, r.State, r.AsOf, new Money(r.TotalPence), r.PayeeCount, r.ClaimCount, r.BuiltAt,
+                r.BuiltBy, r.ApprovedBy)).ToList();
+    }
+}

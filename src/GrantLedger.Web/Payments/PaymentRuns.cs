@@ -1,0 +1,193 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using GrantLedger.Core.Money;
+using GrantLedger.Core.Rules;
+using GrantLedger.Core.Workflow;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Claims;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Programmes;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Payments;
+
+/// <summary>
+/// Payment runs (<see cref="PaymentRunWorkflow"/>): built by funder finance from approved claims,
+/// approved by a second finance user, exported as the payment file (one line per school), then
+/// confirmed payee by payee from the finance system's confirmations. Cancelling before export
+/// returns its claims to approved.
+/// </summary>
+public static class PaymentRuns
+{
+    /// <param name="AsOf">claims approved on or before this date (today when left out)</param>
+    public sealed record NewRun(long? AreaId, long? PeriodId, DateOnly? AsOf);
+
+    public static string Reference(long id) => $"PR-{id:000000}";
+
+    public static void EnsureFinance(CurrentUser caller, long programmeId)
+    {
+        if (caller.Role != Roles.FunderFinance || !caller.CanSeeProgramme(programmeId))
+            throw new Forbidden("payment runs are the funder finance team's, for their programme");
+    }
+
+    public static async Task<PaymentRun> BuildAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, NewRun r, CancellationToken ct)
+    {
+        var programme = await db.Programmes.AsNoTracking().SingleOrDefaultAsync(p => p.Id == programmeId, ct) ?? throw new NotFound("programme", programmeId);
+        EnsureFinance(caller, programmeId);
+        var errors = new FieldErrors();
+        if (r.AreaId is { } areaId && !await db.Areas.AnyAsync(a => a.Id == areaId && a.ProgrammeId == programmeId, ct))
+            errors.Add("areaId", $"area {areaId} is not an area of this programme");
+        if (r.PeriodId is { } periodId && !await db.Periods.AnyAsync(p => p.Id == periodId && db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ProgrammeId == programmeId), ct))
+            errors.Add("periodId", $"period {periodId} is not a half-term of this programme");
+        var asOf = r.AsOf ?? DateOnly.FromDateTime(DateTime.UtcNow);
+        if (asOf > DateOnly.FromDateTime(DateTime.UtcNow)) errors.Add("asOf", "cannot be in the future");
+        errors.ThrowIfAny();
+
+        return await db.InTransactionAsync(async () =>
+        {
+            // One build per programme at a time, so two runs never take the same claim.
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtext('payment_run'), {(int)programmeId})", ct);
+            var until = new DateTimeOffset(asOf.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            var claims = db.Set<Claim>().Where(c => c.ProgrammeId == programmeId && c.State == "approved" && c.DecidedAt < until);
+            if (r.AreaId is not null) claims = claims.Where(c => db.Schools.Any(s => s.Id == c.SchoolId && s.AreaId == r.AreaId));
+            if (r.PeriodId is not null) claims = claims.Where(c => c.PeriodId == r.PeriodId);
+            var owed = await (from c in claims
+                              select new
+                              {
+                                  c.Id, c.SchoolId,
+                                  Pence = db.Set<ClaimLine>().Where(l => l.ClaimId == c.Id && l.CategoryId != null && l.MoneyHoldId != null)
+                                      .Sum(l => (long?)(l.SanctionedPence ?? l.AmountPence)) ?? 0,
+                              }).Where(x => x.Pence > 0).OrderBy(x => x.SchoolId).ThenBy(x => x.Id).ToListAsync(ct);
+            if (owed.Count == 0)
+                throw new RuleBroken("nothing-to-pay", $"No approved claims with money to pay match (approved on or before {asOf:yyyy-MM-dd}" +
+                    (r.AreaId is null ? "" : ", in that area") + (r.PeriodId is null ? "" : ", for that half-term") + ").", 422);
+
+            var run = new PaymentRun
+            {
+                ProgrammeId = programmeId, AreaId = r.AreaId, PeriodId = r.PeriodId, AsOf = asOf, BuiltBy = caller.Id,
+                TotalPence = owed.Sum(x => x.Pence), ClaimCount = owed.Count, PayeeCount = owed.Select(x => x.SchoolId).Distinct().Count(),
+            };
+            db.Add(run);
+            await db.SaveChangesAsync(ct);
+            var urns = await db.Schools.AsNoTracking().Where(s => s.ProgrammeId == programmeId).ToDictionaryAsync(s => s.Id, s => s.Urn, ct);
+            foreach (var payee in owed.GroupBy(x => x.SchoolId))
+                db.Add(new PaymentRunPayee
+                {
+                    PaymentRunId = run.Id, SchoolId = payee.Key, AmountPence = payee.Sum(x => x.Pence),
+                    RemittanceReference = $"PR{run.Id:000000}-{urns[payee.Key]}",
+                });
+            await db.SaveChangesAsync(ct);
+            await RunClaims.FireAsync(db, audit, caller, programmeId, run.Id, owed.Select(x => x.Id).ToList(), ClaimState.Approved,
+                ClaimTrigger.AddToPaymentRun, null, ct);
+            audit.Record("payment-run.built", "payment_run", run.Id, programmeId,
+                new { run.AreaId, run.PeriodId, run.AsOf, total = new Money(run.TotalPence).ToDecimalString(), run.PayeeCount, run.ClaimCount });
+            await db.SaveChangesAsync(ct);
+            return run;
+        }, ct);
+    }
+
+    public static async Task<(PaymentRun Run, Programme Programme)> FindAsync(GrantLedgerDb db, CurrentUser caller, long runId, CancellationToken ct,
+        bool forUpdate = false)
+    {
+        var query = forUpdate
+            ? db.Set<PaymentRun>().FromSqlInterpolated($"SELECT r.*, r.xmin FROM payment_run r WHERE r.id = {runId} FOR UPDATE")
+            : db.Set<PaymentRun>().Where(r => r.Id == runId);
+        var run = await query.Include(r => r.Payees).SingleOrDefaultAsync(ct) ?? throw new NotFound("payment run", runId);
+        if (!caller.SeesWholeProgramme(run.ProgrammeId)) throw new Forbidden("payment runs are seen by their programme's finance, admins and auditors");
+        var programme = await db.Programmes.AsNoTracking().SingleAsync(p => p.Id == run.ProgrammeId, ct);
+        run.Payees.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return (run, programme);
+    }
+
+    public static PaymentRunContext Context(PaymentRun run, CurrentUser caller) =>
+        new(new Actor(caller.Id, caller.Role, caller.CanSeeProgramme(run.ProgrammeId)), run.BuiltBy, run.Payees.All(p => p.Status != "pending"));
+
+    /// <summary>Approve (a second finance user), or cancel before export (its claims return to approved).</summary>
+    public static async Task<PaymentRun> FireAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long runId, PaymentRunTrigger trigger,
+        string? reason, string? ifMatch, CancellationToken ct) =>
+        await db.InTransactionAsync(async () =>
+        {
+            var (run, _) = await FindAsync(db, caller, runId, ct, forUpdate: true);
+            RowVersions.Check("payment run", run.RowVersion, ifMatch);
+            var from = Kebab.Parse<PaymentRunState>(run.State);
+            var step = PaymentRunWorkflow.Lifecycle.Fire(from, trigger, Context(run, caller));
+            var now = DateTimeOffset.UtcNow;
+            switch (trigger)
+            {
+                case PaymentRunTrigger.Approve:
+                    (run.ApprovedBy, run.ApprovedAt) = (caller.Id, now);
+                    break;
+                case PaymentRunTrigger.Cancel:
+                    if (string.IsNullOrWhiteSpace(reason)) throw new InvalidInput("reason", "say why the run is cancelled");
+                    (run.CancelledBy, run.CancelledAt, run.CancelReason) = (caller.Id, now, reason.Trim());
+                    var claimIds = await db.Set<Claim>().Where(c => c.PaymentRunId == run.Id && c.State == "in-payment-run").Select(c => c.Id).ToListAsync(ct);
+                    await RunClaims.FireAsync(db, audit, caller, run.ProgrammeId, run.Id, claimIds, ClaimState.InPaymentRun, ClaimTrigger.RemoveFromPaymentRun, null, ct);
+                    break;
+                default:
+                    throw new InvalidOperationException($"{Kebab.Of(trigger)} is fired by exporting or by confirmations");
+            }
+            run.State = Kebab.Of(step.To);
+            run.UpdatedAt = now;
+            audit.Record($"payment-run.{Kebab.Of(trigger)}", "payment_run", run.Id, run.ProgrammeId, new { from = Kebab.Of(from), to = run.State, reason });
+            await db.SaveChangesAsync(ct);
+            return run;
+        }, ct);
+
+    /// <summary>Writes the payment file and marks the run exported: from now the file is kept exactly as it left.</summary>
+    public static async Task<PaymentRun> ExportAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long runId, string? ifMatch, CancellationToken ct) =>
+        await db.InTransactionAsync(async () =>
+        {
+            var (run, _) = await FindAsync(db, caller, runId, ct, forUpdate: true);
+            RowVersions.Check("payment run", run.RowVersion, ifMatch);
+            var from = Kebab.Parse<PaymentRunState>(run.State);
+            var step = PaymentRunWorkflow.Lifecycle.Fire(from, PaymentRunTrigger.Export, Context(run, caller));
+            var file = await PaymentFileAsync(db, run, ct);
+            (run.File, run.FileSha256, run.ExportedBy, run.ExportedAt) = (file, SHA256.HashData(file), caller.Id, DateTimeOffset.UtcNow);
+            run.State = Kebab.Of(step.To);
+            run.UpdatedAt = DateTimeOffset.UtcNow;
+            audit.Record("payment-run.export", "payment_run", run.Id, run.ProgrammeId,
+                new { from = Kebab.Of(from), to = run.State, sha256 = Convert.ToHexStringLower(run.FileSha256), bytes = file.Length });
+            await db.SaveChangesAsync(ct);
+            return run;
+        }, ct);
+
+    public const string FileHeader = "record_type,run_reference,payee_urn,payee_name,payee_reference,amount,remittance_reference,remittance_claims,line_count";
+
+    /// <summary>
+    /// The payment file: a D line per payee (school URN, its supplier reference in the finance system,
+    /// the amount, the remittance reference and the claims it pays), then a T line with the control
+    /// total and the number of D lines. Every school must have its payee reference.
+    /// </summary>
+    private static async Task<byte[]> PaymentFileAsync(GrantLedgerDb db, PaymentRun run, CancellationToken ct)
+    {
+        var schoolIds = run.Payees.Select(p => p.SchoolId).ToList();
+        var schools = await db.Schools.AsNoTracking().Where(s => schoolIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
+        var missing = run.Payees.Where(p => string.IsNullOrWhiteSpace(schools[p.SchoolId].PayeeReference)).Select(p => schools[p.SchoolId].Urn).ToList();
+        if (missing.Count > 0)
+            throw new RuleBroken("payee-reference-missing",
+                $"{missing.Count} school(s) have no payee reference in the finance system, so they cannot be paid: {string.Join(", ", missing.Take(20))}" +
+                (missing.Count > 20 ? " …" : "") + ". Set each school's payee reference first.", 422, "payeeReference",
+                new Dictionary<string, object?> { ["urns"] = missing });
+        var claims = (await db.Set<Claim>().AsNoTracking().Where(c => c.PaymentRunId == run.Id).Select(c => new { c.Id, c.SchoolId }).ToListAsync(ct))
+            .ToLookup(c => c.SchoolId, c => ClaimAccess.Reference(c.Id));
+        var csv = new StringBuilder(FileHeader).Append("\r\n");
+        foreach (var p in run.Payees)
+        {
+            var s = schools[p.SchoolId];
+            csv.AppendJoin(',', "D", run.Reference, s.Urn, Csv.Field(s.Name), Csv.Field(s.PayeeReference!), new Money(p.AmountPence).ToDecimalString(),
+                p.RemittanceReference, string.Join(' ', claims[p.SchoolId].Order()), "").Append("\r\n");
+        }
+        csv.AppendJoin(',', "T", run.Reference, "", "", "", new Money(run.Payees.Sum(p => p.AmountPence)).ToDecimalString(), "", "",
+            run.Payees.Count.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
+        return new UTF8Encoding(false).GetBytes(csv.ToString());
+    }
+}
+
+/// <summary>RFC 4180 fields: quoted when they hold a comma, quote or line break.</summary>
+public static class Csv
+{
+    public static string Field(string value) =>
+        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
+}

@@ -1,0 +1,119 @@
+using GrantLedger.Core.Workflow;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+
+namespace GrantLedger.Web.Payments;
+
+/// <summary>
+/// Paying schools: payment runs built from approved claims and approved by a second finance user,
+/// the payment file, confirmations from the finance system, and closing half-terms and years.
+/// </summary>
+[Authorize(Roles = Roles.Staff)]
+public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : ApiControllerBase
+{
+    public sealed record CancelRequest(string? Reason);
+
+    private string? IfMatch => Request.Headers.IfMatch.ToString() is { Length: > 0 } v ? v : null;
+
+    private async Task<ActionResult<PaymentRunView>> Answer(long runId, int status, CancellationToken ct)
+    {
+        var view = await PaymentReads.DetailAsync(db, Caller, runId, ct);
+        Response.Headers.ETag = view.ETag;
+        return status == 201 ? Created($"/api/v1/payment-runs/{runId}", view) : Ok(view);
+    }
+
+    /// <summary>Builds a run from the programme's approved claims (of one area, of one half-term, approved on or before asOf): one payee per school.</summary>
+    [HttpPost("programmes/{programmeId:long}/payment-runs")]
+    [Authorize(Roles = Roles.FunderFinance)]
+    [Idempotent]
+    [ProducesResponseType(typeof(PaymentRunView), 201)]
+    public async Task<ActionResult<PaymentRunView>> Build(long programmeId, PaymentRuns.NewRun request, CancellationToken ct) =>
+        await Answer((await PaymentRuns.BuildAsync(db, audit, Caller, programmeId, request, ct)).Id, 201, ct);
+
+    [HttpGet("programmes/{programmeId:long}/payment-runs")]
+    public Task<IReadOnlyList<PaymentRunSummary>> List(long programmeId, [FromQuery] string? state, CancellationToken ct) =>
+        PaymentReads.ListAsync(db, Caller, programmeId, state, ct);
+
+    /// <summary>A run with its payees (each with the claims it pays and its confirmation) and the actions you may take now.</summary>
+    [HttpGet("payment-runs/{runId:long}")]
+    public Task<ActionResult<PaymentRunView>> Get(long runId, CancellationToken ct) => Answer(runId, 200, ct);
+
+    /// <summary>Approves the run: a finance user other than the one who built it.</summary>
+    [HttpPost("payment-runs/{runId:long}/approve")]
+    [Authorize(Roles = Roles.FunderFinance)]
+    public async Task<ActionResult<PaymentRunView>> Approve(long runId, CancellationToken ct)
+    {
+        await PaymentRuns.FireAsync(db, audit, Caller, runId, PaymentRunTrigger.Approve, null, IfMatch, ct);
+        return await Answer(runId, 200, ct);
+    }
+
+    /// <summary>Cancels the run before it is exported, with the reason: its claims return to approved.</summary>
+    [HttpPost("payment-runs/{runId:long}/cancel")]
+    [Authorize(Roles = Roles.FunderFinance)]
+    public async Task<ActionResult<PaymentRunView>> Cancel(long runId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] CancelRequest? request,
+        CancellationToken ct)
+    {
+        await PaymentRuns.FireAsync(db, audit, Caller, runId, PaymentRunTrigger.Cancel, request?.Reason, IfMatch, ct);
+        return await Answer(runId, 200, ct);
+    }
+
+    /// <summary>Exports an approved run: answers with the payment file (CSV), which is kept exactly as it left.</summary>
+    [HttpPost("payment-runs/{runId:long}/export")]
+    [Authorize(Roles = Roles.FunderFinance)]
+    [Produces("text/csv")]
+    public async Task<IActionResult> Export(long runId, CancellationToken ct)
+    {
+        var run = await PaymentRuns.ExportAsync(db, audit, Caller, runId, IfMatch, ct);
+        return PaymentFile(run);
+    }
+
+    /// <summary>The payment file of an exported run, again, byte for byte (its SHA-256 in X-Content-SHA256).</summary>
+    [HttpGet("payment-runs/{runId:long}/file")]
+    [Produces("text/csv")]
+    public async Task<IActionResult> File(long runId, CancellationToken ct)
+    {
+        var (run, _) = await PaymentRuns.FindAsync(db, Caller, runId, ct);
+        if (run.File is null)
+            throw new Core.Rules.RuleBroken("not-exported", $"{run.Reference} is {run.State}: it has no payment file until it is exported.", 409);
+        return PaymentFile(run);
+    }
+
+    private FileContentResult PaymentFile(PaymentRun run)
+    {
+        Response.Headers["X-Content-SHA256"] = Convert.ToHexStringLower(run.FileSha256!);
+        return File(run.File!, "text/csv; charset=utf-8", $"{run.Reference}.csv");
+    }
+
+    /// <summary>
+    /// Imports payment confirmations (CSV form field "file": remittance_reference, amount, date, status paid|failed).
+    /// Matched lines are recorded; the report lists every line's outcome. The same file again changes nothing.
+    /// </summary>
+    [HttpPost("programmes/{programmeId:long}/payment-confirmations")]
+    [Authorize(Roles = Roles.FunderFinance)]
+    [Consumes("multipart/form-data")]
+    [RequestSizeLimit(Confirmations.MaxBytes + 100_000)]
+    [RequestFormLimits(MultipartBodyLengthLimit = Confirmations.MaxBytes + 100_000)]
+    public async Task<Confirmations.Report> Confirm(long programmeId, IFormFile? file, CancellationToken ct)
+    {
+        if (file is null) throw new Core.Rules.InvalidInput("file", "attach the confirmations CSV as the form field 'file'");
+        await using var content = file.OpenReadStream();
+        return await Confirmations.ImportAsync(db, audit, Caller, programmeId, file.FileName, content, ct);
+    }
+
+    /// <summary>Closes a half-term (in order): nothing dated inside it can be posted afterwards.</summary>
+    [HttpPost("programmes/{programmeId:long}/years/{yearId:long}/periods/{periodId:long}/close")]
+    [Authorize(Roles = Roles.FunderFinance)]
+    public async Task<Programmes.PeriodView> ClosePeriod(long programmeId, long yearId, long periodId, CancellationToken ct) =>
+        Programmes.PeriodView.Of(await Closing.ClosePeriodAsync(db, audit, Caller, programmeId, yearId, periodId, ct));
+
+    /// <summary>Closes the year: each category's unspent allocation lapses or carries forward to nextYearId, by one entry; then nothing more posts into the year.</summary>
+    [HttpPost("programmes/{programmeId:long}/years/{yearId:long}/close")]
+    [Authorize(Roles = Roles.FunderFinance)]
+    [Idempotent]
+    public Task<Closing.YearEndReport> CloseYear(long programmeId, long yearId, Closing.YearEnd request, CancellationToken ct) =>
+        Closing.CloseYearAsync(db, audit, Caller, programmeId, yearId, request, ct);
+}
