@@ -74,20 +74,28 @@ ALTER TABLE claim ADD CONSTRAINT claim_in_run CHECK ((state = 'in-payment-run') 
 CREATE FUNCTION payment_run_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
-        RAISE EXCEPTION USING ERRCODE = 'GL002', MESSAGE = format('%s rows are kept: DELETE is refused', TG_TABLE_NAME);
+        RAISE EXCEPTION USING ERRCODE = 'GL002', MESSAGE = format('payment run %s is kept: DELETE is refused', OLD.id);
     END IF;
-    IF TG_TABLE_NAME = 'payment_run' AND OLD.file_sha256 IS NOT NULL
+    IF OLD.file_sha256 IS NOT NULL
        AND (NEW.file, NEW.file_sha256, NEW.total_pence) IS DISTINCT FROM (OLD.file, OLD.file_sha256, OLD.total_pence) THEN
         RAISE EXCEPTION USING ERRCODE = 'GL002', MESSAGE = format('payment run %s was exported: its file never changes', OLD.id);
     END IF;
-    IF TG_TABLE_NAME = 'payment_run_payee' AND OLD.status <> 'pending'
+    RETURN NEW;
+END $$;
+CREATE TRIGGER payment_run_guard BEFORE UPDATE OR DELETE ON payment_run FOR EACH ROW EXECUTE FUNCTION payment_run_guard();
+
+CREATE FUNCTION payment_run_payee_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION USING ERRCODE = 'GL002', MESSAGE = format('payment %s is kept: DELETE is refused', OLD.remittance_reference);
+    END IF;
+    IF OLD.status <> 'pending'
        AND (NEW.status, NEW.amount_pence, NEW.paid_on) IS DISTINCT FROM (OLD.status, OLD.amount_pence, OLD.paid_on) THEN
         RAISE EXCEPTION USING ERRCODE = 'GL002', MESSAGE = format('payment %s is confirmed %s: it stays so', OLD.remittance_reference, OLD.status);
     END IF;
     RETURN NEW;
 END $$;
-CREATE TRIGGER payment_run_guard BEFORE UPDATE OR DELETE ON payment_run FOR EACH ROW EXECUTE FUNCTION payment_run_guard();
-CREATE TRIGGER payment_run_payee_guard BEFORE UPDATE OR DELETE ON payment_run_payee FOR EACH ROW EXECUTE FUNCTION payment_run_guard();
+CREATE TRIGGER payment_run_payee_guard BEFORE UPDATE OR DELETE ON payment_run_payee FOR EACH ROW EXECUTE FUNCTION payment_run_payee_guard();
 
 -- Closing: who closed a year, and how its unspent allocation was treated, per category.
 ALTER TABLE programme_year ADD COLUMN closed_by bigint REFERENCES app_user(id);

@@ -68,7 +68,7 @@ public static class Allocate
             var (conn, tx) = await db.NpgsqlAsync(ct);
             var ids = await Accounts.EnsureAsync(conn, tx, programmeId, [.. targets, .. sources.Values], ct);
             var transfers = plan.Select((x, i) =>
-                new TransferDraft(targets[i].Unit, ids[sources[targets[i].Unit].Code], ids[targets[i].Code], x.Amount)).ToList();
+                new TransferDraft(targets[i].Unit, ids[sources[targets[i].Unit]], ids[targets[i]], x.Amount)).ToList();
 
             PostedEntry entry;
             try

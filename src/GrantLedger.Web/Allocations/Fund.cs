@@ -43,7 +43,7 @@ public static class Fund
             var ids = await Accounts.EnsureAsync(conn, tx, programmeId, [from, to], ct);
             var entry = await Journal.PostAsync(conn, tx, new EntryDraft(programmeId, valueDate,
                 $"Funding {budget.Year.Code}: {funding.Reference}", caller.Id, CauseType.Funding, funding.Id,
-                [new TransferDraft(unit, ids[from.Code], ids[to.Code], amount)]), ct);
+                [new TransferDraft(unit, ids[from], ids[to], amount)]), ct);
 
             audit.Record("funding.posted", "funding", funding.Id, programmeId,
                 new { year = budget.Year.Code, unit = unit.ToCode(), amount = Amounts.Format(unit, amount), funding.Reference, entryId = entry.EntryId });

@@ -50,7 +50,7 @@ public static class Vire
             var ids = await Accounts.EnsureAsync(conn, tx, programmeId, [fromSpec, toSpec], ct);
             var virement = new Virement
             {
-                ProgrammeId = programmeId, ProgrammeYearId = yearId, FromAccountId = ids[fromSpec.Code], ToAccountId = ids[toSpec.Code],
+                ProgrammeId = programmeId, ProgrammeYearId = yearId, FromAccountId = ids[fromSpec], ToAccountId = ids[toSpec],
                 Unit = unit.ToCode(), Amount = amount, Reason = r.Reason!.Trim(), CreatedBy = caller.Id,
             };
             db.Virements.Add(virement);
@@ -59,7 +59,7 @@ public static class Vire
             try
             {
                 entry = await Journal.PostAsync(conn, tx, new EntryDraft(programmeId, valueDate, $"Virement: {virement.Reason}",
-                    caller.Id, CauseType.Virement, virement.Id, [new TransferDraft(unit, ids[fromSpec.Code], ids[toSpec.Code], amount)]), ct);
+                    caller.Id, CauseType.Virement, virement.Id, [new TransferDraft(unit, ids[fromSpec], ids[toSpec], amount)]), ct);
             }
             catch (LimitExceeded e)
             {

@@ -53,7 +53,7 @@ public static class ClaimLedger
         var (conn, tx) = await db.NpgsqlAsync(ct);
         var ids = await Accounts.EnsureAsync(conn, tx, c.Programme.Id, holds.SelectMany(h => new[] { h.From, h.To }).ToList(), ct);
         var draft = Entry(c, actorId, "submitted",
-            holds.Select(h => new TransferDraft(h.From.Unit, ids[h.From.Code], ids[h.To.Code], h.Amount, TransferKind.Pending)).ToList());
+            holds.Select(h => new TransferDraft(h.From.Unit, ids[h.From], ids[h.To], h.Amount, TransferKind.Pending)).ToList());
         PostedEntry posted;
         try
         {

@@ -17,17 +17,17 @@ public static class Accounts
 
     public static async Task<long> EnsureAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long programmeId,
         AccountSpec spec, CancellationToken ct = default) =>
-        (await EnsureAsync(conn, tx, programmeId, [spec], ct))[spec.Code];
+        (await EnsureAsync(conn, tx, programmeId, [spec], ct))[spec];
 
-    /// <returns>account id by code</returns>
-    public static async Task<IReadOnlyDictionary<string, long>> EnsureAsync(NpgsqlConnection conn, NpgsqlTransaction? tx,
+    /// <returns>the accounts' ids, by spec (or by code where only one unit uses it)</returns>
+    public static async Task<AccountIds> EnsureAsync(NpgsqlConnection conn, NpgsqlTransaction? tx,
         long programmeId, IReadOnlyCollection<AccountSpec> specs, CancellationToken ct = default)
     {
-        var result = new Dictionary<string, long>(specs.Count);
+        var result = new AccountIds();
         var missing = new List<AccountSpec>();
         foreach (var spec in specs.DistinctBy(s => (s.Code, s.Unit)))
         {
-            if (Ids.TryGetValue((programmeId, spec.Unit.ToCode(), spec.Code), out var id)) result[spec.Code] = id;
+            if (Ids.TryGetValue((programmeId, spec.Unit.ToCode(), spec.Code), out var id)) result.Set(spec.Unit.ToCode(), spec.Code, id);
             else missing.Add(spec);
         }
         if (missing.Count == 0) return result;
@@ -64,21 +64,21 @@ public static class Accounts
                 var (id, unit, code, owner, ours) = (rows.GetInt64(0), rows.GetString(1), rows.GetString(2), rows.GetInt64(3), rows.GetBoolean(4));
                 if (owner != programmeId)
                     throw new InvalidOperationException($"account {code} belongs to another programme");
-                result[code] = id;
+                result.Set(unit, code, id);
                 if (!ours || tx is null) Ids[(programmeId, unit, code)] = id;
             }
         }
 
         // An account a concurrent transaction created and committed while this statement waited on it
         // is not in this statement's snapshot: read it again, in a new statement.
-        var late = missing.Where(m => !result.ContainsKey(m.Code)).ToList();
+        var late = missing.Where(m => !result.Has(m)).ToList();
         if (late.Count > 0)
         {
-            await using var again = new NpgsqlCommand("SELECT id, code FROM account WHERE (unit, code) IN (SELECT * FROM unnest($1::text[], $2::text[]))", conn, tx);
+            await using var again = new NpgsqlCommand("SELECT id, unit, code FROM account WHERE (unit, code) IN (SELECT * FROM unnest($1::text[], $2::text[]))", conn, tx);
             again.Parameters.Add(new() { Value = late.Select(s => s.Unit.ToCode()).ToArray() });
             again.Parameters.Add(new() { Value = late.Select(s => s.Code).ToArray() });
             await using var rows = await again.ExecuteReaderAsync(ct);
-            while (await rows.ReadAsync(ct)) result[rows.GetString(1)] = rows.GetInt64(0);
+            while (await rows.ReadAsync(ct)) result.Set(rows.GetString(1), rows.GetString(2), rows.GetInt64(0));
         }
         return result;
     }
@@ -88,4 +88,32 @@ public static class Accounts
 
     private static NpgsqlParameter Ids8(IEnumerable<long?> ids) =>
         new() { Value = ids.Select(i => i ?? (object)DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint };
+}
+
+/// <summary>
+/// Account ids by (unit, code). Money and minutes share some codes (a year's funding, unallocated,
+/// lapsed …), so the code alone finds an id only where one unit uses it.
+/// </summary>
+public sealed class AccountIds
+{
+    private readonly Dictionary<(string Unit, string Code), long> _ids = new();
+
+    public long this[AccountSpec spec] => _ids[(spec.Unit.ToCode(), spec.Code)];
+
+    public long this[string code]
+    {
+        get
+        {
+            var matches = _ids.Where(x => x.Key.Code == code).Select(x => x.Value).Take(2).ToList();
+            return matches.Count switch
+            {
+                1 => matches[0],
+                0 => throw new KeyNotFoundException($"no account {code}"),
+                _ => throw new InvalidOperationException($"account {code} exists in more than one unit: look it up by its spec"),
+            };
+        }
+    }
+
+    internal bool Has(AccountSpec spec) => _ids.ContainsKey((spec.Unit.ToCode(), spec.Code));
+    internal void Set(string unit, string code, long id) => _ids[(unit, code)] = id;
 }

@@ -128,7 +128,7 @@ public static class Closing
                 entryId = (await Journal.PostAsync(conn, tx, new EntryDraft(programmeId, year.EndsOn,
                     $"Year end {year.Code}: unspent allocation " + string.Join("; ", rules.Select(x => $"{categories[x.Key].Name} {(x.Value == "lapse" ? "lapses" : "carries forward to " + next!.Code)}")),
                     caller.Id, CauseType.YearEnd, year.Id,
-                    all.Select(x => new TransferDraft(x.From.Unit, ids[x.From.Code], ids[x.To.Code], x.Amount)).ToList()), ct)).EntryId;
+                    all.Select(x => new TransferDraft(x.From.Unit, ids[x.From], ids[x.To], x.Amount)).ToList()), ct)).EntryId;
             }
             foreach (var (id, treatment) in rules)
                 await db.Database.ExecuteSqlInterpolatedAsync($"""

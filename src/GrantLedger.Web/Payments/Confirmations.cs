@@ -165,7 +165,7 @@ public static class Confirmations
         var ids = await Accounts.EnsureAsync(conn, tx, programme.Id, pairs.SelectMany(x => new[] { x.From, x.To }).ToList(), ct);
         var posted = await Journal.PostAsync(conn, tx, new EntryDraft(programme.Id, paidOn,
             $"Payment {run.Reference} to {school.Name} ({school.Urn}), remittance {payee.RemittanceReference}", caller.Id, CauseType.PaymentRun, run.Id,
-            pairs.Select(x => new TransferDraft(Unit.Gbp, ids[x.From.Code], ids[x.To.Code], x.Pence)).ToList()), ct);
+            pairs.Select(x => new TransferDraft(Unit.Gbp, ids[x.From], ids[x.To], x.Pence)).ToList()), ct);
         return posted.EntryId;
     }
 

@@ -1,0 +1,90 @@
+using System.Net;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Payments;
+
+public sealed class ClosingTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    private static string Periods(ClaimWorld w, string code) =>
+        $"/api/v1/programmes/{w.S.ProgrammeId}/years/{w.S.YearId}/periods/{w.Periods[code]}/close";
+
+    [Fact]
+    public async Task ClosePeriod_InOrder_ThenPostingsDatedInsideItAre409_AndLaterOnesStillPost()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var finance = await w.S.FinanceAsync(Db);
+        (await finance.PostAsync(Periods(w, "aut2"), null)).ExpectProblem(HttpStatusCode.Conflict, rule: "earlier-period-open");
+        (await w.Admin.PostAsync(Periods(w, "aut1"), null)).ExpectProblem(HttpStatusCode.Forbidden);
+        var closed = (await finance.PostAsync(Periods(w, "aut1"), null)).Expect(HttpStatusCode.OK).Json;
+        Assert.True(closed["closed"]!.GetValue<bool>());
+        (await finance.PostAsync(Periods(w, "aut1"), null)).ExpectProblem(HttpStatusCode.Conflict, rule: "period-closed");
+
+        var entries = await Db.ScalarAsync("SELECT count(*) FROM journal_entry");
+        (await w.S.Root.PostAsync($"{w.S.Year}/allocations", new
+        {
+            valueDate = "2026-10-01", lines = new[] { new { schoolId = w.S.Schools[0].Id, categoryId = w.Category("staff-cover"), amount = "1.00" } },
+        })).ExpectProblem(HttpStatusCode.Conflict);
+        Assert.Equal(entries, await Db.ScalarAsync("SELECT count(*) FROM journal_entry"));
+        (await w.S.Root.PostAsync($"{w.S.Year}/allocations", new
+        {
+            valueDate = "2026-11-02", lines = new[] { new { schoolId = w.S.Schools[0].Id, categoryId = w.Category("staff-cover"), amount = "1.00" } },
+        })).Expect(HttpStatusCode.Created);
+
+        // Not even a script can post into it, nor reopen it.
+        await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
+            Db.ScalarAsync("WITH u AS (UPDATE period SET closed_at = NULL WHERE id = $1 RETURNING 1) SELECT count(*) FROM u", w.Periods["aut1"]));
+    }
+
+    [Fact]
+    public async Task CloseYear_LapsesOneCategory_CarriesAnotherForward_ByOneEntryThatSaysWhich()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var finance = await w.S.FinanceAsync(Db);
+        var next = (await w.S.Root.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/years", new { code = "2027-28" })).Expect(HttpStatusCode.Created).Id;
+        var close = $"/api/v1/programmes/{w.S.ProgrammeId}/years/{w.S.YearId}/close";
+
+        // A claim awaiting a decision holds the year open.
+        var pending = await w.UnderReviewAsync();
+        (await finance.PostAsync(close, new { rules = Array.Empty<object>() })).ExpectProblem(HttpStatusCode.Conflict, rule: "claims-undecided");
+        (await w.Lead.PostAsync($"/api/v1/claims/{pending}/approve", null)).Expect(HttpStatusCode.OK);
+
+        // Every category with money left must be given a treatment.
+        (await finance.PostAsync(close, new { rules = new[] { new { categoryId = w.Category("staff-cover"), treatment = "lapse" } } }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "rules");
+        (await finance.PostAsync(close, new { rules = new[] { new { categoryId = w.Category("staff-cover"), treatment = "spend" } } }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "rules[0].treatment");
+
+        var rules = new[]
+        {
+            new { categoryId = w.Category("staff-cover"), treatment = "lapse" },
+            new { categoryId = w.Category("tlr-admin"), treatment = "carry-forward" },
+            new { categoryId = w.Category("action-plan"), treatment = "lapse" },
+            new { categoryId = w.Category("contact-time"), treatment = "carry-forward" },
+        };
+        (await finance.PostAsync(close, new { rules })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "nextYearId");
+        var report = (await finance.PostAsync(close, new { rules, nextYearId = next })).Expect(HttpStatusCode.OK).Json;
+        var lines = report["lines"]!.AsArray().ToDictionary(l => l!["categoryId"]!.GetValue<long>());
+        Assert.Equal("3750.00", lines[w.Category("staff-cover")]!["amount"]!.GetValue<string>()); // 4 × £1,000 less the £250 approved
+        Assert.Equal("2000.00", lines[w.Category("tlr-admin")]!["amount"]!.GetValue<string>());
+        var entryId = report["entryId"]!.GetValue<long>();
+        var entry = (await w.S.Root.GetAsync($"/api/v1/journal-entries/{entryId}")).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("year_end", entry["causeType"]!.GetValue<string>().Replace('-', '_'));
+        Assert.Contains("lapses", entry["description"]!.GetValue<string>());
+        Assert.Contains("carries forward to 2027-28", entry["description"]!.GetValue<string>());
+
+        Assert.Equal("0.00", (await w.AccountAsync(0, "staff-cover", "available"))["balance"]!.GetValue<string>());
+        Assert.Equal("0.00", (await w.AccountAsync(0, "tlr-admin", "available"))["balance"]!.GetValue<string>());
+        Assert.Equal("500.00", (await w.S.AccountAsync($"{w.S.Code}:2027-28:school:{w.S.Schools[0].Urn}:tlr-admin:available"))["balance"]!.GetValue<string>());
+        Assert.Equal("1800", (await w.S.AccountAsync($"{w.S.Code}:2027-28:school:{w.S.Schools[0].Urn}:contact-time:available", "MIN"))["balance"]!.GetValue<string>()); // 2,250 less the 450 minutes used
+        // The approved claim stays payable: the year's payables are untouched.
+        Assert.Equal("250.00", (await w.AccountAsync(0, "staff-cover", "payable"))["balance"]!.GetValue<string>());
+
+        (await finance.PostAsync(close, new { rules, nextYearId = next })).ExpectProblem(HttpStatusCode.Conflict, rule: "year-closed");
+        (await w.S.Root.PostAsync($"{w.S.Year}/allocations", new
+        {
+            valueDate = "2027-03-01", lines = new[] { new { schoolId = w.S.Schools[0].Id, categoryId = w.Category("staff-cover"), amount = "1.00" } },
+        })).ExpectProblem(HttpStatusCode.Conflict);
+        var tb = (await w.S.Root.GetAsync($"/api/v1/programmes/{w.S.ProgrammeId}/trial-balance")).Expect(HttpStatusCode.OK).Json;
+        Assert.All(tb["totals"]!.AsArray(), t => Assert.True(t!["balanced"]!.GetValue<bool>()));
+    }
+}

@@ -1,0 +1,230 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Payments;
+
+public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    private sealed record World(ClaimWorld W, ApiClient Maker, ApiClient Checker, long[] Claims)
+    {
+        public string Runs => $"/api/v1/programmes/{W.S.ProgrammeId}/payment-runs";
+    }
+
+    /// <summary>Two approved claims of school 0 (£250 and £200 sanctioned of £250) and one of school 1 (£250); payee references set.</summary>
+    private async Task<World> ApprovedAsync()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var a = await w.UnderReviewAsync("STAFF-01", "2026-10-05");
+        (await w.Lead.PostAsync($"/api/v1/claims/{a}/approve", null)).Expect(HttpStatusCode.OK);
+        var b = await w.UnderReviewAsync("STAFF-02", "2026-10-06");
+        var lineId = (await w.School.GetAsync($"/api/v1/claims/{b}")).Json["lines"]![0]!["id"]!.GetValue<long>();
+        (await w.Lead.PostAsync($"/api/v1/claims/{b}/approve", new { lines = new[] { new { lineId, amount = "200.00", reason = "half a day evidenced" } } }))
+            .Expect(HttpStatusCode.OK);
+        var c = await w.NewClaimAsync(w.OtherSchool);
+        await w.AddStaffTimeAsync(c, "STAFF-03", "2026-10-07", school: w.OtherSchool);
+        (await w.SubmitAsync(c, w.OtherSchool)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{c}/start-review", null)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{c}/approve", null)).Expect(HttpStatusCode.OK);
+        await Db.ScalarAsync("WITH u AS (UPDATE school SET payee_reference = 'SUP-' || urn RETURNING 1) SELECT count(*) FROM u");
+        return new World(w, await w.S.FinanceAsync(Db, "maker"), await w.S.FinanceAsync(Db, "checker"), [a, b, c]);
+    }
+
+    private static string State(JsonNode claim) => claim["state"]!.GetValue<string>();
+
+    private async Task<(long Id, string File)> ExportedAsync(World x)
+    {
+        var run = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Json;
+        var id = run["id"]!.GetValue<long>();
+        (await x.Checker.PostAsync($"/api/v1/payment-runs/{id}/approve", null)).Expect(HttpStatusCode.OK);
+        var file = (await x.Maker.PostAsync($"/api/v1/payment-runs/{id}/export", null)).Expect(HttpStatusCode.OK);
+        return (id, file.Body);
+    }
+
+    private async Task<JsonNode> ImportAsync(World x, string csv, string name = "confirmations.csv")
+    {
+        using var form = new MultipartFormDataContent();
+        form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(csv)), "file", name);
+        using var response = await x.Maker.Http.PostAsync($"/api/v1/programmes/{x.W.S.ProgrammeId}/payment-confirmations", form);
+        return (await Answer.ReadAsync(response)).Expect(HttpStatusCode.OK).Json;
+    }
+
+    private static string Today => DateTime.UtcNow.ToString("yyyy-MM-dd");
+
+    [Fact]
+    public async Task Build_TakesEveryApprovedClaim_OnePayeePerSchool_AndTheBuilderCannotApprove()
+    {
+        var x = await ApprovedAsync();
+        var run = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Json;
+        Assert.Equal("built", run["state"]!.GetValue<string>());
+        Assert.Equal("700.00", run["total"]!.GetValue<string>());
+        Assert.Equal(2, run["payeeCount"]!.GetValue<int>());
+        Assert.Equal(3, run["claimCount"]!.GetValue<int>());
+        var payees = run["payees"]!.AsArray();
+        Assert.Equal("450.00", payees[0]!["amount"]!.GetValue<string>());
+        Assert.Equal(2, payees[0]!["claims"]!.AsArray().Count);
+        foreach (var id in x.Claims) Assert.Equal("in-payment-run", State((await x.W.Admin.GetAsync($"/api/v1/claims/{id}")).Json));
+        var runId = run["id"]!.GetValue<long>();
+
+        // The builder sees no approve button and is refused; a second finance user approves.
+        Assert.DoesNotContain("approve", run["allowedActions"]!.AsArray().Select(a => a!.GetValue<string>()));
+        (await x.Maker.PostAsync($"/api/v1/payment-runs/{runId}/approve", null)).ExpectProblem(HttpStatusCode.Conflict, rule: "approver-not-builder");
+        var checkerView = (await x.Checker.GetAsync($"/api/v1/payment-runs/{runId}")).Expect(HttpStatusCode.OK).Json;
+        Assert.Contains("approve", checkerView["allowedActions"]!.AsArray().Select(a => a!.GetValue<string>()));
+        (await x.W.Admin.PostAsync($"/api/v1/payment-runs/{runId}/approve", null)).ExpectProblem(HttpStatusCode.Forbidden);
+        var approved = (await x.Checker.PostAsync($"/api/v1/payment-runs/{runId}/approve", null)).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("approved", approved["state"]!.GetValue<string>());
+
+        // The database itself refuses a run approved by its builder, whoever writes it.
+        await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
+            Db.ScalarAsync("WITH u AS (UPDATE payment_run SET approved_by = built_by WHERE id = $1 RETURNING 1) SELECT count(*) FROM u", runId));
+
+        // No second run can take the same claims.
+        (await x.Maker.PostAsync(x.Runs, new { })).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "nothing-to-pay");
+    }
+
+    [Fact]
+    public async Task Build_FiltersByAreaPeriodAndDate_AndRefusesBadFilters()
+    {
+        var x = await ApprovedAsync();
+        (await x.Maker.PostAsync(x.Runs, new { areaId = x.W.S.AreaIds[1] })).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "nothing-to-pay");
+        (await x.Maker.PostAsync(x.Runs, new { periodId = x.W.Periods["aut2"] })).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "nothing-to-pay");
+        (await x.Maker.PostAsync(x.Runs, new { asOf = "2026-09-30" })).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "nothing-to-pay");
+        (await x.Maker.PostAsync(x.Runs, new { areaId = 999999 })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "areaId");
+        (await x.Maker.PostAsync(x.Runs, new { asOf = "2099-01-01" })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "asOf");
+        (await x.W.Admin.PostAsync(x.Runs, new { })).ExpectProblem(HttpStatusCode.Forbidden);
+        (await x.W.School.GetAsync(x.Runs)).ExpectProblem(HttpStatusCode.Forbidden);
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM payment_run"));
+        var run = (await x.Maker.PostAsync(x.Runs, new { areaId = x.W.S.AreaIds[0], periodId = x.W.Periods["aut1"] })).Expect(HttpStatusCode.Created).Json;
+        Assert.Equal("700.00", run["total"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Cancel_BeforeExport_ReturnsTheClaimsToApproved_AndNeedsAReason()
+    {
+        var x = await ApprovedAsync();
+        var runId = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
+        (await x.Maker.PostAsync($"/api/v1/payment-runs/{runId}/cancel", new { })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "reason");
+        var cancelled = (await x.Maker.PostAsync($"/api/v1/payment-runs/{runId}/cancel", new { reason = "wrong half-term" })).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("cancelled", cancelled["state"]!.GetValue<string>());
+        foreach (var id in x.Claims) Assert.Equal("approved", State((await x.W.Admin.GetAsync($"/api/v1/claims/{id}")).Json));
+        // The claims can go into a new run; once that is exported it can no longer be cancelled.
+        var again = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
+        (await x.Checker.PostAsync($"/api/v1/payment-runs/{again}/approve", null)).Expect(HttpStatusCode.OK);
+        (await x.Maker.PostAsync($"/api/v1/payment-runs/{again}/export", null)).Expect(HttpStatusCode.OK);
+        (await x.Maker.PostAsync($"/api/v1/payment-runs/{again}/cancel", new { reason = "too late" }))
+            .ExpectProblem(HttpStatusCode.Conflict, rule: "illegal-transition");
+    }
+
+    [Fact]
+    public async Task Export_WritesOneLinePerPayee_WithAControlTotal_AndKeepsTheFileByteForByte()
+    {
+        var x = await ApprovedAsync();
+        var (runId, file) = await ExportedAsync(x);
+        var lines = file.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("record_type,run_reference,payee_urn,payee_name,payee_reference,amount,remittance_reference,remittance_claims,line_count", lines[0]);
+        Assert.Equal(4, lines.Length);
+        var d = lines[1].Split(',');
+        Assert.Equal(["D", $"PR-{runId:000000}", x.W.S.Schools[0].Urn], d[..3]);
+        Assert.Equal($"SUP-{x.W.S.Schools[0].Urn}", d[4]);
+        Assert.Equal("450.00", d[5]);
+        Assert.Equal($"PR{runId:000000}-{x.W.S.Schools[0].Urn}", d[6]);
+        Assert.Equal(2, d[7].Split(' ').Length);
+        var t = lines[3].Split(',');
+        Assert.Equal("T", t[0]);
+        Assert.Equal("700.00", t[5]);
+        Assert.Equal("2", t[8]);
+
+        var again = (await x.W.S.Root.GetAsync($"/api/v1/payment-runs/{runId}/file")).Expect(HttpStatusCode.OK);
+        Assert.Equal(file, again.Body);
+        var view = (await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}")).Json;
+        Assert.Equal("exported", view["state"]!.GetValue<string>());
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(file))), view["fileSha256"]!.GetValue<string>());
+        Assert.Empty(view["allowedActions"]!.AsArray());
+        // The file, once exported, cannot be changed in the database.
+        await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
+            Db.ScalarAsync("WITH u AS (UPDATE payment_run SET file = 'x'::bytea WHERE id = $1 RETURNING 1) SELECT count(*) FROM u", runId));
+    }
+
+    [Fact]
+    public async Task Export_RefusesWhenASchoolHasNoPayeeReference_AndChangesNothing()
+    {
+        var x = await ApprovedAsync();
+        await Db.ScalarAsync("WITH u AS (UPDATE school SET payee_reference = NULL WHERE id = $1 RETURNING 1) SELECT count(*) FROM u", x.W.S.Schools[1].Id);
+        var runId = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
+        (await x.Checker.PostAsync($"/api/v1/payment-runs/{runId}/approve", null)).Expect(HttpStatusCode.OK);
+        var problem = (await x.Maker.PostAsync($"/api/v1/payment-runs/{runId}/export", null))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "payeeReference", "payee-reference-missing").Json;
+        Assert.Contains(x.W.S.Schools[1].Urn, problem["detail"]!.GetValue<string>());
+        Assert.Equal("approved", (await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}")).Json["state"]!.GetValue<string>());
+        (await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}/file")).ExpectProblem(HttpStatusCode.Conflict, rule: "not-exported");
+    }
+
+    [Fact]
+    public async Task Confirmations_PaidPostsPayableToPaid_FailedReturnsClaims_MismatchesChangeNothing_AndASecondImportChangesNothing()
+    {
+        var x = await ApprovedAsync();
+        var (runId, _) = await ExportedAsync(x);
+        var (urn0, urn1) = (x.W.S.Schools[0].Urn, x.W.S.Schools[1].Urn);
+        var csv = $"""
+            remittance_reference,amount,date,status
+            PR{runId:000000}-{urn0},450.00,{Today},paid
+            PR{runId:000000}-{urn1},250.00,{Today},failed
+            PR{runId:000000}-999999,10.00,{Today},paid
+            PR{runId:000000}-{urn0},1.00,{Today},paid
+            nonsense,1.234,yesterday,maybe
+            """;
+        var report = await ImportAsync(x, csv);
+        Assert.Equal(1, report["paid"]!.GetValue<int>());
+        Assert.Equal(1, report["failed"]!.GetValue<int>());
+        Assert.Equal(3, report["mismatched"]!.GetValue<int>());
+        var outcomes = report["lines"]!.AsArray();
+        Assert.Equal(["paid", "failed", "mismatch", "mismatch", "mismatch"], outcomes.Select(o => o!["result"]!.GetValue<string>()));
+        Assert.Contains("no payment", outcomes[2]!["reason"]!.GetValue<string>());
+        Assert.Contains("amount", outcomes[4]!["reason"]!.GetValue<string>());
+
+        // School 0: payable → paid, both claims paid. School 1: its claim is approved again, money still payable.
+        Assert.Equal("0.00", (await x.W.AccountAsync(0, "staff-cover", "payable"))["balance"]!.GetValue<string>());
+        Assert.Equal("450.00", (await x.W.AccountAsync(0, "staff-cover", "paid"))["balance"]!.GetValue<string>());
+        Assert.Equal("250.00", (await x.W.AccountAsync(1, "staff-cover", "payable"))["balance"]!.GetValue<string>());
+        Assert.Equal("paid", State((await x.W.Admin.GetAsync($"/api/v1/claims/{x.Claims[0]}")).Json));
+        Assert.Equal("paid", State((await x.W.Admin.GetAsync($"/api/v1/claims/{x.Claims[1]}")).Json));
+        Assert.Equal("approved", State((await x.W.Admin.GetAsync($"/api/v1/claims/{x.Claims[2]}")).Json));
+        var run = (await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}")).Json;
+        Assert.Equal("paid", run["state"]!.GetValue<string>());
+        Assert.Equal(["paid", "failed"], run["payees"]!.AsArray().Select(p => p!["status"]!.GetValue<string>()));
+
+        var entries = await Db.ScalarAsync("SELECT count(*) FROM journal_entry");
+        var again = await ImportAsync(x, csv);
+        Assert.Null(again["importId"]?.GetValue<long?>());
+        Assert.Equal(0, again["paid"]!.GetValue<int>() + again["failed"]!.GetValue<int>());
+        Assert.Equal(2, again["unchanged"]!.GetValue<int>());
+        Assert.Equal(entries, await Db.ScalarAsync("SELECT count(*) FROM journal_entry"));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM payment_confirmation_import"));
+
+        // The failed claim is paid by the next run.
+        var next = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Json;
+        Assert.Equal("250.00", next["total"]!.GetValue<string>());
+        var tb = (await x.W.S.Root.GetAsync($"/api/v1/programmes/{x.W.S.ProgrammeId}/trial-balance")).Expect(HttpStatusCode.OK).Json;
+        Assert.All(tb["totals"]!.AsArray(), t => Assert.True(t!["balanced"]!.GetValue<bool>()));
+    }
+
+    [Fact]
+    public async Task Confirmations_WithoutTheColumns_Returns422_AndBeforeExport_AreMismatches()
+    {
+        var x = await ApprovedAsync();
+        var runId = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
+        using (var form = new MultipartFormDataContent())
+        {
+            form.Add(new ByteArrayContent("reference,amount\nx,1.00\n"u8.ToArray()), "file", "bad.csv");
+            using var response = await x.Maker.Http.PostAsync($"/api/v1/programmes/{x.W.S.ProgrammeId}/payment-confirmations", form);
+            (await Answer.ReadAsync(response)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "file");
+        }
+        var report = await ImportAsync(x, $"remittance_reference,amount,date,status\nPR{runId:000000}-{x.W.S.Schools[0].Urn},450.00,{Today},paid\n");
+        Assert.Equal(1, report["mismatched"]!.GetValue<int>());
+        Assert.Contains("only an exported run is paid", report["lines"]![0]!["reason"]!.GetValue<string>());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'payment_run'"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM payment_confirmation_import"));
+    }
+}
