@@ -6,6 +6,7 @@ using GrantLedger.Core.Workflow;
 using GrantLedger.Web.ActionPlans;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Claims;
+using GrantLedger.Web.Payments;
 using GrantLedger.Web.Programmes;
 using GrantLedger.Web.RateCards;
 using Microsoft.EntityFrameworkCore;
@@ -16,7 +17,7 @@ namespace GrantLedger.Web.Demo;
 /// <summary>
 /// The work under way in each programme, made through the same use cases as the API, each step as
 /// the person who would take it: a rate card; in the first area, agreed action plans (one being
-/// revised, one awaiting its lead); and claims in every state a claim reaches before payment.
+/// revised, one awaiting its lead); claims in every state; and a payment run, exported, half confirmed.
 /// </summary>
 public sealed partial class DemoData
 {
@@ -140,6 +141,28 @@ public sealed partial class DemoData
         await Transitions.FireAsync(db, audit, As(lead), reduced, ClaimTrigger.Approve, new Transitions.Request(null, null,
             [new Transitions.Sanction(reducedClaim.Lines.OrderBy(l => l.LineNo).First().Id, Money.FromPounds(200), "The visit was a half day plus travel, not a full day")]),
             null, ct);
+
+        // Those two go into a payment run, built and approved by two finance officers and exported; the
+        // finance system confirms the first school's payment (its claim is paid), the second's is awaited.
+        var maker = await UserAsync($"{d.Code}-finance");
+        var checker = await UserAsync($"{d.Code}-finance-checker");
+        Acting(maker);
+        var run = await PaymentRuns.BuildAsync(db, audit, As(maker), programme.Id, new PaymentRuns.NewRun(null, null, null), ct);
+        Acting(checker);
+        await PaymentRuns.FireAsync(db, audit, As(checker), run.Id, PaymentRunTrigger.Approve, null, null, ct);
+        Acting(maker);
+        await PaymentRuns.ExportAsync(db, audit, As(maker), run.Id, null, ct);
+        var paid = await db.Set<PaymentRunPayee>().AsNoTracking().SingleAsync(p => p.PaymentRunId == run.Id && p.SchoolId == first.SchoolId, ct);
+        var confirmation = $"remittance_reference,amount,date,status\n{paid.RemittanceReference},{new Money(paid.AmountPence).ToDecimalString()}," +
+                           $"{DateTime.UtcNow:yyyy-MM-dd},paid\n";
+        await Confirmations.ImportAsync(db, audit, As(maker), programme.Id, "demo-confirmations.csv",
+            new MemoryStream(System.Text.Encoding.UTF8.GetBytes(confirmation)), ct);
+
+        // Approved since, for the next run.
+        var third = await UserAsync(SchoolUser(d, 2));
+        var next = await SubmittedAsync(third, "Cover for the SENCo network meeting", StaffDay("T31", 5));
+        await FireAsync(lead, next, ClaimTrigger.StartReview);
+        await FireAsync(lead, next, ClaimTrigger.Approve);
 
         // A large claim that passed the area lead and awaits the programme admin's second approval.
         var coverEach = d.Splits.Single(x => x.Category == "staff-cover").Total.Pence / (d.Areas.Length * d.SchoolsPerArea);

@@ -26,12 +26,14 @@ public sealed class DemoDataTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(1_300_000_000, await Db.ScalarAsync("SELECT sum(credits_posted) FROM account WHERE unit = 'GBP' AND code LIKE 'pins:%:school:%:available'"));
         Assert.Equal(0, await Db.ScalarAsync("SELECT sum(debits_posted - credits_posted) FROM account"));
 
-        // Work under way in Difference Matters' first borough: claims in every state before payment, plans at every step.
+        // Work under way in Difference Matters' first borough: claims in every state, a payment run half confirmed, plans at every step.
         var states = new List<string>();
         await using (var cmd = Db.DataSource.CreateCommand("SELECT DISTINCT c.state FROM claim c JOIN programme p ON p.id = c.programme_id WHERE p.code = 'dm' ORDER BY 1"))
         await using (var reader = await cmd.ExecuteReaderAsync())
             while (await reader.ReadAsync()) states.Add(reader.GetString(0));
-        Assert.Equal(["approved", "awaiting-second-approval", "draft", "rejected", "submitted", "under-review", "withdrawn"], states);
+        Assert.Equal(["approved", "awaiting-second-approval", "draft", "in-payment-run", "paid", "rejected", "submitted", "under-review", "withdrawn"], states);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM payment_run r JOIN programme p ON p.id = r.programme_id WHERE p.code = 'dm' AND r.state = 'exported' AND r.approved_by <> r.built_by"));
+        Assert.Equal(2, await Db.ScalarAsync("SELECT count(*) FROM payment_run_payee WHERE status = 'paid'")); // one in each programme
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim c JOIN programme p ON p.id = c.programme_id WHERE p.code = 'dm' AND c.state = 'draft' AND c.reason IS NOT NULL")); // returned with a reason
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim_line l JOIN claim c ON c.id = l.claim_id JOIN programme p ON p.id = c.programme_id WHERE p.code = 'dm' AND l.sanctioned_pence < l.amount_pence"));
         Assert.Equal(3, await Db.ScalarAsync("SELECT count(DISTINCT state) FROM action_plan")); // agreed, a revision in draft, one awaiting its lead
@@ -49,7 +51,7 @@ public sealed class DemoDataTests(DatabaseFixture db) : DatabaseTest(db)
     private async Task<string> CountsAsync()
     {
         var tables = new[] { "programme", "area", "school", "budget_category", "app_user", "api_token", "journal_entry", "transfer", "account",
-            "rate", "action_plan", "action_plan_action", "claim", "claim_line", "evidence", "claim_transition", "audit_event" };
+            "rate", "action_plan", "action_plan_action", "claim", "claim_line", "evidence", "claim_transition", "audit_event", "payment_run", "payment_run_payee", "payment_confirmation_import" };
         var counts = new List<long>();
         foreach (var t in tables) counts.Add(await Db.ScalarAsync($"SELECT count(*) FROM {t}"));
         return string.Join(",", counts);
