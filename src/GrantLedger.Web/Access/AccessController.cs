@@ -4,6 +4,7 @@ using GrantLedger.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Access;
@@ -24,6 +25,8 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
     /// </summary>
     [HttpPost("auth/token")]
     [AllowAnonymous]
+    [EnableRateLimiting(Security.SignInPolicy)]
+    [ProducesResponseType(typeof(ProblemDetails), 429)]
     [ProducesResponseType(typeof(IssuedToken), 201)]
     public async Task<ActionResult<IssuedToken>> Token(TokenRequest request, CancellationToken ct)
     {
@@ -73,6 +76,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
     /// <summary>Issues another token for yourself (for a script, say). The token is shown once.</summary>
     [HttpPost("me/tokens")]
     [Authorize(Roles = Roles.Everyone)]
+    [EnableRateLimiting(Security.SignInPolicy)]
     [ProducesResponseType(typeof(IssuedToken), 201)]
     public async Task<ActionResult<IssuedToken>> NewToken(NewTokenRequest request, CancellationToken ct)
     {

@@ -12,6 +12,12 @@ public sealed class GrantLedgerOptions
 
     /// <summary>Port for the local cluster when it is first started (any free port otherwise).</summary>
     public int LocalPostgresPort { get; set; } = 5433;
+
+    /// <summary>Sign-ins and token requests allowed per client address per minute (then 429).</summary>
+    public int SignInsPerMinute { get; set; } = 20;
+
+    /// <summary>The largest request body, in bytes, of endpoints that do not set their own (file uploads and imports do).</summary>
+    public long MaxRequestBytes { get; set; } = Security.DefaultMaxRequestBytes;
 }
 
 /// <summary>

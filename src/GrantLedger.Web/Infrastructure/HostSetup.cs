@@ -37,6 +37,7 @@ public static class HostSetup
         services.AddSingleton<IExceptionHandler>(sp => sp.GetRequiredService<ProblemAnswers>());
         services.AddProblemDetails();
         services.AddGrantLedgerAccess();
+        services.AddGrantLedgerSecurity();
 
         services.AddControllers(o => o.OutputFormatters.RemoveType<Microsoft.AspNetCore.Mvc.Formatters.StringOutputFormatter>())
             .AddJsonOptions(o => JsonSetup.Configure(o.JsonSerializerOptions))
@@ -52,6 +53,7 @@ public static class HostSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseGrantLedgerSecurity();
         // Swagger UI is static files: public, so it goes before the default-deny authorization
         app.UseSwaggerUI(o => o.DocumentTitle = "GrantLedger API");
         app.UseAuthentication();

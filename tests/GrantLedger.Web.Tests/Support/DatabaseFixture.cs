@@ -37,6 +37,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
             b.UseSetting("ConnectionStrings:GrantLedger", ConnectionString);
             b.UseSetting("GrantLedger:Demo", "false");
             b.UseSetting("GrantLedger:DataDirectory", _root);
+            b.UseSetting("GrantLedger:SignInsPerMinute", "100000"); // tests sign in far more often than people; SecurityTests set their own
             b.ConfigureLogging(l => l.AddProvider(new ServerErrors()));
         });
     }

@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace GrantLedger.Web.Infrastructure;
+
+/// <summary>
+/// What every answer carries and what every request may be: security headers, a request size
+/// limit (endpoints that take files raise their own), and rate limits on the endpoints that take
+/// a password or issue a token, answered as RFC 9457 problems with Retry-After.
+/// </summary>
+public static class Security
+{
+    /// <summary>The rate-limit policy of sign-in and token issue: per client address.</summary>
+    public const string SignInPolicy = "sign-in";
+
+    /// <summary>JSON bodies are small; file uploads and imports say their own limits with [RequestSizeLimit].</summary>
+    public const long DefaultMaxRequestBytes = 1_000_000;
+
+    private const string ApiPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+    // Swagger UI (the third-party page at /swagger) sets its configuration with inline script and styles.
+    private const string SwaggerPolicy =
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+    public static IServiceCollection AddGrantLedgerSecurity(this IServiceCollection services)
+    {
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>().Configure<GrantLedgerOptions>((k, options) =>
+        {
+            k.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            k.AddServerHeader = false;
+        });
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(SignInPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = http.RequestServices.GetRequiredService<GrantLedgerOptions>().SignInsPerMinute,
+                    Window = TimeSpan.FromMinutes(1), QueueLimit = 0, AutoReplenishment = true,
+                }));
+            o.OnRejected = (context, ct) =>
+            {
+                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? (int)Math.Ceiling(after.TotalSeconds) : 60;
+                context.HttpContext.Response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
+                return new ValueTask(WriteProblemAsync(context.HttpContext, 429, "Too many requests", "rate-limited",
+                    $"Too many sign-in attempts from this address: try again in {retry} seconds.", ct));
+            };
+        });
+        return services;
+    }
+
+    public static IApplicationBuilder UseGrantLedgerSecurity(this IApplicationBuilder app) =>
+        app.Use((http, next) =>
+        {
+            var headers = http.Response.Headers;
+            http.Response.OnStarting(() =>
+            {
+                headers.XContentTypeOptions = "nosniff";
+                headers.XFrameOptions = "DENY";
+                headers["Referrer-Policy"] = "no-referrer";
+                headers["Cross-Origin-Opener-Policy"] = "same-origin";
+                headers["Cross-Origin-Resource-Policy"] = "same-origin";
+                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()";
+                headers.ContentSecurityPolicy = IsSwaggerUi(http) ? SwaggerPolicy : ApiPolicy;
+                // Ledger data is not for shared caches or the browser's history.
+                if (!headers.ContainsKey("Cache-Control") && !IsStaticAsset(http)) headers.CacheControl = "no-store";
+                return Task.CompletedTask;
+            });
+
+            // A body larger than the endpoint allows is refused before it is read.
+            var limit = http.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize
+                        ?? http.RequestServices.GetRequiredService<GrantLedgerOptions>().MaxRequestBytes;
+            if (limit is { } max && http.Request.ContentLength > max)
+                return WriteProblemAsync(http, 413, "Request too large", "request-too-large",
+                    $"The request body is {http.Request.ContentLength:N0} bytes; this endpoint takes at most {max:N0}.", http.RequestAborted);
+            return next(http);
+        }).UseRateLimiter();
+
+    private static Task WriteProblemAsync(HttpContext http, int status, string title, string rule, string detail, CancellationToken ct)
+    {
+        http.Response.StatusCode = status;
+        var problem = new ProblemDetails { Status = status, Title = title, Type = $"https://grantledger.example/rules/{rule}", Detail = detail };
+        problem.Extensions["rule"] = rule;
+        return http.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", ct);
+    }
+
+    private static bool IsSwaggerUi(HttpContext http) =>
+        http.Request.Path.StartsWithSegments("/swagger") && !http.Request.Path.Value!.EndsWith(".json", StringComparison.Ordinal);
+
+    private static bool IsStaticAsset(HttpContext http) =>
+        http.Request.Path.StartsWithSegments("/assets") || http.Request.Path.StartsWithSegments("/css") || http.Request.Path.StartsWithSegments("/js");
+}
