@@ -9,13 +9,15 @@ using Microsoft.EntityFrameworkCore;
 namespace GrantLedger.Web.Allocations;
 
 /// <summary>Funding a programme year, allocating it to schools, and virements. Each is a ledger entry.</summary>
-[Authorize(Roles = Roles.ProgrammeAdmin)]
+/// <remarks>Programme admins write; finance and auditors read the allocations too.</remarks>
+[Authorize(Roles = Roles.Staff)]
 public sealed class AllocationsController(GrantLedgerDb db, AuditTrail audit) : ApiControllerBase
 {
     private const string Year = "programmes/{programmeId:long}/years/{yearId:long}";
 
     /// <summary>Records funding for the year (funding → unallocated). Accepts an Idempotency-Key.</summary>
     [HttpPost(Year + "/funding")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
     [Idempotent]
     [ProducesResponseType(typeof(Fund.View), 201)]
     [ProducesResponseType(typeof(ProblemDetails), 422)]
@@ -31,6 +33,7 @@ public sealed class AllocationsController(GrantLedgerDb db, AuditTrail audit) : 
     /// unallocated. Accepts an Idempotency-Key.
     /// </summary>
     [HttpPost(Year + "/allocations")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
     [Idempotent]
     [RequestSizeLimit(50_000_000)]
     [ProducesResponseType(typeof(Allocate.View), 201)]
@@ -42,7 +45,6 @@ public sealed class AllocationsController(GrantLedgerDb db, AuditTrail audit) : 
     }
 
     [HttpGet(Year + "/allocations")]
-    [Authorize(Roles = Roles.Staff)]
     public async Task<IReadOnlyList<Allocation>> ListAllocations(long programmeId, long yearId, CancellationToken ct)
     {
         Caller.EnsureWholeProgramme(programmeId);
@@ -52,6 +54,7 @@ public sealed class AllocationsController(GrantLedgerDb db, AuditTrail audit) : 
 
     /// <summary>Moves allocated budget between categories or schools (available → available). Accepts an Idempotency-Key.</summary>
     [HttpPost(Year + "/virements")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
     [Idempotent]
     [ProducesResponseType(typeof(Vire.View), 201)]
     [ProducesResponseType(typeof(ProblemDetails), 422)]
