@@ -37,6 +37,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
             b.UseSetting("ConnectionStrings:GrantLedger", ConnectionString);
             b.UseSetting("GrantLedger:Demo", "false");
             b.UseSetting("GrantLedger:DataDirectory", _root);
+            b.UseSetting(GrantLedger.Web.Audit.Sealer.IntervalSetting, "0"); // tests seal when they choose (Sealing.SealAllAsync)
             b.ConfigureLogging(l => l.AddProvider(new ServerErrors()));
         });
     }
