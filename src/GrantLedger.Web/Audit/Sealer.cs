@@ -7,7 +7,7 @@ namespace GrantLedger.Web.Audit;
 /// 0 turns it off, as the tests do, which seal with <see cref="Sealing.SealAllAsync"/> when they
 /// choose). Any number of instances may run it: each chain is sealed under an advisory lock.
 /// </summary>
-public sealed class Sealer(NpgsqlDataSource dataSource, IConfiguration configuration, ILogger<Sealer> log) : BackgroundService
+public sealed class Sealer(IServiceProvider services, IConfiguration configuration, ILogger<Sealer> log) : BackgroundService
 {
     public const string IntervalSetting = "GrantLedger:Audit:SealIntervalSeconds";
 
@@ -19,6 +19,8 @@ public sealed class Sealer(NpgsqlDataSource dataSource, IConfiguration configura
             log.LogInformation("Background sealing is off ({Setting} = {Seconds})", IntervalSetting, seconds);
             return;
         }
+        // resolved now, not when constructed: the database endpoint is known only once StartUp has run
+        var dataSource = services.GetRequiredService<NpgsqlDataSource>();
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds));
         do
         {
