@@ -3,6 +3,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Tests.Support;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace GrantLedger.Web.Tests.Audit;
@@ -93,7 +96,10 @@ public sealed class AuditorTests(DatabaseFixture db) : DatabaseTest(db)
     {
         var s = await Scenario.CreateAsync(Db, 1, 1);
         var auditor = await s.AuditorAsync(Db);
-        var anonymous = new ApiClient(Db.Factory.CreateClient(), null, 0, "");
+        // the test server has no socket: a client address is set for it, as Kestrel would from the connection
+        await using var fromOutside = Db.Factory.WithWebHostBuilder(b => b.ConfigureServices(services =>
+            services.AddSingleton<IStartupFilter>(new ClientAt(IPAddress.Parse("203.0.113.7")))));
+        var anonymous = new ApiClient(fromOutside.CreateClient(), null, 0, "");
         var admin = await s.ProgrammeAdminAsync(Db);
         (await anonymous.PostAsync("/api/v1/auth/token", new { userName = admin.UserName, password = "wrong password!" })).ExpectProblem(HttpStatusCode.Unauthorized);
         (await anonymous.PostAsync("/api/v1/auth/token", new { userName = "nobody", password = "wrong password!" })).ExpectProblem(HttpStatusCode.Unauthorized);
@@ -106,6 +112,9 @@ public sealed class AuditorTests(DatabaseFixture db) : DatabaseTest(db)
             userName = "new-finance", displayName = "New finance", password = DatabaseFixture.Password, role = Roles.FunderFinance, programmeId = s.ProgrammeId,
         })).Expect(HttpStatusCode.Created).Id;
         (await admin.PostAsync($"/api/v1/users/{user}/disable", null)).Expect(HttpStatusCode.OK);
+        var finance = await s.FinanceAsync(Db);
+        var period = (await s.Root.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/years")).Expect(HttpStatusCode.OK).Json[0]!["periods"]![0]!["id"]!.GetValue<long>();
+        (await finance.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/years/{s.YearId}/periods/{period}/close", null)).Expect(HttpStatusCode.OK);
 
         var events = (await auditor.GetAsync("/api/v1/audit/events?limit=1000")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray();
         JsonNode One(string action, Func<JsonNode, bool>? where = null) => events.Single(e => e!["action"]!.GetValue<string>() == action && (where?.Invoke(e) ?? true))!;
@@ -113,6 +122,7 @@ public sealed class AuditorTests(DatabaseFixture db) : DatabaseTest(db)
         var failed = events.Where(e => e!["action"]!.GetValue<string>() == "sign-in.failed").ToList();
         Assert.Equal(2, failed.Count);
         Assert.Equal(admin.UserId, failed[0]!["recordId"]!.GetValue<long>());
+        Assert.All(failed, f => Assert.Equal("203.0.113.7", f!["clientAddress"]?.GetValue<string>()));
         Assert.Equal("nobody", failed[1]!["details"]!["userName"]!.GetValue<string>());
         var signedIn = One("sign-in.succeeded", e => e["userId"]!.GetValue<long>() == admin.UserId);
         Assert.Equal(Roles.ProgrammeAdmin, signedIn["role"]!.GetValue<string>());
@@ -121,6 +131,8 @@ public sealed class AuditorTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(token, One("token.revoked")["recordId"]!.GetValue<long>());
         Assert.Equal(Roles.FunderFinance, One("user.created", e => e["recordId"]!.GetValue<long>() == user)["details"]!["role"]!.GetValue<string>());
         Assert.Equal(admin.UserName, One("user.disabled")["userName"]!.GetValue<string>());
+        var closed = One("period.closed");
+        Assert.Equal((finance.UserId, Roles.FunderFinance, period), (closed["userId"]!.GetValue<long>(), closed["role"]!.GetValue<string>(), closed["recordId"]!.GetValue<long>()));
         foreach (var setUp in new[] { "programme.created", "year.created", "area.created", "category.created", "school.enrolled" })
             Assert.Contains(events, e => e!["action"]!.GetValue<string>() == setUp && e["programmeId"]!.GetValue<long>() == s.ProgrammeId);
 
@@ -135,10 +147,22 @@ public sealed class AuditorTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(1 + 4, csv.SkipWhile(x => x.StartsWith('#')).Count());
 
         // programme staff see only their programme's trail; schools none of it
-        var finance = await s.FinanceAsync(Db);
         var theirs = (await finance.GetAsync("/api/v1/audit/events?limit=1000")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray();
         Assert.All(theirs, e => Assert.Equal(s.ProgrammeId, e!["programmeId"]!.GetValue<long>()));
         (await (await s.SchoolUserAsync(Db)).GetAsync("/api/v1/audit/events")).ExpectProblem(HttpStatusCode.Forbidden);
+    }
+
+    private sealed class ClientAt(IPAddress address) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((http, then) =>
+            {
+                http.Connection.RemoteIpAddress = address;
+                return then(http);
+            });
+            next(app);
+        };
     }
 
     private static async Task Exec(NpgsqlConnection conn, string sql)
