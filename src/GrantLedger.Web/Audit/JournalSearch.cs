@@ -36,6 +36,8 @@ public static class JournalSearch
         public DateOnly? From { get; set; }
         /// <summary>value dates to (inclusive)</summary>
         public DateOnly? To { get; set; }
+        /// <summary>only what had been recorded by this moment: pass the first page's time to page through a fixed set while others write</summary>
+        public DateTimeOffset? RecordedBy { get; set; }
         /// <summary>GBP or MIN; amount ranges are read in this unit (GBP when not given)</summary>
         public string? Unit { get; set; }
         /// <summary>smallest amount, e.g. "100.00" (or minutes)</summary>
@@ -180,6 +182,11 @@ public static class JournalSearch
         {
             sql.Append(" AND t.value_date <= @to");
             p.AddWithValue("to", q.To.Value);
+        }
+        if (q.RecordedBy is not null)
+        {
+            sql.Append(" AND j.recorded_at <= @recordedBy");
+            p.AddWithValue("recordedBy", q.RecordedBy.Value.ToUniversalTime());
         }
         if (q.Unit is not null || min is not null || max is not null)
         {

@@ -77,6 +77,8 @@ public sealed class AuditQueryTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(8, Entries((await a.GetAsync(l.Journal($"&userId={l.S.Root.UserId}"))).Expect(HttpStatusCode.OK).Json).Length);
         Assert.Empty(Entries((await a.GetAsync(l.Journal($"&userId={a.UserId}"))).Expect(HttpStatusCode.OK).Json));
         Assert.Empty(Entries((await a.GetAsync(l.Journal("&unit=MIN"))).Expect(HttpStatusCode.OK).Json));
+        var recordedThen = (await a.GetAsync(l.Journal($"&recordedBy={Uri.EscapeDataString(l.Then.ToString("O"))}"))).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal([l.Funding, l.Allocation, l.Allocation, l.Allocation, l.Allocation], Entries(recordedThen));
 
         (await a.GetAsync("/api/v1/audit/journal")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "programmeId");
         (await a.GetAsync(l.Journal("&amountMin=1.234"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "amountMin");
