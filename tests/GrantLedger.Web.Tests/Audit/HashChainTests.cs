@@ -176,3 +176,21 @@ public sealed class HashChainTests(DatabaseFixture db) : DatabaseTest(db)
             entry);
     }
 }
+
+/// <summary>The background sealer, switched on (the shared test server has it off).</summary>
+public sealed class BackgroundSealerTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    [Fact]
+    public async Task TheBackgroundSealer_SealsWhatWasWritten_WithinAFewIntervals()
+    {
+        await using var sealing = Db.Factory.WithWebHostBuilder(b => b.UseSetting(Sealer.IntervalSetting, "0.2"));
+        _ = sealing.Services; // starts the host, and with it the sealer
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        await s.FundAsync("10.00");
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await Db.ScalarAsync("SELECT count(*) FROM seal_queue") > 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM seal_queue"));
+        Assert.Equal(await Db.ScalarAsync("SELECT count(*) FROM audit_event"), await Db.ScalarAsync("SELECT count(*) FROM chain_seal WHERE chain = 'audit'"));
+        Assert.True((await Verification.VerifyAsync(Db.DataSource)).Ok);
+    }
+}
