@@ -75,7 +75,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
 
     /// <summary>Issues another token for yourself (for a script, say). The token is shown once.</summary>
     [HttpPost("me/tokens")]
-    [Authorize(Roles = Roles.Everyone)]
+    [Authorize(Roles = Roles.Writers)]
     [EnableRateLimiting(Security.SignInPolicy)]
     [ProducesResponseType(typeof(IssuedToken), 201)]
     public async Task<ActionResult<IssuedToken>> NewToken(NewTokenRequest request, CancellationToken ct)
@@ -97,14 +97,14 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
 
     /// <summary>Revokes one of your tokens; it stops working at once.</summary>
     [HttpDelete("me/tokens/{tokenId:long}")]
-    [Authorize(Roles = Roles.Everyone)]
+    [Authorize(Roles = Roles.Writers)]
     [ProducesResponseType(204)]
     public async Task<IActionResult> RevokeToken(long tokenId, CancellationToken ct)
     {
         var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == tokenId && t.UserId == Caller.Id, ct)
                     ?? throw new NotFound("token", tokenId);
         token.RevokedAt ??= DateTimeOffset.UtcNow;
-        audit.Record("token.revoked", "api_token", token.Id, Caller.ProgrammeId);
+        audit.Record("token.revoked", "api_token", token.Id, Caller.ProgrammeId, new { token.Name, token.Prefix });
         await db.SaveChangesAsync(ct);
         return NoContent();
     }

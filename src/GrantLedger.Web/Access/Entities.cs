@@ -42,6 +42,8 @@ public static class Roles
     // Role lists for [Authorize(Roles = ...)]
     public const string Staff = ProgrammeAdmin + "," + FunderFinance + "," + Auditor;
     public const string Everyone = SchoolBusinessManager + "," + AreaLead + "," + Staff;
+    /// <summary>Every role but the auditor, who writes nothing anywhere (not even their own tokens: they sign in for one).</summary>
+    public const string Writers = SchoolBusinessManager + "," + AreaLead + "," + ProgrammeAdmin + "," + FunderFinance;
 
     public static string Describe(string role) => role switch
     {

@@ -12,7 +12,7 @@ namespace GrantLedger.Web.Cli;
 /// </summary>
 public static class Commands
 {
-    public static readonly HashSet<string> Names = ["migrate", "demo", "admin", "--help", "-h", "help"];
+    public static readonly HashSet<string> Names = ["migrate", "demo", "admin", "audit", "--help", "-h", "help"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -70,17 +70,19 @@ public static class Commands
                 Console.Error.WriteLine(string.Join(Environment.NewLine, result.Errors.Select(e => e.Description)));
                 return 1;
             }
+            await AuditCommands.RecordAdminCreatedAsync(scope.ServiceProvider, user, ct);
             Console.WriteLine($"Created {user.UserName} (programme admin, all programmes). Sign in with POST /api/v1/auth/token.");
             return 0;
         }, ct));
         admin.Subcommands.Add(create);
         root.Subcommands.Add(admin);
+        root.Subcommands.Add(AuditCommands.Create(WithServicesAsync));
 
         return await root.Parse(args).InvokeAsync();
     }
 
     /// <summary>Builds the service (without serving) and resolves the database, so commands share its configuration.</summary>
-    private static async Task<int> WithServicesAsync(Func<IServiceProvider, DatabaseEndpoint, Task<int>> work, CancellationToken ct)
+    internal static async Task<int> WithServicesAsync(Func<IServiceProvider, DatabaseEndpoint, Task<int>> work, CancellationToken ct)
     {
         var app = HostSetup.Build([]);
         var endpoint = app.Services.GetRequiredService<DatabaseEndpoint>();

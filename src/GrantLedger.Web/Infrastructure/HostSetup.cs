@@ -30,6 +30,7 @@ public static class HostSetup
         services.AddSingleton(sp => DatabaseEndpoint.CreateDataSource(sp.GetRequiredService<DatabaseEndpoint>().ConnectionString));
         services.AddDbContext<GrantLedgerDb>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddHostedService<StartUp>();
+        services.AddHostedService<Sealer>(); // after StartUp: the tables exist by then
         services.AddHttpContextAccessor();
         services.AddScoped<AuditTrail>();
         services.AddScoped<DemoData>();

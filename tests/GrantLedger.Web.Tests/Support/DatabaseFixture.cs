@@ -38,6 +38,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
             b.UseSetting("GrantLedger:Demo", "false");
             b.UseSetting("GrantLedger:DataDirectory", _root);
             b.UseSetting("GrantLedger:SignInsPerMinute", "100000"); // tests sign in far more often than people; SecurityTests set their own
+            b.UseSetting(GrantLedger.Web.Audit.Sealer.IntervalSetting, "0"); // tests seal when they choose (Sealing.SealAllAsync)
             b.ConfigureLogging(l => l.AddProvider(new ServerErrors()));
         });
     }

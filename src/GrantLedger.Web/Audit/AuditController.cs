@@ -1,0 +1,122 @@
+using System.Globalization;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Ledger;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace GrantLedger.Web.Audit;
+
+/// <summary>
+/// Questions auditors ask, read-only: the journal searched, balances and the trial balance as of any
+/// date and as recorded by any moment, statements, a claim's whole history, the audit trail, and the
+/// hash chains' verification and sealing lag. Every answer is JSON, or CSV with ?format=csv (or
+/// Accept: text/csv), whose first lines (# …) say what was asked.
+/// </summary>
+[Authorize(Roles = Roles.Staff)]
+public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSource) : ApiControllerBase
+{
+    /// <summary>Journal lines (one per transfer) by account, account prefix, school, area, claim, payment run, user, value dates, amounts; cursor-paged.</summary>
+    [HttpGet("audit/journal")]
+    [ProducesResponseType(typeof(JournalSearch.Page), 200)]
+    public async Task<IActionResult> Journal([FromQuery] JournalSearch.Query query, [FromQuery] string? format, CancellationToken ct)
+    {
+        if (CsvAnswer.Wanted(Request, format))
+        {
+            JournalSearch.Validate(Caller, query); // before the answer starts streaming: a bad query is a problem, not a broken file
+            return new CsvAnswer($"journal-{query.ProgrammeId}.csv", JournalSearch.CsvHeader,
+                Rows(JournalSearch.LinesAsync(dataSource, Caller, query, null, ct), JournalSearch.CsvRow));
+        }
+        return Ok(await JournalSearch.PageAsync(dataSource, Caller, query, ct));
+    }
+
+    /// <summary>
+    /// Each account's balances on a value date (default today), counting what had been recorded by
+    /// recordedBy (what the ledger said then) or everything recorded since (what we know now).
+    /// </summary>
+    [HttpGet("audit/programmes/{programmeId:long}/balances")]
+    [ProducesResponseType(typeof(AuditReads.Balances), 200)]
+    public async Task<IActionResult> Balances(long programmeId, [FromQuery] DateOnly? asOf, [FromQuery] DateTimeOffset? recordedBy,
+        [FromQuery] string? prefix, [FromQuery] string? format, CancellationToken ct)
+    {
+        await Programmes.SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);
+        var b = await AuditReads.BalancesAsync(dataSource, Caller, programmeId, asOf, recordedBy, prefix, ct);
+        if (!CsvAnswer.Wanted(Request, format)) return Ok(b);
+        return CsvAnswer.Of($"balances-{programmeId}-{ChainContent.Date(b.AsOf)}.csv",
+            ["account_id", "account", "unit", "normal_side", "debits", "credits", "balance", "pending_debits", "pending_credits"], b.Accounts,
+            r => [S(r.AccountId), r.Code, r.Unit, r.NormalSide, r.DebitsPosted, r.CreditsPosted, r.Balance, r.DebitsPending, r.CreditsPending]);
+    }
+
+    /// <summary>The trial balance on a value date, as recorded by a moment (optional); depth sums accounts by their codes' first segments.</summary>
+    [HttpGet("audit/programmes/{programmeId:long}/trial-balance")]
+    [ProducesResponseType(typeof(TrialBalance), 200)]
+    public async Task<IActionResult> TrialBalance(long programmeId, [FromQuery] DateOnly? asOf, [FromQuery] DateTimeOffset? recordedBy,
+        [FromQuery] int? depth, [FromQuery] string? format, CancellationToken ct)
+    {
+        var tb = await LedgerReads.TrialBalanceAsync(db, Caller, programmeId, asOf, recordedBy?.ToUniversalTime(), depth, ct);
+        if (!CsvAnswer.Wanted(Request, format)) return Ok(tb);
+        var rows = tb.Rows.Select(r => (IReadOnlyList<string?>)[r.Account, r.Unit, r.Debits, r.Credits, r.Balance, r.PendingDebits, r.PendingCredits])
+            .Concat(tb.Totals.Select(t => (IReadOnlyList<string?>)["total", t.Unit, t.Debits, t.Credits, null, t.PendingDebits, t.PendingCredits]));
+        return CsvAnswer.Of($"trial-balance-{programmeId}-{ChainContent.Date(tb.AsOf)}.csv",
+            ["account", "unit", "debits", "credits", "balance", "pending_debits", "pending_credits"], rows, r => r);
+    }
+
+    /// <summary>An account's transfers between two value dates, with the opening, running and closing posted balance.</summary>
+    [HttpGet("audit/accounts/{accountId:long}/statement")]
+    [ProducesResponseType(typeof(Statement), 200)]
+    public async Task<IActionResult> Statement(long accountId, [FromQuery] DateOnly? from, [FromQuery] DateOnly? to, [FromQuery] string? format,
+        CancellationToken ct)
+    {
+        var s = await LedgerReads.StatementAsync(db, Caller, accountId, from, to, ct);
+        if (!CsvAnswer.Wanted(Request, format)) return Ok(s);
+        IReadOnlyList<string?> opening = ["opening", null, null, null, null, null, null, null, null, null, null, s.OpeningBalance];
+        var rows = s.Lines.Select(l => (IReadOnlyList<string?>)
+        [
+            S(l.TransferId), S(l.EntryId), ChainContent.Date(l.ValueDate), l.RecordedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+            l.Description, l.CauseType, S(l.CauseId), l.Kind, l.CounterAccount, l.Debit, l.Credit, l.RunningBalance,
+        ]);
+        return CsvAnswer.Of($"statement-{s.Account.Code.Replace(':', '_')}.csv",
+            ["transfer_id", "entry_id", "value_date", "recorded_at", "description", "cause_type", "cause_id", "kind", "counter_account", "debit",
+             "credit", "running_balance"],
+            rows.Prepend(opening), r => r);
+    }
+
+    /// <summary>Every transition of the claim, every ledger line it caused, every evidence file's SHA-256 (removed ones too), every audit event.</summary>
+    [HttpGet("audit/claims/{claimId:long}/history")]
+    [ProducesResponseType(typeof(ClaimHistory.History), 200)]
+    public async Task<IActionResult> ClaimHistoryOf(long claimId, [FromQuery] string? format, CancellationToken ct)
+    {
+        var h = await ClaimHistory.ReadAsync(db, dataSource, Caller, claimId, ct);
+        return CsvAnswer.Wanted(Request, format)
+            ? CsvAnswer.Of($"claim-{claimId}-history.csv", ClaimHistory.CsvHeader, ClaimHistory.CsvRows(h), r => r)
+            : Ok(h);
+    }
+
+    /// <summary>The audit trail, in the order written: by programme, record, user, action (or "claim." for all of a record type's), time; paged by id.</summary>
+    [HttpGet("audit/events")]
+    [ProducesResponseType(typeof(AuditReads.EventPage), 200)]
+    public async Task<IActionResult> Events([FromQuery] AuditReads.EventQuery query, [FromQuery] string? format, CancellationToken ct)
+    {
+        var csv = CsvAnswer.Wanted(Request, format);
+        var page = await AuditReads.EventsAsync(dataSource, Caller, query, all: csv, ct);
+        return csv ? CsvAnswer.Of("audit-events.csv", AuditReads.EventCsvHeader, page.Items, AuditReads.EventCsvRow) : Ok(page);
+    }
+
+    /// <summary>Recomputes the hash chains you may see from the records themselves; names the first record that does not match its seal.</summary>
+    [HttpGet("audit/verification")]
+    [ProducesResponseType(typeof(Verification.Report), 200)]
+    public async Task<Verification.Report> Verify(CancellationToken ct) =>
+        await Verification.VerifyAsync(dataSource, Caller.SeesAllProgrammes ? null : await AuditReads.VisibleChainsAsync(dataSource, Caller, ct), ct);
+
+    /// <summary>How far sealing lags behind the writers, per chain, and each chain's head hash (note it down: a later verification must extend it).</summary>
+    [HttpGet("audit/seal-status")]
+    public Task<AuditReads.SealStatus> SealStatus(CancellationToken ct) => AuditReads.SealStatusAsync(dataSource, Caller, ct);
+
+    private static async IAsyncEnumerable<IReadOnlyList<string?>> Rows<T>(IAsyncEnumerable<T> items, Func<T, IReadOnlyList<string?>> columns)
+    {
+        await foreach (var item in items) yield return columns(item);
+    }
+
+    private static string? S(long? v) => v?.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text.Json;
+using GrantLedger.Core.Ledger;
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Allocations;
+using GrantLedger.Web.Ledger;
+using Npgsql;
+
+namespace GrantLedger.Web.Audit;
+
+/// <summary>The auditor's other questions: balances as of any date and recording time, a claim's history, the audit trail, sealing.</summary>
+public static class AuditReads
+{
+    public sealed record BalanceRow(long AccountId, string Code, string Unit, string NormalSide, string DebitsPosted, string CreditsPosted,
+        string Balance, string DebitsPending, string CreditsPending);
+
+    public sealed record Balances(long ProgrammeId, DateOnly AsOf, DateTimeOffset? RecordedBy, IReadOnlyList<BalanceRow> Accounts);
+
+    /// <summary>
+    /// Every account that had moved by the value date <paramref name="asOf"/>, counting only what was
+    /// recorded by <paramref name="recordedBy"/> (what the ledger said then) or everything (what we know now).
+    /// </summary>
+    public static async Task<Balances> BalancesAsync(NpgsqlDataSource dataSource, CurrentUser caller, long programmeId, DateOnly? asOf,
+        DateTimeOffset? recordedBy, string? prefix, CancellationToken ct)
+    {
+        caller.EnsureWholeProgramme(programmeId);
+        var date = asOf ?? DateOnly.FromDateTime(DateTime.UtcNow);
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT a.id, a.code, a.unit, a.normal_side, b.debits_posted, b.credits_posted, b.debits_pending, b.credits_pending
+              FROM account_balances_as_of($1, $2, $3) b
+              JOIN account a ON a.id = b.account_id
+             WHERE $4::text IS NULL OR starts_with(a.code, $4)
+             ORDER BY a.unit, a.code
+            """);
+        cmd.Parameters.Add(new() { Value = programmeId });
+        cmd.Parameters.Add(new() { Value = date });
+        cmd.Parameters.Add(new() { Value = recordedBy?.ToUniversalTime() ?? DateTimeOffset.MaxValue });
+        cmd.Parameters.Add(new() { Value = (object?)prefix ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        var rows = new List<BalanceRow>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var unit = r.GetString(2);
+            var side = r.GetString(3);
+            var (dp, cp, dq, cq) = (r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7));
+            rows.Add(new BalanceRow(r.GetInt64(0), r.GetString(1), unit, side, Amounts.Format(unit, dp), Amounts.Format(unit, cp),
+                Amounts.Format(unit, side == "debit" ? dp - cp : cp - dp), Amounts.Format(unit, dq), Amounts.Format(unit, cq)));
+        }
+        return new Balances(programmeId, date, recordedBy, rows);
+    }
+
+    public sealed record Event(long Id, DateTimeOffset OccurredAt, long? UserId, string? UserName, string? Role, string Action,
+        string RecordType, long? RecordId, long? ProgrammeId, JsonElement Details, string? ClientAddress);
+
+    public sealed class EventQuery
+    {
+        public long? ProgrammeId { get; set; }
+        public string? RecordType { get; set; }
+        public long? RecordId { get; set; }
+        public long? UserId { get; set; }
+        /// <summary>an action ("claim.approve") or its record part ("claim.")</summary>
+        public string? Action { get; set; }
+        /// <summary>occurred at or after</summary>
+        public DateTimeOffset? From { get; set; }
+        /// <summary>occurred before</summary>
+        public DateTimeOffset? To { get; set; }
+        /// <summary>events after this id (the nextCursor of the previous page)</summary>
+        public long? After { get; set; }
+        public int? Limit { get; set; }
+    }
+
+    public sealed record EventPage(IReadOnlyList<Event> Items, long? NextCursor);
+
+    /// <summary>The audit trail in the order it was written, a page at a time. Programme-scoped staff see their programme's events.</summary>
+    public static async Task<EventPage> EventsAsync(NpgsqlDataSource dataSource, CurrentUser caller, EventQuery q, bool all, CancellationToken ct)
+    {
+        var limit = q.Limit ?? 100;
+        if (!all && limit is < 1 or > 1000) throw new InvalidInput("limit", "must be between 1 and 1000");
+        long? programme = q.ProgrammeId;
+        if (!caller.SeesAllProgrammes)
+        {
+            programme ??= caller.ProgrammeId;
+            caller.EnsureWholeProgramme(programme ?? 0);
+        }
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT id, occurred_at, user_id, user_name, role, action, record_type, record_id, programme_id, details::text, client_address
+              FROM audit_event
+             WHERE ($1::bigint IS NULL OR programme_id = $1)
+               AND ($2::text IS NULL OR record_type = $2)
+               AND ($3::bigint IS NULL OR record_id = $3)
+               AND ($4::bigint IS NULL OR user_id = $4)
+               AND ($5::text IS NULL OR action = $5 OR (right($5, 1) = '.' AND starts_with(action, $5)))
+               AND ($6::timestamptz IS NULL OR occurred_at >= $6)
+               AND ($7::timestamptz IS NULL OR occurred_at < $7)
+               AND id > $8
+             ORDER BY id
+             LIMIT $9
+            """);
+        var p = cmd.Parameters;
+        p.Add(Nullable(programme, NpgsqlTypes.NpgsqlDbType.Bigint));
+        p.Add(Nullable(q.RecordType, NpgsqlTypes.NpgsqlDbType.Text));
+        p.Add(Nullable(q.RecordId, NpgsqlTypes.NpgsqlDbType.Bigint));
+        p.Add(Nullable(q.UserId, NpgsqlTypes.NpgsqlDbType.Bigint));
+        p.Add(Nullable(q.Action, NpgsqlTypes.NpgsqlDbType.Text));
+        p.Add(Nullable(q.From?.ToUniversalTime(), NpgsqlTypes.NpgsqlDbType.TimestampTz));
+        p.Add(Nullable(q.To?.ToUniversalTime(), NpgsqlTypes.NpgsqlDbType.TimestampTz));
+        p.Add(new() { Value = q.After ?? 0 });
+        p.Add(new() { Value = all ? long.MaxValue : limit + 1L });
+        var items = new List<Event>();
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct))
+            {
+                using var details = JsonDocument.Parse(r.GetString(9));
+                items.Add(new Event(r.GetInt64(0), r.GetFieldValue<DateTimeOffset>(1), Long(r, 2), Text(r, 3), Text(r, 4), r.GetString(5),
+                    r.GetString(6), Long(r, 7), Long(r, 8), details.RootElement.Clone(), Text(r, 10)));
+            }
+        if (all || items.Count <= limit) return new EventPage(items, null);
+        items.RemoveAt(limit);
+        return new EventPage(items, items[^1].Id);
+    }
+
+    public static readonly string[] EventCsvHeader =
+        ["event_id", "occurred_at", "user_id", "user_name", "role", "action", "record_type", "record_id", "programme_id", "details", "client_address"];
+
+    public static IReadOnlyList<string?> EventCsvRow(Event e) =>
+    [
+        S(e.Id), e.OccurredAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), S(e.UserId), e.UserName, e.Role, e.Action,
+        e.RecordType, S(e.RecordId), S(e.ProgrammeId), e.Details.GetRawText(), e.ClientAddress,
+    ];
+
+    public sealed record ChainStatus(string Chain, long Sealed, DateTimeOffset? LastSealedAt, long Unsealed, DateTimeOffset? OldestUnsealedAt,
+        double LagSeconds, string? Head);
+
+    public sealed record SealStatus(DateTimeOffset At, double MaxLagSeconds, long Unsealed, IReadOnlyList<ChainStatus> Chains);
+
+    /// <summary>How far sealing lags behind the writers, per chain: what waits, and since when.</summary>
+    public static async Task<SealStatus> SealStatusAsync(NpgsqlDataSource dataSource, CurrentUser caller, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT s.chain, COALESCE(s.sealed, 0), s.last_sealed_at, s.unsealed, s.oldest_unsealed_at,
+                   COALESCE(extract(epoch FROM now() - s.oldest_unsealed_at), 0)::float8,
+                   (SELECT encode(h.hash, 'hex') FROM chain_seal h WHERE h.chain = s.chain AND h.seq = s.sealed)
+              FROM audit.seal_status s
+             ORDER BY s.chain
+            """);
+        var chains = new List<ChainStatus>();
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct))
+            {
+                var chain = r.GetString(0);
+                if (!MaySee(caller, chain)) continue;
+                chains.Add(new ChainStatus(chain, r.GetInt64(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2), r.GetInt64(3),
+                    r.IsDBNull(4) ? null : r.GetFieldValue<DateTimeOffset>(4), Math.Max(0, r.GetDouble(5)), Text(r, 6)));
+            }
+        return new SealStatus(DateTimeOffset.UtcNow, chains.Count == 0 ? 0 : chains.Max(c => c.LagSeconds), chains.Sum(c => c.Unsealed), chains);
+    }
+
+    /// <summary>Auditors and admins of every programme see every chain; programme staff their programme's journal.</summary>
+    public static bool MaySee(CurrentUser caller, string chain) =>
+        caller.SeesAllProgrammes
+        || (chain.StartsWith("journal:", StringComparison.Ordinal)
+            && long.TryParse(chain["journal:".Length..], CultureInfo.InvariantCulture, out var programme)
+            && caller.SeesWholeProgramme(programme));
+
+    public static async Task<IReadOnlyList<string>> VisibleChainsAsync(NpgsqlDataSource dataSource, CurrentUser caller, CancellationToken ct)
+    {
+        var chains = new List<string>();
+        await using var cmd = dataSource.CreateCommand("SELECT chain FROM chain_seal GROUP BY chain UNION SELECT chain FROM seal_queue");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            if (MaySee(caller, r.GetString(0))) chains.Add(r.GetString(0));
+        return chains;
+    }
+
+    internal static NpgsqlParameter Nullable(object? value, NpgsqlTypes.NpgsqlDbType type) =>
+        new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
+
+    private static string? S(long? v) => v?.ToString(CultureInfo.InvariantCulture);
+    internal static long? Long(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+    internal static string? Text(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+}

@@ -1,0 +1,72 @@
+using System.Text;
+using Microsoft.AspNetCore.Mvc;
+
+namespace GrantLedger.Web.Audit;
+
+/// <summary>
+/// A query's result as CSV (RFC 4180, UTF-8), streamed: first the query itself as "# " comment
+/// lines (what was asked, by whom, when), then a header row, then the rows.
+/// </summary>
+public sealed class CsvAnswer(string fileName, IReadOnlyList<string> header, IAsyncEnumerable<IReadOnlyList<string?>> rows) : IActionResult
+{
+    /// <summary>Asked for with ?format=csv or Accept: text/csv.</summary>
+    public static bool Wanted(HttpRequest request, string? format) =>
+        string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase)
+        || (format is null && request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true));
+
+    public static CsvAnswer Of<T>(string fileName, IReadOnlyList<string> header, IEnumerable<T> rows, Func<T, IReadOnlyList<string?>> columns) =>
+        new(fileName, header, ToAsync(rows.Select(columns)));
+
+    public async Task ExecuteResultAsync(ActionContext context)
+    {
+        var http = context.HttpContext;
+        var response = http.Response;
+        response.StatusCode = 200;
+        response.ContentType = "text/csv; charset=utf-8";
+        response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
+        await using var writer = new StreamWriter(response.Body, new UTF8Encoding(false), 64 * 1024);
+        foreach (var line in QueryLines(http)) await writer.WriteAsync("# " + line + "\r\n");
+        await WriteRowAsync(writer, header);
+        await foreach (var row in rows.WithCancellation(http.RequestAborted)) await WriteRowAsync(writer, row);
+        await writer.FlushAsync(http.RequestAborted);
+    }
+
+    /// <summary>The query as asked, each parameter on its own line, and who asked when.</summary>
+    public static IEnumerable<string> QueryLines(HttpContext http)
+    {
+        var request = http.Request;
+        yield return $"query: {request.Method} {request.Path}{Uri.UnescapeDataString(request.QueryString.Value ?? "")}";
+        foreach (var (key, value) in request.RouteValues.Where(r => r.Key is not "action" and not "controller"))
+            yield return $"{key}: {value}";
+        foreach (var (key, value) in request.Query.Where(q => q.Key != "format"))
+            yield return $"{key}: {value}";
+        yield return $"run by: {http.User.Identity?.Name} ({http.User.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value})";
+        yield return $"run at: {DateTimeOffset.UtcNow:yyyy-MM-dd'T'HH:mm:ss'Z'}";
+        yield return "amounts: pounds with two places (GBP) or whole minutes (MIN)";
+    }
+
+    private static Task WriteRowAsync(TextWriter writer, IReadOnlyList<string?> row)
+    {
+        var sb = new StringBuilder();
+        for (var i = 0; i < row.Count; i++)
+        {
+            if (i > 0) sb.Append(',');
+            sb.Append(Field(row[i]));
+        }
+        sb.Append("\r\n");
+        return writer.WriteAsync(sb.ToString());
+    }
+
+    public static string Field(string? value)
+    {
+        if (string.IsNullOrEmpty(value)) return "";
+        var quote = value.IndexOfAny([',', '"', '\r', '\n']) >= 0 || value[0] == ' ' || value[^1] == ' ' || value[0] == '#';
+        return quote ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
+    }
+
+    private static async IAsyncEnumerable<T> ToAsync<T>(IEnumerable<T> items)
+    {
+        foreach (var item in items) yield return item;
+        await Task.CompletedTask;
+    }
+}

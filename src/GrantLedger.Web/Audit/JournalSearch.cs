@@ -1,0 +1,256 @@
+using System.Globalization;
+using System.Text;
+using GrantLedger.Core.Ledger;
+using GrantLedger.Core.Money;
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Allocations;
+using Npgsql;
+
+namespace GrantLedger.Web.Audit;
+
+/// <summary>
+/// The journal, one line per transfer, filtered as an auditor asks: by account or account-code
+/// prefix, school, area, claim, payment run, user, value-date range and amount range. Ordered by
+/// value date, then transfer id (the order they were recorded in), and paged with an opaque cursor
+/// that carries both, so a page never repeats or skips a line that existed when the first page was read.
+/// </summary>
+public static class JournalSearch
+{
+    public sealed class Query
+    {
+        /// <summary>the programme (required)</summary>
+        public long? ProgrammeId { get; set; }
+        /// <summary>an account code: lines debiting or crediting it</summary>
+        public string? Account { get; set; }
+        /// <summary>lines debiting or crediting any account whose code starts with this</summary>
+        public string? AccountPrefix { get; set; }
+        public long? SchoolId { get; set; }
+        public long? AreaId { get; set; }
+        /// <summary>the claim's entries (caused by it, or posted by its transitions)</summary>
+        public long? ClaimId { get; set; }
+        public long? PaymentRunId { get; set; }
+        /// <summary>who posted the entry</summary>
+        public long? UserId { get; set; }
+        /// <summary>value dates from (inclusive)</summary>
+        public DateOnly? From { get; set; }
+        /// <summary>value dates to (inclusive)</summary>
+        public DateOnly? To { get; set; }
+        /// <summary>only what had been recorded by this moment: pass the first page's time to page through a fixed set while others write</summary>
+        public DateTimeOffset? RecordedBy { get; set; }
+        /// <summary>GBP or MIN; amount ranges are read in this unit (GBP when not given)</summary>
+        public string? Unit { get; set; }
+        /// <summary>smallest amount, e.g. "100.00" (or minutes)</summary>
+        public string? AmountMin { get; set; }
+        public string? AmountMax { get; set; }
+        /// <summary>the nextCursor of the previous page</summary>
+        public string? Cursor { get; set; }
+        /// <summary>lines per page, 1 to 1000 (default 100); CSV returns every line from the cursor on</summary>
+        public int? Limit { get; set; }
+    }
+
+    public sealed record Line(long TransferId, long EntryId, DateOnly ValueDate, DateTimeOffset RecordedAt, string Description,
+        string CauseType, long? CauseId, long? ReversesEntryId, long? ActorId, string? Actor, string Unit, string Kind, long? PendingId,
+        string DebitAccount, string CreditAccount, string Amount);
+
+    public sealed record Page(IReadOnlyList<Line> Items, string? NextCursor);
+
+    public static readonly string[] CsvHeader =
+    [
+        "transfer_id", "entry_id", "value_date", "recorded_at", "description", "cause_type", "cause_id", "reverses_entry_id",
+        "actor_id", "actor", "unit", "kind", "pending_id", "debit_account", "credit_account", "amount",
+    ];
+
+    public static IReadOnlyList<string?> CsvRow(Line l) =>
+    [
+        S(l.TransferId), S(l.EntryId), ChainContent.Date(l.ValueDate), l.RecordedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+        l.Description, l.CauseType, S(l.CauseId), S(l.ReversesEntryId), S(l.ActorId), l.Actor, l.Unit, l.Kind, S(l.PendingId),
+        l.DebitAccount, l.CreditAccount, l.Amount,
+    ];
+
+    private static string? S(long? v) => v?.ToString(CultureInfo.InvariantCulture);
+
+    public static async Task<Page> PageAsync(NpgsqlDataSource dataSource, CurrentUser caller, Query q, CancellationToken ct)
+    {
+        var limit = q.Limit ?? 100;
+        if (limit is < 1 or > 1000) throw new InvalidInput("limit", "must be between 1 and 1000");
+        var items = new List<Line>(limit + 1);
+        await foreach (var line in LinesAsync(dataSource, caller, q, limit + 1, ct)) items.Add(line);
+        if (items.Count <= limit) return new Page(items, null);
+        items.RemoveAt(limit);
+        var last = items[^1];
+        return new Page(items, Cursor(last.ValueDate, last.TransferId));
+    }
+
+    /// <summary>Every matching line from the cursor on, streamed (up to <paramref name="limit"/> when given).</summary>
+    public static async IAsyncEnumerable<Line> LinesAsync(NpgsqlDataSource dataSource, CurrentUser caller, Query q, int? limit,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var cmd = Build(dataSource, caller, q, limit);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var unit = r.GetString(10);
+            yield return new Line(r.GetInt64(0), r.GetInt64(1), r.GetFieldValue<DateOnly>(2), r.GetFieldValue<DateTimeOffset>(3), r.GetString(4),
+                r.GetString(5), r.IsDBNull(6) ? null : r.GetInt64(6), r.IsDBNull(7) ? null : r.GetInt64(7),
+                r.IsDBNull(8) ? null : r.GetInt64(8), r.IsDBNull(9) ? null : r.GetString(9), unit, r.GetString(11),
+                r.IsDBNull(12) ? null : r.GetInt64(12), r.GetString(13), r.GetString(14), Amounts.Format(unit, r.GetInt64(15)));
+        }
+    }
+
+    /// <summary>Refuses a malformed query (422) or one outside the caller's scope (403).</summary>
+    public static void Validate(CurrentUser caller, Query q) => Check(caller, q);
+
+    private static (Unit Unit, long? Min, long? Max, (DateOnly Date, long Id)? After) Check(CurrentUser caller, Query q)
+    {
+        var errors = new FieldErrors();
+        if (q.ProgrammeId is null) errors.Add("programmeId", "is required");
+        var unit = Unit.Gbp;
+        if (q.Unit is not null && !Units.TryParse(q.Unit, out unit)) errors.Add("unit", "must be GBP or MIN");
+        var min = Amount(errors, "amountMin", q.AmountMin, unit);
+        var max = Amount(errors, "amountMax", q.AmountMax, unit);
+        if (q.From > q.To) errors.Add("to", "must not be before from");
+        (DateOnly Date, long Id)? after = null;
+        if (q.Cursor is not null)
+        {
+            after = ParseCursor(q.Cursor);
+            if (after is null) errors.Add("cursor", "is not a cursor this search gave");
+        }
+        errors.ThrowIfAny();
+        caller.EnsureWholeProgramme(q.ProgrammeId!.Value);
+        return (unit, min, max, after);
+    }
+
+    private static NpgsqlCommand Build(NpgsqlDataSource dataSource, CurrentUser caller, Query q, int? limit)
+    {
+        var (unit, min, max, after) = Check(caller, q);
+
+        var sql = new StringBuilder("""
+            SELECT t.id, j.id, t.value_date, j.recorded_at, j.description, j.cause_type, j.cause_id, j.reverses_entry_id,
+                   j.actor_id, u.user_name, t.unit, t.kind, t.pending_id, da.code, ca.code, t.amount
+              FROM transfer t
+              JOIN journal_entry j ON j.id = t.entry_id
+              JOIN account da ON da.id = t.debit_account_id
+              JOIN account ca ON ca.id = t.credit_account_id
+              LEFT JOIN app_user u ON u.id = j.actor_id
+             WHERE t.programme_id = @programme
+            """);
+        var cmd = dataSource.CreateCommand();
+        var p = cmd.Parameters;
+        p.AddWithValue("programme", q.ProgrammeId!.Value);
+        if (q.Account is not null)
+        {
+            sql.Append(" AND (da.code = @account OR ca.code = @account)");
+            p.AddWithValue("account", q.Account);
+        }
+        if (!string.IsNullOrEmpty(q.AccountPrefix))
+        {
+            sql.Append(" AND (da.code LIKE @prefix OR ca.code LIKE @prefix)");
+            p.AddWithValue("prefix", q.AccountPrefix.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%");
+        }
+        if (q.SchoolId is not null)
+        {
+            sql.Append(" AND (da.school_id = @school OR ca.school_id = @school)");
+            p.AddWithValue("school", q.SchoolId.Value);
+        }
+        if (q.AreaId is not null)
+        {
+            sql.Append(" AND EXISTS (SELECT 1 FROM school s WHERE s.area_id = @area AND s.id IN (da.school_id, ca.school_id))");
+            p.AddWithValue("area", q.AreaId.Value);
+        }
+        if (q.ClaimId is not null)
+        {
+            sql.Append(" AND ((j.cause_type = 'claim' AND j.cause_id = @claim) OR j.id IN (SELECT entry_id FROM claim_transition WHERE claim_id = @claim))");
+            p.AddWithValue("claim", q.ClaimId.Value);
+        }
+        if (q.PaymentRunId is not null)
+        {
+            sql.Append(" AND j.cause_type = 'payment_run' AND j.cause_id = @run");
+            p.AddWithValue("run", q.PaymentRunId.Value);
+        }
+        if (q.UserId is not null)
+        {
+            sql.Append(" AND j.actor_id = @user");
+            p.AddWithValue("user", q.UserId.Value);
+        }
+        if (q.From is not null)
+        {
+            sql.Append(" AND t.value_date >= @from");
+            p.AddWithValue("from", q.From.Value);
+        }
+        if (q.To is not null)
+        {
+            sql.Append(" AND t.value_date <= @to");
+            p.AddWithValue("to", q.To.Value);
+        }
+        if (q.RecordedBy is not null)
+        {
+            sql.Append(" AND j.recorded_at <= @recordedBy");
+            p.AddWithValue("recordedBy", q.RecordedBy.Value.ToUniversalTime());
+        }
+        if (q.Unit is not null || min is not null || max is not null)
+        {
+            sql.Append(" AND t.unit = @unit");
+            p.AddWithValue("unit", unit.ToCode());
+        }
+        if (min is not null)
+        {
+            sql.Append(" AND t.amount >= @min");
+            p.AddWithValue("min", min.Value);
+        }
+        if (max is not null)
+        {
+            sql.Append(" AND t.amount <= @max");
+            p.AddWithValue("max", max.Value);
+        }
+        if (after is { } a)
+        {
+            sql.Append(" AND (t.value_date, t.id) > (@afterDate, @afterId)");
+            p.AddWithValue("afterDate", a.Date);
+            p.AddWithValue("afterId", a.Id);
+        }
+        sql.Append(" ORDER BY t.value_date, t.id");
+        if (limit is not null)
+        {
+            sql.Append(" LIMIT @limit");
+            p.AddWithValue("limit", limit.Value);
+        }
+        cmd.CommandText = sql.ToString();
+        return cmd;
+    }
+
+    private static long? Amount(FieldErrors errors, string field, string? text, Unit unit)
+    {
+        if (text is null) return null;
+        if (unit == Unit.Gbp)
+        {
+            if (Money.TryParse(text, out var money, out var error)) return money.Pence;
+            errors.Add(field, error ?? "must be an amount in pounds, e.g. \"100.00\"");
+            return null;
+        }
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var minutes)) return minutes;
+        errors.Add(field, "must be whole minutes");
+        return null;
+    }
+
+    public static string Cursor(DateOnly date, long transferId) =>
+        Convert.ToBase64String(Encoding.ASCII.GetBytes($"{ChainContent.Date(date)}/{transferId}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static (DateOnly, long)? ParseCursor(string cursor)
+    {
+        try
+        {
+            var padded = cursor.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - padded.Length % 4) % 4);
+            var parts = Encoding.ASCII.GetString(Convert.FromBase64String(padded)).Split('/');
+            if (parts.Length == 2
+                && DateOnly.TryParseExact(parts[0], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
+                && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+                return (date, id);
+        }
+        catch (FormatException)
+        {
+        }
+        return null;
+    }
+}

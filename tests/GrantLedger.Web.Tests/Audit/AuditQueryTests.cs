@@ -1,0 +1,199 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Audit;
+
+/// <summary>
+/// The auditor's queries on a ledger with known answers: funded and allocated on 1 September; then,
+/// after the moment "then", a virement dated 15 September, its reversal dated 20 October, and a
+/// back-dated allocation dated 10 September. Eight transfers in all.
+/// </summary>
+public sealed class AuditQueryTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    private sealed record Ledger(Scenario S, ApiClient Auditor, DateTimeOffset Then, long Funding, long Allocation, long Virement, long Reversal,
+        long BackDated)
+    {
+        public string Journal(string query) => $"/api/v1/audit/journal?programmeId={S.ProgrammeId}{query}";
+    }
+
+    private async Task<Ledger> LedgerAsync()
+    {
+        var s = await Scenario.CreateAsync(Db, 2, 2);
+        var funding = (await s.Root.PostAsync($"{s.Year}/funding", new { amount = "1000.00", reference = "grant", valueDate = "2026-09-01" }))
+            .Expect(HttpStatusCode.Created).Json["entryId"]!.GetValue<long>();
+        var allocation = (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            valueDate = "2026-09-01", each = new { categoryId = s.Categories["staff-cover"], amount = "100.00", allSchools = true },
+        })).Expect(HttpStatusCode.Created).Json["entryId"]!.GetValue<long>();
+        await Task.Delay(20);
+        var then = DateTimeOffset.UtcNow;
+        await Task.Delay(20);
+        var virement = (await s.Root.PostAsync($"{s.Year}/virements", new
+        {
+            from = new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"] },
+            to = new { schoolId = s.Schools[0].Id, categoryId = s.Categories["action-plan"] },
+            amount = "25.00", reason = "plan", valueDate = "2026-09-15",
+        })).Expect(HttpStatusCode.Created).Json["entryId"]!.GetValue<long>();
+        var reversal = (await s.Root.PostAsync($"/api/v1/journal-entries/{virement}/reversal", new { reason = "not agreed", valueDate = "2026-10-20" }))
+            .Expect(HttpStatusCode.Created).Id;
+        var backDated = (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            valueDate = "2026-09-10", lines = new[] { new { schoolId = s.Schools[2].Id, categoryId = s.Categories["action-plan"], amount = "40.00" } },
+        })).Expect(HttpStatusCode.Created).Json["entryId"]!.GetValue<long>();
+        return new Ledger(s, await s.AuditorAsync(Db), then, funding, allocation, virement, reversal, backDated);
+    }
+
+    private static long[] Entries(JsonNode page) => page["items"]!.AsArray().Select(l => l!["entryId"]!.GetValue<long>()).ToArray();
+
+    private static string[] Amounts(JsonNode page) => page["items"]!.AsArray().Select(l => l!["amount"]!.GetValue<string>()).ToArray();
+
+    [Fact]
+    public async Task Journal_FiltersByAccountSchoolAreaUserDatesAndAmounts_WithTheKnownAnswers()
+    {
+        var l = await LedgerAsync();
+        var a = l.Auditor;
+        var all = (await a.GetAsync(l.Journal(""))).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal([l.Funding, l.Allocation, l.Allocation, l.Allocation, l.Allocation, l.BackDated, l.Virement, l.Reversal], Entries(all));
+        Assert.Null(all["nextCursor"]);
+        var reversalLine = all["items"]!.AsArray()[^1]!;
+        Assert.Equal(l.Virement, reversalLine["reversesEntryId"]!.GetValue<long>());
+        Assert.Equal("reversal", reversalLine["causeType"]!.GetValue<string>());
+        Assert.Equal(l.S.Root.UserName, reversalLine["actor"]!.GetValue<string>());
+
+        var school0 = l.S.SchoolAccount(0, "staff-cover", "available")[..^":staff-cover:available".Length];
+        var prefix = (await a.GetAsync(l.Journal($"&accountPrefix={Uri.EscapeDataString(school0)}"))).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal([l.Allocation, l.Virement, l.Reversal], Entries(prefix));
+        Assert.Equal(["100.00", "25.00", "25.00"], Amounts(prefix));
+
+        var account = (await a.GetAsync(l.Journal($"&account={Uri.EscapeDataString(l.S.SchoolAccount(0, "action-plan", "available"))}"))).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal([l.Virement, l.Reversal], Entries(account));
+
+        Assert.Equal([l.Allocation, l.BackDated], Entries((await a.GetAsync(l.Journal($"&schoolId={l.S.Schools[2].Id}"))).Expect(HttpStatusCode.OK).Json));
+        Assert.Equal([l.Allocation, l.Allocation, l.BackDated], Entries((await a.GetAsync(l.Journal($"&areaId={l.S.AreaIds[1]}"))).Expect(HttpStatusCode.OK).Json));
+        Assert.Equal([l.BackDated, l.Virement], Entries((await a.GetAsync(l.Journal("&from=2026-09-10&to=2026-09-30"))).Expect(HttpStatusCode.OK).Json));
+        var amounts = (await a.GetAsync(l.Journal("&amountMin=25.00&amountMax=40"))).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal([l.BackDated, l.Virement, l.Reversal], Entries(amounts));
+        Assert.Equal(8, Entries((await a.GetAsync(l.Journal($"&userId={l.S.Root.UserId}"))).Expect(HttpStatusCode.OK).Json).Length);
+        Assert.Empty(Entries((await a.GetAsync(l.Journal($"&userId={a.UserId}"))).Expect(HttpStatusCode.OK).Json));
+        Assert.Empty(Entries((await a.GetAsync(l.Journal("&unit=MIN"))).Expect(HttpStatusCode.OK).Json));
+        var recordedThen = (await a.GetAsync(l.Journal($"&recordedBy={Uri.EscapeDataString(l.Then.ToString("O"))}"))).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal([l.Funding, l.Allocation, l.Allocation, l.Allocation, l.Allocation], Entries(recordedThen));
+
+        (await a.GetAsync("/api/v1/audit/journal")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "programmeId");
+        (await a.GetAsync(l.Journal("&amountMin=1.234"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "amountMin");
+        (await a.GetAsync(l.Journal("&cursor=nonsense"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "cursor");
+        (await a.GetAsync(l.Journal("&from=2026-10-01&to=2026-09-01"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "to");
+        var school = await l.S.SchoolUserAsync(Db, 0);
+        (await school.GetAsync(l.Journal(""))).ExpectProblem(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task Journal_PagesWithACursor_InAStableOrder_NeverRepeatingOrSkipping()
+    {
+        var l = await LedgerAsync();
+        var seen = new List<long>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = (await l.Auditor.GetAsync(l.Journal("&limit=3" + (cursor is null ? "" : $"&cursor={cursor}")))).Expect(HttpStatusCode.OK).Json;
+            seen.AddRange(page["items"]!.AsArray().Select(x => x!["transferId"]!.GetValue<long>()));
+            cursor = page["nextCursor"]?.GetValue<string>();
+            pages++;
+            // a line recorded meanwhile, dated later, is found at the end; it does not shift the pages already read
+            if (pages == 1)
+                (await l.S.Root.PostAsync($"{l.S.Year}/allocations", new
+                {
+                    valueDate = "2026-11-01", lines = new[] { new { schoolId = l.S.Schools[1].Id, categoryId = l.S.Categories["action-plan"], amount = "1.00" } },
+                })).Expect(HttpStatusCode.Created);
+        } while (cursor is not null);
+        Assert.Equal(3, pages);
+        var all = (await l.Auditor.GetAsync(l.Journal("&limit=1000"))).Expect(HttpStatusCode.OK).Json["items"]!.AsArray()
+            .Select(x => x!["transferId"]!.GetValue<long>()).ToList();
+        Assert.Equal(9, all.Count);
+        Assert.Equal(all, seen);
+    }
+
+    [Fact]
+    public async Task Journal_AsCsv_StartsWithTheQuery_ThenEveryMatchingLine()
+    {
+        var l = await LedgerAsync();
+        var school0 = l.S.SchoolAccount(0, "staff-cover", "available")[..^":staff-cover:available".Length];
+        var csv = (await l.Auditor.GetAsync(l.Journal($"&accountPrefix={Uri.EscapeDataString(school0)}&limit=1&format=csv"))).Expect(HttpStatusCode.OK);
+        Assert.Equal("text/csv", csv.ContentType);
+        var lines = csv.Body.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal($"# query: GET /api/v1/audit/journal?programmeId={l.S.ProgrammeId}&accountPrefix={school0}&limit=1&format=csv", lines[0]);
+        Assert.Contains($"# accountPrefix: {school0}", lines);
+        Assert.Contains(lines, x => x.StartsWith("# run by: auditor-tp (auditor)", StringComparison.Ordinal));
+        var data = lines.SkipWhile(x => x.StartsWith('#')).ToList();
+        Assert.StartsWith("transfer_id,entry_id,value_date,recorded_at,description,", data[0]);
+        Assert.Equal(4, data.Count); // the header and all three lines: CSV is not paged
+        Assert.EndsWith(",100.00", data[1]);
+        Assert.Contains($",{l.Reversal},2026-10-20,", data[3]);
+
+        var accept = new HttpRequestMessage(HttpMethod.Get, l.Journal(""));
+        accept.Headers.Accept.ParseAdd("text/csv");
+        using var response = await l.Auditor.Http.SendAsync(accept);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        (await l.Auditor.GetAsync("/api/v1/audit/journal?format=csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "programmeId");
+    }
+
+    [Fact]
+    public async Task Balances_AsOfADate_AsTheLedgerSaidThen_AndAsWeNowKnow()
+    {
+        var l = await LedgerAsync();
+        string Url(string q) => $"/api/v1/audit/programmes/{l.S.ProgrammeId}/balances?{q}";
+        async Task<Dictionary<string, string>> BalancesAsync(string q) =>
+            (await l.Auditor.GetAsync(Url(q))).Expect(HttpStatusCode.OK).Json["accounts"]!.AsArray()
+            .ToDictionary(x => x!["code"]!.GetValue<string>(), x => x!["balance"]!.GetValue<string>());
+        var staff0 = l.S.SchoolAccount(0, "staff-cover", "available");
+        var plan0 = l.S.SchoolAccount(0, "action-plan", "available");
+        var plan2 = l.S.SchoolAccount(2, "action-plan", "available");
+
+        var said = await BalancesAsync($"asOf=2026-09-30&recordedBy={Uri.EscapeDataString(l.Then.ToString("O"))}");
+        Assert.Equal("100.00", said[staff0]);
+        Assert.False(said.ContainsKey(plan0));
+        Assert.False(said.ContainsKey(plan2));
+
+        var known = await BalancesAsync("asOf=2026-09-30");
+        Assert.Equal("75.00", known[staff0]);
+        Assert.Equal("25.00", known[plan0]);
+        Assert.Equal("40.00", known[plan2]);
+
+        var october = await BalancesAsync("asOf=2026-10-31");
+        Assert.Equal("100.00", october[staff0]);
+        Assert.Equal("0.00", october[plan0]);
+        Assert.Empty(await BalancesAsync("asOf=2026-08-31"));
+
+        var trialThen = (await l.Auditor.GetAsync($"/api/v1/audit/programmes/{l.S.ProgrammeId}/trial-balance?asOf=2026-09-30&recordedBy={Uri.EscapeDataString(l.Then.ToString("O"))}"))
+            .Expect(HttpStatusCode.OK).Json;
+        var trialNow = (await l.Auditor.GetAsync($"/api/v1/audit/programmes/{l.S.ProgrammeId}/trial-balance?asOf=2026-09-30")).Expect(HttpStatusCode.OK).Json;
+        string Unallocated(JsonNode tb) => tb["rows"]!.AsArray().Single(r => r!["account"]!.GetValue<string>() == "tp:2026-27:unallocated")!["balance"]!.GetValue<string>();
+        Assert.Equal("-600.00", Unallocated(trialThen));
+        Assert.Equal("-560.00", Unallocated(trialNow));
+        Assert.All(trialNow["totals"]!.AsArray(), t => Assert.True(t!["balanced"]!.GetValue<bool>()));
+
+        var csv = (await l.Auditor.GetAsync(Url("asOf=2026-09-30&format=csv"))).Expect(HttpStatusCode.OK).Body.Split("\r\n");
+        Assert.StartsWith("# query: GET ", csv[0]);
+        Assert.Contains($"{plan2},GBP,credit,0.00,40.00,40.00,0.00,0.00", csv.Single(x => x.Contains(plan2)));
+        var tbCsv = (await l.Auditor.GetAsync($"/api/v1/audit/programmes/{l.S.ProgrammeId}/trial-balance?asOf=2026-09-30&format=csv")).Expect(HttpStatusCode.OK).Body;
+        Assert.Contains("tp:2026-27:unallocated,GBP,", tbCsv);
+        Assert.Contains("\r\ntotal,GBP,", tbCsv);
+    }
+
+    [Fact]
+    public async Task Statement_HasARunningBalance_InJsonAndCsv()
+    {
+        var l = await LedgerAsync();
+        var id = (await l.S.AccountAsync(l.S.SchoolAccount(0, "staff-cover", "available")))["id"]!.GetValue<long>();
+        var statement = (await l.Auditor.GetAsync($"/api/v1/audit/accounts/{id}/statement")).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal(["100.00", "75.00", "100.00"], statement["lines"]!.AsArray().Select(x => x!["runningBalance"]!.GetValue<string>()).ToArray());
+        var csv = (await l.Auditor.GetAsync($"/api/v1/audit/accounts/{id}/statement?from=2026-09-10&format=csv")).Expect(HttpStatusCode.OK).Body
+            .Split("\r\n", StringSplitOptions.RemoveEmptyEntries).SkipWhile(x => x.StartsWith('#')).ToList();
+        Assert.Equal(4, csv.Count); // header, opening, two lines
+        Assert.EndsWith(",100.00", csv[1]);
+        Assert.EndsWith(",75.00", csv[2]);
+        Assert.EndsWith(",100.00", csv[3]);
+    }
+}
