@@ -29,3 +29,17 @@ need_postgres() {
   if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then return 0; fi
   apt_install postgresql
 }
+
+# Node and npm, for the tools the tests run from npm (Spectral).
+need_node() {
+  if command -v npm >/dev/null 2>&1; then return 0; fi
+  apt_install nodejs npm
+}
+
+# Spectral with the OWASP ruleset lints the OpenAPI document (OpenApiLintTests).
+need_openapi_lint() {
+  need_node
+  [ -x scripts/openapi-lint/node_modules/.bin/spectral ] && return 0
+  echo "Installing Spectral (npm ci in scripts/openapi-lint)…"
+  (cd scripts/openapi-lint && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}

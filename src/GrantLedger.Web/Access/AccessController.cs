@@ -96,13 +96,13 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
     }
 
     /// <summary>Revokes one of your tokens; it stops working at once.</summary>
-    [HttpDelete("me/tokens/{tokenId:long}")]
+    [HttpDelete("me/tokens/{id:long}")]
     [Authorize(Roles = Roles.Writers)]
     [ProducesResponseType(204)]
-    public async Task<IActionResult> RevokeToken(long tokenId, CancellationToken ct)
+    public async Task<IActionResult> RevokeToken(long id, CancellationToken ct)
     {
-        var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == tokenId && t.UserId == Caller.Id, ct)
-                    ?? throw new NotFound("token", tokenId);
+        var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == id && t.UserId == Caller.Id, ct)
+                    ?? throw new NotFound("token", id);
         token.RevokedAt ??= DateTimeOffset.UtcNow;
         audit.Record("token.revoked", "api_token", token.Id, Caller.ProgrammeId, new { token.Name, token.Prefix });
         await db.SaveChangesAsync(ct);

@@ -75,6 +75,12 @@ public static class HostSetup
             Description = "Programmes, allocations and the double-entry ledger of school inclusion grants. " +
                           "Money is a decimal string in pounds with two places (\"1234.50\"); staff time is integer minutes. " +
                           "Sign in with POST /api/v1/auth/token and send 'Authorization: Bearer glt_…'.",
+            Contact = new OpenApiContact { Name = "GrantLedger engineering", Url = new Uri("https://grantledger.example/support") },
+        });
+        o.AddServer(new OpenApiServer
+        {
+            Url = "/", Description = "The production service that answered this document (local, staging or production: the same API)",
+            Extensions = new Dictionary<string, IOpenApiExtension> { ["x-internal"] = new JsonNodeExtension(System.Text.Json.Nodes.JsonValue.Create(false)) },
         });
         var xml = Path.Combine(AppContext.BaseDirectory, $"{Assembly.GetExecutingAssembly().GetName().Name}.xml");
         if (File.Exists(xml)) o.IncludeXmlComments(xml);
@@ -88,6 +94,7 @@ public static class HostSetup
             Description = "An API token from POST /api/v1/auth/token (glt_…).",
         });
         o.OperationFilter<SecurityAndIdempotency>();
+        OpenApiConventions.Configure(o);
     }
 
     /// <summary>Marks which operations need a token (all but sign-in and health) and which take an Idempotency-Key.</summary>

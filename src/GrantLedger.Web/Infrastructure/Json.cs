@@ -70,8 +70,27 @@ public static class JsonSetup
         options.Converters.Add(new MoneyJsonConverter());
         options.Converters.Add(new NullableMoneyJsonConverter());
         options.Converters.Add(new QuantityJsonConverter());
+        options.Converters.Add(new StoredTextJsonConverter());
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.MaxDepth = 32;
     }
+}
+
+/// <summary>
+/// Text the database can store: PostgreSQL's text holds no NUL character, so a string with one is
+/// refused at the edge, naming the field, rather than failing on the way in.
+/// </summary>
+public sealed class StoredTextJsonConverter : JsonConverter<string>
+{
+    public override bool HandleNull => false;
+
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.String) throw new JsonException("must be a string");
+        var value = reader.GetString()!;
+        return value.Contains('\0') ? throw new JsonException("must not contain the NUL character (\\u0000)") : value;
+    }
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
 }

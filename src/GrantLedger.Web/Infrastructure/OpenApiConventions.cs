@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Mvc.Controllers;
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace GrantLedger.Web.Infrastructure;
+
+/// <summary>
+/// What the OpenAPI document promises beyond the types: an operationId per operation, and bounds
+/// on every number, string and list. The bounds are the ones the service enforces: integers are
+/// what their format holds, and no string or list can be longer than the largest request the
+/// endpoint accepts (<see cref="Security.DefaultMaxRequestBytes"/> unless it says otherwise).
+/// Fields with tighter rules (a URN, an amount) carry their own pattern or length.
+/// </summary>
+public static class OpenApiConventions
+{
+    public const int MaxItems = 1_000_000;
+
+    public static void Configure(SwaggerGenOptions o)
+    {
+        o.CustomOperationIds(api => api.ActionDescriptor is ControllerActionDescriptor a ? $"{a.ControllerName}_{a.ActionName}" : null);
+        o.SchemaFilter<Bounds>();
+    }
+
+    private sealed class Bounds : ISchemaFilter
+    {
+        public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
+        {
+            if (schema is not OpenApiSchema s || s.Type is not { } type) return;
+            if (type.HasFlag(JsonSchemaType.Integer) && s.Minimum is null && s.Maximum is null)
+                (s.Minimum, s.Maximum) = s.Format == "int32" ? (int.MinValue.ToString(), int.MaxValue.ToString()) : (long.MinValue.ToString(), long.MaxValue.ToString());
+            if (type.HasFlag(JsonSchemaType.String) && s.MaxLength is null && s.Enum is not { Count: > 0 })
+                s.MaxLength = (int)Security.DefaultMaxRequestBytes;
+            if (type.HasFlag(JsonSchemaType.Array) && s.MaxItems is null)
+                s.MaxItems = MaxItems;
+        }
+    }
+}

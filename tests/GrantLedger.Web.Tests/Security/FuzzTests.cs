@@ -1,0 +1,163 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GrantLedger.Web.Tests.Support;
+using Xunit.Abstractions;
+using static GrantLedger.Web.Tests.Security.AccessMatrix;
+
+namespace GrantLedger.Web.Tests.Security;
+
+/// <summary>
+/// Every operation of the OpenAPI document that takes a JSON body, called by a role allowed to call
+/// it, with malformed bodies built from its schema: not JSON, too deep, wrong types, missing and
+/// extra fields, huge and odd Unicode strings, negative, zero, overflowing and three-decimal
+/// amounts. The service never answers 500, refuses with a problem document, and a refusal writes
+/// nothing.
+/// </summary>
+public sealed class FuzzTests(DatabaseFixture db, ITestOutputHelper output) : DatabaseTest(db)
+{
+    private static readonly string[] Amounts = ["-1.00", "0", "0.00", "1.234", "99999999999999999999.99", "1e5", "£1.00", "1,00", " ", "NaN"];
+    private static readonly string[] OddStrings =
+        [new string('x', 200_000), "\u0000", "\u202Egnp.exe", "👩‍👩‍👧‍👦🏴󠁧󠁢󠁳󠁣󠁴󠁿", "Ｒｏｂｅｒｔ'); DROP TABLE claim;--", "\uFEFF\u200B", "a\r\nb"];
+    private static readonly JsonNode?[] WrongScalars = [JsonValue.Create(true), JsonValue.Create(-1), JsonValue.Create(1e308), JsonValue.Create("x"), new JsonArray(), new JsonObject(), null];
+
+    [Fact]
+    public async Task MalformedBodies_NeverAnswer500_AndRefusalsWriteNothing()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var records = await ScopedRecords.CreateAsync(Db, w);
+        var api = await OpenApi.ReadAsync(Db);
+        var failures = new List<string>();
+        var calls = 0;
+        foreach (var op in api.Operations.Where(o => o.TakesBody && !o.Multipart && !o.Csv && !Anonymous.Contains(o.Key)))
+        {
+            var role = Allowed[op.Key].FirstOrDefault();
+            if (role is null) continue;
+            var path = records.Fill(op.Path, "own", role);
+            foreach (var body in Bodies(api, op, records))
+            {
+                var before = await FingerprintAsync();
+                var answer = await OpenApi.SendAsync(records.Users[role], op, path, body);
+                calls++;
+                var status = (int)answer.Status;
+                var shown = body.Length > 120 ? body[..120] + "…" : body;
+                if (status >= 500) failures.Add($"{op.Key} {shown} → {status} {answer.Body[..Math.Min(200, answer.Body.Length)]}");
+                else if (status >= 400)
+                {
+                    if (answer.ContentType != "application/problem+json") failures.Add($"{op.Key} {shown} → {status} without a problem document");
+                    if (await FingerprintAsync() != before) failures.Add($"{op.Key} {shown} → {status} but something was written");
+                }
+            }
+        }
+        output.WriteLine($"{calls} malformed requests");
+        Assert.True(calls > 500, $"only {calls} requests were made");
+        Assert.True(failures.Count == 0, $"{failures.Count} failures:\n" + string.Join("\n", failures.Take(60)));
+    }
+
+    private async Task<string> FingerprintAsync()
+    {
+        var parts = new List<long>();
+        foreach (var table in new[] { "journal_entry", "transfer", "account", "claim", "claim_line", "evidence", "action_plan", "action_plan_action",
+                     "payment_run", "programme", "area", "school", "budget_category", "rate", "app_user", "allocation" })
+            parts.Add(await Db.ScalarAsync($"SELECT count(*) FROM {table}"));
+        parts.Add(await Db.ScalarAsync("SELECT coalesce(sum(debits_posted + credits_posted + debits_pending + credits_pending), 0) FROM account"));
+        return string.Join(",", parts);
+    }
+
+    /// <summary>The malformed bodies for one operation: each derived from a plausible body by one change.</summary>
+    private static IEnumerable<string> Bodies(OpenApi api, ApiOperation op, ScopedRecords records)
+    {
+        yield return "{";
+        yield return "null";
+        yield return "[]";
+        yield return "\"text\"";
+        yield return new string('[', 5000) + new string(']', 5000);
+        yield return "{\"a\":" + string.Concat(Enumerable.Repeat("{\"a\":", 200)) + "1" + new string('}', 201);
+        yield return "{}";
+
+        var schema = api.Resolve(op.JsonSchema);
+        if (schema?["properties"] is not JsonObject properties) yield break;
+        var plausible = new JsonObject();
+        foreach (var (name, p) in properties) plausible[name] = Plausible(api, name, api.Resolve(p), records);
+        yield return Extra(plausible);
+        foreach (var (name, p) in properties)
+        {
+            var property = api.Resolve(p);
+            var types = OpenApi.Types(property);
+            foreach (var wrong in WrongScalars.Where(v => !Fits(v, types)))
+                yield return With(plausible, name, wrong?.DeepClone());
+            yield return Without(plausible, name);
+            if (types.Contains("string"))
+            {
+                var values = property?["pattern"] is not null || name.Contains("amount", StringComparison.OrdinalIgnoreCase) ? Amounts : OddStrings;
+                foreach (var v in values) yield return With(plausible, name, JsonValue.Create(v));
+            }
+            if (types.Contains("integer"))
+                foreach (var v in new[] { "-1", "0", "9223372036854775808", "1.5", "1e400" })
+                    yield return ReplaceRaw(plausible, name, v);
+            if (types.Contains("array"))
+            {
+                yield return With(plausible, name, new JsonArray(Enumerable.Range(0, 3).Select(_ => (JsonNode?)JsonValue.Create("x")).ToArray()));
+                yield return With(plausible, name, new JsonArray(Enumerable.Range(0, 3).Select(_ => (JsonNode?)new JsonObject { ["amount"] = "1.234" }).ToArray()));
+            }
+        }
+    }
+
+    private static bool Fits(JsonNode? value, IReadOnlyList<string> types) => value switch
+    {
+        null => types.Contains("null"),
+        JsonArray => types.Contains("array"),
+        JsonObject => types.Contains("object"),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => types.Contains("string"),
+        JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => types.Contains("boolean"),
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => types.Contains("number") || (types.Contains("integer") && v.ToJsonString() == "-1"),
+        _ => false,
+    };
+
+    private static JsonNode? Plausible(OpenApi api, string name, JsonNode? schema, ScopedRecords records)
+    {
+        var types = OpenApi.Types(schema);
+        if (records.Own.TryGetValue(name, out var id)) return id;
+        if (name == "programmeYearId") return records.Own["yearId"];
+        if (types.Contains("integer")) return 1;
+        if (types.Contains("number")) return 1;
+        if (types.Contains("boolean")) return true;
+        if (types.Contains("array")) return new JsonArray();
+        if (types.Contains("object")) return new JsonObject();
+        if (schema?["pattern"] is not null) return "1.00";
+        if (schema?["format"]?.GetValue<string>() == "date" || name.EndsWith("On", StringComparison.Ordinal) || name.EndsWith("Date", StringComparison.Ordinal))
+            return "2026-10-05";
+        return "fuzz";
+    }
+
+    private static string With(JsonObject body, string name, JsonNode? value)
+    {
+        var copy = body.DeepClone().AsObject();
+        copy[name] = value;
+        return copy.ToJsonString();
+    }
+
+    private static string Without(JsonObject body, string name)
+    {
+        var copy = body.DeepClone().AsObject();
+        copy.Remove(name);
+        return copy.ToJsonString();
+    }
+
+    private static string Extra(JsonObject body)
+    {
+        var copy = body.DeepClone().AsObject();
+        copy["unexpectedField"] = "surprise";
+        copy["__proto__"] = new JsonObject { ["admin"] = true };
+        return copy.ToJsonString();
+    }
+
+    /// <summary>A number as raw JSON text, for values no .NET number holds (2^63, 1e400).</summary>
+    private static string ReplaceRaw(JsonObject body, string name, string raw)
+    {
+        const string marker = "\"__raw__\"";
+        var copy = body.DeepClone().AsObject();
+        copy[name] = "__raw__";
+        return new StringBuilder(copy.ToJsonString()).Replace(marker, raw).ToString();
+    }
+}
