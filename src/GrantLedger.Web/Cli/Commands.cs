@@ -12,7 +12,7 @@ namespace GrantLedger.Web.Cli;
 /// </summary>
 public static class Commands
 {
-    public static readonly HashSet<string> Names = ["migrate", "demo", "admin", "--help", "-h", "help"];
+    public static readonly HashSet<string> Names = ["migrate", "demo", "admin", "export", "--help", "-h", "help"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -76,11 +76,13 @@ public static class Commands
         admin.Subcommands.Add(create);
         root.Subcommands.Add(admin);
 
+        root.Subcommands.Add(ExportCommands.Create());
+
         return await root.Parse(args).InvokeAsync();
     }
 
     /// <summary>Builds the service (without serving) and resolves the database, so commands share its configuration.</summary>
-    private static async Task<int> WithServicesAsync(Func<IServiceProvider, DatabaseEndpoint, Task<int>> work, CancellationToken ct)
+    internal static async Task<int> WithServicesAsync(Func<IServiceProvider, DatabaseEndpoint, Task<int>> work, CancellationToken ct)
     {
         var app = HostSetup.Build([]);
         var endpoint = app.Services.GetRequiredService<DatabaseEndpoint>();

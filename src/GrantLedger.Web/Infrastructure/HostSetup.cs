@@ -3,6 +3,7 @@ using GrantLedger.Core.Money;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Demo;
+using GrantLedger.Web.Exports;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Controllers;
@@ -37,6 +38,7 @@ public static class HostSetup
         services.AddSingleton<IExceptionHandler>(sp => sp.GetRequiredService<ProblemAnswers>());
         services.AddProblemDetails();
         services.AddGrantLedgerAccess();
+        services.AddExports();
 
         services.AddControllers(o => o.OutputFormatters.RemoveType<Microsoft.AspNetCore.Mvc.Formatters.StringOutputFormatter>())
             .AddJsonOptions(o => JsonSetup.Configure(o.JsonSerializerOptions))
