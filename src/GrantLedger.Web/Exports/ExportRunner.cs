@@ -43,9 +43,11 @@ public static class ExportSetup
 /// temporary folder (zipped when the export has several files), then stored in export_file with the
 /// job's success in one transaction.
 /// </summary>
-public sealed class ExportRunner(NpgsqlDataSource dataSource, IServiceProvider services, ExportQueue queue, ILogger<ExportRunner> log)
-    : BackgroundService
+public sealed class ExportRunner(IServiceProvider services, ExportQueue queue, ILogger<ExportRunner> log) : BackgroundService
 {
+    // resolved once running: the data source needs the database endpoint, which start-up resolves first
+    private NpgsqlDataSource DataSource => services.GetRequiredService<NpgsqlDataSource>();
+
     public const string Interrupted = "interrupted: the service stopped while the export ran; ask for it again";
     private const string Lock = "hashtext('export_job'), @id::int";
 
@@ -55,7 +57,7 @@ public sealed class ExportRunner(NpgsqlDataSource dataSource, IServiceProvider s
         {
             try
             {
-                await FailInterruptedAsync(dataSource, stop);
+                await FailInterruptedAsync(DataSource, stop);
                 while (!stop.IsCancellationRequested && await RunNextAsync(stop)) { }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -100,7 +102,7 @@ public sealed class ExportRunner(NpgsqlDataSource dataSource, IServiceProvider s
 
     private async Task<bool> RunNextAsync(CancellationToken stop)
     {
-        await using var conn = await dataSource.OpenConnectionAsync(stop);
+        await using var conn = await DataSource.OpenConnectionAsync(stop);
         long id;
         await using (var tx = await conn.BeginTransactionAsync(stop))
         {

@@ -99,7 +99,8 @@ public static class PlainTextJournal
             """);
         if (hledger)
         {
-            output.Write($"commodity {(unit == Unit.Gbp ? "1000.00" : "1000")} {commodity}\n\n");
+            // hledger wants a decimal mark in a commodity directive: whole minutes need none
+            if (unit == Unit.Gbp) output.Write("commodity 1000.00 GBP\n\n");
             foreach (var a in accounts.Values) output.Write($"account {a.Name}  ; code: {a.Code}\n");
         }
         else

@@ -1,6 +1,6 @@
 """Reads an .xlsx back with openpyxl (Debian's python3-openpyxl: run with /usr/bin/python3) and prints
 what the export tests check, as JSON: per sheet its size, headers, frozen panes, autofilter, column
-widths, each column's number format (of the first data row), exact sums of numeric columns, and its
+widths, each column's number format (of its first value), exact sums of numeric columns, and its
 rows (all of them for small sheets, the last for big ones). Values are read as cached (data_only);
 formulas are read too, so a test can see both."""
 import json
@@ -43,9 +43,12 @@ def main(path):
             "rows": [],
             "formulas": [],
         }
-        if ws.max_row >= 2:
-            for i, h in enumerate(headers):
-                sheet["formats"][h] = ws.cell(row=2, column=i + 1).number_format
+        for i, h in enumerate(headers):
+            for r in range(2, min(ws.max_row, 200) + 1):
+                cell = ws.cell(row=r, column=i + 1)
+                if cell.value is not None:
+                    sheet["formats"][h] = cell.number_format
+                    break
         sums = {}
         for r, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
             for i, v in enumerate(row):
