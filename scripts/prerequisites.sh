@@ -29,3 +29,9 @@ need_postgres() {
   if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then return 0; fi
   apt_install postgresql
 }
+
+# The export tests read the workbook back with openpyxl (Debian's, under /usr/bin/python3) and let
+# hledger and Beancount recompute every balance of the exported journals.
+need_export_tools() {
+  apt_install hledger beancount python3-openpyxl
+}
