@@ -18,6 +18,7 @@ public sealed record SheetResult(string Name, long Rows, bool CutShort, string? 
 /// <see cref="OpenXmlPartWriter"/> straight into its own entry of a <see cref="ZipArchive"/>, because
 /// <c>SpreadsheetDocument</c> buffers each whole part in memory (hundreds of MB for a million rows);
 /// the few small parts (content types, relationships, workbook, styles) are fixed XML written at the end.
+/// The XML is compressed on a second thread (<see cref="HandOffStream"/>) while the next rows are written.
 /// Memory stays flat however many rows there are. Money is a number (pounds, from pence as exact
 /// decimal text, never a double) with a £ format; headers are bold and frozen, with an autofilter.
 /// </summary>
@@ -59,7 +60,8 @@ public sealed class WorkbookWriter : IDisposable
         var cutShort = false;
         string? note = null;
         string? filterRef = null;
-        await using (var stream = entry.Open())
+        await using (var zipped = entry.Open())
+        using (var stream = new HandOffStream(zipped))
         using (var w = new OpenXmlPartWriter(stream, new UTF8Encoding(false)))
         {
             w.WriteStartDocument();
@@ -113,6 +115,7 @@ public sealed class WorkbookWriter : IDisposable
             }
             w.WriteEndElement(); // worksheet
             w.Close();
+            stream.Complete();
         }
         _sheets.Add((name, filterRef));
         return new SheetResult(name, written, cutShort, note);
@@ -207,6 +210,36 @@ public sealed class WorkbookWriter : IDisposable
     /// <summary>Excel's serial day number: days since 30 December 1899.</summary>
     public static long Serial(DateOnly date) => date.DayNumber - ExcelEpoch.DayNumber;
 
+    /// <summary>A moment (UTC) as Excel's serial number, to the second: whole days, then the fraction of the day in integers.</summary>
+    public static string SerialText(DateTimeOffset t)
+    {
+        var utc = t.UtcDateTime;
+        var days = Serial(DateOnly.FromDateTime(utc));
+        var seconds = (long)utc.TimeOfDay.TotalSeconds;
+        if (seconds == 0) return days.ToString(CultureInfo.InvariantCulture);
+        var fraction = (seconds * 10_000_000_000L / 86_400).ToString("D10", CultureInfo.InvariantCulture).TrimEnd('0');
+        return $"{days.ToString(CultureInfo.InvariantCulture)}.{fraction}";
+    }
+
+    /// <summary>
+    /// Pence as pounds in exact decimal text ("1234.50", "-0.05"), as <see cref="Money.ToDecimalString"/> writes
+    /// them, with one allocation: the hot loop writes millions.
+    /// </summary>
+    public static string Pounds(long pence)
+    {
+        if (pence == long.MinValue) return new Money(pence).ToDecimalString();
+        Span<char> buffer = stackalloc char[24];
+        var abs = Math.Abs(pence);
+        var at = 0;
+        if (pence < 0) buffer[at++] = '-';
+        (abs / 100).TryFormat(buffer[at..], out var written, default, CultureInfo.InvariantCulture);
+        at += written;
+        buffer[at++] = '.';
+        buffer[at++] = (char)('0' + abs % 100 / 10);
+        buffer[at++] = (char)('0' + abs % 10);
+        return new string(buffer[..at]);
+    }
+
     /// <summary>Writes cells with reused element objects and attribute lists: the hot loop of a million-row sheet.</summary>
     private sealed class SheetCells(OpenXmlWriter w)
     {
@@ -270,15 +303,13 @@ public sealed class WorkbookWriter : IDisposable
                     Number(Serial(d).ToString(CultureInfo.InvariantCulture), StyleDate);
                     return;
                 case DateTimeOffset t:
-                    var utc = t.UtcDateTime;
-                    var serial = Serial(DateOnly.FromDateTime(utc)) + (decimal)utc.TimeOfDay.Ticks / TimeSpan.TicksPerDay;
-                    Number(decimal.Round(serial, 8).ToString("0.########", CultureInfo.InvariantCulture), StyleDateTime);
+                    Number(SerialText(t), StyleDateTime);
                     return;
                 case UnitAmount a:
                     Number(Number(a.Unit, a.Value), a.Unit == Unit.Gbp ? StyleMoney : StyleInteger);
                     return;
                 case long n when kind == CellKind.Money:
-                    Number(new Money(n).ToDecimalString(), StyleMoney);
+                    Number(Pounds(n), StyleMoney);
                     return;
                 case long n:
                     Number(n.ToString(CultureInfo.InvariantCulture), StyleInteger);
@@ -293,7 +324,7 @@ public sealed class WorkbookWriter : IDisposable
         }
 
         private static string Number(Unit unit, long value) =>
-            unit == Unit.Gbp ? new Money(value).ToDecimalString() : value.ToString(CultureInfo.InvariantCulture);
+            unit == Unit.Gbp ? Pounds(value) : value.ToString(CultureInfo.InvariantCulture);
 
         private void Formula(CellKind kind, Computed c, long row)
         {
@@ -301,7 +332,7 @@ public sealed class WorkbookWriter : IDisposable
             {
                 bool b => (b ? "1" : "0", (string?)null, BooleanCell),
                 UnitAmount a => (Number(a.Unit, a.Value), a.Unit == Unit.Gbp ? StyleMoney : StyleInteger, (OpenXmlAttribute[]?)null),
-                long n when kind == CellKind.Money => (new Money(n).ToDecimalString(), StyleMoney, null),
+                long n when kind == CellKind.Money => (Pounds(n), StyleMoney, null),
                 long n => (n.ToString(CultureInfo.InvariantCulture), StyleInteger, null),
                 var v => (Clean(Convert.ToString(v, CultureInfo.InvariantCulture) ?? ""), null, StringResult),
             };

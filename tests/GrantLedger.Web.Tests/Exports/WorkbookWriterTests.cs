@@ -67,6 +67,19 @@ public sealed class WorkbookWriterTests
     }
 
     [Fact]
+    public void Pounds_AreWrittenAsMoneyWritesThem_ExactToThePenny()
+    {
+        foreach (var pence in new[] { 0L, 1, 5, 10, 99, 100, 123456, -1, -5, -50, -100, -123456, long.MaxValue, long.MinValue, long.MinValue + 1 })
+            Assert.Equal(new Core.Money.Money(pence).ToDecimalString(), WorkbookWriter.Pounds(pence));
+        var random = new Random(7);
+        for (var i = 0; i < 10_000; i++)
+        {
+            var pence = random.NextInt64(-10_000_000_000, 10_000_000_000);
+            Assert.Equal(new Core.Money.Money(pence).ToDecimalString(), WorkbookWriter.Pounds(pence));
+        }
+    }
+
+    [Fact]
     public void AccountNames_MapEveryCodeUnderARoot_AndBack()
     {
         Assert.Equal("Liabilities:Tp:2026-27:School:100001:Staff-cover:Available",
