@@ -7,6 +7,7 @@ source scripts/prerequisites.sh
 need_dotnet
 need_postgres
 need_openapi_lint
+need_export_tools
 
 # A test run killed half-way can leave its cluster behind: stop those before starting.
 for pid in $(pgrep -f 'postgres -D /tmp/grantledger-tests-' || true); do kill "$pid" 2>/dev/null || true; done

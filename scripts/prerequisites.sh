@@ -43,3 +43,9 @@ need_openapi_lint() {
   echo "Installing Spectral (npm ci in scripts/openapi-lint)…"
   (cd scripts/openapi-lint && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 }
+
+# The export tests read the workbook back with openpyxl (Debian's, under /usr/bin/python3) and let
+# hledger and Beancount recompute every balance of the exported journals.
+need_export_tools() {
+  apt_install hledger beancount python3-openpyxl
+}

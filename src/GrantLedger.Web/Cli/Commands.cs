@@ -12,7 +12,7 @@ namespace GrantLedger.Web.Cli;
 /// </summary>
 public static class Commands
 {
-    public static readonly HashSet<string> Names = ["migrate", "demo", "admin", "audit", "--help", "-h", "help"];
+    public static readonly HashSet<string> Names = ["migrate", "demo", "admin", "audit", "export", "--help", "-h", "help"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -77,6 +77,8 @@ public static class Commands
         admin.Subcommands.Add(create);
         root.Subcommands.Add(admin);
         root.Subcommands.Add(AuditCommands.Create(WithServicesAsync));
+
+        root.Subcommands.Add(ExportCommands.Create());
 
         return await root.Parse(args).InvokeAsync();
     }

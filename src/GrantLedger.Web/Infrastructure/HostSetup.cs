@@ -3,6 +3,7 @@ using GrantLedger.Core.Money;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Demo;
+using GrantLedger.Web.Exports;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Controllers;
@@ -39,6 +40,7 @@ public static class HostSetup
         services.AddProblemDetails();
         services.AddGrantLedgerAccess();
         services.AddGrantLedgerSecurity();
+        services.AddExports();
 
         services.AddControllers(o => o.OutputFormatters.RemoveType<Microsoft.AspNetCore.Mvc.Formatters.StringOutputFormatter>())
             .AddJsonOptions(o => JsonSetup.Configure(o.JsonSerializerOptions))

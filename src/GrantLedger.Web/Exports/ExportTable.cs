@@ -1,0 +1,82 @@
+using System.Globalization;
+using GrantLedger.Core.Ledger;
+using GrantLedger.Core.Money;
+
+namespace GrantLedger.Web.Exports;
+
+/// <summary>What a column holds, which decides its cell type and number format in the workbook and its text in CSV.</summary>
+public enum CellKind
+{
+    Text,
+    /// <summary>long pence: a number with a £ format in the workbook, "1234.50" in CSV.</summary>
+    Money,
+    /// <summary>long minutes (or any whole number): "#,##0" in the workbook.</summary>
+    Integer,
+    /// <summary>An <see cref="UnitAmount"/>: money or minutes, row by row.</summary>
+    Amount,
+    Date,
+    DateTime,
+    Boolean,
+}
+
+public sealed record Column(string Name, CellKind Kind, double? Width = null)
+{
+    /// <summary>The width in characters: what was asked, or enough for the header and a typical value.</summary>
+    public double EffectiveWidth => Width ?? Math.Max(Name.Length + 3, Kind switch
+    {
+        CellKind.Text => 14,
+        CellKind.Money or CellKind.Amount => 14,
+        CellKind.Date => 12,
+        CellKind.DateTime => 17,
+        _ => 10,
+    });
+}
+
+/// <summary>An amount in its unit, for columns that mix money and staff time (the checks).</summary>
+public readonly record struct UnitAmount(Unit Unit, long Value)
+{
+    public override string ToString() => Allocations.Amounts.Format(Unit, Value);
+}
+
+/// <summary>A value the workbook writes as a formula with its result cached beside it (CSV gets the result).</summary>
+public sealed record Computed(string Formula, object Value);
+
+/// <summary>
+/// One table of an export: its name (the CSV file's, and the sheet's), its columns, and its rows,
+/// read as they are written so that memory does not grow with them. Rows are arrays of
+/// string, long, <see cref="UnitAmount"/>, DateOnly, DateTimeOffset, bool, <see cref="Computed"/> or null.
+/// </summary>
+public sealed class ExportTable
+{
+    public required string Name { get; init; }
+    public required string SheetName { get; init; }
+    public required string Purpose { get; init; }
+    public required IReadOnlyList<Column> Columns { get; init; }
+    public required Func<CancellationToken, IAsyncEnumerable<object?[]>> Rows { get; init; }
+    /// <summary>How many rows there will be, for progress (and for the note on a sheet cut short).</summary>
+    public long EstimatedRows { get; init; }
+
+    public string CsvFileName => Name + ".csv";
+}
+
+/// <summary>Text forms of cell values, shared by CSV and the plain-text journals.</summary>
+public static class CellText
+{
+    public static string? Csv(object? value) => value switch
+    {
+        null => null,
+        string s => s,
+        long n => n.ToString(CultureInfo.InvariantCulture),
+        int n => n.ToString(CultureInfo.InvariantCulture),
+        UnitAmount a => a.ToString(),
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DateTimeOffset t => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+        bool b => b ? "true" : "false",
+        Computed c => Csv(c.Value),
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Money columns: "1234.50". Everything else as <see cref="Csv(object?)"/>.</summary>
+    public static string? Csv(object? value, CellKind kind) =>
+        kind == CellKind.Money && value is long pence ? new Money(pence).ToDecimalString() : Csv(value);
+}

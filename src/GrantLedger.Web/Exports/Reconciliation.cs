@@ -1,0 +1,391 @@
+using System.Runtime.CompilerServices;
+using GrantLedger.Core.Ledger;
+using GrantLedger.Web.Claims;
+using GrantLedger.Web.Payments;
+using Npgsql;
+
+namespace GrantLedger.Web.Exports;
+
+/// <summary>
+/// The reconciliation's tables, as the ledger stood at the end of the as-of date: budgets per area and
+/// per school and category, claims, payment runs, action-plan spend by theme, the journal, the trial
+/// balance and the checks that tie them out. Read in one repeatable-read transaction (the caller's),
+/// so every table sees the same moment. The workbook shows them as sheets; CSV writes each as a file.
+/// </summary>
+public sealed class Reconciliation
+{
+    private readonly NpgsqlConnection _conn;
+    private readonly NpgsqlTransaction? _tx;
+    private readonly long _programmeId;
+    private readonly DateOnly _asOf;
+    private readonly DateTimeOffset _until; // the end of the as-of date
+
+    private Reconciliation(NpgsqlConnection conn, NpgsqlTransaction? tx, long programmeId, DateOnly asOf)
+    {
+        (_conn, _tx, _programmeId, _asOf) = (conn, tx, programmeId, asOf);
+        _until = new DateTimeOffset(asOf.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+    }
+
+    /// <summary>A school's budget in one category of one year, from its accounts' balances.</summary>
+    public sealed record SchoolBudget(long AreaId, string Area, string Urn, string School, string Year, string Category, Unit Unit,
+        long AvailablePosted, long Reserved, long Approved, long Paid)
+    {
+        /// <summary>Net of virements and year-end lapses: what is available, reserved and approved together.</summary>
+        public long Allocated => AvailablePosted + Approved;
+        public long Available => AvailablePosted - Reserved;
+        public long Payable => Approved - Paid;
+    }
+
+    private sealed record LedgerTotals(Unit Unit, string Leaf, bool SchoolLevel, long DebitsPosted, long CreditsPosted, long DebitsPending, long CreditsPending);
+
+    public static async Task<IReadOnlyList<ExportTable>> TablesAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long programmeId, DateOnly asOf,
+        CancellationToken ct)
+    {
+        var r = new Reconciliation(conn, tx, programmeId, asOf);
+        var budgets = await r.SchoolBudgetsAsync(ct);
+        var checks = await r.ChecksAsync(budgets, ct);
+        return
+        [
+            Summary(budgets),
+            Schools(budgets),
+            await r.ClaimsAsync(ct),
+            await r.PaymentRunsAsync(ct),
+            await r.ThemesAsync(ct),
+            await r.JournalAsync(ct),
+            await r.TrialBalanceAsync(ct),
+            checks,
+        ];
+    }
+
+    private const string Leaf = "substring(a.code from '[^:]+$')";
+
+    private async Task<List<SchoolBudget>> SchoolBudgetsAsync(CancellationToken ct)
+    {
+        var list = new List<SchoolBudget>();
+        await foreach (var row in QueryAsync($"""
+            SELECT ar.id, ar.name, s.urn, s.name, y.code, c.code, c.unit,
+                   coalesce(sum(b.credits_posted - b.debits_posted) FILTER (WHERE {Leaf} = 'available'), 0)::bigint,
+                   coalesce(sum(b.debits_pending) FILTER (WHERE {Leaf} = 'available'), 0)::bigint,
+                   coalesce(sum(b.credits_posted) FILTER (WHERE {Leaf} IN ('payable', 'used')), 0)::bigint,
+                   coalesce(sum(b.credits_posted) FILTER (WHERE {Leaf} = 'paid'), 0)::bigint
+              FROM account a
+              JOIN account_balances_as_of(@p, @asOf) b ON b.account_id = a.id
+              JOIN school s ON s.id = a.school_id
+              JOIN area ar ON ar.id = s.area_id
+              JOIN budget_category c ON c.id = a.category_id
+              JOIN programme_year y ON y.id = a.programme_year_id
+             WHERE a.programme_id = @p AND a.school_id IS NOT NULL
+             GROUP BY ar.id, ar.name, s.urn, s.name, y.code, c.code, c.unit
+             ORDER BY ar.name, s.urn, y.code, c.code
+            """, x => [x.GetInt64(0), x.GetString(1), x.GetString(2), x.GetString(3), x.GetString(4), x.GetString(5), x.GetString(6),
+                       x.GetInt64(7), x.GetInt64(8), x.GetInt64(9), x.GetInt64(10)], ct))
+            list.Add(new SchoolBudget((long)row[0]!, (string)row[1]!, (string)row[2]!, (string)row[3]!, (string)row[4]!, (string)row[5]!,
+                Units.Parse((string)row[6]!), (long)row[7]!, (long)row[8]!, (long)row[9]!, (long)row[10]!));
+        return list;
+    }
+
+    private static readonly Column[] MoneyBudget =
+    [
+        new("Allocated", CellKind.Money), new("Reserved", CellKind.Money), new("Approved", CellKind.Money),
+        new("Paid", CellKind.Money), new("Payable", CellKind.Money), new("Available", CellKind.Money),
+    ];
+
+    private static readonly Column[] TimeBudget =
+    [
+        new("Staff time allowance (min)", CellKind.Integer), new("Staff time reserved (min)", CellKind.Integer),
+        new("Staff time used (min)", CellKind.Integer), new("Staff time available (min)", CellKind.Integer),
+    ];
+
+    private static object?[] BudgetCells(IReadOnlyCollection<SchoolBudget> rows)
+    {
+        var money = rows.Where(b => b.Unit == Unit.Gbp).ToList();
+        var time = rows.Where(b => b.Unit == Unit.Minutes).ToList();
+        return
+        [
+            money.Sum(b => b.Allocated), money.Sum(b => b.Reserved), money.Sum(b => b.Approved), money.Sum(b => b.Paid),
+            money.Sum(b => b.Payable), money.Sum(b => b.Available),
+            time.Sum(b => b.Allocated), time.Sum(b => b.Reserved), time.Sum(b => b.Approved), time.Sum(b => b.Available),
+        ];
+    }
+
+    private static ExportTable Summary(IReadOnlyList<SchoolBudget> budgets)
+    {
+        var groups = budgets.GroupBy(b => (b.Area, b.Year)).OrderBy(g => g.Key.Area, StringComparer.Ordinal).ThenBy(g => g.Key.Year).ToList();
+        return new ExportTable
+        {
+            Name = "summary", SheetName = "Summary",
+            Purpose = "Per area and year: money allocated to its schools, reserved by claims under review, approved, paid, payable and available; staff time likewise in minutes.",
+            Columns = [new("Area", CellKind.Text, 24), new("Year", CellKind.Text), new("Schools", CellKind.Integer), .. MoneyBudget, .. TimeBudget],
+            EstimatedRows = groups.Count,
+            Rows = ct => Rows(groups.Select(g => (object?[])[g.Key.Area, g.Key.Year, (long)g.Select(b => b.Urn).Distinct().Count(), .. BudgetCells(g.ToList())])),
+        };
+    }
+
+    private static ExportTable Schools(IReadOnlyList<SchoolBudget> budgets) => new()
+    {
+        Name = "schools", SheetName = "Schools",
+        Purpose = "Per school, year and budget category: money columns for money categories, minutes for staff-time allowances.",
+        Columns =
+        [
+            new("Area", CellKind.Text, 24), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32), new("Year", CellKind.Text),
+            new("Category", CellKind.Text, 18), new("Unit", CellKind.Text, 6), .. MoneyBudget, .. TimeBudget,
+        ],
+        EstimatedRows = budgets.Count,
+        Rows = ct => Rows(budgets.Select(b => b.Unit == Unit.Gbp
+            ? (object?[])[b.Area, b.Urn, b.School, b.Year, b.Category, "GBP", b.Allocated, b.Reserved, b.Approved, b.Paid, b.Payable, b.Available, null, null, null, null]
+            : [b.Area, b.Urn, b.School, b.Year, b.Category, "MIN", null, null, null, null, null, null, b.Allocated, b.Reserved, b.Approved, b.Available])),
+    };
+
+    private async Task<ExportTable> ClaimsAsync(CancellationToken ct) => new()
+    {
+        Name = "claims", SheetName = "Claims",
+        Purpose = "Every claim started by the as-of date, in its state now, with what it asked for and what was approved.",
+        Columns =
+        [
+            new("Claim", CellKind.Text, 12), new("Area", CellKind.Text, 24), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32),
+            new("Year", CellKind.Text), new("Half-term", CellKind.Text, 12), new("State", CellKind.Text, 16),
+            new("Submitted", CellKind.DateTime), new("Decided", CellKind.DateTime),
+            new("Claimed", CellKind.Money), new("Approved", CellKind.Money), new("Staff time (min)", CellKind.Integer), new("Payment run", CellKind.Text, 12),
+        ],
+        EstimatedRows = await CountAsync("SELECT count(*) FROM claim WHERE programme_id = @p AND created_at < @until", ct),
+        Rows = ct2 => QueryAsync("""
+            SELECT c.id, ar.name, s.urn, s.name, y.code, pe.name, c.state, c.submitted_at, c.decided_at,
+                   coalesce(sum(l.amount_pence), 0)::bigint,
+                   coalesce(sum(coalesce(l.sanctioned_pence, l.amount_pence)) FILTER (WHERE c.state IN ('approved', 'in-payment-run', 'paid')), 0)::bigint,
+                   coalesce(sum(l.minutes), 0)::bigint, c.payment_run_id
+              FROM claim c
+              JOIN school s ON s.id = c.school_id
+              JOIN area ar ON ar.id = s.area_id
+              JOIN programme_year y ON y.id = c.programme_year_id
+              JOIN period pe ON pe.id = c.period_id
+              LEFT JOIN claim_line l ON l.claim_id = c.id
+             WHERE c.programme_id = @p AND c.created_at < @until
+             GROUP BY c.id, ar.name, s.urn, s.name, y.code, pe.name
+             ORDER BY c.id
+            """, x => [ClaimAccess.Reference(x.GetInt64(0)), x.GetString(1), x.GetString(2), x.GetString(3), x.GetString(4), x.GetString(5),
+                       x.GetString(6), Time(x, 7), Time(x, 8), x.GetInt64(9), x.GetInt64(10), x.GetInt64(11),
+                       x.IsDBNull(12) ? null : PaymentRuns.Reference(x.GetInt64(12))], ct2),
+    };
+
+    private async Task<ExportTable> PaymentRunsAsync(CancellationToken ct) => new()
+    {
+        Name = "payment-runs", SheetName = "Payment runs",
+        Purpose = "Every payment run built by the as-of date, one row per payee (school), with its confirmation.",
+        Columns =
+        [
+            new("Run", CellKind.Text, 11), new("State", CellKind.Text, 10), new("Area", CellKind.Text, 20), new("Half-term", CellKind.Text, 12),
+            new("Claims approved by", CellKind.Date, 13), new("Built", CellKind.DateTime), new("Approved", CellKind.DateTime),
+            new("Exported", CellKind.DateTime), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32),
+            new("Remittance reference", CellKind.Text, 20), new("Amount", CellKind.Money), new("Status", CellKind.Text, 8), new("Paid on", CellKind.Date),
+        ],
+        EstimatedRows = await CountAsync(
+            "SELECT count(*) FROM payment_run_payee p JOIN payment_run r ON r.id = p.payment_run_id WHERE r.programme_id = @p AND r.built_at < @until", ct),
+        Rows = ct2 => QueryAsync("""
+            SELECT r.id, r.state, ar.name, pe.name, r.as_of, r.built_at, r.approved_at, r.exported_at,
+                   s.urn, s.name, p.remittance_reference, p.amount_pence, p.status, p.paid_on
+              FROM payment_run r
+              JOIN payment_run_payee p ON p.payment_run_id = r.id
+              JOIN school s ON s.id = p.school_id
+              LEFT JOIN area ar ON ar.id = r.area_id
+              LEFT JOIN period pe ON pe.id = r.period_id
+             WHERE r.programme_id = @p AND r.built_at < @until
+             ORDER BY r.id, s.urn
+            """, x => [PaymentRuns.Reference(x.GetInt64(0)), x.GetString(1), Text(x, 2), Text(x, 3), x.GetFieldValue<DateOnly>(4), Time(x, 5),
+                       Time(x, 6), Time(x, 7), x.GetString(8), x.GetString(9), x.GetString(10), x.GetInt64(11), x.GetString(12),
+                       x.IsDBNull(13) ? null : x.GetFieldValue<DateOnly>(13)], ct2),
+    };
+
+    private async Task<ExportTable> ThemesAsync(CancellationToken ct)
+    {
+        const string sql = """
+            WITH est AS (
+                SELECT p.school_id, p.programme_year_id, x.theme, max(p.version) AS version, count(*) AS actions,
+                       sum(x.estimated_cost_pence) AS estimated
+                  FROM action_plan p JOIN action_plan_action x ON x.action_plan_id = p.id
+                 WHERE p.programme_id = @p AND p.state = 'agreed' AND p.agreed_at < @until
+                 GROUP BY 1, 2, 3),
+            spend AS (
+                SELECT p.school_id, p.programme_year_id, x.theme,
+                       sum(l.amount_pence) FILTER (WHERE c.state NOT IN ('draft', 'withdrawn', 'rejected')) AS claimed,
+                       sum(coalesce(l.sanctioned_pence, l.amount_pence)) FILTER (WHERE c.state IN ('approved', 'in-payment-run', 'paid')) AS approved
+                  FROM claim_line l
+                  JOIN claim c ON c.id = l.claim_id
+                  JOIN action_plan_action x ON x.id = l.action_id
+                  JOIN action_plan p ON p.id = x.action_plan_id
+                 WHERE c.programme_id = @p AND c.created_at < @until
+                 GROUP BY 1, 2, 3)
+            SELECT ar.name, s.urn, s.name, y.code, theme, est.version, coalesce(est.actions, 0)::bigint, coalesce(est.estimated, 0)::bigint,
+                   coalesce(spend.claimed, 0)::bigint, coalesce(spend.approved, 0)::bigint
+              FROM est FULL JOIN spend USING (school_id, programme_year_id, theme)
+              JOIN school s ON s.id = school_id
+              JOIN area ar ON ar.id = s.area_id
+              JOIN programme_year y ON y.id = programme_year_id
+             ORDER BY ar.name, s.urn, y.code, theme
+            """;
+        return new ExportTable
+        {
+            Name = "action-plan-themes", SheetName = "Action-plan spend by theme",
+            Purpose = "Per school, year and theme of its agreed action plan: the actions' estimated cost, what claims asked for against them and what was approved.",
+            Columns =
+            [
+                new("Area", CellKind.Text, 24), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32), new("Year", CellKind.Text),
+                new("Theme", CellKind.Text, 14), new("Plan version", CellKind.Integer), new("Actions", CellKind.Integer),
+                new("Estimated cost", CellKind.Money), new("Claimed", CellKind.Money), new("Approved", CellKind.Money),
+            ],
+            EstimatedRows = await CountAsync($"SELECT count(*) FROM ({sql}) t", ct),
+            Rows = ct2 => QueryAsync(sql, x => [x.GetString(0), x.GetString(1), x.GetString(2), x.GetString(3), x.GetString(4),
+                x.IsDBNull(5) ? null : (long)x.GetInt32(5), x.GetInt64(6), x.GetInt64(7), x.GetInt64(8), x.GetInt64(9)], ct2),
+        };
+    }
+
+    private async Task<ExportTable> JournalAsync(CancellationToken ct) => new()
+    {
+        Name = "journal", SheetName = "Journal",
+        Purpose = "Every transfer dated on or before the as-of date: posted, pending (a hold), and the posting or release of a hold.",
+        Columns =
+        [
+            new("Entry", CellKind.Integer), new("Transfer", CellKind.Integer), new("Value date", CellKind.Date), new("Recorded", CellKind.DateTime),
+            new("Description", CellKind.Text, 48), new("Cause", CellKind.Text, 12), new("Cause id", CellKind.Integer), new("Kind", CellKind.Text, 12),
+            new("Resolves", CellKind.Integer), new("Debit account", CellKind.Text, 48), new("Credit account", CellKind.Text, 48), new("Amount", CellKind.Amount),
+        ],
+        EstimatedRows = await CountAsync("SELECT count(*) FROM transfer WHERE programme_id = @p AND value_date <= @asOf", ct),
+        Rows = ct2 => QueryAsync("""
+            SELECT t.entry_id, t.id, t.value_date, t.recorded_at, j.description, j.cause_type, j.cause_id, t.kind, t.pending_id,
+                   d.code, c.code, t.unit, t.amount
+              FROM transfer t
+              JOIN journal_entry j ON j.id = t.entry_id
+              JOIN account d ON d.id = t.debit_account_id
+              JOIN account c ON c.id = t.credit_account_id
+             WHERE t.programme_id = @p AND t.value_date <= @asOf
+             ORDER BY t.value_date, t.entry_id, t.id
+            """, x => [x.GetInt64(0), x.GetInt64(1), x.GetFieldValue<DateOnly>(2), x.GetFieldValue<DateTimeOffset>(3), x.GetString(4),
+                       x.GetString(5), x.IsDBNull(6) ? null : x.GetInt64(6), x.GetString(7), x.IsDBNull(8) ? null : x.GetInt64(8),
+                       x.GetString(9), x.GetString(10), new UnitAmount(Units.Parse(x.GetString(11)), x.GetInt64(12))], ct2),
+    };
+
+    private async Task<ExportTable> TrialBalanceAsync(CancellationToken ct) => new()
+    {
+        Name = "trial-balance", SheetName = "Trial balance",
+        Purpose = "Every account with its posted and pending totals as of the date; balance is debits less credits.",
+        Columns =
+        [
+            new("Account", CellKind.Text, 52), new("Unit", CellKind.Text, 6), new("Name", CellKind.Text, 40), new("Normal side", CellKind.Text, 8),
+            new("Debits", CellKind.Amount), new("Credits", CellKind.Amount), new("Balance", CellKind.Amount),
+            new("Pending debits", CellKind.Amount), new("Pending credits", CellKind.Amount),
+        ],
+        EstimatedRows = await CountAsync("SELECT count(*) FROM account WHERE programme_id = @p", ct),
+        Rows = ct2 => QueryAsync("""
+            SELECT a.code, a.unit, a.name, a.normal_side, coalesce(b.debits_posted, 0), coalesce(b.credits_posted, 0),
+                   coalesce(b.debits_pending, 0), coalesce(b.credits_pending, 0)
+              FROM account a LEFT JOIN account_balances_as_of(@p, @asOf) b ON b.account_id = a.id
+             WHERE a.programme_id = @p
+             ORDER BY a.unit, a.code
+            """, x =>
+        {
+            var unit = Units.Parse(x.GetString(1));
+            return [x.GetString(0), x.GetString(1), x.GetString(2), x.GetString(3), new UnitAmount(unit, x.GetInt64(4)), new UnitAmount(unit, x.GetInt64(5)),
+                    new UnitAmount(unit, x.GetInt64(4) - x.GetInt64(5)), new UnitAmount(unit, x.GetInt64(6)), new UnitAmount(unit, x.GetInt64(7))];
+        }, ct2),
+    };
+
+    /// <summary>The tie-outs, each as left, right and the difference (which must be nought).</summary>
+    public sealed record Check(string Name, Unit Unit, long Left, long Right, string Explanation)
+    {
+        public bool Holds => Left == Right;
+    }
+
+    private async Task<ExportTable> ChecksAsync(IReadOnlyList<SchoolBudget> budgets, CancellationToken ct)
+    {
+        var totals = new List<LedgerTotals>();
+        await foreach (var x in QueryAsync($"""
+            SELECT a.unit, {Leaf}, a.school_id IS NOT NULL, coalesce(sum(b.debits_posted), 0)::bigint, coalesce(sum(b.credits_posted), 0)::bigint,
+                   coalesce(sum(b.debits_pending), 0)::bigint, coalesce(sum(b.credits_pending), 0)::bigint
+              FROM account a JOIN account_balances_as_of(@p, @asOf) b ON b.account_id = a.id
+             WHERE a.programme_id = @p
+             GROUP BY 1, 2, 3
+            """, x => [x.GetString(0), x.GetString(1), x.GetBoolean(2), x.GetInt64(3), x.GetInt64(4), x.GetInt64(5), x.GetInt64(6)], ct))
+            totals.Add(new LedgerTotals(Units.Parse((string)x[0]!), (string)x[1]!, (bool)x[2]!, (long)x[3]!, (long)x[4]!, (long)x[5]!, (long)x[6]!));
+        var confirmedPaid = await CountAsync("""
+            SELECT coalesce(sum(p.amount_pence), 0) FROM payment_run_payee p JOIN payment_run r ON r.id = p.payment_run_id
+             WHERE r.programme_id = @p AND p.status = 'paid' AND p.paid_on <= @asOf
+            """, ct);
+
+        long Debit(Unit u, string leaf) => totals.Where(t => t.Unit == u && t.Leaf == leaf && !t.SchoolLevel).Sum(t => t.DebitsPosted - t.CreditsPosted);
+        long Credit(Unit u, string leaf, bool school = false) =>
+            totals.Where(t => t.Unit == u && t.Leaf == leaf && t.SchoolLevel == school).Sum(t => t.CreditsPosted - t.DebitsPosted);
+
+        var checks = new List<Check>();
+        foreach (var unit in new[] { Unit.Gbp, Unit.Minutes })
+        {
+            var mine = budgets.Where(b => b.Unit == unit).ToList();
+            var what = unit == Unit.Gbp ? "money" : "staff time";
+            checks.Add(new Check($"Allocated + unallocated + lapsed + carried forward = funding + brought forward ({what})", unit,
+                mine.Sum(b => b.Allocated) + Credit(unit, "unallocated") + Credit(unit, "lapsed") + Credit(unit, "carried-forward"),
+                Debit(unit, "funding") + Debit(unit, "brought-forward"),
+                "Every pound (minute) funded is either with a school (allocated) or still the programme's."));
+            if (unit == Unit.Gbp)
+            {
+                checks.Add(new Check("Approved − paid = payable (approved, not yet paid)", unit,
+                    mine.Sum(b => b.Approved) - mine.Sum(b => b.Paid), Credit(unit, "payable", school: true),
+                    "The schools' approved less paid, against the balances of their payable accounts."));
+                checks.Add(new Check("Paid in the ledger = payments confirmed paid", unit, mine.Sum(b => b.Paid), confirmedPaid,
+                    "The schools' paid accounts, against the payment runs' payees confirmed paid on or before the as-of date."));
+            }
+            var u = totals.Where(t => t.Unit == unit).ToList();
+            checks.Add(new Check($"Trial balance: posted debits = posted credits ({what})", unit, u.Sum(t => t.DebitsPosted), u.Sum(t => t.CreditsPosted),
+                "Double entry: every transfer debits one account and credits another by the same amount."));
+            checks.Add(new Check($"Trial balance: pending debits = pending credits ({what})", unit, u.Sum(t => t.DebitsPending), u.Sum(t => t.CreditsPending),
+                "Holds (claims under review) reserve on both sides too."));
+        }
+        return new ExportTable
+        {
+            Name = "checks", SheetName = "Checks",
+            Purpose = "Tie-outs that must hold: each row's difference is nought.",
+            Columns =
+            [
+                new("Check", CellKind.Text, 70), new("Unit", CellKind.Text, 6), new("Left", CellKind.Amount, 16), new("Right", CellKind.Amount, 16),
+                new("Difference", CellKind.Amount, 14), new("Holds", CellKind.Boolean, 8), new("Why", CellKind.Text, 80),
+            ],
+            EstimatedRows = checks.Count,
+            Rows = ct2 => Rows(checks.Select(c => (object?[])
+            [
+                c.Name, c.Unit.ToCode(), new UnitAmount(c.Unit, c.Left), new UnitAmount(c.Unit, c.Right),
+                new Computed("C{row}-D{row}", new UnitAmount(c.Unit, c.Left - c.Right)), new Computed("E{row}=0", c.Holds), c.Explanation,
+            ])),
+        };
+    }
+
+    private static string? Text(NpgsqlDataReader x, int i) => x.IsDBNull(i) ? null : x.GetString(i);
+    private static DateTimeOffset? Time(NpgsqlDataReader x, int i) => x.IsDBNull(i) ? null : x.GetFieldValue<DateTimeOffset>(i);
+
+#pragma warning disable CS1998 // an async iterator over rows already in memory
+    private static async IAsyncEnumerable<object?[]> Rows(IEnumerable<object?[]> rows)
+    {
+        foreach (var row in rows) yield return row;
+    }
+#pragma warning restore CS1998
+
+    private NpgsqlCommand Command(string sql)
+    {
+        var cmd = new NpgsqlCommand(sql, _conn, _tx);
+        cmd.Parameters.AddWithValue("p", _programmeId);
+        cmd.Parameters.AddWithValue("asOf", _asOf);
+        cmd.Parameters.AddWithValue("until", _until);
+        cmd.CommandTimeout = 0; // a national export reads for minutes
+        return cmd;
+    }
+
+    private async Task<long> CountAsync(string sql, CancellationToken ct)
+    {
+        await using var cmd = Command(sql);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
+    }
+
+    /// <summary>Streams a query's rows: nothing is held beyond the row being written.</summary>
+    private async IAsyncEnumerable<object?[]> QueryAsync(string sql, Func<NpgsqlDataReader, object?[]> map, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var cmd = Command(sql);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) yield return map(reader);
+    }
+}

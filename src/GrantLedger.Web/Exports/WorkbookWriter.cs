@@ -1,0 +1,372 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Compression;
+using System.Security;
+using System.Text;
+using DocumentFormat.OpenXml;
+using DocumentFormat.OpenXml.Spreadsheet;
+using GrantLedger.Core.Ledger;
+using GrantLedger.Core.Money;
+
+namespace GrantLedger.Web.Exports;
+
+/// <summary>What became of one sheet: its data rows, and whether Excel's row limit cut it short.</summary>
+public sealed record SheetResult(string Name, long Rows, bool CutShort, string? Note);
+
+/// <summary>
+/// Writes an .xlsx a row at a time. Each worksheet is streamed by the Open XML SDK's
+/// <see cref="OpenXmlPartWriter"/> straight into its own entry of a <see cref="ZipArchive"/>, because
+/// <c>SpreadsheetDocument</c> buffers each whole part in memory (hundreds of MB for a million rows);
+/// the few small parts (content types, relationships, workbook, styles) are fixed XML written at the end.
+/// The XML is compressed on a second thread (<see cref="HandOffStream"/>) while the next rows are written.
+/// Memory stays flat however many rows there are. Money is a number (pounds, from pence as exact
+/// decimal text, never a double) with a £ format; headers are bold and frozen, with an autofilter.
+/// </summary>
+public sealed class WorkbookWriter : IDisposable
+{
+    /// <summary>Excel's limit: rows per worksheet.</summary>
+    public const long ExcelMaxRows = 1_048_576;
+
+    // cell styles, in the order of cellXfs in styles.xml
+    private const string StyleHeader = "1", StyleMoney = "2", StyleInteger = "3", StyleDate = "4", StyleDateTime = "5", StyleNote = "6";
+    public const string MoneyFormat = "\"£\"#,##0.00";
+
+    private static readonly DateOnly ExcelEpoch = new(1899, 12, 30);
+    private static readonly SearchValues<char> Invalid = SearchValues.Create(
+        Enumerable.Range(0, 32).Where(c => c is not (9 or 10 or 13)).Select(c => (char)c).Concat("\uFFFE\uFFFF").ToArray());
+
+    private readonly ZipArchive _zip;
+    private readonly CompressionLevel _compression;
+    private readonly List<(string Name, string? FilterRef)> _sheets = [];
+    private bool _finished;
+
+    public WorkbookWriter(Stream output, CompressionLevel compression = CompressionLevel.Fastest)
+    {
+        _zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true);
+        _compression = compression;
+    }
+
+    /// <param name="maxRows">the most rows a sheet may have, header included (Excel's limit unless a test says less)</param>
+    /// <param name="csvName">where the whole table is, for the note on a sheet cut short</param>
+    /// <param name="progress">told of each data row read</param>
+    public async Task<SheetResult> AddSheetAsync(string name, IReadOnlyList<Column> columns, IAsyncEnumerable<object?[]> rows,
+        long maxRows = ExcelMaxRows, string? csvName = null, long? totalRows = null, Action<long>? progress = null,
+        CancellationToken ct = default)
+    {
+        if (maxRows < 3) throw new ArgumentOutOfRangeException(nameof(maxRows), "a sheet needs room for its header, a row and a note");
+        var index = _sheets.Count + 1;
+        var entry = _zip.CreateEntry($"xl/worksheets/sheet{index}.xml", _compression);
+        long written = 0;
+        var cutShort = false;
+        string? note = null;
+        string? filterRef = null;
+        await using (var zipped = entry.Open())
+        using (var stream = new HandOffStream(zipped))
+        using (var w = new OpenXmlPartWriter(stream, new UTF8Encoding(false)))
+        {
+            w.WriteStartDocument();
+            w.WriteStartElement(new Worksheet());
+            w.WriteElement(new SheetViews(new SheetView(
+                new Pane { VerticalSplit = 1, TopLeftCell = "A2", ActivePane = PaneValues.BottomLeft, State = PaneStateValues.Frozen },
+                new Selection { Pane = PaneValues.BottomLeft, ActiveCell = "A2", SequenceOfReferences = new ListValue<StringValue> { InnerText = "A2" } })
+            { WorkbookViewId = 0 }));
+            w.WriteElement(new Columns(columns.Select((c, i) => new DocumentFormat.OpenXml.Spreadsheet.Column
+            {
+                Min = (uint)(i + 1), Max = (uint)(i + 1), Width = c.EffectiveWidth, CustomWidth = true,
+            })));
+            w.WriteStartElement(new SheetData());
+
+            var cells = new SheetCells(w);
+            cells.StartRow(1);
+            foreach (var c in columns) cells.Text(c.Name, StyleHeader);
+            cells.EndRow();
+
+            var capacity = maxRows - 1; // data rows below the header
+            await using var e = rows.GetAsyncEnumerator(ct);
+            var has = await e.MoveNextAsync();
+            while (has)
+            {
+                var row = e.Current;
+                has = await e.MoveNextAsync();
+                if (written == capacity - 1 && has)
+                {
+                    // the last row Excel has: say where the rest is instead
+                    cutShort = true;
+                    note = $"This sheet stops here: Excel holds at most {maxRows:#,0} rows, and this table has " +
+                           (totalRows is { } t ? $"{t:#,0} rows" : "more rows") +
+                           $". The first {written:#,0} are above; every row is in {csvName ?? "the CSV export"} (export csv).";
+                    cells.StartRow(written + 2);
+                    cells.Text(note, StyleNote);
+                    cells.EndRow();
+                    break;
+                }
+                written++;
+                cells.StartRow(written + 1);
+                for (var i = 0; i < columns.Count; i++) cells.Value(columns[i].Kind, i < row.Length ? row[i] : null, written + 1);
+                cells.EndRow();
+                progress?.Invoke(1);
+            }
+            w.WriteEndElement(); // sheetData
+            var lastRow = written + 1;
+            if (written > 0)
+            {
+                filterRef = $"A1:{ColumnLetters(columns.Count)}{lastRow}";
+                w.WriteElement(new AutoFilter { Reference = filterRef });
+            }
+            w.WriteEndElement(); // worksheet
+            w.Close();
+            stream.Complete();
+        }
+        _sheets.Add((name, filterRef));
+        return new SheetResult(name, written, cutShort, note);
+    }
+
+    /// <summary>Writes the package's fixed parts. The sheets appear in the order they were added.</summary>
+    public void Finish()
+    {
+        if (_finished) return;
+        _finished = true;
+        Part("[Content_Types].xml", ContentTypes());
+        Part("_rels/.rels", """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>
+            """);
+        Part("xl/workbook.xml", Workbook());
+        Part("xl/_rels/workbook.xml.rels", WorkbookRels());
+        Part("xl/styles.xml", Styles);
+        _zip.Dispose();
+    }
+
+    public void Dispose()
+    {
+        if (!_finished) _zip.Dispose();
+    }
+
+    private void Part(string path, string xml)
+    {
+        var entry = _zip.CreateEntry(path, _compression);
+        using var stream = entry.Open();
+        var bytes = new UTF8Encoding(false).GetBytes(xml.Trim());
+        stream.Write(bytes);
+    }
+
+    private string ContentTypes()
+    {
+        var sb = new StringBuilder("""<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>""");
+        for (var i = 1; i <= _sheets.Count; i++)
+            sb.Append($"""<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>""");
+        return sb.Append("</Types>").ToString();
+    }
+
+    private string Workbook()
+    {
+        var sb = new StringBuilder("""<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><bookViews><workbookView activeTab="0"/></bookViews><sheets>""");
+        for (var i = 0; i < _sheets.Count; i++)
+            sb.Append($"""<sheet name="{SecurityElement.Escape(_sheets[i].Name)}" sheetId="{i + 1}" r:id="rId{i + 1}"/>""");
+        sb.Append("</sheets>");
+        var filtered = _sheets.Select((s, i) => (s, i)).Where(x => x.s.FilterRef is not null).ToList();
+        if (filtered.Count > 0)
+        {
+            sb.Append("<definedNames>");
+            foreach (var (s, i) in filtered)
+            {
+                var parts = s.FilterRef!.Split(':');
+                var range = $"'{s.Name.Replace("'", "''")}'!{Absolute(parts[0])}:{Absolute(parts[1])}";
+                sb.Append($"""<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">{SecurityElement.Escape(range)}</definedName>""");
+            }
+            sb.Append("</definedNames>");
+        }
+        return sb.Append("<calcPr calcId=\"191029\" fullCalcOnLoad=\"1\"/></workbook>").ToString();
+    }
+
+    private static string Absolute(string cell)
+    {
+        var letters = new string(cell.TakeWhile(char.IsLetter).ToArray());
+        return $"${letters}${cell[letters.Length..]}";
+    }
+
+    private string WorkbookRels()
+    {
+        var sb = new StringBuilder("""<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">""");
+        for (var i = 1; i <= _sheets.Count; i++)
+            sb.Append($"""<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{i}.xml"/>""");
+        sb.Append($"""<Relationship Id="rId{_sheets.Count + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>""");
+        return sb.Append("</Relationships>").ToString();
+    }
+
+    // 0 default; 1 header (bold); 2 money; 3 whole numbers; 4 date; 5 date and time; 6 a note (bold, wrapped)
+    private const string Styles = """
+        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+        <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="3"><numFmt numFmtId="164" formatCode="&quot;£&quot;#,##0.00"/><numFmt numFmtId="165" formatCode="yyyy\-mm\-dd"/><numFmt numFmtId="166" formatCode="yyyy\-mm\-dd\ hh:mm"/></numFmts><fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font><font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="7"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/><xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="3" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1"><alignment wrapText="0"/></xf></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>
+        """;
+
+    public static string ColumnLetters(int column)
+    {
+        var s = "";
+        for (var n = column; n > 0; n = (n - 1) / 26) s = (char)('A' + (n - 1) % 26) + s;
+        return s;
+    }
+
+    /// <summary>Excel's serial day number: days since 30 December 1899.</summary>
+    public static long Serial(DateOnly date) => date.DayNumber - ExcelEpoch.DayNumber;
+
+    /// <summary>A moment (UTC) as Excel's serial number, to the second: whole days, then the fraction of the day in integers.</summary>
+    public static string SerialText(DateTimeOffset t)
+    {
+        var utc = t.UtcDateTime;
+        var days = Serial(DateOnly.FromDateTime(utc));
+        var seconds = (long)utc.TimeOfDay.TotalSeconds;
+        if (seconds == 0) return days.ToString(CultureInfo.InvariantCulture);
+        var fraction = (seconds * 10_000_000_000L / 86_400).ToString("D10", CultureInfo.InvariantCulture).TrimEnd('0');
+        return $"{days.ToString(CultureInfo.InvariantCulture)}.{fraction}";
+    }
+
+    /// <summary>
+    /// Pence as pounds in exact decimal text ("1234.50", "-0.05"), as <see cref="Money.ToDecimalString"/> writes
+    /// them, with one allocation: the hot loop writes millions.
+    /// </summary>
+    public static string Pounds(long pence)
+    {
+        if (pence == long.MinValue) return new Money(pence).ToDecimalString();
+        Span<char> buffer = stackalloc char[24];
+        var abs = Math.Abs(pence);
+        var at = 0;
+        if (pence < 0) buffer[at++] = '-';
+        (abs / 100).TryFormat(buffer[at..], out var written, default, CultureInfo.InvariantCulture);
+        at += written;
+        buffer[at++] = '.';
+        buffer[at++] = (char)('0' + abs % 100 / 10);
+        buffer[at++] = (char)('0' + abs % 10);
+        return new string(buffer[..at]);
+    }
+
+    /// <summary>Writes cells with reused element objects and attribute lists: the hot loop of a million-row sheet.</summary>
+    private sealed class SheetCells(OpenXmlWriter w)
+    {
+        private static readonly Row RowElement = new();
+        private static readonly Cell CellElement = new();
+        private static readonly CellValue ValueElement = new();
+        private static readonly CellFormula FormulaElement = new();
+        private static readonly InlineString InlineElement = new();
+        private static readonly Text TextElement = new();
+        private static readonly OpenXmlAttribute[] None = [];
+        private static readonly Dictionary<string, OpenXmlAttribute[]> Styled =
+            new[] { StyleHeader, StyleMoney, StyleInteger, StyleDate, StyleDateTime, StyleNote }
+                .SelectMany(s => new[]
+                {
+                    KeyValuePair.Create(s, new OpenXmlAttribute[] { new("s", "", s) }),
+                    KeyValuePair.Create("t" + s, new OpenXmlAttribute[] { new("t", "", "inlineStr"), new("s", "", s) }),
+                })
+                .ToDictionary();
+        private static readonly OpenXmlAttribute[] InlineText = [new("t", "", "inlineStr")];
+        private static readonly OpenXmlAttribute[] BooleanCell = [new("t", "", "b")];
+        private static readonly OpenXmlAttribute[] StringResult = [new("t", "", "str")];
+        private readonly OpenXmlAttribute[] _row = [new("r", "", "1")];
+
+        public void StartRow(long number)
+        {
+            _row[0] = new OpenXmlAttribute("r", "", number.ToString(CultureInfo.InvariantCulture));
+            w.WriteStartElement(RowElement, _row);
+        }
+
+        public void EndRow() => w.WriteEndElement();
+
+        public void Text(string text, string? style = null)
+        {
+            w.WriteStartElement(CellElement, style is null ? InlineText : StyledText(style));
+            w.WriteStartElement(InlineElement);
+            w.WriteStartElement(TextElement);
+            w.WriteString(Clean(text));
+            w.WriteEndElement();
+            w.WriteEndElement();
+            w.WriteEndElement();
+        }
+
+        public void Value(CellKind kind, object? value, long row)
+        {
+            switch (value)
+            {
+                case null:
+                    w.WriteStartElement(CellElement, None);
+                    w.WriteEndElement();
+                    return;
+                case Computed c:
+                    Formula(kind, c, row);
+                    return;
+                case string s:
+                    Text(s);
+                    return;
+                case bool b:
+                    Number(b ? "1" : "0", null, BooleanCell);
+                    return;
+                case DateOnly d:
+                    Number(Serial(d).ToString(CultureInfo.InvariantCulture), StyleDate);
+                    return;
+                case DateTimeOffset t:
+                    Number(SerialText(t), StyleDateTime);
+                    return;
+                case UnitAmount a:
+                    Number(Number(a.Unit, a.Value), a.Unit == Unit.Gbp ? StyleMoney : StyleInteger);
+                    return;
+                case long n when kind == CellKind.Money:
+                    Number(Pounds(n), StyleMoney);
+                    return;
+                case long n:
+                    Number(n.ToString(CultureInfo.InvariantCulture), StyleInteger);
+                    return;
+                case int n:
+                    Number(n.ToString(CultureInfo.InvariantCulture), StyleInteger);
+                    return;
+                default:
+                    Text(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "");
+                    return;
+            }
+        }
+
+        private static string Number(Unit unit, long value) =>
+            unit == Unit.Gbp ? Pounds(value) : value.ToString(CultureInfo.InvariantCulture);
+
+        private void Formula(CellKind kind, Computed c, long row)
+        {
+            var (text, style, attributes) = c.Value switch
+            {
+                bool b => (b ? "1" : "0", (string?)null, BooleanCell),
+                UnitAmount a => (Number(a.Unit, a.Value), a.Unit == Unit.Gbp ? StyleMoney : StyleInteger, (OpenXmlAttribute[]?)null),
+                long n when kind == CellKind.Money => (Pounds(n), StyleMoney, null),
+                long n => (n.ToString(CultureInfo.InvariantCulture), StyleInteger, null),
+                var v => (Clean(Convert.ToString(v, CultureInfo.InvariantCulture) ?? ""), null, StringResult),
+            };
+            w.WriteStartElement(CellElement, attributes ?? (style is null ? None : Style(style)));
+            w.WriteStartElement(FormulaElement);
+            w.WriteString(c.Formula.Replace("{row}", row.ToString(CultureInfo.InvariantCulture)));
+            w.WriteEndElement();
+            w.WriteStartElement(ValueElement);
+            w.WriteString(text);
+            w.WriteEndElement();
+            w.WriteEndElement();
+        }
+
+        private void Number(string text, string? style, OpenXmlAttribute[]? attributes = null)
+        {
+            w.WriteStartElement(CellElement, attributes ?? (style is null ? None : Style(style)));
+            w.WriteStartElement(ValueElement);
+            w.WriteString(text);
+            w.WriteEndElement();
+            w.WriteEndElement();
+        }
+
+        private static OpenXmlAttribute[] Style(string style) => Styled[style];
+
+        private static OpenXmlAttribute[] StyledText(string style) => Styled["t" + style];
+
+        /// <summary>XML 1.0 cannot carry most control characters: they become spaces.</summary>
+        private static string Clean(string text)
+        {
+            if (text.AsSpan().IndexOfAny(Invalid) < 0) return text;
+            var chars = text.ToCharArray();
+            for (var i = 0; i < chars.Length; i++)
+                if (Invalid.Contains(chars[i])) chars[i] = ' ';
+            return new string(chars);
+        }
+    }
+}

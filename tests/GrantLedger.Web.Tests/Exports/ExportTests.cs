@@ -1,0 +1,307 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Exports;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GrantLedger.Web.Tests.Exports;
+
+public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    private static readonly string[] SheetNames =
+        ["About", "Summary", "Schools", "Claims", "Payment runs", "Action-plan spend by theme", "Journal", "Trial balance", "Checks"];
+
+    private static string Pounds(long pence) => new Core.Money.Money(pence).ToDecimalString();
+
+    private static JsonNode Sheet(JsonNode book, string name) => book["sheets"]!.AsArray().Single(s => s!["name"]!.GetValue<string>() == name)!;
+
+    private static string[] Headers(JsonNode sheet) => sheet["headers"]!.AsArray().Select(h => h!.GetValue<string>()).ToArray();
+
+    private static decimal Sum(JsonNode sheet, string column) => decimal.Parse(sheet["sums"]![column]!.GetValue<string>(), CultureInfo.InvariantCulture);
+
+    private async Task<IReadOnlyList<ExportedFile>> ExportAsync(ExportWorld x, ExportKind kind, string folder, ExportOptions? options = null) =>
+        await Db.InScopeAsync(sp => Exporter.WriteAsync(sp.GetRequiredService<GrantLedgerDb>(),
+            new CurrentUser(x.Finance.UserId, x.Finance.UserName, Roles.FunderFinance, x.ProgrammeId, null, null), x.ProgrammeId, kind, x.Today,
+            folder, null, options));
+
+    [Fact]
+    public async Task Workbook_RunsAsABackgroundJob_AndReadsBackWithItsSheetsHeadersTotalsAndFormats()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        var (job, percentages) = await ExportWorld.RunJobAsync(x.Finance, x.ProgrammeId, "workbook", x.Today);
+        Assert.Equal("succeeded", job["state"]!.GetValue<string>());
+        Assert.Equal(100, job["percentDone"]!.GetValue<int>());
+        Assert.True(percentages.SequenceEqual(percentages.Order()), $"the percentage only goes up: {string.Join(",", percentages)}");
+        Assert.Equal($"{x.Code}-{x.Today:yyyy-MM-dd}-reconciliation.xlsx", job["fileName"]!.GetValue<string>());
+
+        using var response = await x.Finance.Http.GetAsync(job["file"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Exporter.XlsxType, response.Content.Headers.ContentType!.MediaType);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(job["sha256"]!.GetValue<string>(), Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        Assert.Equal(job["sha256"]!.GetValue<string>(), response.Headers.GetValues("X-Content-SHA256").Single());
+        var path = Path.Combine(ExportWorld.TempFolder(), "book.xlsx");
+        await File.WriteAllBytesAsync(path, bytes);
+
+        var book = await ExportWorld.ReadWorkbookAsync(path);
+        Assert.Empty(book["warnings"]!.AsArray()); // e.g. "Workbook contains no default style"
+        Assert.Equal(SheetNames, book["sheets"]!.AsArray().Select(s => s!["name"]!.GetValue<string>()));
+        foreach (var sheet in book["sheets"]!.AsArray().Skip(1))
+        {
+            Assert.Equal("A2", sheet!["freeze"]!.GetValue<string>());
+            Assert.StartsWith("A1:", sheet["autoFilter"]!.GetValue<string>());
+            Assert.All(sheet["widths"]!.AsObject(), w => Assert.InRange(w.Value!.GetValue<double>(), 6, 120));
+        }
+
+        var summary = Sheet(book, "Summary");
+        Assert.Equal(["Area", "Year", "Schools", "Allocated", "Reserved", "Approved", "Paid", "Payable", "Available",
+            "Staff time allowance (min)", "Staff time reserved (min)", "Staff time used (min)", "Staff time available (min)"], Headers(summary));
+        Assert.Equal(3, summary["maxRow"]!.GetValue<int>()); // two areas
+        Assert.Equal(WorkbookWriter.MoneyFormat, summary["formats"]!["Allocated"]!.GetValue<string>());
+        Assert.Equal("#,##0", summary["formats"]!["Staff time used (min)"]!.GetValue<string>());
+        foreach (var (column, pence) in new[] { ("Allocated", ExportWorld.Allocated), ("Reserved", ExportWorld.Reserved), ("Approved", ExportWorld.Approved),
+                     ("Paid", ExportWorld.Paid), ("Payable", ExportWorld.Payable), ("Available", ExportWorld.Available) })
+            Assert.True(Sum(summary, column) == decimal.Parse(Pounds(pence), CultureInfo.InvariantCulture), $"{column}: {Sum(summary, column)}");
+        Assert.Equal(ExportWorld.TimeAllowance, Sum(summary, "Staff time allowance (min)"));
+        Assert.Equal(ExportWorld.TimeReserved, Sum(summary, "Staff time reserved (min)"));
+        Assert.Equal(ExportWorld.TimeUsed, Sum(summary, "Staff time used (min)"));
+        Assert.Equal(ExportWorld.TimeAvailable, Sum(summary, "Staff time available (min)"));
+
+        var schools = Sheet(book, "Schools");
+        Assert.Equal(1 + 4 * 4, schools["maxRow"]!.GetValue<int>()); // 4 schools x (3 money categories + contact time)
+        Assert.Equal(Sum(summary, "Allocated"), Sum(schools, "Allocated"));
+        Assert.Equal(Sum(summary, "Staff time used (min)"), Sum(schools, "Staff time used (min)"));
+
+        var claims = Sheet(book, "Claims");
+        Assert.Equal(1 + x.Claims, claims["maxRow"]!.GetValue<int>());
+        Assert.Equal(["Claim", "Area", "URN", "School", "Year", "Half-term", "State", "Submitted", "Decided", "Claimed", "Approved",
+            "Staff time (min)", "Payment run"], Headers(claims));
+        Assert.Equal(new[] { "draft", "in-payment-run", "paid", "paid", "rejected", "under-review" },
+            claims["rows"]!.AsArray().Select(r => r![6]!.GetValue<string>()).Order());
+        Assert.Equal(570m, Sum(claims, "Approved"));
+        Assert.Equal("yyyy\\-mm\\-dd\\ hh:mm", claims["formats"]!["Submitted"]!.GetValue<string>());
+
+        var runs = Sheet(book, "Payment runs");
+        Assert.Equal(3, runs["maxRow"]!.GetValue<int>());
+        Assert.Equal(570m, Sum(runs, "Amount"));
+        Assert.Equal(new[] { "paid", "pending" }, runs["rows"]!.AsArray().Select(r => r![12]!.GetValue<string>()).Order());
+
+        var themes = Sheet(book, "Action-plan spend by theme");
+        var learning = themes["rows"]!.AsArray().Single(r => r![4]!.GetValue<string>() == "learning")!;
+        Assert.Equal(["300", "120", "120"], new[] { learning[7], learning[8], learning[9] }.Select(v => decimal.Parse(v!.GetValue<string>()).ToString("0.##")));
+
+        var journal = Sheet(book, "Journal");
+        var transfers = await Db.ScalarAsync("SELECT count(*) FROM transfer WHERE programme_id = $1", x.ProgrammeId);
+        Assert.Equal(1 + transfers, journal["maxRow"]!.GetValue<int>());
+
+        var tb = Sheet(book, "Trial balance");
+        Assert.Equal(WorkbookWriter.MoneyFormat, tb["formats"]!["Debits"]!.GetValue<string>()); // the first row is money
+        Assert.Equal(0m, Sum(tb, "Balance"));
+
+        var checks = Sheet(book, "Checks");
+        Assert.Equal(["Check", "Unit", "Left", "Right", "Difference", "Holds", "Why"], Headers(checks));
+        Assert.Equal(8, checks["rows"]!.AsArray().Count); // five for money, three for staff time
+        Assert.All(checks["rows"]!.AsArray(), r =>
+        {
+            Assert.True(r![5]!.GetValue<bool>(), $"{r[0]} does not hold: {r[2]} against {r[3]}");
+            Assert.Equal(0m, decimal.Parse(r[4]!.GetValue<string>(), CultureInfo.InvariantCulture));
+        });
+        Assert.Equal("=C2-D2", checks["formulas"]![0]![4]!.GetValue<string>()); // a formula, with its value written too
+        var funded = checks["rows"]!.AsArray().First()!;
+        Assert.Equal("10000", decimal.Parse(funded[3]!.GetValue<string>(), CultureInfo.InvariantCulture).ToString("0.##"));
+    }
+
+    [Fact]
+    public async Task Journals_InHledgerAndBeancount_RecomputeEveryAccountsBalance_AsTheTrialBalanceHasIt()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        var expected = await x.TrialBalanceAsync();
+        Assert.Contains(expected.Keys, k => k.Unit == "MIN");
+        var folder = ExportWorld.TempFolder();
+
+        var hledger = await ExportAsync(x, ExportKind.Hledger, folder);
+        Assert.Equal(new[] { $"{x.Code}-{x.Today:yyyy-MM-dd}.journal", $"{x.Code}-{x.Today:yyyy-MM-dd}-minutes.journal" },
+            hledger.Select(f => Path.GetFileName(f.Path)));
+        var fromHledger = new Dictionary<(string, string), decimal>();
+        foreach (var file in hledger)
+        {
+            var check = await ExportWorld.RunAsync("hledger", "-f", file.Path, "check");
+            Assert.True(check.Code == 0, $"hledger check (with the file's balance assertions): {check.Err}");
+            var bal = await ExportWorld.RunAsync("hledger", "-f", file.Path, "bal", "-O", "csv", "-N", "--flat");
+            Assert.True(bal.Code == 0, bal.Err);
+            foreach (var line in bal.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1))
+            {
+                var m = Regex.Match(line, "^\"([^\"]+)\",\"(-?[0-9.]+) (GBP|MIN)\"$");
+                Assert.True(m.Success, $"unexpected hledger line {line}");
+                fromHledger[(PlainTextJournal.CodeOf(m.Groups[1].Value), m.Groups[3].Value == "GBP" ? "GBP" : "MIN")] =
+                    decimal.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+            }
+        }
+        Assert.Equal(expected.OrderBy(e => e.Key), fromHledger.Where(e => e.Value != 0).OrderBy(e => e.Key));
+
+        var beancount = await ExportAsync(x, ExportKind.Beancount, folder);
+        var fromBeancount = new Dictionary<(string, string), decimal>();
+        foreach (var file in beancount)
+        {
+            var check = await ExportWorld.RunAsync("bean-check", file.Path);
+            Assert.True(check.Code == 0, $"bean-check (with the file's balance assertions): {check.Out}{check.Err}");
+            var unit = file.Path.EndsWith("-minutes.beancount") ? "MIN" : "GBP";
+            var query = await ExportWorld.RunAsync("bean-query", "-f", "csv", file.Path, "SELECT account, sum(number) AS total GROUP BY account");
+            Assert.True(query.Code == 0, query.Err);
+            foreach (var line in query.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1))
+            {
+                var parts = line.Split(',');
+                fromBeancount[(PlainTextJournal.CodeOf(parts[0].Trim()), unit)] = decimal.Parse(parts[1].Trim(), CultureInfo.InvariantCulture);
+            }
+        }
+        Assert.Equal(expected.OrderBy(e => e.Key), fromBeancount.Where(e => e.Value != 0).OrderBy(e => e.Key));
+        var opens = File.ReadAllText(beancount[0].Path);
+        Assert.Contains("open Assets:", opens);
+        Assert.Contains("open Liabilities:", opens);
+    }
+
+    [Fact]
+    public async Task Csv_ForEveryTable_HasAHeaderAndARowPerRecord_WithMoneyInPoundsToTwoPlaces()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        var (job, _) = await ExportWorld.RunJobAsync(x.W.S.Root, x.ProgrammeId, "csv", x.Today);
+        Assert.Equal("succeeded", job["state"]!.GetValue<string>());
+        Assert.Equal("application/zip", job["contentType"]!.GetValue<string>());
+        using var response = await x.W.S.Root.Http.GetAsync($"/api/v1/exports/{job["id"]}/file");
+        using var zip = new ZipArchive(await response.Content.ReadAsStreamAsync());
+        var prefix = $"{x.Code}-{x.Today:yyyy-MM-dd}-";
+        var files = zip.Entries.ToDictionary(e => e.Name[prefix.Length..^4], e =>
+        {
+            using var reader = new StreamReader(e.Open());
+            return reader.ReadToEnd();
+        });
+        Assert.Equal(new[] { "action-plan-themes", "checks", "claims", "journal", "payment-runs", "schools", "summary", "trial-balance" }, files.Keys.Order());
+        Assert.All(files.Values, f => Assert.False(f.StartsWith('\uFEFF'), "no byte order mark"));
+
+        var transfers = await Db.ScalarAsync("SELECT count(*) FROM transfer WHERE programme_id = $1", x.ProgrammeId);
+        var accounts = await Db.ScalarAsync("SELECT count(*) FROM account WHERE programme_id = $1", x.ProgrammeId);
+        foreach (var (table, header, rows) in new[]
+                 {
+                     ("summary", "Area,Year,Schools,Allocated,Reserved,Approved,Paid,Payable,Available,Staff time allowance (min),Staff time reserved (min),Staff time used (min),Staff time available (min)", 2L),
+                     ("schools", "Area,URN,School,Year,Category,Unit,Allocated,Reserved,Approved,Paid,Payable,Available,Staff time allowance (min),Staff time reserved (min),Staff time used (min),Staff time available (min)", 16L),
+                     ("claims", "Claim,Area,URN,School,Year,Half-term,State,Submitted,Decided,Claimed,Approved,Staff time (min),Payment run", x.Claims),
+                     ("payment-runs", "Run,State,Area,Half-term,Claims approved by,Built,Approved,Exported,URN,School,Remittance reference,Amount,Status,Paid on", 2L),
+                     ("action-plan-themes", "Area,URN,School,Year,Theme,Plan version,Actions,Estimated cost,Claimed,Approved", 2L),
+                     ("journal", "Entry,Transfer,Value date,Recorded,Description,Cause,Cause id,Kind,Resolves,Debit account,Credit account,Amount", transfers),
+                     ("trial-balance", "Account,Unit,Name,Normal side,Debits,Credits,Balance,Pending debits,Pending credits", accounts),
+                     ("checks", "Check,Unit,Left,Right,Difference,Holds,Why", 8L),
+                 })
+        {
+            var lines = files[table].Split("\r\n");
+            Assert.Equal("", lines[^1]); // CRLF after the last record too
+            Assert.Equal(header, lines[0]);
+            Assert.True(rows == lines.Length - 2, $"{table}: {lines.Length - 2} rows, expected {rows}");
+        }
+        var summary = files["summary"].Split("\r\n")[1].Split(',');
+        Assert.Matches(@"^\d+\.\d{2}$", summary[3]);
+        var claims = files["claims"];
+        Assert.Contains(",370.00,paid,", files["payment-runs"]);
+        Assert.Contains(",200.00,pending,", files["payment-runs"]);
+        Assert.Equal(57000, files["claims"].Split("\r\n").Skip(1).Where(l => l.Length > 0)
+            .Sum(l => (long)(decimal.Parse(Regex.Match(l, @",(\d+\.\d{2}),(\d+\.\d{2}),").Groups[2].Value, CultureInfo.InvariantCulture) * 100)));
+        Assert.DoesNotContain("£", claims);
+    }
+
+    [Fact]
+    public async Task Workbook_SheetPastTheRowLimit_StopsAtTheLimit_SaysSo_AndPointsToTheCsv()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        var folder = ExportWorld.TempFolder();
+        var files = await ExportAsync(x, ExportKind.Workbook, folder, new ExportOptions(MaxSheetRows: 8));
+        var book = await ExportWorld.ReadWorkbookAsync(files.Single().Path);
+
+        var journal = Sheet(book, "Journal");
+        Assert.Equal(8, journal["maxRow"]!.GetValue<int>());
+        var note = journal["rows"]!.AsArray()[^1]![0]!.GetValue<string>();
+        Assert.Contains("at most 8 rows", note);
+        Assert.Contains($"{x.Code}-{x.Today:yyyy-MM-dd}-journal.csv", note);
+        Assert.Contains("first 6", note);
+        var claims = Sheet(book, "Claims"); // 6 claims and a header: 7 rows fit under 8
+        Assert.Equal(7, claims["maxRow"]!.GetValue<int>());
+        Assert.DoesNotContain(claims["rows"]!.AsArray(), r => r![0]!.GetValue<string>().Contains("Excel holds"));
+    }
+
+    [Fact]
+    public async Task Exports_AreTakenByFinanceAdminsAndAuditors_OfTheirProgramme_AndNobodyElse()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        var path = $"/api/v1/programmes/{x.ProgrammeId}/exports";
+        var body = new { kind = "hledger" };
+        (await x.W.School.PostAsync(path, body)).ExpectProblem(HttpStatusCode.Forbidden);
+        (await x.W.Lead.PostAsync(path, body)).ExpectProblem(HttpStatusCode.Forbidden);
+        var other = await Scenario.CreateAsync(Db, 1, 1, code: "op");
+        var otherFinance = await other.FinanceAsync(Db);
+        (await otherFinance.PostAsync(path, body)).ExpectProblem(HttpStatusCode.Forbidden);
+
+        var auditor = await x.W.S.AuditorAsync(Db);
+        var (job, _) = await ExportWorld.RunJobAsync(auditor, x.ProgrammeId, "beancount", x.Today);
+        Assert.Equal("succeeded", job["state"]!.GetValue<string>());
+        var (adminJob, _) = await ExportWorld.RunJobAsync(x.W.Admin, x.ProgrammeId, "hledger", x.Today);
+        Assert.Equal("succeeded", adminJob["state"]!.GetValue<string>());
+        var id = job["id"]!.GetValue<long>();
+        (await x.W.School.GetAsync($"/api/v1/exports/{id}")).ExpectProblem(HttpStatusCode.Forbidden);
+        (await x.W.School.GetAsync($"/api/v1/exports/{id}/file")).ExpectProblem(HttpStatusCode.Forbidden);
+        (await otherFinance.GetAsync($"/api/v1/exports/{id}")).ExpectProblem(HttpStatusCode.Forbidden);
+        (await x.Finance.GetAsync($"/api/v1/exports/{id}")).Expect(HttpStatusCode.OK);
+
+        (await x.Finance.PostAsync(path, new { kind = "pdf" })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "kind");
+        (await x.Finance.PostAsync(path, new { kind = "csv", asOf = x.Today.AddDays(1).ToString("yyyy-MM-dd") }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "asOf");
+        (await x.Finance.PostAsync("/api/v1/programmes/999999/exports", body)).ExpectProblem(HttpStatusCode.NotFound);
+        (await x.Finance.GetAsync("/api/v1/exports/999999")).ExpectProblem(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Job_InterruptedByARestart_IsMarkedFailed_WhileAJobStillRunningElsewhereIsLeftAlone()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var finance = await s.FinanceAsync(Db);
+        var orphan = await Db.ScalarAsync(
+            "INSERT INTO export_job (programme_id, kind, as_of, state, requested_by, started_at) VALUES ($1, 'csv', '2026-11-01', 'running', $2, now()) RETURNING id",
+            s.ProgrammeId, finance.UserId);
+        var held = await Db.ScalarAsync(
+            "INSERT INTO export_job (programme_id, kind, as_of, state, requested_by, started_at) VALUES ($1, 'csv', '2026-11-01', 'running', $2, now()) RETURNING id",
+            s.ProgrammeId, finance.UserId);
+        await using (var otherInstance = new Npgsql.NpgsqlConnection(Db.ConnectionString + ";Pooling=false"))
+        {
+            await otherInstance.OpenAsync();
+            await using (var take = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock(hashtext('export_job'), {held}::int)", otherInstance))
+                await take.ExecuteNonQueryAsync();
+
+            await ExportRunner.FailInterruptedAsync(Db.DataSource, CancellationToken.None);
+
+            var failed = await SettledAsync(finance, orphan);
+            Assert.Equal("failed", failed["state"]!.GetValue<string>());
+            Assert.Equal(ExportRunner.Interrupted, failed["error"]!.GetValue<string>());
+            Assert.Null(failed["file"]);
+            Assert.Equal("running", (await finance.GetAsync($"/api/v1/exports/{held}")).Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>());
+            (await finance.GetAsync($"/api/v1/exports/{orphan}/file")).ExpectProblem(HttpStatusCode.Conflict, rule: "export-not-ready");
+            (await finance.GetAsync($"/api/v1/exports/{held}/file")).ExpectProblem(HttpStatusCode.Conflict, rule: "export-not-ready");
+        }
+        // the other instance has gone: its job is failed too
+        await ExportRunner.FailInterruptedAsync(Db.DataSource, CancellationToken.None);
+        Assert.Equal("failed", (await SettledAsync(finance, held))["state"]!.GetValue<string>());
+    }
+
+    /// <summary>The job once no sweep is half-way through it (the service's own runner sweeps every few seconds too).</summary>
+    private static async Task<JsonNode> SettledAsync(ApiClient client, long id)
+    {
+        for (var i = 0; ; i++)
+        {
+            var job = (await client.GetAsync($"/api/v1/exports/{id}")).Expect(HttpStatusCode.OK).Json;
+            if (job["state"]!.GetValue<string>() != "running" || i == 50) return job;
+            await Task.Delay(100);
+        }
+    }
+}
