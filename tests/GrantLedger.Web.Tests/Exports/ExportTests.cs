@@ -233,7 +233,7 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
-    public async Task Exports_AreTakenByFinanceAdminsAndAuditors_OfTheirProgramme_AndNobodyElse()
+    public async Task Exports_AreTakenByFinanceAndAdmins_ReadByAuditors_OfTheirProgramme_AndNobodyElse()
     {
         var x = await ExportWorld.CreateAsync(Db);
         var path = $"/api/v1/programmes/{x.ProgrammeId}/exports";
@@ -244,8 +244,10 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         var otherFinance = await other.FinanceAsync(Db);
         (await otherFinance.PostAsync(path, body)).ExpectProblem(HttpStatusCode.Forbidden);
 
+        // Auditors write nothing, not even an export job: they read the jobs finance and admins start.
         var auditor = await x.W.S.AuditorAsync(Db);
-        var (job, _) = await ExportWorld.RunJobAsync(auditor, x.ProgrammeId, "beancount", x.Today);
+        (await auditor.PostAsync(path, body)).ExpectProblem(HttpStatusCode.Forbidden);
+        var (job, _) = await ExportWorld.RunJobAsync(x.Finance, x.ProgrammeId, "beancount", x.Today);
         Assert.Equal("succeeded", job["state"]!.GetValue<string>());
         var (adminJob, _) = await ExportWorld.RunJobAsync(x.W.Admin, x.ProgrammeId, "hledger", x.Today);
         Assert.Equal("succeeded", adminJob["state"]!.GetValue<string>());
@@ -254,6 +256,7 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         (await x.W.School.GetAsync($"/api/v1/exports/{id}/file")).ExpectProblem(HttpStatusCode.Forbidden);
         (await otherFinance.GetAsync($"/api/v1/exports/{id}")).ExpectProblem(HttpStatusCode.Forbidden);
         (await x.Finance.GetAsync($"/api/v1/exports/{id}")).Expect(HttpStatusCode.OK);
+        (await auditor.GetAsync($"/api/v1/exports/{id}/file")).Expect(HttpStatusCode.OK);
 
         (await x.Finance.PostAsync(path, new { kind = "pdf" })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "kind");
         (await x.Finance.PostAsync(path, new { kind = "csv", asOf = x.Today.AddDays(1).ToString("yyyy-MM-dd") }))

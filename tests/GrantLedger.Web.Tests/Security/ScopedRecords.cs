@@ -60,6 +60,7 @@ public sealed partial class ScopedRecords
         var approved = await w.UnderReviewAsync("M-03", "2026-10-08");
         (await w.Lead.PostAsync($"/api/v1/claims/{approved}/approve", null)).Expect(HttpStatusCode.OK);
         var finance = await s.FinanceAsync(db, "maker");
+        var job = (await finance.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/exports", new { kind = "csv" })).Expect(HttpStatusCode.Accepted).Id;
         var run = (await finance.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/payment-runs", new { })).Expect(HttpStatusCode.Created).Id;
 
         long Account(int school) => db.ScalarAsync("SELECT id FROM account WHERE code = $1 AND unit = 'GBP'", s.SchoolAccount(school, "staff-cover", "available")).Result;
@@ -84,7 +85,7 @@ public sealed partial class ScopedRecords
             {
                 ["programmeId"] = s.ProgrammeId, ["yearId"] = s.YearId, ["periodId"] = w.Periods["aut1"], ["schoolId"] = s.Schools[0].Id,
                 ["claimId"] = own.Claim, ["lineId"] = own.Line, ["evidenceId"] = own.Evidence, ["planId"] = plan0,
-                ["accountId"] = Account(0), ["entryId"] = EntryOf(Account(0)), ["runId"] = run, ["userId"] = victim.UserId, ["id"] = token,
+                ["accountId"] = Account(0), ["entryId"] = EntryOf(Account(0)), ["runId"] = run, ["jobId"] = job, ["userId"] = victim.UserId, ["id"] = token,
             },
             OtherSchool = new()
             {
