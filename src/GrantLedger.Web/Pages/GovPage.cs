@@ -34,7 +34,9 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
 
     /// <summary>The value as the user typed it on this submit, or what is stored.</summary>
     public string Typed(string name, string? stored = null) =>
-        Request.HasFormContentType && Request.Form.ContainsKey(name) ? Request.Form[name].ToString() : stored ?? "";
+        Request.HasFormContentType && Request.Form.ContainsKey(name) ? Request.Form[name].ToString()
+        : Request.Method == "GET" && Request.Query.ContainsKey(name) ? Request.Query[name].ToString() // search forms
+        : stored ?? "";
 
     public IReadOnlyList<string> TypedAll(string name, IEnumerable<string>? stored = null) =>
         Request.HasFormContentType && Request.Method == "POST" ? Request.Form[name].Where(v => v is not null).Select(v => v!).ToList() : stored?.ToList() ?? [];
