@@ -103,7 +103,7 @@ public sealed class ReviewJourneyTests(BrowserFixture fixture, ITestOutputHelper
         await page.CheckAsync("label:has-text('Learning')");
         await FillDateAsync(page, "studentGroupAgreedOn", new DateOnly(2026, 9, 20));
         await ClickAsync(page, "button:has-text('Save and continue')", screenshot: "school-plan-themes-error");
-        await ExpectErrorAsync(page, "themes", "choose 2 or 3");
+        await ExpectErrorAsync(page, "themes", "Choose 2 or 3");
         Assert.Equal("20", await page.InputValueAsync("#studentGroupAgreedOn"));
         await page.CheckAsync("label:has-text('Environments')");
         await ClickAsync(page, "button:has-text('Save and continue')");

@@ -63,6 +63,8 @@ public abstract class BrowserTest(BrowserFixture fixture, ITestOutputHelper outp
     {
         await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
         Assert.DoesNotContain("An unhandled exception", await page.ContentAsync());
+        if (await page.Locator("title").CountAsync() == 0)
+            Assert.Fail($"{page.Url} is not one of the service's pages: {await page.InnerTextAsync("body")}\n{ServerErrors.Recent()}");
         if (!await page.EvaluateAsync<bool>("() => typeof window.axe !== 'undefined'"))
             await page.AddScriptTagAsync(new() { Path = Axe });
         var result = await page.EvaluateAsync<JsonElement>("""
@@ -135,10 +137,18 @@ public abstract class BrowserTest(BrowserFixture fixture, ITestOutputHelper outp
         await page.Keyboard.TypeAsync(text);
     }
 
+    /// <summary>Tabs to a link or button and presses Enter, waiting for the page it leads to.</summary>
     protected static async Task KeyPressOnAsync(IPage page, string selector, string key = "Enter")
     {
         await TabToAsync(page, selector);
-        await page.Keyboard.PressAsync(key);
+        await PressAndWaitAsync(page, key);
+    }
+
+    protected static async Task PressAndWaitAsync(IPage page, string key = "Enter")
+    {
+#pragma warning disable CS0612, CS0618 // the navigation a key press starts: nothing else tells when it has finished
+        await page.RunAndWaitForNavigationAsync(() => page.Keyboard.PressAsync(key));
+#pragma warning restore CS0612, CS0618
         await page.WaitForLoadStateAsync();
     }
 
