@@ -6,6 +6,7 @@ cd "$(dirname "$0")"
 source scripts/prerequisites.sh
 need_dotnet
 need_postgres
+need_browser
 
 # A test run killed half-way can leave its cluster behind: stop those before starting.
 for pid in $(pgrep -f 'postgres -D /tmp/grantledger-tests-' || true); do kill "$pid" 2>/dev/null || true; done

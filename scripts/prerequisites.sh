@@ -29,3 +29,15 @@ need_postgres() {
   if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then return 0; fi
   apt_install postgresql
 }
+
+# The web pages need GOV.UK Frontend (copied into wwwroot by the build) and the browser tests need
+# Debian's Chromium and axe-core: npm packages from package.json at the repository root.
+need_browser() {
+  apt_install chromium
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  if [ ! -f node_modules/govuk-frontend/package.json ] || [ ! -f node_modules/axe-core/package.json ] \
+     || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "Installing GOV.UK Frontend and axe-core (npm ci)…"
+    npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
+  fi
+}

@@ -58,7 +58,7 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         await second.SetInputFilesAsync("#file", new Microsoft.Playwright.FilePayload
         {
             Name = "confirmations.csv", MimeType = "text/csv",
-            Buffer = Encoding.UTF8.GetBytes($"remittance_reference,amount,date,status\n{remittance},250.00,2026-11-20,paid\n"),
+            Buffer = Encoding.UTF8.GetBytes($"remittance_reference,amount,date,status\n{remittance},250.00,{DateTime.UtcNow:yyyy-MM-dd},paid\n"),
         });
         await ClickAsync(second, "button:has-text('Import')", screenshot: "finance-confirmations");
         Assert.Contains("1 paid", await second.InnerTextAsync("#report-summary"));
