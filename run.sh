@@ -8,4 +8,5 @@ cd "$(dirname "$0")"
 source scripts/prerequisites.sh
 need_dotnet
 [ -n "${ConnectionStrings__GrantLedger:-}" ] || need_postgres
+need_web_assets
 exec dotnet run --project src/GrantLedger.Web -- --demo "$@"

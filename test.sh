@@ -8,6 +8,7 @@ need_dotnet
 need_postgres
 need_openapi_lint
 need_export_tools
+need_browser
 
 # A test run killed half-way can leave its cluster behind: stop those before starting.
 for pid in $(pgrep -f 'postgres -D /tmp/grantledger-tests-' || true); do kill "$pid" 2>/dev/null || true; done

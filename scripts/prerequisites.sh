@@ -49,3 +49,20 @@ need_openapi_lint() {
 need_export_tools() {
   apt_install hledger beancount python3-openpyxl
 }
+
+# The web pages need GOV.UK Frontend (copied into wwwroot by the build) and the browser tests need
+# Debian's Chromium and axe-core: npm packages from package.json at the repository root.
+need_browser() {
+  apt_install chromium
+  need_web_assets
+}
+
+# GOV.UK Frontend for the pages (the build copies it into wwwroot), axe-core for the browser tests.
+need_web_assets() {
+  need_node
+  if [ ! -f node_modules/govuk-frontend/package.json ] || [ ! -f node_modules/axe-core/package.json ] \
+     || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "Installing GOV.UK Frontend and axe-core (npm ci)…"
+    npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
+  fi
+}

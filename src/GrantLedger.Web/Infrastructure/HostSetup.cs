@@ -4,6 +4,7 @@ using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Demo;
 using GrantLedger.Web.Exports;
+using GrantLedger.Web.Pages;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Controllers;
@@ -41,6 +42,7 @@ public static class HostSetup
         services.AddGrantLedgerAccess();
         services.AddGrantLedgerSecurity();
         services.AddExports();
+        services.AddGrantLedgerPages();
 
         services.AddControllers(o => o.OutputFormatters.RemoveType<Microsoft.AspNetCore.Mvc.Formatters.StringOutputFormatter>())
             .AddJsonOptions(o => JsonSetup.Configure(o.JsonSerializerOptions))
@@ -59,12 +61,14 @@ public static class HostSetup
         app.UseGrantLedgerSecurity();
         // Swagger UI is static files: public, so it goes before the default-deny authorization
         app.UseSwaggerUI(o => o.DocumentTitle = "GrantLedger API");
+        app.UseGrantLedgerStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
         app.MapSwagger().AllowAnonymous(); // the API's description is public; its operations are not
         app.MapControllers();
+        app.MapRazorPages();
         return app;
     }
 

@@ -96,5 +96,6 @@ public static class Security
         http.Request.Path.StartsWithSegments("/swagger") && !http.Request.Path.Value!.EndsWith(".json", StringComparison.Ordinal);
 
     private static bool IsStaticAsset(HttpContext http) =>
-        http.Request.Path.StartsWithSegments("/assets") || http.Request.Path.StartsWithSegments("/css") || http.Request.Path.StartsWithSegments("/js");
+        http.Request.Path.StartsWithSegments("/assets") || http.Request.Path.StartsWithSegments("/govuk") || http.Request.Path.StartsWithSegments("/js")
+        || http.Request.Path.StartsWithSegments("/site.css");
 }

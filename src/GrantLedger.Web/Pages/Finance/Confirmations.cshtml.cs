@@ -1,0 +1,29 @@
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Payments;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace GrantLedger.Web.Pages.Finance;
+
+[Authorize(Roles = Roles.FunderFinance)]
+[RequestSizeLimit(GrantLedger.Web.Payments.Confirmations.MaxBytes + 100_000)]
+[RequestFormLimits(MultipartBodyLengthLimit = GrantLedger.Web.Payments.Confirmations.MaxBytes + 100_000)]
+public sealed class ConfirmationsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+{
+    public GrantLedger.Web.Payments.Confirmations.Report? Report { get; private set; }
+
+    public void OnGet() { }
+
+    public async Task<IActionResult> OnPostAsync(IFormFile? file, CancellationToken ct)
+    {
+        if (file is null || file.Length == 0) AddError("file", "Choose the confirmations file to import");
+        await AttemptAsync(async () =>
+        {
+            await using var content = file!.OpenReadStream();
+            Report = await GrantLedger.Web.Payments.Confirmations.ImportAsync(Db, Audit, Caller, Caller.ProgrammeId!.Value, file.FileName, content, ct);
+        });
+        return Page();
+    }
+}

@@ -1,0 +1,35 @@
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Payments;
+using GrantLedger.Web.Programmes;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace GrantLedger.Web.Pages.Finance;
+
+[Authorize(Roles = Roles.FunderFinance)]
+public sealed class PeriodsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+{
+    public IReadOnlyList<Period> Periods { get; private set; } = [];
+    public string YearCode { get; private set; } = "";
+    private ProgrammeYear? _year;
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        _year = await School.SchoolBudget.CurrentYearAsync(Db, Caller.ProgrammeId ?? 0, ct);
+        YearCode = _year?.Code ?? "No year";
+        Periods = _year?.Periods.OrderBy(p => p.StartsOn).ToList() ?? [];
+    }
+
+    public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
+
+    public async Task<IActionResult> OnPostAsync(long periodId, CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        if (_year is not null && await AttemptAsync(() => Closing.ClosePeriodAsync(Db, Audit, Caller, Caller.ProgrammeId!.Value, _year.Id, periodId, ct)))
+            return Redirect("/finance/periods");
+        await LoadAsync(ct);
+        return Page();
+    }
+}

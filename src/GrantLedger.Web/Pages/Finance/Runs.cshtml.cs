@@ -1,0 +1,46 @@
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Payments;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Pages.Finance;
+
+/// <summary>The programme's payment runs, and building a new one (the maker of maker–checker).</summary>
+[Authorize(Roles = Roles.FunderFinance)]
+public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+{
+    public IReadOnlyList<PaymentRunSummary> Runs { get; private set; } = [];
+    public List<(string, string)> Areas { get; private set; } = [];
+    public List<(string, string)> Periods { get; private set; } = [];
+
+    protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>
+    {
+        ["areaId"] = "The area", ["periodId"] = "The half-term", ["asOf"] = "The date",
+    };
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        var programmeId = Caller.ProgrammeId ?? throw new Core.Rules.Forbidden("finance users belong to one programme");
+        Runs = await PaymentReads.ListAsync(Db, Caller, programmeId, null, ct);
+        Areas = [("", "All areas"), .. (await Db.Areas.AsNoTracking().Where(a => a.ProgrammeId == programmeId).OrderBy(a => a.Name).ToListAsync(ct))
+            .Select(a => (a.Id.ToString(), a.Name))];
+        var year = await School.SchoolBudget.CurrentYearAsync(Db, programmeId, ct);
+        Periods = [("", "All half-terms"), .. (year?.Periods.OrderBy(p => p.StartsOn).Select(p => (p.Id.ToString(), $"{p.Name} {year.Code}")) ?? [])];
+    }
+
+    public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        var asOf = ReadDate("asOf", "the date", required: false);
+        long runId = 0;
+        if (await AttemptAsync(async () => runId = (await PaymentRuns.BuildAsync(Db, Audit, Caller, Caller.ProgrammeId!.Value,
+                new(ReadId(Typed("areaId")), ReadId(Typed("periodId")), asOf), ct)).Id))
+            return Redirect($"/finance/runs/{runId}");
+        return Page();
+    }
+}

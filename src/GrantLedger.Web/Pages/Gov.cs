@@ -1,0 +1,148 @@
+using System.Net;
+using System.Text;
+using GrantLedger.Core.Money;
+using Microsoft.AspNetCore.Html;
+
+namespace GrantLedger.Web.Pages;
+
+/// <summary>GOV.UK Frontend form components as HTML, with each field's inline error and the value as typed.</summary>
+public static class Gov
+{
+    private static string E(string? s) => WebUtility.HtmlEncode(s ?? "");
+
+    public static string Id(string name) => name.Replace("[", "-").Replace("]", "").Replace(".", "-");
+
+    public static IHtmlContent ErrorSummary(GovPage p)
+    {
+        if (!p.HasErrors) return HtmlString.Empty;
+        var sb = new StringBuilder();
+        sb.Append("""<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">There is a problem</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list">""");
+        foreach (var (field, message) in p.Errors)
+            sb.Append(field.Length > 0 ? $"""<li><a href="#{E(Id(field))}">{E(message)}</a></li>""" : $"<li>{E(message)}</li>");
+        sb.Append("</ul></div></div></div>");
+        return new HtmlString(sb.ToString());
+    }
+
+    private static string Group(GovPage p, string name, string inner) =>
+        $"""<div class="govuk-form-group{(p.ErrorFor(name) is null ? "" : " govuk-form-group--error")}">{inner}</div>""";
+
+    private static string Hint(string name, string? hint) =>
+        hint is null ? "" : $"""<div id="{E(Id(name))}-hint" class="govuk-hint">{E(hint)}</div>""";
+
+    private static string Error(GovPage p, string name) =>
+        p.ErrorFor(name) is { } m ? $"""<p id="{E(Id(name))}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> {E(m)}</p>""" : "";
+
+    private static string Described(GovPage p, string name, string? hint)
+    {
+        var ids = new List<string>();
+        if (hint is not null) ids.Add(Id(name) + "-hint");
+        if (p.ErrorFor(name) is not null) ids.Add(Id(name) + "-error");
+        return ids.Count == 0 ? "" : $""" aria-describedby="{E(string.Join(' ', ids))}" """;
+    }
+
+    public static IHtmlContent Input(GovPage p, string name, string label, string? stored = null, string? hint = null,
+        string width = "govuk-input--width-20", string? inputMode = null, string? autocomplete = null, string? prefix = null,
+        string type = "text", bool labelIsHeading = false, string? spellcheck = null)
+    {
+        var id = Id(name);
+        var err = p.ErrorFor(name) is null ? "" : " govuk-input--error";
+        var attrs = (inputMode is null ? "" : $""" inputmode="{inputMode}" """) + (autocomplete is null ? "" : $""" autocomplete="{autocomplete}" """)
+                    + (spellcheck is null ? "" : $""" spellcheck="{spellcheck}" """);
+        var input = $"""<input class="govuk-input {width}{err}" id="{E(id)}" name="{E(name)}" type="{type}" value="{E(p.Typed(name, stored))}"{attrs}{Described(p, name, hint)}>""";
+        if (prefix is not null)
+            input = $"""<div class="govuk-input__wrapper"><div class="govuk-input__prefix" aria-hidden="true">{E(prefix)}</div>{input}</div>""";
+        var lbl = labelIsHeading
+            ? $"""<h1 class="govuk-label-wrapper"><label class="govuk-label govuk-label--l" for="{E(id)}">{E(label)}</label></h1>"""
+            : $"""<label class="govuk-label" for="{E(id)}">{E(label)}</label>""";
+        return new HtmlString(Group(p, name, lbl + Hint(name, hint) + Error(p, name) + input));
+    }
+
+    public static IHtmlContent Money(GovPage p, string name, string label, Money? stored = null, string? hint = null) =>
+        Input(p, name, label, stored?.ToDecimalString(), hint ?? "In pounds, for example 1,234.50", "govuk-input--width-10", "decimal", prefix: "£", spellcheck: "false");
+
+    public static IHtmlContent Textarea(GovPage p, string name, string label, string? stored = null, string? hint = null, int rows = 4)
+    {
+        var id = Id(name);
+        var err = p.ErrorFor(name) is null ? "" : " govuk-textarea--error";
+        return new HtmlString(Group(p, name,
+            $"""<label class="govuk-label" for="{E(id)}">{E(label)}</label>{Hint(name, hint)}{Error(p, name)}<textarea class="govuk-textarea{err}" id="{E(id)}" name="{E(name)}" rows="{rows}"{Described(p, name, hint)}>{E(p.Typed(name, stored))}</textarea>"""));
+    }
+
+    public static IHtmlContent Select(GovPage p, string name, string label, IEnumerable<(string Value, string Text)> options, string? stored = null,
+        string? hint = null)
+    {
+        var id = Id(name);
+        var chosen = p.Typed(name, stored);
+        var err = p.ErrorFor(name) is null ? "" : " govuk-select--error";
+        var opts = string.Concat(options.Select(o => $"""<option value="{E(o.Value)}"{(o.Value == chosen ? " selected" : "")}>{E(o.Text)}</option>"""));
+        return new HtmlString(Group(p, name,
+            $"""<label class="govuk-label" for="{E(id)}">{E(label)}</label>{Hint(name, hint)}{Error(p, name)}<select class="govuk-select{err}" id="{E(id)}" name="{E(name)}"{Described(p, name, hint)}>{opts}</select>"""));
+    }
+
+    private static string Fieldset(GovPage p, string name, string legend, string? hint, string inner, bool legendIsHeading)
+    {
+        var leg = legendIsHeading
+            ? $"""<legend class="govuk-fieldset__legend govuk-fieldset__legend--l"><h1 class="govuk-fieldset__heading">{E(legend)}</h1></legend>"""
+            : $"""<legend class="govuk-fieldset__legend govuk-fieldset__legend--m">{E(legend)}</legend>""";
+        return Group(p, name, $"""<fieldset class="govuk-fieldset"{Described(p, name, hint)}>{leg}{Hint(name, hint)}{Error(p, name)}{inner}</fieldset>""");
+    }
+
+    public static IHtmlContent Radios(GovPage p, string name, string legend, IEnumerable<(string Value, string Text)> options, string? stored = null,
+        string? hint = null, bool legendIsHeading = false, bool small = false)
+    {
+        var chosen = p.Typed(name, stored);
+        var items = options.Select((o, i) =>
+        {
+            var id = i == 0 ? Id(name) : $"{Id(name)}-{i + 1}";
+            return $"""<div class="govuk-radios__item"><input class="govuk-radios__input" id="{E(id)}" name="{E(name)}" type="radio" value="{E(o.Value)}"{(o.Value == chosen ? " checked" : "")}><label class="govuk-label govuk-radios__label" for="{E(id)}">{E(o.Text)}</label></div>""";
+        });
+        return new HtmlString(Fieldset(p, name, legend, hint,
+            $"""<div class="govuk-radios{(small ? " govuk-radios--small" : "")}" data-module="govuk-radios">{string.Concat(items)}</div>""", legendIsHeading));
+    }
+
+    public static IHtmlContent Checkboxes(GovPage p, string name, string legend, IEnumerable<(string Value, string Text)> options,
+        IEnumerable<string>? stored = null, string? hint = null, bool legendIsHeading = false)
+    {
+        var chosen = p.TypedAll(name, stored);
+        var items = options.Select((o, i) =>
+        {
+            var id = i == 0 ? Id(name) : $"{Id(name)}-{i + 1}";
+            return $"""<div class="govuk-checkboxes__item"><input class="govuk-checkboxes__input" id="{E(id)}" name="{E(name)}" type="checkbox" value="{E(o.Value)}"{(chosen.Contains(o.Value) ? " checked" : "")}><label class="govuk-label govuk-checkboxes__label" for="{E(id)}">{E(o.Text)}</label></div>""";
+        });
+        return new HtmlString(Fieldset(p, name, legend, hint,
+            $"""<div class="govuk-checkboxes" data-module="govuk-checkboxes">{string.Concat(items)}</div>""", legendIsHeading));
+    }
+
+    public static IHtmlContent DateInput(GovPage p, string name, string legend, DateOnly? stored = null, string? hint = null)
+    {
+        hint ??= "For example, 27 3 2026";
+        var err = p.ErrorFor(name) is null ? "" : " govuk-input--error";
+        string Part(string part, string text, string width, string? value) =>
+            $"""<div class="govuk-date-input__item"><div class="govuk-form-group"><label class="govuk-label govuk-date-input__label" for="{E(part == "day" ? Id(name) : $"{Id(name)}-{part}")}">{text}</label><input class="govuk-input govuk-date-input__input {width}{err}" id="{E(part == "day" ? Id(name) : $"{Id(name)}-{part}")}" name="{E(name)}-{part}" type="text" inputmode="numeric" value="{E(p.Typed($"{name}-{part}", value))}"></div></div>""";
+        var inner = $"""<div class="govuk-date-input" id="{E(Id(name))}-group">{Part("day", "Day", "govuk-input--width-2", stored?.Day.ToString())}{Part("month", "Month", "govuk-input--width-2", stored?.Month.ToString())}{Part("year", "Year", "govuk-input--width-4", stored?.Year.ToString())}</div>""";
+        return new HtmlString(Fieldset(p, name, legend, hint, inner, false).Replace("govuk-fieldset\"", "govuk-fieldset\" role=\"group\""));
+    }
+
+    /// <summary>A state as a GOV.UK tag, in plain words.</summary>
+    public static IHtmlContent Tag(string state)
+    {
+        var colour = state switch
+        {
+            "draft" => "govuk-tag--grey",
+            "submitted" or "under-review" or "awaiting-second-approval" or "built" or "exported" => "",
+            "approved" or "agreed" or "paid" => "govuk-tag--green",
+            "returned" => "govuk-tag--orange",
+            "rejected" or "cancelled" or "failed" => "govuk-tag--red",
+            "withdrawn" or "superseded" => "govuk-tag--grey",
+            _ => "govuk-tag--purple",
+        };
+        return new HtmlString($"""<strong class="govuk-tag {colour}">{E(Words(state))}</strong>""");
+    }
+
+    /// <summary>kebab-case vocabulary in plain English: "under-review" → "Under review".</summary>
+    public static string Words(string? kebab) =>
+        string.IsNullOrEmpty(kebab) ? "" : char.ToUpperInvariant(kebab[0]) + kebab[1..].Replace('-', ' ');
+
+    public static string Days(long minutes) =>
+        (minutes / 450m).ToString(minutes % 450 == 0 ? "0" : "0.##", System.Globalization.CultureInfo.InvariantCulture);
+}

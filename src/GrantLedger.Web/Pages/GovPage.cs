@@ -1,0 +1,146 @@
+using System.Globalization;
+using GrantLedger.Core.Money;
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Ledger;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace GrantLedger.Web.Pages;
+
+/// <summary>
+/// What every page shares: the signed-in user, the fields as typed (so a failed submit loses
+/// nothing), and refusals from the use cases turned into GOV.UK error messages, in the order the
+/// fields appear, for the error summary and each field's inline error.
+/// </summary>
+public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
+{
+    private readonly List<(string Field, string Message)> _errors = [];
+
+    protected GrantLedgerDb Db => db;
+    protected AuditTrail Audit => audit;
+    public CurrentUser Caller => CurrentUser.From(User);
+
+    /// <summary>Human names of the use cases' fields, to turn "date: is required" into "Date is required".</summary>
+    protected virtual IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>();
+
+    public IReadOnlyList<(string Field, string Message)> Errors => _errors;
+    public bool HasErrors => _errors.Count > 0;
+    public string? ErrorFor(string field) =>
+        _errors.Where(e => e.Field == field).Select(e => e.Message).FirstOrDefault();
+
+    /// <summary>The value as the user typed it on this submit, or what is stored.</summary>
+    public string Typed(string name, string? stored = null) =>
+        Request.HasFormContentType && Request.Form.ContainsKey(name) ? Request.Form[name].ToString()
+        : Request.Method == "GET" && Request.Query.ContainsKey(name) ? Request.Query[name].ToString() // search forms
+        : stored ?? "";
+
+    public IReadOnlyList<string> TypedAll(string name, IEnumerable<string>? stored = null) =>
+        Request.HasFormContentType && Request.Method == "POST" ? Request.Form[name].Where(v => v is not null).Select(v => v!).ToList() : stored?.ToList() ?? [];
+
+    public void AddError(string field, string message)
+    {
+        if (_errors.Any(e => e.Field == field && e.Message == message)) return;
+        _errors.Add((field, message));
+    }
+
+    /// <summary>Runs a use case; its refusals become field errors. True when it succeeded.</summary>
+    protected async Task<bool> AttemptAsync(Func<Task> work, Func<string, string>? fieldFor = null)
+    {
+        if (HasErrors) return false;
+        fieldFor ??= f => f;
+        try
+        {
+            await work();
+            return true;
+        }
+        catch (Exception e) when (Refusal(e) is { } refusal)
+        {
+            switch (refusal)
+            {
+                case InvalidInput invalid:
+                    foreach (var (field, messages) in invalid.Errors)
+                        foreach (var m in messages) AddError(fieldFor(field), Sentence(fieldFor(field), m));
+                    break;
+                case RuleBroken rule:
+                    AddError(rule.Field is null ? "" : fieldFor(rule.Field), Capital(rule.Message));
+                    break;
+            }
+            db.ChangeTracker.Clear();
+            return false;
+        }
+    }
+
+    private static Exception? Refusal(Exception e)
+    {
+        if (e is DbUpdateException { InnerException: PostgresException inner } and not DbUpdateConcurrencyException) e = inner;
+        if (e is PostgresException pg) return LedgerRefusals.Translate(pg);
+        if (e is DbUpdateConcurrencyException)
+            return new RuleBroken("stale-version", "Someone else changed this record at the same time. Check it and try again.", 409);
+        return e is InvalidInput or RuleBroken ? e : null;
+    }
+
+    protected string Sentence(string field, string message)
+    {
+        var label = Labels.TryGetValue(field, out var l) ? l : null;
+        if (label is not null && (message.StartsWith("is ") || message.StartsWith("must ") || message.StartsWith("cannot ")
+                                  || message.StartsWith("appears ")))
+            return $"{label} {message}";
+        return Capital(message);
+    }
+
+    private static string Capital(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
+
+    /// <summary>Money as people type it: "1,234.50", "1234.5", "£20". Anything else is an error on the field.</summary>
+    protected Money? ReadMoney(string field, string label, bool required = true)
+    {
+        var text = Typed(field).Trim();
+        if (text.Length == 0)
+        {
+            if (required) AddError(field, $"Enter {label}");
+            return null;
+        }
+        if (Money.TryParse(text, out var money, out var error, allowGrouping: true)) return money;
+        AddError(field, $"{Capital(label)} {error}".Replace(" enter an amount", "") +
+                        (error!.StartsWith("must be an amount") ? "" : ", like 1,234.50"));
+        return null;
+    }
+
+    /// <summary>A quantity of hours or days with at most two decimal places.</summary>
+    protected Quantity? ReadQuantity(string field, string label)
+    {
+        var text = Typed(field).Trim();
+        if (text.Length == 0) return null;
+        if (Quantity.TryParse(text, out var q)) return q;
+        AddError(field, $"{Capital(label)} must be a number with at most two decimal places, like 7.5");
+        return null;
+    }
+
+    /// <summary>A GOV.UK date input: three fields, {field}-day, {field}-month, {field}-year.</summary>
+    protected DateOnly? ReadDate(string field, string label, bool required = true)
+    {
+        var (d, m, y) = (Typed(field + "-day").Trim(), Typed(field + "-month").Trim(), Typed(field + "-year").Trim());
+        if (d.Length == 0 && m.Length == 0 && y.Length == 0)
+        {
+            if (required) AddError(field, $"Enter {label}");
+            return null;
+        }
+        if (int.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out var day)
+            && int.TryParse(m, NumberStyles.None, CultureInfo.InvariantCulture, out var month)
+            && int.TryParse(y, NumberStyles.None, CultureInfo.InvariantCulture, out var year)
+            && year is >= 2000 and <= 2100 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month))
+            return new DateOnly(year, month, day);
+        AddError(field, $"{Capital(label)} must be a real date, like 5 10 2026");
+        return null;
+    }
+
+    protected static long? ReadId(string? text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+
+    /// <summary>The programme a programme-wide page works on: the user's own, or the one chosen (auditors see all).</summary>
+    protected async Task<List<Programmes.Programme>> ProgrammesAsync(CancellationToken ct) =>
+        await db.Programmes.AsNoTracking().Where(p => Caller.SeesAllProgrammes || p.Id == Caller.ProgrammeId).OrderBy(p => p.Id).ToListAsync(ct);
+}

@@ -1,0 +1,46 @@
+using System.Text.RegularExpressions;
+using GrantLedger.Core.Workflow;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Claims;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace GrantLedger.Web.Pages.Review;
+
+/// <summary>Approves a claim in full, or with a reduced ("sanctioned") amount on some lines, each with its reason.</summary>
+[Authorize(Roles = Roles.AreaLead)]
+public sealed partial class ApproveModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+{
+    public ClaimView View { get; private set; } = null!;
+
+    public async Task<IActionResult> OnGetAsync(long id, CancellationToken ct)
+    {
+        View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
+        return View.AllowedActions.Contains("approve") ? Page() : Redirect($"/review/claims/{id}");
+    }
+
+    public async Task<IActionResult> OnPostAsync(long id, CancellationToken ct)
+    {
+        View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
+        var sanctions = new List<Transitions.Sanction>();
+        foreach (var l in View.Lines)
+        {
+            var amount = ReadMoney($"amount-{l.Id}", $"the amount to approve for line {l.LineNo}");
+            var reason = Typed($"reason-{l.Id}").Trim();
+            if (amount is { } a && (a != l.Amount || reason.Length > 0)) sanctions.Add(new(l.Id, a, reason.Length > 0 ? reason : null));
+        }
+        string Field(string f)
+        {
+            var m = SanctionField().Match(f);
+            if (!m.Success || int.Parse(m.Groups[1].Value) >= sanctions.Count) return f;
+            return $"{m.Groups[2].Value}-{sanctions[int.Parse(m.Groups[1].Value)].LineId}";
+        }
+        if (await AttemptAsync(() => Transitions.FireAsync(Db, Audit, Caller, id, ClaimTrigger.Approve, new(null, null, sanctions), null, ct), Field))
+            return Redirect($"/review/claims/{id}/done");
+        return Page();
+    }
+
+    [GeneratedRegex(@"^lines\[(\d+)\]\.(amount|reason)$")] private static partial Regex SanctionField();
+}

@@ -1,0 +1,96 @@
+using GrantLedger.Core.Claims;
+using GrantLedger.Core.Workflow;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Claims;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Programmes;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Pages.School;
+
+/// <summary>Adds a line to a draft claim: first its kind, then (one thing per page) what that kind needs.</summary>
+[Authorize(Roles = Roles.SchoolBusinessManager)]
+public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+{
+    public static readonly (string, string)[] Kinds =
+    [
+        ("staff-time", "Staff time: cover for a leader's or teacher's time"),
+        ("tlr", "TLR3 payment for the half-term"),
+        ("support-hours", "Support staff's hours running the programme"),
+        ("action-plan", "Spending on an action in your agreed plan"),
+        ("specialist-days", "Days of specialist support"),
+    ];
+
+    public ClaimView View { get; private set; } = null!;
+    public string? Kind { get; private set; }
+    public string KindName => Kinds.FirstOrDefault(k => k.Item1 == Kind).Item2 ?? "";
+    public List<(string, string)> MoneyCategories { get; private set; } = [];
+    public List<(string, string)> TimeCategories { get; private set; } = [];
+    public List<(string, string)> Actions { get; private set; } = [];
+
+    protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>
+    {
+        ["staffRef"] = "The staff reference", ["role"] = "The role", ["activity"] = "The activity", ["date"] = "The date",
+        ["hours"] = "Hours", ["days"] = "Days", ["actionId"] = "The action", ["supplier"] = "The supplier",
+        ["invoiceRef"] = "The invoice reference", ["amount"] = "The invoice amount", ["specialist"] = "The specialist",
+        ["categoryId"] = "The budget category", ["allowanceCategoryId"] = "The allowance", ["description"] = "The note",
+    };
+
+    private async Task LoadAsync(long id, string? kind, CancellationToken ct)
+    {
+        View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
+        if (!View.AllowedActions.Contains("add-line")) throw new Core.Rules.Forbidden("this claim is not a draft you can change");
+        Kind = Kinds.Any(k => k.Item1 == kind) ? kind : null;
+        if (Kind is null) return;
+        var categories = await Db.Categories.AsNoTracking().Where(c => c.ProgrammeId == View.ProgrammeId).OrderBy(c => c.Id).ToListAsync(ct);
+        string[] moneyKinds = Kind switch
+        {
+            "staff-time" => [CategoryKinds.StaffCover],
+            "tlr" or "support-hours" => [CategoryKinds.TlrAdmin],
+            "action-plan" => [CategoryKinds.ActionPlan],
+            _ => [CategoryKinds.StaffCover, CategoryKinds.TlrAdmin, CategoryKinds.ActionPlan, CategoryKinds.ProgrammePot],
+        };
+        MoneyCategories = categories.Where(c => moneyKinds.Contains(c.Kind)).Select(c => (c.Id.ToString(), c.Name)).ToList();
+        if (Kind == "specialist-days") MoneyCategories.Insert(0, ("", "None: days only, not paid from a budget"));
+        if (Kind is "staff-time" or "support-hours" or "specialist-days")
+        {
+            TimeCategories = categories.Where(c => c.Kind == CategoryKinds.TimeAllowance).Select(c => (c.Id.ToString(), c.Name)).ToList();
+            if (Kind != "specialist-days") TimeCategories.Insert(0, ("", "None"));
+        }
+        if (Kind == "action-plan")
+            Actions = View.Plan?.Actions.Select(a => (a.ActionId.ToString(), $"{a.ActionRef}. {a.Description} ({Gov.Words(a.Theme)}, estimated {a.Estimated})")).ToList() ?? [];
+    }
+
+    public Task OnGetAsync(long id, string? kind, CancellationToken ct) => LoadAsync(id, kind, ct);
+
+    public async Task<IActionResult> OnPostKindAsync(long id, string? kind, CancellationToken ct)
+    {
+        await LoadAsync(id, null, ct);
+        if (Kinds.All(k => k.Item1 != kind))
+        {
+            AddError("kind", "Choose what the line is for");
+            return Page();
+        }
+        return Redirect($"/school/claims/{id}/line?kind={kind}");
+    }
+
+    public async Task<IActionResult> OnPostAsync(long id, string? kind, CancellationToken ct)
+    {
+        await LoadAsync(id, kind, ct);
+        if (Kind is null) return Redirect($"/school/claims/{id}/line");
+        var date = Kind is "staff-time" or "support-hours" or "specialist-days" ? ReadDate("date", "the date of the work") : null;
+        var hours = ReadQuantity("hours", "hours");
+        var days = ReadQuantity("days", "days");
+        var amount = Kind == "action-plan" ? ReadMoney("amount", "the invoice amount") : null;
+        string? Text(string name) => Typed(name) is { Length: > 0 } v ? v : null;
+        var input = new LineEditing.LineInput(Kind, ReadId(Typed("categoryId")), ReadId(Typed("allowanceCategoryId")), Text("staffRef"), Text("role"),
+            Text("activity"), date, hours, days, ReadId(Typed("actionId")), Text("supplier"), Text("invoiceRef"), amount, Text("specialist"),
+            Text("description"));
+        if (await AttemptAsync(() => LineEditing.AddAsync(Db, Audit, Caller, id, input, null, ct), f => f == "kind" ? "" : f))
+            return Redirect($"/school/claims/{id}");
+        return Page();
+    }
+}

@@ -1,0 +1,16 @@
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Claims;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+
+namespace GrantLedger.Web.Pages.School;
+
+[Authorize(Roles = Roles.SchoolBusinessManager)]
+public sealed class ClaimsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+{
+    public IReadOnlyList<ClaimSummary> Claims { get; private set; } = [];
+
+    public async Task OnGetAsync(CancellationToken ct) =>
+        Claims = await ClaimReads.ListAsync(Db, Caller, null, Caller.SchoolId, null, null, null, null, 200, ct);
+}

@@ -1,0 +1,24 @@
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Programmes;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Pages.School;
+
+[Authorize(Roles = Roles.SchoolBusinessManager)]
+public sealed class DashboardModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+{
+    public string SchoolName { get; private set; } = "";
+    public ProgrammeYear? Year { get; private set; }
+    public IReadOnlyList<CategoryFigures> Figures { get; private set; } = [];
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        var school = await Db.Schools.AsNoTracking().SingleAsync(s => s.Id == Caller.SchoolId, ct);
+        SchoolName = school.Name;
+        Year = await SchoolBudget.CurrentYearAsync(Db, school.ProgrammeId, ct);
+        if (Year is not null) Figures = await SchoolBudget.ForSchoolAsync(Db, school.Id, Year.Id, ct);
+    }
+}

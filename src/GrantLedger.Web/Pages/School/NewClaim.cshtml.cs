@@ -1,0 +1,40 @@
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Claims;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Pages.School;
+
+[Authorize(Roles = Roles.SchoolBusinessManager)]
+public sealed class NewClaimModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+{
+    public List<(string, string)> Periods { get; private set; } = [];
+
+    protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>
+    {
+        ["periodId"] = "The half-term", ["description"] = "The description",
+    };
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        var school = await Db.Schools.AsNoTracking().SingleAsync(s => s.Id == Caller.SchoolId, ct);
+        var year = await SchoolBudget.CurrentYearAsync(Db, school.ProgrammeId, ct);
+        Periods = year?.Periods.Where(p => p.ClosedAt is null).OrderBy(p => p.StartsOn)
+            .Select(p => (p.Id.ToString(), $"{p.Name} ({p.StartsOn:d MMM} to {p.EndsOn:d MMM yyyy})")).ToList() ?? [];
+    }
+
+    public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        long claimId = 0;
+        if (string.IsNullOrEmpty(Typed("periodId"))) AddError("periodId", "Choose the half-term the claim is for");
+        if (await AttemptAsync(async () => claimId = (await Drafting.StartAsync(Db, Audit, Caller, new(null, ReadId(Typed("periodId")), Typed("description")), ct)).Id))
+            return Redirect($"/school/claims/{claimId}");
+        return Page();
+    }
+}

@@ -1,0 +1,51 @@
+using GrantLedger.Core.Plans;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.ActionPlans;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace GrantLedger.Web.Pages.School;
+
+/// <summary>Starts the plan, or changes a draft's themes, the student action group's date and summary (its actions stay).</summary>
+[Authorize(Roles = Roles.SchoolBusinessManager)]
+public sealed class PlanThemesModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+{
+    public long? PlanId { get; private set; }
+    public ActionPlanView? Stored { get; private set; }
+    public IEnumerable<(string, string)> ThemeOptions => ActionPlanRules.Themes.Select(t => (t, Gov.Words(t)));
+
+    protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>
+    {
+        ["themes"] = "Themes", ["studentGroupAgreedOn"] = "The date the student action group agreed the plan", ["summary"] = "The summary",
+    };
+
+    public async Task OnGetAsync(long? id, CancellationToken ct)
+    {
+        PlanId = id;
+        if (id is not null) Stored = await PlanReads.DetailAsync(Db, Caller, id.Value, ct);
+    }
+
+    public async Task<IActionResult> OnPostAsync(long? id, CancellationToken ct)
+    {
+        PlanId = id;
+        var themes = TypedAll("themes").ToList();
+        var agreedOn = ReadDate("studentGroupAgreedOn", "the date the student action group agreed the plan", required: false);
+        var summary = Typed("summary");
+        var ok = await AttemptAsync(async () =>
+        {
+            if (id is null)
+                await PlanDrafting.StartAsync(Db, Audit, Caller, new(null, null, themes, agreedOn, summary, []), ct);
+            else
+            {
+                var v = await PlanReads.DetailAsync(Db, Caller, id.Value, ct);
+                await PlanDrafting.ReplaceAsync(Db, Audit, Caller, id.Value,
+                    new(v.School.Id, v.ProgrammeYearId, themes, agreedOn, summary, v.Actions.Select(PlanEditing.Keep).ToList()), null, ct);
+            }
+        }, f => f.StartsWith("actions[") ? "themes" : f);
+        if (ok) return Redirect("/school/plan");
+        if (id is not null) Stored = await PlanReads.DetailAsync(Db, Caller, id.Value, ct);
+        return Page();
+    }
+}

@@ -1,0 +1,75 @@
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Programmes;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Pages.School;
+
+/// <summary>One budget category of a school for a year, read from its ledger accounts.</summary>
+/// <param name="Reserved">held by submitted claims (pending transfers)</param>
+/// <param name="Approved">approved claims (posted), paid or not</param>
+public sealed record CategoryFigures(long CategoryId, string Name, string Unit, long Allocated, long Reserved, long Approved, long Paid)
+{
+    public long Available => Allocated - Reserved - Approved;
+}
+
+/// <summary>
+/// What the school dashboard shows: each category's allocation and what claims have done with it,
+/// straight from the accounts (…:available: credits are the allocation, pending debits the
+/// reservations, posted debits the approvals; …:paid: what payment runs paid).
+/// </summary>
+public static class SchoolBudget
+{
+    /// <summary>The year that contains today, else the latest year that has started, else the first.</summary>
+    public static async Task<ProgrammeYear?> CurrentYearAsync(GrantLedgerDb db, long programmeId, CancellationToken ct)
+    {
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var years = await db.ProgrammeYears.AsNoTracking().Include(y => y.Periods).Where(y => y.ProgrammeId == programmeId)
+            .OrderBy(y => y.StartsOn).ToListAsync(ct);
+        return years.FirstOrDefault(y => y.StartsOn <= today && today <= y.EndsOn)
+               ?? years.LastOrDefault(y => y.StartsOn <= today) ?? years.FirstOrDefault();
+    }
+
+    public static async Task<IReadOnlyList<CategoryFigures>> ForSchoolAsync(GrantLedgerDb db, long schoolId, long yearId, CancellationToken ct)
+    {
+        var accounts = await db.Accounts.AsNoTracking()
+            .Where(a => a.SchoolId == schoolId && a.ProgrammeYearId == yearId && a.CategoryId != null).ToListAsync(ct);
+        var ids = accounts.Select(a => a.CategoryId!.Value).Distinct().ToList();
+        var categories = await db.Categories.AsNoTracking().Where(c => ids.Contains(c.Id)).OrderBy(c => c.Unit).ThenBy(c => c.Id).ToListAsync(ct);
+        return categories.Select(c =>
+        {
+            var mine = accounts.Where(a => a.CategoryId == c.Id).ToList();
+            var available = mine.FirstOrDefault(a => a.Code.EndsWith(":available"));
+            var paid = mine.FirstOrDefault(a => a.Code.EndsWith(":paid"));
+            return new CategoryFigures(c.Id, c.Name, c.Unit, available?.CreditsPosted ?? 0, available?.DebitsPending ?? 0,
+                available?.DebitsPosted ?? 0, paid?.CreditsPosted ?? 0);
+        }).ToList();
+    }
+}
+
+/// <summary>A small stacked bar chart of the money categories, with a text alternative; the table beside it gives the figures.</summary>
+public static class BudgetChart
+{
+    public static Microsoft.AspNetCore.Html.IHtmlContent Chart(IReadOnlyList<CategoryFigures> money)
+    {
+        static string E(string s) => System.Net.WebUtility.HtmlEncode(s);
+        const int width = 460, bar = 22, gap = 34;
+        var max = Math.Max(1, money.Select(f => f.Allocated).DefaultIfEmpty(1).Max());
+        var height = money.Count * (bar + gap) + 30;
+        long W(long v) => Math.Max(0, v) * width / max;
+        var sb = new System.Text.StringBuilder();
+        sb.Append($"""<svg class="gl-chart" role="img" aria-labelledby="chart-title chart-desc" viewBox="0 0 {width + 10} {height}" width="{width + 10}" height="{height}" xmlns="http://www.w3.org/2000/svg">""");
+        sb.Append("""<title id="chart-title">Money by category: approved, reserved and available</title>""");
+        sb.Append($"""<desc id="chart-desc">{E(string.Join(". ", money.Select(f => $"{f.Name}: {new Core.Money.Money(f.Approved)} approved, {new Core.Money.Money(f.Reserved)} reserved, {new Core.Money.Money(f.Available)} available of {new Core.Money.Money(f.Allocated)}")))}</desc>""");
+        for (var i = 0; i < money.Count; i++)
+        {
+            var f = money[i];
+            var y = i * (bar + gap);
+            sb.Append($"""<text x="0" y="{y + 14}" font-size="15" fill="#0b0c0c">{E(f.Name)}</text>""");
+            sb.Append($"""<rect x="0" y="{y + 20}" width="{W(f.Approved)}" height="{bar}" fill="#00703c"></rect>""");
+            sb.Append($"""<rect x="{W(f.Approved)}" y="{y + 20}" width="{W(f.Reserved)}" height="{bar}" fill="#1d70b8"></rect>""");
+            sb.Append($"""<rect x="{W(f.Approved) + W(f.Reserved)}" y="{y + 20}" width="{W(f.Available)}" height="{bar}" fill="#b1b4b6"></rect>""");
+        }
+        sb.Append($"""<g transform="translate(0 {height - 12})" font-size="14" fill="#0b0c0c"><rect x="0" y="-10" width="12" height="12" fill="#00703c"></rect><text x="16" y="0">Approved</text><rect x="110" y="-10" width="12" height="12" fill="#1d70b8"></rect><text x="126" y="0">Reserved</text><rect x="220" y="-10" width="12" height="12" fill="#b1b4b6"></rect><text x="236" y="0">Available</text></g></svg>""");
+        return new Microsoft.AspNetCore.Html.HtmlString(sb.ToString());
+    }
+}

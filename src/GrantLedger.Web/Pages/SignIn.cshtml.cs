@@ -1,0 +1,42 @@
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+
+namespace GrantLedger.Web.Pages;
+
+/// <summary>Cookie sign-in for the same users as the API, with the same lockout (5 wrong passwords, 15 minutes).</summary>
+public sealed class SignInModel(GrantLedgerDb db, AuditTrail audit, UserManager<AppUser> users, SignInManager<AppUser> signIn) : GovPage(db, audit)
+{
+    public string ReturnUrl { get; private set; } = "/";
+
+    public void OnGet(string? returnUrl) => ReturnUrl = Local(returnUrl);
+
+    public async Task<IActionResult> OnPostAsync(string? userName, string? password, string? returnUrl, CancellationToken ct)
+    {
+        ReturnUrl = Local(returnUrl);
+        if (string.IsNullOrWhiteSpace(userName)) AddError("userName", "Enter your user name");
+        if (string.IsNullOrEmpty(password)) AddError("password", "Enter your password");
+        if (HasErrors) return Page();
+
+        var user = await users.FindByNameAsync(userName!.Trim());
+        var result = user is null || user.DisabledAt is not null
+            ? Microsoft.AspNetCore.Identity.SignInResult.Failed
+            : await signIn.PasswordSignInAsync(user, password!, isPersistent: false, lockoutOnFailure: true);
+        if (!result.Succeeded)
+        {
+            Audit.Record("sign-in.failed", "app_user", user?.Id, user?.ProgrammeId, new { userName, via = "web", locked = result.IsLockedOut }, actor: null);
+            await Db.SaveChangesAsync(ct);
+            AddError("userName", result.IsLockedOut
+                ? "Too many wrong passwords: this account is locked for 15 minutes"
+                : "The user name or password is not right");
+            return Page();
+        }
+        Audit.Record("sign-in.succeeded", "app_user", user!.Id, user.ProgrammeId, new { via = "web" }, user);
+        await Db.SaveChangesAsync(ct);
+        return LocalRedirect(ReturnUrl);
+    }
+
+    private string Local(string? url) => !string.IsNullOrEmpty(url) && Url.IsLocalUrl(url) ? url : "/";
+}

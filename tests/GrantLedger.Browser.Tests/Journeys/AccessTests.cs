@@ -1,0 +1,59 @@
+using System.Net;
+using GrantLedger.Browser.Tests.Support;
+using GrantLedger.Web.Tests.Support;
+using Xunit.Abstractions;
+
+namespace GrantLedger.Browser.Tests.Journeys;
+
+/// <summary>Signing in, lockout, and pages outside a user's role or scope.</summary>
+public sealed class AccessTests(BrowserFixture fixture, ITestOutputHelper output) : BrowserTest(fixture, output)
+{
+    [Fact]
+    public async Task SignIn_WithAWrongPassword_ShowsTheErrorSummary_AndFiveLockTheAccount()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        var page = await NewPageAsync();
+        await VisitAsync(page, "/school", screenshot: "sign-in"); // not signed in: the sign-in page
+        Assert.Contains("/sign-in", page.Url);
+        await ClickAsync(page, "button:has-text('Sign in')");
+        await ExpectErrorAsync(page, "userName", "Enter your user name");
+        for (var i = 0; i < 5; i++)
+        {
+            await page.FillAsync("#userName", world.School.UserName);
+            await page.FillAsync("#password", "not-the-password");
+            await ClickAsync(page, "button:has-text('Sign in')");
+        }
+        await ExpectErrorAsync(page, "userName", "locked");
+        await page.FillAsync("#password", DatabaseFixture.Password);
+        await ClickAsync(page, "button:has-text('Sign in')");
+        Assert.Contains("locked", await page.InnerTextAsync(".govuk-error-summary"));
+    }
+
+    [Fact]
+    public async Task PagesOutsideTheRoleOrScope_Answer403_AndChangeNothing()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        var claimId = await world.NewClaimAsync();
+        await world.AddStaffTimeAsync(claimId);
+
+        // A school business manager on the area lead's pages
+        var school = await SignInAsync(world.School.UserName);
+        await VisitAsync(school, "/review", 403, screenshot: "forbidden");
+        Assert.Contains("You cannot use this page", await school.InnerTextAsync("h1"));
+        Assert.Equal(0, await school.Locator("a[href='/review']").CountAsync()); // the navigation does not offer it
+
+        // Another school's business manager on this school's claim, and posting its submission
+        var other = await SignInAsync(world.OtherSchool.UserName);
+        await VisitAsync(other, $"/school/claims/{claimId}/check", 403);
+        var response = await other.APIRequest.PostAsync($"/school/claims/{claimId}/check", new() { Form = other.APIRequest.CreateFormData() });
+        Assert.True(response.Status is 400 or 403, $"expected a refusal, got {response.Status}"); // antiforgery first, then scope
+
+        // An area lead on finance and school pages
+        var lead = await SignInAsync(world.Lead.UserName);
+        await VisitAsync(lead, "/finance", 403);
+        await VisitAsync(lead, "/school/claims/new", 403);
+
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'draft'", claimId));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM claim_transition"));
+    }
+}

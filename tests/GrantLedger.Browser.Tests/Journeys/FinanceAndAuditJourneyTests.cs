@@ -1,0 +1,118 @@
+using System.Net;
+using System.Text;
+using GrantLedger.Browser.Tests.Support;
+using GrantLedger.Web.Tests.Support;
+using Xunit.Abstractions;
+
+namespace GrantLedger.Browser.Tests.Journeys;
+
+/// <summary>Funder finance's payment runs (maker and checker), confirmations and closing; the auditor's ledger browser.</summary>
+public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOutputHelper output) : BrowserTest(fixture, output)
+{
+    internal static async Task<long> ApprovedClaimAsync(ClaimWorld world)
+    {
+        var id = await world.UnderReviewAsync();
+        (await world.Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).Expect(HttpStatusCode.OK);
+        return id;
+    }
+
+    [Fact]
+    public async Task Finance_BuildsARun_AnotherApprovesAndExportsIt_ConfirmationsPayIt_AndHalfTermsClose()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        var claimId = await ApprovedClaimAsync(world);
+        var maker = await world.S.FinanceAsync(Db, "finance");
+        var checker = await world.S.FinanceAsync(Db, "finance2");
+        await Db.ScalarAsync("WITH u AS (UPDATE school SET payee_reference = 'SUP-' || urn RETURNING 1) SELECT count(*) FROM u");
+
+        var page = await SignInAsync(maker.UserName);
+        await VisitAsync(page, "/finance", screenshot: "finance-payment-runs");
+        await ClickAsync(page, "button:has-text('Build the payment run')");
+        await AtAsync(page, @"/finance/runs/\d+$");
+        var runUrl = page.Url;
+        Assert.Contains("£250.00", await page.InnerTextAsync("#run-total"));
+        Assert.Equal(0, await page.Locator("button:has-text('Approve the run')").CountAsync()); // the maker cannot check
+        Assert.Contains("Another finance user must approve", await page.InnerTextAsync("main"));
+
+        // Nothing left to pay: the use case's refusal in the error summary
+        await VisitAsync(page, "/finance");
+        await ClickAsync(page, "button:has-text('Build the payment run')");
+        Assert.Contains("No approved claims", await page.InnerTextAsync(".govuk-error-summary"));
+
+        var second = await SignInAsync(checker.UserName);
+        await VisitAsync(second, runUrl);
+        await ClickAsync(second, "button:has-text('Approve the run')");
+        await ClickAsync(second, "button:has-text('Export the payment file')", screenshot: "finance-run-exported");
+        Assert.Contains("Exported", await second.InnerTextAsync("#run-state"));
+        var download = await second.RunAndWaitForDownloadAsync(() => second.ClickAsync("#file-link"));
+        var path = await download.PathAsync();
+        var csv = await File.ReadAllTextAsync(path!);
+        var remittance = await RemittanceAsync();
+        Assert.Contains(remittance, csv);
+        Assert.Contains("250.00", csv);
+
+        // Confirmations from the finance system
+        await VisitAsync(second, "/finance/confirmations");
+        await ClickAsync(second, "button:has-text('Import')");
+        await ExpectErrorAsync(second, "file");
+        await second.SetInputFilesAsync("#file", new Microsoft.Playwright.FilePayload
+        {
+            Name = "confirmations.csv", MimeType = "text/csv",
+            Buffer = Encoding.UTF8.GetBytes($"remittance_reference,amount,date,status\n{remittance},250.00,{DateTime.UtcNow:yyyy-MM-dd},paid\n"),
+        });
+        await ClickAsync(second, "button:has-text('Import')", screenshot: "finance-confirmations");
+        Assert.Contains("1 paid", await second.InnerTextAsync("#report-summary"));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'paid'", claimId));
+
+        // Close half-terms, in order
+        await VisitAsync(second, "/finance/periods");
+        await ClickAsync(second, "#close-aut1");
+        Assert.Contains("Closed", await second.InnerTextAsync("#periods tbody tr:first-child"));
+        await ClickAsync(second, "#close-spr1");
+        Assert.Contains("in order", await second.InnerTextAsync(".govuk-error-summary"));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM period WHERE closed_at IS NOT NULL"));
+    }
+
+    private async Task<string> RemittanceAsync()
+    {
+        await using var cmd = Db.DataSource.CreateCommand("SELECT remittance_reference FROM payment_run_payee LIMIT 1");
+        return (string)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task Auditor_BrowsesAccounts_Statements_TheTrialBalanceAsOfADate_AndAClaimsHistory()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        var claimId = await ApprovedClaimAsync(world);
+        var auditor = await world.S.AuditorAsync(Db);
+        var page = await SignInAsync(auditor.UserName);
+
+        await VisitAsync(page, "/ledger", screenshot: "auditor-accounts");
+        var code = world.S.SchoolAccount(0, "staff-cover", "available");
+        await page.FillAsync("#prefix", code);
+        await ClickAsync(page, "button:has-text('Show accounts')");
+        Assert.Contains("750.00", await page.InnerTextAsync("#accounts")); // £1,000 allocated less £250 approved
+        await ClickAsync(page, $"a:has-text('{code}')", screenshot: "auditor-statement");
+        Assert.Contains("750.00", await page.InnerTextAsync("#closing"));
+
+        await VisitAsync(page, "/ledger/trial-balance", screenshot: "auditor-trial-balance");
+        Assert.DoesNotContain("No", await page.InnerTextAsync("#totals tbody"));
+        await FillDateAsync(page, "asOf", new DateOnly(2026, 8, 31));
+        await page.FillAsync("#asOf-month", "13");
+        await ClickAsync(page, "button:has-text('Show the trial balance')");
+        await ExpectErrorAsync(page, "asOf", "real date");
+        Assert.Equal("13", await page.InputValueAsync("#asOf-month"));
+        await page.FillAsync("#asOf-month", "9");
+        await page.FillAsync("#asOf", "1");
+        await ClickAsync(page, "button:has-text('Show the trial balance')");
+        Assert.Contains("1 September 2026", await page.InnerTextAsync("#totals caption"));
+        Assert.Contains("Yes", await page.InnerTextAsync("#totals tbody"));
+
+        await VisitAsync(page, "/ledger/claims");
+        await ClickAsync(page, $"a[href='/ledger/claims/{claimId}']", screenshot: "auditor-claim-history");
+        var history = await page.InnerTextAsync("#history");
+        Assert.Contains("Submit", history);
+        Assert.Contains("Approve", history);
+        Assert.Equal(0, await page.Locator("main form[method=post]").CountAsync()); // read-only
+    }
+}

@@ -1,0 +1,136 @@
+using System.Net;
+using GrantLedger.Browser.Tests.Support;
+using GrantLedger.Web.Tests.Support;
+using Xunit.Abstractions;
+
+namespace GrantLedger.Browser.Tests.Journeys;
+
+/// <summary>The area lead's review, and the school's side of a returned claim and of a new action plan.</summary>
+public sealed class ReviewJourneyTests(BrowserFixture fixture, ITestOutputHelper output) : BrowserTest(fixture, output)
+{
+    private static async Task<long> SubmittedClaimAsync(ClaimWorld world)
+    {
+        var id = await world.NewClaimAsync();
+        await world.AddStaffTimeAsync(id, "STAFF-01", "2026-10-05");
+        await world.AddStaffTimeAsync(id, "STAFF-02", "2026-10-06");
+        (await world.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        return id;
+    }
+
+    [Fact]
+    public async Task AreaLead_ReviewsAClaimBesideThePlan_AndApprovesLessOnOneLineWithAReason()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        var claimId = await SubmittedClaimAsync(world);
+        var page = await SignInAsync(world.Lead.UserName);
+
+        await VisitAsync(page, "/review", screenshot: "lead-review-queue");
+        Assert.Contains("CLM-", await page.InnerTextAsync("#queue"));
+        await ClickAsync(page, $"a[href='/review/claims/{claimId}']", screenshot: "lead-claim-beside-plan");
+        Assert.Contains("Sensory room kit", await page.InnerTextAsync("#plan"));
+        Assert.Equal(0, await page.Locator("a:has-text('Approve')").CountAsync()); // not before the review starts
+        await ClickAsync(page, "button:has-text('Start the review')");
+        Assert.Contains("Under review", await page.InnerTextAsync("#claim-state"));
+
+        await ClickAsync(page, "a:has-text('Approve')");
+        var lines = (await Db.ScalarAsync("SELECT max(id) FROM claim_line WHERE claim_id = $1", claimId));
+        await page.FillAsync($"#amount-{lines}", "200");
+        await ClickAsync(page, "button:has-text('Approve the claim')", screenshot: "lead-approve-error");
+        await ExpectErrorAsync(page, $"reason-{lines}", "reason");
+        Assert.Equal("200", await page.InputValueAsync($"#amount-{lines}"));
+        await page.FillAsync($"#amount-{lines}", "two hundred");
+        await page.FillAsync($"#reason-{lines}", "Half a day of the training was cancelled");
+        await ClickAsync(page, "button:has-text('Approve the claim')");
+        await ExpectErrorAsync(page, $"amount-{lines}");
+        await page.FillAsync($"#amount-{lines}", "200.00");
+        await ClickAsync(page, "button:has-text('Approve the claim')", screenshot: "lead-claim-approved");
+        await AtAsync(page, "/done$");
+        Assert.Contains("reduced amount", await page.InnerTextAsync("h1"));
+
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'approved'", claimId));
+        Assert.Equal(20000, await Db.ScalarAsync("SELECT sanctioned_pence FROM claim_line WHERE id = $1", lines));
+
+        var school = await SignInAsync(world.School.UserName);
+        await VisitAsync(school, "/school/claims");
+        Assert.Contains("£450.00", await school.InnerTextAsync("#claims"));
+    }
+
+    [Fact]
+    public async Task AreaLead_ReturnsAClaim_AndTheSchoolAmendsAndResubmitsIt()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        var claimId = await world.UnderReviewAsync();
+        var lead = await SignInAsync(world.Lead.UserName);
+        await VisitAsync(lead, $"/review/claims/{claimId}");
+        await ClickAsync(lead, "a:has-text('Return to the school')");
+        await ClickAsync(lead, "button:has-text('Return the claim')");
+        await ExpectErrorAsync(lead, "reason", "Enter the reason");
+        await lead.FillAsync("#reason", "The training was on 6 October: change the date");
+        await ClickAsync(lead, "button:has-text('Return the claim')");
+        Assert.Contains("returned", await lead.InnerTextAsync("h1"));
+
+        var page = await SignInAsync(world.School.UserName);
+        await VisitAsync(page, "/school/claims");
+        Assert.Contains("change the date", await page.InnerTextAsync("#claims"));
+        Assert.Contains("Returned", await page.InnerTextAsync("#claims"));
+        await ClickAsync(page, $"a[href='/school/claims/{claimId}']", screenshot: "school-returned-claim");
+        Assert.Contains("change the date", await page.InnerTextAsync(".govuk-notification-banner"));
+
+        await ClickAsync(page, "button:has-text('Remove')");
+        await ClickAsync(page, "a:has-text('Add a line')");
+        await page.CheckAsync("label:has-text('Staff time')");
+        await ClickAsync(page, "button:has-text('Continue')");
+        await page.FillAsync("#staffRef", "STAFF-01");
+        await FillDateAsync(page, "date", new DateOnly(2026, 10, 6));
+        await page.FillAsync("#hours", "7.5");
+        await ClickAsync(page, "button:has-text('Add the line')");
+        await AtAsync(page, @"/school/claims/\d+$");
+        await ClickAsync(page, "a:has-text('Check and submit')");
+        await page.CheckAsync("#declaration");
+        await ClickAsync(page, "button:has-text('Accept and submit')");
+        Assert.Contains("Claim submitted", await page.InnerTextAsync("h1"));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'submitted'", claimId));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE claim_id = $1 AND work_date = '2026-10-06'", claimId));
+    }
+
+    [Fact]
+    public async Task School_WritesAnActionPlan_AndTheAreaLeadAgreesIt()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        var page = await SignInAsync(world.OtherSchool.UserName);
+        await VisitAsync(page, "/school/plan");
+        await ClickAsync(page, "a:has-text('Start your action plan')");
+        await page.CheckAsync("label:has-text('Learning')");
+        await FillDateAsync(page, "studentGroupAgreedOn", new DateOnly(2026, 9, 20));
+        await ClickAsync(page, "button:has-text('Save and continue')", screenshot: "school-plan-themes-error");
+        await ExpectErrorAsync(page, "themes", "Choose 2 or 3");
+        Assert.Equal("20", await page.InputValueAsync("#studentGroupAgreedOn"));
+        await page.CheckAsync("label:has-text('Environments')");
+        await ClickAsync(page, "button:has-text('Save and continue')");
+        await AtAsync(page, "/school/plan$");
+
+        foreach (var (theme, text, cost) in new[] { ("Learning", "Visual timetables for every classroom", "1,234.50"), ("Environments", "Quiet room furniture", "250") })
+        {
+            await ClickAsync(page, "a:has-text('Add an action')");
+            await page.CheckAsync($"label:has-text('{theme}')");
+            await page.FillAsync("#description", text);
+            await page.FillAsync("#estimatedCost", "£1.2.3");
+            await ClickAsync(page, "button:has-text('Add the action')");
+            await ExpectErrorAsync(page, "estimatedCost");
+            Assert.Equal(text, await page.InputValueAsync("#description"));
+            await page.FillAsync("#estimatedCost", cost);
+            await ClickAsync(page, "button:has-text('Add the action')");
+            await AtAsync(page, "/school/plan$");
+        }
+        Assert.Contains("£1,484.50", await page.InnerTextAsync("main"));
+        await ClickAsync(page, "button:has-text('Send the plan')", screenshot: "school-plan-submitted");
+        Assert.Contains("Submitted", await page.InnerTextAsync("#plan-state"));
+
+        var lead = await SignInAsync(world.Lead.UserName);
+        await VisitAsync(lead, "/review");
+        await ClickAsync(lead, "#plans-waiting a", screenshot: "lead-plan-review");
+        await ClickAsync(lead, "button:has-text('Agree the plan')");
+        Assert.Contains("Agreed", await lead.InnerTextAsync("#plan-state"));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM action_plan WHERE school_id = $1 AND state = 'agreed'", world.S.Schools[1].Id));
+    }
+}
