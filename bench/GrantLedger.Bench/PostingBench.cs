@@ -13,7 +13,7 @@ namespace GrantLedger.Bench;
 /// </summary>
 public static partial class PostingBench
 {
-    public sealed record Options(int Seconds, int[] Clients, int Rounds, int Schools, int History, string Script);
+    public sealed record Options(int Seconds, int[] Clients, int Rounds, int Schools, int History, string Script, string? Cluster = null);
 
     public sealed record Result(string Side, int Clients, int Round, long Transfers, double Seconds, double P50Ms, double P99Ms)
     {
@@ -22,7 +22,7 @@ public static partial class PostingBench
 
     public static async Task<int> RunAsync(Options o, TextWriter report)
     {
-        await using var db = await BenchCluster.StartAsync();
+        await using var db = await BenchCluster.StartAsync(o.Cluster);
         var seedClock = Stopwatch.StartNew();
         var p = await BenchProgramme.SeedAsync(db, o.Schools, o.History);
         report.WriteLine($"cluster: {await db.SettingsAsync()}");

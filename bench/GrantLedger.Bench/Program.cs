@@ -3,7 +3,8 @@ using GrantLedger.Bench;
 
 // dotnet run -c Release --project bench/GrantLedger.Bench -- posting|payment-run|seed-national [--option value …]
 // Each command starts its own PostgreSQL cluster (fsync on, synchronous_commit on), prints its
-// figures and keeps a copy under bench/results (git-ignored).
+// figures and keeps a copy under bench/results (git-ignored). --cluster DIR keeps the cluster
+// in DIR afterwards (to look at it); otherwise it is deleted.
 var command = args.FirstOrDefault() ?? "help";
 var options = Args.Parse(args.Skip(1).ToArray());
 var repo = Args.RepositoryRoot();
@@ -23,7 +24,10 @@ switch (command)
             options.Int("rounds", 2),
             options.Int("schools", 1000),
             options.Int("history", 200_000),
-            options.Get("script", Path.Combine(repo, "bench", "posting.pgbench.sql"))), report);
+            options.Get("script", Path.Combine(repo, "bench", "posting.pgbench.sql")),
+            options.Get("cluster")), report);
+    case "payment-run":
+        return await PaymentRunBench.RunAsync(options.Int("schools", 24_000), options.Int("rounds", 2), options.Get("cluster"), report);
     default:
         Console.Error.WriteLine("usage: GrantLedger.Bench posting|payment-run|seed-national [--option value …]");
         return 2;
