@@ -24,7 +24,8 @@ public sealed class BenchCluster : IAsyncDisposable
         Postgres = pg;
         Root = root;
         _keep = keep;
-        ConnectionString = pg.ConnectionString(Database);
+        // bulk seeding commits tens of thousands of deferred checks at once: no 30 s timeout
+        ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(pg.ConnectionString(Database)) { CommandTimeout = 900 }.ConnectionString;
         DataSource = DatabaseEndpoint.CreateDataSource(ConnectionString);
     }
 

@@ -22,6 +22,9 @@ public static class PaymentRunBench
     public static async Task<int> RunAsync(int schools, int rounds, string? cluster, TextWriter report)
     {
         await using var db = await BenchCluster.StartAsync(cluster);
+        await db.Exec(GuardWorkaround);
+        report.WriteLine("NOTE: migration 0020's payment_run_guard() fails every UPDATE of payment_run (42703: record \"old\" has no " +
+                         "field \"status\"), so no run can be approved or exported; this cluster replaces it with the same checks in nested IFs.");
         var seedClock = Stopwatch.StartNew();
         var p = await BenchProgramme.SeedAsync(db, schools, historyEntries: 0);
         var builder = (long)(await db.Scalar("""
@@ -72,12 +75,37 @@ public static class PaymentRunBench
             if (run.PayeeCount != schools) throw new InvalidOperationException($"the run has {run.PayeeCount} payees, not {schools}");
             var lines = exported.File!.Count(b => b == (byte)'\n');
             if (lines != schools + 2) throw new InvalidOperationException($"the payment file has {lines} lines, not {schools + 2}");
-            report.WriteLine($"| {round} | {seed.Elapsed.TotalSeconds:F1} | {run.PayeeCount:N0} | {build.Elapsed.TotalSeconds:F2} | " +
+            report.WriteLine($"| {round}{(round == 1 ? " (cold)" : "")} | {seed.Elapsed.TotalSeconds:F1} | {run.PayeeCount:N0} | {build.Elapsed.TotalSeconds:F2} | " +
                              $"{approve.Elapsed.TotalSeconds:F2} | {export.Elapsed.TotalSeconds:F2} | " +
                              $"{(build.Elapsed + export.Elapsed).TotalSeconds:F2} | {exported.File!.Length:N0} |");
         }
+        report.WriteLine("round 1 is the process's first use of EF Core (model building, JIT): a running service has paid that already.");
         return 0;
     }
+
+    /// <summary>
+    /// Migration 0020's guard with each table's check nested under its own IF: PL/pgSQL resolves
+    /// OLD.status while evaluating the AND, even for payment_run rows, which have no such field.
+    /// Only in the benchmark's cluster; the fix belongs in a new migration.
+    /// </summary>
+    private const string GuardWorkaround = """
+        CREATE OR REPLACE FUNCTION payment_run_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'DELETE' THEN
+                RAISE EXCEPTION USING ERRCODE = 'GL002', MESSAGE = format('%s rows are kept: DELETE is refused', TG_TABLE_NAME);
+            END IF;
+            IF TG_TABLE_NAME = 'payment_run' THEN
+                IF OLD.file_sha256 IS NOT NULL
+                   AND (NEW.file, NEW.file_sha256, NEW.total_pence) IS DISTINCT FROM (OLD.file, OLD.file_sha256, OLD.total_pence) THEN
+                    RAISE EXCEPTION USING ERRCODE = 'GL002', MESSAGE = format('payment run %s was exported: its file never changes', OLD.id);
+                END IF;
+            ELSIF OLD.status <> 'pending'
+               AND (NEW.status, NEW.amount_pence, NEW.paid_on) IS DISTINCT FROM (OLD.status, OLD.amount_pence, OLD.paid_on) THEN
+                RAISE EXCEPTION USING ERRCODE = 'GL002', MESSAGE = format('payment %s is confirmed %s: it stays so', OLD.remittance_reference, OLD.status);
+            END IF;
+            RETURN NEW;
+        END $$
+        """;
 
     /// <summary>The service's use-case code with the same DbContext and audit trail the host would give it.</summary>
     private static async Task<T> WithServiceAsync<T>(BenchCluster db, CurrentUser caller, Func<GrantLedgerDb, AuditTrail, Task<T>> work)
@@ -96,13 +124,16 @@ public static class PaymentRunBench
     {
         await using var conn = await db.DataSource.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
+        var steps = new List<string>();
         async Task Exec(string sql)
         {
+            var clock = Stopwatch.StartNew();
             await using var cmd = new Npgsql.NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
             cmd.Parameters.Add(new() { Value = p.ProgrammeId });
             cmd.Parameters.Add(new() { Value = halfTerm });
             cmd.Parameters.Add(new() { Value = actorId });
             await cmd.ExecuteNonQueryAsync();
+            steps.Add($"{clock.Elapsed.TotalSeconds:F1}");
         }
         await Exec("""
             CREATE TEMP TABLE new_claim ON COMMIT DROP AS
@@ -163,7 +194,14 @@ public static class PaymentRunBench
               JOIN journal_entry e ON e.cause_type = 'claim' AND e.cause_id = c.id AND e.description = 'Claim CL-' || c.id || v.suffix
              WHERE $1 IS NOT NULL AND $2 IS NOT NULL
             """);
+        // At commit every new entry is checked to have transfers (a deferred trigger). Statistics from
+        // before this batch (a few entries with thousands of transfers each) make that check a
+        // sequential scan: analyse with the new rows in first.
+        await using (var analyse = new Npgsql.NpgsqlCommand("ANALYZE journal_entry, transfer", conn, tx) { CommandTimeout = 0 })
+            await analyse.ExecuteNonQueryAsync();
+        var commit = Stopwatch.StartNew();
         await tx.CommitAsync();
+        Console.WriteLine($"  seeding steps (s): {string.Join(" ", steps)}; commit {commit.Elapsed.TotalSeconds:F1}");
         await db.Exec("ANALYZE claim; ANALYZE claim_line; ANALYZE journal_entry; ANALYZE transfer; ANALYZE account");
     }
 }
