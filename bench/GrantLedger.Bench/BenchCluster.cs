@@ -68,6 +68,13 @@ public sealed class BenchCluster : IAsyncDisposable
         await cmd.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Writes statements slower than <paramref name="ms"/> to the cluster's log (postgres.log), to see where time goes.</summary>
+    public async Task LogSlowStatementsAsync(int ms)
+    {
+        await Exec($"ALTER SYSTEM SET log_min_duration_statement = {ms}");
+        await Exec("SELECT pg_reload_conf()");
+    }
+
     public async Task<string> SettingsAsync() =>
         $"fsync={await Scalar("SHOW fsync")}, synchronous_commit={await Scalar("SHOW synchronous_commit")}, " +
         $"shared_buffers={await Scalar("SHOW shared_buffers")}, {await Scalar("SELECT split_part(version(), ',', 1)")}";

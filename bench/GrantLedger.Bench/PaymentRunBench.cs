@@ -19,10 +19,11 @@ public static class PaymentRunBench
 {
     private static readonly string[] HalfTerms = ["aut1", "aut2", "spr1", "spr2", "sum1", "sum2"];
 
-    public static async Task<int> RunAsync(int schools, int rounds, string? cluster, TextWriter report)
+    public static async Task<int> RunAsync(int schools, int rounds, string? cluster, int? logSlowMs, TextWriter report)
     {
         await using var db = await BenchCluster.StartAsync(cluster);
         await db.Exec(GuardWorkaround);
+        if (logSlowMs is { } ms) await db.LogSlowStatementsAsync(ms);
         report.WriteLine("NOTE: migration 0020's payment_run_guard() fails every UPDATE of payment_run (42703: record \"old\" has no " +
                          "field \"status\"), so no run can be approved or exported; this cluster replaces it with the same checks in nested IFs.");
         var seedClock = Stopwatch.StartNew();

@@ -27,7 +27,11 @@ switch (command)
             options.Get("script", Path.Combine(repo, "bench", "posting.pgbench.sql")),
             options.Get("cluster")), report);
     case "payment-run":
-        return await PaymentRunBench.RunAsync(options.Int("schools", 24_000), options.Int("rounds", 3), options.Get("cluster"), report);
+        return await PaymentRunBench.RunAsync(options.Int("schools", 24_000), options.Int("rounds", 3), options.Get("cluster"),
+            options.Get("log-slow") is { } ms ? int.Parse(ms, CultureInfo.InvariantCulture) : null, report);
+    case "seed-national":
+        return await NationalSeed.RunAsync(options.Int("schools", 24_000), options.Int("claims-per-year", 100_000), options.Int("reads", 300),
+            options.Get("cluster"), report);
     default:
         Console.Error.WriteLine("usage: GrantLedger.Bench posting|payment-run|seed-national [--option value …]");
         return 2;
