@@ -1,3 +1,76 @@
-﻿if (args is ["workbook", ..]) { Environment.ExitCode = await GrantLedger.Bench.WorkbookBench.RunAsync(args[1..]); return; }
+using System.Globalization;
+using GrantLedger.Bench;
 
-Console.WriteLine("Hello, World!");
+// dotnet run -c Release --project bench/GrantLedger.Bench -- posting|payment-run|seed-national|workbook [--option value …]
+// Each command starts its own PostgreSQL cluster (fsync on, synchronous_commit on), prints its
+// figures and keeps a copy under bench/results (git-ignored). --cluster DIR keeps the cluster
+// in DIR afterwards (to look at it); otherwise it is deleted.
+if (args is ["workbook", ..]) return await WorkbookBench.RunAsync(args[1..]);
+
+var command = args.FirstOrDefault() ?? "help";
+var options = Args.Parse(args.Skip(1).ToArray());
+var repo = Args.RepositoryRoot();
+var results = Path.Combine(repo, "bench", "results");
+Directory.CreateDirectory(results);
+var reportPath = Path.Combine(results, $"{command}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.txt");
+await using var file = new StreamWriter(reportPath);
+var report = new Tee(Console.Out, file);
+report.WriteLine($"# GrantLedger.Bench {string.Join(' ', args)}  ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.MachineName}, " +
+                 $"{Environment.ProcessorCount} cores, .NET {Environment.Version})");
+switch (command)
+{
+    case "posting":
+        return await PostingBench.RunAsync(new PostingBench.Options(
+            options.Int("seconds", 20),
+            options.Get("clients", "1,4").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
+            options.Int("rounds", 2),
+            options.Int("schools", 1000),
+            options.Int("history", 200_000),
+            options.Get("script", Path.Combine(repo, "bench", "posting.pgbench.sql")),
+            options.Get("cluster")), report);
+    case "payment-run":
+        return await PaymentRunBench.RunAsync(options.Int("schools", 24_000), options.Int("rounds", 3), options.Get("cluster"),
+            options.Get("log-slow") is { } ms ? int.Parse(ms, CultureInfo.InvariantCulture) : null, report);
+    case "seed-national":
+        return await NationalSeed.RunAsync(options.Int("schools", 24_000), options.Int("claims-per-year", 100_000), options.Int("reads", 300),
+            options.Get("cluster"), report);
+    default:
+        Console.Error.WriteLine("usage: GrantLedger.Bench posting|payment-run|seed-national|workbook [--option value …]");
+        return 2;
+}
+
+namespace GrantLedger.Bench
+{
+    public sealed class Args(Dictionary<string, string> values)
+    {
+        public static Args Parse(string[] args)
+        {
+            var values = new Dictionary<string, string>();
+            for (var i = 0; i < args.Length; i++)
+            {
+                if (!args[i].StartsWith("--")) throw new ArgumentException($"unexpected argument {args[i]}");
+                values[args[i][2..]] = i + 1 < args.Length && !args[i + 1].StartsWith("--") ? args[++i] : "true";
+            }
+            return new Args(values);
+        }
+
+        public string Get(string name, string fallback) => values.GetValueOrDefault(name, fallback);
+        public string? Get(string name) => values.GetValueOrDefault(name);
+        public int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+        public static string RepositoryRoot()
+        {
+            for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "GrantLedger.sln"))) return dir.FullName;
+            return Directory.GetCurrentDirectory();
+        }
+    }
+
+    /// <summary>Writes the report to the console and to its file.</summary>
+    public sealed class Tee(TextWriter a, TextWriter b) : TextWriter
+    {
+        public override System.Text.Encoding Encoding => a.Encoding;
+        public override void Write(char value) { a.Write(value); b.Write(value); }
+        public override void WriteLine(string? value) { a.WriteLine(value); b.WriteLine(value); b.Flush(); }
+    }
+}

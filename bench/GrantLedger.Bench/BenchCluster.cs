@@ -1,0 +1,90 @@
+using GrantLedger.Web.Infrastructure;
+using Npgsql;
+
+namespace GrantLedger.Bench;
+
+/// <summary>
+/// A throwaway PostgreSQL cluster for one benchmark run, with the server's durable defaults:
+/// fsync on, synchronous_commit on (LocalPostgres turns them off only for tests). Migrated with
+/// the service's own Migrator; stopped and deleted at the end unless kept.
+/// </summary>
+public sealed class BenchCluster : IAsyncDisposable
+{
+    public const string Database = "grantledger_bench";
+
+    private readonly bool _keep;
+
+    public LocalPostgres Postgres { get; }
+    public string Root { get; }
+    public string ConnectionString { get; }
+    public NpgsqlDataSource DataSource { get; }
+
+    private BenchCluster(LocalPostgres pg, string root, bool keep)
+    {
+        Postgres = pg;
+        Root = root;
+        _keep = keep;
+        // bulk seeding commits tens of thousands of deferred checks at once: no 30 s timeout
+        ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(pg.ConnectionString(Database)) { CommandTimeout = 900 }.ConnectionString;
+        DataSource = DatabaseEndpoint.CreateDataSource(ConnectionString);
+    }
+
+    /// <param name="root">a folder to keep the cluster in (reused if it is there); a temporary one when null</param>
+    public static async Task<BenchCluster> StartAsync(string? root = null)
+    {
+        var keep = root is not null;
+        root ??= Path.Combine(Path.GetTempPath(), $"grantledger-bench-{Environment.ProcessId}");
+        var pg = await LocalPostgres.StartAsync(root, throwaway: false);
+        await pg.CreateDatabaseIfMissingAsync(Database);
+        var cluster = new BenchCluster(pg, Path.GetFullPath(root), keep);
+        await Migrator.ApplyAsync(cluster.ConnectionString);
+        await cluster.RequireDurableAsync();
+        return cluster;
+    }
+
+    /// <summary>Refuses to measure anything on a cluster that does not flush commits to disk.</summary>
+    private async Task RequireDurableAsync()
+    {
+        foreach (var setting in new[] { "fsync", "synchronous_commit", "full_page_writes" })
+        {
+            var value = (string)(await Scalar($"SHOW {setting}"))!;
+            if (value != "on") throw new InvalidOperationException($"{setting} is {value}: benchmarks run only with it on");
+        }
+    }
+
+    public async Task<object?> Scalar(string sql, params object[] args)
+    {
+        await using var cmd = DataSource.CreateCommand(sql);
+        cmd.CommandTimeout = 0;
+        foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+        return await cmd.ExecuteScalarAsync();
+    }
+
+    public async Task Exec(string sql, params object[] args)
+    {
+        await using var cmd = DataSource.CreateCommand(sql);
+        cmd.CommandTimeout = 0;
+        foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Writes statements slower than <paramref name="ms"/> to the cluster's log (postgres.log), to see where time goes.</summary>
+    public async Task LogSlowStatementsAsync(int ms)
+    {
+        await Exec($"ALTER SYSTEM SET log_min_duration_statement = {ms}");
+        await Exec("SELECT pg_reload_conf()");
+    }
+
+    public async Task<string> SettingsAsync() =>
+        $"fsync={await Scalar("SHOW fsync")}, synchronous_commit={await Scalar("SHOW synchronous_commit")}, " +
+        $"shared_buffers={await Scalar("SHOW shared_buffers")}, {await Scalar("SELECT split_part(version(), ',', 1)")}";
+
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        if (_keep) return;
+        await Postgres.StopAsync();
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using GrantLedger.Core.Ledger;
+using GrantLedger.Web.Ledger;
+
+namespace GrantLedger.Bench;
+
+/// <summary>
+/// Transfers per second through the service's posting path (<see cref="Journal.PostAsync"/>, in
+/// process, one entry of one transfer per commit) beside pgbench running the same statement as raw
+/// SQL, on the same cluster, with the same number of clients, in the same run.
+/// </summary>
+public static partial class PostingBench
+{
+    public sealed record Options(int Seconds, int[] Clients, int Rounds, int Schools, int History, string Script, string? Cluster = null);
+
+    public sealed record Result(string Side, int Clients, int Round, long Transfers, double Seconds, double P50Ms, double P99Ms)
+    {
+        public double PerSecond => Transfers / Seconds;
+    }
+
+    public static async Task<int> RunAsync(Options o, TextWriter report)
+    {
+        await using var db = await BenchCluster.StartAsync(o.Cluster);
+        var seedClock = Stopwatch.StartNew();
+        var p = await BenchProgramme.SeedAsync(db, o.Schools, o.History);
+        report.WriteLine($"cluster: {await db.SettingsAsync()}");
+        report.WriteLine($"seeded {o.Schools:N0} schools, {o.History:N0} history entries in {seedClock.Elapsed.TotalSeconds:F1} s; " +
+                         $"{o.Seconds} s per measurement, {o.Rounds} round(s)");
+
+        // Warm up the JIT and the connection pool's plans before measuring.
+        await ServiceAsync(db, p, Math.Max(o.Clients.Max(), 1), 3, round: 0);
+
+        var results = new List<Result>();
+        for (var round = 1; round <= o.Rounds; round++)
+            foreach (var clients in o.Clients)
+            {
+                var service = await ServiceAsync(db, p, clients, o.Seconds, round);
+                var raw = await PgbenchAsync(db, p, clients, o.Seconds, round, o.Script);
+                results.Add(service);
+                results.Add(raw);
+                report.WriteLine($"round {round}, {clients} client(s): service {service.PerSecond:N0}/s (p99 {service.P99Ms:F2} ms), " +
+                                 $"pgbench {raw.PerSecond:N0}/s (p99 {raw.P99Ms:F2} ms), ratio {service.PerSecond / raw.PerSecond:F2}");
+            }
+
+        await VerifyLedgerAsync(db, p);
+        report.WriteLine();
+        report.WriteLine("| round | clients | service transfers/s | service p50 / p99 ms | pgbench (raw SQL) transfers/s | pgbench p50 / p99 ms | ratio |");
+        report.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var g in results.GroupBy(r => (r.Round, r.Clients)))
+        {
+            var s = g.Single(r => r.Side == "service");
+            var r = g.Single(r => r.Side == "pgbench");
+            report.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {g.Key.Round} | {g.Key.Clients} | {s.PerSecond:N0} | {s.P50Ms:F2} / {s.P99Ms:F2} | {r.PerSecond:N0} | {r.P50Ms:F2} / {r.P99Ms:F2} | {s.PerSecond / r.PerSecond:F2} |"));
+        }
+        return 0;
+    }
+
+    private static async Task<Result> ServiceAsync(BenchCluster db, BenchProgramme p, int clients, int seconds, int round)
+    {
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var until = 0L;
+        var writers = Enumerable.Range(0, clients).Select(w => Task.Run(async () =>
+        {
+            var latencies = new List<double>(1 << 16);
+            var random = new Random(round * 100 + w);
+            await using var conn = await db.DataSource.OpenConnectionAsync();
+            await start.Task;
+            while (true)
+            {
+                var s = random.Next(1, p.Schools + 1);
+                var draft = new EntryDraft(p.ProgrammeId, p.ValueDate, "bench transfer", null, CauseType.Claim, null,
+                    [new TransferDraft(Unit.Gbp, p.Available0 + s, p.Payable0 + s, random.Next(1, 5001))]);
+                var t0 = Stopwatch.GetTimestamp();
+                if (t0 >= Volatile.Read(ref until)) break;
+                await Journal.PostAsync(conn, null, draft);
+                var t1 = Stopwatch.GetTimestamp();
+                if (t1 <= Volatile.Read(ref until)) latencies.Add((t1 - t0) * 1000.0 / Stopwatch.Frequency);
+            }
+            return latencies;
+        })).ToList();
+        await Task.Delay(300); // let every writer open its connection
+        var began = Stopwatch.GetTimestamp();
+        Volatile.Write(ref until, began + seconds * Stopwatch.Frequency);
+        start.SetResult();
+        var all = (await Task.WhenAll(writers)).SelectMany(l => l).ToArray();
+        Array.Sort(all);
+        return new Result("service", clients, round, all.Length, seconds, Percentile(all, 0.50), Percentile(all, 0.99));
+    }
+
+    private static async Task<Result> PgbenchAsync(BenchCluster db, BenchProgramme p, int clients, int seconds, int round, string script)
+    {
+        var logs = Path.Combine(db.Root, $"pgbench-{round}-{clients}");
+        Directory.CreateDirectory(logs);
+        var bin = Path.Combine(Web.Infrastructure.LocalPostgres.FindBinaries(), "pgbench");
+        string[] args =
+        [
+            "-h", "127.0.0.1", "-p", db.Postgres.Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-n",
+            "-M", "prepared", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", clients.ToString(CultureInfo.InvariantCulture),
+            "-T", seconds.ToString(CultureInfo.InvariantCulture), "-f", Path.GetFullPath(script),
+            "-D", $"programme={p.ProgrammeId}", "-D", $"valuedate={p.ValueDate:yyyy-MM-dd}", "-D", $"schools={p.Schools}",
+            "-D", $"available0={p.Available0}", "-D", $"payable0={p.Payable0}",
+            "-l", "--log-prefix", Path.Combine(logs, "tx"), BenchCluster.Database,
+        ];
+        var psi = new ProcessStartInfo(bin, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var proc = Process.Start(psi)!;
+        var stdout = proc.StandardOutput.ReadToEndAsync();
+        var stderr = proc.StandardError.ReadToEndAsync();
+        await proc.WaitForExitAsync();
+        var output = await stdout + await stderr;
+        if (proc.ExitCode != 0) throw new InvalidOperationException($"pgbench failed ({proc.ExitCode}):\n{output}");
+        var processed = long.Parse(TransactionsLine().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
+        var failed = FailedLine().Match(output) is { Success: true } f ? long.Parse(f.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+        if (failed != 0) throw new InvalidOperationException($"pgbench: {failed} transactions failed:\n{output}");
+        // per-transaction log: client_id transaction_no time(us) script_no time_epoch time_us
+        var latencies = Directory.GetFiles(logs).SelectMany(File.ReadLines)
+            .Select(l => double.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture) / 1000.0).ToArray();
+        Array.Sort(latencies);
+        Directory.Delete(logs, recursive: true);
+        return new Result("pgbench", clients, round, processed, seconds, Percentile(latencies, 0.50), Percentile(latencies, 0.99));
+    }
+
+    /// <summary>After all that posting the ledger still ties: stored balances equal the sums of transfers.</summary>
+    private static async Task VerifyLedgerAsync(BenchCluster db, BenchProgramme p)
+    {
+        var wrong = (long)(await db.Scalar("""
+            SELECT count(*) FROM account a
+              LEFT JOIN account_balances_as_of($1, 'infinity') b ON b.account_id = a.id
+             WHERE a.programme_id = $1
+               AND (a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending)
+                   IS DISTINCT FROM (coalesce(b.debits_posted, 0), coalesce(b.credits_posted, 0),
+                                     coalesce(b.debits_pending, 0), coalesce(b.credits_pending, 0))
+            """, p.ProgrammeId))!;
+        if (wrong != 0) throw new InvalidOperationException($"{wrong} account balances do not tie to their transfers");
+    }
+
+    public static double Percentile(double[] sorted, double q) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    [GeneratedRegex(@"number of transactions actually processed: (\d+)")]
+    private static partial Regex TransactionsLine();
+
+    [GeneratedRegex(@"number of failed transactions: (\d+)")]
+    private static partial Regex FailedLine();
+}
