@@ -54,8 +54,13 @@ public static class LedgerReads
         if (start > end) throw new InvalidInput("to", "must not be before from");
         var unit = Units.Parse(account.Unit);
         var side = LedgerCodes.ParseSide(account.NormalSide);
-        var opening = start == DateOnly.MinValue ? Balance.Zero
-            : (await BalancesAsOfAsync(db, account.ProgrammeId, start.AddDays(-1), null, ct)).GetValueOrDefault(accountId);
+        // The opening balance from this account's own transfers (its indexes on account and value date), not the programme's.
+        var opening = start == DateOnly.MinValue ? Balance.Zero : (await db.Database.SqlQuery<BalanceRow>($"""
+            SELECT {accountId} AS "AccountId", coalesce(sum(debits_posted), 0)::bigint AS "DebitsPosted",
+                   coalesce(sum(credits_posted), 0)::bigint AS "CreditsPosted", coalesce(sum(debits_pending), 0)::bigint AS "DebitsPending",
+                   coalesce(sum(credits_pending), 0)::bigint AS "CreditsPending"
+              FROM transfer_effect WHERE account_id = {accountId} AND value_date < {start}
+            """).ToListAsync(ct)).Select(r => new Balance(r.DebitsPosted, r.CreditsPosted, r.DebitsPending, r.CreditsPending)).Single();
 
         var lines = await db.Database.SqlQuery<StatementRow>($"""
             SELECT e.transfer_id AS "TransferId", e.entry_id AS "EntryId", e.value_date AS "ValueDate", e.recorded_at AS "RecordedAt",
