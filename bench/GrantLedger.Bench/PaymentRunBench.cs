@@ -22,10 +22,7 @@ public static class PaymentRunBench
     public static async Task<int> RunAsync(int schools, int rounds, string? cluster, int? logSlowMs, TextWriter report)
     {
         await using var db = await BenchCluster.StartAsync(cluster);
-        await db.Exec(GuardWorkaround);
         if (logSlowMs is { } ms) await db.LogSlowStatementsAsync(ms);
-        report.WriteLine("NOTE: migration 0020's payment_run_guard() fails every UPDATE of payment_run (42703: record \"old\" has no " +
-                         "field \"status\"), so no run can be approved or exported; this cluster replaces it with the same checks in nested IFs.");
         var seedClock = Stopwatch.StartNew();
         var p = await BenchProgramme.SeedAsync(db, schools, historyEntries: 0);
         var builder = (long)(await db.Scalar("""
@@ -83,30 +80,6 @@ public static class PaymentRunBench
         report.WriteLine("round 1 is the process's first use of EF Core (model building, JIT): a running service has paid that already.");
         return 0;
     }
-
-    /// <summary>
-    /// Migration 0020's guard with each table's check nested under its own IF: PL/pgSQL resolves
-    /// OLD.status while evaluating the AND, even for payment_run rows, which have no such field.
-    /// Only in the benchmark's cluster; the fix belongs in a new migration.
-    /// </summary>
-    private const string GuardWorkaround = """
-        CREATE OR REPLACE FUNCTION payment_run_guard() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            IF TG_OP = 'DELETE' THEN
-                RAISE EXCEPTION USING ERRCODE = 'GL002', MESSAGE = format('%s rows are kept: DELETE is refused', TG_TABLE_NAME);
-            END IF;
-            IF TG_TABLE_NAME = 'payment_run' THEN
-                IF OLD.file_sha256 IS NOT NULL
-                   AND (NEW.file, NEW.file_sha256, NEW.total_pence) IS DISTINCT FROM (OLD.file, OLD.file_sha256, OLD.total_pence) THEN
-                    RAISE EXCEPTION USING ERRCODE = 'GL002', MESSAGE = format('payment run %s was exported: its file never changes', OLD.id);
-                END IF;
-            ELSIF OLD.status <> 'pending'
-               AND (NEW.status, NEW.amount_pence, NEW.paid_on) IS DISTINCT FROM (OLD.status, OLD.amount_pence, OLD.paid_on) THEN
-                RAISE EXCEPTION USING ERRCODE = 'GL002', MESSAGE = format('payment %s is confirmed %s: it stays so', OLD.remittance_reference, OLD.status);
-            END IF;
-            RETURN NEW;
-        END $$
-        """;
 
     /// <summary>The service's use-case code with the same DbContext and audit trail the host would give it.</summary>
     private static async Task<T> WithServiceAsync<T>(BenchCluster db, CurrentUser caller, Func<GrantLedgerDb, AuditTrail, Task<T>> work)

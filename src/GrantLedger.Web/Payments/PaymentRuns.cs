@@ -71,14 +71,17 @@ public static class PaymentRuns
             };
             db.Add(run);
             await db.SaveChangesAsync(ct);
-            var urns = await db.Schools.AsNoTracking().Where(s => s.ProgrammeId == programmeId).ToDictionaryAsync(s => s.Id, s => s.Urn, ct);
-            foreach (var payee in owed.GroupBy(x => x.SchoolId))
-                db.Add(new PaymentRunPayee
-                {
-                    PaymentRunId = run.Id, SchoolId = payee.Key, AmountPence = payee.Sum(x => x.Pence),
-                    RemittanceReference = $"PR{run.Id:000000}-{urns[payee.Key]}",
-                });
-            await db.SaveChangesAsync(ct);
+            // One statement for every payee (24,000 at national scale), not one insert each.
+            var payees = owed.GroupBy(x => x.SchoolId).Select(g => (School: g.Key, Pence: g.Sum(x => x.Pence))).ToList();
+            var schoolIds = payees.Select(p => p.School).ToArray();
+            var amounts = payees.Select(p => p.Pence).ToArray();
+            var prefix = $"PR{run.Id:000000}-";
+            await db.Database.ExecuteSqlInterpolatedAsync($"""
+                INSERT INTO payment_run_payee (payment_run_id, school_id, amount_pence, remittance_reference)
+                SELECT {run.Id}, x.school_id, x.amount, {prefix} || s.urn
+                  FROM unnest({schoolIds}, {amounts}) AS x(school_id, amount) JOIN school s ON s.id = x.school_id
+                 ORDER BY x.school_id
+                """, ct);
             await RunClaims.FireAsync(db, audit, caller, programmeId, run.Id, owed.Select(x => x.Id).ToList(), ClaimState.Approved,
                 ClaimTrigger.AddToPaymentRun, null, ct);
             audit.Record("payment-run.built", "payment_run", run.Id, programmeId,
