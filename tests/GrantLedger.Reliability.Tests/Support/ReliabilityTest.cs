@@ -1,0 +1,58 @@
+using System.Net;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Reliability.Tests.Support;
+
+/// <summary>
+/// Base for the drills: the shared throwaway cluster (emptied before each test), the world set up
+/// in-process through the API, then service processes of our own that are always killed at the end,
+/// and the cluster always running again afterwards, whatever happened.
+/// </summary>
+public abstract class ReliabilityTest(DatabaseFixture db) : DatabaseTest(db)
+{
+    private readonly List<ServiceProcess> _services = [];
+
+    protected async Task<ServiceProcess> StartServiceAsync(string name = "service", string? connectionString = null)
+    {
+        var service = await ServiceProcess.StartAsync(connectionString ?? Db.ConnectionString, name);
+        _services.Add(service);
+        return service;
+    }
+
+    /// <summary>
+    /// The claim world (2 areas × 2 schools, rates, £1,000 staff cover each) with £20,000 more staff
+    /// cover for the first area's two schools (0 and 1), so a load of £250 claims does not run out of budget there.
+    /// </summary>
+    protected async Task<ClaimWorld> WorldAsync()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        await w.S.FundAsync("40000.00");
+        (await w.S.Root.PostAsync($"{w.S.Year}/allocations", new
+        {
+            valueDate = "2026-09-01",
+            each = new { categoryId = w.Category("staff-cover"), amount = "20000.00", schoolIds = new[] { w.S.Schools[0].Id, w.S.Schools[1].Id } },
+        })).Expect(HttpStatusCode.Created);
+        return w;
+    }
+
+    /// <summary>A fresh view of the database: pooled connections may have died with an outage.</summary>
+    protected Npgsql.NpgsqlDataSource Sql
+    {
+        get
+        {
+            Db.DataSource.Clear();
+            return Db.DataSource;
+        }
+    }
+
+    public override async Task DisposeAsync()
+    {
+        foreach (var s in _services) await s.DisposeAsync();
+        if (!await ClusterControl.IsRunningAsync(Db.Cluster)) await ClusterControl.StartAsync(Db.Cluster);
+        Db.DataSource.Clear();
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        await base.DisposeAsync();
+    }
+
+    protected static string Dump(ServiceProcess s) => $"\n--- {s.Name} log (tail) ---\n{s.Log}";
+}
