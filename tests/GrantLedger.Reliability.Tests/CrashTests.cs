@@ -11,6 +11,7 @@ public sealed class CrashTests(DatabaseFixture db) : ReliabilityTest(db)
     {
         var w = await WorldAsync();
         var service = await StartServiceAsync("crashing service");
+        await service.WarmUpAsync(w.School);
         var school2 = await w.S.SchoolUserAsync(Db, 2);
         var workers = new[]
         {

@@ -12,6 +12,7 @@ public sealed class IdempotencyTests(DatabaseFixture db) : ReliabilityTest(db)
         var s = await Scenario.CreateAsync(Db);
         await s.FundAsync("1000.00");
         var (a, b) = (await StartServiceAsync("instance A"), await StartServiceAsync("instance B"));
+        await Task.WhenAll(a.WarmUpAsync(s.Root), b.WarmUpAsync(s.Root));
         var (rootA, rootB) = (a.As(s.Root, TimeSpan.FromSeconds(60)), b.As(s.Root, TimeSpan.FromSeconds(60)));
         var entriesBefore = await Db.ScalarAsync("SELECT count(*) FROM journal_entry");
         var body = new

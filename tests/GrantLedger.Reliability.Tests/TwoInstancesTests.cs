@@ -21,6 +21,7 @@ public sealed class TwoInstancesTests(DatabaseFixture db) : ReliabilityTest(db)
     {
         var w = await ClaimWorld.CreateAsync(Db);
         var (a, b) = (await StartServiceAsync("instance A"), await StartServiceAsync("instance B"));
+        await Task.WhenAll(a.WarmUpAsync(w.S.Root), b.WarmUpAsync(w.S.Root));
         var school = await w.S.SchoolUserAsync(Db, 2);   // £1,000 of staff cover: room for four £250 claims
         var (schoolA, schoolB) = (a.As(school), b.As(school));
         var (leadA, leadB) = (a.As(w.OtherLead), b.As(w.OtherLead));
@@ -73,6 +74,7 @@ public sealed class TwoInstancesTests(DatabaseFixture db) : ReliabilityTest(db)
     {
         var w = await ClaimWorld.CreateAsync(Db);
         var (a, b) = (await StartServiceAsync("instance A"), await StartServiceAsync("instance B"));
+        await Task.WhenAll(a.WarmUpAsync(w.S.Root), b.WarmUpAsync(w.S.Root));
         var approved = new List<long>();
         for (var i = 0; i < 6; i++)
         {

@@ -35,6 +35,27 @@ public abstract class ReliabilityTest(DatabaseFixture db) : DatabaseTest(db)
         return w;
     }
 
+    private bool _durableCommits;
+
+    /// <summary>
+    /// The throwaway cluster runs with synchronous_commit off (fast tests), so a commit is acknowledged
+    /// before its WAL is written and a database crash loses the last ones: a drill that crashes
+    /// PostgreSQL must turn it on, as any real deployment has it. Reset when the test ends.
+    /// </summary>
+    protected async Task DurableCommitsAsync()
+    {
+        await using var cmd = Db.DataSource.CreateCommand("ALTER SYSTEM SET synchronous_commit = on");
+        await cmd.ExecuteNonQueryAsync();
+        _durableCommits = true;
+        await ReloadAsync();
+    }
+
+    private async Task ReloadAsync()
+    {
+        await using var cmd = Db.DataSource.CreateCommand("SELECT pg_reload_conf()");
+        await cmd.ExecuteNonQueryAsync();
+    }
+
     /// <summary>A fresh view of the database: pooled connections may have died with an outage.</summary>
     protected Npgsql.NpgsqlDataSource Sql
     {
@@ -51,6 +72,12 @@ public abstract class ReliabilityTest(DatabaseFixture db) : DatabaseTest(db)
         if (!await ClusterControl.IsRunningAsync(Db.Cluster)) await ClusterControl.StartAsync(Db.Cluster);
         Db.DataSource.Clear();
         Npgsql.NpgsqlConnection.ClearAllPools();
+        if (_durableCommits)
+        {
+            await using var cmd = Db.DataSource.CreateCommand("ALTER SYSTEM RESET synchronous_commit");
+            await cmd.ExecuteNonQueryAsync();
+            await ReloadAsync();
+        }
         await base.DisposeAsync();
     }
 
