@@ -18,7 +18,7 @@ public sealed class BackupDrillTests(DatabaseFixture db) : ReliabilityTest(db)
         await original.WarmUpAsync(w.School);
         var load = new ClaimLoad(w);
         await load.RunAsync([new(original.As(w.School), original.As(w.Lead)), new(original.As(w.OtherSchool), original.As(w.Lead))],
-            claimsEach: 4, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
+            claimsEach: 4, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(5));
         Assert.True(load.Acknowledged.Values.Count(step => step == 4) == 8, load.Summary() + Dump(original));
         var held = await w.UnderReviewAsync("HELD-1", "2026-10-06"); // a claim still holding money when the backup is taken
 

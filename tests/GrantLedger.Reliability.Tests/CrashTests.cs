@@ -28,7 +28,7 @@ public sealed class CrashTests(DatabaseFixture db) : ReliabilityTest(db)
         while (load.AcknowledgedCount < 60 && !running.IsCompleted) await Task.Delay(10);
         service.Kill();
         stop.Cancel();
-        await running.WaitAsync(TimeSpan.FromSeconds(60));
+        await running.WaitAsync(TimeSpan.FromSeconds(180));
         Assert.True(load.AcknowledgedCount >= 60, $"the load ended before the crash: {load.Summary()}{Dump(service)}");
         Assert.DoesNotContain(load.Replies, r => (int?)r.Status >= 500);
 
@@ -42,7 +42,7 @@ public sealed class CrashTests(DatabaseFixture db) : ReliabilityTest(db)
         // And it carries on: a claim after the restart goes all the way through.
         var after = new ClaimLoad(w);
         await after.RunAsync([new ClaimLoad.Worker(service.As(school2), service.As(w.OtherLead))], claimsEach: 1, CancellationToken.None)
-            .WaitAsync(TimeSpan.FromSeconds(60));
+            .WaitAsync(TimeSpan.FromMinutes(5));
         Assert.True(after.Acknowledged.Values.Single() == 4, after.Summary() + Dump(service));
         await LedgerChecks.AssertConsistentAsync(Sql);
     }

@@ -7,7 +7,7 @@ namespace GrantLedger.Reliability.Tests;
 
 public sealed class DatabaseOutageTests(DatabaseFixture db, Xunit.Abstractions.ITestOutputHelper output) : ReliabilityTest(db)
 {
-    private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task PostgresStopsMidLoad_ServiceAnswers503Problems_ThenRecoversWithoutRestart_LosingNothingAcknowledged()
@@ -31,7 +31,7 @@ public sealed class DatabaseOutageTests(DatabaseFixture db, Xunit.Abstractions.I
         var clock = Stopwatch.StartNew();
         using (var ready = await probe.GetAsync("/health/ready"))
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"/health/ready took {clock.Elapsed} to say the database is down");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"/health/ready took {clock.Elapsed} to say the database is down");
         using (var live = await probe.GetAsync("/health/live"))
             Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         await Task.Delay(TimeSpan.FromSeconds(3));
@@ -55,7 +55,7 @@ public sealed class DatabaseOutageTests(DatabaseFixture db, Xunit.Abstractions.I
         var recovered = DateTime.UtcNow.AddSeconds(1); // a request already answered 503 may land just after ready
         while (load.AcknowledgedCount < ackedBeforeRecovery + 30 && !running.IsCompleted) await Task.Delay(20);
         stop.Cancel();
-        await running.WaitAsync(TimeSpan.FromSeconds(60));
+        await running.WaitAsync(TimeSpan.FromSeconds(180));
 
         var replies = load.Replies.ToList();
         output.WriteLine($"down {down:HH:mm:ss.fff}, ready again {recovered.AddSeconds(-1):HH:mm:ss.fff}");
@@ -68,7 +68,7 @@ public sealed class DatabaseOutageTests(DatabaseFixture db, Xunit.Abstractions.I
         var unavailable = replies.Where(r => r.Status == HttpStatusCode.ServiceUnavailable).ToList();
         Assert.NotEmpty(unavailable);
         Assert.All(unavailable, r => Assert.Equal("application/problem+json", r.ContentType));
-        Assert.All(unavailable, r => Assert.True(r.Took < TimeSpan.FromSeconds(10), $"{r.Step} took {r.Took} to answer 503"));
+        Assert.All(unavailable, r => Assert.True(r.Took < TimeSpan.FromSeconds(15), $"{r.Step} took {r.Took} to answer 503"));
         Assert.All(unavailable, r => Assert.InRange(r.At, down, recovered));
         // After recovery every write succeeds, from the same process.
         Assert.True(load.AcknowledgedCount >= ackedBeforeRecovery + 30, $"writes did not resume: {load.Summary()}{Dump(service)}");

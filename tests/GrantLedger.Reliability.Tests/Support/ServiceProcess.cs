@@ -71,7 +71,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         process.BeginErrorReadLine();
 
         using var probe = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var deadline = DateTime.UtcNow.AddSeconds(180);
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited) throw new InvalidOperationException($"{Name} exited with {process.ExitCode} while starting:\n{Log}");
@@ -85,7 +85,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             await Task.Delay(200);
         }
         Kill();
-        throw new TimeoutException($"{Name} did not become ready within 90 s:\n{Log}");
+        throw new TimeoutException($"{Name} did not become ready within 180 s:\n{Log}");
     }
 
     /// <summary>
@@ -121,7 +121,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
         {
             BaseAddress = BaseAddress,
-            Timeout = timeout ?? TimeSpan.FromSeconds(20),
+            Timeout = timeout ?? TimeSpan.FromSeconds(60),
         };
         return new ApiClient(http, user.Http.DefaultRequestHeaders.Authorization?.Parameter, user.UserId, user.UserName);
     }
