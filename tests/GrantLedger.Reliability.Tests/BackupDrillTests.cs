@@ -51,7 +51,7 @@ public sealed class BackupDrillTests(DatabaseFixture db) : ReliabilityTest(db)
             {
                 var before = (await original.As(w.S.Root, slow).GetAsync(path)).Expect(HttpStatusCode.OK).Body;
                 var after = (await restored.As(w.S.Root, slow).GetAsync(path)).Expect(HttpStatusCode.OK).Body;
-                Assert.Equal(before, after);
+                Assert.Equal(WithoutETag(before), WithoutETag(after));
             }
             var tb = (await restored.As(w.S.Root, slow).GetAsync($"/api/v1/programmes/{w.S.ProgrammeId}/trial-balance")).Json;
             Assert.All(tb["totals"]!.AsArray(), t => Assert.True(t!["balanced"]!.GetValue<bool>()));
@@ -70,6 +70,13 @@ public sealed class BackupDrillTests(DatabaseFixture db) : ReliabilityTest(db)
             folder.Delete(recursive: true);
         }
     }
+
+    /// <summary>
+    /// An ETag is the row's version (xmin), which a restore renews: a client's If-Match from before the
+    /// restore is refused with 409 stale-version, the safe way round. Everything else must match.
+    /// </summary>
+    private static string WithoutETag(string body) =>
+        System.Text.RegularExpressions.Regex.Replace(body, "\"eTag\":\"(\\\\.|[^\"\\\\])*\"", "\"eTag\":\"…\"");
 
     private static async Task Execute(NpgsqlDataSource db, string sql)
     {
