@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using GrantLedger.Web.Tests.Support;
 
 namespace GrantLedger.Reliability.Tests.Support;
@@ -70,7 +71,9 @@ public abstract class ReliabilityTest(DatabaseFixture db) : DatabaseTest(db)
     {
         foreach (var s in _services) await s.DisposeAsync();
         if (!await ClusterControl.IsRunningAsync(Db.Cluster)) await ClusterControl.StartAsync(Db.Cluster);
+        // Idle pooled connections do not notice a restarted server: drop them, the in-process service's too.
         Db.DataSource.Clear();
+        Db.Factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().Clear();
         Npgsql.NpgsqlConnection.ClearAllPools();
         if (_durableCommits)
         {
