@@ -41,12 +41,14 @@ public sealed class ClaimLoad
 
     private async Task WorkAsync(Worker worker, int claims, CancellationToken stop)
     {
-        for (var i = 0; i < claims && !stop.IsCancellationRequested; i++)
+        // claims counts claims created; a refused create (503 during an outage) is retried, within a bound
+        for (int done = 0, attempts = 0; done < claims && attempts < claims * 20 && !stop.IsCancellationRequested; attempts++)
         {
             var staff = $"R-{Interlocked.Increment(ref _staffCounter)}";
             var created = await SendAsync("create", () => worker.School.PostAsync("/api/v1/claims",
                 new { periodId = _w.Periods["aut1"], description = "reliability load" }));
             if (created is null) { await PauseAsync(stop); continue; }
+            done++;
             var id = created.Id;
             _acknowledged[id] = 0;
             Func<Task<Answer>>[] steps =
