@@ -48,7 +48,7 @@ public static class HostSetup
             .AddJsonOptions(o => JsonSetup.Configure(o.JsonSerializerOptions))
             .ConfigureApiBehaviorOptions(o => o.InvalidModelStateResponseFactory = MalformedRequest.Answer);
         services.Configure<MvcOptions>(o => o.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true);
-        services.AddHealthChecks().AddCheck<DatabaseHealth>("database", tags: ["ready"]);
+        services.AddHealthChecks().AddCheck<DatabaseHealth>("database", tags: ["ready"], timeout: TimeSpan.FromSeconds(5)); // a frozen database is "not ready" in 5 s, not after Npgsql's 30
         services.AddEndpointsApiExplorer();
         services.AddSwaggerGen(ConfigureOpenApi);
         return WireUp(builder.Build());

@@ -68,6 +68,8 @@ public sealed class ProblemAnswers(ProblemDetailsFactory factory, ILogger<Proble
                     problem = factory.CreateProblemDetails(http, 503, "Database unavailable",
                         detail: "The database cannot be reached just now. Nothing was changed; try again shortly.");
                     http.Response.Headers.RetryAfter = "5";
+                    // Pooled connections opened before an outage are dead: drop the idle ones so the next request opens a fresh one.
+                    http.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
                     break;
                 }
                 return false; // a bug: the framework logs it and answers 500

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using GrantLedger.Web.Infrastructure;
+
+namespace GrantLedger.Reliability.Tests.Support;
+
+/// <summary>
+/// Stops and starts the test cluster behind the service's back, and runs PostgreSQL's client tools
+/// (pg_dump, pg_restore) against it. Server commands run as the postgres user when we are root.
+/// </summary>
+public static class ClusterControl
+{
+    private static string Bin(string tool) => Path.Combine(LocalPostgres.FindBinaries(), tool);
+
+    /// <summary>A database outage: the server stops at once, without a checkpoint, cutting every connection.</summary>
+    public static Task StopImmediateAsync(LocalPostgres cluster) =>
+        RunAsync(Bin("pg_ctl"), ["-D", cluster.DataDirectory, "-m", "immediate", "-w", "-t", "30", "stop"], asServerUser: true);
+
+    /// <summary>Starts the stopped cluster again, on the port it had (kept in its configuration).</summary>
+    public static Task StartAsync(LocalPostgres cluster) =>
+        RunAsync(Bin("pg_ctl"), ["-D", cluster.DataDirectory, "-l", cluster.LogFile, "-w", "-t", "60", "start"], asServerUser: true);
+
+    public static async Task<bool> IsRunningAsync(LocalPostgres cluster) =>
+        await RunAsync(Bin("pg_ctl"), ["-D", cluster.DataDirectory, "status"], asServerUser: true, throwOnError: false) == 0;
+
+    public static Task DumpAsync(LocalPostgres cluster, string database, string file) =>
+        RunAsync(Bin("pg_dump"), ["-h", "127.0.0.1", "-p", cluster.Port.ToString(), "-U", "postgres", "-Fc", "-f", file, database]);
+
+    public static Task RestoreAsync(LocalPostgres cluster, string database, string file) =>
+        RunAsync(Bin("pg_restore"), ["-h", "127.0.0.1", "-p", cluster.Port.ToString(), "-U", "postgres", "--no-owner", "--exit-on-error",
+            "-d", database, file]);
+
+    public static async Task<int> RunAsync(string program, string[] args, bool asServerUser = false, bool throwOnError = true)
+    {
+        var psi = asServerUser && Environment.UserName == "root"
+            ? new ProcessStartInfo("runuser", ["-u", "postgres", "--", program, .. args])
+            : new ProcessStartInfo(program, args);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
+        psi.WorkingDirectory = "/";
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {program}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{Path.GetFileName(program)} {string.Join(' ', args)} took more than 2 minutes");
+        }
+        if (throwOnError && process.ExitCode != 0)
+            throw new InvalidOperationException($"{Path.GetFileName(program)} {string.Join(' ', args)} failed ({process.ExitCode}):\n{await stderr}\n{await stdout}");
+        return process.ExitCode;
+    }
+}
