@@ -41,7 +41,7 @@ public static class LedgerReads
         var rows = await db.Database.SqlQuery<BalanceRow>($"""
             SELECT account_id AS "AccountId", debits_posted AS "DebitsPosted", credits_posted AS "CreditsPosted",
                    debits_pending AS "DebitsPending", credits_pending AS "CreditsPending"
-            FROM account_balances_as_of({programmeId}, {asOf}, {recordedBy ?? DateTimeOffset.MaxValue})
+            FROM account_balances_as_of({programmeId}, {asOf}, {recordedBy?.ToUniversalTime() ?? DateTimeOffset.MaxValue})
             """).ToListAsync(ct);
         return rows.ToDictionary(r => r.AccountId, r => new Balance(r.DebitsPosted, r.CreditsPosted, r.DebitsPending, r.CreditsPending));
     }

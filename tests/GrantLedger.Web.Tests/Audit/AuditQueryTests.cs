@@ -171,6 +171,10 @@ public sealed class AuditQueryTests(DatabaseFixture db) : DatabaseTest(db)
         var trialNow = (await l.Auditor.GetAsync($"/api/v1/audit/programmes/{l.S.ProgrammeId}/trial-balance?asOf=2026-09-30")).Expect(HttpStatusCode.OK).Json;
         string Unallocated(JsonNode tb) => tb["rows"]!.AsArray().Single(r => r!["account"]!.GetValue<string>() == "tp:2026-27:unallocated")!["balance"]!.GetValue<string>();
         Assert.Equal("-600.00", Unallocated(trialThen));
+        var inLondon = Uri.EscapeDataString(l.Then.ToOffset(TimeSpan.FromHours(1)).ToString("O")); // the same moment, in British Summer Time
+        Assert.Equal("-600.00", Unallocated((await l.Auditor.GetAsync($"/api/v1/programmes/{l.S.ProgrammeId}/trial-balance?asOf=2026-09-30&recordedBy={inLondon}"))
+            .Expect(HttpStatusCode.OK).Json));
+        Assert.Equal("100.00", (await BalancesAsync($"asOf=2026-09-30&recordedBy={inLondon}"))[staff0]);
         Assert.Equal("-560.00", Unallocated(trialNow));
         Assert.All(trialNow["totals"]!.AsArray(), t => Assert.True(t!["balanced"]!.GetValue<bool>()));
 
