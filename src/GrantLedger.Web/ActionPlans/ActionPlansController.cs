@@ -20,8 +20,6 @@ public sealed class ActionPlansController(GrantLedgerDb db, AuditTrail audit) : 
 {
     public sealed record ReturnRequest(string? Feedback);
 
-    private string? IfMatch => Request.Headers.IfMatch.ToString() is { Length: > 0 } v ? v : null;
-
     private async Task<ActionResult<ActionPlanView>> Answer(long planId, int status, CancellationToken ct)
     {
         var view = await PlanReads.DetailAsync(db, Caller, planId, ct);

@@ -138,71 +138,27 @@ public static class JournalSearch
         var cmd = dataSource.CreateCommand();
         var p = cmd.Parameters;
         p.AddWithValue("programme", q.ProgrammeId!.Value);
-        if (q.Account is not null)
+        // Each filter given adds its condition and its one parameter.
+        void And(string name, object? value, string condition)
         {
-            sql.Append(" AND (da.code = @account OR ca.code = @account)");
-            p.AddWithValue("account", q.Account);
+            if (value is null) return;
+            sql.Append(" AND ").Append(condition);
+            p.AddWithValue(name, value);
         }
-        if (!string.IsNullOrEmpty(q.AccountPrefix))
-        {
-            sql.Append(" AND (da.code LIKE @prefix OR ca.code LIKE @prefix)");
-            p.AddWithValue("prefix", q.AccountPrefix.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%");
-        }
-        if (q.SchoolId is not null)
-        {
-            sql.Append(" AND (da.school_id = @school OR ca.school_id = @school)");
-            p.AddWithValue("school", q.SchoolId.Value);
-        }
-        if (q.AreaId is not null)
-        {
-            sql.Append(" AND EXISTS (SELECT 1 FROM school s WHERE s.area_id = @area AND s.id IN (da.school_id, ca.school_id))");
-            p.AddWithValue("area", q.AreaId.Value);
-        }
-        if (q.ClaimId is not null)
-        {
-            sql.Append(" AND ((j.cause_type = 'claim' AND j.cause_id = @claim) OR j.id IN (SELECT entry_id FROM claim_transition WHERE claim_id = @claim))");
-            p.AddWithValue("claim", q.ClaimId.Value);
-        }
-        if (q.PaymentRunId is not null)
-        {
-            sql.Append(" AND j.cause_type = 'payment_run' AND j.cause_id = @run");
-            p.AddWithValue("run", q.PaymentRunId.Value);
-        }
-        if (q.UserId is not null)
-        {
-            sql.Append(" AND j.actor_id = @user");
-            p.AddWithValue("user", q.UserId.Value);
-        }
-        if (q.From is not null)
-        {
-            sql.Append(" AND t.value_date >= @from");
-            p.AddWithValue("from", q.From.Value);
-        }
-        if (q.To is not null)
-        {
-            sql.Append(" AND t.value_date <= @to");
-            p.AddWithValue("to", q.To.Value);
-        }
-        if (q.RecordedBy is not null)
-        {
-            sql.Append(" AND j.recorded_at <= @recordedBy");
-            p.AddWithValue("recordedBy", q.RecordedBy.Value.ToUniversalTime());
-        }
-        if (q.Unit is not null || min is not null || max is not null)
-        {
-            sql.Append(" AND t.unit = @unit");
-            p.AddWithValue("unit", unit.ToCode());
-        }
-        if (min is not null)
-        {
-            sql.Append(" AND t.amount >= @min");
-            p.AddWithValue("min", min.Value);
-        }
-        if (max is not null)
-        {
-            sql.Append(" AND t.amount <= @max");
-            p.AddWithValue("max", max.Value);
-        }
+        And("account", q.Account, "(da.code = @account OR ca.code = @account)");
+        And("prefix", string.IsNullOrEmpty(q.AccountPrefix) ? null : q.AccountPrefix.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%",
+            "(da.code LIKE @prefix OR ca.code LIKE @prefix)");
+        And("school", q.SchoolId, "(da.school_id = @school OR ca.school_id = @school)");
+        And("area", q.AreaId, "EXISTS (SELECT 1 FROM school s WHERE s.area_id = @area AND s.id IN (da.school_id, ca.school_id))");
+        And("claim", q.ClaimId, "((j.cause_type = 'claim' AND j.cause_id = @claim) OR j.id IN (SELECT entry_id FROM claim_transition WHERE claim_id = @claim))");
+        And("run", q.PaymentRunId, "j.cause_type = 'payment_run' AND j.cause_id = @run");
+        And("user", q.UserId, "j.actor_id = @user");
+        And("from", q.From, "t.value_date >= @from");
+        And("to", q.To, "t.value_date <= @to");
+        And("recordedBy", q.RecordedBy?.ToUniversalTime(), "j.recorded_at <= @recordedBy");
+        And("unit", q.Unit is not null || min is not null || max is not null ? unit.ToCode() : null, "t.unit = @unit");
+        And("min", min, "t.amount >= @min");
+        And("max", max, "t.amount <= @max");
         if (after is { } a)
         {
             sql.Append(" AND (t.value_date, t.id) > (@afterDate, @afterId)");

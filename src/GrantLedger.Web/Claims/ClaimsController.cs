@@ -16,7 +16,6 @@ namespace GrantLedger.Web.Claims;
 [Authorize(Roles = Roles.Everyone)]
 public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit) : ApiControllerBase
 {
-    private string? IfMatch => Request.Headers.IfMatch.ToString() is { Length: > 0 } v ? v : null;
 
     private async Task<ActionResult<ClaimView>> Answer(long claimId, int status, CancellationToken ct)
     {

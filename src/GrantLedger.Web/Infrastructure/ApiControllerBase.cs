@@ -12,4 +12,7 @@ namespace GrantLedger.Web.Infrastructure;
 public abstract class ApiControllerBase : ControllerBase
 {
     protected CurrentUser Caller => CurrentUser.From(User);
+
+    /// <summary>The version the caller read (an ETag sent back as If-Match), or null when they sent none.</summary>
+    protected string? IfMatch => Request.Headers.IfMatch.ToString() is { Length: > 0 } v ? v : null;
 }

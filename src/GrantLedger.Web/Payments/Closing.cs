@@ -27,11 +27,8 @@ public static class Closing
     public sealed record YearEndLine(long CategoryId, string Category, string Unit, string Treatment, string Amount, int Schools);
     public sealed record YearEndReport(long YearId, string Year, long? EntryId, IReadOnlyList<YearEndLine> Lines);
 
-    private static void EnsureFinance(CurrentUser caller, long programmeId)
-    {
-        if (caller.Role != Roles.FunderFinance || !caller.CanSeeProgramme(programmeId))
-            throw new Forbidden("periods and years are closed by the programme's funder finance team");
-    }
+    private static void EnsureFinance(CurrentUser caller, long programmeId) =>
+        PaymentRuns.EnsureFinance(caller, programmeId, "periods and years are closed by the programme's funder finance team");
 
     private static async Task<ProgrammeYear> YearAsync(GrantLedgerDb db, long programmeId, long yearId, CancellationToken ct) =>
         await db.ProgrammeYears.Include(y => y.Periods).SingleOrDefaultAsync(y => y.Id == yearId && y.ProgrammeId == programmeId, ct)

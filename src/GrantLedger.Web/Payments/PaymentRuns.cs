@@ -26,10 +26,10 @@ public static class PaymentRuns
 
     public static string Reference(long id) => $"PR-{id:000000}";
 
-    public static void EnsureFinance(CurrentUser caller, long programmeId)
+    /// <summary>Paying and closing are the programme's funder finance team's alone.</summary>
+    public static void EnsureFinance(CurrentUser caller, long programmeId, string why = "payment runs are the funder finance team's, for their programme")
     {
-        if (caller.Role != Roles.FunderFinance || !caller.CanSeeProgramme(programmeId))
-            throw new Forbidden("payment runs are the funder finance team's, for their programme");
+        if (caller.Role != Roles.FunderFinance || !caller.CanSeeProgramme(programmeId)) throw new Forbidden(why);
     }
 
     public static async Task<PaymentRun> BuildAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, NewRun r, CancellationToken ct)

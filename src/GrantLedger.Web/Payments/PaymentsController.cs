@@ -17,8 +17,6 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
 {
     public sealed record CancelRequest(string? Reason);
 
-    private string? IfMatch => Request.Headers.IfMatch.ToString() is { Length: > 0 } v ? v : null;
-
     private async Task<ActionResult<PaymentRunView>> Answer(long runId, int status, CancellationToken ct)
     {
         var view = await PaymentReads.DetailAsync(db, Caller, runId, ct);
