@@ -1,4 +1,5 @@
 using System.Text;
+using GrantLedger.Web.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
 
 namespace GrantLedger.Web.Audit;
@@ -51,17 +52,10 @@ public sealed class CsvAnswer(string fileName, IReadOnlyList<string> header, IAs
         for (var i = 0; i < row.Count; i++)
         {
             if (i > 0) sb.Append(',');
-            sb.Append(Field(row[i]));
+            sb.Append(Csv.Field(row[i]));
         }
         sb.Append("\r\n");
         return writer.WriteAsync(sb.ToString());
-    }
-
-    public static string Field(string? value)
-    {
-        if (string.IsNullOrEmpty(value)) return "";
-        var quote = value.IndexOfAny([',', '"', '\r', '\n']) >= 0 || value[0] == ' ' || value[^1] == ' ' || value[0] == '#';
-        return quote ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
     }
 
     private static async IAsyncEnumerable<T> ToAsync<T>(IEnumerable<T> items)

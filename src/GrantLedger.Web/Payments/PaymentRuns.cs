@@ -187,10 +187,3 @@ public static class PaymentRuns
         return new UTF8Encoding(false).GetBytes(csv.ToString());
     }
 }
-
-/// <summary>RFC 4180 fields: quoted when they hold a comma, quote or line break.</summary>
-public static class Csv
-{
-    public static string Field(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
-}
