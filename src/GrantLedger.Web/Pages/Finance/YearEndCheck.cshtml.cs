@@ -26,7 +26,8 @@ public sealed class YearEndCheckModel(GrantLedgerDb db, AuditTrail audit) : Year
     {
         await LoadAsync(yearId, ct);
         if (Year is null) return Redirect("/finance/year-end");
-        var choices = ReadChoices() ?? new Closing.YearEnd([], null);
+        var choices = ReadChoices();
+        if (choices is null) return Redirect("/finance/year-end?" + ChoicesQuery()); // the questions are on the first page
         Closing.YearEndReport? report = null;
         // The use case's refusals (already closed, claims undecided, …) go in the error summary: the fields are on the previous page.
         if (await AttemptAsync(async () => report = await Closing.CloseYearAsync(Db, Audit, Caller, ProgrammeId, Year.Id, choices, ct), _ => ""))
