@@ -121,5 +121,9 @@ public sealed class SecondApprovalJourneyTests(BrowserFixture fixture, ITestOutp
 
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'awaiting-second-approval'", id));
         Assert.Equal(transitions, await Db.ScalarAsync("SELECT count(*) FROM claim_transition"));
+
+        // Signing out is a form like any other: it carries its antiforgery token
+        await ClickAsync(lead, "button:has-text('Sign out')");
+        await AtAsync(lead, "^/sign-in");
     }
 }
