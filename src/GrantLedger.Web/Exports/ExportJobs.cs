@@ -87,6 +87,17 @@ public static class ExportJobs
         return job;
     }
 
+    /// <summary>The programme's export jobs, newest first, for whoever may take its exports (what the web page lists).</summary>
+    public static async Task<IReadOnlyList<ExportJobView>> ListAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, int limit,
+        CancellationToken ct)
+    {
+        if (!await db.Programmes.AnyAsync(p => p.Id == programmeId, ct)) throw new NotFound("programme", programmeId);
+        Exporter.EnsureMayExport(caller, programmeId);
+        var jobs = await db.Set<ExportJob>().AsNoTracking().Where(j => j.ProgrammeId == programmeId).OrderByDescending(j => j.Id).Take(limit)
+            .ToListAsync(ct);
+        return jobs.Select(ExportJobView.Of).ToList();
+    }
+
     /// <summary>The finished file, streamed from the database: the caller disposes the connection when the response is sent.</summary>
     public static async Task<(ExportJob Job, Stream Content, NpgsqlConnection Connection)> OpenFileAsync(GrantLedgerDb db, NpgsqlDataSource dataSource,
         CurrentUser caller, long jobId, CancellationToken ct)

@@ -129,8 +129,8 @@ public static class Gov
         var colour = state switch
         {
             "draft" => "govuk-tag--grey",
-            "submitted" or "under-review" or "awaiting-second-approval" or "built" or "exported" => "",
-            "approved" or "agreed" or "paid" => "govuk-tag--green",
+            "submitted" or "under-review" or "awaiting-second-approval" or "built" or "exported" or "queued" or "running" => "",
+            "approved" or "agreed" or "paid" or "succeeded" => "govuk-tag--green",
             "returned" => "govuk-tag--orange",
             "rejected" or "cancelled" or "failed" => "govuk-tag--red",
             "withdrawn" or "superseded" => "govuk-tag--grey",

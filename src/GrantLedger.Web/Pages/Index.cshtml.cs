@@ -12,6 +12,7 @@ public sealed class IndexModel : PageModel
         Roles.SchoolBusinessManager => "/school",
         Roles.AreaLead => "/review",
         Roles.FunderFinance => "/finance",
+        Roles.ProgrammeAdmin => "/approvals",
         _ => "/ledger",
     });
 }

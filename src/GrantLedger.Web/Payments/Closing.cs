@@ -34,6 +34,31 @@ public static class Closing
         await db.ProgrammeYears.Include(y => y.Periods).SingleOrDefaultAsync(y => y.Id == yearId && y.ProgrammeId == programmeId, ct)
         ?? throw new NotFound("programme year", yearId);
 
+    /// <summary>Each school's budget account of the year with allocation left unspent: what year end lapses or carries forward.</summary>
+    private static IQueryable<Account> UnspentAccounts(GrantLedgerDb db, long yearId) =>
+        db.Accounts.AsNoTracking()
+            .Where(a => a.ProgrammeYearId == yearId && a.SchoolId != null && a.CategoryId != null && a.Code.EndsWith(":available")
+                        && a.CreditsPosted - a.DebitsPosted > 0);
+
+    /// <param name="Value">pence, or minutes for a staff-time allowance</param>
+    public sealed record UnspentLine(long CategoryId, string Category, string Unit, string Amount, long Value, int Schools);
+
+    /// <summary>What closing the year would lapse or carry forward now, per budget category (for finance, before they choose).</summary>
+    public static async Task<IReadOnlyList<UnspentLine>> UnspentAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, long yearId,
+        CancellationToken ct)
+    {
+        EnsureFinance(caller, programmeId);
+        await YearAsync(db, programmeId, yearId, ct);
+        var categories = await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == programmeId).ToDictionaryAsync(c => c.Id, ct);
+        var rows = await UnspentAccounts(db, yearId).GroupBy(a => a.CategoryId!.Value)
+            .Select(g => new { CategoryId = g.Key, Amount = g.Sum(a => a.CreditsPosted - a.DebitsPosted), Schools = g.Count() }).ToListAsync(ct);
+        return rows.OrderBy(r => r.CategoryId).Select(r =>
+        {
+            var unit = Units.Parse(categories[r.CategoryId].Unit);
+            return new UnspentLine(r.CategoryId, categories[r.CategoryId].Name, unit.ToCode(), Amounts.Format(unit, r.Amount), r.Amount, r.Schools);
+        }).ToList();
+    }
+
     public static async Task<Period> ClosePeriodAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, long yearId, long periodId,
         CancellationToken ct) =>
         await db.InTransactionAsync(async () =>
@@ -73,9 +98,7 @@ public static class Closing
                     409, details: new Dictionary<string, object?> { ["claims"] = undecided.Take(100).Select(ClaimAccess.Reference).ToList() });
 
             var categories = await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == programmeId).ToDictionaryAsync(c => c.Id, ct);
-            var available = await db.Accounts.AsNoTracking()
-                .Where(a => a.ProgrammeYearId == yearId && a.SchoolId != null && a.CategoryId != null && a.Code.EndsWith(":available")
-                            && a.CreditsPosted - a.DebitsPosted > 0).ToListAsync(ct);
+            var available = await UnspentAccounts(db, yearId).ToListAsync(ct);
 
             var errors = new FieldErrors();
             var rules = new Dictionary<long, string>();

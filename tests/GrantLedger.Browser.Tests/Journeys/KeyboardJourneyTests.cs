@@ -9,23 +9,6 @@ namespace GrantLedger.Browser.Tests.Journeys;
 /// <summary>A full journey per role with the keyboard alone: Tab to move, Enter and Space to act, typing and arrow keys to answer.</summary>
 public sealed class KeyboardJourneyTests(BrowserFixture fixture, ITestOutputHelper output) : BrowserTest(fixture, output)
 {
-    private async Task<IPage> KeyboardSignInAsync(string userName)
-    {
-        var page = await NewPageAsync();
-        await page.GotoAsync("/sign-in");
-        await KeyTypeAsync(page, "#userName", userName);
-        await KeyTypeAsync(page, "#password", DatabaseFixture.Password);
-        await PressAndWaitAsync(page);
-        Assert.DoesNotContain("/sign-in", page.Url);
-        await CheckAsync(page);
-        return page;
-    }
-
-    private static async Task SubmitAsync(IPage page)
-    {
-        await KeyPressOnAsync(page, "main button[type=submit]");
-    }
-
     [Fact]
     public async Task SchoolBusinessManager_StartsAndSubmitsAClaim_WithTheKeyboardAlone()
     {
@@ -38,14 +21,14 @@ public sealed class KeyboardJourneyTests(BrowserFixture fixture, ITestOutputHelp
         await page.Keyboard.PressAsync("ArrowDown"); // Autumn 2
         await page.Keyboard.PressAsync("ArrowUp");   // back to Autumn 1, chosen
         await KeyTypeAsync(page, "#description", "Typed without a mouse");
-        await SubmitAsync(page);
+        await KeySubmitAsync(page);
         await AtAsync(page, @"/school/claims/\d+$");
         await CheckAsync(page);
 
         await KeyPressOnAsync(page, "main a[href$='/line']");
         await TabToAsync(page, "#kind");
         await page.Keyboard.PressAsync("Space"); // Staff time
-        await SubmitAsync(page);
+        await KeySubmitAsync(page);
         await KeyTypeAsync(page, "#staffRef", "STAFF-09");
         await KeySelectAsync(page, "#activity", "peer-visit");
         await KeyTypeAsync(page, "#date", "12");
@@ -53,7 +36,7 @@ public sealed class KeyboardJourneyTests(BrowserFixture fixture, ITestOutputHelp
         await KeyTypeAsync(page, "#date-year", "2026");
         await KeyTypeAsync(page, "#hours", "3.75");
         await KeySelectAsync(page, "#allowanceCategoryId", world.Category("contact-time").ToString());
-        await SubmitAsync(page);
+        await KeySubmitAsync(page);
         await AtAsync(page, @"/school/claims/\d+$");
         Assert.Contains("£125.00", await page.InnerTextAsync("#lines")); // half a day at £250
 
@@ -61,7 +44,7 @@ public sealed class KeyboardJourneyTests(BrowserFixture fixture, ITestOutputHelp
         await CheckAsync(page);
         await TabToAsync(page, "#declaration");
         await page.Keyboard.PressAsync("Space");
-        await SubmitAsync(page);
+        await KeySubmitAsync(page);
         Assert.Contains("Claim submitted", await page.InnerTextAsync("h1"));
         await CheckAsync(page);
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE state = 'submitted'"));
@@ -81,7 +64,7 @@ public sealed class KeyboardJourneyTests(BrowserFixture fixture, ITestOutputHelp
         await KeyPressOnAsync(page, "main button[type=submit]"); // Start the review
         await KeyPressOnAsync(page, $"a[href='/review/claims/{claimId}/approve']");
         await CheckAsync(page);
-        await SubmitAsync(page);
+        await KeySubmitAsync(page);
         await AtAsync(page, "/done$");
         await CheckAsync(page);
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'approved'", claimId));
@@ -97,7 +80,7 @@ public sealed class KeyboardJourneyTests(BrowserFixture fixture, ITestOutputHelp
 
         var page = await KeyboardSignInAsync(maker.UserName);
         await KeySelectAsync(page, "#areaId", world.S.AreaIds[0].ToString());
-        await SubmitAsync(page);
+        await KeySubmitAsync(page);
         await AtAsync(page, @"/finance/runs/\d+$");
         await CheckAsync(page);
         var run = page.Url;
@@ -122,7 +105,7 @@ public sealed class KeyboardJourneyTests(BrowserFixture fixture, ITestOutputHelp
         await KeyTypeAsync(page, "#asOf", "30");
         await KeyTypeAsync(page, "#asOf-month", "11");
         await KeyTypeAsync(page, "#asOf-year", "2026");
-        await SubmitAsync(page);
+        await KeySubmitAsync(page);
         await CheckAsync(page);
         Assert.Contains("30 November 2026", await page.InnerTextAsync("#totals caption"));
 

@@ -43,9 +43,12 @@ public abstract class BrowserTest(BrowserFixture fixture, ITestOutputHelper outp
         return page;
     }
 
-    protected async Task<IPage> NewPageAsync()
+    protected async Task<IPage> NewPageAsync(bool javaScript = true)
     {
-        var context = await Fixture.Browser.NewContextAsync(new() { BaseURL = Fixture.BaseUrl, ViewportSize = new() { Width = 1200, Height = 900 } });
+        var context = await Fixture.Browser.NewContextAsync(new()
+        {
+            BaseURL = Fixture.BaseUrl, ViewportSize = new() { Width = 1200, Height = 900 }, JavaScriptEnabled = javaScript,
+        });
         _contexts.Add(context);
         var page = await context.NewPageAsync();
         WatchCsp(page);
@@ -135,6 +138,33 @@ public abstract class BrowserTest(BrowserFixture fixture, ITestOutputHelper outp
     }
 
     // ---- the keyboard alone ----
+
+    /// <summary>A new browser signed in by typing into the sign-in form and pressing Enter.</summary>
+    protected async Task<IPage> KeyboardSignInAsync(string userName)
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync("/sign-in");
+        await KeyTypeAsync(page, "#userName", userName);
+        await KeyTypeAsync(page, "#password", DatabaseFixture.Password);
+        await PressAndWaitAsync(page);
+        Assert.DoesNotContain("/sign-in", page.Url);
+        await CheckAsync(page);
+        return page;
+    }
+
+    /// <summary>Tabs to the page's (first) submit button in main and presses Enter.</summary>
+    protected static Task KeySubmitAsync(IPage page) => KeyPressOnAsync(page, "main button[type=submit]");
+
+    /// <summary>A POST to a page with a valid antiforgery token of this user (read from the sign-out form every page carries).</summary>
+    protected static async Task<int> PostAsUserAsync(IPage page, string path, Dictionary<string, string>? fields = null)
+    {
+        var token = await page.GetAttributeAsync("input[name=__RequestVerificationToken]", "value") ?? "";
+        var form = page.APIRequest.CreateFormData();
+        form.Set("__RequestVerificationToken", token);
+        foreach (var (k, v) in fields ?? []) form.Set(k, v);
+        var response = await page.APIRequest.PostAsync(path, new() { Form = form });
+        return response.Status;
+    }
 
     /// <summary>Presses Tab until the element matching the selector has focus (as someone without a mouse would).</summary>
     protected static async Task TabToAsync(IPage page, string selector, int max = 120)

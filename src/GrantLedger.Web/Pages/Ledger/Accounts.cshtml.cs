@@ -9,7 +9,7 @@ namespace GrantLedger.Web.Pages.Ledger;
 
 /// <summary>The programme's accounts with balances, now or as of a date (recomputed from the transfers).</summary>
 [Authorize(Roles = Roles.Staff)]
-public sealed class AccountsModel(GrantLedgerDb db, AuditTrail audit) : LedgerPage(db, audit)
+public sealed class AccountsModel(GrantLedgerDb db, AuditTrail audit) : ProgrammePage(db, audit)
 {
     public IReadOnlyList<AccountView> Accounts { get; private set; } = [];
     public DateOnly? AsOf { get; private set; }

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Authorization;
 namespace GrantLedger.Web.Pages.Ledger;
 
 [Authorize(Roles = Roles.Staff)]
-public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : LedgerPage(db, audit)
+public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : ProgrammePage(db, audit)
 {
     public IReadOnlyList<ClaimSummary> Claims { get; private set; } = [];
 

@@ -8,7 +8,7 @@ namespace GrantLedger.Web.Pages.Ledger;
 
 /// <summary>Debits and credits per account as of a date; each unit's debits equal its credits.</summary>
 [Authorize(Roles = Roles.Staff)]
-public sealed class TrialBalanceModel(GrantLedgerDb db, AuditTrail audit) : LedgerPage(db, audit)
+public sealed class TrialBalanceModel(GrantLedgerDb db, AuditTrail audit) : ProgrammePage(db, audit)
 {
     public TrialBalance? Result { get; private set; }
 

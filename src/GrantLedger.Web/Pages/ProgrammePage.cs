@@ -2,10 +2,10 @@ using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
 
-namespace GrantLedger.Web.Pages.Ledger;
+namespace GrantLedger.Web.Pages;
 
-/// <summary>Ledger pages work on one programme: the user's own, or the one an auditor chooses.</summary>
-public abstract class LedgerPage(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+/// <summary>Pages that work on one programme (the ledger, exports): the user's own, or the one an auditor chooses.</summary>
+public abstract class ProgrammePage(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
 {
     [BindProperty(SupportsGet = true)] public long? ProgrammeId { get; set; }
     public List<(string, string)> ProgrammeOptions { get; private set; } = [];

@@ -1,0 +1,42 @@
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Exports;
+
+namespace GrantLedger.Web.Pages.Exports;
+
+/// <summary>Export kinds and job states in plain English (wwwroot/js/export-progress.js uses the same words for states).</summary>
+public static class ExportText
+{
+    public static readonly (string Value, string Text)[] Kinds =
+    [
+        ("workbook", "Reconciliation workbook (.xlsx)"),
+        ("csv", "CSV tables (a .zip of a CSV file per table)"),
+        ("hledger", "Journal for hledger (a .zip: money and staff time)"),
+        ("beancount", "Journal for Beancount (a .zip: money and staff time)"),
+    ];
+
+    public static string Kind(string kind) => Kinds.FirstOrDefault(k => k.Value == kind).Text ?? kind;
+
+    public static string State(string state) => state switch
+    {
+        "queued" => "Waiting to start",
+        "running" => "In progress",
+        "succeeded" => "Ready",
+        "failed" => "Failed",
+        _ => Gov.Words(state),
+    };
+
+    /// <summary>Starting exports: funder finance and programme admins, as POST /api/v1/programmes/{id}/exports allows. Auditors only read them.</summary>
+    public const string StartRoles = Roles.ProgrammeAdmin + "," + Roles.FunderFinance;
+
+    public static bool MayStart(CurrentUser caller) => caller.Role is Roles.ProgrammeAdmin or Roles.FunderFinance;
+
+    public static string Size(long? bytes) => bytes switch
+    {
+        null => "",
+        < 1024 => $"{bytes} bytes",
+        < 1024 * 1024 => $"{bytes / 1024.0:0.#} KB",
+        _ => $"{bytes / 1024.0 / 1024.0:0.#} MB",
+    };
+
+    public static bool Finished(ExportJobView j) => j.State is "succeeded" or "failed";
+}

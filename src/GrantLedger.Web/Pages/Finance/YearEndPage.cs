@@ -1,0 +1,75 @@
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Payments;
+using GrantLedger.Web.Programmes;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Pages.Finance;
+
+/// <summary>
+/// What the year-end pages share: the year being closed (the earliest open one unless chosen), what
+/// each budget category has left unspent, and finance's choices as typed — one radio group per
+/// category ("treatment-{id}": lapse or carry-forward) and the year to carry into ("nextYearId").
+/// The choices travel in the query string between the pages, so a change link loses nothing.
+/// </summary>
+public abstract class YearEndPage(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+{
+    public ProgrammeYear? Year { get; private set; }
+    public IReadOnlyList<ProgrammeYear> OpenYears { get; private set; } = [];
+    public IReadOnlyList<ProgrammeYear> NextYears { get; private set; } = [];
+    public IReadOnlyList<Closing.UnspentLine> Unspent { get; private set; } = [];
+    public IReadOnlyList<Period> OpenPeriods { get; private set; } = [];
+
+    protected long ProgrammeId => Caller.ProgrammeId ?? throw new Core.Rules.Forbidden("finance users belong to one programme");
+
+    protected async Task LoadAsync(long? yearId, CancellationToken ct)
+    {
+        var years = await Db.ProgrammeYears.AsNoTracking().Include(y => y.Periods).Where(y => y.ProgrammeId == ProgrammeId)
+            .OrderBy(y => y.StartsOn).ToListAsync(ct);
+        OpenYears = years.Where(y => y.ClosedAt is null).ToList();
+        Year = yearId is { } id ? years.SingleOrDefault(y => y.Id == id) ?? throw new Core.Rules.NotFound("programme year", id) : OpenYears.FirstOrDefault();
+        if (Year is null) return;
+        NextYears = OpenYears.Where(y => y.StartsOn > Year.StartsOn).ToList();
+        OpenPeriods = Year.Periods.Where(p => p.ClosedAt is null).OrderBy(p => p.StartsOn).ToList();
+        if (Year.ClosedAt is null) Unspent = await Closing.UnspentAsync(Db, Caller, ProgrammeId, Year.Id, ct);
+    }
+
+    public static string TreatmentField(long categoryId) => $"treatment-{categoryId}";
+
+    public static string Treatment(string? value) => value == "carry-forward" ? "Carries forward" : "Lapses";
+
+    /// <summary>The choices as typed; missing ones are field errors. Null when any is missing.</summary>
+    protected Closing.YearEnd? ReadChoices()
+    {
+        var rules = new List<Closing.YearEndRule>();
+        foreach (var u in Unspent)
+        {
+            var t = Typed(TreatmentField(u.CategoryId));
+            if (t is "lapse" or "carry-forward") rules.Add(new(u.CategoryId, t));
+            else AddError(TreatmentField(u.CategoryId), $"Choose whether unspent {u.Category} lapses or carries forward");
+        }
+        long? next = null;
+        if (rules.Any(r => r.Treatment == "carry-forward"))
+        {
+            next = ReadId(Typed("nextYearId"));
+            if (next is null || NextYears.All(y => y.Id != next))
+                AddError("nextYearId", NextYears.Count == 0
+                    ? "There is no later open year to carry forward into: choose lapse, or ask the programme admin to add the next year"
+                    : "Choose the year to carry unspent allocation forward into");
+        }
+        return HasErrors ? null : new Closing.YearEnd(rules, next);
+    }
+
+    /// <summary>The query string that carries the choices to the next page (or back to change them).</summary>
+    public string ChoicesQuery()
+    {
+        var parts = new List<string> { $"yearId={Year?.Id}" };
+        foreach (var u in Unspent)
+            if (Typed(TreatmentField(u.CategoryId)) is { Length: > 0 } t) parts.Add($"{TreatmentField(u.CategoryId)}={Uri.EscapeDataString(t)}");
+        if (Typed("nextYearId") is { Length: > 0 } n) parts.Add($"nextYearId={Uri.EscapeDataString(n)}");
+        return string.Join("&", parts);
+    }
+
+    public string Describe(Closing.UnspentLine u) =>
+        u.Unit == "MIN" ? $"{Gov.Days(u.Value)} days of staff time" : new Core.Money.Money(u.Value).ToString();
+}

@@ -1,0 +1,136 @@
+using System.Net;
+using GrantLedger.Browser.Tests.Support;
+using GrantLedger.Web.Tests.Support;
+using Xunit.Abstractions;
+
+namespace GrantLedger.Browser.Tests.Journeys;
+
+/// <summary>Funder finance closes the year: each category's unspent allocation lapses or carries forward; check your answers; confirmation.</summary>
+public sealed class YearEndJourneyTests(BrowserFixture fixture, ITestOutputHelper output) : BrowserTest(fixture, output)
+{
+    private static async Task<long> NextYearAsync(ClaimWorld world) =>
+        (await world.S.Root.PostAsync($"/api/v1/programmes/{world.S.ProgrammeId}/years", new { code = "2027-28" })).Expect(HttpStatusCode.Created).Id;
+
+    [Fact]
+    public async Task Finance_ChoosesLapseOrCarryForward_ChecksTheAnswers_AndClosesTheYear()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        var next = await NextYearAsync(world);
+        var finance = await world.S.FinanceAsync(Db);
+        var page = await SignInAsync(finance.UserName);
+        var (cover, tlr, plan, time) = (world.Category("staff-cover"), world.Category("tlr-admin"), world.Category("action-plan"), world.Category("contact-time"));
+
+        await ClickAsync(page, "nav a[href='/finance/year-end']", "finance-year-end");
+        Assert.Contains("2026-27", await page.InnerTextAsync("main"));
+        Assert.Contains("£4,000.00 unspent across 4 school(s)", await page.InnerTextAsync($"#treatment-{cover}-hint"));
+
+        // Nothing chosen: an error per category, each linked to its question
+        await ClickAsync(page, "button:has-text('Continue')");
+        await ExpectErrorAsync(page, $"treatment-{cover}", "Choose whether unspent");
+        await ExpectErrorAsync(page, $"treatment-{time}");
+
+        // Carrying forward without saying where to: the year is asked for; what was chosen stays chosen
+        await page.CheckAsync($"#treatment-{cover}-2");
+        foreach (var c in new[] { tlr, plan, time }) await page.CheckAsync($"#treatment-{c}");
+        await ClickAsync(page, "button:has-text('Continue')");
+        await ExpectErrorAsync(page, "nextYearId", "Choose the year");
+        Assert.True(await page.IsCheckedAsync($"#treatment-{cover}-2"));
+        await page.SelectOptionAsync("#nextYearId", next.ToString());
+        await ClickAsync(page, "button:has-text('Continue')", "finance-year-end-check");
+        await AtAsync(page, "/finance/year-end/check");
+        var answers = await page.InnerTextAsync("#answers");
+        Assert.Contains("Carries forward: £4,000.00 from 4 school(s)", answers);
+        Assert.Contains("Lapses: 20 days of staff time", answers);
+        Assert.Contains("2027-28", answers);
+
+        // Change goes back with every answer as given
+        await ClickAsync(page, "#answers a:has-text('Change') >> nth=0");
+        Assert.True(await page.IsCheckedAsync($"#treatment-{cover}-2"));
+        Assert.Equal(next.ToString(), await page.InputValueAsync("#nextYearId"));
+        await ClickAsync(page, "button:has-text('Continue')");
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM programme_year WHERE closed_at IS NOT NULL"));
+
+        await ClickAsync(page, "button:has-text('Close 2026-27')", "finance-year-end-done");
+        await AtAsync(page, "/finance/year-end/done");
+        Assert.Contains("2026-27 closed", await page.InnerTextAsync("h1"));
+        Assert.Contains("Carried forward", await page.InnerTextAsync("#year-end"));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM programme_year WHERE id = $1 AND closed_at IS NOT NULL", world.S.YearId));
+        Assert.Equal(4, await Db.ScalarAsync("SELECT count(*) FROM year_end_rule WHERE programme_year_id = $1", world.S.YearId));
+        Assert.Equal(400000, await Db.ScalarAsync(
+            "SELECT credits_posted FROM account WHERE code = $1", world.S.SchoolAccount(0, "staff-cover", "available").Replace("2026-27", "2027-28")) * 4);
+
+        // The year end page now says it is closed (the next open year is offered instead)
+        await VisitAsync(page, "/finance/year-end");
+        Assert.Contains("2027-28", await page.InnerTextAsync("main"));
+    }
+
+    [Fact]
+    public async Task ClosingRefusals_ShowTheUseCasesReason_InTheErrorSummary_AndChangeNothing()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        var claimId = await world.UnderReviewAsync();
+        var finance = await world.S.FinanceAsync(Db);
+        var page = await SignInAsync(finance.UserName);
+        var categories = new[] { "staff-cover", "tlr-admin", "action-plan", "contact-time" }.Select(world.Category).ToList();
+
+        await VisitAsync(page, "/finance/year-end");
+        foreach (var c in categories) await page.CheckAsync($"#treatment-{c}");
+        await ClickAsync(page, "button:has-text('Continue')");
+        await ClickAsync(page, "button:has-text('Close 2026-27')");
+        Assert.Contains("1 claim(s) of 2026-27 still await a decision", await page.InnerTextAsync(".govuk-error-summary"));
+        Assert.StartsWith("Error:", await page.TitleAsync());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM programme_year WHERE closed_at IS NOT NULL"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM period WHERE closed_at IS NOT NULL"));
+
+        // Decided, and then closed by someone else (through the API) while this page was open
+        (await world.Lead.PostAsync($"/api/v1/claims/{claimId}/approve", null)).Expect(HttpStatusCode.OK);
+        var rules = categories.Select(c => new { categoryId = c, treatment = "lapse" }).ToArray();
+        (await finance.PostAsync($"/api/v1/programmes/{world.S.ProgrammeId}/years/{world.S.YearId}/close", new { rules })).Expect(HttpStatusCode.OK);
+        var entries = await Db.ScalarAsync("SELECT count(*) FROM journal_entry");
+        await ClickAsync(page, "button:has-text('Close 2026-27')");
+        Assert.Contains("2026-27 is already closed", await page.InnerTextAsync(".govuk-error-summary"));
+        Assert.Equal(entries, await Db.ScalarAsync("SELECT count(*) FROM journal_entry"));
+    }
+
+    [Fact]
+    public async Task Finance_ClosesTheYear_WithTheKeyboardAlone()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        var finance = await world.S.FinanceAsync(Db);
+        var page = await KeyboardSignInAsync(finance.UserName);
+
+        await KeyPressOnAsync(page, "nav a[href='/finance/year-end']");
+        await CheckAsync(page);
+        foreach (var c in new[] { "staff-cover", "tlr-admin", "action-plan", "contact-time" }.Select(world.Category))
+        {
+            await TabToAsync(page, $"#treatment-{c}");
+            await page.Keyboard.PressAsync("Space"); // lapse
+        }
+        await KeySubmitAsync(page);
+        await AtAsync(page, "/finance/year-end/check");
+        await CheckAsync(page);
+        await KeySubmitAsync(page);
+        await AtAsync(page, "/finance/year-end/done");
+        await CheckAsync(page);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM programme_year WHERE id = $1 AND closed_at IS NOT NULL", world.S.YearId));
+    }
+
+    [Fact]
+    public async Task OtherRoles_GetThe403Page_OnYearEnd_AndChangeNothing()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        var admin = await SignInAsync(world.Admin.UserName);
+        Assert.Equal(0, await admin.Locator("a[href='/finance/year-end']").CountAsync());
+        await VisitAsync(admin, "/finance/year-end", 403);
+        var fields = new[] { "staff-cover", "tlr-admin", "action-plan", "contact-time" }
+            .ToDictionary(c => $"treatment-{world.Category(c)}", _ => "lapse");
+        fields["yearId"] = world.S.YearId.ToString();
+        Assert.Equal(403, await PostAsUserAsync(admin, "/finance/year-end/check", fields));
+
+        var auditor = await SignInAsync((await world.S.AuditorAsync(Db)).UserName);
+        await VisitAsync(auditor, $"/finance/year-end/check?yearId={world.S.YearId}", 403);
+
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM programme_year WHERE closed_at IS NOT NULL"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM year_end_rule"));
+    }
+}
