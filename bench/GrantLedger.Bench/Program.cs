@@ -37,6 +37,24 @@ switch (command)
             options.Int("history", 200_000),
             options.Get("cluster"),
             options.Get("log-slow") is { } slow ? int.Parse(slow, CultureInfo.InvariantCulture) : null), report);
+    case "bulk":
+        return await BulkBench.RunAsync(new BulkBench.Options(
+            options.Int("schools", 24_000),
+            options.Int("categories", 4),
+            options.Int("rounds", 2),
+            options.Int("seconds", 20),
+            options.Get("clients", "1,4").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
+            options.Int("history", 200_000),
+            options.Get("cluster"),
+            options.Get("log-slow") is { } bulkSlow ? int.Parse(bulkSlow, CultureInfo.InvariantCulture) : null), report);
+    case "hot":
+        return await HotBench.RunAsync(new HotBench.Options(
+            options.Int("seconds", 20),
+            options.Get("clients", "8").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
+            options.Int("rounds", 2),
+            options.Int("history", 200_000),
+            options.Get("cluster"),
+            options.Get("log-slow") is { } hotSlow ? int.Parse(hotSlow, CultureInfo.InvariantCulture) : null), report);
     case "payment-run":
         return await PaymentRunBench.RunAsync(options.Int("schools", 24_000), options.Int("rounds", 3), options.Get("cluster"),
             options.Get("log-slow") is { } ms ? int.Parse(ms, CultureInfo.InvariantCulture) : null, report);

@@ -10,7 +10,10 @@ namespace GrantLedger.Bench;
 /// </summary>
 public static partial class Wrk
 {
-    public sealed record Run(long Requests, double Seconds, double RequestsPerSecond, double P50Ms, double P99Ms, long Non2xx, long SocketErrors, string Output);
+    public sealed record Run(long Requests, double Seconds, double RequestsPerSecond, double P50Ms, double P99Ms, long Non2xx, long SocketErrors, IReadOnlyDictionary<int, long> Statuses, string Output)
+    {
+        public long Status(int code) => Statuses.GetValueOrDefault(code);
+    }
 
     /// <summary>Stops the run early with a clear message when wrk is not installed.</summary>
     public static void Require()
@@ -45,7 +48,9 @@ public static partial class Wrk
         var non2xx = Non2xxLine().Match(output) is { Success: true } n ? long.Parse(n.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
         var socket = SocketErrorsLine().Match(output) is { Success: true } s
             ? s.Groups.Values.Skip(1).Sum(g => long.Parse(g.Value, CultureInfo.InvariantCulture)) : 0;
-        return new Run(requests, elapsed, requests / elapsed, Percentile(output, "50%"), Percentile(output, "99%"), non2xx, socket, output);
+        var statuses = StatusLine().Matches(output).ToDictionary(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture),
+            m => long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+        return new Run(requests, elapsed, requests / elapsed, Percentile(output, "50%"), Percentile(output, "99%"), non2xx, socket, statuses, output);
     }
 
     /// <summary>A line of wrk's latency distribution, e.g. "     99%   12.34ms", in milliseconds.</summary>
@@ -56,6 +61,9 @@ public static partial class Wrk
         var value = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
         return m.Groups[2].Value switch { "us" => value / 1000, "ms" => value, "s" => value * 1000, _ => value * 60_000 };
     }
+
+    [GeneratedRegex(@"^status (\d+): (\d+)$", RegexOptions.Multiline)]
+    private static partial Regex StatusLine();
 
     [GeneratedRegex(@"(\d+) requests in ([\d.]+)s")]
     private static partial Regex RequestsLine();
