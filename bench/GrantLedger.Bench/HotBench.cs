@@ -48,11 +48,15 @@ public static class HotBench
         await using var service = await ServiceHost.StartAsync(db.ConnectionString);
         report.WriteLine($"service: {ServiceHost.WebDll()} on {service.BaseAddress} (Release, Kestrel)");
 
-        // Warm-up, which also measures the rate at which one school's claims are accepted, to size the budgets.
+        // Warm-up, then a probe of the rate at which one school's claims are accepted, to size the budgets.
         var warm = await Wrk.RunAsync(service.BaseAddress, script, o.Clients.Max(), 5,
-            BenchClaims.WriteWrkData(data, "probe.txt", probe, s => tokens[s]));
-        var probeRate = warm.Status(200) / warm.Seconds;
-        report.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up on one school: {probeRate:N0} accepted submissions/s"));
+            BenchClaims.WriteWrkData(data, "warm-up.txt", probe.Take(probe.Count / 2), s => tokens[s]));
+        var probed = await Wrk.RunAsync(service.BaseAddress, script, o.Clients.Max(), 5,
+            BenchClaims.WriteWrkData(data, "probe.txt", probe.Skip(probe.Count / 2), s => tokens[s]));
+        var probeRate = probed.Status(200) / probed.Seconds;
+        report.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"warm-up on one school: answers {Answers(warm)}; probe: {probeRate:N0} accepted submissions/s (answers {Answers(probed)})"));
+        if (probed.Status(200) == 0) throw new InvalidOperationException($"the probe had no claim accepted:\n{probed.Output}\n{service.Log}");
 
         var rows = new List<Row>();
         var next = 0;
@@ -69,7 +73,7 @@ public static class HotBench
                 var file = BenchClaims.WriteWrkData(data, $"hot-{round}-{clients}.txt", drafts, s => tokens[s]);
                 var http = await Wrk.RunAsync(service.BaseAddress, script, clients, o.Seconds, file);
                 var (accepted, used, first, last) = await AcceptedAsync(db, school, drafts[0].Id, drafts[^1].Id);
-                await ProveNoOverdraftAsync(db, account, budget, used, drafts);
+                await ProveNoOverdraftAsync(db, account, budget, used);
                 var window = (last - first).TotalSeconds;
                 var raw = await Pgbench.RunAsync(db, Path.Combine(repo, "bench", "hold.pgbench.sql"), clients, o.Seconds, new Dictionary<string, object>
                 {
@@ -98,6 +102,8 @@ public static class HotBench
                 $"{r.Raw.PerSecond:N0} | {r.Raw.P50Ms:F2} / {r.Raw.P99Ms:F2} | {r.AcceptedPerSecond / r.Raw.PerSecond:F2} | 0 |"));
         return 0;
     }
+
+    public static string Answers(Wrk.Run run) => string.Join(", ", run.Statuses.OrderBy(x => x.Key).Select(x => $"{x.Key}: {x.Value:N0}"));
 
     /// <summary>Posts all but <paramref name="budget"/> of the account's allocation to its payable account, as if spent before.</summary>
     private static async Task SpendAllButAsync(BenchCluster db, BenchProgramme p, long account, long budget)
@@ -132,7 +138,7 @@ public static class HotBench
     /// No overdraft: the account's debits (posted and held) stay within its credits; what it holds is
     /// exactly the accepted claims' amounts; and budget = used + left, to the penny.
     /// </summary>
-    private static async Task ProveNoOverdraftAsync(BenchCluster db, long account, long budget, long used, List<DraftClaim> drafts)
+    private static async Task ProveNoOverdraftAsync(BenchCluster db, long account, long budget, long used)
     {
         await using var cmd = db.DataSource.CreateCommand("""
             SELECT a.credits_posted - a.debits_posted - a.debits_pending,

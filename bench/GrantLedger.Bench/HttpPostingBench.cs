@@ -60,7 +60,7 @@ public static class HttpPostingBench
                 rows.Add(new Row(round, clients, http, submitted, raw));
                 report.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"round {round}, {clients} client(s): HTTP {http.RequestsPerSecond:N0} submits/s (p99 {http.P99Ms:F2} ms, non-2xx {http.Non2xx}), " +
-                    $"pgbench {raw.PerSecond:N0}/s (p99 {raw.P99Ms:F2} ms), ratio {http.RequestsPerSecond / raw.PerSecond:F2}"));
+                    $"pgbench {raw.PerSecond:N0}/s (p99 {raw.P99Ms:F2} ms), ratio {http.RequestsPerSecond / raw.PerSecond:F2}; answers {HotBench.Answers(http)}"));
             }
 
         // Every submitted claim holds exactly its line's amount, in one entry.
