@@ -30,7 +30,8 @@ public static class Transitions
         [ClaimTrigger.Submit, ClaimTrigger.Withdraw, ClaimTrigger.StartReview, ClaimTrigger.Approve, ClaimTrigger.SecondApprove,
          ClaimTrigger.Return, ClaimTrigger.Reject];
 
-    public static async Task<Claim> FireAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, ClaimTrigger trigger,
+    /// <returns>the claim with its scope, as the transition left it (saved)</returns>
+    public static async Task<ClaimScope> FireAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, ClaimTrigger trigger,
         Request r, string? ifMatch, CancellationToken ct) =>
         await db.InTransactionAsync(async () =>
         {
@@ -61,7 +62,7 @@ public static class Transitions
             var details = new { sanctions = sanctions?.Select(s => new { lineId = s.Key, amount = new Money(s.Value.Amount).ToDecimalString(), reason = s.Value.Reason }), total = total.ToDecimalString() };
             Log(db, audit, c, caller, trigger, from, step.To, r.Reason?.Trim(), entryId, details);
             await db.SaveChangesAsync(ct);
-            return c.Claim;
+            return c;
         }, ct);
 
     /// <summary>The state change, its history row and its audit event: written with the transition's ledger entry.</summary>
