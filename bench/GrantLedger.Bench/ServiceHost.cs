@@ -73,6 +73,19 @@ public sealed class ServiceHost : IAsyncDisposable
         get { lock (_log) return _log.Length > 20_000 ? _log.ToString(_log.Length - 20_000, 20_000) : _log.ToString(); }
     }
 
+    /// <summary>
+    /// Submits one draft and waits for the answer, however long the first request takes (JIT, EF's model,
+    /// the first pooled connections): on a busy machine that is longer than a timed warm-up lasts.
+    /// </summary>
+    public async Task FirstSubmitAsync(string token, long claimId)
+    {
+        using var http = Client(token);
+        using var answer = await http.PostAsync($"/api/v1/claims/{claimId}/submit",
+            new StringContent("{\"declaration\": true}", System.Text.Encoding.UTF8, "application/json"));
+        if (answer.StatusCode != HttpStatusCode.OK)
+            throw new InvalidOperationException($"the first submission answered {(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}\n{Log}");
+    }
+
     /// <summary>A client signed in with <paramref name="token"/>.</summary>
     public HttpClient Client(string token, TimeSpan? timeout = null)
     {
