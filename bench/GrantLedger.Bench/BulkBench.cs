@@ -113,7 +113,7 @@ public static class BulkBench
         return b.Append("]}").ToString();
     }
 
-    /// <summary>A programme of every school in England: one year funded with £2bn (funding → unallocated), its categories; no school accounts yet.</summary>
+    /// <summary>A programme of every school in England: one year funded with £20bn (funding → unallocated; the allocations and the ceiling's transfers both draw on it), its categories; no school accounts yet.</summary>
     private static async Task<(long Programme, long Year, long[] Categories)> SeedNationalAsync(BenchCluster db, int schools, int categories)
     {
         var programmeId = (long)(await db.Scalar(
@@ -144,7 +144,7 @@ public static class BulkBench
             WITH e AS (INSERT INTO journal_entry (programme_id, value_date, description, cause_type)
                        VALUES ($1, '2026-09-01', 'Bench funding', 'funding') RETURNING id, programme_id, value_date, recorded_at)
             INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
-            SELECT e.id, e.programme_id, 'GBP', f.id, u.id, 200000000000, 'posted', e.value_date, e.recorded_at
+            SELECT e.id, e.programme_id, 'GBP', f.id, u.id, 2000000000000, 'posted', e.value_date, e.recorded_at
               FROM e, account f, account u
              WHERE f.programme_id = $1 AND f.code LIKE '%:funding' AND u.programme_id = $1 AND u.code LIKE '%:unallocated'
             """, programmeId);

@@ -33,10 +33,11 @@ public static class HotBench
         var tokens = await BenchUsers.SchoolManagersAsync(db, p.ProgrammeId);
         var schoolIds = tokens.Keys.Order().ToArray();
         var perRun = Math.Max(20_000, o.Seconds * 1_500);
-        // school 1: warm-up and the rate probe that sizes the budgets; school 2: pgbench's account;
-        // schools 3, 4, …: one hot school per measurement
+        // school 1: warm-up and the rate probe that sizes the budgets; schools 3, 4, …: one hot school per
+        // measurement; schools 100, 99, …: pgbench's one account per measurement
         var probe = await BenchClaims.DraftsAsync(db, p.ProgrammeId, [schoolIds[0]], 10_000);
         var runs = new List<List<DraftClaim>>();
+        if (o.Rounds * o.Clients.Length > 40) throw new ArgumentException("at most 40 measurements (rounds x client counts)");
         for (var i = 0; i < o.Rounds * o.Clients.Length; i++) runs.Add(await BenchClaims.DraftsAsync(db, p.ProgrammeId, [schoolIds[2 + i]], perRun));
         await db.Exec("ANALYZE");
         report.WriteLine($"cluster: {await db.SettingsAsync()}");
@@ -80,7 +81,8 @@ public static class HotBench
                 var raw = await Pgbench.RunAsync(db, Path.Combine(repo, "bench", "hold.pgbench.sql"), clients, o.Seconds, new Dictionary<string, object>
                 {
                     ["programme"] = p.ProgrammeId, ["valuedate"] = p.ValueDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                    ["debit"] = p.Available0 + 2, ["credit"] = p.Payable0 + 2,
+                    // a school of its own per measurement, counted from the last: £10m lasts a measurement at any rate seen here
+                    ["debit"] = p.Available0 + Schools - (next - 1), ["credit"] = p.Payable0 + Schools - (next - 1),
                 });
                 var acceptedRate = window > 0 ? (accepted - 1) / window : double.NaN;
                 var refused = http.Status(422);
