@@ -66,3 +66,9 @@ need_web_assets() {
     npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
   fi
 }
+
+# The HTTP benchmarks (bench: http-posting, hot) drive the service with wrk, Debian's HTTP load generator.
+need_wrk() {
+  command -v wrk >/dev/null 2>&1 && return 0
+  apt_install wrk
+}

@@ -1,7 +1,7 @@
 using System.Globalization;
 using GrantLedger.Bench;
 
-// dotnet run -c Release --project bench/GrantLedger.Bench -- posting|payment-run|seed-national|workbook [--option value …]
+// dotnet run -c Release --project bench/GrantLedger.Bench -- posting|http-posting|bulk|hot|payment-run|seed-national|workbook [--option value …]
 // Each command starts its own PostgreSQL cluster (fsync on, synchronous_commit on), prints its
 // figures and keeps a copy under bench/results (git-ignored). --cluster DIR keeps the cluster
 // in DIR afterwards (to look at it); otherwise it is deleted.
@@ -28,6 +28,33 @@ switch (command)
             options.Int("history", 200_000),
             options.Get("script", Path.Combine(repo, "bench", "posting.pgbench.sql")),
             options.Get("cluster")), report);
+    case "http-posting":
+        return await HttpPostingBench.RunAsync(new HttpPostingBench.Options(
+            options.Int("seconds", 20),
+            options.Get("clients", "4").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
+            options.Int("rounds", 2),
+            options.Int("schools", 1000),
+            options.Int("history", 200_000),
+            options.Get("cluster"),
+            options.Get("log-slow") is { } slow ? int.Parse(slow, CultureInfo.InvariantCulture) : null), report);
+    case "bulk":
+        return await BulkBench.RunAsync(new BulkBench.Options(
+            options.Int("schools", 24_000),
+            options.Int("categories", 4),
+            options.Int("rounds", 2),
+            options.Int("seconds", 20),
+            options.Get("clients", "1,4").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
+            options.Int("history", 200_000),
+            options.Get("cluster"),
+            options.Get("log-slow") is { } bulkSlow ? int.Parse(bulkSlow, CultureInfo.InvariantCulture) : null), report);
+    case "hot":
+        return await HotBench.RunAsync(new HotBench.Options(
+            options.Int("seconds", 20),
+            options.Get("clients", "8").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
+            options.Int("rounds", 2),
+            options.Int("history", 200_000),
+            options.Get("cluster"),
+            options.Get("log-slow") is { } hotSlow ? int.Parse(hotSlow, CultureInfo.InvariantCulture) : null), report);
     case "payment-run":
         return await PaymentRunBench.RunAsync(options.Int("schools", 24_000), options.Int("rounds", 3), options.Get("cluster"),
             options.Get("log-slow") is { } ms ? int.Parse(ms, CultureInfo.InvariantCulture) : null, report);
@@ -35,7 +62,7 @@ switch (command)
         return await NationalSeed.RunAsync(options.Int("schools", 24_000), options.Int("claims-per-year", 100_000), options.Int("reads", 300),
             options.Get("cluster"), report);
     default:
-        Console.Error.WriteLine("usage: GrantLedger.Bench posting|payment-run|seed-national|workbook [--option value …]");
+        Console.Error.WriteLine("usage: GrantLedger.Bench posting|http-posting|bulk|hot|payment-run|seed-national|workbook [--option value …]");
         return 2;
 }
 

@@ -16,17 +16,21 @@ public static class ClaimReads
     public static readonly string[] Live = ["submitted", "under-review", "awaiting-second-approval", "approved", "in-payment-run", "paid"];
     public static readonly string[] Approved = ["approved", "in-payment-run", "paid"];
 
-    public static async Task<ClaimView> DetailAsync(GrantLedgerDb db, CurrentUser caller, long claimId, CancellationToken ct)
+    public static async Task<ClaimView> DetailAsync(GrantLedgerDb db, CurrentUser caller, long claimId, CancellationToken ct) =>
+        await DetailAsync(db, caller, await ClaimAccess.FindAsync(db, caller, claimId, ct), ct);
+
+    /// <summary>The view of a claim already in hand (as a transition leaves it, its changes saved): no need to read it again.</summary>
+    public static async Task<ClaimView> DetailAsync(GrantLedgerDb db, CurrentUser caller, ClaimScope c, CancellationToken ct)
     {
-        var c = await ClaimAccess.FindAsync(db, caller, claimId, ct);
         var claim = c.Claim;
+        var claimId = claim.Id;
         var categories = await db.Categories.AsNoTracking().Where(x => x.ProgrammeId == c.Programme.Id).ToDictionaryAsync(x => x.Id, ct);
         var plan = await ActionPlans.ActionPlans.AgreedPlanAsync(db, c.School.Id, claim.ProgrammeYearId, ct);
         var refs = plan?.Actions.ToDictionary(a => a.Id, a => a.ActionRef) ?? [];
         var evidence = await db.Set<Evidence>().AsNoTracking().Where(e => e.ClaimId == claimId).OrderBy(e => e.Id)
             .Select(e => new { e.Id, e.ClaimLineId, e.FileName, e.ContentType, e.SizeBytes, e.Sha256, e.UploadedAt }).ToListAsync(ct);
         var hashes = evidence.Select(e => e.Sha256).ToList();
-        var elsewhere = await db.Set<Evidence>().AsNoTracking().Where(e => hashes.Contains(e.Sha256) && e.ClaimId != claimId)
+        var elsewhere = hashes.Count == 0 ? [] : await db.Set<Evidence>().AsNoTracking().Where(e => hashes.Contains(e.Sha256) && e.ClaimId != claimId)
             .Select(e => new { e.Sha256, e.ClaimId }).ToListAsync(ct);
         var history = await db.Set<ClaimTransition>().AsNoTracking().Where(t => t.ClaimId == claimId).OrderBy(t => t.Id)
             .Select(t => new TransitionView(t.Trigger, t.FromState, t.ToState, t.ActorId, t.ActorRole, t.OccurredAt, t.Reason, t.EntryId))

@@ -183,7 +183,10 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit) : ApiCo
 
     private async Task<ActionResult<ClaimView>> Fire(long claimId, ClaimTrigger trigger, Transitions.Request? request, CancellationToken ct)
     {
-        await Transitions.FireAsync(db, audit, Caller, claimId, trigger, request ?? new(null, null, null), IfMatch, ct);
-        return await Answer(claimId, 200, ct);
+        var c = await Transitions.FireAsync(db, audit, Caller, claimId, trigger, request ?? new(null, null, null), IfMatch, ct);
+        // the claim as the transition left it, without reading it, its school, programme and period again
+        var view = await ClaimReads.DetailAsync(db, Caller, c, ct);
+        Response.Headers.ETag = view.ETag;
+        return Ok(view);
     }
 }

@@ -30,7 +30,8 @@ public static class Transitions
         [ClaimTrigger.Submit, ClaimTrigger.Withdraw, ClaimTrigger.StartReview, ClaimTrigger.Approve, ClaimTrigger.SecondApprove,
          ClaimTrigger.Return, ClaimTrigger.Reject];
 
-    public static async Task<Claim> FireAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, ClaimTrigger trigger,
+    /// <returns>the claim with its scope, as the transition left it (saved)</returns>
+    public static async Task<ClaimScope> FireAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, ClaimTrigger trigger,
         Request r, string? ifMatch, CancellationToken ct) =>
         await db.InTransactionAsync(async () =>
         {
@@ -51,17 +52,18 @@ public static class Transitions
                     line.SanctionReason = given ? s.Reason : null;
                 }
 
-            var entryId = await ClaimLedger.ApplyAsync(db, c, step.Effect, Kebab.Of(trigger), caller.Id, ct);
+            // Staff days first, the ledger entry last but for the claim's own rows: the entry locks the school's
+            // budget accounts until commit, and every claim of the school queues on them (docs/performance.md).
+            // Every path takes staff days before accounts, so two transitions cannot deadlock on them.
             if (step.Effect == LedgerEffect.ReserveHold) await StaffDays.BookAsync(db, c.Programme.Id, c.Claim.Lines, +1, ct);
+            if (step.Effect == LedgerEffect.VoidHold) await StaffDays.BookAsync(db, c.Programme.Id, c.Claim.Lines, -1, ct);
+            var entryId = await ClaimLedger.ApplyAsync(db, c, step.Effect, Kebab.Of(trigger), caller.Id, ct);
             if (step.Effect == LedgerEffect.VoidHold)
-            {
-                await StaffDays.BookAsync(db, c.Programme.Id, c.Claim.Lines, -1, ct);
                 foreach (var line in c.Claim.Lines) (line.MoneyHoldId, line.TimeHoldId, line.SanctionedPence, line.SanctionReason) = (null, null, null, null);
-            }
             var details = new { sanctions = sanctions?.Select(s => new { lineId = s.Key, amount = new Money(s.Value.Amount).ToDecimalString(), reason = s.Value.Reason }), total = total.ToDecimalString() };
             Log(db, audit, c, caller, trigger, from, step.To, r.Reason?.Trim(), entryId, details);
             await db.SaveChangesAsync(ct);
-            return c.Claim;
+            return c;
         }, ct);
 
     /// <summary>The state change, its history row and its audit event: written with the transition's ledger entry.</summary>

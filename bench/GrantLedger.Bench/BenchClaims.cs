@@ -1,0 +1,71 @@
+using System.Globalization;
+
+namespace GrantLedger.Bench;
+
+/// <summary>A draft claim ready to submit: its school and what its one line asks for.</summary>
+public sealed record DraftClaim(long Id, long SchoolId, long AmountPence);
+
+/// <summary>
+/// Draft claims written with bulk SQL the way a school leaves them before submitting: one claim in
+/// the current half-term, one staff-time line (a leader's half day of peer review, priced) on the
+/// school's staff-cover budget, created by the school's business manager. Nothing is held yet.
+/// </summary>
+public static class BenchClaims
+{
+    public static async Task EnsurePeriodsAsync(BenchCluster db, long programmeId) =>
+        await db.Exec("""
+            INSERT INTO period (programme_year_id, code, name, starts_on, ends_on)
+            SELECT y.id, v.code, v.name, v.starts_on::date, v.ends_on::date
+              FROM programme_year y,
+                   (VALUES ('aut1', 'Autumn 1', '2026-09-01', '2026-10-23'), ('aut2', 'Autumn 2', '2026-10-24', '2026-12-18'),
+                           ('spr1', 'Spring 1', '2026-12-19', '2027-02-12'), ('spr2', 'Spring 2', '2027-02-13', '2027-03-26'),
+                           ('sum1', 'Summer 1', '2027-03-27', '2027-05-28'), ('sum2', 'Summer 2', '2027-05-29', '2027-08-31'))
+                   AS v(code, name, starts_on, ends_on)
+             WHERE y.programme_id = $1
+               AND NOT EXISTS (SELECT 1 FROM period p WHERE p.programme_year_id = y.id AND p.code = v.code)
+            """, programmeId);
+
+    /// <summary><paramref name="count"/> drafts spread round-robin over <paramref name="schoolIds"/>, in id order.</summary>
+    public static async Task<List<DraftClaim>> DraftsAsync(BenchCluster db, long programmeId, long[] schoolIds, int count)
+    {
+        var after = (long)(await db.Scalar("SELECT coalesce(max(id), 0) FROM claim"))!;
+        await db.Exec("""
+            WITH c AS (
+                INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by, description)
+                SELECT s.programme_id, y.id, per.id, s.id, u.id, 'Peer review cover, Autumn 2'
+                  FROM generate_series(0, $3 - 1) g
+                  JOIN school s ON s.id = ($2::bigint[])[1 + g % cardinality($2::bigint[])]
+                  JOIN programme_year y ON y.programme_id = s.programme_id
+                  JOIN period per ON per.programme_year_id = y.id AND per.code = 'aut2'
+                  JOIN app_user u ON u.school_id = s.id AND u.role = 'school_business_manager'
+                 WHERE s.programme_id = $1
+                 ORDER BY g
+                RETURNING id)
+            INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, minutes, staff_ref, staff_role, activity, work_date, description)
+            SELECT c.id, 1, 'staff-time', cat.id, 100 + floor(random() * 49901)::bigint, 225,
+                   'S-' || (c.id % 1000000), 'leader', 'peer review', DATE '2026-10-26' + (c.id % 50)::int, 'Half a day of peer review'
+              FROM c, budget_category cat WHERE cat.programme_id = $1 AND cat.code = 'staff-cover'
+            """, programmeId, schoolIds, count);
+        var drafts = new List<DraftClaim>(count);
+        await using (var cmd = db.DataSource.CreateCommand("""
+            SELECT c.id, c.school_id, l.amount_pence FROM claim c JOIN claim_line l ON l.claim_id = c.id WHERE c.id > $1 ORDER BY c.id
+            """))
+        {
+            cmd.Parameters.Add(new() { Value = after });
+            await using var rows = await cmd.ExecuteReaderAsync();
+            while (await rows.ReadAsync()) drafts.Add(new DraftClaim(rows.GetInt64(0), rows.GetInt64(1), rows.GetInt64(2)));
+        }
+        if (drafts.Count != count) throw new InvalidOperationException($"{drafts.Count} drafts were written, not {count}");
+        await db.Exec("ANALYZE claim; ANALYZE claim_line");
+        return drafts;
+    }
+
+    /// <summary>The file the wrk script reads: "claimId token" per line.</summary>
+    public static string WriteWrkData(string folder, string name, IEnumerable<DraftClaim> drafts, Func<long, string> tokenOfSchool)
+    {
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, name);
+        File.WriteAllLines(path, drafts.Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Id} {tokenOfSchool(d.SchoolId)}")));
+        return path;
+    }
+}

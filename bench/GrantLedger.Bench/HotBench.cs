@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace GrantLedger.Bench;
+
+/// <summary>
+/// Many claims at once against ONE school's ONE budget category: concurrent submissions through
+/// HTTP (wrk, bench/submit.lua) to the service running as a separate Release process, every claim
+/// holding money from the same limited 'available' account, whose budget is set to run out about
+/// half way through the measurement. Beside it, pgbench holds money from another single limited
+/// account with the same statement (bench/hold.pgbench.sql), same client count, same cluster, same
+/// run. Afterwards it proves there was no overdraft: the account is within its limit, its holds are
+/// exactly the accepted claims' amounts, and every refusal asked for more than was left at the end.
+/// </summary>
+public static class HotBench
+{
+    public sealed record Options(int Seconds, int[] Clients, int Rounds, int History, string? Cluster, int? LogSlowMs);
+
+    private sealed record Row(int Round, int Clients, Wrk.Run Http, long Budget, long Accepted, long Used, double AcceptedPerSecond,
+        double WindowSeconds, long Refused, long Other, Pgbench.Run Raw);
+
+    private const int Schools = 100;
+
+    public static async Task<int> RunAsync(Options o, TextWriter report)
+    {
+        Wrk.Require();
+        var repo = Args.RepositoryRoot();
+        await using var db = await BenchCluster.StartAsync(o.Cluster);
+        if (o.LogSlowMs is { } ms) await db.LogSlowStatementsAsync(ms);
+        var seed = Stopwatch.StartNew();
+        var p = await BenchProgramme.SeedAsync(db, Schools, o.History);
+        await BenchClaims.EnsurePeriodsAsync(db, p.ProgrammeId);
+        var tokens = await BenchUsers.SchoolManagersAsync(db, p.ProgrammeId);
+        var schoolIds = tokens.Keys.Order().ToArray();
+        var perRun = Math.Max(20_000, o.Seconds * 1_500);
+        // school 1: warm-up and the rate probe that sizes the budgets; schools 3, 4, …: one hot school per
+        // measurement; schools 100, 99, …: pgbench's one account per measurement
+        var probe = await BenchClaims.DraftsAsync(db, p.ProgrammeId, [schoolIds[0]], 10_000);
+        var runs = new List<List<DraftClaim>>();
+        if (o.Rounds * o.Clients.Length > 40) throw new ArgumentException("at most 40 measurements (rounds x client counts)");
+        for (var i = 0; i < o.Rounds * o.Clients.Length; i++) runs.Add(await BenchClaims.DraftsAsync(db, p.ProgrammeId, [schoolIds[2 + i]], perRun));
+        await db.Exec("ANALYZE");
+        report.WriteLine($"cluster: {await db.SettingsAsync()}");
+        report.WriteLine($"seeded {Schools} schools, {o.History:N0} history entries, {10_000 + runs.Count * perRun:N0} draft claims (£1.00–£500.00 each) " +
+                         $"in {seed.Elapsed.TotalSeconds:F1} s; {o.Seconds} s per measurement, {o.Rounds} round(s)");
+
+        var data = Path.Combine(db.Root, "wrk");
+        var script = Path.Combine(repo, "bench", "submit.lua");
+        await using var service = await ServiceHost.StartAsync(db.ConnectionString);
+        report.WriteLine($"service: {ServiceHost.WebDll()} on {service.BaseAddress} (Release, Kestrel)");
+
+        await service.FirstSubmitAsync(tokens[probe[0].SchoolId], probe[0].Id);
+        probe.RemoveAt(0);
+        // Warm-up, then a probe of the rate at which one school's claims are accepted, to size the budgets.
+        var warm = await Wrk.RunAsync(service.BaseAddress, script, o.Clients.Max(), 5,
+            BenchClaims.WriteWrkData(data, "warm-up.txt", probe.Take(probe.Count / 2), s => tokens[s]));
+        var probed = await Wrk.RunAsync(service.BaseAddress, script, o.Clients.Max(), 5,
+            BenchClaims.WriteWrkData(data, "probe.txt", probe.Skip(probe.Count / 2), s => tokens[s]));
+        var probeRate = probed.Status(200) / probed.Seconds;
+        report.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"warm-up on one school: answers {Answers(warm)}; probe: {probeRate:N0} accepted submissions/s (answers {Answers(probed)})"));
+        if (probed.Status(200) == 0) throw new InvalidOperationException($"the probe had no claim accepted:\n{probed.Output}\n{service.Log}");
+
+        var rows = new List<Row>();
+        var next = 0;
+        for (var round = 1; round <= o.Rounds; round++)
+            foreach (var clients in o.Clients)
+            {
+                var drafts = runs[next++];
+                var school = drafts[0].SchoolId;
+                var account = p.Available0 + Array.IndexOf(schoolIds, school) + 1;
+                // The budget: what about half the measurement would accept at the probe's rate; the rest of the
+                // school's allocation was spent before (posted to payable), so the account holds exactly that.
+                var budget = Math.Max(100_000, (long)(probeRate * o.Seconds * 0.5 * drafts.Average(d => d.AmountPence)));
+                await SpendAllButAsync(db, p, account, budget);
+                var file = BenchClaims.WriteWrkData(data, $"hot-{round}-{clients}.txt", drafts, s => tokens[s]);
+                var http = await Wrk.RunAsync(service.BaseAddress, script, clients, o.Seconds, file);
+                var (accepted, used, first, last) = await AcceptedAsync(db, school, drafts[0].Id, drafts[^1].Id);
+                await ProveNoOverdraftAsync(db, account, budget, used);
+                var window = (last - first).TotalSeconds;
+                var raw = await Pgbench.RunAsync(db, Path.Combine(repo, "bench", "hold.pgbench.sql"), clients, o.Seconds, new Dictionary<string, object>
+                {
+                    ["programme"] = p.ProgrammeId, ["valuedate"] = p.ValueDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    // a school of its own per measurement, counted from the last: £10m lasts a measurement at any rate seen here
+                    ["debit"] = p.Available0 + Schools - (next - 1), ["credit"] = p.Payable0 + Schools - (next - 1),
+                });
+                var acceptedRate = window > 0 ? (accepted - 1) / window : double.NaN;
+                var refused = http.Status(422);
+                var row = new Row(round, clients, http, budget, accepted, used, acceptedRate, window, refused,
+                    http.Statuses.Where(s => s.Key is not (200 or 422)).Sum(s => s.Value), raw);
+                rows.Add(row);
+                report.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"round {round}, {clients} client(s): budget £{budget / 100.0:N2} used £{used / 100.0:N2} by {accepted:N0} claims in {window:F1} s " +
+                    $"({acceptedRate:N0}/s while it lasted), {refused:N0} refused (422), other answers {row.Other}; all answers {http.RequestsPerSecond:N0}/s; " +
+                    $"pgbench {raw.PerSecond:N0}/s on one account; ratio {acceptedRate / raw.PerSecond:F2}"));
+            }
+
+        report.WriteLine(await LedgerInvariants.VerifyAsync(db, p.ProgrammeId));
+        report.WriteLine();
+        report.WriteLine("| round | clients | budget £ | accepted claims | used £ | left £ | accepted/s while budget lasted (window s) | refused 422 | other non-2xx | all answers/s | p50 / p99 ms | pgbench one-account holds/s | pgbench p50 / p99 ms | ratio (target ≥ 0.6) | overdrafts |");
+        report.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var r in rows)
+            report.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Round} | {r.Clients} | {r.Budget / 100.0:N2} | {r.Accepted:N0} | {r.Used / 100.0:N2} | {(r.Budget - r.Used) / 100.0:N2} | " +
+                $"{r.AcceptedPerSecond:N0} ({r.WindowSeconds:F1}) | {r.Refused:N0} | {r.Other} | {r.Http.RequestsPerSecond:N0} | {r.Http.P50Ms:F2} / {r.Http.P99Ms:F2} | " +
+                $"{r.Raw.PerSecond:N0} | {r.Raw.P50Ms:F2} / {r.Raw.P99Ms:F2} | {r.AcceptedPerSecond / r.Raw.PerSecond:F2} | 0 |"));
+        return 0;
+    }
+
+    public static string Answers(Wrk.Run run) => string.Join(", ", run.Statuses.OrderBy(x => x.Key).Select(x => $"{x.Key}: {x.Value:N0}"));
+
+    /// <summary>Posts all but <paramref name="budget"/> of the account's allocation to its payable account, as if spent before.</summary>
+    private static async Task SpendAllButAsync(BenchCluster db, BenchProgramme p, long account, long budget)
+    {
+        var available = (long)(await db.Scalar("SELECT credits_posted - debits_posted - debits_pending FROM account WHERE id = $1", account))!;
+        if (available < budget) throw new InvalidOperationException($"account {account} has {available}p, less than the budget {budget}p");
+        await db.Exec("""
+            WITH e AS (INSERT INTO journal_entry (programme_id, value_date, description, cause_type)
+                       VALUES ($1, '2026-10-01', 'Spent before the benchmark', 'claim') RETURNING id, programme_id, value_date, recorded_at)
+            INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
+            SELECT e.id, e.programme_id, 'GBP', $2, $3, $4, 'posted', e.value_date, e.recorded_at FROM e
+            """, p.ProgrammeId, account, account - p.Available0 + p.Payable0, available - budget);
+    }
+
+    private static async Task<(long Accepted, long Used, DateTimeOffset First, DateTimeOffset Last)> AcceptedAsync(BenchCluster db, long school, long firstId, long lastId)
+    {
+        await using var cmd = db.DataSource.CreateCommand("""
+            SELECT count(*), coalesce(sum(l.amount_pence), 0)::bigint, min(c.submitted_at), max(c.submitted_at)
+              FROM claim c JOIN claim_line l ON l.claim_id = c.id
+             WHERE c.school_id = $1 AND c.id BETWEEN $2 AND $3 AND c.state = 'submitted'
+            """);
+        cmd.Parameters.Add(new() { Value = school });
+        cmd.Parameters.Add(new() { Value = firstId });
+        cmd.Parameters.Add(new() { Value = lastId });
+        await using var rows = await cmd.ExecuteReaderAsync();
+        await rows.ReadAsync();
+        if (rows.GetInt64(0) == 0) throw new InvalidOperationException("no claim was accepted");
+        return (rows.GetInt64(0), rows.GetInt64(1), rows.GetFieldValue<DateTimeOffset>(2), rows.GetFieldValue<DateTimeOffset>(3));
+    }
+
+    /// <summary>
+    /// No overdraft: the account's debits (posted and held) stay within its credits; what it holds is
+    /// exactly the accepted claims' amounts; and budget = used + left, to the penny.
+    /// </summary>
+    private static async Task ProveNoOverdraftAsync(BenchCluster db, long account, long budget, long used)
+    {
+        await using var cmd = db.DataSource.CreateCommand("""
+            SELECT a.credits_posted - a.debits_posted - a.debits_pending,
+                   (SELECT coalesce(sum(t.amount), 0)::bigint FROM transfer t WHERE t.debit_account_id = a.id AND t.kind = 'pending')
+              FROM account a WHERE a.id = $1
+            """);
+        cmd.Parameters.Add(new() { Value = account });
+        await using var rows = await cmd.ExecuteReaderAsync();
+        await rows.ReadAsync();
+        var (left, held) = (rows.GetInt64(0), rows.GetInt64(1));
+        if (left < 0) throw new InvalidOperationException($"OVERDRAFT: account {account} is {-left}p past its limit");
+        if (held != used) throw new InvalidOperationException($"account {account} holds {held}p but the accepted claims come to {used}p");
+        if (used > budget || left != budget - used) throw new InvalidOperationException($"budget {budget}p, used {used}p, left {left}p do not tie");
+    }
+}

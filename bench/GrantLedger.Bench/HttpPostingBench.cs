@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace GrantLedger.Bench;
+
+/// <summary>
+/// Claims submitted through HTTP, one per request, to the service running as a separate Release
+/// process, driven by wrk on the same machine (bench/submit.lua); beside pgbench running the ledger's
+/// one-statement transfer (bench/posting.pgbench.sql) with the same client count, on the same
+/// cluster, in the same run. Submitting a draft is the request that posts one claim per transaction:
+/// its hold (one journal entry, pending available → payable) with the claim's state change, history
+/// row, staff-day booking and audit event, in one commit.
+/// </summary>
+public static class HttpPostingBench
+{
+    public sealed record Options(int Seconds, int[] Clients, int Rounds, int Schools, int History, string? Cluster, int? LogSlowMs);
+
+    private sealed record Row(int Round, int Clients, Wrk.Run Http, long Submitted, Pgbench.Run Raw);
+
+    public static async Task<int> RunAsync(Options o, TextWriter report)
+    {
+        Wrk.Require();
+        var repo = Args.RepositoryRoot();
+        await using var db = await BenchCluster.StartAsync(o.Cluster);
+        if (o.LogSlowMs is { } ms) await db.LogSlowStatementsAsync(ms);
+        var seed = Stopwatch.StartNew();
+        var p = await BenchProgramme.SeedAsync(db, o.Schools, o.History);
+        await BenchClaims.EnsurePeriodsAsync(db, p.ProgrammeId);
+        var tokens = await BenchUsers.SchoolManagersAsync(db, p.ProgrammeId);
+        var schoolIds = tokens.Keys.Order().ToArray();
+        var perRun = Math.Max(20_000, o.Seconds * 2_500);
+        var warmUp = await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, 10_000);
+        var runs = new List<List<DraftClaim>>();
+        for (var i = 0; i < o.Rounds * o.Clients.Length; i++) runs.Add(await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, perRun));
+        await db.Exec("ANALYZE");
+        report.WriteLine($"cluster: {await db.SettingsAsync()}");
+        report.WriteLine($"seeded {o.Schools:N0} schools (a business manager and token each), {o.History:N0} history entries, " +
+                         $"{10_000 + runs.Count * perRun:N0} draft claims in {seed.Elapsed.TotalSeconds:F1} s; {o.Seconds} s per measurement, {o.Rounds} round(s)");
+
+        var data = Path.Combine(db.Root, "wrk");
+        var script = Path.Combine(repo, "bench", "submit.lua");
+        await using var service = await ServiceHost.StartAsync(db.ConnectionString);
+        report.WriteLine($"service: {ServiceHost.WebDll()} on {service.BaseAddress} (Release, Kestrel), wrk {o.Clients.Max()} connections max");
+
+        // Warm-up: JIT, EF model, connection pool, prepared statements on the pooled connections.
+        await service.FirstSubmitAsync(tokens[warmUp[0].SchoolId], warmUp[0].Id);
+        warmUp.RemoveAt(0);
+        await Wrk.RunAsync(service.BaseAddress, script, o.Clients.Max(), 5, BenchClaims.WriteWrkData(data, "warm-up.txt", warmUp, s => tokens[s]));
+
+        var rows = new List<Row>();
+        var next = 0;
+        for (var round = 1; round <= o.Rounds; round++)
+            foreach (var clients in o.Clients)
+            {
+                var drafts = runs[next++];
+                var file = BenchClaims.WriteWrkData(data, $"run-{round}-{clients}.txt", drafts, s => tokens[s]);
+                var http = await Wrk.RunAsync(service.BaseAddress, script, clients, o.Seconds, file);
+                var submitted = (long)(await db.Scalar("SELECT count(*) FROM claim WHERE id BETWEEN $1 AND $2 AND state = 'submitted'",
+                    drafts[0].Id, drafts[^1].Id))!;
+                if (submitted >= drafts.Count) report.WriteLine($"warning: round {round} used every one of its {drafts.Count:N0} drafts: run with fewer --seconds");
+                var raw = await Pgbench.RunAsync(db, Path.Combine(repo, "bench", "posting.pgbench.sql"), clients, o.Seconds, Defines(p));
+                rows.Add(new Row(round, clients, http, submitted, raw));
+                report.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"round {round}, {clients} client(s): HTTP {http.RequestsPerSecond:N0} submits/s (p99 {http.P99Ms:F2} ms, non-2xx {http.Non2xx}), " +
+                    $"pgbench {raw.PerSecond:N0}/s (p99 {raw.P99Ms:F2} ms), ratio {http.RequestsPerSecond / raw.PerSecond:F2}; answers {HotBench.Answers(http)}"));
+            }
+
+        // Every submitted claim holds exactly its line's amount, in one entry.
+        var unheld = (long)(await db.Scalar("""
+            SELECT count(*) FROM claim c JOIN claim_line l ON l.claim_id = c.id
+              LEFT JOIN transfer t ON t.id = l.money_hold_id
+             WHERE c.programme_id = $1 AND c.state = 'submitted' AND (t.id IS NULL OR t.kind <> 'pending' OR t.amount <> l.amount_pence)
+            """, p.ProgrammeId))!;
+        if (unheld != 0) throw new InvalidOperationException($"{unheld} submitted claims do not hold exactly their line's amount");
+        report.WriteLine(await LedgerInvariants.VerifyAsync(db, p.ProgrammeId) + "; every submitted claim holds its line's amount");
+        report.WriteLine();
+        report.WriteLine("| round | clients | HTTP submits/s | HTTP p50 / p99 ms | non-2xx | claims submitted | pgbench transfers/s | pgbench p50 / p99 ms | ratio (target ≥ 0.4) |");
+        report.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var r in rows)
+            report.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Round} | {r.Clients} | {r.Http.RequestsPerSecond:N0} | {r.Http.P50Ms:F2} / {r.Http.P99Ms:F2} | {r.Http.Non2xx} | {r.Submitted:N0} | " +
+                $"{r.Raw.PerSecond:N0} | {r.Raw.P50Ms:F2} / {r.Raw.P99Ms:F2} | {r.Http.RequestsPerSecond / r.Raw.PerSecond:F2} |"));
+        return 0;
+    }
+
+    public static Dictionary<string, object> Defines(BenchProgramme p) => new()
+    {
+        ["programme"] = p.ProgrammeId, ["valuedate"] = p.ValueDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        ["schools"] = p.Schools, ["available0"] = p.Available0, ["payable0"] = p.Payable0,
+    };
+}

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace GrantLedger.Bench;
+
+/// <summary>
+/// The service as a real, separate process, as in production: the Release build of GrantLedger.Web
+/// (`dotnet GrantLedger.Web.dll`) on Kestrel at 127.0.0.1 on a free port, against the benchmark's
+/// cluster. The approach of tests/GrantLedger.Reliability.Tests/Support/ServiceProcess.cs, without
+/// referencing the test project. Killed when disposed (and when the bench process exits).
+/// </summary>
+public sealed class ServiceHost : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    public int Port { get; }
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+
+    private ServiceHost(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    /// <summary>Starts the service and waits (at most 3 minutes) until /health/ready answers 200.</summary>
+    public static async Task<ServiceHost> StartAsync(string connectionString)
+    {
+        var dll = WebDll();
+        var port = FreePort();
+        var psi = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.Environment["ConnectionStrings__GrantLedger"] = connectionString;
+        psi.Environment["GrantLedger__Demo"] = "false";
+        psi.Environment["GrantLedger__SignInsPerMinute"] = "1000000";
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
+        var host = new ServiceHost(process, port);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => host.Kill();
+        process.OutputDataReceived += (_, e) => host.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => host.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var probe = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"the service exited with {process.ExitCode} while starting:\n{host.Log}");
+            try
+            {
+                using var ready = await probe.GetAsync("/health/ready");
+                if (ready.StatusCode == HttpStatusCode.OK) return host;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(200);
+        }
+        host.Kill();
+        throw new TimeoutException($"the service did not become ready within 3 minutes:\n{host.Log}");
+    }
+
+    public string Log
+    {
+        get { lock (_log) return _log.Length > 20_000 ? _log.ToString(_log.Length - 20_000, 20_000) : _log.ToString(); }
+    }
+
+    /// <summary>
+    /// Submits one draft and waits for the answer, however long the first request takes (JIT, EF's model,
+    /// the first pooled connections): on a busy machine that is longer than a timed warm-up lasts.
+    /// </summary>
+    public async Task FirstSubmitAsync(string token, long claimId)
+    {
+        using var http = Client(token);
+        using var answer = await http.PostAsync($"/api/v1/claims/{claimId}/submit",
+            new StringContent("{\"declaration\": true}", System.Text.Encoding.UTF8, "application/json"));
+        if (answer.StatusCode != HttpStatusCode.OK)
+            throw new InvalidOperationException($"the first submission answered {(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}\n{Log}");
+    }
+
+    /// <summary>A client signed in with <paramref name="token"/>.</summary>
+    public HttpClient Client(string token, TimeSpan? timeout = null)
+    {
+        var http = new HttpClient { BaseAddress = BaseAddress, Timeout = timeout ?? TimeSpan.FromMinutes(5) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+        catch (InvalidOperationException) { }
+        catch (System.ComponentModel.Win32Exception) { }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_log) _log.AppendLine(line);
+    }
+
+    /// <summary>The service's own Release build output, with its runtimeconfig (`dotnet run -c Release` of the bench builds it).</summary>
+    public static string WebDll()
+    {
+        var dll = Path.Combine(Args.RepositoryRoot(), "src", "GrantLedger.Web", "bin", "Release", "net10.0", "GrantLedger.Web.dll");
+        if (File.Exists(dll) && File.Exists(Path.ChangeExtension(dll, ".runtimeconfig.json"))) return dll;
+        throw new FileNotFoundException($"{dll} was not found: build the service first (dotnet build -c Release src/GrantLedger.Web)");
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
