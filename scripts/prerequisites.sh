@@ -66,3 +66,9 @@ need_web_assets() {
     npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
   fi
 }
+
+# wrk drives the read benchmark over HTTP (bench: reads, with bench/reads.lua).
+need_wrk() {
+  command -v wrk >/dev/null 2>&1 && return 0
+  apt_install wrk
+}

@@ -44,6 +44,10 @@ switch (command)
         return await ExportsBench.RunAsync(options.Get("cluster") ?? throw new ArgumentException("exports needs --cluster DIR (a seed-national cluster)"),
             options.Get("as-of") is { } asOf ? DateOnly.Parse(asOf, CultureInfo.InvariantCulture) : DateOnly.FromDateTime(DateTime.UtcNow),
             options.Get("kinds", "workbook,journal-csv,csv,hledger").Split(','), report);
+    case "reads":
+        return await ReadsBench.RunAsync(options.Get("cluster") ?? throw new ArgumentException("reads needs --cluster DIR (a seed-national cluster)"),
+            options.Int("schools", 100), options.Int("seconds", 20),
+            options.Get("connections", "1,4").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(), report);
     default:
         Console.Error.WriteLine("usage: GrantLedger.Bench posting|payment-run|seed-national|exports|reads|workbook [--option value …]");
         return 2;
