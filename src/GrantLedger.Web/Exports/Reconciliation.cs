@@ -100,6 +100,10 @@ public sealed class Reconciliation
     private async Task<List<SchoolBudget>> SchoolBudgetsAsync(CancellationToken ct)
     {
         var list = new List<SchoolBudget>();
+        // 216,000 rows at national scale repeat 24,000 schools' names and a few codes: one string each,
+        // not one per row (about 50 MB of duplicates otherwise)
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        string One(string s) => names.TryGetValue(s, out var kept) ? kept : names[s] = s;
         await foreach (var row in QueryAsync($"""
             SELECT ar.id, ar.name, s.urn, s.name, y.code, c.code, c.unit,
                    coalesce(sum(b.credits_posted - b.debits_posted) FILTER (WHERE {Leaf} = 'available'), 0)::bigint,
@@ -117,7 +121,7 @@ public sealed class Reconciliation
              ORDER BY ar.name, s.urn, y.code, c.code
             """, x => [x.GetInt64(0), x.GetString(1), x.GetString(2), x.GetString(3), x.GetString(4), x.GetString(5), x.GetString(6),
                        x.GetInt64(7), x.GetInt64(8), x.GetInt64(9), x.GetInt64(10)], ct))
-            list.Add(new SchoolBudget((long)row[0]!, (string)row[1]!, (string)row[2]!, (string)row[3]!, (string)row[4]!, (string)row[5]!,
+            list.Add(new SchoolBudget((long)row[0]!, One((string)row[1]!), One((string)row[2]!), One((string)row[3]!), One((string)row[4]!), One((string)row[5]!),
                 Units.Parse((string)row[6]!), (long)row[7]!, (long)row[8]!, (long)row[9]!, (long)row[10]!));
         return list;
     }
