@@ -20,7 +20,8 @@ public sealed class Reconciliation
     private readonly DateOnly _asOf;
     private readonly DateTimeOffset _until; // the end of the as-of date
 
-    private string _balances = FromTransfers; // as-of balances: see BalancesSourceAsync
+    // as-of balances, for the budgets (only accounts with transfers) and for the rest: see BalancesSourceAsync
+    private string _balances = FromTransfers, _listedBalances = FromTransfers;
 
     private Reconciliation(NpgsqlConnection conn, NpgsqlTransaction? tx, long programmeId, DateOnly asOf)
     {
@@ -33,9 +34,12 @@ public sealed class Reconciliation
 
     /// <summary>
     /// The same figures as the stored balances (which the ledger's trigger keeps equal to the sum of
-    /// every transfer, in the statement that writes it) less the transfers dated after the date.
+    /// every transfer, in the statement that writes it) less the transfers dated after the date. With
+    /// <paramref name="listedOnly"/>, only the accounts account_balances_as_of lists (those with a
+    /// transfer dated on or before the date): the schools' budgets need that (a school's year with no
+    /// transfers yet has no row); the trial balance and the checks do not (such accounts add nought).
     /// </summary>
-    private const string StoredLessLater = """
+    private static string StoredLessLater(bool listedOnly) => $"""
         (SELECT a.id AS account_id,
                 a.debits_posted - coalesce(l.debits_posted, 0) AS debits_posted, a.credits_posted - coalesce(l.credits_posted, 0) AS credits_posted,
                 a.debits_pending - coalesce(l.debits_pending, 0) AS debits_pending, a.credits_pending - coalesce(l.credits_pending, 0) AS credits_pending
@@ -43,11 +47,13 @@ public sealed class Reconciliation
            LEFT JOIN (SELECT e.account_id, sum(e.debits_posted) AS debits_posted, sum(e.credits_posted) AS credits_posted,
                              sum(e.debits_pending) AS debits_pending, sum(e.credits_pending) AS credits_pending
                         FROM transfer_effect e WHERE e.programme_id = @p AND e.value_date > @asOf GROUP BY e.account_id) l ON l.account_id = a.id
-          WHERE a.programme_id = @p
-            -- the accounts account_balances_as_of lists: those with a transfer dated on or before the date
-            AND ((l.account_id IS NULL AND (a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending) <> (0, 0, 0, 0))
-                 OR EXISTS (SELECT 1 FROM transfer t WHERE t.debit_account_id = a.id AND t.value_date <= @asOf)
-                 OR EXISTS (SELECT 1 FROM transfer t WHERE t.credit_account_id = a.id AND t.value_date <= @asOf)))
+          WHERE a.programme_id = @p {(listedOnly ? ListedOnly : "")})
+        """;
+
+    private const string ListedOnly = """
+        AND ((l.account_id IS NULL AND (a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending) <> (0, 0, 0, 0))
+             OR EXISTS (SELECT 1 FROM transfer t WHERE t.debit_account_id = a.id AND t.value_date <= @asOf)
+             OR EXISTS (SELECT 1 FROM transfer t WHERE t.credit_account_id = a.id AND t.value_date <= @asOf))
         """;
 
     /// <summary>
@@ -60,7 +66,8 @@ public sealed class Reconciliation
     {
         var later = await CountAsync("SELECT count(*) FROM transfer WHERE programme_id = @p AND value_date > @asOf", ct);
         var upTo = await CountAsync("SELECT count(*) FROM transfer WHERE programme_id = @p AND value_date <= @asOf", ct);
-        _balances = later < upTo ? StoredLessLater : FromTransfers;
+        if (later >= upTo) return;
+        (_balances, _listedBalances) = (StoredLessLater(listedOnly: false), StoredLessLater(listedOnly: true));
     }
 
     /// <summary>A school's budget in one category of one year, from its accounts' balances.</summary>
@@ -111,7 +118,7 @@ public sealed class Reconciliation
                    coalesce(sum(b.credits_posted) FILTER (WHERE {Leaf} IN ('payable', 'used')), 0)::bigint,
                    coalesce(sum(b.credits_posted) FILTER (WHERE {Leaf} = 'paid'), 0)::bigint
               FROM account a
-              JOIN {_balances} b ON b.account_id = a.id
+              JOIN {_listedBalances} b ON b.account_id = a.id
               JOIN school s ON s.id = a.school_id
               JOIN area ar ON ar.id = s.area_id
               JOIN budget_category c ON c.id = a.category_id
