@@ -102,7 +102,8 @@ public sealed class Reconciliation
         ];
     }
 
-    private const string Leaf = "substring(a.code from '[^:]+$')";
+    // the last segment of an account's code (available, payable, paid, used, …): split_part, not a regular expression, for 576,000 accounts
+    private const string Leaf = "split_part(a.code, ':', -1)";
 
     private async Task<List<SchoolBudget>> SchoolBudgetsAsync(CancellationToken ct)
     {
