@@ -30,7 +30,11 @@ public static partial class ReadsBench
     private const string AdminName = "bench-reads-admin";
     private static readonly string[] Modes = ["statement", "statement-dated", "balances", "balances-dated"];
 
-    public static async Task<int> RunAsync(string cluster, int schools, int seconds, int[] connections, TextWriter report)
+    /// <param name="autoPrepare">
+    /// when given, the service's connection string gets Npgsql's "Max Auto Prepare" (and "Auto Prepare
+    /// Min Usages=2"): statements run twice on a connection are prepared, so PostgreSQL stops planning them
+    /// </param>
+    public static async Task<int> RunAsync(string cluster, int schools, int seconds, int[] connections, int? autoPrepare, TextWriter report)
     {
         if (!File.Exists("/usr/bin/wrk") && !File.Exists("/usr/local/bin/wrk"))
         {
@@ -49,8 +53,13 @@ public static partial class ReadsBench
                          $"{await db.Scalar("SELECT count(*) FROM transfer WHERE programme_id = $1", programmeId):N0} transfers (ledger lines), " +
                          $"database {await db.Scalar("SELECT pg_size_pretty(pg_database_size(current_database()))")}");
 
+        var serviceConnection = autoPrepare is { } max
+            ? new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { MaxAutoPrepare = max, AutoPrepareMinUsages = 2 }.ConnectionString
+            : db.ConnectionString;
+        report.WriteLine(autoPrepare is null ? "service: statements planned each time (the default)"
+                                             : $"service: Max Auto Prepare={autoPrepare}, Auto Prepare Min Usages=2 in its connection string");
         var port = FreePort();
-        using var service = StartService(db.ConnectionString, port);
+        using var service = StartService(serviceConnection, port);
         try
         {
             var baseAddress = new Uri($"http://127.0.0.1:{port}");
