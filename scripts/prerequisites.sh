@@ -67,7 +67,7 @@ need_web_assets() {
   fi
 }
 
-# The HTTP benchmarks (bench: http-posting, hot) drive the service with wrk, Debian's HTTP load generator.
+# wrk, Debian's HTTP load generator, drives the benchmarks over HTTP (bench: http-posting, hot, reads).
 need_wrk() {
   command -v wrk >/dev/null 2>&1 && return 0
   apt_install wrk

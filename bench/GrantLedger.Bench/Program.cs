@@ -1,11 +1,17 @@
 using System.Globalization;
 using GrantLedger.Bench;
 
-// dotnet run -c Release --project bench/GrantLedger.Bench -- posting|http-posting|bulk|hot|payment-run|seed-national|workbook [--option value …]
+// dotnet run -c Release --project bench/GrantLedger.Bench -- posting|http-posting|bulk|hot|payment-run|seed-national|exports|reads|workbook [--option value …]
 // Each command starts its own PostgreSQL cluster (fsync on, synchronous_commit on), prints its
 // figures and keeps a copy under bench/results (git-ignored). --cluster DIR keeps the cluster
 // in DIR afterwards (to look at it); otherwise it is deleted.
 if (args is ["workbook", ..]) return await WorkbookBench.RunAsync(args[1..]);
+if (args is ["export-one", ..])
+{
+    var one = Args.Parse(args[1..]);
+    return await ExportsBench.RunOneAsync(one.Get("cluster")!, long.Parse(one.Get("programme")!, CultureInfo.InvariantCulture), one.Get("kind")!,
+        DateOnly.Parse(one.Get("as-of")!, CultureInfo.InvariantCulture));
+}
 
 var command = args.FirstOrDefault() ?? "help";
 var options = Args.Parse(args.Skip(1).ToArray());
@@ -61,8 +67,17 @@ switch (command)
     case "seed-national":
         return await NationalSeed.RunAsync(options.Int("schools", 24_000), options.Int("claims-per-year", 100_000), options.Int("reads", 300),
             options.Get("cluster"), report);
+    case "exports":
+        return await ExportsBench.RunAsync(options.Get("cluster") ?? throw new ArgumentException("exports needs --cluster DIR (a seed-national cluster)"),
+            options.Get("as-of") is { } asOf ? DateOnly.Parse(asOf, CultureInfo.InvariantCulture) : DateOnly.FromDateTime(DateTime.UtcNow),
+            options.Get("kinds", "workbook,journal-csv,csv,hledger").Split(','), report);
+    case "reads":
+        return await ReadsBench.RunAsync(options.Get("cluster") ?? throw new ArgumentException("reads needs --cluster DIR (a seed-national cluster)"),
+            options.Int("schools", 100), options.Int("seconds", 20),
+            options.Get("connections", "1,4").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
+            options.Get("auto-prepare") is { } prepare ? int.Parse(prepare, CultureInfo.InvariantCulture) : null, report);
     default:
-        Console.Error.WriteLine("usage: GrantLedger.Bench posting|http-posting|bulk|hot|payment-run|seed-national|workbook [--option value …]");
+        Console.Error.WriteLine("usage: GrantLedger.Bench posting|http-posting|bulk|hot|payment-run|seed-national|exports|reads|workbook [--option value …]");
         return 2;
 }
 

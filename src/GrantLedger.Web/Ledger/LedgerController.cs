@@ -29,7 +29,7 @@ public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiCo
         if (after is not null) accounts = accounts.Where(a => string.Compare(a.Code, after) > 0);
         var page = await accounts.OrderBy(a => a.Code).Take(limit).ToListAsync(ct);
         if (asOf is null) return page.Select(a => AccountView.Of(a)).ToList();
-        var balances = await LedgerReads.BalancesAsOfAsync(db, programmeId, asOf.Value, null, ct);
+        var balances = await LedgerReads.BalancesAsOfAsync(db, page.Select(a => a.Id).ToList(), asOf.Value, ct);
         return page.Select(a => AccountView.Of(a, balances.GetValueOrDefault(a.Id))).ToList();
     }
 
@@ -38,7 +38,7 @@ public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiCo
     {
         var account = await LedgerReads.FindVisibleAccountAsync(db, Caller, accountId, ct);
         if (asOf is null) return AccountView.Of(account);
-        var balances = await LedgerReads.BalancesAsOfAsync(db, account.ProgrammeId, asOf.Value, null, ct);
+        var balances = await LedgerReads.BalancesAsOfAsync(db, [accountId], asOf.Value, ct);
         return AccountView.Of(account, balances.GetValueOrDefault(accountId));
     }
 

@@ -64,6 +64,34 @@ public sealed class LedgerApiTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task Accounts_AsOfADate_ShowEachAccountsOwnTransfersUpToThatDay()
+    {
+        var s = await FundedAsync();
+        (await s.Root.PostAsync($"{s.Year}/virements", new
+        {
+            from = new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"] },
+            to = new { schoolId = s.Schools[0].Id, categoryId = s.Categories["action-plan"] },
+            amount = "50.25", reason = "plan", valueDate = "2026-10-05",
+        })).Expect(HttpStatusCode.Created);
+        var school = await s.SchoolUserAsync(Db, 0);
+        var code = s.SchoolAccount(0, "staff-cover", "available");
+        var accounts = $"/api/v1/programmes/{s.ProgrammeId}/accounts?schoolId={s.Schools[0].Id}";
+
+        var september = (await school.GetAsync(accounts + "&asOf=2026-09-30")).Expect(HttpStatusCode.OK).Json.AsArray()
+            .Single(a => a!["code"]!.GetValue<string>() == code)!;
+        Assert.Equal("300.00", september["creditsPosted"]!.GetValue<string>());
+        Assert.Equal("0.00", september["debitsPosted"]!.GetValue<string>());
+        var october = (await school.GetAsync(accounts + "&asOf=2026-10-31")).Expect(HttpStatusCode.OK).Json.AsArray()
+            .Single(a => a!["code"]!.GetValue<string>() == code)!;
+        Assert.Equal("50.25", october["debitsPosted"]!.GetValue<string>());
+        Assert.Equal("249.75", october["balance"]!.GetValue<string>());
+
+        var id = september["id"]!.GetValue<long>();
+        var one = (await school.GetAsync($"/api/v1/accounts/{id}?asOf=2026-09-30")).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("300.00", one["balance"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task TrialBalance_AsOfADate_AndAsRecordedByAMoment_BothBalance()
     {
         var s = await FundedAsync();

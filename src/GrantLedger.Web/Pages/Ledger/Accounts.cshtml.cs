@@ -24,7 +24,7 @@ public sealed class AccountsModel(GrantLedgerDb db, AuditTrail audit) : Programm
         if (AsOf is null) Accounts = page.Select(a => AccountView.Of(a)).ToList();
         else
         {
-            var balances = await LedgerReads.BalancesAsOfAsync(Db, programmeId, AsOf.Value, null, ct);
+            var balances = await LedgerReads.BalancesAsOfAsync(Db, page.Select(a => a.Id).ToList(), AsOf.Value, ct);
             Accounts = page.Select(a => AccountView.Of(a, balances.GetValueOrDefault(a.Id))).ToList();
         }
     }
