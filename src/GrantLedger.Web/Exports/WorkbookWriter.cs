@@ -47,7 +47,8 @@ public sealed class WorkbookWriter : IDisposable
     }
 
     /// <param name="maxRows">the most rows a sheet may have, header included (Excel's limit unless a test says less)</param>
-    /// <param name="csvName">where the whole table is, for the note on a sheet cut short</param>
+    /// <param name="csvName">where the whole table is, for the note on a sheet that cannot hold it</param>
+    /// <param name="totalRows">the table's rows when known: more than the sheet holds, and the sheet is a note instead</param>
     /// <param name="progress">told of each data row read</param>
     public async Task<SheetResult> AddSheetAsync(string name, IReadOnlyList<Column> columns, IAsyncEnumerable<object?[]> rows,
         long maxRows = ExcelMaxRows, string? csvName = null, long? totalRows = null, Action<long>? progress = null,
@@ -82,8 +83,20 @@ public sealed class WorkbookWriter : IDisposable
             cells.EndRow();
 
             var capacity = maxRows - 1; // data rows below the header
+            if (totalRows > capacity)
+            {
+                // A sheet cut at Excel's limit would hold part of the table, and its totals would be
+                // wrong without a word on the row that says so: no rows, a note where they would be.
+                cutShort = true;
+                note = $"This table has {totalRows:#,0} rows, more than the {capacity:#,0} Excel holds below a header, so none are here " +
+                       $"(part of a table would add up to the wrong totals). Every row is in {csvName ?? "the CSV export"} (export csv).";
+                cells.StartRow(2);
+                cells.Text(note, StyleNote);
+                cells.EndRow();
+                progress?.Invoke(totalRows.Value);
+            }
             await using var e = rows.GetAsyncEnumerator(ct);
-            var has = await e.MoveNextAsync();
+            var has = !cutShort && await e.MoveNextAsync();
             while (has)
             {
                 var row = e.Current;

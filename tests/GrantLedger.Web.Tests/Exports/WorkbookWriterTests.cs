@@ -38,7 +38,11 @@ public sealed class WorkbookWriterTests
                 await book.AddSheetAsync("First", Columns, Rows(50));
                 var cut = await book.AddSheetAsync("Cut 'short'", Columns, Rows(50), maxRows: 10, csvName: "cut.csv", totalRows: 50);
                 Assert.True(cut.CutShort);
-                Assert.Equal(8, cut.Rows);
+                Assert.Equal(0, cut.Rows); // too long to hold: a note, not part of the table
+                Assert.Contains("cut.csv", cut.Note);
+                var unknown = await book.AddSheetAsync("Unknown length", Columns, Rows(50), maxRows: 10, csvName: "unknown.csv");
+                Assert.True(unknown.CutShort);
+                Assert.Equal(8, unknown.Rows); // its length learnt only by reading: stops at the limit and says so
                 await book.AddSheetAsync("Empty", Columns, Rows(0));
                 book.Finish();
             }
@@ -47,7 +51,7 @@ public sealed class WorkbookWriterTests
             var errors = new OpenXmlValidator().Validate(document).Select(e => $"{e.Part?.Uri} {e.Path?.XPath}: {e.Description}").ToList();
             Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors));
             var sheets = document.WorkbookPart!.Workbook.Sheets!.Elements<DocumentFormat.OpenXml.Spreadsheet.Sheet>().Select(s => s.Name!.Value).ToList();
-            Assert.Equal(["First", "Cut 'short'", "Empty"], sheets);
+            Assert.Equal(["First", "Cut 'short'", "Unknown length", "Empty"], sheets);
 
             var book2 = await ExportWorld.ReadWorkbookAsync(path);
             var first = book2["sheets"]![0]!;
@@ -57,7 +61,8 @@ public sealed class WorkbookWriterTests
             Assert.Equal("2026-09-01 00:00:00", first["rows"]![0]![4]!.GetValue<string>());
             Assert.Equal("2026-11-30 02:15:00", first["rows"]![0]![5]!.GetValue<string>());
             Assert.Equal(WorkbookWriter.MoneyFormat, first["formats"]!["Money"]!.GetValue<string>());
-            Assert.Equal(10, book2["sheets"]![1]!["maxRow"]!.GetValue<int>());
+            Assert.Equal(2, book2["sheets"]![1]!["maxRow"]!.GetValue<int>());
+            Assert.Equal(10, book2["sheets"]![2]!["maxRow"]!.GetValue<int>());
             Assert.Empty(book2["warnings"]!.AsArray());
         }
         finally
