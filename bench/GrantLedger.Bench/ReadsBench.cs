@@ -56,7 +56,7 @@ public static partial class ReadsBench
         var serviceConnection = autoPrepare is { } max
             ? new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { MaxAutoPrepare = max, AutoPrepareMinUsages = 2 }.ConnectionString
             : db.ConnectionString;
-        report.WriteLine(autoPrepare is null ? "service: statements planned each time (the default)"
+        report.WriteLine(autoPrepare is null ? "service: its own connection settings (Npgsql prepares repeated statements: Max Auto Prepare=100)"
                                              : $"service: Max Auto Prepare={autoPrepare}, Auto Prepare Min Usages=2 in its connection string");
         var port = FreePort();
         using var service = StartService(serviceConnection, port);
