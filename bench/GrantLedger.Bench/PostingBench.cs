@@ -11,7 +11,7 @@ namespace GrantLedger.Bench;
 /// process, one entry of one transfer per commit) beside pgbench running the same statement as raw
 /// SQL, on the same cluster, with the same number of clients, in the same run.
 /// </summary>
-public static partial class PostingBench
+public static class PostingBench
 {
     public sealed record Options(int Seconds, int[] Clients, int Rounds, int Schools, int History, string Script, string? Cluster = null);
 
@@ -92,34 +92,12 @@ public static partial class PostingBench
 
     private static async Task<Result> PgbenchAsync(BenchCluster db, BenchProgramme p, int clients, int seconds, int round, string script)
     {
-        var logs = Path.Combine(db.Root, $"pgbench-{round}-{clients}");
-        Directory.CreateDirectory(logs);
-        var bin = Path.Combine(Web.Infrastructure.LocalPostgres.FindBinaries(), "pgbench");
-        string[] args =
-        [
-            "-h", "127.0.0.1", "-p", db.Postgres.Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-n",
-            "-M", "prepared", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", clients.ToString(CultureInfo.InvariantCulture),
-            "-T", seconds.ToString(CultureInfo.InvariantCulture), "-f", Path.GetFullPath(script),
-            "-D", $"programme={p.ProgrammeId}", "-D", $"valuedate={p.ValueDate:yyyy-MM-dd}", "-D", $"schools={p.Schools}",
-            "-D", $"available0={p.Available0}", "-D", $"payable0={p.Payable0}",
-            "-l", "--log-prefix", Path.Combine(logs, "tx"), BenchCluster.Database,
-        ];
-        var psi = new ProcessStartInfo(bin, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var proc = Process.Start(psi)!;
-        var stdout = proc.StandardOutput.ReadToEndAsync();
-        var stderr = proc.StandardError.ReadToEndAsync();
-        await proc.WaitForExitAsync();
-        var output = await stdout + await stderr;
-        if (proc.ExitCode != 0) throw new InvalidOperationException($"pgbench failed ({proc.ExitCode}):\n{output}");
-        var processed = long.Parse(TransactionsLine().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
-        var failed = FailedLine().Match(output) is { Success: true } f ? long.Parse(f.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
-        if (failed != 0) throw new InvalidOperationException($"pgbench: {failed} transactions failed:\n{output}");
-        // per-transaction log: client_id transaction_no time(us) script_no time_epoch time_us
-        var latencies = Directory.GetFiles(logs).SelectMany(File.ReadLines)
-            .Select(l => double.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture) / 1000.0).ToArray();
-        Array.Sort(latencies);
-        Directory.Delete(logs, recursive: true);
-        return new Result("pgbench", clients, round, processed, seconds, Percentile(latencies, 0.50), Percentile(latencies, 0.99));
+        var run = await Pgbench.RunAsync(db, script, clients, seconds, new Dictionary<string, object>
+        {
+            ["programme"] = p.ProgrammeId, ["valuedate"] = p.ValueDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["schools"] = p.Schools, ["available0"] = p.Available0, ["payable0"] = p.Payable0,
+        });
+        return new Result("pgbench", clients, round, run.Transactions, seconds, run.P50Ms, run.P99Ms);
     }
 
     /// <summary>After all that posting the ledger still ties: stored balances equal the sums of transfers.</summary>
@@ -138,10 +116,4 @@ public static partial class PostingBench
 
     public static double Percentile(double[] sorted, double q) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
-
-    [GeneratedRegex(@"number of transactions actually processed: (\d+)")]
-    private static partial Regex TransactionsLine();
-
-    [GeneratedRegex(@"number of failed transactions: (\d+)")]
-    private static partial Regex FailedLine();
 }
