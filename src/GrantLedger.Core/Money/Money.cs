@@ -52,7 +52,21 @@ public readonly record struct Money(long Pence) : IComparable<Money>
             : throw new FormatException($"'{text}' {error}");
 
     /// <summary>The plain decimal string used at the API edge: "1234.50", "-0.05".</summary>
-    public string ToDecimalString() => Format("0");
+    public string ToDecimalString()
+    {
+        // one allocation: exports write millions of these
+        Span<char> text = stackalloc char[24];
+        var negative = Pence < 0;
+        var abs = negative ? unchecked((ulong)(-(Pence + 1)) + 1) : (ulong)Pence; // long.MinValue has no positive long
+        var at = 0;
+        if (negative) text[at++] = '-';
+        (abs / 100).TryFormat(text[at..], out var written, default, CultureInfo.InvariantCulture);
+        at += written;
+        text[at++] = '.';
+        text[at++] = (char)('0' + abs % 100 / 10);
+        text[at++] = (char)('0' + abs % 10);
+        return new string(text[..at]);
+    }
 
     /// <summary>How people read money: "£1,234.50", "-£3.20".</summary>
     public override string ToString() => Format("#,0", "£");

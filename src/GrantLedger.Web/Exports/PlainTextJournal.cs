@@ -112,12 +112,10 @@ public static class PlainTextJournal
         }
         output.Write('\n');
 
-        await using (var cmd = new NpgsqlCommand("""
-            SELECT t.entry_id, t.value_date, j.description, j.cause_type, j.cause_id, t.debit_account_id, t.credit_account_id, t.amount
-              FROM transfer t JOIN journal_entry j ON j.id = t.entry_id
-             WHERE t.programme_id = @p AND t.unit = @unit AND t.value_date <= @asOf AND t.kind IN ('posted', 'post_pending')
-             ORDER BY t.value_date, t.entry_id, t.id
-            """, conn, tx))
+        await JournalOrder.PlanAsync(conn, tx, JournalOrder.Before, ct);
+        await using (var cmd = new NpgsqlCommand(JournalOrder.Select(
+            "t.entry_id, t.value_date, j.description, j.cause_type, j.cause_id, t.debit_account_id, t.credit_account_id, t.amount",
+            "AND t.unit = @unit AND t.kind IN ('posted', 'post_pending')"), conn, tx))
         {
             Parameters(cmd, programmeId, asOf, unit);
             cmd.CommandTimeout = 0;
@@ -144,6 +142,7 @@ public static class PlainTextJournal
             }
             if (entry is not null) output.Write('\n');
         }
+        await JournalOrder.PlanAsync(conn, tx, JournalOrder.After, ct);
 
         // what the service says each account's posted balance is, for the tools to check
         var touched = accounts.Values.Where(a => a.DebitsPosted != 0 || a.CreditsPosted != 0).ToList();

@@ -300,19 +300,22 @@ public sealed class Reconciliation
             new("Resolves", CellKind.Integer), new("Debit account", CellKind.Text, 48), new("Credit account", CellKind.Text, 48), new("Amount", CellKind.Amount),
         ],
         EstimatedRows = await CountAsync("SELECT count(*) FROM transfer WHERE programme_id = @p AND value_date <= @asOf", ct),
-        Rows = ct2 => QueryAsync("""
-            SELECT t.entry_id, t.id, t.value_date, t.recorded_at, j.description, j.cause_type, j.cause_id, t.kind, t.pending_id,
-                   d.code, c.code, t.unit, t.amount
-              FROM transfer t
-              JOIN journal_entry j ON j.id = t.entry_id
-              JOIN account d ON d.id = t.debit_account_id
-              JOIN account c ON c.id = t.credit_account_id
-             WHERE t.programme_id = @p AND t.value_date <= @asOf
-             ORDER BY t.value_date, t.entry_id, t.id
-            """, x => [x.GetInt64(0), x.GetInt64(1), x.GetFieldValue<DateOnly>(2), x.GetFieldValue<DateTimeOffset>(3), x.GetString(4),
-                       x.GetString(5), x.IsDBNull(6) ? null : x.GetInt64(6), x.GetString(7), x.IsDBNull(8) ? null : x.GetInt64(8),
-                       x.GetString(9), x.GetString(10), new UnitAmount(Units.Parse(x.GetString(11)), x.GetInt64(12))], ct2),
+        Rows = JournalRowsAsync,
     };
+
+    private async IAsyncEnumerable<object?[]> JournalRowsAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        var codes = await JournalOrder.AccountCodesAsync(_conn, _tx, _programmeId, ct);
+        await JournalOrder.PlanAsync(_conn, _tx, JournalOrder.Before, ct);
+        await foreach (var row in QueryAsync(JournalOrder.Select("""
+            t.entry_id, t.id, t.value_date, t.recorded_at, j.description, j.cause_type, j.cause_id, t.kind, t.pending_id,
+            t.debit_account_id, t.credit_account_id, t.unit, t.amount
+            """), x => [x.GetInt64(0), x.GetInt64(1), x.GetFieldValue<DateOnly>(2), x.GetFieldValue<DateTimeOffset>(3), x.GetString(4),
+                       x.GetString(5), x.IsDBNull(6) ? null : x.GetInt64(6), x.GetString(7), x.IsDBNull(8) ? null : x.GetInt64(8),
+                       codes[x.GetInt64(9)], codes[x.GetInt64(10)], new UnitAmount(Units.Parse(x.GetString(11)), x.GetInt64(12))], ct))
+            yield return row;
+        await JournalOrder.PlanAsync(_conn, _tx, JournalOrder.After, ct);
+    }
 
     private async Task<ExportTable> TrialBalanceAsync(CancellationToken ct) => new()
     {

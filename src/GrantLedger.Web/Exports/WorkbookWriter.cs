@@ -234,24 +234,8 @@ public sealed class WorkbookWriter : IDisposable
         return $"{days.ToString(CultureInfo.InvariantCulture)}.{fraction}";
     }
 
-    /// <summary>
-    /// Pence as pounds in exact decimal text ("1234.50", "-0.05"), as <see cref="Money.ToDecimalString"/> writes
-    /// them, with one allocation: the hot loop writes millions.
-    /// </summary>
-    public static string Pounds(long pence)
-    {
-        if (pence == long.MinValue) return new Money(pence).ToDecimalString();
-        Span<char> buffer = stackalloc char[24];
-        var abs = Math.Abs(pence);
-        var at = 0;
-        if (pence < 0) buffer[at++] = '-';
-        (abs / 100).TryFormat(buffer[at..], out var written, default, CultureInfo.InvariantCulture);
-        at += written;
-        buffer[at++] = '.';
-        buffer[at++] = (char)('0' + abs % 100 / 10);
-        buffer[at++] = (char)('0' + abs % 10);
-        return new string(buffer[..at]);
-    }
+    /// <summary>Pence as pounds in exact decimal text ("1234.50", "-0.05"): <see cref="Money.ToDecimalString"/>.</summary>
+    public static string Pounds(long pence) => new Money(pence).ToDecimalString();
 
     /// <summary>Writes cells with reused element objects and attribute lists: the hot loop of a million-row sheet.</summary>
     private sealed class SheetCells(OpenXmlWriter w)
