@@ -214,6 +214,53 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task BalancesAsOfADate_AreTheSame_SummedFromTransfers_OrFromStoredBalancesLessLaterTransfers()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        var yearStart = new DateOnly(2026, 9, 1); // the day the world's funding and allocations are dated; its claims come later
+        foreach (var asOf in new[] { yearStart, x.Today })
+        {
+            var fromTransfers = await BalanceTablesAsync(x, asOf, Reconciliation.BalancesFrom.Transfers);
+            var fromStored = await BalanceTablesAsync(x, asOf, Reconciliation.BalancesFrom.StoredLessLater);
+            foreach (var table in fromTransfers.Keys)
+                Assert.True(fromTransfers[table].SequenceEqual(fromStored[table]),
+                    $"{table} as of {asOf}:\n{string.Join("\n", fromTransfers[table])}\nagainst\n{string.Join("\n", fromStored[table])}");
+            Assert.All(fromStored["checks"], c => Assert.EndsWith(",true", c)); // every tie-out holds
+        }
+
+        // as of the first day: every school has its allocation and nothing else
+        var first = await BalanceTablesAsync(x, yearStart, Reconciliation.BalancesFrom.StoredLessLater);
+        var money = first["schools"].Select(r => r.Split(',')).Where(r => r[5] == "GBP").ToList();
+        Assert.Equal(Pounds(ExportWorld.Allocated), Pounds(money.Sum(r => (long)(decimal.Parse(r[6], CultureInfo.InvariantCulture) * 100))));
+        Assert.All(money, r => Assert.Equal(new[] { "0.00", "0.00", "0.00", "0.00" }, r[7..11]));
+        // as of today: the world's figures
+        var today = await BalanceTablesAsync(x, x.Today, Reconciliation.BalancesFrom.StoredLessLater);
+        var area = today["summary"].Select(r => r.Split(',')).ToList();
+        Assert.Equal(Pounds(ExportWorld.Reserved), Pounds(area.Sum(r => (long)(decimal.Parse(r[4], CultureInfo.InvariantCulture) * 100))));
+        Assert.Equal(Pounds(ExportWorld.Payable), Pounds(area.Sum(r => (long)(decimal.Parse(r[7], CultureInfo.InvariantCulture) * 100))));
+    }
+
+    /// <summary>The tables built from balances (summary, schools, trial balance, checks) as CSV lines, read in the exporter's snapshot.</summary>
+    private async Task<Dictionary<string, List<string>>> BalanceTablesAsync(ExportWorld x, DateOnly asOf, Reconciliation.BalancesFrom from) =>
+        await Db.InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<GrantLedgerDb>();
+            await using var tx = await Exporter.BeginSnapshotAsync(db, CancellationToken.None);
+            var (conn, npgsqlTx) = await db.NpgsqlAsync();
+            var tables = new Dictionary<string, List<string>>();
+            foreach (var t in await Reconciliation.TablesAsync(conn, npgsqlTx, x.ProgrammeId, asOf, from, CancellationToken.None))
+            {
+                if (t.Name is not ("summary" or "schools" or "trial-balance" or "checks")) continue;
+                var kinds = t.Columns.Select(c => c.Kind).ToArray();
+                var lines = new List<string>();
+                await foreach (var row in t.Rows(CancellationToken.None))
+                    lines.Add(string.Join(',', row.Select((v, i) => CellText.Csv(v, kinds[i]) ?? "").Where((_, i) => t.Name != "checks" || i != 6)));
+                tables[t.Name] = lines;
+            }
+            return tables;
+        });
+
+    [Fact]
     public async Task Workbook_TablePastTheRowLimit_IsANoteNotAPartOfTheTable_PointingToTheCsv()
     {
         var x = await ExportWorld.CreateAsync(Db);
