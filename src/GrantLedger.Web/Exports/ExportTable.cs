@@ -8,6 +8,8 @@ namespace GrantLedger.Web.Exports;
 public enum CellKind
 {
     Text,
+    /// <summary>Text with few distinct values (an area, a year, a unit, a state): the workbook keeps each once, in its shared strings.</summary>
+    Label,
     /// <summary>long pence: a number with a £ format in the workbook, "1234.50" in CSV.</summary>
     Money,
     /// <summary>long minutes (or any whole number): "#,##0" in the workbook.</summary>
@@ -24,7 +26,7 @@ public sealed record Column(string Name, CellKind Kind, double? Width = null)
     /// <summary>The width in characters: what was asked, or enough for the header and a typical value.</summary>
     public double EffectiveWidth => Width ?? Math.Max(Name.Length + 3, Kind switch
     {
-        CellKind.Text => 14,
+        CellKind.Text or CellKind.Label => 14,
         CellKind.Money or CellKind.Amount => 14,
         CellKind.Date => 12,
         CellKind.DateTime => 17,

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using GrantLedger.Core.Ledger;
 using GrantLedger.Web.Claims;
 using GrantLedger.Web.Payments;
@@ -126,8 +127,8 @@ public sealed class Reconciliation
     /// </summary>
     private async Task<(List<SchoolBudget> Budgets, List<LedgerTotals> Totals)> AccountsAsync(CancellationToken ct)
     {
-        var groups = new Dictionary<(long School, long Year, long Category), long[]>(); // available, reserved, approved, paid
-        var totals = new Dictionary<(Unit Unit, string Leaf, bool SchoolLevel), long[]>(); // debits, credits posted; debits, credits pending
+        var groups = new Dictionary<(long School, long Year, long Category), Sums>(); // available, reserved, approved, paid
+        var totals = new Dictionary<(Unit Unit, string Leaf, bool SchoolLevel), Sums>(); // debits, credits posted; debits, credits pending
         var leaves = new Dictionary<string, string>(StringComparer.Ordinal); // one string per segment, not one per account
         await using (var cmd = Command($"""
             SELECT a.unit, split_part(a.code, ':', -1), a.school_id, a.programme_year_id, a.category_id, {_balances.Columns}, {_balances.Listed}
@@ -142,16 +143,15 @@ public sealed class Reconciliation
                 leaf = leaves.TryGetValue(leaf, out var kept) ? kept : leaves[leaf] = leaf;
                 var school = x.IsDBNull(2) ? (long?)null : x.GetInt64(2);
                 long debits = x.GetInt64(5), credits = x.GetInt64(6), debitsPending = x.GetInt64(7), creditsPending = x.GetInt64(8);
-                if (!totals.TryGetValue((unit, leaf, school is not null), out var t)) totals[(unit, leaf, school is not null)] = t = new long[4];
-                t[0] += debits; t[1] += credits; t[2] += debitsPending; t[3] += creditsPending;
+                ref var t = ref CollectionsMarshal.GetValueRefOrAddDefault(totals, (unit, leaf, school is not null), out _);
+                t.Add(debits, credits, debitsPending, creditsPending);
                 if (school is null || !x.GetBoolean(9) || x.IsDBNull(3) || x.IsDBNull(4)) continue;
-                var key = (school.Value, x.GetInt64(3), x.GetInt64(4));
-                if (!groups.TryGetValue(key, out var g)) groups[key] = g = new long[4];
+                ref var g = ref CollectionsMarshal.GetValueRefOrAddDefault(groups, (school.Value, x.GetInt64(3), x.GetInt64(4)), out _);
                 switch (leaf)
                 {
-                    case "available": g[0] += credits - debits; g[1] += debitsPending; break;
-                    case "payable" or "used": g[2] += credits; break;
-                    case "paid": g[3] += credits; break;
+                    case "available": g.Add(credits - debits, debitsPending, 0, 0); break;
+                    case "payable" or "used": g.Add(0, 0, credits, 0); break;
+                    case "paid": g.Add(0, 0, 0, credits); break;
                 }
             }
 
@@ -171,12 +171,26 @@ public sealed class Reconciliation
                 var (school, year, category) = g.Key;
                 var s = schools[school];
                 var c = categories[category];
-                return new SchoolBudget(s.Area, areas[s.Area], s.Urn, s.Name, years[year], c.Code, c.Unit, g.Value[0], g.Value[1], g.Value[2], g.Value[3]);
+                return new SchoolBudget(s.Area, areas[s.Area], s.Urn, s.Name, years[year], c.Code, c.Unit, g.Value.A, g.Value.B, g.Value.C, g.Value.D);
             })
-            .OrderBy(b => b.Area, StringComparer.Ordinal).ThenBy(b => b.Urn, StringComparer.Ordinal)
-            .ThenBy(b => b.Year, StringComparer.Ordinal).ThenBy(b => b.Category, StringComparer.Ordinal)
             .ToList();
-        return (budgets, totals.Select(t => new LedgerTotals(t.Key.Unit, t.Key.Leaf, t.Key.SchoolLevel, t.Value[0], t.Value[1], t.Value[2], t.Value[3])).ToList());
+        groups.Clear();
+        budgets.Sort((p, q) =>
+        {
+            var by = string.CompareOrdinal(p.Area, q.Area);
+            if (by == 0) by = string.CompareOrdinal(p.Urn, q.Urn);
+            if (by == 0) by = string.CompareOrdinal(p.Year, q.Year);
+            return by != 0 ? by : string.CompareOrdinal(p.Category, q.Category);
+        });
+        return (budgets, totals.Select(t => new LedgerTotals(t.Key.Unit, t.Key.Leaf, t.Key.SchoolLevel, t.Value.A, t.Value.B, t.Value.C, t.Value.D)).ToList());
+    }
+
+    /// <summary>Four running sums, kept in the dictionary's own entries (no array per group).</summary>
+    private struct Sums
+    {
+        public long A, B, C, D;
+
+        public void Add(long a, long b, long c, long d) => (A, B, C, D) = (A + a, B + b, C + c, D + d);
     }
 
     private async Task<Dictionary<long, string>> NamesAsync(string sql, CancellationToken ct)
@@ -217,7 +231,7 @@ public sealed class Reconciliation
         {
             Name = "summary", SheetName = "Summary",
             Purpose = "Per area and year: money allocated to its schools, reserved by claims under review, approved, paid, payable and available; staff time likewise in minutes.",
-            Columns = [new("Area", CellKind.Text, 24), new("Year", CellKind.Text), new("Schools", CellKind.Integer), .. MoneyBudget, .. TimeBudget],
+            Columns = [new("Area", CellKind.Label, 24), new("Year", CellKind.Label), new("Schools", CellKind.Integer), .. MoneyBudget, .. TimeBudget],
             EstimatedRows = groups.Count,
             Rows = ct => Rows(groups.Select(g => (object?[])[g.Key.Area, g.Key.Year, (long)g.Select(b => b.Urn).Distinct().Count(), .. BudgetCells(g.ToList())])),
         };
@@ -229,8 +243,8 @@ public sealed class Reconciliation
         Purpose = "Per school, year and budget category: money columns for money categories, minutes for staff-time allowances.",
         Columns =
         [
-            new("Area", CellKind.Text, 24), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32), new("Year", CellKind.Text),
-            new("Category", CellKind.Text, 18), new("Unit", CellKind.Text, 6), .. MoneyBudget, .. TimeBudget,
+            new("Area", CellKind.Label, 24), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32), new("Year", CellKind.Label),
+            new("Category", CellKind.Label, 18), new("Unit", CellKind.Label, 6), .. MoneyBudget, .. TimeBudget,
         ],
         EstimatedRows = budgets.Count,
         Rows = ct => Rows(budgets.Select(b => b.Unit == Unit.Gbp
@@ -244,8 +258,8 @@ public sealed class Reconciliation
         Purpose = "Every claim started by the as-of date, in its state now, with what it asked for and what was approved.",
         Columns =
         [
-            new("Claim", CellKind.Text, 12), new("Area", CellKind.Text, 24), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32),
-            new("Year", CellKind.Text), new("Half-term", CellKind.Text, 12), new("State", CellKind.Text, 16),
+            new("Claim", CellKind.Text, 12), new("Area", CellKind.Label, 24), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32),
+            new("Year", CellKind.Label), new("Half-term", CellKind.Label, 12), new("State", CellKind.Label, 16),
             new("Submitted", CellKind.DateTime), new("Decided", CellKind.DateTime),
             new("Claimed", CellKind.Money), new("Approved", CellKind.Money), new("Staff time (min)", CellKind.Integer), new("Payment run", CellKind.Text, 12),
         ],
@@ -275,10 +289,10 @@ public sealed class Reconciliation
         Purpose = "Every payment run built by the as-of date, one row per payee (school), with its confirmation.",
         Columns =
         [
-            new("Run", CellKind.Text, 11), new("State", CellKind.Text, 10), new("Area", CellKind.Text, 20), new("Half-term", CellKind.Text, 12),
+            new("Run", CellKind.Text, 11), new("State", CellKind.Label, 10), new("Area", CellKind.Label, 20), new("Half-term", CellKind.Label, 12),
             new("Claims approved by", CellKind.Date, 13), new("Built", CellKind.DateTime), new("Approved", CellKind.DateTime),
             new("Exported", CellKind.DateTime), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32),
-            new("Remittance reference", CellKind.Text, 20), new("Amount", CellKind.Money), new("Status", CellKind.Text, 8), new("Paid on", CellKind.Date),
+            new("Remittance reference", CellKind.Text, 20), new("Amount", CellKind.Money), new("Status", CellKind.Label, 8), new("Paid on", CellKind.Date),
         ],
         EstimatedRows = await CountAsync(
             "SELECT count(*) FROM payment_run_payee p JOIN payment_run r ON r.id = p.payment_run_id WHERE r.programme_id = @p AND r.built_at < @until", ct),
@@ -330,8 +344,8 @@ public sealed class Reconciliation
             Purpose = "Per school, year and theme of its agreed action plan: the actions' estimated cost, what claims asked for against them and what was approved.",
             Columns =
             [
-                new("Area", CellKind.Text, 24), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32), new("Year", CellKind.Text),
-                new("Theme", CellKind.Text, 14), new("Plan version", CellKind.Integer), new("Actions", CellKind.Integer),
+                new("Area", CellKind.Label, 24), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32), new("Year", CellKind.Label),
+                new("Theme", CellKind.Label, 14), new("Plan version", CellKind.Integer), new("Actions", CellKind.Integer),
                 new("Estimated cost", CellKind.Money), new("Claimed", CellKind.Money), new("Approved", CellKind.Money),
             ],
             EstimatedRows = await CountAsync($"SELECT count(*) FROM ({sql}) t", ct),
@@ -347,7 +361,7 @@ public sealed class Reconciliation
         Columns =
         [
             new("Entry", CellKind.Integer), new("Transfer", CellKind.Integer), new("Value date", CellKind.Date), new("Recorded", CellKind.DateTime),
-            new("Description", CellKind.Text, 48), new("Cause", CellKind.Text, 12), new("Cause id", CellKind.Integer), new("Kind", CellKind.Text, 12),
+            new("Description", CellKind.Text, 48), new("Cause", CellKind.Label, 12), new("Cause id", CellKind.Integer), new("Kind", CellKind.Label, 12),
             new("Resolves", CellKind.Integer), new("Debit account", CellKind.Text, 48), new("Credit account", CellKind.Text, 48), new("Amount", CellKind.Amount),
         ],
         EstimatedRows = await CountAsync("SELECT count(*) FROM transfer WHERE programme_id = @p AND value_date <= @asOf", ct),
@@ -374,7 +388,7 @@ public sealed class Reconciliation
         Purpose = "Every account with its posted and pending totals as of the date; balance is debits less credits.",
         Columns =
         [
-            new("Account", CellKind.Text, 52), new("Unit", CellKind.Text, 6), new("Name", CellKind.Text, 40), new("Normal side", CellKind.Text, 8),
+            new("Account", CellKind.Text, 52), new("Unit", CellKind.Label, 6), new("Name", CellKind.Text, 40), new("Normal side", CellKind.Label, 8),
             new("Debits", CellKind.Amount), new("Credits", CellKind.Amount), new("Balance", CellKind.Amount),
             new("Pending debits", CellKind.Amount), new("Pending credits", CellKind.Amount),
         ],
@@ -438,7 +452,7 @@ public sealed class Reconciliation
             Purpose = "Tie-outs that must hold: each row's difference is nought.",
             Columns =
             [
-                new("Check", CellKind.Text, 70), new("Unit", CellKind.Text, 6), new("Left", CellKind.Amount, 16), new("Right", CellKind.Amount, 16),
+                new("Check", CellKind.Text, 70), new("Unit", CellKind.Label, 6), new("Left", CellKind.Amount, 16), new("Right", CellKind.Amount, 16),
                 new("Difference", CellKind.Amount, 14), new("Holds", CellKind.Boolean, 8), new("Why", CellKind.Text, 80),
             ],
             EstimatedRows = checks.Count,

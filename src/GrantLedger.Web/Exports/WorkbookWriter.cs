@@ -21,6 +21,8 @@ public sealed record SheetResult(string Name, long Rows, bool CutShort, string? 
 /// The XML is compressed on a second thread (<see cref="HandOffStream"/>) while the next rows are written.
 /// Memory stays flat however many rows there are. Money is a number (pounds, from pence as exact
 /// decimal text, never a double) with a £ format; headers are bold and frozen, with an autofilter.
+/// Labels (areas, years, states: few distinct values) are shared strings, written once; an empty
+/// value writes no cell. Both cut the elements written per row, which is what a sheet's time is.
 /// </summary>
 public sealed class WorkbookWriter : IDisposable
 {
@@ -38,6 +40,7 @@ public sealed class WorkbookWriter : IDisposable
     private readonly ZipArchive _zip;
     private readonly CompressionLevel _compression;
     private readonly List<(string Name, string? FilterRef)> _sheets = [];
+    private readonly SharedStrings _shared = new();
     private bool _finished;
 
     public WorkbookWriter(Stream output, CompressionLevel compression = CompressionLevel.Fastest)
@@ -77,7 +80,7 @@ public sealed class WorkbookWriter : IDisposable
             })));
             w.WriteStartElement(new SheetData());
 
-            var cells = new SheetCells(w);
+            var cells = new SheetCells(w, _shared, columns.Count);
             cells.StartRow(1);
             foreach (var c in columns) cells.Text(c.Name, StyleHeader);
             cells.EndRow();
@@ -115,7 +118,7 @@ public sealed class WorkbookWriter : IDisposable
                 }
                 written++;
                 cells.StartRow(written + 1);
-                for (var i = 0; i < columns.Count; i++) cells.Value(columns[i].Kind, i < row.Length ? row[i] : null, written + 1);
+                for (var i = 0; i < columns.Count; i++) cells.Value(columns[i].Kind, i < row.Length ? row[i] : null, i);
                 cells.EndRow();
                 progress?.Invoke(1);
             }
@@ -147,6 +150,7 @@ public sealed class WorkbookWriter : IDisposable
         Part("xl/workbook.xml", Workbook());
         Part("xl/_rels/workbook.xml.rels", WorkbookRels());
         Part("xl/styles.xml", Styles);
+        if (_shared.Count > 0) _shared.Write(_zip.CreateEntry("xl/sharedStrings.xml", _compression));
         _zip.Dispose();
     }
 
@@ -168,6 +172,8 @@ public sealed class WorkbookWriter : IDisposable
         var sb = new StringBuilder("""<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>""");
         for (var i = 1; i <= _sheets.Count; i++)
             sb.Append($"""<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>""");
+        if (_shared.Count > 0)
+            sb.Append("""<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>""");
         return sb.Append("</Types>").ToString();
     }
 
@@ -204,6 +210,8 @@ public sealed class WorkbookWriter : IDisposable
         for (var i = 1; i <= _sheets.Count; i++)
             sb.Append($"""<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{i}.xml"/>""");
         sb.Append($"""<Relationship Id="rId{_sheets.Count + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>""");
+        if (_shared.Count > 0)
+            sb.Append($"""<Relationship Id="rId{_sheets.Count + 2}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>""");
         return sb.Append("</Relationships>").ToString();
     }
 
@@ -237,8 +245,61 @@ public sealed class WorkbookWriter : IDisposable
     /// <summary>Pence as pounds in exact decimal text ("1234.50", "-0.05"): <see cref="Money.ToDecimalString"/>.</summary>
     public static string Pounds(long pence) => new Money(pence).ToDecimalString();
 
-    /// <summary>Writes cells with reused element objects and attribute lists: the hot loop of a million-row sheet.</summary>
-    private sealed class SheetCells(OpenXmlWriter w)
+    /// <summary>
+    /// The workbook's shared strings: each distinct value of a <see cref="CellKind.Label"/> column
+    /// (an area, a year, a state) written once, and cells that point to it. At most
+    /// <see cref="Limit"/> values are kept, so memory does not grow with rows; past that, labels are
+    /// written in their cells.
+    /// </summary>
+    private sealed class SharedStrings
+    {
+        public const int Limit = 65_536;
+        private readonly Dictionary<string, string> _index = new(StringComparer.Ordinal); // value → its index as text
+        private readonly List<string> _values = [];
+        private long _uses;
+
+        public int Count => _values.Count;
+
+        /// <summary>The value's index as cell text, or null when the table is full.</summary>
+        public string? IndexOf(string value)
+        {
+            if (!_index.TryGetValue(value, out var index))
+            {
+                if (_values.Count >= Limit) return null;
+                _index[value] = index = _values.Count.ToString(CultureInfo.InvariantCulture);
+                _values.Add(value);
+            }
+            _uses++;
+            return index;
+        }
+
+        public void Write(ZipArchiveEntry entry)
+        {
+            using var stream = entry.Open();
+            using var w = new OpenXmlPartWriter(stream, new UTF8Encoding(false));
+            w.WriteStartDocument();
+            w.WriteStartElement(new SharedStringTable { Count = (uint)Math.Min(_uses, uint.MaxValue), UniqueCount = (uint)_values.Count });
+            var item = new SharedStringItem();
+            var text = new Text();
+            foreach (var value in _values)
+            {
+                w.WriteStartElement(item);
+                w.WriteStartElement(text);
+                w.WriteString(value);
+                w.WriteEndElement();
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+            w.Close();
+        }
+    }
+
+    /// <summary>
+    /// Writes cells with reused element objects and attribute lists: the hot loop of a million-row
+    /// sheet. An empty value writes no cell at all; the next cell of the row then says where it is
+    /// (<c>r="M5"</c>), as cells without a reference follow the one before.
+    /// </summary>
+    private sealed class SheetCells(OpenXmlWriter w, SharedStrings shared, int columns)
     {
         private static readonly Row RowElement = new();
         private static readonly Cell CellElement = new();
@@ -258,19 +319,37 @@ public sealed class WorkbookWriter : IDisposable
         private static readonly OpenXmlAttribute[] InlineText = [new("t", "", "inlineStr")];
         private static readonly OpenXmlAttribute[] BooleanCell = [new("t", "", "b")];
         private static readonly OpenXmlAttribute[] StringResult = [new("t", "", "str")];
+        private static readonly OpenXmlAttribute[] SharedText = [new("t", "", "s")];
         private readonly OpenXmlAttribute[] _row = [new("r", "", "1")];
+        private readonly string[] _letters = Enumerable.Range(1, columns).Select(ColumnLetters).ToArray();
+        private string _rowText = "1";
+        private bool _skipped;
+        private string? _reference;
 
         public void StartRow(long number)
         {
-            _row[0] = new OpenXmlAttribute("r", "", number.ToString(CultureInfo.InvariantCulture));
+            _rowText = number.ToString(CultureInfo.InvariantCulture);
+            _row[0] = new OpenXmlAttribute("r", "", _rowText);
+            _skipped = false;
             w.WriteStartElement(RowElement, _row);
+        }
+
+        /// <summary>The cell's attributes, led by its reference when a cell before it in the row was left out.</summary>
+        private OpenXmlAttribute[] Cell(OpenXmlAttribute[] attributes)
+        {
+            if (_reference is null) return attributes;
+            var withReference = new OpenXmlAttribute[attributes.Length + 1];
+            withReference[0] = new OpenXmlAttribute("r", "", _reference);
+            attributes.CopyTo(withReference, 1);
+            _reference = null;
+            return withReference;
         }
 
         public void EndRow() => w.WriteEndElement();
 
         public void Text(string text, string? style = null)
         {
-            w.WriteStartElement(CellElement, style is null ? InlineText : StyledText(style));
+            w.WriteStartElement(CellElement, Cell(style is null ? InlineText : StyledText(style)));
             w.WriteStartElement(InlineElement);
             w.WriteStartElement(TextElement);
             w.WriteString(Clean(text));
@@ -279,16 +358,25 @@ public sealed class WorkbookWriter : IDisposable
             w.WriteEndElement();
         }
 
-        public void Value(CellKind kind, object? value, long row)
+        public void Value(CellKind kind, object? value, int column)
         {
+            if (value is null)
+            {
+                _skipped = true;
+                return;
+            }
+            if (_skipped)
+            {
+                _reference = _letters[column] + _rowText;
+                _skipped = false;
+            }
             switch (value)
             {
-                case null:
-                    w.WriteStartElement(CellElement, None);
-                    w.WriteEndElement();
-                    return;
                 case Computed c:
-                    Formula(kind, c, row);
+                    Formula(kind, c);
+                    return;
+                case string s when kind == CellKind.Label && shared.IndexOf(Clean(s)) is { } index:
+                    Number(index, null, SharedText);
                     return;
                 case string s:
                     Text(s);
@@ -323,7 +411,7 @@ public sealed class WorkbookWriter : IDisposable
         private static string Number(Unit unit, long value) =>
             unit == Unit.Gbp ? Pounds(value) : value.ToString(CultureInfo.InvariantCulture);
 
-        private void Formula(CellKind kind, Computed c, long row)
+        private void Formula(CellKind kind, Computed c)
         {
             var (text, style, attributes) = c.Value switch
             {
@@ -333,9 +421,9 @@ public sealed class WorkbookWriter : IDisposable
                 long n => (n.ToString(CultureInfo.InvariantCulture), StyleInteger, null),
                 var v => (Clean(Convert.ToString(v, CultureInfo.InvariantCulture) ?? ""), null, StringResult),
             };
-            w.WriteStartElement(CellElement, attributes ?? (style is null ? None : Style(style)));
+            w.WriteStartElement(CellElement, Cell(attributes ?? (style is null ? None : Style(style))));
             w.WriteStartElement(FormulaElement);
-            w.WriteString(c.Formula.Replace("{row}", row.ToString(CultureInfo.InvariantCulture)));
+            w.WriteString(c.Formula.Replace("{row}", _rowText));
             w.WriteEndElement();
             w.WriteStartElement(ValueElement);
             w.WriteString(text);
@@ -345,7 +433,7 @@ public sealed class WorkbookWriter : IDisposable
 
         private void Number(string text, string? style, OpenXmlAttribute[]? attributes = null)
         {
-            w.WriteStartElement(CellElement, attributes ?? (style is null ? None : Style(style)));
+            w.WriteStartElement(CellElement, Cell(attributes ?? (style is null ? None : Style(style))));
             w.WriteStartElement(ValueElement);
             w.WriteString(text);
             w.WriteEndElement();

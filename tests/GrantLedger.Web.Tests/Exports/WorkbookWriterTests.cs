@@ -16,6 +16,7 @@ public sealed class WorkbookWriterTests
             [
                 $"row {i} \u0001 with a control character", (long)(i * 101 - 50), (long)i, new UnitAmount(i % 2 == 0 ? Unit.Gbp : Unit.Minutes, i),
                 new DateOnly(2026, 9, 1).AddDays(i), new DateTimeOffset(2026, 11, 30, 2, 15, 0, TimeSpan.Zero), i % 2 == 0, null,
+                $"label {i % 3}", i % 4 == 0 ? null : (long)i,
             ];
         }
     }
@@ -24,6 +25,7 @@ public sealed class WorkbookWriterTests
     [
         new("Text", CellKind.Text), new("Money", CellKind.Money), new("Integer", CellKind.Integer), new("Amount", CellKind.Amount),
         new("Date", CellKind.Date), new("Recorded", CellKind.DateTime), new("Flag", CellKind.Boolean), new("Empty", CellKind.Text),
+        new("Label", CellKind.Label), new("Sometimes", CellKind.Integer),
     ];
 
     [Fact]
@@ -61,6 +63,14 @@ public sealed class WorkbookWriterTests
             Assert.Equal("2026-09-01 00:00:00", first["rows"]![0]![4]!.GetValue<string>());
             Assert.Equal("2026-11-30 02:15:00", first["rows"]![0]![5]!.GetValue<string>());
             Assert.Equal(WorkbookWriter.MoneyFormat, first["formats"]!["Money"]!.GetValue<string>());
+            // an empty cell is left out, and the cell after it says where it is; labels come back from the shared strings
+            for (var i = 0; i < 50; i++)
+            {
+                var row = first["rows"]![i]!.AsArray();
+                Assert.Null(row[7]);
+                Assert.Equal($"label {i % 3}", row[8]!.GetValue<string>());
+                Assert.Equal(i % 4 == 0 ? null : i.ToString(), row[9]?.GetValue<string>());
+            }
             Assert.Equal(2, book2["sheets"]![1]!["maxRow"]!.GetValue<int>());
             Assert.Equal(10, book2["sheets"]![2]!["maxRow"]!.GetValue<int>());
             Assert.Empty(book2["warnings"]!.AsArray());
@@ -72,15 +82,16 @@ public sealed class WorkbookWriterTests
     }
 
     [Fact]
-    public void Pounds_AreWrittenAsMoneyWritesThem_ExactToThePenny()
+    public void Pounds_AreExactToThePenny_AsDecimalArithmeticHasThem()
     {
+        static string Expected(long pence) => (pence / 100m).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
         foreach (var pence in new[] { 0L, 1, 5, 10, 99, 100, 123456, -1, -5, -50, -100, -123456, long.MaxValue, long.MinValue, long.MinValue + 1 })
-            Assert.Equal(new Core.Money.Money(pence).ToDecimalString(), WorkbookWriter.Pounds(pence));
+            Assert.Equal(Expected(pence), WorkbookWriter.Pounds(pence));
         var random = new Random(7);
         for (var i = 0; i < 10_000; i++)
         {
             var pence = random.NextInt64(-10_000_000_000, 10_000_000_000);
-            Assert.Equal(new Core.Money.Money(pence).ToDecimalString(), WorkbookWriter.Pounds(pence));
+            Assert.Equal(Expected(pence), WorkbookWriter.Pounds(pence));
         }
     }
 
