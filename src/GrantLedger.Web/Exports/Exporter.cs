@@ -132,7 +132,7 @@ public static class Exporter
         using var csv = CsvWriter.Create(file, new CsvWriterOptions(), leaveOpen: true);
         csv.WriteHeader(table.Columns.Select(c => c.Name).ToArray());
         var kinds = table.Columns.Select(c => c.Kind).ToArray();
-        await foreach (var row in table.Rows(ct))
+        await foreach (var row in ReadAhead.Rows(table.Rows, ct))
         {
             for (var i = 0; i < kinds.Length; i++) csv.WriteField(CellText.Csv(i < row.Length ? row[i] : null, kinds[i]));
             csv.EndRecord();
