@@ -1,0 +1,44 @@
+using GrantLedger.Core.Workflow;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Claims;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Mvc;
+
+namespace GrantLedger.Web.Pages;
+
+/// <summary>
+/// Returns a claim to the school for amendment, or rejects it, with a reason the school reads: the
+/// area lead's review and the programme admin's second approval offer the same choice, each under
+/// its own pages (<see cref="Prefix"/>). The action is offered only when the claim's lifecycle
+/// allows it to this user now; otherwise the page goes back to the claim.
+/// </summary>
+public abstract class DecideClaimPage(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+{
+    /// <summary>Where the claim's own page is: "/review/claims" or "/approvals/claims".</summary>
+    protected abstract string Prefix { get; }
+
+    public ClaimView View { get; private set; } = null!;
+    public string Action { get; private set; } = "return";
+    public string Heading => Action == "return" ? "Return the claim to the school" : "Reject the claim";
+
+    protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["reason"] = "The reason" };
+
+    public async Task<IActionResult> OnGetAsync(long id, string? action, CancellationToken ct)
+    {
+        Action = action == "reject" ? "reject" : "return";
+        View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
+        return View.AllowedActions.Contains(Action) ? Page() : Redirect($"{Prefix}/{id}");
+    }
+
+    public async Task<IActionResult> OnPostAsync(long id, string? action, CancellationToken ct)
+    {
+        Action = action == "reject" ? "reject" : "return";
+        View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
+        var reason = Typed("reason");
+        if (string.IsNullOrWhiteSpace(reason)) AddError("reason", $"Enter the reason for {(Action == "return" ? "returning" : "rejecting")} the claim");
+        var trigger = Action == "reject" ? ClaimTrigger.Reject : ClaimTrigger.Return;
+        if (await AttemptAsync(() => Transitions.FireAsync(Db, Audit, Caller, id, trigger, new(reason, null, null), null, ct)))
+            return Redirect($"{Prefix}/{id}/done");
+        return Page();
+    }
+}
