@@ -17,6 +17,23 @@ public sealed class ServiceHost : IAsyncDisposable
     private readonly StringBuilder _log = new();
 
     public int Port { get; }
+    public int ProcessId => _process.Id;
+
+    /// <summary>
+    /// CPU the service process has used so far (user + system, all threads), from /proc/PID/stat:
+    /// unlike wall-clock rates it hardly moves when other work shares the cores.
+    /// </summary>
+    public TimeSpan CpuTime()
+    {
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        // fields after the command name in parentheses (which may hold spaces); utime and stime are fields 14 and 15
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / (double)ClockTicksPerSecond);
+    }
+
+    // USER_HZ: 100 on every Linux this runs on (sysconf(_SC_CLK_TCK))
+    private const int ClockTicksPerSecond = 100;
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 
     private ServiceHost(Process process, int port)
