@@ -52,7 +52,10 @@ public static class HttpPostingBench
         // Warm-up: JIT, EF model, connection pool, prepared statements on the pooled connections.
         await service.FirstSubmitAsync(tokens[warmUp[0].SchoolId], warmUp[0].Id);
         warmUp.RemoveAt(0);
-        await Wrk.RunAsync(service.BaseAddress, script, o.Clients.Max(), 5, BenchClaims.WriteWrkData(data, "warm-up.txt", warmUp, s => tokens[s]));
+        // 10 s, not 5: tiered compilation (with Dynamic PGO) was still re-compiling hot methods after 5 s, at
+        // about half a core, which a service that runs for hours pays once; measuring it made the first
+        // measurement's CPU per request 30+ ms against ~8 ms for the next (docs/performance.md).
+        await Wrk.RunAsync(service.BaseAddress, script, o.Clients.Max(), 10, BenchClaims.WriteWrkData(data, "warm-up.txt", warmUp, s => tokens[s]));
 
         var rows = new List<Row>();
         var next = 0;
