@@ -14,8 +14,16 @@ public sealed record ClaimScope(Claim Claim, School School, Programme Programme,
     private Dictionary<long, BudgetCategory>? _categories;
 
     /// <summary>The programme's budget categories by id, read once however many steps of a request need them.</summary>
-    public async Task<Dictionary<long, BudgetCategory>> CategoriesAsync(GrantLedgerDb db, CancellationToken ct) =>
-        _categories ??= await db.Categories.AsNoTracking().Where(x => x.ProgrammeId == Programme.Id).ToDictionaryAsync(x => x.Id, ct);
+    public async Task<Dictionary<long, BudgetCategory>> CategoriesAsync(GrantLedgerDb db, CancellationToken ct)
+    {
+        if (_categories is not null) return _categories;
+        var categories = new Dictionary<long, BudgetCategory>();
+        await foreach (var category in CategoriesOf(db, Programme.Id).WithCancellation(ct)) categories.Add(category.Id, category);
+        return _categories = categories;
+    }
+
+    private static readonly Func<GrantLedgerDb, long, IAsyncEnumerable<BudgetCategory>> CategoriesOf = EF.CompileAsyncQuery(
+        (GrantLedgerDb db, long programmeId) => db.Categories.AsNoTracking().Where(x => x.ProgrammeId == programmeId));
 
     public ClaimState State => Kebab.TryParse<ClaimState>(Claim.State, out var s) ? s : throw new InvalidOperationException(Claim.State);
 
