@@ -15,7 +15,17 @@ public static class HttpPostingBench
 {
     public sealed record Options(int Seconds, int[] Clients, int Rounds, int Schools, int History, string? Cluster, int? LogSlowMs);
 
-    private sealed record Row(int Round, int Clients, Wrk.Run Http, long Submitted, Pgbench.Run Raw);
+    private sealed record Row(int Round, int Clients, Wrk.Run Http, long Submitted, Pgbench.Run Raw, double ServiceCpuMs, double JitCpuMs)
+    {
+        public double CpuMsPerRequest => Http.Requests == 0 ? double.NaN : ServiceCpuMs / Http.Requests;
+        public double JitMsPerRequest => Http.Requests == 0 ? double.NaN : JitCpuMs / Http.Requests;
+    }
+
+    /// <summary>The warm-up: 5-second slices, each with drafts of its own, until tiered compilation is under 5 % of the service's CPU (at most 12: one minute).</summary>
+    private const int WarmUpSlices = 12, WarmUpSlice = 2_500;
+
+    /// <summary>Submissions sent one by one with every statement logged, to count the statements one costs.</summary>
+    private const int Counted = 20;
 
     public static async Task<int> RunAsync(Options o, TextWriter report)
     {
@@ -29,13 +39,14 @@ public static class HttpPostingBench
         var tokens = await BenchUsers.SchoolManagersAsync(db, p.ProgrammeId);
         var schoolIds = tokens.Keys.Order().ToArray();
         var perRun = Math.Max(20_000, o.Seconds * 2_500);
-        var warmUp = await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, 10_000);
+        var warmUp = await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, 1 + WarmUpSlices * WarmUpSlice);
         var runs = new List<List<DraftClaim>>();
         for (var i = 0; i < o.Rounds * o.Clients.Length; i++) runs.Add(await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, perRun));
+        var counted = await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, Counted);
         await db.Exec("ANALYZE");
         report.WriteLine($"cluster: {await db.SettingsAsync()}");
         report.WriteLine($"seeded {o.Schools:N0} schools (a business manager and token each), {o.History:N0} history entries, " +
-                         $"{10_000 + runs.Count * perRun:N0} draft claims in {seed.Elapsed.TotalSeconds:F1} s; {o.Seconds} s per measurement, {o.Rounds} round(s)");
+                         $"{warmUp.Count + runs.Count * perRun:N0} draft claims in {seed.Elapsed.TotalSeconds:F1} s; {o.Seconds} s per measurement, {o.Rounds} round(s)");
 
         var data = Path.Combine(db.Root, "wrk");
         var script = Path.Combine(repo, "bench", "submit.lua");
@@ -45,7 +56,23 @@ public static class HttpPostingBench
         // Warm-up: JIT, EF model, connection pool, prepared statements on the pooled connections.
         await service.FirstSubmitAsync(tokens[warmUp[0].SchoolId], warmUp[0].Id);
         warmUp.RemoveAt(0);
-        await Wrk.RunAsync(service.BaseAddress, script, o.Clients.Max(), 5, BenchClaims.WriteWrkData(data, "warm-up.txt", warmUp, s => tokens[s]));
+        // Until tiered compilation is almost done, not for a fixed 5 s: a fresh process spends its first
+        // 30-60 s under load in tiered compilation (Dynamic PGO re-compiles every hot method twice, on a
+        // background thread, at about half a core here), which a service that runs for hours pays once.
+        // With a 5 or 10 s warm-up the first measurement carried it: 28-37 ms of CPU per request at one
+        // client against 7-9 ms once settled (docs/performance.md). The figures are printed.
+        var warm = new List<string>();
+        for (var slice = 0; slice < WarmUpSlices && (slice + 1) * WarmUpSlice <= warmUp.Count; slice++)
+        {
+            var file = BenchClaims.WriteWrkData(data, $"warm-up-{slice}.txt", warmUp.Skip(slice * WarmUpSlice).Take(WarmUpSlice), s => tokens[s]);
+            var (before, jitBefore) = (service.CpuTime(), service.TieredCompilationThreads());
+            var run = await Wrk.RunAsync(service.BaseAddress, script, o.Clients.Max(), 5, file);
+            var (cpu, jit) = (service.CpuTime() - before, ServiceHost.Between(jitBefore, service.TieredCompilationThreads()));
+            warm.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{cpu.TotalMilliseconds / Math.Max(1, run.Requests):F1} ({jit.TotalMilliseconds / Math.Max(1, run.Requests):F1} JIT)"));
+            if (jit < cpu * 0.05) break; // tiered compilation has (almost) finished
+        }
+        report.WriteLine($"warm-up: {warm.Count} x 5 s at {o.Clients.Max()} client(s), service CPU ms per request: {string.Join(" → ", warm)}");
 
         var rows = new List<Row>();
         var next = 0;
@@ -54,16 +81,23 @@ public static class HttpPostingBench
             {
                 var drafts = runs[next++];
                 var file = BenchClaims.WriteWrkData(data, $"run-{round}-{clients}.txt", drafts, s => tokens[s]);
+                var (cpuBefore, jitBefore) = (service.CpuTime(), service.TieredCompilationThreads());
                 var http = await Wrk.RunAsync(service.BaseAddress, script, clients, o.Seconds, file);
+                var (cpu, jit) = (service.CpuTime() - cpuBefore, ServiceHost.Between(jitBefore, service.TieredCompilationThreads()));
                 var submitted = (long)(await db.Scalar("SELECT count(*) FROM claim WHERE id BETWEEN $1 AND $2 AND state = 'submitted'",
                     drafts[0].Id, drafts[^1].Id))!;
                 if (submitted >= drafts.Count) report.WriteLine($"warning: round {round} used every one of its {drafts.Count:N0} drafts: run with fewer --seconds");
                 var raw = await Pgbench.RunAsync(db, Path.Combine(repo, "bench", "posting.pgbench.sql"), clients, o.Seconds, Defines(p));
-                rows.Add(new Row(round, clients, http, submitted, raw));
+                var row = new Row(round, clients, http, submitted, raw, cpu.TotalMilliseconds, jit.TotalMilliseconds);
+                rows.Add(row);
                 report.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"round {round}, {clients} client(s): HTTP {http.RequestsPerSecond:N0} submits/s (p99 {http.P99Ms:F2} ms, non-2xx {http.Non2xx}), " +
+                    $"round {round}, {clients} client(s): HTTP {http.RequestsPerSecond:N0} submits/s (p99 {http.P99Ms:F2} ms, non-2xx {http.Non2xx}, " +
+                    $"service CPU {row.CpuMsPerRequest:F2} ms/request, {row.JitMsPerRequest:F2} of it tiered compilation), " +
                     $"pgbench {raw.PerSecond:N0}/s (p99 {raw.P99Ms:F2} ms), ratio {http.RequestsPerSecond / raw.PerSecond:F2}; answers {HotBench.Answers(http)}"));
             }
+
+        var statements = await StatementsPerSubmissionAsync(db, service, counted, s => tokens[s], o.LogSlowMs);
+        report.WriteLine($"statements per submission (every statement logged for {Counted} submissions sent one by one): {statements}");
 
         // Every submitted claim holds exactly its line's amount, in one entry.
         var unheld = (long)(await db.Scalar("""
@@ -74,13 +108,49 @@ public static class HttpPostingBench
         if (unheld != 0) throw new InvalidOperationException($"{unheld} submitted claims do not hold exactly their line's amount");
         report.WriteLine(await LedgerInvariants.VerifyAsync(db, p.ProgrammeId) + "; every submitted claim holds its line's amount");
         report.WriteLine();
-        report.WriteLine("| round | clients | HTTP submits/s | HTTP p50 / p99 ms | non-2xx | claims submitted | pgbench transfers/s | pgbench p50 / p99 ms | ratio (target ≥ 0.4) |");
-        report.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        report.WriteLine("| round | clients | HTTP submits/s | HTTP p50 / p99 ms | non-2xx | claims submitted | service CPU ms/request (JIT) | pgbench transfers/s | pgbench p50 / p99 ms | ratio (target ≥ 0.4) |");
+        report.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
             report.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Round} | {r.Clients} | {r.Http.RequestsPerSecond:N0} | {r.Http.P50Ms:F2} / {r.Http.P99Ms:F2} | {r.Http.Non2xx} | {r.Submitted:N0} | " +
+                $"| {r.Round} | {r.Clients} | {r.Http.RequestsPerSecond:N0} | {r.Http.P50Ms:F2} / {r.Http.P99Ms:F2} | {r.Http.Non2xx} | {r.Submitted:N0} | {r.CpuMsPerRequest:F2} ({r.JitMsPerRequest:F2}) | " +
                 $"{r.Raw.PerSecond:N0} | {r.Raw.P50Ms:F2} / {r.Raw.P99Ms:F2} | {r.Http.RequestsPerSecond / r.Raw.PerSecond:F2} |"));
         return 0;
+    }
+
+    /// <summary>
+    /// Statements PostgreSQL ran per submission (BEGIN and COMMIT included), from its log with
+    /// log_min_duration_statement = 0 while the drafts are submitted one at a time, nothing else running.
+    /// </summary>
+    private static async Task<string> StatementsPerSubmissionAsync(BenchCluster db, ServiceHost service, List<DraftClaim> drafts,
+        Func<long, string> token, int? logSlowMs)
+    {
+        var log = db.Postgres.LogFile;
+        await db.LogSlowStatementsAsync(0);
+        var from = new FileInfo(log).Length;
+        foreach (var d in drafts)
+        {
+            using var http = service.Client(token(d.SchoolId));
+            using var answer = await http.PostAsync($"/api/v1/claims/{d.Id}/submit",
+                new StringContent("{\"declaration\": true}", System.Text.Encoding.UTF8, "application/json"));
+            if (!answer.IsSuccessStatusCode) throw new InvalidOperationException($"counted submission answered {(int)answer.StatusCode}");
+        }
+        await Task.Delay(500); // the logger writes asynchronously
+        var to = new FileInfo(log).Length;
+        await db.Exec(logSlowMs is { } ms ? $"ALTER SYSTEM SET log_min_duration_statement = {ms}" : "ALTER SYSTEM RESET log_min_duration_statement");
+        await db.Exec("SELECT pg_reload_conf()");
+        await using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Seek(from, SeekOrigin.Begin);
+        var buffer = new byte[to - from];
+        await stream.ReadExactlyAsync(buffer);
+        var lines = System.Text.Encoding.UTF8.GetString(buffer).Split('\n');
+        // the simple protocol logs "statement: …", the extended one "execute <name>: …" (parse and bind are not statements)
+        bool Ran(string l) => l.Contains("duration: ") && (l.Contains(" statement: ") || l.Contains(" execute "));
+        var ran = lines.Where(Ran).ToList();
+        // the bench's own connection (SET, pg_reload_conf, the ALTER SYSTEM) is not the service's
+        var own = ran.Count(l => l.Contains("pg_reload_conf") || l.Contains("ALTER SYSTEM"));
+        var count = ran.Count - own;
+        var selects = ran.Count(l => l.Contains("SELECT", StringComparison.OrdinalIgnoreCase) && !l.Contains("pg_reload_conf"));
+        return string.Create(CultureInfo.InvariantCulture, $"{count / (double)drafts.Count:F1} ({selects / (double)drafts.Count:F1} of them containing a SELECT)");
     }
 
     public static Dictionary<string, object> Defines(BenchProgramme p) => new()

@@ -21,8 +21,12 @@ public static class ActionPlans
 {
     /// <summary>The school's agreed plan for the year with its actions, or null when none is agreed yet.</summary>
     public static Task<ActionPlan?> AgreedPlanAsync(GrantLedgerDb db, long schoolId, long programmeYearId, CancellationToken ct) =>
-        db.Set<ActionPlan>().AsNoTracking().Include(p => p.Actions)
-            .SingleOrDefaultAsync(p => p.SchoolId == schoolId && p.ProgrammeYearId == programmeYearId && p.State == "agreed", ct);
+        AgreedPlan(db, schoolId, programmeYearId, ct);
+
+    // compiled once: every claim read and every claim transition's answer looks for the agreed plan
+    private static readonly Func<GrantLedgerDb, long, long, CancellationToken, Task<ActionPlan?>> AgreedPlan = EF.CompileAsyncQuery(
+        (GrantLedgerDb db, long schoolId, long programmeYearId, CancellationToken ct) => db.Set<ActionPlan>().AsNoTracking().Include(p => p.Actions)
+            .SingleOrDefault(p => p.SchoolId == schoolId && p.ProgrammeYearId == programmeYearId && p.State == "agreed"));
 
     /// <summary>Reads a version the caller may see (404 if none, 403 outside their scope); locks its row for a change.</summary>
     public static async Task<PlanScope> FindAsync(GrantLedgerDb db, CurrentUser caller, long planId, CancellationToken ct, bool forUpdate = false)

@@ -29,9 +29,8 @@ public static class ClaimLedger
 
     private static async Task<long> ReserveAsync(GrantLedgerDb db, ClaimScope c, long actorId, CancellationToken ct)
     {
-        var year = await db.ProgrammeYears.AsNoTracking().SingleAsync(y => y.Id == c.Claim.ProgrammeYearId, ct);
-        var categories = await db.Categories.AsNoTracking().Where(x => x.ProgrammeId == c.Programme.Id).ToDictionaryAsync(x => x.Id, ct);
-        var (p, y, s) = (new ProgrammeRef(c.Programme.Id, c.Programme.Code), new YearRef(year.Id, year.Code), BudgetYear.Ref(c.School));
+        var categories = await c.CategoriesAsync(db, ct);
+        var (p, y, s) = (new ProgrammeRef(c.Programme.Id, c.Programme.Code), new YearRef(c.Year.Id, c.Year.Code), BudgetYear.Ref(c.School));
 
         // (line, money?) pairs in a fixed order, so the returned transfer ids map back to the lines
         var holds = new List<(ClaimLine Line, bool Money, AccountSpec From, AccountSpec To, long Amount)>();

@@ -24,17 +24,14 @@ public static class ClaimReads
     {
         var claim = c.Claim;
         var claimId = claim.Id;
-        var categories = await db.Categories.AsNoTracking().Where(x => x.ProgrammeId == c.Programme.Id).ToDictionaryAsync(x => x.Id, ct);
+        var categories = await c.CategoriesAsync(db, ct);
         var plan = await ActionPlans.ActionPlans.AgreedPlanAsync(db, c.School.Id, claim.ProgrammeYearId, ct);
         var refs = plan?.Actions.ToDictionary(a => a.Id, a => a.ActionRef) ?? [];
-        var evidence = await db.Set<Evidence>().AsNoTracking().Where(e => e.ClaimId == claimId).OrderBy(e => e.Id)
-            .Select(e => new { e.Id, e.ClaimLineId, e.FileName, e.ContentType, e.SizeBytes, e.Sha256, e.UploadedAt }).ToListAsync(ct);
+        var evidence = await ListAsync(EvidenceOf(db, claimId), ct);
         var hashes = evidence.Select(e => e.Sha256).ToList();
         var elsewhere = hashes.Count == 0 ? [] : await db.Set<Evidence>().AsNoTracking().Where(e => hashes.Contains(e.Sha256) && e.ClaimId != claimId)
             .Select(e => new { e.Sha256, e.ClaimId }).ToListAsync(ct);
-        var history = await db.Set<ClaimTransition>().AsNoTracking().Where(t => t.ClaimId == claimId).OrderBy(t => t.Id)
-            .Select(t => new TransitionView(t.Trigger, t.FromState, t.ToState, t.ActorId, t.ActorRole, t.OccurredAt, t.Reason, t.EntryId))
-            .ToListAsync(ct);
+        var history = await ListAsync(HistoryOf(db, claimId), ct);
 
         var lines = claim.Lines.Select(l => new LineView(l.Id, l.LineNo, l.Kind, l.CategoryId, Name(categories, l.CategoryId),
             new Money(l.AmountPence), l.AllowanceCategoryId, Name(categories, l.AllowanceCategoryId), l.Minutes, l.StaffRef, l.StaffRole,
@@ -55,6 +52,25 @@ public static class ClaimReads
             claim.State == "draft" ? await BudgetAsync(db, c, categories, ct) : [],
             plan is null ? null : await PlanAsync(db, c, plan, ct),
             history, AllowedActions(c, caller, sanctioned ?? claimed), ClaimAccess.ETag(claim));
+    }
+
+    private sealed record EvidenceRow(long Id, long? ClaimLineId, string FileName, string ContentType, int SizeBytes, byte[] Sha256,
+        DateTimeOffset UploadedAt);
+
+    // Compiled once: every claim read and every transition's answer runs them (docs/performance.md).
+    private static readonly Func<GrantLedgerDb, long, IAsyncEnumerable<EvidenceRow>> EvidenceOf = EF.CompileAsyncQuery(
+        (GrantLedgerDb db, long claimId) => db.Set<Evidence>().AsNoTracking().Where(e => e.ClaimId == claimId).OrderBy(e => e.Id)
+            .Select(e => new EvidenceRow(e.Id, e.ClaimLineId, e.FileName, e.ContentType, e.SizeBytes, e.Sha256, e.UploadedAt)));
+
+    private static readonly Func<GrantLedgerDb, long, IAsyncEnumerable<TransitionView>> HistoryOf = EF.CompileAsyncQuery(
+        (GrantLedgerDb db, long claimId) => db.Set<ClaimTransition>().AsNoTracking().Where(t => t.ClaimId == claimId).OrderBy(t => t.Id)
+            .Select(t => new TransitionView(t.Trigger, t.FromState, t.ToState, t.ActorId, t.ActorRole, t.OccurredAt, t.Reason, t.EntryId)));
+
+    private static async Task<List<T>> ListAsync<T>(IAsyncEnumerable<T> rows, CancellationToken ct)
+    {
+        var list = new List<T>();
+        await foreach (var row in rows.WithCancellation(ct)) list.Add(row);
+        return list;
     }
 
     /// <summary>What the caller may do now: the lifecycle's permitted triggers, and editing while it is their draft.</summary>

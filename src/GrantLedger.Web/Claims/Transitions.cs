@@ -140,10 +140,12 @@ public static class Transitions
         if (c.Claim.Lines.Count == 0) errors.Add("lines", "add at least one line before submitting");
         if (r.Declaration != true)
             errors.Add("declaration", "confirm that the claim is accurate, the costs were incurred for the programme, and the evidence is genuine");
-        var evidenced = await db.Set<Evidence>().Where(e => e.ClaimId == c.Claim.Id && e.ClaimLineId != null)
+        // evidence and the agreed plan matter only to action-plan lines: read them only for a claim that has some
+        var planLines = c.Claim.Lines.Where(l => l.Kind == Kebab.Of(ClaimLineKind.ActionPlan)).ToList();
+        var evidenced = planLines.Count == 0 ? [] : await db.Set<Evidence>().Where(e => e.ClaimId == c.Claim.Id && e.ClaimLineId != null)
             .Select(e => e.ClaimLineId!.Value).Distinct().ToListAsync(ct);
-        var plan = await ActionPlans.ActionPlans.AgreedPlanAsync(db, c.School.Id, c.Claim.ProgrammeYearId, ct);
-        foreach (var line in c.Claim.Lines.Where(l => l.Kind == Kebab.Of(ClaimLineKind.ActionPlan)))
+        var plan = planLines.Count == 0 ? null : await ActionPlans.ActionPlans.AgreedPlanAsync(db, c.School.Id, c.Claim.ProgrammeYearId, ct);
+        foreach (var line in planLines)
         {
             if (!evidenced.Contains(line.Id))
                 errors.Add($"lines[{line.LineNo - 1}].evidence", $"line {line.LineNo} (action-plan spending) needs its invoice or receipt attached before submitting");
