@@ -14,7 +14,17 @@
 --   (transfer_effect WHERE transfer_id = ANY (96,000 ids): two scans of the whole table and a hash
 --   of all of it for the holds). It now takes each transfer's effect on its two accounts from the
 --   transition table itself, as transfer_effect defines it (the verification in
---   LedgerInvariants and the tests compare the stored balances with that view).
+--   LedgerInvariants and the tests compare the stored balances with that view);
+-- * three foreign keys on transfer — to its journal entry and to its debit and credit accounts,
+--   each with the transfer's programme (and unit, dates) — were checked one row at a time: 288,000
+--   look-ups and row locks for one allocation, of one entry and the accounts the trigger then
+--   locks and reads anyway. The trigger now checks the same thing for the whole statement and
+--   refuses with the same SQLSTATE (23503, foreign_key_violation). What the keys also did for the
+--   rows they point at stays enforced: journal entries cannot be changed or deleted
+--   (journal_entry_immutable), accounts cannot be deleted or change id, programme or unit
+--   (account_no_delete, account_identity_fixed), and neither table can be truncated. The unique
+--   (id, programme_id, unit) on account existed only for those keys and goes with them. The
+--   key from a resolution to its hold (pending_id) stays.
 --
 -- What the database checks and refuses is unchanged, apart from the id rule above.
 
@@ -67,15 +77,37 @@ CREATE TRIGGER account_balances_by_transfers_only BEFORE UPDATE ON account
           IS DISTINCT FROM (OLD.debits_posted, OLD.credits_posted, OLD.debits_pending, OLD.credits_pending))
     EXECUTE FUNCTION account_guard();
 
+ALTER TABLE transfer
+    DROP CONSTRAINT transfer_entry_id_programme_id_value_date_recorded_at_fkey,
+    DROP CONSTRAINT transfer_debit_account_id_programme_id_unit_fkey,
+    DROP CONSTRAINT transfer_credit_account_id_programme_id_unit_fkey;
+ALTER TABLE account DROP CONSTRAINT account_id_programme_id_unit_key;
+
 CREATE OR REPLACE FUNCTION ledger_apply_transfers() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     bad record;
     ids bigint[];
+    programmes bigint[];  -- the programme and unit the transfers gave each account in ids
+    units text[];
     dp bigint[];  -- change in debits posted, per account in ids
     cp bigint[];  -- credits posted
     dq bigint[];  -- debits pending
     cq bigint[];  -- credits pending
 BEGIN
+    -- every transfer names its entry with the entry's programme and dates (journal entries are
+    -- immutable, so nothing can take the entry away afterwards)
+    SELECT n.entry_id INTO bad
+      FROM (SELECT DISTINCT entry_id, programme_id, value_date, recorded_at FROM inserted) n
+     WHERE NOT EXISTS (SELECT 1 FROM journal_entry j
+                        WHERE j.id = n.entry_id AND j.programme_id = n.programme_id
+                          AND j.value_date = n.value_date AND j.recorded_at = n.recorded_at)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'foreign_key_violation', CONSTRAINT = 'transfer_entry',
+            MESSAGE = format('transfer names journal entry %s, which has no such programme, value date and recorded time', bad.entry_id);
+    END IF;
+
     -- resolutions: of a pending transfer, between the same accounts, for no more than it held,
     -- dated no earlier than the hold
     SELECT n.id, n.kind, n.amount, n.pending_id, n.value_date, p.kind AS pending_kind, p.amount AS held,
@@ -109,13 +141,13 @@ BEGIN
 
     -- each transfer's effect on its two accounts, as transfer_effect defines it: a resolution
     -- releases what its hold held and, if it posts, posts its own amount
-    SELECT array_agg(account_id ORDER BY account_id),
-           array_agg(sum_dp ORDER BY account_id), array_agg(sum_cp ORDER BY account_id),
-           array_agg(sum_dq ORDER BY account_id), array_agg(sum_cq ORDER BY account_id)
-      INTO ids, dp, cp, dq, cq
-      FROM (SELECT e.account_id, sum(e.dp)::bigint AS sum_dp, sum(e.cp)::bigint AS sum_cp,
+    -- (in one pass, so the arrays stay aligned; the lock below takes them in id order)
+    SELECT array_agg(account_id), array_agg(programme_id), array_agg(unit),
+           array_agg(sum_dp), array_agg(sum_cp), array_agg(sum_dq), array_agg(sum_cq)
+      INTO ids, programmes, units, dp, cp, dq, cq
+      FROM (SELECT e.account_id, t.programme_id, t.unit, sum(e.dp)::bigint AS sum_dp, sum(e.cp)::bigint AS sum_cp,
                    sum(e.dq)::bigint AS sum_dq, sum(e.cq)::bigint AS sum_cq
-              FROM (SELECT n.debit_account_id, n.credit_account_id,
+              FROM (SELECT n.programme_id, n.unit, n.debit_account_id, n.credit_account_id,
                            CASE WHEN n.kind IN ('posted', 'post_pending') THEN n.amount ELSE 0 END AS posts,
                            CASE n.kind WHEN 'pending' THEN n.amount WHEN 'posted' THEN 0
                                 ELSE -(SELECT p.amount FROM transfer p WHERE p.id = n.pending_id) END AS holds
@@ -123,7 +155,7 @@ BEGIN
              CROSS JOIN LATERAL (VALUES (t.debit_account_id, t.posts, 0::bigint, t.holds, 0::bigint),
                                         (t.credit_account_id, 0::bigint, t.posts, 0::bigint, t.holds))
                    AS e(account_id, dp, cp, dq, cq)
-             GROUP BY e.account_id) AS per_account;
+             GROUP BY e.account_id, t.programme_id, t.unit) AS per_account;
     IF ids IS NULL THEN
         RETURN NULL;
     END IF;
@@ -131,23 +163,31 @@ BEGIN
     -- lock in id order, so that concurrent entries touching the same accounts queue, never deadlock
     PERFORM 1 FROM account WHERE id = ANY (ids) ORDER BY id FOR NO KEY UPDATE;
 
-    SELECT x.id, x.code, x.unit, x.shortfall
+    -- every account exists with the transfer's programme and unit (locked above, so it stays),
+    -- and none goes past its limit
+    SELECT x.id, x.code, x.unit, x.programme_id, x.missing, x.shortfall
       INTO bad
       FROM (
-            SELECT a.id, a.code, a.unit,
+            SELECT d.id, a.code, d.unit, d.programme_id, a.id IS NULL AS missing,
                    CASE a.limit_kind
                        WHEN 'debits_within_credits' THEN (a.debits_posted + d.dp) + (a.debits_pending + d.dq) - (a.credits_posted + d.cp)
                        ELSE (a.credits_posted + d.cp) + (a.credits_pending + d.cq) - (a.debits_posted + d.dp) END AS shortfall
-              FROM unnest(ids, dp, cp, dq, cq) AS d(id, dp, cp, dq, cq)
-              JOIN account a ON a.id = d.id
-             WHERE (a.limit_kind = 'debits_within_credits'
+              FROM unnest(ids, programmes, units, dp, cp, dq, cq) AS d(id, programme_id, unit, dp, cp, dq, cq)
+              LEFT JOIN account a ON a.id = d.id AND a.programme_id = d.programme_id AND a.unit = d.unit
+             WHERE a.id IS NULL
+                OR (a.limit_kind = 'debits_within_credits'
                     AND (a.debits_posted + d.dp) + (a.debits_pending + d.dq) > a.credits_posted + d.cp)
                 OR (a.limit_kind = 'credits_within_debits'
                     AND (a.credits_posted + d.cp) + (a.credits_pending + d.cq) > a.debits_posted + d.dp)
             OFFSET 0) AS x -- planned for all its rows, not to stop at a first match (0043)
-     ORDER BY x.id
+     ORDER BY x.missing DESC, x.id
      LIMIT 1;
-    IF FOUND THEN
+    IF FOUND AND bad.missing THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'foreign_key_violation', CONSTRAINT = 'transfer_account',
+            MESSAGE = format('a transfer names account %s, which is not an account of programme %s in %s',
+                             bad.id, bad.programme_id, bad.unit);
+    ELSIF FOUND THEN
         RAISE EXCEPTION USING
             ERRCODE = 'GL001',
             MESSAGE = format('account %s would go past its limit by %s %s', bad.code, bad.shortfall,
