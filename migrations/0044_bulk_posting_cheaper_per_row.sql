@@ -25,10 +25,22 @@
 --   (account_no_delete, account_identity_fixed), and neither table can be truncated. The unique
 --   (id, programme_id, unit) on account existed only for those keys and goes with them. The
 --   key from a resolution to its hold (pending_id) stays.
+-- * a year's first allocation creates its 96,000 accounts and then, in the same transaction,
+--   updates their balances; PostgreSQL re-checks the foreign keys of a row its own transaction
+--   inserted whenever it is updated, so each account's four keys (programme, year, school,
+--   category) were checked twice. They are now checked at commit (DEFERRABLE INITIALLY DEFERRED),
+--   where only the row's last version is checked: once. A missing programme, year, school or
+--   category still refuses the transaction, at its commit rather than at the insert.
 --
 -- What the database checks and refuses is unchanged, apart from the id rule above.
 
 ALTER TABLE account SET (fillfactor = 50);
+
+ALTER TABLE account
+    ALTER CONSTRAINT account_programme_id_fkey DEFERRABLE INITIALLY DEFERRED,
+    ALTER CONSTRAINT account_programme_year_id_fkey DEFERRABLE INITIALLY DEFERRED,
+    ALTER CONSTRAINT account_school_id_fkey DEFERRABLE INITIALLY DEFERRED,
+    ALTER CONSTRAINT account_category_id_fkey DEFERRABLE INITIALLY DEFERRED;
 
 CREATE OR REPLACE FUNCTION account_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
