@@ -124,6 +124,16 @@ public sealed class LedgerDatabaseTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task AnAccountForASchoolThatDoesNotExist_IsRefusedAtCommit()
+    {
+        var h = await CreateAsync(Db);
+        // account's keys to programme, year, school and category are checked at commit (0044): still checked
+        var e = await RefusedAsync($"INSERT INTO account (programme_id, unit, code, name, normal_side, school_id) VALUES ({h.ProgrammeId}, 'GBP', 'no-such-school', 'x', 'credit', 999999999)");
+        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, e.SqlState);
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM account WHERE code = 'no-such-school'"));
+    }
+
+    [Fact]
     public async Task AnAccountsId_CannotChange()
     {
         var h = await CreateAsync(Db);
