@@ -33,13 +33,17 @@ public static class Accounts
         if (missing.Count == 0) return result;
 
         // Insert what is new; then read all of them (an instance racing us may have inserted some).
+        // Those that exist are left out before the insert: ON CONFLICT finds them only after each
+        // row has been built and checked, which for a later allocation's 96,000 existing accounts
+        // took seconds (docs/performance.md, bulk).
         await using var cmd = new NpgsqlCommand("""
             WITH spec AS (
                 SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[])
                     AS s(unit, code, name, normal_side, limit_kind, programme_year_id, school_id, category_id)
             ), inserted AS (
                 INSERT INTO account (programme_id, unit, code, name, normal_side, limit_kind, programme_year_id, school_id, category_id)
-                SELECT $1, unit, code, name, normal_side, limit_kind, programme_year_id, school_id, category_id FROM spec
+                SELECT $1, unit, code, name, normal_side, limit_kind, programme_year_id, school_id, category_id FROM spec s
+                 WHERE NOT EXISTS (SELECT 1 FROM account a WHERE a.unit = s.unit AND a.code = s.code)
                 ON CONFLICT (unit, code) DO NOTHING
                 RETURNING id, unit, code, programme_id
             )

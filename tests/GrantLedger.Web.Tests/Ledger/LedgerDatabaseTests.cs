@@ -69,6 +69,80 @@ public sealed class LedgerDatabaseTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, e.SqlState);
     }
 
+    // The entry and account keys on transfer are checked by the ledger trigger for the whole
+    // statement (migration 0044), no longer by per-row foreign keys: a script still cannot get past them.
+    private string RawTransfer(LedgerHarness h, long debit, long credit, long amount, string valueDate = "value_date") => $"""
+        WITH e AS (INSERT INTO journal_entry (programme_id, value_date, description, cause_type) VALUES ({h.ProgrammeId}, '2026-10-01', 'script', 'allocation')
+                   RETURNING id, programme_id, value_date, recorded_at)
+        INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
+        SELECT id, programme_id, 'GBP', {debit}, {credit}, {amount}, 'posted', {valueDate}, recorded_at FROM e
+        """;
+
+    [Fact]
+    public async Task RawSqlTransfer_ToAnAccountThatDoesNotExist_IsRefusedAsAForeignKeyViolation()
+    {
+        var h = await CreateAsync(Db);
+        await h.PostAsync(Move(h.Funding, h.Unallocated, 100));
+        var e = await RefusedAsync(RawTransfer(h, h.Unallocated, 999_999_999, 1));
+        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, e.SqlState);
+        Assert.Equal(0, (await h.BalanceAsync(h.Unallocated)).DebitsPosted);
+    }
+
+    [Fact]
+    public async Task RawSqlTransfer_InAnotherUnitThanItsAccounts_IsRefusedAsAForeignKeyViolation()
+    {
+        var h = await CreateAsync(Db);
+        await h.PostAsync(Move(h.Funding, h.Unallocated, 100));
+        var e = await RefusedAsync(RawTransfer(h, h.Unallocated, h.Available[0], 1).Replace("'GBP'", "'MIN'"));
+        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, e.SqlState);
+    }
+
+    [Fact]
+    public async Task RawSqlTransfer_DatedOtherwiseThanItsEntry_IsRefusedAsAForeignKeyViolation()
+    {
+        var h = await CreateAsync(Db);
+        await h.PostAsync(Move(h.Funding, h.Unallocated, 100));
+        var e = await RefusedAsync(RawTransfer(h, h.Unallocated, h.Available[0], 1, "value_date + 1"));
+        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, e.SqlState);
+    }
+
+    [Fact]
+    public async Task RawSqlTransfers_OneOfManyOverdrawing_RefusesTheWholeStatement()
+    {
+        var h = await CreateAsync(Db);
+        await h.PostAsync(Move(h.Funding, h.Unallocated, 100), Move(h.Unallocated, h.Available[0], 50));
+        var e = await RefusedAsync($"""
+            WITH e AS (INSERT INTO journal_entry (programme_id, value_date, description, cause_type) VALUES ({h.ProgrammeId}, '2026-10-01', 'script', 'allocation')
+                       RETURNING id, programme_id, value_date, recorded_at)
+            INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
+            SELECT id, programme_id, 'GBP', d, c, a, 'posted', value_date, recorded_at
+              FROM e, (VALUES ({h.Unallocated}::bigint, {h.Available[1]}::bigint, 10::bigint), ({h.Available[0]}, {h.Payable[0]}, 51)) AS t(d, c, a)
+            """);
+        Assert.Equal("GL001", e.SqlState);
+        Assert.Equal(new Balance(0, 50, 0, 0), await h.BalanceAsync(h.Available[0]));
+        Assert.Equal(new Balance(0, 0, 0, 0), await h.BalanceAsync(h.Available[1]));
+    }
+
+    [Fact]
+    public async Task AnAccountForASchoolThatDoesNotExist_IsRefusedAtCommit()
+    {
+        var h = await CreateAsync(Db);
+        // account's keys to programme, year, school and category are checked at commit (0044): still checked
+        var e = await RefusedAsync($"INSERT INTO account (programme_id, unit, code, name, normal_side, school_id) VALUES ({h.ProgrammeId}, 'GBP', 'no-such-school', 'x', 'credit', 999999999)");
+        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, e.SqlState);
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM account WHERE code = 'no-such-school'"));
+    }
+
+    [Fact]
+    public async Task AnAccountsId_CannotChange()
+    {
+        var h = await CreateAsync(Db);
+        await h.PostAsync(Move(h.Funding, h.Unallocated, 100));
+        Assert.Equal("GL002", (await RefusedAsync($"UPDATE account SET id = DEFAULT WHERE id = {h.Unallocated}")).SqlState);
+        Assert.Equal("GL002", (await RefusedAsync($"UPDATE account SET unit = 'MIN' WHERE id = {h.Unallocated}")).SqlState);
+        Assert.Equal(h.Unallocated, await Db.ScalarAsync($"UPDATE account SET name = 'renamed' WHERE id = {h.Unallocated} RETURNING id"));
+    }
+
     [Fact]
     public async Task Hold_PostsOnceForAtMostItsAmount_TheRestIsReleased()
     {
