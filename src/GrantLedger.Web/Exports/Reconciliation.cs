@@ -123,38 +123,11 @@ public sealed class Reconciliation
     /// school, year and category for the budgets (listed accounts only), and per unit, last segment of
     /// the code (available, payable, paid, used, …) and level for the checks. Grouping 576,000
     /// accounts in PostgreSQL sorted them on disk by school and then again by name (about 7 s at
-    /// national scale); reading them takes under a second, and the names come from four small tables.
+    /// national scale); reading them in order of school, year and category takes about a second and
+    /// holds one group at a time. The names come from four small tables.
     /// </summary>
     private async Task<(List<SchoolBudget> Budgets, List<LedgerTotals> Totals)> AccountsAsync(CancellationToken ct)
     {
-        var groups = new Dictionary<(long School, long Year, long Category), Sums>(); // available, reserved, approved, paid
-        var totals = new Dictionary<(Unit Unit, string Leaf, bool SchoolLevel), Sums>(); // debits, credits posted; debits, credits pending
-        var leaves = new Dictionary<string, string>(StringComparer.Ordinal); // one string per segment, not one per account
-        await using (var cmd = Command($"""
-            SELECT a.unit, split_part(a.code, ':', -1), a.school_id, a.programme_year_id, a.category_id, {_balances.Columns}, {_balances.Listed}
-              FROM account a {_balances.Join}
-             WHERE a.programme_id = @p
-            """))
-        await using (var x = await cmd.ExecuteReaderAsync(ct))
-            while (await x.ReadAsync(ct))
-            {
-                var unit = Units.Parse(x.GetString(0));
-                var leaf = x.GetString(1);
-                leaf = leaves.TryGetValue(leaf, out var kept) ? kept : leaves[leaf] = leaf;
-                var school = x.IsDBNull(2) ? (long?)null : x.GetInt64(2);
-                long debits = x.GetInt64(5), credits = x.GetInt64(6), debitsPending = x.GetInt64(7), creditsPending = x.GetInt64(8);
-                ref var t = ref CollectionsMarshal.GetValueRefOrAddDefault(totals, (unit, leaf, school is not null), out _);
-                t.Add(debits, credits, debitsPending, creditsPending);
-                if (school is null || !x.GetBoolean(9) || x.IsDBNull(3) || x.IsDBNull(4)) continue;
-                ref var g = ref CollectionsMarshal.GetValueRefOrAddDefault(groups, (school.Value, x.GetInt64(3), x.GetInt64(4)), out _);
-                switch (leaf)
-                {
-                    case "available": g.Add(credits - debits, debitsPending, 0, 0); break;
-                    case "payable" or "used": g.Add(0, 0, credits, 0); break;
-                    case "paid": g.Add(0, 0, 0, credits); break;
-                }
-            }
-
         var schools = new Dictionary<long, (long Area, string Urn, string Name)>();
         await foreach (var r in QueryAsync("SELECT s.id, s.area_id, s.urn, s.name FROM school s WHERE s.programme_id = @p",
                            x => [x.GetInt64(0), x.GetInt64(1), x.GetString(2), x.GetString(3)], ct))
@@ -166,15 +139,55 @@ public sealed class Reconciliation
                            x => [x.GetInt64(0), x.GetString(1), x.GetString(2)], ct))
             categories[(long)r[0]!] = ((string)r[1]!, Units.Parse((string)r[2]!));
 
-        var budgets = groups.Select(g =>
+        // the accounts come grouped by school, year and category, so one group is summed at a time
+        var budgets = new List<SchoolBudget>();
+        (long School, long Year, long Category)? group = null;
+        var sums = new Sums();
+        var listed = false;
+        void Close()
+        {
+            if (group is not { } g || !listed) return;
+            var s = schools[g.School];
+            var c = categories[g.Category];
+            budgets.Add(new SchoolBudget(s.Area, areas[s.Area], s.Urn, s.Name, years[g.Year], c.Code, c.Unit, sums.A, sums.B, sums.C, sums.D));
+        }
+
+        var totals = new Dictionary<(Unit Unit, string Leaf, bool SchoolLevel), Sums>(); // debits, credits posted; debits, credits pending
+        var leaves = new Dictionary<string, string>(StringComparer.Ordinal); // one string per segment, not one per account
+        await using (var cmd = Command($"""
+            SELECT a.unit, split_part(a.code, ':', -1), a.school_id, a.programme_year_id, a.category_id, {_balances.Columns}, {_balances.Listed}
+              FROM account a {_balances.Join}
+             WHERE a.programme_id = @p
+             ORDER BY a.school_id, a.programme_year_id, a.category_id
+            """))
+        await using (var x = await cmd.ExecuteReaderAsync(ct))
+            while (await x.ReadAsync(ct))
             {
-                var (school, year, category) = g.Key;
-                var s = schools[school];
-                var c = categories[category];
-                return new SchoolBudget(s.Area, areas[s.Area], s.Urn, s.Name, years[year], c.Code, c.Unit, g.Value.A, g.Value.B, g.Value.C, g.Value.D);
-            })
-            .ToList();
-        groups.Clear();
+                var unit = Units.Parse(x.GetString(0));
+                var leaf = x.GetString(1);
+                leaf = leaves.TryGetValue(leaf, out var kept) ? kept : leaves[leaf] = leaf;
+                var school = x.IsDBNull(2) ? (long?)null : x.GetInt64(2);
+                long debits = x.GetInt64(5), credits = x.GetInt64(6), debitsPending = x.GetInt64(7), creditsPending = x.GetInt64(8);
+                ref var t = ref CollectionsMarshal.GetValueRefOrAddDefault(totals, (unit, leaf, school is not null), out _);
+                t.Add(debits, credits, debitsPending, creditsPending);
+                if (school is null || x.IsDBNull(3) || x.IsDBNull(4)) continue;
+                var key = (school.Value, x.GetInt64(3), x.GetInt64(4));
+                if (key != group)
+                {
+                    Close();
+                    (group, sums, listed) = (key, new Sums(), false);
+                }
+                if (!x.GetBoolean(9)) continue;
+                listed = true;
+                switch (leaf)
+                {
+                    case "available": sums.Add(credits - debits, debitsPending, 0, 0); break;
+                    case "payable" or "used": sums.Add(0, 0, credits, 0); break;
+                    case "paid": sums.Add(0, 0, 0, credits); break;
+                }
+            }
+        Close();
+
         budgets.Sort((p, q) =>
         {
             var by = string.CompareOrdinal(p.Area, q.Area);
@@ -185,7 +198,7 @@ public sealed class Reconciliation
         return (budgets, totals.Select(t => new LedgerTotals(t.Key.Unit, t.Key.Leaf, t.Key.SchoolLevel, t.Value.A, t.Value.B, t.Value.C, t.Value.D)).ToList());
     }
 
-    /// <summary>Four running sums, kept in the dictionary's own entries (no array per group).</summary>
+    /// <summary>Four running sums (a value, so a dictionary keeps them in its own entries).</summary>
     private struct Sums
     {
         public long A, B, C, D;
