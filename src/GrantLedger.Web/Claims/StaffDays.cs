@@ -39,39 +39,45 @@ public static class StaffDays
         var (conn, tx) = await db.NpgsqlAsync(ct);
         foreach (var (staff, date, minutes) in days)
         {
-            // Read (and lock) what is booked first, so a refusal can say how much; the CHECK still
-            // holds against a submission that books the same day between this read and the write.
-            long already;
-            await using (var read = new NpgsqlCommand(
-                "SELECT minutes FROM staff_day WHERE programme_id = $1 AND staff_ref = $2 AND work_date = $3 FOR UPDATE", conn, tx))
+            if (sign < 0)
             {
-                read.Parameters.Add(new() { Value = programmeId });
-                read.Parameters.Add(new() { Value = staff });
-                read.Parameters.Add(new() { Value = date });
-                already = await read.ExecuteScalarAsync(ct) is int m ? m : 0;
+                // Releasing is an UPDATE: PostgreSQL checks an upsert's candidate row (negative here) before the conflict.
+                await using var release = Command(conn, tx,
+                    "UPDATE staff_day SET minutes = minutes - $4 WHERE programme_id = $1 AND staff_ref = $2 AND work_date = $3",
+                    programmeId, staff, date, minutes);
+                await release.ExecuteNonQueryAsync(ct);
+                continue;
             }
-            if (sign > 0 && already + minutes > Minutes.PerDay) throw TooMuch(staff, date, already, minutes, "lines");
-
-            // Releasing is an UPDATE: PostgreSQL checks an upsert's candidate row (negative here) before the conflict.
-            await using var cmd = new NpgsqlCommand(sign > 0
-                ? """
-                  INSERT INTO staff_day (programme_id, staff_ref, work_date, minutes) VALUES ($1, $2, $3, $4)
-                  ON CONFLICT (programme_id, staff_ref, work_date) DO UPDATE SET minutes = staff_day.minutes + EXCLUDED.minutes
-                  """
-                : "UPDATE staff_day SET minutes = minutes - $4 WHERE programme_id = $1 AND staff_ref = $2 AND work_date = $3", conn, tx);
-            cmd.Parameters.Add(new() { Value = programmeId });
-            cmd.Parameters.Add(new() { Value = staff });
-            cmd.Parameters.Add(new() { Value = date });
-            cmd.Parameters.Add(new() { Value = minutes });
-            try
+            // Book the day unless it would pass a full day, in one statement: the row is locked either way
+            // (ON CONFLICT locks the row it does not update), and the CHECK holds against a new day.
+            await using (var book = Command(conn, tx, """
+                INSERT INTO staff_day (programme_id, staff_ref, work_date, minutes) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (programme_id, staff_ref, work_date) DO UPDATE SET minutes = staff_day.minutes + EXCLUDED.minutes
+                 WHERE staff_day.minutes + EXCLUDED.minutes <= $5
+                RETURNING minutes
+                """, programmeId, staff, date, minutes, Minutes.PerDay))
             {
-                await cmd.ExecuteNonQueryAsync(ct);
+                try
+                {
+                    if (await book.ExecuteScalarAsync(ct) is int) continue;
+                }
+                catch (PostgresException e) when (e.ConstraintName == "staff_day_within_a_day")
+                {
+                    throw TooMuch(staff, date, 0, minutes, "lines"); // more than a day on a day nobody had claimed
+                }
             }
-            catch (PostgresException e) when (e.ConstraintName == "staff_day_within_a_day")
-            {
-                throw TooMuch(staff, date, Minutes.PerDay - minutes + 1, minutes, "lines");
-            }
+            // refused: say how much is claimed already (the row is locked: nobody has changed it since)
+            await using var read = Command(conn, tx, "SELECT minutes FROM staff_day WHERE programme_id = $1 AND staff_ref = $2 AND work_date = $3",
+                programmeId, staff, date);
+            throw TooMuch(staff, date, await read.ExecuteScalarAsync(ct) is int already ? already : 0, minutes, "lines");
         }
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, params object[] values)
+    {
+        var cmd = new NpgsqlCommand(sql, conn, tx);
+        foreach (var value in values) cmd.Parameters.Add(new NpgsqlParameter { Value = value });
+        return cmd;
     }
 
     private static RuleBroken TooMuch(string staff, DateOnly date, long already, long asked, string field) => new(

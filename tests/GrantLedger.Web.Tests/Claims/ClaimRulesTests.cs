@@ -35,7 +35,10 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
         await w.AddStaffTimeAsync(b, "STAFF-01", "2026-10-05", days: null, hours: "5");
         var answers = await Task.WhenAll(w.SubmitAsync(a), w.SubmitAsync(b));
         Assert.True(answers.Count(x => x.Status == HttpStatusCode.OK) == 1, string.Join("\n", answers.Select(x => $"{x.Status}: {x.Body[..Math.Min(400, x.Body.Length)]}")));
-        Assert.Single(answers, x => x.Status == HttpStatusCode.UnprocessableEntity).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "staff-day-exceeded");
+        var refused = Assert.Single(answers, x => x.Status == HttpStatusCode.UnprocessableEntity)
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "staff-day-exceeded").Json;
+        Assert.Equal(300, refused["alreadyClaimedMinutes"]!.GetValue<long>()); // what the other claim booked first
+        Assert.Equal(300, refused["askedMinutes"]!.GetValue<long>());
         Assert.Equal(300, await Db.ScalarAsync("SELECT minutes FROM staff_day"));
     }
 
