@@ -40,6 +40,23 @@ public static class JournalOrder
     }
 
     /// <summary>
+    /// Puts the planner's settings back after the journal, however it ended. In a transaction that
+    /// has already failed, or on a connection that broke, there is nothing to put back (the export
+    /// ends with them), and that refusal is not the error to report: the one that stopped the journal is.
+    /// </summary>
+    public static async Task RestoreAsync(NpgsqlConnection conn, NpgsqlTransaction? tx)
+    {
+        try
+        {
+            await PlanAsync(conn, tx, After, CancellationToken.None);
+        }
+        catch (Exception e) when (e is PostgresException { SqlState: PostgresErrorCodes.InFailedSqlTransaction }
+                                       or NpgsqlException { IsTransient: true } or InvalidOperationException)
+        {
+        }
+    }
+
+    /// <summary>
     /// Every account code of the programme by id (576,000 at national scale, about 80 MB): what the
     /// journal's lines name. It grows with the accounts, not with the journal's lines.
     /// </summary>

@@ -240,6 +240,38 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(Pounds(ExportWorld.Payable), Pounds(area.Sum(r => (long)(decimal.Parse(r[7], CultureInfo.InvariantCulture) * 100))));
     }
 
+    [Fact]
+    public async Task Journal_StoppedEarly_LeavesThePlannerAsItFoundIt_ForTheTablesAfterIt()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        var (before, after, rows) = await Db.InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<GrantLedgerDb>();
+            await using var tx = await Exporter.BeginSnapshotAsync(db, CancellationToken.None);
+            var (conn, npgsqlTx) = await db.NpgsqlAsync();
+            async Task<string> Planner()
+            {
+                await using var cmd = new Npgsql.NpgsqlCommand(
+                    "SELECT current_setting('enable_hashjoin') || ',' || current_setting('enable_sort') || ',' || current_setting('max_parallel_workers_per_gather')",
+                    conn, npgsqlTx);
+                return (string)(await cmd.ExecuteScalarAsync())!;
+            }
+            var journal = (await Reconciliation.TablesAsync(conn, npgsqlTx, x.ProgrammeId, x.Today, CancellationToken.None)).Single(t => t.Name == "journal");
+            var first = await Planner();
+            var read = 0;
+            await foreach (var row in journal.Rows(CancellationToken.None))
+            {
+                read++;
+                Assert.Equal(12, row.Length);
+                break; // as a writer that stops at a limit
+            }
+            return (first, await Planner(), read);
+        });
+        Assert.Equal(1, rows);
+        Assert.Equal(before, after); // hash joins, sorts and parallel workers back for the trial balance and the rest
+        Assert.Equal("on,on", string.Join(',', after.Split(',').Take(2)));
+    }
+
     /// <summary>The tables built from balances (summary, schools, trial balance, checks) as CSV lines, read in the exporter's snapshot.</summary>
     private async Task<Dictionary<string, List<string>>> BalanceTablesAsync(ExportWorld x, DateOnly asOf, Reconciliation.BalancesFrom from) =>
         await Db.InScopeAsync(async sp =>
