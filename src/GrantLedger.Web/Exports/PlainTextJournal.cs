@@ -65,9 +65,10 @@ public static class PlainTextJournal
         Unit unit, DateOnly asOf, JournalFormat format, TextWriter output, Action<long>? progress, CancellationToken ct)
     {
         var accounts = new Dictionary<long, AccountRow>();
-        await using (var cmd = new NpgsqlCommand("""
-            SELECT a.id, a.code, a.normal_side, coalesce(b.debits_posted, 0), coalesce(b.credits_posted, 0)
-              FROM account a LEFT JOIN account_balances_as_of(@p, @asOf) b ON b.account_id = a.id
+        var balances = await BalanceSource.CheaperAsync(conn, tx, programmeId, asOf, ct);
+        await using (var cmd = new NpgsqlCommand($"""
+            SELECT a.id, a.code, a.normal_side, {balances.DebitsPosted}, {balances.CreditsPosted}
+              FROM account a {balances.Join}
              WHERE a.programme_id = @p AND a.unit = @unit
              ORDER BY a.code
             """, conn, tx))

@@ -21,62 +21,13 @@ public sealed class Reconciliation
     private readonly DateOnly _asOf;
     private readonly DateTimeOffset _until; // the end of the as-of date
 
-    // how every account's balances as of the date are read: see BalancesSourceAsync
-    private BalanceSource _balances = FromTransfers;
+    // how every account's balances as of the date are read
+    private BalanceSource _balances = BalanceSource.FromTransfers;
 
     private Reconciliation(NpgsqlConnection conn, NpgsqlTransaction? tx, long programmeId, DateOnly asOf)
     {
         (_conn, _tx, _programmeId, _asOf) = (conn, tx, programmeId, asOf);
         _until = new DateTimeOffset(asOf.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-    }
-
-    /// <summary>
-    /// Every account's balances as of the date, as a join to <c>account a</c> and the expressions it
-    /// gives: debits and credits posted and pending, and whether the account is <em>listed</em> — has
-    /// a transfer dated on or before the date (a school's year with no transfers yet has no budget row;
-    /// in the totals such accounts add nought).
-    /// </summary>
-    private sealed record BalanceSource(string Join, string DebitsPosted, string CreditsPosted, string DebitsPending, string CreditsPending,
-        string Listed)
-    {
-        public string Columns => $"{DebitsPosted}, {CreditsPosted}, {DebitsPending}, {CreditsPending}";
-    }
-
-    /// <summary>Summed from the transfers dated on or before the date.</summary>
-    private static readonly BalanceSource FromTransfers = new("LEFT JOIN account_balances_as_of(@p, @asOf) b ON b.account_id = a.id",
-        "coalesce(b.debits_posted, 0)", "coalesce(b.credits_posted, 0)", "coalesce(b.debits_pending, 0)", "coalesce(b.credits_pending, 0)",
-        "b.account_id IS NOT NULL");
-
-    /// <summary>
-    /// The same figures from the stored balances (which the ledger's trigger keeps equal to the sum of
-    /// every transfer, in the statement that writes it) less the transfers dated after the date. An
-    /// account is listed when it has no later transfer and its stored totals are not all nought, or
-    /// when a transfer on or before the date names it.
-    /// </summary>
-    private static readonly BalanceSource StoredLessLater = new("""
-        LEFT JOIN (SELECT e.account_id, sum(e.debits_posted)::bigint AS debits_posted, sum(e.credits_posted)::bigint AS credits_posted,
-                          sum(e.debits_pending)::bigint AS debits_pending, sum(e.credits_pending)::bigint AS credits_pending
-                     FROM transfer_effect e WHERE e.programme_id = @p AND e.value_date > @asOf GROUP BY e.account_id) l ON l.account_id = a.id
-        """,
-        "a.debits_posted - coalesce(l.debits_posted, 0)", "a.credits_posted - coalesce(l.credits_posted, 0)",
-        "a.debits_pending - coalesce(l.debits_pending, 0)", "a.credits_pending - coalesce(l.credits_pending, 0)",
-        """
-        ((l.account_id IS NULL AND (a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending) <> (0, 0, 0, 0))
-         OR EXISTS (SELECT 1 FROM transfer t WHERE t.debit_account_id = a.id AND t.value_date <= @asOf)
-         OR EXISTS (SELECT 1 FROM transfer t WHERE t.credit_account_id = a.id AND t.value_date <= @asOf))
-        """);
-
-    /// <summary>
-    /// Summing the transfers up to the date reads the whole journal (1.8 million transfers at national
-    /// scale); when fewer transfers are dated after the date than on or before it — the usual export,
-    /// as of today — the stored balances less the later transfers read far fewer (by the programme and
-    /// value-date index).
-    /// </summary>
-    private async Task BalancesSourceAsync(CancellationToken ct)
-    {
-        var later = await CountAsync("SELECT count(*) FROM transfer WHERE programme_id = @p AND value_date > @asOf", ct);
-        var upTo = await CountAsync("SELECT count(*) FROM transfer WHERE programme_id = @p AND value_date <= @asOf", ct);
-        if (later < upTo) _balances = StoredLessLater;
     }
 
     /// <summary>A school's budget in one category of one year, from its accounts' balances.</summary>
@@ -101,8 +52,12 @@ public sealed class Reconciliation
         BalancesFrom from, CancellationToken ct)
     {
         var r = new Reconciliation(conn, tx, programmeId, asOf);
-        if (from == BalancesFrom.Cheaper) await r.BalancesSourceAsync(ct);
-        else r._balances = from == BalancesFrom.Transfers ? FromTransfers : StoredLessLater;
+        r._balances = from switch
+        {
+            BalancesFrom.Transfers => BalanceSource.FromTransfers,
+            BalancesFrom.StoredLessLater => BalanceSource.StoredLessLater,
+            _ => await BalanceSource.CheaperAsync(conn, tx, programmeId, asOf, ct),
+        };
         var (budgets, totals) = await r.AccountsAsync(ct);
         var checks = await r.ChecksAsync(budgets, totals, ct);
         return
