@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Npgsql;
 
 namespace GrantLedger.Web.Exports;
@@ -14,7 +15,7 @@ namespace GrantLedger.Web.Exports;
 /// about 30 times too few rows), and left alone it hashes both tables and sorts 1.8 million wide rows
 /// on disk: 14 s of the server's time at national scale, where the merge takes 2 s. The statement
 /// therefore runs with hash joins, sorts and parallel workers switched off for it alone
-/// (<see cref="Before"/>, put back by <see cref="After"/>, both local to the export's transaction).
+/// (<see cref="RowsAsync"/>: local to the export's transaction, and put back after it).
 /// </para>
 /// </summary>
 public static class JournalOrder
@@ -29,26 +30,46 @@ public static class JournalOrder
          ORDER BY t.value_date, t.entry_id, t.id
         """;
 
-    public const string Before = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_sort = off; SET LOCAL max_parallel_workers_per_gather = 0";
-    public const string After = "SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_sort TO DEFAULT; SET LOCAL max_parallel_workers_per_gather TO DEFAULT";
+    private const string Before = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_sort = off; SET LOCAL max_parallel_workers_per_gather = 0";
+    private const string After = "SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_sort TO DEFAULT; SET LOCAL max_parallel_workers_per_gather TO DEFAULT";
 
-    /// <summary>Runs <see cref="Before"/> or <see cref="After"/> on the export's connection.</summary>
-    public static async Task PlanAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string settings, CancellationToken ct)
+    /// <summary>
+    /// Runs a statement made by <see cref="Select"/> under the journal's planner settings, a row at a
+    /// time, and puts the settings back however it ends: read to the end, stopped early by its reader,
+    /// or failed.
+    /// </summary>
+    public static async IAsyncEnumerable<NpgsqlDataReader> RowsAsync(NpgsqlCommand cmd, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var (conn, tx) = (cmd.Connection!, cmd.Transaction);
+        await SetAsync(conn, tx, Before, ct);
+        try
+        {
+            cmd.CommandTimeout = 0; // a national journal streams for longer than a command's default
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) yield return reader;
+        }
+        finally
+        {
+            await RestoreAsync(conn, tx);
+        }
+    }
+
+    private static async Task SetAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string settings, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(settings, conn, tx);
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>
-    /// Puts the planner's settings back after the journal, however it ended. In a transaction that
-    /// has already failed, or on a connection that broke, there is nothing to put back (the export
-    /// ends with them), and that refusal is not the error to report: the one that stopped the journal is.
+    /// In a transaction that has already failed, or on a connection that broke, there is nothing to
+    /// put back (the export ends with them), and that refusal is not the error to report: the one that
+    /// stopped the journal is.
     /// </summary>
-    public static async Task RestoreAsync(NpgsqlConnection conn, NpgsqlTransaction? tx)
+    private static async Task RestoreAsync(NpgsqlConnection conn, NpgsqlTransaction? tx)
     {
         try
         {
-            await PlanAsync(conn, tx, After, CancellationToken.None);
+            await SetAsync(conn, tx, After, CancellationToken.None);
         }
         catch (Exception e) when (e is PostgresException { SqlState: PostgresErrorCodes.InFailedSqlTransaction }
                                        or NpgsqlException { IsTransient: true } or InvalidOperationException)

@@ -113,16 +113,13 @@ public static class PlainTextJournal
         }
         output.Write('\n');
 
-        await JournalOrder.PlanAsync(conn, tx, JournalOrder.Before, ct);
         await using (var cmd = new NpgsqlCommand(JournalOrder.Select(
             "t.entry_id, t.value_date, j.description, j.cause_type, j.cause_id, t.debit_account_id, t.credit_account_id, t.amount",
             "AND t.unit = @unit AND t.kind IN ('posted', 'post_pending')"), conn, tx))
         {
             Parameters(cmd, programmeId, asOf, unit);
-            cmd.CommandTimeout = 0;
-            await using var r = await cmd.ExecuteReaderAsync(ct);
             long? entry = null;
-            while (await r.ReadAsync(ct))
+            await foreach (var r in JournalOrder.RowsAsync(cmd, ct))
             {
                 var id = r.GetInt64(0);
                 if (id != entry)
@@ -143,7 +140,6 @@ public static class PlainTextJournal
             }
             if (entry is not null) output.Write('\n');
         }
-        await JournalOrder.PlanAsync(conn, tx, JournalOrder.After, ct);
 
         // what the service says each account's posted balance is, for the tools to check
         var touched = accounts.Values.Where(a => a.DebitsPosted != 0 || a.CreditsPosted != 0).ToList();

@@ -339,22 +339,14 @@ public sealed class Reconciliation
     private async IAsyncEnumerable<object?[]> JournalRowsAsync([EnumeratorCancellation] CancellationToken ct)
     {
         var codes = await JournalOrder.AccountCodesAsync(_conn, _tx, _programmeId, ct);
-        await JournalOrder.PlanAsync(_conn, _tx, JournalOrder.Before, ct);
-        try
-        {
-            await foreach (var row in QueryAsync(JournalOrder.Select("""
+        await using var cmd = Command(JournalOrder.Select("""
             t.entry_id, t.id, t.value_date, t.recorded_at, j.description, j.cause_type, j.cause_id, t.kind, t.pending_id,
             t.debit_account_id, t.credit_account_id, t.unit, t.amount
-            """), x => [x.GetInt64(0), x.GetInt64(1), x.GetFieldValue<DateOnly>(2), x.GetFieldValue<DateTimeOffset>(3), x.GetString(4),
-                       x.GetString(5), x.IsDBNull(6) ? null : x.GetInt64(6), x.GetString(7), x.IsDBNull(8) ? null : x.GetInt64(8),
-                       codes[x.GetInt64(9)], codes[x.GetInt64(10)], new UnitAmount(Units.Parse(x.GetString(11)), x.GetInt64(12))], ct))
-                yield return row;
-        }
-        finally
-        {
-            // also when the writer stops early: the tables after the journal plan as usual
-            await JournalOrder.RestoreAsync(_conn, _tx);
-        }
+            """));
+        await foreach (var x in JournalOrder.RowsAsync(cmd, ct))
+            yield return [x.GetInt64(0), x.GetInt64(1), x.GetFieldValue<DateOnly>(2), x.GetFieldValue<DateTimeOffset>(3), x.GetString(4),
+                          x.GetString(5), x.IsDBNull(6) ? null : x.GetInt64(6), x.GetString(7), x.IsDBNull(8) ? null : x.GetInt64(8),
+                          codes[x.GetInt64(9)], codes[x.GetInt64(10)], new UnitAmount(Units.Parse(x.GetString(11)), x.GetInt64(12))];
     }
 
     private async Task<ExportTable> TrialBalanceAsync(CancellationToken ct) => new()
