@@ -17,7 +17,19 @@ namespace GrantLedger.Web.Claims;
 /// </summary>
 public static class ClaimLedger
 {
-    public static async Task<long?> ApplyAsync(GrantLedgerDb db, ClaimScope c, LedgerEffect effect, string trigger, long actorId, CancellationToken ct) =>
+    /// <summary>
+    /// A transition's journal entry, ready to post: its ids are taken beforehand, so the claim's own rows
+    /// (the lines' holds, the history row) are written first and the entry's statement, which locks the
+    /// school's accounts until commit, is the transaction's last (docs/performance.md, hot).
+    /// </summary>
+    /// <param name="Explain">turns the ledger's "limit exceeded" into what the claim asked for and what is left</param>
+    public sealed record Posting(EntryDraft Draft, ReservedIds Ids, Func<LimitExceeded, RuleBroken>? Explain = null)
+    {
+        public long EntryId => Ids.EntryId;
+    }
+
+    /// <returns>the entry to post, or null when the transition does not touch the ledger</returns>
+    public static async Task<Posting?> PrepareAsync(GrantLedgerDb db, ClaimScope c, LedgerEffect effect, string trigger, long actorId, CancellationToken ct) =>
         effect switch
         {
             LedgerEffect.ReserveHold => await ReserveAsync(db, c, actorId, ct),
@@ -27,12 +39,31 @@ public static class ClaimLedger
             _ => throw new InvalidOperationException($"the claims slice does not carry out {effect}"),
         };
 
-    private static async Task<long> ReserveAsync(GrantLedgerDb db, ClaimScope c, long actorId, CancellationToken ct)
+    /// <summary>
+    /// Posts the entry: the transaction's last statement, so when the transaction is the transition's own
+    /// it commits in the same round trip and the accounts' locks are held for the statement and the commit only.
+    /// </summary>
+    public static async Task PostAsync(GrantLedgerDb db, Posting posting, CancellationToken ct)
+    {
+        var (conn, tx) = await db.NpgsqlAsync(ct);
+        var commit = db.MayCommitWithLastStatement;
+        try
+        {
+            await Journal.PostAsync(conn, tx, posting.Draft, ct, posting.Ids, commit);
+        }
+        catch (LimitExceeded e) when (posting.Explain is not null)
+        {
+            throw posting.Explain(e);
+        }
+        if (commit) db.CommittedWithLastStatement();
+    }
+
+    private static async Task<Posting> ReserveAsync(GrantLedgerDb db, ClaimScope c, long actorId, CancellationToken ct)
     {
         var categories = await c.CategoriesAsync(db, ct);
         var (p, y, s) = (new ProgrammeRef(c.Programme.Id, c.Programme.Code), new YearRef(c.Year.Id, c.Year.Code), BudgetYear.Ref(c.School));
 
-        // (line, money?) pairs in a fixed order, so the returned transfer ids map back to the lines
+        // (line, money?) pairs in a fixed order, so the reserved transfer ids map back to the lines
         var holds = new List<(ClaimLine Line, bool Money, AccountSpec From, AccountSpec To, long Amount)>();
         foreach (var line in c.Claim.Lines)
         {
@@ -51,38 +82,33 @@ public static class ClaimLedger
 
         var (conn, tx) = await db.NpgsqlAsync(ct);
         var ids = await Accounts.EnsureAsync(conn, tx, c.Programme.Id, holds.SelectMany(h => new[] { h.From, h.To }).ToList(), ct);
-        var draft = Entry(c, actorId, "submitted",
-            holds.Select(h => new TransferDraft(h.From.Unit, ids[h.From], ids[h.To], h.Amount, TransferKind.Pending)).ToList());
-        PostedEntry posted;
-        try
-        {
-            posted = await Journal.PostAsync(conn, tx, draft, ct);
-        }
-        catch (LimitExceeded e)
-        {
-            var over = holds.First(h => h.From.Code == e.Account);
-            var category = categories[over.From.CategoryId!.Value];
-            var asked = holds.Where(h => h.From.Code == e.Account).Sum(h => h.Amount);
-            throw new RuleBroken("claim-exceeds-available",
-                $"The claim asks for {e.Unit.Describe(asked)} of {category.Name}, but only {e.Unit.Describe(asked - e.Shortfall)} is available " +
-                $"(allocated, less what other claims hold or have spent): it is {e.Unit.Describe(e.Shortfall)} too much.",
-                422, "lines", new Dictionary<string, object?>
-                {
-                    ["categoryId"] = category.Id, ["category"] = category.Name, ["unit"] = e.Unit.ToCode(),
-                    ["asked"] = Amounts.Format(e.Unit, asked), ["available"] = Amounts.Format(e.Unit, asked - e.Shortfall),
-                    ["shortfall"] = Amounts.Format(e.Unit, e.Shortfall),
-                });
-        }
+        var reserved = await Journal.ReserveIdsAsync(conn, tx, holds.Count, ct);
         for (var i = 0; i < holds.Count; i++)
         {
-            if (holds[i].Money) holds[i].Line.MoneyHoldId = posted.TransferIds[i];
-            else holds[i].Line.TimeHoldId = posted.TransferIds[i];
+            if (holds[i].Money) holds[i].Line.MoneyHoldId = reserved.TransferIds[i];
+            else holds[i].Line.TimeHoldId = reserved.TransferIds[i];
         }
-        return posted.EntryId;
+        var draft = Entry(c, actorId, "submitted",
+            holds.Select(h => new TransferDraft(h.From.Unit, ids[h.From], ids[h.To], h.Amount, TransferKind.Pending)).ToList());
+        return new Posting(draft, reserved, e =>
+            {
+                var over = holds.First(h => h.From.Code == e.Account);
+                var category = categories[over.From.CategoryId!.Value];
+                var asked = holds.Where(h => h.From.Code == e.Account).Sum(h => h.Amount);
+                return new RuleBroken("claim-exceeds-available",
+                    $"The claim asks for {e.Unit.Describe(asked)} of {category.Name}, but only {e.Unit.Describe(asked - e.Shortfall)} is available " +
+                    $"(allocated, less what other claims hold or have spent): it is {e.Unit.Describe(e.Shortfall)} too much.",
+                    422, "lines", new Dictionary<string, object?>
+                    {
+                        ["categoryId"] = category.Id, ["category"] = category.Name, ["unit"] = e.Unit.ToCode(),
+                        ["asked"] = Amounts.Format(e.Unit, asked), ["available"] = Amounts.Format(e.Unit, asked - e.Shortfall),
+                        ["shortfall"] = Amounts.Format(e.Unit, e.Shortfall),
+                    });
+            });
     }
 
     /// <summary>Posts (money for the sanctioned amount; nothing posted is a void) or voids every hold.</summary>
-    private static async Task<long?> ResolveAsync(GrantLedgerDb db, ClaimScope c, long actorId, bool post, string trigger, CancellationToken ct)
+    private static async Task<Posting?> ResolveAsync(GrantLedgerDb db, ClaimScope c, long actorId, bool post, string trigger, CancellationToken ct)
     {
         var holdIds = c.Claim.Lines.SelectMany(l => new[] { l.MoneyHoldId, l.TimeHoldId }).OfType<long>().ToList();
         if (holdIds.Count == 0) return null;
@@ -98,8 +124,8 @@ public static class ClaimLedger
                 transfers.Add(Resolution(held[t], allowed ? held[t].Amount : null));
         }
         var (conn, tx) = await db.NpgsqlAsync(ct);
-        var posted = await Journal.PostAsync(conn, tx, Entry(c, actorId, trigger.Replace('-', ' ') + (post ? "" : ": hold released"), transfers), ct);
-        return posted.EntryId;
+        return new Posting(Entry(c, actorId, trigger.Replace('-', ' ') + (post ? "" : ": hold released"), transfers),
+            await Journal.ReserveIdsAsync(conn, tx, transfers.Count, ct));
     }
 
     private static TransferDraft Resolution(Transfer hold, long? postAmount) =>

@@ -52,17 +52,20 @@ public static class Transitions
                     line.SanctionReason = given ? s.Reason : null;
                 }
 
-            // Staff days first, the ledger entry last but for the claim's own rows: the entry locks the school's
-            // budget accounts until commit, and every claim of the school queues on them (docs/performance.md).
-            // Every path takes staff days before accounts, so two transitions cannot deadlock on them.
+            // Staff days first, the claim's own rows next, the ledger entry last: the entry locks the school's
+            // budget accounts until commit, and every claim of the school queues on them, so it commits in the
+            // same round trip (docs/performance.md, hot). Its ids are taken beforehand for the rows that name it
+            // (the lines' holds, the history row; their keys are checked at commit). Every path takes staff days
+            // before accounts, so two transitions cannot deadlock on them.
             if (step.Effect == LedgerEffect.ReserveHold) await StaffDays.BookAsync(db, c.Programme.Id, c.Claim.Lines, +1, ct);
             if (step.Effect == LedgerEffect.VoidHold) await StaffDays.BookAsync(db, c.Programme.Id, c.Claim.Lines, -1, ct);
-            var entryId = await ClaimLedger.ApplyAsync(db, c, step.Effect, Kebab.Of(trigger), caller.Id, ct);
+            var posting = await ClaimLedger.PrepareAsync(db, c, step.Effect, Kebab.Of(trigger), caller.Id, ct);
             if (step.Effect == LedgerEffect.VoidHold)
                 foreach (var line in c.Claim.Lines) (line.MoneyHoldId, line.TimeHoldId, line.SanctionedPence, line.SanctionReason) = (null, null, null, null);
             var details = new { sanctions = sanctions?.Select(s => new { lineId = s.Key, amount = new Money(s.Value.Amount).ToDecimalString(), reason = s.Value.Reason }), total = total.ToDecimalString() };
-            Log(db, audit, c, caller, trigger, from, step.To, r.Reason?.Trim(), entryId, details);
+            Log(db, audit, c, caller, trigger, from, step.To, r.Reason?.Trim(), posting?.EntryId, details);
             await db.SaveChangesAsync(ct);
+            if (posting is not null) await ClaimLedger.PostAsync(db, posting, ct);
             return c;
         }, ct);
 

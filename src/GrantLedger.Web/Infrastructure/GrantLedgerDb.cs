@@ -121,9 +121,35 @@ public sealed class GrantLedgerDb(DbContextOptions<GrantLedgerDb> options) : Ide
         Database.AutoSavepointsEnabled = false;
         if (Database.CurrentTransaction is not null) return await work();
         await using var tx = await Database.BeginTransactionAsync(ct);
-        var result = await work();
-        await tx.CommitAsync(ct);
-        return result;
+        (_owned, _committed) = (tx, false);
+        try
+        {
+            var result = await work();
+            if (!_committed) await tx.CommitAsync(ct);
+            return result;
+        }
+        finally
+        {
+            (_owned, _committed) = (null, false);
+        }
+    }
+
+    private IDbContextTransaction? _owned;
+    private bool _committed;
+
+    /// <summary>
+    /// The work's last statement may commit the transaction itself, in the same round trip
+    /// (<see cref="Ledger.Journal.PostAsync"/>'s <c>commit</c>): only inside a transaction that
+    /// <see cref="InTransactionAsync{T}"/> began, not a caller's (an idempotent request stores its
+    /// answer in the same transaction after the work).
+    /// </summary>
+    public bool MayCommitWithLastStatement => _owned is not null && Database.CurrentTransaction == _owned && !_committed;
+
+    /// <summary>Says the work's last statement committed the transaction: nothing more may be written in it.</summary>
+    public void CommittedWithLastStatement()
+    {
+        if (!MayCommitWithLastStatement) throw new InvalidOperationException("only the owner's last statement commits its transaction");
+        _committed = true;
     }
 
     public Task InTransactionAsync(Func<Task> work, CancellationToken ct = default) =>

@@ -1,4 +1,5 @@
 using System.Net;
+using Npgsql;
 using GrantLedger.Web.Tests.Support;
 
 namespace GrantLedger.Web.Tests.Claims;
@@ -92,6 +93,39 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("1000.00", available["debitsPending"]!.GetValue<string>());
         Assert.Equal("0.00", available["available"]!.GetValue<string>());
         Assert.Equal(0, await Db.ScalarAsync("SELECT sum(debits_posted - credits_posted) + sum(debits_pending - credits_pending) FROM account"));
+        // a refused claim's own rows, written before the ledger refused its entry, went with it
+        Assert.Equal(42L, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE state = 'draft'"));
+        Assert.Equal(8L, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE money_hold_id IS NOT NULL"));
+        Assert.Equal(8L, await Db.ScalarAsync("SELECT count(*) FROM claim_transition WHERE trigger = 'submit'"));
+        Assert.Equal(8L, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'claim.submit'"));
+        Assert.Equal(0L, await Db.ScalarAsync("""
+            SELECT count(*) FROM claim_line l JOIN claim_transition h ON h.claim_id = l.claim_id AND h.trigger = 'submit'
+             WHERE NOT EXISTS (SELECT 1 FROM transfer t WHERE t.id = l.money_hold_id AND t.entry_id = h.entry_id AND t.kind = 'pending')
+            """));
+    }
+
+    [Fact]
+    public async Task AClaimsHoldAndHistory_NamingNoTransferOrEntry_AreRefusedAtCommit()
+    {
+        // a transition writes its rows before its entry (ids taken beforehand), so these keys are checked at commit
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id);
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        var refused = async (string sql) =>
+        {
+            await using var cmd = Db.DataSource.CreateCommand($"BEGIN; {sql}; COMMIT;");
+            return await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
+        };
+        var hold = await refused($"UPDATE claim_line SET money_hold_id = 999999999 WHERE claim_id = {id}");
+        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, hold.SqlState);
+        var history = await refused($"""
+            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, entry_id)
+            SELECT claim_id, 'submit', 'draft', 'submitted', actor_id, actor_role, 999999999 FROM claim_transition WHERE claim_id = {id}
+            """);
+        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, history.SqlState);
+        Assert.Equal(1L, await Db.ScalarAsync($"SELECT count(*) FROM claim_transition WHERE claim_id = {id}"));
+        Assert.Equal(1L, await Db.ScalarAsync($"SELECT count(*) FROM claim_line l JOIN transfer t ON t.id = l.money_hold_id WHERE l.claim_id = {id}"));
     }
 
     [Fact]
