@@ -123,14 +123,65 @@ public sealed class LedgerDatabaseTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(new Balance(0, 0, 0, 0), await h.BalanceAsync(h.Available[1]));
     }
 
-    [Fact]
-    public async Task AnAccountForASchoolThatDoesNotExist_IsRefusedAtCommit()
+    // account's keys to programme, year, school and category are checked once per statement by a
+    // trigger (migration 0045), no longer by per-row foreign keys: a script still cannot name a missing one.
+    private async Task<(long Year, long School, long Category)> ParentsAsync(LedgerHarness h) => (
+        await Db.ScalarAsync("SELECT id FROM programme_year WHERE programme_id = $1", h.ProgrammeId),
+        await Db.ScalarAsync("SELECT min(id) FROM school WHERE programme_id = $1", h.ProgrammeId),
+        await Db.ScalarAsync("SELECT id FROM budget_category WHERE programme_id = $1", h.ProgrammeId));
+
+    [Theory]
+    [InlineData("programme", "account_programme_id_fkey")]
+    [InlineData("year", "account_programme_year_id_fkey")]
+    [InlineData("school", "account_school_id_fkey")]
+    [InlineData("category", "account_category_id_fkey")]
+    public async Task AnAccountNamingAMissingParent_IsRefusedAsAForeignKeyViolation(string missing, string constraint)
     {
         var h = await CreateAsync(Db);
-        // account's keys to programme, year, school and category are checked at commit (0044): still checked
-        var e = await RefusedAsync($"INSERT INTO account (programme_id, unit, code, name, normal_side, school_id) VALUES ({h.ProgrammeId}, 'GBP', 'no-such-school', 'x', 'credit', 999999999)");
+        var (year, school, category) = await ParentsAsync(h);
+        string Id(string parent, long id) => parent == missing ? "999999999" : id.ToString();
+        // one bad row among good ones refuses the whole statement
+        var e = await RefusedAsync($"""
+            INSERT INTO account (programme_id, unit, code, name, normal_side, programme_year_id, school_id, category_id)
+            VALUES ({h.ProgrammeId}, 'GBP', 'script-good', 'x', 'credit', {year}, {school}, {category}),
+                   ({Id("programme", h.ProgrammeId)}, 'GBP', 'script-bad', 'x', 'credit', {Id("year", year)}, {Id("school", school)}, {Id("category", category)})
+            """);
         Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, e.SqlState);
-        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM account WHERE code = 'no-such-school'"));
+        Assert.Equal(constraint, e.ConstraintName);
+        Assert.Contains("999999999", e.MessageText);
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM account WHERE code LIKE 'script-%'"));
+    }
+
+    [Fact]
+    public async Task AnAccountNamingParentsThatExist_IsAccepted_EvenWhenTheyWereCreatedInTheSameTransaction()
+    {
+        var h = await CreateAsync(Db);
+        var (year, _, category) = await ParentsAsync(h);
+        Assert.True(await Db.ScalarAsync($"""
+            WITH s AS (INSERT INTO school (programme_id, urn, name, phase, area_id)
+                       SELECT {h.ProgrammeId}, '599999', 'New school', 'Primary', area_id FROM school WHERE programme_id = {h.ProgrammeId} LIMIT 1
+                       RETURNING id)
+            INSERT INTO account (programme_id, unit, code, name, normal_side, programme_year_id, school_id, category_id)
+            SELECT {h.ProgrammeId}, 'GBP', 'script-new-school', 'x', 'credit', {year}, s.id, {category} FROM s RETURNING id
+            """) > 0);
+    }
+
+    [Fact]
+    public async Task ProgrammesYearsSchoolsAndCategories_CannotBeDeletedTruncatedOrRenumbered()
+    {
+        var h = await CreateAsync(Db);
+        var (year, school, category) = await ParentsAsync(h);
+        // the accounts that name them rely on this (0045): they are checked when an account is inserted, not afterwards
+        foreach (var (table, id) in new[] { ("programme", h.ProgrammeId), ("programme_year", year), ("school", school), ("budget_category", category) })
+        {
+            Assert.Equal("GL002", (await RefusedAsync($"DELETE FROM {table} WHERE id = {id}")).SqlState);
+            Assert.Equal("GL002", (await RefusedAsync($"UPDATE {table} SET id = DEFAULT WHERE id = {id}")).SqlState);
+            Assert.Equal("GL002", (await RefusedAsync($"TRUNCATE {table} CASCADE")).SqlState);
+            Assert.Equal(1L, await Db.ScalarAsync($"SELECT count(*) FROM {table} WHERE id = {id}"));
+        }
+        // a school no account names yet stays too: nothing in the service removes one
+        var unused = await Db.ScalarAsync($"INSERT INTO school (programme_id, urn, name, phase, area_id) SELECT programme_id, '599998', 'Unused', 'Primary', area_id FROM school WHERE id = {school} RETURNING id");
+        Assert.Equal("GL002", (await RefusedAsync($"DELETE FROM school WHERE id = {unused}")).SqlState);
     }
 
     [Fact]
