@@ -24,14 +24,17 @@ public static class ClaimReads
     {
         var claim = c.Claim;
         var claimId = claim.Id;
-        var categories = await c.CategoriesAsync(db, ct);
-        var plan = await ActionPlans.ActionPlans.AgreedPlanAsync(db, c.School.Id, claim.ProgrammeYearId, ct);
+        // evidence, history, categories and "is there an agreed plan": read with the row lock by a transition, else here
+        // in one round trip
+        var rows = c.AnswerRows ?? await ClaimAccess.AnswerRowsAsync(db, claimId, ct);
+        var categories = rows.Categories;
+        var plan = rows.HasAgreedPlan ? await ActionPlans.ActionPlans.AgreedPlanAsync(db, c.School.Id, claim.ProgrammeYearId, ct) : null;
         var refs = plan?.Actions.ToDictionary(a => a.Id, a => a.ActionRef) ?? [];
-        var evidence = await ListAsync(EvidenceOf(db, claimId), ct);
+        var evidence = rows.Evidence;
         var hashes = evidence.Select(e => e.Sha256).ToList();
         var elsewhere = hashes.Count == 0 ? [] : await db.Set<Evidence>().AsNoTracking().Where(e => hashes.Contains(e.Sha256) && e.ClaimId != claimId)
             .Select(e => new { e.Sha256, e.ClaimId }).ToListAsync(ct);
-        var history = await ListAsync(HistoryOf(db, claimId), ct);
+        var history = c.AnswerRows is null ? rows.History : WithSaved(db, claimId, rows);
 
         var lines = claim.Lines.Select(l => new LineView(l.Id, l.LineNo, l.Kind, l.CategoryId, Name(categories, l.CategoryId),
             new Money(l.AmountPence), l.AllowanceCategoryId, Name(categories, l.AllowanceCategoryId), l.Minutes, l.StaffRef, l.StaffRole,
@@ -45,8 +48,8 @@ public static class ClaimReads
         return new ClaimView(claim.Id, ClaimAccess.Reference(claim.Id), claim.ProgrammeId, claim.ProgrammeYearId,
             new PeriodRef(c.Period.Id, c.Period.Code, c.Period.Name, c.Period.StartsOn, c.Period.EndsOn),
             new SchoolSummary(c.School.Id, c.School.Urn, c.School.Name, c.School.AreaId), claim.State, claim.Description,
-            claimed, sanctioned, claim.Lines.Sum(l => l.Minutes ?? 0), claim.CreatedBy, claim.CreatedAt, claim.SubmittedBy, claim.SubmittedAt,
-            claim.FirstApprovedBy, claim.DecidedBy, claim.DecidedAt, claim.Reason, claim.PaymentRunId, lines,
+            claimed, sanctioned, claim.Lines.Sum(l => l.Minutes ?? 0), claim.CreatedBy, claim.CreatedAt, claim.SubmittedBy, Stored(claim.SubmittedAt),
+            claim.FirstApprovedBy, claim.DecidedBy, Stored(claim.DecidedAt), claim.Reason, claim.PaymentRunId, lines,
             evidence.Select(e => new EvidenceView(e.Id, e.ClaimLineId, e.FileName, e.ContentType, e.SizeBytes, Convert.ToHexStringLower(e.Sha256),
                 e.UploadedAt, elsewhere.Where(x => x.Sha256.AsSpan().SequenceEqual(e.Sha256)).Select(x => x.ClaimId).Distinct().Order().ToList())).ToList(),
             claim.State == "draft" ? await BudgetAsync(db, c, categories, ct) : [],
@@ -54,23 +57,24 @@ public static class ClaimReads
             history, AllowedActions(c, caller, sanctioned ?? claimed), ClaimAccess.ETag(claim));
     }
 
-    private sealed record EvidenceRow(long Id, long? ClaimLineId, string FileName, string ContentType, int SizeBytes, byte[] Sha256,
-        DateTimeOffset UploadedAt);
+    /// <summary>
+    /// A time as PostgreSQL keeps it (whole microseconds; Npgsql drops the rest): a transition sets the claim's times
+    /// from the service's clock (100 ns steps) and answers from the saved claim, which must read as a later GET does.
+    /// </summary>
+    private static DateTimeOffset? Stored(DateTimeOffset? at) => at is { } t ? t.AddTicks(-(t.Ticks % 10)) : null;
 
-    // Compiled once: every claim read and every transition's answer runs them (docs/performance.md).
-    private static readonly Func<GrantLedgerDb, long, IAsyncEnumerable<EvidenceRow>> EvidenceOf = EF.CompileAsyncQuery(
-        (GrantLedgerDb db, long claimId) => db.Set<Evidence>().AsNoTracking().Where(e => e.ClaimId == claimId).OrderBy(e => e.Id)
-            .Select(e => new EvidenceRow(e.Id, e.ClaimLineId, e.FileName, e.ContentType, e.SizeBytes, e.Sha256, e.UploadedAt)));
-
-    private static readonly Func<GrantLedgerDb, long, IAsyncEnumerable<TransitionView>> HistoryOf = EF.CompileAsyncQuery(
-        (GrantLedgerDb db, long claimId) => db.Set<ClaimTransition>().AsNoTracking().Where(t => t.ClaimId == claimId).OrderBy(t => t.Id)
-            .Select(t => new TransitionView(t.Trigger, t.FromState, t.ToState, t.ActorId, t.ActorRole, t.OccurredAt, t.Reason, t.EntryId)));
-
-    private static async Task<List<T>> ListAsync<T>(IAsyncEnumerable<T> rows, CancellationToken ct)
+    /// <summary>
+    /// The history read with the lock and the rows this request has saved since (the transition's own, tracked by EF
+    /// with its id and time read back on save): what reading the history after commit gives, without reading it.
+    /// </summary>
+    private static List<TransitionView> WithSaved(GrantLedgerDb db, long claimId, ClaimAnswerRows rows)
     {
-        var list = new List<T>();
-        await foreach (var row in rows.WithCancellation(ct)) list.Add(row);
-        return list;
+        var saved = db.ChangeTracker.Entries<ClaimTransition>()
+            .Where(e => e.State == EntityState.Unchanged && e.Entity.ClaimId == claimId && e.Entity.Id > rows.LastTransitionId).Select(e => e.Entity);
+        var history = new List<TransitionView>(rows.History);
+        foreach (var t in saved.OrderBy(t => t.Id))
+            history.Add(new TransitionView(t.Trigger, t.FromState, t.ToState, t.ActorId, t.ActorRole, t.OccurredAt, t.Reason, t.EntryId));
+        return history;
     }
 
     /// <summary>What the caller may do now: the lifecycle's permitted triggers, and editing while it is their draft.</summary>

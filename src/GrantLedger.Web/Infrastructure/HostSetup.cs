@@ -30,7 +30,9 @@ public static class HostSetup
         services.AddSingleton(sp => sp.GetRequiredService<IConfiguration>().GetSection("GrantLedger").Get<GrantLedgerOptions>() ?? new GrantLedgerOptions());
         services.AddSingleton<DatabaseEndpoint>();
         services.AddSingleton(sp => DatabaseEndpoint.CreateDataSource(sp.GetRequiredService<DatabaseEndpoint>().ConnectionString));
-        services.AddDbContext<GrantLedgerDb>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+        // Pooled: a request takes a context that EF has reset (change tracker, transaction, connection) rather than
+        // building one and its services anew; the context holds no state of its own (docs/performance.md).
+        services.AddDbContextPool<GrantLedgerDb>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddHostedService<StartUp>();
         services.AddHostedService<Sealer>(); // after StartUp: the tables exist by then
         services.AddHttpContextAccessor();

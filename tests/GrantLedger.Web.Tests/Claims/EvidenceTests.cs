@@ -76,6 +76,33 @@ public sealed class EvidenceTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task ATransitionsAnswer_IsTheClaimAsReadRightAfterIt_EvidencePlanAndHistoryIncluded()
+    {
+        // a transition answers from the evidence and history it read with the claim's lock, not by reading them after commit
+        var w = await ClaimWorld.CreateAsync(Db);
+        var pdf = ClaimWorld.Pdf("INV-7 Sensory Ltd £120");
+        (await w.AttachAsync(await w.NewClaimAsync(period: "aut2"), pdf, "earlier.pdf")).Expect(HttpStatusCode.Created);
+        var id = await w.NewClaimAsync();
+        var lineId = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", ActionLine(w))).Expect(HttpStatusCode.Created).Json["lines"]![0]!["id"]!.GetValue<long>();
+        (await w.AttachAsync(id, pdf, "inv.pdf", lineId)).Expect(HttpStatusCode.Created);
+
+        async Task SameAsAGet(Answer fired, ApiClient reader)
+        {
+            var read = (await reader.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK);
+            Assert.Equal(read.Body, fired.Body);
+            Assert.Equal(read.Headers.ETag, fired.Headers.ETag);
+        }
+        var submitted = (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        await SameAsAGet(submitted, w.School);
+        Assert.NotNull(submitted.Json["plan"]);
+        Assert.Single(submitted.Json["evidence"]![0]!["alsoOnClaims"]!.AsArray());
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/start-review", null)).Expect(HttpStatusCode.OK);
+        var approved = (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).Expect(HttpStatusCode.OK);
+        await SameAsAGet(approved, w.Lead);
+        Assert.Equal(["submit", "start-review", "approve"], approved.Json["history"]!.AsArray().Select(h => h!["trigger"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task ThePlanBesideTheClaim_ShowsEstimatedClaimedAndApprovedPerAction()
     {
         var w = await ClaimWorld.CreateAsync(Db);
