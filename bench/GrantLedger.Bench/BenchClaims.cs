@@ -61,6 +61,35 @@ public static class BenchClaims
     }
 
     /// <summary>The file the wrk script reads: "claimId token" per line.</summary>
+    /// <summary>The warm-up's slices: 5 seconds each, each with drafts of its own, at most 12 (one minute).</summary>
+    public const int WarmUpSlices = 12, WarmUpSlice = 2_500;
+
+    /// <summary>
+    /// Submits <paramref name="drafts"/> in 5-second slices until tiered compilation is under 5 % of the
+    /// service's CPU, not for a fixed time: a fresh process spends its first 30-60 s under load in tiered
+    /// compilation (Dynamic PGO re-compiles every hot method twice, on a background thread, at about half a
+    /// core here), which a service that runs for hours pays once. With a 5 or 10 s warm-up the first
+    /// measurement carried it: 28-37 ms of CPU per request at one client against 7-9 ms once settled
+    /// (docs/performance.md).
+    /// </summary>
+    /// <returns>each slice's service CPU per request (the tiered-compilation share in brackets), for the report</returns>
+    public static async Task<string> WarmUpAsync(ServiceHost service, string script, int clients, IReadOnlyList<DraftClaim> drafts,
+        Func<long, string> tokenOfSchool, string folder)
+    {
+        var warm = new List<string>();
+        for (var slice = 0; slice < WarmUpSlices && (slice + 1) * WarmUpSlice <= drafts.Count; slice++)
+        {
+            var file = WriteWrkData(folder, $"warm-up-{slice}.txt", drafts.Skip(slice * WarmUpSlice).Take(WarmUpSlice), tokenOfSchool);
+            var (before, jitBefore) = (service.CpuTime(), service.TieredCompilationThreads());
+            var run = await Wrk.RunAsync(service.BaseAddress, script, clients, 5, file);
+            var (cpu, jit) = (service.CpuTime() - before, ServiceHost.Between(jitBefore, service.TieredCompilationThreads()));
+            warm.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{cpu.TotalMilliseconds / Math.Max(1, run.Requests):F1} ({jit.TotalMilliseconds / Math.Max(1, run.Requests):F1} JIT)"));
+            if (jit < cpu * 0.05) break; // tiered compilation has (almost) finished
+        }
+        return $"warm-up: {warm.Count} x 5 s at {clients} client(s), service CPU ms per request: {string.Join(" → ", warm)}";
+    }
+
     public static string WriteWrkData(string folder, string name, IEnumerable<DraftClaim> drafts, Func<long, string> tokenOfSchool)
     {
         Directory.CreateDirectory(folder);

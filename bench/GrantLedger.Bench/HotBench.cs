@@ -35,13 +35,14 @@ public static class HotBench
         var perRun = Math.Max(20_000, o.Seconds * 1_500);
         // school 1: warm-up and the rate probe that sizes the budgets; schools 3, 4, …: one hot school per
         // measurement; schools 100, 99, …: pgbench's one account per measurement
-        var probe = await BenchClaims.DraftsAsync(db, p.ProgrammeId, [schoolIds[0]], 10_000);
+        var warmUp = await BenchClaims.DraftsAsync(db, p.ProgrammeId, [schoolIds[0]], 1 + BenchClaims.WarmUpSlices * BenchClaims.WarmUpSlice);
+        var probe = await BenchClaims.DraftsAsync(db, p.ProgrammeId, [schoolIds[0]], 5_000);
         var runs = new List<List<DraftClaim>>();
         if (o.Rounds * o.Clients.Length > 40) throw new ArgumentException("at most 40 measurements (rounds x client counts)");
         for (var i = 0; i < o.Rounds * o.Clients.Length; i++) runs.Add(await BenchClaims.DraftsAsync(db, p.ProgrammeId, [schoolIds[2 + i]], perRun));
         await db.Exec("ANALYZE");
         report.WriteLine($"cluster: {await db.SettingsAsync()}");
-        report.WriteLine($"seeded {Schools} schools, {o.History:N0} history entries, {10_000 + runs.Count * perRun:N0} draft claims (£1.00–£500.00 each) " +
+        report.WriteLine($"seeded {Schools} schools, {o.History:N0} history entries, {warmUp.Count + probe.Count + runs.Count * perRun:N0} draft claims (£1.00–£500.00 each) " +
                          $"in {seed.Elapsed.TotalSeconds:F1} s; {o.Seconds} s per measurement, {o.Rounds} round(s)");
 
         var data = Path.Combine(db.Root, "wrk");
@@ -49,16 +50,16 @@ public static class HotBench
         await using var service = await ServiceHost.StartAsync(db.ConnectionString);
         report.WriteLine($"service: {ServiceHost.WebDll()} on {service.BaseAddress} (Release, Kestrel)");
 
-        await service.FirstSubmitAsync(tokens[probe[0].SchoolId], probe[0].Id);
-        probe.RemoveAt(0);
-        // Warm-up, then a probe of the rate at which one school's claims are accepted, to size the budgets.
-        var warm = await Wrk.RunAsync(service.BaseAddress, script, o.Clients.Max(), 5,
-            BenchClaims.WriteWrkData(data, "warm-up.txt", probe.Take(probe.Count / 2), s => tokens[s]));
+        await service.FirstSubmitAsync(tokens[warmUp[0].SchoolId], warmUp[0].Id);
+        warmUp.RemoveAt(0);
+        // Warm-up on one school until tiered compilation has settled (as http-posting's), then a probe of the
+        // rate at which one school's claims are accepted, to size the budgets.
+        report.WriteLine(await BenchClaims.WarmUpAsync(service, script, o.Clients.Max(), warmUp, s => tokens[s], data));
         var probed = await Wrk.RunAsync(service.BaseAddress, script, o.Clients.Max(), 5,
-            BenchClaims.WriteWrkData(data, "probe.txt", probe.Skip(probe.Count / 2), s => tokens[s]));
+            BenchClaims.WriteWrkData(data, "probe.txt", probe, s => tokens[s]));
         var probeRate = probed.Status(200) / probed.Seconds;
         report.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"warm-up on one school: answers {Answers(warm)}; probe: {probeRate:N0} accepted submissions/s (answers {Answers(probed)})"));
+            $"probe on the warm-up's school: {probeRate:N0} accepted submissions/s (answers {Answers(probed)})"));
         if (probed.Status(200) == 0) throw new InvalidOperationException($"the probe had no claim accepted:\n{probed.Output}\n{service.Log}");
 
         var rows = new List<Row>();

@@ -21,8 +21,6 @@ public static class HttpPostingBench
         public double JitMsPerRequest => Http.Requests == 0 ? double.NaN : JitCpuMs / Http.Requests;
     }
 
-    /// <summary>The warm-up: 5-second slices, each with drafts of its own, until tiered compilation is under 5 % of the service's CPU (at most 12: one minute).</summary>
-    private const int WarmUpSlices = 12, WarmUpSlice = 2_500;
 
     /// <summary>Submissions sent one by one with every statement logged, to count the statements one costs.</summary>
     private const int Counted = 20;
@@ -39,7 +37,7 @@ public static class HttpPostingBench
         var tokens = await BenchUsers.SchoolManagersAsync(db, p.ProgrammeId);
         var schoolIds = tokens.Keys.Order().ToArray();
         var perRun = Math.Max(20_000, o.Seconds * 2_500);
-        var warmUp = await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, 1 + WarmUpSlices * WarmUpSlice);
+        var warmUp = await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, 1 + BenchClaims.WarmUpSlices * BenchClaims.WarmUpSlice);
         var runs = new List<List<DraftClaim>>();
         for (var i = 0; i < o.Rounds * o.Clients.Length; i++) runs.Add(await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, perRun));
         var counted = await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, Counted);
@@ -56,23 +54,7 @@ public static class HttpPostingBench
         // Warm-up: JIT, EF model, connection pool, prepared statements on the pooled connections.
         await service.FirstSubmitAsync(tokens[warmUp[0].SchoolId], warmUp[0].Id);
         warmUp.RemoveAt(0);
-        // Until tiered compilation is almost done, not for a fixed 5 s: a fresh process spends its first
-        // 30-60 s under load in tiered compilation (Dynamic PGO re-compiles every hot method twice, on a
-        // background thread, at about half a core here), which a service that runs for hours pays once.
-        // With a 5 or 10 s warm-up the first measurement carried it: 28-37 ms of CPU per request at one
-        // client against 7-9 ms once settled (docs/performance.md). The figures are printed.
-        var warm = new List<string>();
-        for (var slice = 0; slice < WarmUpSlices && (slice + 1) * WarmUpSlice <= warmUp.Count; slice++)
-        {
-            var file = BenchClaims.WriteWrkData(data, $"warm-up-{slice}.txt", warmUp.Skip(slice * WarmUpSlice).Take(WarmUpSlice), s => tokens[s]);
-            var (before, jitBefore) = (service.CpuTime(), service.TieredCompilationThreads());
-            var run = await Wrk.RunAsync(service.BaseAddress, script, o.Clients.Max(), 5, file);
-            var (cpu, jit) = (service.CpuTime() - before, ServiceHost.Between(jitBefore, service.TieredCompilationThreads()));
-            warm.Add(string.Create(CultureInfo.InvariantCulture,
-                $"{cpu.TotalMilliseconds / Math.Max(1, run.Requests):F1} ({jit.TotalMilliseconds / Math.Max(1, run.Requests):F1} JIT)"));
-            if (jit < cpu * 0.05) break; // tiered compilation has (almost) finished
-        }
-        report.WriteLine($"warm-up: {warm.Count} x 5 s at {o.Clients.Max()} client(s), service CPU ms per request: {string.Join(" → ", warm)}");
+        report.WriteLine(await BenchClaims.WarmUpAsync(service, script, o.Clients.Max(), warmUp, s => tokens[s], data));
 
         var rows = new List<Row>();
         var next = 0;
