@@ -31,7 +31,8 @@ public static class HostSetup
         services.AddSingleton<DatabaseEndpoint>();
         services.AddSingleton(sp => DatabaseEndpoint.CreateDataSource(sp.GetRequiredService<DatabaseEndpoint>().ConnectionString));
         // Pooled: a request takes a context that EF has reset (change tracker, transaction, connection) rather than
-        // building one and its services anew; the context holds no state of its own (docs/performance.md).
+        // building one and its services anew. Its only state of its own, the transaction InTransactionAsync began, is
+        // cleared when that transaction ends (docs/performance.md).
         services.AddDbContextPool<GrantLedgerDb>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddHostedService<StartUp>();
         services.AddHostedService<Sealer>(); // after StartUp: the tables exist by then
