@@ -119,7 +119,19 @@ public sealed class GrantLedgerDb(DbContextOptions<GrantLedgerDb> options) : Ide
     public async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct = default)
     {
         Database.AutoSavepointsEnabled = false;
-        if (Database.CurrentTransaction is not null) return await work();
+        if (Database.CurrentTransaction is not null)
+        {
+            // inside a caller's work (the demo loader's, a payment run's …): that caller decides when to commit
+            _nested++;
+            try
+            {
+                return await work();
+            }
+            finally
+            {
+                _nested--;
+            }
+        }
         await using var tx = await Database.BeginTransactionAsync(ct);
         (_owned, _committed) = (tx, false);
         try
@@ -136,14 +148,16 @@ public sealed class GrantLedgerDb(DbContextOptions<GrantLedgerDb> options) : Ide
 
     private IDbContextTransaction? _owned;
     private bool _committed;
+    private int _nested;
 
     /// <summary>
     /// The work's last statement may commit the transaction itself, in the same round trip
     /// (<see cref="Ledger.Journal.PostAsync"/>'s <c>commit</c>): only inside a transaction that
-    /// <see cref="InTransactionAsync{T}"/> began, not a caller's (an idempotent request stores its
-    /// answer in the same transaction after the work).
+    /// <see cref="InTransactionAsync{T}"/> began for the work now running, not a caller's (an idempotent
+    /// request stores its answer in the same transaction after the work; the demo loader runs many
+    /// transitions in one transaction).
     /// </summary>
-    public bool MayCommitWithLastStatement => _owned is not null && Database.CurrentTransaction == _owned && !_committed;
+    public bool MayCommitWithLastStatement => _owned is not null && Database.CurrentTransaction == _owned && !_committed && _nested == 0;
 
     /// <summary>Says the work's last statement committed the transaction: nothing more may be written in it.</summary>
     public void CommittedWithLastStatement()
