@@ -132,10 +132,23 @@ public sealed class ExportWorld
 
     private static string Here([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 
+    /// <summary>A new folder for a test's export files, inside one folder per test run that is removed when the run ends.</summary>
     public static string TempFolder()
     {
-        var folder = Path.Combine(Path.GetTempPath(), $"grantledger-export-test-{Guid.NewGuid():N}");
+        var folder = Path.Combine(TempRoot.Value, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         return folder;
     }
+
+    private static readonly Lazy<string> TempRoot = new(() =>
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"grantledger-export-tests-{Environment.ProcessId}");
+        Directory.CreateDirectory(root);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(root, recursive: true); }
+            catch (IOException) { } // a file still open as the run ends: the OS's temp clean-up takes it
+        };
+        return root;
+    });
 }
