@@ -11,8 +11,6 @@ namespace GrantLedger.Web.Claims;
 /// <summary>A claim with what every use case needs around it: its school, programme, period and year.</summary>
 public sealed record ClaimScope(Claim Claim, School School, Programme Programme, Period Period, ProgrammeYear Year)
 {
-    private Dictionary<long, BudgetCategory>? _categories;
-
     /// <summary>
     /// The claim's evidence, history, programme's categories and whether its school has an agreed plan, read with the
     /// row lock (the same round trip): what a transition and its answer need besides the claim. Null when the claim was
@@ -20,18 +18,9 @@ public sealed record ClaimScope(Claim Claim, School School, Programme Programme,
     /// </summary>
     public ClaimAnswerRows? AnswerRows { get; init; }
 
-    /// <summary>The programme's budget categories by id, read once however many steps of a request need them.</summary>
-    public async Task<Dictionary<long, BudgetCategory>> CategoriesAsync(GrantLedgerDb db, CancellationToken ct)
-    {
-        _categories ??= AnswerRows?.Categories; // read with the row lock
-        if (_categories is not null) return _categories;
-        var categories = new Dictionary<long, BudgetCategory>();
-        await foreach (var category in CategoriesOf(db, Programme.Id).WithCancellation(ct)) categories.Add(category.Id, category);
-        return _categories = categories;
-    }
-
-    private static readonly Func<GrantLedgerDb, long, IAsyncEnumerable<BudgetCategory>> CategoriesOf = EF.CompileAsyncQuery(
-        (GrantLedgerDb db, long programmeId) => db.Categories.AsNoTracking().Where(x => x.ProgrammeId == programmeId));
+    /// <summary>The programme's budget categories by id, read with the row lock: only a locked claim posts to the ledger.</summary>
+    public Dictionary<long, BudgetCategory> Categories =>
+        AnswerRows?.Categories ?? throw new InvalidOperationException("a claim's categories are read with its row lock (ClaimAccess.LockAsync)");
 
     public ClaimState State => Kebab.TryParse<ClaimState>(Claim.State, out var s) ? s : throw new InvalidOperationException(Claim.State);
 

@@ -60,7 +60,7 @@ public static class ClaimLedger
 
     private static async Task<Posting> ReserveAsync(GrantLedgerDb db, ClaimScope c, long actorId, CancellationToken ct)
     {
-        var categories = await c.CategoriesAsync(db, ct);
+        var categories = c.Categories;
         var (p, y, s) = (new ProgrammeRef(c.Programme.Id, c.Programme.Code), new YearRef(c.Year.Id, c.Year.Code), BudgetYear.Ref(c.School));
 
         // (line, money?) pairs in a fixed order, so the reserved transfer ids map back to the lines

@@ -48,20 +48,14 @@ public static class ClaimReads
         return new ClaimView(claim.Id, ClaimAccess.Reference(claim.Id), claim.ProgrammeId, claim.ProgrammeYearId,
             new PeriodRef(c.Period.Id, c.Period.Code, c.Period.Name, c.Period.StartsOn, c.Period.EndsOn),
             new SchoolSummary(c.School.Id, c.School.Urn, c.School.Name, c.School.AreaId), claim.State, claim.Description,
-            claimed, sanctioned, claim.Lines.Sum(l => l.Minutes ?? 0), claim.CreatedBy, claim.CreatedAt, claim.SubmittedBy, Stored(claim.SubmittedAt),
-            claim.FirstApprovedBy, claim.DecidedBy, Stored(claim.DecidedAt), claim.Reason, claim.PaymentRunId, lines,
+            claimed, sanctioned, claim.Lines.Sum(l => l.Minutes ?? 0), claim.CreatedBy, claim.CreatedAt, claim.SubmittedBy, claim.SubmittedAt,
+            claim.FirstApprovedBy, claim.DecidedBy, claim.DecidedAt, claim.Reason, claim.PaymentRunId, lines,
             evidence.Select(e => new EvidenceView(e.Id, e.ClaimLineId, e.FileName, e.ContentType, e.SizeBytes, Convert.ToHexStringLower(e.Sha256),
                 e.UploadedAt, elsewhere.Where(x => x.Sha256.AsSpan().SequenceEqual(e.Sha256)).Select(x => x.ClaimId).Distinct().Order().ToList())).ToList(),
             claim.State == "draft" ? await BudgetAsync(db, c, categories, ct) : [],
             plan is null ? null : await PlanAsync(db, c, plan, ct),
             history, AllowedActions(c, caller, sanctioned ?? claimed), ClaimAccess.ETag(claim));
     }
-
-    /// <summary>
-    /// A time as PostgreSQL keeps it (whole microseconds; Npgsql drops the rest): a transition sets the claim's times
-    /// from the service's clock (100 ns steps) and answers from the saved claim, which must read as a later GET does.
-    /// </summary>
-    private static DateTimeOffset? Stored(DateTimeOffset? at) => at is { } t ? t.AddTicks(-(t.Ticks % 10)) : null;
 
     /// <summary>
     /// The history read with the lock and the rows this request has saved since (the transition's own, tracked by EF

@@ -86,7 +86,9 @@ public static class Transitions
 
     private static void Record(Claim claim, CurrentUser caller, ClaimTrigger trigger, ClaimState to, string? reason)
     {
+        // whole microseconds, as PostgreSQL keeps them: the transition answers from the saved claim, which must read as a later GET does
         var now = DateTimeOffset.UtcNow;
+        now = now.AddTicks(-(now.Ticks % 10));
         claim.State = Kebab.Of(to);
         claim.UpdatedAt = now;
         switch (trigger)
