@@ -2,6 +2,7 @@ using GrantLedger.Core.Rules;
 using GrantLedger.Core.Workflow;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Ledger;
 using GrantLedger.Web.Programmes;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -36,6 +37,11 @@ public sealed record ClaimScope(Claim Claim, School School, Programme Programme,
         _ => caller.CanSeeProgramme(Programme.Id),
     };
 }
+
+/// <summary>A claim locked for a transition (<see cref="ClaimAccess.LockForTransitionAsync"/>).</summary>
+/// <param name="Holds">the pending transfers its lines hold, by id</param>
+/// <param name="Reserved">ids for the transition's journal entry: one entry id, two transfer ids per line (null when the trigger never posts)</param>
+public sealed record LockedClaim(ClaimScope Scope, Dictionary<long, Transfer> Holds, ReservedIds? Reserved);
 
 /// <summary>Finding claims the caller may see, locking one for a change, and its ETag.</summary>
 public static class ClaimAccess
@@ -97,6 +103,78 @@ public static class ClaimAccess
     }
 
     /// <summary>
+    /// Locks a claim for a transition and reads, in the same round trip, everything the transition and its answer need:
+    /// the claim as the lock's holder left it (SELECT … FOR UPDATE returns the row's latest version), its lines, its
+    /// school, programme, period and year, its answer rows, the holds its lines name, and — when the trigger may post —
+    /// ids for its journal entry (one entry id, two transfer ids per line: a line holds money and time at most). The
+    /// rows are read by hand (<see cref="EntityRows"/>) and not tracked: a transition writes its rows by hand in one batch
+    /// with its entry (<see cref="Transitions"/>), and any copy of the claim this context tracks is let go, so a later
+    /// query in the same context reads it afresh.
+    /// </summary>
+    public static async Task<LockedClaim> LockForTransitionAsync(GrantLedgerDb db, CurrentUser caller, long claimId, bool reserveIds,
+        CancellationToken ct)
+    {
+        var sql = TransitionSql.Of(db);
+        var (conn, tx) = await db.NpgsqlAsync(ct);
+        await using var batch = new NpgsqlBatch(conn, tx);
+        foreach (var statement in sql.Statements) batch.BatchCommands.Add(new NpgsqlBatchCommand(statement) { Parameters = { new() { Value = claimId } } });
+        ClaimAnswerRows.AddTo(batch, claimId);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Holds) { Parameters = { new() { Value = claimId } } });
+        if (reserveIds)
+            batch.BatchCommands.Add(Journal.ReserveIds("(SELECT 2 * count(*) FROM claim_line WHERE claim_id = $1)", new NpgsqlParameter { Value = claimId }));
+
+        Claim claim;
+        (School School, Programme Programme, Period Period, ProgrammeYear Year) around;
+        ClaimAnswerRows rows;
+        var holds = new Dictionary<long, Transfer>();
+        ReservedIds? reserved = null;
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct)) throw new NotFound("claim", claimId);
+            claim = EntityRows.Read<Claim>(db, reader);
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct)) claim.Lines.Add(EntityRows.Read<ClaimLine>(db, reader));
+            await reader.NextResultAsync(ct);
+            await reader.ReadAsync(ct);
+            var at = 0;
+            around = (EntityRows.Read<School>(db, reader, at), EntityRows.Read<Programme>(db, reader, at += EntityRows.Count<School>(db)),
+                EntityRows.Read<Period>(db, reader, at += EntityRows.Count<Programme>(db)),
+                EntityRows.Read<ProgrammeYear>(db, reader, at + EntityRows.Count<Period>(db)));
+            await reader.NextResultAsync(ct);
+            rows = await ClaimAnswerRows.ReadAsync(reader, ct);
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var hold = EntityRows.Read<Transfer>(db, reader);
+                holds.Add(hold.Id, hold);
+            }
+            if (reserveIds && await reader.NextResultAsync(ct)) reserved = await Journal.ReadReservedAsync(reader, ct);
+        }
+        caller.EnsureSchool(around.School);
+        foreach (var tracked in db.ChangeTracker.Entries().Where(e => e.Entity is Claim { Id: var id } && id == claimId
+                                                                       || e.Entity is ClaimLine { ClaimId: var owner } && owner == claimId).ToList())
+            tracked.State = EntityState.Detached;
+        return new LockedClaim(new ClaimScope(claim, around.School, around.Programme, around.Period, around.Year) { AnswerRows = rows }, holds, reserved);
+    }
+
+    /// <summary>The statements of <see cref="LockForTransitionAsync"/>, written once from EF's model of each entity's columns.</summary>
+    private sealed record TransitionSql(string[] Statements, string Holds)
+    {
+        private static TransitionSql? _built;
+
+        public static TransitionSql Of(GrantLedgerDb db) => _built ??= new(
+            [
+                $"SELECT {EntityRows.Columns<Claim>(db, "c")} FROM claim c WHERE c.id = $1 FOR UPDATE",
+                $"SELECT {EntityRows.Columns<ClaimLine>(db, "l")} FROM claim_line l WHERE l.claim_id = $1 ORDER BY l.line_no",
+                $"SELECT {EntityRows.Columns<School>(db, "s")}, {EntityRows.Columns<Programme>(db, "p")}, {EntityRows.Columns<Period>(db, "pe")}, "
+                + $"{EntityRows.Columns<ProgrammeYear>(db, "y")} FROM claim c JOIN school s ON s.id = c.school_id JOIN programme p ON p.id = c.programme_id "
+                + "JOIN period pe ON pe.id = c.period_id JOIN programme_year y ON y.id = c.programme_year_id WHERE c.id = $1",
+            ],
+            $"SELECT {EntityRows.Columns<Transfer>(db, "t")} FROM transfer t WHERE t.id IN "
+            + "(SELECT money_hold_id FROM claim_line WHERE claim_id = $1 UNION ALL SELECT time_hold_id FROM claim_line WHERE claim_id = $1)");
+    }
+
+    /// <summary>
     /// Locks the claim's row for the rest of the transaction, so that two people acting on one claim
     /// at once queue: the second sees what the first did (and is refused if it no longer fits).
     /// </summary>
@@ -125,8 +203,7 @@ public static class ClaimAccess
 /// What a claim's view reads besides the claim: its evidence, its history, its programme's budget categories by id,
 /// and whether its school has an agreed plan.
 /// </summary>
-/// <param name="LastTransitionId">the id of the last history row read (0 if none): rows saved after it are this request's</param>
-public sealed record ClaimAnswerRows(List<ClaimAnswerRows.EvidenceRow> Evidence, List<TransitionView> History, long LastTransitionId,
+public sealed record ClaimAnswerRows(List<ClaimAnswerRows.EvidenceRow> Evidence, List<TransitionView> History,
     Dictionary<long, BudgetCategory> Categories, bool HasAgreedPlan)
 {
     public sealed record EvidenceRow(long Id, long? ClaimLineId, string FileName, string ContentType, int SizeBytes, byte[] Sha256,
@@ -160,10 +237,8 @@ public sealed record ClaimAnswerRows(List<ClaimAnswerRows.EvidenceRow> Evidence,
                 reader.GetInt32(4), reader.GetFieldValue<byte[]>(5), reader.GetFieldValue<DateTimeOffset>(6)));
         await reader.NextResultAsync(ct);
         var history = new List<TransitionView>();
-        var lastId = 0L;
         while (await reader.ReadAsync(ct))
         {
-            lastId = reader.GetInt64(0);
             history.Add(new TransitionView(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4), reader.GetString(5),
                 reader.GetFieldValue<DateTimeOffset>(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetInt64(8)));
         }
@@ -178,6 +253,6 @@ public sealed record ClaimAnswerRows(List<ClaimAnswerRows.EvidenceRow> Evidence,
         await reader.NextResultAsync(ct);
         await reader.ReadAsync(ct);
         var hasPlan = reader.GetBoolean(0);
-        return new ClaimAnswerRows(evidence, history, lastId, categories, hasPlan);
+        return new ClaimAnswerRows(evidence, history, categories, hasPlan);
     }
 }

@@ -5,7 +5,7 @@ using GrantLedger.Web.Allocations;
 using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Ledger;
 using GrantLedger.Web.Programmes;
-using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace GrantLedger.Web.Claims;
 
@@ -28,37 +28,34 @@ public static class ClaimLedger
         public long EntryId => Ids.EntryId;
     }
 
+    /// <param name="locked">the claim as <see cref="ClaimAccess.LockForTransitionAsync"/> read it: its holds and the ids reserved for the entry</param>
     /// <returns>the entry to post, or null when the transition does not touch the ledger</returns>
-    public static async Task<Posting?> PrepareAsync(GrantLedgerDb db, ClaimScope c, LedgerEffect effect, string trigger, long actorId, CancellationToken ct) =>
+    public static async Task<Posting?> PrepareAsync(GrantLedgerDb db, LockedClaim locked, LedgerEffect effect, string trigger, long actorId,
+        CancellationToken ct) =>
         effect switch
         {
-            LedgerEffect.ReserveHold => await ReserveAsync(db, c, actorId, ct),
-            LedgerEffect.PostHold => await ResolveAsync(db, c, actorId, post: true, trigger, ct),
-            LedgerEffect.VoidHold => await ResolveAsync(db, c, actorId, post: false, trigger, ct),
+            LedgerEffect.ReserveHold => await ReserveAsync(db, locked.Scope, actorId, Reserved(locked), ct),
+            LedgerEffect.PostHold => Resolve(locked, actorId, post: true, trigger),
+            LedgerEffect.VoidHold => Resolve(locked, actorId, post: false, trigger),
             LedgerEffect.None => null,
             _ => throw new InvalidOperationException($"the claims slice does not carry out {effect}"),
         };
 
-    /// <summary>
-    /// Posts the entry: the transaction's last statement, so when the transaction is the transition's own
-    /// it commits in the same round trip and the accounts' locks are held for the statement and the commit only.
-    /// </summary>
-    public static async Task PostAsync(GrantLedgerDb db, Posting posting, CancellationToken ct)
-    {
-        var (conn, tx) = await db.NpgsqlAsync(ct);
-        var commit = db.MayCommitWithLastStatement;
-        try
-        {
-            await Journal.PostAsync(conn, tx, posting.Draft, ct, posting.Ids, commit);
-        }
-        catch (LimitExceeded e) when (posting.Explain is not null)
-        {
-            throw posting.Explain(e);
-        }
-        if (commit) db.CommittedWithLastStatement();
-    }
+    private static ReservedIds Reserved(LockedClaim locked) =>
+        locked.Reserved ?? throw new InvalidOperationException("a transition that posts reserves its entry's ids with the claim's lock");
 
-    private static async Task<Posting> ReserveAsync(GrantLedgerDb db, ClaimScope c, long actorId, CancellationToken ct)
+    /// <summary>The first <paramref name="transfers"/> of the ids reserved with the lock (two per line: at most what is needed).</summary>
+    private static ReservedIds Take(ReservedIds reserved, int transfers) => new(reserved.EntryId, reserved.TransferIds.Take(transfers).ToList());
+
+    /// <summary>The entry's refusal said as the claim's: "limit exceeded" as what the claim asked for and what is left.</summary>
+    public static RuleBroken? Refusal(Posting posting, PostgresException e) =>
+        LedgerRefusals.Translate(e) switch
+        {
+            LimitExceeded limit when posting.Explain is not null => posting.Explain(limit),
+            var rule => rule,
+        };
+
+    private static async Task<Posting> ReserveAsync(GrantLedgerDb db, ClaimScope c, long actorId, ReservedIds reservedIds, CancellationToken ct)
     {
         var categories = c.Categories;
         var (p, y, s) = (new ProgrammeRef(c.Programme.Id, c.Programme.Code), new YearRef(c.Year.Id, c.Year.Code), BudgetYear.Ref(c.School));
@@ -82,7 +79,7 @@ public static class ClaimLedger
 
         var (conn, tx) = await db.NpgsqlAsync(ct);
         var ids = await Accounts.EnsureAsync(conn, tx, c.Programme.Id, holds.SelectMany(h => new[] { h.From, h.To }).ToList(), ct);
-        var reserved = await Journal.ReserveIdsAsync(conn, tx, holds.Count, ct);
+        var reserved = Take(reservedIds, holds.Count);
         for (var i = 0; i < holds.Count; i++)
         {
             if (holds[i].Money) holds[i].Line.MoneyHoldId = reserved.TransferIds[i];
@@ -108,11 +105,10 @@ public static class ClaimLedger
     }
 
     /// <summary>Posts (money for the sanctioned amount; nothing posted is a void) or voids every hold.</summary>
-    private static async Task<Posting?> ResolveAsync(GrantLedgerDb db, ClaimScope c, long actorId, bool post, string trigger, CancellationToken ct)
+    private static Posting? Resolve(LockedClaim locked, long actorId, bool post, string trigger)
     {
-        var holdIds = c.Claim.Lines.SelectMany(l => new[] { l.MoneyHoldId, l.TimeHoldId }).OfType<long>().ToList();
-        if (holdIds.Count == 0) return null;
-        var held = await db.Transfers.AsNoTracking().Where(t => holdIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
+        var (c, held) = (locked.Scope, locked.Holds);
+        if (held.Count == 0) return null;
         var transfers = new List<TransferDraft>();
         foreach (var line in c.Claim.Lines)
         {
@@ -123,9 +119,8 @@ public static class ClaimLedger
             if (line.TimeHoldId is { } t)
                 transfers.Add(Resolution(held[t], allowed ? held[t].Amount : null));
         }
-        var (conn, tx) = await db.NpgsqlAsync(ct);
         return new Posting(Entry(c, actorId, trigger.Replace('-', ' ') + (post ? "" : ": hold released"), transfers),
-            await Journal.ReserveIdsAsync(conn, tx, transfers.Count, ct));
+            Take(Reserved(locked), transfers.Count));
     }
 
     private static TransferDraft Resolution(Transfer hold, long? postAmount) =>

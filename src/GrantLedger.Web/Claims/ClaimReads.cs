@@ -34,7 +34,6 @@ public static class ClaimReads
         var hashes = evidence.Select(e => e.Sha256).ToList();
         var elsewhere = hashes.Count == 0 ? [] : await db.Set<Evidence>().AsNoTracking().Where(e => hashes.Contains(e.Sha256) && e.ClaimId != claimId)
             .Select(e => new { e.Sha256, e.ClaimId }).ToListAsync(ct);
-        var history = c.AnswerRows is null ? rows.History : WithSaved(db, claimId, rows);
 
         var lines = claim.Lines.Select(l => new LineView(l.Id, l.LineNo, l.Kind, l.CategoryId, Name(categories, l.CategoryId),
             new Money(l.AmountPence), l.AllowanceCategoryId, Name(categories, l.AllowanceCategoryId), l.Minutes, l.StaffRef, l.StaffRole,
@@ -54,21 +53,7 @@ public static class ClaimReads
                 e.UploadedAt, elsewhere.Where(x => x.Sha256.AsSpan().SequenceEqual(e.Sha256)).Select(x => x.ClaimId).Distinct().Order().ToList())).ToList(),
             claim.State == "draft" ? await BudgetAsync(db, c, categories, ct) : [],
             plan is null ? null : await PlanAsync(db, c, plan, ct),
-            history, AllowedActions(c, caller, sanctioned ?? claimed), ClaimAccess.ETag(claim));
-    }
-
-    /// <summary>
-    /// The history read with the lock and the rows this request has saved since (the transition's own, tracked by EF
-    /// with its id and time read back on save): what reading the history after commit gives, without reading it.
-    /// </summary>
-    private static List<TransitionView> WithSaved(GrantLedgerDb db, long claimId, ClaimAnswerRows rows)
-    {
-        var saved = db.ChangeTracker.Entries<ClaimTransition>()
-            .Where(e => e.State == EntityState.Unchanged && e.Entity.ClaimId == claimId && e.Entity.Id > rows.LastTransitionId).Select(e => e.Entity);
-        var history = new List<TransitionView>(rows.History);
-        foreach (var t in saved.OrderBy(t => t.Id))
-            history.Add(new TransitionView(t.Trigger, t.FromState, t.ToState, t.ActorId, t.ActorRole, t.OccurredAt, t.Reason, t.EntryId));
-        return history;
+            rows.History, AllowedActions(c, caller, sanctioned ?? claimed), ClaimAccess.ETag(claim));
     }
 
     /// <summary>What the caller may do now: the lifecycle's permitted triggers, and editing while it is their draft.</summary>

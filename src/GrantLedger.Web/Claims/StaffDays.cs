@@ -29,53 +29,39 @@ public static class StaffDays
         if (total > Minutes.PerDay) throw TooMuch(line.StaffRef!, line.WorkDate!.Value, booked + inThisClaim, line.Minutes ?? 0, "hours");
     }
 
-    public static async Task BookAsync(GrantLedgerDb db, long programmeId, IEnumerable<ClaimLine> lines, int sign, CancellationToken ct)
+    /// <summary>
+    /// Adds to <paramref name="batch"/> the statements that book (<paramref name="sign"/> +1) or release (−1) the lines'
+    /// staff days. A day that would pass a full day fails its statement, so nothing after it in the batch is done and the
+    /// transaction is refused: <see cref="Refusal"/> says why.
+    /// </summary>
+    public static void AddTo(NpgsqlBatch batch, long programmeId, IEnumerable<ClaimLine> lines, int sign)
     {
         var days = lines.Where(l => ClaimLines.CountsStaffDay(Kind(l)))
             .GroupBy(l => (l.StaffRef!, l.WorkDate!.Value))
             .Select(g => (g.Key.Item1, g.Key.Value, Minutes: (int)g.Sum(l => l.Minutes ?? 0)))
             .OrderBy(d => d.Item1).ThenBy(d => d.Value) // one order for everyone: no deadlocks between submissions
             .ToList();
-        var (conn, tx) = await db.NpgsqlAsync(ct);
         foreach (var (staff, date, minutes) in days)
-        {
-            if (sign < 0)
-            {
+            batch.BatchCommands.Add(Command(sign < 0
                 // Releasing is an UPDATE: PostgreSQL checks an upsert's candidate row (negative here) before the conflict.
-                await using var release = Command(conn, tx,
-                    "UPDATE staff_day SET minutes = minutes - $4 WHERE programme_id = $1 AND staff_ref = $2 AND work_date = $3",
-                    programmeId, staff, date, minutes);
-                await release.ExecuteNonQueryAsync(ct);
-                continue;
-            }
-            // Book the day unless it would pass a full day, in one statement: the row is locked either way
-            // (ON CONFLICT locks the row it does not update), and the CHECK holds against a new day.
-            await using (var book = Command(conn, tx, """
-                INSERT INTO staff_day (programme_id, staff_ref, work_date, minutes) VALUES ($1, $2, $3, $4)
-                ON CONFLICT (programme_id, staff_ref, work_date) DO UPDATE SET minutes = staff_day.minutes + EXCLUDED.minutes
-                 WHERE staff_day.minutes + EXCLUDED.minutes <= $5
-                RETURNING minutes
-                """, programmeId, staff, date, minutes, Minutes.PerDay))
-            {
-                try
-                {
-                    if (await book.ExecuteScalarAsync(ct) is int) continue;
-                }
-                catch (PostgresException e) when (e.ConstraintName == "staff_day_within_a_day")
-                {
-                    throw TooMuch(staff, date, 0, minutes, "lines"); // more than a day on a day nobody had claimed
-                }
-            }
-            // refused: say how much is claimed already (the row is locked: nobody has changed it since)
-            await using var read = Command(conn, tx, "SELECT minutes FROM staff_day WHERE programme_id = $1 AND staff_ref = $2 AND work_date = $3",
-                programmeId, staff, date);
-            throw TooMuch(staff, date, await read.ExecuteScalarAsync(ct) is int already ? already : 0, minutes, "lines");
-        }
+                ? "UPDATE staff_day SET minutes = minutes - $4 WHERE programme_id = $1 AND staff_ref = $2 AND work_date = $3 RETURNING minutes"
+                // Books the day unless it would pass a full day (migration 0047): the row is locked either way.
+                : "SELECT staff_day_book($1, $2, $3, $4)",
+                programmeId, staff, date, minutes));
     }
 
-    private static NpgsqlCommand Command(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, params object[] values)
+    /// <summary>A staff day refused by a statement of <see cref="AddTo"/>, said as the rule it breaks; null for any other failure.</summary>
+    public static RuleBroken? Refusal(PostgresException e)
     {
-        var cmd = new NpgsqlCommand(sql, conn, tx);
+        if (e.SqlState != "GL009" || e.Detail is not { } detail) return null;
+        var day = System.Text.Json.JsonDocument.Parse(detail).RootElement; // migration 0047: the day, what it had, what was asked
+        return TooMuch(day.GetProperty("staffRef").GetString()!, DateOnly.Parse(day.GetProperty("date").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+            day.GetProperty("booked").GetInt64(), day.GetProperty("asked").GetInt64(), "lines");
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var cmd = new NpgsqlBatchCommand(sql);
         foreach (var value in values) cmd.Parameters.Add(new NpgsqlParameter { Value = value });
         return cmd;
     }

@@ -6,7 +6,9 @@ using GrantLedger.Core.Workflow;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Ledger;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace GrantLedger.Web.Claims;
 
@@ -30,12 +32,14 @@ public static class Transitions
         [ClaimTrigger.Submit, ClaimTrigger.Withdraw, ClaimTrigger.StartReview, ClaimTrigger.Approve, ClaimTrigger.SecondApprove,
          ClaimTrigger.Return, ClaimTrigger.Reject];
 
-    /// <returns>the claim with its scope, as the transition left it (saved)</returns>
+    /// <returns>the claim with its scope, as the transition left it (saved), its history with the transition's row</returns>
     public static async Task<ClaimScope> FireAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, ClaimTrigger trigger,
         Request r, string? ifMatch, CancellationToken ct) =>
         await db.InTransactionAsync(async () =>
         {
-            var c = await ClaimAccess.LockAsync(db, caller, claimId, ct);
+            var posts = ClaimWorkflow.Lifecycle.Rows.Any(row => row.Trigger == trigger && row.Effect != LedgerEffect.None);
+            var locked = await ClaimAccess.LockForTransitionAsync(db, caller, claimId, reserveIds: posts, ct);
+            var c = locked.Scope;
             ClaimAccess.CheckVersion(c.Claim, ifMatch);
             var from = c.State;
             var sanctions = trigger == ClaimTrigger.Approve ? ReadSanctions(c, r.Lines) : null;
@@ -51,37 +55,88 @@ public static class Transitions
                     line.SanctionedPence = given ? s.Amount : null;
                     line.SanctionReason = given ? s.Reason : null;
                 }
-
-            // Staff days first, the claim's own rows next, the ledger entry last: the entry locks the school's
-            // budget accounts until commit, and every claim of the school queues on them, so it commits in the
-            // same round trip (docs/performance.md, hot). Its ids are taken beforehand for the rows that name it
-            // (the lines' holds, the history row; their keys are checked at commit). Every path takes staff days
-            // before accounts, so two transitions cannot deadlock on them.
-            if (step.Effect == LedgerEffect.ReserveHold) await StaffDays.BookAsync(db, c.Programme.Id, c.Claim.Lines, +1, ct);
-            if (step.Effect == LedgerEffect.VoidHold) await StaffDays.BookAsync(db, c.Programme.Id, c.Claim.Lines, -1, ct);
-            var posting = await ClaimLedger.PrepareAsync(db, c, step.Effect, Kebab.Of(trigger), caller.Id, ct);
+            var posting = await ClaimLedger.PrepareAsync(db, locked, step.Effect, Kebab.Of(trigger), caller.Id, ct);
             if (step.Effect == LedgerEffect.VoidHold)
                 foreach (var line in c.Claim.Lines) (line.MoneyHoldId, line.TimeHoldId, line.SanctionedPence, line.SanctionReason) = (null, null, null, null);
             var details = new { sanctions = sanctions?.Select(s => new { lineId = s.Key, amount = new Money(s.Value.Amount).ToDecimalString(), reason = s.Value.Reason }), total = total.ToDecimalString() };
-            Log(db, audit, c, caller, trigger, from, step.To, r.Reason?.Trim(), posting?.EntryId, details);
-            await db.SaveChangesAsync(ct);
-            if (posting is not null) await ClaimLedger.PostAsync(db, posting, ct);
+            Record(c.Claim, caller, trigger, step.To, r.Reason?.Trim());
+            await WriteAsync(db, audit, c, caller, trigger, from, step, r.Reason?.Trim(), linesChanged: sanctions is not null || step.Effect != LedgerEffect.None,
+                posting, details, ct);
             return c;
         }, ct);
 
-    /// <summary>The state change, its history row and its audit event: written with the transition's ledger entry.</summary>
-    private static void Log(GrantLedgerDb db, AuditTrail audit, ClaimScope c, CurrentUser caller, ClaimTrigger trigger, ClaimState from, ClaimState to,
-        string? reason, long? entryId, object details)
+    /// <summary>
+    /// Writes the transition in one round trip, in this order: the staff days, the claim, its lines' holds and sanctions,
+    /// its history row, its audit event, its journal entry and — when the transaction is the transition's own — COMMIT.
+    /// The entry locks the school's budget accounts until commit and every claim of the school queues on them, so it
+    /// comes last, with ids reserved beforehand for the rows that name it (their keys are checked at commit); every path
+    /// takes staff days before accounts, so two transitions cannot deadlock on them (docs/performance.md, hot and
+    /// http-posting). A statement that fails (a staff day past a full day, a budget overspent) stops the ones after it:
+    /// nothing of the transition is written. Every statement but COMMIT answers rows, so the answers are read in order.
+    /// </summary>
+    private static async Task WriteAsync(GrantLedgerDb db, AuditTrail audit, ClaimScope c, CurrentUser caller, ClaimTrigger trigger,
+        ClaimState from, Transition<ClaimState, ClaimTrigger, ClaimContext> step, string? reason, bool linesChanged,
+        ClaimLedger.Posting? posting, object details, CancellationToken ct)
     {
-        Record(c.Claim, caller, trigger, to, reason);
-        db.Add(new ClaimTransition
+        var (conn, tx) = await db.NpgsqlAsync(ct);
+        await using var batch = new NpgsqlBatch(conn, tx);
+        if (step.Effect == LedgerEffect.ReserveHold) StaffDays.AddTo(batch, c.Programme.Id, c.Claim.Lines, +1);
+        if (step.Effect == LedgerEffect.VoidHold) StaffDays.AddTo(batch, c.Programme.Id, c.Claim.Lines, -1);
+        var staffDays = batch.BatchCommands.Count;
+        var claim = c.Claim;
+        batch.BatchCommands.Add(Statement("""
+            UPDATE claim SET state = $2, updated_at = $3, submitted_by = $4, submitted_at = $5, first_approved_by = $6, decided_by = $7,
+                             decided_at = $8, reason = $9
+             WHERE id = $1 RETURNING xmin
+            """, claim.Id, claim.State, claim.UpdatedAt, claim.SubmittedBy, claim.SubmittedAt, claim.FirstApprovedBy, claim.DecidedBy,
+            claim.DecidedAt, claim.Reason));
+        if (linesChanged)
+            batch.BatchCommands.Add(Statement("""
+                UPDATE claim_line l SET money_hold_id = u.money, time_hold_id = u.time, sanctioned_pence = u.sanctioned, sanction_reason = u.reason
+                  FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[]) AS u(id, money, time, sanctioned, reason)
+                 WHERE l.id = u.id AND l.claim_id = $1
+                RETURNING l.id
+                """, claim.Id, claim.Lines.Select(l => l.Id).ToArray(), claim.Lines.Select(l => l.MoneyHoldId).ToArray(),
+                claim.Lines.Select(l => l.TimeHoldId).ToArray(), claim.Lines.Select(l => l.SanctionedPence).ToArray(),
+                claim.Lines.Select(l => l.SanctionReason).ToArray()));
+        batch.BatchCommands.Add(Statement("""
+            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, reason, entry_id, details)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING occurred_at
+            """, claim.Id, Kebab.Of(trigger), Kebab.Of(from), Kebab.Of(step.To), caller.Id, caller.Role, reason, posting?.EntryId,
+            JsonSerializer.SerializeToDocument(details)));
+        audit.Record(batch, $"claim.{Kebab.Of(trigger)}", "claim", claim.Id, c.Programme.Id,
+            new { from = Kebab.Of(from), to = Kebab.Of(step.To), reason, entryId = posting?.EntryId, details });
+        if (posting is not null) batch.BatchCommands.Add(Journal.Statement(posting.Draft, posting.Ids));
+        var commit = db.MayCommitWithLastStatement;
+        if (commit) batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+
+        try
         {
-            ClaimId = c.Claim.Id, Trigger = Kebab.Of(trigger), FromState = Kebab.Of(from), ToState = Kebab.Of(to),
-            ActorId = caller.Id, ActorRole = caller.Role, Reason = reason, EntryId = entryId,
-            Details = JsonSerializer.SerializeToDocument(details),
-        });
-        audit.Record($"claim.{Kebab.Of(trigger)}", "claim", c.Claim.Id, c.Programme.Id,
-            new { from = Kebab.Of(from), to = Kebab.Of(to), reason, entryId, details });
+            await using var rows = await batch.ExecuteReaderAsync(ct);
+            for (var i = 0; i < staffDays; i++) await rows.NextResultAsync(ct);
+            await rows.ReadAsync(ct);
+            claim.Version = rows.GetFieldValue<uint>(0);
+            if (linesChanged) await rows.NextResultAsync(ct);
+            await rows.NextResultAsync(ct);
+            await rows.ReadAsync(ct);
+            c.AnswerRows!.History.Add(new TransitionView(Kebab.Of(trigger), Kebab.Of(from), Kebab.Of(step.To), caller.Id, caller.Role,
+                rows.GetFieldValue<DateTimeOffset>(0), reason, posting?.EntryId));
+            // the rest: the audit event's id, the entry's rows, and COMMIT's answer (a key checked at commit fails here)
+            while (await rows.NextResultAsync(ct)) { }
+        }
+        catch (PostgresException e) when ((StaffDays.Refusal(e) ?? (posting is null ? LedgerRefusals.Translate(e) : ClaimLedger.Refusal(posting, e))) is { } rule)
+        {
+            throw rule;
+        }
+        if (commit) db.CommittedWithLastStatement();
+    }
+
+    /// <summary>A statement with its parameters in order ($1, $2, …); nulls typed by their value's declared type.</summary>
+    private static NpgsqlBatchCommand Statement(string sql, params object?[] values)
+    {
+        var cmd = new NpgsqlBatchCommand(sql);
+        foreach (var value in values) cmd.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        return cmd;
     }
 
     private static void Record(Claim claim, CurrentUser caller, ClaimTrigger trigger, ClaimState to, string? reason)

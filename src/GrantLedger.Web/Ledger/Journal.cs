@@ -44,9 +44,10 @@ public static class Journal
             """;
     }
 
-    private const string ReserveSql = """
+    /// <summary>Takes one entry id and <paramref name="transfers"/> transfer ids: an SQL integer expression, or a parameter.</summary>
+    private static string ReserveSql(string transfers) => $"""
         SELECT nextval(pg_get_serial_sequence('journal_entry', 'id')),
-               ARRAY(SELECT nextval(pg_get_serial_sequence('transfer', 'id')) FROM generate_series(1, $1))
+               ARRAY(SELECT nextval(pg_get_serial_sequence('transfer', 'id')) FROM generate_series(1, {transfers}))
         """;
 
     /// <summary>
@@ -57,9 +58,26 @@ public static class Journal
     public static async Task<ReservedIds> ReserveIdsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, int transfers,
         CancellationToken ct = default)
     {
-        await using var cmd = new NpgsqlCommand(ReserveSql, conn, tx);
-        cmd.Parameters.Add(new() { Value = transfers });
-        await using var row = await cmd.ExecuteReaderAsync(ct);
+        await using var batch = new NpgsqlBatch(conn, tx);
+        batch.BatchCommands.Add(ReserveIds("$1", new NpgsqlParameter { Value = transfers }));
+        await using var row = await batch.ExecuteReaderAsync(ct);
+        return await ReadReservedAsync(row, ct);
+    }
+
+    /// <summary>
+    /// The statement of <see cref="ReserveIdsAsync"/> for a batch of the caller's, the number of transfer ids given as an
+    /// SQL expression (which may read the rows the entry is for); read its row with <see cref="ReadReservedAsync"/>.
+    /// </summary>
+    public static NpgsqlBatchCommand ReserveIds(string transfers, params NpgsqlParameter[] parameters)
+    {
+        var cmd = new NpgsqlBatchCommand(ReserveSql(transfers));
+        cmd.Parameters.AddRange(parameters);
+        return cmd;
+    }
+
+    /// <summary>The ids reserved by the reader's current result (a <see cref="ReserveIds"/> statement).</summary>
+    public static async Task<ReservedIds> ReadReservedAsync(NpgsqlDataReader row, CancellationToken ct)
+    {
         await row.ReadAsync(ct);
         return new ReservedIds(row.GetInt64(0), row.GetFieldValue<long[]>(1));
     }
@@ -73,14 +91,39 @@ public static class Journal
     public static async Task<PostedEntry> PostAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, EntryDraft entry,
         CancellationToken ct = default, ReservedIds? reserved = null, bool commit = false)
     {
+        await using var batch = new NpgsqlBatch(conn, tx);
+        batch.BatchCommands.Add(Statement(entry, reserved));
+        if (commit) batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        try
+        {
+            // Prepared once per physical connection (Npgsql keeps it across pooled opens), so each
+            // entry skips parsing and planning the statement: the service's posting rate was 0.68–0.75
+            // of the same statement prepared by pgbench at one writer (docs/benchmarks.md).
+            await batch.PrepareAsync(ct);
+            await using var rows = await batch.ExecuteReaderAsync(ct);
+            var posted = await ReadPostedAsync(rows, ct);
+            // the COMMIT's answer: a failure there (a key checked at commit) is thrown here
+            while (await rows.NextResultAsync(ct)) { }
+            return posted;
+        }
+        catch (PostgresException e) when (LedgerRefusals.Translate(e) is { } rule)
+        {
+            throw rule;
+        }
+    }
+
+    /// <summary>
+    /// The entry's statement, for <see cref="PostAsync"/> or for a batch of the caller's that ends with it (read its rows
+    /// with <see cref="ReadPostedAsync"/>; turn its failures into rules with <see cref="LedgerRefusals.Translate"/>).
+    /// </summary>
+    /// <param name="reserved">ids taken by <see cref="ReserveIdsAsync"/> for this entry (one per transfer, in order)</param>
+    public static NpgsqlBatchCommand Statement(EntryDraft entry, ReservedIds? reserved = null)
+    {
         entry.Validate();
         var transfers = entry.Transfers;
         if (reserved is not null && reserved.TransferIds.Count != transfers.Count)
             throw new ArgumentException($"{reserved.TransferIds.Count} ids reserved for {transfers.Count} transfers", nameof(reserved));
-        await using var batch = new NpgsqlBatch(conn, tx);
         var cmd = new NpgsqlBatchCommand(reserved is null ? InsertSql : InsertReservedSql);
-        batch.BatchCommands.Add(cmd);
-        if (commit) batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         var p = cmd.Parameters;
         p.Add(new() { Value = entry.ProgrammeId });
         p.Add(new() { Value = entry.ValueDate });
@@ -113,30 +156,22 @@ public static class Journal
             p.Add(new() { Value = reserved.TransferIds.ToArray() });
         }
 
-        try
+        return cmd;
+    }
+
+    /// <summary>The entry as posted, from the reader's current result (a <see cref="Statement"/>'s rows).</summary>
+    public static async Task<PostedEntry> ReadPostedAsync(NpgsqlDataReader rows, CancellationToken ct)
+    {
+        var ids = new List<long>();
+        long entryId = 0;
+        DateTimeOffset recordedAt = default;
+        while (await rows.ReadAsync(ct))
         {
-            // Prepared once per physical connection (Npgsql keeps it across pooled opens), so each
-            // entry skips parsing and planning the statement: the service's posting rate was 0.68–0.75
-            // of the same statement prepared by pgbench at one writer (docs/benchmarks.md).
-            await batch.PrepareAsync(ct);
-            var ids = new List<long>(transfers.Count);
-            long entryId = 0;
-            DateTimeOffset recordedAt = default;
-            await using var rows = await batch.ExecuteReaderAsync(ct);
-            while (await rows.ReadAsync(ct))
-            {
-                entryId = rows.GetInt64(0);
-                ids.Add(rows.GetInt64(1));
-                recordedAt = rows.GetFieldValue<DateTimeOffset>(2);
-            }
-            // the COMMIT's answer: a failure there (a key checked at commit) is thrown here
-            while (await rows.NextResultAsync(ct)) { }
-            return new PostedEntry(entryId, recordedAt, ids);
+            entryId = rows.GetInt64(0);
+            ids.Add(rows.GetInt64(1));
+            recordedAt = rows.GetFieldValue<DateTimeOffset>(2);
         }
-        catch (PostgresException e) when (LedgerRefusals.Translate(e) is { } rule)
-        {
-            throw rule;
-        }
+        return new PostedEntry(entryId, recordedAt, ids);
     }
 }
 

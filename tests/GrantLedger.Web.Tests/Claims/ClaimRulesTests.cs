@@ -41,6 +41,14 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(300, refused["alreadyClaimedMinutes"]!.GetValue<long>()); // what the other claim booked first
         Assert.Equal(300, refused["askedMinutes"]!.GetValue<long>());
         Assert.Equal(300, await Db.ScalarAsync("SELECT minutes FROM staff_day"));
+        // the refused day stopped the rest of its submission's statements: one claim submitted, one history row,
+        // one audit event, one hold, and the other claim still a draft
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE state = 'submitted'"));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE state = 'draft'"));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM claim_transition"));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'claim.submit'"));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'claim'"));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE money_hold_id IS NOT NULL"));
     }
 
     [Fact]
