@@ -69,12 +69,18 @@ public sealed class DatabaseEndpoint(IConfiguration configuration, GrantLedgerOp
     /// Statements a connection sends again and again (EF's queries, the ledger's inserts) are prepared
     /// automatically, once per physical connection, unless the connection string says otherwise: the
     /// server then skips parsing and planning them (a claim's submission sends about 20; docs/performance.md).
+    /// A pooled connection is not reset when it is given back (No Reset On Close), unless the connection string
+    /// says otherwise: the reset (SET SESSION AUTHORIZATION DEFAULT; RESET ALL; … DISCARD TEMP) was parsed and run
+    /// before every API request's first statement, and nothing here leaves session state behind: settings are
+    /// SET LOCAL, advisory locks are transaction-scoped (the migrator's session lock is taken on a connection of its
+    /// own, outside this data source, and released in a finally), and no temporary tables, cursors or LISTENs are used.
     /// </summary>
     public static NpgsqlDataSource CreateDataSource(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.IncludeErrorDetail = true;
         if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)) builder.ConnectionStringBuilder.MaxAutoPrepare = 100;
+        if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase)) builder.ConnectionStringBuilder.NoResetOnClose = true;
         return builder.Build();
     }
 }
