@@ -39,8 +39,8 @@ public sealed record ClaimScope(Claim Claim, School School, Programme Programme,
 }
 
 /// <summary>A claim locked for a transition (<see cref="ClaimAccess.LockForTransitionAsync"/>).</summary>
-/// <param name="Holds">the pending transfers its lines hold, by id</param>
-/// <param name="Reserved">ids for the transition's journal entry: one entry id, two transfer ids per line (null when the trigger never posts)</param>
+/// <param name="Holds">the pending transfers its lines hold, by id (empty unless asked for: only a trigger that resolves holds needs them)</param>
+/// <param name="Reserved">ids for the transition's journal entry: one entry id, two transfer ids per line (null unless asked for)</param>
 public sealed record LockedClaim(ClaimScope Scope, Dictionary<long, Transfer> Holds, ReservedIds? Reserved);
 
 /// <summary>Finding claims the caller may see, locking one for a change, and its ETag.</summary>
@@ -105,21 +105,21 @@ public static class ClaimAccess
     /// <summary>
     /// Locks a claim for a transition and reads, in the same round trip, everything the transition and its answer need:
     /// the claim as the lock's holder left it (SELECT … FOR UPDATE returns the row's latest version), its lines, its
-    /// school, programme, period and year, its answer rows, the holds its lines name, and — when the trigger may post —
-    /// ids for its journal entry (one entry id, two transfer ids per line: a line holds money and time at most). The
+    /// school, programme, period and year, its answer rows, and — as the trigger may need them — the holds its lines name
+    /// and ids for its journal entry (one entry id, two transfer ids per line: a line holds money and time at most). The
     /// rows are read by hand (<see cref="EntityRows"/>) and not tracked: a transition writes its rows by hand in one batch
     /// with its entry (<see cref="Transitions"/>), and any copy of the claim this context tracks is let go, so a later
     /// query in the same context reads it afresh.
     /// </summary>
-    public static async Task<LockedClaim> LockForTransitionAsync(GrantLedgerDb db, CurrentUser caller, long claimId, bool reserveIds,
-        CancellationToken ct)
+    public static async Task<LockedClaim> LockForTransitionAsync(GrantLedgerDb db, CurrentUser caller, long claimId, bool readHolds,
+        bool reserveIds, CancellationToken ct)
     {
         var sql = TransitionSql.Of(db);
         var (conn, tx) = await db.NpgsqlAsync(ct);
         await using var batch = new NpgsqlBatch(conn, tx);
         foreach (var statement in sql.Statements) batch.BatchCommands.Add(new NpgsqlBatchCommand(statement) { Parameters = { new() { Value = claimId } } });
         ClaimAnswerRows.AddTo(batch, claimId);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Holds) { Parameters = { new() { Value = claimId } } });
+        if (readHolds) batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Holds) { Parameters = { new() { Value = claimId } } });
         if (reserveIds)
             batch.BatchCommands.Add(Journal.ReserveIds("(SELECT 2 * count(*) FROM claim_line WHERE claim_id = $1)", new NpgsqlParameter { Value = claimId }));
 
@@ -131,23 +131,22 @@ public static class ClaimAccess
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
             if (!await reader.ReadAsync(ct)) throw new NotFound("claim", claimId);
-            claim = EntityRows.Read<Claim>(db, reader);
-            await reader.NextResultAsync(ct);
-            while (await reader.ReadAsync(ct)) claim.Lines.Add(EntityRows.Read<ClaimLine>(db, reader));
-            await reader.NextResultAsync(ct);
-            await reader.ReadAsync(ct);
             var at = 0;
-            around = (EntityRows.Read<School>(db, reader, at), EntityRows.Read<Programme>(db, reader, at += EntityRows.Count<School>(db)),
+            claim = EntityRows.Read<Claim>(db, reader);
+            around = (EntityRows.Read<School>(db, reader, at += EntityRows.Count<Claim>(db)),
+                EntityRows.Read<Programme>(db, reader, at += EntityRows.Count<School>(db)),
                 EntityRows.Read<Period>(db, reader, at += EntityRows.Count<Programme>(db)),
                 EntityRows.Read<ProgrammeYear>(db, reader, at + EntityRows.Count<Period>(db)));
             await reader.NextResultAsync(ct);
-            rows = await ClaimAnswerRows.ReadAsync(reader, ct);
+            while (await reader.ReadAsync(ct)) claim.Lines.Add(EntityRows.Read<ClaimLine>(db, reader));
             await reader.NextResultAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                var hold = EntityRows.Read<Transfer>(db, reader);
-                holds.Add(hold.Id, hold);
-            }
+            rows = await ClaimAnswerRows.ReadAsync(reader, ct);
+            if (readHolds && await reader.NextResultAsync(ct))
+                while (await reader.ReadAsync(ct))
+                {
+                    var hold = EntityRows.Read<Transfer>(db, reader);
+                    holds.Add(hold.Id, hold);
+                }
             if (reserveIds && await reader.NextResultAsync(ct)) reserved = await Journal.ReadReservedAsync(reader, ct);
         }
         caller.EnsureSchool(around.School);
@@ -164,11 +163,12 @@ public static class ClaimAccess
 
         public static TransitionSql Of(GrantLedgerDb db) => _built ??= new(
             [
-                $"SELECT {EntityRows.Columns<Claim>(db, "c")} FROM claim c WHERE c.id = $1 FOR UPDATE",
+                // the claim locked (FOR UPDATE OF c returns its latest version) with the four rows around it (each exists: keys)
+                $"SELECT {EntityRows.Columns<Claim>(db, "c")}, {EntityRows.Columns<School>(db, "s")}, {EntityRows.Columns<Programme>(db, "p")}, "
+                + $"{EntityRows.Columns<Period>(db, "pe")}, {EntityRows.Columns<ProgrammeYear>(db, "y")} "
+                + "FROM claim c JOIN school s ON s.id = c.school_id JOIN programme p ON p.id = c.programme_id "
+                + "JOIN period pe ON pe.id = c.period_id JOIN programme_year y ON y.id = c.programme_year_id WHERE c.id = $1 FOR UPDATE OF c",
                 $"SELECT {EntityRows.Columns<ClaimLine>(db, "l")} FROM claim_line l WHERE l.claim_id = $1 ORDER BY l.line_no",
-                $"SELECT {EntityRows.Columns<School>(db, "s")}, {EntityRows.Columns<Programme>(db, "p")}, {EntityRows.Columns<Period>(db, "pe")}, "
-                + $"{EntityRows.Columns<ProgrammeYear>(db, "y")} FROM claim c JOIN school s ON s.id = c.school_id JOIN programme p ON p.id = c.programme_id "
-                + "JOIN period pe ON pe.id = c.period_id JOIN programme_year y ON y.id = c.programme_year_id WHERE c.id = $1",
             ],
             $"SELECT {EntityRows.Columns<Transfer>(db, "t")} FROM transfer t WHERE t.id IN "
             + "(SELECT money_hold_id FROM claim_line WHERE claim_id = $1 UNION ALL SELECT time_hold_id FROM claim_line WHERE claim_id = $1)");

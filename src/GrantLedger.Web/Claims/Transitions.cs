@@ -37,8 +37,11 @@ public static class Transitions
         Request r, string? ifMatch, CancellationToken ct) =>
         await db.InTransactionAsync(async () =>
         {
-            var posts = ClaimWorkflow.Lifecycle.Rows.Any(row => row.Trigger == trigger && row.Effect != LedgerEffect.None);
-            var locked = await ClaimAccess.LockForTransitionAsync(db, caller, claimId, reserveIds: posts, ct);
+            // what the trigger may do to the ledger, by the lifecycle's rows: which of the holds and the entry's ids to read with the lock
+            var effects = ClaimWorkflow.Lifecycle.Rows.Where(row => row.Trigger == trigger).Select(row => row.Effect).ToHashSet();
+            var locked = await ClaimAccess.LockForTransitionAsync(db, caller, claimId,
+                readHolds: effects.Contains(LedgerEffect.PostHold) || effects.Contains(LedgerEffect.VoidHold),
+                reserveIds: effects.Any(e => e != LedgerEffect.None), ct);
             var c = locked.Scope;
             ClaimAccess.CheckVersion(c.Claim, ifMatch);
             var from = c.State;

@@ -44,10 +44,14 @@ public static class Journal
             """;
     }
 
-    /// <summary>Takes one entry id and <paramref name="transfers"/> transfer ids: an SQL integer expression, or a parameter.</summary>
+    /// <summary>
+    /// Takes one entry id and <paramref name="transfers"/> transfer ids: an SQL integer expression, or a parameter. The
+    /// sequences are the identity columns' own, by the names PostgreSQL gave them (pg_get_serial_sequence would look
+    /// them up in the catalogue on every call, for every id).
+    /// </summary>
     private static string ReserveSql(string transfers) => $"""
-        SELECT nextval(pg_get_serial_sequence('journal_entry', 'id')),
-               ARRAY(SELECT nextval(pg_get_serial_sequence('transfer', 'id')) FROM generate_series(1, {transfers}))
+        SELECT nextval('journal_entry_id_seq'),
+               ARRAY(SELECT nextval('transfer_id_seq') FROM generate_series(1, {transfers}))
         """;
 
     /// <summary>

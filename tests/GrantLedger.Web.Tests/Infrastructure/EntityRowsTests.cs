@@ -42,7 +42,7 @@ public sealed class EntityRowsTests(DatabaseFixture db) : DatabaseTest(db)
 
             // the transition's own read (the admin sees every school of the programme), without a transaction: nothing is kept locked
             var locked = await ClaimAccess.LockForTransitionAsync(ef, new CurrentUser(0, "admin", Roles.ProgrammeAdmin, claim.ProgrammeId, null, null),
-                id, reserveIds: true, CancellationToken.None);
+                id, readHolds: true, reserveIds: true, CancellationToken.None);
             var c = locked.Scope;
             var lines = c.Claim.Lines;
             c.Claim.Lines = claim.Lines; // the navigation is not a column: the lines are compared on their own
