@@ -3,7 +3,6 @@ using System.Text.Json;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Infrastructure;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace GrantLedger.Web.Audit;
 
@@ -43,23 +42,10 @@ public sealed class AuditTrail(GrantLedgerDb db, IHttpContextAccessor http)
     public void Record(NpgsqlBatch batch, string action, string recordType, long? recordId, long? programmeId, object? details = null)
     {
         var e = Event(action, recordType, recordId, programmeId, details, null);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+        batch.BatchCommands.Add(Statements.Of("""
             INSERT INTO audit_event (user_id, user_name, role, action, record_type, record_id, programme_id, details, client_address)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
-            """)
-        {
-            Parameters =
-            {
-                new() { Value = e.UserId ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
-                new() { Value = e.UserName ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
-                new() { Value = e.Role ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
-                new() { Value = e.Action }, new() { Value = e.RecordType },
-                new() { Value = e.RecordId ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
-                new() { Value = e.ProgrammeId ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
-                new() { Value = e.Details, NpgsqlDbType = NpgsqlDbType.Jsonb },
-                new() { Value = e.ClientAddress ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
-            },
-        });
+            """, e.UserId, e.UserName, e.Role, e.Action, e.RecordType, e.RecordId, e.ProgrammeId, e.Details, e.ClientAddress));
     }
 
     private AuditEvent Event(string action, string recordType, long? recordId, long? programmeId, object? details, AppUser? actor)

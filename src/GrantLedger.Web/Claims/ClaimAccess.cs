@@ -21,7 +21,7 @@ public sealed record ClaimScope(Claim Claim, School School, Programme Programme,
 
     /// <summary>The programme's budget categories by id, read with the row lock: only a locked claim posts to the ledger.</summary>
     public Dictionary<long, BudgetCategory> Categories =>
-        AnswerRows?.Categories ?? throw new InvalidOperationException("a claim's categories are read with its row lock (ClaimAccess.LockAsync)");
+        AnswerRows?.Categories ?? throw new InvalidOperationException("a claim's categories are read with its row lock (ClaimAccess.LockAsync, LockForTransitionAsync)");
 
     public ClaimState State => Kebab.TryParse<ClaimState>(Claim.State, out var s) ? s : throw new InvalidOperationException(Claim.State);
 
@@ -84,7 +84,7 @@ public static class ClaimAccess
     {
         var (conn, tx) = await db.NpgsqlAsync(ct);
         await using var batch = new NpgsqlBatch(conn, tx);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT true FROM claim WHERE id = $1 FOR UPDATE") { Parameters = { new() { Value = claimId } } });
+        batch.BatchCommands.Add(Statements.Of("SELECT true FROM claim WHERE id = $1 FOR UPDATE", claimId));
         ClaimAnswerRows.AddTo(batch, claimId);
         await using var reader = await batch.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
@@ -117,9 +117,9 @@ public static class ClaimAccess
         var sql = TransitionSql.Of(db);
         var (conn, tx) = await db.NpgsqlAsync(ct);
         await using var batch = new NpgsqlBatch(conn, tx);
-        foreach (var statement in sql.Statements) batch.BatchCommands.Add(new NpgsqlBatchCommand(statement) { Parameters = { new() { Value = claimId } } });
+        foreach (var statement in sql.Reads) batch.BatchCommands.Add(Statements.Of(statement, claimId));
         ClaimAnswerRows.AddTo(batch, claimId);
-        if (readHolds) batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Holds) { Parameters = { new() { Value = claimId } } });
+        if (readHolds) batch.BatchCommands.Add(Statements.Of(sql.Holds, claimId));
         if (reserveIds)
             batch.BatchCommands.Add(Journal.ReserveIds("(SELECT 2 * count(*) FROM claim_line WHERE claim_id = $1)", new NpgsqlParameter { Value = claimId }));
 
@@ -157,7 +157,7 @@ public static class ClaimAccess
     }
 
     /// <summary>The statements of <see cref="LockForTransitionAsync"/>, written once from EF's model of each entity's columns.</summary>
-    private sealed record TransitionSql(string[] Statements, string Holds)
+    private sealed record TransitionSql(string[] Reads, string Holds)
     {
         private static TransitionSql? _built;
 
@@ -213,20 +213,16 @@ public sealed record ClaimAnswerRows(List<ClaimAnswerRows.EvidenceRow> Evidence,
     // (docs/performance.md). The plan is only looked for here; a claim whose school has one reads it with EF.
     internal static void AddTo(NpgsqlBatch batch, long claimId)
     {
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            "SELECT id, claim_line_id, file_name, content_type, size_bytes, sha256, uploaded_at FROM evidence WHERE claim_id = $1 ORDER BY id")
-            { Parameters = { new() { Value = claimId } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            "SELECT id, trigger, from_state, to_state, actor_id, actor_role, occurred_at, reason, entry_id FROM claim_transition WHERE claim_id = $1 ORDER BY id")
-            { Parameters = { new() { Value = claimId } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+        batch.BatchCommands.Add(Statements.Of(
+            "SELECT id, claim_line_id, file_name, content_type, size_bytes, sha256, uploaded_at FROM evidence WHERE claim_id = $1 ORDER BY id", claimId));
+        batch.BatchCommands.Add(Statements.Of(
+            "SELECT id, trigger, from_state, to_state, actor_id, actor_role, occurred_at, reason, entry_id FROM claim_transition WHERE claim_id = $1 ORDER BY id", claimId));
+        batch.BatchCommands.Add(Statements.Of(
             "SELECT g.id, g.programme_id, g.code, g.name, g.unit, g.kind, g.created_at FROM budget_category g JOIN claim c ON g.programme_id = c.programme_id "
-            + "WHERE c.id = $1")
-            { Parameters = { new() { Value = claimId } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            + "WHERE c.id = $1", claimId));
+        batch.BatchCommands.Add(Statements.Of(
             "SELECT EXISTS (SELECT FROM action_plan p JOIN claim c ON p.school_id = c.school_id AND p.programme_year_id = c.programme_year_id "
-            + "WHERE c.id = $1 AND p.state = 'agreed')")
-            { Parameters = { new() { Value = claimId } } });
+            + "WHERE c.id = $1 AND p.state = 'agreed')", claimId));
     }
 
     internal static async Task<ClaimAnswerRows> ReadAsync(NpgsqlDataReader reader, CancellationToken ct)

@@ -42,7 +42,7 @@ public static class StaffDays
             .OrderBy(d => d.Item1).ThenBy(d => d.Value) // one order for everyone: no deadlocks between submissions
             .ToList();
         foreach (var (staff, date, minutes) in days)
-            batch.BatchCommands.Add(Command(sign < 0
+            batch.BatchCommands.Add(Statements.Of(sign < 0
                 // Releasing is an UPDATE: PostgreSQL checks an upsert's candidate row (negative here) before the conflict.
                 ? "UPDATE staff_day SET minutes = minutes - $4 WHERE programme_id = $1 AND staff_ref = $2 AND work_date = $3 RETURNING minutes"
                 // Books the day unless it would pass a full day (migration 0047): the row is locked either way.
@@ -57,13 +57,6 @@ public static class StaffDays
         var day = System.Text.Json.JsonDocument.Parse(detail).RootElement; // migration 0047: the day, what it had, what was asked
         return TooMuch(day.GetProperty("staffRef").GetString()!, DateOnly.Parse(day.GetProperty("date").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
             day.GetProperty("booked").GetInt64(), day.GetProperty("asked").GetInt64(), "lines");
-    }
-
-    private static NpgsqlBatchCommand Command(string sql, params object[] values)
-    {
-        var cmd = new NpgsqlBatchCommand(sql);
-        foreach (var value in values) cmd.Parameters.Add(new NpgsqlParameter { Value = value });
-        return cmd;
     }
 
     private static RuleBroken TooMuch(string staff, DateOnly date, long already, long asked, string field) => new(

@@ -87,14 +87,14 @@ public static class Transitions
         if (step.Effect == LedgerEffect.VoidHold) StaffDays.AddTo(batch, c.Programme.Id, c.Claim.Lines, -1);
         var staffDays = batch.BatchCommands.Count;
         var claim = c.Claim;
-        batch.BatchCommands.Add(Statement("""
+        batch.BatchCommands.Add(Statements.Of("""
             UPDATE claim SET state = $2, updated_at = $3, submitted_by = $4, submitted_at = $5, first_approved_by = $6, decided_by = $7,
                              decided_at = $8, reason = $9
              WHERE id = $1 RETURNING xmin
             """, claim.Id, claim.State, claim.UpdatedAt, claim.SubmittedBy, claim.SubmittedAt, claim.FirstApprovedBy, claim.DecidedBy,
             claim.DecidedAt, claim.Reason));
         if (linesChanged)
-            batch.BatchCommands.Add(Statement("""
+            batch.BatchCommands.Add(Statements.Of("""
                 UPDATE claim_line l SET money_hold_id = u.money, time_hold_id = u.time, sanctioned_pence = u.sanctioned, sanction_reason = u.reason
                   FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[]) AS u(id, money, time, sanctioned, reason)
                  WHERE l.id = u.id AND l.claim_id = $1
@@ -102,7 +102,7 @@ public static class Transitions
                 """, claim.Id, claim.Lines.Select(l => l.Id).ToArray(), claim.Lines.Select(l => l.MoneyHoldId).ToArray(),
                 claim.Lines.Select(l => l.TimeHoldId).ToArray(), claim.Lines.Select(l => l.SanctionedPence).ToArray(),
                 claim.Lines.Select(l => l.SanctionReason).ToArray()));
-        batch.BatchCommands.Add(Statement("""
+        batch.BatchCommands.Add(Statements.Of("""
             INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, reason, entry_id, details)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING occurred_at
             """, claim.Id, Kebab.Of(trigger), Kebab.Of(from), Kebab.Of(step.To), caller.Id, caller.Role, reason, posting?.EntryId,
@@ -132,14 +132,6 @@ public static class Transitions
             throw rule;
         }
         if (commit) db.CommittedWithLastStatement();
-    }
-
-    /// <summary>A statement with its parameters in order ($1, $2, …); nulls typed by their value's declared type.</summary>
-    private static NpgsqlBatchCommand Statement(string sql, params object?[] values)
-    {
-        var cmd = new NpgsqlBatchCommand(sql);
-        foreach (var value in values) cmd.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
-        return cmd;
     }
 
     private static void Record(Claim claim, CurrentUser caller, ClaimTrigger trigger, ClaimState to, string? reason)
