@@ -151,8 +151,8 @@ public sealed class GrantLedgerDb(DbContextOptions<GrantLedgerDb> options) : Ide
     private int _nested;
 
     /// <summary>
-    /// The work's last statement may commit the transaction itself, in the same round trip
-    /// (<see cref="Ledger.Journal.PostAsync"/>'s <c>commit</c>): only inside a transaction that
+    /// The work's last statement may commit the transaction itself, in the same round trip (a claim
+    /// transition's write batch ends with COMMIT, docs/decisions/0013): only inside a transaction that
     /// <see cref="InTransactionAsync{T}"/> began for the work now running, not a caller's (an idempotent
     /// request stores its answer in the same transaction after the work; the demo loader runs many
     /// transitions in one transaction).

@@ -8,7 +8,7 @@ namespace GrantLedger.Web.Ledger;
 
 public sealed record PostedEntry(long EntryId, DateTimeOffset RecordedAt, IReadOnlyList<long> TransferIds);
 
-/// <summary>An entry's id and its transfers' ids, taken before it is written (<see cref="Journal.ReserveIdsAsync"/>).</summary>
+/// <summary>An entry's id and its transfers' ids, taken before it is written (<see cref="Journal.ReserveIds"/>).</summary>
 public sealed record ReservedIds(long EntryId, IReadOnlyList<long> TransferIds);
 
 /// <summary>
@@ -19,7 +19,7 @@ public sealed record ReservedIds(long EntryId, IReadOnlyList<long> TransferIds);
 public static class Journal
 {
     // The statement (bench/*.pgbench.sql send the same one as the ceilings), and the same with the ids
-    // ReserveIdsAsync took: $14 the entry's, $15 the transfers'.
+    // ReserveIds took: $14 the entry's, $15 the transfers'.
     private static readonly string InsertSql = Insert(reserved: false), InsertReservedSql = Insert(reserved: true);
 
     private static string Insert(bool reserved)
@@ -45,7 +45,7 @@ public static class Journal
     }
 
     /// <summary>
-    /// Takes one entry id and <paramref name="transfers"/> transfer ids: an SQL integer expression, or a parameter. The
+    /// Takes one entry id and <paramref name="transfers"/> transfer ids (an SQL integer expression). The
     /// sequences are the identity columns' own, by the names PostgreSQL gave them (pg_get_serial_sequence would look
     /// them up in the catalogue on every call, for every id).
     /// </summary>
@@ -57,20 +57,9 @@ public static class Journal
     /// <summary>
     /// Takes an entry's id and its transfers' ids from the ledger's own sequences before the entry is
     /// written, so that rows naming them (a claim line's hold, a claim's history row) can be written
-    /// first and the entry last (its statement locks the accounts it moves until commit).
-    /// </summary>
-    public static async Task<ReservedIds> ReserveIdsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, int transfers,
-        CancellationToken ct = default)
-    {
-        await using var batch = new NpgsqlBatch(conn, tx);
-        batch.BatchCommands.Add(ReserveIds("$1", new NpgsqlParameter { Value = transfers }));
-        await using var row = await batch.ExecuteReaderAsync(ct);
-        return await ReadReservedAsync(row, ct);
-    }
-
-    /// <summary>
-    /// The statement of <see cref="ReserveIdsAsync"/> for a batch of the caller's, the number of transfer ids given as an
-    /// SQL expression (which may read the rows the entry is for); read its row with <see cref="ReadReservedAsync"/>.
+    /// first and the entry last (its statement locks the accounts it moves until commit): a statement for
+    /// the caller's batch, the number of transfer ids an SQL expression (which may read the rows the entry
+    /// is for); read its row with <see cref="ReadReservedAsync"/>.
     /// </summary>
     public static NpgsqlBatchCommand ReserveIds(string transfers, params NpgsqlParameter[] parameters)
     {
@@ -86,18 +75,11 @@ public static class Journal
         return new ReservedIds(row.GetInt64(0), row.GetFieldValue<long[]>(1));
     }
 
-    /// <param name="reserved">ids taken by <see cref="ReserveIdsAsync"/> for this entry (one per transfer, in order)</param>
-    /// <param name="commit">
-    /// commit the transaction in the same round trip, right after the entry's statement: the accounts'
-    /// row locks are then held for the statement and the commit only, with no round trip to the service
-    /// in between (docs/performance.md, hot). Only for the transaction's last statement, by its owner.
-    /// </param>
     public static async Task<PostedEntry> PostAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, EntryDraft entry,
-        CancellationToken ct = default, ReservedIds? reserved = null, bool commit = false)
+        CancellationToken ct = default)
     {
         await using var batch = new NpgsqlBatch(conn, tx);
-        batch.BatchCommands.Add(Statement(entry, reserved));
-        if (commit) batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        batch.BatchCommands.Add(Statement(entry));
         try
         {
             // Prepared once per physical connection (Npgsql keeps it across pooled opens), so each
@@ -105,10 +87,7 @@ public static class Journal
             // of the same statement prepared by pgbench at one writer (docs/benchmarks.md).
             await batch.PrepareAsync(ct);
             await using var rows = await batch.ExecuteReaderAsync(ct);
-            var posted = await ReadPostedAsync(rows, ct);
-            // the COMMIT's answer: a failure there (a key checked at commit) is thrown here
-            while (await rows.NextResultAsync(ct)) { }
-            return posted;
+            return await ReadPostedAsync(rows, ct);
         }
         catch (PostgresException e) when (LedgerRefusals.Translate(e) is { } rule)
         {
@@ -120,7 +99,7 @@ public static class Journal
     /// The entry's statement, for <see cref="PostAsync"/> or for a batch of the caller's that ends with it (read its rows
     /// with <see cref="ReadPostedAsync"/>; turn its failures into rules with <see cref="LedgerRefusals.Translate"/>).
     /// </summary>
-    /// <param name="reserved">ids taken by <see cref="ReserveIdsAsync"/> for this entry (one per transfer, in order)</param>
+    /// <param name="reserved">ids taken by <see cref="ReserveIds"/> for this entry (one per transfer, in order)</param>
     public static NpgsqlBatchCommand Statement(EntryDraft entry, ReservedIds? reserved = null)
     {
         entry.Validate();
