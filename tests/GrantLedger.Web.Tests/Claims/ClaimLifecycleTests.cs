@@ -175,6 +175,43 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task SubmittedLines_InTheDatabase_KeepEveryColumnButHoldsAndSanctions_AndStayInTheirClaim()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var lineId = (await w.AddStaffTimeAsync(id))["lines"]![0]!["id"]!.GetValue<long>();
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        var draft = await w.NewClaimAsync();
+
+        async Task<string?> Refusal(string sql)
+        {
+            await using var cmd = Db.DataSource.CreateCommand(sql);
+            try
+            {
+                await cmd.ExecuteNonQueryAsync();
+                return null;
+            }
+            catch (Npgsql.PostgresException e)
+            {
+                return e.SqlState;
+            }
+        }
+
+        // what a business manager wrote, once submitted, is what the lead reviews and the funder pays
+        Assert.Equal("GL007", await Refusal($"UPDATE claim_line SET description = 'changed after submission' WHERE id = {lineId}"));
+        Assert.Equal("GL007", await Refusal($"UPDATE claim_line SET activity = 'changed', staff_role = 'leader' WHERE id = {lineId}"));
+        Assert.Equal("GL007", await Refusal($"UPDATE claim_line SET rate_pence = 1 WHERE id = {lineId}"));
+        // nor can a line leave its submitted claim for a draft, be deleted, or be added
+        Assert.Equal("GL007", await Refusal($"UPDATE claim_line SET claim_id = {draft}, line_no = 99 WHERE id = {lineId}"));
+        Assert.Equal("GL007", await Refusal($"DELETE FROM claim_line WHERE id = {lineId}"));
+        Assert.Equal("GL007", await Refusal(
+            $"INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence) SELECT {id}, 99, kind, category_id, 1 FROM claim_line WHERE id = {lineId}"));
+        // review's own columns stay open: a sanction's reason may be written on a submitted line
+        Assert.Null(await Refusal($"UPDATE claim_line SET sanction_reason = 'reviewed' WHERE id = {lineId}"));
+        Assert.Equal(id, await Db.ScalarAsync($"SELECT claim_id FROM claim_line WHERE id = {lineId}"));
+    }
+
+    [Fact]
     public async Task ReviewQueue_ShowsTheLeadsAreaOnly_OldestSubmissionFirst()
     {
         var w = await ClaimWorld.CreateAsync(Db);
