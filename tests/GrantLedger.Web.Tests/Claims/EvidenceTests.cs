@@ -73,6 +73,11 @@ public sealed class EvidenceTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.School.DeleteAsync($"/api/v1/evidence/{evidenceId}")).ExpectProblem(HttpStatusCode.Conflict, rule: "claim-not-draft");
         await using var cmd = Db.DataSource.CreateCommand($"DELETE FROM evidence WHERE id = {evidenceId}");
         Assert.Equal("GL007", (await Assert.ThrowsAsync<Npgsql.PostgresException>(() => cmd.ExecuteNonQueryAsync())).SqlState);
+        // nor can it be moved to a draft claim, which would leave the submitted claim without what its reviewer saw
+        var draft = await w.NewClaimAsync();
+        await using var move = Db.DataSource.CreateCommand($"UPDATE evidence SET claim_id = {draft} WHERE id = {evidenceId}");
+        Assert.Equal("GL007", (await Assert.ThrowsAsync<Npgsql.PostgresException>(() => move.ExecuteNonQueryAsync())).SqlState);
+        Assert.Equal(id, await Db.ScalarAsync($"SELECT claim_id FROM evidence WHERE id = {evidenceId}"));
     }
 
     [Fact]
