@@ -175,7 +175,7 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
-    public async Task SubmittedLines_InTheDatabase_KeepEveryColumnButHoldsAndSanctions_AndStayInTheirClaim()
+    public async Task ASubmittedClaim_InTheDatabase_KeepsItsSchoolAndPeriod_AndItsLinesEveryColumnButHoldsAndSanctions()
     {
         var w = await ClaimWorld.CreateAsync(Db);
         var id = await w.NewClaimAsync();
@@ -206,6 +206,13 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("GL007", await Refusal($"DELETE FROM claim_line WHERE id = {lineId}"));
         Assert.Equal("GL007", await Refusal(
             $"INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence) SELECT {id}, 99, kind, category_id, 1 FROM claim_line WHERE id = {lineId}"));
+        // nor can the claim itself move to another school or period
+        var otherSchool = await Db.ScalarAsync($"SELECT s.id FROM school s JOIN claim c ON c.programme_id = s.programme_id WHERE c.id = {id} AND s.id <> c.school_id LIMIT 1");
+        Assert.Equal("GL007", await Refusal($"UPDATE claim SET school_id = {otherSchool} WHERE id = {id}"));
+        var otherPeriod = await Db.ScalarAsync($"SELECT p.id FROM period p JOIN claim c ON c.programme_year_id = p.programme_year_id WHERE c.id = {id} AND p.id <> c.period_id LIMIT 1");
+        Assert.NotEqual(0, otherSchool);
+        Assert.NotEqual(0, otherPeriod);
+        Assert.Equal("GL007", await Refusal($"UPDATE claim SET period_id = {otherPeriod} WHERE id = {id}"));
         // review's own columns stay open: a sanction's reason may be written on a submitted line
         Assert.Null(await Refusal($"UPDATE claim_line SET sanction_reason = 'reviewed' WHERE id = {lineId}"));
         Assert.Equal(id, await Db.ScalarAsync($"SELECT claim_id FROM claim_line WHERE id = {lineId}"));
