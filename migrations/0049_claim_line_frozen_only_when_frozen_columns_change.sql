@@ -12,11 +12,13 @@
 --   is now the trigger's WHEN condition: the function runs only when a frozen column changes. INSERT and DELETE
 --   still run it every time.
 
-CREATE OR REPLACE FUNCTION claim_line_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+-- One function for the rows that belong to a claim, its lines here and its evidence (0050): each refuses the same
+-- way, in its own words.
+CREATE FUNCTION claim_row_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     frozen record;
 BEGIN
-    -- the claim the line belongs to and, for an UPDATE that moves it, the claim it leaves
+    -- the claim the row belongs to and, for an UPDATE that moves it, the claim it leaves
     SELECT c.id, c.state INTO frozen
       FROM claim c
      WHERE c.id IN (COALESCE(NEW.claim_id, OLD.claim_id), COALESCE(OLD.claim_id, NEW.claim_id))
@@ -24,15 +26,18 @@ BEGIN
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'GL007',
-            MESSAGE = format('claim %s is %s: its lines change only through the workflow', frozen.id, frozen.state);
+            MESSAGE = format(CASE TG_TABLE_NAME WHEN 'evidence' THEN 'claim %s is %s: its evidence can no longer change'
+                                                ELSE 'claim %s is %s: its lines change only through the workflow' END,
+                             frozen.id, frozen.state);
     END IF;
     RETURN COALESCE(NEW, OLD);
 END $$;
 
 DROP TRIGGER claim_line_frozen ON claim_line;
+DROP FUNCTION claim_line_frozen();
 
 CREATE TRIGGER claim_line_frozen BEFORE INSERT OR DELETE ON claim_line
-    FOR EACH ROW EXECUTE FUNCTION claim_line_frozen();
+    FOR EACH ROW EXECUTE FUNCTION claim_row_frozen();
 
 CREATE TRIGGER claim_line_frozen_columns BEFORE UPDATE ON claim_line
     FOR EACH ROW
@@ -43,4 +48,4 @@ CREATE TRIGGER claim_line_frozen_columns BEFORE UPDATE ON claim_line
           (OLD.id, OLD.claim_id, OLD.line_no, OLD.kind, OLD.category_id, OLD.amount_pence, OLD.allowance_category_id,
            OLD.minutes, OLD.staff_ref, OLD.staff_role, OLD.activity, OLD.work_date, OLD.rate_id, OLD.rate_pence,
            OLD.rate_basis, OLD.action_id, OLD.supplier, OLD.invoice_ref, OLD.description))
-    EXECUTE FUNCTION claim_line_frozen();
+    EXECUTE FUNCTION claim_row_frozen();
