@@ -167,6 +167,39 @@ public sealed class LedgerDatabaseTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task TwoTransactionsCreatingTheSameAccounts_BothGetTheSameAccounts_OneEach()
+    {
+        var h = await CreateAsync(Db);
+        var year = await Db.ScalarAsync("SELECT id FROM programme_year WHERE programme_id = $1", h.ProgrammeId);
+        var (p, y) = (new ProgrammeRef(h.ProgrammeId, "lh"), new YearRef(year, "2026-27"));
+        AccountSpec[] specs = [Chart.Lapsed(p, y, Unit.Gbp), Chart.CarriedForward(p, y, Unit.Gbp), Chart.Unallocated(p, y, Unit.Gbp)];
+        Accounts.ForgetAll();
+
+        await using var first = await Db.DataSource.OpenConnectionAsync();
+        await using var second = await Db.DataSource.OpenConnectionAsync();
+        await using var firstTx = await first.BeginTransactionAsync();
+        var created = await Accounts.EnsureAsync(first, firstTx, h.ProgrammeId, specs);
+
+        // The second waits on the first's uncommitted accounts (the unique key), then finds them once it commits.
+        await using var secondTx = await second.BeginTransactionAsync();
+        var racing = Accounts.EnsureAsync(second, secondTx, h.ProgrammeId, specs);
+        var waited = false;
+        for (var i = 0; i < 100 && !waited; i++)
+        {
+            waited = await Db.ScalarAsync("SELECT count(*) FROM pg_locks WHERE NOT granted") > 0;
+            if (!waited) await Task.Delay(50);
+        }
+        Assert.True(waited, "the second transaction should wait for the first's accounts");
+        await firstTx.CommitAsync();
+        var found = await racing;
+        await secondTx.CommitAsync();
+
+        Assert.All(specs, spec => Assert.Equal(created[spec], found[spec]));
+        Assert.Equal(h.Unallocated, found[specs[2]]);
+        Assert.Equal(2L, await Db.ScalarAsync("SELECT count(*) FROM account WHERE code LIKE 'lh:2026-27:lapsed' OR code LIKE 'lh:2026-27:carried-forward'"));
+    }
+
+    [Fact]
     public async Task ProgrammesYearsSchoolsAndCategories_CannotBeDeletedTruncatedOrRenumbered()
     {
         var h = await CreateAsync(Db);
