@@ -52,7 +52,8 @@ switch (command)
             options.Get("clients", "1,4").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
             options.Int("history", 200_000),
             options.Get("cluster"),
-            options.Get("log-slow") is { } bulkSlow ? int.Parse(bulkSlow, CultureInfo.InvariantCulture) : null), report);
+            options.Get("log-slow") is { } bulkSlow ? int.Parse(bulkSlow, CultureInfo.InvariantCulture) : null,
+            options.Int("warm-up-lines", 1)), report);
     case "hot":
         return await HotBench.RunAsync(new HotBench.Options(
             options.Int("seconds", 20),
