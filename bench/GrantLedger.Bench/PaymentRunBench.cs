@@ -154,11 +154,11 @@ public static class PaymentRunBench
             SELECT e.id, e.programme_id, h.unit, h.debit_account_id, h.credit_account_id, h.amount, 'post_pending', h.id, e.value_date, e.recorded_at
               FROM e JOIN h ON h.claim_id = e.cause_id
             """);
-        await Exec("""
+        await BenchClaims.WithoutHistoryCheckAsync(conn, tx, () => Exec("""
             UPDATE claim cl SET state = 'approved', submitted_by = $3, submitted_at = now() - interval '9 days',
                    first_approved_by = $3, decided_by = $3, decided_at = now() - interval '1 day', updated_at = now()
               FROM new_claim c WHERE cl.id = c.id AND cl.programme_id = $1 AND $2 IS NOT NULL
-            """);
+            """));
         await Exec("""
             INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, occurred_at, entry_id)
             SELECT c.id, v.trigger, v.from_state, v.to_state, $3, 'area_lead', now() - v.ago, e.id

@@ -87,6 +87,12 @@ public static class Transitions
         if (step.Effect == LedgerEffect.VoidHold) StaffDays.AddTo(batch, c.Programme.Id, c.Claim.Lines, -1);
         var staffDays = batch.BatchCommands.Count;
         var claim = c.Claim;
+        // the history row first: the database refuses a state change without one (migration 0052)
+        batch.BatchCommands.Add(Statements.Of("""
+            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, reason, entry_id, details)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING occurred_at
+            """, claim.Id, Kebab.Of(trigger), Kebab.Of(from), Kebab.Of(step.To), caller.Id, caller.Role, reason, posting?.EntryId,
+            JsonSerializer.SerializeToDocument(details)));
         batch.BatchCommands.Add(Statements.Of("""
             UPDATE claim SET state = $2, updated_at = $3, submitted_by = $4, submitted_at = $5, first_approved_by = $6, decided_by = $7,
                              decided_at = $8, reason = $9
@@ -102,11 +108,6 @@ public static class Transitions
                 """, claim.Id, claim.Lines.Select(l => l.Id).ToArray(), claim.Lines.Select(l => l.MoneyHoldId).ToArray(),
                 claim.Lines.Select(l => l.TimeHoldId).ToArray(), claim.Lines.Select(l => l.SanctionedPence).ToArray(),
                 claim.Lines.Select(l => l.SanctionReason).ToArray()));
-        batch.BatchCommands.Add(Statements.Of("""
-            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, reason, entry_id, details)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING occurred_at
-            """, claim.Id, Kebab.Of(trigger), Kebab.Of(from), Kebab.Of(step.To), caller.Id, caller.Role, reason, posting?.EntryId,
-            JsonSerializer.SerializeToDocument(details)));
         audit.Record(batch, $"claim.{Kebab.Of(trigger)}", "claim", claim.Id, c.Programme.Id,
             new { from = Kebab.Of(from), to = Kebab.Of(step.To), reason, entryId = posting?.EntryId, details });
         if (posting is not null) batch.BatchCommands.Add(Journal.Statement(posting.Draft, posting.Ids));
@@ -118,12 +119,12 @@ public static class Transitions
             await using var rows = await batch.ExecuteReaderAsync(ct);
             for (var i = 0; i < staffDays; i++) await rows.NextResultAsync(ct);
             await rows.ReadAsync(ct);
-            claim.Version = rows.GetFieldValue<uint>(0);
-            if (linesChanged) await rows.NextResultAsync(ct);
-            await rows.NextResultAsync(ct);
-            await rows.ReadAsync(ct);
             c.AnswerRows!.History.Add(new TransitionView(Kebab.Of(trigger), Kebab.Of(from), Kebab.Of(step.To), caller.Id, caller.Role,
                 rows.GetFieldValue<DateTimeOffset>(0), reason, posting?.EntryId));
+            await rows.NextResultAsync(ct);
+            await rows.ReadAsync(ct);
+            claim.Version = rows.GetFieldValue<uint>(0);
+            if (linesChanged) await rows.NextResultAsync(ct);
             // the rest: the audit event's id, the entry's rows, and COMMIT's answer (a key checked at commit fails here)
             while (await rows.NextResultAsync(ct)) { }
         }

@@ -219,6 +219,59 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task AClaimsStateChange_InTheDatabase_NeedsItsHistoryRow_AndAClaimStartsAsADraft()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id);
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        var actor = await Db.ScalarAsync($"SELECT submitted_by FROM claim WHERE id = {id}");
+
+        async Task<string?> Refusal(string sql)
+        {
+            await using var cmd = Db.DataSource.CreateCommand(sql);
+            try
+            {
+                await cmd.ExecuteNonQueryAsync();
+                return null;
+            }
+            catch (Npgsql.PostgresException e)
+            {
+                return e.SqlState;
+            }
+        }
+
+        // a script cannot withdraw (or approve, or pay) a claim with nothing in its history to say who did it
+        Assert.Equal("GL010", await Refusal($"UPDATE claim SET state = 'withdrawn' WHERE id = {id}"));
+        // nor with a history row from an earlier transaction, or one that records another move
+        Assert.Equal("GL010", await Refusal($"""
+            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
+            VALUES ({id}, 'withdraw', 'under-review', 'withdrawn', {actor}, 'school_business_manager');
+            UPDATE claim SET state = 'withdrawn' WHERE id = {id}
+            """));
+        Assert.Equal("submitted", await StateAsync());
+        Assert.Equal(1, await Db.ScalarAsync($"SELECT count(*) FROM claim_transition WHERE claim_id = {id}"));
+        // nor create a claim that is already approved
+        Assert.Equal("GL010", await Refusal($"""
+            INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by, state, submitted_by)
+            SELECT programme_id, programme_year_id, period_id, school_id, created_by, 'approved', submitted_by FROM claim WHERE id = {id}
+            """));
+        // the move written with its history row, in one transaction, as the service writes it, is accepted
+        Assert.Null(await Refusal($"""
+            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
+            VALUES ({id}, 'withdraw', 'submitted', 'withdrawn', {actor}, 'school_business_manager');
+            UPDATE claim SET state = 'withdrawn' WHERE id = {id}
+            """));
+        Assert.Equal("withdrawn", await StateAsync());
+
+        async Task<string> StateAsync()
+        {
+            await using var cmd = Db.DataSource.CreateCommand($"SELECT state FROM claim WHERE id = {id}");
+            return (string)(await cmd.ExecuteScalarAsync())!;
+        }
+    }
+
+    [Fact]
     public async Task ReviewQueue_ShowsTheLeadsAreaOnly_OldestSubmissionFirst()
     {
         var w = await ClaimWorld.CreateAsync(Db);
