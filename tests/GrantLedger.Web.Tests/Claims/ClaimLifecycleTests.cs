@@ -174,6 +174,21 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("GL007", (await Assert.ThrowsAsync<Npgsql.PostgresException>(() => cmd.ExecuteNonQueryAsync())).SqlState);
     }
 
+    /// <summary>Runs SQL as a script would: null when PostgreSQL accepts it, else the SQLSTATE it refused with.</summary>
+    private async Task<string?> RefusalAsync(string sql)
+    {
+        await using var cmd = Db.DataSource.CreateCommand(sql);
+        try
+        {
+            await cmd.ExecuteNonQueryAsync();
+            return null;
+        }
+        catch (Npgsql.PostgresException e)
+        {
+            return e.SqlState;
+        }
+    }
+
     [Fact]
     public async Task ASubmittedClaim_InTheDatabase_KeepsItsSchoolAndPeriod_AndItsLinesEveryColumnButHoldsAndSanctions()
     {
@@ -183,38 +198,24 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
         var draft = await w.NewClaimAsync();
 
-        async Task<string?> Refusal(string sql)
-        {
-            await using var cmd = Db.DataSource.CreateCommand(sql);
-            try
-            {
-                await cmd.ExecuteNonQueryAsync();
-                return null;
-            }
-            catch (Npgsql.PostgresException e)
-            {
-                return e.SqlState;
-            }
-        }
-
         // what a business manager wrote, once submitted, is what the lead reviews and the funder pays
-        Assert.Equal("GL007", await Refusal($"UPDATE claim_line SET description = 'changed after submission' WHERE id = {lineId}"));
-        Assert.Equal("GL007", await Refusal($"UPDATE claim_line SET activity = 'changed', staff_role = 'leader' WHERE id = {lineId}"));
-        Assert.Equal("GL007", await Refusal($"UPDATE claim_line SET rate_pence = 1 WHERE id = {lineId}"));
+        Assert.Equal("GL007", await RefusalAsync($"UPDATE claim_line SET description = 'changed after submission' WHERE id = {lineId}"));
+        Assert.Equal("GL007", await RefusalAsync($"UPDATE claim_line SET activity = 'changed', staff_role = 'leader' WHERE id = {lineId}"));
+        Assert.Equal("GL007", await RefusalAsync($"UPDATE claim_line SET rate_pence = 1 WHERE id = {lineId}"));
         // nor can a line leave its submitted claim for a draft, be deleted, or be added
-        Assert.Equal("GL007", await Refusal($"UPDATE claim_line SET claim_id = {draft}, line_no = 99 WHERE id = {lineId}"));
-        Assert.Equal("GL007", await Refusal($"DELETE FROM claim_line WHERE id = {lineId}"));
-        Assert.Equal("GL007", await Refusal(
+        Assert.Equal("GL007", await RefusalAsync($"UPDATE claim_line SET claim_id = {draft}, line_no = 99 WHERE id = {lineId}"));
+        Assert.Equal("GL007", await RefusalAsync($"DELETE FROM claim_line WHERE id = {lineId}"));
+        Assert.Equal("GL007", await RefusalAsync(
             $"INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence) SELECT {id}, 99, kind, category_id, 1 FROM claim_line WHERE id = {lineId}"));
         // nor can the claim itself move to another school or period
         var otherSchool = await Db.ScalarAsync($"SELECT s.id FROM school s JOIN claim c ON c.programme_id = s.programme_id WHERE c.id = {id} AND s.id <> c.school_id LIMIT 1");
-        Assert.Equal("GL007", await Refusal($"UPDATE claim SET school_id = {otherSchool} WHERE id = {id}"));
+        Assert.Equal("GL007", await RefusalAsync($"UPDATE claim SET school_id = {otherSchool} WHERE id = {id}"));
         var otherPeriod = await Db.ScalarAsync($"SELECT p.id FROM period p JOIN claim c ON c.programme_year_id = p.programme_year_id WHERE c.id = {id} AND p.id <> c.period_id LIMIT 1");
         Assert.NotEqual(0, otherSchool);
         Assert.NotEqual(0, otherPeriod);
-        Assert.Equal("GL007", await Refusal($"UPDATE claim SET period_id = {otherPeriod} WHERE id = {id}"));
+        Assert.Equal("GL007", await RefusalAsync($"UPDATE claim SET period_id = {otherPeriod} WHERE id = {id}"));
         // review's own columns stay open: a sanction's reason may be written on a submitted line
-        Assert.Null(await Refusal($"UPDATE claim_line SET sanction_reason = 'reviewed' WHERE id = {lineId}"));
+        Assert.Null(await RefusalAsync($"UPDATE claim_line SET sanction_reason = 'reviewed' WHERE id = {lineId}"));
         Assert.Equal(id, await Db.ScalarAsync($"SELECT claim_id FROM claim_line WHERE id = {lineId}"));
     }
 
@@ -227,24 +228,10 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
         var actor = await Db.ScalarAsync($"SELECT submitted_by FROM claim WHERE id = {id}");
 
-        async Task<string?> Refusal(string sql)
-        {
-            await using var cmd = Db.DataSource.CreateCommand(sql);
-            try
-            {
-                await cmd.ExecuteNonQueryAsync();
-                return null;
-            }
-            catch (Npgsql.PostgresException e)
-            {
-                return e.SqlState;
-            }
-        }
-
         // a script cannot withdraw (or approve, or pay) a claim with nothing in its history to say who did it
-        Assert.Equal("GL010", await Refusal($"UPDATE claim SET state = 'withdrawn' WHERE id = {id}"));
+        Assert.Equal("GL010", await RefusalAsync($"UPDATE claim SET state = 'withdrawn' WHERE id = {id}"));
         // nor with a history row from an earlier transaction, or one that records another move
-        Assert.Equal("GL010", await Refusal($"""
+        Assert.Equal("GL010", await RefusalAsync($"""
             INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
             VALUES ({id}, 'withdraw', 'under-review', 'withdrawn', {actor}, 'school_business_manager');
             UPDATE claim SET state = 'withdrawn' WHERE id = {id}
@@ -252,12 +239,12 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("submitted", await StateAsync());
         Assert.Equal(1, await Db.ScalarAsync($"SELECT count(*) FROM claim_transition WHERE claim_id = {id}"));
         // nor create a claim that is already approved
-        Assert.Equal("GL010", await Refusal($"""
+        Assert.Equal("GL010", await RefusalAsync($"""
             INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by, state, submitted_by)
             SELECT programme_id, programme_year_id, period_id, school_id, created_by, 'approved', submitted_by FROM claim WHERE id = {id}
             """));
         // the move written with its history row, in one transaction, as the service writes it, is accepted
-        Assert.Null(await Refusal($"""
+        Assert.Null(await RefusalAsync($"""
             INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
             VALUES ({id}, 'withdraw', 'submitted', 'withdrawn', {actor}, 'school_business_manager');
             UPDATE claim SET state = 'withdrawn' WHERE id = {id}
