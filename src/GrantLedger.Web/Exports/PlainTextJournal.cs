@@ -26,8 +26,17 @@ public static class PlainTextJournal
     /// </summary>
     public static string AccountName(string code, string normalSide)
     {
-        var segments = code.Split(':');
-        var root = segments[^1] switch
+        Span<char> name = stackalloc char[MaxNameLength];
+        return new string(name[..WriteName(name, code, normalSide == "debit")]);
+    }
+
+    // codes are at most 200 characters (account_code_check); the root adds at most 12
+    private const int MaxNameLength = 256;
+
+    /// <summary>Writes <see cref="AccountName"/> of a code into <paramref name="name"/>; returns its length.</summary>
+    private static int WriteName(Span<char> name, ReadOnlySpan<char> code, bool debitNormal)
+    {
+        var root = code[(code.LastIndexOf(':') + 1)..] switch
         {
             // what the funder granted (or the time pool), less what was paid out (or used): a contra-asset
             "funding" or "paid" or "used" => "Assets",
@@ -35,11 +44,18 @@ public static class PlainTextJournal
             "unallocated" or "available" or "payable" => "Liabilities",
             // what left or entered the year at its end
             "lapsed" or "carried-forward" or "brought-forward" => "Equity",
-            _ => normalSide == "debit" ? "Assets" : "Liabilities",
+            _ => debitNormal ? "Assets" : "Liabilities",
         };
-        var sb = new StringBuilder(root);
-        foreach (var s in segments) sb.Append(':').Append(char.ToUpperInvariant(s[0])).Append(s.AsSpan(1));
-        return sb.ToString();
+        root.CopyTo(name);
+        var length = root.Length;
+        name[length++] = ':';
+        var segmentStarts = true;
+        foreach (var c in code)
+        {
+            name[length++] = segmentStarts ? char.ToUpperInvariant(c) : c;
+            segmentStarts = c == ':';
+        }
+        return length;
     }
 
     /// <summary>The account code an exported account name stands for.</summary>
@@ -50,7 +66,64 @@ public static class PlainTextJournal
     public static string FileName(string programmeCode, DateOnly asOf, Unit unit, JournalFormat format) =>
         $"{programmeCode}-{asOf:yyyy-MM-dd}{(unit == Unit.Gbp ? "" : "-minutes")}.{(format == JournalFormat.Hledger ? "journal" : "beancount")}";
 
-    private sealed record AccountRow(long Id, string Code, string Name, long DebitsPosted, long CreditsPosted);
+    /// <summary>
+    /// The unit's accounts while its journal is written, held compactly: at national scale there are 360,000 money
+    /// accounts, and a record with a code string and a name string each made the export's memory grow with accounts
+    /// to 346-358 MB (docs/benchmarks.md, exports). Here the codes share one buffer and names are never kept: each is
+    /// written from its code when it is needed.
+    /// </summary>
+    private sealed class AccountTable
+    {
+        // Codes are ASCII (account_code_check: a-z, 0-9, '-' and ':'), kept a byte a character in 64 KB chunks: no
+        // chunk is ever copied to grow, and a code never spans two.
+        private const int ChunkSize = 1 << 16;
+        private readonly List<byte[]> _chunks = [];
+        private int _usedInLast = ChunkSize;
+        private readonly Dictionary<long, int> _byId;
+        private readonly List<(int Chunk, int Start, int Length)> _codes;
+        private readonly List<bool> _debitNormal;
+        private readonly List<long> _debitsPosted, _creditsPosted;
+
+        /// <param name="capacity">how many accounts there will be (counted in the same snapshot): sized for them, nothing is copied to grow</param>
+        public AccountTable(int capacity)
+        {
+            _byId = new Dictionary<long, int>(capacity);
+            (_codes, _debitNormal, _debitsPosted, _creditsPosted) = (new(capacity), new(capacity), new(capacity), new(capacity));
+        }
+
+        public int Count => _codes.Count;
+
+        public void Add(long id, ReadOnlySpan<char> code, bool debitNormal, long debitsPosted, long creditsPosted)
+        {
+            if (_usedInLast + code.Length > ChunkSize)
+            {
+                _chunks.Add(new byte[ChunkSize]);
+                _usedInLast = 0;
+            }
+            var written = System.Text.Encoding.ASCII.GetBytes(code, _chunks[^1].AsSpan(_usedInLast));
+            _byId.Add(id, _codes.Count);
+            _codes.Add((_chunks.Count - 1, _usedInLast, written));
+            _usedInLast += written;
+            _debitNormal.Add(debitNormal);
+            _debitsPosted.Add(debitsPosted);
+            _creditsPosted.Add(creditsPosted);
+        }
+
+        public int IndexOf(long id) => _byId[id];
+
+        /// <summary>Writes the account's code into <paramref name="code"/>; returns its length.</summary>
+        public int Code(int i, Span<char> code)
+        {
+            var (chunk, start, length) = _codes[i];
+            return System.Text.Encoding.ASCII.GetChars(_chunks[chunk].AsSpan(start, length), code);
+        }
+
+        /// <summary>Writes the account's name into <paramref name="name"/> (its code first, in <paramref name="code"/>); returns its length.</summary>
+        public int Name(int i, Span<char> code, Span<char> name) => WriteName(name, code[..Code(i, code)], _debitNormal[i]);
+
+        public bool Touched(int i) => _debitsPosted[i] != 0 || _creditsPosted[i] != 0;
+        public long PostedBalance(int i) => _debitsPosted[i] - _creditsPosted[i];
+    }
 
     public static async Task<long> CountAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long programmeId, DateOnly asOf, CancellationToken ct)
     {
@@ -64,10 +137,16 @@ public static class PlainTextJournal
     public static async Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long programmeId, string programmeCode, string programmeName,
         Unit unit, DateOnly asOf, JournalFormat format, TextWriter output, Action<long>? progress, CancellationToken ct)
     {
-        var accounts = new Dictionary<long, AccountRow>();
+        var (code, name) = (new char[MaxNameLength], new char[MaxNameLength]); // codes are read into, and names written from, these
+        AccountTable accounts;
+        await using (var cmd = new NpgsqlCommand("SELECT count(*) FROM account WHERE programme_id = @p AND unit = @unit", conn, tx))
+        {
+            Parameters(cmd, programmeId, asOf, unit);
+            accounts = new AccountTable((int)(long)(await cmd.ExecuteScalarAsync(ct))!);
+        }
         var balances = await BalanceSource.CheaperAsync(conn, tx, programmeId, asOf, ct);
         await using (var cmd = new NpgsqlCommand($"""
-            SELECT a.id, a.code, a.normal_side, {balances.DebitsPosted}, {balances.CreditsPosted}
+            SELECT a.id, a.code, a.normal_side = 'debit', {balances.DebitsPosted}, {balances.CreditsPosted}
               FROM account a {balances.Join}
              WHERE a.programme_id = @p AND a.unit = @unit
              ORDER BY a.code
@@ -76,7 +155,7 @@ public static class PlainTextJournal
             Parameters(cmd, programmeId, asOf, unit);
             await using var r = await cmd.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
-                accounts[r.GetInt64(0)] = new AccountRow(r.GetInt64(0), r.GetString(1), AccountName(r.GetString(1), r.GetString(2)), r.GetInt64(3), r.GetInt64(4));
+                accounts.Add(r.GetInt64(0), code.AsSpan(0, (int)r.GetChars(1, 0, code, 0, code.Length)), r.GetBoolean(2), r.GetInt64(3), r.GetInt64(4));
         }
         DateOnly? first;
         await using (var cmd = new NpgsqlCommand(
@@ -88,6 +167,8 @@ public static class PlainTextJournal
         var opened = first ?? asOf;
         var commodity = Commodity(unit);
         var hledger = format == JournalFormat.Hledger;
+        void Name(int account) => output.Write(name, 0, accounts.Name(account, code, name));
+        void Code(int account) => output.Write(code, 0, accounts.Code(account, code));
 
         // header: what this is, and the accounts with their codes
         output.Write($"""
@@ -102,14 +183,29 @@ public static class PlainTextJournal
         {
             // hledger wants a decimal mark in a commodity directive: whole minutes need none
             if (unit == Unit.Gbp) output.Write("commodity 1000.00 GBP\n\n");
-            foreach (var a in accounts.Values) output.Write($"account {a.Name}  ; code: {a.Code}\n");
+            for (var a = 0; a < accounts.Count; a++)
+            {
+                output.Write("account ");
+                Name(a);
+                output.Write("  ; code: ");
+                Code(a);
+                output.Write('\n');
+            }
         }
         else
         {
             output.Write($"option \"title\" \"{Quote(programmeName)} ({programmeCode}) {commodity} as of {asOf:yyyy-MM-dd}\"\n");
             if (unit == Unit.Gbp) output.Write("option \"operating_currency\" \"GBP\"\n");
             output.Write($"\n{opened:yyyy-MM-dd} commodity {commodity}\n");
-            foreach (var a in accounts.Values) output.Write($"{opened:yyyy-MM-dd} open {a.Name} {commodity}\n  code: \"{a.Code}\"\n");
+            var open = $"{opened:yyyy-MM-dd} open ";
+            for (var a = 0; a < accounts.Count; a++)
+            {
+                output.Write(open);
+                Name(a);
+                output.Write($" {commodity}\n  code: \"");
+                Code(a);
+                output.Write("\"\n");
+            }
         }
         output.Write('\n');
 
@@ -134,26 +230,39 @@ public static class PlainTextJournal
                         output.Write($"{date} * \"{Quote(r.GetString(2))}\"\n  entry: \"{id}\"\n  cause: \"{cause}\"\n");
                 }
                 var amount = Amount(unit, r.GetInt64(7));
-                output.Write($"    {accounts[r.GetInt64(5)].Name}  {amount} {commodity}\n");
-                output.Write($"    {accounts[r.GetInt64(6)].Name}  -{amount} {commodity}\n");
+                output.Write("    ");
+                Name(accounts.IndexOf(r.GetInt64(5)));
+                output.Write($"  {amount} {commodity}\n    ");
+                Name(accounts.IndexOf(r.GetInt64(6)));
+                output.Write($"  -{amount} {commodity}\n");
                 progress?.Invoke(1);
             }
             if (entry is not null) output.Write('\n');
         }
 
         // what the service says each account's posted balance is, for the tools to check
-        var touched = accounts.Values.Where(a => a.DebitsPosted != 0 || a.CreditsPosted != 0).ToList();
+        var touched = Enumerable.Range(0, accounts.Count).Where(accounts.Touched).ToList();
         if (touched.Count == 0) return;
         if (hledger)
         {
             output.Write($"{asOf:yyyy-MM-dd} Balances as of {asOf:yyyy-MM-dd} according to GrantLedger (assertions only)\n");
-            foreach (var a in touched) output.Write($"    {a.Name}  0 {commodity} = {Amount(unit, a.DebitsPosted - a.CreditsPosted)} {commodity}\n");
+            foreach (var a in touched)
+            {
+                output.Write("    ");
+                Name(a);
+                output.Write($"  0 {commodity} = {Amount(unit, accounts.PostedBalance(a))} {commodity}\n");
+            }
         }
         else
         {
             var next = asOf.AddDays(1);
             output.Write($"; balances at the start of {next:yyyy-MM-dd}, after everything dated {asOf:yyyy-MM-dd}, according to GrantLedger\n");
-            foreach (var a in touched) output.Write($"{next:yyyy-MM-dd} balance {a.Name}  {Amount(unit, a.DebitsPosted - a.CreditsPosted)} ~ 0.001 {commodity}\n");
+            foreach (var a in touched)
+            {
+                output.Write($"{next:yyyy-MM-dd} balance ");
+                Name(a);
+                output.Write($"  {Amount(unit, accounts.PostedBalance(a))} ~ 0.001 {commodity}\n");
+            }
         }
     }
 
