@@ -78,7 +78,7 @@ public static class PlainTextJournal
         // chunk is ever copied to grow, and a code never spans two.
         private const int ChunkSize = 1 << 16;
         private readonly List<byte[]> _chunks = [];
-        private int _usedInLast = ChunkSize;
+        private int _usedInLast = ChunkSize; // no chunk yet: the first code starts one
         private readonly Dictionary<long, int> _byId;
         private readonly List<(int Chunk, int Start, int Length)> _codes;
         private readonly List<bool> _debitNormal;
@@ -100,7 +100,7 @@ public static class PlainTextJournal
                 _chunks.Add(new byte[ChunkSize]);
                 _usedInLast = 0;
             }
-            var written = System.Text.Encoding.ASCII.GetBytes(code, _chunks[^1].AsSpan(_usedInLast));
+            var written = Encoding.ASCII.GetBytes(code, _chunks[^1].AsSpan(_usedInLast));
             _byId.Add(id, _codes.Count);
             _codes.Add((_chunks.Count - 1, _usedInLast, written));
             _usedInLast += written;
@@ -115,7 +115,7 @@ public static class PlainTextJournal
         public int Code(int i, Span<char> code)
         {
             var (chunk, start, length) = _codes[i];
-            return System.Text.Encoding.ASCII.GetChars(_chunks[chunk].AsSpan(start, length), code);
+            return Encoding.ASCII.GetChars(_chunks[chunk].AsSpan(start, length), code);
         }
 
         /// <summary>Writes the account's name into <paramref name="name"/> (its code first, in <paramref name="code"/>); returns its length.</summary>
