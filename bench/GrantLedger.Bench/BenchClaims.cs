@@ -85,9 +85,14 @@ public static class BenchClaims
     /// core here), which a service that runs for hours pays once. With a 5 or 10 s warm-up the first
     /// measurement carried it: 28-37 ms of CPU per request at one client against 7-9 ms once settled
     /// (docs/performance.md).
+    /// Then ANALYZE, as autovacuum does within its first minute: the seed leaves the claims' history, the audit trail
+    /// and the staff days nearly empty, and the plans made for them then (a history table of one page is read whole)
+    /// stay cached on the pooled connections until the statistics change. Measured before this was added, the
+    /// measurement ran inside that first minute: migration 0052's check read the whole history table for every
+    /// submission, 3-4 ms each by the end (docs/performance.md, section 7).
     /// </summary>
     /// <returns>each slice's service CPU per request (the tiered-compilation share in brackets), for the report</returns>
-    public static async Task<string> WarmUpAsync(ServiceHost service, string script, int clients, IReadOnlyList<DraftClaim> drafts,
+    public static async Task<string> WarmUpAsync(BenchCluster db, ServiceHost service, string script, int clients, IReadOnlyList<DraftClaim> drafts,
         Func<long, string> tokenOfSchool, string folder)
     {
         var warm = new List<string>();
@@ -101,6 +106,7 @@ public static class BenchClaims
                 $"{cpu.TotalMilliseconds / Math.Max(1, run.Requests):F1} ({jit.TotalMilliseconds / Math.Max(1, run.Requests):F1} JIT)"));
             if (jit < cpu * 0.05) break; // tiered compilation has (almost) finished
         }
+        await db.Exec("ANALYZE");
         return $"warm-up: {warm.Count} x 5 s at {clients} client(s), service CPU ms per request: {string.Join(" → ", warm)}";
     }
 

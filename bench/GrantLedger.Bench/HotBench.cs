@@ -54,7 +54,7 @@ public static class HotBench
         warmUp.RemoveAt(0);
         // Warm-up on one school until tiered compilation has settled (as http-posting's), then a probe of the
         // rate at which one school's claims are accepted, to size the budgets.
-        report.WriteLine(await BenchClaims.WarmUpAsync(service, script, o.Clients.Max(), warmUp, s => tokens[s], data));
+        report.WriteLine(await BenchClaims.WarmUpAsync(db, service, script, o.Clients.Max(), warmUp, s => tokens[s], data));
         var probed = await Wrk.RunAsync(service.BaseAddress, script, o.Clients.Max(), 5,
             BenchClaims.WriteWrkData(data, "probe.txt", probe, s => tokens[s]));
         var probeRate = probed.Status(200) / probed.Seconds;
