@@ -1,5 +1,6 @@
 using GrantLedger.Core.Ledger;
 using GrantLedger.Core.Rules;
+using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Ledger;
 using GrantLedger.Web.Tests.Support;
 using Npgsql;
@@ -334,5 +335,101 @@ public sealed class LedgerDatabaseTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(new Balance(0, 1000, 300, 0), await AsOf(new(2026, 10, 15)));
         Assert.Equal(new Balance(250, 1000, 0, 0), await AsOf(new(2026, 11, 1)));
         Assert.Equal(await h.BalanceAsync(h.Available[0]), await AsOf(new(2027, 1, 1)));
+    }
+
+    /// <summary>
+    /// After a few entries of thousands of transfers each, PostgreSQL's statistics say an entry has thousands of
+    /// transfers, and the plan the entry check is given after five calls was a sequential scan of transfer, stopping at
+    /// the first match — but a new entry's transfers are at the table's end, so each check read the whole table (48,000
+    /// entries committed at once ran for minutes). Migration 0053 keeps the check on its index. Its own database, so
+    /// that the statistics are this test's.
+    /// </summary>
+    [Fact]
+    public async Task ManyEntriesCommittedAtOnce_AfterAFewLargeOnes_AreEachCheckedByTheIndex_NotByReadingEveryTransfer()
+    {
+        await Db.Cluster.CreateDatabaseIfMissingAsync("ledger_skewed_statistics");
+        var cs = Db.Cluster.ConnectionString("ledger_skewed_statistics");
+        await Migrator.ApplyAsync(cs);
+        await using var dataSource = DatabaseEndpoint.CreateDataSource(cs);
+        var h = await CreateAsync(dataSource);
+        for (var i = 0; i < 2; i++) await h.PostAsync(Enumerable.Range(0, 5_000).Select(_ => Move(h.Funding, h.Unallocated, 1)).ToArray());
+        await using (var analyze = dataSource.CreateCommand("ANALYZE journal_entry, transfer")) await analyze.ExecuteNonQueryAsync();
+
+        await using var conn = await dataSource.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        for (var i = 0; i < 20; i++) await Journal.PostAsync(conn, tx, h.Entry(Move(h.Unallocated, h.Available[i % 3], 1)));
+        var before = await SeqScansAsync(conn, tx, "transfer");
+        await using (var check = new NpgsqlCommand("SET CONSTRAINTS ALL IMMEDIATE", conn, tx)) await check.ExecuteNonQueryAsync(); // the entries' checks, now
+        var scans = await SeqScansAsync(conn, tx, "transfer") - before;
+        await tx.CommitAsync();
+
+        Assert.Equal(0, scans);
+        Assert.Equal(10_020, await dataSource.ScalarAsync("SELECT count(*) FROM transfer"));
+        Assert.Equal(20, (await h.BalanceAsync(h.Unallocated)).DebitsPosted);
+    }
+
+    /// <summary>
+    /// The state-change check (migration 0052) is planned once per connection. Planned from statistics that say the
+    /// history is empty (a database analysed before its first transition), that plan read the whole history table for
+    /// every transition until autovacuum analysed it again; a benchmark's first minute spent 3-4 ms a submission there.
+    /// Migration 0053 keeps it on the (claim_id, id) index.
+    /// </summary>
+    [Fact]
+    public async Task ClaimTransitions_OnANewDatabase_AreCheckedByTheHistoryIndex_NotByReadingTheWholeHistory()
+    {
+        await Db.Cluster.CreateDatabaseIfMissingAsync("claims_new_database");
+        var cs = Db.Cluster.ConnectionString("claims_new_database");
+        await Migrator.ApplyAsync(cs);
+        await using var dataSource = DatabaseEndpoint.CreateDataSource(cs);
+        var h = await CreateAsync(dataSource, schools: 1);
+        var school = await dataSource.ScalarAsync("SELECT id FROM school WHERE programme_id = $1", h.ProgrammeId);
+        var year = await dataSource.ScalarAsync("SELECT id FROM programme_year WHERE programme_id = $1", h.ProgrammeId);
+        var period = await dataSource.ScalarAsync(
+            "INSERT INTO period (programme_year_id, code, name, starts_on, ends_on) VALUES ($1, 'aut1', 'Autumn 1', '2026-09-01', '2026-10-23') RETURNING id", year);
+        var user = await dataSource.ScalarAsync("""
+            INSERT INTO app_user (user_name, normalized_user_name, display_name, role) VALUES ('admin', 'ADMIN', 'Admin', 'programme_admin') RETURNING id
+            """);
+        await dataSource.ScalarAsync("""
+            INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by)
+            SELECT $1, $2, $3, $4, $5 FROM generate_series(1, 2000) RETURNING 0
+            """, h.ProgrammeId, year, period, school, user);
+        // analysed before any claim has moved, as an operator does after a restore or an upgrade: the history is empty
+        await using (var analyze = dataSource.CreateCommand("ANALYZE")) await analyze.ExecuteNonQueryAsync();
+
+        await using var conn = await dataSource.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var claims = new List<long>();
+        await using (var ids = new NpgsqlCommand("SELECT id FROM claim ORDER BY id", conn, tx))
+        await using (var r = await ids.ExecuteReaderAsync())
+            while (await r.ReadAsync()) claims.Add(r.GetInt64(0));
+        var before = await SeqScansAsync(conn, tx, "claim_transition");
+        foreach (var claim in claims)
+        {
+            // as the service writes a transition: the history row, then the claim's state
+            await using var submit = new NpgsqlBatch(conn, tx)
+            {
+                BatchCommands =
+                {
+                    new("INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role) VALUES ($1, 'submit', 'draft', 'submitted', $2, 'programme_admin')")
+                        { Parameters = { new() { Value = claim }, new() { Value = user } } },
+                    new("UPDATE claim SET state = 'submitted', submitted_by = $2, submitted_at = now() WHERE id = $1")
+                        { Parameters = { new() { Value = claim }, new() { Value = user } } },
+                },
+            };
+            await submit.ExecuteNonQueryAsync();
+        }
+        var scans = await SeqScansAsync(conn, tx, "claim_transition") - before;
+        await tx.CommitAsync();
+
+        Assert.Equal(0, scans);
+        Assert.Equal(2000, await dataSource.ScalarAsync("SELECT count(*) FROM claim c JOIN claim_transition t ON t.claim_id = c.id WHERE c.state = 'submitted'"));
+    }
+
+    /// <summary>Sequential scans of the table so far in this transaction (its triggers' statements included).</summary>
+    private static async Task<long> SeqScansAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string table)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = $1", conn, tx);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = table });
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync());
     }
 }

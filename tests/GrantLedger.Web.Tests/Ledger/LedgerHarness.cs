@@ -18,12 +18,15 @@ public sealed class LedgerHarness
 
     public static readonly DateOnly Day = new(2026, 10, 1);
 
-    public static async Task<LedgerHarness> CreateAsync(DatabaseFixture db, int schools = 3)
+    public static Task<LedgerHarness> CreateAsync(DatabaseFixture db, int schools = 3) => CreateAsync(db.DataSource, schools);
+
+    /// <param name="dataSource">the test database, or another one migrated in the same cluster</param>
+    public static async Task<LedgerHarness> CreateAsync(NpgsqlDataSource dataSource, int schools = 3)
     {
-        var programmeId = await db.ScalarAsync("INSERT INTO programme (code, name, funder) VALUES ('lh', 'Ledger harness', 'Funder') RETURNING id");
-        var yearId = await db.ScalarAsync("INSERT INTO programme_year (programme_id, code, starts_on, ends_on) VALUES ($1, '2026-27', '2026-09-01', '2027-08-31') RETURNING id", programmeId);
-        var areaId = await db.ScalarAsync("INSERT INTO area (programme_id, code, name) VALUES ($1, 'a', 'A') RETURNING id", programmeId);
-        var categoryId = await db.ScalarAsync("INSERT INTO budget_category (programme_id, code, name, unit, kind) VALUES ($1, 'staff-cover', 'Staff cover', 'GBP', 'staff-cover') RETURNING id", programmeId);
+        var programmeId = await dataSource.ScalarAsync("INSERT INTO programme (code, name, funder) VALUES ('lh', 'Ledger harness', 'Funder') RETURNING id");
+        var yearId = await dataSource.ScalarAsync("INSERT INTO programme_year (programme_id, code, starts_on, ends_on) VALUES ($1, '2026-27', '2026-09-01', '2027-08-31') RETURNING id", programmeId);
+        var areaId = await dataSource.ScalarAsync("INSERT INTO area (programme_id, code, name) VALUES ($1, 'a', 'A') RETURNING id", programmeId);
+        var categoryId = await dataSource.ScalarAsync("INSERT INTO budget_category (programme_id, code, name, unit, kind) VALUES ($1, 'staff-cover', 'Staff cover', 'GBP', 'staff-cover') RETURNING id", programmeId);
         var p = new ProgrammeRef(programmeId, "lh");
         var y = new YearRef(yearId, "2026-27");
         var c = new CategoryRef(categoryId, "staff-cover", "Staff cover", Unit.Gbp);
@@ -31,7 +34,7 @@ public sealed class LedgerHarness
         for (var i = 0; i < schools; i++)
         {
             var urn = (500000 + i).ToString();
-            var id = await db.ScalarAsync("INSERT INTO school (programme_id, urn, name, phase, area_id) VALUES ($1, $2, $3, 'Primary', $4) RETURNING id",
+            var id = await dataSource.ScalarAsync("INSERT INTO school (programme_id, urn, name, phase, area_id) VALUES ($1, $2, $3, 'Primary', $4) RETURNING id",
                 programmeId, urn, $"School {i}", areaId);
             schoolRefs.Add(new SchoolRef(id, urn, $"School {i}"));
         }
@@ -39,7 +42,7 @@ public sealed class LedgerHarness
         specs.AddRange(schoolRefs.Select(s => Chart.Available(p, y, s, c)));
         specs.AddRange(schoolRefs.Select(s => Chart.Claimed(p, y, s, c)));
         specs.Add(Chart.Paid(p, y, schoolRefs[0], c));
-        await using var conn = await db.DataSource.OpenConnectionAsync();
+        await using var conn = await dataSource.OpenConnectionAsync();
         var ids = await Accounts.EnsureAsync(conn, null, programmeId, specs);
         return new LedgerHarness
         {
@@ -49,7 +52,7 @@ public sealed class LedgerHarness
             Available = schoolRefs.Select(s => ids[Chart.Available(p, y, s, c).Code]).ToArray(),
             Payable = schoolRefs.Select(s => ids[Chart.Claimed(p, y, s, c).Code]).ToArray(),
             Paid = ids[Chart.Paid(p, y, schoolRefs[0], c).Code],
-            DataSource = db.DataSource,
+            DataSource = dataSource,
         };
     }
 

@@ -108,9 +108,15 @@ public sealed class DatabaseFixture : IAsyncLifetime
 
     public const string Password = "correct-horse-battery";
 
-    public async Task<long> ScalarAsync(string sql, params object[] args)
+    public Task<long> ScalarAsync(string sql, params object[] args) => DataSource.ScalarAsync(sql, args);
+}
+
+public static class DataSourceScalars
+{
+    /// <summary>The first column of the first row as a whole number (an id, a count), the arguments as $1, $2, …</summary>
+    public static async Task<long> ScalarAsync(this NpgsqlDataSource dataSource, string sql, params object[] args)
     {
-        await using var cmd = DataSource.CreateCommand(sql);
+        await using var cmd = dataSource.CreateCommand(sql);
         foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
         return Convert.ToInt64(await cmd.ExecuteScalarAsync());
     }
