@@ -76,6 +76,23 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit) : ApiCo
         return await Answer(claimId, 201, ct);
     }
 
+    /// <summary>
+    /// Adds lines from a CSV, sent as the body (text/csv) or as the form field "file": a row per line, the columns
+    /// named as a line's fields (kind, categoryId, allowanceCategoryId, staffRef, role, activity, date, hours, days,
+    /// actionId, supplier, invoiceRef, amount, specialist, description), at most 500 rows. All or none: every refused
+    /// row comes back by its line in the file and its field ("line 3, hours"), and then no line is added.
+    /// </summary>
+    [HttpPost("claims/{claimId:long}/lines/import")]
+    [Authorize(Roles = Roles.SchoolBusinessManager)]
+    [RequestSizeLimit(1_000_000)]
+    [RequestFormLimits(MultipartBodyLengthLimit = 1_000_000)]
+    [Consumes("text/csv", "multipart/form-data")]
+    public async Task<ActionResult<ClaimView>> ImportLines(long claimId, CancellationToken ct)
+    {
+        await LineImport.RunAsync(db, audit, Caller, claimId, await UploadedCsvAsync(ct), IfMatch, ct);
+        return await Answer(claimId, 200, ct);
+    }
+
     [HttpPut("claims/{claimId:long}/lines/{lineId:long}")]
     [Authorize(Roles = Roles.SchoolBusinessManager)]
     public async Task<ActionResult<ClaimView>> ChangeLine(long claimId, long lineId, LineEditing.LineInput request, CancellationToken ct)

@@ -73,7 +73,8 @@ public static class LineEditing
             await db.SaveChangesAsync(ct);
         }, ct);
 
-    private static async Task FillAsync(GrantLedgerDb db, ClaimScope c, ClaimLine line, LineInput r, CancellationToken ct)
+    /// <summary>Fills <paramref name="line"/> from the request, checked as the line's kind needs: field errors together (InvalidInput), a staff day past a full day (RuleBroken).</summary>
+    internal static async Task FillAsync(GrantLedgerDb db, ClaimScope c, ClaimLine line, LineInput r, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (!Kebab.TryParse<ClaimLineKind>(r.Kind ?? "", out var kind))

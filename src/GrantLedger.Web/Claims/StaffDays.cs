@@ -23,7 +23,7 @@ public static class StaffDays
             SELECT minutes AS "Minutes" FROM staff_day
             WHERE programme_id = {c.Programme.Id} AND staff_ref = {line.StaffRef} AND work_date = {line.WorkDate}
             """).Select(b => (int?)b.Minutes).SingleOrDefaultAsync(ct) ?? 0;
-        var inThisClaim = c.Claim.Lines.Where(l => l.Id != line.Id && l.StaffRef == line.StaffRef && l.WorkDate == line.WorkDate && ClaimLines.CountsStaffDay(Kind(l)))
+        var inThisClaim = c.Claim.Lines.Where(l => !ReferenceEquals(l, line) && l.StaffRef == line.StaffRef && l.WorkDate == line.WorkDate && ClaimLines.CountsStaffDay(Kind(l)))
             .Sum(l => l.Minutes ?? 0);
         var total = booked + inThisClaim + (line.Minutes ?? 0);
         if (total > Minutes.PerDay) throw TooMuch(line.StaffRef!, line.WorkDate!.Value, booked + inThisClaim, line.Minutes ?? 0, "hours");

@@ -15,4 +15,12 @@ public abstract class ApiControllerBase : ControllerBase
 
     /// <summary>The version the caller read (an ETag sent back as If-Match), or null when they sent none.</summary>
     protected string? IfMatch => Request.Headers.IfMatch.ToString() is { Length: > 0 } v ? v : null;
+
+    /// <summary>An uploaded CSV: the body (text/csv), or the form field "file" (multipart/form-data).</summary>
+    protected async Task<Stream> UploadedCsvAsync(CancellationToken ct)
+    {
+        if (!Request.HasFormContentType) return Request.Body;
+        var form = await Request.ReadFormAsync(ct);
+        return form.Files.GetFile("file")?.OpenReadStream() ?? throw new Core.Rules.InvalidInput("file", "attach the CSV as the form field 'file'");
+    }
 }

@@ -123,16 +123,7 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
     [RequestSizeLimit(20_000_000)]
     [Consumes("text/csv", "multipart/form-data")]
     public async Task<ImportSchools.Report> Import(long programmeId, [FromQuery] long? areaId, CancellationToken ct)
-    {
-        Stream csv;
-        if (Request.HasFormContentType)
-        {
-            var form = await Request.ReadFormAsync(ct);
-            csv = form.Files.GetFile("file")?.OpenReadStream() ?? throw new InvalidInput("file", "attach the CSV as the form field 'file'");
-        }
-        else csv = Request.Body;
-        return await ImportSchools.RunAsync(db, audit, Caller, programmeId, areaId, csv, ct);
-    }
+        => await ImportSchools.RunAsync(db, audit, Caller, programmeId, areaId, await UploadedCsvAsync(ct), ct);
 
     [HttpGet("schools/{schoolId:long}")]
     public async Task<SchoolView> GetSchool(long schoolId, CancellationToken ct) =>

@@ -41,6 +41,7 @@ public static class AccessMatrix
         ["PATCH /api/v1/claims/{claimId}"] = [S],
         ["DELETE /api/v1/claims/{claimId}"] = [S],
         ["POST /api/v1/claims/{claimId}/lines"] = [S],
+        ["POST /api/v1/claims/{claimId}/lines/import"] = [S],
         ["PUT /api/v1/claims/{claimId}/lines/{lineId}"] = [S],
         ["DELETE /api/v1/claims/{claimId}/lines/{lineId}"] = [S],
         ["POST /api/v1/claims/{claimId}/evidence"] = [S],

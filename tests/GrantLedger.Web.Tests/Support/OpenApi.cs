@@ -10,7 +10,7 @@ public sealed record ApiOperation(string Method, string Path, bool Multipart, bo
     public string Key => $"{Method} {Path}";
     public bool TakesBody => Method is "POST" or "PUT" or "PATCH";
 
-    /// <summary>A request with a body this operation accepts in form: the given JSON, a small PDF for uploads, a header-only CSV for imports.</summary>
+    /// <summary>A request with a body this operation accepts in form: the given JSON, a small PDF for uploads, a header-only CSV for imports (…/import: schools, claim lines).</summary>
     public HttpRequestMessage Request(string path, string json = "{}")
     {
         var request = new HttpRequestMessage(new HttpMethod(Method), path);
@@ -41,7 +41,7 @@ public sealed class OpenApi
             {
                 var content = op!["requestBody"]?["content"]?.AsObject();
                 list.Add(new ApiOperation(method.ToUpperInvariant(), path, content?.ContainsKey("multipart/form-data") == true,
-                    path.EndsWith("/schools/import", StringComparison.Ordinal), content?["application/json"]?["schema"]));
+                    path.EndsWith("/import", StringComparison.Ordinal), content?["application/json"]?["schema"]));
             }
         return new OpenApi { Document = doc, Operations = list };
     }

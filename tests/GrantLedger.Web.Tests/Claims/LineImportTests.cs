@@ -1,0 +1,112 @@
+using System.Net;
+using System.Text;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Claims;
+
+/// <summary>A school business manager adds a draft claim's lines from a CSV (POST /api/v1/claims/{id}/lines/import).</summary>
+public sealed class LineImportTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    private static string Path(long claimId) => $"/api/v1/claims/{claimId}/lines/import";
+
+    [Fact]
+    public async Task LinesFromACsv_ArePricedAndKeptAsLinesAddedOneByOne_AndTheClaimThenSubmits()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        // the columns in any order and case, a quoted description with a comma, empty cells for what a kind does not use
+        var csv = $"""
+            Kind,staffRef,ROLE,activity,date,days,hours,categoryId,allowanceCategoryId,actionId,supplier,invoiceRef,amount,description
+            staff-time,STAFF-01,leader,training,2026-10-05,1,,{w.Category("staff-cover")},{w.Category("contact-time")},,,,,
+            staff-time,STAFF-02,teacher,training,2026-10-20,,3.75,{w.Category("staff-cover")},,,,,,"Cover for the autism training, afternoon"
+            action-plan,,,,,,,{w.Category("action-plan")},,{w.Actions[0]},Sensory Ltd,INV-1,120.00,Ear defenders
+            """;
+        var answer = (await w.School.PostRawAsync(Path(id), csv, "text/csv")).Expect(HttpStatusCode.OK);
+
+        var lines = answer.Json["lines"]!.AsArray();
+        Assert.Equal(3, lines.Count);
+        Assert.Equal(["250.00", "150.00", "120.00"], lines.Select(l => l!["amount"]!.GetValue<string>())); // a day at £250; half a day at October's £300
+        Assert.Equal([1, 2, 3], lines.Select(l => l!["lineNo"]!.GetValue<int>()));
+        Assert.Equal(450, lines[0]!["minutes"]!.GetValue<long>());
+        Assert.Equal("Cover for the autism training, afternoon", lines[1]!["description"]!.GetValue<string>());
+        Assert.Equal("520.00", answer.Json["claimed"]!.GetValue<string>());
+
+        // the same lines as a GET reads them, and the import is in the claim's audit trail
+        var read = (await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK);
+        Assert.Equal(answer.Body, read.Body);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'claim.lines-imported' AND record_id = $1", id));
+
+        // they are the claim's lines like any other: the action-plan line takes its invoice, and the claim submits
+        (await w.AttachAsync(id, ClaimWorld.Pdf("INV-1"), "inv-1.pdf", lines[2]!["id"]!.GetValue<long>())).Expect(HttpStatusCode.Created);
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task AnImportWithBadRows_AddsNoLine_AndNamesEachRowAndField()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id, "STAFF-01", "2026-10-05", days: null, hours: "5");
+        var before = (await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK);
+        var (cover, time) = (w.Category("staff-cover"), w.Category("contact-time"));
+        var csv = $"""
+            kind,categoryId,allowanceCategoryId,staffRef,role,activity,date,hours
+            staff-time,{cover},{time},STAFF-03,leader,training,2026-10-05,2
+            staff-time,{cover},{time},STAFF-04,leader,training,2026-10-05,1.234
+            lunch,{cover},,STAFF-05,leader,training,2026-10-05,1
+            staff-time,{cover},{time},STAFF-06,head,training,2026-10-05,1
+            staff-time,{cover},{time},STAFF-01,leader,training,2026-10-05,3
+            staff-time,{cover},{time},STAFF-07,leader,training,05/10/2026,1
+            staff-time,{cover},{time},STAFF-09,leader,training,2026-10-06,4
+            staff-time,{cover},{time},STAFF-09,leader,training,2026-10-06,4
+            staff-time,x{cover},{time},STAFF-10,leader,training,2026-10-06,1
+            """;
+        var problem = (await w.School.PostRawAsync(Path(id), csv, "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity);
+        var errors = problem.Json["errors"]!.AsObject();
+        // line 1 is the header; line 2 is good; the others are refused, each for its own reason
+        Assert.Equal(
+            new[] { "line 3, hours", "line 4, kind", "line 5, role", "line 6, hours", "line 7, date", "line 9, hours", "line 10, categoryId" }.Order(),
+            errors.Select(e => e.Key).Order());
+        Assert.Contains("full working day", errors["line 6, hours"]![0]!.GetValue<string>()); // with the claim's own 5 hours
+        Assert.Contains("full working day", errors["line 9, hours"]![0]!.GetValue<string>()); // with the row above it
+
+        var after = (await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK);
+        Assert.Equal(before.Body, after.Body); // not even line 2
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'claim.lines-imported' AND record_id = $1", id));
+    }
+
+    [Fact]
+    public async Task AFileThatIsNotLines_IsRefusedAsAWhole_AndOnlyADraftOfTheirOwnSchoolTakesLines()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var row = $"staff-time,{w.Category("staff-cover")},STAFF-01,leader,training,2026-10-05,1";
+        const string header = "kind,categoryId,staffRef,role,activity,date,days";
+
+        (await w.School.PostRawAsync(Path(id), "", "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "file");
+        (await w.School.PostRawAsync(Path(id), header + "\n", "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "file");
+        (await w.School.PostRawAsync(Path(id), "kind,colour\nstaff-time,red\n", "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "file");
+        (await w.School.PostRawAsync(Path(id), "staffRef,date\nSTAFF-01,2026-10-05\n", "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "file");
+        (await w.School.PostRawAsync(Path(id), "kind,Kind\nstaff-time,staff-time\n", "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "file");
+        var tooMany = new StringBuilder(header + "\n");
+        for (var i = 0; i < 501; i++) tooMany.AppendLine(row);
+        (await w.School.PostRawAsync(Path(id), tooMany.ToString(), "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "file");
+        Assert.Empty((await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray());
+
+        // as a form's file, as the schools import takes one
+        using (var form = new MultipartFormDataContent())
+        {
+            form.Add(new StringContent(header + "\n" + row + "\n", Encoding.UTF8, "text/csv"), "file", "lines.csv");
+            using var response = await w.School.Http.PostAsync(Path(id), form);
+            var answer = (await Answer.ReadAsync(response)).Expect(HttpStatusCode.OK);
+            Assert.Single(answer.Json["lines"]!.AsArray());
+        }
+
+        // another school's business manager, and the claim once submitted
+        (await w.OtherSchool.PostRawAsync(Path(id), header + "\n" + row.Replace("STAFF-01", "STAFF-02") + "\n", "text/csv")).ExpectProblem(HttpStatusCode.Forbidden);
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        (await w.School.PostRawAsync(Path(id), header + "\n" + row.Replace("STAFF-01", "STAFF-02") + "\n", "text/csv"))
+            .ExpectProblem(HttpStatusCode.Conflict, rule: "claim-not-draft");
+        Assert.Single((await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray());
+    }
+}
