@@ -103,4 +103,44 @@ public sealed class SchoolJourneyTests(BrowserFixture fixture, ITestOutputHelper
         await VisitAsync(page, "/school");
         Assert.Contains("£250.00", await page.InnerTextAsync("#budget-table"));
     }
+
+    [Fact]
+    public async Task SchoolBusinessManager_ImportsLinesFromASpreadsheet_SeesEachProblemByRow_ThenImportsTheMendedFile()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        var id = await world.NewClaimAsync();
+        var page = await SignInAsync(world.School.UserName);
+        await VisitAsync(page, $"/school/claims/{id}");
+        await ClickAsync(page, "a:has-text('Import lines from a spreadsheet')", screenshot: "school-import-lines");
+        // the ids the columns need are on the page
+        Assert.Contains(world.Category("staff-cover").ToString(), await page.InnerTextAsync("#categories"));
+        Assert.Contains(world.Actions[0].ToString(), await page.InnerTextAsync("#actions"));
+
+        // no file chosen
+        await ClickAsync(page, "button:has-text('Import lines')");
+        await ExpectErrorAsync(page, "file", "Choose a CSV file");
+
+        // a file with two bad rows: each in the summary by its row and column, and no line added
+        var (cover, time) = (world.Category("staff-cover"), world.Category("contact-time"));
+        string Csv(string secondDate, string secondHours) => $"""
+            kind,categoryId,allowanceCategoryId,staffRef,role,activity,date,hours
+            staff-time,{cover},{time},STAFF-01,leader,training,2026-10-05,7.5
+            staff-time,{cover},{time},STAFF-02,leader,training,{secondDate},{secondHours}
+
+            """;
+        await page.SetInputFilesAsync("#file", new FilePayload { Name = "cover.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(Csv("2027-03-01", "1.234")) });
+        await ClickAsync(page, "button:has-text('Import lines')", screenshot: "school-import-lines-errors");
+        await ExpectErrorAsync(page, "file");
+        var summary = await page.InnerTextAsync(".govuk-error-summary");
+        Assert.Contains("Line 3, hours:", summary);
+        Assert.DoesNotContain("Line 2", summary);
+
+        // mended: both lines are on the claim
+        await page.SetInputFilesAsync("#file", new FilePayload { Name = "cover.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(Csv("2026-10-06", "3.75")) });
+        await ClickAsync(page, "button:has-text('Import lines')");
+        await AtAsync(page, $@"/school/claims/{id}$");
+        var lines = await page.InnerTextAsync("#lines");
+        Assert.Contains("STAFF-01", lines);
+        Assert.Contains("STAFF-02", lines);
+    }
 }

@@ -1,0 +1,55 @@
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Claims;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Pages.School;
+
+/// <summary>Adds a draft claim's lines from a CSV (<see cref="LineImport"/>), with the ids its columns need shown beside the form.</summary>
+[Authorize(Roles = Roles.SchoolBusinessManager)]
+[RequestSizeLimit(1_000_000)]
+[RequestFormLimits(MultipartBodyLengthLimit = 1_000_000)]
+public sealed class ImportLinesModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+{
+    public ClaimView View { get; private set; } = null!;
+    /// <summary>The programme's budget categories: id, name and kind, for the categoryId and allowanceCategoryId columns.</summary>
+    public List<(long Id, string Name, string Kind)> Categories { get; private set; } = [];
+
+    private async Task LoadAsync(long id, CancellationToken ct)
+    {
+        View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
+        if (!View.AllowedActions.Contains("add-line")) throw new Forbidden("this claim is not a draft you can change");
+        Categories = (await Db.Categories.AsNoTracking().Where(c => c.ProgrammeId == View.ProgrammeId).OrderBy(c => c.Id)
+            .Select(c => new { c.Id, c.Name, c.Kind }).ToListAsync(ct)).Select(c => (c.Id, c.Name, c.Kind)).ToList();
+    }
+
+    public Task OnGetAsync(long id, CancellationToken ct) => LoadAsync(id, ct);
+
+    public async Task<IActionResult> OnPostAsync(long id, IFormFile? file, CancellationToken ct)
+    {
+        await LoadAsync(id, ct);
+        if (file is null || file.Length == 0) AddError("file", "Choose a CSV file to import");
+        if (await AttemptAsync(async () =>
+            {
+                await using var content = file!.OpenReadStream();
+                try
+                {
+                    await LineImport.RunAsync(Db, Audit, Caller, id, content, null, ct);
+                }
+                catch (InvalidInput e)
+                {
+                    // every refusal is about the file: "The file has no kind column", "Line 3, hours: must be …"
+                    throw new InvalidInput(new Dictionary<string, string[]>
+                    {
+                        ["file"] = e.Errors.SelectMany(kv => kv.Value.Select(m => kv.Key == "file" ? $"The file {m}" : $"{kv.Key}: {m}")).ToArray(),
+                    });
+                }
+            }))
+            return Redirect($"/school/claims/{id}");
+        return Page();
+    }
+}
