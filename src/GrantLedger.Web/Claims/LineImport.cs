@@ -5,6 +5,7 @@ using GrantLedger.Core.Rules;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Claims;
 
@@ -12,7 +13,8 @@ namespace GrantLedger.Web.Claims;
 /// Adds a draft claim's lines from a CSV, a row per line: what a school's finance system or a spreadsheet of a
 /// half-term's cover exports. The columns are named as a line's fields in <c>POST …/lines</c> (kind, categoryId,
 /// allowanceCategoryId, staffRef, role, activity, date, hours, days, actionId, supplier, invoiceRef, amount,
-/// specialist, description), in any order and any case; only kind is required, the rest as the kind needs them.
+/// specialist, description), in any order and any case; only kind is required, the rest as the kind needs them. The
+/// two category columns also take a category's code or name.
 /// Each row is checked as that request checks a line, against the claim's lines and the rows above it (a staff
 /// member's day counts them all). All or none: if any row is refused, no line is added, and the answer names every
 /// refusal by the file's line and the field ("line 3, hours").
@@ -41,7 +43,7 @@ public static class LineImport
             ClaimAccess.EnsureDraft(c, caller);
             var errors = new FieldErrors();
             file.Position = 0;
-            var rows = await ReadAsync(file, errors, ct);
+            var rows = await ReadAsync(file, await CategoriesByNameAsync(db, c.Programme.Id, ct), errors, ct);
             var next = c.Claim.Lines.Count == 0 ? 1 : c.Claim.Lines.Max(l => l.LineNo) + 1;
             var added = new List<ClaimLine>();
             foreach (var (fileLine, input) in rows)
@@ -80,11 +82,25 @@ public static class LineImport
     private static string At(int fileLine, string field) => $"line {fileLine}, {field}";
 
     /// <summary>
+    /// The programme's budget categories by code and by name, any case, for the category columns: a spreadsheet names
+    /// "staff-cover" or "Staff cover" more readily than an id. A name two categories share is left out (use the code).
+    /// </summary>
+    private static async Task<Dictionary<string, long>> CategoriesByNameAsync(GrantLedgerDb db, long programmeId, CancellationToken ct)
+    {
+        var categories = await db.Categories.AsNoTracking().Where(x => x.ProgrammeId == programmeId).ToListAsync(ct);
+        var byName = categories.ToDictionary(x => x.Code, x => x.Id, StringComparer.OrdinalIgnoreCase);
+        foreach (var named in categories.GroupBy(x => x.Name.Trim(), StringComparer.OrdinalIgnoreCase).Where(g => g.Count() == 1))
+            byName.TryAdd(named.Key, named.Single().Id);
+        return byName;
+    }
+
+    /// <summary>
     /// The rows as line requests, each with its line in the file. A value that is not of its field's type (a category
     /// id that is not a number, a date not written yyyy-MM-dd) goes to <paramref name="errors"/> and its row is left out;
     /// a file that cannot be read as lines at all is refused at once.
     /// </summary>
-    private static async Task<List<(int Line, LineEditing.LineInput Input)>> ReadAsync(Stream csv, FieldErrors errors, CancellationToken ct)
+    private static async Task<List<(int Line, LineEditing.LineInput Input)>> ReadAsync(Stream csv, Dictionary<string, long> categories,
+        FieldErrors errors, CancellationToken ct)
     {
         await using var parser = CsvReader.Create(csv, new CsvReaderOptions
         {
@@ -118,6 +134,14 @@ public static class LineImport
                 errors.Add(At(fileLine, column), "must be a whole number, the id shown for it in GrantLedger");
                 return null;
             }
+            long? ParseCategory(string column)
+            {
+                if (Text(column) is not { } v) return null;
+                if (long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0) return id;
+                if (categories.TryGetValue(v, out id)) return id;
+                errors.Add(At(fileLine, column), $"'{v}' is not a budget category of this programme: give its id, code or name ({string.Join(", ", categories.Keys)})");
+                return null;
+            }
             Quantity? ParseQuantity(string column)
             {
                 if (Text(column) is not { } v) return null;
@@ -139,7 +163,7 @@ public static class LineImport
                 errors.Add(At(fileLine, "amount"), error ?? "must be an amount in pounds with two decimal places, such as 120.00");
                 return null;
             }
-            var input = new LineEditing.LineInput(Text("kind"), ParseId("categoryId"), ParseId("allowanceCategoryId"), Text("staffRef"),
+            var input = new LineEditing.LineInput(Text("kind"), ParseCategory("categoryId"), ParseCategory("allowanceCategoryId"), Text("staffRef"),
                 Text("role"), Text("activity"), ParseDate(), ParseQuantity("hours"), ParseQuantity("days"), ParseId("actionId"),
                 Text("supplier"), Text("invoiceRef"), ParseMoney(), Text("specialist"), Text("description"));
             if (errors.Count == before) rows.Add((fileLine, input)); // a row with a value of the wrong type is not checked further

@@ -14,10 +14,11 @@ public sealed class LineImportTests(DatabaseFixture db) : DatabaseTest(db)
     {
         var w = await ClaimWorld.CreateAsync(Db);
         var id = await w.NewClaimAsync();
-        // the columns in any order and case, a quoted description with a comma, empty cells for what a kind does not use
+        // the columns in any order and case, categories by id or by code, a quoted description with a comma, empty
+        // cells for what a kind does not use
         var csv = $"""
             Kind,staffRef,ROLE,activity,date,days,hours,categoryId,allowanceCategoryId,actionId,supplier,invoiceRef,amount,description
-            staff-time,STAFF-01,leader,training,2026-10-05,1,,{w.Category("staff-cover")},{w.Category("contact-time")},,,,,
+            staff-time,STAFF-01,leader,training,2026-10-05,1,,staff-cover,Contact-Time,,,,,
             staff-time,STAFF-02,teacher,training,2026-10-20,,3.75,{w.Category("staff-cover")},,,,,,"Cover for the autism training, afternoon"
             action-plan,,,,,,,{w.Category("action-plan")},,{w.Actions[0]},Sensory Ltd,INV-1,120.00,Ear defenders
             """;
@@ -69,6 +70,7 @@ public sealed class LineImportTests(DatabaseFixture db) : DatabaseTest(db)
             errors.Select(e => e.Key).Order());
         Assert.Contains("full working day", errors["line 6, hours"]![0]!.GetValue<string>()); // with the claim's own 5 hours
         Assert.Contains("full working day", errors["line 9, hours"]![0]!.GetValue<string>()); // with the row above it
+        Assert.Contains("give its id, code or name", errors["line 10, categoryId"]![0]!.GetValue<string>());
 
         var after = (await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK);
         Assert.Equal(before.Body, after.Body); // not even line 2

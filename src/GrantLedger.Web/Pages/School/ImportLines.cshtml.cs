@@ -16,15 +16,15 @@ namespace GrantLedger.Web.Pages.School;
 public sealed class ImportLinesModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
 {
     public ClaimView View { get; private set; } = null!;
-    /// <summary>The programme's budget categories: id, name and kind, for the categoryId and allowanceCategoryId columns.</summary>
-    public List<(long Id, string Name, string Kind)> Categories { get; private set; } = [];
+    /// <summary>The programme's budget categories: id, code, name and kind, for the categoryId and allowanceCategoryId columns.</summary>
+    public List<(long Id, string Code, string Name, string Kind)> Categories { get; private set; } = [];
 
     private async Task LoadAsync(long id, CancellationToken ct)
     {
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
         if (!View.AllowedActions.Contains("add-line")) throw new Forbidden("this claim is not a draft you can change");
         Categories = (await Db.Categories.AsNoTracking().Where(c => c.ProgrammeId == View.ProgrammeId).OrderBy(c => c.Id)
-            .Select(c => new { c.Id, c.Name, c.Kind }).ToListAsync(ct)).Select(c => (c.Id, c.Name, c.Kind)).ToList();
+            .Select(c => new { c.Id, c.Code, c.Name, c.Kind }).ToListAsync(ct)).Select(c => (c.Id, c.Code, c.Name, c.Kind)).ToList();
     }
 
     public Task OnGetAsync(long id, CancellationToken ct) => LoadAsync(id, ct);
