@@ -98,12 +98,13 @@ public static class Exporter
             {
                 var format = kind == ExportKind.Hledger ? JournalFormat.Hledger : JournalFormat.Beancount;
                 progress.AddTotal(await PlainTextJournal.CountAsync(conn, npgsqlTx, programmeId, asOf, ct));
+                var workspace = new PlainTextJournal.Workspace();
                 foreach (var unit in new[] { Unit.Gbp, Unit.Minutes })
                 {
                     var path = Path.Combine(directory, PlainTextJournal.FileName(programme.Code, asOf, unit, format));
                     await using (var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 16))
                         await PlainTextJournal.WriteAsync(conn, npgsqlTx, programmeId, programme.Code, programme.Name, unit, asOf, format, writer,
-                            progress.Advance, ct);
+                            workspace, progress.Advance, ct);
                     files.Add(new ExportedFile(path, "text/plain"));
                 }
                 break;

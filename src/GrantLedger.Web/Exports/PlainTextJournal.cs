@@ -67,43 +67,65 @@ public static class PlainTextJournal
         $"{programmeCode}-{asOf:yyyy-MM-dd}{(unit == Unit.Gbp ? "" : "-minutes")}.{(format == JournalFormat.Hledger ? "journal" : "beancount")}";
 
     /// <summary>
+    /// What one export's journals share, unit after unit: the account table's memory and the name buffers. At national
+    /// scale the money file holds 360,000 accounts and the minutes file 216,000; with a table each, the second was
+    /// built while the first was garbage not yet collected, and the export's peak was the two together (202-207 MB,
+    /// 186 MB with a collection between them; docs/benchmarks.md, exports). One table, refilled, is one at a time.
+    /// </summary>
+    public sealed class Workspace
+    {
+        internal readonly char[] Code = new char[MaxNameLength], Name = new char[MaxNameLength]; // codes are read into, names written from these
+        internal readonly AccountTable Accounts = new();
+    }
+
+    /// <summary>
     /// The unit's accounts while its journal is written, held compactly: at national scale there are 360,000 money
     /// accounts, and a record with a code string and a name string each made the export's memory grow with accounts
     /// to 346-358 MB (docs/benchmarks.md, exports). Here the codes share one buffer and names are never kept: each is
     /// written from its code when it is needed.
     /// </summary>
-    private sealed class AccountTable
+    internal sealed class AccountTable
     {
         // Codes are ASCII (account_code_check: a-z, 0-9, '-' and ':'), kept a byte a character in 64 KB chunks: no
-        // chunk is ever copied to grow, and a code never spans two.
+        // chunk is ever copied to grow, and a code never spans two. A refill writes over the chunks from the first.
         private const int ChunkSize = 1 << 16;
         private readonly List<byte[]> _chunks = [];
-        private int _usedInLast = ChunkSize; // no chunk yet: the first code starts one
-        private readonly Dictionary<long, int> _byId;
-        private readonly List<(int Chunk, int Start, int Length)> _codes;
-        private readonly List<bool> _debitNormal;
-        private readonly List<long> _debitsPosted, _creditsPosted;
+        private int _chunk = -1, _usedInChunk = ChunkSize; // no chunk yet: the first code starts one
+        private readonly Dictionary<long, int> _byId = [];
+        private readonly List<(int Chunk, int Start, int Length)> _codes = [];
+        private readonly List<bool> _debitNormal = [];
+        private readonly List<long> _debitsPosted = [], _creditsPosted = [];
 
+        /// <summary>Empties the table for the next unit's accounts.</summary>
         /// <param name="capacity">how many accounts there will be (counted in the same snapshot): sized for them, nothing is copied to grow</param>
-        public AccountTable(int capacity)
+        public void Reset(int capacity)
         {
-            _byId = new Dictionary<long, int>(capacity);
-            (_codes, _debitNormal, _debitsPosted, _creditsPosted) = (new(capacity), new(capacity), new(capacity), new(capacity));
+            _byId.Clear();
+            _byId.EnsureCapacity(capacity);
+            _codes.Clear();
+            _debitNormal.Clear();
+            _debitsPosted.Clear();
+            _creditsPosted.Clear();
+            _codes.EnsureCapacity(capacity);
+            _debitNormal.EnsureCapacity(capacity);
+            _debitsPosted.EnsureCapacity(capacity);
+            _creditsPosted.EnsureCapacity(capacity);
+            (_chunk, _usedInChunk) = (-1, ChunkSize);
         }
 
         public int Count => _codes.Count;
 
         public void Add(long id, ReadOnlySpan<char> code, bool debitNormal, long debitsPosted, long creditsPosted)
         {
-            if (_usedInLast + code.Length > ChunkSize)
+            if (_usedInChunk + code.Length > ChunkSize)
             {
-                _chunks.Add(new byte[ChunkSize]);
-                _usedInLast = 0;
+                if (++_chunk == _chunks.Count) _chunks.Add(new byte[ChunkSize]);
+                _usedInChunk = 0;
             }
-            var written = Encoding.ASCII.GetBytes(code, _chunks[^1].AsSpan(_usedInLast));
+            var written = Encoding.ASCII.GetBytes(code, _chunks[_chunk].AsSpan(_usedInChunk));
             _byId.Add(id, _codes.Count);
-            _codes.Add((_chunks.Count - 1, _usedInLast, written));
-            _usedInLast += written;
+            _codes.Add((_chunk, _usedInChunk, written));
+            _usedInChunk += written;
             _debitNormal.Add(debitNormal);
             _debitsPosted.Add(debitsPosted);
             _creditsPosted.Add(creditsPosted);
@@ -134,15 +156,15 @@ public static class PlainTextJournal
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
     }
 
+    /// <param name="workspace">shared by the units of one export (one at a time), so that they use the same memory</param>
     public static async Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long programmeId, string programmeCode, string programmeName,
-        Unit unit, DateOnly asOf, JournalFormat format, TextWriter output, Action<long>? progress, CancellationToken ct)
+        Unit unit, DateOnly asOf, JournalFormat format, TextWriter output, Workspace workspace, Action<long>? progress, CancellationToken ct)
     {
-        var (code, name) = (new char[MaxNameLength], new char[MaxNameLength]); // codes are read into, and names written from, these
-        AccountTable accounts;
+        var (code, name, accounts) = (workspace.Code, workspace.Name, workspace.Accounts);
         await using (var cmd = new NpgsqlCommand("SELECT count(*) FROM account WHERE programme_id = @p AND unit = @unit", conn, tx))
         {
             Parameters(cmd, programmeId, asOf, unit);
-            accounts = new AccountTable((int)(long)(await cmd.ExecuteScalarAsync(ct))!);
+            accounts.Reset((int)(long)(await cmd.ExecuteScalarAsync(ct))!);
         }
         var balances = await BalanceSource.CheaperAsync(conn, tx, programmeId, asOf, ct);
         await using (var cmd = new NpgsqlCommand($"""
