@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace GrantLedger.Bench;
 
 /// <summary>
-/// <c>exports --cluster DIR [--as-of DATE] [--kinds workbook,journal-csv,csv,hledger]</c>: the national
+/// <c>exports --cluster DIR [--as-of DATE] [--kinds workbook,journal-csv,csv,hledger,beancount]</c>: the national
 /// programme's exports through the service's own code (<see cref="Exporter"/>, the code behind the CLI's
 /// <c>export …</c> and the background jobs), each in a fresh child process so that its peak memory
 /// (VmHWM) is its own and not the sum of those before it. The cluster must already be seeded
@@ -20,7 +20,7 @@ namespace GrantLedger.Bench;
 public static class ExportsBench
 {
     private const string ProgrammeCode = "pins";
-    private static readonly string[] AllKinds = ["workbook", "journal-csv", "csv", "hledger"];
+    private static readonly string[] AllKinds = ["workbook", "journal-csv", "csv", "hledger", "beancount"];
 
     public static async Task<int> RunAsync(string cluster, DateOnly asOf, string[] kinds, TextWriter report)
     {
@@ -126,7 +126,7 @@ public static class ExportsBench
             if (kind == "journal-csv") rows = await JournalCsvAsync(db, programmeId, asOf, folder, progress, clock);
             else
             {
-                var exportKind = kind switch { "workbook" => ExportKind.Workbook, "csv" => ExportKind.Csv, _ => ExportKind.Hledger };
+                var exportKind = kind switch { "workbook" => ExportKind.Workbook, "csv" => ExportKind.Csv, "beancount" => ExportKind.Beancount, _ => ExportKind.Hledger };
                 await Exporter.WriteAsync(db, auditor, programmeId, exportKind, asOf, folder, progress);
                 rows = progress.Done;
             }

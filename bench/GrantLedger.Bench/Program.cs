@@ -71,7 +71,7 @@ switch (command)
     case "exports":
         return await ExportsBench.RunAsync(options.Get("cluster") ?? throw new ArgumentException("exports needs --cluster DIR (a seed-national cluster)"),
             options.Get("as-of") is { } asOf ? DateOnly.Parse(asOf, CultureInfo.InvariantCulture) : DateOnly.FromDateTime(DateTime.UtcNow),
-            options.Get("kinds", "workbook,journal-csv,csv,hledger").Split(','), report);
+            options.Get("kinds", "workbook,journal-csv,csv,hledger,beancount").Split(','), report);
     case "reads":
         return await ReadsBench.RunAsync(options.Get("cluster") ?? throw new ArgumentException("reads needs --cluster DIR (a seed-national cluster)"),
             options.Int("schools", 100), options.Int("seconds", 20),
