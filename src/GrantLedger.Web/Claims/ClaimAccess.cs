@@ -181,12 +181,24 @@ public static class ClaimAccess
     public static Task<ClaimScope> LockAsync(GrantLedgerDb db, CurrentUser caller, long claimId, CancellationToken ct) =>
         FindAsync(db, caller, claimId, ct, forUpdate: true);
 
+    /// <summary>
+    /// Locks a draft for the school's business manager to change: the version they read (If-Match, when sent), then
+    /// their school and the draft state, checked in that order.
+    /// </summary>
+    public static async Task<ClaimScope> LockDraftAsync(GrantLedgerDb db, CurrentUser caller, long claimId, string? ifMatch, CancellationToken ct)
+    {
+        var c = await LockAsync(db, caller, claimId, ct);
+        CheckVersion(c.Claim, ifMatch);
+        EnsureDraft(c, caller);
+        return c;
+    }
+
     public static string ETag(Claim claim) => RowVersions.ETag(claim.Version);
 
     /// <summary>With If-Match, a change applies only to the version the client read; otherwise 409.</summary>
     public static void CheckVersion(Claim claim, string? ifMatch) => RowVersions.Check("claim", claim.Version, ifMatch);
 
-    public static void EnsureDraft(ClaimScope c, CurrentUser caller)
+    private static void EnsureDraft(ClaimScope c, CurrentUser caller)
     {
         if (caller.Role != Roles.SchoolBusinessManager || caller.SchoolId != c.School.Id)
             throw new Forbidden("only the school's business manager can change its claims");

@@ -42,9 +42,7 @@ public static class Drafting
         string? ifMatch, CancellationToken ct) =>
         await db.InTransactionAsync(async () =>
         {
-            var c = await ClaimAccess.LockAsync(db, caller, claimId, ct);
-            ClaimAccess.CheckVersion(c.Claim, ifMatch);
-            ClaimAccess.EnsureDraft(c, caller);
+            var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             var errors = new FieldErrors();
             if (r.Description is { Length: > 1000 }) errors.Add("description", "must be at most 1000 characters");
             if (r.PeriodId is not null)
@@ -69,9 +67,7 @@ public static class Drafting
     public static async Task DiscardAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, string? ifMatch, CancellationToken ct) =>
         await db.InTransactionAsync(async () =>
         {
-            var c = await ClaimAccess.LockAsync(db, caller, claimId, ct);
-            ClaimAccess.CheckVersion(c.Claim, ifMatch);
-            ClaimAccess.EnsureDraft(c, caller);
+            var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             if (await db.Set<ClaimTransition>().AnyAsync(t => t.ClaimId == claimId, ct))
                 throw new RuleBroken("claim-has-history", "This claim has been submitted before: it stays on record. Leave it in draft, or withdraw it when resubmitted.", 409);
             await db.Set<Evidence>().Where(e => e.ClaimId == claimId).ExecuteDeleteAsync(ct);

@@ -24,9 +24,7 @@ public static class EvidenceFiles
 
         return await db.InTransactionAsync(async () =>
         {
-            var c = await ClaimAccess.LockAsync(db, caller, claimId, ct);
-            ClaimAccess.CheckVersion(c.Claim, ifMatch);
-            ClaimAccess.EnsureDraft(c, caller);
+            var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             if (lineId is not null && c.Claim.Lines.All(l => l.Id != lineId))
                 throw new InvalidInput("lineId", $"line {lineId} is not a line of this claim");
             var evidence = new Evidence
@@ -56,8 +54,7 @@ public static class EvidenceFiles
         await db.InTransactionAsync(async () =>
         {
             var evidence = await db.Set<Evidence>().SingleOrDefaultAsync(e => e.Id == evidenceId, ct) ?? throw new NotFound("evidence", evidenceId);
-            var c = await ClaimAccess.LockAsync(db, caller, evidence.ClaimId, ct);
-            ClaimAccess.EnsureDraft(c, caller);
+            var c = await ClaimAccess.LockDraftAsync(db, caller, evidence.ClaimId, ifMatch: null, ct);
             db.Remove(evidence);
             c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
             audit.Record("claim.evidence-removed", "claim", c.Claim.Id, c.Programme.Id,

@@ -29,9 +29,7 @@ public static class LineEditing
         string? ifMatch, CancellationToken ct) =>
         await db.InTransactionAsync(async () =>
         {
-            var c = await ClaimAccess.LockAsync(db, caller, claimId, ct);
-            ClaimAccess.CheckVersion(c.Claim, ifMatch);
-            ClaimAccess.EnsureDraft(c, caller);
+            var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             var line = new ClaimLine { ClaimId = claimId, Kind = "", LineNo = c.Claim.Lines.Count == 0 ? 1 : c.Claim.Lines.Max(l => l.LineNo) + 1 };
             await FillAsync(db, c, line, r, ct);
             db.Add(line);
@@ -46,9 +44,7 @@ public static class LineEditing
         LineInput r, string? ifMatch, CancellationToken ct) =>
         await db.InTransactionAsync(async () =>
         {
-            var c = await ClaimAccess.LockAsync(db, caller, claimId, ct);
-            ClaimAccess.CheckVersion(c.Claim, ifMatch);
-            ClaimAccess.EnsureDraft(c, caller);
+            var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             var line = c.Claim.Lines.SingleOrDefault(l => l.Id == lineId) ?? throw new NotFound("claim line", lineId);
             var before = Describe(line);
             await FillAsync(db, c, line, r, ct);
@@ -62,9 +58,7 @@ public static class LineEditing
         CancellationToken ct) =>
         await db.InTransactionAsync(async () =>
         {
-            var c = await ClaimAccess.LockAsync(db, caller, claimId, ct);
-            ClaimAccess.CheckVersion(c.Claim, ifMatch);
-            ClaimAccess.EnsureDraft(c, caller);
+            var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             var line = c.Claim.Lines.SingleOrDefault(l => l.Id == lineId) ?? throw new NotFound("claim line", lineId);
             await db.Set<Evidence>().Where(e => e.ClaimLineId == lineId).ExecuteUpdateAsync(s => s.SetProperty(e => e.ClaimLineId, (long?)null), ct);
             db.Remove(line);

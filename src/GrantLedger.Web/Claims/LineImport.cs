@@ -38,9 +38,7 @@ public static class LineImport
         await csv.CopyToAsync(file, ct);
         return await db.InTransactionAsync(async () =>
         {
-            var c = await ClaimAccess.LockAsync(db, caller, claimId, ct);
-            ClaimAccess.CheckVersion(c.Claim, ifMatch);
-            ClaimAccess.EnsureDraft(c, caller);
+            var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             var errors = new FieldErrors();
             file.Position = 0;
             var rows = await ReadAsync(file, await CategoriesByNameAsync(db, c.Programme.Id, ct), errors, ct);
