@@ -39,9 +39,6 @@ public sealed class FieldErrors
 
     public bool Any => _errors.Count > 0;
 
-    /// <summary>How many errors have been added, over every field.</summary>
-    public int Count => _errors.Values.Sum(list => list.Count);
-
     public void ThrowIfAny()
     {
         if (Any) throw new InvalidInput(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));

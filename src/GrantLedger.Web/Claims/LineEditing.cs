@@ -31,7 +31,7 @@ public static class LineEditing
         {
             var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             var line = new ClaimLine { ClaimId = claimId, Kind = "", LineNo = c.Claim.Lines.Count == 0 ? 1 : c.Claim.Lines.Max(l => l.LineNo) + 1 };
-            await FillAsync(db, c, line, r, ct);
+            await FillAsync(db, c, line, r, null, ct);
             db.Add(line);
             c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
             await db.SaveChangesAsync(ct);
@@ -47,7 +47,7 @@ public static class LineEditing
             var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             var line = c.Claim.Lines.SingleOrDefault(l => l.Id == lineId) ?? throw new NotFound("claim line", lineId);
             var before = Describe(line);
-            await FillAsync(db, c, line, r, ct);
+            await FillAsync(db, c, line, r, null, ct);
             c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
             audit.Record("claim.line-changed", "claim", claimId, c.Claim.ProgrammeId, new { before, after = Describe(line) });
             await db.SaveChangesAsync(ct);
@@ -68,7 +68,9 @@ public static class LineEditing
         }, ct);
 
     /// <summary>Fills <paramref name="line"/> from the request, checked as the line's kind needs: field errors together (InvalidInput), a staff day past a full day (RuleBroken).</summary>
-    internal static async Task FillAsync(GrantLedgerDb db, ClaimScope c, ClaimLine line, LineInput r, CancellationToken ct)
+    /// <param name="categories">the programme's (<see cref="CategoriesAsync"/>), when the caller has them already; else read here</param>
+    internal static async Task FillAsync(GrantLedgerDb db, ClaimScope c, ClaimLine line, LineInput r, IReadOnlyDictionary<long, BudgetCategory>? categories,
+        CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (!Kebab.TryParse<ClaimLineKind>(r.Kind ?? "", out var kind))
@@ -76,7 +78,7 @@ public static class LineEditing
             errors.Add("kind", "must be one of " + string.Join(", ", Enum.GetValues<ClaimLineKind>().Select(k => Kebab.Of(k))));
             errors.ThrowIfAny();
         }
-        var categories = await db.Categories.AsNoTracking().Where(x => x.ProgrammeId == c.Programme.Id).ToDictionaryAsync(x => x.Id, ct);
+        categories ??= await CategoriesAsync(db, c.Programme.Id, ct);
         line.Kind = Kebab.Of(kind);
         line.Description = r.Description?.Trim() is { Length: > 0 } d ? d : null;
         if (line.Description is { Length: > 500 }) errors.Add("description", "must be at most 500 characters");
@@ -176,7 +178,11 @@ public static class LineEditing
         else line.Minutes = minutes.Value;
     }
 
-    private static long? Category(long? id, string field, string[] kinds, bool required, Dictionary<long, BudgetCategory> categories, FieldErrors errors)
+    /// <summary>The programme's budget categories by id.</summary>
+    internal static async Task<Dictionary<long, BudgetCategory>> CategoriesAsync(GrantLedgerDb db, long programmeId, CancellationToken ct) =>
+        await db.Categories.AsNoTracking().Where(x => x.ProgrammeId == programmeId).ToDictionaryAsync(x => x.Id, ct);
+
+    private static long? Category(long? id, string field, string[] kinds, bool required, IReadOnlyDictionary<long, BudgetCategory> categories, FieldErrors errors)
     {
         if (id is null)
         {

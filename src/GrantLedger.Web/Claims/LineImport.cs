@@ -5,7 +5,7 @@ using GrantLedger.Core.Rules;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
-using Microsoft.EntityFrameworkCore;
+using GrantLedger.Web.Programmes;
 
 namespace GrantLedger.Web.Claims;
 
@@ -40,8 +40,9 @@ public static class LineImport
         {
             var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             var errors = new FieldErrors();
+            var categories = await LineEditing.CategoriesAsync(db, c.Programme.Id, ct); // once for every row
             file.Position = 0;
-            var rows = await ReadAsync(file, await CategoriesByNameAsync(db, c.Programme.Id, ct), errors, ct);
+            var rows = await ReadAsync(file, ByCodeOrName(categories.Values), errors, ct);
             var next = c.Claim.Lines.Count == 0 ? 1 : c.Claim.Lines.Max(l => l.LineNo) + 1;
             var added = new List<ClaimLine>();
             foreach (var (fileLine, input) in rows)
@@ -49,7 +50,7 @@ public static class LineImport
                 var line = new ClaimLine { ClaimId = claimId, Kind = "", LineNo = next };
                 try
                 {
-                    await LineEditing.FillAsync(db, c, line, input, ct);
+                    await LineEditing.FillAsync(db, c, line, input, categories, ct);
                 }
                 catch (InvalidInput e)
                 {
@@ -83,9 +84,8 @@ public static class LineImport
     /// The programme's budget categories by code and by name, any case, for the category columns: a spreadsheet names
     /// "staff-cover" or "Staff cover" more readily than an id. A name two categories share is left out (use the code).
     /// </summary>
-    private static async Task<Dictionary<string, long>> CategoriesByNameAsync(GrantLedgerDb db, long programmeId, CancellationToken ct)
+    private static Dictionary<string, long> ByCodeOrName(IEnumerable<BudgetCategory> categories)
     {
-        var categories = await db.Categories.AsNoTracking().Where(x => x.ProgrammeId == programmeId).ToListAsync(ct);
         var byName = categories.ToDictionary(x => x.Code, x => x.Id, StringComparer.OrdinalIgnoreCase);
         foreach (var named in categories.GroupBy(x => x.Name.Trim(), StringComparer.OrdinalIgnoreCase).Where(g => g.Count() == 1))
             byName.TryAdd(named.Key, named.Single().Id);
@@ -123,50 +123,36 @@ public static class LineImport
         {
             var fileLine = (int)parser.LineNumber;
             if (++read > MaxRows) throw new InvalidInput("file", $"has more than {MaxRows} lines: import them in parts");
-            var before = errors.Count;
+            var valid = true; // a row with a value of the wrong type is not checked further
             string? Text(string column) => named.TryGetValue(column, out var header) && parser.GetString(header) is { Length: > 0 } v ? v : null;
-            long? ParseId(string column)
+            T? Value<T>(string column, Func<string, T?> parse, Func<string, string> error) where T : struct
             {
                 if (Text(column) is not { } v) return null;
-                if (long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0) return id;
-                errors.Add(At(fileLine, column), "must be a whole number, the id shown for it in GrantLedger");
+                if (parse(v) is { } value) return value;
+                errors.Add(At(fileLine, column), error(v));
+                valid = false;
                 return null;
             }
-            long? ParseCategory(string column)
-            {
-                if (Text(column) is not { } v) return null;
-                if (long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0) return id;
-                if (categories.TryGetValue(v, out id)) return id;
-                errors.Add(At(fileLine, column), $"'{v}' is not a budget category of this programme: give its id, code or name ({string.Join(", ", categories.Keys)})");
-                return null;
-            }
-            Quantity? ParseQuantity(string column)
-            {
-                if (Text(column) is not { } v) return null;
-                if (Quantity.TryParse(v, out var q)) return q;
-                errors.Add(At(fileLine, column), "must be a number with at most two decimal places, such as 1.5");
-                return null;
-            }
-            DateOnly? ParseDate()
-            {
-                if (Text("date") is not { } v) return null;
-                if (DateOnly.TryParseExact(v, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return d;
-                errors.Add(At(fileLine, "date"), "must be a date written yyyy-MM-dd, such as 2026-10-05");
-                return null;
-            }
-            Money? ParseMoney()
-            {
-                if (Text("amount") is not { } v) return null;
-                if (Money.TryParse(v, out var m, out var error)) return m;
-                errors.Add(At(fileLine, "amount"), error ?? "must be an amount in pounds with two decimal places, such as 120.00");
-                return null;
-            }
-            var input = new LineEditing.LineInput(Text("kind"), ParseCategory("categoryId"), ParseCategory("allowanceCategoryId"), Text("staffRef"),
-                Text("role"), Text("activity"), ParseDate(), ParseQuantity("hours"), ParseQuantity("days"), ParseId("actionId"),
-                Text("supplier"), Text("invoiceRef"), ParseMoney(), Text("specialist"), Text("description"));
-            if (errors.Count == before) rows.Add((fileLine, input)); // a row with a value of the wrong type is not checked further
+            long? Category(string column) => Value<long>(column, v => Id(v) ?? (categories.TryGetValue(v, out var id) ? id : null),
+                v => $"'{v}' is not a budget category of this programme: give its id, code or name ({string.Join(", ", categories.Keys)})");
+            Quantity? Time(string column) => Value<Quantity>(column, v => Quantity.TryParse(v, out var q) ? q : null,
+                _ => "must be a number with at most two decimal places, such as 1.5");
+            var input = new LineEditing.LineInput(Text("kind"), Category("categoryId"), Category("allowanceCategoryId"), Text("staffRef"),
+                Text("role"), Text("activity"),
+                Value<DateOnly>("date", v => DateOnly.TryParseExact(v, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null,
+                    _ => "must be a date written yyyy-MM-dd, such as 2026-10-05"),
+                Time("hours"), Time("days"),
+                Value<long>("actionId", Id, _ => "must be a whole number, the id shown for it in GrantLedger"),
+                Text("supplier"), Text("invoiceRef"),
+                Value<Money>("amount", v => Money.TryParse(v, out var m, out _) ? m : null,
+                    v => Money.TryParse(v, out _, out var error) ? "" : error ?? "must be an amount in pounds with two decimal places, such as 120.00"),
+                Text("specialist"), Text("description"));
+            if (valid) rows.Add((fileLine, input));
         }
         if (read == 0) throw new InvalidInput("file", "has no lines below its header");
         return rows;
     }
+
+    private static long? Id(string text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;
 }
