@@ -1,6 +1,5 @@
 using GrantLedger.Core.Ledger;
 using GrantLedger.Core.Rules;
-using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Ledger;
 using GrantLedger.Web.Tests.Support;
 using Npgsql;
@@ -347,13 +346,10 @@ public sealed class LedgerDatabaseTests(DatabaseFixture db) : DatabaseTest(db)
     [Fact]
     public async Task ManyEntriesCommittedAtOnce_AfterAFewLargeOnes_AreEachCheckedByTheIndex_NotByReadingEveryTransfer()
     {
-        await Db.Cluster.CreateDatabaseIfMissingAsync("ledger_skewed_statistics");
-        var cs = Db.Cluster.ConnectionString("ledger_skewed_statistics");
-        await Migrator.ApplyAsync(cs);
-        await using var dataSource = DatabaseEndpoint.CreateDataSource(cs);
+        await using var dataSource = await Db.OwnDatabaseAsync("ledger_skewed_statistics");
         var h = await CreateAsync(dataSource);
         for (var i = 0; i < 2; i++) await h.PostAsync(Enumerable.Range(0, 5_000).Select(_ => Move(h.Funding, h.Unallocated, 1)).ToArray());
-        await using (var analyze = dataSource.CreateCommand("ANALYZE journal_entry, transfer")) await analyze.ExecuteNonQueryAsync();
+        await dataSource.ExecuteAsync("ANALYZE journal_entry, transfer");
 
         await using var conn = await dataSource.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
@@ -377,10 +373,7 @@ public sealed class LedgerDatabaseTests(DatabaseFixture db) : DatabaseTest(db)
     [Fact]
     public async Task ClaimTransitions_OnANewDatabase_AreCheckedByTheHistoryIndex_NotByReadingTheWholeHistory()
     {
-        await Db.Cluster.CreateDatabaseIfMissingAsync("claims_new_database");
-        var cs = Db.Cluster.ConnectionString("claims_new_database");
-        await Migrator.ApplyAsync(cs);
-        await using var dataSource = DatabaseEndpoint.CreateDataSource(cs);
+        await using var dataSource = await Db.OwnDatabaseAsync("claims_new_database");
         var h = await CreateAsync(dataSource, schools: 1);
         var school = await dataSource.ScalarAsync("SELECT id FROM school WHERE programme_id = $1", h.ProgrammeId);
         var year = await dataSource.ScalarAsync("SELECT id FROM programme_year WHERE programme_id = $1", h.ProgrammeId);
@@ -389,12 +382,12 @@ public sealed class LedgerDatabaseTests(DatabaseFixture db) : DatabaseTest(db)
         var user = await dataSource.ScalarAsync("""
             INSERT INTO app_user (user_name, normalized_user_name, display_name, role) VALUES ('admin', 'ADMIN', 'Admin', 'programme_admin') RETURNING id
             """);
-        await dataSource.ScalarAsync("""
+        await dataSource.ExecuteAsync("""
             INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by)
-            SELECT $1, $2, $3, $4, $5 FROM generate_series(1, 2000) RETURNING 0
+            SELECT $1, $2, $3, $4, $5 FROM generate_series(1, 2000)
             """, h.ProgrammeId, year, period, school, user);
         // analysed before any claim has moved, as an operator does after a restore or an upgrade: the history is empty
-        await using (var analyze = dataSource.CreateCommand("ANALYZE")) await analyze.ExecuteNonQueryAsync();
+        await dataSource.ExecuteAsync("ANALYZE");
 
         await using var conn = await dataSource.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();

@@ -109,6 +109,15 @@ public sealed class DatabaseFixture : IAsyncLifetime
     public const string Password = "correct-horse-battery";
 
     public Task<long> ScalarAsync(string sql, params object[] args) => DataSource.ScalarAsync(sql, args);
+
+    /// <summary>Another database in the same cluster, migrated: for a test whose statistics must be its own.</summary>
+    public async Task<NpgsqlDataSource> OwnDatabaseAsync(string name)
+    {
+        await Cluster.CreateDatabaseIfMissingAsync(name);
+        var connectionString = Cluster.ConnectionString(name);
+        await Migrator.ApplyAsync(connectionString);
+        return DatabaseEndpoint.CreateDataSource(connectionString);
+    }
 }
 
 public static class DataSourceScalars
@@ -116,9 +125,21 @@ public static class DataSourceScalars
     /// <summary>The first column of the first row as a whole number (an id, a count), the arguments as $1, $2, …</summary>
     public static async Task<long> ScalarAsync(this NpgsqlDataSource dataSource, string sql, params object[] args)
     {
-        await using var cmd = dataSource.CreateCommand(sql);
-        foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+        await using var cmd = Command(dataSource, sql, args);
         return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+    }
+
+    public static async Task ExecuteAsync(this NpgsqlDataSource dataSource, string sql, params object[] args)
+    {
+        await using var cmd = Command(dataSource, sql, args);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private static NpgsqlCommand Command(NpgsqlDataSource dataSource, string sql, object[] args)
+    {
+        var cmd = dataSource.CreateCommand(sql);
+        foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+        return cmd;
     }
 }
 
