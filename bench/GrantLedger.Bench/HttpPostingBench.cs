@@ -15,10 +15,23 @@ public static class HttpPostingBench
 {
     public sealed record Options(int Seconds, int[] Clients, int Rounds, int Schools, int History, string? Cluster, int? LogSlowMs);
 
-    private sealed record Row(int Round, int Clients, Wrk.Run Http, long Submitted, Pgbench.Run Raw, double ServiceCpuMs, double JitCpuMs)
+    private sealed record Row(int Round, int Clients, Wrk.Run Http, long Submitted, Pgbench.Run Raw, double ServiceCpuMs, double JitCpuMs,
+        CpuMeter.Reading HttpCpu, CpuMeter.Reading RawCpu)
     {
         public double CpuMsPerRequest => Http.Requests == 0 ? double.NaN : ServiceCpuMs / Http.Requests;
         public double JitMsPerRequest => Http.Requests == 0 ? double.NaN : JitCpuMs / Http.Requests;
+
+        /// <summary>The machine's and PostgreSQL's CPU per submission (every answer counted: wrk's requests).</summary>
+        public (double Machine, double Cluster) PerSubmission => HttpCpu.PerOperation(Http.Requests);
+
+        /// <summary>The machine's and PostgreSQL's CPU per pgbench transaction.</summary>
+        public (double Machine, double Cluster) PerTransfer => RawCpu.PerOperation(Raw.Transactions);
+
+        /// <summary>
+        /// What the rates' ratio would be if the machine's CPU were all that limited both: a transfer's CPU over a
+        /// submission's. It moves far less between runs than the rates do.
+        /// </summary>
+        public double CpuRatio => PerTransfer.Machine / PerSubmission.Machine;
     }
 
 
@@ -63,19 +76,24 @@ public static class HttpPostingBench
             {
                 var drafts = runs[next++];
                 var file = BenchClaims.WriteWrkData(data, $"run-{round}-{clients}.txt", drafts, s => tokens[s]);
-                var (cpuBefore, jitBefore) = (service.CpuTime(), service.TieredCompilationThreads());
+                var (cpuBefore, jitBefore, before) = (service.CpuTime(), service.TieredCompilationThreads(), CpuMeter.Read(db.Postgres.DataDirectory));
                 var http = await Wrk.RunAsync(service.BaseAddress, script, clients, o.Seconds, file);
-                var (cpu, jit) = (service.CpuTime() - cpuBefore, ServiceHost.Between(jitBefore, service.TieredCompilationThreads()));
+                var (cpu, jit, httpCpu) = (service.CpuTime() - cpuBefore, ServiceHost.Between(jitBefore, service.TieredCompilationThreads()),
+                    CpuMeter.Read(db.Postgres.DataDirectory) - before);
                 var submitted = (long)(await db.Scalar("SELECT count(*) FROM claim WHERE id BETWEEN $1 AND $2 AND state = 'submitted'",
                     drafts[0].Id, drafts[^1].Id))!;
                 if (submitted >= drafts.Count) report.WriteLine($"warning: round {round} used every one of its {drafts.Count:N0} drafts: run with fewer --seconds");
+                before = CpuMeter.Read(db.Postgres.DataDirectory);
                 var raw = await Pgbench.RunAsync(db, Path.Combine(repo, "bench", "posting.pgbench.sql"), clients, o.Seconds, Defines(p));
-                var row = new Row(round, clients, http, submitted, raw, cpu.TotalMilliseconds, jit.TotalMilliseconds);
+                var rawCpu = CpuMeter.Read(db.Postgres.DataDirectory) - before;
+                var row = new Row(round, clients, http, submitted, raw, cpu.TotalMilliseconds, jit.TotalMilliseconds, httpCpu, rawCpu);
                 rows.Add(row);
                 report.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"round {round}, {clients} client(s): HTTP {http.RequestsPerSecond:N0} submits/s (p99 {http.P99Ms:F2} ms, non-2xx {http.Non2xx}, " +
                     $"service CPU {row.CpuMsPerRequest:F2} ms/request, {row.JitMsPerRequest:F2} of it tiered compilation), " +
-                    $"pgbench {raw.PerSecond:N0}/s (p99 {raw.P99Ms:F2} ms), ratio {http.RequestsPerSecond / raw.PerSecond:F2}; answers {HotBench.Answers(http)}"));
+                    $"pgbench {raw.PerSecond:N0}/s (p99 {raw.P99Ms:F2} ms), ratio {http.RequestsPerSecond / raw.PerSecond:F2}; answers {HotBench.Answers(http)}; " +
+                    $"CPU per submission {row.PerSubmission.Machine:F2} ms ({row.PerSubmission.Cluster:F2} of it PostgreSQL's), per pgbench transfer " +
+                    $"{row.PerTransfer.Machine:F2} ms ({row.PerTransfer.Cluster:F2}), CPU ratio {row.CpuRatio:F2}"));
             }
 
         var statements = await StatementsPerSubmissionAsync(db, service, counted, s => tokens[s], o.LogSlowMs);
@@ -90,12 +108,13 @@ public static class HttpPostingBench
         if (unheld != 0) throw new InvalidOperationException($"{unheld} submitted claims do not hold exactly their line's amount");
         report.WriteLine(await LedgerInvariants.VerifyAsync(db, p.ProgrammeId) + "; every submitted claim holds its line's amount");
         report.WriteLine();
-        report.WriteLine("| round | clients | HTTP submits/s | HTTP p50 / p99 ms | non-2xx | claims submitted | service CPU ms/request (JIT) | pgbench transfers/s | pgbench p50 / p99 ms | ratio (target ≥ 0.4) |");
-        report.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        report.WriteLine("| round | clients | HTTP submits/s | HTTP p50 / p99 ms | non-2xx | claims submitted | service CPU ms/request (JIT) | pgbench transfers/s | pgbench p50 / p99 ms | ratio (target ≥ 0.4) | machine CPU ms per submission (PostgreSQL) | per pgbench transfer (PostgreSQL) | CPU ratio |");
+        report.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
             report.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Round} | {r.Clients} | {r.Http.RequestsPerSecond:N0} | {r.Http.P50Ms:F2} / {r.Http.P99Ms:F2} | {r.Http.Non2xx} | {r.Submitted:N0} | {r.CpuMsPerRequest:F2} ({r.JitMsPerRequest:F2}) | " +
-                $"{r.Raw.PerSecond:N0} | {r.Raw.P50Ms:F2} / {r.Raw.P99Ms:F2} | {r.Http.RequestsPerSecond / r.Raw.PerSecond:F2} |"));
+                $"{r.Raw.PerSecond:N0} | {r.Raw.P50Ms:F2} / {r.Raw.P99Ms:F2} | {r.Http.RequestsPerSecond / r.Raw.PerSecond:F2} | " +
+                $"{r.PerSubmission.Machine:F2} ({r.PerSubmission.Cluster:F2}) | {r.PerTransfer.Machine:F2} ({r.PerTransfer.Cluster:F2}) | {r.CpuRatio:F2} |"));
         return 0;
     }
 

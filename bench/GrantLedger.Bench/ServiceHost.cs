@@ -23,7 +23,7 @@ public sealed class ServiceHost : IAsyncDisposable
     /// CPU the service process has used so far (user + system, all threads), from /proc/PID/stat:
     /// unlike wall-clock rates it hardly moves when other work shares the cores.
     /// </summary>
-    public TimeSpan CpuTime() => Ticks(File.ReadAllText($"/proc/{_process.Id}/stat")).Cpu;
+    public TimeSpan CpuTime() => CpuMeter.Process(File.ReadAllText($"/proc/{_process.Id}/stat")).Cpu;
 
     /// <summary>
     /// CPU used so far by each live thread of the runtime's tiered compilation (".NET Tiered Com…"), by thread
@@ -37,7 +37,7 @@ public sealed class ServiceHost : IAsyncDisposable
         {
             try
             {
-                var (name, cpu) = Ticks(File.ReadAllText(Path.Combine(dir, "stat")));
+                var (name, cpu) = CpuMeter.Process(File.ReadAllText(Path.Combine(dir, "stat")));
                 if (name.StartsWith(".NET Tiered Com", StringComparison.Ordinal)) result[int.Parse(Path.GetFileName(dir), System.Globalization.CultureInfo.InvariantCulture)] = cpu;
             }
             catch (IOException) { } // the thread ended meanwhile
@@ -49,17 +49,6 @@ public sealed class ServiceHost : IAsyncDisposable
     public static TimeSpan Between(Dictionary<int, TimeSpan> before, Dictionary<int, TimeSpan> after) =>
         after.Aggregate(TimeSpan.Zero, (sum, t) => sum + t.Value - before.GetValueOrDefault(t.Key));
 
-    private static (string Name, TimeSpan Cpu) Ticks(string stat)
-    {
-        // fields after the command name in parentheses (which may hold spaces); utime and stime are fields 14 and 15
-        var name = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
-        return (name, TimeSpan.FromSeconds(ticks / (double)ClockTicksPerSecond));
-    }
-
-    // USER_HZ: 100 on every Linux this runs on (sysconf(_SC_CLK_TCK))
-    private const int ClockTicksPerSecond = 100;
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 
     private ServiceHost(Process process, int port)

@@ -1,0 +1,74 @@
+using System.Globalization;
+
+namespace GrantLedger.Bench;
+
+/// <summary>
+/// CPU used so far, from /proc: by one process, by a PostgreSQL cluster (the postmaster and every process it started,
+/// those that have exited included), and by the whole machine. Differences between two readings say what a
+/// measurement cost in CPU, which moves far less between runs than a rate does (docs/performance.md, section 8).
+/// </summary>
+public static class CpuMeter
+{
+    /// <summary>The machine's busy CPU and a cluster's, read together.</summary>
+    public sealed record Reading(TimeSpan Machine, TimeSpan Cluster)
+    {
+        public static Reading operator -(Reading after, Reading before) => new(after.Machine - before.Machine, after.Cluster - before.Cluster);
+
+        /// <summary>Milliseconds per operation: the machine's, then PostgreSQL's.</summary>
+        public (double Machine, double Cluster) PerOperation(long operations) =>
+            operations == 0 ? (double.NaN, double.NaN) : (Machine.TotalMilliseconds / operations, Cluster.TotalMilliseconds / operations);
+    }
+
+    public static Reading Read(string dataDirectory) => new(Machine(), Cluster(dataDirectory));
+
+    // USER_HZ: 100 on every Linux this runs on (sysconf(_SC_CLK_TCK))
+    private const double ClockTicksPerSecond = 100;
+
+    /// <summary>A process's name and the CPU its threads used (user + system), from /proc/PID/stat.</summary>
+    public static (string Name, TimeSpan Cpu) Process(string stat)
+    {
+        var (name, fields) = Fields(stat);
+        return (name, Seconds(Field(fields, 14) + Field(fields, 15)));
+    }
+
+    /// <summary>
+    /// CPU used by the cluster whose data directory is <paramref name="dataDirectory"/>: the postmaster, its live
+    /// children (backends, autovacuum workers, WAL writer, checkpointer, …) and the children it has reaped (cutime and
+    /// cstime, so an autovacuum worker that came and went between two readings is counted).
+    /// </summary>
+    public static TimeSpan Cluster(string dataDirectory)
+    {
+        var postmaster = File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).First().Trim();
+        var (_, own) = Fields(File.ReadAllText($"/proc/{postmaster}/stat"));
+        var ticks = Field(own, 14) + Field(own, 15) + Field(own, 16) + Field(own, 17);
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!char.IsDigit(Path.GetFileName(dir)[0])) continue;
+            try
+            {
+                var (_, fields) = Fields(File.ReadAllText(Path.Combine(dir, "stat")));
+                if (fields[1] == postmaster) ticks += Field(fields, 14) + Field(fields, 15);
+            }
+            catch (IOException) { } // the process ended meanwhile: its time is now the postmaster's cutime
+        }
+        return Seconds(ticks);
+    }
+
+    /// <summary>CPU every core of the machine spent busy (not idle, not waiting for I/O), from /proc/stat.</summary>
+    public static TimeSpan Machine()
+    {
+        // cpu  user nice system idle iowait irq softirq steal …
+        var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        long At(int i) => long.Parse(cpu[i], CultureInfo.InvariantCulture);
+        return Seconds(At(1) + At(2) + At(3) + At(6) + At(7));
+    }
+
+    // /proc/PID/stat: "pid (name) state ppid …"; the name may hold spaces and parentheses, so fields are counted after
+    // its last ')': field 3 (state) is fields[0], field 4 (the parent's pid) fields[1], field n fields[n - 3]
+    private static (string Name, string[] Fields) Fields(string stat) =>
+        (stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')], stat[(stat.LastIndexOf(')') + 2)..].Split(' '));
+
+    private static long Field(string[] fields, int n) => long.Parse(fields[n - 3], CultureInfo.InvariantCulture);
+
+    private static TimeSpan Seconds(long ticks) => TimeSpan.FromSeconds(ticks / ClockTicksPerSecond);
+}
