@@ -79,8 +79,9 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit) : ApiCo
     /// <summary>
     /// Adds lines from a CSV, sent as the body (text/csv) or as the form field "file": a row per line, the columns
     /// named as a line's fields (kind, categoryId, allowanceCategoryId, staffRef, role, activity, date, hours, days,
-    /// actionId, supplier, invoiceRef, amount, specialist, description; a category by its id, code or name), at most
-    /// 500 rows. All or none: every refused
+    /// actionId, supplier, invoiceRef, amount, specialist, description; a category by its id, code or name; an action
+    /// by its id or, in an actionRef column, by its number in the school's agreed plan), at most 500 rows. All or none:
+    /// every refused
     /// row comes back by its line in the file and its field ("line 3, hours"), and then no line is added.
     /// </summary>
     [HttpPost("claims/{claimId:long}/lines/import")]

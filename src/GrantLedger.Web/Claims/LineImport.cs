@@ -14,7 +14,9 @@ namespace GrantLedger.Web.Claims;
 /// half-term's cover exports. The columns are named as a line's fields in <c>POST …/lines</c> (kind, categoryId,
 /// allowanceCategoryId, staffRef, role, activity, date, hours, days, actionId, supplier, invoiceRef, amount,
 /// specialist, description), in any order and any case; only kind is required, the rest as the kind needs them. The
-/// two category columns also take a category's code or name.
+/// two category columns also take a category's code or name, and an action can be given as actionRef, its number in
+/// the school's agreed plan: that number stays when the plan is revised, where the action's id changes with each
+/// version.
 /// Each row is checked as that request checks a line, against the claim's lines and the rows above it (a staff
 /// member's day counts them all). All or none: if any row is refused, no line is added, and the answer names every
 /// refusal by the file's line and the field ("line 3, hours").
@@ -26,7 +28,7 @@ public static class LineImport
 
     private static readonly string[] Columns =
         ["kind", "categoryId", "allowanceCategoryId", "staffRef", "role", "activity", "date", "hours", "days", "actionId",
-         "supplier", "invoiceRef", "amount", "specialist", "description"];
+         "actionRef", "supplier", "invoiceRef", "amount", "specialist", "description"];
 
     /// <returns>the lines added, in the file's order</returns>
     public static async Task<IReadOnlyList<ClaimLine>> RunAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId,
@@ -41,8 +43,12 @@ public static class LineImport
             var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             var errors = new FieldErrors();
             var categories = await LineEditing.CategoriesAsync(db, c.Programme.Id, ct); // once for every row
+            var plan = await ActionPlans.ActionPlans.AgreedPlanAsync(db, c.School.Id, c.Claim.ProgrammeYearId, ct);
             file.Position = 0;
-            var rows = await ReadAsync(file, ByCodeOrName(categories.Values), errors, ct);
+            var (rows, actionColumn) = await ReadAsync(file, ByCodeOrName(categories.Values), plan?.Actions.ToDictionary(a => a.ActionRef, a => a.Id),
+                errors, ct);
+            // a line's refusals are named by the file's own columns: an action given by its number is refused as actionRef
+            string Column(string field) => field == "actionId" ? actionColumn : field;
             var next = c.Claim.Lines.Count == 0 ? 1 : c.Claim.Lines.Max(l => l.LineNo) + 1;
             var added = new List<ClaimLine>();
             foreach (var (fileLine, input) in rows)
@@ -55,12 +61,12 @@ public static class LineImport
                 catch (InvalidInput e)
                 {
                     foreach (var (field, messages) in e.Errors)
-                        foreach (var message in messages) errors.Add(At(fileLine, field), message);
+                        foreach (var message in messages) errors.Add(At(fileLine, Column(field)), message);
                     continue;
                 }
                 catch (RuleBroken e)
                 {
-                    errors.Add(At(fileLine, e.Field ?? "kind"), e.Message);
+                    errors.Add(At(fileLine, Column(e.Field ?? "kind")), e.Message);
                     continue;
                 }
                 next++;
@@ -94,11 +100,13 @@ public static class LineImport
 
     /// <summary>
     /// The rows as line requests, each with its line in the file. A value that is not of its field's type (a category
-    /// id that is not a number, a date not written yyyy-MM-dd) goes to <paramref name="errors"/> and its row is left out;
-    /// a file that cannot be read as lines at all is refused at once.
+    /// id that is not a number, a date not written yyyy-MM-dd, an action number the agreed plan does not have) goes to
+    /// <paramref name="errors"/> and its row is left out; a file that cannot be read as lines at all is refused at once.
     /// </summary>
-    private static async Task<List<(int Line, LineEditing.LineInput Input)>> ReadAsync(Stream csv, Dictionary<string, long> categories,
-        FieldErrors errors, CancellationToken ct)
+    /// <param name="actions">the agreed plan's action ids by their number; null when the school has no agreed plan</param>
+    /// <returns>the rows, and the column that names their actions (actionId unless the file has actionRef)</returns>
+    private static async Task<(List<(int Line, LineEditing.LineInput Input)> Rows, string ActionColumn)> ReadAsync(Stream csv, Dictionary<string, long> categories,
+        Dictionary<int, long>? actions, FieldErrors errors, CancellationToken ct)
     {
         await using var parser = CsvReader.Create(csv, new CsvReaderOptions
         {
@@ -116,6 +124,8 @@ public static class LineImport
             if (!named.TryAdd(column, header)) throw new InvalidInput("file", $"names the column '{column}' twice");
         }
         if (!named.ContainsKey("kind")) throw new InvalidInput("file", "has no 'kind' column: every line needs its kind");
+        if (named.ContainsKey("actionId") && named.ContainsKey("actionRef"))
+            throw new InvalidInput("file", "has both 'actionId' and 'actionRef': name each line's action by one of them");
 
         var rows = new List<(int, LineEditing.LineInput)>();
         var read = 0;
@@ -142,7 +152,11 @@ public static class LineImport
                 Value<DateOnly>("date", v => DateOnly.TryParseExact(v, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null,
                     _ => "must be a date written yyyy-MM-dd, such as 2026-10-05"),
                 Time("hours"), Time("days"),
-                Value<long>("actionId", Id, _ => "must be a whole number, the id shown for it in GrantLedger"),
+                Value<long>("actionId", Id, _ => "must be a whole number, the id shown for it in GrantLedger")
+                ?? Value<long>("actionRef", v => Id(v) is { } number && number <= int.MaxValue && actions is not null && actions.TryGetValue((int)number, out var id) ? id : null,
+                    v => actions is null
+                        ? "the school has no agreed action plan for the claim's year: action-plan spending needs one"
+                        : $"'{v}' is not the number of an action in the school's agreed plan: its actions are {string.Join(", ", actions.Keys.Order())}"),
                 Text("supplier"), Text("invoiceRef"),
                 Value<Money>("amount", v => Money.TryParse(v, out var m, out _) ? m : null,
                     v => Money.TryParse(v, out _, out var error) ? "" : error ?? "must be an amount in pounds with two decimal places, such as 120.00"),
@@ -150,7 +164,7 @@ public static class LineImport
             if (valid) rows.Add((fileLine, input));
         }
         if (read == 0) throw new InvalidInput("file", "has no lines below its header");
-        return rows;
+        return (rows, named.ContainsKey("actionRef") ? "actionRef" : "actionId");
     }
 
     private static long? Id(string text) =>

@@ -78,6 +78,41 @@ public sealed class LineImportTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task AnActionCanBeNamedByItsNumberInTheAgreedPlan_AndANumberThePlanDoesNotHaveIsRefusedByThatColumn()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var plan = w.Category("action-plan");
+        var csv = $"""
+            kind,categoryId,actionRef,supplier,invoiceRef,amount
+            action-plan,{plan},2,Training Co,INV-7,80.00
+            """;
+        var line = (await w.School.PostRawAsync(Path(id), csv, "text/csv")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray().Single()!;
+        Assert.Equal(w.Actions[1], line["actionId"]!.GetValue<long>()); // the plan's second action, "Staff training"
+        Assert.Equal(2, line["actionRef"]!.GetValue<int>());
+
+        // a number the plan does not have, and an action-plan row with none: each named by the file's own column
+        var before = (await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK);
+        var bad = $"""
+            kind,categoryId,actionRef,supplier,invoiceRef,amount
+            action-plan,{plan},1,Sensory Ltd,INV-8,10.00
+            action-plan,{plan},9,Sensory Ltd,INV-9,10.00
+            action-plan,{plan},,Sensory Ltd,INV-10,10.00
+            """;
+        var errors = (await w.School.PostRawAsync(Path(id), bad, "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity).Json["errors"]!.AsObject();
+        Assert.Equal(["line 3, actionRef", "line 4, actionRef"], errors.Select(e => e.Key).Order());
+        Assert.Contains("its actions are 1, 2", errors["line 3, actionRef"]![0]!.GetValue<string>());
+        Assert.Equal(before.Body, (await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Body);
+
+        // an action named twice over, and a school with no agreed plan
+        (await w.School.PostRawAsync(Path(id), $"kind,categoryId,actionId,actionRef\naction-plan,{plan},{w.Actions[0]},1\n", "text/csv"))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "file");
+        var other = await w.NewClaimAsync(w.OtherSchool);
+        var none = (await w.OtherSchool.PostRawAsync(Path(other), csv, "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity).Json["errors"]!.AsObject();
+        Assert.Contains("no agreed action plan", none["line 2, actionRef"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task AFileThatIsNotLines_IsRefusedAsAWhole_AndOnlyADraftOfTheirOwnSchoolTakesLines()
     {
         var w = await ClaimWorld.CreateAsync(Db);
