@@ -16,8 +16,11 @@ public static class HttpPostingBench
     public sealed record Options(int Seconds, int[] Clients, int Rounds, int Schools, int History, string? Cluster, int? LogSlowMs);
 
     private sealed record Row(int Round, int Clients, Wrk.Run Http, long Submitted, Pgbench.Run Raw, double ServiceCpuMs, double JitCpuMs,
-        CpuMeter.Reading HttpCpu, CpuMeter.Reading RawCpu)
+        CpuMeter.Reading HttpCpu, CpuMeter.Reading RawCpu, Pgbench.Run Sql, CpuMeter.Reading SqlCpu)
     {
+        /// <summary>The machine's and PostgreSQL's CPU per submission made by pgbench as SQL alone.</summary>
+        public (double Machine, double Cluster) PerSqlSubmission => SqlCpu.PerOperation(Sql.Transactions);
+
         public double CpuMsPerRequest => Http.Requests == 0 ? double.NaN : ServiceCpuMs / Http.Requests;
         public double JitMsPerRequest => Http.Requests == 0 ? double.NaN : JitCpuMs / Http.Requests;
 
@@ -53,6 +56,10 @@ public static class HttpPostingBench
         var warmUp = await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, 1 + BenchClaims.WarmUpSlices * BenchClaims.WarmUpSlice);
         var runs = new List<List<DraftClaim>>();
         for (var i = 0; i < o.Rounds * o.Clients.Length; i++) runs.Add(await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, perRun));
+        // drafts for pgbench's submissions as SQL alone (bench/submission.pgbench.sql), a batch per measurement
+        var sqlRuns = new List<List<DraftClaim>>();
+        for (var i = 0; i < o.Rounds * o.Clients.Length; i++) sqlRuns.Add(await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, Math.Max(20_000, o.Seconds * 4_000)));
+        var user0 = await SchoolManagersFromAsync(db, p.ProgrammeId);
         var counted = await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, Counted);
         await db.Exec("ANALYZE");
         report.WriteLine($"cluster: {await db.SettingsAsync()}");
@@ -86,14 +93,21 @@ public static class HttpPostingBench
                 before = CpuMeter.Read(db.Postgres.DataDirectory);
                 var raw = await Pgbench.RunAsync(db, Path.Combine(repo, "bench", "posting.pgbench.sql"), clients, o.Seconds, Defines(p));
                 var rawCpu = CpuMeter.Read(db.Postgres.DataDirectory) - before;
-                var row = new Row(round, clients, http, submitted, raw, cpu.TotalMilliseconds, jit.TotalMilliseconds, httpCpu, rawCpu);
+                var sqlDrafts = sqlRuns[next - 1];
+                before = CpuMeter.Read(db.Postgres.DataDirectory);
+                var sql = await Pgbench.RunAsync(db, Path.Combine(repo, "bench", "submission.pgbench.sql"), clients, o.Seconds,
+                    new Dictionary<string, object>(Defines(p)) { ["first"] = sqlDrafts[0].Id, ["clients"] = clients, ["user0"] = user0, ["n"] = 0 });
+                var sqlCpu = CpuMeter.Read(db.Postgres.DataDirectory) - before;
+                await ProveSqlSubmissionsAsync(db, sqlDrafts, sql.Transactions);
+                var row = new Row(round, clients, http, submitted, raw, cpu.TotalMilliseconds, jit.TotalMilliseconds, httpCpu, rawCpu, sql, sqlCpu);
                 rows.Add(row);
                 report.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"round {round}, {clients} client(s): HTTP {http.RequestsPerSecond:N0} submits/s (p99 {http.P99Ms:F2} ms, non-2xx {http.Non2xx}, " +
                     $"service CPU {row.CpuMsPerRequest:F2} ms/request, {row.JitMsPerRequest:F2} of it tiered compilation), " +
                     $"pgbench {raw.PerSecond:N0}/s (p99 {raw.P99Ms:F2} ms), ratio {http.RequestsPerSecond / raw.PerSecond:F2}; answers {HotBench.Answers(http)}; " +
                     $"CPU per submission {row.PerSubmission.Machine:F2} ms ({row.PerSubmission.Cluster:F2} of it PostgreSQL's), per pgbench transfer " +
-                    $"{row.PerTransfer.Machine:F2} ms ({row.PerTransfer.Cluster:F2}), CPU ratio {row.CpuRatio:F2}"));
+                    $"{row.PerTransfer.Machine:F2} ms ({row.PerTransfer.Cluster:F2}), CPU ratio {row.CpuRatio:F2}; the submission as SQL alone " +
+                    $"{sql.PerSecond:N0}/s (ratio {sql.PerSecond / raw.PerSecond:F2}, CPU {row.PerSqlSubmission.Machine:F2} ms, {row.PerSqlSubmission.Cluster:F2} of it PostgreSQL's)"));
             }
 
         var statements = await StatementsPerSubmissionAsync(db, service, counted, s => tokens[s], o.LogSlowMs);
@@ -108,13 +122,14 @@ public static class HttpPostingBench
         if (unheld != 0) throw new InvalidOperationException($"{unheld} submitted claims do not hold exactly their line's amount");
         report.WriteLine(await LedgerInvariants.VerifyAsync(db, p.ProgrammeId) + "; every submitted claim holds its line's amount");
         report.WriteLine();
-        report.WriteLine("| round | clients | HTTP submits/s | HTTP p50 / p99 ms | non-2xx | claims submitted | service CPU ms/request (JIT) | pgbench transfers/s | pgbench p50 / p99 ms | ratio (target ≥ 0.4) | machine CPU ms per submission (PostgreSQL) | per pgbench transfer (PostgreSQL) | CPU ratio |");
-        report.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        report.WriteLine("| round | clients | HTTP submits/s | HTTP p50 / p99 ms | non-2xx | claims submitted | service CPU ms/request (JIT) | pgbench transfers/s | pgbench p50 / p99 ms | ratio (target ≥ 0.4) | machine CPU ms per submission (PostgreSQL) | per pgbench transfer (PostgreSQL) | CPU ratio | submission as SQL alone/s (ratio) | its machine CPU ms (PostgreSQL) |");
+        report.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
             report.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Round} | {r.Clients} | {r.Http.RequestsPerSecond:N0} | {r.Http.P50Ms:F2} / {r.Http.P99Ms:F2} | {r.Http.Non2xx} | {r.Submitted:N0} | {r.CpuMsPerRequest:F2} ({r.JitMsPerRequest:F2}) | " +
                 $"{r.Raw.PerSecond:N0} | {r.Raw.P50Ms:F2} / {r.Raw.P99Ms:F2} | {r.Http.RequestsPerSecond / r.Raw.PerSecond:F2} | " +
-                $"{r.PerSubmission.Machine:F2} ({r.PerSubmission.Cluster:F2}) | {r.PerTransfer.Machine:F2} ({r.PerTransfer.Cluster:F2}) | {r.CpuRatio:F2} |"));
+                $"{r.PerSubmission.Machine:F2} ({r.PerSubmission.Cluster:F2}) | {r.PerTransfer.Machine:F2} ({r.PerTransfer.Cluster:F2}) | {r.CpuRatio:F2} | " +
+                $"{r.Sql.PerSecond:N0} ({r.Sql.PerSecond / r.Raw.PerSecond:F2}) | {r.PerSqlSubmission.Machine:F2} ({r.PerSqlSubmission.Cluster:F2}) |"));
         return 0;
     }
 
@@ -152,6 +167,43 @@ public static class HttpPostingBench
         var count = ran.Count - own;
         var selects = ran.Count(l => l.Contains("SELECT", StringComparison.OrdinalIgnoreCase) && !l.Contains("pg_reload_conf"));
         return string.Create(CultureInfo.InvariantCulture, $"{count / (double)drafts.Count:F1} ({selects / (double)drafts.Count:F1} of them containing a SELECT)");
+    }
+
+    /// <summary>
+    /// user0 for bench/submission.pgbench.sql: the school in position s (by id) has its business manager in user user0 + s
+    /// (BenchUsers writes them in school order); refused if that does not hold.
+    /// </summary>
+    private static async Task<long> SchoolManagersFromAsync(BenchCluster db, long programmeId)
+    {
+        var user0 = (long)(await db.Scalar("SELECT min(id) - 1 FROM app_user WHERE programme_id = $1 AND role = 'school_business_manager'", programmeId))!;
+        var misplaced = (long)(await db.Scalar("""
+            SELECT count(*)
+              FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM school WHERE programme_id = $1) s
+              LEFT JOIN app_user u ON u.id = $2 + s.rn AND u.school_id = s.id AND u.role = 'school_business_manager'
+             WHERE u.id IS NULL
+            """, programmeId, user0))!;
+        if (misplaced != 0) throw new InvalidOperationException($"{misplaced} schools' business managers are not where the benchmark expects them");
+        return user0;
+    }
+
+    /// <summary>
+    /// pgbench's submissions as SQL alone did what the service's do: as many of the drafts as pgbench counted, submitted
+    /// by their school's business manager, each holding its line's amount on its own school's available account, with
+    /// one history row naming the entry and one audit event.
+    /// </summary>
+    private static async Task ProveSqlSubmissionsAsync(BenchCluster db, List<DraftClaim> drafts, long expected)
+    {
+        var wrong = (long)(await db.Scalar("""
+            SELECT count(*) FILTER (WHERE c.submitted_by IS DISTINCT FROM c.created_by OR t.amount IS DISTINCT FROM l.amount_pence
+                                      OR a.school_id IS DISTINCT FROM c.school_id OR a.code NOT LIKE '%:available'
+                                      OR (SELECT count(*) FROM claim_transition h WHERE h.claim_id = c.id AND h.entry_id = t.entry_id) <> 1
+                                      OR (SELECT count(*) FROM audit_event e WHERE e.record_type = 'claim' AND e.record_id = c.id) <> 1)
+                   + abs(count(*) - $3)
+              FROM claim c JOIN claim_line l ON l.claim_id = c.id
+              LEFT JOIN transfer t ON t.id = l.money_hold_id LEFT JOIN account a ON a.id = t.debit_account_id
+             WHERE c.id BETWEEN $1 AND $2 AND c.state = 'submitted'
+            """, drafts[0].Id, drafts[^1].Id, expected))!;
+        if (wrong != 0) throw new InvalidOperationException($"pgbench's submissions as SQL alone: {wrong} not as the service makes them");
     }
 
     public static Dictionary<string, object> Defines(BenchProgramme p) => new()
