@@ -31,7 +31,7 @@ public static class LineEditing
         {
             var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             var line = new ClaimLine { ClaimId = claimId, Kind = "", LineNo = c.Claim.Lines.Count == 0 ? 1 : c.Claim.Lines.Max(l => l.LineNo) + 1 };
-            await FillAsync(db, c, line, r, null, ct);
+            await FillAsync(db, c, line, r, new Lookups(db, c), ct);
             db.Add(line);
             c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
             await db.SaveChangesAsync(ct);
@@ -47,7 +47,7 @@ public static class LineEditing
             var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             var line = c.Claim.Lines.SingleOrDefault(l => l.Id == lineId) ?? throw new NotFound("claim line", lineId);
             var before = Describe(line);
-            await FillAsync(db, c, line, r, null, ct);
+            await FillAsync(db, c, line, r, new Lookups(db, c), ct);
             c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
             audit.Record("claim.line-changed", "claim", claimId, c.Claim.ProgrammeId, new { before, after = Describe(line) });
             await db.SaveChangesAsync(ct);
@@ -68,9 +68,8 @@ public static class LineEditing
         }, ct);
 
     /// <summary>Fills <paramref name="line"/> from the request, checked as the line's kind needs: field errors together (InvalidInput), a staff day past a full day (RuleBroken).</summary>
-    /// <param name="categories">the programme's (<see cref="CategoriesAsync"/>), when the caller has them already; else read here</param>
-    internal static async Task FillAsync(GrantLedgerDb db, ClaimScope c, ClaimLine line, LineInput r, IReadOnlyDictionary<long, BudgetCategory>? categories,
-        CancellationToken ct)
+    /// <param name="lookups">the programme's categories and the school's agreed plan, each read once for all the lines filled with it</param>
+    internal static async Task FillAsync(GrantLedgerDb db, ClaimScope c, ClaimLine line, LineInput r, Lookups lookups, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (!Kebab.TryParse<ClaimLineKind>(r.Kind ?? "", out var kind))
@@ -78,7 +77,7 @@ public static class LineEditing
             errors.Add("kind", "must be one of " + string.Join(", ", Enum.GetValues<ClaimLineKind>().Select(k => Kebab.Of(k))));
             errors.ThrowIfAny();
         }
-        categories ??= await CategoriesAsync(db, c.Programme.Id, ct);
+        var categories = await lookups.CategoriesAsync(ct);
         line.Kind = Kebab.Of(kind);
         line.Description = r.Description?.Trim() is { Length: > 0 } d ? d : null;
         if (line.Description is { Length: > 500 }) errors.Add("description", "must be at most 500 characters");
@@ -133,7 +132,7 @@ public static class LineEditing
                 line.InvoiceRef = Text(r.InvoiceRef, "invoiceRef", 100, errors);
                 if (r.Amount is not { IsPositive: true }) errors.Add("amount", "enter the invoice amount, more than zero");
                 else line.AmountPence = r.Amount.Value.Pence;
-                var plan = await ActionPlans.ActionPlans.AgreedPlanAsync(db, c.School.Id, c.Claim.ProgrammeYearId, ct);
+                var plan = await lookups.PlanAsync(ct);
                 if (plan is null) errors.Add("actionId", "the school has no agreed action plan for this year: action-plan spending needs one");
                 else if (r.ActionId is not { } actionId || plan.Actions.All(x => x.Id != actionId))
                     errors.Add("actionId", "choose an action of the school's agreed action plan");
@@ -178,9 +177,25 @@ public static class LineEditing
         else line.Minutes = minutes.Value;
     }
 
-    /// <summary>The programme's budget categories by id.</summary>
-    internal static async Task<Dictionary<long, BudgetCategory>> CategoriesAsync(GrantLedgerDb db, long programmeId, CancellationToken ct) =>
-        await db.Categories.AsNoTracking().Where(x => x.ProgrammeId == programmeId).ToDictionaryAsync(x => x.Id, ct);
+    /// <summary>
+    /// What checking a draft's lines reads besides the lines: its programme's budget categories by id and its school's agreed
+    /// plan, each read the first time a line needs it and then kept, so an import of many lines reads them once.
+    /// </summary>
+    internal sealed class Lookups(GrantLedgerDb db, ClaimScope c)
+    {
+        private Dictionary<long, BudgetCategory>? _categories;
+        private (bool Read, ActionPlan? Plan) _plan;
+
+        public async Task<Dictionary<long, BudgetCategory>> CategoriesAsync(CancellationToken ct) =>
+            _categories ??= await db.Categories.AsNoTracking().Where(x => x.ProgrammeId == c.Programme.Id).ToDictionaryAsync(x => x.Id, ct);
+
+        /// <returns>the school's agreed plan for the claim's year, null when it has none</returns>
+        public async Task<ActionPlan?> PlanAsync(CancellationToken ct)
+        {
+            if (!_plan.Read) _plan = (true, await ActionPlans.ActionPlans.AgreedPlanAsync(db, c.School.Id, c.Claim.ProgrammeYearId, ct));
+            return _plan.Plan;
+        }
+    }
 
     private static long? Category(long? id, string field, string[] kinds, bool required, IReadOnlyDictionary<long, BudgetCategory> categories, FieldErrors errors)
     {

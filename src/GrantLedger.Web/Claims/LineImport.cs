@@ -42,11 +42,9 @@ public static class LineImport
         {
             var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             var errors = new FieldErrors();
-            var categories = await LineEditing.CategoriesAsync(db, c.Programme.Id, ct); // once for every row
-            var plan = await ActionPlans.ActionPlans.AgreedPlanAsync(db, c.School.Id, c.Claim.ProgrammeYearId, ct);
+            var lookups = new LineEditing.Lookups(db, c); // read once for every row
             file.Position = 0;
-            var (rows, actionColumn) = await ReadAsync(file, ByCodeOrName(categories.Values), plan?.Actions.ToDictionary(a => a.ActionRef, a => a.Id),
-                errors, ct);
+            var (rows, actionColumn) = await ReadAsync(file, lookups, errors, ct);
             // a line's refusals are named by the file's own columns: an action given by its number is refused as actionRef
             string Column(string field) => field == "actionId" ? actionColumn : field;
             var next = c.Claim.Lines.Count == 0 ? 1 : c.Claim.Lines.Max(l => l.LineNo) + 1;
@@ -56,7 +54,7 @@ public static class LineImport
                 var line = new ClaimLine { ClaimId = claimId, Kind = "", LineNo = next };
                 try
                 {
-                    await LineEditing.FillAsync(db, c, line, input, categories, ct);
+                    await LineEditing.FillAsync(db, c, line, input, lookups, ct);
                 }
                 catch (InvalidInput e)
                 {
@@ -103,10 +101,9 @@ public static class LineImport
     /// id that is not a number, a date not written yyyy-MM-dd, an action number the agreed plan does not have) goes to
     /// <paramref name="errors"/> and its row is left out; a file that cannot be read as lines at all is refused at once.
     /// </summary>
-    /// <param name="actions">the agreed plan's action ids by their number; null when the school has no agreed plan</param>
     /// <returns>the rows, and the column that names their actions (actionId unless the file has actionRef)</returns>
-    private static async Task<(List<(int Line, LineEditing.LineInput Input)> Rows, string ActionColumn)> ReadAsync(Stream csv, Dictionary<string, long> categories,
-        Dictionary<int, long>? actions, FieldErrors errors, CancellationToken ct)
+    private static async Task<(List<(int Line, LineEditing.LineInput Input)> Rows, string ActionColumn)> ReadAsync(Stream csv,
+        LineEditing.Lookups lookups, FieldErrors errors, CancellationToken ct)
     {
         await using var parser = CsvReader.Create(csv, new CsvReaderOptions
         {
@@ -126,6 +123,9 @@ public static class LineImport
         if (!named.ContainsKey("kind")) throw new InvalidInput("file", "has no 'kind' column: every line needs its kind");
         if (named.ContainsKey("actionId") && named.ContainsKey("actionRef"))
             throw new InvalidInput("file", "has both 'actionId' and 'actionRef': name each line's action by one of them");
+        var categories = ByCodeOrName((await lookups.CategoriesAsync(ct)).Values);
+        // the agreed plan's action ids by their number, read only for a file that names actions so; null when there is no plan
+        var actions = named.ContainsKey("actionRef") && await lookups.PlanAsync(ct) is { } plan ? plan.Actions.ToDictionary(a => a.ActionRef, a => a.Id) : null;
 
         var rows = new List<(int, LineEditing.LineInput)>();
         var read = 0;
