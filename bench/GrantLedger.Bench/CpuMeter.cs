@@ -21,6 +21,14 @@ public static class CpuMeter
 
     public static Reading Read(string dataDirectory) => new(Machine(), Cluster(dataDirectory));
 
+    /// <summary>Runs <paramref name="measured"/> and says what the machine and the cluster spent on it.</summary>
+    public static async Task<(T Result, Reading Cpu)> MeasureAsync<T>(string dataDirectory, Func<Task<T>> measured)
+    {
+        var before = Read(dataDirectory);
+        var result = await measured();
+        return (result, Read(dataDirectory) - before);
+    }
+
     // USER_HZ: 100 on every Linux this runs on (sysconf(_SC_CLK_TCK))
     private const double ClockTicksPerSecond = 100;
 

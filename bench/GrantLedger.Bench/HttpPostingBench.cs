@@ -21,6 +21,8 @@ public static class HttpPostingBench
         /// <summary>The machine's and PostgreSQL's CPU per submission made by pgbench as SQL alone.</summary>
         public (double Machine, double Cluster) PerSqlSubmission => SqlCpu.PerOperation(Sql.Transactions);
 
+        public double Ratio => Http.RequestsPerSecond / Raw.PerSecond;
+        public double SqlRatio => Sql.PerSecond / Raw.PerSecond;
         public double CpuMsPerRequest => Http.Requests == 0 ? double.NaN : ServiceCpuMs / Http.Requests;
         public double JitMsPerRequest => Http.Requests == 0 ? double.NaN : JitCpuMs / Http.Requests;
 
@@ -54,17 +56,18 @@ public static class HttpPostingBench
         var schoolIds = tokens.Keys.Order().ToArray();
         var perRun = Math.Max(20_000, o.Seconds * 2_500);
         var warmUp = await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, 1 + BenchClaims.WarmUpSlices * BenchClaims.WarmUpSlice);
-        var runs = new List<List<DraftClaim>>();
-        for (var i = 0; i < o.Rounds * o.Clients.Length; i++) runs.Add(await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, perRun));
-        // drafts for pgbench's submissions as SQL alone (bench/submission.pgbench.sql), a batch per measurement
-        var sqlRuns = new List<List<DraftClaim>>();
-        for (var i = 0; i < o.Rounds * o.Clients.Length; i++) sqlRuns.Add(await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, Math.Max(20_000, o.Seconds * 4_000)));
+        // per measurement: drafts for the service, and a batch of its own for pgbench's submissions as SQL alone
+        // (bench/submission.pgbench.sql, which counts its drafts from the batch's first)
+        var runs = new List<(List<DraftClaim> Http, List<DraftClaim> Sql)>();
+        for (var i = 0; i < o.Rounds * o.Clients.Length; i++)
+            runs.Add((await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, perRun),
+                      await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, Math.Max(20_000, o.Seconds * 4_000))));
         var user0 = await SchoolManagersFromAsync(db, p.ProgrammeId);
         var counted = await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, Counted);
         await db.Exec("ANALYZE");
         report.WriteLine($"cluster: {await db.SettingsAsync()}");
         report.WriteLine($"seeded {o.Schools:N0} schools (a business manager and token each), {o.History:N0} history entries, " +
-                         $"{warmUp.Count + runs.Count * perRun:N0} draft claims in {seed.Elapsed.TotalSeconds:F1} s; {o.Seconds} s per measurement, {o.Rounds} round(s)");
+                         $"{warmUp.Count + runs.Sum(r => r.Http.Count + r.Sql.Count):N0} draft claims in {seed.Elapsed.TotalSeconds:F1} s; {o.Seconds} s per measurement, {o.Rounds} round(s)");
 
         var data = Path.Combine(db.Root, "wrk");
         var script = Path.Combine(repo, "bench", "submit.lua");
@@ -81,33 +84,32 @@ public static class HttpPostingBench
         for (var round = 1; round <= o.Rounds; round++)
             foreach (var clients in o.Clients)
             {
-                var drafts = runs[next++];
+                var (drafts, sqlDrafts) = runs[next++];
                 var file = BenchClaims.WriteWrkData(data, $"run-{round}-{clients}.txt", drafts, s => tokens[s]);
-                var (cpuBefore, jitBefore, before) = (service.CpuTime(), service.TieredCompilationThreads(), CpuMeter.Read(db.Postgres.DataDirectory));
-                var http = await Wrk.RunAsync(service.BaseAddress, script, clients, o.Seconds, file);
-                var (cpu, jit, httpCpu) = (service.CpuTime() - cpuBefore, ServiceHost.Between(jitBefore, service.TieredCompilationThreads()),
-                    CpuMeter.Read(db.Postgres.DataDirectory) - before);
+                var ((http, cpu, jit), httpCpu) = await CpuMeter.MeasureAsync(db.Postgres.DataDirectory, async () =>
+                {
+                    var (cpuBefore, jitBefore) = (service.CpuTime(), service.TieredCompilationThreads());
+                    var run = await Wrk.RunAsync(service.BaseAddress, script, clients, o.Seconds, file);
+                    return (run, service.CpuTime() - cpuBefore, ServiceHost.Between(jitBefore, service.TieredCompilationThreads()));
+                });
                 var submitted = (long)(await db.Scalar("SELECT count(*) FROM claim WHERE id BETWEEN $1 AND $2 AND state = 'submitted'",
                     drafts[0].Id, drafts[^1].Id))!;
                 if (submitted >= drafts.Count) report.WriteLine($"warning: round {round} used every one of its {drafts.Count:N0} drafts: run with fewer --seconds");
-                before = CpuMeter.Read(db.Postgres.DataDirectory);
-                var raw = await Pgbench.RunAsync(db, Path.Combine(repo, "bench", "posting.pgbench.sql"), clients, o.Seconds, Defines(p));
-                var rawCpu = CpuMeter.Read(db.Postgres.DataDirectory) - before;
-                var sqlDrafts = sqlRuns[next - 1];
-                before = CpuMeter.Read(db.Postgres.DataDirectory);
-                var sql = await Pgbench.RunAsync(db, Path.Combine(repo, "bench", "submission.pgbench.sql"), clients, o.Seconds,
-                    new Dictionary<string, object>(Defines(p)) { ["first"] = sqlDrafts[0].Id, ["clients"] = clients, ["user0"] = user0, ["n"] = 0 });
-                var sqlCpu = CpuMeter.Read(db.Postgres.DataDirectory) - before;
+                var (raw, rawCpu) = await CpuMeter.MeasureAsync(db.Postgres.DataDirectory,
+                    () => Pgbench.RunAsync(db, Path.Combine(repo, "bench", "posting.pgbench.sql"), clients, o.Seconds, Defines(p)));
+                var (sql, sqlCpu) = await CpuMeter.MeasureAsync(db.Postgres.DataDirectory,
+                    () => Pgbench.RunAsync(db, Path.Combine(repo, "bench", "submission.pgbench.sql"), clients, o.Seconds,
+                        new Dictionary<string, object>(Defines(p)) { ["first"] = sqlDrafts[0].Id, ["clients"] = clients, ["user0"] = user0, ["n"] = 0 }));
                 await ProveSqlSubmissionsAsync(db, sqlDrafts, sql.Transactions);
                 var row = new Row(round, clients, http, submitted, raw, cpu.TotalMilliseconds, jit.TotalMilliseconds, httpCpu, rawCpu, sql, sqlCpu);
                 rows.Add(row);
                 report.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"round {round}, {clients} client(s): HTTP {http.RequestsPerSecond:N0} submits/s (p99 {http.P99Ms:F2} ms, non-2xx {http.Non2xx}, " +
                     $"service CPU {row.CpuMsPerRequest:F2} ms/request, {row.JitMsPerRequest:F2} of it tiered compilation), " +
-                    $"pgbench {raw.PerSecond:N0}/s (p99 {raw.P99Ms:F2} ms), ratio {http.RequestsPerSecond / raw.PerSecond:F2}; answers {HotBench.Answers(http)}; " +
+                    $"pgbench {raw.PerSecond:N0}/s (p99 {raw.P99Ms:F2} ms), ratio {row.Ratio:F2}; answers {HotBench.Answers(http)}; " +
                     $"CPU per submission {row.PerSubmission.Machine:F2} ms ({row.PerSubmission.Cluster:F2} of it PostgreSQL's), per pgbench transfer " +
                     $"{row.PerTransfer.Machine:F2} ms ({row.PerTransfer.Cluster:F2}), CPU ratio {row.CpuRatio:F2}; the submission as SQL alone " +
-                    $"{sql.PerSecond:N0}/s (ratio {sql.PerSecond / raw.PerSecond:F2}, CPU {row.PerSqlSubmission.Machine:F2} ms, {row.PerSqlSubmission.Cluster:F2} of it PostgreSQL's)"));
+                    $"{sql.PerSecond:N0}/s (ratio {row.SqlRatio:F2}, CPU {row.PerSqlSubmission.Machine:F2} ms, {row.PerSqlSubmission.Cluster:F2} of it PostgreSQL's)"));
             }
 
         var statements = await StatementsPerSubmissionAsync(db, service, counted, s => tokens[s], o.LogSlowMs);
@@ -127,9 +129,9 @@ public static class HttpPostingBench
         foreach (var r in rows)
             report.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Round} | {r.Clients} | {r.Http.RequestsPerSecond:N0} | {r.Http.P50Ms:F2} / {r.Http.P99Ms:F2} | {r.Http.Non2xx} | {r.Submitted:N0} | {r.CpuMsPerRequest:F2} ({r.JitMsPerRequest:F2}) | " +
-                $"{r.Raw.PerSecond:N0} | {r.Raw.P50Ms:F2} / {r.Raw.P99Ms:F2} | {r.Http.RequestsPerSecond / r.Raw.PerSecond:F2} | " +
+                $"{r.Raw.PerSecond:N0} | {r.Raw.P50Ms:F2} / {r.Raw.P99Ms:F2} | {r.Ratio:F2} | " +
                 $"{r.PerSubmission.Machine:F2} ({r.PerSubmission.Cluster:F2}) | {r.PerTransfer.Machine:F2} ({r.PerTransfer.Cluster:F2}) | {r.CpuRatio:F2} | " +
-                $"{r.Sql.PerSecond:N0} ({r.Sql.PerSecond / r.Raw.PerSecond:F2}) | {r.PerSqlSubmission.Machine:F2} ({r.PerSqlSubmission.Cluster:F2}) |"));
+                $"{r.Sql.PerSecond:N0} ({r.SqlRatio:F2}) | {r.PerSqlSubmission.Machine:F2} ({r.PerSqlSubmission.Cluster:F2}) |"));
         return 0;
     }
 
@@ -188,13 +190,13 @@ public static class HttpPostingBench
 
     /// <summary>
     /// pgbench's submissions as SQL alone did what the service's do: as many of the drafts as pgbench counted, submitted
-    /// by their school's business manager, each holding its line's amount on its own school's available account, with
-    /// one history row naming the entry and one audit event.
+    /// by their school's business manager, each holding on its own school's available account, with one history row
+    /// naming the entry and one audit event (the amount each holds is checked with every submitted claim's at the end).
     /// </summary>
     private static async Task ProveSqlSubmissionsAsync(BenchCluster db, List<DraftClaim> drafts, long expected)
     {
         var wrong = (long)(await db.Scalar("""
-            SELECT count(*) FILTER (WHERE c.submitted_by IS DISTINCT FROM c.created_by OR t.amount IS DISTINCT FROM l.amount_pence
+            SELECT count(*) FILTER (WHERE c.submitted_by IS DISTINCT FROM c.created_by
                                       OR a.school_id IS DISTINCT FROM c.school_id OR a.code NOT LIKE '%:available'
                                       OR (SELECT count(*) FROM claim_transition h WHERE h.claim_id = c.id AND h.entry_id = t.entry_id) <> 1
                                       OR (SELECT count(*) FROM audit_event e WHERE e.record_type = 'claim' AND e.record_id = c.id) <> 1)
