@@ -76,7 +76,8 @@ public sealed class ApiTokenHandler(
             return AuthenticateResult.Fail("not a GrantLedger API token");
 
         var hash = ApiTokens.Hash(secret);
-        // Opened here, the request's connection stays open until the request ends (EF closes only what it opened),
+        // Opened here, the request's connection stays open until the answer is ready (EF closes only what it opened; an API
+        // controller's answer closes it: ReleaseConnectionBeforeAnswerAttribute),
         // rather than going back to the pool after each query: every return costs a reset statement on the next
         // use and Npgsql's pooling work, four or five times for a claim's submission (docs/performance.md).
         await db.Database.OpenConnectionAsync(Context.RequestAborted);

@@ -9,6 +9,7 @@ namespace GrantLedger.Web.Infrastructure;
 [ProducesResponseType(typeof(ProblemDetails), 400)]
 [ProducesResponseType(typeof(ProblemDetails), 401)]
 [ProducesResponseType(typeof(ProblemDetails), 403)]
+[ReleaseConnectionBeforeAnswer]
 public abstract class ApiControllerBase : ControllerBase
 {
     protected CurrentUser Caller => CurrentUser.From(User);
