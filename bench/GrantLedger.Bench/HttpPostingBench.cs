@@ -43,6 +43,13 @@ public static class HttpPostingBench
     /// <summary>Submissions sent one by one with every statement logged, to count the statements one costs.</summary>
     private const int Counted = 20;
 
+    /// <summary>
+    /// Seconds of submissions at a measurement's client count, unmeasured, before it: the service's connection pool
+    /// follows the load within about 10 s (DatabaseEndpoint.CreateDataSource), so a measurement sees the pool its load
+    /// keeps, not the one the warm-up or the previous measurement left (docs/performance.md, section 9).
+    /// </summary>
+    private const int SettleSeconds = 12;
+
     public static async Task<int> RunAsync(Options o, TextWriter report)
     {
         Wrk.Require();
@@ -56,18 +63,20 @@ public static class HttpPostingBench
         var schoolIds = tokens.Keys.Order().ToArray();
         var perRun = Math.Max(20_000, o.Seconds * 2_500);
         var warmUp = await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, 1 + BenchClaims.WarmUpSlices * BenchClaims.WarmUpSlice);
-        // per measurement: drafts for the service, and a batch of its own for pgbench's submissions as SQL alone
+        // per measurement: drafts for settling, for the service, and a batch of its own for pgbench's submissions as SQL alone
         // (bench/submission.pgbench.sql, which counts its drafts from the batch's first)
-        var runs = new List<(List<DraftClaim> Http, List<DraftClaim> Sql)>();
+        var runs = new List<(List<DraftClaim> Settle, List<DraftClaim> Http, List<DraftClaim> Sql)>();
         for (var i = 0; i < o.Rounds * o.Clients.Length; i++)
-            runs.Add((await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, perRun),
+            runs.Add((await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, SettleSeconds * 2_500),
+                      await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, perRun),
                       await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, Math.Max(20_000, o.Seconds * 4_000))));
         var user0 = await SchoolManagersFromAsync(db, p.ProgrammeId);
         var counted = await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, Counted);
         await db.Exec("ANALYZE");
         report.WriteLine($"cluster: {await db.SettingsAsync()}");
         report.WriteLine($"seeded {o.Schools:N0} schools (a business manager and token each), {o.History:N0} history entries, " +
-                         $"{warmUp.Count + runs.Sum(r => r.Http.Count + r.Sql.Count):N0} draft claims in {seed.Elapsed.TotalSeconds:F1} s; {o.Seconds} s per measurement, {o.Rounds} round(s)");
+                         $"{warmUp.Count + runs.Sum(r => r.Settle.Count + r.Http.Count + r.Sql.Count):N0} draft claims in {seed.Elapsed.TotalSeconds:F1} s; " +
+                         $"{o.Seconds} s per measurement after {SettleSeconds} s at its client count, {o.Rounds} round(s)");
 
         var data = Path.Combine(db.Root, "wrk");
         var script = Path.Combine(repo, "bench", "submit.lua");
@@ -84,7 +93,9 @@ public static class HttpPostingBench
         for (var round = 1; round <= o.Rounds; round++)
             foreach (var clients in o.Clients)
             {
-                var (drafts, sqlDrafts) = runs[next++];
+                var (settle, drafts, sqlDrafts) = runs[next++];
+                await Wrk.RunAsync(service.BaseAddress, script, clients, SettleSeconds,
+                    BenchClaims.WriteWrkData(data, $"settle-{round}-{clients}.txt", settle, s => tokens[s]));
                 var file = BenchClaims.WriteWrkData(data, $"run-{round}-{clients}.txt", drafts, s => tokens[s]);
                 var ((http, cpu, jit), httpCpu) = await CpuMeter.MeasureAsync(db.Postgres.DataDirectory, async () =>
                 {
