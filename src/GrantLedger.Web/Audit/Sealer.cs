@@ -20,7 +20,7 @@ public sealed class Sealer(IServiceProvider services, IConfiguration configurati
             return;
         }
         // resolved now, not when constructed: the database endpoint is known only once StartUp has run
-        var dataSource = services.GetRequiredService<NpgsqlDataSource>();
+        var dataSource = services.GetRequiredKeyedService<NpgsqlDataSource>(Infrastructure.DatabaseEndpoint.Background);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds));
         do
         {

@@ -46,7 +46,8 @@ public static class ExportSetup
 public sealed class ExportRunner(IServiceProvider services, ExportQueue queue, ILogger<ExportRunner> log) : BackgroundService
 {
     // resolved once running: the data source needs the database endpoint, which start-up resolves first
-    private NpgsqlDataSource DataSource => services.GetRequiredService<NpgsqlDataSource>();
+    // (the background pool: its polling every 2 s stays out of the requests' pool)
+    private NpgsqlDataSource DataSource => services.GetRequiredKeyedService<NpgsqlDataSource>(DatabaseEndpoint.Background);
 
     public const string Interrupted = "interrupted: the service stopped while the export ran; ask for it again";
     private const string Lock = "hashtext('export_job'), @id::int";

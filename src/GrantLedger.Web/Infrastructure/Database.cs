@@ -27,6 +27,9 @@ public sealed class GrantLedgerOptions
 /// </summary>
 public sealed class DatabaseEndpoint(IConfiguration configuration, GrantLedgerOptions options, ILogger<DatabaseEndpoint> log)
 {
+    /// <summary>The key of the data source background work uses (the sealer, the export runner's polling, the readiness check).</summary>
+    public const string Background = "background";
+
     private string? _connectionString;
 
     public LocalPostgres? LocalCluster { get; private set; }
@@ -81,9 +84,14 @@ public sealed class DatabaseEndpoint(IConfiguration configuration, GrantLedgerOp
     /// requests, each on a server process whose caches the others had cooled: one client's submissions cost PostgreSQL
     /// about a tenth more CPU that way (docs/performance.md, section 9).
     /// </summary>
-    public static NpgsqlDataSource CreateDataSource(string connectionString)
+    /// <param name="background">for background work's pool: its connections' application name says "background"</param>
+    public static NpgsqlDataSource CreateDataSource(string connectionString, bool background = false)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
+        // what pg_stat_activity shows an operator: "GrantLedger" (or the connection string's name), "… background"
+        builder.ConnectionStringBuilder.ApplicationName =
+            (string.IsNullOrEmpty(builder.ConnectionStringBuilder.ApplicationName) ? "GrantLedger" : builder.ConnectionStringBuilder.ApplicationName)
+            + (background ? " background" : "");
         builder.ConnectionStringBuilder.IncludeErrorDetail = true;
         if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)) builder.ConnectionStringBuilder.MaxAutoPrepare = 100;
         if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase)) builder.ConnectionStringBuilder.NoResetOnClose = true;

@@ -30,6 +30,10 @@ public static class HostSetup
         services.AddSingleton(sp => sp.GetRequiredService<IConfiguration>().GetSection("GrantLedger").Get<GrantLedgerOptions>() ?? new GrantLedgerOptions());
         services.AddSingleton<DatabaseEndpoint>();
         services.AddSingleton(sp => DatabaseEndpoint.CreateDataSource(sp.GetRequiredService<DatabaseEndpoint>().ConnectionString));
+        // Background work (the sealer, the export runner's polling, the readiness check) has a pool of its own, so that its
+        // statements every few seconds do not open extra connections in the requests' pool (docs/performance.md, section 9).
+        services.AddKeyedSingleton(DatabaseEndpoint.Background,
+            (sp, _) => DatabaseEndpoint.CreateDataSource(sp.GetRequiredService<DatabaseEndpoint>().ConnectionString, background: true));
         // Pooled: a request takes a context that EF has reset (change tracker, transaction, connection) rather than
         // building one and its services anew. Its only state of its own, the transaction InTransactionAsync began, is
         // cleared when that transaction ends (docs/performance.md).
@@ -130,13 +134,13 @@ public static class HostSetup
         }
     }
 
-    private sealed class DatabaseHealth(NpgsqlDataSource dataSource) : IHealthCheck
+    private sealed class DatabaseHealth(IServiceProvider services) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
         {
             try
             {
-                await using var cmd = dataSource.CreateCommand("SELECT count(*) FROM schema_migration");
+                await using var cmd = services.GetRequiredKeyedService<NpgsqlDataSource>(DatabaseEndpoint.Background).CreateCommand("SELECT count(*) FROM schema_migration");
                 await cmd.ExecuteScalarAsync(ct);
                 return HealthCheckResult.Healthy();
             }

@@ -70,6 +70,7 @@ public sealed class ProblemAnswers(ProblemDetailsFactory factory, ILogger<Proble
                     http.Response.Headers.RetryAfter = "5";
                     // Pooled connections opened before an outage are dead: drop the idle ones so the next request opens a fresh one.
                     http.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
+                    http.RequestServices.GetKeyedService<NpgsqlDataSource>(DatabaseEndpoint.Background)?.Clear();
                     break;
                 }
                 return false; // a bug: the framework logs it and answers 500
