@@ -77,6 +77,7 @@ public sealed class ProblemAnswers(ProblemDetailsFactory factory, ILogger<Proble
         }
 
         if (problem.Status >= 500) log.LogWarning(exception, "Answered {Status}", problem.Status);
+        else await ReleaseConnectionBeforeAnswerAttribute.ReleaseAsync(http); // the request's work is over (rolled back)
         http.Response.StatusCode = problem.Status ?? 500;
         await http.Response.WriteAsJsonAsync(problem, problem.GetType(), (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", ct);
         return true;

@@ -14,6 +14,7 @@ namespace GrantLedger.Web.Infrastructure;
 /// the answer, so that request needed another connection and the pool grew past what the load needs. Npgsql hands
 /// out idle connections first in, first out, so one client's requests then went round all of them, each on a server
 /// process whose caches the others had cooled (docs/performance.md, section 9).
+/// A refusal (a problem answer, <see cref="ProblemAnswers"/>) gives it back the same way.
 /// Kept open while a transaction is (an idempotent request commits after its answer is written), and for answers that
 /// still read as they are written: files, streams, queries and async sequences.
 /// </remarks>
@@ -22,12 +23,15 @@ public sealed class ReleaseConnectionBeforeAnswerAttribute : Attribute, IAsyncRe
 {
     public async Task OnResultExecutionAsync(ResultExecutingContext context, ResultExecutionDelegate next)
     {
-        if (InMemory(context.Result))
-        {
-            var db = context.HttpContext.RequestServices.GetRequiredService<GrantLedgerDb>();
-            if (db.Database.CurrentTransaction is null) await db.Database.CloseConnectionAsync();
-        }
+        if (InMemory(context.Result)) await ReleaseAsync(context.HttpContext);
         await next();
+    }
+
+    /// <summary>Closes the request's connection (back to the pool) unless a transaction is open on it.</summary>
+    public static async Task ReleaseAsync(HttpContext http)
+    {
+        var db = http.RequestServices.GetRequiredService<GrantLedgerDb>();
+        if (db.Database.CurrentTransaction is null) await db.Database.CloseConnectionAsync();
     }
 
     private static bool InMemory(IActionResult result) => result switch
