@@ -2,7 +2,10 @@ using System.Net;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Tests.Support;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GrantLedger.Web.Tests.Infrastructure;
 
@@ -75,6 +78,24 @@ public sealed class ConnectionPoolTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.True(await Db.ScalarAsync("""
             SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND state_change >= to_timestamp($2 / 1000000.0)
             """, $"{app} background", since) >= 1, "the background connections did no work meanwhile");
+    }
+
+    /// <summary>A refusal is answered with the request's connection already back in the pool, as an answer is.</summary>
+    [Fact]
+    public async Task A_refusal_gives_the_requests_connection_back_before_it_is_written()
+    {
+        await using var scope = Db.Factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GrantLedger.Web.Infrastructure.GrantLedgerDb>();
+        await db.Database.OpenConnectionAsync(); // as the API token's check leaves it
+        var http = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        http.Response.Body = new MemoryStream();
+
+        var handled = await scope.ServiceProvider.GetRequiredService<GrantLedger.Web.Infrastructure.ProblemAnswers>()
+            .TryHandleAsync(http, new GrantLedger.Core.Rules.InvalidInput("amount", "must be positive"), CancellationToken.None);
+
+        Assert.True(handled);
+        Assert.Equal(422, http.Response.StatusCode);
+        Assert.Equal(System.Data.ConnectionState.Closed, db.Database.GetDbConnection().State);
     }
 
     /// <summary>The service's connections to the test database opened since <paramref name="sinceMicros"/> (the Unix epoch in µs).</summary>
