@@ -36,8 +36,7 @@ public sealed class ReleaseConnectionBeforeAnswerAttribute : Attribute, IAsyncRe
 
     private static bool InMemory(IActionResult result) => result switch
     {
-        ObjectResult { Value: IQueryable } => false,
-        ObjectResult { Value: { } value } when value.GetType().GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IAsyncEnumerable<>)) => false,
+        ObjectResult { Value: IQueryable or IAsyncEnumerable<object> } => false, // read as it is written (covariant: any class of rows)
         ObjectResult or StatusCodeResult => true,
         _ => false,
     };
