@@ -3,6 +3,7 @@ using GrantLedger.Web.Access;
 using GrantLedger.Web.Tests.Support;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,14 +21,13 @@ public sealed class ConnectionPoolTests(DatabaseFixture db) : DatabaseTest(db)
     public async Task Connections_a_burst_opened_are_closed_once_the_load_falls()
     {
         const string app = "grantledger-pool-test";
-        await using var factory = Db.Factory.WithWebHostBuilder(b =>
-            b.UseSetting("ConnectionStrings:GrantLedger", Db.ConnectionString + $";Application Name={app}"));
+        await using var factory = ServiceNamed(app);
         var user = await Db.UserAsync("sbm", Roles.ProgrammeAdmin);
         var http = factory.CreateClient();
         http.DefaultRequestHeaders.Authorization = user.Http.DefaultRequestHeaders.Authorization;
         var client = new ApiClient(http, null, user.UserId, user.UserName);
         (await client.GetAsync("/api/v1/me")).Expect(HttpStatusCode.OK); // the service has started and migrated
-        var burstBegan = await Db.ScalarAsync("SELECT (extract(epoch from clock_timestamp()) * 1000000)::bigint");
+        var burstBegan = await NowAsync();
 
         // a burst: 16 requests at a time, 10 times over
         for (var i = 0; i < 10; i++)
@@ -55,11 +55,7 @@ public sealed class ConnectionPoolTests(DatabaseFixture db) : DatabaseTest(db)
     public async Task Background_work_runs_on_connections_of_its_own()
     {
         const string app = "grantledger-background-test";
-        await using var factory = Db.Factory.WithWebHostBuilder(b =>
-        {
-            b.UseSetting("ConnectionStrings:GrantLedger", Db.ConnectionString + $";Application Name={app}");
-            b.UseSetting(GrantLedger.Web.Audit.Sealer.IntervalSetting, "0.2"); // the sealer, five times a second
-        });
+        await using var factory = ServiceNamed(app, sealEverySeconds: "0.2"); // the sealer, five times a second
         (await factory.CreateClient().GetAsync("/health/live")).EnsureSuccessStatusCode(); // starts the service; no database work
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (await Db.ScalarAsync("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", $"{app} background") == 0)
@@ -67,7 +63,7 @@ public sealed class ConnectionPoolTests(DatabaseFixture db) : DatabaseTest(db)
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "no background connection 10 s after start-up");
             await Task.Delay(100);
         }
-        var since = await Db.ScalarAsync("SELECT (extract(epoch from clock_timestamp()) * 1000000)::bigint");
+        var since = await NowAsync();
 
         await Task.Delay(TimeSpan.FromSeconds(2)); // ten rounds of the sealer, one of the export runner, no requests
 
@@ -97,6 +93,16 @@ public sealed class ConnectionPoolTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(422, http.Response.StatusCode);
         Assert.Equal(System.Data.ConnectionState.Closed, db.Database.GetDbConnection().State);
     }
+
+    /// <summary>The service with its own connection pools, named <paramref name="app"/> in pg_stat_activity.</summary>
+    private WebApplicationFactory<Program> ServiceNamed(string app, string? sealEverySeconds = null) => Db.Factory.WithWebHostBuilder(b =>
+    {
+        b.UseSetting("ConnectionStrings:GrantLedger", Db.ConnectionString + $";Application Name={app}");
+        if (sealEverySeconds is not null) b.UseSetting(GrantLedger.Web.Audit.Sealer.IntervalSetting, sealEverySeconds);
+    });
+
+    /// <summary>The database's clock, in µs since the Unix epoch.</summary>
+    private Task<long> NowAsync() => Db.ScalarAsync("SELECT (extract(epoch from clock_timestamp()) * 1000000)::bigint");
 
     /// <summary>The service's connections to the test database opened since <paramref name="sinceMicros"/> (the Unix epoch in µs).</summary>
     private Task<long> OpenedSinceAsync(string app, long sinceMicros) => Db.ScalarAsync("""
