@@ -77,7 +77,7 @@ public sealed class ApiTokenHandler(
 
         var hash = ApiTokens.Hash(secret);
         // Opened here, the request's connection stays open until the answer is ready (EF closes only what it opened; an API
-        // controller's answer closes it: ReleaseConnectionBeforeAnswerAttribute),
+        // controller's answer or a refusal closes it: ReleaseConnectionBeforeAnswerAttribute),
         // rather than going back to the pool after each query: every return costs a reset statement on the next
         // use and Npgsql's pooling work, four or five times for a claim's submission (docs/performance.md).
         await db.Database.OpenConnectionAsync(Context.RequestAborted);
@@ -112,6 +112,7 @@ public sealed class ApiTokenHandler(
     private async Task WriteProblem(int status, string title, string detail)
     {
         var problem = problems.CreateProblemDetails(Context, status, title, detail: detail);
+        await ReleaseConnectionBeforeAnswerAttribute.ReleaseAsync(Context); // refused: the request's work is over
         Response.StatusCode = status;
         await Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");
     }

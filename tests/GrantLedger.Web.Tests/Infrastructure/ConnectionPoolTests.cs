@@ -76,21 +76,57 @@ public sealed class ConnectionPoolTests(DatabaseFixture db) : DatabaseTest(db)
             """, $"{app} background", since) >= 1, "the background connections did no work meanwhile");
     }
 
-    /// <summary>A refusal is answered with the request's connection already back in the pool, as an answer is.</summary>
-    [Fact]
-    public async Task A_refusal_gives_the_requests_connection_back_before_it_is_written()
+    /// <summary>
+    /// A refusal is answered with the request's connection already back in the pool, as an answer is; also when EF's
+    /// pool hands the request a context whose last request ended with its connection still open (a page's ledger SQL, a
+    /// file or stream answer, a failure): EF keeps that open in the context's count of opens across requests.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_refusal_gives_the_requests_connection_back_before_it_is_written(bool contextLeftOpenBefore)
     {
-        await using var scope = Db.Factory.Services.CreateAsyncScope();
+        await using var factory = ServiceNamed("grantledger-refusal-test"); // a pool of contexts no other test uses
+        (await factory.CreateClient().GetAsync("/health/live")).EnsureSuccessStatusCode();
+        if (contextLeftOpenBefore)
+            for (var i = 0; i < 4; i++) // one at a time: each takes the context the pool has held longest, so all of them
+            {
+                await using var earlier = factory.Services.CreateAsyncScope();
+                await earlier.ServiceProvider.GetRequiredService<GrantLedger.Web.Infrastructure.GrantLedgerDb>().Database.OpenConnectionAsync();
+            }
+
+        await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GrantLedger.Web.Infrastructure.GrantLedgerDb>();
         await db.Database.OpenConnectionAsync(); // as the API token's check leaves it
-        var http = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
-        http.Response.Body = new MemoryStream();
+        var request = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        request.Response.Body = new MemoryStream();
 
         var handled = await scope.ServiceProvider.GetRequiredService<GrantLedger.Web.Infrastructure.ProblemAnswers>()
-            .TryHandleAsync(http, new GrantLedger.Core.Rules.InvalidInput("amount", "must be positive"), CancellationToken.None);
+            .TryHandleAsync(request, new GrantLedger.Core.Rules.InvalidInput("amount", "must be positive"), CancellationToken.None);
 
         Assert.True(handled);
-        Assert.Equal(422, http.Response.StatusCode);
+        Assert.Equal(422, request.Response.StatusCode);
+        Assert.Equal(System.Data.ConnectionState.Closed, db.Database.GetDbConnection().State);
+    }
+
+    /// <summary>
+    /// A refused token (401) gives back the connection its check opened before the refusal is written, so a client
+    /// sending a stale token holds none meanwhile and the context goes back to EF's pool with its count of opens right
+    /// (EF's own close closes the next request's connection).
+    /// </summary>
+    [Fact]
+    public async Task A_refused_token_gives_its_connection_back()
+    {
+        await using var factory = ServiceNamed("grantledger-token-test");
+        var http = factory.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", ApiTokens.Prefix + "unknown");
+        for (var i = 0; i < 4; i++) // one at a time: each takes the context the pool has held longest, so all of them
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/v1/me")).StatusCode);
+
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GrantLedger.Web.Infrastructure.GrantLedgerDb>();
+        await db.Database.OpenConnectionAsync();
+        await db.Database.CloseConnectionAsync();
         Assert.Equal(System.Data.ConnectionState.Closed, db.Database.GetDbConnection().State);
     }
 
