@@ -63,8 +63,9 @@ public sealed partial class ScopedRecords
         var job = (await finance.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/exports", new { kind = "csv" })).Expect(HttpStatusCode.Accepted).Id;
         var run = (await finance.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/payment-runs", new { })).Expect(HttpStatusCode.Created).Id;
 
-        long Account(int school) => db.ScalarAsync("SELECT id FROM account WHERE code = $1 AND unit = 'GBP'", s.SchoolAccount(school, "staff-cover", "available")).Result;
-        long EntryOf(long account) => db.ScalarAsync("SELECT min(entry_id) FROM transfer WHERE debit_account_id = $1", account).Result;
+        Task<long> AccountOf(int school) => db.ScalarAsync("SELECT id FROM account WHERE code = $1 AND unit = 'GBP'", s.SchoolAccount(school, "staff-cover", "available"));
+        Task<long> EntryOf(long account) => db.ScalarAsync("SELECT min(entry_id) FROM transfer WHERE debit_account_id = $1", account);
+        long account0 = await AccountOf(0), entry0 = await EntryOf(account0), account2 = await AccountOf(2), entry2 = await EntryOf(account2);
         var victim = await s.SchoolUserAsync(db, 3);
         var token = await db.ScalarAsync("SELECT max(id) FROM api_token WHERE user_id = $1", victim.UserId);
 
@@ -85,12 +86,12 @@ public sealed partial class ScopedRecords
             {
                 ["programmeId"] = s.ProgrammeId, ["yearId"] = s.YearId, ["periodId"] = w.Periods["aut1"], ["schoolId"] = s.Schools[0].Id,
                 ["claimId"] = own.Claim, ["lineId"] = own.Line, ["evidenceId"] = own.Evidence, ["planId"] = plan0,
-                ["accountId"] = Account(0), ["entryId"] = EntryOf(Account(0)), ["runId"] = run, ["jobId"] = job, ["userId"] = victim.UserId, ["id"] = token,
+                ["accountId"] = account0, ["entryId"] = entry0, ["runId"] = run, ["jobId"] = job, ["userId"] = victim.UserId, ["id"] = token,
             },
             OtherSchool = new()
             {
                 ["schoolId"] = s.Schools[2].Id, ["claimId"] = other.Claim, ["lineId"] = other.Line, ["evidenceId"] = other.Evidence,
-                ["planId"] = plan2, ["accountId"] = Account(2), ["entryId"] = EntryOf(Account(2)),
+                ["planId"] = plan2, ["accountId"] = account2, ["entryId"] = entry2,
             },
             OtherProgramme = new()
             {
