@@ -57,7 +57,8 @@ public static class BenchClaims
                 RETURNING id)
             INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, minutes, staff_ref, staff_role, activity, work_date, description)
             SELECT c.id, 1, 'staff-time', cat.id, 100 + floor(random() * 49901)::bigint, 225,
-                   'S-' || (c.id % 1000000), 'leader', 'peer review', DATE '2026-10-26' + (c.id % 50)::int, 'Half a day of peer review'
+                   -- one staff member per claim (the staff-day check): SA-0 … SA-999999, SB-0 …, distinct up to 26 million claims
+                   'S' || chr(65 + (c.id / 1000000)::int % 26) || '-' || (c.id % 1000000), 'leader', 'peer review', DATE '2026-10-26' + (c.id % 50)::int, 'Half a day of peer review'
               FROM c, budget_category cat WHERE cat.programme_id = $1 AND cat.code = 'staff-cover'
             """, programmeId, schoolIds, count);
         var drafts = new List<DraftClaim>(count);

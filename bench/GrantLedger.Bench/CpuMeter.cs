@@ -44,22 +44,39 @@ public static class CpuMeter
     /// children (backends, autovacuum workers, WAL writer, checkpointer, …) and the children it has reaped (cutime and
     /// cstime, so an autovacuum worker that came and went between two readings is counted).
     /// </summary>
+    /// <remarks>
+    /// A child reaped while its siblings are read would be missed (read before it was reaped, the postmaster's cutime
+    /// lacks it; looked for after, it is gone) or, read the other way round, counted twice: at the end of a pgbench run
+    /// its clients' backends all exit at once. So the postmaster's reaped time is read before and after the children,
+    /// and the reading taken again until nothing was reaped in between (an exited child not yet reaped is still read).
+    /// </remarks>
     public static TimeSpan Cluster(string dataDirectory)
     {
         var postmaster = File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).First().Trim();
-        var (_, own) = Fields(File.ReadAllText($"/proc/{postmaster}/stat"));
-        var ticks = Field(own, 14) + Field(own, 15) + Field(own, 16) + Field(own, 17);
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        for (var attempt = 1; ; attempt++)
         {
-            if (!char.IsDigit(Path.GetFileName(dir)[0])) continue;
-            try
+            var (own, reaped) = Postmaster(postmaster);
+            var children = 0L;
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
             {
-                var (_, fields) = Fields(File.ReadAllText(Path.Combine(dir, "stat")));
-                if (fields[1] == postmaster) ticks += Field(fields, 14) + Field(fields, 15);
+                if (!char.IsDigit(Path.GetFileName(dir)[0])) continue;
+                try
+                {
+                    var (_, fields) = Fields(File.ReadAllText(Path.Combine(dir, "stat")));
+                    if (fields[1] == postmaster) children += Field(fields, 14) + Field(fields, 15);
+                }
+                catch (IOException) { } // gone meanwhile: reaped (then the postmaster's reaped time moved) or not the cluster's
             }
-            catch (IOException) { } // the process ended meanwhile: its time is now the postmaster's cutime
+            var (ownAfter, reapedAfter) = Postmaster(postmaster);
+            if (reapedAfter == reaped || attempt == 20) return Seconds(ownAfter + reapedAfter + children);
         }
-        return Seconds(ticks);
+    }
+
+    /// <summary>The postmaster's own CPU (utime + stime) and its reaped children's (cutime + cstime), in clock ticks.</summary>
+    private static (long Own, long Reaped) Postmaster(string pid)
+    {
+        var (_, fields) = Fields(File.ReadAllText($"/proc/{pid}/stat"));
+        return (Field(fields, 14) + Field(fields, 15), Field(fields, 16) + Field(fields, 17));
     }
 
     /// <summary>CPU every core of the machine spent busy (not idle, not waiting for I/O), from /proc/stat.</summary>
