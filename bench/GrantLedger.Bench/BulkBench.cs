@@ -45,6 +45,7 @@ public static class BulkBench
         await using var service = await ServiceHost.StartAsync(db.ConnectionString);
         using var http = service.Client(admin, TimeSpan.FromMinutes(10));
         report.WriteLine($"service: {ServiceHost.WebDll()} on {service.BaseAddress} (Release, Kestrel)");
+        report.WriteLine(await ServiceHost.SettleAsync(db));
         report.WriteLine(await WarmUpAsync(service, http, programmeId, warmUpYear, schoolIds, categoryIds, o.WarmUpLines));
 
         var rows = new List<Row>();

@@ -33,16 +33,17 @@ public static class HotBench
         var tokens = await BenchUsers.SchoolManagersAsync(db, p.ProgrammeId);
         var schoolIds = tokens.Keys.Order().ToArray();
         var perRun = Math.Max(20_000, o.Seconds * 1_500);
-        // school 1: warm-up and the rate probe that sizes the budgets; schools 3, 4, …: one hot school per
+        // school 1: warm-up and the rate probe that sizes the budgets; school 2: refusals' warm-up; schools 3, 4, …: one hot school per
         // measurement; schools 100, 99, …: pgbench's one account per measurement
         var warmUp = await BenchClaims.DraftsAsync(db, p.ProgrammeId, [schoolIds[0]], 1 + BenchClaims.WarmUpSlices * BenchClaims.WarmUpSlice);
         var probe = await BenchClaims.DraftsAsync(db, p.ProgrammeId, [schoolIds[0]], 5_000);
+        var refusing = await BenchClaims.DraftsAsync(db, p.ProgrammeId, [schoolIds[1]], BenchClaims.WarmUpSlices * BenchClaims.WarmUpSlice);
         var runs = new List<List<DraftClaim>>();
         if (o.Rounds * o.Clients.Length > 40) throw new ArgumentException("at most 40 measurements (rounds x client counts)");
         for (var i = 0; i < o.Rounds * o.Clients.Length; i++) runs.Add(await BenchClaims.DraftsAsync(db, p.ProgrammeId, [schoolIds[2 + i]], perRun));
         await db.Exec("ANALYZE");
         report.WriteLine($"cluster: {await db.SettingsAsync()}");
-        report.WriteLine($"seeded {Schools} schools, {o.History:N0} history entries, {warmUp.Count + probe.Count + runs.Count * perRun:N0} draft claims (£1.00–£500.00 each) " +
+        report.WriteLine($"seeded {Schools} schools, {o.History:N0} history entries, {warmUp.Count + probe.Count + refusing.Count + runs.Count * perRun:N0} draft claims (£1.00–£500.00 each) " +
                          $"in {seed.Elapsed.TotalSeconds:F1} s; {o.Seconds} s per measurement, {o.Rounds} round(s)");
 
         var data = Path.Combine(db.Root, "wrk");
@@ -54,6 +55,7 @@ public static class HotBench
         warmUp.RemoveAt(0);
         // Warm-up on one school until tiered compilation has settled (as http-posting's), then a probe of the
         // rate at which one school's claims are accepted, to size the budgets.
+        report.WriteLine(await ServiceHost.SettleAsync(db));
         report.WriteLine(await BenchClaims.WarmUpAsync(db, service, script, o.Clients.Max(), warmUp, s => tokens[s], data));
         var probed = await Wrk.RunAsync(service.BaseAddress, script, o.Clients.Max(), 5,
             BenchClaims.WriteWrkData(data, "probe.txt", probe, s => tokens[s]));
@@ -61,6 +63,12 @@ public static class HotBench
         report.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"probe on the warm-up's school: {probeRate:N0} accepted submissions/s (answers {Answers(probed)})"));
         if (probed.Status(200) == 0) throw new InvalidOperationException($"the probe had no claim accepted:\n{probed.Output}\n{service.Log}");
+
+        // Refusals: about half of each measurement's answers are 422s (its budget runs out), a path neither the warm-up
+        // nor the probe takes. Warmed the same way on school 2, whose account is spent, so that round 1 does not pay for
+        // compiling it and the rounds after do not (docs/performance.md, section 10).
+        await SpendAllButAsync(db, p, p.Available0 + Array.IndexOf(schoolIds, refusing[0].SchoolId) + 1, 0);
+        report.WriteLine("refusals, " + await BenchClaims.WarmUpAsync(db, service, script, o.Clients.Max(), refusing, s => tokens[s], data));
 
         var rows = new List<Row>();
         var next = 0;
@@ -75,7 +83,9 @@ public static class HotBench
                 var budget = Math.Max(100_000, (long)(probeRate * o.Seconds * 0.5 * drafts.Average(d => d.AmountPence)));
                 await SpendAllButAsync(db, p, account, budget);
                 var file = BenchClaims.WriteWrkData(data, $"hot-{round}-{clients}.txt", drafts, s => tokens[s]);
+                var (cpuBefore, jitBefore) = (service.CpuTime(), service.TieredCompilationThreads());
                 var http = await Wrk.RunAsync(service.BaseAddress, script, clients, o.Seconds, file);
+                var (cpu, jit) = (service.CpuTime() - cpuBefore, ServiceHost.Between(jitBefore, service.TieredCompilationThreads()));
                 var (accepted, used, first, last) = await AcceptedAsync(db, school, drafts[0].Id, drafts[^1].Id);
                 await ProveNoOverdraftAsync(db, account, budget, used);
                 var window = (last - first).TotalSeconds;
@@ -101,6 +111,7 @@ public static class HotBench
                     $"round {round}, {clients} client(s): budget £{budget / 100.0:N2} used £{used / 100.0:N2} by {accepted:N0} claims in {window:F1} s " +
                     $"({acceptedRate:N0}/s while it lasted; {fitted:N0} in {fittedWindow:F1} s, {fittedRate:N0}/s, while every claim fitted), " +
                     $"{refused:N0} refused (422), other answers {row.Other}; all answers {http.RequestsPerSecond:N0}/s; " +
+                    $"service CPU {cpu.TotalMilliseconds / Math.Max(1, http.Requests):F2} ms per request ({jit.TotalMilliseconds / Math.Max(1, http.Requests):F2} of it tiered compilation); " +
                     $"pgbench {raw.PerSecond:N0}/s on one account; ratio {fittedRate / raw.PerSecond:F2} (while it lasted {acceptedRate / raw.PerSecond:F2})"));
             }
 

@@ -86,6 +86,7 @@ public static class HttpPostingBench
         // Warm-up: JIT, EF model, connection pool, prepared statements on the pooled connections.
         await service.FirstSubmitAsync(tokens[warmUp[0].SchoolId], warmUp[0].Id);
         warmUp.RemoveAt(0);
+        report.WriteLine(await ServiceHost.SettleAsync(db));
         report.WriteLine(await BenchClaims.WarmUpAsync(db, service, script, o.Clients.Max(), warmUp, s => tokens[s], data));
 
         var rows = new List<Row>();
