@@ -53,9 +53,9 @@ public static class HotBench
 
         await service.FirstSubmitAsync(tokens[warmUp[0].SchoolId], warmUp[0].Id);
         warmUp.RemoveAt(0);
+        report.WriteLine(await ServiceHost.SettleAsync(db));
         // Warm-up on one school until tiered compilation has settled (as http-posting's), then a probe of the
         // rate at which one school's claims are accepted, to size the budgets.
-        report.WriteLine(await ServiceHost.SettleAsync(db));
         report.WriteLine(await BenchClaims.WarmUpAsync(db, service, script, o.Clients.Max(), warmUp, s => tokens[s], data));
         var probed = await Wrk.RunAsync(service.BaseAddress, script, o.Clients.Max(), 5,
             BenchClaims.WriteWrkData(data, "probe.txt", probe, s => tokens[s]));
@@ -66,7 +66,7 @@ public static class HotBench
 
         // Refusals: about half of each measurement's answers are 422s (its budget runs out), a path neither the warm-up
         // nor the probe takes. Warmed the same way on school 2, whose account is spent, so that round 1 does not pay for
-        // compiling it and the rounds after do not (docs/performance.md, section 10).
+        // compiling it, as the rounds after it never did (docs/performance.md, section 10).
         await SpendAllButAsync(db, p, p.Available0 + Array.IndexOf(schoolIds, refusing[0].SchoolId) + 1, 0);
         report.WriteLine("refusals, " + await BenchClaims.WarmUpAsync(db, service, script, o.Clients.Max(), refusing, s => tokens[s], data));
 

@@ -76,7 +76,7 @@ public sealed class ServiceHost : IAsyncDisposable
         var sealedIn = clock.Elapsed;
         await db.Exec("CHECKPOINT");
         return System.FormattableString.Invariant(
-            $"settled: the {backlog:N0} records the seed queued sealed {sealedIn.TotalSeconds:F1} s after the service was ready, then a checkpoint ({(clock.Elapsed - sealedIn).TotalSeconds:F1} s)");
+            $"settled: {backlog:N0} records still queued for sealing, sealed within {sealedIn.TotalSeconds:F1} s, then a checkpoint ({(clock.Elapsed - sealedIn).TotalSeconds:F1} s)");
     }
 
     /// <summary>Starts the service and waits (at most 3 minutes) until /health/ready answers 200.</summary>
