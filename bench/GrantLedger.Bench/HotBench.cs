@@ -86,14 +86,14 @@ public static class HotBench
                 var (cpuBefore, jitBefore) = (service.CpuTime(), service.TieredCompilationThreads());
                 var http = await Wrk.RunAsync(service.BaseAddress, script, clients, o.Seconds, file);
                 var (cpu, jit) = (service.CpuTime() - cpuBefore, ServiceHost.Between(jitBefore, service.TieredCompilationThreads()));
-                var (accepted, used, first, last) = await AcceptedAsync(db, school, drafts[0].Id, drafts[^1].Id);
+                var (accepted, used, first, last, fitted, fittedFirst, fittedLast) =
+                    await AcceptedAsync(db, school, drafts[0].Id, drafts[^1].Id, budget - drafts.Max(d => d.AmountPence));
                 await ProveNoOverdraftAsync(db, account, budget, used);
                 var window = (last - first).TotalSeconds;
                 // While every claim fitted: the claims accepted while what was left after them still covered the largest
                 // draft, so that no submission could yet be refused. After that, most submissions are refused (they
                 // take the account's lock as a hold does) while the small ones still fit, and accepted/s falls for
                 // want of budget, not of speed; pgbench's ceiling has no such tail (its account never runs short).
-                var (fitted, fittedFirst, fittedLast) = await FittedAsync(db, school, drafts[0].Id, drafts[^1].Id, budget - drafts.Max(d => d.AmountPence));
                 var fittedWindow = (fittedLast - fittedFirst).TotalSeconds;
                 var fittedRate = fitted > 1 && fittedWindow > 0 ? (fitted - 1) / fittedWindow : double.NaN;
                 var raw = await Pgbench.RunAsync(db, Path.Combine(repo, "bench", "hold.pgbench.sql"), clients, o.Seconds, new Dictionary<string, object>
@@ -143,19 +143,23 @@ public static class HotBench
             """, p.ProgrammeId, account, account - p.Available0 + p.Payable0, available - budget);
     }
 
+    /// <summary>What a measurement's school had accepted: all its claims, and those accepted while every claim fitted.</summary>
+    private sealed record Acceptance(long Accepted, long Used, DateTimeOffset First, DateTimeOffset Last,
+        long Fitted, DateTimeOffset FittedFirst, DateTimeOffset FittedLast);
+
     /// <summary>
-    /// The claims accepted, in the order they were submitted, while the budget left after them was at least
-    /// the largest draft (used at most <paramref name="usedAtMost"/>): how many, the first's and the last's time.
+    /// The school's accepted claims among the drafts <paramref name="firstId"/>..<paramref name="lastId"/>: how many,
+    /// what they used, the first's and the last's time; and the same for those accepted, in the order they were
+    /// submitted, while what was left after them still covered the largest draft (used at most <paramref name="usedAtMost"/>).
     /// </summary>
-    private static async Task<(long Count, DateTimeOffset First, DateTimeOffset Last)> FittedAsync(BenchCluster db, long school, long firstId, long lastId,
-        long usedAtMost)
+    private static async Task<Acceptance> AcceptedAsync(BenchCluster db, long school, long firstId, long lastId, long usedAtMost)
     {
         await using var cmd = db.DataSource.CreateCommand("""
-            SELECT count(*), min(submitted_at), max(submitted_at)
-              FROM (SELECT c.submitted_at, sum(l.amount_pence) OVER (ORDER BY c.submitted_at, c.id) AS used
+            SELECT count(*), coalesce(sum(amount), 0)::bigint, min(submitted_at), max(submitted_at),
+                   count(*) FILTER (WHERE used <= $4), min(submitted_at) FILTER (WHERE used <= $4), max(submitted_at) FILTER (WHERE used <= $4)
+              FROM (SELECT c.submitted_at, l.amount_pence AS amount, sum(l.amount_pence) OVER (ORDER BY c.submitted_at, c.id) AS used
                       FROM claim c JOIN claim_line l ON l.claim_id = c.id
                      WHERE c.school_id = $1 AND c.id BETWEEN $2 AND $3 AND c.state = 'submitted') a
-             WHERE used <= $4
             """);
         cmd.Parameters.Add(new() { Value = school });
         cmd.Parameters.Add(new() { Value = firstId });
@@ -163,24 +167,9 @@ public static class HotBench
         cmd.Parameters.Add(new() { Value = usedAtMost });
         await using var rows = await cmd.ExecuteReaderAsync();
         await rows.ReadAsync();
-        if (rows.GetInt64(0) == 0) return (0, default, default);
-        return (rows.GetInt64(0), rows.GetFieldValue<DateTimeOffset>(1), rows.GetFieldValue<DateTimeOffset>(2));
-    }
-
-    private static async Task<(long Accepted, long Used, DateTimeOffset First, DateTimeOffset Last)> AcceptedAsync(BenchCluster db, long school, long firstId, long lastId)
-    {
-        await using var cmd = db.DataSource.CreateCommand("""
-            SELECT count(*), coalesce(sum(l.amount_pence), 0)::bigint, min(c.submitted_at), max(c.submitted_at)
-              FROM claim c JOIN claim_line l ON l.claim_id = c.id
-             WHERE c.school_id = $1 AND c.id BETWEEN $2 AND $3 AND c.state = 'submitted'
-            """);
-        cmd.Parameters.Add(new() { Value = school });
-        cmd.Parameters.Add(new() { Value = firstId });
-        cmd.Parameters.Add(new() { Value = lastId });
-        await using var rows = await cmd.ExecuteReaderAsync();
-        await rows.ReadAsync();
         if (rows.GetInt64(0) == 0) throw new InvalidOperationException("no claim was accepted");
-        return (rows.GetInt64(0), rows.GetInt64(1), rows.GetFieldValue<DateTimeOffset>(2), rows.GetFieldValue<DateTimeOffset>(3));
+        DateTimeOffset At(int i) => rows.IsDBNull(i) ? default : rows.GetFieldValue<DateTimeOffset>(i);
+        return new Acceptance(rows.GetInt64(0), rows.GetInt64(1), At(2), At(3), rows.GetInt64(4), At(5), At(6));
     }
 
     /// <summary>

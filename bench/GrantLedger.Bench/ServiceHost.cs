@@ -67,8 +67,9 @@ public sealed class ServiceHost : IAsyncDisposable
     public static async Task<string> SettleAsync(BenchCluster db)
     {
         var clock = Stopwatch.StartNew();
-        var backlog = (long)(await db.Scalar("SELECT count(*) FROM seal_queue"))!;
-        while ((long)(await db.Scalar("SELECT count(*) FROM seal_queue"))! > 0)
+        async Task<long> Queued() => (long)(await db.Scalar("SELECT count(*) FROM seal_queue"))!;
+        var backlog = await Queued();
+        for (var left = backlog; left > 0; left = await Queued())
         {
             if (clock.Elapsed > TimeSpan.FromMinutes(10)) throw new InvalidOperationException("the service did not seal the seeded records within 10 minutes");
             await Task.Delay(250);

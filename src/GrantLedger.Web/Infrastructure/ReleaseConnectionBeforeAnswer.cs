@@ -30,8 +30,8 @@ public sealed class ReleaseConnectionBeforeAnswerAttribute : Attribute, IAsyncRe
     /// <summary>Closes the request's connection (back to the pool) unless a transaction is open on it.</summary>
     /// <remarks>
     /// EF closes a connection when each of its opens has been matched by a close. Its DbContext pool does not reset that
-    /// count when it takes a context back: a request that ended with the connection still open (a refused token, a
-    /// streamed file, a page) leaves the context's next users one open too many, and EF's close alone would then leave
+    /// count when it takes a context back: a request that ended with the connection still open (a streamed answer,
+    /// a page, a failure) leaves the context's next users one open too many, and EF's close alone would then leave
     /// their connection open to the end of every request. So the connection itself is closed when EF's close did not.
     /// </remarks>
     public static async Task ReleaseAsync(HttpContext http)
