@@ -70,6 +70,29 @@ public sealed class TwoInstancesTests(DatabaseFixture db) : ReliabilityTest(db)
     }
 
     [Fact]
+    public async Task ATokenRevokedOrAUserDisabledOnOneInstance_IsRefusedOnTheOtherWithinSeconds()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var (a, b) = (await StartServiceAsync("instance A"), await StartServiceAsync("instance B"));
+        var school = w.School;
+        // both instances have looked the two people's tokens up, and keep them
+        foreach (var service in new[] { a, b, a, b })
+        {
+            (await service.As(school).GetAsync("/api/v1/me")).Expect(HttpStatusCode.OK);
+            (await service.As(w.OtherLead).GetAsync("/api/v1/me")).Expect(HttpStatusCode.OK);
+        }
+
+        var token = (await a.As(school).GetAsync("/api/v1/me/tokens")).Expect(HttpStatusCode.OK).Json.AsArray().Single()!["id"]!.GetValue<long>();
+        (await a.As(school).DeleteAsync($"/api/v1/me/tokens/{token}")).Expect(HttpStatusCode.NoContent);
+        Assert.Contains("revoked", (await a.As(school).GetAsync("/api/v1/me")).ExpectProblem(HttpStatusCode.Unauthorized).Json["detail"]!.GetValue<string>());
+        Assert.Contains("revoked", (await b.As(school).RefusedWithinAsync(TimeSpan.FromSeconds(5))).Json["detail"]!.GetValue<string>());
+
+        (await b.As(w.S.Root).PostAsync($"/api/v1/users/{w.OtherLead.UserId}/disable", null)).Expect(HttpStatusCode.OK);
+        (await b.As(w.OtherLead).GetAsync("/api/v1/me")).ExpectProblem(HttpStatusCode.Unauthorized);
+        Assert.Contains("disabled", (await a.As(w.OtherLead).RefusedWithinAsync(TimeSpan.FromSeconds(5))).Json["detail"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task TwoFinanceUsersOnTwoInstances_EachApprovedClaimInOneRun_EachPayeePaidOnce()
     {
         var w = await ClaimWorld.CreateAsync(Db);

@@ -16,7 +16,8 @@ public sealed record TokenView(long Id, string Name, string Prefix, DateTimeOffs
     DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
 
 /// <summary>Signing in for an API token; your own account and tokens; user administration.</summary>
-public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> users, SignInManager<AppUser> signIn, AuditTrail audit)
+public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> users, SignInManager<AppUser> signIn, AuditTrail audit,
+    ApiTokenCache tokens)
     : ApiControllerBase
 {
     /// <summary>
@@ -106,6 +107,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
         token.RevokedAt ??= DateTimeOffset.UtcNow;
         audit.Record("token.revoked", "api_token", token.Id, Caller.ProgrammeId, new { token.Name, token.Prefix });
         await db.SaveChangesAsync(ct);
+        tokens.Forget(Caller.Id); // here at once; other instances when the database's notice reaches them
         return NoContent();
     }
 
@@ -135,8 +137,12 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
 
     [HttpPost("users/{userId:long}/disable")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    public async Task<UserView> Disable(long userId, CancellationToken ct) =>
-        UserView.Of(await Users.SetDisabledAsync(db, audit, Caller, userId, true, ct));
+    public async Task<UserView> Disable(long userId, CancellationToken ct)
+    {
+        var user = await Users.SetDisabledAsync(db, audit, Caller, userId, true, ct);
+        tokens.Forget(userId); // here at once; other instances when the database's notice reaches them
+        return UserView.Of(user);
+    }
 
     [HttpPost("users/{userId:long}/enable")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]

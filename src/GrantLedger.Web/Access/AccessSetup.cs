@@ -57,6 +57,8 @@ public static class AccessSetup
                 o.Events.OnRedirectToAccessDenied = ctx => ApiOr(ctx, 403, "Forbidden", "Your role does not allow this.");
             });
 
+        services.AddSingleton<ApiTokenCache>();
+        services.AddHostedService<AccessChangeListener>(); // registered after StartUp: the database endpoint is known by then
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         return services;

@@ -45,21 +45,21 @@ public static class ApiTokens
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
-/// <summary>Authenticates "Authorization: Bearer glt_…" against the stored hashes.</summary>
+/// <summary>
+/// Authenticates "Authorization: Bearer glt_…" against the stored hashes, or against what this instance read for the same
+/// hash within the last half minute while it hears every change to tokens and users (<see cref="ApiTokenCache"/>).
+/// </summary>
 public sealed class ApiTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    GrantLedgerDb db, ProblemDetailsFactory problems)
+    GrantLedgerDb db, ProblemDetailsFactory problems, ApiTokenCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    private sealed record Found(long TokenId, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, AppUser User);
-
-    // Every API request runs this query: compiled once rather than through EF's per-query pipeline each time, and only
-    // the columns the checks and the user's claims need (not the password hash, stamps, phone, …).
-    // Not cached in memory: a revoked token or a disabled account is refused from the next request on.
-    private static readonly Func<GrantLedgerDb, byte[], CancellationToken, Task<Found?>> TokenWithUser = EF.CompileAsyncQuery(
+    // Compiled once rather than through EF's per-query pipeline each time, and only the columns the checks and the user's
+    // claims need (not the password hash, stamps, phone, …).
+    private static readonly Func<GrantLedgerDb, byte[], CancellationToken, Task<FoundToken?>> TokenWithUser = EF.CompileAsyncQuery(
         (GrantLedgerDb db, byte[] hash, CancellationToken ct) => db.ApiTokens.AsNoTracking()
             .Where(t => t.TokenHash == hash)
-            .Join(db.Users.AsNoTracking(), t => t.UserId, u => u.Id, (t, u) => new Found(t.Id, t.ExpiresAt, t.RevokedAt, t.LastUsedAt,
+            .Join(db.Users.AsNoTracking(), t => t.UserId, u => u.Id, (t, u) => new FoundToken(t.Id, t.ExpiresAt, t.RevokedAt, t.LastUsedAt,
                 new AppUser
                 {
                     Id = u.Id, UserName = u.UserName, DisplayName = u.DisplayName, Role = u.Role, ProgrammeId = u.ProgrammeId,
@@ -81,7 +81,12 @@ public sealed class ApiTokenHandler(
         // rather than going back to the pool after each query: every return costs a reset statement on the next
         // use and Npgsql's pooling work, four or five times for a claim's submission (docs/performance.md).
         await db.Database.OpenConnectionAsync(Context.RequestAborted);
-        var found = await TokenWithUser(db, hash, Context.RequestAborted);
+        if (!cache.TryGet(hash, out var found))
+        {
+            var generation = cache.Generation;
+            found = await TokenWithUser(db, hash, Context.RequestAborted);
+            if (found is not null) cache.Keep(hash, found, generation);
+        }
         var now = DateTimeOffset.UtcNow;
         if (found is null) return AuthenticateResult.Fail("unknown token");
         if (found.RevokedAt is not null) return AuthenticateResult.Fail("the token was revoked");
@@ -89,7 +94,7 @@ public sealed class ApiTokenHandler(
         if (found.User.DisabledAt is not null) return AuthenticateResult.Fail("the account is disabled");
         if (found.User.LockoutEnd > now) return AuthenticateResult.Fail("the account is locked");
 
-        // Record use at most every five minutes, so that reads stay reads.
+        // Record use at most every five minutes, so that reads stay reads (the update's notice makes the cache read it again).
         if (found.LastUsedAt is null || found.LastUsedAt < now.AddMinutes(-5))
             await db.ApiTokens.Where(t => t.Id == found.TokenId)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), Context.RequestAborted);

@@ -76,7 +76,8 @@ public sealed class DatabaseEndpoint(IConfiguration configuration, GrantLedgerOp
     /// says otherwise: the reset (SET SESSION AUTHORIZATION DEFAULT; RESET ALL; … DISCARD TEMP) was parsed and run
     /// before every API request's first statement, and nothing here leaves session state behind: settings are
     /// SET LOCAL, advisory locks are transaction-scoped (the migrator's session lock is taken on a connection of its
-    /// own, outside this data source, and released in a finally), and no temporary tables, cursors or LISTENs are used.
+    /// own, outside this data source, and released in a finally), and no temporary tables, cursors or LISTENs are used (the
+    /// token cache's listener has a connection of its own, outside the pools: AccessChangeListener).
     /// The pool follows the load within about 10 seconds (Connection Idle Lifetime 10, Connection Pruning Interval 1,
     /// unless the connection string says otherwise; Npgsql's defaults are 300 and 10): every second it counts its idle
     /// connections, and every 10 seconds it closes as many as were idle at the median count. Npgsql hands out idle

@@ -45,6 +45,19 @@ public sealed class ApiClient
         return await Answer.ReadAsync(response);
     }
 
+    /// <summary>Asks who this is (GET /api/v1/me) until refused (401), for at most <paramref name="within"/>.</summary>
+    public async Task<Answer> RefusedWithinAsync(TimeSpan within)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var answer = await GetAsync("/api/v1/me");
+            if (answer.Status == HttpStatusCode.Unauthorized || clock.Elapsed > within) return answer.ExpectProblem(HttpStatusCode.Unauthorized);
+            answer.Expect(HttpStatusCode.OK);
+            await Task.Delay(20);
+        }
+    }
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 }
 
