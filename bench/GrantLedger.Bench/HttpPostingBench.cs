@@ -13,7 +13,8 @@ namespace GrantLedger.Bench;
 /// </summary>
 public static class HttpPostingBench
 {
-    public sealed record Options(int Seconds, int[] Clients, int Rounds, int Schools, int History, string? Cluster, int? LogSlowMs);
+    /// <param name="Budget">after the measurements, where one client's submission spends its time (<see cref="LatencyBudget"/>)</param>
+    public sealed record Options(int Seconds, int[] Clients, int Rounds, int Schools, int History, string? Cluster, int? LogSlowMs, bool Budget = false);
 
     private sealed record Row(int Round, int Clients, Wrk.Run Http, long Submitted, Pgbench.Run Raw, double ServiceCpuMs, double JitCpuMs,
         CpuMeter.Reading HttpCpu, CpuMeter.Reading RawCpu, Pgbench.Run Sql, CpuMeter.Reading SqlCpu)
@@ -50,9 +51,13 @@ public static class HttpPostingBench
     /// </summary>
     private const int SettleSeconds = 12;
 
+    /// <summary>Drafts for --budget: enough for 12 s of settling and 4 s recorded at one client on a fast machine.</summary>
+    private const int BudgetSettleDrafts = 20_000, BudgetDrafts = 8_000;
+
     public static async Task<int> RunAsync(Options o, TextWriter report)
     {
         Wrk.Require();
+        if (o.Budget) LatencyBudget.Require();
         var repo = Args.RepositoryRoot();
         await using var db = await BenchCluster.StartAsync(o.Cluster);
         if (o.LogSlowMs is { } ms) await db.LogSlowStatementsAsync(ms);
@@ -72,6 +77,7 @@ public static class HttpPostingBench
                       await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, Math.Max(20_000, o.Seconds * 4_000))));
         var user0 = await SchoolManagersFromAsync(db, p.ProgrammeId);
         var counted = await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, Counted);
+        var budget = o.Budget ? await BenchClaims.DraftsAsync(db, p.ProgrammeId, schoolIds, BudgetSettleDrafts + BudgetDrafts) : null;
         await db.Exec("ANALYZE");
         report.WriteLine($"cluster: {await db.SettingsAsync()}");
         report.WriteLine($"seeded {o.Schools:N0} schools (a business manager and token each), {o.History:N0} history entries, " +
@@ -124,6 +130,17 @@ public static class HttpPostingBench
                     $"{sql.PerSecond:N0}/s (ratio {row.SqlRatio:F2}, CPU {row.PerSqlSubmission.Machine:F2} ms, {row.PerSqlSubmission.Cluster:F2} of it PostgreSQL's)"));
             }
 
+        string? budgetTable = null;
+        if (budget is not null)
+        {
+            // after settling at one client, as the measurements do, 4 s recorded
+            await Wrk.RunAsync(service.BaseAddress, script, 1, SettleSeconds,
+                BenchClaims.WriteWrkData(data, "budget-settle.txt", budget[..BudgetSettleDrafts], s => tokens[s]));
+            var file = BenchClaims.WriteWrkData(data, "budget.txt", budget[BudgetSettleDrafts..], s => tokens[s]);
+            budgetTable = await LatencyBudget.MeasureAsync(service.Port, db.Postgres.Port, Path.Combine(data, "budget.tcpdump.txt"),
+                () => Wrk.RunAsync(service.BaseAddress, script, 1, 4, file));
+        }
+
         var statements = await StatementsPerSubmissionAsync(db, service, counted, s => tokens[s], o.LogSlowMs);
         report.WriteLine($"statements per submission (every statement logged for {Counted} submissions sent one by one): {statements}");
 
@@ -144,6 +161,13 @@ public static class HttpPostingBench
                 $"{r.Raw.PerSecond:N0} | {r.Raw.P50Ms:F2} / {r.Raw.P99Ms:F2} | {r.Ratio:F2} | " +
                 $"{r.PerSubmission.Machine:F2} ({r.PerSubmission.Cluster:F2}) | {r.PerTransfer.Machine:F2} ({r.PerTransfer.Cluster:F2}) | {r.CpuRatio:F2} | " +
                 $"{r.Sql.PerSecond:N0} ({r.SqlRatio:F2}) | {r.PerSqlSubmission.Machine:F2} ({r.PerSqlSubmission.Cluster:F2}) |"));
+        if (budgetTable is not null)
+        {
+            report.WriteLine();
+            report.WriteLine("Where one client's submission spends its time (tcpdump on the loopback, 4 s after 12 s at one client):");
+            report.WriteLine();
+            report.Write(budgetTable);
+        }
         return 0;
     }
 

@@ -42,7 +42,8 @@ switch (command)
             options.Int("schools", 1000),
             options.Int("history", 200_000),
             options.Get("cluster"),
-            options.Get("log-slow") is { } slow ? int.Parse(slow, CultureInfo.InvariantCulture) : null), report);
+            options.Get("log-slow") is { } slow ? int.Parse(slow, CultureInfo.InvariantCulture) : null,
+            options.Get("budget") is not null), report);
     case "bulk":
         return await BulkBench.RunAsync(new BulkBench.Options(
             options.Int("schools", 24_000),
