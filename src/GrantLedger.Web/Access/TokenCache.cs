@@ -21,6 +21,9 @@ public sealed class ApiTokenCache
 
     private sealed record Entry(FoundToken Found, long Until);
 
+    /// <summary>More tokens than this in use within half a minute, and the cache starts afresh rather than grow.</summary>
+    public const int MaxEntries = 100_000;
+
     private readonly ConcurrentDictionary<string, Entry> entries = new();
     private readonly long lifetimeTicks;
     private long generation; // moves on whenever what is kept may have gone stale: a look-up that began before keeps nothing
@@ -50,8 +53,13 @@ public sealed class ApiTokenCache
     public bool TryGet(byte[] hash, out FoundToken? found)
     {
         found = null;
-        if (!listening || !entries.TryGetValue(Key(hash), out var entry)) return false;
-        if (entry.Until <= Environment.TickCount64 * TimeSpan.TicksPerMillisecond) return false;
+        var key = Key(hash);
+        if (!listening || !entries.TryGetValue(key, out var entry)) return false;
+        if (entry.Until <= Environment.TickCount64 * TimeSpan.TicksPerMillisecond)
+        {
+            entries.TryRemove(KeyValuePair.Create(key, entry)); // expired: the look-up that follows keeps it afresh
+            return false;
+        }
         found = entry.Found;
         return true;
     }
@@ -60,6 +68,7 @@ public sealed class ApiTokenCache
     public void Keep(byte[] hash, FoundToken found, long generation)
     {
         if (!Enabled || !listening || Generation != generation) return;
+        if (entries.Count >= MaxEntries) entries.Clear(); // tokens used once and never again would otherwise stay
         var key = Key(hash);
         entries[key] = new Entry(found, Environment.TickCount64 * TimeSpan.TicksPerMillisecond + lifetimeTicks);
         // a change heard between the check above and the write: its sweep may have run before the write, so undo it
@@ -107,6 +116,7 @@ public sealed class AccessChangeListener(IServiceProvider services, ApiTokenCach
         var endpoint = services.GetRequiredService<DatabaseEndpoint>();
         var builder = new NpgsqlConnectionStringBuilder(endpoint.ConnectionString) { Pooling = false, KeepAlive = 10 };
         builder.ApplicationName = (string.IsNullOrEmpty(builder.ApplicationName) ? "GrantLedger" : builder.ApplicationName) + " access listener";
+        var heard = true; // whether the last attempt listened: a failure is logged once, not every second of an outage
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -116,15 +126,20 @@ public sealed class AccessChangeListener(IServiceProvider services, ApiTokenCach
                 await conn.OpenAsync(stoppingToken);
                 await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", conn)) await listen.ExecuteNonQueryAsync(stoppingToken);
                 cache.Listening = true;
+                if (!heard) log.LogInformation("Hearing changes to tokens and users again: tokens are kept again");
+                heard = true;
                 while (true) await conn.WaitAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or IOException)
+            // any failure, not only the database's: were this loop to end, the host would stop with it
+            catch (Exception e)
             {
-                log.LogWarning(e, "Not hearing changes to tokens and users: every request looks its token up until listening again");
+                if (heard) log.LogWarning(e, "Not hearing changes to tokens and users: every request looks its token up until listening again");
+                else log.LogDebug(e, "Still not hearing changes to tokens and users");
+                heard = false;
             }
             finally
             {

@@ -107,15 +107,29 @@ public sealed class TokenCacheTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task A_kept_token_is_looked_up_again_after_its_lifetime()
+    {
+        var cache = new ApiTokenCache(Lifetime("0.05")) { Listening = true };
+        var hash = ApiTokens.Hash(ApiTokens.NewToken());
+        cache.Keep(hash, new FoundToken(1, DateTimeOffset.UtcNow.AddDays(1), null, null, new AppUser { Id = 7, DisplayName = "Maria", Role = Roles.Auditor }),
+            cache.Generation);
+        Assert.True(cache.TryGet(hash, out _));
+        await Task.Delay(200);
+        Assert.False(cache.TryGet(hash, out _));
+    }
+
+    [Fact]
     public void Without_a_lifetime_nothing_is_kept()
     {
-        var cache = new ApiTokenCache(new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { [ApiTokenCache.LifetimeSetting] = "0" }).Build()) { Listening = true };
+        var cache = new ApiTokenCache(Lifetime("0")) { Listening = true };
         var hash = ApiTokens.Hash(ApiTokens.NewToken());
         cache.Keep(hash, new FoundToken(1, DateTimeOffset.UtcNow.AddDays(1), null, null, new AppUser { Id = 7, DisplayName = "Maria", Role = Roles.Auditor }), cache.Generation);
         Assert.False(cache.Enabled);
         Assert.False(cache.TryGet(hash, out _));
     }
+
+    private static IConfiguration Lifetime(string seconds) =>
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [ApiTokenCache.LifetimeSetting] = seconds }).Build();
 
     private async Task ListeningAsync()
     {
