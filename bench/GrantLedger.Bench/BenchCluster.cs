@@ -75,6 +75,38 @@ public sealed class BenchCluster : IAsyncDisposable
         await Exec("SELECT pg_reload_conf()");
     }
 
+    /// <summary>
+    /// How many times autovacuum has vacuumed and analysed each table so far (PostgreSQL's statistics), to say afterwards
+    /// which tables it worked on during a measurement (<see cref="AutovacuumBetweenAsync"/>).
+    /// </summary>
+    public async Task<Dictionary<string, long>> AutovacuumCountsAsync()
+    {
+        var counts = new Dictionary<string, long>();
+        await using var cmd = DataSource.CreateCommand("SELECT relname, autovacuum_count + autoanalyze_count FROM pg_stat_user_tables");
+        await using var rows = await cmd.ExecuteReaderAsync();
+        while (await rows.ReadAsync()) counts[rows.GetString(0)] = rows.GetInt64(1);
+        return counts;
+    }
+
+    /// <summary>
+    /// The tables autovacuum finished with since <paramref name="before"/>, and those it is working on now: "claim,
+    /// staff_day (running)", or "none". Its work is counted in the cluster's CPU and shares the cores with the measurement.
+    /// </summary>
+    public async Task<string> AutovacuumBetweenAsync(Dictionary<string, long> before)
+    {
+        var after = await AutovacuumCountsAsync();
+        var done = after.Where(t => t.Value > before.GetValueOrDefault(t.Key)).Select(t => t.Key).Order().ToList();
+        // its query reads "autovacuum: VACUUM ANALYZE public.claim" (or "… (to prevent wraparound)"): the table, without its schema
+        await using var cmd = DataSource.CreateCommand("""
+            SELECT coalesce(string_agg(regexp_replace(regexp_replace(regexp_replace(query, ' [(]to prevent wraparound[)]$', ''), '^.* ', ''),
+                                                      '^[^.]*[.]', ''), ', '), '')
+              FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'
+            """);
+        var running = (string)(await cmd.ExecuteScalarAsync())!;
+        var all = string.Join(", ", done.Concat(running.Length == 0 ? [] : running.Split(", ").Select(t => $"{t} (running)")));
+        return all.Length == 0 ? "none" : all;
+    }
+
     public async Task<string> SettingsAsync() =>
         $"fsync={await Scalar("SHOW fsync")}, synchronous_commit={await Scalar("SHOW synchronous_commit")}, " +
         $"shared_buffers={await Scalar("SHOW shared_buffers")}, {await Scalar("SELECT split_part(version(), ',', 1)")}";
