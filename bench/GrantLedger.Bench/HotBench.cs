@@ -17,7 +17,8 @@ public static class HotBench
     public sealed record Options(int Seconds, int[] Clients, int Rounds, int History, string? Cluster, int? LogSlowMs);
 
     private sealed record Row(int Round, int Clients, Wrk.Run Http, long Budget, long Accepted, long Used, double AcceptedPerSecond,
-        double WindowSeconds, long Fitted, double FittedPerSecond, double FittedWindowSeconds, long Refused, long Other, Pgbench.Run Raw);
+        double WindowSeconds, long Fitted, double FittedPerSecond, double FittedWindowSeconds, long Refused, long Other, Pgbench.Run Raw,
+        string HttpAutovacuum, string RawAutovacuum);
 
     private const int Schools = 100;
 
@@ -83,9 +84,11 @@ public static class HotBench
                 var budget = Math.Max(100_000, (long)(probeRate * o.Seconds * 0.5 * drafts.Average(d => d.AmountPence)));
                 await SpendAllButAsync(db, p, account, budget);
                 var file = BenchClaims.WriteWrkData(data, $"hot-{round}-{clients}.txt", drafts, s => tokens[s]);
+                var vacuumed = await db.AutovacuumCountsAsync();
                 var (cpuBefore, jitBefore) = (service.CpuTime(), service.TieredCompilationThreads());
                 var http = await Wrk.RunAsync(service.BaseAddress, script, clients, o.Seconds, file);
                 var (cpu, jit) = (service.CpuTime() - cpuBefore, ServiceHost.Between(jitBefore, service.TieredCompilationThreads()));
+                var httpAutovacuum = await db.AutovacuumBetweenAsync(vacuumed);
                 var (accepted, used, first, last, fitted, fittedFirst, fittedLast) =
                     await AcceptedAsync(db, school, drafts[0].Id, drafts[^1].Id, budget - drafts.Max(d => d.AmountPence));
                 await ProveNoOverdraftAsync(db, account, budget, used);
@@ -96,35 +99,39 @@ public static class HotBench
                 // want of budget, not of speed; pgbench's ceiling has no such tail (its account never runs short).
                 var fittedWindow = (fittedLast - fittedFirst).TotalSeconds;
                 var fittedRate = fitted > 1 && fittedWindow > 0 ? (fitted - 1) / fittedWindow : double.NaN;
+                vacuumed = await db.AutovacuumCountsAsync();
                 var raw = await Pgbench.RunAsync(db, Path.Combine(repo, "bench", "hold.pgbench.sql"), clients, o.Seconds, new Dictionary<string, object>
                 {
                     ["programme"] = p.ProgrammeId, ["valuedate"] = p.ValueDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                     // a school of its own per measurement, counted from the last: £10m lasts a measurement at any rate seen here
                     ["debit"] = p.Available0 + Schools - (next - 1), ["credit"] = p.Payable0 + Schools - (next - 1),
                 });
+                var rawAutovacuum = await db.AutovacuumBetweenAsync(vacuumed);
                 var acceptedRate = window > 0 ? (accepted - 1) / window : double.NaN;
                 var refused = http.Status(422);
                 var row = new Row(round, clients, http, budget, accepted, used, acceptedRate, window, fitted, fittedRate, fittedWindow, refused,
-                    http.Statuses.Where(s => s.Key is not (200 or 422)).Sum(s => s.Value), raw);
+                    http.Statuses.Where(s => s.Key is not (200 or 422)).Sum(s => s.Value), raw, httpAutovacuum, rawAutovacuum);
                 rows.Add(row);
                 report.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"round {round}, {clients} client(s): budget £{budget / 100.0:N2} used £{used / 100.0:N2} by {accepted:N0} claims in {window:F1} s " +
                     $"({acceptedRate:N0}/s while it lasted; {fitted:N0} in {fittedWindow:F1} s, {fittedRate:N0}/s, while every claim fitted), " +
                     $"{refused:N0} refused (422), other answers {row.Other}; all answers {http.RequestsPerSecond:N0}/s; " +
                     $"service CPU {cpu.TotalMilliseconds / Math.Max(1, http.Requests):F2} ms per request ({jit.TotalMilliseconds / Math.Max(1, http.Requests):F2} of it tiered compilation); " +
-                    $"pgbench {raw.PerSecond:N0}/s on one account; ratio {fittedRate / raw.PerSecond:F2} (while it lasted {acceptedRate / raw.PerSecond:F2})"));
+                    $"pgbench {raw.PerSecond:N0}/s on one account; ratio {fittedRate / raw.PerSecond:F2} (while it lasted {acceptedRate / raw.PerSecond:F2}); " +
+                    $"autovacuum during the service's measurement: {httpAutovacuum}; during pgbench's: {rawAutovacuum}"));
             }
 
         report.WriteLine(await LedgerInvariants.VerifyAsync(db, p.ProgrammeId));
         report.WriteLine();
-        report.WriteLine("| round | clients | budget £ | accepted claims | used £ | left £ | accepted/s while every claim fitted (claims, window s) | accepted/s while budget lasted (window s) | refused 422 | other non-2xx | all answers/s | p50 / p99 ms | pgbench one-account holds/s | pgbench p50 / p99 ms | ratio (target ≥ 0.6) | ratio while budget lasted | overdrafts |");
-        report.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        report.WriteLine("| round | clients | budget £ | accepted claims | used £ | left £ | accepted/s while every claim fitted (claims, window s) | accepted/s while budget lasted (window s) | refused 422 | other non-2xx | all answers/s | p50 / p99 ms | pgbench one-account holds/s | pgbench p50 / p99 ms | ratio (target ≥ 0.6) | ratio while budget lasted | overdrafts | autovacuum during the service's / pgbench's measurement |");
+        report.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
             report.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Round} | {r.Clients} | {r.Budget / 100.0:N2} | {r.Accepted:N0} | {r.Used / 100.0:N2} | {(r.Budget - r.Used) / 100.0:N2} | " +
                 $"{r.FittedPerSecond:N0} ({r.Fitted:N0}, {r.FittedWindowSeconds:F1}) | {r.AcceptedPerSecond:N0} ({r.WindowSeconds:F1}) | {r.Refused:N0} | {r.Other} | " +
                 $"{r.Http.RequestsPerSecond:N0} | {r.Http.P50Ms:F2} / {r.Http.P99Ms:F2} | " +
-                $"{r.Raw.PerSecond:N0} | {r.Raw.P50Ms:F2} / {r.Raw.P99Ms:F2} | {r.FittedPerSecond / r.Raw.PerSecond:F2} | {r.AcceptedPerSecond / r.Raw.PerSecond:F2} | 0 |"));
+                $"{r.Raw.PerSecond:N0} | {r.Raw.P50Ms:F2} / {r.Raw.P99Ms:F2} | {r.FittedPerSecond / r.Raw.PerSecond:F2} | {r.AcceptedPerSecond / r.Raw.PerSecond:F2} | 0 | " +
+                $"{r.HttpAutovacuum} / {r.RawAutovacuum} |"));
         return 0;
     }
 
