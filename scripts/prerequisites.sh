@@ -72,3 +72,9 @@ need_wrk() {
   command -v wrk >/dev/null 2>&1 && return 0
   apt_install wrk
 }
+
+# http-posting --budget records the loopback's packets with tcpdump
+need_tcpdump() {
+  command -v tcpdump >/dev/null 2>&1 && return 0
+  apt_install tcpdump
+}

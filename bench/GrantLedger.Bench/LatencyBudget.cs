@@ -23,7 +23,7 @@ public static partial class LatencyBudget
         if (!found)
             throw new InvalidOperationException(
                 "tcpdump is not installed: --budget records the service's packets with it. Install it with `apt-get install -y tcpdump` " +
-                "(it needs root, as the benchmark runs here), or run without --budget.");
+                "(or source scripts/prerequisites.sh and run need_tcpdump; recording needs root), or run without --budget.");
     }
 
     /// <summary>Records the packets while <paramref name="load"/> runs and returns the budget as a markdown table.</summary>
