@@ -17,14 +17,10 @@ namespace GrantLedger.Bench;
 public static partial class LatencyBudget
 {
     /// <summary>Stops the run early with a clear message when tcpdump is not installed.</summary>
-    public static void Require()
-    {
-        var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "tcpdump")));
-        if (!found)
-            throw new InvalidOperationException(
-                "tcpdump is not installed: --budget records the service's packets with it. Install it with `apt-get install -y tcpdump` " +
-                "(or source scripts/prerequisites.sh and run need_tcpdump; recording needs root), or run without --budget.");
-    }
+    public static void Require() =>
+        Tools.Require("tcpdump",
+            "tcpdump is not installed: --budget records the service's packets with it. Install it with `apt-get install -y tcpdump` " +
+            "(or source scripts/prerequisites.sh and run need_tcpdump; recording needs root), or run without --budget.");
 
     /// <summary>Records the packets while <paramref name="load"/> runs and returns the budget as a markdown table.</summary>
     public static async Task<string> MeasureAsync(int servicePort, int postgresPort, string file, Func<Task> load)

@@ -16,14 +16,10 @@ public static partial class Wrk
     }
 
     /// <summary>Stops the run early with a clear message when wrk is not installed.</summary>
-    public static void Require()
-    {
-        var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "wrk")));
-        if (!found)
-            throw new InvalidOperationException(
-                "wrk is not installed: this benchmark drives the service with it. Install it with `apt-get install -y wrk` " +
-                "(or source scripts/prerequisites.sh and run need_wrk), then run the benchmark again.");
-    }
+    public static void Require() =>
+        Tools.Require("wrk",
+            "wrk is not installed: this benchmark drives the service with it. Install it with `apt-get install -y wrk` " +
+            "(or source scripts/prerequisites.sh and run need_wrk), then run the benchmark again.");
 
     /// <param name="scriptArgs">passed to the Lua script's init(args) after `--`</param>
     public static async Task<Run> RunAsync(Uri baseAddress, string script, int connections, int seconds, params string[] scriptArgs)
