@@ -76,10 +76,19 @@ public sealed class BenchCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// How many times autovacuum has vacuumed and analysed each table so far (PostgreSQL's statistics), to say afterwards
-    /// which tables it worked on during a measurement (<see cref="AutovacuumBetweenAsync"/>).
+    /// Runs a measurement and says which tables autovacuum worked on meanwhile: those it finished with (PostgreSQL's
+    /// counts of autovacuums and autoanalyses before and after) and those it is working on at the end: "claim, staff_day
+    /// (running)", or "none". Its work is counted in the cluster's CPU and shares the cores with the measurement.
     /// </summary>
-    public async Task<Dictionary<string, long>> AutovacuumCountsAsync()
+    public async Task<(T Result, string Autovacuum)> AutovacuumDuringAsync<T>(Func<Task<T>> measurement)
+    {
+        var before = await AutovacuumCountsAsync();
+        var result = await measurement();
+        return (result, await AutovacuumSinceAsync(before));
+    }
+
+    /// <summary>How many times autovacuum has vacuumed and analysed each table so far.</summary>
+    private async Task<Dictionary<string, long>> AutovacuumCountsAsync()
     {
         var counts = new Dictionary<string, long>();
         await using var cmd = DataSource.CreateCommand("SELECT relname, autovacuum_count + autoanalyze_count FROM pg_stat_user_tables");
@@ -88,11 +97,7 @@ public sealed class BenchCluster : IAsyncDisposable
         return counts;
     }
 
-    /// <summary>
-    /// The tables autovacuum finished with since <paramref name="before"/>, and those it is working on now: "claim,
-    /// staff_day (running)", or "none". Its work is counted in the cluster's CPU and shares the cores with the measurement.
-    /// </summary>
-    public async Task<string> AutovacuumBetweenAsync(Dictionary<string, long> before)
+    private async Task<string> AutovacuumSinceAsync(Dictionary<string, long> before)
     {
         var after = await AutovacuumCountsAsync();
         var done = after.Where(t => t.Value > before.GetValueOrDefault(t.Key)).Select(t => t.Key).Order().ToList();

@@ -84,11 +84,9 @@ public static class HotBench
                 var budget = Math.Max(100_000, (long)(probeRate * o.Seconds * 0.5 * drafts.Average(d => d.AmountPence)));
                 await SpendAllButAsync(db, p, account, budget);
                 var file = BenchClaims.WriteWrkData(data, $"hot-{round}-{clients}.txt", drafts, s => tokens[s]);
-                var vacuumed = await db.AutovacuumCountsAsync();
                 var (cpuBefore, jitBefore) = (service.CpuTime(), service.TieredCompilationThreads());
-                var http = await Wrk.RunAsync(service.BaseAddress, script, clients, o.Seconds, file);
+                var (http, httpAutovacuum) = await db.AutovacuumDuringAsync(() => Wrk.RunAsync(service.BaseAddress, script, clients, o.Seconds, file));
                 var (cpu, jit) = (service.CpuTime() - cpuBefore, ServiceHost.Between(jitBefore, service.TieredCompilationThreads()));
-                var httpAutovacuum = await db.AutovacuumBetweenAsync(vacuumed);
                 var (accepted, used, first, last, fitted, fittedFirst, fittedLast) =
                     await AcceptedAsync(db, school, drafts[0].Id, drafts[^1].Id, budget - drafts.Max(d => d.AmountPence));
                 await ProveNoOverdraftAsync(db, account, budget, used);
@@ -99,14 +97,12 @@ public static class HotBench
                 // want of budget, not of speed; pgbench's ceiling has no such tail (its account never runs short).
                 var fittedWindow = (fittedLast - fittedFirst).TotalSeconds;
                 var fittedRate = fitted > 1 && fittedWindow > 0 ? (fitted - 1) / fittedWindow : double.NaN;
-                vacuumed = await db.AutovacuumCountsAsync();
-                var raw = await Pgbench.RunAsync(db, Path.Combine(repo, "bench", "hold.pgbench.sql"), clients, o.Seconds, new Dictionary<string, object>
+                var (raw, rawAutovacuum) = await db.AutovacuumDuringAsync(() => Pgbench.RunAsync(db, Path.Combine(repo, "bench", "hold.pgbench.sql"), clients, o.Seconds, new Dictionary<string, object>
                 {
                     ["programme"] = p.ProgrammeId, ["valuedate"] = p.ValueDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                     // a school of its own per measurement, counted from the last: £10m lasts a measurement at any rate seen here
                     ["debit"] = p.Available0 + Schools - (next - 1), ["credit"] = p.Payable0 + Schools - (next - 1),
-                });
-                var rawAutovacuum = await db.AutovacuumBetweenAsync(vacuumed);
+                }));
                 var acceptedRate = window > 0 ? (accepted - 1) / window : double.NaN;
                 var refused = http.Status(422);
                 var row = new Row(round, clients, http, budget, accepted, used, acceptedRate, window, fitted, fittedRate, fittedWindow, refused,

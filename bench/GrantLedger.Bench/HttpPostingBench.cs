@@ -104,21 +104,18 @@ public static class HttpPostingBench
                 await Wrk.RunAsync(service.BaseAddress, script, clients, SettleSeconds,
                     BenchClaims.WriteWrkData(data, $"settle-{round}-{clients}.txt", settle, s => tokens[s]));
                 var file = BenchClaims.WriteWrkData(data, $"run-{round}-{clients}.txt", drafts, s => tokens[s]);
-                var vacuumed = await db.AutovacuumCountsAsync();
-                var ((http, cpu, jit), httpCpu) = await CpuMeter.MeasureAsync(db.Postgres.DataDirectory, async () =>
+                var (((http, cpu, jit), httpCpu), httpAutovacuum) = await db.AutovacuumDuringAsync(() =>
+                    CpuMeter.MeasureAsync(db.Postgres.DataDirectory, async () =>
                 {
                     var (cpuBefore, jitBefore) = (service.CpuTime(), service.TieredCompilationThreads());
                     var run = await Wrk.RunAsync(service.BaseAddress, script, clients, o.Seconds, file);
                     return (run, service.CpuTime() - cpuBefore, ServiceHost.Between(jitBefore, service.TieredCompilationThreads()));
-                });
-                var httpAutovacuum = await db.AutovacuumBetweenAsync(vacuumed);
+                }));
                 var submitted = (long)(await db.Scalar("SELECT count(*) FROM claim WHERE id BETWEEN $1 AND $2 AND state = 'submitted'",
                     drafts[0].Id, drafts[^1].Id))!;
                 if (submitted >= drafts.Count) report.WriteLine($"warning: round {round} used every one of its {drafts.Count:N0} drafts: run with fewer --seconds");
-                vacuumed = await db.AutovacuumCountsAsync();
-                var (raw, rawCpu) = await CpuMeter.MeasureAsync(db.Postgres.DataDirectory,
-                    () => Pgbench.RunAsync(db, Path.Combine(repo, "bench", "posting.pgbench.sql"), clients, o.Seconds, Defines(p)));
-                var rawAutovacuum = await db.AutovacuumBetweenAsync(vacuumed);
+                var ((raw, rawCpu), rawAutovacuum) = await db.AutovacuumDuringAsync(() => CpuMeter.MeasureAsync(db.Postgres.DataDirectory,
+                    () => Pgbench.RunAsync(db, Path.Combine(repo, "bench", "posting.pgbench.sql"), clients, o.Seconds, Defines(p))));
                 var (sql, sqlCpu) = await CpuMeter.MeasureAsync(db.Postgres.DataDirectory,
                     () => Pgbench.RunAsync(db, Path.Combine(repo, "bench", "submission.pgbench.sql"), clients, o.Seconds,
                         new Dictionary<string, object>(Defines(p)) { ["first"] = sqlDrafts[0].Id, ["clients"] = clients, ["user0"] = user0, ["n"] = 0 }));
