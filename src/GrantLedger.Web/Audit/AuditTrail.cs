@@ -41,29 +41,39 @@ public sealed class AuditTrail(GrantLedgerDb db, IHttpContextAccessor http)
     /// </summary>
     public void Record(NpgsqlBatch batch, string action, string recordType, long? recordId, long? programmeId, object? details = null)
     {
-        var e = Event(action, recordType, recordId, programmeId, details, null);
+        var who = Who(null);
         batch.BatchCommands.Add(Statements.Of("""
             INSERT INTO audit_event (user_id, user_name, role, action, record_type, record_id, programme_id, details, client_address)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
-            """, e.UserId, e.UserName, e.Role, e.Action, e.RecordType, e.RecordId, e.ProgrammeId, e.Details, e.ClientAddress));
+            """, who.UserId, who.UserName, who.Role, action, recordType, recordId, programmeId, Statements.Jsonb(details ?? new { }, Json),
+            who.ClientAddress));
     }
 
     private AuditEvent Event(string action, string recordType, long? recordId, long? programmeId, object? details, AppUser? actor)
     {
-        var principal = http.HttpContext?.User;
-        var signedIn = principal?.Identity?.IsAuthenticated == true;
-        var e = new AuditEvent
+        var who = Who(actor);
+        return new AuditEvent
         {
             Action = action,
             RecordType = recordType,
             RecordId = recordId,
             ProgrammeId = programmeId,
             Details = JsonSerializer.SerializeToDocument(details ?? new { }, Json),
-            UserId = actor?.Id ?? (signedIn ? long.Parse(principal!.FindFirstValue(ClaimTypes.NameIdentifier)!) : ActingOutsideRequests?.Id),
-            UserName = actor?.UserName ?? (signedIn ? principal!.Identity!.Name : ActingOutsideRequests?.UserName),
-            Role = actor?.Role ?? (signedIn ? principal!.FindFirstValue(ClaimTypes.Role) : ActingOutsideRequests?.Role),
-            ClientAddress = http.HttpContext?.Connection.RemoteIpAddress?.ToString(),
+            UserId = who.UserId,
+            UserName = who.UserName,
+            Role = who.Role,
+            ClientAddress = who.ClientAddress,
         };
-        return e;
+    }
+
+    /// <summary>Who acts: the actor named, else the request's signed-in user, else whoever acts outside requests.</summary>
+    private (long? UserId, string? UserName, string? Role, string? ClientAddress) Who(AppUser? actor)
+    {
+        var principal = http.HttpContext?.User;
+        var signedIn = principal?.Identity?.IsAuthenticated == true;
+        return (actor?.Id ?? (signedIn ? long.Parse(principal!.FindFirstValue(ClaimTypes.NameIdentifier)!) : ActingOutsideRequests?.Id),
+            actor?.UserName ?? (signedIn ? principal!.Identity!.Name : ActingOutsideRequests?.UserName),
+            actor?.Role ?? (signedIn ? principal!.FindFirstValue(ClaimTypes.Role) : ActingOutsideRequests?.Role),
+            http.HttpContext?.Connection.RemoteIpAddress?.ToString());
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using GrantLedger.Core.Claims;
 using GrantLedger.Core.Money;
 using GrantLedger.Core.Rules;
@@ -92,7 +91,7 @@ public static class Transitions
             INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, reason, entry_id, details)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING occurred_at
             """, claim.Id, Kebab.Of(trigger), Kebab.Of(from), Kebab.Of(step.To), caller.Id, caller.Role, reason, posting?.EntryId,
-            JsonSerializer.SerializeToDocument(details)));
+            Statements.Jsonb(details)));
         batch.BatchCommands.Add(Statements.Of("""
             UPDATE claim SET state = $2, updated_at = $3, submitted_by = $4, submitted_at = $5, first_approved_by = $6, decided_by = $7,
                              decided_at = $8, reason = $9

@@ -104,6 +104,23 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task ATransition_KeepsItsDetails_AsJsonObjects_InItsHistoryRowAndItsAuditEvent()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/return", new { reason = "please split the day" })).Expect(HttpStatusCode.OK);
+
+        // the history row's details and the audit event's are jsonb objects, queryable by key (not a JSON text in a string)
+        Assert.Equal("object", await Db.TextAsync($"SELECT jsonb_typeof(details) FROM claim_transition WHERE claim_id = {id} AND trigger = 'submit'"));
+        var total = (await Db.TextAsync($"SELECT details->>'total' FROM claim_transition WHERE claim_id = {id} AND trigger = 'submit'"))!;
+        Assert.Matches(@"^\d+\.\d\d$", total);
+        Assert.Equal(total, await Db.TextAsync($"SELECT details->'details'->>'total' FROM audit_event WHERE action = 'claim.submit' AND record_id = {id}"));
+        Assert.Equal("draft|submitted", await Db.TextAsync($"SELECT (details->>'from') || '|' || (details->>'to') FROM audit_event WHERE action = 'claim.submit' AND record_id = {id}"));
+        Assert.Equal("under-review|draft|please split the day", await Db.TextAsync(
+            $"SELECT (details->>'from') || '|' || (details->>'to') || '|' || (details->>'reason') FROM audit_event WHERE action = 'claim.return' AND record_id = {id}"));
+    }
+
+    [Fact]
     public async Task Reject_IsFinal_AndFurtherTriggersAnswer409WithTheAllowedOnes()
     {
         var w = await ClaimWorld.CreateAsync(Db);

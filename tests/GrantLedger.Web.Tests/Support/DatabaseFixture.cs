@@ -112,6 +112,8 @@ public sealed class DatabaseFixture : IAsyncLifetime
 
     public Task<long> ScalarAsync(string sql, params object[] args) => DataSource.ScalarAsync(sql, args);
 
+    public Task<string?> TextAsync(string sql, params object[] args) => DataSource.TextAsync(sql, args);
+
     /// <summary>Another database in the same cluster, migrated: for a test whose statistics must be its own.</summary>
     public async Task<NpgsqlDataSource> OwnDatabaseAsync(string name)
     {
@@ -129,6 +131,13 @@ public static class DataSourceScalars
     {
         await using var cmd = Command(dataSource, sql, args);
         return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+    }
+
+    /// <summary>The first column of the first row as text (null for SQL NULL or no row), the arguments as $1, $2, …</summary>
+    public static async Task<string?> TextAsync(this NpgsqlDataSource dataSource, string sql, params object[] args)
+    {
+        await using var cmd = Command(dataSource, sql, args);
+        return await cmd.ExecuteScalarAsync() as string;
     }
 
     public static async Task ExecuteAsync(this NpgsqlDataSource dataSource, string sql, params object[] args)
