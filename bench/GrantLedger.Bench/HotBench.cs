@@ -84,6 +84,8 @@ public static class HotBench
                 var budget = Math.Max(100_000, (long)(probeRate * o.Seconds * 0.5 * drafts.Average(d => d.AmountPence)));
                 await SpendAllButAsync(db, p, account, budget);
                 var file = BenchClaims.WriteWrkData(data, $"hot-{round}-{clients}.txt", drafts, s => tokens[s]);
+                // each measurement starts from the same state: nothing left to seal, vacuumed, checkpointed (section 12)
+                var settledForService = await ServiceHost.SettleAsync(db, vacuum: true);
                 var (cpuBefore, jitBefore) = (service.CpuTime(), service.TieredCompilationThreads());
                 var (http, httpAutovacuum) = await db.AutovacuumDuringAsync(() => Wrk.RunAsync(service.BaseAddress, script, clients, o.Seconds, file));
                 var (cpu, jit) = (service.CpuTime() - cpuBefore, ServiceHost.Between(jitBefore, service.TieredCompilationThreads()));
@@ -97,6 +99,7 @@ public static class HotBench
                 // want of budget, not of speed; pgbench's ceiling has no such tail (its account never runs short).
                 var fittedWindow = (fittedLast - fittedFirst).TotalSeconds;
                 var fittedRate = fitted > 1 && fittedWindow > 0 ? (fitted - 1) / fittedWindow : double.NaN;
+                var settledForPgbench = await ServiceHost.SettleAsync(db, vacuum: true);
                 var (raw, rawAutovacuum) = await db.AutovacuumDuringAsync(() => Pgbench.RunAsync(db, Path.Combine(repo, "bench", "hold.pgbench.sql"), clients, o.Seconds, new Dictionary<string, object>
                 {
                     ["programme"] = p.ProgrammeId, ["valuedate"] = p.ValueDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
@@ -114,7 +117,7 @@ public static class HotBench
                     $"{refused:N0} refused (422), other answers {row.Other}; all answers {http.RequestsPerSecond:N0}/s; " +
                     $"service CPU {cpu.TotalMilliseconds / Math.Max(1, http.Requests):F2} ms per request ({jit.TotalMilliseconds / Math.Max(1, http.Requests):F2} of it tiered compilation); " +
                     $"pgbench {raw.PerSecond:N0}/s on one account; ratio {fittedRate / raw.PerSecond:F2} (while it lasted {acceptedRate / raw.PerSecond:F2}); " +
-                    $"autovacuum during the service's measurement: {httpAutovacuum}; during pgbench's: {rawAutovacuum}"));
+                    $"autovacuum during the service's measurement: {httpAutovacuum}; during pgbench's: {rawAutovacuum}" + $"; before the service's, {settledForService}; before pgbench's, {settledForPgbench}"));
             }
 
         report.WriteLine(await LedgerInvariants.VerifyAsync(db, p.ProgrammeId));

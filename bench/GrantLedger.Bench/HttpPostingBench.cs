@@ -104,6 +104,8 @@ public static class HttpPostingBench
                 await Wrk.RunAsync(service.BaseAddress, script, clients, SettleSeconds,
                     BenchClaims.WriteWrkData(data, $"settle-{round}-{clients}.txt", settle, s => tokens[s]));
                 var file = BenchClaims.WriteWrkData(data, $"run-{round}-{clients}.txt", drafts, s => tokens[s]);
+                // each measurement starts from the same state: nothing left to seal, vacuumed, checkpointed (section 12)
+                await ServiceHost.SettleAsync(db, vacuum: true);
                 var (((http, cpu, jit), httpCpu), httpAutovacuum) = await db.AutovacuumDuringAsync(() =>
                     CpuMeter.MeasureAsync(db.Postgres.DataDirectory, async () =>
                 {
@@ -114,8 +116,10 @@ public static class HttpPostingBench
                 var submitted = (long)(await db.Scalar("SELECT count(*) FROM claim WHERE id BETWEEN $1 AND $2 AND state = 'submitted'",
                     drafts[0].Id, drafts[^1].Id))!;
                 if (submitted >= drafts.Count) report.WriteLine($"warning: round {round} used every one of its {drafts.Count:N0} drafts: run with fewer --seconds");
+                await ServiceHost.SettleAsync(db, vacuum: true);
                 var ((raw, rawCpu), rawAutovacuum) = await db.AutovacuumDuringAsync(() => CpuMeter.MeasureAsync(db.Postgres.DataDirectory,
                     () => Pgbench.RunAsync(db, Path.Combine(repo, "bench", "posting.pgbench.sql"), clients, o.Seconds, Defines(p))));
+                await ServiceHost.SettleAsync(db, vacuum: true);
                 var (sql, sqlCpu) = await CpuMeter.MeasureAsync(db.Postgres.DataDirectory,
                     () => Pgbench.RunAsync(db, Path.Combine(repo, "bench", "submission.pgbench.sql"), clients, o.Seconds,
                         new Dictionary<string, object>(Defines(p)) { ["first"] = sqlDrafts[0].Id, ["clients"] = clients, ["user0"] = user0, ["n"] = 0 }));

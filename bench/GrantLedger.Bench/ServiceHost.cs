@@ -64,7 +64,7 @@ public sealed class ServiceHost : IAsyncDisposable
     /// now rather than by a checkpoint spread over the measurements that follow. A service in production seals as it
     /// goes, on a cluster not just loaded (docs/performance.md, section 10).
     /// </summary>
-    public static async Task<string> SettleAsync(BenchCluster db)
+    public static async Task<string> SettleAsync(BenchCluster db, bool vacuum = false)
     {
         var clock = Stopwatch.StartNew();
         async Task<long> Queued() => (long)(await db.Scalar("SELECT count(*) FROM seal_queue"))!;
@@ -75,9 +75,12 @@ public sealed class ServiceHost : IAsyncDisposable
             await Task.Delay(250);
         }
         var sealedIn = clock.Elapsed;
+        if (vacuum) await db.Exec("VACUUM (ANALYZE)");
+        var vacuumedIn = clock.Elapsed;
         await db.Exec("CHECKPOINT");
-        return System.FormattableString.Invariant(
-            $"settled: {backlog:N0} records still queued for sealing, sealed within {sealedIn.TotalSeconds:F1} s, then a checkpoint ({(clock.Elapsed - sealedIn).TotalSeconds:F1} s)");
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"settled: {backlog:N0} records still queued for sealing, sealed within {sealedIn.TotalSeconds:F1} s, " +
+            $"{(vacuum ? $"then VACUUM (ANALYZE) ({(vacuumedIn - sealedIn).TotalSeconds:F1} s), " : "")}then a checkpoint ({(clock.Elapsed - vacuumedIn).TotalSeconds:F1} s)");
     }
 
     /// <summary>Starts the service and waits (at most 3 minutes) until /health/ready answers 200.</summary>
