@@ -117,7 +117,8 @@ public static class HotBench
                     $"{refused:N0} refused (422), other answers {row.Other}; all answers {http.RequestsPerSecond:N0}/s; " +
                     $"service CPU {cpu.TotalMilliseconds / Math.Max(1, http.Requests):F2} ms per request ({jit.TotalMilliseconds / Math.Max(1, http.Requests):F2} of it tiered compilation); " +
                     $"pgbench {raw.PerSecond:N0}/s on one account; ratio {fittedRate / raw.PerSecond:F2} (while it lasted {acceptedRate / raw.PerSecond:F2}); " +
-                    $"autovacuum during the service's measurement: {httpAutovacuum}; during pgbench's: {rawAutovacuum}" + $"; before the service's, {settledForService}; before pgbench's, {settledForPgbench}"));
+                    $"autovacuum during the service's measurement: {httpAutovacuum}; during pgbench's: {rawAutovacuum}; " +
+                    $"before the service's, {settledForService}; before pgbench's, {settledForPgbench}"));
             }
 
         report.WriteLine(await LedgerInvariants.VerifyAsync(db, p.ProgrammeId));

@@ -62,7 +62,9 @@ public sealed class ServiceHost : IAsyncDisposable
     /// queued (the seeded history's journal entries wait in seal_queue; the sealer hashes them into their chains every
     /// 2 s from the service's start), then checkpoints, so that the seed's and the sealing's dirty pages are written out
     /// now rather than by a checkpoint spread over the measurements that follow. A service in production seals as it
-    /// goes, on a cluster not just loaded (docs/performance.md, section 10).
+    /// goes, on a cluster not just loaded (docs/performance.md, section 10). With <paramref name="vacuum"/>, a
+    /// VACUUM (ANALYZE) comes before the checkpoint: between measurements, so that autovacuum does not work through one
+    /// measurement's rows during the next (section 12).
     /// </summary>
     public static async Task<string> SettleAsync(BenchCluster db, bool vacuum = false)
     {
