@@ -107,7 +107,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
         token.RevokedAt ??= DateTimeOffset.UtcNow;
         audit.Record("token.revoked", "api_token", token.Id, Caller.ProgrammeId, new { token.Name, token.Prefix });
         await db.SaveChangesAsync(ct);
-        tokens.Forget(Caller.Id); // here at once; other instances when the database's notice reaches them
+        tokens.Forget(token.UserId); // here at once; other instances when the database's notice reaches them
         return NoContent();
     }
 
