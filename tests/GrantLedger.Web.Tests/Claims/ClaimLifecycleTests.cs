@@ -237,6 +237,63 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task ADraftsLine_InTheDatabase_RefusesEveryBrokenRule_ByTheRulesName_AndKeepsWhatItHad()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var lineId = (await w.AddStaffTimeAsync(id))["lines"]![0]!["id"]!.GetValue<long>();
+        var before = await Db.TextAsync($"SELECT row_to_json(l)::text FROM claim_line l WHERE id = {lineId}");
+
+        async Task<string?> RefusedBy(string sql)
+        {
+            await using var cmd = Db.DataSource.CreateCommand(sql);
+            try
+            {
+                await cmd.ExecuteNonQueryAsync();
+                return null;
+            }
+            catch (Npgsql.PostgresException e)
+            {
+                Assert.Equal("23514", e.SqlState);
+                Assert.Equal($"new row for relation \"claim_line\" violates check constraint \"{e.ConstraintName}\"", e.MessageText);
+                return e.ConstraintName;
+            }
+        }
+
+        // a script writing straight to the table meets each rule a line's columns have (migrations 0015 and 0055)
+        var broken = new Dictionary<string, string>
+        {
+            ["line_no = 0"] = "claim_line_line_no_check",
+            ["kind = 'holiday'"] = "claim_line_kind_check",
+            ["amount_pence = -1"] = "claim_line_amount_pence_check",
+            ["minutes = 0"] = "claim_line_minutes_check",
+            ["staff_ref = 'not a reference'"] = "claim_line_staff_ref_check",
+            ["staff_role = 'governor'"] = "claim_line_staff_role_check",
+            ["rate_pence = -1"] = "claim_line_rate_pence_check",
+            ["rate_basis = 'week'"] = "claim_line_rate_basis_check",
+            ["supplier = repeat('x', 201)"] = "claim_line_supplier_check",
+            ["invoice_ref = repeat('x', 101)"] = "claim_line_invoice_ref_check",
+            ["description = repeat('x', 501)"] = "claim_line_description_check",
+            ["category_id = NULL, allowance_category_id = NULL"] = "claim_line_check",
+            ["allowance_category_id = category_id, minutes = NULL"] = "claim_line_check1",
+            ["sanctioned_pence = amount_pence + 1, sanction_reason = 'more'"] = "claim_line_check2",
+            ["sanctioned_pence = 0"] = "claim_line_check3",
+            ["sanction_reason = repeat('x', 1001)"] = "claim_line_sanction_reason_check",
+        };
+        foreach (var (set, rule) in broken)
+            Assert.Equal((set, rule), (set, await RefusedBy($"UPDATE claim_line SET {set} WHERE id = {lineId}")));
+        Assert.Equal("claim_line_kind_check", await RefusedBy(
+            $"INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence) SELECT {id}, 2, 'holiday', category_id, 1 FROM claim_line WHERE id = {lineId}"));
+        Assert.Equal("claim_line_staff_ref_check", await RefusedBy(
+            $"INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, staff_ref) SELECT {id}, 2, kind, category_id, 1, 'x' FROM claim_line WHERE id = {lineId}"));
+
+        Assert.Equal(before, await Db.TextAsync($"SELECT row_to_json(l)::text FROM claim_line l WHERE id = {lineId}"));
+        Assert.Equal(1, await Db.ScalarAsync($"SELECT count(*) FROM claim_line WHERE claim_id = {id}"));
+        // a draft's line still takes what keeps to the rules
+        Assert.Null(await RefusedBy($"UPDATE claim_line SET description = 'Cover for a peer review', rate_basis = 'hour' WHERE id = {lineId}"));
+    }
+
+    [Fact]
     public async Task AClaimsStateChange_InTheDatabase_NeedsItsHistoryRow_AndAClaimStartsAsADraft()
     {
         var w = await ClaimWorld.CreateAsync(Db);
