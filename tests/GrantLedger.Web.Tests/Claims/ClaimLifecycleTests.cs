@@ -192,7 +192,10 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>Runs SQL as a script would: null when PostgreSQL accepts it, else the SQLSTATE it refused with.</summary>
-    private async Task<string?> RefusalAsync(string sql)
+    private async Task<string?> RefusalAsync(string sql) => (await RefusingAsync(sql))?.SqlState;
+
+    /// <summary>Runs SQL as a script would: null when PostgreSQL accepts it, else PostgreSQL's refusal.</summary>
+    private async Task<Npgsql.PostgresException?> RefusingAsync(string sql)
     {
         await using var cmd = Db.DataSource.CreateCommand(sql);
         try
@@ -202,7 +205,7 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         }
         catch (Npgsql.PostgresException e)
         {
-            return e.SqlState;
+            return e;
         }
     }
 
@@ -244,20 +247,13 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         var lineId = (await w.AddStaffTimeAsync(id))["lines"]![0]!["id"]!.GetValue<long>();
         var before = await Db.TextAsync($"SELECT row_to_json(l)::text FROM claim_line l WHERE id = {lineId}");
 
+        // the rule a statement broke, refused as PostgreSQL refuses a CHECK: 23514, the rule's name, its message
         async Task<string?> RefusedBy(string sql)
         {
-            await using var cmd = Db.DataSource.CreateCommand(sql);
-            try
-            {
-                await cmd.ExecuteNonQueryAsync();
-                return null;
-            }
-            catch (Npgsql.PostgresException e)
-            {
-                Assert.Equal("23514", e.SqlState);
-                Assert.Equal($"new row for relation \"claim_line\" violates check constraint \"{e.ConstraintName}\"", e.MessageText);
-                return e.ConstraintName;
-            }
+            if (await RefusingAsync(sql) is not { } e) return null;
+            Assert.Equal("23514", e.SqlState);
+            Assert.Equal($"new row for relation \"claim_line\" violates check constraint \"{e.ConstraintName}\"", e.MessageText);
+            return e.ConstraintName;
         }
 
         // a script writing straight to the table meets each rule a line's columns have (migrations 0015 and 0055)
