@@ -11,6 +11,9 @@ namespace GrantLedger.Bench;
 /// account with the same statement (bench/hold.pgbench.sql), same client count, same cluster, same
 /// run. Afterwards it proves there was no overdraft: the account is within its limit, its holds are
 /// exactly the accepted claims' amounts, and every refusal asked for more than was left at the end.
+/// Third, pgbench sends a submission's own statements (bench/submission.pgbench.sql) against a third
+/// school's account, same client count: what PostgreSQL allows a submission on one account without
+/// the service (docs/performance.md, section 14).
 /// </summary>
 public static class HotBench
 {
@@ -18,9 +21,15 @@ public static class HotBench
 
     private sealed record Row(int Round, int Clients, Wrk.Run Http, long Budget, long Accepted, long Used, double AcceptedPerSecond,
         double WindowSeconds, long Fitted, double FittedPerSecond, double FittedWindowSeconds, long Refused, long Other, Pgbench.Run Raw,
-        string HttpAutovacuum, string RawAutovacuum);
+        string HttpAutovacuum, string RawAutovacuum, CpuMeter.Reading RawCpu, Pgbench.Run Sql, CpuMeter.Reading SqlCpu)
+    {
+        public double Ratio => FittedPerSecond / Raw.PerSecond;
+        public double SqlRatio => Sql.PerSecond / Raw.PerSecond;
+        public (double Machine, double Cluster) PerHold => RawCpu.PerOperation(Raw.Transactions);
+        public (double Machine, double Cluster) PerSqlSubmission => SqlCpu.PerOperation(Sql.Transactions);
+    }
 
-    private const int Schools = 100;
+    private const int Schools = 130;
 
     public static async Task<int> RunAsync(Options o, TextWriter report)
     {
@@ -35,16 +44,20 @@ public static class HotBench
         var schoolIds = tokens.Keys.Order().ToArray();
         var perRun = Math.Max(20_000, o.Seconds * 1_500);
         // school 1: warm-up and the rate probe that sizes the budgets; school 2: refusals' warm-up; schools 3, 4, …: one hot school per
-        // measurement; schools 100, 99, …: pgbench's one account per measurement
+        // measurement; schools 43, 44, …: pgbench's submissions as SQL alone, one school per measurement; schools 130, 129, …: pgbench's
+        // one account per measurement
         var warmUp = await BenchClaims.DraftsAsync(db, p.ProgrammeId, [schoolIds[0]], 1 + BenchClaims.WarmUpSlices * BenchClaims.WarmUpSlice);
         var probe = await BenchClaims.DraftsAsync(db, p.ProgrammeId, [schoolIds[0]], 5_000);
         var refusing = await BenchClaims.DraftsAsync(db, p.ProgrammeId, [schoolIds[1]], BenchClaims.WarmUpSlices * BenchClaims.WarmUpSlice);
-        var runs = new List<List<DraftClaim>>();
-        if (o.Rounds * o.Clients.Length > 40) throw new ArgumentException("at most 40 measurements (rounds x client counts)");
-        for (var i = 0; i < o.Rounds * o.Clients.Length; i++) runs.Add(await BenchClaims.DraftsAsync(db, p.ProgrammeId, [schoolIds[2 + i]], perRun));
+        var runs = new List<(List<DraftClaim> Http, List<DraftClaim> Sql)>();
+        if (o.Rounds * o.Clients.Length > MaxMeasurements) throw new ArgumentException($"at most {MaxMeasurements} measurements (rounds x client counts)");
+        for (var i = 0; i < o.Rounds * o.Clients.Length; i++)
+            runs.Add((await BenchClaims.DraftsAsync(db, p.ProgrammeId, [schoolIds[2 + i]], perRun),
+                      await BenchClaims.DraftsAsync(db, p.ProgrammeId, [schoolIds[2 + MaxMeasurements + i]], Math.Max(20_000, o.Seconds * 2_500))));
+        var user0 = await HttpPostingBench.SchoolManagersFromAsync(db, p.ProgrammeId);
         await db.Exec("ANALYZE");
         report.WriteLine($"cluster: {await db.SettingsAsync()}");
-        report.WriteLine($"seeded {Schools} schools, {o.History:N0} history entries, {warmUp.Count + probe.Count + refusing.Count + runs.Count * perRun:N0} draft claims (£1.00–£500.00 each) " +
+        report.WriteLine($"seeded {Schools} schools, {o.History:N0} history entries, {warmUp.Count + probe.Count + refusing.Count + runs.Sum(r => r.Http.Count + r.Sql.Count):N0} draft claims (£1.00–£500.00 each) " +
                          $"in {seed.Elapsed.TotalSeconds:F1} s; {o.Seconds} s per measurement, {o.Rounds} round(s)");
 
         var data = Path.Combine(db.Root, "wrk");
@@ -76,7 +89,7 @@ public static class HotBench
         for (var round = 1; round <= o.Rounds; round++)
             foreach (var clients in o.Clients)
             {
-                var drafts = runs[next++];
+                var (drafts, sqlDrafts) = runs[next++];
                 var school = drafts[0].SchoolId;
                 var account = p.Available0 + Array.IndexOf(schoolIds, school) + 1;
                 // The budget: what about half the measurement would accept at the probe's rate; the rest of the
@@ -100,40 +113,60 @@ public static class HotBench
                 var fittedWindow = (fittedLast - fittedFirst).TotalSeconds;
                 var fittedRate = fitted > 1 && fittedWindow > 0 ? (fitted - 1) / fittedWindow : double.NaN;
                 var settledForPgbench = await ServiceHost.SettleAsync(db, vacuum: true);
-                var (raw, rawAutovacuum) = await db.AutovacuumDuringAsync(() => Pgbench.RunAsync(db, Path.Combine(repo, "bench", "hold.pgbench.sql"), clients, o.Seconds, new Dictionary<string, object>
+                var ((raw, rawCpu), rawAutovacuum) = await db.AutovacuumDuringAsync(() => CpuMeter.MeasureAsync(db.Postgres.DataDirectory,
+                    () => Pgbench.RunAsync(db, Path.Combine(repo, "bench", "hold.pgbench.sql"), clients, o.Seconds, new Dictionary<string, object>
                 {
                     ["programme"] = p.ProgrammeId, ["valuedate"] = p.ValueDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                     // a school of its own per measurement, counted from the last: £10m lasts a measurement at any rate seen here
                     ["debit"] = p.Available0 + Schools - (next - 1), ["credit"] = p.Payable0 + Schools - (next - 1),
-                }));
+                })));
+                // A submission's own statements on one school's account: the script spreads its drafts over `schools` schools,
+                // school s (from 1) with accounts available0 + s and payable0 + s and business manager user0 + s; with one school
+                // that is the one at `position` (from 1) when each base is moved by position - 1.
+                await ServiceHost.SettleAsync(db, vacuum: true);
+                var position = Array.IndexOf(schoolIds, sqlDrafts[0].SchoolId) + 1;
+                var (sql, sqlCpu) = await CpuMeter.MeasureAsync(db.Postgres.DataDirectory,
+                    () => Pgbench.RunAsync(db, Path.Combine(repo, "bench", "submission.pgbench.sql"), clients, o.Seconds,
+                        new Dictionary<string, object>(HttpPostingBench.Defines(p))
+                        {
+                            ["schools"] = 1, ["available0"] = p.Available0 + position - 1, ["payable0"] = p.Payable0 + position - 1,
+                            ["user0"] = user0 + position - 1, ["first"] = sqlDrafts[0].Id, ["clients"] = clients, ["n"] = 0,
+                        }));
+                await HttpPostingBench.ProveSqlSubmissionsAsync(db, sqlDrafts, sql.Transactions);
                 var acceptedRate = window > 0 ? (accepted - 1) / window : double.NaN;
                 var refused = http.Status(422);
                 var row = new Row(round, clients, http, budget, accepted, used, acceptedRate, window, fitted, fittedRate, fittedWindow, refused,
-                    http.Statuses.Where(s => s.Key is not (200 or 422)).Sum(s => s.Value), raw, httpAutovacuum, rawAutovacuum);
+                    http.Statuses.Where(s => s.Key is not (200 or 422)).Sum(s => s.Value), raw, httpAutovacuum, rawAutovacuum, rawCpu, sql, sqlCpu);
                 rows.Add(row);
                 report.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"round {round}, {clients} client(s): budget £{budget / 100.0:N2} used £{used / 100.0:N2} by {accepted:N0} claims in {window:F1} s " +
                     $"({acceptedRate:N0}/s while it lasted; {fitted:N0} in {fittedWindow:F1} s, {fittedRate:N0}/s, while every claim fitted), " +
                     $"{refused:N0} refused (422), other answers {row.Other}; all answers {http.RequestsPerSecond:N0}/s; " +
                     $"service CPU {cpu.TotalMilliseconds / Math.Max(1, http.Requests):F2} ms per request ({jit.TotalMilliseconds / Math.Max(1, http.Requests):F2} of it tiered compilation); " +
-                    $"pgbench {raw.PerSecond:N0}/s on one account; ratio {fittedRate / raw.PerSecond:F2} (while it lasted {acceptedRate / raw.PerSecond:F2}); " +
+                    $"pgbench {raw.PerSecond:N0}/s on one account; ratio {row.Ratio:F2} (while it lasted {acceptedRate / raw.PerSecond:F2}); " +
+                    $"the submission as SQL alone on one account {sql.PerSecond:N0}/s (ratio {row.SqlRatio:F2}); CPU per pgbench hold {row.PerHold.Machine:F2} ms " +
+                    $"({row.PerHold.Cluster:F2} of it PostgreSQL's), per submission as SQL {row.PerSqlSubmission.Machine:F2} ms ({row.PerSqlSubmission.Cluster:F2}); " +
                     $"autovacuum during the service's measurement: {httpAutovacuum}; during pgbench's: {rawAutovacuum}; " +
                     $"before the service's, {settledForService}; before pgbench's, {settledForPgbench}"));
             }
 
         report.WriteLine(await LedgerInvariants.VerifyAsync(db, p.ProgrammeId));
         report.WriteLine();
-        report.WriteLine("| round | clients | budget £ | accepted claims | used £ | left £ | accepted/s while every claim fitted (claims, window s) | accepted/s while budget lasted (window s) | refused 422 | other non-2xx | all answers/s | p50 / p99 ms | pgbench one-account holds/s | pgbench p50 / p99 ms | ratio (target ≥ 0.6) | ratio while budget lasted | overdrafts | autovacuum during the service's / pgbench's measurement |");
-        report.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        report.WriteLine("| round | clients | budget £ | accepted claims | used £ | left £ | accepted/s while every claim fitted (claims, window s) | accepted/s while budget lasted (window s) | refused 422 | other non-2xx | all answers/s | p50 / p99 ms | pgbench one-account holds/s | pgbench p50 / p99 ms | ratio (target ≥ 0.6) | ratio while budget lasted | overdrafts | the submission as SQL alone on one account/s (ratio) | machine CPU ms per hold / per submission as SQL (PostgreSQL's) | autovacuum during the service's / pgbench's measurement |");
+        report.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
             report.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Round} | {r.Clients} | {r.Budget / 100.0:N2} | {r.Accepted:N0} | {r.Used / 100.0:N2} | {(r.Budget - r.Used) / 100.0:N2} | " +
                 $"{r.FittedPerSecond:N0} ({r.Fitted:N0}, {r.FittedWindowSeconds:F1}) | {r.AcceptedPerSecond:N0} ({r.WindowSeconds:F1}) | {r.Refused:N0} | {r.Other} | " +
                 $"{r.Http.RequestsPerSecond:N0} | {r.Http.P50Ms:F2} / {r.Http.P99Ms:F2} | " +
-                $"{r.Raw.PerSecond:N0} | {r.Raw.P50Ms:F2} / {r.Raw.P99Ms:F2} | {r.FittedPerSecond / r.Raw.PerSecond:F2} | {r.AcceptedPerSecond / r.Raw.PerSecond:F2} | 0 | " +
+                $"{r.Raw.PerSecond:N0} | {r.Raw.P50Ms:F2} / {r.Raw.P99Ms:F2} | {r.Ratio:F2} | {r.AcceptedPerSecond / r.Raw.PerSecond:F2} | 0 | " +
+                $"{r.Sql.PerSecond:N0} ({r.SqlRatio:F2}) | {r.PerHold.Machine:F2} ({r.PerHold.Cluster:F2}) / {r.PerSqlSubmission.Machine:F2} ({r.PerSqlSubmission.Cluster:F2}) | " +
                 $"{r.HttpAutovacuum} / {r.RawAutovacuum} |"));
         return 0;
     }
+
+    /// <summary>Measurements (rounds x client counts) at most: each takes a school for the service and one for the submissions as SQL.</summary>
+    private const int MaxMeasurements = 40;
 
     public static string Answers(Wrk.Run run) => string.Join(", ", run.Statuses.OrderBy(x => x.Key).Select(x => $"{x.Key}: {x.Value:N0}"));
 

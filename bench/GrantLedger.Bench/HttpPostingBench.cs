@@ -218,7 +218,7 @@ public static class HttpPostingBench
     /// user0 for bench/submission.pgbench.sql: the school in position s (by id) has its business manager in user user0 + s
     /// (BenchUsers writes them in school order); refused if that does not hold.
     /// </summary>
-    private static async Task<long> SchoolManagersFromAsync(BenchCluster db, long programmeId)
+    internal static async Task<long> SchoolManagersFromAsync(BenchCluster db, long programmeId)
     {
         var user0 = (long)(await db.Scalar("SELECT min(id) - 1 FROM app_user WHERE programme_id = $1 AND role = 'school_business_manager'", programmeId))!;
         var misplaced = (long)(await db.Scalar("""
@@ -236,7 +236,7 @@ public static class HttpPostingBench
     /// by their school's business manager, each holding on its own school's available account, with one history row
     /// naming the entry and one audit event (the amount each holds is checked with every submitted claim's at the end).
     /// </summary>
-    private static async Task ProveSqlSubmissionsAsync(BenchCluster db, List<DraftClaim> drafts, long expected)
+    internal static async Task ProveSqlSubmissionsAsync(BenchCluster db, List<DraftClaim> drafts, long expected)
     {
         var wrong = (long)(await db.Scalar("""
             SELECT count(*) FILTER (WHERE c.submitted_by IS DISTINCT FROM c.created_by
