@@ -131,7 +131,22 @@ public static class Transitions
         {
             throw rule;
         }
+        catch (PostgresException e) when (TlrClaimed(e) is { } invalid)
+        {
+            throw invalid;
+        }
         if (commit) db.CommittedWithLastStatement();
+    }
+
+    /// <summary>
+    /// The database's refusal of a TLR already claimed for the half-term (migration 0056: another claim's submission got
+    /// there first), answered as <see cref="CheckSubmittableAsync"/> answers it when it sees the other claim.
+    /// </summary>
+    private static InvalidInput? TlrClaimed(PostgresException e)
+    {
+        if (e.SqlState != "GL011" || e.Detail is not { } detail) return null;
+        var line = System.Text.Json.JsonDocument.Parse(detail).RootElement.GetProperty("lineNo").GetInt32();
+        return new InvalidInput($"lines[{line - 1}].staffRef", e.MessageText);
     }
 
     private static void Record(Claim claim, CurrentUser caller, ClaimTrigger trigger, ClaimState to, string? reason)

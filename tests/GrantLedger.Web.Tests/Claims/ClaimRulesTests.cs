@@ -66,6 +66,42 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task TwoClaimsForOneTlr_SubmittedAtOnce_OneIsRefused()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        await w.S.AllocateEachAsync("tlr-admin", "500.00"); // £1,000: two £300 TLRs fit, so only the TLR rule can refuse one
+        var tlr = new { kind = "tlr", categoryId = w.Category("tlr-admin"), staffRef = "T7" };
+        for (var round = 0; round < 10; round++)
+        {
+            var a = await w.NewClaimAsync();
+            var b = await w.NewClaimAsync();
+            (await w.School.PostAsync($"/api/v1/claims/{a}/lines", tlr)).Expect(HttpStatusCode.Created);
+            (await w.School.PostAsync($"/api/v1/claims/{b}/lines", tlr)).Expect(HttpStatusCode.Created);
+            var answers = await Task.WhenAll(w.SubmitAsync(a), w.SubmitAsync(b));
+            Assert.True(answers.Count(x => x.Status == HttpStatusCode.OK) == (round == 0 ? 1 : 0),
+                $"round {round}: " + string.Join("\n", answers.Select(x => $"{x.Status}: {x.Body[..Math.Min(400, x.Body.Length)]}")));
+            foreach (var refused in answers.Where(x => x.Status != HttpStatusCode.OK))
+                Assert.Contains("T7's TLR for Autumn 1 is already claimed", refused.ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].staffRef").Body);
+            Assert.Equal(1L, await Db.ScalarAsync("""
+                SELECT count(*) FROM claim_line l JOIN claim c ON c.id = l.claim_id
+                 WHERE l.kind = 'tlr' AND l.staff_ref = 'T7' AND c.state NOT IN ('draft', 'rejected', 'withdrawn')
+                """));
+        }
+        // a script cannot claim it again either: the database refuses the state change itself
+        var draft = await Db.ScalarAsync("""
+            SELECT max(c.id) FROM claim c JOIN claim_line l ON l.claim_id = c.id WHERE c.state = 'draft' AND l.kind = 'tlr'
+            """);
+        await using var script = Db.DataSource.CreateCommand($"""
+            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
+            SELECT id, 'submit', 'draft', 'submitted', created_by, 'school_business_manager' FROM claim WHERE id = {draft};
+            UPDATE claim SET state = 'submitted', submitted_by = created_by, submitted_at = now() WHERE id = {draft}
+            """);
+        var refusal = await Assert.ThrowsAsync<PostgresException>(() => script.ExecuteNonQueryAsync());
+        Assert.Equal("GL011", refusal.SqlState);
+        Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM claim WHERE id = {draft}"));
+    }
+
+    [Fact]
     public async Task TwoReviewersActingOnOneClaimAtOnce_ExactlyOneWins_TheOtherGets409()
     {
         var w = await ClaimWorld.CreateAsync(Db);
