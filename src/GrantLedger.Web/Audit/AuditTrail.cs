@@ -39,14 +39,25 @@ public sealed class AuditTrail(GrantLedgerDb db, IHttpContextAccessor http)
     /// (a claim transition's, docs/performance.md): the event is written with them or not at all. Its statement
     /// answers the event's id, as every statement of such a batch answers rows.
     /// </summary>
-    public void Record(NpgsqlBatch batch, string action, string recordType, long? recordId, long? programmeId, object? details = null)
-    {
-        var who = Who(null);
+    public void Record(NpgsqlBatch batch, string action, string recordType, long? recordId, long? programmeId, object? details = null) =>
+        Record(batch, CurrentActor(), action, recordType, recordId, programmeId, details);
+
+    /// <summary>The same, for an actor read beforehand (<see cref="CurrentActor"/>): work written on another request's flow.</summary>
+    public static void Record(NpgsqlBatch batch, Actor who, string action, string recordType, long? recordId, long? programmeId, object? details = null) =>
         batch.BatchCommands.Add(Statements.Of("""
             INSERT INTO audit_event (user_id, user_name, role, action, record_type, record_id, programme_id, details, client_address)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
             """, who.UserId, who.UserName, who.Role, action, recordType, recordId, programmeId, Statements.Jsonb(details ?? new { }, Json),
             who.ClientAddress));
+
+    /// <summary>Who an audit event names.</summary>
+    public sealed record Actor(long? UserId, string? UserName, string? Role, string? ClientAddress);
+
+    /// <summary>Who acts now: the request's signed-in user (and address), else whoever acts outside requests.</summary>
+    public Actor CurrentActor()
+    {
+        var (id, name, role, address) = Who(null);
+        return new Actor(id, name, role, address);
     }
 
     private AuditEvent Event(string action, string recordType, long? recordId, long? programmeId, object? details, AppUser? actor)

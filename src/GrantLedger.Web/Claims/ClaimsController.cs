@@ -14,7 +14,7 @@ namespace GrantLedger.Web.Claims;
 /// ETag; send it back as If-Match to act only on the version you read (409 if it changed).
 /// </summary>
 [Authorize(Roles = Roles.Everyone)]
-public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit) : ApiControllerBase
+public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, SubmissionGroups submissions) : ApiControllerBase
 {
 
     private async Task<ActionResult<ClaimView>> Answer(long claimId, int status, CancellationToken ct)
@@ -202,7 +202,9 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit) : ApiCo
 
     private async Task<ActionResult<ClaimView>> Fire(long claimId, ClaimTrigger trigger, Transitions.Request? request, CancellationToken ct)
     {
-        var c = await Transitions.FireAsync(db, audit, Caller, claimId, trigger, request ?? new(null, null, null), IfMatch, ct);
+        var c = trigger == ClaimTrigger.Submit
+            ? await submissions.SubmitAsync(db, audit, Caller, claimId, request ?? new(null, null, null), IfMatch, ct)
+            : await Transitions.FireAsync(db, audit, Caller, claimId, trigger, request ?? new(null, null, null), IfMatch, ct);
         // the claim as the transition left it, without reading it, its school, programme and period again
         var view = await ClaimReads.DetailAsync(db, Caller, c, ct);
         Response.Headers.ETag = view.ETag;

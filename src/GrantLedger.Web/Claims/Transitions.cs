@@ -33,105 +33,143 @@ public static class Transitions
 
     /// <returns>the claim with its scope, as the transition left it (saved), its history with the transition's row</returns>
     public static async Task<ClaimScope> FireAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, ClaimTrigger trigger,
-        Request r, string? ifMatch, CancellationToken ct) =>
-        await db.InTransactionAsync(async () =>
+        Request r, string? ifMatch, CancellationToken ct)
+    {
+        var who = audit.CurrentActor();
+        return await db.InTransactionAsync(async () =>
         {
-            // what the trigger may do to the ledger, by the lifecycle's rows: which of the holds and the entry's ids to read with the lock
-            var effects = ClaimWorkflow.Lifecycle.Rows.Where(row => row.Trigger == trigger).Select(row => row.Effect).ToHashSet();
-            var locked = await ClaimAccess.LockForTransitionAsync(db, caller, claimId,
-                readHolds: effects.Contains(LedgerEffect.PostHold) || effects.Contains(LedgerEffect.VoidHold),
-                reserveIds: effects.Any(e => e != LedgerEffect.None), ct);
-            var c = locked.Scope;
-            ClaimAccess.CheckVersion(c.Claim, ifMatch);
-            var from = c.State;
-            var sanctions = trigger == ClaimTrigger.Approve ? ReadSanctions(c, r.Lines) : null;
-            var total = new Money(c.Claim.Lines.Sum(l =>
-                sanctions is not null ? (sanctions.TryGetValue(l.Id, out var s) ? s.Amount : l.AmountPence) : l.SanctionedPence ?? l.AmountPence));
-            var step = ClaimWorkflow.Lifecycle.Fire(from, trigger, c.Context(caller, total, r.Reason?.Trim()));
-
-            if (trigger == ClaimTrigger.Submit) await CheckSubmittableAsync(db, c, r, ct);
-            if (sanctions is not null)
-                foreach (var line in c.Claim.Lines)
-                {
-                    var given = sanctions.TryGetValue(line.Id, out var s);
-                    line.SanctionedPence = given ? s.Amount : null;
-                    line.SanctionReason = given ? s.Reason : null;
-                }
-            var posting = await ClaimLedger.PrepareAsync(db, locked, step.Effect, Kebab.Of(trigger), caller.Id, ct);
-            if (step.Effect == LedgerEffect.VoidHold)
-                foreach (var line in c.Claim.Lines) (line.MoneyHoldId, line.TimeHoldId, line.SanctionedPence, line.SanctionReason) = (null, null, null, null);
-            var details = new { sanctions = sanctions?.Select(s => new { lineId = s.Key, amount = new Money(s.Value.Amount).ToDecimalString(), reason = s.Value.Reason }), total = total.ToDecimalString() };
-            Record(c.Claim, caller, trigger, step.To, r.Reason?.Trim());
-            await WriteAsync(db, audit, c, caller, trigger, from, step, r.Reason?.Trim(), linesChanged: sanctions is not null || step.Effect != LedgerEffect.None,
-                posting, details, ct);
-            return c;
+            var decided = await DecideAsync(db, who, caller, claimId, trigger, r, ifMatch, ct);
+            await WriteAsync(db, [decided], ct);
+            return decided.Scope;
         }, ct);
+    }
+
+    /// <summary>A transition decided on a locked claim and applied to it in memory: what <see cref="WriteAsync"/> writes.</summary>
+    internal sealed record Decided(ClaimScope Scope, AuditTrail.Actor Who, CurrentUser Caller, ClaimTrigger Trigger, ClaimState From,
+        Transition<ClaimState, ClaimTrigger, ClaimContext> Step, string? Reason, bool LinesChanged, ClaimLedger.Posting? Posting, object Details);
 
     /// <summary>
-    /// Writes the transition in one round trip, in this order: the staff days, the claim, its lines' holds and sanctions,
-    /// its history row, its audit event, its journal entry and — when the transaction is the transition's own — COMMIT.
-    /// The entry locks the school's budget accounts until commit and every claim of the school queues on them, so it
-    /// comes last, with ids reserved beforehand for the rows that name it (their keys are checked at commit); every path
-    /// takes staff days before accounts, so two transitions cannot deadlock on them (docs/performance.md, hot and
-    /// http-posting). A statement that fails (a staff day past a full day, a budget overspent) stops the ones after it:
-    /// nothing of the transition is written. Every statement but COMMIT answers rows, so the answers are read in order.
+    /// Locks the claim, checks the trigger against the lifecycle and the claim's rules, prepares its journal entry and applies
+    /// the transition to the claim's entities, in the caller's transaction; nothing is written yet.
     /// </summary>
-    private static async Task WriteAsync(GrantLedgerDb db, AuditTrail audit, ClaimScope c, CurrentUser caller, ClaimTrigger trigger,
-        ClaimState from, Transition<ClaimState, ClaimTrigger, ClaimContext> step, string? reason, bool linesChanged,
-        ClaimLedger.Posting? posting, object details, CancellationToken ct)
+    /// <param name="who">who acts, as the audit event names them: read in the request's own flow (<see cref="AuditTrail.CurrentActor"/>)</param>
+    internal static async Task<Decided> DecideAsync(GrantLedgerDb db, AuditTrail.Actor who, CurrentUser caller, long claimId, ClaimTrigger trigger,
+        Request r, string? ifMatch, CancellationToken ct)
+    {
+        // what the trigger may do to the ledger, by the lifecycle's rows: which of the holds and the entry's ids to read with the lock
+        var effects = ClaimWorkflow.Lifecycle.Rows.Where(row => row.Trigger == trigger).Select(row => row.Effect).ToHashSet();
+        var locked = await ClaimAccess.LockForTransitionAsync(db, caller, claimId,
+            readHolds: effects.Contains(LedgerEffect.PostHold) || effects.Contains(LedgerEffect.VoidHold),
+            reserveIds: effects.Any(e => e != LedgerEffect.None), ct);
+        var c = locked.Scope;
+        ClaimAccess.CheckVersion(c.Claim, ifMatch);
+        var from = c.State;
+        var sanctions = trigger == ClaimTrigger.Approve ? ReadSanctions(c, r.Lines) : null;
+        var total = new Money(c.Claim.Lines.Sum(l =>
+            sanctions is not null ? (sanctions.TryGetValue(l.Id, out var s) ? s.Amount : l.AmountPence) : l.SanctionedPence ?? l.AmountPence));
+        var step = ClaimWorkflow.Lifecycle.Fire(from, trigger, c.Context(caller, total, r.Reason?.Trim()));
+
+        if (trigger == ClaimTrigger.Submit) await CheckSubmittableAsync(db, c, r, ct);
+        if (sanctions is not null)
+            foreach (var line in c.Claim.Lines)
+            {
+                var given = sanctions.TryGetValue(line.Id, out var s);
+                line.SanctionedPence = given ? s.Amount : null;
+                line.SanctionReason = given ? s.Reason : null;
+            }
+        var posting = await ClaimLedger.PrepareAsync(db, locked, step.Effect, Kebab.Of(trigger), caller.Id, ct);
+        if (step.Effect == LedgerEffect.VoidHold)
+            foreach (var line in c.Claim.Lines) (line.MoneyHoldId, line.TimeHoldId, line.SanctionedPence, line.SanctionReason) = (null, null, null, null);
+        var details = new { sanctions = sanctions?.Select(s => new { lineId = s.Key, amount = new Money(s.Value.Amount).ToDecimalString(), reason = s.Value.Reason }), total = total.ToDecimalString() };
+        Record(c.Claim, caller, trigger, step.To, r.Reason?.Trim());
+        return new Decided(c, who, caller, trigger, from, step, r.Reason?.Trim(), LinesChanged: sanctions is not null || step.Effect != LedgerEffect.None,
+            posting, details);
+    }
+
+    /// <summary>
+    /// Writes decided transitions in one round trip, in this order: each one's staff days, history row, claim, lines'
+    /// holds and sanctions and audit event; then their journal entries; and — when the transaction is the work's
+    /// own — COMMIT. An entry locks its school's budget accounts until commit and every claim of the school queues on
+    /// them, so the entries come last, with ids reserved beforehand for the rows that name them (their keys are checked
+    /// at commit); every path takes staff days before accounts, and several transitions go in claim order with their
+    /// entries in school order, so two writers cannot deadlock on them (docs/performance.md, hot and http-posting). A
+    /// statement that fails (a staff day past a full day, a budget overspent, a TLR claimed twice) stops the ones after
+    /// it: nothing is written. One transition's refusal is answered as its rule; several transitions' is thrown as
+    /// PostgreSQL's, for the caller to write each alone (<see cref="SubmissionGroups"/>). Every statement but COMMIT
+    /// answers rows, so the answers are read in order.
+    /// </summary>
+    internal static async Task WriteAsync(GrantLedgerDb db, IReadOnlyList<Decided> all, CancellationToken ct)
     {
         var (conn, tx) = await db.NpgsqlAsync(ct);
         await using var batch = new NpgsqlBatch(conn, tx);
-        if (step.Effect == LedgerEffect.ReserveHold) StaffDays.AddTo(batch, c.Programme.Id, c.Claim.Lines, +1);
-        if (step.Effect == LedgerEffect.VoidHold) StaffDays.AddTo(batch, c.Programme.Id, c.Claim.Lines, -1);
-        var staffDays = batch.BatchCommands.Count;
-        var claim = c.Claim;
-        // the history row first: the database refuses a state change without one (migration 0052)
-        batch.BatchCommands.Add(Statements.Of("""
-            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, reason, entry_id, details)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING occurred_at
-            """, claim.Id, Kebab.Of(trigger), Kebab.Of(from), Kebab.Of(step.To), caller.Id, caller.Role, reason, posting?.EntryId,
-            Statements.Jsonb(details)));
-        batch.BatchCommands.Add(Statements.Of("""
-            UPDATE claim SET state = $2, updated_at = $3, submitted_by = $4, submitted_at = $5, first_approved_by = $6, decided_by = $7,
-                             decided_at = $8, reason = $9
-             WHERE id = $1 RETURNING xmin
-            """, claim.Id, claim.State, claim.UpdatedAt, claim.SubmittedBy, claim.SubmittedAt, claim.FirstApprovedBy, claim.DecidedBy,
-            claim.DecidedAt, claim.Reason));
-        if (linesChanged)
+        var staffDays = new int[all.Count];
+        for (var k = 0; k < all.Count; k++)
+        {
+            var (d, claim, before) = (all[k], all[k].Scope.Claim, batch.BatchCommands.Count);
+            if (d.Step.Effect == LedgerEffect.ReserveHold) StaffDays.AddTo(batch, d.Scope.Programme.Id, claim.Lines, +1);
+            if (d.Step.Effect == LedgerEffect.VoidHold) StaffDays.AddTo(batch, d.Scope.Programme.Id, claim.Lines, -1);
+            staffDays[k] = batch.BatchCommands.Count - before;
+            // the history row first: the database refuses a state change without one (migration 0052)
             batch.BatchCommands.Add(Statements.Of("""
-                UPDATE claim_line l SET money_hold_id = u.money, time_hold_id = u.time, sanctioned_pence = u.sanctioned, sanction_reason = u.reason
-                  FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[]) AS u(id, money, time, sanctioned, reason)
-                 WHERE l.id = u.id AND l.claim_id = $1
-                RETURNING l.id
-                """, claim.Id, claim.Lines.Select(l => l.Id).ToArray(), claim.Lines.Select(l => l.MoneyHoldId).ToArray(),
-                claim.Lines.Select(l => l.TimeHoldId).ToArray(), claim.Lines.Select(l => l.SanctionedPence).ToArray(),
-                claim.Lines.Select(l => l.SanctionReason).ToArray()));
-        audit.Record(batch, $"claim.{Kebab.Of(trigger)}", "claim", claim.Id, c.Programme.Id,
-            new { from = Kebab.Of(from), to = Kebab.Of(step.To), reason, entryId = posting?.EntryId, details });
-        if (posting is not null) batch.BatchCommands.Add(Journal.Statement(posting.Draft, posting.Ids));
+                INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, reason, entry_id, details)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING occurred_at
+                """, claim.Id, Kebab.Of(d.Trigger), Kebab.Of(d.From), Kebab.Of(d.Step.To), d.Caller.Id, d.Caller.Role, d.Reason, d.Posting?.EntryId,
+                Statements.Jsonb(d.Details)));
+            batch.BatchCommands.Add(Statements.Of("""
+                UPDATE claim SET state = $2, updated_at = $3, submitted_by = $4, submitted_at = $5, first_approved_by = $6, decided_by = $7,
+                                 decided_at = $8, reason = $9
+                 WHERE id = $1 RETURNING xmin
+                """, claim.Id, claim.State, claim.UpdatedAt, claim.SubmittedBy, claim.SubmittedAt, claim.FirstApprovedBy, claim.DecidedBy,
+                claim.DecidedAt, claim.Reason));
+            if (d.LinesChanged)
+                batch.BatchCommands.Add(Statements.Of("""
+                    UPDATE claim_line l SET money_hold_id = u.money, time_hold_id = u.time, sanctioned_pence = u.sanctioned, sanction_reason = u.reason
+                      FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[]) AS u(id, money, time, sanctioned, reason)
+                     WHERE l.id = u.id AND l.claim_id = $1
+                    RETURNING l.id
+                    """, claim.Id, claim.Lines.Select(l => l.Id).ToArray(), claim.Lines.Select(l => l.MoneyHoldId).ToArray(),
+                    claim.Lines.Select(l => l.TimeHoldId).ToArray(), claim.Lines.Select(l => l.SanctionedPence).ToArray(),
+                    claim.Lines.Select(l => l.SanctionReason).ToArray()));
+            AuditTrail.Record(batch, d.Who, $"claim.{Kebab.Of(d.Trigger)}", "claim", claim.Id, d.Scope.Programme.Id,
+                new { from = Kebab.Of(d.From), to = Kebab.Of(d.Step.To), reason = d.Reason, entryId = d.Posting?.EntryId, details = d.Details });
+        }
+        foreach (var d in all.Where(d => d.Posting is not null).OrderBy(d => d.Scope.School.Id).ThenBy(d => d.Scope.Claim.Id))
+            batch.BatchCommands.Add(Journal.Statement(d.Posting!.Draft, d.Posting.Ids));
         var commit = db.MayCommitWithLastStatement;
         if (commit) batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
 
         try
         {
             await using var rows = await batch.ExecuteReaderAsync(ct);
-            for (var i = 0; i < staffDays; i++) await rows.NextResultAsync(ct);
-            await rows.ReadAsync(ct);
-            c.AnswerRows!.History.Add(new TransitionView(Kebab.Of(trigger), Kebab.Of(from), Kebab.Of(step.To), caller.Id, caller.Role,
-                rows.GetFieldValue<DateTimeOffset>(0), reason, posting?.EntryId));
-            await rows.NextResultAsync(ct);
-            await rows.ReadAsync(ct);
-            claim.Version = rows.GetFieldValue<uint>(0);
-            if (linesChanged) await rows.NextResultAsync(ct);
-            // the rest: the audit event's id, the entry's rows, and COMMIT's answer (a key checked at commit fails here)
+            var first = true;
+            async Task NextAsync()
+            {
+                if (!first) await rows.NextResultAsync(ct);
+                first = false;
+            }
+            for (var k = 0; k < all.Count; k++)
+            {
+                var d = all[k];
+                for (var i = 0; i < staffDays[k]; i++) await NextAsync();
+                await NextAsync();
+                await rows.ReadAsync(ct);
+                d.Scope.AnswerRows!.History.Add(new TransitionView(Kebab.Of(d.Trigger), Kebab.Of(d.From), Kebab.Of(d.Step.To), d.Caller.Id,
+                    d.Caller.Role, rows.GetFieldValue<DateTimeOffset>(0), d.Reason, d.Posting?.EntryId));
+                await NextAsync();
+                await rows.ReadAsync(ct);
+                d.Scope.Claim.Version = rows.GetFieldValue<uint>(0);
+                if (d.LinesChanged) await NextAsync();
+                await NextAsync(); // the audit event's id
+            }
+            // the rest: the entries' rows, and COMMIT's answer (a key checked at commit fails here)
             while (await rows.NextResultAsync(ct)) { }
         }
-        catch (PostgresException e) when ((StaffDays.Refusal(e) ?? (posting is null ? LedgerRefusals.Translate(e) : ClaimLedger.Refusal(posting, e))) is { } rule)
+        catch (PostgresException e) when (all.Count == 1 && (StaffDays.Refusal(e) ??
+            (all[0].Posting is not { } posting ? LedgerRefusals.Translate(e) : ClaimLedger.Refusal(posting, e))) is { } rule)
         {
             throw rule;
         }
-        catch (PostgresException e) when (TlrClaimed(e) is { } invalid)
+        catch (PostgresException e) when (all.Count == 1 && TlrClaimed(e) is { } invalid)
         {
             throw invalid;
         }

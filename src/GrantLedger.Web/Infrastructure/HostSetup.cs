@@ -42,6 +42,7 @@ public static class HostSetup
         services.AddHostedService<Sealer>(); // after StartUp: the tables exist by then
         services.AddHttpContextAccessor();
         services.AddScoped<AuditTrail>();
+        services.AddSingleton<Claims.SubmissionGroups>();
         services.AddScoped<DemoData>();
         services.AddSingleton<ProblemAnswers>();
         services.AddSingleton<IExceptionHandler>(sp => sp.GetRequiredService<ProblemAnswers>());

@@ -1,4 +1,6 @@
 using System.Net;
+using GrantLedger.Web.Claims;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using GrantLedger.Web.Tests.Support;
 
@@ -146,6 +148,52 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
             SELECT count(*) FROM claim_line l JOIN claim_transition h ON h.claim_id = l.claim_id AND h.trigger = 'submit'
              WHERE NOT EXISTS (SELECT 1 FROM transfer t WHERE t.id = l.money_hold_id AND t.entry_id = h.entry_id AND t.kind = 'pending')
             """));
+    }
+
+    [Fact]
+    public async Task ManySubmissionsAtOnce_AreWrittenInGroups_EachClaimWithItsOwnRows_ByItsOwnSubmitter()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        // two schools' business managers, twelve claims each of an hour's cover (a fraction of their £1,000): every one fits
+        var mine = new List<long>();
+        var theirs = new List<long>();
+        for (var i = 0; i < 12; i++)
+        {
+            var a = await w.NewClaimAsync();
+            await w.AddStaffTimeAsync(a, $"A{i + 1}", "2026-10-05", days: null, hours: "1", allowance: false);
+            mine.Add(a);
+            var b = await w.NewClaimAsync(w.OtherSchool);
+            await w.AddStaffTimeAsync(b, $"B{i + 1}", "2026-10-05", days: null, hours: "1", school: w.OtherSchool, allowance: false);
+            theirs.Add(b);
+        }
+        var groups = Db.Factory.Services.GetRequiredService<SubmissionGroups>();
+        var before = groups.Grouped;
+        var answers = await Task.WhenAll(mine.Select(id => w.SubmitAsync(id)).Concat(theirs.Select(id => w.SubmitAsync(id, w.OtherSchool))));
+        Assert.All(answers, a => Assert.Equal("submitted", a.Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>()));
+        Assert.True(groups.Grouped - before >= 2, $"no submissions were written together ({groups.Grouped - before})");
+
+        // each claim: submitted by its school's manager, one history row and one audit event naming them, one hold of its
+        // own amount on its own school's account, in its own entry
+        Assert.Equal(0L, await Db.ScalarAsync("""
+            SELECT count(*) FROM claim c JOIN claim_line l ON l.claim_id = c.id JOIN app_user u ON u.id = c.submitted_by
+              LEFT JOIN transfer t ON t.id = l.money_hold_id LEFT JOIN account a ON a.id = t.debit_account_id
+             WHERE c.id = ANY ($1)
+               AND (c.state <> 'submitted' OR u.school_id <> c.school_id OR a.school_id IS DISTINCT FROM c.school_id
+                    OR t.amount IS DISTINCT FROM l.amount_pence OR t.kind <> 'pending'
+                    OR (SELECT count(*) FROM claim_transition h WHERE h.claim_id = c.id AND h.actor_id = u.id AND h.entry_id = t.entry_id) <> 1
+                    OR (SELECT count(*) FROM audit_event e WHERE e.record_type = 'claim' AND e.record_id = c.id AND e.action = 'claim.submit'
+                                                          AND e.user_id = u.id AND e.user_name = u.user_name) <> 1
+                    OR (SELECT count(*) FROM journal_entry j WHERE j.id = t.entry_id AND j.cause_id = c.id) <> 1)
+            """, mine.Concat(theirs).ToArray()));
+        Assert.Equal(24L, await Db.ScalarAsync("SELECT count(DISTINCT t.entry_id) FROM claim_line l JOIN transfer t ON t.id = l.money_hold_id"));
+        // each school's account holds exactly its own claims' amounts
+        Assert.Equal(0L, await Db.ScalarAsync("""
+            SELECT count(*) FROM account a
+             WHERE a.code LIKE '%:staff-cover:available'
+               AND a.debits_pending <> (SELECT coalesce(sum(l.amount_pence), 0) FROM claim c JOIN claim_line l ON l.claim_id = c.id
+                                         WHERE c.school_id = a.school_id AND c.state = 'submitted')
+            """));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT sum(debits_posted - credits_posted) + sum(debits_pending - credits_pending) FROM account"));
     }
 
     [Fact]

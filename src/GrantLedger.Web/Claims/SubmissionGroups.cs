@@ -1,0 +1,131 @@
+using System.Data.Common;
+using GrantLedger.Core.Workflow;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Npgsql;
+
+namespace GrantLedger.Web.Claims;
+
+/// <summary>
+/// Claim submissions through the API, written together when they arrive together: one transaction, one commit and
+/// one hand-over of each school's budget accounts for several claims, where each costs PostgreSQL its own
+/// (docs/performance.md, section 15). Every claim keeps its own history row, audit event and journal entry, and each
+/// request is answered only after its claim is committed.
+/// </summary>
+/// <remarks>
+/// At most <see cref="Writers"/> transactions of submissions are written at once. A submission that finds a writer
+/// free and none waiting is written at once, alone, as any other transition is; one that finds them busy waits, and
+/// when a writer is free the submissions waiting (up to <see cref="MostInAGroup"/>) are written together, in claim
+/// order (their row locks are taken in that order). Each claim is checked as if alone; one that fails its checks is
+/// answered with its refusal and left out. If the group's writes are refused — one claim past its budget, a staff day
+/// past a full day, a TLR claimed twice, a deadlock — nothing of the group is written and each of its claims is written
+/// alone by its own request, which answers its own outcome. An idempotent request (its answer stored in its own
+/// transaction) is never grouped.
+/// </remarks>
+public sealed class SubmissionGroups(IServiceScopeFactory scopes, ILogger<SubmissionGroups> log)
+{
+    /// <summary>Transactions of submissions written at once: the two cores' worth.</summary>
+    public const int Writers = 2;
+
+    public const int MostInAGroup = 8;
+
+    private sealed record Waiting(CurrentUser Caller, AuditTrail.Actor Who, long ClaimId, Transitions.Request Request, string? IfMatch)
+    {
+        /// <summary>The claim as written with its group, or null: write it alone.</summary>
+        public TaskCompletionSource<ClaimScope?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private readonly Queue<Waiting> _waiting = new();
+    private int _writing;
+    private long _grouped;
+
+    /// <summary>Submissions written in groups of two or more since the service started.</summary>
+    public long Grouped => Interlocked.Read(ref _grouped);
+
+    /// <returns>the claim as submitted (<see cref="Transitions.FireAsync"/>)</returns>
+    public async Task<ClaimScope> SubmitAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, Transitions.Request request,
+        string? ifMatch, CancellationToken ct)
+    {
+        if (db.Database.CurrentTransaction is not null)
+            return await Transitions.FireAsync(db, audit, caller, claimId, ClaimTrigger.Submit, request, ifMatch, ct);
+        Waiting? waiting = null;
+        lock (_waiting)
+        {
+            if (_writing < Writers && _waiting.Count == 0) _writing++;
+            else _waiting.Enqueue(waiting = new Waiting(caller, audit.CurrentActor(), claimId, request, ifMatch));
+        }
+        if (waiting is null)
+        {
+            try
+            {
+                return await Transitions.FireAsync(db, audit, caller, claimId, ClaimTrigger.Submit, request, ifMatch, ct);
+            }
+            finally
+            {
+                Finished();
+            }
+        }
+        return await waiting.Done.Task ?? await Transitions.FireAsync(db, audit, caller, claimId, ClaimTrigger.Submit, request, ifMatch, ct);
+    }
+
+    /// <summary>A writer is free: the submissions waiting, if any, go next.</summary>
+    private void Finished()
+    {
+        lock (_waiting)
+        {
+            _writing--;
+            while (_writing < Writers && _waiting.Count > 0)
+            {
+                var group = new List<Waiting>();
+                while (group.Count < MostInAGroup && _waiting.TryDequeue(out var w)) group.Add(w);
+                _writing++;
+                // on a flow of its own: not the request's whose submission freed the writer (its HttpContext is not this group's)
+                using (ExecutionContext.SuppressFlow()) _ = Task.Run(() => WriteAsync(group));
+            }
+        }
+    }
+
+    private async Task WriteAsync(List<Waiting> group)
+    {
+        var decided = new List<(Waiting Waiting, Transitions.Decided Transition)>();
+        try
+        {
+            if (group.Count == 1)
+            {
+                group[0].Done.SetResult(null);
+                return;
+            }
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<GrantLedgerDb>();
+            await db.InTransactionAsync(async () =>
+            {
+                foreach (var w in group.OrderBy(w => w.ClaimId))
+                {
+                    try
+                    {
+                        decided.Add((w, await Transitions.DecideAsync(db, w.Who, w.Caller, w.ClaimId, ClaimTrigger.Submit, w.Request, w.IfMatch,
+                            CancellationToken.None)));
+                    }
+                    catch (Exception e) when (e is not (DbException or InvalidOperationException or OperationCanceledException))
+                    {
+                        w.Done.SetException(e); // its own refusal (a rule, a stale version, not found …): as it would be alone
+                    }
+                }
+                if (decided.Count > 0) await Transitions.WriteAsync(db, decided.Select(d => d.Transition).ToList(), CancellationToken.None);
+            });
+            foreach (var (w, d) in decided) w.Done.SetResult(d.Scope);
+            if (decided.Count > 1) Interlocked.Add(ref _grouped, decided.Count);
+        }
+        catch (Exception e)
+        {
+            // nothing of the group was written: each claim still waiting is written alone by its own request
+            if (e is not PostgresException) log.LogWarning(e, "a group of {Count} submissions failed; each is written alone", group.Count);
+            foreach (var w in group) w.Done.TrySetResult(null);
+        }
+        finally
+        {
+            Finished();
+        }
+    }
+}
