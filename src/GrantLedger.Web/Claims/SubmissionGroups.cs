@@ -20,8 +20,9 @@ namespace GrantLedger.Web.Claims;
 /// order (their row locks are taken in that order). Each claim is checked as if alone; one that fails its checks is
 /// answered with its refusal and left out. If the group's writes are refused — one claim past its budget, a staff day
 /// past a full day, a TLR claimed twice, a deadlock — nothing of the group is written and each of its claims is written
-/// alone by its own request, which answers its own outcome. An idempotent request (its answer stored in its own
-/// transaction) is never grouped.
+/// alone by its own request, which answers its own outcome; for <see cref="AloneAfterRefusal"/> after that, submissions
+/// are written alone (as a budget runs out, group after group would be refused). An idempotent request (its answer
+/// stored in its own transaction) is never grouped.
 /// </remarks>
 public sealed class SubmissionGroups(IServiceScopeFactory scopes, ILogger<SubmissionGroups> log)
 {
@@ -36,9 +37,15 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, ILogger<Submis
         public TaskCompletionSource<ClaimScope?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
+    /// <summary>After a group is refused, how long submissions are written alone: a budget running out refuses group after group.</summary>
+    public static readonly TimeSpan AloneAfterRefusal = TimeSpan.FromMilliseconds(500);
+
     private readonly Queue<Waiting> _waiting = new();
     private int _writing;
     private long _grouped;
+    private long _aloneUntil; // Environment.TickCount64
+
+    private bool Alone => Environment.TickCount64 < Interlocked.Read(ref _aloneUntil);
 
     /// <summary>Submissions written in groups of two or more since the service started.</summary>
     public long Grouped => Interlocked.Read(ref _grouped);
@@ -47,7 +54,7 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, ILogger<Submis
     public async Task<ClaimScope> SubmitAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, Transitions.Request request,
         string? ifMatch, CancellationToken ct)
     {
-        if (db.Database.CurrentTransaction is not null)
+        if (db.Database.CurrentTransaction is not null || Alone)
             return await Transitions.FireAsync(db, audit, caller, claimId, ClaimTrigger.Submit, request, ifMatch, ct);
         Waiting? waiting = null;
         lock (_waiting)
@@ -75,6 +82,8 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, ILogger<Submis
         lock (_waiting)
         {
             _writing--;
+            if (Alone)
+                while (_waiting.TryDequeue(out var w)) w.Done.SetResult(null);
             while (_writing < Writers && _waiting.Count > 0)
             {
                 var group = new List<Waiting>();
@@ -119,7 +128,9 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, ILogger<Submis
         }
         catch (Exception e)
         {
-            // nothing of the group was written: each claim still waiting is written alone by its own request
+            // nothing of the group was written: each claim still waiting is written alone by its own request, and so are
+            // the submissions of the next moment
+            Interlocked.Exchange(ref _aloneUntil, Environment.TickCount64 + (long)AloneAfterRefusal.TotalMilliseconds);
             if (e is not PostgresException) log.LogWarning(e, "a group of {Count} submissions failed; each is written alone", group.Count);
             foreach (var w in group) w.Done.TrySetResult(null);
         }
