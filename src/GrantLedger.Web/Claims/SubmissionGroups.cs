@@ -24,8 +24,11 @@ namespace GrantLedger.Web.Claims;
 /// are written alone (as a budget runs out, group after group would be refused). An idempotent request (its answer
 /// stored in its own transaction) is never grouped.
 /// </remarks>
-public sealed class SubmissionGroups(IServiceScopeFactory scopes, ILogger<SubmissionGroups> log)
+public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration config, ILogger<SubmissionGroups> log)
 {
+    /// <summary>Off (<c>GrantLedger:GroupSubmissions</c> false), every submission is written alone: to compare, or to rule grouping out.</summary>
+    private readonly bool _on = config.GetValue("GrantLedger:GroupSubmissions", true);
+
     /// <summary>Transactions of submissions written at once: the two cores' worth.</summary>
     public const int Writers = 2;
 
@@ -54,7 +57,7 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, ILogger<Submis
     public async Task<ClaimScope> SubmitAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, Transitions.Request request,
         string? ifMatch, CancellationToken ct)
     {
-        if (db.Database.CurrentTransaction is not null || Alone)
+        if (!_on || db.Database.CurrentTransaction is not null || Alone)
             return await Transitions.FireAsync(db, audit, caller, claimId, ClaimTrigger.Submit, request, ifMatch, ct);
         Waiting? waiting = null;
         lock (_waiting)
