@@ -57,8 +57,8 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
     public async Task<ClaimScope> SubmitAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, Transitions.Request request,
         string? ifMatch, CancellationToken ct)
     {
-        if (!_on || db.Database.CurrentTransaction is not null || Alone)
-            return await Transitions.FireAsync(db, audit, caller, claimId, ClaimTrigger.Submit, request, ifMatch, ct);
+        Task<ClaimScope> AloneAsync() => Transitions.FireAsync(db, audit, caller, claimId, ClaimTrigger.Submit, request, ifMatch, ct);
+        if (!_on || db.Database.CurrentTransaction is not null || Alone) return await AloneAsync();
         Waiting? waiting = null;
         lock (_waiting)
         {
@@ -69,14 +69,14 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
         {
             try
             {
-                return await Transitions.FireAsync(db, audit, caller, claimId, ClaimTrigger.Submit, request, ifMatch, ct);
+                return await AloneAsync();
             }
             finally
             {
                 Finished();
             }
         }
-        return await waiting.Done.Task ?? await Transitions.FireAsync(db, audit, caller, claimId, ClaimTrigger.Submit, request, ifMatch, ct);
+        return await waiting.Done.Task ?? await AloneAsync();
     }
 
     /// <summary>A writer is free: the submissions waiting, if any, go next.</summary>
