@@ -37,12 +37,9 @@ public sealed class AuditTrail(GrantLedgerDb db, IHttpContextAccessor http)
     /// <summary>
     /// Adds the event's insert to a batch of hand-written statements that the caller sends in its transaction
     /// (a claim transition's, docs/performance.md): the event is written with them or not at all. Its statement
-    /// answers the event's id, as every statement of such a batch answers rows.
+    /// answers the event's id, as every statement of such a batch answers rows. The actor is read beforehand
+    /// (<see cref="CurrentActor"/>), in the request's own flow: a group of submissions is written on another.
     /// </summary>
-    public void Record(NpgsqlBatch batch, string action, string recordType, long? recordId, long? programmeId, object? details = null) =>
-        Record(batch, CurrentActor(), action, recordType, recordId, programmeId, details);
-
-    /// <summary>The same, for an actor read beforehand (<see cref="CurrentActor"/>): work written on another request's flow.</summary>
     public static void Record(NpgsqlBatch batch, Actor who, string action, string recordType, long? recordId, long? programmeId, object? details = null) =>
         batch.BatchCommands.Add(Statements.Of("""
             INSERT INTO audit_event (user_id, user_name, role, action, record_type, record_id, programme_id, details, client_address)
