@@ -140,26 +140,21 @@ public static class Transitions
 
         try
         {
+            // the reader starts at the first statement's answer; each one read or skipped, it moves to the next
             await using var rows = await batch.ExecuteReaderAsync(ct);
-            var first = true;
-            async Task NextAsync()
-            {
-                if (!first) await rows.NextResultAsync(ct);
-                first = false;
-            }
             for (var k = 0; k < all.Count; k++)
             {
                 var d = all[k];
-                for (var i = 0; i < staffDays[k]; i++) await NextAsync();
-                await NextAsync();
+                for (var i = 0; i < staffDays[k]; i++) await rows.NextResultAsync(ct);
                 await rows.ReadAsync(ct);
                 d.Scope.AnswerRows!.History.Add(new TransitionView(Kebab.Of(d.Trigger), Kebab.Of(d.From), Kebab.Of(d.Step.To), d.Caller.Id,
                     d.Caller.Role, rows.GetFieldValue<DateTimeOffset>(0), d.Reason, d.Posting?.EntryId));
-                await NextAsync();
+                await rows.NextResultAsync(ct);
                 await rows.ReadAsync(ct);
                 d.Scope.Claim.Version = rows.GetFieldValue<uint>(0);
-                if (d.LinesChanged) await NextAsync();
-                await NextAsync(); // the audit event's id
+                await rows.NextResultAsync(ct);
+                if (d.LinesChanged) await rows.NextResultAsync(ct);
+                await rows.NextResultAsync(ct); // past the audit event's id
             }
             // the rest: the entries' rows, and COMMIT's answer (a key checked at commit fails here)
             while (await rows.NextResultAsync(ct)) { }
