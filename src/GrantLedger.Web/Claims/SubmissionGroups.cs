@@ -100,7 +100,6 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
 
     private async Task WriteAsync(List<Waiting> group)
     {
-        var decided = new List<(Waiting Waiting, Transitions.Decided Transition)>();
         try
         {
             if (group.Count == 1)
@@ -108,6 +107,7 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
                 group[0].Done.SetResult(null);
                 return;
             }
+            var decided = new List<(Waiting Waiting, Transitions.Decided Transition)>();
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<GrantLedgerDb>();
             await db.InTransactionAsync(async () =>
