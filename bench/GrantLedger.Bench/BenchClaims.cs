@@ -26,6 +26,27 @@ public static class BenchClaims
         await on.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// How the drafts <paramref name="firstId"/>..<paramref name="lastId"/> that were submitted were committed: claims per
+    /// commit on average, the share written with others and the most in one commit (the service writes submissions that
+    /// arrive together in one transaction: SubmissionGroups). Read from their history rows' xmin, one per transaction.
+    /// </summary>
+    public static async Task<string> CommitsAsync(BenchCluster db, long firstId, long lastId)
+    {
+        await using var cmd = db.DataSource.CreateCommand("""
+            SELECT coalesce(sum(n), 0)::bigint, count(*), coalesce(sum(n) FILTER (WHERE n > 1), 0)::bigint, coalesce(max(n), 0)
+              FROM (SELECT xmin::text, count(*) AS n FROM claim_transition
+                     WHERE claim_id BETWEEN $1 AND $2 AND trigger = 'submit' GROUP BY 1) t
+            """);
+        cmd.Parameters.Add(new() { Value = firstId });
+        cmd.Parameters.Add(new() { Value = lastId });
+        await using var rows = await cmd.ExecuteReaderAsync();
+        await rows.ReadAsync();
+        var (claims, commits, grouped, most) = (rows.GetInt64(0), rows.GetInt64(1), rows.GetInt64(2), rows.GetInt64(3));
+        return commits == 0 ? "none"
+            : string.Create(CultureInfo.InvariantCulture, $"{(double)claims / commits:F2} ({100.0 * grouped / claims:F0} % grouped, up to {most})");
+    }
+
     public static async Task EnsurePeriodsAsync(BenchCluster db, long programmeId) =>
         await db.Exec("""
             INSERT INTO period (programme_year_id, code, name, starts_on, ends_on)

@@ -20,7 +20,7 @@ public static class HotBench
     public sealed record Options(int Seconds, int[] Clients, int Rounds, int History, string? Cluster, int? LogSlowMs);
 
     private sealed record Row(int Round, int Clients, Wrk.Run Http, long Budget, long Accepted, long Used, double AcceptedPerSecond,
-        double WindowSeconds, long Fitted, double FittedPerSecond, double FittedWindowSeconds, long Refused, long Other, Pgbench.Run Raw,
+        double WindowSeconds, long Fitted, double FittedPerSecond, double FittedWindowSeconds, long Refused, long Other, string Commits, Pgbench.Run Raw,
         string HttpAutovacuum, string RawAutovacuum, CpuMeter.Reading RawCpu, Pgbench.Run Sql, CpuMeter.Reading SqlCpu)
     {
         public double Ratio => FittedPerSecond / Raw.PerSecond;
@@ -105,6 +105,7 @@ public static class HotBench
                 var (accepted, used, first, last, fitted, fittedFirst, fittedLast) =
                     await AcceptedAsync(db, school, drafts[0].Id, drafts[^1].Id, budget - drafts.Max(d => d.AmountPence));
                 await ProveNoOverdraftAsync(db, account, budget, used);
+                var commits = await BenchClaims.CommitsAsync(db, drafts[0].Id, drafts[^1].Id);
                 var window = (last - first).TotalSeconds;
                 // While every claim fitted: the claims accepted while what was left after them still covered the largest
                 // draft, so that no submission could yet be refused. After that, most submissions are refused (they
@@ -136,12 +137,12 @@ public static class HotBench
                 var acceptedRate = window > 0 ? (accepted - 1) / window : double.NaN;
                 var refused = http.Status(422);
                 var row = new Row(round, clients, http, budget, accepted, used, acceptedRate, window, fitted, fittedRate, fittedWindow, refused,
-                    http.Statuses.Where(s => s.Key is not (200 or 422)).Sum(s => s.Value), raw, httpAutovacuum, rawAutovacuum, rawCpu, sql, sqlCpu);
+                    http.Statuses.Where(s => s.Key is not (200 or 422)).Sum(s => s.Value), commits, raw, httpAutovacuum, rawAutovacuum, rawCpu, sql, sqlCpu);
                 rows.Add(row);
                 report.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"round {round}, {clients} client(s): budget £{budget / 100.0:N2} used £{used / 100.0:N2} by {accepted:N0} claims in {window:F1} s " +
                     $"({acceptedRate:N0}/s while it lasted; {fitted:N0} in {fittedWindow:F1} s, {fittedRate:N0}/s, while every claim fitted), " +
-                    $"{refused:N0} refused (422), other answers {row.Other}; all answers {http.RequestsPerSecond:N0}/s; " +
+                    $"{refused:N0} refused (422), other answers {row.Other}; all answers {http.RequestsPerSecond:N0}/s; accepted claims per commit {commits}; " +
                     $"service CPU {cpu.TotalMilliseconds / Math.Max(1, http.Requests):F2} ms per request ({jit.TotalMilliseconds / Math.Max(1, http.Requests):F2} of it tiered compilation); " +
                     $"pgbench {raw.PerSecond:N0}/s on one account; ratio {row.Ratio:F2} (while it lasted {acceptedRate / raw.PerSecond:F2}); " +
                     $"the submission as SQL alone on one account {sql.PerSecond:N0}/s (ratio {row.SqlRatio:F2}); CPU per pgbench hold {row.PerHold.Machine:F2} ms " +
@@ -152,13 +153,13 @@ public static class HotBench
 
         report.WriteLine(await LedgerInvariants.VerifyAsync(db, p.ProgrammeId));
         report.WriteLine();
-        report.WriteLine("| round | clients | budget £ | accepted claims | used £ | left £ | accepted/s while every claim fitted (claims, window s) | accepted/s while budget lasted (window s) | refused 422 | other non-2xx | all answers/s | p50 / p99 ms | pgbench one-account holds/s | pgbench p50 / p99 ms | ratio (target ≥ 0.6) | ratio while budget lasted | overdrafts | the submission as SQL alone on one account/s (ratio) | machine CPU ms per hold / per submission as SQL (PostgreSQL's) | autovacuum during the service's / pgbench's measurement |");
-        report.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        report.WriteLine("| round | clients | budget £ | accepted claims | used £ | left £ | accepted/s while every claim fitted (claims, window s) | accepted/s while budget lasted (window s) | refused 422 | other non-2xx | all answers/s | accepted claims per commit | p50 / p99 ms | pgbench one-account holds/s | pgbench p50 / p99 ms | ratio (target ≥ 0.6) | ratio while budget lasted | overdrafts | the submission as SQL alone on one account/s (ratio) | machine CPU ms per hold / per submission as SQL (PostgreSQL's) | autovacuum during the service's / pgbench's measurement |");
+        report.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
             report.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Round} | {r.Clients} | {r.Budget / 100.0:N2} | {r.Accepted:N0} | {r.Used / 100.0:N2} | {(r.Budget - r.Used) / 100.0:N2} | " +
                 $"{r.FittedPerSecond:N0} ({r.Fitted:N0}, {r.FittedWindowSeconds:F1}) | {r.AcceptedPerSecond:N0} ({r.WindowSeconds:F1}) | {r.Refused:N0} | {r.Other} | " +
-                $"{r.Http.RequestsPerSecond:N0} | {r.Http.P50Ms:F2} / {r.Http.P99Ms:F2} | " +
+                $"{r.Http.RequestsPerSecond:N0} | {r.Commits} | {r.Http.P50Ms:F2} / {r.Http.P99Ms:F2} | " +
                 $"{r.Raw.PerSecond:N0} | {r.Raw.P50Ms:F2} / {r.Raw.P99Ms:F2} | {r.Ratio:F2} | {r.AcceptedPerSecond / r.Raw.PerSecond:F2} | 0 | " +
                 $"{r.Sql.PerSecond:N0} ({r.SqlRatio:F2}) | {r.PerHold.Machine:F2} ({r.PerHold.Cluster:F2}) / {r.PerSqlSubmission.Machine:F2} ({r.PerSqlSubmission.Cluster:F2}) | " +
                 $"{r.HttpAutovacuum} / {r.RawAutovacuum} |"));

@@ -16,7 +16,7 @@ public static class HttpPostingBench
     /// <param name="Budget">after the measurements, where one client's submission spends its time (<see cref="LatencyBudget"/>)</param>
     public sealed record Options(int Seconds, int[] Clients, int Rounds, int Schools, int History, string? Cluster, int? LogSlowMs, bool Budget = false);
 
-    private sealed record Row(int Round, int Clients, Wrk.Run Http, long Submitted, Pgbench.Run Raw, double ServiceCpuMs, double JitCpuMs,
+    private sealed record Row(int Round, int Clients, Wrk.Run Http, long Submitted, string Commits, Pgbench.Run Raw, double ServiceCpuMs, double JitCpuMs,
         CpuMeter.Reading HttpCpu, CpuMeter.Reading RawCpu, Pgbench.Run Sql, CpuMeter.Reading SqlCpu, string HttpAutovacuum, string RawAutovacuum)
     {
         /// <summary>The machine's and PostgreSQL's CPU per submission made by pgbench as SQL alone.</summary>
@@ -115,6 +115,7 @@ public static class HttpPostingBench
                 }));
                 var submitted = (long)(await db.Scalar("SELECT count(*) FROM claim WHERE id BETWEEN $1 AND $2 AND state = 'submitted'",
                     drafts[0].Id, drafts[^1].Id))!;
+                var commits = await BenchClaims.CommitsAsync(db, drafts[0].Id, drafts[^1].Id);
                 if (submitted >= drafts.Count) report.WriteLine($"warning: round {round} used every one of its {drafts.Count:N0} drafts: run with fewer --seconds");
                 await ServiceHost.SettleAsync(db, vacuum: true);
                 var ((raw, rawCpu), rawAutovacuum) = await db.AutovacuumDuringAsync(() => CpuMeter.MeasureAsync(db.Postgres.DataDirectory,
@@ -124,12 +125,12 @@ public static class HttpPostingBench
                     () => Pgbench.RunAsync(db, Path.Combine(repo, "bench", "submission.pgbench.sql"), clients, o.Seconds,
                         new Dictionary<string, object>(Defines(p)) { ["first"] = sqlDrafts[0].Id, ["clients"] = clients, ["user0"] = user0, ["n"] = 0 }));
                 await ProveSqlSubmissionsAsync(db, sqlDrafts, sql.Transactions);
-                var row = new Row(round, clients, http, submitted, raw, cpu.TotalMilliseconds, jit.TotalMilliseconds, httpCpu, rawCpu, sql, sqlCpu,
+                var row = new Row(round, clients, http, submitted, commits, raw, cpu.TotalMilliseconds, jit.TotalMilliseconds, httpCpu, rawCpu, sql, sqlCpu,
                     httpAutovacuum, rawAutovacuum);
                 rows.Add(row);
                 report.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"round {round}, {clients} client(s): HTTP {http.RequestsPerSecond:N0} submits/s (p99 {http.P99Ms:F2} ms, non-2xx {http.Non2xx}, " +
-                    $"service CPU {row.CpuMsPerRequest:F2} ms/request, {row.JitMsPerRequest:F2} of it tiered compilation), " +
+                    $"service CPU {row.CpuMsPerRequest:F2} ms/request, {row.JitMsPerRequest:F2} of it tiered compilation, claims per commit {commits}), " +
                     $"pgbench {raw.PerSecond:N0}/s (p99 {raw.P99Ms:F2} ms), ratio {row.Ratio:F2}; answers {HotBench.Answers(http)}; " +
                     $"CPU per submission {row.PerSubmission.Machine:F2} ms ({row.PerSubmission.Cluster:F2} of it PostgreSQL's), per pgbench transfer " +
                     $"{row.PerTransfer.Machine:F2} ms ({row.PerTransfer.Cluster:F2}), CPU ratio {row.CpuRatio:F2}; the submission as SQL alone " +
@@ -160,11 +161,11 @@ public static class HttpPostingBench
         if (unheld != 0) throw new InvalidOperationException($"{unheld} submitted claims do not hold exactly their line's amount");
         report.WriteLine(await LedgerInvariants.VerifyAsync(db, p.ProgrammeId) + "; every submitted claim holds its line's amount");
         report.WriteLine();
-        report.WriteLine("| round | clients | HTTP submits/s | HTTP p50 / p99 ms | non-2xx | claims submitted | service CPU ms/request (JIT) | pgbench transfers/s | pgbench p50 / p99 ms | ratio (target ≥ 0.4) | machine CPU ms per submission (PostgreSQL) | per pgbench transfer (PostgreSQL) | CPU ratio | submission as SQL alone/s (ratio) | its machine CPU ms (PostgreSQL) | autovacuum during the service's / pgbench's measurement |");
-        report.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        report.WriteLine("| round | clients | HTTP submits/s | HTTP p50 / p99 ms | non-2xx | claims submitted | claims per commit | service CPU ms/request (JIT) | pgbench transfers/s | pgbench p50 / p99 ms | ratio (target ≥ 0.4) | machine CPU ms per submission (PostgreSQL) | per pgbench transfer (PostgreSQL) | CPU ratio | submission as SQL alone/s (ratio) | its machine CPU ms (PostgreSQL) | autovacuum during the service's / pgbench's measurement |");
+        report.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
             report.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Round} | {r.Clients} | {r.Http.RequestsPerSecond:N0} | {r.Http.P50Ms:F2} / {r.Http.P99Ms:F2} | {r.Http.Non2xx} | {r.Submitted:N0} | {r.CpuMsPerRequest:F2} ({r.JitMsPerRequest:F2}) | " +
+                $"| {r.Round} | {r.Clients} | {r.Http.RequestsPerSecond:N0} | {r.Http.P50Ms:F2} / {r.Http.P99Ms:F2} | {r.Http.Non2xx} | {r.Submitted:N0} | {r.Commits} | {r.CpuMsPerRequest:F2} ({r.JitMsPerRequest:F2}) | " +
                 $"{r.Raw.PerSecond:N0} | {r.Raw.P50Ms:F2} / {r.Raw.P99Ms:F2} | {r.Ratio:F2} | " +
                 $"{r.PerSubmission.Machine:F2} ({r.PerSubmission.Cluster:F2}) | {r.PerTransfer.Machine:F2} ({r.PerTransfer.Cluster:F2}) | {r.CpuRatio:F2} | " +
                 $"{r.Sql.PerSecond:N0} ({r.SqlRatio:F2}) | {r.PerSqlSubmission.Machine:F2} ({r.PerSqlSubmission.Cluster:F2}) | {r.HttpAutovacuum} / {r.RawAutovacuum} |"));
