@@ -112,48 +112,75 @@ public static class ClaimAccess
     /// query in the same context reads it afresh.
     /// </summary>
     public static async Task<LockedClaim> LockForTransitionAsync(GrantLedgerDb db, CurrentUser caller, long claimId, bool readHolds,
+        bool reserveIds, CancellationToken ct) =>
+        Take(db, caller, claimId, (await LockForTransitionsAsync(db, [claimId], readHolds, reserveIds, ct))[0]);
+
+    /// <summary>
+    /// Several claims locked for transitions in one round trip, in the order given (the order their locks are taken in),
+    /// each read as <see cref="LockForTransitionAsync"/> reads it; null where there is no such claim. Each is the caller's
+    /// only once <see cref="Take"/> has checked it.
+    /// </summary>
+    internal static async Task<List<LockedClaim?>> LockForTransitionsAsync(GrantLedgerDb db, IReadOnlyList<long> claimIds, bool readHolds,
         bool reserveIds, CancellationToken ct)
     {
         var sql = TransitionSql.Of(db);
         var (conn, tx) = await db.NpgsqlAsync(ct);
         await using var batch = new NpgsqlBatch(conn, tx);
-        foreach (var statement in sql.Reads) batch.BatchCommands.Add(Statements.Of(statement, claimId));
-        ClaimAnswerRows.AddTo(batch, claimId);
-        if (readHolds) batch.BatchCommands.Add(Statements.Of(sql.Holds, claimId));
-        if (reserveIds)
-            batch.BatchCommands.Add(Journal.ReserveIds("(SELECT 2 * count(*) FROM claim_line WHERE claim_id = $1)", new NpgsqlParameter { Value = claimId }));
-
-        Claim claim;
-        (School School, Programme Programme, Period Period, ProgrammeYear Year) around;
-        ClaimAnswerRows rows;
-        var holds = new Dictionary<long, Transfer>();
-        ReservedIds? reserved = null;
-        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        foreach (var claimId in claimIds)
         {
-            if (!await reader.ReadAsync(ct)) throw new NotFound("claim", claimId);
-            var at = 0;
-            claim = EntityRows.Read<Claim>(db, reader);
-            around = (EntityRows.Read<School>(db, reader, at += EntityRows.Count<Claim>(db)),
-                EntityRows.Read<Programme>(db, reader, at += EntityRows.Count<School>(db)),
-                EntityRows.Read<Period>(db, reader, at += EntityRows.Count<Programme>(db)),
-                EntityRows.Read<ProgrammeYear>(db, reader, at + EntityRows.Count<Period>(db)));
+            foreach (var statement in sql.Reads) batch.BatchCommands.Add(Statements.Of(statement, claimId));
+            ClaimAnswerRows.AddTo(batch, claimId);
+            if (readHolds) batch.BatchCommands.Add(Statements.Of(sql.Holds, claimId));
+            if (reserveIds)
+                batch.BatchCommands.Add(Journal.ReserveIds("(SELECT 2 * count(*) FROM claim_line WHERE claim_id = $1)", new NpgsqlParameter { Value = claimId }));
+        }
+
+        var all = new List<LockedClaim?>(claimIds.Count);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        for (var k = 0; k < claimIds.Count; k++)
+        {
+            // the reader stands at this claim's first answer: the previous claim's last is left behind
+            if (k > 0) await reader.NextResultAsync(ct);
+            ClaimScope? found = null;
+            if (await reader.ReadAsync(ct))
+            {
+                var at = 0;
+                found = new ClaimScope(EntityRows.Read<Claim>(db, reader),
+                    EntityRows.Read<School>(db, reader, at += EntityRows.Count<Claim>(db)),
+                    EntityRows.Read<Programme>(db, reader, at += EntityRows.Count<School>(db)),
+                    EntityRows.Read<Period>(db, reader, at += EntityRows.Count<Programme>(db)),
+                    EntityRows.Read<ProgrammeYear>(db, reader, at + EntityRows.Count<Period>(db)));
+            }
             await reader.NextResultAsync(ct);
-            while (await reader.ReadAsync(ct)) claim.Lines.Add(EntityRows.Read<ClaimLine>(db, reader));
+            while (await reader.ReadAsync(ct)) found!.Claim.Lines.Add(EntityRows.Read<ClaimLine>(db, reader));
             await reader.NextResultAsync(ct);
-            rows = await ClaimAnswerRows.ReadAsync(reader, ct);
+            var rows = await ClaimAnswerRows.ReadAsync(reader, ct);
+            var holds = new Dictionary<long, Transfer>();
             if (readHolds && await reader.NextResultAsync(ct))
                 while (await reader.ReadAsync(ct))
                 {
                     var hold = EntityRows.Read<Transfer>(db, reader);
                     holds.Add(hold.Id, hold);
                 }
+            ReservedIds? reserved = null;
             if (reserveIds && await reader.NextResultAsync(ct)) reserved = await Journal.ReadReservedAsync(reader, ct);
+            all.Add(found is null ? null : new LockedClaim(found with { AnswerRows = rows }, holds, reserved));
         }
-        caller.EnsureSchool(around.School);
+        return all;
+    }
+
+    /// <summary>
+    /// A claim locked by <see cref="LockForTransitionsAsync"/>, the caller's if it exists (404) and is in their scope (403);
+    /// any copy of it the context tracks is let go.
+    /// </summary>
+    internal static LockedClaim Take(GrantLedgerDb db, CurrentUser caller, long claimId, LockedClaim? locked)
+    {
+        if (locked is null) throw new NotFound("claim", claimId);
+        caller.EnsureSchool(locked.Scope.School);
         foreach (var tracked in db.ChangeTracker.Entries().Where(e => e.Entity is Claim { Id: var id } && id == claimId
                                                                        || e.Entity is ClaimLine { ClaimId: var owner } && owner == claimId).ToList())
             tracked.State = EntityState.Detached;
-        return new LockedClaim(new ClaimScope(claim, around.School, around.Programme, around.Period, around.Year) { AnswerRows = rows }, holds, reserved);
+        return locked;
     }
 
     /// <summary>The statements of <see cref="LockForTransitionAsync"/>, written once from EF's model of each entity's columns.</summary>

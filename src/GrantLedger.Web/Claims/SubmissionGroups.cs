@@ -16,9 +16,10 @@ namespace GrantLedger.Web.Claims;
 /// <remarks>
 /// At most <see cref="Writers"/> transactions of submissions are written at once. A submission that finds a writer
 /// free and none waiting is written at once, alone, as any other transition is; one that finds them busy waits, and
-/// when a writer is free the submissions waiting (up to <see cref="MostInAGroup"/>) are written together, in claim
-/// order (their row locks are taken in that order). Each claim is checked as if alone; one that fails its checks is
-/// answered with its refusal and left out. If the group's writes are refused — one claim past its budget, a staff day
+/// when a writer is free the submissions waiting (up to <see cref="MostInAGroup"/>) are written together: their claims
+/// locked and read in one round trip, in claim order, then each checked as if alone (one that fails its checks is
+/// answered with its refusal and left out), then every claim's rows in one batch with COMMIT. A submission that has
+/// waited <see cref="Patience"/> without a writer is written alone by its own request. If the group's writes are refused — one claim past its budget, a staff day
 /// past a full day, a TLR claimed twice, a deadlock — nothing of the group is written and each of its claims is written
 /// alone by its own request, which answers its own outcome; for <see cref="AloneAfterRefusal"/> after that, submissions
 /// are written alone (as a budget runs out, group after group would be refused). An idempotent request (its answer
@@ -29,8 +30,11 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
     /// <summary>Off (<c>GrantLedger:GroupSubmissions</c> false), every submission is written alone: to compare, or to rule grouping out.</summary>
     private readonly bool _on = config.GetValue("GrantLedger:GroupSubmissions", true);
 
-    /// <summary>Transactions of submissions written at once: the two cores' worth.</summary>
-    public const int Writers = 2;
+    /// <summary>
+    /// Transactions of submissions written at once (<c>GrantLedger:SubmissionWriters</c>). One: on two cores, two writers
+    /// grouped half as much and cost the machine more per claim (docs/performance.md, section 16).
+    /// </summary>
+    public int Writers { get; } = Math.Max(1, config.GetValue("GrantLedger:SubmissionWriters", 1));
 
     public const int MostInAGroup = 8;
 
@@ -43,15 +47,36 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
     /// <summary>After a group is refused, how long submissions are written alone: a budget running out refuses group after group.</summary>
     public static readonly TimeSpan AloneAfterRefusal = TimeSpan.FromMilliseconds(500);
 
-    private readonly Queue<Waiting> _waiting = new();
+    /// <summary>
+    /// How long a submission waits for a writer before it is written alone, by its own request
+    /// (<c>GrantLedger:SubmissionPatienceMs</c>): writers held up by a lock (a bulk allocation's on many schools' budgets,
+    /// say) do not hold up every school's submissions.
+    /// </summary>
+    public TimeSpan Patience { get; } = TimeSpan.FromMilliseconds(Math.Max(0, config.GetValue("GrantLedger:SubmissionPatienceMs", 100)));
+
+    private readonly LinkedList<Waiting> _waiting = new();
     private int _writing;
     private long _grouped;
+    private long _outwaited;
     private long _aloneUntil; // Environment.TickCount64
 
-    private bool Alone => Environment.TickCount64 < Interlocked.Read(ref _aloneUntil);
+    /// <summary>A group was refused less than <see cref="AloneAfterRefusal"/> ago: submissions are written alone.</summary>
+    public bool Alone => Environment.TickCount64 < Interlocked.Read(ref _aloneUntil);
+
+    /// <summary>Submissions waiting for a writer now.</summary>
+    public int WaitingNow
+    {
+        get
+        {
+            lock (_waiting) return _waiting.Count;
+        }
+    }
 
     /// <summary>Submissions written in groups of two or more since the service started.</summary>
     public long Grouped => Interlocked.Read(ref _grouped);
+
+    /// <summary>Submissions that waited <see cref="Patience"/> for a writer and were written alone since the service started.</summary>
+    public long Outwaited => Interlocked.Read(ref _outwaited);
 
     /// <returns>the claim as submitted (<see cref="Transitions.FireAsync"/>)</returns>
     public async Task<ClaimScope> SubmitAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, Transitions.Request request,
@@ -59,11 +84,11 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
     {
         Task<ClaimScope> AloneAsync() => Transitions.FireAsync(db, audit, caller, claimId, ClaimTrigger.Submit, request, ifMatch, ct);
         if (!_on || db.Database.CurrentTransaction is not null || Alone) return await AloneAsync();
-        Waiting? waiting = null;
+        LinkedListNode<Waiting>? waiting = null;
         lock (_waiting)
         {
             if (_writing < Writers && _waiting.Count == 0) _writing++;
-            else _waiting.Enqueue(waiting = new Waiting(caller, audit.CurrentActor(), claimId, request, ifMatch));
+            else _waiting.AddLast(waiting = new(new Waiting(caller, audit.CurrentActor(), claimId, request, ifMatch)));
         }
         if (waiting is null)
         {
@@ -76,7 +101,24 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
                 Finished();
             }
         }
-        return await waiting.Done.Task ?? await AloneAsync();
+        var done = waiting.Value.Done.Task;
+        try
+        {
+            return await done.WaitAsync(Patience) ?? await AloneAsync();
+        }
+        catch (TimeoutException) when (!done.IsCompleted)
+        {
+            bool left;
+            lock (_waiting)
+            {
+                // still in the queue: not in a group, and now never will be
+                left = waiting.List is not null;
+                if (left) _waiting.Remove(waiting);
+            }
+            if (!left) return await done ?? await AloneAsync();
+            Interlocked.Increment(ref _outwaited);
+            return await AloneAsync();
+        }
     }
 
     /// <summary>A writer is free: the submissions waiting, if any, go next.</summary>
@@ -86,16 +128,23 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
         {
             _writing--;
             if (Alone)
-                while (_waiting.TryDequeue(out var w)) w.Done.SetResult(null);
+                while (Dequeue() is { } w) w.Done.SetResult(null);
             while (_writing < Writers && _waiting.Count > 0)
             {
                 var group = new List<Waiting>();
-                while (group.Count < MostInAGroup && _waiting.TryDequeue(out var w)) group.Add(w);
+                while (group.Count < MostInAGroup && Dequeue() is { } w) group.Add(w);
                 _writing++;
                 // on a flow of its own: not the request's whose submission freed the writer (its HttpContext is not this group's)
                 using (ExecutionContext.SuppressFlow()) _ = Task.Run(() => WriteAsync(group));
             }
         }
+    }
+
+    private Waiting? Dequeue()
+    {
+        if (_waiting.First is not { } first) return null;
+        _waiting.RemoveFirst();
+        return first.Value;
     }
 
     private async Task WriteAsync(List<Waiting> group)
@@ -112,12 +161,18 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
             var db = scope.ServiceProvider.GetRequiredService<GrantLedgerDb>();
             await db.InTransactionAsync(async () =>
             {
-                foreach (var w in group.OrderBy(w => w.ClaimId))
+                // every claim locked and read in one round trip, in claim order
+                var ordered = group.OrderBy(w => w.ClaimId).ToList();
+                var (readHolds, reserveIds) = Transitions.LockNeeds(ClaimTrigger.Submit);
+                var locked = await ClaimAccess.LockForTransitionsAsync(db, ordered.Select(w => w.ClaimId).ToList(), readHolds, reserveIds,
+                    CancellationToken.None);
+                for (var k = 0; k < ordered.Count; k++)
                 {
+                    var w = ordered[k];
                     try
                     {
-                        decided.Add((w, await Transitions.DecideAsync(db, w.Who, w.Caller, w.ClaimId, ClaimTrigger.Submit, w.Request, w.IfMatch,
-                            CancellationToken.None)));
+                        decided.Add((w, await Transitions.DecideAsync(db, w.Who, w.Caller, ClaimAccess.Take(db, w.Caller, w.ClaimId, locked[k]),
+                            ClaimTrigger.Submit, w.Request, w.IfMatch, CancellationToken.None)));
                     }
                     catch (Exception e) when (e is not (DbException or InvalidOperationException or OperationCanceledException))
                     {

@@ -56,11 +56,22 @@ public static class Transitions
     internal static async Task<Decided> DecideAsync(GrantLedgerDb db, AuditTrail.Actor who, CurrentUser caller, long claimId, ClaimTrigger trigger,
         Request r, string? ifMatch, CancellationToken ct)
     {
-        // what the trigger may do to the ledger, by the lifecycle's rows: which of the holds and the entry's ids to read with the lock
+        var (readHolds, reserveIds) = LockNeeds(trigger);
+        var locked = await ClaimAccess.LockForTransitionAsync(db, caller, claimId, readHolds, reserveIds, ct);
+        return await DecideAsync(db, who, caller, locked, trigger, r, ifMatch, ct);
+    }
+
+    /// <summary>What a trigger may do to the ledger, by the lifecycle's rows: which of the holds and the entry's ids to read with the lock.</summary>
+    internal static (bool ReadHolds, bool ReserveIds) LockNeeds(ClaimTrigger trigger)
+    {
         var effects = ClaimWorkflow.Lifecycle.Rows.Where(row => row.Trigger == trigger).Select(row => row.Effect).ToHashSet();
-        var locked = await ClaimAccess.LockForTransitionAsync(db, caller, claimId,
-            readHolds: effects.Contains(LedgerEffect.PostHold) || effects.Contains(LedgerEffect.VoidHold),
-            reserveIds: effects.Any(e => e != LedgerEffect.None), ct);
+        return (effects.Contains(LedgerEffect.PostHold) || effects.Contains(LedgerEffect.VoidHold), effects.Any(e => e != LedgerEffect.None));
+    }
+
+    /// <summary><see cref="DecideAsync(GrantLedgerDb, AuditTrail.Actor, CurrentUser, long, ClaimTrigger, Request, string?, CancellationToken)"/> on a claim already locked.</summary>
+    internal static async Task<Decided> DecideAsync(GrantLedgerDb db, AuditTrail.Actor who, CurrentUser caller, LockedClaim locked, ClaimTrigger trigger,
+        Request r, string? ifMatch, CancellationToken ct)
+    {
         var c = locked.Scope;
         ClaimAccess.CheckVersion(c.Claim, ifMatch);
         var from = c.State;

@@ -197,6 +197,132 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task AGroupWithRefusedSubmissions_AnswersEachAsIfAlone_AndWritesTheRestTogether()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var groups = Db.Factory.Services.GetRequiredService<SubmissionGroups>();
+        async Task<long> ClaimAsync(string staff, ApiClient? school = null)
+        {
+            var id = await w.NewClaimAsync(school);
+            await w.AddStaffTimeAsync(id, staff, "2026-10-05", days: null, hours: "1", school: school, allowance: false);
+            return id;
+        }
+        var first = new List<long>();
+        for (var i = 0; i < groups.Writers; i++) first.Add(await ClaimAsync($"F{i + 1}"));
+        // in claim order, the refused ones between the accepted: each is read, checked and left out where it stands
+        var good = new List<long> { await ClaimAsync("G1") };
+        var stale = await ClaimAsync("S1");
+        var staleTag = (await w.School.GetAsync($"/api/v1/claims/{stale}")).Headers.ETag!.Tag;
+        await w.AddStaffTimeAsync(stale, "S2", "2026-10-06", days: null, hours: "1", allowance: false);
+        good.Add(await ClaimAsync("G2"));
+        var discarded = await ClaimAsync("D1");
+        (await w.School.DeleteAsync($"/api/v1/claims/{discarded}")).Expect(HttpStatusCode.NoContent);
+        good.Add(await ClaimAsync("G3"));
+        var theirs = await ClaimAsync("T1", w.OtherSchool);
+        var undeclared = await ClaimAsync("U1");
+        good.Add(await ClaimAsync("G4"));
+
+        // every account held by another transaction: the first submissions take every writer and wait on it, the rest queue
+        await using var holder = await Db.DataSource.OpenConnectionAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await using (var all = new NpgsqlCommand("SELECT count(*) FROM (SELECT 1 FROM account FOR UPDATE) a", holder, hold))
+            await all.ExecuteScalarAsync();
+        await UntilAsync(() => Task.FromResult(!groups.Alone)); // another test's refused group is past
+        var before = groups.Grouped;
+        var writing = first.Select(id => w.SubmitAsync(id)).ToList();
+        await UntilAsync(async () => await Db.ScalarAsync(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == groups.Writers);
+        var together = good.Select(id => w.SubmitAsync(id)).ToList();
+        var staleAnswer = w.School.SendAsync(HttpMethod.Post, $"/api/v1/claims/{stale}/submit", new { declaration = true }, ifMatch: staleTag);
+        var discardedAnswer = w.SubmitAsync(discarded);
+        var theirsAnswer = w.SubmitAsync(theirs); // by this school's manager
+        var undeclaredAnswer = w.School.PostAsync($"/api/v1/claims/{undeclared}/submit", new { declaration = false });
+        await UntilAsync(() => Task.FromResult(groups.WaitingNow == 8));
+        await hold.RollbackAsync();
+
+        Assert.All(await Task.WhenAll(writing.Concat(together)), a => Assert.Equal("submitted", a.Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>()));
+        (await staleAnswer).ExpectProblem(HttpStatusCode.Conflict, rule: "stale-version");
+        (await discardedAnswer).ExpectProblem(HttpStatusCode.NotFound);
+        (await theirsAnswer).ExpectProblem(HttpStatusCode.Forbidden);
+        (await undeclaredAnswer).ExpectProblem(HttpStatusCode.UnprocessableEntity, field: "declaration");
+        Assert.Equal(4, groups.Grouped - before);
+
+        // the four accepted in one transaction, each with its own history row and hold; the refused ones untouched
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(DISTINCT xmin::text) FROM claim_transition WHERE claim_id = ANY ($1)", good.ToArray()));
+        Assert.Equal(4L, await Db.ScalarAsync("""
+            SELECT count(*) FROM claim c JOIN claim_line l ON l.claim_id = c.id JOIN transfer t ON t.id = l.money_hold_id
+             WHERE c.id = ANY ($1) AND c.state = 'submitted' AND t.amount = l.amount_pence AND t.kind = 'pending'
+               AND (SELECT count(*) FROM claim_transition h WHERE h.claim_id = c.id AND h.entry_id = t.entry_id) = 1
+            """, good.ToArray()));
+        long[] refused = [stale, theirs, undeclared];
+        Assert.Equal(3L, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = ANY ($1) AND state = 'draft' AND submitted_by IS NULL", refused));
+        Assert.Equal(0L, await Db.ScalarAsync("""
+            SELECT (SELECT count(*) FROM claim_transition WHERE claim_id = ANY ($1))
+                 + (SELECT count(*) FROM claim_line WHERE claim_id = ANY ($1) AND (money_hold_id IS NOT NULL OR time_hold_id IS NOT NULL))
+                 + (SELECT count(*) FROM audit_event WHERE record_type = 'claim' AND record_id = ANY ($1) AND action = 'claim.submit')
+            """, refused));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT sum(debits_posted - credits_posted) + sum(debits_pending - credits_pending) FROM account"));
+    }
+
+    [Fact]
+    public async Task ASubmissionWaitingOnWritersHeldUpByALock_IsWrittenAloneOnceItsPatienceRunsOut()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        // the test fixture waits a minute (its tests make groups when they choose); here a fifth of a second
+        await using var patient = Db.Factory.WithWebHostBuilder(b => b.UseSetting("GrantLedger:SubmissionPatienceMs", "200"));
+        var groups = patient.Services.GetRequiredService<SubmissionGroups>();
+        ApiClient Through(ApiClient user)
+        {
+            var http = patient.CreateClient();
+            http.DefaultRequestHeaders.Authorization = user.Http.DefaultRequestHeaders.Authorization;
+            return new ApiClient(http, null, user.UserId, user.UserName);
+        }
+        var (school, other) = (Through(w.School), Through(w.OtherSchool));
+        var first = new List<long>();
+        for (var i = 0; i < groups.Writers; i++)
+        {
+            first.Add(await w.NewClaimAsync());
+            await w.AddStaffTimeAsync(first[^1], $"F{i + 1}", "2026-10-05", days: null, hours: "1", allowance: false);
+        }
+        var theirs = await w.NewClaimAsync(w.OtherSchool);
+        await w.AddStaffTimeAsync(theirs, "T1", "2026-10-05", days: null, hours: "1", school: w.OtherSchool, allowance: false);
+
+        // the first school's budget held by another transaction (a long allocation, say): its submissions take every writer and wait
+        await using var holder = await Db.DataSource.OpenConnectionAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await using (var lockThem = new NpgsqlCommand(
+            "SELECT count(*) FROM (SELECT 1 FROM account WHERE school_id = (SELECT school_id FROM claim WHERE id = $1) FOR UPDATE) a", holder, hold))
+        {
+            lockThem.Parameters.Add(new NpgsqlParameter { Value = first[0] });
+            await lockThem.ExecuteScalarAsync();
+        }
+        var writing = first.Select(id => w.SubmitAsync(id, school)).ToList();
+        await UntilAsync(async () => await Db.ScalarAsync(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == groups.Writers);
+
+        // the other school's submission waits its patience for a writer, then is written alone while the lock still holds
+        var outwaited = groups.Outwaited;
+        var answer = await other.PostAsync($"/api/v1/claims/{theirs}/submit", new { declaration = true }).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal("submitted", answer.Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>());
+        Assert.Equal(outwaited + 1, groups.Outwaited);
+        Assert.All(writing, t => Assert.False(t.IsCompleted));
+
+        await hold.RollbackAsync();
+        Assert.All(await Task.WhenAll(writing), a => Assert.Equal("submitted", a.Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>()));
+        Assert.Equal(groups.Writers + 1L, await Db.ScalarAsync("SELECT count(*) FROM claim_transition WHERE trigger = 'submit'"));
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await done())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "what the test waits for did not happen within 30 s");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
     public async Task AClaimsHoldAndHistory_NamingNoTransferOrEntry_AreRefusedAtCommit()
     {
         // a transition writes its rows before its entry (ids taken beforehand), so these keys are checked at commit
