@@ -141,18 +141,18 @@ public static class ClaimAccess
         {
             // the reader stands at this claim's first answer: the previous claim's last is left behind
             if (k > 0) await reader.NextResultAsync(ct);
-            ClaimScope? found = null;
+            (Claim Claim, School School, Programme Programme, Period Period, ProgrammeYear Year)? found = null;
             if (await reader.ReadAsync(ct))
             {
                 var at = 0;
-                found = new ClaimScope(EntityRows.Read<Claim>(db, reader),
+                found = (EntityRows.Read<Claim>(db, reader),
                     EntityRows.Read<School>(db, reader, at += EntityRows.Count<Claim>(db)),
                     EntityRows.Read<Programme>(db, reader, at += EntityRows.Count<School>(db)),
                     EntityRows.Read<Period>(db, reader, at += EntityRows.Count<Programme>(db)),
                     EntityRows.Read<ProgrammeYear>(db, reader, at + EntityRows.Count<Period>(db)));
             }
             await reader.NextResultAsync(ct);
-            while (await reader.ReadAsync(ct)) found!.Claim.Lines.Add(EntityRows.Read<ClaimLine>(db, reader));
+            while (await reader.ReadAsync(ct)) found!.Value.Claim.Lines.Add(EntityRows.Read<ClaimLine>(db, reader));
             await reader.NextResultAsync(ct);
             var rows = await ClaimAnswerRows.ReadAsync(reader, ct);
             var holds = new Dictionary<long, Transfer>();
@@ -164,7 +164,8 @@ public static class ClaimAccess
                 }
             ReservedIds? reserved = null;
             if (reserveIds && await reader.NextResultAsync(ct)) reserved = await Journal.ReadReservedAsync(reader, ct);
-            all.Add(found is null ? null : new LockedClaim(found with { AnswerRows = rows }, holds, reserved));
+            all.Add(found is not { } f ? null
+                : new LockedClaim(new ClaimScope(f.Claim, f.School, f.Programme, f.Period, f.Year) { AnswerRows = rows }, holds, reserved));
         }
         return all;
     }
