@@ -170,17 +170,16 @@ public static class Transitions
             // the rest: the entries' rows, and COMMIT's answer (a key checked at commit fails here)
             while (await rows.NextResultAsync(ct)) { }
         }
-        catch (PostgresException e) when (all.Count == 1 && (StaffDays.Refusal(e) ??
-            (all[0].Posting is not { } posting ? LedgerRefusals.Translate(e) : ClaimLedger.Refusal(posting, e))) is { } rule)
+        catch (PostgresException e) when (all.Count == 1 && Refusal(all[0], e) is { } refusal)
         {
-            throw rule;
-        }
-        catch (PostgresException e) when (all.Count == 1 && TlrClaimed(e) is { } invalid)
-        {
-            throw invalid;
+            throw refusal;
         }
         if (commit) db.CommittedWithLastStatement();
     }
+
+    /// <summary>A transition's refusal by the database, said as its rule: a full staff day, its entry's, a TLR claimed twice.</summary>
+    private static Exception? Refusal(Decided d, PostgresException e) =>
+        StaffDays.Refusal(e) ?? (d.Posting is not { } posting ? LedgerRefusals.Translate(e) : ClaimLedger.Refusal(posting, e)) ?? (Exception?)TlrClaimed(e);
 
     /// <summary>
     /// The database's refusal of a TLR already claimed for the half-term (migration 0056: another claim's submission got
