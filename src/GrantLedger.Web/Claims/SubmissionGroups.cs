@@ -133,6 +133,11 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
             {
                 var group = new List<Waiting>();
                 while (group.Count < MostInAGroup && Dequeue() is { } w) group.Add(w);
+                if (group.Count == 1)
+                {
+                    group[0].Done.SetResult(null); // nothing to write it with: its own request writes it alone
+                    break;
+                }
                 _writing++;
                 // on a flow of its own: not the request's whose submission freed the writer (its HttpContext is not this group's)
                 using (ExecutionContext.SuppressFlow()) _ = Task.Run(() => WriteAsync(group));
@@ -151,11 +156,6 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
     {
         try
         {
-            if (group.Count == 1)
-            {
-                group[0].Done.SetResult(null);
-                return;
-            }
             var decided = new List<(Waiting Waiting, Transitions.Decided Transition)>();
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<GrantLedgerDb>();
