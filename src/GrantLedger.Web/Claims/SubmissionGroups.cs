@@ -161,8 +161,10 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
             var db = scope.ServiceProvider.GetRequiredService<GrantLedgerDb>();
             await db.InTransactionAsync(async () =>
             {
-                // every claim locked and read in one round trip, in claim order
-                var ordered = group.OrderBy(w => w.ClaimId).ToList();
+                // every claim locked and read in one round trip, in claim order; a claim in the group twice (a double click) is
+                // written once: the other request waits for the group alone and is answered as the claim then is
+                var ordered = group.DistinctBy(w => w.ClaimId).OrderBy(w => w.ClaimId).ToList();
+                foreach (var again in group.Except(ordered)) again.Done.TrySetResult(null);
                 var (readHolds, reserveIds) = Transitions.LockNeeds(ClaimTrigger.Submit);
                 var locked = await ClaimAccess.LockForTransitionsAsync(db, ordered.Select(w => w.ClaimId).ToList(), readHolds, reserveIds,
                     CancellationToken.None);

@@ -362,6 +362,46 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM claim_transition WHERE claim_id = $1", beside));
     }
 
+    /// <summary>
+    /// A business manager's double click: the same claim submitted twice at once, both requests waiting for a writer. The
+    /// claim is submitted once — one history row, one journal entry holding its amount — and the other request is
+    /// answered 409 as a second submission alone would be, not written into the same group as a second hold on the budget.
+    /// </summary>
+    [Fact]
+    public async Task TheSameClaimSubmittedTwiceWhileWritersAreBusy_IsSubmittedOnce()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var groups = Db.Factory.Services.GetRequiredService<SubmissionGroups>();
+        var first = new List<long>();
+        for (var i = 0; i < groups.Writers; i++)
+        {
+            first.Add(await w.NewClaimAsync());
+            await w.AddStaffTimeAsync(first[^1], $"F{i + 1}", "2026-10-05", days: null, hours: "1", allowance: false);
+        }
+        var twice = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(twice, "T1", "2026-10-05", days: null, hours: "1", allowance: false);
+
+        await using var holder = await Db.DataSource.OpenConnectionAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await using (var all = new NpgsqlCommand("SELECT count(*) FROM (SELECT 1 FROM account FOR UPDATE) a", holder, hold))
+            await all.ExecuteScalarAsync();
+        await UntilAsync(() => Task.FromResult(!groups.Alone)); // another test's refused group is past
+        var writing = first.Select(id => w.SubmitAsync(id)).ToList();
+        await UntilAsync(async () => await Db.ScalarAsync(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == groups.Writers);
+        var clicks = new[] { w.SubmitAsync(twice), w.SubmitAsync(twice) };
+        await UntilAsync(() => Task.FromResult(groups.WaitingNow == 2));
+        await hold.RollbackAsync();
+
+        Assert.All(await Task.WhenAll(writing), a => a.Expect(HttpStatusCode.OK));
+        var answers = await Task.WhenAll(clicks);
+        Assert.Single(answers, a => a.Status == HttpStatusCode.OK);
+        Assert.Single(answers, a => a.Status == HttpStatusCode.Conflict);
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM claim_transition WHERE claim_id = $1", twice));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'claim' AND cause_id = $1", twice));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM staff_day WHERE staff_ref = 'T1' AND minutes = 60"));
+    }
+
     private static async Task UntilAsync(Func<Task<bool>> done)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
