@@ -201,12 +201,7 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
     {
         var w = await ClaimWorld.CreateAsync(Db);
         var groups = Db.Factory.Services.GetRequiredService<SubmissionGroups>();
-        async Task<long> ClaimAsync(string staff, ApiClient? school = null)
-        {
-            var id = await w.NewClaimAsync(school);
-            await w.AddStaffTimeAsync(id, staff, "2026-10-05", days: null, hours: "1", school: school, allowance: false);
-            return id;
-        }
+        Task<long> ClaimAsync(string staff, ApiClient? school = null) => DraftAsync(w, staff, school);
         var first = new List<long>();
         for (var i = 0; i < groups.Writers; i++) first.Add(await ClaimAsync($"F{i + 1}"));
         // in claim order, the refused ones between the accepted: each is read, checked and left out where it stands
@@ -223,24 +218,17 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
         good.Add(await ClaimAsync("G4"));
 
         // every account held by another transaction: the first submissions take every writer and wait on it, the rest queue
-        await using var holder = await Db.DataSource.OpenConnectionAsync();
-        await using var hold = await holder.BeginTransactionAsync();
-        await using (var all = new NpgsqlCommand("SELECT count(*) FROM (SELECT 1 FROM account FOR UPDATE) a", holder, hold))
-            await all.ExecuteScalarAsync();
-        await UntilAsync(() => Task.FromResult(!groups.Alone)); // another test's refused group is past
         var before = groups.Grouped;
-        var writing = first.Select(id => w.SubmitAsync(id)).ToList();
-        await UntilAsync(async () => await Db.ScalarAsync(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == groups.Writers);
+        await using var held = await HoldUpWritersAsync(w, groups, first);
         var together = good.Select(id => w.SubmitAsync(id)).ToList();
         var staleAnswer = w.School.SendAsync(HttpMethod.Post, $"/api/v1/claims/{stale}/submit", new { declaration = true }, ifMatch: staleTag);
         var discardedAnswer = w.SubmitAsync(discarded);
         var theirsAnswer = w.SubmitAsync(theirs); // by this school's manager
         var undeclaredAnswer = w.School.PostAsync($"/api/v1/claims/{undeclared}/submit", new { declaration = false });
         await UntilAsync(() => Task.FromResult(groups.WaitingNow == 8));
-        await hold.RollbackAsync();
+        await held.LetGoAsync();
 
-        Assert.All(await Task.WhenAll(writing.Concat(together)), a => Assert.Equal("submitted", a.Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>()));
+        Assert.All(await Task.WhenAll(held.Writing.Concat(together)), a => Assert.Equal("submitted", a.Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>()));
         (await staleAnswer).ExpectProblem(HttpStatusCode.Conflict, rule: "stale-version");
         (await discardedAnswer).ExpectProblem(HttpStatusCode.NotFound);
         (await theirsAnswer).ExpectProblem(HttpStatusCode.Forbidden);
@@ -323,33 +311,20 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
     {
         var w = await ClaimWorld.CreateAsync(Db);
         var groups = Db.Factory.Services.GetRequiredService<SubmissionGroups>();
-        async Task<long> ClaimAsync(string staff, string date = "2026-10-05")
-        {
-            var id = await w.NewClaimAsync();
-            await w.AddStaffTimeAsync(id, staff, date, days: null, hours: "1", allowance: false);
-            return id;
-        }
         var first = new List<long>();
-        for (var i = 0; i < groups.Writers; i++) first.Add(await ClaimAsync($"F{i + 1}"));
-        var (changed, beside) = (await ClaimAsync("C1"), await ClaimAsync("B1"));
+        for (var i = 0; i < groups.Writers; i++) first.Add(await DraftAsync(w, $"F{i + 1}"));
+        var (changed, beside) = (await DraftAsync(w, "C1"), await DraftAsync(w, "B1"));
 
         // every account held: the first submissions take every writer and wait on it; two more queue
-        await using var holder = await Db.DataSource.OpenConnectionAsync();
-        await using var hold = await holder.BeginTransactionAsync();
-        await using (var all = new NpgsqlCommand("SELECT count(*) FROM (SELECT 1 FROM account FOR UPDATE) a", holder, hold))
-            await all.ExecuteScalarAsync();
-        await UntilAsync(() => Task.FromResult(!groups.Alone)); // another test's refused group is past
-        var writing = first.Select(id => w.SubmitAsync(id)).ToList();
-        await UntilAsync(async () => await Db.ScalarAsync(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == groups.Writers);
+        await using var held = await HoldUpWritersAsync(w, groups, first);
         var waiting = new[] { changed, beside }.Select(id => w.SubmitAsync(id)).ToList();
         await UntilAsync(() => Task.FromResult(groups.WaitingNow == 2));
 
         // the school adds a line to the waiting claim: its row is not locked until a writer takes it
         await w.AddStaffTimeAsync(changed, "C2", "2026-10-06", days: null, hours: "2", allowance: false);
-        await hold.RollbackAsync();
+        await held.LetGoAsync();
 
-        Assert.All(await Task.WhenAll(writing.Concat(waiting)), a => Assert.Equal("submitted", a.Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>()));
+        Assert.All(await Task.WhenAll(held.Writing.Concat(waiting)), a => Assert.Equal("submitted", a.Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>()));
         var answer = (await w.School.GetAsync($"/api/v1/claims/{changed}")).Expect(HttpStatusCode.OK).Json;
         Assert.Equal(2, answer["lines"]!.AsArray().Count);
         // both lines hold their minutes, each by the claim's one submission entry
@@ -373,33 +348,59 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
         var w = await ClaimWorld.CreateAsync(Db);
         var groups = Db.Factory.Services.GetRequiredService<SubmissionGroups>();
         var first = new List<long>();
-        for (var i = 0; i < groups.Writers; i++)
-        {
-            first.Add(await w.NewClaimAsync());
-            await w.AddStaffTimeAsync(first[^1], $"F{i + 1}", "2026-10-05", days: null, hours: "1", allowance: false);
-        }
-        var twice = await w.NewClaimAsync();
-        await w.AddStaffTimeAsync(twice, "T1", "2026-10-05", days: null, hours: "1", allowance: false);
+        for (var i = 0; i < groups.Writers; i++) first.Add(await DraftAsync(w, $"F{i + 1}"));
+        var twice = await DraftAsync(w, "T1");
 
-        await using var holder = await Db.DataSource.OpenConnectionAsync();
-        await using var hold = await holder.BeginTransactionAsync();
+        await using var held = await HoldUpWritersAsync(w, groups, first);
+        var clicks = new[] { w.SubmitAsync(twice), w.SubmitAsync(twice) };
+        await UntilAsync(() => Task.FromResult(groups.WaitingNow == 2));
+        await held.LetGoAsync();
+
+        Assert.All(await Task.WhenAll(held.Writing), a => a.Expect(HttpStatusCode.OK));
+        var answers = await Task.WhenAll(clicks);
+        Assert.Single(answers, a => a.Status == HttpStatusCode.OK);
+        Assert.Single(answers, a => a.Status == HttpStatusCode.Conflict);
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM claim_transition WHERE claim_id = $1", twice));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'claim' AND cause_id = $1", twice));
+        Assert.Equal(60L, await Db.ScalarAsync(
+            "SELECT sum(minutes) FROM staff_day WHERE staff_ref = 'T1' AND programme_id = (SELECT programme_id FROM claim WHERE id = $1)", twice));
+    }
+
+    /// <summary>A draft of the school's (or <paramref name="school"/>'s) with one hour of <paramref name="staff"/>'s time: ready to submit.</summary>
+    private static async Task<long> DraftAsync(ClaimWorld w, string staff, ApiClient? school = null)
+    {
+        var id = await w.NewClaimAsync(school);
+        await w.AddStaffTimeAsync(id, staff, "2026-10-05", days: null, hours: "1", school: school, allowance: false);
+        return id;
+    }
+
+    /// <summary>
+    /// Every budget account held by a transaction of the test's, and the submissions of <paramref name="first"/> (one per
+    /// writer) taking every writer and waiting on the hold: a submission made now waits for a writer. Let go (the hold
+    /// rolled back) with <see cref="WritersHeldUp.LetGoAsync"/>, or when disposed.
+    /// </summary>
+    private async Task<WritersHeldUp> HoldUpWritersAsync(ClaimWorld w, SubmissionGroups groups, IReadOnlyList<long> first)
+    {
+        var holder = await Db.DataSource.OpenConnectionAsync();
+        var hold = await holder.BeginTransactionAsync();
         await using (var all = new NpgsqlCommand("SELECT count(*) FROM (SELECT 1 FROM account FOR UPDATE) a", holder, hold))
             await all.ExecuteScalarAsync();
         await UntilAsync(() => Task.FromResult(!groups.Alone)); // another test's refused group is past
         var writing = first.Select(id => w.SubmitAsync(id)).ToList();
         await UntilAsync(async () => await Db.ScalarAsync(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == groups.Writers);
-        var clicks = new[] { w.SubmitAsync(twice), w.SubmitAsync(twice) };
-        await UntilAsync(() => Task.FromResult(groups.WaitingNow == 2));
-        await hold.RollbackAsync();
+        return new WritersHeldUp(holder, hold, writing);
+    }
 
-        Assert.All(await Task.WhenAll(writing), a => a.Expect(HttpStatusCode.OK));
-        var answers = await Task.WhenAll(clicks);
-        Assert.Single(answers, a => a.Status == HttpStatusCode.OK);
-        Assert.Single(answers, a => a.Status == HttpStatusCode.Conflict);
-        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM claim_transition WHERE claim_id = $1", twice));
-        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'claim' AND cause_id = $1", twice));
-        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM staff_day WHERE staff_ref = 'T1' AND minutes = 60"));
+    private sealed record WritersHeldUp(NpgsqlConnection Holder, NpgsqlTransaction Hold, List<Task<Answer>> Writing) : IAsyncDisposable
+    {
+        public Task LetGoAsync() => Hold.RollbackAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            await Hold.DisposeAsync();
+            await Holder.DisposeAsync();
+        }
     }
 
     private static async Task UntilAsync(Func<Task<bool>> done)
