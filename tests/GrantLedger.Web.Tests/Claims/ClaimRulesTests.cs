@@ -202,8 +202,6 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
         var w = await ClaimWorld.CreateAsync(Db);
         var groups = Db.Factory.Services.GetRequiredService<SubmissionGroups>();
         Task<long> ClaimAsync(string staff, ApiClient? school = null) => DraftAsync(w, staff, school);
-        var first = new List<long>();
-        for (var i = 0; i < groups.Writers; i++) first.Add(await ClaimAsync($"F{i + 1}"));
         // in claim order, the refused ones between the accepted: each is read, checked and left out where it stands
         var good = new List<long> { await ClaimAsync("G1") };
         var stale = await ClaimAsync("S1");
@@ -219,7 +217,7 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
 
         // every account held by another transaction: the first submissions take every writer and wait on it, the rest queue
         var before = groups.Grouped;
-        await using var held = await HoldUpWritersAsync(w, groups, first);
+        await using var held = await HoldUpWritersAsync(w, groups);
         var together = good.Select(id => w.SubmitAsync(id)).ToList();
         var staleAnswer = w.School.SendAsync(HttpMethod.Post, $"/api/v1/claims/{stale}/submit", new { declaration = true }, ifMatch: staleTag);
         var discardedAnswer = w.SubmitAsync(discarded);
@@ -267,13 +265,8 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
         }
         var (school, other) = (Through(w.School), Through(w.OtherSchool));
         var first = new List<long>();
-        for (var i = 0; i < groups.Writers; i++)
-        {
-            first.Add(await w.NewClaimAsync());
-            await w.AddStaffTimeAsync(first[^1], $"F{i + 1}", "2026-10-05", days: null, hours: "1", allowance: false);
-        }
-        var theirs = await w.NewClaimAsync(w.OtherSchool);
-        await w.AddStaffTimeAsync(theirs, "T1", "2026-10-05", days: null, hours: "1", school: w.OtherSchool, allowance: false);
+        for (var i = 0; i < groups.Writers; i++) first.Add(await DraftAsync(w, $"F{i + 1}"));
+        var theirs = await DraftAsync(w, "T1", w.OtherSchool);
 
         // the first school's budget held by another transaction (a long allocation, say): its submissions take every writer and wait
         await using var holder = await Db.DataSource.OpenConnectionAsync();
@@ -311,12 +304,10 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
     {
         var w = await ClaimWorld.CreateAsync(Db);
         var groups = Db.Factory.Services.GetRequiredService<SubmissionGroups>();
-        var first = new List<long>();
-        for (var i = 0; i < groups.Writers; i++) first.Add(await DraftAsync(w, $"F{i + 1}"));
         var (changed, beside) = (await DraftAsync(w, "C1"), await DraftAsync(w, "B1"));
 
         // every account held: the first submissions take every writer and wait on it; two more queue
-        await using var held = await HoldUpWritersAsync(w, groups, first);
+        await using var held = await HoldUpWritersAsync(w, groups);
         var waiting = new[] { changed, beside }.Select(id => w.SubmitAsync(id)).ToList();
         await UntilAsync(() => Task.FromResult(groups.WaitingNow == 2));
 
@@ -347,11 +338,9 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
     {
         var w = await ClaimWorld.CreateAsync(Db);
         var groups = Db.Factory.Services.GetRequiredService<SubmissionGroups>();
-        var first = new List<long>();
-        for (var i = 0; i < groups.Writers; i++) first.Add(await DraftAsync(w, $"F{i + 1}"));
         var twice = await DraftAsync(w, "T1");
 
-        await using var held = await HoldUpWritersAsync(w, groups, first);
+        await using var held = await HoldUpWritersAsync(w, groups);
         var clicks = new[] { w.SubmitAsync(twice), w.SubmitAsync(twice) };
         await UntilAsync(() => Task.FromResult(groups.WaitingNow == 2));
         await held.LetGoAsync();
@@ -375,12 +364,14 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
-    /// Every budget account held by a transaction of the test's, and the submissions of <paramref name="first"/> (one per
-    /// writer) taking every writer and waiting on the hold: a submission made now waits for a writer. Let go (the hold
-    /// rolled back) with <see cref="WritersHeldUp.LetGoAsync"/>, or when disposed.
+    /// Every budget account held by a transaction of the test's, and a draft's submission per writer (staff F1, F2 …)
+    /// taking every writer and waiting on the hold: a submission made now waits for a writer. Let go (the hold rolled
+    /// back) with <see cref="WritersHeldUp.LetGoAsync"/>, or when disposed.
     /// </summary>
-    private async Task<WritersHeldUp> HoldUpWritersAsync(ClaimWorld w, SubmissionGroups groups, IReadOnlyList<long> first)
+    private async Task<WritersHeldUp> HoldUpWritersAsync(ClaimWorld w, SubmissionGroups groups)
     {
+        var first = new List<long>();
+        for (var i = 0; i < groups.Writers; i++) first.Add(await DraftAsync(w, $"F{i + 1}"));
         var holder = await Db.DataSource.OpenConnectionAsync();
         var hold = await holder.BeginTransactionAsync();
         await using (var all = new NpgsqlCommand("SELECT count(*) FROM (SELECT 1 FROM account FOR UPDATE) a", holder, hold))
