@@ -156,15 +156,16 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
     {
         try
         {
+            // a claim in the group twice (a double click) is written once: the other request is written alone, and the claim's
+            // row lock decides which submits it; the other is answered as the claim then is (409)
+            var ordered = group.DistinctBy(w => w.ClaimId).OrderBy(w => w.ClaimId).ToList();
+            foreach (var again in group.Except(ordered)) again.Done.SetResult(null);
             var decided = new List<(Waiting Waiting, Transitions.Decided Transition)>();
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<GrantLedgerDb>();
             await db.InTransactionAsync(async () =>
             {
-                // every claim locked and read in one round trip, in claim order; a claim in the group twice (a double click) is
-                // written once: the other request waits for the group alone and is answered as the claim then is
-                var ordered = group.DistinctBy(w => w.ClaimId).OrderBy(w => w.ClaimId).ToList();
-                foreach (var again in group.Except(ordered)) again.Done.TrySetResult(null);
+                // every claim locked and read in one round trip, in claim order
                 var (readHolds, reserveIds) = Transitions.LockNeeds(ClaimTrigger.Submit);
                 var locked = await ClaimAccess.LockForTransitionsAsync(db, ordered.Select(w => w.ClaimId).ToList(), readHolds, reserveIds,
                     CancellationToken.None);
