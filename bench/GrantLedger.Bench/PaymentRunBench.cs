@@ -164,9 +164,11 @@ public static class PaymentRunBench
             SELECT c.id, v.trigger, v.from_state, v.to_state, $3, 'area_lead', now() - v.ago, e.id
               FROM new_claim c
               CROSS JOIN (VALUES ('submit', 'draft', 'submitted', interval '9 days', ' submitted'),
+                                 ('start-review', 'submitted', 'under-review', interval '5 days', NULL),
                                  ('approve', 'under-review', 'approved', interval '1 day', ' approved')) AS v(trigger, from_state, to_state, ago, suffix)
-              JOIN journal_entry e ON e.cause_type = 'claim' AND e.cause_id = c.id AND e.description = 'Claim CL-' || c.id || v.suffix
+              LEFT JOIN journal_entry e ON e.cause_type = 'claim' AND e.cause_id = c.id AND e.description = 'Claim CL-' || c.id || v.suffix
              WHERE $1 IS NOT NULL AND $2 IS NOT NULL
+             ORDER BY c.id, v.ago DESC -- each claim's history one path, in order (migration 0057)
             """);
         // At commit every new entry is checked to have transfers (a deferred trigger). Statistics from
         // before this batch (a few entries with thousands of transfers each) make that check a

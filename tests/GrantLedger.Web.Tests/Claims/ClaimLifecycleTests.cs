@@ -290,6 +290,54 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task AClaimsHistory_InTheDatabase_IsOnePathThroughTheLifecycle()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id);
+        var actor = await Db.ScalarAsync($"SELECT created_by FROM claim WHERE id = {id}");
+        string Row(string trigger, string from, string to) => $"""
+            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
+            VALUES ({id}, '{trigger}', '{from}', '{to}', {actor}, 'school_business_manager');
+            """;
+        string Submitted() => $"UPDATE claim SET state = 'submitted', submitted_by = created_by, submitted_at = now() WHERE id = {id};";
+
+        // a script submitting a claim twice in one transaction (two rows from draft): refused at commit
+        var twice = await RefusingAsync(Row("submit", "draft", "submitted") + Submitted() + Row("submit", "draft", "submitted"));
+        Assert.Equal("GL010", twice?.SqlState);
+        Assert.Contains($"claim {id} cannot submit from draft: its history leaves it submitted", twice!.MessageText);
+        // a history row for a move the claim did not make
+        var unmade = await RefusingAsync(Row("submit", "draft", "submitted"));
+        Assert.Equal("GL010", unmade?.SqlState);
+        Assert.Contains($"claim {id} is draft, but its history records it moved to submitted", unmade!.MessageText);
+        // a move the lifecycle does not have
+        var skipped = await RefusingAsync(Row("submit", "draft", "paid") + $"UPDATE claim SET state = 'paid', submitted_by = created_by WHERE id = {id};");
+        Assert.Equal(("23514", "claim_transition_permitted"), (skipped?.SqlState, skipped?.ConstraintName));
+        Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"));
+        Assert.Equal(0, await Db.ScalarAsync($"SELECT count(*) FROM claim_transition WHERE claim_id = {id}"));
+
+        // the service's moves are the lifecycle's, one at a time: submitted, withdrawn by a script as the service writes it
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        Assert.Null(await RefusalAsync(Row("withdraw", "submitted", "withdrawn") +
+            $"UPDATE claim SET state = 'withdrawn', decided_by = created_by, decided_at = now() WHERE id = {id};"));
+        Assert.Equal("draft>submitted submitted>withdrawn", await Db.TextAsync(
+            $"SELECT string_agg(from_state || '>' || to_state, ' ' ORDER BY id) FROM claim_transition WHERE claim_id = {id}"));
+    }
+
+    [Fact]
+    public async Task TheDatabasesListOfMoves_IsTheLifecycles()
+    {
+        // migration 0057's claim_transition_permitted, as PostgreSQL keeps it, against ClaimWorkflow.Lifecycle's rows
+        var kept = await Db.TextAsync("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'claim_transition_permitted'");
+        var moves = System.Text.RegularExpressions.Regex.Matches(kept!, @"\(trigger = '([a-z-]+)'::text\) AND \(from_state = '([a-z-]+)'::text\) AND \(to_state = '([a-z-]+)'::text\)")
+            .Select(m => $"{m.Groups[1].Value}: {m.Groups[2].Value} > {m.Groups[3].Value}").Order().ToList();
+        var lifecycle = Core.Workflow.ClaimWorkflow.Lifecycle.Rows
+            .Select(r => $"{Core.Workflow.Kebab.Of(r.Trigger)}: {Core.Workflow.Kebab.Of(r.From)} > {Core.Workflow.Kebab.Of(r.To)}").Order().ToList();
+        Assert.Equal(14, lifecycle.Count);
+        Assert.Equal(lifecycle, moves);
+    }
+
+    [Fact]
     public async Task AClaimsStateChange_InTheDatabase_NeedsItsHistoryRow_AndAClaimStartsAsADraft()
     {
         var w = await ClaimWorld.CreateAsync(Db);
@@ -303,7 +351,7 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         // nor with a history row from an earlier transaction, or one that records another move
         Assert.Equal("GL010", await RefusalAsync($"""
             INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
-            VALUES ({id}, 'withdraw', 'under-review', 'withdrawn', {actor}, 'school_business_manager');
+            VALUES ({id}, 'start-review', 'submitted', 'under-review', {actor}, 'school_business_manager');
             UPDATE claim SET state = 'withdrawn' WHERE id = {id}
             """));
         Assert.Equal("submitted", await StateAsync());
