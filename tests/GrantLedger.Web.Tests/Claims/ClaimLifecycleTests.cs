@@ -312,7 +312,8 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains($"claim {id} is draft, but its history records it moved to submitted", unmade!.MessageText);
         // a move the lifecycle does not have
         var skipped = await RefusingAsync(Row("submit", "draft", "paid") + $"UPDATE claim SET state = 'paid', submitted_by = created_by WHERE id = {id};");
-        Assert.Equal(("23514", "claim_transition_permitted"), (skipped?.SqlState, skipped?.ConstraintName));
+        Assert.Equal("GL010", skipped?.SqlState);
+        Assert.Contains($"claim {id} cannot submit from draft to paid: that is not a move of a claim's lifecycle", skipped!.MessageText);
         Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"));
         Assert.Equal(0, await Db.ScalarAsync($"SELECT count(*) FROM claim_transition WHERE claim_id = {id}"));
 
@@ -325,16 +326,24 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
-    public async Task TheDatabasesListOfMoves_IsTheLifecycles()
+    public async Task TheDatabasesListOfMoves_IsTheLifecycles_AndNoScriptChangesIt()
     {
-        // migration 0057's claim_transition_permitted, as PostgreSQL keeps it, against ClaimWorkflow.Lifecycle's rows
-        var kept = await Db.TextAsync("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'claim_transition_permitted'");
-        var moves = System.Text.RegularExpressions.Regex.Matches(kept!, @"\(trigger = '([a-z-]+)'::text\) AND \(from_state = '([a-z-]+)'::text\) AND \(to_state = '([a-z-]+)'::text\)")
-            .Select(m => $"{m.Groups[1].Value}: {m.Groups[2].Value} > {m.Groups[3].Value}").Order().ToList();
+        // claim_lifecycle (migrations 0057, 0058), which every history row must be one of, against ClaimWorkflow.Lifecycle's rows
+        var kept = await Db.TextAsync("SELECT string_agg(m, '; ' ORDER BY m COLLATE \"C\") FROM (SELECT trigger || ': ' || from_state || ' > ' || to_state AS m FROM claim_lifecycle) l");
         var lifecycle = Core.Workflow.ClaimWorkflow.Lifecycle.Rows
-            .Select(r => $"{Core.Workflow.Kebab.Of(r.Trigger)}: {Core.Workflow.Kebab.Of(r.From)} > {Core.Workflow.Kebab.Of(r.To)}").Order().ToList();
+            .Select(r => $"{Core.Workflow.Kebab.Of(r.Trigger)}: {Core.Workflow.Kebab.Of(r.From)} > {Core.Workflow.Kebab.Of(r.To)}")
+            .Order(StringComparer.Ordinal).ToList();
         Assert.Equal(14, lifecycle.Count);
-        Assert.Equal(lifecycle, moves);
+        Assert.Equal(string.Join("; ", lifecycle), kept);
+        foreach (var change in new[]
+                 {
+                     "INSERT INTO claim_lifecycle VALUES ('submit', 'draft', 'paid')",
+                     "UPDATE claim_lifecycle SET to_state = 'paid' WHERE trigger = 'submit'",
+                     "DELETE FROM claim_lifecycle WHERE trigger = 'withdraw'",
+                     "TRUNCATE claim_lifecycle",
+                 })
+            Assert.Equal((change, "GL010"), (change, await RefusalAsync(change)));
+        Assert.Equal(14, await Db.ScalarAsync("SELECT count(*) FROM claim_lifecycle"));
     }
 
     [Fact]

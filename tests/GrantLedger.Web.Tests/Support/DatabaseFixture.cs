@@ -59,8 +59,8 @@ public sealed class DatabaseFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Empties every table but the migration journal. The append-only guards refuse TRUNCATE,
-    /// so this runs as a replication session, which does not fire them: only a superuser can.</summary>
+    /// <summary>Empties every table but the migration journal and what migrations fill (the claim lifecycle, 0058). The
+    /// append-only guards refuse TRUNCATE, so this runs as a replication session, which does not fire them: only a superuser can.</summary>
     public async Task ResetAsync()
     {
         await using var conn = await DataSource.OpenConnectionAsync();
@@ -68,7 +68,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
             SET session_replication_role = replica;
             DO $$ BEGIN
               EXECUTE (SELECT 'TRUNCATE ' || string_agg(quote_ident(tablename), ', ') || ' RESTART IDENTITY CASCADE'
-                       FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migration');
+                       FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('schema_migration', 'claim_lifecycle'));
             END $$;
             SET session_replication_role = origin;
             """, conn);
