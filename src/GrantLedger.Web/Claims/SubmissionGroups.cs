@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics.Metrics;
 using GrantLedger.Core.Workflow;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
@@ -23,10 +24,28 @@ namespace GrantLedger.Web.Claims;
 /// past a full day, a TLR claimed twice, a deadlock — nothing of the group is written and each of its claims is written
 /// alone by its own request, which answers its own outcome; for <see cref="AloneAfterRefusal"/> after that, submissions
 /// are written alone (as a budget runs out, group after group would be refused). An idempotent request (its answer
-/// stored in its own transaction) is never grouped.
+/// stored in its own transaction) is never grouped. What the groups do is counted on the meter <see cref="MeterName"/>.
 /// </remarks>
-public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration config, ILogger<SubmissionGroups> log)
+public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration config, ILogger<SubmissionGroups> log, IMeterFactory meters)
 {
+    /// <summary>
+    /// The meter of submissions' grouping, for whoever runs the service: <c>dotnet-counters monitor -p PID --counters
+    /// GrantLedger.Submissions</c>, or any OpenTelemetry exporter. Groups per claim show how much the writer
+    /// shares its commits; outwaited submissions, writers held up (by a long lock); refused groups, budgets running out.
+    /// </summary>
+    public const string MeterName = "GrantLedger.Submissions";
+
+    private readonly Counter<long> _groupedCount = meters.Create(MeterName).CreateCounter<long>("grantledger.submissions.grouped", "{submission}",
+        "submissions written in a group of two or more, one transaction for the group");
+    private readonly Counter<long> _groupCount = meters.Create(MeterName).CreateCounter<long>("grantledger.submissions.groups", "{transaction}",
+        "groups of two or more submissions written");
+    private readonly Counter<long> _outwaitedCount = meters.Create(MeterName).CreateCounter<long>("grantledger.submissions.outwaited", "{submission}",
+        "submissions that waited their patience for a writer and were written alone");
+    private readonly Counter<long> _refusedCount = meters.Create(MeterName).CreateCounter<long>("grantledger.submissions.groups_refused", "{transaction}",
+        "groups that failed (the database refused a claim's budget, staff day or TLR, or could not be reached): each claim then written alone");
+    private readonly UpDownCounter<int> _waitingCount = meters.Create(MeterName).CreateUpDownCounter<int>("grantledger.submissions.waiting", "{submission}",
+        "submissions waiting for a writer");
+
     /// <summary>Off (<c>GrantLedger:GroupSubmissions</c> false), every submission is written alone: to compare, or to rule grouping out.</summary>
     private readonly bool _on = config.GetValue("GrantLedger:GroupSubmissions", true);
 
@@ -88,7 +107,11 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
         lock (_waiting)
         {
             if (_writing < Writers && _waiting.Count == 0) _writing++;
-            else _waiting.AddLast(waiting = new(new Waiting(caller, audit.CurrentActor(), claimId, request, ifMatch)));
+            else
+            {
+                _waiting.AddLast(waiting = new(new Waiting(caller, audit.CurrentActor(), claimId, request, ifMatch)));
+                _waitingCount.Add(1);
+            }
         }
         if (waiting is null)
         {
@@ -113,10 +136,15 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
             {
                 // still in the queue: not in a group, and now never will be
                 left = waiting.List is not null;
-                if (left) _waiting.Remove(waiting);
+                if (left)
+                {
+                    _waiting.Remove(waiting);
+                    _waitingCount.Add(-1);
+                }
             }
             if (!left) return await done ?? await AloneAsync();
             Interlocked.Increment(ref _outwaited);
+            _outwaitedCount.Add(1);
             return await AloneAsync();
         }
     }
@@ -149,6 +177,7 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
     {
         if (_waiting.First is not { } first) return null;
         _waiting.RemoveFirst();
+        _waitingCount.Add(-1);
         return first.Value;
     }
 
@@ -185,13 +214,19 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
                 if (decided.Count > 0) await Transitions.WriteAsync(db, decided.Select(d => d.Transition).ToList(), CancellationToken.None);
             });
             foreach (var (w, d) in decided) w.Done.SetResult(d.Scope);
-            if (decided.Count > 1) Interlocked.Add(ref _grouped, decided.Count);
+            if (decided.Count > 1)
+            {
+                Interlocked.Add(ref _grouped, decided.Count);
+                _groupedCount.Add(decided.Count);
+                _groupCount.Add(1);
+            }
         }
         catch (Exception e)
         {
             // nothing of the group was written: each claim still waiting is written alone by its own request, and so are
             // the submissions of the next moment
             Interlocked.Exchange(ref _aloneUntil, Environment.TickCount64 + (long)AloneAfterRefusal.TotalMilliseconds);
+            _refusedCount.Add(1);
             if (e is not PostgresException) log.LogWarning(e, "a group of {Count} submissions failed; each is written alone", group.Count);
             foreach (var w in group) w.Done.TrySetResult(null);
         }

@@ -167,10 +167,15 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
             theirs.Add(b);
         }
         var groups = Db.Factory.Services.GetRequiredService<SubmissionGroups>();
+        using var metrics = new MeterReadings(Db.Factory.Services, SubmissionGroups.MeterName);
         var before = groups.Grouped;
         var answers = await Task.WhenAll(mine.Select(id => w.SubmitAsync(id)).Concat(theirs.Select(id => w.SubmitAsync(id, w.OtherSchool))));
         Assert.All(answers, a => Assert.Equal("submitted", a.Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>()));
         Assert.True(groups.Grouped - before >= 2, $"no submissions were written together ({groups.Grouped - before})");
+        // whoever runs the service reads the same on its meter: claims written together, in how many commits, none left waiting
+        Assert.Equal(groups.Grouped - before, metrics["grantledger.submissions.grouped"]);
+        Assert.InRange(metrics["grantledger.submissions.groups"], 1, metrics["grantledger.submissions.grouped"] / 2);
+        Assert.Equal(0, metrics["grantledger.submissions.waiting"]);
 
         // each claim: submitted by its school's manager, one history row and one audit event naming them, one hold of its
         // own amount on its own school's account, in its own entry
@@ -257,6 +262,7 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
         // the test fixture waits a minute (its tests make groups when they choose); here a fifth of a second
         await using var patient = Db.Factory.WithWebHostBuilder(b => b.UseSetting("GrantLedger:SubmissionPatienceMs", "200"));
         var groups = patient.Services.GetRequiredService<SubmissionGroups>();
+        using var metrics = new MeterReadings(patient.Services, SubmissionGroups.MeterName);
         ApiClient Through(ApiClient user)
         {
             var http = patient.CreateClient();
@@ -286,6 +292,7 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
         var answer = await other.PostAsync($"/api/v1/claims/{theirs}/submit", new { declaration = true }).WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal("submitted", answer.Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>());
         Assert.Equal(outwaited + 1, groups.Outwaited);
+        Assert.Equal((1, 0), (metrics["grantledger.submissions.outwaited"], metrics["grantledger.submissions.waiting"]));
         Assert.All(writing, t => Assert.False(t.IsCompleted));
 
         await hold.RollbackAsync();
