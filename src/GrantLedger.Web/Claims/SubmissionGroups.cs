@@ -43,8 +43,6 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
         "submissions that waited their patience for a writer and were written alone");
     private readonly Counter<long> _refusedCount = meters.Create(MeterName).CreateCounter<long>("grantledger.submissions.groups_refused", "{transaction}",
         "groups that failed (the database refused a claim's budget, staff day or TLR, or could not be reached): each claim then written alone");
-    private readonly UpDownCounter<int> _waitingCount = meters.Create(MeterName).CreateUpDownCounter<int>("grantledger.submissions.waiting", "{submission}",
-        "submissions waiting for a writer");
 
     /// <summary>Off (<c>GrantLedger:GroupSubmissions</c> false), every submission is written alone: to compare, or to rule grouping out.</summary>
     private readonly bool _on = config.GetValue("GrantLedger:GroupSubmissions", true);
@@ -73,11 +71,22 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
     /// </summary>
     public TimeSpan Patience { get; } = TimeSpan.FromMilliseconds(Math.Max(0, config.GetValue("GrantLedger:SubmissionPatienceMs", 100)));
 
-    private readonly LinkedList<Waiting> _waiting = new();
+    private readonly LinkedList<Waiting> _waiting = Watched(meters.Create(MeterName));
     private int _writing;
     private long _grouped;
     private long _outwaited;
     private long _aloneUntil; // Environment.TickCount64
+
+    /// <summary>The queue of submissions waiting for a writer, its length read by the meter when it is read (under the queue's lock).</summary>
+    private static LinkedList<Waiting> Watched(Meter meter)
+    {
+        var queue = new LinkedList<Waiting>();
+        meter.CreateObservableUpDownCounter("grantledger.submissions.waiting", () =>
+        {
+            lock (queue) return queue.Count;
+        }, "{submission}", "submissions waiting for a writer");
+        return queue;
+    }
 
     /// <summary>A group was refused less than <see cref="AloneAfterRefusal"/> ago: submissions are written alone.</summary>
     public bool Alone => Environment.TickCount64 < Interlocked.Read(ref _aloneUntil);
@@ -107,11 +116,7 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
         lock (_waiting)
         {
             if (_writing < Writers && _waiting.Count == 0) _writing++;
-            else
-            {
-                _waiting.AddLast(waiting = new(new Waiting(caller, audit.CurrentActor(), claimId, request, ifMatch)));
-                _waitingCount.Add(1);
-            }
+            else _waiting.AddLast(waiting = new(new Waiting(caller, audit.CurrentActor(), claimId, request, ifMatch)));
         }
         if (waiting is null)
         {
@@ -136,11 +141,7 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
             {
                 // still in the queue: not in a group, and now never will be
                 left = waiting.List is not null;
-                if (left)
-                {
-                    _waiting.Remove(waiting);
-                    _waitingCount.Add(-1);
-                }
+                if (left) _waiting.Remove(waiting);
             }
             if (!left) return await done ?? await AloneAsync();
             Interlocked.Increment(ref _outwaited);
@@ -177,7 +178,6 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
     {
         if (_waiting.First is not { } first) return null;
         _waiting.RemoveFirst();
-        _waitingCount.Add(-1);
         return first.Value;
     }
 

@@ -4,8 +4,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace GrantLedger.Web.Tests.Support;
 
 /// <summary>
-/// What one service's instruments of a meter measure from now on, summed by instrument name, as dotnet-counters or an
-/// exporter would read them: only the meters that service's own <see cref="IMeterFactory"/> made.
+/// What one service's instruments of a meter measure from now on, by instrument name, as dotnet-counters or an exporter
+/// would read them: a counter's measurements summed, an observable instrument's value as it is when read. Only the
+/// meters that service's own <see cref="IMeterFactory"/> made.
 /// </summary>
 public sealed class MeterReadings : IDisposable
 {
@@ -19,8 +20,8 @@ public sealed class MeterReadings : IDisposable
         {
             if (instrument.Meter.Name == meterName && ReferenceEquals(instrument.Meter.Scope, factory)) listener.EnableMeasurementEvents(instrument);
         };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => Add(instrument.Name, value));
-        _listener.SetMeasurementEventCallback<int>((instrument, value, _, _) => Add(instrument.Name, value));
+        _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => Add(instrument, value));
+        _listener.SetMeasurementEventCallback<int>((instrument, value, _, _) => Add(instrument, value));
         _listener.Start();
     }
 
@@ -28,13 +29,14 @@ public sealed class MeterReadings : IDisposable
     {
         get
         {
+            _listener.RecordObservableInstruments();
             lock (_sums) return _sums.GetValueOrDefault(instrument);
         }
     }
 
-    private void Add(string instrument, long value)
+    private void Add(Instrument instrument, long value)
     {
-        lock (_sums) _sums[instrument] = _sums.GetValueOrDefault(instrument) + value;
+        lock (_sums) _sums[instrument.Name] = instrument.IsObservable ? value : _sums.GetValueOrDefault(instrument.Name) + value;
     }
 
     public void Dispose() => _listener.Dispose();
