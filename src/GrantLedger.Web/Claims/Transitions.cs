@@ -99,11 +99,12 @@ public static class Transitions
 
     /// <summary>
     /// Writes decided transitions in one round trip, in this order: each one's staff days, history row, claim, lines'
-    /// holds and sanctions and audit event; then their journal entries; and — when the transaction is the work's
-    /// own — COMMIT. An entry locks its school's budget accounts until commit and every claim of the school queues on
-    /// them, so the entries come last, with ids reserved beforehand for the rows that name them (their keys are checked
-    /// at commit); every path takes staff days before accounts, and several transitions go in claim order with their
-    /// entries in school order, so two writers cannot deadlock on them (docs/performance.md, hot and http-posting). A
+    /// holds and sanctions and audit event; then their journal entries, in one statement (the ledger's checks run once
+    /// for them all: docs/performance.md, section 19); and — when the transaction is the work's own — COMMIT. An entry
+    /// locks its school's budget accounts until commit and every claim of the school queues on them, so the entries come
+    /// last, with ids reserved beforehand for the rows that name them (their keys are checked at commit); every path
+    /// takes staff days before accounts, several transitions go in claim order, and the entries' statement locks every
+    /// account they move in id order, so two writers cannot deadlock on them (docs/performance.md, hot and http-posting). A
     /// statement that fails (a staff day past a full day, a budget overspent, a TLR claimed twice) stops the ones after
     /// it: nothing is written. One transition's refusal is answered as its rule; several transitions' is thrown as
     /// PostgreSQL's, for the caller to write each alone (<see cref="SubmissionGroups"/>). Every statement but COMMIT
@@ -144,8 +145,9 @@ public static class Transitions
             AuditTrail.Record(batch, d.Who, $"claim.{Kebab.Of(d.Trigger)}", "claim", claim.Id, d.Scope.Programme.Id,
                 new { from = Kebab.Of(d.From), to = Kebab.Of(d.Step.To), reason = d.Reason, entryId = d.Posting?.EntryId, details = d.Details });
         }
-        foreach (var d in all.Where(d => d.Posting is not null).OrderBy(d => d.Scope.School.Id).ThenBy(d => d.Scope.Claim.Id))
-            batch.BatchCommands.Add(Journal.Statement(d.Posting!.Draft, d.Posting.Ids));
+        // every entry in one statement: the ledger checks and applies their transfers at once, locking the accounts in id order
+        var postings = all.Where(d => d.Posting is not null).Select(d => (d.Posting!.Draft, d.Posting.Ids)).ToList();
+        if (postings.Count > 0) batch.BatchCommands.Add(Journal.Entries(postings));
         var commit = db.MayCommitWithLastStatement;
         if (commit) batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
 

@@ -18,31 +18,43 @@ public sealed record ReservedIds(long EntryId, IReadOnlyList<long> TransferIds);
 /// </summary>
 public static class Journal
 {
-    // The statement (bench/*.pgbench.sql send the same one as the ceilings), and the same with the ids
-    // ReserveIds took: $14 the entry's, $15 the transfers'.
-    private static readonly string InsertSql = Insert(reserved: false), InsertReservedSql = Insert(reserved: true);
+    // The statement (bench/*.pgbench.sql send the same one as the ceilings).
+    private const string InsertSql = """
+        WITH entry AS (
+            INSERT INTO journal_entry (programme_id, value_date, description, actor_id, cause_type, cause_id, reverses_entry_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            RETURNING id, programme_id, value_date, recorded_at
+        )
+        INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, pending_id,
+                              value_date, recorded_at)
+        SELECT entry.id, entry.programme_id, t.unit, t.debit, t.credit, t.amount, t.kind, t.pending_id,
+               entry.value_date, entry.recorded_at
+          FROM entry, unnest($8::text[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[], $13::bigint[])
+               WITH ORDINALITY AS t(unit, debit, credit, amount, kind, pending_id, n)
+         ORDER BY t.n
+        RETURNING entry_id, id, recorded_at
+        """;
 
-    private static string Insert(bool reserved)
-    {
-        var (id, overriding) = reserved ? ("id, ", "OVERRIDING SYSTEM VALUE") : ("", "");
-        return $"""
-            WITH entry AS (
-                INSERT INTO journal_entry ({id}programme_id, value_date, description, actor_id, cause_type, cause_id, reverses_entry_id)
-                {overriding}
-                VALUES ({(reserved ? "$14, " : "")}$1, $2, $3, $4, $5, $6, $7)
-                RETURNING id, programme_id, value_date, recorded_at
-            )
-            INSERT INTO transfer ({id}entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, pending_id,
-                                  value_date, recorded_at)
-            {overriding}
-            SELECT {(reserved ? "t.id, " : "")}entry.id, entry.programme_id, t.unit, t.debit, t.credit, t.amount, t.kind, t.pending_id,
-                   entry.value_date, entry.recorded_at
-              FROM entry, unnest($8::text[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[], $13::bigint[]{(reserved ? ", $15::bigint[]" : "")})
-                   WITH ORDINALITY AS t(unit, debit, credit, amount, kind, pending_id, {(reserved ? "id, " : "")}n)
-             ORDER BY t.n
-            RETURNING entry_id, id, recorded_at
-            """;
-    }
+    // Several entries whose ids ReserveIds took, in one statement: the entries' columns as arrays ($1–$8), then each
+    // transfer's entry id, columns and own id ($9–$16). The ledger's statement-level checks run once for them all.
+    private const string InsertReservedSql = """
+        WITH entry AS (
+            INSERT INTO journal_entry (id, programme_id, value_date, description, actor_id, cause_type, cause_id, reverses_entry_id)
+            OVERRIDING SYSTEM VALUE
+            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::date[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[])
+            RETURNING id, programme_id, value_date, recorded_at
+        )
+        INSERT INTO transfer (id, entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, pending_id,
+                              value_date, recorded_at)
+        OVERRIDING SYSTEM VALUE
+        SELECT t.id, entry.id, entry.programme_id, t.unit, t.debit, t.credit, t.amount, t.kind, t.pending_id,
+               entry.value_date, entry.recorded_at
+          FROM unnest($9::bigint[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::text[], $15::bigint[], $16::bigint[])
+               WITH ORDINALITY AS t(entry_id, unit, debit, credit, amount, kind, pending_id, id, n)
+          JOIN entry ON entry.id = t.entry_id
+         ORDER BY t.n
+        RETURNING entry_id, id, recorded_at
+        """;
 
     /// <summary>
     /// Takes one entry id and <paramref name="transfers"/> transfer ids (an SQL integer expression). The
@@ -99,14 +111,10 @@ public static class Journal
     /// The entry's statement, for <see cref="PostAsync"/> or for a batch of the caller's that ends with it (read its rows
     /// with <see cref="ReadPostedAsync"/>; turn its failures into rules with <see cref="LedgerRefusals.Translate"/>).
     /// </summary>
-    /// <param name="reserved">ids taken by <see cref="ReserveIds"/> for this entry (one per transfer, in order)</param>
-    public static NpgsqlBatchCommand Statement(EntryDraft entry, ReservedIds? reserved = null)
+    public static NpgsqlBatchCommand Statement(EntryDraft entry)
     {
         entry.Validate();
-        var transfers = entry.Transfers;
-        if (reserved is not null && reserved.TransferIds.Count != transfers.Count)
-            throw new ArgumentException($"{reserved.TransferIds.Count} ids reserved for {transfers.Count} transfers", nameof(reserved));
-        var cmd = new NpgsqlBatchCommand(reserved is null ? InsertSql : InsertReservedSql);
+        var cmd = new NpgsqlBatchCommand(InsertSql);
         var p = cmd.Parameters;
         p.Add(new() { Value = entry.ProgrammeId });
         p.Add(new() { Value = entry.ValueDate });
@@ -115,31 +123,52 @@ public static class Journal
         p.Add(new() { Value = entry.Cause.ToCode() });
         p.Add(new() { Value = entry.CauseId ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         p.Add(new() { Value = entry.ReversesEntryId ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-        var units = new string[transfers.Count];
-        var debits = new long[transfers.Count];
-        var credits = new long[transfers.Count];
-        var amounts = new long[transfers.Count];
-        var kinds = new string[transfers.Count];
-        var pendings = new long?[transfers.Count];
-        for (var i = 0; i < transfers.Count; i++)
-        {
-            var t = transfers[i];
-            (units[i], debits[i], credits[i], amounts[i], kinds[i], pendings[i]) =
-                (t.Unit.ToCode(), t.DebitAccountId, t.CreditAccountId, t.Amount, t.Kind.ToCode(), t.PendingId);
-        }
-        p.Add(new() { Value = units });
-        p.Add(new() { Value = debits });
-        p.Add(new() { Value = credits });
-        p.Add(new() { Value = amounts });
-        p.Add(new() { Value = kinds });
-        p.Add(new() { Value = pendings });
-        if (reserved is not null)
-        {
-            p.Add(new() { Value = reserved.EntryId });
-            p.Add(new() { Value = reserved.TransferIds.ToArray() });
-        }
-
+        AddTransfers(p, entry.Transfers, entryIds: null, ids: null);
         return cmd;
+    }
+
+    /// <summary>
+    /// Several entries, each with the ids <see cref="ReserveIds"/> took for it (one per transfer, in order), as one statement
+    /// for a batch of the caller's: PostgreSQL checks and applies all their transfers at once, so each entry after the first
+    /// costs it a fraction of one alone (docs/performance.md, section 19). Its rows are the transfers', in order; its
+    /// failures are any one entry's (<see cref="LedgerRefusals.Translate"/>), and nothing of any is written.
+    /// </summary>
+    public static NpgsqlBatchCommand Entries(IReadOnlyList<(EntryDraft Draft, ReservedIds Ids)> entries)
+    {
+        if (entries.Count == 0) throw new ArgumentException("no entries", nameof(entries));
+        foreach (var (entry, reserved) in entries)
+        {
+            entry.Validate();
+            if (reserved.TransferIds.Count != entry.Transfers.Count)
+                throw new ArgumentException($"{reserved.TransferIds.Count} ids reserved for {entry.Transfers.Count} transfers", nameof(entries));
+        }
+        var cmd = new NpgsqlBatchCommand(InsertReservedSql);
+        var p = cmd.Parameters;
+        p.Add(new() { Value = entries.Select(e => e.Ids.EntryId).ToArray() });
+        p.Add(new() { Value = entries.Select(e => e.Draft.ProgrammeId).ToArray() });
+        p.Add(new() { Value = entries.Select(e => e.Draft.ValueDate).ToArray() });
+        p.Add(new() { Value = entries.Select(e => e.Draft.Description).ToArray() });
+        p.Add(new() { Value = entries.Select(e => e.Draft.ActorId).ToArray() });
+        p.Add(new() { Value = entries.Select(e => e.Draft.Cause.ToCode()).ToArray() });
+        p.Add(new() { Value = entries.Select(e => e.Draft.CauseId).ToArray() });
+        p.Add(new() { Value = entries.Select(e => e.Draft.ReversesEntryId).ToArray() });
+        AddTransfers(p, entries.SelectMany(e => e.Draft.Transfers).ToList(),
+            entries.SelectMany(e => e.Draft.Transfers.Select(_ => e.Ids.EntryId)).ToArray(),
+            entries.SelectMany(e => e.Ids.TransferIds).ToArray());
+        return cmd;
+    }
+
+    /// <summary>The transfers' columns as arrays, after each one's entry id when there are several entries, then their own ids if reserved.</summary>
+    private static void AddTransfers(NpgsqlParameterCollection p, IReadOnlyList<TransferDraft> transfers, long[]? entryIds, long[]? ids)
+    {
+        if (entryIds is not null) p.Add(new() { Value = entryIds });
+        p.Add(new() { Value = transfers.Select(t => t.Unit.ToCode()).ToArray() });
+        p.Add(new() { Value = transfers.Select(t => t.DebitAccountId).ToArray() });
+        p.Add(new() { Value = transfers.Select(t => t.CreditAccountId).ToArray() });
+        p.Add(new() { Value = transfers.Select(t => t.Amount).ToArray() });
+        p.Add(new() { Value = transfers.Select(t => t.Kind.ToCode()).ToArray() });
+        p.Add(new() { Value = transfers.Select(t => t.PendingId).ToArray() });
+        if (ids is not null) p.Add(new() { Value = ids });
     }
 
     /// <summary>The entry as posted, from the reader's current result (a <see cref="Statement"/>'s rows).</summary>

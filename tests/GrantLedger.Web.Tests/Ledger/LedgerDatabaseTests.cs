@@ -278,6 +278,65 @@ public sealed class LedgerDatabaseTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.EndsWith(":available", refused.Account);
     }
 
+    /// <summary>Several entries posted as one statement (a group of claims' holds, <see cref="Journal.Entries"/>).</summary>
+    private static async Task EntriesAsync(LedgerHarness h, params EntryDraft[] entries)
+    {
+        await using var conn = await h.DataSource.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var reserved = new List<ReservedIds>();
+        foreach (var entry in entries)
+        {
+            await using var reserve = new NpgsqlBatch(conn, tx) { BatchCommands = { Journal.ReserveIds(entry.Transfers.Count.ToString()) } };
+            await using var row = await reserve.ExecuteReaderAsync();
+            reserved.Add(await Journal.ReadReservedAsync(row, default));
+        }
+        await using var batch = new NpgsqlBatch(conn, tx) { BatchCommands = { Journal.Entries(entries.Zip(reserved).ToList()) } };
+        try
+        {
+            await batch.ExecuteNonQueryAsync();
+        }
+        catch (PostgresException e) when (LedgerRefusals.Translate(e) is { } rule)
+        {
+            throw rule;
+        }
+        await tx.CommitAsync();
+    }
+
+    [Fact]
+    public async Task SeveralEntriesInOneStatement_EachKeepsItsOwnTransfers_AndTheirSumIsCheckedAgainstEveryLimit()
+    {
+        var h = await CreateAsync(Db);
+        await h.PostAsync(Move(h.Funding, h.Unallocated, 1000), Move(h.Unallocated, h.Available[0], 600), Move(h.Unallocated, h.Available[1], 400));
+
+        // each hold fits what the school has left; together they do not: nothing of either is written
+        var refused = await Assert.ThrowsAsync<LimitExceeded>(() => EntriesAsync(h,
+            h.Entry(Move(h.Available[0], h.Payable[0], 400, TransferKind.Pending)),
+            h.Entry(Move(h.Available[1], h.Payable[1], 100, TransferKind.Pending)),
+            h.Entry(Move(h.Available[0], h.Payable[0], 250, TransferKind.Pending))));
+        Assert.Equal(50, refused.Shortfall);
+        Assert.Equal(0, (await h.BalanceAsync(h.Available[0])).DebitsPending);
+        Assert.Equal(0, (await h.BalanceAsync(h.Available[1])).DebitsPending);
+        Assert.Equal(1L, await Db.DataSource.ScalarAsync("SELECT count(*) FROM journal_entry WHERE programme_id = $1", h.ProgrammeId));
+
+        await EntriesAsync(h,
+            h.Entry(Move(h.Available[0], h.Payable[0], 400, TransferKind.Pending)),
+            h.Entry(Move(h.Available[1], h.Payable[1], 100, TransferKind.Pending), Move(h.Available[1], h.Payable[1], 300, TransferKind.Pending)),
+            h.Entry(Move(h.Available[0], h.Payable[0], 200, TransferKind.Pending)));
+        Assert.Equal(600, (await h.BalanceAsync(h.Available[0])).DebitsPending);
+        Assert.Equal(400, (await h.BalanceAsync(h.Available[1])).DebitsPending);
+        // three entries, each with its own transfers in the order given
+        await using var cmd = Db.DataSource.CreateCommand("""
+            SELECT string_agg(t.amount::text, ',' ORDER BY t.id)
+              FROM journal_entry j JOIN transfer t ON t.entry_id = j.id
+             WHERE j.programme_id = $1 AND t.kind = 'pending' GROUP BY j.id ORDER BY j.id
+            """);
+        cmd.Parameters.Add(new() { Value = h.ProgrammeId });
+        var entries = new List<string>();
+        await using (var r = await cmd.ExecuteReaderAsync())
+            while (await r.ReadAsync()) entries.Add(r.GetString(0));
+        Assert.Equal(["400", "100,300", "200"], entries);
+    }
+
     [Fact]
     public async Task Reversal_MirrorsTheEntryOnce_AndAPartialOrSecondReversalIsRefused()
     {
