@@ -14,8 +14,9 @@ public static class BenchClaims
 {
     /// <summary>
     /// Runs a seed's own step with the database's check that a claim's state change comes with its history row
-    /// (migration 0052) off, in the seed's transaction only: the seeds write claims straight into later states, with
-    /// history of their own (payment-run) or none (seed-national: the benchmarks read ledger and claims, not history).
+    /// (migration 0052) off, in the seed's transaction only: the seeds move claims straight from draft into later states
+    /// in one statement, after writing each claim's history as the path of moves that would have taken it there (which
+    /// migration 0057 checks at commit).
     /// </summary>
     public static async Task WithoutHistoryCheckAsync(Npgsql.NpgsqlConnection conn, Npgsql.NpgsqlTransaction tx, Func<Task> step)
     {
