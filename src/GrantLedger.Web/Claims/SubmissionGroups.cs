@@ -130,12 +130,15 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
             }
         }
         var done = waiting.Value.Done.Task;
+        ClaimScope? written;
         try
         {
-            return await done.WaitAsync(Patience) ?? await AloneAsync();
+            written = await done.WaitAsync(Patience);
         }
-        catch (TimeoutException) when (!done.IsCompleted)
+        catch (TimeoutException)
         {
+            // Its patience ran out; a group may have taken it at the same moment, even after the wait gave up (so whether
+            // it waits on is decided here, under the queue's lock, never by whether its outcome is known yet).
             bool left;
             lock (_waiting)
             {
@@ -143,11 +146,15 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
                 left = waiting.List is not null;
                 if (left) _waiting.Remove(waiting);
             }
-            if (!left) return await done ?? await AloneAsync();
-            Interlocked.Increment(ref _outwaited);
-            _outwaitedCount.Add(1);
-            return await AloneAsync();
+            if (left)
+            {
+                Interlocked.Increment(ref _outwaited);
+                _outwaitedCount.Add(1);
+                return await AloneAsync();
+            }
+            written = await done; // in a group: its outcome, whenever the group has it
         }
+        return written ?? await AloneAsync();
     }
 
     /// <summary>A writer is free: the submissions waiting, if any, go next.</summary>
