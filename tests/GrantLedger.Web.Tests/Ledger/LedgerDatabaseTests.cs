@@ -308,7 +308,7 @@ public sealed class LedgerDatabaseTests(DatabaseFixture db) : DatabaseTest(db)
         var h = await CreateAsync(Db);
         await h.PostAsync(Move(h.Funding, h.Unallocated, 1000), Move(h.Unallocated, h.Available[0], 600), Move(h.Unallocated, h.Available[1], 400));
 
-        // each hold fits what the school has left; together they do not: nothing of either is written
+        // each hold fits what its school has left; the first and the last together do not: nothing of any is written
         var refused = await Assert.ThrowsAsync<LimitExceeded>(() => EntriesAsync(h,
             h.Entry(Move(h.Available[0], h.Payable[0], 400, TransferKind.Pending)),
             h.Entry(Move(h.Available[1], h.Payable[1], 100, TransferKind.Pending)),
