@@ -45,10 +45,12 @@ UPDATE claim_line l SET money_hold_id = u.money, time_hold_id = u.time, sanction
 RETURNING l.id;
 INSERT INTO audit_event (user_id, user_name, role, action, record_type, record_id, programme_id, details, client_address)
 VALUES (:actor, 'sbm', 'school_business_manager', 'claim.submit', 'claim', :id, :programme, '{"to": "submitted", "from": "draft", "details": {"total": "1.00"}}', '127.0.0.1') RETURNING id;
+-- the entry as Journal.Entries sends a transition's entries (here one), each on its reserved ids
 WITH entry AS (
     INSERT INTO journal_entry (id, programme_id, value_date, description, actor_id, cause_type, cause_id, reverses_entry_id)
     OVERRIDING SYSTEM VALUE
-    VALUES (currval('journal_entry_id_seq'), :programme, :valuedate::date, 'Claim submitted: bench school', :actor, 'claim', :id, NULL)
+    SELECT * FROM unnest(ARRAY[currval('journal_entry_id_seq')], ARRAY[:programme::bigint], ARRAY[:valuedate::date],
+                         ARRAY['Claim submitted: bench school'], ARRAY[:actor::bigint], ARRAY['claim'], ARRAY[:id::bigint], ARRAY[NULL::bigint])
     RETURNING id, programme_id, value_date, recorded_at
 )
 INSERT INTO transfer (id, entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, pending_id,
@@ -56,9 +58,11 @@ INSERT INTO transfer (id, entry_id, programme_id, unit, debit_account_id, credit
 OVERRIDING SYSTEM VALUE
 SELECT t.id, entry.id, entry.programme_id, t.unit, t.debit, t.credit, t.amount, t.kind, t.pending_id,
        entry.value_date, entry.recorded_at
-  FROM entry, unnest(ARRAY['GBP']::text[], ARRAY[:debit::bigint], ARRAY[:credit::bigint], ARRAY(SELECT amount_pence FROM claim_line WHERE claim_id = :id),
-                     ARRAY['pending']::text[], ARRAY[NULL::bigint], ARRAY[currval('transfer_id_seq') - 1])
-       WITH ORDINALITY AS t(unit, debit, credit, amount, kind, pending_id, id, n)
+  FROM unnest(ARRAY[currval('journal_entry_id_seq')], ARRAY['GBP']::text[], ARRAY[:debit::bigint], ARRAY[:credit::bigint],
+              ARRAY(SELECT amount_pence FROM claim_line WHERE claim_id = :id), ARRAY['pending']::text[], ARRAY[NULL::bigint],
+              ARRAY[currval('transfer_id_seq') - 1])
+       WITH ORDINALITY AS t(entry_id, unit, debit, credit, amount, kind, pending_id, id, n)
+  JOIN entry ON entry.id = t.entry_id
  ORDER BY t.n
 RETURNING entry_id, id, recorded_at;
 COMMIT;

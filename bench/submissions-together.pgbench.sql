@@ -7,7 +7,8 @@
 -- pipeline), in a round trip of their own per claim. Run as bench/submission.pgbench.sql is (same -D variables):
 -- client c submits the drafts first + c + (4(n-1) + k) * clients, k = 0..3, so with -D schools=1 and the bases moved
 -- to one school, every transaction holds four claims on that school's one account. Made by repeating the blocks below
--- for each claim; the runs with two and eight claims per transaction were made the same way.
+-- for each claim; the runs with two and eight claims per transaction were made the same way. Kept as section 14 ran
+-- it: since section 19 the service sends a group's journal entries as one statement (Journal.Entries), not four.
 \set n :n + 1
 \set id :first + :client_id + ((:n - 1) * 4) * :clients
 \set school (:id - :first) % :schools + 1
