@@ -123,7 +123,7 @@ public static class Journal
         p.Add(new() { Value = entry.Cause.ToCode() });
         p.Add(new() { Value = entry.CauseId ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         p.Add(new() { Value = entry.ReversesEntryId ?? (object)DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-        AddTransfers(p, entry.Transfers, entryIds: null, ids: null);
+        AddTransfers(p, entry.Transfers);
         return cmd;
     }
 
@@ -152,23 +152,21 @@ public static class Journal
         p.Add(new() { Value = entries.Select(e => e.Draft.Cause.ToCode()).ToArray() });
         p.Add(new() { Value = entries.Select(e => e.Draft.CauseId).ToArray() });
         p.Add(new() { Value = entries.Select(e => e.Draft.ReversesEntryId).ToArray() });
-        AddTransfers(p, entries.SelectMany(e => e.Draft.Transfers).ToList(),
-            entries.SelectMany(e => e.Draft.Transfers.Select(_ => e.Ids.EntryId)).ToArray(),
-            entries.SelectMany(e => e.Ids.TransferIds).ToArray());
+        p.Add(new() { Value = entries.SelectMany(e => e.Draft.Transfers.Select(_ => e.Ids.EntryId)).ToArray() });
+        AddTransfers(p, entries.SelectMany(e => e.Draft.Transfers).ToList());
+        p.Add(new() { Value = entries.SelectMany(e => e.Ids.TransferIds).ToArray() });
         return cmd;
     }
 
-    /// <summary>The transfers' columns as arrays, after each one's entry id when there are several entries, then their own ids if reserved.</summary>
-    private static void AddTransfers(NpgsqlParameterCollection p, IReadOnlyList<TransferDraft> transfers, long[]? entryIds, long[]? ids)
+    /// <summary>The transfers' six columns as arrays, in order.</summary>
+    private static void AddTransfers(NpgsqlParameterCollection p, IReadOnlyList<TransferDraft> transfers)
     {
-        if (entryIds is not null) p.Add(new() { Value = entryIds });
         p.Add(new() { Value = transfers.Select(t => t.Unit.ToCode()).ToArray() });
         p.Add(new() { Value = transfers.Select(t => t.DebitAccountId).ToArray() });
         p.Add(new() { Value = transfers.Select(t => t.CreditAccountId).ToArray() });
         p.Add(new() { Value = transfers.Select(t => t.Amount).ToArray() });
         p.Add(new() { Value = transfers.Select(t => t.Kind.ToCode()).ToArray() });
         p.Add(new() { Value = transfers.Select(t => t.PendingId).ToArray() });
-        if (ids is not null) p.Add(new() { Value = ids });
     }
 
     /// <summary>The entry as posted, from the reader's current result (a <see cref="Statement"/>'s rows).</summary>
