@@ -74,6 +74,8 @@ public sealed class DatabaseOutageTests(DatabaseFixture db, Xunit.Abstractions.I
         Assert.True(load.AcknowledgedCount >= ackedBeforeRecovery + 30, $"writes did not resume: {load.Summary()}{Dump(service)}");
 
         await load.AssertNothingAcknowledgedLostAsync(Sql);
+        var savedThoughUnknown = await load.AssertEvery503ToAChangeSaysItsOutcomeIsUnknownAsync(Sql);
+        output.WriteLine($"{unavailable.Count} answered 503; saved: {string.Join("; ", savedThoughUnknown.DefaultIfEmpty("none"))}");
         await LedgerChecks.AssertConsistentAsync(Sql);
         var tb = (await service.As(w.S.Root).GetAsync($"/api/v1/programmes/{w.S.ProgrammeId}/trial-balance")).Expect(HttpStatusCode.OK).Json;
         Assert.All(tb["totals"]!.AsArray(), t => Assert.True(t!["balanced"]!.GetValue<bool>(), tb.ToJsonString()));

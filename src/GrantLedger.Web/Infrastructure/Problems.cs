@@ -65,8 +65,15 @@ public sealed class ProblemAnswers(ProblemDetailsFactory factory, ILogger<Proble
             default:
                 if (IsDatabaseUnavailable(exception))
                 {
-                    problem = factory.CreateProblemDetails(http, 503, "Database unavailable",
-                        detail: "The database cannot be reached just now. Nothing was changed; try again shortly.");
+                    // A read changed nothing. A change may have been committed before the database stopped answering (its
+                    // COMMIT sent, the answer lost): the caller is told that it cannot be known here, and how to find out.
+                    var read = HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method);
+                    problem = factory.CreateProblemDetails(http, 503, "Database unavailable", detail: read
+                        ? "The database cannot be reached just now. Nothing was changed; try again shortly."
+                        : "The database could not be reached, or stopped answering, while this change was being made, so whether it was saved is not known. "
+                          + "Read the record again before you repeat it. A change sent with an Idempotency-Key can be repeated with the same key: "
+                          + "if the first was saved, its answer comes back and nothing is done twice.");
+                    problem.Extensions["outcome"] = read ? UnavailableOutcome.NothingChanged : UnavailableOutcome.Unknown;
                     http.Response.Headers.RetryAfter = "5";
                     // Pooled connections opened before an outage are dead: drop the idle ones so the next request opens a fresh one.
                     http.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
@@ -91,7 +98,8 @@ public sealed class ProblemAnswers(ProblemDetailsFactory factory, ILogger<Proble
         return problem;
     }
 
-    private static bool IsDatabaseUnavailable(Exception e) => e switch
+    /// <summary>The database could not be reached, or stopped answering: not the request's fault, nor a refusal.</summary>
+    public static bool IsDatabaseUnavailable(Exception e) => e switch
     {
         NpgsqlException { IsTransient: true } => true,
         PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "53300" } => true,
@@ -114,3 +122,12 @@ public sealed class ProblemAnswers(ProblemDetailsFactory factory, ILogger<Proble
     };
 }
 
+/// <summary>What a 503 "Database unavailable" problem says became of the request, in its "outcome" member.</summary>
+public static class UnavailableOutcome
+{
+    /// <summary>A read: nothing was changed.</summary>
+    public const string NothingChanged = "nothing-changed";
+
+    /// <summary>A change that may or may not have been committed before the database stopped answering.</summary>
+    public const string Unknown = "unknown";
+}

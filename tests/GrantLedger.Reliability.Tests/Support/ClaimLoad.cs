@@ -20,7 +20,8 @@ public sealed class ClaimLoad
 
     public sealed record Worker(ApiClient School, ApiClient Lead);
 
-    public sealed record Reply(string Step, HttpStatusCode? Status, string? ContentType, string Body, TimeSpan Took, DateTime At);
+    /// <param name="ClaimId">the claim the step was for (null for a create)</param>
+    public sealed record Reply(string Step, long? ClaimId, HttpStatusCode? Status, string? ContentType, string Body, TimeSpan Took, DateTime At);
 
     private static int _staffCounter;
 
@@ -45,7 +46,7 @@ public sealed class ClaimLoad
         for (int done = 0, attempts = 0; done < claims && attempts < claims * 20 && !stop.IsCancellationRequested; attempts++)
         {
             var staff = $"R-{Interlocked.Increment(ref _staffCounter)}";
-            var created = await SendAsync("create", () => worker.School.PostAsync("/api/v1/claims",
+            var created = await SendAsync("create", null, () => worker.School.PostAsync("/api/v1/claims",
                 new { periodId = _w.Periods["aut1"], description = "reliability load" }));
             if (created is null) { await PauseAsync(stop); continue; }
             done++;
@@ -64,22 +65,22 @@ public sealed class ClaimLoad
             ];
             for (var s = 0; s < steps.Length && !stop.IsCancellationRequested; s++)
             {
-                if (await SendAsync(StepName(s + 1), steps[s]) is null) break;
+                if (await SendAsync(StepName(s + 1), id, steps[s]) is null) break;
                 _acknowledged[id] = s + 1;
             }
         }
     }
 
-    private static string StepName(int step) => step switch { 0 => "create", 1 => "add-line", 2 => "submit", 3 => "start-review", _ => "approve" };
+    private static string StepName(int step) => Steps[Math.Min(step, Steps.Length - 1)];
 
     /// <returns>the answer when it was a 2xx; null otherwise (recorded in <see cref="Replies"/>)</returns>
-    private async Task<Answer?> SendAsync(string step, Func<Task<Answer>> send)
+    private async Task<Answer?> SendAsync(string step, long? claimId, Func<Task<Answer>> send)
     {
         var clock = Stopwatch.StartNew();
         try
         {
             var answer = await send();
-            Replies.Enqueue(new Reply(step, answer.Status, answer.ContentType, answer.Body.Length > 600 ? answer.Body[..600] : answer.Body, clock.Elapsed, DateTime.UtcNow));
+            Replies.Enqueue(new Reply(step, claimId, answer.Status, answer.ContentType, answer.Body.Length > 600 ? answer.Body[..600] : answer.Body, clock.Elapsed, DateTime.UtcNow));
             if ((int)answer.Status is >= 200 and < 300)
             {
                 Interlocked.Increment(ref AcknowledgedCount);
@@ -89,7 +90,7 @@ public sealed class ClaimLoad
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
         {
-            Replies.Enqueue(new Reply(step, null, null, $"{e.GetType().Name}: {e.Message}", clock.Elapsed, DateTime.UtcNow));
+            Replies.Enqueue(new Reply(step, claimId, null, null, $"{e.GetType().Name}: {e.Message}", clock.Elapsed, DateTime.UtcNow));
             return null;
         }
     }
@@ -108,17 +109,43 @@ public sealed class ClaimLoad
         var lost = new List<string>();
         foreach (var (id, step) in _acknowledged)
         {
-            await using var cmd = db.CreateCommand("SELECT c.state, (SELECT count(*) FROM claim_line l WHERE l.claim_id = c.id) FROM claim c WHERE c.id = $1");
-            cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = id });
-            await using var row = await cmd.ExecuteReaderAsync();
-            if (!await row.ReadAsync()) { lost.Add($"claim {id}: acknowledged step {StepName(step)} but the claim is gone"); continue; }
-            var (state, lines) = (row.GetString(0), row.GetInt64(1));
-            var rank = Array.IndexOf(States, state);
-            var reached = state == "draft" ? (lines > 0 ? 1 : 0) : rank;
-            if (reached < step || reached > step + 1)
+            var (reached, state, lines) = await ReachedAsync(db, id);
+            if (reached is null) lost.Add($"claim {id}: acknowledged step {StepName(step)} but the claim is gone");
+            else if (reached < step || reached > step + 1)
                 lost.Add($"claim {id}: acknowledged {StepName(step)}, but it is {state} with {lines} line(s)");
         }
         Assert.True(lost.Count == 0, string.Join("\n", lost));
+    }
+
+    /// <summary>
+    /// Every 503 to a step (each a change) says in its problem's "outcome" that whether it was saved is unknown: it may
+    /// have been (a COMMIT that reached the database before it stopped answering). None says nothing was changed.
+    /// </summary>
+    /// <returns>the steps answered 503 that were in fact saved</returns>
+    public async Task<List<string>> AssertEvery503ToAChangeSaysItsOutcomeIsUnknownAsync(Npgsql.NpgsqlDataSource db)
+    {
+        var saved = new List<string>();
+        foreach (var r in Replies.Where(r => r.Status == HttpStatusCode.ServiceUnavailable))
+        {
+            var outcome = System.Text.Json.Nodes.JsonNode.Parse(r.Body)?["outcome"]?.GetValue<string>();
+            Assert.True(outcome == "unknown", $"a 503 to {r.Step} of claim {r.ClaimId} says its outcome is {outcome ?? "(nothing)"}: {r.Body}");
+            if (r.ClaimId is { } id && (await ReachedAsync(db, id)).Reached >= Array.IndexOf(Steps, r.Step))
+                saved.Add($"{r.Step} of claim {id} (answered after {r.Took.TotalMilliseconds:0} ms)");
+        }
+        return saved;
+    }
+
+    private static readonly string[] Steps = ["create", "add-line", "submit", "start-review", "approve"];
+
+    /// <returns>how far the claim is (its step's index in <see cref="Steps"/>), or null when it is not there</returns>
+    private static async Task<(int? Reached, string? State, long Lines)> ReachedAsync(Npgsql.NpgsqlDataSource db, long id)
+    {
+        await using var cmd = db.CreateCommand("SELECT c.state, (SELECT count(*) FROM claim_line l WHERE l.claim_id = c.id) FROM claim c WHERE c.id = $1");
+        cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = id });
+        await using var row = await cmd.ExecuteReaderAsync();
+        if (!await row.ReadAsync()) return (null, null, 0);
+        var (state, lines) = (row.GetString(0), row.GetInt64(1));
+        return (state == "draft" ? (lines > 0 ? 1 : 0) : Array.IndexOf(States, state), state, lines);
     }
 
     public string Summary() => string.Join(", ", Replies.GroupBy(r => $"{r.Step} {(r.Status is { } s ? ((int)s).ToString() : "no answer")}")
