@@ -22,7 +22,8 @@ namespace GrantLedger.Web.Claims;
 /// answered with its refusal and left out), then every claim's rows in one batch with COMMIT. A submission that has
 /// waited <see cref="Patience"/> without a writer is written alone by its own request. If the group's writes are refused — one claim past its budget, a staff day
 /// past a full day, a TLR claimed twice, a deadlock — nothing of the group is written and each of its claims is written
-/// alone by its own request, which answers its own outcome; for <see cref="AloneAfterRefusal"/> after that, submissions
+/// alone by its own request, which answers its own outcome (but if the database could not be reached or stopped answering,
+/// each is answered 503 at once: alone, it would wait as long again); for <see cref="AloneAfterRefusal"/> after that, submissions
 /// are written alone (as a budget runs out, group after group would be refused). An idempotent request (its answer
 /// stored in its own transaction) is never grouped. What the groups do is counted on the meter <see cref="MeterName"/>.
 /// </remarks>
@@ -234,6 +235,13 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
             // the submissions of the next moment
             Interlocked.Exchange(ref _aloneUntil, Environment.TickCount64 + (long)AloneAfterRefusal.TotalMilliseconds);
             _refusedCount.Add(1);
+            if (ProblemAnswers.IsDatabaseUnavailable(e))
+            {
+                // the database does not answer: written alone, each would wait as long again before its 503
+                log.LogWarning(e, "a group of {Count} submissions failed: the database is unavailable", group.Count);
+                foreach (var w in group) w.Done.TrySetException(e);
+                return;
+            }
             if (e is not PostgresException) log.LogWarning(e, "a group of {Count} submissions failed; each is written alone", group.Count);
             foreach (var w in group) w.Done.TrySetResult(null);
         }

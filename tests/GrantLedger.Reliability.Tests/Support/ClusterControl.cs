@@ -19,6 +19,35 @@ public static class ClusterControl
     public static Task StartAsync(LocalPostgres cluster) =>
         RunAsync(Bin("pg_ctl"), ["-D", cluster.DataDirectory, "-l", cluster.LogFile, "-w", "-t", "60", "start"], asServerUser: true);
 
+    /// <summary>
+    /// A database that stops answering without refusing (a frozen host, a network that drops packets): every PostgreSQL
+    /// process stopped (SIGSTOP), the postmaster first so that it starts no others, every connection left open.
+    /// </summary>
+    /// <returns>the processes stopped, for <see cref="ThawAsync"/></returns>
+    public static async Task<int[]> FreezeAsync(LocalPostgres cluster)
+    {
+        var postmaster = int.Parse(File.ReadLines(Path.Combine(cluster.DataDirectory, "postmaster.pid")).First().Trim());
+        await RunAsync("kill", ["-STOP", postmaster.ToString()]);
+        var children = Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(n => n.All(char.IsAsciiDigit))
+            .Select(int.Parse).Where(pid => ParentOf(pid) == postmaster).ToArray();
+        if (children.Length > 0) await RunAsync("kill", ["-STOP", .. children.Select(c => c.ToString())], throwOnError: false);
+        return [postmaster, .. children];
+    }
+
+    /// <summary>The frozen processes carry on (SIGCONT) where they stopped.</summary>
+    public static Task ThawAsync(int[] frozen) => RunAsync("kill", ["-CONT", .. frozen.Select(p => p.ToString())], throwOnError: false);
+
+    private static int? ParentOf(int pid)
+    {
+        try
+        {
+            // /proc/PID/stat: pid (comm) state ppid …; comm may hold spaces, so read after its closing parenthesis
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+        }
+        catch (IOException) { return null; } // the process ended meanwhile
+    }
+
     public static async Task<bool> IsRunningAsync(LocalPostgres cluster) =>
         await RunAsync(Bin("pg_ctl"), ["-D", cluster.DataDirectory, "status"], asServerUser: true, throwOnError: false) == 0;
 

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Net;
+using GrantLedger.Reliability.Tests.Support;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Reliability.Tests;
+
+/// <summary>
+/// A database that stops answering without refusing: the host frozen, or a network that drops packets. Nothing is refused
+/// and no connection breaks; every statement simply gets no answer. The service must still answer every request, in a time
+/// its connection string bounds, and be itself again when the database answers, without a restart.
+/// </summary>
+public sealed class DatabaseFreezeTests(DatabaseFixture db, Xunit.Abstractions.ITestOutputHelper output) : ReliabilityTest(db)
+{
+    /// <summary>
+    /// The drill's bounds, in the service's connection string as an operator sets them (Npgsql's defaults are 30 s for a
+    /// statement, 2 s for its cancellation and 15 s for a connection): a statement without an answer in 3 s is cancelled,
+    /// the cancellation waited for 1 s, a new connection 3 s.
+    /// </summary>
+    private const string Bounds = ";Command Timeout=3;Cancellation Timeout=1000;Timeout=3";
+
+    /// <summary>
+    /// The longest a request may take to be answered under <see cref="Bounds"/>: a statement's wait and its cancellation's,
+    /// twice (the statement, then its transaction's rollback on the same connection: about 9 s), not three times (a
+    /// submission written alone after its group's statements got no answer waited 12.2 s before that was mended).
+    /// </summary>
+    private static readonly TimeSpan Longest = TimeSpan.FromSeconds(11);
+
+    [Fact]
+    public async Task PostgresStopsAnsweringMidLoad_EveryRequestIsAnsweredInBoundedTime_ThenTheServiceRecoversWithoutRestart_LosingNothingAcknowledged()
+    {
+        var w = await WorldAsync();
+        await DurableCommitsAsync();
+        var service = await StartServiceAsync("service", Db.ConnectionString + Bounds);
+        await service.WarmUpAsync(w.School);
+        var workers = Enumerable.Range(0, 4).Select(i => new ClaimLoad.Worker(
+            service.As(i % 2 == 0 ? w.School : w.OtherSchool, TimeSpan.FromSeconds(60)), service.As(w.Lead, TimeSpan.FromSeconds(60)))).ToList();
+        var load = new ClaimLoad(w);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var running = load.RunAsync(workers, claimsEach: 40, stop.Token);
+        using var probe = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+        // The freeze: every PostgreSQL process stopped with requests in flight, for longer than any of the bounds.
+        while (load.AcknowledgedCount < 30 && !running.IsCompleted) await Task.Delay(10);
+        var frozenAt = DateTime.UtcNow;
+        var frozen = await ClusterControl.FreezeAsync(Db.Cluster);
+        DateTime thawedAt;
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var clock = Stopwatch.StartNew();
+            using (var ready = await probe.GetAsync("/health/ready"))
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.True(clock.Elapsed < Longest, $"/health/ready took {clock.Elapsed} to say the database does not answer");
+            using (var live = await probe.GetAsync("/health/live"))
+                Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+            // a read is answered 503 too, and says that nothing was changed
+            clock.Restart();
+            var read = await service.As(w.School).GetAsync("/api/v1/claims");
+            Assert.True(read.Status == HttpStatusCode.ServiceUnavailable, $"a read while frozen: {(int)read.Status} {read.Body}");
+            Assert.Equal("nothing-changed", read.Json["outcome"]!.GetValue<string>());
+            Assert.True(clock.Elapsed < Longest, $"a read took {clock.Elapsed} to be answered 503");
+            var until = frozenAt.AddSeconds(12);
+            if (until > DateTime.UtcNow) await Task.Delay(until - DateTime.UtcNow);
+        }
+        finally
+        {
+            await ClusterControl.ThawAsync(frozen);
+            thawedAt = DateTime.UtcNow;
+        }
+
+        // The database answers again: the same process is ready within 30 s and takes writes.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        HttpStatusCode? readyAgain = null;
+        while (DateTime.UtcNow < deadline && readyAgain != HttpStatusCode.OK)
+        {
+            try
+            {
+                using var ready = await probe.GetAsync("/health/ready");
+                readyAgain = ready.StatusCode;
+            }
+            catch (TaskCanceledException) { }
+            if (readyAgain != HttpStatusCode.OK) await Task.Delay(250);
+        }
+        Assert.True(readyAgain == HttpStatusCode.OK, $"/health/ready is {readyAgain} 30 s after PostgreSQL answered again{Dump(service)}");
+        var ackedBeforeRecovery = load.AcknowledgedCount;
+        while (load.AcknowledgedCount < ackedBeforeRecovery + 30 && !running.IsCompleted) await Task.Delay(20);
+        stop.Cancel();
+        await running.WaitAsync(TimeSpan.FromSeconds(180));
+
+        var replies = load.Replies.ToList();
+        output.WriteLine($"frozen {frozenAt:HH:mm:ss.fff}, thawed {thawedAt:HH:mm:ss.fff}");
+        foreach (var r in replies.OrderBy(r => r.At - r.Took).Where(r => r.At > frozenAt.AddSeconds(-1) && r.At - r.Took < thawedAt.AddSeconds(1)))
+            output.WriteLine($"{(r.At - r.Took):HH:mm:ss.fff} +{r.Took.TotalMilliseconds,6:0}ms {r.Step,-12} {r.ClaimId,6} {(r.Status is { } st ? ((int)st).ToString() : "none")}");
+        // Never a 500, never a hang: every answer came, within the bounds, as a 2xx or a 503 problem.
+        Assert.All(replies, r => Assert.True(r.Status is not null, $"{r.Step}: no answer ({r.Body}) after {r.Took}{Dump(service)}"));
+        Assert.All(replies, r => Assert.True((int)r.Status! is >= 200 and < 300 || r.Status == HttpStatusCode.ServiceUnavailable,
+            $"{r.Step}: {(int)r.Status!} {r.Body}{Dump(service)}"));
+        Assert.All(replies, r => Assert.True(r.Took < Longest, $"{r.Step} took {r.Took} to be answered {(int)r.Status!}"));
+        var unavailable = replies.Where(r => r.Status == HttpStatusCode.ServiceUnavailable).ToList();
+        Assert.NotEmpty(unavailable);
+        Assert.All(unavailable, r => Assert.Equal("application/problem+json", r.ContentType));
+        Assert.All(unavailable, r => Assert.InRange(r.At, frozenAt, thawedAt.Add(Longest)));
+        Assert.True(load.AcknowledgedCount >= ackedBeforeRecovery + 30, $"writes did not resume: {load.Summary()}{Dump(service)}");
+
+        // What each answer said is true: every acknowledged step is there, and no 503 to a change said that nothing was changed.
+        await load.AssertNothingAcknowledgedLostAsync(Sql);
+        var savedThoughUnknown = await load.AssertEvery503ToAChangeSaysItsOutcomeIsUnknownAsync(Sql);
+        output.WriteLine($"{unavailable.Count} answered 503; saved: {string.Join("; ", savedThoughUnknown.DefaultIfEmpty("none"))}");
+        await LedgerChecks.AssertConsistentAsync(Sql);
+        var tb = (await service.As(w.S.Root).GetAsync($"/api/v1/programmes/{w.S.ProgrammeId}/trial-balance")).Expect(HttpStatusCode.OK).Json;
+        Assert.All(tb["totals"]!.AsArray(), t => Assert.True(t!["balanced"]!.GetValue<bool>(), tb.ToJsonString()));
+    }
+}
