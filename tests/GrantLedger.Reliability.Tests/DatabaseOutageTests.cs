@@ -22,6 +22,7 @@ public sealed class DatabaseOutageTests(DatabaseFixture db, Xunit.Abstractions.I
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var running = load.RunAsync(workers, claimsEach: 40, stop.Token);
         using var probe = new HttpClient { BaseAddress = service.BaseAddress, Timeout = ClientTimeout };
+        using var browser = await service.SignedInPagesAsync(w.School.UserName);
 
         // The outage: PostgreSQL stops at once with requests in flight, and stays down for a few seconds under load.
         while (load.AcknowledgedCount < 30 && !running.IsCompleted) await Task.Delay(10);
@@ -34,6 +35,16 @@ public sealed class DatabaseOutageTests(DatabaseFixture db, Xunit.Abstractions.I
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"/health/ready took {clock.Elapsed} to say the database is down");
         using (var live = await probe.GetAsync("/health/live"))
             Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        // a person at a page is shown the service's own page, 503, not a problem document
+        using (var page = await browser.GetAsync("/school/claims"))
+        {
+            var html = await page.Content.ReadAsStringAsync();
+            Assert.True(page.StatusCode == HttpStatusCode.ServiceUnavailable, $"/school/claims while down: {(int)page.StatusCode} {html}");
+            Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("/unavailable", page.RequestMessage!.RequestUri!.AbsolutePath);
+            Assert.Contains("Sorry, there is a problem with the service", html);
+            Assert.Contains("Nothing has been changed", html);
+        }
         await Task.Delay(TimeSpan.FromSeconds(3));
 
         // PostgreSQL comes back; the same process is ready again within 30 s and takes writes.

@@ -75,9 +75,7 @@ public sealed class ProblemAnswers(ProblemDetailsFactory factory, ILogger<Proble
                           + "if the first was saved, its answer comes back and nothing is done twice.");
                     problem.Extensions["outcome"] = read ? UnavailableOutcome.NothingChanged : UnavailableOutcome.Unknown;
                     http.Response.Headers.RetryAfter = "5";
-                    // Pooled connections opened before an outage are dead: drop the idle ones so the next request opens a fresh one.
-                    http.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
-                    http.RequestServices.GetKeyedService<NpgsqlDataSource>(DatabaseEndpoint.Background)?.Clear();
+                    ForgetDeadConnections(http);
                     break;
                 }
                 return false; // a bug: the framework logs it and answers 500
@@ -96,6 +94,13 @@ public sealed class ProblemAnswers(ProblemDetailsFactory factory, ILogger<Proble
             status == 400 ? "The request is malformed." : "The request has invalid fields.", detail: detail);
         foreach (var (field, messages) in errors) problem.Errors[field] = messages;
         return problem;
+    }
+
+    /// <summary>Pooled connections opened before an outage are dead: drop the idle ones, so that the next request opens a fresh one.</summary>
+    public static void ForgetDeadConnections(HttpContext http)
+    {
+        http.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
+        http.RequestServices.GetKeyedService<NpgsqlDataSource>(DatabaseEndpoint.Background)?.Clear();
     }
 
     /// <summary>The database could not be reached, or stopped answering: not the request's fault, nor a refusal.</summary>

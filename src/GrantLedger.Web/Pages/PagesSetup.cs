@@ -1,4 +1,5 @@
 using GrantLedger.Core.Rules;
+using GrantLedger.Web.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 
@@ -17,6 +18,7 @@ public static class PagesSetup
         {
             o.Conventions.AllowAnonymousToPage("/SignIn");
             o.Conventions.AllowAnonymousToPage("/Forbidden");
+            o.Conventions.AllowAnonymousToPage("/Unavailable");
             o.Conventions.ConfigureFilter(new RefusalsAsPages());
         });
         services.AddAntiforgery(o =>
@@ -52,6 +54,12 @@ public sealed class RefusalsAsPages : IAsyncPageFilter
                 break;
             case NotFound:
                 executed.Result = new RedirectResult("/forbidden?missing=1");
+                executed.ExceptionHandled = true;
+                break;
+            case { } e when ProblemAnswers.IsDatabaseUnavailable(e):
+                // a page, not a problem document: the person is told, as the API's 503 tells a client, whether anything changed
+                ProblemAnswers.ForgetDeadConnections(context.HttpContext);
+                executed.Result = new RedirectResult(HttpMethods.IsGet(context.HttpContext.Request.Method) ? "/unavailable" : "/unavailable?change=1");
                 executed.ExceptionHandled = true;
                 break;
         }

@@ -56,4 +56,21 @@ public sealed class AccessTests(BrowserFixture fixture, ITestOutputHelper output
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'draft'", claimId));
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM claim_transition"));
     }
+
+    /// <summary>
+    /// The page a person lands on when the database cannot be reached (the outage drill brings it about: docs/reliability.md):
+    /// answered 503, accessible, and honest about a change that may have been saved.
+    /// </summary>
+    [Fact]
+    public async Task TheUnavailablePage_Answers503_AndSaysWhetherAChangeMayHaveBeenSaved()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        var school = await SignInAsync(world.School.UserName);
+        var response = await VisitAsync(school, "/unavailable?change=1", 503, screenshot: "unavailable");
+        Assert.Equal("5", await response.HeaderValueAsync("retry-after"));
+        Assert.Contains("Sorry, there is a problem with the service", await school.InnerTextAsync("h1"));
+        Assert.Contains("may have been saved", await school.InnerTextAsync("main"));
+        await VisitAsync(school, "/unavailable", 503);
+        Assert.Contains("Nothing has been changed", await school.InnerTextAsync("main"));
+    }
 }

@@ -126,6 +126,28 @@ public sealed class ServiceProcess : IAsyncDisposable
         return new ApiClient(http, user.Http.DefaultRequestHeaders.Authorization?.Parameter, user.UserId, user.UserName);
     }
 
+    /// <summary>
+    /// A browser's view of this process: an HTTP client with a cookie jar, signed in through the sign-in page's form (its
+    /// antiforgery token read from the page) as <paramref name="userName"/>, following redirects as a browser does.
+    /// </summary>
+    public async Task<HttpClient> SignedInPagesAsync(string userName, string password = DatabaseFixture.Password)
+    {
+        var http = new HttpClient(new SocketsHttpHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = true })
+        {
+            BaseAddress = BaseAddress,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        var form = await http.GetStringAsync("/sign-in");
+        var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        using var signedIn = await http.PostAsync("/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["userName"] = userName, ["password"] = password, ["__RequestVerificationToken"] = token, ["returnUrl"] = "/",
+        }));
+        if (!signedIn.IsSuccessStatusCode || signedIn.RequestMessage?.RequestUri?.AbsolutePath == "/sign-in")
+            throw new InvalidOperationException($"{userName} could not sign in to {Name}: {(int)signedIn.StatusCode} {signedIn.RequestMessage?.RequestUri}");
+        return http;
+    }
+
     public ValueTask DisposeAsync()
     {
         Kill();
