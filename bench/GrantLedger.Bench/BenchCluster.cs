@@ -52,6 +52,28 @@ public sealed class BenchCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// How far PostgreSQL has written its WAL (the insert position, in bytes from the start, and as pg_waldump's
+    /// <c>--start</c>/<c>--end</c> name it): two readings around a measurement say how much WAL it wrote, to the byte,
+    /// without waiting for the statistics' collector.
+    /// </summary>
+    public async Task<(long Bytes, string Lsn)> WalPositionAsync()
+    {
+        await using var cmd = DataSource.CreateCommand("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint, pg_current_wal_insert_lsn()::text");
+        await using var row = await cmd.ExecuteReaderAsync();
+        await row.ReadAsync();
+        return (row.GetInt64(0), row.GetString(1));
+    }
+
+    /// <summary>Runs <paramref name="measurement"/> and says how much WAL was written meanwhile, and between which positions.</summary>
+    public async Task<(T Result, WalWritten Wal)> WalDuringAsync<T>(Func<Task<T>> measurement)
+    {
+        var before = await WalPositionAsync();
+        var result = await measurement();
+        var after = await WalPositionAsync();
+        return (result, new WalWritten(after.Bytes - before.Bytes, before.Lsn, after.Lsn));
+    }
+
     public async Task<object?> Scalar(string sql, params object[] args)
     {
         await using var cmd = DataSource.CreateCommand(sql);
@@ -124,4 +146,10 @@ public sealed class BenchCluster : IAsyncDisposable
         await Postgres.StopAsync();
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
+}
+
+/// <summary>WAL written during a measurement: its bytes, and where it starts and ends (for <c>pg_waldump --stats</c>).</summary>
+public sealed record WalWritten(long Bytes, string From, string To)
+{
+    public double PerOperation(long operations) => operations == 0 ? double.NaN : (double)Bytes / operations;
 }

@@ -17,8 +17,13 @@ public static class HttpPostingBench
     public sealed record Options(int Seconds, int[] Clients, int Rounds, int Schools, int History, string? Cluster, int? LogSlowMs, bool Budget = false);
 
     private sealed record Row(int Round, int Clients, Wrk.Run Http, long Submitted, string Commits, Pgbench.Run Raw, double ServiceCpuMs, double JitCpuMs,
-        CpuMeter.Reading HttpCpu, CpuMeter.Reading RawCpu, Pgbench.Run Sql, CpuMeter.Reading SqlCpu, string HttpAutovacuum, string RawAutovacuum)
+        CpuMeter.Reading HttpCpu, CpuMeter.Reading RawCpu, Pgbench.Run Sql, CpuMeter.Reading SqlCpu, string HttpAutovacuum, string RawAutovacuum,
+        WalWritten HttpWal, WalWritten RawWal, WalWritten SqlWal)
     {
+        /// <summary>WAL bytes per submission (every answer counted), per pgbench transfer, per submission as SQL alone.</summary>
+        public (double Submission, double Transfer, double SqlSubmission) WalBytes =>
+            (HttpWal.PerOperation(Http.Requests), RawWal.PerOperation(Raw.Transactions), SqlWal.PerOperation(Sql.Transactions));
+
         /// <summary>The machine's and PostgreSQL's CPU per submission made by pgbench as SQL alone.</summary>
         public (double Machine, double Cluster) PerSqlSubmission => SqlCpu.PerOperation(Sql.Transactions);
 
@@ -106,27 +111,27 @@ public static class HttpPostingBench
                 var file = BenchClaims.WriteWrkData(data, $"run-{round}-{clients}.txt", drafts, s => tokens[s]);
                 // each measurement starts from the same state: nothing left to seal, vacuumed, checkpointed (section 12)
                 await ServiceHost.SettleAsync(db, vacuum: true);
-                var (((http, cpu, jit), httpCpu), httpAutovacuum) = await db.AutovacuumDuringAsync(() =>
+                var ((((http, cpu, jit), httpCpu), httpAutovacuum), httpWal) = await db.WalDuringAsync(() => db.AutovacuumDuringAsync(() =>
                     CpuMeter.MeasureAsync(db.Postgres.DataDirectory, async () =>
                 {
                     var (cpuBefore, jitBefore) = (service.CpuTime(), service.TieredCompilationThreads());
                     var run = await Wrk.RunAsync(service.BaseAddress, script, clients, o.Seconds, file);
                     return (run, service.CpuTime() - cpuBefore, ServiceHost.Between(jitBefore, service.TieredCompilationThreads()));
-                }));
+                })));
                 var submitted = (long)(await db.Scalar("SELECT count(*) FROM claim WHERE id BETWEEN $1 AND $2 AND state = 'submitted'",
                     drafts[0].Id, drafts[^1].Id))!;
                 var commits = await BenchClaims.CommitsAsync(db, drafts[0].Id, drafts[^1].Id);
                 if (submitted >= drafts.Count) report.WriteLine($"warning: round {round} used every one of its {drafts.Count:N0} drafts: run with fewer --seconds");
                 await ServiceHost.SettleAsync(db, vacuum: true);
-                var ((raw, rawCpu), rawAutovacuum) = await db.AutovacuumDuringAsync(() => CpuMeter.MeasureAsync(db.Postgres.DataDirectory,
-                    () => Pgbench.RunAsync(db, Path.Combine(repo, "bench", "posting.pgbench.sql"), clients, o.Seconds, Defines(p))));
+                var (((raw, rawCpu), rawAutovacuum), rawWal) = await db.WalDuringAsync(() => db.AutovacuumDuringAsync(() => CpuMeter.MeasureAsync(db.Postgres.DataDirectory,
+                    () => Pgbench.RunAsync(db, Path.Combine(repo, "bench", "posting.pgbench.sql"), clients, o.Seconds, Defines(p)))));
                 await ServiceHost.SettleAsync(db, vacuum: true);
-                var (sql, sqlCpu) = await CpuMeter.MeasureAsync(db.Postgres.DataDirectory,
+                var ((sql, sqlCpu), sqlWal) = await db.WalDuringAsync(() => CpuMeter.MeasureAsync(db.Postgres.DataDirectory,
                     () => Pgbench.RunAsync(db, Path.Combine(repo, "bench", "submission.pgbench.sql"), clients, o.Seconds,
-                        new Dictionary<string, object>(Defines(p)) { ["first"] = sqlDrafts[0].Id, ["clients"] = clients, ["user0"] = user0, ["n"] = 0 }));
+                        new Dictionary<string, object>(Defines(p)) { ["first"] = sqlDrafts[0].Id, ["clients"] = clients, ["user0"] = user0, ["n"] = 0 })));
                 await ProveSqlSubmissionsAsync(db, sqlDrafts, sql.Transactions);
                 var row = new Row(round, clients, http, submitted, commits, raw, cpu.TotalMilliseconds, jit.TotalMilliseconds, httpCpu, rawCpu, sql, sqlCpu,
-                    httpAutovacuum, rawAutovacuum);
+                    httpAutovacuum, rawAutovacuum, httpWal, rawWal, sqlWal);
                 rows.Add(row);
                 report.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"round {round}, {clients} client(s): HTTP {http.RequestsPerSecond:N0} submits/s (p99 {http.P99Ms:F2} ms, non-2xx {http.Non2xx}, " +
@@ -135,7 +140,9 @@ public static class HttpPostingBench
                     $"CPU per submission {row.PerSubmission.Machine:F2} ms ({row.PerSubmission.Cluster:F2} of it PostgreSQL's), per pgbench transfer " +
                     $"{row.PerTransfer.Machine:F2} ms ({row.PerTransfer.Cluster:F2}), CPU ratio {row.CpuRatio:F2}; the submission as SQL alone " +
                     $"{sql.PerSecond:N0}/s (ratio {row.SqlRatio:F2}, CPU {row.PerSqlSubmission.Machine:F2} ms, {row.PerSqlSubmission.Cluster:F2} of it PostgreSQL's); " +
-                    $"autovacuum during the service's measurement: {httpAutovacuum}; during pgbench's: {rawAutovacuum}"));
+                    $"autovacuum during the service's measurement: {httpAutovacuum}; during pgbench's: {rawAutovacuum}; " +
+                    $"WAL bytes per submission {row.WalBytes.Submission:N0} ({httpWal.From}..{httpWal.To}), per pgbench transfer {row.WalBytes.Transfer:N0} " +
+                    $"({rawWal.From}..{rawWal.To}), per submission as SQL alone {row.WalBytes.SqlSubmission:N0}"));
             }
 
         string? budgetTable = null;
@@ -161,14 +168,15 @@ public static class HttpPostingBench
         if (unheld != 0) throw new InvalidOperationException($"{unheld} submitted claims do not hold exactly their line's amount");
         report.WriteLine(await LedgerInvariants.VerifyAsync(db, p.ProgrammeId) + "; every submitted claim holds its line's amount");
         report.WriteLine();
-        report.WriteLine("| round | clients | HTTP submits/s | HTTP p50 / p99 ms | non-2xx | claims submitted | claims per commit | service CPU ms/request (JIT) | pgbench transfers/s | pgbench p50 / p99 ms | ratio (target ≥ 0.4) | machine CPU ms per submission (PostgreSQL) | per pgbench transfer (PostgreSQL) | CPU ratio | submission as SQL alone/s (ratio) | its machine CPU ms (PostgreSQL) | autovacuum during the service's / pgbench's measurement |");
-        report.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        report.WriteLine("| round | clients | HTTP submits/s | HTTP p50 / p99 ms | non-2xx | claims submitted | claims per commit | service CPU ms/request (JIT) | pgbench transfers/s | pgbench p50 / p99 ms | ratio (target ≥ 0.4) | machine CPU ms per submission (PostgreSQL) | per pgbench transfer (PostgreSQL) | CPU ratio | submission as SQL alone/s (ratio) | its machine CPU ms (PostgreSQL) | WAL bytes per submission / per transfer / per SQL submission | autovacuum during the service's / pgbench's measurement |");
+        report.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
             report.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Round} | {r.Clients} | {r.Http.RequestsPerSecond:N0} | {r.Http.P50Ms:F2} / {r.Http.P99Ms:F2} | {r.Http.Non2xx} | {r.Submitted:N0} | {r.Commits} | {r.CpuMsPerRequest:F2} ({r.JitMsPerRequest:F2}) | " +
                 $"{r.Raw.PerSecond:N0} | {r.Raw.P50Ms:F2} / {r.Raw.P99Ms:F2} | {r.Ratio:F2} | " +
                 $"{r.PerSubmission.Machine:F2} ({r.PerSubmission.Cluster:F2}) | {r.PerTransfer.Machine:F2} ({r.PerTransfer.Cluster:F2}) | {r.CpuRatio:F2} | " +
-                $"{r.Sql.PerSecond:N0} ({r.SqlRatio:F2}) | {r.PerSqlSubmission.Machine:F2} ({r.PerSqlSubmission.Cluster:F2}) | {r.HttpAutovacuum} / {r.RawAutovacuum} |"));
+                $"{r.Sql.PerSecond:N0} ({r.SqlRatio:F2}) | {r.PerSqlSubmission.Machine:F2} ({r.PerSqlSubmission.Cluster:F2}) | " +
+                $"{r.WalBytes.Submission:N0} / {r.WalBytes.Transfer:N0} / {r.WalBytes.SqlSubmission:N0} | {r.HttpAutovacuum} / {r.RawAutovacuum} |"));
         if (budgetTable is not null)
         {
             report.WriteLine();
