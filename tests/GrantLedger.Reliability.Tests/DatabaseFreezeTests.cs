@@ -43,7 +43,7 @@ public sealed class DatabaseFreezeTests(DatabaseFixture db, Xunit.Abstractions.I
         // The freeze: every PostgreSQL process stopped with requests in flight, for longer than any of the bounds.
         while (load.AcknowledgedCount < 30 && !running.IsCompleted) await Task.Delay(10);
         var frozenAt = DateTime.UtcNow;
-        var frozen = await ClusterControl.FreezeAsync(Db.Cluster);
+        await ClusterControl.FreezeAsync(Db.Cluster);
         DateTime thawedAt;
         try
         {
@@ -65,7 +65,7 @@ public sealed class DatabaseFreezeTests(DatabaseFixture db, Xunit.Abstractions.I
         }
         finally
         {
-            await ClusterControl.ThawAsync(frozen);
+            await ClusterControl.ThawAsync(Db.Cluster);
             thawedAt = DateTime.UtcNow;
         }
 

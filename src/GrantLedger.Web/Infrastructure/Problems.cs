@@ -67,7 +67,7 @@ public sealed class ProblemAnswers(ProblemDetailsFactory factory, ILogger<Proble
                 {
                     // A read changed nothing. A change may have been committed before the database stopped answering (its
                     // COMMIT sent, the answer lost): the caller is told that it cannot be known here, and how to find out.
-                    var read = HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method);
+                    var read = IsRead(http.Request);
                     problem = factory.CreateProblemDetails(http, 503, "Database unavailable", detail: read
                         ? "The database cannot be reached just now. Nothing was changed; try again shortly."
                         : "The database could not be reached, or stopped answering, while this change was being made, so whether it was saved is not known. "
@@ -95,6 +95,10 @@ public sealed class ProblemAnswers(ProblemDetailsFactory factory, ILogger<Proble
         foreach (var (field, messages) in errors) problem.Errors[field] = messages;
         return problem;
     }
+
+    /// <summary>A request that only reads (GET, HEAD, OPTIONS): if it fails, nothing was changed.</summary>
+    public static bool IsRead(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method);
 
     /// <summary>Pooled connections opened before an outage are dead: drop the idle ones, so that the next request opens a fresh one.</summary>
     public static void ForgetDeadConnections(HttpContext http)

@@ -59,7 +59,7 @@ public sealed class RefusalsAsPages : IAsyncPageFilter
             case { } e when ProblemAnswers.IsDatabaseUnavailable(e):
                 // a page, not a problem document: the person is told, as the API's 503 tells a client, whether anything changed
                 ProblemAnswers.ForgetDeadConnections(context.HttpContext);
-                executed.Result = new RedirectResult(HttpMethods.IsGet(context.HttpContext.Request.Method) ? "/unavailable" : "/unavailable?change=1");
+                executed.Result = new RedirectResult(ProblemAnswers.IsRead(context.HttpContext.Request) ? "/unavailable" : "/unavailable?change=1");
                 executed.ExceptionHandled = true;
                 break;
         }

@@ -80,7 +80,7 @@ public sealed class ClaimLoad
         try
         {
             var answer = await send();
-            Replies.Enqueue(new Reply(step, claimId, answer.Status, answer.ContentType, answer.Body.Length > 600 ? answer.Body[..600] : answer.Body, clock.Elapsed, DateTime.UtcNow));
+            Replies.Enqueue(new Reply(step, claimId, answer.Status, answer.ContentType, answer.Body.Length > 2_000 ? answer.Body[..2_000] : answer.Body, clock.Elapsed, DateTime.UtcNow));
             if ((int)answer.Status is >= 200 and < 300)
             {
                 Interlocked.Increment(ref AcknowledgedCount);

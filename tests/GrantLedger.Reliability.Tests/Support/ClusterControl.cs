@@ -23,19 +23,35 @@ public static class ClusterControl
     /// A database that stops answering without refusing (a frozen host, a network that drops packets): every PostgreSQL
     /// process stopped (SIGSTOP), the postmaster first so that it starts no others, every connection left open.
     /// </summary>
-    /// <returns>the processes stopped, for <see cref="ThawAsync"/></returns>
-    public static async Task<int[]> FreezeAsync(LocalPostgres cluster)
+    public static async Task FreezeAsync(LocalPostgres cluster)
     {
-        var postmaster = int.Parse(File.ReadLines(Path.Combine(cluster.DataDirectory, "postmaster.pid")).First().Trim());
-        await RunAsync("kill", ["-STOP", postmaster.ToString()]);
-        var children = Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(n => n.All(char.IsAsciiDigit))
-            .Select(int.Parse).Where(pid => ParentOf(pid) == postmaster).ToArray();
-        if (children.Length > 0) await RunAsync("kill", ["-STOP", .. children.Select(c => c.ToString())], throwOnError: false);
-        return [postmaster, .. children];
+        try
+        {
+            var postmaster = Postmaster(cluster);
+            await RunAsync("kill", ["-STOP", postmaster.ToString()]);
+            if (ChildrenOf(postmaster) is { Length: > 0 } children) await RunAsync("kill", ["-STOP", .. children.Select(c => c.ToString())], throwOnError: false);
+        }
+        catch
+        {
+            await ThawAsync(cluster);
+            throw;
+        }
     }
 
-    /// <summary>The frozen processes carry on (SIGCONT) where they stopped.</summary>
-    public static Task ThawAsync(int[] frozen) => RunAsync("kill", ["-CONT", .. frozen.Select(p => p.ToString())], throwOnError: false);
+    /// <summary>The cluster's processes carry on (SIGCONT) where they stopped; harmless for a cluster that is not frozen.</summary>
+    public static async Task ThawAsync(LocalPostgres cluster)
+    {
+        if (!File.Exists(Path.Combine(cluster.DataDirectory, "postmaster.pid"))) return;
+        var postmaster = Postmaster(cluster);
+        await RunAsync("kill", ["-CONT", .. ChildrenOf(postmaster).Select(c => c.ToString()), postmaster.ToString()], throwOnError: false);
+    }
+
+    private static int Postmaster(LocalPostgres cluster) =>
+        int.Parse(File.ReadLines(Path.Combine(cluster.DataDirectory, "postmaster.pid")).First().Trim());
+
+    private static int[] ChildrenOf(int parent) =>
+        Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(n => n.All(char.IsAsciiDigit))
+            .Select(int.Parse).Where(pid => ParentOf(pid) == parent).ToArray();
 
     private static int? ParentOf(int pid)
     {

@@ -7,7 +7,7 @@ namespace GrantLedger.Reliability.Tests.Support;
 /// <summary>
 /// Base for the drills: the shared throwaway cluster (emptied before each test), the world set up
 /// in-process through the API, then service processes of our own that are always killed at the end,
-/// and the cluster always running again afterwards, whatever happened.
+/// and the cluster always running (and not frozen) again afterwards, whatever happened.
 /// </summary>
 public abstract class ReliabilityTest(DatabaseFixture db) : DatabaseTest(db)
 {
@@ -70,6 +70,7 @@ public abstract class ReliabilityTest(DatabaseFixture db) : DatabaseTest(db)
     public override async Task DisposeAsync()
     {
         foreach (var s in _services) await s.DisposeAsync();
+        await ClusterControl.ThawAsync(Db.Cluster); // a drill that froze it and failed before thawing it
         if (!await ClusterControl.IsRunningAsync(Db.Cluster)) await ClusterControl.StartAsync(Db.Cluster);
         // Idle pooled connections do not notice a restarted server: drop them, the in-process service's too.
         Db.DataSource.Clear();
