@@ -70,45 +70,16 @@ public sealed class DatabaseFreezeTests(DatabaseFixture db, Xunit.Abstractions.I
         }
 
         // The database answers again: the same process is ready within 30 s and takes writes.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        HttpStatusCode? readyAgain = null;
-        while (DateTime.UtcNow < deadline && readyAgain != HttpStatusCode.OK)
-        {
-            try
-            {
-                using var ready = await probe.GetAsync("/health/ready");
-                readyAgain = ready.StatusCode;
-            }
-            catch (TaskCanceledException) { }
-            if (readyAgain != HttpStatusCode.OK) await Task.Delay(250);
-        }
-        Assert.True(readyAgain == HttpStatusCode.OK, $"/health/ready is {readyAgain} 30 s after PostgreSQL answered again{Dump(service)}");
+        await AssertReadyAgainAsync(probe, service);
         var ackedBeforeRecovery = load.AcknowledgedCount;
         while (load.AcknowledgedCount < ackedBeforeRecovery + 30 && !running.IsCompleted) await Task.Delay(20);
         stop.Cancel();
         await running.WaitAsync(TimeSpan.FromSeconds(180));
 
-        var replies = load.Replies.ToList();
         output.WriteLine($"frozen {frozenAt:HH:mm:ss.fff}, thawed {thawedAt:HH:mm:ss.fff}");
-        foreach (var r in replies.OrderBy(r => r.At - r.Took).Where(r => r.At > frozenAt.AddSeconds(-1) && r.At - r.Took < thawedAt.AddSeconds(1)))
-            output.WriteLine($"{(r.At - r.Took):HH:mm:ss.fff} +{r.Took.TotalMilliseconds,6:0}ms {r.Step,-12} {r.ClaimId,6} {(r.Status is { } st ? ((int)st).ToString() : "none")}");
-        // Never a 500, never a hang: every answer came, within the bounds, as a 2xx or a 503 problem.
-        Assert.All(replies, r => Assert.True(r.Status is not null, $"{r.Step}: no answer ({r.Body}) after {r.Took}{Dump(service)}"));
-        Assert.All(replies, r => Assert.True((int)r.Status! is >= 200 and < 300 || r.Status == HttpStatusCode.ServiceUnavailable,
-            $"{r.Step}: {(int)r.Status!} {r.Body}{Dump(service)}"));
-        Assert.All(replies, r => Assert.True(r.Took < Longest, $"{r.Step} took {r.Took} to be answered {(int)r.Status!}"));
-        var unavailable = replies.Where(r => r.Status == HttpStatusCode.ServiceUnavailable).ToList();
-        Assert.NotEmpty(unavailable);
-        Assert.All(unavailable, r => Assert.Equal("application/problem+json", r.ContentType));
-        Assert.All(unavailable, r => Assert.InRange(r.At, frozenAt, thawedAt.Add(Longest)));
         Assert.True(load.AcknowledgedCount >= ackedBeforeRecovery + 30, $"writes did not resume: {load.Summary()}{Dump(service)}");
-
-        // What each answer said is true: every acknowledged step is there, and no 503 to a change said that nothing was changed.
-        await load.AssertNothingAcknowledgedLostAsync(Sql);
-        var savedThoughUnknown = await load.AssertEvery503ToAChangeSaysItsOutcomeIsUnknownAsync(Sql);
-        output.WriteLine($"{unavailable.Count} answered 503; saved: {string.Join("; ", savedThoughUnknown.DefaultIfEmpty("none"))}");
-        await LedgerChecks.AssertConsistentAsync(Sql);
-        var tb = (await service.As(w.S.Root).GetAsync($"/api/v1/programmes/{w.S.ProgrammeId}/trial-balance")).Expect(HttpStatusCode.OK).Json;
-        Assert.All(tb["totals"]!.AsArray(), t => Assert.True(t!["balanced"]!.GetValue<bool>(), tb.ToJsonString()));
+        // every request, 2xx or 503, answered within the bounds; then what the answers said checked against the database
+        Assert.All(load.Replies, r => Assert.True(r.Took < Longest, $"{r.Step} took {r.Took} to be answered {(int?)r.Status}"));
+        await AssertOutageAnsweredAsync(load, service, w, frozenAt, thawedAt.Add(Longest), Longest, output);
     }
 }

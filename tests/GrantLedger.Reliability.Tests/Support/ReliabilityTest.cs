@@ -86,4 +86,51 @@ public abstract class ReliabilityTest(DatabaseFixture db) : DatabaseTest(db)
     }
 
     protected static string Dump(ServiceProcess s) => $"\n--- {s.Name} log (tail) ---\n{s.Log}";
+
+    /// <summary>After the database is back: the same process says it is ready within 30 s.</summary>
+    protected static async Task AssertReadyAgainAsync(HttpClient probe, ServiceProcess service)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        HttpStatusCode? ready = null;
+        while (DateTime.UtcNow < deadline && ready != HttpStatusCode.OK)
+        {
+            try
+            {
+                using var answer = await probe.GetAsync("/health/ready");
+                ready = answer.StatusCode;
+            }
+            catch (TaskCanceledException) { }
+            if (ready != HttpStatusCode.OK) await Task.Delay(250);
+        }
+        Assert.True(ready == HttpStatusCode.OK, $"/health/ready is {ready} 30 s after PostgreSQL answered again{Dump(service)}");
+    }
+
+    /// <summary>
+    /// What a load saw of a database outage, between <paramref name="from"/> and <paramref name="until"/>, and what it
+    /// left: every request answered (never a hang), as a 2xx or a 503 problem (never a 500), each 503 within
+    /// <paramref name="longest"/> and in the outage; every acknowledged step in the database; no 503 to a change saying
+    /// that nothing was changed; the ledger's invariants and a balanced trial balance.
+    /// </summary>
+    protected async Task AssertOutageAnsweredAsync(ClaimLoad load, ServiceProcess service, ClaimWorld w, DateTime from, DateTime until, TimeSpan longest,
+        Xunit.Abstractions.ITestOutputHelper output)
+    {
+        var replies = load.Replies.ToList();
+        foreach (var r in replies.OrderBy(r => r.At - r.Took).Where(r => r.At > from.AddSeconds(-1) && r.At - r.Took < until))
+            output.WriteLine($"{(r.At - r.Took):HH:mm:ss.fff} +{r.Took.TotalMilliseconds,6:0}ms {r.Step,-12} {r.ClaimId,6} {(r.Status is { } st ? ((int)st).ToString() : "none")}");
+        Assert.All(replies, r => Assert.True(r.Status is not null, $"{r.Step}: no answer ({r.Body}) after {r.Took}{Dump(service)}"));
+        Assert.All(replies, r => Assert.True((int)r.Status! is >= 200 and < 300 || r.Status == HttpStatusCode.ServiceUnavailable,
+            $"{r.Step}: {(int)r.Status!} {r.Body}{Dump(service)}"));
+        var unavailable = replies.Where(r => r.Status == HttpStatusCode.ServiceUnavailable).ToList();
+        Assert.NotEmpty(unavailable);
+        Assert.All(unavailable, r => Assert.Equal("application/problem+json", r.ContentType));
+        Assert.All(unavailable, r => Assert.True(r.Took < longest, $"{r.Step} took {r.Took} to answer 503"));
+        Assert.All(unavailable, r => Assert.InRange(r.At, from, until));
+
+        await load.AssertNothingAcknowledgedLostAsync(Sql);
+        var saved = await load.AssertEvery503ToAChangeSaysItsOutcomeIsUnknownAsync(Sql);
+        output.WriteLine($"{unavailable.Count} answered 503; saved: {string.Join("; ", saved.DefaultIfEmpty("none"))}");
+        await LedgerChecks.AssertConsistentAsync(Sql);
+        var tb = (await service.As(w.S.Root).GetAsync($"/api/v1/programmes/{w.S.ProgrammeId}/trial-balance")).Expect(HttpStatusCode.OK).Json;
+        Assert.All(tb["totals"]!.AsArray(), t => Assert.True(t!["balanced"]!.GetValue<bool>(), tb.ToJsonString()));
+    }
 }
