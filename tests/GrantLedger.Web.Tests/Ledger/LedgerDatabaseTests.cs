@@ -152,6 +152,21 @@ public sealed class LedgerDatabaseTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM account WHERE code LIKE 'script-%'"));
     }
 
+    // journal_entry's key to programme is checked by its BEFORE INSERT trigger without a lock on the programme's row
+    // (migration 0060): a script still cannot post to a programme that does not exist.
+    [Fact]
+    public async Task AnEntryNamingAMissingProgramme_IsRefusedAsAForeignKeyViolation()
+    {
+        await CreateAsync(Db);
+        var e = await RefusedAsync("""
+            INSERT INTO journal_entry (programme_id, value_date, description, cause_type) VALUES (999999999, '2026-10-01', 'script', 'funding')
+            """);
+        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, e.SqlState);
+        Assert.Equal("journal_entry_programme_id_fkey", e.ConstraintName);
+        Assert.Contains("999999999", e.MessageText);
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE description = 'script'"));
+    }
+
     [Fact]
     public async Task AnAccountNamingParentsThatExist_IsAccepted_EvenWhenTheyWereCreatedInTheSameTransaction()
     {
