@@ -59,7 +59,7 @@ public sealed class BenchCluster : IAsyncDisposable
     /// </summary>
     public async Task<(long Bytes, string Lsn)> WalPositionAsync()
     {
-        await using var cmd = DataSource.CreateCommand("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint, pg_current_wal_insert_lsn()::text");
+        await using var cmd = DataSource.CreateCommand("SELECT (l - '0/0'::pg_lsn)::bigint, l::text FROM pg_current_wal_insert_lsn() AS l");
         await using var row = await cmd.ExecuteReaderAsync();
         await row.ReadAsync();
         return (row.GetInt64(0), row.GetString(1));
