@@ -1,5 +1,6 @@
 using System.Net;
 using GrantLedger.Web.Claims;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using GrantLedger.Web.Tests.Support;
@@ -260,32 +261,18 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
     {
         var w = await ClaimWorld.CreateAsync(Db);
         // the test fixture waits a minute (its tests make groups when they choose); here a fifth of a second
-        await using var patient = Db.Factory.WithWebHostBuilder(b => b.UseSetting("GrantLedger:SubmissionPatienceMs", "200"));
+        await using var patient = PatientService(200);
         var groups = patient.Services.GetRequiredService<SubmissionGroups>();
         using var metrics = new MeterReadings(patient.Services, SubmissionGroups.MeterName);
-        ApiClient Through(ApiClient user)
-        {
-            var http = patient.CreateClient();
-            http.DefaultRequestHeaders.Authorization = user.Http.DefaultRequestHeaders.Authorization;
-            return new ApiClient(http, null, user.UserId, user.UserName);
-        }
-        var (school, other) = (Through(w.School), Through(w.OtherSchool));
+        var (school, other) = (patient.Through(w.School), patient.Through(w.OtherSchool));
         var first = new List<long>();
         for (var i = 0; i < groups.Writers; i++) first.Add(await DraftAsync(w, $"F{i + 1}"));
         var theirs = await DraftAsync(w, "T1", w.OtherSchool);
 
         // the first school's budget held by another transaction (a long allocation, say): its submissions take every writer and wait
-        await using var holder = await Db.DataSource.OpenConnectionAsync();
-        await using var hold = await holder.BeginTransactionAsync();
-        await using (var lockThem = new NpgsqlCommand(
-            "SELECT count(*) FROM (SELECT 1 FROM account WHERE school_id = (SELECT school_id FROM claim WHERE id = $1) FOR UPDATE) a", holder, hold))
-        {
-            lockThem.Parameters.Add(new NpgsqlParameter { Value = first[0] });
-            await lockThem.ExecuteScalarAsync();
-        }
+        await using var hold = await HoldSchoolBudgetAsync(first[0]);
         var writing = first.Select(id => w.SubmitAsync(id, school)).ToList();
-        await UntilAsync(async () => await Db.ScalarAsync(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == groups.Writers);
+        await UntilAsync(async () => await WaitingOnLocksAsync() == groups.Writers);
 
         // the other school's submission waits its patience for a writer, then is written alone while the lock still holds
         var outwaited = groups.Outwaited;
@@ -295,9 +282,50 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal((1, 0), (metrics["grantledger.submissions.outwaited"], metrics["grantledger.submissions.waiting"]));
         Assert.All(writing, t => Assert.False(t.IsCompleted));
 
-        await hold.RollbackAsync();
+        await hold.LetGoAsync();
         Assert.All(await Task.WhenAll(writing), a => Assert.Equal("submitted", a.Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>()));
         Assert.Equal(groups.Writers + 1L, await Db.ScalarAsync("SELECT count(*) FROM claim_transition WHERE trigger = 'submit'"));
+    }
+
+    /// <summary>
+    /// A submission whose patience runs out after a group has taken it is the group's: its request waits for the group's
+    /// commit, however long, and is answered with what the group wrote. Written alone as well, it would queue behind the
+    /// group's lock on its claim and then find it submitted already: a 409 for a claim that this very request submitted.
+    /// </summary>
+    [Fact]
+    public async Task ASubmissionTakenIntoAGroup_WaitsForTheGroupPastItsPatience_AndIsAnsweredWithWhatTheGroupWrote()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var patience = TimeSpan.FromSeconds(4); // long enough for a writer to free and take the two, even on a loaded machine
+        await using var patient = PatientService((int)patience.TotalMilliseconds);
+        var groups = patient.Services.GetRequiredService<SubmissionGroups>();
+        var (school, other) = (patient.Through(w.School), patient.Through(w.OtherSchool));
+        var first = new List<long>();
+        for (var i = 0; i < groups.Writers; i++) first.Add(await DraftAsync(w, $"F{i + 1}", w.OtherSchool));
+        long[] grouped = [await DraftAsync(w, "G1"), await DraftAsync(w, "G2")];
+
+        // the other school's submissions take every writer and wait on its budget; the school's two queue behind them
+        await using var firstHold = await HoldSchoolBudgetAsync(first[0]);
+        await using var groupHold = await HoldSchoolBudgetAsync(grouped[0]);
+        var writing = first.Select(id => w.SubmitAsync(id, other)).ToList();
+        await UntilAsync(async () => await WaitingOnLocksAsync() == groups.Writers);
+        var outwaited = groups.Outwaited;
+        var waiting = grouped.Select(id => w.SubmitAsync(id, school)).ToList();
+        await UntilAsync(() => Task.FromResult(groups.WaitingNow == 2));
+
+        // a writer frees: the two are taken as a group, whose writes wait on the school's budget past both patiences
+        await firstHold.LetGoAsync();
+        Assert.All(await Task.WhenAll(writing), a => a.Expect(HttpStatusCode.OK));
+        await UntilAsync(async () => groups.WaitingNow == 0 && await WaitingOnLocksAsync() == 1);
+        await Task.Delay(patience + TimeSpan.FromSeconds(1));
+        Assert.All(waiting, t => Assert.False(t.IsCompleted));
+
+        await groupHold.LetGoAsync();
+        Assert.All(await Task.WhenAll(waiting), a => Assert.Equal("submitted", a.Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>()));
+        // written once each, together, by the group
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(DISTINCT xmin::text) FROM claim_transition WHERE claim_id = ANY ($1)", grouped));
+        Assert.Equal(2L, await Db.ScalarAsync("SELECT count(*) FROM claim_transition WHERE claim_id = ANY ($1)", grouped));
+        Assert.Equal(outwaited, groups.Outwaited);
     }
 
     /// <summary>
@@ -385,8 +413,7 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
             await all.ExecuteScalarAsync();
         await UntilAsync(() => Task.FromResult(!groups.Alone)); // another test's refused group is past
         var writing = first.Select(id => w.SubmitAsync(id)).ToList();
-        await UntilAsync(async () => await Db.ScalarAsync(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == groups.Writers);
+        await UntilAsync(async () => await WaitingOnLocksAsync() == groups.Writers);
         return new WritersHeldUp(holder, hold, writing);
     }
 
@@ -400,6 +427,51 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
             await Holder.DisposeAsync();
         }
     }
+
+    /// <summary>A second service on the test database whose submissions wait <paramref name="patienceMs"/> for a writer.</summary>
+    private PatientFactory PatientService(int patienceMs) =>
+        new(Db.Factory.WithWebHostBuilder(b => b.UseSetting("GrantLedger:SubmissionPatienceMs", patienceMs.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
+    private sealed class PatientFactory(WebApplicationFactory<Program> factory) : IAsyncDisposable
+    {
+        public IServiceProvider Services => factory.Services;
+
+        /// <summary>The user, through this service.</summary>
+        public ApiClient Through(ApiClient user)
+        {
+            var http = factory.CreateClient();
+            http.DefaultRequestHeaders.Authorization = user.Http.DefaultRequestHeaders.Authorization;
+            return new ApiClient(http, null, user.UserId, user.UserName);
+        }
+
+        public ValueTask DisposeAsync() => factory.DisposeAsync();
+    }
+
+    /// <summary>The claim's school's budget accounts held by a transaction of the test's (a long allocation, say), until let go.</summary>
+    private async Task<Held> HoldSchoolBudgetAsync(long claimId)
+    {
+        var holder = await Db.DataSource.OpenConnectionAsync();
+        var hold = await holder.BeginTransactionAsync();
+        await using var lockThem = new NpgsqlCommand(
+            "SELECT count(*) FROM (SELECT 1 FROM account WHERE school_id = (SELECT school_id FROM claim WHERE id = $1) FOR UPDATE) a", holder, hold);
+        lockThem.Parameters.Add(new NpgsqlParameter { Value = claimId });
+        await lockThem.ExecuteScalarAsync();
+        return new Held(holder, hold);
+    }
+
+    private sealed record Held(NpgsqlConnection Holder, NpgsqlTransaction Hold) : IAsyncDisposable
+    {
+        public Task LetGoAsync() => Hold.RollbackAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            await Hold.DisposeAsync();
+            await Holder.DisposeAsync();
+        }
+    }
+
+    private Task<long> WaitingOnLocksAsync() =>
+        Db.ScalarAsync("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
 
     private static async Task UntilAsync(Func<Task<bool>> done)
     {
