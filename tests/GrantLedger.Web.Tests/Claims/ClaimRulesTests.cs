@@ -407,25 +407,18 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
     {
         var first = new List<long>();
         for (var i = 0; i < groups.Writers; i++) first.Add(await DraftAsync(w, $"F{i + 1}"));
-        var holder = await Db.DataSource.OpenConnectionAsync();
-        var hold = await holder.BeginTransactionAsync();
-        await using (var all = new NpgsqlCommand("SELECT count(*) FROM (SELECT 1 FROM account FOR UPDATE) a", holder, hold))
-            await all.ExecuteScalarAsync();
+        var hold = await HoldAsync("SELECT count(*) FROM (SELECT 1 FROM account FOR UPDATE) a");
         await UntilAsync(() => Task.FromResult(!groups.Alone)); // another test's refused group is past
         var writing = first.Select(id => w.SubmitAsync(id)).ToList();
         await UntilAsync(async () => await WaitingOnLocksAsync() == groups.Writers);
-        return new WritersHeldUp(holder, hold, writing);
+        return new WritersHeldUp(hold, writing);
     }
 
-    private sealed record WritersHeldUp(NpgsqlConnection Holder, NpgsqlTransaction Hold, List<Task<Answer>> Writing) : IAsyncDisposable
+    private sealed record WritersHeldUp(Held Hold, List<Task<Answer>> Writing) : IAsyncDisposable
     {
-        public Task LetGoAsync() => Hold.RollbackAsync();
+        public Task LetGoAsync() => Hold.LetGoAsync();
 
-        public async ValueTask DisposeAsync()
-        {
-            await Hold.DisposeAsync();
-            await Holder.DisposeAsync();
-        }
+        public ValueTask DisposeAsync() => Hold.DisposeAsync();
     }
 
     /// <summary>A second service on the test database whose submissions wait <paramref name="patienceMs"/> for a writer.</summary>
@@ -448,13 +441,16 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>The claim's school's budget accounts held by a transaction of the test's (a long allocation, say), until let go.</summary>
-    private async Task<Held> HoldSchoolBudgetAsync(long claimId)
+    private Task<Held> HoldSchoolBudgetAsync(long claimId) =>
+        HoldAsync("SELECT count(*) FROM (SELECT 1 FROM account WHERE school_id = (SELECT school_id FROM claim WHERE id = $1) FOR UPDATE) a", claimId);
+
+    /// <summary>The rows <paramref name="lockingSql"/> locks, held by a transaction of the test's until let go.</summary>
+    private async Task<Held> HoldAsync(string lockingSql, params object[] args)
     {
         var holder = await Db.DataSource.OpenConnectionAsync();
         var hold = await holder.BeginTransactionAsync();
-        await using var lockThem = new NpgsqlCommand(
-            "SELECT count(*) FROM (SELECT 1 FROM account WHERE school_id = (SELECT school_id FROM claim WHERE id = $1) FOR UPDATE) a", holder, hold);
-        lockThem.Parameters.Add(new NpgsqlParameter { Value = claimId });
+        await using var lockThem = new NpgsqlCommand(lockingSql, holder, hold);
+        foreach (var arg in args) lockThem.Parameters.Add(new NpgsqlParameter { Value = arg });
         await lockThem.ExecuteScalarAsync();
         return new Held(holder, hold);
     }
