@@ -74,7 +74,7 @@ public sealed class ProblemAnswers(ProblemDetailsFactory factory, ILogger<Proble
                           + "Read the record again before you repeat it. A change sent with an Idempotency-Key can be repeated with the same key: "
                           + "if the first was saved, its answer comes back and nothing is done twice.");
                     problem.Extensions["outcome"] = read ? UnavailableOutcome.NothingChanged : UnavailableOutcome.Unknown;
-                    http.Response.Headers.RetryAfter = "5";
+                    http.Response.Headers.RetryAfter = RetryAfterUnavailable;
                     ForgetDeadConnections(http);
                     break;
                 }
@@ -95,6 +95,9 @@ public sealed class ProblemAnswers(ProblemDetailsFactory factory, ILogger<Proble
         foreach (var (field, messages) in errors) problem.Errors[field] = messages;
         return problem;
     }
+
+    /// <summary>Seconds to wait before trying again when the database is unavailable: the API's 503 and the pages' say the same.</summary>
+    public const string RetryAfterUnavailable = "5";
 
     /// <summary>A request that only reads (GET, HEAD, OPTIONS): if it fails, nothing was changed.</summary>
     public static bool IsRead(HttpRequest request) =>

@@ -1,3 +1,4 @@
+using GrantLedger.Web.Infrastructure;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace GrantLedger.Web.Pages;
@@ -16,6 +17,6 @@ public sealed class UnavailableModel : PageModel
     {
         Change = change == 1;
         Response.StatusCode = 503;
-        Response.Headers.RetryAfter = "5";
+        Response.Headers.RetryAfter = ProblemAnswers.RetryAfterUnavailable;
     }
 }
