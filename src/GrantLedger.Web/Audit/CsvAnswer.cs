@@ -26,7 +26,7 @@ public sealed class CsvAnswer(string fileName, IReadOnlyList<string> header, IAs
         response.ContentType = "text/csv; charset=utf-8";
         response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
         await using var writer = new StreamWriter(response.Body, new UTF8Encoding(false), 64 * 1024);
-        foreach (var line in QueryLines(http)) await writer.WriteAsync("# " + line + "\r\n");
+        foreach (var line in QueryLines(http)) await writer.WriteAsync("# " + line.ReplaceLineEndings(" ") + "\r\n");
         await WriteRowAsync(writer, header);
         await foreach (var row in rows.WithCancellation(http.RequestAborted)) await WriteRowAsync(writer, row);
         await writer.FlushAsync(http.RequestAborted);

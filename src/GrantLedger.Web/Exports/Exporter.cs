@@ -126,7 +126,7 @@ public static class Exporter
         return tx;
     }
 
-    /// <summary>UTF-8 without a byte order mark, a header row, CRLF; money as "1234.50".</summary>
+    /// <summary>UTF-8 without a byte order mark, a header row, CRLF; money as "1234.50"; no value a spreadsheet would run (<see cref="Csv.FormulaSafe"/>).</summary>
     public static async Task WriteCsvAsync(ExportTable table, string path, ExportProgress? progress, CancellationToken ct)
     {
         await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
@@ -135,7 +135,7 @@ public static class Exporter
         var kinds = table.Columns.Select(c => c.Kind).ToArray();
         await foreach (var row in ReadAhead.Rows(table.Rows, ct))
         {
-            for (var i = 0; i < kinds.Length; i++) csv.WriteField(CellText.Csv(i < row.Length ? row[i] : null, kinds[i]));
+            for (var i = 0; i < kinds.Length; i++) csv.WriteField(Csv.FormulaSafe(CellText.Csv(i < row.Length ? row[i] : null, kinds[i])));
             csv.EndRecord();
             progress?.Advance(1);
         }

