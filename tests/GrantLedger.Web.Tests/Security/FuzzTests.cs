@@ -36,7 +36,7 @@ public sealed class FuzzTests(DatabaseFixture db, ITestOutputHelper output) : Da
             var path = records.Fill(op.Path, "own", role);
             foreach (var body in Bodies(api, op, records))
             {
-                var before = await FingerprintAsync();
+                var (before, errors) = (await Written.FingerprintAsync(Db), ServerErrors.Logged);
                 var answer = await OpenApi.SendAsync(records.Users[role], op, path, body);
                 calls++;
                 var status = (int)answer.Status;
@@ -45,23 +45,14 @@ public sealed class FuzzTests(DatabaseFixture db, ITestOutputHelper output) : Da
                 else if (status >= 400)
                 {
                     if (answer.ContentType != "application/problem+json") failures.Add($"{op.Key} {shown} → {status} without a problem document");
-                    if (await FingerprintAsync() != before) failures.Add($"{op.Key} {shown} → {status} but something was written");
+                    if (await Written.FingerprintAsync(Db) != before) failures.Add($"{op.Key} {shown} → {status} but something was written");
+                    if (ServerErrors.Logged != errors) failures.Add($"{op.Key} {shown} → {status}, but the service logged an error (the database refused what the service should have): {ServerErrors.Recent()[..Math.Min(300, ServerErrors.Recent().Length)]}");
                 }
             }
         }
         output.WriteLine($"{calls} malformed requests");
         Assert.True(calls > 500, $"only {calls} requests were made");
         Assert.True(failures.Count == 0, $"{failures.Count} failures:\n" + string.Join("\n", failures.Take(60)));
-    }
-
-    private async Task<string> FingerprintAsync()
-    {
-        var parts = new List<long>();
-        foreach (var table in new[] { "journal_entry", "transfer", "account", "claim", "claim_line", "evidence", "action_plan", "action_plan_action",
-                     "payment_run", "programme", "area", "school", "budget_category", "rate", "app_user", "allocation" })
-            parts.Add(await Db.ScalarAsync($"SELECT count(*) FROM {table}"));
-        parts.Add(await Db.ScalarAsync("SELECT coalesce(sum(debits_posted + credits_posted + debits_pending + credits_pending), 0) FROM account"));
-        return string.Join(",", parts);
     }
 
     /// <summary>The malformed bodies for one operation: each derived from a plausible body by one change.</summary>

@@ -8,7 +8,12 @@ public sealed class ServerErrors : ILoggerProvider
 {
     private static readonly ConcurrentQueue<string> Errors = new();
 
+    private static int _logged;
+
     public static string Recent() => string.Join("\n---\n", Errors.TakeLast(3));
+
+    /// <summary>How many errors the service has logged so far (one that a request's refusal should not have caused shows here).</summary>
+    public static int Logged => Volatile.Read(ref _logged);
 
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName);
     public void Dispose() { }
@@ -21,6 +26,7 @@ public sealed class ServerErrors : ILoggerProvider
         public void Log<TState>(LogLevel level, EventId id, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (level < LogLevel.Error) return;
+            Interlocked.Increment(ref _logged);
             Errors.Enqueue($"{category}: {formatter(state, exception)}\n{exception}");
             while (Errors.Count > 20) Errors.TryDequeue(out _);
         }

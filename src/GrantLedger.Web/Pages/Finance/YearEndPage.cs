@@ -66,7 +66,8 @@ public abstract class YearEndPage(GrantLedgerDb db, AuditTrail audit) : GovPage(
         var parts = new List<string> { $"yearId={Year?.Id}" };
         foreach (var u in Unspent)
             if (Typed(TreatmentField(u.CategoryId)) is { Length: > 0 } t) parts.Add($"{TreatmentField(u.CategoryId)}={Uri.EscapeDataString(t)}");
-        if (Typed("nextYearId") is { Length: > 0 } n) parts.Add($"nextYearId={Uri.EscapeDataString(n)}");
+        // an id or nothing: what was typed in place of one is not carried (ReadChoices asks again for it if it is needed)
+        if (ReadId(Typed("nextYearId")) is { } n) parts.Add($"nextYearId={n}");
         return string.Join("&", parts);
     }
 
