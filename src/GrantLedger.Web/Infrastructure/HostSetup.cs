@@ -82,6 +82,9 @@ public static class HostSetup
 
     private static void ConfigureOpenApi(SwaggerGenOptions o)
     {
+        // query parameters bound from a class (the audit trail's and the journal's filters) are named as the docs and
+        // the JSON name them, "recordType" not "RecordType" (ASP.NET Core binds either)
+        o.DescribeAllParametersInCamelCase();
         o.SwaggerDoc("v1", new OpenApiInfo
         {
             Title = "GrantLedger API",

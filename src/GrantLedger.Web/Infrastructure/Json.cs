@@ -83,13 +83,16 @@ public static class JsonSetup
 /// </summary>
 public sealed class StoredTextJsonConverter : JsonConverter<string>
 {
+    /// <summary>Why text with a NUL is refused, for a JSON body's field and a query's parameter alike.</summary>
+    public const string NoNul = "must not contain the NUL character (\\u0000)";
+
     public override bool HandleNull => false;
 
     public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType != JsonTokenType.String) throw new JsonException("must be a string");
         var value = reader.GetString()!;
-        return value.Contains('\0') ? throw new JsonException("must not contain the NUL character (\\u0000)") : value;
+        return value.Contains('\0') ? throw new JsonException(NoNul) : value;
     }
 
     public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);

@@ -81,6 +81,19 @@ public static class Security
             if (limit is { } max && http.Request.ContentLength > max)
                 return WriteProblemAsync(http, 413, "Request too large", "request-too-large",
                     $"The request body is {http.Request.ContentLength:N0} bytes; this endpoint takes at most {max:N0}.", http.RequestAborted);
+
+            // PostgreSQL's text holds no NUL character: a query parameter with one is refused here, naming it, as a JSON
+            // body's text is (StoredTextJsonConverter), rather than failing on its way into a statement. (A form's field
+            // with one is refused by ASP.NET Core's form reader, with a 400.)
+            foreach (var (key, values) in http.Request.Query)
+                if (key.Contains('\0') || values.Any(v => v?.Contains('\0') == true))
+                {
+                    var problem = http.RequestServices.GetRequiredService<ProblemAnswers>().Validation(http, 400,
+                        new Dictionary<string, string[]> { [key.Replace("\0", "\\u0000")] = [StoredTextJsonConverter.NoNul] }, "The request's query is not valid.");
+                    http.Response.StatusCode = 400;
+                    return http.Response.WriteAsJsonAsync(problem, problem.GetType(), (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json",
+                        http.RequestAborted);
+                }
             return next(http);
         }).UseRateLimiter();
 

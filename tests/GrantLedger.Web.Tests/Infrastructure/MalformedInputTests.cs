@@ -51,4 +51,23 @@ public sealed class MalformedInputTests(DatabaseFixture db) : DatabaseTest(db)
         (await s.Root.PostAsync($"{s.Year}/funding", new { amount = "-5.00", reference = "r" }))
             .ExpectProblem(HttpStatusCode.UnprocessableEntity, "amount");
     }
+
+    /// <summary>
+    /// NUL in a query's parameter (PostgreSQL's text cannot hold it) is refused before it reaches a statement, naming the
+    /// parameter, on the API and on the pages; it was a 500 where the parameter went into a query.
+    /// </summary>
+    [Fact]
+    public async Task NulInAQueryParameter_Is400NamingIt_NotAServerError()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var auditor = await s.AuditorAsync(Db);
+        foreach (var (path, parameter) in new[]
+                 {
+                     ($"/api/v1/audit/journal?programmeId={s.ProgrammeId}&accountPrefix=tp%00", "accountPrefix"),
+                     ("/api/v1/audit/events?action=claim.%00", "action"),
+                     ($"/api/v1/audit/programmes/{s.ProgrammeId}/balances?asOf=2026-09-30&prefix=%00", "prefix"),
+                     ("/ledger?prefix=tp%00", "prefix"),
+                 })
+            (await auditor.GetAsync(path)).ExpectProblem(HttpStatusCode.BadRequest, parameter);
+    }
 }

@@ -55,6 +55,51 @@ public sealed class FuzzTests(DatabaseFixture db, ITestOutputHelper output) : Da
         Assert.True(failures.Count == 0, $"{failures.Count} failures:\n" + string.Join("\n", failures.Take(60)));
     }
 
+    private static readonly string[] OddQueryValues =
+        ["\u0000", "tp\u0000", new string('x', 20_000), "-1", "0", "9223372036854775808", "1e400", "1.234", "x", "2026-02-30", " ", "\u202Egnp", "'; DROP TABLE claim;--"];
+
+    /// <summary>
+    /// The same for every operation's query parameters: each sent on its own with an odd value, the required ones
+    /// beside it as a client would send them. Never a 500 or a logged error; every refusal a problem document.
+    /// </summary>
+    [Fact]
+    public async Task MalformedQueries_NeverAnswer500_AndAreRefusedAsProblems()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var records = await ScopedRecords.CreateAsync(Db, w);
+        var api = await OpenApi.ReadAsync(Db);
+        var failures = new List<string>();
+        var calls = 0;
+        foreach (var op in api.Operations.Where(o => o.Query.Count > 0 && !Anonymous.Contains(o.Key)))
+        {
+            var role = Allowed[op.Key].FirstOrDefault();
+            if (role is null) continue;
+            var path = records.Fill(op.Path, "own", role);
+            var given = op.Query.Where(q => q.Required).ToDictionary(q => q.Name, q => Plausible(api, q.Name, api.Resolve(q.Schema), records)?.ToString() ?? "");
+            foreach (var parameter in op.Query)
+                foreach (var value in OddQueryValues)
+                {
+                    var query = new Dictionary<string, string>(given) { [parameter.Name] = value };
+                    var url = path + "?" + string.Join("&", query.Select(q => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(q.Value)}"));
+                    var (before, errors) = (await Written.FingerprintAsync(Db), ServerErrors.Logged);
+                    var answer = await OpenApi.SendAsync(records.Users[role], op, url);
+                    calls++;
+                    var status = (int)answer.Status;
+                    var shown = $"{op.Key} ?{parameter.Name}={(value.Length > 20 ? value[..20] + "…" : value)}";
+                    if (status >= 500) failures.Add($"{shown} → {status} {answer.Body[..Math.Min(200, answer.Body.Length)]}");
+                    else if (ServerErrors.Logged != errors) failures.Add($"{shown} → {status}, but the service logged an error: {ServerErrors.Recent()[..Math.Min(300, ServerErrors.Recent().Length)]}");
+                    else if (status >= 400)
+                    {
+                        if (answer.ContentType != "application/problem+json") failures.Add($"{shown} → {status} without a problem document");
+                        if (await Written.FingerprintAsync(Db) != before) failures.Add($"{shown} → {status} but something was written");
+                    }
+                }
+        }
+        output.WriteLine($"{calls} malformed queries");
+        Assert.True(calls > 300, $"only {calls} requests were made");
+        Assert.True(failures.Count == 0, $"{failures.Count} failures:\n" + string.Join("\n", failures.Take(60)));
+    }
+
     /// <summary>The malformed bodies for one operation: each derived from a plausible body by one change.</summary>
     private static IEnumerable<string> Bodies(OpenApi api, ApiOperation op, ScopedRecords records)
     {

@@ -9,10 +9,11 @@ namespace GrantLedger.Web.Tests.Security;
 
 /// <summary>
 /// The pages' forms, as <see cref="FuzzTests"/> does for the API's bodies. Each role signs in through the sign-in page
-/// and walks every page it can reach from its start page, by links and redirects; every form it finds that posts is
-/// sent again with one field at a time set to something hostile (the other fields as the page gave them). The service
-/// never answers 500; a form refused (sent back with its errors, or a 4xx) wrote nothing; and a redirect goes to one of
-/// the service's own pages, by an address short enough for any browser and proxy.
+/// and walks every page it can reach from its start page, by links and redirects; every form it finds is sent again
+/// with one field at a time set to something hostile (the other fields as the page gave them), and so is every link's
+/// query, one parameter at a time. The service never answers 500 or logs an error; a form refused (sent back with its
+/// errors, or a 4xx) wrote nothing, and a read (a search form, a link) writes nothing at all; and a redirect goes to one
+/// of the service's own pages, by an address short enough for any browser and proxy.
 /// </summary>
 public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHelper output) : DatabaseTest(db)
 {
@@ -23,7 +24,8 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
     /// <summary>The longest address a redirect may send a browser to (what every browser and proxy is known to carry).</summary>
     private const int LongestAddress = 2_048;
 
-    private sealed record Form(string Page, string Target, IReadOnlyList<(string Name, string Value)> Fields);
+    /// <summary>A form on a page, or a link with a query (a GET form filled in).</summary>
+    private sealed record Form(string Page, string Target, IReadOnlyList<(string Name, string Value)> Fields, bool Posts = true);
 
     [Fact]
     public async Task HostileFormFields_NeverAnswer500_ARefusedFormWritesNothing_AndRedirectsStayLocalAndShort()
@@ -67,23 +69,24 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
             {
                 // one form of each shape: the same page for another record adds nothing
                 if (!shapes.Add(Digits().Replace(form.Target + " " + string.Join(",", form.Fields.Select(f => f.Name)), "N"))) continue;
-                // each field hostile in turn, then the form as the page gave it (a person's own answer, which moves the
-                // record on: the second round finds what that shows)
+                // each field hostile in turn, then a form that posts as the page gave it (a person's own answer, which
+                // moves the record on: the second round finds what that shows)
                 var sends = form.Fields.Select(f => f.Name).Where(n => n != Token).Distinct()
-                    .SelectMany(field => Hostile.Select(value => ((string?)field, value))).Append((null, ""));
+                    .SelectMany(field => Hostile.Select(value => ((string?)field, value)));
+                if (form.Posts) sends = sends.Append((null, ""));
                 foreach (var (field, value) in sends)
                 {
                     var (before, errors) = (await Written.FingerprintAsync(Db), ServerErrors.Logged);
-                    using var response = await PostAsync(http, form, field, value);
+                    using var response = await SendAsync(http, form, field, value);
                     if (response is null) break;
                     posts++;
                     var status = (int)response.StatusCode;
-                    var shown = $"{role} POST {form.Target} " + (field is null ? "as given" : $"{field}={(value.Length > 20 ? value[..20] + "…" : value)}");
+                    var shown = $"{role} {(form.Posts ? "POST" : "GET")} {form.Target} " + (field is null ? "as given" : $"{field}={(value.Length > 20 ? value[..20] + "…" : value)}");
                     var location = response.Headers.Location?.OriginalString;
                     if (status >= 500) failures.Add($"{shown} → {status}\n{ServerErrors.Recent()}");
                     else if (ServerErrors.Logged != errors) failures.Add($"{shown} → {status}, but the service logged an error:\n{ServerErrors.Recent()[..Math.Min(400, ServerErrors.Recent().Length)]}");
-                    else if (field is not null && status is 200 or >= 400 && await Written.FingerprintAsync(Db) != before)
-                        failures.Add($"{shown} → {status}, refused, but something was written");
+                    else if ((!form.Posts || field is not null && status is 200 or >= 400) && await Written.FingerprintAsync(Db) != before)
+                        failures.Add($"{shown} → {status}, {(form.Posts ? "refused" : "a read")}, but something was written");
                     else if (location is not null && (!location.StartsWith('/') || location.StartsWith("//")))
                         failures.Add($"{shown} → redirected away from the service, to {location[..Math.Min(80, location.Length)]}");
                     else if (location?.Length > LongestAddress)
@@ -91,7 +94,7 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
                 }
             }
         }
-        output.WriteLine($"{posts} hostile form posts to {shapes.Count} forms:\n{string.Join("\n", shapes)}");
+        output.WriteLine($"{posts} hostile requests to {shapes.Count} forms and queries:\n{string.Join("\n", shapes)}");
         Assert.True(failures.Count == 0, $"{failures.Count} failures:\n" + string.Join("\n", failures.Take(40)));
         Assert.True(shapes.Count >= 25, $"only {shapes.Count} forms were found: {string.Join("; ", shapes)}");
     }
@@ -108,7 +111,10 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
     }
 
-    /// <summary>Every page reachable from the start by links and redirects (at most 80), and every form on them that posts (sign-out and file uploads aside).</summary>
+    /// <summary>
+    /// Every page reachable from the start by links and redirects (at most 80), every form on them (sign-out and file
+    /// uploads aside) and every link with a query.
+    /// </summary>
     private static async Task<List<Form>> FormsAsync(HttpClient http, IEnumerable<string> start, List<string> failures)
     {
         var (queue, seen, forms) = (new Queue<string>(start), new HashSet<string>(), new List<Form>());
@@ -124,16 +130,21 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
             foreach (Match link in Link().Matches(page))
             {
                 var href = WebUtility.HtmlDecode(link.Groups[1].Value);
-                if (!href.StartsWith("/swagger") && !href.StartsWith("/api/") && !href.StartsWith("/sign-out")) queue.Enqueue(href);
+                if (href.StartsWith("/swagger") || href.StartsWith("/api/") || href.StartsWith("/sign-out")) continue;
+                queue.Enqueue(href);
+                if (href.Split('?', 2) is [var linked, var query])
+                    forms.Add(new Form(path, linked, query.Split('&').Select(p => p.Split('=', 2))
+                        .Select(p => (Uri.UnescapeDataString(p[0]), p.Length > 1 ? Uri.UnescapeDataString(p[1].Replace('+', ' ')) : "")).ToList(), Posts: false));
             }
             foreach (Match form in FormElement().Matches(page))
             {
                 var (attributes, body) = (form.Groups[1].Value, form.Groups[2].Value);
-                if (Attribute(attributes, "method")?.ToLowerInvariant() != "post" || attributes.Contains("multipart/form-data")) continue;
-                var target = Attribute(attributes, "action") is { Length: > 0 } action ? action : path;
+                if (attributes.Contains("multipart/form-data")) continue;
+                var posts = Attribute(attributes, "method")?.ToLowerInvariant() == "post";
+                var target = Attribute(attributes, "action") is { Length: > 0 } action ? action : posts ? path : path.Split('?')[0];
                 if (target.StartsWith("/sign-out") || target.StartsWith("/sign-in")) continue;
                 var fields = Fields(body);
-                forms.Add(new Form(path, target, fields));
+                forms.Add(new Form(path, target, fields, posts));
                 foreach (Match button in Button().Matches(body))
                     if (Attribute(button.Groups[1].Value, "formaction") is { Length: > 0 } other) forms.Add(new Form(path, other, fields));
             }
@@ -160,9 +171,12 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
         return fields;
     }
 
-    /// <returns>null when the form's page no longer shows (what an earlier post did moved its record on)</returns>
-    private static async Task<HttpResponseMessage?> PostAsync(HttpClient http, Form form, string? field, string value)
+    /// <returns>null when the page of a form that posts no longer shows (what an earlier post did moved its record on)</returns>
+    private static async Task<HttpResponseMessage?> SendAsync(HttpClient http, Form form, string? field, string value)
     {
+        if (!form.Posts)
+            return await http.GetAsync(form.Target + "?" + string.Join("&", form.Fields.Select(f =>
+                $"{Uri.EscapeDataString(f.Name)}={Uri.EscapeDataString(f.Name == field ? value : f.Value)}")));
         using var page = await http.GetAsync(form.Page);
         if (page.StatusCode != HttpStatusCode.OK) return null;
         var token = TokenOf(await page.Content.ReadAsStringAsync());

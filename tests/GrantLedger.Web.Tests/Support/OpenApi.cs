@@ -4,8 +4,11 @@ using System.Text.Json.Nodes;
 
 namespace GrantLedger.Web.Tests.Support;
 
-/// <summary>One operation of the service's OpenAPI document, with what its request body looks like.</summary>
-public sealed record ApiOperation(string Method, string Path, bool Multipart, bool Csv, JsonNode? JsonSchema)
+/// <summary>A query parameter of an operation.</summary>
+public sealed record QueryParameter(string Name, JsonNode? Schema, bool Required);
+
+/// <summary>One operation of the service's OpenAPI document, with what its request body and query look like.</summary>
+public sealed record ApiOperation(string Method, string Path, bool Multipart, bool Csv, JsonNode? JsonSchema, IReadOnlyList<QueryParameter> Query)
 {
     public string Key => $"{Method} {Path}";
     public bool TakesBody => Method is "POST" or "PUT" or "PATCH";
@@ -40,8 +43,10 @@ public sealed class OpenApi
             foreach (var (method, op) in item!.AsObject())
             {
                 var content = op!["requestBody"]?["content"]?.AsObject();
+                var query = (op["parameters"] as JsonArray ?? []).Where(p => p!["in"]?.GetValue<string>() == "query")
+                    .Select(p => new QueryParameter(p!["name"]!.GetValue<string>(), p["schema"], p["required"]?.GetValue<bool>() == true)).ToList();
                 list.Add(new ApiOperation(method.ToUpperInvariant(), path, content?.ContainsKey("multipart/form-data") == true,
-                    path.EndsWith("/import", StringComparison.Ordinal), content?["application/json"]?["schema"]));
+                    path.EndsWith("/import", StringComparison.Ordinal), content?["application/json"]?["schema"], query));
             }
         return new OpenApi { Document = doc, Operations = list };
     }
