@@ -1,5 +1,4 @@
 using System.Globalization;
-using CsvHelper;
 using GrantLedger.Core.Money;
 using GrantLedger.Core.Rules;
 using GrantLedger.Web.Access;
@@ -105,11 +104,8 @@ public static class LineImport
     private static async Task<(List<(int Line, LineEditing.LineInput Input)> Rows, string ActionColumn)> ReadAsync(Stream csv,
         LineEditing.Lookups lookups, FieldErrors errors, CancellationToken ct)
     {
-        await using var parser = CsvReader.Create(csv, new CsvReaderOptions
-        {
-            Separator = ',', TrimWhitespace = true, TrackLineNumbers = true, MaxRecordSize = 64 * 1024,
-        }, leaveOpen: true);
-        await parser.ReadHeaderAsync(ct);
+        await using var parser = CsvFiles.Open(csv, 64 * 1024);
+        await CsvFiles.ReadHeaderAsync(parser, ct);
         if (parser.Headers.Count == 0)
             throw new InvalidInput("file", "is empty: expected a header row naming the columns, such as kind,categoryId,staffRef,role,activity,date,days");
         var named = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase); // column -> the file's own spelling
@@ -129,7 +125,7 @@ public static class LineImport
 
         var rows = new List<(int, LineEditing.LineInput)>();
         var read = 0;
-        while (await parser.ReadAsync(ct))
+        while (await CsvFiles.ReadAsync(parser, ct))
         {
             var fileLine = (int)parser.LineNumber;
             if (++read > MaxRows) throw new InvalidInput("file", $"has more than {MaxRows} lines: import them in parts");

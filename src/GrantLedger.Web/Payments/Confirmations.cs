@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
-using CsvHelper;
 using GrantLedger.Core.Ledger;
 using GrantLedger.Core.Money;
 using GrantLedger.Core.Rules;
@@ -171,11 +170,8 @@ public static class Confirmations
 
     private static async Task<(List<Row> Rows, List<LineOutcome> Refused)> ParseAsync(byte[] bytes, CancellationToken ct)
     {
-        await using var parser = CsvReader.Create(new MemoryStream(bytes), new CsvReaderOptions
-        {
-            Separator = ',', TrimWhitespace = true, TrackLineNumbers = true, MaxRecordSize = 1 << 16,
-        }, leaveOpen: false);
-        await parser.ReadHeaderAsync(ct);
+        await using var parser = CsvFiles.Open(new MemoryStream(bytes), 1 << 16);
+        await CsvFiles.ReadHeaderAsync(parser, ct);
         var header = parser.Headers.Select(h => h.Trim().ToLowerInvariant()).ToList();
         var missing = Columns.Where(c => !header.Contains(c)).ToList();
         if (missing.Count > 0)
@@ -183,7 +179,7 @@ public static class Confirmations
         var index = Columns.ToDictionary(c => c, c => parser.Headers[header.IndexOf(c)]);
         var rows = new List<Row>();
         var refused = new List<LineOutcome>();
-        while (await parser.ReadAsync(ct))
+        while (await CsvFiles.ReadAsync(parser, ct))
         {
             var line = (int)parser.LineNumber;
             string F(string c) => parser.GetString(index[c]).Trim();

@@ -1,4 +1,3 @@
-using CsvHelper;
 using GrantLedger.Core.Rules;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
@@ -33,11 +32,8 @@ public static class ImportSchools
             .DistinctBy(x => x.Key.ToUpperInvariant()).ToDictionary(x => x.Key.ToUpperInvariant(), x => x.Id);
         var enrolled = (await db.Schools.Where(s => s.ProgrammeId == programmeId).Select(s => s.Urn).ToListAsync(ct)).ToHashSet();
 
-        await using var parser = CsvReader.Create(csv, new CsvReaderOptions
-        {
-            Separator = ',', TrimWhitespace = true, TrackLineNumbers = true, MaxRecordSize = 1 << 20,
-        }, leaveOpen: true);
-        await parser.ReadHeaderAsync(ct);
+        await using var parser = CsvFiles.Open(csv, 1 << 20);
+        await CsvFiles.ReadHeaderAsync(parser, ct);
         var header = parser.Headers.ToHashSet();
         if (header.Count == 0)
             throw new InvalidInput("file", "is empty: expected a header row with URN, EstablishmentName, LA (name), PhaseOfEducation (name)");
@@ -49,7 +45,7 @@ public static class ImportSchools
         var rejected = new List<RejectedRow>();
         var schools = new List<School>();
         var seen = new HashSet<string>();
-        while (await parser.ReadAsync(ct))
+        while (await CsvFiles.ReadAsync(parser, ct))
         {
             var line = (int)parser.LineNumber;
             string Field(string name) => header.Contains(name) ? parser.GetString(name) : "";

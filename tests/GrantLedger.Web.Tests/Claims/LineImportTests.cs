@@ -128,6 +128,11 @@ public sealed class LineImportTests(DatabaseFixture db) : DatabaseTest(db)
         var tooMany = new StringBuilder(header + "\n");
         for (var i = 0; i < 501; i++) tooMany.AppendLine(row);
         (await w.School.PostRawAsync(Path(id), tooMany.ToString(), "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "file");
+        // not text a row can hold: a NUL character (PostgreSQL's text cannot), a line past 64 KB; each named by its line
+        Assert.Contains("line 2 holds a NUL character", (await w.School.PostRawAsync(Path(id), $"{header},description\n{row},a\u0000b\n", "text/csv"))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "file").Body);
+        Assert.Contains("line 2 is longer than this import takes (64 KB a line)", (await w.School.PostRawAsync(Path(id),
+            $"{header},description\n{row},{new string('x', 70_000)}\n", "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "file").Body);
         Assert.Empty((await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray());
 
         // as a form's file, as the schools import takes one

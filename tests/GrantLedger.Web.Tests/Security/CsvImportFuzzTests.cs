@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text;
+using GrantLedger.Web.Tests.Exports;
+using GrantLedger.Web.Tests.Support;
+using Xunit.Abstractions;
+
+namespace GrantLedger.Web.Tests.Security;
+
+/// <summary>
+/// The files the service reads, as <see cref="FuzzTests"/> does for JSON bodies: a claim's lines, the schools of a
+/// "Get Information About Schools" export and the finance system's payment confirmations, each sent as a good file
+/// changed one way at a time (NUL in a cell, bytes that are not UTF-8, UTF-16, a quote left open, a 100,000-character
+/// cell, 2,000 columns, lines ended by CR alone, a header twice, nothing but a header, nothing at all, 10,000 rows).
+/// Never a 500 or a logged error; every refusal is a problem document; a refused claim-line file adds no line (it is
+/// all or none) and a refused confirmations file changes no payment.
+/// </summary>
+public sealed class CsvImportFuzzTests(DatabaseFixture db, ITestOutputHelper output) : DatabaseTest(db)
+{
+    private sealed record Import(string Name, ApiClient Client, string Path, string Good, bool Multipart);
+
+    [Fact]
+    public async Task HostileFiles_NeverAnswer500_AndARefusedFileChangesNothing()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        var w = x.W;
+        var draft = await w.NewClaimAsync();
+        var runId = (await x.Finance.GetAsync($"/api/v1/programmes/{x.ProgrammeId}/payment-runs")).Expect(HttpStatusCode.OK).Json.AsArray()[0]!["id"]!;
+        var payee = (await x.Finance.GetAsync($"/api/v1/payment-runs/{runId}")).Expect(HttpStatusCode.OK).Json["payees"]!.AsArray()
+            .First(p => p!["status"]!.GetValue<string>() == "pending")!;
+        var imports = new[]
+        {
+            new Import("claim lines", w.School, $"/api/v1/claims/{draft}/lines/import",
+                "kind,staffRef,role,activity,date,days,categoryId,description\r\nstaff-time,STAFF-09,leader,training,2026-10-05,1,staff-cover,Peer review\r\n", false),
+            new Import("schools", w.S.Root, $"/api/v1/programmes/{x.ProgrammeId}/schools/import",
+                "URN,LA (code),LA (name),EstablishmentNumber,EstablishmentName,TypeOfEstablishment (name),PhaseOfEducation (name),Postcode\r\n" +
+                "299001,202,Area 1,1001,Oak Primary,Community school,Primary,N1 1AA\r\n", false),
+            new Import("confirmations", x.Finance, $"/api/v1/programmes/{x.ProgrammeId}/payment-confirmations",
+                $"remittance_reference,amount,date,status\r\n{payee["remittanceReference"]},{payee["amount"]},{x.Today:yyyy-MM-dd},paid\r\n", true),
+        };
+
+        var failures = new List<string>();
+        var sent = 0;
+        foreach (var import in imports)
+            foreach (var (change, body) in Changes(import.Good))
+            {
+                var (before, errors) = (await Written.FingerprintAsync(Db), ServerErrors.Logged);
+                var answer = await SendAsync(import, body);
+                sent++;
+                var (status, shown) = ((int)answer.Status, $"{import.Name}, {change}");
+                if (status >= 500) failures.Add($"{shown} → {status} {answer.Body[..Math.Min(200, answer.Body.Length)]}\n{ServerErrors.Recent()}");
+                else if (ServerErrors.Logged != errors) failures.Add($"{shown} → {status}, but the service logged an error: {ServerErrors.Recent()[..Math.Min(400, ServerErrors.Recent().Length)]}");
+                else if (status >= 400)
+                {
+                    if (answer.ContentType != "application/problem+json") failures.Add($"{shown} → {status} without a problem document");
+                    if (await Written.FingerprintAsync(Db) != before) failures.Add($"{shown} → {status} but something was written");
+                }
+                output.WriteLine($"{shown} → {status}");
+            }
+        Assert.True(failures.Count == 0, $"{failures.Count} failures:\n" + string.Join("\n", failures.Take(40)));
+        Assert.True(sent >= 36, $"only {sent} files were sent");
+    }
+
+    /// <summary>The good file changed one way at a time, as bytes.</summary>
+    private static IEnumerable<(string Change, byte[] Body)> Changes(string good)
+    {
+        var lines = good.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        var (header, row) = (lines[0], lines[1]);
+        var cells = row.Split(',');
+        string WithCell(int i, string value) => header + "\r\n" + string.Join(",", cells.Select((c, j) => j == i ? value : c)) + "\r\n";
+        byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+
+        yield return ("NUL in a cell", Utf8(WithCell(cells.Length - 1, "a\0b")));
+        yield return ("NUL in the header", Utf8(header.Replace(",", ",\0", StringComparison.Ordinal) + "\r\n" + row + "\r\n"));
+        yield return ("bytes that are not UTF-8", [.. Utf8(header + "\r\n"), .. Utf8(string.Join(",", cells[..^1]) + ","), 0xFF, 0xFE, 0xC3, 0x28, 0x0D, 0x0A]);
+        yield return ("UTF-16 with its byte order mark", [.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes(good)]);
+        yield return ("a quote left open", Utf8(WithCell(cells.Length - 1, "\"open")));
+        yield return ("a cell of 100,000 characters", Utf8(WithCell(cells.Length - 1, new string('x', 100_000))));
+        yield return ("2,000 columns", Utf8(header + string.Concat(Enumerable.Range(0, 2000).Select(i => $",extra{i}")) + "\r\n" + row + new string(',', 2000) + "\r\n"));
+        yield return ("lines ended by CR alone", Utf8(good.Replace("\r\n", "\r", StringComparison.Ordinal)));
+        yield return ("the header twice", Utf8(header + "," + header + "\r\n" + row + "," + row + "\r\n"));
+        yield return ("only the header", Utf8(header + "\r\n"));
+        yield return ("nothing", []);
+        yield return ("10,000 rows", Utf8(header + "\r\n" + string.Concat(Enumerable.Repeat(row + "\r\n", 10_000))));
+        yield return ("a formula in a cell", Utf8(WithCell(cells.Length - 1, "=HYPERLINK(\"\"https://evil.example\"\")")));
+    }
+
+    private static async Task<Answer> SendAsync(Import import, byte[] body)
+    {
+        using var content = new ByteArrayContent(body);
+        if (import.Multipart)
+        {
+            using var form = new MultipartFormDataContent();
+            form.Add(content, "file", "file.csv");
+            using var response = await import.Client.Http.PostAsync(import.Path, form);
+            return await Answer.ReadAsync(response);
+        }
+        content.Headers.ContentType = new("text/csv");
+        using var plain = await import.Client.Http.PostAsync(import.Path, content);
+        return await Answer.ReadAsync(plain);
+    }
+}
