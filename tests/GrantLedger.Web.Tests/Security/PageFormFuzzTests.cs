@@ -64,35 +64,35 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
             using var http = Db.Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
             await SignInAsync(http, user.UserName);
             // twice: what the first round's forms did (a plan revised, a claim withdrawn) shows forms of its own
-            for (var round = 0; round < 2; round++)
-            foreach (var form in await FormsAsync(http, round == 0 ? start.GetValueOrDefault(role, ["/"]) : ["/"], failures))
-            {
-                // one form of each shape: the same page for another record adds nothing
-                if (!shapes.Add(Digits().Replace(form.Target + " " + string.Join(",", form.Fields.Select(f => f.Name)), "N"))) continue;
-                // each field hostile in turn, then a form that posts as the page gave it (a person's own answer, which
-                // moves the record on: the second round finds what that shows)
-                var sends = form.Fields.Select(f => f.Name).Where(n => n != Token).Distinct()
-                    .SelectMany(field => Hostile.Select(value => ((string?)field, value)));
-                if (form.Posts) sends = sends.Append((null, ""));
-                foreach (var (field, value) in sends)
+            foreach (var begin in new string[][] { start.GetValueOrDefault(role, ["/"]), ["/"] })
+                foreach (var form in await FormsAsync(http, begin, failures))
                 {
-                    var (before, errors) = (await Written.FingerprintAsync(Db), ServerErrors.Logged);
-                    using var response = await SendAsync(http, form, field, value);
-                    if (response is null) break;
-                    posts++;
-                    var status = (int)response.StatusCode;
-                    var shown = $"{role} {(form.Posts ? "POST" : "GET")} {form.Target} " + (field is null ? "as given" : $"{field}={(value.Length > 20 ? value[..20] + "…" : value)}");
-                    var location = response.Headers.Location?.OriginalString;
-                    if (status >= 500) failures.Add($"{shown} → {status}\n{ServerErrors.Recent()}");
-                    else if (ServerErrors.Logged != errors) failures.Add($"{shown} → {status}, but the service logged an error:\n{ServerErrors.Recent()[..Math.Min(400, ServerErrors.Recent().Length)]}");
-                    else if ((!form.Posts || field is not null && status is 200 or >= 400) && await Written.FingerprintAsync(Db) != before)
-                        failures.Add($"{shown} → {status}, {(form.Posts ? "refused" : "a read")}, but something was written");
-                    else if (location is not null && (!location.StartsWith('/') || location.StartsWith("//")))
-                        failures.Add($"{shown} → redirected away from the service, to {location[..Math.Min(80, location.Length)]}");
-                    else if (location?.Length > LongestAddress)
-                        failures.Add($"{shown} → redirected by an address of {location.Length:N0} characters ({location[..60]}…)");
+                    // one form of each shape: the same page for another record adds nothing
+                    if (!shapes.Add(Digits().Replace(form.Target + " " + string.Join(",", form.Fields.Select(f => f.Name)), "N"))) continue;
+                    // each field hostile in turn, then a form that posts as the page gave it (a person's own answer, which
+                    // moves the record on: the second round finds what that shows)
+                    var sends = form.Fields.Select(f => f.Name).Where(n => n != Token).Distinct()
+                        .SelectMany(field => Hostile.Select(value => ((string?)field, value)));
+                    if (form.Posts) sends = sends.Append((null, ""));
+                    foreach (var (field, value) in sends)
+                    {
+                        var (before, errors) = (await Written.FingerprintAsync(Db), ServerErrors.Logged);
+                        using var response = await SendAsync(http, form, field, value);
+                        if (response is null) break;
+                        posts++;
+                        var status = (int)response.StatusCode;
+                        var shown = $"{role} {(form.Posts ? "POST" : "GET")} {form.Target} " + (field is null ? "as given" : $"{field}={HostileAnswers.Clip(value, 20)}");
+                        var location = response.Headers.Location?.OriginalString;
+                        if (status >= 500) failures.Add($"{shown} → {status}\n{ServerErrors.Recent()}");
+                        else if (ServerErrors.Logged != errors) failures.Add($"{shown} → {status}, but the service logged an error:\n{HostileAnswers.Clip(ServerErrors.Recent(), 400)}");
+                        else if ((!form.Posts || field is not null && status is 200 or >= 400) && await Written.FingerprintAsync(Db) != before)
+                            failures.Add($"{shown} → {status}, {(form.Posts ? "refused" : "a read")}, but something was written");
+                        else if (location is not null && (!location.StartsWith('/') || location.StartsWith("//")))
+                            failures.Add($"{shown} → redirected away from the service, to {location[..Math.Min(80, location.Length)]}");
+                        else if (location?.Length > LongestAddress)
+                            failures.Add($"{shown} → redirected by an address of {location.Length:N0} characters ({location[..60]}…)");
+                    }
                 }
-            }
         }
         output.WriteLine($"{posts} hostile requests to {shapes.Count} forms and queries:\n{string.Join("\n", shapes)}");
         Assert.True(failures.Count == 0, $"{failures.Count} failures:\n" + string.Join("\n", failures.Take(40)));
