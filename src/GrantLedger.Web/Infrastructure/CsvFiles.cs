@@ -19,35 +19,39 @@ public static class CsvFiles
 
     public static async Task ReadHeaderAsync(CsvReader parser, CancellationToken ct)
     {
-        await ReadCheckedAsync(parser, async () =>
+        try
         {
             await parser.ReadHeaderAsync(ct);
-            return true;
-        });
+        }
+        catch (CsvFormatException e)
+        {
+            throw Unreadable(parser, e);
+        }
         if (parser.Headers.Any(h => h.Contains('\0'))) throw HasNul(1);
     }
 
     /// <returns>false at the end of the file</returns>
     public static async Task<bool> ReadAsync(CsvReader parser, CancellationToken ct)
     {
-        var read = await ReadCheckedAsync(parser, async () => await parser.ReadAsync(ct));
+        bool read;
+        try
+        {
+            read = await parser.ReadAsync(ct);
+        }
+        catch (CsvFormatException e)
+        {
+            throw Unreadable(parser, e);
+        }
         if (read && parser.RawRecord.Contains((byte)0)) throw HasNul(parser.LineNumber);
         return read;
     }
 
-    private static async Task<T> ReadCheckedAsync<T>(CsvReader parser, Func<Task<T>> read)
+    private static InvalidInput Unreadable(CsvReader parser, CsvFormatException e)
     {
-        try
-        {
-            return await read();
-        }
-        catch (CsvFormatException e)
-        {
-            var where = e.LineNumber > 0 ? $"line {e.LineNumber}" : "a line";
-            throw new InvalidInput("file", e.Message.Contains("MaxRecordSize", StringComparison.Ordinal)
-                ? $"{where} is longer than this import takes ({parser.Options.MaxRecordSize / 1024:N0} KB a line)"
-                : $"cannot be read as CSV at {where}: {e.Message}");
-        }
+        var where = e.LineNumber > 0 ? $"line {e.LineNumber}" : "a line";
+        return new InvalidInput("file", e.Message.Contains("MaxRecordSize", StringComparison.Ordinal)
+            ? $"{where} is longer than this import takes ({parser.Options.MaxRecordSize / 1024:N0} KB a line)"
+            : $"cannot be read as CSV at {where}: {e.Message}");
     }
 
     private static InvalidInput HasNul(long line) =>
