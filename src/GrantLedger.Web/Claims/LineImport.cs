@@ -42,8 +42,7 @@ public static class LineImport
             var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             var errors = new FieldErrors();
             var lookups = new LineEditing.Lookups(db, c); // read once for every row
-            file.Position = 0;
-            var (rows, actionColumn) = await ReadAsync(file, lookups, errors, ct);
+            var (rows, actionColumn) = await ReadAsync(file.ToArray(), lookups, errors, ct);
             // a line's refusals are named by the file's own columns: an action given by its number is refused as actionRef
             string Column(string field) => field == "actionId" ? actionColumn : field;
             var next = c.Claim.Lines.Count == 0 ? 1 : c.Claim.Lines.Max(l => l.LineNo) + 1;
@@ -101,7 +100,7 @@ public static class LineImport
     /// <paramref name="errors"/> and its row is left out; a file that cannot be read as lines at all is refused at once.
     /// </summary>
     /// <returns>the rows, and the column that names their actions (actionId unless the file has actionRef)</returns>
-    private static async Task<(List<(int Line, LineEditing.LineInput Input)> Rows, string ActionColumn)> ReadAsync(Stream csv,
+    private static async Task<(List<(int Line, LineEditing.LineInput Input)> Rows, string ActionColumn)> ReadAsync(byte[] csv,
         LineEditing.Lookups lookups, FieldErrors errors, CancellationToken ct)
     {
         await using var parser = CsvFiles.Open(csv, 64 * 1024);

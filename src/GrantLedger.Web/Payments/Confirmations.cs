@@ -170,7 +170,7 @@ public static class Confirmations
 
     private static async Task<(List<Row> Rows, List<LineOutcome> Refused)> ParseAsync(byte[] bytes, CancellationToken ct)
     {
-        await using var parser = CsvFiles.Open(new MemoryStream(bytes), 1 << 16);
+        await using var parser = CsvFiles.Open(bytes, 1 << 16);
         await CsvFiles.ReadHeaderAsync(parser, ct);
         var header = parser.Headers.Select(h => h.Trim().ToLowerInvariant()).ToList();
         var missing = Columns.Where(c => !header.Contains(c)).ToList();

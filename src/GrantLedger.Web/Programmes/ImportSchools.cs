@@ -32,7 +32,9 @@ public static class ImportSchools
             .DistinctBy(x => x.Key.ToUpperInvariant()).ToDictionary(x => x.Key.ToUpperInvariant(), x => x.Id);
         var enrolled = (await db.Schools.Where(s => s.ProgrammeId == programmeId).Select(s => s.Urn).ToListAsync(ct)).ToHashSet();
 
-        await using var parser = CsvFiles.Open(csv, 1 << 20);
+        using var file = new MemoryStream(); // at most the endpoint's request size limit
+        await csv.CopyToAsync(file, ct);
+        await using var parser = CsvFiles.Open(file.ToArray(), 1 << 20);
         await CsvFiles.ReadHeaderAsync(parser, ct);
         var header = parser.Headers.ToHashSet();
         if (header.Count == 0)
