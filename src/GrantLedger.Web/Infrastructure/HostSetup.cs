@@ -64,8 +64,8 @@ public static class HostSetup
 
     private static WebApplication WireUp(WebApplication app)
     {
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseErrorPages();
+        app.UseRouting(); // after the error pages: a request they run again is routed again, to its error page
         app.UseGrantLedgerSecurity();
         // Swagger UI is static files: public, so it goes before the default-deny authorization
         app.UseSwaggerUI(o => o.DocumentTitle = "GrantLedger API");

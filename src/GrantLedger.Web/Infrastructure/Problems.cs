@@ -1,5 +1,6 @@
 using GrantLedger.Core.Rules;
 using GrantLedger.Web.Ledger;
+using GrantLedger.Web.Pages;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Infrastructure;
@@ -78,14 +79,41 @@ public sealed class ProblemAnswers(ProblemDetailsFactory factory, ILogger<Proble
                     ForgetDeadConnections(http);
                     break;
                 }
-                return false; // a bug: the framework logs it and answers 500
+                // a bug: the framework logs it and answers 500; a page's, logged here, is answered with the error page
+                if (!PagesSetup.IsPageRequest(http.Request)) return false;
+                log.LogError(exception, "A page failed");
+                await AnswerAsync(http, factory.CreateProblemDetails(http, 500), ct);
+                return true;
         }
 
         if (problem.Status >= 500) log.LogWarning(exception, "Answered {Status}", problem.Status);
         else await ReleaseConnectionBeforeAnswerAttribute.ReleaseAsync(http); // the request's work is over (rolled back)
-        http.Response.StatusCode = problem.Status ?? 500;
-        await http.Response.WriteAsJsonAsync(problem, problem.GetType(), (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", ct);
+        // a page's refusal is a page that says nothing changed, and an outage one that says whether anything may have
+        if (PagesSetup.IsPageRequest(http.Request) && problem.Status switch
+            {
+                403 => "/forbidden",
+                404 => "/forbidden?missing=1",
+                503 => IsRead(http.Request) ? "/unavailable" : "/unavailable?change=1",
+                _ => null,
+            } is { } page)
+        {
+            http.Response.Redirect(page);
+            return true;
+        }
+        await AnswerAsync(http, problem, ct);
         return true;
+    }
+
+    /// <summary>
+    /// Answers with the problem: as an RFC 9457 document, or for a page request with its status code alone, which the
+    /// error pages turn into a page a person can read (<see cref="PagesSetup.UseErrorPages"/>).
+    /// </summary>
+    public static Task AnswerAsync(HttpContext http, ProblemDetails problem, CancellationToken ct)
+    {
+        http.Response.StatusCode = problem.Status ?? 500;
+        return PagesSetup.IsPageRequest(http.Request)
+            ? Task.CompletedTask
+            : http.Response.WriteAsJsonAsync(problem, problem.GetType(), (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", ct);
     }
 
     public ProblemDetails Validation(HttpContext http, int status, IReadOnlyDictionary<string, string[]> errors, string detail)

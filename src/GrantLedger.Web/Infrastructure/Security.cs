@@ -39,7 +39,8 @@ public static class Security
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(SignInPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+            // per address, shared by the API's token requests and the sign-in page's form; showing the page is not an attempt
+            o.AddPolicy(SignInPolicy, http => ProblemAnswers.IsRead(http.Request) ? RateLimitPartition.GetNoLimiter("read") : RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions
                 {
@@ -90,19 +91,16 @@ public static class Security
                 {
                     var problem = http.RequestServices.GetRequiredService<ProblemAnswers>().Validation(http, 400,
                         new Dictionary<string, string[]> { [key.Replace("\0", "\\u0000")] = [StoredTextJsonConverter.NoNul] }, "The request's query is not valid.");
-                    http.Response.StatusCode = 400;
-                    return http.Response.WriteAsJsonAsync(problem, problem.GetType(), (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json",
-                        http.RequestAborted);
+                    return ProblemAnswers.AnswerAsync(http, problem, http.RequestAborted);
                 }
             return next(http);
         }).UseRateLimiter();
 
     private static Task WriteProblemAsync(HttpContext http, int status, string title, string rule, string detail, CancellationToken ct)
     {
-        http.Response.StatusCode = status;
         var problem = new ProblemDetails { Status = status, Title = title, Type = $"https://grantledger.example/rules/{rule}", Detail = detail };
         problem.Extensions["rule"] = rule;
-        return http.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", ct);
+        return ProblemAnswers.AnswerAsync(http, problem, ct);
     }
 
     private static bool IsSwaggerUi(HttpContext http) =>

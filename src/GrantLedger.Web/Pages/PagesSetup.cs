@@ -1,7 +1,4 @@
-using GrantLedger.Core.Rules;
 using GrantLedger.Web.Infrastructure;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.Filters;
 
 namespace GrantLedger.Web.Pages;
 
@@ -19,7 +16,7 @@ public static class PagesSetup
             o.Conventions.AllowAnonymousToPage("/SignIn");
             o.Conventions.AllowAnonymousToPage("/Forbidden");
             o.Conventions.AllowAnonymousToPage("/Unavailable");
-            o.Conventions.ConfigureFilter(new RefusalsAsPages());
+            o.Conventions.AllowAnonymousToPage("/Problem");
         });
         services.AddAntiforgery(o =>
         {
@@ -30,38 +27,31 @@ public static class PagesSetup
         return services;
     }
 
+    /// <summary>
+    /// A request for a page rather than for the API, its description or the health checks: its errors are answered with
+    /// a page a person can read (<see cref="ProblemModel"/>, <see cref="ForbiddenModel"/>, <see cref="UnavailableModel"/>),
+    /// the API's with an RFC 9457 problem.
+    /// </summary>
+    public static bool IsPageRequest(HttpRequest request) =>
+        !request.Path.StartsWithSegments("/api") && !request.Path.StartsWithSegments("/swagger") && !request.Path.StartsWithSegments("/health");
+
+    /// <summary>
+    /// Status codes and faults, answered: a page request that ends in an error without a body of its own (an address
+    /// that does not exist, a form the framework cannot read, a refusal or fault that <see cref="ProblemAnswers"/> left
+    /// for the page) is run again as /problem/{status}, keeping its status code; any other gets an RFC 9457 problem.
+    /// </summary>
+    public static WebApplication UseErrorPages(this WebApplication app)
+    {
+        app.UseWhen(http => IsPageRequest(http.Request), pages => pages.UseStatusCodePagesWithReExecute("/problem/{0}"));
+        app.UseExceptionHandler();
+        app.UseWhen(http => !IsPageRequest(http.Request), api => api.UseStatusCodePages());
+        return app;
+    }
+
     /// <summary>GOV.UK Frontend's CSS, fonts and images: public, so served before authorization.</summary>
     public static WebApplication UseGrantLedgerStaticFiles(this WebApplication app)
     {
         app.UseStaticFiles();
         return app;
-    }
-}
-
-/// <summary>A use case refusing the caller (403) or not finding the record (404) answers with a page, not JSON.</summary>
-public sealed class RefusalsAsPages : IAsyncPageFilter
-{
-    public Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context) => Task.CompletedTask;
-
-    public async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
-    {
-        var executed = await next();
-        switch (executed.Exception)
-        {
-            case Forbidden:
-                executed.Result = new RedirectResult("/forbidden");
-                executed.ExceptionHandled = true;
-                break;
-            case NotFound:
-                executed.Result = new RedirectResult("/forbidden?missing=1");
-                executed.ExceptionHandled = true;
-                break;
-            case { } e when ProblemAnswers.IsDatabaseUnavailable(e):
-                // a page, not a problem document: the person is told, as the API's 503 tells a client, whether anything changed
-                ProblemAnswers.ForgetDeadConnections(context.HttpContext);
-                executed.Result = new RedirectResult(ProblemAnswers.IsRead(context.HttpContext.Request) ? "/unavailable" : "/unavailable?change=1");
-                executed.ExceptionHandled = true;
-                break;
-        }
     }
 }

@@ -3,10 +3,15 @@ using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace GrantLedger.Web.Pages;
 
-/// <summary>Cookie sign-in for the same users as the API, with the same lockout (5 wrong passwords, 15 minutes).</summary>
+/// <summary>
+/// Cookie sign-in for the same users as the API, with the same lockout (5 wrong passwords, 15 minutes) and the same
+/// limit of attempts from one address, counted together with the API's token requests.
+/// </summary>
+[EnableRateLimiting(Security.SignInPolicy)]
 public sealed class SignInModel(GrantLedgerDb db, AuditTrail audit, UserManager<AppUser> users, SignInManager<AppUser> signIn) : GovPage(db, audit)
 {
     public string ReturnUrl { get; private set; } = "/";

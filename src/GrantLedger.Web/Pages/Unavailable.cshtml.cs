@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace GrantLedger.Web.Pages;
 
 /// <summary>
-/// Where a page lands when the database cannot be reached or stops answering (<see cref="RefusalsAsPages"/>): answered
+/// Where a page lands when the database cannot be reached or stops answering (<see cref="ProblemAnswers"/> sends it here): answered
 /// 503 with Retry-After, as the API answers. A change may have been saved before the database stopped answering, so the
 /// page says so when the request was one.
 /// </summary>

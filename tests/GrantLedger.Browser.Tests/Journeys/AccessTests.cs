@@ -58,6 +58,22 @@ public sealed class AccessTests(BrowserFixture fixture, ITestOutputHelper output
     }
 
     /// <summary>
+    /// An address that does not exist, and one the service cannot read (a NUL in its query): a page of the service's own,
+    /// accessible, with the status code, not a JSON document (docs/security.md).
+    /// </summary>
+    [Fact]
+    public async Task AnAddressThatDoesNotExistOrCannotBeRead_AnswersWithAnAccessiblePage()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        var school = await SignInAsync(world.School.UserName);
+        await VisitAsync(school, "/school/no-such-page", 404, screenshot: "not-found");
+        Assert.Equal("Page not found", await school.InnerTextAsync("h1"));
+        Assert.Equal(1, await school.Locator("a[href='/school/claims']").CountAsync()); // signed in: the navigation is there
+        await VisitAsync(school, "/school/claims?state=%00", 400);
+        Assert.Equal("There is a problem with what was sent", await school.InnerTextAsync("h1"));
+    }
+
+    /// <summary>
     /// The page a person lands on when the database cannot be reached (the outage drill brings it about: docs/reliability.md):
     /// answered 503, accessible, and honest about a change that may have been saved.
     /// </summary>

@@ -54,7 +54,8 @@ public sealed class MalformedInputTests(DatabaseFixture db) : DatabaseTest(db)
 
     /// <summary>
     /// NUL in a query's parameter (PostgreSQL's text cannot hold it) is refused before it reaches a statement, naming the
-    /// parameter, on the API and on the pages; it was a 500 where the parameter went into a query.
+    /// parameter; it was a 500 where the parameter went into a query. A page answers 400 with a page of its own instead
+    /// (SecurityTests.ErrorsOnPages_…); here the auditors' ledger page, asked by a program, says 400 as well.
     /// </summary>
     [Fact]
     public async Task NulInAQueryParameter_Is400NamingIt_NotAServerError()
@@ -66,8 +67,8 @@ public sealed class MalformedInputTests(DatabaseFixture db) : DatabaseTest(db)
                      ($"/api/v1/audit/journal?programmeId={s.ProgrammeId}&accountPrefix=tp%00", "accountPrefix"),
                      ("/api/v1/audit/events?action=claim.%00", "action"),
                      ($"/api/v1/audit/programmes/{s.ProgrammeId}/balances?asOf=2026-09-30&prefix=%00", "prefix"),
-                     ("/ledger?prefix=tp%00", "prefix"),
                  })
             (await auditor.GetAsync(path)).ExpectProblem(HttpStatusCode.BadRequest, parameter);
+        (await auditor.GetAsync("/ledger?prefix=tp%00")).Expect(HttpStatusCode.BadRequest);
     }
 }

@@ -99,16 +99,22 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
         Assert.True(shapes.Count >= 25, $"only {shapes.Count} forms were found: {string.Join("; ", shapes)}");
     }
 
-    private const string Token = "__RequestVerificationToken";
+    internal const string Token = "__RequestVerificationToken";
 
-    private static async Task SignInAsync(HttpClient http, string userName)
+    /// <summary>Signs in through the sign-in page's form, as a browser does; the client keeps the cookie.</summary>
+    internal static async Task SignInAsync(HttpClient http, string userName, string password = DatabaseFixture.Password)
+    {
+        using var signedIn = await PostSignInAsync(http, userName, password);
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+    }
+
+    internal static async Task<HttpResponseMessage> PostSignInAsync(HttpClient http, string userName, string password)
     {
         var page = await http.GetStringAsync("/sign-in");
-        using var signedIn = await http.PostAsync("/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
+        return await http.PostAsync("/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["userName"] = userName, ["password"] = DatabaseFixture.Password, [Token] = TokenOf(page),
+            ["userName"] = userName, ["password"] = password, [Token] = TokenOf(page),
         }));
-        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
     }
 
     /// <summary>

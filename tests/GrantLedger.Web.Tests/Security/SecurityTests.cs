@@ -3,6 +3,11 @@ using System.Text;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Tests.Support;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GrantLedger.Web.Tests.Security;
 
@@ -55,6 +60,115 @@ public sealed class SecurityTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.True(int.Parse(limited.Headers.GetValues("Retry-After").Single()) > 0);
         // The refused attempt issued nothing.
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM api_token t JOIN app_user u ON u.id = t.user_id WHERE u.user_name = 'limited'"));
+    }
+
+    /// <summary>
+    /// The sign-in page's form takes a password as the token endpoint does: its attempts count against the same limit per
+    /// address, and the person is told on a page, not in JSON. Showing the page is not an attempt.
+    /// </summary>
+    [Fact]
+    public async Task SignInPage_SharesTheAddressLimitWithTheTokenEndpoint_AndAnswers429WithAPage()
+    {
+        await Db.UserAsync("limited-page", Roles.Auditor);
+        using var factory = Db.Factory.WithWebHostBuilder(b => b.UseSetting("GrantLedger:SignInsPerMinute", "3"));
+        using var http = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        for (var i = 0; i < 2; i++)
+        {
+            using var wrong = await PageFormFuzzTests.PostSignInAsync(http, "limited-page", "wrong"); // reads the page first, each time
+            Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
+            Assert.Contains("The user name or password is not right", await wrong.Content.ReadAsStringAsync());
+        }
+        using (var wrong = await http.PostAsync("/api/v1/auth/token", Body(new { userName = "limited-page", password = "wrong" })))
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+
+        using var limited = await PageFormFuzzTests.PostSignInAsync(http, "limited-page", DatabaseFixture.Password);
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal("text/html", limited.Content.Headers.ContentType?.MediaType);
+        var page = await limited.Content.ReadAsStringAsync();
+        Assert.Contains("Too many sign-in attempts", page);
+        var retry = int.Parse(limited.Headers.GetValues("Retry-After").Single());
+        Assert.Contains($"Wait {retry} seconds", page);
+        Assert.False(limited.Headers.Contains("Set-Cookie") && limited.Headers.GetValues("Set-Cookie").Any(c => c.StartsWith(".AspNetCore.Identity", StringComparison.Ordinal)));
+        using var token = await http.PostAsync("/api/v1/auth/token", Body(new { userName = "limited-page", password = DatabaseFixture.Password }));
+        (await Answer.ReadAsync(token)).ExpectProblem(HttpStatusCode.TooManyRequests, rule: "rate-limited");
+        // the refused attempts signed nobody in; the three allowed were recorded as failures
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'sign-in.succeeded' AND details->>'via' = 'web'"));
+        Assert.Equal(3, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'sign-in.failed' AND details->>'userName' = 'limited-page'"));
+    }
+
+    /// <summary>
+    /// An error on a page is a page a person can read, with the status code a program would get; the API's are RFC 9457
+    /// problems. An address that does not exist, a query or a form the service cannot store (NUL), and a record that
+    /// does not exist.
+    /// </summary>
+    [Fact]
+    public async Task ErrorsOnPages_AreReadablePagesWithTheirStatus_AndOnTheApiProblems()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var http = Db.Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await PageFormFuzzTests.SignInAsync(http, w.School.UserName);
+        var before = await Written.FingerprintAsync(Db);
+
+        await ExpectPageAsync(await http.GetAsync("/school/no-such-page"), HttpStatusCode.NotFound, "Page not found");
+        await ExpectPageAsync(await http.GetAsync("/school/claims?state=a%00b"), HttpStatusCode.BadRequest, "There is a problem with what was sent");
+        await ExpectPageAsync(await PageFormFuzzTests.PostSignInAsync(http, "a\0b", "x"), HttpStatusCode.BadRequest, "There is a problem with what was sent");
+        using (var missing = await http.GetAsync("/school/claims/999999999"))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, missing.StatusCode);
+            Assert.Equal("/forbidden?missing=1", missing.Headers.Location?.OriginalString);
+        }
+        await ExpectPageAsync(await http.GetAsync("/forbidden?missing=1"), HttpStatusCode.NotFound, "Page not found");
+
+        (await w.School.GetAsync("/api/v1/no-such-thing")).ExpectProblem(HttpStatusCode.NotFound);
+        (await w.School.GetAsync("/api/v1/claims?state=a%00b")).ExpectProblem(HttpStatusCode.BadRequest);
+        Assert.Equal(before, await Written.FingerprintAsync(Db));
+    }
+
+    /// <summary>
+    /// A fault in the service (here one a test filter throws inside MVC, where a page's or an action's own bug would be):
+    /// on a page, the error page with 500, and the fault logged as an error; on the API, a 500 problem.
+    /// </summary>
+    [Fact]
+    public async Task AFaultOnAPage_IsTheErrorPageWith500_AndLogged_OnTheApiA500Problem()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var factory = Db.Factory.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
+            services.Configure<MvcOptions>(o => o.Filters.Add(new FaultWhenAsked()))));
+        using var http = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await PageFormFuzzTests.SignInAsync(http, w.School.UserName);
+        var logged = ServerErrors.Logged;
+        await ExpectPageAsync(await http.GetAsync("/school?fault=1"), HttpStatusCode.InternalServerError, "Sorry, there is a problem with the service");
+        Assert.True(ServerErrors.Logged > logged, "the page's fault was not logged as an error");
+        Assert.Contains(FaultWhenAsked.Message, ServerErrors.Recent());
+
+        using var api = factory.CreateClient();
+        api.DefaultRequestHeaders.Authorization = w.School.Http.DefaultRequestHeaders.Authorization;
+        using var response = await api.GetAsync("/api/v1/claims?fault=1");
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    private sealed class FaultWhenAsked : IResourceFilter
+    {
+        public const string Message = "a fault the test asked for";
+        public void OnResourceExecuting(ResourceExecutingContext context)
+        {
+            if (context.HttpContext.Request.Query.ContainsKey("fault")) throw new InvalidOperationException(Message);
+        }
+
+        public void OnResourceExecuted(ResourceExecutedContext context) { }
+    }
+
+    private static async Task ExpectPageAsync(HttpResponseMessage response, HttpStatusCode status, string heading)
+    {
+        using (response)
+        {
+            var page = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == status, $"expected {status}, got {response.StatusCode}: {page[..Math.Min(page.Length, 300)]}");
+            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+            Assert.Matches($"<h1 class=\"govuk-heading-l\">{heading}</h1>", page);
+            Assert.Contains("govuk-template", page); // the service's layout, with its way back
+        }
     }
 
     private static StringContent Body(object value) =>
