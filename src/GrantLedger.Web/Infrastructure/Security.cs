@@ -76,6 +76,9 @@ public static class Security
                 return Task.CompletedTask;
             });
 
+            // The error page a refused page request is run again as (PagesSetup.UseErrorPages) is not refused again.
+            if (http.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>() is not null) return next(http);
+
             // A body larger than the endpoint allows is refused before it is read.
             var limit = http.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize
                         ?? http.RequestServices.GetRequiredService<GrantLedgerOptions>().MaxRequestBytes;

@@ -34,6 +34,7 @@ public sealed class ProblemModel : PageModel
         ]),
         413 => ("What you sent is too large", [
             "The file or form is larger than this page takes. Nothing has been changed.",
+            "Go back and choose a smaller file: the page says how large a file can be.",
         ]),
         429 => ("Too many sign-in attempts", [
             $"Too many sign-in attempts have come from this address. Wait {(RetryAfter is { } s ? $"{s} seconds" : "a minute")}, then try again.",

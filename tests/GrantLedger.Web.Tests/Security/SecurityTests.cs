@@ -98,8 +98,8 @@ public sealed class SecurityTests(DatabaseFixture db) : DatabaseTest(db)
 
     /// <summary>
     /// An error on a page is a page a person can read, with the status code a program would get; the API's are RFC 9457
-    /// problems. An address that does not exist, a query or a form the service cannot store (NUL), and a record that
-    /// does not exist.
+    /// problems. An address that does not exist, a query or a form the service cannot store (NUL), a record that does
+    /// not exist, and a file larger than its page takes; none of them writes anything.
     /// </summary>
     [Fact]
     public async Task ErrorsOnPages_AreReadablePagesWithTheirStatus_AndOnTheApiProblems()
@@ -118,6 +118,12 @@ public sealed class SecurityTests(DatabaseFixture db) : DatabaseTest(db)
             Assert.Equal("/forbidden?missing=1", missing.Headers.Location?.OriginalString);
         }
         await ExpectPageAsync(await http.GetAsync("/forbidden?missing=1"), HttpStatusCode.NotFound, "Page not found");
+        Assert.Equal(before, await Written.FingerprintAsync(Db));
+        var draft = await w.NewClaimAsync();
+        before = await Written.FingerprintAsync(Db);
+        using (var tooLarge = new MultipartFormDataContent { { new ByteArrayContent(new byte[12_000_000]), "file", "scan.pdf" } })
+            await ExpectPageAsync(await http.PostAsync($"/school/claims/{draft}/evidence", tooLarge), HttpStatusCode.RequestEntityTooLarge,
+                "What you sent is too large");
 
         (await w.School.GetAsync("/api/v1/no-such-thing")).ExpectProblem(HttpStatusCode.NotFound);
         (await w.School.GetAsync("/api/v1/claims?state=a%00b")).ExpectProblem(HttpStatusCode.BadRequest);
