@@ -55,6 +55,7 @@ public static class AccessSetup
                 // API callers get problems, not redirects to a sign-in page
                 o.Events.OnRedirectToLogin = ctx => ApiOr(ctx, 401, "Unauthorized", "Sign in: send an API token as 'Authorization: Bearer glt_…'.");
                 o.Events.OnRedirectToAccessDenied = ctx => ApiOr(ctx, 403, "Forbidden", "Your role does not allow this.");
+                o.Events.OnValidatePrincipal = CookieSessions.ValidateAsync;
             });
 
         services.AddSingleton<ApiTokenCache>();

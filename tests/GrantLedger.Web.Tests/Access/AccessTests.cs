@@ -48,6 +48,45 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("revoked", refused.Json["detail"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// A page session (the sign-in cookie, 8 hours and sliding) ends when its account is disabled, at its next request, as
+    /// the account's API tokens do; and when its role or scope is changed by anyone (here by SQL, as a careless script
+    /// would), so that a person moved to another school does not go on seeing the first one's claims.
+    /// </summary>
+    [Fact]
+    public async Task APageSession_EndsAtOnceWhenItsAccountIsDisabled_OrItsScopeChanges()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var page = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+        await ExpectSignedInAsync(page);
+
+        (await w.S.Root.PostAsync($"/api/v1/users/{w.School.UserId}/disable", null)).Expect(HttpStatusCode.OK);
+        await ExpectSignedOutAsync(page);
+        (await w.S.Root.PostAsync($"/api/v1/users/{w.School.UserId}/enable", null)).Expect(HttpStatusCode.OK);
+        await ExpectSignedOutAsync(page); // the session ended; enabled again, the person signs in again
+
+        await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+        await ExpectSignedInAsync(page);
+        await Db.ScalarAsync("UPDATE app_user SET school_id = (SELECT school_id FROM app_user WHERE id = $2) WHERE id = $1 RETURNING id",
+            w.School.UserId, w.OtherSchool.UserId);
+        await ExpectSignedOutAsync(page);
+    }
+
+    private static async Task ExpectSignedInAsync(HttpClient page)
+    {
+        using var dashboard = await page.GetAsync("/school");
+        Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
+    }
+
+    private static async Task ExpectSignedOutAsync(HttpClient page)
+    {
+        using var dashboard = await page.GetAsync("/school");
+        Assert.Equal(HttpStatusCode.Redirect, dashboard.StatusCode);
+        var to = dashboard.Headers.Location!;
+        Assert.StartsWith("/sign-in", to.IsAbsoluteUri ? to.PathAndQuery : to.OriginalString);
+    }
+
     [Fact]
     public async Task ExpiredToken_AndDisabledUser_AreRefused()
     {

@@ -1,0 +1,56 @@
+using System.Security.Claims;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace GrantLedger.Web.Access;
+
+/// <summary>
+/// A page session (the sign-in cookie, <see cref="AccessSetup"/>) is checked against its account on every request, as an
+/// API token is (<see cref="ApiTokenHandler"/>): it ends when the account is disabled or locked, when its security stamp
+/// changes (disabled and enabled again, a new password), or when its role or scope no longer match what the cookie
+/// carries, whoever changed them. The person is sent to sign in again, and the cookie is removed.
+/// </summary>
+public static class CookieSessions
+{
+    // only the columns the checks need, compiled once (a page request reads them before anything else)
+    private static readonly Func<GrantLedgerDb, long, CancellationToken, Task<AppUser?>> AccountNow = EF.CompileAsyncQuery(
+        (GrantLedgerDb db, long id, CancellationToken ct) => db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => new AppUser
+        {
+            Id = u.Id, UserName = u.UserName, DisplayName = u.DisplayName, Role = u.Role, ProgrammeId = u.ProgrammeId, AreaId = u.AreaId,
+            SchoolId = u.SchoolId, DisabledAt = u.DisabledAt, LockoutEnd = u.LockoutEnd, SecurityStamp = u.SecurityStamp,
+        }).SingleOrDefault());
+
+    public static async Task ValidateAsync(CookieValidatePrincipalContext context)
+    {
+        var http = context.HttpContext;
+        var principal = context.Principal!;
+        AppUser? account;
+        try
+        {
+            account = long.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var id)
+                ? await AccountNow(http.RequestServices.GetRequiredService<GrantLedgerDb>(), id, http.RequestAborted)
+                : null;
+        }
+        catch (Exception e) when (ProblemAnswers.IsDatabaseUnavailable(e))
+        {
+            // The session stands unchecked: with the database gone nothing can be read or changed, and the page that says so
+            // (/unavailable) needs none; ending it would sign everyone out at every outage.
+            return;
+        }
+        var stampClaim = http.RequestServices.GetRequiredService<IOptions<IdentityOptions>>().Value.ClaimsIdentity.SecurityStampClaimType;
+        if (account is not null && account.DisabledAt is null && !(account.LockoutEnd > DateTimeOffset.UtcNow)
+            && account.SecurityStamp == principal.FindFirstValue(stampClaim) && Access(principal.Claims).SetEquals(Access(CurrentUser.ClaimsOf(account))))
+            return;
+        context.RejectPrincipal();
+        await http.SignOutAsync(IdentityConstants.ApplicationScheme);
+    }
+
+    /// <summary>What a session may reach: its user, role and scope.</summary>
+    private static HashSet<(string, string)> Access(IEnumerable<Claim> claims) =>
+        claims.Where(c => c.Type is ClaimTypes.NameIdentifier or ClaimTypes.Role or CurrentUser.ProgrammeClaim or CurrentUser.AreaClaim or CurrentUser.SchoolClaim)
+            .Select(c => (c.Type, c.Value)).ToHashSet();
+}
