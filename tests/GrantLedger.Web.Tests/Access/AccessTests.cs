@@ -73,6 +73,33 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
         await ExpectSignedOutAsync(page);
     }
 
+    /// <summary>
+    /// Signing out ends the account's page sessions everywhere: a second browser signed in as the same person (or a copy of
+    /// the cookie) is sent to sign in at its next request; the sign-out is in the audit trail; the API token still works.
+    /// </summary>
+    [Fact]
+    public async Task SigningOut_EndsEveryPageSessionOfTheAccount_AndIsAudited()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var options = new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false };
+        using var first = Db.Factory.CreateClient(options);
+        using var second = Db.Factory.CreateClient(options);
+        await Security.PageFormFuzzTests.SignInAsync(first, w.School.UserName);
+        await Security.PageFormFuzzTests.SignInAsync(second, w.School.UserName);
+        await ExpectSignedInAsync(second);
+
+        var page = await first.GetStringAsync("/school");
+        using (var signedOut = await first.PostAsync("/sign-out", new FormUrlEncodedContent(new Dictionary<string, string>
+               {
+                   [Security.PageFormFuzzTests.Token] = Security.PageFormFuzzTests.TokenOf(page),
+               })))
+            Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
+        await ExpectSignedOutAsync(first);
+        await ExpectSignedOutAsync(second);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'sign-out.succeeded' AND user_id = $1", w.School.UserId));
+        (await w.School.GetAsync("/api/v1/me")).Expect(HttpStatusCode.OK);
+    }
+
     private static async Task ExpectSignedInAsync(HttpClient page)
     {
         using var dashboard = await page.GetAsync("/school");

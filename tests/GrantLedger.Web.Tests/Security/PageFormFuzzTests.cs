@@ -190,7 +190,7 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
         return await http.PostAsync(form.Target, new FormUrlEncodedContent(values));
     }
 
-    private static string TokenOf(string page) =>
+    internal static string TokenOf(string page) =>
         Attribute(TokenInput().Match(page).Value, "value") ?? throw new InvalidOperationException("the page has no antiforgery token");
 
     private static string? Attribute(string attributes, string name) =>
