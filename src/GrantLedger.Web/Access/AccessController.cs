@@ -37,10 +37,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
         if (request.Days is < 1 or > 365) errors.Add("days", "must be between 1 and 365");
         errors.ThrowIfAny();
 
-        var user = await users.FindByNameAsync(request.UserName!.Trim());
-        var result = user is null || user.DisabledAt is not null
-            ? Microsoft.AspNetCore.Identity.SignInResult.Failed
-            : await signIn.CheckPasswordSignInAsync(user, request.Password!, lockoutOnFailure: true);
+        var (user, result) = await PasswordCheck.CheckAsync(users, signIn, request.UserName!, request.Password!);
         if (!result.Succeeded)
         {
             audit.Record("sign-in.failed", "app_user", user?.Id, user?.ProgrammeId,

@@ -25,10 +25,7 @@ public sealed class SignInModel(GrantLedgerDb db, AuditTrail audit, UserManager<
         if (string.IsNullOrEmpty(password)) AddError("password", "Enter your password");
         if (HasErrors) return Page();
 
-        var user = await users.FindByNameAsync(userName!.Trim());
-        var result = user is null || user.DisabledAt is not null
-            ? Microsoft.AspNetCore.Identity.SignInResult.Failed
-            : await signIn.PasswordSignInAsync(user, password!, isPersistent: false, lockoutOnFailure: true);
+        var (user, result) = await PasswordCheck.CheckAsync(users, signIn, userName!, password!);
         if (!result.Succeeded)
         {
             Audit.Record("sign-in.failed", "app_user", user?.Id, user?.ProgrammeId, new { userName, via = "web", locked = result.IsLockedOut }, actor: null);
@@ -38,6 +35,7 @@ public sealed class SignInModel(GrantLedgerDb db, AuditTrail audit, UserManager<
                 : "The user name or password is not right");
             return Page();
         }
+        await signIn.SignInAsync(user!, isPersistent: false);
         Audit.Record("sign-in.succeeded", "app_user", user!.Id, user.ProgrammeId, new { via = "web" }, user);
         await Db.SaveChangesAsync(ct);
         return LocalRedirect(ReturnUrl);

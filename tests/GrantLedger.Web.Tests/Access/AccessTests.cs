@@ -36,6 +36,35 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
         (await Anonymous.PostAsync("/api/v1/auth/token", new { userName = "" })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "password");
     }
 
+    /// <summary>
+    /// A user name that does not exist is answered as slowly as a wrong password for one that does (a password is hashed
+    /// either way), so timing the answers does not list the user names. Medians of attempts made in turn; the margin is
+    /// wide (without the hash an unknown name answered many times faster than a hashed password).
+    /// </summary>
+    [Fact]
+    public async Task SignIn_ForAUserNameThatDoesNotExist_TakesAsLongAsAWrongPassword()
+    {
+        await Db.UserAsync("maria", Roles.Auditor);
+        async Task<TimeSpan> AttemptAsync(string userName)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            (await Anonymous.PostAsync("/api/v1/auth/token", new { userName, password = "not-the-password" })).ExpectProblem(HttpStatusCode.Unauthorized);
+            return clock.Elapsed;
+        }
+        await AttemptAsync("nobody-at-all"); // the first of each kind also warms up what it runs
+        var (known, unknown) = (new List<TimeSpan>(), new List<TimeSpan>());
+        for (var i = 0; i < 3; i++) // four wrong passwords in all: one short of the lockout
+        {
+            known.Add(await AttemptAsync("maria"));
+            unknown.Add(await AttemptAsync($"nobody-{i}"));
+        }
+        known.Add(await AttemptAsync("maria"));
+        unknown.Add(await AttemptAsync("nobody-3"));
+        var (knownMedian, unknownMedian) = (known.Order().ElementAt(2), unknown.Order().ElementAt(2));
+        Assert.True(unknownMedian * 2 > knownMedian,
+            $"an unknown user name answered in {unknownMedian.TotalMilliseconds:N1} ms, a wrong password in {knownMedian.TotalMilliseconds:N1} ms");
+    }
+
     [Fact]
     public async Task RevokedToken_StopsWorkingAtOnce()
     {
