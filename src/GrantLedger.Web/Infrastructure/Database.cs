@@ -18,6 +18,13 @@ public sealed class GrantLedgerOptions
 
     /// <summary>The largest request body, in bytes, of endpoints that do not set their own (file uploads and imports do).</summary>
     public long MaxRequestBytes { get; set; } = Security.DefaultMaxRequestBytes;
+
+    /// <summary>
+    /// The reverse proxies in front of the service, comma-separated addresses or networks ("10.0.0.5,10.1.0.0/16"), whose
+    /// X-Forwarded-For and X-Forwarded-Proto are believed: the client's address then counts for the sign-in rate limit and
+    /// goes into the audit trail, and https marks the cookies Secure. Empty (the default): no such header is believed.
+    /// </summary>
+    public string TrustedProxies { get; set; } = "";
 }
 
 /// <summary>

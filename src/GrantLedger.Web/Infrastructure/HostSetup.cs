@@ -64,6 +64,7 @@ public static class HostSetup
 
     private static WebApplication WireUp(WebApplication app)
     {
+        app.UseTrustedProxies();
         app.UseErrorPages();
         app.UseRouting(); // after the error pages: a request they run again is routed again, to its error page
         app.UseGrantLedgerSecurity();

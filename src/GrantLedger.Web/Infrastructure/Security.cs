@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace GrantLedger.Web.Infrastructure;
@@ -56,6 +57,26 @@ public static class Security
             };
         });
         return services;
+    }
+
+    /// <summary>
+    /// Believes the forwarded client address and scheme from the configured reverse proxies only (GrantLedger:TrustedProxies),
+    /// hop by hop from the nearest, stopping at the first address that is not one of them. First in the pipeline, so that
+    /// the rate limits, the audit trail and the cookies see the client, not the proxy.
+    /// </summary>
+    public static IApplicationBuilder UseTrustedProxies(this IApplicationBuilder app)
+    {
+        var configured = app.ApplicationServices.GetRequiredService<GrantLedgerOptions>().TrustedProxies
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (configured.Length == 0) return app;
+        var options = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto, ForwardLimit = null };
+        options.KnownProxies.Clear();
+        options.KnownIPNetworks.Clear();
+        foreach (var proxy in configured)
+            if (System.Net.IPNetwork.TryParse(proxy, out var network) && proxy.Contains('/')) options.KnownIPNetworks.Add(network);
+            else if (System.Net.IPAddress.TryParse(proxy, out var address)) options.KnownProxies.Add(address);
+            else throw new InvalidOperationException($"GrantLedger:TrustedProxies: '{proxy}' is neither an address nor a network such as 10.1.0.0/16");
+        return app.UseForwardedHeaders(options);
     }
 
     public static IApplicationBuilder UseGrantLedgerSecurity(this IApplicationBuilder app) =>

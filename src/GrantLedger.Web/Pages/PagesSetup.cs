@@ -22,6 +22,7 @@ public static class PagesSetup
         {
             o.Cookie.Name = "grantledger-af";
             o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest; // Secure over https (behind a proxy: GrantLedger:TrustedProxies)
             o.FormFieldName = "__RequestVerificationToken";
         });
         return services;

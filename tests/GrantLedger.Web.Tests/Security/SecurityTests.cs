@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using System.Text;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Tests.Support;
@@ -60,6 +62,53 @@ public sealed class SecurityTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.True(int.Parse(limited.Headers.GetValues("Retry-After").Single()) > 0);
         // The refused attempt issued nothing.
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM api_token t JOIN app_user u ON u.id = t.user_id WHERE u.user_name = 'limited'"));
+    }
+
+    /// <summary>
+    /// Deployed behind a reverse proxy (GrantLedger:TrustedProxies), the service sees each client by the address the proxy
+    /// forwards: the sign-in limit counts per client, not for everyone behind the proxy at once, and the audit trail records
+    /// the client; the proxy's https makes the cookies Secure. Without the setting the same headers are not believed (a
+    /// client cannot pick its own address to escape the limit).
+    /// </summary>
+    [Fact]
+    public async Task BehindATrustedProxy_TheForwardedClientCountsForTheLimitAndTheAudit_AndHttpsMakesCookiesSecure()
+    {
+        await Db.UserAsync("proxied", Roles.Auditor);
+        async Task<List<HttpStatusCode>> AttemptsAsync(string? trusted, params string[] clients)
+        {
+            using var factory = Db.Factory.WithWebHostBuilder(b =>
+            {
+                b.UseSetting("GrantLedger:SignInsPerMinute", "2");
+                if (trusted is not null) b.UseSetting("GrantLedger:TrustedProxies", trusted);
+            });
+            factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0)); // a real socket: the proxy's connection comes from 127.0.0.1
+            factory.StartServer();
+            var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            using var http = new HttpClient { BaseAddress = new Uri(address) };
+            var answers = new List<HttpStatusCode>();
+            foreach (var client in clients)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/auth/token") { Content = Body(new { userName = "proxied", password = "wrong" }) };
+                request.Headers.Add("X-Forwarded-For", client);
+                using var answer = await http.SendAsync(request);
+                answers.Add(answer.StatusCode);
+            }
+            using var signIn = new HttpRequestMessage(HttpMethod.Get, "/sign-in");
+            signIn.Headers.Add("X-Forwarded-Proto", "https");
+            using var page = await http.SendAsync(signIn);
+            var secure = page.Headers.GetValues("Set-Cookie").All(c => c.Contains("; secure", StringComparison.OrdinalIgnoreCase));
+            Assert.Equal(trusted is not null, secure);
+            return answers;
+        }
+
+        const HttpStatusCode refused = HttpStatusCode.Unauthorized, limited = HttpStatusCode.TooManyRequests;
+        Assert.Equal([refused, refused, limited, refused, refused],
+            await AttemptsAsync("127.0.0.1, 10.9.0.0/16", "203.0.113.1", "203.0.113.1", "203.0.113.1", "203.0.113.2", "198.51.100.7, 203.0.113.3"));
+        Assert.Equal("203.0.113.1,203.0.113.1,203.0.113.2,203.0.113.3",
+            await Db.TextAsync("SELECT string_agg(client_address, ',' ORDER BY id) FROM audit_event WHERE action = 'sign-in.failed'"));
+        // not believed without the setting: every attempt is 127.0.0.1's
+        Assert.Equal([refused, refused, limited], await AttemptsAsync(null, "203.0.113.4", "203.0.113.5", "203.0.113.6"));
+        Assert.Equal(2, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'sign-in.failed' AND client_address = '127.0.0.1'"));
     }
 
     /// <summary>
