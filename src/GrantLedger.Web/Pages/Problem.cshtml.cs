@@ -1,4 +1,4 @@
-using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -21,7 +21,9 @@ public sealed class ProblemModel : PageModel
 
     public override void OnPageHandlerExecuting(PageHandlerExecutingContext context)
     {
-        Status = RouteData.Values["status"] is string s && int.TryParse(s, out var status) && status is >= 400 and <= 599 ? status : 404;
+        // only as the error page of a request that ended in one; an address typed as /problem/500 is not found
+        Status = HttpContext.Features.Get<IStatusCodeReExecuteFeature>() is not null && RouteData.Values["status"] is string s
+                 && int.TryParse(s, out var status) && status is >= 400 and <= 599 ? status : 404;
         Response.StatusCode = Status;
         RetryAfter = Response.Headers.RetryAfter.FirstOrDefault();
     }

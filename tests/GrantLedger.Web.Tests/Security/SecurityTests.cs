@@ -167,6 +167,7 @@ public sealed class SecurityTests(DatabaseFixture db) : DatabaseTest(db)
             Assert.Equal("/forbidden?missing=1", missing.Headers.Location?.OriginalString);
         }
         await ExpectPageAsync(await http.GetAsync("/forbidden?missing=1"), HttpStatusCode.NotFound, "Page not found");
+        await ExpectPageAsync(await http.GetAsync("/problem/500"), HttpStatusCode.NotFound, "Page not found"); // only an error's page
         Assert.Equal(before, await Written.FingerprintAsync(Db));
         var draft = await w.NewClaimAsync();
         before = await Written.FingerprintAsync(Db);
