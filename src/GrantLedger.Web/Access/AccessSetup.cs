@@ -88,6 +88,7 @@ public sealed class ScopedClaimsFactory(UserManager<AppUser> users, IOptions<Ide
     {
         var identity = await base.GenerateClaimsAsync(user);
         identity.AddClaims(CurrentUser.ClaimsOf(user).Where(c => c.Type is not ClaimTypes.NameIdentifier and not ClaimTypes.Name));
+        identity.AddClaim(CookieSessions.SignedInNow()); // a page session ends this long after, however busy (CookieSessions)
         return identity;
     }
 }

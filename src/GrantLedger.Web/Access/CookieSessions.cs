@@ -12,10 +12,20 @@ namespace GrantLedger.Web.Access;
 /// A page session (the sign-in cookie, <see cref="AccessSetup"/>) is checked against its account on every request, as an
 /// API token is (<see cref="ApiTokenHandler"/>): it ends when the account is disabled or locked, when its security stamp
 /// changes (disabled and enabled again, a new password), or when its role or scope no longer match what the cookie
-/// carries, whoever changed them. The person is sent to sign in again, and the cookie is removed.
+/// carries, whoever changed them; and, however busy, <see cref="HoursSetting"/> after signing in (12 by default: a
+/// working day; the cookie's own 8 hours are counted from the last request). The person is sent to sign in again, and
+/// the cookie is removed.
 /// </summary>
 public static class CookieSessions
 {
+    public const string HoursSetting = "GrantLedger:Access:SessionHours";
+
+    /// <summary>When the session signed in, in Unix milliseconds.</summary>
+    private const string SignedInAtClaim = "gl:signed-in-at";
+
+    public static Claim SignedInNow() =>
+        new(SignedInAtClaim, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     // only the columns the checks need, compiled once (a page request reads them before anything else)
     private static readonly Func<GrantLedgerDb, long, CancellationToken, Task<AppUser?>> AccountNow = EF.CompileAsyncQuery(
         (GrantLedgerDb db, long id, CancellationToken ct) => db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => new AppUser
@@ -42,7 +52,9 @@ public static class CookieSessions
             return;
         }
         var stampClaim = http.RequestServices.GetRequiredService<IOptions<IdentityOptions>>().Value.ClaimsIdentity.SecurityStampClaimType;
-        if (account is not null && account.DisabledAt is null && !(account.LockoutEnd > DateTimeOffset.UtcNow)
+        var hours = http.RequestServices.GetRequiredService<IConfiguration>().GetValue<double?>(HoursSetting) ?? 12;
+        var signedInAt = long.TryParse(principal.FindFirstValue(SignedInAtClaim), out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
+        if (account is not null && signedInAt > DateTimeOffset.UtcNow.AddHours(-hours) && account.DisabledAt is null && !(account.LockoutEnd > DateTimeOffset.UtcNow)
             && account.SecurityStamp == principal.FindFirstValue(stampClaim) && Access(principal.Claims).SetEquals(Access(CurrentUser.ClaimsOf(account))))
             return;
         context.RejectPrincipal();

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Hosting;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Tests.Support;
 
@@ -127,6 +128,24 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
         await ExpectSignedOutAsync(second);
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'sign-out.succeeded' AND user_id = $1", w.School.UserId));
         (await w.School.GetAsync("/api/v1/me")).Expect(HttpStatusCode.OK);
+    }
+
+    /// <summary>A page session in constant use still ends its hours after signing in (12 by default; a few seconds here).</summary>
+    [Fact]
+    public async Task APageSession_EndsItsHoursAfterSigningIn_HoweverBusy()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var factory = Db.Factory.WithWebHostBuilder(b => b.UseSetting(Web.Access.CookieSessions.HoursSetting, "0.001")); // 3.6 s
+        using var page = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+        while (clock.Elapsed < TimeSpan.FromSeconds(1.5)) // busy: a request every 200 ms, each one renewing the cookie's own 8 hours
+        {
+            await ExpectSignedInAsync(page);
+            await Task.Delay(200);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(5) - clock.Elapsed);
+        await ExpectSignedOutAsync(page);
     }
 
     private static async Task ExpectSignedInAsync(HttpClient page)
