@@ -143,6 +143,10 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
 
     [HttpPost("users/{userId:long}/enable")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    public async Task<UserView> Enable(long userId, CancellationToken ct) =>
-        UserView.Of(await Users.SetDisabledAsync(db, audit, Caller, userId, false, ct));
+    public async Task<UserView> Enable(long userId, CancellationToken ct)
+    {
+        var user = await Users.SetDisabledAsync(db, audit, Caller, userId, false, ct);
+        tokens.Forget(userId); // as Disable: a token this instance kept as disabled works again from the next request
+        return UserView.Of(user);
+    }
 }
