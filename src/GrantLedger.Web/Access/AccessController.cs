@@ -134,19 +134,17 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
 
     [HttpPost("users/{userId:long}/disable")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    public async Task<UserView> Disable(long userId, CancellationToken ct)
-    {
-        var user = await Users.SetDisabledAsync(db, audit, Caller, userId, true, ct);
-        tokens.Forget(userId); // here at once; other instances when the database's notice reaches them
-        return UserView.Of(user);
-    }
+    public Task<UserView> Disable(long userId, CancellationToken ct) => SetDisabledAsync(userId, true, ct);
 
     [HttpPost("users/{userId:long}/enable")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    public async Task<UserView> Enable(long userId, CancellationToken ct)
+    public Task<UserView> Enable(long userId, CancellationToken ct) => SetDisabledAsync(userId, false, ct);
+
+    private async Task<UserView> SetDisabledAsync(long userId, bool disabled, CancellationToken ct)
     {
-        var user = await Users.SetDisabledAsync(db, audit, Caller, userId, false, ct);
-        tokens.Forget(userId); // as Disable: a token this instance kept as disabled works again from the next request
+        var user = await Users.SetDisabledAsync(db, audit, Caller, userId, disabled, ct);
+        // here at once, either way; other instances when the database's notice reaches them
+        tokens.Forget(userId);
         return UserView.Of(user);
     }
 }

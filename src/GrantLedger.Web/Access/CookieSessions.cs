@@ -51,12 +51,16 @@ public static class CookieSessions
             // (/unavailable) needs none; ending it would sign everyone out at every outage.
             return;
         }
+        var now = DateTimeOffset.UtcNow;
         var stampClaim = http.RequestServices.GetRequiredService<IOptions<IdentityOptions>>().Value.ClaimsIdentity.SecurityStampClaimType;
         var hours = http.RequestServices.GetRequiredService<IConfiguration>().GetValue<double?>(HoursSetting) ?? 12;
-        var signedInAt = long.TryParse(principal.FindFirstValue(SignedInAtClaim), out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
-        if (account is not null && signedInAt > DateTimeOffset.UtcNow.AddHours(-hours) && account.DisabledAt is null && !(account.LockoutEnd > DateTimeOffset.UtcNow)
-            && account.SecurityStamp == principal.FindFirstValue(stampClaim) && Access(principal.Claims).SetEquals(Access(CurrentUser.ClaimsOf(account))))
-            return;
+        var stands = account is not null
+                     && account.DisabledAt is null && !(account.LockoutEnd > now)                        // as an API token's account
+                     && account.SecurityStamp == principal.FindFirstValue(stampClaim)                     // not signed out or disabled since
+                     && Access(principal.Claims).SetEquals(Access(CurrentUser.ClaimsOf(account)))        // the same user, role and scope
+                     && long.TryParse(principal.FindFirstValue(SignedInAtClaim), out var ms)
+                     && DateTimeOffset.FromUnixTimeMilliseconds(ms) > now.AddHours(-hours);            // within its hours
+        if (stands) return;
         context.RejectPrincipal();
         await http.SignOutAsync(IdentityConstants.ApplicationScheme);
     }
