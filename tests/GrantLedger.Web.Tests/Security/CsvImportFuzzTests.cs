@@ -74,16 +74,9 @@ public sealed class CsvImportFuzzTests(DatabaseFixture db, ITestOutputHelper out
 
     private static async Task<Answer> SendAsync(Import import, byte[] body)
     {
-        using var content = new ByteArrayContent(body);
-        if (import.Multipart)
-        {
-            using var form = new MultipartFormDataContent();
-            form.Add(content, "file", "file.csv");
-            using var response = await import.Client.Http.PostAsync(import.Path, form);
-            return await Answer.ReadAsync(response);
-        }
-        content.Headers.ContentType = new("text/csv");
-        using var plain = await import.Client.Http.PostAsync(import.Path, content);
-        return await Answer.ReadAsync(plain);
+        if (!import.Multipart) return await import.Client.PostBytesAsync(import.Path, body, "text/csv");
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(body), "file", "file.csv" } };
+        using var response = await import.Client.Http.PostAsync(import.Path, form);
+        return await Answer.ReadAsync(response);
     }
 }

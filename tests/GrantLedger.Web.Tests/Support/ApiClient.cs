@@ -35,6 +35,27 @@ public sealed class ApiClient
         return await Answer.ReadAsync(response);
     }
 
+    /// <summary>Sends a body of these very bytes (a file in an encoding of its own, or not text at all).</summary>
+    public async Task<Answer> PostBytesAsync(string path, byte[] body, string contentType)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new(contentType);
+        using var response = await Http.PostAsync(path, content);
+        return await Answer.ReadAsync(response);
+    }
+
+    /// <summary>
+    /// Text as Windows-1252 bytes, written by hand for the letters the tests use, so that a test of reading such a file
+    /// does not lean on the encoder the service uses.
+    /// </summary>
+    public static byte[] Windows1252(string text) => text.Select(c => c switch
+    {
+        < (char)0x80 => (byte)c,
+        '£' => (byte)0xA3, '–' => (byte)0x96, '“' => (byte)0x93, '”' => (byte)0x94, '’' => (byte)0x92, 'ë' => (byte)0xEB, 'é' => (byte)0xE9,
+        'è' => (byte)0xE8,
+        _ => throw new InvalidOperationException($"no Windows-1252 byte written for {c}"),
+    }).ToArray();
+
     public async Task<Answer> SendAsync(HttpMethod method, string path, object? body, string? idempotencyKey = null, string? ifMatch = null)
     {
         using var request = new HttpRequestMessage(method, path);
