@@ -16,7 +16,7 @@ public sealed record TokenView(long Id, string Name, string Prefix, DateTimeOffs
     DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
 
 /// <summary>Signing in for an API token; your own account and tokens; user administration.</summary>
-public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> users, SignInManager<AppUser> signIn, AuditTrail audit,
+public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> users, AuditTrail audit,
     ApiTokenCache tokens)
     : ApiControllerBase
 {
@@ -37,7 +37,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
         if (request.Days is < 1 or > 365) errors.Add("days", "must be between 1 and 365");
         errors.ThrowIfAny();
 
-        var (user, result) = await PasswordCheck.CheckAsync(users, signIn, request.UserName!, request.Password!);
+        var (user, result) = await PasswordCheck.CheckAsync(HttpContext, request.UserName!, request.Password!);
         if (!result.Succeeded)
         {
             audit.Record("sign-in.failed", "app_user", user?.Id, user?.ProgrammeId,

@@ -59,6 +59,7 @@ public static class AccessSetup
             });
 
         services.AddSingleton<ApiTokenCache>();
+        services.AddSingleton<SignInFailures>();
         services.AddHostedService<AccessChangeListener>(); // registered after StartUp: the database endpoint is known by then
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());

@@ -15,12 +15,22 @@ public static class PasswordCheck
     private static string? nobodysHash;
 
     /// <returns>the account the user name names, if any, and whether the password signs it in</returns>
-    public static async Task<(AppUser? User, SignInResult Result)> CheckAsync(UserManager<AppUser> users, SignInManager<AppUser> signIn,
-        string userName, string password)
+    /// <exception cref="GrantLedger.Core.Rules.RuleBroken">429 when the client's address has failed too often (<see cref="SignInFailures"/>)</exception>
+    public static async Task<(AppUser? User, SignInResult Result)> CheckAsync(HttpContext http, string userName, string password)
     {
+        var failures = http.RequestServices.GetRequiredService<SignInFailures>();
+        failures.Begin(http);
+        var (user, result) = await CheckPasswordAsync(http.RequestServices, userName, password);
+        if (result.Succeeded) failures.Succeeded(http);
+        return (user, result);
+    }
+
+    private static async Task<(AppUser? User, SignInResult Result)> CheckPasswordAsync(IServiceProvider services, string userName, string password)
+    {
+        var users = services.GetRequiredService<UserManager<AppUser>>();
         var user = await users.FindByNameAsync(userName.Trim());
         if (user is not null && user.DisabledAt is null)
-            return (user, await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: true));
+            return (user, await services.GetRequiredService<SignInManager<AppUser>>().CheckPasswordSignInAsync(user, password, lockoutOnFailure: true));
         nobodysHash ??= users.PasswordHasher.HashPassword(Nobody, Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
         users.PasswordHasher.VerifyHashedPassword(Nobody, nobodysHash, password);
         return (user, SignInResult.Failed);

@@ -13,8 +13,14 @@ public sealed class GrantLedgerOptions
     /// <summary>Port for the local cluster when it is first started (any free port otherwise).</summary>
     public int LocalPostgresPort { get; set; } = 5433;
 
-    /// <summary>Sign-ins and token requests allowed per client address per minute (then 429).</summary>
-    public int SignInsPerMinute { get; set; } = 20;
+    /// <summary>
+    /// Sign-in attempts and token requests allowed per client address per minute, whether they succeed or not (then 429):
+    /// what bounds the password hashing one address can ask for. Failures have their own, lower limit.
+    /// </summary>
+    public int SignInsPerMinute { get; set; } = 300;
+
+    /// <summary>Failed sign-ins allowed per client address per minute; then every sign-in from it is refused (429) until the minute ends.</summary>
+    public int FailedSignInsPerMinute { get; set; } = 20;
 
     /// <summary>The largest request body, in bytes, of endpoints that do not set their own (file uploads and imports do).</summary>
     public long MaxRequestBytes { get; set; } = Security.DefaultMaxRequestBytes;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using GrantLedger.Core.Rules;
 using GrantLedger.Web.Ledger;
 using GrantLedger.Web.Pages;
@@ -35,6 +36,7 @@ public sealed class ProblemAnswers(ProblemDetailsFactory factory, ILogger<Proble
                 problem.Extensions["rule"] = rule.Rule;
                 if (rule.Field is not null) problem.Extensions["field"] = rule.Field;
                 foreach (var (k, v) in rule.Details) problem.Extensions[k] = v;
+                if (rule.Details.TryGetValue(RetryAfterMember, out var seconds)) http.Response.Headers.RetryAfter = Convert.ToString(seconds, CultureInfo.InvariantCulture);
                 break;
             case NotFound notFound:
                 problem = factory.CreateProblemDetails(http, 404, "Not found", detail: notFound.Message);
@@ -123,6 +125,9 @@ public sealed class ProblemAnswers(ProblemDetailsFactory factory, ILogger<Proble
         foreach (var (field, messages) in errors) problem.Errors[field] = messages;
         return problem;
     }
+
+    /// <summary>A broken rule's detail that says in how many seconds to try again: also sent as the Retry-After header.</summary>
+    public const string RetryAfterMember = "retryAfter";
 
     /// <summary>Seconds to wait before trying again when the database is unavailable: the API's 503 and the pages' say the same.</summary>
     public const string RetryAfterUnavailable = "5";

@@ -12,7 +12,7 @@ namespace GrantLedger.Web.Pages;
 /// limit of attempts from one address, counted together with the API's token requests.
 /// </summary>
 [EnableRateLimiting(Security.SignInPolicy)]
-public sealed class SignInModel(GrantLedgerDb db, AuditTrail audit, UserManager<AppUser> users, SignInManager<AppUser> signIn) : GovPage(db, audit)
+public sealed class SignInModel(GrantLedgerDb db, AuditTrail audit, SignInManager<AppUser> signIn) : GovPage(db, audit)
 {
     public string ReturnUrl { get; private set; } = "/";
 
@@ -25,7 +25,7 @@ public sealed class SignInModel(GrantLedgerDb db, AuditTrail audit, UserManager<
         if (string.IsNullOrEmpty(password)) AddError("password", "Enter your password");
         if (HasErrors) return Page();
 
-        var (user, result) = await PasswordCheck.CheckAsync(users, signIn, userName!, password!);
+        var (user, result) = await PasswordCheck.CheckAsync(HttpContext, userName!, password!);
         if (!result.Succeeded)
         {
             Audit.Record("sign-in.failed", "app_user", user?.Id, user?.ProgrammeId, new { userName, via = "web", locked = result.IsLockedOut }, actor: null);

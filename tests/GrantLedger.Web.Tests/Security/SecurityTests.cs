@@ -65,6 +65,51 @@ public sealed class SecurityTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// Many schools reach the service from one address (a local authority's network, a schools' broadband consortium's):
+    /// their sign-ins that succeed do not count against it, however many; failed sign-ins do, by the API and the page
+    /// together, and once there are too many every sign-in from the address is refused until the minute is over, with
+    /// a correct password too, and nothing is issued.
+    /// </summary>
+    [Fact]
+    public async Task ManySignInsFromOneAddress_AreLimitedOnlyByTheirFailures()
+    {
+        for (var i = 0; i < 3; i++) await Db.UserAsync($"shared-net-{i}", Roles.Auditor);
+        using var factory = Db.Factory.WithWebHostBuilder(b => b.UseSetting("GrantLedger:FailedSignInsPerMinute", "3"));
+        using var http = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        Task<HttpResponseMessage> TokenAsync(string user, string password) =>
+            http.PostAsync("/api/v1/auth/token", Body(new { userName = user, password }));
+
+        for (var i = 0; i < 12; i++)
+        {
+            using var signedIn = await TokenAsync($"shared-net-{i % 3}", DatabaseFixture.Password);
+            Assert.Equal(HttpStatusCode.Created, signedIn.StatusCode);
+        }
+        using (var page = await PageFormFuzzTests.PostSignInAsync(http, "shared-net-0", DatabaseFixture.Password))
+            Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+
+        using (var wrong = await TokenAsync("shared-net-1", "wrong")) Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        using (var unknown = await TokenAsync("no-such-user", "wrong")) Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+        using (var wrongPage = await PageFormFuzzTests.PostSignInAsync(http, "shared-net-2", "wrong"))
+            Assert.Contains("The user name or password is not right", await wrongPage.Content.ReadAsStringAsync());
+
+        using var limited = await TokenAsync("shared-net-0", DatabaseFixture.Password);
+        var problem = (await Answer.ReadAsync(limited)).ExpectProblem(HttpStatusCode.TooManyRequests, rule: "rate-limited").Json;
+        var retry = int.Parse(limited.Headers.GetValues("Retry-After").Single());
+        Assert.InRange(retry, 1, 60);
+        Assert.Equal(retry, problem["retryAfter"]!.GetValue<int>());
+        using var limitedPage = await PageFormFuzzTests.PostSignInAsync(http, "shared-net-0", DatabaseFixture.Password);
+        Assert.Equal(HttpStatusCode.TooManyRequests, limitedPage.StatusCode);
+        Assert.Contains("Too many sign-in attempts", await limitedPage.Content.ReadAsStringAsync());
+        Assert.Contains("Retry-After", limitedPage.Headers.Select(h => h.Key));
+
+        // twelve tokens (beside the three the test's set-up issued), no more; one page sign-in; the three failures recorded,
+        // the refused attempts not at all
+        Assert.Equal(15, await Db.ScalarAsync("SELECT count(*) FROM api_token t JOIN app_user u ON u.id = t.user_id WHERE u.user_name LIKE 'shared-net-%'"));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'sign-in.succeeded' AND details->>'via' = 'web'"));
+        Assert.Equal(3, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'sign-in.failed'"));
+    }
+
+    /// <summary>
     /// Deployed behind a reverse proxy (GrantLedger:TrustedProxies), the service sees each client by the address the proxy
     /// forwards: the sign-in limit counts per client, not for everyone behind the proxy at once, and the audit trail records
     /// the client; the proxy's https makes the cookies Secure. Without the setting the same headers are not believed (a

@@ -38,6 +38,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
             b.UseSetting("GrantLedger:Demo", "false");
             b.UseSetting("GrantLedger:DataDirectory", _root);
             b.UseSetting("GrantLedger:SignInsPerMinute", "100000"); // tests sign in far more often than people; SecurityTests set their own
+            b.UseSetting("GrantLedger:FailedSignInsPerMinute", "100000"); // and try more wrong passwords
             b.UseSetting(GrantLedger.Web.Audit.Sealer.IntervalSetting, "0"); // tests seal when they choose (Sealing.SealAllAsync)
             b.UseSetting("GrantLedger:SubmissionPatienceMs", "60000"); // tests hold writers up when they choose (ClaimRulesTests)
             b.ConfigureLogging(l => l.AddProvider(new ServerErrors()));
