@@ -12,8 +12,8 @@ namespace GrantLedger.Web.Infrastructure;
 /// anything is made of it: a record longer than its import allows, or a NUL character (PostgreSQL's text cannot hold
 /// one; JSON bodies and queries are refused for it too).
 /// <para>
-/// A file is read as UTF-8 when it is UTF-8 throughout (with or without a byte order mark), as UTF-16 when it starts
-/// with UTF-16's mark, and otherwise as Windows-1252: what a spreadsheet's plain "CSV" is saved in on a UK computer, and
+/// A file is read as UTF-16 when it starts with UTF-16's mark, or when its first characters are ASCII written as UTF-16
+/// without one; as UTF-8 when it is UTF-8 throughout (with or without a byte order mark); and otherwise as Windows-1252: what a spreadsheet's plain "CSV" is saved in on a UK computer, and
 /// what "Get Information About Schools" exports are, where "£", "é" and Word's quotes and dashes are one byte each.
 /// Read as UTF-8 those would be stored as "�".
 /// </para>
@@ -31,11 +31,31 @@ public static class CsvFiles
     /// <summary>The file as UTF-8: as it is when it is UTF-8 already, else decoded from UTF-16 or Windows-1252.</summary>
     private static byte[] AsUtf8(byte[] file) => file switch
     {
-        _ when Utf8.IsValid(file) => file,
         [0xFF, 0xFE, ..] => Encoding.UTF8.GetBytes(Encoding.Unicode.GetString(file, 2, file.Length - 2)),
         [0xFE, 0xFF, ..] => Encoding.UTF8.GetBytes(Encoding.BigEndianUnicode.GetString(file, 2, file.Length - 2)),
+        _ when Utf16WithoutMark(file) is { } utf16 => Encoding.UTF8.GetBytes(utf16.GetString(file)),
+        _ when Utf8.IsValid(file) => file,
         _ => Encoding.UTF8.GetBytes(Windows1252.GetString(file)),
     };
+
+    /// <summary>
+    /// UTF-16 saved without its mark (some scripts and older tools write it so): every other byte of its first line is
+    /// NUL, the high half of the Latin letters, digits and commas a CSV header is made of. Text in any other encoding has
+    /// no NUL at all (and a file with a stray one is still refused for it, naming the line).
+    /// </summary>
+    private static Encoding? Utf16WithoutMark(byte[] file)
+    {
+        var firstLine = file.AsSpan(0, Math.Min(file.Length, 200) & ~1);
+        if (firstLine.Length < 4) return null;
+        var (even, odd) = (0, 0);
+        for (var i = 0; i < firstLine.Length; i += 2)
+        {
+            if (firstLine[i] == 0) even++;
+            if (firstLine[i + 1] == 0) odd++;
+        }
+        var pairs = firstLine.Length / 2;
+        return odd == pairs && even == 0 ? Encoding.Unicode : even == pairs && odd == 0 ? Encoding.BigEndianUnicode : null;
+    }
 
     public static async Task ReadHeaderAsync(CsvReader parser, CancellationToken ct)
     {

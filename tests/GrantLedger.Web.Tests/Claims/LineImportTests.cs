@@ -114,7 +114,8 @@ public sealed class LineImportTests(DatabaseFixture db) : DatabaseTest(db)
 
     /// <summary>
     /// A spreadsheet's plain "CSV" on a UK computer is Windows-1252, where "£", "–" and Word's quotes are one byte each;
-    /// its "Unicode text" is UTF-16. Either is read as what it says, not stored as "�".
+    /// its "Unicode text" is UTF-16, which some tools write without its mark. Each is read as what it is, not stored as "�"
+    /// nor refused for the NUL bytes UTF-16 is full of.
     /// </summary>
     [Fact]
     public async Task AFileSavedAsWindows1252OrUtf16_KeepsItsPoundsDashesAndQuotes()
@@ -127,10 +128,12 @@ public sealed class LineImportTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.School.PostBytesAsync(Path(id), ApiClient.Windows1252(text), "text/csv")).Expect(HttpStatusCode.OK);
         var utf16 = (byte[])[.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes(text.Replace("STAFF-01", "STAFF-02").Replace("2026-10-05", "2026-10-06"))];
         (await w.School.PostBytesAsync(Path(id), utf16, "text/csv")).Expect(HttpStatusCode.OK);
+        var unmarked = Encoding.BigEndianUnicode.GetBytes(text.Replace("STAFF-01", "STAFF-03").Replace("2026-10-05", "2026-10-07"));
+        (await w.School.PostBytesAsync(Path(id), unmarked, "text/csv")).Expect(HttpStatusCode.OK);
 
         var lines = (await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray();
-        Assert.Equal([description, description], lines.Select(l => l!["description"]!.GetValue<string>()));
-        Assert.Equal(2, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE description = $1", description));
+        Assert.Equal([description, description, description], lines.Select(l => l!["description"]!.GetValue<string>()));
+        Assert.Equal(3, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE description = $1", description));
     }
 
     [Fact]

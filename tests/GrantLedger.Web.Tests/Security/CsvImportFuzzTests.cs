@@ -61,6 +61,8 @@ public sealed class CsvImportFuzzTests(DatabaseFixture db, ITestOutputHelper out
         yield return ("NUL in the header", Utf8(header.Replace(",", ",\0", StringComparison.Ordinal) + "\r\n" + row + "\r\n"));
         yield return ("bytes that are not UTF-8", [.. Utf8(header + "\r\n"), .. Utf8(string.Join(",", cells[..^1]) + ","), 0xFF, 0xFE, 0xC3, 0x28, 0x0D, 0x0A]);
         yield return ("UTF-16 with its byte order mark", [.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes(good)]);
+        yield return ("UTF-16 without its byte order mark", Encoding.Unicode.GetBytes(good));
+        yield return ("UTF-16 without its mark, NUL in a cell", Encoding.Unicode.GetBytes(WithCell(cells.Length - 1, "a\0b")));
         yield return ("a quote left open", Utf8(WithCell(cells.Length - 1, "\"open")));
         yield return ("a cell of 100,000 characters", Utf8(WithCell(cells.Length - 1, new string('x', 100_000))));
         yield return ("2,000 columns", Utf8(header + string.Concat(Enumerable.Range(0, 2000).Select(i => $",extra{i}")) + "\r\n" + row + new string(',', 2000) + "\r\n"));
