@@ -29,6 +29,8 @@ public sealed class ExportJob
     public string? ContentType { get; set; }
     public long? SizeBytes { get; set; }
     public byte[]? Sha256 { get; set; }
+    /// <summary>Where a succeeded export read the ledger: "replica" (the reports replica, <see cref="ReportsReplica"/>) or "primary".</summary>
+    public string? ReadFrom { get; set; }
 }
 
 public sealed class ExportJobConfiguration : IEntityTypeConfiguration<ExportJob>
@@ -39,11 +41,11 @@ public sealed class ExportJobConfiguration : IEntityTypeConfiguration<ExportJob>
 /// <summary>An export job as the API shows it; "file" is where to fetch the result once it has succeeded.</summary>
 public sealed record ExportJobView(long Id, long ProgrammeId, string Kind, DateOnly AsOf, string State, int PercentDone,
     DateTimeOffset RequestedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error,
-    string? FileName, string? ContentType, long? SizeBytes, string? Sha256, string? File)
+    string? FileName, string? ContentType, long? SizeBytes, string? Sha256, string? File, string? ReadFrom)
 {
     public static ExportJobView Of(ExportJob j) => new(j.Id, j.ProgrammeId, j.Kind, j.AsOf, j.State, j.PercentDone, j.CreatedAt, j.StartedAt,
         j.FinishedAt, j.Error, j.FileName, j.ContentType, j.SizeBytes, j.Sha256 is null ? null : Convert.ToHexStringLower(j.Sha256),
-        j.State == "succeeded" ? $"/api/v1/exports/{j.Id}/file" : null);
+        j.State == "succeeded" ? $"/api/v1/exports/{j.Id}/file" : null, j.ReadFrom);
 }
 
 /// <summary>

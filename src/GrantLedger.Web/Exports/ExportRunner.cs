@@ -150,14 +150,29 @@ public sealed class ExportRunner(IServiceProvider services, ExportQueue queue, I
             var programmeCode = await db.Programmes.Where(p => p.Id == job.ProgrammeId).Select(p => p.Code).SingleAsync(stop);
             ticker = TickAsync(conn, id, progress, ticking.Token);
 
-            var files = await Exporter.WriteAsync(db, caller, job.ProgrammeId, kind, job.AsOf, folder, progress, ct: stop);
+            // on the reports replica when there is one and it has caught up with the request, else (or if it fails the export) on the primary
+            var requestedLsn = await Scalar<string>(conn, "SELECT coalesce(requested_lsn::text, '') FROM export_job WHERE id = @id", id, stop);
+            await using var replica = await services.GetRequiredService<ReportsReplica>().CaughtUpAsync(id, requestedLsn, stop);
+            var (files, readFrom) = (default(IReadOnlyList<ExportedFile>), ReportsReplica.Primary);
+            if (replica is not null)
+                try
+                {
+                    (files, readFrom) = (await Exporter.WriteAsync(replica, caller, job.ProgrammeId, kind, job.AsOf, folder, progress, ct: stop), ReportsReplica.Replica);
+                }
+                catch (Exception e) when (e is NpgsqlException || ProblemAnswers.IsDatabaseUnavailable(e)) // the replica stopped, or cancelled a statement that conflicted with what it replayed
+                {
+                    log.LogWarning(e, "Export {Id} could not be read on the reports replica; it is read on the primary", id);
+                    progress.Restart();
+                }
+            files ??= await Exporter.WriteAsync(db, caller, job.ProgrammeId, kind, job.AsOf, folder, progress, ct: stop);
             await ticking.CancelAsync();
             await ticker;
             var (path, name, type) = files.Count == 1
                 ? (files[0].Path, Path.GetFileName(files[0].Path), files[0].ContentType)
                 : Zip(files, Path.Combine(folder, $"{Exporter.Prefix(programmeCode, job.AsOf)}-{job.Kind}.zip"));
-            await StoreAsync(conn, id, path, name, type, stop);
-            log.LogInformation("Export {Id} ({Kind} of programme {Programme} as of {AsOf}) succeeded", id, job.Kind, job.ProgrammeId, job.AsOf);
+            await StoreAsync(conn, id, path, name, type, readFrom, stop);
+            log.LogInformation("Export {Id} ({Kind} of programme {Programme} as of {AsOf}) succeeded, read on the {ReadFrom}", id, job.Kind,
+                job.ProgrammeId, job.AsOf, readFrom);
         }
         catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
         {
@@ -184,7 +199,7 @@ public sealed class ExportRunner(IServiceProvider services, ExportQueue queue, I
         return (zipPath, Path.GetFileName(zipPath), "application/zip");
     }
 
-    private static async Task StoreAsync(NpgsqlConnection conn, long id, string path, string name, string type, CancellationToken ct)
+    private static async Task StoreAsync(NpgsqlConnection conn, long id, string path, string name, string type, string readFrom, CancellationToken ct)
     {
         byte[] sha;
         await using (var read = File.OpenRead(path)) sha = await SHA256.HashDataAsync(read, ct);
@@ -199,7 +214,7 @@ public sealed class ExportRunner(IServiceProvider services, ExportQueue queue, I
         }
         await using (var cmd = new NpgsqlCommand("""
             UPDATE export_job SET state = 'succeeded', percent_done = 100, finished_at = now(),
-                   file_name = @name, content_type = @type, size_bytes = @size, sha256 = @sha
+                   file_name = @name, content_type = @type, size_bytes = @size, sha256 = @sha, read_from = @from
              WHERE id = @id
             """, conn, tx))
         {
@@ -208,6 +223,7 @@ public sealed class ExportRunner(IServiceProvider services, ExportQueue queue, I
             cmd.Parameters.AddWithValue("type", type);
             cmd.Parameters.AddWithValue("size", size);
             cmd.Parameters.AddWithValue("sha", sha);
+            cmd.Parameters.AddWithValue("from", readFrom);
             await cmd.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);

@@ -22,6 +22,13 @@ public sealed class ExportProgress
     public long Total => Interlocked.Read(ref _total);
     public long Done => Interlocked.Read(ref _done);
 
+    /// <summary>Starts counting again: the export is being written anew (on the primary, after the replica failed it).</summary>
+    public void Restart()
+    {
+        Interlocked.Exchange(ref _total, 0);
+        Interlocked.Exchange(ref _done, 0);
+    }
+
     /// <summary>0–99 while running: 100 is for when the file is safely stored.</summary>
     public int Percent => Total == 0 ? 0 : (int)Math.Min(99, Done * 100 / Total);
 }

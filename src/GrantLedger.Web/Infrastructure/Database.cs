@@ -31,6 +31,12 @@ public sealed class GrantLedgerOptions
     /// goes into the audit trail, and https marks the cookies Secure. Empty (the default): no such header is believed.
     /// </summary>
     public string TrustedProxies { get; set; } = "";
+
+    /// <summary>
+    /// How long an export waits for the reports replica (ConnectionStrings:GrantLedgerReports) to replay what was committed
+    /// before it was asked for; then it is read on the primary.
+    /// </summary>
+    public int ReportsReplicaWaitSeconds { get; set; } = 30;
 }
 
 /// <summary>

@@ -34,6 +34,7 @@ public static class HostSetup
         // statements every few seconds do not open extra connections in the requests' pool (docs/performance.md, section 9).
         services.AddKeyedSingleton(DatabaseEndpoint.Background,
             (sp, _) => DatabaseEndpoint.CreateDataSource(sp.GetRequiredService<DatabaseEndpoint>().ConnectionString, background: true));
+        services.AddSingleton<Exports.ReportsReplica>();
         // Pooled: a request takes a context that EF has reset (change tracker, transaction, connection) rather than
         // building one and its services anew. Its only state of its own, the transaction InTransactionAsync began, is
         // cleared when that transaction ends (docs/performance.md).

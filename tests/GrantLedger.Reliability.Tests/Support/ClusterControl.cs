@@ -67,6 +67,19 @@ public static class ClusterControl
     public static async Task<bool> IsRunningAsync(LocalPostgres cluster) =>
         await RunAsync(Bin("pg_ctl"), ["-D", cluster.DataDirectory, "status"], asServerUser: true, throwOnError: false) == 0;
 
+    /// <summary>
+    /// A hot standby of the cluster under <paramref name="root"/>, streaming its WAL as a reports replica would: a base
+    /// backup (pg_basebackup -R writes the standby's signal and its primary's address), started on a port of its own.
+    /// </summary>
+    public static async Task<LocalPostgres> StartStandbyAsync(LocalPostgres primary, string root)
+    {
+        Directory.CreateDirectory(root);
+        if (Environment.UserName == "root") await RunAsync("chown", ["postgres:postgres", root]);
+        await RunAsync(Bin("pg_basebackup"), ["-h", "127.0.0.1", "-p", primary.Port.ToString(), "-U", "postgres", "-D", Path.Combine(root, "pgdata"),
+            "-R", "-X", "stream", "-c", "fast", "--no-sync"], asServerUser: true);
+        return await LocalPostgres.StartAsync(root, throwaway: true); // its own port and socket, written over the primary's
+    }
+
     public static Task DumpAsync(LocalPostgres cluster, string database, string file) =>
         RunAsync(Bin("pg_dump"), ["-h", "127.0.0.1", "-p", cluster.Port.ToString(), "-U", "postgres", "-Fc", "-f", file, database]);
 
