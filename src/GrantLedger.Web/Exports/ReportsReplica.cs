@@ -24,37 +24,47 @@ public sealed class ReportsReplica(IConfiguration configuration, GrantLedgerOpti
 
     /// <summary>
     /// A context on the replica once it has replayed <paramref name="requestedLsn"/> (the primary's WAL position when the
-    /// export was asked for); null when there is no replica, or it cannot be reached or has not caught up in time.
+    /// export was asked for); null when there is no replica, or it cannot be reached or has not caught up in time. The
+    /// context reads on the very connection that was checked (a connection string naming several standbys may reach a
+    /// different one with each connection), and closes it when disposed.
     /// </summary>
     public async Task<GrantLedgerDb?> CaughtUpAsync(long jobId, string? requestedLsn, CancellationToken ct)
     {
         if (_source.Value is not { } replica) return null;
         if (string.IsNullOrEmpty(requestedLsn)) return null; // a job asked for before the service knew of replicas
         var deadline = DateTimeOffset.UtcNow.AddSeconds(options.ReportsReplicaWaitSeconds);
+        NpgsqlConnection? conn = null;
         try
         {
-            while (true)
+            conn = await replica.OpenConnectionAsync(ct);
+            await using var caughtUp = new NpgsqlCommand("SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= $1::pg_lsn", conn)
             {
-                await using (var cmd = replica.CreateCommand("SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= $1::pg_lsn"))
-                {
-                    cmd.Parameters.Add(new NpgsqlParameter { Value = requestedLsn });
-                    if (await cmd.ExecuteScalarAsync(ct) is true)
-                        return new GrantLedgerDb(new DbContextOptionsBuilder<GrantLedgerDb>().UseNpgsql(replica).Options);
-                }
+                Parameters = { new NpgsqlParameter { Value = requestedLsn } },
+            };
+            while (await caughtUp.ExecuteScalarAsync(ct) is not true)
+            {
                 if (DateTimeOffset.UtcNow >= deadline)
                 {
                     log.LogWarning("Export {Id} is read on the primary: the reports replica had not replayed to {Lsn} within {Seconds} s",
                         jobId, requestedLsn, options.ReportsReplicaWaitSeconds);
+                    await conn.DisposeAsync();
                     return null;
                 }
                 await Task.Delay(200, ct);
             }
+            return new GrantLedgerDb(new DbContextOptionsBuilder<GrantLedgerDb>().UseNpgsql(conn, contextOwnsConnection: true).Options);
         }
         catch (Exception e) when (ProblemAnswers.IsDatabaseUnavailable(e) || e is NpgsqlException)
         {
             log.LogWarning(e, "Export {Id} is read on the primary: the reports replica could not be reached", jobId);
+            if (conn is not null) await conn.DisposeAsync();
             replica.Clear();
             return null;
+        }
+        catch
+        {
+            if (conn is not null) await conn.DisposeAsync();
+            throw;
         }
     }
 

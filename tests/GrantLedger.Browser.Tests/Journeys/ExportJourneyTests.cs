@@ -97,7 +97,7 @@ public sealed class ExportJourneyTests(BrowserFixture fixture, ITestOutputHelper
             await ScalarAsync(conn, $"INSERT INTO export_file (job_id, content) VALUES ({jobId}, 'a,b'::bytea) RETURNING job_id");
             await ScalarAsync(conn, $"""
                 UPDATE export_job SET state = 'succeeded', percent_done = 100, finished_at = now(), file_name = 'tables.zip',
-                       content_type = 'application/zip', size_bytes = 3, sha256 = sha256('a,b'::bytea) WHERE id = {jobId} RETURNING id
+                       content_type = 'application/zip', size_bytes = 3, sha256 = sha256('a,b'::bytea), read_from = 'replica' WHERE id = {jobId} RETURNING id
                 """);
             await ReadyAsync(page, jobId);
             Assert.True(await page.IsVisibleAsync("[data-field=download]"));
@@ -106,6 +106,8 @@ public sealed class ExportJourneyTests(BrowserFixture fixture, ITestOutputHelper
             await CheckAsync(page);
             await noScript.ClickAsync("#refresh");
             Assert.True(await noScript.IsVisibleAsync("[data-field=download]"));
+            var readFrom = noScript.Locator(".govuk-summary-list__row", new() { HasText = "Read from" }); // README: "A reports replica"
+            Assert.Contains("The reports replica, once it held everything recorded before the export was asked for", await readFrom.InnerTextAsync());
         }
         finally
         {

@@ -30,6 +30,13 @@ public static class ExportText
 
     public static bool MayStart(CurrentUser caller) => caller.Role is Roles.ProgrammeAdmin or Roles.FunderFinance;
 
+    /// <summary>Where a succeeded export read the ledger (<see cref="ReportsReplica"/>).</summary>
+    public static string ReadFrom(string readFrom) => readFrom switch
+    {
+        ReportsReplica.Replica => "The reports replica, once it held everything recorded before the export was asked for",
+        _ => "The service's database",
+    };
+
     public static string Size(long? bytes) => bytes switch
     {
         null => "",
