@@ -16,6 +16,7 @@ apt_install() {
 }
 
 need_dotnet() {
+  apt_install tzdata # the service's dates and pages are UK time (Europe/London)
   if command -v dotnet >/dev/null 2>&1 && dotnet --list-sdks 2>/dev/null | grep -q '^10\.'; then return 0; fi
   echo "The .NET 10 SDK is needed. Trying apt (dotnet-sdk-10.0, from Microsoft's package feed)…"
   apt_install dotnet-sdk-10.0 || {

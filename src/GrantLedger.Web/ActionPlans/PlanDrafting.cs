@@ -1,3 +1,4 @@
+using GrantLedger.Core.Ledger;
 using GrantLedger.Core.Money;
 using GrantLedger.Core.Plans;
 using GrantLedger.Core.Rules;
@@ -130,7 +131,7 @@ public static class PlanDrafting
         var errors = new FieldErrors();
         var themes = r.Themes?.Select(t => t?.Trim().ToLowerInvariant() ?? "").ToList();
         if (ActionPlanRules.CheckThemes(themes) is { } themeError) errors.Add("themes", themeError);
-        if (r.StudentGroupAgreedOn is { } agreedOn && agreedOn > DateOnly.FromDateTime(DateTime.UtcNow))
+        if (r.StudentGroupAgreedOn is { } agreedOn && agreedOn > UkTime.Today)
             errors.Add("studentGroupAgreedOn", "cannot be in the future: give the date the student action group agreed the plan");
         if (r.Summary is { Length: > 2000 }) errors.Add("summary", "must be at most 2000 characters");
         var actions = r.Actions ?? [];
@@ -178,7 +179,7 @@ public static class PlanDrafting
 
     private static async Task<ProgrammeYear> YearAsync(GrantLedgerDb db, long programmeId, long? yearId, CancellationToken ct)
     {
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var today = UkTime.Today;
         var year = await db.ProgrammeYears.AsNoTracking().Include(y => y.Periods)
             .Where(y => y.ProgrammeId == programmeId && (yearId == null ? y.StartsOn <= today && y.EndsOn >= today : y.Id == yearId))
             .SingleOrDefaultAsync(ct);

@@ -59,7 +59,7 @@ public sealed record BudgetYear(Programme Programme, ProgrammeYear Year)
     /// <summary>The given value date, which must fall in the year; or today, or the year's first day if today is outside it.</summary>
     public DateOnly ValueDate(DateOnly? given, FieldErrors errors)
     {
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var today = UkTime.Today;
         var date = given ?? (today >= Year.StartsOn && today <= Year.EndsOn ? today : Year.StartsOn);
         if (date < Year.StartsOn || date > Year.EndsOn)
             errors.Add("valueDate", $"must fall within {Year.Code} ({Year.StartsOn:yyyy-MM-dd} to {Year.EndsOn:yyyy-MM-dd})");

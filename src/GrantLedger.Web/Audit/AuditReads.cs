@@ -25,7 +25,7 @@ public static class AuditReads
         DateTimeOffset? recordedBy, string? prefix, CancellationToken ct)
     {
         caller.EnsureWholeProgramme(programmeId);
-        var date = asOf ?? DateOnly.FromDateTime(DateTime.UtcNow);
+        var date = asOf ?? UkTime.Today;
         await using var cmd = dataSource.CreateCommand("""
             SELECT a.id, a.code, a.unit, a.normal_side, b.debits_posted, b.credits_posted, b.debits_pending, b.credits_pending
               FROM account_balances_as_of($1, $2, $3) b

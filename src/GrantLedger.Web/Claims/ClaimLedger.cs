@@ -128,7 +128,7 @@ public static class ClaimLedger
             postAmount is null ? TransferKind.VoidPending : TransferKind.PostPending, hold.Id);
 
     private static EntryDraft Entry(ClaimScope c, long actorId, string what, IReadOnlyList<TransferDraft> transfers) =>
-        new(c.Programme.Id, DateOnly.FromDateTime(DateTime.UtcNow),
+        new(c.Programme.Id, UkTime.Today,
             $"Claim {ClaimAccess.Reference(c.Claim.Id)} {what}: {c.School.Name} ({c.School.Urn}), {c.Period.Name}",
             actorId, CauseType.Claim, c.Claim.Id, transfers);
 }

@@ -1,3 +1,4 @@
+using GrantLedger.Core.Ledger;
 using System.CommandLine;
 using GrantLedger.Core.Workflow;
 using GrantLedger.Web.Access;
@@ -46,7 +47,7 @@ public static class ExportCommands
             await Migrator.ApplyAsync(services.GetRequiredService<DatabaseEndpoint>().ConnectionString, ct: ct);
             await using var scope = services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<GrantLedgerDb>();
-            var date = parse.GetValue(asOf) ?? DateOnly.FromDateTime(DateTime.UtcNow);
+            var date = parse.GetValue(asOf) ?? UkTime.Today;
             var folder = Path.GetFullPath(parse.GetValue(output) ?? DefaultFolder());
             var options = new ExportOptions(parse.GetValue(maxRows) ?? WorkbookWriter.ExcelMaxRows);
             var progress = new ExportProgress();

@@ -1,3 +1,4 @@
+using GrantLedger.Core.Ledger;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -23,7 +24,7 @@ public sealed partial class DemoData(GrantLedgerDb db, UserManager<AppUser> user
     ILogger<DemoData> log)
 {
     public const string Password = "demo-password-2026";
-    public static readonly DateOnly Today = DateOnly.FromDateTime(DateTime.UtcNow);
+    public static readonly DateOnly Today = UkTime.Today;
 
     public sealed record Credential(string UserName, string DisplayName, string Role, string Scope, string Password, string Token);
 

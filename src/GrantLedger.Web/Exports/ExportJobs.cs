@@ -1,3 +1,4 @@
+using GrantLedger.Core.Ledger;
 using System.Data;
 using GrantLedger.Core.Rules;
 using GrantLedger.Core.Workflow;
@@ -69,7 +70,7 @@ public static class ExportJobs
         var errors = new FieldErrors();
         if (!TryParseKind(request.Kind, out var kind))
             errors.Add("kind", "must be one of: " + string.Join(", ", Enum.GetValues<ExportKind>().Select(k => Kebab.Of(k))));
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var today = UkTime.Today;
         var asOf = request.AsOf ?? today;
         if (asOf > today) errors.Add("asOf", "cannot be in the future: the ledger does not know it yet");
         errors.ThrowIfAny();

@@ -27,7 +27,7 @@ public sealed class Reconciliation
     private Reconciliation(NpgsqlConnection conn, NpgsqlTransaction? tx, long programmeId, DateOnly asOf)
     {
         (_conn, _tx, _programmeId, _asOf) = (conn, tx, programmeId, asOf);
-        _until = new DateTimeOffset(asOf.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        _until = UkTime.EndOf(asOf);
     }
 
     /// <summary>A school's budget in one category of one year, from its accounts' balances.</summary>

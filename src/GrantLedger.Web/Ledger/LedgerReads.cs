@@ -120,7 +120,7 @@ public static class LedgerReads
         caller.EnsureWholeProgramme(programmeId);
         if (!await db.Programmes.AnyAsync(p => p.Id == programmeId, ct)) throw new NotFound("programme", programmeId);
         if (depth is < 1 or > 10) throw new InvalidInput("depth", "must be between 1 and 10");
-        var date = asOf ?? DateOnly.FromDateTime(DateTime.UtcNow);
+        var date = asOf ?? UkTime.Today;
         var balances = await BalancesAsOfAsync(db, programmeId, date, recordedBy, ct);
         var accounts = await db.Accounts.AsNoTracking().Where(a => a.ProgrammeId == programmeId)
             .Select(a => new { a.Id, a.Code, a.Unit }).ToListAsync(ct);

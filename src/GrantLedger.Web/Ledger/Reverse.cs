@@ -30,7 +30,7 @@ public static class Reverse
                 $"entry {entryId} records a {original.CauseType.Replace('_', ' ')}: correct it through its own workflow", 409);
         var errors = new FieldErrors();
         Programmes.SetUp.Text(errors, "reason", r.Reason, 500);
-        var valueDate = r.ValueDate ?? DateOnly.FromDateTime(DateTime.UtcNow);
+        var valueDate = r.ValueDate ?? UkTime.Today;
         if (valueDate < original.ValueDate) errors.Add("valueDate", $"must not be before the entry it reverses ({original.ValueDate:yyyy-MM-dd})");
         errors.ThrowIfAny();
         if (await db.JournalEntries.AnyAsync(e => e.ReversesEntryId == entryId, ct))

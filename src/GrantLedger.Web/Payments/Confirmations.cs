@@ -58,7 +58,7 @@ public static class Confirmations
             var closedPeriods = await db.Periods.AsNoTracking()
                 .Where(p => (p.ClosedAt != null || db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ClosedAt != null))
                             && db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ProgrammeId == programmeId)).ToListAsync(ct);
-            var today = DateOnly.FromDateTime(DateTime.UtcNow);
+            var today = UkTime.Today;
             var seen = new HashSet<string>();
             var toPay = new List<(Row Row, PaymentRunPayee Payee, PaymentRun Run)>();
             var toFail = new List<(Row Row, PaymentRunPayee Payee, PaymentRun Run)>();

@@ -1,3 +1,4 @@
+using GrantLedger.Core.Ledger;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -41,15 +42,15 @@ public static class PaymentRuns
             errors.Add("areaId", $"area {areaId} is not an area of this programme");
         if (r.PeriodId is { } periodId && !await db.Periods.AnyAsync(p => p.Id == periodId && db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ProgrammeId == programmeId), ct))
             errors.Add("periodId", $"period {periodId} is not a half-term of this programme");
-        var asOf = r.AsOf ?? DateOnly.FromDateTime(DateTime.UtcNow);
-        if (asOf > DateOnly.FromDateTime(DateTime.UtcNow)) errors.Add("asOf", "cannot be in the future");
+        var asOf = r.AsOf ?? UkTime.Today;
+        if (asOf > UkTime.Today) errors.Add("asOf", "cannot be in the future");
         errors.ThrowIfAny();
 
         return await db.InTransactionAsync(async () =>
         {
             // One build per programme at a time, so two runs never take the same claim.
             await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtext('payment_run'), {(int)programmeId})", ct);
-            var until = new DateTimeOffset(asOf.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            var until = UkTime.EndOf(asOf);
             var claims = db.Set<Claim>().Where(c => c.ProgrammeId == programmeId && c.State == "approved" && c.DecidedAt < until);
             if (r.AreaId is not null) claims = claims.Where(c => db.Schools.Any(s => s.Id == c.SchoolId && s.AreaId == r.AreaId));
             if (r.PeriodId is not null) claims = claims.Where(c => c.PeriodId == r.PeriodId);

@@ -1,3 +1,4 @@
+using GrantLedger.Core.Ledger;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
@@ -13,7 +14,7 @@ public sealed class RateCardsController(GrantLedgerDb db, AuditTrail audit) : Ap
     /// <summary>Every rate, each with the dates it applies between; inForce says which apply on ?on= (today by default).</summary>
     [HttpGet("programmes/{programmeId:long}/rates")]
     public Task<IReadOnlyList<RateView>> Card(long programmeId, [FromQuery] DateOnly? on, CancellationToken ct) =>
-        RateCards.CardAsync(db, Caller, programmeId, on ?? DateOnly.FromDateTime(DateTime.UtcNow), ct);
+        RateCards.CardAsync(db, Caller, programmeId, on ?? UkTime.Today, ct);
 
     /// <summary>Adds a rate that takes effect from its date (the programme admin). Existing claims keep the rates they were priced at.</summary>
     [HttpPost("programmes/{programmeId:long}/rates")]
@@ -22,7 +23,7 @@ public sealed class RateCardsController(GrantLedgerDb db, AuditTrail audit) : Ap
     public async Task<ActionResult<RateView>> Add(long programmeId, RateCards.NewRate request, CancellationToken ct)
     {
         var rate = await RateCards.AddAsync(db, audit, Caller, programmeId, request, ct);
-        var view = (await RateCards.CardAsync(db, Caller, programmeId, DateOnly.FromDateTime(DateTime.UtcNow), ct)).Single(v => v.Id == rate.Id);
+        var view = (await RateCards.CardAsync(db, Caller, programmeId, UkTime.Today, ct)).Single(v => v.Id == rate.Id);
         return Created($"/api/v1/programmes/{programmeId}/rates", view);
     }
 }

@@ -166,6 +166,27 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("open Liabilities:", opens);
     }
 
+    /// <summary>
+    /// Pages show a moment as a clock in the UK showed it: an export asked for at 08:30 UTC on 15 June was asked for at
+    /// 09:30 BST, and one asked for at 23:30 UTC on 1 June on 2 June (until 2 December pages showed UTC).
+    /// </summary>
+    [Fact]
+    public async Task ThePages_ShowWhenAnExportWasAskedFor_InUkTime()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        foreach (var at in new[] { "2026-06-15 08:30Z", "2026-06-01 23:30Z", "2026-12-15 08:30Z" })
+            await Db.ScalarAsync($"""
+                INSERT INTO export_job (programme_id, kind, as_of, requested_by, created_at, state, error, finished_at)
+                VALUES ($1, 'csv', '2026-06-01', $2, '{at}', 'failed', 'test', '{at}') RETURNING id
+                """, x.ProgrammeId, x.Finance.UserId);
+        using var http = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await Security.PageFormFuzzTests.SignInAsync(http, x.Finance.UserName);
+        var page = await http.GetStringAsync($"/exports?programmeId={x.ProgrammeId}");
+        Assert.Contains("15 Jun 2026 09:30", page);
+        Assert.Contains("2 Jun 2026 00:30", page);
+        Assert.Contains("15 Dec 2026 08:30", page);
+    }
+
     [Fact]
     public async Task Csv_ForEveryTable_HasAHeaderAndARowPerRecord_WithMoneyInPoundsToTwoPlaces()
     {

@@ -1,3 +1,4 @@
+using GrantLedger.Core.Ledger;
 using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Programmes;
 using Microsoft.EntityFrameworkCore;
@@ -22,7 +23,7 @@ public static class SchoolBudget
     /// <summary>The year that contains today, else the latest year that has started, else the first.</summary>
     public static async Task<ProgrammeYear?> CurrentYearAsync(GrantLedgerDb db, long programmeId, CancellationToken ct)
     {
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var today = UkTime.Today;
         var years = await db.ProgrammeYears.AsNoTracking().Include(y => y.Periods).Where(y => y.ProgrammeId == programmeId)
             .OrderBy(y => y.StartsOn).ToListAsync(ct);
         return years.FirstOrDefault(y => y.StartsOn <= today && today <= y.EndsOn)
