@@ -28,7 +28,7 @@ public sealed class ExportJourneyTests(BrowserFixture fixture, ITestOutputHelper
         await ClickAsync(page, "#start-export", "finance-export-start");
 
         // Nothing chosen, and a date in the future: both in the error summary, the date as typed
-        var tomorrow = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(1);
+        var tomorrow = GrantLedger.Core.Ledger.UkTime.Today.AddDays(1);
         await FillDateAsync(page, "asOf", tomorrow);
         await ClickAsync(page, "button:has-text('Start the export')");
         await ExpectErrorAsync(page, "kind", "Choose what to export");

@@ -32,7 +32,7 @@ public sealed class ExportWorld
     public static async Task<ExportWorld> CreateAsync(DatabaseFixture db)
     {
         var w = await ClaimWorld.CreateAsync(db);
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var today = GrantLedger.Core.Ledger.UkTime.Today;
 
         var draft = await w.NewClaimAsync();
         await w.AddStaffTimeAsync(draft, "STAFF-10", "2026-10-07");
