@@ -20,6 +20,9 @@ public static class CookieSessions
 {
     public const string HoursSetting = "GrantLedger:Access:SessionHours";
 
+    /// <summary>How many minutes before a page session ends every page says when it will (10 by default).</summary>
+    public const string WarningMinutesSetting = "GrantLedger:Access:SessionWarningMinutes";
+
     /// <summary>When the session signed in, in Unix milliseconds.</summary>
     private const string SignedInAtClaim = "gl:signed-in-at";
 
@@ -53,17 +56,30 @@ public static class CookieSessions
         }
         var now = DateTimeOffset.UtcNow;
         var stampClaim = http.RequestServices.GetRequiredService<IOptions<IdentityOptions>>().Value.ClaimsIdentity.SecurityStampClaimType;
-        var hours = http.RequestServices.GetRequiredService<IConfiguration>().GetValue<double?>(HoursSetting) ?? 12;
         var stands = account is not null
                      && account.DisabledAt is null && !(account.LockoutEnd > now)                        // as an API token's account
                      && account.SecurityStamp == principal.FindFirstValue(stampClaim)                     // not signed out or disabled since
                      && Access(principal.Claims).SetEquals(Access(CurrentUser.ClaimsOf(account)))        // the same user, role and scope
-                     && long.TryParse(principal.FindFirstValue(SignedInAtClaim), out var ms)
-                     && DateTimeOffset.FromUnixTimeMilliseconds(ms) > now.AddHours(-hours);            // within its hours
+                     && EndsAt(principal, http.RequestServices.GetRequiredService<IConfiguration>()) > now; // within its hours
         if (stands) return;
         context.RejectPrincipal();
         await http.SignOutAsync(IdentityConstants.ApplicationScheme);
     }
+
+    /// <summary>When the page session ends, however busy: its signing-in time and <see cref="HoursSetting"/>; null without one.</summary>
+    public static DateTimeOffset? EndsAt(ClaimsPrincipal principal, IConfiguration configuration) =>
+        long.TryParse(principal.FindFirstValue(SignedInAtClaim), out var ms)
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms).AddHours(configuration.GetValue<double?>(HoursSetting) ?? 12)
+            : null;
+
+    /// <summary>What every page says of its session's end: when, and from when it shows (<see cref="WarningMinutesSetting"/> before).</summary>
+    public sealed record Ending(DateTimeOffset At, DateTimeOffset WarnFrom, double Hours);
+
+    public static Ending? EndingOf(ClaimsPrincipal principal, IConfiguration configuration) =>
+        EndsAt(principal, configuration) is { } at
+            ? new Ending(at, at.AddMinutes(-(configuration.GetValue<double?>(WarningMinutesSetting) ?? 10)),
+                configuration.GetValue<double?>(HoursSetting) ?? 12)
+            : null;
 
     /// <summary>What a session may reach: its user, role and scope.</summary>
     private static HashSet<(string, string)> Access(IEnumerable<Claim> claims) =>

@@ -1,6 +1,12 @@
 using System.Net;
 using GrantLedger.Browser.Tests.Support;
 using GrantLedger.Web.Tests.Support;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
 using Xunit.Abstractions;
 
 namespace GrantLedger.Browser.Tests.Journeys;
@@ -27,6 +33,47 @@ public sealed class AccessTests(BrowserFixture fixture, ITestOutputHelper output
         await page.FillAsync("#password", DatabaseFixture.Password);
         await ClickAsync(page, "button:has-text('Sign in')");
         Assert.Contains("locked", await page.InnerTextAsync(".govuk-error-summary"));
+    }
+
+    /// <summary>
+    /// A page session ends some hours after signing in however busy (GrantLedger:Access:SessionHours), and a form being
+    /// filled in then is lost when it is sent: every page says when, from its warning time on, and says so again when the
+    /// session has ended, with a way to sign in again that comes back to the page. The page itself stays, so that what
+    /// was typed can be copied. Here the hours are 0.004 (14.4 s) and the warning 0.1 minutes (6 s).
+    /// </summary>
+    [Fact]
+    public async Task EveryPage_SaysWhenItsSessionWillEnd_ThenThatItHas()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        using var factory = Db.Factory.WithWebHostBuilder(b =>
+        {
+            b.UseSetting(GrantLedger.Web.Access.CookieSessions.HoursSetting, "0.004");
+            b.UseSetting(GrantLedger.Web.Access.CookieSessions.WarningMinutesSetting, "0.1");
+        });
+        factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        factory.StartServer();
+        var baseUrl = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var page = await SignInAsync(world.School.UserName, baseUrl: baseUrl);
+        var banner = page.Locator("#session-end");
+        Assert.True(await banner.IsHiddenAsync(), "shown before its warning time");
+
+        await banner.WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 20_000 });
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(7), $"shown {clock.Elapsed.TotalSeconds:0.0} s after signing in, before its warning time");
+        Assert.Equal("alert", await banner.GetAttributeAsync("role"));
+        Assert.Matches(@"^You will be signed out at \d\d:\d\d$", (await banner.Locator("[data-field=heading]").InnerTextAsync()).Trim());
+        await CheckAsync(page, "session-ending");
+
+        await page.GetByText("You have been signed out").WaitForAsync(new() { Timeout = 20_000 });
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(14), $"said to have ended {clock.Elapsed.TotalSeconds:0.0} s after signing in");
+        Assert.Contains("/school", page.Url); // still on the page
+        await CheckAsync(page, "session-ended");
+        await page.ClickAsync("text=Sign in again");
+        await page.FillAsync("#userName", world.School.UserName);
+        await page.FillAsync("#password", DatabaseFixture.Password);
+        await page.ClickAsync("button:has-text('Sign in')");
+        await LoadedAsync(page);
+        Assert.EndsWith("/school", new Uri(page.Url).AbsolutePath); // back where it was
     }
 
     [Fact]

@@ -28,9 +28,10 @@ public abstract class BrowserTest(BrowserFixture fixture, ITestOutputHelper outp
     }
 
     /// <summary>A new browser (its own cookies) signed in as the user, on their start page.</summary>
-    protected async Task<IPage> SignInAsync(string userName, string password = DatabaseFixture.Password)
+    /// <param name="baseUrl">a service of the test's own (other settings), else the fixture's</param>
+    protected async Task<IPage> SignInAsync(string userName, string password = DatabaseFixture.Password, string? baseUrl = null)
     {
-        var context = await Fixture.Browser.NewContextAsync(new() { BaseURL = Fixture.BaseUrl, ViewportSize = new() { Width = 1200, Height = 900 } });
+        var context = await Fixture.Browser.NewContextAsync(new() { BaseURL = baseUrl ?? Fixture.BaseUrl, ViewportSize = new() { Width = 1200, Height = 900 } });
         _contexts.Add(context);
         var page = await context.NewPageAsync();
         WatchCsp(page);

@@ -148,6 +148,40 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
         await ExpectSignedOutAsync(page);
     }
 
+    /// <summary>
+    /// Every page of a session carries when the session ends: hidden until its warning time (the page's script shows it
+    /// then), and shown as the page is made once that time has come, so that it is read without the script too.
+    /// </summary>
+    [Fact]
+    public async Task EveryPage_CarriesWhenItsSessionEnds_ShownAsMadeFromItsWarningTime()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        async Task<(string Tag, string Heading)> BannerAsync(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> factory)
+        {
+            using var page = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+            await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+            var html = await page.GetStringAsync("/school/claims");
+            var tag = System.Text.RegularExpressions.Regex.Match(html, "<div [^>]*id=\"session-end\"[^>]*>");
+            Assert.True(tag.Success, "the page does not say when its session ends");
+            return (tag.Value, System.Text.RegularExpressions.Regex.Match(html, "You will be signed out at \\d\\d:\\d\\d").Value);
+        }
+        static long Attribute(string tag, string name) =>
+            long.Parse(System.Text.RegularExpressions.Regex.Match(tag, $"{name}=\"(\\d+)\"").Groups[1].Value);
+
+        var signedIn = DateTimeOffset.UtcNow;
+        var (usual, heading) = await BannerAsync(Db.Factory); // 12 hours, the warning 10 minutes before
+        Assert.Contains(" hidden", usual);
+        Assert.InRange(Attribute(usual, "data-ends-in"), (long)TimeSpan.FromHours(11.99).TotalMilliseconds, (long)TimeSpan.FromHours(12).TotalMilliseconds);
+        Assert.Equal(Attribute(usual, "data-ends-in") - (long)TimeSpan.FromMinutes(10).TotalMilliseconds, Attribute(usual, "data-warn-in"));
+        var end = GrantLedger.Core.Ledger.UkTime.Of(signedIn.AddHours(12));
+        Assert.Contains(heading, new[] { $"You will be signed out at {end:HH:mm}", $"You will be signed out at {end.AddMinutes(1):HH:mm}" }); // UK time
+
+        using var soon = Db.Factory.WithWebHostBuilder(b => b.UseSetting(CookieSessions.HoursSetting, "0.1")); // 6 minutes: warned from the start
+        var (warned, _) = await BannerAsync(soon);
+        Assert.DoesNotContain(" hidden", warned);
+        Assert.Equal(0, Attribute(warned, "data-warn-in"));
+    }
+
     private static async Task ExpectSignedInAsync(HttpClient page)
     {
         using var dashboard = await page.GetAsync("/school");
