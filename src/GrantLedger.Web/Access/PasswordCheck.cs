@@ -20,8 +20,17 @@ public static class PasswordCheck
     {
         var failures = http.RequestServices.GetRequiredService<SignInFailures>();
         failures.Begin(http);
-        var (user, result) = await CheckPasswordAsync(http.RequestServices, userName, password);
-        if (result.Succeeded) failures.Succeeded(http);
+        var (user, result) = (default(AppUser), SignInResult.Failed);
+        try
+        {
+            (user, result) = await CheckPasswordAsync(http.RequestServices, userName, password);
+        }
+        catch
+        {
+            failures.GiveBack(http); // not a failed sign-in: the check itself failed (the database unavailable, say)
+            throw;
+        }
+        if (result.Succeeded) failures.GiveBack(http);
         return (user, result);
     }
 

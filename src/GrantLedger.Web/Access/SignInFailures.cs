@@ -19,7 +19,7 @@ public sealed class SignInFailures(GrantLedgerOptions options)
     private DateTimeOffset _nextSweep;
 
     /// <summary>
-    /// Counts an attempt from the request's address, before its password is checked; <see cref="Succeeded"/> gives it back.
+    /// Counts an attempt from the request's address, before its password is checked; <see cref="GiveBack"/> gives it back.
     /// </summary>
     /// <exception cref="RuleBroken">429 "rate-limited" (with Retry-After, in seconds) when the address has failed too often</exception>
     public void Begin(HttpContext http)
@@ -39,8 +39,8 @@ public sealed class SignInFailures(GrantLedgerOptions options)
                 details: new Dictionary<string, object?> { [ProblemAnswers.RetryAfterMember] = seconds });
     }
 
-    /// <summary>The attempt signed someone in: it does not count against the address.</summary>
-    public void Succeeded(HttpContext http)
+    /// <summary>The attempt signed someone in, or could not be checked: it does not count against the address.</summary>
+    public void GiveBack(HttpContext http)
     {
         var address = Address(http);
         lock (_windows)
