@@ -74,7 +74,7 @@ public sealed class ReviewJourneyTests(BrowserFixture fixture, ITestOutputHelper
         Assert.Contains("change the date", await page.InnerTextAsync("#claims"));
         Assert.Contains("Returned", await page.InnerTextAsync("#claims"));
         await ClickAsync(page, $"a[href='/school/claims/{claimId}']", screenshot: "school-returned-claim");
-        Assert.Contains("change the date", await page.InnerTextAsync(".govuk-notification-banner"));
+        Assert.Contains("change the date", await page.InnerTextAsync("main .govuk-notification-banner"));
 
         await ClickAsync(page, "button:has-text('Remove')");
         await ClickAsync(page, "a:has-text('Add a line')");
