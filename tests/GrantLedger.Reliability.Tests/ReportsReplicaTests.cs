@@ -36,8 +36,9 @@ public sealed class ReportsReplicaTests(DatabaseFixture db) : ReliabilityTest(db
                 b.UseSetting("ConnectionStrings:" + ReportsReplica.ConnectionStringName, standby.ConnectionString("grantledger_test"));
                 b.UseSetting("GrantLedger:ReportsReplicaWaitSeconds", "8");
             });
-            var finance = new ApiClient(factory.CreateClient(), x.Finance.Http.DefaultRequestHeaders.Authorization!.Parameter, x.Finance.UserId,
-                x.Finance.UserName);
+            ApiClient FinanceOn(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> service) =>
+                new(service.CreateClient(), x.Finance.Http.DefaultRequestHeaders.Authorization!.Parameter, x.Finance.UserId, x.Finance.UserName);
+            var finance = FinanceOn(factory);
 
             // Caught up: read on the replica (its statistics count the export's read-only transaction, rolled back there).
             var rollbacks = await ScalarAsync(replica, "SELECT xact_rollback FROM pg_stat_database WHERE datname = current_database()");
@@ -78,8 +79,7 @@ public sealed class ReportsReplicaTests(DatabaseFixture db) : ReliabilityTest(db
             await factory.DisposeAsync();
             using var misread = Db.Factory.WithWebHostBuilder(b =>
                 b.UseSetting("ConnectionStrings:" + ReportsReplica.ConnectionStringName, Db.Cluster.ConnectionString("postgres")));
-            var financeThere = new ApiClient(misread.CreateClient(), x.Finance.Http.DefaultRequestHeaders.Authorization!.Parameter, x.Finance.UserId,
-                x.Finance.UserName);
+            var financeThere = FinanceOn(misread);
             var (failedThere, stillWhole) = await ExportAsync(financeThere, x);
             Assert.Equal(ReportsReplica.Primary, failedThere);
             Assert.Equal(await TransfersAsync(x), stillWhole);

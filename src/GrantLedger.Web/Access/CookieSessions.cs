@@ -68,17 +68,16 @@ public static class CookieSessions
 
     /// <summary>When the page session ends, however busy: its signing-in time and <see cref="HoursSetting"/>; null without one.</summary>
     public static DateTimeOffset? EndsAt(ClaimsPrincipal principal, IConfiguration configuration) =>
-        long.TryParse(principal.FindFirstValue(SignedInAtClaim), out var ms)
-            ? DateTimeOffset.FromUnixTimeMilliseconds(ms).AddHours(configuration.GetValue<double?>(HoursSetting) ?? 12)
-            : null;
+        long.TryParse(principal.FindFirstValue(SignedInAtClaim), out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms).AddHours(Hours(configuration)) : null;
+
+    private static double Hours(IConfiguration configuration) => configuration.GetValue<double?>(HoursSetting) ?? 12;
 
     /// <summary>What every page says of its session's end: when, and from when it shows (<see cref="WarningMinutesSetting"/> before).</summary>
     public sealed record Ending(DateTimeOffset At, DateTimeOffset WarnFrom, double Hours);
 
     public static Ending? EndingOf(ClaimsPrincipal principal, IConfiguration configuration) =>
         EndsAt(principal, configuration) is { } at
-            ? new Ending(at, at.AddMinutes(-(configuration.GetValue<double?>(WarningMinutesSetting) ?? 10)),
-                configuration.GetValue<double?>(HoursSetting) ?? 12)
+            ? new Ending(at, at.AddMinutes(-(configuration.GetValue<double?>(WarningMinutesSetting) ?? 10)), Hours(configuration))
             : null;
 
     /// <summary>What a session may reach: its user, role and scope.</summary>

@@ -24,7 +24,7 @@ public sealed class SignInFailures(GrantLedgerOptions options)
     /// <exception cref="RuleBroken">429 "rate-limited" (with Retry-After, in seconds) when the address has failed too often</exception>
     public void Begin(HttpContext http)
     {
-        var address = Address(http);
+        var address = Security.ClientAddress(http);
         var now = DateTimeOffset.UtcNow;
         int? wait = null;
         lock (_windows)
@@ -42,12 +42,10 @@ public sealed class SignInFailures(GrantLedgerOptions options)
     /// <summary>The attempt signed someone in, or could not be checked: it does not count against the address.</summary>
     public void GiveBack(HttpContext http)
     {
-        var address = Address(http);
+        var address = Security.ClientAddress(http);
         lock (_windows)
             if (_windows.TryGetValue(address, out var w) && w.Count > 0) _windows[address] = (w.Ends, w.Count - 1);
     }
-
-    private static string Address(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
     /// <summary>Forgets the windows that have ended, at most once a minute: an address that stops trying is not kept.</summary>
     private void Sweep(DateTimeOffset now)

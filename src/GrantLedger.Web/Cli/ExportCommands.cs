@@ -1,5 +1,5 @@
-using GrantLedger.Core.Ledger;
 using System.CommandLine;
+using GrantLedger.Core.Ledger;
 using GrantLedger.Core.Workflow;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Exports;

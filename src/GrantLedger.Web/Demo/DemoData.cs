@@ -1,8 +1,8 @@
-using GrantLedger.Core.Ledger;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using GrantLedger.Core.Ledger;
 using GrantLedger.Core.Money;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Allocations;

@@ -1,5 +1,5 @@
-using GrantLedger.Core.Ledger;
 using System.Data;
+using GrantLedger.Core.Ledger;
 using GrantLedger.Core.Rules;
 using GrantLedger.Core.Workflow;
 using GrantLedger.Web.Access;

@@ -47,24 +47,23 @@ public sealed class ReportsReplica(IConfiguration configuration, GrantLedgerOpti
                 {
                     log.LogWarning("Export {Id} is read on the primary: the reports replica had not replayed to {Lsn} within {Seconds} s",
                         jobId, requestedLsn, options.ReportsReplicaWaitSeconds);
-                    await conn.DisposeAsync();
                     return null;
                 }
                 await Task.Delay(200, ct);
             }
-            return new GrantLedgerDb(new DbContextOptionsBuilder<GrantLedgerDb>().UseNpgsql(conn, contextOwnsConnection: true).Options);
+            var context = new GrantLedgerDb(new DbContextOptionsBuilder<GrantLedgerDb>().UseNpgsql(conn, contextOwnsConnection: true).Options);
+            conn = null; // the context's now
+            return context;
         }
         catch (Exception e) when (ProblemAnswers.IsDatabaseUnavailable(e) || e is NpgsqlException)
         {
             log.LogWarning(e, "Export {Id} is read on the primary: the reports replica could not be reached", jobId);
-            if (conn is not null) await conn.DisposeAsync();
             replica.Clear();
             return null;
         }
-        catch
+        finally
         {
             if (conn is not null) await conn.DisposeAsync();
-            throw;
         }
     }
 

@@ -42,7 +42,7 @@ public static class Security
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             // per address, shared by the API's token requests and the sign-in page's form; showing the page is not an attempt
             o.AddPolicy(SignInPolicy, http => ProblemAnswers.IsRead(http.Request) ? RateLimitPartition.GetNoLimiter("read") : RateLimitPartition.GetFixedWindowLimiter(
-                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                ClientAddress(http),
                 _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = http.RequestServices.GetRequiredService<GrantLedgerOptions>().SignInsPerMinute,
@@ -119,6 +119,9 @@ public static class Security
                 }
             return next(http);
         }).UseRateLimiter();
+
+    /// <summary>The client's address, as the limits on sign-in count it (the forwarded one behind a trusted proxy: <see cref="UseTrustedProxies"/>).</summary>
+    public static string ClientAddress(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
     private static Task WriteProblemAsync(HttpContext http, int status, string title, string rule, string detail, CancellationToken ct)
     {

@@ -1,7 +1,7 @@
-using GrantLedger.Core.Ledger;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using GrantLedger.Core.Ledger;
 using GrantLedger.Core.Money;
 using GrantLedger.Core.Rules;
 using GrantLedger.Core.Workflow;
@@ -42,8 +42,9 @@ public static class PaymentRuns
             errors.Add("areaId", $"area {areaId} is not an area of this programme");
         if (r.PeriodId is { } periodId && !await db.Periods.AnyAsync(p => p.Id == periodId && db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ProgrammeId == programmeId), ct))
             errors.Add("periodId", $"period {periodId} is not a half-term of this programme");
-        var asOf = r.AsOf ?? UkTime.Today;
-        if (asOf > UkTime.Today) errors.Add("asOf", "cannot be in the future");
+        var today = UkTime.Today;
+        var asOf = r.AsOf ?? today;
+        if (asOf > today) errors.Add("asOf", "cannot be in the future");
         errors.ThrowIfAny();
 
         return await db.InTransactionAsync(async () =>
