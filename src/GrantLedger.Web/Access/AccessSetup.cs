@@ -48,16 +48,18 @@ public static class AccessSetup
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                o.ExpireTimeSpan = TimeSpan.FromHours(8);
-                o.SlidingExpiration = true;
+                o.SlidingExpiration = true; // the idle minutes (CookieSessions.IdleMinutesSetting), renewed by every request
                 o.LoginPath = "/sign-in";
                 o.AccessDeniedPath = "/forbidden";
                 // API callers get problems, not redirects to a sign-in page
                 o.Events.OnRedirectToLogin = ctx => ApiOr(ctx, 401, "Unauthorized", "Sign in: send an API token as 'Authorization: Bearer glt_…'.");
                 o.Events.OnRedirectToAccessDenied = ctx => ApiOr(ctx, 403, "Forbidden", "Your role does not allow this.");
                 o.Events.OnValidatePrincipal = CookieSessions.ValidateAsync;
+                o.Events.OnCheckSlidingExpiration = CookieSessions.CheckSlidingExpiration;
             });
 
+        services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
+            .Configure<IConfiguration>((o, configuration) => o.ExpireTimeSpan = CookieSessions.Idle(configuration));
         services.AddSingleton<ApiTokenCache>();
         services.AddSingleton<SignInFailures>();
         services.AddHostedService<AccessChangeListener>(); // registered after StartUp: the database endpoint is known by then

@@ -79,6 +79,7 @@ public static class HostSetup
         app.MapSwagger().AllowAnonymous(); // the API's description is public; its operations are not
         app.MapControllers();
         app.MapRazorPages();
+        app.MapPageSessions();
         return app;
     }
 

@@ -76,6 +76,52 @@ public sealed class AccessTests(BrowserFixture fixture, ITestOutputHelper output
         Assert.EndsWith("/school", new Uri(page.Url).AbsolutePath); // back where it was
     }
 
+    /// <summary>
+    /// A page session also ends some minutes after its last request (GrantLedger:Access:IdleMinutes; 15 s here, the
+    /// warning 6 s before): the page says when, with "Stay signed in", which keeps it; a page used in another tab keeps it
+    /// too, and the first tab, asking before it warns, waits for the new time; left alone, it says the session has ended.
+    /// </summary>
+    [Fact]
+    public async Task APageLeftAlone_OffersToStaySignedIn_AndWaitsForUseInAnotherTab()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        using var factory = Db.Factory.WithWebHostBuilder(b =>
+        {
+            b.UseSetting(GrantLedger.Web.Access.CookieSessions.IdleMinutesSetting, "0.25");
+            b.UseSetting(GrantLedger.Web.Access.CookieSessions.WarningMinutesSetting, "0.1");
+        });
+        factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        factory.StartServer();
+        var baseUrl = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var page = await SignInAsync(world.School.UserName, baseUrl: baseUrl);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var banner = page.Locator("#session-end");
+        var keep = banner.GetByRole(AriaRole.Button, new() { Name = "Stay signed in" });
+        Assert.True(await banner.IsHiddenAsync(), "shown before its warning time");
+
+        await banner.WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 20_000 });
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(8), $"shown {clock.Elapsed.TotalSeconds:0.0} s after the page, before its warning time");
+        Assert.Contains("after 0.25 minutes without using GrantLedger", await banner.InnerTextAsync());
+        Assert.True(await keep.IsVisibleAsync(), "no way to stay signed in");
+        await CheckAsync(page, "session-idle");
+        await keep.ClickAsync();
+        await banner.WaitForAsync(new() { State = WaitForSelectorState.Hidden, Timeout = 5_000 });
+
+        var other = await page.Context.NewPageAsync(); // another tab, used a little later
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await other.GotoAsync("/school/claims");
+        Assert.EndsWith("/school/claims", new Uri(other.Url).AbsolutePath);
+        var used = System.Diagnostics.Stopwatch.StartNew(); // its end is 15 s from here (less the part of a second the cookie does not keep), its warning 6 s before; the page kept at least 3 s before would have warned 6 s from here
+        await banner.WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 20_000 });
+        Assert.True(used.Elapsed > TimeSpan.FromSeconds(7), $"warned {used.Elapsed.TotalSeconds:0.0} s after the other tab's use: the session's end had moved");
+
+        await page.GetByText("You have been signed out").WaitForAsync(new() { Timeout = 20_000 });
+        Assert.True(used.Elapsed > TimeSpan.FromSeconds(13), $"said to have ended {used.Elapsed.TotalSeconds:0.0} s after the other tab's use");
+        Assert.True(await keep.IsHiddenAsync(), "offers to keep a session that has ended");
+        await other.ReloadAsync();
+        Assert.Contains("/sign-in", other.Url); // ended for the other tab too
+    }
+
     [Fact]
     public async Task PagesOutsideTheRoleOrScope_Answer403_AndChangeNothing()
     {

@@ -149,8 +149,75 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A page session ends its idle minutes after its last request (30 by default; 10 s here): every request renews them in
+    /// full, where the cookie's own sliding renews them only once half have passed, so that the time the pages give is
+    /// the time it ends. The page's own check of when it ends (GET /session) does not count as using it; keeping it
+    /// ("Stay signed in": POST /session with the page's antiforgery token) does.
+    /// </summary>
+    [Fact]
+    public async Task APageSession_EndsItsIdleMinutesAfterItsLastRequest_AndCanBeKept()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var factory = Db.Factory.WithWebHostBuilder(b => b.UseSetting(CookieSessions.IdleMinutesSetting, "0.1666667")); // 10 s
+        using var page = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+        await Task.Delay(TimeSpan.FromSeconds(4) - clock.Elapsed);
+        await ExpectSignedInAsync(page); // 4 s after signing in: the cookie's own sliding would not renew it yet
+        var lastUse = clock.Elapsed;
+        await Task.Delay(TimeSpan.FromSeconds(12) - clock.Elapsed); // past the sign-in's 10 s, within the last request's
+
+        var status = await StatusAsync(page);
+        Assert.True(status["idle"]!.GetValue<bool>());
+        var endsIn = status["endsIn"]!.GetValue<long>();
+        var expected = (long)(lastUse + TimeSpan.FromSeconds(10) - clock.Elapsed).TotalMilliseconds;
+        Assert.True(endsIn > expected - 1_500 && endsIn < expected + 500, $"ends in {endsIn} ms, not about {expected}"); // the cookie keeps whole seconds
+        Assert.Matches(@"^\d\d:\d\d$", status["at"]!.GetValue<string>());
+        Assert.Equal(0, status["warnIn"]!.GetValue<long>()); // within the 10 minutes' warning from the start
+        while (clock.Elapsed < lastUse + TimeSpan.FromSeconds(8.5)) // asking when it ends keeps nothing
+        {
+            await StatusAsync(page);
+            await Task.Delay(500);
+        }
+        await Task.Delay(lastUse + TimeSpan.FromSeconds(10.5) - clock.Elapsed);
+        await ExpectSignedOutAsync(page);
+        using (var ended = await page.GetAsync(CookieSessions.StatusPath))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, ended.StatusCode);
+            Assert.Equal("application/problem+json", ended.Content.Headers.ContentType?.MediaType);
+        }
+
+        // "Stay signed in": kept with the page's token, refused without it
+        await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+        var html = await page.GetStringAsync("/school/claims");
+        using (var forged = await page.PostAsync(CookieSessions.StatusPath, null))
+            Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        using var keep = new HttpRequestMessage(HttpMethod.Post, CookieSessions.StatusPath);
+        keep.Headers.Add("RequestVerificationToken", Security.PageFormFuzzTests.TokenOf(html));
+        using (var kept = await page.SendAsync(keep))
+        {
+            Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
+            var again = System.Text.Json.Nodes.JsonNode.Parse(await kept.Content.ReadAsStringAsync())!;
+            Assert.InRange(again["endsIn"]!.GetValue<long>(), 8_000, 10_000); // its 10 s again, from now
+        }
+        await Task.Delay(TimeSpan.FromSeconds(6)); // 12 s after the page, 6 after it was kept
+        await ExpectSignedInAsync(page);
+    }
+
+    private static async Task<System.Text.Json.Nodes.JsonNode> StatusAsync(HttpClient page)
+    {
+        using var answer = await page.GetAsync(CookieSessions.StatusPath);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.True(answer.Headers.CacheControl?.NoStore, $"{answer.Headers}");
+        Assert.False(answer.Headers.Contains("Set-Cookie"), "asking when the session ends renewed it");
+        return System.Text.Json.Nodes.JsonNode.Parse(await answer.Content.ReadAsStringAsync())!;
+    }
+
+    /// <summary>
     /// Every page of a session carries when the session ends: hidden until its warning time (the page's script shows it
-    /// then), and shown as the page is made once that time has come, so that it is read without the script too.
+    /// then), and shown as the page is made once that time has come, so that it is read without the script too. The end
+    /// is the nearer of the idle minutes from now (which the page's request has renewed) and the hours from signing in.
     /// </summary>
     [Fact]
     public async Task EveryPage_CarriesWhenItsSessionEnds_ShownAsMadeFromItsWarningTime()
@@ -169,16 +236,25 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
             long.Parse(System.Text.RegularExpressions.Regex.Match(tag, $"{name}=\"(\\d+)\"").Groups[1].Value);
 
         var signedIn = DateTimeOffset.UtcNow;
-        var (usual, heading) = await BannerAsync(Db.Factory); // 12 hours, the warning 10 minutes before
-        Assert.Contains(" hidden", usual);
+        var (idle, idleHeading) = await BannerAsync(Db.Factory); // 30 idle minutes, the warning 10 minutes before
+        Assert.Contains(" hidden", idle);
+        Assert.Contains("data-idle=\"true\"", idle);
+        Assert.InRange(Attribute(idle, "data-ends-in"), (long)TimeSpan.FromMinutes(29.9).TotalMilliseconds, (long)TimeSpan.FromMinutes(30).TotalMilliseconds);
+        Assert.Equal(Attribute(idle, "data-ends-in") - (long)TimeSpan.FromMinutes(10).TotalMilliseconds, Attribute(idle, "data-warn-in"));
+        var idleEnd = GrantLedger.Core.Ledger.UkTime.Of(DateTimeOffset.UtcNow.AddMinutes(30));
+        Assert.Contains(idleHeading, new[] { $"You will be signed out at {idleEnd:HH:mm}", $"You will be signed out at {idleEnd.AddMinutes(-1):HH:mm}" }); // UK time
+
+        using var busy = Db.Factory.WithWebHostBuilder(b => b.UseSetting(CookieSessions.IdleMinutesSetting, "1440")); // the hours come first
+        var (usual, heading) = await BannerAsync(busy); // 12 hours
+        Assert.Contains("data-idle=\"false\"", usual);
         Assert.InRange(Attribute(usual, "data-ends-in"), (long)TimeSpan.FromHours(11.99).TotalMilliseconds, (long)TimeSpan.FromHours(12).TotalMilliseconds);
-        Assert.Equal(Attribute(usual, "data-ends-in") - (long)TimeSpan.FromMinutes(10).TotalMilliseconds, Attribute(usual, "data-warn-in"));
         var end = GrantLedger.Core.Ledger.UkTime.Of(signedIn.AddHours(12));
         Assert.Contains(heading, new[] { $"You will be signed out at {end:HH:mm}", $"You will be signed out at {end.AddMinutes(1):HH:mm}" }); // UK time
 
         using var soon = Db.Factory.WithWebHostBuilder(b => b.UseSetting(CookieSessions.HoursSetting, "0.1")); // 6 minutes: warned from the start
         var (warned, _) = await BannerAsync(soon);
         Assert.DoesNotContain(" hidden", warned);
+        Assert.Contains("data-idle=\"false\"", warned);
         Assert.Equal(0, Attribute(warned, "data-warn-in"));
     }
 
