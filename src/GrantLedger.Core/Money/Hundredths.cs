@@ -9,6 +9,16 @@ public static class Hundredths
 {
     public enum Failure { None, Empty, NotANumber, TooManyPlaces, BadGrouping, TooLarge }
 
+    /// <summary>
+    /// The largest amount read, either side of zero: 10,000,000,000.00 (ten billion pounds, or days, or hours). Far above
+    /// any programme's funding, and far enough below what a long holds that no sum of what people can type overflows it
+    /// (nine lines of £92 quadrillion each once made every page of their programme's claims fail).
+    /// </summary>
+    public const long Most = 1_000_000_000_000;
+
+    /// <summary><see cref="Most"/> as people read it.</summary>
+    public const string MostText = "10,000,000,000";
+
     /// <param name="allowGrouping">accept "1,234.50" and a leading "£", as people type into a form</param>
     public static Failure TryParse(string? text, bool allowGrouping, out long value)
     {
@@ -51,6 +61,7 @@ public static class Hundredths
                 _ => (fraction[0] - '0') * 10 + (fraction[1] - '0'),
             };
             v = checked(v * 100 + f);
+            if (v > Most) return Failure.TooLarge;
             value = negative ? -v : v;
             return Failure.None;
         }

@@ -27,7 +27,7 @@ public readonly record struct Minutes(long Value)
             Hundredths.Failure.None => null,
             Hundredths.Failure.Empty => "enter a number",
             Hundredths.Failure.TooManyPlaces => "must have at most two decimal places",
-            Hundredths.Failure.TooLarge => "is too large",
+            Hundredths.Failure.TooLarge => $"must be at most {Hundredths.MostText}",
             _ => "must be a number such as 1.5",
         };
         return error is null && TryFromQuantity(new Quantity(hundredths), unit, out minutes, out error);

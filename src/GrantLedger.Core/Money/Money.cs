@@ -28,7 +28,7 @@ public readonly record struct Money(long Pence) : IComparable<Money>
     /// Parses "1234", "1234.5", "1234.50", "-3.20", and, when <paramref name="allowGrouping"/>
     /// is set (people typing into a form), "1,234.50" and a leading "£".
     /// More than two decimal places, exponents, spaces inside the number or an
-    /// amount beyond ±£92 quadrillion are refused.
+    /// amount beyond ±£10 billion (<see cref="Hundredths.Most"/>) are refused.
     /// </summary>
     public static bool TryParse(string? text, out Money money, out string? error, bool allowGrouping = false)
     {
@@ -39,8 +39,8 @@ public readonly record struct Money(long Pence) : IComparable<Money>
             Hundredths.Failure.None => null,
             Hundredths.Failure.Empty => "enter an amount",
             Hundredths.Failure.TooManyPlaces => "must have at most two decimal places (whole pence)",
-            Hundredths.Failure.BadGrouping => "use commas only between groups of three digits, as in 1,234.50",
-            Hundredths.Failure.TooLarge => "is too large",
+            Hundredths.Failure.BadGrouping => "must have commas only between groups of three digits, as in 1,234.50",
+            Hundredths.Failure.TooLarge => $"must be at most {Hundredths.MostText}.00",
             _ => "must be an amount in pounds such as 1234.50",
         };
         return failure == Hundredths.Failure.None;

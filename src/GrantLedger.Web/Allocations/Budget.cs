@@ -39,7 +39,10 @@ public sealed record Quantity(Money? Amount, long? Minutes)
             }
             value = Minutes.Value;
         }
-        if (value < 0 || (value == 0 && !allowZero)) errors.Add($"{field}{(unit == Unit.Gbp ? "amount" : "minutes")}", "must be more than zero");
+        var name = $"{field}{(unit == Unit.Gbp ? "amount" : "minutes")}";
+        if (value < 0 || (value == 0 && !allowZero)) errors.Add(name, "must be more than zero");
+        else if (unit != Unit.Gbp && value > Core.Money.Hundredths.Most) // minutes come as a JSON integer, past the money parser's limit
+            errors.Add(name, $"must be at most {Core.Money.Hundredths.Most:N0}");
         return value;
     }
 }

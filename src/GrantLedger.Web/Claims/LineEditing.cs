@@ -1,4 +1,5 @@
 using GrantLedger.Core.Claims;
+using GrantLedger.Core.Ledger;
 using GrantLedger.Core.Money;
 using GrantLedger.Core.Rules;
 using GrantLedger.Core.Workflow;
@@ -93,8 +94,8 @@ public static class LineEditing
             ClaimLineKind.ActionPlan => [CategoryKinds.ActionPlan],
             _ => [CategoryKinds.StaffCover, CategoryKinds.TlrAdmin, CategoryKinds.ActionPlan, CategoryKinds.ProgrammePot],
         };
-        var moneyOptional = kind == ClaimLineKind.SpecialistDays;
-        line.CategoryId = Category(r.CategoryId, "categoryId", moneyKinds, moneyOptional, categories, errors);
+        var moneyOptional = kind == ClaimLineKind.SpecialistDays; // specialist days may be days only, paid from no budget
+        line.CategoryId = Category(r.CategoryId, "categoryId", moneyKinds, required: !moneyOptional, categories, errors);
         var allowanceAllowed = kind is ClaimLineKind.StaffTime or ClaimLineKind.SupportHours or ClaimLineKind.SpecialistDays;
         line.AllowanceCategoryId = allowanceAllowed
             ? Category(r.AllowanceCategoryId, "allowanceCategoryId", [CategoryKinds.TimeAllowance], required: kind == ClaimLineKind.SpecialistDays, categories, errors)
@@ -130,8 +131,9 @@ public static class LineEditing
             case ClaimLineKind.ActionPlan:
                 line.Supplier = Text(r.Supplier, "supplier", 200, errors);
                 line.InvoiceRef = Text(r.InvoiceRef, "invoiceRef", 100, errors);
-                if (r.Amount is not { IsPositive: true }) errors.Add("amount", "enter the invoice amount, more than zero");
-                else line.AmountPence = r.Amount.Value.Pence;
+                if (r.Amount is not { } amount) errors.Add("amount", "enter the invoice amount");
+                else if (!amount.IsPositive) errors.Add("amount", "must be more than zero");
+                else line.AmountPence = amount.Pence;
                 var plan = await lookups.PlanAsync(ct);
                 if (plan is null) errors.Add("actionId", "the school has no agreed action plan for this year: action-plan spending needs one");
                 else if (r.ActionId is not { } actionId || plan.Actions.All(x => x.Id != actionId))
@@ -161,6 +163,7 @@ public static class LineEditing
         if (r.Date is not { } date) errors.Add("date", "is required");
         else if (date < period.StartsOn || date > period.EndsOn)
             errors.Add("date", $"must fall in the claim's half-term, {period.Name} ({period.StartsOn:d MMM yyyy} to {period.EndsOn:d MMM yyyy})");
+        else if (date > UkTime.Today) errors.Add("date", "cannot be in the future: claim work once it has been done");
         else line.WorkDate = date;
 
         var given = (r.Hours is not null ? 1 : 0) + (r.Days is not null ? 1 : 0);

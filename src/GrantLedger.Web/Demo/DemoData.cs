@@ -162,10 +162,13 @@ public sealed partial class DemoData(GrantLedgerDb db, UserManager<AppUser> user
         Console.WriteLine(text);
     }
 
-    /// <summary>The academic year we are in now: from 1 September.</summary>
+    /// <summary>
+    /// The academic year we are in now, from 1 September; but until 21 September the one before: the demo's claims are for
+    /// work on days of the year's first three weeks, and work cannot be claimed before it is done.
+    /// </summary>
     public static string CurrentAcademicYear()
     {
-        var y = Today.Month >= 9 ? Today.Year : Today.Year - 1;
+        var y = Today >= new DateOnly(Today.Year, 9, 21) ? Today.Year : Today.Year - 1;
         return $"{y}-{(y + 1) % 100:00}";
     }
 }

@@ -71,10 +71,30 @@ public static class JsonSetup
         options.Converters.Add(new NullableMoneyJsonConverter());
         options.Converters.Add(new QuantityJsonConverter());
         options.Converters.Add(new StoredTextJsonConverter());
+        options.Converters.Add(new DateJsonConverter());
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.MaxDepth = 32;
+        // {"amount": "1.00", "amount": "9999.00"}: refused, not read as its last value while a proxy, a log or a signature
+        // reads the first
+        options.AllowDuplicateProperties = false;
     }
+}
+
+/// <summary>
+/// A date as YYYY-MM-DD, as the framework's own reads it, but refused with a reason the caller can act on ("2026-02-30"
+/// was "has the wrong type").
+/// </summary>
+public sealed class DateJsonConverter : JsonConverter<DateOnly>
+{
+    public override DateOnly Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.String
+        && DateOnly.TryParseExact(reader.GetString(), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var date)
+            ? date
+            : throw new JsonException("must be a date that exists, as YYYY-MM-DD (2026-10-05)");
+
+    public override void Write(Utf8JsonWriter writer, DateOnly value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
 }
 
 /// <summary>

@@ -34,6 +34,7 @@ public static partial class MalformedRequest
         var text = string.IsNullOrEmpty(message) ? exception?.Message ?? "is invalid" : message;
         text = PathSuffix().Replace(text, "");
         if (text.StartsWith("The JSON value could not be converted")) return "has the wrong type";
+        if (text.StartsWith("Duplicate property")) return "is given more than once: give each field once";
         if (text.Contains("is an invalid start of a value") || text.Contains("expected end of string") || text.Contains("invalid after a value"))
             return "is not valid JSON";
         if (text.StartsWith("A non-empty request body is required")) return "is required: send a JSON body";

@@ -105,7 +105,7 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
         }
         if (Money.TryParse(text, out var money, out var error, allowGrouping: true)) return money;
         AddError(field, $"{Capital(label)} {error}".Replace(" enter an amount", "") +
-                        (error!.StartsWith("must be an amount") ? "" : ", like 1,234.50"));
+                        (error!.StartsWith("must have at most two decimal places") ? ", like 1,234.50" : ""));
         return null;
     }
 

@@ -67,6 +67,97 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("no agreed action plan", refused.Body);
     }
 
+    /// <summary>
+    /// Work is claimed once it has been done: a line dated after today (the UK's date) is refused, naming the date; today
+    /// is taken. Before, a line dated weeks ahead could be claimed and submitted.
+    /// </summary>
+    [Fact]
+    public async Task ALineDatedInTheFuture_IsRefused_TodayIsTaken()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var today = GrantLedger.Core.Ledger.UkTime.Today;
+        var tomorrow = today.AddDays(1);
+        // the half-term of the test's year that holds tomorrow; once the year is over, its last one is made to
+        var periodId = await Db.ScalarAsync("SELECT coalesce((SELECT id FROM period WHERE programme_year_id = $1 AND $2 BETWEEN starts_on AND ends_on), 0)",
+            w.S.YearId, tomorrow);
+        if (periodId == 0)
+            periodId = await Db.ScalarAsync("UPDATE period SET ends_on = $2 WHERE programme_year_id = $1 AND code = 'sum2' RETURNING id", w.S.YearId, tomorrow);
+        var id = (await w.School.PostAsync("/api/v1/claims", new { periodId, description = "this half-term" })).Expect(HttpStatusCode.Created).Id;
+        object Line(DateOnly date) => new
+        {
+            kind = "staff-time", categoryId = w.Category("staff-cover"), staffRef = "STAFF-01", role = "leader", activity = "training",
+            date = date.ToString("yyyy-MM-dd"), days = "1",
+        };
+        var refused = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", Line(tomorrow))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "date");
+        Assert.Contains("cannot be in the future", refused.Body);
+        if (await Db.ScalarAsync("SELECT ($2 >= starts_on)::int FROM period WHERE id = $1", periodId, today) == 1) // not its first day
+            (await w.School.PostAsync($"/api/v1/claims/{id}/lines", Line(today))).Expect(HttpStatusCode.Created);
+    }
+
+    /// <summary>
+    /// Specialist days may be days only, paid from no budget (the page offers "None"); every other kind of line needs its
+    /// budget category. The two were the wrong way round: a specialist day without a category was refused.
+    /// </summary>
+    [Fact]
+    public async Task SpecialistDays_MayBeDaysOnly_OtherLinesNeedTheirBudgetCategory()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var line = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+        {
+            kind = "specialist-days", allowanceCategoryId = w.Category("contact-time"), specialist = GrantLedger.Core.Claims.ClaimLines.Specialists[0],
+            date = "2026-10-05", days = "1",
+        })).Expect(HttpStatusCode.Created).Json;
+        Assert.Equal("0.00", line["claimed"]!.GetValue<string>());
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+        {
+            kind = "staff-time", allowanceCategoryId = w.Category("contact-time"), staffRef = "STAFF-01", role = "leader", activity = "training",
+            date = "2026-10-05", days = "1",
+        })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "categoryId");
+    }
+
+    /// <summary>
+    /// An amount past £10 billion is refused wherever it is typed, naming the field, and by the database from a script:
+    /// before, a line of £92 quadrillion was taken, and nine of them on one claim overflowed the sums of every claims page
+    /// and list of the programme, which then failed for everyone.
+    /// </summary>
+    [Fact]
+    public async Task AnAmountPastTenBillionPounds_IsRefusedWhereverItIsTyped_AndByTheDatabase()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var line = new { kind = "action-plan", categoryId = w.Category("action-plan"), actionId = w.Actions[0], supplier = "Sensory Ltd", invoiceRef = "INV-1", amount = "10000000000.00" };
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", line)).Expect(HttpStatusCode.Created); // the most there is
+        foreach (var amount in new[] { "10000000000.01", "9223372036854775.07", "-10000000000.01" })
+        {
+            var refused = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", line with { amount = amount, invoiceRef = "INV-2" }))
+                .ExpectProblem(HttpStatusCode.BadRequest, "amount");
+            Assert.Contains("at most 10,000,000,000.00", refused.Body);
+        }
+        var csv = string.Concat(Enumerable.Range(1, 9).Select(i =>
+            $"\naction-plan,{w.Category("action-plan")},{w.Actions[0]},Acme,OVF-{i},9223372036854775.07"));
+        var import = (await w.School.PostRawAsync($"/api/v1/claims/{id}/lines/import", "kind,categoryId,actionId,supplier,invoiceRef,amount" + csv, "text/csv"))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("at most 10,000,000,000.00", import.Body);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE claim_id = $1", id));
+
+        var twice = (await w.School.PostRawAsync($"/api/v1/claims/{id}/lines",
+                $$"""{"kind":"action-plan","categoryId":{{w.Category("action-plan")}},"actionId":{{w.Actions[0]}},"supplier":"S","invoiceRef":"I","amount":"1.00","amount":"9999.00"}""",
+                "application/json"))
+            .ExpectProblem(HttpStatusCode.BadRequest, "amount"); // a field given twice: neither value is taken
+        Assert.Contains("more than once", twice.Body);
+        var noSuchDay = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new { kind = "staff-time", categoryId = w.Category("staff-cover"),
+                staffRef = "STAFF-01", role = "leader", activity = "training", date = "2026-02-30", days = "1" }))
+            .ExpectProblem(HttpStatusCode.BadRequest, "date");
+        Assert.True(noSuchDay.Body.Contains("a date that exists"), noSuchDay.Body);
+
+        var claims = (await w.Lead.GetAsync("/api/v1/claims")).Expect(HttpStatusCode.OK); // the programme's claims still add up
+        Assert.Contains("10000000000.00", claims.Body);
+        var script = await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
+            Db.ScalarAsync("UPDATE claim_line SET amount_pence = 1000000000001 WHERE claim_id = $1 RETURNING 1", id));
+        Assert.Equal("claim_line_amount_pence_check", script.ConstraintName);
+    }
+
     [Fact]
     public async Task WhileDrafting_TheClaimShowsWhatItWouldLeave_AndWarnsPast90Percent()
     {
