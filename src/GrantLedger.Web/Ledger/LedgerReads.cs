@@ -148,19 +148,30 @@ public static class LedgerReads
         return new TrialBalance(programmeId, date, recordedBy, totals, rows);
     }
 
+    /// <summary>
+    /// An entry with the transfers the caller may see: all of them for the programme's staff; for an area lead or a
+    /// school, those debiting or crediting an account of theirs (the other side's code shown, as on their statement),
+    /// so that a programme-wide allocation does not show them every other school's share.
+    /// </summary>
     public static async Task<EntryView> EntryAsync(GrantLedgerDb db, CurrentUser caller, long entryId, CancellationToken ct)
     {
-        var entry = await db.JournalEntries.AsNoTracking().Include(e => e.Transfers).SingleOrDefaultAsync(e => e.Id == entryId, ct)
+        var entry = await db.JournalEntries.AsNoTracking().SingleOrDefaultAsync(e => e.Id == entryId, ct)
                     ?? throw new NotFound("journal entry", entryId);
-        var accountIds = entry.Transfers.SelectMany(t => new[] { t.DebitAccountId, t.CreditAccountId }).Distinct().ToList();
-        var visible = await VisibleAccounts(db, caller, entry.ProgrammeId).Where(a => accountIds.Contains(a.Id)).CountAsync(ct);
-        if (!caller.SeesWholeProgramme(entry.ProgrammeId) && visible == 0)
-            throw new Forbidden("this entry does not touch any account you can see");
+        var transfers = db.Transfers.AsNoTracking().Where(t => t.EntryId == entryId);
+        var whole = caller.SeesWholeProgramme(entry.ProgrammeId);
+        if (!whole)
+        {
+            var visible = VisibleAccounts(db, caller, entry.ProgrammeId).Select(a => a.Id);
+            transfers = transfers.Where(t => visible.Contains(t.DebitAccountId) || visible.Contains(t.CreditAccountId));
+        }
+        var shown = await transfers.OrderBy(t => t.Id).ToListAsync(ct);
+        if (!whole && shown.Count == 0) throw new Forbidden("this entry does not touch any account you can see");
+        var accountIds = shown.SelectMany(t => new[] { t.DebitAccountId, t.CreditAccountId }).Distinct().ToList();
         var codes = await db.Accounts.AsNoTracking().Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, a => a.Code, ct);
         var reversedBy = await db.JournalEntries.Where(e => e.ReversesEntryId == entryId).Select(e => (long?)e.Id).SingleOrDefaultAsync(ct);
         return new EntryView(entry.Id, entry.ProgrammeId, entry.ValueDate, entry.RecordedAt, entry.Description, entry.ActorId,
             entry.CauseType, entry.CauseId, entry.ReversesEntryId, reversedBy,
-            entry.Transfers.OrderBy(t => t.Id).Select(t => new TransferView(t.Id, t.Unit, codes[t.DebitAccountId], codes[t.CreditAccountId],
+            shown.Select(t => new TransferView(t.Id, t.Unit, codes[t.DebitAccountId], codes[t.CreditAccountId],
                 Amounts.Format(t.Unit, t.Amount), t.Kind, t.PendingId)).ToList());
     }
 }

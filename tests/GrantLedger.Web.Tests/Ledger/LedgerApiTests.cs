@@ -120,6 +120,51 @@ public sealed class LedgerApiTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task Entry_ShowsASchoolOnlyItsOwnTransfers_AnAreaLeadItsAreas_AndStaffEveryOne()
+    {
+        var s = await Scenario.CreateAsync(Db, 2, 2);
+        await s.FundAsync("1000.00");
+        await s.AllocateEachAsync("staff-cover", "100.00");
+        var allocation = $"/api/v1/journal-entries/{await Db.ScalarAsync("SELECT max(id) FROM journal_entry WHERE cause_type = 'allocation'")}";
+        string Available(int school) => s.SchoolAccount(school, "staff-cover", "available");
+        async Task<string[]> CreditedAsync(ApiClient reader, string entry) =>
+            (await reader.GetAsync(entry)).Expect(HttpStatusCode.OK).Json["transfers"]!.AsArray()
+            .Select(t => t!["creditAccount"]!.GetValue<string>()).Order(StringComparer.Ordinal).ToArray();
+
+        Assert.Equal([Available(0)], await CreditedAsync(await s.SchoolUserAsync(Db, 0), allocation));
+        Assert.Equal([Available(2), Available(3)], await CreditedAsync(await s.AreaLeadAsync(Db, 1), allocation));
+        string[] all = [Available(0), Available(1), Available(2), Available(3)];
+        Assert.Equal(all, await CreditedAsync(await s.AuditorAsync(Db), allocation));
+        Assert.Equal(all, await CreditedAsync(await s.FinanceAsync(Db), allocation));
+    }
+
+    [Fact]
+    public async Task Entry_ShowsATransferWithOneSideTheCallers_AndRefusesAnEntryWithNoneOfTheirs()
+    {
+        var s = await Scenario.CreateAsync(Db, 2, 2);
+        await s.FundAsync("1000.00");
+        await s.AllocateEachAsync("staff-cover", "100.00");
+        // school 0 (area 0) gives £40 to school 2 (area 1): both ends see the transfer, which names the other's account
+        (await s.Root.PostAsync($"{s.Year}/virements", new
+        {
+            from = new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"] },
+            to = new { schoolId = s.Schools[2].Id, categoryId = s.Categories["staff-cover"] },
+            amount = "40.00", reason = "shared cover",
+        })).Expect(HttpStatusCode.Created);
+        var virement = $"/api/v1/journal-entries/{await Db.ScalarAsync("SELECT max(id) FROM journal_entry WHERE cause_type = 'virement'")}";
+        var school = await s.SchoolUserAsync(Db, 0);
+        foreach (var reader in new[] { school, await s.AreaLeadAsync(Db, 1) })
+        {
+            var transfer = (await reader.GetAsync(virement)).Expect(HttpStatusCode.OK).Json["transfers"]!.AsArray().Single()!;
+            Assert.Equal(s.SchoolAccount(0, "staff-cover", "available"), transfer["debitAccount"]!.GetValue<string>());
+            Assert.Equal("40.00", transfer["amount"]!.GetValue<string>());
+        }
+        (await (await s.SchoolUserAsync(Db, 1)).GetAsync(virement)).ExpectProblem(HttpStatusCode.Forbidden);
+        var funding = $"/api/v1/journal-entries/{await Db.ScalarAsync("SELECT max(id) FROM journal_entry WHERE cause_type = 'funding'")}";
+        (await school.GetAsync(funding)).ExpectProblem(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
     public async Task Reversal_UndoesAnAllocation_Once_AndTheEntryNamesItsReversal()
     {
         var s = await FundedAsync();
