@@ -32,7 +32,11 @@ public static class ClaimReads
         var refs = plan?.Actions.ToDictionary(a => a.Id, a => a.ActionRef) ?? [];
         var evidence = rows.Evidence;
         var hashes = evidence.Select(e => e.Sha256).ToList();
-        var elsewhere = hashes.Count == 0 ? [] : await db.Set<Evidence>().AsNoTracking().Where(e => hashes.Contains(e.Sha256) && e.ClaimId != claimId)
+        // The same file elsewhere, only on claims the caller may open, of this claim's programme: matched by hash alone, a
+        // school could ask whether another school (or programme) holds a file; the area lead still sees their area's.
+        var readable = db.Set<Claim>().VisibleTo(db, caller).Where(x => x.ProgrammeId == claim.ProgrammeId).Select(x => x.Id);
+        var elsewhere = hashes.Count == 0 ? [] : await db.Set<Evidence>().AsNoTracking()
+            .Where(e => hashes.Contains(e.Sha256) && e.ClaimId != claimId && readable.Contains(e.ClaimId))
             .Select(e => new { e.Sha256, e.ClaimId }).ToListAsync(ct);
 
         var lines = claim.Lines.Select(l => new LineView(l.Id, l.LineNo, l.Kind, l.CategoryId, Name(categories, l.CategoryId),

@@ -1,5 +1,6 @@
 using System.Net;
 using GrantLedger.Web.Tests.Support;
+using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace GrantLedger.Web.Tests.Claims;
 
@@ -59,6 +60,46 @@ public sealed class EvidenceTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.AttachAsync(first, pdf, "inv.pdf")).Expect(HttpStatusCode.Created);
         var claim = (await w.AttachAsync(second, pdf, "same-invoice-again.pdf")).Expect(HttpStatusCode.Created).Json;
         Assert.Equal([first], claim["evidence"]![0]!["alsoOnClaims"]!.AsArray().Select(x => x!.GetValue<long>()));
+    }
+
+    [Fact]
+    public async Task TheSameFileOnAnotherClaim_IsNamedOnlyWhereTheCallerMayReadThatClaim_AndNeverInAnotherProgramme()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var pdf = ClaimWorld.Pdf("INV-9 Sensory Ltd £120");
+        async Task<long> CarryingAsync(ApiClient school, string period = "aut1")
+        {
+            var id = await w.NewClaimAsync(school, period);
+            (await w.AttachAsync(id, pdf, "inv.pdf", school: school)).Expect(HttpStatusCode.Created);
+            return id;
+        }
+        var mine = await CarryingAsync(w.School);
+        var mineLater = await CarryingAsync(w.School, "aut2");
+        var sameArea = await CarryingAsync(w.OtherSchool);                         // school 1, area 0
+        var otherArea = await CarryingAsync(await w.S.SchoolUserAsync(Db, 2));     // school 2, area 1
+        var other = await Scenario.CreateAsync(Db, 1, 1, "op");
+        var otherPeriod = (await other.Root.GetAsync($"/api/v1/programmes/{other.ProgrammeId}/years")).Expect(HttpStatusCode.OK).Json
+            .AsArray()[0]!["periods"]!.AsArray()[0]!["id"]!.GetValue<long>();
+        var otherSchool = await other.SchoolUserAsync(Db, 0);
+        var otherProgramme = (await otherSchool.PostAsync("/api/v1/claims", new { periodId = otherPeriod, description = "same file" })).Expect(HttpStatusCode.Created).Id;
+        (await w.AttachAsync(otherProgramme, pdf, "inv.pdf", school: otherSchool)).Expect(HttpStatusCode.Created);
+
+        async Task<long[]> AlsoOnAsync(ApiClient reader, long claim) =>
+            (await reader.GetAsync($"/api/v1/claims/{claim}")).Expect(HttpStatusCode.OK).Json["evidence"]![0]!["alsoOnClaims"]!.AsArray()
+            .Select(x => x!.GetValue<long>()).ToArray();
+        Assert.Equal([mineLater], await AlsoOnAsync(w.School, mine));
+        Assert.Equal([mineLater, sameArea], await AlsoOnAsync(w.Lead, mine));
+        Assert.Equal([mineLater, sameArea, otherArea], await AlsoOnAsync(w.Admin, mine));
+        Assert.Equal([mineLater, sameArea, otherArea], await AlsoOnAsync(await w.S.AuditorAsync(Db), mine));
+        Assert.Empty(await AlsoOnAsync(otherSchool, otherProgramme));
+        // an auditor reads every programme, but a duplicate is looked for in the claim's own programme only
+        Assert.Empty(await AlsoOnAsync(await other.AuditorAsync(Db), otherProgramme));
+
+        // the reviewer's page flags the same claims as the API
+        using var http = Db.Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        await Security.PageFormFuzzTests.SignInAsync(http, w.Lead.UserName);
+        var page = await http.GetStringAsync($"/review/claims/{mine}");
+        Assert.Contains($"Also on claim {mineLater}, {sameArea}</strong>", page);
     }
 
     [Fact]
