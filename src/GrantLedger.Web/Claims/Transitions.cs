@@ -78,6 +78,7 @@ public static class Transitions
         var sanctions = trigger == ClaimTrigger.Approve ? ReadSanctions(c, r.Lines) : null;
         var total = new Money(c.Claim.Lines.Sum(l =>
             sanctions is not null ? (sanctions.TryGetValue(l.Id, out var s) ? s.Amount : l.AmountPence) : l.SanctionedPence ?? l.AmountPence));
+        if (r.Reason?.Trim() is { Length: > MostReason }) throw new InvalidInput("reason", $"must be at most {MostReason:N0} characters");
         var step = ClaimWorkflow.Lifecycle.Fire(from, trigger, c.Context(caller, total, r.Reason?.Trim()));
 
         if (trigger == ClaimTrigger.Submit) await CheckSubmittableAsync(db, c, r, ct);
@@ -223,6 +224,9 @@ public static class Transitions
     }
 
     /// <summary>Reduced amounts per line: at most the line's amount, each reduction with a reason.</summary>
+    /// <summary>The longest reason a claim is returned or rejected with (the database's limit; half that for a line's reduction).</summary>
+    public const int MostReason = 2000;
+
     private static Dictionary<long, (long Amount, string? Reason)> ReadSanctions(ClaimScope c, List<Sanction>? given)
     {
         var result = new Dictionary<long, (long, string?)>();
@@ -238,10 +242,12 @@ public static class Transitions
             }
             var amount = s.Amount?.Pence ?? line.AmountPence;
             if (amount < 0 || amount > line.AmountPence)
-                errors.Add($"lines[{i}].amount", $"must be between 0.00 and the line's {new Money(line.AmountPence).ToDecimalString()}");
+                errors.Add($"lines[{i}].amount", $"must be between 0.00 and the {new Money(line.AmountPence).ToDecimalString()} claimed on line {line.LineNo}");
             var reduced = amount < line.AmountPence || (line.AmountPence == 0 && s.Amount is not null);
             if (reduced && string.IsNullOrWhiteSpace(s.Reason))
-                errors.Add($"lines[{i}].reason", "give the reason for approving less than was claimed: the school reads it");
+                errors.Add($"lines[{i}].reason", $"give the reason for approving less than was claimed on line {line.LineNo}: the school reads it");
+            else if (reduced && s.Reason!.Trim().Length > MostReason / 2)
+                errors.Add($"lines[{i}].reason", $"must be at most {MostReason / 2:N0} characters");
             if (!result.TryAdd(line.Id, (amount, reduced ? s.Reason?.Trim() : null)))
                 errors.Add($"lines[{i}].lineId", "appears more than once");
         }

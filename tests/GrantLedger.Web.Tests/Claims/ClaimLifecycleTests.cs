@@ -61,6 +61,41 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(0, await Db.ScalarAsync("SELECT sum(debits_posted - credits_posted) + sum(debits_pending - credits_pending) FROM account"));
     }
 
+    /// <summary>
+    /// A reviewer's refusals name the line, and a reason past the longest the database keeps is refused naming its field,
+    /// on the API and on the page, which keeps what was typed: the page answered a bare 422 and the reason typed was lost.
+    /// </summary>
+    [Fact]
+    public async Task AReviewersReasons_TooLongOrMissing_AreRefusedNamingTheFieldAndLine_AndThePageKeepsWhatWasTyped()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        var lineId = (await w.Lead.GetAsync($"/api/v1/claims/{id}")).Json["lines"]![0]!["id"]!.GetValue<long>();
+        Assert.Contains("on line 1", (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = new[] { new { lineId, amount = "200.00" } } }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].reason").Body);
+        Assert.Contains("250.00 claimed on line 1", (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = new[] { new { lineId, amount = "250.01", reason = "x" } } }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].amount").Body);
+        Assert.Contains("at most 1,000 characters", (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = new[] { new { lineId, amount = "1.00", reason = new string('x', 1001) } } }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].reason").Body);
+        Assert.Contains("at most 2,000 characters", (await w.Lead.PostAsync($"/api/v1/claims/{id}/return", new { reason = new string('x', 2001) }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "reason").Body);
+
+        using var page = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await Security.PageFormFuzzTests.SignInAsync(page, w.Lead.UserName);
+        var form = await page.GetStringAsync($"/review/claims/{id}/decide?action=reject");
+        var typed = "The invoice is for another school. " + new string('x', 3000);
+        using var answer = await page.PostAsync($"/review/claims/{id}/decide?action=reject", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            [Security.PageFormFuzzTests.Token] = Security.PageFormFuzzTests.TokenOf(form), ["reason"] = typed,
+        }));
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var html = await answer.Content.ReadAsStringAsync();
+        Assert.Contains("<title>Error: ", html);
+        Assert.Contains("The reason must be at most 2,000 characters", html);
+        Assert.Contains(typed, html);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'under-review'", id));
+    }
+
     [Fact]
     public async Task Approve_AReducedAmount_PostsTheSanctionedAmount_ReleasesTheRest_AndNeedsAReasonPerLine()
     {
