@@ -145,4 +145,27 @@ public static class Gov
 
     public static string Days(long minutes) =>
         (minutes / 450m).ToString(minutes % 450 == 0 ? "0" : "0.##", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Staff time as people read it: "1 day", "2.5 days".</summary>
+    public static string DayCount(long minutes) => minutes == 450 ? "1 day" : $"{Days(minutes)} days";
+
+    /// <summary>A line's time as it was claimed: support staff's in hours ("3.5 hours"), the rest in days.</summary>
+    public static string LineTime(string kind, long minutes) =>
+        kind == "support-hours"
+            ? (minutes / 60m).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + (minutes == 60 ? " hour" : " hours")
+            : DayCount(minutes);
+
+    /// <summary>What a claim line is for, by its kind: "TLR3 payment", not "Tlr".</summary>
+    public static string LineKind(string kind) => kind switch
+    {
+        "staff-time" => "Staff time",
+        "tlr" => "TLR3 payment",
+        "support-hours" => "Support staff's hours",
+        "action-plan" => "Action-plan spending",
+        "specialist-days" => "Specialist days",
+        _ => Words(kind),
+    };
+
+    /// <summary>A half-term by its code: "Autumn 1", not "aut1".</summary>
+    public static string HalfTerm(string code) => Programmes.Years.HalfTerms.FirstOrDefault(h => h.Code == code).Name ?? code;
 }

@@ -62,6 +62,43 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A claim's page says what each line approved, the ones approved in full too (their column was empty beside a total
+    /// that counted them), names its lines' kinds and time as people say them ("Staff time", "0.5 days", not "Staff time",
+    /// "0.5 day(s)" or "Tlr"), and who did each step by name, not "user 8".
+    /// </summary>
+    [Fact]
+    public async Task AClaimsPage_ShowsWhatEachLineApproved_AndNamesItsKindsTimesAndPeople()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id, "STAFF-01", "2026-10-05");
+        await w.AddStaffTimeAsync(id, "STAFF-02", "2026-10-06", days: null, hours: "3.75");
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/start-review", null)).Expect(HttpStatusCode.OK);
+        var lineId = (await w.Lead.GetAsync($"/api/v1/claims/{id}")).Json["lines"]![0]!["id"]!.GetValue<long>();
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = new[] { new { lineId, amount = "200.00", reason = "one day's cover evidenced at £200" } } }))
+            .Expect(HttpStatusCode.OK);
+
+        using var page = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+        var html = System.Net.WebUtility.HtmlDecode(await page.GetStringAsync($"/school/claims/{id}"));
+        var lines = System.Text.RegularExpressions.Regex.Match(html, "<table class=\"govuk-table\" id=\"lines\">.*?</table>", System.Text.RegularExpressions.RegexOptions.Singleline).Value;
+        var rows = System.Text.RegularExpressions.Regex.Matches(lines, "<tr class=\"govuk-table__row\">(.*?)</tr>", System.Text.RegularExpressions.RegexOptions.Singleline)
+            .Select(m => System.Text.RegularExpressions.Regex.Replace(System.Text.RegularExpressions.Regex.Replace(m.Groups[1].Value, "<[^>]+>", " "), @"\s+", " "))
+            .Skip(1).ToList(); // the header's row first
+        Assert.Matches(@"Staff time .*1 day .*£250\.00 +£200\.00 +one day's cover", rows[0]);
+        Assert.Matches(@"Staff time .*0\.5 days .*£125\.00 +£125\.00", rows[1]); // approved in full: its amount, not an empty cell
+        Assert.Matches(@"Total +£375\.00 +£325\.00", rows[2]);
+        var leadName = await Db.DataSource.CreateCommand($"SELECT display_name FROM app_user WHERE id = {w.Lead.UserId}").ExecuteScalarAsync() as string;
+        using var leadPage = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await Security.PageFormFuzzTests.SignInAsync(leadPage, w.Lead.UserName);
+        html = System.Net.WebUtility.HtmlDecode(await leadPage.GetStringAsync($"/review/claims/{id}"));
+        var history = System.Text.RegularExpressions.Regex.Match(html, "<table class=\"govuk-table\" id=\"history\">.*?</table>", System.Text.RegularExpressions.RegexOptions.Singleline).Value;
+        Assert.Contains($"{leadName} (", history);
+        Assert.DoesNotContain("user ", history);
+    }
+
+    /// <summary>
     /// A reviewer's refusals name the line, and a reason past the longest the database keeps is refused naming its field,
     /// on the API and on the page, which keeps what was typed: the page answered a bare 422 and the reason typed was lost.
     /// </summary>
