@@ -85,6 +85,7 @@ public static class AccessMatrix
         ["POST /api/v1/programmes/{programmeId}/schools"] = [A],
         ["POST /api/v1/programmes/{programmeId}/schools/import"] = [A],
         ["GET /api/v1/schools/{schoolId}"] = Everyone,
+        ["PUT /api/v1/schools/{schoolId}/payee-reference"] = [A],
         ["GET /api/v1/programmes/{programmeId}/rates"] = Everyone,
         ["POST /api/v1/programmes/{programmeId}/exports"] = [A, F],
         ["GET /api/v1/exports/{jobId}"] = [A, F, U],
