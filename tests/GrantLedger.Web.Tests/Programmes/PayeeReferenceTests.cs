@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using GrantLedger.Web.Access;
 using GrantLedger.Web.Tests.Support;
 
 namespace GrantLedger.Web.Tests.Programmes;
@@ -33,7 +34,7 @@ public sealed class PayeeReferenceTests(DatabaseFixture db) : DatabaseTest(db)
             lines = new[] { new { schoolId, categoryId = w.Category("staff-cover"), amount = "500.00" } },
         })).Expect(HttpStatusCode.Created);
 
-        var school = await Db.UserAsync("sbm-imported", Access.Roles.SchoolBusinessManager, w.S.ProgrammeId, schoolId: schoolId);
+        var school = await Db.UserAsync("sbm-imported", Roles.SchoolBusinessManager, w.S.ProgrammeId, schoolId: schoolId);
         var claim = await w.NewClaimAsync(school);
         await w.AddStaffTimeAsync(claim, "STAFF-09", school: school, allowance: false);
         (await w.SubmitAsync(claim, school)).Expect(HttpStatusCode.OK);
