@@ -164,18 +164,25 @@ public static class PaymentRuns
     /// <summary>
     /// The payment file: a D line per payee (school URN, its supplier reference in the finance system,
     /// the amount, the remittance reference and the claims it pays), then a T line with the control
-    /// total and the number of D lines. Every school must have its payee reference.
+    /// total and the number of D lines. Every school must have its payee reference: the one it has now, when the file is
+    /// written, whenever the run was built or approved.
     /// </summary>
     private static async Task<byte[]> PaymentFileAsync(GrantLedgerDb db, PaymentRun run, CancellationToken ct)
     {
         var schoolIds = run.Payees.Select(p => p.SchoolId).ToList();
         var schools = await db.Schools.AsNoTracking().Where(s => schoolIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
-        var missing = run.Payees.Where(p => string.IsNullOrWhiteSpace(schools[p.SchoolId].PayeeReference)).Select(p => schools[p.SchoolId].Urn).ToList();
+        var missing = run.Payees.Select(p => schools[p.SchoolId]).Where(s => PayeeReferences.Normalised(s.PayeeReference) is null).ToList();
         if (missing.Count > 0)
             throw new RuleBroken("payee-reference-missing",
-                $"{missing.Count} school(s) have no payee reference in the finance system, so they cannot be paid: {string.Join(", ", missing.Take(20))}" +
-                (missing.Count > 20 ? " …" : "") + ". Set each school's payee reference first.", 422, "payeeReference",
-                new Dictionary<string, object?> { ["urns"] = missing });
+                $"{missing.Count} school(s) paid by this run have no payee reference (their account in the finance system), so the file cannot be written: " +
+                string.Join("; ", missing.Take(20).Select(s => $"{s.Urn} {s.Name} ({PayeeReferences.HowToSet(s.Id)})")) + (missing.Count > 20 ? " …" : "") +
+                ". A programme admin of this programme sets each one with that request (body {\"payeeReference\": \"…\"}); " +
+                "the run stays approved: export it again once they have, and the file carries the references in force then.", 422, "payeeReference",
+                new Dictionary<string, object?>
+                {
+                    ["urns"] = missing.Select(s => s.Urn).ToList(),
+                    ["schools"] = missing.Select(s => new { id = s.Id, urn = s.Urn, name = s.Name, set = PayeeReferences.HowToSet(s.Id) }).ToList(),
+                });
         var claims = (await db.Set<Claim>().AsNoTracking().Where(c => c.PaymentRunId == run.Id).Select(c => new { c.Id, c.SchoolId }).ToListAsync(ct))
             .ToLookup(c => c.SchoolId, c => ClaimAccess.Reference(c.Id));
         var csv = new StringBuilder(FileHeader).Append("\r\n");

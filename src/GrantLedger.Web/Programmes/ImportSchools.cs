@@ -13,6 +13,7 @@ namespace GrantLedger.Web.Programmes;
 /// the one whose name matches "LA (name)", unless the request names one area for every row. An
 /// optional "PayeeReference" column gives each school's supplier reference in the finance system.
 /// Bad rows are reported by line and reason; the good ones are enrolled together, in one transaction.
+/// A row for a school already enrolled changes nothing (its reference is changed with <see cref="PayeeReferences"/>).
 /// </summary>
 public static class ImportSchools
 {
@@ -30,7 +31,7 @@ public static class ImportSchools
             throw new InvalidInput("areaId", $"area {areaId} is not an area of this programme");
         var areaByName = areas.SelectMany(a => new[] { (Key: a.Name, a.Id), (Key: a.Code, a.Id) })
             .DistinctBy(x => x.Key.ToUpperInvariant()).ToDictionary(x => x.Key.ToUpperInvariant(), x => x.Id);
-        var enrolled = (await db.Schools.Where(s => s.ProgrammeId == programmeId).Select(s => s.Urn).ToListAsync(ct)).ToHashSet();
+        var enrolled = await db.Schools.Where(s => s.ProgrammeId == programmeId).ToDictionaryAsync(s => s.Urn, s => s.Id, ct);
 
         using var file = new MemoryStream(); // at most the endpoint's request size limit
         await csv.CopyToAsync(file, ct);
@@ -55,15 +56,17 @@ public static class ImportSchools
             var name = Field("EstablishmentName");
             var phase = Field("PhaseOfEducation (name)");
             var la = Field("LA (name)");
-            var payee = Field("PayeeReference");
+            var payee = PayeeReferences.Normalised(Field("PayeeReference"));
             string? reason = null;
             long area = 0;
             if (!Schools.Urn().IsMatch(urn)) reason = "URN must be six digits";
             else if (!seen.Add(urn)) reason = $"URN {urn} appears more than once in the file";
-            else if (enrolled.Contains(urn)) reason = $"URN {urn} is already enrolled in this programme";
+            else if (enrolled.TryGetValue(urn, out var enrolledId))
+                reason = $"URN {urn} is already enrolled in this programme" + (payee is null ? ""
+                    : $"; an import does not change an enrolled school: a programme admin sets its payee reference with {PayeeReferences.HowToSet(enrolledId)}");
             else if (name.Length is 0 or > 200) reason = "EstablishmentName must be 1 to 200 characters";
             else if (phase.Length is 0 or > 100) reason = "PhaseOfEducation (name) must be 1 to 100 characters";
-            else if (payee.Length > 50) reason = "PayeeReference must be at most 50 characters";
+            else if (PayeeReferences.Problem(payee) is { } payeeProblem) reason = "PayeeReference " + payeeProblem;
             else if (areaId is { } given) area = given;
             else if (!areaByName.TryGetValue(Field(areaColumn).ToUpperInvariant(), out area))
                 reason = $"no area of this programme is called '{Field(areaColumn)}'";
@@ -75,7 +78,7 @@ public static class ImportSchools
             schools.Add(new School
             {
                 ProgrammeId = programmeId, Urn = urn, Name = name, Phase = phase,
-                LocalAuthority = la.Length > 0 ? la : null, AreaId = area, PayeeReference = payee.Length > 0 ? payee : null,
+                LocalAuthority = la.Length > 0 ? la : null, AreaId = area, PayeeReference = payee,
             });
         }
 

@@ -128,4 +128,13 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
     [HttpGet("schools/{schoolId:long}")]
     public async Task<SchoolView> GetSchool(long schoolId, CancellationToken ct) =>
         SchoolView.Of(await Schools.FindVisibleAsync(db, Caller, schoolId, ct));
+
+    /// <summary>
+    /// Sets or changes the school's payee reference (its supplier account in the funder's finance system). Payment files
+    /// exported from now on carry it, including those of runs already built or approved; an exported file stays as it left.
+    /// </summary>
+    [HttpPut("schools/{schoolId:long}/payee-reference")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    public async Task<SchoolView> SetPayeeReference(long schoolId, PayeeReferences.Change request, CancellationToken ct) =>
+        SchoolView.Of(await PayeeReferences.SetAsync(db, audit, Caller, schoolId, request, ct));
 }

@@ -23,7 +23,8 @@ public static partial class Schools
         SetUp.Text(errors, "name", r.Name, 200);
         SetUp.Text(errors, "phase", r.Phase, 100);
         if (r.AreaId is null) errors.Add("areaId", "is required");
-        if (r.PayeeReference is { Length: > 50 }) errors.Add("payeeReference", "must be at most 50 characters");
+        var payee = PayeeReferences.Normalised(r.PayeeReference);
+        if (PayeeReferences.Problem(payee) is { } payeeProblem) errors.Add("payeeReference", payeeProblem);
         errors.ThrowIfAny();
         if (!await db.Areas.AnyAsync(a => a.Id == r.AreaId && a.ProgrammeId == programmeId, ct))
             throw new InvalidInput("areaId", $"area {r.AreaId} is not an area of this programme");
@@ -33,7 +34,7 @@ public static partial class Schools
         var school = new School
         {
             ProgrammeId = programmeId, Urn = r.Urn!, Name = r.Name!.Trim(), Phase = r.Phase!.Trim(),
-            LocalAuthority = r.LocalAuthority?.Trim(), AreaId = r.AreaId!.Value, PayeeReference = r.PayeeReference?.Trim(),
+            LocalAuthority = r.LocalAuthority?.Trim(), AreaId = r.AreaId!.Value, PayeeReference = payee,
         };
         return await SetUp.SaveWithAuditAsync(db, audit, school, () => ("school.enrolled", "school", school.Id, programmeId, r), ct);
     }
