@@ -66,7 +66,7 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
                         foreach (var m in messages) AddError(fieldFor(field), Sentence(fieldFor(field), m));
                     break;
                 case RuleBroken rule:
-                    AddError(rule.Field is null ? "" : fieldFor(rule.Field), Capital(rule.Message));
+                    AddError(fieldFor(rule.Field ?? ""), Capital(rule.Message)); // a page may link a refusal of the whole to a part of it
                     break;
             }
             db.ChangeTracker.Clear();

@@ -99,6 +99,44 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// Every problem in the check-your-answers page's error summary links to what it is about (the evidence, the
+    /// declaration, the lines past the budget), as GOV.UK's error summary asks; a submission's refusals were plain text.
+    /// </summary>
+    [Fact]
+    public async Task CheckYourAnswers_LinksEachProblemToWhatItIsAbout()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new { kind = "action-plan", categoryId = w.Category("action-plan"), actionId = w.Actions[0],
+            supplier = "Sensory Ltd", invoiceRef = "INV-1", amount = "600.00" })).Expect(HttpStatusCode.Created);
+        using var page = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+        async Task<string> SubmitAsync(bool declared)
+        {
+            var form = await page.GetStringAsync($"/school/claims/{id}/check");
+            var fields = new Dictionary<string, string> { [Security.PageFormFuzzTests.Token] = Security.PageFormFuzzTests.TokenOf(form) };
+            if (declared) fields["declaration"] = "true";
+            using var answer = await page.PostAsync($"/school/claims/{id}/check", new FormUrlEncodedContent(fields));
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            var html = await answer.Content.ReadAsStringAsync();
+            var summary = System.Text.RegularExpressions.Regex.Match(html, "<ul class=\"govuk-list govuk-error-summary__list\">(.*?)</ul>", System.Text.RegularExpressions.RegexOptions.Singleline);
+            Assert.True(summary.Success, "no error summary");
+            Assert.DoesNotMatch("<li>[^<]", summary.Groups[1].Value); // every problem a link
+            return summary.Groups[1].Value;
+        }
+        Assert.Contains("href=\"#declaration\"", await SubmitAsync(declared: false));
+        var evidence = await SubmitAsync(declared: true);
+        Assert.Contains("href=\"#evidence\"", evidence);
+        Assert.Contains("invoice or receipt", evidence);
+
+        (await w.AttachAsync(id, ClaimWorld.Pdf(), "invoice.pdf", (await w.School.GetAsync($"/api/v1/claims/{id}")).Json["lines"]![0]!["id"]!.GetValue<long>()))
+            .Expect(HttpStatusCode.Created);
+        var budget = await SubmitAsync(declared: true); // £600 against the £500 allocated
+        Assert.Contains("href=\"#lines\"", budget);
+        Assert.Contains("100.00", budget);
+    }
+
+    /// <summary>
     /// A reviewer's refusals name the line, and a reason past the longest the database keeps is refused naming its field,
     /// on the API and on the page, which keeps what was typed: the page answered a bare 422 and the reason typed was lost.
     /// </summary>

@@ -10,7 +10,7 @@ namespace GrantLedger.Web.Pages.School;
 
 /// <summary>Check your answers, then submit with the declaration: the use case reserves the budget or says by how much it falls short.</summary>
 [Authorize(Roles = Roles.SchoolBusinessManager)]
-public sealed class CheckModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+public sealed partial class CheckModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
 {
     public ClaimView View { get; private set; } = null!;
 
@@ -22,12 +22,25 @@ public sealed class CheckModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
         return View.AllowedActions.Contains("submit") ? Page() : Redirect($"/school/claims/{id}");
     }
 
+    /// <summary>
+    /// Where a refusal's link in the error summary goes: the row of the line it is about ("line-2"), the evidence for a
+    /// missing invoice, the declaration, the lines for a claim past its budget, else the total.
+    /// </summary>
+    private static string Row(string field) => field switch
+    {
+        "declaration" => field,
+        _ when LineField().Match(field) is { Success: true } m => m.Groups[2].Value == "evidence" ? "evidence" : $"line-{int.Parse(m.Groups[1].Value) + 1}",
+        "lines" => "lines",
+        _ => "total",
+    };
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^lines\[(\d+)\]\.(\w+)$")] private static partial System.Text.RegularExpressions.Regex LineField();
+
     public async Task<IActionResult> OnPostAsync(long id, CancellationToken ct)
     {
         var declared = TypedAll("declaration").Contains("true");
         if (!declared) AddError("declaration", "Confirm the declaration to submit the claim");
-        if (await AttemptAsync(() => Transitions.FireAsync(Db, Audit, Caller, id, ClaimTrigger.Submit, new(null, true, null), null, ct),
-                f => f == "declaration" ? f : ""))
+        if (await AttemptAsync(() => Transitions.FireAsync(Db, Audit, Caller, id, ClaimTrigger.Submit, new(null, true, null), null, ct), Row))
             return Redirect($"/school/claims/{id}/submitted");
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
         return Page();
