@@ -11,6 +11,9 @@ public static partial class MalformedRequest
 {
     [GeneratedRegex(@"\s*Path: \$.*$", RegexOptions.Singleline)] private static partial Regex PathSuffix();
 
+    /// <summary>The framework's words for a query's date it could not read: "The value '2026-02-30' is not valid."</summary>
+    [GeneratedRegex(@"^The value '\d{4}-\d{1,2}-\d{1,2}' is not valid")] private static partial Regex DateValue();
+
     public static IActionResult Answer(ActionContext context)
     {
         var errors = new Dictionary<string, string[]>();
@@ -24,8 +27,11 @@ public static partial class MalformedRequest
         }
         // "The request field is required" only echoes a JSON error already reported
         if (errors.Count > 1) errors.Remove("body");
+        var query = context.HttpContext.Request.Query;
+        var inQuery = errors.Count > 0 && errors.Keys.All(query.ContainsKey); // ?from=2026-02-30: the query, not the body
         var answers = context.HttpContext.RequestServices.GetRequiredService<ProblemAnswers>();
-        var problem = answers.Validation(context.HttpContext, 400, errors, "The request body is not valid JSON of the expected shape.");
+        var problem = answers.Validation(context.HttpContext, 400, errors,
+            inQuery ? "The request's query is not valid." : "The request body is not valid JSON of the expected shape.");
         return new ObjectResult(problem) { StatusCode = 400, ContentTypes = { "application/problem+json" } };
     }
 
@@ -34,6 +40,7 @@ public static partial class MalformedRequest
         var text = string.IsNullOrEmpty(message) ? exception?.Message ?? "is invalid" : message;
         text = PathSuffix().Replace(text, "");
         if (text.StartsWith("The JSON value could not be converted")) return "has the wrong type";
+        if (DateValue().IsMatch(text)) return "must be a date that exists, as YYYY-MM-DD (2026-10-05)";
         if (text.StartsWith("Duplicate property")) return "is given more than once: give each field once";
         if (text.Contains("is an invalid start of a value") || text.Contains("expected end of string") || text.Contains("invalid after a value"))
             return "is not valid JSON";

@@ -71,4 +71,20 @@ public sealed class MalformedInputTests(DatabaseFixture db) : DatabaseTest(db)
             (await auditor.GetAsync(path)).ExpectProblem(HttpStatusCode.BadRequest, parameter);
         (await auditor.GetAsync("/ledger?prefix=tp%00")).Expect(HttpStatusCode.BadRequest);
     }
+
+    /// <summary>
+    /// A query's value the service cannot read is answered as the query's fault, not the body's, and a date that does not
+    /// exist says so: "?from=2026-02-30" was "The request body is not valid JSON…" with "The value … is not valid".
+    /// </summary>
+    [Fact]
+    public async Task AQueryValueItCannotRead_IsTheQuerysFault_AndANonDateSaysSo()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var auditor = await s.AuditorAsync(Db);
+        var date = (await auditor.GetAsync($"/api/v1/audit/programmes/{s.ProgrammeId}/balances?asOf=2026-02-30")).ExpectProblem(HttpStatusCode.BadRequest, "asOf");
+        Assert.Equal("The request's query is not valid.", date.Json["detail"]!.GetValue<string>());
+        Assert.Contains("a date that exists", date.Json["errors"]!["asOf"]![0]!.GetValue<string>());
+        var number = (await auditor.GetAsync("/api/v1/audit/journal?programmeId=abc")).ExpectProblem(HttpStatusCode.BadRequest, "programmeId");
+        Assert.Equal("The request's query is not valid.", number.Json["detail"]!.GetValue<string>());
+    }
 }
