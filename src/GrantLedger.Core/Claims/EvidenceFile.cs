@@ -20,11 +20,27 @@ public static class EvidenceFile
 
     public static byte[] Sha256(ReadOnlySpan<byte> content) => SHA256.HashData(content);
 
-    /// <summary>A file name safe to store and to offer back for download: no path, no control characters.</summary>
-    public static string SafeName(string? name)
+    /// <summary>
+    /// A file name safe to store and to offer back for download: no path, no control characters, no invisible ones
+    /// (right-to-left overrides, zero-width spaces: "inv\u202Efdp.exe" reads as "invexe.pdf"), and ending in its content's
+    /// own extension ("scan.exe", a PDF, is kept as "scan.exe.pdf").
+    /// </summary>
+    public static string SafeName(string? name, string? contentType = null)
     {
         var bare = Path.GetFileName((name ?? "").Replace('\\', '/'));
-        var clean = new string(bare.Where(c => !char.IsControl(c) && c is not '"' and not '/' and not ':').ToArray()).Trim();
-        return clean.Length == 0 ? "evidence" : clean.Length > 255 ? clean[^255..] : clean;
+        var clean = new string(bare.Where(c => !char.IsControl(c) && !char.IsSurrogate(c) && c is not '"' and not '/' and not ':'
+                                               && char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.Format).ToArray()).Trim();
+        if (clean.Length == 0) clean = "evidence";
+        if (Extensions(contentType) is [var usual, ..] extensions && !extensions.Any(e => clean.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+            clean += usual;
+        return clean.Length > 255 ? clean[^255..] : clean;
     }
+
+    private static string[] Extensions(string? contentType) => contentType switch
+    {
+        "application/pdf" => [".pdf"],
+        "image/png" => [".png"],
+        "image/jpeg" => [".jpg", ".jpeg"],
+        _ => [],
+    };
 }

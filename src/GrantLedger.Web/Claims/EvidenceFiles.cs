@@ -29,7 +29,7 @@ public static class EvidenceFiles
                 throw new InvalidInput("lineId", $"line {lineId} is not a line of this claim");
             var evidence = new Evidence
             {
-                ClaimId = claimId, ClaimLineId = lineId, FileName = EvidenceFile.SafeName(fileName), ContentType = type,
+                ClaimId = claimId, ClaimLineId = lineId, FileName = EvidenceFile.SafeName(fileName, type), ContentType = type,
                 SizeBytes = bytes.Length, Sha256 = EvidenceFile.Sha256(bytes), Content = bytes, UploadedBy = caller.Id,
             };
             db.Add(evidence);
