@@ -12,7 +12,8 @@ using Microsoft.EntityFrameworkCore;
 namespace GrantLedger.Web.Payments;
 
 /// <summary>
-/// Finance closes half-terms in order, and then the year. Nothing can be posted dated inside a
+/// Finance closes half-terms in order, each once its last day has passed, and then the year, once it has
+/// ended (<see cref="Closes"/>). Nothing can be posted dated inside a
 /// closed period (the database refuses it: 409). At year end every budget category's unspent
 /// allocation either lapses back to the programme or carries forward into the next year, by one
 /// journal entry (cause year_end) whose transfers say which, dated the year's last day.
@@ -69,6 +70,7 @@ public static class Closing
             var period = year.Periods.SingleOrDefault(p => p.Id == periodId) ?? throw new NotFound("period", periodId);
             if (period.ClosedAt is not null)
                 throw new RuleBroken("period-closed", $"{period.Name} {year.Code} is already closed.", 409);
+            Closes.EnsureEnded("period-not-ended", $"{period.Name} {year.Code}", period.EndsOn, UkTime.Today);
             var open = year.Periods.Where(p => p.StartsOn < period.StartsOn && p.ClosedAt is null).OrderBy(p => p.StartsOn).ToList();
             if (open.Count > 0)
                 throw new RuleBroken("earlier-period-open", $"Close the half-terms in order: {string.Join(", ", open.Select(p => p.Name))} first.", 409,
@@ -87,6 +89,7 @@ public static class Closing
             await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM programme_year WHERE id = {yearId} FOR UPDATE", ct);
             var year = await YearAsync(db, programmeId, yearId, ct);
             if (year.ClosedAt is not null) throw new RuleBroken("year-closed", $"{year.Code} is already closed.", 409);
+            Closes.EnsureEnded("year-not-ended", year.Code, year.EndsOn, UkTime.Today);
             var programme = await db.Programmes.AsNoTracking().SingleAsync(p => p.Id == programmeId, ct);
 
             // Nothing may be held: a claim awaiting a decision would be stranded in a closed year.

@@ -1,17 +1,21 @@
 using System.Net;
+using GrantLedger.Core.Ledger;
 using GrantLedger.Web.Tests.Support;
 
 namespace GrantLedger.Web.Tests.Payments;
 
 public sealed class ClosingTests(DatabaseFixture db) : DatabaseTest(db)
 {
+    /// <summary>A year that has ended, whatever today is: half-terms and years are closed only after their last day.</summary>
+    private const string Ended = "2025-26";
+
     private static string Periods(ClaimWorld w, string code) =>
         $"/api/v1/programmes/{w.S.ProgrammeId}/years/{w.S.YearId}/periods/{w.Periods[code]}/close";
 
     [Fact]
     public async Task ClosePeriod_InOrder_ThenPostingsDatedInsideItAre409_AndLaterOnesStillPost()
     {
-        var w = await ClaimWorld.CreateAsync(Db);
+        var w = await ClaimWorld.CreateAsync(Db, Ended);
         var finance = await w.S.FinanceAsync(Db);
         (await finance.PostAsync(Periods(w, "aut2"), null)).ExpectProblem(HttpStatusCode.Conflict, rule: "earlier-period-open");
         (await w.Admin.PostAsync(Periods(w, "aut1"), null)).ExpectProblem(HttpStatusCode.Forbidden);
@@ -22,12 +26,12 @@ public sealed class ClosingTests(DatabaseFixture db) : DatabaseTest(db)
         var entries = await Db.ScalarAsync("SELECT count(*) FROM journal_entry");
         (await w.S.Root.PostAsync($"{w.S.Year}/allocations", new
         {
-            valueDate = "2026-10-01", lines = new[] { new { schoolId = w.S.Schools[0].Id, categoryId = w.Category("staff-cover"), amount = "1.00" } },
+            valueDate = "2025-10-01", lines = new[] { new { schoolId = w.S.Schools[0].Id, categoryId = w.Category("staff-cover"), amount = "1.00" } },
         })).ExpectProblem(HttpStatusCode.Conflict);
         Assert.Equal(entries, await Db.ScalarAsync("SELECT count(*) FROM journal_entry"));
         (await w.S.Root.PostAsync($"{w.S.Year}/allocations", new
         {
-            valueDate = "2026-11-02", lines = new[] { new { schoolId = w.S.Schools[0].Id, categoryId = w.Category("staff-cover"), amount = "1.00" } },
+            valueDate = "2025-11-02", lines = new[] { new { schoolId = w.S.Schools[0].Id, categoryId = w.Category("staff-cover"), amount = "1.00" } },
         })).Expect(HttpStatusCode.Created);
 
         // Not even a script can post into it, nor reopen it.
@@ -38,9 +42,9 @@ public sealed class ClosingTests(DatabaseFixture db) : DatabaseTest(db)
     [Fact]
     public async Task CloseYear_LapsesOneCategory_CarriesAnotherForward_ByOneEntryThatSaysWhich()
     {
-        var w = await ClaimWorld.CreateAsync(Db);
+        var w = await ClaimWorld.CreateAsync(Db, Ended);
         var finance = await w.S.FinanceAsync(Db);
-        var next = (await w.S.Root.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/years", new { code = "2027-28" })).Expect(HttpStatusCode.Created).Id;
+        var next = (await w.S.Root.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/years", new { code = "2026-27" })).Expect(HttpStatusCode.Created).Id;
         var close = $"/api/v1/programmes/{w.S.ProgrammeId}/years/{w.S.YearId}/close";
 
         // A claim awaiting a decision holds the year open.
@@ -70,21 +74,53 @@ public sealed class ClosingTests(DatabaseFixture db) : DatabaseTest(db)
         var entry = (await w.S.Root.GetAsync($"/api/v1/journal-entries/{entryId}")).Expect(HttpStatusCode.OK).Json;
         Assert.Equal("year_end", entry["causeType"]!.GetValue<string>().Replace('-', '_'));
         Assert.Contains("lapses", entry["description"]!.GetValue<string>());
-        Assert.Contains("carries forward to 2027-28", entry["description"]!.GetValue<string>());
+        Assert.Contains("carries forward to 2026-27", entry["description"]!.GetValue<string>());
 
         Assert.Equal("0.00", (await w.AccountAsync(0, "staff-cover", "available"))["balance"]!.GetValue<string>());
         Assert.Equal("0.00", (await w.AccountAsync(0, "tlr-admin", "available"))["balance"]!.GetValue<string>());
-        Assert.Equal("500.00", (await w.S.AccountAsync($"{w.S.Code}:2027-28:school:{w.S.Schools[0].Urn}:tlr-admin:available"))["balance"]!.GetValue<string>());
-        Assert.Equal("1800", (await w.S.AccountAsync($"{w.S.Code}:2027-28:school:{w.S.Schools[0].Urn}:contact-time:available", "MIN"))["balance"]!.GetValue<string>()); // 2,250 less the 450 minutes used
+        Assert.Equal("500.00", (await w.S.AccountAsync($"{w.S.Code}:2026-27:school:{w.S.Schools[0].Urn}:tlr-admin:available"))["balance"]!.GetValue<string>());
+        Assert.Equal("1800", (await w.S.AccountAsync($"{w.S.Code}:2026-27:school:{w.S.Schools[0].Urn}:contact-time:available", "MIN"))["balance"]!.GetValue<string>()); // 2,250 less the 450 minutes used
         // The approved claim stays payable: the year's payables are untouched.
         Assert.Equal("250.00", (await w.AccountAsync(0, "staff-cover", "payable"))["balance"]!.GetValue<string>());
 
         (await finance.PostAsync(close, new { rules, nextYearId = next })).ExpectProblem(HttpStatusCode.Conflict, rule: "year-closed");
         (await w.S.Root.PostAsync($"{w.S.Year}/allocations", new
         {
-            valueDate = "2027-03-01", lines = new[] { new { schoolId = w.S.Schools[0].Id, categoryId = w.Category("staff-cover"), amount = "1.00" } },
+            valueDate = "2026-03-01", lines = new[] { new { schoolId = w.S.Schools[0].Id, categoryId = w.Category("staff-cover"), amount = "1.00" } },
         })).ExpectProblem(HttpStatusCode.Conflict);
         var tb = (await w.S.Root.GetAsync($"/api/v1/programmes/{w.S.ProgrammeId}/trial-balance")).Expect(HttpStatusCode.OK).Json;
         Assert.All(tb["totals"]!.AsArray(), t => Assert.True(t!["balanced"]!.GetValue<bool>()));
+    }
+
+    [Fact]
+    public async Task CloseHalfTermOrYear_BeforeItsLastDayHasPassed_Returns409_SayingFromWhen_AndChangesNothing()
+    {
+        // The year under way today, and the next: neither has ended, nor has the next one's first half-term.
+        var today = UkTime.Today;
+        var starts = today.Month >= 9 ? today.Year : today.Year - 1;
+        var s = await Scenario.CreateAsync(Db, 1, 1, year: $"{starts}-{(starts + 1) % 100:00}");
+        await s.FundAsync("1000.00");
+        await s.AllocateEachAsync("staff-cover", "100.00");
+        var nextId = (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/years", new { code = $"{starts + 1}-{(starts + 2) % 100:00}" }))
+            .Expect(HttpStatusCode.Created).Id;
+        var years = (await s.Root.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/years")).Expect(HttpStatusCode.OK).Json.AsArray();
+        var aut1 = years.Single(y => y!["id"]!.GetValue<long>() == nextId)!["periods"]![0]!;
+        var finance = await s.FinanceAsync(Db);
+        var entries = await Db.ScalarAsync("SELECT count(*) FROM journal_entry");
+
+        var year = (await finance.PostAsync($"{s.Year}/close", new { rules = new[] { new { categoryId = s.Categories["staff-cover"], treatment = "lapse" } } }))
+            .ExpectProblem(HttpStatusCode.Conflict, rule: "year-not-ended").Json;
+        Assert.Equal($"{starts + 1}-09-01", year["closableFrom"]!.GetValue<string>());
+        Assert.Contains($"can be closed from 1 September {starts + 1}", year["detail"]!.GetValue<string>());
+
+        var period = (await finance.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/years/{nextId}/periods/{aut1["id"]}/close", null))
+            .ExpectProblem(HttpStatusCode.Conflict, rule: "period-not-ended").Json;
+        var from = DateOnly.Parse(aut1["endsOn"]!.GetValue<string>()).AddDays(1);
+        Assert.Equal(from.ToString("yyyy-MM-dd"), period["closableFrom"]!.GetValue<string>());
+
+        Assert.Equal(entries, await Db.ScalarAsync("SELECT count(*) FROM journal_entry"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM period WHERE closed_at IS NOT NULL"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM programme_year WHERE closed_at IS NOT NULL"));
+        Assert.Equal("100.00", (await s.AccountAsync(s.SchoolAccount(0, "staff-cover", "available")))["balance"]!.GetValue<string>());
     }
 }

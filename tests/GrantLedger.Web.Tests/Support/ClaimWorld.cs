@@ -7,7 +7,8 @@ namespace GrantLedger.Web.Tests.Support;
 /// A programme ready for claims: 2 areas of 2 schools; each school allocated £1,000 staff cover,
 /// £500 TLR/admin, £500 action-plan and 5 days (2,250 minutes) of contact time; a rate card
 /// (teacher cover £250 a day, £300 from 15 October; support staff £18 an hour; TLR3 £300 a
-/// half-term; specialist £450 a day); school 0 with an agreed action plan of two actions.
+/// half-term; specialist £450 a day); school 0 with an agreed action plan of two actions. The year
+/// is 2026-27 unless another is given (a year that has ended, to close it); the dates move with it.
 /// </summary>
 public sealed class ClaimWorld
 {
@@ -20,9 +21,9 @@ public sealed class ClaimWorld
     public required IReadOnlyDictionary<string, long> Periods { get; init; }
     public required long[] Actions { get; init; }         // school 0's agreed plan's actions
 
-    public static async Task<ClaimWorld> CreateAsync(DatabaseFixture db)
+    public static async Task<ClaimWorld> CreateAsync(DatabaseFixture db, string year = "2026-27")
     {
-        var s = await Scenario.CreateAsync(db, 2, 2);
+        var s = await Scenario.CreateAsync(db, 2, 2, year: year);
         await db.ScalarAsync("INSERT INTO budget_category (programme_id, code, name, unit, kind) VALUES ($1, 'tlr-admin', 'TLR and admin', 'GBP', 'tlr-admin') RETURNING id", s.ProgrammeId);
         var categories = new Dictionary<string, long>(s.Categories)
         {
@@ -30,7 +31,7 @@ public sealed class ClaimWorld
         };
         var world = new Scenario
         {
-            Root = s.Root, ProgrammeId = s.ProgrammeId, YearId = s.YearId, AreaIds = s.AreaIds, Schools = s.Schools, Categories = categories, Code = s.Code,
+            Root = s.Root, ProgrammeId = s.ProgrammeId, YearId = s.YearId, AreaIds = s.AreaIds, Schools = s.Schools, Categories = categories, Code = s.Code, YearCode = s.YearCode,
         };
         await world.FundAsync("10000.00", minutes: 4 * 2250);
         await world.AllocateEachAsync("staff-cover", "1000.00");
@@ -45,9 +46,9 @@ public sealed class ClaimWorld
         var admin = await world.ProgrammeAdminAsync(db);
         foreach (var (code, basis, amount, from) in new[]
                  {
-                     ("teacher-cover-day", "day", "250.00", "2026-09-01"), ("teacher-cover-day", "day", "300.00", "2026-10-15"),
-                     ("support-staff-hour", "hour", "18.00", "2026-09-01"), ("tlr3-period", "period", "300.00", "2026-09-01"),
-                     ("specialist-day", "day", "450.00", "2026-09-01"),
+                     ("teacher-cover-day", "day", "250.00", s.On("09-01")), ("teacher-cover-day", "day", "300.00", s.On("10-15")),
+                     ("support-staff-hour", "hour", "18.00", s.On("09-01")), ("tlr3-period", "period", "300.00", s.On("09-01")),
+                     ("specialist-day", "day", "450.00", s.On("09-01")),
                  })
             (await admin.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/rates", new { code, name = code, basis, amount, effectiveFrom = from }))
                 .Expect(HttpStatusCode.Created);
@@ -56,7 +57,7 @@ public sealed class ClaimWorld
         var lead = await world.AreaLeadAsync(db, 0);
         var plan = (await school.PostAsync("/api/v1/action-plans", new
         {
-            programmeYearId = s.YearId, themes = new[] { "learning", "support" }, studentGroupAgreedOn = "2026-09-20",
+            programmeYearId = s.YearId, themes = new[] { "learning", "support" }, studentGroupAgreedOn = s.On("09-20"),
             actions = new object[]
             {
                 new { theme = "learning", description = "Sensory room kit", periodId = periods["aut1"], estimatedCost = "300.00" },
@@ -80,19 +81,19 @@ public sealed class ClaimWorld
     public async Task<long> NewClaimAsync(ApiClient? school = null, string period = "aut1") =>
         (await (school ?? School).PostAsync("/api/v1/claims", new { periodId = Periods[period], description = "test claim" })).Expect(HttpStatusCode.Created).Id;
 
-    public async Task<JsonNode> AddStaffTimeAsync(long claimId, string staff = "STAFF-01", string date = "2026-10-05", string? days = "1", string? hours = null,
+    public async Task<JsonNode> AddStaffTimeAsync(long claimId, string staff = "STAFF-01", string? date = null, string? days = "1", string? hours = null,
         ApiClient? school = null, bool allowance = true) =>
         (await (school ?? School).PostAsync($"/api/v1/claims/{claimId}/lines", new
         {
             kind = "staff-time", categoryId = Category("staff-cover"), allowanceCategoryId = allowance ? Category("contact-time") : (long?)null,
-            staffRef = staff, role = "leader", activity = "training", date, days = days is null ? null : (object)decimal.Parse(days), hours = hours is null ? null : (object)decimal.Parse(hours),
+            staffRef = staff, role = "leader", activity = "training", date = date ?? S.On("10-05"), days = days is null ? null : (object)decimal.Parse(days), hours = hours is null ? null : (object)decimal.Parse(hours),
         })).Expect(HttpStatusCode.Created).Json;
 
     public Task<Answer> SubmitAsync(long claimId, ApiClient? school = null) =>
         (school ?? School).PostAsync($"/api/v1/claims/{claimId}/submit", new { declaration = true });
 
     /// <summary>A claim with one day of staff time (£250 at the September rate), submitted and under review.</summary>
-    public async Task<long> UnderReviewAsync(string staff = "STAFF-01", string date = "2026-10-05")
+    public async Task<long> UnderReviewAsync(string staff = "STAFF-01", string? date = null)
     {
         var id = await NewClaimAsync();
         await AddStaffTimeAsync(id, staff, date);

@@ -6,8 +6,9 @@ namespace GrantLedger.Web.Tests.Support;
 public sealed record SchoolRow(long Id, string Urn, long AreaId);
 
 /// <summary>
-/// A small programme set up through the API as a programme admin would: one year (2026-27),
-/// areas, schools, money categories (staff-cover, action-plan) and a staff-time allowance.
+/// A small programme set up through the API as a programme admin would: one year (2026-27 unless
+/// another is given, e.g. a year that has ended, to close it), areas, schools, money categories
+/// (staff-cover, action-plan) and a staff-time allowance.
 /// </summary>
 public sealed class Scenario
 {
@@ -18,16 +19,24 @@ public sealed class Scenario
     public required IReadOnlyList<SchoolRow> Schools { get; init; }
     public required IReadOnlyDictionary<string, long> Categories { get; init; }
     public required string Code { get; init; }
+    public string YearCode { get; init; } = "2026-27";
 
     public string Year => $"/api/v1/programmes/{ProgrammeId}/years/{YearId}";
 
+    /// <summary>A date of the year by its month and day ("10-05"): September to December in its first calendar year.</summary>
+    public string On(string monthDay)
+    {
+        var first = int.Parse(YearCode[..4]);
+        return $"{(int.Parse(monthDay[..2]) >= 9 ? first : first + 1)}-{monthDay}";
+    }
+
     public static async Task<Scenario> CreateAsync(DatabaseFixture db, int areas = 2, int schoolsPerArea = 2, string code = "tp",
-        ApiClient? root = null)
+        ApiClient? root = null, string year = "2026-27")
     {
         root ??= await db.UserAsync($"root-{code}", Roles.ProgrammeAdmin);
         var programmeId = (await root.PostAsync("/api/v1/programmes", new { code, name = $"Test programme {code}", funder = "Test funder" }))
             .Expect(HttpStatusCode.Created).Id;
-        var yearId = (await root.PostAsync($"/api/v1/programmes/{programmeId}/years", new { code = "2026-27" })).Expect(HttpStatusCode.Created).Id;
+        var yearId = (await root.PostAsync($"/api/v1/programmes/{programmeId}/years", new { code = year })).Expect(HttpStatusCode.Created).Id;
         var areaIds = new List<long>();
         for (var a = 0; a < areas; a++)
             areaIds.Add((await root.PostAsync($"/api/v1/programmes/{programmeId}/areas", new { code = $"area-{a + 1}", name = $"Area {a + 1}" }))
@@ -48,15 +57,15 @@ public sealed class Scenario
             }
         return new Scenario
         {
-            Root = root, ProgrammeId = programmeId, YearId = yearId, AreaIds = areaIds, Schools = schools, Categories = categories, Code = code,
+            Root = root, ProgrammeId = programmeId, YearId = yearId, AreaIds = areaIds, Schools = schools, Categories = categories, Code = code, YearCode = year,
         };
     }
 
     public async Task FundAsync(string amount, long? minutes = null)
     {
-        (await Root.PostAsync($"{Year}/funding", new { amount, reference = "grant", valueDate = "2026-09-01" })).Expect(HttpStatusCode.Created);
+        (await Root.PostAsync($"{Year}/funding", new { amount, reference = "grant", valueDate = On("09-01") })).Expect(HttpStatusCode.Created);
         if (minutes is { } m)
-            (await Root.PostAsync($"{Year}/funding", new { unit = "MIN", minutes = m, reference = "time", valueDate = "2026-09-01" }))
+            (await Root.PostAsync($"{Year}/funding", new { unit = "MIN", minutes = m, reference = "time", valueDate = On("09-01") }))
                 .Expect(HttpStatusCode.Created);
     }
 
@@ -64,7 +73,7 @@ public sealed class Scenario
     public async Task AllocateEachAsync(string category, string amount) =>
         (await Root.PostAsync($"{Year}/allocations", new
         {
-            valueDate = "2026-09-01",
+            valueDate = On("09-01"),
             each = new { categoryId = Categories[category], amount, allSchools = true },
         })).Expect(HttpStatusCode.Created);
 
@@ -89,5 +98,5 @@ public sealed class Scenario
         return list.Single(a => a!["code"]!.GetValue<string>() == code)!;
     }
 
-    public string SchoolAccount(int school, string category, string leaf) => $"{Code}:2026-27:school:{Schools[school].Urn}:{category}:{leaf}";
+    public string SchoolAccount(int school, string category, string leaf) => $"{Code}:{YearCode}:school:{Schools[school].Urn}:{category}:{leaf}";
 }

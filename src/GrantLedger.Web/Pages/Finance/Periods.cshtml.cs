@@ -13,6 +13,8 @@ public sealed class PeriodsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
 {
     public IReadOnlyList<Period> Periods { get; private set; } = [];
     public string YearCode { get; private set; } = "";
+    /// <summary>Today in the UK: a half-term is offered for closing once its last day is before it.</summary>
+    public DateOnly Today { get; } = Core.Ledger.UkTime.Today;
     private ProgrammeYear? _year;
 
     private async Task LoadAsync(CancellationToken ct)

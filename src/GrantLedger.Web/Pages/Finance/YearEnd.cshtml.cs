@@ -16,6 +16,7 @@ public sealed class YearEndModel(GrantLedgerDb db, AuditTrail audit) : YearEndPa
     {
         await LoadAsync(yearId, ct);
         if (Year is null || Year.ClosedAt is not null) return Redirect("/finance/year-end");
+        if (!await EnsureEndedAsync()) return Page();
         return ReadChoices() is null ? Page() : Redirect("/finance/year-end/check?" + ChoicesQuery());
     }
 }

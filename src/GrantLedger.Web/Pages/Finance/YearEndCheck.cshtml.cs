@@ -17,7 +17,7 @@ public sealed class YearEndCheckModel(GrantLedgerDb db, AuditTrail audit) : Year
     public async Task<IActionResult> OnGetAsync(long? yearId, CancellationToken ct)
     {
         await LoadAsync(yearId, ct);
-        if (Year is null || Year.ClosedAt is not null) return Redirect("/finance/year-end");
+        if (Year is null || Year.ClosedAt is not null || !Ended) return Redirect("/finance/year-end?" + ChoicesQuery());
         if (ReadChoices() is null) return Redirect("/finance/year-end?" + ChoicesQuery());
         return Page();
     }

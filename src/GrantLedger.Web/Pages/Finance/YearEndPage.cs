@@ -19,6 +19,19 @@ public abstract class YearEndPage(GrantLedgerDb db, AuditTrail audit) : GovPage(
     public IReadOnlyList<ProgrammeYear> NextYears { get; private set; } = [];
     public IReadOnlyList<Closing.UnspentLine> Unspent { get; private set; } = [];
     public IReadOnlyList<Period> OpenPeriods { get; private set; } = [];
+    /// <summary>Today in the UK: the year is offered for closing once its last day is before it.</summary>
+    public DateOnly Today { get; } = Core.Ledger.UkTime.Today;
+    public bool Ended => Year is not null && Core.Rules.Closes.Ended(Year.EndsOn, Today);
+    /// <summary>e.g. "1 September 2027"</summary>
+    public string ClosableFrom => Year is null ? "" : Core.Rules.Closes.Long(Core.Rules.Closes.From(Year.EndsOn));
+
+    /// <summary>For a year that has not ended, the use case's refusal in the error summary; true when it has ended.</summary>
+    protected Task<bool> EnsureEndedAsync() =>
+        AttemptAsync(() =>
+        {
+            Core.Rules.Closes.EnsureEnded("year-not-ended", Year!.Code, Year.EndsOn, Today);
+            return Task.CompletedTask;
+        });
 
     protected long ProgrammeId => Caller.ProgrammeId ?? throw new Core.Rules.Forbidden("finance users belong to one programme");
 
