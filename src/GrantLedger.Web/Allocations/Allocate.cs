@@ -48,7 +48,7 @@ public static class Allocate
             : FromSpread(r.Split ?? r.Each!, r.Split is not null ? "split" : "each", schools, categories, errors);
         errors.ThrowIfAny();
 
-        var method = r.Lines is not null ? "explicit" : "split";
+        var method = r.Lines is not null ? "explicit" : r.Split is not null ? "split" : "each";
         var description = string.IsNullOrWhiteSpace(r.Description) ? $"Allocation {budget.Year.Code}" : r.Description.Trim();
         var totals = plan.GroupBy(p => p.Category.Unit).Select(g => new Total(g.Key, Amounts.Format(g.Key, g.Sum(p => p.Amount)))).ToList();
 

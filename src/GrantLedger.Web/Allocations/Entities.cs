@@ -19,7 +19,7 @@ public sealed class Allocation
     public long Id { get; set; }
     public long ProgrammeId { get; set; }
     public long ProgrammeYearId { get; set; }
-    /// <summary>"explicit" (amount per school) or "split" (one amount shared by the largest-remainder rule).</summary>
+    /// <summary>"explicit" (amount per school), "split" (one amount shared by the largest-remainder rule) or "each" (the same amount to each school).</summary>
     public required string Method { get; set; }
     public required string Description { get; set; }
     public int LineCount { get; set; }

@@ -81,6 +81,25 @@ public sealed class AllocationTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task Allocate_RecordsItsMethod_ExplicitSplitOrEach_AsPostedAndListed()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2);
+        await s.FundAsync("100.00");
+        var cover = s.Categories["staff-cover"];
+        var posted = new[]
+        {
+            (await s.Root.PostAsync($"{s.Year}/allocations", new { lines = new[] { new { schoolId = s.Schools[0].Id, categoryId = cover, amount = "1.00" } } })),
+            (await s.Root.PostAsync($"{s.Year}/allocations", new { split = new { categoryId = cover, amount = "1.00", allSchools = true } })),
+            (await s.Root.PostAsync($"{s.Year}/allocations", new { each = new { categoryId = cover, amount = "1.00", allSchools = true } })),
+        }.Select(a => a.Expect(HttpStatusCode.Created).Json["method"]!.GetValue<string>()).ToList();
+        Assert.Equal(["explicit", "split", "each"], posted);
+        var listed = (await s.Root.GetAsync($"{s.Year}/allocations")).Expect(HttpStatusCode.OK).Json.AsArray()
+            .OrderBy(a => a!["id"]!.GetValue<long>()).Select(a => a!["method"]!.GetValue<string>()).ToList();
+        Assert.Equal(["explicit", "split", "each"], listed);
+        Assert.Equal("2.50", (await s.AccountAsync(s.SchoolAccount(0, "staff-cover", "available")))["balance"]!.GetValue<string>()); // 1.00 + half of 1.00 + 1.00
+    }
+
+    [Fact]
     public async Task Allocate_WithBadLines_Returns422NamingEachLine()
     {
         var s = await Scenario.CreateAsync(Db, 1, 1);
