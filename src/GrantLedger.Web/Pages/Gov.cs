@@ -139,6 +139,19 @@ public static class Gov
         return new HtmlString($"""<strong class="govuk-tag {colour}">{E(Words(state))}</strong>""");
     }
 
+    /// <summary>
+    /// A payment run's status, saying when payments failed: "Paid, 1 payment failed"; "Not paid: the payment failed" when
+    /// every one did (the run is done, state paid, but paid nothing).
+    /// </summary>
+    public static IHtmlContent RunTag(string state, int payeeCount, int failedCount)
+    {
+        if (failedCount == 0) return Tag(state);
+        var failed = $"{failedCount} payment{(failedCount == 1 ? "" : "s")} failed";
+        return state == "paid" && failedCount == payeeCount
+            ? new HtmlString($"""<strong class="govuk-tag govuk-tag--red">Not paid: {(payeeCount == 1 ? "the payment failed" : $"all {failed}")}</strong>""")
+            : new HtmlString($"""<strong class="govuk-tag govuk-tag--orange">{E(Words(state))}, {failed}</strong>""");
+    }
+
     /// <summary>kebab-case vocabulary in plain English: "under-review" → "Under review".</summary>
     public static string Words(string? kebab) =>
         string.IsNullOrEmpty(kebab) ? "" : char.ToUpperInvariant(kebab[0]) + kebab[1..].Replace('-', ' ');

@@ -10,14 +10,17 @@ namespace GrantLedger.Web.Payments;
 public sealed record PayeeView(long Id, SchoolSummary School, string? PayeeReference, Money Amount, string RemittanceReference, string Status,
     DateOnly? PaidOn, IReadOnlyList<string> Claims);
 
+/// <param name="Total">what the run was built to pay; <paramref name="PaidTotal"/> is what the confirmations say was paid and
+/// <paramref name="FailedTotal"/> what they say failed (its claims went back to approved). A paid run is done, every payee
+/// confirmed, but paid in full only when <paramref name="FailedCount"/> is 0.</param>
 public sealed record PaymentRunView(
-    long Id, string Reference, long ProgrammeId, string State, long? AreaId, long? PeriodId, DateOnly AsOf, Money Total, int PayeeCount,
-    int ClaimCount, long BuiltBy, DateTimeOffset BuiltAt, long? ApprovedBy, DateTimeOffset? ApprovedAt, long? ExportedBy, DateTimeOffset? ExportedAt,
+    long Id, string Reference, long ProgrammeId, string State, long? AreaId, long? PeriodId, DateOnly AsOf, Money Total,
+    Money PaidTotal, Money FailedTotal, int FailedCount, int PayeeCount, int ClaimCount, long BuiltBy, DateTimeOffset BuiltAt, long? ApprovedBy, DateTimeOffset? ApprovedAt, long? ExportedBy, DateTimeOffset? ExportedAt,
     string? FileSha256, DateTimeOffset? PaidAt, long? CancelledBy, DateTimeOffset? CancelledAt, string? CancelReason,
     IReadOnlyList<PayeeView> Payees, IReadOnlyList<string> AllowedActions, string ETag);
 
-public sealed record PaymentRunSummary(long Id, string Reference, string State, DateOnly AsOf, Money Total, int PayeeCount, int ClaimCount,
-    DateTimeOffset BuiltAt, long BuiltBy, long? ApprovedBy);
+public sealed record PaymentRunSummary(long Id, string Reference, string State, DateOnly AsOf, Money Total, Money PaidTotal, Money FailedTotal,
+    int FailedCount, int PayeeCount, int ClaimCount, DateTimeOffset BuiltAt, long BuiltBy, long? ApprovedBy);
 
 public static class PaymentReads
 {
@@ -40,8 +43,9 @@ public static class PaymentReads
         var state = Kebab.Parse<PaymentRunState>(run.State);
         var allowed = PaymentRunWorkflow.Lifecycle.PermittedTriggers(state, PaymentRuns.Context(run, caller))
             .Where(ByPeople.Contains).Select(t => Kebab.Of(t)).ToList();
+        long Sum(string status) => run.Payees.Where(p => p.Status == status).Sum(p => p.AmountPence);
         return new PaymentRunView(run.Id, run.Reference, run.ProgrammeId, run.State, run.AreaId, run.PeriodId, run.AsOf, new Money(run.TotalPence),
-            run.PayeeCount, run.ClaimCount, run.BuiltBy, run.BuiltAt, run.ApprovedBy, run.ApprovedAt, run.ExportedBy, run.ExportedAt,
+            new Money(Sum("paid")), new Money(Sum("failed")), run.Payees.Count(p => p.Status == "failed"), run.PayeeCount, run.ClaimCount, run.BuiltBy, run.BuiltAt, run.ApprovedBy, run.ApprovedAt, run.ExportedBy, run.ExportedAt,
             run.FileSha256 is null ? null : Convert.ToHexStringLower(run.FileSha256), run.PaidAt, run.CancelledBy, run.CancelledAt, run.CancelReason,
             run.Payees.Select(p =>
             {
@@ -58,8 +62,14 @@ public static class PaymentReads
         if (!caller.SeesWholeProgramme(programmeId)) throw new Core.Rules.Forbidden("payment runs are seen by their programme's finance, admins and auditors");
         var runs = db.Set<PaymentRun>().AsNoTracking().Where(r => r.ProgrammeId == programmeId);
         if (state is not null) runs = runs.Where(r => r.State == state);
-        return (await runs.OrderByDescending(r => r.Id).Take(500).ToListAsync(ct))
-            .Select(r => new PaymentRunSummary(r.Id, r.Reference, r.State, r.AsOf, new Money(r.TotalPence), r.PayeeCount, r.ClaimCount, r.BuiltAt,
-                r.BuiltBy, r.ApprovedBy)).ToList();
+        return (await runs.OrderByDescending(r => r.Id).Take(500).Select(r => new
+            {
+                Run = r,
+                Paid = r.Payees.Where(p => p.Status == "paid").Sum(p => (long?)p.AmountPence) ?? 0,
+                Failed = r.Payees.Where(p => p.Status == "failed").Sum(p => (long?)p.AmountPence) ?? 0,
+                FailedCount = r.Payees.Count(p => p.Status == "failed"),
+            }).ToListAsync(ct))
+            .Select(x => new PaymentRunSummary(x.Run.Id, x.Run.Reference, x.Run.State, x.Run.AsOf, new Money(x.Run.TotalPence), new Money(x.Paid),
+                new Money(x.Failed), x.FailedCount, x.Run.PayeeCount, x.Run.ClaimCount, x.Run.BuiltAt, x.Run.BuiltBy, x.Run.ApprovedBy)).ToList();
     }
 }

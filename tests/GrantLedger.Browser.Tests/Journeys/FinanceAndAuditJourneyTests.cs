@@ -73,6 +73,42 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM period WHERE closed_at IS NOT NULL"));
     }
 
+    [Fact]
+    public async Task ARunWithAFailedPayment_ShowsWhatWasPaidAndWhatFailed_OnTheRunAndTheList_NotPaidInFull()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        await ApprovedClaimAsync(world);
+        var other = await world.NewClaimAsync(world.OtherSchool);
+        await world.AddStaffTimeAsync(other, "STAFF-03", school: world.OtherSchool);
+        (await world.SubmitAsync(other, world.OtherSchool)).Expect(HttpStatusCode.OK);
+        (await world.Lead.PostAsync($"/api/v1/claims/{other}/start-review", null)).Expect(HttpStatusCode.OK);
+        (await world.Lead.PostAsync($"/api/v1/claims/{other}/approve", null)).Expect(HttpStatusCode.OK);
+        await Db.ScalarAsync("WITH u AS (UPDATE school SET payee_reference = 'SUP-' || urn RETURNING 1) SELECT count(*) FROM u");
+        var (maker, checker) = (await world.S.FinanceAsync(Db, "finance"), await world.S.FinanceAsync(Db, "finance2"));
+        var runId = (await maker.PostAsync($"/api/v1/programmes/{world.S.ProgrammeId}/payment-runs", new { })).Expect(HttpStatusCode.Created).Id;
+        (await checker.PostAsync($"/api/v1/payment-runs/{runId}/approve", null)).Expect(HttpStatusCode.OK);
+        (await maker.PostAsync($"/api/v1/payment-runs/{runId}/export", null)).Expect(HttpStatusCode.OK);
+        var (urn0, urn1, today) = (world.S.Schools[0].Urn, world.S.Schools[1].Urn, DateTime.UtcNow.ToString("yyyy-MM-dd"));
+        using (var form = new MultipartFormDataContent())
+        {
+            form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(
+                $"remittance_reference,amount,date,status\nPR{runId:000000}-{urn0},250.00,{today},paid\nPR{runId:000000}-{urn1},250.00,{today},failed\n")), "file", "c.csv");
+            using var response = await maker.Http.PostAsync($"/api/v1/programmes/{world.S.ProgrammeId}/payment-confirmations", form);
+            (await Answer.ReadAsync(response)).Expect(HttpStatusCode.OK);
+        }
+
+        var page = await SignInAsync(maker.UserName);
+        await VisitAsync(page, $"/finance/runs/{runId}", screenshot: "finance-run-part-paid");
+        Assert.Equal("Paid, 1 payment failed", (await page.InnerTextAsync("#run-state")).Trim());
+        Assert.Contains("£500.00", await page.InnerTextAsync("#run-total"));
+        Assert.Contains("£250.00", await page.InnerTextAsync("#run-paid"));
+        Assert.Contains("£250.00", await page.InnerTextAsync("#run-failed"));
+        await VisitAsync(page, "/finance");
+        var row = await page.InnerTextAsync("#runs tbody tr:first-child");
+        Assert.Contains("Paid, 1 payment failed", row);
+        Assert.Contains("£250.00 paid, £250.00 failed", row);
+    }
+
     private async Task<string> RemittanceAsync()
     {
         await using var cmd = Db.DataSource.CreateCommand("SELECT remittance_reference FROM payment_run_payee LIMIT 1");

@@ -211,6 +211,21 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task Confirmations_WithAFailedPayment_TheRunSaysWhatWasPaidAndWhatFailed_NotThatItsWholeTotalWasPaid()
+    {
+        var x = await ApprovedAsync();
+        var (runId, _) = await ExportedAsync(x);
+        var (urn0, urn1) = (x.W.S.Schools[0].Urn, x.W.S.Schools[1].Urn);
+        await ImportAsync(x, $"remittance_reference,amount,date,status\nPR{runId:000000}-{urn0},450.00,{Today},paid\nPR{runId:000000}-{urn1},250.00,{Today},failed\n");
+
+        var run = (await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}")).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal(("paid", "700.00"), (run["state"]!.GetValue<string>(), run["total"]!.GetValue<string>()));
+        Assert.Equal(("450.00", "250.00", 1), (run["paidTotal"]!.GetValue<string>(), run["failedTotal"]!.GetValue<string>(), run["failedCount"]!.GetValue<int>()));
+        var listed = (await x.Maker.GetAsync(x.Runs)).Expect(HttpStatusCode.OK).Json.AsArray().Single(r => r!["id"]!.GetValue<long>() == runId)!;
+        Assert.Equal(("450.00", "250.00", 1), (listed["paidTotal"]!.GetValue<string>(), listed["failedTotal"]!.GetValue<string>(), listed["failedCount"]!.GetValue<int>()));
+    }
+
+    [Fact]
     public async Task Confirmations_WithoutTheColumns_Returns422_AndBeforeExport_AreMismatches()
     {
         var x = await ApprovedAsync();
