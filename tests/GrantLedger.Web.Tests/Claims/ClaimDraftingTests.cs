@@ -68,6 +68,42 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A line is changed on its own page, filled in as the line is, from the claim and from check your answers: "Change
+    /// line 1" led back to the claim, where a line could only be removed and typed again.
+    /// </summary>
+    [Fact]
+    public async Task ALine_IsChangedOnItsOwnPage_FilledInAsItIs()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var lineId = (await w.AddStaffTimeAsync(id, "STAFF-01", "2026-10-05"))["lines"]![0]!["id"]!.GetValue<long>();
+        using var page = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+        var change = $"/school/claims/{id}/line?lineId={lineId}";
+        Assert.Contains($"href=\"{change.Replace("&", "&amp;")}\"", await page.GetStringAsync($"/school/claims/{id}/check"));
+        Assert.Contains($"href=\"{change}\"", await page.GetStringAsync($"/school/claims/{id}"));
+
+        var form = await page.GetStringAsync(change);
+        Assert.Contains("Change line 1: Staff time", form);
+        string Value(string name) => System.Text.RegularExpressions.Regex.Match(form, $"name=\"{name}\"[^>]*value=\"([^\"]*)\"").Groups[1].Value;
+        Assert.Equal("STAFF-01", Value("staffRef"));
+        Assert.Equal(("5", "10", "2026", "1"), (Value("date-day"), Value("date-month"), Value("date-year"), Value("days")));
+        Assert.Matches("<option value=\"leader\" selected", form);
+
+        var fields = new Dictionary<string, string>
+        {
+            [Security.PageFormFuzzTests.Token] = Security.PageFormFuzzTests.TokenOf(form), ["kind"] = "staff-time", ["staffRef"] = "STAFF-01",
+            ["role"] = "leader", ["activity"] = "training", ["date-day"] = "5", ["date-month"] = "10", ["date-year"] = "2026", ["days"] = "0.5",
+            ["categoryId"] = w.Category("staff-cover").ToString(), ["allowanceCategoryId"] = w.Category("contact-time").ToString(),
+        };
+        using (var saved = await page.PostAsync(change, new FormUrlEncodedContent(fields)))
+            Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        var lines = (await w.School.GetAsync($"/api/v1/claims/{id}")).Json["lines"]!.AsArray();
+        Assert.Equal(lineId, Assert.Single(lines)!["id"]!.GetValue<long>()); // the same line, changed
+        Assert.Equal(225, lines[0]!["minutes"]!.GetValue<long>());
+    }
+
+    /// <summary>
     /// Work is claimed once it has been done: a line dated after today (the UK's date) is refused, naming the date; today
     /// is taken. Before, a line dated weeks ahead could be claimed and submitted.
     /// </summary>

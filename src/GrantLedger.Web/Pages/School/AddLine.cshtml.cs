@@ -11,7 +11,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages.School;
 
-/// <summary>Adds a line to a draft claim: first its kind, then (one thing per page) what that kind needs.</summary>
+/// <summary>
+/// Adds a line to a draft claim: first its kind, then (one thing per page) what that kind needs; or, with
+/// <c>?lineId=</c>, changes a line, its form filled in as the line is (a returned claim is amended line by line, not by
+/// removing a line and typing it again).
+/// </summary>
 [Authorize(Roles = Roles.SchoolBusinessManager)]
 public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
 {
@@ -27,6 +31,13 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
     public ClaimView View { get; private set; } = null!;
     public string? Kind { get; private set; }
     public string KindName => Kinds.FirstOrDefault(k => k.Item1 == Kind).Item2 ?? "";
+
+    /// <summary>The line being changed, or null when one is being added.</summary>
+    public LineView? Line { get; private set; }
+
+    /// <summary>The line's time as its form takes it: support staff's in hours, the rest in days.</summary>
+    public string? StoredDays => Line is { Minutes: { } m, Kind: not "support-hours" } ? Gov.Days(m) : null;
+    public string? StoredHours => Line is { Minutes: { } m, Kind: "support-hours" } ? (m / 60m).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) : null;
     public List<(string, string)> MoneyCategories { get; private set; } = [];
     public List<(string, string)> TimeCategories { get; private set; } = [];
     public List<(string, string)> Actions { get; private set; } = [];
@@ -39,10 +50,15 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
         ["categoryId"] = "The budget category", ["allowanceCategoryId"] = "The allowance", ["description"] = "The note",
     };
 
-    private async Task LoadAsync(long id, string? kind, CancellationToken ct)
+    private async Task LoadAsync(long id, string? kind, long? lineId, CancellationToken ct)
     {
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
         if (!View.AllowedActions.Contains("add-line")) throw new Core.Rules.Forbidden("this claim is not a draft you can change");
+        if (lineId is not null)
+        {
+            Line = View.Lines.SingleOrDefault(l => l.Id == lineId) ?? throw new Core.Rules.NotFound("line", lineId);
+            kind = Line.Kind; // a line keeps its kind: another kind is another line
+        }
         Kind = Kinds.Any(k => k.Item1 == kind) ? kind : null;
         if (Kind is null) return;
         var categories = await Db.Categories.AsNoTracking().Where(c => c.ProgrammeId == View.ProgrammeId).OrderBy(c => c.Id).ToListAsync(ct);
@@ -64,11 +80,11 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
             Actions = View.Plan?.Actions.Select(a => (a.ActionId.ToString(), $"{a.ActionRef}. {a.Description} ({Gov.Words(a.Theme)}, estimated {a.Estimated})")).ToList() ?? [];
     }
 
-    public Task OnGetAsync(long id, string? kind, CancellationToken ct) => LoadAsync(id, kind, ct);
+    public Task OnGetAsync(long id, string? kind, long? lineId, CancellationToken ct) => LoadAsync(id, kind, lineId, ct);
 
     public async Task<IActionResult> OnPostKindAsync(long id, string? kind, CancellationToken ct)
     {
-        await LoadAsync(id, null, ct);
+        await LoadAsync(id, null, null, ct);
         if (Kinds.All(k => k.Item1 != kind))
         {
             AddError("kind", "Choose what the line is for");
@@ -77,9 +93,9 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
         return Redirect($"/school/claims/{id}/line?kind={kind}");
     }
 
-    public async Task<IActionResult> OnPostAsync(long id, string? kind, CancellationToken ct)
+    public async Task<IActionResult> OnPostAsync(long id, string? kind, long? lineId, CancellationToken ct)
     {
-        await LoadAsync(id, kind, ct);
+        await LoadAsync(id, kind, lineId, ct);
         if (Kind is null) return Redirect($"/school/claims/{id}/line");
         var date = Kind is "staff-time" or "support-hours" or "specialist-days" ? ReadDate("date", "the date of the work") : null;
         var hours = ReadQuantity("hours", "hours");
@@ -89,7 +105,9 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
         var input = new LineEditing.LineInput(Kind, ReadId(Typed("categoryId")), ReadId(Typed("allowanceCategoryId")), Text("staffRef"), Text("role"),
             Text("activity"), date, hours, days, ReadId(Typed("actionId")), Text("supplier"), Text("invoiceRef"), amount, Text("specialist"),
             Text("description"));
-        if (await AttemptAsync(() => LineEditing.AddAsync(Db, Audit, Caller, id, input, null, ct), f => f == "kind" ? "" : f))
+        if (await AttemptAsync(() => Line is { } changed
+                ? LineEditing.ChangeAsync(Db, Audit, Caller, id, changed.Id, input, null, ct)
+                : LineEditing.AddAsync(Db, Audit, Caller, id, input, null, ct), f => f == "kind" ? "" : f))
             return Redirect($"/school/claims/{id}");
         return Page();
     }
