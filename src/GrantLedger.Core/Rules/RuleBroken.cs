@@ -43,6 +43,12 @@ public sealed class FieldErrors
     {
         if (Any) throw new InvalidInput(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
     }
+
+    /// <summary>The errors, if any, in the order of <paramref name="order"/> (a file's rows, say), else as they were found.</summary>
+    public void ThrowIfAny<TKey>(Func<string, TKey> order)
+    {
+        if (Any) throw new InvalidInput(_errors.OrderBy(e => order(e.Key)).ToDictionary(e => e.Key, e => e.Value.ToArray()));
+    }
 }
 
 /// <summary>A record that does not exist (answered 404).</summary>

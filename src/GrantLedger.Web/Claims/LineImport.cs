@@ -20,7 +20,7 @@ namespace GrantLedger.Web.Claims;
 /// member's day counts them all). All or none: if any row is refused, no line is added, and the answer names every
 /// refusal by the file's line and the field ("line 3, hours").
 /// </summary>
-public static class LineImport
+public static partial class LineImport
 {
     /// <summary>The most lines one file may hold: a half-term's cover for a large school fits with room.</summary>
     public const int MaxRows = 500;
@@ -70,7 +70,7 @@ public static class LineImport
                 if (!c.Claim.Lines.Contains(line)) c.Claim.Lines.Add(line); // the rows below count it in their staff days
                 added.Add(line);
             }
-            errors.ThrowIfAny();
+            errors.ThrowIfAny(field => int.Parse(LineOf().Match(field).Groups[1].Value)); // in the file's order, whichever check found them
             c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
             await db.SaveChangesAsync(ct);
             audit.Record("claim.lines-imported", "claim", claimId, c.Claim.ProgrammeId,
@@ -81,6 +81,8 @@ public static class LineImport
     }
 
     private static string At(int fileLine, string field) => $"line {fileLine}, {field}";
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^line (\d+), ")] private static partial System.Text.RegularExpressions.Regex LineOf();
 
     /// <summary>
     /// The programme's budget categories by code and by name, any case, for the category columns: a spreadsheet names
@@ -96,7 +98,7 @@ public static class LineImport
 
     /// <summary>
     /// The rows as line requests, each with its line in the file. A value that is not of its field's type (a category
-    /// id that is not a number, a date not written yyyy-MM-dd, an action number the agreed plan does not have) goes to
+    /// id that is not a number, a date not written 2026-10-05 or 05/10/2026, an action number the agreed plan does not have) goes to
     /// <paramref name="errors"/> and its row is left out; a file that cannot be read as lines at all is refused at once.
     /// </summary>
     /// <returns>the rows, and the column that names their actions (actionId unless the file has actionRef)</returns>
@@ -144,8 +146,7 @@ public static class LineImport
                 _ => "must be a number with at most two decimal places, such as 1.5");
             var input = new LineEditing.LineInput(Text("kind"), Category("categoryId"), Category("allowanceCategoryId"), Text("staffRef"),
                 Text("role"), Text("activity"),
-                Value<DateOnly>("date", v => DateOnly.TryParseExact(v, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null,
-                    _ => "must be a date written yyyy-MM-dd, such as 2026-10-05"),
+                Value<DateOnly>("date", v => CsvFiles.TryDate(v, out var d) ? d : null, _ => $"must be {CsvFiles.DateWanted}"),
                 Time("hours"), Time("days"),
                 Value<long>("actionId", Id, _ => "must be a whole number, the id shown for it in GrantLedger")
                 ?? Value<long>("actionRef", v => Id(v) is { } number && number <= int.MaxValue && actions is not null && actions.TryGetValue((int)number, out var id) ? id : null,
@@ -153,8 +154,8 @@ public static class LineImport
                         ? "the school has no agreed action plan for the claim's year: action-plan spending needs one"
                         : $"'{v}' is not the number of an action in the school's agreed plan: its actions are {string.Join(", ", actions.Keys.Order())}"),
                 Text("supplier"), Text("invoiceRef"),
-                Value<Money>("amount", v => Money.TryParse(v, out var m, out _) ? m : null,
-                    v => Money.TryParse(v, out _, out var error) ? "" : error ?? "must be an amount in pounds with two decimal places, such as 120.00"),
+                Value<Money>("amount", v => Money.TryParse(v, out var m, out _, allowGrouping: true) ? m : null, // "£1,234.50", as a spreadsheet shows it
+                    v => Money.TryParse(v, out _, out var error, allowGrouping: true) ? "" : error ?? "must be an amount in pounds with two decimal places, such as 120.00"),
                 Text("specialist"), Text("description"));
             if (valid) rows.Add((fileLine, input));
         }

@@ -57,6 +57,17 @@ public static class CsvFiles
         return odd == pairs && even == 0 ? Encoding.Unicode : even == pairs && odd == 0 ? Encoding.BigEndianUnicode : null;
     }
 
+    /// <summary>
+    /// A date in a file sent in: as written by hand or by an export (2026-10-05), or as a UK spreadsheet saves one
+    /// (05/10/2026, 5/10/2026): day first, never month first.
+    /// </summary>
+    public static bool TryDate(string text, out DateOnly date) =>
+        DateOnly.TryParseExact(text.Trim(), ["yyyy-MM-dd", "dd/MM/yyyy", "d/M/yyyy"], System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.None, out date);
+
+    /// <summary>How <see cref="TryDate"/>'s refusals say what is wanted.</summary>
+    public const string DateWanted = "a date such as 2026-10-05 or 05/10/2026 (day first)";
+
     public static async Task ReadHeaderAsync(CsvReader parser, CancellationToken ct)
     {
         try

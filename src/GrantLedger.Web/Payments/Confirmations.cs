@@ -188,8 +188,7 @@ public static class Confirmations
             if (reference.Length == 0) errors.Add("remittance_reference is empty");
             if (!Money.TryParse(F("amount"), out var amount, out var amountError, allowGrouping: true)) errors.Add($"amount: {amountError}");
             var dateText = F("date");
-            if (!DateOnly.TryParseExact(dateText, ["yyyy-MM-dd", "dd/MM/yyyy"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-                errors.Add($"date '{dateText}' is not a date (yyyy-mm-dd or dd/mm/yyyy)");
+            if (!CsvFiles.TryDate(dateText, out var date)) errors.Add($"date '{dateText}' is not {CsvFiles.DateWanted}");
             var status = F("status").ToLowerInvariant();
             if (status is not ("paid" or "failed")) errors.Add($"status '{status}' must be paid or failed");
             if (errors.Count > 0) refused.Add(new LineOutcome(line, reference.Length == 0 ? null : reference, "mismatch", string.Join("; ", errors)));

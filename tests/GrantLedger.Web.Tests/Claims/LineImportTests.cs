@@ -57,7 +57,7 @@ public sealed class LineImportTests(DatabaseFixture db) : DatabaseTest(db)
             lunch,{cover},,STAFF-05,leader,training,2026-10-05,1
             staff-time,{cover},{time},STAFF-06,head,training,2026-10-05,1
             staff-time,{cover},{time},STAFF-01,leader,training,2026-10-05,3
-            staff-time,{cover},{time},STAFF-07,leader,training,05/10/2026,1
+            staff-time,{cover},{time},STAFF-07,leader,training,2026-13-01,1
             staff-time,{cover},{time},STAFF-09,leader,training,2026-10-06,4
             staff-time,{cover},{time},STAFF-09,leader,training,2026-10-06,4
             staff-time,x{cover},{time},STAFF-10,leader,training,2026-10-06,1
@@ -174,5 +174,36 @@ public sealed class LineImportTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.School.PostRawAsync(Path(id), header + "\n" + row.Replace("STAFF-01", "STAFF-02") + "\n", "text/csv"))
             .ExpectProblem(HttpStatusCode.Conflict, rule: "claim-not-draft");
         Assert.Single((await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray());
+    }
+
+    /// <summary>
+    /// A UK spreadsheet's own ways of writing dates (05/10/2026, day first) and money (£1,120.50) are read as the form
+    /// reads them, and a file's problems are listed in the file's order whichever check found them; both were refused, and
+    /// a row's wrong date was listed before the row above it.
+    /// </summary>
+    [Fact]
+    public async Task UkSpreadsheetDatesAndMoney_AreRead_AndProblemsComeInTheFilesOrder()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var csv = $"""
+            kind,categoryId,allowanceCategoryId,staffRef,role,activity,date,days,actionId,supplier,invoiceRef,amount
+            staff-time,staff-cover,contact-time,STAFF-01,leader,training,05/10/2026,1,,,,
+            staff-time,staff-cover,contact-time,STAFF-02,leader,training,6/10/2026,0.5,,,,
+            action-plan,action-plan,,,,,,,{w.Actions[0]},Sensory Ltd,INV-1,"£1,120.50"
+            """;
+        var lines = (await w.School.PostRawAsync(Path(id), csv, "text/csv")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray();
+        Assert.Equal(["2026-10-05", "2026-10-06"], lines.Take(2).Select(l => l!["date"]!.GetValue<string>()));
+        Assert.Equal("1120.50", lines[2]!["amount"]!.GetValue<string>());
+
+        var other = await w.NewClaimAsync();
+        var bad = """
+            kind,categoryId,staffRef,role,activity,date,days
+            staff-time,staff-cover,STAFF-01,head,training,2026-10-05,1
+            staff-time,staff-cover,STAFF-02,leader,training,2026-13-01,1
+            """;
+        var errors = (await w.School.PostRawAsync(Path(other), bad, "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity).Json["errors"]!.AsObject();
+        Assert.Equal(["line 2, role", "line 3, date"], errors.Select(e => e.Key));
+        Assert.Contains("05/10/2026", errors["line 3, date"]![0]!.GetValue<string>());
     }
 }
