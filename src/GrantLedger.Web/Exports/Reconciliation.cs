@@ -223,7 +223,7 @@ public sealed class Reconciliation
     private async Task<ExportTable> ClaimsAsync(CancellationToken ct) => new()
     {
         Name = "claims", SheetName = "Claims",
-        Purpose = "Every claim started by the as-of date, in its state now, with what it asked for and what was approved.",
+        Purpose = "Every claim started by the as-of date, in its state at the end of that day (its last step by then), with what it asked for, what was approved by then and the payment run it was in by then.",
         Columns =
         [
             new("Claim", CellKind.Text, 12), new("Area", CellKind.Label, 24), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32),
@@ -233,18 +233,23 @@ public sealed class Reconciliation
         ],
         EstimatedRows = await CountAsync("SELECT count(*) FROM claim WHERE programme_id = @p AND created_at < @until", ct),
         Rows = ct2 => QueryAsync("""
-            SELECT c.id, ar.name, s.urn, s.name, y.code, pe.name, c.state, c.submitted_at, c.decided_at,
+            SELECT c.id, ar.name, s.urn, s.name, y.code, pe.name, st.state,
+                   CASE WHEN c.submitted_at < @until THEN c.submitted_at END, CASE WHEN c.decided_at < @until THEN c.decided_at END,
                    coalesce(sum(l.amount_pence), 0)::bigint,
-                   coalesce(sum(coalesce(l.sanctioned_pence, l.amount_pence)) FILTER (WHERE c.state IN ('approved', 'in-payment-run', 'paid')), 0)::bigint,
-                   coalesce(sum(l.minutes), 0)::bigint, c.payment_run_id
+                   coalesce(sum(coalesce(l.sanctioned_pence, l.amount_pence)) FILTER (WHERE st.state IN ('approved', 'in-payment-run', 'paid')), 0)::bigint,
+                   coalesce(sum(l.minutes), 0)::bigint, run.id
               FROM claim c
+              -- its state as the day ended: the last step taken by then (a claim not yet submitted is a draft)
+              CROSS JOIN LATERAL (SELECT coalesce((SELECT t.to_state FROM claim_transition t WHERE t.claim_id = c.id AND t.occurred_at < @until
+                                                    ORDER BY t.id DESC LIMIT 1), 'draft') AS state) st
               JOIN school s ON s.id = c.school_id
               JOIN area ar ON ar.id = s.area_id
               JOIN programme_year y ON y.id = c.programme_year_id
               JOIN period pe ON pe.id = c.period_id
+              LEFT JOIN payment_run run ON run.id = c.payment_run_id AND run.built_at < @until
               LEFT JOIN claim_line l ON l.claim_id = c.id
              WHERE c.programme_id = @p AND c.created_at < @until
-             GROUP BY c.id, ar.name, s.urn, s.name, y.code, pe.name
+             GROUP BY c.id, ar.name, s.urn, s.name, y.code, pe.name, st.state, run.id
              ORDER BY c.id
             """, x => [ClaimAccess.Reference(x.GetInt64(0)), x.GetString(1), x.GetString(2), x.GetString(3), x.GetString(4), x.GetString(5),
                        x.GetString(6), Time(x, 7), Time(x, 8), x.GetInt64(9), x.GetInt64(10), x.GetInt64(11),
@@ -254,7 +259,7 @@ public sealed class Reconciliation
     private async Task<ExportTable> PaymentRunsAsync(CancellationToken ct) => new()
     {
         Name = "payment-runs", SheetName = "Payment runs",
-        Purpose = "Every payment run built by the as-of date, one row per payee (school), with its confirmation.",
+        Purpose = "Every payment run built by the as-of date, one row per payee (school), as it stood at the end of that day: its state, its steps and each payee's confirmation by then (paid on or before the date).",
         Columns =
         [
             new("Run", CellKind.Text, 11), new("State", CellKind.Label, 10), new("Area", CellKind.Label, 20), new("Half-term", CellKind.Label, 12),
@@ -265,8 +270,15 @@ public sealed class Reconciliation
         EstimatedRows = await CountAsync(
             "SELECT count(*) FROM payment_run_payee p JOIN payment_run r ON r.id = p.payment_run_id WHERE r.programme_id = @p AND r.built_at < @until", ct),
         Rows = ct2 => QueryAsync("""
-            SELECT r.id, r.state, ar.name, pe.name, r.as_of, r.built_at, r.approved_at, r.exported_at,
-                   s.urn, s.name, p.remittance_reference, p.amount_pence, p.status, p.paid_on
+            SELECT r.id,
+                   CASE WHEN r.cancelled_at < @until THEN 'cancelled' WHEN r.paid_at < @until THEN 'paid' WHEN r.exported_at < @until THEN 'exported'
+                        WHEN r.approved_at < @until THEN 'approved' ELSE 'built' END,
+                   ar.name, pe.name, r.as_of, r.built_at,
+                   CASE WHEN r.approved_at < @until THEN r.approved_at END, CASE WHEN r.exported_at < @until THEN r.exported_at END,
+                   s.urn, s.name, p.remittance_reference, p.amount_pence,
+                   CASE WHEN p.status = 'paid' AND p.paid_on <= @asOf THEN 'paid' WHEN p.status = 'failed' AND p.confirmed_at < @until THEN 'failed'
+                        ELSE 'pending' END,
+                   CASE WHEN p.status = 'paid' AND p.paid_on <= @asOf THEN p.paid_on END
               FROM payment_run r
               JOIN payment_run_payee p ON p.payment_run_id = r.id
               JOIN school s ON s.id = p.school_id

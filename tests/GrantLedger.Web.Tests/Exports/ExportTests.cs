@@ -235,6 +235,52 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// An export as of a date shows claims and payment runs as they stood at the end of that day: a payment confirmed
+    /// after it is pending there (as the ledger's Paid, which counts payments by the day they were paid), its claims still
+    /// in their run, the run exported, not paid. The sheets showed today's states, so the payment runs' sheet said paid
+    /// beside a Checks sheet that did not count it. Here everything but the confirmation is moved a day back.
+    /// </summary>
+    [Fact]
+    public async Task AnExportAsOfADate_ShowsClaimsAndPaymentRunsAsTheyStoodThen()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        await using (var back = Db.DataSource.CreateCommand($"""
+            SET session_replication_role = replica; -- the records' own triggers keep their times: this test moves them
+            UPDATE claim SET created_at = created_at - interval '1 day', submitted_at = submitted_at - interval '1 day',
+                             decided_at = decided_at - interval '1 day' WHERE programme_id = {x.ProgrammeId};
+            UPDATE claim_transition t SET occurred_at = occurred_at - interval '1 day'
+              FROM claim c WHERE c.id = t.claim_id AND c.programme_id = {x.ProgrammeId} AND t.to_state <> 'paid';
+            UPDATE payment_run SET built_at = built_at - interval '1 day', approved_at = approved_at - interval '1 day',
+                                   exported_at = exported_at - interval '1 day' WHERE programme_id = {x.ProgrammeId};
+            SET session_replication_role = origin;
+            """))
+            await back.ExecuteNonQueryAsync();
+        var yesterday = x.Today.AddDays(-1);
+        async Task<Dictionary<string, string>> CsvAsync(DateOnly asOf)
+        {
+            var (job, _) = await ExportWorld.RunJobAsync(x.W.S.Root, x.ProgrammeId, "csv", asOf);
+            Assert.Equal("succeeded", job["state"]!.GetValue<string>());
+            using var response = await x.W.S.Root.Http.GetAsync($"/api/v1/exports/{job["id"]}/file");
+            using var zip = new ZipArchive(await response.Content.ReadAsStreamAsync());
+            var prefix = $"{x.Code}-{asOf:yyyy-MM-dd}-";
+            return zip.Entries.ToDictionary(e => e.Name[prefix.Length..^4], e => new StreamReader(e.Open()).ReadToEnd());
+        }
+
+        var then = await CsvAsync(yesterday);
+        var runs = then["payment-runs"].Split("\r\n").Skip(1).Where(l => l.Length > 0).ToList();
+        Assert.Equal(2, runs.Count);
+        Assert.All(runs, r => Assert.Matches(@"^PR-\d+,exported,", r));
+        Assert.All(runs, r => Assert.EndsWith(",pending,", r)); // no confirmation yet, no paid-on date
+        var claims = then["claims"];
+        Assert.DoesNotContain(",paid,", claims);
+        Assert.Equal(3, Regex.Matches(claims, ",in-payment-run,").Count);
+
+        var now = await CsvAsync(x.Today);
+        Assert.Contains(",370.00,paid,", now["payment-runs"]);
+        Assert.Equal(2, Regex.Matches(now["claims"], ",paid,").Count);
+    }
+
+    /// <summary>
     /// CSV injection: an allocation's description, typed by a person, becomes its entry's and is exported. In the CSV
     /// a description a spreadsheet would take for a formula has an apostrophe before it, while negative amounts stay
     /// numbers; the workbook keeps the description as the text it is, in a text cell, not a formula.
