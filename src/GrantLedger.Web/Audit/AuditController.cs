@@ -70,15 +70,16 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
     {
         var s = await LedgerReads.StatementAsync(db, Caller, accountId, from, to, ct);
         if (!CsvAnswer.Wanted(Request, format)) return Ok(s);
-        IReadOnlyList<string?> opening = ["opening", null, null, null, null, null, null, null, null, null, null, s.OpeningBalance];
+        IReadOnlyList<string?> opening = ["opening", null, null, null, null, null, null, null, null, null, null, null, s.OpeningBalance];
         var rows = s.Lines.Select(l => (IReadOnlyList<string?>)
         [
             S(l.TransferId), S(l.EntryId), ChainContent.Date(l.ValueDate), l.RecordedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
-            l.Description, l.CauseType, S(l.CauseId), l.Kind, l.CounterAccount, l.Debit, l.Credit, l.RunningBalance,
+            l.Description, l.CauseType, S(l.CauseId), l.Kind, l.CounterAccount, l.Debit, l.Credit, l.PendingChange, l.RunningBalance,
         ]);
         return CsvAnswer.Of($"statement-{s.Account.Code.Replace(':', '_')}.csv",
             ["transfer_id", "entry_id", "value_date", "recorded_at", "description", "cause_type", "cause_id", "kind", "counter_account", "debit",
-             "credit", "running_balance"],
+             "credit", "pending_change", "running_balance"], // a hold's amount is its pending change: without it a pending line read as nothing
+
             rows.Prepend(opening), r => r);
     }
 

@@ -62,6 +62,27 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// An account's statement as CSV carries a hold's amount (its pending change), as the JSON does: a submitted claim's
+    /// reservation read as a line of no amount.
+    /// </summary>
+    [Fact]
+    public async Task AStatementAsCsv_CarriesAHoldsPendingChange()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        await w.UnderReviewAsync();
+        var auditor = await w.S.AuditorAsync(Db);
+        var account = (await w.AccountAsync(0, "staff-cover", "available"))["id"]!.GetValue<long>();
+        var json = (await auditor.GetAsync($"/api/v1/audit/accounts/{account}/statement")).Expect(HttpStatusCode.OK).Json;
+        var hold = json["lines"]!.AsArray().Single(l => l!["kind"]!.GetValue<string>() == "pending")!;
+        var csv = (await auditor.GetAsync($"/api/v1/audit/accounts/{account}/statement?format=csv")).Expect(HttpStatusCode.OK).Body
+            .Split("\r\n", StringSplitOptions.RemoveEmptyEntries).SkipWhile(x => x.StartsWith('#')).ToList();
+        var columns = csv[0].Split(',');
+        Assert.Equal(["pending_change", "running_balance"], columns[^2..]);
+        var row = csv.Single(r => r.StartsWith($"{hold["transferId"]},")).Split(','); // the last columns hold no commas
+        Assert.Equal(hold["pendingChange"]!.GetValue<string>(), row[^2]);
+    }
+
+    /// <summary>
     /// A claim's page says what each line approved, the ones approved in full too (their column was empty beside a total
     /// that counted them), names its lines' kinds and time as people say them ("Staff time", "0.5 days", not "Staff time",
     /// "0.5 day(s)" or "Tlr"), and who did each step by name, not "user 8".
