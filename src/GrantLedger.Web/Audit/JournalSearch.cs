@@ -110,6 +110,7 @@ public static class JournalSearch
         var min = Amount(errors, "amountMin", q.AmountMin, unit);
         var max = Amount(errors, "amountMax", q.AmountMax, unit);
         if (q.From > q.To) errors.Add("to", "must not be before from");
+        if (min > max) errors.Add("amountMax", "must not be less than amountMin"); // a search that can match nothing says so, as from and to do
         (DateOnly Date, long Id)? after = null;
         if (q.Cursor is not null)
         {

@@ -84,6 +84,7 @@ public sealed class AuditQueryTests(DatabaseFixture db) : DatabaseTest(db)
         (await a.GetAsync(l.Journal("&amountMin=1.234"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "amountMin");
         (await a.GetAsync(l.Journal("&cursor=nonsense"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "cursor");
         (await a.GetAsync(l.Journal("&from=2026-10-01&to=2026-09-01"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "to");
+        (await a.GetAsync(l.Journal("&amountMin=10&amountMax=1"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "amountMax"); // it answered no rows
         var school = await l.S.SchoolUserAsync(Db, 0);
         (await school.GetAsync(l.Journal(""))).ExpectProblem(HttpStatusCode.Forbidden);
     }
