@@ -61,6 +61,20 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(0, await Db.ScalarAsync("SELECT sum(debits_posted - credits_posted) + sum(debits_pending - credits_pending) FROM account"));
     }
 
+    /// <summary>A returned claim's page gives its status as the claims list does, Returned, not Draft under a Returned banner.</summary>
+    [Fact]
+    public async Task AReturnedClaimsPage_SaysReturned_AsTheListDoes()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/return", new { reason = "attach the timesheet" })).Expect(HttpStatusCode.OK);
+        using var page = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+        var state = System.Text.RegularExpressions.Regex.Match(await page.GetStringAsync($"/school/claims/{id}"), "id=\"claim-state\">(.*?)</dd>").Groups[1].Value;
+        Assert.Contains(">Returned<", state);
+        Assert.Contains(">Returned<", await page.GetStringAsync("/school/claims"));
+    }
+
     /// <summary>
     /// An account's statement as CSV carries a hold's amount (its pending change), as the JSON does: a submitted claim's
     /// reservation read as a line of no amount.
