@@ -121,6 +121,9 @@ public static class LineEditing
                 break;
             case ClaimLineKind.Tlr:
                 line.WorkDate = c.Period.StartsOn; // the TLR3 sum for the half-term, at the rate in force when it began
+                // twice on one claim is refused as it is added; on another claim, at submission (whichever is submitted first)
+                if (line.StaffRef is { } tlrStaff && c.Claim.Lines.Any(l => l != line && l.Kind == line.Kind && l.StaffRef == tlrStaff))
+                    errors.Add("staffRef", $"{tlrStaff}'s TLR for {c.Period.Name} is already on this claim: it is paid once per half-term");
                 break;
             case ClaimLineKind.SpecialistDays:
                 line.StaffRole = "specialist";

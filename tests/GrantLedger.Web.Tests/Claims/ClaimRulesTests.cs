@@ -68,6 +68,19 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.SubmitAsync(second)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].staffRef");
     }
 
+    /// <summary>One staff member's TLR twice on one claim is refused as it is added (it was taken, and refused only at submission).</summary>
+    [Fact]
+    public async Task ATlrTwiceOnOneClaim_IsRefusedAsItIsAdded()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var tlr = new { kind = "tlr", categoryId = w.Category("tlr-admin"), staffRef = "T7" };
+        var id = await w.NewClaimAsync();
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", tlr)).Expect(HttpStatusCode.Created);
+        Assert.Contains("already on this claim", (await w.School.PostAsync($"/api/v1/claims/{id}/lines", tlr)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "staffRef").Body);
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", tlr with { staffRef = "T8" })).Expect(HttpStatusCode.Created);
+        Assert.Equal(2, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE claim_id = $1", id));
+    }
+
     [Fact]
     public async Task TwoClaimsForOneTlr_SubmittedAtOnce_OneIsRefused()
     {
