@@ -61,6 +61,36 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(0, await Db.ScalarAsync("SELECT sum(debits_posted - credits_posted) + sum(debits_pending - credits_pending) FROM account"));
     }
 
+    /// <summary>
+    /// Withdrawing a claim, which cannot be undone, is asked once more on a page of its own, and only its "Yes" withdraws
+    /// it; it was one click of a button on the claim's page.
+    /// </summary>
+    [Fact]
+    public async Task WithdrawingAClaim_IsAskedOnceMore_BeforeItIsDone()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id);
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        using var page = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+        var claim = await page.GetStringAsync($"/school/claims/{id}");
+        Assert.Contains($"href=\"/school/claims/{id}/withdraw\"", claim);
+        Assert.DoesNotContain("handler=Withdraw", claim);
+        var ask = await page.GetStringAsync($"/school/claims/{id}/withdraw");
+        Assert.Contains("Are you sure you want to withdraw claim", ask);
+        Assert.Contains("cannot be submitted again", ask);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'submitted'", id));
+        using (var yes = await page.PostAsync($"/school/claims/{id}/withdraw", new FormUrlEncodedContent(new Dictionary<string, string>
+               {
+                   [Security.PageFormFuzzTests.Token] = Security.PageFormFuzzTests.TokenOf(ask),
+               })))
+            Assert.Equal(HttpStatusCode.Redirect, yes.StatusCode);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'withdrawn'", id));
+        using var again = await page.GetAsync($"/school/claims/{id}/withdraw"); // nothing left to withdraw: back to the claim
+        Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
+    }
+
     /// <summary>A returned claim's page gives its status as the claims list does, Returned, not Draft under a Returned banner.</summary>
     [Fact]
     public async Task AReturnedClaimsPage_SaysReturned_AsTheListDoes()

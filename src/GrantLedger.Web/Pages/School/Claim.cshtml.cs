@@ -1,4 +1,3 @@
-using GrantLedger.Core.Workflow;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Claims;
@@ -19,14 +18,6 @@ public sealed class ClaimModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
     public async Task<IActionResult> OnPostRemoveLineAsync(long id, long lineId, CancellationToken ct)
     {
         if (await AttemptAsync(() => LineEditing.RemoveAsync(Db, Audit, Caller, id, lineId, null, ct))) return Redirect($"/school/claims/{id}");
-        View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
-        return Page();
-    }
-
-    public async Task<IActionResult> OnPostWithdrawAsync(long id, CancellationToken ct)
-    {
-        if (await AttemptAsync(() => Transitions.FireAsync(Db, Audit, Caller, id, ClaimTrigger.Withdraw, new(null, null, null), null, ct)))
-            return Redirect($"/school/claims/{id}");
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
         return Page();
     }
