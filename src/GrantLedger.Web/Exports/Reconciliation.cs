@@ -65,6 +65,7 @@ public sealed class Reconciliation
             Summary(budgets),
             Schools(budgets),
             await r.ClaimsAsync(ct),
+            await r.ClaimLinesAsync(ct),
             await r.PaymentRunsAsync(ct),
             await r.ThemesAsync(ct),
             await r.JournalAsync(ct),
@@ -232,16 +233,14 @@ public sealed class Reconciliation
             new("Claimed", CellKind.Money), new("Approved", CellKind.Money), new("Staff time (min)", CellKind.Integer), new("Payment run", CellKind.Text, 12),
         ],
         EstimatedRows = await CountAsync("SELECT count(*) FROM claim WHERE programme_id = @p AND created_at < @until", ct),
-        Rows = ct2 => QueryAsync("""
+        Rows = ct2 => QueryAsync($"""
             SELECT c.id, ar.name, s.urn, s.name, y.code, pe.name, st.state,
                    CASE WHEN c.submitted_at < @until THEN c.submitted_at END, CASE WHEN c.decided_at < @until THEN c.decided_at END,
                    coalesce(sum(l.amount_pence), 0)::bigint,
                    coalesce(sum(coalesce(l.sanctioned_pence, l.amount_pence)) FILTER (WHERE st.state IN ('approved', 'in-payment-run', 'paid')), 0)::bigint,
                    coalesce(sum(l.minutes), 0)::bigint, run.id
               FROM claim c
-              -- its state as the day ended: the last step taken by then (a claim not yet submitted is a draft)
-              CROSS JOIN LATERAL (SELECT coalesce((SELECT t.to_state FROM claim_transition t WHERE t.claim_id = c.id AND t.occurred_at < @until
-                                                    ORDER BY t.id DESC LIMIT 1), 'draft') AS state) st
+              {StateThen}
               JOIN school s ON s.id = c.school_id
               JOIN area ar ON ar.id = s.area_id
               JOIN programme_year y ON y.id = c.programme_year_id
@@ -254,6 +253,47 @@ public sealed class Reconciliation
             """, x => [ClaimAccess.Reference(x.GetInt64(0)), x.GetString(1), x.GetString(2), x.GetString(3), x.GetString(4), x.GetString(5),
                        x.GetString(6), Time(x, 7), Time(x, 8), x.GetInt64(9), x.GetInt64(10), x.GetInt64(11),
                        x.IsDBNull(12) ? null : PaymentRuns.Reference(x.GetInt64(12))], ct2),
+    };
+
+    /// <summary>A claim's state as the as-of day ended (st.state): the last step taken by then; a claim not yet submitted is a draft.</summary>
+    private const string StateThen = """
+        CROSS JOIN LATERAL (SELECT coalesce((SELECT t.to_state FROM claim_transition t WHERE t.claim_id = c.id AND t.occurred_at < @until
+                                              ORDER BY t.id DESC LIMIT 1), 'draft') AS state) st
+        """;
+
+    private async Task<ExportTable> ClaimLinesAsync(CancellationToken ct) => new()
+    {
+        Name = "claim-lines", SheetName = "Claim lines",
+        Purpose = "Every line of every claim started by the as-of date, with what it was for (staff, date and time, or supplier, invoice and action), what it claimed and what was approved by then, and why less: a payment traced to its invoices and timesheets.",
+        Columns =
+        [
+            new("Claim", CellKind.Text, 12), new("Line", CellKind.Integer), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32),
+            new("Half-term", CellKind.Label, 12), new("Claim state", CellKind.Label, 16), new("Kind", CellKind.Label, 16), new("Category", CellKind.Label, 18),
+            new("Staff reference", CellKind.Text, 12), new("Role", CellKind.Label, 12), new("Activity or specialist", CellKind.Label, 20),
+            new("Date", CellKind.Date), new("Minutes", CellKind.Integer), new("Action", CellKind.Integer), new("Supplier", CellKind.Text, 24),
+            new("Invoice reference", CellKind.Text, 16), new("Description", CellKind.Text, 32), new("Claimed", CellKind.Money),
+            new("Approved", CellKind.Money), new("Reason for less", CellKind.Text, 32),
+        ],
+        EstimatedRows = await CountAsync(
+            "SELECT count(*) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE c.programme_id = @p AND c.created_at < @until", ct),
+        Rows = ct2 => QueryAsync($"""
+            SELECT c.id, l.line_no, s.urn, s.name, pe.name, st.state, l.kind, cat.name, l.staff_ref, l.staff_role, l.activity, l.work_date,
+                   l.minutes, x.action_ref, l.supplier, l.invoice_ref, l.description, l.amount_pence,
+                   CASE WHEN st.state IN ('approved', 'in-payment-run', 'paid') THEN coalesce(l.sanctioned_pence, l.amount_pence) END,
+                   CASE WHEN st.state IN ('approved', 'in-payment-run', 'paid') THEN l.sanction_reason END
+              FROM claim c
+              {StateThen}
+              JOIN claim_line l ON l.claim_id = c.id
+              JOIN school s ON s.id = c.school_id
+              JOIN period pe ON pe.id = c.period_id
+              LEFT JOIN budget_category cat ON cat.id = l.category_id
+              LEFT JOIN action_plan_action x ON x.id = l.action_id
+             WHERE c.programme_id = @p AND c.created_at < @until
+             ORDER BY c.id, l.line_no
+            """, x => [ClaimAccess.Reference(x.GetInt64(0)), (long)x.GetInt32(1), x.GetString(2), x.GetString(3), x.GetString(4), x.GetString(5),
+                       x.GetString(6), Text(x, 7), Text(x, 8), Text(x, 9), Text(x, 10), x.IsDBNull(11) ? null : x.GetFieldValue<DateOnly>(11),
+                       x.IsDBNull(12) ? null : x.GetInt64(12), x.IsDBNull(13) ? null : (long)x.GetInt32(13), Text(x, 14), Text(x, 15), Text(x, 16),
+                       x.GetInt64(17), x.IsDBNull(18) ? null : x.GetInt64(18), Text(x, 19)], ct2),
     };
 
     private async Task<ExportTable> PaymentRunsAsync(CancellationToken ct) => new()

@@ -15,7 +15,7 @@ namespace GrantLedger.Web.Tests.Exports;
 public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
 {
     private static readonly string[] SheetNames =
-        ["About", "Summary", "Schools", "Claims", "Payment runs", "Action-plan spend by theme", "Journal", "Trial balance", "Checks"];
+        ["About", "Summary", "Schools", "Claims", "Claim lines", "Payment runs", "Action-plan spend by theme", "Journal", "Trial balance", "Checks"];
 
     private static string Pounds(long pence) => new Core.Money.Money(pence).ToDecimalString();
 
@@ -202,7 +202,7 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
             using var reader = new StreamReader(e.Open());
             return reader.ReadToEnd();
         });
-        Assert.Equal(new[] { "action-plan-themes", "checks", "claims", "journal", "payment-runs", "schools", "summary", "trial-balance" }, files.Keys.Order());
+        Assert.Equal(new[] { "action-plan-themes", "checks", "claim-lines", "claims", "journal", "payment-runs", "schools", "summary", "trial-balance" }, files.Keys.Order());
         Assert.All(files.Values, f => Assert.False(f.StartsWith('\uFEFF'), "no byte order mark"));
 
         var transfers = await Db.ScalarAsync("SELECT count(*) FROM transfer WHERE programme_id = $1", x.ProgrammeId);
@@ -212,6 +212,8 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
                      ("summary", "Area,Year,Schools,Allocated,Reserved,Approved,Paid,Payable,Available,Staff time allowance (min),Staff time reserved (min),Staff time used (min),Staff time available (min)", 2L),
                      ("schools", "Area,URN,School,Year,Category,Unit,Allocated,Reserved,Approved,Paid,Payable,Available,Staff time allowance (min),Staff time reserved (min),Staff time used (min),Staff time available (min)", 16L),
                      ("claims", "Claim,Area,URN,School,Year,Half-term,State,Submitted,Decided,Claimed,Approved,Staff time (min),Payment run", x.Claims),
+                     ("claim-lines", "Claim,Line,URN,School,Half-term,Claim state,Kind,Category,Staff reference,Role,Activity or specialist,Date,Minutes,Action,Supplier,Invoice reference,Description,Claimed,Approved,Reason for less",
+                         await Db.ScalarAsync("SELECT count(*) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE c.programme_id = $1", x.ProgrammeId)),
                      ("payment-runs", "Run,State,Area,Half-term,Claims approved by,Built,Approved,Exported,URN,School,Remittance reference,Amount,Status,Paid on", 2L),
                      ("action-plan-themes", "Area,URN,School,Year,Theme,Plan version,Actions,Estimated cost,Claimed,Approved", 2L),
                      ("journal", "Entry,Transfer,Value date,Recorded,Description,Cause,Cause id,Kind,Resolves,Debit account,Credit account,Amount", transfers),
@@ -232,6 +234,9 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(57000, files["claims"].Split("\r\n").Skip(1).Where(l => l.Length > 0)
             .Sum(l => (long)(decimal.Parse(Regex.Match(l, @",(\d+\.\d{2}),(\d+\.\d{2}),").Groups[2].Value, CultureInfo.InvariantCulture) * 100)));
         Assert.DoesNotContain("£", claims);
+        // each line traced: the invoice behind the action-plan claim, and why the reduced one was approved for less
+        Assert.Matches(@",action-plan,[^,]*,,,,,,1,Sensory Ltd,INV-1,,120\.00,120\.00,\r\n", files["claim-lines"]);
+        Assert.Matches(@",staff-time,[^,]*,STAFF-05,leader,training,2026-10-06,450,,,,,250\.00,200\.00,six hours evidenced\r\n", files["claim-lines"]);
     }
 
     /// <summary>
