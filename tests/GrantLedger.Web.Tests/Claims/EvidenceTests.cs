@@ -173,4 +173,23 @@ public sealed class EvidenceTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("50.00", action["thisClaim"]!.GetValue<string>());
         Assert.Equal(["learning", "support"], plan["themes"]!.AsArray().Select(t => t!.GetValue<string>()));
     }
+
+    /// <summary>The evidence page's refusals name the file ("The file must be a PDF, PNG or JPEG…"), not "Must be a PDF…".</summary>
+    [Fact]
+    public async Task TheEvidencePage_NamesTheFileInItsRefusals()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        using var page = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+        var form = await page.GetStringAsync($"/school/claims/{id}/evidence");
+        using var upload = new MultipartFormDataContent
+        {
+            { new StringContent(Security.PageFormFuzzTests.TokenOf(form)), Security.PageFormFuzzTests.Token },
+            { new ByteArrayContent("MZ this is an exe"u8.ToArray()), "file", "receipt.pdf" },
+        };
+        using var answer = await page.PostAsync($"/school/claims/{id}/evidence", upload);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Contains("The file must be a PDF, PNG or JPEG", await answer.Content.ReadAsStringAsync());
+    }
 }

@@ -15,6 +15,8 @@ public sealed class EvidenceModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
     public ClaimView View { get; private set; } = null!;
     public List<(string, string)> LineOptions { get; private set; } = [];
 
+    protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["file"] = "The file", ["lineId"] = "The line" };
+
     private async Task LoadAsync(long id, CancellationToken ct)
     {
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
