@@ -45,14 +45,9 @@ public sealed class AccessTests(BrowserFixture fixture, ITestOutputHelper output
     public async Task EveryPage_SaysWhenItsSessionWillEnd_ThenThatItHas()
     {
         var world = await ClaimWorld.CreateAsync(Db);
-        using var factory = Db.Factory.WithWebHostBuilder(b =>
-        {
-            b.UseSetting(GrantLedger.Web.Access.CookieSessions.HoursSetting, "0.004");
-            b.UseSetting(GrantLedger.Web.Access.CookieSessions.WarningMinutesSetting, "0.1");
-        });
-        factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        factory.StartServer();
-        var baseUrl = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var (factory, baseUrl) = ServiceWith((GrantLedger.Web.Access.CookieSessions.HoursSetting, "0.004"),
+            (GrantLedger.Web.Access.CookieSessions.WarningMinutesSetting, "0.1"));
+        using var _ = factory;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var page = await SignInAsync(world.School.UserName, baseUrl: baseUrl);
         var banner = page.Locator("#session-end");
@@ -85,14 +80,9 @@ public sealed class AccessTests(BrowserFixture fixture, ITestOutputHelper output
     public async Task APageLeftAlone_OffersToStaySignedIn_AndWaitsForUseInAnotherTab()
     {
         var world = await ClaimWorld.CreateAsync(Db);
-        using var factory = Db.Factory.WithWebHostBuilder(b =>
-        {
-            b.UseSetting(GrantLedger.Web.Access.CookieSessions.IdleMinutesSetting, "0.25");
-            b.UseSetting(GrantLedger.Web.Access.CookieSessions.WarningMinutesSetting, "0.1");
-        });
-        factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        factory.StartServer();
-        var baseUrl = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var (factory, baseUrl) = ServiceWith((GrantLedger.Web.Access.CookieSessions.IdleMinutesSetting, "0.25"),
+            (GrantLedger.Web.Access.CookieSessions.WarningMinutesSetting, "0.1"));
+        using var _ = factory;
         var page = await SignInAsync(world.School.UserName, baseUrl: baseUrl);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var banner = page.Locator("#session-end");
@@ -120,6 +110,18 @@ public sealed class AccessTests(BrowserFixture fixture, ITestOutputHelper output
         Assert.True(await keep.IsHiddenAsync(), "offers to keep a session that has ended");
         await other.ReloadAsync();
         Assert.Contains("/sign-in", other.Url); // ended for the other tab too
+    }
+
+    /// <summary>A service of the test's own, with these settings, on a socket of its own for the browser.</summary>
+    private (WebApplicationFactory<Program> Factory, string BaseUrl) ServiceWith(params (string Key, string Value)[] settings)
+    {
+        var factory = Db.Factory.WithWebHostBuilder(b =>
+        {
+            foreach (var (key, value) in settings) b.UseSetting(key, value);
+        });
+        factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        factory.StartServer();
+        return (factory, factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }
 
     [Fact]

@@ -87,8 +87,7 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
     public async Task APageSession_EndsAtOnceWhenItsAccountIsDisabled_OrItsScopeChanges()
     {
         var w = await ClaimWorld.CreateAsync(Db);
-        using var page = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
         await ExpectSignedInAsync(page);
 
         (await w.S.Root.PostAsync($"/api/v1/users/{w.School.UserId}/disable", null)).Expect(HttpStatusCode.OK);

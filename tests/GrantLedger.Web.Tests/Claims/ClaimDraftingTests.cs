@@ -77,8 +77,7 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
         var w = await ClaimWorld.CreateAsync(Db);
         var id = await w.NewClaimAsync();
         var lineId = (await w.AddStaffTimeAsync(id, "STAFF-01", "2026-10-05"))["lines"]![0]!["id"]!.GetValue<long>();
-        using var page = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
         var change = $"/school/claims/{id}/line?lineId={lineId}";
         Assert.Contains($"href=\"{change.Replace("&", "&amp;")}\"", await page.GetStringAsync($"/school/claims/{id}/check"));
         Assert.Contains($"href=\"{change}\"", await page.GetStringAsync($"/school/claims/{id}"));

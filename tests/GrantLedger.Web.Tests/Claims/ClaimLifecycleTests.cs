@@ -72,8 +72,7 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         var id = await w.NewClaimAsync();
         await w.AddStaffTimeAsync(id);
         (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
-        using var page = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
         var claim = await page.GetStringAsync($"/school/claims/{id}");
         Assert.Contains($"href=\"/school/claims/{id}/withdraw\"", claim);
         Assert.DoesNotContain("handler=Withdraw", claim);
@@ -98,8 +97,7 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         var w = await ClaimWorld.CreateAsync(Db);
         var id = await w.UnderReviewAsync();
         (await w.Lead.PostAsync($"/api/v1/claims/{id}/return", new { reason = "attach the timesheet" })).Expect(HttpStatusCode.OK);
-        using var page = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
         var state = System.Text.RegularExpressions.Regex.Match(await page.GetStringAsync($"/school/claims/{id}"), "id=\"claim-state\">(.*?)</dd>").Groups[1].Value;
         Assert.Contains(">Returned<", state);
         Assert.Contains(">Returned<", await page.GetStringAsync("/school/claims"));
@@ -144,8 +142,7 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = new[] { new { lineId, amount = "200.00", reason = "one day's cover evidenced at £200" } } }))
             .Expect(HttpStatusCode.OK);
 
-        using var page = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
         var html = System.Net.WebUtility.HtmlDecode(await page.GetStringAsync($"/school/claims/{id}"));
         var lines = System.Text.RegularExpressions.Regex.Match(html, "<table class=\"govuk-table\" id=\"lines\">.*?</table>", System.Text.RegularExpressions.RegexOptions.Singleline).Value;
         var rows = System.Text.RegularExpressions.Regex.Matches(lines, "<tr class=\"govuk-table__row\">(.*?)</tr>", System.Text.RegularExpressions.RegexOptions.Singleline)
@@ -155,8 +152,7 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Matches(@"Staff time .*0\.5 days .*£125\.00 +£125\.00", rows[1]); // approved in full: its amount, not an empty cell
         Assert.Matches(@"Total +£375\.00 +£325\.00", rows[2]);
         var leadName = await Db.DataSource.CreateCommand($"SELECT display_name FROM app_user WHERE id = {w.Lead.UserId}").ExecuteScalarAsync() as string;
-        using var leadPage = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        await Security.PageFormFuzzTests.SignInAsync(leadPage, w.Lead.UserName);
+        using var leadPage = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
         html = System.Net.WebUtility.HtmlDecode(await leadPage.GetStringAsync($"/review/claims/{id}"));
         var history = System.Text.RegularExpressions.Regex.Match(html, "<table class=\"govuk-table\" id=\"history\">.*?</table>", System.Text.RegularExpressions.RegexOptions.Singleline).Value;
         Assert.Contains($"{leadName} (", history);
@@ -174,8 +170,7 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         var id = await w.NewClaimAsync();
         (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new { kind = "action-plan", categoryId = w.Category("action-plan"), actionId = w.Actions[0],
             supplier = "Sensory Ltd", invoiceRef = "INV-1", amount = "600.00" })).Expect(HttpStatusCode.Created);
-        using var page = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
         async Task<string> SubmitAsync(bool declared)
         {
             var form = await page.GetStringAsync($"/school/claims/{id}/check");
@@ -220,8 +215,7 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("at most 2,000 characters", (await w.Lead.PostAsync($"/api/v1/claims/{id}/return", new { reason = new string('x', 2001) }))
             .ExpectProblem(HttpStatusCode.UnprocessableEntity, "reason").Body);
 
-        using var page = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        await Security.PageFormFuzzTests.SignInAsync(page, w.Lead.UserName);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
         var form = await page.GetStringAsync($"/review/claims/{id}/decide?action=reject");
         var typed = "The invoice is for another school. " + new string('x', 3000);
         using var answer = await page.PostAsync($"/review/claims/{id}/decide?action=reject", new FormUrlEncodedContent(new Dictionary<string, string>

@@ -180,8 +180,7 @@ public sealed class EvidenceTests(DatabaseFixture db) : DatabaseTest(db)
     {
         var w = await ClaimWorld.CreateAsync(Db);
         var id = await w.NewClaimAsync();
-        using var page = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        await Security.PageFormFuzzTests.SignInAsync(page, w.School.UserName);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
         var form = await page.GetStringAsync($"/school/claims/{id}/evidence");
         using var upload = new MultipartFormDataContent
         {

@@ -179,8 +179,7 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
                 INSERT INTO export_job (programme_id, kind, as_of, requested_by, created_at, state, error, finished_at)
                 VALUES ($1, 'csv', '2026-06-01', $2, '{at}', 'failed', 'test', '{at}') RETURNING id
                 """, x.ProgrammeId, x.Finance.UserId);
-        using var http = Db.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        await Security.PageFormFuzzTests.SignInAsync(http, x.Finance.UserName);
+        using var http = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Finance.UserName);
         var page = await http.GetStringAsync($"/exports?programmeId={x.ProgrammeId}");
         Assert.Contains("15 Jun 2026 09:30", page);
         Assert.Contains("2 Jun 2026 00:30", page);

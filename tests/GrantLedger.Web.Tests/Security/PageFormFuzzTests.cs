@@ -108,6 +108,14 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
     }
 
+    /// <summary>A client of the service's pages, signed in as the user, that sees redirects as they are answered.</summary>
+    internal static async Task<HttpClient> SignedInPageAsync(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> factory, string userName)
+    {
+        var page = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await SignInAsync(page, userName);
+        return page;
+    }
+
     internal static async Task<HttpResponseMessage> PostSignInAsync(HttpClient http, string userName, string password)
     {
         var page = await http.GetStringAsync("/sign-in");
