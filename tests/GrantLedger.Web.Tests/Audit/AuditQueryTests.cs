@@ -85,6 +85,8 @@ public sealed class AuditQueryTests(DatabaseFixture db) : DatabaseTest(db)
         (await a.GetAsync(l.Journal("&cursor=nonsense"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "cursor");
         (await a.GetAsync(l.Journal("&from=2026-10-01&to=2026-09-01"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "to");
         (await a.GetAsync(l.Journal("&amountMin=10&amountMax=1"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "amountMax"); // it answered no rows
+        (await a.GetAsync(l.Journal("&format=xml"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "format"); // it answered JSON
+        (await a.GetAsync(l.Journal("&format=json"))).Expect(HttpStatusCode.OK);
         var school = await l.S.SchoolUserAsync(Db, 0);
         (await school.GetAsync(l.Journal(""))).ExpectProblem(HttpStatusCode.Forbidden);
     }
