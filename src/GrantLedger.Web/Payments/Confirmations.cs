@@ -89,7 +89,14 @@ public static class Confirmations
             outcomes.Sort((a, b) => a.Line.CompareTo(b.Line));
             int Count(string result) => outcomes.Count(o => o.Result == result);
             if (toPay.Count + toFail.Count == 0)
+            {
+                // nothing to record as an import, but the attempt is the auditors' to see: who sent which file, and why it changed nothing
+                audit.Record("payment-confirmations.changed-nothing", "programme", programmeId, programmeId,
+                    new { fileName = Path.GetFileName(fileName), sha256 = sha, unchanged = Count("unchanged"), mismatched = Count("mismatch"),
+                          lines = outcomes.Select(o => new { o.Line, o.RemittanceReference, o.Result, o.Reason }) });
+                await db.SaveChangesAsync(ct);
                 return new Report(null, sha, 0, 0, Count("unchanged"), Count("mismatch"), outcomes);
+            }
 
             var import = new ConfirmationImport
             {

@@ -241,5 +241,10 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("only an exported run is paid", report["lines"]![0]!["reason"]!.GetValue<string>());
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'payment_run'"));
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM payment_confirmation_import"));
+        // the attempt is in the audit trail all the same: who sent which file, and why it changed nothing
+        Assert.Equal(1, await Db.ScalarAsync("""
+            SELECT count(*) FROM audit_event WHERE action = 'payment-confirmations.changed-nothing' AND user_id = $1
+               AND details::text LIKE '%only an exported run is paid%'
+            """, x.Maker.UserId));
     }
 }
