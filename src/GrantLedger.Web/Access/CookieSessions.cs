@@ -136,33 +136,25 @@ public static class CookieSessions
         {
             var signedIn = await http.AuthenticateAsync(IdentityConstants.ApplicationScheme);
             return signedIn is { Succeeded: true, Properties.ExpiresUtc: { } idleEnd } && EndingOf(signedIn.Principal, configuration, idleEnd) is { } ending
-                ? Answer(http, StatusOf(ending, DateTimeOffset.UtcNow))
-                : Ended(http);
+                ? Results.Json(StatusOf(ending, DateTimeOffset.UtcNow))
+                : Ended();
         }).AllowAnonymous().ExcludeFromDescription();
         app.MapPost(StatusPath, async (HttpContext http, IConfiguration configuration, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery) =>
         {
             var signedIn = await http.AuthenticateAsync(IdentityConstants.ApplicationScheme);
-            if (!signedIn.Succeeded || EndingOf(signedIn.Principal, configuration) is not { } ending) return Ended(http); // renewed by this request
+            if (!signedIn.Succeeded || EndingOf(signedIn.Principal, configuration) is not { } ending) return Ended(); // renewed by this request
             if (!await antiforgery.IsRequestValidAsync(http))
                 return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request", type: ProblemAnswers.RuleTypeBase + "antiforgery",
                     detail: "The page's antiforgery token is missing or not this session's: load the page again.");
-            return Answer(http, StatusOf(ending, DateTimeOffset.UtcNow));
+            return Results.Json(StatusOf(ending, DateTimeOffset.UtcNow));
         }).AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 
-    private static IResult Answer(HttpContext http, Status status)
-    {
-        http.Response.Headers.CacheControl = "no-store";
-        return Results.Json(status);
-    }
-
-    private static IResult Ended(HttpContext http)
-    {
-        http.Response.Headers.CacheControl = "no-store";
-        return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", type: ProblemAnswers.RuleTypeBase + "signed-out",
+    /// <summary>The session has ended (no-store, as every answer: <c>Security.cs</c>).</summary>
+    private static IResult Ended() =>
+        Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", type: ProblemAnswers.RuleTypeBase + "signed-out",
             detail: "This page's session has ended: sign in again.");
-    }
 
     /// <summary>What a session may reach: its user, role and scope.</summary>
     private static HashSet<(string, string)> Access(IEnumerable<Claim> claims) =>

@@ -10,13 +10,14 @@ namespace GrantLedger.Web.Audit;
 /// </summary>
 public sealed class CsvAnswer(string fileName, IReadOnlyList<string> header, IAsyncEnumerable<IReadOnlyList<string?>> rows) : IActionResult
 {
-    /// <summary>Asked for with ?format=csv or Accept: text/csv.</summary>
     /// <summary>CSV when <c>?format=csv</c> or an Accept of text/csv asks for it; any format but json or csv is refused, not answered as JSON.</summary>
-    public static bool Wanted(HttpRequest request, string? format) =>
-        format is null
-            ? request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true)
-            : string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase)
-              || (string.Equals(format, "json", StringComparison.OrdinalIgnoreCase) ? false : throw new Core.Rules.InvalidInput("format", "must be json or csv"));
+    public static bool Wanted(HttpRequest request, string? format) => format?.ToLowerInvariant() switch
+    {
+        null => request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true),
+        "csv" => true,
+        "json" => false,
+        _ => throw new Core.Rules.InvalidInput("format", "must be json or csv"),
+    };
 
     public static CsvAnswer Of<T>(string fileName, IReadOnlyList<string> header, IEnumerable<T> rows, Func<T, IReadOnlyList<string?>> columns) =>
         new(fileName, header, ToAsync(rows.Select(columns)));

@@ -223,10 +223,10 @@ public static class Transitions
         }
     }
 
-    /// <summary>Reduced amounts per line: at most the line's amount, each reduction with a reason.</summary>
     /// <summary>The longest reason a claim is returned or rejected with (the database's limit; half that for a line's reduction).</summary>
     public const int MostReason = 2000;
 
+    /// <summary>Reduced amounts per line: at most the line's amount, each reduction with a reason.</summary>
     private static Dictionary<long, (long Amount, string? Reason)> ReadSanctions(ClaimScope c, List<Sanction>? given)
     {
         var result = new Dictionary<long, (long, string?)>();

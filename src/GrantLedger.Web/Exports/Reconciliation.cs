@@ -237,7 +237,7 @@ public sealed class Reconciliation
             SELECT c.id, ar.name, s.urn, s.name, y.code, pe.name, st.state,
                    CASE WHEN c.submitted_at < @until THEN c.submitted_at END, CASE WHEN c.decided_at < @until THEN c.decided_at END,
                    coalesce(sum(l.amount_pence), 0)::bigint,
-                   coalesce(sum(coalesce(l.sanctioned_pence, l.amount_pence)) FILTER (WHERE st.state IN ('approved', 'in-payment-run', 'paid')), 0)::bigint,
+                   coalesce(sum(coalesce(l.sanctioned_pence, l.amount_pence)) FILTER (WHERE st.approved), 0)::bigint,
                    coalesce(sum(l.minutes), 0)::bigint, run.id
               FROM claim c
               {StateThen}
@@ -248,17 +248,21 @@ public sealed class Reconciliation
               LEFT JOIN payment_run run ON run.id = c.payment_run_id AND run.built_at < @until
               LEFT JOIN claim_line l ON l.claim_id = c.id
              WHERE c.programme_id = @p AND c.created_at < @until
-             GROUP BY c.id, ar.name, s.urn, s.name, y.code, pe.name, st.state, run.id
+             GROUP BY c.id, ar.name, s.urn, s.name, y.code, pe.name, st.state, st.approved, run.id
              ORDER BY c.id
             """, x => [ClaimAccess.Reference(x.GetInt64(0)), x.GetString(1), x.GetString(2), x.GetString(3), x.GetString(4), x.GetString(5),
                        x.GetString(6), Time(x, 7), Time(x, 8), x.GetInt64(9), x.GetInt64(10), x.GetInt64(11),
                        x.IsDBNull(12) ? null : PaymentRuns.Reference(x.GetInt64(12))], ct2),
     };
 
-    /// <summary>A claim's state as the as-of day ended (st.state): the last step taken by then; a claim not yet submitted is a draft.</summary>
+    /// <summary>
+    /// A claim's state as the as-of day ended (st.state): the last step taken by then, a claim not yet submitted a draft;
+    /// and whether it was approved by then (st.approved), so that its approved amounts count.
+    /// </summary>
     private const string StateThen = """
-        CROSS JOIN LATERAL (SELECT coalesce((SELECT t.to_state FROM claim_transition t WHERE t.claim_id = c.id AND t.occurred_at < @until
-                                              ORDER BY t.id DESC LIMIT 1), 'draft') AS state) st
+        CROSS JOIN LATERAL (SELECT s.state, s.state IN ('approved', 'in-payment-run', 'paid') AS approved
+                              FROM (SELECT coalesce((SELECT t.to_state FROM claim_transition t WHERE t.claim_id = c.id AND t.occurred_at < @until
+                                                      ORDER BY t.id DESC LIMIT 1), 'draft') AS state) s) st
         """;
 
     private async Task<ExportTable> ClaimLinesAsync(CancellationToken ct) => new()
@@ -279,8 +283,7 @@ public sealed class Reconciliation
         Rows = ct2 => QueryAsync($"""
             SELECT c.id, l.line_no, s.urn, s.name, pe.name, st.state, l.kind, cat.name, l.staff_ref, l.staff_role, l.activity, l.work_date,
                    l.minutes, x.action_ref, l.supplier, l.invoice_ref, l.description, l.amount_pence,
-                   CASE WHEN st.state IN ('approved', 'in-payment-run', 'paid') THEN coalesce(l.sanctioned_pence, l.amount_pence) END,
-                   CASE WHEN st.state IN ('approved', 'in-payment-run', 'paid') THEN l.sanction_reason END
+                   CASE WHEN st.approved THEN coalesce(l.sanctioned_pence, l.amount_pence) END, CASE WHEN st.approved THEN l.sanction_reason END
               FROM claim c
               {StateThen}
               JOIN claim_line l ON l.claim_id = c.id

@@ -162,11 +162,12 @@ public static class Gov
     /// <summary>Staff time as people read it: "1 day", "2.5 days".</summary>
     public static string DayCount(long minutes) => minutes == 450 ? "1 day" : $"{Days(minutes)} days";
 
+    /// <summary>Minutes as hours to two places at most: "3.5".</summary>
+    public static string Hours(long minutes) => (minutes / 60m).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>A line's time as it was claimed: support staff's in hours ("3.5 hours"), the rest in days.</summary>
     public static string LineTime(string kind, long minutes) =>
-        kind == "support-hours"
-            ? (minutes / 60m).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + (minutes == 60 ? " hour" : " hours")
-            : DayCount(minutes);
+        kind == "support-hours" ? Hours(minutes) + (minutes == 60 ? " hour" : " hours") : DayCount(minutes);
 
     /// <summary>What a claim line is for, by its kind: "TLR3 payment", not "Tlr".</summary>
     public static string LineKind(string kind) => kind switch

@@ -37,7 +37,10 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
 
     /// <summary>The line's time as its form takes it: support staff's in hours, the rest in days.</summary>
     public string? StoredDays => Line is { Minutes: { } m, Kind: not "support-hours" } ? Gov.Days(m) : null;
-    public string? StoredHours => Line is { Minutes: { } m, Kind: "support-hours" } ? (m / 60m).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) : null;
+    public string? StoredHours => Line is { Minutes: { } m, Kind: "support-hours" } ? Gov.Hours(m) : null;
+
+    /// <summary>The page's title and heading: what the line is for, and which line when one is changed.</summary>
+    public string Heading => Kind is null ? "What is this line for?" : Line is { } changing ? $"Change line {changing.LineNo}: {KindName}" : KindName;
     public List<(string, string)> MoneyCategories { get; private set; } = [];
     public List<(string, string)> TimeCategories { get; private set; } = [];
     public List<(string, string)> Actions { get; private set; } = [];
