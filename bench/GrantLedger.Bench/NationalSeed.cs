@@ -283,13 +283,13 @@ public static class NationalSeed
                  ORDER BY o.period_id, o.state DESC
                 RETURNING id, period_id, state)
             SELECT ins.id, ins.period_id, CASE WHEN ins.state = 'paid' THEN 'paid' ELSE 'in-payment-run' END AS claim_state FROM ins;
-            INSERT INTO payment_run_payee (payment_run_id, school_id, amount_pence, remittance_reference, status, paid_on, confirmed_at)
-            SELECT r.id, o.school_id, sum(o.pence), 'PR' || lpad(r.id::text, 6, '0') || '-' || s.urn,
+            INSERT INTO payment_run_payee (payment_run_id, school_id, amount_pence, remittance_reference, payee_reference, status, paid_on, confirmed_at)
+            SELECT r.id, o.school_id, sum(o.pence), 'PR' || lpad(r.id::text, 6, '0') || '-' || s.urn, s.payee_reference,
                    CASE WHEN r.claim_state = 'paid' THEN 'paid' ELSE 'pending' END,
                    CASE WHEN r.claim_state = 'paid' THEN per.starts_on + 28 END, CASE WHEN r.claim_state = 'paid' THEN (per.starts_on + 28)::timestamptz END
               FROM owed o JOIN run r ON r.period_id = o.period_id AND r.claim_state = o.state JOIN school s ON s.id = o.school_id
               JOIN period per ON per.id = o.period_id
-             GROUP BY r.id, r.claim_state, o.school_id, s.urn, per.starts_on
+             GROUP BY r.id, r.claim_state, o.school_id, s.urn, s.payee_reference, per.starts_on
              ORDER BY r.id, o.school_id
             """);
         // Payments confirmed: one entry per paid payee, payable -> paid per category.

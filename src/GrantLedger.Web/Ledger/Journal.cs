@@ -185,7 +185,7 @@ public static class Journal
     }
 }
 
-/// <summary>The ledger's refusals, raised by PostgreSQL with our SQLSTATEs, as named business rules.</summary>
+/// <summary>The ledger's refusals, raised by PostgreSQL with our SQLSTATEs, and its named unique indexes, as named business rules.</summary>
 public static class LedgerRefusals
 {
     public static RuleBroken? Translate(PostgresException e)
@@ -217,6 +217,8 @@ public static class LedgerRefusals
                 return new RuleBroken("pending-already-resolved", "that hold was already posted or voided: a hold resolves once", 409);
             case PostgresErrorCodes.UniqueViolation when e.ConstraintName == "journal_entry_reverses_entry_id_key":
                 return new RuleBroken("already-reversed", "that entry has already been reversed", 409);
+            case PostgresErrorCodes.UniqueViolation when e.ConstraintName == "school_payee_reference_unique":
+                return Programmes.PayeeReferences.TakenMeanwhile();
             default:
                 return null;
         }

@@ -41,6 +41,8 @@ public sealed class PaymentRunPayee
     public long SchoolId { get; set; }
     public long AmountPence { get; set; }
     public required string RemittanceReference { get; set; }
+    /// <summary>The school's payee reference as the payment file carried it; null until the run is exported (decision 0017).</summary>
+    public string? PayeeReference { get; set; }
     /// <summary>pending, paid or failed.</summary>
     public string Status { get; set; } = "pending";
     public DateOnly? PaidOn { get; set; }

@@ -7,8 +7,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Payments;
 
-public sealed record PayeeView(long Id, SchoolSummary School, string? PayeeReference, Money Amount, string RemittanceReference, string Status,
-    DateOnly? PaidOn, IReadOnlyList<string> Claims);
+/// <param name="PayeeReference">the account paid: for an exported run the reference its file carried, whatever the school's is
+/// now; before export the school's reference now, which the file takes when it is written (decision 0017)</param>
+/// <param name="CurrentPayeeReference">the school's payee reference now</param>
+public sealed record PayeeView(long Id, SchoolSummary School, string? PayeeReference, string? CurrentPayeeReference, Money Amount,
+    string RemittanceReference, string Status, DateOnly? PaidOn, IReadOnlyList<string> Claims);
 
 /// <param name="Total">what the run was built to pay; <paramref name="PaidTotal"/> is what the confirmations say was paid and
 /// <paramref name="FailedTotal"/> what they say failed (its claims went back to approved). A paid run is done, every payee
@@ -50,8 +53,8 @@ public static class PaymentReads
             run.Payees.Select(p =>
             {
                 var s = schools[p.SchoolId];
-                return new PayeeView(p.Id, new SchoolSummary(s.Id, s.Urn, s.Name, s.AreaId), s.PayeeReference, new Money(p.AmountPence),
-                    p.RemittanceReference, p.Status, p.PaidOn, claims[p.SchoolId].Distinct().Order().ToList());
+                return new PayeeView(p.Id, new SchoolSummary(s.Id, s.Urn, s.Name, s.AreaId), p.PayeeReference ?? s.PayeeReference, s.PayeeReference,
+                    new Money(p.AmountPence), p.RemittanceReference, p.Status, p.PaidOn, claims[p.SchoolId].Distinct().Order().ToList());
             }).ToList(),
             allowed, RowVersions.ETag(run.RowVersion));
     }

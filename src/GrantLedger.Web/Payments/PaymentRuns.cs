@@ -150,6 +150,7 @@ public static class PaymentRuns
             var from = Kebab.Parse<PaymentRunState>(run.State);
             var step = PaymentRunWorkflow.Lifecycle.Fire(from, PaymentRunTrigger.Export, Context(run, caller));
             var file = await PaymentFileAsync(db, run, ct);
+            await db.SaveChangesAsync(ct); // each payee's reference as the file carries it, before the run is marked exported
             (run.File, run.FileSha256, run.ExportedBy, run.ExportedAt) = (file, SHA256.HashData(file), caller.Id, DateTimeOffset.UtcNow);
             run.State = Kebab.Of(step.To);
             run.UpdatedAt = DateTimeOffset.UtcNow;
@@ -165,7 +166,8 @@ public static class PaymentRuns
     /// The payment file: a D line per payee (school URN, its supplier reference in the finance system,
     /// the amount, the remittance reference and the claims it pays), then a T line with the control
     /// total and the number of D lines. Every school must have its payee reference: the one it has now, when the file is
-    /// written, whenever the run was built or approved.
+    /// written, whenever the run was built or approved. Each payee keeps the reference written for it, for the run's page
+    /// and API to say after the school's reference changes.
     /// </summary>
     private static async Task<byte[]> PaymentFileAsync(GrantLedgerDb db, PaymentRun run, CancellationToken ct)
     {
@@ -189,7 +191,8 @@ public static class PaymentRuns
         foreach (var p in run.Payees)
         {
             var s = schools[p.SchoolId];
-            csv.AppendJoin(',', "D", run.Reference, s.Urn, Csv.Field(s.Name), Csv.Field(s.PayeeReference!), new Money(p.AmountPence).ToDecimalString(),
+            p.PayeeReference = s.PayeeReference;
+            csv.AppendJoin(',', "D", run.Reference, s.Urn, Csv.Field(s.Name), Csv.Field(p.PayeeReference), new Money(p.AmountPence).ToDecimalString(),
                 p.RemittanceReference, string.Join(' ', claims[p.SchoolId].Order()), "").Append("\r\n");
         }
         csv.AppendJoin(',', "T", run.Reference, "", "", "", new Money(run.Payees.Sum(p => p.AmountPence)).ToDecimalString(), "", "",

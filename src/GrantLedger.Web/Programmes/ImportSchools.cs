@@ -12,7 +12,8 @@ namespace GrantLedger.Web.Programmes;
 /// ignored). Each school's area is the one named in an "Area" column if the file has one, else
 /// the one whose name matches "LA (name)", unless the request names one area for every row. An
 /// optional "PayeeReference" column gives each school's supplier reference in the finance system.
-/// Bad rows are reported by line and reason; the good ones are enrolled together, in one transaction.
+/// Bad rows are reported by line and reason; the good ones are enrolled together, in one transaction. A payee reference
+/// another school of the programme has, or an earlier row of the file gives, is a bad row (case and spaces aside).
 /// A row for a school already enrolled changes nothing (its reference is changed with <see cref="PayeeReferences"/>).
 /// </summary>
 public static class ImportSchools
@@ -47,6 +48,7 @@ public static class ImportSchools
 
         var rejected = new List<RejectedRow>();
         var schools = new List<School>();
+        var lines = new List<int>(); // each school's line in the file
         var seen = new HashSet<string>();
         while (await CsvFiles.ReadAsync(parser, ct))
         {
@@ -80,7 +82,11 @@ public static class ImportSchools
                 ProgrammeId = programmeId, Urn = urn, Name = name, Phase = phase,
                 LocalAuthority = la.Length > 0 ? la : null, AreaId = area, PayeeReference = payee,
             });
+            lines.Add(line);
         }
+        var holders = await PayeeReferences.HoldersAsync(db, programmeId, schools.Select(s => s.PayeeReference).ToList(), null, ct);
+        schools = WithoutSharedPayeeReferences(holders, schools, lines, rejected);
+        rejected.Sort((a, b) => a.Line.CompareTo(b.Line));
 
         if (schools.Count > 0)
         {
@@ -94,5 +100,23 @@ public static class ImportSchools
             }, ct);
         }
         return new Report(schools.Count, rejected.Count, rejected);
+    }
+
+    /// <summary>The schools to enrol: those whose reference no enrolled school and no earlier row has (the others rejected).</summary>
+    private static List<School> WithoutSharedPayeeReferences(IReadOnlyList<PayeeReferences.Holder> holders, List<School> schools, List<int> lines,
+        List<RejectedRow> rejected)
+    {
+        var firstLine = new Dictionary<string, int>();
+        var kept = new List<School>();
+        for (var i = 0; i < schools.Count; i++)
+        {
+            string? reason = null;
+            if (holders[i] is { SchoolId: not null } taken) reason = $"is taken: {taken.Describe()}";
+            else if (holders[i].Key is { } key && !firstLine.TryAdd(key, lines[i])) reason = $"is also given on line {firstLine[key]} (case and spaces aside)";
+            if (reason is null) kept.Add(schools[i]);
+            else rejected.Add(new RejectedRow(lines[i], schools[i].Urn,
+                $"PayeeReference '{schools[i].PayeeReference}' {reason}: two schools cannot share one, or one payment file would pay both into one account"));
+        }
+        return kept;
     }
 }

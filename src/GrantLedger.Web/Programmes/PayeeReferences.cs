@@ -14,7 +14,8 @@ namespace GrantLedger.Web.Programmes;
 /// pays. Given when the school is enrolled or imported, or set and changed later by an admin of its programme (a
 /// school joins a trust whose central account is paid): one rule for all three. A payment run reads it when its file
 /// is exported, so a run built or approved before a change pays the reference in force then; an exported file never
-/// changes.
+/// changes. Two schools of one programme never share a reference, compared as the finance system matches them: case
+/// and spaces aside (PostgreSQL's payee_reference_key, whose unique index is the last word, migration 0065).
 /// </summary>
 public static class PayeeReferences
 {
@@ -38,6 +39,54 @@ public static class PayeeReferences
             ? "must not contain control characters or invisible formatting characters"
             : null;
 
+    /// <summary>
+    /// Each reference's key, as PostgreSQL compares references (the one definition, payee_reference_key), and the school
+    /// of the programme that has it already, if any, other than <paramref name="exceptSchoolId"/>: in the order given
+    /// (no key and no school for none).
+    /// </summary>
+    public static async Task<IReadOnlyList<Holder>> HoldersAsync(GrantLedgerDb db, long programmeId, IReadOnlyList<string?> references,
+        long? exceptSchoolId, CancellationToken ct)
+    {
+        var values = references.ToArray();
+        return await db.Database.SqlQuery<Holder>($"""
+            SELECT payee_reference_key(x.reference) AS "Key", s.id AS "SchoolId", s.urn AS "Urn", s.name AS "Name", s.payee_reference AS "PayeeReference"
+              FROM unnest({values}) WITH ORDINALITY AS x(reference, n)
+              LEFT JOIN school s ON s.programme_id = {programmeId} AND s.id IS DISTINCT FROM {exceptSchoolId}
+                               AND payee_reference_key(s.payee_reference) = payee_reference_key(x.reference)
+             ORDER BY x.n
+            """).ToListAsync(ct);
+    }
+
+    /// <param name="SchoolId">the school that has a reference with this key already; null when none has</param>
+    public sealed record Holder(string? Key, long? SchoolId, string? Urn, string? Name, string? PayeeReference)
+    {
+        /// <summary>Who has it, as refusals say: only a programme's admins set references, and they see all its schools.</summary>
+        public string Describe() => $"{Urn} {Name} (school {SchoolId}) has it already, as '{PayeeReference}'";
+    }
+
+    /// <summary>Refuses a reference another school of the programme has: one payment file would pay both into one account.</summary>
+    public static RuleBroken Taken(string value, Holder holder) => new("payee-reference-taken",
+        $"The payee reference '{value}' is taken: {holder.Describe()}. Two schools of a programme cannot share one (case and spaces " +
+        "aside), or one payment file would pay both into one account: check the school's supplier account in the finance system.",
+        409, "payeeReference", new Dictionary<string, object?>
+        {
+            ["payeeReference"] = value,
+            ["school"] = new { id = holder.SchoolId, urn = holder.Urn, name = holder.Name, payeeReference = holder.PayeeReference },
+        });
+
+    /// <summary>The same refusal when two requests set one reference at the same moment and the database's index decides.</summary>
+    public static RuleBroken TakenMeanwhile() => new("payee-reference-taken",
+        "Another school of this programme was given the same payee reference (case and spaces aside) at the same moment: " +
+        "two schools cannot share one, or one payment file would pay both into one account.", 409, "payeeReference");
+
+    /// <summary>Refuses <paramref name="value"/> when another school of the programme has it.</summary>
+    public static async Task EnsureFreeAsync(GrantLedgerDb db, long programmeId, string? value, long? schoolId, CancellationToken ct)
+    {
+        if (value is null) return;
+        var holder = (await HoldersAsync(db, programmeId, [value], schoolId, ct))[0];
+        if (holder.SchoolId is not null) throw Taken(value, holder);
+    }
+
     /// <summary>How a programme admin sets a school's reference, as refusals name it.</summary>
     public static string HowToSet(long schoolId) => $"PUT /api/v1/schools/{schoolId}/payee-reference";
 
@@ -55,6 +104,7 @@ public static class PayeeReferences
             // Locked, so that the value the audit event says was replaced is the one that was.
             var school = await db.Schools.FromSqlInterpolated($"SELECT * FROM school WHERE id = {schoolId} FOR UPDATE").SingleAsync(ct);
             if (school.PayeeReference == value) return school;
+            await EnsureFreeAsync(db, school.ProgrammeId, value, school.Id, ct);
             // Runs not yet exported pay the new reference when they are; named so the change can be traced to them.
             var unexportedRuns = await (from p in db.Set<PaymentRunPayee>()
                                         join run in db.Set<PaymentRun>() on p.PaymentRunId equals run.Id

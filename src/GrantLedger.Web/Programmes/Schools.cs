@@ -30,6 +30,7 @@ public static partial class Schools
             throw new InvalidInput("areaId", $"area {r.AreaId} is not an area of this programme");
         if (await db.Schools.AnyAsync(s => s.ProgrammeId == programmeId && s.Urn == r.Urn, ct))
             throw new RuleBroken("school-already-enrolled", $"the school with URN {r.Urn} is already in this programme", 409, "urn");
+        await PayeeReferences.EnsureFreeAsync(db, programmeId, payee, null, ct);
 
         var school = new School
         {
