@@ -21,7 +21,9 @@ namespace GrantLedger.Web.Payments;
 /// payable to paid (one journal entry, dated the payment date) and marks them paid; a failed line
 /// returns its claims to approved, for a later run. A line that does not match (unknown reference,
 /// another amount, a date in a closed period …) is reported and changes nothing; a line already
-/// recorded is left as it is, so importing the same file twice changes nothing the second time.
+/// recorded is left as it is, so importing the same file twice changes nothing the second time. Every file sent is in
+/// the audit trail, by its name, size and SHA-256: imported, one that changed nothing, and one refused as it could not
+/// be read (no money moves then).
 /// </summary>
 public static class Confirmations
 {
@@ -31,6 +33,9 @@ public static class Confirmations
     public sealed record Report(long? ImportId, string Sha256, int Paid, int Failed, int Unchanged, int Mismatched, IReadOnlyList<LineOutcome> Lines);
 
     private sealed record Row(int Line, string Reference, long Pence, DateOnly Date, string Status);
+
+    /// <summary>The file as each of the import's audit events names it: refused, changed nothing, or imported.</summary>
+    private sealed record FileSent(string FileName, string Sha256, int Bytes);
 
     private static readonly string[] Columns = ["remittance_reference", "amount", "date", "status"];
     public const int MaxBytes = 20 * 1024 * 1024;
@@ -42,10 +47,23 @@ public static class Confirmations
         PaymentRuns.EnsureFinance(caller, programmeId);
         using var buffer = new MemoryStream();
         await content.CopyToAsync(buffer, ct);
-        if (buffer.Length > MaxBytes) throw new InvalidInput("file", $"is larger than {MaxBytes / 1024 / 1024} MB");
         var bytes = buffer.ToArray();
-        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        var (rows, outcomes) = await ParseAsync(bytes, ct);
+        var sent = new FileSent(Path.GetFileName(fileName), Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length);
+        List<Row> rows;
+        List<LineOutcome> outcomes;
+        try
+        {
+            if (bytes.Length > MaxBytes) throw new InvalidInput("file", $"is larger than {MaxBytes / 1024 / 1024} MB");
+            (rows, outcomes) = await ParseAsync(bytes, ct);
+        }
+        catch (InvalidInput refused)
+        {
+            // nothing is read from a file that cannot be, and nothing written but the attempt, for the auditors to see
+            audit.Record("payment-confirmations.refused", "programme", programmeId, programmeId,
+                new { sent.FileName, sent.Sha256, sent.Bytes, reasons = refused.Errors.SelectMany(e => e.Value) });
+            await db.SaveChangesAsync(ct);
+            throw;
+        }
 
         return await db.InTransactionAsync(async () =>
         {
@@ -92,15 +110,15 @@ public static class Confirmations
             {
                 // nothing to record as an import, but the attempt is the auditors' to see: who sent which file, and why it changed nothing
                 audit.Record("payment-confirmations.changed-nothing", "programme", programmeId, programmeId,
-                    new { fileName = Path.GetFileName(fileName), sha256 = sha, unchanged = Count("unchanged"), mismatched = Count("mismatch"),
+                    new { sent.FileName, sent.Sha256, sent.Bytes, unchanged = Count("unchanged"), mismatched = Count("mismatch"),
                           lines = outcomes.Select(o => new { o.Line, o.RemittanceReference, o.Result, o.Reason }) });
                 await db.SaveChangesAsync(ct);
-                return new Report(null, sha, 0, 0, Count("unchanged"), Count("mismatch"), outcomes);
+                return new Report(null, sent.Sha256, 0, 0, Count("unchanged"), Count("mismatch"), outcomes);
             }
 
             var import = new ConfirmationImport
             {
-                ProgrammeId = programmeId, FileName = Path.GetFileName(fileName), FileSha256 = Convert.FromHexString(sha), ImportedBy = caller.Id,
+                ProgrammeId = programmeId, FileName = sent.FileName, FileSha256 = Convert.FromHexString(sent.Sha256), ImportedBy = caller.Id,
                 Paid = toPay.Count, Failed = toFail.Count, Unchanged = Count("unchanged"), Mismatched = Count("mismatch"),
                 Report = JsonSerializer.SerializeToDocument(outcomes),
             };
@@ -135,9 +153,9 @@ public static class Confirmations
                     new { from = "exported", to = "paid", paid = payeesOfRun.Count(p => p.Status == "paid"), failed = payeesOfRun.Count(p => p.Status == "failed") });
             }
             audit.Record("payment-confirmations.imported", "payment_confirmation_import", import.Id, programmeId,
-                new { import.FileName, sha256 = sha, import.Paid, import.Failed, import.Unchanged, import.Mismatched });
+                new { sent.FileName, sent.Sha256, sent.Bytes, import.Paid, import.Failed, import.Unchanged, import.Mismatched });
             await db.SaveChangesAsync(ct);
-            return new Report(import.Id, sha, import.Paid, import.Failed, import.Unchanged, import.Mismatched, outcomes);
+            return new Report(import.Id, sent.Sha256, import.Paid, import.Failed, import.Unchanged, import.Mismatched, outcomes);
         }, ct);
     }
 

@@ -3,9 +3,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Tests.Support;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace GrantLedger.Web.Tests.Audit;
@@ -96,9 +93,7 @@ public sealed class AuditorTests(DatabaseFixture db) : DatabaseTest(db)
     {
         var s = await Scenario.CreateAsync(Db, 1, 1, year: "2025-26"); // ended: its half-terms can be closed
         var auditor = await s.AuditorAsync(Db);
-        // the test server has no socket: a client address is set for it, as Kestrel would from the connection
-        await using var fromOutside = Db.Factory.WithWebHostBuilder(b => b.ConfigureServices(services =>
-            services.AddSingleton<IStartupFilter>(new ClientAt(IPAddress.Parse("203.0.113.7")))));
+        await using var fromOutside = ClientAt.Service(Db, "203.0.113.7");
         var anonymous = new ApiClient(fromOutside.CreateClient(), null, 0, "");
         var admin = await s.ProgrammeAdminAsync(Db);
         (await anonymous.PostAsync("/api/v1/auth/token", new { userName = admin.UserName, password = "wrong password!" })).ExpectProblem(HttpStatusCode.Unauthorized);
@@ -150,19 +145,6 @@ public sealed class AuditorTests(DatabaseFixture db) : DatabaseTest(db)
         var theirs = (await finance.GetAsync("/api/v1/audit/events?limit=1000")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray();
         Assert.All(theirs, e => Assert.Equal(s.ProgrammeId, e!["programmeId"]!.GetValue<long>()));
         (await (await s.SchoolUserAsync(Db)).GetAsync("/api/v1/audit/events")).ExpectProblem(HttpStatusCode.Forbidden);
-    }
-
-    private sealed class ClientAt(IPAddress address) : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((http, then) =>
-            {
-                http.Connection.RemoteIpAddress = address;
-                return then(http);
-            });
-            next(app);
-        };
     }
 
     private static async Task Exec(NpgsqlConnection conn, string sql)

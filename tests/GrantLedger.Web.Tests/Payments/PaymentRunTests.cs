@@ -247,4 +247,56 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
                AND details::text LIKE '%only an exported run is paid%'
             """, x.Maker.UserId));
     }
+
+    /// <summary>
+    /// A confirmations file that cannot be read is refused and moves no money, but the attempt is the auditors' to see: who
+    /// sent which file (name, size, SHA-256), from where, and why it was refused. It left no trace.
+    /// </summary>
+    [Fact]
+    public async Task Confirmations_AFileThatCannotBeRead_IsRefusedMovingNothing_AndTheAttemptIsInTheAuditTrail()
+    {
+        var x = await ApprovedAsync();
+        var (runId, _) = await ExportedAsync(x);
+        var line = $"PR{runId:000000}-{x.W.S.Schools[0].Urn},450.00,{Today},paid\n";
+        var files = new (string Name, byte[] Bytes, string Why)[]
+        {
+            ("wrong-columns.csv", Encoding.UTF8.GetBytes($"reference,amount,date\n{line}"), "is missing the column(s) remittance_reference, status"),
+            ("header-only.csv", "remittance_reference,amount,date,status\n"u8.ToArray(), "has no lines after the header"),
+            ("not-text.csv", [.. Encoding.UTF8.GetBytes($"remittance_reference,amount,date,status\n{line}"), 0, 7, (byte)'\n'], "NUL character"),
+            ("one-long-line.csv", Encoding.UTF8.GetBytes($"remittance_reference,amount,date,status\n{new string('x', 70_000)},1.00,{Today},paid\n"), "longer than this import takes"),
+            ("empty.csv", [], "is missing the column(s)"),
+        };
+        var auditor = await x.W.S.AuditorAsync(Db);
+        await using var fromOutside = ClientAt.Service(Db, "203.0.113.9");
+        var maker = new ApiClient(fromOutside.CreateClient(), x.Maker.Http.DefaultRequestHeaders.Authorization!.Parameter, x.Maker.UserId, x.Maker.UserName);
+        var entries = await Db.ScalarAsync("SELECT count(*) FROM journal_entry");
+
+        foreach (var (name, bytes, why) in files)
+        {
+            using var form = new MultipartFormDataContent();
+            form.Add(new ByteArrayContent(bytes), "file", name);
+            using var response = await maker.Http.PostAsync($"/api/v1/programmes/{x.W.S.ProgrammeId}/payment-confirmations", form);
+            var problem = (await Answer.ReadAsync(response)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "file").Json;
+            Assert.Contains(why, problem["errors"]!["file"]![0]!.GetValue<string>());
+        }
+
+        Assert.Equal(entries, await Db.ScalarAsync("SELECT count(*) FROM journal_entry"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM payment_confirmation_import"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM payment_run_payee WHERE status <> 'pending'"));
+        var events = (await auditor.GetAsync($"/api/v1/audit/events?action=payment-confirmations.refused&limit=100")).Expect(HttpStatusCode.OK)
+            .Json["items"]!.AsArray().OrderBy(e => e!["id"]!.GetValue<long>()).ToList();
+        Assert.Equal(files.Length, events.Count);
+        foreach (var ((name, bytes, why), e) in files.Zip(events))
+        {
+            Assert.Equal(x.Maker.UserName, e!["userName"]!.GetValue<string>());
+            Assert.Equal("funder_finance", e["role"]!.GetValue<string>());
+            Assert.Equal("203.0.113.9", e["clientAddress"]!.GetValue<string>());
+            Assert.Equal(x.W.S.ProgrammeId, e["programmeId"]!.GetValue<long>());
+            var details = e["details"]!;
+            Assert.Equal(name, details["fileName"]!.GetValue<string>());
+            Assert.Equal(bytes.Length, details["bytes"]!.GetValue<int>());
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), details["sha256"]!.GetValue<string>());
+            Assert.Contains(why, details["reasons"]![0]!.GetValue<string>());
+        }
+    }
 }
