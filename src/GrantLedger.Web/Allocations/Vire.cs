@@ -11,7 +11,8 @@ namespace GrantLedger.Web.Allocations;
 
 /// <summary>
 /// A virement: moves allocated budget between categories of a school, or between schools, in one
-/// unit: available → available. What is reserved by submitted claims cannot be moved.
+/// unit: available → available. What is reserved by submitted claims cannot be moved. It is dated today or earlier, as a
+/// claim's work is (<see cref="NotInTheFuture"/>): it records budget moved, not budget planned.
 /// </summary>
 public static class Vire
 {
@@ -29,6 +30,7 @@ public static class Vire
         var to = await ResolveAsync(db, programmeId, r.To, "to", categories, errors, ct);
         SetUp.Text(errors, "reason", r.Reason, 500);
         var valueDate = budget.ValueDate(r.ValueDate, errors);
+        if (NotInTheFuture.Refusal(valueDate, UkTime.Today, "a virement moves budget on the day it is made") is { } future) errors.Add("valueDate", future);
         long amount = 0;
         if (from is not null && to is not null)
         {

@@ -166,7 +166,7 @@ public static class LineEditing
         if (r.Date is not { } date) errors.Add("date", "is required");
         else if (date < period.StartsOn || date > period.EndsOn)
             errors.Add("date", $"must fall in the claim's half-term, {period.Name} ({period.StartsOn:d MMM yyyy} to {period.EndsOn:d MMM yyyy})");
-        else if (date > UkTime.Today) errors.Add("date", "cannot be in the future: claim work once it has been done");
+        else if (NotInTheFuture.Refusal(date, UkTime.Today, "claim work once it has been done") is { } future) errors.Add("date", future);
         else line.WorkDate = date;
 
         var given = (r.Hours is not null ? 1 : 0) + (r.Days is not null ? 1 : 0);

@@ -160,6 +160,33 @@ public sealed class AllocationTests(DatabaseFixture db) : DatabaseTest(db)
         })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "to.categoryId");
     }
 
+    /// <summary>A virement dated ahead is refused as a claim line's future date is: by the UK's today, naming valueDate.</summary>
+    [Fact]
+    public async Task Virement_DatedInTheFuture_Returns422NamingValueDate_AndMovesNothing()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        await s.FundAsync("1000.00");
+        await s.AllocateEachAsync("staff-cover", "300.00");
+        var today = GrantLedger.Core.Ledger.UkTime.Today;
+        object Vire(DateOnly on) => new
+        {
+            from = new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"] },
+            to = new { schoolId = s.Schools[0].Id, categoryId = s.Categories["action-plan"] },
+            amount = "100.00",
+            reason = "materials",
+            valueDate = on.ToString("yyyy-MM-dd"),
+        };
+
+        var problem = (await s.Root.PostAsync($"{s.Year}/virements", Vire(today.AddDays(1)))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "valueDate").Json;
+        Assert.Contains("cannot be in the future", problem["errors"]!["valueDate"]![0]!.GetValue<string>());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM virement"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'virement'"));
+        Assert.Equal("300.00", (await s.AccountAsync(s.SchoolAccount(0, "staff-cover", "available")))["balance"]!.GetValue<string>());
+
+        (await s.Root.PostAsync($"{s.Year}/virements", Vire(today))).Expect(HttpStatusCode.Created);
+        Assert.Equal("200.00", (await s.AccountAsync(s.SchoolAccount(0, "staff-cover", "available")))["balance"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Idempotency_SameKeySameBody_ReturnsFirstResponseAndMovesMoneyOnce()
     {
