@@ -11,6 +11,9 @@ namespace GrantLedger.Web.Access;
 
 public sealed record TokenRequest(string? UserName, string? Password, string? TokenName, int? Days);
 public sealed record NewTokenRequest(string? Name, int? Days);
+public sealed record PasswordChoice(string? UserName, string? CurrentPassword, string? NewPassword);
+public sealed record PasswordChange(string? CurrentPassword, string? NewPassword);
+public sealed record PasswordReset(string? Password);
 public sealed record IssuedToken(long Id, string Name, string Token, DateTimeOffset ExpiresAt, UserView User);
 public sealed record TokenView(long Id, string Name, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt,
     DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
@@ -22,7 +25,8 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
 {
     /// <summary>
     /// Exchanges a user name and password for a bearer token (default 30 days, at most 365). Five
-    /// wrong passwords lock the account for 15 minutes.
+    /// wrong passwords lock the account for 15 minutes. A one-time password from a programme admin gets no token: 403
+    /// password-change-required, until its user has chosen their own (POST /api/v1/auth/password).
     /// </summary>
     [HttpPost("auth/token")]
     [AllowAnonymous]
@@ -48,6 +52,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
                 : "The user name or password is wrong.";
             return Problem(statusCode: 401, title: "Unauthorized", detail: detail);
         }
+        if (user!.MustChoosePassword) throw new RuleBroken(OneTimePasswords.Rule, OneTimePasswords.HowToChoose, 403);
 
         var name = string.IsNullOrWhiteSpace(request.TokenName) ? "api" : request.TokenName.Trim();
         var (token, secret) = await db.InTransactionAsync(async () =>
@@ -58,6 +63,32 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
             return issued;
         }, ct);
         return Created("/api/v1/me/tokens", new IssuedToken(token.Id, token.Name, secret, token.ExpiresAt, UserView.Of(user!)));
+    }
+
+    /// <summary>
+    /// Chooses a new password, saying the current one: how a user given a one-time password by a programme admin chooses
+    /// their own before they can have a token; anyone may change theirs this way. Every page session of the account ends.
+    /// </summary>
+    [HttpPost("auth/password")]
+    [AllowAnonymous]
+    [EnableRateLimiting(Security.SignInPolicy)]
+    [ProducesResponseType(204)]
+    [ProducesResponseType(typeof(ProblemDetails), 429)]
+    public async Task<IActionResult> ChoosePassword(PasswordChoice request, CancellationToken ct)
+    {
+        await Passwords.ChooseAsync(HttpContext, db, users, audit, request.UserName, request.CurrentPassword, request.NewPassword, "api", signedIn: false, ct);
+        return NoContent();
+    }
+
+    /// <summary>Changes your own password, saying the current one. Your other page sessions end; your API tokens stay.</summary>
+    [HttpPost("me/password")]
+    [Authorize(Roles = Roles.Everyone)] // auditors too: their password is their own, not a record of the ledger
+    [EnableRateLimiting(Security.SignInPolicy)]
+    [ProducesResponseType(204)]
+    public async Task<IActionResult> ChangePassword(PasswordChange request, CancellationToken ct)
+    {
+        await Passwords.ChooseAsync(HttpContext, db, users, audit, Caller.UserName, request.CurrentPassword, request.NewPassword, "api", signedIn: true, ct);
+        return NoContent();
     }
 
     [HttpGet("me")]
@@ -115,14 +146,13 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
 
     [HttpGet("users/{userId:long}")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    public async Task<UserView> GetUser(long userId, CancellationToken ct)
-    {
-        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, ct) ?? throw new NotFound("user", userId);
-        if (!await Users.Administered(db, Caller).AnyAsync(u => u.Id == userId, ct)) throw new Forbidden("that user is outside your programme");
-        return UserView.Of(user);
-    }
+    public async Task<UserView> GetUser(long userId, CancellationToken ct) =>
+        UserView.Of(await Users.FindAdministeredAsync(db, Caller, userId, ct));
 
-    /// <summary>Creates a user with one role and the scope that role needs (a school, an area or a programme).</summary>
+    /// <summary>
+    /// Creates a user with one role and the scope that role needs (a school, an area or a programme). The password given
+    /// is a one-time password: the user chooses their own before they can do anything else.
+    /// </summary>
     [HttpPost("users")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
     [ProducesResponseType(typeof(UserView), 201)]
@@ -130,6 +160,19 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
     {
         var user = await Users.CreateAsync(db, users, audit, Caller, request, ct);
         return CreatedAtAction(nameof(GetUser), new { userId = user.Id }, UserView.Of(user));
+    }
+
+    /// <summary>
+    /// Gives a user a new one-time password (they forgot theirs, say): they choose their own again before anything else.
+    /// Their page sessions end, their API tokens are revoked and a lockout is lifted.
+    /// </summary>
+    [HttpPost("users/{userId:long}/password-reset")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    public async Task<UserView> ResetPassword(long userId, PasswordReset request, CancellationToken ct)
+    {
+        var user = await Passwords.ResetAsync(db, users, audit, Caller, userId, request.Password, ct);
+        tokens.Forget(userId); // here at once; other instances when the database's notice reaches them
+        return UserView.Of(user);
     }
 
     [HttpPost("users/{userId:long}/disable")]

@@ -64,6 +64,7 @@ public sealed class ApiTokenHandler(
                 {
                     Id = u.Id, UserName = u.UserName, DisplayName = u.DisplayName, Role = u.Role, ProgrammeId = u.ProgrammeId,
                     AreaId = u.AreaId, SchoolId = u.SchoolId, DisabledAt = u.DisabledAt, LockoutEnd = u.LockoutEnd,
+                    MustChoosePassword = u.MustChoosePassword,
                 }))
             .SingleOrDefault());
 

@@ -11,8 +11,8 @@ namespace GrantLedger.Web.Access;
 /// <summary>
 /// A page session (the sign-in cookie, <see cref="AccessSetup"/>) is checked against its account on every request, as an
 /// API token is (<see cref="ApiTokenHandler"/>): it ends when the account is disabled or locked, when its security stamp
-/// changes (disabled and enabled again, a new password), or when its role or scope no longer match what the cookie
-/// carries, whoever changed them; after <see cref="IdleMinutesSetting"/> without a request (30 by default); and, however
+/// changes (disabled and enabled again, a new password, a password reset), or when its role or scope, or whether its
+/// password is a one-time password (<see cref="OneTimePasswords"/>), no longer match what the cookie carries, whoever changed them; after <see cref="IdleMinutesSetting"/> without a request (30 by default); and, however
 /// busy, <see cref="HoursSetting"/> after signing in (12 by default: a working day). The person is sent to sign in again,
 /// and the cookie is removed. Every page says when its session will end, from <see cref="WarningMinutesSetting"/> before,
 /// and offers to keep it (<see cref="MapPageSessions"/>) when it is ending for want of use.
@@ -50,6 +50,7 @@ public static class CookieSessions
         {
             Id = u.Id, UserName = u.UserName, DisplayName = u.DisplayName, Role = u.Role, ProgrammeId = u.ProgrammeId, AreaId = u.AreaId,
             SchoolId = u.SchoolId, DisabledAt = u.DisabledAt, LockoutEnd = u.LockoutEnd, SecurityStamp = u.SecurityStamp,
+            MustChoosePassword = u.MustChoosePassword,
         }).SingleOrDefault());
 
     public static async Task ValidateAsync(CookieValidatePrincipalContext context)
@@ -156,8 +157,9 @@ public static class CookieSessions
         Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", type: ProblemAnswers.RuleTypeBase + "signed-out",
             detail: "This page's session has ended: sign in again.");
 
-    /// <summary>What a session may reach: its user, role and scope.</summary>
+    /// <summary>What a session may reach: its user, role and scope, and whether only the choice of a password.</summary>
     private static HashSet<(string, string)> Access(IEnumerable<Claim> claims) =>
-        claims.Where(c => c.Type is ClaimTypes.NameIdentifier or ClaimTypes.Role or CurrentUser.ProgrammeClaim or CurrentUser.AreaClaim or CurrentUser.SchoolClaim)
+        claims.Where(c => c.Type is ClaimTypes.NameIdentifier or ClaimTypes.Role or CurrentUser.ProgrammeClaim or CurrentUser.AreaClaim or CurrentUser.SchoolClaim
+                              or CurrentUser.MustChoosePasswordClaim)
             .Select(c => (c.Type, c.Value)).ToHashSet();
 }

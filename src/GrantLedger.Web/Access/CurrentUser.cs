@@ -14,6 +14,8 @@ public sealed record CurrentUser(long Id, string UserName, string Role, long? Pr
     public const string ProgrammeClaim = "gl:programme";
     public const string AreaClaim = "gl:area";
     public const string SchoolClaim = "gl:school";
+    /// <summary>Signed in with a one-time password: nothing may be done but choose one's own (<see cref="OneTimePasswords"/>).</summary>
+    public const string MustChoosePasswordClaim = "gl:must-choose-password";
 
     public static IEnumerable<Claim> ClaimsOf(AppUser user)
     {
@@ -23,6 +25,7 @@ public sealed record CurrentUser(long Id, string UserName, string Role, long? Pr
         if (user.ProgrammeId is { } p) yield return new Claim(ProgrammeClaim, p.ToString(CultureInfo.InvariantCulture));
         if (user.AreaId is { } a) yield return new Claim(AreaClaim, a.ToString(CultureInfo.InvariantCulture));
         if (user.SchoolId is { } s) yield return new Claim(SchoolClaim, s.ToString(CultureInfo.InvariantCulture));
+        if (user.MustChoosePassword) yield return new Claim(MustChoosePasswordClaim, "true");
     }
 
     public static CurrentUser From(ClaimsPrincipal principal)

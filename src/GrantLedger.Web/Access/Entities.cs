@@ -12,6 +12,12 @@ public sealed class AppUser : IdentityUser<long>
     public long? SchoolId { get; set; }
     public DateTimeOffset? DisabledAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>
+    /// The password is one a programme admin gave (creating the user, or resetting their password): it lets its user do
+    /// nothing but choose their own (<see cref="Passwords"/>).
+    /// </summary>
+    public bool MustChoosePassword { get; set; }
 }
 
 /// <summary>An API bearer token; only its SHA-256 is stored.</summary>

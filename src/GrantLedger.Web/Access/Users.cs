@@ -6,14 +6,18 @@ using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Access;
 
+/// <param name="MustChoosePassword">their password is a one-time password a programme admin gave: they have not chosen their own yet</param>
 public sealed record UserView(long Id, string UserName, string DisplayName, string? Email, string Role, long? ProgrammeId, long? AreaId,
-    long? SchoolId, bool Disabled, DateTimeOffset? LockedUntil)
+    long? SchoolId, bool Disabled, DateTimeOffset? LockedUntil, bool MustChoosePassword)
 {
     public static UserView Of(AppUser u) => new(u.Id, u.UserName!, u.DisplayName, u.Email, u.Role, u.ProgrammeId, u.AreaId, u.SchoolId,
-        u.DisabledAt is not null, u.LockoutEnd > DateTimeOffset.UtcNow ? u.LockoutEnd : null);
+        u.DisabledAt is not null, u.LockoutEnd > DateTimeOffset.UtcNow ? u.LockoutEnd : null, u.MustChoosePassword);
 }
 
-/// <summary>Creating users with a role and a scope, and switching them off. Programme admins manage their own programme's users.</summary>
+/// <summary>
+/// Creating users with a role and a scope, and switching them off. Programme admins manage their own programme's users. The
+/// password a new user is given is a one-time password: they choose their own before anything else (<see cref="Passwords"/>).
+/// </summary>
 public static class Users
 {
     public sealed record NewUser(string? UserName, string? DisplayName, string? Email, string? Password, string? Role,
@@ -59,11 +63,13 @@ public static class Users
         errors.ThrowIfAny();
         if (caller.Role != Roles.ProgrammeAdmin || (caller.ProgrammeId is not null && caller.ProgrammeId != programmeId))
             throw new Forbidden("programme admins create users for their own programme; only an admin of every programme creates auditors and admins of every programme");
+        Passwords.Check(errors, "password", r.Password, users); // the one rule for every password, given or chosen
+        errors.ThrowIfAny();
 
         var user = new AppUser
         {
             UserName = r.UserName!.Trim().ToLowerInvariant(), DisplayName = r.DisplayName!.Trim(), Email = r.Email?.Trim(),
-            Role = r.Role!, ProgrammeId = programmeId, AreaId = areaId, SchoolId = schoolId, LockoutEnabled = true,
+            Role = r.Role!, ProgrammeId = programmeId, AreaId = areaId, SchoolId = schoolId, LockoutEnabled = true, MustChoosePassword = true,
         };
         return await db.InTransactionAsync(async () =>
         {
@@ -76,7 +82,7 @@ public static class Users
                     .ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));
             }
             audit.Record("user.created", "app_user", user.Id, programmeId,
-                new { user.UserName, user.DisplayName, user.Role, user.ProgrammeId, user.AreaId, user.SchoolId });
+                new { user.UserName, user.DisplayName, user.Role, user.ProgrammeId, user.AreaId, user.SchoolId, user.MustChoosePassword });
             await db.SaveChangesAsync(ct);
             return user;
         }, ct);
@@ -90,13 +96,20 @@ public static class Users
         return caller.ProgrammeId is null ? all : all.Where(u => u.ProgrammeId == caller.ProgrammeId);
     }
 
-    /// <summary>Disables (or re-enables) a user: their tokens and sign-ins stop working at once.</summary>
-    public static async Task<AppUser> SetDisabledAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long userId, bool disabled,
-        CancellationToken ct)
+    /// <summary>A user the caller administers, to change: 404 for none, 403 for one outside the caller's programme.</summary>
+    public static async Task<AppUser> FindAdministeredAsync(GrantLedgerDb db, CurrentUser caller, long userId, CancellationToken ct)
     {
         var visible = await Administered(db, caller).AnyAsync(u => u.Id == userId, ct);
         var user = await db.Users.FindAsync([userId], ct) ?? throw new NotFound("user", userId);
         if (!visible) throw new Forbidden("that user is outside your programme");
+        return user;
+    }
+
+    /// <summary>Disables (or re-enables) a user: their tokens and sign-ins stop working at once.</summary>
+    public static async Task<AppUser> SetDisabledAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long userId, bool disabled,
+        CancellationToken ct)
+    {
+        var user = await FindAdministeredAsync(db, caller, userId, ct);
         if (user.Id == caller.Id) throw new RuleBroken("cannot-disable-self", "you cannot disable your own account", 409);
         user.DisabledAt = disabled ? DateTimeOffset.UtcNow : null;
         user.SecurityStamp = Guid.NewGuid().ToString("N"); // ends cookie sessions

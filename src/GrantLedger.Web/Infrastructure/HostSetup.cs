@@ -73,6 +73,7 @@ public static class HostSetup
         app.UseSwaggerUI(o => o.DocumentTitle = "GrantLedger API");
         app.UseGrantLedgerStaticFiles();
         app.UseAuthentication();
+        app.UseOneTimePasswords(); // signed in with a one-time password: nothing but choosing one's own
         app.UseAuthorization();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();

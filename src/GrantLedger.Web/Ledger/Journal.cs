@@ -210,6 +210,8 @@ public static class LedgerRefusals
                 return new RuleBroken("claim-not-draft", e.MessageText, 409);
             case "GL008":
                 return new RuleBroken("plan-not-draft", e.MessageText, 409);
+            case "GL012":
+                return new RuleBroken(Access.OneTimePasswords.Rule, e.MessageText, 403);
             case "GL005":
             case "GL006":
                 return new RuleBroken("unbalanced-entry", e.MessageText, 422);

@@ -48,7 +48,8 @@ public static class Gov
         var err = p.ErrorFor(name) is null ? "" : " govuk-input--error";
         var attrs = (inputMode is null ? "" : $""" inputmode="{inputMode}" """) + (autocomplete is null ? "" : $""" autocomplete="{autocomplete}" """)
                     + (spellcheck is null ? "" : $""" spellcheck="{spellcheck}" """);
-        var input = $"""<input class="govuk-input {width}{err}" id="{E(id)}" name="{E(name)}" type="{type}" value="{E(p.Typed(name, stored))}"{attrs}{Described(p, name, hint)}>""";
+        var value = type == "password" ? "" : p.Typed(name, stored); // a password typed is not sent back into the page, not even to correct it
+        var input = $"""<input class="govuk-input {width}{err}" id="{E(id)}" name="{E(name)}" type="{type}" value="{E(value)}"{attrs}{Described(p, name, hint)}>""";
         if (prefix is not null)
             input = $"""<div class="govuk-input__wrapper"><div class="govuk-input__prefix" aria-hidden="true">{E(prefix)}</div>{input}</div>""";
         var lbl = labelIsHeading

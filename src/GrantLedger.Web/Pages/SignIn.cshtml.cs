@@ -9,7 +9,8 @@ namespace GrantLedger.Web.Pages;
 
 /// <summary>
 /// Cookie sign-in for the same users as the API, with the same lockout (5 wrong passwords, 15 minutes) and the same
-/// limit of attempts from one address, counted together with the API's token requests.
+/// limit of attempts from one address, counted together with the API's token requests. A one-time password from a
+/// programme admin signs in only to choose one's own password (<see cref="Account.PasswordModel"/>).
 /// </summary>
 [EnableRateLimiting(Security.SignInPolicy)]
 public sealed class SignInModel(GrantLedgerDb db, AuditTrail audit, SignInManager<AppUser> signIn) : GovPage(db, audit)
@@ -36,9 +37,10 @@ public sealed class SignInModel(GrantLedgerDb db, AuditTrail audit, SignInManage
             return Page();
         }
         await signIn.SignInAsync(user!, isPersistent: false);
-        Audit.Record("sign-in.succeeded", "app_user", user!.Id, user.ProgrammeId, new { via = "web" }, user);
+        Audit.Record("sign-in.succeeded", "app_user", user!.Id, user.ProgrammeId, new { via = "web", oneTimePassword = user.MustChoosePassword }, user);
         await Db.SaveChangesAsync(ct);
-        return LocalRedirect(ReturnUrl);
+        // with a one-time password, only to choose one's own (OneTimePasswords), then on to where they were going
+        return LocalRedirect(user.MustChoosePassword ? $"{OneTimePasswords.ChoosePath}?returnUrl={Uri.EscapeDataString(ReturnUrl)}" : ReturnUrl);
     }
 
     private string Local(string? url) => !string.IsNullOrEmpty(url) && Url.IsLocalUrl(url) ? url : "/";

@@ -46,6 +46,11 @@ public sealed class DemoDataTests(DatabaseFixture db) : DatabaseTest(db)
         var schoolToken = credentials.EnumerateArray().First(c => c.GetProperty("userName").GetString() == "pins-school").GetProperty("token").GetString();
         var client = new ApiClient(Db.Factory.CreateClient(), schoolToken, 0, "pins-school");
         (await client.GetAsync("/api/v1/me")).Expect(System.Net.HttpStatusCode.OK);
+        // the demo's passwords are published on purpose: nobody is made to choose their own
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM app_user WHERE must_choose_password"));
+        var finance = credentials.EnumerateArray().First(c => c.GetProperty("userName").GetString() == "dm-finance");
+        (await new ApiClient(Db.Factory.CreateClient(), null, 0, "").PostAsync("/api/v1/auth/token",
+            new { userName = "dm-finance", password = finance.GetProperty("password").GetString() })).Expect(System.Net.HttpStatusCode.Created);
     }
 
     private async Task<string> CountsAsync()

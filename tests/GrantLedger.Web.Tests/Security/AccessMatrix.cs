@@ -17,11 +17,13 @@ public static class AccessMatrix
         ["GET /api/v1/me/tokens"] = Everyone,
         ["POST /api/v1/me/tokens"] = Writers,
         ["DELETE /api/v1/me/tokens/{id}"] = Writers,
+        ["POST /api/v1/me/password"] = Everyone, // auditors too: their password is their own
         ["GET /api/v1/users"] = [A],
         ["POST /api/v1/users"] = [A],
         ["GET /api/v1/users/{userId}"] = [A],
         ["POST /api/v1/users/{userId}/disable"] = [A],
         ["POST /api/v1/users/{userId}/enable"] = [A],
+        ["POST /api/v1/users/{userId}/password-reset"] = [A],
         ["GET /api/v1/action-plans/themes"] = Everyone,
         ["POST /api/v1/action-plans"] = [S],
         ["GET /api/v1/action-plans"] = Everyone,
@@ -101,7 +103,7 @@ public static class AccessMatrix
         ["POST /api/v1/programmes/{programmeId}/rates"] = [A],
     };
 
-    /// <summary>Operations outside the matrix: signing in takes no token.</summary>
-    public static readonly HashSet<string> Anonymous = ["POST /api/v1/auth/token"];
+    /// <summary>Operations outside the matrix: signing in, and choosing one's password before that, take no token.</summary>
+    public static readonly HashSet<string> Anonymous = ["POST /api/v1/auth/token", "POST /api/v1/auth/password"];
 
 }

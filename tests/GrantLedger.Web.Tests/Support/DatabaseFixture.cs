@@ -112,6 +112,26 @@ public sealed class DatabaseFixture : IAsyncLifetime
 
     public const string Password = "correct-horse-battery";
 
+    /// <summary>What a programme admin gives a user they make: a one-time password, which lets them only choose their own.</summary>
+    public const string OneTimePassword = "one-time-password-from-the-admin";
+
+    /// <summary>
+    /// A user made as a programme admin makes one (POST /api/v1/users, with <see cref="OneTimePassword"/>) who has chosen
+    /// their own password (<see cref="Password"/>, POST /api/v1/auth/password), and a client signed in with their token.
+    /// </summary>
+    public async Task<ApiClient> UserMadeByAsync(ApiClient admin, string userName, string role, long? programmeId = null, long? areaId = null,
+        long? schoolId = null)
+    {
+        var id = (await admin.PostAsync("/api/v1/users", new { userName, displayName = userName, password = OneTimePassword, role, programmeId, areaId, schoolId }))
+            .Expect(System.Net.HttpStatusCode.Created).Id;
+        var anonymous = new ApiClient(Factory.CreateClient(), null, 0, "");
+        (await anonymous.PostAsync("/api/v1/auth/password", new { userName, currentPassword = OneTimePassword, newPassword = Password }))
+            .Expect(System.Net.HttpStatusCode.NoContent);
+        var token = (await anonymous.PostAsync("/api/v1/auth/token", new { userName, password = Password })).Expect(System.Net.HttpStatusCode.Created)
+            .Json["token"]!.GetValue<string>();
+        return new ApiClient(Factory.CreateClient(), token, id, userName);
+    }
+
     public Task<long> ScalarAsync(string sql, params object[] args) => DataSource.ScalarAsync(sql, args);
 
     public Task<string?> TextAsync(string sql, params object[] args) => DataSource.TextAsync(sql, args);

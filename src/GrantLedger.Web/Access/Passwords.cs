@@ -1,0 +1,106 @@
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Access;
+
+/// <summary>
+/// A password is known to its user alone. One a programme admin gives (creating a user, or <see cref="ResetAsync"/>) is a
+/// one-time password: with it its user can do nothing but choose their own (<see cref="ChooseAsync"/>,
+/// <see cref="OneTimePasswords"/>), so that an admin who made two finance users does not know the passwords that build
+/// and approve a payment run. Everyone changes their own password the same way, saying their current one.
+/// </summary>
+public static class Passwords
+{
+    public const int MaxLength = 128;
+
+    /// <summary>The rule for every password, given or chosen: Identity's length (12) at least, and at most 128 characters.</summary>
+    public static void Check(FieldErrors errors, string field, string? password, UserManager<AppUser> users)
+    {
+        var least = users.Options.Password.RequiredLength;
+        if (string.IsNullOrEmpty(password)) errors.Add(field, "is required");
+        else if (password.Length < least) errors.Add(field, $"must be at least {least} characters");
+        else if (password.Length > MaxLength) errors.Add(field, $"must be at most {MaxLength} characters");
+    }
+
+    /// <summary>
+    /// The user named chooses a new password, saying their current one (the one-time password, or the one they chose
+    /// before). The current one is checked as a sign-in checks it (<see cref="PasswordCheck"/>: wrong ones count towards
+    /// the lockout and the address's limit). Every page session of the account ends (the security stamp changes); its
+    /// API tokens are not touched. Audited as user.password-chosen (in place of a one-time password) or
+    /// user.password-changed, with who and from where, never the password.
+    /// </summary>
+    /// <param name="via">"api" or "web", for the audit trail</param>
+    /// <param name="signedIn">the caller is signed in as the user: a wrong current password is 422, else 401 (as signing in)</param>
+    public static async Task<AppUser> ChooseAsync(HttpContext http, GrantLedgerDb db, UserManager<AppUser> users, AuditTrail audit,
+        string? userName, string? currentPassword, string? newPassword, string via, bool signedIn, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        if (string.IsNullOrWhiteSpace(userName)) errors.Add("userName", "is required");
+        if (string.IsNullOrEmpty(currentPassword)) errors.Add("currentPassword", "is required");
+        Check(errors, "newPassword", newPassword, users);
+        if (!errors.Any && newPassword == currentPassword) errors.Add("newPassword", "must be different from your current password");
+        errors.ThrowIfAny();
+
+        var (user, result) = await PasswordCheck.CheckAsync(http, userName!, currentPassword!);
+        if (!result.Succeeded)
+        {
+            audit.Record("sign-in.failed", "app_user", user?.Id, user?.ProgrammeId,
+                new { userName, via, locked = result.IsLockedOut, choosingPassword = true }, actor: null);
+            await db.SaveChangesAsync(ct);
+            throw new RuleBroken(result.IsLockedOut ? "account-locked" : "wrong-password", result.IsLockedOut
+                ? "Too many wrong passwords: the account is locked for 15 minutes."
+                : signedIn ? "Your current password is not right." : "The user name or password is wrong.",
+                signedIn ? 422 : 401, "currentPassword");
+        }
+
+        var chosen = user!.MustChoosePassword;
+        user.PasswordHash = users.PasswordHasher.HashPassword(user, newPassword!);
+        user.MustChoosePassword = false;
+        Restamp(user);
+        audit.Record(chosen ? "user.password-chosen" : "user.password-changed", "app_user", user.Id, user.ProgrammeId, new { via }, user);
+        await db.SaveChangesAsync(ct); // the user and the event together: SaveChanges is one transaction
+        http.RequestServices.GetRequiredService<ApiTokenCache>().Forget(user.Id); // here at once; other instances by the notice
+        return user;
+    }
+
+    /// <summary>
+    /// A programme admin gives a user a new one-time password (they forgot theirs, say): the user must choose their own
+    /// again, every page session of theirs ends, every API token of theirs is revoked, and a lockout is lifted.
+    /// </summary>
+    public static async Task<AppUser> ResetAsync(GrantLedgerDb db, UserManager<AppUser> users, AuditTrail audit, CurrentUser caller,
+        long userId, string? password, CancellationToken ct)
+    {
+        var user = await Users.FindAdministeredAsync(db, caller, userId, ct);
+        var errors = new FieldErrors();
+        Check(errors, "password", password, users);
+        errors.ThrowIfAny();
+        if (user.Id == caller.Id)
+            throw new RuleBroken("cannot-reset-own-password", "you cannot reset your own password: change it with POST /api/v1/me/password", 409);
+
+        return await db.InTransactionAsync(async () =>
+        {
+            user.PasswordHash = users.PasswordHasher.HashPassword(user, password!);
+            user.MustChoosePassword = true;
+            (user.LockoutEnd, user.AccessFailedCount) = (null, 0);
+            Restamp(user);
+            // the user's row first: a token being issued at this moment waits for it, then is refused (migration 0064)
+            await db.SaveChangesAsync(ct);
+            var revoked = await db.ApiTokens.Where(t => t.UserId == user.Id && t.RevokedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, DateTimeOffset.UtcNow), ct);
+            audit.Record("user.password-reset", "app_user", user.Id, user.ProgrammeId, new { tokensRevoked = revoked });
+            await db.SaveChangesAsync(ct);
+            return user;
+        }, ct);
+    }
+
+    /// <summary>A new security stamp ends the account's page sessions (<see cref="CookieSessions"/>); a new concurrency stamp
+    /// makes a change read before this one fail rather than undo it.</summary>
+    private static void Restamp(AppUser user)
+    {
+        user.SecurityStamp = Guid.NewGuid().ToString("N");
+        user.ConcurrencyStamp = Guid.NewGuid().ToString();
+    }
+}

@@ -1,0 +1,50 @@
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace GrantLedger.Web.Pages.Account;
+
+/// <summary>
+/// Choosing one's own password in place of a one-time password from a programme admin (until then every other page
+/// leads here: <see cref="OneTimePasswords"/>), or changing it: the current password, the new one twice. The API's use
+/// case (<see cref="Passwords.ChooseAsync"/>); the change ends the account's page sessions, so this one starts afresh.
+/// </summary>
+[EnableRateLimiting(Security.SignInPolicy)]
+public sealed class PasswordModel(GrantLedgerDb db, AuditTrail audit, UserManager<AppUser> users, SignInManager<AppUser> signIn) : GovPage(db, audit)
+{
+    /// <summary>Signed in with a one-time password: choosing, not changing.</summary>
+    public bool Choosing => OneTimePasswords.MustChoose(User);
+
+    public bool Changed { get; private set; }
+    public string ReturnUrl { get; private set; } = "/";
+    public int Least => users.Options.Password.RequiredLength;
+
+    protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["newPassword"] = "Your new password" };
+
+    public void OnGet(string? returnUrl, bool changed = false) => (ReturnUrl, Changed) = (Local(returnUrl), changed && !Choosing);
+
+    public async Task<IActionResult> OnPostAsync(string? currentPassword, string? newPassword, string? confirmPassword, string? returnUrl,
+        CancellationToken ct)
+    {
+        ReturnUrl = Local(returnUrl);
+        var choosing = Choosing;
+        var current = choosing ? "one-time password" : "current password";
+        if (string.IsNullOrEmpty(currentPassword)) AddError("currentPassword", $"Enter your {current}");
+        if (string.IsNullOrEmpty(newPassword)) AddError("newPassword", "Enter a new password");
+        else if (newPassword == currentPassword) AddError("newPassword", $"Your new password must be different from your {current}");
+        if (string.IsNullOrEmpty(confirmPassword)) AddError("confirmPassword", "Confirm your new password");
+        else if (!string.IsNullOrEmpty(newPassword) && confirmPassword != newPassword) AddError("confirmPassword", "The passwords you entered do not match");
+
+        AppUser? user = null;
+        if (!await AttemptAsync(async () =>
+                user = await Passwords.ChooseAsync(HttpContext, Db, users, Audit, Caller.UserName, currentPassword, newPassword, "web", signedIn: true, ct)))
+            return Page();
+        await signIn.SignInAsync(user!, isPersistent: false); // the change ended every session of the account, this one too
+        return choosing ? LocalRedirect(ReturnUrl) : Redirect(OneTimePasswords.ChoosePath + "?changed=true");
+    }
+
+    private string Local(string? url) => !string.IsNullOrEmpty(url) && Url.IsLocalUrl(url) && !url.StartsWith(OneTimePasswords.ChoosePath) ? url : "/";
+}
