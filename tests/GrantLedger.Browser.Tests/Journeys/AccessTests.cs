@@ -36,6 +36,45 @@ public sealed class AccessTests(BrowserFixture fixture, ITestOutputHelper output
     }
 
     /// <summary>
+    /// A finance user a programme admin has just made signs in for the first time, with the one-time password the admin
+    /// gave: the service asks them to choose their own (a confirmation that differs is shown in the error summary, and no
+    /// password typed comes back), then takes them to their own page, whose account area (beside who is signed in) offers to change it again.
+    /// </summary>
+    [Fact]
+    public async Task FirstSignIn_WithAOneTimePassword_ChoosesTheirOwnPassword_ThenReachesTheirOwnPage()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var admin = await s.ProgrammeAdminAsync(Db);
+        (await admin.PostAsync("/api/v1/users", new
+        {
+            userName = "new-finance", displayName = "New finance", password = DatabaseFixture.OneTimePassword, role = "funder_finance", programmeId = s.ProgrammeId,
+        })).Expect(HttpStatusCode.Created);
+
+        var page = await SignInAsync("new-finance", DatabaseFixture.OneTimePassword);
+        await AtAsync(page, "^/account/password");
+        await CheckAsync(page, "choose-password");
+        Assert.Equal("Choose your password", (await page.InnerTextAsync("h1")).Trim());
+        await VisitAsync(page, "/finance"); // every other page leads here
+        await AtAsync(page, "^/account/password");
+
+        const string chosen = "a-password-only-i-know";
+        await page.FillAsync("#currentPassword", DatabaseFixture.OneTimePassword);
+        await page.FillAsync("#newPassword", chosen);
+        await page.FillAsync("#confirmPassword", chosen + "!");
+        await ClickAsync(page, "main button[type=submit]", "choose-password-error");
+        await ExpectErrorAsync(page, "confirmPassword", "The passwords you entered do not match");
+        foreach (var field in new[] { "#currentPassword", "#newPassword", "#confirmPassword" })
+            Assert.Equal("", await page.InputValueAsync(field));
+
+        await page.FillAsync("#currentPassword", DatabaseFixture.OneTimePassword);
+        await page.FillAsync("#newPassword", chosen);
+        await page.FillAsync("#confirmPassword", chosen);
+        await ClickAsync(page, "main button[type=submit]", "finance-after-choosing");
+        await AtAsync(page, "^/finance$");
+        Assert.Equal(1, await page.Locator(".govuk-phase-banner a[href='/account/password']").CountAsync());
+    }
+
+    /// <summary>
     /// A page session ends some hours after signing in however busy (GrantLedger:Access:SessionHours), and a form being
     /// filled in then is lost when it is sent: every page says when, from its warning time on, and says so again when the
     /// session has ended, with a way to sign in again that comes back to the page. The page itself stays, so that what
