@@ -137,6 +137,9 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
         return null;
     }
 
+    /// <summary>Where to go back to after a form (sign-in, choosing a password): an address on this service, else the start.</summary>
+    protected string ReturnTo(string? url) => !string.IsNullOrEmpty(url) && Url.IsLocalUrl(url) ? url : "/";
+
     protected static long? ReadId(string? text) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
 

@@ -17,11 +17,11 @@ public sealed class SignInModel(GrantLedgerDb db, AuditTrail audit, SignInManage
 {
     public string ReturnUrl { get; private set; } = "/";
 
-    public void OnGet(string? returnUrl) => ReturnUrl = Local(returnUrl);
+    public void OnGet(string? returnUrl) => ReturnUrl = ReturnTo(returnUrl);
 
     public async Task<IActionResult> OnPostAsync(string? userName, string? password, string? returnUrl, CancellationToken ct)
     {
-        ReturnUrl = Local(returnUrl);
+        ReturnUrl = ReturnTo(returnUrl);
         if (string.IsNullOrWhiteSpace(userName)) AddError("userName", "Enter your user name");
         if (string.IsNullOrEmpty(password)) AddError("password", "Enter your password");
         if (HasErrors) return Page();
@@ -42,6 +42,4 @@ public sealed class SignInModel(GrantLedgerDb db, AuditTrail audit, SignInManage
         // with a one-time password, only to choose one's own (OneTimePasswords), then on to where they were going
         return LocalRedirect(user.MustChoosePassword ? $"{OneTimePasswords.ChoosePath}?returnUrl={Uri.EscapeDataString(ReturnUrl)}" : ReturnUrl);
     }
-
-    private string Local(string? url) => !string.IsNullOrEmpty(url) && Url.IsLocalUrl(url) ? url : "/";
 }

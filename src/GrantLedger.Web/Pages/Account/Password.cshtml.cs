@@ -24,12 +24,12 @@ public sealed class PasswordModel(GrantLedgerDb db, AuditTrail audit, UserManage
 
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["newPassword"] = "Your new password" };
 
-    public void OnGet(string? returnUrl, bool changed = false) => (ReturnUrl, Changed) = (Local(returnUrl), changed && !Choosing);
+    public void OnGet(string? returnUrl, bool changed = false) => (ReturnUrl, Changed) = (ReturnTo(returnUrl), changed && !Choosing);
 
     public async Task<IActionResult> OnPostAsync(string? currentPassword, string? newPassword, string? confirmPassword, string? returnUrl,
         CancellationToken ct)
     {
-        ReturnUrl = Local(returnUrl);
+        ReturnUrl = ReturnTo(returnUrl);
         var choosing = Choosing;
         var current = choosing ? "one-time password" : "current password";
         if (string.IsNullOrEmpty(currentPassword)) AddError("currentPassword", $"Enter your {current}");
@@ -45,6 +45,4 @@ public sealed class PasswordModel(GrantLedgerDb db, AuditTrail audit, UserManage
         await signIn.SignInAsync(user!, isPersistent: false); // the change ended every session of the account, this one too
         return choosing ? LocalRedirect(ReturnUrl) : Redirect(OneTimePasswords.ChoosePath + "?changed=true");
     }
-
-    private string Local(string? url) => !string.IsNullOrEmpty(url) && Url.IsLocalUrl(url) && !url.StartsWith(OneTimePasswords.ChoosePath) ? url : "/";
 }
