@@ -245,10 +245,10 @@ public sealed class Reconciliation
               JOIN area ar ON ar.id = s.area_id
               JOIN programme_year y ON y.id = c.programme_year_id
               JOIN period pe ON pe.id = c.period_id
-              LEFT JOIN payment_run run ON run.id = c.payment_run_id AND run.built_at < @until
+              LEFT JOIN payment_run run ON run.id = st.run_id
               LEFT JOIN claim_line l ON l.claim_id = c.id
              WHERE c.programme_id = @p AND c.created_at < @until
-             GROUP BY c.id, ar.name, s.urn, s.name, y.code, pe.name, st.state, st.approved, run.id
+             GROUP BY c.id, ar.name, s.urn, s.name, y.code, pe.name, st.state, st.approved, st.run_id, run.id
              ORDER BY c.id
             """, x => [ClaimAccess.Reference(x.GetInt64(0)), x.GetString(1), x.GetString(2), x.GetString(3), x.GetString(4), x.GetString(5),
                        x.GetString(6), Time(x, 7), Time(x, 8), x.GetInt64(9), x.GetInt64(10), x.GetInt64(11),
@@ -257,12 +257,19 @@ public sealed class Reconciliation
 
     /// <summary>
     /// A claim's state as the as-of day ended (st.state): the last step taken by then, a claim not yet submitted a draft;
-    /// and whether it was approved by then (st.approved), so that its approved amounts count.
+    /// whether it was approved by then (st.approved), so that its approved amounts count; and the payment run it was in
+    /// then (st.run_id), which its steps into and within the run name (a run cancelled or a payment failed later has
+    /// since taken the claim out of it).
     /// </summary>
     private const string StateThen = """
-        CROSS JOIN LATERAL (SELECT s.state, s.state IN ('approved', 'in-payment-run', 'paid') AS approved
-                              FROM (SELECT coalesce((SELECT t.to_state FROM claim_transition t WHERE t.claim_id = c.id AND t.occurred_at < @until
-                                                      ORDER BY t.id DESC LIMIT 1), 'draft') AS state) s) st
+        CROSS JOIN LATERAL (SELECT coalesce(t.to_state, 'draft') AS state,
+                                   coalesce(t.to_state IN ('approved', 'in-payment-run', 'paid'), false) AS approved,
+                                   CASE WHEN t.to_state IN ('in-payment-run', 'paid')
+                                        THEN coalesce((t.details ->> 'paymentRunId')::bigint, c.payment_run_id) END AS run_id
+                              FROM (SELECT 1) one
+                              LEFT JOIN LATERAL (SELECT t.to_state, t.details FROM claim_transition t
+                                                  WHERE t.claim_id = c.id AND t.occurred_at < @until
+                                                  ORDER BY t.id DESC LIMIT 1) t ON true) st
         """;
 
     private async Task<ExportTable> ClaimLinesAsync(CancellationToken ct) => new()
@@ -334,21 +341,27 @@ public sealed class Reconciliation
                        x.IsDBNull(13) ? null : x.GetFieldValue<DateOnly>(13)], ct2),
     };
 
+    /// <summary>
+    /// Per school, year and theme: the plan in force at the end of the as-of day (agreed by then and not yet superseded:
+    /// a version agreed later takes over only from its agreement) and the claims as they stood then (<see cref="StateThen"/>).
+    /// </summary>
     private async Task<ExportTable> ThemesAsync(CancellationToken ct)
     {
-        const string sql = """
+        const string sql = $"""
             WITH est AS (
                 SELECT p.school_id, p.programme_year_id, x.theme, max(p.version) AS version, count(*) AS actions,
                        sum(x.estimated_cost_pence) AS estimated
                   FROM action_plan p JOIN action_plan_action x ON x.action_plan_id = p.id
-                 WHERE p.programme_id = @p AND p.state = 'agreed' AND p.agreed_at < @until
+                 WHERE p.programme_id = @p AND p.state IN ('agreed', 'superseded') AND p.agreed_at < @until
+                   AND (p.superseded_at IS NULL OR p.superseded_at >= @until)
                  GROUP BY 1, 2, 3),
             spend AS (
                 SELECT p.school_id, p.programme_year_id, x.theme,
-                       sum(l.amount_pence) FILTER (WHERE c.state NOT IN ('draft', 'withdrawn', 'rejected')) AS claimed,
-                       sum(coalesce(l.sanctioned_pence, l.amount_pence)) FILTER (WHERE c.state IN ('approved', 'in-payment-run', 'paid')) AS approved
-                  FROM claim_line l
-                  JOIN claim c ON c.id = l.claim_id
+                       sum(l.amount_pence) FILTER (WHERE st.state NOT IN ('draft', 'withdrawn', 'rejected')) AS claimed,
+                       sum(coalesce(l.sanctioned_pence, l.amount_pence)) FILTER (WHERE st.approved) AS approved
+                  FROM claim c
+                  {StateThen}
+                  JOIN claim_line l ON l.claim_id = c.id
                   JOIN action_plan_action x ON x.id = l.action_id
                   JOIN action_plan p ON p.id = x.action_plan_id
                  WHERE c.programme_id = @p AND c.created_at < @until
@@ -364,7 +377,7 @@ public sealed class Reconciliation
         return new ExportTable
         {
             Name = "action-plan-themes", SheetName = "Action-plan spend by theme",
-            Purpose = "Per school, year and theme of its agreed action plan: the actions' estimated cost, what claims asked for against them and what was approved.",
+            Purpose = "Per school, year and theme of the action plan agreed by the as-of date (a version agreed later not yet in force): the actions' estimated cost, what claims asked for against them by then and what was approved by then.",
             Columns =
             [
                 new("Area", CellKind.Label, 24), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32), new("Year", CellKind.Label),

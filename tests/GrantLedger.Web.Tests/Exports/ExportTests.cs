@@ -260,15 +260,7 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
             """))
             await back.ExecuteNonQueryAsync();
         var yesterday = x.Today.AddDays(-1);
-        async Task<Dictionary<string, string>> CsvAsync(DateOnly asOf)
-        {
-            var (job, _) = await ExportWorld.RunJobAsync(x.W.S.Root, x.ProgrammeId, "csv", asOf);
-            Assert.Equal("succeeded", job["state"]!.GetValue<string>());
-            using var response = await x.W.S.Root.Http.GetAsync($"/api/v1/exports/{job["id"]}/file");
-            using var zip = new ZipArchive(await response.Content.ReadAsStreamAsync());
-            var prefix = $"{x.Code}-{asOf:yyyy-MM-dd}-";
-            return zip.Entries.ToDictionary(e => e.Name[prefix.Length..^4], e => new StreamReader(e.Open()).ReadToEnd());
-        }
+        Task<Dictionary<string, string>> CsvAsync(DateOnly asOf) => CsvTablesAsync(x, asOf);
 
         var then = await CsvAsync(yesterday);
         var runs = then["payment-runs"].Split("\r\n").Skip(1).Where(l => l.Length > 0).ToList();
@@ -282,6 +274,72 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         var now = await CsvAsync(x.Today);
         Assert.Contains(",370.00,paid,", now["payment-runs"]);
         Assert.Equal(2, Regex.Matches(now["claims"], ",paid,").Count);
+    }
+
+    /// <summary>The CSV export's tables by name, as of a date, asked for through the API.</summary>
+    private static async Task<Dictionary<string, string>> CsvTablesAsync(ExportWorld x, DateOnly asOf)
+    {
+        var (job, _) = await ExportWorld.RunJobAsync(x.W.S.Root, x.ProgrammeId, "csv", asOf);
+        Assert.Equal("succeeded", job["state"]!.GetValue<string>());
+        using var response = await x.W.S.Root.Http.GetAsync($"/api/v1/exports/{job["id"]}/file");
+        using var zip = new ZipArchive(await response.Content.ReadAsStreamAsync());
+        var prefix = $"{x.Code}-{asOf:yyyy-MM-dd}-";
+        return zip.Entries.ToDictionary(e => e.Name[prefix.Length..^4], e => new StreamReader(e.Open()).ReadToEnd());
+    }
+
+    /// <summary>
+    /// The action-plan themes as of a date: the plan agreed by then (a version agreed later, superseding it, is not yet
+    /// in force), what claims asked for by then and only what was approved by then. The sheet counted approved amounts
+    /// by the claims' states today and left out a plan superseded since. And the claims' sheet names the payment run a
+    /// claim was in then, though its payment failed later (which takes it out of the run).
+    /// </summary>
+    [Fact]
+    public async Task AnExportAsOfADate_CountsActionPlanThemesAndPaymentRunsAsTheyStoodThen()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        var planClaim = await Db.ScalarAsync(
+            "SELECT DISTINCT l.claim_id FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE c.programme_id = $1 AND l.kind = 'action-plan'",
+            x.ProgrammeId);
+        // a day back: the plan's agreement and every claim's steps, but the action-plan claim's approval (and its payment) stay today
+        await using (var back = Db.DataSource.CreateCommand($"""
+            SET session_replication_role = replica; -- the records' own triggers keep their times: this test moves them
+            UPDATE action_plan SET agreed_at = agreed_at - interval '1 day' WHERE programme_id = {x.ProgrammeId};
+            UPDATE claim SET created_at = created_at - interval '1 day', submitted_at = submitted_at - interval '1 day'
+             WHERE programme_id = {x.ProgrammeId};
+            UPDATE claim_transition t SET occurred_at = occurred_at - interval '1 day'
+              FROM claim c WHERE c.id = t.claim_id AND c.programme_id = {x.ProgrammeId} AND t.to_state <> 'paid'
+               AND NOT (c.id = {planClaim} AND t.to_state IN ('approved', 'in-payment-run'));
+            UPDATE payment_run SET built_at = built_at - interval '1 day', approved_at = approved_at - interval '1 day',
+                                   exported_at = exported_at - interval '1 day' WHERE programme_id = {x.ProgrammeId};
+            SET session_replication_role = origin;
+            """))
+            await back.ExecuteNonQueryAsync();
+
+        // today: the plan's second version is agreed, and the other school's payment fails (its claim leaves the run)
+        var v1 = (await x.W.School.GetAsync($"/api/v1/action-plans?schoolId={x.W.S.Schools[0].Id}")).Expect(HttpStatusCode.OK).Json.AsArray().Single()!;
+        var v2 = (await x.W.School.PostAsync($"/api/v1/action-plans/{v1["id"]}/revise", null)).Expect(HttpStatusCode.Created).Id;
+        (await x.W.School.PostAsync($"/api/v1/action-plans/{v2}/submit", null)).Expect(HttpStatusCode.OK);
+        (await x.W.Lead.PostAsync($"/api/v1/action-plans/{v2}/agree", null)).Expect(HttpStatusCode.OK);
+        var run = (await x.Finance.GetAsync($"/api/v1/programmes/{x.ProgrammeId}/payment-runs")).Expect(HttpStatusCode.OK).Json.AsArray().Single()!;
+        var payees = (await x.Finance.GetAsync($"/api/v1/payment-runs/{run["id"]}")).Expect(HttpStatusCode.OK).Json["payees"]!.AsArray();
+        var failing = payees.Single(p => p!["amount"]!.GetValue<string>() == "200.00")!["remittanceReference"]!.GetValue<string>();
+        using var form = new MultipartFormDataContent();
+        form.Add(new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(
+            $"remittance_reference,amount,date,status\r\n{failing},200.00,{x.Today:yyyy-MM-dd},failed\r\n")), "file", "confirmations.csv");
+        using (var confirmed = await x.Finance.Http.PostAsync($"/api/v1/programmes/{x.ProgrammeId}/payment-confirmations", form))
+            (await Answer.ReadAsync(confirmed)).Expect(HttpStatusCode.OK);
+        var reference = run["reference"]!.GetValue<string>();
+        var urn = x.W.S.Schools[0].Urn;
+        string Theme(Dictionary<string, string> tables) => Assert.Single(tables["action-plan-themes"].Split("\r\n"), l => l.Contains($",{urn},") && l.Contains(",learning,"));
+        string FailedClaim(Dictionary<string, string> tables) => Assert.Single(tables["claims"].Split("\r\n"), l => l.Contains(",200.00,"));
+
+        var then = await CsvTablesAsync(x, x.Today.AddDays(-1));
+        Assert.EndsWith(",learning,1,1,300.00,120.00,0.00", Theme(then)); // version 1, claimed while under review, not yet approved
+        Assert.Matches($",in-payment-run,.*,{reference}$", FailedClaim(then));
+
+        var now = await CsvTablesAsync(x, x.Today);
+        Assert.EndsWith(",learning,2,1,300.00,120.00,120.00", Theme(now));
+        Assert.Matches(",approved,.*,$", FailedClaim(now));
     }
 
     /// <summary>
