@@ -39,6 +39,15 @@ public sealed class FieldErrors
 
     public bool Any => _errors.Count > 0;
 
+    /// <summary>A free-text field, checked as every one is (<see cref="FreeText.Problem"/>).</summary>
+    /// <param name="manyLines">text of many lines (a reason, a note), which keeps its line breaks and tabs</param>
+    /// <returns>the text trimmed, as it is kept (null when it was not given)</returns>
+    public string? Text(string field, string? value, int max, bool required = true, bool manyLines = false)
+    {
+        if (FreeText.Problem(value, max, required, manyLines) is { } problem) Add(field, problem);
+        return value?.Trim();
+    }
+
     public void ThrowIfAny()
     {
         if (Any) throw new InvalidInput(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));

@@ -38,6 +38,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
         var errors = new FieldErrors();
         if (string.IsNullOrWhiteSpace(request.UserName)) errors.Add("userName", "is required");
         if (string.IsNullOrEmpty(request.Password)) errors.Add("password", "is required");
+        errors.Text("tokenName", request.TokenName, 100, required: false);
         if (request.Days is < 1 or > 365) errors.Add("days", "must be between 1 and 365");
         errors.ThrowIfAny();
 
@@ -110,7 +111,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
     public async Task<ActionResult<IssuedToken>> NewToken(NewTokenRequest request, CancellationToken ct)
     {
         var errors = new FieldErrors();
-        Programmes.SetUp.Text(errors, "name", request.Name, 100);
+        errors.Text("name", request.Name, 100);
         if (request.Days is < 1 or > 365) errors.Add("days", "must be between 1 and 365");
         errors.ThrowIfAny();
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == Caller.Id, ct);

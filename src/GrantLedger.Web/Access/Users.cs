@@ -27,8 +27,9 @@ public static class Users
         NewUser r, CancellationToken ct)
     {
         var errors = new FieldErrors();
-        if (string.IsNullOrWhiteSpace(r.UserName) || r.UserName.Length > 100) errors.Add("userName", "is required (at most 100 characters)");
-        Programmes.SetUp.Text(errors, "displayName", r.DisplayName, 200);
+        errors.Text("userName", r.UserName, 100);
+        errors.Text("displayName", r.DisplayName, 200);
+        errors.Text("email", r.Email, 256, required: false);
         if (r.Role is null || !Roles.All.Contains(r.Role)) errors.Add("role", "must be one of " + string.Join(", ", Roles.All));
         if (string.IsNullOrEmpty(r.Password)) errors.Add("password", "is required");
         errors.ThrowIfAny();
@@ -68,7 +69,7 @@ public static class Users
 
         var user = new AppUser
         {
-            UserName = r.UserName!.Trim().ToLowerInvariant(), DisplayName = r.DisplayName!.Trim(), Email = r.Email?.Trim(),
+            UserName = r.UserName!.Trim().ToLowerInvariant(), DisplayName = r.DisplayName!.Trim(), Email = string.IsNullOrWhiteSpace(r.Email) ? null : r.Email.Trim(),
             Role = r.Role!, ProgrammeId = programmeId, AreaId = areaId, SchoolId = schoolId, LockoutEnabled = true, MustChoosePassword = true,
         };
         return await db.InTransactionAsync(async () =>

@@ -133,7 +133,7 @@ public static class PlanDrafting
         if (ActionPlanRules.CheckThemes(themes) is { } themeError) errors.Add("themes", themeError);
         if (r.StudentGroupAgreedOn is { } agreedOn && agreedOn > UkTime.Today)
             errors.Add("studentGroupAgreedOn", "cannot be in the future: give the date the student action group agreed the plan");
-        if (r.Summary is { Length: > 2000 }) errors.Add("summary", "must be at most 2000 characters");
+        errors.Text("summary", r.Summary, 2000, required: false, manyLines: true);
         var actions = r.Actions ?? [];
         if (actions.Count > MaxActions) errors.Add("actions", $"a plan has at most {MaxActions} actions");
         var periods = year.Periods.Count > 0 ? year.Periods
@@ -148,9 +148,7 @@ public static class PlanDrafting
             if (string.IsNullOrEmpty(theme)) errors.Add($"{at}.theme", "is required");
             else if (themes is null || !themes.Contains(theme))
                 errors.Add($"{at}.theme", $"'{theme}' is not one of the plan's priority themes ({string.Join(", ", themes ?? [])})");
-            var description = a.Description?.Trim();
-            if (string.IsNullOrEmpty(description)) errors.Add($"{at}.description", "is required");
-            else if (description.Length > 1000) errors.Add($"{at}.description", "must be at most 1000 characters");
+            var description = errors.Text($"{at}.description", a.Description, 1000, manyLines: true);
             if (a.PeriodId is null) errors.Add($"{at}.periodId", "is required: the half-term the action happens in");
             else if (periods.All(x => x.Id != a.PeriodId)) errors.Add($"{at}.periodId", $"is not a half-term of {year.Code}");
             if (a.EstimatedCost is not { } cost) errors.Add($"{at}.estimatedCost", "is required (0.00 for an action that costs nothing)");

@@ -24,7 +24,7 @@ public static class PlanTransitions
             RowVersions.Check("action plan", p.Plan.RowVersion, ifMatch);
             var from = p.State;
             feedback = feedback?.Trim();
-            if (feedback is { Length: > 2000 }) throw new InvalidInput("feedback", "must be at most 2000 characters");
+            if (FreeText.Problem(feedback, 2000, required: false, manyLines: true) is { } badFeedback) throw new InvalidInput("feedback", badFeedback);
             var step = ActionPlanWorkflow.Lifecycle.Fire(from, trigger, p.Context(caller, feedback));
             var now = DateTimeOffset.UtcNow;
             long? superseded = null;

@@ -38,7 +38,7 @@ public static class Allocate
         var valueDate = budget.ValueDate(r.ValueDate, errors);
         if (new[] { r.Lines is not null, r.Split is not null, r.Each is not null }.Count(x => x) != 1)
             errors.Add("lines", "give exactly one of lines (an amount per school), split (one total shared) or each (the same amount to each school)");
-        if (r.Description is { Length: > 500 }) errors.Add("description", "must be at most 500 characters");
+        errors.Text("description", r.Description, 500, required: false); // one line: the entry's description
         errors.ThrowIfAny();
 
         var categories = await budget.CategoriesAsync(db, ct);

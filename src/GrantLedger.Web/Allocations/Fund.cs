@@ -23,7 +23,7 @@ public static class Fund
                  : Units.TryParse(r.Unit, out var u) ? u : Unit.Gbp;
         if (r.Unit is not null && !Units.TryParse(r.Unit, out _)) errors.Add("unit", "must be GBP or MIN");
         var amount = new Quantity(r.Amount, r.Minutes).Read(unit, "", errors);
-        Programmes.SetUp.Text(errors, "reference", r.Reference, 200);
+        errors.Text("reference", r.Reference, 200);
         var valueDate = budget.ValueDate(r.ValueDate, errors);
         errors.ThrowIfAny();
 

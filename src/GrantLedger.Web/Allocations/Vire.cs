@@ -28,7 +28,7 @@ public static class Vire
         var errors = new FieldErrors();
         var from = await ResolveAsync(db, programmeId, r.From, "from", categories, errors, ct);
         var to = await ResolveAsync(db, programmeId, r.To, "to", categories, errors, ct);
-        SetUp.Text(errors, "reason", r.Reason, 500);
+        errors.Text("reason", r.Reason, 500); // one line: it becomes the entry's description
         var valueDate = budget.ValueDate(r.ValueDate, errors);
         if (NotInTheFuture.Refusal(valueDate, UkTime.Today, "a virement moves budget on the day it is made") is { } future) errors.Add("valueDate", future);
         long amount = 0;

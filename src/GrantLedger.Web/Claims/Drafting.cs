@@ -19,7 +19,7 @@ public static class Drafting
         var school = await db.Schools.AsNoTracking().SingleOrDefaultAsync(s => s.Id == schoolId, ct) ?? throw new NotFound("school", schoolId);
         caller.EnsureSchool(school);
         var errors = new FieldErrors();
-        if (r.Description is { Length: > 1000 }) errors.Add("description", "must be at most 1000 characters");
+        errors.Text("description", r.Description, 1000, required: false, manyLines: true);
         var period = await PeriodAsync(db, school.ProgrammeId, r.PeriodId, errors, ct);
         errors.ThrowIfAny();
 
@@ -44,7 +44,7 @@ public static class Drafting
         {
             var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             var errors = new FieldErrors();
-            if (r.Description is { Length: > 1000 }) errors.Add("description", "must be at most 1000 characters");
+            errors.Text("description", r.Description, 1000, required: false, manyLines: true);
             if (r.PeriodId is not null)
             {
                 var period = await PeriodAsync(db, c.Claim.ProgrammeId, r.PeriodId, errors, ct);

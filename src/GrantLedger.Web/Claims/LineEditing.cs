@@ -80,8 +80,7 @@ public static class LineEditing
         }
         var categories = await lookups.CategoriesAsync(ct);
         line.Kind = Kebab.Of(kind);
-        line.Description = r.Description?.Trim() is { Length: > 0 } d ? d : null;
-        if (line.Description is { Length: > 500 }) errors.Add("description", "must be at most 500 characters");
+        line.Description = errors.Text("description", r.Description, 500, required: false, manyLines: true) is { Length: > 0 } d ? d : null;
         (line.StaffRef, line.StaffRole, line.Activity, line.WorkDate, line.Minutes) = (null, null, null, null, null);
         (line.RateId, line.RatePence, line.RateBasis, line.ActionId, line.Supplier, line.InvoiceRef) = (null, null, null, null, null, null);
         line.AmountPence = 0;
@@ -132,8 +131,8 @@ public static class LineEditing
                 TimeOnADate(line, r, c.Period, errors, allowDays: true, allowHours: false);
                 break;
             case ClaimLineKind.ActionPlan:
-                line.Supplier = Text(r.Supplier, "supplier", 200, errors);
-                line.InvoiceRef = Text(r.InvoiceRef, "invoiceRef", 100, errors);
+                line.Supplier = errors.Text("supplier", r.Supplier, 200);
+                line.InvoiceRef = errors.Text("invoiceRef", r.InvoiceRef, 100);
                 if (r.Amount is not { } amount) errors.Add("amount", "enter the invoice amount");
                 else if (!amount.IsPositive) errors.Add("amount", "must be more than zero");
                 else line.AmountPence = amount.Pence;
@@ -215,14 +214,6 @@ public static class LineEditing
             errors.Add(field, $"'{category.Name}' is a {category.Kind} category; this line needs a {string.Join(" or ", kinds)} category");
         else return category.Id;
         return null;
-    }
-
-    private static string? Text(string? value, string field, int max, FieldErrors errors)
-    {
-        var t = value?.Trim();
-        if (string.IsNullOrEmpty(t)) return Error<string>(errors, field, "is required");
-        if (t.Length > max || t.Any(char.IsControl)) return Error<string>(errors, field, $"must be at most {max} characters, without control characters");
-        return t;
     }
 
     private static T? Error<T>(FieldErrors errors, string field, string message)

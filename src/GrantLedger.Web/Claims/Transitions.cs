@@ -78,7 +78,7 @@ public static class Transitions
         var sanctions = trigger == ClaimTrigger.Approve ? ReadSanctions(c, r.Lines) : null;
         var total = new Money(c.Claim.Lines.Sum(l =>
             sanctions is not null ? (sanctions.TryGetValue(l.Id, out var s) ? s.Amount : l.AmountPence) : l.SanctionedPence ?? l.AmountPence));
-        if (r.Reason?.Trim() is { Length: > MostReason }) throw new InvalidInput("reason", $"must be at most {MostReason:N0} characters");
+        if (FreeText.Problem(r.Reason, MostReason, required: false, manyLines: true) is { } badReason) throw new InvalidInput("reason", badReason);
         var step = ClaimWorkflow.Lifecycle.Fire(from, trigger, c.Context(caller, total, r.Reason?.Trim()));
 
         if (trigger == ClaimTrigger.Submit) await CheckSubmittableAsync(db, c, r, ct);
@@ -246,8 +246,7 @@ public static class Transitions
             var reduced = amount < line.AmountPence || (line.AmountPence == 0 && s.Amount is not null);
             if (reduced && string.IsNullOrWhiteSpace(s.Reason))
                 errors.Add($"lines[{i}].reason", $"give the reason for approving less than was claimed on line {line.LineNo}: the school reads it");
-            else if (reduced && s.Reason!.Trim().Length > MostReason / 2)
-                errors.Add($"lines[{i}].reason", $"must be at most {MostReason / 2:N0} characters");
+            else if (reduced) errors.Text($"lines[{i}].reason", s.Reason, MostReason / 2, manyLines: true);
             if (!result.TryAdd(line.Id, (amount, reduced ? s.Reason?.Trim() : null)))
                 errors.Add($"lines[{i}].lineId", "appears more than once");
         }

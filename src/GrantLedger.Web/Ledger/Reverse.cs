@@ -29,7 +29,7 @@ public static class Reverse
             throw new RuleBroken("not-reversible-here",
                 $"entry {entryId} records a {original.CauseType.Replace('_', ' ')}: correct it through its own workflow", 409);
         var errors = new FieldErrors();
-        Programmes.SetUp.Text(errors, "reason", r.Reason, 500);
+        errors.Text("reason", r.Reason, 500); // one line: it becomes the entry's description, a line of the hledger and Beancount journals
         var valueDate = r.ValueDate ?? UkTime.Today;
         if (valueDate < original.ValueDate) errors.Add("valueDate", $"must not be before the entry it reverses ({original.ValueDate:yyyy-MM-dd})");
         errors.ThrowIfAny();

@@ -126,7 +126,7 @@ public static class PaymentRuns
                     break;
                 case PaymentRunTrigger.Cancel:
                     if (string.IsNullOrWhiteSpace(reason)) throw new InvalidInput("reason", "say why the run is cancelled");
-                    if (reason.Trim().Length > 1000) throw new InvalidInput("reason", "must be at most 1000 characters");
+                    if (FreeText.Problem(reason, 1000, manyLines: true) is { } badReason) throw new InvalidInput("reason", badReason);
                     (run.CancelledBy, run.CancelledAt, run.CancelReason) = (caller.Id, now, reason.Trim());
                     var claimIds = await db.Set<Claim>().Where(c => c.PaymentRunId == run.Id && c.State == "in-payment-run").Select(c => c.Id).ToListAsync(ct);
                     await RunClaims.FireAsync(db, audit, caller, run.ProgrammeId, run.Id, claimIds, ClaimState.InPaymentRun, ClaimTrigger.RemoveFromPaymentRun, null, ct);

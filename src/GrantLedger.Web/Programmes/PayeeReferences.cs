@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Serialization;
 using GrantLedger.Core.Rules;
 using GrantLedger.Web.Access;
@@ -35,9 +34,7 @@ public static class PayeeReferences
         value is null ? null
         : value.Length > MaxLength ? $"must be at most {MaxLength} characters"
         // a finance system matches the reference as typed: a tab, line break, bidi override or zero-width space would not match
-        : value.Any(c => char.GetUnicodeCategory(c) is UnicodeCategory.Control or UnicodeCategory.Format)
-            ? "must not contain control characters or invisible formatting characters"
-            : null;
+        : FreeText.CharacterProblem(value);
 
     /// <summary>
     /// Each reference's key, as PostgreSQL compares references (the one definition, payee_reference_key), and the school

@@ -20,8 +20,9 @@ public static partial class Schools
         await SetUp.RequireProgrammeAdminAsync(db, caller, programmeId, ct);
         var errors = new FieldErrors();
         if (r.Urn is null || !Urn().IsMatch(r.Urn)) errors.Add("urn", "must be the school's six-digit URN");
-        SetUp.Text(errors, "name", r.Name, 200);
-        SetUp.Text(errors, "phase", r.Phase, 100);
+        errors.Text("name", r.Name, 200);
+        errors.Text("phase", r.Phase, 100);
+        errors.Text("localAuthority", r.LocalAuthority, 100, required: false);
         if (r.AreaId is null) errors.Add("areaId", "is required");
         var payee = PayeeReferences.Normalised(r.PayeeReference);
         if (PayeeReferences.Problem(payee) is { } payeeProblem) errors.Add("payeeReference", payeeProblem);
@@ -35,7 +36,7 @@ public static partial class Schools
         var school = new School
         {
             ProgrammeId = programmeId, Urn = r.Urn!, Name = r.Name!.Trim(), Phase = r.Phase!.Trim(),
-            LocalAuthority = r.LocalAuthority?.Trim(), AreaId = r.AreaId!.Value, PayeeReference = payee,
+            LocalAuthority = string.IsNullOrWhiteSpace(r.LocalAuthority) ? null : r.LocalAuthority.Trim(), AreaId = r.AreaId!.Value, PayeeReference = payee,
         };
         return await SetUp.SaveWithAuditAsync(db, audit, school, () => ("school.enrolled", "school", school.Id, programmeId, r), ct);
     }

@@ -28,8 +28,8 @@ public static partial class SetUp
             throw new Forbidden("only a programme admin not tied to one programme can create programmes");
         var errors = new FieldErrors();
         if (r.Code is null || !ProgrammeCode().IsMatch(r.Code)) errors.Add("code", "must be 2-30 lower-case letters, digits or hyphens, starting with a letter");
-        Text(errors, "name", r.Name, 200);
-        Text(errors, "funder", r.Funder, 200);
+        errors.Text("name", r.Name, 200);
+        errors.Text("funder", r.Funder, 200);
         if (r.AreaKind is not (null or "borough" or "icb")) errors.Add("areaKind", "must be 'borough' or 'icb'");
         if (r.SecondApprovalThreshold is { IsPositive: false }) errors.Add("secondApprovalThreshold", "must be more than zero");
         errors.ThrowIfAny();
@@ -50,8 +50,8 @@ public static partial class SetUp
     {
         var programme = await RequireProgrammeAdminAsync(db, caller, programmeId, ct);
         var errors = new FieldErrors();
-        if (r.Name is not null) Text(errors, "name", r.Name, 200);
-        if (r.Funder is not null) Text(errors, "funder", r.Funder, 200);
+        if (r.Name is not null) errors.Text("name", r.Name, 200);
+        if (r.Funder is not null) errors.Text("funder", r.Funder, 200);
         if (r.SecondApprovalThreshold is { IsPositive: false }) errors.Add("secondApprovalThreshold", "must be more than zero");
         if (r.SecondApprovalThreshold is not null && r.ClearSecondApprovalThreshold == true)
             errors.Add("clearSecondApprovalThreshold", "either set a threshold or clear it, not both");
@@ -72,7 +72,7 @@ public static partial class SetUp
         await RequireProgrammeAdminAsync(db, caller, programmeId, ct);
         var errors = new FieldErrors();
         if (r.Code is null || !AreaCode().IsMatch(r.Code)) errors.Add("code", "must be 1-40 lower-case letters, digits or hyphens");
-        Text(errors, "name", r.Name, 200);
+        errors.Text("name", r.Name, 200);
         errors.ThrowIfAny();
         if (await db.Areas.AnyAsync(a => a.ProgrammeId == programmeId && (a.Code == r.Code || a.Name == r.Name!.Trim()), ct))
             throw new RuleBroken("area-exists", $"the programme already has an area with code '{r.Code}' or name '{r.Name}'", 409, "code");
@@ -86,7 +86,7 @@ public static partial class SetUp
         await RequireProgrammeAdminAsync(db, caller, programmeId, ct);
         var errors = new FieldErrors();
         if (r.Code is null || !CategoryCode().IsMatch(r.Code)) errors.Add("code", "must be 2-40 lower-case letters, digits or hyphens, starting with a letter");
-        Text(errors, "name", r.Name, 200);
+        errors.Text("name", r.Name, 200);
         if (r.Kind is null || !CategoryKinds.All.Contains(r.Kind)) errors.Add("kind", "must be one of " + string.Join(", ", CategoryKinds.All));
         var unit = r.Kind == CategoryKinds.TimeAllowance ? "MIN" : "GBP";
         if (r.Unit is not null && r.Unit != unit)
@@ -127,12 +127,5 @@ public static partial class SetUp
             await db.SaveChangesAsync(ct);
             return entity;
         }, ct);
-    }
-
-    internal static void Text(FieldErrors errors, string field, string? value, int max)
-    {
-        if (string.IsNullOrWhiteSpace(value)) errors.Add(field, "is required");
-        else if (value.Trim().Length > max) errors.Add(field, $"must be at most {max} characters");
-        else if (value.Any(char.IsControl)) errors.Add(field, "must not contain control characters");
     }
 }

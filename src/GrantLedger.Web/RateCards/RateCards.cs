@@ -67,8 +67,7 @@ public static partial class RateCards
         var errors = new FieldErrors();
         var code = r.Code?.Trim();
         if (code is null || !CodePattern().IsMatch(code)) errors.Add("code", "must be 2-40 lower-case letters, digits or hyphens, starting with a letter (e.g. teacher-cover-day)");
-        var name = r.Name?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > 200) errors.Add("name", "is required, at most 200 characters");
+        var name = errors.Text("name", r.Name, 200);
         if (r.Basis is null || !Pricing.Bases.Contains(r.Basis)) errors.Add("basis", $"must be one of {string.Join(", ", Pricing.Bases)}");
         if (r.Amount is not { IsPositive: true }) errors.Add("amount", "must be more than zero");
         if (r.EffectiveFrom is null) errors.Add("effectiveFrom", "is required: the first date the rate applies to");
