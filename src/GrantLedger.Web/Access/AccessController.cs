@@ -30,6 +30,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
     /// </summary>
     [HttpPost("auth/token")]
     [AllowAnonymous]
+    [TakesNoIdempotencyKey(Idempotency.AnswersASecret)]
     [EnableRateLimiting(Security.SignInPolicy)]
     [ProducesResponseType(typeof(ProblemDetails), 429)]
     [ProducesResponseType(typeof(IssuedToken), 201)]
@@ -106,6 +107,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
     /// <summary>Issues another token for yourself (for a script, say). The token is shown once.</summary>
     [HttpPost("me/tokens")]
     [Authorize(Roles = Roles.Writers)]
+    [TakesNoIdempotencyKey(Idempotency.AnswersASecret)]
     [EnableRateLimiting(Security.SignInPolicy)]
     [ProducesResponseType(typeof(IssuedToken), 201)]
     public async Task<ActionResult<IssuedToken>> NewToken(NewTokenRequest request, CancellationToken ct)

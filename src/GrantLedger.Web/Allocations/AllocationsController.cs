@@ -15,10 +15,9 @@ public sealed class AllocationsController(GrantLedgerDb db, AuditTrail audit) : 
 {
     private const string Year = "programmes/{programmeId:long}/years/{yearId:long}";
 
-    /// <summary>Records funding for the year (funding → unallocated). Accepts an Idempotency-Key.</summary>
+    /// <summary>Records funding for the year (funding → unallocated).</summary>
     [HttpPost(Year + "/funding")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    [Idempotent]
     [ProducesResponseType(typeof(Fund.View), 201)]
     [ProducesResponseType(typeof(ProblemDetails), 422)]
     public async Task<ActionResult<Fund.View>> Fund(long programmeId, long yearId, Fund.Request request, CancellationToken ct)
@@ -30,11 +29,10 @@ public sealed class AllocationsController(GrantLedgerDb db, AuditTrail audit) : 
     /// <summary>
     /// Allocates to schools: explicit "lines", one total to "split" (largest remainder), or the
     /// same amount to "each" chosen school. Refused with 422, saying by how much, beyond what is
-    /// unallocated. Accepts an Idempotency-Key.
+    /// unallocated.
     /// </summary>
     [HttpPost(Year + "/allocations")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    [Idempotent]
     [RequestSizeLimit(50_000_000)]
     [ProducesResponseType(typeof(Allocate.View), 201)]
     [ProducesResponseType(typeof(ProblemDetails), 422)]
@@ -52,10 +50,9 @@ public sealed class AllocationsController(GrantLedgerDb db, AuditTrail audit) : 
         return await db.Allocations.AsNoTracking().Where(a => a.ProgrammeYearId == yearId).OrderBy(a => a.Id).ToListAsync(ct);
     }
 
-    /// <summary>Moves allocated budget between categories or schools (available → available). Accepts an Idempotency-Key.</summary>
+    /// <summary>Moves allocated budget between categories or schools (available → available).</summary>
     [HttpPost(Year + "/virements")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    [Idempotent]
     [ProducesResponseType(typeof(Vire.View), 201)]
     [ProducesResponseType(typeof(ProblemDetails), 422)]
     public async Task<ActionResult<Vire.View>> Virement(long programmeId, long yearId, Vire.Request request, CancellationToken ct)

@@ -147,20 +147,17 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
     /// <summary>Submits the claim with the declaration: reserves its amounts; refused with 422, saying by how much, beyond what is available.</summary>
     [HttpPost("claims/{claimId:long}/submit")]
     [Authorize(Roles = Roles.SchoolBusinessManager)]
-    [Idempotent]
     public Task<ActionResult<ClaimView>> Submit(long claimId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] Transitions.Request? request,
         CancellationToken ct) => Fire(claimId, ClaimTrigger.Submit, request, ct);
 
     /// <summary>Withdraws a submitted claim before review starts: releases what it reserved.</summary>
     [HttpPost("claims/{claimId:long}/withdraw")]
     [Authorize(Roles = Roles.SchoolBusinessManager)]
-    [Idempotent]
     public Task<ActionResult<ClaimView>> Withdraw(long claimId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] Transitions.Request? request,
         CancellationToken ct) => Fire(claimId, ClaimTrigger.Withdraw, request, ct);
 
     [HttpPost("claims/{claimId:long}/start-review")]
     [Authorize(Roles = Roles.AreaLead)]
-    [Idempotent]
     public Task<ActionResult<ClaimView>> StartReview(long claimId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] Transitions.Request? request,
         CancellationToken ct) => Fire(claimId, ClaimTrigger.StartReview, request, ct);
 
@@ -170,27 +167,23 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
     /// </summary>
     [HttpPost("claims/{claimId:long}/approve")]
     [Authorize(Roles = Roles.AreaLead)]
-    [Idempotent]
     public Task<ActionResult<ClaimView>> Approve(long claimId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] Transitions.Request? request,
         CancellationToken ct) => Fire(claimId, ClaimTrigger.Approve, request, ct);
 
     [HttpPost("claims/{claimId:long}/second-approve")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    [Idempotent]
     public Task<ActionResult<ClaimView>> SecondApprove(long claimId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] Transitions.Request? request,
         CancellationToken ct) => Fire(claimId, ClaimTrigger.SecondApprove, request, ct);
 
     /// <summary>Returns the claim to the school as a draft, with the reason: releases what it reserved.</summary>
     [HttpPost("claims/{claimId:long}/return")]
     [Authorize(Roles = Roles.AreaLead + "," + Roles.ProgrammeAdmin)]
-    [Idempotent]
     public Task<ActionResult<ClaimView>> Return(long claimId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] Transitions.Request? request,
         CancellationToken ct) => Fire(claimId, ClaimTrigger.Return, request, ct);
 
     /// <summary>Rejects the claim for good, with the reason: releases what it reserved.</summary>
     [HttpPost("claims/{claimId:long}/reject")]
     [Authorize(Roles = Roles.AreaLead + "," + Roles.ProgrammeAdmin)]
-    [Idempotent]
     public Task<ActionResult<ClaimView>> Reject(long claimId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] Transitions.Request? request,
         CancellationToken ct) => Fire(claimId, ClaimTrigger.Reject, request, ct);
 

@@ -28,6 +28,8 @@ public sealed class ExportsController(GrantLedgerDb db, AuditTrail audit, Export
     {
         var job = await ExportJobs.RequestAsync(db, audit, Caller, programmeId, request, ct);
         queue.Wake();
+        // with an Idempotency-Key the job is committed with the key, after this answer is made: the runner is woken again then
+        Response.OnCompleted(() => { queue.Wake(); return Task.CompletedTask; });
         return Accepted($"/api/v1/exports/{job.Id}", ExportJobView.Of(job));
     }
 

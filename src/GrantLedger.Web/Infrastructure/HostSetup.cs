@@ -53,7 +53,11 @@ public static class HostSetup
         services.AddExports();
         services.AddGrantLedgerPages();
 
-        services.AddControllers(o => o.OutputFormatters.RemoveType<Microsoft.AspNetCore.Mvc.Formatters.StringOutputFormatter>())
+        services.AddControllers(o =>
+            {
+                o.OutputFormatters.RemoveType<Microsoft.AspNetCore.Mvc.Formatters.StringOutputFormatter>();
+                o.Filters.Add(new Idempotency()); // every write of the API takes an Idempotency-Key
+            })
             .AddJsonOptions(o => JsonSetup.Configure(o.JsonSerializerOptions))
             .ConfigureApiBehaviorOptions(o => o.InvalidModelStateResponseFactory = MalformedRequest.Answer);
         services.Configure<MvcOptions>(o => o.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true);
@@ -118,7 +122,11 @@ public static class HostSetup
         OpenApiConventions.Configure(o);
     }
 
-    /// <summary>Marks which operations need a token (all but sign-in and health) and which take an Idempotency-Key.</summary>
+    /// <summary>
+    /// Marks which operations need a token (all but sign-in and health), and says of each operation that writes whether
+    /// it takes an Idempotency-Key (<c>x-idempotency-key</c>: <c>taken</c>, with the header's parameter, or
+    /// <c>refused</c>, with why in its description).
+    /// </summary>
     private sealed class SecurityAndIdempotency : IOperationFilter
     {
         public void Apply(OpenApiOperation operation, OperationFilterContext context)
@@ -127,18 +135,24 @@ public static class HostSetup
             var anonymous = action?.MethodInfo.GetCustomAttribute<Microsoft.AspNetCore.Authorization.AllowAnonymousAttribute>() is not null;
             if (!anonymous)
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiTokens.Scheme, context.Document)] = [] }];
-            if (action?.MethodInfo.GetCustomAttribute<IdempotentAttribute>() is not null)
+            if (action is null || !Idempotency.Writes(context.ApiDescription.HttpMethod ?? "")) return;
+            operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
+            if (Idempotency.Refused(action) is { } why)
             {
-                operation.Parameters ??= [];
-                operation.Parameters.Add(new OpenApiParameter
-                {
-                    Name = IdempotentAttribute.Header,
-                    In = ParameterLocation.Header,
-                    Required = false,
-                    Description = "Retrying with the same key and body returns the first response instead of acting twice.",
-                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 200 },
-                });
+                operation.Extensions["x-idempotency-key"] = new JsonNodeExtension(System.Text.Json.Nodes.JsonValue.Create("refused"));
+                operation.Description = (operation.Description is { Length: > 0 } d ? d + "\n\n" : "") + $"Takes no {Idempotency.Header} ({why}): a request with one is refused (400).";
+                return;
             }
+            operation.Extensions["x-idempotency-key"] = new JsonNodeExtension(System.Text.Json.Nodes.JsonValue.Create("taken"));
+            operation.Parameters ??= [];
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = Idempotency.Header,
+                In = ParameterLocation.Header,
+                Required = false,
+                Description = "Retrying with the same key and body returns the first answer instead of acting twice (the same key with another request: 422).",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 200 },
+            });
         }
     }
 

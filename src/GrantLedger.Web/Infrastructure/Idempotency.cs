@@ -1,8 +1,10 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using GrantLedger.Web.Ledger;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Controllers;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -11,143 +13,208 @@ using Npgsql;
 namespace GrantLedger.Web.Infrastructure;
 
 /// <summary>
-/// Marks a POST that moves money as safe to retry with an Idempotency-Key header. The key is
-/// claimed (inserted) in the same transaction as the request's own writes, and the response is
-/// stored with it before commit: so a retry, even concurrent with the first attempt, waits for
-/// the first to finish and then gets its response back, and a crash leaves either both or
-/// neither. The same key with a different request is refused with 422. A request that fails
-/// stores nothing (its writes were rolled back), so it can be retried with the same key.
+/// Every API request that writes (POST, PUT, PATCH, DELETE) is safe to retry with an Idempotency-Key header. The key is
+/// claimed (inserted) in the same transaction as the request's own writes, and the answer is stored with it before
+/// commit: so a retry, even concurrent with the first attempt, waits for the first to finish and then gets its answer
+/// back, and a crash leaves either both or neither. The same key with a different request is refused with 422. A
+/// request that fails stores nothing (its writes were rolled back), so it can be retried with the same key. A request
+/// without the header costs one look at the headers. Reads ignore it: they have nothing to repeat.
+/// <para>
+/// The operations marked <see cref="TakesNoIdempotencyKeyAttribute"/> (signing in, issuing a token: their answer is a
+/// secret, which is never stored) refuse a request that carries one, 400 naming the header.
+/// </para>
 /// </summary>
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class IdempotentAttribute : Attribute, IFilterFactory
+public sealed class Idempotency : IAsyncResourceFilter, IOrderedFilter
 {
     public const string Header = "Idempotency-Key";
-    public bool IsReusable => true;
 
-    public IFilterMetadata CreateInstance(IServiceProvider services) => new Filter();
+    /// <summary>After the request size and form limits (900), which must be set before the body is read.</summary>
+    public int Order => 1000;
 
-    private sealed class Filter : IAsyncResourceFilter
+    /// <summary>An answer's own headers, given back with it: its version, a file's name and its SHA-256 (Location has a column of its own).</summary>
+    private static readonly string[] KeptHeaders = ["ETag", "Content-Disposition", "X-Content-SHA256"];
+
+    /// <summary>Why signing in and issuing a token take no key.</summary>
+    public const string AnswersASecret =
+        "its answer is a new token, a secret that is never stored to be given again (a second token from a retry can be revoked)";
+
+    private const string Anonymous = "a key is its caller's own, and this request is made before the caller is known";
+
+    /// <summary>Why an operation that writes takes no key (a request to it with one is refused), or null when it takes one.</summary>
+    public static string? Refused(ControllerActionDescriptor action) =>
+        action.MethodInfo.GetCustomAttributes(typeof(TakesNoIdempotencyKeyAttribute), false).FirstOrDefault() is TakesNoIdempotencyKeyAttribute none
+            ? none.Why
+            : action.MethodInfo.IsDefined(typeof(Microsoft.AspNetCore.Authorization.AllowAnonymousAttribute), false) ? Anonymous : null;
+
+    /// <summary>Whether a request by this method writes, and so may carry a key.</summary>
+    public static bool Writes(string method) =>
+        HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method);
+
+    public async Task OnResourceExecutionAsync(ResourceExecutingContext context, ResourceExecutionDelegate next)
     {
-        public async Task OnResourceExecutionAsync(ResourceExecutingContext context, ResourceExecutionDelegate next)
+        var http = context.HttpContext;
+        string? key = http.Request.Headers[Header];
+        if (key is null || context.ActionDescriptor is not ControllerActionDescriptor action || !Writes(http.Request.Method))
         {
-            var http = context.HttpContext;
-            string? key = http.Request.Headers[Header];
-            if (key is null)
+            await next();
+            return;
+        }
+        var answers = http.RequestServices.GetRequiredService<ProblemAnswers>();
+        if ((Refused(action) ?? (http.User.FindFirstValue(ClaimTypes.NameIdentifier) is null ? Anonymous : null)) is { } why)
+        {
+            context.Result = Problem(answers.Validation(http, 400, new Dictionary<string, string[]> { [Header] = [$"is not taken by this operation: {why}"] },
+                $"This operation takes no {Header}: send the request without one."));
+            return;
+        }
+        if (key.Length is 0 or > 200)
+        {
+            context.Result = Problem(answers.Validation(http, 400,
+                new Dictionary<string, string[]> { [Header] = ["must be 1 to 200 characters"] }, "The Idempotency-Key header is invalid."));
+            return;
+        }
+        var userId = long.Parse(http.User.FindFirstValue(ClaimTypes.NameIdentifier)!);
+        var path = http.Request.Path + http.Request.QueryString;
+        var hash = await RequestHashAsync(http.Request, path);
+
+        var db = http.RequestServices.GetRequiredService<GrantLedgerDb>();
+        await using var tx = await db.Database.BeginTransactionAsync(http.RequestAborted);
+        var (conn, npgsqlTx) = await db.NpgsqlAsync(http.RequestAborted);
+
+        // Blocks while another transaction holds the same key; then either claims it or finds it taken.
+        await using (var claim = new NpgsqlCommand("""
+            INSERT INTO idempotency_key (user_id, key, method, path, request_hash) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT DO NOTHING
+            """, conn, npgsqlTx))
+        {
+            claim.Parameters.Add(new() { Value = userId });
+            claim.Parameters.Add(new() { Value = key });
+            claim.Parameters.Add(new() { Value = http.Request.Method });
+            claim.Parameters.Add(new() { Value = path });
+            claim.Parameters.Add(new() { Value = hash });
+            if (await claim.ExecuteNonQueryAsync(http.RequestAborted) == 0)
             {
-                await next();
+                await tx.RollbackAsync();
+                context.Result = await ReplayAsync(db, answers, http, userId, key, hash);
                 return;
             }
-            var answers = http.RequestServices.GetRequiredService<ProblemAnswers>();
-            if (key.Length is 0 or > 200)
-            {
-                context.Result = Problem(answers.Validation(http, 400,
-                    new Dictionary<string, string[]> { [Header] = ["must be 1 to 200 characters"] }, "The Idempotency-Key header is invalid."));
-                return;
-            }
-            var userId = long.Parse(http.User.FindFirstValue(ClaimTypes.NameIdentifier)!);
+        }
 
-            http.Request.EnableBuffering();
-            using var body = new MemoryStream();
-            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
-            http.Request.Body.Position = 0;
-            var path = http.Request.Path + http.Request.QueryString;
-            var hash = SHA256.HashData([.. Encoding.UTF8.GetBytes($"{http.Request.Method}\n{path}\n"), .. body.ToArray()]);
+        // Run the request inside our transaction, holding its answer until we commit.
+        var realBody = http.Response.Body;
+        using var buffer = new MemoryStream();
+        http.Response.Body = buffer;
+        ResourceExecutedContext executed;
+        try
+        {
+            executed = await next();
+        }
+        finally
+        {
+            http.Response.Body = realBody;
+        }
 
-            var db = http.RequestServices.GetRequiredService<GrantLedgerDb>();
-            await using var tx = await db.Database.BeginTransactionAsync(http.RequestAborted);
-            var (conn, npgsqlTx) = await db.NpgsqlAsync(http.RequestAborted);
-
-            // Blocks while another transaction holds the same key; then either claims it or finds it taken.
-            await using (var claim = new NpgsqlCommand("""
-                INSERT INTO idempotency_key (user_id, key, method, path, request_hash) VALUES ($1, $2, $3, $4, $5)
-                ON CONFLICT DO NOTHING
+        var status = http.Response.StatusCode;
+        if (executed.Exception is null && status is >= 200 and < 300)
+        {
+            var headers = KeptHeaders.Where(h => http.Response.Headers.ContainsKey(h)).ToDictionary(h => h, h => http.Response.Headers[h].ToString());
+            await using (var store = new NpgsqlCommand("""
+                UPDATE idempotency_key SET status_code = $3, response_body = $4, response_content_type = $5, response_location = $6,
+                                           response_headers = $7
+                WHERE user_id = $1 AND key = $2
                 """, conn, npgsqlTx))
             {
-                claim.Parameters.Add(new() { Value = userId });
-                claim.Parameters.Add(new() { Value = key });
-                claim.Parameters.Add(new() { Value = http.Request.Method });
-                claim.Parameters.Add(new() { Value = path });
-                claim.Parameters.Add(new() { Value = hash });
-                if (await claim.ExecuteNonQueryAsync(http.RequestAborted) == 0)
-                {
-                    await tx.RollbackAsync();
-                    context.Result = await ReplayAsync(db, answers, http, userId, key, hash);
-                    return;
-                }
+                store.Parameters.Add(new() { Value = userId });
+                store.Parameters.Add(new() { Value = key });
+                store.Parameters.Add(new() { Value = status });
+                store.Parameters.Add(new() { Value = buffer.ToArray() });
+                store.Parameters.Add(new() { Value = (object?)http.Response.ContentType ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                store.Parameters.Add(new() { Value = (object?)http.Response.Headers.Location.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                store.Parameters.Add(new() { Value = JsonSerializer.Serialize(headers), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
+                await store.ExecuteNonQueryAsync(CancellationToken.None);
             }
-
-            // Run the request inside our transaction, holding its response until we commit.
-            var realBody = http.Response.Body;
-            using var buffer = new MemoryStream();
-            http.Response.Body = buffer;
-            ResourceExecutedContext executed;
-            try
-            {
-                executed = await next();
-            }
-            finally
-            {
-                http.Response.Body = realBody;
-            }
-
-            var status = http.Response.StatusCode;
-            if (executed.Exception is null && status is >= 200 and < 300)
-            {
-                await using (var store = new NpgsqlCommand("""
-                    UPDATE idempotency_key SET status_code = $3, response_body = $4, response_content_type = $5, response_location = $6
-                    WHERE user_id = $1 AND key = $2
-                    """, conn, npgsqlTx))
-                {
-                    store.Parameters.Add(new() { Value = userId });
-                    store.Parameters.Add(new() { Value = key });
-                    store.Parameters.Add(new() { Value = status });
-                    store.Parameters.Add(new() { Value = buffer.ToArray() });
-                    store.Parameters.Add(new() { Value = (object?)http.Response.ContentType ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-                    store.Parameters.Add(new() { Value = (object?)http.Response.Headers.Location.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-                    await store.ExecuteNonQueryAsync(CancellationToken.None);
-                }
-                await tx.CommitAsync(CancellationToken.None);
-            }
-            else if (executed.Exception is null || executed.ExceptionHandled)
-            {
-                await tx.RollbackAsync(CancellationToken.None);
-            }
-            else
-            {
-                await tx.RollbackAsync(CancellationToken.None);
-                return; // the exception handler writes the problem to the real body
-            }
-            buffer.Position = 0;
-            await buffer.CopyToAsync(realBody, CancellationToken.None);
+            await tx.CommitAsync(CancellationToken.None);
         }
-
-        private static async Task<IActionResult> ReplayAsync(GrantLedgerDb db, ProblemAnswers answers, HttpContext http,
-            long userId, string key, byte[] hash)
+        else if (executed.Exception is null || executed.ExceptionHandled)
         {
-            var stored = await db.Database
-                .SqlQuery<StoredResponse>($"""
-                    SELECT request_hash AS "RequestHash", status_code AS "StatusCode", response_body AS "ResponseBody",
-                           response_content_type AS "ContentType", response_location AS "Location"
-                    FROM idempotency_key WHERE user_id = {userId} AND key = {key}
-                    """)
-                .SingleAsync();
-            if (!stored.RequestHash.AsSpan().SequenceEqual(hash))
-                return Problem(answers.Validation(http, 422,
-                    new Dictionary<string, string[]> { [Header] = ["was already used for a different request"] },
-                    "This Idempotency-Key was used before with another method, path or body. Use a new key for a new request."));
-            http.Response.Headers["Idempotent-Replayed"] = "true";
-            if (!string.IsNullOrEmpty(stored.Location)) http.Response.Headers.Location = stored.Location;
-            return new StoredResult(stored.StatusCode ?? 200, stored.ContentType, stored.ResponseBody ?? []);
+            await tx.RollbackAsync(CancellationToken.None);
         }
-
-        private static ObjectResult Problem(ProblemDetails problem) =>
-            new(problem) { StatusCode = problem.Status, ContentTypes = { "application/problem+json" } };
+        else
+        {
+            await tx.RollbackAsync(CancellationToken.None);
+            return; // the exception handler writes the problem to the real body
+        }
+        buffer.Position = 0;
+        await buffer.CopyToAsync(realBody, CancellationToken.None);
     }
 
-    private sealed record StoredResponse(byte[] RequestHash, int? StatusCode, byte[]? ResponseBody, string? ContentType, string? Location);
+    /// <summary>
+    /// SHA-256 of the method, the path and the body. A form's fields and files are hashed rather than its bytes: a
+    /// client draws a new multipart boundary for each attempt, so the bytes of the same file sent again differ.
+    /// </summary>
+    private static async Task<byte[]> RequestHashAsync(HttpRequest request, string path)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes($"{request.Method}\n{path}\n"));
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(request.HttpContext.RequestAborted); // kept for the action's own reading
+            foreach (var (name, values) in form.OrderBy(f => f.Key, StringComparer.Ordinal))
+                hash.AppendData(Encoding.UTF8.GetBytes($"{name}={string.Join('\0', values.ToArray())}\n"));
+            foreach (var file in form.Files)
+            {
+                hash.AppendData(Encoding.UTF8.GetBytes($"{file.Name}:{file.FileName}:{file.ContentType}:{file.Length}\n"));
+                await using var content = file.OpenReadStream();
+                var chunk = new byte[81920];
+                for (int read; (read = await content.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0;) hash.AppendData(chunk, 0, read);
+            }
+        }
+        else
+        {
+            request.EnableBuffering();
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body, request.HttpContext.RequestAborted);
+            request.Body.Position = 0;
+            hash.AppendData(body.ToArray());
+        }
+        return hash.GetHashAndReset();
+    }
+
+    private static async Task<IActionResult> ReplayAsync(GrantLedgerDb db, ProblemAnswers answers, HttpContext http,
+        long userId, string key, byte[] hash)
+    {
+        var stored = await db.Database
+            .SqlQuery<StoredResponse>($"""
+                SELECT request_hash AS "RequestHash", status_code AS "StatusCode", response_body AS "ResponseBody",
+                       response_content_type AS "ContentType", response_location AS "Location", response_headers::text AS "Headers"
+                FROM idempotency_key WHERE user_id = {userId} AND key = {key}
+                """)
+            .SingleAsync();
+        if (!stored.RequestHash.AsSpan().SequenceEqual(hash))
+            return Problem(answers.Validation(http, 422,
+                new Dictionary<string, string[]> { [Header] = ["was already used for a different request"] },
+                "This Idempotency-Key was used before with another method, path or body. Use a new key for a new request."));
+        http.Response.Headers["Idempotent-Replayed"] = "true";
+        if (!string.IsNullOrEmpty(stored.Location)) http.Response.Headers.Location = stored.Location;
+        if (stored.Headers is not null)
+            foreach (var (name, value) in JsonSerializer.Deserialize<Dictionary<string, string>>(stored.Headers)!) http.Response.Headers[name] = value;
+        return new StoredResult(stored.StatusCode ?? 200, stored.ContentType, stored.ResponseBody ?? []);
+    }
+
+    private static ObjectResult Problem(ProblemDetails problem) =>
+        new(problem) { StatusCode = problem.Status, ContentTypes = { "application/problem+json" } };
+
+    private sealed record StoredResponse(byte[] RequestHash, int? StatusCode, byte[]? ResponseBody, string? ContentType, string? Location, string? Headers);
 }
 
-/// <summary>A response exactly as it was first given.</summary>
+/// <summary>An operation that writes but takes no Idempotency-Key, and why: a request to it with one is refused (400).</summary>
+/// <param name="why">why, as the refusal and the OpenAPI document say it ("its answer is …")</param>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class TakesNoIdempotencyKeyAttribute(string why) : Attribute
+{
+    public string Why { get; } = why;
+}
+
+/// <summary>An answer exactly as it was first given.</summary>
 internal sealed class StoredResult(int status, string? contentType, byte[] body) : IActionResult
 {
     public async Task ExecuteResultAsync(ActionContext context)

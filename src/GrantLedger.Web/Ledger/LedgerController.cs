@@ -61,10 +61,9 @@ public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiCo
     [HttpGet("journal-entries/{entryId:long}")]
     public Task<EntryView> Entry(long entryId, CancellationToken ct) => LedgerReads.EntryAsync(db, Caller, entryId, ct);
 
-    /// <summary>Reverses a funding, allocation or virement entry with a mirroring entry. Accepts an Idempotency-Key.</summary>
+    /// <summary>Reverses a funding, allocation or virement entry with a mirroring entry.</summary>
     [HttpPost("journal-entries/{entryId:long}/reversal")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    [Idempotent]
     [ProducesResponseType(typeof(EntryView), 201)]
     [ProducesResponseType(typeof(ProblemDetails), 409)]
     [ProducesResponseType(typeof(ProblemDetails), 422)]

@@ -27,7 +27,6 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
     /// <summary>Builds a run from the programme's approved claims (of one area, of one half-term, approved on or before asOf): one payee per school.</summary>
     [HttpPost("programmes/{programmeId:long}/payment-runs")]
     [Authorize(Roles = Roles.FunderFinance)]
-    [Idempotent]
     [ProducesResponseType(typeof(PaymentRunView), 201)]
     public async Task<ActionResult<PaymentRunView>> Build(long programmeId, PaymentRuns.NewRun request, CancellationToken ct) =>
         await Answer((await PaymentRuns.BuildAsync(db, audit, Caller, programmeId, request, ct)).Id, 201, ct);
@@ -111,7 +110,6 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
     /// <summary>Closes the year: each category's unspent allocation lapses or carries forward to nextYearId, by one entry; then nothing more posts into the year.</summary>
     [HttpPost("programmes/{programmeId:long}/years/{yearId:long}/close")]
     [Authorize(Roles = Roles.FunderFinance)]
-    [Idempotent]
     public Task<Closing.YearEndReport> CloseYear(long programmeId, long yearId, Closing.YearEnd request, CancellationToken ct) =>
         Closing.CloseYearAsync(db, audit, Caller, programmeId, yearId, request, ct);
 }
