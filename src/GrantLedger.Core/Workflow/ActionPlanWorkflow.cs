@@ -42,5 +42,6 @@ public static class ActionPlanWorkflow
             .Permit(Draft,     Submit,    Submitted,  School, [OwnSchool])
             .Permit(Submitted, Agree,     Agreed,     Lead,   [OwnArea, AgreerNotSubmitter])
             .Permit(Submitted, Return,    Draft,      Lead,   [OwnArea, FeedbackGiven])
-            .Permit(Agreed,    Supersede, Superseded, Lead,   [OwnArea, NewerVersionAgreed]);
+            .Permit(Agreed,    Supersede, Superseded, Lead,   [OwnArea, NewerVersionAgreed])
+            .Internal(Supersede);  // by agreeing the newer version
 }

@@ -71,5 +71,7 @@ public static class ClaimWorkflow
             .Permit(Approved,               AddToPaymentRun,      InPaymentRun,           Finance, [OwnProgramme])
             .Permit(InPaymentRun,           RemoveFromPaymentRun, Approved,               Finance, [OwnProgramme])
             .Permit(InPaymentRun,           MarkPaid,             Paid,                   Finance, [OwnProgramme],                                       PostPayment)
-            .Permit(InPaymentRun,           PaymentFailed,        Approved,               Finance, [OwnProgramme]);
+            .Permit(InPaymentRun,           PaymentFailed,        Approved,               Finance, [OwnProgramme])
+            // fired by a payment run as it is built or cancelled, and by its payment confirmations
+            .Internal(AddToPaymentRun, RemoveFromPaymentRun, MarkPaid, PaymentFailed);
 }

@@ -13,6 +13,8 @@ public sealed record Transition<TState, TTrigger, TContext>(
 /// (<see cref="Fire(TState, TTrigger, TContext)"/>), the actions a user may take now
 /// (<see cref="PermittedTriggers"/>) and the diagram in the docs (<see cref="ToMermaid"/>).
 /// Rows sharing a state and trigger are tried in order; the first whose guards all hold wins.
+/// Triggers declared <see cref="Internal"/> are fired by the service as part of another step, never
+/// by a request: they are never offered to a caller (<see cref="Actions"/>, the 409's list).
 /// Immutable: <see cref="Permit"/> returns a new lifecycle, so a declared one cannot be changed later.
 /// </summary>
 public sealed class Lifecycle<TState, TTrigger, TContext>
@@ -22,22 +24,31 @@ public sealed class Lifecycle<TState, TTrigger, TContext>
 {
     private readonly Transition<TState, TTrigger, TContext>[] _rows;
 
-    public Lifecycle(string name, TState initial) : this(name, initial, []) { }
+    public Lifecycle(string name, TState initial) : this(name, initial, [], []) { }
 
-    private Lifecycle(string name, TState initial, Transition<TState, TTrigger, TContext>[] rows) =>
-        (Name, Initial, _rows, Rows) = (name, initial, rows, Array.AsReadOnly(rows));
+    private Lifecycle(string name, TState initial, Transition<TState, TTrigger, TContext>[] rows, TTrigger[] internalTriggers) =>
+        (Name, Initial, _rows, Rows, InternalTriggers) = (name, initial, rows, Array.AsReadOnly(rows), Array.AsReadOnly(internalTriggers));
 
     /// <summary>What the records are called in messages: "claim", "payment run".</summary>
     public string Name { get; }
     public TState Initial { get; }
     public IReadOnlyList<Transition<TState, TTrigger, TContext>> Rows { get; }
 
+    /// <summary>The triggers the service fires itself as part of another step (a payment run marks its claims paid).</summary>
+    public IReadOnlyList<TTrigger> InternalTriggers { get; }
+
     public Lifecycle<TState, TTrigger, TContext> Permit(TState from, TTrigger trigger, TState to,
         IReadOnlyList<string> roles, IReadOnlyList<Guard<TContext>>? guards = null, LedgerEffect effect = LedgerEffect.None)
     {
         if (roles.Count == 0) throw new ArgumentException($"{Kebab.Of(from)} --{Kebab.Of(trigger)}--> needs at least one role", nameof(roles));
-        return new(Name, Initial, [.. _rows, new(from, trigger, to, [.. roles], [.. guards ?? []], effect)]);
+        return new(Name, Initial, [.. _rows, new(from, trigger, to, [.. roles], [.. guards ?? []], effect)], [.. InternalTriggers]);
     }
+
+    /// <summary>Declares triggers that only the service fires, as part of another step: no request names them.</summary>
+    public Lifecycle<TState, TTrigger, TContext> Internal(params TTrigger[] triggers) =>
+        new(Name, Initial, _rows, [.. InternalTriggers.Union(triggers)]);
+
+    public bool IsInternal(TTrigger trigger) => InternalTriggers.Contains(trigger);
 
     /// <summary>Every trigger declared from the state, whoever may fire it.</summary>
     public IReadOnlyList<TTrigger> Triggers(TState state) =>
@@ -52,18 +63,25 @@ public sealed class Lifecycle<TState, TTrigger, TContext>
                 && r.Guards.All(g => g.Kind == GuardKind.Input || g.Holds(context)))
             .Select(r => r.Trigger).Distinct().ToList();
 
+    /// <summary>
+    /// What the actor may do now by a request: the <see cref="PermittedTriggers"/> less the internal ones.
+    /// The list a record answers with, and the one a refused trigger's 409 gives.
+    /// </summary>
+    public IReadOnlyList<TTrigger> Actions(TState state, TContext context) =>
+        PermittedTriggers(state, context).Where(t => !IsInternal(t)).ToList();
+
     /// <summary>A state nothing leaves.</summary>
     public bool IsFinal(TState state) => !_rows.Any(r => Same(r.From, state));
 
     /// <summary>
     /// Chooses the row the trigger takes from the state, or refuses: 409 "illegal-transition" when the
-    /// trigger is not declared from the state; 403 when the actor's role is on none of its rows;
+    /// trigger is not declared from the state (saying what the actor can do instead); 403 when the actor's role is on none of its rows;
     /// otherwise the failed guard of the row that came closest (held the most guards) answers.
     /// </summary>
     public Transition<TState, TTrigger, TContext> Fire(TState state, TTrigger trigger, TContext context)
     {
         var rows = _rows.Where(r => Same(r.From, state) && Same(r.Trigger, trigger)).ToList();
-        if (rows.Count == 0) throw Illegal(state, Kebab.Of(trigger));
+        if (rows.Count == 0) throw Illegal(state, Kebab.Of(trigger), context);
 
         var role = context.Actor.Role;
         var mine = rows.Where(r => r.Roles.Contains(role)).ToList();
@@ -82,9 +100,9 @@ public sealed class Lifecycle<TState, TTrigger, TContext>
         throw refusal!.Refusal(Kebab.Of(state), Kebab.Of(trigger));
     }
 
-    /// <summary>For a trigger named in a request ("second-approve"); an unknown name is an illegal trigger.</summary>
+    /// <summary>For a trigger named in a request ("second-approve"); an unknown or internal name is an illegal trigger.</summary>
     public Transition<TState, TTrigger, TContext> Fire(TState state, string trigger, TContext context) =>
-        Kebab.TryParse<TTrigger>(trigger, out var known) ? Fire(state, known, context) : throw Illegal(state, trigger);
+        Kebab.TryParse<TTrigger>(trigger, out var known) && !IsInternal(known) ? Fire(state, known, context) : throw Illegal(state, trigger, context);
 
     /// <summary>
     /// The lifecycle as a Mermaid state diagram, one line per row:
@@ -115,12 +133,15 @@ public sealed class Lifecycle<TState, TTrigger, TContext>
         return -1;
     }
 
-    private RuleBroken Illegal(TState state, string trigger)
+    /// <summary>The 409 for a trigger not declared from the state: what the actor can do instead, by a request, or that nothing is.</summary>
+    private RuleBroken Illegal(TState state, string trigger, TContext context)
     {
-        var allowed = Triggers(state).Select(t => Kebab.Of(t)).ToArray();
-        var message = allowed.Length == 0
+        var allowed = Actions(state, context).Select(t => Kebab.Of(t)).ToArray();
+        var message = IsFinal(state)
             ? $"The {Name} is '{Kebab.Of(state)}', which is final: nothing more can happen to it ('{trigger}' refused)."
-            : $"The {Name} is '{Kebab.Of(state)}', where '{trigger}' is not possible. Allowed from '{Kebab.Of(state)}': {string.Join(", ", allowed)}.";
+            : $"The {Name} is '{Kebab.Of(state)}', where '{trigger}' is not possible. " + (allowed.Length == 0
+                ? "No step of its workflow is open to you now."
+                : $"What you can do now: {string.Join(", ", allowed)}.");
         return new RuleBroken("illegal-transition", message, 409, details: new Dictionary<string, object?>
         {
             ["state"] = Kebab.Of(state),

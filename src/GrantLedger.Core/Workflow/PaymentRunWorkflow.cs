@@ -37,5 +37,6 @@ public static class PaymentRunWorkflow
             .Permit(Approved, Export,   Exported,  Finance, [OwnProgramme])
             .Permit(Exported, MarkPaid, Paid,      Finance, [OwnProgramme, PayeesConfirmed])
             .Permit(Built,    Cancel,   Cancelled, Finance, [OwnProgramme])   // until exported:
-            .Permit(Approved, Cancel,   Cancelled, Finance, [OwnProgramme]);  // the file has not left
+            .Permit(Approved, Cancel,   Cancelled, Finance, [OwnProgramme])   // the file has not left
+            .Internal(MarkPaid);                                              // by the payment confirmations
 }

@@ -47,11 +47,10 @@ public static class PlanReads
             versions, history, AllowedActions(p, caller, versions), ActionPlans.ETag(plan));
     }
 
-    /// <summary>What the caller may do now: the lifecycle's permitted triggers, editing a draft, revising the agreed version.</summary>
+    /// <summary>What the caller may do now: the lifecycle's actions for them, editing a draft, revising the agreed version.</summary>
     public static IReadOnlyList<string> AllowedActions(PlanScope p, CurrentUser caller, IReadOnlyList<PlanVersionRef> versions)
     {
-        var actions = ActionPlanWorkflow.Lifecycle.PermittedTriggers(p.State, p.Context(caller))
-            .Where(PlanTransitions.ByPeople.Contains).Select(t => Kebab.Of(t)).ToList();
+        var actions = ActionPlanWorkflow.Lifecycle.Actions(p.State, p.Context(caller)).Select(t => Kebab.Of(t)).ToList();
         var ownSchool = caller.Role == Roles.SchoolBusinessManager && caller.SchoolId == p.School.Id;
         if (ownSchool && p.Plan.State == "draft") actions.Insert(0, "edit");
         if (ownSchool && p.Plan.State == "agreed" && versions.All(v => v.State is not ("draft" or "submitted"))) actions.Add("revise");

@@ -13,9 +13,6 @@ namespace GrantLedger.Web.ActionPlans;
 /// </summary>
 public static class PlanTransitions
 {
-    /// <summary>The triggers a person fires; supersede follows from agreeing a newer version.</summary>
-    public static readonly ActionPlanTrigger[] ByPeople = [ActionPlanTrigger.Submit, ActionPlanTrigger.Agree, ActionPlanTrigger.Return];
-
     public static async Task<ActionPlan> FireAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long planId, ActionPlanTrigger trigger,
         string? feedback, string? ifMatch, CancellationToken ct) =>
         await db.InTransactionAsync(async () =>

@@ -60,11 +60,10 @@ public static class ClaimReads
             rows.History, AllowedActions(c, caller, sanctioned ?? claimed), ClaimAccess.ETag(claim));
     }
 
-    /// <summary>What the caller may do now: the lifecycle's permitted triggers, and editing while it is their draft.</summary>
+    /// <summary>What the caller may do now: the lifecycle's actions for them, and editing while it is their draft.</summary>
     public static IReadOnlyList<string> AllowedActions(ClaimScope c, CurrentUser caller, Money total)
     {
-        var actions = ClaimWorkflow.Lifecycle.PermittedTriggers(c.State, c.Context(caller, total))
-            .Where(Transitions.ByPeople.Contains).Select(t => Kebab.Of(t)).ToList();
+        var actions = ClaimWorkflow.Lifecycle.Actions(c.State, c.Context(caller, total)).Select(t => Kebab.Of(t)).ToList();
         if (c.Claim.State == "draft" && caller.Role == Roles.SchoolBusinessManager && caller.SchoolId == c.School.Id)
             actions.InsertRange(0, ["edit", "add-line", "attach-evidence"]);
         return actions;

@@ -26,11 +26,6 @@ public static class Transitions
     /// <param name="Lines">approve: reduced ("sanctioned") amounts per line, each with a reason</param>
     public sealed record Request(string? Reason, bool? Declaration, List<Sanction>? Lines);
 
-    /// <summary>The triggers a person fires on a claim; the payment-run ones are fired by payment runs.</summary>
-    public static readonly ClaimTrigger[] ByPeople =
-        [ClaimTrigger.Submit, ClaimTrigger.Withdraw, ClaimTrigger.StartReview, ClaimTrigger.Approve, ClaimTrigger.SecondApprove,
-         ClaimTrigger.Return, ClaimTrigger.Reject];
-
     /// <returns>the claim with its scope, as the transition left it (saved), its history with the transition's row</returns>
     public static async Task<ClaimScope> FireAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, ClaimTrigger trigger,
         Request r, string? ifMatch, CancellationToken ct)

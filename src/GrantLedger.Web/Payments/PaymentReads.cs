@@ -30,8 +30,6 @@ public static class PaymentReads
     private sealed record ClaimOfRun(long ClaimId, long SchoolId);
 
     /// <summary>Triggers a person fires on a run; mark-paid follows from the confirmations.</summary>
-    public static readonly PaymentRunTrigger[] ByPeople = [PaymentRunTrigger.Approve, PaymentRunTrigger.Export, PaymentRunTrigger.Cancel];
-
     public static async Task<PaymentRunView> DetailAsync(GrantLedgerDb db, CurrentUser caller, long runId, CancellationToken ct)
     {
         var (run, _) = await PaymentRuns.FindAsync(db, caller, runId, ct);
@@ -44,8 +42,7 @@ public static class PaymentReads
                 """).ToListAsync(ct))
             .ToLookup(x => x.SchoolId, x => ClaimAccess.Reference(x.ClaimId));
         var state = Kebab.Parse<PaymentRunState>(run.State);
-        var allowed = PaymentRunWorkflow.Lifecycle.PermittedTriggers(state, PaymentRuns.Context(run, caller))
-            .Where(ByPeople.Contains).Select(t => Kebab.Of(t)).ToList();
+        var allowed = PaymentRunWorkflow.Lifecycle.Actions(state, PaymentRuns.Context(run, caller)).Select(t => Kebab.Of(t)).ToList();
         long Sum(string status) => run.Payees.Where(p => p.Status == status).Sum(p => p.AmountPence);
         return new PaymentRunView(run.Id, run.Reference, run.ProgrammeId, run.State, run.AreaId, run.PeriodId, run.AsOf, new Money(run.TotalPence),
             new Money(Sum("paid")), new Money(Sum("failed")), run.Payees.Count(p => p.Status == "failed"), run.PayeeCount, run.ClaimCount, run.BuiltBy, run.BuiltAt, run.ApprovedBy, run.ApprovedAt, run.ExportedBy, run.ExportedAt,

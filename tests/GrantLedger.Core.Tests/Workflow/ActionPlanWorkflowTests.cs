@@ -54,11 +54,20 @@ public class ActionPlanWorkflowTests
         Assert.Throws<Forbidden>(() => Plan.Fire(Submitted, Agree, By(SchoolManager)));
 
     [Fact]
-    public void Submit_WhenAgreed_Returns409WithTheAllowedTriggers()
+    public void Submit_WhenAgreed_Returns409_WithoutOfferingSupersede_WhichOnlyAgreeingANewerVersionFires()
     {
-        var refusal = Assert.Throws<RuleBroken>(() => Plan.Fire(Agreed, Submit, By(SchoolManager)));
+        var refusal = Assert.Throws<RuleBroken>(() => Plan.Fire(Agreed, Submit, By(AreaLead, newerVersionAgreed: true)));
         Assert.Equal(("illegal-transition", 409, "agreed"), (refusal.Rule, refusal.Status, refusal.Details["state"]));
-        Assert.Equal(["supersede"], Assert.IsType<string[]>(refusal.Details["allowedTriggers"]));
+        Assert.Empty(Assert.IsType<string[]>(refusal.Details["allowedTriggers"]));
+    }
+
+    [Fact]
+    public void Submit_WhenSubmitted_Returns409NamingAgreeOnlyForALeadWhoDidNotSubmitIt()
+    {
+        Assert.Equal(["agree", "return"],
+            Assert.IsType<string[]>(Assert.Throws<RuleBroken>(() => Plan.Fire(Submitted, Submit, By(AreaLead))).Details["allowedTriggers"]));
+        Assert.Equal(["return"], Assert.IsType<string[]>(Assert.Throws<RuleBroken>(
+            () => Plan.Fire(Submitted, Submit, By(AreaLead, submittedBy: AreaLead.UserId))).Details["allowedTriggers"]));
     }
 
     [Fact] public void Superseded_IsFinal() => Assert.True(Plan.IsFinal(Superseded));

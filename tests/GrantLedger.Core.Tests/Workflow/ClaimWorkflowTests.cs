@@ -88,15 +88,53 @@ public class ClaimWorkflowTests
     // Illegal triggers
 
     [Fact]
-    public void Submit_WhenUnderReview_Returns409NamingTheStateAndTheAllowedTriggers()
+    public void Submit_WhenUnderReview_BySchoolManager_Returns409SayingNothingIsOpenToThem()
     {
         var refusal = Assert.Throws<RuleBroken>(() => Claim.Fire(UnderReview, Submit, By(SchoolManager)));
         Assert.Equal(("illegal-transition", 409), (refusal.Rule, refusal.Status));
         Assert.Equal("under-review", refusal.Details["state"]);
         Assert.Equal("submit", refusal.Details["trigger"]);
-        Assert.Equal(["approve", "return", "reject"], Assert.IsType<string[]>(refusal.Details["allowedTriggers"]));
-        Assert.Equal("The claim is 'under-review', where 'submit' is not possible. Allowed from 'under-review': approve, return, reject.",
+        Assert.Empty(Assert.IsType<string[]>(refusal.Details["allowedTriggers"]));
+        Assert.Equal("The claim is 'under-review', where 'submit' is not possible. No step of its workflow is open to you now.",
             refusal.Message);
+    }
+
+    [Fact]
+    public void Submit_WhenUnderReview_ByItsAreaLead_Returns409NamingWhatTheLeadCanDo()
+    {
+        var refusal = Assert.Throws<RuleBroken>(() => Claim.Fire(UnderReview, Submit, By(AreaLead)));
+        Assert.Equal(["approve", "return", "reject"], Assert.IsType<string[]>(refusal.Details["allowedTriggers"]));
+        Assert.Equal("The claim is 'under-review', where 'submit' is not possible. What you can do now: approve, return, reject.",
+            refusal.Message);
+    }
+
+    [Fact]
+    public void Approve_OnADraft_Returns409WithSubmitForItsSchoolOnly()
+    {
+        var bySchool = Assert.Throws<RuleBroken>(() => Claim.Fire(Draft, Approve, By(SchoolManager, submittedBy: null)));
+        Assert.Equal(["submit"], Assert.IsType<string[]>(bySchool.Details["allowedTriggers"]));
+        Assert.EndsWith("What you can do now: submit.", bySchool.Message);
+        foreach (var actor in Everyone.Where(a => a != SchoolManager))
+        {
+            var refusal = Assert.Throws<RuleBroken>(() => Claim.Fire(Draft, Approve, By(actor, submittedBy: null)));
+            Assert.True(Assert.IsType<string[]>(refusal.Details["allowedTriggers"]).Length == 0, actor.ToString());
+            Assert.EndsWith("No step of its workflow is open to you now.", refusal.Message);
+        }
+    }
+
+    [Fact]
+    public void Withdraw_InAPaymentRun_ByFinance_Returns409WithoutTheTriggersOnlyTheServiceFires()
+    {
+        var refusal = Assert.Throws<RuleBroken>(() => Claim.Fire(InPaymentRun, Withdraw, By(Finance)));
+        Assert.Empty(Assert.IsType<string[]>(refusal.Details["allowedTriggers"]));
+        Assert.DoesNotContain("mark-paid", refusal.Message);
+    }
+
+    [Fact]
+    public void Fire_ByTheNameOfATriggerOnlyTheServiceFires_Returns409LikeAnUnknownName()
+    {
+        var refusal = Assert.Throws<RuleBroken>(() => Claim.Fire(InPaymentRun, "mark-paid", By(Finance)));
+        Assert.Equal(("illegal-transition", 409, "mark-paid"), (refusal.Rule, refusal.Status, refusal.Details["trigger"]));
     }
 
     [Theory]
@@ -279,6 +317,15 @@ public class ClaimWorkflowTests
 
     [Fact] public void PermittedTriggers_LeaveOutSecondApprovalForTheAdminWhoSubmitted() =>
         Assert.Empty(Claim.PermittedTriggers(AwaitingSecondApproval, By(Admin, submittedBy: Admin.UserId, firstApprovedBy: 3)));
+
+    [Fact]
+    public void Actions_LeaveOutTheTriggersOnlyTheServiceFires()
+    {
+        Assert.Equal("remove-from-payment-run, mark-paid, payment-failed", Names(Claim.PermittedTriggers(InPaymentRun, By(Finance))));
+        Assert.Empty(Claim.Actions(InPaymentRun, By(Finance)));
+        Assert.Empty(Claim.Actions(Approved, By(Finance)));
+        Assert.Equal("approve, return, reject", Names(Claim.Actions(UnderReview, By(AreaLead))));
+    }
 
     [Fact] public void Triggers_ListEveryTriggerDeclaredFromTheState() =>
         Assert.Equal("second-approve, return, reject", Names(Claim.Triggers(AwaitingSecondApproval)));

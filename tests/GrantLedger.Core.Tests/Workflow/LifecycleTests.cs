@@ -70,6 +70,14 @@ public class LifecycleTests
     }
 
     [Fact]
+    public void InternalTriggers_AreEachDeclaredOnARow()
+    {
+        Assert.All(ClaimWorkflow.Lifecycle.InternalTriggers, t => Assert.Contains(ClaimWorkflow.Lifecycle.Rows, r => r.Trigger == t));
+        Assert.All(ActionPlanWorkflow.Lifecycle.InternalTriggers, t => Assert.Contains(ActionPlanWorkflow.Lifecycle.Rows, r => r.Trigger == t));
+        Assert.All(PaymentRunWorkflow.Lifecycle.InternalTriggers, t => Assert.Contains(PaymentRunWorkflow.Lifecycle.Rows, r => r.Trigger == t));
+    }
+
+    [Fact]
     public void Permit_WithoutRoles_IsADeclarationError() =>
         Assert.Throws<ArgumentException>(() => new Lifecycle<ClaimState, ClaimTrigger, ClaimContext>("claim", ClaimState.Draft)
             .Permit(ClaimState.Draft, ClaimTrigger.Submit, ClaimState.Submitted, []));

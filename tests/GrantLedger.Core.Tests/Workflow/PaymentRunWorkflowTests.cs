@@ -44,11 +44,21 @@ public class PaymentRunWorkflowTests
         Assert.Equal("payees-confirmed", Assert.Throws<RuleBroken>(() => Run.Fire(Exported, MarkPaid, By(Finance))).Rule);
 
     [Fact]
-    public void Cancel_OnceExported_Returns409WithTheAllowedTriggers()
+    public void Cancel_OnceExported_Returns409_WithoutOfferingMarkPaid_WhichOnlyConfirmationsFire()
     {
-        var refusal = Assert.Throws<RuleBroken>(() => Run.Fire(Exported, Cancel, By(Finance)));
+        var refusal = Assert.Throws<RuleBroken>(() => Run.Fire(Exported, Cancel, By(Finance, everyPayeeConfirmed: true)));
         Assert.Equal(("illegal-transition", 409, "exported"), (refusal.Rule, refusal.Status, refusal.Details["state"]));
-        Assert.Equal(["mark-paid"], Assert.IsType<string[]>(refusal.Details["allowedTriggers"]));
+        Assert.Empty(Assert.IsType<string[]>(refusal.Details["allowedTriggers"]));
+        Assert.Equal("The payment run is 'exported', where 'cancel' is not possible. No step of its workflow is open to you now.", refusal.Message);
+    }
+
+    [Fact]
+    public void Export_WhenBuilt_Returns409NamingApproveForTheCheckerButNotForTheBuilder()
+    {
+        Assert.Equal(["approve", "cancel"],
+            Assert.IsType<string[]>(Assert.Throws<RuleBroken>(() => Run.Fire(Built, Export, By(SecondFinance))).Details["allowedTriggers"]));
+        Assert.Equal(["cancel"],
+            Assert.IsType<string[]>(Assert.Throws<RuleBroken>(() => Run.Fire(Built, Export, By(Finance))).Details["allowedTriggers"]));
     }
 
     [Theory]

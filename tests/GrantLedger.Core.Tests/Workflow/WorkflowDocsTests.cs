@@ -59,6 +59,9 @@ public class WorkflowDocsTests
             };
             text.Append($"| `{guard.Name}` | {answer} | {guard.Reason} |\n");
         }
+        if (lifecycle.InternalTriggers.Count > 0)
+            text.Append($"\nFired by the service as part of another step, never by a request (so never offered to anyone): " +
+                $"{string.Join(", ", lifecycle.InternalTriggers.Select(t => $"`{Kebab.Of(t)}`"))}.\n");
         return (key, text.Append($"<!-- /workflow:{key} -->").ToString());
     }
 

@@ -11,7 +11,8 @@ namespace GrantLedger.Core.Tests.Workflow;
 /// <summary>
 /// Random walks: sequences of triggers fired by random people. Whatever happens, a record only ever
 /// moves along a declared row, and Fire succeeds exactly when PermittedTriggers lists the trigger
-/// (and the request carries its reason); refusals are only ever 409, 403 or 422.
+/// (and the request carries its reason); refusals are only ever 409, 403 or 422, and an illegal
+/// trigger's 409 offers exactly the actor's Actions.
 /// </summary>
 public class WorkflowProperties
 {
@@ -105,6 +106,9 @@ public class WorkflowProperties
             catch (Exception e) when (e is RuleBroken { Status: 409 } or Forbidden)
             {
                 Assert.False(permitted, $"{attempt}: refused ({e.Message}) although permitted");
+                // an illegal trigger's answer offers what this actor can do by a request: never another role's, never the service's
+                if (e is RuleBroken { Rule: "illegal-transition" } illegal)
+                    Assert.Equal(lifecycle.Actions(state, context).Select(t => Kebab.Of(t)), (string[])illegal.Details["allowedTriggers"]!);
                 continue;
             }
 

@@ -189,6 +189,7 @@ public sealed class ActionPlanTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.OtherSchool.PostAsync($"/api/v1/action-plans/{id}/submit", null)).ExpectProblem(HttpStatusCode.Forbidden);
         (await w.Lead.PostAsync("/api/v1/action-plans", Plan(w))).ExpectProblem(HttpStatusCode.Forbidden);
         (await w.School.GetAsync("/api/v1/action-plans/999999")).ExpectProblem(HttpStatusCode.NotFound);
-        (await w.Lead.PostAsync($"/api/v1/action-plans/{id}/agree", null)).ExpectProblem(HttpStatusCode.Conflict, rule: "illegal-transition");
+        var early = (await w.Lead.PostAsync($"/api/v1/action-plans/{id}/agree", null)).ExpectProblem(HttpStatusCode.Conflict, rule: "illegal-transition").Json;
+        Assert.Empty(early["allowedTriggers"]!.AsArray()); // the school's submit is not the lead's to take
     }
 }

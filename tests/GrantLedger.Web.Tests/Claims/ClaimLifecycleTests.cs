@@ -315,7 +315,25 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         var reviewed = await w.UnderReviewAsync("STAFF-02");
         var problem = (await w.School.PostAsync($"/api/v1/claims/{reviewed}/withdraw", null)).ExpectProblem(HttpStatusCode.Conflict, rule: "illegal-transition").Json;
         Assert.Equal("under-review", problem["state"]!.GetValue<string>());
-        Assert.Contains("approve", problem["allowedTriggers"]!.AsArray().Select(t => t!.GetValue<string>()));
+        // what the school can do, not what the reviewer can: nothing until the review ends
+        Assert.Empty(problem["allowedTriggers"]!.AsArray());
+        Assert.EndsWith("No step of its workflow is open to you now.", problem["detail"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Approve_BeforeReview_Answers409NamingWhatTheLeadCanDo_NotWhatTheSchoolCan()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var draft = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(draft);
+        var problem = (await w.Lead.PostAsync($"/api/v1/claims/{draft}/approve", null)).ExpectProblem(HttpStatusCode.Conflict, rule: "illegal-transition").Json;
+        Assert.Empty(problem["allowedTriggers"]!.AsArray());
+        Assert.Equal("The claim is 'draft', where 'approve' is not possible. No step of its workflow is open to you now.", problem["detail"]!.GetValue<string>());
+
+        (await w.SubmitAsync(draft)).Expect(HttpStatusCode.OK);
+        problem = (await w.Lead.PostAsync($"/api/v1/claims/{draft}/approve", null)).ExpectProblem(HttpStatusCode.Conflict, rule: "illegal-transition").Json;
+        Assert.Equal(["start-review"], problem["allowedTriggers"]!.AsArray().Select(t => t!.GetValue<string>()));
+        Assert.EndsWith("What you can do now: start-review.", problem["detail"]!.GetValue<string>());
     }
 
     [Fact]

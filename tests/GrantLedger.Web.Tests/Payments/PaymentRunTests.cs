@@ -113,8 +113,11 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
         var again = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
         (await x.Checker.PostAsync($"/api/v1/payment-runs/{again}/approve", null)).Expect(HttpStatusCode.OK);
         (await x.Maker.PostAsync($"/api/v1/payment-runs/{again}/export", null)).Expect(HttpStatusCode.OK);
-        (await x.Maker.PostAsync($"/api/v1/payment-runs/{again}/cancel", new { reason = "too late" }))
-            .ExpectProblem(HttpStatusCode.Conflict, rule: "illegal-transition");
+        var tooLate = (await x.Maker.PostAsync($"/api/v1/payment-runs/{again}/cancel", new { reason = "too late" }))
+            .ExpectProblem(HttpStatusCode.Conflict, rule: "illegal-transition").Json;
+        // mark-paid is fired by a payment confirmation, never by a request: not offered
+        Assert.Empty(tooLate["allowedTriggers"]!.AsArray());
+        Assert.DoesNotContain("mark-paid", tooLate["detail"]!.GetValue<string>());
     }
 
     [Fact]
