@@ -162,8 +162,13 @@ public static class ClaimReads
         var schools = await db.Schools.AsNoTracking().Where(s => schoolIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
         var periodIds = rows.Select(r => r.PeriodId).Distinct().ToList();
         var periods = await db.Periods.AsNoTracking().Where(p => periodIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
+        var claimIds = rows.Select(r => r.Id).ToList();
+        var reduced = (await db.Set<ClaimLine>().AsNoTracking().Where(l => claimIds.Contains(l.ClaimId) && l.SanctionReason != null)
+                .OrderBy(l => l.LineNo).Select(l => new { l.ClaimId, l.LineNo, l.SanctionReason }).ToListAsync(ct))
+            .ToLookup(l => l.ClaimId, l => new LineReason(l.LineNo, l.SanctionReason!));
         return rows.Select(r => new ClaimSummary(r.Id, ClaimAccess.Reference(r.Id),
             new SchoolSummary(r.SchoolId, schools[r.SchoolId].Urn, schools[r.SchoolId].Name, schools[r.SchoolId].AreaId),
-            periods[r.PeriodId].Name, r.State, new Money(r.Claimed), r.Sanctioned is { } s ? new Money(s) : null, r.SubmittedAt, r.Reason, r.Lines)).ToList();
+            periods[r.PeriodId].Name, r.State, new Money(r.Claimed), r.Sanctioned is { } s ? new Money(s) : null, r.SubmittedAt, r.Reason, r.Lines,
+            reduced[r.Id].ToList())).ToList();
     }
 }

@@ -36,5 +36,10 @@ public sealed record ClaimView(
     IReadOnlyList<LineView> Lines, IReadOnlyList<EvidenceView> Evidence, IReadOnlyList<BudgetLine> Budget, PlanView? Plan,
     IReadOnlyList<TransitionView> History, IReadOnlyList<string> AllowedActions, string ETag);
 
+/// <param name="Reason">why the claim was returned or rejected</param>
+/// <param name="LineReasons">why each line approved for less was reduced, in line order</param>
 public sealed record ClaimSummary(long Id, string Reference, SchoolSummary School, string Period, string State, Money Claimed,
-    Money? Sanctioned, DateTimeOffset? SubmittedAt, string? Reason, int Lines);
+    Money? Sanctioned, DateTimeOffset? SubmittedAt, string? Reason, int Lines, IReadOnlyList<LineReason> LineReasons);
+
+/// <summary>The reviewer's reason for approving less than a line claimed.</summary>
+public sealed record LineReason(int LineNo, string Reason);

@@ -153,6 +153,27 @@ public static class Gov
             : new HtmlString($"""<strong class="govuk-tag govuk-tag--orange">{E(Words(state))}, {failed}</strong>""");
     }
 
+    /// <summary>A claim's states once its approved amount stands: the school reads what was approved, and why a line was reduced.</summary>
+    public static bool Approved(string state) => state is "approved" or "in-payment-run" or "paid";
+
+    /// <summary>
+    /// The reviewer's reasons a school reads beside its claim's outcome: a return's or a rejection's, or, once the claim is
+    /// approved, each reduced line's ("Line 2: …").
+    /// </summary>
+    public static IReadOnlyList<string> ReviewersReasons(string state, string? reason, IEnumerable<(int LineNo, string? Reason)> lines) =>
+        reason is not null ? [reason]
+        : Approved(state) ? lines.Where(l => l.Reason is not null).Select(l => $"Line {l.LineNo}: {l.Reason}").ToList() : [];
+
+    public static IReadOnlyList<string> ReviewersReasons(Claims.ClaimView c) =>
+        ReviewersReasons(c.State, c.Reason, c.Lines.Select(l => (l.LineNo, l.SanctionReason)));
+
+    public static IReadOnlyList<string> ReviewersReasons(Claims.ClaimSummary c) =>
+        ReviewersReasons(c.State, c.Reason, c.LineReasons.Select(l => (l.LineNo, (string?)l.Reason)));
+
+    /// <summary>Reasons as text when there is one, as a list when there are more.</summary>
+    public static IHtmlContent Reasons(IReadOnlyList<string> reasons) =>
+        new HtmlString(reasons.Count <= 1 ? E(reasons.FirstOrDefault()) : $"""<ul class="govuk-list">{string.Concat(reasons.Select(r => $"<li>{E(r)}</li>"))}</ul>""");
+
     /// <summary>kebab-case vocabulary in plain English: "under-review" → "Under review".</summary>
     public static string Words(string? kebab) =>
         string.IsNullOrEmpty(kebab) ? "" : char.ToUpperInvariant(kebab[0]) + kebab[1..].Replace('-', ' ');

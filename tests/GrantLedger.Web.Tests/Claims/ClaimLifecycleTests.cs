@@ -160,6 +160,40 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A claim approved for less gives the reviewer's reasons for its reduced lines wherever the school reads the outcome: the
+    /// claims list's "Reviewer's reason" column, the claim's own page above its lines, and the list in the API. The column was
+    /// empty: it showed only a return's or a rejection's reason.
+    /// </summary>
+    [Fact]
+    public async Task AClaimApprovedForLess_GivesTheReasonsForItsReducedLines_OnTheSchoolsListAndClaimPage()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id, "STAFF-01", "2026-10-05");
+        await w.AddStaffTimeAsync(id, "STAFF-02", "2026-10-06");
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/start-review", null)).Expect(HttpStatusCode.OK);
+        var lineId = (await w.Lead.GetAsync($"/api/v1/claims/{id}")).Json["lines"]![1]!["id"]!.GetValue<long>();
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = new[] { new { lineId, amount = "200.00", reason = "half a day's cover on the timesheet" } } }))
+            .Expect(HttpStatusCode.OK);
+
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var list = System.Net.WebUtility.HtmlDecode(await page.GetStringAsync("/school/claims"));
+        var row = System.Text.RegularExpressions.Regex.Match(list, $"<tr class=\"govuk-table__row\">\\s*<td class=\"govuk-table__cell\"><a class=\"govuk-link\" href=\"/school/claims/{id}\">.*?</tr>",
+            System.Text.RegularExpressions.RegexOptions.Singleline).Value;
+        Assert.Matches(@"£450\.00</td>\s*<td[^>]*>Line 2: half a day's cover on the timesheet", System.Text.RegularExpressions.Regex.Replace(row, "<(/?)(ul|li)[^>]*>", ""));
+        var claim = System.Net.WebUtility.HtmlDecode(await page.GetStringAsync($"/school/claims/{id}"));
+        var reason = System.Text.RegularExpressions.Regex.Match(claim, "<div class=\"govuk-inset-text\" id=\"reason\">(.*?)</div>", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.Contains("Line 2: half a day's cover on the timesheet", reason.Groups[1].Value);
+        using var leadPage = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        Assert.Contains("can see the outcome and why you approved less on their claims list",
+            System.Net.WebUtility.HtmlDecode(await leadPage.GetStringAsync($"/review/claims/{id}/done")));
+        var listed = (await w.School.GetAsync("/api/v1/claims")).Expect(HttpStatusCode.OK).Json.AsArray().Single(c => c!["id"]!.GetValue<long>() == id)!;
+        var given = Assert.Single(listed["lineReasons"]!.AsArray())!;
+        Assert.Equal((2, "half a day's cover on the timesheet"), (given["lineNo"]!.GetValue<int>(), given["reason"]!.GetValue<string>()));
+    }
+
+    /// <summary>
     /// Every problem in the check-your-answers page's error summary links to what it is about (the evidence, the
     /// declaration, the lines past the budget), as GOV.UK's error summary asks; a submission's refusals were plain text.
     /// </summary>
