@@ -143,21 +143,26 @@ public static class LineEditing
                 else line.ActionId = actionId;
                 break;
         }
-        errors.ThrowIfAny();
-
+        // What needs other fields right is checked once they are, whatever else is wrong, so that every problem is told at once.
         // Priced kinds take the rate in force on the line's date; specialist days only when charged to money.
         var rateCode = ClaimLines.RateCode(kind, line.StaffRole);
-        if (rateCode is not null && line.CategoryId is not null)
+        if (rateCode is not null && line.CategoryId is not null && line.WorkDate is { } on && (kind != ClaimLineKind.StaffTime || line.StaffRole is not null))
         {
-            var rate = await RateCards.RateCards.InForceAsync(db, c.Programme.Id, rateCode, line.WorkDate!.Value, ct)
-                       ?? throw new InvalidInput(kind == ClaimLineKind.Tlr ? "kind" : "date",
-                           $"no '{rateCode}' rate is in force on {line.WorkDate:yyyy-MM-dd}: the programme admin adds rates to the rate card");
-            (line.RateId, line.RatePence, line.RateBasis) = (rate.Id, rate.AmountPence, rate.Basis);
-            line.AmountPence = Pricing.Price(rate.Basis, rate.AmountPence, line.Minutes ?? 0);
+            var rate = await RateCards.RateCards.InForceAsync(db, c.Programme.Id, rateCode, on, ct);
+            if (rate is null)
+                errors.Add(kind == ClaimLineKind.Tlr ? "kind" : "date", $"no '{rateCode}' rate is in force on {on:yyyy-MM-dd}: the programme admin adds rates to the rate card");
+            else
+            {
+                (line.RateId, line.RatePence, line.RateBasis) = (rate.Id, rate.AmountPence, rate.Basis);
+                line.AmountPence = Pricing.Price(rate.Basis, rate.AmountPence, line.Minutes ?? 0);
+            }
         }
-
-        if (ClaimLines.CountsStaffDay(kind))
-            await StaffDays.CheckDraftAsync(db, c, line, ct);
+        // a staff day past a full day is its rule's refusal (staff-day-exceeded) alone, one of the field errors beside others
+        var fullDay = ClaimLines.CountsStaffDay(kind) && line is { StaffRef: not null, WorkDate: not null, Minutes: not null }
+            ? await StaffDays.PastAFullDayAsync(db, c, line, ct) : null;
+        if (fullDay is not null && errors.Any) errors.Add(fullDay.Field!, fullDay.Message);
+        errors.ThrowIfAny();
+        if (fullDay is not null) throw fullDay;
     }
 
     private static void TimeOnADate(ClaimLine line, LineInput r, Period period, FieldErrors errors, bool allowDays, bool allowHours = true)

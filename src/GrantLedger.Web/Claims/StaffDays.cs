@@ -17,7 +17,8 @@ public static class StaffDays
 {
     private sealed record Booked(int Minutes);
 
-    public static async Task CheckDraftAsync(GrantLedgerDb db, ClaimScope c, ClaimLine line, CancellationToken ct)
+    /// <summary>The refusal of a draft's line that would claim its staff member for more than a full working day on its date, or null.</summary>
+    public static async Task<RuleBroken?> PastAFullDayAsync(GrantLedgerDb db, ClaimScope c, ClaimLine line, CancellationToken ct)
     {
         var booked = await db.Database.SqlQuery<Booked>($"""
             SELECT minutes AS "Minutes" FROM staff_day
@@ -26,7 +27,7 @@ public static class StaffDays
         var inThisClaim = c.Claim.Lines.Where(l => !ReferenceEquals(l, line) && l.StaffRef == line.StaffRef && l.WorkDate == line.WorkDate && ClaimLines.CountsStaffDay(Kind(l)))
             .Sum(l => l.Minutes ?? 0);
         var total = booked + inThisClaim + (line.Minutes ?? 0);
-        if (total > Minutes.PerDay) throw TooMuch(line.StaffRef!, line.WorkDate!.Value, booked + inThisClaim, line.Minutes ?? 0, "hours");
+        return total > Minutes.PerDay ? TooMuch(line.StaffRef!, line.WorkDate!.Value, booked + inThisClaim, line.Minutes ?? 0, "hours") : null;
     }
 
     /// <summary>

@@ -168,4 +168,23 @@ public sealed class GrantLedgerDb(DbContextOptions<GrantLedgerDb> options) : Ide
 
     public Task InTransactionAsync(Func<Task> work, CancellationToken ct = default) =>
         InTransactionAsync(async () => { await work(); return true; }, ct);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a transaction rolled back whatever happens: what it would refuse, and nothing written
+    /// (a page checks a form this way when part of it could not be read). The work's own transaction is this one, so it
+    /// cannot commit.
+    /// </summary>
+    public async Task RolledBackAsync(Func<Task> work, CancellationToken ct = default)
+    {
+        Database.AutoSavepointsEnabled = false;
+        await using var tx = await Database.BeginTransactionAsync(ct);
+        try
+        {
+            await work();
+        }
+        finally
+        {
+            ChangeTracker.Clear(); // the transaction rolls back as it is disposed
+        }
+    }
 }

@@ -23,8 +23,11 @@ public static class Gov
         return new HtmlString(sb.ToString());
     }
 
-    private static string Group(GovPage p, string name, string inner) =>
-        $"""<div class="govuk-form-group{(p.ErrorFor(name) is null ? "" : " govuk-form-group--error")}">{inner}</div>""";
+    private static string Group(GovPage p, string name, string inner)
+    {
+        p.Shown(name);
+        return $"""<div class="govuk-form-group{(p.ErrorFor(name) is null ? "" : " govuk-form-group--error")}">{inner}</div>""";
+    }
 
     private static string Hint(string name, string? hint) =>
         hint is null ? "" : $"""<div id="{E(Id(name))}-hint" class="govuk-hint">{E(hint)}</div>""";

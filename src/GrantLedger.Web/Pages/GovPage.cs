@@ -19,6 +19,7 @@ namespace GrantLedger.Web.Pages;
 public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
 {
     private readonly List<(string Field, string Message)> _errors = [];
+    private readonly List<string> _shown = [];
 
     protected GrantLedgerDb Db => db;
     protected AuditTrail Audit => audit;
@@ -27,7 +28,23 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
     /// <summary>Human names of the use cases' fields, to turn "date: is required" into "Date is required".</summary>
     protected virtual IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>();
 
-    public IReadOnlyList<(string Field, string Message)> Errors => _errors;
+    /// <summary>
+    /// The errors in the order their fields are on the page, those about none of them (the whole form, a table) first. The
+    /// layout renders the error summary after the page's body, whose fields have said their order by then (<see cref="Shown"/>).
+    /// </summary>
+    public IReadOnlyList<(string Field, string Message)> Errors => _errors.OrderBy(e => _shown.IndexOf(e.Field)).ToList();
+
+    /// <summary>A field rendered on the page (Gov's components say so), in the order they are.</summary>
+    public void Shown(string field)
+    {
+        if (!_shown.Contains(field)) _shown.Add(field);
+    }
+
+    /// <summary>
+    /// The question a field answers: fields that one answer fills share one (a line's days or hours). A question the form
+    /// could not read is left to the form's own error: the use case would call it missing.
+    /// </summary>
+    protected virtual string Question(string field) => field;
     public bool HasErrors => _errors.Count > 0;
     public string? ErrorFor(string field) =>
         _errors.Where(e => e.Field == field).Select(e => e.Message).FirstOrDefault();
@@ -47,13 +64,28 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
         _errors.Add((field, message));
     }
 
-    /// <summary>Runs a use case; its refusals become field errors. True when it succeeded.</summary>
+    /// <summary>
+    /// Runs a use case; its refusals become field errors. True when it succeeded. When the form already has errors (a value
+    /// that could not be read, a question not answered), the use case is run all the same, in a transaction rolled back, so
+    /// that its own refusals are shown with the form's in one summary, not after them; its refusals of the questions the form
+    /// already refused are left out (<see cref="Question"/>). A page whose use case cannot run without what is missing (a
+    /// file) returns before it.
+    /// </summary>
     protected async Task<bool> AttemptAsync(Func<Task> work, Func<string, string>? fieldFor = null)
     {
-        if (HasErrors) return false;
         fieldFor ??= f => f;
+        var refused = _errors.Select(e => Question(e.Field)).ToHashSet();
+        void Add(string field, string message)
+        {
+            if (!refused.Contains(Question(field))) AddError(field, message);
+        }
         try
         {
+            if (refused.Count > 0)
+            {
+                await db.RolledBackAsync(work);
+                return false;
+            }
             await work();
             return true;
         }
@@ -63,10 +95,10 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
             {
                 case InvalidInput invalid:
                     foreach (var (field, messages) in invalid.Errors)
-                        foreach (var m in messages) AddError(fieldFor(field), Sentence(fieldFor(field), m));
+                        foreach (var m in messages) Add(fieldFor(field), Sentence(fieldFor(field), m));
                     break;
                 case RuleBroken rule:
-                    AddError(fieldFor(rule.Field ?? ""), Capital(rule.Message)); // a page may link a refusal of the whole to a part of it
+                    Add(fieldFor(rule.Field ?? ""), Capital(rule.Message)); // a page may link a refusal of the whole to a part of it
                     break;
             }
             db.ChangeTracker.Clear();

@@ -103,6 +103,75 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// The line form shows every problem it can know about in one error summary, in the order of its fields, and keeps what
+    /// was typed: the form's own errors (a date that does not exist, days that are not a number, an amount that is not money)
+    /// stopped the use case's checks, so the school fixed those and was then shown the rest.
+    /// </summary>
+    [Fact]
+    public async Task TheLineForm_ShowsEveryProblemAtOnce_InTheOrderOfItsFields_KeepingWhatWasTyped()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var (problems, html) = await PostLineAsync(page, id, new()
+        {
+            ["kind"] = "staff-time", ["staffRef"] = "Jane Smith", ["role"] = "teacher", ["activity"] = "training",
+            ["date-day"] = "31", ["date-month"] = "9", ["date-year"] = "2026", ["days"] = "one", ["hours"] = "",
+            ["categoryId"] = w.Category("staff-cover").ToString(), ["allowanceCategoryId"] = "", ["description"] = new string('n', 501),
+        });
+        Assert.Equal(["staffRef", "date", "days", "description"], problems.Select(p => p.Field));
+        Assert.Contains("name=\"staffRef\" type=\"text\" value=\"Jane Smith\"", html);
+        Assert.Contains("name=\"date-day\" type=\"text\" inputmode=\"numeric\" value=\"31\"", html);
+        Assert.Contains("name=\"days\" type=\"text\" value=\"one\"", html);
+        Assert.Matches("<option value=\"teacher\" selected", html);
+
+        (problems, html) = await PostLineAsync(page, id, new()
+        {
+            ["kind"] = "action-plan", ["actionId"] = w.Actions[0].ToString(), ["supplier"] = " ", ["invoiceRef"] = "INV-1", ["amount"] = "twelve pounds",
+            ["categoryId"] = w.Category("action-plan").ToString(),
+        });
+        Assert.Equal(["supplier", "amount"], problems.Select(p => p.Field));
+        Assert.Contains("value=\"twelve pounds\"", html);
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM claim_line"));
+    }
+
+    /// <summary>
+    /// A line's problems are told at once: a staff member claimed past a full working day on a date is refused with the line's
+    /// other field errors (422 naming each), and alone it is still its rule (staff-day-exceeded); it was told only once
+    /// the rest of the line was right.
+    /// </summary>
+    [Fact]
+    public async Task ALinePastAFullDay_IsRefusedWithItsOtherProblems_AndAloneAsItsRule()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id, "STAFF-01", "2026-10-05"); // a full day
+        object Line(string activity) => new
+        {
+            kind = "staff-time", categoryId = w.Category("staff-cover"), staffRef = "STAFF-01", role = "teacher", activity, date = "2026-10-05", hours = "2",
+        };
+        var errors = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", Line("golf"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "activity")
+            .Json["errors"]!.AsObject();
+        Assert.Contains("more than a full working day", errors["hours"]![0]!.GetValue<string>());
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", Line("training"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "staff-day-exceeded");
+    }
+
+    /// <summary>Posts the line form as a browser does: the error summary's problems (the field each links to, and its text) and the page.</summary>
+    private static async Task<(List<(string Field, string Text)> Problems, string Html)> PostLineAsync(HttpClient page, long claimId,
+        Dictionary<string, string> fields)
+    {
+        var url = $"/school/claims/{claimId}/line";
+        fields[Security.PageFormFuzzTests.Token] = Security.PageFormFuzzTests.TokenOf(await page.GetStringAsync($"{url}?kind={fields["kind"]}"));
+        using var answer = await page.PostAsync(url, new FormUrlEncodedContent(fields));
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var html = WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync());
+        var summary = System.Text.RegularExpressions.Regex.Match(html, "<ul class=\"govuk-list govuk-error-summary__list\">(.*?)</ul>",
+            System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
+        return (System.Text.RegularExpressions.Regex.Matches(summary, "<li><a href=\"#([^\"]*)\">(.*?)</a></li>")
+            .Select(m => (m.Groups[1].Value, m.Groups[2].Value)).ToList(), html);
+    }
+
+    /// <summary>
     /// Work is claimed once it has been done: a line dated after today (the UK's date) is refused, naming the date; today
     /// is taken. Before, a line dated weeks ahead could be claimed and submitted.
     /// </summary>

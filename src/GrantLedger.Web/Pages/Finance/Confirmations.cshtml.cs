@@ -18,7 +18,11 @@ public sealed class ConfirmationsModel(GrantLedgerDb db, AuditTrail audit) : Gov
 
     public async Task<IActionResult> OnPostAsync(IFormFile? file, CancellationToken ct)
     {
-        if (file is null || file.Length == 0) AddError("file", "Choose the confirmations file to import");
+        if (file is null || file.Length == 0)
+        {
+            AddError("file", "Choose the confirmations file to import");
+            return Page(); // nothing more to check without the file
+        }
         await AttemptAsync(async () =>
         {
             await using var content = file!.OpenReadStream();

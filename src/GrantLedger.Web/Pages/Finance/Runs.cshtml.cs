@@ -37,6 +37,7 @@ public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
     {
         await LoadAsync(ct);
         var asOf = ReadDate("asOf", "the date", required: false);
+        if (HasErrors) return Page(); // a date that could not be read is not today, which the use case takes a date left blank for
         long runId = 0;
         if (await AttemptAsync(async () => runId = (await PaymentRuns.BuildAsync(Db, Audit, Caller, Caller.ProgrammeId!.Value,
                 new(ReadId(Typed("areaId")), ReadId(Typed("periodId")), asOf), ct)).Id))

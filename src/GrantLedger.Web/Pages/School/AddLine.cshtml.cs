@@ -53,6 +53,9 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
         ["categoryId"] = "The budget category", ["allowanceCategoryId"] = "The allowance", ["description"] = "The note",
     };
 
+    /// <summary>A staff-time line's days and hours answer one question: days that cannot be read are not days left out.</summary>
+    protected override string Question(string field) => field == "hours" ? "days" : field;
+
     private async Task LoadAsync(long id, string? kind, long? lineId, CancellationToken ct)
     {
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
@@ -100,9 +103,10 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
     {
         await LoadAsync(id, kind, lineId, ct);
         if (Kind is null) return Redirect($"/school/claims/{id}/line");
+        // read in the order of the page's fields; what the use case finds wrong besides joins them in one summary
         var date = Kind is "staff-time" or "support-hours" or "specialist-days" ? ReadDate("date", "the date of the work") : null;
-        var hours = ReadQuantity("hours", "hours");
         var days = ReadQuantity("days", "days");
+        var hours = ReadQuantity("hours", "hours");
         var amount = Kind == "action-plan" ? ReadMoney("amount", "the invoice amount") : null;
         string? Text(string name) => Typed(name) is { Length: > 0 } v ? v : null;
         var input = new LineEditing.LineInput(Kind, ReadId(Typed("categoryId")), ReadId(Typed("allowanceCategoryId")), Text("staffRef"), Text("role"),

@@ -28,7 +28,11 @@ public sealed class EvidenceModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
     public async Task<IActionResult> OnPostAsync(long id, IFormFile? file, CancellationToken ct)
     {
         await LoadAsync(id, ct);
-        if (file is null || file.Length == 0) AddError("file", "Choose a file to upload");
+        if (file is null || file.Length == 0)
+        {
+            AddError("file", "Choose a file to upload");
+            return Page(); // nothing more to check without the file
+        }
         if (await AttemptAsync(async () =>
             {
                 await using var content = file!.OpenReadStream();

@@ -32,7 +32,11 @@ public sealed class ImportLinesModel(GrantLedgerDb db, AuditTrail audit) : GovPa
     public async Task<IActionResult> OnPostAsync(long id, IFormFile? file, CancellationToken ct)
     {
         await LoadAsync(id, ct);
-        if (file is null || file.Length == 0) AddError("file", "Choose a CSV file to import");
+        if (file is null || file.Length == 0)
+        {
+            AddError("file", "Choose a CSV file to import");
+            return Page(); // nothing more to check without the file
+        }
         if (await AttemptAsync(async () =>
             {
                 await using var content = file!.OpenReadStream();
