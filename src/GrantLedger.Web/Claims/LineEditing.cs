@@ -101,8 +101,9 @@ public static class LineEditing
             : r.AllowanceCategoryId is null ? null : Error<long?>(errors, "allowanceCategoryId", $"a {Kebab.Of(kind)} line spends no staff-time allowance");
 
         if (kind is ClaimLineKind.StaffTime or ClaimLineKind.Tlr or ClaimLineKind.SupportHours)
-            line.StaffRef = ClaimLines.StaffReference(r.StaffRef) ?? Error<string>(errors, "staffRef",
-                "must be the staff member's pseudonym, letters then digits such as STAFF-07: never their name");
+            line.StaffRef = ClaimLines.StaffReference(r.StaffRef) ?? Error<string>(errors, "staffRef", string.IsNullOrWhiteSpace(r.StaffRef)
+                ? "enter the staff reference"
+                : "enter the staff reference as letters then numbers, like STAFF-07: the staff member's pseudonym, never their name");
 
         switch (kind)
         {

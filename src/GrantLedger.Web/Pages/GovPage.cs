@@ -172,6 +172,15 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
     /// <summary>Where to go back to after a form (sign-in, choosing a password): an address on this service, else the start.</summary>
     protected string ReturnTo(string? url) => !string.IsNullOrEmpty(url) && Url.IsLocalUrl(url) ? url : "/";
 
+    /// <summary>A choice from a select or radios: one of the <paramref name="options"/>, else <paramref name="error"/> on the field.</summary>
+    protected string? ReadChoice(string field, IEnumerable<string> options, string error)
+    {
+        var chosen = Typed(field);
+        if (options.Contains(chosen)) return chosen;
+        AddError(field, error);
+        return null;
+    }
+
     protected static long? ReadId(string? text) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
 

@@ -156,6 +156,31 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.School.PostAsync($"/api/v1/claims/{id}/lines", Line("training"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "staff-day-exceeded");
     }
 
+    /// <summary>
+    /// The staff-time fields' refusals on the line form say what to do, as its other fields' do ("Enter the date of the work"):
+    /// "Enter the staff reference" when it is left out, how to write one when it is not a pseudonym, "Select the role" and
+    /// "Select the activity". They said "The staff reference must be the staff member's pseudonym…" for one left out, and
+    /// "The role must be one of leader, teacher, support-staff".
+    /// </summary>
+    [Fact]
+    public async Task TheLineForm_SaysWhatToDo_WhenTheStaffTimeFieldsAreLeftOutOrWrong()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        Dictionary<string, string> Line(string staffRef, string role, string activity) => new()
+        {
+            ["kind"] = "staff-time", ["staffRef"] = staffRef, ["role"] = role, ["activity"] = activity,
+            ["date-day"] = "5", ["date-month"] = "10", ["date-year"] = "2026", ["days"] = "1", ["categoryId"] = w.Category("staff-cover").ToString(),
+        };
+        var (problems, _) = await PostLineAsync(page, id, Line("", "", ""));
+        Assert.Equal([("staffRef", "Enter the staff reference"), ("role", "Select the role"), ("activity", "Select the activity")], problems);
+        (problems, _) = await PostLineAsync(page, id, Line("Jane Smith", "head", "golf"));
+        Assert.Equal("Enter the staff reference as letters then numbers, like STAFF-07: the staff member's pseudonym, never their name",
+            problems.Single(p => p.Field == "staffRef").Text);
+        Assert.Equal(["Select the role"], problems.Where(p => p.Field == "role").Select(p => p.Text));
+    }
+
     /// <summary>Posts the line form as a browser does: the error summary's problems (the field each links to, and its text) and the page.</summary>
     private static async Task<(List<(string Field, string Text)> Problems, string Html)> PostLineAsync(HttpClient page, long claimId,
         Dictionary<string, string> fields)

@@ -104,13 +104,16 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
         await LoadAsync(id, kind, lineId, ct);
         if (Kind is null) return Redirect($"/school/claims/{id}/line");
         // read in the order of the page's fields; what the use case finds wrong besides joins them in one summary
+        var role = Kind == "staff-time" ? ReadChoice("role", ClaimLines.StaffRoles, "Select the role") : null;
+        var activity = Kind == "staff-time" ? ReadChoice("activity", ClaimLines.Activities, "Select the activity") : null;
+        var specialist = Kind == "specialist-days" ? ReadChoice("specialist", ClaimLines.Specialists, "Select the specialist") : null;
         var date = Kind is "staff-time" or "support-hours" or "specialist-days" ? ReadDate("date", "the date of the work") : null;
         var days = ReadQuantity("days", "days");
         var hours = ReadQuantity("hours", "hours");
         var amount = Kind == "action-plan" ? ReadMoney("amount", "the invoice amount") : null;
         string? Text(string name) => Typed(name) is { Length: > 0 } v ? v : null;
-        var input = new LineEditing.LineInput(Kind, ReadId(Typed("categoryId")), ReadId(Typed("allowanceCategoryId")), Text("staffRef"), Text("role"),
-            Text("activity"), date, hours, days, ReadId(Typed("actionId")), Text("supplier"), Text("invoiceRef"), amount, Text("specialist"),
+        var input = new LineEditing.LineInput(Kind, ReadId(Typed("categoryId")), ReadId(Typed("allowanceCategoryId")), Text("staffRef"), role,
+            activity, date, hours, days, ReadId(Typed("actionId")), Text("supplier"), Text("invoiceRef"), amount, specialist,
             Text("description"));
         if (await AttemptAsync(() => Line is { } changed
                 ? LineEditing.ChangeAsync(Db, Audit, Caller, id, changed.Id, input, null, ct)
