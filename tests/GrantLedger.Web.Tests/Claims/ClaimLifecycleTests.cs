@@ -330,10 +330,18 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         var id = await w.UnderReviewAsync();
         (await w.Lead.PostAsync($"/api/v1/claims/{id}/reject", new { reason = "not programme activity" })).Expect(HttpStatusCode.OK);
         Assert.Equal("0.00", (await w.AccountAsync(0, "staff-cover", "available"))["debitsPending"]!.GetValue<string>());
-        var problem = (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).ExpectProblem(HttpStatusCode.Conflict, rule: "illegal-transition").Json;
-        Assert.Equal("rejected", problem["state"]!.GetValue<string>());
-        Assert.Empty(problem["allowedTriggers"]!.AsArray());
-        Assert.Contains("final", problem["detail"]!.GetValue<string>());
+        var (state, allowed, detail) = Illegal(await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null));
+        Assert.Equal("rejected", state);
+        Assert.Empty(allowed);
+        Assert.Contains("final", detail);
+    }
+
+    /// <summary>A 409 illegal-transition: the state it names, the triggers it offers the caller and its detail.</summary>
+    private static (string State, string[] Allowed, string Detail) Illegal(Answer answer)
+    {
+        var problem = answer.ExpectProblem(HttpStatusCode.Conflict, rule: "illegal-transition").Json;
+        return (problem["state"]!.GetValue<string>(), problem["allowedTriggers"]!.AsArray().Select(t => t!.GetValue<string>()).ToArray(),
+            problem["detail"]!.GetValue<string>());
     }
 
     [Fact]
@@ -347,11 +355,11 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("1000.00", (await w.AccountAsync(0, "staff-cover", "available"))["available"]!.GetValue<string>());
 
         var reviewed = await w.UnderReviewAsync("STAFF-02");
-        var problem = (await w.School.PostAsync($"/api/v1/claims/{reviewed}/withdraw", null)).ExpectProblem(HttpStatusCode.Conflict, rule: "illegal-transition").Json;
-        Assert.Equal("under-review", problem["state"]!.GetValue<string>());
+        var (state, allowed, detail) = Illegal(await w.School.PostAsync($"/api/v1/claims/{reviewed}/withdraw", null));
+        Assert.Equal("under-review", state);
         // what the school can do, not what the reviewer can: nothing until the review ends
-        Assert.Empty(problem["allowedTriggers"]!.AsArray());
-        Assert.EndsWith("No step of its workflow is open to you now.", problem["detail"]!.GetValue<string>());
+        Assert.Empty(allowed);
+        Assert.EndsWith("No step of its workflow is open to you now.", detail);
     }
 
     [Fact]
@@ -360,14 +368,14 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         var w = await ClaimWorld.CreateAsync(Db);
         var draft = await w.NewClaimAsync();
         await w.AddStaffTimeAsync(draft);
-        var problem = (await w.Lead.PostAsync($"/api/v1/claims/{draft}/approve", null)).ExpectProblem(HttpStatusCode.Conflict, rule: "illegal-transition").Json;
-        Assert.Empty(problem["allowedTriggers"]!.AsArray());
-        Assert.Equal("The claim is 'draft', where 'approve' is not possible. No step of its workflow is open to you now.", problem["detail"]!.GetValue<string>());
+        var (_, allowed, detail) = Illegal(await w.Lead.PostAsync($"/api/v1/claims/{draft}/approve", null));
+        Assert.Empty(allowed);
+        Assert.Equal("The claim is 'draft', where 'approve' is not possible. No step of its workflow is open to you now.", detail);
 
         (await w.SubmitAsync(draft)).Expect(HttpStatusCode.OK);
-        problem = (await w.Lead.PostAsync($"/api/v1/claims/{draft}/approve", null)).ExpectProblem(HttpStatusCode.Conflict, rule: "illegal-transition").Json;
-        Assert.Equal(["start-review"], problem["allowedTriggers"]!.AsArray().Select(t => t!.GetValue<string>()));
-        Assert.EndsWith("What you can do now: start-review.", problem["detail"]!.GetValue<string>());
+        (_, allowed, detail) = Illegal(await w.Lead.PostAsync($"/api/v1/claims/{draft}/approve", null));
+        Assert.Equal(["start-review"], allowed);
+        Assert.EndsWith("What you can do now: start-review.", detail);
     }
 
     [Fact]
