@@ -195,6 +195,34 @@ public sealed class OneTimePasswordTests(DatabaseFixture db) : DatabaseTest(db)
         await NoPasswordInTheTrailAsync(Chosen, DatabaseFixture.Password);
     }
 
+    /// <summary>
+    /// A page whose form is wrong still runs its use case, rolled back, to show every problem at once; the password page
+    /// must not: there a wrong current password would be told (and not counted towards the lockout, its count rolled
+    /// back) as long as the confirmation differs, so anyone at a signed-in screen could guess it freely.
+    /// </summary>
+    [Fact]
+    public async Task ThePasswordPage_SaysNothingOfTheCurrentPasswordUntilTheFormIsRight_AndCountsEveryWrongOne()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var finance = await s.FinanceAsync(Db);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, finance.UserName);
+        async Task<string> RefusedAsync(string current, string confirm)
+        {
+            using var answer = await ChooseAsync(page, await page.GetStringAsync("/account/password"), current, Chosen, confirm);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            var html = await answer.Content.ReadAsStringAsync();
+            return string.Join("|", System.Text.RegularExpressions.Regex.Matches(html, "<a href=\"#(\\w+)\">").Select(m => m.Groups[1].Value));
+        }
+
+        Assert.Equal("confirmPassword", await RefusedAsync("not-my-password", Chosen + "!"));
+        Assert.Equal("confirmPassword", await RefusedAsync(DatabaseFixture.Password, Chosen + "!"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT access_failed_count FROM app_user WHERE id = $1", finance.UserId));
+
+        Assert.Equal("currentPassword", await RefusedAsync("not-my-password", Chosen));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT access_failed_count FROM app_user WHERE id = $1", finance.UserId));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'sign-in.failed' AND record_id = $1", finance.UserId));
+    }
+
     /// <summary>Migration 0064: whoever writes (a script, a second instance), a user who must choose holds no live token.</summary>
     [Fact]
     public async Task TheDatabase_HoldsNoLiveTokenForAUserWhoMustChooseTheirPassword_WhoeverWrites()

@@ -38,6 +38,9 @@ public sealed class PasswordModel(GrantLedgerDb db, AuditTrail audit, UserManage
         if (string.IsNullOrEmpty(confirmPassword)) AddError("confirmPassword", "Confirm your new password");
         else if (!string.IsNullOrEmpty(newPassword) && confirmPassword != newPassword) AddError("confirmPassword", "The passwords you entered do not match");
 
+        // Not the use case, rolled back, beside the form's own errors as other pages do: it would tell whether the current
+        // password is right without counting a wrong one towards the lockout (the count rolls back with it).
+        if (HasErrors) return Page();
         AppUser? user = null;
         if (!await AttemptAsync(async () =>
                 user = await Passwords.ChooseAsync(HttpContext, Db, users, Audit, Caller.UserName, currentPassword, newPassword, "web", signedIn: true, ct)))
