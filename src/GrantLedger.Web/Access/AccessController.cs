@@ -84,6 +84,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
 
     /// <summary>Changes your own password, saying the current one. Your other page sessions end; your API tokens stay.</summary>
     [HttpPost("me/password")]
+    [TakesNoIdempotencyKey(Idempotency.HoldsAPassword)]
     [Authorize(Roles = Roles.Everyone)] // auditors too: their password is their own, not a record of the ledger
     [EnableRateLimiting(Security.SignInPolicy)]
     [ProducesResponseType(204)]
@@ -157,6 +158,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
     /// is a one-time password: the user chooses their own before they can do anything else.
     /// </summary>
     [HttpPost("users")]
+    [TakesNoIdempotencyKey(Idempotency.HoldsAPassword)]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
     [ProducesResponseType(typeof(UserView), 201)]
     public async Task<ActionResult<UserView>> CreateUser(Users.NewUser request, CancellationToken ct)
@@ -170,6 +172,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
     /// Their page sessions end, their API tokens are revoked and a lockout is lifted.
     /// </summary>
     [HttpPost("users/{userId:long}/password-reset")]
+    [TakesNoIdempotencyKey(Idempotency.HoldsAPassword)]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
     public async Task<UserView> ResetPassword(long userId, PasswordReset request, CancellationToken ct)
     {

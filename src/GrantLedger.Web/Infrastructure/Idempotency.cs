@@ -38,6 +38,11 @@ public sealed class Idempotency : IAsyncResourceFilter, IOrderedFilter
     public const string AnswersASecret =
         "its answer is a new token, a secret that is never stored to be given again (a second token from a retry can be revoked)";
 
+    /// <summary>Why an operation whose request holds a password takes no key (a key's stored request hash would be a fast, unsalted hash of it).</summary>
+    public const string HoldsAPassword =
+        "its request holds a password, which is never stored, not even in the hash that tells a retry from another request; "
+        + "a retry acts once without a key all the same (a user name is taken once; a password changed, the old one is refused)";
+
     private const string Anonymous = "a key is its caller's own, and this request is made before the caller is known";
 
     /// <summary>Why an operation that writes takes no key (a request to it with one is refused), or null when it takes one.</summary>
