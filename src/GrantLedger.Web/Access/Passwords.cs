@@ -19,10 +19,19 @@ public static class Passwords
     /// <summary>The rule for every password, given or chosen: Identity's length (12) at least, and at most 128 characters.</summary>
     public static void Check(FieldErrors errors, string field, string? password, UserManager<AppUser> users)
     {
+        if (Problem(password, users) is { } problem) errors.Add(field, problem);
+    }
+
+    /// <summary>
+    /// What is wrong with a password, or null. Spaces alone are no password: the sign-in page, like any form, reads a
+    /// field of spaces as left blank, so a password of spaces would work only through the API.
+    /// </summary>
+    public static string? Problem(string? password, UserManager<AppUser> users)
+    {
         var least = users.Options.Password.RequiredLength;
-        if (string.IsNullOrEmpty(password)) errors.Add(field, "is required");
-        else if (password.Length < least) errors.Add(field, $"must be at least {least} characters");
-        else if (password.Length > MaxLength) errors.Add(field, $"must be at most {MaxLength} characters");
+        if (string.IsNullOrWhiteSpace(password)) return "is required (spaces alone are not a password)";
+        if (password.Length < least) return $"must be at least {least} characters";
+        return password.Length > MaxLength ? $"must be at most {MaxLength} characters" : null;
     }
 
     /// <summary>

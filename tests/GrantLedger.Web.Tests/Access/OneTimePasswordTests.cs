@@ -138,6 +138,10 @@ public sealed class OneTimePasswordTests(DatabaseFixture db) : DatabaseTest(db)
         (await ChooseByApiAsync("x", OneTime, OneTime)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "newPassword");
         (await ChooseByApiAsync("x", OneTime, new string('x', 129))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "newPassword");
         (await ChooseByApiAsync("x", OneTime, null)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "newPassword");
+        // spaces alone: a form reads them as blank, so such a password would only ever work through the API
+        (await ChooseByApiAsync("x", OneTime, new string(' ', 14))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "newPassword");
+        (await admin.PostAsync("/api/v1/users", new { userName = "y", displayName = "Y", password = new string(' ', 14), role = "funder_finance", programmeId = s.ProgrammeId }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "password");
         (await ChooseByApiAsync(null, OneTime, Chosen)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "userName");
         (await ChooseByApiAsync("x", "not-the-one-time-password", Chosen)).ExpectProblem(HttpStatusCode.Unauthorized, "currentPassword");
 
@@ -158,6 +162,13 @@ public sealed class OneTimePasswordTests(DatabaseFixture db) : DatabaseTest(db)
             Assert.Contains($"id=\"{field}-error\"", html);
             Assert.DoesNotContain(next, html);
             Assert.DoesNotContain(OneTime, html);
+        }
+        // a short password whose confirmation differs: both problems at once
+        using (var both = await ChooseAsync(page, await page.GetStringAsync("/account/password"), OneTime, "too-short", "too-short2"))
+        {
+            var html = await both.Content.ReadAsStringAsync();
+            Assert.Contains("<a href=\"#newPassword\">Your new password must be at least 12 characters</a>", html);
+            Assert.Contains("<a href=\"#confirmPassword\">The passwords you entered do not match</a>", html);
         }
         (await anonymous.PostAsync("/api/v1/auth/token", new { userName = "x", password = OneTime })).ExpectProblem(HttpStatusCode.Forbidden, rule: "password-change-required");
         using (var still = await page.GetAsync("/finance")) Assert.StartsWith("/account/password", Location(still));

@@ -34,6 +34,7 @@ public sealed class PasswordModel(GrantLedgerDb db, AuditTrail audit, UserManage
         var current = choosing ? "one-time password" : "current password";
         if (string.IsNullOrEmpty(currentPassword)) AddError("currentPassword", $"Enter your {current}");
         if (string.IsNullOrEmpty(newPassword)) AddError("newPassword", "Enter a new password");
+        else if (Passwords.Problem(newPassword, users) is { } problem) AddError("newPassword", Sentence("newPassword", problem));
         else if (newPassword == currentPassword) AddError("newPassword", $"Your new password must be different from your {current}");
         if (string.IsNullOrEmpty(confirmPassword)) AddError("confirmPassword", "Confirm your new password");
         else if (!string.IsNullOrEmpty(newPassword) && confirmPassword != newPassword) AddError("confirmPassword", "The passwords you entered do not match");
