@@ -34,7 +34,22 @@ public static class PayeeReferences
         value is null ? null
         : value.Length > MaxLength ? $"must be at most {MaxLength} characters"
         // a finance system matches the reference as typed: a tab, line break, bidi override or zero-width space would not match
-        : FreeText.CharacterProblem(value);
+        : FreeText.CharacterProblem(value) ?? KeyboardProblem(value);
+
+    /// <summary>
+    /// A supplier account is typed on a keyboard: letters A–Z, digits, spaces and ASCII punctuation. Anything else
+    /// (a non-breaking space, a fullwidth letter, a Unicode hyphen, an accented letter) makes a reference that looks like
+    /// another school's without being the same to the uniqueness rule. PostgreSQL holds the same rule (migration 0067).
+    /// </summary>
+    private static string? KeyboardProblem(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+            if (value[i] is < ' ' or > '~')
+                return "must use only the letters, digits, spaces and punctuation of a keyboard (A-Z, 0-9, - / . and the like): "
+                       + $"character {i + 1} (U+{(int)value[i]:X4}) is not one, and such a character can make a reference look like "
+                       + "another school's without being the same to a finance system";
+        return null;
+    }
 
     /// <summary>
     /// Each reference's key, as PostgreSQL compares references (the one definition, payee_reference_key), and the school

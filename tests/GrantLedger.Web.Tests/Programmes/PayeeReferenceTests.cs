@@ -153,6 +153,30 @@ public sealed class PayeeReferenceTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.Admin.PutAsync(PayeeOf(schoolId), new { payeeReference = new string('x', 50) })).Expect(HttpStatusCode.OK);
     }
 
+    /// <summary>
+    /// A supplier account in a finance system is typed on a keyboard: a non-breaking space, a fullwidth letter or a
+    /// Unicode hyphen made a reference that looks like another school's (on the run's page, in the file) but is not
+    /// the same to the uniqueness rule. Refused by the service, and by PostgreSQL for a script or a second service.
+    /// </summary>
+    [Fact]
+    public async Task APayeeReferenceThatOnlyLooksLikeAnother_IsRefused_ByTheServiceAndTheDatabase()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var (first, second) = (w.S.Schools[0].Id, w.S.Schools[1].Id);
+        (await w.Admin.PutAsync(PayeeOf(first), new { payeeReference = "SUP-100101" })).Expect(HttpStatusCode.OK);
+        foreach (var lookalike in new[] { "SUP\u00A0-100101", "\uFF33\uFF35\uFF30-100101", "SUP\u2010100101", "SUP\u2009-100101", "SÜP-100101" })
+        {
+            var refused = (await w.Admin.PutAsync(PayeeOf(second), new { payeeReference = lookalike }))
+                .ExpectProblem(HttpStatusCode.UnprocessableEntity, "payeeReference");
+            Assert.Contains("keyboard", refused.Body);
+        }
+        Assert.Null(await Db.TextAsync("SELECT payee_reference FROM school WHERE id = $1", second));
+        var byScript = await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
+            Db.ScalarAsync("UPDATE school SET payee_reference = 'SUP\u00A0-100101' WHERE id = $1 RETURNING id", second));
+        Assert.Equal("school_payee_reference_keyboard", byScript.ConstraintName);
+        (await w.Admin.PutAsync(PayeeOf(second), new { payeeReference = "SUP/2026 (trust) #7" })).Expect(HttpStatusCode.OK);
+    }
+
     /// <summary>One rule in one place: enrolling, importing and changing refuse the same values for the same reason.</summary>
     [Fact]
     public async Task PayeeReference_IsCheckedByOneRule_WhenEnrolling_Importing_AndChanging()
