@@ -46,12 +46,27 @@ public static class FreeText
                     return $"must be one line: it contains {(c == '\t' ? "a tab" : "a line break")} ({at})";
                 case UnicodeCategory.Control:
                     return $"must not contain a control character ({at}), which does not show: remove it";
+                case UnicodeCategory.Format when manyLines && c is '\u200C' or '\u200D' && Joins(text, i):
+                    continue;
                 case UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator:
                     return $"must not contain a hidden or direction-changing character ({at}): it makes the text display differently from what is stored; remove it";
             }
         }
         return null;
     }
+
+    /// <summary>
+    /// Whether the zero-width joiner or non-joiner at <paramref name="i"/> joins two visible characters of a script or of
+    /// emoji that need it (a teacher emoji drawn as a woman joined to a school, a Persian word's letters kept apart):
+    /// text of many lines keeps those. Beside a character of the keyboard (ASCII), a space or another invisible one it
+    /// only makes "Acme" differ from "Ac‍me", and is refused. Text of one line (names, references, suppliers) keeps
+    /// none, as PostgreSQL's <c>plain_line</c> does.
+    /// </summary>
+    private static bool Joins(string text, int i) => i > 0 && i + 1 < text.Length && Visible(text[i - 1]) && Visible(text[i + 1]);
+
+    private static bool Visible(char c) => c > '\u007F' && !char.IsWhiteSpace(c)
+        && CharUnicodeInfo.GetUnicodeCategory(c) is not (UnicodeCategory.Format or UnicodeCategory.Control or UnicodeCategory.LineSeparator
+            or UnicodeCategory.ParagraphSeparator);
 
     /// <summary>A character as the refusals name it: its code, and its name for those that are typed or pasted by mistake.</summary>
     private static string Name(int codePoint) =>

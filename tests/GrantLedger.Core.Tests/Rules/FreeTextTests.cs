@@ -26,6 +26,28 @@ public sealed class FreeTextTests
         }
     }
 
+    /// <summary>
+    /// Text of many lines (a plan's summary, a reason) keeps a joiner that joins two visible characters that need it: an
+    /// emoji drawn by joining others, a Persian word. Beside a keyboard's letter, a space or at an end it only hides a
+    /// difference, and one line (a name, a supplier) keeps none.
+    /// </summary>
+    [Theory]
+    [InlineData("staff \U0001F469\u200D\U0001F3EB training")] // 👩‍🏫
+    [InlineData("\U0001F469\U0001F3FD\u200D\U0001F3EB")] // 👩🏽‍🏫
+    [InlineData("family \U0001F468\u200D\U0001F469\u200D\U0001F467")] // 👨‍👩‍👧
+    [InlineData("\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645")] // می‌خواهم
+    public void AJoinerBetweenVisibleCharactersThatNeedIt_IsKept_InTextOfManyLinesOnly(string text)
+    {
+        Assert.Null(FreeText.CharacterProblem(text, manyLines: true));
+        Assert.StartsWith("must not contain a hidden or direction-changing character (U+200", FreeText.CharacterProblem(text));
+    }
+
+    [Theory]
+    [InlineData("Ac\u200Dme")] [InlineData("\u200D\U0001F3EB")] [InlineData("\U0001F469\u200D")] [InlineData("\U0001F469\u200D \U0001F3EB")]
+    [InlineData("\U0001F469\u200D\u200D\U0001F3EB")] [InlineData("\u0645\u200C\u202E\u062E")]
+    public void AJoinerThatJoinsNothingVisible_IsRefused_InTextOfManyLinesToo(string text) =>
+        Assert.StartsWith("must not contain a hidden or direction-changing character (U+20", FreeText.CharacterProblem(text, manyLines: true));
+
     [Fact]
     public void TheRefusal_NamesTheCharacter_AndCountsAPairOfSurrogatesAsOne()
     {
