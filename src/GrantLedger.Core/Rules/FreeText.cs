@@ -59,7 +59,7 @@ public static class FreeText
     /// Whether the zero-width joiner or non-joiner at <paramref name="i"/> joins two visible characters of a script or of
     /// emoji that need it (a teacher emoji drawn as a woman joined to a school, a Persian word's letters kept apart):
     /// text of many lines keeps those. Beside a character of the keyboard (ASCII), a space or another invisible one it
-    /// only makes "Acme" differ from "Ac‍me", and is refused. Text of one line (names, references, suppliers) keeps
+    /// only makes "Acme" differ from "Ac{U+200D}me", and is refused. Text of one line (names, references, suppliers) keeps
     /// none, as PostgreSQL's <c>plain_line</c> does.
     /// </summary>
     private static bool Joins(string text, int i) => i > 0 && i + 1 < text.Length && Visible(text[i - 1]) && Visible(text[i + 1]);
