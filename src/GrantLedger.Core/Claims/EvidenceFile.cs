@@ -28,12 +28,15 @@ public static class EvidenceFile
     public static string SafeName(string? name, string? contentType = null)
     {
         var bare = Path.GetFileName((name ?? "").Replace('\\', '/'));
-        var clean = new string(bare.Where(c => !char.IsControl(c) && !char.IsSurrogate(c) && c is not '"' and not '/' and not ':'
-                                               && char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.Format).ToArray()).Trim();
+        // by whole characters: an emoji (a pair of surrogates) is kept, half of one (which EnumerateRunes reads as U+FFFD) is not
+        var clean = string.Concat(bare.EnumerateRunes()
+            .Where(r => r != System.Text.Rune.ReplacementChar && !System.Text.Rune.IsControl(r) && r.Value is not '"' and not '/' and not ':'
+                        && System.Text.Rune.GetUnicodeCategory(r) != System.Globalization.UnicodeCategory.Format)
+            .Select(r => r.ToString())).Trim();
         if (clean.Length == 0) clean = "evidence";
         if (Extensions(contentType) is [var usual, ..] extensions && !extensions.Any(e => clean.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
             clean += usual;
-        return clean.Length > 255 ? clean[^255..] : clean;
+        return clean.Length <= 255 ? clean : clean[(char.IsLowSurrogate(clean[^255]) ? ^254 : ^255)..];
     }
 
     private static string[] Extensions(string? contentType) => contentType switch

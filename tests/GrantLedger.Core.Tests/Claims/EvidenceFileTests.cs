@@ -17,6 +17,8 @@ public sealed class EvidenceFileTests
     [InlineData("invoice.pdf", "image/png", "invoice.pdf.png")]
     [InlineData("\u2066\u2069", "application/pdf", "evidence.pdf")]
     [InlineData("../../etc/passwd", null, "passwd")]
+    [InlineData("Caf\u00E9\u2014\u0174yn\u2019s invoice \U0001F600.pdf", "application/pdf", "Caf\u00E9\u2014\u0174yn\u2019s invoice \U0001F600.pdf")] // an emoji is kept
+    [InlineData("half\uD83D.pdf", "application/pdf", "half.pdf")] // half of one is not
     public void SafeName_HasNoPathNorHiddenCharacters_AndEndsInItsContentsExtension(string given, string? type, string stored) =>
         Assert.Equal(stored, EvidenceFile.SafeName(given, type));
 }
