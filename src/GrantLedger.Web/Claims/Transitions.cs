@@ -241,7 +241,8 @@ public static class Transitions
             var reduced = amount < line.AmountPence || (line.AmountPence == 0 && s.Amount is not null);
             if (reduced && string.IsNullOrWhiteSpace(s.Reason))
                 errors.Add($"lines[{i}].reason", $"give the reason for approving less than was claimed on line {line.LineNo}: the school reads it");
-            else if (reduced) errors.Text($"lines[{i}].reason", s.Reason, MostReason / 2, manyLines: true);
+            else if (!string.IsNullOrWhiteSpace(s.Reason)) // checked when given, though a line approved in full keeps none
+                errors.Text($"lines[{i}].reason", s.Reason, MostReason / 2, manyLines: true);
             if (!result.TryAdd(line.Id, (amount, reduced ? s.Reason?.Trim() : null)))
                 errors.Add($"lines[{i}].lineId", "appears more than once");
         }

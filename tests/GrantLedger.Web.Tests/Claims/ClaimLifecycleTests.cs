@@ -264,6 +264,55 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'under-review'", id));
     }
 
+    /// <summary>
+    /// The approve page shows every problem of a submit in one summary, each naming its field and line: a line's amount that
+    /// is not money and its reason too long (or with a hidden character) are told together, and another line's amount past
+    /// what was claimed says it is the amount to approve. The page gave the use case no reduction for a line whose amount it
+    /// could not read, so that line's reason was told on the next submit; the use case's messages began "Must be…".
+    /// </summary>
+    [Fact]
+    public async Task TheApprovePage_ShowsEveryProblemAtOnce_NamingEachField_KeepingWhatWasTyped()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id, "STAFF-01", "2026-10-05");
+        await w.AddStaffTimeAsync(id, "STAFF-02", "2026-10-06");
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/start-review", null)).Expect(HttpStatusCode.OK);
+        var lines = (await w.Lead.GetAsync($"/api/v1/claims/{id}")).Json["lines"]!.AsArray().Select(l => l!["id"]!.GetValue<long>()).ToArray();
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        async Task<(List<(string Field, string Text)> Problems, string Html)> ApproveAsync(string reason)
+        {
+            var url = $"/review/claims/{id}/approve";
+            using var answer = await page.PostAsync(url, new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                [Security.PageFormFuzzTests.Token] = Security.PageFormFuzzTests.TokenOf(await page.GetStringAsync(url)),
+                [$"amount-{lines[0]}"] = "abc", [$"reason-{lines[0]}"] = reason, [$"amount-{lines[1]}"] = "250.01", [$"reason-{lines[1]}"] = "",
+            }));
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            var html = WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync());
+            var summary = System.Text.RegularExpressions.Regex.Match(html, "<ul class=\"govuk-list govuk-error-summary__list\">(.*?)</ul>",
+                System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
+            return (System.Text.RegularExpressions.Regex.Matches(summary, "<li><a href=\"#([^\"]*)\">(.*?)</a></li>")
+                .Select(m => (m.Groups[1].Value, m.Groups[2].Value)).ToList(), html);
+        }
+
+        var tooLong = new string('x', 1001);
+        var (problems, html) = await ApproveAsync(tooLong);
+        Assert.Equal([$"amount-{lines[0]}", $"reason-{lines[0]}", $"amount-{lines[1]}"], problems.Select(p => p.Field));
+        Assert.StartsWith("The amount to approve for line 1 must ", problems[0].Text);
+        Assert.Equal("The reason for line 1 must be at most 1,000 characters", problems[1].Text);
+        Assert.Equal("The amount to approve for line 2 must be between 0.00 and the 250.00 claimed on line 2", problems[2].Text);
+        Assert.Contains($"name=\"amount-{lines[0]}\" type=\"text\" value=\"abc\"", html);
+        Assert.Contains($"value=\"{tooLong}\"", html);
+        Assert.Contains($"name=\"amount-{lines[1]}\" type=\"text\" value=\"250.01\"", html);
+
+        (problems, _) = await ApproveAsync("cover \u202E00.05");
+        Assert.Equal([$"amount-{lines[0]}", $"reason-{lines[0]}", $"amount-{lines[1]}"], problems.Select(p => p.Field));
+        Assert.StartsWith("The reason for line 1 must not contain a hidden or direction-changing character", problems[1].Text);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'under-review'", id));
+    }
+
     [Fact]
     public async Task Approve_AReducedAmount_PostsTheSanctionedAmount_ReleasesTheRest_AndNeedsAReasonPerLine()
     {

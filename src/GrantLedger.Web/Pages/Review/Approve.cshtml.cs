@@ -15,6 +15,11 @@ public sealed partial class ApproveModel(GrantLedgerDb db, AuditTrail audit) : G
 {
     public ClaimView View { get; private set; } = null!;
 
+    /// <summary>Each line's fields, named in its refusals ("The reason for line 2 must be at most 1,000 characters").</summary>
+    protected override IReadOnlyDictionary<string, string> Labels =>
+        View.Lines.SelectMany(l => new[] { ($"amount-{l.Id}", $"The amount to approve for line {l.LineNo}"), ($"reason-{l.Id}", $"The reason for line {l.LineNo}") })
+            .ToDictionary(f => f.Item1, f => f.Item2);
+
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken ct)
     {
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
@@ -30,6 +35,8 @@ public sealed partial class ApproveModel(GrantLedgerDb db, AuditTrail audit) : G
             var amount = ReadMoney($"amount-{l.Id}", $"the amount to approve for line {l.LineNo}");
             var reason = Typed($"reason-{l.Id}").Trim();
             if (amount is { } a && (a != l.Amount || reason.Length > 0)) sanctions.Add(new(l.Id, a, reason.Length > 0 ? reason : null));
+            // an amount it could not read is still given its reason, whose own checks (its length, its characters) then run too
+            else if (amount is null && reason.Length > 0) sanctions.Add(new(l.Id, null, reason));
         }
         string Field(string f)
         {
