@@ -136,6 +136,29 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A budget category left out is told in its place in the summary, after the hours and before the note: with one category
+    /// of the line's kind the form carries it hidden, so no component noted the field and its error came first.
+    /// </summary>
+    [Fact]
+    public async Task TheLineForm_TellsACategoryLeftOut_InTheOrderOfItsFields()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var (problems, html) = await PostLineAsync(page, id, new()
+        {
+            ["kind"] = "support-hours", ["staffRef"] = "Jane Smith", ["date-day"] = "31", ["date-month"] = "2", ["date-year"] = "2026",
+            ["hours"] = "abc", ["categoryId"] = "", ["allowanceCategoryId"] = "", ["description"] = "kit \u202E00.05",
+        });
+        Assert.Equal(["staffRef", "date", "hours", "categoryId", "description"], problems.Select(p => p.Field));
+        Assert.Equal("The budget category is required", problems[3].Text);
+        Assert.Contains("<select class=\"govuk-select govuk-select--error\" id=\"categoryId\" name=\"categoryId\"", html);
+        Assert.Contains("name=\"hours\" type=\"text\" value=\"abc\"", html);
+        Assert.Contains("value=\"kit \u202E00.05\"", html);
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM claim_line"));
+    }
+
+    /// <summary>
     /// A line's problems are told at once: a staff member claimed past a full working day on a date is refused with the line's
     /// other field errors (422 naming each), and alone it is still its rule (staff-day-exceeded); it was told only once
     /// the rest of the line was right.
