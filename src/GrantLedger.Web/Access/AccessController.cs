@@ -54,7 +54,13 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
                 : "The user name or password is wrong.";
             return Problem(statusCode: 401, title: "Unauthorized", detail: detail);
         }
-        if (user!.MustChoosePassword) throw new RuleBroken(OneTimePasswords.Rule, OneTimePasswords.HowToChoose, 403);
+        if (user!.MustChoosePassword)
+        {
+            // the right one-time password, from where: an auditor sees who used it before its user chose their own
+            audit.Record("sign-in.refused", "app_user", user.Id, user.ProgrammeId, new { via = "api", reason = OneTimePasswords.Rule }, user);
+            await db.SaveChangesAsync(ct);
+            throw new RuleBroken(OneTimePasswords.Rule, OneTimePasswords.HowToChoose, 403);
+        }
 
         var name = string.IsNullOrWhiteSpace(request.TokenName) ? "api" : request.TokenName.Trim();
         var (token, secret) = await db.InTransactionAsync(async () =>

@@ -42,6 +42,10 @@ public sealed class OneTimePasswordTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.EndsWith("/password-change-required", refused["type"]!.GetValue<string>());
         Assert.Contains("POST /api/v1/auth/password", refused["detail"]!.GetValue<string>());
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM api_token WHERE user_id = $1", checkerId));
+        // an auditor sees that the one-time password was used for a token
+        Assert.Equal(1, await Db.ScalarAsync(
+            "SELECT count(*) FROM audit_event WHERE action = 'sign-in.refused' AND record_id = $1 AND details->>'reason' = 'password-change-required'",
+            checkerId));
 
         // pages: signing in leads to choosing a password, and so does every other page; the API refuses the session
         using var page = fromOutside.CreateClient(NoRedirects);
