@@ -29,6 +29,12 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
     protected virtual IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>();
 
     /// <summary>
+    /// What the page says of a field left out, GOV.UK's way ("Enter the supplier", "Select the budget category"), where the
+    /// use case says "is required"; a field not named here is told with its label ("The supplier is required").
+    /// </summary>
+    protected virtual IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>();
+
+    /// <summary>
     /// The errors in the order their fields are on the page, those about none of them (the whole form, a table) first. The
     /// layout renders the error summary after the page's body, whose fields have said their order by then (<see cref="Shown"/>).
     /// </summary>
@@ -117,6 +123,7 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
 
     protected string Sentence(string field, string message)
     {
+        if (message.StartsWith("is required") && WhenLeftOut.TryGetValue(field, out var ask)) return ask;
         var label = Labels.TryGetValue(field, out var l) ? l : null;
         if (label is not null && (message.StartsWith("is ") || message.StartsWith("must ") || message.StartsWith("cannot ")
                                   || message.StartsWith("appears ")))

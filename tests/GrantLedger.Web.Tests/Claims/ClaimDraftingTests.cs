@@ -131,6 +131,7 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
             ["categoryId"] = w.Category("action-plan").ToString(),
         });
         Assert.Equal(["supplier", "amount"], problems.Select(p => p.Field));
+        Assert.Equal("Enter the supplier", problems[0].Text); // GOV.UK's way: what to do, not "The supplier is required"
         Assert.Contains("value=\"twelve pounds\"", html);
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM claim_line"));
     }
@@ -151,7 +152,7 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
             ["hours"] = "abc", ["categoryId"] = "", ["allowanceCategoryId"] = "", ["description"] = "kit \u202E00.05",
         });
         Assert.Equal(["staffRef", "date", "hours", "categoryId", "description"], problems.Select(p => p.Field));
-        Assert.Equal("The budget category is required", problems[3].Text);
+        Assert.Equal("Select the budget category", problems[3].Text);
         Assert.Contains("<select class=\"govuk-select govuk-select--error\" id=\"categoryId\" name=\"categoryId\"", html);
         Assert.Contains("name=\"hours\" type=\"text\" value=\"abc\"", html);
         Assert.Contains("value=\"kit \u202E00.05\"", html);

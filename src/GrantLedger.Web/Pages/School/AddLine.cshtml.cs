@@ -53,6 +53,12 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
         ["categoryId"] = "The budget category", ["allowanceCategoryId"] = "The allowance", ["description"] = "The note",
     };
 
+    protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>
+    {
+        ["actionId"] = "Select the action", ["supplier"] = "Enter the supplier", ["invoiceRef"] = "Enter the invoice reference",
+        ["categoryId"] = "Select the budget category", ["allowanceCategoryId"] = "Select the allowance",
+    };
+
     /// <summary>A staff-time line's days and hours answer one question: days that cannot be read are not days left out.</summary>
     protected override string Question(string field) => field == "hours" ? "days" : field;
 
