@@ -198,7 +198,7 @@ public sealed class HiddenCharacterTests(DatabaseFixture db) : DatabaseTest(db)
         foreach (var (sql, constraint) in new[]
                  {
                      ($"UPDATE school SET name = 'St Mary{Override}s' WHERE id = {w.S.Schools[0].Id}", "school_name_plain"),
-                     ($"UPDATE school SET payee_reference = 'SUP-{"\u200B"}1' WHERE id = {w.S.Schools[0].Id}", "school_payee_reference_plain"),
+                     ($"UPDATE school SET payee_reference = 'SUP-{"\u200B"}1' WHERE id = {w.S.Schools[0].Id}", "school_payee_reference_keyboard"), // 0067's, checked before 0066's (by name), refuses every character a keyboard does not type
                      ($"UPDATE app_user SET display_name = 'Area lead{"\u2067"}' WHERE id = {w.Lead.UserId}", "app_user_display_name_plain"),
                      ($"UPDATE claim_line SET supplier = 'Sensory{Override}Ltd' WHERE id = {line}", "claim_line_supplier_plain"),
                      ($"UPDATE claim_line SET invoice_ref = 'INV-1{"\n"}' WHERE id = {line}", "claim_line_invoice_ref_plain"),
