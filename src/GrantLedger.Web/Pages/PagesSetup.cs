@@ -17,6 +17,7 @@ public static class PagesSetup
             o.Conventions.AllowAnonymousToPage("/Forbidden");
             o.Conventions.AllowAnonymousToPage("/Unavailable");
             o.Conventions.AllowAnonymousToPage("/Problem");
+            o.Conventions.ConfigureFilter(new NoHandlerFilter());
         });
         services.AddAntiforgery(o =>
         {

@@ -99,6 +99,52 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
         Assert.True(shapes.Count >= 25, $"only {shapes.Count} forms were found: {string.Join("; ", shapes)}");
     }
 
+    /// <summary>
+    /// A form sent by hand to a page without the handler its own forms name (a POST with no <c>?handler=</c>): the page
+    /// rendered without its reads and answered 500. Now 400 from a page that takes forms by another handler, 405 with
+    /// the methods it takes from one that takes none; nothing written, nothing logged as an error.
+    /// </summary>
+    [Fact]
+    public async Task AFormSentToAPageWithoutItsHandler_IsRefused_NotA500()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var records = await ScopedRecords.CreateAsync(Db, w);
+        await w.UnderReviewAsync("P-02", "2026-10-12");
+        var (failures, answers) = (new List<string>(), new Dictionary<int, int>());
+        foreach (var (role, user) in records.Users)
+        {
+            using var http = Db.Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+            await SignInAsync(http, user.UserName);
+            var pages = new List<string>();
+            await FormsAsync(http, ["/"], failures, pages);
+            foreach (var page in pages.Where(p => !p.StartsWith("/sign-out")))
+            {
+                using var shown = await http.GetAsync(page);
+                if (shown.StatusCode != HttpStatusCode.OK) continue;
+                var token = TokenOf(await shown.Content.ReadAsStringAsync());
+                var (before, errors) = (await Written.FingerprintAsync(Db), ServerErrors.Logged);
+                using var response = await http.PostAsync(page.Split('?')[0], new FormUrlEncodedContent([new(Token, token)]));
+                var status = (int)response.StatusCode;
+                answers[status] = answers.GetValueOrDefault(status) + 1;
+                if (status >= 500 || ServerErrors.Logged != errors) failures.Add($"{role} POST {page} → {status}\n{ServerErrors.Recent()}");
+                else if (status is 400 or 405 && await Written.FingerprintAsync(Db) != before) failures.Add($"{role} POST {page} → {status}, but something was written");
+                else if (status == 405 && response.Content.Headers.Allow.Count == 0) failures.Add($"{role} POST {page} → 405 without the methods it takes");
+            }
+        }
+        output.WriteLine(string.Join(", ", answers.Select(a => $"{a.Key}: {a.Value}")));
+        Assert.True(failures.Count == 0, $"{failures.Count} failures:\n" + string.Join("\n", failures.Take(40)));
+        Assert.True(answers.GetValueOrDefault(400) > 0 && answers.GetValueOrDefault(405) > 0, "no page was refused both ways");
+
+        // the reviewer's page: the area lead's review of a claim takes forms only by its handler
+        using var lead = Db.Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        await SignInAsync(lead, records.Users[AccessMatrix.L].UserName);
+        var claim = await w.UnderReviewAsync("P-03", "2026-10-13");
+        var review = TokenOf(await lead.GetStringAsync($"/review/claims/{claim}"));
+        using var refused = await lead.PostAsync($"/review/claims/{claim}", new FormUrlEncodedContent([new(Token, review)]));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("There is a problem with what was sent", await refused.Content.ReadAsStringAsync());
+    }
+
     internal const string Token = "__RequestVerificationToken";
 
     /// <summary>Signs in through the sign-in page's form, as a browser does; the client keeps the cookie.</summary>
@@ -129,7 +175,7 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
     /// Every page reachable from the start by links and redirects (at most 80), every form on them (sign-out and file
     /// uploads aside) and every link with a query.
     /// </summary>
-    private static async Task<List<Form>> FormsAsync(HttpClient http, IEnumerable<string> start, List<string> failures)
+    private static async Task<List<Form>> FormsAsync(HttpClient http, IEnumerable<string> start, List<string> failures, ICollection<string>? pages = null)
     {
         var (queue, seen, forms) = (new Queue<string>(start), new HashSet<string>(), new List<Form>());
         while (queue.Count > 0 && seen.Count < 80)
@@ -141,6 +187,7 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
             if (response.Headers.Location?.OriginalString is { } next && next.StartsWith('/')) queue.Enqueue(next);
             if (response.StatusCode != HttpStatusCode.OK || response.Content.Headers.ContentType?.MediaType != "text/html") continue;
             var page = await response.Content.ReadAsStringAsync();
+            pages?.Add(path);
             foreach (Match link in Link().Matches(page))
             {
                 var href = WebUtility.HtmlDecode(link.Groups[1].Value);
