@@ -78,10 +78,12 @@ public sealed class Lifecycle<TState, TTrigger, TContext>
     /// trigger is not declared from the state (saying what the actor can do instead); 403 when the actor's role is on none of its rows;
     /// otherwise the failed guard of the row that came closest (held the most guards) answers.
     /// </summary>
-    public Transition<TState, TTrigger, TContext> Fire(TState state, TTrigger trigger, TContext context)
+    /// <param name="besides">what else the actor can do to the record now, beside its workflow, as the 409's detail says it
+    /// ("change this draft"): the host's own actions, such as editing a draft</param>
+    public Transition<TState, TTrigger, TContext> Fire(TState state, TTrigger trigger, TContext context, IReadOnlyList<string>? besides = null)
     {
         var rows = _rows.Where(r => Same(r.From, state) && Same(r.Trigger, trigger)).ToList();
-        if (rows.Count == 0) throw Illegal(state, Kebab.Of(trigger), context);
+        if (rows.Count == 0) throw Illegal(state, Kebab.Of(trigger), context, besides);
 
         var role = context.Actor.Role;
         var mine = rows.Where(r => r.Roles.Contains(role)).ToList();
@@ -101,8 +103,25 @@ public sealed class Lifecycle<TState, TTrigger, TContext>
     }
 
     /// <summary>For a trigger named in a request ("second-approve"); an unknown or internal name is an illegal trigger.</summary>
-    public Transition<TState, TTrigger, TContext> Fire(TState state, string trigger, TContext context) =>
-        Kebab.TryParse<TTrigger>(trigger, out var known) && !IsInternal(known) ? Fire(state, known, context) : throw Illegal(state, trigger, context);
+    public Transition<TState, TTrigger, TContext> Fire(TState state, string trigger, TContext context, IReadOnlyList<string>? besides = null) =>
+        Kebab.TryParse<TTrigger>(trigger, out var known) && !IsInternal(known)
+            ? Fire(state, known, context, besides)
+            : throw Illegal(state, trigger, context, besides);
+
+    /// <summary>
+    /// What the actor can do now by a request, as a 409 gives it: the triggers (its <c>allowedTriggers</c>, the
+    /// <see cref="Actions"/>) and the sentence that ends its detail, naming them and then what the host offers
+    /// <paramref name="besides"/> the workflow ("What you can do now: submit; or change this draft.").
+    /// </summary>
+    public (string[] Triggers, string Sentence) OpenNow(TState state, TContext context, IReadOnlyList<string>? besides = null)
+    {
+        var allowed = Actions(state, context).Select(t => Kebab.Of(t)).ToArray();
+        var also = besides is { Count: > 0 } ? string.Join(", or ", besides) : null;
+        var sentence = allowed.Length == 0
+            ? "No step of its workflow is open to you now" + (also is null ? "." : $"; you can {also}.")
+            : $"What you can do now: {string.Join(", ", allowed)}" + (also is null ? "." : $"; or {also}.");
+        return (allowed, sentence);
+    }
 
     /// <summary>
     /// The lifecycle as a Mermaid state diagram, one line per row:
@@ -134,14 +153,12 @@ public sealed class Lifecycle<TState, TTrigger, TContext>
     }
 
     /// <summary>The 409 for a trigger not declared from the state: what the actor can do instead, by a request, or that nothing is.</summary>
-    private RuleBroken Illegal(TState state, string trigger, TContext context)
+    private RuleBroken Illegal(TState state, string trigger, TContext context, IReadOnlyList<string>? besides)
     {
-        var allowed = Actions(state, context).Select(t => Kebab.Of(t)).ToArray();
+        var (allowed, openNow) = OpenNow(state, context, besides);
         var message = IsFinal(state)
             ? $"The {Name} is '{Kebab.Of(state)}', which is final: nothing more can happen to it ('{trigger}' refused)."
-            : $"The {Name} is '{Kebab.Of(state)}', where '{trigger}' is not possible. " + (allowed.Length == 0
-                ? "No step of its workflow is open to you now."
-                : $"What you can do now: {string.Join(", ", allowed)}.");
+            : $"The {Name} is '{Kebab.Of(state)}', where '{trigger}' is not possible. {openNow}";
         return new RuleBroken("illegal-transition", message, 409, details: new Dictionary<string, object?>
         {
             ["state"] = Kebab.Of(state),

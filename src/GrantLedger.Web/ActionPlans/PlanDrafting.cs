@@ -2,6 +2,7 @@ using GrantLedger.Core.Ledger;
 using GrantLedger.Core.Money;
 using GrantLedger.Core.Plans;
 using GrantLedger.Core.Rules;
+using GrantLedger.Core.Workflow;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
@@ -95,10 +96,12 @@ public static class PlanDrafting
             if (caller.Role != Roles.SchoolBusinessManager || caller.SchoolId != p.School.Id)
                 throw new Forbidden("only the school's business manager can revise its action plan");
             if (p.Plan.State != "agreed")
-                throw new RuleBroken("plan-not-agreed",
-                    $"Version {p.Plan.Version} is '{p.Plan.State}': only the agreed version is revised" +
-                    (p.Plan.State is "draft" ? " (change this draft instead)" : ""), 409,
-                    details: new Dictionary<string, object?> { ["state"] = p.Plan.State });
+            {
+                // what is open instead, as a step's 409 says it: the lifecycle's triggers, then editing a draft
+                var (allowed, openNow) = ActionPlanWorkflow.Lifecycle.OpenNow(p.State, p.Context(caller), await PlanReads.BesideSaidAsync(db, p, caller, ct));
+                throw new RuleBroken("plan-not-agreed", $"Version {p.Plan.Version} is '{p.Plan.State}': only the agreed version is revised. {openNow}", 409,
+                    details: new Dictionary<string, object?> { ["state"] = p.Plan.State, ["allowedTriggers"] = allowed });
+            }
             var open = await db.Set<ActionPlan>().AsNoTracking()
                 .SingleOrDefaultAsync(x => x.SchoolId == p.Plan.SchoolId && x.ProgrammeYearId == p.Plan.ProgrammeYearId
                                            && (x.State == "draft" || x.State == "submitted"), ct);

@@ -51,10 +51,29 @@ public static class PlanReads
     public static IReadOnlyList<string> AllowedActions(PlanScope p, CurrentUser caller, IReadOnlyList<PlanVersionRef> versions)
     {
         var actions = ActionPlanWorkflow.Lifecycle.Actions(p.State, p.Context(caller)).Select(t => Kebab.Of(t)).ToList();
-        var ownSchool = caller.Role == Roles.SchoolBusinessManager && caller.SchoolId == p.School.Id;
-        if (ownSchool && p.Plan.State == "draft") actions.Insert(0, "edit");
-        if (ownSchool && p.Plan.State == "agreed" && versions.All(v => v.State is not ("draft" or "submitted"))) actions.Add("revise");
+        var beside = Beside(p, caller, versions.Any(v => v.State is "draft" or "submitted"));
+        if (beside.Contains("edit")) actions.Insert(0, "edit");
+        if (beside.Contains("revise")) actions.Add("revise");
         return actions;
+    }
+
+    /// <summary>
+    /// What the caller may do to the version beside its lifecycle's steps: its school edits a draft, and revises the agreed
+    /// version while no later one is under way (drafted or submitted).
+    /// </summary>
+    public static IReadOnlyList<string> Beside(PlanScope p, CurrentUser caller, bool revisionUnderWay) =>
+        caller.Role != Roles.SchoolBusinessManager || caller.SchoolId != p.School.Id ? []
+        : p.Plan.State switch { "draft" => ["edit"], "agreed" when !revisionUnderWay => ["revise"], _ => [] };
+
+    /// <summary>
+    /// <see cref="Beside"/> as a 409's detail says it after the lifecycle's steps ("What you can do now: submit; or change this
+    /// draft."): not in its allowedTriggers, which are the lifecycle's alone, as a claim's are (docs/workflows.md).
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> BesideSaidAsync(GrantLedgerDb db, PlanScope p, CurrentUser caller, CancellationToken ct)
+    {
+        var underWay = p.Plan.State == "agreed" && await db.Set<ActionPlan>().AnyAsync(x => x.SchoolId == p.Plan.SchoolId
+            && x.ProgrammeYearId == p.Plan.ProgrammeYearId && (x.State == "draft" || x.State == "submitted"), ct);
+        return Beside(p, caller, underWay).Select(a => a == "edit" ? "change this draft" : "revise it as a new version").ToList();
     }
 
     /// <summary>Plan versions the caller may see, newest first.</summary>

@@ -22,7 +22,7 @@ public static class PlanTransitions
             var from = p.State;
             feedback = feedback?.Trim();
             if (FreeText.Problem(feedback, 2000, required: false, manyLines: true) is { } badFeedback) throw new InvalidInput("feedback", badFeedback);
-            var step = ActionPlanWorkflow.Lifecycle.Fire(from, trigger, p.Context(caller, feedback));
+            var step = ActionPlanWorkflow.Lifecycle.Fire(from, trigger, p.Context(caller, feedback), await PlanReads.BesideSaidAsync(db, p, caller, ct));
             var now = DateTimeOffset.UtcNow;
             long? superseded = null;
 

@@ -64,6 +64,45 @@ public sealed class ActionPlanTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(["revise"], Allowed((await w.School.GetAsync($"/api/v1/action-plans/{id}")).Expect(HttpStatusCode.OK).Json));
     }
 
+    /// <summary>A 409: the state it names, the triggers it offers the caller and its detail.</summary>
+    private static (string State, string[] Allowed, string Detail) Refused(Answer answer, string rule)
+    {
+        var problem = answer.ExpectProblem(HttpStatusCode.Conflict, rule: rule).Json;
+        return (problem["state"]!.GetValue<string>(), problem["allowedTriggers"]!.AsArray().Select(t => t!.GetValue<string>()).ToArray(),
+            problem["detail"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AStepNotPossibleNow_Answers409SayingWhatTheSchoolCanDo_EditingADraftAndRevisingAnAgreedPlanIncluded()
+    {
+        var w = await WorldAsync();
+        var id = (await w.School.PostAsync("/api/v1/action-plans", Plan(w))).Expect(HttpStatusCode.Created).Id;
+        var (state, allowed, detail) = Refused(await w.School.PostAsync($"/api/v1/action-plans/{id}/revise", null), "plan-not-agreed");
+        Assert.Equal("draft", state);
+        Assert.Equal(["submit"], allowed);
+        Assert.Equal("Version 1 is 'draft': only the agreed version is revised. What you can do now: submit; or change this draft.", detail);
+
+        (await w.School.PostAsync($"/api/v1/action-plans/{id}/submit", null)).Expect(HttpStatusCode.OK);
+        (state, allowed, detail) = Refused(await w.School.PostAsync($"/api/v1/action-plans/{id}/revise", null), "plan-not-agreed");
+        Assert.Equal(("submitted", 0), (state, allowed.Length));
+        Assert.EndsWith("only the agreed version is revised. No step of its workflow is open to you now.", detail);
+
+        (await w.Lead.PostAsync($"/api/v1/action-plans/{id}/agree", null)).Expect(HttpStatusCode.OK);
+        (state, allowed, detail) = Refused(await w.School.PostAsync($"/api/v1/action-plans/{id}/submit", null), "illegal-transition");
+        Assert.Equal(("agreed", 0), (state, allowed.Length)); // revising starts a new version: no step of this one's workflow
+        Assert.Equal("The action plan is 'agreed', where 'submit' is not possible. No step of its workflow is open to you now; "
+            + "you can revise it as a new version.", detail);
+        (_, _, detail) = Refused(await w.Lead.PostAsync($"/api/v1/action-plans/{id}/return", new { feedback = "More" }), "illegal-transition");
+        Assert.EndsWith("No step of its workflow is open to you now.", detail); // revising is the school's
+
+        var v2 = (await w.School.PostAsync($"/api/v1/action-plans/{id}/revise", null)).Expect(HttpStatusCode.Created).Id;
+        (_, _, detail) = Refused(await w.School.PostAsync($"/api/v1/action-plans/{id}/submit", null), "illegal-transition");
+        Assert.EndsWith("No step of its workflow is open to you now.", detail); // its next version is being drafted
+        (_, allowed, detail) = Refused(await w.School.PostAsync($"/api/v1/action-plans/{v2}/revise", null), "plan-not-agreed");
+        Assert.Equal(["submit"], allowed);
+        Assert.Equal("Version 2 is 'draft': only the agreed version is revised. What you can do now: submit; or change this draft.", detail);
+    }
+
     [Fact]
     public async Task Themes_AreTwoOrThreeOfTheEight_AndEachActionSitsUnderAChosenTheme()
     {
