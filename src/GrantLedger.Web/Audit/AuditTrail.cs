@@ -10,7 +10,7 @@ namespace GrantLedger.Web.Audit;
 /// Adds an audit event to the unit of work, so it is written in the same transaction as the change
 /// it records: a change without its audit event cannot be committed, nor the reverse.
 /// </summary>
-public sealed class AuditTrail(GrantLedgerDb db, IHttpContextAccessor http)
+public sealed class AuditTrail(GrantLedgerDb db, IHttpContextAccessor http, NpgsqlDataSource dataSource)
 {
     /// <summary>Who acts when there is no HTTP request (the command line, demo loading).</summary>
     public CurrentUser? ActingOutsideRequests { get; set; }
@@ -32,6 +32,19 @@ public sealed class AuditTrail(GrantLedgerDb db, IHttpContextAccessor http)
         var e = Event(action, recordType, recordId, programmeId, details, actor);
         db.AuditEvents.Add(e);
         return e;
+    }
+
+    /// <summary>
+    /// Records a refusal, which the trail keeps though the request's writes roll back with it (a payment confirmations file
+    /// that cannot be read): written at once on a connection of its own and committed there, whatever becomes of the
+    /// request's transaction (an Idempotency-Key's rolls back with the refusal; a page's check rolls back whatever happens).
+    /// Each refusal is an event: a retry refused again is another (docs/auditing.md).
+    /// </summary>
+    public async Task RecordRefusalAsync(string action, string recordType, long? recordId, long? programmeId, object details, CancellationToken ct)
+    {
+        await using var batch = dataSource.CreateBatch();
+        Record(batch, CurrentActor(), action, recordType, recordId, programmeId, details);
+        await batch.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>

@@ -40,8 +40,9 @@ public static class Confirmations
     private static readonly string[] Columns = ["remittance_reference", "amount", "date", "status"];
     public const int MaxBytes = 20 * 1024 * 1024;
 
+    /// <param name="idempotencyKey">the request's Idempotency-Key, if it carried one: a refusal's event names it</param>
     public static async Task<Report> ImportAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, string fileName,
-        Stream content, CancellationToken ct)
+        Stream content, CancellationToken ct, string? idempotencyKey = null)
     {
         var programme = await db.Programmes.AsNoTracking().SingleOrDefaultAsync(p => p.Id == programmeId, ct) ?? throw new NotFound("programme", programmeId);
         PaymentRuns.EnsureFinance(caller, programmeId);
@@ -58,10 +59,11 @@ public static class Confirmations
         }
         catch (InvalidInput refused)
         {
-            // nothing is read from a file that cannot be, and nothing written but the attempt, for the auditors to see
-            audit.Record("payment-confirmations.refused", "programme", programmeId, programmeId,
-                new { sent.FileName, sent.Sha256, sent.Bytes, reasons = refused.Errors.SelectMany(e => e.Value) });
-            await db.SaveChangesAsync(ct);
+            // nothing is read from a file that cannot be, and nothing written but the attempt, for the auditors to see: kept
+            // though the request's transaction (an Idempotency-Key's) rolls back with the refusal, and naming the key, so that
+            // a retry is told from another file
+            await audit.RecordRefusalAsync("payment-confirmations.refused", "programme", programmeId, programmeId,
+                new { sent.FileName, sent.Sha256, sent.Bytes, reasons = refused.Errors.SelectMany(e => e.Value), idempotencyKey }, ct);
             throw;
         }
 

@@ -98,7 +98,8 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
     {
         if (file is null) throw new Core.Rules.InvalidInput("file", "attach the confirmations CSV as the form field 'file'");
         await using var content = file.OpenReadStream();
-        return await Confirmations.ImportAsync(db, audit, Caller, programmeId, file.FileName, content, ct);
+        return await Confirmations.ImportAsync(db, audit, Caller, programmeId, file.FileName, content, ct,
+            idempotencyKey: Request.Headers[Idempotency.Header].FirstOrDefault());
     }
 
     /// <summary>Closes a half-term (in order): nothing dated inside it can be posted afterwards.</summary>

@@ -302,4 +302,39 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
             Assert.Contains(why, details["reasons"]![0]!.GetValue<string>());
         }
     }
+
+    /// <summary>
+    /// An Idempotency-Key's transaction rolls back with the refusal; the refusal's event is kept all the same, one for each
+    /// file received: a retry with the same key is refused again and recorded again, naming the key, so an auditor tells a
+    /// retry from another file. It took the event with it.
+    /// </summary>
+    [Fact]
+    public async Task Confirmations_AFileRefusedWithAnIdempotencyKey_IsInTheAuditTrail_OnceForEachTimeItIsSent()
+    {
+        var x = await ApprovedAsync();
+        var auditor = await x.W.S.AuditorAsync(Db);
+        var bytes = "remittance_reference,amount,date,status\n"u8.ToArray();
+        async Task<string> SendAsync(string key)
+        {
+            using var form = new MultipartFormDataContent();
+            form.Add(new ByteArrayContent(bytes), "file", "header-only.csv");
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/programmes/{x.W.S.ProgrammeId}/payment-confirmations") { Content = form };
+            request.Headers.Add("Idempotency-Key", key);
+            using var response = await x.Maker.Http.SendAsync(request);
+            var problem = (await Answer.ReadAsync(response)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "file").Json;
+            Assert.False(response.Headers.Contains("Idempotent-Replayed"));
+            return problem["errors"]!["file"]![0]!.GetValue<string>();
+        }
+
+        var first = await SendAsync("confirmations-1");
+        Assert.Equal(first, await SendAsync("confirmations-1"));
+        await SendAsync("confirmations-2");
+
+        var events = (await auditor.GetAsync($"/api/v1/audit/events?action=payment-confirmations.refused&limit=100")).Expect(HttpStatusCode.OK)
+            .Json["items"]!.AsArray().OrderBy(e => e!["id"]!.GetValue<long>()).ToList();
+        Assert.Equal(["confirmations-1", "confirmations-1", "confirmations-2"], events.Select(e => e!["details"]!["idempotencyKey"]!.GetValue<string>()));
+        Assert.All(events, e => Assert.Equal("header-only.csv", e!["details"]!["fileName"]!.GetValue<string>()));
+        Assert.All(events, e => Assert.Equal(x.Maker.UserName, e!["userName"]!.GetValue<string>()));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM idempotency_key"));
+    }
 }
