@@ -20,6 +20,19 @@ public static class Security
     /// <summary>JSON bodies are small; file uploads and imports say their own limits with [RequestSizeLimit].</summary>
     public const long DefaultMaxRequestBytes = 1_000_000;
 
+    /// <summary>The longest address (path and query, as sent) the service takes; a longer one is refused 414 with a problem.</summary>
+    public const int MaxAddressLength = 8 * 1024;
+
+    /// <summary>The most a request's headers may come to (each name, value and separators, as sent); more is refused 431 with a problem.</summary>
+    public const int MaxHeaderBytes = 32 * 1024;
+
+    /// <summary>
+    /// Kestrel's own limits, above the service's so that it is the service that answers what a client is likely to send, with a
+    /// problem. Past them Kestrel refuses the request unread, with a bare 414 or 431 (it has no way to give a body): they bound
+    /// what a connection makes the server hold.
+    /// </summary>
+    private const int KestrelRequestLineBytes = 32 * 1024, KestrelHeaderBytes = 64 * 1024;
+
     private const string ApiPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
@@ -34,7 +47,8 @@ public static class Security
         services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>().Configure<GrantLedgerOptions>((k, options) =>
         {
             k.Limits.MaxRequestBodySize = options.MaxRequestBytes;
-            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            k.Limits.MaxRequestLineSize = KestrelRequestLineBytes;
+            k.Limits.MaxRequestHeadersTotalSize = KestrelHeaderBytes;
             k.AddServerHeader = false;
         });
         services.AddRateLimiter(o =>
@@ -100,6 +114,8 @@ public static class Security
             // The error page a refused page request is run again as (PagesSetup.UseErrorPages) is not refused again.
             if (http.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>() is not null) return next(http);
 
+            if (TooLong(http) is { } tooLong) return tooLong;
+
             // A body larger than the endpoint allows is refused before it is read.
             var limit = http.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize
                         ?? http.RequestServices.GetRequiredService<GrantLedgerOptions>().MaxRequestBytes;
@@ -119,6 +135,28 @@ public static class Security
                 }
             return next(http);
         }).UseRateLimiter();
+
+    /// <summary>An address or headers longer than the service takes, refused with a problem saying which and the limit; else null.</summary>
+    private static Task? TooLong(HttpContext http)
+    {
+        var address = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw
+            ? raw : (http.Request.PathBase + http.Request.Path + http.Request.QueryString).ToString();
+        if (address.Length > MaxAddressLength)
+            return WriteProblemAsync(http, 414, "Address too long", "address-too-long",
+                $"The address is {address.Length:N0} characters long; the service takes at most {MaxAddressLength:N0} (its path and query together).",
+                http.RequestAborted);
+        var (total, largest, largestLength) = (0, "", -1);
+        foreach (var (name, values) in http.Request.Headers)
+            foreach (var value in values)
+            {
+                var length = value?.Length ?? 0;
+                total += name.Length + length + 4; // "name: value\r\n"
+                if (length > largestLength) (largest, largestLength) = (name, length);
+            }
+        return total <= MaxHeaderBytes ? null : WriteProblemAsync(http, 431, "Headers too large", "headers-too-large",
+            $"The request's headers come to {total:N0} bytes; the service takes at most {MaxHeaderBytes:N0}. The largest is {largest}, of {largestLength:N0}.",
+            http.RequestAborted);
+    }
 
     /// <summary>The client's address, as the limits on sign-in count it (the forwarded one behind a trusted proxy: <see cref="UseTrustedProxies"/>).</summary>
     public static string ClientAddress(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";

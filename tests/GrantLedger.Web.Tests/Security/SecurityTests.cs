@@ -34,6 +34,56 @@ public sealed class SecurityTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.True(h.CacheControl?.NoStore);
     }
 
+    /// <summary>
+    /// An address or headers longer than the service takes are refused with a problem naming what is too long and the limit,
+    /// as every other refusal is, before anything else (so a caller without a token is told too); a page, with its page.
+    /// Past Kestrel's own, higher, limits Kestrel still refuses the request unread (a bare 414 or 431): what a connection
+    /// makes the server hold stays bounded. Kestrel answered a bare 414 from 8 KB and a bare 431 from 32 KB.
+    /// </summary>
+    [Fact]
+    public async Task AnAddressOrHeadersTooLong_AreRefusedWithAProblemNamingTheLimit_AndKestrelStillBoundsThem()
+    {
+        using var factory = Db.Factory.WithWebHostBuilder(_ => { });
+        factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0)); // a real socket: TestServer has no request line to limit
+        factory.StartServer();
+        using var http = new HttpClient { BaseAddress = new Uri(factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
+        static string Address(int length) { const string start = "/api/v1/programmes?name="; return start + new string('a', length - start.Length); }
+        async Task<(HttpStatusCode Status, string? Type, string Body)> GetAsync(string address, string? header = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, address);
+            if (header is not null) request.Headers.TryAddWithoutValidation("X-Note", header);
+            using var answer = await http.SendAsync(request);
+            return (answer.StatusCode, answer.Content.Headers.ContentType?.MediaType, await answer.Content.ReadAsStringAsync());
+        }
+        static System.Text.Json.Nodes.JsonNode Problem((HttpStatusCode Status, string? Type, string Body) answer, HttpStatusCode status, string rule)
+        {
+            Assert.Equal((status, "application/problem+json"), (answer.Status, answer.Type));
+            var problem = System.Text.Json.Nodes.JsonNode.Parse(answer.Body)!;
+            Assert.Equal((int)status, problem["status"]!.GetValue<int>());
+            Assert.Equal($"https://grantledger.example/rules/{rule}", problem["type"]!.GetValue<string>());
+            Assert.False(string.IsNullOrEmpty(problem["title"]?.GetValue<string>()));
+            return problem;
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync(Address(8192))).Status); // at the limit: as any other request
+        var longAddress = Problem(await GetAsync(Address(8193)), HttpStatusCode.RequestUriTooLong, "address-too-long");
+        Assert.Equal("The address is 8,193 characters long; the service takes at most 8,192 (its path and query together).",
+            longAddress["detail"]!.GetValue<string>());
+        Problem(await GetAsync(Address(30_000)), HttpStatusCode.RequestUriTooLong, "address-too-long");
+        var page = await GetAsync("/school/claims?note=" + new string('a', 9_000));
+        Assert.Equal((HttpStatusCode.RequestUriTooLong, "text/html"), (page.Status, page.Type));
+        Assert.Contains("web address", page.Body);
+        var unread = await GetAsync(Address(40_000));
+        Assert.Equal((HttpStatusCode.RequestUriTooLong, ""), (unread.Status, unread.Body));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync("/api/v1/programmes", new string('a', 20_000))).Status);
+        var headers = Problem(await GetAsync("/api/v1/programmes", new string('a', 40_000)), HttpStatusCode.RequestHeaderFieldsTooLarge, "headers-too-large");
+        Assert.Matches(@"^The request's headers come to [\d,]+ bytes; the service takes at most 32,768\. The largest is X-Note, of 40,000\.$",
+            headers["detail"]!.GetValue<string>());
+        var unreadHeaders = await GetAsync("/api/v1/programmes", new string('a', 70_000));
+        Assert.Equal((HttpStatusCode.RequestHeaderFieldsTooLarge, ""), (unreadHeaders.Status, unreadHeaders.Body));
+    }
+
     [Fact]
     public async Task ABodyLargerThanTheEndpointTakes_Is413_AndWritesNothing()
     {
