@@ -9,11 +9,14 @@ using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Access;
 
-public sealed record TokenRequest(string? UserName, string? Password, string? TokenName, int? Days);
-public sealed record NewTokenRequest(string? Name, int? Days);
-public sealed record PasswordChoice(string? UserName, string? CurrentPassword, string? NewPassword);
-public sealed record PasswordChange(string? CurrentPassword, string? NewPassword);
-public sealed record PasswordReset(string? Password);
+public sealed record TokenRequest(string? UserName, string? Password, [property: MaxText(NewTokenRequest.MostName)] string? TokenName, int? Days);
+public sealed record NewTokenRequest([property: MaxText(NewTokenRequest.MostName)] string? Name, int? Days)
+{
+    public const int MostName = 100;
+}
+public sealed record PasswordChoice(string? UserName, string? CurrentPassword, [property: MaxText(Passwords.MaxLength)] string? NewPassword);
+public sealed record PasswordChange(string? CurrentPassword, [property: MaxText(Passwords.MaxLength)] string? NewPassword);
+public sealed record PasswordReset([property: MaxText(Passwords.MaxLength)] string? Password);
 public sealed record IssuedToken(long Id, string Name, string Token, DateTimeOffset ExpiresAt, UserView User);
 public sealed record TokenView(long Id, string Name, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt,
     DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
@@ -39,7 +42,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
         var errors = new FieldErrors();
         if (string.IsNullOrWhiteSpace(request.UserName)) errors.Add("userName", "is required");
         if (string.IsNullOrEmpty(request.Password)) errors.Add("password", "is required");
-        errors.Text("tokenName", request.TokenName, 100, required: false);
+        errors.Text("tokenName", request.TokenName, NewTokenRequest.MostName, required: false);
         if (request.Days is < 1 or > 365) errors.Add("days", "must be between 1 and 365");
         errors.ThrowIfAny();
 
@@ -120,7 +123,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
     public async Task<ActionResult<IssuedToken>> NewToken(NewTokenRequest request, CancellationToken ct)
     {
         var errors = new FieldErrors();
-        errors.Text("name", request.Name, 100);
+        errors.Text("name", request.Name, NewTokenRequest.MostName);
         if (request.Days is < 1 or > 365) errors.Add("days", "must be between 1 and 365");
         errors.ThrowIfAny();
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == Caller.Id, ct);

@@ -20,16 +20,20 @@ public sealed record UserView(long Id, string UserName, string DisplayName, stri
 /// </summary>
 public static class Users
 {
-    public sealed record NewUser(string? UserName, string? DisplayName, string? Email, string? Password, string? Role,
-        long? ProgrammeId, long? AreaId, long? SchoolId);
+    public sealed record NewUser([property: MaxText(NewUser.MostUserName)] string? UserName, [property: MaxText(NewUser.MostDisplayName)] string? DisplayName,
+        [property: MaxText(NewUser.MostEmail)] string? Email, [property: MaxText(Passwords.MaxLength)] string? Password, string? Role,
+        long? ProgrammeId, long? AreaId, long? SchoolId)
+    {
+        public const int MostUserName = 100, MostDisplayName = 200, MostEmail = 256;
+    }
 
     public static async Task<AppUser> CreateAsync(GrantLedgerDb db, UserManager<AppUser> users, AuditTrail audit, CurrentUser caller,
         NewUser r, CancellationToken ct)
     {
         var errors = new FieldErrors();
-        errors.Text("userName", r.UserName, 100);
-        errors.Text("displayName", r.DisplayName, 200);
-        errors.Text("email", r.Email, 256, required: false);
+        errors.Text("userName", r.UserName, NewUser.MostUserName);
+        errors.Text("displayName", r.DisplayName, NewUser.MostDisplayName);
+        errors.Text("email", r.Email, NewUser.MostEmail, required: false);
         if (r.Role is null || !Roles.All.Contains(r.Role)) errors.Add("role", "must be one of " + string.Join(", ", Roles.All));
         if (string.IsNullOrEmpty(r.Password)) errors.Add("password", "is required");
         errors.ThrowIfAny();

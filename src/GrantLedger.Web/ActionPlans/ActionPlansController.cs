@@ -18,7 +18,7 @@ namespace GrantLedger.Web.ActionPlans;
 [Authorize(Roles = Roles.Everyone)]
 public sealed class ActionPlansController(GrantLedgerDb db, AuditTrail audit) : ApiControllerBase
 {
-    public sealed record ReturnRequest(string? Feedback);
+    public sealed record ReturnRequest([property: MaxText(PlanTransitions.MostFeedback)] string? Feedback);
 
     private async Task<ActionResult<ActionPlanView>> Answer(long planId, int status, CancellationToken ct)
     {

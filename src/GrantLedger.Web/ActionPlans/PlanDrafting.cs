@@ -19,14 +19,14 @@ namespace GrantLedger.Web.ActionPlans;
 public static class PlanDrafting
 {
     /// <param name="Ref">the action's number, to keep it from an earlier version; new actions leave it out</param>
-    public sealed record ActionInput(int? Ref, string? Theme, string? Description, long? PeriodId, Money? EstimatedCost);
+    public sealed record ActionInput(int? Ref, string? Theme, [property: MaxText(MostDescription)] string? Description, long? PeriodId, Money? EstimatedCost);
 
     /// <param name="SchoolId">defaults to the caller's school</param>
     /// <param name="ProgrammeYearId">defaults to the programme year that contains today</param>
     public sealed record PlanInput(long? SchoolId, long? ProgrammeYearId, List<string>? Themes, DateOnly? StudentGroupAgreedOn,
-        string? Summary, List<ActionInput>? Actions);
+        [property: MaxText(MostSummary)] string? Summary, List<ActionInput>? Actions);
 
-    public const int MaxActions = 60;
+    public const int MaxActions = 60, MostSummary = 2000, MostDescription = 1000;
 
     public static async Task<ActionPlan> StartAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, PlanInput r, CancellationToken ct)
     {
@@ -136,7 +136,7 @@ public static class PlanDrafting
         if (ActionPlanRules.CheckThemes(themes) is { } themeError) errors.Add("themes", themeError);
         if (r.StudentGroupAgreedOn is { } agreedOn && agreedOn > UkTime.Today)
             errors.Add("studentGroupAgreedOn", "cannot be in the future: give the date the student action group agreed the plan");
-        errors.Text("summary", r.Summary, 2000, required: false, manyLines: true);
+        errors.Text("summary", r.Summary, MostSummary, required: false, manyLines: true);
         var actions = r.Actions ?? [];
         if (actions.Count > MaxActions) errors.Add("actions", $"a plan has at most {MaxActions} actions");
         var periods = year.Periods.Count > 0 ? year.Periods
@@ -151,7 +151,7 @@ public static class PlanDrafting
             if (string.IsNullOrEmpty(theme)) errors.Add($"{at}.theme", "is required");
             else if (themes is null || !themes.Contains(theme))
                 errors.Add($"{at}.theme", $"'{theme}' is not one of the plan's priority themes ({string.Join(", ", themes ?? [])})");
-            var description = errors.Text($"{at}.description", a.Description, 1000, manyLines: true);
+            var description = errors.Text($"{at}.description", a.Description, MostDescription, manyLines: true);
             if (a.PeriodId is null) errors.Add($"{at}.periodId", "is required: the half-term the action happens in");
             else if (periods.All(x => x.Id != a.PeriodId)) errors.Add($"{at}.periodId", $"is not a half-term of {year.Code}");
             if (a.EstimatedCost is not { } cost) errors.Add($"{at}.estimatedCost", "is required (0.00 for an action that costs nothing)");

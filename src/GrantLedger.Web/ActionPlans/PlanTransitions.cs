@@ -13,6 +13,8 @@ namespace GrantLedger.Web.ActionPlans;
 /// </summary>
 public static class PlanTransitions
 {
+    public const int MostFeedback = 2000;
+
     public static async Task<ActionPlan> FireAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long planId, ActionPlanTrigger trigger,
         string? feedback, string? ifMatch, CancellationToken ct) =>
         await db.InTransactionAsync(async () =>
@@ -21,7 +23,7 @@ public static class PlanTransitions
             RowVersions.Check("action plan", p.Plan.RowVersion, ifMatch);
             var from = p.State;
             feedback = feedback?.Trim();
-            if (FreeText.Problem(feedback, 2000, required: false, manyLines: true) is { } badFeedback) throw new InvalidInput("feedback", badFeedback);
+            if (FreeText.Problem(feedback, MostFeedback, required: false, manyLines: true) is { } badFeedback) throw new InvalidInput("feedback", badFeedback);
             var step = ActionPlanWorkflow.Lifecycle.Fire(from, trigger, p.Context(caller, feedback), await PlanReads.BesideSaidAsync(db, p, caller, ct));
             var now = DateTimeOffset.UtcNow;
             long? superseded = null;

@@ -23,7 +23,9 @@ public static class Allocate
     /// <summary>Which schools share (split) or each receive (each) the amount.</summary>
     public sealed record Spread(long? CategoryId, Money? Amount, long? Minutes, List<long>? SchoolIds, List<long>? AreaIds, bool? AllSchools);
 
-    public sealed record Request(DateOnly? ValueDate, string? Description, List<Line>? Lines, Spread? Split, Spread? Each);
+    public sealed record Request(DateOnly? ValueDate, [property: MaxText(MostDescription)] string? Description, List<Line>? Lines, Spread? Split, Spread? Each);
+
+    public const int MostDescription = 500;
 
     public sealed record Total(string Unit, string Amount);
     public sealed record View(long Id, long YearId, string Method, string Description, int LineCount, IReadOnlyList<Total> Totals, long EntryId);
@@ -38,7 +40,7 @@ public static class Allocate
         var valueDate = budget.ValueDate(r.ValueDate, errors);
         if (new[] { r.Lines is not null, r.Split is not null, r.Each is not null }.Count(x => x) != 1)
             errors.Add("lines", "give exactly one of lines (an amount per school), split (one total shared) or each (the same amount to each school)");
-        errors.Text("description", r.Description, 500, required: false); // one line: the entry's description
+        errors.Text("description", r.Description, MostDescription, required: false); // one line: the entry's description
         errors.ThrowIfAny();
 
         var categories = await budget.CategoriesAsync(db, ct);

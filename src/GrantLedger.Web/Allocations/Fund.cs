@@ -10,7 +10,9 @@ namespace GrantLedger.Web.Allocations;
 /// <summary>Records money (or a pool of staff time) granted for a programme year: funding → unallocated.</summary>
 public static class Fund
 {
-    public sealed record Request(string? Unit, Core.Money.Money? Amount, long? Minutes, string? Reference, DateOnly? ValueDate);
+    public sealed record Request(string? Unit, Core.Money.Money? Amount, long? Minutes, [property: MaxText(MostReference)] string? Reference, DateOnly? ValueDate);
+
+    public const int MostReference = 200;
 
     public sealed record View(long Id, long YearId, string Unit, string Amount, string Reference, long EntryId);
 
@@ -23,7 +25,7 @@ public static class Fund
                  : Units.TryParse(r.Unit, out var u) ? u : Unit.Gbp;
         if (r.Unit is not null && !Units.TryParse(r.Unit, out _)) errors.Add("unit", "must be GBP or MIN");
         var amount = new Quantity(r.Amount, r.Minutes).Read(unit, "", errors);
-        errors.Text("reference", r.Reference, 200);
+        errors.Text("reference", r.Reference, MostReference);
         var valueDate = budget.ValueDate(r.ValueDate, errors);
         errors.ThrowIfAny();
 

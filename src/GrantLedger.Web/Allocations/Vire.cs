@@ -17,7 +17,9 @@ namespace GrantLedger.Web.Allocations;
 public static class Vire
 {
     public sealed record Budget(long? SchoolId, string? Urn, long? CategoryId);
-    public sealed record Request(Budget? From, Budget? To, Core.Money.Money? Amount, long? Minutes, string? Reason, DateOnly? ValueDate);
+    public sealed record Request(Budget? From, Budget? To, Core.Money.Money? Amount, long? Minutes, [property: MaxText(MostReason)] string? Reason, DateOnly? ValueDate);
+
+    public const int MostReason = 500;
     public sealed record View(long Id, long YearId, string FromAccount, string ToAccount, string Unit, string Amount, string Reason, long EntryId);
 
     public static async Task<View> HandleAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, long yearId,
@@ -28,7 +30,7 @@ public static class Vire
         var errors = new FieldErrors();
         var from = await ResolveAsync(db, programmeId, r.From, "from", categories, errors, ct);
         var to = await ResolveAsync(db, programmeId, r.To, "to", categories, errors, ct);
-        errors.Text("reason", r.Reason, 500); // one line: it becomes the entry's description
+        errors.Text("reason", r.Reason, MostReason); // one line: it becomes the entry's description
         var valueDate = budget.ValueDate(r.ValueDate, errors);
         if (NotInTheFuture.Refusal(valueDate, UkTime.Today, "a virement moves budget on the day it is made") is { } future) errors.Add("valueDate", future);
         long amount = 0;

@@ -9,8 +9,10 @@ namespace GrantLedger.Web.Claims;
 /// <summary>Starting a claim for a half-term, changing its description or period while it is a draft, and discarding a draft.</summary>
 public static class Drafting
 {
-    public sealed record NewClaim(long? SchoolId, long? PeriodId, string? Description);
-    public sealed record ClaimChange(long? PeriodId, string? Description);
+    public sealed record NewClaim(long? SchoolId, long? PeriodId, [property: MaxText(MostDescription)] string? Description);
+    public sealed record ClaimChange(long? PeriodId, [property: MaxText(MostDescription)] string? Description);
+
+    public const int MostDescription = 1000;
 
     public static async Task<Claim> StartAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, NewClaim r, CancellationToken ct)
     {
@@ -19,7 +21,7 @@ public static class Drafting
         var school = await db.Schools.AsNoTracking().SingleOrDefaultAsync(s => s.Id == schoolId, ct) ?? throw new NotFound("school", schoolId);
         caller.EnsureSchool(school);
         var errors = new FieldErrors();
-        errors.Text("description", r.Description, 1000, required: false, manyLines: true);
+        errors.Text("description", r.Description, MostDescription, required: false, manyLines: true);
         var period = await PeriodAsync(db, school.ProgrammeId, r.PeriodId, errors, ct);
         errors.ThrowIfAny();
 
@@ -44,7 +46,7 @@ public static class Drafting
         {
             var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             var errors = new FieldErrors();
-            errors.Text("description", r.Description, 1000, required: false, manyLines: true);
+            errors.Text("description", r.Description, MostDescription, required: false, manyLines: true);
             if (r.PeriodId is not null)
             {
                 var period = await PeriodAsync(db, c.Claim.ProgrammeId, r.PeriodId, errors, ct);

@@ -24,7 +24,11 @@ public static class LineEditing
     public sealed record LineInput(
         string? Kind, long? CategoryId, long? AllowanceCategoryId,
         string? StaffRef, string? Role, string? Activity, DateOnly? Date, Quantity? Hours, Quantity? Days,
-        long? ActionId, string? Supplier, string? InvoiceRef, Money? Amount, string? Specialist, string? Description);
+        long? ActionId, [property: MaxText(LineInput.MostSupplier)] string? Supplier, [property: MaxText(LineInput.MostInvoiceRef)] string? InvoiceRef,
+        Money? Amount, string? Specialist, [property: MaxText(LineInput.MostDescription)] string? Description)
+    {
+        public const int MostSupplier = 200, MostInvoiceRef = 100, MostDescription = 500;
+    }
 
     public static async Task<ClaimLine> AddAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, LineInput r,
         string? ifMatch, CancellationToken ct) =>
@@ -80,7 +84,7 @@ public static class LineEditing
         }
         var categories = await lookups.CategoriesAsync(ct);
         line.Kind = Kebab.Of(kind);
-        line.Description = errors.Text("description", r.Description, 500, required: false, manyLines: true) is { Length: > 0 } d ? d : null;
+        line.Description = errors.Text("description", r.Description, LineInput.MostDescription, required: false, manyLines: true) is { Length: > 0 } d ? d : null;
         (line.StaffRef, line.StaffRole, line.Activity, line.WorkDate, line.Minutes) = (null, null, null, null, null);
         (line.RateId, line.RatePence, line.RateBasis, line.ActionId, line.Supplier, line.InvoiceRef) = (null, null, null, null, null, null);
         line.AmountPence = 0;
@@ -132,8 +136,8 @@ public static class LineEditing
                 TimeOnADate(line, r, c.Period, errors, allowDays: true, allowHours: false);
                 break;
             case ClaimLineKind.ActionPlan:
-                line.Supplier = errors.Text("supplier", r.Supplier, 200);
-                line.InvoiceRef = errors.Text("invoiceRef", r.InvoiceRef, 100);
+                line.Supplier = errors.Text("supplier", r.Supplier, LineInput.MostSupplier);
+                line.InvoiceRef = errors.Text("invoiceRef", r.InvoiceRef, LineInput.MostInvoiceRef);
                 if (r.Amount is not { } amount) errors.Add("amount", "enter the invoice amount");
                 else if (!amount.IsPositive) errors.Add("amount", "must be more than zero");
                 else line.AmountPence = amount.Pence;

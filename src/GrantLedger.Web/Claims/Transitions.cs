@@ -19,12 +19,12 @@ namespace GrantLedger.Web.Claims;
 public static class Transitions
 {
     /// <param name="Amount">the sanctioned amount for the line (the whole line when omitted)</param>
-    public sealed record Sanction(long? LineId, Money? Amount, string? Reason);
+    public sealed record Sanction(long? LineId, Money? Amount, [property: MaxText(MostReason / 2)] string? Reason);
 
     /// <param name="Reason">why a claim is returned or rejected: the school reads it</param>
     /// <param name="Declaration">submitting confirms the school's declaration</param>
     /// <param name="Lines">approve: reduced ("sanctioned") amounts per line, each with a reason</param>
-    public sealed record Request(string? Reason, bool? Declaration, List<Sanction>? Lines);
+    public sealed record Request([property: MaxText(MostReason)] string? Reason, bool? Declaration, List<Sanction>? Lines);
 
     /// <returns>the claim with its scope, as the transition left it (saved), its history with the transition's row</returns>
     public static async Task<ClaimScope> FireAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, ClaimTrigger trigger,

@@ -9,7 +9,8 @@ namespace GrantLedger.Web.Infrastructure;
 /// on every number, string and list. The bounds are the ones the service enforces: integers are
 /// what their format holds, and no string or list can be longer than the largest request the
 /// endpoint accepts (<see cref="Security.DefaultMaxRequestBytes"/> unless it says otherwise).
-/// Fields with tighter rules (a URN, an amount) carry their own pattern or length.
+/// Fields with tighter rules (a URN, an amount) carry their own pattern or length: a text field its
+/// use case bounds says so with <see cref="MaxTextAttribute"/>, naming the constant the use case checks.
 /// </summary>
 public static class OpenApiConventions
 {
@@ -28,10 +29,22 @@ public static class OpenApiConventions
             if (schema is not OpenApiSchema s || s.Type is not { } type) return;
             if (type.HasFlag(JsonSchemaType.Integer) && s.Minimum is null && s.Maximum is null)
                 (s.Minimum, s.Maximum) = s.Format == "int32" ? (int.MinValue.ToString(), int.MaxValue.ToString()) : (long.MinValue.ToString(), long.MaxValue.ToString());
+            if (type.HasFlag(JsonSchemaType.String) && context.MemberInfo?.GetCustomAttributes(typeof(MaxTextAttribute), false) is [MaxTextAttribute bound, ..])
+                s.MaxLength = bound.Length;
             if (type.HasFlag(JsonSchemaType.String) && s.MaxLength is null && s.Enum is not { Count: > 0 })
                 s.MaxLength = (int)Security.DefaultMaxRequestBytes;
             if (type.HasFlag(JsonSchemaType.Array) && s.MaxItems is null)
                 s.MaxItems = MaxItems;
         }
     }
+}
+
+/// <summary>
+/// The most characters a request's text field takes, as its use case checks it (the same constant): the OpenAPI document
+/// gives it as the field's maxLength. Documentation only: the use case refuses a longer one (422 naming the field).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class MaxTextAttribute(int length) : Attribute
+{
+    public int Length { get; } = length;
 }

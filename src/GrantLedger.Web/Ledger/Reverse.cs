@@ -15,7 +15,10 @@ namespace GrantLedger.Web.Ledger;
 /// </summary>
 public static class Reverse
 {
-    public sealed record Request(string? Reason, DateOnly? ValueDate);
+    public sealed record Request([property: MaxText(Request.MostReason)] string? Reason, DateOnly? ValueDate)
+    {
+        public const int MostReason = 500;
+    }
 
     private static readonly string[] Reversible = ["funding", "allocation", "virement"];
 
@@ -29,7 +32,7 @@ public static class Reverse
             throw new RuleBroken("not-reversible-here",
                 $"entry {entryId} records a {original.CauseType.Replace('_', ' ')}: correct it through its own workflow", 409);
         var errors = new FieldErrors();
-        errors.Text("reason", r.Reason, 500); // one line: it becomes the entry's description, a line of the hledger and Beancount journals
+        errors.Text("reason", r.Reason, Request.MostReason); // one line: it becomes the entry's description, a line of the hledger and Beancount journals
         var valueDate = r.ValueDate ?? UkTime.Today;
         if (valueDate < original.ValueDate) errors.Add("valueDate", $"must not be before the entry it reverses ({original.ValueDate:yyyy-MM-dd})");
         errors.ThrowIfAny();

@@ -25,6 +25,8 @@ public static class PaymentRuns
     /// <param name="AsOf">claims approved on or before this date (today when left out)</param>
     public sealed record NewRun(long? AreaId, long? PeriodId, DateOnly? AsOf);
 
+    public const int MostCancelReason = 1000;
+
     public static string Reference(long id) => $"PR-{id:000000}";
 
     /// <summary>Paying and closing are the programme's funder finance team's alone.</summary>
@@ -126,7 +128,7 @@ public static class PaymentRuns
                     break;
                 case PaymentRunTrigger.Cancel:
                     if (string.IsNullOrWhiteSpace(reason)) throw new InvalidInput("reason", "say why the run is cancelled");
-                    if (FreeText.Problem(reason, 1000, manyLines: true) is { } badReason) throw new InvalidInput("reason", badReason);
+                    if (FreeText.Problem(reason, MostCancelReason, manyLines: true) is { } badReason) throw new InvalidInput("reason", badReason);
                     (run.CancelledBy, run.CancelledAt, run.CancelReason) = (caller.Id, now, reason.Trim());
                     var claimIds = await db.Set<Claim>().Where(c => c.PaymentRunId == run.Id && c.State == "in-payment-run").Select(c => c.Id).ToListAsync(ct);
                     await RunClaims.FireAsync(db, audit, caller, run.ProgrammeId, run.Id, claimIds, ClaimState.InPaymentRun, ClaimTrigger.RemoveFromPaymentRun, null, ct);

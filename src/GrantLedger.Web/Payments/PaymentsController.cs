@@ -15,7 +15,7 @@ namespace GrantLedger.Web.Payments;
 [Authorize(Roles = Roles.Staff)]
 public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : ApiControllerBase
 {
-    public sealed record CancelRequest(string? Reason);
+    public sealed record CancelRequest([property: MaxText(PaymentRuns.MostCancelReason)] string? Reason);
 
     private async Task<ActionResult<PaymentRunView>> Answer(long runId, int status, CancellationToken ct)
     {

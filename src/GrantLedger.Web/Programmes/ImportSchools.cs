@@ -66,9 +66,9 @@ public static class ImportSchools
             else if (enrolled.TryGetValue(urn, out var enrolledId))
                 reason = $"URN {urn} is already enrolled in this programme" + (payee is null ? ""
                     : $"; an import does not change an enrolled school: a programme admin sets its payee reference with {PayeeReferences.HowToSet(enrolledId)}");
-            else if (FreeText.Problem(name, 200) is { } nameProblem) reason = "EstablishmentName " + nameProblem;
-            else if (FreeText.Problem(phase, 100) is { } phaseProblem) reason = "PhaseOfEducation (name) " + phaseProblem;
-            else if (FreeText.Problem(la, 100, required: false) is { } laProblem) reason = "LA (name) " + laProblem;
+            else if (FreeText.Problem(name, Schools.MostName) is { } nameProblem) reason = "EstablishmentName " + nameProblem;
+            else if (FreeText.Problem(phase, Schools.MostPhase) is { } phaseProblem) reason = "PhaseOfEducation (name) " + phaseProblem;
+            else if (FreeText.Problem(la, Schools.MostLocalAuthority, required: false) is { } laProblem) reason = "LA (name) " + laProblem;
             else if (PayeeReferences.Problem(payee) is { } payeeProblem) reason = "PayeeReference " + payeeProblem;
             else if (areaId is { } given) area = given;
             else if (!areaByName.TryGetValue(Field(areaColumn).ToUpperInvariant(), out area))

@@ -20,7 +20,7 @@ public static class PayeeReferences
 {
     public const int MaxLength = 50;
 
-    public sealed record Change(string? PayeeReference);
+    public sealed record Change([property: MaxText(MaxLength)] string? PayeeReference);
 
     /// <summary>The audit event's details: the old value said even when there was none.</summary>
     private sealed record Changed(string Urn, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Before, string After,

@@ -10,7 +10,10 @@ namespace GrantLedger.Web.Programmes;
 /// <summary>Enrolling a school in a programme, one at a time.</summary>
 public static partial class Schools
 {
-    public sealed record NewSchool(string? Urn, string? Name, string? Phase, string? LocalAuthority, long? AreaId, string? PayeeReference);
+    public sealed record NewSchool(string? Urn, [property: MaxText(MostName)] string? Name, [property: MaxText(MostPhase)] string? Phase,
+        [property: MaxText(MostLocalAuthority)] string? LocalAuthority, long? AreaId, [property: MaxText(PayeeReferences.MaxLength)] string? PayeeReference);
+
+    public const int MostName = 200, MostPhase = 100, MostLocalAuthority = 100;
 
     [GeneratedRegex("^[0-9]{6}$")] public static partial Regex Urn();
 
@@ -20,9 +23,9 @@ public static partial class Schools
         await SetUp.RequireProgrammeAdminAsync(db, caller, programmeId, ct);
         var errors = new FieldErrors();
         if (r.Urn is null || !Urn().IsMatch(r.Urn)) errors.Add("urn", "must be the school's six-digit URN");
-        errors.Text("name", r.Name, 200);
-        errors.Text("phase", r.Phase, 100);
-        errors.Text("localAuthority", r.LocalAuthority, 100, required: false);
+        errors.Text("name", r.Name, MostName);
+        errors.Text("phase", r.Phase, MostPhase);
+        errors.Text("localAuthority", r.LocalAuthority, MostLocalAuthority, required: false);
         if (r.AreaId is null) errors.Add("areaId", "is required");
         var payee = PayeeReferences.Normalised(r.PayeeReference);
         if (PayeeReferences.Problem(payee) is { } payeeProblem) errors.Add("payeeReference", payeeProblem);

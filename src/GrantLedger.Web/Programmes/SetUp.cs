@@ -11,11 +11,15 @@ namespace GrantLedger.Web.Programmes;
 /// <summary>Creating a programme and the areas and budget categories it is organised by.</summary>
 public static partial class SetUp
 {
-    public sealed record NewProgramme(string? Code, string? Name, string? Funder, string? AreaKind, Money? SecondApprovalThreshold);
+    public sealed record NewProgramme(string? Code, [property: MaxText(MostName)] string? Name, [property: MaxText(MostName)] string? Funder, string? AreaKind,
+        Money? SecondApprovalThreshold);
+
+    /// <summary>The most characters of a programme's, a funder's, an area's or a category's name.</summary>
+    public const int MostName = 200;
     /// <param name="ClearSecondApprovalThreshold">true to stop requiring second approvals</param>
-    public sealed record ProgrammeChange(string? Name, string? Funder, Money? SecondApprovalThreshold, bool? ClearSecondApprovalThreshold);
-    public sealed record NewArea(string? Code, string? Name);
-    public sealed record NewCategory(string? Code, string? Name, string? Unit, string? Kind);
+    public sealed record ProgrammeChange([property: MaxText(MostName)] string? Name, [property: MaxText(MostName)] string? Funder, Money? SecondApprovalThreshold, bool? ClearSecondApprovalThreshold);
+    public sealed record NewArea(string? Code, [property: MaxText(MostName)] string? Name);
+    public sealed record NewCategory(string? Code, [property: MaxText(MostName)] string? Name, string? Unit, string? Kind);
 
     [GeneratedRegex("^[a-z][a-z0-9-]{1,29}$")] private static partial Regex ProgrammeCode();
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,39}$")] private static partial Regex AreaCode();
@@ -28,8 +32,8 @@ public static partial class SetUp
             throw new Forbidden("only a programme admin not tied to one programme can create programmes");
         var errors = new FieldErrors();
         if (r.Code is null || !ProgrammeCode().IsMatch(r.Code)) errors.Add("code", "must be 2-30 lower-case letters, digits or hyphens, starting with a letter");
-        errors.Text("name", r.Name, 200);
-        errors.Text("funder", r.Funder, 200);
+        errors.Text("name", r.Name, MostName);
+        errors.Text("funder", r.Funder, MostName);
         if (r.AreaKind is not (null or "borough" or "icb")) errors.Add("areaKind", "must be 'borough' or 'icb'");
         if (r.SecondApprovalThreshold is { IsPositive: false }) errors.Add("secondApprovalThreshold", "must be more than zero");
         errors.ThrowIfAny();
@@ -50,8 +54,8 @@ public static partial class SetUp
     {
         var programme = await RequireProgrammeAdminAsync(db, caller, programmeId, ct);
         var errors = new FieldErrors();
-        if (r.Name is not null) errors.Text("name", r.Name, 200);
-        if (r.Funder is not null) errors.Text("funder", r.Funder, 200);
+        if (r.Name is not null) errors.Text("name", r.Name, MostName);
+        if (r.Funder is not null) errors.Text("funder", r.Funder, MostName);
         if (r.SecondApprovalThreshold is { IsPositive: false }) errors.Add("secondApprovalThreshold", "must be more than zero");
         if (r.SecondApprovalThreshold is not null && r.ClearSecondApprovalThreshold == true)
             errors.Add("clearSecondApprovalThreshold", "either set a threshold or clear it, not both");
@@ -72,7 +76,7 @@ public static partial class SetUp
         await RequireProgrammeAdminAsync(db, caller, programmeId, ct);
         var errors = new FieldErrors();
         if (r.Code is null || !AreaCode().IsMatch(r.Code)) errors.Add("code", "must be 1-40 lower-case letters, digits or hyphens");
-        errors.Text("name", r.Name, 200);
+        errors.Text("name", r.Name, MostName);
         errors.ThrowIfAny();
         if (await db.Areas.AnyAsync(a => a.ProgrammeId == programmeId && (a.Code == r.Code || a.Name == r.Name!.Trim()), ct))
             throw new RuleBroken("area-exists", $"the programme already has an area with code '{r.Code}' or name '{r.Name}'", 409, "code");
@@ -86,7 +90,7 @@ public static partial class SetUp
         await RequireProgrammeAdminAsync(db, caller, programmeId, ct);
         var errors = new FieldErrors();
         if (r.Code is null || !CategoryCode().IsMatch(r.Code)) errors.Add("code", "must be 2-40 lower-case letters, digits or hyphens, starting with a letter");
-        errors.Text("name", r.Name, 200);
+        errors.Text("name", r.Name, MostName);
         if (r.Kind is null || !CategoryKinds.All.Contains(r.Kind)) errors.Add("kind", "must be one of " + string.Join(", ", CategoryKinds.All));
         var unit = r.Kind == CategoryKinds.TimeAllowance ? "MIN" : "GBP";
         if (r.Unit is not null && r.Unit != unit)

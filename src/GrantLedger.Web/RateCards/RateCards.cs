@@ -34,7 +34,9 @@ public sealed record RateView(long Id, string Code, string Name, string Basis, M
 /// </summary>
 public static partial class RateCards
 {
-    public sealed record NewRate(string? Code, string? Name, string? Basis, Money? Amount, DateOnly? EffectiveFrom);
+    public sealed record NewRate(string? Code, [property: MaxText(MostName)] string? Name, string? Basis, Money? Amount, DateOnly? EffectiveFrom);
+
+    public const int MostName = 200;
 
     [GeneratedRegex("^[a-z][a-z0-9-]{1,39}$")] private static partial Regex CodePattern();
 
@@ -67,7 +69,7 @@ public static partial class RateCards
         var errors = new FieldErrors();
         var code = r.Code?.Trim();
         if (code is null || !CodePattern().IsMatch(code)) errors.Add("code", "must be 2-40 lower-case letters, digits or hyphens, starting with a letter (e.g. teacher-cover-day)");
-        var name = errors.Text("name", r.Name, 200);
+        var name = errors.Text("name", r.Name, MostName);
         if (r.Basis is null || !Pricing.Bases.Contains(r.Basis)) errors.Add("basis", $"must be one of {string.Join(", ", Pricing.Bases)}");
         if (r.Amount is not { IsPositive: true }) errors.Add("amount", "must be more than zero");
         if (r.EffectiveFrom is null) errors.Add("effectiveFrom", "is required: the first date the rate applies to");

@@ -1,0 +1,36 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Infrastructure;
+
+public sealed class OpenApiBoundsTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    /// <summary>
+    /// A client reads a text field's limit from the OpenAPI document: each field a use case bounds has that bound as its
+    /// maxLength (the constant the use case checks, named by [MaxText]), not the request size's 1,000,000 every other
+    /// string has. A plan's summary said 1,000,000 and was refused past 2,000.
+    /// </summary>
+    [Fact]
+    public async Task EveryTextFieldAUseCaseBounds_HasThatBoundAsItsMaxLength()
+    {
+        var schemas = JsonNode.Parse(await Db.Factory.CreateClient().GetStringAsync("/swagger/v1/swagger.json"))!["components"]!["schemas"]!;
+        var bounded = typeof(OpenApiConventions).Assembly.GetTypes()
+            .SelectMany(t => t.GetProperties().Select(p => (Type: t, Property: p, Bound: p.GetCustomAttribute<MaxTextAttribute>())))
+            .Where(x => x.Bound is not null).ToList();
+        Assert.True(bounded.Count >= 35, $"{bounded.Count} bounded fields");
+        var said = bounded.Select(x =>
+        {
+            var id = x.Type.FullName!.Replace("GrantLedger.Web.", "").Replace("+", ".");
+            var field = JsonNamingPolicy.CamelCase.ConvertName(x.Property.Name);
+            var schema = schemas[id]?["properties"]?[field] ?? throw new Xunit.Sdk.XunitException($"{id}.{field} is not in the document");
+            return (Field: $"{id}.{field}", Said: schema["maxLength"]?.GetValue<int>());
+        }).ToList();
+        Assert.Equal(bounded.Select(x => ($"{x.Type.FullName!.Replace("GrantLedger.Web.", "").Replace("+", ".")}.{JsonNamingPolicy.CamelCase.ConvertName(x.Property.Name)}", (int?)x.Bound!.Length)), said);
+        Assert.Equal(2000, said.Single(x => x.Field == "ActionPlans.PlanDrafting.PlanInput.summary").Said);
+        Assert.Equal(50, said.Single(x => x.Field == "Programmes.PayeeReferences.Change.payeeReference").Said);
+        Assert.Equal(128, said.Single(x => x.Field == "Access.Users.NewUser.password").Said);
+    }
+}
