@@ -79,14 +79,17 @@ public static class Confirmations
                 .Where(p => (p.ClosedAt != null || db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ClosedAt != null))
                             && db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ProgrammeId == programmeId)).ToListAsync(ct);
             var today = UkTime.Today;
-            var seen = new HashSet<string>();
+            // a payment on more than one line (paid on one and failed on another, or the same line twice: a bank that
+            // paid twice?) is for finance to look into: none of its lines is acted on, whatever their order
+            var onLines = rows.GroupBy(r => r.Reference).Where(g => g.Count() > 1).ToDictionary(g => g.Key, g => g.Select(r => r.Line).ToList());
             var toPay = new List<(Row Row, PaymentRunPayee Payee, PaymentRun Run)>();
             var toFail = new List<(Row Row, PaymentRunPayee Payee, PaymentRun Run)>();
             foreach (var row in rows)
             {
                 string? Mismatch()
                 {
-                    if (!seen.Add(row.Reference)) return "the remittance reference appears more than once in the file";
+                    if (onLines.TryGetValue(row.Reference, out var lines))
+                        return $"the remittance reference is on lines {string.Join(", ", lines.SkipLast(1))} and {lines[^1]} of the file: nothing is recorded for this payment until a file has it on one line";
                     if (!payees.TryGetValue(row.Reference, out var x)) return "no payment of this programme has this remittance reference";
                     if (x.Run.State is "built" or "approved" or "cancelled") return $"payment run {x.Run.Reference} is {x.Run.State}: only an exported run is paid";
                     if (row.Pence != x.Payee.AmountPence)

@@ -175,17 +175,16 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
             PR{runId:000000}-{urn0},450.00,{Today},paid
             PR{runId:000000}-{urn1},250.00,{Today},failed
             PR{runId:000000}-999999,10.00,{Today},paid
-            PR{runId:000000}-{urn0},1.00,{Today},paid
             nonsense,1.234,yesterday,maybe
             """;
         var report = await ImportAsync(x, csv);
         Assert.Equal(1, report["paid"]!.GetValue<int>());
         Assert.Equal(1, report["failed"]!.GetValue<int>());
-        Assert.Equal(3, report["mismatched"]!.GetValue<int>());
+        Assert.Equal(2, report["mismatched"]!.GetValue<int>());
         var outcomes = report["lines"]!.AsArray();
-        Assert.Equal(["paid", "failed", "mismatch", "mismatch", "mismatch"], outcomes.Select(o => o!["result"]!.GetValue<string>()));
+        Assert.Equal(["paid", "failed", "mismatch", "mismatch"], outcomes.Select(o => o!["result"]!.GetValue<string>()));
         Assert.Contains("no payment", outcomes[2]!["reason"]!.GetValue<string>());
-        Assert.Contains("amount", outcomes[4]!["reason"]!.GetValue<string>());
+        Assert.Contains("amount", outcomes[3]!["reason"]!.GetValue<string>());
 
         // School 0: payable → paid, both claims paid. School 1: its claim is approved again, money still payable.
         Assert.Equal("0.00", (await x.W.AccountAsync(0, "staff-cover", "payable"))["balance"]!.GetValue<string>());
@@ -211,6 +210,35 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("250.00", next["total"]!.GetValue<string>());
         var tb = (await x.W.S.Root.GetAsync($"/api/v1/programmes/{x.W.S.ProgrammeId}/trial-balance")).Expect(HttpStatusCode.OK).Json;
         Assert.All(tb["totals"]!.AsArray(), t => Assert.True(t!["balanced"]!.GetValue<bool>()));
+    }
+
+    /// <summary>
+    /// A bank file that says a payment was paid on one line and failed on another (or says it twice) is acted on for
+    /// none of its lines, whichever comes first: the review found the first line applied, so the file's order decided
+    /// whether a school's claim was paid or sent back for another run.
+    /// </summary>
+    [Fact]
+    public async Task Confirmations_APaymentOnTwoLines_IsActedOnForNeither_WhateverTheirOrder()
+    {
+        var x = await ApprovedAsync();
+        var (runId, _) = await ExportedAsync(x);
+        var (urn0, urn1) = (x.W.S.Schools[0].Urn, x.W.S.Schools[1].Urn);
+        var report = await ImportAsync(x, $"""
+            remittance_reference,amount,date,status
+            PR{runId:000000}-{urn0},450.00,{Today},paid
+            PR{runId:000000}-{urn1},250.00,{Today},paid
+            PR{runId:000000}-{urn0},450.00,{Today},failed
+            PR{runId:000000}-{urn1},250.00,{Today},paid
+            """);
+        Assert.Equal((0, 0, 4), (report["paid"]!.GetValue<int>(), report["failed"]!.GetValue<int>(), report["mismatched"]!.GetValue<int>()));
+        var reasons = report["lines"]!.AsArray().Select(o => o!["reason"]!.GetValue<string>()).ToList();
+        Assert.StartsWith("the remittance reference is on lines 2 and 4 of the file", reasons[0]);
+        Assert.StartsWith("the remittance reference is on lines 3 and 5 of the file", reasons[1]);
+        Assert.Equal(reasons[0], reasons[2]);
+        Assert.Equal("450.00", (await x.W.AccountAsync(0, "staff-cover", "payable"))["balance"]!.GetValue<string>());
+        Assert.Equal("250.00", (await x.W.AccountAsync(1, "staff-cover", "payable"))["balance"]!.GetValue<string>());
+        foreach (var claim in x.Claims) Assert.NotEqual("paid", State((await x.W.Admin.GetAsync($"/api/v1/claims/{claim}")).Json));
+        Assert.Equal(["pending", "pending"], (await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}")).Json["payees"]!.AsArray().Select(p => p!["status"]!.GetValue<string>()));
     }
 
     [Fact]
