@@ -4,8 +4,9 @@ using Microsoft.AspNetCore.Mvc;
 namespace GrantLedger.Web.Infrastructure;
 
 /// <summary>
-/// The 400 answer for a body that is not valid JSON or has a value of the wrong type: each field
-/// by its JSON name ("lines[2].amount"), with the reason in plain words.
+/// The 400 answer for a body that is not valid JSON or has a value of the wrong type, or a query or form field that
+/// cannot be read: each field by its name ("lines[2].amount", "lineId"), with the reason in plain words, and the detail
+/// saying which part of the request it was.
 /// </summary>
 public static partial class MalformedRequest
 {
@@ -13,6 +14,9 @@ public static partial class MalformedRequest
 
     /// <summary>The framework's words for a query's date it could not read: "The value '2026-02-30' is not valid."</summary>
     [GeneratedRegex(@"^The value '\d{4}-\d{1,2}-\d{1,2}' is not valid")] private static partial Regex DateValue();
+
+    /// <summary>The framework's words for a form field or query value it could not read: "The value 'abc' is not valid for lineId."</summary>
+    [GeneratedRegex(@"^The value '.*' is not valid( for .*)?\.?$", RegexOptions.Singleline)] private static partial Regex NotValid();
 
     public static IActionResult Answer(ActionContext context)
     {
@@ -22,7 +26,10 @@ public static partial class MalformedRequest
             if (entry.Errors.Count == 0) continue;
             var field = key.StartsWith("$.") ? key[2..] : key is "$" or "" or "request" ? "body" : key;
             field = char.ToLowerInvariant(field[0]) + field[1..];
-            var messages = entry.Errors.Select(e => Clean(e.ErrorMessage, e.Exception)).Distinct().ToArray();
+            var whole = context.ActionDescriptor.Parameters.FirstOrDefault(p => string.Equals(p.Name, key, StringComparison.OrdinalIgnoreCase))?.ParameterType
+                is { } type && (Nullable.GetUnderlyingType(type) ?? type) is var t && (t == typeof(long) || t == typeof(int));
+            var messages = entry.Errors.Select(e => whole && NotValid().IsMatch(e.ErrorMessage) ? "must be a whole number" : Clean(e.ErrorMessage, e.Exception))
+                .Distinct().ToArray();
             errors[field] = errors.TryGetValue(field, out var existing) ? [.. existing, .. messages] : messages;
         }
         // "The request field is required" only echoes a JSON error already reported
@@ -31,7 +38,9 @@ public static partial class MalformedRequest
         var inQuery = errors.Count > 0 && errors.Keys.All(query.ContainsKey); // ?from=2026-02-30: the query, not the body
         var answers = context.HttpContext.RequestServices.GetRequiredService<ProblemAnswers>();
         var problem = answers.Validation(context.HttpContext, 400, errors,
-            inQuery ? "The request's query is not valid." : "The request body is not valid JSON of the expected shape.");
+            inQuery ? "The request's query is not valid."
+            : context.HttpContext.Request.HasFormContentType ? "The request's form fields are not valid."
+            : "The request body is not valid JSON of the expected shape.");
         return new ObjectResult(problem) { StatusCode = 400, ContentTypes = { "application/problem+json" } };
     }
 

@@ -174,6 +174,28 @@ public sealed class EvidenceTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(["learning", "support"], plan["themes"]!.AsArray().Select(t => t!.GetValue<string>()));
     }
 
+    /// <summary>
+    /// A line id that is not a number, sent with the file: 400 naming <c>lineId</c> as a whole number, and saying the
+    /// form's fields were not valid (it said the body was not valid JSON, of a multipart upload).
+    /// </summary>
+    [Fact]
+    public async Task Upload_WithALineIdThatIsNotANumber_Is400NamingLineId_AsAFormField()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        using var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(ClaimWorld.Pdf()), "file", "invoice.pdf" },
+            { new StringContent("abc"), "lineId" },
+        };
+        using var response = await w.School.Http.PostAsync($"/api/v1/claims/{id}/evidence", form);
+        var answer = await Answer.ReadAsync(response);
+        answer.Expect(HttpStatusCode.BadRequest);
+        Assert.Equal("The request's form fields are not valid.", answer.Json["detail"]!.GetValue<string>());
+        Assert.Equal("must be a whole number", answer.Json["errors"]!["lineId"]![0]!.GetValue<string>());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM evidence"));
+    }
+
     /// <summary>The evidence page's refusals name the file ("The file must be a PDF, PNG or JPEG…"), not "Must be a PDF…".</summary>
     [Fact]
     public async Task TheEvidencePage_NamesTheFileInItsRefusals()
