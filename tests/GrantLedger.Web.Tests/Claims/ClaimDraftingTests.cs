@@ -206,19 +206,9 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>Posts the line form as a browser does: the error summary's problems (the field each links to, and its text) and the page.</summary>
-    private static async Task<(List<(string Field, string Text)> Problems, string Html)> PostLineAsync(HttpClient page, long claimId,
-        Dictionary<string, string> fields)
-    {
-        var url = $"/school/claims/{claimId}/line";
-        fields[Security.PageFormFuzzTests.Token] = Security.PageFormFuzzTests.TokenOf(await page.GetStringAsync($"{url}?kind={fields["kind"]}"));
-        using var answer = await page.PostAsync(url, new FormUrlEncodedContent(fields));
-        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
-        var html = WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync());
-        var summary = System.Text.RegularExpressions.Regex.Match(html, "<ul class=\"govuk-list govuk-error-summary__list\">(.*?)</ul>",
-            System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
-        return (System.Text.RegularExpressions.Regex.Matches(summary, "<li><a href=\"#([^\"]*)\">(.*?)</a></li>")
-            .Select(m => (m.Groups[1].Value, m.Groups[2].Value)).ToList(), html);
-    }
+    private static Task<(List<(string Field, string Text)> Problems, string Html)> PostLineAsync(HttpClient page, long claimId,
+        Dictionary<string, string> fields) =>
+        PageForms.PostAsync(page, $"/school/claims/{claimId}/line", fields, formAt: $"/school/claims/{claimId}/line?kind={fields["kind"]}");
 
     /// <summary>
     /// Work is claimed once it has been done: a line dated after today (the UK's date) is refused, naming the date; today
