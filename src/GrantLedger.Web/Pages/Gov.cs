@@ -72,12 +72,17 @@ public static class Gov
             $"""<label class="govuk-label" for="{E(id)}">{E(label)}</label>{Hint(name, hint)}{Error(p, name)}<textarea class="govuk-textarea{err}" id="{E(id)}" name="{E(name)}" rows="{rows}"{Described(p, name, hint)}>{E(p.Typed(name, stored))}</textarea>"""));
     }
 
+    /// <param name="blank">
+    /// the text of an empty first option ("Select the role"), for a select the user must answer: one forgotten is told, not
+    /// silently given the first choice. Left out where the first option is a default the user is not asked to decide (a filter).
+    /// </param>
     public static IHtmlContent Select(GovPage p, string name, string label, IEnumerable<(string Value, string Text)> options, string? stored = null,
-        string? hint = null)
+        string? hint = null, string? blank = null)
     {
         var id = Id(name);
         var chosen = p.Typed(name, stored);
         var err = p.ErrorFor(name) is null ? "" : " govuk-select--error";
+        if (blank is not null) options = options.Prepend(("", blank));
         var opts = string.Concat(options.Select(o => $"""<option value="{E(o.Value)}"{(o.Value == chosen ? " selected" : "")}>{E(o.Text)}</option>"""));
         return new HtmlString(Group(p, name,
             $"""<label class="govuk-label" for="{E(id)}">{E(label)}</label>{Hint(name, hint)}{Error(p, name)}<select class="govuk-select{err}" id="{E(id)}" name="{E(name)}"{Described(p, name, hint)}>{opts}</select>"""));

@@ -29,10 +29,22 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
     protected virtual IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>();
 
     /// <summary>
-    /// What the page says of a field left out, GOV.UK's way ("Enter the supplier", "Select the budget category"), where the
-    /// use case says "is required"; a field not named here is told with its label ("The supplier is required").
+    /// What the page says of a field left out, GOV.UK's way ("Enter the supplier", "Select the budget category"): where the
+    /// use case says "is required", and where the page finds it left out itself (<see cref="Given"/>, <see cref="LeftOut"/>);
+    /// a field not named here is told with its label ("The supplier is required").
     /// </summary>
     protected virtual IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>();
+
+    /// <summary>The field was left out (a file not chosen, a box not ticked): its error is what <see cref="WhenLeftOut"/> says.</summary>
+    protected void LeftOut(string field) => AddError(field, WhenLeftOut[field]);
+
+    /// <summary>True when the field was answered; else it was left out (<see cref="LeftOut"/>).</summary>
+    protected bool Given(string field)
+    {
+        if (!string.IsNullOrWhiteSpace(Typed(field))) return true;
+        LeftOut(field);
+        return false;
+    }
 
     /// <summary>
     /// The errors in the order their fields are on the page, those about none of them (the whole form, a table) first. The

@@ -30,6 +30,7 @@ public sealed class KeyboardJourneyTests(BrowserFixture fixture, ITestOutputHelp
         await page.Keyboard.PressAsync("Space"); // Staff time
         await KeySubmitAsync(page);
         await KeyTypeAsync(page, "#staffRef", "STAFF-09");
+        await KeySelectAsync(page, "#role", "leader"); // the role and activity start blank: each is chosen
         await KeySelectAsync(page, "#activity", "peer-visit");
         await KeyTypeAsync(page, "#date", "12");
         await KeyTypeAsync(page, "#date-month", "10");

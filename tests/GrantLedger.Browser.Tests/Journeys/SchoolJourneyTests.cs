@@ -39,7 +39,7 @@ public sealed class SchoolJourneyTests(BrowserFixture fixture, ITestOutputHelper
         await ClickAsync(page, "a:has-text('Add a line')");
         await page.CheckAsync("label:has-text('Spending on an action')");
         await ClickAsync(page, "button:has-text('Continue')");
-        await page.SelectOptionAsync("#actionId", new SelectOptionValue { Index = 0 });
+        await page.SelectOptionAsync("#actionId", new SelectOptionValue { Index = 1 }); // the first action: the select starts blank
         await page.FillAsync("#supplier", "Calm Spaces Ltd");
         await page.FillAsync("#invoiceRef", "INV-204");
         await page.FillAsync("#amount", "12.345");

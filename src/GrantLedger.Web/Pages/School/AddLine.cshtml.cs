@@ -53,10 +53,12 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
         ["categoryId"] = "The budget category", ["allowanceCategoryId"] = "The allowance", ["description"] = "The note",
     };
 
-    protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>
+    protected override IReadOnlyDictionary<string, string> WhenLeftOut => new Dictionary<string, string>
     {
-        ["actionId"] = "Select the action", ["supplier"] = "Enter the supplier", ["invoiceRef"] = "Enter the invoice reference",
-        ["categoryId"] = "Select the budget category", ["allowanceCategoryId"] = "Select the allowance",
+        ["kind"] = "Select what the line is for", ["actionId"] = "Select the action", ["supplier"] = "Enter the supplier",
+        ["invoiceRef"] = "Enter the invoice reference", ["categoryId"] = "Select the budget category", ["allowanceCategoryId"] = "Select the allowance",
+        // the time of a line is one question: days or hours for staff time, hours for support staff, days for a specialist
+        ["days"] = Kind == "staff-time" ? "Enter the number of days or hours" : "Enter the number of days", ["hours"] = "Enter the number of hours",
     };
 
     /// <summary>A staff-time line's days and hours answer one question: days that cannot be read are not days left out.</summary>
@@ -99,7 +101,7 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
         await LoadAsync(id, null, null, ct);
         if (Kinds.All(k => k.Item1 != kind))
         {
-            AddError("kind", "Choose what the line is for");
+            LeftOut("kind");
             return Page();
         }
         return Redirect($"/school/claims/{id}/line?kind={kind}");
@@ -116,6 +118,9 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
         var date = Kind is "staff-time" or "support-hours" or "specialist-days" ? ReadDate("date", "the date of the work") : null;
         var days = ReadQuantity("days", "days");
         var hours = ReadQuantity("hours", "hours");
+        if (Kind is "staff-time" or "support-hours" or "specialist-days" && Typed("days").Trim().Length == 0 && Typed("hours").Trim().Length == 0)
+            LeftOut(Kind == "support-hours" ? "hours" : "days");
+        if (Kind == "action-plan" && Actions.Count > 0) Given("actionId"); // with no agreed plan, the use case says so
         var amount = Kind == "action-plan" ? ReadMoney("amount", "the invoice amount") : null;
         string? Text(string name) => Typed(name) is { Length: > 0 } v ? v : null;
         var input = new LineEditing.LineInput(Kind, ReadId(Typed("categoryId")), ReadId(Typed("allowanceCategoryId")), Text("staffRef"), role,

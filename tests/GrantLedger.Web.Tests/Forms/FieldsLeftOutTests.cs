@@ -1,0 +1,75 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using GrantLedger.Web.Tests.Security;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Forms;
+
+/// <summary>
+/// Every page's form, sent with its fields left out, says what to do in GOV.UK's words, in the order of its fields: "Enter …"
+/// for what is typed, "Select …" for a select, radios, a checkbox or a file; never "The half-term is required". A select the
+/// user must answer starts with no choice made, so one forgotten is told, not silently given its first option.
+/// </summary>
+public sealed class FieldsLeftOutTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    [Fact]
+    public async Task TheLineForm_SaysWhatToDo_ForEachFieldLeftOut_AndItsSelectsStartBlank()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var url = $"/school/claims/{id}/line";
+
+        var (problems, _) = await PageForms.PostAsync(page, $"{url}?handler=Kind", [], formAt: url);
+        Assert.Equal([("kind", "Select what the line is for")], problems);
+
+        var staffTime = await page.GetStringAsync($"{url}?kind=staff-time");
+        StartsBlank(staffTime, "role", "Select the role");
+        StartsBlank(staffTime, "activity", "Select the activity");
+        (problems, _) = await PageForms.PostAsync(page, url, new()
+        {
+            ["kind"] = "staff-time", ["staffRef"] = "", ["role"] = "", ["activity"] = "", ["date-day"] = "", ["date-month"] = "", ["date-year"] = "",
+            ["days"] = "", ["hours"] = "", ["categoryId"] = w.Category("staff-cover").ToString(), ["allowanceCategoryId"] = "", ["description"] = "",
+        }, formAt: $"{url}?kind=staff-time");
+        Assert.Equal([("staffRef", "Enter the staff reference"), ("role", "Select the role"), ("activity", "Select the activity"),
+            ("date", "Enter the date of the work"), ("days", "Enter the number of days or hours")], problems);
+
+        StartsBlank(await page.GetStringAsync($"{url}?kind=action-plan"), "actionId", "Select the action");
+        (problems, _) = await PageForms.PostAsync(page, url, new()
+        {
+            ["kind"] = "action-plan", ["actionId"] = "", ["supplier"] = "", ["invoiceRef"] = "", ["amount"] = "",
+            ["categoryId"] = w.Category("action-plan").ToString(), ["description"] = "",
+        }, formAt: $"{url}?kind=action-plan");
+        Assert.Equal([("actionId", "Select the action"), ("supplier", "Enter the supplier"), ("invoiceRef", "Enter the invoice reference"),
+            ("amount", "Enter the invoice amount")], problems);
+
+        var specialist = await page.GetStringAsync($"{url}?kind=specialist-days");
+        StartsBlank(specialist, "specialist", "Select the specialist");
+        StartsBlank(specialist, "allowanceCategoryId", "Select the allowance");
+        (problems, _) = await PageForms.PostAsync(page, url, new()
+        {
+            ["kind"] = "specialist-days", ["specialist"] = "", ["date-day"] = "", ["date-month"] = "", ["date-year"] = "", ["days"] = "",
+            ["categoryId"] = "", ["allowanceCategoryId"] = "", ["description"] = "",
+        }, formAt: $"{url}?kind=specialist-days");
+        Assert.Equal([("specialist", "Select the specialist"), ("date", "Enter the date of the work"), ("days", "Enter the number of days"),
+            ("allowanceCategoryId", "Select the allowance")], problems);
+
+        (problems, _) = await PageForms.PostAsync(page, url, new()
+        {
+            ["kind"] = "support-hours", ["staffRef"] = "STAFF-01", ["date-day"] = "5", ["date-month"] = "10", ["date-year"] = "2026", ["hours"] = "",
+            ["categoryId"] = w.Category("tlr-admin").ToString(), ["allowanceCategoryId"] = "", ["description"] = "",
+        }, formAt: $"{url}?kind=support-hours");
+        Assert.Equal([("hours", "Enter the number of hours")], problems);
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM claim_line"));
+    }
+
+    /// <summary>The select starts with an empty choice, first, and no other chosen.</summary>
+    private static void StartsBlank(string html, string name, string placeholder)
+    {
+        var select = Regex.Match(html, $"<select [^>]*name=\"{name}\"[^>]*>(<option value=\"\"(?: selected)?>([^<]*)</option>)?(.*?)</select>", RegexOptions.Singleline);
+        Assert.True(select.Success, $"no select {name}");
+        Assert.True(select.Groups[1].Success, $"the select {name} starts with a choice made: {select.Value}");
+        Assert.Equal(placeholder, select.Groups[2].Value);
+        Assert.DoesNotContain(" selected", select.Groups[3].Value);
+    }
+}
