@@ -1,6 +1,7 @@
 using System.Net;
 using GrantLedger.Browser.Tests.Support;
 using GrantLedger.Web.Tests.Support;
+using Microsoft.Playwright;
 using Xunit.Abstractions;
 
 namespace GrantLedger.Browser.Tests.Journeys;
@@ -114,6 +115,7 @@ public sealed class ReviewJourneyTests(BrowserFixture fixture, ITestOutputHelper
             await ClickAsync(page, "a:has-text('Add an action')");
             await page.CheckAsync($"label:has-text('{theme}')");
             await page.FillAsync("#description", text);
+            await page.SelectOptionAsync("#periodId", new SelectOptionValue { Label = "Autumn 1" }); // the half-term starts blank
             await page.FillAsync("#estimatedCost", "£1.2.3");
             await ClickAsync(page, "button:has-text('Add the action')");
             await ExpectErrorAsync(page, "estimatedCost");

@@ -28,7 +28,7 @@ public sealed class SchoolJourneyTests(BrowserFixture fixture, ITestOutputHelper
         await VisitAsync(page, "/school/claims/new");
         await page.FillAsync("#description", "Autumn spending");
         await ClickAsync(page, "button:has-text('Start the claim')");
-        await ExpectErrorAsync(page, "periodId", "Choose the half-term");
+        await ExpectErrorAsync(page, "periodId", "Select the half-term");
         Assert.Equal("Autumn spending", await page.InputValueAsync("#description"));
         await page.CheckAsync("label:has-text('Autumn 1')");
         await ClickAsync(page, "button:has-text('Start the claim')");
@@ -118,7 +118,7 @@ public sealed class SchoolJourneyTests(BrowserFixture fixture, ITestOutputHelper
 
         // no file chosen
         await ClickAsync(page, "button:has-text('Import lines')");
-        await ExpectErrorAsync(page, "file", "Choose a CSV file");
+        await ExpectErrorAsync(page, "file", "Select a CSV file");
 
         // a file with two bad rows: each in the summary by its row and column, and no line added
         var (cover, time) = (world.Category("staff-cover"), world.Category("contact-time"));

@@ -63,6 +63,75 @@ public sealed class FieldsLeftOutTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM claim_line"));
     }
 
+    [Fact]
+    public async Task StartingAClaim_WithoutItsHalfTerm_SaysSelectTheHalfTerm()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var (problems, _) = await PageForms.PostAsync(page, "/school/claims/new", new() { ["description"] = "" });
+        Assert.Equal([("periodId", "Select the half-term the claim is for")], problems);
+    }
+
+    [Fact]
+    public async Task APlanWithoutThemes_AndAnActionLeftOut_SayWhatToDo_AndTheHalfTermStartsBlank()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.OtherSchool.UserName);
+        var (problems, _) = await PageForms.PostAsync(page, "/school/plan/themes", new()
+        {
+            ["id"] = "", ["studentGroupAgreedOn-day"] = "", ["studentGroupAgreedOn-month"] = "", ["studentGroupAgreedOn-year"] = "", ["summary"] = "",
+        });
+        Assert.Equal([("themes", "Select 2 or 3 themes for your plan")], problems);
+
+        var plan = (await w.OtherSchool.PostAsync("/api/v1/action-plans", new
+        {
+            programmeYearId = w.S.YearId, themes = new[] { "learning", "support" }, studentGroupAgreedOn = w.S.On("09-20"), actions = Array.Empty<object>(),
+        })).Expect(HttpStatusCode.Created).Id;
+        var url = $"/school/plan/action?id={plan}";
+        StartsBlank(await page.GetStringAsync(url), "periodId", "Select the half-term");
+        (problems, _) = await PageForms.PostAsync(page, url, new()
+        {
+            ["id"] = plan.ToString(), ["description"] = " ", ["periodId"] = "", ["estimatedCost"] = "",
+        });
+        Assert.Equal([("theme", "Select the theme the action is under"), ("description", "Enter what the school will do"),
+            ("periodId", "Select the half-term the action happens in"), ("estimatedCost", "Enter the estimated cost")], problems);
+    }
+
+    [Fact]
+    public async Task FilesLeftOut_AreToldToSelect_AndEvidenceAsksWhichLineItIsFor()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+
+        var evidence = $"/school/claims/{id}/evidence";
+        StartsBlank(await page.GetStringAsync(evidence), "lineId", "Select the line it is for");
+        var (problems, _) = await PageForms.PostAsync(page, evidence, new() { ["lineId"] = "" }, multipart: true);
+        Assert.Equal([("file", "Select the invoice or receipt to upload"), ("lineId", "Select the line it is for, or the whole claim")], problems);
+
+        (problems, _) = await PageForms.PostAsync(page, $"/school/claims/{id}/import", [], multipart: true);
+        Assert.Equal([("file", "Select a CSV file to import")], problems);
+
+        var finance = await w.S.FinanceAsync(Db);
+        using var financePage = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, finance.UserName);
+        (problems, var html) = await PageForms.PostAsync(financePage, "/finance/confirmations", [], multipart: true);
+        Assert.Equal([("file", "Select the confirmations file to import")], problems);
+        Assert.Contains("class=\"govuk-file-upload govuk-file-upload--error\"", html);
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM evidence"));
+    }
+
+    [Fact]
+    public async Task SubmittingWithoutTheDeclaration_SaysSelectToConfirmIt()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var (problems, _) = await PageForms.PostAsync(page, $"/school/claims/{id}/check", []);
+        Assert.Equal([("declaration", "Select to confirm the declaration")], problems);
+    }
+
     /// <summary>The select starts with an empty choice, first, and no other chosen.</summary>
     private static void StartsBlank(string html, string name, string placeholder)
     {

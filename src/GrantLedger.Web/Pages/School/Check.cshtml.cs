@@ -16,6 +16,11 @@ public sealed partial class CheckModel(GrantLedgerDb db, AuditTrail audit) : Gov
 
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["declaration"] = "The declaration" };
 
+    protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>
+    {
+        ["declaration"] = "Select to confirm the declaration",
+    };
+
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken ct)
     {
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
@@ -39,7 +44,7 @@ public sealed partial class CheckModel(GrantLedgerDb db, AuditTrail audit) : Gov
     public async Task<IActionResult> OnPostAsync(long id, CancellationToken ct)
     {
         var declared = TypedAll("declaration").Contains("true");
-        if (!declared) AddError("declaration", "Confirm the declaration to submit the claim");
+        if (!declared) LeftOut("declaration");
         if (await AttemptAsync(() => Transitions.FireAsync(Db, Audit, Caller, id, ClaimTrigger.Submit, new(null, true, null), null, ct), Row))
             return Redirect($"/school/claims/{id}/submitted");
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);

@@ -17,10 +17,21 @@ public sealed class EvidenceModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
 
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["file"] = "The file", ["lineId"] = "The line" };
 
+    protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>
+    {
+        ["file"] = "Select the invoice or receipt to upload", ["lineId"] = "Select the line it is for, or the whole claim",
+    };
+
+    /// <summary>
+    /// The whole claim, chosen as a line is: the select starts blank, as a file put on the whole claim by default did not
+    /// count as its line's invoice when the claim was submitted.
+    /// </summary>
+    private const string WholeClaim = "claim";
+
     private async Task LoadAsync(long id, CancellationToken ct)
     {
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
-        LineOptions = [("", "The whole claim"), .. View.Lines.Select(l => (l.Id.ToString(), $"Line {l.LineNo}: {Gov.Words(l.Kind)}, {l.Amount}"))];
+        LineOptions = [(WholeClaim, "The whole claim"), .. View.Lines.Select(l => (l.Id.ToString(), $"Line {l.LineNo}: {Gov.Words(l.Kind)}, {l.Amount}"))];
     }
 
     public Task OnGetAsync(long id, CancellationToken ct) => LoadAsync(id, ct);
@@ -28,9 +39,10 @@ public sealed class EvidenceModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
     public async Task<IActionResult> OnPostAsync(long id, IFormFile? file, CancellationToken ct)
     {
         await LoadAsync(id, ct);
+        Given("lineId");
         if (file is null || file.Length == 0)
         {
-            AddError("file", "Choose a file to upload");
+            LeftOut("file");
             return Page(); // nothing more to check without the file
         }
         if (await AttemptAsync(async () =>

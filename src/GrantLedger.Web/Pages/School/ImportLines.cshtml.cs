@@ -19,6 +19,8 @@ public sealed class ImportLinesModel(GrantLedgerDb db, AuditTrail audit) : GovPa
     /// <summary>The programme's budget categories: id, code, name and kind, for the categoryId and allowanceCategoryId columns.</summary>
     public List<(long Id, string Code, string Name, string Kind)> Categories { get; private set; } = [];
 
+    protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string> { ["file"] = "Select a CSV file to import" };
+
     private async Task LoadAsync(long id, CancellationToken ct)
     {
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
@@ -34,7 +36,7 @@ public sealed class ImportLinesModel(GrantLedgerDb db, AuditTrail audit) : GovPa
         await LoadAsync(id, ct);
         if (file is null || file.Length == 0)
         {
-            AddError("file", "Choose a CSV file to import");
+            LeftOut("file");
             return Page(); // nothing more to check without the file
         }
         if (await AttemptAsync(async () =>

@@ -18,6 +18,11 @@ public sealed class NewClaimModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
         ["periodId"] = "The half-term", ["description"] = "The description",
     };
 
+    protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>
+    {
+        ["periodId"] = "Select the half-term the claim is for",
+    };
+
     private async Task LoadAsync(CancellationToken ct)
     {
         var school = await Db.Schools.AsNoTracking().SingleAsync(s => s.Id == Caller.SchoolId, ct);
@@ -32,7 +37,7 @@ public sealed class NewClaimModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
     {
         await LoadAsync(ct);
         long claimId = 0;
-        if (string.IsNullOrEmpty(Typed("periodId"))) AddError("periodId", "Choose the half-term the claim is for");
+        Given("periodId");
         if (await AttemptAsync(async () => claimId = (await Drafting.StartAsync(Db, Audit, Caller, new(null, ReadId(Typed("periodId")), Typed("description")), ct)).Id))
             return Redirect($"/school/claims/{claimId}");
         return Page();

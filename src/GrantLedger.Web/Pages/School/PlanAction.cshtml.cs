@@ -21,6 +21,12 @@ public sealed partial class PlanActionModel(GrantLedgerDb db, AuditTrail audit) 
         ["theme"] = "The theme", ["description"] = "The description", ["periodId"] = "The half-term", ["estimatedCost"] = "The estimated cost",
     };
 
+    protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>
+    {
+        ["theme"] = "Select the theme the action is under", ["description"] = "Enter what the school will do",
+        ["periodId"] = "Select the half-term the action happens in",
+    };
+
     private async Task LoadAsync(long id, CancellationToken ct)
     {
         Plan = await PlanReads.DetailAsync(Db, Caller, id, ct);
@@ -33,8 +39,8 @@ public sealed partial class PlanActionModel(GrantLedgerDb db, AuditTrail audit) 
     public async Task<IActionResult> OnPostAsync(long id, CancellationToken ct)
     {
         await LoadAsync(id, ct);
-        if (string.IsNullOrEmpty(Typed("theme"))) AddError("theme", "Choose the theme the action is under");
-        if (string.IsNullOrWhiteSpace(Typed("description"))) AddError("description", "Enter what the school will do");
+        Given("theme");
+        Given("description");
         var cost = ReadMoney("estimatedCost", "the estimated cost");
         var added = new PlanDrafting.ActionInput(null, Typed("theme"), Typed("description"), ReadId(Typed("periodId")), cost);
         var index = Plan.Actions.Count;

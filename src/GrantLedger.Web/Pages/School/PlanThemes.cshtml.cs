@@ -21,6 +21,11 @@ public sealed class PlanThemesModel(GrantLedgerDb db, AuditTrail audit) : GovPag
         ["themes"] = "Themes", ["studentGroupAgreedOn"] = "The date the student action group agreed the plan", ["summary"] = "The summary",
     };
 
+    protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>
+    {
+        ["themes"] = $"Select {ActionPlanRules.MinThemes} or {ActionPlanRules.MaxThemes} themes for your plan",
+    };
+
     public async Task OnGetAsync(long? id, CancellationToken ct)
     {
         PlanId = id;
@@ -31,6 +36,7 @@ public sealed class PlanThemesModel(GrantLedgerDb db, AuditTrail audit) : GovPag
     {
         PlanId = id;
         var themes = TypedAll("themes").ToList();
+        if (themes.Count == 0) LeftOut("themes"); // too few or too many, the use case says how many were chosen
         var agreedOn = ReadDate("studentGroupAgreedOn", "the date the student action group agreed the plan", required: false);
         var summary = Typed("summary");
         var ok = await AttemptAsync(async () =>
