@@ -31,7 +31,7 @@ public sealed class ExportJourneyTests(BrowserFixture fixture, ITestOutputHelper
         var tomorrow = GrantLedger.Core.Ledger.UkTime.Today.AddDays(1);
         await FillDateAsync(page, "asOf", tomorrow);
         await ClickAsync(page, "button:has-text('Start the export')");
-        await ExpectErrorAsync(page, "kind", "Choose what to export");
+        await ExpectErrorAsync(page, "kind", "Select what to export");
         Assert.Equal(tomorrow.Day.ToString(), await page.InputValueAsync("#asOf"));
         await page.CheckAsync("#kind"); // the reconciliation workbook
         await ClickAsync(page, "button:has-text('Start the export')");

@@ -29,14 +29,14 @@ public sealed class YearEndJourneyTests(BrowserFixture fixture, ITestOutputHelpe
 
         // Nothing chosen: an error per category, each linked to its question
         await ClickAsync(page, "button:has-text('Continue')");
-        await ExpectErrorAsync(page, $"treatment-{cover}", "Choose whether unspent");
+        await ExpectErrorAsync(page, $"treatment-{cover}", "Select if unspent");
         await ExpectErrorAsync(page, $"treatment-{time}");
 
         // Carrying forward without saying where to: the year is asked for; what was chosen stays chosen
         await page.CheckAsync($"#treatment-{cover}-2");
         foreach (var c in new[] { tlr, plan, time }) await page.CheckAsync($"#treatment-{c}");
         await ClickAsync(page, "button:has-text('Continue')");
-        await ExpectErrorAsync(page, "nextYearId", "Choose the year");
+        await ExpectErrorAsync(page, "nextYearId", "Select the year");
         Assert.True(await page.IsCheckedAsync($"#treatment-{cover}-2"));
         await page.SelectOptionAsync("#nextYearId", next.ToString());
         await ClickAsync(page, "button:has-text('Continue')", "finance-year-end-check");

@@ -132,6 +132,40 @@ public sealed class FieldsLeftOutTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal([("declaration", "Select to confirm the declaration")], problems);
     }
 
+    [Fact]
+    public async Task AnExportWithoutItsKind_SaysSelectWhatToExport()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var finance = await w.S.FinanceAsync(Db);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, finance.UserName);
+        var (problems, _) = await PageForms.PostAsync(page, "/exports/new", new()
+        {
+            ["programmeId"] = w.S.ProgrammeId.ToString(), ["asOf-day"] = "", ["asOf-month"] = "", ["asOf-year"] = "",
+        });
+        Assert.Equal([("kind", "Select what to export")], problems);
+    }
+
+    [Fact]
+    public async Task ClosingAYear_WithItsChoicesLeftOut_SaysSelectForEach_InTheirOrder()
+    {
+        var w = await ClaimWorld.CreateAsync(Db, "2025-26");
+        (await w.S.Root.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/years", new { code = "2026-27" })).Expect(HttpStatusCode.Created);
+        var finance = await w.S.FinanceAsync(Db);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, finance.UserName);
+        var form = await page.GetStringAsync("/finance/year-end");
+        var treatments = Regex.Matches(form, "<input class=\"govuk-radios__input\" id=\"(treatment-\\d+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(4, treatments.Count);
+        StartsBlank(form, "nextYearId", "Select the year");
+
+        var (problems, _) = await PageForms.PostAsync(page, "/finance/year-end", new() { ["yearId"] = w.S.YearId.ToString(), ["nextYearId"] = "" });
+        Assert.Equal(treatments, problems.Select(p => p.Field));
+        Assert.All(problems, p => Assert.Matches("^Select if unspent .+ lapses or carries forward$", p.Text));
+
+        var carried = treatments.ToDictionary(t => t, _ => "carry-forward");
+        (problems, _) = await PageForms.PostAsync(page, "/finance/year-end", new(carried) { ["yearId"] = w.S.YearId.ToString(), ["nextYearId"] = "" });
+        Assert.Equal([("nextYearId", "Select the year to carry unspent allocation forward into")], problems);
+    }
+
     /// <summary>The select starts with an empty choice, first, and no other chosen.</summary>
     private static void StartsBlank(string html, string name, string placeholder)
     {

@@ -15,13 +15,15 @@ public sealed class NewModel(GrantLedgerDb db, AuditTrail audit, ExportQueue que
         ["kind"] = "The kind of export", ["asOf"] = "The date",
     };
 
+    protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string> { ["kind"] = "Select what to export" };
+
     public async Task OnGetAsync(CancellationToken ct) => await ProgrammeAsync(ct);
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         var programmeId = await ProgrammeAsync(ct);
         var kind = Typed("kind");
-        if (kind.Length == 0) AddError("kind", "Choose what to export");
+        if (kind.Length == 0) LeftOut("kind");
         var asOf = ReadDate("asOf", "the date", required: false);
         ExportJob? job = null;
         if (await AttemptAsync(async () => job = await ExportJobs.RequestAsync(Db, Audit, Caller, programmeId, new(kind, asOf), ct)))

@@ -14,13 +14,18 @@ public sealed class ConfirmationsModel(GrantLedgerDb db, AuditTrail audit) : Gov
 {
     public GrantLedger.Web.Payments.Confirmations.Report? Report { get; private set; }
 
+    protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>
+    {
+        ["file"] = "Select the confirmations file to import",
+    };
+
     public void OnGet() { }
 
     public async Task<IActionResult> OnPostAsync(IFormFile? file, CancellationToken ct)
     {
         if (file is null || file.Length == 0)
         {
-            AddError("file", "Choose the confirmations file to import");
+            LeftOut("file");
             return Page(); // nothing more to check without the file
         }
         await AttemptAsync(async () =>

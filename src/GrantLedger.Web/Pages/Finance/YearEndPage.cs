@@ -49,6 +49,10 @@ public abstract class YearEndPage(GrantLedgerDb db, AuditTrail audit) : GovPage(
 
     public static string TreatmentField(long categoryId) => $"treatment-{categoryId}";
 
+    protected override IReadOnlyDictionary<string, string> WhenLeftOut =>
+        Unspent.ToDictionary(u => TreatmentField(u.CategoryId), u => $"Select if unspent {u.Category} lapses or carries forward")
+            .Append(new("nextYearId", "Select the year to carry unspent allocation forward into")).ToDictionary();
+
     public static string Treatment(string? value) => value == "carry-forward" ? "Carries forward" : "Lapses";
 
     /// <summary>The choices as typed; missing ones are field errors. Null when any is missing.</summary>
@@ -59,16 +63,15 @@ public abstract class YearEndPage(GrantLedgerDb db, AuditTrail audit) : GovPage(
         {
             var t = Typed(TreatmentField(u.CategoryId));
             if (t is "lapse" or "carry-forward") rules.Add(new(u.CategoryId, t));
-            else AddError(TreatmentField(u.CategoryId), $"Choose whether unspent {u.Category} lapses or carries forward");
+            else LeftOut(TreatmentField(u.CategoryId));
         }
         long? next = null;
         if (rules.Any(r => r.Treatment == "carry-forward"))
         {
             next = ReadId(Typed("nextYearId"));
-            if (next is null || NextYears.All(y => y.Id != next))
-                AddError("nextYearId", NextYears.Count == 0
-                    ? "There is no later open year to carry forward into: choose lapse, or ask the programme admin to add the next year"
-                    : "Choose the year to carry unspent allocation forward into");
+            if (NextYears.Count == 0)
+                AddError("nextYearId", "There is no later open year to carry forward into: select lapse, or ask the programme admin to add the next year");
+            else if (next is null || NextYears.All(y => y.Id != next)) LeftOut("nextYearId");
         }
         return HasErrors ? null : new Closing.YearEnd(rules, next);
     }
