@@ -82,6 +82,8 @@ public sealed class ReviewJourneyTests(BrowserFixture fixture, ITestOutputHelper
         await page.CheckAsync("label:has-text('Staff time')");
         await ClickAsync(page, "button:has-text('Continue')");
         await page.FillAsync("#staffRef", "STAFF-01");
+        await page.SelectOptionAsync("#role", "leader"); // the role and activity start blank: each is chosen
+        await page.SelectOptionAsync("#activity", "training");
         await FillDateAsync(page, "date", new DateOnly(2026, 10, 6));
         await page.FillAsync("#hours", "7.5");
         await ClickAsync(page, "button:has-text('Add the line')");
