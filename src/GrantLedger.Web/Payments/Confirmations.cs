@@ -38,6 +38,11 @@ public static class Confirmations
     private sealed record FileSent(string FileName, string Sha256, int Bytes);
 
     private static readonly string[] Columns = ["remittance_reference", "amount", "date", "status"];
+
+    /// <summary>"lines 2 and 4", or of a reference on many lines the first few and how many: each of its lines' reasons says it.</summary>
+    private static string OnLines(List<int> lines) => lines.Count <= 5
+        ? $"lines {string.Join(", ", lines.SkipLast(1))} and {lines[^1]}"
+        : $"{lines.Count:N0} lines ({string.Join(", ", lines.Take(3))}, … and {lines[^1]})";
     public const int MaxBytes = 20 * 1024 * 1024;
 
     /// <param name="idempotencyKey">the request's Idempotency-Key, if it carried one: a refusal's event names it</param>
@@ -89,7 +94,7 @@ public static class Confirmations
                 string? Mismatch()
                 {
                     if (onLines.TryGetValue(row.Reference, out var lines))
-                        return $"the remittance reference is on lines {string.Join(", ", lines.SkipLast(1))} and {lines[^1]} of the file: nothing is recorded for this payment until a file has it on one line";
+                        return $"the remittance reference is on {OnLines(lines)} of the file: nothing is recorded for this payment until a file has it on one line";
                     if (!payees.TryGetValue(row.Reference, out var x)) return "no payment of this programme has this remittance reference";
                     if (x.Run.State is "built" or "approved" or "cancelled") return $"payment run {x.Run.Reference} is {x.Run.State}: only an exported run is paid";
                     if (row.Pence != x.Payee.AmountPence)
