@@ -34,7 +34,7 @@ public static class BulkBench
         // Other programmes' history first, so the tables are not empty when planned (BenchCluster notes why).
         if (o.History > 0) await BenchProgramme.SeedAsync(db, 1000, o.History);
         var (programmeId, yearId, categoryIds) = await SeedNationalAsync(db, o.Schools, o.Categories);
-        var warmUpYear = await FundedYearAsync(db, programmeId, "2027-28", "2027-09-01", "2028-08-31");
+        var warmUpYear = await FundedYearAsync(db, programmeId, "2025-26", "2025-09-01", "2026-08-31");
         var admin = await BenchUsers.ProgrammeAdminAsync(db, programmeId, "bench-admin");
         var schoolIds = await IdsAsync(db, "SELECT id FROM school WHERE programme_id = $1 ORDER BY id", programmeId);
         await db.Exec("ANALYZE");
@@ -122,7 +122,7 @@ public static class BulkBench
         for (var i = 1; i <= 10; i++)
         {
             var (cpuBefore, jitBefore) = (service.CpuTime(), service.TieredCompilationThreads());
-            await AllocateAsync(http, programmeId, yearId, Body(plan.Select(x => (x.s, x.c, 100L + i)).ToList(), $"warm-up {i}", "2027-09-01"), $"warm-up-{i}");
+            await AllocateAsync(http, programmeId, yearId, Body(plan.Select(x => (x.s, x.c, 100L + i)).ToList(), $"warm-up {i}", "2025-09-01"), $"warm-up-{i}");
             if (lines <= 1) return "warm-up: one one-line allocation to another year";
             await Task.Delay(TimeSpan.FromSeconds(2));
             var (cpu, jit) = (service.CpuTime() - cpuBefore, ServiceHost.Between(jitBefore, service.TieredCompilationThreads()));

@@ -14,7 +14,8 @@ namespace GrantLedger.Web.Allocations;
 /// Allocates a year's unallocated budget to schools, per category: explicit amounts per school,
 /// one total split across chosen schools by the largest-remainder rule (the parts sum exactly and
 /// differ by at most 1p), or the same amount to each. One journal entry, one transfer per school
-/// and category, all or nothing; more than is unallocated is refused, saying by how much.
+/// and category, all or nothing; more than is unallocated is refused, saying by how much. It is dated
+/// today or earlier (<see cref="NotInTheFuture"/>): an allocation dated ahead could be claimed at once.
 /// </summary>
 public static class Allocate
 {
@@ -37,7 +38,7 @@ public static class Allocate
     {
         var budget = await BudgetYear.LoadForAdminAsync(db, caller, programmeId, yearId, ct);
         var errors = new FieldErrors();
-        var valueDate = budget.ValueDate(r.ValueDate, errors);
+        var valueDate = budget.ValueDate(r.ValueDate, errors, "a school can claim its allocation from the day it is given");
         if (new[] { r.Lines is not null, r.Split is not null, r.Each is not null }.Count(x => x) != 1)
             errors.Add("lines", "give exactly one of lines (an amount per school), split (one total shared) or each (the same amount to each school)");
         errors.Text("description", r.Description, MostDescription, required: false); // one line: the entry's description

@@ -59,13 +59,20 @@ public sealed record BudgetYear(Programme Programme, ProgrammeYear Year)
         return new BudgetYear(programme, await Years.FindAsync(db, programmeId, yearId, ct));
     }
 
-    /// <summary>The given value date, which must fall in the year; or today, or the year's first day if today is outside it.</summary>
-    public DateOnly ValueDate(DateOnly? given, FieldErrors errors)
+    /// <summary>
+    /// The given value date, which must fall in the year and be today or earlier (<see cref="NotInTheFuture"/>: budget
+    /// posted for a later date could be claimed before it, leaving the account overdrawn as of every day until then);
+    /// or today, or the year's first day if today is outside it (refused while the year has not begun).
+    /// </summary>
+    /// <param name="why">what the date is for, as a refusal of a future date says it</param>
+    public DateOnly ValueDate(DateOnly? given, FieldErrors errors, string why)
     {
         var today = UkTime.Today;
         var date = given ?? (today >= Year.StartsOn && today <= Year.EndsOn ? today : Year.StartsOn);
         if (date < Year.StartsOn || date > Year.EndsOn)
             errors.Add("valueDate", $"must fall within {Year.Code} ({Year.StartsOn:yyyy-MM-dd} to {Year.EndsOn:yyyy-MM-dd})");
+        else if (NotInTheFuture.Refusal(date, today, why) is { } future)
+            errors.Add("valueDate", given is null ? $"{future}; {Year.Code} begins on {Year.StartsOn:yyyy-MM-dd}" : future);
         return date;
     }
 

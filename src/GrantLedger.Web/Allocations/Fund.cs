@@ -7,7 +7,7 @@ using GrantLedger.Web.Ledger;
 
 namespace GrantLedger.Web.Allocations;
 
-/// <summary>Records money (or a pool of staff time) granted for a programme year: funding → unallocated.</summary>
+/// <summary>Records money (or a pool of staff time) granted for a programme year: funding → unallocated, dated today or earlier.</summary>
 public static class Fund
 {
     public sealed record Request(string? Unit, Core.Money.Money? Amount, long? Minutes, [property: MaxText(MostReference)] string? Reference, DateOnly? ValueDate);
@@ -26,7 +26,7 @@ public static class Fund
         if (r.Unit is not null && !Units.TryParse(r.Unit, out _)) errors.Add("unit", "must be GBP or MIN");
         var amount = new Quantity(r.Amount, r.Minutes).Read(unit, "", errors);
         errors.Text("reference", r.Reference, MostReference);
-        var valueDate = budget.ValueDate(r.ValueDate, errors);
+        var valueDate = budget.ValueDate(r.ValueDate, errors, "funding is posted once it is granted");
         errors.ThrowIfAny();
 
         return await db.InTransactionAsync(async () =>

@@ -31,8 +31,7 @@ public static class Vire
         var from = await ResolveAsync(db, programmeId, r.From, "from", categories, errors, ct);
         var to = await ResolveAsync(db, programmeId, r.To, "to", categories, errors, ct);
         errors.Text("reason", r.Reason, MostReason); // one line: it becomes the entry's description
-        var valueDate = budget.ValueDate(r.ValueDate, errors);
-        if (NotInTheFuture.Refusal(valueDate, UkTime.Today, "a virement moves budget on the day it is made") is { } future) errors.Add("valueDate", future);
+        var valueDate = budget.ValueDate(r.ValueDate, errors, "a virement moves budget on the day it is made");
         long amount = 0;
         if (from is not null && to is not null)
         {

@@ -212,6 +212,8 @@ public static class LedgerRefusals
                 return new RuleBroken("plan-not-draft", e.MessageText, 409);
             case "GL012":
                 return new RuleBroken(Access.OneTimePasswords.Rule, e.MessageText, 403);
+            case "GL013":
+                return new RuleBroken("value-date-in-the-future", e.MessageText, 422, "valueDate", details);
             case "GL005":
             case "GL006":
                 return new RuleBroken("unbalanced-entry", e.MessageText, 422);

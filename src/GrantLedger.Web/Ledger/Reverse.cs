@@ -10,7 +10,8 @@ namespace GrantLedger.Web.Ledger;
 
 /// <summary>
 /// Corrects a posted funding, allocation or virement by a reversing entry that mirrors it and
-/// points at it; nothing is edited or deleted. An entry can be reversed once. Claims and payments
+/// points at it; nothing is edited or deleted. An entry can be reversed once, dated today or earlier
+/// (<see cref="NotInTheFuture"/>), not before the entry it reverses. Claims and payments
 /// are corrected through their own workflows, not here.
 /// </summary>
 public static class Reverse
@@ -35,6 +36,7 @@ public static class Reverse
         errors.Text("reason", r.Reason, Request.MostReason); // one line: it becomes the entry's description, a line of the hledger and Beancount journals
         var valueDate = r.ValueDate ?? UkTime.Today;
         if (valueDate < original.ValueDate) errors.Add("valueDate", $"must not be before the entry it reverses ({original.ValueDate:yyyy-MM-dd})");
+        else if (NotInTheFuture.Refusal(valueDate, UkTime.Today, "a reversal takes budget back on the day it is made") is { } future) errors.Add("valueDate", future);
         errors.ThrowIfAny();
         if (await db.JournalEntries.AnyAsync(e => e.ReversesEntryId == entryId, ct))
             throw new RuleBroken("already-reversed", $"entry {entryId} has already been reversed", 409);

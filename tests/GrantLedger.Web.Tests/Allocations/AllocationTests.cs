@@ -187,6 +187,48 @@ public sealed class AllocationTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("200.00", (await s.AccountAsync(s.SchoolAccount(0, "staff-cover", "available")))["balance"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// An allocation dated ahead is refused as a virement's is: the school could claim it at once, and as of today its
+    /// budget would be overdrawn (found by a review of the demo: an allocation dated 2027-08-01, spent in December).
+    /// </summary>
+    [Fact]
+    public async Task Allocate_DatedInTheFuture_Returns422NamingValueDate_AndPostsNothing()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        await s.FundAsync("1000.00");
+        var today = GrantLedger.Core.Ledger.UkTime.Today;
+        object Allocate(DateOnly on) => new
+        {
+            valueDate = on.ToString("yyyy-MM-dd"), description = "summer term",
+            lines = new[] { new { schoolId = s.Schools[0].Id, categoryId = s.Categories["action-plan"], amount = "50.00" } },
+        };
+
+        var problem = (await s.Root.PostAsync($"{s.Year}/allocations", Allocate(today.AddDays(1)))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "valueDate").Json;
+        Assert.Contains("cannot be in the future", problem["errors"]!["valueDate"]![0]!.GetValue<string>());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM allocation"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'allocation'"));
+        Assert.Equal("1000.00", (await s.AccountAsync("tp:2026-27:unallocated"))["available"]!.GetValue<string>());
+
+        (await s.Root.PostAsync($"{s.Year}/allocations", Allocate(today))).Expect(HttpStatusCode.Created);
+        Assert.Equal("50.00", (await s.AccountAsync(s.SchoolAccount(0, "action-plan", "available")))["balance"]!.GetValue<string>());
+    }
+
+    /// <summary>Funding dated ahead is refused too: allocated before its date, the programme's unallocated budget is below nought until then.</summary>
+    [Fact]
+    public async Task Fund_DatedInTheFuture_Returns422NamingValueDate_AndPostsNothing()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var today = GrantLedger.Core.Ledger.UkTime.Today;
+        object Fund(DateOnly on) => new { amount = "1000.00", reference = "grant", valueDate = on.ToString("yyyy-MM-dd") };
+
+        var problem = (await s.Root.PostAsync($"{s.Year}/funding", Fund(today.AddDays(1)))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "valueDate").Json;
+        Assert.Contains("cannot be in the future", problem["errors"]!["valueDate"]![0]!.GetValue<string>());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM funding"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry"));
+
+        (await s.Root.PostAsync($"{s.Year}/funding", Fund(today))).Expect(HttpStatusCode.Created);
+    }
+
     [Fact]
     public async Task Idempotency_SameKeySameBody_ReturnsFirstResponseAndMovesMoneyOnce()
     {

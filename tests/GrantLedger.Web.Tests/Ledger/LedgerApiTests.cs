@@ -182,6 +182,21 @@ public sealed class LedgerApiTests(DatabaseFixture db) : DatabaseTest(db)
         (await s.Root.PostAsync("/api/v1/journal-entries/999999/reversal", new { reason = "x" })).ExpectProblem(HttpStatusCode.NotFound);
     }
 
+    /// <summary>A reversal dated ahead is refused: it would take the school's allocation back only later, after it could be spent.</summary>
+    [Fact]
+    public async Task Reversal_DatedInTheFuture_Returns422NamingValueDate_AndTheEntryStaysUnreversed()
+    {
+        var s = await FundedAsync();
+        var entryId = await Db.ScalarAsync("SELECT max(id) FROM journal_entry WHERE cause_type = 'allocation'");
+        var tomorrow = GrantLedger.Core.Ledger.UkTime.Today.AddDays(1).ToString("yyyy-MM-dd");
+        var problem = (await s.Root.PostAsync($"/api/v1/journal-entries/{entryId}/reversal", new { reason = "wrong school", valueDate = tomorrow }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "valueDate").Json;
+        Assert.Contains("cannot be in the future", problem["errors"]!["valueDate"]![0]!.GetValue<string>());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'reversal'"));
+
+        (await s.Root.PostAsync($"/api/v1/journal-entries/{entryId}/reversal", new { reason = "wrong school" })).Expect(HttpStatusCode.Created);
+    }
+
     [Fact]
     public async Task Reversal_OfMoneySinceMovedOn_Returns422SayingByHowMuch()
     {

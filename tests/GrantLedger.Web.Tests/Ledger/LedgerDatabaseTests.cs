@@ -152,6 +152,41 @@ public sealed class LedgerDatabaseTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM account WHERE code LIKE 'script-%'"));
     }
 
+    private static string DatedEntry(LedgerHarness h, string valueDate, string recordedAt = "now()") => $"""
+        WITH e AS (INSERT INTO journal_entry (programme_id, value_date, recorded_at, description, cause_type)
+                   VALUES ({h.ProgrammeId}, {valueDate}, {recordedAt}, 'script', 'funding')
+                   RETURNING id, programme_id, value_date, recorded_at)
+        INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
+        SELECT id, programme_id, 'GBP', {h.Funding}, {h.Unallocated}, 100, 'posted', value_date, recorded_at FROM e
+        """;
+
+    // An entry cannot be dated after the day it is recorded, in the UK (migration 0068): money allocated for a later date
+    // could be claimed at once, and the school's budget was overdrawn as of today. Whoever writes: the service or a script.
+    [Fact]
+    public async Task AnEntryDatedAfterTheUkDayItIsRecorded_IsRefusedByTheDatabase()
+    {
+        var h = await CreateAsync(Db);
+        var e = await RefusedAsync(DatedEntry(h, "(now() AT TIME ZONE 'Europe/London')::date + 1"));
+        Assert.Equal("GL013", e.SqlState);
+        Assert.Contains("in the future", e.MessageText);
+        // recorded at 00:30 on 25 October 2026 in the UK (23:30 UTC the day before, in summer time): dated the 25th, not the 26th
+        e = await RefusedAsync(DatedEntry(h, "'2026-10-26'", "'2026-10-24 23:30:00+00'"));
+        Assert.Equal("GL013", e.SqlState);
+        // a recorded time later than now does not make room for a later date
+        e = await RefusedAsync(DatedEntry(h, "(now() AT TIME ZONE 'Europe/London')::date + 1", "now() + interval '2 days'"));
+        Assert.Equal("GL013", e.SqlState);
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE description = 'script'"));
+
+        await using (var cmd = Db.DataSource.CreateCommand(DatedEntry(h, "'2026-10-25'", "'2026-10-24 23:30:00+00'"))) await cmd.ExecuteNonQueryAsync();
+        await using (var cmd = Db.DataSource.CreateCommand(DatedEntry(h, "(now() AT TIME ZONE 'Europe/London')::date"))) await cmd.ExecuteNonQueryAsync();
+        Assert.Equal(2L, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE description = 'script'"));
+
+        var refused = await Assert.ThrowsAsync<RuleBroken>(() => h.PostAsync(h.Entry(Move(h.Funding, h.Unallocated, 1)) with { ValueDate = UkTime.Today.AddDays(1) }));
+        Assert.Equal("value-date-in-the-future", refused.Rule);
+        Assert.Equal("valueDate", refused.Field);
+        Assert.Equal(422, refused.Status);
+    }
+
     // journal_entry's key to programme is checked by its BEFORE INSERT trigger without a lock on the programme's row
     // (migration 0060): a script still cannot post to a programme that does not exist.
     [Fact]
