@@ -40,7 +40,9 @@ public sealed class Reconciliation
         public long Payable => Approved - Paid;
     }
 
-    private sealed record LedgerTotals(Unit Unit, string Leaf, bool SchoolLevel, long DebitsPosted, long CreditsPosted, long DebitsPending, long CreditsPending);
+    /// <param name="PastLimit">how far the limited accounts among them were past their limits (below nought), summed</param>
+    private sealed record LedgerTotals(Unit Unit, string Leaf, bool SchoolLevel, long DebitsPosted, long CreditsPosted, long DebitsPending, long CreditsPending,
+        long PastLimit);
 
     /// <summary>Where the as-of balances come from: the cheaper for the date, or (for tests that compare them) one of the two.</summary>
     internal enum BalancesFrom { Cheaper, Transfers, StoredLessLater }
@@ -109,9 +111,11 @@ public sealed class Reconciliation
         }
 
         var totals = new Dictionary<(Unit Unit, string Leaf, bool SchoolLevel), Sums>(); // debits, credits posted; debits, credits pending
+        var pastLimit = new Dictionary<(Unit Unit, string Leaf, bool SchoolLevel), long>();
         var leaves = new Dictionary<string, string>(StringComparer.Ordinal); // one string per segment, not one per account
         await using (var cmd = Command($"""
-            SELECT a.unit, split_part(a.code, ':', -1), a.school_id, a.programme_year_id, a.category_id, {_balances.Columns}, {_balances.Listed}
+            SELECT a.unit, split_part(a.code, ':', -1), a.school_id, a.programme_year_id, a.category_id, {_balances.Columns}, {_balances.Listed},
+                   a.limit_kind
               FROM account a {_balances.Join}
              WHERE a.programme_id = @p
              ORDER BY a.school_id, a.programme_year_id, a.category_id
@@ -126,6 +130,8 @@ public sealed class Reconciliation
                 long debits = x.GetInt64(5), credits = x.GetInt64(6), debitsPending = x.GetInt64(7), creditsPending = x.GetInt64(8);
                 ref var t = ref CollectionsMarshal.GetValueRefOrAddDefault(totals, (unit, leaf, school is not null), out _);
                 t.Add(debits, credits, debitsPending, creditsPending);
+                var past = PastLimit(x.GetString(10), debits, credits, debitsPending, creditsPending);
+                if (past > 0) pastLimit[(unit, leaf, school is not null)] = pastLimit.GetValueOrDefault((unit, leaf, school is not null)) + past;
                 if (school is null || x.IsDBNull(3) || x.IsDBNull(4)) continue;
                 var key = (school.Value, x.GetInt64(3), x.GetInt64(4));
                 if (key != group)
@@ -151,8 +157,20 @@ public sealed class Reconciliation
             if (by == 0) by = string.CompareOrdinal(p.Year, q.Year);
             return by != 0 ? by : string.CompareOrdinal(p.Category, q.Category);
         });
-        return (budgets, totals.Select(t => new LedgerTotals(t.Key.Unit, t.Key.Leaf, t.Key.SchoolLevel, t.Value.A, t.Value.B, t.Value.C, t.Value.D)).ToList());
+        return (budgets, totals.Select(t => new LedgerTotals(t.Key.Unit, t.Key.Leaf, t.Key.SchoolLevel, t.Value.A, t.Value.B, t.Value.C, t.Value.D,
+            pastLimit.GetValueOrDefault(t.Key))).ToList());
     }
+
+    /// <summary>
+    /// How far an account's balances as of the date are past its limit, as PostgreSQL checks the limit on the current ones
+    /// (0003's account CHECK): debits, posted and pending, within posted credits, or the other way round.
+    /// </summary>
+    private static long PastLimit(string limitKind, long debits, long credits, long debitsPending, long creditsPending) => limitKind switch
+    {
+        "debits_within_credits" => Math.Max(0, debits + debitsPending - credits),
+        "credits_within_debits" => Math.Max(0, credits + creditsPending - debits),
+        _ => 0,
+    };
 
     /// <summary>Four running sums (a value, so a dictionary keeps them in its own entries).</summary>
     private struct Sums
@@ -480,6 +498,9 @@ public sealed class Reconciliation
                 "Double entry: every transfer debits one account and credits another by the same amount."));
             checks.Add(new Check($"Trial balance: pending debits = pending credits ({what})", unit, u.Sum(t => t.DebitsPending), u.Sum(t => t.CreditsPending),
                 "Holds (claims under review) reserve on both sides too."));
+            checks.Add(new Check($"Limited accounts within their limits ({what})", unit, u.Sum(t => t.PastLimit), 0,
+                "How far accounts that may not go below nought (schools' available and payable, the unallocated budget) were below it at the end of the as-of date, summed. " +
+                "PostgreSQL holds the limits on today's balances: budget moved on a date before it was given (or dated ahead, before migration 0068) leaves an account below nought on the days between."));
         }
         return new ExportTable
         {
