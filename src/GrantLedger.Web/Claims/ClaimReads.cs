@@ -77,13 +77,13 @@ public static class ClaimReads
             asked[g.Key] = g.Sum(l => l.Minutes ?? 0);
         var ids = asked.Keys.ToList();
         var accounts = await db.Accounts.AsNoTracking()
-            .Where(a => a.SchoolId == c.School.Id && a.ProgrammeYearId == c.Claim.ProgrammeYearId && ids.Contains(a.CategoryId!.Value) && a.Code.EndsWith(":available"))
-            .ToDictionaryAsync(a => a.CategoryId!.Value, ct);
+            .Where(a => a.SchoolId == c.School.Id && a.ProgrammeYearId == c.Claim.ProgrammeYearId && ids.Contains(a.CategoryId!.Value))
+            .ToListAsync(ct);
         return ids.OrderBy(id => id).Select(id =>
         {
-            var a = accounts.GetValueOrDefault(id);
+            var figures = BudgetFigures.Of(accounts.Where(a => a.CategoryId == id)); // as the dashboard and the workbook read them
             var unit = categories[id].Unit;
-            var preview = new BudgetPreview(id, unit, a?.CreditsPosted ?? 0, (a?.DebitsPosted ?? 0) + (a?.DebitsPending ?? 0), asked[id]);
+            var preview = new BudgetPreview(id, unit, figures.Allocated, figures.Committed, asked[id]);
             return new BudgetLine(id, categories[id].Name, unit, Amounts.Format(unit, preview.Allocated), Amounts.Format(unit, preview.Committed),
                 Amounts.Format(unit, preview.AvailableNow), Amounts.Format(unit, preview.ThisClaim), Amounts.Format(unit, preview.LeftAfter),
                 preview.UsedPercentAfter, preview.Warning, preview.Exceeds);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using GrantLedger.Core.Ledger;
+using GrantLedger.Web.Allocations;
 using GrantLedger.Web.Claims;
 using GrantLedger.Web.Payments;
 using Npgsql;
@@ -30,14 +31,17 @@ public sealed class Reconciliation
         _until = UkTime.EndOf(asOf);
     }
 
-    /// <summary>A school's budget in one category of one year, from its accounts' balances.</summary>
+    /// <summary>A school's budget in one category of one year, from its accounts' balances, as its dashboard reads them.</summary>
     public sealed record SchoolBudget(long AreaId, string Area, string Urn, string School, string Year, string Category, Unit Unit,
-        long AvailablePosted, long Reserved, long Approved, long Paid)
+        BudgetFigures Figures)
     {
-        /// <summary>Net of virements and year-end lapses: what is available, reserved and approved together.</summary>
-        public long Allocated => AvailablePosted + Approved;
-        public long Available => AvailablePosted - Reserved;
-        public long Payable => Approved - Paid;
+        /// <summary>Net of reversals, virements and year-end lapses: what is available, reserved and approved together.</summary>
+        public long Allocated => Figures.Allocated;
+        public long Reserved => Figures.Reserved;
+        public long Approved => Figures.Approved;
+        public long Paid => Figures.Paid;
+        public long Available => Figures.Available;
+        public long Payable => Figures.Payable;
     }
 
     /// <param name="PastLimit">how far the limited accounts among them were past their limits (below nought), summed</param>
@@ -100,14 +104,14 @@ public sealed class Reconciliation
         // the accounts come grouped by school, year and category, so one group is summed at a time
         var budgets = new List<SchoolBudget>();
         (long School, long Year, long Category)? group = null;
-        var sums = new Sums();
+        var figures = new BudgetFigures();
         var listed = false;
         void Close()
         {
             if (group is not { } g || !listed) return;
             var s = schools[g.School];
             var c = categories[g.Category];
-            budgets.Add(new SchoolBudget(s.Area, areas[s.Area], s.Urn, s.Name, years[g.Year], c.Code, c.Unit, sums.A, sums.B, sums.C, sums.D));
+            budgets.Add(new SchoolBudget(s.Area, areas[s.Area], s.Urn, s.Name, years[g.Year], c.Code, c.Unit, figures));
         }
 
         var totals = new Dictionary<(Unit Unit, string Leaf, bool SchoolLevel), Sums>(); // debits, credits posted; debits, credits pending
@@ -137,16 +141,11 @@ public sealed class Reconciliation
                 if (key != group)
                 {
                     Close();
-                    (group, sums, listed) = (key, new Sums(), false);
+                    (group, figures, listed) = (key, new BudgetFigures(), false);
                 }
                 if (!x.GetBoolean(9)) continue;
                 listed = true;
-                switch (leaf)
-                {
-                    case "available": sums.Add(credits - debits, debitsPending, 0, 0); break;
-                    case "payable" or "used": sums.Add(0, 0, credits, 0); break;
-                    case "paid": sums.Add(0, 0, 0, credits); break;
-                }
+                figures = figures.With(leaf, debits, credits, debitsPending);
             }
         Close();
 

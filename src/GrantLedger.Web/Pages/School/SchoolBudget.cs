@@ -1,22 +1,27 @@
 using GrantLedger.Core.Ledger;
+using GrantLedger.Web.Allocations;
 using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Programmes;
 using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages.School;
 
-/// <summary>One budget category of a school for a year, read from its ledger accounts.</summary>
-/// <param name="Reserved">held by submitted claims (pending transfers)</param>
-/// <param name="Approved">approved claims (posted), paid or not</param>
-public sealed record CategoryFigures(long CategoryId, string Name, string Unit, long Allocated, long Reserved, long Approved, long Paid)
+/// <summary>One budget category of a school for a year, read from its ledger accounts as the reconciliation reads them (<see cref="BudgetFigures"/>).</summary>
+public sealed record CategoryFigures(long CategoryId, string Name, string Unit, BudgetFigures Figures)
 {
-    public long Available => Allocated - Reserved - Approved;
+    /// <summary>Allocations net of their reversals, virements and lapses.</summary>
+    public long Allocated => Figures.Allocated;
+    /// <summary>Held by submitted claims (pending transfers).</summary>
+    public long Reserved => Figures.Reserved;
+    /// <summary>Approved claims, paid or not.</summary>
+    public long Approved => Figures.Approved;
+    public long Paid => Figures.Paid;
+    public long Available => Figures.Available;
 }
 
 /// <summary>
-/// What the school dashboard shows: each category's allocation and what claims have done with it,
-/// straight from the accounts (…:available: credits are the allocation, pending debits the
-/// reservations, posted debits the approvals; …:paid: what payment runs paid).
+/// What the school dashboard shows: each category's allocation and what claims have done with it, from the accounts
+/// (<see cref="BudgetFigures"/>: the same reading as the reconciliation workbook's).
 /// </summary>
 public static class SchoolBudget
 {
@@ -36,14 +41,7 @@ public static class SchoolBudget
             .Where(a => a.SchoolId == schoolId && a.ProgrammeYearId == yearId && a.CategoryId != null).ToListAsync(ct);
         var ids = accounts.Select(a => a.CategoryId!.Value).Distinct().ToList();
         var categories = await db.Categories.AsNoTracking().Where(c => ids.Contains(c.Id)).OrderBy(c => c.Unit).ThenBy(c => c.Id).ToListAsync(ct);
-        return categories.Select(c =>
-        {
-            var mine = accounts.Where(a => a.CategoryId == c.Id).ToList();
-            var available = mine.FirstOrDefault(a => a.Code.EndsWith(":available"));
-            var paid = mine.FirstOrDefault(a => a.Code.EndsWith(":paid"));
-            return new CategoryFigures(c.Id, c.Name, c.Unit, available?.CreditsPosted ?? 0, available?.DebitsPending ?? 0,
-                available?.DebitsPosted ?? 0, paid?.CreditsPosted ?? 0);
-        }).ToList();
+        return categories.Select(c => new CategoryFigures(c.Id, c.Name, c.Unit, BudgetFigures.Of(accounts.Where(a => a.CategoryId == c.Id)))).ToList();
     }
 }
 
