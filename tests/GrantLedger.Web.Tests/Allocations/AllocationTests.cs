@@ -1,4 +1,5 @@
 using System.Net;
+using GrantLedger.Core.Ledger;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Tests.Support;
 
@@ -227,6 +228,19 @@ public sealed class AllocationTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry"));
 
         (await s.Root.PostAsync($"{s.Year}/funding", Fund(today))).Expect(HttpStatusCode.Created);
+    }
+
+    /// <summary>A year not yet begun is funded and allocated from its first day: left out, the value date would be that day, ahead of today.</summary>
+    [Fact]
+    public async Task Fund_AYearNotYetBegun_WithoutAValueDate_Returns422SayingWhenTheYearBegins()
+    {
+        var next = UkTime.Today.Month >= 9 ? UkTime.Today.Year + 1 : UkTime.Today.Year;
+        var s = await Scenario.CreateAsync(Db, 1, 1, year: $"{next}-{(next + 1) % 100:00}");
+        var problem = (await s.Root.PostAsync($"{s.Year}/funding", new { amount = "1000.00", reference = "grant" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "valueDate").Json;
+        Assert.Contains($"cannot be in the future: funding is posted once it is granted; {s.YearCode} begins on {next}-09-01",
+            problem["errors"]!["valueDate"]![0]!.GetValue<string>());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry"));
     }
 
     [Fact]
