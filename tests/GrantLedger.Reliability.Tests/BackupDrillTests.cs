@@ -64,7 +64,7 @@ public sealed class BackupDrillTests(DatabaseFixture db) : ReliabilityTest(db)
             }
             var tb = (await restored.As(w.S.Root, slow).GetAsync($"/api/v1/programmes/{w.S.ProgrammeId}/trial-balance")).Json;
             Assert.All(tb["totals"]!.AsArray(), t => Assert.True(t!["balanced"]!.GetValue<bool>()));
-            Assert.Contains((await restored.As(w.S.Root, slow).GetAsync($"/api/v1/programmes/{w.S.ProgrammeId}/accounts?unit=GBP")).Json.AsArray(),
+            Assert.Contains((await restored.As(w.S.Root, slow).GetAsync($"/api/v1/programmes/{w.S.ProgrammeId}/accounts?unit=GBP")).Json["items"]!.AsArray(),
                 a => a!["balance"]!.GetValue<string>() != "0.00");
 
             // The restored ledger is a working one: its guards came back with it, and the held claim can be decided.

@@ -12,11 +12,14 @@ namespace GrantLedger.Web.Ledger;
 public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiControllerBase
 {
     /// <summary>
-    /// Accounts with balances, ordered by code, a page at a time (pass the last code as "after").
+    /// Accounts with balances, ordered by code then unit (a GBP and a MIN account may share a code), a page at a
+    /// time: pass the page's nextCursor as "after" for the next; nextCursor is null on the last page.
     /// With asOf, balances are recomputed from the transfers dated up to that day.
     /// </summary>
+    /// <param name="after">the nextCursor of the previous page; an account code alone (as before) reads on after every account of that code</param>
+    /// <param name="limit">accounts per page, 1 to 5000 (default 1000)</param>
     [HttpGet("programmes/{programmeId:long}/accounts")]
-    public async Task<IReadOnlyList<AccountView>> Accounts(long programmeId, [FromQuery] string? prefix, [FromQuery] string? unit,
+    public async Task<AccountPage> Accounts(long programmeId, [FromQuery] string? prefix, [FromQuery] string? unit,
         [FromQuery] long? schoolId, [FromQuery] DateOnly? asOf, [FromQuery] string? after, [FromQuery] int limit = 1000,
         CancellationToken ct = default)
     {
@@ -26,11 +29,16 @@ public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiCo
         if (!string.IsNullOrEmpty(prefix)) accounts = accounts.Where(a => a.Code.StartsWith(prefix));
         if (unit is not null) accounts = accounts.Where(a => a.Unit == unit);
         if (schoolId is not null) accounts = accounts.Where(a => a.SchoolId == schoolId);
-        if (after is not null) accounts = accounts.Where(a => string.Compare(a.Code, after) > 0);
-        var page = await accounts.OrderBy(a => a.Code).Take(limit).ToListAsync(ct);
-        if (asOf is null) return page.Select(a => AccountView.Of(a)).ToList();
+        if (AccountPage.ReadCursor(after) is var (afterCode, afterUnit))
+            accounts = afterUnit is null
+                ? accounts.Where(a => string.Compare(a.Code, afterCode) > 0)
+                : accounts.Where(a => string.Compare(a.Code, afterCode) > 0 || (a.Code == afterCode && string.Compare(a.Unit, afterUnit) > 0));
+        var page = await accounts.OrderBy(a => a.Code).ThenBy(a => a.Unit).Take(limit + 1).ToListAsync(ct);
+        var next = page.Count > limit ? AccountPage.Cursor(page[limit - 1]) : null;
+        if (next is not null) page.RemoveAt(limit);
+        if (asOf is null) return new AccountPage(page.Select(a => AccountView.Of(a)).ToList(), next);
         var balances = await LedgerReads.BalancesAsOfAsync(db, page.Select(a => a.Id).ToList(), asOf.Value, ct);
-        return page.Select(a => AccountView.Of(a, balances.GetValueOrDefault(a.Id))).ToList();
+        return new AccountPage(page.Select(a => AccountView.Of(a, balances.GetValueOrDefault(a.Id))).ToList(), next);
     }
 
     [HttpGet("accounts/{accountId:long}")]

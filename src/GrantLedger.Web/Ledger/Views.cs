@@ -1,3 +1,4 @@
+using System.Text;
 using GrantLedger.Core.Ledger;
 using GrantLedger.Web.Allocations;
 
@@ -24,6 +25,31 @@ public sealed record AccountView(
             Amounts.Format(unit, b.DebitsPending), Amounts.Format(unit, b.CreditsPending),
             Amounts.Format(unit, b.Posted(LedgerCodes.ParseSide(a.NormalSide))),
             limit == LimitKind.None ? null : Amounts.Format(unit, b.Available(limit)));
+    }
+}
+
+/// <summary>A page of accounts; nextCursor (null on the last page) is the "after" of the next.</summary>
+public sealed record AccountPage(IReadOnlyList<AccountView> Items, string? NextCursor)
+{
+    /// <summary>The last account's code and unit, opaque as the journal search's cursor: a code alone is not unique.</summary>
+    public static string Cursor(Account a) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{a.Unit}/{a.Code}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>A cursor's code and unit; an old client's "after", a code alone, with no unit; null for none.</summary>
+    public static (string Code, string? Unit)? ReadCursor(string? after)
+    {
+        if (after is null) return null;
+        try
+        {
+            var padded = after.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - padded.Length % 4) % 4);
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(padded));
+            if (text.Length > 4 && text[3] == '/' && text[..3] is "GBP" or "MIN") return (text[4..], text[..3]);
+        }
+        catch (FormatException)
+        {
+        }
+        return (after, null); // a code: they hold ':', never base64
     }
 }
 

@@ -19,12 +19,12 @@ public sealed class LedgerApiTests(DatabaseFixture db) : DatabaseTest(db)
         var s = await FundedAsync();
         var school = await s.SchoolUserAsync(Db, 0);
         var lead = await s.AreaLeadAsync(Db, 1);
-        var mine = (await school.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/accounts")).Expect(HttpStatusCode.OK).Json.AsArray();
+        var mine = (await school.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/accounts")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray();
         Assert.All(mine, a => Assert.Equal(s.Schools[0].Id, a!["schoolId"]!.GetValue<long>()));
         Assert.NotEmpty(mine);
-        var area = (await lead.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/accounts")).Expect(HttpStatusCode.OK).Json.AsArray();
+        var area = (await lead.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/accounts")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray();
         Assert.All(area, a => Assert.Equal(s.Schools[1].Id, a!["schoolId"]!.GetValue<long>()));
-        var all = (await (await s.AuditorAsync(Db)).GetAsync($"/api/v1/programmes/{s.ProgrammeId}/accounts")).Expect(HttpStatusCode.OK).Json.AsArray();
+        var all = (await (await s.AuditorAsync(Db)).GetAsync($"/api/v1/programmes/{s.ProgrammeId}/accounts")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray();
         Assert.Contains(all, a => a!["code"]!.GetValue<string>() == "tp:2026-27:unallocated");
 
         var otherAccount = (await s.AccountAsync(s.SchoolAccount(1, "staff-cover", "available")))["id"]!.GetValue<long>();
@@ -32,6 +32,41 @@ public sealed class LedgerApiTests(DatabaseFixture db) : DatabaseTest(db)
         (await school.GetAsync($"/api/v1/accounts/{otherAccount}/statement")).ExpectProblem(HttpStatusCode.Forbidden);
         (await school.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/trial-balance")).ExpectProblem(HttpStatusCode.Forbidden);
         (await school.GetAsync("/api/v1/accounts/987654")).ExpectProblem(HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Accounts_PagedByNextCursor_GiveEveryAccountOnce_GbpAndMinutesSharingACode(int limit)
+    {
+        var s = await Scenario.CreateAsync(Db, 2, 1);
+        await s.FundAsync("1000.00", minutes: 4500); // a GBP and a MIN funding account, and unallocated, each pair sharing a code
+        await s.AllocateEachAsync("staff-cover", "300.00");
+        var url = $"/api/v1/programmes/{s.ProgrammeId}/accounts";
+        var all = (await s.Root.GetAsync(url + "?limit=5000")).Expect(HttpStatusCode.OK).Json;
+        Assert.Null(all["nextCursor"]);
+        var expected = all["items"]!.AsArray().Select(a => (a!["code"]!.GetValue<string>(), a["unit"]!.GetValue<string>())).ToList();
+        Assert.Contains(expected.GroupBy(a => a.Item1), g => g.Count() == 2); // a GBP and a MIN account share a code
+
+        var seen = new List<(string, string)>();
+        string? cursor = null;
+        do
+        {
+            var page = (await s.Root.GetAsync($"{url}?limit={limit}" + (cursor is null ? "" : "&after=" + Uri.EscapeDataString(cursor))))
+                .Expect(HttpStatusCode.OK).Json;
+            var items = page["items"]!.AsArray();
+            Assert.InRange(items.Count, 1, limit);
+            seen.AddRange(items.Select(a => (a!["code"]!.GetValue<string>(), a["unit"]!.GetValue<string>())));
+            cursor = page["nextCursor"]?.GetValue<string>();
+            Assert.True(cursor is null || items.Count == limit);
+        } while (cursor is not null && seen.Count <= expected.Count);
+        Assert.Equal(expected, seen);
+
+        // An old client's after, a code alone, still reads on after every account of that code.
+        var code = expected[0].Item1;
+        var rest = (await s.Root.GetAsync($"{url}?limit=5000&after={Uri.EscapeDataString(code)}")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray();
+        Assert.Equal(expected.Where(a => string.CompareOrdinal(a.Item1, code) > 0).Select(a => a.Item1), rest.Select(a => a!["code"]!.GetValue<string>()));
     }
 
     [Fact]
@@ -77,11 +112,11 @@ public sealed class LedgerApiTests(DatabaseFixture db) : DatabaseTest(db)
         var code = s.SchoolAccount(0, "staff-cover", "available");
         var accounts = $"/api/v1/programmes/{s.ProgrammeId}/accounts?schoolId={s.Schools[0].Id}";
 
-        var september = (await school.GetAsync(accounts + "&asOf=2026-09-30")).Expect(HttpStatusCode.OK).Json.AsArray()
+        var september = (await school.GetAsync(accounts + "&asOf=2026-09-30")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray()
             .Single(a => a!["code"]!.GetValue<string>() == code)!;
         Assert.Equal("300.00", september["creditsPosted"]!.GetValue<string>());
         Assert.Equal("0.00", september["debitsPosted"]!.GetValue<string>());
-        var october = (await school.GetAsync(accounts + "&asOf=2026-10-31")).Expect(HttpStatusCode.OK).Json.AsArray()
+        var october = (await school.GetAsync(accounts + "&asOf=2026-10-31")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray()
             .Single(a => a!["code"]!.GetValue<string>() == code)!;
         Assert.Equal("50.25", october["debitsPosted"]!.GetValue<string>());
         Assert.Equal("249.75", october["balance"]!.GetValue<string>());

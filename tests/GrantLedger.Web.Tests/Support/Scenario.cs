@@ -94,7 +94,7 @@ public sealed class Scenario
     /// <summary>An account's view by code (as the root admin sees it).</summary>
     public async Task<System.Text.Json.Nodes.JsonNode> AccountAsync(string code, string unit = "GBP")
     {
-        var list = (await Root.GetAsync($"/api/v1/programmes/{ProgrammeId}/accounts?unit={unit}&prefix={Uri.EscapeDataString(code)}")).Expect(HttpStatusCode.OK).Json.AsArray();
+        var list = (await Root.GetAsync($"/api/v1/programmes/{ProgrammeId}/accounts?unit={unit}&prefix={Uri.EscapeDataString(code)}")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray();
         return list.Single(a => a!["code"]!.GetValue<string>() == code)!;
     }
 
