@@ -22,6 +22,9 @@ public static class UkTime
 
     public static DateTimeOffset? Of(DateTimeOffset? at) => at is { } a ? Of(a) : null;
 
+    /// <summary>The moment a UK date begins (midnight in the UK).</summary>
+    public static DateTimeOffset StartOf(DateOnly date) => EndOf(date.AddDays(-1));
+
     /// <summary>The moment a UK date ends (midnight in the UK, when the next begins): what "as of the end of" a date reads up to.</summary>
     public static DateTimeOffset EndOf(DateOnly date) =>
         new(TimeZoneInfo.ConvertTimeToUtc(date.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified), Zone));

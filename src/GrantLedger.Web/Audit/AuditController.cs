@@ -94,11 +94,12 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
             : Ok(h);
     }
 
-    /// <summary>The audit trail, in the order written: by programme, record, user, action (or "claim." for all of a record type's), time; paged by id.</summary>
+    /// <summary>The audit trail, in the order written: by programme, record, user, action (or "claim." for all of a record type's), time (a date alone is a whole UK day; to before from is 422); paged by id.</summary>
     [HttpGet("audit/events")]
     [ProducesResponseType(typeof(AuditReads.EventPage), 200)]
     public async Task<IActionResult> Events([FromQuery] AuditReads.EventQuery query, [FromQuery] string? format, CancellationToken ct)
     {
+        AuditReads.ReadRange(query, Request.Query["from"], Request.Query["to"]);
         var csv = CsvAnswer.Wanted(Request, format);
         var page = await AuditReads.EventsAsync(dataSource, Caller, query, all: csv, ct);
         return csv ? CsvAnswer.Of("audit-events.csv", AuditReads.EventCsvHeader, page.Items, AuditReads.EventCsvRow) : Ok(page);

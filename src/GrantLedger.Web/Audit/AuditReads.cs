@@ -61,14 +61,30 @@ public static class AuditReads
         public long? UserId { get; set; }
         /// <summary>an action ("claim.approve") or its record part ("claim.")</summary>
         public string? Action { get; set; }
-        /// <summary>occurred at or after</summary>
+        /// <summary>occurred at or after this moment; a date alone ("2026-12-03") from the start of that day in the UK</summary>
         public DateTimeOffset? From { get; set; }
-        /// <summary>occurred before</summary>
+        /// <summary>occurred before this moment; a date alone ("2026-12-03") up to the end of that day in the UK, as the journal's to includes its day</summary>
         public DateTimeOffset? To { get; set; }
         /// <summary>events after this id (the nextCursor of the previous page)</summary>
         public long? After { get; set; }
         public int? Limit { get; set; }
     }
+
+    /// <summary>
+    /// from–to as given: a date alone is a whole UK day (from its start, to its end), as the journal search's from and to
+    /// include their days; a moment is that moment. to before from is refused, as the journal search refuses it.
+    /// </summary>
+    public static void ReadRange(EventQuery q, string? fromGiven, string? toGiven)
+    {
+        if (Day(fromGiven) is { } first) q.From = UkTime.StartOf(first);
+        var last = Day(toGiven);
+        if (last is not null) q.To = UkTime.EndOf(last.Value);
+        // a day ends as the next begins: from the 4th to the 3rd meet at that midnight, and are reversed all the same
+        if (q.From > q.To || (last is not null && q.From == q.To)) throw new InvalidInput("to", "must not be before from");
+    }
+
+    private static DateOnly? Day(string? given) =>
+        DateOnly.TryParseExact(given, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day : null;
 
     public sealed record EventPage(IReadOnlyList<Event> Items, long? NextCursor);
 

@@ -150,6 +150,31 @@ public sealed class AuditorTests(DatabaseFixture db) : DatabaseTest(db)
         (await (await s.SchoolUserAsync(Db)).GetAsync("/api/v1/audit/events")).ExpectProblem(HttpStatusCode.Forbidden);
     }
 
+    [Fact]
+    public async Task Events_ToADate_IncludeThatWholeUkDay_InJsonAndCsv_AndAReversedRangeIs422NamingTo()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var auditor = await s.AuditorAsync(Db);
+        var today = GrantLedger.Core.Ledger.UkTime.Today;
+        string D(DateOnly d) => d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var url = $"/api/v1/audit/events?programmeId={s.ProgrammeId}&limit=1000";
+        var all = (await auditor.GetAsync(url)).Expect(HttpStatusCode.OK).Json["items"]!.AsArray().Count;
+        Assert.True(all > 0);
+
+        Assert.Equal(all, (await auditor.GetAsync($"{url}&to={D(today)}")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray().Count);
+        Assert.Equal(all, (await auditor.GetAsync($"{url}&from={D(today)}&to={D(today)}")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray().Count);
+        Assert.Empty((await auditor.GetAsync($"{url}&to={D(today.AddDays(-1))}")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray());
+        Assert.Empty((await auditor.GetAsync($"{url}&from={D(today.AddDays(1))}")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray());
+        var csv = (await auditor.GetAsync($"{url}&from={D(today)}&to={D(today)}&format=csv")).Expect(HttpStatusCode.OK).Body
+            .Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(1 + all, csv.SkipWhile(x => x.StartsWith('#')).Count());
+        // a moment is still a moment: before it, not the day's end
+        Assert.Empty((await auditor.GetAsync($"{url}&to={D(today.AddDays(-1))}T23:59:59Z")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray());
+
+        (await auditor.GetAsync($"{url}&from={D(today.AddDays(1))}&to={D(today)}")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "to");
+        (await auditor.GetAsync($"{url}&from={D(today.AddDays(1))}&to={D(today)}&format=csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "to");
+    }
+
     private static async Task Exec(NpgsqlConnection conn, string sql)
     {
         await using var cmd = new NpgsqlCommand(sql, conn);
