@@ -182,6 +182,30 @@ public static class Gov
     public static IHtmlContent Reasons(IReadOnlyList<string> reasons) =>
         new HtmlString(reasons.Count <= 1 ? E(reasons.FirstOrDefault()) : $"""<ul class="govuk-list">{string.Concat(reasons.Select(r => $"<li>{E(r)}</li>"))}</ul>""");
 
+    /// <summary>GOV.UK pagination: previous, the first, the last and the pages around the current one, next.</summary>
+    public static IHtmlContent Pagination(int current, int pages, Func<int, string> href)
+    {
+        if (pages <= 1) return HtmlString.Empty;
+        var html = new StringBuilder("""<nav class="govuk-pagination" aria-label="Pagination">""");
+        if (current > 1)
+            html.Append($"""<div class="govuk-pagination__prev"><a class="govuk-link govuk-pagination__link" href="{E(href(current - 1))}" rel="prev"><svg class="govuk-pagination__icon govuk-pagination__icon--prev" xmlns="http://www.w3.org/2000/svg" height="13" width="15" aria-hidden="true" focusable="false" viewBox="0 0 15 13"><path d="m6.5938-0.0078125-6.7266 6.7266 6.7441 6.4062 1.377-1.449-4.1856-3.9768h12.896v-2h-12.984l4.2931-4.293-1.414-1.414z"></path></svg><span class="govuk-pagination__link-title">Previous<span class="govuk-visually-hidden"> page</span></span></a></div>""");
+        html.Append("""<ul class="govuk-pagination__list">""");
+        var shown = 0;
+        for (var n = 1; n <= pages; n++)
+        {
+            if (n != 1 && n != pages && Math.Abs(n - current) > 1) continue;
+            if (shown > 0 && n - shown > 1) html.Append("""<li class="govuk-pagination__item govuk-pagination__item--ellipses">&ctdot;</li>""");
+            html.Append(n == current
+                ? $"""<li class="govuk-pagination__item govuk-pagination__item--current"><a class="govuk-link govuk-pagination__link" href="{E(href(n))}" aria-label="Page {n}" aria-current="page">{n}</a></li>"""
+                : $"""<li class="govuk-pagination__item"><a class="govuk-link govuk-pagination__link" href="{E(href(n))}" aria-label="Page {n}">{n}</a></li>""");
+            shown = n;
+        }
+        html.Append("</ul>");
+        if (current < pages)
+            html.Append($"""<div class="govuk-pagination__next"><a class="govuk-link govuk-pagination__link" href="{E(href(current + 1))}" rel="next"><span class="govuk-pagination__link-title">Next<span class="govuk-visually-hidden"> page</span></span><svg class="govuk-pagination__icon govuk-pagination__icon--next" xmlns="http://www.w3.org/2000/svg" height="13" width="15" aria-hidden="true" focusable="false" viewBox="0 0 15 13"><path d="m8.107-0.0078125-1.4136 1.414 4.2926 4.293h-12.986v2h12.896l-4.1855 3.9766 1.377 1.4492 6.7441-6.4062-6.7246-6.7266z"></path></svg></a></div>""");
+        return new HtmlString(html.Append("</nav>").ToString());
+    }
+
     /// <summary>kebab-case vocabulary in plain English: "under-review" → "Under review".</summary>
     public static string Words(string? kebab) =>
         string.IsNullOrEmpty(kebab) ? "" : char.ToUpperInvariant(kebab[0]) + kebab[1..].Replace('-', ' ');

@@ -1,0 +1,44 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Ledger;
+
+/// <summary>The auditor's ledger pages: every account a page at a time, money as people read it, one sign convention.</summary>
+public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    private static string Caption(string html, string table) =>
+        WebUtility.HtmlDecode(Regex.Match(html, $"<table class=\"govuk-table\" id=\"{table}\">\\s*<caption[^>]*>(.*?)</caption>", RegexOptions.Singleline).Groups[1].Value).Trim();
+
+    private static List<string> Codes(string html) =>
+        Regex.Matches(html, "<a class=\"govuk-link\" href=\"/ledger/accounts/\\d+\">([^<]+)</a>").Select(m => m.Groups[1].Value).ToList();
+
+    [Fact]
+    public async Task Accounts_AreShownAPageAtATime_WithTheTrueCount_AndEveryAccountOnSomePage()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        await Db.ScalarAsync("""
+            WITH a AS (INSERT INTO account (programme_id, unit, code, name, normal_side)
+                       SELECT $1, 'GBP', 'tp:zz:' || lpad(g::text, 4, '0'), 'Filler ' || g, 'debit' FROM generate_series(1, 600) g RETURNING 1)
+            SELECT count(*) FROM a
+            """, s.ProgrammeId);
+        var total = await Db.ScalarAsync("SELECT count(*) FROM account WHERE programme_id = $1", s.ProgrammeId);
+        var auditor = await s.AuditorAsync(Db);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName);
+
+        var first = await page.GetStringAsync($"/ledger?programmeId={s.ProgrammeId}");
+        Assert.Equal($"Accounts 1 to 500 of {total:N0}", Caption(first, "accounts"));
+        Assert.Contains("govuk-pagination", first);
+        Assert.Contains($"href=\"/ledger?programmeId={s.ProgrammeId}&amp;page=2\"", first);
+        var second = await page.GetStringAsync($"/ledger?programmeId={s.ProgrammeId}&page=2");
+        Assert.Equal($"Accounts 501 to {total:N0} of {total:N0}", Caption(second, "accounts"));
+        Assert.Contains("rel=\"prev\"", second);
+        var all = Codes(first).Concat(Codes(second)).ToList();
+        Assert.Equal(total, all.Count);
+        Assert.Equal(total, all.Distinct().Count() + all.GroupBy(c => c).Sum(g => g.Count() - 1)); // GBP and MIN may share a code
+
+        var few = await page.GetStringAsync($"/ledger?programmeId={s.ProgrammeId}&prefix=tp:zz:00");
+        Assert.Equal("99 accounts", Caption(few, "accounts"));
+        Assert.DoesNotContain("govuk-pagination", few);
+    }
+}
