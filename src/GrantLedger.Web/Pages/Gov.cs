@@ -182,6 +182,25 @@ public static class Gov
     public static IHtmlContent Reasons(IReadOnlyList<string> reasons) =>
         new HtmlString(reasons.Count <= 1 ? E(reasons.FirstOrDefault()) : $"""<ul class="govuk-list">{string.Concat(reasons.Select(r => $"<li>{E(r)}</li>"))}</ul>""");
 
+    /// <summary>A ledger amount as people read it: pounds "£1,234.50", minutes "2,250 minutes"; the API's "1234.50" and "2250" as given.</summary>
+    public static string Amount(string unit, string? amount) =>
+        string.IsNullOrEmpty(amount) ? ""
+        : unit == "GBP" ? Core.Money.Money.Parse(amount).ToString()
+        : long.Parse(amount, System.Globalization.CultureInfo.InvariantCulture).ToString("#,0", System.Globalization.CultureInfo.InvariantCulture) + " minutes";
+
+    /// <summary>
+    /// A balance with its side, "£11,500.00 Cr" or "£250.00 Dr", from an amount signed on <paramref name="side"/> (positive when
+    /// that side is the larger): the accounts, statement and trial balance pages read alike, with no sign convention to know.
+    /// </summary>
+    public static string Balance(string unit, string? amount, string side)
+    {
+        if (string.IsNullOrEmpty(amount)) return "";
+        var against = amount.StartsWith('-');
+        var size = against ? amount[1..] : amount;
+        if (size.Trim('0', '.').Length == 0) return Amount(unit, size);
+        return $"{Amount(unit, size)} {((side == "debit") != against ? "Dr" : "Cr")}";
+    }
+
     /// <summary>GOV.UK pagination: previous, the first, the last and the pages around the current one, next.</summary>
     public static IHtmlContent Pagination(int current, int pages, Func<int, string> href)
     {

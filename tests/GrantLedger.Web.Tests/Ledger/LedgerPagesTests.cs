@@ -41,4 +41,31 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("99 accounts", Caption(few, "accounts"));
         Assert.DoesNotContain("govuk-pagination", few);
     }
+
+    [Fact]
+    public async Task LedgerPages_ShowMoneyInPounds_TheSideOfEachBalance_AndNoTableForADateRefused()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        await s.FundAsync("420000.00");
+        await s.AllocateEachAsync("staff-cover", "11500.00");
+        var code = s.SchoolAccount(0, "staff-cover", "available");
+        var id = (await s.AccountAsync(code))["id"]!.GetValue<long>();
+        var auditor = await s.AuditorAsync(Db);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName);
+
+        var accounts = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger?programmeId={s.ProgrammeId}&prefix={code}"));
+        Assert.Contains("£11,500.00 Cr", accounts);
+        Assert.DoesNotContain("11500.00", accounts);
+        var statement = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/accounts/{id}"));
+        Assert.Contains("£11,500.00 Cr", Regex.Match(statement, "id=\"closing\">(.*?)</dd>").Groups[1].Value);
+        var trial = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/trial-balance?programmeId={s.ProgrammeId}"));
+        var row = Regex.Match(trial, $"<tr class=\"govuk-table__row\"><td[^>]*>{Regex.Escape(code)}</td>.*?</tr>").Value;
+        Assert.Contains("£11,500.00 Cr", row);
+        Assert.DoesNotContain("-£", row); // debits less credits, negative, read as a balance on the other side of the statement's
+        Assert.Contains("£420,000.00", trial);
+
+        var refused = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger?programmeId={s.ProgrammeId}&asOf-day=31&asOf-month=4&asOf-year=2027"));
+        Assert.Contains("govuk-error-summary", refused);
+        Assert.DoesNotContain("id=\"accounts\"", refused);
+    }
 }
