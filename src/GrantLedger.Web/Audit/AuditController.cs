@@ -22,6 +22,7 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
     [ProducesResponseType(typeof(JournalSearch.Page), 200)]
     public async Task<IActionResult> Journal([FromQuery] JournalSearch.Query query, [FromQuery] string? format, CancellationToken ct)
     {
+        if (query.ProgrammeId is { } programmeId) await Programmes.SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct); // 404, as the programme's other reads
         if (CsvAnswer.Wanted(Request, format))
         {
             JournalSearch.Validate(Caller, query); // before the answer starts streaming: a bad query is a problem, not a broken file

@@ -59,6 +59,7 @@ public static class PaymentReads
     public static async Task<IReadOnlyList<PaymentRunSummary>> ListAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, string? state,
         CancellationToken ct)
     {
+        if (!await db.Programmes.AnyAsync(p => p.Id == programmeId, ct)) throw new Core.Rules.NotFound("programme", programmeId);
         if (!caller.SeesWholeProgramme(programmeId)) throw new Core.Rules.Forbidden("payment runs are seen by their programme's finance, admins and auditors");
         var runs = db.Set<PaymentRun>().AsNoTracking().Where(r => r.ProgrammeId == programmeId);
         if (state is not null) runs = runs.Where(r => r.State == state);

@@ -92,6 +92,17 @@ public sealed class AuditQueryTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task Journal_OfAProgrammeThatDoesNotExist_Is404_AsTheProgrammesOtherReadsAre()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var auditor = await s.AuditorAsync(Db);
+        (await auditor.GetAsync("/api/v1/audit/journal?programmeId=999999")).ExpectProblem(HttpStatusCode.NotFound);
+        (await auditor.GetAsync("/api/v1/audit/journal?programmeId=999999&format=csv")).ExpectProblem(HttpStatusCode.NotFound);
+        (await auditor.GetAsync("/api/v1/programmes/999999/accounts")).ExpectProblem(HttpStatusCode.NotFound);
+        (await auditor.GetAsync("/api/v1/programmes/999999/payment-runs")).ExpectProblem(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task Journal_PagesWithACursor_InAStableOrder_NeverRepeatingOrSkipping()
     {
         var l = await LedgerAsync();
