@@ -121,7 +121,12 @@ public static class ClaimReads
         if (programmeId is not null) claims = claims.Where(c => c.ProgrammeId == programmeId);
         if (schoolId is not null) claims = claims.Where(c => c.SchoolId == schoolId);
         if (areaId is not null) claims = claims.Where(c => db.Schools.Any(s => s.Id == c.SchoolId && s.AreaId == areaId));
-        if (state is not null) claims = claims.Where(c => c.State == state);
+        if (state is not null)
+        {
+            var states = Enum.GetValues<ClaimState>().Select(x => Kebab.Of(x)).ToList();
+            if (!states.Contains(state)) throw new Core.Rules.InvalidInput("state", "must be one of " + string.Join(", ", states));
+            claims = claims.Where(c => c.State == state);
+        }
         if (periodId is not null) claims = claims.Where(c => c.PeriodId == periodId);
         if (before is not null) claims = claims.Where(c => c.Id < before);
         return await SummariesAsync(db, claims.OrderByDescending(c => c.Id).Take(limit), ct);

@@ -62,7 +62,12 @@ public static class PaymentReads
         if (!await db.Programmes.AnyAsync(p => p.Id == programmeId, ct)) throw new Core.Rules.NotFound("programme", programmeId);
         if (!caller.SeesWholeProgramme(programmeId)) throw new Core.Rules.Forbidden("payment runs are seen by their programme's finance, admins and auditors");
         var runs = db.Set<PaymentRun>().AsNoTracking().Where(r => r.ProgrammeId == programmeId);
-        if (state is not null) runs = runs.Where(r => r.State == state);
+        if (state is not null)
+        {
+            var states = Enum.GetValues<PaymentRunState>().Select(x => Kebab.Of(x)).ToList();
+            if (!states.Contains(state)) throw new Core.Rules.InvalidInput("state", "must be one of " + string.Join(", ", states));
+            runs = runs.Where(r => r.State == state);
+        }
         return (await runs.OrderByDescending(r => r.Id).Take(500).Select(r => new
             {
                 Run = r,

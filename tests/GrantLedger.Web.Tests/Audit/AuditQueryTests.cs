@@ -103,6 +103,21 @@ public sealed class AuditQueryTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task ClaimsAndPaymentRuns_ByAStateThatIsNone_Are422NamingStateAndListingTheStates()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var auditor = await s.AuditorAsync(Db);
+        var claims = (await auditor.GetAsync("/api/v1/claims?state=bogus")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "state").Body;
+        Assert.Contains("under-review", claims);
+        Assert.Contains("in-payment-run", claims);
+        var runs = (await auditor.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/payment-runs?state=bogus")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "state").Body;
+        Assert.Contains("exported", runs);
+        Assert.Contains("cancelled", runs);
+        (await auditor.GetAsync("/api/v1/claims?state=under-review")).Expect(HttpStatusCode.OK);
+        (await auditor.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/payment-runs?state=paid")).Expect(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task Journal_PagesWithACursor_InAStableOrder_NeverRepeatingOrSkipping()
     {
         var l = await LedgerAsync();
