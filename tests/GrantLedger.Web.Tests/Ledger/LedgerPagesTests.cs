@@ -68,4 +68,21 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("govuk-error-summary", refused);
         Assert.DoesNotContain("id=\"accounts\"", refused);
     }
+
+    [Fact]
+    public async Task AuditorsClaimsList_ShowsWhatWasApproved_BesideWhatWasClaimed()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        var lineId = (await w.School.GetAsync($"/api/v1/claims/{id}")).Json["lines"]![0]!["id"]!.GetValue<long>();
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = new[] { new { lineId, amount = "200.00", reason = "half a day evidenced" } } }))
+            .Expect(HttpStatusCode.OK);
+        var auditor = await w.S.AuditorAsync(Db);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName);
+        var html = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/claims?programmeId={w.S.ProgrammeId}"));
+        Assert.Contains(">Approved</th>", html);
+        var row = Regex.Match(html, $"<a class=\"govuk-link\" href=\"/ledger/claims/{id}\">.*?</tr>", RegexOptions.Singleline).Value;
+        Assert.Contains("£250.00", row);
+        Assert.Contains("£200.00", row);
+    }
 }
