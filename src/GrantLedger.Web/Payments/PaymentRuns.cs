@@ -65,8 +65,8 @@ public static class PaymentRuns
                                       .Sum(l => (long?)(l.SanctionedPence ?? l.AmountPence)) ?? 0,
                               }).Where(x => x.Pence > 0).OrderBy(x => x.SchoolId).ThenBy(x => x.Id).ToListAsync(ct);
             if (owed.Count == 0)
-                throw new RuleBroken("nothing-to-pay", $"No approved claims with money to pay match (approved on or before {asOf:yyyy-MM-dd}" +
-                    (r.AreaId is null ? "" : ", in that area") + (r.PeriodId is null ? "" : ", for that half-term") + ").", 422);
+                throw new RuleBroken("nothing-to-pay", $"No approved claims with money to pay match (approved on or before {asOf.ToString("d MMMM yyyy", CultureInfo.InvariantCulture)}" +
+                    (r.AreaId is null ? "" : ", in that area") + (r.PeriodId is null ? "" : ", for that half-term") + ").", 422, "asOf");
 
             var run = new PaymentRun
             {

@@ -90,7 +90,8 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
         var x = await ApprovedAsync();
         (await x.Maker.PostAsync(x.Runs, new { areaId = x.W.S.AreaIds[1] })).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "nothing-to-pay");
         (await x.Maker.PostAsync(x.Runs, new { periodId = x.W.Periods["aut2"] })).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "nothing-to-pay");
-        (await x.Maker.PostAsync(x.Runs, new { asOf = "2026-09-30" })).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "nothing-to-pay");
+        Assert.Contains("approved on or before 30 September 2026", // the date as the pages give it, and the field to change
+            (await x.Maker.PostAsync(x.Runs, new { asOf = "2026-09-30" })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "asOf", "nothing-to-pay").Body);
         (await x.Maker.PostAsync(x.Runs, new { areaId = 999999 })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "areaId");
         (await x.Maker.PostAsync(x.Runs, new { asOf = "2099-01-01" })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "asOf");
         (await x.W.Admin.PostAsync(x.Runs, new { })).ExpectProblem(HttpStatusCode.Forbidden);
