@@ -212,6 +212,8 @@ public static class LineEditing
         }
     }
 
+    private static string Article(string word) => "aeiou".Contains(word[0]) ? "an" : "a"; // an action-plan category
+
     private static long? Category(long? id, string field, string[] kinds, bool required, IReadOnlyDictionary<long, BudgetCategory> categories, FieldErrors errors)
     {
         if (id is null)
@@ -221,7 +223,7 @@ public static class LineEditing
         }
         if (!categories.TryGetValue(id.Value, out var category)) errors.Add(field, $"category {id} is not a budget category of this programme");
         else if (!kinds.Contains(category.Kind))
-            errors.Add(field, $"'{category.Name}' is a {category.Kind} category; this line needs a {string.Join(" or ", kinds)} category");
+            errors.Add(field, $"'{category.Name}' is {Article(category.Kind)} {category.Kind} category; this line needs {Article(kinds[0])} {string.Join(" or ", kinds)} category");
         else return category.Id;
         return null;
     }

@@ -12,7 +12,7 @@ namespace GrantLedger.Web.Ledger;
 /// Corrects a posted funding, allocation or virement by a reversing entry that mirrors it and
 /// points at it; nothing is edited or deleted. An entry can be reversed once, dated today or earlier
 /// (<see cref="NotInTheFuture"/>), not before the entry it reverses. Claims and payments
-/// are corrected through their own workflows, not here.
+/// move only with the steps of their workflows (a failed payment puts its claims back to approved), not here.
 /// </summary>
 public static class Reverse
 {
@@ -31,7 +31,8 @@ public static class Reverse
         await Programmes.SetUp.RequireProgrammeAdminAsync(db, caller, original.ProgrammeId, ct);
         if (!Reversible.Contains(original.CauseType))
             throw new RuleBroken("not-reversible-here",
-                $"entry {entryId} records a {original.CauseType.Replace('_', ' ')}: correct it through its own workflow", 409);
+                $"entry {entryId} records a {original.CauseType.Replace('_', ' ')}: only funding, allocation and virement entries can be reversed; " +
+                "the others are posted by the steps of their record's workflow and move only with those steps", 409);
         var errors = new FieldErrors();
         errors.Text("reason", r.Reason, Request.MostReason); // one line: it becomes the entry's description, a line of the hledger and Beancount journals
         var valueDate = r.ValueDate ?? UkTime.Today;

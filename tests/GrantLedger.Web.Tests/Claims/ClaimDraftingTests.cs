@@ -45,6 +45,10 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
         foreach (var field in new[] { "categoryId", "staffRef", "role", "activity", "date" })
             Assert.True(errors.ContainsKey(field), $"expected an error for {field}: {errors}");
         (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new { kind = "lunch" })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "kind");
+        Assert.Contains("needs an action-plan category", (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+        {
+            kind = "action-plan", categoryId = w.Category("staff-cover"), actionId = w.Actions[0], supplier = "Sensory Ltd", invoiceRef = "INV-1", amount = "120.00",
+        })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "categoryId").Body);
         (await w.School.PostRawAsync($"/api/v1/claims/{id}/lines", "{\"kind\":\"staff-time\",\"days\":1.234}")).ExpectProblem(HttpStatusCode.BadRequest, "days");
         var twoDays = await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
         {
