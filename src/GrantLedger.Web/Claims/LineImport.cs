@@ -82,7 +82,7 @@ public static partial class LineImport
 
     private static string At(int fileLine, string field) => $"line {fileLine}, {field}";
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^line (\d+), ")] private static partial System.Text.RegularExpressions.Regex LineOf();
+    [System.Text.RegularExpressions.GeneratedRegex(@"^line (\d+)")] private static partial System.Text.RegularExpressions.Regex LineOf();
 
     /// <summary>
     /// The programme's budget categories by code and by name, any case, for the category columns: a spreadsheet names
@@ -99,7 +99,8 @@ public static partial class LineImport
     /// <summary>
     /// The rows as line requests, each with its line in the file. A value that is not of its field's type (a category
     /// id that is not a number, a date not written 2026-10-05 or 05/10/2026, an action number the agreed plan does not have) goes to
-    /// <paramref name="errors"/> and its row is left out; a file that cannot be read as lines at all is refused at once.
+    /// <paramref name="errors"/> and its row is left out, as is a row that is not a row of the header (more or fewer
+    /// fields, a quote not closed), refused by its line alone; a file that cannot be read as lines at all is refused at once.
     /// </summary>
     /// <returns>the rows, and the column that names their actions (actionId unless the file has actionRef)</returns>
     private static async Task<(List<(int Line, LineEditing.LineInput Input)> Rows, string ActionColumn)> ReadAsync(byte[] csv,
@@ -130,6 +131,11 @@ public static partial class LineImport
         {
             var fileLine = (int)parser.LineNumber;
             if (++read > MaxRows) throw new InvalidInput("file", $"has more than {MaxRows} lines: import them in parts");
+            if (CsvFiles.RowProblem(parser) is { } problem)
+            {
+                errors.Add($"line {fileLine}", problem); // its fields cannot be told apart: none is checked
+                continue;
+            }
             var valid = true; // a row with a value of the wrong type is not checked further
             string? Text(string column) => named.TryGetValue(column, out var header) && parser.GetString(header) is { Length: > 0 } v ? v : null;
             T? Value<T>(string column, Func<string, T?> parse, Func<string, string> error) where T : struct

@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Text.Unicode;
 using CsvHelper;
 using GrantLedger.Core.Rules;
@@ -18,15 +20,70 @@ namespace GrantLedger.Web.Infrastructure;
 /// Read as UTF-8 those would be stored as "�".
 /// </para>
 /// </summary>
-public static class CsvFiles
+public static partial class CsvFiles
 {
     private static readonly Encoding Windows1252 = CodePagesEncodingProvider.Instance.GetEncoding(1252)!;
 
     /// <param name="file">the whole file, as sent (the callers' request size limits bound it)</param>
-    public static CsvReader Open(byte[] file, int maxRecordBytes) => CsvReader.Create(new MemoryStream(AsUtf8(file)), new CsvReaderOptions
+    public static CsvReader Open(byte[] file, int maxRecordBytes)
     {
-        Separator = ',', TrimWhitespace = true, TrackLineNumbers = true, MaxRecordSize = maxRecordBytes,
-    });
+        var utf8 = AsUtf8(file);
+        var unclosed = new Unclosed();
+        var parser = CsvReader.Create(new MemoryStream(utf8), new CsvReaderOptions
+        {
+            Separator = ',', TrimWhitespace = true, TrackLineNumbers = true, MaxRecordSize = maxRecordBytes,
+            // a quote never closed runs to the end of the file (a description may hold line breaks): note where it opened
+            OnMalformedRecord = r =>
+            {
+                if (r.Reason == CsvMalformedReason.UnterminatedQuote) unclosed.Line = (int)r.LineNumber + LinesBeforeUnclosedQuote(r.RawRecord);
+            },
+        });
+        UnclosedQuotes.Add(parser, unclosed);
+        return parser;
+    }
+
+    /// <summary>How many line breaks a record holds before the quote it leaves open (one closed on an earlier line may hold some).</summary>
+    private static int LinesBeforeUnclosedQuote(string record)
+    {
+        var (open, opened) = (false, 0);
+        for (var i = 0; i < record.Length; i++)
+        {
+            if (record[i] != '"') continue;
+            if (open && i + 1 < record.Length && record[i + 1] == '"') i++; // a quote inside quotes, doubled
+            else if (open) open = false;
+            else (open, opened) = (true, i);
+        }
+        return record.AsSpan(0, opened).Count('\n');
+    }
+
+    private sealed class Unclosed { public int? Line; }
+    private static readonly ConditionalWeakTable<CsvReader, Unclosed> UnclosedQuotes = new();
+
+    /// <summary>
+    /// What makes the row just read unreadable as a row of its header, or null: a quote opened and never closed, or
+    /// more or fewer fields than the header has. Each such row is refused whole, by its line, as the other rows are
+    /// checked: an amount typed 1,250.00 without quotes is two fields, and reading the first alone made £1,250 £1.
+    /// </summary>
+    public static string? RowProblem(CsvReader parser)
+    {
+        if (UnclosedQuotes.TryGetValue(parser, out var unclosed) && unclosed.Line is { } quoteLine)
+            return $"the quote (\") on line {quoteLine} is not closed, so the rest of the file is read as one value: close it, or leave the quote out";
+        var (fields, columns) = (parser.FieldCount, parser.Headers.Count);
+        if (fields == columns) return null;
+        var problem = $"has {fields} {(fields == 1 ? "field" : "fields")} but the header has {columns} columns";
+        if (fields < columns) return problem + ": give every column a value, leaving a cell empty where it has none";
+        for (var i = 0; i + (fields - columns) < fields; i++)
+        {
+            var joined = string.Join(",", Enumerable.Range(i, fields - columns + 1).Select(parser.GetString));
+            if (ThousandsComma().IsMatch(joined))
+                return problem + $": '{joined}' looks like a number split by its thousands comma; put the amount in quotes or leave out the comma";
+        }
+        return problem + ": a value that holds a comma must be in quotes";
+    }
+
+    /// <summary>An amount written with thousands commas, as a spreadsheet shows one: 1,250.00, £12,500, -1,000.</summary>
+    [GeneratedRegex(@"^-?£?-?\d{1,3}(,\d{3})+(\.\d+)?$")]
+    private static partial Regex ThousandsComma();
 
     /// <summary>The file as UTF-8: as it is when it is UTF-8 already, else decoded from UTF-16 or Windows-1252.</summary>
     private static byte[] AsUtf8(byte[] file) => file switch

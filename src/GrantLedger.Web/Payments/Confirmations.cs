@@ -217,6 +217,11 @@ public static class Confirmations
         while (await CsvFiles.ReadAsync(parser, ct))
         {
             var line = (int)parser.LineNumber;
+            if (CsvFiles.RowProblem(parser) is { } problem)
+            {
+                refused.Add(new LineOutcome(line, null, "mismatch", problem)); // its fields cannot be told apart: nothing is read
+                continue;
+            }
             string F(string c) => parser.GetString(index[c]).Trim();
             var reference = F("remittance_reference");
             var errors = new List<string>();

@@ -53,6 +53,11 @@ public static class ImportSchools
         while (await CsvFiles.ReadAsync(parser, ct))
         {
             var line = (int)parser.LineNumber;
+            if (CsvFiles.RowProblem(parser) is { } problem)
+            {
+                rejected.Add(new RejectedRow(line, null, problem)); // its fields cannot be told apart: not even its URN
+                continue;
+            }
             string Field(string name) => header.Contains(name) ? parser.GetString(name) : "";
             var urn = Field("URN");
             var name = Field("EstablishmentName");

@@ -206,4 +206,44 @@ public sealed class LineImportTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(["line 2, role", "line 3, date"], errors.Select(e => e.Key));
         Assert.Contains("05/10/2026", errors["line 3, date"]![0]!.GetValue<string>());
     }
+
+    /// <summary>
+    /// An amount typed 1,250.00 in a spreadsheet's cell, saved unquoted, is two fields: the row was read up to the header's
+    /// width and the line added at £1.00. A row with more or fewer fields than the header, or a quote never closed, is now
+    /// refused by its line, with the other rows' problems, and nothing is added.
+    /// </summary>
+    [Fact]
+    public async Task ARowWithMoreOrFewerFieldsThanTheHeader_IsRefusedByItsLine_SayingHowMany()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var csv = """
+            kind,categoryId,actionRef,supplier,invoiceRef,amount
+            action-plan,action-plan,2,Calm Spaces Ltd,CS-2231,1,250.00
+            action-plan,action-plan,2,Calm Spaces Ltd,CS-2232
+            action-plan,action-plan,2,Calm Spaces Ltd,CS-2233,"1,250.00"
+            action-plan,action-plan,2,Calm Spaces, Ltd,CS-2234,12.00
+            action-plan,action-plan,9,Calm Spaces Ltd,CS-2235,12.00
+            """;
+        var errors = (await w.School.PostRawAsync(Path(id), csv, "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity).Json["errors"]!.AsObject();
+        Assert.Equal(["line 2", "line 3", "line 5", "line 6, actionRef"], errors.Select(e => e.Key));
+        var seven = errors["line 2"]![0]!.GetValue<string>();
+        Assert.Contains("has 7 fields but the header has 6 columns", seven);
+        Assert.Contains("'1,250.00' looks like a number split by its thousands comma; put the amount in quotes or leave out the comma", seven);
+        Assert.Contains("has 5 fields but the header has 6 columns", errors["line 3"]![0]!.GetValue<string>());
+        Assert.Contains("a value that holds a comma must be in quotes", errors["line 5"]![0]!.GetValue<string>());
+        Assert.Empty((await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray());
+
+        // a quote opened and never closed swallows the lines below it: said so, by the line it opens on
+        var unclosed = """
+            kind,categoryId,actionRef,supplier,invoiceRef,amount,description
+            action-plan,action-plan,2,Calm Spaces Ltd,CS-2231,12.00,Fine
+            action-plan,action-plan,2,Calm Spaces Ltd,CS-2232,12.00,"Ear defenders, 5 pairs
+            action-plan,action-plan,2,Calm Spaces Ltd,CS-2233,12.00,Fine
+            """;
+        var quote = (await w.School.PostRawAsync(Path(id), unclosed, "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity).Json["errors"]!.AsObject();
+        Assert.Equal(["line 3"], quote.Select(e => e.Key));
+        Assert.Contains("the quote (\") on line 3 is not closed", quote["line 3"]![0]!.GetValue<string>());
+        Assert.Empty((await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray());
+    }
 }

@@ -242,6 +242,22 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(["pending", "pending"], (await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}")).Json["payees"]!.AsArray().Select(p => p!["status"]!.GetValue<string>()));
     }
 
+    /// <summary>An amount typed 1,450.00 without quotes is two fields: the line was read as £1.00 paid on the date '450.00'.</summary>
+    [Fact]
+    public async Task Confirmations_ALineWithMoreFieldsThanTheHeader_IsAMismatchSayingHowMany()
+    {
+        var x = await ApprovedAsync();
+        var (runId, _) = await ExportedAsync(x);
+        var csv = $"""
+            remittance_reference,amount,date,status
+            PR{runId:000000}-{x.W.S.Schools[0].Urn},1,450.00,{Today},paid
+            """;
+        var line = (await ImportAsync(x, csv))["lines"]!.AsArray().Single()!;
+        Assert.Equal("mismatch", line["result"]!.GetValue<string>());
+        Assert.Contains("has 5 fields but the header has 4 columns", line["reason"]!.GetValue<string>());
+        Assert.Contains("put the amount in quotes or leave out the comma", line["reason"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Confirmations_WithAFailedPayment_TheRunSaysWhatWasPaidAndWhatFailed_NotThatItsWholeTotalWasPaid()
     {

@@ -83,4 +83,20 @@ public sealed class ImportSchoolsTests(DatabaseFixture db) : DatabaseTest(db)
         var school = await s.SchoolUserAsync(Db);
         (await ImportAsync(school, s.ProgrammeId, Header)).ExpectProblem(HttpStatusCode.Forbidden);
     }
+    /// <summary>A name with a comma, unquoted, was read as two fields: the school enrolled as 'Oak', its phase 'Community school'.</summary>
+    [Fact]
+    public async Task Import_ARowWithMoreOrFewerFieldsThanTheHeader_IsRejectedByItsLine_SayingHowMany()
+    {
+        var s = await Scenario.CreateAsync(Db, 2, 0);
+        var csv = Header +
+                  "200001,202,Area 1,1001,Oak, Primary,Community school,Primary,N1 1AA\n" +  // line 2: nine fields
+                  "200002,202,Area 1,1002,Ash Primary\n" +                                  // line 3: five
+                  "200003,202,Area 1,1003,Elm Primary,Community school,Primary,N1 1AC\n";   // line 4: good
+        var report = (await ImportAsync(s.Root, s.ProgrammeId, csv)).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal(1, report["imported"]!.GetValue<int>());
+        var rejections = report["rejections"]!.AsArray().Select(r => (Line: r!["line"]!.GetValue<int>(), Reason: r["reason"]!.GetValue<string>())).ToList();
+        Assert.Equal([2, 3], rejections.Select(r => r.Line));
+        Assert.Contains("has 9 fields but the header has 8 columns", rejections[0].Reason);
+        Assert.Contains("has 5 fields but the header has 8 columns", rejections[1].Reason);
+    }
 }
