@@ -47,9 +47,15 @@ public static partial class LineImport
             string Column(string field) => field == "actionId" ? actionColumn : field;
             var next = c.Claim.Lines.Count == 0 ? 1 : c.Claim.Lines.Max(l => l.LineNo) + 1;
             var added = new List<ClaimLine>();
-            foreach (var (fileLine, input) in rows)
+            foreach (var (fileLine, input, unread) in rows)
             {
                 var line = new ClaimLine { ClaimId = claimId, Kind = "", LineNo = next };
+                // a value that could not be read is already refused; the row's other fields are checked all the same,
+                // so that every problem of the file is told at once, but not the unread field again as one left out
+                void Refuse(string field, string message)
+                {
+                    if (!unread.Contains(Column(field))) errors.Add(At(fileLine, Column(field)), message);
+                }
                 try
                 {
                     await LineEditing.FillAsync(db, c, line, input, lookups, ct);
@@ -57,14 +63,15 @@ public static partial class LineImport
                 catch (InvalidInput e)
                 {
                     foreach (var (field, messages) in e.Errors)
-                        foreach (var message in messages) errors.Add(At(fileLine, Column(field)), message);
+                        foreach (var message in messages) Refuse(field, message);
                     continue;
                 }
                 catch (RuleBroken e)
                 {
-                    errors.Add(At(fileLine, Column(e.Field ?? "kind")), e.Message);
+                    Refuse(e.Field ?? "kind", e.Message);
                     continue;
                 }
+                if (unread.Count > 0) continue;
                 next++;
                 db.Add(line);
                 if (!c.Claim.Lines.Contains(line)) c.Claim.Lines.Add(line); // the rows below count it in their staff days
@@ -99,11 +106,12 @@ public static partial class LineImport
     /// <summary>
     /// The rows as line requests, each with its line in the file. A value that is not of its field's type (a category
     /// id that is not a number, a date not written 2026-10-05 or 05/10/2026, an action number the agreed plan does not have) goes to
-    /// <paramref name="errors"/> and its row is left out, as is a row that is not a row of the header (more or fewer
-    /// fields, a quote not closed), refused by its line alone; a file that cannot be read as lines at all is refused at once.
+    /// <paramref name="errors"/>, and its column is returned with the row, whose other fields are still checked; a row
+    /// that is not a row of the header (more or fewer fields, a quote not closed) goes to the errors by its line alone;
+    /// a file that cannot be read as lines at all is refused at once.
     /// </summary>
     /// <returns>the rows, and the column that names their actions (actionId unless the file has actionRef)</returns>
-    private static async Task<(List<(int Line, LineEditing.LineInput Input)> Rows, string ActionColumn)> ReadAsync(byte[] csv,
+    private static async Task<(List<(int Line, LineEditing.LineInput Input, HashSet<string> Unread)> Rows, string ActionColumn)> ReadAsync(byte[] csv,
         LineEditing.Lookups lookups, FieldErrors errors, CancellationToken ct)
     {
         await using var parser = CsvFiles.Open(csv, 64 * 1024);
@@ -125,7 +133,7 @@ public static partial class LineImport
         // the agreed plan's action ids by their number, read only for a file that names actions so; null when there is no plan
         var actions = named.ContainsKey("actionRef") && await lookups.PlanAsync(ct) is { } plan ? plan.Actions.ToDictionary(a => a.ActionRef, a => a.Id) : null;
 
-        var rows = new List<(int, LineEditing.LineInput)>();
+        var rows = new List<(int, LineEditing.LineInput, HashSet<string>)>();
         var read = 0;
         while (await CsvFiles.ReadAsync(parser, ct))
         {
@@ -136,14 +144,14 @@ public static partial class LineImport
                 errors.Add($"line {fileLine}", problem); // its fields cannot be told apart: none is checked
                 continue;
             }
-            var valid = true; // a row with a value of the wrong type is not checked further
+            var unread = new HashSet<string>(); // the columns whose values are not of their field's type
             string? Text(string column) => named.TryGetValue(column, out var header) && parser.GetString(header) is { Length: > 0 } v ? v : null;
             T? Value<T>(string column, Func<string, T?> parse, Func<string, string> error) where T : struct
             {
                 if (Text(column) is not { } v) return null;
                 if (parse(v) is { } value) return value;
                 errors.Add(At(fileLine, column), error(v));
-                valid = false;
+                unread.Add(column);
                 return null;
             }
             long? Category(string column) => Value<long>(column, v => Id(v) ?? (categories.TryGetValue(v, out var id) ? id : null),
@@ -163,7 +171,7 @@ public static partial class LineImport
                 Value<Money>("amount", v => Money.TryParse(v, out var m, out _, allowGrouping: true) ? m : null, // "£1,234.50", as a spreadsheet shows it
                     v => Money.TryParse(v, out _, out var error, allowGrouping: true) ? "" : error ?? "must be an amount in pounds with two decimal places, such as 120.00"),
                 Text("specialist"), Text("description"));
-            if (valid) rows.Add((fileLine, input));
+            rows.Add((fileLine, input, unread));
         }
         if (read == 0) throw new InvalidInput("file", "has no lines below its header");
         return (rows, named.ContainsKey("actionRef") ? "actionRef" : "actionId");

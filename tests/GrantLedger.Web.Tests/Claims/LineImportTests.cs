@@ -246,4 +246,33 @@ public sealed class LineImportTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("the quote (\") on line 3 is not closed", quote["line 3"]![0]!.GetValue<string>());
         Assert.Empty((await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray());
     }
+
+    /// <summary>
+    /// A value that cannot be read (an amount, a date) was the only problem told of its row: the row's other fields were
+    /// checked on the next attempt. Every problem of every row is told at once, as the README promises.
+    /// </summary>
+    [Fact]
+    public async Task ARowsUnreadableValue_DoesNotHideItsOtherProblems()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var plan = """
+            kind,categoryId,supplier,invoiceRef,actionId,amount
+            action-plan,99,,,77,abc
+            """;
+        var errors = (await w.School.PostRawAsync(Path(id), plan, "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity).Json["errors"]!.AsObject();
+        Assert.Equal(new[] { "line 2, actionId", "line 2, amount", "line 2, categoryId", "line 2, invoiceRef", "line 2, supplier" },
+            errors.Select(e => e.Key).Order());
+        Assert.Single(errors["line 2, amount"]!.AsArray()); // not also told it is left out
+
+        var time = """
+            kind,categoryId,allowanceCategoryId,staffRef,role,activity,date,hours
+            staff-time,99,999,bad ref!,chief,napping,31/04/2026,1
+            """;
+        errors = (await w.School.PostRawAsync(Path(id), time, "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity).Json["errors"]!.AsObject();
+        Assert.Equal(new[] { "line 2, activity", "line 2, allowanceCategoryId", "line 2, categoryId", "line 2, date", "line 2, role", "line 2, staffRef" },
+            errors.Select(e => e.Key).Order());
+        Assert.Single(errors["line 2, date"]!.AsArray());
+        Assert.Empty((await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray());
+    }
 }
