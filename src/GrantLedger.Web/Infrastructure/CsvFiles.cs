@@ -136,7 +136,13 @@ public static partial class CsvFiles
             throw Unreadable(parser, e);
         }
         if (parser.Headers.Any(h => h.Contains('\0'))) throw HasNul(1);
+        if (parser.Headers.Count == 1 && OtherSeparator(parser.Headers[0]) is { } separator)
+            throw new InvalidInput("file", $"has its columns separated by {separator}; use commas: save it again as 'CSV (comma delimited)'");
     }
+
+    /// <summary>A header of one column that holds another separator, as a spreadsheet set to a European locale saves one.</summary>
+    private static string? OtherSeparator(string header) =>
+        header.Contains(';') ? "semicolons" : header.Contains('\t') ? "tabs" : header.Contains('|') ? "vertical bars (|)" : null;
 
     /// <returns>false at the end of the file</returns>
     public static async Task<bool> ReadAsync(CsvReader parser, CancellationToken ct)

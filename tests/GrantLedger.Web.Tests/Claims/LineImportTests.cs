@@ -206,7 +206,6 @@ public sealed class LineImportTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(["line 2, role", "line 3, date"], errors.Select(e => e.Key));
         Assert.Contains("05/10/2026", errors["line 3, date"]![0]!.GetValue<string>());
     }
-
     /// <summary>
     /// An amount typed 1,250.00 in a spreadsheet's cell, saved unquoted, is two fields: the row was read up to the header's
     /// width and the line added at £1.00. A row with more or fewer fields than the header, or a quote never closed, is now
@@ -274,5 +273,19 @@ public sealed class LineImportTests(DatabaseFixture db) : DatabaseTest(db)
             errors.Select(e => e.Key).Order());
         Assert.Single(errors["line 2, date"]!.AsArray());
         Assert.Empty((await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray());
+    }
+
+    /// <summary>A file saved with semicolons or tabs between its columns was told it had a column named 'kind;categoryId;…'.</summary>
+    [Fact]
+    public async Task AFileSeparatedBySemicolonsOrTabs_IsToldSo()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var semicolons = (await w.School.PostRawAsync(Path(id), "kind;categoryId;staffRef;role;activity;date;days\nstaff-time;staff-cover;STAFF-01;leader;training;2026-10-05;1\n",
+            "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "file");
+        Assert.Contains("has its columns separated by semicolons; use commas", semicolons.Body);
+        var tabs = (await w.School.PostRawAsync(Path(id), "kind\tcategoryId\tstaffRef\nstaff-time\tstaff-cover\tSTAFF-01\n", "text/csv"))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "file");
+        Assert.Contains("has its columns separated by tabs; use commas", tabs.Body);
     }
 }
