@@ -48,7 +48,8 @@ public static class Allocate
         var schools = await db.Schools.AsNoTracking().Where(s => s.ProgrammeId == programmeId).ToListAsync(ct);
         var plan = r.Lines is not null
             ? FromLines(r.Lines, schools, categories, errors)
-            : FromSpread(r.Split ?? r.Each!, r.Split is not null ? "split" : "each", schools, categories, errors);
+            : FromSpread(r.Split ?? r.Each!, r.Split is not null ? "split" : "each", schools,
+                await db.Areas.AsNoTracking().Where(a => a.ProgrammeId == programmeId).Select(a => a.Id).ToListAsync(ct), categories, errors);
         errors.ThrowIfAny();
 
         var method = r.Lines is not null ? "explicit" : r.Split is not null ? "split" : "each";
@@ -128,7 +129,8 @@ public static class Allocate
         return plan;
     }
 
-    private static List<Planned> FromSpread(Spread s, string name, List<School> schools, Dictionary<long, BudgetCategory> categories, FieldErrors errors)
+    private static List<Planned> FromSpread(Spread s, string name, List<School> schools, IReadOnlyCollection<long> areaIds,
+        Dictionary<long, BudgetCategory> categories, FieldErrors errors)
     {
         if (s.CategoryId is not { } cid || !categories.TryGetValue(cid, out var category))
         {
@@ -149,11 +151,15 @@ public static class Allocate
             errors.Add($"{name}.schoolIds", "choose the schools with exactly one of schoolIds, areaIds or allSchools: true");
             return [];
         }
+        // each refusal names the field the request chose its schools by
+        var by = s.SchoolIds is not null ? "schoolIds" : s.AreaIds is not null ? "areaIds" : "allSchools";
         if (s.SchoolIds is { } wanted && wanted.Except(chosen.Select(x => x.Id)).FirstOrDefault() is var unknown and not 0)
             errors.Add($"{name}.schoolIds", $"school {unknown} is not in this programme");
+        if (s.AreaIds is { } givenAreas && givenAreas.Except(areaIds).FirstOrDefault() is var unknownArea and not 0)
+            errors.Add($"{name}.areaIds", $"area {unknownArea} is not an area of this programme");
         if (chosen.Count == 0)
         {
-            errors.Add($"{name}.schoolIds", "no schools chosen");
+            if (!errors.Any) errors.Add($"{name}.{by}", by == "areaIds" ? "no school of this programme is in the areas chosen" : "no schools chosen");
             return [];
         }
         chosen = chosen.OrderBy(x => x.Urn).ToList();

@@ -81,6 +81,22 @@ public sealed class AllocationTests(DatabaseFixture db) : DatabaseTest(db)
         })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "each.minutes");
     }
 
+    /// <summary>Areas given by areaIds were refused as each.schoolIds ('no schools chosen'), a field the request did not send.</summary>
+    [Fact]
+    public async Task Allocate_ToAnAreaNotOfTheProgramme_IsRefusedNamingAreaIds()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2);
+        await s.FundAsync("100.00");
+        var cover = s.Categories["staff-cover"];
+        var problem = (await s.Root.PostAsync($"{s.Year}/allocations", new { each = new { categoryId = cover, amount = "1.00", areaIds = new[] { 99 } } }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "each.areaIds");
+        Assert.Contains("area 99 is not an area of this programme", problem.Body);
+        Assert.DoesNotContain("schoolIds", problem.Body);
+        (await s.Root.PostAsync($"{s.Year}/allocations", new { split = new { categoryId = cover, amount = "1.00", areaIds = new[] { s.AreaIds[0], 99 } } }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "split.areaIds");
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM allocation"));
+    }
+
     [Fact]
     public async Task Allocate_RecordsItsMethod_ExplicitSplitOrEach_AsPostedAndListed()
     {
