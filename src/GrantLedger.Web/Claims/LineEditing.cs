@@ -148,6 +148,9 @@ public static class LineEditing
                 else line.ActionId = actionId;
                 break;
         }
+        // a priced line's amount is the rate card's: one sent with it was dropped without a word
+        if (kind != ClaimLineKind.ActionPlan && r.Amount is not null)
+            errors.Add("amount", $"{PricedBy(kind)}; leave it out");
         // What needs other fields right is checked once they are, whatever else is wrong, so that every problem is told at once.
         // Priced kinds take the rate in force on the line's date; specialist days only when charged to money.
         var rateCode = ClaimLines.RateCode(kind, line.StaffRole);
@@ -169,6 +172,14 @@ public static class LineEditing
         errors.ThrowIfAny();
         if (fullDay is not null) throw fullDay;
     }
+
+    /// <summary>Where a line of a kind other than action-plan spending takes its amount from.</summary>
+    private static string PricedBy(ClaimLineKind kind) => kind switch
+    {
+        ClaimLineKind.Tlr => "A TLR line's amount is set by the rate card",
+        ClaimLineKind.SpecialistDays => "A specialist-days line's amount is set by the rate card (or is none, paid from no budget)",
+        _ => $"A {Kebab.Of(kind)} line's amount is set by the rate card",
+    };
 
     private static void TimeOnADate(ClaimLine line, LineInput r, Period period, FieldErrors errors, bool allowDays, bool allowHours = true)
     {

@@ -68,6 +68,35 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.SubmitAsync(second)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].staffRef");
     }
 
+    /// <summary>
+    /// A priced line's amount is the rate card's: an amount sent with a TLR or a staff-time line was dropped without a word
+    /// (201, priced at £300.00 whatever was sent). It is refused by the API and by the import, naming amount.
+    /// </summary>
+    [Fact]
+    public async Task AnAmountSentForAPricedLine_IsRefusedNamingAmount_NotSilentlyDropped()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var tlr = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new { kind = "tlr", categoryId = w.Category("tlr-admin"), staffRef = "T11", amount = "100.33" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "amount");
+        Assert.Contains("A TLR line's amount is set by the rate card; leave it out", tlr.Body);
+        var staffTime = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+        {
+            kind = "staff-time", categoryId = w.Category("staff-cover"), allowanceCategoryId = w.Category("contact-time"),
+            staffRef = "STAFF-01", role = "leader", activity = "training", date = w.S.On("10-05"), days = 1, amount = "180.00",
+        })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "amount");
+        Assert.Contains("A staff-time line's amount is set by the rate card; leave it out", staffTime.Body);
+
+        var csv = """
+            kind,categoryId,staffRef,amount
+            tlr,tlr-admin,TQ1,150.00
+            """;
+        var errors = (await w.School.PostRawAsync($"/api/v1/claims/{id}/lines/import", csv, "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity)
+            .Json["errors"]!.AsObject();
+        Assert.Equal(["line 2, amount"], errors.Select(e => e.Key));
+        Assert.Empty((await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray());
+    }
+
     /// <summary>One staff member's TLR twice on one claim is refused as it is added (it was taken, and refused only at submission).</summary>
     [Fact]
     public async Task ATlrTwiceOnOneClaim_IsRefusedAsItIsAdded()
