@@ -88,6 +88,12 @@ public static class HostSetup
         return app;
     }
 
+    private static OpenApiSchema QuantitySchema(JsonSchemaType type) => new()
+    {
+        Type = type, MultipleOf = 0.01m,
+        Description = "A number with at most two decimal places, such as 1.5 (the number may also be sent as a string, \"1.5\")",
+    };
+
     private static void ConfigureOpenApi(SwaggerGenOptions o)
     {
         // query parameters bound from a class (the audit trail's and the journal's filters) are named as the docs and
@@ -111,6 +117,10 @@ public static class HostSetup
         if (File.Exists(xml)) o.IncludeXmlComments(xml);
         o.MapType<Money>(() => new OpenApiSchema { Type = JsonSchemaType.String, Pattern = @"^-?\d+(\.\d{1,2})?$" });
         o.MapType<Money?>(() => new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Null, Pattern = @"^-?\d+(\.\d{1,2})?$" });
+        // hours and days as the API reads them (QuantityJsonConverter): a number with at most two decimal places, not the
+        // record the service keeps them in
+        o.MapType<Quantity>(() => QuantitySchema(JsonSchemaType.Number));
+        o.MapType<Quantity?>(() => QuantitySchema(JsonSchemaType.Number | JsonSchemaType.Null));
         o.CustomSchemaIds(t => t.FullName!.Replace("GrantLedger.Web.", "").Replace("+", "."));
         o.AddSecurityDefinition(ApiTokens.Scheme, new OpenApiSecurityScheme
         {

@@ -373,4 +373,33 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.SubmitAsync(kept)).Expect(HttpStatusCode.OK);
         (await w.School.DeleteAsync($"/api/v1/claims/{kept}")).ExpectProblem(HttpStatusCode.Conflict, rule: "claim-not-draft");
     }
+
+    /// <summary>
+    /// The document described a line's days and hours as an object, {hundredths: integer}, which the API refuses: it
+    /// takes a number with at most two decimal places. A client built from the document could not add a line.
+    /// </summary>
+    [Fact]
+    public async Task TheOpenApiDocument_DescribesDaysAndHours_AsTheNumbersTheApiTakes()
+    {
+        var api = await OpenApi.ReadAsync(Db);
+        var add = api.Operations.Single(o => o.Key == "POST /api/v1/claims/{claimId}/lines");
+        var properties = api.Resolve(add.JsonSchema)!["properties"]!.AsObject();
+        foreach (var name in new[] { "days", "hours" })
+        {
+            var schema = api.Resolve(properties[name])!;
+            Assert.Contains("number", schema["type"]!.ToJsonString());
+            Assert.Equal(0.01m, schema["multipleOf"]!.GetValue<decimal>());
+            Assert.Null(schema["properties"]);
+        }
+        Assert.DoesNotContain("hundredths", api.Document.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+
+        // and a line sent as the document describes it is taken
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+        {
+            kind = "staff-time", categoryId = w.Category("staff-cover"), allowanceCategoryId = w.Category("contact-time"),
+            staffRef = "STAFF-01", role = "leader", activity = "training", date = w.S.On("10-05"), hours = 2.25,
+        })).Expect(HttpStatusCode.Created);
+    }
 }
