@@ -232,15 +232,30 @@ public static class Gov
     public static string Days(long minutes) =>
         (minutes / 450m).ToString(minutes % 450 == 0 ? "0" : "0.##", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Staff time as people read it: "1 day", "2.5 days".</summary>
-    public static string DayCount(long minutes) => minutes == 450 ? "1 day" : $"{Days(minutes)} days";
+    /// <summary>Whether the minutes are a whole number of hundredths of a day (of 7.5 hours): days to two places, exactly.</summary>
+    public static bool InWholeHundredthsOfADay(long minutes) => minutes * 100 % 450 == 0;
+
+    /// <summary>
+    /// Staff time as people read it, and exactly, so that a reader can check quantity × rate = amount: in days when it is a
+    /// whole number of hundredths of a day ("1 day", "2.5 days", "0.5 days"), else in hours ("2.5 hours", "0.1 hours"), else
+    /// in hours and minutes ("11 hours 20 minutes"). Every page that shows staff time shows it with this. Days to two places
+    /// showed 2.5 hours as "0.33 days", which at £250 a day is £82.50, not the £83.33 claimed.
+    /// </summary>
+    public static string StaffTime(long minutes)
+    {
+        if (InWholeHundredthsOfADay(minutes)) return minutes == 450 ? "1 day" : $"{Days(minutes)} days";
+        if (minutes % 3 == 0) return HourCount(minutes); // 0.01 hours is 0.6 minutes: whole minutes in threes are whole hundredths of an hour
+        var (hours, rest) = (Math.DivRem(minutes, 60L).Quotient, Math.DivRem(minutes, 60L).Remainder);
+        return (hours == 0 ? "" : $"{hours:#,0} {(hours == 1 ? "hour" : "hours")} ") + $"{rest} {(rest == 1 ? "minute" : "minutes")}";
+    }
+
+    private static string HourCount(long minutes) => Hours(minutes) + (minutes == 60 ? " hour" : " hours");
 
     /// <summary>Minutes as hours to two places at most: "3.5".</summary>
     public static string Hours(long minutes) => (minutes / 60m).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>A line's time as it was claimed: support staff's in hours ("3.5 hours"), the rest in days.</summary>
-    public static string LineTime(string kind, long minutes) =>
-        kind == "support-hours" ? Hours(minutes) + (minutes == 60 ? " hour" : " hours") : DayCount(minutes);
+    /// <summary>A line's time as it was claimed: support staff's in hours ("3.5 hours"), the rest as <see cref="StaffTime"/>.</summary>
+    public static string LineTime(string kind, long minutes) => kind == "support-hours" ? HourCount(minutes) : StaffTime(minutes);
 
     /// <summary>What a claim line is for, by its kind: "TLR3 payment", not "Tlr".</summary>
     public static string LineKind(string kind) => kind switch

@@ -373,7 +373,6 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.SubmitAsync(kept)).Expect(HttpStatusCode.OK);
         (await w.School.DeleteAsync($"/api/v1/claims/{kept}")).ExpectProblem(HttpStatusCode.Conflict, rule: "claim-not-draft");
     }
-
     /// <summary>
     /// The document described a line's days and hours as an object, {hundredths: integer}, which the API refuses: it
     /// takes a number with at most two decimal places. A client built from the document could not add a line.
@@ -401,5 +400,39 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
             kind = "staff-time", categoryId = w.Category("staff-cover"), allowanceCategoryId = w.Category("contact-time"),
             staffRef = "STAFF-01", role = "leader", activity = "training", date = w.S.On("10-05"), hours = 2.25,
         })).Expect(HttpStatusCode.Created);
+    }
+    /// <summary>
+    /// Staff time is kept in minutes and was shown in days to two places: 2.5 hours as "0.33 days £83.33", where 0.33 ×
+    /// £250 is £82.50; 0.1 hours as "0.01 days £3.33"; the dashboard's allowance "0.85 days reserved". Time that is not a
+    /// whole hundredth of a day is shown in hours, on every page that shows staff time, so that quantity × rate is the amount.
+    /// </summary>
+    [Fact]
+    public async Task StaffTimeGivenInHours_IsShownInHours_WhereverItIsShown_SoThatQuantityTimesRateIsTheAmount()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id, "STAFF-01", w.S.On("10-05"), days: null, hours: "2.5");
+        await w.AddStaffTimeAsync(id, "STAFF-02", w.S.On("10-05"), days: null, hours: "0.1");
+        await w.AddStaffTimeAsync(id, "STAFF-03", w.S.On("10-05"), days: "0.5");
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+
+        using var school = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        using var lead = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        using var admin = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Admin.UserName);
+        foreach (var page in new[]
+                 {
+                     await school.GetStringAsync($"/school/claims/{id}"), await lead.GetStringAsync($"/review/claims/{id}"),
+                     await admin.GetStringAsync($"/ledger/claims/{id}"),
+                 })
+        {
+            Assert.Contains("2.5 hours", page);
+            Assert.Contains("0.1 hours", page);
+            Assert.Contains("0.5 days", page); // given in days, and a whole hundredth of one
+            Assert.DoesNotContain("0.33 days", page);
+            Assert.DoesNotContain("0.01 days", page);
+        }
+        var dashboard = await school.GetStringAsync("/school");
+        Assert.Contains("6.35 hours", dashboard); // 2.5 + 0.1 + 3.75 hours reserved
+        Assert.DoesNotContain("0.85 days", dashboard);
     }
 }

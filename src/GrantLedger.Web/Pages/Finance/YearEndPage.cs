@@ -88,5 +88,5 @@ public abstract class YearEndPage(GrantLedgerDb db, AuditTrail audit) : GovPage(
     }
 
     public string Describe(Closing.UnspentLine u) =>
-        u.Unit == "MIN" ? $"{Gov.Days(u.Value)} days of staff time" : new Core.Money.Money(u.Value).ToString();
+        u.Unit == "MIN" ? $"{Gov.StaffTime(u.Value)} of staff time" : new Core.Money.Money(u.Value).ToString();
 }

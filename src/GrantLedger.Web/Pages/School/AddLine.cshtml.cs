@@ -35,9 +35,12 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
     /// <summary>The line being changed, or null when one is being added.</summary>
     public LineView? Line { get; private set; }
 
-    /// <summary>The line's time as its form takes it: support staff's in hours, the rest in days.</summary>
-    public string? StoredDays => Line is { Minutes: { } m, Kind: not "support-hours" } ? Gov.Days(m) : null;
-    public string? StoredHours => Line is { Minutes: { } m, Kind: "support-hours" } ? Gov.Hours(m) : null;
+    /// <summary>
+    /// The line's time as its form takes it: support staff's in hours, the rest in days when it is a whole hundredth of a
+    /// day, else in hours (2.5 hours was filled in as 0.33 days, and saved so, changing the line).
+    /// </summary>
+    public string? StoredDays => Line is { Minutes: { } m, Kind: not "support-hours" } && Gov.InWholeHundredthsOfADay(m) ? Gov.Days(m) : null;
+    public string? StoredHours => Line is { Minutes: { } m } && (Line.Kind == "support-hours" || !Gov.InWholeHundredthsOfADay(m)) ? Gov.Hours(m) : null;
 
     /// <summary>The page's title and heading: what the line is for, and which line when one is changed.</summary>
     public string Heading => Kind is null ? "What is this line for?" : Line is { } changing ? $"Change line {changing.LineNo}: {KindName}" : KindName;
