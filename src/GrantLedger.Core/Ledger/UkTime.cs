@@ -23,9 +23,12 @@ public static class UkTime
     public static DateTimeOffset? Of(DateTimeOffset? at) => at is { } a ? Of(a) : null;
 
     /// <summary>The moment a UK date begins (midnight in the UK).</summary>
-    public static DateTimeOffset StartOf(DateOnly date) => EndOf(date.AddDays(-1));
+    public static DateTimeOffset StartOf(DateOnly date) =>
+        new(TimeZoneInfo.ConvertTimeToUtc(date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified), Zone));
 
-    /// <summary>The moment a UK date ends (midnight in the UK, when the next begins): what "as of the end of" a date reads up to.</summary>
-    public static DateTimeOffset EndOf(DateOnly date) =>
-        new(TimeZoneInfo.ConvertTimeToUtc(date.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified), Zone));
+    /// <summary>
+    /// The moment a UK date ends (midnight in the UK, when the next begins): what "as of the end of" a date reads up to.
+    /// The calendar's last day, 31 December 9999, has no next: it ends at the last moment there is.
+    /// </summary>
+    public static DateTimeOffset EndOf(DateOnly date) => date == DateOnly.MaxValue ? DateTimeOffset.MaxValue : StartOf(date.AddDays(1));
 }

@@ -26,6 +26,17 @@ public sealed class UkTimeTests
     public void ADayEnds_AtMidnightInTheUk(string date, string end) =>
         Assert.Equal(DateTimeOffset.Parse(end), UkTime.EndOf(DateOnly.Parse(date)));
 
+    /// <summary>The calendar's first and last days have a start and an end: "from the beginning" and "to the end" of an auditor's range threw.</summary>
+    [Fact]
+    public void TheCalendarsFirstAndLastDays_BeginAndEnd()
+    {
+        Assert.Equal(UkTime.StartOf(DateOnly.MinValue.AddDays(1)) - UkTime.StartOf(DateOnly.MinValue), TimeSpan.FromDays(1));
+        Assert.Equal(DateTimeOffset.MaxValue, UkTime.EndOf(DateOnly.MaxValue));
+        Assert.Equal(UkTime.EndOf(DateOnly.MaxValue.AddDays(-1)), UkTime.StartOf(DateOnly.MaxValue));
+        Assert.Equal(DateTimeOffset.Parse("2026-12-01T00:00:00Z"), UkTime.StartOf(new DateOnly(2026, 12, 1)));
+        Assert.Equal(DateTimeOffset.Parse("2026-05-31T23:00:00Z"), UkTime.StartOf(new DateOnly(2026, 6, 1)));
+    }
+
     [Fact]
     public void AMoment_IsShownAsAUkClockShowedIt()
     {

@@ -171,6 +171,12 @@ public sealed class AuditorTests(DatabaseFixture db) : DatabaseTest(db)
         // a moment is still a moment: before it, not the day's end
         Assert.Empty((await auditor.GetAsync($"{url}&to={D(today.AddDays(-1))}T23:59:59Z")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray());
 
+        // from the calendar's first day, to its last: the whole trail (they answered 500)
+        Assert.Equal(all, (await auditor.GetAsync($"{url}&from=0001-01-01&to=9999-12-31")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray().Count);
+        Assert.Empty((await auditor.GetAsync($"{url}&from=0001-01-01&to=0001-01-01")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray());
+        Assert.Empty((await auditor.GetAsync($"{url}&from=9999-12-31")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray());
+        (await auditor.GetAsync($"{url}&from=0001-01-01&format=csv")).Expect(HttpStatusCode.OK);
+
         (await auditor.GetAsync($"{url}&from={D(today.AddDays(1))}&to={D(today)}")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "to");
         (await auditor.GetAsync($"{url}&from={D(today.AddDays(1))}&to={D(today)}&format=csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "to");
     }
