@@ -13,4 +13,8 @@ need_browser
 # A test run killed half-way can leave its cluster behind: stop those before starting.
 for pid in $(pgrep -f 'postgres -D /tmp/grantledger-tests-' || true); do kill "$pid" 2>/dev/null || true; done
 
+# The benchmarks are no tests, but they must build: `dotnet test` builds the test projects only, so a change to the
+# service's types broke bench/ unseen until the next benchmark run.
+dotnet build bench/GrantLedger.Bench --nologo -v quiet
+
 dotnet test GrantLedger.sln "$@"

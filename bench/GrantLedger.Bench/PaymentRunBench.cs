@@ -85,7 +85,7 @@ public static class PaymentRunBench
     private static async Task<T> WithServiceAsync<T>(BenchCluster db, CurrentUser caller, Func<GrantLedgerDb, AuditTrail, Task<T>> work)
     {
         await using var ledger = new GrantLedgerDb(new DbContextOptionsBuilder<GrantLedgerDb>().UseNpgsql(db.DataSource).Options);
-        var audit = new AuditTrail(ledger, new HttpContextAccessor()) { ActingOutsideRequests = caller };
+        var audit = new AuditTrail(ledger, new HttpContextAccessor(), db.DataSource) { ActingOutsideRequests = caller };
         return await work(ledger, audit);
     }
 
