@@ -678,4 +678,33 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Empty((await w.OtherLead.GetAsync("/api/v1/review-queue")).Expect(HttpStatusCode.OK).Json.AsArray());
         (await w.School.GetAsync("/api/v1/review-queue")).ExpectProblem(HttpStatusCode.Forbidden);
     }
+
+    /// <summary>
+    /// A withdrawal confirmed from a page shown before the claim moved on (approved since, in the area lead's hands) is
+    /// refused, and the page no longer offers to withdraw it or says what it "reserves": it showed the refusal above the
+    /// same warning, the claimed amount said to go back to the budget, and the button again.
+    /// </summary>
+    [Fact]
+    public async Task AWithdrawalRefusedBecauseTheClaimMovedOn_OffersNoSecondTry_AndSaysNothingOfWhatItReserves()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id, "STAFF-01", w.S.On("10-05"));
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var shown = await page.GetStringAsync($"/school/claims/{id}/withdraw");
+        Assert.Contains("Yes, withdraw the claim", shown);
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/start-review", null)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).Expect(HttpStatusCode.OK);
+
+        using var refused = await page.PostAsync($"/school/claims/{id}/withdraw", new FormUrlEncodedContent(
+            [new(Security.PageFormFuzzTests.Token, Security.PageFormFuzzTests.TokenOf(shown))]));
+        var html = await refused.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
+        Assert.Contains("govuk-error-summary", html);
+        Assert.Contains("can no longer be withdrawn", html);
+        Assert.DoesNotContain("Yes, withdraw the claim", html);
+        Assert.DoesNotContain("goes back to your budget", html);
+        Assert.Equal("approved", (await w.School.GetAsync($"/api/v1/claims/{id}")).Json["state"]!.GetValue<string>());
+    }
 }
