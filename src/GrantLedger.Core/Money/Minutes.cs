@@ -57,8 +57,8 @@ public readonly record struct Minutes(long Value)
         if (scaled % 100 != 0)
         {
             error = unit == TimeUnit.Days
-                ? "must come to a whole number of minutes (a day is 450 minutes)"
-                : "must come to a whole number of minutes";
+                ? "must come to a whole number of minutes (a day is 7.5 hours, or 450 minutes), such as 0.5 or 0.2; for time that does not, enter hours, such as 2.5"
+                : "must come to a whole number of minutes, such as 2.5 or 0.25 (0.01 of an hour is 36 seconds)";
             return false;
         }
         minutes = new Minutes(scaled / 100);

@@ -91,7 +91,9 @@ public static class HostSetup
     private static OpenApiSchema QuantitySchema(JsonSchemaType type) => new()
     {
         Type = type, MultipleOf = 0.01m,
-        Description = "A number with at most two decimal places, such as 1.5 (the number may also be sent as a string, \"1.5\")",
+        Description = "A number with at most two decimal places that comes to a whole number of minutes: days of 450 minutes " +
+                      "(7.5 hours), such as 1, 0.5 or 0.2 (not 0.33 or 0.01), or hours, such as 2.5 or 0.25 (not 0.01). " +
+                      "The number may also be sent as a string, \"1.5\"",
     };
 
     private static void ConfigureOpenApi(SwaggerGenOptions o)

@@ -257,6 +257,18 @@ public static class Gov
     /// <summary>A line's time as it was claimed: support staff's in hours ("3.5 hours"), the rest as <see cref="StaffTime"/>.</summary>
     public static string LineTime(string kind, long minutes) => kind == "support-hours" ? HourCount(minutes) : StaffTime(minutes);
 
+    /// <summary>
+    /// What a priced line's rate is for, after "at £250.00": "a day of 7.5 hours", "an hour", "a half-term" (a TLR's
+    /// period); null for a basis a page does not name.
+    /// </summary>
+    public static string? RatePer(string? basis) => basis switch
+    {
+        "day" => "a day of 7.5 hours",
+        "hour" => "an hour",
+        "period" => "a half-term",
+        _ => null,
+    };
+
     /// <summary>What a claim line is for, by its kind: "TLR3 payment", not "Tlr".</summary>
     public static string LineKind(string kind) => kind switch
     {

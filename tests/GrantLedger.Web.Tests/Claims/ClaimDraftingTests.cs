@@ -389,6 +389,8 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
             Assert.Contains("number", schema["type"]!.ToJsonString());
             Assert.Equal(0.01m, schema["multipleOf"]!.GetValue<decimal>());
             Assert.Null(schema["properties"]);
+            // and what else the API asks of it, which two decimal places alone do not say: 0.01 of a day is 4.5 minutes
+            Assert.Contains("whole number of minutes", schema["description"]!.GetValue<string>());
         }
         Assert.DoesNotContain("hundredths", api.Document.ToJsonString(), StringComparison.OrdinalIgnoreCase);
 
@@ -414,6 +416,8 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
         await w.AddStaffTimeAsync(id, "STAFF-01", w.S.On("10-05"), days: null, hours: "2.5");
         await w.AddStaffTimeAsync(id, "STAFF-02", w.S.On("10-05"), days: null, hours: "0.1");
         await w.AddStaffTimeAsync(id, "STAFF-03", w.S.On("10-05"), days: "0.5");
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new { kind = "tlr", categoryId = w.Category("tlr-admin"), staffRef = "T7" }))
+            .Expect(HttpStatusCode.Created);
         (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
 
         using var school = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
@@ -430,7 +434,11 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
             Assert.Contains("0.5 days", page); // given in days, and a whole hundredth of one
             Assert.DoesNotContain("0.33 days", page);
             Assert.DoesNotContain("0.01 days", page);
+            // every priced line with its rate: a TLR's too (the API gave it; the pages did not)
+            Assert.Contains("at £250.00 a day of 7.5 hours", WebUtility.HtmlDecode(page));
+            Assert.Contains("at £300.00 a half-term", WebUtility.HtmlDecode(page));
         }
+        Assert.Equal("an hour", GrantLedger.Web.Pages.Gov.RatePer("hour")); // support hours' rate read "at £18.00 a hour"
         var dashboard = await school.GetStringAsync("/school");
         Assert.Contains("6.35 hours", dashboard); // 2.5 + 0.1 + 3.75 hours reserved
         Assert.DoesNotContain("0.85 days", dashboard);
