@@ -42,7 +42,9 @@ public static partial class ClaimLines
     /// <summary>Kinds whose staff reference counts towards the one-full-day-per-date limit.</summary>
     public static bool CountsStaffDay(ClaimLineKind kind) => kind is ClaimLineKind.StaffTime or ClaimLineKind.SupportHours;
 
-    [GeneratedRegex("^[A-Z]{1,10}-?[0-9]{1,6}$")] private static partial Regex Pseudonym();
+    /// <summary>A staff reference: letters, an optional hyphen, digits ("STAFF-01", "T7"), never a name.</summary>
+    public const string StaffRefPattern = "^[A-Z]{1,10}-?[0-9]{1,6}$";
+    [GeneratedRegex(StaffRefPattern)] private static partial Regex Pseudonym();
 
     /// <summary>
     /// A staff reference is a pseudonym such as "STAFF-07" or "T12": letters then digits, never a

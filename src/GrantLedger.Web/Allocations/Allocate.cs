@@ -19,7 +19,7 @@ namespace GrantLedger.Web.Allocations;
 /// </summary>
 public static class Allocate
 {
-    public sealed record Line(long? SchoolId, string? Urn, long? CategoryId, Money? Amount, long? Minutes);
+    public sealed record Line(long? SchoolId, [property: MaxText(6, Pattern = Programmes.Schools.UrnPattern)] string? Urn, long? CategoryId, Money? Amount, long? Minutes);
 
     /// <summary>Which schools share (split) or each receive (each) the amount.</summary>
     public sealed record Spread(long? CategoryId, Money? Amount, long? Minutes, List<long>? SchoolIds, List<long>? AreaIds, bool? AllSchools);

@@ -16,7 +16,7 @@ namespace GrantLedger.Web.Allocations;
 /// </summary>
 public static class Vire
 {
-    public sealed record Budget(long? SchoolId, string? Urn, long? CategoryId);
+    public sealed record Budget(long? SchoolId, [property: MaxText(6, Pattern = Programmes.Schools.UrnPattern)] string? Urn, long? CategoryId);
     public sealed record Request(Budget? From, Budget? To, Core.Money.Money? Amount, long? Minutes, [property: MaxText(MostReason)] string? Reason, DateOnly? ValueDate);
 
     public const int MostReason = 500;

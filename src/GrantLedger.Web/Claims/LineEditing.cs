@@ -23,7 +23,7 @@ public static class LineEditing
 {
     public sealed record LineInput(
         string? Kind, long? CategoryId, long? AllowanceCategoryId,
-        string? StaffRef, string? Role, string? Activity, DateOnly? Date, Quantity? Hours, Quantity? Days,
+        [property: MaxText(17, Pattern = Core.Claims.ClaimLines.StaffRefPattern)] string? StaffRef, string? Role, string? Activity, DateOnly? Date, Quantity? Hours, Quantity? Days,
         long? ActionId, [property: MaxText(LineInput.MostSupplier)] string? Supplier, [property: MaxText(LineInput.MostInvoiceRef)] string? InvoiceRef,
         Money? Amount, string? Specialist, [property: MaxText(LineInput.MostDescription)] string? Description)
     {

@@ -30,7 +30,7 @@ public static class OpenApiConventions
             if (type.HasFlag(JsonSchemaType.Integer) && s.Minimum is null && s.Maximum is null)
                 (s.Minimum, s.Maximum) = s.Format == "int32" ? (int.MinValue.ToString(), int.MaxValue.ToString()) : (long.MinValue.ToString(), long.MaxValue.ToString());
             if (type.HasFlag(JsonSchemaType.String) && context.MemberInfo?.GetCustomAttributes(typeof(MaxTextAttribute), false) is [MaxTextAttribute bound, ..])
-                s.MaxLength = bound.Length;
+                (s.MaxLength, s.Pattern) = (bound.Length, bound.Pattern ?? s.Pattern);
             if (type.HasFlag(JsonSchemaType.String) && s.MaxLength is null && s.Enum is not { Count: > 0 })
                 s.MaxLength = (int)Security.DefaultMaxRequestBytes;
             if (type.HasFlag(JsonSchemaType.Array) && s.MaxItems is null)
@@ -41,10 +41,14 @@ public static class OpenApiConventions
 
 /// <summary>
 /// The most characters a request's text field takes, as its use case checks it (the same constant): the OpenAPI document
-/// gives it as the field's maxLength. Documentation only: the use case refuses a longer one (422 naming the field).
+/// gives it as the field's maxLength, and a code's pattern (the very expression its use case matches) as its pattern.
+/// Documentation only: the use case refuses a longer one, or one not of the pattern (422 naming the field).
 /// </summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class MaxTextAttribute(int length) : Attribute
 {
     public int Length { get; } = length;
+
+    /// <summary>The regular expression the use case matches the whole field with, if it has one.</summary>
+    public string? Pattern { get; init; }
 }

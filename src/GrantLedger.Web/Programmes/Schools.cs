@@ -10,12 +10,13 @@ namespace GrantLedger.Web.Programmes;
 /// <summary>Enrolling a school in a programme, one at a time.</summary>
 public static partial class Schools
 {
-    public sealed record NewSchool(string? Urn, [property: MaxText(MostName)] string? Name, [property: MaxText(MostPhase)] string? Phase,
+    public sealed record NewSchool([property: MaxText(6, Pattern = UrnPattern)] string? Urn, [property: MaxText(MostName)] string? Name, [property: MaxText(MostPhase)] string? Phase,
         [property: MaxText(MostLocalAuthority)] string? LocalAuthority, long? AreaId, [property: MaxText(PayeeReferences.MaxLength)] string? PayeeReference);
 
     public const int MostName = 200, MostPhase = 100, MostLocalAuthority = 100;
 
-    [GeneratedRegex("^[0-9]{6}$")] public static partial Regex Urn();
+    public const string UrnPattern = "^[0-9]{6}$";
+    [GeneratedRegex(UrnPattern)] public static partial Regex Urn();
 
     public static async Task<School> AddAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, NewSchool r,
         CancellationToken ct)

@@ -11,19 +11,21 @@ namespace GrantLedger.Web.Programmes;
 /// <summary>Creating a programme and the areas and budget categories it is organised by.</summary>
 public static partial class SetUp
 {
-    public sealed record NewProgramme(string? Code, [property: MaxText(MostName)] string? Name, [property: MaxText(MostName)] string? Funder, string? AreaKind,
+    public sealed record NewProgramme([property: MaxText(30, Pattern = ProgrammeCodePattern)] string? Code, [property: MaxText(MostName)] string? Name, [property: MaxText(MostName)] string? Funder, string? AreaKind,
         Money? SecondApprovalThreshold);
 
     /// <summary>The most characters of a programme's, a funder's, an area's or a category's name.</summary>
     public const int MostName = 200;
     /// <param name="ClearSecondApprovalThreshold">true to stop requiring second approvals</param>
     public sealed record ProgrammeChange([property: MaxText(MostName)] string? Name, [property: MaxText(MostName)] string? Funder, Money? SecondApprovalThreshold, bool? ClearSecondApprovalThreshold);
-    public sealed record NewArea(string? Code, [property: MaxText(MostName)] string? Name);
-    public sealed record NewCategory(string? Code, [property: MaxText(MostName)] string? Name, string? Unit, string? Kind);
+    public sealed record NewArea([property: MaxText(40, Pattern = AreaCodePattern)] string? Code, [property: MaxText(MostName)] string? Name);
+    public sealed record NewCategory([property: MaxText(40, Pattern = CategoryCodePattern)] string? Code, [property: MaxText(MostName)] string? Name, string? Unit, string? Kind);
 
-    [GeneratedRegex("^[a-z][a-z0-9-]{1,29}$")] private static partial Regex ProgrammeCode();
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,39}$")] private static partial Regex AreaCode();
-    [GeneratedRegex("^[a-z][a-z0-9-]{1,39}$")] private static partial Regex CategoryCode();
+    public const string ProgrammeCodePattern = "^[a-z][a-z0-9-]{1,29}$", AreaCodePattern = "^[a-z0-9][a-z0-9-]{0,39}$",
+        CategoryCodePattern = "^[a-z][a-z0-9-]{1,39}$";
+    [GeneratedRegex(ProgrammeCodePattern)] private static partial Regex ProgrammeCode();
+    [GeneratedRegex(AreaCodePattern)] private static partial Regex AreaCode();
+    [GeneratedRegex(CategoryCodePattern)] private static partial Regex CategoryCode();
 
     public static async Task<Programme> CreateProgrammeAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, NewProgramme r,
         CancellationToken ct)

@@ -14,12 +14,13 @@ public static partial class Years
 
     /// <param name="Code">the academic year, "2025-26"</param>
     /// <param name="Periods">the six half-terms; by default 1 Sep-31 Oct, Nov-Dec, Jan-Feb, Mar-Apr, May, Jun-Aug</param>
-    public sealed record NewYear(string? Code, List<NewPeriod>? Periods);
+    public sealed record NewYear([property: MaxText(7, Pattern = YearCodePattern)] string? Code, List<NewPeriod>? Periods);
 
     public static readonly (string Code, string Name)[] HalfTerms =
         [("aut1", "Autumn 1"), ("aut2", "Autumn 2"), ("spr1", "Spring 1"), ("spr2", "Spring 2"), ("sum1", "Summer 1"), ("sum2", "Summer 2")];
 
-    [GeneratedRegex(@"^(\d{4})-(\d{2})$")] private static partial Regex YearCode();
+    public const string YearCodePattern = @"^(\d{4})-(\d{2})$";
+    [GeneratedRegex(YearCodePattern)] private static partial Regex YearCode();
 
     public static async Task<ProgrammeYear> AddAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, NewYear r,
         CancellationToken ct)

@@ -34,11 +34,12 @@ public sealed record RateView(long Id, string Code, string Name, string Basis, M
 /// </summary>
 public static partial class RateCards
 {
-    public sealed record NewRate(string? Code, [property: MaxText(MostName)] string? Name, string? Basis, Money? Amount, DateOnly? EffectiveFrom);
+    public sealed record NewRate([property: MaxText(40, Pattern = RateCodePattern)] string? Code, [property: MaxText(MostName)] string? Name, string? Basis, Money? Amount, DateOnly? EffectiveFrom);
 
     public const int MostName = 200;
 
-    [GeneratedRegex("^[a-z][a-z0-9-]{1,39}$")] private static partial Regex CodePattern();
+    public const string RateCodePattern = "^[a-z][a-z0-9-]{1,39}$";
+    [GeneratedRegex(RateCodePattern)] private static partial Regex CodePattern();
 
     /// <summary>The rate of this code in force on the date: the latest that took effect on or before it.</summary>
     public static Task<Rate?> InForceAsync(GrantLedgerDb db, long programmeId, string code, DateOnly date, CancellationToken ct) =>

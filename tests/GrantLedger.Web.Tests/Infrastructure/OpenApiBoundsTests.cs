@@ -20,15 +20,19 @@ public sealed class OpenApiBoundsTests(DatabaseFixture db) : DatabaseTest(db)
         var bounded = typeof(OpenApiConventions).Assembly.GetTypes()
             .SelectMany(t => t.GetProperties().Select(p => (Type: t, Property: p, Bound: p.GetCustomAttribute<MaxTextAttribute>())))
             .Where(x => x.Bound is not null).ToList();
-        Assert.True(bounded.Count >= 35, $"{bounded.Count} bounded fields");
+        Assert.True(bounded.Count >= 44, $"{bounded.Count} bounded fields");
         var said = bounded.Select(x =>
         {
             var id = x.Type.FullName!.Replace("GrantLedger.Web.", "").Replace("+", ".");
             var field = JsonNamingPolicy.CamelCase.ConvertName(x.Property.Name);
             var schema = schemas[id]?["properties"]?[field] ?? throw new Xunit.Sdk.XunitException($"{id}.{field} is not in the document");
-            return (Field: $"{id}.{field}", Said: schema["maxLength"]?.GetValue<int>());
+            return (Field: $"{id}.{field}", Said: schema["maxLength"]?.GetValue<int>(), Pattern: schema["pattern"]?.GetValue<string>());
         }).ToList();
-        Assert.Equal(bounded.Select(x => ($"{x.Type.FullName!.Replace("GrantLedger.Web.", "").Replace("+", ".")}.{JsonNamingPolicy.CamelCase.ConvertName(x.Property.Name)}", (int?)x.Bound!.Length)), said);
+        Assert.Equal(bounded.Select(x => ($"{x.Type.FullName!.Replace("GrantLedger.Web.", "").Replace("+", ".")}.{JsonNamingPolicy.CamelCase.ConvertName(x.Property.Name)}", (int?)x.Bound!.Length, x.Bound.Pattern)), said);
+        // a code or reference is described by the expression its use case matches (they said only maxLength 1,000,000)
+        Assert.Equal((17, GrantLedger.Core.Claims.ClaimLines.StaffRefPattern), said.Where(x => x.Field == "Claims.LineEditing.LineInput.staffRef").Select(x => (x.Said, x.Pattern)).Single());
+        Assert.Equal((40, GrantLedger.Web.Programmes.SetUp.AreaCodePattern), said.Where(x => x.Field == "Programmes.SetUp.NewArea.code").Select(x => (x.Said, x.Pattern)).Single());
+        Assert.Equal(3, said.Count(x => x.Pattern == GrantLedger.Web.Programmes.Schools.UrnPattern)); // a school's, an allocation line's, a virement's
         Assert.Equal(2000, said.Single(x => x.Field == "ActionPlans.PlanDrafting.PlanInput.summary").Said);
         Assert.Equal(50, said.Single(x => x.Field == "Programmes.PayeeReferences.Change.payeeReference").Said);
         Assert.Equal(128, said.Single(x => x.Field == "Access.Users.NewUser.password").Said);
