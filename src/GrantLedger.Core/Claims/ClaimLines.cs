@@ -44,7 +44,7 @@ public static partial class ClaimLines
 
     /// <summary>A staff reference: letters, an optional hyphen, digits ("STAFF-01", "T7"), never a name.</summary>
     public const string StaffRefPattern = "^[A-Z]{1,10}-?[0-9]{1,6}$";
-    [GeneratedRegex(StaffRefPattern)] private static partial Regex Pseudonym();
+    [GeneratedRegex(StaffRefPattern + Rules.Patterns.AtTheEnd)] private static partial Regex Pseudonym();
 
     /// <summary>
     /// A staff reference is a pseudonym such as "STAFF-07" or "T12": letters then digits, never a

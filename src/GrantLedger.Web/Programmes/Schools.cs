@@ -16,7 +16,7 @@ public static partial class Schools
     public const int MostName = 200, MostPhase = 100, MostLocalAuthority = 100;
 
     public const string UrnPattern = "^[0-9]{6}$";
-    [GeneratedRegex(UrnPattern)] public static partial Regex Urn();
+    [GeneratedRegex(UrnPattern + Patterns.AtTheEnd)] public static partial Regex Urn();
 
     public static async Task<School> AddAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, NewSchool r,
         CancellationToken ct)

@@ -23,9 +23,9 @@ public static partial class SetUp
 
     public const string ProgrammeCodePattern = "^[a-z][a-z0-9-]{1,29}$", AreaCodePattern = "^[a-z0-9][a-z0-9-]{0,39}$",
         CategoryCodePattern = "^[a-z][a-z0-9-]{1,39}$";
-    [GeneratedRegex(ProgrammeCodePattern)] private static partial Regex ProgrammeCode();
-    [GeneratedRegex(AreaCodePattern)] private static partial Regex AreaCode();
-    [GeneratedRegex(CategoryCodePattern)] private static partial Regex CategoryCode();
+    [GeneratedRegex(ProgrammeCodePattern + Patterns.AtTheEnd)] private static partial Regex ProgrammeCode();
+    [GeneratedRegex(AreaCodePattern + Patterns.AtTheEnd)] private static partial Regex AreaCode();
+    [GeneratedRegex(CategoryCodePattern + Patterns.AtTheEnd)] private static partial Regex CategoryCode();
 
     public static async Task<Programme> CreateProgrammeAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, NewProgramme r,
         CancellationToken ct)

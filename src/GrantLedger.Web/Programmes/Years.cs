@@ -20,7 +20,7 @@ public static partial class Years
         [("aut1", "Autumn 1"), ("aut2", "Autumn 2"), ("spr1", "Spring 1"), ("spr2", "Spring 2"), ("sum1", "Summer 1"), ("sum2", "Summer 2")];
 
     public const string YearCodePattern = @"^(\d{4})-(\d{2})$";
-    [GeneratedRegex(YearCodePattern)] private static partial Regex YearCode();
+    [GeneratedRegex(YearCodePattern + Patterns.AtTheEnd)] private static partial Regex YearCode();
 
     public static async Task<ProgrammeYear> AddAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, NewYear r,
         CancellationToken ct)

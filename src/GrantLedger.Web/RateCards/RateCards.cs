@@ -39,7 +39,7 @@ public static partial class RateCards
     public const int MostName = 200;
 
     public const string RateCodePattern = "^[a-z][a-z0-9-]{1,39}$";
-    [GeneratedRegex(RateCodePattern)] private static partial Regex CodePattern();
+    [GeneratedRegex(RateCodePattern + Patterns.AtTheEnd)] private static partial Regex CodePattern();
 
     /// <summary>The rate of this code in force on the date: the latest that took effect on or before it.</summary>
     public static Task<Rate?> InForceAsync(GrantLedgerDb db, long programmeId, string code, DateOnly date, CancellationToken ct) =>

@@ -40,6 +40,25 @@ public sealed class ProgrammeSetUpTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM programme"));
     }
 
+    /// <summary>
+    /// A code ending in a newline is refused naming its field, as PostgreSQL's CHECK would refuse it: .NET's $ matched
+    /// before the newline, so the service took it and the table refused it (422 naming a constraint, not the field).
+    /// </summary>
+    [Fact]
+    public async Task ACodeEndingInANewline_IsRefusedNamingItsField()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        (await s.Root.PostAsync("/api/v1/programmes", new { code = "newline\n", name = "N", funder = "F", areaKind = "borough" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "code");
+        (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/areas", new { code = "north\n", name = "North" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "code");
+        (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/categories", new { code = "kit\n", name = "Kit", kind = "action-plan" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "code");
+        (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/schools", new { urn = "123456\n", name = "A school", phase = "Primary", areaId = s.AreaIds[0] }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "urn");
+        Assert.Equal((1, 1), (await Db.ScalarAsync("SELECT count(*) FROM programme"), await Db.ScalarAsync("SELECT count(*) FROM area")));
+    }
+
     [Fact]
     public async Task CreateProgramme_ByAdminOfOneProgramme_Returns403()
     {
