@@ -133,12 +133,8 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     public async Task AClaimsPage_ShowsWhatEachLineApproved_AndNamesItsKindsTimesAndPeople()
     {
         var w = await ClaimWorld.CreateAsync(Db);
-        var id = await w.NewClaimAsync();
-        await w.AddStaffTimeAsync(id, "STAFF-01", "2026-10-05");
-        await w.AddStaffTimeAsync(id, "STAFF-02", "2026-10-06", days: null, hours: "3.75");
-        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
-        (await w.Lead.PostAsync($"/api/v1/claims/{id}/start-review", null)).Expect(HttpStatusCode.OK);
-        var lineId = (await w.Lead.GetAsync($"/api/v1/claims/{id}")).Json["lines"]![0]!["id"]!.GetValue<long>();
+        var (id, claimLines) = await w.TwoLinesUnderReviewAsync(secondHours: "3.75");
+        var lineId = claimLines[0];
         (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = new[] { new { lineId, amount = "200.00", reason = "one day's cover evidenced at £200" } } }))
             .Expect(HttpStatusCode.OK);
 
@@ -168,12 +164,8 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     public async Task AClaimApprovedForLess_GivesTheReasonsForItsReducedLines_OnTheSchoolsListAndClaimPage()
     {
         var w = await ClaimWorld.CreateAsync(Db);
-        var id = await w.NewClaimAsync();
-        await w.AddStaffTimeAsync(id, "STAFF-01", "2026-10-05");
-        await w.AddStaffTimeAsync(id, "STAFF-02", "2026-10-06");
-        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
-        (await w.Lead.PostAsync($"/api/v1/claims/{id}/start-review", null)).Expect(HttpStatusCode.OK);
-        var lineId = (await w.Lead.GetAsync($"/api/v1/claims/{id}")).Json["lines"]![1]!["id"]!.GetValue<long>();
+        var (id, claimLines) = await w.TwoLinesUnderReviewAsync();
+        var lineId = claimLines[1];
         (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = new[] { new { lineId, amount = "200.00", reason = "half a day's cover on the timesheet" } } }))
             .Expect(HttpStatusCode.OK);
 
@@ -274,12 +266,7 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     public async Task TheApprovePage_ShowsEveryProblemAtOnce_NamingEachField_KeepingWhatWasTyped()
     {
         var w = await ClaimWorld.CreateAsync(Db);
-        var id = await w.NewClaimAsync();
-        await w.AddStaffTimeAsync(id, "STAFF-01", "2026-10-05");
-        await w.AddStaffTimeAsync(id, "STAFF-02", "2026-10-06");
-        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
-        (await w.Lead.PostAsync($"/api/v1/claims/{id}/start-review", null)).Expect(HttpStatusCode.OK);
-        var lines = (await w.Lead.GetAsync($"/api/v1/claims/{id}")).Json["lines"]!.AsArray().Select(l => l!["id"]!.GetValue<long>()).ToArray();
+        var (id, lines) = await w.TwoLinesUnderReviewAsync();
         using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
         async Task<(List<(string Field, string Text)> Problems, string Html)> ApproveAsync(string reason)
         {

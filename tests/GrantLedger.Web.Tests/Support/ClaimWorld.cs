@@ -102,6 +102,21 @@ public sealed class ClaimWorld
         return id;
     }
 
+    /// <summary>
+    /// A claim of two lines of staff time (STAFF-01 for a day on 5 October; STAFF-02 on 6 October, for a day or for
+    /// <paramref name="secondHours"/> hours), submitted and under review, with its lines' ids in their order.
+    /// </summary>
+    public async Task<(long Id, long[] Lines)> TwoLinesUnderReviewAsync(string? secondHours = null)
+    {
+        var id = await NewClaimAsync();
+        await AddStaffTimeAsync(id, "STAFF-01", "2026-10-05");
+        await AddStaffTimeAsync(id, "STAFF-02", "2026-10-06", days: secondHours is null ? "1" : null, hours: secondHours);
+        (await SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        (await Lead.PostAsync($"/api/v1/claims/{id}/start-review", null)).Expect(HttpStatusCode.OK);
+        var lines = (await Lead.GetAsync($"/api/v1/claims/{id}")).Json["lines"]!.AsArray().Select(l => l!["id"]!.GetValue<long>()).ToArray();
+        return (id, lines);
+    }
+
     public async Task<JsonNode> AccountAsync(int school, string category, string leaf, string unit = "GBP") =>
         await S.AccountAsync(S.SchoolAccount(school, category, leaf), unit);
 
