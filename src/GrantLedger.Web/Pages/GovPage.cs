@@ -155,8 +155,10 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
             return null;
         }
         if (Money.TryParse(text, out var money, out var error, allowGrouping: true)) return money;
-        AddError(field, $"{Capital(label)} {error}".Replace(" enter an amount", "") +
-                        (error!.StartsWith("must have at most two decimal places") ? ", like 1,234.50" : ""));
+        // said as the hint shows an amount, "1,234.50" (the API's own words give its plain "1234.50")
+        var said = error!.StartsWith("must have at most two decimal places") ? error + ", like 1,234.50"
+            : error.StartsWith("must be an amount in pounds") ? "must be an amount in pounds, like 1,234.50" : error;
+        AddError(field, $"{Capital(label)} {said}".Replace(" enter an amount", ""));
         return null;
     }
 

@@ -300,6 +300,32 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'under-review'", id));
     }
 
+    /// <summary>
+    /// The approve page speaks as GOV.UK pages do, and as its own hint: a reduction without its reason asks "Enter the
+    /// reason …" (it said the API's "Give the reason …"), and an amount it cannot read is asked for as the hint shows one,
+    /// "1,234.50" (it said "such as 1234.50", beside a hint of "1,234.50"). The API's problem keeps its own words.
+    /// </summary>
+    [Fact]
+    public async Task TheApprovePage_AsksForAReductionsReason_AndAnAmount_AsGovUkPagesAndItsHintDo()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var (id, lines) = await w.TwoLinesUnderReviewAsync();
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        var url = $"/review/claims/{id}/approve";
+        Assert.Contains("In pounds, for example 1,234.50", WebUtility.HtmlDecode(await page.GetStringAsync(url)));
+        var (problems, _) = await PageForms.PostAsync(page, url, new Dictionary<string, string>
+        {
+            [$"amount-{lines[0]}"] = "200.00", [$"reason-{lines[0]}"] = "  ", [$"amount-{lines[1]}"] = "two hundred", [$"reason-{lines[1]}"] = "",
+        });
+        Assert.Equal([
+            ($"reason-{lines[0]}", "Enter the reason for approving less than was claimed on line 1"),
+            ($"amount-{lines[1]}", "The amount to approve for line 2 must be an amount in pounds, like 1,234.50"),
+        ], problems);
+        Assert.Contains("give the reason for approving less than was claimed on line 1", (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve",
+            new { lines = new[] { new { lineId = lines[0], amount = "200.00" } } })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].reason").Body);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'under-review'", id));
+    }
+
     [Fact]
     public async Task Approve_AReducedAmount_PostsTheSanctionedAmount_ReleasesTheRest_AndNeedsAReasonPerLine()
     {

@@ -34,6 +34,9 @@ public sealed partial class ApproveModel(GrantLedgerDb db, AuditTrail audit) : G
         {
             var amount = ReadMoney($"amount-{l.Id}", $"the amount to approve for line {l.LineNo}");
             var reason = Typed($"reason-{l.Id}").Trim();
+            // GOV.UK's "Enter …", not the API's "give the reason …" (the use case's refusal of the same field is then left out)
+            if (amount is { } less && less < l.Amount && reason.Length == 0)
+                AddError($"reason-{l.Id}", $"Enter the reason for approving less than was claimed on line {l.LineNo}");
             if (amount is { } a && (a != l.Amount || reason.Length > 0)) sanctions.Add(new(l.Id, a, reason.Length > 0 ? reason : null));
             // an amount it could not read is still given its reason, whose own checks (its length, its characters) then run too
             else if (amount is null && reason.Length > 0) sanctions.Add(new(l.Id, null, reason));
