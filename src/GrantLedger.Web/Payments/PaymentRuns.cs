@@ -53,20 +53,11 @@ public static class PaymentRuns
         {
             // One build per programme at a time, so two runs never take the same claim.
             await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtext('payment_run'), {(int)programmeId})", ct);
-            var until = UkTime.EndOf(asOf);
-            var claims = db.Set<Claim>().Where(c => c.ProgrammeId == programmeId && c.State == "approved" && c.DecidedAt < until);
-            if (r.AreaId is not null) claims = claims.Where(c => db.Schools.Any(s => s.Id == c.SchoolId && s.AreaId == r.AreaId));
-            if (r.PeriodId is not null) claims = claims.Where(c => c.PeriodId == r.PeriodId);
-            var owed = await (from c in claims
-                              select new
-                              {
-                                  c.Id, c.SchoolId,
-                                  Pence = db.Set<ClaimLine>().Where(l => l.ClaimId == c.Id && l.CategoryId != null && l.MoneyHoldId != null)
-                                      .Sum(l => (long?)(l.SanctionedPence ?? l.AmountPence)) ?? 0,
-                              }).Where(x => x.Pence > 0).OrderBy(x => x.SchoolId).ThenBy(x => x.Id).ToListAsync(ct);
+            var owed = await Owed(db, programmeId, r.AreaId, r.PeriodId, asOf).OrderBy(x => x.SchoolId).ThenBy(x => x.Id).ToListAsync(ct);
             if (owed.Count == 0)
                 throw new RuleBroken("nothing-to-pay", $"No approved claims with money to pay match (approved on or before {asOf.ToString("d MMMM yyyy", CultureInfo.InvariantCulture)}" +
-                    (r.AreaId is null ? "" : ", in that area") + (r.PeriodId is null ? "" : ", for that half-term") + ").", 422, "asOf");
+                    (r.AreaId is null ? "" : ", in that area") + (r.PeriodId is null ? "" : ", for that half-term") + ").", 422,
+                    await ChoiceToChangeAsync(db, programmeId, r, today, ct));
 
             var run = new PaymentRun
             {
@@ -93,6 +84,45 @@ public static class PaymentRuns
             await db.SaveChangesAsync(ct);
             return run;
         }, ct);
+    }
+
+    private sealed class Owing
+    {
+        public long Id { get; init; }
+        public long SchoolId { get; init; }
+        public long Pence { get; init; }
+    }
+
+    /// <summary>The approved claims with money to pay, of the area and half-term when given, approved on or before <paramref name="asOf"/>.</summary>
+    private static IQueryable<Owing> Owed(GrantLedgerDb db, long programmeId, long? areaId, long? periodId, DateOnly asOf)
+    {
+        var until = UkTime.EndOf(asOf);
+        var claims = db.Set<Claim>().Where(c => c.ProgrammeId == programmeId && c.State == "approved" && c.DecidedAt < until);
+        if (areaId is not null) claims = claims.Where(c => db.Schools.Any(s => s.Id == c.SchoolId && s.AreaId == areaId));
+        if (periodId is not null) claims = claims.Where(c => c.PeriodId == periodId);
+        return claims.Select(c => new Owing
+        {
+            Id = c.Id, SchoolId = c.SchoolId,
+            Pence = db.Set<ClaimLine>().Where(l => l.ClaimId == c.Id && l.CategoryId != null && l.MoneyHoldId != null)
+                .Sum(l => (long?)(l.SanctionedPence ?? l.AmountPence)) ?? 0,
+        }).Where(x => x.Pence > 0);
+    }
+
+    /// <summary>
+    /// The choice to change when nothing matches, for the refusal to name (a page links to it): the half-term, the area or
+    /// the date a build chose that, left out alone, would find claims to pay, in that order; else the first of them chosen;
+    /// the date when none was (nothing approved is owed at all).
+    /// </summary>
+    private static async Task<string> ChoiceToChangeAsync(GrantLedgerDb db, long programmeId, NewRun r, DateOnly today, CancellationToken ct)
+    {
+        var asOf = r.AsOf ?? today;
+        var chosen = new List<(string Field, Func<IQueryable<Owing>> Without)>();
+        if (r.PeriodId is not null) chosen.Add(("periodId", () => Owed(db, programmeId, r.AreaId, null, asOf)));
+        if (r.AreaId is not null) chosen.Add(("areaId", () => Owed(db, programmeId, null, r.PeriodId, asOf)));
+        if (r.AsOf is not null) chosen.Add(("asOf", () => Owed(db, programmeId, r.AreaId, r.PeriodId, today)));
+        foreach (var (field, without) in chosen)
+            if (await without().AnyAsync(ct)) return field;
+        return chosen.Count > 0 ? chosen[0].Field : "asOf";
     }
 
     public static async Task<(PaymentRun Run, Programme Programme)> FindAsync(GrantLedgerDb db, CurrentUser caller, long runId, CancellationToken ct,

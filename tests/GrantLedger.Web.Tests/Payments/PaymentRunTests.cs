@@ -84,6 +84,33 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
         (await x.Maker.PostAsync(x.Runs, new { })).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "nothing-to-pay");
     }
 
+    /// <summary>
+    /// "Nothing to pay" names the choice to change, in the API's problem and on the page's error summary: a half-term with
+    /// no approved claims the half-term, an area with none the area, a date before every approval the date. It named the
+    /// date whatever was chosen, so a user who chose only a half-term was sent to the date they had left blank.
+    /// </summary>
+    [Fact]
+    public async Task NothingToPay_NamesTheChoiceThatLeftNothingToPay_OnThePageAndInTheApi()
+    {
+        var x = await ApprovedAsync();
+        string Field(Answer a) => a.ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "nothing-to-pay").Json["field"]!.GetValue<string>();
+        Assert.Equal("periodId", Field(await x.Maker.PostAsync(x.Runs, new { periodId = x.W.Periods["aut2"] })));
+        Assert.Equal("areaId", Field(await x.Maker.PostAsync(x.Runs, new { areaId = x.W.S.AreaIds[1] })));
+        Assert.Equal("areaId", Field(await x.Maker.PostAsync(x.Runs, new { areaId = x.W.S.AreaIds[1], periodId = x.W.Periods["aut1"] })));
+        Assert.Equal("periodId", Field(await x.Maker.PostAsync(x.Runs, new { areaId = x.W.S.AreaIds[0], periodId = x.W.Periods["aut2"] })));
+        Assert.Equal("asOf", Field(await x.Maker.PostAsync(x.Runs, new { periodId = x.W.Periods["aut1"], asOf = "2026-09-30" })));
+
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Maker.UserName);
+        var (problems, _) = await PageForms.PostAsync(page, "/finance", new Dictionary<string, string>
+        {
+            ["areaId"] = "", ["periodId"] = x.W.Periods["aut2"].ToString(), ["asOf-day"] = "", ["asOf-month"] = "", ["asOf-year"] = "",
+        });
+        var (field, text) = Assert.Single(problems);
+        Assert.Equal("periodId", field);
+        Assert.StartsWith("No approved claims with money to pay match", text);
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM payment_run"));
+    }
+
     [Fact]
     public async Task Build_FiltersByAreaPeriodAndDate_AndRefusesBadFilters()
     {
