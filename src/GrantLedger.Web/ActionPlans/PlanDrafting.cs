@@ -19,11 +19,11 @@ namespace GrantLedger.Web.ActionPlans;
 public static class PlanDrafting
 {
     /// <param name="Ref">the action's number, to keep it from an earlier version; new actions leave it out</param>
-    public sealed record ActionInput(int? Ref, string? Theme, [property: MaxText(MostDescription)] string? Description, long? PeriodId, Money? EstimatedCost);
+    public sealed record ActionInput(int? Ref, [property: OneOf(typeof(ActionPlanRules), nameof(ActionPlanRules.Themes))] string? Theme, [property: MaxText(MostDescription)] string? Description, long? PeriodId, Money? EstimatedCost);
 
     /// <param name="SchoolId">defaults to the caller's school</param>
     /// <param name="ProgrammeYearId">defaults to the programme year that contains today</param>
-    public sealed record PlanInput(long? SchoolId, long? ProgrammeYearId, List<string>? Themes, DateOnly? StudentGroupAgreedOn,
+    public sealed record PlanInput(long? SchoolId, long? ProgrammeYearId, [property: OneOf(typeof(ActionPlanRules), nameof(ActionPlanRules.Themes))] List<string>? Themes, DateOnly? StudentGroupAgreedOn,
         [property: MaxText(MostSummary)] string? Summary, List<ActionInput>? Actions);
 
     public const int MaxActions = 60, MostSummary = 2000, MostDescription = 1000;

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Mvc.Controllers;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
@@ -10,7 +11,8 @@ namespace GrantLedger.Web.Infrastructure;
 /// what their format holds, and no string or list can be longer than the largest request the
 /// endpoint accepts (<see cref="Security.DefaultMaxRequestBytes"/> unless it says otherwise).
 /// Fields with tighter rules (a URN, an amount) carry their own pattern or length: a text field its
-/// use case bounds says so with <see cref="MaxTextAttribute"/>, naming the constant the use case checks.
+/// use case bounds says so with <see cref="MaxTextAttribute"/>, naming the constant the use case checks, and a field that
+/// takes one of a fixed list (an action plan's themes) lists it as its enum with <see cref="OneOfAttribute"/>.
 /// </summary>
 public static class OpenApiConventions
 {
@@ -31,6 +33,9 @@ public static class OpenApiConventions
                 (s.Minimum, s.Maximum) = s.Format == "int32" ? (int.MinValue.ToString(), int.MaxValue.ToString()) : (long.MinValue.ToString(), long.MaxValue.ToString());
             if (type.HasFlag(JsonSchemaType.String) && context.MemberInfo?.GetCustomAttributes(typeof(MaxTextAttribute), false) is [MaxTextAttribute bound, ..])
                 (s.MaxLength, s.Pattern) = (bound.Length, bound.Pattern ?? s.Pattern);
+            if (context.MemberInfo?.GetCustomAttributes(typeof(OneOfAttribute), false) is [OneOfAttribute oneOf, ..]
+                && (type.HasFlag(JsonSchemaType.Array) ? s.Items : s) is OpenApiSchema listed)
+                (listed.Enum, listed.MaxLength) = (oneOf.Values.Select(v => (JsonNode)JsonValue.Create(v)).ToList(), null);
             if (type.HasFlag(JsonSchemaType.String) && s.MaxLength is null && s.Enum is not { Count: > 0 })
                 s.MaxLength = (int)Security.DefaultMaxRequestBytes;
             if (type.HasFlag(JsonSchemaType.Array) && s.MaxItems is null)
@@ -51,4 +56,17 @@ public sealed class MaxTextAttribute(int length) : Attribute
 
     /// <summary>The regular expression the use case matches the whole field with, if it has one.</summary>
     public string? Pattern { get; init; }
+}
+
+/// <summary>
+/// The values a request's text field (or each item of a list of them) takes, as its use case checks them (the same list,
+/// named by its holder and member): the OpenAPI document lists them as the field's enum. Documentation only: the use case
+/// refuses any other (422 naming the field).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class OneOfAttribute(Type holder, string member) : Attribute
+{
+    public IReadOnlyList<string> Values { get; } =
+        (IReadOnlyList<string>)(holder.GetField(member)?.GetValue(null) ?? holder.GetProperty(member)?.GetValue(null)
+                                ?? throw new ArgumentException($"{holder.Name}.{member} is not a static list of values"));
 }

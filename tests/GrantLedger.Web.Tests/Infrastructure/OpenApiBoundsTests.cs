@@ -37,4 +37,20 @@ public sealed class OpenApiBoundsTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(50, said.Single(x => x.Field == "Programmes.PayeeReferences.Change.payeeReference").Said);
         Assert.Equal(128, said.Single(x => x.Field == "Access.Users.NewUser.password").Said);
     }
+
+    /// <summary>
+    /// A client reads the themes an action plan takes from the OpenAPI document: an action's theme and a plan's themes
+    /// list the eight the API accepts (the document said only "a string", and the API refused any other with 422).
+    /// </summary>
+    [Fact]
+    public async Task AnActionsThemeAndAPlansThemes_ListTheEightThemesTheApiTakes()
+    {
+        var api = await OpenApi.ReadAsync(Db);
+        var schemas = api.Document["components"]!["schemas"]!;
+        string[] Listed(JsonNode? schema) => schema?["enum"]?.AsArray().Where(v => v is not null).Select(v => v!.GetValue<string>()).ToArray() ?? [];
+        var themes = GrantLedger.Core.Plans.ActionPlanRules.Themes;
+        Assert.Equal(8, themes.Count);
+        Assert.Equal(themes, Listed(api.Resolve(schemas["ActionPlans.PlanDrafting.ActionInput"]!["properties"]!["theme"])));
+        Assert.Equal(themes, Listed(api.Resolve(schemas["ActionPlans.PlanDrafting.PlanInput"]!["properties"]!["themes"]!["items"])));
+    }
 }
