@@ -18,7 +18,8 @@ namespace GrantLedger.Web.Claims;
 /// version.
 /// Each row is checked as that request checks a line, against the claim's lines and the rows above it (a staff
 /// member's day counts them all). All or none: if any row is refused, no line is added, and the answer names every
-/// refusal by the file's line and the field ("line 3, hours").
+/// refusal by the file's line and the field ("line 3, hours"), in a sentence that says so too ("Line 3: the hours must be …",
+/// <see cref="RowMessages"/>).
 /// </summary>
 public static partial class LineImport
 {
@@ -54,7 +55,7 @@ public static partial class LineImport
                 // so that every problem of the file is told at once, but not the unread field again as one left out
                 void Refuse(string field, string message)
                 {
-                    if (!unread.Contains(Column(field))) errors.Add(At(fileLine, Column(field)), message);
+                    if (!unread.Contains(Column(field))) Add(errors, fileLine, Column(field), message);
                 }
                 try
                 {
@@ -88,6 +89,10 @@ public static partial class LineImport
     }
 
     private static string At(int fileLine, string field) => $"line {fileLine}, {field}";
+
+    /// <summary>A row's field refused: named "line 3, supplier", saying "Line 3: enter the supplier".</summary>
+    private static void Add(FieldErrors errors, int fileLine, string column, string message) =>
+        errors.Add(At(fileLine, column), RowMessages.At(fileLine, RowMessages.Says(column, message)));
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^line (\d+)")] private static partial System.Text.RegularExpressions.Regex LineOf();
 
@@ -141,7 +146,7 @@ public static partial class LineImport
             if (++read > MaxRows) throw new InvalidInput("file", $"has more than {MaxRows} lines: import them in parts");
             if (CsvFiles.RowProblem(parser) is { } problem)
             {
-                errors.Add($"line {fileLine}", problem); // its fields cannot be told apart: none is checked
+                errors.Add($"line {fileLine}", RowMessages.At(fileLine, problem)); // its fields cannot be told apart: none is checked
                 continue;
             }
             var unread = new HashSet<string>(); // the columns whose values are not of their field's type
@@ -150,7 +155,7 @@ public static partial class LineImport
             {
                 if (Text(column) is not { } v) return null;
                 if (parse(v) is { } value) return value;
-                errors.Add(At(fileLine, column), error(v));
+                Add(errors, fileLine, column, error(v));
                 unread.Add(column);
                 return null;
             }
@@ -169,7 +174,7 @@ public static partial class LineImport
                         : $"'{v}' is not the number of an action in the school's agreed plan: its actions are {string.Join(", ", actions.Keys.Order())}"),
                 Text("supplier"), Text("invoiceRef"),
                 Value<Money>("amount", v => Money.TryParse(v, out var m, out _, allowGrouping: true) ? m : null, // "£1,234.50", as a spreadsheet shows it
-                    v => Money.TryParse(v, out _, out var error, allowGrouping: true) ? "" : error ?? "must be an amount in pounds with two decimal places, such as 120.00"),
+                    v => Money.TryParse(v, out _, out var error, allowGrouping: true) ? "" : RowMessages.Amount(error)),
                 Text("specialist"), Text("description"));
             rows.Add((fileLine, input, unread));
         }

@@ -225,12 +225,16 @@ public static class Confirmations
             string F(string c) => parser.GetString(index[c]).Trim();
             var reference = F("remittance_reference");
             var errors = new List<string>();
-            if (reference.Length == 0) errors.Add("remittance_reference is empty");
-            if (!Money.TryParse(F("amount"), out var amount, out var amountError, allowGrouping: true)) errors.Add($"amount: {amountError}");
+            if (reference.Length == 0) errors.Add(RowMessages.Says("remittance_reference", "is required"));
+            var amountText = F("amount");
+            if (!Money.TryParse(amountText, out var amount, out var amountError, allowGrouping: true))
+                errors.Add(RowMessages.Says("amount", amountText.Length == 0 ? "is required" : RowMessages.Amount(amountError)));
             var dateText = F("date");
-            if (!CsvFiles.TryDate(dateText, out var date)) errors.Add($"date '{dateText}' is not {CsvFiles.DateWanted}");
+            if (!CsvFiles.TryDate(dateText, out var date))
+                errors.Add(RowMessages.Says("date", dateText.Length == 0 ? "is required" : $"must be {CsvFiles.DateWanted}, not '{dateText}'"));
             var status = F("status").ToLowerInvariant();
-            if (status is not ("paid" or "failed")) errors.Add($"status '{status}' must be paid or failed");
+            if (status is not ("paid" or "failed"))
+                errors.Add(RowMessages.Says("status", status.Length == 0 ? "is required" : $"must be paid or failed, not '{status}'"));
             if (errors.Count > 0) refused.Add(new LineOutcome(line, reference.Length == 0 ? null : reference, "mismatch", string.Join("; ", errors)));
             else rows.Add(new Row(line, reference, amount.Pence, date, status));
         }

@@ -66,15 +66,15 @@ public static class ImportSchools
             var payee = PayeeReferences.Normalised(Field("PayeeReference"));
             string? reason = null;
             long area = 0;
-            if (!Schools.Urn().IsMatch(urn)) reason = "URN must be six digits";
+            if (!Schools.Urn().IsMatch(urn)) reason = RowMessages.Says("URN", urn.Length == 0 ? "is required" : "must be six digits");
             else if (!seen.Add(urn)) reason = $"URN {urn} appears more than once in the file";
             else if (enrolled.TryGetValue(urn, out var enrolledId))
                 reason = $"URN {urn} is already enrolled in this programme" + (payee is null ? ""
                     : $"; an import does not change an enrolled school: a programme admin sets its payee reference with {PayeeReferences.HowToSet(enrolledId)}");
-            else if (FreeText.Problem(name, Schools.MostName) is { } nameProblem) reason = "EstablishmentName " + nameProblem;
-            else if (FreeText.Problem(phase, Schools.MostPhase) is { } phaseProblem) reason = "PhaseOfEducation (name) " + phaseProblem;
-            else if (FreeText.Problem(la, Schools.MostLocalAuthority, required: false) is { } laProblem) reason = "LA (name) " + laProblem;
-            else if (PayeeReferences.Problem(payee) is { } payeeProblem) reason = "PayeeReference " + payeeProblem;
+            else if (FreeText.Problem(name, Schools.MostName) is { } nameProblem) reason = RowMessages.Says("EstablishmentName", nameProblem);
+            else if (FreeText.Problem(phase, Schools.MostPhase) is { } phaseProblem) reason = RowMessages.Says("PhaseOfEducation (name)", phaseProblem);
+            else if (FreeText.Problem(la, Schools.MostLocalAuthority, required: false) is { } laProblem) reason = RowMessages.Says("LA (name)", laProblem);
+            else if (PayeeReferences.Problem(payee) is { } payeeProblem) reason = RowMessages.Says("PayeeReference", payeeProblem);
             else if (areaId is { } given) area = given;
             else if (!areaByName.TryGetValue(Field(areaColumn).ToUpperInvariant(), out area))
                 reason = $"no area of this programme is called '{Field(areaColumn)}'";

@@ -132,7 +132,7 @@ public sealed class SchoolJourneyTests(BrowserFixture fixture, ITestOutputHelper
         await ClickAsync(page, "button:has-text('Import lines')", screenshot: "school-import-lines-errors");
         await ExpectErrorAsync(page, "file");
         var summary = await page.InnerTextAsync(".govuk-error-summary");
-        Assert.Contains("Line 3, hours:", summary);
+        Assert.Contains("Line 3: the hours must be a number", summary); // a sentence naming the row and the field
         Assert.DoesNotContain("Line 2", summary);
 
         // mended: both lines are on the claim

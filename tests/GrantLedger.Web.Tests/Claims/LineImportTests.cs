@@ -275,6 +275,43 @@ public sealed class LineImportTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Empty((await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray());
     }
 
+    /// <summary>
+    /// A row's problems read as sentences a school business manager understands, with the row's line and the field (its
+    /// column too, where the words are not its name): "Line 2: enter the supplier", "Line 2: the amount must be a number of
+    /// pounds and pence, such as 1,250.00". They read "line 2, supplier: is required". The API's problem still names each
+    /// field by its line and column.
+    /// </summary>
+    [Fact]
+    public async Task ARowsProblems_ReadAsSentences_WithTheirLineAndField_InTheApiAndOnThePage()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var csv = $"""
+            kind,categoryId,supplier,invoiceRef,actionId,amount
+            action-plan,{w.Category("action-plan")},,,{w.Actions[0]},twelve pounds
+            staff-time,{w.Category("staff-cover")},,,,
+            """;
+        var errors = (await w.School.PostRawAsync(Path(id), csv, "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity).Json["errors"]!.AsObject();
+        string Said(string key) => Assert.Single(errors[key]!.AsArray())!.GetValue<string>();
+        Assert.Equal("Line 2: enter the supplier", Said("line 2, supplier"));
+        Assert.Equal("Line 2: enter the invoice reference (invoiceRef)", Said("line 2, invoiceRef"));
+        Assert.Equal("Line 2: the amount must be a number of pounds and pence, such as 1,250.00", Said("line 2, amount"));
+        Assert.Equal("Line 3: enter the staff reference (staffRef)", Said("line 3, staffRef"));
+
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var url = $"/school/claims/{id}/import";
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(Security.PageFormFuzzTests.TokenOf(await page.GetStringAsync(url))), Security.PageFormFuzzTests.Token },
+            { new ByteArrayContent(Encoding.UTF8.GetBytes(csv)), "file", "lines.csv" },
+        };
+        using var answer = await page.PostAsync(url, form);
+        var problems = PageForms.Problems(System.Net.WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync()));
+        Assert.Contains(("file", "Line 2: enter the supplier"), problems);
+        Assert.Contains(("file", "Line 2: the amount must be a number of pounds and pence, such as 1,250.00"), problems);
+        Assert.Empty((await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray());
+    }
+
     /// <summary>A file saved with semicolons or tabs between its columns was told it had a column named 'kind;categoryId;…'.</summary>
     [Fact]
     public async Task AFileSeparatedBySemicolonsOrTabs_IsToldSo()

@@ -269,6 +269,22 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(["pending", "pending"], (await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}")).Json["payees"]!.AsArray().Select(p => p!["status"]!.GetValue<string>()));
     }
 
+    /// <summary>
+    /// A confirmation line that cannot be read says what to change as the other imports do, naming each field in words:
+    /// it read "remittance_reference is empty; amount: must be an amount in pounds such as 1234.50; …".
+    /// </summary>
+    [Fact]
+    public async Task Confirmations_ALineThatCannotBeRead_SaysWhatToChange_AsTheOtherImportsDo()
+    {
+        var x = await ApprovedAsync();
+        await ExportedAsync(x);
+        var line = (await ImportAsync(x, "remittance_reference,amount,date,status\n,twelve,31/31/2026,pending\n"))["lines"]!.AsArray().Single()!;
+        Assert.Equal("mismatch", line["result"]!.GetValue<string>());
+        Assert.Equal("enter the remittance reference; the amount must be a number of pounds and pence, such as 1,250.00; " +
+                     "the date must be a date such as 2026-10-05 or 05/10/2026 (day first), not '31/31/2026'; the status must be paid or failed, not 'pending'",
+            line["reason"]!.GetValue<string>());
+    }
+
     /// <summary>An amount typed 1,450.00 without quotes is two fields: the line was read as £1.00 paid on the date '450.00'.</summary>
     [Fact]
     public async Task Confirmations_ALineWithMoreFieldsThanTheHeader_IsAMismatchSayingHowMany()

@@ -99,4 +99,20 @@ public sealed class ImportSchoolsTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("has 9 fields but the header has 8 columns", rejections[0].Reason);
         Assert.Contains("has 5 fields but the header has 8 columns", rejections[1].Reason);
     }
+
+    /// <summary>
+    /// A rejected school's reason reads as the claim-line import's do, naming the field in words and its column:
+    /// "enter the school's name (EstablishmentName)", "the URN must be six digits". They read "EstablishmentName is required".
+    /// </summary>
+    [Fact]
+    public async Task ARejectedRowsReason_ReadsAsASentence_NamingItsField()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 0);
+        var csv = Header +
+                  "20002,202,Area 1,1002,Short URN,Community school,Primary,N1 1AB\n" +
+                  "200006,204,Area 1,1006,,Academy,Primary,N1 1AE\n";
+        var report = (await ImportAsync(s.Root, s.ProgrammeId, csv)).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal([(2, "the URN must be six digits"), (3, "enter the school's name (EstablishmentName)")],
+            report["rejections"]!.AsArray().Select(r => (r!["line"]!.GetValue<int>(), r["reason"]!.GetValue<string>())));
+    }
 }

@@ -193,8 +193,8 @@ public sealed class PayeeReferenceTests(DatabaseFixture db) : DatabaseTest(db)
             Encoding.UTF8.GetBytes(csv), "text/csv")).Expect(HttpStatusCode.OK).Json;
         var reasons = report["rejections"]!.AsArray().Select(r => r!["reason"]!.GetValue<string>()).ToList();
         Assert.Equal(change, enrol);
-        Assert.Equal($"PayeeReference {change}", reasons[0]);
-        Assert.StartsWith("PayeeReference must not contain", reasons[1]);
+        Assert.Equal($"the payee reference {change}", reasons[0]);
+        Assert.StartsWith("the payee reference must not contain", reasons[1]);
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM school WHERE urn IN ('400001', '400002', '400003')"));
     }
 

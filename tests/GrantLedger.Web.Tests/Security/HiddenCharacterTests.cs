@@ -147,7 +147,7 @@ public sealed class HiddenCharacterTests(DatabaseFixture db) : DatabaseTest(db)
         var refused = (await w.School.PostRawAsync($"/api/v1/claims/{id}/lines/import", csv, "text/csv"))
             .ExpectProblem(HttpStatusCode.UnprocessableEntity, "line 3, supplier").Json;
         Assert.Equal(["line 3, supplier"], refused["errors"]!.AsObject().Select(e => e.Key));
-        Assert.StartsWith("must not contain a hidden or direction-changing character (U+200B ZERO WIDTH SPACE at character 8)",
+        Assert.StartsWith("Line 3: the supplier must not contain a hidden or direction-changing character (U+200B ZERO WIDTH SPACE at character 8)",
             refused["errors"]!["line 3, supplier"]![0]!.GetValue<string>());
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE claim_id = $1", id));
 
@@ -158,9 +158,9 @@ public sealed class HiddenCharacterTests(DatabaseFixture db) : DatabaseTest(db)
         var reasons = report["rejections"]!.AsArray().Select(r => (r!["line"]!.GetValue<int>(), r["reason"]!.GetValue<string>())).ToList();
         Assert.Equal(2, reasons.Count);
         Assert.Equal(2, reasons[0].Item1);
-        Assert.StartsWith("EstablishmentName must not contain a hidden or direction-changing character (U+202E", reasons[0].Item2);
+        Assert.StartsWith("the school's name (EstablishmentName) must not contain a hidden or direction-changing character (U+202E", reasons[0].Item2);
         Assert.Equal(3, reasons[1].Item1);
-        Assert.StartsWith("LA (name) must not contain a hidden or direction-changing character (U+2066", reasons[1].Item2);
+        Assert.StartsWith("the local authority ('LA (name)') must not contain a hidden or direction-changing character (U+2066", reasons[1].Item2);
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM school WHERE urn LIKE '7000%'"));
     }
 

@@ -48,10 +48,10 @@ public sealed class ImportLinesModel(GrantLedgerDb db, AuditTrail audit) : GovPa
                 }
                 catch (InvalidInput e)
                 {
-                    // every refusal is about the file: "The file has no kind column", "Line 3, hours: must be …"
+                    // every refusal is about the file: "The file has no kind column", "Line 3: the hours must be …" (each row's says its line)
                     throw new InvalidInput(new Dictionary<string, string[]>
                     {
-                        ["file"] = e.Errors.SelectMany(kv => kv.Value.Select(m => kv.Key == "file" ? $"The file {m}" : $"{kv.Key}: {m}")).ToArray(),
+                        ["file"] = e.Errors.SelectMany(kv => kv.Value.Select(m => kv.Key == "file" ? $"The file {m}" : m)).ToArray(),
                     });
                 }
             }))
