@@ -14,13 +14,21 @@ namespace GrantLedger.Core.Rules;
 public static class FreeText
 {
     /// <summary>
+    /// The text as every free-text field keeps it: without the space and line breaks around it (a text area's last Enter,
+    /// a pasted line's spaces), its own line breaks and spaces kept; null when it is nothing but space, which a required
+    /// field refuses as left out (<see cref="Problem"/>: "is required", a page's "Enter …"). The text a use case saves, and
+    /// records in the audit trail, is this, never the text as sent.
+    /// </summary>
+    public static string? Kept(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    /// <summary>
     /// What is wrong with a field's text, or null: blank when it is required, longer than <paramref name="max"/> characters
     /// once trimmed, or holding a character that does not show as it is stored (<see cref="CharacterProblem"/>).
     /// </summary>
     public static string? Problem(string? text, int max, bool required = true, bool manyLines = false)
     {
-        var trimmed = text?.Trim();
-        if (string.IsNullOrEmpty(trimmed)) return required ? "is required" : null;
+        var trimmed = Kept(text);
+        if (trimmed is null) return required ? "is required" : null;
         if (trimmed.Length > max) return $"must be at most {max.ToString("N0", CultureInfo.InvariantCulture)} characters";
         return CharacterProblem(trimmed, manyLines);
     }

@@ -41,11 +41,11 @@ public sealed class FieldErrors
 
     /// <summary>A free-text field, checked as every one is (<see cref="FreeText.Problem"/>).</summary>
     /// <param name="manyLines">text of many lines (a reason, a note), which keeps its line breaks and tabs</param>
-    /// <returns>the text trimmed, as it is kept (null when it was not given)</returns>
+    /// <returns>the text as it is kept (<see cref="FreeText.Kept"/>: without the space around it; null when it is only space or not given)</returns>
     public string? Text(string field, string? value, int max, bool required = true, bool manyLines = false)
     {
         if (FreeText.Problem(value, max, required, manyLines) is { } problem) Add(field, problem);
-        return value?.Trim();
+        return FreeText.Kept(value);
     }
 
     public void ThrowIfAny()

@@ -42,7 +42,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
         var errors = new FieldErrors();
         if (string.IsNullOrWhiteSpace(request.UserName)) errors.Add("userName", "is required");
         if (string.IsNullOrEmpty(request.Password)) errors.Add("password", "is required");
-        errors.Text("tokenName", request.TokenName, NewTokenRequest.MostName, required: false);
+        var tokenName = errors.Text("tokenName", request.TokenName, NewTokenRequest.MostName, required: false);
         if (request.Days is < 1 or > 365) errors.Add("days", "must be between 1 and 365");
         errors.ThrowIfAny();
 
@@ -65,7 +65,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
             throw new RuleBroken(OneTimePasswords.Rule, OneTimePasswords.HowToChoose, 403);
         }
 
-        var name = string.IsNullOrWhiteSpace(request.TokenName) ? "api" : request.TokenName.Trim();
+        var name = tokenName ?? "api";
         var (token, secret) = await db.InTransactionAsync(async () =>
         {
             var issued = await ApiTokens.IssueAsync(db, user!.Id, name, TimeSpan.FromDays(request.Days ?? 30), ct: ct);
@@ -123,13 +123,13 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
     public async Task<ActionResult<IssuedToken>> NewToken(NewTokenRequest request, CancellationToken ct)
     {
         var errors = new FieldErrors();
-        errors.Text("name", request.Name, NewTokenRequest.MostName);
+        var name = errors.Text("name", request.Name, NewTokenRequest.MostName);
         if (request.Days is < 1 or > 365) errors.Add("days", "must be between 1 and 365");
         errors.ThrowIfAny();
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == Caller.Id, ct);
         var (token, secret) = await db.InTransactionAsync(async () =>
         {
-            var issued = await ApiTokens.IssueAsync(db, user.Id, request.Name!.Trim(), TimeSpan.FromDays(request.Days ?? 30), ct: ct);
+            var issued = await ApiTokens.IssueAsync(db, user.Id, name!, TimeSpan.FromDays(request.Days ?? 30), ct: ct);
             audit.Record("token.issued", "api_token", issued.Token.Id, user.ProgrammeId, new { issued.Token.Name, issued.Token.ExpiresAt });
             await db.SaveChangesAsync(ct);
             return issued;

@@ -32,8 +32,8 @@ public static class Users
     {
         var errors = new FieldErrors();
         errors.Text("userName", r.UserName, NewUser.MostUserName);
-        errors.Text("displayName", r.DisplayName, NewUser.MostDisplayName);
-        errors.Text("email", r.Email, NewUser.MostEmail, required: false);
+        var displayName = errors.Text("displayName", r.DisplayName, NewUser.MostDisplayName);
+        var email = errors.Text("email", r.Email, NewUser.MostEmail, required: false);
         if (r.Role is null || !Roles.All.Contains(r.Role)) errors.Add("role", "must be one of " + string.Join(", ", Roles.All));
         if (string.IsNullOrEmpty(r.Password)) errors.Add("password", "is required");
         errors.ThrowIfAny();
@@ -73,7 +73,7 @@ public static class Users
 
         var user = new AppUser
         {
-            UserName = r.UserName!.Trim().ToLowerInvariant(), DisplayName = r.DisplayName!.Trim(), Email = string.IsNullOrWhiteSpace(r.Email) ? null : r.Email.Trim(),
+            UserName = r.UserName!.Trim().ToLowerInvariant(), DisplayName = displayName!, Email = email,
             Role = r.Role!, ProgrammeId = programmeId, AreaId = areaId, SchoolId = schoolId, LockoutEnabled = true, MustChoosePassword = true,
         };
         return await db.InTransactionAsync(async () =>

@@ -136,7 +136,7 @@ public static class PlanDrafting
         if (ActionPlanRules.CheckThemes(themes) is { } themeError) errors.Add("themes", themeError);
         if (r.StudentGroupAgreedOn is { } agreedOn && agreedOn > UkTime.Today)
             errors.Add("studentGroupAgreedOn", "cannot be in the future: give the date the student action group agreed the plan");
-        errors.Text("summary", r.Summary, MostSummary, required: false, manyLines: true);
+        var summary = errors.Text("summary", r.Summary, MostSummary, required: false, manyLines: true);
         var actions = r.Actions ?? [];
         if (actions.Count > MaxActions) errors.Add("actions", $"a plan has at most {MaxActions} actions");
         var periods = year.Periods.Count > 0 ? year.Periods
@@ -168,7 +168,7 @@ public static class PlanDrafting
         foreach (var a in result.Where(a => a.ActionRef == 0)) a.ActionRef = nextRef++;
         plan.Themes = themes!;
         plan.StudentGroupAgreedOn = r.StudentGroupAgreedOn;
-        plan.Summary = r.Summary?.Trim() ?? "";
+        plan.Summary = summary ?? "";
         return result;
     }
 

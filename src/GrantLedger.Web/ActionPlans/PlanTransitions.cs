@@ -22,7 +22,7 @@ public static class PlanTransitions
             var p = await ActionPlans.LockAsync(db, caller, planId, ct);
             RowVersions.Check("action plan", p.Plan.RowVersion, ifMatch);
             var from = p.State;
-            feedback = feedback?.Trim();
+            feedback = FreeText.Kept(feedback);
             if (FreeText.Problem(feedback, MostFeedback, required: false, manyLines: true) is { } badFeedback) throw new InvalidInput("feedback", badFeedback);
             var step = ActionPlanWorkflow.Lifecycle.Fire(from, trigger, p.Context(caller, feedback), await PlanReads.BesideSaidAsync(db, p, caller, ct));
             var now = DateTimeOffset.UtcNow;

@@ -41,7 +41,7 @@ public static class Allocate
         var valueDate = budget.ValueDate(r.ValueDate, errors, "a school can claim its allocation from the day it is given");
         if (new[] { r.Lines is not null, r.Split is not null, r.Each is not null }.Count(x => x) != 1)
             errors.Add("lines", "give exactly one of lines (an amount per school), split (one total shared) or each (the same amount to each school)");
-        errors.Text("description", r.Description, MostDescription, required: false); // one line: the entry's description
+        var given = errors.Text("description", r.Description, MostDescription, required: false); // one line: the entry's description
         errors.ThrowIfAny();
 
         var categories = await budget.CategoriesAsync(db, ct);
@@ -53,7 +53,7 @@ public static class Allocate
         errors.ThrowIfAny();
 
         var method = r.Lines is not null ? "explicit" : r.Split is not null ? "split" : "each";
-        var description = string.IsNullOrWhiteSpace(r.Description) ? $"Allocation {budget.Year.Code}" : r.Description.Trim();
+        var description = given ?? $"Allocation {budget.Year.Code}";
         var totals = plan.GroupBy(p => p.Category.Unit).Select(g => new Total(g.Key, Amounts.Format(g.Key, g.Sum(p => p.Amount)))).ToList();
 
         return await db.InTransactionAsync(async () =>

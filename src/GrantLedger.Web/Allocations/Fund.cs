@@ -25,7 +25,7 @@ public static class Fund
                  : Units.TryParse(r.Unit, out var u) ? u : Unit.Gbp;
         if (r.Unit is not null && !Units.TryParse(r.Unit, out _)) errors.Add("unit", "must be GBP or MIN");
         var amount = new Quantity(r.Amount, r.Minutes).Read(unit, "", errors);
-        errors.Text("reference", r.Reference, MostReference);
+        var reference = errors.Text("reference", r.Reference, MostReference);
         var valueDate = budget.ValueDate(r.ValueDate, errors, "funding is posted once it is granted");
         errors.ThrowIfAny();
 
@@ -34,7 +34,7 @@ public static class Fund
             var funding = new Funding
             {
                 ProgrammeId = programmeId, ProgrammeYearId = yearId, Unit = unit.ToCode(), Amount = amount,
-                Reference = r.Reference!.Trim(), CreatedBy = caller.Id,
+                Reference = reference!, CreatedBy = caller.Id,
             };
             db.Fundings.Add(funding);
             await db.SaveChangesAsync(ct);

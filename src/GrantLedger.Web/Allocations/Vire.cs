@@ -30,7 +30,7 @@ public static class Vire
         var errors = new FieldErrors();
         var from = await ResolveAsync(db, programmeId, r.From, "from", categories, errors, ct);
         var to = await ResolveAsync(db, programmeId, r.To, "to", categories, errors, ct);
-        errors.Text("reason", r.Reason, MostReason); // one line: it becomes the entry's description
+        var reason = errors.Text("reason", r.Reason, MostReason); // one line: it becomes the entry's description
         var valueDate = budget.ValueDate(r.ValueDate, errors, "a virement moves budget on the day it is made");
         long amount = 0;
         if (from is not null && to is not null)
@@ -54,7 +54,7 @@ public static class Vire
             var virement = new Virement
             {
                 ProgrammeId = programmeId, ProgrammeYearId = yearId, FromAccountId = ids[fromSpec], ToAccountId = ids[toSpec],
-                Unit = unit.ToCode(), Amount = amount, Reason = r.Reason!.Trim(), CreatedBy = caller.Id,
+                Unit = unit.ToCode(), Amount = amount, Reason = reason!, CreatedBy = caller.Id,
             };
             db.Virements.Add(virement);
             await db.SaveChangesAsync(ct);

@@ -21,14 +21,14 @@ public static class Drafting
         var school = await db.Schools.AsNoTracking().SingleOrDefaultAsync(s => s.Id == schoolId, ct) ?? throw new NotFound("school", schoolId);
         caller.EnsureSchool(school);
         var errors = new FieldErrors();
-        errors.Text("description", r.Description, MostDescription, required: false, manyLines: true);
+        var description = errors.Text("description", r.Description, MostDescription, required: false, manyLines: true);
         var period = await PeriodAsync(db, school.ProgrammeId, r.PeriodId, errors, ct);
         errors.ThrowIfAny();
 
         var claim = new Claim
         {
             ProgrammeId = school.ProgrammeId, ProgrammeYearId = period!.ProgrammeYearId, PeriodId = period.Id, SchoolId = school.Id,
-            Description = r.Description?.Trim() ?? "", CreatedBy = caller.Id,
+            Description = description ?? "", CreatedBy = caller.Id,
         };
         return await db.InTransactionAsync(async () =>
         {
@@ -46,7 +46,7 @@ public static class Drafting
         {
             var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             var errors = new FieldErrors();
-            errors.Text("description", r.Description, MostDescription, required: false, manyLines: true);
+            var description = errors.Text("description", r.Description, MostDescription, required: false, manyLines: true);
             if (r.PeriodId is not null)
             {
                 var period = await PeriodAsync(db, c.Claim.ProgrammeId, r.PeriodId, errors, ct);
@@ -58,7 +58,7 @@ public static class Drafting
             errors.ThrowIfAny();
             var before = new { c.Claim.PeriodId, c.Claim.Description };
             c.Claim.PeriodId = r.PeriodId ?? c.Claim.PeriodId;
-            c.Claim.Description = r.Description?.Trim() ?? c.Claim.Description;
+            c.Claim.Description = r.Description is null ? c.Claim.Description : description ?? "";
             c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
             audit.Record("claim.changed", "claim", c.Claim.Id, c.Claim.ProgrammeId, new { before, after = new { c.Claim.PeriodId, c.Claim.Description } });
             await db.SaveChangesAsync(ct);

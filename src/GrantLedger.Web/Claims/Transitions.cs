@@ -74,7 +74,8 @@ public static class Transitions
         var total = new Money(c.Claim.Lines.Sum(l =>
             sanctions is not null ? (sanctions.TryGetValue(l.Id, out var s) ? s.Amount : l.AmountPence) : l.SanctionedPence ?? l.AmountPence));
         if (FreeText.Problem(r.Reason, MostReason, required: false, manyLines: true) is { } badReason) throw new InvalidInput("reason", badReason);
-        var step = ClaimWorkflow.Lifecycle.Fire(from, trigger, c.Context(caller, total, r.Reason?.Trim()));
+        var reason = FreeText.Kept(r.Reason);
+        var step = ClaimWorkflow.Lifecycle.Fire(from, trigger, c.Context(caller, total, reason));
 
         if (trigger == ClaimTrigger.Submit) await CheckSubmittableAsync(db, c, r, ct);
         if (sanctions is not null)
@@ -88,8 +89,8 @@ public static class Transitions
         if (step.Effect == LedgerEffect.VoidHold)
             foreach (var line in c.Claim.Lines) (line.MoneyHoldId, line.TimeHoldId, line.SanctionedPence, line.SanctionReason) = (null, null, null, null);
         var details = new { sanctions = sanctions?.Select(s => new { lineId = s.Key, amount = new Money(s.Value.Amount).ToDecimalString(), reason = s.Value.Reason }), total = total.ToDecimalString() };
-        Record(c.Claim, caller, trigger, step.To, r.Reason?.Trim());
-        return new Decided(c, who, caller, trigger, from, step, r.Reason?.Trim(), LinesChanged: sanctions is not null || step.Effect != LedgerEffect.None,
+        Record(c.Claim, caller, trigger, step.To, reason);
+        return new Decided(c, who, caller, trigger, from, step, reason, LinesChanged: sanctions is not null || step.Effect != LedgerEffect.None,
             posting, details);
     }
 
@@ -241,9 +242,9 @@ public static class Transitions
             var reduced = amount < line.AmountPence || (line.AmountPence == 0 && s.Amount is not null);
             if (reduced && string.IsNullOrWhiteSpace(s.Reason))
                 errors.Add($"lines[{i}].reason", $"give the reason for approving less than was claimed on line {line.LineNo}: the school reads it");
-            else if (!string.IsNullOrWhiteSpace(s.Reason)) // checked when given, though a line approved in full keeps none
-                errors.Text($"lines[{i}].reason", s.Reason, MostReason / 2, manyLines: true);
-            if (!result.TryAdd(line.Id, (amount, reduced ? s.Reason?.Trim() : null)))
+            var reason = string.IsNullOrWhiteSpace(s.Reason) ? null // checked when given, though a line approved in full keeps none
+                : errors.Text($"lines[{i}].reason", s.Reason, MostReason / 2, manyLines: true);
+            if (!result.TryAdd(line.Id, (amount, reduced ? reason : null)))
                 errors.Add($"lines[{i}].lineId", "appears more than once");
         }
         errors.ThrowIfAny();

@@ -34,7 +34,7 @@ public static class Reverse
                 $"entry {entryId} records a {original.CauseType.Replace('_', ' ')}: only funding, allocation and virement entries can be reversed; " +
                 "the others are posted by the steps of their record's workflow and move only with those steps", 409);
         var errors = new FieldErrors();
-        errors.Text("reason", r.Reason, Request.MostReason); // one line: it becomes the entry's description, a line of the hledger and Beancount journals
+        var reason = errors.Text("reason", r.Reason, Request.MostReason); // one line: it becomes the entry's description, a line of the hledger and Beancount journals
         var valueDate = r.ValueDate ?? UkTime.Today;
         if (valueDate < original.ValueDate) errors.Add("valueDate", $"must not be before the entry it reverses ({original.ValueDate:yyyy-MM-dd})");
         else if (NotInTheFuture.Refusal(valueDate, UkTime.Today, "a reversal takes budget back on the day it is made") is { } future) errors.Add("valueDate", future);
@@ -44,7 +44,7 @@ public static class Reverse
 
         var posted = original.Transfers.Where(t => t.Kind is "posted" or "post_pending")
             .Select(t => new TransferDraft(Units.Parse(t.Unit), t.DebitAccountId, t.CreditAccountId, t.Amount)).ToList();
-        var draft = EntryDraft.Reversal(original.ProgrammeId, entryId, valueDate, $"Reversal of entry {entryId}: {r.Reason!.Trim()}", caller.Id, posted);
+        var draft = EntryDraft.Reversal(original.ProgrammeId, entryId, valueDate, $"Reversal of entry {entryId}: {reason}", caller.Id, posted);
         var entry = await db.InTransactionAsync(async () =>
         {
             var (conn, tx) = await db.NpgsqlAsync(ct);
@@ -60,7 +60,7 @@ public static class Reverse
                     "(the money has since been claimed, reserved or moved).", 422,
                     details: new Dictionary<string, object?> { ["account"] = e.Account, ["shortfall"] = Amounts.Format(e.Unit, e.Shortfall) });
             }
-            audit.Record("entry.reversed", "journal_entry", entryId, original.ProgrammeId, new { reason = r.Reason, reversalEntryId = result.EntryId });
+            audit.Record("entry.reversed", "journal_entry", entryId, original.ProgrammeId, new { reason, reversalEntryId = result.EntryId });
             await db.SaveChangesAsync(ct);
             return result;
         }, ct);

@@ -157,9 +157,10 @@ public static class PaymentRuns
                     (run.ApprovedBy, run.ApprovedAt) = (caller.Id, now);
                     break;
                 case PaymentRunTrigger.Cancel:
-                    if (string.IsNullOrWhiteSpace(reason)) throw new InvalidInput("reason", "say why the run is cancelled");
-                    if (FreeText.Problem(reason, MostCancelReason, manyLines: true) is { } badReason) throw new InvalidInput("reason", badReason);
-                    (run.CancelledBy, run.CancelledAt, run.CancelReason) = (caller.Id, now, reason.Trim());
+                    if (FreeText.Problem(reason, MostCancelReason, manyLines: true) is { } badReason)
+                        throw new InvalidInput("reason", reason is null || badReason == "is required" ? "say why the run is cancelled" : badReason);
+                    reason = FreeText.Kept(reason); // as the run keeps it, and the audit trail with it
+                    (run.CancelledBy, run.CancelledAt, run.CancelReason) = (caller.Id, now, reason);
                     var claimIds = await db.Set<Claim>().Where(c => c.PaymentRunId == run.Id && c.State == "in-payment-run").Select(c => c.Id).ToListAsync(ct);
                     await RunClaims.FireAsync(db, audit, caller, run.ProgrammeId, run.Id, claimIds, ClaimState.InPaymentRun, ClaimTrigger.RemoveFromPaymentRun, null, ct);
                     break;

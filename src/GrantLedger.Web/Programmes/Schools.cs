@@ -24,9 +24,11 @@ public static partial class Schools
         await SetUp.RequireProgrammeAdminAsync(db, caller, programmeId, ct);
         var errors = new FieldErrors();
         if (r.Urn is null || !Urn().IsMatch(r.Urn)) errors.Add("urn", "must be the school's six-digit URN");
-        errors.Text("name", r.Name, MostName);
-        errors.Text("phase", r.Phase, MostPhase);
-        errors.Text("localAuthority", r.LocalAuthority, MostLocalAuthority, required: false);
+        r = r with // as kept, and audited
+        {
+            Name = errors.Text("name", r.Name, MostName), Phase = errors.Text("phase", r.Phase, MostPhase),
+            LocalAuthority = errors.Text("localAuthority", r.LocalAuthority, MostLocalAuthority, required: false),
+        };
         if (r.AreaId is null) errors.Add("areaId", "is required");
         var payee = PayeeReferences.Normalised(r.PayeeReference);
         if (PayeeReferences.Problem(payee) is { } payeeProblem) errors.Add("payeeReference", payeeProblem);
@@ -39,8 +41,8 @@ public static partial class Schools
 
         var school = new School
         {
-            ProgrammeId = programmeId, Urn = r.Urn!, Name = r.Name!.Trim(), Phase = r.Phase!.Trim(),
-            LocalAuthority = string.IsNullOrWhiteSpace(r.LocalAuthority) ? null : r.LocalAuthority.Trim(), AreaId = r.AreaId!.Value, PayeeReference = payee,
+            ProgrammeId = programmeId, Urn = r.Urn!, Name = r.Name!, Phase = r.Phase!,
+            LocalAuthority = r.LocalAuthority, AreaId = r.AreaId!.Value, PayeeReference = payee,
         };
         return await SetUp.SaveWithAuditAsync(db, audit, school, () => ("school.enrolled", "school", school.Id, programmeId, r), ct);
     }

@@ -34,8 +34,7 @@ public static partial class SetUp
             throw new Forbidden("only a programme admin not tied to one programme can create programmes");
         var errors = new FieldErrors();
         if (r.Code is null || !ProgrammeCode().IsMatch(r.Code)) errors.Add("code", "must be 2-30 lower-case letters, digits or hyphens, starting with a letter");
-        errors.Text("name", r.Name, MostName);
-        errors.Text("funder", r.Funder, MostName);
+        r = r with { Name = errors.Text("name", r.Name, MostName), Funder = errors.Text("funder", r.Funder, MostName) }; // as kept, and audited
         if (r.AreaKind is not (null or "borough" or "icb")) errors.Add("areaKind", "must be 'borough' or 'icb'");
         if (r.SecondApprovalThreshold is { IsPositive: false }) errors.Add("secondApprovalThreshold", "must be more than zero");
         errors.ThrowIfAny();
@@ -44,7 +43,7 @@ public static partial class SetUp
 
         var programme = new Programme
         {
-            Code = r.Code!, Name = r.Name!.Trim(), Funder = r.Funder!.Trim(), AreaKind = r.AreaKind ?? "borough",
+            Code = r.Code!, Name = r.Name!, Funder = r.Funder!, AreaKind = r.AreaKind ?? "borough",
             SecondApprovalThresholdPence = r.SecondApprovalThreshold?.Pence,
         };
         return await SaveWithAuditAsync(db, audit, programme, () => ("programme.created", "programme", programme.Id, programme.Id, r), ct);
@@ -56,15 +55,15 @@ public static partial class SetUp
     {
         var programme = await RequireProgrammeAdminAsync(db, caller, programmeId, ct);
         var errors = new FieldErrors();
-        if (r.Name is not null) errors.Text("name", r.Name, MostName);
-        if (r.Funder is not null) errors.Text("funder", r.Funder, MostName);
+        var name = r.Name is null ? null : errors.Text("name", r.Name, MostName);
+        var funder = r.Funder is null ? null : errors.Text("funder", r.Funder, MostName);
         if (r.SecondApprovalThreshold is { IsPositive: false }) errors.Add("secondApprovalThreshold", "must be more than zero");
         if (r.SecondApprovalThreshold is not null && r.ClearSecondApprovalThreshold == true)
             errors.Add("clearSecondApprovalThreshold", "either set a threshold or clear it, not both");
         errors.ThrowIfAny();
         var before = ProgrammeView.Of(programme);
-        programme.Name = r.Name?.Trim() ?? programme.Name;
-        programme.Funder = r.Funder?.Trim() ?? programme.Funder;
+        programme.Name = name ?? programme.Name;
+        programme.Funder = funder ?? programme.Funder;
         if (r.SecondApprovalThreshold is { } t) programme.SecondApprovalThresholdPence = t.Pence;
         if (r.ClearSecondApprovalThreshold == true) programme.SecondApprovalThresholdPence = null;
         audit.Record("programme.changed", "programme", programme.Id, programme.Id, new { before, after = ProgrammeView.Of(programme) });
@@ -78,11 +77,11 @@ public static partial class SetUp
         await RequireProgrammeAdminAsync(db, caller, programmeId, ct);
         var errors = new FieldErrors();
         if (r.Code is null || !AreaCode().IsMatch(r.Code)) errors.Add("code", "must be 1-40 lower-case letters, digits or hyphens");
-        errors.Text("name", r.Name, MostName);
+        r = r with { Name = errors.Text("name", r.Name, MostName) }; // as kept, and audited
         errors.ThrowIfAny();
-        if (await db.Areas.AnyAsync(a => a.ProgrammeId == programmeId && (a.Code == r.Code || a.Name == r.Name!.Trim()), ct))
+        if (await db.Areas.AnyAsync(a => a.ProgrammeId == programmeId && (a.Code == r.Code || a.Name == r.Name), ct))
             throw new RuleBroken("area-exists", $"the programme already has an area with code '{r.Code}' or name '{r.Name}'", 409, "code");
-        var area = new Area { ProgrammeId = programmeId, Code = r.Code!, Name = r.Name!.Trim() };
+        var area = new Area { ProgrammeId = programmeId, Code = r.Code!, Name = r.Name! };
         return await SaveWithAuditAsync(db, audit, area, () => ("area.created", "area", area.Id, programmeId, r), ct);
     }
 
@@ -92,7 +91,7 @@ public static partial class SetUp
         await RequireProgrammeAdminAsync(db, caller, programmeId, ct);
         var errors = new FieldErrors();
         if (r.Code is null || !CategoryCode().IsMatch(r.Code)) errors.Add("code", "must be 2-40 lower-case letters, digits or hyphens, starting with a letter");
-        errors.Text("name", r.Name, MostName);
+        r = r with { Name = errors.Text("name", r.Name, MostName) }; // as kept, and audited
         if (r.Kind is null || !CategoryKinds.All.Contains(r.Kind)) errors.Add("kind", "must be one of " + string.Join(", ", CategoryKinds.All));
         var unit = r.Kind == CategoryKinds.TimeAllowance ? "MIN" : "GBP";
         if (r.Unit is not null && r.Unit != unit)
@@ -100,7 +99,7 @@ public static partial class SetUp
         errors.ThrowIfAny();
         if (await db.Categories.AnyAsync(c => c.ProgrammeId == programmeId && c.Code == r.Code, ct))
             throw new RuleBroken("category-exists", $"the programme already has a category '{r.Code}'", 409, "code");
-        var category = new BudgetCategory { ProgrammeId = programmeId, Code = r.Code!, Name = r.Name!.Trim(), Unit = unit, Kind = r.Kind! };
+        var category = new BudgetCategory { ProgrammeId = programmeId, Code = r.Code!, Name = r.Name!, Unit = unit, Kind = r.Kind! };
         return await SaveWithAuditAsync(db, audit, category, () => ("category.created", "budget_category", category.Id, programmeId, r), ct);
     }
 

@@ -285,6 +285,39 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
             line["reason"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// A reason typed with space or line breaks around it (a text area's last Enter) is kept as its words alone, its own
+    /// line breaks kept, wherever it is kept: the run's cancel reason and the audit trail's, through the API and the page. The
+    /// run kept it trimmed but the audit trail as it was sent; one only of spaces is asked for.
+    /// </summary>
+    [Fact]
+    public async Task ACancelReason_IsKeptWithoutTheSpaceAroundIt_InTheRunAndTheAuditTrail_FromTheApiAndThePage()
+    {
+        var x = await ApprovedAsync();
+        async Task<string?> AuditedAsync(long runId) => await Db.DataSource.CreateCommand(
+            $"SELECT details->>'reason' FROM audit_event WHERE action = 'payment-run.cancel' AND record_id = {runId}").ExecuteScalarAsync() as string;
+        var first = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
+        (await x.Maker.PostAsync($"/api/v1/payment-runs/{first}/cancel", new { reason = " \n\t " })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "reason");
+        var cancelled = (await x.Maker.PostAsync($"/api/v1/payment-runs/{first}/cancel", new { reason = "  built twice:\n  see the next run \r\n\r\n" }))
+            .Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("built twice:\n  see the next run", cancelled["cancelReason"]!.GetValue<string>());
+        Assert.Equal("built twice:\n  see the next run", await AuditedAsync(first));
+
+        var second = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Maker.UserName);
+        var (problems, _) = await PageForms.PostAsync(page, $"/finance/runs/{second}?handler=cancel", new Dictionary<string, string> { ["reason"] = " \r\n " },
+            formAt: $"/finance/runs/{second}");
+        Assert.Equal([("reason", "Enter the reason for cancelling the run")], problems);
+        using (var answer = await page.PostAsync($"/finance/runs/{second}?handler=cancel", new FormUrlEncodedContent(new Dictionary<string, string>
+               {
+                   [Security.PageFormFuzzTests.Token] = Security.PageFormFuzzTests.TokenOf(await page.GetStringAsync($"/finance/runs/{second}")),
+                   ["reason"] = "\r\n wrong half-term \r\n",
+               })))
+            Assert.Equal(HttpStatusCode.Redirect, answer.StatusCode); // back to the run, cancelled
+        Assert.Equal("wrong half-term", (await x.Maker.GetAsync($"/api/v1/payment-runs/{second}")).Json["cancelReason"]!.GetValue<string>());
+        Assert.Equal("wrong half-term", await AuditedAsync(second));
+    }
+
     /// <summary>An amount typed 1,450.00 without quotes is two fields: the line was read as £1.00 paid on the date '450.00'.</summary>
     [Fact]
     public async Task Confirmations_ALineWithMoreFieldsThanTheHeader_IsAMismatchSayingHowMany()
