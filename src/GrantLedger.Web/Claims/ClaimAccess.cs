@@ -41,7 +41,11 @@ public sealed record ClaimScope(Claim Claim, School School, Programme Programme,
 /// <summary>A claim locked for a transition (<see cref="ClaimAccess.LockForTransitionAsync"/>).</summary>
 /// <param name="Holds">the pending transfers its lines hold, by id (empty unless asked for: only a trigger that resolves holds needs them)</param>
 /// <param name="Reserved">ids for the transition's journal entry: one entry id, two transfer ids per line (null unless asked for)</param>
-public sealed record LockedClaim(ClaimScope Scope, Dictionary<long, Transfer> Holds, ReservedIds? Reserved);
+public sealed record LockedClaim(ClaimScope Scope, Dictionary<long, Transfer> Holds, ReservedIds? Reserved)
+{
+    /// <summary>For each priced line, by id, the rate of its code in force on its date (read only for a submission).</summary>
+    public Dictionary<long, (long Id, long AmountPence, string Basis)> RatesInForce { get; init; } = [];
+}
 
 /// <summary>Finding claims the caller may see, locking one for a change, and its ETag.</summary>
 public static class ClaimAccess
@@ -112,23 +116,25 @@ public static class ClaimAccess
     /// query in the same context reads it afresh.
     /// </summary>
     public static async Task<LockedClaim> LockForTransitionAsync(GrantLedgerDb db, CurrentUser caller, long claimId, bool readHolds,
-        bool reserveIds, CancellationToken ct) =>
-        Take(db, caller, claimId, (await LockForTransitionsAsync(db, [claimId], readHolds, reserveIds, ct))[0]);
+        bool reserveIds, CancellationToken ct, bool readRates = false) =>
+        Take(db, caller, claimId, (await LockForTransitionsAsync(db, [claimId], readHolds, reserveIds, ct, readRates))[0]);
 
     /// <summary>
     /// Several claims locked for transitions in one round trip, in the order given (the order their locks are taken in),
     /// each read as <see cref="LockForTransitionAsync"/> reads it; null where there is no such claim. Each is the caller's
-    /// only once <see cref="Take"/> has checked it.
+    /// only once <see cref="Take"/> has checked it. With <paramref name="readRates"/> (a submission), each priced line is read
+    /// with the rate of its code in force on its date, in the statement that reads the lines.
     /// </summary>
     internal static async Task<List<LockedClaim?>> LockForTransitionsAsync(GrantLedgerDb db, IReadOnlyList<long> claimIds, bool readHolds,
-        bool reserveIds, CancellationToken ct)
+        bool reserveIds, CancellationToken ct, bool readRates = false)
     {
         var sql = TransitionSql.Of(db);
         var (conn, tx) = await db.NpgsqlAsync(ct);
         await using var batch = new NpgsqlBatch(conn, tx);
         foreach (var claimId in claimIds)
         {
-            foreach (var statement in sql.Reads) batch.BatchCommands.Add(Statements.Of(statement, claimId));
+            batch.BatchCommands.Add(Statements.Of(sql.Reads[0], claimId));
+            batch.BatchCommands.Add(Statements.Of(readRates ? sql.LinesWithRates : sql.Reads[1], claimId));
             ClaimAnswerRows.AddTo(batch, claimId);
             if (readHolds) batch.BatchCommands.Add(Statements.Of(sql.Holds, claimId));
             if (reserveIds)
@@ -152,7 +158,15 @@ public static class ClaimAccess
                     EntityRows.Read<ProgrammeYear>(db, reader, at + EntityRows.Count<Period>(db)));
             }
             await reader.NextResultAsync(ct);
-            while (await reader.ReadAsync(ct)) found!.Value.Claim.Lines.Add(EntityRows.Read<ClaimLine>(db, reader));
+            var rates = new Dictionary<long, (long, long, string)>();
+            while (await reader.ReadAsync(ct))
+            {
+                var line = EntityRows.Read<ClaimLine>(db, reader);
+                found!.Value.Claim.Lines.Add(line);
+                var at = EntityRows.Count<ClaimLine>(db);
+                if (readRates && !reader.IsDBNull(at))
+                    rates.Add(line.Id, (reader.GetInt64(at), reader.GetInt64(at + 1), reader.GetString(at + 2)));
+            }
             await reader.NextResultAsync(ct);
             var rows = await ClaimAnswerRows.ReadAsync(reader, ct);
             var holds = new Dictionary<long, Transfer>();
@@ -165,7 +179,10 @@ public static class ClaimAccess
             ReservedIds? reserved = null;
             if (reserveIds && await reader.NextResultAsync(ct)) reserved = await Journal.ReadReservedAsync(reader, ct);
             all.Add(found is not { } f ? null
-                : new LockedClaim(new ClaimScope(f.Claim, f.School, f.Programme, f.Period, f.Year) { AnswerRows = rows }, holds, reserved));
+                : new LockedClaim(new ClaimScope(f.Claim, f.School, f.Programme, f.Period, f.Year) { AnswerRows = rows }, holds, reserved)
+                {
+                    RatesInForce = rates,
+                });
         }
         return all;
     }
@@ -185,7 +202,7 @@ public static class ClaimAccess
     }
 
     /// <summary>The statements of <see cref="LockForTransitionAsync"/>, written once from EF's model of each entity's columns.</summary>
-    private sealed record TransitionSql(string[] Reads, string Holds)
+    private sealed record TransitionSql(string[] Reads, string Holds, string LinesWithRates)
     {
         private static TransitionSql? _built;
 
@@ -199,7 +216,12 @@ public static class ClaimAccess
                 $"SELECT {EntityRows.Columns<ClaimLine>(db, "l")} FROM claim_line l WHERE l.claim_id = $1 ORDER BY l.line_no",
             ],
             $"SELECT {EntityRows.Columns<Transfer>(db, "t")} FROM transfer t WHERE t.id IN "
-            + "(SELECT money_hold_id FROM claim_line WHERE claim_id = $1 UNION ALL SELECT time_hold_id FROM claim_line WHERE claim_id = $1)");
+            + "(SELECT money_hold_id FROM claim_line WHERE claim_id = $1 UNION ALL SELECT time_hold_id FROM claim_line WHERE claim_id = $1)",
+            // the lines, each priced one with the rate of its code in force on its date (the card's unique key finds it)
+            $"SELECT {EntityRows.Columns<ClaimLine>(db, "l")}, f.id, f.amount_pence, f.basis FROM claim_line l "
+            + "LEFT JOIN LATERAL (SELECT r.id, r.amount_pence, r.basis FROM rate p JOIN rate r ON r.programme_id = p.programme_id AND r.code = p.code "
+            + "AND r.effective_from <= l.work_date WHERE p.id = l.rate_id ORDER BY r.effective_from DESC LIMIT 1) f ON true "
+            + "WHERE l.claim_id = $1 ORDER BY l.line_no");
     }
 
     /// <summary>

@@ -16,7 +16,8 @@ namespace GrantLedger.Web.Claims;
 /// <summary>
 /// Adding, changing and removing a draft claim's lines. Each kind asks for what it needs; time is
 /// entered in hours or days and kept in minutes; priced lines take the rate in force on their date
-/// (copied onto the line, so a later rate never changes it); action-plan lines name an action of
+/// (copied onto the line: a rate recorded later with an earlier start reprices a draft's line, and
+/// submission prices it again, but never a submitted claim's); action-plan lines name an action of
 /// the school's agreed plan and carry the invoice amount.
 /// </summary>
 public static class LineEditing

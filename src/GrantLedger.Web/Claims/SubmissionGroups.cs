@@ -205,7 +205,7 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
                 // every claim locked and read in one round trip, in claim order
                 var (readHolds, reserveIds) = Transitions.LockNeeds(ClaimTrigger.Submit);
                 var locked = await ClaimAccess.LockForTransitionsAsync(db, ordered.Select(w => w.ClaimId).ToList(), readHolds, reserveIds,
-                    CancellationToken.None);
+                    CancellationToken.None, readRates: true);
                 for (var k = 0; k < ordered.Count; k++)
                 {
                     var w = ordered[k];

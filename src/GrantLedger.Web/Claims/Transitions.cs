@@ -41,7 +41,11 @@ public static class Transitions
 
     /// <summary>A transition decided on a locked claim and applied to it in memory: what <see cref="WriteAsync"/> writes.</summary>
     internal sealed record Decided(ClaimScope Scope, AuditTrail.Actor Who, CurrentUser Caller, ClaimTrigger Trigger, ClaimState From,
-        Transition<ClaimState, ClaimTrigger, ClaimContext> Step, string? Reason, bool LinesChanged, ClaimLedger.Posting? Posting, object Details);
+        Transition<ClaimState, ClaimTrigger, ClaimContext> Step, string? Reason, bool LinesChanged, ClaimLedger.Posting? Posting, object Details)
+    {
+        /// <summary>The lines a submission priced again by the rate in force on their dates.</summary>
+        public List<ClaimLine> Repriced { get; init; } = [];
+    }
 
     /// <summary>
     /// Locks the claim, checks the trigger against the lifecycle and the claim's rules, prepares its journal entry and applies
@@ -52,7 +56,7 @@ public static class Transitions
         Request r, string? ifMatch, CancellationToken ct)
     {
         var (readHolds, reserveIds) = LockNeeds(trigger);
-        var locked = await ClaimAccess.LockForTransitionAsync(db, caller, claimId, readHolds, reserveIds, ct);
+        var locked = await ClaimAccess.LockForTransitionAsync(db, caller, claimId, readHolds, reserveIds, ct, readRates: trigger == ClaimTrigger.Submit);
         return await DecideAsync(db, who, caller, locked, trigger, r, ifMatch, ct);
     }
 
@@ -70,6 +74,7 @@ public static class Transitions
         var c = locked.Scope;
         ClaimAccess.CheckVersion(c.Claim, ifMatch);
         var from = c.State;
+        var repriced = trigger == ClaimTrigger.Submit && from == ClaimState.Draft ? Reprice(c.Claim, locked.RatesInForce) : [];
         var sanctions = trigger == ClaimTrigger.Approve ? ReadSanctions(c, r.Lines) : null;
         var total = new Money(c.Claim.Lines.Sum(l =>
             sanctions is not null ? (sanctions.TryGetValue(l.Id, out var s) ? s.Amount : l.AmountPence) : l.SanctionedPence ?? l.AmountPence));
@@ -91,7 +96,24 @@ public static class Transitions
         var details = new { sanctions = sanctions?.Select(s => new { lineId = s.Key, amount = new Money(s.Value.Amount).ToDecimalString(), reason = s.Value.Reason }), total = total.ToDecimalString() };
         Record(c.Claim, caller, trigger, step.To, reason);
         return new Decided(c, who, caller, trigger, from, step, reason, LinesChanged: sanctions is not null || step.Effect != LedgerEffect.None,
-            posting, details);
+            posting, details) { Repriced = repriced };
+    }
+
+    /// <summary>
+    /// A submission prices each line by the rate in force on its date: a line priced by another (a rate recorded as the line
+    /// was added, after the draft's repricing looked) is priced again, in memory; its row is written before the claim leaves draft.
+    /// </summary>
+    private static List<ClaimLine> Reprice(Claim claim, Dictionary<long, (long Id, long AmountPence, string Basis)> inForce)
+    {
+        var repriced = new List<ClaimLine>();
+        foreach (var line in claim.Lines)
+        {
+            if (line.RateId is null || !inForce.TryGetValue(line.Id, out var rate) || rate.Id == line.RateId) continue;
+            (line.RateId, line.RatePence, line.RateBasis) = (rate.Id, rate.AmountPence, rate.Basis);
+            line.AmountPence = Pricing.Price(rate.Basis, rate.AmountPence, line.Minutes ?? 0);
+            repriced.Add(line);
+        }
+        return repriced;
     }
 
     /// <summary>
@@ -111,13 +133,26 @@ public static class Transitions
     {
         var (conn, tx) = await db.NpgsqlAsync(ct);
         await using var batch = new NpgsqlBatch(conn, tx);
-        var staffDays = new int[all.Count];
+        var ahead = new int[all.Count];
         for (var k = 0; k < all.Count; k++)
         {
             var (d, claim, before) = (all[k], all[k].Scope.Claim, batch.BatchCommands.Count);
             if (d.Step.Effect == LedgerEffect.ReserveHold) StaffDays.AddTo(batch, d.Scope.Programme.Id, claim.Lines, +1);
             if (d.Step.Effect == LedgerEffect.VoidHold) StaffDays.AddTo(batch, d.Scope.Programme.Id, claim.Lines, -1);
-            staffDays[k] = batch.BatchCommands.Count - before;
+            ahead[k] = batch.BatchCommands.Count - before;
+            // lines priced again at submission, while the claim is still a draft (its lines are frozen once it is not: 0049)
+            if (d.Repriced.Count > 0)
+            {
+                batch.BatchCommands.Add(Statements.Of("""
+                    UPDATE claim_line l SET rate_id = u.rate, rate_pence = u.pence, rate_basis = u.basis, amount_pence = u.amount
+                      FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[]) AS u(id, rate, pence, basis, amount)
+                     WHERE l.id = u.id AND l.claim_id = $1
+                    RETURNING l.id
+                    """, claim.Id, d.Repriced.Select(l => l.Id).ToArray(), d.Repriced.Select(l => l.RateId).ToArray(),
+                    d.Repriced.Select(l => l.RatePence).ToArray(), d.Repriced.Select(l => l.RateBasis).ToArray(),
+                    d.Repriced.Select(l => l.AmountPence).ToArray()));
+                ahead[k]++;
+            }
             // the history row first: the database refuses a state change without one (migration 0052)
             batch.BatchCommands.Add(Statements.Of("""
                 INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, reason, entry_id, details)
@@ -155,7 +190,7 @@ public static class Transitions
             for (var k = 0; k < all.Count; k++)
             {
                 var d = all[k];
-                for (var i = 0; i < staffDays[k]; i++) await rows.NextResultAsync(ct);
+                for (var i = 0; i < ahead[k]; i++) await rows.NextResultAsync(ct);
                 await rows.ReadAsync(ct);
                 d.Scope.AnswerRows!.History.Add(new TransitionView(Kebab.Of(d.Trigger), Kebab.Of(d.From), Kebab.Of(d.Step.To), d.Caller.Id,
                     d.Caller.Role, rows.GetFieldValue<DateTimeOffset>(0), d.Reason, d.Posting?.EntryId));

@@ -30,7 +30,9 @@ public sealed record RateView(long Id, string Code, string Name, string Basis, M
 /// <summary>
 /// Effective-dated rates per programme (teacher cover per day, support staff per hour, a TLR3 sum
 /// per half-term, specialist per day …). Rates are never changed: a new rate takes over from its
-/// date, and claim lines keep the rate they were priced at, so a later rate never alters a claim.
+/// date. A line is priced by the rate in force on its date: a new rate reprices the draft claims'
+/// lines it covers as it is recorded, and submission prices every line again by the rate in force
+/// on its date; a submitted claim keeps the price it was submitted at, so a later rate never alters it.
 /// </summary>
 public static partial class RateCards
 {
@@ -101,11 +103,54 @@ public static partial class RateCards
             };
             db.Add(rate);
             await db.SaveChangesAsync(ct);
+            var repriced = await RepriceDraftsAsync(db, rate, ct);
             audit.Record("rate.added", "rate", rate.Id, programmeId,
-                new { rate.Code, rate.Name, rate.Basis, amount = r.Amount.Value.ToDecimalString(), rate.EffectiveFrom });
+                new { rate.Code, rate.Name, rate.Basis, amount = r.Amount.Value.ToDecimalString(), rate.EffectiveFrom, repriced });
             await db.SaveChangesAsync(ct);
             return rate;
         }, ct);
+    }
+}
+
+public static partial class RateCards
+{
+    /// <summary>
+    /// Reprices the draft claims' lines the new rate now prices: those of its code dated on or after its date that were priced
+    /// by an earlier rate (a later one still prices the lines from its own date). Each draft changed is locked first, in id
+    /// order, and its version moves on, so an edit made on the old prices is told the draft changed. Claims that have left
+    /// draft keep the price they were submitted at.
+    /// </summary>
+    /// <returns>what was repriced, for the rate's audit event</returns>
+    private static async Task<List<object>> RepriceDraftsAsync(GrantLedgerDb db, Rate rate, CancellationToken ct)
+    {
+        var claimIds = await db.Database.SqlQuery<long>($"""
+            SELECT c.id AS "Value" FROM claim c
+             WHERE c.programme_id = {rate.ProgrammeId} AND c.state = 'draft'
+               AND EXISTS (SELECT 1 FROM claim_line l JOIN rate r0 ON r0.id = l.rate_id
+                            WHERE l.claim_id = c.id AND r0.code = {rate.Code} AND r0.effective_from < {rate.EffectiveFrom}
+                              AND l.work_date >= {rate.EffectiveFrom})
+             ORDER BY c.id FOR UPDATE OF c
+            """).ToListAsync(ct);
+        if (claimIds.Count == 0) return [];
+        // locked: only those still drafts (one submitted meanwhile keeps its price)
+        var drafts = await db.Set<Claims.Claim>().Where(c => claimIds.Contains(c.Id) && c.State == "draft").ToListAsync(ct);
+        var draftIds = drafts.Select(c => c.Id).ToList();
+        var lines = await db.Set<Claims.ClaimLine>()
+            .Where(l => draftIds.Contains(l.ClaimId) && l.WorkDate >= rate.EffectiveFrom
+                        && db.Set<Rate>().Any(r0 => r0.Id == l.RateId && r0.Code == rate.Code && r0.EffectiveFrom < rate.EffectiveFrom))
+            .ToListAsync(ct);
+        var repriced = new List<object>();
+        var now = DateTimeOffset.UtcNow;
+        foreach (var line in lines.OrderBy(l => l.ClaimId).ThenBy(l => l.LineNo))
+        {
+            var was = line.AmountPence;
+            (line.RateId, line.RatePence, line.RateBasis) = (rate.Id, rate.AmountPence, rate.Basis);
+            line.AmountPence = Pricing.Price(rate.Basis, rate.AmountPence, line.Minutes ?? 0);
+            repriced.Add(new { claimId = line.ClaimId, line.LineNo, from = new Money(was).ToDecimalString(), to = new Money(line.AmountPence).ToDecimalString() });
+        }
+        foreach (var claim in drafts.Where(c => lines.Any(l => l.ClaimId == c.Id))) claim.UpdatedAt = now;
+        await db.SaveChangesAsync(ct);
+        return repriced;
     }
 }
 

@@ -16,7 +16,12 @@ public sealed class RateCardsController(GrantLedgerDb db, AuditTrail audit) : Ap
     public Task<IReadOnlyList<RateView>> Card(long programmeId, [FromQuery] DateOnly? on, CancellationToken ct) =>
         RateCards.CardAsync(db, Caller, programmeId, on ?? UkTime.Today, ct);
 
-    /// <summary>Adds a rate that takes effect from its date (the programme admin). Existing claims keep the rates they were priced at.</summary>
+    /// <summary>
+    /// Adds a rate that takes effect from its date (the programme admin). A line is priced by the rate in force on its date: the
+    /// draft claims' lines of its code dated on or after its date are repriced by it at once (unless a later rate prices them),
+    /// and a submission prices its lines by the rates in force then. Submitted, approved and paid claims keep the price they
+    /// were submitted at.
+    /// </summary>
     [HttpPost("programmes/{programmeId:long}/rates")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
     [ProducesResponseType(typeof(RateView), 201)]
