@@ -147,6 +147,9 @@ public static class LineEditing
                 else if (r.ActionId is not { } actionId || plan.Actions.All(x => x.Id != actionId))
                     errors.Add("actionId", "choose an action of the school's agreed action plan");
                 else line.ActionId = actionId;
+                // one invoice is claimed once for an action: a form posted twice or a file imported twice added it again
+                if (SameInvoice(c.Claim.Lines, line) is { } claimed)
+                    errors.Add("invoiceRef", InvoiceClaimed(line, claimed));
                 break;
         }
         // a priced line's amount is the rate card's: one sent with it was dropped without a word
@@ -173,6 +176,23 @@ public static class LineEditing
         errors.ThrowIfAny();
         if (fullDay is not null) throw fullDay;
     }
+
+    /// <summary>
+    /// The first line of <paramref name="lines"/> other than <paramref name="line"/> that claims the same invoice for the same
+    /// action: the same supplier and invoice reference, case and surrounding spaces aside. One invoice split across actions is
+    /// claimed once for each.
+    /// </summary>
+    internal static ClaimLine? SameInvoice(IEnumerable<ClaimLine> lines, ClaimLine line) =>
+        line is { ActionId: { } action, Supplier: { } supplier, InvoiceRef: { } invoice }
+            ? lines.OrderBy(l => l.LineNo).FirstOrDefault(l => l != line && l.ActionId == action && l.Kind == line.Kind
+                && Same(l.Supplier, supplier) && Same(l.InvoiceRef, invoice))
+            : null;
+
+    private static bool Same(string? a, string b) => string.Equals(a?.Trim(), b.Trim(), StringComparison.OrdinalIgnoreCase);
+
+    internal static string InvoiceClaimed(ClaimLine line, ClaimLine claimed) =>
+        $"invoice {line.InvoiceRef!.Trim()} from {line.Supplier!.Trim()} is already claimed for this action on line {claimed.LineNo} of the claim: "
+        + "an invoice is claimed once for an action (one split across actions goes on a line for each)";
 
     /// <summary>Where a line of a kind other than action-plan spending takes its amount from.</summary>
     private static string PricedBy(ClaimLineKind kind) => kind switch

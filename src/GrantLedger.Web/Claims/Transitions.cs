@@ -303,6 +303,9 @@ public static class Transitions
                 errors.Add($"lines[{line.LineNo - 1}].evidence", $"line {line.LineNo} (action-plan spending) needs its invoice or receipt attached before submitting");
             if (plan is null || plan.Actions.All(a => a.Id != line.ActionId))
                 errors.Add($"lines[{line.LineNo - 1}].actionId", $"line {line.LineNo}'s action is no longer in the school's agreed action plan: choose one from the plan in force");
+            // a copy of an earlier line (added before an invoice was claimed once per action) is not submitted
+            if (LineEditing.SameInvoice(planLines, line) is { } claimed && claimed.LineNo < line.LineNo)
+                errors.Add($"lines[{line.LineNo - 1}].invoiceRef", $"line {line.LineNo}: {LineEditing.InvoiceClaimed(line, claimed)}; remove the copy");
         }
         foreach (var tlr in c.Claim.Lines.Where(l => l.Kind == Kebab.Of(ClaimLineKind.Tlr)))
         {
