@@ -13,9 +13,9 @@ public enum ClaimTrigger
 }
 
 /// <summary>
-/// What the claim's guards look at. <paramref name="Total"/> is the amount being approved (the
-/// sanctioned total when lines are reduced); a null <paramref name="SecondApprovalThreshold"/> means
-/// the programme needs no second approval. <paramref name="Reason"/> comes with return and reject.
+/// What the claim's guards look at. <paramref name="Total"/> is the amount claimed (what the lines
+/// ask, whatever a reviewer sanctions: approving a penny less must not avoid a second approval); a
+/// null <paramref name="SecondApprovalThreshold"/> means the programme needs no second approval. <paramref name="Reason"/> comes with return and reject.
 /// </summary>
 public sealed record ClaimContext(
     Actor Actor, long CreatedBy, long? SubmittedBy, long? FirstApprovedBy,
@@ -40,11 +40,11 @@ public static class ClaimWorkflow
         c => c.Actor.UserId != c.FirstApprovedBy && c.Actor.UserId != c.CreatedBy && c.Actor.UserId != c.SubmittedBy);
 
     public static readonly Guard<ClaimContext> BelowThreshold = Guard<ClaimContext>.Rule("below-second-approval-threshold",
-        "the claim's total is at or above the programme's second-approval threshold",
+        "the amount claimed is at or above the programme's second-approval threshold, whatever is sanctioned",
         c => c.SecondApprovalThreshold is not { } threshold || c.Total < threshold);
 
     public static readonly Guard<ClaimContext> NeedsSecondApproval = Guard<ClaimContext>.Rule("needs-second-approval",
-        "the claim's total is below the programme's second-approval threshold, or the programme has none",
+        "the amount claimed is below the programme's second-approval threshold, or the programme has none",
         c => c.SecondApprovalThreshold is { } threshold && c.Total >= threshold);
 
     public static readonly Guard<ClaimContext> ReasonGiven = Guard<ClaimContext>.Input("reason-required", "reason",

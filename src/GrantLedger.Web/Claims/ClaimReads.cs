@@ -57,13 +57,14 @@ public static class ClaimReads
                 e.UploadedAt, elsewhere.Where(x => x.Sha256.AsSpan().SequenceEqual(e.Sha256)).Select(x => x.ClaimId).Distinct().Order().ToList())).ToList(),
             claim.State == "draft" ? await BudgetAsync(db, c, categories, ct) : [],
             plan is null ? null : await PlanAsync(db, c, plan, ct),
-            rows.History, AllowedActions(c, caller, sanctioned ?? claimed), ClaimAccess.ETag(claim));
+            rows.History, AllowedActions(c, caller, claimed), ClaimAccess.ETag(claim));
     }
 
     /// <summary>What the caller may do now: the lifecycle's actions for them, and editing while it is their draft.</summary>
-    public static IReadOnlyList<string> AllowedActions(ClaimScope c, CurrentUser caller, Money total)
+    /// <param name="claimed">the amount claimed: the second-approval threshold applies to it</param>
+    public static IReadOnlyList<string> AllowedActions(ClaimScope c, CurrentUser caller, Money claimed)
     {
-        var actions = ClaimWorkflow.Lifecycle.Actions(c.State, c.Context(caller, total)).Select(t => Kebab.Of(t)).ToList();
+        var actions = ClaimWorkflow.Lifecycle.Actions(c.State, c.Context(caller, claimed)).Select(t => Kebab.Of(t)).ToList();
         if (c.Claim.State == "draft" && caller.Role == Roles.SchoolBusinessManager && caller.SchoolId == c.School.Id)
             actions.InsertRange(0, ["edit", "add-line", "attach-evidence"]);
         return actions;

@@ -80,7 +80,9 @@ public static class Transitions
             sanctions is not null ? (sanctions.TryGetValue(l.Id, out var s) ? s.Amount : l.AmountPence) : l.SanctionedPence ?? l.AmountPence));
         if (FreeText.Problem(r.Reason, MostReason, required: false, manyLines: true) is { } badReason) throw new InvalidInput("reason", badReason);
         var reason = FreeText.Kept(r.Reason);
-        var step = ClaimWorkflow.Lifecycle.Fire(from, trigger, c.Context(caller, total, reason));
+        // the second-approval threshold applies to the amount claimed, not to what is sanctioned
+        var claimed = new Money(c.Claim.Lines.Sum(l => l.AmountPence));
+        var step = ClaimWorkflow.Lifecycle.Fire(from, trigger, c.Context(caller, claimed, reason));
 
         if (trigger == ClaimTrigger.Submit) await CheckSubmittableAsync(db, c, r, ct);
         if (sanctions is not null)
