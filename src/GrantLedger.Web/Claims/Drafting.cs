@@ -24,6 +24,7 @@ public static class Drafting
         var description = errors.Text("description", r.Description, MostDescription, required: false, manyLines: true);
         var period = await PeriodAsync(db, school.ProgrammeId, r.PeriodId, errors, ct);
         errors.ThrowIfAny();
+        EnsureOpen(period!, "no claim can be started for it");
 
         var claim = new Claim
         {
@@ -54,6 +55,8 @@ public static class Drafting
                     errors.Add("periodId", "must be a half-term of the same year as the claim's lines");
                 if (period is not null && c.Claim.Lines.Any(l => l.WorkDate is { } d && (d < period.StartsOn || d > period.EndsOn)))
                     errors.Add("periodId", "some lines are dated outside that half-term");
+                errors.ThrowIfAny();
+                if (period!.Id != c.Claim.PeriodId) EnsureOpen(period, "no claim can be moved into it");
             }
             errors.ThrowIfAny();
             var before = new { c.Claim.PeriodId, c.Claim.Description };
@@ -78,6 +81,19 @@ public static class Drafting
             audit.Record("claim.discarded", "claim", claimId, c.Claim.ProgrammeId, new { lines = c.Claim.Lines.Count });
             await db.SaveChangesAsync(ct);
         }, ct);
+
+    /// <summary>
+    /// A closed half-term takes no new claiming: no claim is started in it or moved into it, and no draft of it gains or changes a
+    /// line or is submitted (409 naming periodId). Its drafts can still be deleted, and claims submitted before it closed are
+    /// reviewed and paid as ever.
+    /// </summary>
+    internal static void EnsureOpen(Programmes.Period period, string doing)
+    {
+        if (period.ClosedAt is null) return;
+        throw new RuleBroken("period-closed",
+            $"{period.Name} {period.StartsOn.Year} is closed: finance closed it on {Core.Ledger.UkTime.Of(period.ClosedAt.Value):d MMMM yyyy}, so {doing}. "
+            + "Claim for an open half-term.", 409, "periodId", new Dictionary<string, object?> { ["periodId"] = period.Id });
+    }
 
     private static async Task<Programmes.Period?> PeriodAsync(GrantLedgerDb db, long programmeId, long? periodId, FieldErrors errors, CancellationToken ct)
     {

@@ -84,7 +84,11 @@ public static class Transitions
         var claimed = new Money(c.Claim.Lines.Sum(l => l.AmountPence));
         var step = ClaimWorkflow.Lifecycle.Fire(from, trigger, c.Context(caller, claimed, reason));
 
-        if (trigger == ClaimTrigger.Submit) await CheckSubmittableAsync(db, c, r, ct);
+        if (trigger == ClaimTrigger.Submit)
+        {
+            Drafting.EnsureOpen(c.Period, "no claim can be submitted for it");
+            await CheckSubmittableAsync(db, c, r, ct);
+        }
         if (sanctions is not null)
             foreach (var line in c.Claim.Lines)
             {

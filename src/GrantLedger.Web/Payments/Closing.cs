@@ -60,7 +60,28 @@ public static class Closing
         }).ToList();
     }
 
-    public static async Task<Period> ClosePeriodAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, long yearId, long periodId,
+    /// <summary>
+    /// A half-term closed, with its claims still drafts and those awaiting a decision (submitted, under review or awaiting a
+    /// second approval). Unlike a year's, a half-term's close does not wait for them: its claims' holds and decisions are
+    /// entries dated when they are made, not in the half-term, so reviews and payments go on; its drafts can no longer be
+    /// added to or submitted (moved to an open half-term, or deleted). The warning says so.
+    /// </summary>
+    public sealed record PeriodClosed(Period Period, int DraftClaims, int UndecidedClaims)
+    {
+        public string? Warning => (DraftClaims, UndecidedClaims) switch
+        {
+            (0, 0) => null,
+            var (drafts, undecided) => string.Join(" ", new[]
+            {
+                drafts == 0 ? null : $"{Count(drafts, "draft claim")} of {Period.Name} can no longer be added to or submitted: the school moves each to an open half-term or deletes it.",
+                undecided == 0 ? null : $"{Count(undecided, "claim")} of {Period.Name} still await a decision: they are reviewed and paid as before.",
+            }.Where(s => s is not null)),
+        };
+
+        private static string Count(int n, string what) => n == 1 ? $"1 {what}" : $"{n} {what}s";
+    }
+
+    public static async Task<PeriodClosed> ClosePeriodAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, long yearId, long periodId,
         CancellationToken ct) =>
         await db.InTransactionAsync(async () =>
         {
@@ -76,9 +97,16 @@ public static class Closing
                 throw new RuleBroken("earlier-period-open", $"Close the half-terms in order: {string.Join(", ", open.Select(p => p.Name))} first.", 409,
                     details: new Dictionary<string, object?> { ["open"] = open.Select(p => p.Id).ToList() });
             (period.ClosedAt, period.ClosedBy) = (DateTimeOffset.UtcNow, caller.Id);
-            audit.Record("period.closed", "period", period.Id, programmeId, new { year = year.Code, period = period.Code, period.StartsOn, period.EndsOn });
+            var left = await db.Set<Claim>().Where(c => c.PeriodId == period.Id).GroupBy(c => c.State).Select(g => new { State = g.Key, Count = g.Count() })
+                .ToListAsync(ct);
+            var closed = new PeriodClosed(period, left.Where(s => s.State == "draft").Sum(s => s.Count),
+                left.Where(s => ClaimReads.Live.Contains(s.State) && !ClaimReads.Approved.Contains(s.State)).Sum(s => s.Count));
+            audit.Record("period.closed", "period", period.Id, programmeId, new
+            {
+                year = year.Code, period = period.Code, period.StartsOn, period.EndsOn, draftClaims = closed.DraftClaims, undecidedClaims = closed.UndecidedClaims,
+            });
             await db.SaveChangesAsync(ct);
-            return period;
+            return closed;
         }, ct);
 
     public static async Task<YearEndReport> CloseYearAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, long yearId, YearEnd r,

@@ -102,11 +102,23 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
             idempotencyKey: Request.Headers[Idempotency.Header].FirstOrDefault());
     }
 
-    /// <summary>Closes a half-term (in order): nothing dated inside it can be posted afterwards.</summary>
+    /// <summary>
+    /// Closes a half-term (in order): nothing dated inside it can be posted afterwards, and no claim can be started, moved into,
+    /// added to or submitted for it. Says how many of its claims are still drafts and how many await a decision (a warning:
+    /// the close does not wait for them; reviews and payments go on).
+    /// </summary>
     [HttpPost("programmes/{programmeId:long}/years/{yearId:long}/periods/{periodId:long}/close")]
     [Authorize(Roles = Roles.FunderFinance)]
-    public async Task<Programmes.PeriodView> ClosePeriod(long programmeId, long yearId, long periodId, CancellationToken ct) =>
-        Programmes.PeriodView.Of(await Closing.ClosePeriodAsync(db, audit, Caller, programmeId, yearId, periodId, ct));
+    public async Task<ClosedPeriodView> ClosePeriod(long programmeId, long yearId, long periodId, CancellationToken ct)
+    {
+        var closed = await Closing.ClosePeriodAsync(db, audit, Caller, programmeId, yearId, periodId, ct);
+        var p = closed.Period;
+        return new ClosedPeriodView(p.Id, p.Code, p.Name, p.StartsOn, p.EndsOn, true, closed.DraftClaims, closed.UndecidedClaims, closed.Warning);
+    }
+
+    /// <summary>A half-term as closed, with its claims still drafts and those awaiting a decision.</summary>
+    public sealed record ClosedPeriodView(long Id, string Code, string Name, DateOnly StartsOn, DateOnly EndsOn, bool Closed, int DraftClaims,
+        int UndecidedClaims, string? Warning);
 
     /// <summary>Closes the year: each category's unspent allocation lapses or carries forward to nextYearId, by one entry; then nothing more posts into the year.</summary>
     [HttpPost("programmes/{programmeId:long}/years/{yearId:long}/close")]

@@ -15,6 +15,8 @@ public sealed class PeriodsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
     public string YearCode { get; private set; } = "";
     /// <summary>Today in the UK: a half-term is offered for closing once its last day is before it.</summary>
     public DateOnly Today { get; } = Core.Ledger.UkTime.Today;
+    /// <summary>What closing a half-term left in it: its drafts and its claims awaiting a decision.</summary>
+    public string? Warning { get; private set; }
     private ProgrammeYear? _year;
 
     private async Task LoadAsync(CancellationToken ct)
@@ -29,8 +31,13 @@ public sealed class PeriodsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
     public async Task<IActionResult> OnPostAsync(long periodId, CancellationToken ct)
     {
         await LoadAsync(ct);
-        if (_year is not null && await AttemptAsync(() => Closing.ClosePeriodAsync(Db, Audit, Caller, Caller.ProgrammeId!.Value, _year.Id, periodId, ct)))
-            return Redirect("/finance/periods");
+        Closing.PeriodClosed? closed = null;
+        if (_year is not null && await AttemptAsync(async () => closed = await Closing.ClosePeriodAsync(Db, Audit, Caller, Caller.ProgrammeId!.Value, _year.Id, periodId, ct)))
+        {
+            // what the close left in the half-term is told on the page; nothing to tell, it is shown afresh
+            if (closed!.Warning is null) return Redirect("/finance/periods");
+            Warning = closed.Warning;
+        }
         await LoadAsync(ct);
         return Page();
     }

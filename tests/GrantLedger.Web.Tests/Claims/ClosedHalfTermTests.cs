@@ -1,0 +1,55 @@
+using System.Net;
+using GrantLedger.Web.Tests.Security;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Claims;
+
+/// <summary>
+/// A closed half-term takes no new claiming: claims were started, moved into, given lines and submitted for a half-term
+/// finance had closed. Each is refused 409 naming periodId; a draft is still deleted, and claims submitted before the close
+/// are still reviewed. Closing a half-term says how many of its claims are still drafts or awaiting a decision.
+/// </summary>
+public sealed class ClosedHalfTermTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    [Fact]
+    public async Task AClosedHalfTerm_TakesNoNewClaimLinesOrSubmission_ButItsDraftsAreDeletedAndItsSubmittedClaimsReviewed()
+    {
+        var w = await ClaimWorld.CreateAsync(Db, "2025-26"); // a year that has ended: its half-terms can be closed
+        var reviewed = await w.UnderReviewAsync("STAFF-02");
+        var draft = await w.NewClaimAsync();
+        var lineId = (await w.AddStaffTimeAsync(draft))["lines"]![0]!["id"]!.GetValue<long>();
+        var spare = await w.NewClaimAsync();
+        var later = await w.NewClaimAsync(period: "aut2");
+        var finance = await w.S.FinanceAsync(Db);
+
+        var closed = (await finance.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/years/{w.S.YearId}/periods/{w.Periods["aut1"]}/close", null))
+            .Expect(HttpStatusCode.OK).Json;
+
+        static void IsClosed(Answer a) => Assert.Contains("is closed", a.ExpectProblem(HttpStatusCode.Conflict, "periodId", rule: "period-closed").Body);
+        IsClosed(await w.School.PostAsync("/api/v1/claims", new { periodId = w.Periods["aut1"] }));
+        IsClosed(await w.School.SendAsync(HttpMethod.Patch, $"/api/v1/claims/{later}", new { periodId = w.Periods["aut1"] }));
+        IsClosed(await w.School.PostAsync($"/api/v1/claims/{draft}/lines", new
+        {
+            kind = "tlr", categoryId = w.Category("tlr-admin"), staffRef = "T7",
+        }));
+        IsClosed(await w.School.PutAsync($"/api/v1/claims/{draft}/lines/{lineId}", new
+        {
+            kind = "staff-time", categoryId = w.Category("staff-cover"), staffRef = "STAFF-01", role = "leader", activity = "training", date = w.S.On("10-06"), days = 1,
+        }));
+        IsClosed(await w.SubmitAsync(draft));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE claim_id = $1", draft));
+
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var (problems, _) = await PageForms.PostAsync(page, "/school/claims/new", new() { ["periodId"] = w.Periods["aut1"].ToString(), ["description"] = "" });
+        Assert.Equal("periodId", Assert.Single(problems).Field);
+
+        (await w.School.DeleteAsync($"/api/v1/claims/{spare}")).Expect(HttpStatusCode.NoContent);
+        (await w.Lead.PostAsync($"/api/v1/claims/{reviewed}/approve", null)).Expect(HttpStatusCode.OK);
+        Assert.Equal(3L, await Db.ScalarAsync("SELECT count(*) FROM claim")); // the spare draft deleted
+
+        // the close said what was left in the half-term
+        Assert.Equal(2, closed["draftClaims"]!.GetValue<int>());
+        Assert.Equal(1, closed["undecidedClaims"]!.GetValue<int>());
+        Assert.Contains("2 draft claims", closed["warning"]!.GetValue<string>());
+    }
+}
