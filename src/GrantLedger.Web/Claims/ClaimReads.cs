@@ -30,6 +30,14 @@ public static class ClaimReads
         var categories = rows.Categories;
         var plan = rows.HasAgreedPlan ? await ActionPlans.ActionPlans.AgreedPlanAsync(db, c.School.Id, claim.ProgrammeYearId, ct) : null;
         var refs = plan?.Actions.ToDictionary(a => a.Id, a => a.ActionRef) ?? [];
+        // a line added under an earlier version of the plan is shown under the agreed version's action of the same number
+        var earlier = plan is null ? [] : await Transitions.ActionRefsAsync(db, claim.Lines.Where(l => l.ActionId is { } a && !refs.ContainsKey(a)), ct);
+        var byRef = plan?.Actions.ToDictionary(a => a.ActionRef, a => a.Id) ?? [];
+        (long? Id, int? Ref) ActionOf(long? id) =>
+            id is not { } a ? (null, null)
+            : refs.TryGetValue(a, out var r) ? (a, r)
+            : earlier.TryGetValue(a, out var kept) && byRef.TryGetValue(kept, out var now) ? (now, kept)
+            : (a, null);
         var evidence = rows.Evidence;
         var hashes = evidence.Select(e => e.Sha256).ToList();
         // The same file elsewhere, only on claims the caller may open, of this claim's programme: matched by hash alone, a
@@ -41,8 +49,8 @@ public static class ClaimReads
 
         var lines = claim.Lines.Select(l => new LineView(l.Id, l.LineNo, l.Kind, l.CategoryId, Name(categories, l.CategoryId),
             new Money(l.AmountPence), l.AllowanceCategoryId, Name(categories, l.AllowanceCategoryId), l.Minutes, l.StaffRef, l.StaffRole,
-            l.Activity, l.WorkDate, l.RateBasis, l.RatePence is { } r ? new Money(r) : null, l.ActionId,
-            l.ActionId is { } a && refs.TryGetValue(a, out var ar) ? ar : null, l.Supplier, l.InvoiceRef, l.Description,
+            l.Activity, l.WorkDate, l.RateBasis, l.RatePence is { } r ? new Money(r) : null, ActionOf(l.ActionId).Id,
+            ActionOf(l.ActionId).Ref, l.Supplier, l.InvoiceRef, l.Description,
             l.SanctionedPence is { } sp ? new Money(sp) : null, l.SanctionReason, l.MoneyHoldId is not null || l.TimeHoldId is not null)).ToList();
         var claimed = new Money(claim.Lines.Sum(l => l.AmountPence));
         var sanctioned = claim.Lines.Any(l => l.SanctionedPence is not null)

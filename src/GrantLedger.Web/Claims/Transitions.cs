@@ -292,6 +292,14 @@ public static class Transitions
         return result;
     }
 
+    /// <summary>The number (ref) of each line's action, by the action's id: read only for lines that need it (none, mostly).</summary>
+    internal static async Task<Dictionary<long, int>> ActionRefsAsync(GrantLedgerDb db, IEnumerable<ClaimLine> lines, CancellationToken ct)
+    {
+        var ids = lines.Where(l => l.ActionId is not null).Select(l => l.ActionId!.Value).Distinct().ToList();
+        return ids.Count == 0 ? [] : await db.Set<ActionPlans.ActionPlanAction>().AsNoTracking().Where(a => ids.Contains(a.Id))
+            .ToDictionaryAsync(a => a.Id, a => a.ActionRef, ct);
+    }
+
     private static async Task CheckSubmittableAsync(GrantLedgerDb db, ClaimScope c, Request r, CancellationToken ct)
     {
         var errors = new FieldErrors();
@@ -303,11 +311,14 @@ public static class Transitions
         var evidenced = planLines.Count == 0 ? [] : await db.Set<Evidence>().Where(e => e.ClaimId == c.Claim.Id && e.ClaimLineId != null)
             .Select(e => e.ClaimLineId!.Value).Distinct().ToListAsync(ct);
         var plan = planLines.Count == 0 ? null : await ActionPlans.ActionPlans.AgreedPlanAsync(db, c.School.Id, c.Claim.ProgrammeYearId, ct);
+        // a line's action is the plan's when its number (ref) is kept in the agreed version: revising the plan gives every
+        // action a new id, so a line added under an earlier version names an action the agreed one no longer has by id
+        var refs = plan is null ? [] : await ActionRefsAsync(db, planLines.Where(l => plan.Actions.All(a => a.Id != l.ActionId)), ct);
         foreach (var line in planLines)
         {
             if (!evidenced.Contains(line.Id))
                 errors.Add($"lines[{line.LineNo - 1}].evidence", $"line {line.LineNo} (action-plan spending) needs its invoice or receipt attached before submitting");
-            if (plan is null || plan.Actions.All(a => a.Id != line.ActionId))
+            if (plan is null || plan.Actions.All(a => a.Id != line.ActionId && !(refs.TryGetValue(line.ActionId!.Value, out var kept) && a.ActionRef == kept)))
                 errors.Add($"lines[{line.LineNo - 1}].actionId", $"line {line.LineNo}'s action is no longer in the school's agreed action plan: choose one from the plan in force");
             // a copy of an earlier line (added before an invoice was claimed once per action) is not submitted
             if (LineEditing.SameInvoice(planLines, line) is { } claimed && claimed.LineNo < line.LineNo)
