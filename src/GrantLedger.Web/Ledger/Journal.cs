@@ -214,6 +214,15 @@ public static class LedgerRefusals
                 return new RuleBroken(Access.OneTimePasswords.Rule, e.MessageText, 403);
             case "GL013":
                 return new RuleBroken("value-date-in-the-future", e.MessageText, 422, "valueDate", details);
+            case "GL014":
+            {
+                var unit = details.TryGetValue("unit", out var u) && u is "MIN" ? Unit.Minutes : Unit.Gbp;
+                var shortfall = details.TryGetValue("shortfall", out var s) && s is long l ? l : 0;
+                var account = details.GetValueOrDefault("name") as string ?? details.GetValueOrDefault("account") as string ?? "an account";
+                return details.GetValueOrDefault("asOf") is string d && DateOnly.TryParseExact(d, "yyyy-MM-dd", out var asOf)
+                    ? new LimitExceededAsOf(account, details.GetValueOrDefault("account") as string ?? account, unit, shortfall, asOf)
+                    : new RuleBroken("limit-exceeded-as-of-a-day", e.MessageText, 422, "valueDate", details);
+            }
             case "GL005":
             case "GL006":
                 return new RuleBroken("unbalanced-entry", e.MessageText, 422);
@@ -266,4 +275,25 @@ public sealed class LimitExceeded(string account, Unit unit, long shortfall) : R
     public string Account { get; } = account;
     public Unit Unit { get; } = unit;
     public long Shortfall { get; } = shortfall;
+}
+
+/// <summary>
+/// A limited account would be past its limit as of a day, though not now: the entry is dated before money reached the
+/// account (migration 0069). Names the value date, the day and by how much, as a finance officer reads them.
+/// </summary>
+public sealed class LimitExceededAsOf(string name, string account, Unit unit, long shortfall, DateOnly asOf) : RuleBroken(
+    "limit-exceeded-as-of-a-day",
+    $"As of {Closes.Long(asOf)} this would leave {name} {unit.Describe(shortfall)} past its limit: money reached it later than that. " +
+    "Use a later value date, or move money in first.",
+    422,
+    "valueDate",
+    new Dictionary<string, object?>
+    {
+        ["account"] = account,
+        ["unit"] = unit.ToCode(),
+        ["shortfall"] = Allocations.Amounts.Format(unit, shortfall),
+        ["asOf"] = asOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+    })
+{
+    public DateOnly AsOf { get; } = asOf;
 }

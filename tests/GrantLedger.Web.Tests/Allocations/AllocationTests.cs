@@ -205,6 +205,82 @@ public sealed class AllocationTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A virement dated before the allocation it moves reached the school is refused naming valueDate (migration 0069): as of
+    /// the days between, the school's budget would be below nought, though its balance now allows it. Dated on the day the
+    /// allocation arrived it is taken; money moved in dated back is taken too.
+    /// </summary>
+    [Fact]
+    public async Task Virement_DatedBeforeTheAllocationArrived_Returns422NamingValueDate_AndMovesNothing()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2);
+        await s.FundAsync("1000.00");
+        (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            valueDate = s.On("10-01"), description = "autumn",
+            lines = new[] { new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"], amount = "100.00" } },
+        })).Expect(HttpStatusCode.Created);
+        (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            valueDate = s.On("09-01"), description = "september",
+            lines = new[] { new { schoolId = s.Schools[1].Id, categoryId = s.Categories["staff-cover"], amount = "100.00" } },
+        })).Expect(HttpStatusCode.Created);
+        object Vire(int from, int to, string on) => new
+        {
+            from = new { schoolId = s.Schools[from].Id, categoryId = s.Categories["staff-cover"] },
+            to = new { schoolId = s.Schools[to].Id, categoryId = s.Categories["staff-cover"] },
+            amount = "100.00", reason = "moved", valueDate = s.On(on),
+        };
+
+        var problem = (await s.Root.PostAsync($"{s.Year}/virements", Vire(0, 1, "09-15")))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "valueDate").Json;
+        var detail = problem["detail"]!.GetValue<string>();
+        Assert.StartsWith("As of 15 September 2026 this would leave ", detail);
+        Assert.Contains("£100.00 past its limit", detail);
+        Assert.Contains("Use a later value date", detail);
+        Assert.Equal("2026-09-15", problem["asOf"]!.GetValue<string>());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM virement"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'virement'"));
+        Assert.Equal("100.00", (await s.AccountAsync(s.SchoolAccount(0, "staff-cover", "available")))["balance"]!.GetValue<string>());
+
+        // money moved in dated back, from a school that had it then
+        (await s.Root.PostAsync($"{s.Year}/virements", Vire(1, 0, "09-10"))).Expect(HttpStatusCode.Created);
+        (await s.Root.PostAsync($"{s.Year}/virements", Vire(0, 1, "09-15"))).Expect(HttpStatusCode.Created);
+        (await s.Root.PostAsync($"{s.Year}/virements", Vire(0, 1, "10-01"))).Expect(HttpStatusCode.Created);
+        Assert.Equal("0.00", (await s.AccountAsync(s.SchoolAccount(0, "staff-cover", "available")))["balance"]!.GetValue<string>());
+    }
+
+    /// <summary>A reversal dated back is held to the same: it cannot take back, as of a day, money the school had moved on by then.</summary>
+    [Fact]
+    public async Task Reversal_LeavingTheSchoolBelowNoughtAsOfItsDate_Returns422NamingValueDate()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2);
+        await s.FundAsync("1000.00");
+        var first = (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            valueDate = s.On("09-01"), description = "first",
+            lines = new[] { new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"], amount = "100.00" } },
+        })).Expect(HttpStatusCode.Created).Json["entryId"]!.GetValue<long>();
+        (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            valueDate = s.On("10-01"), description = "second",
+            lines = new[] { new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"], amount = "100.00" } },
+        })).Expect(HttpStatusCode.Created);
+        (await s.Root.PostAsync($"{s.Year}/virements", new
+        {
+            from = new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"] },
+            to = new { schoolId = s.Schools[1].Id, categoryId = s.Categories["staff-cover"] },
+            amount = "100.00", reason = "moved", valueDate = s.On("09-10"),
+        })).Expect(HttpStatusCode.Created);
+
+        var problem = (await s.Root.PostAsync($"/api/v1/journal-entries/{first}/reversal", new { reason = "wrong school", valueDate = s.On("09-20") }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "valueDate").Json;
+        Assert.StartsWith("As of 20 September 2026 this would leave ", problem["detail"]!.GetValue<string>());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'reversal'"));
+        (await s.Root.PostAsync($"/api/v1/journal-entries/{first}/reversal", new { reason = "wrong school", valueDate = s.On("10-01") }))
+            .Expect(HttpStatusCode.Created);
+    }
+
+    /// <summary>
     /// An allocation dated ahead is refused as a virement's is: the school could claim it at once, and as of today its
     /// budget would be overdrawn (found by a review of the demo: an allocation dated 2027-08-01, spent in December).
     /// </summary>

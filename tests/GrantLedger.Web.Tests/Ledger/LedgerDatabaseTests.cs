@@ -187,6 +187,116 @@ public sealed class LedgerDatabaseTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(422, refused.Status);
     }
 
+    private static string MoveOn(LedgerHarness h, string valueDate, long debit, long credit, long amount, string kind = "posted") => $"""
+        WITH e AS (INSERT INTO journal_entry (programme_id, value_date, description, cause_type)
+                   VALUES ({h.ProgrammeId}, '{valueDate}', 'script', 'allocation')
+                   RETURNING id, programme_id, value_date, recorded_at)
+        INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
+        SELECT id, programme_id, 'GBP', {debit}, {credit}, {amount}, '{kind}', value_date, recorded_at FROM e
+        """;
+
+    private static readonly DateOnly September15 = new(2026, 9, 15);
+
+    // A limited account keeps within its limit as of every day, not only on its balance now (migration 0069): money dated
+    // 1 October cannot be moved on dated 15 September, whoever writes, though the balance now would allow it.
+    [Fact]
+    public async Task AnEntryDatedBeforeTheMoneyReachedItsAccount_IsRefusedByTheDatabase_AsOfThatDay()
+    {
+        var h = await CreateAsync(Db);
+        await h.PostAsync(h.Entry(Move(h.Funding, h.Unallocated, 1000)) with { ValueDate = new(2026, 9, 1) });
+        await h.PostAsync(Move(h.Unallocated, h.Available[0], 100)); // 1 October
+
+        var e = await RefusedAsync(MoveOn(h, "2026-09-15", h.Available[0], h.Available[1], 100));
+        Assert.Equal("GL014", e.SqlState);
+        Assert.Contains("by 100 pence as of 2026-09-15", e.MessageText);
+        Assert.Contains("\"asOf\" : \"2026-09-15\"", e.Detail);
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE description = 'script'"));
+        Assert.Equal(new Balance(0, 100, 0, 0), await h.BalanceAsync(h.Available[0]));
+
+        // an allocation dated before its programme's funding reached the programme account
+        var early = await RefusedAsync(MoveOn(h, "2026-08-31", h.Unallocated, h.Available[1], 1));
+        Assert.Equal("GL014", early.SqlState);
+
+        // through the service: a rule naming the value date, saying as of which day and by how much
+        var refused = await Assert.ThrowsAsync<LimitExceededAsOf>(() => h.PostAsync(h.Entry(Move(h.Available[0], h.Available[1], 100)) with { ValueDate = September15 }));
+        Assert.Equal(422, refused.Status);
+        Assert.Equal("valueDate", refused.Field);
+        Assert.StartsWith("As of 15 September 2026 this would leave School 0", refused.Message);
+        Assert.Contains("£1.00 past its limit", refused.Message);
+        Assert.Equal("2026-09-15", refused.Details["asOf"]);
+        Assert.Equal("1.00", refused.Details["shortfall"]);
+
+        // dated the day the money arrived, or later, it is taken
+        await h.PostAsync(Move(h.Available[0], h.Available[1], 100));
+        Assert.Equal(new Balance(100, 100, 0, 0), await h.BalanceAsync(h.Available[0]));
+    }
+
+    [Fact]
+    public async Task ABackdatedCredit_IsAccepted_AndSoIsADebitItCovers()
+    {
+        var h = await CreateAsync(Db);
+        await h.PostAsync(h.Entry(Move(h.Funding, h.Unallocated, 1000)) with { ValueDate = new(2026, 9, 1) });
+        await h.PostAsync(Move(h.Unallocated, h.Available[0], 100)); // 1 October
+        await h.PostAsync(h.Entry(Move(h.Unallocated, h.Available[0], 50)) with { ValueDate = new(2026, 9, 10) });
+        await h.PostAsync(h.Entry(Move(h.Available[0], h.Available[1], 50)) with { ValueDate = September15 });
+        Assert.Equal(new Balance(50, 150, 0, 0), await h.BalanceAsync(h.Available[0]));
+        var refused = await Assert.ThrowsAsync<LimitExceededAsOf>(() => h.PostAsync(h.Entry(Move(h.Available[0], h.Available[1], 1)) with { ValueDate = new(2026, 9, 20) }));
+        Assert.Equal("valueDate", refused.Field);
+        Assert.Contains("20 September 2026", refused.Message);
+    }
+
+    // Holds count as of their day too: a claim's reservation dated before the allocation reached the school is refused,
+    // and one dated on it is taken; a resolution releases what was held from its own day.
+    [Fact]
+    public async Task AHoldDatedBeforeTheMoneyReachedItsAccount_IsRefusedByTheDatabase()
+    {
+        var h = await CreateAsync(Db);
+        await h.PostAsync(h.Entry(Move(h.Funding, h.Unallocated, 1000)) with { ValueDate = new(2026, 9, 1) });
+        await h.PostAsync(Move(h.Unallocated, h.Available[0], 600)); // 1 October
+
+        var e = await RefusedAsync(MoveOn(h, "2026-09-20", h.Available[0], h.Payable[0], 600, "pending"));
+        Assert.Equal("GL014", e.SqlState);
+        Assert.Equal(new Balance(0, 600, 0, 0), await h.BalanceAsync(h.Available[0]));
+
+        var hold = (await h.PostAsync(Move(h.Available[0], h.Payable[0], 600, TransferKind.Pending))).TransferIds[0];
+        await h.PostAsync(h.Entry(Move(h.Available[0], h.Payable[0], 200, TransferKind.PostPending, hold)) with { ValueDate = new(2026, 10, 5) });
+        // 400 released on 5 October: a virement of it dated 3 October would spend what was still held then
+        var refused = await Assert.ThrowsAsync<LimitExceededAsOf>(() => h.PostAsync(h.Entry(Move(h.Available[0], h.Available[1], 400)) with { ValueDate = new(2026, 10, 3) }));
+        Assert.Contains("3 October 2026", refused.Message);
+        Assert.Contains("£4.00", refused.Message);
+        await h.PostAsync(h.Entry(Move(h.Available[0], h.Available[1], 400)) with { ValueDate = new(2026, 10, 5) });
+    }
+
+    // A day already below its limit, from rows written before migration 0069 (here with the ledger's triggers off), does
+    // not make a posting that does not worsen it fail: a backdated credit over it is taken, a debit that deepens it is not.
+    [Fact]
+    public async Task ADayAlreadyPastItsLimit_DoesNotRefuseAPostingThatDoesNotWorsenIt()
+    {
+        var h = await CreateAsync(Db);
+        await h.PostAsync(h.Entry(Move(h.Funding, h.Unallocated, 1000)) with { ValueDate = new(2026, 9, 1) });
+        await h.PostAsync(Move(h.Unallocated, h.Available[0], 300)); // 1 October
+        await using (var conn = await Db.DataSource.OpenConnectionAsync())
+        await using (var old = new NpgsqlCommand($"""
+            SET session_replication_role = replica;
+            {MoveOn(h, "2026-09-15", h.Available[0], h.Payable[0], 100)};
+            UPDATE account SET debits_posted = debits_posted + 100 WHERE id = {h.Available[0]};
+            UPDATE account SET credits_posted = credits_posted + 100, latest_value_date = '2026-09-15' WHERE id = {h.Payable[0]};
+            SET session_replication_role = origin;
+            """, conn))
+            await old.ExecuteNonQueryAsync();
+
+        // a credit dated before the bad days, and a posting to another account dated back
+        await h.PostAsync(h.Entry(Move(h.Unallocated, h.Available[0], 30)) with { ValueDate = new(2026, 9, 10) });
+        await h.PostAsync(h.Entry(Move(h.Unallocated, h.Available[1], 30)) with { ValueDate = new(2026, 9, 10) });
+        await h.PostAsync(h.Entry(Move(h.Payable[0], h.Available[0], 10)) with { ValueDate = new(2026, 9, 20) });
+        // a debit dated after them, and one dated in them that deepens them
+        await h.PostAsync(Move(h.Available[0], h.Available[2], 100));
+        var deeper = await RefusedAsync(MoveOn(h, "2026-09-16", h.Available[0], h.Available[2], 1));
+        Assert.Equal("GL014", deeper.SqlState);
+        Assert.Contains("by 71 pence as of 2026-09-16", deeper.MessageText);
+        Assert.Equal(new Balance(200, 340, 0, 0), await h.BalanceAsync(h.Available[0]));
+    }
+
     // journal_entry's key to programme is checked by its BEFORE INSERT trigger without a lock on the programme's row
     // (migration 0060): a script still cannot post to a programme that does not exist.
     [Fact]
