@@ -8,9 +8,10 @@
 --
 -- * account.latest_value_date is the latest value date of any transfer on the account (NULL before its first). The
 --   ledger trigger's one pass over the statement's transfers now also takes, per account, the statement's earliest and
---   latest value date, and its UPDATE of the account's totals keeps latest_value_date. That UPDATE also says which
---   limited accounts have a transfer of this statement dated before their latest value date (theirs or the
---   statement's own); for every other account nothing more is read;
+--   latest value date (and whether it debits or credits the account), and its UPDATE of the account's totals keeps
+--   latest_value_date. That UPDATE also says which limited accounts have a transfer of this statement dated before
+--   their latest value date (theirs or the statement's own) that takes from them (a debit posted or held, for
+--   debits_within_credits); for every other account nothing more is read;
 -- * only for those, their transfers dated on or after the statement's earliest date on them are read (by the indexes
 --   transfer_debit_account and transfer_credit_account, (account_id, value_date, id)), and the account's shortfall at
 --   the end of each of those days is today's less what is dated after that day, holds and their resolutions counted as
@@ -85,6 +86,7 @@ DECLARE
     cq bigint[];  -- credits pending
     firsts date[];  -- the earliest value date of the statement's transfers on each account in ids
     lasts date[];   -- and the latest
+    takes int[];    -- 1: the statement debits the account, 2: credits it, 3: both (posted or pending, not a resolution)
     dated_back bigint[];  -- limited accounts with a transfer of this statement dated before their latest value date
     dated_back_from date[];  -- the earliest such date on each
 BEGIN
@@ -139,19 +141,20 @@ BEGIN
     -- (in one pass, so the arrays stay aligned; the lock below takes them in id order)
     SELECT array_agg(account_id), array_agg(programme_id), array_agg(unit),
            array_agg(sum_dp), array_agg(sum_cp), array_agg(sum_dq), array_agg(sum_cq),
-           array_agg(first_date), array_agg(last_date)
-      INTO ids, programmes, units, dp, cp, dq, cq, firsts, lasts
+           array_agg(first_date), array_agg(last_date), array_agg(sides_taken)
+      INTO ids, programmes, units, dp, cp, dq, cq, firsts, lasts, takes
       FROM (SELECT e.account_id, t.programme_id, t.unit, sum(e.dp)::bigint AS sum_dp, sum(e.cp)::bigint AS sum_cp,
                    sum(e.dq)::bigint AS sum_dq, sum(e.cq)::bigint AS sum_cq,
-                   min(t.value_date) AS first_date, max(t.value_date) AS last_date
+                   min(t.value_date) AS first_date, max(t.value_date) AS last_date, bit_or(e.takes) AS sides_taken
               FROM (SELECT n.programme_id, n.unit, n.debit_account_id, n.credit_account_id, n.value_date,
+                           n.kind IN ('posted', 'pending') AS takes,
                            CASE WHEN n.kind IN ('posted', 'post_pending') THEN n.amount ELSE 0 END AS posts,
                            CASE n.kind WHEN 'pending' THEN n.amount WHEN 'posted' THEN 0
                                 ELSE -(SELECT p.amount FROM transfer p WHERE p.id = n.pending_id) END AS holds
                       FROM inserted n) AS t
-             CROSS JOIN LATERAL (VALUES (t.debit_account_id, t.posts, 0::bigint, t.holds, 0::bigint),
-                                        (t.credit_account_id, 0::bigint, t.posts, 0::bigint, t.holds))
-                   AS e(account_id, dp, cp, dq, cq)
+             CROSS JOIN LATERAL (VALUES (t.debit_account_id, t.posts, 0::bigint, t.holds, 0::bigint, CASE WHEN t.takes THEN 1 ELSE 0 END),
+                                        (t.credit_account_id, 0::bigint, t.posts, 0::bigint, t.holds, CASE WHEN t.takes THEN 2 ELSE 0 END))
+                   AS e(account_id, dp, cp, dq, cq, takes)
              GROUP BY e.account_id, t.programme_id, t.unit) AS per_account;
     IF ids IS NULL THEN
         RETURN NULL;
@@ -193,8 +196,10 @@ BEGIN
                                        'shortfall', bad.shortfall)::text;
     END IF;
 
-    -- the totals and the latest value date; and which limited accounts this statement dates back: a transfer of it dated
-    -- before the account's latest value date, as it stood or as this statement leaves it
+    -- the totals and the latest value date; and which limited accounts this statement dates back and may take from: a
+    -- transfer of it dated before the account's latest value date (as it stood, or as this statement leaves it), and a
+    -- debit (a credit for credits_within_debits) posted or held. Credits and resolutions only ever leave a day better
+    -- off, so an allocation or a funding dated back reads nothing more for the accounts it pays into.
     WITH updated AS (
         UPDATE account a
            SET debits_posted = a.debits_posted + d.dp,
@@ -202,13 +207,15 @@ BEGIN
                debits_pending = a.debits_pending + d.dq,
                credits_pending = a.credits_pending + d.cq,
                latest_value_date = GREATEST(a.latest_value_date, d.last_date)
-          FROM unnest(ids, dp, cp, dq, cq, firsts, lasts) AS d(id, dp, cp, dq, cq, first_date, last_date)
+          FROM unnest(ids, dp, cp, dq, cq, firsts, lasts, takes) AS d(id, dp, cp, dq, cq, first_date, last_date, takes)
          WHERE a.id = d.id
-        RETURNING a.id, a.limit_kind, a.latest_value_date, d.first_date
+        RETURNING a.id, a.limit_kind, a.latest_value_date, d.first_date, d.takes
     )
     SELECT array_agg(u.id), array_agg(u.first_date) INTO dated_back, dated_back_from
       FROM updated u
-     WHERE u.limit_kind <> 'none' AND u.first_date < u.latest_value_date;
+     WHERE u.first_date < u.latest_value_date
+       AND ((u.limit_kind = 'debits_within_credits' AND u.takes & 1 <> 0)
+            OR (u.limit_kind = 'credits_within_debits' AND u.takes & 2 <> 0));
 
     IF dated_back IS NULL THEN
         RETURN NULL;
@@ -250,13 +257,14 @@ BEGIN
                             UNION ALL
                             -- this statement's own (among them), from the transition table
                             SELECT x.id, n.value_date, 0,
-                                   CASE WHEN (n.debit_account_id = x.id) = (a.limit_kind = 'debits_within_credits')
+                                   CASE WHEN s.debit = (a.limit_kind = 'debits_within_credits')
                                         THEN CASE WHEN n.kind IN ('posted', 'post_pending') THEN n.amount ELSE 0 END
                                              + CASE n.kind WHEN 'pending' THEN n.amount WHEN 'posted' THEN 0
                                                     ELSE -(SELECT h.amount FROM transfer h WHERE h.id = n.pending_id) END
                                         ELSE -(CASE WHEN n.kind IN ('posted', 'post_pending') THEN n.amount ELSE 0 END) END
                               FROM inserted n
-                              JOIN unnest(dated_back) AS x(id) ON x.id IN (n.debit_account_id, n.credit_account_id)
+                             CROSS JOIN LATERAL (VALUES (n.debit_account_id, true), (n.credit_account_id, false)) AS s(id, debit)
+                              JOIN unnest(dated_back) AS x(id) ON x.id = s.id
                               JOIN account a ON a.id = x.id) AS p
                      GROUP BY p.id, p.value_date) AS m
               JOIN account a ON a.id = m.id

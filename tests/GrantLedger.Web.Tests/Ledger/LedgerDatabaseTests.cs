@@ -289,12 +289,16 @@ public sealed class LedgerDatabaseTests(DatabaseFixture db) : DatabaseTest(db)
         await h.PostAsync(h.Entry(Move(h.Unallocated, h.Available[0], 30)) with { ValueDate = new(2026, 9, 10) });
         await h.PostAsync(h.Entry(Move(h.Unallocated, h.Available[1], 30)) with { ValueDate = new(2026, 9, 10) });
         await h.PostAsync(h.Entry(Move(h.Payable[0], h.Available[0], 10)) with { ValueDate = new(2026, 9, 20) });
-        // a debit dated after them, and one dated in them that deepens them
+        // a debit dated after them
         await h.PostAsync(Move(h.Available[0], h.Available[2], 100));
+        // entries that take from the account dated before the bad days, and leave them better off (read, and not refused)
+        await EntriesAsync(h, h.Entry(Move(h.Available[0], h.Available[2], 5)) with { ValueDate = new(2026, 9, 10) },
+            h.Entry(Move(h.Unallocated, h.Available[0], 50)) with { ValueDate = new(2026, 9, 12) });
+        // one dated in them that deepens them: as of 16 September, 80 in and 106 out
         var deeper = await RefusedAsync(MoveOn(h, "2026-09-16", h.Available[0], h.Available[2], 1));
         Assert.Equal("GL014", deeper.SqlState);
-        Assert.Contains("by 71 pence as of 2026-09-16", deeper.MessageText);
-        Assert.Equal(new Balance(200, 340, 0, 0), await h.BalanceAsync(h.Available[0]));
+        Assert.Contains("by 26 pence as of 2026-09-16", deeper.MessageText);
+        Assert.Equal(new Balance(205, 390, 0, 0), await h.BalanceAsync(h.Available[0]));
     }
 
     // journal_entry's key to programme is checked by its BEFORE INSERT trigger without a lock on the programme's row
