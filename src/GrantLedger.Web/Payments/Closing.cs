@@ -8,6 +8,7 @@ using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Ledger;
 using GrantLedger.Web.Programmes;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace GrantLedger.Web.Payments;
 
@@ -16,7 +17,8 @@ namespace GrantLedger.Web.Payments;
 /// ended (<see cref="Closes"/>). Nothing can be posted dated inside a
 /// closed period (the database refuses it: 409). At year end every budget category's unspent
 /// allocation either lapses back to the programme or carries forward into the next year, by one
-/// journal entry (cause year_end) whose transfers say which, dated the year's last day.
+/// journal entry (cause year_end) whose transfers say which, dated the year's last day; what claims decided after that day
+/// released (it was reserved on the last day) moves by a second such entry, dated the day the year is closed.
 /// </summary>
 public static class Closing
 {
@@ -40,6 +42,47 @@ public static class Closing
         db.Accounts.AsNoTracking()
             .Where(a => a.ProgrammeYearId == yearId && a.SchoolId != null && a.CategoryId != null && a.Code.EndsWith(":available")
                         && a.CreditsPosted - a.DebitsPosted > 0);
+
+    /// <summary>
+    /// What each account had unspent at the end of the year's last day and every day since, at the least: what can lapse or
+    /// carry forward dated that day without leaving the budget below nought as of any day (migration 0069). A claim submitted
+    /// in the year and decided after it (approved for less, rejected, withdrawn) held its reservation until then; what it
+    /// released came free only after the year ended, and moves dated the day the year is closed.
+    /// </summary>
+    private static async Task<Dictionary<long, long>> UnspentOnTheLastDayAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, long programmeId,
+        DateOnly endsOn, List<Account> accounts, CancellationToken ct)
+    {
+        var after = new Dictionary<long, List<long>>(); // each account's change in what it has unspent, day by day after the last
+        await using (var cmd = new NpgsqlCommand("""
+            SELECT account_id, sum(credits_posted - debits_posted - debits_pending)::bigint
+              FROM transfer_effect
+             WHERE programme_id = $1 AND value_date > $2 AND account_id = ANY ($3)
+             GROUP BY account_id, value_date
+             ORDER BY account_id, value_date
+            """, conn, tx))
+        {
+            cmd.Parameters.Add(new() { Value = programmeId });
+            cmd.Parameters.Add(new() { Value = endsOn });
+            cmd.Parameters.Add(new() { Value = accounts.Select(a => a.Id).ToArray() });
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                if (!after.TryGetValue(r.GetInt64(0), out var days)) after[r.GetInt64(0)] = days = [];
+                days.Add(r.GetInt64(1));
+            }
+        }
+        var result = new Dictionary<long, long>();
+        foreach (var a in accounts)
+        {
+            var now = a.CreditsPosted - a.DebitsPosted;
+            var days = after.GetValueOrDefault(a.Id) ?? [];
+            var running = now - days.Sum();
+            var least = running;
+            foreach (var change in days) least = Math.Min(least, running += change);
+            result[a.Id] = Math.Clamp(least, 0, now);
+        }
+        return result;
+    }
 
     /// <param name="Value">pence, or minutes for a staff-time allowance</param>
     public sealed record UnspentLine(long CategoryId, string Category, string Unit, string Amount, long Value, int Schools);
@@ -154,32 +197,40 @@ public static class Closing
             var p = new ProgrammeRef(programme.Id, programme.Code);
             var y = new YearRef(year.Id, year.Code);
             var schools = await db.Schools.AsNoTracking().Where(s => s.ProgrammeId == programmeId).ToDictionaryAsync(s => s.Id, ct);
-            var specs = new List<(AccountSpec From, AccountSpec To, long Amount)>();
-            var bridges = new List<(AccountSpec From, AccountSpec To, long Amount)>();
+            var (conn, tx) = await db.NpgsqlAsync(ct);
+            var unspentThen = await UnspentOnTheLastDayAsync(conn, tx, programmeId, year.EndsOn, available, ct);
+            // (from, to, what lapses or carries forward dated the year's last day, and what came free after it)
+            var moves = new List<(AccountSpec From, AccountSpec To, long Then, long Since)>();
             foreach (var a in available.OrderBy(a => a.Code))
             {
                 var unit = Units.Parse(a.Unit);
                 var (school, category) = (BudgetYear.Ref(schools[a.SchoolId!.Value]), BudgetYear.Ref(categories[a.CategoryId!.Value]));
                 var amount = a.CreditsPosted - a.DebitsPosted;
-                if (rules[a.CategoryId.Value] == "lapse") specs.Add((Chart.Available(p, y, school, category), Chart.Lapsed(p, y, unit), amount));
+                var (then, since) = (unspentThen[a.Id], amount - unspentThen[a.Id]);
+                if (rules[a.CategoryId.Value] == "lapse") moves.Add((Chart.Available(p, y, school, category), Chart.Lapsed(p, y, unit), then, since));
                 else
                 {
                     var ny = new YearRef(next!.Id, next.Code);
-                    specs.Add((Chart.Available(p, y, school, category), Chart.CarriedForward(p, y, unit), amount));
-                    bridges.Add((Chart.BroughtForward(p, ny, unit), Chart.Available(p, ny, school, category), amount));
+                    moves.Add((Chart.Available(p, y, school, category), Chart.CarriedForward(p, y, unit), then, since));
+                    moves.Add((Chart.BroughtForward(p, ny, unit), Chart.Available(p, ny, school, category), then, since));
                 }
             }
 
-            long? entryId = null;
-            if (specs.Count > 0)
+            long? entryId = null, sinceEntryId = null;
+            if (moves.Count > 0)
             {
-                var all = specs.Concat(bridges).ToList();
-                var (conn, tx) = await db.NpgsqlAsync(ct);
-                var ids = await Accounts.EnsureAsync(conn, tx, programmeId, all.SelectMany(x => new[] { x.From, x.To }).ToList(), ct);
-                entryId = (await Journal.PostAsync(conn, tx, new EntryDraft(programmeId, year.EndsOn,
-                    $"Year end {year.Code}: unspent allocation " + string.Join("; ", rules.Select(x => $"{categories[x.Key].Name} {(x.Value == "lapse" ? "lapses" : "carries forward to " + next!.Code)}")),
-                    caller.Id, CauseType.YearEnd, year.Id,
-                    all.Select(x => new TransferDraft(x.From.Unit, ids[x.From], ids[x.To], x.Amount)).ToList()), ct)).EntryId;
+                var ids = await Accounts.EnsureAsync(conn, tx, programmeId, moves.SelectMany(x => new[] { x.From, x.To }).ToList(), ct);
+                var treatments = string.Join("; ", rules.Select(x => $"{categories[x.Key].Name} {(x.Value == "lapse" ? "lapses" : "carries forward to " + next!.Code)}"));
+                async Task<long?> PostAsync(DateOnly on, string description, Func<(AccountSpec From, AccountSpec To, long Then, long Since), long> amount)
+                {
+                    var transfers = moves.Where(x => amount(x) > 0).Select(x => new TransferDraft(x.From.Unit, ids[x.From], ids[x.To], amount(x))).ToList();
+                    if (transfers.Count == 0) return null;
+                    return (await Journal.PostAsync(conn, tx, new EntryDraft(programmeId, on, description, caller.Id, CauseType.YearEnd, year.Id, transfers), ct)).EntryId;
+                }
+                entryId = await PostAsync(year.EndsOn, $"Year end {year.Code}: unspent allocation {treatments}", x => x.Then);
+                sinceEntryId = await PostAsync(UkTime.Today,
+                    $"Year end {year.Code}: allocation released after {Closes.Long(year.EndsOn)} by claims decided since: {treatments}", x => x.Since);
+                entryId ??= sinceEntryId;
             }
             foreach (var (id, treatment) in rules)
                 await db.Database.ExecuteSqlInterpolatedAsync($"""
@@ -198,7 +249,7 @@ public static class Closing
                 var mine = available.Where(a => a.CategoryId == x.Key).ToList();
                 return new YearEndLine(x.Key, categories[x.Key].Name, unit.ToCode(), x.Value, Amounts.Format(unit, mine.Sum(a => a.CreditsPosted - a.DebitsPosted)), mine.Count);
             }).ToList();
-            audit.Record("year.closed", "programme_year", yearId, programmeId, new { year = year.Code, entryId, nextYear = next?.Code, lines });
+            audit.Record("year.closed", "programme_year", yearId, programmeId, new { year = year.Code, entryId, releasedSinceEntryId = sinceEntryId == entryId ? null : sinceEntryId, nextYear = next?.Code, lines });
             await db.SaveChangesAsync(ct);
             return new YearEndReport(yearId, year.Code, entryId, lines);
         }, ct);

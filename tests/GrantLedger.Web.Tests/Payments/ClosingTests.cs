@@ -92,6 +92,46 @@ public sealed class ClosingTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.All(tb["totals"]!.AsArray(), t => Assert.True(t!["balanced"]!.GetValue<bool>()));
     }
 
+    /// <summary>
+    /// A claim submitted in the year and decided after it (here: reserved on 20 July, released on 5 September) came free
+    /// only after the year's last day: as of that day the school had that much less unspent. The year end lapses what was
+    /// unspent then, dated the last day, and what came free since on the day the year is closed, so that no budget is
+    /// below nought as of any day (migration 0069 refuses that).
+    /// </summary>
+    [Fact]
+    public async Task CloseYear_AfterAReservationOfTheYearWasReleasedAfterIt_LapsesWhatCameFreeSinceOnTheDayItCloses()
+    {
+        var w = await ClaimWorld.CreateAsync(Db, Ended);
+        var finance = await w.S.FinanceAsync(Db);
+        var available = (await w.AccountAsync(0, "staff-cover", "available"))["id"]!.GetValue<long>();
+        var other = (await w.AccountAsync(1, "staff-cover", "available"))["id"]!.GetValue<long>();
+        var hold = await Db.ScalarAsync($"""
+            WITH e AS (INSERT INTO journal_entry (programme_id, value_date, description, cause_type)
+                       VALUES ({w.S.ProgrammeId}, '2026-07-20', 'a claim reserved in the year', 'claim')
+                       RETURNING id, programme_id, value_date, recorded_at)
+            INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
+            SELECT id, programme_id, 'GBP', {available}, {other}, 30000, 'pending', value_date, recorded_at FROM e RETURNING id
+            """);
+        await Db.ScalarAsync($"""
+            WITH e AS (INSERT INTO journal_entry (programme_id, value_date, description, cause_type)
+                       VALUES ({w.S.ProgrammeId}, '2026-09-05', 'rejected after the year', 'claim')
+                       RETURNING id, programme_id, value_date, recorded_at)
+            INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, pending_id, value_date, recorded_at)
+            SELECT id, programme_id, 'GBP', {available}, {other}, 30000, 'void_pending', {hold}, value_date, recorded_at FROM e RETURNING id
+            """);
+
+        var rules = new[] { "staff-cover", "tlr-admin", "action-plan", "contact-time" }.Select(c => new { categoryId = w.Category(c), treatment = "lapse" }).ToArray();
+        var report = (await finance.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/years/{w.S.YearId}/close", new { rules }))
+            .Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("4000.00", report["lines"]!.AsArray().Single(l => l!["categoryId"]!.GetValue<long>() == w.Category("staff-cover"))!["amount"]!.GetValue<string>());
+        Assert.Equal("0.00", (await w.AccountAsync(0, "staff-cover", "available"))["balance"]!.GetValue<string>());
+        // £700 lapsed dated 31 August, the £300 released on 5 September dated the day the year closed
+        Assert.Equal(70000, await Db.ScalarAsync($"SELECT sum(t.amount) FROM transfer t JOIN journal_entry j ON j.id = t.entry_id WHERE j.cause_type = 'year_end' AND t.debit_account_id = {available} AND t.value_date = '2026-08-31'"));
+        Assert.Equal(30000, await Db.ScalarAsync($"SELECT sum(t.amount) FROM transfer t JOIN journal_entry j ON j.id = t.entry_id WHERE j.cause_type = 'year_end' AND t.debit_account_id = {available} AND t.value_date = $1", UkTime.Today));
+        Assert.Equal(0, await Db.ScalarAsync($"SELECT credits_posted - debits_posted - debits_pending FROM account_balances_as_of({w.S.ProgrammeId}, '2026-08-31') WHERE account_id = {available}"));
+        Assert.Equal(2, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'year_end'"));
+    }
+
     [Fact]
     public async Task CloseHalfTermOrYear_BeforeItsLastDayHasPassed_Returns409_SayingFromWhen_AndChangesNothing()
     {
