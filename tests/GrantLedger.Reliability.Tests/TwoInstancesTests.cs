@@ -141,7 +141,7 @@ public sealed class TwoInstancesTests(DatabaseFixture db) : ReliabilityTest(db)
         await using (var cmd = Db.DataSource.CreateCommand("SELECT remittance_reference, amount_pence FROM payment_run_payee ORDER BY id"))
         await using (var rows = await cmd.ExecuteReaderAsync())
             while (await rows.ReadAsync())
-                csv.Append($"{rows.GetString(0)},{rows.GetInt64(1) / 100}.{rows.GetInt64(1) % 100:00},{DateTime.UtcNow:yyyy-MM-dd},paid\n");
+                csv.Append($"{rows.GetString(0)},{rows.GetInt64(1) / 100}.{rows.GetInt64(1) % 100:00},{GrantLedger.Core.Ledger.UkTime.Today:yyyy-MM-dd},paid\n");
         var payees = await Db.ScalarAsync("SELECT count(*) FROM payment_run_payee");
         var imports = await Task.WhenAll(ImportAsync(a.As(maker), w, csv.ToString()), ImportAsync(b.As(checker), w, csv.ToString()));
         NeverAServerError(imports, a, b);

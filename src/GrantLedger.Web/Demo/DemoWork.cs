@@ -154,7 +154,7 @@ public sealed partial class DemoData
         await PaymentRuns.ExportAsync(db, audit, As(maker), run.Id, null, ct);
         var paid = await db.Set<PaymentRunPayee>().AsNoTracking().SingleAsync(p => p.PaymentRunId == run.Id && p.SchoolId == first.SchoolId, ct);
         var confirmation = $"remittance_reference,amount,date,status\n{paid.RemittanceReference},{new Money(paid.AmountPence).ToDecimalString()}," +
-                           $"{DateTime.UtcNow:yyyy-MM-dd},paid\n";
+                           $"{GrantLedger.Core.Ledger.UkTime.Today:yyyy-MM-dd},paid\n"; // the UK's today, as the approvals are dated: UTC's is a day behind after midnight in summer
         await Confirmations.ImportAsync(db, audit, As(maker), programme.Id, "demo-confirmations.csv",
             new MemoryStream(System.Text.Encoding.UTF8.GetBytes(confirmation)), ct);
 

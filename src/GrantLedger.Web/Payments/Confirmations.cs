@@ -102,7 +102,7 @@ public static class Confirmations
                     if (x.Payee.Status == row.Status) return null;
                     if (x.Payee.Status != "pending") return $"this payment is already confirmed {x.Payee.Status}";
                     if (row.Date > today) return "the date is in the future";
-                    if (row.Date < DateOnly.FromDateTime(x.Run.ExportedAt!.Value.UtcDateTime)) return "the date is before the payment file was exported";
+                    if (row.Date < UkTime.DateOn(x.Run.ExportedAt!.Value)) return "the date is before the payment file was exported";
                     if (closedPeriods.FirstOrDefault(p => p.StartsOn <= row.Date && row.Date <= p.EndsOn) is { } closed)
                         return $"the date falls in {closed.Name}, which is closed";
                     return null;

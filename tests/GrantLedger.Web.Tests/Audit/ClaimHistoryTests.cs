@@ -77,7 +77,7 @@ public sealed class ClaimHistoryTests(DatabaseFixture db) : DatabaseTest(db)
         (await approver.PostAsync($"/api/v1/payment-runs/{runId}/approve", null)).Expect(HttpStatusCode.OK);
         (await builder.PostAsync($"/api/v1/payment-runs/{runId}/export", null)).Expect(HttpStatusCode.OK);
         var payee = run["payees"]![0]!;
-        var file = $"remittance_reference,amount,date,status\n{payee["remittanceReference"]!.GetValue<string>()},{payee["amount"]!.GetValue<string>()},{DateTime.UtcNow:yyyy-MM-dd},paid\n";
+        var file = $"remittance_reference,amount,date,status\n{payee["remittanceReference"]!.GetValue<string>()},{payee["amount"]!.GetValue<string>()},{GrantLedger.Core.Ledger.UkTime.Today:yyyy-MM-dd},paid\n";
         using var form = new MultipartFormDataContent();
         var content = new ByteArrayContent(Encoding.UTF8.GetBytes(file));
         content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");

@@ -50,7 +50,7 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
         return (await Answer.ReadAsync(response)).Expect(HttpStatusCode.OK).Json;
     }
 
-    private static string Today => DateTime.UtcNow.ToString("yyyy-MM-dd");
+    private static string Today => GrantLedger.Core.Ledger.UkTime.Today.ToString("yyyy-MM-dd"); // the day approvals and exports are dated: the UK's
 
     [Fact]
     public async Task Build_TakesEveryApprovedClaim_OnePayeePerSchool_AndTheBuilderCannotApprove()
