@@ -47,7 +47,9 @@ public sealed record BenchProgramme(long ProgrammeId, DateOnly ValueDate, int Sc
             """, programmeId, available0, payable0))!;
         if (misplaced != 0) throw new InvalidOperationException($"{misplaced} schools' accounts are not where the benchmark expects them");
 
-        var p = new BenchProgramme(programmeId, new DateOnly(2026, 11, 30), schools, available0, payable0);
+        // dated today, as the service dates a claim's holds: a raw-SQL ceiling dated before what the service posted on the same
+        // accounts would be dated back, and PostgreSQL would read the days since on every entry (migration 0069)
+        var p = new BenchProgramme(programmeId, GrantLedger.Core.Ledger.UkTime.Today, schools, available0, payable0);
         // Funding and allocation: £10m into each school's available account.
         const long each = 10_000_000_00;
         await db.Exec("""
