@@ -38,7 +38,7 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         await VisitAsync(page, "/finance");
         await ClickAsync(page, "button:has-text('Build the payment run')");
         await ExpectErrorAsync(page, "asOf", "No approved claims"); // linked to the date, which is written as the pages write dates
-        Assert.DoesNotContain(DateTime.UtcNow.ToString("yyyy-MM-dd"), await page.InnerTextAsync(".govuk-error-summary"));
+        Assert.DoesNotContain(GrantLedger.Core.Ledger.UkTime.Today.ToString("yyyy-MM-dd"), await page.InnerTextAsync(".govuk-error-summary"));
 
         var second = await SignInAsync(checker.UserName);
         await VisitAsync(second, runUrl);
@@ -59,7 +59,7 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         await second.SetInputFilesAsync("#file", new Microsoft.Playwright.FilePayload
         {
             Name = "confirmations.csv", MimeType = "text/csv",
-            Buffer = Encoding.UTF8.GetBytes($"remittance_reference,amount,date,status\n{remittance},250.00,{DateTime.UtcNow:yyyy-MM-dd},paid\n"),
+            Buffer = Encoding.UTF8.GetBytes($"remittance_reference,amount,date,status\n{remittance},250.00,{GrantLedger.Core.Ledger.UkTime.Today:yyyy-MM-dd},paid\n"),
         });
         await ClickAsync(second, "button:has-text('Import')", screenshot: "finance-confirmations");
         Assert.Contains("1 paid", await second.InnerTextAsync("#report-summary"));
@@ -89,7 +89,7 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         var runId = (await maker.PostAsync($"/api/v1/programmes/{world.S.ProgrammeId}/payment-runs", new { })).Expect(HttpStatusCode.Created).Id;
         (await checker.PostAsync($"/api/v1/payment-runs/{runId}/approve", null)).Expect(HttpStatusCode.OK);
         (await maker.PostAsync($"/api/v1/payment-runs/{runId}/export", null)).Expect(HttpStatusCode.OK);
-        var (urn0, urn1, today) = (world.S.Schools[0].Urn, world.S.Schools[1].Urn, DateTime.UtcNow.ToString("yyyy-MM-dd"));
+        var (urn0, urn1, today) = (world.S.Schools[0].Urn, world.S.Schools[1].Urn, GrantLedger.Core.Ledger.UkTime.Today.ToString("yyyy-MM-dd"));
         using (var form = new MultipartFormDataContent())
         {
             form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(
