@@ -25,7 +25,9 @@ public static partial class MalformedRequest
         {
             if (entry.Errors.Count == 0) continue;
             var field = key.StartsWith("$.") ? key[2..] : key is "$" or "" or "request" ? "body" : key;
-            field = char.ToLowerInvariant(field[0]) + field[1..];
+            // the framework's validation names a body's fields as C# does ("Split.Lines[0]"), JSON as the client sent them
+            field = key.StartsWith('$') ? char.ToLowerInvariant(field[0]) + field[1..]
+                : string.Join('.', field.Split('.').Select(f => f.Length == 0 ? f : char.ToLowerInvariant(f[0]) + f[1..]));
             var whole = context.ActionDescriptor.Parameters.FirstOrDefault(p => string.Equals(p.Name, key, StringComparison.OrdinalIgnoreCase))?.ParameterType
                 is { } type && (Nullable.GetUnderlyingType(type) ?? type) is var t && (t == typeof(long) || t == typeof(int));
             var messages = entry.Errors.Select(e => whole && NotValid().IsMatch(e.ErrorMessage) ? "must be a whole number" : Clean(e.ErrorMessage, e.Exception))

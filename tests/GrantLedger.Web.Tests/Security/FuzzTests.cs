@@ -40,6 +40,73 @@ public sealed class FuzzTests(DatabaseFixture db, ITestOutputHelper output) : Da
         answers.AssertNone(atLeast: 500);
     }
 
+    /// <summary>
+    /// A null where a list holds objects ({"lines": [null]}, {"actions": [null]}), in every list of objects of every body,
+    /// however deep: refused 400 naming the element by its path ("lines[0]"), as a null in a list of ids is; it was read as
+    /// a line that is not there, and answered 500.
+    /// </summary>
+    [Fact]
+    public async Task NullInAListOfObjects_IsRefusedNamingItsPath_InEveryBody()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var records = await ScopedRecords.CreateAsync(Db, w);
+        var api = await OpenApi.ReadAsync(Db);
+        var answers = new HostileAnswers(Db);
+        var misnamed = new List<string>();
+        foreach (var op in api.Operations.Where(o => o.TakesBody && !o.Multipart && !o.Csv && !Anonymous.Contains(o.Key)))
+        {
+            var role = Allowed[op.Key].FirstOrDefault();
+            if (role is null) continue;
+            var path = records.Fill(op.Path, "own", role);
+            foreach (var (field, body) in NullElements(api, api.Resolve(op.JsonSchema), records, "", 0))
+            {
+                var json = body.ToJsonString();
+                var answer = await answers.SendAsync($"{op.Key} {json}", () => OpenApi.SendAsync(records.Users[role], op, path, json));
+                if (answer.Status != System.Net.HttpStatusCode.BadRequest || answer.Json["errors"]?[field] is null)
+                    misnamed.Add($"{op.Key} {json} → {(int)answer.Status} {HostileAnswers.Clip(answer.Body, 300)}");
+            }
+        }
+        output.WriteLine($"{answers.Sent} bodies with a null in a list of objects");
+        answers.AssertNone(atLeast: 5);
+        Assert.True(misnamed.Count == 0, "not 400 naming the element:\n" + string.Join("\n", misnamed));
+    }
+
+    /// <summary>
+    /// For each list of objects a schema has (in its properties, in its objects' properties, in its lists' objects), a
+    /// plausible body with that list holding one null, and the element's path as a field error names it.
+    /// </summary>
+    private static IEnumerable<(string Field, JsonObject Body)> NullElements(OpenApi api, JsonNode? schema, ScopedRecords records, string prefix, int depth)
+    {
+        if (depth > 4 || schema?["properties"] is not JsonObject properties) yield break;
+        foreach (var (name, p) in properties)
+        {
+            var property = api.Resolve(p);
+            var types = OpenApi.Types(property);
+            var field = prefix + name;
+            if (types.Contains("array") && api.Resolve(property?["items"]) is { } items && IsObject(api, items))
+            {
+                yield return (field + "[0]", Body(api, schema, records, name, new JsonArray((JsonNode?)null)));
+                foreach (var (inner, element) in NullElements(api, items, records, field + "[0].", depth + 1))
+                    yield return (inner, Body(api, schema, records, name, new JsonArray(element)));
+            }
+            else if (IsObject(api, property))
+                foreach (var (inner, value) in NullElements(api, property, records, field + ".", depth + 1))
+                    yield return (inner, Body(api, schema, records, name, value));
+        }
+    }
+
+    private static bool IsObject(OpenApi api, JsonNode? schema) =>
+        api.Resolve(schema) is { } s && (OpenApi.Types(s).Contains("object") || s["properties"] is JsonObject);
+
+    /// <summary>A plausible body for the schema, with one property given.</summary>
+    private static JsonObject Body(OpenApi api, JsonNode? schema, ScopedRecords records, string name, JsonNode value)
+    {
+        var body = new JsonObject();
+        foreach (var (n, p) in schema!["properties"]!.AsObject())
+            body[n] = n == name ? value : Plausible(api, n, api.Resolve(p), records);
+        return body;
+    }
+
     private static readonly string[] OddQueryValues =
         ["\u0000", "tp\u0000", new string('x', 20_000), "-1", "0", "9223372036854775808", "1e400", "1.234", "x", "2026-02-30", " ", "\u202Egnp", "'; DROP TABLE claim;--"];
 
