@@ -202,8 +202,40 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
         return null;
     }
 
-    protected static long? ReadId(string? text) =>
-        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+    /// <summary>
+    /// The id a select or a hidden field posts: null when left blank; one that cannot be read (periodId=abc, from a stale or
+    /// tampered form) is an error on the field (<see cref="Unreadable"/>), not a choice left open ("all half-terms").
+    /// </summary>
+    protected long? ReadId(string field)
+    {
+        var text = Typed(field).Trim();
+        if (text.Length == 0) return null;
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0) return id;
+        AddError(field, Unreadable(field));
+        return null;
+    }
+
+    /// <summary>An id as text, or null: for carrying a choice on, not for reading what was posted (<see cref="ReadId"/>).</summary>
+    protected static long? ParseId(string? text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;
+
+    /// <summary>What a page says of a choice it could not read: as of one left out, else "Select the half-term from the list".</summary>
+    protected string Unreadable(string field) =>
+        WhenLeftOut.TryGetValue(field, out var ask) ? ask
+        : Labels.TryGetValue(field, out var label) ? $"Select {char.ToLowerInvariant(label[0])}{label[1..]} from the list"
+        : "This form is out of date or was changed: go back to the page and try again";
+
+    /// <summary>
+    /// A value the framework binds to a handler's parameter or a bound property and could not read (lineId=abc) is an error
+    /// on its field, for every page: the handler got null or 0, and went on as if nothing had been chosen.
+    /// </summary>
+    public override void OnPageHandlerExecuting(Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context)
+    {
+        foreach (var (key, entry) in ModelState)
+            if (entry.Errors.Count > 0 && key.Length > 0)
+                AddError(char.ToLowerInvariant(key[0]) + key[1..], Unreadable(char.ToLowerInvariant(key[0]) + key[1..]));
+        base.OnPageHandlerExecuting(context);
+    }
 
     /// <summary>The programme a programme-wide page works on: the user's own, or the one chosen (auditors see all).</summary>
     protected async Task<List<Programmes.Programme>> ProgrammesAsync(CancellationToken ct) =>

@@ -37,10 +37,11 @@ public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
     {
         await LoadAsync(ct);
         var asOf = ReadDate("asOf", "the date", required: false);
+        var (areaId, periodId) = (ReadId("areaId"), ReadId("periodId"));
         if (HasErrors) return Page(); // a date that could not be read is not today, which the use case takes a date left blank for
         long runId = 0;
         if (await AttemptAsync(async () => runId = (await PaymentRuns.BuildAsync(Db, Audit, Caller, Caller.ProgrammeId!.Value,
-                new(ReadId(Typed("areaId")), ReadId(Typed("periodId")), asOf), ct)).Id))
+                new(areaId, periodId, asOf), ct)).Id))
             return Redirect($"/finance/runs/{runId}");
         return Page();
     }

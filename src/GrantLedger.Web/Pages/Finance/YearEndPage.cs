@@ -68,7 +68,7 @@ public abstract class YearEndPage(GrantLedgerDb db, AuditTrail audit) : GovPage(
         long? next = null;
         if (rules.Any(r => r.Treatment == "carry-forward"))
         {
-            next = ReadId(Typed("nextYearId"));
+            next = ReadId("nextYearId");
             if (NextYears.Count == 0)
                 AddError("nextYearId", "There is no later open year to carry forward into: select lapse, or ask the programme admin to add the next year");
             else if (next is null || NextYears.All(y => y.Id != next)) LeftOut("nextYearId");
@@ -83,7 +83,7 @@ public abstract class YearEndPage(GrantLedgerDb db, AuditTrail audit) : GovPage(
         foreach (var u in Unspent)
             if (Typed(TreatmentField(u.CategoryId)) is { Length: > 0 } t) parts.Add($"{TreatmentField(u.CategoryId)}={Uri.EscapeDataString(t)}");
         // an id or nothing: what was typed in place of one is not carried (ReadChoices asks again for it if it is needed)
-        if (ReadId(Typed("nextYearId")) is { } n) parts.Add($"nextYearId={n}");
+        if (ParseId(Typed("nextYearId")) is { } n) parts.Add($"nextYearId={n}");
         return string.Join("&", parts);
     }
 

@@ -126,8 +126,8 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
         if (Kind == "action-plan" && Actions.Count > 0) Given("actionId"); // with no agreed plan, the use case says so
         var amount = Kind == "action-plan" ? ReadMoney("amount", "the invoice amount") : null;
         string? Text(string name) => Typed(name) is { Length: > 0 } v ? v : null;
-        var input = new LineEditing.LineInput(Kind, ReadId(Typed("categoryId")), ReadId(Typed("allowanceCategoryId")), Text("staffRef"), role,
-            activity, date, hours, days, ReadId(Typed("actionId")), Text("supplier"), Text("invoiceRef"), amount, specialist,
+        var input = new LineEditing.LineInput(Kind, ReadId("categoryId"), ReadId("allowanceCategoryId"), Text("staffRef"), role,
+            activity, date, hours, days, ReadId("actionId"), Text("supplier"), Text("invoiceRef"), amount, specialist,
             Text("description"));
         if (await AttemptAsync(() => Line is { } changed
                 ? LineEditing.ChangeAsync(Db, Audit, Caller, id, changed.Id, input, null, ct)

@@ -39,7 +39,7 @@ public sealed class EvidenceModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
     public async Task<IActionResult> OnPostAsync(long id, IFormFile? file, CancellationToken ct)
     {
         await LoadAsync(id, ct);
-        Given("lineId");
+        var lineId = Given("lineId") && Typed("lineId") != WholeClaim ? ReadId("lineId") : null;
         if (file is null || file.Length == 0)
         {
             LeftOut("file");
@@ -48,7 +48,7 @@ public sealed class EvidenceModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
         if (await AttemptAsync(async () =>
             {
                 await using var content = file!.OpenReadStream();
-                await EvidenceFiles.AttachAsync(Db, Audit, Caller, id, ReadId(Typed("lineId")), file.FileName, content, null, ct);
+                await EvidenceFiles.AttachAsync(Db, Audit, Caller, id, lineId, file.FileName, content, null, ct);
             }))
             return Redirect($"/school/claims/{id}");
         return Page();

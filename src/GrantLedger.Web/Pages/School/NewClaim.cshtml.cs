@@ -37,8 +37,8 @@ public sealed class NewClaimModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
     {
         await LoadAsync(ct);
         long claimId = 0;
-        Given("periodId");
-        if (await AttemptAsync(async () => claimId = (await Drafting.StartAsync(Db, Audit, Caller, new(null, ReadId(Typed("periodId")), Typed("description")), ct)).Id))
+        var periodId = Given("periodId") ? ReadId("periodId") : null;
+        if (await AttemptAsync(async () => claimId = (await Drafting.StartAsync(Db, Audit, Caller, new(null, periodId, Typed("description")), ct)).Id))
             return Redirect($"/school/claims/{claimId}");
         return Page();
     }

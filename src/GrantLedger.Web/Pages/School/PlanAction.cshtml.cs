@@ -42,7 +42,7 @@ public sealed partial class PlanActionModel(GrantLedgerDb db, AuditTrail audit) 
         Given("theme");
         Given("description");
         var cost = ReadMoney("estimatedCost", "the estimated cost");
-        var added = new PlanDrafting.ActionInput(null, Typed("theme"), Typed("description"), ReadId(Typed("periodId")), cost);
+        var added = new PlanDrafting.ActionInput(null, Typed("theme"), Typed("description"), ReadId("periodId"), cost);
         var index = Plan.Actions.Count;
         var input = PlanEditing.Input(Plan, Plan.Actions.Select(PlanEditing.Keep).Append(added));
         if (await AttemptAsync(() => PlanDrafting.ReplaceAsync(Db, Audit, Caller, id, input, null, ct),
