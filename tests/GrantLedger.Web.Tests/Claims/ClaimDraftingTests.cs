@@ -443,4 +443,36 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("6.35 hours", dashboard); // 2.5 + 0.1 + 3.75 hours reserved
         Assert.DoesNotContain("0.85 days", dashboard);
     }
+
+    /// <summary>
+    /// A line of a claim submitted since (a bookmark, a second tab) opened to change, or its change posted: the page says
+    /// the claim has been submitted and can no longer be changed, its status, and links to it; it answered 403 "Your role
+    /// does not allow this page, or the record belongs to another school", though the claim is the school's own.
+    /// </summary>
+    [Fact]
+    public async Task ChangingALineOfASubmittedClaim_SaysItCanNoLongerBeChanged_AndLinksToIt()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var lineId = (await w.AddStaffTimeAsync(id, "STAFF-01", "2026-10-05"))["lines"]![0]!["id"]!.GetValue<long>();
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var form = await page.GetStringAsync($"/school/claims/{id}/line?lineId={lineId}");
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+
+        using var shown = await page.GetAsync($"/school/claims/{id}/line?lineId={lineId}");
+        using var posted = await page.PostAsync($"/school/claims/{id}/line?lineId={lineId}", new FormUrlEncodedContent(
+        [
+            new(Security.PageFormFuzzTests.Token, Security.PageFormFuzzTests.TokenOf(form)), new("kind", "staff-time"), new("staffRef", "STAFF-02"),
+        ]));
+        foreach (var answer in new[] { shown, posted })
+        {
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            var html = System.Net.WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync());
+            Assert.Contains("has been submitted and can no longer be changed", html);
+            Assert.Contains($"href=\"/school/claims/{id}\"", html);
+            Assert.DoesNotContain("Staff reference", html);
+        }
+        var lines = (await w.School.GetAsync($"/api/v1/claims/{id}")).Json["lines"]!.AsArray();
+        Assert.Equal("STAFF-01", Assert.Single(lines)!["staffRef"]!.GetValue<string>());
+    }
 }

@@ -32,6 +32,9 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
     public string? Kind { get; private set; }
     public string KindName => Kinds.FirstOrDefault(k => k.Item1 == Kind).Item2 ?? "";
 
+    /// <summary>The claim has been submitted: the page says it can no longer be changed, and offers no form.</summary>
+    public bool Submitted { get; private set; }
+
     /// <summary>The line being changed, or null when one is being added.</summary>
     public LineView? Line { get; private set; }
 
@@ -43,7 +46,7 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
     public string? StoredHours => Line is { Minutes: { } m } && (Line.Kind == "support-hours" || !Gov.InWholeHundredthsOfADay(m)) ? Gov.Hours(m) : null;
 
     /// <summary>The page's title and heading: what the line is for, and which line when one is changed.</summary>
-    public string Heading => Kind is null ? "What is this line for?" : Line is { } changing ? $"Change line {changing.LineNo}: {KindName}" : KindName;
+    public string Heading => Submitted ? $"Claim {View.Reference} can no longer be changed" : Kind is null ? "What is this line for?" : Line is { } changing ? $"Change line {changing.LineNo}: {KindName}" : KindName;
     public List<(string, string)> MoneyCategories { get; private set; } = [];
     public List<(string, string)> TimeCategories { get; private set; } = [];
     public List<(string, string)> Actions { get; private set; } = [];
@@ -70,7 +73,13 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
     private async Task LoadAsync(long id, string? kind, long? lineId, CancellationToken ct)
     {
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
-        if (!View.AllowedActions.Contains("add-line")) throw new Core.Rules.Forbidden("this claim is not a draft you can change");
+        if (!View.AllowedActions.Contains("add-line"))
+        {
+            // submitted since the page was opened (a bookmark, another tab): the school's own claim, no longer a draft
+            if (View.State == "draft") throw new Core.Rules.Forbidden("this claim is not a draft you can change");
+            Submitted = true;
+            return;
+        }
         if (lineId is not null)
         {
             Line = View.Lines.SingleOrDefault(l => l.Id == lineId) ?? throw new Core.Rules.NotFound("line", lineId);
@@ -102,6 +111,7 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
     public async Task<IActionResult> OnPostKindAsync(long id, string? kind, CancellationToken ct)
     {
         await LoadAsync(id, null, null, ct);
+        if (Submitted) return Page();
         if (Kinds.All(k => k.Item1 != kind))
         {
             LeftOut("kind");
@@ -113,6 +123,7 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
     public async Task<IActionResult> OnPostAsync(long id, string? kind, long? lineId, CancellationToken ct)
     {
         await LoadAsync(id, kind, lineId, ct);
+        if (Submitted) return Page();
         if (Kind is null) return Redirect($"/school/claims/{id}/line");
         // read in the order of the page's fields; what the use case finds wrong besides joins them in one summary
         var role = Kind == "staff-time" ? ReadChoice("role", ClaimLines.StaffRoles, "Select the role") : null;
