@@ -116,12 +116,33 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
                         foreach (var m in messages) Add(fieldFor(field), Sentence(fieldFor(field), m));
                     break;
                 case RuleBroken rule:
-                    Add(fieldFor(rule.Field ?? ""), Capital(rule.Message)); // a page may link a refusal of the whole to a part of it
+                    // a page may link a refusal of the whole to a part of it
+                    Add(fieldFor(rule.Field ?? ""), rule.Rule == "illegal-transition" ? AlreadyMoved(rule) : Capital(rule.Message));
                     break;
             }
             db.ChangeTracker.Clear();
             return false;
         }
+    }
+
+    /// <summary>
+    /// A step refused because the record moved on since its page was shown (a form posted twice, another tab, another user),
+    /// in plain English: "This claim has already been approved." The API's words ("The claim is 'approved', where 'approve'
+    /// is not possible. What you can do now: export, cancel.") are for clients; the page shows the status and a link.
+    /// </summary>
+    private static string AlreadyMoved(RuleBroken rule)
+    {
+        var record = System.Text.RegularExpressions.Regex.Match(rule.Message, "^The (.+?) is '").Groups[1].Value;
+        if (record.Length == 0 || !rule.Details.TryGetValue("state", out var s) || s is not string state) return Capital(rule.Message);
+        return state switch
+        {
+            "draft" => $"This {record} is a draft now.",
+            "under-review" => $"This {record} is already under review.",
+            "awaiting-second-approval" => $"This {record} is already awaiting a second approval.",
+            "in-payment-run" => $"This {record} is already in a payment run.",
+            "superseded" => $"This {record} has already been replaced by a new version.",
+            _ => $"This {record} has already been {state.Replace('-', ' ')}.",
+        };
     }
 
     private static Exception? Refusal(Exception e)

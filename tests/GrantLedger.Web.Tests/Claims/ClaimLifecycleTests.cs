@@ -720,4 +720,57 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.DoesNotContain("goes back to your budget", html);
         Assert.Equal("approved", (await w.School.GetAsync($"/api/v1/claims/{id}")).Json["state"]!.GetValue<string>());
     }
+
+    private static async Task<string> PostFormAgainAsync(HttpClient page, string url, string form, params KeyValuePair<string, string>[] fields)
+    {
+        using var answer = await page.PostAsync(url, new FormUrlEncodedContent(
+            [new(Security.PageFormFuzzTests.Token, Security.PageFormFuzzTests.TokenOf(form)), .. fields]));
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        return System.Net.WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>
+    /// A stale form posted a second time (the declaration sent again, an approval after the claim was approved, a run
+    /// approved twice) says in plain English what already happened, the status now and links to the record, and offers
+    /// the button no more: it said "The claim is 'submitted', where 'submit' is not possible. What you can do now:
+    /// withdraw." above the same form.
+    /// </summary>
+    [Fact]
+    public async Task AStaleFormPostedAgain_SaysWhatAlreadyHappened_AndOffersItsButtonNoMore()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id, "STAFF-01", w.S.On("10-05"));
+        using var school = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var check = await school.GetStringAsync($"/school/claims/{id}/check");
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        var html = await PostFormAgainAsync(school, $"/school/claims/{id}/check", check, KeyValuePair.Create("declaration", "true"));
+        Assert.Contains("This claim has already been submitted.", html);
+        Assert.Contains($"href=\"/school/claims/{id}\"", html);
+        Assert.DoesNotContain("where 'submit' is not possible", html);
+        Assert.DoesNotContain("Accept and submit the claim", html);
+        Assert.DoesNotContain("Check your answers", html);
+
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/start-review", null)).Expect(HttpStatusCode.OK);
+        using var lead = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        var approve = await lead.GetStringAsync($"/review/claims/{id}/approve");
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).Expect(HttpStatusCode.OK);
+        html = await PostFormAgainAsync(lead, $"/review/claims/{id}/approve", approve);
+        Assert.Contains("This claim has already been approved.", html);
+        Assert.Contains($"href=\"/review/claims/{id}\"", html);
+        Assert.DoesNotContain("where 'approve' is not possible", html);
+        Assert.DoesNotContain("Approve the claim", html);
+
+        await Db.ScalarAsync("WITH u AS (UPDATE school SET payee_reference = 'SUP-' || urn RETURNING 1) SELECT count(*) FROM u");
+        var maker = await w.S.FinanceAsync(Db, "maker");
+        var run = (await maker.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/payment-runs", new { })).Expect(HttpStatusCode.Created).Id;
+        var checker = await w.S.FinanceAsync(Db, "checker");
+        using var finance = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, checker.UserName);
+        var runPage = await finance.GetStringAsync($"/finance/runs/{run}");
+        (await checker.PostAsync($"/api/v1/payment-runs/{run}/approve", null)).Expect(HttpStatusCode.OK);
+        html = await PostFormAgainAsync(finance, $"/finance/runs/{run}?handler=Approve", runPage);
+        Assert.Contains("This payment run has already been approved.", html);
+        Assert.DoesNotContain("where 'approve' is not possible", html);
+        Assert.DoesNotContain("Approve the run", html);
+    }
 }
