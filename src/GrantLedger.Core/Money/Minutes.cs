@@ -65,22 +65,22 @@ public readonly record struct Minutes(long Value)
         return true;
     }
 
-    /// <summary>"3 days 45 min", "1 h 30 min", "0 min".</summary>
+    /// <summary>
+    /// Staff time as people read it, and exactly, so that a reader can check quantity × rate = amount: in days when it is a
+    /// whole number of hundredths of a day ("1 day", "2.16 days", "0.5 days"), else in hours ("17.75 hours", "0.1 hours"),
+    /// else in hours and minutes ("31 hours 5 minutes"). Pages and refusals alike (refusals said "2 days 3 h 45 min").
+    /// </summary>
     public override string ToString()
     {
-        if (Value == 0) return "0 min";
         var sign = Value < 0 ? "-" : "";
         var v = Math.Abs(Value);
-        var days = v / PerDay;
-        var rest = v % PerDay;
-        var hours = rest / PerHour;
-        var mins = rest % PerHour;
-        var parts = new List<string>();
-        if (days > 0) parts.Add(days.ToString(CultureInfo.InvariantCulture) + (days == 1 ? " day" : " days"));
-        if (hours > 0) parts.Add(hours.ToString(CultureInfo.InvariantCulture) + " h");
-        if (mins > 0) parts.Add(mins.ToString(CultureInfo.InvariantCulture) + " min");
-        return sign + string.Join(" ", parts);
+        if (v * 100 % PerDay == 0) return sign + (v == PerDay ? "1 day" : $"{Number(v / (decimal)PerDay)} days");
+        if (v % 3 == 0) return sign + $"{Number(v / (decimal)PerHour)} {(v == PerHour ? "hour" : "hours")}"; // 0.01 hours is 0.6 minutes
+        var (hours, rest) = (v / PerHour, v % PerHour);
+        return sign + (hours == 0 ? "" : $"{hours:#,0} {(hours == 1 ? "hour" : "hours")} ") + $"{rest} {(rest == 1 ? "minute" : "minutes")}";
     }
+
+    private static string Number(decimal value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 }
 
 public enum TimeUnit { Hours, Days }

@@ -241,13 +241,7 @@ public static class Gov
     /// in hours and minutes ("11 hours 20 minutes"). Every page that shows staff time shows it with this. Days to two places
     /// showed 2.5 hours as "0.33 days", which at £250 a day is £82.50, not the £83.33 claimed.
     /// </summary>
-    public static string StaffTime(long minutes)
-    {
-        if (InWholeHundredthsOfADay(minutes)) return minutes == 450 ? "1 day" : $"{Days(minutes)} days";
-        if (minutes % 3 == 0) return HourCount(minutes); // 0.01 hours is 0.6 minutes: whole minutes in threes are whole hundredths of an hour
-        var (hours, rest) = (Math.DivRem(minutes, 60L).Quotient, Math.DivRem(minutes, 60L).Remainder);
-        return (hours == 0 ? "" : $"{hours:#,0} {(hours == 1 ? "hour" : "hours")} ") + $"{rest} {(rest == 1 ? "minute" : "minutes")}";
-    }
+    public static string StaffTime(long minutes) => new Core.Money.Minutes(minutes).ToString(); // one wording with the refusals
 
     private static string HourCount(long minutes) => Hours(minutes) + (minutes == 60 ? " hour" : " hours");
 

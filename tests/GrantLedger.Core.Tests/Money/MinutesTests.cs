@@ -27,10 +27,14 @@ public sealed class MinutesTests
     }
 
     [Theory]
-    [InlineData(0, "0 min")]
+    [InlineData(0, "0 days")]
     [InlineData(450, "1 day")]
     [InlineData(2250, "5 days")]
-    [InlineData(1845, "4 days 45 min")]
-    [InlineData(1865, "4 days 1 h 5 min")]
+    [InlineData(225, "0.5 days")]
+    [InlineData(972, "2.16 days")]   // 2 days 1 hour 12 minutes: a whole hundredth of a day
+    [InlineData(1065, "17.75 hours")] // 2 days 2 hours 45 minutes: not a whole hundredth of a day
+    [InlineData(1845, "4.1 days")]
+    [InlineData(1865, "31 hours 5 minutes")]
+    [InlineData(-450, "-1 day")]
     public void Describe(long minutes, string text) => Assert.Equal(text, new Minutes(minutes).ToString());
 }

@@ -475,4 +475,23 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
         var lines = (await w.School.GetAsync($"/api/v1/claims/{id}")).Json["lines"]!.AsArray();
         Assert.Equal("STAFF-01", Assert.Single(lines)!["staffRef"]!.GetValue<string>());
     }
+
+    /// <summary>
+    /// A staff member claimed past a full day is told the time as the pages show it, in days when it is a whole hundredth of
+    /// a day and in hours otherwise: it said "1 day 2 h 30 min".
+    /// </summary>
+    [Fact]
+    public async Task AStaffDayRefusal_TellsTheTimeAsThePagesShowIt()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id, "STAFF-01", "2026-10-05"); // a full day
+        var refused = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+        {
+            kind = "staff-time", categoryId = w.Category("staff-cover"), staffRef = "STAFF-01", role = "teacher", activity = "training",
+            date = "2026-10-05", hours = "2.5",
+        })).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "staff-day-exceeded").Json["detail"]!.GetValue<string>();
+        Assert.Contains("would be claimed for 10 hours on 5 Oct 2026, more than a full working day (1 day): 1 day is already claimed", refused);
+        Assert.DoesNotContain(" h ", refused);
+    }
 }
