@@ -6,6 +6,20 @@ public static class Kebab
     public static string Of<TEnum>(TEnum value) where TEnum : struct, Enum =>
         Names<TEnum>.ByValue.TryGetValue(value, out var text) ? text : Convert(value.ToString());
 
+    /// <summary>
+    /// What a trigger did, in the past tense every ledger entry's description uses ("Claim CLM-000021 approved: …"):
+    /// "approve" → "approved", "withdraw" → "withdrawn", "mark-paid" → "paid".
+    /// </summary>
+    public static string Done(string trigger) => trigger switch
+    {
+        "submit" => "submitted", "withdraw" => "withdrawn", "start-review" => "taken into review", "approve" => "approved",
+        "second-approve" => "approved at second approval", "return" => "returned", "reject" => "rejected",
+        "add-to-payment-run" => "added to a payment run", "remove-from-payment-run" => "removed from a payment run",
+        "mark-paid" => "paid", "payment-failed" => "not paid: its payment failed", "export" => "exported", "cancel" => "cancelled",
+        "agree" => "agreed", "supersede" => "superseded",
+        _ => trigger.Replace('-', ' '),
+    };
+
     public static bool TryParse<TEnum>(string? text, out TEnum value) where TEnum : struct, Enum
     {
         if (text is not null && Names<TEnum>.ByText.TryGetValue(text, out value)) return true;

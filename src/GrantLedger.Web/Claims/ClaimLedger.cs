@@ -85,7 +85,7 @@ public static class ClaimLedger
             if (holds[i].Money) holds[i].Line.MoneyHoldId = reserved.TransferIds[i];
             else holds[i].Line.TimeHoldId = reserved.TransferIds[i];
         }
-        var draft = Entry(c, actorId, "submitted",
+        var draft = Entry(c, actorId, Kebab.Done("submit"),
             holds.Select(h => new TransferDraft(h.From.Unit, ids[h.From], ids[h.To], h.Amount, TransferKind.Pending)).ToList());
         return new Posting(draft, reserved, e =>
             {
@@ -119,7 +119,7 @@ public static class ClaimLedger
             if (line.TimeHoldId is { } t)
                 transfers.Add(Resolution(held[t], allowed ? held[t].Amount : null));
         }
-        return new Posting(Entry(c, actorId, trigger.Replace('-', ' ') + (post ? "" : ": hold released"), transfers),
+        return new Posting(Entry(c, actorId, Kebab.Done(trigger) + (post ? "" : ": hold released"), transfers),
             Take(Reserved(locked), transfers.Count));
     }
 

@@ -189,7 +189,8 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
         var text = Typed(field).Trim();
         if (text.Length == 0) return null;
         if (Quantity.TryParse(text, out var q)) return q;
-        AddError(field, $"{Capital(label)} must be a number with at most two decimal places, like 7.5");
+        // an example one line allows: at most a day, so not 7.5 days
+        AddError(field, $"{Capital(label)} must be a number with at most two decimal places, like {(field == "days" ? "0.5" : "2.5")}");
         return null;
     }
 

@@ -494,4 +494,35 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("would be claimed for 10 hours on 5 Oct 2026, more than a full working day (1 day): 1 day is already claimed", refused);
         Assert.DoesNotContain(" h ", refused);
     }
+
+    /// <summary>
+    /// A claim's ledger entries say what happened to it in one tense, "submitted", "approved", "returned": they read
+    /// "Claim CLM-000021 approve: …" beside "…submitted: …", in the journal and in its hledger and Beancount exports.
+    /// </summary>
+    [Fact]
+    public async Task AClaimsLedgerEntries_SayWhatHappenedInThePastTense()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var approved = await w.UnderReviewAsync("STAFF-01", "2026-10-05");
+        (await w.Lead.PostAsync($"/api/v1/claims/{approved}/approve", null)).Expect(HttpStatusCode.OK);
+        var returned = await w.UnderReviewAsync("STAFF-02", "2026-10-06");
+        (await w.Lead.PostAsync($"/api/v1/claims/{returned}/return", new { reason = "Add the invoice" })).Expect(HttpStatusCode.OK);
+
+        async Task<List<string>> Descriptions(long claim)
+        {
+            await using var cmd = Db.DataSource.CreateCommand(
+                "SELECT description FROM journal_entry WHERE cause_type = 'claim' AND cause_id = $1 ORDER BY id");
+            cmd.Parameters.AddWithValue(claim);
+            var list = new List<string>();
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync()) list.Add(r.GetString(0));
+            return list;
+        }
+        Assert.Collection(await Descriptions(approved),
+            d => Assert.StartsWith($"Claim CLM-{approved:000000} submitted: ", d),
+            d => Assert.StartsWith($"Claim CLM-{approved:000000} approved: ", d));
+        Assert.Collection(await Descriptions(returned),
+            d => Assert.StartsWith($"Claim CLM-{returned:000000} submitted: ", d),
+            d => Assert.StartsWith($"Claim CLM-{returned:000000} returned: hold released: ", d));
+    }
 }

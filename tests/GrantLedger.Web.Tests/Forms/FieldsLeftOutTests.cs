@@ -121,6 +121,34 @@ public sealed class FieldsLeftOutTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM evidence"));
     }
 
+    /// <summary>An empty (0-byte) confirmations file is told as empty: it was told to "Select the confirmations file", which the user had.</summary>
+    [Fact]
+    public async Task AnEmptyConfirmationsFile_IsToldAsEmpty()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var finance = await w.S.FinanceAsync(Db);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, finance.UserName);
+        var form = new MultipartFormDataContent
+        {
+            { new StringContent(PageFormFuzzTests.TokenOf(await page.GetStringAsync("/finance/confirmations"))), PageFormFuzzTests.Token },
+            { new ByteArrayContent([]), "file", "confirmations.csv" },
+        };
+        using var answer = await page.PostAsync("/finance/confirmations", form);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal([("file", "The selected file is empty")], PageForms.Problems(WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync())));
+    }
+
+    /// <summary>Days that cannot be read are told with an example one line allows (at most a day): it said "like 7.5".</summary>
+    [Fact]
+    public async Task DaysThatCannotBeRead_AreToldWithAnExampleALineAllows()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var (problems, _) = await PageForms.PostAsync(page, $"/school/claims/{id}/line?kind=specialist-days", new() { ["days"] = "one" });
+        Assert.Contains(("days", "Days must be a number with at most two decimal places, like 0.5"), problems);
+    }
+
     [Fact]
     public async Task SubmittingWithoutTheDeclaration_SaysSelectToConfirmIt()
     {

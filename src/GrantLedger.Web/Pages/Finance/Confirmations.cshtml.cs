@@ -25,7 +25,8 @@ public sealed class ConfirmationsModel(GrantLedgerDb db, AuditTrail audit) : Gov
     {
         if (file is null || file.Length == 0)
         {
-            LeftOut("file");
+            if (file is null) LeftOut("file");
+            else AddError("file", "The selected file is empty"); // chosen, but 0 bytes: GOV.UK's words
             return Page(); // nothing more to check without the file
         }
         await AttemptAsync(async () =>
