@@ -28,7 +28,7 @@ public static class Units
         return code is "GBP" or "MIN";
     }
 
-    /// <summary>How an amount in this unit reads to a person: "£1,234.50" or "3 days 45 min".</summary>
+    /// <summary>How an amount in this unit reads to a person: "£1,234.50", "2.16 days" or "17.75 hours" (Minutes.ToString).</summary>
     public static string Describe(this Unit unit, long amount) =>
         unit == Unit.Gbp ? new Money.Money(amount).ToString() : new Minutes(amount).ToString();
 }
