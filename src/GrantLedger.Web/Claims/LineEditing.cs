@@ -22,6 +22,8 @@ namespace GrantLedger.Web.Claims;
 /// </summary>
 public static class LineEditing
 {
+    /// <param name="Date">the day the work was done (staff time, support hours), in the claim's half-term; a TLR is the
+    /// half-term's sum, dated its first day: a date sent with one must fall in the half-term</param>
     public sealed record LineInput(
         string? Kind, long? CategoryId, long? AllowanceCategoryId,
         [property: MaxText(17, Pattern = Core.Claims.ClaimLines.StaffRefPattern)] string? StaffRef, string? Role, string? Activity, DateOnly? Date, Quantity? Hours, Quantity? Days,
@@ -127,7 +129,10 @@ public static class LineEditing
                 TimeOnADate(line, r, c.Period, errors, allowDays: false);
                 break;
             case ClaimLineKind.Tlr:
-                line.WorkDate = c.Period.StartsOn; // the TLR3 sum for the half-term, at the rate in force when it began
+                // the TLR3 sum for the half-term, at the rate in force when it began; a date, if one is sent, must be in it
+                if (r.Date is { } tlrDate && (tlrDate < c.Period.StartsOn || tlrDate > c.Period.EndsOn))
+                    errors.Add("date", OutsideTheHalfTerm(c.Period));
+                line.WorkDate = c.Period.StartsOn;
                 // twice on one claim is refused as it is added; on another claim, at submission (whichever is submitted first)
                 if (line.StaffRef is { } tlrStaff && c.Claim.Lines.Any(l => l != line && l.Kind == line.Kind && l.StaffRef == tlrStaff))
                     errors.Add("staffRef", $"{tlrStaff}'s TLR for {c.Period.Name} is already on this claim: it is paid once per half-term");
@@ -204,11 +209,14 @@ public static class LineEditing
         _ => $"A {Kebab.Of(kind)} line's amount is set by the rate card",
     };
 
+    private static string OutsideTheHalfTerm(Period period) =>
+        $"must fall in the claim's half-term, {period.Name} ({period.StartsOn:d MMM yyyy} to {period.EndsOn:d MMM yyyy})";
+
     private static void TimeOnADate(ClaimLine line, LineInput r, Period period, FieldErrors errors, bool allowDays, bool allowHours = true)
     {
         if (r.Date is not { } date) errors.Add("date", "is required");
         else if (date < period.StartsOn || date > period.EndsOn)
-            errors.Add("date", $"must fall in the claim's half-term, {period.Name} ({period.StartsOn:d MMM yyyy} to {period.EndsOn:d MMM yyyy})");
+            errors.Add("date", OutsideTheHalfTerm(period));
         else if (NotInTheFuture.Refusal(date, UkTime.Today, "claim work once it has been done") is { } future) errors.Add("date", future);
         else line.WorkDate = date;
 

@@ -69,6 +69,54 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A submission's refusal names a line by its place in the claim's lines as GET returns them: with line 1 deleted, line 3
+    /// is lines[1] (it was keyed lines[2], by its number, which named no line or the wrong one).
+    /// </summary>
+    [Fact]
+    public async Task ASubmissionsRefusal_NamesALineByItsPlaceInTheClaimsLines_AfterALineWasDeleted()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var first = await w.NewClaimAsync();
+        (await w.School.PostAsync($"/api/v1/claims/{first}/lines", new { kind = "tlr", categoryId = w.Category("tlr-admin"), staffRef = "T41" }))
+            .Expect(HttpStatusCode.Created);
+        (await w.SubmitAsync(first)).Expect(HttpStatusCode.OK);
+
+        var id = await w.NewClaimAsync();
+        var gone = (await w.AddStaffTimeAsync(id, "STAFF-01"))["lines"]![0]!["id"]!.GetValue<long>();
+        await w.AddStaffTimeAsync(id, "STAFF-02");
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new { kind = "tlr", categoryId = w.Category("tlr-admin"), staffRef = "T41" }))
+            .Expect(HttpStatusCode.Created);
+        (await w.School.DeleteAsync($"/api/v1/claims/{id}/lines/{gone}")).Expect(HttpStatusCode.OK);
+
+        var lines = (await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray();
+        Assert.Equal([2, 3], lines.Select(l => l!["lineNo"]!.GetValue<int>()));
+        var refused = (await w.SubmitAsync(id)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[1].staffRef");
+        Assert.Equal("T41", lines[1]!["staffRef"]!.GetValue<string>());
+        Assert.DoesNotContain("lines[2]", refused.Body);
+    }
+
+    /// <summary>
+    /// A TLR is the half-term's sum: a date sent with it was replaced by the half-term's first day without a word, even one in
+    /// another half-term (20 September on an Autumn 2 claim: 201). A date outside the claim's half-term is refused, as a
+    /// staff-time line's is; one inside it is taken.
+    /// </summary>
+    [Fact]
+    public async Task ATlrDatedOutsideTheClaimsHalfTerm_IsRefusedNamingDate()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var outside = (await w.School.PostAsync($"/api/v1/claims/{id}/lines",
+                new { kind = "tlr", categoryId = w.Category("tlr-admin"), staffRef = "T44", date = w.S.On("12-01") }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "date");
+        Assert.Contains("must fall in the claim's half-term", outside.Body);
+        Assert.Empty((await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray());
+        var inside = (await w.School.PostAsync($"/api/v1/claims/{id}/lines",
+                new { kind = "tlr", categoryId = w.Category("tlr-admin"), staffRef = "T44", date = w.S.On("10-05") }))
+            .Expect(HttpStatusCode.Created).Json;
+        Assert.Equal("300.00", inside["lines"]![0]!["amount"]!.GetValue<string>());
+    }
+
+    /// <summary>
     /// A priced line's amount is the rate card's: an amount sent with a TLR or a staff-time line was dropped without a word
     /// (201, priced at £300.00 whatever was sent). It is refused by the API and by the import, naming amount.
     /// </summary>
