@@ -47,7 +47,7 @@ public static class ClaimReads
             .Where(e => hashes.Contains(e.Sha256) && e.ClaimId != claimId && readable.Contains(e.ClaimId))
             .Select(e => new { e.Sha256, e.ClaimId }).ToListAsync(ct);
 
-        var lines = claim.Lines.Select(l => new LineView(l.Id, l.LineNo, l.Kind, l.CategoryId, Name(categories, l.CategoryId),
+        var lines = claim.Lines.OrderBy(l => l.LineNo).Select(l => new LineView(l.Id, l.LineNo, l.Kind, l.CategoryId, Name(categories, l.CategoryId),
             new Money(l.AmountPence), l.AllowanceCategoryId, Name(categories, l.AllowanceCategoryId), l.Minutes, l.StaffRef, l.StaffRole,
             l.Activity, l.WorkDate, l.RateBasis, l.RatePence is { } r ? new Money(r) : null, ActionOf(l.ActionId).Id,
             ActionOf(l.ActionId).Ref, l.Supplier, l.InvoiceRef, l.Description,

@@ -303,6 +303,10 @@ public static class Transitions
     private static async Task CheckSubmittableAsync(GrantLedgerDb db, ClaimScope c, Request r, CancellationToken ct)
     {
         var errors = new FieldErrors();
+        // a line's errors are keyed by its place in the claim's lines as the API returns them (by number), not by its number:
+        // a claim whose line 3 was deleted has line 6 at lines[4]
+        var places = c.Claim.Lines.OrderBy(l => l.LineNo).Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i);
+        string At(ClaimLine line) => $"lines[{places[line]}]";
         if (c.Claim.Lines.Count == 0) errors.Add("lines", "add at least one line before submitting");
         if (r.Declaration != true)
             errors.Add("declaration", "confirm that the claim is accurate, the costs were incurred for the programme, and the evidence is genuine");
@@ -317,12 +321,12 @@ public static class Transitions
         foreach (var line in planLines)
         {
             if (!evidenced.Contains(line.Id))
-                errors.Add($"lines[{line.LineNo - 1}].evidence", $"line {line.LineNo} (action-plan spending) needs its invoice or receipt attached before submitting");
+                errors.Add($"{At(line)}.evidence", $"line {line.LineNo} (action-plan spending) needs its invoice or receipt attached before submitting");
             if (plan is null || plan.Actions.All(a => a.Id != line.ActionId && !(refs.TryGetValue(line.ActionId!.Value, out var kept) && a.ActionRef == kept)))
-                errors.Add($"lines[{line.LineNo - 1}].actionId", $"line {line.LineNo}'s action is no longer in the school's agreed action plan: choose one from the plan in force");
+                errors.Add($"{At(line)}.actionId", $"line {line.LineNo}'s action is no longer in the school's agreed action plan: choose one from the plan in force");
             // a copy of an earlier line (added before an invoice was claimed once per action) is not submitted
             if (LineEditing.SameInvoice(planLines, line) is { } claimed && claimed.LineNo < line.LineNo)
-                errors.Add($"lines[{line.LineNo - 1}].invoiceRef", $"line {line.LineNo}: {LineEditing.InvoiceClaimed(line, claimed)}; remove the copy");
+                errors.Add($"{At(line)}.invoiceRef", $"line {line.LineNo}: {LineEditing.InvoiceClaimed(line, claimed)}; remove the copy");
         }
         foreach (var tlr in c.Claim.Lines.Where(l => l.Kind == Kebab.Of(ClaimLineKind.Tlr)))
         {
@@ -330,7 +334,7 @@ public static class Transitions
                 && db.Set<Claim>().Any(x => x.Id == l.ClaimId && x.ProgrammeId == c.Programme.Id && x.PeriodId == c.Claim.PeriodId
                                             && x.State != "draft" && x.State != "rejected" && x.State != "withdrawn"), ct);
             if (elsewhere || c.Claim.Lines.Count(l => l.Kind == tlr.Kind && l.StaffRef == tlr.StaffRef) > 1)
-                errors.Add($"lines[{tlr.LineNo - 1}].staffRef", $"{tlr.StaffRef}'s TLR for {c.Period.Name} is already claimed: it is paid once per half-term");
+                errors.Add($"{At(tlr)}.staffRef", $"{tlr.StaffRef}'s TLR for {c.Period.Name} is already claimed: it is paid once per half-term");
         }
         errors.ThrowIfAny();
     }

@@ -28,13 +28,13 @@ public sealed partial class CheckModel(GrantLedgerDb db, AuditTrail audit) : Gov
     }
 
     /// <summary>
-    /// Where a refusal's link in the error summary goes: the row of the line it is about ("line-2"), the evidence for a
+    /// Where a refusal's link in the error summary goes: the row of the line it is about ("line-at-1", by its place among the lines, as the API's key gives it), the evidence for a
     /// missing invoice, the declaration, the lines for a claim past its budget, else the total.
     /// </summary>
     private static string Row(string field) => field switch
     {
         "declaration" => field,
-        _ when LineField().Match(field) is { Success: true } m => m.Groups[2].Value == "evidence" ? "evidence" : $"line-{int.Parse(m.Groups[1].Value) + 1}",
+        _ when LineField().Match(field) is { Success: true } m => m.Groups[2].Value == "evidence" ? "evidence" : $"line-at-{m.Groups[1].Value}",
         "lines" => "lines",
         _ => "total",
     };
