@@ -75,8 +75,8 @@ public static class ClaimReads
         var actions = ClaimWorkflow.Lifecycle.Actions(c.State, c.Context(caller, claimed)).Select(t => Kebab.Of(t)).ToList();
         if (c.Claim.State == "draft" && caller.Role == Roles.SchoolBusinessManager && caller.SchoolId == c.School.Id)
             actions.InsertRange(0, ["edit", "add-line", "attach-evidence"]);
-        // a closed half-term's draft is not added to or submitted: it is moved to an open half-term, or deleted
-        if (c.Claim.State == "draft" && c.Period.ClosedAt is not null) actions.RemoveAll(a => a is "add-line" or "submit");
+        // a closed half-term's draft is not added to, given evidence or submitted: it is moved to an open half-term, or deleted
+        if (c.Claim.State == "draft" && c.Period.ClosedAt is not null) actions.RemoveAll(a => a is "add-line" or "attach-evidence" or "submit");
         return actions;
     }
 

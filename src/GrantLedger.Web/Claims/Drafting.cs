@@ -84,7 +84,7 @@ public static class Drafting
 
     /// <summary>
     /// A closed half-term takes no new claiming: no claim is started in it or moved into it, and no draft of it gains or changes a
-    /// line or is submitted (409 naming periodId). Its drafts can still be deleted, and claims submitted before it closed are
+    /// line or evidence or is submitted (409 naming periodId). Its drafts can still be deleted, and claims submitted before it closed are
     /// reviewed and paid as ever.
     /// </summary>
     internal static void EnsureOpen(Programmes.Period period, string doing)

@@ -5,8 +5,8 @@ using GrantLedger.Web.Tests.Support;
 namespace GrantLedger.Web.Tests.Claims;
 
 /// <summary>
-/// A closed half-term takes no new claiming: claims were started, moved into, given lines and submitted for a half-term
-/// finance had closed. Each is refused 409 naming periodId; a draft is still deleted, and claims submitted before the close
+/// A closed half-term takes no new claiming: claims were started, moved into, given lines and evidence and submitted for a
+/// half-term finance had closed. Each is refused 409 naming periodId; a draft is still deleted, and claims submitted before the close
 /// are still reviewed. Closing a half-term says how many of its claims are still drafts or awaiting a decision.
 /// </summary>
 public sealed class ClosedHalfTermTests(DatabaseFixture db) : DatabaseTest(db)
@@ -37,11 +37,24 @@ public sealed class ClosedHalfTermTests(DatabaseFixture db) : DatabaseTest(db)
             kind = "staff-time", categoryId = w.Category("staff-cover"), staffRef = "STAFF-01", role = "leader", activity = "training", date = w.S.On("10-06"), days = 1,
         }));
         IsClosed(await w.SubmitAsync(draft));
+        IsClosed(await w.AttachAsync(draft, ClaimWorld.Pdf("INV-1"), "inv-1.pdf", lineId));
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM evidence WHERE claim_id = $1", draft));
+        var offered = (await w.School.GetAsync($"/api/v1/claims/{draft}")).Expect(HttpStatusCode.OK).Json["allowedActions"]!.AsArray()
+            .Select(a => a!.GetValue<string>()).ToList();
+        Assert.DoesNotContain("attach-evidence", offered);
+        Assert.DoesNotContain("add-line", offered);
         Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE claim_id = $1", draft));
 
         using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
         var (problems, _) = await PageForms.PostAsync(page, "/school/claims/new", new() { ["periodId"] = w.Periods["aut1"].ToString(), ["description"] = "" });
         Assert.Equal("periodId", Assert.Single(problems).Field);
+        // the claim's page offers the closed half-term's draft no line, import or upload; an open half-term's draft has them
+        var closedPage = await page.GetStringAsync($"/school/claims/{draft}");
+        Assert.DoesNotContain("Upload evidence", closedPage);
+        Assert.DoesNotContain("Add a line", closedPage);
+        var openPage = await page.GetStringAsync($"/school/claims/{later}");
+        Assert.Contains("Upload evidence", openPage);
+        Assert.Contains("Add a line", openPage);
 
         (await w.School.DeleteAsync($"/api/v1/claims/{spare}")).Expect(HttpStatusCode.NoContent);
         (await w.Lead.PostAsync($"/api/v1/claims/{reviewed}/approve", null)).Expect(HttpStatusCode.OK);
