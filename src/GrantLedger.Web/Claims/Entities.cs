@@ -30,6 +30,13 @@ public sealed class Claim : Access.ISchoolRecord
 
 public sealed class ClaimLine
 {
+    /// <summary>Prices the line by a rate: the rate it names and its amount for the line's minutes (or the rate's own for a TLR).</summary>
+    public void PriceBy(long rateId, long ratePence, string basis)
+    {
+        (RateId, RatePence, RateBasis) = (rateId, ratePence, basis);
+        AmountPence = GrantLedger.Core.Rules.Pricing.Price(basis, ratePence, Minutes ?? 0);
+    }
+
     public long Id { get; set; }
     public long ClaimId { get; set; }
     public int LineNo { get; set; }

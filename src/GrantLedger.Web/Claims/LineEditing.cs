@@ -170,11 +170,7 @@ public static class LineEditing
             var rate = await RateCards.RateCards.InForceAsync(db, c.Programme.Id, rateCode, on, ct);
             if (rate is null)
                 errors.Add(kind == ClaimLineKind.Tlr ? "kind" : "date", $"no '{rateCode}' rate is in force on {on:yyyy-MM-dd}: the programme admin adds rates to the rate card");
-            else
-            {
-                (line.RateId, line.RatePence, line.RateBasis) = (rate.Id, rate.AmountPence, rate.Basis);
-                line.AmountPence = Pricing.Price(rate.Basis, rate.AmountPence, line.Minutes ?? 0);
-            }
+            else line.PriceBy(rate.Id, rate.AmountPence, rate.Basis);
         }
         // a staff day past a full day is its rule's refusal (staff-day-exceeded) alone, one of the field errors beside others
         var fullDay = ClaimLines.CountsStaffDay(kind) && line is { StaffRef: not null, WorkDate: not null, Minutes: not null }

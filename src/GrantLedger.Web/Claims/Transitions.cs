@@ -115,8 +115,7 @@ public static class Transitions
         foreach (var line in claim.Lines)
         {
             if (line.RateId is null || !inForce.TryGetValue(line.Id, out var rate) || rate.Id == line.RateId) continue;
-            (line.RateId, line.RatePence, line.RateBasis) = (rate.Id, rate.AmountPence, rate.Basis);
-            line.AmountPence = Pricing.Price(rate.Basis, rate.AmountPence, line.Minutes ?? 0);
+            line.PriceBy(rate.Id, rate.AmountPence, rate.Basis);
             repriced.Add(line);
         }
         return repriced;

@@ -144,8 +144,7 @@ public static partial class RateCards
         foreach (var line in lines.OrderBy(l => l.ClaimId).ThenBy(l => l.LineNo))
         {
             var was = line.AmountPence;
-            (line.RateId, line.RatePence, line.RateBasis) = (rate.Id, rate.AmountPence, rate.Basis);
-            line.AmountPence = Pricing.Price(rate.Basis, rate.AmountPence, line.Minutes ?? 0);
+            line.PriceBy(rate.Id, rate.AmountPence, rate.Basis);
             repriced.Add(new { claimId = line.ClaimId, line.LineNo, from = new Money(was).ToDecimalString(), to = new Money(line.AmountPence).ToDecimalString() });
         }
         foreach (var claim in drafts.Where(c => lines.Any(l => l.ClaimId == c.Id))) claim.UpdatedAt = now;
