@@ -61,8 +61,29 @@ public sealed class DatabaseFixture : IAsyncLifetime
     }
 
     /// <summary>Empties every table but the migration journal and what migrations fill (the claim lifecycle, 0058). The
-    /// append-only guards refuse TRUNCATE, so this runs as a replication session, which does not fire them: only a superuser can.</summary>
+    /// append-only guards refuse TRUNCATE, so this runs as a replication session, which does not fire them: only a superuser can.
+    /// A service's background work left running by the test before (an export reading table after table in one snapshot)
+    /// can deadlock with it; PostgreSQL then cancels one of the two, and when that is the reset it is tried again.</summary>
     public async Task ResetAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await TruncateAsync();
+                break;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < 5)
+            {
+                await Task.Delay(100 * attempt);
+            }
+        }
+        Accounts.ForgetAll();
+        // a replication session's TRUNCATE fires no trigger, so it announces nothing to the token cache (migration 0054)
+        Factory.Services.GetRequiredService<ApiTokenCache>().Forget();
+    }
+
+    private async Task TruncateAsync()
     {
         await using var conn = await DataSource.OpenConnectionAsync();
         await using var cmd = new NpgsqlCommand("""
@@ -74,9 +95,6 @@ public sealed class DatabaseFixture : IAsyncLifetime
             SET session_replication_role = origin;
             """, conn);
         await cmd.ExecuteNonQueryAsync();
-        Accounts.ForgetAll();
-        // a replication session's TRUNCATE fires no trigger, so it announces nothing to the token cache (migration 0054)
-        Factory.Services.GetRequiredService<ApiTokenCache>().Forget();
     }
 
     public async Task<T> InScopeAsync<T>(Func<IServiceProvider, Task<T>> work)
