@@ -155,8 +155,8 @@ public static class LineEditing
                     errors.Add("actionId", "choose an action of the school's agreed action plan");
                 else line.ActionId = actionId;
                 // one invoice is claimed once for an action: a form posted twice or a file imported twice added it again
-                if (SameInvoice(c.Claim.Lines, line) is { } claimed)
-                    errors.Add("invoiceRef", InvoiceClaimed(line, claimed));
+                if (await lookups.InvoiceClaimedAsync(line, earlierOnly: false, ct) is { } claimed)
+                    errors.Add("invoiceRef", claimed);
                 break;
         }
         // a priced line's amount is the rate card's: one sent with it was dropped without a word
@@ -179,23 +179,6 @@ public static class LineEditing
         errors.ThrowIfAny();
         if (fullDay is not null) throw fullDay;
     }
-
-    /// <summary>
-    /// The first line of <paramref name="lines"/> other than <paramref name="line"/> that claims the same invoice for the same
-    /// action: the same supplier and invoice reference, case and surrounding spaces aside. One invoice split across actions is
-    /// claimed once for each.
-    /// </summary>
-    internal static ClaimLine? SameInvoice(IEnumerable<ClaimLine> lines, ClaimLine line) =>
-        line is { ActionId: { } action, Supplier: { } supplier, InvoiceRef: { } invoice }
-            ? lines.OrderBy(l => l.LineNo).FirstOrDefault(l => l != line && l.ActionId == action && l.Kind == line.Kind
-                && Same(l.Supplier, supplier) && Same(l.InvoiceRef, invoice))
-            : null;
-
-    private static bool Same(string? a, string b) => string.Equals(a?.Trim(), b.Trim(), StringComparison.OrdinalIgnoreCase);
-
-    internal static string InvoiceClaimed(ClaimLine line, ClaimLine claimed) =>
-        $"invoice {line.InvoiceRef!.Trim()} from {line.Supplier!.Trim()} is already claimed for this action on line {claimed.LineNo} of the claim: "
-        + "an invoice is claimed once for an action (one split across actions goes on a line for each)";
 
     /// <summary>Where a line of a kind other than action-plan spending takes its amount from.</summary>
     private static string PricedBy(ClaimLineKind kind) => kind switch
@@ -238,6 +221,11 @@ public static class LineEditing
     {
         private Dictionary<long, BudgetCategory>? _categories;
         private (bool Read, ActionPlan? Plan) _plan;
+        private Dictionary<long, int>? _actionRefs;
+        private List<ClaimedInvoice>? _elsewhere;
+
+        /// <summary>An action-plan line of another claim of the school's year that was submitted and not refused or withdrawn.</summary>
+        private sealed record ClaimedInvoice(long ClaimId, int LineNo, string Period, int ActionRef, string? Supplier, string? InvoiceRef);
 
         public async Task<Dictionary<long, BudgetCategory>> CategoriesAsync(CancellationToken ct) =>
             _categories ??= await db.Categories.AsNoTracking().Where(x => x.ProgrammeId == c.Programme.Id).ToDictionaryAsync(x => x.Id, ct);
@@ -247,6 +235,56 @@ public static class LineEditing
         {
             if (!_plan.Read) _plan = (true, await ActionPlans.ActionPlans.AgreedPlanAsync(db, c.School.Id, c.Claim.ProgrammeYearId, ct));
             return _plan.Plan;
+        }
+
+        /// <summary>
+        /// Where the invoice of an action-plan <paramref name="line"/> is already claimed for its action, said for the user; null
+        /// when nowhere. The same invoice is the same supplier and reference, case and surrounding spaces aside; the same action is
+        /// the same number (ref), which revising the plan keeps while giving the action a new id. Claimed is on another line of
+        /// the claim (with <paramref name="earlierOnly"/>, a line before it: the copy is the later one), or on a line of another
+        /// claim of the school's year that was submitted and is not refused or withdrawn: a draft holds nothing until submitted,
+        /// and of two drafts naming one invoice the second submitted is refused. One invoice split across actions is claimed once
+        /// for each.
+        /// </summary>
+        public async Task<string?> InvoiceClaimedAsync(ClaimLine line, bool earlierOnly, CancellationToken ct)
+        {
+            if (line is not { ActionId: { } action, Supplier: { } supplier, InvoiceRef: { } invoice }) return null;
+            var refs = await ActionRefsAsync(ct);
+            int RefOf(long id) => refs.TryGetValue(id, out var r) ? r : -1;
+            var actionRef = RefOf(action);
+            bool Same(string? a, string b) => string.Equals(a?.Trim(), b.Trim(), StringComparison.OrdinalIgnoreCase);
+            var what = $"invoice {invoice.Trim()} from {supplier.Trim()} is already claimed for this action";
+            const string once = "an invoice is claimed once for an action (one split across actions goes on a line for each)";
+            var here = c.Claim.Lines.OrderBy(l => l.LineNo).FirstOrDefault(l => l != line && l.Kind == line.Kind && (!earlierOnly || l.LineNo < line.LineNo)
+                && (l.ActionId == action || l.ActionId is { } other && RefOf(other) == actionRef && actionRef >= 0)
+                && Same(l.Supplier, supplier) && Same(l.InvoiceRef, invoice));
+            if (here is not null) return $"{what} on line {here.LineNo} of the claim: {once}";
+            var there = (await ElsewhereAsync(ct)).FirstOrDefault(x => x.ActionRef == actionRef && Same(x.Supplier, supplier) && Same(x.InvoiceRef, invoice));
+            return there is null ? null
+                : $"{what} on line {there.LineNo} of claim {ClaimAccess.Reference(there.ClaimId)} ({there.Period}): {once}";
+        }
+
+        /// <summary>The number (ref) of every action the claim's lines or the agreed plan name.</summary>
+        private async Task<Dictionary<long, int>> ActionRefsAsync(CancellationToken ct)
+        {
+            if (_actionRefs is not null) return _actionRefs;
+            var refs = await Transitions.ActionRefsAsync(db, c.Claim.Lines, ct);
+            foreach (var a in (await PlanAsync(ct))?.Actions ?? []) refs[a.Id] = a.ActionRef;
+            return _actionRefs = refs;
+        }
+
+        private async Task<List<ClaimedInvoice>> ElsewhereAsync(CancellationToken ct)
+        {
+            var kind = Kebab.Of(ClaimLineKind.ActionPlan);
+            return _elsewhere ??= await (
+                from l in db.Set<ClaimLine>()
+                join claim in db.Set<Claim>() on l.ClaimId equals claim.Id
+                join period in db.Periods on claim.PeriodId equals period.Id
+                join a in db.Set<ActionPlanAction>() on l.ActionId equals (long?)a.Id
+                where claim.SchoolId == c.School.Id && claim.ProgrammeYearId == c.Claim.ProgrammeYearId && claim.Id != c.Claim.Id
+                      && claim.State != "draft" && claim.State != "rejected" && claim.State != "withdrawn" && l.Kind == kind
+                orderby claim.Id, l.LineNo
+                select new ClaimedInvoice(claim.Id, l.LineNo, period.Name, a.ActionRef, l.Supplier, l.InvoiceRef)).AsNoTracking().ToListAsync(ct);
         }
     }
 

@@ -313,7 +313,8 @@ public static class Transitions
         var planLines = c.Claim.Lines.Where(l => l.Kind == Kebab.Of(ClaimLineKind.ActionPlan)).ToList();
         var evidenced = planLines.Count == 0 ? [] : await db.Set<Evidence>().Where(e => e.ClaimId == c.Claim.Id && e.ClaimLineId != null)
             .Select(e => e.ClaimLineId!.Value).Distinct().ToListAsync(ct);
-        var plan = planLines.Count == 0 ? null : await ActionPlans.ActionPlans.AgreedPlanAsync(db, c.School.Id, c.Claim.ProgrammeYearId, ct);
+        var lookups = new LineEditing.Lookups(db, c);
+        var plan = planLines.Count == 0 ? null : await lookups.PlanAsync(ct);
         // a line's action is the plan's when its number (ref) is kept in the agreed version: revising the plan gives every
         // action a new id, so a line added under an earlier version names an action the agreed one no longer has by id
         var refs = plan is null ? [] : await ActionRefsAsync(db, planLines.Where(l => plan.Actions.All(a => a.Id != l.ActionId)), ct);
@@ -323,9 +324,10 @@ public static class Transitions
                 errors.Add($"{At(line)}.evidence", $"line {line.LineNo} (action-plan spending) needs its invoice or receipt attached before submitting");
             if (plan is null || plan.Actions.All(a => a.Id != line.ActionId && !(refs.TryGetValue(line.ActionId!.Value, out var kept) && a.ActionRef == kept)))
                 errors.Add($"{At(line)}.actionId", $"line {line.LineNo}'s action is no longer in the school's agreed action plan: choose one from the plan in force");
-            // a copy of an earlier line (added before an invoice was claimed once per action) is not submitted
-            if (LineEditing.SameInvoice(planLines, line) is { } claimed && claimed.LineNo < line.LineNo)
-                errors.Add($"{At(line)}.invoiceRef", $"line {line.LineNo}: {LineEditing.InvoiceClaimed(line, claimed)}; remove the copy");
+            // a copy of an earlier line (added before an invoice was claimed once per action), or of a line of a claim submitted
+            // since this line was added, is not submitted
+            if (await lookups.InvoiceClaimedAsync(line, earlierOnly: true, ct) is { } claimed)
+                errors.Add($"{At(line)}.invoiceRef", $"line {line.LineNo}: {claimed}; remove it from this claim");
         }
         foreach (var tlr in c.Claim.Lines.Where(l => l.Kind == Kebab.Of(ClaimLineKind.Tlr)))
         {

@@ -8,7 +8,9 @@ namespace GrantLedger.Web.Tests.Claims;
 /// One invoice is claimed once for an action: the line form posted twice (a double click) or a file imported twice added
 /// every line again, and the claim was submitted for £198 of a £99 invoice. The same supplier and invoice reference for the
 /// same action as a line already on the claim is refused, naming the line that claims it; one invoice split across two
-/// actions is still taken.
+/// actions is still taken. An invoice is claimed once by the school, not once per claim: the same invoice for the same action
+/// (by its number, kept across the plan's versions) on another claim of the school's year that was submitted and not refused
+/// or withdrawn is refused too, when the line is added and when the claim is submitted.
 /// </summary>
 public sealed class InvoiceClaimedOnceTests(DatabaseFixture db) : DatabaseTest(db)
 {
@@ -95,5 +97,92 @@ public sealed class InvoiceClaimedOnceTests(DatabaseFixture db) : DatabaseTest(d
             (await w.AttachAsync(id, ClaimWorld.Pdf($"invoice {line!["lineNo"]}"), "invoice.pdf", line["id"]!.GetValue<long>())).Expect(HttpStatusCode.Created);
         var refused = (await w.SubmitAsync(id)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[1].invoiceRef");
         Assert.Contains("line 1", refused.Body);
+    }
+
+    private async Task<long> SubmittedWithAsync(ClaimWorld w, string period, long actionId, string invoiceRef = "INV-77")
+    {
+        var id = await w.NewClaimAsync(period: period);
+        var line = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", Line(w, actionId, invoiceRef: invoiceRef))).Expect(HttpStatusCode.Created)
+            .Json["lines"]![0]!["id"]!.GetValue<long>();
+        (await w.AttachAsync(id, ClaimWorld.Pdf(invoiceRef), "invoice.pdf", line)).Expect(HttpStatusCode.Created);
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        return id;
+    }
+
+    [Fact]
+    public async Task TheSameInvoiceOnAnotherSubmittedClaimOfTheSchool_IsRefusedNamingThatClaim_AnotherSchoolsIsNot()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var first = await SubmittedWithAsync(w, "aut1", w.Actions[0]);
+        var next = await w.NewClaimAsync(period: "aut2");
+        var refused = (await w.School.PostAsync($"/api/v1/claims/{next}/lines", Line(w, w.Actions[0], "SENSORY LTD", " inv-77")))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "invoiceRef");
+        Assert.Contains($"CLM-{first:000000}", refused.Body);
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE claim_id = $1", next));
+        // split across another action it is taken, as on one claim
+        (await w.School.PostAsync($"/api/v1/claims/{next}/lines", Line(w, w.Actions[1]))).Expect(HttpStatusCode.Created);
+        // another school's invoice of the same number is its own
+        var theirs = await w.NewClaimAsync(w.OtherSchool);
+        (await w.OtherSchool.PostAsync($"/api/v1/claims/{theirs}/lines", new
+        {
+            kind = "action-plan", categoryId = w.Category("action-plan"), actionId = await OtherSchoolsActionAsync(w), supplier = "Sensory Ltd", invoiceRef = "INV-77", amount = "99.00",
+        })).Expect(HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task OfTwoDraftsClaimingOneInvoice_TheSecondSubmittedIsRefused_AndOnceTheFirstIsWithdrawnItGoes()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var drafts = new List<long>();
+        foreach (var period in new[] { "aut1", "aut2" })
+        {
+            var id = await w.NewClaimAsync(period: period);
+            var line = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", Line(w, w.Actions[0]))).Expect(HttpStatusCode.Created)
+                .Json["lines"]![0]!["id"]!.GetValue<long>();
+            (await w.AttachAsync(id, ClaimWorld.Pdf(period), "invoice.pdf", line)).Expect(HttpStatusCode.Created);
+            drafts.Add(id);
+        }
+        (await w.SubmitAsync(drafts[0])).Expect(HttpStatusCode.OK);
+        var refused = (await w.SubmitAsync(drafts[1])).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].invoiceRef");
+        Assert.Contains($"CLM-{drafts[0]:000000}", refused.Body);
+        Assert.Equal("draft", (await w.School.GetAsync($"/api/v1/claims/{drafts[1]}")).Json["state"]!.GetValue<string>());
+
+        (await w.School.PostAsync($"/api/v1/claims/{drafts[0]}/withdraw", new { reason = "Claimed on the wrong half-term" })).Expect(HttpStatusCode.OK);
+        (await w.SubmitAsync(drafts[1])).Expect(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task ACopyUnderTheRevisedPlansSameAction_IsRefused_AsUnderTheSameVersion()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", Line(w, w.Actions[0]))).Expect(HttpStatusCode.Created);
+        var plan = (await w.School.GetAsync($"/api/v1/action-plans?schoolId={w.S.Schools[0].Id}")).Json.AsArray().Single()!["id"]!.GetValue<long>();
+        var revision = (await w.School.PostAsync($"/api/v1/action-plans/{plan}/revise", null)).Expect(HttpStatusCode.Created).Id;
+        (await w.School.PostAsync($"/api/v1/action-plans/{revision}/submit", null)).Expect(HttpStatusCode.OK);
+        var agreed = (await w.Lead.PostAsync($"/api/v1/action-plans/{revision}/agree", null)).Expect(HttpStatusCode.OK).Json;
+        var sameAction = agreed["actions"]!.AsArray().Single(a => a!["ref"]!.GetValue<int>() == 1)!["id"]!.GetValue<long>();
+        Assert.NotEqual(w.Actions[0], sameAction);
+
+        var again = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", Line(w, sameAction))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "invoiceRef");
+        Assert.Contains("line 1", again.Body);
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE claim_id = $1", id));
+    }
+
+    private static async Task<long> OtherSchoolsActionAsync(ClaimWorld w)
+    {
+        var lead = w.Lead;
+        var plan = (await w.OtherSchool.PostAsync("/api/v1/action-plans", new
+        {
+            programmeYearId = w.S.YearId, themes = new[] { "learning", "support" }, studentGroupAgreedOn = w.S.On("09-20"),
+            actions = new object[]
+            {
+                new { theme = "learning", description = "Sensory room kit", periodId = w.Periods["aut1"], estimatedCost = "300.00" },
+                new { theme = "support", description = "Staff training", periodId = w.Periods["aut2"], estimatedCost = "200.00" },
+            },
+        })).Expect(HttpStatusCode.Created);
+        (await w.OtherSchool.PostAsync($"/api/v1/action-plans/{plan.Id}/submit", null)).Expect(HttpStatusCode.OK);
+        var agreed = (await lead.PostAsync($"/api/v1/action-plans/{plan.Id}/agree", null)).Expect(HttpStatusCode.OK).Json;
+        return agreed["actions"]![0]!["id"]!.GetValue<long>();
     }
 }
