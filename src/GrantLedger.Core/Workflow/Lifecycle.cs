@@ -161,6 +161,7 @@ public sealed class Lifecycle<TState, TTrigger, TContext>
             : $"The {Name} is '{Kebab.Of(state)}', where '{trigger}' is not possible. {openNow}";
         return new RuleBroken("illegal-transition", message, 409, details: new Dictionary<string, object?>
         {
+            ["record"] = Name,
             ["state"] = Kebab.Of(state),
             ["trigger"] = trigger,
             ["allowedTriggers"] = allowed,

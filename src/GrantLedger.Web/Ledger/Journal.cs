@@ -195,10 +195,8 @@ public static class LedgerRefusals
         {
             case "GL001":
             {
-                var unit = details.TryGetValue("unit", out var u) && u is "MIN" ? Unit.Minutes : Unit.Gbp;
-                var shortfall = details.TryGetValue("shortfall", out var s) && s is long l ? l : 0;
-                var account = details.GetValueOrDefault("account") as string ?? "an account";
-                return new LimitExceeded(account, unit, shortfall);
+                var (unit, shortfall) = Shortfall(details);
+                return new LimitExceeded(details.GetValueOrDefault("account") as string ?? "an account", unit, shortfall);
             }
             case "GL002":
                 return new RuleBroken("ledger-is-append-only", e.MessageText, 409);
@@ -216,8 +214,7 @@ public static class LedgerRefusals
                 return new RuleBroken("value-date-in-the-future", e.MessageText, 422, "valueDate", details);
             case "GL014":
             {
-                var unit = details.TryGetValue("unit", out var u) && u is "MIN" ? Unit.Minutes : Unit.Gbp;
-                var shortfall = details.TryGetValue("shortfall", out var s) && s is long l ? l : 0;
+                var (unit, shortfall) = Shortfall(details);
                 var account = details.GetValueOrDefault("name") as string ?? details.GetValueOrDefault("account") as string ?? "an account";
                 return details.GetValueOrDefault("asOf") is string d && DateOnly.TryParseExact(d, "yyyy-MM-dd", out var asOf)
                     ? new LimitExceededAsOf(account, details.GetValueOrDefault("account") as string ?? account, unit, shortfall, asOf)
@@ -236,6 +233,10 @@ public static class LedgerRefusals
                 return null;
         }
     }
+
+    /// <summary>A limit's refusal (GL001, GL014): the unit of the account and by how much the entry would take it past its limit.</summary>
+    private static (Unit Unit, long Shortfall) Shortfall(Dictionary<string, object?> details) =>
+        (details.GetValueOrDefault("unit") is "MIN" ? Unit.Minutes : Unit.Gbp, details.GetValueOrDefault("shortfall") is long l ? l : 0);
 
     private static Dictionary<string, object?> ParseDetail(string? detail)
     {

@@ -132,8 +132,8 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
     /// </summary>
     private static string AlreadyMoved(RuleBroken rule)
     {
-        var record = System.Text.RegularExpressions.Regex.Match(rule.Message, "^The (.+?) is '").Groups[1].Value;
-        if (record.Length == 0 || !rule.Details.TryGetValue("state", out var s) || s is not string state) return Capital(rule.Message);
+        if (rule.Details.GetValueOrDefault("record") is not string record || rule.Details.GetValueOrDefault("state") is not string state)
+            return Capital(rule.Message);
         return state switch
         {
             "draft" => $"This {record} is a draft now.",

@@ -92,6 +92,7 @@ public class ClaimWorkflowTests
     {
         var refusal = Assert.Throws<RuleBroken>(() => Claim.Fire(UnderReview, Submit, By(SchoolManager)));
         Assert.Equal(("illegal-transition", 409), (refusal.Rule, refusal.Status));
+        Assert.Equal("claim", refusal.Details["record"]); // a page says "This claim is already under review" from it
         Assert.Equal("under-review", refusal.Details["state"]);
         Assert.Equal("submit", refusal.Details["trigger"]);
         Assert.Empty(Assert.IsType<string[]>(refusal.Details["allowedTriggers"]));
