@@ -58,6 +58,7 @@ public static class HostSetup
                 o.OutputFormatters.RemoveType<Microsoft.AspNetCore.Mvc.Formatters.StringOutputFormatter>();
                 o.Filters.Add(new Idempotency()); // every write of the API takes an Idempotency-Key
                 o.ModelValidatorProviders.Add(new NullElementsValidatorProvider()); // {"lines": [null]}: 400 naming lines[0]
+                o.Conventions.Add(new SuccessAnswers()); // the OpenAPI document's 200 of every action that declares no success of its own
             })
             .AddJsonOptions(o => JsonSetup.Configure(o.JsonSerializerOptions))
             .ConfigureApiBehaviorOptions(o => o.InvalidModelStateResponseFactory = MalformedRequest.Answer);

@@ -1,4 +1,7 @@
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ApplicationModels;
+using Microsoft.AspNetCore.Mvc.ApiExplorer;
 using Microsoft.AspNetCore.Mvc.Controllers;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
@@ -41,6 +44,37 @@ public static class OpenApiConventions
             if (type.HasFlag(JsonSchemaType.Array) && s.MaxItems is null)
                 s.MaxItems = MaxItems;
         }
+    }
+}
+
+/// <summary>
+/// Every operation's success answer in the OpenAPI document. ASP.NET infers a 200 of the action's return type only when the
+/// action declares no answers at all, and every controller declares its error answers (400, 401, 403), so an action without
+/// its own <see cref="ProducesResponseTypeAttribute"/> of a 2xx had none in the document. This declares 200 with the type the
+/// action returns (the T of <c>T</c>, <c>Task&lt;T&gt;</c> or <c>ActionResult&lt;T&gt;</c>; none for a file or other
+/// <see cref="IActionResult"/>) for each action that declares no 2xx of its own.
+/// </summary>
+public sealed class SuccessAnswers : IApplicationModelConvention
+{
+    public void Apply(ApplicationModel application)
+    {
+        foreach (var action in application.Controllers.SelectMany(c => c.Actions))
+        {
+            var declared = action.Filters.Concat(action.Controller.Filters).OfType<IApiResponseMetadataProvider>();
+            // [Produces("text/csv")] says 200 but puts no answer in the document: only a declared answer counts
+            if (declared.Any(d => d is not ProducesAttribute && d.StatusCode is >= 200 and < 300)) continue;
+            var type = Answered(action.ActionMethod.ReturnType);
+            action.Filters.Add(type is null ? new ProducesResponseTypeAttribute(200) : new ProducesResponseTypeAttribute(type, 200));
+        }
+    }
+
+    /// <summary>The type of the answer's body, or null when the method says nothing of it (IActionResult, a file).</summary>
+    private static Type? Answered(Type returned)
+    {
+        if (returned.IsGenericType && (returned.GetGenericTypeDefinition() == typeof(Task<>) || returned.GetGenericTypeDefinition() == typeof(ValueTask<>)))
+            returned = returned.GetGenericArguments()[0];
+        if (returned.IsGenericType && returned.GetGenericTypeDefinition() == typeof(ActionResult<>)) return returned.GetGenericArguments()[0];
+        return typeof(IActionResult).IsAssignableFrom(returned) || returned == typeof(Task) || returned == typeof(void) ? null : returned;
     }
 }
 

@@ -62,6 +62,7 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
     [HttpPost("payment-runs/{runId:long}/export")]
     [Authorize(Roles = Roles.FunderFinance)]
     [Produces("text/csv")]
+    [ProducesResponseType(typeof(string), 200, "text/csv")]
     public async Task<IActionResult> Export(long runId, CancellationToken ct)
     {
         var run = await PaymentRuns.ExportAsync(db, audit, Caller, runId, IfMatch, ct);
@@ -71,6 +72,7 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
     /// <summary>The payment file of an exported run, again, byte for byte (its SHA-256 in X-Content-SHA256).</summary>
     [HttpGet("payment-runs/{runId:long}/file")]
     [Produces("text/csv")]
+    [ProducesResponseType(typeof(string), 200, "text/csv")]
     public async Task<IActionResult> File(long runId, CancellationToken ct)
     {
         var (run, _) = await PaymentRuns.FindAsync(db, Caller, runId, ct);
