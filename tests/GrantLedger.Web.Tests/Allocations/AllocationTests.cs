@@ -116,6 +116,35 @@ public sealed class AllocationTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("2.50", (await s.AccountAsync(s.SchoolAccount(0, "staff-cover", "available")))["balance"]!.GetValue<string>()); // 1.00 + half of 1.00 + 1.00
     }
 
+    /// <summary>
+    /// The list of a year's allocations ties out: each with its entry, value date and totals per unit, and the entry that
+    /// reversed it if one did. It gave the method, description and number of lines only, and a reversed allocation looked
+    /// as if it still stood.
+    /// </summary>
+    [Fact]
+    public async Task TheAllocationsList_GivesEachOnesEntry_DateAndTotals_AndWhatReversedIt()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2);
+        await s.FundAsync("100.00");
+        var cover = s.Categories["staff-cover"];
+        var kept = (await s.Root.PostAsync($"{s.Year}/allocations", new { each = new { categoryId = cover, amount = "12.34", allSchools = true } }))
+            .Expect(HttpStatusCode.Created).Json;
+        var undone = (await s.Root.PostAsync($"{s.Year}/allocations", new { lines = new[] { new { schoolId = s.Schools[0].Id, categoryId = cover, amount = "1.00" } } }))
+            .Expect(HttpStatusCode.Created).Json;
+        var reversal = (await s.Root.PostAsync($"/api/v1/journal-entries/{undone["entryId"]}/reversal", new { reason = "Allocated to the wrong school" }))
+            .Expect(HttpStatusCode.Created).Json;
+
+        var listed = (await s.Root.GetAsync($"{s.Year}/allocations")).Expect(HttpStatusCode.OK).Json.AsArray().ToDictionary(a => a!["id"]!.GetValue<long>());
+        var first = listed[kept["id"]!.GetValue<long>()]!;
+        Assert.Equal(kept["entryId"]!.GetValue<long>(), first["entryId"]!.GetValue<long>());
+        Assert.Equal(UkTime.Today.ToString("yyyy-MM-dd"), first["valueDate"]!.GetValue<string>());
+        Assert.Equal("24.68", Assert.Single(first["totals"]!.AsArray())!["amount"]!.GetValue<string>());
+        Assert.Null(first["reversedByEntryId"]);
+        var second = listed[undone["id"]!.GetValue<long>()]!;
+        Assert.Equal("1.00", Assert.Single(second["totals"]!.AsArray())!["amount"]!.GetValue<string>());
+        Assert.Equal(reversal["id"]!.GetValue<long>(), second["reversedByEntryId"]!.GetValue<long>());
+    }
+
     [Fact]
     public async Task Allocate_WithBadLines_Returns422NamingEachLine()
     {
