@@ -163,4 +163,41 @@ public sealed class ClosingTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM programme_year WHERE closed_at IS NOT NULL"));
         Assert.Equal("100.00", (await s.AccountAsync(s.SchoolAccount(0, "staff-cover", "available")))["balance"]!.GetValue<string>());
     }
+
+    /// <summary>
+    /// Last year's claims and half-terms stay in reach of the finance pages while last year is open: a Summer 2 claim approved
+    /// in the autumn is paid by a run of its own half-term, and last year's half-terms are closed from the page. Both pages
+    /// offered the current year's only.
+    /// </summary>
+    [Fact]
+    public async Task TheFinancePages_OfferLastYearsHalfTerms_WhileLastYearIsOpen()
+    {
+        var w = await ClaimWorld.CreateAsync(Db, Ended);
+        var finance = await w.S.FinanceAsync(Db);
+        var next = (await w.S.Root.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/years", new { code = "2026-27" })).Expect(HttpStatusCode.Created).Id;
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, finance.UserName);
+
+        var runs = WebUtility.HtmlDecode(await page.GetStringAsync("/finance"));
+        Assert.Contains($"<option value=\"{w.Periods["sum2"]}\">Summer 2 2025-26</option>", runs);
+        Assert.Contains(">Autumn 1 2026-27</option>", runs);
+
+        var periods = WebUtility.HtmlDecode(await page.GetStringAsync("/finance/periods"));
+        Assert.Contains("2026-27", periods);
+        Assert.Contains($"href=\"/finance/periods?yearId={w.S.YearId}\"", periods);
+        var last = WebUtility.HtmlDecode(await page.GetStringAsync($"/finance/periods?yearId={w.S.YearId}"));
+        Assert.Contains("2025-26", last);
+        Assert.Contains("id=\"close-aut1\"", last);
+        using (var closed = await page.PostAsync($"/finance/periods?yearId={w.S.YearId}", new FormUrlEncodedContent(new Dictionary<string, string>
+               {
+                   ["periodId"] = w.Periods["aut1"].ToString(), [Security.PageFormFuzzTests.Token] = Security.PageFormFuzzTests.TokenOf(last),
+               })))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, closed.StatusCode);
+            Assert.Equal($"/finance/periods?yearId={w.S.YearId}", closed.Headers.Location!.OriginalString);
+        }
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM period WHERE id = $1 AND closed_at IS NOT NULL", w.Periods["aut1"]));
+        // a year not of the programme is not shown: the pages' page for what is missing or not yours
+        using var missing = await page.GetAsync($"/finance/periods?yearId={next + 1000}");
+        Assert.Equal("/forbidden?missing=1", missing.Headers.Location?.OriginalString);
+    }
 }

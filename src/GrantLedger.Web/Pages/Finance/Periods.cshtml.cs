@@ -5,6 +5,7 @@ using GrantLedger.Web.Payments;
 using GrantLedger.Web.Programmes;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages.Finance;
 
@@ -17,13 +18,22 @@ public sealed class PeriodsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
     public DateOnly Today { get; } = Core.Ledger.UkTime.Today;
     /// <summary>What closing a half-term left in it: its drafts and its claims awaiting a decision.</summary>
     public string? Warning { get; private set; }
+    /// <summary>The other years finance works in (started and not closed), each a link to its half-terms.</summary>
+    public IReadOnlyList<ProgrammeYear> OtherYears { get; private set; } = [];
+    /// <summary>The year shown: ?yearId=, else the current year.</summary>
+    [BindProperty(SupportsGet = true)] public long? YearId { get; set; }
     private ProgrammeYear? _year;
 
     private async Task LoadAsync(CancellationToken ct)
     {
-        _year = await School.SchoolBudget.CurrentYearAsync(Db, Caller.ProgrammeId ?? 0, ct);
+        var programmeId = Caller.ProgrammeId ?? 0;
+        _year = YearId is { } id
+            ? await Db.ProgrammeYears.AsNoTracking().Include(y => y.Periods).SingleOrDefaultAsync(y => y.Id == id && y.ProgrammeId == programmeId, ct)
+              ?? throw new Core.Rules.NotFound("programme year", id)
+            : await School.SchoolBudget.CurrentYearAsync(Db, programmeId, ct);
         YearCode = _year?.Code ?? "No year";
         Periods = _year?.Periods.OrderBy(p => p.StartsOn).ToList() ?? [];
+        OtherYears = (await School.SchoolBudget.WorkingYearsAsync(Db, programmeId, ct)).Where(y => y.Id != _year?.Id).ToList();
     }
 
     public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
@@ -35,7 +45,7 @@ public sealed class PeriodsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
         if (_year is not null && await AttemptAsync(async () => closed = await Closing.ClosePeriodAsync(Db, Audit, Caller, Caller.ProgrammeId!.Value, _year.Id, periodId, ct)))
         {
             // what the close left in the half-term is told on the page; nothing to tell, it is shown afresh
-            if (closed!.Warning is null) return Redirect("/finance/periods");
+            if (closed!.Warning is null) return Redirect(YearId is { } shown ? $"/finance/periods?yearId={shown}" : "/finance/periods");
             Warning = closed.Warning;
         }
         await LoadAsync(ct);

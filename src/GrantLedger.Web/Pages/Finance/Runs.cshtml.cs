@@ -27,8 +27,9 @@ public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
         Runs = await PaymentReads.ListAsync(Db, Caller, programmeId, null, ct);
         Areas = [("", "All areas"), .. (await Db.Areas.AsNoTracking().Where(a => a.ProgrammeId == programmeId).OrderBy(a => a.Name).ToListAsync(ct))
             .Select(a => (a.Id.ToString(), a.Name))];
-        var year = await School.SchoolBudget.CurrentYearAsync(Db, programmeId, ct);
-        Periods = [("", "All half-terms"), .. (year?.Periods.OrderBy(p => p.StartsOn).Select(p => (p.Id.ToString(), $"{p.Name} {year.Code}")) ?? [])];
+        // last year's half-terms too while it is open: its Summer 2 claims are approved and paid in the autumn
+        var years = await School.SchoolBudget.WorkingYearsAsync(Db, programmeId, ct);
+        Periods = [("", "All half-terms"), .. years.SelectMany(y => y.Periods.OrderBy(p => p.StartsOn).Select(p => (p.Id.ToString(), $"{p.Name} {y.Code}")))];
     }
 
     public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);

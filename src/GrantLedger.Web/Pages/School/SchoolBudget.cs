@@ -35,6 +35,19 @@ public static class SchoolBudget
                ?? years.LastOrDefault(y => y.StartsOn <= today) ?? years.FirstOrDefault();
     }
 
+    /// <summary>
+    /// The years finance works in: every year that has started and is not closed (last year's, while its Summer 2 claims are
+    /// paid and its half-terms closed in the autumn), newest first, else the current year.
+    /// </summary>
+    public static async Task<IReadOnlyList<ProgrammeYear>> WorkingYearsAsync(GrantLedgerDb db, long programmeId, CancellationToken ct)
+    {
+        var today = UkTime.Today;
+        var years = await db.ProgrammeYears.AsNoTracking().Include(y => y.Periods).Where(y => y.ProgrammeId == programmeId)
+            .OrderByDescending(y => y.StartsOn).ToListAsync(ct);
+        var working = years.Where(y => y.ClosedAt is null && y.StartsOn <= today).ToList();
+        return working.Count > 0 ? working : years.Where(y => y.StartsOn <= today).Take(1).DefaultIfEmpty(years.LastOrDefault()).OfType<ProgrammeYear>().ToList();
+    }
+
     public static async Task<IReadOnlyList<CategoryFigures>> ForSchoolAsync(GrantLedgerDb db, long schoolId, long yearId, CancellationToken ct)
     {
         var accounts = await db.Accounts.AsNoTracking()
