@@ -54,9 +54,11 @@ public static partial class LineImport
                 var line = new ClaimLine { ClaimId = claimId, Kind = "", LineNo = next };
                 // a value that could not be read is already refused; the row's other fields are checked all the same,
                 // so that every problem of the file is told at once, but not the unread field again as one left out
+                // hours and days are one answer given either way: one unread is not also "give hours or days" left out
                 void Refuse(string field, string message)
                 {
-                    if (!unread.Contains(Column(field))) Add(errors, fileLine, Column(field), message);
+                    if (unread.Contains(Column(field)) || field is "hours" or "days" && (unread.Contains("hours") || unread.Contains("days"))) return;
+                    Add(errors, fileLine, Column(field), message);
                 }
                 try
                 {

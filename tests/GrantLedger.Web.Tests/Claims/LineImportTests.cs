@@ -272,6 +272,15 @@ public sealed class LineImportTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(new[] { "line 2, activity", "line 2, allowanceCategoryId", "line 2, categoryId", "line 2, date", "line 2, role", "line 2, staffRef" },
             errors.Select(e => e.Key).Order());
         Assert.Single(errors["line 2, date"]!.AsArray());
+
+        // days that cannot be read are not also told as hours and days left out: "give hours or days (one of them)"
+        var days = $"""
+            kind,categoryId,allowanceCategoryId,staffRef,role,activity,date,days
+            staff-time,staff-cover,contact-time,STAFF-01,leader,training,{w.S.On("10-05")},0.333
+            """;
+        errors = (await w.School.PostRawAsync(Path(id), days, "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity).Json["errors"]!.AsObject();
+        Assert.Equal(["line 2, days"], errors.Select(e => e.Key));
+        Assert.Single(errors["line 2, days"]!.AsArray());
         Assert.Empty((await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray());
     }
 
@@ -300,6 +309,12 @@ public sealed class LineImportTests(DatabaseFixture db) : DatabaseTest(db)
 
         using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
         var url = $"/school/claims/{id}/import";
+        // the page lists the values the role, activity and specialist columns take, as the file must write them: it said
+        // "as on the form for adding a line", whose labels (Leader, Peer visit) a file is refused for
+        var columns = await page.GetStringAsync(url);
+        Assert.Contains("leader, teacher, support-staff", columns);
+        Assert.Contains("training, peer-visit, shared-learning-network", columns);
+        Assert.Contains("occupational-therapist, speech-and-language-therapist", columns);
         using var form = new MultipartFormDataContent
         {
             { new StringContent(Security.PageFormFuzzTests.TokenOf(await page.GetStringAsync(url))), Security.PageFormFuzzTests.Token },
