@@ -128,12 +128,16 @@ public static class PlanDrafting
             return next;
         }, ct);
 
+    /// <summary>A theme as the pages name it: "Learning".</summary>
+    private static string ThemeName(string theme) => theme.Length == 0 ? theme : char.ToUpperInvariant(theme[0]) + theme[1..];
+
     /// <summary>Checks a version's content, every field error at once; sets its fields and returns its actions.</summary>
     private static async Task<List<ActionPlanAction>> ApplyContentAsync(GrantLedgerDb db, ActionPlan plan, PlanInput r, ProgrammeYear year, int nextRef, CancellationToken ct)
     {
         var errors = new FieldErrors();
         var themes = r.Themes?.Select(t => t?.Trim().ToLowerInvariant() ?? "").ToList();
-        if (ActionPlanRules.CheckThemes(themes) is { } themeError) errors.Add("themes", themeError);
+        var themeError = ActionPlanRules.CheckThemes(themes);
+        if (themeError is not null) errors.Add("themes", themeError);
         if (r.StudentGroupAgreedOn is { } agreedOn && agreedOn > UkTime.Today)
             errors.Add("studentGroupAgreedOn", "cannot be in the future: give the date the student action group agreed the plan");
         var summary = errors.Text("summary", r.Summary, MostSummary, required: false, manyLines: true);
@@ -149,8 +153,10 @@ public static class PlanDrafting
             var at = $"actions[{i}]";
             var theme = a.Theme?.Trim().ToLowerInvariant();
             if (string.IsNullOrEmpty(theme)) errors.Add($"{at}.theme", "is required");
-            else if (themes is null || !themes.Contains(theme))
-                errors.Add($"{at}.theme", $"'{theme}' is not one of the plan's priority themes ({string.Join(", ", themes ?? [])})");
+            // against themes that are themselves refused an action's theme is not told again
+            else if (themeError is null && !themes!.Contains(theme))
+                errors.Add($"{at}.theme", $"the action \"{FreeText.Kept(a.Description)}\" is under {ThemeName(theme)}, which is not one of the plan's themes "
+                    + $"({string.Join(", ", themes!.Select(ThemeName))}): keep {ThemeName(theme)} as a theme, or move the action to another theme first");
             var description = errors.Text($"{at}.description", a.Description, MostDescription, manyLines: true);
             if (a.PeriodId is null) errors.Add($"{at}.periodId", "is required: the half-term the action happens in");
             else if (periods.All(x => x.Id != a.PeriodId)) errors.Add($"{at}.periodId", $"is not a half-term of {year.Code}");
