@@ -33,7 +33,7 @@ SELECT nextval('journal_entry_id_seq'), ARRAY(SELECT nextval('transfer_id_seq') 
 \endpipeline
 -- the hold is the first of the line's two reserved transfer ids
 \startpipeline
-SELECT staff_day_book(:programme::bigint, l.staff_ref, l.work_date, l.minutes::integer) FROM claim_line l WHERE l.claim_id = :id;
+SELECT staff_day_book(:programme::bigint, c.school_id, l.staff_ref, l.work_date, l.minutes::integer) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE l.claim_id = :id;
 INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, reason, entry_id, details)
 VALUES (:id, 'submit', 'draft', 'submitted', :actor, 'school_business_manager', NULL, currval('journal_entry_id_seq'), '{"total": "1.00", "sanctions": null}') RETURNING occurred_at;
 UPDATE claim SET state = 'submitted', updated_at = now(), submitted_by = :actor, submitted_at = now(), first_approved_by = NULL, decided_by = NULL,

@@ -73,7 +73,7 @@ SELECT EXISTS (SELECT FROM action_plan p JOIN claim c ON p.school_id = c.school_
 \endpipeline
 SELECT nextval('journal_entry_id_seq') AS e3, (SELECT max(x) FROM (SELECT nextval('transfer_id_seq') AS x FROM generate_series(1, 2)) s) - 1 AS t3 \gset
 \startpipeline
-SELECT staff_day_book(:programme::bigint, l.staff_ref, l.work_date, l.minutes::integer) FROM claim_line l WHERE l.claim_id = :id0;
+SELECT staff_day_book(:programme::bigint, c.school_id, l.staff_ref, l.work_date, l.minutes::integer) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE l.claim_id = :id0;
 INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, reason, entry_id, details)
 VALUES (:id0, 'submit', 'draft', 'submitted', :actor, 'school_business_manager', NULL, :e0, '{"total": "1.00", "sanctions": null}') RETURNING occurred_at;
 UPDATE claim SET state = 'submitted', updated_at = now(), submitted_by = :actor, submitted_at = now(), first_approved_by = NULL, decided_by = NULL,
@@ -85,7 +85,7 @@ UPDATE claim_line l SET money_hold_id = u.money, time_hold_id = u.time, sanction
 RETURNING l.id;
 INSERT INTO audit_event (user_id, user_name, role, action, record_type, record_id, programme_id, details, client_address)
 VALUES (:actor, 'sbm', 'school_business_manager', 'claim.submit', 'claim', :id0, :programme, '{"to": "submitted", "from": "draft", "details": {"total": "1.00"}}', '127.0.0.1') RETURNING id;
-SELECT staff_day_book(:programme::bigint, l.staff_ref, l.work_date, l.minutes::integer) FROM claim_line l WHERE l.claim_id = :id1;
+SELECT staff_day_book(:programme::bigint, c.school_id, l.staff_ref, l.work_date, l.minutes::integer) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE l.claim_id = :id1;
 INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, reason, entry_id, details)
 VALUES (:id1, 'submit', 'draft', 'submitted', :actor, 'school_business_manager', NULL, :e1, '{"total": "1.00", "sanctions": null}') RETURNING occurred_at;
 UPDATE claim SET state = 'submitted', updated_at = now(), submitted_by = :actor, submitted_at = now(), first_approved_by = NULL, decided_by = NULL,
@@ -97,7 +97,7 @@ UPDATE claim_line l SET money_hold_id = u.money, time_hold_id = u.time, sanction
 RETURNING l.id;
 INSERT INTO audit_event (user_id, user_name, role, action, record_type, record_id, programme_id, details, client_address)
 VALUES (:actor, 'sbm', 'school_business_manager', 'claim.submit', 'claim', :id1, :programme, '{"to": "submitted", "from": "draft", "details": {"total": "1.00"}}', '127.0.0.1') RETURNING id;
-SELECT staff_day_book(:programme::bigint, l.staff_ref, l.work_date, l.minutes::integer) FROM claim_line l WHERE l.claim_id = :id2;
+SELECT staff_day_book(:programme::bigint, c.school_id, l.staff_ref, l.work_date, l.minutes::integer) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE l.claim_id = :id2;
 INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, reason, entry_id, details)
 VALUES (:id2, 'submit', 'draft', 'submitted', :actor, 'school_business_manager', NULL, :e2, '{"total": "1.00", "sanctions": null}') RETURNING occurred_at;
 UPDATE claim SET state = 'submitted', updated_at = now(), submitted_by = :actor, submitted_at = now(), first_approved_by = NULL, decided_by = NULL,
@@ -109,7 +109,7 @@ UPDATE claim_line l SET money_hold_id = u.money, time_hold_id = u.time, sanction
 RETURNING l.id;
 INSERT INTO audit_event (user_id, user_name, role, action, record_type, record_id, programme_id, details, client_address)
 VALUES (:actor, 'sbm', 'school_business_manager', 'claim.submit', 'claim', :id2, :programme, '{"to": "submitted", "from": "draft", "details": {"total": "1.00"}}', '127.0.0.1') RETURNING id;
-SELECT staff_day_book(:programme::bigint, l.staff_ref, l.work_date, l.minutes::integer) FROM claim_line l WHERE l.claim_id = :id3;
+SELECT staff_day_book(:programme::bigint, c.school_id, l.staff_ref, l.work_date, l.minutes::integer) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE l.claim_id = :id3;
 INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, reason, entry_id, details)
 VALUES (:id3, 'submit', 'draft', 'submitted', :actor, 'school_business_manager', NULL, :e3, '{"total": "1.00", "sanctions": null}') RETURNING occurred_at;
 UPDATE claim SET state = 'submitted', updated_at = now(), submitted_by = :actor, submitted_at = now(), first_approved_by = NULL, decided_by = NULL,

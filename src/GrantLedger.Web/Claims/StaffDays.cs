@@ -9,7 +9,7 @@ namespace GrantLedger.Web.Claims;
 
 /// <summary>
 /// No staff reference may be claimed for more than a full day on one date across all the
-/// programme's claims. Drafts are checked as lines are added; submission books the minutes in
+/// school's claims (a reference is the school's pseudonym: another school's T10 is another person). Drafts are checked as lines are added; submission books the minutes in
 /// staff_day, whose CHECK (at most 450) holds even against claims submitted at the same moment;
 /// returning, rejecting or withdrawing a claim releases them.
 /// </summary>
@@ -22,7 +22,7 @@ public static class StaffDays
     {
         var booked = await db.Database.SqlQuery<Booked>($"""
             SELECT minutes AS "Minutes" FROM staff_day
-            WHERE programme_id = {c.Programme.Id} AND staff_ref = {line.StaffRef} AND work_date = {line.WorkDate}
+            WHERE school_id = {c.Claim.SchoolId} AND staff_ref = {line.StaffRef} AND work_date = {line.WorkDate}
             """).Select(b => (int?)b.Minutes).SingleOrDefaultAsync(ct) ?? 0;
         var inThisClaim = c.Claim.Lines.Where(l => !ReferenceEquals(l, line) && l.StaffRef == line.StaffRef && l.WorkDate == line.WorkDate && ClaimLines.CountsStaffDay(Kind(l)))
             .Sum(l => l.Minutes ?? 0);
@@ -35,7 +35,7 @@ public static class StaffDays
     /// staff days. A day that would pass a full day fails its statement, so nothing after it in the batch is done and the
     /// transaction is refused: <see cref="Refusal"/> says why.
     /// </summary>
-    public static void AddTo(NpgsqlBatch batch, long programmeId, IEnumerable<ClaimLine> lines, int sign)
+    public static void AddTo(NpgsqlBatch batch, long programmeId, long schoolId, IEnumerable<ClaimLine> lines, int sign)
     {
         var days = lines.Where(l => ClaimLines.CountsStaffDay(Kind(l)))
             .GroupBy(l => (l.StaffRef!, l.WorkDate!.Value))
@@ -45,10 +45,10 @@ public static class StaffDays
         foreach (var (staff, date, minutes) in days)
             batch.BatchCommands.Add(Statements.Of(sign < 0
                 // Releasing is an UPDATE: PostgreSQL checks an upsert's candidate row (negative here) before the conflict.
-                ? "UPDATE staff_day SET minutes = minutes - $4 WHERE programme_id = $1 AND staff_ref = $2 AND work_date = $3 RETURNING minutes"
-                // Books the day unless it would pass a full day (migration 0047): the row is locked either way.
-                : "SELECT staff_day_book($1, $2, $3, $4)",
-                programmeId, staff, date, minutes));
+                ? "UPDATE staff_day SET minutes = minutes - $5 WHERE school_id = $2 AND staff_ref = $3 AND work_date = $4 AND programme_id = $1 RETURNING minutes"
+                // Books the school's day unless it would pass a full day (migrations 0047, 0070): the row is locked either way.
+                : "SELECT staff_day_book($1, $2, $3, $4, $5)",
+                programmeId, schoolId, staff, date, minutes));
     }
 
     /// <summary>A staff day refused by a statement of <see cref="AddTo"/>, said as the rule it breaks; null for any other failure.</summary>

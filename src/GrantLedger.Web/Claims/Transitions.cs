@@ -142,8 +142,8 @@ public static class Transitions
         for (var k = 0; k < all.Count; k++)
         {
             var (d, claim, before) = (all[k], all[k].Scope.Claim, batch.BatchCommands.Count);
-            if (d.Step.Effect == LedgerEffect.ReserveHold) StaffDays.AddTo(batch, d.Scope.Programme.Id, claim.Lines, +1);
-            if (d.Step.Effect == LedgerEffect.VoidHold) StaffDays.AddTo(batch, d.Scope.Programme.Id, claim.Lines, -1);
+            if (d.Step.Effect == LedgerEffect.ReserveHold) StaffDays.AddTo(batch, d.Scope.Programme.Id, claim.SchoolId, claim.Lines, +1);
+            if (d.Step.Effect == LedgerEffect.VoidHold) StaffDays.AddTo(batch, d.Scope.Programme.Id, claim.SchoolId, claim.Lines, -1);
             ahead[k] = batch.BatchCommands.Count - before;
             // lines priced again at submission, while the claim is still a draft (its lines are frozen once it is not: 0049)
             if (d.Repriced.Count > 0)
@@ -332,7 +332,7 @@ public static class Transitions
         foreach (var tlr in c.Claim.Lines.Where(l => l.Kind == Kebab.Of(ClaimLineKind.Tlr)))
         {
             var elsewhere = await db.Set<ClaimLine>().AnyAsync(l => l.Kind == tlr.Kind && l.StaffRef == tlr.StaffRef && l.ClaimId != c.Claim.Id
-                && db.Set<Claim>().Any(x => x.Id == l.ClaimId && x.ProgrammeId == c.Programme.Id && x.PeriodId == c.Claim.PeriodId
+                && db.Set<Claim>().Any(x => x.Id == l.ClaimId && x.SchoolId == c.Claim.SchoolId && x.PeriodId == c.Claim.PeriodId
                                             && x.State != "draft" && x.State != "rejected" && x.State != "withdrawn"), ct);
             if (elsewhere || c.Claim.Lines.Count(l => l.Kind == tlr.Kind && l.StaffRef == tlr.StaffRef) > 1)
                 errors.Add($"{At(tlr)}.staffRef", $"{tlr.StaffRef}'s TLR for {c.Period.Name} is already claimed: it is paid once per half-term");

@@ -144,12 +144,12 @@ public sealed class ClaimPropertyTests(DatabaseFixture db) : DatabaseTest(db)
                   (SELECT coalesce(sum(r.amount), 0) FROM transfer r JOIN transfer h ON h.id = r.pending_id
                    JOIN claim_line l ON l.money_hold_id = h.id WHERE l.claim_id = c.id AND r.kind = 'post_pending')
             """, "an approved claim posted its sanctioned total");
-        // staff days booked are exactly the minutes of live claims' lines
+        // staff days booked are exactly the minutes of live claims' lines, per school (a reference is the school's pseudonym)
         await Zero("""
             SELECT count(*) FROM (
-              SELECT staff_ref, work_date, sum(minutes) m FROM claim_line l JOIN claim c ON c.id = l.claim_id
-              WHERE c.state NOT IN ('draft', 'rejected', 'withdrawn') AND l.kind IN ('staff-time', 'support-hours') GROUP BY 1, 2) live
-            FULL JOIN (SELECT staff_ref, work_date, minutes m FROM staff_day WHERE minutes > 0) booked USING (staff_ref, work_date)
+              SELECT c.school_id, staff_ref, work_date, sum(minutes) m FROM claim_line l JOIN claim c ON c.id = l.claim_id
+              WHERE c.state NOT IN ('draft', 'rejected', 'withdrawn') AND l.kind IN ('staff-time', 'support-hours') GROUP BY 1, 2, 3) live
+            FULL JOIN (SELECT school_id, staff_ref, work_date, minutes m FROM staff_day WHERE minutes > 0) booked USING (school_id, staff_ref, work_date)
             WHERE live.m IS DISTINCT FROM booked.m
             """, "staff days booked match live claims");
         // every transition that moved money names its entry, and every claim entry belongs to a transition
