@@ -132,6 +132,7 @@ public static class LineEditing
                 // the TLR3 sum for the half-term, at the rate in force when it began; a date, if one is sent, must be in it
                 if (r.Date is { } tlrDate && (tlrDate < c.Period.StartsOn || tlrDate > c.Period.EndsOn))
                     errors.Add("date", OutsideTheHalfTerm(c.Period));
+                else if (TlrNotBegun(c.Period) is { } notBegun) errors.Add("date", notBegun);
                 line.WorkDate = c.Period.StartsOn;
                 // twice on one claim is refused as it is added; on another claim, at submission (whichever is submitted first)
                 if (line.StaffRef is { } tlrStaff && c.Claim.Lines.Any(l => l != line && l.Kind == line.Kind && l.StaffRef == tlrStaff))
@@ -187,6 +188,13 @@ public static class LineEditing
         ClaimLineKind.SpecialistDays => "A specialist-days line's amount is set by the rate card (or is none, paid from no budget)",
         _ => $"A {Kebab.Of(kind)} line's amount is set by the rate card",
     };
+
+    /// <summary>
+    /// The refusal of a TLR for a half-term that has not begun (a Summer 2 TLR claimed in December was approved, payable at
+    /// once), as staff time dated after today is refused; null once it has begun.
+    /// </summary>
+    internal static string? TlrNotBegun(Period period) => period.StartsOn <= UkTime.Today ? null
+        : $"{period.Name} has not begun: a TLR is claimed for a half-term once it has begun, on or after {period.StartsOn:d MMM yyyy}";
 
     private static string OutsideTheHalfTerm(Period period) =>
         $"must fall in the claim's half-term, {period.Name} ({period.StartsOn:d MMM yyyy} to {period.EndsOn:d MMM yyyy})";

@@ -331,6 +331,8 @@ public static class Transitions
         }
         foreach (var tlr in c.Claim.Lines.Where(l => l.Kind == Kebab.Of(ClaimLineKind.Tlr)))
         {
+            // a line added before a TLR waited for its half-term to begin
+            if (LineEditing.TlrNotBegun(c.Period) is { } notBegun) errors.Add($"{At(tlr)}.date", $"line {tlr.LineNo}: {notBegun}");
             var elsewhere = await db.Set<ClaimLine>().AnyAsync(l => l.Kind == tlr.Kind && l.StaffRef == tlr.StaffRef && l.ClaimId != c.Claim.Id
                 && db.Set<Claim>().Any(x => x.Id == l.ClaimId && x.SchoolId == c.Claim.SchoolId && x.PeriodId == c.Claim.PeriodId
                                             && x.State != "draft" && x.State != "rejected" && x.State != "withdrawn"), ct);

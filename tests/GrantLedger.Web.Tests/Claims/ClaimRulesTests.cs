@@ -117,6 +117,36 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A TLR is paid for a half-term once it has begun: on 3 December 2026 a Summer 2 claim (June to August 2027) took a TLR
+    /// line, was submitted and approved, payable at once. Staff time dated after today was refused; a TLR for a half-term
+    /// not yet begun is refused too, naming date, as it is added and (a line added before this rule) at submission.
+    /// </summary>
+    [Fact]
+    public async Task ATlrForAHalfTermNotYetBegun_IsRefusedNamingDate_WhenAddedAndWhenSubmitted()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        Assert.True(DateOnly.Parse(w.S.On("06-01")) > GrantLedger.Core.Ledger.UkTime.Today, "the world's Summer 2 must not have begun");
+        var tlr = new { kind = "tlr", categoryId = w.Category("tlr-admin"), staffRef = "T44" };
+        var id = await w.NewClaimAsync(period: "sum2");
+        var refused = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", tlr)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "date");
+        Assert.Contains("Summer 2 has not begun", refused.Body);
+        Assert.Empty((await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json["lines"]!.AsArray());
+
+        // a line taken before: copied from a begun half-term's TLR into the Summer 2 draft, refused at submission
+        var now = await w.NewClaimAsync();
+        (await w.School.PostAsync($"/api/v1/claims/{now}/lines", tlr)).Expect(HttpStatusCode.Created);
+        await Db.ScalarAsync($"""
+            INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, staff_ref, work_date, rate_id, rate_pence, rate_basis)
+            SELECT {id}, 1, kind, category_id, amount_pence, staff_ref, (SELECT starts_on FROM period p JOIN claim c ON c.period_id = p.id WHERE c.id = {id}),
+                   rate_id, rate_pence, rate_basis FROM claim_line WHERE claim_id = {now} RETURNING id
+            """);
+        var atSubmission = (await w.SubmitAsync(id)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].date");
+        Assert.Contains("Summer 2 has not begun", atSubmission.Body);
+        Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"));
+        (await w.SubmitAsync(now)).Expect(HttpStatusCode.OK);
+    }
+
+    /// <summary>
     /// A priced line's amount is the rate card's: an amount sent with a TLR or a staff-time line was dropped without a word
     /// (201, priced at £300.00 whatever was sent). It is refused by the API and by the import, naming amount.
     /// </summary>
