@@ -83,6 +83,11 @@ public static class Transitions
         // the second-approval threshold applies to the amount claimed, not to what is sanctioned
         var claimed = new Money(c.Claim.Lines.Sum(l => l.AmountPence));
         var step = ClaimWorkflow.Lifecycle.Fire(from, trigger, c.Context(caller, claimed, reason));
+        // a claim approved for nothing stays approved for ever: a payment run leaves out a claim with nothing to pay
+        if (step.Effect == LedgerEffect.PostHold || step.To == ClaimState.AwaitingSecondApproval)
+            if (claimed.IsPositive && !total.IsPositive)
+                throw new InvalidInput("lines", $"every line is reduced to {Money.Zero}, so the claim would be approved for nothing and never paid: " +
+                    "reject the claim with the reason instead");
 
         if (trigger == ClaimTrigger.Submit)
         {

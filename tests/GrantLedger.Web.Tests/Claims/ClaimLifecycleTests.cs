@@ -301,6 +301,35 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A claim approved for £0.00 stayed approved for ever: a payment run leaves out a claim with nothing to pay, so it never
+    /// moved on. An approval whose every line is reduced to nothing is refused, naming lines and saying to reject the claim
+    /// with the reason instead, by the API and by the lead's approve page; the claim stays under review.
+    /// </summary>
+    [Fact]
+    public async Task AnApprovalOfNothing_IsRefusedNamingLines_SayingToRejectInstead()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var (id, lines) = await w.TwoLinesUnderReviewAsync();
+        var nothing = lines.Select(l => new { lineId = l, amount = "0.00", reason = "no timesheet" }).ToArray();
+        var refused = (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = nothing }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines");
+        Assert.Contains("reject the claim with the reason instead", refused.Body);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'under-review'", id));
+
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        var (problems, _) = await PageForms.PostAsync(page, $"/review/claims/{id}/approve", new Dictionary<string, string>
+        {
+            [$"amount-{lines[0]}"] = "0.00", [$"reason-{lines[0]}"] = "no timesheet", [$"amount-{lines[1]}"] = "0", [$"reason-{lines[1]}"] = "no timesheet",
+        });
+        Assert.Contains("reject the claim with the reason instead", Assert.Single(problems).Text);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'under-review'", id));
+
+        // a penny approved is still an approval
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = new[] { nothing[0], new { lineId = lines[1], amount = "0.01", reason = "a penny" } } }))
+            .Expect(HttpStatusCode.OK);
+    }
+
+    /// <summary>
     /// The approve page speaks as GOV.UK pages do, and as its own hint: a reduction without its reason asks "Enter the
     /// reason …" (it said the API's "Give the reason …"), and an amount it cannot read is asked for as the hint shows one,
     /// "1,234.50" (it said "such as 1234.50", beside a hint of "1,234.50"). The API's problem keeps its own words.
