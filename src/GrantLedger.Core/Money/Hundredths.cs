@@ -20,7 +20,8 @@ public static class Hundredths
     public const string MostText = "10,000,000,000";
 
     /// <param name="allowGrouping">accept "1,234.50" and a leading "£", as people type into a form</param>
-    public static Failure TryParse(string? text, bool allowGrouping, out long value)
+    /// <param name="most">the largest value read: <see cref="Most"/> for what people type; more for sums the service wrote</param>
+    public static Failure TryParse(string? text, bool allowGrouping, out long value, long most = Most)
     {
         value = 0;
         if (string.IsNullOrWhiteSpace(text)) return Failure.Empty;
@@ -61,7 +62,7 @@ public static class Hundredths
                 _ => (fraction[0] - '0') * 10 + (fraction[1] - '0'),
             };
             v = checked(v * 100 + f);
-            if (v > Most) return Failure.TooLarge;
+            if (v > most) return Failure.TooLarge;
             value = negative ? -v : v;
             return Failure.None;
         }

@@ -51,6 +51,15 @@ public readonly record struct Money(long Pence) : IComparable<Money>
             ? money
             : throw new FormatException($"'{text}' {error}");
 
+    /// <summary>
+    /// Reads back an amount the service wrote as <see cref="ToDecimalString"/>, of any size a long holds: a sum of amounts
+    /// (a claim's total, a budget's use) may pass the most one amount can be, and a page that showed it answered 500.
+    /// </summary>
+    public static Money FromDecimalString(string text) =>
+        Hundredths.TryParse(text, false, out var pence, long.MaxValue) == Hundredths.Failure.None
+            ? new Money(pence)
+            : throw new FormatException($"'{text}' is not an amount this service writes");
+
     /// <summary>The plain decimal string used at the API edge: "1234.50", "-0.05".</summary>
     public string ToDecimalString()
     {

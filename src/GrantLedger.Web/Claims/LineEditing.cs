@@ -160,6 +160,11 @@ public static class LineEditing
                     errors.Add("invoiceRef", claimed);
                 break;
         }
+        // a claim's total is an amount too: past the most one can be, its pages and sums could not show it
+        var others = c.Claim.Lines.Where(l => !ReferenceEquals(l, line)).Sum(l => l.AmountPence);
+        if (line.AmountPence > 0 && others + line.AmountPence > Hundredths.Most)
+            errors.Add("amount", $"would take the claim's total to {new Money(others + line.AmountPence)}, past the most a claim can be " +
+                $"(£{Hundredths.MostText}.00): put it on another claim");
         // a priced line's amount is the rate card's: one sent with it was dropped without a word
         if (kind != ClaimLineKind.ActionPlan && r.Amount is not null)
             errors.Add("amount", $"{PricedBy(kind)}; leave it out");

@@ -185,7 +185,7 @@ public static class Gov
     /// <summary>A ledger amount as people read it: pounds "£1,234.50", minutes "2,250 minutes"; the API's "1234.50" and "2250" as given.</summary>
     public static string Amount(string unit, string? amount) =>
         string.IsNullOrEmpty(amount) ? ""
-        : unit == "GBP" ? Core.Money.Money.Parse(amount).ToString()
+        : unit == "GBP" ? Core.Money.Money.FromDecimalString(amount).ToString()
         : long.Parse(amount, System.Globalization.CultureInfo.InvariantCulture).ToString("#,0", System.Globalization.CultureInfo.InvariantCulture) + " minutes";
 
     /// <summary>

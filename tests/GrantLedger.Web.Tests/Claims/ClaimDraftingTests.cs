@@ -72,6 +72,45 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A claim's total is at most the most an amount can be (£10,000,000,000.00). Two action-plan lines of £6,000,000,000.00,
+    /// each allowed, made the school's claim page answer 500 ('30000000000.00' must be at most 10,000,000,000.00, in "What
+    /// this claim would leave"), leaving no way to the Remove line button. A line that would take the total past it is
+    /// refused naming amount, when added, changed or imported; a claim already past it (rows from before) still reads.
+    /// </summary>
+    [Fact]
+    public async Task ALineTakingTheClaimsTotalPastTheMost_IsRefusedNamingAmount_AndAClaimPastItStillReads()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var line = new { kind = "action-plan", categoryId = w.Category("action-plan"), actionId = w.Actions[0], supplier = "Sensory Ltd", invoiceRef = "INV-1", amount = "6000000000.00" };
+        var first = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", line)).Expect(HttpStatusCode.Created).Json["lines"]![0]!["id"]!.GetValue<long>();
+        var added = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", line with { invoiceRef = "INV-2" })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "amount");
+        Assert.Contains("10,000,000,000.00", added.Body);
+        var small = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", line with { invoiceRef = "INV-3", amount = "1.00" })).Expect(HttpStatusCode.Created)
+            .Json["lines"]![1]!["id"]!.GetValue<long>();
+        (await w.School.PutAsync($"/api/v1/claims/{id}/lines/{small}", line with { invoiceRef = "INV-3" })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "amount");
+        var csv = $"""
+            kind,categoryId,actionId,supplier,invoiceRef,amount
+            action-plan,action-plan,{w.Actions[0]},Sensory Ltd,INV-4,6000000000.00
+            """;
+        var errors = (await w.School.PostRawAsync($"/api/v1/claims/{id}/lines/import", csv, "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity)
+            .Json["errors"]!.AsObject();
+        Assert.Equal(["line 2, amount"], errors.Select(e => e.Key));
+        Assert.Equal(2L, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE claim_id = $1", id));
+
+        // a claim already past it, from before the rule: its pages and the API still read it, so its lines can be removed
+        await Db.ScalarAsync($"""
+            INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, action_id, supplier, invoice_ref)
+            SELECT claim_id, 9, kind, category_id, amount_pence, action_id, supplier, 'INV-9' FROM claim_line WHERE id = {first} RETURNING id
+            """);
+        Assert.Equal("12000000001.00", (await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json["claimed"]!.GetValue<string>());
+        using var school = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var page = WebUtility.HtmlDecode(await school.GetStringAsync($"/school/claims/{id}"));
+        Assert.Contains("£12,000,000,001.00", page);
+        Assert.Contains("Remove", page);
+    }
+
+    /// <summary>
     /// A line is changed on its own page, filled in as the line is, from the claim and from check your answers: "Change
     /// line 1" led back to the claim, where a line could only be removed and typed again.
     /// </summary>
