@@ -79,6 +79,9 @@ public static class PlanDrafting
             await db.SaveChangesAsync(ct);
             p.Plan.Actions.Clear();
             var actions = await ApplyContentAsync(db, p.Plan, r, year, nextRef, ct);
+            var claimed = new FieldErrors();
+            await ClaimedActionsKeptAsync(db, p.Plan, actions.Select(a => a.ActionRef), claimed, ct);
+            claimed.ThrowIfAny();
             p.Plan.UpdatedAt = DateTimeOffset.UtcNow;
             await db.SaveChangesAsync(ct); // the themes first: the database checks each action's theme against them
             p.Plan.Actions.AddRange(actions);
@@ -176,6 +179,29 @@ public static class PlanDrafting
         plan.StudentGroupAgreedOn = r.StudentGroupAgreedOn;
         plan.Summary = summary ?? "";
         return result;
+    }
+
+    /// <summary>
+    /// Refuses, naming actions, a version that leaves out an action (by its number, which every version keeps) with lines on
+    /// the school's claims submitted or further on (not drafts, rejected or withdrawn): the line would show no action and
+    /// the plan's table would count its spending nowhere. Its estimated cost may change; the action stays.
+    /// </summary>
+    internal static async Task ClaimedActionsKeptAsync(GrantLedgerDb db, ActionPlan plan, IEnumerable<int> keptRefs, FieldErrors errors, CancellationToken ct)
+    {
+        var kept = keptRefs.ToHashSet();
+        var claimed = await (from l in db.Set<Claims.ClaimLine>()
+                             join a in db.Set<ActionPlanAction>() on l.ActionId equals a.Id
+                             join v in db.Set<ActionPlan>() on a.ActionPlanId equals v.Id
+                             join c in db.Set<Claims.Claim>() on l.ClaimId equals c.Id
+                             where v.SchoolId == plan.SchoolId && v.ProgrammeYearId == plan.ProgrammeYearId
+                                   && c.State != "draft" && c.State != "rejected" && c.State != "withdrawn"
+                             select new { a.ActionRef, ClaimId = c.Id }).Distinct().ToListAsync(ct);
+        foreach (var action in claimed.Where(x => !kept.Contains(x.ActionRef)).GroupBy(x => x.ActionRef).OrderBy(g => g.Key))
+        {
+            var claims = action.Select(x => x.ClaimId).Order().Select(Claims.ClaimAccess.Reference).ToList();
+            errors.Add("actions", $"action {action.Key} has spending claimed on {(claims.Count == 1 ? "claim" : "claims")} {string.Join(", ", claims)}: " +
+                "keep the action (its estimated cost may change)");
+        }
     }
 
     /// <summary>The next action number for the school's plan in this year, across every version, so a number is never reused.</summary>

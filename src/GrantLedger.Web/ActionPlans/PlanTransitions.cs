@@ -31,7 +31,7 @@ public static class PlanTransitions
             switch (trigger)
             {
                 case ActionPlanTrigger.Submit:
-                    CheckSubmittable(p.Plan);
+                    await CheckSubmittableAsync(db, p.Plan, ct);
                     (p.Plan.SubmittedBy, p.Plan.SubmittedAt) = (caller.Id, now);
                     break;
                 case ActionPlanTrigger.Return:
@@ -50,7 +50,7 @@ public static class PlanTransitions
             return p.Plan;
         }, ct);
 
-    private static void CheckSubmittable(ActionPlan plan)
+    private static async Task CheckSubmittableAsync(GrantLedgerDb db, ActionPlan plan, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (plan.StudentGroupAgreedOn is null)
@@ -58,6 +58,8 @@ public static class PlanTransitions
         if (plan.Actions.Count == 0) errors.Add("actions", "add at least one action before submitting");
         foreach (var theme in plan.Themes.Where(t => plan.Actions.All(a => a.Theme != t)))
             errors.Add("actions", $"the priority theme '{theme}' has no action yet: add one, or drop the theme");
+        // a claim submitted since the version was saved may have claimed an action it leaves out
+        await PlanDrafting.ClaimedActionsKeptAsync(db, plan, plan.Actions.Select(a => a.ActionRef), errors, ct);
         errors.ThrowIfAny();
     }
 

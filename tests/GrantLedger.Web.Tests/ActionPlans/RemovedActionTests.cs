@@ -1,0 +1,73 @@
+using System.Net;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.ActionPlans;
+
+/// <summary>
+/// A revised plan dropped an action that already had spending claimed against it: the claim's line then showed no action,
+/// and the plan's table counted the approved £10 nowhere (the CSV export still showed it). A revision that removes an
+/// action with lines on claims submitted or further on is refused naming actions, the action's number and the claims, as
+/// it is saved and (a claim submitted since it was saved) as it is submitted; drafts' lines do not hold an action.
+/// </summary>
+public sealed class RemovedActionTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    [Fact]
+    public async Task ARevisionRemovingAnActionWithClaimedSpending_IsRefusedNamingActions_WhenSavedAndWhenSubmitted()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var claim = await ClaimOnSecondActionAsync(w, "INV-1");
+        (await w.SubmitAsync(claim)).Expect(HttpStatusCode.OK);
+        var plan = await AgreedPlanAsync(w);
+
+        var revision = (await w.School.PostAsync($"/api/v1/action-plans/{plan}/revise", null)).Expect(HttpStatusCode.Created).Id;
+        var refused = (await w.School.PutAsync($"/api/v1/action-plans/{revision}", Plan(w, keepSecond: false))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "actions");
+        Assert.Contains("action 2", refused.Body);
+        Assert.Contains($"CLM-{claim:000000}", refused.Body);
+        Assert.Contains("keep the action", refused.Body);
+        Assert.Equal(2L, await Db.ScalarAsync("SELECT count(*) FROM action_plan_action WHERE action_plan_id = $1", revision));
+        // kept, with another estimated cost: saved
+        (await w.School.PutAsync($"/api/v1/action-plans/{revision}", Plan(w, keepSecond: true, secondCost: "10.00"))).Expect(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task ARevisionSavedBeforeTheClaimWasSubmitted_IsRefusedAtItsSubmission()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var claim = await ClaimOnSecondActionAsync(w, "INV-1");
+        var plan = await AgreedPlanAsync(w);
+        var revision = (await w.School.PostAsync($"/api/v1/action-plans/{plan}/revise", null)).Expect(HttpStatusCode.Created).Id;
+        (await w.School.PutAsync($"/api/v1/action-plans/{revision}", Plan(w, keepSecond: false))).Expect(HttpStatusCode.OK); // only a draft claims it
+        (await w.SubmitAsync(claim)).Expect(HttpStatusCode.OK);
+
+        var refused = (await w.School.PostAsync($"/api/v1/action-plans/{revision}/submit", null)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "actions");
+        Assert.Contains($"CLM-{claim:000000}", refused.Body);
+        Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM action_plan WHERE id = {revision}"));
+    }
+
+    private static async Task<long> ClaimOnSecondActionAsync(ClaimWorld w, string invoice)
+    {
+        var id = await w.NewClaimAsync();
+        var line = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+        {
+            kind = "action-plan", categoryId = w.Category("action-plan"), actionId = w.Actions[1], supplier = "Sensory Ltd", invoiceRef = invoice, amount = "10.00",
+        })).Expect(HttpStatusCode.Created).Json["lines"]![0]!["id"]!.GetValue<long>();
+        (await w.AttachAsync(id, ClaimWorld.Pdf(invoice), $"{invoice}.pdf", line)).Expect(HttpStatusCode.Created);
+        return id;
+    }
+
+    private static async Task<long> AgreedPlanAsync(ClaimWorld w) =>
+        (await w.School.GetAsync($"/api/v1/action-plans?schoolId={w.S.Schools[0].Id}")).Json.AsArray()
+            .Single(p => p!["state"]!.GetValue<string>() == "agreed")!["id"]!.GetValue<long>();
+
+    private static object Plan(ClaimWorld w, bool keepSecond, string secondCost = "200.00") => new
+    {
+        themes = new[] { "learning", "support" }, studentGroupAgreedOn = w.S.On("09-20"),
+        actions = new object[]
+        {
+            new { @ref = 1, theme = "learning", description = "Sensory room kit", periodId = w.Periods["aut1"], estimatedCost = "300.00" },
+            keepSecond
+                ? new { @ref = (int?)2, theme = "support", description = "Staff training", periodId = w.Periods["aut2"], estimatedCost = secondCost }
+                : new { @ref = (int?)null, theme = "support", description = "Visual timetables", periodId = w.Periods["aut2"], estimatedCost = "40.00" },
+        },
+    };
+}
