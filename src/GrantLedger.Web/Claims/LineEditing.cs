@@ -160,11 +160,6 @@ public static class LineEditing
                     errors.Add("invoiceRef", claimed);
                 break;
         }
-        // a claim's total is an amount too: past the most one can be, its pages and sums could not show it
-        var others = c.Claim.Lines.Where(l => !ReferenceEquals(l, line)).Sum(l => l.AmountPence);
-        if (line.AmountPence > 0 && others + line.AmountPence > Hundredths.Most)
-            errors.Add("amount", $"would take the claim's total to {new Money(others + line.AmountPence)}, past the most a claim can be " +
-                $"(£{Hundredths.MostText}.00): put it on another claim");
         // a priced line's amount is the rate card's: one sent with it was dropped without a word
         if (kind != ClaimLineKind.ActionPlan && r.Amount is not null)
             errors.Add("amount", $"{PricedBy(kind)}; leave it out");
@@ -178,6 +173,11 @@ public static class LineEditing
                 errors.Add(kind == ClaimLineKind.Tlr ? "kind" : "date", $"no '{rateCode}' rate is in force on {on:yyyy-MM-dd}: the programme admin adds rates to the rate card");
             else line.PriceBy(rate.Id, rate.AmountPence, rate.Basis);
         }
+        // a claim's total is an amount too (a priced line's amount is known once priced): past the most one can be, its pages and sums could not show it
+        var others = c.Claim.Lines.Where(l => !ReferenceEquals(l, line)).Sum(l => l.AmountPence);
+        if (line.AmountPence > 0 && others + line.AmountPence > Hundredths.Most)
+            errors.Add("amount", $"would take the claim's total to {new Money(others + line.AmountPence)}, past the most a claim can be " +
+                $"(£{Hundredths.MostText}.00): put it on another claim");
         // a staff day past a full day is its rule's refusal (staff-day-exceeded) alone, one of the field errors beside others
         var fullDay = ClaimLines.CountsStaffDay(kind) && line is { StaffRef: not null, WorkDate: not null, Minutes: not null }
             ? await StaffDays.PastAFullDayAsync(db, c, line, ct) : null;
