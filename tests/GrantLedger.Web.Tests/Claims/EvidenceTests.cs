@@ -6,8 +6,8 @@ namespace GrantLedger.Web.Tests.Claims;
 
 public sealed class EvidenceTests(DatabaseFixture db) : DatabaseTest(db)
 {
-    private static object ActionLine(ClaimWorld w, string amount = "120.00") =>
-        new { kind = "action-plan", categoryId = w.Category("action-plan"), actionId = w.Actions[0], supplier = "Sensory Ltd", invoiceRef = "INV-1", amount };
+    private static object ActionLine(ClaimWorld w, string amount = "120.00", string invoiceRef = "INV-1") =>
+        new { kind = "action-plan", categoryId = w.Category("action-plan"), actionId = w.Actions[0], supplier = "Sensory Ltd", invoiceRef, amount };
 
     [Fact]
     public async Task Evidence_TypeIsReadFromTheContent_NotTheName_AndStoredWithItsSha256()
@@ -155,7 +155,8 @@ public sealed class EvidenceTests(DatabaseFixture db) : DatabaseTest(db)
         async Task<long> Spend(string amount, string period)
         {
             var id = await w.NewClaimAsync(period: period);
-            var lineId = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", ActionLine(w, amount))).Expect(HttpStatusCode.Created).Json["lines"]![0]!["id"]!.GetValue<long>();
+            // an invoice of its own for each claim: one invoice is claimed once
+            var lineId = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", ActionLine(w, amount, $"INV-{period}"))).Expect(HttpStatusCode.Created).Json["lines"]![0]!["id"]!.GetValue<long>();
             (await w.AttachAsync(id, ClaimWorld.Pdf(amount + period), "inv.pdf", lineId)).Expect(HttpStatusCode.Created);
             (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
             return id;
