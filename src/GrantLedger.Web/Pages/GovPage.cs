@@ -5,6 +5,7 @@ using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Ledger;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -124,6 +125,69 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
             return false;
         }
     }
+
+    /// <summary>The hidden field of a creating form's one-time key (<see cref="OnceAsync"/>).</summary>
+    public const string FormKeyField = "formKey";
+
+    private string? _formKey;
+
+    /// <summary>
+    /// The one-time key a creating form carries: a new one when the form is first shown, the posted one when it is shown again
+    /// with errors (the refused post wrote nothing, so its key is still unused).
+    /// </summary>
+    public string FormKey => _formKey ??= Typed(FormKeyField).Trim() is { Length: > 0 and <= 100 } posted ? posted : Guid.NewGuid().ToString("N");
+
+    /// <summary>What a notice is kept under between a redirect and the page it leads to.</summary>
+    public const string NoticeKey = "Notice";
+
+    /// <summary>
+    /// Runs a creating form's work once per its one-time key (<see cref="FormKeyField"/>), as the API's Idempotency-Key does
+    /// and in its store, scoped to the user: the first post claims the key in the work's transaction and keeps where it led;
+    /// a second post with the key (a double click, back then submit again) does nothing and redirects there, saying
+    /// "This was already done: …". A post without a key does the work. Null when the work was refused (the page shows why).
+    /// </summary>
+    /// <param name="work">the work; it answers where the page goes next</param>
+    /// <param name="done">what the work did, for the notice of a second post ("the claim was started")</param>
+    protected async Task<IActionResult?> OnceAsync(Func<Task<string>> work, string done)
+    {
+        var posted = Typed(FormKeyField).Trim();
+        string? to = null;
+        if (posted.Length is 0 or > 100)
+            return await AttemptAsync(async () => to = await work()) ? Redirect(to!) : null;
+
+        var key = "page:" + posted;
+        var path = Request.Path.ToString();
+        string? firstDone = null;
+        var ok = await AttemptAsync(() => db.InTransactionAsync(async () =>
+        {
+            // blocks while the first post of the key is still at work; then finds it taken, with where it led
+            var claimed = await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO idempotency_key (user_id, key, method, path, request_hash)
+                VALUES ({Caller.Id}, {key}, 'POST', {path}, {System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(path))})
+                ON CONFLICT DO NOTHING
+                """);
+            if (claimed == 0)
+            {
+                var first = await db.Database.SqlQuery<FirstPost>($"""
+                    SELECT response_location AS "Location", convert_from(response_body, 'UTF8') AS "Done"
+                    FROM idempotency_key WHERE user_id = {Caller.Id} AND key = {key}
+                    """).SingleAsync();
+                (to, firstDone) = (first.Location ?? path, first.Done ?? done);
+                return;
+            }
+            to = await work();
+            await db.Database.ExecuteSqlAsync($"""
+                UPDATE idempotency_key SET status_code = 303, response_location = {to},
+                       response_body = {System.Text.Encoding.UTF8.GetBytes(done)}, response_content_type = 'text/plain'
+                WHERE user_id = {Caller.Id} AND key = {key}
+                """);
+        }));
+        if (!ok) return null;
+        if (firstDone is not null) TempData[NoticeKey] = $"This was already done: {firstDone}.";
+        return Redirect(to!);
+    }
+
+    private sealed record FirstPost(string? Location, string? Done);
 
     /// <summary>
     /// A step refused because the record moved on since its page was shown (a form posted twice, another tab, another user),

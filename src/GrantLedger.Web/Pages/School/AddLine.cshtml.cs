@@ -140,10 +140,13 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
         var input = new LineEditing.LineInput(Kind, ReadId("categoryId"), ReadId("allowanceCategoryId"), Text("staffRef"), role,
             activity, date, hours, days, ReadId("actionId"), Text("supplier"), Text("invoiceRef"), amount, specialist,
             Text("description"));
-        if (await AttemptAsync(() => Line is { } changed
-                ? LineEditing.ChangeAsync(Db, Audit, Caller, id, changed.Id, input, null, ct)
-                : LineEditing.AddAsync(Db, Audit, Caller, id, input, null, ct), f => f == "kind" ? "" : f))
-            return Redirect($"/school/claims/{id}");
-        return Page();
+        if (Line is { } changed)
+            return await AttemptAsync(() => LineEditing.ChangeAsync(Db, Audit, Caller, id, changed.Id, input, null, ct), f => f == "kind" ? "" : f)
+                ? Redirect($"/school/claims/{id}") : Page();
+        return await OnceAsync(async () =>
+        {
+            await LineEditing.AddAsync(Db, Audit, Caller, id, input, null, ct);
+            return $"/school/claims/{id}";
+        }, "the line was added") ?? Page();
     }
 }

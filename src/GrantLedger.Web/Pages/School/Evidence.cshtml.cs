@@ -45,12 +45,11 @@ public sealed class EvidenceModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
             LeftOut("file");
             return Page(); // nothing more to check without the file
         }
-        if (await AttemptAsync(async () =>
+        return await OnceAsync(async () =>
             {
                 await using var content = file!.OpenReadStream();
                 await EvidenceFiles.AttachAsync(Db, Audit, Caller, id, lineId, file.FileName, content, null, ct);
-            }))
-            return Redirect($"/school/claims/{id}");
-        return Page();
+                return $"/school/claims/{id}";
+            }, "the file was uploaded") ?? Page();
     }
 }

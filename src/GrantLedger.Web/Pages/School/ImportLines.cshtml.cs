@@ -39,7 +39,7 @@ public sealed class ImportLinesModel(GrantLedgerDb db, AuditTrail audit) : GovPa
             LeftOut("file");
             return Page(); // nothing more to check without the file
         }
-        if (await AttemptAsync(async () =>
+        return await OnceAsync(async () =>
             {
                 await using var content = file!.OpenReadStream();
                 try
@@ -54,8 +54,7 @@ public sealed class ImportLinesModel(GrantLedgerDb db, AuditTrail audit) : GovPa
                         ["file"] = e.Errors.SelectMany(kv => kv.Value.Select(m => kv.Key == "file" ? $"The file {m}" : m)).ToArray(),
                     });
                 }
-            }))
-            return Redirect($"/school/claims/{id}");
-        return Page();
+                return $"/school/claims/{id}";
+            }, "the lines were imported") ?? Page();
     }
 }

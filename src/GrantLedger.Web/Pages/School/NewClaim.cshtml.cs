@@ -36,10 +36,8 @@ public sealed class NewClaimModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         await LoadAsync(ct);
-        long claimId = 0;
         var periodId = Given("periodId") ? ReadId("periodId") : null;
-        if (await AttemptAsync(async () => claimId = (await Drafting.StartAsync(Db, Audit, Caller, new(null, periodId, Typed("description")), ct)).Id))
-            return Redirect($"/school/claims/{claimId}");
-        return Page();
+        return await OnceAsync(async () => $"/school/claims/{(await Drafting.StartAsync(Db, Audit, Caller, new(null, periodId, Typed("description")), ct)).Id}",
+            "the claim was started") ?? Page();
     }
 }

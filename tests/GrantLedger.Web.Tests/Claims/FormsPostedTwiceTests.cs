@@ -1,0 +1,124 @@
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using GrantLedger.Web.Tests.Security;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Claims;
+
+/// <summary>
+/// A creating form posted twice (a double click, or back and submit again) does its work once: each carries a one-time
+/// key, and the second post with it goes where the first led, saying "This was already done". Before, "Start a claim"
+/// made two claims, "Add a line" two identical lines, "Import lines" every row twice and "Upload evidence" two files.
+/// </summary>
+public sealed partial class FormsPostedTwiceTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    [Fact]
+    public async Task StartAClaim_PostedTwiceWithItsKey_StartsOneClaim_AndTheSecondSaysItWasAlreadyDone()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var form = await page.GetStringAsync("/school/claims/new");
+        var fields = new Dictionary<string, string> { ["periodId"] = w.Periods["aut1"].ToString(), ["description"] = "Cover", ["formKey"] = KeyOf(form) };
+
+        var (first, second) = (await PostAsync(page, "/school/claims/new", fields), await PostAsync(page, "/school/claims/new", fields));
+
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM claim"));
+        Assert.Equal(first.Location, second.Location);
+        Assert.Contains("This was already done", await NoticeAsync(page, second));
+    }
+
+    [Fact]
+    public async Task AddALine_PostedTwiceWithItsKey_AddsOneLine()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var form = await page.GetStringAsync($"/school/claims/{id}/line?kind=staff-time");
+        var fields = new Dictionary<string, string>
+        {
+            ["kind"] = "staff-time", ["staffRef"] = "STAFF-01", ["role"] = "leader", ["activity"] = "training",
+            ["date-day"] = "5", ["date-month"] = "10", ["date-year"] = "2026", ["days"] = "0.5", ["categoryId"] = w.Category("staff-cover").ToString(),
+            ["formKey"] = KeyOf(form),
+        };
+        var url = $"/school/claims/{id}/line";
+
+        var (first, second) = (await PostAsync(page, url, fields, url + "?kind=staff-time"), await PostAsync(page, url, fields, url + "?kind=staff-time"));
+
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE claim_id = $1", id));
+        Assert.Equal($"/school/claims/{id}", second.Location);
+        Assert.Contains("This was already done", await NoticeAsync(page, second));
+    }
+
+    [Fact]
+    public async Task ImportLines_PostedTwiceWithItsKey_AddsTheRowsOnce()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var url = $"/school/claims/{id}/import";
+        var key = KeyOf(await page.GetStringAsync(url));
+        const string csv = """
+            kind,staffRef,role,activity,date,days,categoryId
+            staff-time,STAFF-01,leader,training,2026-10-05,0.2,staff-cover
+            staff-time,STAFF-02,leader,training,2026-10-05,0.2,staff-cover
+            """;
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var form = new MultipartFormDataContent
+            {
+                { new StringContent(PageFormFuzzTests.TokenOf(await page.GetStringAsync(url))), PageFormFuzzTests.Token },
+                { new StringContent(key), "formKey" },
+                { new ByteArrayContent(Encoding.UTF8.GetBytes(csv)), "file", "lines.csv" },
+            };
+            using var answer = await page.PostAsync(url, form);
+            // the second post goes where the first led, as the first did (before, the second import refused the rows as taken, or added them again)
+            Assert.True(answer.StatusCode == HttpStatusCode.Redirect,
+                $"post {i + 1}: {string.Join("; ", PageForms.Problems(WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync())).Select(p => p.Text))}");
+            Assert.Equal(2L, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE claim_id = $1", id));
+        }
+    }
+
+    [Fact]
+    public async Task UploadEvidence_PostedTwiceWithItsKey_AttachesOneFile()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var url = $"/school/claims/{id}/evidence";
+        var key = KeyOf(await page.GetStringAsync(url));
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var form = new MultipartFormDataContent
+            {
+                { new StringContent(PageFormFuzzTests.TokenOf(await page.GetStringAsync(url))), PageFormFuzzTests.Token },
+                { new StringContent(key), "formKey" },
+                { new StringContent("claim"), "lineId" },
+                { new ByteArrayContent(ClaimWorld.Pdf("INV-9")), "file", "inv-9.pdf" },
+            };
+            using var answer = await page.PostAsync(url, form);
+            Assert.Equal(HttpStatusCode.Redirect, answer.StatusCode);
+        }
+
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM evidence WHERE claim_id = $1", id));
+    }
+
+    /// <summary>The page's hidden one-time key, as a browser posts it back ("" when the form has none).</summary>
+    private static string KeyOf(string html) => FormKey().Match(html) is { Success: true } m ? m.Groups[1].Value : "";
+
+    /// <summary>Posts the form as a browser does, with the antiforgery token of the page it is on: the redirect it answers.</summary>
+    private static async Task<(HttpStatusCode Status, string? Location)> PostAsync(HttpClient page, string url, Dictionary<string, string> fields, string? formAt = null)
+    {
+        var posted = new Dictionary<string, string>(fields) { [PageFormFuzzTests.Token] = PageFormFuzzTests.TokenOf(await page.GetStringAsync(formAt ?? url)) };
+        using var answer = await page.PostAsync(url, new FormUrlEncodedContent(posted));
+        Assert.Equal(HttpStatusCode.Redirect, answer.StatusCode);
+        return (answer.StatusCode, answer.Headers.Location?.OriginalString);
+    }
+
+    private static async Task<string> NoticeAsync(HttpClient page, (HttpStatusCode Status, string? Location) posted) =>
+        WebUtility.HtmlDecode(await page.GetStringAsync(posted.Location));
+
+    [GeneratedRegex("name=\"formKey\" value=\"([^\"]*)\"")] private static partial Regex FormKey();
+}
