@@ -263,6 +263,14 @@ public static class Gov
         _ => null,
     };
 
+    /// <summary>
+    /// Whose reason a returned claim carries, by the role of who returned it (the claim's history): the programme's second
+    /// approver returns from a second approval, the area lead from a review.
+    /// </summary>
+    public static string ReturnersReason(Claims.ClaimView c) =>
+        c.History.LastOrDefault(h => h.To == "draft")?.ActorRole == Access.Roles.ProgrammeAdmin
+            ? "The programme's second approver's reason" : "Your area lead's reason";
+
     /// <summary>What a claim line is for, by its kind: "TLR3 payment", not "Tlr".</summary>
     public static string LineKind(string kind) => kind switch
     {
