@@ -264,6 +264,15 @@ public static class Gov
     };
 
     /// <summary>
+    /// A file's size as people read it: "45 bytes" under a kilobyte, else kilobytes or megabytes to one decimal place
+    /// ("1 KB", "1.5 KB", "2.3 MB"); it was bytes/1024+1, so 45 bytes read "1 KB" and 1,024 bytes "2 KB".
+    /// </summary>
+    public static string FileSize(long bytes) =>
+        bytes < 1024 ? (bytes == 1 ? "1 byte" : $"{bytes} bytes")
+        : bytes < 1024 * 1024 ? Math.Round(bytes / 1024m, 1, MidpointRounding.AwayFromZero).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + " KB"
+        : Math.Round(bytes / (1024m * 1024m), 1, MidpointRounding.AwayFromZero).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + " MB";
+
+    /// <summary>
     /// Whose reason a returned claim carries, by the role of who returned it (the claim's history): the programme's second
     /// approver returns from a second approval, the area lead from a review.
     /// </summary>

@@ -52,6 +52,71 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Contains("Your area lead's reason: Add a note", await Read(school, $"/school/claims/{byLead}"));
     }
 
+    /// <summary>A draft could not be deleted or moved to another half-term from the pages, though the API could do both.</summary>
+    [Fact]
+    public async Task ADraft_IsDeletedAfterConfirming_AndMovedToAnOpenHalfTerm_FromItsPage()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var deleted = await w.NewClaimAsync();
+        var moved = await w.NewClaimAsync();
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var page = await Read(school, $"/school/claims/{deleted}");
+        Assert.Contains($"href=\"/school/claims/{deleted}/delete\"", page);
+        Assert.Contains($"href=\"/school/claims/{deleted}/move\"", page);
+
+        Assert.Contains("Are you sure you want to delete", await Read(school, $"/school/claims/{deleted}/delete"));
+        var answer = await PostAsync(school, $"/school/claims/{deleted}/delete", []);
+        Assert.Equal("/school/claims", answer.Location);
+        (await w.School.GetAsync($"/api/v1/claims/{deleted}")).Expect(HttpStatusCode.NotFound);
+
+        var choices = await Read(school, $"/school/claims/{moved}/move");
+        Assert.Contains($"value=\"{w.Periods["aut2"]}\"", choices);
+        answer = await PostAsync(school, $"/school/claims/{moved}/move", new() { ["periodId"] = w.Periods["aut2"].ToString() });
+        Assert.Equal($"/school/claims/{moved}", answer.Location);
+        Assert.Equal(w.Periods["aut2"], (await w.School.GetAsync($"/api/v1/claims/{moved}")).Expect(HttpStatusCode.OK).Json["period"]!["id"]!.GetValue<long>());
+    }
+
+    /// <summary>A draft in a closed half-term said nothing of it, and offered no way on.</summary>
+    [Fact]
+    public async Task ADraftInAClosedHalfTerm_SaysSo_AndOffersToMoveOrDeleteIt()
+    {
+        var w = await ClaimWorld.CreateAsync(Db, "2025-26");
+        var draft = await w.NewClaimAsync();
+        var finance = await w.S.FinanceAsync(Db);
+        (await finance.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/years/{w.S.YearId}/periods/{w.Periods["aut1"]}/close", null)).Expect(HttpStatusCode.OK);
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var page = await Read(school, $"/school/claims/{draft}");
+        Assert.Contains("Autumn 1 2025-26 is closed", page);
+        Assert.Contains($"href=\"/school/claims/{draft}/delete\"", page);
+        Assert.Contains($"href=\"/school/claims/{draft}/move\"", page);
+        var choices = await Read(school, $"/school/claims/{draft}/move");
+        Assert.DoesNotContain($"value=\"{w.Periods["aut1"]}\"", choices);
+        Assert.Contains($"value=\"{w.Periods["aut2"]}\"", choices);
+    }
+
+    /// <summary>Evidence could not be removed from the pages; the lead's page listed bare file names, without the line each supports.</summary>
+    [Fact]
+    public async Task EvidenceIsRemovedFromADraftAfterConfirming_AndTheLeadSeesTheLineEachFileSupports()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var lineId = (await w.AddStaffTimeAsync(id))["lines"]![0]!["id"]!.GetValue<long>();
+        // the answer is the claim, its files in the order attached
+        var evidenceId = (await w.AttachAsync(id, ClaimWorld.Pdf("T-1"), "timesheet.pdf", lineId)).Expect(HttpStatusCode.Created).Json["evidence"]![0]!["id"]!.GetValue<long>();
+        var spare = (await w.AttachAsync(id, ClaimWorld.Pdf("T-2"), "spare.pdf", lineId)).Expect(HttpStatusCode.Created).Json["evidence"]![1]!["id"]!.GetValue<long>();
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var remove = $"/school/claims/{id}/evidence/{spare}/remove";
+        Assert.Contains($"href=\"{remove}\"", await Read(school, $"/school/claims/{id}"));
+        Assert.Contains("Are you sure you want to remove spare.pdf", await Read(school, remove));
+        Assert.Equal($"/school/claims/{id}", (await PostAsync(school, remove, [])).Location);
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM evidence WHERE claim_id = $1", id));
+        Assert.Equal(evidenceId, await Db.ScalarAsync("SELECT id FROM evidence WHERE claim_id = $1", id));
+
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        Assert.Matches("timesheet.pdf</a>\\s*\\(line 1", await Read(lead, $"/review/claims/{id}"));
+    }
+
     /// <summary>Posts a form of the page at <paramref name="url"/> as a browser does: the redirect it answers.</summary>
     private static async Task<(HttpStatusCode Status, string? Location)> PostAsync(HttpClient page, string url, Dictionary<string, string> fields)
     {

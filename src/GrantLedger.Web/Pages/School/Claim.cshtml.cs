@@ -4,6 +4,7 @@ using GrantLedger.Web.Claims;
 using GrantLedger.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages.School;
 
@@ -13,12 +14,29 @@ public sealed class ClaimModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
 {
     public ClaimView View { get; private set; } = null!;
 
-    public async Task OnGetAsync(long id, CancellationToken ct) => View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
+    /// <summary>The claim's half-term with its year, "Autumn 1 2025-26".</summary>
+    public string HalfTerm { get; private set; } = "";
+
+    /// <summary>The claim's half-term has been closed: a draft in it can be moved to an open one, or deleted, and not submitted.</summary>
+    public bool HalfTermClosed { get; private set; }
+
+    /// <summary>A draft never submitted can be deleted; a returned one stays on record (<see cref="Drafting.DiscardAsync"/>).</summary>
+    public bool Deletable => View.State == "draft" && View.History.Count == 0;
+
+    public Task OnGetAsync(long id, CancellationToken ct) => LoadAsync(id, ct);
+
+    private async Task LoadAsync(long id, CancellationToken ct)
+    {
+        View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
+        var period = await Db.Periods.AsNoTracking().Where(p => p.Id == View.Period.Id)
+            .Join(Db.ProgrammeYears, p => p.ProgrammeYearId, y => y.Id, (p, y) => new { p.ClosedAt, y.Code }).SingleAsync(ct);
+        (HalfTerm, HalfTermClosed) = ($"{View.Period.Name} {period.Code}", period.ClosedAt is not null);
+    }
 
     public async Task<IActionResult> OnPostRemoveLineAsync(long id, long lineId, CancellationToken ct)
     {
         if (await AttemptAsync(() => LineEditing.RemoveAsync(Db, Audit, Caller, id, lineId, null, ct))) return Redirect($"/school/claims/{id}");
-        View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
+        await LoadAsync(id, ct);
         return Page();
     }
 }
