@@ -163,6 +163,19 @@ public static class ClaimReads
         return await SummariesAsync(db, claims.OrderBy(c => c.SubmittedAt).ThenBy(c => c.Id).Take(500), ct);
     }
 
+    /// <summary>
+    /// Each claim's half-term with its year, "Summer 2 2025-26", for the pages' lists (the API gives the half-term's name and
+    /// its id): "Summer 2" alone could be either year's beside claims of two years.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<long, string>> HalfTermsAsync(GrantLedgerDb db, IEnumerable<long> claimIds, CancellationToken ct)
+    {
+        var ids = claimIds.ToList();
+        return await db.Set<Claim>().AsNoTracking().Where(c => ids.Contains(c.Id))
+            .Join(db.Periods, c => c.PeriodId, p => p.Id, (c, p) => new { c.Id, p.Name, p.ProgrammeYearId })
+            .Join(db.ProgrammeYears, x => x.ProgrammeYearId, y => y.Id, (x, y) => new { x.Id, x.Name, y.Code })
+            .ToDictionaryAsync(x => x.Id, x => $"{x.Name} {x.Code}", ct);
+    }
+
     private static IQueryable<Claim> Scoped(GrantLedgerDb db, CurrentUser caller) => db.Set<Claim>().AsNoTracking().VisibleTo(db, caller);
 
     private static async Task<IReadOnlyList<ClaimSummary>> SummariesAsync(GrantLedgerDb db, IQueryable<Claim> claims, CancellationToken ct)

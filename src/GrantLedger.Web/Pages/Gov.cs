@@ -263,6 +263,17 @@ public static class Gov
         _ => null,
     };
 
+    /// <summary>A budget category's kind as the pages name it: "TLR and admin", not "Tlr admin".</summary>
+    public static string CategoryKind(string kind) => kind switch
+    {
+        "staff-cover" => "Staff cover",
+        "tlr-admin" => "TLR and admin",
+        "action-plan" => "Action-plan spending",
+        "programme-pot" => "Programme pot",
+        "time-allowance" => "Time allowance",
+        _ => Words(kind),
+    };
+
     /// <summary>
     /// A file's size as people read it: "45 bytes" under a kilobyte, else kilobytes or megabytes to one decimal place
     /// ("1 KB", "1.5 KB", "2.3 MB"); it was bytes/1024+1, so 45 bytes read "1 KB" and 1,024 bytes "2 KB".

@@ -118,7 +118,7 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
                     break;
                 case RuleBroken rule:
                     // a page may link a refusal of the whole to a part of it
-                    Add(fieldFor(rule.Field ?? ""), rule.Rule == "illegal-transition" ? AlreadyMoved(rule) : Capital(rule.Message));
+                    Add(fieldFor(rule.Field ?? ""), Reworded(rule) ?? (rule.Rule == "illegal-transition" ? AlreadyMoved(rule) : Capital(rule.Message)));
                     break;
             }
             db.ChangeTracker.Clear();
@@ -208,6 +208,9 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
             _ => $"This {record} has already been {state.Replace('-', ' ')}.",
         };
     }
+
+    /// <summary>A page's own words for a refusal of the API's (which keeps its words for clients), or null for the usual ones.</summary>
+    protected virtual string? Reworded(RuleBroken rule) => null;
 
     private static Exception? Refusal(Exception e)
     {

@@ -122,7 +122,7 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
         var lineId = (await w.AddStaffTimeAsync(id, "STAFF-01", "2026-10-05"))["lines"]![0]!["id"]!.GetValue<long>();
         using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
         var change = $"/school/claims/{id}/line?lineId={lineId}";
-        Assert.Contains($"href=\"{change.Replace("&", "&amp;")}\"", await page.GetStringAsync($"/school/claims/{id}/check"));
+        Assert.Contains($"href=\"{change}&amp;from=check\"", await page.GetStringAsync($"/school/claims/{id}/check")); // saved back to the check page
         Assert.Contains($"href=\"{change}\"", await page.GetStringAsync($"/school/claims/{id}"));
 
         var form = await page.GetStringAsync(change);

@@ -117,6 +117,73 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Matches("timesheet.pdf</a>\\s*\\(line 1", await Read(lead, $"/review/claims/{id}"));
     }
 
+    /// <summary>The lists gave "Autumn 1" alone, beside another year's claims.</summary>
+    [Fact]
+    public async Task TheClaimLists_GiveTheHalfTermWithItsYear()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        await w.NewClaimAsync();
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        using var admin = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Admin.UserName);
+        Assert.Contains("<td class=\"govuk-table__cell\">Autumn 1 2026-27</td>", await Read(school, "/school/claims"));
+        Assert.Contains("<td class=\"govuk-table__cell\">Autumn 1 2026-27</td>", await Read(admin, "/ledger/claims"));
+    }
+
+    /// <summary>Wording the pages gave: "Line 1: Tlr", "Tlr admin", sizes as bytes/1024+1, and the API's "The claim is 'submitted': …".</summary>
+    [Fact]
+    public async Task TheWording_NamesKindsAsThePagesDo_SizesFilesProperly_AndSaysASubmittedClaimsLinesCannotChange()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new { kind = "tlr", categoryId = w.Category("tlr-admin"), staffRef = "T7" })).Expect(HttpStatusCode.Created);
+        var lineId = (await w.AddStaffTimeAsync(id))["lines"]![1]!["id"]!.GetValue<long>();
+        (await w.AttachAsync(id, [.. ClaimWorld.Pdf("x"), .. new byte[45 - ClaimWorld.Pdf("x").Length]], "small.pdf")).Expect(HttpStatusCode.Created);
+        (await w.AttachAsync(id, [.. ClaimWorld.Pdf("y"), .. new byte[1024 - ClaimWorld.Pdf("y").Length]], "kilobyte.pdf")).Expect(HttpStatusCode.Created);
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+
+        var picker = await Read(school, $"/school/claims/{id}/evidence");
+        Assert.Contains("Line 1: TLR3 payment", picker);
+        Assert.DoesNotContain("Tlr", picker);
+        Assert.DoesNotContain("Tlr", await Read(school, $"/school/claims/{id}/import"));
+        var claim = await Read(school, $"/school/claims/{id}");
+        Assert.Contains("small.pdf</a> (whole claim, 45 bytes)", claim);
+        Assert.Contains("kilobyte.pdf</a> (whole claim, 1 KB)", claim);
+
+        var token = PageFormFuzzTests.TokenOf(await school.GetStringAsync($"/school/claims/{id}"));
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK); // in another tab
+        using var removed = await school.PostAsync($"/school/claims/{id}?handler=RemoveLine", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            [PageFormFuzzTests.Token] = token, ["lineId"] = lineId.ToString(),
+        }));
+        var html = WebUtility.HtmlDecode(await removed.Content.ReadAsStringAsync());
+        Assert.Contains("This claim has already been submitted, so its lines can no longer be changed.", PageForms.Problems(html).Select(p => p.Text));
+        Assert.Contains($"href=\"/school/claims/{id}\"", html);
+        Assert.DoesNotContain("changes only through the workflow", html);
+    }
+
+    /// <summary>The confirmation linked only to the list; "Change line 1" from the check page led back to the claim's page, not the check page.</summary>
+    [Fact]
+    public async Task TheCheckPagesChange_ReturnsToTheCheckPage_AndTheConfirmationLinksToTheClaim()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var lineId = (await w.AddStaffTimeAsync(id))["lines"]![0]!["id"]!.GetValue<long>();
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var check = await school.GetStringAsync($"/school/claims/{id}/check");
+        var change = WebUtility.HtmlDecode(ChangeLink().Matches(check).Select(m => m.Groups[1].Value).Single(h => h.Contains($"lineId={lineId}")));
+        var answer = await PostAsync(school, change, new()
+        {
+            ["kind"] = "staff-time", ["staffRef"] = "STAFF-01", ["role"] = "leader", ["activity"] = "training",
+            ["date-day"] = "5", ["date-month"] = "10", ["date-year"] = "2026", ["days"] = "0.5", ["categoryId"] = w.Category("staff-cover").ToString(),
+        });
+        Assert.Equal($"/school/claims/{id}/check", answer.Location);
+
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        Assert.Contains($"href=\"/school/claims/{id}\"", await Read(school, $"/school/claims/{id}/submitted"));
+    }
+
+    private static async Task<string> Read(HttpClient page, string url) => WebUtility.HtmlDecode(await page.GetStringAsync(url));
+
     /// <summary>Posts a form of the page at <paramref name="url"/> as a browser does: the redirect it answers.</summary>
     private static async Task<(HttpStatusCode Status, string? Location)> PostAsync(HttpClient page, string url, Dictionary<string, string> fields)
     {

@@ -47,6 +47,10 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
 
     /// <summary>The page's title and heading: what the line is for, and which line when one is changed.</summary>
     public string Heading => Submitted ? $"Claim {View.Reference} can no longer be changed" : Kind is null ? "What is this line for?" : Line is { } changing ? $"Change line {changing.LineNo}: {KindName}" : KindName;
+    /// <summary>The line was opened from the check page ("Change line 2"), and is saved back to it, not to the claim's page.</summary>
+    public bool FromCheck => Request.Query["from"] == "check";
+    public string Back => FromCheck ? $"/school/claims/{View.Id}/check" : $"/school/claims/{View.Id}";
+
     public List<(string, string)> MoneyCategories { get; private set; } = [];
     public List<(string, string)> TimeCategories { get; private set; } = [];
     public List<(string, string)> Actions { get; private set; } = [];
@@ -142,7 +146,7 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
             Text("description"));
         if (Line is { } changed)
             return await AttemptAsync(() => LineEditing.ChangeAsync(Db, Audit, Caller, id, changed.Id, input, null, ct), f => f == "kind" ? "" : f)
-                ? Redirect($"/school/claims/{id}") : Page();
+                ? Redirect(Back) : Page();
         return await OnceAsync(async () =>
         {
             await LineEditing.AddAsync(Db, Audit, Caller, id, input, null, ct);

@@ -1,3 +1,4 @@
+using GrantLedger.Core.Rules;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Claims;
@@ -35,8 +36,12 @@ public sealed class ClaimModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
 
     public async Task<IActionResult> OnPostRemoveLineAsync(long id, long lineId, CancellationToken ct)
     {
-        if (await AttemptAsync(() => LineEditing.RemoveAsync(Db, Audit, Caller, id, lineId, null, ct))) return Redirect($"/school/claims/{id}");
+        if (await AttemptAsync(() => LineEditing.RemoveAsync(Db, Audit, Caller, id, lineId, null, ct), _ => "lines")) return Redirect($"/school/claims/{id}");
         await LoadAsync(id, ct);
         return Page();
     }
+
+    /// <summary>A line removed in a tab opened before the claim was submitted in another.</summary>
+    protected override string? Reworded(RuleBroken rule) =>
+        rule.Rule == "claim-not-draft" ? "This claim has already been submitted, so its lines can no longer be changed." : null;
 }

@@ -11,6 +11,12 @@ public sealed class ClaimsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db
 {
     public IReadOnlyList<ClaimSummary> Claims { get; private set; } = [];
 
-    public async Task OnGetAsync(CancellationToken ct) =>
+    /// <summary>Each claim's half-term with its year, "Summer 2 2025-26".</summary>
+    public IReadOnlyDictionary<long, string> HalfTerms { get; private set; } = new Dictionary<long, string>();
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
         Claims = await ClaimReads.ListAsync(Db, Caller, null, Caller.SchoolId, null, null, null, null, 200, ct);
+        HalfTerms = await ClaimReads.HalfTermsAsync(Db, Claims.Select(c => c.Id), ct);
+    }
 }

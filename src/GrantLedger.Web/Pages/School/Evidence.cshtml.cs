@@ -31,7 +31,7 @@ public sealed class EvidenceModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
     private async Task LoadAsync(long id, CancellationToken ct)
     {
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
-        LineOptions = [(WholeClaim, "The whole claim"), .. View.Lines.Select(l => (l.Id.ToString(), $"Line {l.LineNo}: {Gov.Words(l.Kind)}, {l.Amount}"))];
+        LineOptions = [(WholeClaim, "The whole claim"), .. View.Lines.Select(l => (l.Id.ToString(), $"Line {l.LineNo}: {Gov.LineKind(l.Kind)}, {l.Amount}"))];
     }
 
     public Task OnGetAsync(long id, CancellationToken ct) => LoadAsync(id, ct);
