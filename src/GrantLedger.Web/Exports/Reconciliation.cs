@@ -410,12 +410,14 @@ public sealed class Reconciliation
     private async Task<ExportTable> JournalAsync(CancellationToken ct) => new()
     {
         Name = "journal", SheetName = "Journal",
-        Purpose = "Every transfer dated on or before the as-of date: posted, pending (a hold), and the posting or release of a hold.",
+        Purpose = "Every transfer dated on or before the as-of date: posted, pending (a hold), and the posting or release of a hold. " +
+                  "Amount is in its row's unit: pounds (GBP) or minutes of staff time (MIN); filter by Unit before adding amounts up.",
         Columns =
         [
             new("Entry", CellKind.Integer), new("Transfer", CellKind.Integer), new("Value date", CellKind.Date), new("Recorded", CellKind.DateTime),
             new("Description", CellKind.Text, 48), new("Cause", CellKind.Label, 12), new("Cause id", CellKind.Integer), new("Kind", CellKind.Label, 12),
-            new("Resolves", CellKind.Integer), new("Debit account", CellKind.Text, 48), new("Credit account", CellKind.Text, 48), new("Amount", CellKind.Amount),
+            new("Resolves", CellKind.Integer), new("Debit account", CellKind.Text, 48), new("Credit account", CellKind.Text, 48), new("Unit", CellKind.Label, 6),
+            new("Amount", CellKind.Amount),
         ],
         EstimatedRows = await CountAsync("SELECT count(*) FROM transfer WHERE programme_id = @p AND value_date <= @asOf", ct),
         Rows = JournalRowsAsync,
@@ -431,7 +433,7 @@ public sealed class Reconciliation
         await foreach (var x in JournalOrder.RowsAsync(cmd, ct))
             yield return [x.GetInt64(0), x.GetInt64(1), x.GetFieldValue<DateOnly>(2), x.GetFieldValue<DateTimeOffset>(3), x.GetString(4),
                           x.GetString(5), x.IsDBNull(6) ? null : x.GetInt64(6), x.GetString(7), x.IsDBNull(8) ? null : x.GetInt64(8),
-                          codes[x.GetInt64(9)], codes[x.GetInt64(10)], new UnitAmount(Units.Parse(x.GetString(11)), x.GetInt64(12))];
+                          codes[x.GetInt64(9)], codes[x.GetInt64(10)], x.GetString(11), new UnitAmount(Units.Parse(x.GetString(11)), x.GetInt64(12))];
     }
 
     private async Task<ExportTable> TrialBalanceAsync(CancellationToken ct) => new()

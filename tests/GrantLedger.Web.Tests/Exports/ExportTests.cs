@@ -117,6 +117,56 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("10000", decimal.Parse(funded[3]!.GetValue<string>(), CultureInfo.InvariantCulture).ToString("0.##"));
     }
 
+    /// <summary>
+    /// Pounds and minutes share accounts' columns in the journal (a school's allocation and its staff-time allowance both
+    /// leave the programme's accounts): without a unit on each row, a filtered sum added £4,200.00 and 155,925 minutes
+    /// into 575,925.00. Each row says GBP or MIN, as the trial balance and the audit journal's CSV do, and the workbook
+    /// shows minutes as whole minutes, pounds as pounds.
+    /// </summary>
+    [Fact]
+    public async Task Journal_InCsvAndWorkbook_SaysEachRowsUnit_SoASumByUnitAddsPoundsOrMinutes_NeverBoth()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        var gbpCount = await Db.ScalarAsync("SELECT count(*) FROM transfer WHERE programme_id = $1 AND unit = 'GBP'", x.ProgrammeId);
+        var minCount = await Db.ScalarAsync("SELECT count(*) FROM transfer WHERE programme_id = $1 AND unit = 'MIN'", x.ProgrammeId);
+        var pence = await Db.ScalarAsync("SELECT sum(amount)::bigint FROM transfer WHERE programme_id = $1 AND unit = 'GBP'", x.ProgrammeId);
+        var minutes = await Db.ScalarAsync("SELECT sum(amount)::bigint FROM transfer WHERE programme_id = $1 AND unit = 'MIN'", x.ProgrammeId);
+        Assert.True(minCount > 0 && gbpCount > 0);
+
+        var (csvJob, _) = await ExportWorld.RunJobAsync(x.Finance, x.ProgrammeId, "csv", x.Today);
+        using var zipped = await x.Finance.Http.GetAsync(csvJob["file"]!.GetValue<string>());
+        using var zip = new ZipArchive(await zipped.Content.ReadAsStreamAsync());
+        string csv;
+        using (var reader = new StreamReader(zip.Entries.Single(e => e.Name.EndsWith("-journal.csv")).Open())) csv = reader.ReadToEnd();
+        var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.EndsWith(",Debit account,Credit account,Unit,Amount", lines[0]);
+        // the unit and the amount are the last two fields, and neither holds a comma
+        var rows = lines.Skip(1).Select(l => l.Split(',')[^2..]).ToList();
+        Assert.All(rows, r => Assert.Contains(r[0], new[] { "GBP", "MIN" }));
+        Assert.Equal(gbpCount, rows.Count(r => r[0] == "GBP"));
+        Assert.Equal(minCount, rows.Count(r => r[0] == "MIN"));
+        Assert.All(rows.Where(r => r[0] == "GBP"), r => Assert.Matches(@"^\d+\.\d{2}$", r[1]));
+        Assert.All(rows.Where(r => r[0] == "MIN"), r => Assert.Matches(@"^\d+$", r[1]));
+        Assert.Equal(Pounds(pence), rows.Where(r => r[0] == "GBP").Sum(r => decimal.Parse(r[1], CultureInfo.InvariantCulture)).ToString("0.00", CultureInfo.InvariantCulture));
+        Assert.Equal(minutes, rows.Where(r => r[0] == "MIN").Sum(r => long.Parse(r[1], CultureInfo.InvariantCulture)));
+
+        var (bookJob, _) = await ExportWorld.RunJobAsync(x.Finance, x.ProgrammeId, "workbook", x.Today);
+        var path = Path.Combine(ExportWorld.TempFolder(), "book.xlsx");
+        await File.WriteAllBytesAsync(path, await x.Finance.Http.GetByteArrayAsync(bookJob["file"]!.GetValue<string>()));
+        var journal = Sheet(await ExportWorld.ReadWorkbookAsync(path), "Journal");
+        var headers = Headers(journal);
+        Assert.Equal(["Debit account", "Credit account", "Unit", "Amount"], headers[^4..]);
+        var (unit, amount) = (Array.IndexOf(headers, "Unit"), Array.IndexOf(headers, "Amount"));
+        var sheetRows = journal["rows"]!.AsArray().Zip(journal["rowFormats"]!.AsArray(),
+            (r, f) => (Unit: r![unit]!.GetValue<string>(), Amount: decimal.Parse(r[amount]!.GetValue<string>(), CultureInfo.InvariantCulture),
+                       Format: f![amount]!.GetValue<string>())).ToList();
+        Assert.Equal(gbpCount, sheetRows.Count(r => r.Unit == "GBP"));
+        Assert.Equal(minCount, sheetRows.Count(r => r.Unit == "MIN"));
+        Assert.All(sheetRows, r => Assert.Equal(r.Unit == "GBP" ? WorkbookWriter.MoneyFormat : "#,##0", r.Format));
+        Assert.Equal(decimal.Parse(Pounds(pence), CultureInfo.InvariantCulture), sheetRows.Where(r => r.Unit == "GBP").Sum(r => r.Amount));
+        Assert.Equal(minutes, sheetRows.Where(r => r.Unit == "MIN").Sum(r => r.Amount));
+    }
+
     [Fact]
     public async Task Journals_InHledgerAndBeancount_RecomputeEveryAccountsBalance_AsTheTrialBalanceHasIt()
     {
@@ -215,7 +265,7 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
                          await Db.ScalarAsync("SELECT count(*) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE c.programme_id = $1", x.ProgrammeId)),
                      ("payment-runs", "Run,State,Area,Half-term,Claims approved by,Built,Approved,Exported,URN,School,Remittance reference,Amount,Status,Paid on", 2L),
                      ("action-plan-themes", "Area,URN,School,Year,Theme,Plan version,Actions,Estimated cost,Claimed,Approved", 2L),
-                     ("journal", "Entry,Transfer,Value date,Recorded,Description,Cause,Cause id,Kind,Resolves,Debit account,Credit account,Amount", transfers),
+                     ("journal", "Entry,Transfer,Value date,Recorded,Description,Cause,Cause id,Kind,Resolves,Debit account,Credit account,Unit,Amount", transfers),
                      ("trial-balance", "Account,Unit,Name,Normal side,Debits,Credits,Balance,Pending debits,Pending credits", accounts),
                      ("checks", "Check,Unit,Left,Right,Difference,Holds,Why", 10L),
                  })
@@ -424,7 +474,7 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
             await foreach (var row in journal.Rows(CancellationToken.None))
             {
                 read++;
-                Assert.Equal(12, row.Length);
+                Assert.Equal(journal.Columns.Count, row.Length);
                 break; // as a writer that stops at a limit
             }
             return (first, await Planner(), read);

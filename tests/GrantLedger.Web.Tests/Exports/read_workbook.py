@@ -2,7 +2,8 @@
 what the export tests check, as JSON: per sheet its size, headers, frozen panes, autofilter, column
 widths, each column's number format (of its first value), exact sums of numeric columns, and its
 rows (all of them for small sheets, the last for big ones). Values are read as cached (data_only);
-formulas are read too, so a test can see both."""
+formulas are read too, so a test can see both; each listed row's cells' number formats too (rowFormats), for
+columns whose format changes row by row (an amount in pounds or in minutes)."""
 import json
 import sys
 import warnings
@@ -41,6 +42,7 @@ def main(path):
             "formats": {},
             "sums": {},
             "rows": [],
+            "rowFormats": [],
             "formulas": [],
         }
         for i, h in enumerate(headers):
@@ -50,12 +52,14 @@ def main(path):
                     sheet["formats"][h] = cell.number_format
                     break
         sums = {}
-        for r, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+        for r, cells in enumerate(ws.iter_rows(min_row=2), start=2):
+            row = [c.value for c in cells]
             for i, v in enumerate(row):
                 if isinstance(v, (int, float)) and not isinstance(v, bool) and i < len(headers):
                     sums[headers[i]] = sums.get(headers[i], Decimal(0)) + Decimal(repr(v))
             if ws.max_row <= 200 or r == ws.max_row:
                 sheet["rows"].append([text(v) for v in row])
+                sheet["rowFormats"].append([c.number_format for c in cells])
         sheet["sums"] = {k: str(v) for k, v in sums.items()}
         for row in fs.iter_rows(min_row=2, max_row=min(fs.max_row, 200)):
             # a formula cell, not a text cell whose text starts with "="
