@@ -25,7 +25,12 @@ public static class Closing
     public sealed record YearEndRule(long? CategoryId, string? Treatment);
 
     /// <param name="NextYearId">where carried-forward allocation goes: a later, open year of the programme</param>
-    public sealed record YearEnd(List<YearEndRule>? Rules, long? NextYearId);
+    /// <param name="Fingerprint">
+    /// optional: the <see cref="FingerprintOf"/> of the figures the caller checked (the year-end check page posts the one it
+    /// showed; a refusal 409 year-end-changed gives the figures now and theirs). When given, the close moves nothing unless
+    /// what it would move is what was checked. Without it the year closes on the figures as they are.
+    /// </param>
+    public sealed record YearEnd(List<YearEndRule>? Rules, long? NextYearId, string? Fingerprint = null);
 
     public sealed record YearEndLine(long CategoryId, string Category, string Unit, string Treatment, string Amount, int Schools);
     public sealed record YearEndReport(long YearId, string Year, long? EntryId, IReadOnlyList<YearEndLine> Lines);
@@ -87,6 +92,30 @@ public static class Closing
     /// <param name="Value">pence, or minutes for a staff-time allowance</param>
     public sealed record UnspentLine(long CategoryId, string Category, string Unit, string Amount, long Value, int Schools);
 
+    /// <summary>
+    /// A short hash of what closing the year would move, per budget category: its unit, amount and number of schools. Closing
+    /// cannot be undone, so a page that showed these figures posts their fingerprint, and the close refuses when it differs.
+    /// </summary>
+    public static string FingerprintOf(IEnumerable<UnspentLine> lines) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            string.Join("\n", lines.OrderBy(l => l.CategoryId).Select(l => $"{l.CategoryId} {l.Unit} {l.Value} {l.Schools}")))))[..32];
+
+    private static List<UnspentLine> Lines(IEnumerable<(long CategoryId, long Amount, int Schools)> rows, IReadOnlyDictionary<long, BudgetCategory> categories) =>
+        rows.OrderBy(r => r.CategoryId).Select(r =>
+        {
+            var unit = Units.Parse(categories[r.CategoryId].Unit);
+            return new UnspentLine(r.CategoryId, categories[r.CategoryId].Name, unit.ToCode(), Amounts.Format(unit, r.Amount), r.Amount, r.Schools);
+        }).ToList();
+
+    /// <summary>"£110.00 from 2 schools", "3 days of staff time from 1 school"</summary>
+    public static string Describe(UnspentLine l) => $"{Amount(l)} from {Schools(l.Schools)}";
+
+    /// <summary>"£110.00", "3 days of staff time"</summary>
+    public static string Amount(UnspentLine l) =>
+        l.Unit == "MIN" ? new Core.Money.Minutes(l.Value) + " of staff time" : new Core.Money.Money(l.Value).ToString();
+
+    public static string Schools(int n) => n == 1 ? "1 school" : $"{n} schools";
+
     /// <summary>What closing the year would lapse or carry forward now, per budget category (for finance, before they choose).</summary>
     public static async Task<IReadOnlyList<UnspentLine>> UnspentAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, long yearId,
         CancellationToken ct)
@@ -96,11 +125,7 @@ public static class Closing
         var categories = await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == programmeId).ToDictionaryAsync(c => c.Id, ct);
         var rows = await UnspentAccounts(db, yearId).GroupBy(a => a.CategoryId!.Value)
             .Select(g => new { CategoryId = g.Key, Amount = g.Sum(a => a.CreditsPosted - a.DebitsPosted), Schools = g.Count() }).ToListAsync(ct);
-        return rows.OrderBy(r => r.CategoryId).Select(r =>
-        {
-            var unit = Units.Parse(categories[r.CategoryId].Unit);
-            return new UnspentLine(r.CategoryId, categories[r.CategoryId].Name, unit.ToCode(), Amounts.Format(unit, r.Amount), r.Amount, r.Schools);
-        }).ToList();
+        return Lines(rows.Select(r => (r.CategoryId, r.Amount, r.Schools)), categories);
     }
 
     /// <summary>
@@ -168,11 +193,20 @@ public static class Closing
                                                              && !ClaimReads.Approved.Contains(c.State)).Select(c => c.Id).ToListAsync(ct);
             if (undecided.Count > 0)
                 throw new RuleBroken("claims-undecided",
-                    $"{undecided.Count} claim(s) of {year.Code} still await a decision (submitted, under review or awaiting second approval): decide them before closing the year.",
+                    $"{(undecided.Count == 1 ? "1 claim" : $"{undecided.Count} claims")} of {year.Code} still {(undecided.Count == 1 ? "awaits" : "await")} a decision (submitted, under review or awaiting second approval): decide them before closing the year.",
                     409, details: new Dictionary<string, object?> { ["claims"] = undecided.Take(100).Select(ClaimAccess.Reference).ToList() });
 
             var categories = await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == programmeId).ToDictionaryAsync(c => c.Id, ct);
             var available = await UnspentAccounts(db, yearId).ToListAsync(ct);
+            if (r.Fingerprint is { } checkedFigures)
+            {
+                var figures = Lines(available.GroupBy(a => a.CategoryId!.Value).Select(g => (g.Key, g.Sum(a => a.CreditsPosted - a.DebitsPosted), g.Count())), categories);
+                if (FingerprintOf(figures) != checkedFigures)
+                    throw new RuleBroken("year-end-changed",
+                        $"The figures have changed since they were checked: closing {year.Code} now would move " +
+                        (figures.Count == 0 ? "nothing" : string.Join("; ", figures.Select(l => $"{l.Category}: {Describe(l)}"))) + ". Check them again before closing the year.",
+                        409, field: "fingerprint", details: new Dictionary<string, object?> { ["lines"] = figures, ["fingerprint"] = FingerprintOf(figures) });
+            }
 
             var errors = new FieldErrors();
             var rules = new Dictionary<long, string>();

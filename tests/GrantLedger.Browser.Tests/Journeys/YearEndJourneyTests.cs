@@ -25,7 +25,7 @@ public sealed class YearEndJourneyTests(BrowserFixture fixture, ITestOutputHelpe
 
         await ClickAsync(page, "nav a[href='/finance/year-end']", "finance-year-end");
         Assert.Contains("2025-26", await page.InnerTextAsync("main"));
-        Assert.Contains("£4,000.00 unspent across 4 school(s)", await page.InnerTextAsync($"#treatment-{cover}-hint"));
+        Assert.Contains("£4,000.00 unspent across 4 schools", await page.InnerTextAsync($"#treatment-{cover}-hint"));
 
         // Nothing chosen: an error per category, each linked to its question
         await ClickAsync(page, "button:has-text('Continue')");
@@ -42,7 +42,7 @@ public sealed class YearEndJourneyTests(BrowserFixture fixture, ITestOutputHelpe
         await ClickAsync(page, "button:has-text('Continue')", "finance-year-end-check");
         await AtAsync(page, "/finance/year-end/check");
         var answers = await page.InnerTextAsync("#answers");
-        Assert.Contains("Carries forward: £4,000.00 from 4 school(s)", answers);
+        Assert.Contains("Carries forward: £4,000.00 from 4 schools", answers);
         Assert.Contains("Lapses: 20 days of staff time", answers);
         Assert.Contains("2026-27", answers);
 
@@ -80,7 +80,7 @@ public sealed class YearEndJourneyTests(BrowserFixture fixture, ITestOutputHelpe
         foreach (var c in categories) await page.CheckAsync($"#treatment-{c}");
         await ClickAsync(page, "button:has-text('Continue')");
         await ClickAsync(page, "button:has-text('Close 2025-26')");
-        Assert.Contains("1 claim(s) of 2025-26 still await a decision", await page.InnerTextAsync(".govuk-error-summary"));
+        Assert.Contains("1 claim of 2025-26 still awaits a decision", await page.InnerTextAsync(".govuk-error-summary"));
         Assert.StartsWith("Error:", await page.TitleAsync());
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM programme_year WHERE closed_at IS NOT NULL"));
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM period WHERE closed_at IS NOT NULL"));

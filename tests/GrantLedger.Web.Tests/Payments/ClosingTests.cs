@@ -200,4 +200,61 @@ public sealed class ClosingTests(DatabaseFixture db) : DatabaseTest(db)
         using var missing = await page.GetAsync($"/finance/periods?yearId={next + 1000}");
         Assert.Equal("/forbidden?missing=1", missing.Headers.Location?.OriginalString);
     }
+
+    /// <summary>
+    /// Closing a year cannot be undone. Finance's "Check your answers" said "Lapses: £100.00 from 1 school(s)"; an admin then
+    /// allocated £10 more in the year; "Close" on the page already open lapsed £110.00 from 2 schools. The page posts a
+    /// fingerprint of the figures it showed, and the close refuses (409 year-end-changed) when what it would move differs,
+    /// showing the new figures to check; the API's close takes the same fingerprint, and without one closes as before.
+    /// </summary>
+    [Fact]
+    public async Task CloseYear_FromTheCheckPage_AfterTheFiguresChanged_IsRefusedShowingTheNewOnes_AndMovesNothing()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2, year: Ended);
+        await s.FundAsync("1000.00");
+        (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            valueDate = s.On("09-01"), lines = new[] { new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"], amount = "100.00" } },
+        })).Expect(HttpStatusCode.Created);
+        var finance = await s.FinanceAsync(Db);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, finance.UserName);
+        var check = $"/finance/year-end/check?yearId={s.YearId}&treatment-{s.Categories["staff-cover"]}=lapse";
+        var shown = WebUtility.HtmlDecode(await page.GetStringAsync(check));
+        Assert.Contains("Lapses: £100.00 from 1 school<", shown);
+
+        (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            valueDate = s.On("09-02"), lines = new[] { new { schoolId = s.Schools[1].Id, categoryId = s.Categories["staff-cover"], amount = "10.00" } },
+        })).Expect(HttpStatusCode.Created);
+        var (problems, html) = await PageForms.PostAsync(page, "/finance/year-end/check", HiddenFields(shown), formAt: check);
+        var problem = Assert.Single(problems);
+        Assert.Contains("figures have changed since they were checked", problem.Text);
+        Assert.Contains("Lapses: £110.00 from 2 schools<", html); // the new figures, to check again
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'year_end'"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM programme_year WHERE closed_at IS NOT NULL"));
+
+        // The API refuses a fingerprint of other figures the same way; the page's new one closes the year.
+        var close = $"{s.Year}/close";
+        var rules = new[] { new { categoryId = s.Categories["staff-cover"], treatment = "lapse" } };
+        var stale = HiddenFields(shown)["fingerprint"];
+        var refused = (await finance.PostAsync(close, new { rules, fingerprint = stale })).ExpectProblem(HttpStatusCode.Conflict, rule: "year-end-changed").Json;
+        Assert.Equal("110.00", refused["lines"]![0]!["amount"]!.GetValue<string>());
+        Assert.Equal(2, refused["lines"]![0]!["schools"]!.GetValue<int>());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'year_end'"));
+
+        var fields = HiddenFields(html);
+        fields[Security.PageFormFuzzTests.Token] = Security.PageFormFuzzTests.TokenOf(html);
+        using var closed = await page.PostAsync("/finance/year-end/check", new FormUrlEncodedContent(fields));
+        Assert.Equal(HttpStatusCode.Redirect, closed.StatusCode);
+        Assert.Equal(11000, await Db.ScalarAsync("SELECT sum(amount) FROM transfer t JOIN journal_entry j ON j.id = t.entry_id WHERE j.cause_type = 'year_end'"));
+    }
+
+    /// <summary>The close form's hidden fields, as a browser would post them.</summary>
+    private static Dictionary<string, string> HiddenFields(string html)
+    {
+        var form = System.Text.RegularExpressions.Regex.Match(html, "<form method=\"post\" novalidate>.*?</form>", System.Text.RegularExpressions.RegexOptions.Singleline).Value;
+        return System.Text.RegularExpressions.Regex.Matches(form, "<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\">")
+            .Where(m => m.Groups[1].Value != Security.PageFormFuzzTests.Token)
+            .ToDictionary(m => m.Groups[1].Value, m => WebUtility.HtmlDecode(m.Groups[2].Value));
+    }
 }

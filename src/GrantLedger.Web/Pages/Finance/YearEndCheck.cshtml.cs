@@ -30,7 +30,9 @@ public sealed class YearEndCheckModel(GrantLedgerDb db, AuditTrail audit) : Year
         if (choices is null) return Redirect("/finance/year-end?" + ChoicesQuery()); // the questions are on the first page
         Closing.YearEndReport? report = null;
         // The use case's refusals (already closed, claims undecided, …) go in the error summary: the fields are on the previous page.
-        if (await AttemptAsync(async () => report = await Closing.CloseYearAsync(Db, Audit, Caller, ProgrammeId, Year.Id, choices, ct), _ => ""))
+        // Figures changed since this page showed them link to the figures, shown anew here to check again.
+        if (await AttemptAsync(async () => report = await Closing.CloseYearAsync(Db, Audit, Caller, ProgrammeId, Year.Id, choices, ct),
+                f => f == "fingerprint" ? "answers" : ""))
         {
             TempData[ReportKey] = JsonSerializer.Serialize(report);
             return Redirect($"/finance/year-end/done?yearId={Year.Id}");

@@ -73,7 +73,7 @@ public abstract class YearEndPage(GrantLedgerDb db, AuditTrail audit) : GovPage(
                 AddError("nextYearId", "There is no later open year to carry forward into: select lapse, or ask the programme admin to add the next year");
             else if (next is null || NextYears.All(y => y.Id != next)) LeftOut("nextYearId");
         }
-        return HasErrors ? null : new Closing.YearEnd(rules, next);
+        return HasErrors ? null : new Closing.YearEnd(rules, next, Typed("fingerprint") is { Length: > 0 } f ? f : null);
     }
 
     /// <summary>The query string that carries the choices to the next page (or back to change them).</summary>
@@ -86,7 +86,4 @@ public abstract class YearEndPage(GrantLedgerDb db, AuditTrail audit) : GovPage(
         if (ParseId(Typed("nextYearId")) is { } n) parts.Add($"nextYearId={n}");
         return string.Join("&", parts);
     }
-
-    public string Describe(Closing.UnspentLine u) =>
-        u.Unit == "MIN" ? $"{Gov.StaffTime(u.Value)} of staff time" : new Core.Money.Money(u.Value).ToString();
 }
