@@ -61,14 +61,22 @@ public sealed record BudgetYear(Programme Programme, ProgrammeYear Year)
 
     /// <summary>
     /// The given value date, which must fall in the year and be today or earlier (<see cref="NotInTheFuture"/>: budget
-    /// posted for a later date could be claimed before it, leaving the account overdrawn as of every day until then);
-    /// or today, or the year's first day if today is outside it (refused while the year has not begun).
+    /// posted for a later date could be claimed before it, leaving the account overdrawn as of every day until then).
+    /// None given: today while the year runs, its last day once it has ended (not its first: that backdated the budget
+    /// silently), its first day before it begins (refused: in the future). A date not given that falls in a closed year or
+    /// half-term is refused saying so, not naming a date the caller never sent as if they had (409 period-closed).
     /// </summary>
     /// <param name="why">what the date is for, as a refusal of a future date says it</param>
     public DateOnly ValueDate(DateOnly? given, FieldErrors errors, string why)
     {
         var today = UkTime.Today;
-        var date = given ?? (today >= Year.StartsOn && today <= Year.EndsOn ? today : Year.StartsOn);
+        var date = given ?? (today < Year.StartsOn ? Year.StartsOn : today > Year.EndsOn ? Year.EndsOn : today);
+        if (given is null && (Year.ClosedAt is not null ? "that year"
+                : Year.Periods.FirstOrDefault(p => p.StartsOn <= date && date <= p.EndsOn && p.ClosedAt is not null) is { } period ? $"that half-term ({period.Name})"
+                : null) is { } closed)
+            throw new RuleBroken("period-closed",
+                $"This was sent without a valueDate, it would be dated {Closes.Long(date)}, and {closed} is closed: nothing more can be posted in it.",
+                409, "valueDate");
         if (date < Year.StartsOn || date > Year.EndsOn)
             errors.Add("valueDate", $"must fall within {Year.Code} ({Year.StartsOn:yyyy-MM-dd} to {Year.EndsOn:yyyy-MM-dd})");
         else if (NotInTheFuture.Refusal(date, today, why) is { } future)

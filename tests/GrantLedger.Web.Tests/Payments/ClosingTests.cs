@@ -249,6 +249,45 @@ public sealed class ClosingTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(11000, await Db.ScalarAsync("SELECT sum(amount) FROM transfer t JOIN journal_entry j ON j.id = t.entry_id WHERE j.cause_type = 'year_end'"));
     }
 
+    /// <summary>
+    /// Funding, an allocation or a virement sent without a valueDate into a year that has ended was dated the year's first
+    /// day (1 September 2025 for 2025-26), silently backdated; once the year was closed, the refusal named that date, which
+    /// the user never sent. It is dated the year's last day instead (today while the year runs), and a refusal of a date
+    /// not sent says so.
+    /// </summary>
+    [Fact]
+    public async Task Budget_SentWithoutAValueDate_IntoAnEndedYear_IsDatedItsLastDay_AndAClosedYearsRefusalSaysTheDateWasNotSent()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2, year: Ended);
+        (await s.Root.PostAsync($"{s.Year}/funding", new { amount = "1000.00", reference = "grant" })).Expect(HttpStatusCode.Created);
+        (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            lines = new[] { new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"], amount = "100.00" } },
+        })).Expect(HttpStatusCode.Created);
+        (await s.Root.PostAsync($"{s.Year}/virements", new
+        {
+            from = new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"] },
+            to = new { schoolId = s.Schools[1].Id, categoryId = s.Categories["staff-cover"] }, amount = "10.00", reason = "moved",
+        })).Expect(HttpStatusCode.Created);
+        Assert.Equal(3, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE value_date = '2026-08-31'"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE value_date <> '2026-08-31'"));
+
+        var finance = await s.FinanceAsync(Db);
+        (await finance.PostAsync($"{s.Year}/close", new { rules = new[] { new { categoryId = s.Categories["staff-cover"], treatment = "lapse" } } }))
+            .Expect(HttpStatusCode.OK);
+        var refused = (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            lines = new[] { new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"], amount = "1.00" } },
+        })).ExpectProblem(HttpStatusCode.Conflict, "valueDate", "period-closed").Json;
+        var detail = refused["detail"]!.GetValue<string>();
+        Assert.Contains("sent without a valueDate, it would be dated 31 August 2026, and that year is closed", detail);
+        Assert.DoesNotContain("2025-09-01", detail);
+        (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            valueDate = "2026-03-01", lines = new[] { new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"], amount = "1.00" } },
+        })).ExpectProblem(HttpStatusCode.Conflict, "valueDate", "period-closed");
+    }
+
     /// <summary>The close form's hidden fields, as a browser would post them.</summary>
     private static Dictionary<string, string> HiddenFields(string html)
     {
