@@ -576,7 +576,7 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
-    public async Task Exports_AreTakenByFinanceAndAdmins_ReadByAuditors_OfTheirProgramme_AndNobodyElse()
+    public async Task Exports_AreTakenByFinanceAdminsAndAuditors_OfTheirProgramme_AndNobodyElse()
     {
         var x = await ExportWorld.CreateAsync(Db);
         var path = $"/api/v1/programmes/{x.ProgrammeId}/exports";
@@ -587,9 +587,21 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         var otherFinance = await other.FinanceAsync(Db);
         (await otherFinance.PostAsync(path, body)).ExpectProblem(HttpStatusCode.Forbidden);
 
-        // Auditors write nothing, not even an export job: they read the jobs finance and admins start.
+        // Auditors take exports (DESIGN.md: the auditor "queries the ledger and the audit trail, takes exports"): until
+        // 3 December an auditor's POST answered 403 and they could only read the jobs finance and admins started.
         var auditor = await x.W.S.AuditorAsync(Db);
-        (await auditor.PostAsync(path, body)).ExpectProblem(HttpStatusCode.Forbidden);
+        var (auditorJob, _) = await ExportWorld.RunJobAsync(auditor, x.ProgrammeId, "csv", x.Today);
+        Assert.Equal("succeeded", auditorJob["state"]!.GetValue<string>());
+        (await auditor.GetAsync(auditorJob["file"]!.GetValue<string>())).Expect(HttpStatusCode.OK);
+        (await x.Finance.GetAsync($"/api/v1/exports/{auditorJob["id"]}")).Expect(HttpStatusCode.OK);
+        using (var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName))
+        {
+            using var form = await page.GetAsync($"/exports/new?programmeId={x.ProgrammeId}");
+            Assert.Equal(HttpStatusCode.OK, form.StatusCode); // the page to start one, as finance has
+        }
+        // only exports open to them: the rest of what finance does stays closed
+        (await auditor.PostAsync($"/api/v1/programmes/{x.ProgrammeId}/payment-runs", new { asOf = x.Today.ToString("yyyy-MM-dd") }))
+            .ExpectProblem(HttpStatusCode.Forbidden);
         var (job, _) = await ExportWorld.RunJobAsync(x.Finance, x.ProgrammeId, "beancount", x.Today);
         Assert.Equal("succeeded", job["state"]!.GetValue<string>());
         var (adminJob, _) = await ExportWorld.RunJobAsync(x.W.Admin, x.ProgrammeId, "hledger", x.Today);

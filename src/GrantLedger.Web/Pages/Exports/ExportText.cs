@@ -25,10 +25,10 @@ public static class ExportText
         _ => Gov.Words(state),
     };
 
-    /// <summary>Starting exports: funder finance and programme admins, as POST /api/v1/programmes/{id}/exports allows. Auditors only read them.</summary>
-    public const string StartRoles = Roles.ProgrammeAdmin + "," + Roles.FunderFinance;
+    /// <summary>Starting exports: funder finance, programme admins and auditors, as POST /api/v1/programmes/{id}/exports allows.</summary>
+    public const string StartRoles = Roles.Staff;
 
-    public static bool MayStart(CurrentUser caller) => caller.Role is Roles.ProgrammeAdmin or Roles.FunderFinance;
+    public static bool MayStart(CurrentUser caller) => caller.Role is Roles.ProgrammeAdmin or Roles.FunderFinance or Roles.Auditor;
 
     /// <summary>Where a succeeded export read the ledger (<see cref="ReportsReplica"/>).</summary>
     public static string ReadFrom(string readFrom) => readFrom switch
