@@ -25,6 +25,7 @@ public static class AuditReads
         DateTimeOffset? recordedBy, string? prefix, CancellationToken ct)
     {
         caller.EnsureWholeProgramme(programmeId);
+        Ledger.LedgerReads.EnsureAsOfNotInTheFuture(asOf);
         var date = asOf ?? UkTime.Today;
         await using var cmd = dataSource.CreateCommand("""
             SELECT a.id, a.code, a.unit, a.normal_side, b.debits_posted, b.credits_posted, b.debits_pending, b.credits_pending
@@ -86,7 +87,8 @@ public static class AuditReads
     private static DateOnly? Day(string? given) =>
         DateOnly.TryParseExact(given, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day : null;
 
-    public sealed record EventPage(IReadOnlyList<Event> Items, long? NextCursor);
+    public sealed record EventPage(IReadOnlyList<Event> Items,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] long? NextCursor); // null on the last page, not left out
 
     /// <summary>The audit trail in the order it was written, a page at a time. Programme-scoped staff see their programme's events.</summary>
     public static async Task<EventPage> EventsAsync(NpgsqlDataSource dataSource, CurrentUser caller, EventQuery q, bool all, CancellationToken ct)

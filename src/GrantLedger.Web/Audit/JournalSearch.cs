@@ -53,7 +53,8 @@ public static class JournalSearch
         string CauseType, long? CauseId, long? ReversesEntryId, long? ActorId, string? Actor, string Unit, string Kind, long? PendingId,
         string DebitAccount, string CreditAccount, string Amount);
 
-    public sealed record Page(IReadOnlyList<Line> Items, string? NextCursor);
+    public sealed record Page(IReadOnlyList<Line> Items,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] string? NextCursor); // null on the last page, not left out
 
     public static readonly string[] CsvHeader =
     [

@@ -24,6 +24,7 @@ public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiCo
         CancellationToken ct = default)
     {
         if (limit is < 1 or > 5000) throw new Core.Rules.InvalidInput("limit", "must be between 1 and 5000");
+        LedgerReads.EnsureAsOfNotInTheFuture(asOf);
         await Programmes.SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);
         var accounts = LedgerReads.VisibleAccounts(db, Caller, programmeId);
         if (!string.IsNullOrEmpty(prefix)) accounts = accounts.Where(a => a.Code.StartsWith(prefix));
@@ -45,6 +46,7 @@ public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiCo
     public async Task<AccountView> Account(long accountId, [FromQuery] DateOnly? asOf, CancellationToken ct)
     {
         var account = await LedgerReads.FindVisibleAccountAsync(db, Caller, accountId, ct);
+        LedgerReads.EnsureAsOfNotInTheFuture(asOf);
         if (asOf is null) return AccountView.Of(account);
         var balances = await LedgerReads.BalancesAsOfAsync(db, [accountId], asOf.Value, ct);
         return AccountView.Of(account, balances.GetValueOrDefault(accountId));

@@ -114,9 +114,20 @@ public static class LedgerReads
         string CauseType, long? CauseId, string Kind, string CounterAccount, string Side, long Amount,
         long DebitsPosted, long CreditsPosted, long PendingChange);
 
+    /// <summary>
+    /// An as-of date is today (UK) or earlier, as an export's is: balances "as of" a later day would read as a fact what the
+    /// ledger cannot know yet (422 naming asOf).
+    /// </summary>
+    public static void EnsureAsOfNotInTheFuture(DateOnly? asOf)
+    {
+        if (asOf is { } date && NotInTheFuture.Refusal(date, UkTime.Today, "the ledger does not know it yet") is { } refusal)
+            throw new InvalidInput("asOf", refusal);
+    }
+
     public static async Task<TrialBalance> TrialBalanceAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, DateOnly? asOf,
         DateTimeOffset? recordedBy, int? depth, CancellationToken ct)
     {
+        EnsureAsOfNotInTheFuture(asOf);
         caller.EnsureWholeProgramme(programmeId);
         if (!await db.Programmes.AnyAsync(p => p.Id == programmeId, ct)) throw new NotFound("programme", programmeId);
         if (depth is < 1 or > 10) throw new InvalidInput("depth", "must be between 1 and 10");

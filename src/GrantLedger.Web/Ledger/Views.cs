@@ -29,7 +29,8 @@ public sealed record AccountView(
 }
 
 /// <summary>A page of accounts; nextCursor (null on the last page) is the "after" of the next.</summary>
-public sealed record AccountPage(IReadOnlyList<AccountView> Items, string? NextCursor)
+public sealed record AccountPage(IReadOnlyList<AccountView> Items,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] string? NextCursor)
 {
     /// <summary>The last account's code and unit, opaque as the journal search's cursor: a code alone is not unique.</summary>
     public static string Cursor(Account a) =>

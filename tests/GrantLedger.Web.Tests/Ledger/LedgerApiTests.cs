@@ -247,4 +247,59 @@ public sealed class LedgerApiTests(DatabaseFixture db) : DatabaseTest(db)
             .ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "reversal-would-overdraw").Json;
         Assert.Equal("100.00", problem["shortfall"]!.GetValue<string>());
     }
+
+    /// <summary>
+    /// The README says nextCursor is null on the last page; the accounts' last page (and the audit journal's and events')
+    /// left it out, {"items":[…]}, and a client reading it as "is there more?" found no answer. It is there, and null.
+    /// </summary>
+    [Fact]
+    public async Task CursorPagedLists_OnTheirLastPage_GiveNextCursorAsNull_NotLeftOut()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        await s.FundAsync("100.00");
+        var auditor = await s.AuditorAsync(Db);
+        var first = (await s.Root.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/accounts?limit=1")).Expect(HttpStatusCode.OK).Json;
+        var after = first["nextCursor"]!.GetValue<string>();
+        var last = (await s.Root.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/accounts?limit=100&after={Uri.EscapeDataString(after)}"))
+            .Expect(HttpStatusCode.OK).Json.AsObject();
+        Assert.NotEmpty(last["items"]!.AsArray());
+        Assert.True(last.ContainsKey("nextCursor"), last.ToJsonString());
+        Assert.Null(last["nextCursor"]);
+        foreach (var path in new[] { $"/api/v1/audit/journal?programmeId={s.ProgrammeId}", "/api/v1/audit/events" })
+        {
+            var page = (await auditor.GetAsync(path)).Expect(HttpStatusCode.OK).Json.AsObject();
+            Assert.True(page.ContainsKey("nextCursor"), $"{path}: {page.ToJsonString()[..Math.Min(200, page.ToJsonString().Length)]}");
+            Assert.Null(page["nextCursor"]);
+        }
+    }
+
+    /// <summary>
+    /// GET …/trial-balance?asOf=2030-01-01 answered 200 and the ledger page said "balances as of 1 January 2030", while
+    /// exports refused the same date (422: cannot be in the future). Every as-of read refuses a future date the same way.
+    /// </summary>
+    [Fact]
+    public async Task AsOfReads_OfAFutureDate_Are422NamingAsOf_AndTheLedgerPageSaysSo()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        await s.FundAsync("100.00");
+        var auditor = await s.AuditorAsync(Db);
+        var future = GrantLedger.Core.Ledger.UkTime.Today.AddDays(1);
+        var day = future.ToString("yyyy-MM-dd");
+        foreach (var path in new[]
+                 {
+                     $"/api/v1/programmes/{s.ProgrammeId}/trial-balance?asOf={day}", $"/api/v1/programmes/{s.ProgrammeId}/accounts?asOf={day}",
+                     $"/api/v1/audit/programmes/{s.ProgrammeId}/balances?asOf={day}", $"/api/v1/audit/programmes/{s.ProgrammeId}/trial-balance?asOf={day}",
+                 })
+            Assert.Contains("future", (await auditor.GetAsync(path)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "asOf").Json.ToJsonString());
+        (await auditor.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/trial-balance?asOf={GrantLedger.Core.Ledger.UkTime.Today:yyyy-MM-dd}"))
+            .Expect(HttpStatusCode.OK);
+
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName);
+        var html = System.Net.WebUtility.HtmlDecode(await page.GetStringAsync(
+            $"/ledger?programmeId={s.ProgrammeId}&asOf-day={future.Day}&asOf-month={future.Month}&asOf-year={future.Year}"));
+        var problem = Assert.Single(PageForms.Problems(html));
+        Assert.StartsWith("asOf", problem.Field);
+        Assert.Contains("future", problem.Text);
+        Assert.DoesNotContain($"as of {future:d MMMM yyyy}", html);
+    }
 }
