@@ -85,4 +85,39 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("£250.00", row);
         Assert.Contains("£200.00", row);
     }
+
+    /// <summary>
+    /// The ledger page as of a date showed an account at its balance then, but the account's link led to its whole history
+    /// (a Closing balance of today's, £0.00 after a year end), and ?to= or ?asOf= were ignored. The link carries the date,
+    /// and the statement runs up to it, saying so.
+    /// </summary>
+    [Fact]
+    public async Task AccountLink_FromTheLedgerAsOfADate_ShowsTheStatementUpToThatDate_AndSaysIt()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        await s.FundAsync("100.00"); // 1 September 2026
+        (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            valueDate = s.On("10-01"), lines = new[] { new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"], amount = "40.00" } },
+        })).Expect(HttpStatusCode.Created);
+        var code = $"{s.Code}:{s.YearCode}:unallocated";
+        var auditor = await s.AuditorAsync(Db);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName);
+
+        var accounts = WebUtility.HtmlDecode(await page.GetStringAsync(
+            $"/ledger?programmeId={s.ProgrammeId}&asOf-day=15&asOf-month=9&asOf-year=2026&prefix={Uri.EscapeDataString(code)}"));
+        Assert.Contains("£100.00 Cr", accounts);
+        var link = Regex.Match(accounts, $"<a class=\"govuk-link\" href=\"(/ledger/accounts/[^\"]+)\">{Regex.Escape(code)}</a>").Groups[1].Value;
+        Assert.Matches(@"^/ledger/accounts/\d+\?asOf=2026-09-15$", link);
+        var statement = WebUtility.HtmlDecode(await page.GetStringAsync(link));
+        Assert.Contains("£100.00 Cr", Regex.Match(statement, "id=\"closing\">(.*?)</dd>").Groups[1].Value);
+        Assert.Contains("15 September 2026", statement);
+        Assert.DoesNotContain("1 Oct 2026", statement); // the allocation after the date is not on it
+
+        var id = link.Split('/', '?')[3];
+        var whole = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/accounts/{id}"));
+        Assert.Contains("£60.00 Cr", Regex.Match(whole, "id=\"closing\">(.*?)</dd>").Groups[1].Value);
+        var to = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/accounts/{id}?to=2026-09-15"));
+        Assert.Contains("£100.00 Cr", Regex.Match(to, "id=\"closing\">(.*?)</dd>").Groups[1].Value);
+    }
 }

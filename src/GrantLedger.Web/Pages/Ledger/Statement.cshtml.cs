@@ -3,6 +3,7 @@ using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Ledger;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 
 namespace GrantLedger.Web.Pages.Ledger;
 
@@ -10,6 +11,18 @@ namespace GrantLedger.Web.Pages.Ledger;
 public sealed class StatementModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
 {
     public Statement Statement { get; private set; } = null!;
+    /// <summary>The last value date shown: the as-of date of the ledger page that linked here (asOf), or to, as the API's statement takes it.</summary>
+    public DateOnly? UpTo { get; private set; }
 
-    public async Task OnGetAsync(long id, CancellationToken ct) => Statement = await LedgerReads.StatementAsync(Db, Caller, id, null, null, ct);
+    public async Task<IActionResult> OnGetAsync(long id, string? asOf, string? to, CancellationToken ct)
+    {
+        if ((asOf ?? to) is { } text)
+        {
+            if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var date))
+                return BadRequest();
+            UpTo = date;
+        }
+        Statement = await LedgerReads.StatementAsync(Db, Caller, id, null, UpTo, ct);
+        return Page();
+    }
 }
