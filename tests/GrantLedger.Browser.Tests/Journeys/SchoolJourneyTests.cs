@@ -80,7 +80,7 @@ public sealed class SchoolJourneyTests(BrowserFixture fixture, ITestOutputHelper
         await VisitAsync(page, claimUrl);
         await ClickAsync(page, "a:has-text('Upload evidence')");
         await page.SetInputFilesAsync("#file", new FilePayload { Name = "invoice-204.pdf", MimeType = "application/pdf", Buffer = ClaimWorld.Pdf("INV-204") });
-        await page.SelectOptionAsync("#lineId", new SelectOptionValue { Label = "Line 1: Action plan, £120.50" });
+        await page.SelectOptionAsync("#lineId", new SelectOptionValue { Label = "Line 1: Action-plan spending, £120.50" });
         await ClickAsync(page, "button:has-text('Upload')");
         Assert.Contains("invoice-204.pdf", await page.InnerTextAsync("#evidence"));
 
