@@ -114,7 +114,13 @@ public static class Closing
     public static string Amount(UnspentLine l) =>
         l.Unit == "MIN" ? new Core.Money.Minutes(l.Value) + " of staff time" : new Core.Money.Money(l.Value).ToString();
 
-    public static string Schools(int n) => n == 1 ? "1 school" : $"{n} schools";
+    public static string Schools(int n) => Count(n, "school");
+
+    /// <summary>"1 claim", "2 claims"</summary>
+    public static string Count(int n, string what) => n == 1 ? $"1 {what}" : $"{n} {what}s";
+
+    /// <summary>"1 claim … awaits", "2 claims … await"</summary>
+    private static string Await(int n) => n == 1 ? "awaits" : "await";
 
     /// <summary>What closing the year would lapse or carry forward now, per budget category (for finance, before they choose).</summary>
     public static async Task<IReadOnlyList<UnspentLine>> UnspentAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, long yearId,
@@ -123,10 +129,12 @@ public static class Closing
         EnsureFinance(caller, programmeId);
         await YearAsync(db, programmeId, yearId, ct);
         var categories = await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == programmeId).ToDictionaryAsync(c => c.Id, ct);
-        var rows = await UnspentAccounts(db, yearId).GroupBy(a => a.CategoryId!.Value)
-            .Select(g => new { CategoryId = g.Key, Amount = g.Sum(a => a.CreditsPosted - a.DebitsPosted), Schools = g.Count() }).ToListAsync(ct);
-        return Lines(rows.Select(r => (r.CategoryId, r.Amount, r.Schools)), categories);
+        return Figures(await UnspentAccounts(db, yearId).ToListAsync(ct), categories);
     }
+
+    /// <summary>What the accounts have unspent, per budget category: the figures checked before the close, and those it moved.</summary>
+    private static List<UnspentLine> Figures(IEnumerable<Account> available, IReadOnlyDictionary<long, BudgetCategory> categories) =>
+        Lines(available.GroupBy(a => a.CategoryId!.Value).Select(g => (g.Key, g.Sum(a => a.CreditsPosted - a.DebitsPosted), g.Count())), categories);
 
     /// <summary>
     /// A half-term closed, with its claims still drafts and those awaiting a decision (submitted, under review or awaiting a
@@ -142,11 +150,9 @@ public static class Closing
             var (drafts, undecided) => string.Join(" ", new[]
             {
                 drafts == 0 ? null : $"{Count(drafts, "draft claim")} of {Period.Name} can no longer be added to or submitted: the school moves each to an open half-term or deletes it.",
-                undecided == 0 ? null : $"{Count(undecided, "claim")} of {Period.Name} still await a decision: they are reviewed and paid as before.",
+                undecided == 0 ? null : $"{Count(undecided, "claim")} of {Period.Name} still {Await(undecided)} a decision: they are reviewed and paid as before.",
             }.Where(s => s is not null)),
         };
-
-        private static string Count(int n, string what) => n == 1 ? $"1 {what}" : $"{n} {what}s";
     }
 
     public static async Task<PeriodClosed> ClosePeriodAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, long yearId, long periodId,
@@ -193,14 +199,14 @@ public static class Closing
                                                              && !ClaimReads.Approved.Contains(c.State)).Select(c => c.Id).ToListAsync(ct);
             if (undecided.Count > 0)
                 throw new RuleBroken("claims-undecided",
-                    $"{(undecided.Count == 1 ? "1 claim" : $"{undecided.Count} claims")} of {year.Code} still {(undecided.Count == 1 ? "awaits" : "await")} a decision (submitted, under review or awaiting second approval): decide them before closing the year.",
+                    $"{Count(undecided.Count, "claim")} of {year.Code} still {Await(undecided.Count)} a decision (submitted, under review or awaiting second approval): decide them before closing the year.",
                     409, details: new Dictionary<string, object?> { ["claims"] = undecided.Take(100).Select(ClaimAccess.Reference).ToList() });
 
             var categories = await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == programmeId).ToDictionaryAsync(c => c.Id, ct);
             var available = await UnspentAccounts(db, yearId).ToListAsync(ct);
             if (r.Fingerprint is { } checkedFigures)
             {
-                var figures = Lines(available.GroupBy(a => a.CategoryId!.Value).Select(g => (g.Key, g.Sum(a => a.CreditsPosted - a.DebitsPosted), g.Count())), categories);
+                var figures = Figures(available, categories);
                 if (FingerprintOf(figures) != checkedFigures)
                     throw new RuleBroken("year-end-changed",
                         $"The figures have changed since they were checked: closing {year.Code} now would move " +

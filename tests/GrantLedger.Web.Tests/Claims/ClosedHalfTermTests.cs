@@ -64,5 +64,7 @@ public sealed class ClosedHalfTermTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(2, closed["draftClaims"]!.GetValue<int>());
         Assert.Equal(1, closed["undecidedClaims"]!.GetValue<int>());
         Assert.Contains("2 draft claims", closed["warning"]!.GetValue<string>());
+        Assert.Contains("1 claim of ", closed["warning"]!.GetValue<string>());
+        Assert.Contains(" still awaits a decision", closed["warning"]!.GetValue<string>()); // not "1 claim … still await"
     }
 }
