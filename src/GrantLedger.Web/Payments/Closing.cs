@@ -132,6 +132,29 @@ public static class Closing
         return Figures(await UnspentAccounts(db, yearId).ToListAsync(ct), categories);
     }
 
+    /// <summary>
+    /// What closing the year would move now, before finance chooses how: per budget category, the allocation left unspent
+    /// and the schools it is left with, the <see cref="FingerprintOf"/> those figures to close on them alone, whether the
+    /// year has closed, and from which day it can be; and the claims still awaiting a decision, which the close waits for.
+    /// </summary>
+    public sealed record YearEndPreview(long YearId, string Year, bool Closed, DateOnly EndsOn, DateOnly ClosableFrom, IReadOnlyList<UnspentLine> Lines,
+        string Fingerprint, IReadOnlyList<string> UndecidedClaims);
+
+    public static async Task<YearEndPreview> PreviewYearEndAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, long yearId, CancellationToken ct)
+    {
+        EnsureFinance(caller, programmeId);
+        var year = await YearAsync(db, programmeId, yearId, ct);
+        var lines = year.ClosedAt is null ? await UnspentAsync(db, caller, programmeId, yearId, ct) : [];
+        var undecided = await UndecidedAsync(db, yearId, ct);
+        return new YearEndPreview(year.Id, year.Code, year.ClosedAt is not null, year.EndsOn, Core.Rules.Closes.From(year.EndsOn), lines, FingerprintOf(lines),
+            undecided.Take(100).Select(ClaimAccess.Reference).ToList());
+    }
+
+    /// <summary>The year's claims awaiting a decision (submitted, under review or awaiting second approval), oldest first.</summary>
+    private static Task<List<long>> UndecidedAsync(GrantLedgerDb db, long yearId, CancellationToken ct) =>
+        db.Set<Claim>().Where(c => c.ProgrammeYearId == yearId && ClaimReads.Live.Contains(c.State) && !ClaimReads.Approved.Contains(c.State))
+            .OrderBy(c => c.Id).Select(c => c.Id).ToListAsync(ct);
+
     /// <summary>What the accounts have unspent, per budget category: the figures checked before the close, and those it moved.</summary>
     private static List<UnspentLine> Figures(IEnumerable<Account> available, IReadOnlyDictionary<long, BudgetCategory> categories) =>
         Lines(available.GroupBy(a => a.CategoryId!.Value).Select(g => (g.Key, g.Sum(a => a.CreditsPosted - a.DebitsPosted), g.Count())), categories);
@@ -195,8 +218,7 @@ public static class Closing
             var programme = await db.Programmes.AsNoTracking().SingleAsync(p => p.Id == programmeId, ct);
 
             // Nothing may be held: a claim awaiting a decision would be stranded in a closed year.
-            var undecided = await db.Set<Claim>().Where(c => c.ProgrammeYearId == yearId && ClaimReads.Live.Contains(c.State)
-                                                             && !ClaimReads.Approved.Contains(c.State)).Select(c => c.Id).ToListAsync(ct);
+            var undecided = await UndecidedAsync(db, yearId, ct);
             if (undecided.Count > 0)
                 throw new RuleBroken("claims-undecided",
                     $"{Count(undecided.Count, "claim")} of {year.Code} still {Await(undecided.Count)} a decision (submitted, under review or awaiting second approval): decide them before closing the year.",

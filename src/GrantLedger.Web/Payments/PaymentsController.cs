@@ -122,6 +122,16 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
     public sealed record ClosedPeriodView(long Id, string Code, string Name, DateOnly StartsOn, DateOnly EndsOn, bool Closed, int DraftClaims,
         int UndecidedClaims, string? Warning);
 
+    /// <summary>
+    /// What closing the year would move now, per budget category (amount unspent and schools), with the fingerprint of those
+    /// figures to post with the close (which then refuses 409 year-end-changed if they change first), whether the year is
+    /// closed, the day it can be closed from, and the claims still awaiting a decision that the close waits for.
+    /// </summary>
+    [HttpGet("programmes/{programmeId:long}/years/{yearId:long}/year-end")]
+    [Authorize(Roles = Roles.FunderFinance)]
+    public Task<Closing.YearEndPreview> PreviewYearEnd(long programmeId, long yearId, CancellationToken ct) =>
+        Closing.PreviewYearEndAsync(db, Caller, programmeId, yearId, ct);
+
     /// <summary>Closes the year: each category's unspent allocation lapses or carries forward to nextYearId, by one entry; then nothing more posts into the year.</summary>
     [HttpPost("programmes/{programmeId:long}/years/{yearId:long}/close")]
     [Authorize(Roles = Roles.FunderFinance)]

@@ -242,11 +242,23 @@ public sealed class ClosingTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(2, refused["lines"]![0]!["schools"]!.GetValue<int>());
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'year_end'"));
 
+        // The API's preview gives the same figures and fingerprint as the refusal, before anything is posted
+        var preview = (await finance.GetAsync($"{s.Year}/year-end")).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("110.00", preview["lines"]![0]!["amount"]!.GetValue<string>());
+        Assert.Equal(2, preview["lines"]![0]!["schools"]!.GetValue<int>());
+        Assert.Equal(refused["fingerprint"]!.GetValue<string>(), preview["fingerprint"]!.GetValue<string>());
+        Assert.False(preview["closed"]!.GetValue<bool>());
+        Assert.Empty(preview["undecidedClaims"]!.AsArray());
+        Assert.Equal(HttpStatusCode.Forbidden, (await s.Root.GetAsync($"{s.Year}/year-end")).Status); // finance's figures, as the close is theirs
+
         var fields = HiddenFields(html);
         fields[Security.PageFormFuzzTests.Token] = Security.PageFormFuzzTests.TokenOf(html);
         using var closed = await page.PostAsync("/finance/year-end/check", new FormUrlEncodedContent(fields));
         Assert.Equal(HttpStatusCode.Redirect, closed.StatusCode);
         Assert.Equal(11000, await Db.ScalarAsync("SELECT sum(amount) FROM transfer t JOIN journal_entry j ON j.id = t.entry_id WHERE j.cause_type = 'year_end'"));
+        var after = (await finance.GetAsync($"{s.Year}/year-end")).Expect(HttpStatusCode.OK).Json;
+        Assert.True(after["closed"]!.GetValue<bool>());
+        Assert.Empty(after["lines"]!.AsArray());
     }
 
     /// <summary>

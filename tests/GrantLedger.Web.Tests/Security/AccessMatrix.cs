@@ -73,6 +73,7 @@ public static class AccessMatrix
         ["POST /api/v1/programmes/{programmeId}/payment-confirmations"] = [F],
         ["POST /api/v1/programmes/{programmeId}/years/{yearId}/periods/{periodId}/close"] = [F],
         ["POST /api/v1/programmes/{programmeId}/years/{yearId}/close"] = [F],
+        ["GET /api/v1/programmes/{programmeId}/years/{yearId}/year-end"] = [F],
         ["GET /api/v1/programmes"] = Everyone,
         ["POST /api/v1/programmes"] = [], // only an admin tied to no programme creates programmes (ProgrammeSetUpTests)
         ["GET /api/v1/programmes/{programmeId}"] = Everyone,
