@@ -72,7 +72,7 @@ public static class ExportJobs
             errors.Add("kind", "must be one of: " + string.Join(", ", Enum.GetValues<ExportKind>().Select(k => Kebab.Of(k))));
         var today = UkTime.Today;
         var asOf = request.AsOf ?? today;
-        if (asOf > today) errors.Add("asOf", "cannot be in the future: the ledger does not know it yet");
+        if (Ledger.LedgerReads.AsOfRefusal(asOf) is { } future) errors.Add("asOf", future);
         errors.ThrowIfAny();
 
         var job = new ExportJob { ProgrammeId = programmeId, Kind = Kebab.Of(kind), AsOf = asOf, RequestedBy = caller.Id };

@@ -120,9 +120,12 @@ public static class LedgerReads
     /// </summary>
     public static void EnsureAsOfNotInTheFuture(DateOnly? asOf)
     {
-        if (asOf is { } date && NotInTheFuture.Refusal(date, UkTime.Today, "the ledger does not know it yet") is { } refusal)
-            throw new InvalidInput("asOf", refusal);
+        if (AsOfRefusal(asOf) is { } refusal) throw new InvalidInput("asOf", refusal);
     }
+
+    /// <summary>Why an as-of date is refused ("cannot be in the future: …"), or null: the reads', the exports', a payment run's.</summary>
+    public static string? AsOfRefusal(DateOnly? asOf) =>
+        asOf is { } date ? NotInTheFuture.Refusal(date, UkTime.Today, "the ledger does not know it yet") : null;
 
     public static async Task<TrialBalance> TrialBalanceAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, DateOnly? asOf,
         DateTimeOffset? recordedBy, int? depth, CancellationToken ct)

@@ -46,7 +46,7 @@ public static class PaymentRuns
             errors.Add("periodId", $"period {periodId} is not a half-term of this programme");
         var today = UkTime.Today;
         var asOf = r.AsOf ?? today;
-        if (asOf > today) errors.Add("asOf", "cannot be in the future");
+        if (Ledger.LedgerReads.AsOfRefusal(asOf) is { } future) errors.Add("asOf", future);
         errors.ThrowIfAny();
 
         return await db.InTransactionAsync(async () =>

@@ -27,7 +27,7 @@ public sealed class AccountsModel(GrantLedgerDb db, AuditTrail audit) : Programm
     {
         var programmeId = await ProgrammeAsync(ct);
         AsOf = ReadDate("asOf", "the date", required: false);
-        if (AsOf > Core.Ledger.UkTime.Today) AddError("asOf", "The date cannot be in the future: the ledger does not know it yet");
+        if (LedgerReads.AsOfRefusal(AsOf) is { } future) AddError("asOf", "The date " + future);
         if (HasErrors) return; // a date refused shows no table: today's balances in its place read as that date's
         var accounts = LedgerReads.VisibleAccounts(Db, Caller, programmeId);
         if (!string.IsNullOrWhiteSpace(prefix)) accounts = accounts.Where(a => a.Code.StartsWith(prefix.Trim()));
