@@ -278,7 +278,7 @@ public static class LineEditing
         }
 
         /// <summary>The number (ref) of every action the claim's lines or the agreed plan name.</summary>
-        private async Task<Dictionary<long, int>> ActionRefsAsync(CancellationToken ct)
+        public async Task<Dictionary<long, int>> ActionRefsAsync(CancellationToken ct)
         {
             if (_actionRefs is not null) return _actionRefs;
             var refs = await Transitions.ActionRefsAsync(db, c.Claim.Lines, ct);

@@ -322,7 +322,7 @@ public static class Transitions
         var plan = planLines.Count == 0 ? null : await lookups.PlanAsync(ct);
         // a line's action is the plan's when its number (ref) is kept in the agreed version: revising the plan gives every
         // action a new id, so a line added under an earlier version names an action the agreed one no longer has by id
-        var refs = plan is null ? [] : await ActionRefsAsync(db, planLines.Where(l => plan.Actions.All(a => a.Id != l.ActionId)), ct);
+        var refs = plan is null ? [] : await lookups.ActionRefsAsync(ct); // read once, with the invoice checks below
         foreach (var line in planLines)
         {
             if (!evidenced.Contains(line.Id))
