@@ -223,17 +223,23 @@ public static class Transitions
 
     /// <summary>A transition's refusal by the database, said as its rule: a full staff day, its entry's, a TLR claimed twice.</summary>
     private static Exception? Refusal(Decided d, PostgresException e) =>
-        StaffDays.Refusal(e) ?? (d.Posting is not { } posting ? LedgerRefusals.Translate(e) : ClaimLedger.Refusal(posting, e)) ?? (Exception?)TlrClaimed(e);
+        StaffDays.Refusal(e) ?? (d.Posting is not { } posting ? LedgerRefusals.Translate(e) : ClaimLedger.Refusal(posting, e))
+        ?? (Exception?)ClaimedElsewhere(d, e);
 
     /// <summary>
-    /// The database's refusal of a TLR already claimed for the half-term (migration 0056: another claim's submission got
-    /// there first), answered as <see cref="CheckSubmittableAsync"/> answers it when it sees the other claim.
+    /// The database's refusal of a TLR already claimed for the half-term (GL011, migration 0056) or of an invoice already
+    /// claimed for the action (GL015, migration 0071): another claim's submission got there first. Answered as
+    /// <see cref="CheckSubmittableAsync"/> answers it when it sees the other claim, keyed by the line's place in the claim's
+    /// lines as the API returns them.
     /// </summary>
-    private static InvalidInput? TlrClaimed(PostgresException e)
+    private static InvalidInput? ClaimedElsewhere(Decided d, PostgresException e)
     {
-        if (e.SqlState != "GL011" || e.Detail is not { } detail) return null;
-        var line = System.Text.Json.JsonDocument.Parse(detail).RootElement.GetProperty("lineNo").GetInt32();
-        return new InvalidInput($"lines[{line - 1}].staffRef", e.MessageText);
+        if (e.SqlState is not ("GL011" or "GL015") || e.Detail is not { } detail) return null;
+        var lineNo = System.Text.Json.JsonDocument.Parse(detail).RootElement.GetProperty("lineNo").GetInt32();
+        var place = d.Scope.Claim.Lines.OrderBy(l => l.LineNo).ToList().FindIndex(l => l.LineNo == lineNo);
+        var at = $"lines[{(place < 0 ? lineNo - 1 : place)}]";
+        return e.SqlState == "GL011" ? new InvalidInput($"{at}.staffRef", e.MessageText)
+            : new InvalidInput($"{at}.invoiceRef", $"line {lineNo}: {e.MessageText}; remove it from this claim");
     }
 
     private static void Record(Claim claim, CurrentUser caller, ClaimTrigger trigger, ClaimState to, string? reason)

@@ -151,6 +151,48 @@ public sealed class InvoiceClaimedOnceTests(DatabaseFixture db) : DatabaseTest(d
         (await w.SubmitAsync(drafts[1])).Expect(HttpStatusCode.OK);
     }
 
+    /// <summary>
+    /// Two drafts naming one invoice, submitted at the same moment, each saw the other still a draft: the service's check
+    /// reads the other claims before its writes (and a group of submissions written together checks each as if alone), so
+    /// both were taken. The database decides it as a claim becomes submitted (migration 0071), whoever writes.
+    /// </summary>
+    [Fact]
+    public async Task TwoDraftsClaimingOneInvoice_SubmittedAtOnce_OneIsRefused_AndAScriptCannotClaimItAgain()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        for (var round = 0; round < 8; round++)
+        {
+            var pair = new List<long>();
+            foreach (var copy in new[] { "a", "b" })
+            {
+                var id = await w.NewClaimAsync();
+                var line = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", Line(w, w.Actions[0], invoiceRef: $"INV-R{round}", amount: "10.00")))
+                    .Expect(HttpStatusCode.Created).Json["lines"]![0]!["id"]!.GetValue<long>();
+                (await w.AttachAsync(id, ClaimWorld.Pdf($"{round}{copy}"), "invoice.pdf", line)).Expect(HttpStatusCode.Created);
+                pair.Add(id);
+            }
+            var answers = await Task.WhenAll(pair.Select(id => w.SubmitAsync(id)));
+            Assert.True(answers.Count(x => x.Status == HttpStatusCode.OK) == 1,
+                $"round {round}: " + string.Join("\n", answers.Select(x => $"{x.Status}: {x.Body[..Math.Min(400, x.Body.Length)]}")));
+            var refused = answers.Single(x => x.Status != HttpStatusCode.OK).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].invoiceRef");
+            Assert.Contains($"invoice INV-R{round} from Sensory Ltd is already claimed for this action", refused.Body);
+            Assert.Equal(1L, await Db.ScalarAsync($"""
+                SELECT count(*) FROM claim_line l JOIN claim c ON c.id = l.claim_id
+                 WHERE l.invoice_ref = 'INV-R{round}' AND c.state NOT IN ('draft', 'rejected', 'withdrawn')
+                """));
+        }
+        // a script cannot claim it again either: the database refuses the state change itself
+        var draft = await Db.ScalarAsync("SELECT max(c.id) FROM claim c WHERE c.state = 'draft'");
+        await using var script = Db.DataSource.CreateCommand($"""
+            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
+            SELECT id, 'submit', 'draft', 'submitted', created_by, 'school_business_manager' FROM claim WHERE id = {draft};
+            UPDATE claim SET state = 'submitted', submitted_by = created_by, submitted_at = now() WHERE id = {draft}
+            """);
+        var refusal = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => script.ExecuteNonQueryAsync());
+        Assert.Equal("GL015", refusal.SqlState);
+        Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM claim WHERE id = {draft}"));
+    }
+
     [Fact]
     public async Task ACopyUnderTheRevisedPlansSameAction_IsRefused_AsUnderTheSameVersion()
     {
