@@ -80,7 +80,8 @@ public static class PlanDrafting
             p.Plan.Actions.Clear();
             var actions = await ApplyContentAsync(db, p.Plan, r, year, nextRef, ct);
             var claimed = new FieldErrors();
-            await ClaimedActionsKeptAsync(db, p.Plan, actions.Select(a => a.ActionRef), claimed, ct);
+            foreach (var dropped in await ClaimedActionsDroppedAsync(db, p.Plan, actions.Select(a => a.ActionRef), ct))
+                claimed.Add("actions", $"{dropped}: keep the action (its estimated cost may change)");
             claimed.ThrowIfAny();
             p.Plan.UpdatedAt = DateTimeOffset.UtcNow;
             await db.SaveChangesAsync(ct); // the themes first: the database checks each action's theme against them
@@ -186,7 +187,8 @@ public static class PlanDrafting
     /// the school's claims submitted or further on (not drafts, rejected or withdrawn): the line would show no action and
     /// the plan's table would count its spending nowhere. Its estimated cost may change; the action stays.
     /// </summary>
-    internal static async Task ClaimedActionsKeptAsync(GrantLedgerDb db, ActionPlan plan, IEnumerable<int> keptRefs, FieldErrors errors, CancellationToken ct)
+    /// <returns>one problem per action left out, naming it and its claims ("action 2 has spending claimed on claim …")</returns>
+    internal static async Task<List<string>> ClaimedActionsDroppedAsync(GrantLedgerDb db, ActionPlan plan, IEnumerable<int> keptRefs, CancellationToken ct)
     {
         var kept = keptRefs.ToHashSet();
         var claimed = await (from l in db.Set<Claims.ClaimLine>()
@@ -196,12 +198,11 @@ public static class PlanDrafting
                              where v.SchoolId == plan.SchoolId && v.ProgrammeYearId == plan.ProgrammeYearId
                                    && c.State != "draft" && c.State != "rejected" && c.State != "withdrawn"
                              select new { a.ActionRef, ClaimId = c.Id }).Distinct().ToListAsync(ct);
-        foreach (var action in claimed.Where(x => !kept.Contains(x.ActionRef)).GroupBy(x => x.ActionRef).OrderBy(g => g.Key))
+        return claimed.Where(x => !kept.Contains(x.ActionRef)).GroupBy(x => x.ActionRef).OrderBy(g => g.Key).Select(action =>
         {
             var claims = action.Select(x => x.ClaimId).Order().Select(Claims.ClaimAccess.Reference).ToList();
-            errors.Add("actions", $"action {action.Key} has spending claimed on {(claims.Count == 1 ? "claim" : "claims")} {string.Join(", ", claims)}: " +
-                "keep the action (its estimated cost may change)");
-        }
+            return $"action {action.Key} has spending claimed on {(claims.Count == 1 ? "claim" : "claims")} {string.Join(", ", claims)}";
+        }).ToList();
     }
 
     /// <summary>The next action number for the school's plan in this year, across every version, so a number is never reused.</summary>

@@ -38,6 +38,7 @@ public static class PlanTransitions
                     p.Plan.Feedback = feedback;
                     break;
                 case ActionPlanTrigger.Agree:
+                    await CheckAgreeableAsync(db, p.Plan, ct);
                     superseded = await SupersedeAsync(db, audit, caller, p, now, ct);
                     (p.Plan.AgreedBy, p.Plan.AgreedAt, p.Plan.Feedback) = (caller.Id, now, null);
                     break;
@@ -59,8 +60,21 @@ public static class PlanTransitions
         foreach (var theme in plan.Themes.Where(t => plan.Actions.All(a => a.Theme != t)))
             errors.Add("actions", $"the priority theme '{theme}' has no action yet: add one, or drop the theme");
         // a claim submitted since the version was saved may have claimed an action it leaves out
-        await PlanDrafting.ClaimedActionsKeptAsync(db, plan, plan.Actions.Select(a => a.ActionRef), errors, ct);
+        foreach (var dropped in await PlanDrafting.ClaimedActionsDroppedAsync(db, plan, plan.Actions.Select(a => a.ActionRef), ct))
+            errors.Add("actions", $"{dropped}: keep the action (its estimated cost may change)");
         errors.ThrowIfAny();
+    }
+
+    /// <summary>
+    /// A claim submitted since the version was sent may have claimed an action it leaves out: agreed, the version would hide
+    /// that spending from the plan's table. The lead returns it for the school to keep the action (409 plan-drops-claimed-action).
+    /// </summary>
+    private static async Task CheckAgreeableAsync(GrantLedgerDb db, ActionPlan plan, CancellationToken ct)
+    {
+        var dropped = await PlanDrafting.ClaimedActionsDroppedAsync(db, plan, plan.Actions.Select(a => a.ActionRef), ct);
+        if (dropped.Count > 0)
+            throw new RuleBroken("plan-drops-claimed-action",
+                $"This version leaves out spending claimed since it was sent: {string.Join("; ", dropped)}. Return it to the school to keep the action.", 409);
     }
 
     /// <summary>The version agreed before this one, if any, leaves force in the same transaction (as the same area lead).</summary>

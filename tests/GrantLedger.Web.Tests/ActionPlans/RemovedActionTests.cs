@@ -44,6 +44,28 @@ public sealed class RemovedActionTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM action_plan WHERE id = {revision}"));
     }
 
+    /// <summary>
+    /// A version sent before the claim was submitted, and agreed after: the agreement would hide the claimed £10 from the
+    /// plan's table as the saving and sending would have. The lead is refused (409) and can return the plan instead.
+    /// </summary>
+    [Fact]
+    public async Task ARevisionSentBeforeTheClaimWasSubmitted_IsNotAgreed_AndCanBeReturned()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var claim = await ClaimOnSecondActionAsync(w, "INV-1");
+        var plan = await AgreedPlanAsync(w);
+        var revision = (await w.School.PostAsync($"/api/v1/action-plans/{plan}/revise", null)).Expect(HttpStatusCode.Created).Id;
+        (await w.School.PutAsync($"/api/v1/action-plans/{revision}", Plan(w, keepSecond: false))).Expect(HttpStatusCode.OK);
+        (await w.School.PostAsync($"/api/v1/action-plans/{revision}/submit", null)).Expect(HttpStatusCode.OK);
+        (await w.SubmitAsync(claim)).Expect(HttpStatusCode.OK);
+
+        var refused = (await w.Lead.PostAsync($"/api/v1/action-plans/{revision}/agree", null)).ExpectProblem(HttpStatusCode.Conflict, rule: "plan-drops-claimed-action");
+        Assert.Contains($"action 2 has spending claimed on claim CLM-{claim:000000}", refused.Body);
+        Assert.Equal("submitted", await Db.TextAsync($"SELECT state FROM action_plan WHERE id = {revision}"));
+        Assert.Equal("agreed", await Db.TextAsync($"SELECT state FROM action_plan WHERE id = {plan}")); // the version in force stays
+        (await w.Lead.PostAsync($"/api/v1/action-plans/{revision}/return", new { feedback = "Keep action 2: it has spending claimed" })).Expect(HttpStatusCode.OK);
+    }
+
     private static async Task<long> ClaimOnSecondActionAsync(ClaimWorld w, string invoice)
     {
         var id = await w.NewClaimAsync();
