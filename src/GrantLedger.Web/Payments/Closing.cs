@@ -16,7 +16,7 @@ namespace GrantLedger.Web.Payments;
 /// Finance closes half-terms in order, each once its last day has passed, and then the year, once it has
 /// ended (<see cref="Closes"/>). Nothing can be posted dated inside a
 /// closed period (the database refuses it: 409). At year end every budget category's unspent
-/// allocation either lapses back to the programme or carries forward into the next year, by one
+/// allocation either lapses (no school can spend it; the year's lapsed account holds it) or carries forward into the next year, by one
 /// journal entry (cause year_end) whose transfers say which, dated the year's last day; what claims decided after that day
 /// released (it was reserved on the last day) moves by a second such entry, dated the day the year is closed.
 /// </summary>

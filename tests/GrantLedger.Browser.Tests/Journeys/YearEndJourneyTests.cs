@@ -26,6 +26,8 @@ public sealed class YearEndJourneyTests(BrowserFixture fixture, ITestOutputHelpe
         await ClickAsync(page, "nav a[href='/finance/year-end']", "finance-year-end");
         Assert.Contains("2025-26", await page.InnerTextAsync("main"));
         Assert.Contains("£4,000.00 unspent across 4 schools", await page.InnerTextAsync($"#treatment-{cover}-hint"));
+        // what lapsing does, said as it is: no school can spend it (it does not go back to be allocated again)
+        Assert.Contains("It lapses: schools can no longer spend it, and 2025-26's accounts show it as lapsed", await page.InnerTextAsync("main"));
 
         // Nothing chosen: an error per category, each linked to its question
         await ClickAsync(page, "button:has-text('Continue')");
