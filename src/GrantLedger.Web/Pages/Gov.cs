@@ -23,6 +23,17 @@ public static class Gov
         return new HtmlString(sb.ToString());
     }
 
+    /// <summary>
+    /// The success banner of what was just done (<see cref="GovPage.SayDone"/>), once, on the page a form's redirect led to:
+    /// GOV.UK's notification banner, success variant, announced as an alert.
+    /// </summary>
+    public static IHtmlContent DoneBanner(Microsoft.AspNetCore.Mvc.ViewFeatures.ITempDataDictionary tempData) =>
+        tempData[GovPage.DoneKey] is not string done ? HtmlString.Empty : new HtmlString($"""
+            <div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="done-title" data-module="govuk-notification-banner" id="done">
+            <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="done-title">Success</h2></div>
+            <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">{E(done)}</p></div></div>
+            """);
+
     private static string Group(GovPage p, string name, string inner)
     {
         p.Shown(name);

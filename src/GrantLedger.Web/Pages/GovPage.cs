@@ -140,6 +140,12 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
     /// <summary>What a notice is kept under between a redirect and the page it leads to.</summary>
     public const string NoticeKey = "Notice";
 
+    /// <summary>What a confirmation of what was just done is kept under between a redirect and the page it leads to (<see cref="Gov.DoneBanner"/>).</summary>
+    public const string DoneKey = "Done";
+
+    /// <summary>Says, on the page the redirect leads to, what was just done ("Your action plan was sent to your area lead").</summary>
+    protected void SayDone(string message) => TempData[DoneKey] = message;
+
     /// <summary>
     /// Runs a creating form's work once per its one-time key (<see cref="FormKeyField"/>), as the API's Idempotency-Key does
     /// and in its store, scoped to the user: the first post claims the key in the work's transaction and keeps where it led;

@@ -129,12 +129,16 @@ public sealed class ReviewJourneyTests(BrowserFixture fixture, ITestOutputHelper
         Assert.Contains("£1,484.50", await page.InnerTextAsync("main"));
         await ClickAsync(page, "button:has-text('Send the plan')", screenshot: "school-plan-submitted");
         Assert.Contains("Submitted", await page.InnerTextAsync("#plan-state"));
+        Assert.Contains("Your action plan was sent to your area lead", await page.InnerTextAsync("#done")); // said once, where it leads
 
         var lead = await SignInAsync(world.Lead.UserName);
         await VisitAsync(lead, "/review");
         await ClickAsync(lead, "#plans-waiting a", screenshot: "lead-plan-review");
         await ClickAsync(lead, "button:has-text('Agree the plan')");
         Assert.Contains("Agreed", await lead.InnerTextAsync("#plan-state"));
+        Assert.Contains("Plan agreed: it is the version in force", await lead.InnerTextAsync("#done"));
+        await VisitAsync(lead, new Uri(lead.Url).PathAndQuery);
+        Assert.Equal(0, await lead.Locator("#done").CountAsync()); // once, not on every visit
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM action_plan WHERE school_id = $1 AND state = 'agreed'", world.S.Schools[1].Id));
     }
 }

@@ -86,6 +86,9 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
                })))
             Assert.Equal(HttpStatusCode.Redirect, yes.StatusCode);
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'withdrawn'", id));
+        // the claim's page, where the redirect leads, says what was done, once
+        Assert.Contains("Claim withdrawn: what it reserved is back in your budget", await page.GetStringAsync($"/school/claims/{id}"));
+        Assert.DoesNotContain("id=\"done\"", await page.GetStringAsync($"/school/claims/{id}"));
         using var again = await page.GetAsync($"/school/claims/{id}/withdraw"); // nothing left to withdraw: back to the claim
         Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
     }

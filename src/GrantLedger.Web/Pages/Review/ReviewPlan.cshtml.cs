@@ -20,7 +20,11 @@ public sealed class ReviewPlanModel(GrantLedgerDb db, AuditTrail audit) : GovPag
 
     public async Task<IActionResult> OnPostAgreeAsync(long id, CancellationToken ct)
     {
-        if (await AttemptAsync(() => PlanTransitions.FireAsync(Db, Audit, Caller, id, ActionPlanTrigger.Agree, null, null, ct))) return Redirect($"/review/plans/{id}");
+        if (await AttemptAsync(() => PlanTransitions.FireAsync(Db, Audit, Caller, id, ActionPlanTrigger.Agree, null, null, ct)))
+        {
+            SayDone("Plan agreed: it is the version in force, and the school's claims are checked against it");
+            return Redirect($"/review/plans/{id}");
+        }
         View = await PlanReads.DetailAsync(Db, Caller, id, ct);
         return Page();
     }
@@ -29,7 +33,11 @@ public sealed class ReviewPlanModel(GrantLedgerDb db, AuditTrail audit) : GovPag
     {
         var feedback = Typed("feedback");
         if (string.IsNullOrWhiteSpace(feedback)) AddError("feedback", "Enter your feedback for the school");
-        if (await AttemptAsync(() => PlanTransitions.FireAsync(Db, Audit, Caller, id, ActionPlanTrigger.Return, feedback, null, ct))) return Redirect($"/review/plans/{id}");
+        if (await AttemptAsync(() => PlanTransitions.FireAsync(Db, Audit, Caller, id, ActionPlanTrigger.Return, feedback, null, ct)))
+        {
+            SayDone("Plan returned to the school with your feedback");
+            return Redirect($"/review/plans/{id}");
+        }
         View = await PlanReads.DetailAsync(Db, Caller, id, ct);
         return Page();
     }

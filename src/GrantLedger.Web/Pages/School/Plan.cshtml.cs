@@ -43,14 +43,21 @@ public sealed class PlanModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
     public async Task<IActionResult> OnPostSubmitAsync(long id, CancellationToken ct)
     {
         if (await AttemptAsync(() => PlanTransitions.FireAsync(Db, Audit, Caller, id, ActionPlanTrigger.Submit, null, null, ct)))
+        {
+            SayDone("Your action plan was sent to your area lead, who will agree it or return it to you with feedback");
             return Redirect("/school/plan");
+        }
         await LoadAsync(id, ct);
         return Page();
     }
 
     public async Task<IActionResult> OnPostReviseAsync(long id, CancellationToken ct)
     {
-        if (await AttemptAsync(() => PlanDrafting.ReviseAsync(Db, Audit, Caller, id, ct))) return Redirect("/school/plan");
+        if (await AttemptAsync(() => PlanDrafting.ReviseAsync(Db, Audit, Caller, id, ct)))
+        {
+            SayDone("A new version of your plan was started from the agreed one: change it, then send it to your area lead. The agreed version stays in force until the new one is agreed");
+            return Redirect("/school/plan");
+        }
         await LoadAsync(id, ct);
         return Page();
     }

@@ -26,7 +26,10 @@ public sealed class WithdrawModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
     public async Task<IActionResult> OnPostAsync(long id, CancellationToken ct)
     {
         if (await AttemptAsync(() => Transitions.FireAsync(Db, Audit, Caller, id, ClaimTrigger.Withdraw, new(null, null, null), null, ct)))
+        {
+            SayDone("Claim withdrawn: what it reserved is back in your budget. To claim for this work later, start a new claim");
             return Redirect($"/school/claims/{id}");
+        }
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
         return Page();
     }
