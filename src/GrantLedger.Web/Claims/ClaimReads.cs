@@ -178,7 +178,8 @@ public static class ClaimReads
 
     private static IQueryable<Claim> Scoped(GrantLedgerDb db, CurrentUser caller) => db.Set<Claim>().AsNoTracking().VisibleTo(db, caller);
 
-    private static async Task<IReadOnlyList<ClaimSummary>> SummariesAsync(GrantLedgerDb db, IQueryable<Claim> claims, CancellationToken ct)
+    /// <summary>The summaries of the claims a query selects (in its order): the lists' and the area lead's school page's.</summary>
+    internal static async Task<IReadOnlyList<ClaimSummary>> SummariesAsync(GrantLedgerDb db, IQueryable<Claim> claims, CancellationToken ct)
     {
         var rows = await claims.Select(c => new
         {

@@ -48,13 +48,24 @@ public static class SchoolBudget
         return working.Count > 0 ? working : years.Where(y => y.StartsOn <= today).Take(1).DefaultIfEmpty(years.LastOrDefault()).OfType<ProgrammeYear>().ToList();
     }
 
-    public static async Task<IReadOnlyList<CategoryFigures>> ForSchoolAsync(GrantLedgerDb db, long schoolId, long yearId, CancellationToken ct)
+    public static async Task<IReadOnlyList<CategoryFigures>> ForSchoolAsync(GrantLedgerDb db, long schoolId, long yearId, CancellationToken ct) =>
+        (await ForSchoolsAsync(db, [schoolId], yearId, ct)).GetValueOrDefault(schoolId, []);
+
+    /// <summary>
+    /// Each school's categories as <see cref="ForSchoolAsync"/> reads one school's, for many schools in two queries (an area
+    /// lead's list of their schools). A school with no accounts in the year is not in the answer.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<long, IReadOnlyList<CategoryFigures>>> ForSchoolsAsync(GrantLedgerDb db, IReadOnlyCollection<long> schoolIds,
+        long yearId, CancellationToken ct)
     {
+        var schools = schoolIds.ToList();
         var accounts = await db.Accounts.AsNoTracking()
-            .Where(a => a.SchoolId == schoolId && a.ProgrammeYearId == yearId && a.CategoryId != null).ToListAsync(ct);
+            .Where(a => a.SchoolId != null && schools.Contains(a.SchoolId.Value) && a.ProgrammeYearId == yearId && a.CategoryId != null).ToListAsync(ct);
         var ids = accounts.Select(a => a.CategoryId!.Value).Distinct().ToList();
         var categories = await db.Categories.AsNoTracking().Where(c => ids.Contains(c.Id)).OrderBy(c => c.Unit).ThenBy(c => c.Id).ToListAsync(ct);
-        return categories.Select(c => new CategoryFigures(c.Id, c.Name, c.Unit, BudgetFigures.Of(accounts.Where(a => a.CategoryId == c.Id)))).ToList();
+        return accounts.GroupBy(a => a.SchoolId!.Value).ToDictionary(g => g.Key, g => (IReadOnlyList<CategoryFigures>)categories
+            .Where(c => g.Any(a => a.CategoryId == c.Id))
+            .Select(c => new CategoryFigures(c.Id, c.Name, c.Unit, BudgetFigures.Of(g.Where(a => a.CategoryId == c.Id)))).ToList());
     }
 }
 

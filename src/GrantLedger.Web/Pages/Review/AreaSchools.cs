@@ -1,0 +1,82 @@
+using GrantLedger.Core.Ledger;
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.ActionPlans;
+using GrantLedger.Web.Claims;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Pages.School;
+using GrantLedger.Web.Programmes;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Pages.Review;
+
+/// <summary>The latest version of a school's plan for a year; a draft the lead returned (with feedback) is "returned".</summary>
+public sealed record LatestPlan(long Id, string State, bool Returned)
+{
+    /// <summary>What the lead's pages call it: its state as the action plans page names it, or "returned".</summary>
+    public string Shown => State == "draft" && Returned ? "returned" : State;
+}
+
+/// <summary>One school of the lead's area in a year: its plan, its money (every money category summed) and its claims awaiting the lead.</summary>
+public sealed record AreaSchoolRow(long Id, string Urn, string Name, LatestPlan? Plan, long Allocated, long Reserved, long Approved, long Paid,
+    long Available, int Awaiting);
+
+/// <summary>
+/// An area lead's schools: read for the whole area at once (the budgets in one query of their accounts, as
+/// <see cref="SchoolBudget"/> reads one school's), never a query per school.
+/// </summary>
+public static class AreaSchools
+{
+    /// <summary>The claims that await the area lead's decision, as the review queue has them.</summary>
+    private static readonly string[] AwaitingLead = ["submitted", "under-review"];
+
+    /// <summary>The programme's years that have started (and the current one), newest first, and the one chosen, else the current one.</summary>
+    public static async Task<(IReadOnlyList<ProgrammeYear> Years, ProgrammeYear? Year)> YearsAsync(GrantLedgerDb db, long programmeId, long? chosen,
+        CancellationToken ct)
+    {
+        var current = await SchoolBudget.CurrentYearAsync(db, programmeId, ct);
+        var today = UkTime.Today;
+        var years = await db.ProgrammeYears.AsNoTracking().Where(y => y.ProgrammeId == programmeId && y.StartsOn <= today)
+            .OrderByDescending(y => y.StartsOn).ToListAsync(ct);
+        if (current is not null && years.All(y => y.Id != current.Id)) years.Insert(0, current);
+        if (chosen is null) return (years, current);
+        return (years, years.FirstOrDefault(y => y.Id == chosen) ?? throw new NotFound("programme year", chosen));
+    }
+
+    /// <summary>The caller's area (an area lead has one).</summary>
+    public static async Task<Area> AreaAsync(GrantLedgerDb db, CurrentUser caller, CancellationToken ct) =>
+        await db.Areas.AsNoTracking().SingleOrDefaultAsync(a => a.Id == caller.AreaId, ct) ?? throw new Forbidden("an area lead's pages need their area");
+
+    /// <summary>A school of the caller's area; any other school, or none, is not found (as a claim outside their area is).</summary>
+    public static async Task<Programmes.School> SchoolAsync(GrantLedgerDb db, CurrentUser caller, long schoolId, CancellationToken ct) =>
+        await db.Schools.AsNoTracking().SingleOrDefaultAsync(s => s.Id == schoolId && s.AreaId == caller.AreaId, ct)
+        ?? throw new NotFound("school", schoolId);
+
+    public static async Task<IReadOnlyList<AreaSchoolRow>> ListAsync(GrantLedgerDb db, long areaId, long yearId, CancellationToken ct)
+    {
+        var schools = await db.Schools.AsNoTracking().Where(s => s.AreaId == areaId).OrderBy(s => s.Name).ThenBy(s => s.Urn).ToListAsync(ct);
+        var ids = schools.Select(s => s.Id).ToList();
+        var budgets = await SchoolBudget.ForSchoolsAsync(db, ids, yearId, ct);
+        var plans = await LatestPlansAsync(db, ids, yearId, ct);
+        var awaiting = await db.Set<Claim>().AsNoTracking()
+            .Where(c => ids.Contains(c.SchoolId) && c.ProgrammeYearId == yearId && AwaitingLead.Contains(c.State))
+            .GroupBy(c => c.SchoolId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
+        return schools.Select(s =>
+        {
+            var money = budgets.GetValueOrDefault(s.Id, []).Where(f => f.Unit == "GBP").ToList();
+            return new AreaSchoolRow(s.Id, s.Urn, s.Name, plans.GetValueOrDefault(s.Id), money.Sum(f => f.Allocated), money.Sum(f => f.Reserved),
+                money.Sum(f => f.Approved), money.Sum(f => f.Paid), money.Sum(f => f.Available), awaiting.GetValueOrDefault(s.Id));
+        }).ToList();
+    }
+
+    /// <summary>Each school's latest plan version of the year: the one the school and the lead are working on.</summary>
+    public static async Task<IReadOnlyDictionary<long, LatestPlan>> LatestPlansAsync(GrantLedgerDb db, IReadOnlyCollection<long> schoolIds, long yearId,
+        CancellationToken ct)
+    {
+        var ids = schoolIds.ToList();
+        var versions = await db.Set<ActionPlan>().AsNoTracking().Where(p => ids.Contains(p.SchoolId) && p.ProgrammeYearId == yearId)
+            .Select(p => new { p.Id, p.SchoolId, p.Version, p.State, Returned = p.Feedback != null }).ToListAsync(ct);
+        return versions.GroupBy(p => p.SchoolId)
+            .ToDictionary(g => g.Key, g => g.OrderByDescending(p => p.Version).Select(p => new LatestPlan(p.Id, p.State, p.Returned)).First());
+    }
+}

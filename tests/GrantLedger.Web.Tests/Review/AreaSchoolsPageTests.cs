@@ -1,0 +1,141 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using GrantLedger.Web.Tests.Security;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Review;
+
+/// <summary>
+/// An area lead's schools: a lead had only a queue of claims and plans, and no page saying how each school of their area
+/// stood (its plan, what it was allocated and what its claims have taken), nor one school's budget as the school sees it.
+/// </summary>
+public sealed partial class AreaSchoolsPageTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    /// <summary>
+    /// School 0 of area 0: £2,000 allocated (£1,000 staff cover, £500 TLR and admin, £500 action plan), a claim of £250
+    /// submitted (reserved) and one of £250 approved. School 1 of area 0: allocated only. Schools 2 and 3 are area 1's.
+    /// </summary>
+    private static async Task<(ClaimWorld W, long Submitted, long Approved)> AreaWithClaimsAsync(DatabaseFixture db)
+    {
+        var w = await ClaimWorld.CreateAsync(db);
+        var submitted = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(submitted, "STAFF-01", w.S.On("10-05"));
+        (await w.SubmitAsync(submitted)).Expect(HttpStatusCode.OK);
+        var approved = await w.UnderReviewAsync("STAFF-02", w.S.On("10-06"));
+        (await w.Lead.PostAsync($"/api/v1/claims/{approved}/approve", null)).Expect(HttpStatusCode.OK);
+        return (w, submitted, approved);
+    }
+
+    [Fact]
+    public async Task TheList_ShowsTheLeadsAreasSchoolsOnly_WithFiguresThatTieToEachSchoolsDashboard()
+    {
+        var (w, _, _) = await AreaWithClaimsAsync(Db);
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var list = await Read(lead, "/review/schools");
+        var s = w.S.Schools;
+
+        Assert.Contains($"School {s[0].Urn}", list);
+        Assert.Contains($"School {s[1].Urn}", list);
+        Assert.DoesNotContain(s[2].Urn, list);
+        Assert.DoesNotContain(s[3].Urn, list);
+        Assert.Contains("href=\"/review/schools\"", list); // in the navigation
+
+        // allocated, reserved, approved, paid, available: the sums of the school's own dashboard's money table
+        var dashboard = Table(await Read(school, "/school"), "budget-table");
+        var columns = Enumerable.Range(0, 5).Select(i => Rows(dashboard).Sum(r => Amounts(r)[i])).ToArray();
+        Assert.Equal([2000_00, 250_00, 250_00, 0, 1500_00], columns);
+        var row = Row(list, $"school-{s[0].Id}");
+        Assert.Equal(columns, Amounts(row));
+        Assert.Contains("Agreed", row);
+        Assert.Matches(@">\s*1\s*</td>\s*</tr>", row); // the submitted claim awaits the lead; the approved one does not
+
+        var other = Row(list, $"school-{s[1].Id}");
+        Assert.Equal([2000_00, 0, 0, 0, 2000_00], Amounts(other));
+        Assert.Contains("None", other); // no plan
+        Assert.Equal([4000_00, 250_00, 250_00, 0, 3500_00], Amounts(Row(list, "totals")));
+    }
+
+    [Fact]
+    public async Task TheSchoolPage_ShowsItsBudgetAsItsDashboardDoes_ItsPlan_AndItsClaimsLinkedToTheirReview()
+    {
+        var (w, submitted, approved) = await AreaWithClaimsAsync(Db);
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var s0 = w.S.Schools[0];
+
+        Assert.Contains($"href=\"/review/schools/{s0.Id}\"", await Read(lead, "/review/schools"));
+        var page = await Read(lead, $"/review/schools/{s0.Id}");
+        Assert.Equal(Table(await Read(school, "/school"), "budget-table"), Table(page, "budget-table"));
+        Assert.Equal(Table(await Read(school, "/school"), "time-table"), Table(page, "time-table"));
+        Assert.Matches("href=\"/review/plans/\\d+\"", page);
+        Assert.Contains("Agreed", page);
+        var claims = Table(page, "claims");
+        Assert.Contains($"href=\"/review/claims/{submitted}\"", claims);
+        Assert.Contains($"href=\"/review/claims/{approved}\"", claims);
+        Assert.Contains("£250.00", claims);
+        Assert.Contains("Submitted", claims);
+        Assert.Contains("Approved", claims);
+        Assert.Contains("href=\"/review/schools\"", page); // back
+    }
+
+    [Fact]
+    public async Task AnotherAreasSchool_OrOneThatDoesNotExist_IsAnsweredAsMissing()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        foreach (var url in new[] { $"/review/schools/{w.S.Schools[2].Id}", "/review/schools/999999999" })
+        {
+            using var answer = await lead.GetAsync(url);
+            Assert.Equal(HttpStatusCode.Redirect, answer.StatusCode);
+            Assert.Equal("/forbidden?missing=1", answer.Headers.Location?.OriginalString);
+        }
+        using var own = await lead.GetAsync($"/review/schools/{w.S.Schools[1].Id}");
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+    }
+
+    [Fact]
+    public async Task ASchoolBusinessManager_IsRefused_AsOnTheActionPlansPage()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        using var plans = await school.GetAsync("/review/plans");
+        Assert.NotEqual(HttpStatusCode.OK, plans.StatusCode);
+        foreach (var url in new[] { "/review/schools", $"/review/schools/{w.S.Schools[0].Id}" })
+        {
+            using var answer = await school.GetAsync(url);
+            Assert.Equal(plans.StatusCode, answer.StatusCode);
+            Assert.EndsWith("/forbidden", Page(answer));
+            Assert.Equal(Page(plans), Page(answer)); // the page that says it is not theirs (its return address aside)
+        }
+    }
+
+    private static string? Page(HttpResponseMessage answer) => answer.Headers.Location?.OriginalString.Split('?')[0];
+
+    private static async Task<string> Read(HttpClient page, string url) => WebUtility.HtmlDecode(await page.GetStringAsync(url));
+
+    private static string Table(string html, string id)
+    {
+        var m = Regex.Match(html, $"<table[^>]*id=\"{id}\".*?</table>", RegexOptions.Singleline);
+        Assert.True(m.Success, $"no table {id}");
+        return m.Value;
+    }
+
+    private static IEnumerable<string> Rows(string table) =>
+        Regex.Matches(table, "<tbody.*?</tbody>", RegexOptions.Singleline).SelectMany(b => Regex.Matches(b.Value, "<tr.*?</tr>", RegexOptions.Singleline))
+            .Select(m => m.Value);
+
+    private static string Row(string html, string id)
+    {
+        var m = Regex.Match(html, $"<tr[^>]*id=\"{id}\".*?</tr>", RegexOptions.Singleline);
+        Assert.True(m.Success, $"no row {id}");
+        return m.Value;
+    }
+
+    /// <summary>The amounts of a row, in pence, in their order.</summary>
+    private static long[] Amounts(string row) =>
+        PoundsPattern().Matches(row).Select(m => long.Parse(m.Groups[1].Value.Replace(",", "")) * 100 + long.Parse(m.Groups[2].Value)).ToArray();
+
+    [GeneratedRegex(@"£([\d,]+)\.(\d\d)")]
+    private static partial Regex PoundsPattern();
+}
