@@ -79,6 +79,64 @@ public sealed partial class AreaSchoolsPageTests(DatabaseFixture db) : DatabaseT
         Assert.Contains("href=\"/review/schools\"", page); // back
     }
 
+    /// <summary>
+    /// Last year is offered beside this one, which is shown first; chosen, it shows last year's figures (nothing was
+    /// allocated then), on the list and on a school's page. A year not of the programme is missing; one that cannot be read
+    /// is said so, and this year shown.
+    /// </summary>
+    [Fact]
+    public async Task AnotherYearThatHasStarted_CanBeChosen_AndShowsThatYearsFigures()
+    {
+        var (w, _, _) = await AreaWithClaimsAsync(Db);
+        var lastYear = (await w.S.Root.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/years", new { code = "2025-26" })).Expect(HttpStatusCode.Created).Id;
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        var s0 = w.S.Schools[0];
+
+        var list = await Read(lead, "/review/schools");
+        Assert.Matches($"<option value=\"{w.S.YearId}\" selected>2026-27</option>", list);
+        Assert.Contains($"<option value=\"{lastYear}\">2025-26</option>", list);
+        Assert.Equal([2000_00, 250_00, 250_00, 0, 1500_00], Amounts(Row(list, $"school-{s0.Id}")));
+
+        var then = await Read(lead, $"/review/schools?year={lastYear}");
+        Assert.Equal([0L, 0, 0, 0, 0], Amounts(Row(then, $"school-{s0.Id}")));
+        Assert.Contains($"href=\"/review/schools/{s0.Id}?year={lastYear}\"", then);
+        var school = await Read(lead, $"/review/schools/{s0.Id}?year={lastYear}");
+        Assert.DoesNotContain("budget-table", school);
+        Assert.DoesNotContain("/review/claims/", school);
+
+        using (var other = await lead.GetAsync("/review/schools?year=999999999"))
+            Assert.Equal("/forbidden?missing=1", other.Headers.Location?.OriginalString);
+        using var unread = await lead.GetAsync("/review/schools?year=abc");
+        Assert.Equal(HttpStatusCode.OK, unread.StatusCode);
+        Assert.Contains("govuk-error-summary", await unread.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>A plan the lead returned is a draft again: the list says "Returned" until the school sends it back.</summary>
+    [Fact]
+    public async Task APlanTheLeadReturned_IsShownReturned_UntilTheSchoolSendsItAgain()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var plan = (await w.OtherSchool.PostAsync("/api/v1/action-plans", new
+        {
+            programmeYearId = w.S.YearId, themes = new[] { "learning", "support" }, studentGroupAgreedOn = w.S.On("09-20"),
+            actions = new[]
+            {
+                new { theme = "learning", description = "Kit", periodId = w.Periods["aut1"], estimatedCost = "10.00" },
+                new { theme = "support", description = "Training", periodId = w.Periods["aut1"], estimatedCost = "20.00" },
+            },
+        })).Expect(HttpStatusCode.Created).Id;
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        var row = $"school-{w.S.Schools[1].Id}";
+        Assert.Contains(">Draft<", Row(await Read(lead, "/review/schools"), row));
+        (await w.OtherSchool.PostAsync($"/api/v1/action-plans/{plan}/submit", null)).Expect(HttpStatusCode.OK);
+        Assert.Contains(">Submitted<", Row(await Read(lead, "/review/schools"), row));
+        (await w.Lead.PostAsync($"/api/v1/action-plans/{plan}/return", new { feedback = "Cost the training" })).Expect(HttpStatusCode.OK);
+        Assert.Contains(">Returned<", Row(await Read(lead, "/review/schools"), row));
+        Assert.Contains($"href=\"/review/plans/{plan}\"", await Read(lead, $"/review/schools/{w.S.Schools[1].Id}"));
+        (await w.OtherSchool.PostAsync($"/api/v1/action-plans/{plan}/submit", null)).Expect(HttpStatusCode.OK);
+        Assert.Contains(">Submitted<", Row(await Read(lead, "/review/schools"), row));
+    }
+
     [Fact]
     public async Task AnotherAreasSchool_OrOneThatDoesNotExist_IsAnsweredAsMissing()
     {
