@@ -137,6 +137,23 @@ public sealed partial class AreaSchoolsPageTests(DatabaseFixture db) : DatabaseT
         Assert.Contains(">Submitted<", Row(await Read(lead, "/review/schools"), row));
     }
 
+    /// <summary>A school revising its agreed plan still has it agreed: the list says both, and the school's page leads to the revision.</summary>
+    [Fact]
+    public async Task ARevisionUnderWay_IsShownBesideTheVersionStillAgreed()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        var s0 = w.S.Schools[0];
+        var agreed = long.Parse(Regex.Match(await Read(lead, $"/review/schools/{s0.Id}"), "href=\"/review/plans/(\\d+)\"").Groups[1].Value);
+        Assert.DoesNotContain("is agreed", Row(await Read(lead, "/review/schools"), $"school-{s0.Id}"));
+
+        var revision = (await w.School.PostAsync($"/api/v1/action-plans/{agreed}/revise", null)).Expect(HttpStatusCode.Created).Id;
+        var row = Row(await Read(lead, "/review/schools"), $"school-{s0.Id}");
+        Assert.Contains(">Draft<", row);
+        Assert.Contains("version 1 is agreed", row);
+        Assert.Contains($"href=\"/review/plans/{revision}\"", await Read(lead, $"/review/schools/{s0.Id}"));
+    }
+
     [Fact]
     public async Task AnotherAreasSchool_OrOneThatDoesNotExist_IsAnsweredAsMissing()
     {

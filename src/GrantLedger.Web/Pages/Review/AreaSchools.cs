@@ -6,15 +6,25 @@ using GrantLedger.Web.Claims;
 using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Pages.School;
 using GrantLedger.Web.Programmes;
+using Microsoft.AspNetCore.Html;
 using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages.Review;
 
-/// <summary>The latest version of a school's plan for a year; a draft the lead returned (with feedback) is "returned".</summary>
-public sealed record LatestPlan(long Id, string State, bool Returned)
+/// <summary>
+/// The latest version of a school's plan for a year; a draft the lead returned (with feedback) is "returned". A revision
+/// under way leaves an earlier version agreed (<paramref name="AgreedVersion"/>): the school still has an agreed plan.
+/// </summary>
+public sealed record LatestPlan(long Id, string State, bool Returned, int? AgreedVersion)
 {
     /// <summary>What the lead's pages call it: its state as the action plans page names it, or "returned".</summary>
     public string Shown => State == "draft" && Returned ? "returned" : State;
+
+    /// <summary>The plan's tag on the lead's pages: "None" without a plan, and the version still agreed beside a revision.</summary>
+    public static IHtmlContent Tag(LatestPlan? plan) =>
+        plan is null ? Gov.Tag("none")
+        : plan.AgreedVersion is { } agreed ? new HtmlContentBuilder().AppendHtml(Gov.Tag(plan.Shown)).Append($" (version {agreed} is agreed)")
+        : Gov.Tag(plan.Shown);
 }
 
 /// <summary>One school of the lead's area in a year: its plan, its money (every money category summed) and its claims awaiting the lead.</summary>
@@ -76,7 +86,11 @@ public static class AreaSchools
         var ids = schoolIds.ToList();
         var versions = await db.Set<ActionPlan>().AsNoTracking().Where(p => ids.Contains(p.SchoolId) && p.ProgrammeYearId == yearId)
             .Select(p => new { p.Id, p.SchoolId, p.Version, p.State, Returned = p.Feedback != null }).ToListAsync(ct);
-        return versions.GroupBy(p => p.SchoolId)
-            .ToDictionary(g => g.Key, g => g.OrderByDescending(p => p.Version).Select(p => new LatestPlan(p.Id, p.State, p.Returned)).First());
+        return versions.GroupBy(p => p.SchoolId).ToDictionary(g => g.Key, g =>
+        {
+            var latest = g.MaxBy(p => p.Version)!;
+            var agreed = latest.State == "agreed" ? null : g.Where(p => p.State == "agreed").Select(p => (int?)p.Version).Max();
+            return new LatestPlan(latest.Id, latest.State, latest.Returned, agreed);
+        });
     }
 }
