@@ -18,6 +18,24 @@ public sealed class ReviewJourneyTests(BrowserFixture fixture, ITestOutputHelper
         return id;
     }
 
+    /// <summary>The lead's schools: the area's list from the navigation, one school's page from it, and back; each accessible.</summary>
+    [Fact]
+    public async Task AreaLead_SeesTheAreasSchools_AndOneSchoolsBudgetAndClaims()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        var claimId = await SubmittedClaimAsync(world);
+        var page = await SignInAsync(world.Lead.UserName);
+        await VisitAsync(page, "/review");
+        await ClickAsync(page, "nav a[href='/review/schools']", screenshot: "lead-area-schools");
+        var school = world.S.Schools[0];
+        Assert.Contains(school.Urn, await page.InnerTextAsync("#schools"));
+        Assert.Contains("1", await page.InnerTextAsync($"#school-{school.Id}")); // its claim awaiting the lead
+        await ClickAsync(page, $"#school-{school.Id} a", screenshot: "lead-area-school");
+        Assert.Contains($"CLM-{claimId:000000}", await page.InnerTextAsync("#claims"));
+        await ClickAsync(page, "a:has-text('Back to the schools in your area')");
+        await AtAsync(page, "/review/schools$");
+    }
+
     [Fact]
     public async Task AreaLead_ReviewsAClaimBesideThePlan_AndApprovesLessOnOneLineWithAReason()
     {
