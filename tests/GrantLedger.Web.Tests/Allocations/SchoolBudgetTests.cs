@@ -69,6 +69,28 @@ public sealed class SchoolBudgetTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal([102000L, 0L, 25000L, 0L, 25000L, 77000L], sheet["staff-cover"]);
     }
 
+    /// <summary>
+    /// A school's dashboard showed the current year alone: last year's budget, while its Summer 2 claims are still paid, could
+    /// not be seen. It offers every year that has started, the current one first; another chosen shows that year's figures.
+    /// </summary>
+    [Fact]
+    public async Task TheDashboard_OffersLastYear_AndShowsItsOwnFigures()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var lastYear = (await w.S.Root.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/years", new { code = "2025-26" })).Expect(HttpStatusCode.Created).Id;
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var now = await page.GetStringAsync("/school");
+        Assert.Matches($"<option value=\"{w.S.YearId}\" selected>2026-27</option>", now);
+        Assert.Contains($"<option value=\"{lastYear}\">2025-26</option>", now);
+        Assert.Equal(["£1,000.00", "£0.00", "£0.00", "£0.00", "£1,000.00"], Row(now, "staff-cover"));
+
+        var then = await page.GetStringAsync($"/school?year={lastYear}");
+        Assert.DoesNotContain("budget-table", then);
+        Assert.Contains("Nothing has been allocated to your school for 2025-26 yet.", then);
+        using var other = await page.GetAsync("/school?year=999999999");
+        Assert.Equal("/forbidden?missing=1", other.Headers.Location?.OriginalString);
+    }
+
     /// <summary>The money cells of the budget table's row for a category: Allocated, Reserved, Approved, Paid, Available.</summary>
     private static string[] Row(string page, string category)
     {

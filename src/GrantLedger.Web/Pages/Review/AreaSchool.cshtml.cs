@@ -23,7 +23,7 @@ public sealed class AreaSchoolModel(GrantLedgerDb db, AuditTrail audit) : GovPag
     public async Task OnGetAsync(long id, long? year, CancellationToken ct)
     {
         School = await AreaSchools.SchoolAsync(Db, Caller, id, ct);
-        (Years, Year) = await AreaSchools.YearsAsync(Db, School.ProgrammeId, year, ct);
+        (Years, Year) = await Pages.School.SchoolBudget.ShownYearsAsync(Db, School.ProgrammeId, year, ct);
         if (Year is null) return;
         Figures = await SchoolBudget.ForSchoolAsync(Db, id, Year.Id, ct);
         Plan = (await AreaSchools.LatestPlansAsync(Db, [id], Year.Id, ct)).GetValueOrDefault(id);

@@ -40,19 +40,6 @@ public static class AreaSchools
     /// <summary>The claims that await the area lead's decision, as the review queue has them.</summary>
     private static readonly string[] AwaitingLead = ["submitted", "under-review"];
 
-    /// <summary>The programme's years that have started (and the current one), newest first, and the one chosen, else the current one.</summary>
-    public static async Task<(IReadOnlyList<ProgrammeYear> Years, ProgrammeYear? Year)> YearsAsync(GrantLedgerDb db, long programmeId, long? chosen,
-        CancellationToken ct)
-    {
-        var current = await SchoolBudget.CurrentYearAsync(db, programmeId, ct);
-        var today = UkTime.Today;
-        var years = await db.ProgrammeYears.AsNoTracking().Where(y => y.ProgrammeId == programmeId && y.StartsOn <= today)
-            .OrderByDescending(y => y.StartsOn).ToListAsync(ct);
-        if (current is not null && years.All(y => y.Id != current.Id)) years.Insert(0, current);
-        if (chosen is null) return (years, current);
-        return (years, years.FirstOrDefault(y => y.Id == chosen) ?? throw new NotFound("programme year", chosen));
-    }
-
     /// <summary>The caller's area (an area lead has one).</summary>
     public static async Task<Area> AreaAsync(GrantLedgerDb db, CurrentUser caller, CancellationToken ct) =>
         await db.Areas.AsNoTracking().SingleOrDefaultAsync(a => a.Id == caller.AreaId, ct) ?? throw new Forbidden("an area lead's pages need their area");

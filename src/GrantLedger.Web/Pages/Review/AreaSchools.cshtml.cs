@@ -25,7 +25,7 @@ public sealed class AreaSchoolsModel(GrantLedgerDb db, AuditTrail audit) : GovPa
     {
         var area = await AreaSchools.AreaAsync(Db, Caller, ct);
         AreaName = area.Name;
-        (Years, Year) = await AreaSchools.YearsAsync(Db, area.ProgrammeId, year, ct);
+        (Years, Year) = await Pages.School.SchoolBudget.ShownYearsAsync(Db, area.ProgrammeId, year, ct);
         if (year is not null) YearQuery = $"?year={year}";
         if (Year is not null) Schools = await AreaSchools.ListAsync(Db, area.Id, Year.Id, ct);
     }

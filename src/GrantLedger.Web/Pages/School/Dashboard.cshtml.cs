@@ -11,14 +11,16 @@ namespace GrantLedger.Web.Pages.School;
 public sealed class DashboardModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
 {
     public string SchoolName { get; private set; } = "";
+    public IReadOnlyList<ProgrammeYear> Years { get; private set; } = [];
     public ProgrammeYear? Year { get; private set; }
     public IReadOnlyList<CategoryFigures> Figures { get; private set; } = [];
 
-    public async Task OnGetAsync(CancellationToken ct)
+    /// <param name="year">another year that has started (last year's, while its claims are paid); the current one when left out</param>
+    public async Task OnGetAsync(long? year, CancellationToken ct)
     {
         var school = await Db.Schools.AsNoTracking().SingleAsync(s => s.Id == Caller.SchoolId, ct);
         SchoolName = school.Name;
-        Year = await SchoolBudget.CurrentYearAsync(Db, school.ProgrammeId, ct);
+        (Years, Year) = await SchoolBudget.ShownYearsAsync(Db, school.ProgrammeId, year, ct);
         if (Year is not null) Figures = await SchoolBudget.ForSchoolAsync(Db, school.Id, Year.Id, ct);
     }
 }

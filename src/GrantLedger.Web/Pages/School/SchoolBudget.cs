@@ -1,4 +1,5 @@
 using GrantLedger.Core.Ledger;
+using GrantLedger.Core.Rules;
 using GrantLedger.Web.Allocations;
 using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Programmes;
@@ -33,6 +34,23 @@ public static class SchoolBudget
             .OrderBy(y => y.StartsOn).ToListAsync(ct);
         return years.FirstOrDefault(y => y.StartsOn <= today && today <= y.EndsOn)
                ?? years.LastOrDefault(y => y.StartsOn <= today) ?? years.FirstOrDefault();
+    }
+
+    /// <summary>
+    /// The years a school's budget can be shown for: the programme's years that have started (and the current one), newest
+    /// first, and the one chosen, else the current one; a year not of the programme is not found. The school's dashboard and
+    /// the area lead's schools pages offer them.
+    /// </summary>
+    public static async Task<(IReadOnlyList<ProgrammeYear> Years, ProgrammeYear? Year)> ShownYearsAsync(GrantLedgerDb db, long programmeId, long? chosen,
+        CancellationToken ct)
+    {
+        var current = await CurrentYearAsync(db, programmeId, ct);
+        var today = UkTime.Today;
+        var years = await db.ProgrammeYears.AsNoTracking().Where(y => y.ProgrammeId == programmeId && y.StartsOn <= today)
+            .OrderByDescending(y => y.StartsOn).ToListAsync(ct);
+        if (current is not null && years.All(y => y.Id != current.Id)) years.Insert(0, current);
+        if (chosen is null) return (years, current);
+        return (years, years.FirstOrDefault(y => y.Id == chosen) ?? throw new NotFound("programme year", chosen));
     }
 
     /// <summary>
