@@ -62,6 +62,77 @@ public sealed class EvidenceTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal([first], claim["evidence"]![0]!["alsoOnClaims"]!.AsArray().Select(x => x!.GetValue<long>()));
     }
 
+    /// <summary>
+    /// The same file (the same bytes) uploaded again to one claim, for its line, another line or the whole claim: both were kept
+    /// and the reviewer saw two invoices. The second is refused, 409 naming the file and where it already is, and nothing is kept.
+    /// </summary>
+    [Fact]
+    public async Task TheSameFileTwiceOnOneClaim_IsRefused409NamingTheFileAndItsLine_AndKeptOnce()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var first = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", ActionLine(w))).Expect(HttpStatusCode.Created).Json["lines"]![0]!["id"]!.GetValue<long>();
+        var second = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+        {
+            kind = "action-plan", categoryId = w.Category("action-plan"), actionId = w.Actions[1], supplier = "Toys Ltd", invoiceRef = "T-9", amount = "30.00",
+        })).Expect(HttpStatusCode.Created).Json["lines"]!.AsArray().Single(l => l!["invoiceRef"]!.GetValue<string>() == "T-9")!["id"]!.GetValue<long>();
+        var pdf = ClaimWorld.Pdf("INV-1 Sensory Ltd £120");
+        (await w.AttachAsync(id, pdf, "inv-1.pdf", first)).Expect(HttpStatusCode.Created);
+
+        foreach (var (line, name) in new[] { ((long?)first, "again.pdf"), (second, "inv-1.pdf"), (null, "copy.pdf") })
+        {
+            var refused = (await w.AttachAsync(id, pdf, name, line)).ExpectProblem(HttpStatusCode.Conflict, "file", "evidence-already-attached");
+            Assert.Equal("this file is already attached to the claim as inv-1.pdf, for line 1", refused.Json["detail"]!.GetValue<string>());
+        }
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM evidence WHERE claim_id = $1", id));
+
+        // another file is taken, and the same file on another claim is still only flagged
+        (await w.AttachAsync(id, ClaimWorld.Pdf("T-9 Toys Ltd £30"), "t-9.pdf", second)).Expect(HttpStatusCode.Created);
+        (await w.AttachAsync(await w.NewClaimAsync(period: "aut2"), pdf, "inv-1.pdf")).Expect(HttpStatusCode.Created);
+
+        // a file on the whole claim is named so
+        var other = await w.NewClaimAsync();
+        (await w.AttachAsync(other, ClaimWorld.Png(), "receipt.png")).Expect(HttpStatusCode.Created);
+        var whole = (await w.AttachAsync(other, ClaimWorld.Png(), "receipt-again.png")).ExpectProblem(HttpStatusCode.Conflict, "file");
+        Assert.Equal("this file is already attached to the claim as receipt.png, for the whole claim", whole.Json["detail"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// One invoice split across two actions goes on a line for each (InvoiceClaimedOnceTests), and each action-plan line needs
+    /// its invoice attached to be submitted: the invoice's file is taken on each of its lines, once each.
+    /// </summary>
+    [Fact]
+    public async Task OneInvoiceSplitAcrossActions_TakesItsFileOnEachOfItsLines_OnceEach()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var lines = new List<long>();
+        foreach (var (action, amount) in new[] { (w.Actions[0], "70.00"), (w.Actions[1], "50.00") })
+            lines.Add((await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+            {
+                kind = "action-plan", categoryId = w.Category("action-plan"), actionId = action, supplier = "Sensory Ltd", invoiceRef = "INV-1", amount,
+            })).Expect(HttpStatusCode.Created).Json["lines"]!.AsArray().Single(l => l!["amount"]!.GetValue<string>() == amount)!["id"]!.GetValue<long>());
+        var pdf = ClaimWorld.Pdf("INV-1 Sensory Ltd £120");
+        (await w.AttachAsync(id, pdf, "inv-1.pdf", lines[0])).Expect(HttpStatusCode.Created);
+        (await w.AttachAsync(id, pdf, "inv-1.pdf", lines[1])).Expect(HttpStatusCode.Created);
+        (await w.AttachAsync(id, pdf, "inv-1.pdf", lines[1])).ExpectProblem(HttpStatusCode.Conflict, "file");
+        (await w.AttachAsync(id, pdf, "inv-1.pdf")).ExpectProblem(HttpStatusCode.Conflict, "file");
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+    }
+
+    /// <summary>Two uploads of one file to one claim at once: the claim's lock orders them, and the second is refused.</summary>
+    [Fact]
+    public async Task TheSameFileUploadedTwiceAtOnce_IsKeptOnce()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var pdf = ClaimWorld.Pdf("INV-5");
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => w.AttachAsync(id, pdf, $"inv-5-{i}.pdf")));
+        Assert.Single(answers, a => a.Status == HttpStatusCode.Created);
+        Assert.All(answers.Where(a => a.Status != HttpStatusCode.Created), a => a.ExpectProblem(HttpStatusCode.Conflict, "file", "evidence-already-attached"));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM evidence WHERE claim_id = $1", id));
+    }
+
     [Fact]
     public async Task TheSameFileOnAnotherClaim_IsNamedOnlyWhereTheCallerMayReadThatClaim_AndNeverInAnotherProgramme()
     {
@@ -213,5 +284,30 @@ public sealed class EvidenceTests(DatabaseFixture db) : DatabaseTest(db)
         using var answer = await page.PostAsync($"/school/claims/{id}/evidence", upload);
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         Assert.Contains("The file must be a PDF, PNG or JPEG", await answer.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The evidence page refuses the same file again as the API does, in its error summary linked to the file.</summary>
+    [Fact]
+    public async Task TheEvidencePage_RefusesTheSameFileAgain_NamingWhereItIs()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var line = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", ActionLine(w))).Expect(HttpStatusCode.Created).Json["lines"]![0]!["id"]!.GetValue<long>();
+        var pdf = ClaimWorld.Pdf("INV-1 Sensory Ltd £120");
+        (await w.AttachAsync(id, pdf, "inv-1.pdf", line)).Expect(HttpStatusCode.Created);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var form = await page.GetStringAsync($"/school/claims/{id}/evidence");
+        using var upload = new MultipartFormDataContent
+        {
+            { new StringContent(Security.PageFormFuzzTests.TokenOf(form)), Security.PageFormFuzzTests.Token },
+            { new StringContent(System.Text.RegularExpressions.Regex.Match(form, "name=\"formKey\" value=\"([^\"]*)\"").Groups[1].Value), "formKey" },
+            { new StringContent("claim"), "lineId" },
+            { new ByteArrayContent(pdf), "file", "scan.pdf" },
+        };
+        using var answer = await page.PostAsync($"/school/claims/{id}/evidence", upload);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var html = System.Net.WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync());
+        Assert.Equal([("file", "This file is already attached to the claim as inv-1.pdf, for line 1")], PageForms.Problems(html));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM evidence WHERE claim_id = $1", id));
     }
 }
