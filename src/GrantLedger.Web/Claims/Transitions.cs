@@ -19,6 +19,7 @@ namespace GrantLedger.Web.Claims;
 public static class Transitions
 {
     /// <param name="Amount">the sanctioned amount for the line (the whole line when omitted)</param>
+    /// <param name="Reason">why the line is approved for less than claimed: required then, refused for a line approved in full</param>
     public sealed record Sanction(long? LineId, Money? Amount, [property: MaxText(MostReason / 2)] string? Reason);
 
     /// <param name="Reason">why a claim is returned or rejected: the school reads it</param>
@@ -273,7 +274,11 @@ public static class Transitions
     /// <summary>The longest reason a claim is returned or rejected with (the database's limit; half that for a line's reduction).</summary>
     public const int MostReason = 2000;
 
-    /// <summary>Reduced amounts per line: at most the line's amount, each reduction with a reason.</summary>
+    /// <summary>The refusal of a reason for a line approved in full (a line's reason is why it is approved for less).</summary>
+    public const string FullLineReason = "a reason is given only for a line approved for less than claimed";
+
+    /// <summary>Reduced amounts per line: at most the line's amount, each reduction with a reason, and no reason for a line approved in full.</summary>
+
     private static Dictionary<long, (long Amount, string? Reason)> ReadSanctions(ClaimScope c, List<Sanction>? given)
     {
         var result = new Dictionary<long, (long, string?)>();
@@ -293,8 +298,11 @@ public static class Transitions
             var reduced = amount < line.AmountPence || (line.AmountPence == 0 && s.Amount is not null);
             if (reduced && string.IsNullOrWhiteSpace(s.Reason))
                 errors.Add($"lines[{i}].reason", $"give the reason for approving less than was claimed on line {line.LineNo}: the school reads it");
-            var reason = string.IsNullOrWhiteSpace(s.Reason) ? null // checked when given, though a line approved in full keeps none
-                : errors.Text($"lines[{i}].reason", s.Reason, MostReason / 2, manyLines: true);
+            // a reason is why a line is approved for less: the school reads it so. One sent for a line approved in full is
+            // refused, not dropped, or the lead would believe it was kept
+            if (!reduced && amount == line.AmountPence && !string.IsNullOrWhiteSpace(s.Reason))
+                errors.Add($"lines[{i}].reason", $"{FullLineReason}: line {line.LineNo} is approved for all the {new Money(line.AmountPence).ToDecimalString()} claimed");
+            var reason = string.IsNullOrWhiteSpace(s.Reason) ? null : errors.Text($"lines[{i}].reason", s.Reason, MostReason / 2, manyLines: true);
             if (!result.TryAdd(line.Id, (amount, reduced ? reason : null)))
                 errors.Add($"lines[{i}].lineId", "appears more than once");
         }

@@ -358,6 +358,49 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'under-review'", id));
     }
 
+    /// <summary>
+    /// A reason sent for a line approved for all that was claimed (its amount the claimed one, or left out) was dropped without
+    /// a word: the lead believed the school would read it. A reason is kept only for a line approved for less (the school reads
+    /// it as why it got less), so one for a line approved in full is refused, 422 naming it, by the API and the approve page,
+    /// and nothing is approved.
+    /// </summary>
+    [Fact]
+    public async Task AReasonForALineApprovedInFull_IsRefusedNamingItsReason_NotDropped()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var (id, lines) = await w.TwoLinesUnderReviewAsync();
+        const string refusal = "a reason is given only for a line approved for less than claimed";
+        foreach (var body in new object[]
+                 {
+                     new { lines = new object[] { new { lineId = lines[0], amount = "200.00", reason = "half a day" }, new { lineId = lines[1], amount = "250.00", reason = "checked" } } },
+                     new { lines = new object[] { new { lineId = lines[0], amount = "200.00", reason = "half a day" }, new { lineId = lines[1], reason = "checked" } } },
+                 })
+        {
+            var refused = (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", body)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[1].reason");
+            Assert.StartsWith(refusal, refused.Json["errors"]!["lines[1].reason"]![0]!.GetValue<string>());
+            Assert.Null(refused.Json["errors"]!["lines[0].reason"]);
+        }
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'under-review'", id));
+
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        var (problems, _) = await PageForms.PostAsync(page, $"/review/claims/{id}/approve", new Dictionary<string, string>
+        {
+            [$"amount-{lines[0]}"] = "250.00", [$"reason-{lines[0]}"] = "checked against the timesheet", [$"amount-{lines[1]}"] = "250.00", [$"reason-{lines[1]}"] = "",
+        });
+        var (field, text) = Assert.Single(problems);
+        Assert.Equal($"reason-{lines[0]}", field);
+        Assert.StartsWith("A reason is given only for a line approved for less than claimed", text);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'under-review'", id));
+
+        // without the reason the line is approved in full, beside a reduced line that keeps its own
+        var approved = (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new
+        {
+            lines = new object[] { new { lineId = lines[0], amount = "200.00", reason = "half a day" }, new { lineId = lines[1], amount = "250.00" } },
+        })).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal(["half a day", null], approved["lines"]!.AsArray().Select(l => l!["sanctionReason"]?.GetValue<string>()));
+        Assert.Equal("450.00", approved["sanctioned"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Approve_AReducedAmount_PostsTheSanctionedAmount_ReleasesTheRest_AndNeedsAReasonPerLine()
     {

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using GrantLedger.Core.Rules;
 using GrantLedger.Core.Workflow;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
@@ -38,8 +39,10 @@ public sealed partial class ApproveModel(GrantLedgerDb db, AuditTrail audit) : G
             if (amount is { } less && less < l.Amount && reason.Length == 0)
                 AddError($"reason-{l.Id}", $"Enter the reason for approving less than was claimed on line {l.LineNo}");
             if (amount is { } a && (a != l.Amount || reason.Length > 0)) sanctions.Add(new(l.Id, a, reason.Length > 0 ? reason : null));
-            // an amount it could not read is still given its reason, whose own checks (its length, its characters) then run too
-            else if (amount is null && reason.Length > 0) sanctions.Add(new(l.Id, null, reason));
+            // the reason of an amount it could not read is checked here (its length, its characters), told with the amount's
+            // error: sent to the use case without its amount, it would be a reason for a line approved in full
+            else if (amount is null && FreeText.Problem(reason, Transitions.MostReason / 2, required: false, manyLines: true) is { } problem)
+                AddError($"reason-{l.Id}", Sentence($"reason-{l.Id}", problem));
         }
         string Field(string f)
         {
