@@ -163,7 +163,7 @@ public static class PlanDrafting
                     + $"({string.Join(", ", themes!.Select(ThemeName))}): keep {ThemeName(theme)} as a theme, or move the action to another theme first");
             var description = errors.Text($"{at}.description", a.Description, MostDescription, manyLines: true);
             if (a.PeriodId is null) errors.Add($"{at}.periodId", "is required: the half-term the action happens in");
-            else if (periods.All(x => x.Id != a.PeriodId)) errors.Add($"{at}.periodId", $"is not a half-term of {year.Code}");
+            else if (periods.All(x => x.Id != a.PeriodId)) errors.Add($"{at}.periodId", $"half-term {a.PeriodId} is not a half-term of the plan's year, {year.Code}");
             if (a.EstimatedCost is not { } cost) errors.Add($"{at}.estimatedCost", "is required (0.00 for an action that costs nothing)");
             else if (cost.Pence < 0) errors.Add($"{at}.estimatedCost", "cannot be negative");
             if (a.Ref is { } given && (given < 1 || given >= nextRef)) errors.Add($"{at}.ref", $"{given} is not the number of an action of an earlier version: leave it out for a new action");

@@ -105,7 +105,7 @@ public static class Drafting
         var period = await db.Periods.AsNoTracking()
             .Where(p => p.Id == periodId && db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ProgrammeId == programmeId))
             .SingleOrDefaultAsync(ct);
-        if (period is null) errors.Add("periodId", $"period {periodId} is not a half-term of this programme");
+        if (period is null) errors.Add("periodId", $"half-term {periodId} is not a half-term of this programme");
         return period;
     }
 }

@@ -185,7 +185,7 @@ public static class Closing
             EnsureFinance(caller, programmeId);
             await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM programme_year WHERE id = {yearId} FOR UPDATE", ct);
             var year = await YearAsync(db, programmeId, yearId, ct);
-            var period = year.Periods.SingleOrDefault(p => p.Id == periodId) ?? throw new NotFound("period", periodId);
+            var period = year.Periods.SingleOrDefault(p => p.Id == periodId) ?? throw new NotFound("half-term", periodId);
             if (period.ClosedAt is not null)
                 throw new RuleBroken("period-closed", $"{period.Name} {year.Code} is already closed.", 409);
             Closes.EnsureEnded("period-not-ended", $"{period.Name} {year.Code}", period.EndsOn, UkTime.Today);

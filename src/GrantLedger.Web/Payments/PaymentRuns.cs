@@ -43,7 +43,7 @@ public static class PaymentRuns
         if (r.AreaId is { } areaId && !await db.Areas.AnyAsync(a => a.Id == areaId && a.ProgrammeId == programmeId, ct))
             errors.Add("areaId", $"area {areaId} is not an area of this programme");
         if (r.PeriodId is { } periodId && !await db.Periods.AnyAsync(p => p.Id == periodId && db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ProgrammeId == programmeId), ct))
-            errors.Add("periodId", $"period {periodId} is not a half-term of this programme");
+            errors.Add("periodId", $"half-term {periodId} is not a half-term of this programme");
         var today = UkTime.Today;
         var asOf = r.AsOf ?? today;
         if (Ledger.LedgerReads.AsOfRefusal(asOf) is { } future) errors.Add("asOf", future);

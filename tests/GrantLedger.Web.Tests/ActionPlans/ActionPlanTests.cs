@@ -118,7 +118,7 @@ public sealed class ActionPlanTests(DatabaseFixture db) : DatabaseTest(db)
             new { theme = "learning", description = "", periodId = 0L, estimatedCost = "-1.00" },
         ]))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "actions[0].theme").Json["errors"]!.AsObject();
         Assert.True(wrongTheme.ContainsKey("actions[1].description"));
-        Assert.True(wrongTheme.ContainsKey("actions[1].periodId"));
+        Assert.Equal("half-term 0 is not a half-term of the plan's year, 2026-27", wrongTheme["actions[1].periodId"]![0]!.GetValue<string>());
         Assert.True(wrongTheme.ContainsKey("actions[1].estimatedCost"));
         Assert.Empty((await w.School.GetAsync("/api/v1/action-plans")).Expect(HttpStatusCode.OK).Json.AsArray()); // nothing was written
 

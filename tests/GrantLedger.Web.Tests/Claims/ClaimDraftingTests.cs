@@ -372,7 +372,15 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
         var w = await ClaimWorld.CreateAsync(Db);
         (await w.Lead.PostAsync("/api/v1/claims", new { schoolId = w.S.Schools[0].Id, periodId = w.Periods["aut1"] })).ExpectProblem(HttpStatusCode.Forbidden);
         (await w.School.PostAsync("/api/v1/claims", new { schoolId = w.S.Schools[1].Id, periodId = w.Periods["aut1"] })).ExpectProblem(HttpStatusCode.Forbidden);
-        (await w.School.PostAsync("/api/v1/claims", new { periodId = 999999 })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "periodId");
+        // a half-term is not a "period" to the school, who never sees its id either: the page named "Period 999999"
+        Assert.Equal("half-term 999999 is not a half-term of this programme", (await w.School.PostAsync("/api/v1/claims", new { periodId = 999999 }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "periodId").Json["errors"]!["periodId"]![0]!.GetValue<string>());
+        using (var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName))
+        {
+            var (problems, html) = await PageForms.PostAsync(page, "/school/claims/new", new Dictionary<string, string> { ["periodId"] = "999999", ["description"] = "cover" });
+            Assert.Equal([("periodId", "Half-term 999999 is not a half-term of this programme")], problems);
+            Assert.DoesNotContain("Period", html);
+        }
         var id = await w.NewClaimAsync();
         (await w.OtherSchool.GetAsync($"/api/v1/claims/{id}")).ExpectProblem(HttpStatusCode.Forbidden);
         (await w.OtherLead.GetAsync($"/api/v1/claims/{id}")).ExpectProblem(HttpStatusCode.Forbidden);

@@ -19,6 +19,8 @@ public sealed class ClosingTests(DatabaseFixture db) : DatabaseTest(db)
         var finance = await w.S.FinanceAsync(Db);
         (await finance.PostAsync(Periods(w, "aut2"), null)).ExpectProblem(HttpStatusCode.Conflict, rule: "earlier-period-open");
         (await w.Admin.PostAsync(Periods(w, "aut1"), null)).ExpectProblem(HttpStatusCode.Forbidden);
+        Assert.Equal("half-term 999999 was not found", (await finance.PostAsync(Periods(w, "aut1").Replace($"/periods/{w.Periods["aut1"]}/", "/periods/999999/"), null))
+            .ExpectProblem(HttpStatusCode.NotFound).Json["detail"]!.GetValue<string>());
         var closed = (await finance.PostAsync(Periods(w, "aut1"), null)).Expect(HttpStatusCode.OK).Json;
         Assert.True(closed["closed"]!.GetValue<bool>());
         (await finance.PostAsync(Periods(w, "aut1"), null)).ExpectProblem(HttpStatusCode.Conflict, rule: "period-closed");

@@ -120,6 +120,9 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("approved on or before 30 September 2026", // the date as the pages give it, and the field to change
             (await x.Maker.PostAsync(x.Runs, new { asOf = "2026-09-30" })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "asOf", "nothing-to-pay").Body);
         (await x.Maker.PostAsync(x.Runs, new { areaId = 999999 })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "areaId");
+        var unknown = (await x.Maker.PostAsync(x.Runs, new { areaId = 999998, periodId = 999999 })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "periodId").Json["errors"]!;
+        Assert.Equal("area 999998 is not an area of this programme", unknown["areaId"]![0]!.GetValue<string>());
+        Assert.Equal("half-term 999999 is not a half-term of this programme", unknown["periodId"]![0]!.GetValue<string>()); // said as the area is
         Assert.Contains("cannot be in the future: the ledger does not know it yet", // as the reads and exports say it
             (await x.Maker.PostAsync(x.Runs, new { asOf = "2099-01-01" })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "asOf").Body);
         (await x.W.Admin.PostAsync(x.Runs, new { })).ExpectProblem(HttpStatusCode.Forbidden);
