@@ -69,7 +69,8 @@ public static class EvidenceFiles
         return new RuleBroken("evidence-already-attached", $"this file is already attached to the claim as {there.FileName}, for {where}", 409, "file");
     }
 
-    private static bool OneInvoice(ClaimLine a, ClaimLine b)
+    /// <summary>Two action-plan lines of one invoice split across actions: the same supplier and reference, case and spaces aside.</summary>
+    internal static bool OneInvoice(ClaimLine a, ClaimLine b)
     {
         static bool Same(string? x, string? y) => x is not null && y is not null && string.Equals(x.Trim(), y.Trim(), StringComparison.OrdinalIgnoreCase);
         var plan = Kebab.Of(ClaimLineKind.ActionPlan);

@@ -330,8 +330,9 @@ public static class Transitions
             errors.Add("declaration", "confirm that the claim is accurate, the costs were incurred for the programme, and the evidence is genuine");
         // evidence and the agreed plan matter only to action-plan lines: read them only for a claim that has some
         var planLines = c.Claim.Lines.Where(l => l.Kind == Kebab.Of(ClaimLineKind.ActionPlan)).ToList();
-        var evidenced = planLines.Count == 0 ? [] : await db.Set<Evidence>().Where(e => e.ClaimId == c.Claim.Id && e.ClaimLineId != null)
-            .Select(e => e.ClaimLineId!.Value).Distinct().ToListAsync(ct);
+        var files = planLines.Count == 0 ? [] : await db.Set<Evidence>().Where(e => e.ClaimId == c.Claim.Id && e.ClaimLineId != null)
+            .OrderBy(e => e.Id).Select(e => new { LineId = e.ClaimLineId!.Value, e.Sha256, e.FileName }).ToListAsync(ct);
+        var evidenced = files.Select(f => f.LineId).ToHashSet();
         var lookups = new LineEditing.Lookups(db, c);
         var plan = planLines.Count == 0 ? null : await lookups.PlanAsync(ct);
         // a line's action is the plan's when its number (ref) is kept in the agreed version: revising the plan gives every
@@ -347,6 +348,12 @@ public static class Transitions
             // since this line was added, is not submitted
             if (await lookups.InvoiceClaimedAsync(line, earlierOnly: true, ct) is { } claimed)
                 errors.Add($"{At(line)}.invoiceRef", $"line {line.LineNo}: {claimed}; remove it from this claim");
+            // one file on two lines is one invoice split across actions; a line's supplier or invoice changed since would
+            // leave one invoice's file supporting another line
+            foreach (var file in files.Where(f => f.LineId == line.Id))
+                if (files.Where(f => f.LineId != line.Id && f.Sha256.AsSpan().SequenceEqual(file.Sha256))
+                        .Select(f => c.Claim.Lines.FirstOrDefault(l => l.Id == f.LineId)).FirstOrDefault(o => o is not null && o.LineNo < line.LineNo && !EvidenceFiles.OneInvoice(line, o)) is { } other)
+                    errors.Add($"{At(line)}.evidence", $"line {line.LineNo}'s file {file.FileName} is line {other.LineNo}'s too, for another invoice: attach this line's own invoice or receipt");
         }
         foreach (var tlr in c.Claim.Lines.Where(l => l.Kind == Kebab.Of(ClaimLineKind.Tlr)))
         {

@@ -117,6 +117,16 @@ public sealed class EvidenceTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.AttachAsync(id, pdf, "inv-1.pdf", lines[1])).Expect(HttpStatusCode.Created);
         (await w.AttachAsync(id, pdf, "inv-1.pdf", lines[1])).ExpectProblem(HttpStatusCode.Conflict, "file");
         (await w.AttachAsync(id, pdf, "inv-1.pdf")).ExpectProblem(HttpStatusCode.Conflict, "file");
+
+        // line 2 changed to another invoice since: INV-1's file no longer supports it, and the submission says so
+        object Line2(string invoiceRef) => new
+        {
+            kind = "action-plan", categoryId = w.Category("action-plan"), actionId = w.Actions[1], supplier = "Sensory Ltd", invoiceRef, amount = "50.00",
+        };
+        (await w.School.PutAsync($"/api/v1/claims/{id}/lines/{lines[1]}", Line2("INV-2"))).Expect(HttpStatusCode.OK);
+        var refused = (await w.SubmitAsync(id)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[1].evidence");
+        Assert.Contains("line 2's file inv-1.pdf is line 1's too, for another invoice", refused.Body);
+        (await w.School.PutAsync($"/api/v1/claims/{id}/lines/{lines[1]}", Line2(" inv-1 "))).Expect(HttpStatusCode.OK);
         (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
     }
 
