@@ -237,11 +237,19 @@ public static class Transitions
     {
         if (e.SqlState is not ("GL011" or "GL015") || e.Detail is not { } detail) return null;
         var lineNo = System.Text.Json.JsonDocument.Parse(detail).RootElement.GetProperty("lineNo").GetInt32();
-        var place = d.Scope.Claim.Lines.OrderBy(l => l.LineNo).ToList().FindIndex(l => l.LineNo == lineNo);
-        var at = $"lines[{(place < 0 ? lineNo - 1 : place)}]";
+        var at = LineAt(d.Scope.Claim, lineNo);
         return e.SqlState == "GL011" ? new InvalidInput($"{at}.staffRef", e.MessageText)
-            : new InvalidInput($"{at}.invoiceRef", $"line {lineNo}: {e.MessageText}; remove it from this claim");
+            : new InvalidInput($"{at}.invoiceRef", InvoiceClaimed(lineNo, e.MessageText));
     }
+
+    /// <summary>
+    /// A line's errors are keyed by its place in the claim's lines as the API returns them (by number), not by its number:
+    /// a claim whose line 3 was deleted has line 6 at lines[4].
+    /// </summary>
+    private static string LineAt(Claim claim, int lineNo) => $"lines[{claim.Lines.Count(l => l.LineNo < lineNo)}]";
+
+    /// <summary>A submitted line's invoice already claimed, as the service's check and the database's refusal both say it.</summary>
+    private static string InvoiceClaimed(int lineNo, string claimed) => $"line {lineNo}: {claimed}; remove it from this claim";
 
     private static void Record(Claim claim, CurrentUser caller, ClaimTrigger trigger, ClaimState to, string? reason)
     {
@@ -278,7 +286,6 @@ public static class Transitions
     public const string FullLineReason = "a reason is given only for a line approved for less than claimed";
 
     /// <summary>Reduced amounts per line: at most the line's amount, each reduction with a reason, and no reason for a line approved in full.</summary>
-
     private static Dictionary<long, (long Amount, string? Reason)> ReadSanctions(ClaimScope c, List<Sanction>? given)
     {
         var result = new Dictionary<long, (long, string?)>();
@@ -321,10 +328,7 @@ public static class Transitions
     private static async Task CheckSubmittableAsync(GrantLedgerDb db, ClaimScope c, Request r, CancellationToken ct)
     {
         var errors = new FieldErrors();
-        // a line's errors are keyed by its place in the claim's lines as the API returns them (by number), not by its number:
-        // a claim whose line 3 was deleted has line 6 at lines[4]
-        var places = c.Claim.Lines.OrderBy(l => l.LineNo).Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i);
-        string At(ClaimLine line) => $"lines[{places[line]}]";
+        string At(ClaimLine line) => LineAt(c.Claim, line.LineNo);
         if (c.Claim.Lines.Count == 0) errors.Add("lines", "add at least one line before submitting");
         if (r.Declaration != true)
             errors.Add("declaration", "confirm that the claim is accurate, the costs were incurred for the programme, and the evidence is genuine");
@@ -347,13 +351,16 @@ public static class Transitions
             // a copy of an earlier line (added before an invoice was claimed once per action), or of a line of a claim submitted
             // since this line was added, is not submitted
             if (await lookups.InvoiceClaimedAsync(line, earlierOnly: true, ct) is { } claimed)
-                errors.Add($"{At(line)}.invoiceRef", $"line {line.LineNo}: {claimed}; remove it from this claim");
+                errors.Add($"{At(line)}.invoiceRef", InvoiceClaimed(line.LineNo, claimed));
             // one file on two lines is one invoice split across actions; a line's supplier or invoice changed since would
             // leave one invoice's file supporting another line
             foreach (var file in files.Where(f => f.LineId == line.Id))
-                if (files.Where(f => f.LineId != line.Id && f.Sha256.AsSpan().SequenceEqual(file.Sha256))
-                        .Select(f => c.Claim.Lines.FirstOrDefault(l => l.Id == f.LineId)).FirstOrDefault(o => o is not null && o.LineNo < line.LineNo && !EvidenceFiles.OneInvoice(line, o)) is { } other)
+            {
+                var other = c.Claim.Lines.OrderBy(o => o.LineNo).FirstOrDefault(o => o.LineNo < line.LineNo && !EvidenceFiles.OneInvoice(line, o)
+                    && files.Any(f => f.LineId == o.Id && f.Sha256.AsSpan().SequenceEqual(file.Sha256)));
+                if (other is not null)
                     errors.Add($"{At(line)}.evidence", $"line {line.LineNo}'s file {file.FileName} is line {other.LineNo}'s too, for another invoice: attach this line's own invoice or receipt");
+            }
         }
         foreach (var tlr in c.Claim.Lines.Where(l => l.Kind == Kebab.Of(ClaimLineKind.Tlr)))
         {
