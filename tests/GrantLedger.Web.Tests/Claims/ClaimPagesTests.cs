@@ -182,6 +182,46 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Contains($"href=\"/school/claims/{id}\"", await Read(school, $"/school/claims/{id}/submitted"));
     }
 
+    /// <summary>
+    /// The approve page showed each line only as "Line 2: Staff time, £250.00 claimed": to decide an amount the lead went back
+    /// to the claim's page for who, when, how long and at what rate, and for the line's files.
+    /// </summary>
+    [Fact]
+    public async Task TheApprovePage_ShowsEachLinesDetailsAndFiles_BesideItsAmount()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var line = (await w.AddStaffTimeAsync(id, "STAFF-01", "2026-10-05"))["lines"]![0]!["id"]!.GetValue<long>();
+        await w.AddStaffTimeAsync(id, "STAFF-02", "2026-10-06", days: null, hours: "3");
+        (await w.AttachAsync(id, ClaimWorld.Pdf("T-1"), "timesheet.pdf", line)).Expect(HttpStatusCode.Created);
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/start-review", null)).Expect(HttpStatusCode.OK);
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        var before = await Read(lead, $"/review/claims/{id}/approve");
+        var first = Fieldset(before, 1);
+        var second = Fieldset(before, 2);
+        Assert.Contains("STAFF-01", first);
+        Assert.Contains("5 Oct 2026", first);
+        Assert.Contains("1 day", first);
+        Assert.DoesNotContain("STAFF-02", first);
+        Assert.Contains("STAFF-02", second);
+        Assert.Contains("6 Oct 2026", second);
+        Assert.Contains(new GrantLedger.Core.Money.Minutes(180).ToString(), second); // three hours, as a day's share
+        Assert.Contains("timesheet.pdf", first);
+        Assert.Contains("href=\"/evidence/", first);
+        Assert.DoesNotContain("timesheet.pdf", second);
+        Assert.Contains("No file attached to this line", second);
+    }
+
+    /// <summary>The approve page's fieldset of one line, up to the next.</summary>
+    private static string Fieldset(string page, int lineNo)
+    {
+        var start = page.IndexOf($"Line {lineNo}:", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no fieldset for line {lineNo}");
+        var end = page.IndexOf("</fieldset>", start, StringComparison.Ordinal);
+        return page[start..end];
+    }
+
     private static async Task<string> Read(HttpClient page, string url) => WebUtility.HtmlDecode(await page.GetStringAsync(url));
 
     /// <summary>Posts a form of the page at <paramref name="url"/> as a browser does: the redirect it answers.</summary>
