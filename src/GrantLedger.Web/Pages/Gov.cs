@@ -286,6 +286,14 @@ public static class Gov
     };
 
     /// <summary>
+    /// A claim's file as a link to it, with its size and, if given, where on the claim it is: "timesheet.pdf (line 1,
+    /// 12 KB)"; a reviewer (<paramref name="flagCopies"/>) is told when the same file is on other claims.
+    /// </summary>
+    public static IHtmlContent EvidenceLink(Claims.EvidenceView e, string? where = null, bool flagCopies = false) =>
+        new HtmlString($"""<a class="govuk-link" href="/evidence/{e.Id}">{E(e.FileName)}</a> ({(where is null ? "" : E(where) + ", ")}{FileSize(e.SizeBytes)})"""
+                       + (flagCopies && e.AlsoOnClaims.Count > 0 ? $""" <strong class="govuk-tag govuk-tag--red">Also on claim {string.Join(", ", e.AlsoOnClaims)}</strong>""" : ""));
+
+    /// <summary>
     /// A file's size as people read it: "45 bytes" under a kilobyte, else kilobytes or megabytes to one decimal place
     /// ("1 KB", "1.5 KB", "2.3 MB"); it was bytes/1024+1, so 45 bytes read "1 KB" and 1,024 bytes "2 KB".
     /// </summary>

@@ -194,6 +194,8 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         var line = (await w.AddStaffTimeAsync(id, "STAFF-01", "2026-10-05"))["lines"]![0]!["id"]!.GetValue<long>();
         await w.AddStaffTimeAsync(id, "STAFF-02", "2026-10-06", days: null, hours: "3");
         (await w.AttachAsync(id, ClaimWorld.Pdf("T-1"), "timesheet.pdf", line)).Expect(HttpStatusCode.Created);
+        var copy = await w.NewClaimAsync(period: "aut2"); // the same timesheet on another of the school's claims
+        (await w.AttachAsync(copy, ClaimWorld.Pdf("T-1"), "timesheet-again.pdf")).Expect(HttpStatusCode.Created);
         (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
         (await w.Lead.PostAsync($"/api/v1/claims/{id}/start-review", null)).Expect(HttpStatusCode.OK);
         using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
@@ -209,6 +211,7 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Contains(new GrantLedger.Core.Money.Minutes(180).ToString(), second); // three hours, as a day's share
         Assert.Contains("timesheet.pdf", first);
         Assert.Contains("href=\"/evidence/", first);
+        Assert.Contains($"Also on claim {copy}", first);
         Assert.DoesNotContain("timesheet.pdf", second);
         Assert.Contains("No file attached to this line", second);
     }
