@@ -1,0 +1,27 @@
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Programmes;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Pages.School;
+
+/// <summary>The school's money for a year as it happened (<see cref="SchoolStatement"/>), for the year the dashboard shows.</summary>
+[Authorize(Roles = Roles.SchoolBusinessManager)]
+public sealed class StatementModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+{
+    public string SchoolName { get; private set; } = "";
+    public IReadOnlyList<ProgrammeYear> Years { get; private set; } = [];
+    public ProgrammeYear? Year { get; private set; }
+    public SchoolStatementView Statement { get; private set; } = new([], []);
+
+    /// <param name="year">another year that has started; the current one when left out (as on the dashboard)</param>
+    public async Task OnGetAsync(long? year, CancellationToken ct)
+    {
+        var school = await Db.Schools.AsNoTracking().SingleAsync(s => s.Id == Caller.SchoolId, ct);
+        SchoolName = school.Name;
+        (Years, Year) = await SchoolBudget.ShownYearsAsync(Db, school.ProgrammeId, year, ct);
+        if (Year is not null) Statement = await SchoolStatement.ForSchoolAsync(Db, school.Id, Year.Id, ct);
+    }
+}

@@ -1,0 +1,228 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using GrantLedger.Web.Tests.Exports;
+using GrantLedger.Web.Tests.Security;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.School;
+
+/// <summary>
+/// A school's statement: the dashboard shows the year's totals per category, not how they came about. /school/statement lists
+/// every movement of the school's money in its own words (never an account code), each with what it did to the money
+/// available, and ends at the dashboard's available total; /school/statement.csv holds the same rows for the school's books.
+/// </summary>
+public sealed partial class StatementPageTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    /// <summary>
+    /// School 0: the world's allocations (£1,000 staff cover, £500 TLR and admin, £500 action plan), £20 moved from action
+    /// plan to staff cover, claim A submitted (£250 held), claim B approved £200 of £250, claim C submitted and withdrawn.
+    /// School 1 has a claim of its own submitted.
+    /// </summary>
+    private static async Task<(ClaimWorld W, long A, long B, long C, long Other)> SchoolWithClaimsAsync(DatabaseFixture db)
+    {
+        var w = await ClaimWorld.CreateAsync(db);
+        (await w.S.Root.PostAsync($"{w.S.Year}/virements", new
+        {
+            from = new { schoolId = w.S.Schools[0].Id, categoryId = w.Category("action-plan") },
+            to = new { schoolId = w.S.Schools[0].Id, categoryId = w.Category("staff-cover") },
+            amount = "20.00", reason = "more cover",
+        })).Expect(HttpStatusCode.Created);
+        var a = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(a, "STAFF-01", w.S.On("10-05"));
+        (await w.SubmitAsync(a)).Expect(HttpStatusCode.OK);
+        var b = await w.UnderReviewAsync("STAFF-02", w.S.On("10-06"));
+        var line = (await w.School.GetAsync($"/api/v1/claims/{b}")).Json["lines"]![0]!["id"]!.GetValue<long>();
+        (await w.Lead.PostAsync($"/api/v1/claims/{b}/approve", new { lines = new[] { new { lineId = line, amount = "200.00", reason = "half a day evidenced" } } }))
+            .Expect(HttpStatusCode.OK);
+        var c = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(c, "STAFF-03", w.S.On("10-07"));
+        (await w.SubmitAsync(c)).Expect(HttpStatusCode.OK);
+        (await w.School.PostAsync($"/api/v1/claims/{c}/withdraw", null)).Expect(HttpStatusCode.OK);
+        var other = await w.NewClaimAsync(w.OtherSchool);
+        await w.AddStaffTimeAsync(other, "STAFF-09", w.S.On("10-08"), school: w.OtherSchool);
+        (await w.SubmitAsync(other, w.OtherSchool)).Expect(HttpStatusCode.OK);
+        return (w, a, b, c, other);
+    }
+
+    private static string Ref(long claim) => $"CLM-{claim:000000}";
+
+    [Fact]
+    public async Task TheStatement_ListsEveryMovementInOrder_InTheSchoolsWords_AndEndsAtTheDashboardsAvailableTotal()
+    {
+        var (w, a, b, c, other) = await SchoolWithClaimsAsync(Db);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var html = await Read(page, "/school/statement");
+
+        //              what happened                                                   category        amount       change        available
+        Assert.Equal(new[]
+        {
+            new[] { "Allocation for staff-cover",                                      "staff-cover",   "£1,000.00", "+£1,000.00", "£1,000.00" },
+            ["Allocation for TLR and admin",                                           "TLR and admin", "£500.00",   "+£500.00",   "£1,500.00"],
+            ["Allocation for action-plan",                                             "action-plan",   "£500.00",   "+£500.00",   "£2,000.00"],
+            ["Virement to staff-cover: more cover",                                    "action-plan",   "£20.00",    "-£20.00",    "£1,980.00"],
+            ["Virement from action-plan: more cover",                                  "staff-cover",   "£20.00",    "+£20.00",    "£2,000.00"],
+            [$"Claim {Ref(a)} submitted: held",                                        "staff-cover",   "£250.00",   "-£250.00",   "£1,750.00"],
+            [$"Claim {Ref(b)} submitted: held",                                        "staff-cover",   "£250.00",   "-£250.00",   "£1,500.00"],
+            [$"Claim {Ref(b)} approved £200.00 of £250.00, £50.00 released",           "staff-cover",   "£200.00",   "+£50.00",    "£1,550.00"],
+            [$"Claim {Ref(c)} submitted: held",                                        "staff-cover",   "£250.00",   "-£250.00",   "£1,300.00"],
+            [$"Claim {Ref(c)} withdrawn: released",                                    "staff-cover",   "£250.00",   "+£250.00",   "£1,550.00"],
+        }, Rows(Table(html, "statement")).Select(r => Cells(r)[1..]).ToArray());
+        Assert.All(Rows(Table(html, "statement")), r => Assert.Matches(@"^\d{1,2} \w+ \d{4}$", Cells(r)[0]));
+        foreach (var claim in new[] { a, b, c }) Assert.Contains($"href=\"/school/claims/{claim}\"", html);
+        Assert.DoesNotContain(Ref(other), html); // another school's claim
+        Assert.DoesNotContain(":available", html); // no account code
+        Assert.DoesNotContain(":payable", html);
+
+        // the closing available is the dashboard's, to the penny: in total and per category
+        var dashboard = Table(await Read(page, "/school"), "budget-table");
+        var available = Rows(dashboard).ToDictionary(r => Cells(r)[0], r => Cells(r)[5]);
+        Assert.Equal(new Dictionary<string, string> { ["staff-cover"] = "£570.00", ["TLR and admin"] = "£500.00", ["action-plan"] = "£480.00" }, available);
+        var closing = Table(html, "closing");
+        Assert.Equal(available, Rows(closing).ToDictionary(r => Cells(r)[0], r => Cells(r)[1]));
+        Assert.Equal("£1,550.00", Cells(Regex.Match(closing, "<tfoot.*?</tfoot>", RegexOptions.Singleline).Value)[1]);
+        Assert.Contains("href=\"/school/statement.csv?year=", html);
+
+        // the dashboard and the navigation lead here
+        Assert.Contains("href=\"/school/statement", await Read(page, "/school"));
+        Assert.Contains("href=\"/school/statement\"", await Read(page, "/school/claims"));
+    }
+
+    [Fact]
+    public async Task AnotherSchoolsStatement_ShowsOnlyItsOwnMovements()
+    {
+        var (w, a, b, c, other) = await SchoolWithClaimsAsync(Db);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.OtherSchool.UserName);
+        var html = await Read(page, "/school/statement");
+        Assert.Equal(new[]
+        {
+            new[] { "Allocation for staff-cover", "£1,000.00" }, ["Allocation for TLR and admin", "£1,500.00"], ["Allocation for action-plan", "£2,000.00"],
+            [$"Claim {Ref(other)} submitted: held", "£1,750.00"],
+        }, Rows(Table(html, "statement")).Select(r => new[] { Cells(r)[1], Cells(r)[5] }).ToArray());
+        foreach (var claim in new[] { a, b, c }) Assert.DoesNotContain(Ref(claim), html);
+        Assert.DoesNotContain("Virement", html);
+
+        var csv = await (await page.GetAsync("/school/statement.csv")).Content.ReadAsStringAsync();
+        foreach (var claim in new[] { a, b, c }) Assert.DoesNotContain(Ref(claim), csv);
+        Assert.Contains(Ref(other), csv);
+    }
+
+    /// <summary>A claim paid reads as paid in its run: the money was held when it was submitted, so what is available does not change.</summary>
+    [Fact]
+    public async Task APayment_ReadsAsPaidInItsRun_AndChangesNothingAvailable()
+    {
+        var (w, _, _, _, _) = await SchoolWithClaimsAsync(Db);
+        await Db.ScalarAsync("WITH u AS (UPDATE school SET payee_reference = 'SUP-' || urn RETURNING 1) SELECT count(*) FROM u");
+        var (maker, checker) = (await w.S.FinanceAsync(Db, "maker"), await w.S.FinanceAsync(Db, "checker"));
+        var run = (await maker.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/payment-runs", new { })).Expect(HttpStatusCode.Created).Id;
+        (await checker.PostAsync($"/api/v1/payment-runs/{run}/approve", null)).Expect(HttpStatusCode.OK);
+        (await maker.PostAsync($"/api/v1/payment-runs/{run}/export", null)).Expect(HttpStatusCode.OK);
+        var today = GrantLedger.Core.Ledger.UkTime.Today.ToString("yyyy-MM-dd");
+        using var form = new MultipartFormDataContent();
+        form.Add(new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(
+            $"remittance_reference,amount,date,status\nPR{run:000000}-{w.S.Schools[0].Urn},200.00,{today},paid\n")), "file", "confirmations.csv");
+        using var confirmed = await maker.Http.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/payment-confirmations", form);
+        (await Answer.ReadAsync(confirmed)).Expect(HttpStatusCode.OK);
+
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var html = await Read(page, "/school/statement");
+        Assert.Equal([$"Paid in payment run PR-{run:000000}", "staff-cover", "£200.00", "£0.00", "£1,550.00"], Cells(Rows(Table(html, "statement")).Last())[1..]);
+        var dashboard = Table(await Read(page, "/school"), "budget-table");
+        Assert.Equal("£200.00", Cells(Rows(dashboard).Single(r => Cells(r)[0] == "staff-cover"))[4]); // paid
+        Assert.Equal("£1,550.00", Cells(Regex.Match(Table(html, "closing"), "<tfoot.*?</tfoot>", RegexOptions.Singleline).Value)[1]);
+    }
+
+    /// <summary>The CSV as Python's csv module reads it: the page's rows, dates as yyyy-MM-dd, amounts as plain decimals, and no formula.</summary>
+    [Fact]
+    public async Task TheCsv_HasThePagesRows_AsPlainDecimals_AndNoFormula()
+    {
+        var (w, a, b, _, _) = await SchoolWithClaimsAsync(Db);
+        await Db.ScalarAsync("WITH u AS (UPDATE budget_category SET name = '=SUM(1+1)' WHERE id = $1 RETURNING 1) SELECT count(*) FROM u", w.Category("tlr-admin"));
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var html = await Read(page, "/school/statement");
+        using var answer = await page.GetAsync($"/school/statement.csv?year={w.S.YearId}");
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal("text/csv", answer.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(".csv", answer.Content.Headers.ContentDisposition?.FileNameStar ?? answer.Content.Headers.ContentDisposition?.FileName);
+
+        var path = Path.Combine(ExportWorld.TempFolder(), "statement.csv");
+        await File.WriteAllBytesAsync(path, await answer.Content.ReadAsByteArrayAsync());
+        var (code, output, error) = await ExportWorld.RunAsync("/usr/bin/python3", "-c",
+            "import csv, json, sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')))))", path);
+        Assert.True(code == 0, error);
+        var rows = JsonNode.Parse(output)!.AsArray().Select(r => r!.AsArray().Select(c => c!.GetValue<string>()).ToArray()).ToArray();
+
+        Assert.Equal(["Date", "What happened", "Category", "Amount", "Change to available", "Available"], rows[0]);
+        var (start, today) = (w.S.On("09-01"), GrantLedger.Core.Ledger.UkTime.Today.ToString("yyyy-MM-dd")); // allocations are dated the year's start
+        Assert.Equal(new[]
+        {
+            new[] { start, "Allocation for staff-cover", "staff-cover", "1000.00", "1000.00", "1000.00" },
+            [start, "Allocation for =SUM(1+1)", "'=SUM(1+1)", "500.00", "500.00", "1500.00"],
+            [start, "Allocation for action-plan", "action-plan", "500.00", "500.00", "2000.00"],
+            [today, "Virement to staff-cover: more cover", "action-plan", "20.00", "-20.00", "1980.00"],
+            [today, "Virement from action-plan: more cover", "staff-cover", "20.00", "20.00", "2000.00"],
+            [today, $"Claim {Ref(a)} submitted: held", "staff-cover", "250.00", "-250.00", "1750.00"],
+            [today, $"Claim {Ref(b)} submitted: held", "staff-cover", "250.00", "-250.00", "1500.00"],
+            [today, $"Claim {Ref(b)} approved £200.00 of £250.00, £50.00 released", "staff-cover", "200.00", "50.00", "1550.00"],
+        }, rows[1..9]);
+        Assert.Equal(Rows(Table(html, "statement")).Count(), rows.Length - 1);
+        Assert.Equal("1550.00", rows[^1][5]);
+        Assert.Equal(Rows(Table(html, "statement")).Select(r => Cells(r)[1]), rows[1..].Select(r => r[1]));
+    }
+
+    [Fact]
+    public async Task AFinanceUser_AndAnAreaLead_AreRefused_AsOnTheDashboard()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var finance = await w.S.FinanceAsync(Db);
+        foreach (var user in new[] { finance.UserName, w.Lead.UserName })
+        {
+            using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, user);
+            using var dashboard = await page.GetAsync("/school");
+            Assert.Equal(HttpStatusCode.Redirect, dashboard.StatusCode);
+            foreach (var url in new[] { "/school/statement", "/school/statement.csv" })
+            {
+                using var answer = await page.GetAsync(url);
+                Assert.Equal(dashboard.StatusCode, answer.StatusCode);
+                Assert.EndsWith("/forbidden", Page(answer));
+                Assert.Equal(Page(dashboard), Page(answer));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AYearNotOfTheProgramme_IsMissing_AndAYearWithNothingSaysSo()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var lastYear = (await w.S.Root.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/years", new { code = "2025-26" })).Expect(HttpStatusCode.Created).Id;
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var now = await Read(page, "/school/statement");
+        Assert.Contains($"<option value=\"{lastYear}\">2025-26</option>", now);
+        Assert.Contains("Nothing has been allocated to your school for 2025-26 yet.", await Read(page, $"/school/statement?year={lastYear}"));
+        foreach (var url in new[] { "/school/statement?year=999999999", "/school/statement.csv?year=999999999" })
+        {
+            using var other = await page.GetAsync(url);
+            Assert.Equal("/forbidden?missing=1", other.Headers.Location?.OriginalString);
+        }
+    }
+
+    private static string? Page(HttpResponseMessage answer) => answer.Headers.Location?.OriginalString.Split('?')[0];
+
+    private static async Task<string> Read(HttpClient page, string url) => WebUtility.HtmlDecode(await page.GetStringAsync(url));
+
+    private static string Table(string html, string id)
+    {
+        var m = Regex.Match(html, $"<table[^>]*id=\"{id}\".*?</table>", RegexOptions.Singleline);
+        Assert.True(m.Success, $"no table {id}");
+        return m.Value;
+    }
+
+    private static IEnumerable<string> Rows(string table) =>
+        Regex.Matches(table, "<tbody.*?</tbody>", RegexOptions.Singleline).SelectMany(b => Regex.Matches(b.Value, "<tr.*?</tr>", RegexOptions.Singleline))
+            .Select(m => m.Value);
+
+    /// <summary>The text of a row's cells (headers and data), tags taken out and spaces collapsed.</summary>
+    private static string[] Cells(string row) =>
+        Regex.Matches(row, "<t[hd]\\b[^>]*>(.*?)</t[hd]>", RegexOptions.Singleline)
+            .Select(m => Regex.Replace(Regex.Replace(m.Groups[1].Value, "<[^>]+>", ""), @"\s+", " ").Trim()).ToArray();
+}
