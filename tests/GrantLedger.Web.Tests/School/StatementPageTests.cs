@@ -132,6 +132,59 @@ public sealed partial class StatementPageTests(DatabaseFixture db) : DatabaseTes
         Assert.Equal("£1,550.00", Cells(Regex.Match(Table(html, "closing"), "<tfoot.*?</tfoot>", RegexOptions.Singleline).Value)[1]);
     }
 
+    /// <summary>
+    /// Last year, closed: an allocation reversed, a claim returned and one rejected, then the year end (staff cover and action
+    /// plan lapse, TLR and admin carries forward). Each reads in the school's words; last year ends at nought, as its dashboard
+    /// does, and this year's statement opens with what was brought forward.
+    /// </summary>
+    [Fact]
+    public async Task AReversal_AReturnAndARejection_AndTheYearEnd_ReadInTheSchoolsWords()
+    {
+        var w = await ClaimWorld.CreateAsync(Db, "2025-26");
+        var next = (await w.S.Root.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/years", new { code = "2026-27" })).Expect(HttpStatusCode.Created).Id;
+        var allocated = (await w.S.Root.PostAsync($"{w.S.Year}/allocations", new
+        {
+            valueDate = "2026-03-01", description = "meant for another school",
+            lines = new[] { new { schoolId = w.S.Schools[0].Id, categoryId = w.Category("action-plan"), amount = "3.00" } },
+        })).Expect(HttpStatusCode.Created).Json["entryId"]!.GetValue<long>();
+        (await w.S.Root.PostAsync($"/api/v1/journal-entries/{allocated}/reversal", new { reason = "wrong school" })).Expect(HttpStatusCode.Created);
+        var returned = await w.UnderReviewAsync("STAFF-01", w.S.On("10-05"));
+        (await w.Lead.PostAsync($"/api/v1/claims/{returned}/return", new { reason = "attach the timesheet" })).Expect(HttpStatusCode.OK);
+        var rejected = await w.UnderReviewAsync("STAFF-02", w.S.On("10-06"));
+        (await w.Lead.PostAsync($"/api/v1/claims/{rejected}/reject", new { reason = "not programme work" })).Expect(HttpStatusCode.OK);
+        var finance = await w.S.FinanceAsync(Db);
+        (await finance.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/years/{w.S.YearId}/close", new
+        {
+            rules = new[]
+            {
+                new { categoryId = w.Category("staff-cover"), treatment = "lapse" }, new { categoryId = w.Category("tlr-admin"), treatment = "carry-forward" },
+                new { categoryId = w.Category("action-plan"), treatment = "lapse" }, new { categoryId = w.Category("contact-time"), treatment = "carry-forward" },
+            },
+            nextYearId = next,
+        })).Expect(HttpStatusCode.OK);
+
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var html = await Read(page, $"/school/statement?year={w.S.YearId}");
+        var rows = Rows(Table(html, "statement")).Select(Cells).ToList();
+        string Said(IEnumerable<string[]> r) => string.Join("\n", r.Select(c => string.Join(" | ", c)));
+        void Has(params string[] row) => Assert.True(rows.Any(r => r[1..5].SequenceEqual(row)), $"no row {string.Join(" | ", row)} in\n{Said(rows)}");
+        Has("Allocation for action-plan", "action-plan", "£3.00", "+£3.00");
+        Has("Allocation for action-plan reversed", "action-plan", "£3.00", "-£3.00");
+        Has($"Claim {Ref(returned)} returned: released", "staff-cover", "£250.00", "+£250.00");
+        Has($"Claim {Ref(rejected)} rejected: released", "staff-cover", "£250.00", "+£250.00");
+        Has("Year-end 2025-26: unspent allocation lapsed", "staff-cover", "£1,000.00", "-£1,000.00");
+        Has("Year-end 2025-26: unspent allocation carried forward to 2026-27", "TLR and admin", "£500.00", "-£500.00");
+        Has("Year-end 2025-26: unspent allocation lapsed", "action-plan", "£500.00", "-£500.00");
+        var dates = rows.Select(r => DateOnly.ParseExact(r[0], "d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(dates.Order(), dates);
+        Assert.Equal("£0.00", rows[^1][5]);
+        var dashboard = Table(await Read(page, $"/school?year={w.S.YearId}"), "budget-table");
+        Assert.All(Rows(dashboard), r => Assert.Equal("£0.00", Cells(r)[5]));
+
+        var now = Rows(Table(await Read(page, "/school/statement"), "statement")).Select(r => Cells(r)[1..]).ToArray();
+        Assert.Equal(new[] { new[] { "Brought forward from 2025-26", "TLR and admin", "£500.00", "+£500.00", "£500.00" } }, now);
+    }
+
     /// <summary>The CSV as Python's csv module reads it: the page's rows, dates as yyyy-MM-dd, amounts as plain decimals, and no formula.</summary>
     [Fact]
     public async Task TheCsv_HasThePagesRows_AsPlainDecimals_AndNoFormula()
