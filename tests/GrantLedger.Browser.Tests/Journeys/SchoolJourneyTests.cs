@@ -8,6 +8,26 @@ namespace GrantLedger.Browser.Tests.Journeys;
 /// <summary>The school business manager's journeys, in the browser, each page checked with axe-core.</summary>
 public sealed class SchoolJourneyTests(BrowserFixture fixture, ITestOutputHelper output) : BrowserTest(fixture, output)
 {
+    /// <summary>The school's statement from the navigation, a claim's row leading to the claim, and the dashboard's link back to it; each accessible.</summary>
+    [Fact]
+    public async Task SchoolBusinessManager_ReadsTheStatement_AndOpensAClaimFromIt()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        var claim = await world.NewClaimAsync();
+        await world.AddStaffTimeAsync(claim, "STAFF-01", "2026-10-05");
+        (await world.SubmitAsync(claim)).Expect(System.Net.HttpStatusCode.OK);
+        var page = await SignInAsync(world.School.UserName);
+        await VisitAsync(page, "/school");
+        await ClickAsync(page, "nav a[href='/school/statement']", screenshot: "school-statement");
+        Assert.Contains($"Claim CLM-{claim:000000} submitted: held", await page.InnerTextAsync("#statement"));
+        Assert.Contains("£1,750.00", await page.InnerTextAsync("#closing"));
+        await ClickAsync(page, $"#statement a[href='/school/claims/{claim}']");
+        await AtAsync(page, $"/school/claims/{claim}$");
+        await VisitAsync(page, "/school");
+        await ClickAsync(page, "main a[href^='/school/statement']");
+        await AtAsync(page, "/school/statement");
+    }
+
     [Fact]
     public async Task SchoolBusinessManager_DraftsAClaimWithEvidence_ChecksAnswers_AndSubmitsIt()
     {
