@@ -223,6 +223,51 @@ public sealed partial class StatementPageTests(DatabaseFixture db) : DatabaseTes
         Assert.Equal(Rows(Table(html, "statement")).Select(r => Cells(r)[1]), rows[1..].Select(r => r[1]));
     }
 
+    /// <summary>The statement and its CSV are read in as many queries for ten more rows as for none more: not one query per row.</summary>
+    [Fact]
+    public async Task TheStatement_IsReadInTheSameNumberOfQueries_HoweverManyRowsItHas()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        await page.GetStringAsync("/school/statement");
+        var (few, fewCsv) = (await QueriesAsync(page, "/school/statement"), await QueriesAsync(page, "/school/statement.csv"));
+        for (var i = 1; i <= 5; i++)
+        {
+            var claim = await w.NewClaimAsync();
+            await w.AddStaffTimeAsync(claim, $"STAFF-0{i}", w.S.On($"10-0{i}"));
+            (await w.SubmitAsync(claim)).Expect(HttpStatusCode.OK);
+            (await w.School.PostAsync($"/api/v1/claims/{claim}/withdraw", null)).Expect(HttpStatusCode.OK);
+        }
+        Assert.Equal(13, Rows(Table(await Read(page, "/school/statement"), "statement")).Count());
+        Assert.InRange(few, 1, 12);
+        Assert.Equal(few, await QueriesAsync(page, "/school/statement"));
+        Assert.Equal(fewCsv, await QueriesAsync(page, "/school/statement.csv"));
+    }
+
+    /// <summary>The commands a page sends PostgreSQL while it answers (Npgsql's own metric), the background work's pool aside.</summary>
+    private static async Task<int> QueriesAsync(HttpClient page, string url)
+    {
+        var count = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Npgsql" && instrument.Name == "db.client.operation.duration") l.EnableMeasurementEvents(instrument);
+        };
+        void Count(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            foreach (var tag in tags)
+                if (tag.Key == "db.client.connection.pool.name" && tag.Value is string pool && pool.Contains("background")) return;
+            Interlocked.Increment(ref count);
+        }
+        listener.SetMeasurementEventCallback<double>((_, _, tags, _) => Count(tags));
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) => Count(tags));
+        listener.Start();
+        using var answer = await page.GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        await answer.Content.ReadAsByteArrayAsync();
+        return count;
+    }
+
     [Fact]
     public async Task AFinanceUser_AndAnAreaLead_AreRefused_AsOnTheDashboard()
     {
