@@ -198,12 +198,19 @@ public static class PlanDrafting
                              where v.SchoolId == plan.SchoolId && v.ProgrammeYearId == plan.ProgrammeYearId
                                    && c.State != "draft" && c.State != "rejected" && c.State != "withdrawn"
                              select new { a.ActionRef, ClaimId = c.Id }).Distinct().ToListAsync(ct);
-        return claimed.Where(x => !kept.Contains(x.ActionRef)).GroupBy(x => x.ActionRef).OrderBy(g => g.Key).Select(action =>
+        return ClaimedActionsDropped(claimed.Where(x => !kept.Contains(x.ActionRef)).Select(x => (x.ActionRef, x.ClaimId)));
+    }
+
+    /// <summary>
+    /// The actions left out with their claims, as <see cref="ClaimedActionsDroppedAsync"/> says them: from the service's
+    /// own look-up, or from the database's refusal of the agreement (GL017, migration 0072).
+    /// </summary>
+    internal static List<string> ClaimedActionsDropped(IEnumerable<(int ActionRef, long ClaimId)> claimed) =>
+        claimed.Distinct().GroupBy(x => x.ActionRef).OrderBy(g => g.Key).Select(action =>
         {
             var claims = action.Select(x => x.ClaimId).Order().Select(Claims.ClaimAccess.Reference).ToList();
             return $"action {action.Key} has spending claimed on {(claims.Count == 1 ? "claim" : "claims")} {string.Join(", ", claims)}";
         }).ToList();
-    }
 
     /// <summary>The next action number for the school's plan in this year, across every version, so a number is never reused.</summary>
     private static async Task<int> NextRefAsync(GrantLedgerDb db, ActionPlan plan, CancellationToken ct) =>

@@ -4,6 +4,7 @@ using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace GrantLedger.Web.ActionPlans;
 
@@ -47,7 +48,14 @@ public static class PlanTransitions
             p.Plan.UpdatedAt = now;
             audit.Record($"action-plan.{Kebab.Of(trigger)}", "action_plan", p.Plan.Id, p.Plan.ProgrammeId,
                 new { from = Kebab.Of(from), to = Kebab.Of(step.To), p.Plan.Version, feedback, supersededPlanId = superseded });
-            await db.SaveChangesAsync(ct);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: "GL017" } refusal)
+            {
+                throw DropsClaimedActions(ClaimedActionsInRefusal(refusal.Detail));
+            }
             return p.Plan;
         }, ct);
 
@@ -72,9 +80,22 @@ public static class PlanTransitions
     private static async Task CheckAgreeableAsync(GrantLedgerDb db, ActionPlan plan, CancellationToken ct)
     {
         var dropped = await PlanDrafting.ClaimedActionsDroppedAsync(db, plan, plan.Actions.Select(a => a.ActionRef), ct);
-        if (dropped.Count > 0)
-            throw new RuleBroken("plan-drops-claimed-action",
-                $"This version leaves out spending claimed since it was sent: {string.Join("; ", dropped)}. Return it to the school to keep the action.", 409);
+        if (dropped.Count > 0) throw DropsClaimedActions(dropped);
+    }
+
+    private static RuleBroken DropsClaimedActions(List<string> dropped) => new("plan-drops-claimed-action",
+        $"This version leaves out spending claimed since it was sent: {string.Join("; ", dropped)}. Return it to the school to keep the action.", 409);
+
+    /// <summary>
+    /// The database's refusal of the agreement (GL017, migration 0072): a claim on an action the version leaves out was
+    /// submitted while the lead agreed it, after <see cref="CheckAgreeableAsync"/> looked. Its DETAIL names the actions and
+    /// their claims ([{"actionRef", "claimIds"}]), said as the service's own check says them.
+    /// </summary>
+    private static List<string> ClaimedActionsInRefusal(string? detail)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(detail ?? "[]");
+        return PlanDrafting.ClaimedActionsDropped(doc.RootElement.EnumerateArray().SelectMany(action =>
+            action.GetProperty("claimIds").EnumerateArray().Select(id => (action.GetProperty("actionRef").GetInt32(), id.GetInt64()))).ToList());
     }
 
     /// <summary>The version agreed before this one, if any, leaves force in the same transaction (as the same area lead).</summary>

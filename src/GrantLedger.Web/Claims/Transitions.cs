@@ -222,10 +222,10 @@ public static class Transitions
         if (commit) db.CommittedWithLastStatement();
     }
 
-    /// <summary>A transition's refusal by the database, said as its rule: a full staff day, its entry's, a TLR claimed twice.</summary>
+    /// <summary>A transition's refusal by the database, said as its rule: a full staff day, its entry's, a TLR or an invoice claimed twice, an action left out of the agreed plan.</summary>
     private static Exception? Refusal(Decided d, PostgresException e) =>
         StaffDays.Refusal(e) ?? (d.Posting is not { } posting ? LedgerRefusals.Translate(e) : ClaimLedger.Refusal(posting, e))
-        ?? (Exception?)ClaimedElsewhere(d, e);
+        ?? (Exception?)ClaimedElsewhere(d, e) ?? ActionLeftOut(d, e);
 
     /// <summary>
     /// The database's refusal of a TLR already claimed for the half-term (GL011, migration 0056) or of an invoice already
@@ -241,6 +241,22 @@ public static class Transitions
         return e.SqlState == "GL011" ? new InvalidInput($"{at}.staffRef", e.MessageText)
             : new InvalidInput($"{at}.invoiceRef", InvoiceClaimed(lineNo, e.MessageText));
     }
+
+    /// <summary>
+    /// The database's refusal of a line whose action the school's agreed plan does not have (GL016, migration 0072): a
+    /// version leaving it out was agreed while the claim was submitted, after <see cref="CheckSubmittableAsync"/> looked.
+    /// Answered as that check answers it.
+    /// </summary>
+    private static InvalidInput? ActionLeftOut(Decided d, PostgresException e)
+    {
+        if (e.SqlState != "GL016" || e.Detail is not { } detail) return null;
+        var lineNo = System.Text.Json.JsonDocument.Parse(detail).RootElement.GetProperty("lineNo").GetInt32();
+        return new InvalidInput($"{LineAt(d.Scope.Claim, lineNo)}.actionId", ActionNotInAgreedPlan(lineNo));
+    }
+
+    /// <summary>A line's action left out of the agreed plan, as the service's check and the database's refusal both say it.</summary>
+    private static string ActionNotInAgreedPlan(int lineNo) =>
+        $"line {lineNo}'s action is no longer in the school's agreed action plan: choose one from the plan in force";
 
     /// <summary>
     /// A line's errors are keyed by its place in the claim's lines as the API returns them (by number), not by its number:
@@ -347,7 +363,7 @@ public static class Transitions
             if (!evidenced.Contains(line.Id))
                 errors.Add($"{At(line)}.evidence", $"line {line.LineNo} (action-plan spending) needs its invoice or receipt attached before submitting");
             if (plan is null || plan.Actions.All(a => a.Id != line.ActionId && !(refs.TryGetValue(line.ActionId!.Value, out var kept) && a.ActionRef == kept)))
-                errors.Add($"{At(line)}.actionId", $"line {line.LineNo}'s action is no longer in the school's agreed action plan: choose one from the plan in force");
+                errors.Add($"{At(line)}.actionId", ActionNotInAgreedPlan(line.LineNo));
             // a copy of an earlier line (added before an invoice was claimed once per action), or of a line of a claim submitted
             // since this line was added, is not submitted
             if (await lookups.InvoiceClaimedAsync(line, earlierOnly: true, ct) is { } claimed)
