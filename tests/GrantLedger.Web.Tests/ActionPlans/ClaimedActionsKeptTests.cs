@@ -104,6 +104,114 @@ public sealed class ClaimedActionsKeptTests(DatabaseFixture db) : DatabaseTest(d
     }
 
     /// <summary>
+    /// The database's refusals are answered as the service's own checks: another writer (a second instance, a script)
+    /// submits a claim on action 2 and has not yet committed when the lead agrees a version dropping it, so the lead's
+    /// check sees a draft and the agreement waits at the database's lock; once the claim is committed the agreement is
+    /// refused, 409 through the API and the same message on the area lead's review page.
+    /// </summary>
+    [Fact]
+    public async Task AnAgreementRefusedByTheDatabase_IsAnsweredAsTheServicesOwnCheck_ThroughTheApiAndTheReviewPage()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var claim = await DraftOnAsync(w, w.Actions[1], "INV-D1");
+        var dropping = await RevisionAsync(w, Content(w, (1, "learning", "Sensory room kit"), (null, "support", "Visual timetables")));
+        var refused = (await WhileAnotherWriterHoldsTheLockAsync(SubmittedByScript(claim),
+            () => w.Lead.PostAsync($"/api/v1/action-plans/{dropping}/agree", null))).ExpectProblem(HttpStatusCode.Conflict, rule: "plan-drops-claimed-action");
+        Assert.Contains($"This version leaves out spending claimed since it was sent: action 2 has spending claimed on claim CLM-{claim:000000}. "
+            + "Return it to the school to keep the action.", refused.Body);
+        Assert.Equal("submitted", await Db.TextAsync($"SELECT state FROM action_plan WHERE id = {dropping}"));
+
+        // the page: another school's plan version dropping action 2 while its claim on it is submitted by another writer
+        var (otherClaim, otherDropping) = await OtherSchoolsDroppingAsync(w);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        var (_, html) = await WhileAnotherWriterHoldsTheLockAsync(SubmittedByScript(otherClaim),
+            () => PageForms.PostAsync(page, $"/review/plans/{otherDropping}?handler=Agree", [], formAt: $"/review/plans/{otherDropping}"));
+        // a refusal of the whole plan, in the error summary (no field to link to)
+        var summary = System.Text.RegularExpressions.Regex.Match(html, "govuk-error-summary__list\">(.*?)</ul>", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.True(summary.Success, html[..Math.Min(2000, html.Length)]);
+        Assert.Equal($"<li>This version leaves out spending claimed since it was sent: action 2 has spending claimed on claim CLM-{otherClaim:000000}. "
+            + "Return it to the school to keep the action.</li>", summary.Groups[1].Value);
+        Assert.Equal("submitted", await Db.TextAsync($"SELECT state FROM action_plan WHERE id = {otherDropping}"));
+        Assert.Equal(0L, await ClaimedActionsOutsideTheAgreedPlanAsync());
+    }
+
+    /// <summary>
+    /// The other way round: another writer agrees the version dropping action 2 and has not yet committed when the school
+    /// submits its claim on action 2, so the school's check sees the version before; once the agreement is committed the
+    /// submission is refused, 422 on the line's actionId, as the service's own check says it.
+    /// </summary>
+    [Fact]
+    public async Task ASubmissionRefusedByTheDatabase_IsAnsweredAsTheServicesOwnCheck()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var claim = await DraftOnAsync(w, w.Actions[1], "INV-D2");
+        var current = await AgreedPlanAsync(w);
+        var dropping = await RevisionAsync(w, Content(w, (1, "learning", "Sensory room kit"), (null, "support", "Visual timetables")));
+        var refused = (await WhileAnotherWriterHoldsTheLockAsync($"""
+            UPDATE action_plan SET state = 'superseded', superseded_at = now() WHERE id = {current};
+            UPDATE action_plan SET state = 'agreed', agreed_by = (SELECT agreed_by FROM action_plan WHERE id = {current}), agreed_at = now()
+             WHERE id = {dropping}
+            """, () => w.SubmitAsync(claim))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].actionId");
+        Assert.Contains("line 1's action is no longer in the school's agreed action plan: choose one from the plan in force", refused.Body);
+        Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM claim WHERE id = {claim}"));
+        Assert.Equal(0L, await ClaimedActionsOutsideTheAgreedPlanAsync());
+    }
+
+    /// <summary>
+    /// Runs <paramref name="script"/> in a transaction of its own (which takes the school's year's lock in the database),
+    /// sends the request while it is not committed, waits until the request waits on that lock, then commits.
+    /// </summary>
+    private async Task<T> WhileAnotherWriterHoldsTheLockAsync<T>(string script, Func<Task<T>> request)
+    {
+        await using var other = await Db.DataSource.OpenConnectionAsync();
+        await using var tx = await other.BeginTransactionAsync();
+        await using (var command = new Npgsql.NpgsqlCommand(script, other, tx)) await command.ExecuteNonQueryAsync();
+        var answer = request();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (await Db.ScalarAsync("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == 0)
+        {
+            Assert.False(answer.IsCompleted, "the request did not wait for the other writer's lock");
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(60), "the request never waited for the other writer's lock");
+            await Task.Delay(20);
+        }
+        await tx.CommitAsync();
+        return await answer;
+    }
+
+    private static string SubmittedByScript(long claim) => $"""
+        INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
+        SELECT id, 'submit', 'draft', 'submitted', created_by, 'school_business_manager' FROM claim WHERE id = {claim};
+        UPDATE claim SET state = 'submitted', submitted_by = created_by, submitted_at = now() WHERE id = {claim}
+        """;
+
+    /// <summary>School 1's agreed plan with two actions, a draft claim on its action 2, and a version dropping it sent to the lead.</summary>
+    private static async Task<(long Claim, long Dropping)> OtherSchoolsDroppingAsync(ClaimWorld w)
+    {
+        var plan = (await w.OtherSchool.PostAsync("/api/v1/action-plans", new
+        {
+            programmeYearId = w.S.YearId, themes = new[] { "learning", "support" }, studentGroupAgreedOn = w.S.On("09-20"),
+            actions = new object[]
+            {
+                new { theme = "learning", description = "Sensory room kit", periodId = w.Periods["aut1"], estimatedCost = "300.00" },
+                new { theme = "support", description = "Staff training", periodId = w.Periods["aut2"], estimatedCost = "200.00" },
+            },
+        })).Expect(HttpStatusCode.Created);
+        (await w.OtherSchool.PostAsync($"/api/v1/action-plans/{plan.Id}/submit", null)).Expect(HttpStatusCode.OK);
+        var action = (await w.Lead.PostAsync($"/api/v1/action-plans/{plan.Id}/agree", null)).Expect(HttpStatusCode.OK)
+            .Json["actions"]!.AsArray().Single(a => a!["ref"]!.GetValue<int>() == 2)!["id"]!.GetValue<long>();
+        var claim = await w.NewClaimAsync(w.OtherSchool);
+        (await w.OtherSchool.PostAsync($"/api/v1/claims/{claim}/lines", new
+        {
+            kind = "action-plan", categoryId = w.Category("action-plan"), actionId = action, supplier = "Sensory Ltd", invoiceRef = "INV-O1", amount = "10.00",
+        })).Expect(HttpStatusCode.Created);
+        var revision = (await w.OtherSchool.PostAsync($"/api/v1/action-plans/{plan.Id}/revise", null)).Expect(HttpStatusCode.Created).Id;
+        (await w.OtherSchool.PutAsync($"/api/v1/action-plans/{revision}", Content(w, (1, "learning", "Sensory room kit"), (null, "support", "Visual timetables"))))
+            .Expect(HttpStatusCode.OK);
+        (await w.OtherSchool.PostAsync($"/api/v1/action-plans/{revision}/submit", null)).Expect(HttpStatusCode.OK);
+        return (claim, revision);
+    }
+
+    /// <summary>
     /// The ordinary paths are untouched: a claim on an action of an earlier version submits while the agreed one keeps its
     /// number, and a version keeping every claimed action (at another estimated cost) is agreed.
     /// </summary>
