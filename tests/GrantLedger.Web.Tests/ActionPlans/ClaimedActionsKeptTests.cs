@@ -1,5 +1,7 @@
 using System.Net;
+using GrantLedger.Web.Claims;
 using GrantLedger.Web.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GrantLedger.Web.Tests.ActionPlans;
 
@@ -155,6 +157,78 @@ public sealed class ClaimedActionsKeptTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Contains("line 1's action is no longer in the school's agreed action plan: choose one from the plan in force", refused.Body);
         Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM claim WHERE id = {claim}"));
         Assert.Equal(0L, await ClaimedActionsOutsideTheAgreedPlanAsync());
+    }
+
+    /// <summary>
+    /// Submissions written together by the grouped writer (decision 15) are checked as if alone before their writes: a
+    /// group whose claim on action 2 waits at the database's lock while another writer agrees the version dropping it is
+    /// refused by the database, and each of its claims is then written alone: the claim on action 2 answered 422 on its
+    /// line's actionId, the group's other claim (on action 1, which the version keeps) submitted.
+    /// </summary>
+    [Fact]
+    public async Task AGroupOfSubmissionsRefusedByTheDatabase_IsWrittenClaimByClaim_AndTheClaimOnTheDroppedActionIsRefused()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var groups = Db.Factory.Services.GetRequiredService<SubmissionGroups>();
+        var onDropped = await DraftOnAsync(w, w.Actions[1], "INV-G1");
+        var onKept = await DraftOnAsync(w, w.Actions[0], "INV-G2");
+        var current = await AgreedPlanAsync(w);
+        var dropping = await RevisionAsync(w, Content(w, (1, "learning", "Sensory room kit"), (null, "support", "Visual timetables")));
+        var first = new List<long>();
+        for (var i = 0; i < groups.Writers; i++)
+        {
+            var id = await w.NewClaimAsync(w.OtherSchool);
+            await w.AddStaffTimeAsync(id, $"F{i + 1}", "2026-10-05", days: null, hours: "1", school: w.OtherSchool, allowance: false);
+            first.Add(id);
+        }
+        await Until(() => !groups.Alone); // another test's refused group is past
+
+        // the other school's submissions take every writer and wait on its budget, held by a transaction of the test's
+        await using var budgetHolder = await Db.DataSource.OpenConnectionAsync();
+        await using var budgetHold = await budgetHolder.BeginTransactionAsync();
+        await using (var lockBudget = new Npgsql.NpgsqlCommand(
+            $"SELECT count(*) FROM (SELECT 1 FROM account WHERE school_id = {w.S.Schools[1].Id} FOR UPDATE) a", budgetHolder, budgetHold))
+            await lockBudget.ExecuteScalarAsync();
+        var writing = first.Select(id => w.SubmitAsync(id, w.OtherSchool)).ToList();
+        await Until(async () => await Db.ScalarAsync("SELECT count(*) FROM pg_locks WHERE locktype <> 'advisory' AND NOT granted") >= groups.Writers);
+
+        // another writer agrees the version dropping action 2, not yet committed; the school's two submissions queue
+        await using var agreer = await Db.DataSource.OpenConnectionAsync();
+        await using var agreement = await agreer.BeginTransactionAsync();
+        await using (var agree = new Npgsql.NpgsqlCommand($"""
+            UPDATE action_plan SET state = 'superseded', superseded_at = now() WHERE id = {current};
+            UPDATE action_plan SET state = 'agreed', agreed_by = (SELECT agreed_by FROM action_plan WHERE id = {current}), agreed_at = now()
+             WHERE id = {dropping}
+            """, agreer, agreement)) await agree.ExecuteNonQueryAsync();
+        var waiting = new[] { onDropped, onKept }.Select(id => w.SubmitAsync(id)).ToList();
+        await Until(() => groups.WaitingNow == 2);
+
+        // a writer frees and takes the two as a group: checked against the version still agreed, its writes wait at the lock
+        var grouped = groups.Grouped;
+        await budgetHold.RollbackAsync();
+        Assert.All(await Task.WhenAll(writing), a => a.Expect(HttpStatusCode.OK));
+        await Until(async () => groups.WaitingNow == 0 && await Db.ScalarAsync("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == 1);
+        await agreement.CommitAsync();
+
+        var (dropped, kept) = (await waiting[0], await waiting[1]);
+        var refused = dropped.ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].actionId");
+        Assert.Contains("line 1's action is no longer in the school's agreed action plan", refused.Body);
+        Assert.Equal("submitted", kept.Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>());
+        Assert.Equal(grouped, groups.Grouped); // the group wrote nothing
+        Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM claim WHERE id = {onDropped}"));
+        Assert.Equal(0L, await ClaimedActionsOutsideTheAgreedPlanAsync());
+    }
+
+    private static Task Until(Func<bool> done) => Until(() => Task.FromResult(done()));
+
+    private static async Task Until(Func<Task<bool>> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await done())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "what the test waits for did not happen within 30 s");
+            await Task.Delay(20);
+        }
     }
 
     /// <summary>
