@@ -8,7 +8,7 @@
 -- Both triggers first take one transaction-level advisory lock on the (school, year), then read with a fresh snapshot:
 -- each statement of a plpgsql function takes its own under READ COMMITTED, so the read after the lock sees whatever the
 -- other side committed before releasing it. (Under REPEATABLE READ or SERIALIZABLE the snapshot is the transaction's
--- first, as for 0056 and 0071: the service and scripts run READ COMMITTED.)
+-- first, as for 0056 and 0071: the service runs READ COMMITTED, PostgreSQL's default.)
 -- - claim_actions_in_agreed_plan, as a claim with action-plan lines becomes 'submitted': each line's action number must
 --   be an action of the school's agreed version for the claim's year; if not, GL016, DETAIL {"lineNo", "actionRef"} of
 --   the first such line, which the service answers as its own check: 422 naming lines[n].actionId.
@@ -27,8 +27,9 @@
 --   never wait on writers) and sees the old version still agreed, so its lines on the old version's actions are taken;
 --   the agreement waits at its lock until the submission commits, then sees the claim submitted and is refused if it
 --   drops one of its actions (or goes through if the submission rolled back: a budget overspent, say).
--- A version is never agreed without passing through the trigger (an inserted plan starts as a draft: actions are only
--- added to drafts, 0010), and a claim's lines are frozen once it leaves draft (0049), so nothing else can break it.
+-- A version inserted as agreed passes the trigger too (with no actions: they are added only to drafts, 0010), an agreed
+-- version's actions never change (0010), and a claim's lines are frozen once it leaves draft (0049), so nothing else
+-- can break it.
 --
 -- Locks, in one order: a submission takes this lock at its claim's UPDATE, before the invoice's and the TLR's
 -- (claim_actions_in_agreed_plan fires before claim_invoice_once and claim_tlr_once: triggers of one event fire in name
