@@ -102,6 +102,17 @@ public sealed class ClaimedActionsKeptTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Contains($"action 2 has spending claimed on claim CLM-{claim:000000}", refusal.MessageText);
         Assert.Equal("agreed", await Db.TextAsync($"SELECT state FROM action_plan WHERE id = {current}"));
         Assert.Equal("submitted", await Db.TextAsync($"SELECT state FROM action_plan WHERE id = {dropping}"));
+
+        // nor by inserting a version already agreed (it can have no actions: they are added only to drafts)
+        await using var inserting = Db.DataSource.CreateCommand($"""
+            UPDATE action_plan SET state = 'superseded', superseded_at = now() WHERE id = {current};
+            INSERT INTO action_plan (programme_id, programme_year_id, school_id, version, state, themes, student_group_agreed_on, created_by, agreed_by, agreed_at)
+            SELECT programme_id, programme_year_id, school_id, 9, 'agreed', themes, student_group_agreed_on, created_by, agreed_by, now()
+              FROM action_plan WHERE id = {current}
+            """);
+        refusal = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => inserting.ExecuteNonQueryAsync());
+        Assert.Equal("GL017", refusal.SqlState);
+        Assert.Equal("agreed", await Db.TextAsync($"SELECT state FROM action_plan WHERE id = {current}"));
         Assert.Equal(0L, await ClaimedActionsOutsideTheAgreedPlanAsync());
     }
 
