@@ -88,6 +88,38 @@ public sealed partial class StatementPageTests(DatabaseFixture db) : DatabaseTes
         Assert.Contains("href=\"/school/statement\"", await Read(page, "/school/claims"));
     }
 
+    /// <summary>
+    /// The statement left staff time out ("not money"), though a school watches its allowances as closely: which claim holds
+    /// which days, what an approval used and a withdrawal gave back. They are told the same way in a second table, which ends
+    /// at the dashboard's Left column.
+    /// </summary>
+    [Fact]
+    public async Task StaffTimeAllowances_AreToldTheSameWay_AndEndAtTheDashboardsLeftColumn()
+    {
+        var (w, a, b, c, _) = await SchoolWithClaimsAsync(Db);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var html = await Read(page, "/school/statement");
+        var rows = Rows(Table(html, "time-statement")).Select(r => Cells(r)[1..5]).ToList();
+        Assert.StartsWith("Allocation for ", rows[0][0]);
+        Assert.Equal(new[]
+        {
+            new[] { $"Claim {Ref(a)} submitted: held", "1 day", "-1 day" },
+            [$"Claim {Ref(b)} submitted: held", "1 day", "-1 day"],
+            [$"Claim {Ref(b)} approved", "1 day", "0 days"], // approved for less money, the staff time stays as claimed
+            [$"Claim {Ref(c)} submitted: held", "1 day", "-1 day"],
+            [$"Claim {Ref(c)} withdrawn: released", "1 day", "+1 day"],
+        }, rows.Where(r => r[0].StartsWith("Claim ")).Select(r => new[] { r[0], r[2], r[3] }).ToArray());
+        Assert.DoesNotContain(":available", html);
+        Assert.DoesNotContain(":used", html);
+
+        // each allowance's time left at the end is the dashboard's
+        var dashboard = Rows(Table(await Read(page, "/school"), "time-table")).ToDictionary(r => Cells(r)[0], r => Cells(r)[4]);
+        Assert.Equal(dashboard, Rows(Table(html, "time-closing")).ToDictionary(r => Cells(r)[0], r => Cells(r)[1]));
+        // and the money's CSV holds money only
+        var csv = await page.GetStringAsync("/school/statement.csv");
+        Assert.DoesNotContain("day", csv);
+    }
+
     [Fact]
     public async Task AnotherSchoolsStatement_ShowsOnlyItsOwnMovements()
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CsvHelper;
+using GrantLedger.Core.Ledger;
 using GrantLedger.Core.Money;
 using GrantLedger.Web.Claims;
 using GrantLedger.Web.Infrastructure;
@@ -18,15 +19,27 @@ namespace GrantLedger.Web.Pages.School;
 public sealed record StatementRow(long EntryId, DateOnly Date, string What, long? ClaimId, string Category, long Amount, long Change, long Available);
 
 /// <param name="Closing">each money category's available at the end: the dashboard's Available column</param>
-public sealed record SchoolStatementView(IReadOnlyList<StatementRow> Rows, IReadOnlyList<(string Category, long Available)> Closing)
+/// <param name="Unit">money (pence) or staff time (minutes): what every amount of the view counts</param>
+public sealed record SchoolStatementView(IReadOnlyList<StatementRow> Rows, IReadOnlyList<(string Category, long Available)> Closing, Unit Unit = Unit.Gbp)
 {
+    /// <summary>An amount of the view as a person reads it: "£250.00", "1 day".</summary>
+    public string Say(long amount) => Unit.Describe(amount);
+
+    /// <summary>A change, signed: "+£50.00", "-1 day".</summary>
+    public string Signed(long change) => change > 0 ? "+" + Say(change) : Say(change);
+
     public long ClosingTotal => Closing.Sum(c => c.Available);
 }
+
+/// <summary>The ids and headings of a statement's two tables on the page (money's, or staff time's).</summary>
+public sealed record StatementTables(string Id, string ClosingId, string Caption, string ClosingCaption, string CategoryHeader, string AmountHeader,
+    string ChangeHeader, string RunningHeader);
 
 /// <summary>
 /// A school's money for a year told as it happened, from the journal entries on its money accounts (…:available,
 /// …:payable, …:paid of each category): what each did to the money the school has available, and why, from the entry's
-/// cause (the allocation, virement, claim and its step, payment run or year end). Staff time is not money: it is left out.
+/// cause (the allocation, virement, claim and its step, payment run or year end). Staff time (a category's allowance in
+/// minutes: …:available, …:used) is told the same way in its own view (<see cref="ForSchoolAsync"/> with <see cref="Unit.Minutes"/>).
 /// Read in three queries (the accounts, their categories, their transfers with their causes), whatever the number of rows.
 /// Starting from nothing, the rows sum to each category's available on the dashboard (<see cref="Allocations.BudgetFigures"/>): a
 /// year's accounts are that year's alone.
@@ -37,12 +50,14 @@ public static class SchoolStatement
         long DebitsPosted, long CreditsPosted, long DebitsPending, string CauseType, long? CauseId, string? ReversedCause, string? Trigger,
         long? OtherSchoolId, string? OtherSchool, string? OtherCategory, string OtherLeaf, string? VirementReason, string? CauseYear, string? NextYear);
 
-    public static async Task<SchoolStatementView> ForSchoolAsync(GrantLedgerDb db, long schoolId, long yearId, CancellationToken ct)
+    public static async Task<SchoolStatementView> ForSchoolAsync(GrantLedgerDb db, long schoolId, long yearId, CancellationToken ct,
+        Unit unit = Unit.Gbp)
     {
+        var code = unit.ToCode();
         var accounts = await db.Accounts.AsNoTracking()
-            .Where(a => a.SchoolId == schoolId && a.ProgrammeYearId == yearId && a.Unit == "GBP" && a.CategoryId != null)
+            .Where(a => a.SchoolId == schoolId && a.ProgrammeYearId == yearId && a.Unit == code && a.CategoryId != null)
             .Select(a => new { a.Id, a.Code, CategoryId = a.CategoryId!.Value }).ToListAsync(ct);
-        if (accounts.Count == 0) return new SchoolStatementView([], []);
+        if (accounts.Count == 0) return new SchoolStatementView([], [], unit);
         var categoryIds = accounts.Select(a => a.CategoryId).Distinct().ToList();
         var categories = await db.Categories.AsNoTracking().Where(c => categoryIds.Contains(c.Id)).OrderBy(c => c.Id)
             .Select(c => new { c.Id, c.Name }).ToListAsync(ct);
@@ -82,14 +97,14 @@ public static class SchoolStatement
             var category = group.Key.CategoryId;
             var onAvailable = group.Where(m => byAccount[m.AccountId].Leaf == "available").ToList();
             var change = onAvailable.Sum(m => m.CreditsPosted - m.DebitsPosted - m.DebitsPending);
-            var (what, amount) = Describe(group.First(), onAvailable, group.ToList(), schoolId, names[category], change);
+            var (what, amount) = Describe(group.First(), onAvailable, group.ToList(), schoolId, names[category], change, unit);
             running += change;
             available[category] += change;
             var first = group.First();
             rows.Add(new StatementRow(first.EntryId, first.ValueDate, what, first.CauseType == "claim" ? first.CauseId : null, names[category],
                 amount, change, running));
         }
-        return new SchoolStatementView(rows, categories.Select(c => (c.Name, available[c.Id])).ToList());
+        return new SchoolStatementView(rows, categories.Select(c => (c.Name, available[c.Id])).ToList(), unit);
     }
 
     /// <summary>
@@ -119,7 +134,7 @@ public static class SchoolStatement
 
     /// <summary>What happened, said as the school would, and the amount that moved.</summary>
     private static (string What, long Amount) Describe(Movement entry, List<Movement> onAvailable, List<Movement> all, long schoolId,
-        string category, long change)
+        string category, long change, Unit unit)
     {
         var moved = Math.Abs(change);
         var counter = onAvailable.FirstOrDefault() ?? entry;
@@ -144,7 +159,7 @@ public static class SchoolStatement
                 if (trigger is "approve" or "second-approve")
                     return posted == resolved
                         ? ($"Claim {claim} approved", posted)
-                        : ($"Claim {claim} approved {new Money(posted)} of {new Money(resolved)}, {new Money(resolved - posted)} released", posted);
+                        : ($"Claim {claim} approved {unit.Describe(posted)} of {unit.Describe(resolved)}, {unit.Describe(resolved - posted)} released", posted);
                 var done = trigger switch { "withdraw" => "withdrawn", "return" => "returned", "reject" => "rejected", _ => "decided" };
                 return ($"Claim {claim} {done}: released", resolved);
             }

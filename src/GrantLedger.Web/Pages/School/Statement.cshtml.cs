@@ -15,6 +15,8 @@ public sealed class StatementModel(GrantLedgerDb db, AuditTrail audit) : GovPage
     public IReadOnlyList<ProgrammeYear> Years { get; private set; } = [];
     public ProgrammeYear? Year { get; private set; }
     public SchoolStatementView Statement { get; private set; } = new([], []);
+    /// <summary>The staff-time allowances' movements, told the same way (minutes).</summary>
+    public SchoolStatementView Time { get; private set; } = new([], [], Core.Ledger.Unit.Minutes);
 
     /// <param name="year">another year that has started; the current one when left out (as on the dashboard)</param>
     public async Task OnGetAsync(long? year, CancellationToken ct)
@@ -22,6 +24,8 @@ public sealed class StatementModel(GrantLedgerDb db, AuditTrail audit) : GovPage
         var school = await Db.Schools.AsNoTracking().SingleAsync(s => s.Id == Caller.SchoolId, ct);
         SchoolName = school.Name;
         (Years, Year) = await SchoolBudget.ShownYearsAsync(Db, school.ProgrammeId, year, ct);
-        if (Year is not null) Statement = await SchoolStatement.ForSchoolAsync(Db, school.Id, Year.Id, ct);
+        if (Year is null) return;
+        Statement = await SchoolStatement.ForSchoolAsync(Db, school.Id, Year.Id, ct);
+        Time = await SchoolStatement.ForSchoolAsync(Db, school.Id, Year.Id, ct, Core.Ledger.Unit.Minutes);
     }
 }
