@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using GrantLedger.Web.Tests.Security;
 using GrantLedger.Web.Tests.Support;
 
+using static GrantLedger.Web.Tests.Support.PageTables;
+
 namespace GrantLedger.Web.Tests.Review;
 
 /// <summary>
@@ -186,19 +188,6 @@ public sealed partial class AreaSchoolsPageTests(DatabaseFixture db) : DatabaseT
     }
 
     private static string? Page(HttpResponseMessage answer) => answer.Headers.Location?.OriginalString.Split('?')[0];
-
-    private static async Task<string> Read(HttpClient page, string url) => WebUtility.HtmlDecode(await page.GetStringAsync(url));
-
-    private static string Table(string html, string id)
-    {
-        var m = Regex.Match(html, $"<table[^>]*id=\"{id}\".*?</table>", RegexOptions.Singleline);
-        Assert.True(m.Success, $"no table {id}");
-        return m.Value;
-    }
-
-    private static IEnumerable<string> Rows(string table) =>
-        Regex.Matches(table, "<tbody.*?</tbody>", RegexOptions.Singleline).SelectMany(b => Regex.Matches(b.Value, "<tr.*?</tr>", RegexOptions.Singleline))
-            .Select(m => m.Value);
 
     private static string Row(string html, string id)
     {

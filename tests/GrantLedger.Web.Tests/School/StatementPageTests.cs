@@ -5,6 +5,8 @@ using GrantLedger.Web.Tests.Exports;
 using GrantLedger.Web.Tests.Security;
 using GrantLedger.Web.Tests.Support;
 
+using static GrantLedger.Web.Tests.Support.PageTables;
+
 namespace GrantLedger.Web.Tests.School;
 
 /// <summary>
@@ -337,22 +339,4 @@ public sealed partial class StatementPageTests(DatabaseFixture db) : DatabaseTes
     }
 
     private static string? Page(HttpResponseMessage answer) => answer.Headers.Location?.OriginalString.Split('?')[0];
-
-    private static async Task<string> Read(HttpClient page, string url) => WebUtility.HtmlDecode(await page.GetStringAsync(url));
-
-    private static string Table(string html, string id)
-    {
-        var m = Regex.Match(html, $"<table[^>]*id=\"{id}\".*?</table>", RegexOptions.Singleline);
-        Assert.True(m.Success, $"no table {id}");
-        return m.Value;
-    }
-
-    private static IEnumerable<string> Rows(string table) =>
-        Regex.Matches(table, "<tbody.*?</tbody>", RegexOptions.Singleline).SelectMany(b => Regex.Matches(b.Value, "<tr.*?</tr>", RegexOptions.Singleline))
-            .Select(m => m.Value);
-
-    /// <summary>The text of a row's cells (headers and data), tags taken out and spaces collapsed.</summary>
-    private static string[] Cells(string row) =>
-        Regex.Matches(row, "<t[hd]\\b[^>]*>(.*?)</t[hd]>", RegexOptions.Singleline)
-            .Select(m => Regex.Replace(Regex.Replace(m.Groups[1].Value, "<[^>]+>", ""), @"\s+", " ").Trim()).ToArray();
 }
