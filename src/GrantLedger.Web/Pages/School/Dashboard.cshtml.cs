@@ -3,7 +3,6 @@ using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Programmes;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages.School;
 
@@ -18,9 +17,8 @@ public sealed class DashboardModel(GrantLedgerDb db, AuditTrail audit) : GovPage
     /// <param name="year">another year that has started (last year's, while its claims are paid); the current one when left out</param>
     public async Task OnGetAsync(long? year, CancellationToken ct)
     {
-        var school = await Db.Schools.AsNoTracking().SingleAsync(s => s.Id == Caller.SchoolId, ct);
+        (var school, Years, Year) = await SchoolBudget.CallersYearsAsync(Db, Caller, year, ct);
         SchoolName = school.Name;
-        (Years, Year) = await SchoolBudget.ShownYearsAsync(Db, school.ProgrammeId, year, ct);
         if (Year is not null) Figures = await SchoolBudget.ForSchoolAsync(Db, school.Id, Year.Id, ct);
     }
 }

@@ -1,5 +1,6 @@
 using GrantLedger.Core.Ledger;
 using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
 using GrantLedger.Web.Allocations;
 using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Programmes;
@@ -51,6 +52,18 @@ public static class SchoolBudget
         if (current is not null && years.All(y => y.Id != current.Id)) years.Insert(0, current);
         if (chosen is null) return (years, current);
         return (years, years.FirstOrDefault(y => y.Id == chosen) ?? throw new NotFound("programme year", chosen));
+    }
+
+    /// <summary>
+    /// The signed-in school business manager's school and the years its pages offer (<see cref="ShownYearsAsync"/>): the
+    /// dashboard, the statement and its CSV.
+    /// </summary>
+    public static async Task<(Programmes.School School, IReadOnlyList<ProgrammeYear> Years, ProgrammeYear? Year)> CallersYearsAsync(
+        GrantLedgerDb db, CurrentUser caller, long? chosen, CancellationToken ct)
+    {
+        var school = await db.Schools.AsNoTracking().SingleAsync(s => s.Id == caller.SchoolId, ct);
+        var (years, year) = await ShownYearsAsync(db, school.ProgrammeId, chosen, ct);
+        return (school, years, year);
     }
 
     /// <summary>

@@ -3,7 +3,6 @@ using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages.School;
 
@@ -13,8 +12,7 @@ public sealed class StatementCsvModel(GrantLedgerDb db, AuditTrail audit) : GovP
 {
     public async Task<IActionResult> OnGetAsync(long? year, CancellationToken ct)
     {
-        var school = await Db.Schools.AsNoTracking().SingleAsync(s => s.Id == Caller.SchoolId, ct);
-        var (_, shown) = await SchoolBudget.ShownYearsAsync(Db, school.ProgrammeId, year, ct);
+        var (school, _, shown) = await SchoolBudget.CallersYearsAsync(Db, Caller, year, ct);
         if (shown is null) return Redirect("/school/statement");
         var statement = await SchoolStatement.ForSchoolAsync(Db, school.Id, shown.Id, ct);
         return File(SchoolStatement.Csv(statement), "text/csv; charset=utf-8", $"statement-{school.Urn}-{shown.Code}.csv");
