@@ -117,6 +117,39 @@ public sealed class ClaimedActionsKeptTests(DatabaseFixture db) : DatabaseTest(d
     }
 
     /// <summary>
+    /// An agreement's check looks up the claims committed while it waited for its lock (migration 0073). A script at
+    /// REPEATABLE READ that began before the school's claim on action 2 was submitted read the claim as a draft and agreed a
+    /// version dropping the action; it is refused before anything is written, naming the level.
+    /// </summary>
+    [Fact]
+    public async Task AScriptAtRepeatableRead_CannotAgreeAVersionDroppingAnActionClaimedWhileItRan()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var claim = await DraftOnAsync(w, w.Actions[1], "INV-RR");
+        var current = await AgreedPlanAsync(w);
+        var dropping = await RevisionAsync(w, Content(w, (1, "learning", "Sensory room kit"), (null, "support", "Visual timetables")));
+
+        await using (var conn = await Db.DataSource.OpenConnectionAsync())
+        await using (var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead))
+        {
+            await using (var began = new Npgsql.NpgsqlCommand("SELECT count(*) FROM claim", conn, tx))
+                await began.ExecuteScalarAsync(); // the transaction's snapshot is taken here
+            (await w.SubmitAsync(claim)).Expect(HttpStatusCode.OK);
+            await using var script = new Npgsql.NpgsqlCommand($"""
+                UPDATE action_plan SET state = 'superseded', superseded_at = now() WHERE id = {current};
+                UPDATE action_plan SET state = 'agreed', agreed_by = (SELECT agreed_by FROM action_plan WHERE id = {current}), agreed_at = now()
+                 WHERE id = {dropping}
+                """, conn, tx);
+            var refusal = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => script.ExecuteNonQueryAsync());
+            Assert.Equal("GL018", refusal.SqlState);
+            Assert.Contains("an action plan version is agreed only at READ COMMITTED isolation, not REPEATABLE READ", refusal.MessageText);
+        }
+        Assert.Equal("agreed", await Db.TextAsync($"SELECT state FROM action_plan WHERE id = {current}"));
+        Assert.Equal("submitted", await Db.TextAsync($"SELECT state FROM action_plan WHERE id = {dropping}"));
+        Assert.Equal(0L, await ClaimedActionsOutsideTheAgreedPlanAsync());
+    }
+
+    /// <summary>
     /// The database's refusals are answered as the service's own checks: another writer (a second instance, a script)
     /// submits a claim on action 2 and has not yet committed when the lead agrees a version dropping it, so the lead's
     /// check sees a draft and the agreement waits at the database's lock; once the claim is committed the agreement is

@@ -1,4 +1,6 @@
+using System.Data;
 using System.Net;
+using Npgsql;
 using GrantLedger.Web.Tests.Security;
 using GrantLedger.Web.Tests.Support;
 
@@ -191,6 +193,55 @@ public sealed class InvoiceClaimedOnceTests(DatabaseFixture db) : DatabaseTest(d
         var refusal = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => script.ExecuteNonQueryAsync());
         Assert.Equal("GL015", refusal.SqlState);
         Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM claim WHERE id = {draft}"));
+    }
+
+    /// <summary>
+    /// The database's checks across claims look up what other submissions committed while they waited for their lock
+    /// (migration 0073). At REPEATABLE READ or SERIALIZABLE a script's statements read its transaction's first snapshot:
+    /// one that began, let the service submit a claim for an invoice, then submitted another draft for the same invoice,
+    /// found no other claim and claimed it twice. It is refused before anything is written, naming the level.
+    /// </summary>
+    [Theory]
+    [InlineData(IsolationLevel.RepeatableRead, "REPEATABLE READ")]
+    [InlineData(IsolationLevel.Serializable, "SERIALIZABLE")]
+    public async Task AScriptAtAStricterIsolationLevel_CannotClaimAnInvoiceTheServiceClaimedWhileItRan(IsolationLevel level, string named)
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var drafts = new List<long>();
+        foreach (var copy in new[] { "a", "b" })
+        {
+            var id = await w.NewClaimAsync();
+            var line = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", Line(w, w.Actions[0], invoiceRef: "INV-ISO")))
+                .Expect(HttpStatusCode.Created).Json["lines"]![0]!["id"]!.GetValue<long>();
+            (await w.AttachAsync(id, ClaimWorld.Pdf(copy), "invoice.pdf", line)).Expect(HttpStatusCode.Created);
+            drafts.Add(id);
+        }
+        var submitting = $"""
+            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
+            SELECT id, 'submit', 'draft', 'submitted', created_by, 'school_business_manager' FROM claim WHERE id = {drafts[1]};
+            UPDATE claim SET state = 'submitted', submitted_by = created_by, submitted_at = now() WHERE id = {drafts[1]}
+            """;
+
+        await using (var conn = await Db.DataSource.OpenConnectionAsync())
+        await using (var tx = await conn.BeginTransactionAsync(level))
+        {
+            await using (var began = new NpgsqlCommand("SELECT count(*) FROM claim", conn, tx))
+                await began.ExecuteScalarAsync(); // the transaction's snapshot is taken here
+            (await w.SubmitAsync(drafts[0])).Expect(HttpStatusCode.OK);
+            await using var script = new NpgsqlCommand(submitting, conn, tx);
+            var refusal = await Assert.ThrowsAsync<PostgresException>(() => script.ExecuteNonQueryAsync());
+            Assert.Equal("GL018", refusal.SqlState);
+            Assert.Contains($"a claim is submitted only at READ COMMITTED isolation, not {named}", refusal.MessageText);
+        }
+        Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM claim WHERE id = {drafts[1]}"));
+        Assert.Equal(1L, await Db.ScalarAsync("""
+            SELECT count(*) FROM claim_line l JOIN claim c ON c.id = l.claim_id
+             WHERE l.invoice_ref = 'INV-ISO' AND c.state NOT IN ('draft', 'rejected', 'withdrawn')
+            """));
+
+        // the same script at the default level meets the rule itself
+        await using var again = Db.DataSource.CreateCommand(submitting);
+        Assert.Equal("GL015", (await Assert.ThrowsAsync<PostgresException>(() => again.ExecuteNonQueryAsync())).SqlState);
     }
 
     [Fact]
