@@ -25,7 +25,7 @@ public sealed class ClaimedActionsKeptTests(DatabaseFixture db) : DatabaseTest(d
             var agreed = (await w.Lead.PostAsync($"/api/v1/action-plans/{withA}/agree", null)).Expect(HttpStatusCode.OK).Json;
             var a = agreed["actions"]!.AsArray().Single(x => x!["ref"]!.GetValue<int>() != 1)!;
             var (actionId, actionRef) = (a["id"]!.GetValue<long>(), a["ref"]!.GetValue<int>());
-            var claim = await DraftOnAsync(w, actionId, $"INV-P{round}");
+            var claim = await w.DraftOnActionAsync(actionId, $"INV-P{round}");
             var dropping = await RevisionAsync(w, Content(w, (1, "learning", "Sensory room kit"), (null, "support", $"Round {round} timetables")));
 
             var agreeing = w.Lead.PostAsync($"/api/v1/action-plans/{dropping}/agree", null);
@@ -65,7 +65,7 @@ public sealed class ClaimedActionsKeptTests(DatabaseFixture db) : DatabaseTest(d
     public async Task AScriptSubmittingAClaimOnAnActionNotInTheAgreedVersion_IsRefusedByTheDatabase()
     {
         var w = await ClaimWorld.CreateAsync(Db);
-        var claim = await DraftOnAsync(w, w.Actions[1], "INV-S1");
+        var claim = await w.DraftOnActionAsync(w.Actions[1], "INV-S1");
         var dropping = await RevisionAsync(w, Content(w, (1, "learning", "Sensory room kit"), (null, "support", "Visual timetables")));
         (await w.Lead.PostAsync($"/api/v1/action-plans/{dropping}/agree", null)).Expect(HttpStatusCode.OK); // only a draft claims action 2
 
@@ -87,8 +87,8 @@ public sealed class ClaimedActionsKeptTests(DatabaseFixture db) : DatabaseTest(d
     public async Task AScriptAgreeingAVersionThatDropsAClaimedAction_IsRefusedByTheDatabase()
     {
         var w = await ClaimWorld.CreateAsync(Db);
-        var claim = await DraftOnAsync(w, w.Actions[1], "INV-S2");
-        var current = await AgreedPlanAsync(w);
+        var claim = await w.DraftOnActionAsync(w.Actions[1], "INV-S2");
+        var current = await w.AgreedPlanAsync();
         var dropping = await RevisionAsync(w, Content(w, (1, "learning", "Sensory room kit"), (null, "support", "Visual timetables")));
         (await w.SubmitAsync(claim)).Expect(HttpStatusCode.OK); // the agreed version still has action 2
 
@@ -125,8 +125,8 @@ public sealed class ClaimedActionsKeptTests(DatabaseFixture db) : DatabaseTest(d
     public async Task AScriptAtRepeatableRead_CannotAgreeAVersionDroppingAnActionClaimedWhileItRan()
     {
         var w = await ClaimWorld.CreateAsync(Db);
-        var claim = await DraftOnAsync(w, w.Actions[1], "INV-RR");
-        var current = await AgreedPlanAsync(w);
+        var claim = await w.DraftOnActionAsync(w.Actions[1], "INV-RR");
+        var current = await w.AgreedPlanAsync();
         var dropping = await RevisionAsync(w, Content(w, (1, "learning", "Sensory room kit"), (null, "support", "Visual timetables")));
 
         await using (var conn = await Db.DataSource.OpenConnectionAsync())
@@ -159,9 +159,9 @@ public sealed class ClaimedActionsKeptTests(DatabaseFixture db) : DatabaseTest(d
     public async Task AnAgreementRefusedByTheDatabase_IsAnsweredAsTheServicesOwnCheck_ThroughTheApiAndTheReviewPage()
     {
         var w = await ClaimWorld.CreateAsync(Db);
-        var claim = await DraftOnAsync(w, w.Actions[1], "INV-D1");
+        var claim = await w.DraftOnActionAsync(w.Actions[1], "INV-D1");
         var dropping = await RevisionAsync(w, Content(w, (1, "learning", "Sensory room kit"), (null, "support", "Visual timetables")));
-        var refused = (await WhileAnotherWriterHoldsTheLockAsync(SubmittedByScript(claim),
+        var refused = (await WhileAnotherWriterHoldsTheLockAsync(ClaimWorld.SubmittedByScript(claim),
             () => w.Lead.PostAsync($"/api/v1/action-plans/{dropping}/agree", null))).ExpectProblem(HttpStatusCode.Conflict, rule: "plan-drops-claimed-action");
         Assert.Contains($"This version leaves out spending claimed since it was sent: action 2 has spending claimed on claim CLM-{claim:000000}. "
             + "Return it to the school to keep the action.", refused.Body);
@@ -170,7 +170,7 @@ public sealed class ClaimedActionsKeptTests(DatabaseFixture db) : DatabaseTest(d
         // the page: another school's plan version dropping action 2 while its claim on it is submitted by another writer
         var (otherClaim, otherDropping) = await OtherSchoolsDroppingAsync(w);
         using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
-        var (_, html) = await WhileAnotherWriterHoldsTheLockAsync(SubmittedByScript(otherClaim),
+        var (_, html) = await WhileAnotherWriterHoldsTheLockAsync(ClaimWorld.SubmittedByScript(otherClaim),
             () => PageForms.PostAsync(page, $"/review/plans/{otherDropping}?handler=Agree", [], formAt: $"/review/plans/{otherDropping}"));
         // a refusal of the whole plan, in the error summary (no field to link to)
         var summary = System.Text.RegularExpressions.Regex.Match(html, "govuk-error-summary__list\">(.*?)</ul>", System.Text.RegularExpressions.RegexOptions.Singleline);
@@ -190,8 +190,8 @@ public sealed class ClaimedActionsKeptTests(DatabaseFixture db) : DatabaseTest(d
     public async Task ASubmissionRefusedByTheDatabase_IsAnsweredAsTheServicesOwnCheck()
     {
         var w = await ClaimWorld.CreateAsync(Db);
-        var claim = await DraftOnAsync(w, w.Actions[1], "INV-D2");
-        var current = await AgreedPlanAsync(w);
+        var claim = await w.DraftOnActionAsync(w.Actions[1], "INV-D2");
+        var current = await w.AgreedPlanAsync();
         var dropping = await RevisionAsync(w, Content(w, (1, "learning", "Sensory room kit"), (null, "support", "Visual timetables")));
         var refused = (await WhileAnotherWriterHoldsTheLockAsync($"""
             UPDATE action_plan SET state = 'superseded', superseded_at = now() WHERE id = {current};
@@ -214,9 +214,9 @@ public sealed class ClaimedActionsKeptTests(DatabaseFixture db) : DatabaseTest(d
     {
         var w = await ClaimWorld.CreateAsync(Db);
         var groups = Db.Factory.Services.GetRequiredService<SubmissionGroups>();
-        var onDropped = await DraftOnAsync(w, w.Actions[1], "INV-G1");
-        var onKept = await DraftOnAsync(w, w.Actions[0], "INV-G2");
-        var current = await AgreedPlanAsync(w);
+        var onDropped = await w.DraftOnActionAsync(w.Actions[1], "INV-G1");
+        var onKept = await w.DraftOnActionAsync(w.Actions[0], "INV-G2");
+        var current = await w.AgreedPlanAsync();
         var dropping = await RevisionAsync(w, Content(w, (1, "learning", "Sensory room kit"), (null, "support", "Visual timetables")));
         var first = new List<long>();
         for (var i = 0; i < groups.Writers; i++)
@@ -296,33 +296,13 @@ public sealed class ClaimedActionsKeptTests(DatabaseFixture db) : DatabaseTest(d
         return await answer;
     }
 
-    private static string SubmittedByScript(long claim) => $"""
-        INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
-        SELECT id, 'submit', 'draft', 'submitted', created_by, 'school_business_manager' FROM claim WHERE id = {claim};
-        UPDATE claim SET state = 'submitted', submitted_by = created_by, submitted_at = now() WHERE id = {claim}
-        """;
 
     /// <summary>School 1's agreed plan with two actions, a draft claim on its action 2, and a version dropping it sent to the lead.</summary>
     private static async Task<(long Claim, long Dropping)> OtherSchoolsDroppingAsync(ClaimWorld w)
     {
-        var plan = (await w.OtherSchool.PostAsync("/api/v1/action-plans", new
-        {
-            programmeYearId = w.S.YearId, themes = new[] { "learning", "support" }, studentGroupAgreedOn = w.S.On("09-20"),
-            actions = new object[]
-            {
-                new { theme = "learning", description = "Sensory room kit", periodId = w.Periods["aut1"], estimatedCost = "300.00" },
-                new { theme = "support", description = "Staff training", periodId = w.Periods["aut2"], estimatedCost = "200.00" },
-            },
-        })).Expect(HttpStatusCode.Created);
-        (await w.OtherSchool.PostAsync($"/api/v1/action-plans/{plan.Id}/submit", null)).Expect(HttpStatusCode.OK);
-        var action = (await w.Lead.PostAsync($"/api/v1/action-plans/{plan.Id}/agree", null)).Expect(HttpStatusCode.OK)
-            .Json["actions"]!.AsArray().Single(a => a!["ref"]!.GetValue<int>() == 2)!["id"]!.GetValue<long>();
-        var claim = await w.NewClaimAsync(w.OtherSchool);
-        (await w.OtherSchool.PostAsync($"/api/v1/claims/{claim}/lines", new
-        {
-            kind = "action-plan", categoryId = w.Category("action-plan"), actionId = action, supplier = "Sensory Ltd", invoiceRef = "INV-O1", amount = "10.00",
-        })).Expect(HttpStatusCode.Created);
-        var revision = (await w.OtherSchool.PostAsync($"/api/v1/action-plans/{plan.Id}/revise", null)).Expect(HttpStatusCode.Created).Id;
+        var (plan, actions) = await w.OtherSchoolsAgreedPlanAsync();
+        var claim = await w.DraftOnActionAsync(actions[1], "INV-O1", w.OtherSchool);
+        var revision = (await w.OtherSchool.PostAsync($"/api/v1/action-plans/{plan}/revise", null)).Expect(HttpStatusCode.Created).Id;
         (await w.OtherSchool.PutAsync($"/api/v1/action-plans/{revision}", Content(w, (1, "learning", "Sensory room kit"), (null, "support", "Visual timetables"))))
             .Expect(HttpStatusCode.OK);
         (await w.OtherSchool.PostAsync($"/api/v1/action-plans/{revision}/submit", null)).Expect(HttpStatusCode.OK);
@@ -337,10 +317,10 @@ public sealed class ClaimedActionsKeptTests(DatabaseFixture db) : DatabaseTest(d
     public async Task AClaimOnAKeptAction_Submits_AndAVersionKeepingEveryClaimedAction_IsAgreed()
     {
         var w = await ClaimWorld.CreateAsync(Db);
-        var first = await DraftOnAsync(w, w.Actions[1], "INV-K1");
+        var first = await w.DraftOnActionAsync(w.Actions[1], "INV-K1");
         (await w.SubmitAsync(first)).Expect(HttpStatusCode.OK);
         // a draft on version 1's action 2, submitted once version 2 is agreed: the number is kept
-        var second = await DraftOnAsync(w, w.Actions[1], "INV-K2");
+        var second = await w.DraftOnActionAsync(w.Actions[1], "INV-K2");
         var keeping = await RevisionAsync(w, Content(w, (1, "learning", "Sensory room kit"), (2, "support", "Staff training, two sessions")));
         (await w.Lead.PostAsync($"/api/v1/action-plans/{keeping}/agree", null)).Expect(HttpStatusCode.OK);
         (await w.SubmitAsync(second)).Expect(HttpStatusCode.OK);
@@ -356,25 +336,12 @@ public sealed class ClaimedActionsKeptTests(DatabaseFixture db) : DatabaseTest(d
                               AND k.action_ref = a.action_ref)
         """);
 
-    private static async Task<long> DraftOnAsync(ClaimWorld w, long actionId, string invoice)
-    {
-        var id = await w.NewClaimAsync();
-        var line = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
-        {
-            kind = "action-plan", categoryId = w.Category("action-plan"), actionId, supplier = "Sensory Ltd", invoiceRef = invoice, amount = "10.00",
-        })).Expect(HttpStatusCode.Created).Json["lines"]![0]!["id"]!.GetValue<long>();
-        (await w.AttachAsync(id, ClaimWorld.Pdf(invoice), $"{invoice}.pdf", line)).Expect(HttpStatusCode.Created);
-        return id;
-    }
 
-    private static async Task<long> AgreedPlanAsync(ClaimWorld w) =>
-        (await w.School.GetAsync($"/api/v1/action-plans?schoolId={w.S.Schools[0].Id}")).Json.AsArray()
-            .Single(p => p!["state"]!.GetValue<string>() == "agreed")!["id"]!.GetValue<long>();
 
     /// <summary>A new version of the agreed plan with this content, sent to the area lead.</summary>
     private static async Task<long> RevisionAsync(ClaimWorld w, object content)
     {
-        var revision = (await w.School.PostAsync($"/api/v1/action-plans/{await AgreedPlanAsync(w)}/revise", null)).Expect(HttpStatusCode.Created).Id;
+        var revision = (await w.School.PostAsync($"/api/v1/action-plans/{await w.AgreedPlanAsync()}/revise", null)).Expect(HttpStatusCode.Created).Id;
         (await w.School.PutAsync($"/api/v1/action-plans/{revision}", content)).Expect(HttpStatusCode.OK);
         (await w.School.PostAsync($"/api/v1/action-plans/{revision}/submit", null)).Expect(HttpStatusCode.OK);
         return revision;

@@ -15,9 +15,9 @@ public sealed class RemovedActionTests(DatabaseFixture db) : DatabaseTest(db)
     public async Task ARevisionRemovingAnActionWithClaimedSpending_IsRefusedNamingActions_WhenSavedAndWhenSubmitted()
     {
         var w = await ClaimWorld.CreateAsync(Db);
-        var claim = await ClaimOnSecondActionAsync(w, "INV-1");
+        var claim = await w.DraftOnActionAsync(w.Actions[1], "INV-1");
         (await w.SubmitAsync(claim)).Expect(HttpStatusCode.OK);
-        var plan = await AgreedPlanAsync(w);
+        var plan = await w.AgreedPlanAsync();
 
         var revision = (await w.School.PostAsync($"/api/v1/action-plans/{plan}/revise", null)).Expect(HttpStatusCode.Created).Id;
         var refused = (await w.School.PutAsync($"/api/v1/action-plans/{revision}", Plan(w, keepSecond: false))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "actions");
@@ -33,8 +33,8 @@ public sealed class RemovedActionTests(DatabaseFixture db) : DatabaseTest(db)
     public async Task ARevisionSavedBeforeTheClaimWasSubmitted_IsRefusedAtItsSubmission()
     {
         var w = await ClaimWorld.CreateAsync(Db);
-        var claim = await ClaimOnSecondActionAsync(w, "INV-1");
-        var plan = await AgreedPlanAsync(w);
+        var claim = await w.DraftOnActionAsync(w.Actions[1], "INV-1");
+        var plan = await w.AgreedPlanAsync();
         var revision = (await w.School.PostAsync($"/api/v1/action-plans/{plan}/revise", null)).Expect(HttpStatusCode.Created).Id;
         (await w.School.PutAsync($"/api/v1/action-plans/{revision}", Plan(w, keepSecond: false))).Expect(HttpStatusCode.OK); // only a draft claims it
         (await w.SubmitAsync(claim)).Expect(HttpStatusCode.OK);
@@ -52,8 +52,8 @@ public sealed class RemovedActionTests(DatabaseFixture db) : DatabaseTest(db)
     public async Task ARevisionSentBeforeTheClaimWasSubmitted_IsNotAgreed_AndCanBeReturned()
     {
         var w = await ClaimWorld.CreateAsync(Db);
-        var claim = await ClaimOnSecondActionAsync(w, "INV-1");
-        var plan = await AgreedPlanAsync(w);
+        var claim = await w.DraftOnActionAsync(w.Actions[1], "INV-1");
+        var plan = await w.AgreedPlanAsync();
         var revision = (await w.School.PostAsync($"/api/v1/action-plans/{plan}/revise", null)).Expect(HttpStatusCode.Created).Id;
         (await w.School.PutAsync($"/api/v1/action-plans/{revision}", Plan(w, keepSecond: false))).Expect(HttpStatusCode.OK);
         (await w.School.PostAsync($"/api/v1/action-plans/{revision}/submit", null)).Expect(HttpStatusCode.OK);
@@ -66,20 +66,7 @@ public sealed class RemovedActionTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.Lead.PostAsync($"/api/v1/action-plans/{revision}/return", new { feedback = "Keep action 2: it has spending claimed" })).Expect(HttpStatusCode.OK);
     }
 
-    private static async Task<long> ClaimOnSecondActionAsync(ClaimWorld w, string invoice)
-    {
-        var id = await w.NewClaimAsync();
-        var line = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
-        {
-            kind = "action-plan", categoryId = w.Category("action-plan"), actionId = w.Actions[1], supplier = "Sensory Ltd", invoiceRef = invoice, amount = "10.00",
-        })).Expect(HttpStatusCode.Created).Json["lines"]![0]!["id"]!.GetValue<long>();
-        (await w.AttachAsync(id, ClaimWorld.Pdf(invoice), $"{invoice}.pdf", line)).Expect(HttpStatusCode.Created);
-        return id;
-    }
 
-    private static async Task<long> AgreedPlanAsync(ClaimWorld w) =>
-        (await w.School.GetAsync($"/api/v1/action-plans?schoolId={w.S.Schools[0].Id}")).Json.AsArray()
-            .Single(p => p!["state"]!.GetValue<string>() == "agreed")!["id"]!.GetValue<long>();
 
     private static object Plan(ClaimWorld w, bool keepSecond, string secondCost = "200.00") => new
     {

@@ -214,11 +214,7 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
         var draft = await Db.ScalarAsync("""
             SELECT max(c.id) FROM claim c JOIN claim_line l ON l.claim_id = c.id WHERE c.state = 'draft' AND l.kind = 'tlr'
             """);
-        await using var script = Db.DataSource.CreateCommand($"""
-            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
-            SELECT id, 'submit', 'draft', 'submitted', created_by, 'school_business_manager' FROM claim WHERE id = {draft};
-            UPDATE claim SET state = 'submitted', submitted_by = created_by, submitted_at = now() WHERE id = {draft}
-            """);
+        await using var script = Db.DataSource.CreateCommand(ClaimWorld.SubmittedByScript(draft));
         var refusal = await Assert.ThrowsAsync<PostgresException>(() => script.ExecuteNonQueryAsync());
         Assert.Equal("GL011", refusal.SqlState);
         Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM claim WHERE id = {draft}"));

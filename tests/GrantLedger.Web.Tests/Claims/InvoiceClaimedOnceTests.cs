@@ -185,11 +185,7 @@ public sealed class InvoiceClaimedOnceTests(DatabaseFixture db) : DatabaseTest(d
         }
         // a script cannot claim it again either: the database refuses the state change itself
         var draft = await Db.ScalarAsync("SELECT max(c.id) FROM claim c WHERE c.state = 'draft'");
-        await using var script = Db.DataSource.CreateCommand($"""
-            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
-            SELECT id, 'submit', 'draft', 'submitted', created_by, 'school_business_manager' FROM claim WHERE id = {draft};
-            UPDATE claim SET state = 'submitted', submitted_by = created_by, submitted_at = now() WHERE id = {draft}
-            """);
+        await using var script = Db.DataSource.CreateCommand(ClaimWorld.SubmittedByScript(draft));
         var refusal = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => script.ExecuteNonQueryAsync());
         Assert.Equal("GL015", refusal.SqlState);
         Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM claim WHERE id = {draft}"));
@@ -216,11 +212,7 @@ public sealed class InvoiceClaimedOnceTests(DatabaseFixture db) : DatabaseTest(d
             (await w.AttachAsync(id, ClaimWorld.Pdf(copy), "invoice.pdf", line)).Expect(HttpStatusCode.Created);
             drafts.Add(id);
         }
-        var submitting = $"""
-            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
-            SELECT id, 'submit', 'draft', 'submitted', created_by, 'school_business_manager' FROM claim WHERE id = {drafts[1]};
-            UPDATE claim SET state = 'submitted', submitted_by = created_by, submitted_at = now() WHERE id = {drafts[1]}
-            """;
+        var submitting = ClaimWorld.SubmittedByScript(drafts[1]);
 
         await using (var conn = await Db.DataSource.OpenConnectionAsync())
         await using (var tx = await conn.BeginTransactionAsync(level))
@@ -262,20 +254,5 @@ public sealed class InvoiceClaimedOnceTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE claim_id = $1", id));
     }
 
-    private static async Task<long> OtherSchoolsActionAsync(ClaimWorld w)
-    {
-        var lead = w.Lead;
-        var plan = (await w.OtherSchool.PostAsync("/api/v1/action-plans", new
-        {
-            programmeYearId = w.S.YearId, themes = new[] { "learning", "support" }, studentGroupAgreedOn = w.S.On("09-20"),
-            actions = new object[]
-            {
-                new { theme = "learning", description = "Sensory room kit", periodId = w.Periods["aut1"], estimatedCost = "300.00" },
-                new { theme = "support", description = "Staff training", periodId = w.Periods["aut2"], estimatedCost = "200.00" },
-            },
-        })).Expect(HttpStatusCode.Created);
-        (await w.OtherSchool.PostAsync($"/api/v1/action-plans/{plan.Id}/submit", null)).Expect(HttpStatusCode.OK);
-        var agreed = (await lead.PostAsync($"/api/v1/action-plans/{plan.Id}/agree", null)).Expect(HttpStatusCode.OK).Json;
-        return agreed["actions"]![0]!["id"]!.GetValue<long>();
-    }
+    private static async Task<long> OtherSchoolsActionAsync(ClaimWorld w) => (await w.OtherSchoolsAgreedPlanAsync()).Actions[0];
 }

@@ -55,6 +55,20 @@ public sealed class ClaimWorld
 
         var school = await world.SchoolUserAsync(db, 0);
         var lead = await world.AreaLeadAsync(db, 0);
+        var (_, actions) = await AgreedPlanOfTwoActionsAsync(world, school, lead, periods);
+
+        return new ClaimWorld
+        {
+            S = world, School = school, OtherSchool = await world.SchoolUserAsync(db, 1),
+            Lead = lead, OtherLead = await world.AreaLeadAsync(db, 1), Admin = admin,
+            Periods = periods, Actions = actions,
+        };
+    }
+
+    /// <summary>A plan of two actions (1: sensory room kit, £300, Autumn 1; 2: staff training, £200, Autumn 2) sent and agreed.</summary>
+    private static async Task<(long Plan, long[] Actions)> AgreedPlanOfTwoActionsAsync(Scenario s, ApiClient school, ApiClient lead,
+        IReadOnlyDictionary<string, long> periods)
+    {
         var plan = (await school.PostAsync("/api/v1/action-plans", new
         {
             programmeYearId = s.YearId, themes = new[] { "learning", "support" }, studentGroupAgreedOn = s.On("09-20"),
@@ -66,15 +80,38 @@ public sealed class ClaimWorld
         })).Expect(HttpStatusCode.Created);
         (await school.PostAsync($"/api/v1/action-plans/{plan.Id}/submit", null)).Expect(HttpStatusCode.OK);
         var agreed = (await lead.PostAsync($"/api/v1/action-plans/{plan.Id}/agree", null)).Expect(HttpStatusCode.OK).Json;
-        var actions = agreed["actions"]!.AsArray().Select(a => a!["id"]!.GetValue<long>()).ToList();
-
-        return new ClaimWorld
-        {
-            S = world, School = school, OtherSchool = await world.SchoolUserAsync(db, 1),
-            Lead = lead, OtherLead = await world.AreaLeadAsync(db, 1), Admin = admin,
-            Periods = periods, Actions = actions.ToArray(),
-        };
+        return (plan.Id, agreed["actions"]!.AsArray().OrderBy(a => a!["ref"]!.GetValue<int>()).Select(a => a!["id"]!.GetValue<long>()).ToArray());
     }
+
+    /// <summary>School 1 given the same plan as school 0's, agreed by the area lead: its id and its actions' ids (action 1, action 2).</summary>
+    public Task<(long Plan, long[] Actions)> OtherSchoolsAgreedPlanAsync() => AgreedPlanOfTwoActionsAsync(S, OtherSchool, Lead, Periods);
+
+    /// <summary>School 0's version of its plan now agreed.</summary>
+    public async Task<long> AgreedPlanAsync() =>
+        (await School.GetAsync($"/api/v1/action-plans?schoolId={S.Schools[0].Id}")).Json.AsArray()
+            .Single(p => p!["state"]!.GetValue<string>() == "agreed")!["id"]!.GetValue<long>();
+
+    /// <summary>A draft with one action-plan line of £10 on the action (supplier Sensory Ltd, the invoice given), its invoice attached.</summary>
+    public async Task<long> DraftOnActionAsync(long actionId, string invoice, ApiClient? school = null)
+    {
+        var id = await NewClaimAsync(school);
+        var line = (await (school ?? School).PostAsync($"/api/v1/claims/{id}/lines", new
+        {
+            kind = "action-plan", categoryId = Category("action-plan"), actionId, supplier = "Sensory Ltd", invoiceRef = invoice, amount = "10.00",
+        })).Expect(HttpStatusCode.Created).Json["lines"]![0]!["id"]!.GetValue<long>();
+        (await AttachAsync(id, Pdf(invoice), $"{invoice}.pdf", line, school)).Expect(HttpStatusCode.Created);
+        return id;
+    }
+
+    /// <summary>
+    /// What a script would send to submit a draft as its creator, past every check of the service: the history row, then the
+    /// state. The database's own rules are what must refuse it.
+    /// </summary>
+    public static string SubmittedByScript(long claimId) => $"""
+        INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
+        SELECT id, 'submit', 'draft', 'submitted', created_by, 'school_business_manager' FROM claim WHERE id = {claimId};
+        UPDATE claim SET state = 'submitted', submitted_by = created_by, submitted_at = now() WHERE id = {claimId}
+        """;
 
     public long Category(string code) => S.Categories[code];
 
