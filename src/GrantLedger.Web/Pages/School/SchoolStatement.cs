@@ -18,7 +18,8 @@ namespace GrantLedger.Web.Pages.School;
 /// <param name="ClaimId">the claim it belongs to, if any</param>
 public sealed record StatementRow(long EntryId, DateOnly Date, string What, long? ClaimId, string Category, long Amount, long Change, long Available);
 
-/// <param name="Closing">each money category's available at the end: the dashboard's Available column</param>
+/// <param name="Closing">each category's available at the end of the period: for the whole year, or a period open at its end,
+/// the dashboard's Available column</param>
 /// <param name="Unit">money (pence) or staff time (minutes): what every amount of the view counts</param>
 public sealed record SchoolStatementView(IReadOnlyList<StatementRow> Rows, IReadOnlyList<(string Category, long Available)> Closing, Unit Unit = Unit.Gbp)
 {
@@ -42,7 +43,8 @@ public sealed record StatementTables(string Id, string ClosingId, string Caption
 /// minutes: …:available, …:used) is told the same way in its own view (<see cref="ForSchoolAsync"/> with <see cref="Unit.Minutes"/>).
 /// Read in three queries (the accounts, their categories, their transfers with their causes), whatever the number of rows.
 /// Starting from nothing, the rows sum to each category's available on the dashboard (<see cref="Allocations.BudgetFigures"/>): a
-/// year's accounts are that year's alone.
+/// year's accounts are that year's alone. A period of the year (<see cref="StatementPeriod"/>) is cut from the same rows: the
+/// earlier ones summed per category into its brought-forward rows, so that it ends where the year's rows up to its end do.
 /// </summary>
 public static class SchoolStatement
 {
@@ -50,9 +52,12 @@ public static class SchoolStatement
         long DebitsPosted, long CreditsPosted, long DebitsPending, string CauseType, long? CauseId, string? ReversedCause, string? Trigger,
         long? OtherSchoolId, string? OtherSchool, string? OtherCategory, string OtherLeaf, string? VirementReason, string? CauseYear, string? NextYear);
 
+    /// <param name="period">the days to show (<see cref="StatementPeriod"/>): the rows before it are brought forward, one row per
+    /// category, and those after it left out; the whole year when null</param>
     public static async Task<SchoolStatementView> ForSchoolAsync(GrantLedgerDb db, long schoolId, long yearId, CancellationToken ct,
-        Unit unit = Unit.Gbp)
+        Unit unit = Unit.Gbp, StatementPeriod? period = null)
     {
+        period ??= StatementPeriod.WholeYear;
         var code = unit.ToCode();
         var accounts = await db.Accounts.AsNoTracking()
             .Where(a => a.SchoolId == schoolId && a.ProgrammeYearId == yearId && a.Unit == code && a.CategoryId != null)
@@ -88,8 +93,7 @@ public static class SchoolStatement
             """).ToListAsync(ct);
 
         var names = categories.ToDictionary(c => c.Id, c => c.Name);
-        var rows = new List<StatementRow>();
-        var available = categories.ToDictionary(c => c.Id, _ => 0L);
+        var rows = new List<(long CategoryId, StatementRow Row)>();
         long running = 0;
         // one row per entry and category, in the order their first transfer comes
         foreach (var group in movements.GroupBy(m => (m.EntryId, byAccount[m.AccountId].CategoryId)))
@@ -99,31 +103,45 @@ public static class SchoolStatement
             var change = onAvailable.Sum(m => m.CreditsPosted - m.DebitsPosted - m.DebitsPending);
             var (what, amount) = Describe(group.First(), onAvailable, group.ToList(), schoolId, names[category], change, unit);
             running += change;
-            available[category] += change;
             var first = group.First();
-            rows.Add(new StatementRow(first.EntryId, first.ValueDate, what, first.CauseType == "claim" ? first.CauseId : null, names[category],
-                amount, change, running));
+            rows.Add((category, new StatementRow(first.EntryId, first.ValueDate, what, first.CauseType == "claim" ? first.CauseId : null,
+                names[category], amount, change, running)));
         }
-        return new SchoolStatementView(rows, categories.Select(c => (c.Name, available[c.Id])).ToList(), unit);
+
+        // the rows are in date order: those before the period come first, those after it last
+        var before = rows.TakeWhile(r => period.From is { } from && r.Row.Date < from).ToList();
+        var shown = rows.Skip(before.Count).TakeWhile(r => period.To is not { } to || r.Row.Date <= to).ToList();
+        var broughtForward = new List<StatementRow>();
+        running = 0;
+        foreach (var category in categories.Where(c => before.Any(r => r.CategoryId == c.Id)))
+        {
+            var change = before.Where(r => r.CategoryId == category.Id).Sum(r => r.Row.Change);
+            running += change;
+            broughtForward.Add(new StatementRow(0, period.From!.Value, StatementPeriod.BroughtForward, null, category.Name, Math.Abs(change), change, running));
+        }
+        var closing = categories.Select(c => (c.Name, before.Concat(shown).Where(r => r.CategoryId == c.Id).Sum(r => r.Row.Change))).ToList();
+        return new SchoolStatementView([.. broughtForward, .. shown.Select(r => r.Row)], closing, unit);
     }
 
     /// <summary>
-    /// The rows as CSV for the school's books: a header row, dates yyyy-MM-dd, amounts as "-250.00", and no cell a spreadsheet
-    /// would run as a formula (<see cref="Infrastructure.Csv.FormulaSafe"/>, as the exports do: a category is named by an admin).
+    /// The rows as CSV for the school's books: a header row, dates yyyy-MM-dd, money as "-250.00" and staff time as whole minutes
+    /// (with the page's words for the time beside them, "1 day"), and no cell a spreadsheet would run as a formula
+    /// (<see cref="Infrastructure.Csv.FormulaSafe"/>, as the exports do: a category is named by an admin).
     /// </summary>
     public static byte[] Csv(SchoolStatementView statement)
     {
+        var money = statement.Unit == Unit.Gbp;
+        string Number(long amount) => money ? new Money(amount).ToDecimalString() : amount.ToString(CultureInfo.InvariantCulture);
         using var stream = new MemoryStream();
         using (var csv = CsvWriter.Create(stream, new CsvWriterOptions(), leaveOpen: true))
         {
-            csv.WriteHeader(["Date", "What happened", "Category", "Amount", "Change to available", "Available"]);
+            csv.WriteHeader(money
+                ? ["Date", "What happened", "Category", "Amount", "Change to available", "Available"]
+                : ["Date", "What happened", "Allowance", "Time (minutes)", "Change to what is left (minutes)", "Left (minutes)", "Time"]);
             foreach (var r in statement.Rows)
             {
-                foreach (var cell in new[]
-                         {
-                             r.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r.What, r.Category, new Money(r.Amount).ToDecimalString(),
-                             new Money(r.Change).ToDecimalString(), new Money(r.Available).ToDecimalString(),
-                         })
+                string[] cells = [r.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r.What, r.Category, Number(r.Amount), Number(r.Change), Number(r.Available)];
+                foreach (var cell in money ? cells : [.. cells, statement.Say(r.Amount)])
                     csv.WriteField(Infrastructure.Csv.FormulaSafe(cell));
                 csv.EndRecord();
             }
@@ -182,5 +200,41 @@ public static class SchoolStatement
             default:
                 return ("Correction", moved);
         }
+    }
+}
+
+/// <summary>
+/// The days of a year a statement is read for, by value date, each end included; either end may be left open (the year's
+/// start, or everything so far). A school business manager reconciles month by month or term by term.
+/// </summary>
+public sealed record StatementPeriod(DateOnly? From, DateOnly? To)
+{
+    public static readonly StatementPeriod WholeYear = new(null, null);
+
+    /// <summary>What the rows that open a period are called: each category's available at the end of the day before it.</summary>
+    public const string BroughtForward = "Brought forward";
+
+    public bool IsWholeYear => From is null && To is null;
+
+    /// <summary>The period as a link carries it, after the year: "&amp;from=2026-10-01&amp;to=2026-10-31", or nothing.</summary>
+    public string Query => (From is { } f ? $"&from={f:yyyy-MM-dd}" : "") + (To is { } t ? $"&to={t:yyyy-MM-dd}" : "");
+
+    /// <summary>
+    /// Why dates read for a year's statement are refused, per field: each must be one of the year's days and not later than
+    /// today in the UK (the ledger does not know the future yet), and the end not before the start.
+    /// </summary>
+    public static IEnumerable<(string Field, string Message)> Refusals(DateOnly? from, DateOnly? to, Programmes.ProgrammeYear year, DateOnly today)
+    {
+        var refused = new List<(string, string)>();
+        foreach (var (field, label, date) in new[] { ("from", "The start date", from), ("to", "The end date", to) })
+        {
+            if (date is not { } d) continue;
+            if (d < year.StartsOn || d > year.EndsOn)
+                refused.Add((field, $"{label} must be in {year.Code}, from {year.StartsOn.ToString("d MMMM yyyy", CultureInfo.InvariantCulture)} to {year.EndsOn.ToString("d MMMM yyyy", CultureInfo.InvariantCulture)}"));
+            else if (Core.Rules.NotInTheFuture.Refusal(d, today, "the ledger does not know it yet") is { } future)
+                refused.Add((field, $"{label} {future}"));
+        }
+        if (refused.Count == 0 && from > to) refused.Add(("to", "The end date must be the same as or after the start date"));
+        return refused;
     }
 }

@@ -1,3 +1,4 @@
+using GrantLedger.Core.Ledger;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
@@ -6,15 +7,9 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace GrantLedger.Web.Pages.School;
 
-/// <summary>The statement's rows as CSV for the school's own books: the page's rows, dates yyyy-MM-dd, amounts "1234.50".</summary>
+/// <summary>The statement's money rows as CSV for the school's own books: the page's rows, dates yyyy-MM-dd, amounts "1234.50".</summary>
 [Authorize(Roles = Roles.SchoolBusinessManager)]
-public sealed class StatementCsvModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+public sealed class StatementCsvModel(GrantLedgerDb db, AuditTrail audit) : StatementPage(db, audit)
 {
-    public async Task<IActionResult> OnGetAsync(long? year, CancellationToken ct)
-    {
-        var (school, _, shown) = await SchoolBudget.CallersYearsAsync(Db, Caller, year, ct);
-        if (shown is null) return Redirect("/school/statement");
-        var statement = await SchoolStatement.ForSchoolAsync(Db, school.Id, shown.Id, ct);
-        return File(SchoolStatement.Csv(statement), "text/csv; charset=utf-8", $"statement-{school.Urn}-{shown.Code}.csv");
-    }
+    public Task<IActionResult> OnGetAsync(long? year, CancellationToken ct) => CsvAsync(year, Unit.Gbp, "statement", ct);
 }
