@@ -28,6 +28,34 @@ public sealed class SchoolJourneyTests(BrowserFixture fixture, ITestOutputHelper
         await AtAsync(page, "/school/statement");
     }
 
+    /// <summary>
+    /// A period of the statement from its own form: an end before the start is named in the error summary, then the period opens
+    /// with what was brought forward and closes as of its end; each page accessible.
+    /// </summary>
+    [Fact]
+    public async Task SchoolBusinessManager_ReadsTheStatementForAPeriod()
+    {
+        var world = await ClaimWorld.CreateAsync(Db);
+        var claim = await world.NewClaimAsync();
+        await world.AddStaffTimeAsync(claim, "STAFF-01", "2026-10-05");
+        (await world.SubmitAsync(claim)).Expect(System.Net.HttpStatusCode.OK);
+        var page = await SignInAsync(world.School.UserName);
+        await VisitAsync(page, "/school/statement");
+        var today = GrantLedger.Core.Ledger.UkTime.Today;
+        await FillDateAsync(page, "from", today);
+        await FillDateAsync(page, "to", new DateOnly(2026, 9, 30));
+        await ClickAsync(page, "button:has-text('Show the period')");
+        await ExpectErrorAsync(page, "to", "The end date must be the same as or after the start date");
+        Assert.Equal(today.Day.ToString(), await page.InputValueAsync("#from"));
+
+        await FillDateAsync(page, "to", today);
+        await ClickAsync(page, "button:has-text('Show the period')", screenshot: "school-statement-period");
+        Assert.Equal("Brought forward", await page.InnerTextAsync("#statement tbody tr td:nth-child(2)"));
+        Assert.Contains($"Claim CLM-{claim:000000} submitted: held", await page.InnerTextAsync("#statement"));
+        Assert.Contains("as of " + today.ToString("d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture), await page.InnerTextAsync("#closing"));
+        Assert.Equal(1, await page.Locator($"a[href='/school/time-statement.csv?year={world.S.YearId}&from={today:yyyy-MM-dd}&to={today:yyyy-MM-dd}']").CountAsync());
+    }
+
     [Fact]
     public async Task SchoolBusinessManager_DraftsAClaimWithEvidence_ChecksAnswers_AndSubmitsIt()
     {
