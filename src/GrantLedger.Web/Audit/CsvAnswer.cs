@@ -41,9 +41,10 @@ public sealed class CsvAnswer(string fileName, IReadOnlyList<string> header, IAs
     {
         var request = http.Request;
         yield return $"query: {request.Method} {request.Path}{Uri.UnescapeDataString(request.QueryString.Value ?? "")}";
-        foreach (var (key, value) in request.RouteValues.Where(r => r.Key is not "action" and not "controller"))
+        // a page's route names the page and its handler ("page: /Ledger/Trail", "handler: csv"): how it was asked, not what
+        foreach (var (key, value) in request.RouteValues.Where(r => r.Key is not "action" and not "controller" and not "page" and not "handler"))
             yield return $"{key}: {value}";
-        foreach (var (key, value) in request.Query.Where(q => q.Key != "format"))
+        foreach (var (key, value) in request.Query.Where(q => q.Key is not "format" and not "handler"))
             yield return $"{key}: {value}";
         yield return $"run by: {http.User.Identity?.Name} ({http.User.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value})";
         yield return $"run at: {DateTimeOffset.UtcNow:yyyy-MM-dd'T'HH:mm:ss'Z'}";

@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Text.Json;
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
+using Npgsql;
+
+namespace GrantLedger.Web.Pages.Ledger;
+
+/// <summary>
+/// The audit trail (/api/v1/audit/events) for a person: by user, record, action and UK days, in the order written, a page at
+/// a time by id as the API pages, and the same rows as the API's CSV. Programme-scoped staff see their programme's events.
+/// </summary>
+[Authorize(Roles = Roles.Staff)]
+public sealed class TrailModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataSource dataSource) : GovPage(db, audit)
+{
+    /// <summary>The filters a person sets; the next page's link adds <c>after</c> to them, the CSV's <c>handler</c>.</summary>
+    private static readonly string[] Filters =
+        ["programmeId", "userId", "recordType", "recordId", "action", "from-day", "from-month", "from-year", "to-day", "to-month", "to-year", "limit"];
+
+    public AuditReads.EventPage? Events { get; private set; }
+    public List<(string, string)> ProgrammeOptions { get; private set; } = [];
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        if (await QueryAsync(ct) is not { } query) return;
+        try
+        {
+            Events = await AuditReads.EventsAsync(dataSource, Caller, query, all: false, ct);
+        }
+        catch (InvalidInput refused) // a page of more than 1,000, as the API refuses it
+        {
+            Refused(refused);
+        }
+    }
+
+    /// <summary>Every event the filters find, as the API's CSV has them (its header, its rows, each cell formula-safe).</summary>
+    public async Task<IActionResult> OnGetCsvAsync(CancellationToken ct)
+    {
+        if (await QueryAsync(ct) is not { } query) return Page();
+        var events = await AuditReads.EventsAsync(dataSource, Caller, query, all: true, ct);
+        return CsvAnswer.Of("audit-events.csv", AuditReads.EventCsvHeader, events.Items, AuditReads.EventCsvRow);
+    }
+
+    /// <summary>The API's query from the page's filters, or null (with the errors shown) when one cannot be read.</summary>
+    private async Task<AuditReads.EventQuery?> QueryAsync(CancellationToken ct)
+    {
+        if (Caller.SeesAllProgrammes)
+            ProgrammeOptions = (await ProgrammesAsync(ct)).Select(p => (p.Id.ToString(CultureInfo.InvariantCulture), p.Name)).Prepend(("", "All programmes")).ToList();
+        var query = new AuditReads.EventQuery
+        {
+            ProgrammeId = Caller.SeesAllProgrammes ? Number("programmeId", "The programme") : null,
+            UserId = Number("userId", "The user ID"),
+            RecordType = Text("recordType"),
+            RecordId = Number("recordId", "The record ID"),
+            Action = Text("action"),
+            After = Number("after", "The page"),
+            Limit = Number("limit", "The number of events a page") is { } limit ? (int)Math.Min(limit, int.MaxValue) : null,
+        };
+        var from = ReadDate("from", "the first day", required: false);
+        var to = ReadDate("to", "the last day", required: false);
+        if (HasErrors) return null;
+        try
+        {
+            AuditReads.ReadRange(query, Day(from), Day(to));
+        }
+        catch (InvalidInput refused)
+        {
+            Refused(refused);
+            return null;
+        }
+        return query;
+    }
+
+    /// <summary>The API's refusals of a query in the page's words, on the fields they name.</summary>
+    private void Refused(InvalidInput refused)
+    {
+        foreach (var (field, messages) in refused.Errors)
+            foreach (var message in messages)
+                AddError(field, field switch
+                {
+                    "to" => "The last day must be the same as or after the first day",
+                    "limit" => "The number of events a page must be between 1 and 1,000",
+                    _ => Sentence(field, message),
+                });
+    }
+
+    private static string? Day(DateOnly? day) => day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private string? Text(string field) => Typed(field).Trim() is { Length: > 0 } text ? text : null;
+
+    private long? Number(string field, string label)
+    {
+        if (Text(field) is not { } text) return null;
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return n;
+        AddError(field, $"{label} must be a number, like 42");
+        return null;
+    }
+
+    /// <summary>
+    /// This page's address with the filters as given, some set (a user's events: userId) or added (the next page's after,
+    /// the CSV's handler, first); no after unless given, so the CSV and the first page start at the beginning.
+    /// </summary>
+    public string Href(params (string Key, string? Value)[] set) =>
+        QueryHelpers.AddQueryString("/ledger/trail",
+            set.Where(m => m.Key == "handler")
+                .Concat(Filters.Select(f => (Key: f, Value: set.FirstOrDefault(m => m.Key == f).Value ?? Text(f))).Where(f => f.Value is not null))
+                .Concat(set.Where(m => m.Key != "handler" && !Filters.Contains(m.Key)))
+                .Select(m => new KeyValuePair<string, string?>(m.Key, m.Value)));
+
+    /// <summary>Where a record has a page of its own: a claim's history.</summary>
+    public static string? RecordHref(AuditReads.Event e) => e is { RecordType: "claim", RecordId: { } id } ? $"/ledger/claims/{id}" : null;
+
+    /// <summary>A record as people name it: "Claim 12", "Payment run 3".</summary>
+    public static string Record(AuditReads.Event e) => Gov.Words(e.RecordType.Replace('_', '-')) + (e.RecordId is { } id ? $" {id}" : "");
+
+    /// <summary>
+    /// An event's details as a short list of their fields, nested ones by their path ("lines[0].amount: 200.00"), null
+    /// ones left out; the text as written, for the page to encode. The rest is said as a count (the CSV has them all).
+    /// </summary>
+    public static (IReadOnlyList<(string Name, string Value)> Fields, int More) Details(JsonElement details, int most = 12)
+    {
+        var fields = new List<(string, string)>();
+        void Add(string path, JsonElement v)
+        {
+            switch (v.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var p in v.EnumerateObject()) Add(path.Length == 0 ? p.Name : $"{path}.{p.Name}", p.Value);
+                    break;
+                case JsonValueKind.Array:
+                    var i = 0;
+                    foreach (var item in v.EnumerateArray()) Add($"{path}[{i++}]", item);
+                    break;
+                case JsonValueKind.Null or JsonValueKind.Undefined:
+                    break;
+                case JsonValueKind.String:
+                    fields.Add((path, v.GetString()!));
+                    break;
+                default:
+                    fields.Add((path.Length == 0 ? "value" : path, v.GetRawText()));
+                    break;
+            }
+        }
+        Add("", details);
+        return (fields.Take(most).ToList(), Math.Max(0, fields.Count - most));
+    }
+}

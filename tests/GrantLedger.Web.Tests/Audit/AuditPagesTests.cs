@@ -1,0 +1,192 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Tests.Support;
+using static GrantLedger.Web.Tests.Support.PageTables;
+
+namespace GrantLedger.Web.Tests.Audit;
+
+/// <summary>
+/// The audit trail as a page (/ledger/trail): the API's read (/api/v1/audit/events) shown to an auditor in a browser,
+/// with the same answers.
+/// </summary>
+public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    private static Task<HttpClient> PageAsync(DatabaseFixture db, string userName) => Security.PageFormFuzzTests.SignedInPageAsync(db.Factory, userName);
+
+    private static List<string[]> EventRows(string html) => Rows(Table(html, "events")).Select(Cells).ToList();
+
+    private static long[] ApiIds(System.Text.Json.Nodes.JsonNode page) => page["items"]!.AsArray().Select(e => e!["id"]!.GetValue<long>()).ToArray();
+
+    private static string[] CsvData(string csv) => csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).SkipWhile(l => l.StartsWith('#')).ToArray();
+
+    [Fact]
+    public async Task Trail_ListsWhatASubmissionWrote_WhoInWhatRoleWhenAndFromWhere_WithTheClaimLinked()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id);
+        await using var fromSchool = ClientAt.Service(Db, "198.51.100.23");
+        var school = new ApiClient(fromSchool.CreateClient(), w.School.Http.DefaultRequestHeaders.Authorization!.Parameter, w.School.UserId, w.School.UserName);
+        (await w.SubmitAsync(id, school)).Expect(HttpStatusCode.OK);
+        var auditor = await w.S.AuditorAsync(Db);
+        var submitted = (await auditor.GetAsync($"/api/v1/audit/events?recordType=claim&recordId={id}&action=claim.submit")).Expect(HttpStatusCode.OK)
+            .Json["items"]![0]!;
+        using var page = await PageAsync(Db, auditor.UserName);
+
+        var html = await Read(page, $"/ledger/trail?recordType=claim&recordId={id}");
+        var row = EventRows(html).Single(r => r.Contains("claim.submit"));
+        Assert.Equal(submitted["id"]!.GetValue<long>().ToString(), row[0]);
+        Assert.Equal(UkTime(submitted["occurredAt"]!.GetValue<DateTimeOffset>()), row[1]);
+        Assert.Equal("198.51.100.23", submitted["clientAddress"]!.GetValue<string>());
+        Assert.Equal($"{w.School.UserName} (school business manager), from 198.51.100.23", row[2]);
+        Assert.Equal("claim.submit", row[3]);
+        Assert.Contains($"Claim {id}", row[4]);
+        Assert.Contains("from: draft", row[5]);
+        Assert.Contains("to: submitted", row[5]);
+        Assert.Contains($"entryId: {submitted["details"]!["entryId"]!.GetValue<long>()}", row[5]);
+        Assert.Contains($"<a class=\"govuk-link\" href=\"/ledger/claims/{id}\">Claim {id}</a>", html);
+        Assert.DoesNotContain("{\"from\"", html); // the details as a list, not the JSON
+        Assert.All(EventRows(html), r => Assert.Contains($"Claim {id}", r[4]));
+    }
+
+    private static string UkTime(DateTimeOffset at) => GrantLedger.Core.Ledger.UkTime.Of(at).ToString("d MMM yyyy HH:mm");
+
+    [Fact]
+    public async Task Trail_FiltersNarrowIt_AndTheNextPageLinkReachesEveryEventOnce_InTheApisOrder()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        var auditor = await w.S.AuditorAsync(Db);
+        using var page = await PageAsync(Db, auditor.UserName);
+
+        var claims = EventRows(await Read(page, "/ledger/trail?action=claim."));
+        Assert.Equal(["claim.started", "claim.line-added", "claim.submit", "claim.start-review"], claims.Select(r => r[3]).ToArray());
+        var lead = EventRows(await Read(page, $"/ledger/trail?action=claim.&userId={w.Lead.UserId}"));
+        Assert.Equal(["claim.start-review"], lead.Select(r => r[3]).ToArray());
+        var today = GrantLedger.Core.Ledger.UkTime.Today;
+        Assert.Equal(claims.Count, EventRows(await Read(page, $"/ledger/trail?action=claim.&from-day={today.Day}&from-month={today.Month}&from-year={today.Year}"))
+            .Count);
+        var tomorrow = today.AddDays(1);
+        var none = await Read(page, $"/ledger/trail?action=claim.&from-day={tomorrow.Day}&from-month={tomorrow.Month}&from-year={tomorrow.Year}");
+        Assert.DoesNotContain("id=\"events\"", none);
+        Assert.Contains("No events match these filters.", none);
+
+        var all = ApiIds((await auditor.GetAsync("/api/v1/audit/events?limit=1000")).Expect(HttpStatusCode.OK).Json);
+        Assert.True(all.Length > 6);
+        var seen = new List<long>();
+        var url = "/ledger/trail?limit=3";
+        var pages = 0;
+        while (url is not null)
+        {
+            var html = await Read(page, url);
+            seen.AddRange(EventRows(html).Select(r => long.Parse(r[0])));
+            url = Regex.Match(html, "href=\"([^\"]+)\" rel=\"next\"") is { Success: true } next ? next.Groups[1].Value : null;
+            if (url is not null) Assert.Contains("limit=3", url); // the filters are kept
+            pages++;
+        }
+        Assert.Equal(all, seen);
+        Assert.Equal((all.Length + 2) / 3, pages);
+    }
+
+    [Fact]
+    public async Task Trail_AsCsv_HasTheApisRowsForTheSameFilters_EveryCellFormulaSafe()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        await w.UnderReviewAsync();
+        // a name a spreadsheet would run, written as a script could (the trail refuses only updates and deletes)
+        await Db.ScalarAsync("""
+            INSERT INTO audit_event (user_name, role, action, record_type, details) VALUES ('=HYPERLINK("https://evil.example")', 'auditor', 'claim.test', 'claim', '{}')
+            RETURNING id
+            """);
+        var auditor = await w.S.AuditorAsync(Db);
+        using var page = await PageAsync(Db, auditor.UserName);
+        var today = GrantLedger.Core.Ledger.UkTime.Today;
+
+        using var answer = await page.GetAsync($"/ledger/trail?handler=csv&action=claim.&from-day={today.Day}&from-month={today.Month}&from-year={today.Year}");
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal("text/csv", answer.Content.Headers.ContentType?.MediaType);
+        var fromPage = CsvData(await answer.Content.ReadAsStringAsync());
+        var fromApi = CsvData((await auditor.GetAsync($"/api/v1/audit/events?action=claim.&from={today:yyyy-MM-dd}&format=csv")).Expect(HttpStatusCode.OK).Body);
+        Assert.Equal(string.Join(",", AuditReads.EventCsvHeader), fromPage[0]);
+        Assert.Equal(6, fromPage.Length); // the header, four events of the claim and the inserted one
+        Assert.Equal(fromApi, fromPage);
+        Assert.Contains(fromPage, l => l.Contains(",\"'=HYPERLINK(\"\"https://evil.example\"\")\","));
+
+        var html = await Read(page, "/ledger/trail?action=claim.");
+        Assert.Contains("/ledger/trail?handler=csv&action=claim.", html);
+    }
+
+    [Theory]
+    [InlineData("from-day=31&from-month=2&from-year=2026", "from", "The first day must be a real date")]
+    [InlineData("from-day=4&from-month=12&from-year=2026&to-day=3&to-month=12&to-year=2026", "to", "The last day must be the same as or after the first day")]
+    [InlineData("recordId=abc", "recordId", "The record ID must be a number")]
+    [InlineData("userId=1x", "userId", "The user ID must be a number")]
+    [InlineData("limit=5000", "limit", "")]
+    public async Task Trail_WithAFilterItCannotRead_SaysWhichInAnErrorSummary_AndShowsNoEvents(string query, string field, string message)
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var auditor = await s.AuditorAsync(Db);
+        using var page = await PageAsync(Db, auditor.UserName);
+        // the CSV is not paged, as the API's: a limit there is no error
+        foreach (var url in field == "limit" ? [$"/ledger/trail?{query}"] : new[] { $"/ledger/trail?{query}", $"/ledger/trail?handler=csv&{query}" })
+        {
+            using var answer = await page.GetAsync(url);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            var html = WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync());
+            var summary = Regex.Match(html, "<div class=\"govuk-error-summary\".*?</ul>", RegexOptions.Singleline).Value;
+            Assert.Contains($"href=\"#{field}\"", summary);
+            Assert.Contains(message, summary);
+            Assert.DoesNotContain("id=\"events\"", html);
+        }
+    }
+
+    [Fact]
+    public async Task Trail_ShowsAReasonWithMarkup_AsText()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        const string reason = "<script>alert('trail')</script> & <b>bold</b>";
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/return", new { reason })).Expect(HttpStatusCode.OK);
+        var auditor = await w.S.AuditorAsync(Db);
+        using var page = await PageAsync(Db, auditor.UserName);
+
+        var raw = await page.GetStringAsync($"/ledger/trail?action=claim.return");
+        Assert.DoesNotContain("<script>alert", raw);
+        Assert.DoesNotContain("<b>bold", raw);
+        Assert.Contains("&lt;script&gt;", raw);
+        // the cell's text as the reader sees it: tags taken out of the page as sent, then its entities read
+        Assert.Contains($"reason: {reason}", WebUtility.HtmlDecode(Rows(Table(raw, "events")).Select(Cells).Single()[5]));
+    }
+
+    [Fact]
+    public async Task AProgrammesAdmin_SeesTheirProgrammesTrail_AndASchoolOrAreaLeadCannotOpenIt()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        await w.UnderReviewAsync();
+        var other = await Scenario.CreateAsync(Db, 1, 1, code: "op");
+        await Sealing.SealAllAsync(Db.DataSource);
+
+        using var admin = await PageAsync(Db, w.Admin.UserName);
+        var trail = await Read(admin, "/ledger/trail");
+        var ids = EventRows(trail).Select(r => long.Parse(r[0])).ToList();
+        var theirs = ApiIds((await w.Admin.GetAsync("/api/v1/audit/events?limit=1000")).Expect(HttpStatusCode.OK).Json);
+        Assert.Equal(theirs.Take(100), ids);
+        Assert.DoesNotContain(ids, x => x == 0);
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE id = ANY($1) AND programme_id IS DISTINCT FROM $2", ids.ToArray(), w.S.ProgrammeId));
+        Assert.True(await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE programme_id = $1", other.ProgrammeId) > 0);
+        Assert.Contains("href=\"/ledger/trail\"", trail); // in the navigation
+
+        foreach (var (user, home) in new[] { (w.School.UserName, "/school"), (w.Lead.UserName, "/review") })
+        {
+            using var page = await PageAsync(Db, user);
+            foreach (var url in new[] { "/ledger/trail", "/ledger/trail?handler=csv" })
+            {
+                using var answer = await page.GetAsync(url);
+                Assert.Equal(HttpStatusCode.Redirect, answer.StatusCode);
+                Assert.StartsWith("/forbidden", answer.Headers.Location?.OriginalString.Replace("http://localhost", ""));
+            }
+            Assert.DoesNotContain("/ledger/trail", await page.GetStringAsync(home));
+        }
+    }
+}
