@@ -1,3 +1,4 @@
+using GrantLedger.Web.Access;
 using Npgsql;
 
 namespace GrantLedger.Web.Audit;
@@ -17,6 +18,10 @@ public static class Verification
         IReadOnlyList<Mismatch> NeitherSealedNorQueued);
 
     private const int Page = 1000;
+
+    /// <summary>The chains the caller may see (<see cref="AuditReads.MaySee"/>), verified: the API's answer and the verification page's.</summary>
+    public static async Task<Report> VerifyVisibleAsync(NpgsqlDataSource dataSource, CurrentUser caller, CancellationToken ct) =>
+        await VerifyAsync(dataSource, caller.SeesAllProgrammes ? null : await AuditReads.VisibleChainsAsync(dataSource, caller, ct), ct);
 
     /// <param name="chains">only these chains (null: every chain)</param>
     public static async Task<Report> VerifyAsync(NpgsqlDataSource dataSource, IReadOnlyCollection<string>? chains = null, CancellationToken ct = default)

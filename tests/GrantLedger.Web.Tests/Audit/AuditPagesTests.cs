@@ -2,13 +2,14 @@ using System.Net;
 using System.Text.RegularExpressions;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Tests.Support;
+using Npgsql;
 using static GrantLedger.Web.Tests.Support.PageTables;
 
 namespace GrantLedger.Web.Tests.Audit;
 
 /// <summary>
-/// The audit trail as a page (/ledger/trail): the API's read (/api/v1/audit/events) shown to an auditor in a browser,
-/// with the same answers.
+/// The audit trail and the chains' verification as pages (/ledger/trail, /ledger/verification): the API's reads
+/// (/api/v1/audit/events, verification, seal-status) shown to an auditor in a browser, with the same answers.
 /// </summary>
 public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
 {
@@ -159,8 +160,68 @@ public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains($"reason: {reason}", WebUtility.HtmlDecode(Rows(Table(raw, "events")).Select(Cells).Single()[5]));
     }
 
+    private async Task TamperAsync(string sql, params object[] args)
+    {
+        // as HashChainTests does: a superuser with the append-only guards switched off for the session
+        await using var conn = await Db.DataSource.OpenConnectionAsync();
+        await using (var off = new NpgsqlCommand("SET session_replication_role = replica", conn)) await off.ExecuteNonQueryAsync();
+        await using (var cmd = new NpgsqlCommand(sql, conn))
+        {
+            foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await using (var on = new NpgsqlCommand("SET session_replication_role = origin", conn)) await on.ExecuteNonQueryAsync();
+    }
+
     [Fact]
-    public async Task AProgrammesAdmin_SeesTheirProgrammesTrail_AndASchoolOrAreaLeadCannotOpenIt()
+    public async Task Verification_SaysEveryChainMatches_WithItsCountAndHead_ThenNamesTheEntryChangedBehindTheGuards()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2);
+        await s.FundAsync("1000.00");
+        await s.AllocateEachAsync("staff-cover", "100.00");
+        var auditor = await s.AuditorAsync(Db);
+        using var page = await PageAsync(Db, auditor.UserName);
+
+        // before sealing: nothing checked yet, every record waiting, as seal-status says
+        var waiting = await Read(page, "/ledger/verification");
+        var status = (await auditor.GetAsync("/api/v1/audit/seal-status")).Expect(HttpStatusCode.OK).Json;
+        var journal = $"journal:{s.ProgrammeId}";
+        var lag = Rows(Table(waiting, "lag")).Select(Cells).Single(r => r[0].Contains(journal));
+        Assert.Equal(status["chains"]!.AsArray().Single(c => c!["chain"]!.GetValue<string>() == journal)!["unsealed"]!.GetValue<long>().ToString("N0"), lag[1]);
+        Assert.Contains("may take", waiting);
+
+        await Sealing.SealAllAsync(Db.DataSource);
+        var report = (await auditor.GetAsync("/api/v1/audit/verification")).Expect(HttpStatusCode.OK).Json;
+        var html = await Read(page, "/ledger/verification");
+        Assert.Contains("Every record checked matches its seal", html);
+        Assert.DoesNotContain("govuk-error-summary", html);
+        var chains = Rows(Table(html, "chains")).Select(Cells).ToList();
+        Assert.Equal(report["chains"]!.AsArray().Count, chains.Count);
+        foreach (var c in report["chains"]!.AsArray())
+        {
+            var row = chains.Single(r => r[0].Contains(c!["chain"]!.GetValue<string>()));
+            Assert.Equal(c!["verified"]!.GetValue<long>().ToString("N0"), row[1]);
+            Assert.Equal(c["head"]!.GetValue<string>(), row[2]);
+            Assert.Equal("Matches", row[3]);
+        }
+        Assert.Equal("0", Rows(Table(html, "lag")).Select(Cells).Single(r => r[0].Contains(journal))[1]);
+        Assert.Contains("href=\"/ledger/verification\"", html); // run it again
+
+        var allocation = await Db.ScalarAsync("SELECT id FROM journal_entry WHERE cause_type = 'allocation'");
+        await TamperAsync("UPDATE transfer SET amount = amount + 1 WHERE id = (SELECT min(id) FROM transfer WHERE entry_id = $1)", allocation);
+        using var answer = await page.GetAsync("/ledger/verification");
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        html = WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync());
+        Assert.DoesNotContain("Every record checked matches its seal", html);
+        Assert.Contains($"journal_entry {allocation} does not match its seal", Regex.Match(html, "<div class=\"govuk-error-summary\".*?</ul>", RegexOptions.Singleline).Value);
+        var broken = Rows(Table(html, "chains")).Single(r => Cells(r)[0].Contains(journal));
+        Assert.Contains("govuk-tag--red", broken);
+        Assert.Contains($"journal_entry {allocation} does not match its seal", Cells(broken)[3]);
+        Assert.Equal("Matches", Rows(Table(html, "chains")).Select(Cells).Single(r => r[0].Contains("audit"))[3]);
+    }
+
+    [Fact]
+    public async Task AProgrammesAdmin_SeesTheirProgrammesTrailAndJournal_AndASchoolOrAreaLeadOpensNeither()
     {
         var w = await ClaimWorld.CreateAsync(Db);
         await w.UnderReviewAsync();
@@ -175,12 +236,15 @@ public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.DoesNotContain(ids, x => x == 0);
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE id = ANY($1) AND programme_id IS DISTINCT FROM $2", ids.ToArray(), w.S.ProgrammeId));
         Assert.True(await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE programme_id = $1", other.ProgrammeId) > 0);
+        var verification = await Read(admin, "/ledger/verification");
+        Assert.Equal([$"journal:{w.S.ProgrammeId}"], Rows(Table(verification, "chains")).Select(r => Regex.Match(Cells(r)[0], @"\((.*)\)").Groups[1].Value).ToArray());
         Assert.Contains("href=\"/ledger/trail\"", trail); // in the navigation
+        Assert.Contains("href=\"/ledger/verification\"", trail);
 
         foreach (var (user, home) in new[] { (w.School.UserName, "/school"), (w.Lead.UserName, "/review") })
         {
             using var page = await PageAsync(Db, user);
-            foreach (var url in new[] { "/ledger/trail", "/ledger/trail?handler=csv" })
+            foreach (var url in new[] { "/ledger/trail", "/ledger/trail?handler=csv", "/ledger/verification" })
             {
                 using var answer = await page.GetAsync(url);
                 Assert.Equal(HttpStatusCode.Redirect, answer.StatusCode);
