@@ -200,9 +200,11 @@ public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
         foreach (var c in report["chains"]!.AsArray())
         {
             var row = chains.Single(r => r[0].Contains(c!["chain"]!.GetValue<string>()));
-            Assert.Equal(c!["verified"]!.GetValue<long>().ToString("N0"), row[1]);
-            Assert.Equal(c["head"]!.GetValue<string>(), row[2]);
-            Assert.Equal("Matches", row[3]);
+            Assert.Equal(c!["sealed"]!.GetValue<long>().ToString("N0"), row[1]);
+            Assert.Equal(c["verified"]!.GetValue<long>().ToString("N0"), row[2]);
+            Assert.Equal(row[1], row[2]);
+            Assert.Equal(c["head"]!.GetValue<string>(), row[3]);
+            Assert.Equal("Matches", row[4]);
         }
         Assert.Equal("0", Rows(Table(html, "lag")).Select(Cells).Single(r => r[0].Contains(journal))[1]);
         Assert.Contains("href=\"/ledger/verification\"", html); // run it again
@@ -216,8 +218,9 @@ public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains($"journal_entry {allocation} does not match its seal", Regex.Match(html, "<div class=\"govuk-error-summary\".*?</ul>", RegexOptions.Singleline).Value);
         var broken = Rows(Table(html, "chains")).Single(r => Cells(r)[0].Contains(journal));
         Assert.Contains("govuk-tag--red", broken);
-        Assert.Contains($"journal_entry {allocation} does not match its seal", Cells(broken)[3]);
-        Assert.Equal("Matches", Rows(Table(html, "chains")).Select(Cells).Single(r => r[0].Contains("audit"))[3]);
+        Assert.Contains($"journal_entry {allocation} does not match its seal", Cells(broken)[4]);
+        Assert.Equal(int.Parse(Cells(broken)[1]) - 1, int.Parse(Cells(broken)[2])); // every sealed entry checked, all but the changed one matching
+        Assert.Equal("Matches", Rows(Table(html, "chains")).Select(Cells).Single(r => r[0].Contains("audit"))[4]);
     }
 
     [Fact]
