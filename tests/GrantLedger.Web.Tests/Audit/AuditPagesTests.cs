@@ -160,18 +160,6 @@ public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains($"reason: {reason}", WebUtility.HtmlDecode(Rows(Table(raw, "events")).Select(Cells).Single()[5]));
     }
 
-    private async Task TamperAsync(string sql, params object[] args)
-    {
-        // as HashChainTests does: a superuser with the append-only guards switched off for the session
-        await using var conn = await Db.DataSource.OpenConnectionAsync();
-        await using (var off = new NpgsqlCommand("SET session_replication_role = replica", conn)) await off.ExecuteNonQueryAsync();
-        await using (var cmd = new NpgsqlCommand(sql, conn))
-        {
-            foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
-            await cmd.ExecuteNonQueryAsync();
-        }
-        await using (var on = new NpgsqlCommand("SET session_replication_role = origin", conn)) await on.ExecuteNonQueryAsync();
-    }
 
     [Fact]
     public async Task Verification_SaysEveryChainMatches_WithItsCountAndHead_ThenNamesTheEntryChangedBehindTheGuards()
@@ -210,7 +198,7 @@ public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("href=\"/ledger/verification\"", html); // run it again
 
         var allocation = await Db.ScalarAsync("SELECT id FROM journal_entry WHERE cause_type = 'allocation'");
-        await TamperAsync("UPDATE transfer SET amount = amount + 1 WHERE id = (SELECT min(id) FROM transfer WHERE entry_id = $1)", allocation);
+        await Db.DataSource.TamperAsync("UPDATE transfer SET amount = amount + 1 WHERE id = (SELECT min(id) FROM transfer WHERE entry_id = $1)", allocation);
         using var answer = await page.GetAsync("/ledger/verification");
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         html = WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync());

@@ -19,18 +19,6 @@ public sealed class HashChainTests(DatabaseFixture db) : DatabaseTest(db)
 
     private Task<IReadOnlyList<Sealing.Sealed>> SealAsync() => Sealing.SealAllAsync(Db.DataSource);
 
-    private async Task TamperAsync(string sql, params object[] args)
-    {
-        // as a superuser would: with the append-only guards (and every other trigger) switched off for the session
-        await using var conn = await Db.DataSource.OpenConnectionAsync();
-        await using (var off = new NpgsqlCommand("SET session_replication_role = replica", conn)) await off.ExecuteNonQueryAsync();
-        await using (var cmd = new NpgsqlCommand(sql, conn))
-        {
-            foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
-            await cmd.ExecuteNonQueryAsync();
-        }
-        await using (var on = new NpgsqlCommand("SET session_replication_role = origin", conn)) await on.ExecuteNonQueryAsync();
-    }
 
     [Fact]
     public async Task Seal_PutsEveryEntryAndEventIntoItsChain_AndVerificationFindsThemAllUnchanged()
@@ -63,7 +51,7 @@ public sealed class HashChainTests(DatabaseFixture db) : DatabaseTest(db)
         var s = await LedgerWithHistoryAsync();
         await SealAsync();
         var allocation = await Db.ScalarAsync("SELECT id FROM journal_entry WHERE cause_type = 'allocation'");
-        await TamperAsync("UPDATE transfer SET amount = amount + 1 WHERE id = (SELECT min(id) FROM transfer WHERE entry_id = $1)", allocation);
+        await Db.DataSource.TamperAsync("UPDATE transfer SET amount = amount + 1 WHERE id = (SELECT min(id) FROM transfer WHERE entry_id = $1)", allocation);
 
         var report = (await s.Root.GetAsync("/api/v1/audit/verification")).Expect(HttpStatusCode.OK).Json;
         Assert.False(report["ok"]!.GetValue<bool>());
@@ -87,7 +75,7 @@ public sealed class HashChainTests(DatabaseFixture db) : DatabaseTest(db)
         var s = await LedgerWithHistoryAsync();
         await SealAsync();
         var funded = await Db.ScalarAsync("SELECT id FROM audit_event WHERE action = 'funding.posted'");
-        await TamperAsync("UPDATE audit_event SET details = jsonb_set(details, '{reference}', '\"forged\"') WHERE id = $1", funded);
+        await Db.DataSource.TamperAsync("UPDATE audit_event SET details = jsonb_set(details, '{reference}', '\"forged\"') WHERE id = $1", funded);
         var report = (await s.Root.GetAsync("/api/v1/audit/verification")).Expect(HttpStatusCode.OK).Json;
         Assert.Equal("audit", report["firstMismatch"]!["chain"]!.GetValue<string>());
         Assert.Equal(funded, report["firstMismatch"]!["recordId"]!.GetValue<long>());
@@ -96,7 +84,7 @@ public sealed class HashChainTests(DatabaseFixture db) : DatabaseTest(db)
         s = await LedgerWithHistoryAsync();
         await SealAsync();
         var created = await Db.ScalarAsync("SELECT min(id) FROM audit_event WHERE action = 'school.enrolled'");
-        await TamperAsync("DELETE FROM audit_event WHERE id = $1", created);
+        await Db.DataSource.TamperAsync("DELETE FROM audit_event WHERE id = $1", created);
         report = (await s.Root.GetAsync("/api/v1/audit/verification")).Expect(HttpStatusCode.OK).Json;
         Assert.Equal(created, report["firstMismatch"]!["recordId"]!.GetValue<long>());
         Assert.Contains("no longer exists", report["firstMismatch"]!["problem"]!.GetValue<string>());
@@ -104,7 +92,7 @@ public sealed class HashChainTests(DatabaseFixture db) : DatabaseTest(db)
         await Db.ResetAsync();
         s = await LedgerWithHistoryAsync();
         await SealAsync();
-        await TamperAsync("INSERT INTO audit_event (action, record_type, details) VALUES ('user.created', 'app_user', '{}')");
+        await Db.DataSource.TamperAsync("INSERT INTO audit_event (action, record_type, details) VALUES ('user.created', 'app_user', '{}')");
         report = (await s.Root.GetAsync("/api/v1/audit/verification")).Expect(HttpStatusCode.OK).Json;
         Assert.False(report["ok"]!.GetValue<bool>());
         Assert.Contains("neither sealed nor queued", report["firstMismatch"]!["problem"]!.GetValue<string>());

@@ -186,6 +186,22 @@ public static class DataSourceScalars
         await cmd.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// A change made as a superuser could make it, behind the database's guards: every trigger (the append-only ones among
+    /// them) switched off for the session, on one connection. What the hash chains must then find out.
+    /// </summary>
+    public static async Task TamperAsync(this NpgsqlDataSource dataSource, string sql, params object[] args)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync();
+        await using (var off = new NpgsqlCommand("SET session_replication_role = replica", conn)) await off.ExecuteNonQueryAsync();
+        await using (var cmd = new NpgsqlCommand(sql, conn))
+        {
+            foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await using (var on = new NpgsqlCommand("SET session_replication_role = origin", conn)) await on.ExecuteNonQueryAsync();
+    }
+
     private static NpgsqlCommand Command(NpgsqlDataSource dataSource, string sql, object[] args)
     {
         var cmd = dataSource.CreateCommand(sql);
