@@ -120,4 +120,28 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
         var to = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/accounts/{id}?to=2026-09-15"));
         Assert.Contains("£100.00 Cr", Regex.Match(to, "id=\"closing\">(.*?)</dd>").Groups[1].Value);
     }
+
+    /// <summary>
+    /// The funder's finance team reconciles the payments against the ledger: they could open the ledger's pages, as staff,
+    /// but their navigation led only to payment runs, closing and exports. It links the trial balance and the accounts.
+    /// </summary>
+    [Fact]
+    public async Task FunderFinance_FindsTheTrialBalanceAndTheAccountsInTheirNavigation_AndReadsTheirProgrammesFigures()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        await s.FundAsync("420000.00");
+        await s.AllocateEachAsync("staff-cover", "11500.00");
+        var finance = await s.FinanceAsync(Db);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, finance.UserName);
+
+        var home = await page.GetStringAsync("/finance");
+        var nav = Regex.Match(home, "<nav.*?</nav>", RegexOptions.Singleline).Value;
+        Assert.Contains("href=\"/ledger/trial-balance\"", nav);
+        Assert.Contains("href=\"/ledger\"", nav);
+        var trial = WebUtility.HtmlDecode(await page.GetStringAsync("/ledger/trial-balance"));
+        Assert.Contains("£420,000.00", trial);
+        var row = Regex.Match(trial, $"<tr class=\"govuk-table__row\"><td[^>]*>{Regex.Escape(s.SchoolAccount(0, "staff-cover", "available"))}</td>.*?</tr>").Value;
+        Assert.Contains("£11,500.00 Cr", row);
+        Assert.Contains("aria-current", Regex.Match(trial, "<nav.*?</nav>", RegexOptions.Singleline).Value);
+    }
 }
