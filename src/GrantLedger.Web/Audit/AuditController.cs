@@ -95,7 +95,7 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
             : Ok(h);
     }
 
-    /// <summary>The audit trail, in the order written: by programme, record, user, action (or "claim." for all of a record type's), time (a date alone is a whole UK day; to before from is 422); paged by id.</summary>
+    /// <summary>The audit trail, in the order written or newest first (order=newest): by programme, record, user, action (or "claim." for all of a record type's), time (a date alone is a whole UK day; to before from is 422); paged by id: pass nextCursor as after, or as before when newest first.</summary>
     [HttpGet("audit/events")]
     [ProducesResponseType(typeof(AuditReads.EventPage), 200)]
     public async Task<IActionResult> Events([FromQuery] AuditReads.EventQuery query, [FromQuery] string? format, CancellationToken ct)

@@ -66,8 +66,12 @@ public static class AuditReads
         public DateTimeOffset? From { get; set; }
         /// <summary>occurred before this moment; a date alone ("2026-12-03") up to the end of that day in the UK, as the journal's to includes its day</summary>
         public DateTimeOffset? To { get; set; }
-        /// <summary>events after this id (the nextCursor of the previous page)</summary>
+        /// <summary>events after this id (the nextCursor of the previous page, in the order written)</summary>
         public long? After { get; set; }
+        /// <summary>events before this id (the nextCursor of the previous page, newest first)</summary>
+        public long? Before { get; set; }
+        /// <summary>"written" (the default: oldest first, as the trail was written) or "newest" (the latest first)</summary>
+        public string? Order { get; set; }
         public int? Limit { get; set; }
     }
 
@@ -90,18 +94,28 @@ public static class AuditReads
     public sealed record EventPage(IReadOnlyList<Event> Items,
         [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] long? NextCursor); // null on the last page, not left out
 
-    /// <summary>The audit trail in the order it was written, a page at a time. Programme-scoped staff see their programme's events.</summary>
+    /// <summary>
+    /// The audit trail in the order it was written, or newest first, a page at a time (the next page after the cursor in
+    /// the written order, before it newest first). Programme-scoped staff see their programme's events.
+    /// </summary>
     public static async Task<EventPage> EventsAsync(NpgsqlDataSource dataSource, CurrentUser caller, EventQuery q, bool all, CancellationToken ct)
     {
         var limit = q.Limit ?? 100;
         if (!all && limit is < 1 or > 1000) throw new InvalidInput("limit", "must be between 1 and 1000");
+        var newest = q.Order switch
+        {
+            null or "written" => false,
+            "newest" => true,
+            _ => throw new InvalidInput("order", "must be written (oldest first) or newest (the latest first)"),
+        };
         long? programme = q.ProgrammeId;
         if (!caller.SeesAllProgrammes)
         {
             programme ??= caller.ProgrammeId;
             caller.EnsureWholeProgramme(programme ?? 0);
         }
-        await using var cmd = dataSource.CreateCommand("""
+        // the one text a page is ordered by: the same statement either way but for its direction
+        await using var cmd = dataSource.CreateCommand($"""
             SELECT id, occurred_at, user_id, user_name, role, action, record_type, record_id, programme_id, details::text, client_address
               FROM audit_event
              WHERE ($1::bigint IS NULL OR programme_id = $1)
@@ -111,8 +125,8 @@ public static class AuditReads
                AND ($5::text IS NULL OR action = $5 OR (right($5, 1) = '.' AND starts_with(action, $5)))
                AND ($6::timestamptz IS NULL OR occurred_at >= $6)
                AND ($7::timestamptz IS NULL OR occurred_at < $7)
-               AND id > $8
-             ORDER BY id
+               AND id > $8 AND id < $10
+             ORDER BY id {(newest ? "DESC" : "ASC")}
              LIMIT $9
             """);
         var p = cmd.Parameters;
@@ -125,6 +139,7 @@ public static class AuditReads
         p.Add(Nullable(q.To?.ToUniversalTime(), NpgsqlTypes.NpgsqlDbType.TimestampTz));
         p.Add(new() { Value = q.After ?? 0 });
         p.Add(new() { Value = all ? long.MaxValue : limit + 1L });
+        p.Add(new() { Value = q.Before ?? long.MaxValue });
         var items = new List<Event>();
         await using (var r = await cmd.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct))

@@ -75,19 +75,38 @@ public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
 
         var all = ApiIds((await auditor.GetAsync("/api/v1/audit/events?limit=1000")).Expect(HttpStatusCode.OK).Json);
         Assert.True(all.Length > 6);
-        var seen = new List<long>();
-        var url = "/ledger/trail?limit=3";
-        var pages = 0;
-        while (url is not null)
-        {
-            var html = await Read(page, url);
-            seen.AddRange(EventRows(html).Select(r => long.Parse(r[0])));
-            url = Regex.Match(html, "href=\"([^\"]+)\" rel=\"next\"") is { Success: true } next ? next.Groups[1].Value : null;
-            if (url is not null) Assert.Contains("limit=3", url); // the filters are kept
-            pages++;
-        }
+        var (seen, pages) = await EveryPageAsync(page, "/ledger/trail?limit=3");
         Assert.Equal(all, seen);
         Assert.Equal((all.Length + 2) / 3, pages);
+
+        // newest first: the same events the other way round, page after page, as the API gives them with order=newest
+        var newest = ApiIds((await auditor.GetAsync("/api/v1/audit/events?limit=1000&order=newest")).Expect(HttpStatusCode.OK).Json);
+        Assert.Equal(all.Reverse(), newest);
+        (seen, pages) = await EveryPageAsync(page, "/ledger/trail?limit=3&order=newest");
+        Assert.Equal(newest, seen);
+        Assert.Equal((all.Length + 2) / 3, pages);
+        var first = ApiIds((await auditor.GetAsync("/api/v1/audit/events?limit=3&order=newest")).Expect(HttpStatusCode.OK).Json);
+        var cursor = (await auditor.GetAsync("/api/v1/audit/events?limit=3&order=newest")).Json["nextCursor"]!.GetValue<long>();
+        Assert.Equal(newest.Skip(3).Take(3), ApiIds((await auditor.GetAsync($"/api/v1/audit/events?limit=3&order=newest&before={cursor}")).Json));
+        Assert.Equal(newest.Take(3), first);
+        (await auditor.GetAsync("/api/v1/audit/events?order=sideways")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "order");
+    }
+
+    /// <summary>Every event from a page of the trail on, following its Next page links; the filters kept on each.</summary>
+    private static async Task<(List<long> Ids, int Pages)> EveryPageAsync(HttpClient page, string url)
+    {
+        var seen = new List<long>();
+        var pages = 0;
+        string? next = url;
+        while (next is not null)
+        {
+            var html = await Read(page, next);
+            seen.AddRange(EventRows(html).Select(r => long.Parse(r[0])));
+            next = Regex.Match(html, "href=\"([^\"]+)\" rel=\"next\"") is { Success: true } link ? link.Groups[1].Value : null;
+            if (next is not null) Assert.Contains("limit=3", next); // the filters are kept
+            pages++;
+        }
+        return (seen, pages);
     }
 
     [Fact]
@@ -124,6 +143,7 @@ public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
     [InlineData("recordId=abc", "recordId", "The record ID must be a number")]
     [InlineData("userId=1x", "userId", "The user ID must be a number")]
     [InlineData("limit=5000", "limit", "")]
+    [InlineData("order=sideways", "order", "Choose the order: as written, or newest first")]
     public async Task Trail_WithAFilterItCannotRead_SaysWhichInAnErrorSummary_AndShowsNoEvents(string query, string field, string message)
     {
         var s = await Scenario.CreateAsync(Db, 1, 1);

@@ -12,15 +12,15 @@ using Npgsql;
 namespace GrantLedger.Web.Pages.Ledger;
 
 /// <summary>
-/// The audit trail (/api/v1/audit/events) for a person: by user, record, action and UK days, in the order written, a page at
+/// The audit trail (/api/v1/audit/events) for a person: by user, record, action and UK days, in the order written or newest first, a page at
 /// a time by id as the API pages, and the same rows as the API's CSV. Programme-scoped staff see their programme's events.
 /// </summary>
 [Authorize(Roles = Roles.Staff)]
 public sealed class TrailModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataSource dataSource) : GovPage(db, audit)
 {
-    /// <summary>The filters a person sets; the next page's link adds <c>after</c> to them, the CSV's <c>handler</c>.</summary>
+    /// <summary>The filters a person sets; the next page's link adds <c>after</c> (<c>before</c> newest first) to them, the CSV's <c>handler</c>.</summary>
     private static readonly string[] Filters =
-        ["programmeId", "userId", "recordType", "recordId", "action", "from-day", "from-month", "from-year", "to-day", "to-month", "to-year", "limit"];
+        ["programmeId", "userId", "recordType", "recordId", "action", "from-day", "from-month", "from-year", "to-day", "to-month", "to-year", "order", "limit"];
 
     public AuditReads.EventPage? Events { get; private set; }
     public List<(string, string)> ProgrammeOptions { get; private set; } = [];
@@ -32,7 +32,7 @@ public sealed class TrailModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataSou
         {
             Events = await AuditReads.EventsAsync(dataSource, Caller, query, all: false, ct);
         }
-        catch (InvalidInput refused) // a page of more than 1,000, as the API refuses it
+        catch (InvalidInput refused) // a page of more than 1,000, or an order it does not know, as the API refuses them
         {
             Refused(refused);
         }
@@ -42,8 +42,16 @@ public sealed class TrailModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataSou
     public async Task<IActionResult> OnGetCsvAsync(CancellationToken ct)
     {
         if (await QueryAsync(ct) is not { } query) return Page();
-        var events = await AuditReads.EventsAsync(dataSource, Caller, query, all: true, ct);
-        return CsvAnswer.Of("audit-events.csv", AuditReads.EventCsvHeader, events.Items, AuditReads.EventCsvRow);
+        try
+        {
+            var events = await AuditReads.EventsAsync(dataSource, Caller, query, all: true, ct);
+            return CsvAnswer.Of("audit-events.csv", AuditReads.EventCsvHeader, events.Items, AuditReads.EventCsvRow);
+        }
+        catch (InvalidInput refused) // an order it does not know, as the API refuses it
+        {
+            Refused(refused);
+            return Page();
+        }
     }
 
     /// <summary>The API's query from the page's filters, or null (with the errors shown) when one cannot be read.</summary>
@@ -59,6 +67,8 @@ public sealed class TrailModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataSou
             RecordId = Number("recordId", "The record ID"),
             Action = Text("action"),
             After = Number("after", "The page"),
+            Before = Number("before", "The page"),
+            Order = Text("order"),
             Limit = Number("limit", "The number of events a page") is { } limit ? (int)Math.Min(limit, int.MaxValue) : null,
         };
         var from = ReadDate("from", "the first day", required: false);
@@ -85,6 +95,7 @@ public sealed class TrailModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataSou
                 {
                     "to" => "The last day must be the same as or after the first day",
                     "limit" => "The number of events a page must be between 1 and 1,000",
+                    "order" => "Choose the order: as written, or newest first",
                     _ => Sentence(field, message),
                 });
     }
@@ -111,6 +122,12 @@ public sealed class TrailModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataSou
                 .Concat(Filters.Select(f => (Key: f, Value: set.FirstOrDefault(m => m.Key == f).Value ?? Text(f))).Where(f => f.Value is not null))
                 .Concat(set.Where(m => m.Key != "handler" && !Filters.Contains(m.Key)))
                 .Select(m => new KeyValuePair<string, string?>(m.Key, m.Value)));
+
+    /// <summary>Newest first: the next page is the events before the last one shown.</summary>
+    public bool Newest => Text("order") == "newest";
+
+    /// <summary>A page after the first: the events after (or, newest first, before) the previous page's last.</summary>
+    public bool Paged => Typed("after").Length > 0 || Typed("before").Length > 0;
 
     /// <summary>Where a record has a page of its own: a claim's history.</summary>
     public static string? RecordHref(AuditReads.Event e) => e is { RecordType: "claim", RecordId: { } id } ? $"/ledger/claims/{id}" : null;
