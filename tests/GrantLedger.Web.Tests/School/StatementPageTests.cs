@@ -123,6 +123,30 @@ public sealed partial class StatementPageTests(DatabaseFixture db) : DatabaseTes
     }
 
     [Fact]
+    public async Task ASchoolWithStaffTimeButNoMoneyYet_StillSeesItsStaffTimeAllowances()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        (await s.Root.PostAsync($"{s.Year}/funding", new { unit = "MIN", minutes = 2250, reference = "time", valueDate = s.On("09-01") })).Expect(HttpStatusCode.Created);
+        (await s.Root.PostAsync($"{s.Year}/allocations", new { valueDate = s.On("09-01"), each = new { categoryId = s.Categories["contact-time"], minutes = 2250, allSchools = true } }))
+            .Expect(HttpStatusCode.Created);
+        var school = await s.SchoolUserAsync(Db);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, school.UserName);
+
+        var html = await Read(page, "/school/statement");
+        Assert.Contains($"No money has been allocated to your school for {s.YearCode} yet.", html);
+        Assert.DoesNotContain("id=\"statement\"", html);
+        var rows = Rows(Table(html, "time-statement")).Select(Cells).ToList();
+        Assert.Single(rows);
+        Assert.StartsWith("Allocation for ", rows[0][1]);
+        Assert.Equal("+5 days", rows[0][4]);
+        // what is left ties to the dashboard's allowance, and the time CSV is offered and holds the same minutes
+        var dashboard = Rows(Table(await Read(page, "/school"), "time-table")).ToDictionary(r => Cells(r)[0], r => Cells(r)[4]);
+        Assert.Equal(dashboard, Rows(Table(html, "time-closing")).ToDictionary(r => Cells(r)[0], r => Cells(r)[1]));
+        Assert.Contains("href=\"/school/time-statement.csv?year=", html);
+        Assert.Contains("2250", await page.GetStringAsync("/school/time-statement.csv"));
+    }
+
+    [Fact]
     public async Task AnotherSchoolsStatement_ShowsOnlyItsOwnMovements()
     {
         var (w, a, b, c, other) = await SchoolWithClaimsAsync(Db);
