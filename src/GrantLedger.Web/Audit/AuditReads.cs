@@ -81,15 +81,12 @@ public static class AuditReads
     /// </summary>
     public static void ReadRange(EventQuery q, string? fromGiven, string? toGiven)
     {
-        if (Day(fromGiven) is { } first) q.From = UkTime.StartOf(first);
-        var last = Day(toGiven);
+        if (IsoDate.Parse(fromGiven) is { } first) q.From = UkTime.StartOf(first);
+        var last = IsoDate.Parse(toGiven);
         if (last is not null) q.To = UkTime.EndOf(last.Value);
         // a day ends as the next begins: from the 4th to the 3rd meet at that midnight, and are reversed all the same
         if (q.From > q.To || (last is not null && q.From == q.To)) throw new InvalidInput("to", "must not be before from");
     }
-
-    private static DateOnly? Day(string? given) =>
-        DateOnly.TryParseExact(given, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day : null;
 
     public sealed record EventPage(IReadOnlyList<Event> Items,
         [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] long? NextCursor); // null on the last page, not left out

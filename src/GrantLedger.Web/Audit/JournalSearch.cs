@@ -202,7 +202,7 @@ public static class JournalSearch
             padded += new string('=', (4 - padded.Length % 4) % 4);
             var parts = Encoding.ASCII.GetString(Convert.FromBase64String(padded)).Split('/');
             if (parts.Length == 2
-                && DateOnly.TryParseExact(parts[0], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
+                && IsoDate.TryParse(parts[0], out var date)
                 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
                 return (date, id);
         }

@@ -89,7 +89,7 @@ public sealed class DateJsonConverter : JsonConverter<DateOnly>
 {
     public override DateOnly Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         reader.TokenType == JsonTokenType.String
-        && DateOnly.TryParseExact(reader.GetString(), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var date)
+        && Core.Ledger.IsoDate.TryParse(reader.GetString(), out var date)
             ? date
             : throw new JsonException("must be a date that exists, as YYYY-MM-DD (2026-10-05)");
 

@@ -216,7 +216,7 @@ public static class LedgerRefusals
             {
                 var (unit, shortfall) = Shortfall(details);
                 var account = details.GetValueOrDefault("name") as string ?? details.GetValueOrDefault("account") as string ?? "an account";
-                return details.GetValueOrDefault("asOf") is string d && DateOnly.TryParseExact(d, "yyyy-MM-dd", out var asOf)
+                return details.GetValueOrDefault("asOf") is string d && Core.Ledger.IsoDate.TryParse(d, out var asOf)
                     ? new LimitExceededAsOf(account, details.GetValueOrDefault("account") as string ?? account, unit, shortfall, asOf)
                     : new RuleBroken("limit-exceeded-as-of-a-day", e.MessageText, 422, "valueDate", details);
             }

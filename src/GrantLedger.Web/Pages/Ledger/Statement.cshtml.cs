@@ -18,7 +18,7 @@ public sealed class StatementModel(GrantLedgerDb db, AuditTrail audit) : GovPage
     {
         if ((asOf ?? to) is { } text)
         {
-            if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var date))
+            if (!Core.Ledger.IsoDate.TryParse(text, out var date))
                 return BadRequest();
             UpTo = date;
         }

@@ -100,7 +100,7 @@ public sealed class TrailModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataSou
                 });
     }
 
-    private static string? Day(DateOnly? day) => day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    private static string? Day(DateOnly? day) => day is { } d ? Core.Ledger.IsoDate.Of(d) : null;
 
     private string? Text(string field) => Typed(field).Trim() is { Length: > 0 } text ? text : null;
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using GrantLedger.Core.Ledger;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
@@ -27,7 +26,7 @@ public abstract class StatementPage(GrantLedgerDb db, AuditTrail audit) : GovPag
     {
         var text = Typed(field).Trim();
         if (text.Length == 0) return ReadDate(field, label, required: false);
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return date;
+        if (IsoDate.TryParse(text, out var date)) return date;
         AddError(field, $"{char.ToUpperInvariant(label[0])}{label[1..]} must be a real date, written like 2026-10-05");
         return null;
     }
