@@ -23,13 +23,7 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
     public async Task<IActionResult> Journal([FromQuery] JournalSearch.Query query, [FromQuery] string? format, CancellationToken ct)
     {
         if (query.ProgrammeId is { } programmeId) await Programmes.SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct); // 404, as the programme's other reads
-        if (CsvAnswer.Wanted(Request, format))
-        {
-            JournalSearch.Validate(Caller, query); // before the answer starts streaming: a bad query is a problem, not a broken file
-            return new CsvAnswer($"journal-{query.ProgrammeId}.csv", JournalSearch.CsvHeader,
-                Rows(JournalSearch.LinesAsync(dataSource, Caller, query, null, ct), JournalSearch.CsvRow));
-        }
-        return Ok(await JournalSearch.PageAsync(dataSource, Caller, query, ct));
+        return CsvAnswer.Wanted(Request, format) ? JournalSearch.Csv(dataSource, Caller, query, ct) : Ok(await JournalSearch.PageAsync(dataSource, Caller, query, ct));
     }
 
     /// <summary>
@@ -114,11 +108,6 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
     /// <summary>How far sealing lags behind the writers, per chain, and each chain's head hash (note it down: a later verification must extend it).</summary>
     [HttpGet("audit/seal-status")]
     public Task<AuditReads.SealStatus> SealStatus(CancellationToken ct) => AuditReads.SealStatusAsync(dataSource, Caller, ct);
-
-    private static async IAsyncEnumerable<IReadOnlyList<string?>> Rows<T>(IAsyncEnumerable<T> items, Func<T, IReadOnlyList<string?>> columns)
-    {
-        await foreach (var item in items) yield return columns(item);
-    }
 
     private static string? S(long? v) => v?.ToString(CultureInfo.InvariantCulture);
 }

@@ -22,6 +22,15 @@ public sealed class CsvAnswer(string fileName, IReadOnlyList<string> header, IAs
     public static CsvAnswer Of<T>(string fileName, IReadOnlyList<string> header, IEnumerable<T> rows, Func<T, IReadOnlyList<string?>> columns) =>
         new(fileName, header, ToAsync(rows.Select(columns)));
 
+    /// <summary>Rows read as they are written (a database reader's), each made into its cells.</summary>
+    public static CsvAnswer Of<T>(string fileName, IReadOnlyList<string> header, IAsyncEnumerable<T> rows, Func<T, IReadOnlyList<string?>> columns) =>
+        new(fileName, header, Cells(rows, columns));
+
+    private static async IAsyncEnumerable<IReadOnlyList<string?>> Cells<T>(IAsyncEnumerable<T> items, Func<T, IReadOnlyList<string?>> columns)
+    {
+        await foreach (var item in items) yield return columns(item);
+    }
+
     public async Task ExecuteResultAsync(ActionContext context)
     {
         var http = context.HttpContext;

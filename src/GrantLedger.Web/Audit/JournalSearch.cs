@@ -83,6 +83,16 @@ public static class JournalSearch
         return new Page(items, Cursor(last.ValueDate, last.TransferId));
     }
 
+    /// <summary>
+    /// Every matching line from the cursor on as CSV (the API's and the journal page's), the query refused before the answer
+    /// starts streaming: a bad query is a problem, not a broken file.
+    /// </summary>
+    public static CsvAnswer Csv(NpgsqlDataSource dataSource, CurrentUser caller, Query q, CancellationToken ct)
+    {
+        Validate(caller, q);
+        return CsvAnswer.Of($"journal-{q.ProgrammeId}.csv", CsvHeader, LinesAsync(dataSource, caller, q, null, ct), CsvRow);
+    }
+
     /// <summary>Every matching line from the cursor on, streamed (up to <paramref name="limit"/> when given).</summary>
     public static async IAsyncEnumerable<Line> LinesAsync(NpgsqlDataSource dataSource, CurrentUser caller, Query q, int? limit,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)

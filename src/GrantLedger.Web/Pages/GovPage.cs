@@ -310,6 +310,30 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
         return null;
     }
 
+    /// <summary>A search form's field as typed, trimmed, or null when left blank.</summary>
+    protected string? Filled(string field) => Typed(field).Trim() is { Length: > 0 } text ? text : null;
+
+    /// <summary>A search form's whole number (an ID, a page's size), or null when left blank; anything else is an error on the field.</summary>
+    protected long? ReadNumber(string field, string label)
+    {
+        if (Filled(field) is not { } text) return null;
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return n;
+        AddError(field, $"{label} must be a number, like 42");
+        return null;
+    }
+
+    /// <summary>
+    /// A search page's address with its <paramref name="filters"/> as given, some set or added by <paramref name="set"/> (the
+    /// next page's cursor; the CSV's handler, first); nothing else of the request, so the CSV and the first page start at the
+    /// beginning.
+    /// </summary>
+    protected string SearchHref(string path, IReadOnlyCollection<string> filters, params (string Key, string? Value)[] set) =>
+        Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(path,
+            set.Where(m => m.Key == "handler")
+                .Concat(filters.Select(f => (Key: f, Value: set.FirstOrDefault(m => m.Key == f).Value ?? Filled(f))).Where(f => f.Value is not null))
+                .Concat(set.Where(m => m.Key != "handler" && !filters.Contains(m.Key)))
+                .Select(m => new KeyValuePair<string, string?>(m.Key, m.Value)));
+
     /// <summary>An id as text, or null: for carrying a choice on, not for reading what was posted (<see cref="ReadId"/>).</summary>
     protected static long? ParseId(string? text) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;

@@ -6,7 +6,6 @@ using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.WebUtilities;
 using Npgsql;
 
 namespace GrantLedger.Web.Pages.Ledger;
@@ -61,15 +60,15 @@ public sealed class TrailModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataSou
             ProgrammeOptions = (await ProgrammesAsync(ct)).Select(p => (p.Id.ToString(CultureInfo.InvariantCulture), p.Name)).Prepend(("", "All programmes")).ToList();
         var query = new AuditReads.EventQuery
         {
-            ProgrammeId = Caller.SeesAllProgrammes ? Number("programmeId", "The programme") : null,
-            UserId = Number("userId", "The user ID"),
-            RecordType = Text("recordType"),
-            RecordId = Number("recordId", "The record ID"),
-            Action = Text("action"),
-            After = Number("after", "The page"),
-            Before = Number("before", "The page"),
-            Order = Text("order"),
-            Limit = Number("limit", "The number of events a page") is { } limit ? (int)Math.Min(limit, int.MaxValue) : null,
+            ProgrammeId = Caller.SeesAllProgrammes ? ReadNumber("programmeId", "The programme") : null,
+            UserId = ReadNumber("userId", "The user ID"),
+            RecordType = Filled("recordType"),
+            RecordId = ReadNumber("recordId", "The record ID"),
+            Action = Filled("action"),
+            After = ReadNumber("after", "The page"),
+            Before = ReadNumber("before", "The page"),
+            Order = Filled("order"),
+            Limit = ReadNumber("limit", "The number of events a page") is { } limit ? (int)Math.Min(limit, int.MaxValue) : null,
         };
         var from = ReadDate("from", "the first day", required: false);
         var to = ReadDate("to", "the last day", required: false);
@@ -102,29 +101,14 @@ public sealed class TrailModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataSou
 
     private static string? Day(DateOnly? day) => day is { } d ? Core.Ledger.IsoDate.Of(d) : null;
 
-    private string? Text(string field) => Typed(field).Trim() is { Length: > 0 } text ? text : null;
-
-    private long? Number(string field, string label)
-    {
-        if (Text(field) is not { } text) return null;
-        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return n;
-        AddError(field, $"{label} must be a number, like 42");
-        return null;
-    }
-
     /// <summary>
     /// This page's address with the filters as given, some set (a user's events: userId) or added (the next page's after,
     /// the CSV's handler, first); no after unless given, so the CSV and the first page start at the beginning.
     /// </summary>
-    public string Href(params (string Key, string? Value)[] set) =>
-        QueryHelpers.AddQueryString("/ledger/trail",
-            set.Where(m => m.Key == "handler")
-                .Concat(Filters.Select(f => (Key: f, Value: set.FirstOrDefault(m => m.Key == f).Value ?? Text(f))).Where(f => f.Value is not null))
-                .Concat(set.Where(m => m.Key != "handler" && !Filters.Contains(m.Key)))
-                .Select(m => new KeyValuePair<string, string?>(m.Key, m.Value)));
+    public string Href(params (string Key, string? Value)[] set) => SearchHref("/ledger/trail", Filters, set);
 
     /// <summary>Newest first: the next page is the events before the last one shown.</summary>
-    public bool Newest => Text("order") == "newest";
+    public bool Newest => Filled("order") == "newest";
 
     /// <summary>A page after the first: the events after (or, newest first, before) the previous page's last.</summary>
     public bool Paged => Typed("after").Length > 0 || Typed("before").Length > 0;
