@@ -152,5 +152,22 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         Assert.Contains("Submit", history);
         Assert.Contains("Approve", history);
         Assert.Equal(0, await page.Locator("main form[method=post]").CountAsync()); // read-only
+
+        // the journal: the claim's lines, then a school's by its URN, then an amount it cannot read
+        await VisitAsync(page, "/ledger/journal");
+        await page.FillAsync("#claimId", claimId.ToString());
+        await ClickAsync(page, "button:has-text('Show lines')", screenshot: "auditor-journal");
+        var lines = await page.InnerTextAsync("#journal");
+        Assert.Contains("£250.00", lines);
+        Assert.Contains("Hold posted", lines);
+        await page.FillAsync("#claimId", "");
+        await page.FillAsync("#urn", world.S.Schools[1].Urn);
+        await page.FillAsync("#amountMin", "12.345");
+        await ClickAsync(page, "button:has-text('Show lines')");
+        await ExpectErrorAsync(page, "amountMin", "two decimal places");
+        Assert.Equal("12.345", await page.InputValueAsync("#amountMin"));
+        await page.FillAsync("#amountMin", "1,000");
+        await ClickAsync(page, "button:has-text('Show lines')");
+        Assert.Contains($":school:{world.S.Schools[1].Urn}:staff-cover:available", await page.InnerTextAsync("#journal")); // its £1,000 allocation
     }
 }
