@@ -46,6 +46,7 @@ public sealed class JournalPageTests(DatabaseFixture db) : DatabaseTest(db)
         // the hold of £250 and £200 of it posted (the rest released by the posting), and the day of staff time held and posted
         Assert.Equal(["£250.00 Held", "450 minutes Held", "£200.00 Hold posted", "450 minutes Hold posted"], Lines(html).Select(l => l[3]).ToArray());
         Assert.Contains($"<a class=\"govuk-link\" href=\"/ledger/claims/{id}\">Claim {id}</a>", html);
+        Assert.Contains($"Lines with the value date {GrantLedger.Core.Ledger.UkTime.Today:d MMM yyyy}</caption>", html);
         Assert.Contains($"href=\"/ledger?programmeId={w.S.ProgrammeId}&prefix={Uri.EscapeDataString(w.S.SchoolAccount(0, "staff-cover", "available"))}\"", html);
     }
 
@@ -65,6 +66,7 @@ public sealed class JournalPageTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(api, Lines(html));
         Assert.Equal(3, api.Count); // its three allocations of money on 1 September (its staff time is allocated today), not school 0's submission
         Assert.All(Lines(html), l => Assert.Contains($":school:{urn}:", l[1] + l[2]));
+        Assert.Contains($"Lines with the value date {from:d MMM yyyy}</caption>", html);
 
         var unknown = await Read(page, "/ledger/journal?urn=999999");
         Assert.Contains("No school of this programme has the URN 999999", unknown);
