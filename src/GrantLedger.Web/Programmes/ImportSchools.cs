@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using GrantLedger.Core.Rules;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
@@ -15,16 +16,19 @@ namespace GrantLedger.Web.Programmes;
 /// Bad rows are reported by line and reason; the good ones are enrolled together, in one transaction. A payee reference
 /// another school of the programme has, or an earlier row of the file gives, is a bad row (case and spaces aside).
 /// A row for a school already enrolled changes nothing (its reference is changed with <see cref="PayeeReferences"/>).
+/// The API enrols the good rows; the import page asks for all or none (<c>allOrNone</c>): any bad row but an enrolled
+/// school's, and nothing is enrolled.
 /// </summary>
 public static class ImportSchools
 {
-    public sealed record RejectedRow(int Line, string? Urn, string Reason);
+    /// <param name="AlreadyEnrolled">the row is a school already enrolled, which it leaves as it is (the page does not call it a problem)</param>
+    public sealed record RejectedRow(int Line, string? Urn, string Reason, [property: JsonIgnore] bool AlreadyEnrolled = false);
     public sealed record Report(int Imported, int Rejected, IReadOnlyList<RejectedRow> Rejections);
 
     private static readonly string[] Required = ["URN", "EstablishmentName", "PhaseOfEducation (name)"];
 
     public static async Task<Report> RunAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, long? areaId,
-        Stream csv, CancellationToken ct)
+        Stream csv, CancellationToken ct, bool allOrNone = false)
     {
         await SetUp.RequireProgrammeAdminAsync(db, caller, programmeId, ct);
         var areas = await db.Areas.AsNoTracking().Where(a => a.ProgrammeId == programmeId).ToListAsync(ct);
@@ -65,12 +69,13 @@ public static class ImportSchools
             var la = Field("LA (name)");
             var payee = PayeeReferences.Normalised(Field("PayeeReference"));
             string? reason = null;
+            var alreadyEnrolled = false;
             long area = 0;
             if (!Schools.Urn().IsMatch(urn)) reason = RowMessages.Says("URN", urn.Length == 0 ? "is required" : "must be six digits");
             else if (!seen.Add(urn)) reason = $"URN {urn} appears more than once in the file";
             else if (enrolled.TryGetValue(urn, out var enrolledId))
-                reason = $"URN {urn} is already enrolled in this programme" + (payee is null ? ""
-                    : $"; an import does not change an enrolled school: a programme admin sets its payee reference with {PayeeReferences.HowToSet(enrolledId)}");
+                (alreadyEnrolled, reason) = (true, $"URN {urn} is already enrolled in this programme" + (payee is null ? ""
+                    : $"; an import does not change an enrolled school: a programme admin sets its payee reference with {PayeeReferences.HowToSet(enrolledId)}"));
             else if (FreeText.Problem(name, Schools.MostName) is { } nameProblem) reason = RowMessages.Says("EstablishmentName", nameProblem);
             else if (FreeText.Problem(phase, Schools.MostPhase) is { } phaseProblem) reason = RowMessages.Says("PhaseOfEducation (name)", phaseProblem);
             else if (FreeText.Problem(la, Schools.MostLocalAuthority, required: false) is { } laProblem) reason = RowMessages.Says("LA (name)", laProblem);
@@ -80,7 +85,7 @@ public static class ImportSchools
                 reason = $"no area of this programme is called '{Field(areaColumn)}'";
             if (reason is not null)
             {
-                rejected.Add(new RejectedRow(line, urn.Length > 0 ? urn : null, reason));
+                rejected.Add(new RejectedRow(line, urn.Length > 0 ? urn : null, reason, alreadyEnrolled));
                 continue;
             }
             schools.Add(new School
@@ -93,6 +98,7 @@ public static class ImportSchools
         var holders = await PayeeReferences.HoldersAsync(db, programmeId, schools.Select(s => s.PayeeReference).ToList(), null, ct);
         schools = WithoutSharedPayeeReferences(holders, schools, lines, rejected);
         rejected.Sort((a, b) => a.Line.CompareTo(b.Line));
+        if (allOrNone && rejected.Any(r => !r.AlreadyEnrolled)) schools = [];
 
         if (schools.Count > 0)
         {

@@ -1,0 +1,78 @@
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Programmes;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Pages.Admin;
+
+/// <summary>
+/// The programme's schools as its admin sets them up: the API's list (<see cref="Programmes.Schools.Visible"/>), by area
+/// and by a name or URN searched for, a page at a time; a school without a payee reference flagged, since no payment
+/// file can pay it.
+/// </summary>
+[Authorize(Roles = Roles.ProgrammeAdmin)]
+public sealed class SchoolsModel(GrantLedgerDb db, AuditTrail audit) : ProgrammePage(db, audit)
+{
+    public const int PageSize = 100;
+    public const int MostSearch = 200;
+
+    public sealed record Row(long Id, string Urn, string Name, string Area, string? PayeeReference);
+
+    public IReadOnlyList<Row> Rows { get; private set; } = [];
+    public List<(string, string)> AreaOptions { get; private set; } = [];
+    public int Total { get; private set; }
+    /// <summary>The programme's schools without a payee reference, whatever the filters.</summary>
+    public int WithoutPayee { get; private set; }
+    public int PageNumber { get; private set; } = 1;
+    public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
+
+    protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["areaId"] = "The area", ["q"] = "The search" };
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        var programmeId = await ProgrammeAsync(ct);
+        var areas = await Db.Areas.AsNoTracking().Where(a => a.ProgrammeId == programmeId).OrderBy(a => a.Name).ToListAsync(ct);
+        AreaOptions = areas.Select(a => (a.Id.ToString(), a.Name)).ToList();
+        var names = areas.ToDictionary(a => a.Id, a => a.Name);
+
+        var schools = Programmes.Schools.Visible(Db, Caller, programmeId);
+        WithoutPayee = await schools.CountAsync(s => s.PayeeReference == null, ct);
+        if (ReadId("areaId") is { } areaId)
+        {
+            if (names.ContainsKey(areaId)) schools = schools.Where(s => s.AreaId == areaId);
+            else AddError("areaId", "Select the area from the list");
+        }
+        var q = Typed("q").Trim();
+        if (q.Length > MostSearch) AddError("q", $"The search must be at most {MostSearch} characters");
+        else if (FreeText.CharacterProblem(q) is { } problem) AddError("q", $"The search {problem}");
+        else if (q.Length > 0)
+        {
+            var lower = q.ToLowerInvariant();
+            schools = schools.Where(s => s.Urn.StartsWith(q) || s.Name.ToLower().Contains(lower));
+        }
+        if (Typed("missing") == "1") schools = schools.Where(s => s.PayeeReference == null);
+        if (HasErrors) return; // a filter that cannot be read lists nothing rather than everything
+
+        Total = await schools.CountAsync(ct);
+        PageNumber = int.TryParse(Typed("page"), out var n) ? Math.Clamp(n, 1, Pages) : 1;
+        Rows = (await schools.OrderBy(s => s.Urn).Skip((PageNumber - 1) * PageSize).Take(PageSize)
+                .Select(s => new { s.Id, s.Urn, s.Name, s.AreaId, s.PayeeReference }).ToListAsync(ct))
+            .Select(s => new Row(s.Id, s.Urn, s.Name, names.GetValueOrDefault(s.AreaId, ""), s.PayeeReference)).ToList();
+    }
+
+    /// <summary>This list's address with another page number, its filters kept.</summary>
+    public string PageLink(int page)
+    {
+        var query = new List<string>();
+        foreach (var name in new[] { "programmeId", "areaId", "q", "missing" })
+            if (Typed(name) is { Length: > 0 } value) query.Add($"{name}={Uri.EscapeDataString(value)}");
+        query.Add($"page={page}");
+        return "/admin/schools?" + string.Join("&", query);
+    }
+
+    /// <summary>A link to another of the programme's admin pages, naming the programme for an admin who is not tied to one.</summary>
+    public string To(string path) => Caller.ProgrammeId is null && ProgrammeId is { } id ? $"{path}?programmeId={id}" : path;
+}
