@@ -68,7 +68,7 @@ public sealed class ProgrammeModel(GrantLedgerDb db, AuditTrail audit) : Program
             {
                 throw new Core.Rules.RuleBroken(e.Rule, e.Message, e.Status, Named(prefix, field), e.Details);
             }
-            return Back(programmeId, "#" + prefix + "s");
+            return Back(programmeId, prefix == "category" ? "#categories" : $"#{prefix}s");
         }, done);
         if (next is null)
         {

@@ -1,0 +1,57 @@
+using System.Text;
+using GrantLedger.Browser.Tests.Support;
+using GrantLedger.Web.Tests.Support;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace GrantLedger.Browser.Tests.Journeys;
+
+/// <summary>The programme admin sets up schools in the browser: list, add, import and a school's payee reference.</summary>
+public sealed class SchoolSetUpJourneyTests(BrowserFixture fixture, ITestOutputHelper output) : BrowserTest(fixture, output)
+{
+    [Fact]
+    public async Task Admin_AddsASchoolAfterTheTakenUrnIsNamed_SetsItsPayeeReference_AndAFileWithABadRowIsListed()
+    {
+        var s = await Scenario.CreateAsync(Db, 2, 1);
+        var admin = await s.ProgrammeAdminAsync(Db);
+        var page = await SignInAsync(admin.UserName);
+
+        await VisitAsync(page, "/approvals");
+        await ClickAsync(page, "nav a[href='/admin/schools']");
+        Assert.Equal(2, await page.Locator("#schools tbody tr").CountAsync());
+        Assert.Contains("Not set", await page.InnerTextAsync("#schools"));
+
+        await ClickAsync(page, "#add-school");
+        await page.FillAsync("#urn", s.Schools[0].Urn);
+        await page.FillAsync("#name", "Rowan Primary");
+        await page.FillAsync("#phase", "Primary");
+        await page.SelectOptionAsync("#areaId", s.AreaIds[1].ToString());
+        await ClickAsync(page, "button:has-text('Add the school')");
+        await ExpectErrorAsync(page, "urn", "is already in this programme");
+        Assert.Equal("Rowan Primary", await page.InputValueAsync("#name"));
+        await page.FillAsync("#urn", "455555");
+        await ClickAsync(page, "button:has-text('Add the school')");
+        await AtAsync(page, "^/admin/schools/\\d+$");
+        Assert.Contains("455555 Rowan Primary was enrolled", await page.InnerTextAsync("main"));
+        Assert.Contains("Not set", await page.InnerTextAsync("#payee-reference"));
+
+        await page.FillAsync("#payeeReference", "SUP-455");
+        await ClickAsync(page, "button:has-text('Save the payee reference')");
+        Assert.Contains("The payee reference was set to SUP-455", await page.InnerTextAsync("main"));
+        Assert.Equal("SUP-455", await Db.TextAsync("SELECT payee_reference FROM school WHERE urn = '455555'"));
+
+        await VisitAsync(page, "/admin/schools/import");
+        await page.SetInputFilesAsync("#file", new FilePayload
+        {
+            Name = "schools.csv", MimeType = "text/csv",
+            Buffer = Encoding.UTF8.GetBytes("URN,LA (name),EstablishmentName,PhaseOfEducation (name)\n456001,Area 1,Yew Primary,Primary\n45600,Area 1,Short,Primary\n"),
+        });
+        await ClickAsync(page, "button:has-text('Import schools')");
+        await ExpectErrorAsync(page, "file", "The file is not imported");
+        Assert.Contains("Line 3 (URN 45600)", await page.InnerTextAsync(".govuk-error-summary"));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM school WHERE urn = '456001'"));
+
+        await VisitAsync(page, "/admin/programme");
+        Assert.Equal(6, await page.Locator($"#year-{s.YearCode} tbody tr").CountAsync());
+    }
+}
