@@ -198,6 +198,27 @@ public sealed class SchoolPagesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(0, await SchoolsAsync());
     }
 
+    /// <summary>The form's one-time key: a refused file leaves it unspent, so the file put right is imported; sent again, nothing more.</summary>
+    [Fact]
+    public async Task Import_RefusedThenPutRight_EnrolsOnce_AndTheSameFormSentAgainSaysItWasAlreadyDone()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 0);
+        var admin = await s.ProgrammeAdminAsync(Db);
+        using var page = await PageAsync(Db, admin.UserName);
+        var key = System.Text.RegularExpressions.Regex.Match(await Read(page, "/admin/schools/import"), "name=\"formKey\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEmpty(key);
+        Dictionary<string, string> Form() => new() { ["formKey"] = key, ["areaId"] = "" };
+
+        using (var refused = await PostAsync(page, "/admin/schools/import", Form(), csv: Header + "44000,202,Area 1,Oak Primary,Primary\n"))
+            Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
+        Assert.Equal(0, await SchoolsAsync());
+        using (var imported = await PostAsync(page, "/admin/schools/import", Form(), csv: Header + "440001,202,Area 1,Oak Primary,Primary\n"))
+            Assert.Contains("1 school was enrolled", await AfterRedirectAsync(page, imported));
+        using (var again = await PostAsync(page, "/admin/schools/import", Form(), csv: Header + "440002,202,Area 1,Elm Primary,Primary\n"))
+            Assert.Contains("This was already done: the schools were imported.", await AfterRedirectAsync(page, again));
+        Assert.Equal(1, await SchoolsAsync());
+    }
+
     [Fact]
     public async Task PayeeReference_ChangedOnTheSchoolsPage_IsWhatTheApiShows_TheTrailHasOldAndNew_AndATakenOneIsNamedBesideIt()
     {
