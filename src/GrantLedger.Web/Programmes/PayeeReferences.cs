@@ -34,7 +34,12 @@ public static class PayeeReferences
         value is null ? null
         : value.Length > MaxLength ? $"must be at most {MaxLength} characters"
         // a finance system matches the reference as typed: a tab, line break, bidi override or zero-width space would not match
-        : FreeText.CharacterProblem(value) ?? KeyboardProblem(value);
+        : FreeText.CharacterProblem(value) ?? KeyboardProblem(value)
+        // the payment file and the exports would write it with an apostrophe before it, as a spreadsheet's formula (Csv.FormulaSafe):
+        // the finance system would read a reference the school does not have. PostgreSQL holds the same rule (migration 0074).
+        ?? (value[0] is '=' or '+' or '-' or '@'
+            ? $"must not begin with {value[0]}: a spreadsheet would read it as a formula, and the payment file could not carry it as it is"
+            : null);
 
     /// <summary>
     /// A supplier account is typed on a keyboard: letters A–Z, digits, spaces and ASCII punctuation. Anything else

@@ -177,6 +177,29 @@ public sealed class PayeeReferenceTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.Admin.PutAsync(PayeeOf(second), new { payeeReference = "SUP/2026 (trust) #7" })).Expect(HttpStatusCode.OK);
     }
 
+    /// <summary>
+    /// The payment file carries the reference to the finance system exactly; one a spreadsheet reads as a formula would be
+    /// written with an apostrophe before it (against CSV injection), and matched to no supplier. Refused by the service and
+    /// by PostgreSQL; the same characters later in a reference are kept as they are.
+    /// </summary>
+    [Fact]
+    public async Task APayeeReferenceBeginningAsAFormula_IsRefused_ByTheServiceAndTheDatabase()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var school = w.S.Schools[0].Id;
+        foreach (var formula in new[] { "=HYPERLINK(\"https://evil.example\")", "+44 SUP", "-100101", "@SUM(A1)" })
+        {
+            var refused = (await w.Admin.PutAsync(PayeeOf(school), new { payeeReference = formula }))
+                .ExpectProblem(HttpStatusCode.UnprocessableEntity, "payeeReference");
+            Assert.Contains($"must not begin with {formula[0]}", refused.Body);
+        }
+        Assert.Null(await Db.TextAsync("SELECT payee_reference FROM school WHERE id = $1", school));
+        var byScript = await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
+            Db.ScalarAsync("UPDATE school SET payee_reference = '=1+1' WHERE id = $1 RETURNING id", school));
+        Assert.Equal("school_payee_reference_no_formula", byScript.ConstraintName);
+        (await w.Admin.PutAsync(PayeeOf(school), new { payeeReference = "SUP-100101 =+@" })).Expect(HttpStatusCode.OK);
+    }
+
     /// <summary>One rule in one place: enrolling, importing and changing refuse the same values for the same reason.</summary>
     [Fact]
     public async Task PayeeReference_IsCheckedByOneRule_WhenEnrolling_Importing_AndChanging()
