@@ -183,26 +183,16 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
     [HttpPost("users/{userId:long}/password-reset")]
     [TakesNoIdempotencyKey(Idempotency.HoldsAPassword)]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    public async Task<UserView> ResetPassword(long userId, PasswordReset request, CancellationToken ct)
-    {
-        var user = await Passwords.ResetAsync(db, users, audit, Caller, userId, request.Password, ct);
-        tokens.Forget(userId); // here at once; other instances when the database's notice reaches them
-        return UserView.Of(user);
-    }
+    public async Task<UserView> ResetPassword(long userId, PasswordReset request, CancellationToken ct) =>
+        UserView.Of(await Passwords.ResetAsync(db, users, audit, tokens, Caller, userId, request.Password, ct));
 
     [HttpPost("users/{userId:long}/disable")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    public Task<UserView> Disable(long userId, CancellationToken ct) => SetDisabledAsync(userId, true, ct);
+    public async Task<UserView> Disable(long userId, CancellationToken ct) =>
+        UserView.Of(await Users.SetDisabledAsync(db, audit, tokens, Caller, userId, true, ct));
 
     [HttpPost("users/{userId:long}/enable")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    public Task<UserView> Enable(long userId, CancellationToken ct) => SetDisabledAsync(userId, false, ct);
-
-    private async Task<UserView> SetDisabledAsync(long userId, bool disabled, CancellationToken ct)
-    {
-        var user = await Users.SetDisabledAsync(db, audit, Caller, userId, disabled, ct);
-        // here at once, either way; other instances when the database's notice reaches them
-        tokens.Forget(userId);
-        return UserView.Of(user);
-    }
+    public async Task<UserView> Enable(long userId, CancellationToken ct) =>
+        UserView.Of(await Users.SetDisabledAsync(db, audit, tokens, Caller, userId, false, ct));
 }

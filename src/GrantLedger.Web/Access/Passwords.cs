@@ -79,8 +79,9 @@ public static class Passwords
     /// A programme admin gives a user a new one-time password (they forgot theirs, say): the user must choose their own
     /// again, every page session of theirs ends, every API token of theirs is revoked, and a lockout is lifted.
     /// </summary>
-    public static async Task<AppUser> ResetAsync(GrantLedgerDb db, UserManager<AppUser> users, AuditTrail audit, CurrentUser caller,
-        long userId, string? password, CancellationToken ct)
+    /// <param name="tokens">told at once that the user's tokens are revoked; other instances learn it by the database's notice</param>
+    public static async Task<AppUser> ResetAsync(GrantLedgerDb db, UserManager<AppUser> users, AuditTrail audit, ApiTokenCache tokens,
+        CurrentUser caller, long userId, string? password, CancellationToken ct)
     {
         var user = await Users.FindAdministeredAsync(db, caller, userId, ct);
         var errors = new FieldErrors();
@@ -89,7 +90,7 @@ public static class Passwords
         if (user.Id == caller.Id)
             throw new RuleBroken("cannot-reset-own-password", "you cannot reset your own password: change it with POST /api/v1/me/password", 409);
 
-        return await db.InTransactionAsync(async () =>
+        await db.InTransactionAsync(async () =>
         {
             user.PasswordHash = users.PasswordHasher.HashPassword(user, password!);
             user.MustChoosePassword = true;
@@ -103,7 +104,19 @@ public static class Passwords
             await db.SaveChangesAsync(ct);
             return user;
         }, ct);
+        tokens.Forget(user.Id); // here at once; other instances when the database's notice reaches them
+        return user;
     }
+
+    private const string Readable = "abcdefghjkmnpqrstuvwxyz23456789"; // no 0/o, 1/l/i: read aloud or copied by hand without doubt
+
+    /// <summary>
+    /// A one-time password for a programme admin to give: four groups of four letters and digits ("k7mq-x3vh-9trp-c4wn"), each
+    /// drawn from a CSPRNG without bias: 16 characters of 31 (about 79 bits), longer than <see cref="Check"/> asks.
+    /// </summary>
+    public static string Generate() =>
+        string.Join('-', Enumerable.Range(0, 4).Select(_ =>
+            new string(Enumerable.Range(0, 4).Select(_ => Readable[System.Security.Cryptography.RandomNumberGenerator.GetInt32(Readable.Length)]).ToArray())));
 
     /// <summary>A new security stamp ends the account's page sessions (<see cref="CookieSessions"/>); a new concurrency stamp
     /// makes a change read before this one fail rather than undo it.</summary>

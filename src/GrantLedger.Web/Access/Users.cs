@@ -111,8 +111,9 @@ public static class Users
     }
 
     /// <summary>Disables (or re-enables) a user: their tokens and sign-ins stop working at once.</summary>
-    public static async Task<AppUser> SetDisabledAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long userId, bool disabled,
-        CancellationToken ct)
+    /// <param name="tokens">told at once, either way; other instances learn it by the database's notice</param>
+    public static async Task<AppUser> SetDisabledAsync(GrantLedgerDb db, AuditTrail audit, ApiTokenCache tokens, CurrentUser caller, long userId,
+        bool disabled, CancellationToken ct)
     {
         var user = await FindAdministeredAsync(db, caller, userId, ct);
         if (user.Id == caller.Id) throw new RuleBroken("cannot-disable-self", "you cannot disable your own account", 409);
@@ -120,6 +121,7 @@ public static class Users
         user.SecurityStamp = Guid.NewGuid().ToString("N"); // ends cookie sessions
         audit.Record(disabled ? "user.disabled" : "user.enabled", "app_user", user.Id, user.ProgrammeId);
         await db.SaveChangesAsync(ct);
+        tokens.Forget(user.Id);
         return user;
     }
 }
