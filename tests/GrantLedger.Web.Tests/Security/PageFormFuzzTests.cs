@@ -51,13 +51,16 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
         })).Expect(HttpStatusCode.Created).Id;
         (await w.OtherSchool.PostAsync($"/api/v1/action-plans/{plan}/submit", null)).Expect(HttpStatusCode.OK);
 
-        // pages reached only by sending a form first: a draft's line of each kind
-        var draft = records.Own["claimId"];
+        // pages reached only by sending a form first: a draft's line of each kind; and pages the walk's 80 do not reach: a
+        // user's page and its confirmations (of the programme's victim user, whom nobody here signs in as)
+        var (draft, victim) = (records.Own["claimId"], records.Own["userId"]);
         var start = new Dictionary<string, string[]>
         {
             [AccessMatrix.S] = ["/", .. AddLineModel.Kinds.Select(k => $"/school/claims/{draft}/line?kind={k.Item1}")],
-            // the set-up pages first: the admin's many pages would fill the walk before a school's page (the second round walks from "/")
-            [AccessMatrix.A] = ["/admin/schools/new", $"/admin/schools/{records.Own["schoolId"]}", "/admin/programme", "/"],
+            // the set-up pages first: the admin's many pages would fill the walk before a school's or a user's page (the second round
+            // walks from "/"); the users' pages for the programme's victim user, whom no walking role signs in as
+            [AccessMatrix.A] = ["/admin/schools/new", $"/admin/schools/{records.Own["schoolId"]}", "/admin/programme", $"/admin/users/{victim}",
+                $"/admin/users/{victim}/reset-password", $"/admin/users/{victim}/disable", "/"],
         };
         var failures = new List<string>();
         var (posts, shapes) = (0, new HashSet<string>());
