@@ -45,26 +45,8 @@ public sealed class AllocationsController(GrantLedgerDb db, AuditTrail audit) : 
 
     /// <summary>The year's allocations, each with its journal entry, value date and totals per unit, and the entry that reversed it if one did.</summary>
     [HttpGet(Year + "/allocations")]
-    public async Task<IReadOnlyList<AllocationItem>> ListAllocations(long programmeId, long yearId, CancellationToken ct)
-    {
-        Caller.EnsureWholeProgramme(programmeId);
-        await Years.FindAsync(db, programmeId, yearId, ct);
-        var cause = CauseType.Allocation.ToCode();
-        var rows = await (
-            from a in db.Allocations.AsNoTracking()
-            where a.ProgrammeYearId == yearId
-            join e in db.JournalEntries on new { Type = cause, Id = (long?)a.Id } equals new { Type = e.CauseType, Id = e.CauseId }
-            orderby a.Id
-            select new
-            {
-                Allocation = a, EntryId = e.Id, e.ValueDate,
-                Totals = e.Transfers.GroupBy(t => t.Unit).Select(g => new { Unit = g.Key, Amount = g.Sum(t => t.Amount) }).ToList(),
-                ReversedBy = db.JournalEntries.Where(r => r.ReversesEntryId == e.Id).Select(r => (long?)r.Id).FirstOrDefault(),
-            }).ToListAsync(ct);
-        return rows.Select(r => new AllocationItem(r.Allocation.Id, r.Allocation.ProgrammeYearId, r.Allocation.Method, r.Allocation.Description,
-            r.Allocation.LineCount, r.Allocation.CreatedBy, r.Allocation.CreatedAt, r.EntryId, r.ValueDate,
-            r.Totals.OrderBy(t => t.Unit).Select(t => new Allocate.Total(t.Unit, Amounts.Format(t.Unit, t.Amount))).ToList(), r.ReversedBy)).ToList();
-    }
+    public Task<IReadOnlyList<AllocationItem>> ListAllocations(long programmeId, long yearId, CancellationToken ct) =>
+        AllocationList.ForYearAsync(db, Caller, programmeId, yearId, ct);
 
     /// <param name="ReversedByEntryId">the journal entry that reversed the allocation, if one did: it no longer stands</param>
     public sealed record AllocationItem(long Id, long YearId, string Method, string Description, int LineCount, long? CreatedBy,
