@@ -1,0 +1,87 @@
+using GrantLedger.Core.Ledger;
+using GrantLedger.Core.Money;
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Allocations;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Programmes;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Pages.Admin;
+
+/// <summary>
+/// The programme admin's pages that move a year's budget (funding, allocating, virements): the year shown (?yearId=, else the
+/// current year; another programme's is not found), and a form checked by its use case before it is confirmed. The answers go
+/// on, hidden, to the check-your-answers page, and the final post reads and checks them again, trusting nothing from the first.
+/// </summary>
+public abstract class AdminMoneyPage(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+{
+    /// <summary>The year worked on: ?yearId=, else the current year.</summary>
+    [BindProperty(SupportsGet = true)] public long? YearId { get; set; }
+    public Programme Programme { get; private set; } = null!;
+    public ProgrammeYear? Year { get; private set; }
+    /// <summary>True when the answers were checked by the use case and are shown to confirm.</summary>
+    public bool Checking { get; protected set; }
+
+    private const string AntiforgeryField = "__RequestVerificationToken";
+
+    protected long ProgrammeId => Caller.ProgrammeId ?? throw new NotFound("programme", "any");
+
+    /// <summary>"?yearId=…" when a year was chosen: the links and forms keep it.</summary>
+    public string YearQuery => YearId is { } id ? $"?yearId={id}" : "";
+
+    protected async Task LoadYearAsync(CancellationToken ct)
+    {
+        Programme = await Db.Programmes.AsNoTracking().SingleAsync(p => p.Id == ProgrammeId, ct);
+        Year = YearId is { } id ? await Years.FindAsync(Db, ProgrammeId, id, ct) : await School.SchoolBudget.CurrentYearAsync(Db, ProgrammeId, ct);
+    }
+
+    /// <summary>The date a posting will be dated: the one given, else as the use cases choose it (<see cref="BudgetYear.ValueDate"/>).</summary>
+    public DateOnly DatedOn(DateOnly? given) => new BudgetYear(Programme, Year!).ValueDate(given, new FieldErrors(), "");
+
+    /// <summary>The fields posted, to carry on hidden to the next step (not the token nor the one-time key, which the page writes itself).</summary>
+    public IEnumerable<(string Name, string Value)> Answers() =>
+        !Request.HasFormContentType ? []
+        : Request.Form.Where(f => f.Key is not (AntiforgeryField or FormKeyField or "yearId"))
+            .SelectMany(f => f.Value.Select(v => (f.Key, v ?? "")));
+
+    /// <summary>Runs the use case in a transaction rolled back: what it would refuse is shown, and nothing is written.</summary>
+    protected Task<bool> CheckAsync(Func<Task> work, Func<string, string> fieldFor) =>
+        HasErrors ? AttemptAsync(work, fieldFor) : AttemptAsync(() => Db.RolledBackAsync(work), fieldFor);
+
+    /// <summary>
+    /// An amount as typed in the category's unit: pounds ("1,234.50") for money, days ("4.5", a day of 7.5 hours) for staff
+    /// time, as the school's pages take them. Null, with the error on the field, when it cannot be read.
+    /// </summary>
+    protected (Money? Amount, long? Minutes) ReadAmount(string field, string label, string unit)
+    {
+        if (unit == "GBP") return (ReadMoney(field, label), null);
+        var text = Typed(field).Trim();
+        if (text.Length == 0)
+        {
+            AddError(field, $"Enter {label}");
+            return (null, null);
+        }
+        var days = ReadQuantity(field, label);
+        if (days is null) return (null, null);
+        if (days.Value.Hundredths * 450 % 100 != 0)
+        {
+            AddError(field, $"{char.ToUpperInvariant(label[0])}{label[1..]} must be a whole number of minutes: days to two places, an even number of hundredths, like 4.5");
+            return (null, null);
+        }
+        return (null, days.Value.Hundredths * 450 / 100);
+    }
+
+    /// <summary>An amount in its unit as people read it: "£1,234.50", or staff time ("4.5 days").</summary>
+    public static string Show(string unit, long amount) =>
+        unit == "GBP" ? new Money(amount).ToString() : Gov.StaffTime(amount);
+
+    /// <summary>The balance of the year's unallocated account in each unit: what can still be allocated.</summary>
+    protected async Task<Dictionary<string, long>> UnallocatedAsync(CancellationToken ct)
+    {
+        var code = Chart.Unallocated(new ProgrammeRef(Programme.Id, Programme.Code), new YearRef(Year!.Id, Year.Code), Unit.Gbp).Code;
+        return await Db.Accounts.AsNoTracking().Where(a => a.ProgrammeId == Programme.Id && a.Code == code)
+            .ToDictionaryAsync(a => a.Unit, a => a.CreditsPosted - a.DebitsPosted - a.DebitsPending, ct);
+    }
+}

@@ -1,0 +1,33 @@
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Pages.Admin;
+
+/// <summary>The confirmation of funding, an allocation or a virement: its journal entry, of the admin's own programme only.</summary>
+[Authorize(Roles = Roles.ProgrammeAdmin)]
+public sealed class DoneModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+{
+    public GrantLedger.Web.Ledger.JournalEntry Entry { get; private set; } = null!;
+    public IReadOnlyList<(string Unit, long Amount)> Totals { get; private set; } = [];
+
+    public async Task OnGetAsync(long entryId, CancellationToken ct)
+    {
+        var programmeId = Caller.ProgrammeId;
+        var causes = new[] { "funding", "allocation", "virement" };
+        Entry = await Db.JournalEntries.AsNoTracking().Include(e => e.Transfers)
+                    .SingleOrDefaultAsync(e => e.Id == entryId && e.ProgrammeId == programmeId && causes.Contains(e.CauseType), ct)
+                ?? throw new NotFound("journal entry", entryId);
+        Totals = Entry.Transfers.GroupBy(t => t.Unit).OrderBy(g => g.Key == "GBP" ? 0 : 1).Select(g => (g.Key, g.Sum(t => t.Amount))).ToList();
+    }
+
+    public string Heading => Entry.CauseType switch
+    {
+        "funding" => "Funding recorded",
+        "allocation" => "Allocation made",
+        _ => "Money moved",
+    };
+}

@@ -1,0 +1,73 @@
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Allocations;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace GrantLedger.Web.Pages.Admin;
+
+/// <summary>Records funding for the year (funding → unallocated) as POST …/funding does, after checking the answers.</summary>
+[Authorize(Roles = Roles.ProgrammeAdmin)]
+public sealed class FundModel(GrantLedgerDb db, AuditTrail audit) : AdminMoneyPage(db, audit)
+{
+    protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>
+    {
+        ["amount"] = "The amount", ["description"] = "The description", ["valueDate"] = "The value date",
+    };
+
+    protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>
+    {
+        ["amount"] = "Enter the amount", ["description"] = "Enter a description, such as the grant letter's reference",
+    };
+
+    public long Amount { get; private set; }
+    public DateOnly Dated { get; private set; }
+
+    public Task OnGetAsync(CancellationToken ct) => LoadYearAsync(ct);
+
+    private static string FieldOf(string f) => f switch { "reference" => "description", "minutes" or "unit" => "amount", _ => f };
+
+    private Fund.Request Read()
+    {
+        var amount = ReadMoney("amount", "the amount");
+        Given("description");
+        var date = ReadDate("valueDate", "the value date", required: false);
+        return new Fund.Request("GBP", amount, null, Typed("description").Trim() is { Length: > 0 } d ? d : null, date);
+    }
+
+    /// <summary>The form's answers, checked by the use case (nothing written), then shown to confirm.</summary>
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        await LoadYearAsync(ct);
+        if (Year is null) return NotFound();
+        var request = Read();
+        if (await CheckAsync(() => Fund.HandleAsync(Db, Audit, Caller, ProgrammeId, Year.Id, request, ct), FieldOf))
+        {
+            Checking = true;
+            Amount = request.Amount!.Value.Pence;
+            Dated = DatedOn(request.ValueDate);
+        }
+        return Page();
+    }
+
+    /// <summary>Back from the check to the form, with the answers as given.</summary>
+    public async Task<IActionResult> OnPostChangeAsync(CancellationToken ct)
+    {
+        await LoadYearAsync(ct);
+        return Page();
+    }
+
+    /// <summary>Records the funding: the answers read and checked again; once per form, however often it is posted.</summary>
+    public async Task<IActionResult> OnPostConfirmAsync(CancellationToken ct)
+    {
+        await LoadYearAsync(ct);
+        if (Year is null) return NotFound();
+        var request = Read();
+        return await OnceAsync(async () =>
+        {
+            var view = await Fund.HandleAsync(Db, Audit, Caller, ProgrammeId, Year.Id, request, ct);
+            return $"/admin/allocations/done/{view.EntryId}";
+        }, "the funding was recorded") ?? Page();
+    }
+}

@@ -1,0 +1,105 @@
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Allocations;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Programmes;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Pages.Admin;
+
+/// <summary>Moves allocated budget from one school's category to another's (or the same school's other category), as POST …/virements does.</summary>
+[Authorize(Roles = Roles.ProgrammeAdmin)]
+public sealed class VirementModel(GrantLedgerDb db, AuditTrail audit) : AdminMoneyPage(db, audit)
+{
+    protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>
+    {
+        ["fromSchoolId"] = "The school to move from", ["fromCategoryId"] = "The category to move from", ["toSchoolId"] = "The school to move to",
+        ["toCategoryId"] = "The category to move to", ["amount"] = "The amount", ["reason"] = "The reason", ["valueDate"] = "The value date",
+    };
+
+    protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>
+    {
+        ["fromSchoolId"] = "Select the school to move from", ["fromCategoryId"] = "Select the category to move from",
+        ["toSchoolId"] = "Select the school to move to", ["toCategoryId"] = "Select the category to move to",
+        ["reason"] = "Enter the reason for the virement",
+    };
+
+    public IReadOnlyList<(string Value, string Text)> SchoolOptions { get; private set; } = [];
+    public IReadOnlyList<BudgetCategory> Categories { get; private set; } = [];
+
+    /// <summary>What the check shows: each side with what it has available now.</summary>
+    public sealed record Side(Programmes.School School, BudgetCategory Category, long AvailableNow);
+    public sealed record Plan(Side From, Side To, long Amount, string Reason, DateOnly Dated);
+    public Plan? Checked { get; private set; }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        await LoadYearAsync(ct);
+        Categories = await Db.Categories.AsNoTracking().Where(c => c.ProgrammeId == ProgrammeId).OrderBy(c => c.Id).ToListAsync(ct);
+        SchoolOptions = (await Db.Schools.AsNoTracking().Where(s => s.ProgrammeId == ProgrammeId).OrderBy(s => s.Name).ToListAsync(ct))
+            .Select(s => (s.Id.ToString(), $"{s.Name} ({s.Urn})")).ToList();
+    }
+
+    public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
+
+    private static string FieldOf(string f) => f switch
+    {
+        "from" or "from.schoolId" or "from.urn" => "fromSchoolId", "from.categoryId" => "fromCategoryId",
+        "to.schoolId" or "to.urn" => "toSchoolId", "to" or "to.categoryId" => "toCategoryId", "minutes" => "amount", _ => f,
+    };
+
+    private Vire.Request Read()
+    {
+        long? Id(string field) => Given(field) ? ReadId(field) : null;
+        var (fromSchool, fromCategory, toSchool, toCategory) = (Id("fromSchoolId"), Id("fromCategoryId"), Id("toSchoolId"), Id("toCategoryId"));
+        var unit = Categories.FirstOrDefault(c => c.Id == fromCategory)?.Unit ?? "GBP";
+        var (money, minutes) = ReadAmount("amount", "the amount", unit);
+        Given("reason");
+        var date = ReadDate("valueDate", "the value date", required: false);
+        return new Vire.Request(new Vire.Budget(fromSchool, null, fromCategory), new Vire.Budget(toSchool, null, toCategory), money, minutes,
+            Typed("reason").Trim() is { Length: > 0 } r ? r : null, date);
+    }
+
+    private async Task<Side> SideAsync(Vire.Budget b, CancellationToken ct)
+    {
+        var school = await Db.Schools.AsNoTracking().SingleAsync(s => s.Id == b.SchoolId && s.ProgrammeId == ProgrammeId, ct);
+        var category = Categories.Single(c => c.Id == b.CategoryId);
+        var figures = (await School.SchoolBudget.ForSchoolAsync(Db, school.Id, Year!.Id, ct)).FirstOrDefault(f => f.CategoryId == category.Id);
+        return new Side(school, category, figures?.Figures.Available ?? 0);
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        if (Year is null) return NotFound();
+        var request = Read();
+        if (await CheckAsync(() => Vire.HandleAsync(Db, Audit, Caller, ProgrammeId, Year.Id, request, ct), FieldOf))
+        {
+            var from = await SideAsync(request.From!, ct);
+            Checking = true;
+            Checked = new Plan(from, await SideAsync(request.To!, ct), request.Amount?.Pence ?? request.Minutes!.Value, request.Reason!, DatedOn(request.ValueDate));
+        }
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostChangeAsync(CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    /// <summary>Moves the money: the answers read and checked again; once per form, however often it is posted.</summary>
+    public async Task<IActionResult> OnPostConfirmAsync(CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        if (Year is null) return NotFound();
+        var request = Read();
+        return await OnceAsync(async () =>
+        {
+            var view = await Vire.HandleAsync(Db, Audit, Caller, ProgrammeId, Year.Id, request, ct);
+            return $"/admin/allocations/done/{view.EntryId}";
+        }, "the money was moved") ?? Page();
+    }
+}

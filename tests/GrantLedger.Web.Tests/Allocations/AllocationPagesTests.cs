@@ -1,0 +1,275 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using GrantLedger.Web.Tests.Security;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Allocations;
+
+/// <summary>
+/// The programme admin's money pages (/admin/allocations, …/fund, …/new, …/virement, /admin/rates): each does what the API's
+/// funding, allocations, virements and rates do, checked through the API and the ledger; a check-your-answers step writes
+/// nothing; the confirming form moves money once however often it is posted.
+/// </summary>
+public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    private async Task<(Scenario S, HttpClient Page)> AdminAsync(int areas = 2, int schoolsPerArea = 2)
+    {
+        var s = await Scenario.CreateAsync(Db, areas, schoolsPerArea);
+        var admin = await s.ProgrammeAdminAsync(Db);
+        return (s, await PageFormFuzzTests.SignedInPageAsync(Db.Factory, admin.UserName));
+    }
+
+    /// <summary>Posts the form; answers the check page (nothing written yet) and its confirming form's address and hidden fields.</summary>
+    private static async Task<(string Html, string Action, List<KeyValuePair<string, string>> Fields)> CheckAsync(HttpClient page, string url,
+        Dictionary<string, string> fields)
+    {
+        fields[GrantLedger.Web.Pages.GovPage.FormKeyField] = Guid.NewGuid().ToString("N");
+        var (problems, html) = await PageForms.PostAsync(page, url, fields);
+        Assert.True(problems.Count == 0, string.Join("; ", problems));
+        Assert.Contains("Check your answers", html);
+        var form = ConfirmForm().Match(html);
+        Assert.True(form.Success, "no confirming form");
+        var hidden = Hidden().Matches(form.Groups[2].Value).Select(m => new KeyValuePair<string, string>(m.Groups[1].Value, m.Groups[2].Value)).ToList();
+        return (html, form.Groups[1].Value, hidden);
+    }
+
+    private static async Task<HttpResponseMessage> ConfirmAsync(HttpClient page, string action, List<KeyValuePair<string, string>> fields) =>
+        await page.PostAsync(action, new FormUrlEncodedContent(fields));
+
+    private static string Balance(JsonNode account) => account["balance"]!.GetValue<string>();
+
+    private async Task<long> EntriesAsync() => (long)(await Db.ScalarAsync("SELECT count(*) FROM journal_entry"))!;
+
+    [Fact]
+    public async Task FundPage_ChecksTheAnswersWritingNothing_ThenRaisesUnallocatedByExactlyTheAmount_OnceWhenPostedTwice()
+    {
+        var (s, page) = await AdminAsync();
+        await s.FundAsync("1000.00");
+        var before = await EntriesAsync();
+
+        var (html, action, fields) = await CheckAsync(page, $"/admin/allocations/fund?yearId={s.YearId}",
+            new() { ["amount"] = "1,234.56", ["description"] = "Grant letter 2", ["valueDate-day"] = "", ["valueDate-month"] = "", ["valueDate-year"] = "" });
+        Assert.Contains("£1,234.56", html);
+        Assert.Contains(GrantLedger.Core.Ledger.UkTime.Today.ToString("d MMMM yyyy"), html); // blank: dated today
+        Assert.Equal(before, await EntriesAsync());
+
+        using var first = await ConfirmAsync(page, action, fields);
+        Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
+        var done = first.Headers.Location!.OriginalString;
+        Assert.Matches("^/admin/allocations/done/[0-9]+$", done);
+        using var again = await ConfirmAsync(page, action, fields);
+        Assert.Equal(done, again.Headers.Location!.OriginalString);
+
+        Assert.Equal("2234.56", (await s.AccountAsync("tp:2026-27:unallocated"))["available"]!.GetValue<string>());
+        Assert.Equal(before + 1, await EntriesAsync());
+        var confirmation = await PageTables.Read(page, done);
+        Assert.Contains("Funding recorded", confirmation);
+        Assert.Contains("£1,234.56", confirmation);
+        Assert.Contains("£2,234.56", await PageTables.Read(page, $"/admin/allocations?yearId={s.YearId}"));
+    }
+
+    [Theory]
+    [InlineData("12.345", "The amount must have at most two decimal places")]
+    [InlineData("-1", "The amount")]
+    [InlineData("abc", "The amount must be an amount in pounds")]
+    public async Task FundPage_ABadAmount_IsNamedBesideTheField_WithWhatWasTypedKept_AndNothingWritten(string typed, string said)
+    {
+        var (s, page) = await AdminAsync(1, 1);
+        var before = await EntriesAsync();
+        var (problems, html) = await PageForms.PostAsync(page, $"/admin/allocations/fund?yearId={s.YearId}",
+            new() { ["amount"] = typed, ["description"] = "Grant" });
+        var problem = Assert.Single(problems);
+        Assert.Equal("amount", problem.Field);
+        Assert.StartsWith(said, problem.Text);
+        Assert.Contains("id=\"amount-error\"", html);
+        Assert.Contains($"name=\"amount\" type=\"text\" value=\"{typed}\"", html);
+        Assert.DoesNotContain("Check your answers", html);
+        Assert.Equal(before, await EntriesAsync());
+    }
+
+    [Fact]
+    public async Task AllocatePage_EachToOneAreasSchools_GivesEachExactlyTheAmount_OthersNothing_AndTheTrialBalanceStaysZero()
+    {
+        var (s, page) = await AdminAsync(2, 2);
+        await s.FundAsync("1000.00");
+        var (html, action, fields) = await CheckAsync(page, $"/admin/allocations/new?yearId={s.YearId}", new()
+        {
+            ["categoryId"] = s.Categories["staff-cover"].ToString(), ["schools"] = $"area-{s.AreaIds[1]}", ["method"] = "each",
+            ["amount"] = "150.25", ["description"] = "Area 2 cover",
+        });
+        Assert.Contains("2: The schools of Area 2 (2)", html);
+        Assert.Contains("£300.50", html); // total
+        Assert.Contains("£699.50", html); // unallocated after
+        using var posted = await ConfirmAsync(page, action, fields);
+        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+
+        Assert.Equal("150.25", Balance(await s.AccountAsync(s.SchoolAccount(2, "staff-cover", "available"))));
+        Assert.Equal("150.25", Balance(await s.AccountAsync(s.SchoolAccount(3, "staff-cover", "available"))));
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM account WHERE code LIKE $1", $"tp:2026-27:school:{s.Schools[0].Urn}:%"));
+        Assert.Equal("699.50", (await s.AccountAsync("tp:2026-27:unallocated"))["available"]!.GetValue<string>());
+        var tb = (await s.Root.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/trial-balance")).Expect(HttpStatusCode.OK).Json;
+        Assert.All(tb["totals"]!.AsArray(), t => Assert.True(t!["balanced"]!.GetValue<bool>()));
+        var list = Rows(await PageTables.Read(page, $"/admin/allocations?yearId={s.YearId}"), "allocations");
+        var row = Assert.Single(list);
+        Assert.Equal(["Area 2 cover", "The same to each school", "2", "£300.50"], row[1..5]);
+    }
+
+    [Fact]
+    public async Task AllocatePage_SplitATotal_GivesTheLargestRemainderPennies()
+    {
+        var (s, page) = await AdminAsync(1, 3);
+        await s.FundAsync("1000.00");
+        var (html, action, fields) = await CheckAsync(page, $"/admin/allocations/new?yearId={s.YearId}", new()
+        {
+            ["categoryId"] = s.Categories["staff-cover"].ToString(), ["schools"] = "all", ["method"] = "split", ["amount"] = "100.00",
+        });
+        Assert.Contains("£33.33 to £33.34", html);
+        (await ConfirmAsync(page, action, fields)).Dispose();
+        var shares = new List<string>();
+        for (var i = 0; i < 3; i++) shares.Add(Balance(await s.AccountAsync(s.SchoolAccount(i, "staff-cover", "available"))));
+        Assert.Equal(["33.34", "33.33", "33.33"], shares); // by URN, the first takes the penny left over
+        Assert.Equal("900.00", (await s.AccountAsync("tp:2026-27:unallocated"))["available"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AllocatePage_MoreThanUnallocated_NamesTheShortfallInTheSummary_AndPostsNothing()
+    {
+        var (s, page) = await AdminAsync(1, 2);
+        await s.FundAsync("100.00");
+        var before = await EntriesAsync();
+        var (problems, html) = await PageForms.PostAsync(page, $"/admin/allocations/new?yearId={s.YearId}", new()
+        {
+            ["categoryId"] = s.Categories["staff-cover"].ToString(), ["schools"] = "all", ["method"] = "each", ["amount"] = "50.01",
+        });
+        var problem = Assert.Single(problems);
+        Assert.Contains("£0.02 too much", problem.Text);
+        Assert.DoesNotContain("Check your answers", html);
+        Assert.Contains("value=\"50.01\"", html);
+        Assert.Equal(before, await EntriesAsync());
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM allocation"));
+    }
+
+    [Fact]
+    public async Task VirementPage_MovesExactlyTheAmountBetweenTheTwoSchoolsAvailable_AndMoreThanAvailableIsNamed()
+    {
+        var (s, page) = await AdminAsync(1, 2);
+        await s.FundAsync("1000.00");
+        await s.AllocateEachAsync("staff-cover", "200.00");
+        var url = $"/admin/allocations/virement?yearId={s.YearId}";
+        Dictionary<string, string> Fields(string amount) => new()
+        {
+            ["fromSchoolId"] = s.Schools[0].Id.ToString(), ["fromCategoryId"] = s.Categories["staff-cover"].ToString(),
+            ["toSchoolId"] = s.Schools[1].Id.ToString(), ["toCategoryId"] = s.Categories["staff-cover"].ToString(),
+            ["amount"] = amount, ["reason"] = "School 2 runs the network",
+        };
+        var before = await EntriesAsync();
+        var (problems, _) = await PageForms.PostAsync(page, url, Fields("200.01"));
+        Assert.Contains(problems, p => p.Field == "amount" && p.Text.Contains("£0.01 too much"));
+        Assert.Equal(before, await EntriesAsync());
+
+        var (html, action, fields) = await CheckAsync(page, url, Fields("75.50"));
+        Assert.Contains("£200.00 available, £124.50 after", html);
+        Assert.Contains("£200.00 available, £275.50 after", html);
+        using var posted = await ConfirmAsync(page, action, fields);
+        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        (await ConfirmAsync(page, action, fields)).Dispose();
+        Assert.Equal("124.50", Balance(await s.AccountAsync(s.SchoolAccount(0, "staff-cover", "available"))));
+        Assert.Equal("275.50", Balance(await s.AccountAsync(s.SchoolAccount(1, "staff-cover", "available"))));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM virement"));
+    }
+
+    [Fact]
+    public async Task VirementPage_TheSameAccountBothSides_IsNamedOnTheCategory_NothingWritten()
+    {
+        var (s, page) = await AdminAsync(1, 1);
+        await s.FundAsync("100.00");
+        await s.AllocateEachAsync("staff-cover", "50.00");
+        var (problems, _) = await PageForms.PostAsync(page, $"/admin/allocations/virement?yearId={s.YearId}", new()
+        {
+            ["fromSchoolId"] = s.Schools[0].Id.ToString(), ["fromCategoryId"] = s.Categories["staff-cover"].ToString(),
+            ["toSchoolId"] = s.Schools[0].Id.ToString(), ["toCategoryId"] = s.Categories["staff-cover"].ToString(),
+            ["amount"] = "1.00", ["reason"] = "none",
+        });
+        Assert.Contains(problems, p => p.Field == "toCategoryId");
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM virement"));
+    }
+
+    /// <summary>Where a page sends a record not found (or not the user's to see): the "Page not found" page, answered 404.</summary>
+    private const string NotFound = "/forbidden?missing=1";
+
+    [Fact]
+    public async Task Pages_AnotherProgrammesYear_IsNotFound_AndNothingIsWritten()
+    {
+        var (s, page) = await AdminAsync(1, 1);
+        var other = await Scenario.CreateAsync(Db, 1, 1, code: "tq");
+        await other.FundAsync("100.00");
+        var before = await EntriesAsync();
+        foreach (var url in new[] { "/admin/allocations", "/admin/allocations/fund", "/admin/allocations/new", "/admin/allocations/virement" })
+        {
+            using var shown = await page.GetAsync($"{url}?yearId={other.YearId}");
+            Assert.Equal(NotFound, shown.Headers.Location?.OriginalString);
+        }
+        var token = PageFormFuzzTests.TokenOf(await page.GetStringAsync($"/admin/allocations/fund?yearId={s.YearId}"));
+        using var posted = await page.PostAsync($"/admin/allocations/fund?handler=Confirm&yearId={other.YearId}", new FormUrlEncodedContent(
+            new Dictionary<string, string> { ["amount"] = "10.00", ["description"] = "x", [PageFormFuzzTests.Token] = token }));
+        Assert.Equal(NotFound, posted.Headers.Location?.OriginalString);
+        Assert.Equal(before, await EntriesAsync());
+        var entry = (long)(await Db.ScalarAsync("SELECT max(id) FROM journal_entry"))!;
+        Assert.Equal(NotFound, (await page.GetAsync($"/admin/allocations/done/{entry}")).Headers.Location?.OriginalString);
+    }
+
+    [Fact]
+    public async Task Pages_OtherRolesAreSentToTheForbiddenPage()
+    {
+        var (s, _) = await AdminAsync(1, 1);
+        foreach (var user in new[] { await s.SchoolUserAsync(Db), await s.AreaLeadAsync(Db), await s.FinanceAsync(Db), await s.AuditorAsync(Db) })
+        {
+            using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, user.UserName);
+            foreach (var url in new[] { "/admin/allocations", "/admin/allocations/fund", "/admin/allocations/new", "/admin/allocations/virement", "/admin/rates" })
+            {
+                using var refused = await page.GetAsync(url); // to the page that says the role does not allow it
+                Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
+                Assert.Equal("/forbidden", refused.Headers.Location!.AbsolutePath);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task RatesPage_AddsARateTheApiThenLists_InForceMarked_AndABadOneIsInline()
+    {
+        var (s, page) = await AdminAsync(1, 1);
+        var today = GrantLedger.Core.Ledger.UkTime.Today;
+        var (problems, html) = await PageForms.PostAsync(page, "/admin/rates", new()
+        {
+            ["code"] = "Teacher Cover", ["name"] = "Teacher cover", ["basis"] = "day", ["amount"] = "250.005",
+            ["effectiveFrom-day"] = "1", ["effectiveFrom-month"] = "9", ["effectiveFrom-year"] = "2026",
+        });
+        Assert.Equal(["code", "amount"], problems.Select(p => p.Field).ToArray());
+        Assert.Contains("value=\"Teacher Cover\"", html);
+        var rates = $"/api/v1/programmes/{s.ProgrammeId}/rates";
+        Assert.Empty((await s.Root.GetAsync(rates)).Expect(HttpStatusCode.OK).Json.AsArray());
+
+        var fields = new Dictionary<string, string>
+        {
+            ["code"] = "teacher-cover", ["name"] = "Teacher cover", ["basis"] = "day", ["amount"] = "1,250.50",
+            ["effectiveFrom-day"] = "1", ["effectiveFrom-month"] = "9", ["effectiveFrom-year"] = "2026",
+            [GrantLedger.Web.Pages.GovPage.FormKeyField] = Guid.NewGuid().ToString("N"),
+        };
+        fields[PageFormFuzzTests.Token] = PageFormFuzzTests.TokenOf(await page.GetStringAsync("/admin/rates"));
+        using (var added = await page.PostAsync("/admin/rates", new FormUrlEncodedContent(fields))) Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
+        using (var again = await page.PostAsync("/admin/rates", new FormUrlEncodedContent(fields))) Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
+        var listed = Assert.Single((await s.Root.GetAsync(rates)).Expect(HttpStatusCode.OK).Json.AsArray());
+        Assert.Equal("teacher-cover", listed!["code"]!.GetValue<string>());
+        Assert.Equal("1250.50", listed["amount"]!.GetValue<string>());
+        Assert.Equal(today >= new DateOnly(2026, 9, 1), listed["inForce"]!.GetValue<bool>());
+        var row = Assert.Single(Rows(await PageTables.Read(page, "/admin/rates"), "rates"));
+        Assert.Equal(["teacher-cover", "Teacher cover", "Day", "£1,250.50"], row[..4]);
+        Assert.Equal("In force", row[5]);
+    }
+
+    private static List<string[]> Rows(string html, string table) => PageTables.Rows(PageTables.Table(html, table)).Select(PageTables.Cells).ToList();
+
+    [GeneratedRegex("<form [^>]*action=\"([^\"]*handler=Confirm[^\"]*)\"[^>]*>(.*?)</form>", RegexOptions.Singleline)] private static partial Regex ConfirmForm();
+    [GeneratedRegex("<input (?=[^>]*type=\"hidden\")[^>]*name=\"([^\"]+)\"[^>]*value=\"([^\"]*)\"")] private static partial Regex Hidden();
+}
