@@ -266,6 +266,67 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         var row = Assert.Single(Rows(await PageTables.Read(page, "/admin/rates"), "rates"));
         Assert.Equal(["teacher-cover", "Teacher cover", "Day", "£1,250.50"], row[..4]);
         Assert.Equal("In force", row[5]);
+        var nav = await PageTables.Read(page, "/admin/rates"); // both pages in the programme admin's navigation
+        Assert.Contains("href=\"/admin/allocations\"", nav);
+        Assert.Contains("href=\"/admin/rates\"", nav);
+    }
+
+    [Fact]
+    public async Task AllocatePage_StaffTimeTypedInDays_GivesEachSchoolTheMinutes()
+    {
+        var (s, page) = await AdminAsync(1, 2);
+        await s.FundAsync("10.00", minutes: 4500);
+        var (html, action, fields) = await CheckAsync(page, $"/admin/allocations/new?yearId={s.YearId}", new()
+        {
+            ["categoryId"] = s.Categories["contact-time"].ToString(), ["schools"] = "all", ["method"] = "each", ["amount"] = "4.5",
+        });
+        Assert.Contains("4.5 days", html);
+        (await ConfirmAsync(page, action, fields)).Dispose();
+        Assert.Equal("2025", Balance(await s.AccountAsync(s.SchoolAccount(0, "contact-time", "available"), "MIN")));
+        Assert.Equal("2025", Balance(await s.AccountAsync(s.SchoolAccount(1, "contact-time", "available"), "MIN")));
+    }
+
+    /// <summary>
+    /// The confirming forms carry the answers hidden: each sent back with one of them hostile is read and checked again, never
+    /// a 500 nor an error logged, and one refused (shown again, or a 4xx) wrote nothing.
+    /// </summary>
+    [Fact]
+    public async Task ConfirmingForms_WithAHiddenAnswerChanged_AreCheckedAgain_NeverA500_AndARefusalWritesNothing()
+    {
+        var (s, page) = await AdminAsync(1, 2);
+        await s.FundAsync("1000.00");
+        await s.AllocateEachAsync("staff-cover", "100.00");
+        var forms = new (string Url, Dictionary<string, string> Fields)[]
+        {
+            ($"/admin/allocations/fund?yearId={s.YearId}", new() { ["amount"] = "10.00", ["description"] = "Grant" }),
+            ($"/admin/allocations/new?yearId={s.YearId}", new()
+            {
+                ["categoryId"] = s.Categories["staff-cover"].ToString(), ["schools"] = $"area-{s.AreaIds[0]}", ["method"] = "split", ["amount"] = "10.00",
+            }),
+            ($"/admin/allocations/virement?yearId={s.YearId}", new()
+            {
+                ["fromSchoolId"] = s.Schools[0].Id.ToString(), ["fromCategoryId"] = s.Categories["staff-cover"].ToString(),
+                ["toSchoolId"] = s.Schools[1].Id.ToString(), ["toCategoryId"] = s.Categories["staff-cover"].ToString(), ["amount"] = "1.00", ["reason"] = "r",
+            }),
+        };
+        string[] hostile = ["", "\u0000", "-1", "1e400", "99999999999999999999", "2026-02-30", new string('x', 5000), "<script>alert(1)</script>", "0"];
+        var failures = new List<string>();
+        foreach (var (url, given) in forms)
+        {
+            var (_, action, fields) = await CheckAsync(page, url, given);
+            foreach (var name in fields.Select(f => f.Key).Where(n => n is not (PageFormFuzzTests.Token or GrantLedger.Web.Pages.GovPage.FormKeyField)).Distinct())
+                foreach (var value in hostile)
+                {
+                    var sent = fields.Select(f => new KeyValuePair<string, string>(f.Key,
+                        f.Key == name ? value : f.Key == GrantLedger.Web.Pages.GovPage.FormKeyField ? Guid.NewGuid().ToString("N") : f.Value)).ToList();
+                    var (before, errors) = (await Written.FingerprintAsync(Db), ServerErrors.Logged);
+                    using var answer = await ConfirmAsync(page, action, sent);
+                    var status = (int)answer.StatusCode;
+                    if (status >= 500 || ServerErrors.Logged != errors) failures.Add($"{action} {name}={value[..Math.Min(20, value.Length)]} → {status}\n{ServerErrors.Recent()}");
+                    else if (status is 200 or >= 400 && await Written.FingerprintAsync(Db) != before) failures.Add($"{action} {name}={value[..Math.Min(20, value.Length)]} → {status}, refused, but something was written");
+                }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)));
     }
 
     private static List<string[]> Rows(string html, string table) => PageTables.Rows(PageTables.Table(html, table)).Select(PageTables.Cells).ToList();
