@@ -151,6 +151,26 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
     }
 
     [Fact]
+    public async Task AllocatePage_DatedInAClosedHalfTerm_IsNamedOnTheValueDate_AndPostsNothing()
+    {
+        var (s, page) = await AdminAsync(1, 2);
+        await s.FundAsync("1000.00");
+        var aut1 = (long)(await Db.ScalarAsync("SELECT id FROM period WHERE programme_year_id = $1 AND code = 'aut1'", s.YearId))!;
+        (await (await s.FinanceAsync(Db)).PostAsync($"{s.Year}/periods/{aut1}/close", null)).Expect(HttpStatusCode.OK);
+        var before = await EntriesAsync();
+        var (problems, html) = await PageForms.PostAsync(page, $"/admin/allocations/new?yearId={s.YearId}", new()
+        {
+            ["categoryId"] = s.Categories["staff-cover"].ToString(), ["schools"] = "all", ["method"] = "each", ["amount"] = "10.00",
+            ["valueDate-day"] = "15", ["valueDate-month"] = "9", ["valueDate-year"] = "2026",
+        });
+        var problem = Assert.Single(problems);
+        Assert.Equal("valueDate", problem.Field);
+        Assert.Contains("closed", problem.Text);
+        Assert.DoesNotContain("Check your answers", html);
+        Assert.Equal(before, await EntriesAsync());
+    }
+
+    [Fact]
     public async Task VirementPage_MovesExactlyTheAmountBetweenTheTwoSchoolsAvailable_AndMoreThanAvailableIsNamed()
     {
         var (s, page) = await AdminAsync(1, 2);
