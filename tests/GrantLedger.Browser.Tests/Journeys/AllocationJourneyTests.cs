@@ -1,0 +1,67 @@
+using GrantLedger.Browser.Tests.Support;
+using GrantLedger.Web.Tests.Support;
+using Xunit.Abstractions;
+
+namespace GrantLedger.Browser.Tests.Journeys;
+
+/// <summary>A programme admin funds the year, allocates it, moves money by virement and adds a rate, each page checked by axe-core.</summary>
+public sealed class AllocationJourneyTests(BrowserFixture fixture, ITestOutputHelper output) : BrowserTest(fixture, output)
+{
+    [Fact]
+    public async Task Admin_FundsTheYear_SplitsItBetweenTheSchools_MovesMoney_AndAddsARate()
+    {
+        var s = await Scenario.CreateAsync(Db, 2, 2);
+        var admin = await s.ProgrammeAdminAsync(Db);
+        var page = await SignInAsync(admin.UserName);
+
+        await ClickAsync(page, "nav a[href='/admin/allocations']", "admin-allocations");
+        await ClickAsync(page, "#fund", "admin-fund");
+        await page.FillAsync("#amount", "12.345");
+        await ClickAsync(page, "button:has-text('Continue')");
+        await ExpectErrorAsync(page, "amount", "at most two decimal places");
+        await ExpectErrorAsync(page, "description", "Enter a description");
+        Assert.Equal("12.345", await page.InputValueAsync("#amount"));
+        await page.FillAsync("#amount", "10,000.00");
+        await page.FillAsync("#description", "Grant letter 1");
+        await ClickAsync(page, "button:has-text('Continue')", "admin-fund-check");
+        Assert.Contains("£10,000.00", await page.InnerTextAsync("#answers"));
+        await ClickAsync(page, "button:has-text('Record the funding')", "admin-fund-done");
+        await AtAsync(page, "^/admin/allocations/done/[0-9]+$");
+        Assert.Contains("Funding recorded", await page.InnerTextAsync("h1"));
+
+        await ClickAsync(page, "main a:has-text('Back to allocations')");
+        await ClickAsync(page, "#allocate", "admin-allocate");
+        await page.SelectOptionAsync("#categoryId", s.Categories["staff-cover"].ToString());
+        await page.CheckAsync("#schools");
+        await page.CheckAsync("#method-2");
+        await page.FillAsync("#amount", "1,000.00");
+        await ClickAsync(page, "button:has-text('Continue')", "admin-allocate-check");
+        var answers = await page.InnerTextAsync("#answers");
+        Assert.Contains("£250.00", answers);
+        Assert.Contains("£9,000.00", answers);
+        await ClickAsync(page, "main button[type=submit]:has-text('Allocate')");
+        Assert.Contains("Allocation made", await page.InnerTextAsync("h1"));
+
+        await ClickAsync(page, "main a:has-text('Back to allocations')");
+        await ClickAsync(page, "#vire", "admin-virement");
+        await page.SelectOptionAsync("#fromSchoolId", s.Schools[0].Id.ToString());
+        await page.SelectOptionAsync("#fromCategoryId", s.Categories["staff-cover"].ToString());
+        await page.SelectOptionAsync("#toSchoolId", s.Schools[1].Id.ToString());
+        await page.SelectOptionAsync("#toCategoryId", s.Categories["staff-cover"].ToString());
+        await page.FillAsync("#amount", "50.00");
+        await page.FillAsync("#reason", "Runs the network");
+        await ClickAsync(page, "button:has-text('Continue')", "admin-virement-check");
+        Assert.Contains("£250.00 available, £200.00 after", await page.InnerTextAsync("#answers"));
+        await ClickAsync(page, "button:has-text('Move the money')");
+        Assert.Contains("Money moved", await page.InnerTextAsync("h1"));
+
+        await ClickAsync(page, "nav a[href='/admin/rates']", "admin-rates");
+        await page.FillAsync("#code", "teacher-cover");
+        await page.FillAsync("#name", "Teacher cover");
+        await page.CheckAsync("#basis");
+        await page.FillAsync("#amount", "250.00");
+        await FillDateAsync(page, "effectiveFrom", new DateOnly(2026, 9, 1));
+        await ClickAsync(page, "button:has-text('Add the rate')");
+        Assert.Contains("teacher-cover", await page.InnerTextAsync("#rates"));
+    }
+}
