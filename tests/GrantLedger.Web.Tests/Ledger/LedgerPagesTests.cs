@@ -123,10 +123,10 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
 
     /// <summary>
     /// The funder's finance team reconciles the payments against the ledger: they could open the ledger's pages, as staff,
-    /// but their navigation led only to payment runs, closing and exports. It links the trial balance and the accounts.
+    /// but their navigation led only to payment runs, closing and exports. It links the ledger, whose pages link each other.
     /// </summary>
     [Fact]
-    public async Task FunderFinance_FindsTheTrialBalanceAndTheAccountsInTheirNavigation_AndReadsTheirProgrammesFigures()
+    public async Task FunderFinance_FindsTheLedgerInTheirNavigation_ItsPagesLinkedOnEach_AndReadsTheirProgrammesFigures()
     {
         var s = await Scenario.CreateAsync(Db, 1, 1);
         await s.FundAsync("420000.00");
@@ -136,9 +136,15 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
 
         var home = await page.GetStringAsync("/finance");
         var nav = Regex.Match(home, "<nav.*?</nav>", RegexOptions.Singleline).Value;
-        Assert.Contains("href=\"/ledger/trial-balance\"", nav);
         Assert.Contains("href=\"/ledger\"", nav);
+        // the ledger's pages carry their own navigation: the accounts, the trial balance, the journal …
+        var accounts = await page.GetStringAsync("/ledger");
+        var ledger = Regex.Match(accounts, "<nav class=\"gl-sub-navigation\" aria-label=\"Ledger\">.*?</nav>", RegexOptions.Singleline).Value;
+        Assert.Contains("href=\"/ledger/trial-balance\"", ledger);
+        Assert.Contains("href=\"/ledger/journal\"", ledger);
+        Assert.DoesNotContain("gl-sub-navigation", home);
         var trial = WebUtility.HtmlDecode(await page.GetStringAsync("/ledger/trial-balance"));
+        Assert.Contains("href=\"/ledger/trial-balance\" aria-current=\"page\"", trial);
         Assert.Contains("£420,000.00", trial);
         var row = Regex.Match(trial, $"<tr class=\"govuk-table__row\"><td[^>]*>{Regex.Escape(s.SchoolAccount(0, "staff-cover", "available"))}</td>.*?</tr>").Value;
         Assert.Contains("£11,500.00 Cr", row);
