@@ -105,7 +105,7 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
             ["categoryId"] = s.Categories["staff-cover"].ToString(), ["schools"] = $"area-{s.AreaIds[1]}", ["method"] = "each",
             ["amount"] = "150.25", ["description"] = "Area 2 cover",
         });
-        Assert.Contains("2: The schools of Area 2 (2)", html);
+        Assert.Contains("id=\"answer-schools\">The schools of Area 2 (2)</dd>", html);
         Assert.Contains("£300.50", html); // total
         Assert.Contains("£699.50", html); // unallocated after
         using var posted = await ConfirmAsync(page, action, fields);

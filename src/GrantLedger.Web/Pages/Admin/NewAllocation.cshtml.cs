@@ -34,7 +34,7 @@ public sealed class NewAllocationModel(GrantLedgerDb db, AuditTrail audit) : Adm
     public IReadOnlyList<(string Value, string Text)> SchoolChoices { get; private set; } = [];
 
     /// <summary>What the check shows: the category, the schools, each one's share, the total and what is left unallocated after.</summary>
-    public sealed record Plan(BudgetCategory Category, string Schools, int SchoolCount, long Least, long Most, long Total, long UnallocatedBefore, DateOnly Dated);
+    public sealed record Plan(BudgetCategory Category, string Schools, long Least, long Most, long Total, long UnallocatedBefore, DateOnly Dated);
     public Plan? Checked { get; private set; }
 
     private List<Programmes.School> _schools = [];
@@ -85,7 +85,7 @@ public sealed class NewAllocationModel(GrantLedgerDb db, AuditTrail audit) : Adm
             var shares = request.Split is not null ? Core.Money.Split.Evenly(amount, chosen.Count) : Enumerable.Repeat(amount, chosen.Count).ToArray();
             var unallocated = (await UnallocatedAsync(ct)).GetValueOrDefault(category.Unit);
             Checking = true;
-            Checked = new Plan(category, SchoolChoices.First(c => c.Value == Typed("schools")).Text, chosen.Count, shares.Min(), shares.Max(),
+            Checked = new Plan(category, SchoolChoices.First(c => c.Value == Typed("schools")).Text, shares.Min(), shares.Max(),
                 shares.Sum(), unallocated, DatedOn(request.ValueDate));
         }
         return Page();
