@@ -314,6 +314,39 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
     }
 
     /// <summary>
+    /// A year's staff time is funded before it can be allocated to the schools' allowances: the fund page takes it in days of
+    /// 7.5 hours, as the allocate page does, and the ledger holds it in minutes.
+    /// </summary>
+    [Fact]
+    public async Task FundPage_StaffTimeInDays_RaisesUnallocatedStaffTimeByTheMinutes_WhichTheAllocatePageThenAllocates()
+    {
+        var (s, page) = await AdminAsync(1, 2);
+        var (html, action, fields) = await CheckAsync(page, $"/admin/allocations/fund?yearId={s.YearId}",
+            new() { ["unit"] = "MIN", ["amount"] = "12.5", ["description"] = "Contact days 2026-27" });
+        Assert.Contains("id=\"answer-amount\">12.5 days</dd>", html);
+        (await ConfirmAsync(page, action, fields)).Dispose();
+        Assert.Equal("5625", (await s.AccountAsync("tp:2026-27:unallocated", "MIN"))["available"]!.GetValue<string>());
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM funding WHERE unit = 'MIN' AND amount = 5625"));
+
+        var (check, allocate, answers) = await CheckAsync(page, $"/admin/allocations/new?yearId={s.YearId}", new()
+        {
+            ["categoryId"] = s.Categories["contact-time"].ToString(), ["schools"] = "all", ["method"] = "each", ["amount"] = "6",
+        });
+        Assert.Contains("12 days", check);
+        (await ConfirmAsync(page, allocate, answers)).Dispose();
+        Assert.Equal("2700", Balance(await s.AccountAsync(s.SchoolAccount(1, "contact-time", "available"), "MIN")));
+
+        // staff time is typed in days to two places, each a whole number of minutes; a unit it does not know is named
+        var (bad, _) = await PageForms.PostAsync(page, $"/admin/allocations/fund?yearId={s.YearId}",
+            new() { ["unit"] = "MIN", ["amount"] = "0.01", ["description"] = "x" });
+        Assert.Equal(("amount", true), (Assert.Single(bad).Field, bad[0].Text.StartsWith("The amount must be a whole number of minutes")));
+        var (unknown, _) = await PageForms.PostAsync(page, $"/admin/allocations/fund?yearId={s.YearId}",
+            new() { ["unit"] = "EUR", ["amount"] = "1", ["description"] = "x" });
+        Assert.Equal(("unit", "Select money or staff time"), (Assert.Single(unknown).Field, unknown[0].Text));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM funding WHERE unit = 'MIN'"));
+    }
+
+    /// <summary>
     /// The confirming forms carry the answers hidden: each sent back with one of them hostile is read and checked again, never
     /// a 500 nor an error logged, and one refused (shown again, or a 4xx) wrote nothing.
     /// </summary>

@@ -21,7 +21,12 @@ public sealed class FundModel(GrantLedgerDb db, AuditTrail audit) : AdminMoneyPa
         ["amount"] = "Enter the amount", ["description"] = "Enter a description, such as the grant letter's reference",
     };
 
+    /// <summary>What a year is funded with: money, or staff time to allocate to the schools' allowances.</summary>
+    public static readonly IReadOnlyList<(string Value, string Text)> Units = [("GBP", "Money"), ("MIN", "Staff time")];
+
+    /// <summary>The amount checked, in its unit's smallest step: pence, or minutes.</summary>
     public long Amount { get; private set; }
+    public string Unit { get; private set; } = "GBP";
     public DateOnly Dated { get; private set; }
 
     public Task OnGetAsync(CancellationToken ct) => LoadYearAsync(ct);
@@ -30,10 +35,12 @@ public sealed class FundModel(GrantLedgerDb db, AuditTrail audit) : AdminMoneyPa
 
     private Fund.Request Read()
     {
-        var amount = ReadMoney("amount", "the amount");
+        // a form from before staff time could be funded here sends no unit: money
+        Unit = Typed("unit").Length == 0 ? "GBP" : ReadChoice("unit", Units.Select(u => u.Value), "Select money or staff time") ?? "GBP";
+        var (money, minutes) = ReadAmount("amount", "the amount", Unit);
         Given("description");
         var date = ReadDate("valueDate", "the value date", required: false);
-        return new Fund.Request("GBP", amount, null, Typed("description").Trim() is { Length: > 0 } d ? d : null, date);
+        return new Fund.Request(Unit, money, minutes, Typed("description").Trim() is { Length: > 0 } d ? d : null, date);
     }
 
     /// <summary>The form's answers, checked by the use case (nothing written), then shown to confirm.</summary>
@@ -45,7 +52,7 @@ public sealed class FundModel(GrantLedgerDb db, AuditTrail audit) : AdminMoneyPa
         if (await CheckAsync(() => Fund.HandleAsync(Db, Audit, Caller, ProgrammeId, Year.Id, request, ct), FieldOf))
         {
             Checking = true;
-            Amount = request.Amount!.Value.Pence;
+            Amount = request.Amount?.Pence ?? request.Minutes!.Value;
             Dated = DatedOn(request.ValueDate);
         }
         return Page();
