@@ -47,6 +47,35 @@ public sealed partial class UserPagesTests(DatabaseFixture db) : DatabaseTest(db
         Assert.True(answer.Headers.CacheControl?.NoStore, $"Cache-Control: {answer.Headers.CacheControl}");
     }
 
+    /// <summary>A national programme has a business manager or two for each of thousands of schools: the list is paged, its filters kept.</summary>
+    [Fact]
+    public async Task List_IsPagedAHundredAtATime_ReachingEveryUserOnce_WithItsFiltersKept()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var admin = await s.ProgrammeAdminAsync(Db);
+        await Db.DataSource.ExecuteAsync("""
+            INSERT INTO app_user (user_name, normalized_user_name, display_name, role, programme_id, school_id)
+            SELECT 'bulk-' || lpad(g::text, 3, '0'), 'BULK-' || lpad(g::text, 3, '0'), 'Bulk ' || g, 'school_business_manager', $1, $2
+              FROM generate_series(1, 205) g
+            """, s.ProgrammeId, s.Schools[0].Id);
+        using var page = await PageAsync(admin.UserName);
+
+        var first = await Read(page, "/admin/users?role=school_business_manager");
+        Assert.Contains("Users 1 to 100 of 205, by user name</caption>", first);
+        var seen = new List<string>();
+        string? next = "/admin/users?role=school_business_manager";
+        while (next is not null)
+        {
+            var html = await Read(page, next);
+            seen.AddRange(UserRows(html).Select(r => r[0]));
+            next = Regex.Match(html, "href=\"([^\"]+)\" rel=\"next\"") is { Success: true } link ? link.Groups[1].Value : null;
+            if (next is not null) Assert.Contains("role=school_business_manager", next);
+        }
+        Assert.Equal(Enumerable.Range(1, 205).Select(i => $"bulk-{i:000}").ToArray(), seen.ToArray());
+        Assert.Contains("Users 201 to 205 of 205, by user name</caption>", await Read(page, "/admin/users?role=school_business_manager&page=3"));
+        Assert.Contains("6 users, by user name</caption>", await Read(page, "/admin/users?q=bulk-20")); // bulk-200 to bulk-205, on one page
+    }
+
     [Fact]
     public async Task List_ShowsExactlyTheProgrammesUsers_ByUserName_WithTheirRoleScopeAndStatus_AndAnotherProgrammesUserIsNotFound()
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using GrantLedger.Core.Rules;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
@@ -64,14 +65,7 @@ public sealed class SchoolsModel(GrantLedgerDb db, AuditTrail audit) : Programme
     }
 
     /// <summary>This list's address with another page number, its filters kept.</summary>
-    public string PageLink(int page)
-    {
-        var query = new List<string>();
-        foreach (var name in new[] { "programmeId", "areaId", "q", "missing" })
-            if (Typed(name) is { Length: > 0 } value) query.Add($"{name}={Uri.EscapeDataString(value)}");
-        query.Add($"page={page}");
-        return "/admin/schools?" + string.Join("&", query);
-    }
+    public string PageLink(int page) => SearchHref("/admin/schools", ["programmeId", "areaId", "q", "missing"], ("page", page.ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>A link to another of the programme's admin pages, naming the programme for an admin who is not tied to one.</summary>
     public string To(string path) => Caller.ProgrammeId is null && ProgrammeId is { } id ? $"{path}?programmeId={id}" : path;
