@@ -206,6 +206,40 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM virement"));
     }
 
+    /// <summary>A programme of more schools than a list can hold (PINS has 1,680): each side's school is typed by its URN.</summary>
+    [Fact]
+    public async Task VirementPage_InALargeProgramme_TakesEachSchoolByItsUrn_AndAnUnknownUrnIsNamed()
+    {
+        var (s, page) = await AdminAsync(1, 2);
+        await s.FundAsync("1000.00");
+        await s.AllocateEachAsync("staff-cover", "200.00");
+        await Db.DataSource.ExecuteAsync("""
+            INSERT INTO school (programme_id, urn, name, phase, area_id)
+            SELECT $1, (900000 + g)::text, 'School ' || g, 'Primary', $2 FROM generate_series(1, $3) g
+            """, s.ProgrammeId, s.AreaIds[0], Pages.Admin.VirementModel.MostToChooseFrom);
+        var url = $"/admin/allocations/virement?yearId={s.YearId}";
+        var form = await PageTables.Read(page, url);
+        Assert.Contains("name=\"fromUrn\"", form);
+        Assert.DoesNotContain("name=\"fromSchoolId\"", form); // no list of 202 schools
+        Dictionary<string, string> Fields(string fromUrn) => new()
+        {
+            ["fromUrn"] = fromUrn, ["fromCategoryId"] = s.Categories["staff-cover"].ToString(),
+            ["toUrn"] = s.Schools[1].Urn, ["toCategoryId"] = s.Categories["staff-cover"].ToString(),
+            ["amount"] = "20.00", ["reason"] = "School 2 runs the network",
+        };
+        var before = await WrittenAsync();
+        var (problems, html) = await PageForms.PostAsync(page, url, Fields("999999"));
+        Assert.Equal("fromUrn", Assert.Single(problems).Field);
+        Assert.Contains("value=\"999999\"", html);
+        Assert.Equal(before, await WrittenAsync());
+
+        var (check, action, fields) = await CheckAsync(page, url, Fields(s.Schools[0].Urn));
+        Assert.Contains("£200.00 available, £180.00 after", check);
+        (await ConfirmAsync(page, action, fields)).Dispose();
+        Assert.Equal("180.00", Balance(await s.AccountAsync(s.SchoolAccount(0, "staff-cover", "available"))));
+        Assert.Equal("220.00", Balance(await s.AccountAsync(s.SchoolAccount(1, "staff-cover", "available"))));
+    }
+
     [Fact]
     public async Task VirementPage_TheSameAccountBothSides_IsNamedOnTheCategory_NothingWritten()
     {

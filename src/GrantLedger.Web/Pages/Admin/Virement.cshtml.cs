@@ -16,6 +16,7 @@ public sealed class VirementModel(GrantLedgerDb db, AuditTrail audit) : AdminMon
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>
     {
         ["fromSchoolId"] = "The school to move from", ["fromCategoryId"] = "The category to move from", ["toSchoolId"] = "The school to move to",
+        ["fromUrn"] = "The URN of the school to move from", ["toUrn"] = "The URN of the school to move to",
         ["toCategoryId"] = "The category to move to", ["amount"] = "The amount", ["reason"] = "The reason", ["valueDate"] = "The value date",
     };
 
@@ -23,10 +24,17 @@ public sealed class VirementModel(GrantLedgerDb db, AuditTrail audit) : AdminMon
     {
         ["fromSchoolId"] = "Select the school to move from", ["fromCategoryId"] = "Select the category to move from",
         ["toSchoolId"] = "Select the school to move to", ["toCategoryId"] = "Select the category to move to",
+        ["fromUrn"] = "Enter the URN of the school to move from", ["toUrn"] = "Enter the URN of the school to move to",
         ["reason"] = "Enter the reason for the virement",
     };
 
     public IReadOnlyList<(string Value, string Text)> SchoolOptions { get; private set; } = [];
+
+    /// <summary>Schools a list to choose from may hold: beyond it (PINS has 1,680) each school is given by its URN.</summary>
+    public const int MostToChooseFrom = 200;
+
+    /// <summary>The programme has more schools than a list can hold: they are typed by URN.</summary>
+    public bool ByUrn { get; private set; }
     public IReadOnlyList<BudgetCategory> Categories { get; private set; } = [];
 
     /// <summary>What the check shows: each side with what it has available now.</summary>
@@ -38,33 +46,38 @@ public sealed class VirementModel(GrantLedgerDb db, AuditTrail audit) : AdminMon
     {
         await LoadYearAsync(ct);
         Categories = await Db.Categories.AsNoTracking().Where(c => c.ProgrammeId == ProgrammeId).OrderBy(c => c.Id).ToListAsync(ct);
-        SchoolOptions = (await Db.Schools.AsNoTracking().Where(s => s.ProgrammeId == ProgrammeId).OrderBy(s => s.Name).ToListAsync(ct))
-            .Select(s => (s.Id.ToString(), $"{s.Name} ({s.Urn})")).ToList();
+        var schools = Db.Schools.AsNoTracking().Where(s => s.ProgrammeId == ProgrammeId);
+        ByUrn = await schools.CountAsync(ct) > MostToChooseFrom;
+        SchoolOptions = ByUrn ? [] : (await schools.OrderBy(s => s.Name).ToListAsync(ct)).Select(s => (s.Id.ToString(), $"{s.Name} ({s.Urn})")).ToList();
     }
 
     public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
 
-    private static string FieldOf(string f) => f switch
+    private string FieldOf(string f) => f switch
     {
-        "from" or "from.schoolId" or "from.urn" => "fromSchoolId", "from.categoryId" => "fromCategoryId",
-        "to.schoolId" or "to.urn" => "toSchoolId", "to" or "to.categoryId" => "toCategoryId", "minutes" => "amount", _ => f,
+        "from" or "from.schoolId" or "from.urn" => ByUrn ? "fromUrn" : "fromSchoolId", "from.categoryId" => "fromCategoryId",
+        "to.schoolId" or "to.urn" => ByUrn ? "toUrn" : "toSchoolId", "to" or "to.categoryId" => "toCategoryId", "minutes" => "amount", _ => f,
     };
 
     private Vire.Request Read()
     {
         long? Id(string field) => Given(field) ? ReadId(field) : null;
-        var (fromSchool, fromCategory, toSchool, toCategory) = (Id("fromSchoolId"), Id("fromCategoryId"), Id("toSchoolId"), Id("toCategoryId"));
+        string? Urn(string field) => Given(field) ? Typed(field).Trim() : null;
+        var (fromCategory, toCategory) = (Id("fromCategoryId"), Id("toCategoryId"));
+        var (from, to) = ByUrn
+            ? (new Vire.Budget(null, Urn("fromUrn"), fromCategory), new Vire.Budget(null, Urn("toUrn"), toCategory))
+            : (new Vire.Budget(Id("fromSchoolId"), null, fromCategory), new Vire.Budget(Id("toSchoolId"), null, toCategory));
         var unit = Categories.FirstOrDefault(c => c.Id == fromCategory)?.Unit ?? "GBP";
         var (money, minutes) = ReadAmount("amount", "the amount", unit);
         Given("reason");
         var date = ReadDate("valueDate", "the value date", required: false);
-        return new Vire.Request(new Vire.Budget(fromSchool, null, fromCategory), new Vire.Budget(toSchool, null, toCategory), money, minutes,
+        return new Vire.Request(from, to, money, minutes,
             Typed("reason").Trim() is { Length: > 0 } r ? r : null, date);
     }
 
     private async Task<Side> SideAsync(Vire.Budget b, CancellationToken ct)
     {
-        var school = await Db.Schools.AsNoTracking().SingleAsync(s => s.Id == b.SchoolId && s.ProgrammeId == ProgrammeId, ct);
+        var school = await Db.Schools.AsNoTracking().SingleAsync(s => (b.SchoolId != null ? s.Id == b.SchoolId : s.Urn == b.Urn) && s.ProgrammeId == ProgrammeId, ct);
         var category = Categories.Single(c => c.Id == b.CategoryId);
         var figures = (await School.SchoolBudget.ForSchoolAsync(Db, school.Id, Year!.Id, ct)).FirstOrDefault(f => f.CategoryId == category.Id);
         return new Side(school, category, figures?.Figures.Available ?? 0);
