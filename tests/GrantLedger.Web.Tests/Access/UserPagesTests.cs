@@ -138,6 +138,50 @@ public sealed partial class UserPagesTests(DatabaseFixture db) : DatabaseTest(db
         (await outsider.GetAsync("/api/v1/me")).Expect(HttpStatusCode.OK);
     }
 
+    /// <summary>
+    /// In a programme of more schools than a list can hold (PINS has 1,680) a business manager's school is typed by its URN; a
+    /// school's own page leads to the form with it filled in.
+    /// </summary>
+    [Fact]
+    public async Task AddUser_InALargeProgramme_TakesTheSchoolByItsUrn_FilledInFromTheSchoolsPage_AndAnUnknownUrnIsNamed()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var admin = await s.ProgrammeAdminAsync(Db);
+        await Db.DataSource.ExecuteAsync("""
+            INSERT INTO school (programme_id, urn, name, phase, area_id)
+            SELECT $1, (900000 + g)::text, 'School ' || g, 'Primary', $2 FROM generate_series(1, $3) g
+            """, s.ProgrammeId, s.AreaIds[0], Pages.Admin.VirementModel.MostToChooseFrom);
+        using var page = await PageAsync(admin.UserName);
+        var school = await Read(page, $"/admin/schools/{s.Schools[0].Id}");
+        var link = Regex.Match(school, "href=\"([^\"]+)\" id=\"add-business-manager\"").Groups[1].Value;
+        var form = await Read(page, link);
+        Assert.DoesNotContain("name=\"schoolId\"", form); // no list of 201 schools
+        Assert.Contains($"name=\"schoolUrn\" type=\"text\" value=\"{s.Schools[0].Urn}\"", form);
+        Assert.Contains("value=\"school_business_manager\" checked", form);
+        var users = await UserCountAsync();
+
+        using (var unknown = await PostFormAsync(page, "/admin/users/new", new()
+               {
+                   ["userName"] = "urn-sbm", ["displayName"] = "By URN", ["role"] = "school_business_manager", ["schoolUrn"] = "999999",
+               }))
+        {
+            var html = WebUtility.HtmlDecode(await unknown.Content.ReadAsStringAsync());
+            Assert.Contains("<a href=\"#schoolUrn\">No school of your programme has the URN 999999</a>", html);
+            Assert.Equal(users, await UserCountAsync());
+        }
+        using (var none = await PostFormAsync(page, "/admin/users/new", new()
+               {
+                   ["userName"] = "urn-sbm", ["displayName"] = "By URN", ["role"] = "school_business_manager", ["schoolUrn"] = "",
+               }))
+            Assert.Contains("href=\"#schoolUrn\"", WebUtility.HtmlDecode(await none.Content.ReadAsStringAsync()));
+        using var added = await PostFormAsync(page, "/admin/users/new", new()
+        {
+            ["userName"] = "urn-sbm", ["displayName"] = "By URN", ["role"] = "school_business_manager", ["schoolUrn"] = s.Schools[0].Urn,
+        });
+        var id = long.Parse(Regex.Match(await added.Content.ReadAsStringAsync(), "href=\"/admin/users/(\\d+)\"").Groups[1].Value);
+        Assert.Equal(s.Schools[0].Id, (await admin.GetAsync($"/api/v1/users/{id}")).Expect(HttpStatusCode.OK).Json["schoolId"]!.GetValue<long>());
+    }
+
     [Fact]
     public async Task AddUser_ShowsTheServicesOneTimePasswordOnce_TheApiHasTheUserInTheirScope_AndThePasswordOnlyLetsThemChooseTheirOwn()
     {
