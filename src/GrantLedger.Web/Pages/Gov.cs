@@ -212,6 +212,9 @@ public static class Gov
         return $"{Amount(unit, size)} {((side == "debit") != against ? "Dr" : "Cr")}";
     }
 
+    /// <summary>Schools a list to choose from may hold: beyond it (PINS has 1,680) a form takes a school by its URN.</summary>
+    public const int MostSchoolsInAList = 200;
+
     /// <summary>GOV.UK pagination: previous, the first, the last and the pages around the current one, next.</summary>
     public static IHtmlContent Pagination(int current, int pages, Func<int, string> href)
     {

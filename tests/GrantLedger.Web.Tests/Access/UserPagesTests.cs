@@ -150,7 +150,7 @@ public sealed partial class UserPagesTests(DatabaseFixture db) : DatabaseTest(db
         await Db.DataSource.ExecuteAsync("""
             INSERT INTO school (programme_id, urn, name, phase, area_id)
             SELECT $1, (900000 + g)::text, 'School ' || g, 'Primary', $2 FROM generate_series(1, $3) g
-            """, s.ProgrammeId, s.AreaIds[0], Pages.Admin.VirementModel.MostToChooseFrom);
+            """, s.ProgrammeId, s.AreaIds[0], Pages.Gov.MostSchoolsInAList);
         using var page = await PageAsync(admin.UserName);
         var school = await Read(page, $"/admin/schools/{s.Schools[0].Id}");
         var link = Regex.Match(school, "href=\"([^\"]+)\" id=\"add-business-manager\"").Groups[1].Value;

@@ -216,7 +216,7 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         await Db.DataSource.ExecuteAsync("""
             INSERT INTO school (programme_id, urn, name, phase, area_id)
             SELECT $1, (900000 + g)::text, 'School ' || g, 'Primary', $2 FROM generate_series(1, $3) g
-            """, s.ProgrammeId, s.AreaIds[0], Pages.Admin.VirementModel.MostToChooseFrom);
+            """, s.ProgrammeId, s.AreaIds[0], Pages.Gov.MostSchoolsInAList);
         var url = $"/admin/allocations/virement?yearId={s.YearId}";
         var form = await PageTables.Read(page, url);
         Assert.Contains("name=\"fromUrn\"", form);

@@ -18,7 +18,7 @@ public sealed class NewUserModel(GrantLedgerDb db, AuditTrail audit, UserManager
 {
     public IReadOnlyList<(string, string)> RoleOptions { get; private set; } = [];
     public IReadOnlyList<(string, string)> Schools { get; private set; } = [];
-    /// <summary>More schools than a list can hold (<see cref="VirementModel.MostToChooseFrom"/>; PINS has 1,680): the school is typed by its URN.</summary>
+    /// <summary>More schools than a list can hold (<see cref="Gov.MostSchoolsInAList"/>; PINS has 1,680): the school is typed by its URN.</summary>
     public bool ByUrn { get; private set; }
     public IReadOnlyList<(string, string)> Areas { get; private set; } = [];
     /// <summary>For an admin of every programme only: the programme a finance user or an admin works for.</summary>
@@ -49,7 +49,7 @@ public sealed class NewUserModel(GrantLedgerDb db, AuditTrail audit, UserManager
         var ids = programmes.Select(p => p.Id).ToList();
         var schools = Db.Schools.AsNoTracking().Where(s => ids.Contains(s.ProgrammeId));
         // an admin of every programme chooses from a list: a URN is unique only within a programme
-        ByUrn = !all && await schools.CountAsync(ct) > VirementModel.MostToChooseFrom;
+        ByUrn = !all && await schools.CountAsync(ct) > Gov.MostSchoolsInAList;
         Schools = ByUrn ? [] : (await schools.OrderBy(s => s.Name).ThenBy(s => s.Urn).ToListAsync(ct))
             .Select(s => (s.Id.ToString(), $"{s.Name} (URN {s.Urn}){In(s.ProgrammeId)}")).ToList();
         Areas = (await Db.Areas.AsNoTracking().Where(a => ids.Contains(a.ProgrammeId)).OrderBy(a => a.Name).ToListAsync(ct))

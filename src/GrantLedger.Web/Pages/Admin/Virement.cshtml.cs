@@ -30,9 +30,6 @@ public sealed class VirementModel(GrantLedgerDb db, AuditTrail audit) : AdminMon
 
     public IReadOnlyList<(string Value, string Text)> SchoolOptions { get; private set; } = [];
 
-    /// <summary>Schools a list to choose from may hold: beyond it (PINS has 1,680) each school is given by its URN.</summary>
-    public const int MostToChooseFrom = 200;
-
     /// <summary>The programme has more schools than a list can hold: they are typed by URN.</summary>
     public bool ByUrn { get; private set; }
     public IReadOnlyList<BudgetCategory> Categories { get; private set; } = [];
@@ -47,7 +44,7 @@ public sealed class VirementModel(GrantLedgerDb db, AuditTrail audit) : AdminMon
         await LoadYearAsync(ct);
         Categories = await Db.Categories.AsNoTracking().Where(c => c.ProgrammeId == ProgrammeId).OrderBy(c => c.Id).ToListAsync(ct);
         var schools = Db.Schools.AsNoTracking().Where(s => s.ProgrammeId == ProgrammeId);
-        ByUrn = await schools.CountAsync(ct) > MostToChooseFrom;
+        ByUrn = await schools.CountAsync(ct) > Gov.MostSchoolsInAList;
         SchoolOptions = ByUrn ? [] : (await schools.OrderBy(s => s.Name).ToListAsync(ct)).Select(s => (s.Id.ToString(), $"{s.Name} ({s.Urn})")).ToList();
     }
 
