@@ -24,11 +24,9 @@ public sealed class SchoolsModel(GrantLedgerDb db, AuditTrail audit) : Programme
 
     public IReadOnlyList<Row> Rows { get; private set; } = [];
     public List<(string, string)> AreaOptions { get; private set; } = [];
-    public int Total { get; private set; }
+    public Paging Paging { get; private set; } = new(0, 1, PageSize);
     /// <summary>The programme's schools without a payee reference, whatever the filters.</summary>
     public int WithoutPayee { get; private set; }
-    public int PageNumber { get; private set; } = 1;
-    public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
 
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["areaId"] = "The area", ["q"] = "The search" };
 
@@ -57,9 +55,8 @@ public sealed class SchoolsModel(GrantLedgerDb db, AuditTrail audit) : Programme
         if (Typed("missing") == "1") schools = schools.Where(s => s.PayeeReference == null);
         if (HasErrors) return; // a filter that cannot be read lists nothing rather than everything
 
-        Total = await schools.CountAsync(ct);
-        PageNumber = int.TryParse(Typed("page"), out var n) ? Math.Clamp(n, 1, Pages) : 1;
-        Rows = (await schools.OrderBy(s => s.Urn).Skip((PageNumber - 1) * PageSize).Take(PageSize)
+        Paging = Paging.Of(await schools.CountAsync(ct), Typed("page"), PageSize);
+        Rows = (await schools.OrderBy(s => s.Urn).Skip(Paging.Skip).Take(PageSize)
                 .Select(s => new { s.Id, s.Urn, s.Name, s.AreaId, s.PayeeReference }).ToListAsync(ct))
             .Select(s => new Row(s.Id, s.Urn, s.Name, names.GetValueOrDefault(s.AreaId, ""), s.PayeeReference)).ToList();
     }

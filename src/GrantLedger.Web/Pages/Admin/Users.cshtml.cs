@@ -16,9 +16,7 @@ public sealed class UsersModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
     /// <summary>Users a page: a national programme has a business manager or two for each of thousands of schools.</summary>
     public const int PageSize = 100;
     public IReadOnlyList<UserRow> Rows { get; private set; } = [];
-    public int Total { get; private set; }
-    public int PageNumber { get; private set; } = 1;
-    public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
+    public Paging Paging { get; private set; } = new(0, 1, PageSize);
     public static IEnumerable<(string, string)> RoleOptions => Roles.All.Select(r => (r, Roles.Describe(r))).Prepend(("", "All roles"));
     public bool Filtered { get; private set; }
 
@@ -40,21 +38,12 @@ public sealed class UsersModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
             Filtered = true;
         }
         if (HasErrors) return;
-        Total = await users.CountAsync(ct);
-        PageNumber = int.TryParse(Typed("page"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? Math.Clamp(n, 1, Pages) : 1;
-        Rows = await UserRow.OfAsync(Db, await users.OrderBy(u => u.UserName).Skip((PageNumber - 1) * PageSize).Take(PageSize).ToListAsync(ct), ct);
+        Paging = Paging.Of(await users.CountAsync(ct), Typed("page"), PageSize);
+        Rows = await UserRow.OfAsync(Db, await users.OrderBy(u => u.UserName).Skip(Paging.Skip).Take(PageSize).ToListAsync(ct), ct);
     }
 
     /// <summary>"3 users" on one page; "Users 101 to 200 of 2,345" on one of several.</summary>
-    public string Caption
-    {
-        get
-        {
-            string N(int x) => x.ToString("#,0", CultureInfo.InvariantCulture);
-            var first = (PageNumber - 1) * PageSize + 1;
-            return Pages == 1 ? $"{N(Total)} {(Total == 1 ? "user" : "users")}" : $"Users {N(first)} to {N(first + Rows.Count - 1)} of {N(Total)}";
-        }
-    }
+    public string Caption => Paging.Pages == 1 ? Paging.Count("user", "users") : Paging.Range("Users", Rows.Count);
 
     /// <summary>This list's address with another page number, its filters kept.</summary>
     public string PageLink(int page) => SearchHref("/admin/users", ["role", "q"], ("page", page.ToString(CultureInfo.InvariantCulture)));

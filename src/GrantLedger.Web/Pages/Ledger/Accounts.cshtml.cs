@@ -19,9 +19,7 @@ public sealed class AccountsModel(GrantLedgerDb db, AuditTrail audit) : Programm
     public const int PageSize = 500;
     public IReadOnlyList<AccountView> Accounts { get; private set; } = [];
     public DateOnly? AsOf { get; private set; }
-    public int Total { get; private set; }
-    public int PageNumber { get; private set; } = 1;
-    public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
+    public Paging Paging { get; private set; } = new(0, 1, PageSize);
 
     public async Task OnGetAsync(string? prefix, CancellationToken ct)
     {
@@ -31,10 +29,8 @@ public sealed class AccountsModel(GrantLedgerDb db, AuditTrail audit) : Programm
         if (HasErrors) return; // a date refused shows no table: today's balances in its place read as that date's
         var accounts = LedgerReads.VisibleAccounts(Db, Caller, programmeId);
         if (!string.IsNullOrWhiteSpace(prefix)) accounts = accounts.Where(a => a.Code.StartsWith(prefix.Trim()));
-        Total = await accounts.CountAsync(ct);
-        // "page" is read from the query itself: Razor Pages keep a route value of that name
-        PageNumber = Math.Clamp(int.TryParse(Request.Query["page"], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 1, 1, Pages);
-        var page = await accounts.OrderBy(a => a.Code).ThenBy(a => a.Unit).Skip((PageNumber - 1) * PageSize).Take(PageSize).ToListAsync(ct);
+        Paging = Paging.Of(await accounts.CountAsync(ct), Request.Query["page"], PageSize);
+        var page = await accounts.OrderBy(a => a.Code).ThenBy(a => a.Unit).Skip(Paging.Skip).Take(PageSize).ToListAsync(ct);
         if (AsOf is null) Accounts = page.Select(a => AccountView.Of(a)).ToList();
         else
         {
@@ -44,15 +40,7 @@ public sealed class AccountsModel(GrantLedgerDb db, AuditTrail audit) : Programm
     }
 
     /// <summary>"8,412 accounts" on one page; "Accounts 501 to 1,000 of 8,412" on one of several.</summary>
-    public string Caption
-    {
-        get
-        {
-            string N(int x) => x.ToString("#,0", CultureInfo.InvariantCulture);
-            var first = (PageNumber - 1) * PageSize + 1;
-            return Pages == 1 ? (Total == 1 ? "1 account" : $"{N(Total)} accounts") : $"Accounts {N(first)} to {N(first + Accounts.Count - 1)} of {N(Total)}";
-        }
-    }
+    public string Caption => Paging.Pages == 1 ? Paging.Count("account", "accounts") : Paging.Range("Accounts", Accounts.Count);
 
     /// <summary>This page's address with another page number: the programme, prefix and date kept.</summary>
     public string PageHref(int number) =>
