@@ -12,8 +12,7 @@ public sealed class DisableModel(GrantLedgerDb db, AuditTrail audit, ApiTokenCac
 {
     public UserRow Row { get; private set; } = null!;
 
-    protected override string? Reworded(Core.Rules.RuleBroken rule) =>
-        rule.Rule == "cannot-disable-self" ? "You cannot disable or enable your own account: another programme admin does" : null;
+    protected override string? Reworded(Core.Rules.RuleBroken rule) => UserRow.Reworded(rule);
 
     public async Task OnGetAsync(long id, CancellationToken ct) => Row = await UserRow.FindAsync(Db, Caller, id, ct);
 

@@ -40,7 +40,7 @@ public sealed class FundModel(GrantLedgerDb db, AuditTrail audit) : AdminMoneyPa
         var (money, minutes) = ReadAmount("amount", "the amount", Unit);
         Given("description");
         var date = ReadDate("valueDate", "the value date", required: false);
-        return new Fund.Request(Unit, money, minutes, Typed("description").Trim() is { Length: > 0 } d ? d : null, date);
+        return new Fund.Request(Unit, money, minutes, Filled("description"), date);
     }
 
     /// <summary>The form's answers, checked by the use case (nothing written), then shown to confirm.</summary>

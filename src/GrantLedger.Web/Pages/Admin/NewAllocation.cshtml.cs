@@ -66,7 +66,7 @@ public sealed class NewAllocationModel(GrantLedgerDb db, AuditTrail audit) : Adm
         var method = Given("method") ? ReadChoice("method", Methods.Select(m => m.Item1), WhenLeftOut["method"]) : null;
         var (money, minutes) = ReadAmount("amount", "the amount", category?.Unit ?? "GBP");
         var date = ReadDate("valueDate", "the value date", required: false);
-        var description = Typed("description").Trim() is { Length: > 0 } d ? d : null;
+        var description = Filled("description");
         long? areaId = schools?.StartsWith("area-") == true ? long.Parse(schools[5..]) : null;
         var spread = new Allocate.Spread(categoryId, money, minutes, null, areaId is null ? null : [areaId.Value], schools == "all" ? true : null);
         var chosen = schools is null ? [] : _schools.Where(s => schools == "all" || s.AreaId == areaId).ToList();

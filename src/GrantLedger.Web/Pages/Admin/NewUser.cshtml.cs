@@ -62,7 +62,7 @@ public sealed class NewUserModel(GrantLedgerDb db, AuditTrail audit, UserManager
     /// <summary>The school of the programme the URN typed names; none given is left to the use case ("a school is required").</summary>
     private async Task<long?> SchoolByUrnAsync(CancellationToken ct)
     {
-        if (Typed("schoolUrn").Trim() is not { Length: > 0 } urn) return null;
+        if (Filled("schoolUrn") is not { } urn) return null;
         var id = await Db.Schools.AsNoTracking().Where(s => s.ProgrammeId == Caller.ProgrammeId && s.Urn == urn).Select(s => (long?)s.Id).SingleOrDefaultAsync(ct);
         if (id is null) AddError("schoolUrn", $"No school of your programme has the URN {urn}");
         return id;

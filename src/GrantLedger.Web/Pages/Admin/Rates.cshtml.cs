@@ -43,8 +43,7 @@ public sealed class RatesModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
         var basis = Given("basis") ? ReadChoice("basis", Pricing.Bases, WhenLeftOut["basis"]) : null;
         var amount = ReadMoney("amount", "the amount");
         var from = ReadDate("effectiveFrom", "the date it takes effect");
-        string? Text(string field) => Typed(field).Trim() is { Length: > 0 } t ? t : null;
-        var rate = new RateCards.RateCards.NewRate(Text("code"), Text("name"), basis, amount, from);
+        var rate = new RateCards.RateCards.NewRate(Filled("code"), Filled("name"), basis, amount, from);
         var done = await OnceAsync(async () =>
         {
             var added = await RateCards.RateCards.AddAsync(Db, Audit, Caller, ProgrammeId, rate, ct);

@@ -22,8 +22,7 @@ public sealed class UserModel(GrantLedgerDb db, AuditTrail audit, ApiTokenCache 
             .Where(e => e.RecordType == "app_user" && e.RecordId == id && e.Action == "sign-in.succeeded").MaxAsync(e => (DateTimeOffset?)e.OccurredAt, ct);
     }
 
-    protected override string? Reworded(Core.Rules.RuleBroken rule) =>
-        rule.Rule == "cannot-disable-self" ? "You cannot disable or enable your own account: another programme admin does" : null;
+    protected override string? Reworded(Core.Rules.RuleBroken rule) => UserRow.Reworded(rule);
 
     public Task OnGetAsync(long id, CancellationToken ct) => LoadAsync(id, ct);
 

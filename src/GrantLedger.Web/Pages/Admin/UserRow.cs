@@ -34,6 +34,10 @@ public sealed record UserRow(AppUser User, string Role, string Scope, IReadOnlyL
         return status.Count == 0 ? ["Active"] : status;
     }
 
+    /// <summary>The admin's own account refused, in the pages' words (the user's page and its disable page).</summary>
+    public static string? Reworded(Core.Rules.RuleBroken rule) =>
+        rule.Rule == "cannot-disable-self" ? "You cannot disable or enable your own account: another programme admin does" : null;
+
     /// <summary>The user the caller administers, to show: 404 for one outside their programme, as for one that does not exist.</summary>
     public static async Task<UserRow> FindAsync(GrantLedgerDb db, CurrentUser caller, long id, CancellationToken ct)
     {

@@ -23,7 +23,7 @@ public sealed class UsersModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
     public async Task OnGetAsync(CancellationToken ct)
     {
         var users = Users.Administered(Db, Caller);
-        if (Typed("role").Trim() is { Length: > 0 } role)
+        if (Filled("role") is { } role)
         {
             if (Roles.All.Contains(role)) users = users.Where(u => u.Role == role);
             else AddError("role", "Select a role from the list");

@@ -69,7 +69,7 @@ public sealed class VirementModel(GrantLedgerDb db, AuditTrail audit) : AdminMon
         Given("reason");
         var date = ReadDate("valueDate", "the value date", required: false);
         return new Vire.Request(from, to, money, minutes,
-            Typed("reason").Trim() is { Length: > 0 } r ? r : null, date);
+            Filled("reason"), date);
     }
 
     private async Task<Side> SideAsync(Vire.Budget b, CancellationToken ct)
