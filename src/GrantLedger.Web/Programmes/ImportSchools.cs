@@ -21,6 +21,9 @@ namespace GrantLedger.Web.Programmes;
 /// </summary>
 public static class ImportSchools
 {
+    /// <summary>The largest file taken, through the API or the import page alike.</summary>
+    public const int MostBytes = 20_000_000;
+
     /// <param name="AlreadyEnrolled">the row is a school already enrolled, which it leaves as it is (the page does not call it a problem)</param>
     public sealed record RejectedRow(int Line, string? Urn, string Reason, [property: JsonIgnore] bool AlreadyEnrolled = false);
     public sealed record Report(int Imported, int Rejected, IReadOnlyList<RejectedRow> Rejections);

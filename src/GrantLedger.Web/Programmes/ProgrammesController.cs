@@ -120,7 +120,7 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
     /// </summary>
     [HttpPost("programmes/{programmeId:long}/schools/import")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    [RequestSizeLimit(20_000_000)]
+    [RequestSizeLimit(ImportSchools.MostBytes)]
     [Consumes("text/csv", "multipart/form-data")]
     public async Task<ImportSchools.Report> Import(long programmeId, [FromQuery] long? areaId, CancellationToken ct)
         => await ImportSchools.RunAsync(db, audit, Caller, programmeId, areaId, await UploadedCsvAsync(ct), ct);

@@ -19,11 +19,9 @@ namespace GrantLedger.Web.Pages.Admin;
 public sealed class ImportSchoolsModel(GrantLedgerDb db, AuditTrail audit) : ProgrammePage(db, audit)
 {
     /// <summary>The API's limit for the same file.</summary>
-    public const int MostBytes = 20_000_000;
+    public const int MostBytes = Programmes.ImportSchools.MostBytes;
 
     public List<(string, string)> AreaOptions { get; private set; } = [];
-    /// <summary>The bad rows of the file last sent, by line: nothing was enrolled.</summary>
-    public IReadOnlyList<Programmes.ImportSchools.RejectedRow> Problems { get; private set; } = [];
 
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["areaId"] = "The area", ["file"] = "The file" };
     protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string> { ["file"] = "Select a CSV file to import" };
@@ -60,8 +58,7 @@ public sealed class ImportSchoolsModel(GrantLedgerDb db, AuditTrail audit) : Pro
         if (next is null)
         {
             // each bad row by its line, after the file's refusal (a file the use case could not read has none)
-            Problems = report?.Rejections.Where(r => !r.AlreadyEnrolled).ToList() ?? [];
-            foreach (var p in Problems) AddError("file", $"Line {p.Line}{(p.Urn is null ? "" : $" (URN {p.Urn})")}: {p.Reason}");
+            foreach (var p in report?.Rejections.Where(r => !r.AlreadyEnrolled) ?? []) AddError("file", $"Line {p.Line}{(p.Urn is null ? "" : $" (URN {p.Urn})")}: {p.Reason}");
             return Page();
         }
         if (report is not null)
