@@ -29,8 +29,7 @@ public sealed class NewSchoolModel(GrantLedgerDb db, AuditTrail audit) : Program
     private async Task<long> LoadAsync(CancellationToken ct)
     {
         var programmeId = await ProgrammeAsync(ct);
-        AreaOptions = (await Db.Areas.AsNoTracking().Where(a => a.ProgrammeId == programmeId).OrderBy(a => a.Name)
-            .Select(a => new { a.Id, a.Name }).ToListAsync(ct)).Select(a => (a.Id.ToString(), a.Name)).ToList();
+        AreaOptions = await AreaChoices.OfProgrammeAsync(Db, programmeId, ct);
         return programmeId;
     }
 

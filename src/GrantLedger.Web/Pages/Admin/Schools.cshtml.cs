@@ -33,9 +33,8 @@ public sealed class SchoolsModel(GrantLedgerDb db, AuditTrail audit) : Programme
     public async Task OnGetAsync(CancellationToken ct)
     {
         var programmeId = await ProgrammeAsync(ct);
-        var areas = await Db.Areas.AsNoTracking().Where(a => a.ProgrammeId == programmeId).OrderBy(a => a.Name).ToListAsync(ct);
-        AreaOptions = areas.Select(a => (a.Id.ToString(), a.Name)).ToList();
-        var names = areas.ToDictionary(a => a.Id, a => a.Name);
+        AreaOptions = await AreaChoices.OfProgrammeAsync(Db, programmeId, ct);
+        var names = AreaOptions.ToDictionary(a => long.Parse(a.Item1, CultureInfo.InvariantCulture), a => a.Item2);
 
         var schools = Programmes.Schools.Visible(Db, Caller, programmeId);
         WithoutPayee = await schools.CountAsync(s => s.PayeeReference == null, ct);

@@ -25,8 +25,7 @@ public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
     {
         var programmeId = Caller.ProgrammeId ?? throw new Core.Rules.Forbidden("finance users belong to one programme");
         Runs = await PaymentReads.ListAsync(Db, Caller, programmeId, null, ct);
-        Areas = [("", "All areas"), .. (await Db.Areas.AsNoTracking().Where(a => a.ProgrammeId == programmeId).OrderBy(a => a.Name).ToListAsync(ct))
-            .Select(a => (a.Id.ToString(), a.Name))];
+        Areas = await AreaChoices.OfProgrammeAsync(Db, programmeId, ct, all: "All areas");
         // last year's half-terms too while it is open: its Summer 2 claims are approved and paid in the autumn
         var years = await School.SchoolBudget.WorkingYearsAsync(Db, programmeId, ct);
         Periods = [("", "All half-terms"), .. years.SelectMany(y => y.Periods.OrderBy(p => p.StartsOn).Select(p => (p.Id.ToString(), $"{p.Name} {y.Code}")))];

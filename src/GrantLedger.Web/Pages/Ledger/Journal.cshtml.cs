@@ -72,9 +72,7 @@ public sealed class JournalModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataS
     private async Task<JournalSearch.Query?> QueryAsync(CancellationToken ct)
     {
         var programmeId = await ProgrammeAsync(ct);
-        AreaOptions = await Db.Areas.AsNoTracking().Where(a => a.ProgrammeId == programmeId).OrderBy(a => a.Name)
-            .Select(a => new ValueTuple<string, string>(a.Id.ToString(), a.Name)).ToListAsync(ct);
-        AreaOptions.Insert(0, ("", "All areas"));
+        AreaOptions = await AreaChoices.OfProgrammeAsync(Db, programmeId, ct, all: "All areas");
         var unit = ReadChoice("unit", Units.Select(u => u.Value), "Select the unit from the list");
         var query = new JournalSearch.Query
         {
