@@ -47,6 +47,11 @@ need_openapi_lint() {
 
 # The export tests read the workbook back with openpyxl (Debian's, under /usr/bin/python3) and let
 # hledger and Beancount recompute every balance of the exported journals.
+# The tests run on the day they were written for (test.sh): libfaketime moves the clock of every process of the run.
+need_faketime() {
+  apt_install faketime
+}
+
 need_export_tools() {
   apt_install hledger beancount python3-openpyxl
 }
