@@ -25,7 +25,8 @@ dotnet build GrantLedger.sln --nologo -v quiet
 # host, PostgreSQL, Chromium) reads a clock moved by libfaketime so that the run begins at noon UTC on 4 December 2026
 # and goes on from there. Built before, on the real clock.
 tests_day=2026-12-04
-libfaketime=$(dpkg -L faketime | grep '/libfaketime\.so\.1$' | head -1)
+libfaketime=$(dpkg -L libfaketime | grep '/libfaketime\.so\.1$' || true)
+[ -n "$libfaketime" ] || { echo "test.sh: libfaketime.so.1 is not where the libfaketime package puts it" >&2; exit 1; }
 offset=$(( $(date -u -d "${tests_day}T12:00:00Z" +%s) - $(date -u +%s) ))
 echo "The tests run on ${tests_day} (the clock moved by ${offset} s)"
 GRANTLEDGER_TESTS_TODAY="$tests_day" FAKETIME="$(printf '%+d' "$offset")" LD_PRELOAD="$libfaketime" \

@@ -49,7 +49,7 @@ need_openapi_lint() {
 # hledger and Beancount recompute every balance of the exported journals.
 # The tests run on the day they were written for (test.sh): libfaketime moves the clock of every process of the run.
 need_faketime() {
-  apt_install faketime
+  apt_install libfaketime
 }
 
 need_export_tools() {
