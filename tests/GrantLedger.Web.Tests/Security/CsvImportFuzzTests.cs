@@ -48,6 +48,71 @@ public sealed class CsvImportFuzzTests(DatabaseFixture db, ITestOutputHelper out
         answers.AssertNone(atLeast: 36);
     }
 
+    /// <summary>
+    /// The pages' upload forms take the same files (the business manager's claim lines, the admin's schools, finance's
+    /// confirmations), and the evidence form files that are no evidence, or none: each answers a page, never a 500 or a
+    /// logged error, and a page that shows an error has written nothing.
+    /// </summary>
+    [Fact]
+    public async Task ThePagesUploadForms_TakeTheSameHostileFiles_NeverA500_AndAFileRefusedOnThePageChangesNothing()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        var w = x.W;
+        var draft = await w.NewClaimAsync();
+        var runId = (await x.Finance.GetAsync($"/api/v1/programmes/{x.ProgrammeId}/payment-runs")).Expect(HttpStatusCode.OK).Json.AsArray()[0]!["id"]!;
+        var payee = (await x.Finance.GetAsync($"/api/v1/payment-runs/{runId}")).Expect(HttpStatusCode.OK).Json["payees"]!.AsArray()
+            .First(p => p!["status"]!.GetValue<string>() == "pending")!;
+        var uploads = new (string Name, string User, string Page, IEnumerable<(string Change, string FileName, byte[]? Body)> Files)[]
+        {
+            ("claim lines", w.School.UserName, $"/school/claims/{draft}/import", Csv(
+                "kind,staffRef,role,activity,date,days,categoryId,description\r\nstaff-time,STAFF-09,leader,training,2026-10-05,1,staff-cover,Peer review\r\n")),
+            ("schools", w.S.Root.UserName, "/admin/schools/import", Csv(
+                "URN,LA (code),LA (name),EstablishmentNumber,EstablishmentName,TypeOfEstablishment (name),PhaseOfEducation (name),Postcode\r\n" +
+                "299001,202,Area 1,1001,Oak Primary,Community school,Primary,N1 1AA\r\n")),
+            ("confirmations", x.Finance.UserName, "/finance/confirmations", Csv(
+                $"remittance_reference,amount,date,status\r\n{payee["remittanceReference"]},{payee["amount"]},{x.Today:yyyy-MM-dd},paid\r\n")),
+            ("evidence", w.School.UserName, $"/school/claims/{draft}/evidence", NoEvidence()),
+        };
+
+        var (failures, sent) = (new List<string>(), 0);
+        foreach (var upload in uploads)
+        {
+            using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, upload.User);
+            foreach (var (change, fileName, body) in upload.Files)
+            {
+                var shown = $"{upload.Name}, {change}";
+                var fields = PageFormFuzzTests.UploadFormFields(await page.GetStringAsync(upload.Page)); // a fresh token and one-time key each time
+                using var form = new MultipartFormDataContent();
+                foreach (var (name, value) in fields) form.Add(new StringContent(value), name);
+                if (body is not null) form.Add(new ByteArrayContent(body), "file", fileName);
+                var (before, errors) = (await Written.FingerprintAsync(Db), ServerErrors.Logged);
+                using var answer = await page.PostAsync(upload.Page, form);
+                sent++;
+                var html = System.Net.WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync());
+                output.WriteLine($"{shown} → {(int)answer.StatusCode}");
+                if ((int)answer.StatusCode >= 500) failures.Add($"{shown} → {(int)answer.StatusCode}\n{HostileAnswers.Clip(ServerErrors.Recent(), 400)}");
+                else if (ServerErrors.Logged != errors) failures.Add($"{shown} → {(int)answer.StatusCode}, but the service logged an error: {HostileAnswers.Clip(ServerErrors.Recent(), 400)}");
+                else if (html.Contains("govuk-error-summary") && await Written.FingerprintAsync(Db) != before) failures.Add($"{shown} → an error shown, but something was written");
+                else if (html.Contains("govuk-error-summary") && PageForms.Problems(html).Count == 0) failures.Add($"{shown} → an error summary naming no field");
+            }
+        }
+        Assert.True(failures.Count == 0, $"{failures.Count} failures:\n" + string.Join("\n", failures.Take(60)));
+        Assert.True(sent >= 4 * 5, $"only {sent} files were sent");
+
+        static IEnumerable<(string, string, byte[]?)> Csv(string good) =>
+            [.. Changes(good).Select(c => (c.Change, "file.csv", (byte[]?)c.Body)), ("no file at all", "", null), ("a file named with a right-to-left override", "evil\u202Evsc.exe", Encoding.UTF8.GetBytes(good))];
+
+        static IEnumerable<(string, string, byte[]?)> NoEvidence() =>
+        [
+            ("no file at all", "", null),
+            ("an empty file", "empty.pdf", []),
+            ("a program named as a PDF", "invoice.pdf", [0x4D, 0x5A, 0x90, 0x00, 0x03]),
+            ("a file named with a right-to-left override", "evil\u202Efdp.exe", Encoding.UTF8.GetBytes("%PDF-1.4\n%%EOF\n")),
+            ("a file named with a path", "../../etc/passwd.pdf", Encoding.UTF8.GetBytes("%PDF-1.4\n%%EOF\n")),
+            ("a name of 5,000 characters", new string('a', 5_000) + ".pdf", Encoding.UTF8.GetBytes("%PDF-1.4\n%%EOF\n")),
+        ];
+    }
+
     /// <summary>The good file changed one way at a time, as bytes.</summary>
     private static IEnumerable<(string Change, byte[] Body)> Changes(string good)
     {

@@ -250,6 +250,11 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
         return await http.PostAsync(form.Target, new FormUrlEncodedContent(values));
     }
 
+    /// <summary>The fields of the page's form that uploads a file (its token, its one-time key, its hidden and chosen values), the file input aside.</summary>
+    internal static List<(string Name, string Value)> UploadFormFields(string page) =>
+        FormElement().Matches(page).Where(f => f.Groups[1].Value.Contains("multipart/form-data")).Select(f => Fields(f.Groups[2].Value)).FirstOrDefault()
+            ?.Where(f => f.Name != "file").ToList() ?? throw new InvalidOperationException("the page has no form that uploads a file");
+
     internal static string TokenOf(string page) =>
         Attribute(TokenInput().Match(page).Value, "value") ?? throw new InvalidOperationException("the page has no antiforgery token");
 
