@@ -21,7 +21,16 @@ public static class Reverse
         public const int MostReason = 500;
     }
 
-    private static readonly string[] Reversible = ["funding", "allocation", "virement"];
+    private static readonly string[] Causes = ["funding", "allocation", "virement"];
+
+    /// <summary>Whether an entry of this cause can be reversed here: funding, allocation and virement entries only.</summary>
+    public static bool Reversible(string causeType) => Causes.Contains(causeType);
+
+    /// <summary>Why an entry of another cause cannot be reversed here, as the API and the admin's page say it.</summary>
+    public static RuleBroken NotReversibleHere(long entryId, string causeType) =>
+        new("not-reversible-here",
+            $"entry {entryId} records a {causeType.Replace('_', ' ')}: only funding, allocation and virement entries can be reversed; " +
+            "the others are posted by the steps of their record's workflow and move only with those steps", 409);
 
     public static async Task<EntryView> HandleAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long entryId, Request r,
         CancellationToken ct)
@@ -29,10 +38,7 @@ public static class Reverse
         var original = await db.JournalEntries.AsNoTracking().Include(e => e.Transfers).SingleOrDefaultAsync(e => e.Id == entryId, ct)
                        ?? throw new NotFound("journal entry", entryId);
         await Programmes.SetUp.RequireProgrammeAdminAsync(db, caller, original.ProgrammeId, ct);
-        if (!Reversible.Contains(original.CauseType))
-            throw new RuleBroken("not-reversible-here",
-                $"entry {entryId} records a {original.CauseType.Replace('_', ' ')}: only funding, allocation and virement entries can be reversed; " +
-                "the others are posted by the steps of their record's workflow and move only with those steps", 409);
+        if (!Reversible(original.CauseType)) throw NotReversibleHere(entryId, original.CauseType);
         var errors = new FieldErrors();
         var reason = errors.Text("reason", r.Reason, Request.MostReason); // one line: it becomes the entry's description, a line of the hledger and Beancount journals
         var valueDate = r.ValueDate ?? UkTime.Today;

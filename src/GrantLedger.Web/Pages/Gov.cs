@@ -212,6 +212,15 @@ public static class Gov
         return $"{Amount(unit, size)} {((side == "debit") != against ? "Dr" : "Cr")}";
     }
 
+    /// <summary>
+    /// The programme admin's link to reverse a journal entry, or, once reversed, the entry that did: "Reverse", naming the
+    /// entry to a screen reader ("Reverse entry 12, Area 2 cover").
+    /// </summary>
+    public static IHtmlContent Reversal(long entryId, string description, long? reversedBy) =>
+        new HtmlString(reversedBy is { } by
+            ? $"""<span class="govuk-body-s">reversed by <a class="govuk-link" href="/admin/allocations/done/{by}">entry {by}</a></span>"""
+            : $"""<a class="govuk-link" href="/admin/entries/{entryId}/reverse">Reverse<span class="govuk-visually-hidden"> entry {entryId}, {E(description)}</span></a>""");
+
     /// <summary>Schools a list to choose from may hold: beyond it (PINS has 1,680) a form takes a school by its URN.</summary>
     public const int MostSchoolsInAList = 200;
 

@@ -237,7 +237,7 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
         return Capital(message);
     }
 
-    private static string Capital(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
+    protected static string Capital(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
     /// <summary>Money as people type it: "1,234.50", "1234.5", "£20". Anything else is an error on the field.</summary>
     protected Money? ReadMoney(string field, string label, bool required = true)

@@ -8,7 +8,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages.Admin;
 
-/// <summary>The year's funding, what is still unallocated, and its allocations as the API lists them.</summary>
+/// <summary>
+/// The year's funding, what is still unallocated, its allocations as the API lists them, and its fundings and virements: each
+/// with its journal entry and the entry that reversed it, or a link to reverse it.
+/// </summary>
 [Authorize(Roles = Roles.ProgrammeAdmin)]
 public sealed class AllocationsModel(GrantLedgerDb db, AuditTrail audit) : AdminMoneyPage(db, audit)
 {
@@ -18,12 +21,21 @@ public sealed class AllocationsModel(GrantLedgerDb db, AuditTrail audit) : Admin
     public IReadOnlyList<AllocationsController.AllocationItem> Items { get; private set; } = [];
     public IReadOnlyList<ProgrammeYear> Years { get; private set; } = [];
 
+    /// <summary>A funding or a virement of the year: its journal entry, and the entry that reversed it if one did.</summary>
+    public sealed record MoneyEntry(DateOnly ValueDate, string Description, string Unit, long Amount, long EntryId, long? ReversedBy);
+
+    public IReadOnlyList<MoneyEntry> Fundings { get; private set; } = [];
+    public IReadOnlyList<MoneyEntry> Virements { get; private set; } = [];
+
     public async Task OnGetAsync(CancellationToken ct)
     {
         await LoadYearAsync(ct);
         Years = await Db.ProgrammeYears.AsNoTracking().Where(y => y.ProgrammeId == ProgrammeId).OrderByDescending(y => y.StartsOn).ToListAsync(ct);
         if (Year is null) return;
         Items = await AllocationList.ForYearAsync(Db, Caller, ProgrammeId, Year.Id, ct);
+        var yearId = Year.Id;
+        Fundings = await EntriesAsync("funding", Db.Fundings.Where(f => f.ProgrammeYearId == yearId).Select(f => f.Id), ct);
+        Virements = await EntriesAsync("virement", Db.Virements.Where(v => v.ProgrammeYearId == yearId).Select(v => v.Id), ct);
         var prefix = $"{Programme.Code}:{Year.Code}:";
         var accounts = await Db.Accounts.AsNoTracking()
             .Where(a => a.ProgrammeId == ProgrammeId && a.ProgrammeYearId == Year.Id && (a.Code == prefix + "funding" || a.Code == prefix + "unallocated"))
@@ -36,4 +48,13 @@ public sealed class AllocationsModel(GrantLedgerDb db, AuditTrail audit) : Admin
                 unallocated is null ? 0 : unallocated.CreditsPosted - unallocated.DebitsPosted - unallocated.DebitsPending, unallocated?.Id);
         }).ToList();
     }
+
+    /// <summary>The entries of one cause (each a single transfer: a funding's, a virement's), in the order posted.</summary>
+    private async Task<IReadOnlyList<MoneyEntry>> EntriesAsync(string cause, IQueryable<long> causeIds, CancellationToken ct) =>
+        await Db.JournalEntries.AsNoTracking()
+            .Where(e => e.ProgrammeId == ProgrammeId && e.CauseType == cause && causeIds.Select(id => (long?)id).Contains(e.CauseId))
+            .OrderBy(e => e.Id)
+            .Select(e => new MoneyEntry(e.ValueDate, e.Description, e.Transfers.Select(t => t.Unit).First(), e.Transfers.Sum(t => t.Amount), e.Id,
+                Db.JournalEntries.Where(r => r.ReversesEntryId == e.Id).Select(r => (long?)r.Id).FirstOrDefault()))
+            .ToListAsync(ct);
 }

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages.Admin;
 
-/// <summary>The confirmation of funding, an allocation or a virement: its journal entry, of the admin's own programme only.</summary>
+/// <summary>The confirmation of funding, an allocation, a virement or the reversal of one: its journal entry, of the admin's own programme only.</summary>
 [Authorize(Roles = Roles.ProgrammeAdmin)]
 public sealed class DoneModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
 {
@@ -17,7 +17,7 @@ public sealed class DoneModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
     public async Task OnGetAsync(long entryId, CancellationToken ct)
     {
         var programmeId = Caller.ProgrammeId;
-        var causes = new[] { "funding", "allocation", "virement" };
+        var causes = new[] { "funding", "allocation", "virement", "reversal" };
         Entry = await Db.JournalEntries.AsNoTracking().Include(e => e.Transfers)
                     .SingleOrDefaultAsync(e => e.Id == entryId && e.ProgrammeId == programmeId && causes.Contains(e.CauseType), ct)
                 ?? throw new NotFound("journal entry", entryId);
@@ -28,6 +28,7 @@ public sealed class DoneModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
     {
         "funding" => "Funding recorded",
         "allocation" => "Allocation made",
+        "reversal" => "Entry reversed",
         _ => "Money moved",
     };
 }

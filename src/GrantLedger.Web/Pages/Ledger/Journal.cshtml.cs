@@ -46,11 +46,25 @@ public sealed class JournalModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataS
         try
         {
             Lines = await JournalSearch.PageAsync(dataSource, Caller, query, ct);
+            Reversible = await ReversibleAsync(Lines, ct);
         }
         catch (InvalidInput refused)
         {
             Refused(refused);
         }
+    }
+
+    /// <summary>The lines that carry a "Reverse" link: for the programme admin of the programme shown, an entry's first line on the page when it is a funding, allocation or virement not yet reversed.</summary>
+    public IReadOnlySet<long> Reversible { get; private set; } = new HashSet<long>();
+
+    private async Task<IReadOnlySet<long>> ReversibleAsync(JournalSearch.Page lines, CancellationToken ct)
+    {
+        if (Caller.Role != Roles.ProgrammeAdmin || Caller.ProgrammeId is null || Caller.ProgrammeId != ProgrammeId) return new HashSet<long>();
+        var firsts = lines.Items.Where(l => GrantLedger.Web.Ledger.Reverse.Reversible(l.CauseType)).GroupBy(l => l.EntryId).Select(g => g.First()).ToList();
+        var entries = firsts.Select(l => l.EntryId).ToList();
+        var reversed = await Db.JournalEntries.AsNoTracking().Where(e => e.ReversesEntryId != null && entries.Contains(e.ReversesEntryId.Value))
+            .Select(e => e.ReversesEntryId!.Value).ToListAsync(ct);
+        return firsts.Where(l => !reversed.Contains(l.EntryId)).Select(l => l.TransferId).ToHashSet();
     }
 
     /// <summary>Every line the filters find, from the first, as the API's CSV has them.</summary>
@@ -146,7 +160,9 @@ public sealed class JournalModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataS
     public bool Paged => Typed("cursor").Length > 0;
 
     /// <summary>Why an entry was posted, as people name it, and where it has a page of its own (a claim's history).</summary>
-    public static (string Text, string? Href) Cause(JournalSearch.Line l) => (l.CauseType, l.CauseId) switch
+    public static (string Text, string? Href) Cause(JournalSearch.Line l) => Cause(l.CauseType, l.CauseId);
+
+    public static (string Text, string? Href) Cause(string causeType, long? causeId) => (causeType, causeId) switch
     {
         ("claim", { } id) => ($"Claim {id}", $"/ledger/claims/{id}"),
         (var type, { } id) => ($"{Gov.Words(type.Replace('_', '-'))} {id}", null),

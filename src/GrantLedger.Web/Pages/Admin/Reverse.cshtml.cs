@@ -1,0 +1,105 @@
+using GrantLedger.Core.Ledger;
+using GrantLedger.Core.Rules;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Ledger;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using GrantLedger.Web.Pages.Ledger;
+using ReverseEntry = GrantLedger.Web.Ledger.Reverse;
+
+namespace GrantLedger.Web.Pages.Admin;
+
+/// <summary>
+/// Reverses a funding, allocation or virement entry of the admin's programme, as POST /api/v1/journal-entries/{id}/reversal
+/// does: the entry shown, a reason and a value date checked by the use case (nothing written), what will move back shown to
+/// confirm, then posted once. An entry of another cause, or one already reversed, is shown with why, and no form.
+/// </summary>
+[Authorize(Roles = Roles.ProgrammeAdmin)]
+public sealed class ReverseModel(GrantLedgerDb db, AuditTrail audit) : AdminMoneyPage(db, audit)
+{
+    protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>
+    {
+        ["reason"] = "The reason", ["valueDate"] = "The value date",
+    };
+
+    protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>
+    {
+        ["reason"] = "Enter the reason for the reversal",
+    };
+
+    /// <summary>One transfer of the entry as it moved: from its debit account to its credit account; a reversal moves it back.</summary>
+    public sealed record Move(string Unit, long Amount, string From, string To);
+
+    public JournalEntry Entry { get; private set; } = null!;
+    public IReadOnlyList<Move> Moves { get; private set; } = [];
+    /// <summary>The year the entry's accounts are of, for the way back to its allocations.</summary>
+    public long? EntryYearId { get; private set; }
+    /// <summary>Why the entry cannot be reversed here (the use case's words), or null.</summary>
+    public string? NotHere { get; private set; }
+    /// <summary>The entry that reversed this one, if one did.</summary>
+    public long? ReversedBy { get; private set; }
+
+    public string? Reason { get; private set; }
+    public DateOnly Dated { get; private set; }
+
+    public string BackHref => EntryYearId is { } y ? $"/admin/allocations?yearId={y}" : "/admin/allocations";
+
+    private async Task LoadAsync(long entryId, CancellationToken ct)
+    {
+        Entry = await Db.JournalEntries.AsNoTracking().Include(e => e.Transfers)
+                    .SingleOrDefaultAsync(e => e.Id == entryId && e.ProgrammeId == ProgrammeId, ct)
+                ?? throw new NotFound("journal entry", entryId);
+        var transfers = Entry.Transfers.Where(t => t.Kind is "posted" or "post_pending").OrderBy(t => t.Id).ToList();
+        var ids = transfers.SelectMany(t => new[] { t.DebitAccountId, t.CreditAccountId }).Distinct().ToList();
+        var accounts = await Db.Accounts.AsNoTracking().Where(a => ids.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
+        Moves = transfers.Select(t => new Move(t.Unit, t.Amount, accounts[t.DebitAccountId].Name, accounts[t.CreditAccountId].Name)).ToList();
+        EntryYearId = accounts.Values.Select(a => a.ProgrammeYearId).FirstOrDefault(y => y is not null);
+        if (!ReverseEntry.Reversible(Entry.CauseType)) NotHere = Capital(ReverseEntry.NotReversibleHere(entryId, Entry.CauseType).Message);
+        ReversedBy = await Db.JournalEntries.AsNoTracking().Where(e => e.ReversesEntryId == entryId).Select(e => (long?)e.Id).FirstOrDefaultAsync(ct);
+    }
+
+    public Task OnGetAsync(long entryId, CancellationToken ct) => LoadAsync(entryId, ct);
+
+    private ReverseEntry.Request Read()
+    {
+        Given("reason");
+        var date = ReadDate("valueDate", "the value date", required: false);
+        Reason = Filled("reason");
+        Dated = date ?? UkTime.Today;
+        return new ReverseEntry.Request(Reason, date);
+    }
+
+    /// <summary>The reason and date, checked by the use case (nothing written), then what will move back shown to confirm.</summary>
+    public async Task<IActionResult> OnPostAsync(long entryId, CancellationToken ct)
+    {
+        await LoadAsync(entryId, ct);
+        var request = Read();
+        Checking = await CheckAsync(() => ReverseEntry.HandleAsync(Db, Audit, Caller, entryId, request, ct), f => f);
+        return Page();
+    }
+
+    /// <summary>Back from the check to the form, with the answers as given.</summary>
+    public async Task<IActionResult> OnPostChangeAsync(long entryId, CancellationToken ct)
+    {
+        await LoadAsync(entryId, ct);
+        return Page();
+    }
+
+    /// <summary>Reverses the entry: the answers read and checked again; once per form, however often it is posted.</summary>
+    public async Task<IActionResult> OnPostConfirmAsync(long entryId, CancellationToken ct)
+    {
+        await LoadAsync(entryId, ct);
+        var request = Read();
+        return await OnceAsync(async () =>
+        {
+            var view = await ReverseEntry.HandleAsync(Db, Audit, Caller, entryId, request, ct);
+            return $"/admin/allocations/done/{view.Id}";
+        }, $"entry {entryId} was reversed") ?? Page();
+    }
+
+    /// <summary>Why the entry was posted, as the journal names it: "Allocation 12".</summary>
+    public string Cause => JournalModel.Cause(Entry.CauseType, Entry.CauseId).Text;
+}
