@@ -4,11 +4,11 @@ using Xunit.Abstractions;
 
 namespace GrantLedger.Browser.Tests.Journeys;
 
-/// <summary>A programme admin funds the year, allocates it, moves money by virement and adds a rate, each page checked by axe-core.</summary>
+/// <summary>A programme admin funds the year, allocates it, moves money by virement, reverses the virement and adds a rate, each page checked by axe-core.</summary>
 public sealed class AllocationJourneyTests(BrowserFixture fixture, ITestOutputHelper output) : BrowserTest(fixture, output)
 {
     [Fact]
-    public async Task Admin_FundsTheYear_SplitsItBetweenTheSchools_MovesMoney_AndAddsARate()
+    public async Task Admin_FundsTheYear_SplitsItBetweenTheSchools_MovesMoney_ReversesTheMove_AndAddsARate()
     {
         var s = await Scenario.CreateAsync(Db, 2, 2);
         var admin = await s.ProgrammeAdminAsync(Db);
@@ -54,6 +54,22 @@ public sealed class AllocationJourneyTests(BrowserFixture fixture, ITestOutputHe
         Assert.Contains("£250.00 available, £200.00 after", await page.InnerTextAsync("#answers"));
         await ClickAsync(page, "button:has-text('Move the money')");
         Assert.Contains("Money moved", await page.InnerTextAsync("h1"));
+
+        // the virement was a mistake: reversed from the allocations page, its reason asked for first
+        await ClickAsync(page, "main a:has-text('Back to allocations')");
+        await ClickAsync(page, "#virements a:has-text('Reverse')", "admin-reverse");
+        Assert.Contains("Reverse entry", await page.InnerTextAsync("h1"));
+        await ClickAsync(page, "button:has-text('Continue')");
+        await ExpectErrorAsync(page, "reason", "Enter the reason for the reversal");
+        await page.FillAsync("#reason", "Moved to the wrong school");
+        await ClickAsync(page, "button:has-text('Continue')", "admin-reverse-check");
+        Assert.Contains($"£50.00 back from School {s.Schools[1].Urn}: staff-cover available 2026-27 to School {s.Schools[0].Urn}: staff-cover available 2026-27",
+            await page.InnerTextAsync("#answers"));
+        await ClickAsync(page, "button:has-text('Reverse this entry')");
+        await AtAsync(page, "^/admin/allocations/done/[0-9]+$");
+        Assert.Contains("Entry reversed", await page.InnerTextAsync("h1"));
+        await ClickAsync(page, "main a:has-text('Back to allocations')");
+        Assert.Contains("reversed by entry", await page.InnerTextAsync("#virements"));
 
         await ClickAsync(page, "nav a[href='/admin/rates']", "admin-rates");
         await page.FillAsync("#code", "teacher-cover");
