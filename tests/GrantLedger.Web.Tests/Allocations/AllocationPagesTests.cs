@@ -28,10 +28,8 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         var (problems, html) = await PageForms.PostAsync(page, url, fields);
         Assert.True(problems.Count == 0, string.Join("; ", problems));
         Assert.Contains("Check your answers", html);
-        var form = ConfirmForm().Match(html);
-        Assert.True(form.Success, "no confirming form");
-        var hidden = Hidden().Matches(form.Groups[2].Value).Select(m => new KeyValuePair<string, string>(m.Groups[1].Value, m.Groups[2].Value)).ToList();
-        return (html, form.Groups[1].Value, hidden);
+        var (action, hidden) = PageForms.ConfirmingForm(html);
+        return (html, action, hidden);
     }
 
     private static async Task<HttpResponseMessage> ConfirmAsync(HttpClient page, string action, List<KeyValuePair<string, string>> fields) =>
@@ -381,7 +379,7 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
     }
 
     /// <summary>
-    /// The confirming forms carry the answers hidden: each sent back with one of them hostile is read and checked again, never
+    /// The confirming forms (the reverse page's too) carry the answers hidden: each sent back with one of them hostile is read and checked again, never
     /// a 500 nor an error logged, and one refused (shown again, or a 4xx) wrote nothing.
     /// </summary>
     [Fact]
@@ -390,8 +388,15 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         var (s, page) = await AdminAsync(1, 2);
         await s.FundAsync("1000.00");
         await s.AllocateEachAsync("staff-cover", "100.00");
+        await s.AllocateEachAsync("action-plan", "50.00"); // the reverse page's to take back
+        var allocation = await Db.ScalarAsync("SELECT max(id) FROM journal_entry WHERE cause_type = 'allocation'");
         var forms = new (string Url, Dictionary<string, string> Fields)[]
         {
+            // first: once reversed (a hostile reason can be a good one), the entry is refused as reversed already, writing nothing
+            ($"/admin/entries/{allocation}/reverse", new()
+            {
+                ["reason"] = "Wrong schools", ["valueDate-day"] = "2", ["valueDate-month"] = "9", ["valueDate-year"] = "2026",
+            }),
             ($"/admin/allocations/fund?yearId={s.YearId}", new() { ["amount"] = "10.00", ["description"] = "Grant" }),
             ($"/admin/allocations/new?yearId={s.YearId}", new()
             {
@@ -425,6 +430,4 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
 
     private static List<string[]> Rows(string html, string table) => PageTables.Rows(PageTables.Table(html, table)).Select(PageTables.Cells).ToList();
 
-    [GeneratedRegex("<form [^>]*action=\"([^\"]*handler=Confirm[^\"]*)\"[^>]*>(.*?)</form>", RegexOptions.Singleline)] private static partial Regex ConfirmForm();
-    [GeneratedRegex("<input (?=[^>]*type=\"hidden\")[^>]*name=\"([^\"]+)\"[^>]*value=\"([^\"]*)\"")] private static partial Regex Hidden();
 }
