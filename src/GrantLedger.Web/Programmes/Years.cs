@@ -26,14 +26,8 @@ public static partial class Years
         CancellationToken ct)
     {
         await SetUp.RequireProgrammeAdminAsync(db, caller, programmeId, ct);
+        var startYear = StartYear(r.Code) ?? throw new InvalidInput("code", "must be an academic year such as 2025-26");
         var errors = new FieldErrors();
-        var match = r.Code is null ? null : YearCode().Match(r.Code);
-        if (match is not { Success: true } || (int.Parse(match.Groups[1].Value) + 1) % 100 != int.Parse(match.Groups[2].Value))
-        {
-            errors.Add("code", "must be an academic year such as 2025-26");
-            errors.ThrowIfAny();
-        }
-        var startYear = int.Parse(match!.Groups[1].Value);
         var periods = r.Periods is null ? DefaultPeriods(startYear) : ReadPeriods(r.Periods, errors);
         errors.ThrowIfAny();
 
@@ -57,7 +51,17 @@ public static partial class Years
         return await SetUp.SaveWithAuditAsync(db, audit, year, () => ("year.created", "programme_year", year.Id, programmeId, r), ct);
     }
 
-    private static List<Period> DefaultPeriods(int y) =>
+    /// <summary>The calendar year an academic year's code begins in (2027 for "2027-28"), or null when it is not one.</summary>
+    public static int? StartYear(string? code)
+    {
+        var match = code is null ? null : YearCode().Match(code);
+        if (match is not { Success: true }) return null;
+        var y = int.Parse(match.Groups[1].Value);
+        return (y + 1) % 100 == int.Parse(match.Groups[2].Value) && y < DateOnly.MaxValue.Year ? y : null; // 9999-00 would end in 10000
+    }
+
+    /// <summary>The half-terms a year is given when none are sent: what the admin's page offers to change.</summary>
+    public static List<Period> DefaultPeriods(int y) =>
     [
         new() { Code = "aut1", Name = "Autumn 1", StartsOn = new(y, 9, 1), EndsOn = new(y, 10, 31) },
         new() { Code = "aut2", Name = "Autumn 2", StartsOn = new(y, 11, 1), EndsOn = new(y, 12, 31) },

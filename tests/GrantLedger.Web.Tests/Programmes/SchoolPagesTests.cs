@@ -250,34 +250,27 @@ public sealed class SchoolPagesTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
-    public async Task SetUp_AddsAYearWithItsHalfTerms_AnAreaAndACategory_AsTheApiThenShowsThem_AndATakenCodeIsNamedBesideItsField()
+    public async Task SetUp_AddsAnAreaAndACategory_AsTheApiThenShowsThem_AndATakenCodeIsNamedBesideItsField()
     {
         var s = await Scenario.CreateAsync(Db, 1, 0);
         var admin = await s.ProgrammeAdminAsync(Db);
         using var page = await PageAsync(Db, admin.UserName);
         const string url = "/admin/programme";
 
-        using (var year = await PostAsync(page, url + "?handler=Year", new() { ["yearCode"] = "2027-28" }, formAt: url))
-            Assert.Contains("The year 2027-28 was added with its six half-terms", await AfterRedirectAsync(page, year));
         using (var area = await PostAsync(page, url + "?handler=Area", new() { ["areaName"] = "Hackney", ["areaCode"] = "hackney" }, formAt: url))
             await AfterRedirectAsync(page, area);
         using (var category = await PostAsync(page, url + "?handler=Category", new() { ["categoryName"] = "Parent forums", ["categoryCode"] = "parent-forums", ["categoryKind"] = "programme-pot" }, formAt: url))
             await AfterRedirectAsync(page, category);
 
-        var years = (await admin.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/years")).Expect(HttpStatusCode.OK).Json.AsArray();
-        var added = years.Single(y => y!["code"]!.GetValue<string>() == "2027-28")!;
-        Assert.Equal(6, added["periods"]!.AsArray().Count);
         Assert.Contains((await admin.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/areas")).Expect(HttpStatusCode.OK).Json.AsArray(), a => a!["code"]!.GetValue<string>() == "hackney");
         Assert.Contains((await admin.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/categories")).Expect(HttpStatusCode.OK).Json.AsArray(),
             c => c!["code"]!.GetValue<string>() == "parent-forums" && c["kind"]!.GetValue<string>() == "programme-pot" && c["unit"]!.GetValue<string>() == "GBP");
         var html = await Read(page, url);
-        Assert.Equal(["Autumn 1", "1 Sep 2027", "31 Oct 2027", "Open"], Cells(Rows(Table(html, "year-2027-28")).First()));
+        Assert.Equal(["Autumn 1", "1 Sep 2026", "31 Oct 2026", "Open"], Cells(Rows(Table(html, $"year-{s.YearCode}")).First()));
+        Assert.Contains("href=\"/admin/programme/years/new\" id=\"add-year\"", html);
 
         var before = await Db.ScalarAsync("SELECT count(*) FROM audit_event");
-        var (problems, shown) = await PageForms.PostAsync(page, url + "?handler=Year", new() { ["yearCode"] = "2027-28" }, formAt: url);
-        Assert.Equal("yearCode", Assert.Single(problems).Field);
-        Assert.Contains("already has the year 2027-28", problems[0].Text);
-        (problems, shown) = await PageForms.PostAsync(page, url + "?handler=Area", new() { ["areaName"] = "Other", ["areaCode"] = "hackney" }, formAt: url);
+        var (problems, shown) = await PageForms.PostAsync(page, url + "?handler=Area", new() { ["areaName"] = "Other", ["areaCode"] = "hackney" }, formAt: url);
         Assert.Equal("areaCode", Assert.Single(problems).Field);
         Assert.Contains("value=\"Other\"", shown);
         (problems, _) = await PageForms.PostAsync(page, url + "?handler=Category", new() { ["categoryName"] = "X", ["categoryCode"] = "Bad Code", ["categoryKind"] = "" }, formAt: url);
@@ -291,7 +284,8 @@ public sealed class SchoolPagesTests(DatabaseFixture db) : DatabaseTest(db)
         var s = await Scenario.CreateAsync(Db, 1, 1);
         var other = await Scenario.CreateAsync(Db, 1, 1, code: "op");
         var users = new[] { await s.SchoolUserAsync(Db), await s.AreaLeadAsync(Db), await s.FinanceAsync(Db), await s.AuditorAsync(Db) };
-        var urls = new[] { "/admin/schools", "/admin/schools/new", "/admin/schools/import", $"/admin/schools/{s.Schools[0].Id}", "/admin/programme" };
+        var urls = new[] { "/admin/schools", "/admin/schools/new", "/admin/schools/import", $"/admin/schools/{s.Schools[0].Id}", "/admin/programme",
+            "/admin/programme/years/new" };
         foreach (var user in users)
         {
             using var page = await PageAsync(Db, user.UserName);

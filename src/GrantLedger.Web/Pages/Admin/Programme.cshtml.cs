@@ -9,9 +9,10 @@ using Microsoft.EntityFrameworkCore;
 namespace GrantLedger.Web.Pages.Admin;
 
 /// <summary>
-/// The programme's set-up: its years with their half-terms, its areas and its budget categories, each added as the API's
-/// POST adds it (<see cref="Programmes.Years.AddAsync"/>, <see cref="SetUp.AddAreaAsync"/>, <see cref="SetUp.AddCategoryAsync"/>).
-/// The three forms' fields are named apart (yearCode, areaCode, …) so that each refusal is told beside its own form's field.
+/// The programme's set-up: its years with their half-terms (a year is added on a page of its own, <see cref="NewYearModel"/>),
+/// its areas and its budget categories, each added as the API's POST adds it (<see cref="SetUp.AddAreaAsync"/>,
+/// <see cref="SetUp.AddCategoryAsync"/>). The two forms' fields are named apart (areaCode, categoryCode, …) so that each
+/// refusal is told beside its own form's field.
 /// </summary>
 [Authorize(Roles = Roles.ProgrammeAdmin)]
 public sealed class ProgrammeModel(GrantLedgerDb db, AuditTrail audit) : ProgrammePage(db, audit)
@@ -25,13 +26,13 @@ public sealed class ProgrammeModel(GrantLedgerDb db, AuditTrail audit) : Program
 
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>
     {
-        ["yearCode"] = "The academic year", ["areaCode"] = "The area's code", ["areaName"] = "The area's name",
+        ["areaCode"] = "The area's code", ["areaName"] = "The area's name",
         ["categoryCode"] = "The category's code", ["categoryName"] = "The category's name", ["categoryKind"] = "The kind of category",
     };
 
     protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>
     {
-        ["yearCode"] = "Enter the academic year, such as 2026-27", ["areaCode"] = "Enter the area's code", ["areaName"] = "Enter the area's name",
+        ["areaCode"] = "Enter the area's code", ["areaName"] = "Enter the area's name",
         ["categoryCode"] = "Enter the category's code", ["categoryName"] = "Enter the category's name", ["categoryKind"] = "Select the kind of category",
     };
 
@@ -68,7 +69,7 @@ public sealed class ProgrammeModel(GrantLedgerDb db, AuditTrail audit) : Program
             {
                 throw new Core.Rules.RuleBroken(e.Rule, e.Message, e.Status, Named(prefix, field), e.Details);
             }
-            return Back(programmeId, prefix == "category" ? "#categories" : $"#{prefix}s");
+            return Back(programmeId, prefix == "category" ? "#categories" : "#areas");
         }, done);
         if (next is null)
         {
@@ -80,16 +81,6 @@ public sealed class ProgrammeModel(GrantLedgerDb db, AuditTrail audit) : Program
     }
 
     private static string Named(string prefix, string field) => field.Length == 0 ? prefix + "Code" : prefix + char.ToUpperInvariant(field[0]) + field[1..];
-
-    public async Task<IActionResult> OnPostYearAsync(CancellationToken ct)
-    {
-        Given("yearCode");
-        return await AddAsync("year", async programmeId =>
-        {
-            var year = await Programmes.Years.AddAsync(Db, Audit, Caller, programmeId, new Programmes.Years.NewYear(Typed("yearCode").Trim(), null), ct);
-            return $"The year {year.Code} was added with its six half-terms";
-        }, "the year was added", ct);
-    }
 
     public async Task<IActionResult> OnPostAreaAsync(CancellationToken ct)
     {
