@@ -6,11 +6,11 @@ using Xunit.Abstractions;
 
 namespace GrantLedger.Browser.Tests.Journeys;
 
-/// <summary>The programme admin sets up schools in the browser: list, add, import and a school's payee reference.</summary>
+/// <summary>The programme admin sets up schools in the browser: list, add, import and a school's payee reference; then adds a year with a half-term of its own.</summary>
 public sealed class SchoolSetUpJourneyTests(BrowserFixture fixture, ITestOutputHelper output) : BrowserTest(fixture, output)
 {
     [Fact]
-    public async Task Admin_AddsASchoolAfterTheTakenUrnIsNamed_SetsItsPayeeReference_AndAFileWithABadRowIsListed()
+    public async Task Admin_AddsASchoolAfterTheTakenUrnIsNamed_SetsItsPayeeReference_AFileWithABadRowIsListed_AndAYearWithItsOwnSpring2IsAdded()
     {
         var s = await Scenario.CreateAsync(Db, 2, 1);
         var admin = await s.ProgrammeAdminAsync(Db);
@@ -53,5 +53,23 @@ public sealed class SchoolSetUpJourneyTests(BrowserFixture fixture, ITestOutputH
 
         await VisitAsync(page, "/admin/programme");
         Assert.Equal(6, await page.Locator($"#year-{s.YearCode} tbody tr").CountAsync());
+
+        // the next year, its Spring 2 moved to 19 February after a date before Spring 1 is named on its field
+        await ClickAsync(page, "#add-year", "admin-new-year");
+        Assert.Equal("2027-28", await page.InputValueAsync("#code"));
+        await ClickAsync(page, "button:has-text('Continue')", "admin-new-year-dates");
+        Assert.Equal("3", await page.InputValueAsync("#spr2StartsOn-month"));
+        await FillDateAsync(page, "spr2StartsOn", new DateOnly(2027, 12, 20));
+        await ClickAsync(page, "button:has-text('Continue')");
+        await ExpectErrorAsync(page, "spr2StartsOn", "Spring 2 must begin after Spring 1, which begins on 1 January 2028");
+        await FillDateAsync(page, "spr2StartsOn", new DateOnly(2028, 2, 19));
+        await ClickAsync(page, "button:has-text('Continue')", "admin-new-year-check");
+        Assert.Contains("Spring 1\t1 January 2028\t18 February 2028", await page.InnerTextAsync("#half-terms"));
+        await ClickAsync(page, "button:has-text('Add the year')");
+        await AtAsync(page, "^/admin/programme$");
+        Assert.Contains("The year 2027-28 was added with its six half-terms", await page.InnerTextAsync("main"));
+        Assert.Contains("19 Feb 2028", await page.InnerTextAsync("#year-2027-28"));
+        Assert.Equal("spr2 2028-02-19 2028-04-30", await Db.TextAsync(
+            "SELECT p.code || ' ' || p.starts_on || ' ' || p.ends_on FROM period p JOIN programme_year y ON y.id = p.programme_year_id WHERE y.code = '2027-28' AND p.code = 'spr2'"));
     }
 }

@@ -70,6 +70,8 @@ public sealed partial class NewYearPageTests(DatabaseFixture db) : DatabaseTest(
         Assert.Contains("name=\"aut2StartsOn-day\" type=\"text\" inputmode=\"numeric\" value=\"1\"", html);
         Assert.Contains("name=\"aut2StartsOn-month\" type=\"text\" inputmode=\"numeric\" value=\"11\"", html);
         Assert.Contains("name=\"sum2StartsOn-year\" type=\"text\" inputmode=\"numeric\" value=\"2028\"", html);
+        // posted to the page itself, not to the code's handler this page answers
+        Assert.Matches("<form method=\"post\" novalidate action=\"/admin/programme/years/new\">\\s*<input type=\"hidden\" name=\"formKey\"", html);
 
         // Autumn 2 from 3 November, Spring 2 from 19 February, Summer 1 from 15 April, Summer 2 from 3 June
         (problems, html) = await PageForms.PostAsync(page, Url, Dates("2027-28", "3 11 2027", "1 1 2028", "19 2 2028", "15 4 2028", "3 6 2028"));
