@@ -41,6 +41,21 @@ public sealed class ProgrammeSetUpTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A year whose code is not an academic year is refused on its code, 9999-00 among them (it would end in the year 10000,
+    /// which a date cannot hold: the use case answered 500), and no year is added.
+    /// </summary>
+    [Theory]
+    [InlineData("9999-00")]
+    [InlineData("2027-29")]
+    [InlineData("27-28")]
+    public async Task AYearCodeThatIsNoAcademicYear_IsRefusedOnItsCode_AndAddsNoYear(string code)
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/years", new { code })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "code");
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM programme_year"));
+    }
+
+    /// <summary>
     /// A code ending in a newline is refused naming its field, as PostgreSQL's CHECK would refuse it: .NET's $ matched
     /// before the newline, so the service took it and the table refused it (422 naming a constraint, not the field).
     /// </summary>
