@@ -21,21 +21,13 @@ public sealed class CsvImportFuzzTests(DatabaseFixture db, ITestOutputHelper out
     [Fact]
     public async Task HostileFiles_NeverAnswer500_AndARefusedFileChangesNothing()
     {
-        var x = await ExportWorld.CreateAsync(Db);
+        var (x, draft, good) = await GoodFilesAsync();
         var w = x.W;
-        var draft = await w.NewClaimAsync();
-        var runId = (await x.Finance.GetAsync($"/api/v1/programmes/{x.ProgrammeId}/payment-runs")).Expect(HttpStatusCode.OK).Json.AsArray()[0]!["id"]!;
-        var payee = (await x.Finance.GetAsync($"/api/v1/payment-runs/{runId}")).Expect(HttpStatusCode.OK).Json["payees"]!.AsArray()
-            .First(p => p!["status"]!.GetValue<string>() == "pending")!;
         var imports = new[]
         {
-            new Import("claim lines", w.School, $"/api/v1/claims/{draft}/lines/import",
-                "kind,staffRef,role,activity,date,days,categoryId,description\r\nstaff-time,STAFF-09,leader,training,2026-10-05,1,staff-cover,Peer review\r\n", false),
-            new Import("schools", w.S.Root, $"/api/v1/programmes/{x.ProgrammeId}/schools/import",
-                "URN,LA (code),LA (name),EstablishmentNumber,EstablishmentName,TypeOfEstablishment (name),PhaseOfEducation (name),Postcode\r\n" +
-                "299001,202,Area 1,1001,Oak Primary,Community school,Primary,N1 1AA\r\n", false),
-            new Import("confirmations", x.Finance, $"/api/v1/programmes/{x.ProgrammeId}/payment-confirmations",
-                $"remittance_reference,amount,date,status\r\n{payee["remittanceReference"]},{payee["amount"]},{x.Today:yyyy-MM-dd},paid\r\n", true),
+            new Import("claim lines", w.School, $"/api/v1/claims/{draft}/lines/import", good.Lines, false),
+            new Import("schools", w.S.Root, $"/api/v1/programmes/{x.ProgrammeId}/schools/import", good.Schools, false),
+            new Import("confirmations", x.Finance, $"/api/v1/programmes/{x.ProgrammeId}/payment-confirmations", good.Confirmations, true),
         };
 
         var answers = new HostileAnswers(Db);
@@ -56,21 +48,13 @@ public sealed class CsvImportFuzzTests(DatabaseFixture db, ITestOutputHelper out
     [Fact]
     public async Task ThePagesUploadForms_TakeTheSameHostileFiles_NeverA500_AndAFileRefusedOnThePageChangesNothing()
     {
-        var x = await ExportWorld.CreateAsync(Db);
+        var (x, draft, good) = await GoodFilesAsync();
         var w = x.W;
-        var draft = await w.NewClaimAsync();
-        var runId = (await x.Finance.GetAsync($"/api/v1/programmes/{x.ProgrammeId}/payment-runs")).Expect(HttpStatusCode.OK).Json.AsArray()[0]!["id"]!;
-        var payee = (await x.Finance.GetAsync($"/api/v1/payment-runs/{runId}")).Expect(HttpStatusCode.OK).Json["payees"]!.AsArray()
-            .First(p => p!["status"]!.GetValue<string>() == "pending")!;
         var uploads = new (string Name, string User, string Page, IEnumerable<(string Change, string FileName, byte[]? Body)> Files)[]
         {
-            ("claim lines", w.School.UserName, $"/school/claims/{draft}/import", Csv(
-                "kind,staffRef,role,activity,date,days,categoryId,description\r\nstaff-time,STAFF-09,leader,training,2026-10-05,1,staff-cover,Peer review\r\n")),
-            ("schools", w.S.Root.UserName, "/admin/schools/import", Csv(
-                "URN,LA (code),LA (name),EstablishmentNumber,EstablishmentName,TypeOfEstablishment (name),PhaseOfEducation (name),Postcode\r\n" +
-                "299001,202,Area 1,1001,Oak Primary,Community school,Primary,N1 1AA\r\n")),
-            ("confirmations", x.Finance.UserName, "/finance/confirmations", Csv(
-                $"remittance_reference,amount,date,status\r\n{payee["remittanceReference"]},{payee["amount"]},{x.Today:yyyy-MM-dd},paid\r\n")),
+            ("claim lines", w.School.UserName, $"/school/claims/{draft}/import", Csv(good.Lines)),
+            ("schools", w.S.Root.UserName, "/admin/schools/import", Csv(good.Schools)),
+            ("confirmations", x.Finance.UserName, "/finance/confirmations", Csv(good.Confirmations)),
             ("evidence", w.School.UserName, $"/school/claims/{draft}/evidence", NoEvidence()),
         };
 
@@ -111,6 +95,21 @@ public sealed class CsvImportFuzzTests(DatabaseFixture db, ITestOutputHelper out
             ("a file named with a path", "../../etc/passwd.pdf", Encoding.UTF8.GetBytes("%PDF-1.4\n%%EOF\n")),
             ("a name of 5,000 characters", new string('a', 5_000) + ".pdf", Encoding.UTF8.GetBytes("%PDF-1.4\n%%EOF\n")),
         ];
+    }
+
+    /// <summary>A world with a draft claim and a payee waiting for payment, and a good file of each kind the service reads for it.</summary>
+    private async Task<(ExportWorld X, long Draft, (string Lines, string Schools, string Confirmations) Good)> GoodFilesAsync()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        var draft = await x.W.NewClaimAsync();
+        var runId = (await x.Finance.GetAsync($"/api/v1/programmes/{x.ProgrammeId}/payment-runs")).Expect(HttpStatusCode.OK).Json.AsArray()[0]!["id"]!;
+        var payee = (await x.Finance.GetAsync($"/api/v1/payment-runs/{runId}")).Expect(HttpStatusCode.OK).Json["payees"]!.AsArray()
+            .First(p => p!["status"]!.GetValue<string>() == "pending")!;
+        return (x, draft, (
+            "kind,staffRef,role,activity,date,days,categoryId,description\r\nstaff-time,STAFF-09,leader,training,2026-10-05,1,staff-cover,Peer review\r\n",
+            "URN,LA (code),LA (name),EstablishmentNumber,EstablishmentName,TypeOfEstablishment (name),PhaseOfEducation (name),Postcode\r\n" +
+            "299001,202,Area 1,1001,Oak Primary,Community school,Primary,N1 1AA\r\n",
+            $"remittance_reference,amount,date,status\r\n{payee["remittanceReference"]},{payee["amount"]},{x.Today:yyyy-MM-dd},paid\r\n"));
     }
 
     /// <summary>The good file changed one way at a time, as bytes.</summary>
