@@ -4,19 +4,33 @@ using GrantLedger.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Access;
 
-public sealed record TokenRequest(string? UserName, string? Password, [property: MaxText(NewTokenRequest.MostName)] string? TokenName, int? Days);
+// MVC logs an action's arguments at Trace by their ToString, which for a record prints every field: these print no password.
+public sealed record TokenRequest(string? UserName, string? Password, [property: MaxText(NewTokenRequest.MostName)] string? TokenName, int? Days)
+{
+    public override string ToString() => $"TokenRequest {{ UserName = {UserName}, TokenName = {TokenName}, Days = {Days} }}";
+}
 public sealed record NewTokenRequest([property: MaxText(NewTokenRequest.MostName)] string? Name, int? Days)
 {
     public const int MostName = 100;
 }
-public sealed record PasswordChoice(string? UserName, string? CurrentPassword, [property: MaxText(Passwords.MaxLength)] string? NewPassword);
-public sealed record PasswordChange(string? CurrentPassword, [property: MaxText(Passwords.MaxLength)] string? NewPassword);
-public sealed record PasswordReset([property: MaxText(Passwords.MaxLength)] string? Password);
+public sealed record PasswordChoice(string? UserName, string? CurrentPassword, [property: MaxText(Passwords.MaxLength)] string? NewPassword)
+{
+    public override string ToString() => $"PasswordChoice {{ UserName = {UserName} }}";
+}
+public sealed record PasswordChange(string? CurrentPassword, [property: MaxText(Passwords.MaxLength)] string? NewPassword)
+{
+    public override string ToString() => "PasswordChange { }";
+}
+public sealed record PasswordReset([property: MaxText(Passwords.MaxLength)] string? Password)
+{
+    public override string ToString() => $"PasswordReset {{ Password given = {Password is not null} }}";
+}
 public sealed record IssuedToken(long Id, string Name, string Token, DateTimeOffset ExpiresAt, UserView User);
 public sealed record TokenView(long Id, string Name, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt,
     DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
@@ -163,28 +177,53 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
         UserView.Of(await Users.FindAdministeredAsync(db, Caller, userId, ct));
 
     /// <summary>
-    /// Creates a user with one role and the scope that role needs (a school, an area or a programme). The password given
-    /// is a one-time password: the user chooses their own before they can do anything else.
+    /// Creates a user with one role and the scope that role needs (a school, an area or a programme), with a one-time
+    /// password: the user chooses their own before they can do anything else. Without a password the service makes one
+    /// and gives it in this answer only (oneTimePassword; Cache-Control: no-store), as the admin's page does; a password
+    /// given is kept as the one-time password.
     /// </summary>
     [HttpPost("users")]
-    [TakesNoIdempotencyKey(Idempotency.HoldsAPassword)]
+    [TakesNoIdempotencyKeyWith("password", Idempotency.HoldsAPasswordWhenGiven)]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    [ProducesResponseType(typeof(UserView), 201)]
-    public async Task<ActionResult<UserView>> CreateUser(Users.NewUser request, CancellationToken ct)
+    [ProducesResponseType(typeof(UserGivenPassword), 201)]
+    public async Task<ActionResult<UserGivenPassword>> CreateUser(Users.NewUser request, CancellationToken ct)
     {
-        var user = await Users.CreateAsync(db, users, audit, Caller, request, ct);
-        return CreatedAtAction(nameof(GetUser), new { userId = user.Id }, UserView.Of(user));
+        var made = string.IsNullOrEmpty(request.Password) ? Passwords.Generate() : null;
+        var user = await Users.CreateAsync(db, users, audit, Caller, made is null ? request : request with { Password = made }, ct);
+        return CreatedAtAction(nameof(GetUser), new { userId = user.Id }, Given(user, made));
     }
 
     /// <summary>
     /// Gives a user a new one-time password (they forgot theirs, say): they choose their own again before anything else.
-    /// Their page sessions end, their API tokens are revoked and a lockout is lifted.
+    /// Their page sessions end, their API tokens are revoked and a lockout is lifted. Without a password (or a body) the
+    /// service makes one and gives it in this answer only (oneTimePassword; Cache-Control: no-store).
     /// </summary>
     [HttpPost("users/{userId:long}/password-reset")]
-    [TakesNoIdempotencyKey(Idempotency.HoldsAPassword)]
+    [TakesNoIdempotencyKeyWith("password", Idempotency.HoldsAPasswordWhenGiven)]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    public async Task<UserView> ResetPassword(long userId, PasswordReset request, CancellationToken ct) =>
-        UserView.Of(await Passwords.ResetAsync(db, users, audit, tokens, Caller, userId, request.Password, ct));
+    public async Task<UserGivenPassword> ResetPassword(long userId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] PasswordReset? request,
+        CancellationToken ct)
+    {
+        var made = string.IsNullOrEmpty(request?.Password) ? Passwords.Generate() : null;
+        return Given(await Passwords.ResetAsync(db, users, audit, tokens, Caller, userId, made ?? request!.Password, ct), made);
+    }
+
+    /// <summary>
+    /// The user, with the one-time password the service made (if it did) in this answer and nowhere else: not in the
+    /// answer an Idempotency-Key keeps, which says instead that it was given once and how to have another.
+    /// </summary>
+    private UserGivenPassword Given(AppUser user, string? made)
+    {
+        var answer = new UserGivenPassword(UserView.Of(user));
+        if (made is null) return answer;
+        Response.Headers.CacheControl = "no-store"; // as every answer (Security.cs); said again where a password is
+        Idempotency.ReplayInstead(HttpContext, answer with
+        {
+            OneTimePasswordWithheld = "The one-time password was given once, in the first answer to this request, and is kept nowhere. "
+                                      + $"To give the user another, reset their password: POST /api/v1/users/{user.Id}/password-reset.",
+        });
+        return answer with { OneTimePassword = made };
+    }
 
     [HttpPost("users/{userId:long}/disable")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]

@@ -110,6 +110,9 @@ public static class Passwords
 
     private const string Readable = "abcdefghjkmnpqrstuvwxyz23456789"; // no 0/o, 1/l/i: read aloud or copied by hand without doubt
 
+    /// <summary>What <see cref="Generate"/> makes, as the OpenAPI document says it.</summary>
+    public const string GeneratedPattern = "^[a-hjkmnp-z2-9]{4}(-[a-hjkmnp-z2-9]{4}){3}$";
+
     /// <summary>
     /// A one-time password for a programme admin to give: four groups of four letters and digits ("k7mq-x3vh-9trp-c4wn"), each
     /// drawn from a CSPRNG without bias: 16 characters of 31 (about 79 bits), longer than <see cref="Check"/> asks.

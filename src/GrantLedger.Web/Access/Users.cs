@@ -7,11 +7,30 @@ using Microsoft.EntityFrameworkCore;
 namespace GrantLedger.Web.Access;
 
 /// <param name="MustChoosePassword">their password is a one-time password a programme admin gave: they have not chosen their own yet</param>
-public sealed record UserView(long Id, string UserName, string DisplayName, string? Email, string Role, long? ProgrammeId, long? AreaId,
+public record UserView(long Id, string UserName, string DisplayName, string? Email, string Role, long? ProgrammeId, long? AreaId,
     long? SchoolId, bool Disabled, DateTimeOffset? LockedUntil, bool MustChoosePassword)
 {
     public static UserView Of(AppUser u) => new(u.Id, u.UserName!, u.DisplayName, u.Email, u.Role, u.ProgrammeId, u.AreaId, u.SchoolId,
         u.DisabledAt is not null, u.LockoutEnd > DateTimeOffset.UtcNow ? u.LockoutEnd : null, u.MustChoosePassword);
+}
+
+/// <summary>
+/// A user created, or their password reset, by the API. When the admin gave no password the service made the one-time
+/// password (<see cref="Passwords.Generate"/>) and gives it in this answer only: a repeat of the request with its
+/// Idempotency-Key is answered without it, saying why (<see cref="OneTimePasswordWithheld"/>).
+/// </summary>
+public sealed record UserGivenPassword : UserView
+{
+    public UserGivenPassword(UserView user) : base(user) { }
+
+    /// <summary>The one-time password the service made, for the admin to pass on: in the first answer only (absent when the admin gave the password)</summary>
+    [MaxText(19, Pattern = Passwords.GeneratedPattern)]
+    public string? OneTimePassword { get; init; }
+
+    /// <summary>In a repeat's answer (same Idempotency-Key) only: the one-time password was given in the first answer, is kept nowhere, and a reset makes another</summary>
+    public string? OneTimePasswordWithheld { get; init; }
+
+    public override string ToString() => $"UserGivenPassword {{ Id = {Id} }}"; // a record prints its password else, wherever it is logged
 }
 
 /// <summary>
@@ -25,6 +44,10 @@ public static class Users
         long? ProgrammeId, long? AreaId, long? SchoolId)
     {
         public const int MostUserName = 100, MostDisplayName = 200, MostEmail = 256;
+
+        // MVC logs an action's arguments at Trace by their ToString: no password
+        public override string ToString() =>
+            $"NewUser {{ UserName = {UserName}, Role = {Role}, ProgrammeId = {ProgrammeId}, AreaId = {AreaId}, SchoolId = {SchoolId}, Password given = {Password is not null} }}";
     }
 
     public static async Task<AppUser> CreateAsync(GrantLedgerDb db, UserManager<AppUser> users, AuditTrail audit, CurrentUser caller,

@@ -139,7 +139,7 @@ public static class HostSetup
     /// <summary>
     /// Marks which operations need a token (all but sign-in and health), and says of each operation that writes whether
     /// it takes an Idempotency-Key (<c>x-idempotency-key</c>: <c>taken</c>, with the header's parameter, or
-    /// <c>refused</c>, with why in its description).
+    /// <c>refused</c>, with why in its description; one taken except with a password says so in the parameter's).
     /// </summary>
     private sealed class SecurityAndIdempotency : IOperationFilter
     {
@@ -164,7 +164,10 @@ public static class HostSetup
                 Name = Idempotency.Header,
                 In = ParameterLocation.Header,
                 Required = false,
-                Description = "Retrying with the same key and body returns the first answer instead of acting twice (the same key with another request: 422).",
+                Description = "Retrying with the same key and body returns the first answer instead of acting twice (the same key with another request: 422)."
+                    + (action.MethodInfo.GetCustomAttribute<TakesNoIdempotencyKeyWithAttribute>() is { } given
+                        ? $" Refused (400) on a request whose body gives a {given.Field} ({given.Why})."
+                        : ""),
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 200 },
             });
         }

@@ -21,7 +21,10 @@ namespace GrantLedger.Web.Infrastructure;
 /// without the header costs one look at the headers. Reads ignore it: they have nothing to repeat.
 /// <para>
 /// The operations marked <see cref="TakesNoIdempotencyKeyAttribute"/> (signing in, issuing a token: their answer is a
-/// secret, which is never stored) refuse a request that carries one, 400 naming the header.
+/// secret, which is never stored) refuse a request that carries one, 400 naming the header; those marked
+/// <see cref="TakesNoIdempotencyKeyWithAttribute"/> refuse one only when the request's body gives that field (a password).
+/// An answer holding a secret made for it (a one-time password) names the answer a repeat is given in its place
+/// (<see cref="ReplayInstead"/>): that one is stored, the secret never.
 /// </para>
 /// </summary>
 public sealed class Idempotency : IAsyncResourceFilter, IOrderedFilter
@@ -43,6 +46,11 @@ public sealed class Idempotency : IAsyncResourceFilter, IOrderedFilter
         "its request holds a password, which is never stored, not even in the hash that tells a retry from another request; "
         + "a retry acts once without a key all the same (a user name is taken once; a password changed, the old one is refused)";
 
+    /// <summary>Why a user's creation or a password's reset takes a key only when the service makes the password.</summary>
+    public const string HoldsAPasswordWhenGiven =
+        "a request that gives a password takes no key: its stored hash would be a fast, unsalted hash of the password; "
+        + "without one the service makes the password and its answer is stored without it";
+
     private const string Anonymous = "a key is its caller's own, and this request is made before the caller is known";
 
     /// <summary>Why an operation that writes takes no key (a request to it with one is refused), or null when it takes one.</summary>
@@ -50,6 +58,15 @@ public sealed class Idempotency : IAsyncResourceFilter, IOrderedFilter
         action.MethodInfo.GetCustomAttributes(typeof(TakesNoIdempotencyKeyAttribute), false).FirstOrDefault() is TakesNoIdempotencyKeyAttribute none
             ? none.Why
             : action.MethodInfo.IsDefined(typeof(Microsoft.AspNetCore.Authorization.AllowAnonymousAttribute), false) ? Anonymous : null;
+
+    private static readonly object ReplayKey = new();
+
+    /// <summary>
+    /// The answer a repeat of this request (same key) is given in place of the one now being answered, because this one holds
+    /// a secret made for it that is given once and never stored: it is stored (as JSON, with the same status and headers)
+    /// instead of the answer's own body.
+    /// </summary>
+    public static void ReplayInstead(HttpContext http, object answer) => http.Items[ReplayKey] = answer;
 
     /// <summary>Whether a request by this method writes, and so may carry a key.</summary>
     public static bool Writes(string method) =>
@@ -69,6 +86,16 @@ public sealed class Idempotency : IAsyncResourceFilter, IOrderedFilter
         {
             context.Result = Problem(answers.Validation(http, 400, new Dictionary<string, string[]> { [Header] = [$"is not taken by this operation: {why}"] },
                 $"This operation takes no {Header}: send the request without one."));
+            return;
+        }
+        if (action.MethodInfo.GetCustomAttributes(typeof(TakesNoIdempotencyKeyWithAttribute), false).FirstOrDefault() is TakesNoIdempotencyKeyWithAttribute given
+            && await GivesAsync(http.Request, given.Field))
+        {
+            context.Result = Problem(answers.Validation(http, 400, new Dictionary<string, string[]>
+                {
+                    [Header] = [$"is not taken by this operation with a {given.Field}: {given.Why}"],
+                },
+                $"This operation takes no {Header} when its body gives a {given.Field}: send the request without one, or without the {given.Field}."));
             return;
         }
         if (key.Length is 0 or > 200)
@@ -131,7 +158,10 @@ public sealed class Idempotency : IAsyncResourceFilter, IOrderedFilter
                 store.Parameters.Add(new() { Value = userId });
                 store.Parameters.Add(new() { Value = key });
                 store.Parameters.Add(new() { Value = status });
-                store.Parameters.Add(new() { Value = buffer.ToArray() });
+                store.Parameters.Add(new() { Value = http.Items.TryGetValue(ReplayKey, out var instead) && instead is not null
+                    ? JsonSerializer.SerializeToUtf8Bytes(instead, instead.GetType(),
+                        http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Mvc.JsonOptions>>().Value.JsonSerializerOptions)
+                    : buffer.ToArray() });
                 store.Parameters.Add(new() { Value = (object?)http.Response.ContentType ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
                 store.Parameters.Add(new() { Value = (object?)http.Response.Headers.Location.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
                 store.Parameters.Add(new() { Value = JsonSerializer.Serialize(headers), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
@@ -184,6 +214,31 @@ public sealed class Idempotency : IAsyncResourceFilter, IOrderedFilter
         return hash.GetHashAndReset();
     }
 
+    /// <summary>
+    /// Whether the JSON body gives this top-level field (any case, as the model binder reads it) a value: not absent, null
+    /// or "". A body that is not JSON gives none (the action refuses it, storing nothing).
+    /// </summary>
+    private static async Task<bool> GivesAsync(HttpRequest request, string field)
+    {
+        if (request.HasFormContentType) return false;
+        request.EnableBuffering();
+        try
+        {
+            using var body = await JsonDocument.ParseAsync(request.Body, default, request.HttpContext.RequestAborted);
+            return body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.EnumerateObject().Any(p =>
+                string.Equals(p.Name, field, StringComparison.OrdinalIgnoreCase)
+                && p.Value.ValueKind != JsonValueKind.Null && !(p.Value.ValueKind == JsonValueKind.String && p.Value.GetString() == ""));
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        finally
+        {
+            request.Body.Position = 0;
+        }
+    }
+
     private static async Task<IActionResult> ReplayAsync(GrantLedgerDb db, ProblemAnswers answers, HttpContext http,
         long userId, string key, byte[] hash)
     {
@@ -216,6 +271,17 @@ public sealed class Idempotency : IAsyncResourceFilter, IOrderedFilter
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class TakesNoIdempotencyKeyAttribute(string why) : Attribute
 {
+    public string Why { get; } = why;
+}
+
+/// <summary>
+/// An operation that takes an Idempotency-Key except on a request whose JSON body gives <paramref name="field"/> (a
+/// password): that request with one is refused (400), and why.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class TakesNoIdempotencyKeyWithAttribute(string field, string why) : Attribute
+{
+    public string Field { get; } = field;
     public string Why { get; } = why;
 }
 
