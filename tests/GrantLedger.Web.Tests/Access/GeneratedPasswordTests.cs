@@ -17,7 +17,7 @@ namespace GrantLedger.Web.Tests.Access;
 /// </summary>
 public sealed class GeneratedPasswordTests(DatabaseFixture db) : DatabaseTest(db)
 {
-    private static readonly Regex Made = new("^[a-hj-km-np-z2-9]{4}(-[a-hj-km-np-z2-9]{4}){3}$");
+    private static readonly Regex Made = new("^[a-hjkmnp-z2-9]{4}(-[a-hjkmnp-z2-9]{4}){3}$"); // sixteen of 31 letters and digits, no 0/o, 1/l/i
 
     [Fact]
     public async Task AUserCreatedWithoutAPassword_IsGivenOneOnce_ThatSignsThemInOnlyToChooseTheirOwn_AndIsKeptNowhere()
@@ -111,6 +111,25 @@ public sealed class GeneratedPasswordTests(DatabaseFixture db) : DatabaseTest(db
         // a password the admin gives still takes no key: its request's hash would be a fast hash of it
         (await admin.PostAsync(reset, new { password = "a-long-enough-password" }, "reset-2")).ExpectProblem(HttpStatusCode.BadRequest, "Idempotency-Key");
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM idempotency_key WHERE key = 'reset-2'"));
+    }
+
+    [Fact]
+    public async Task TheOpenApiDocument_SaysTheAnswersOneTimePassword_AndThatAKeyIsTakenOnlyWithoutAPassword()
+    {
+        var doc = System.Text.Json.Nodes.JsonNode.Parse(await Db.Factory.CreateClient().GetStringAsync("/swagger/v1/swagger.json"))!;
+        foreach (var (path, status) in new[] { ("/api/v1/users", "201"), ("/api/v1/users/{userId}/password-reset", "200") })
+        {
+            var post = doc["paths"]![path]!["post"]!;
+            var schema = post["responses"]![status]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>().Split('/')[^1];
+            var properties = doc["components"]!["schemas"]![schema]!["properties"]!;
+            Assert.Equal(Made.ToString(), properties["oneTimePassword"]!["pattern"]!.GetValue<string>());
+            Assert.Contains("first answer only", properties["oneTimePassword"]!["description"]!.GetValue<string>());
+            Assert.NotNull(properties["oneTimePasswordWithheld"]);
+            Assert.NotNull(properties["mustChoosePassword"]);
+            Assert.Equal("taken", post["x-idempotency-key"]!.GetValue<string>());
+            var key = post["parameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "Idempotency-Key")!;
+            Assert.Contains("gives a password", key["description"]!.GetValue<string>());
+        }
     }
 
     /// <summary>The password in no row of any table (as text, or as the hex of its bytes in a bytea) and in no log line.</summary>
