@@ -78,6 +78,13 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
         return Created($"/api/v1/programmes/{programmeId}/areas", AreaView.Of(area));
     }
 
+    /// <summary>Renames an area (its code stays).</summary>
+    /// <remarks>Two areas of a programme never share a name: a name another area has is refused (409 area-exists). Audited as area.changed with the old name and the new.</remarks>
+    [HttpPatch("areas/{areaId:long}")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    public async Task<AreaView> ChangeArea(long areaId, Corrections.NameChange request, CancellationToken ct) =>
+        AreaView.Of(await Corrections.ChangeAreaAsync(db, audit, Caller, areaId, request, ct));
+
     [HttpGet("programmes/{programmeId:long}/categories")]
     public async Task<IReadOnlyList<CategoryView>> Categories(long programmeId, CancellationToken ct)
     {
@@ -94,6 +101,16 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
         var category = await SetUp.AddCategoryAsync(db, audit, Caller, programmeId, request, ct);
         return Created($"/api/v1/programmes/{programmeId}/categories", CategoryView.Of(category));
     }
+
+    /// <summary>Renames a budget category (its code, kind and unit stay).</summary>
+    /// <remarks>
+    /// The ledger's accounts of the category are named after it ("Hill Primary: Staff cover available 2026-27"): their names
+    /// follow the new one; their codes and amounts stay. Audited as category.changed with the old name and the new.
+    /// </remarks>
+    [HttpPatch("categories/{categoryId:long}")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    public async Task<CategoryView> ChangeCategory(long categoryId, Corrections.NameChange request, CancellationToken ct) =>
+        CategoryView.Of(await Corrections.ChangeCategoryAsync(db, audit, Caller, categoryId, request, ct));
 
     /// <summary>Schools you can see in the programme (all, your area's, or your own), optionally of one area.</summary>
     [HttpGet("programmes/{programmeId:long}/schools")]
@@ -128,6 +145,17 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
     [HttpGet("schools/{schoolId:long}")]
     public async Task<SchoolView> GetSchool(long schoolId, CancellationToken ct) =>
         SchoolView.Of(await Schools.FindVisibleAsync(db, Caller, schoolId, ct));
+
+    /// <summary>Corrects the school's name or phase of education (its URN and area stay).</summary>
+    /// <remarks>
+    /// Checked as when a school is added; a field left out stays as it is. Two schools of a programme may share a name, as when
+    /// they are added. The ledger's accounts of the school are named after it ("Hill Primary: Staff cover available 2026-27"):
+    /// their names follow the new one; their codes and amounts stay. Audited as school.changed with the old values and the new.
+    /// </remarks>
+    [HttpPatch("schools/{schoolId:long}")]
+    [Authorize(Roles = Roles.ProgrammeAdmin)]
+    public async Task<SchoolView> ChangeSchool(long schoolId, Corrections.SchoolChange request, CancellationToken ct) =>
+        SchoolView.Of(await Corrections.ChangeSchoolAsync(db, audit, Caller, schoolId, request, ct));
 
     /// <summary>
     /// Sets or changes the school's payee reference (its supplier account in the funder's finance system). Payment files

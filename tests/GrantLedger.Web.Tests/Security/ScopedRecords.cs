@@ -85,6 +85,7 @@ public sealed partial class ScopedRecords
             Own = new()
             {
                 ["programmeId"] = s.ProgrammeId, ["yearId"] = s.YearId, ["periodId"] = w.Periods["aut1"], ["schoolId"] = s.Schools[0].Id,
+                ["areaId"] = s.AreaIds[0], ["categoryId"] = s.Categories["staff-cover"],
                 ["claimId"] = own.Claim, ["lineId"] = own.Line, ["evidenceId"] = own.Evidence, ["planId"] = plan0,
                 ["accountId"] = account0, ["entryId"] = entry0, ["runId"] = run, ["jobId"] = job, ["userId"] = victim.UserId, ["id"] = token,
             },
@@ -96,7 +97,8 @@ public sealed partial class ScopedRecords
             OtherProgramme = new()
             {
                 ["programmeId"] = b.ProgrammeId, ["yearId"] = b.YearId, ["periodId"] = bYears[0]!["periods"]![0]!["id"]!.GetValue<long>(),
-                ["schoolId"] = b.Schools[0].Id, ["accountId"] = bFunding, ["entryId"] = await db.ScalarAsync("SELECT min(entry_id) FROM transfer WHERE debit_account_id = $1", bFunding),
+                ["schoolId"] = b.Schools[0].Id, ["areaId"] = b.AreaIds[0], ["categoryId"] = b.Categories.Values.First(),
+                ["accountId"] = bFunding, ["entryId"] = await db.ScalarAsync("SELECT min(entry_id) FROM transfer WHERE debit_account_id = $1", bFunding),
             },
         };
     }
