@@ -59,7 +59,8 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
             [AccessMatrix.S] = ["/", .. AddLineModel.Kinds.Select(k => $"/school/claims/{draft}/line?kind={k.Item1}")],
             // the set-up pages first: the admin's many pages would fill the walk before a school's or a user's page (the second round
             // walks from "/"); the users' pages for the programme's victim user, whom no walking role signs in as
-            [AccessMatrix.A] = ["/admin/schools/new", $"/admin/schools/{records.Own["schoolId"]}", "/admin/programme", $"/admin/users/{victim}",
+            [AccessMatrix.A] = ["/admin/schools/new", $"/admin/schools/{records.Own["schoolId"]}", $"/admin/schools/{records.Own["schoolId"]}/change",
+                $"/admin/programme/areas/{records.Own["areaId"]}", $"/admin/programme/categories/{records.Own["categoryId"]}", "/admin/programme", $"/admin/users/{victim}",
                 $"/admin/users/{victim}/reset-password", $"/admin/users/{victim}/disable", "/"],
         };
         var failures = new List<string>();
