@@ -6,11 +6,11 @@ using Xunit.Abstractions;
 
 namespace GrantLedger.Browser.Tests.Journeys;
 
-/// <summary>The programme admin sets up schools in the browser: list, add, import and a school's payee reference; then adds a year with a half-term of its own.</summary>
+/// <summary>The programme admin sets up schools in the browser: list, add, import, a school's payee reference and its name corrected, an area renamed; then adds a year with a half-term of its own.</summary>
 public sealed class SchoolSetUpJourneyTests(BrowserFixture fixture, ITestOutputHelper output) : BrowserTest(fixture, output)
 {
     [Fact]
-    public async Task Admin_AddsASchoolAfterTheTakenUrnIsNamed_SetsItsPayeeReference_AFileWithABadRowIsListed_AndAYearWithItsOwnSpring2IsAdded()
+    public async Task Admin_AddsASchoolAfterTheTakenUrnIsNamed_SetsItsPayeeReference_RenamesIt_AFileWithABadRowIsListed_AndAYearWithItsOwnSpring2IsAdded()
     {
         var s = await Scenario.CreateAsync(Db, 2, 1);
         var admin = await s.ProgrammeAdminAsync(Db);
@@ -40,6 +40,19 @@ public sealed class SchoolSetUpJourneyTests(BrowserFixture fixture, ITestOutputH
         Assert.Contains("The payee reference was set to SUP-455", await page.InnerTextAsync("main"));
         Assert.Equal("SUP-455", await Db.TextAsync("SELECT payee_reference FROM school WHERE urn = '455555'"));
 
+        // renamed on joining a trust: a blank name named on its field first
+        await ClickAsync(page, "#change-school", "admin-change-school");
+        Assert.Equal("Rowan Primary", await page.InputValueAsync("#name"));
+        await page.FillAsync("#name", "");
+        await ClickAsync(page, "button:has-text('Save the name and phase')");
+        await ExpectErrorAsync(page, "name", "Enter the school's name");
+        await page.FillAsync("#name", "Rowan Trust Primary Academy");
+        await ClickAsync(page, "button:has-text('Save the name and phase')");
+        await AtAsync(page, "^/admin/schools/\\d+$");
+        Assert.Contains("The school's name was changed from Rowan Primary to Rowan Trust Primary Academy", await page.InnerTextAsync("main"));
+        Assert.Equal("Rowan Trust Primary Academy", await page.InnerTextAsync("h1"));
+        Assert.Equal("Rowan Trust Primary Academy|Primary", await Db.TextAsync("SELECT name || '|' || phase FROM school WHERE urn = '455555'"));
+
         await VisitAsync(page, "/admin/schools/import");
         await page.SetInputFilesAsync("#file", new FilePayload
         {
@@ -53,6 +66,12 @@ public sealed class SchoolSetUpJourneyTests(BrowserFixture fixture, ITestOutputH
 
         await VisitAsync(page, "/admin/programme");
         Assert.Equal(6, await page.Locator($"#year-{s.YearCode} tbody tr").CountAsync());
+        await ClickAsync(page, $"#change-area-{s.AreaIds[1]}", "admin-change-area");
+        await page.FillAsync("#name", "Area 2 North");
+        await ClickAsync(page, "button:has-text('Save the name')");
+        await AtAsync(page, "^/admin/programme$");
+        Assert.Contains("The area Area 2 is now called Area 2 North", await page.InnerTextAsync("main"));
+        Assert.Contains("Area 2 North", await page.InnerTextAsync("#area-list"));
 
         // the next year, its Spring 2 moved to 19 February after a date before Spring 1 is named on its field
         await ClickAsync(page, "#add-year", "admin-new-year");
