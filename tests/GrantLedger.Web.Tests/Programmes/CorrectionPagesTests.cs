@@ -64,6 +64,13 @@ public sealed class CorrectionPagesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(events, await EventsAsync());
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'school.changed'"));
 
+        // the school's page links its events in the audit trail, where the change is with its old and new values
+        Assert.Contains($"href=\"/ledger/trail?recordType=school&recordId={school.Id}\"", await Read(page, $"/admin/schools/{school.Id}"));
+        var trail = Rows(Table(await Read(page, $"/ledger/trail?recordType=school&recordId={school.Id}"), "events")).Select(Cells).ToList();
+        Assert.Equal(2, trail.Count); // enrolled, then changed
+        var changed = Assert.Single(trail, r => r.Any(c => c.Contains("school.changed")));
+        Assert.Contains(changed, c => c.Contains($"School {school.Urn}") && c.Contains("Hill Trust Primary Academy") && c.Contains("All-through"));
+
         var list = Rows(Table(await Read(page, "/admin/schools"), "schools")).Select(Cells).ToList();
         Assert.Equal("Hill Trust Primary Academy", list.Single(r => r[0] == school.Urn)[1]);
         var businessManager = await s.SchoolUserAsync(Db);
