@@ -107,13 +107,17 @@ public static class Corrections
     /// <summary>
     /// Names a school's or a category's accounts again as <c>Chart.SchoolAccount</c> names them ("{school}: {category} {leaf}
     /// {year}", the leaf being the code's last part): only the name, which the database lets change; codes and amounts stay.
+    /// The rows are locked in id order first, as a posting locks its accounts (ledger_apply_transfers), so that a rename and
+    /// a posting wait for each other rather than deadlock.
     /// </summary>
     private static Task<int> RenameAccountsAsync(GrantLedgerDb db, long? schoolId, long? categoryId, CancellationToken ct) =>
         db.Database.ExecuteSqlInterpolatedAsync($"""
+            WITH locked AS (
+                SELECT id FROM account WHERE school_id = {schoolId} OR category_id = {categoryId} ORDER BY id FOR NO KEY UPDATE
+            )
             UPDATE account a
                SET name = s.name || ': ' || c.name || ' ' || substring(a.code FROM '[^:]+$') || ' ' || y.code
-              FROM school s, budget_category c, programme_year y
-             WHERE a.school_id = s.id AND a.category_id = c.id AND a.programme_year_id = y.id
-               AND (a.school_id = {schoolId} OR a.category_id = {categoryId})
+              FROM locked l, school s, budget_category c, programme_year y
+             WHERE a.id = l.id AND a.school_id = s.id AND a.category_id = c.id AND a.programme_year_id = y.id
             """, ct);
 }
