@@ -189,7 +189,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
     public async Task<ActionResult<UserGivenPassword>> CreateUser(Users.NewUser request, CancellationToken ct)
     {
         var made = string.IsNullOrEmpty(request.Password) ? Passwords.Generate() : null;
-        var user = await Users.CreateAsync(db, users, audit, Caller, made is null ? request : request with { Password = made }, ct);
+        var user = await Users.CreateAsync(db, users, audit, Caller, made is null ? request : request with { Password = made }, madeByService: made is not null, ct);
         return CreatedAtAction(nameof(GetUser), new { userId = user.Id }, Given(user, made));
     }
 
@@ -205,7 +205,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
         CancellationToken ct)
     {
         var made = string.IsNullOrEmpty(request?.Password) ? Passwords.Generate() : null;
-        return Given(await Passwords.ResetAsync(db, users, audit, tokens, Caller, userId, made ?? request!.Password, ct), made);
+        return Given(await Passwords.ResetAsync(db, users, audit, tokens, Caller, userId, made ?? request!.Password, madeByService: made is not null, ct), made);
     }
 
     /// <summary>

@@ -81,7 +81,7 @@ public static class Passwords
     /// </summary>
     /// <param name="tokens">told at once that the user's tokens are revoked; other instances learn it by the database's notice</param>
     public static async Task<AppUser> ResetAsync(GrantLedgerDb db, UserManager<AppUser> users, AuditTrail audit, ApiTokenCache tokens,
-        CurrentUser caller, long userId, string? password, CancellationToken ct)
+        CurrentUser caller, long userId, string? password, bool madeByService, CancellationToken ct)
     {
         var user = await Users.FindAdministeredAsync(db, caller, userId, ct);
         var errors = new FieldErrors();
@@ -100,13 +100,17 @@ public static class Passwords
             await db.SaveChangesAsync(ct);
             var revoked = await db.ApiTokens.Where(t => t.UserId == user.Id && t.RevokedAt == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, DateTimeOffset.UtcNow), ct);
-            audit.Record("user.password-reset", "app_user", user.Id, user.ProgrammeId, new { tokensRevoked = revoked });
+            audit.Record("user.password-reset", "app_user", user.Id, user.ProgrammeId, new { tokensRevoked = revoked, oneTimePasswordMadeBy = MadeBy(madeByService) });
             await db.SaveChangesAsync(ct);
             return user;
         }, ct);
         tokens.Forget(user.Id); // here at once; other instances when the database's notice reaches them
         return user;
     }
+
+    /// <summary>Who made a one-time password, as the audit events say it: "service" (no one knows it but its user and the
+    /// answer that gave it) or "admin" (typed by the admin, through the API).</summary>
+    public static string MadeBy(bool service) => service ? "service" : "admin";
 
     private const string Readable = "abcdefghjkmnpqrstuvwxyz23456789"; // no 0/o, 1/l/i: read aloud or copied by hand without doubt
 

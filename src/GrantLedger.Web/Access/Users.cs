@@ -50,8 +50,10 @@ public static class Users
             $"NewUser {{ UserName = {UserName}, Role = {Role}, ProgrammeId = {ProgrammeId}, AreaId = {AreaId}, SchoolId = {SchoolId}, Password given = {Password is not null} }}";
     }
 
+    /// <param name="madeByService">the one-time password was made by the service (<see cref="Passwords.Generate"/>), not typed
+    /// by the admin, who then does not know it: the audit event says which</param>
     public static async Task<AppUser> CreateAsync(GrantLedgerDb db, UserManager<AppUser> users, AuditTrail audit, CurrentUser caller,
-        NewUser r, CancellationToken ct)
+        NewUser r, bool madeByService, CancellationToken ct)
     {
         var errors = new FieldErrors();
         errors.Text("userName", r.UserName, NewUser.MostUserName);
@@ -110,7 +112,8 @@ public static class Users
                     .ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));
             }
             audit.Record("user.created", "app_user", user.Id, programmeId,
-                new { user.UserName, user.DisplayName, user.Role, user.ProgrammeId, user.AreaId, user.SchoolId, user.MustChoosePassword });
+                new { user.UserName, user.DisplayName, user.Role, user.ProgrammeId, user.AreaId, user.SchoolId, user.MustChoosePassword,
+                    oneTimePasswordMadeBy = Passwords.MadeBy(madeByService) });
             await db.SaveChangesAsync(ct);
             return user;
         }, ct);

@@ -58,12 +58,15 @@ public sealed class GeneratedPasswordTests(DatabaseFixture db) : DatabaseTest(db
         Assert.Contains("oneTimePasswordWithheld", stored);
         var created = await Db.TextAsync("SELECT details::text FROM audit_event WHERE action = 'user.created' AND record_id = $1", first.Id);
         Assert.Contains("mustChoosePassword", created);
+        Assert.Contains("\"oneTimePasswordMadeBy\": \"service\"", created); // the auditor reads that the admin never knew it
 
         // a password the admin gives is kept as before (scripts give one), and is not answered back
         var given = (await admin.PostAsync("/api/v1/users", new { userName = "given", displayName = "Given", password = DatabaseFixture.OneTimePassword,
             role = "funder_finance", programmeId = w.S.ProgrammeId })).Expect(HttpStatusCode.Created);
         Assert.Null(given.Json["oneTimePassword"]);
         Assert.DoesNotContain(DatabaseFixture.OneTimePassword, given.Body);
+        Assert.Contains("\"oneTimePasswordMadeBy\": \"admin\"",
+            await Db.TextAsync("SELECT details::text FROM audit_event WHERE action = 'user.created' AND record_id = $1", given.Id));
     }
 
     [Fact]
@@ -101,6 +104,8 @@ public sealed class GeneratedPasswordTests(DatabaseFixture db) : DatabaseTest(db
         var another = second.Json["oneTimePassword"]!.GetValue<string>();
         Assert.NotEqual(password, another);
         Assert.Equal(2, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'user.password-reset' AND record_id = $1", user.UserId));
+        Assert.Equal(2, await Db.ScalarAsync(
+            "SELECT count(*) FROM audit_event WHERE action = 'user.password-reset' AND record_id = $1 AND details->>'oneTimePasswordMadeBy' = 'service'", user.UserId));
         (await anonymous.PostAsync("/api/v1/auth/token", new { userName = "forgetful", password })).ExpectProblem(HttpStatusCode.Unauthorized);
         (await anonymous.PostAsync("/api/v1/auth/password", new { userName = "forgetful", currentPassword = another, newPassword = "my-own-new-password" }))
             .Expect(HttpStatusCode.NoContent);

@@ -78,7 +78,7 @@ public sealed class NewUserModel(GrantLedgerDb db, AuditTrail audit, UserManager
         var password = Passwords.Generate();
         AppUser? user = null;
         if (await AttemptAsync(async () => user = await Users.CreateAsync(Db, users, Audit, Caller,
-                new Users.NewUser(Typed("userName"), Typed("displayName"), Typed("email"), password, role, programmeId, areaId, schoolId), ct),
+                new Users.NewUser(Typed("userName"), Typed("displayName"), Typed("email"), password, role, programmeId, areaId, schoolId), madeByService: true, ct),
                 f => ByUrn && f == "schoolId" ? "schoolUrn" : f))
         {
             (Created, OneTimePassword) = (user, password);

@@ -26,7 +26,7 @@ public sealed class ResetPasswordModel(GrantLedgerDb db, AuditTrail audit, UserM
     {
         Row = await UserRow.FindAsync(Db, Caller, id, ct);
         var password = Passwords.Generate();
-        if (await AttemptAsync(() => Passwords.ResetAsync(Db, users, Audit, tokens, Caller, id, password, ct)))
+        if (await AttemptAsync(() => Passwords.ResetAsync(Db, users, Audit, tokens, Caller, id, password, madeByService: true, ct)))
         {
             OneTimePassword = password;
             Response.Headers.CacheControl = "no-store"; // as every answer here (Security.cs); said again where a password is
