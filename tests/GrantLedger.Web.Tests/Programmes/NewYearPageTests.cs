@@ -112,6 +112,38 @@ public sealed partial class NewYearPageTests(DatabaseFixture db) : DatabaseTest(
         Assert.DoesNotContain("id=\"half-terms\"", html);
     }
 
+    [Fact]
+    public async Task AYearAddedMeanwhile_IsRefusedOnItsCode_BesideTheDatesAsTyped_AndAnotherCodeGoesOnWithThem()
+    {
+        var (_, page) = await AdminAsync();
+        var (_, html) = await PageForms.PostAsync(page, Url, Dates("2027-28", "3 11 2027", "1 1 2028", "19 2 2028", "15 4 2028", "3 6 2028"));
+        var (action, fields) = ConfirmingForm(html);
+        // another admin adds 2027-28 while this one reads the check
+        var theirs = Defaults();
+        theirs[PageFormFuzzTests.Token] = PageFormFuzzTests.TokenOf(await page.GetStringAsync(Url));
+        using (var meanwhile = await page.PostAsync(Url + "?handler=Confirm", new FormUrlEncodedContent(theirs)))
+            Assert.Equal(HttpStatusCode.Redirect, meanwhile.StatusCode);
+        var before = await WrittenAsync();
+
+        (var problems, html) = await PageForms.PostAsync(page, action, fields.ToDictionary(f => f.Key, f => f.Value), formAt: Url);
+        var (field, text) = Assert.Single(problems);
+        Assert.Equal(("code", "The programme already has the year 2027-28"), (field, text));
+        // the code is a field of its own now, beside the dates the admin typed: nothing typed is lost
+        Assert.Contains("name=\"code\" type=\"text\" value=\"2027-28\"", html);
+        Assert.Contains("name=\"aut2StartsOn-day\" type=\"text\" inputmode=\"numeric\" value=\"3\"", html);
+        Assert.Contains("name=\"sum2StartsOn-month\" type=\"text\" inputmode=\"numeric\" value=\"6\"", html);
+        Assert.DoesNotContain("id=\"half-terms\"", html);
+        Assert.Equal(before, await WrittenAsync());
+
+        // the same dates' form, the code changed: the check, then the year
+        (problems, html) = await PageForms.PostAsync(page, Url, Dates("2028-29", "3 11 2028", "1 1 2029", "19 2 2029", "15 4 2029", "3 6 2029"));
+        Assert.Empty(problems);
+        (action, fields) = ConfirmingForm(html);
+        using var added = await page.PostAsync(action, new FormUrlEncodedContent(fields));
+        Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
+        Assert.StartsWith("aut1 2028-09-01 2028-11-02, aut2 2028-11-03", await PeriodsAsync("2028-29"));
+    }
+
     public static TheoryData<string, Dictionary<string, string>, string, string> Refusals => new()
     {
         { "a date that is not one", Dates("2027-28", "31 11 2027", "1 1 2028", "1 3 2028", "1 5 2028", "1 6 2028"), "aut2StartsOn", "The first day of Autumn 2 must be a real date" },

@@ -86,9 +86,16 @@ public sealed partial class NewYearModel(GrantLedgerDb db, AuditTrail audit) : P
             Step = Steps.Check;
             HalfTerms = periods!;
         }
-        else Step = ErrorFor("code") is null ? Steps.Dates : Steps.Code;
+        else Step = AfterRefusal;
         return Page();
     }
+
+    /// <summary>
+    /// Where a refusal of the dates' form or of the check's leads: back to the dates as typed, the code among them as a field
+    /// of its own when the code was what was refused (a year another admin added meanwhile), so that nothing typed is lost;
+    /// to the code alone when it is no academic year at all (its dates cannot be placed).
+    /// </summary>
+    private Steps AfterRefusal => StartYear is null ? Steps.Code : Steps.Dates;
 
     /// <summary>Back from the check to the dates, as given.</summary>
     public async Task<IActionResult> OnPostChangeAsync(CancellationToken ct)
@@ -111,7 +118,7 @@ public sealed partial class NewYearModel(GrantLedgerDb db, AuditTrail audit) : P
         }, "the year was added");
         if (next is null)
         {
-            Step = ErrorFor("code") is null ? Steps.Dates : Steps.Code;
+            Step = AfterRefusal;
             return Page();
         }
         if (added is not null) SayDone($"The year {added} was added with its six half-terms");
