@@ -281,10 +281,7 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
             }));
             Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
             var html = WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync());
-            var summary = System.Text.RegularExpressions.Regex.Match(html, "<ul class=\"govuk-list govuk-error-summary__list\">(.*?)</ul>",
-                System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
-            return (System.Text.RegularExpressions.Regex.Matches(summary, "<li><a href=\"#([^\"]*)\">(.*?)</a></li>")
-                .Select(m => (m.Groups[1].Value, m.Groups[2].Value)).ToList(), html);
+            return (PageForms.Problems(html), html);
         }
 
         var tooLong = new string('x', 1001);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using GrantLedger.Web.Pages;
 using GrantLedger.Web.Tests.Security;
 using GrantLedger.Web.Tests.Support;
@@ -12,7 +11,7 @@ namespace GrantLedger.Web.Tests.Programmes;
 /// day of each half-term after Autumn 1, a check of the six half-terms, then the year, made by the API's use case
 /// (<see cref="GrantLedger.Web.Programmes.Years.AddAsync"/>). Checked in the database.
 /// </summary>
-public sealed partial class NewYearPageTests(DatabaseFixture db) : DatabaseTest(db)
+public sealed class NewYearPageTests(DatabaseFixture db) : DatabaseTest(db)
 {
     private const string Url = "/admin/programme/years/new";
 
@@ -84,7 +83,7 @@ public sealed partial class NewYearPageTests(DatabaseFixture db) : DatabaseTest(
             Rows(Table(html, "half-terms")).Select(Cells));
         Assert.Equal(before, await WrittenAsync());
 
-        var (action, fields) = ConfirmingForm(html);
+        var (action, fields) = PageForms.ConfirmingForm(html);
         using var first = await page.PostAsync(action, new FormUrlEncodedContent(fields));
         Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
         Assert.Equal("/admin/programme#years", first.Headers.Location!.OriginalString);
@@ -105,7 +104,7 @@ public sealed partial class NewYearPageTests(DatabaseFixture db) : DatabaseTest(
     {
         var (_, page) = await AdminAsync();
         var (_, html) = await PageForms.PostAsync(page, Url, Dates("2027-28", "3 11 2027", "1 1 2028", "19 2 2028", "15 4 2028", "3 6 2028"));
-        var (_, fields) = ConfirmingForm(html);
+        var (_, fields) = PageForms.ConfirmingForm(html);
         (_, html) = await PageForms.PostAsync(page, Url + "?handler=Change", fields.ToDictionary(f => f.Key, f => f.Value), formAt: Url);
         Assert.Contains("name=\"aut2StartsOn-day\" type=\"text\" inputmode=\"numeric\" value=\"3\"", html);
         Assert.Contains("name=\"code\" value=\"2027-28\"", html);
@@ -117,7 +116,7 @@ public sealed partial class NewYearPageTests(DatabaseFixture db) : DatabaseTest(
     {
         var (_, page) = await AdminAsync();
         var (_, html) = await PageForms.PostAsync(page, Url, Dates("2027-28", "3 11 2027", "1 1 2028", "19 2 2028", "15 4 2028", "3 6 2028"));
-        var (action, fields) = ConfirmingForm(html);
+        var (action, fields) = PageForms.ConfirmingForm(html);
         // another admin adds 2027-28 while this one reads the check
         var theirs = Defaults();
         theirs[PageFormFuzzTests.Token] = PageFormFuzzTests.TokenOf(await page.GetStringAsync(Url));
@@ -138,7 +137,7 @@ public sealed partial class NewYearPageTests(DatabaseFixture db) : DatabaseTest(
         // the same dates' form, the code changed: the check, then the year
         (problems, html) = await PageForms.PostAsync(page, Url, Dates("2028-29", "3 11 2028", "1 1 2029", "19 2 2029", "15 4 2029", "3 6 2029"));
         Assert.Empty(problems);
-        (action, fields) = ConfirmingForm(html);
+        (action, fields) = PageForms.ConfirmingForm(html);
         using var added = await page.PostAsync(action, new FormUrlEncodedContent(fields));
         Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
         Assert.StartsWith("aut1 2028-09-01 2028-11-02, aut2 2028-11-03", await PeriodsAsync("2028-29"));
@@ -217,17 +216,6 @@ public sealed partial class NewYearPageTests(DatabaseFixture db) : DatabaseTest(
             Assert.StartsWith("/forbidden", stolen.Headers.Location!.PathAndQueryOrOriginal());
         Assert.Null(await PeriodsAsync("2027-28"));
     }
-
-    /// <summary>The check page's confirming form: its address and its hidden fields.</summary>
-    private static (string Action, List<KeyValuePair<string, string>> Fields) ConfirmingForm(string html)
-    {
-        var form = ConfirmForm().Match(html);
-        Assert.True(form.Success, "no confirming form");
-        return (form.Groups[1].Value, Hidden().Matches(form.Groups[2].Value).Select(m => new KeyValuePair<string, string>(m.Groups[1].Value, m.Groups[2].Value)).ToList());
-    }
-
-    [GeneratedRegex("<form [^>]*action=\"([^\"]*handler=Confirm[^\"]*)\"[^>]*>(.*?)</form>", RegexOptions.Singleline)] private static partial Regex ConfirmForm();
-    [GeneratedRegex("<input (?=[^>]*type=\"hidden\")[^>]*name=\"([^\"]+)\"[^>]*value=\"([^\"]*)\"")] private static partial Regex Hidden();
 }
 
 internal static class NewYearPageTestsExtensions

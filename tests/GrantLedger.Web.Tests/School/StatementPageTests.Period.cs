@@ -268,9 +268,7 @@ public sealed partial class StatementPageTests
             Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
             var html = WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync());
             Assert.Contains("<title>Error: ", html);
-            var summary = Regex.Match(html, "<div class=\"govuk-error-summary\".*?</ul>", RegexOptions.Singleline).Value;
-            Assert.Equal(new[] { (field, message) },
-                Regex.Matches(summary, "<a href=\"#([^\"]+)\">([^<]+)</a>").Select(m => (m.Groups[1].Value, m.Groups[2].Value)).ToArray());
+            Assert.Equal([(field, message)], PageForms.Problems(html));
             Assert.Contains($"id=\"{field}-error\"", html); // the field's own message, where the summary leads
             Assert.Contains($"id=\"{field}\"", html);
             Assert.DoesNotContain("id=\"statement\"", html); // no figures that would read as the period's
