@@ -1,5 +1,6 @@
 using System.Net;
 using GrantLedger.Web.Pages;
+using GrantLedger.Web.Pages.Admin;
 using GrantLedger.Web.Tests.Security;
 using GrantLedger.Web.Tests.Support;
 using static GrantLedger.Web.Tests.Support.PageTables;
@@ -141,6 +142,37 @@ public sealed class NewYearPageTests(DatabaseFixture db) : DatabaseTest(db)
         using var added = await page.PostAsync(action, new FormUrlEncodedContent(fields));
         Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
         Assert.StartsWith("aut1 2028-09-01 2028-11-02, aut2 2028-11-03", await PeriodsAsync("2028-29"));
+    }
+
+    /// <summary>
+    /// The steps a walk of the pages cannot reach by following links (the dates' form, the check's two forms answer a posted
+    /// form): each of their fields hostile in turn, the others as a person would send them. Never a 500 or an error logged;
+    /// refused with the page and its summary (or 400, a NUL), and nothing written.
+    /// </summary>
+    [Fact]
+    public async Task HostileAnswersToTheDatesAndTheCheck_AreRefusedOnThePage_NeverA500_AndWriteNothing()
+    {
+        var (_, page) = await AdminAsync();
+        var failures = new List<string>();
+        foreach (var handler in new[] { "", "?handler=Change", "?handler=Confirm" })
+            foreach (var field in NewYearModel.Answers)
+                foreach (var value in PageFormFuzzTests.Hostile)
+                {
+                    var fields = Defaults();
+                    fields[field] = value;
+                    fields[PageFormFuzzTests.Token] = PageFormFuzzTests.TokenOf(await page.GetStringAsync(Url));
+                    var (before, errors) = (await WrittenAsync(), ServerErrors.Logged);
+                    using var answer = await page.PostAsync(Url + handler, new FormUrlEncodedContent(fields));
+                    var shown = $"POST {Url}{handler} {field}={HostileAnswers.Clip(value, 20)}";
+                    if ((int)answer.StatusCode >= 500 || ServerErrors.Logged != errors) failures.Add($"{shown} → {(int)answer.StatusCode}\n{ServerErrors.Recent()}");
+                    else if (await WrittenAsync() != before) failures.Add($"{shown} → refused, but something was written");
+                    else if (answer.StatusCode == HttpStatusCode.BadRequest) continue; // refused whole (a NUL: security.md)
+                    else if (answer.StatusCode != HttpStatusCode.OK) failures.Add($"{shown} → {(int)answer.StatusCode}");
+                    else if (handler != "?handler=Change" && PageForms.Problems(WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync())).Count == 0)
+                        failures.Add($"{shown} → no error said");
+                }
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)));
+        Assert.Null(await PeriodsAsync("2027-28"));
     }
 
     public static TheoryData<string, Dictionary<string, string>, string, string> Refusals => new()

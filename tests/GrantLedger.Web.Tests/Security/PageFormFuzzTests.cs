@@ -17,7 +17,7 @@ namespace GrantLedger.Web.Tests.Security;
 /// </summary>
 public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHelper output) : DatabaseTest(db)
 {
-    private static readonly string[] Hostile =
+    internal static readonly string[] Hostile =
         [new string('x', 100_000), "\u0000", "1e400", "-1", "99999999999999999999", "2026-02-30", "\u202Egnp.exe 👩‍👩‍👧", "<script>alert(1)</script>",
          "'; DROP TABLE claim;--", "=1+1", " "];
 
