@@ -94,6 +94,36 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
     }
 
     [Fact]
+    public async Task AClosedYear_IsSaidClosed_AndOffersNoFundingAllocationVirementOrReversal_WhichItWouldRefuse()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2, year: "2025-26"); // ended: finance can close it
+        var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await s.ProgrammeAdminAsync(Db)).UserName);
+        await s.FundAsync("1000.00");
+        await s.AllocateEachAsync("staff-cover", "100.00");
+        var funding = await Db.ScalarAsync("SELECT min(id) FROM journal_entry WHERE programme_id = $1 AND cause_type = 'funding'", s.ProgrammeId);
+        Assert.Contains($"/admin/entries/{funding}/reverse", await page.GetStringAsync($"/admin/allocations?yearId={s.YearId}"));
+        var finance = await s.FinanceAsync(Db);
+        (await finance.PostAsync($"{s.Year}/close", new { rules = new[] { new { categoryId = s.Categories["staff-cover"], treatment = "lapse" } } }))
+            .Expect(HttpStatusCode.OK);
+
+        var closed = $"2025-26 was closed on {GrantLedger.Core.Ledger.UkTime.Today:d MMMM yyyy}: nothing more can be funded, allocated, moved or reversed in it.";
+        var list = await page.GetStringAsync($"/admin/allocations?yearId={s.YearId}");
+        Assert.Contains(closed, list);
+        Assert.Contains("The same to each school", list); // its allocations still shown
+        foreach (var offered in new[] { "/admin/allocations/fund", "/admin/allocations/new", "/admin/allocations/virement", "/reverse" })
+            Assert.DoesNotContain(offered, list);
+        foreach (var form in new[] { "fund", "new", "virement" })
+        {
+            var html = await page.GetStringAsync($"/admin/allocations/{form}?yearId={s.YearId}");
+            Assert.Contains(closed, html);
+            Assert.DoesNotContain("name=\"amount\"", html);
+        }
+        var reverse = await page.GetStringAsync($"/admin/entries/{funding}/reverse");
+        Assert.Contains(closed, reverse);
+        Assert.DoesNotContain("name=\"reason\"", reverse);
+    }
+
+    [Fact]
     public async Task AllocatePage_EachToOneAreasSchools_GivesEachExactlyTheAmount_OthersNothing_AndTheTrialBalanceStaysZero()
     {
         var (s, page) = await AdminAsync(2, 2);

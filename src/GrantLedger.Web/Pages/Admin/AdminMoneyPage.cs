@@ -28,6 +28,17 @@ public abstract class AdminMoneyPage(GrantLedgerDb db, AuditTrail audit) : GovPa
 
     protected long ProgrammeId => Caller.ProgrammeId ?? throw new NotFound("programme", "any");
 
+    /// <summary>
+    /// What the page says of a year closed at its year end, or null while it is open: nothing more can be posted in it, so the
+    /// pages offer no funding, allocation, virement or reversal that the use cases would refuse.
+    /// </summary>
+    public string? YearClosed => Year is null ? null : Closed(Year);
+
+    /// <summary>What a page says of a year closed at its year end (<see cref="YearClosed"/>), or null while it is open.</summary>
+    protected static string? Closed(ProgrammeYear year) => year.ClosedAt is { } at
+        ? $"{year.Code} was closed on {UkTime.Of(at):d MMMM yyyy}: nothing more can be funded, allocated, moved or reversed in it."
+        : null;
+
     /// <summary>"?yearId=…" when a year was chosen: the links and forms keep it.</summary>
     public string YearQuery => YearId is { } id ? $"?yearId={id}" : "";
 

@@ -58,6 +58,8 @@ public sealed class ReverseModel(GrantLedgerDb db, AuditTrail audit) : AdminMone
         Moves = transfers.Select(t => new Move(t.Unit, t.Amount, accounts[t.DebitAccountId].Name, accounts[t.CreditAccountId].Name)).ToList();
         EntryYearId = accounts.Values.Select(a => a.ProgrammeYearId).FirstOrDefault(y => y is not null);
         if (!ReverseEntry.Reversible(Entry.CauseType)) NotHere = Capital(ReverseEntry.NotReversibleHere(entryId, Entry.CauseType).Message);
+        else if (EntryYearId is { } yearId && await Db.ProgrammeYears.AsNoTracking().SingleOrDefaultAsync(y => y.Id == yearId, ct) is { } year)
+            NotHere = Closed(year); // its year closed at its year end: the reversal would be refused
         ReversedBy = await Db.JournalEntries.AsNoTracking().Where(e => e.ReversesEntryId == entryId).Select(e => (long?)e.Id).FirstOrDefaultAsync(ct);
     }
 
