@@ -124,6 +124,36 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
     }
 
     [Fact]
+    public async Task TheFundingTable_GivesWhatTheYearEndLapsedAndCarriedForward_AndWhatTheNextYearBroughtForward_SoThatItTies()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2, year: "2025-26");
+        var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await s.ProgrammeAdminAsync(Db)).UserName);
+        await s.FundAsync("1000.01");
+        await s.AllocateEachAsync("staff-cover", "100.00");
+        await s.AllocateEachAsync("action-plan", "50.00");
+        var next = (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/years", new { code = "2026-27" })).Expect(HttpStatusCode.Created).Id;
+        var before = Rows(await PageTables.Read(page, $"/admin/allocations?yearId={s.YearId}"), "funding");
+        Assert.Equal(["Money", "£1,000.01", "£700.01"], Assert.Single(before)); // no year end yet: no columns for it
+        var finance = await s.FinanceAsync(Db);
+        (await finance.PostAsync($"{s.Year}/close", new
+        {
+            rules = new object[]
+            {
+                new { categoryId = s.Categories["staff-cover"], treatment = "carry-forward" },
+                new { categoryId = s.Categories["action-plan"], treatment = "lapse" },
+            },
+            nextYearId = next,
+        })).Expect(HttpStatusCode.OK);
+
+        // funded + brought forward = allocated (net) + lapsed + carried forward + unallocated, in each year
+        var closed = await PageTables.Read(page, $"/admin/allocations?yearId={s.YearId}");
+        Assert.Contains("<th scope=\"col\" class=\"govuk-table__header govuk-table__header--numeric\">Lapsed</th>", closed);
+        Assert.Equal(["Money", "£1,000.01", "£0.00", "£100.00", "£200.00", "£700.01"], Assert.Single(Rows(closed, "funding")));
+        var opened = Rows(await PageTables.Read(page, $"/admin/allocations?yearId={next}"), "funding");
+        Assert.Equal(["Money", "£0.00", "£200.00", "£0.00", "£0.00", "£0.00"], Assert.Single(opened));
+    }
+
+    [Fact]
     public async Task AllocatePage_EachToOneAreasSchools_GivesEachExactlyTheAmount_OthersNothing_AndTheTrialBalanceStaysZero()
     {
         var (s, page) = await AdminAsync(2, 2);

@@ -15,7 +15,15 @@ namespace GrantLedger.Web.Pages.Admin;
 [Authorize(Roles = Roles.ProgrammeAdmin)]
 public sealed class AllocationsModel(GrantLedgerDb db, AuditTrail audit) : AdminMoneyPage(db, audit)
 {
-    public sealed record UnitFigures(string Unit, long Funded, long Unallocated, long? UnallocatedAccountId);
+    /// <summary>
+    /// A unit's figures for the year, which tie as the workbook's check does: funded + brought forward = allocated to schools (net)
+    /// + lapsed + carried forward + unallocated. The year-end's three are the balances of its accounts (<see cref="Core.Ledger.Chart"/>).
+    /// </summary>
+    public sealed record UnitFigures(string Unit, long Funded, long Unallocated, long? UnallocatedAccountId,
+        long BroughtForward = 0, long Lapsed = 0, long CarriedForward = 0);
+
+    /// <summary>Whether a year end moved anything into or out of the year: the funding table then gives what it moved.</summary>
+    public bool YearEndMoved => Figures.Any(f => f.BroughtForward != 0 || f.Lapsed != 0 || f.CarriedForward != 0);
 
     public IReadOnlyList<UnitFigures> Figures { get; private set; } = [];
     public IReadOnlyList<AllocationsController.AllocationItem> Items { get; private set; } = [];
@@ -37,15 +45,19 @@ public sealed class AllocationsModel(GrantLedgerDb db, AuditTrail audit) : Admin
         Fundings = await EntriesAsync("funding", Db.Fundings.Where(f => f.ProgrammeYearId == yearId).Select(f => f.Id), ct);
         Virements = await EntriesAsync("virement", Db.Virements.Where(v => v.ProgrammeYearId == yearId).Select(v => v.Id), ct);
         var prefix = $"{Programme.Code}:{Year.Code}:";
+        string[] codes = [prefix + "funding", prefix + "unallocated", prefix + "brought-forward", prefix + "lapsed", prefix + "carried-forward"];
         var accounts = await Db.Accounts.AsNoTracking()
-            .Where(a => a.ProgrammeId == ProgrammeId && a.ProgrammeYearId == Year.Id && (a.Code == prefix + "funding" || a.Code == prefix + "unallocated"))
+            .Where(a => a.ProgrammeId == ProgrammeId && a.ProgrammeYearId == Year.Id && codes.Contains(a.Code))
             .ToListAsync(ct);
         Figures = accounts.GroupBy(a => a.Unit).OrderBy(g => g.Key == "GBP" ? 0 : 1).Select(g =>
         {
-            var funding = g.FirstOrDefault(a => a.Code.EndsWith(":funding"));
-            var unallocated = g.FirstOrDefault(a => a.Code.EndsWith(":unallocated"));
-            return new UnitFigures(g.Key, funding is null ? 0 : funding.DebitsPosted - funding.CreditsPosted,
-                unallocated is null ? 0 : unallocated.CreditsPosted - unallocated.DebitsPosted - unallocated.DebitsPending, unallocated?.Id);
+            GrantLedger.Web.Ledger.Account? Of(string purpose) => g.FirstOrDefault(a => a.Code == prefix + purpose);
+            long Debit(string purpose) => Of(purpose) is { } a ? a.DebitsPosted - a.CreditsPosted : 0;
+            long Credit(string purpose) => Of(purpose) is { } a ? a.CreditsPosted - a.DebitsPosted : 0;
+            var unallocated = Of("unallocated");
+            return new UnitFigures(g.Key, Debit("funding"),
+                unallocated is null ? 0 : unallocated.CreditsPosted - unallocated.DebitsPosted - unallocated.DebitsPending, unallocated?.Id,
+                Debit("brought-forward"), Credit("lapsed"), Credit("carried-forward"));
         }).ToList();
     }
 
