@@ -1,0 +1,44 @@
+using System.Net;
+using GrantLedger.Web.Tests.Exports;
+using GrantLedger.Web.Tests.Security;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Payments;
+
+/// <summary>Funder finance's /finance/confirmations: the report of a file imported, as the finance user reads it.</summary>
+public sealed class ConfirmationsPageTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    [Fact]
+    public async Task AFileWhoseLinesAreNotMatched_IsNotReportedAsASuccess_ButSaysTheyChangedNothing_AndAMatchedOneIs()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        var runId = (await x.Finance.GetAsync($"/api/v1/programmes/{x.ProgrammeId}/payment-runs")).Expect(HttpStatusCode.OK).Json.AsArray()[0]!["id"]!;
+        var payee = (await x.Finance.GetAsync($"/api/v1/payment-runs/{runId}")).Expect(HttpStatusCode.OK).Json["payees"]!.AsArray()
+            .First(p => p!["status"]!.GetValue<string>() == "pending")!;
+        var amount = decimal.Parse(payee["amount"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Finance.UserName);
+        string File(decimal paid) => $"remittance_reference,amount,date,status\r\n{payee["remittanceReference"]},{paid:0.00},{x.Today:yyyy-MM-dd},paid\r\n";
+
+        var wrong = await UploadAsync(page, File(amount + 0.01m)); // a penny out: a mismatch, which pays nothing
+        Assert.DoesNotContain("govuk-notification-banner--success", wrong);
+        Assert.DoesNotContain(">Imported<", wrong);
+        Assert.Contains("0 paid, 0 failed, 0 unchanged, 1 not matched: the line not matched changed nothing", wrong);
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM payment_run_payee WHERE status <> 'pending' AND remittance_reference = $1",
+            payee["remittanceReference"]!.GetValue<string>()));
+
+        var right = await UploadAsync(page, File(amount));
+        Assert.Contains("govuk-notification-banner--success", right);
+        Assert.Contains("1 paid, 0 failed, 0 unchanged, 0 not matched", right);
+    }
+
+    private static async Task<string> UploadAsync(HttpClient page, string csv)
+    {
+        var fields = PageFormFuzzTests.UploadFormFields(await page.GetStringAsync("/finance/confirmations"));
+        using var form = new MultipartFormDataContent();
+        foreach (var (name, value) in fields) form.Add(new StringContent(value), name);
+        form.Add(new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(csv)), "file", "confirmations.csv");
+        using var answer = await page.PostAsync("/finance/confirmations", form);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        return WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync());
+    }
+}
