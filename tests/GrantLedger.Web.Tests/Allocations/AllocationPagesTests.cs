@@ -154,6 +154,31 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
     }
 
     [Fact]
+    public async Task AValueDateInAClosedHalfTerm_IsNamedOnItsField_WithTheHalfTermAndTheDateAsThePagesWriteThem()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1, year: "2025-26");
+        var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await s.ProgrammeAdminAsync(Db)).UserName);
+        await s.FundAsync("1000.00");
+        var aut1 = await Db.ScalarAsync("SELECT id FROM period WHERE programme_year_id = $1 AND code = 'aut1'", s.YearId);
+        (await (await s.FinanceAsync(Db)).PostAsync($"{s.Year}/periods/{aut1}/close", null)).Expect(HttpStatusCode.OK);
+        var funding = await Db.ScalarAsync("SELECT min(id) FROM journal_entry WHERE programme_id = $1 AND cause_type = 'funding'", s.ProgrammeId);
+        var before = await WrittenAsync();
+
+        var said = "The value date, 15 October 2025, falls in Autumn 1 2025-26, which is closed: enter a date in a half-term that is still open";
+        var (fund, _) = await PageForms.PostAsync(page, $"/admin/allocations/fund?yearId={s.YearId}", new()
+        {
+            ["amount"] = "10.00", ["description"] = "Late grant", ["valueDate-day"] = "15", ["valueDate-month"] = "10", ["valueDate-year"] = "2025",
+        });
+        Assert.Equal([("valueDate", said)], fund);
+        var (reverse, _) = await PageForms.PostAsync(page, $"/admin/entries/{funding}/reverse", new()
+        {
+            ["reason"] = "Entered twice", ["valueDate-day"] = "15", ["valueDate-month"] = "10", ["valueDate-year"] = "2025",
+        });
+        Assert.Equal([("valueDate", said)], reverse);
+        Assert.Equal(before, await WrittenAsync());
+    }
+
+    [Fact]
     public async Task AllocatePage_EachToOneAreasSchools_GivesEachExactlyTheAmount_OthersNothing_AndTheTrialBalanceStaysZero()
     {
         var (s, page) = await AdminAsync(2, 2);
