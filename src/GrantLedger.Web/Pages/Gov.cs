@@ -176,6 +176,13 @@ public static class Gov
     public static bool Approved(string state) => state is "approved" or "in-payment-run" or "paid";
 
     /// <summary>
+    /// What a claim was approved for, once its approval stands (<see cref="Approved(string)"/>): the sanctioned total, or what
+    /// was claimed when no line was approved for less; empty before. The claims lists and a claim's page give it alike.
+    /// </summary>
+    public static string ApprovedAmount(string state, Money? sanctioned, Money claimed) =>
+        Approved(state) ? (sanctioned ?? claimed).ToString() : "";
+
+    /// <summary>
     /// The reviewer's reasons a school reads beside its claim's outcome: a return's or a rejection's, or, once the claim is
     /// approved, each reduced line's ("Line 2: …").
     /// </summary>

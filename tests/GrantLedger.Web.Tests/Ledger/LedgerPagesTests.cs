@@ -87,6 +87,26 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A claim approved in full has no line approved for less: its page on the ledger said nothing under Approved, where the
+    /// claims list beside it gives the amount approved. Both give it now, and neither gives one before approval.
+    /// </summary>
+    [Fact]
+    public async Task AuditorsClaimPage_ApprovedInFull_SaysWhatWasApproved_AsTheClaimsListDoes()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        var auditor = await w.S.AuditorAsync(Db);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName);
+        string Approved(string html) => Regex.Match(html, "<dt class=\"govuk-summary-list__key\">Approved</dt><dd[^>]*>(.*?)</dd>").Groups[1].Value;
+        Assert.Equal("", Approved(WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/claims/{id}"))));
+
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).Expect(HttpStatusCode.OK);
+        Assert.Equal("£250.00", Approved(WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/claims/{id}"))));
+        var list = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/claims?programmeId={w.S.ProgrammeId}"));
+        Assert.Contains("£250.00</td></tr>", Regex.Replace(Regex.Match(list, $"href=\"/ledger/claims/{id}\">.*?</tr>", RegexOptions.Singleline).Value, @"\s+<", "<"));
+    }
+
+    /// <summary>
     /// The ledger page as of a date showed an account at its balance then, but the account's link led to its whole history
     /// (a Closing balance of today's, £0.00 after a year end), and ?to= or ?asOf= were ignored. The link carries the date,
     /// and the statement runs up to it, saying so.
