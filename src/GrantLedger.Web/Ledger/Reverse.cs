@@ -50,6 +50,9 @@ public static class Reverse
 
         var posted = original.Transfers.Where(t => t.Kind is "posted" or "post_pending")
             .Select(t => new TransferDraft(Units.Parse(t.Unit), t.DebitAccountId, t.CreditAccountId, t.Amount)).ToList();
+        // the accounts as people know them, for a refusal to name: PostgreSQL's names an account by its code alone
+        var accountIds = posted.SelectMany(t => new[] { t.DebitAccountId, t.CreditAccountId }).Distinct().ToList();
+        var names = await db.Accounts.AsNoTracking().Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Code, a => a.Name, ct);
         var draft = EntryDraft.Reversal(original.ProgrammeId, entryId, valueDate, $"Reversal of entry {entryId}: {reason}", caller.Id, posted);
         var entry = await db.InTransactionAsync(async () =>
         {
@@ -62,9 +65,13 @@ public static class Reverse
             catch (LimitExceeded e)
             {
                 throw new RuleBroken("reversal-would-overdraw",
-                    $"Reversing entry {entryId} would take {e.Unit.Describe(e.Shortfall)} more from {e.Account} than it has available " +
-                    "(the money has since been claimed, reserved or moved).", 422,
-                    details: new Dictionary<string, object?> { ["account"] = e.Account, ["shortfall"] = Amounts.Format(e.Unit, e.Shortfall) });
+                    $"Reversing entry {entryId} would take {e.Unit.Describe(e.Shortfall)} more from " +
+                    (names.GetValueOrDefault(e.Account) is { } name ? $"{name} ({e.Account})" : e.Account) +
+                    " than it has available (the money has since been claimed, reserved or moved).", 422,
+                    details: new Dictionary<string, object?>
+                    {
+                        ["account"] = e.Account, ["accountName"] = names.GetValueOrDefault(e.Account), ["shortfall"] = Amounts.Format(e.Unit, e.Shortfall),
+                    });
             }
             audit.Record("entry.reversed", "journal_entry", entryId, original.ProgrammeId, new { reason, reversalEntryId = result.EntryId });
             await db.SaveChangesAsync(ct);

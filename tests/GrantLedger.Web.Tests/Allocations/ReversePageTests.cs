@@ -153,7 +153,10 @@ public sealed class ReversePageTests(DatabaseFixture db) : DatabaseTest(db)
         var before = await WrittenAsync();
         var (problems, html) = await PostAsync(page, cover, Answers("Allocated twice"));
         var problem = Assert.Single(problems);
-        Assert.StartsWith($"Reversing entry {cover} would take £250.00 more from", problem);
+        // the account as the pages name it (the school, the category, the year), its code beside it
+        var (name, code) = (await Db.TextAsync($"SELECT name FROM account WHERE school_id = {w.S.Schools[0].Id} AND code LIKE '%:staff-cover:available'"),
+            await Db.TextAsync($"SELECT code FROM account WHERE school_id = {w.S.Schools[0].Id} AND code LIKE '%:staff-cover:available'"));
+        Assert.StartsWith($"Reversing entry {cover} would take £250.00 more from {name} ({code}) than it has available", problem);
         Assert.DoesNotContain("Check your answers", html);
         Assert.Contains("value=\"Allocated twice\"", html);
         Assert.Equal(before, await WrittenAsync());

@@ -246,6 +246,10 @@ public sealed class LedgerApiTests(DatabaseFixture db) : DatabaseTest(db)
         var problem = (await s.Root.PostAsync($"/api/v1/journal-entries/{allocation}/reversal", new { reason = "undo" }))
             .ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "reversal-would-overdraw").Json;
         Assert.Equal("100.00", problem["shortfall"]!.GetValue<string>());
+        // the account by its name as well as its code: the school's, the category's and the year's
+        var account = problem["account"]!.GetValue<string>();
+        Assert.Equal(await Db.TextAsync("SELECT name FROM account WHERE code = $1", account), problem["accountName"]!.GetValue<string>());
+        Assert.Contains($"{problem["accountName"]} ({account})", problem["detail"]!.GetValue<string>());
     }
 
     /// <summary>
