@@ -216,6 +216,34 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Contains("No file attached to this line", second);
     }
 
+    /// <summary>
+    /// A specialist's line has no staff reference, and its particulars began with a comma (", Occupational therapist, 5 Oct
+    /// 2026, 1 day at £450.00 a day") on the school's claim page, the lead's and the approve page.
+    /// </summary>
+    [Fact]
+    public async Task ASpecialistsLine_ReadsWithoutALeadingComma_WhereverItsParticularsAreShown()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+        {
+            kind = "specialist-days", categoryId = w.Category("staff-cover"), allowanceCategoryId = w.Category("contact-time"),
+            specialist = "occupational-therapist", date = w.S.On("10-05"), days = 1,
+        })).Expect(HttpStatusCode.Created);
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        var pages = new List<string> { await Read(school, $"/school/claims/{id}") };
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/start-review", null)).Expect(HttpStatusCode.OK);
+        pages.Add(await Read(lead, $"/review/claims/{id}"));
+        pages.Add(await Read(lead, $"/review/claims/{id}/approve"));
+        foreach (var page in pages)
+        {
+            Assert.Contains("<span>Occupational therapist</span><span>, 5 Oct 2026</span>", page);
+            Assert.DoesNotContain("<span>, Occupational therapist", page);
+        }
+    }
+
     /// <summary>The approve page's fieldset of one line, up to the next.</summary>
     private static string Fieldset(string page, int lineNo)
     {
