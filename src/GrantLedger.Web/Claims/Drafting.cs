@@ -14,6 +14,8 @@ public static class Drafting
 
     public const int MostDescription = 1000;
 
+    private static readonly string Tlr = Core.Workflow.Kebab.Of(Core.Claims.ClaimLineKind.Tlr);
+
     public static async Task<Claim> StartAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, NewClaim r, CancellationToken ct)
     {
         if (caller.Role != Roles.SchoolBusinessManager) throw new Forbidden("claims are started by the school's business manager");
@@ -48,22 +50,44 @@ public static class Drafting
             var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             var errors = new FieldErrors();
             var description = errors.Text("description", r.Description, MostDescription, required: false, manyLines: true);
+            List<ClaimLine> redated = [];
             if (r.PeriodId is not null)
             {
                 var period = await PeriodAsync(db, c.Claim.ProgrammeId, r.PeriodId, errors, ct);
                 if (period is not null && period.ProgrammeYearId != c.Claim.ProgrammeYearId)
                     errors.Add("periodId", "must be a half-term of the same year as the claim's lines");
-                if (period is not null && c.Claim.Lines.Any(l => l.WorkDate is { } d && (d < period.StartsOn || d > period.EndsOn)))
-                    errors.Add("periodId", "some lines are dated outside that half-term");
+                // a TLR is the half-term's sum, dated its first day by the service: it moves with the claim (below)
+                var tlrs = c.Claim.Lines.Where(l => l.Kind == Tlr).OrderBy(l => l.LineNo).ToList();
+                var outside = period is null ? [] : c.Claim.Lines.Where(l => l.Kind != Tlr && l.WorkDate is { } d && (d < period.StartsOn || d > period.EndsOn))
+                    .OrderBy(l => l.LineNo).Select(l => l.LineNo).ToList();
+                if (period is not null && outside.Count > 0)
+                    errors.Add("periodId", $"{(outside.Count == 1 ? "line" : "lines")} {string.Join(", ", outside[..^1])}{(outside.Count > 1 ? " and " : "")}{outside[^1]} "
+                        + $"{(outside.Count == 1 ? "is" : "are")} dated outside {period.Name} ({period.StartsOn:d MMM yyyy} to {period.EndsOn:d MMM yyyy}): "
+                        + (outside.Count == 1 ? "change its date or remove it first" : "change their dates or remove them first"));
+                if (period is not null && period.Id != c.Claim.PeriodId && tlrs.Count > 0 && LineEditing.TlrNotBegun(period) is { } notBegun)
+                    errors.Add("periodId", $"line {tlrs[0].LineNo} is a TLR, and {notBegun}");
                 errors.ThrowIfAny();
-                if (period!.Id != c.Claim.PeriodId) EnsureOpen(period, "no claim can be moved into it");
+                if (period!.Id != c.Claim.PeriodId)
+                {
+                    EnsureOpen(period, "no claim can be moved into it");
+                    // dated and priced as a TLR added to the claim in its new half-term would be
+                    var moved = c with { Period = period };
+                    var lookups = new LineEditing.Lookups(db, moved);
+                    redated = tlrs;
+                    foreach (var tlr in tlrs)
+                        await LineEditing.FillAsync(db, moved, tlr, new LineEditing.LineInput(tlr.Kind, tlr.CategoryId, null, tlr.StaffRef, null, null, null,
+                            null, null, null, null, null, null, null, tlr.Description), lookups, ct);
+                }
             }
             errors.ThrowIfAny();
             var before = new { c.Claim.PeriodId, c.Claim.Description };
             c.Claim.PeriodId = r.PeriodId ?? c.Claim.PeriodId;
             c.Claim.Description = r.Description is null ? c.Claim.Description : description ?? "";
             c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
-            audit.Record("claim.changed", "claim", c.Claim.Id, c.Claim.ProgrammeId, new { before, after = new { c.Claim.PeriodId, c.Claim.Description } });
+            audit.Record("claim.changed", "claim", c.Claim.Id, c.Claim.ProgrammeId, new
+            {
+                before, after = new { c.Claim.PeriodId, c.Claim.Description }, tlrLines = redated.Count == 0 ? null : redated.Select(LineEditing.Describe),
+            });
             await db.SaveChangesAsync(ct);
             return c.Claim;
         }, ct);

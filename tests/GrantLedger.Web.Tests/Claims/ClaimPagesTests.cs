@@ -76,6 +76,40 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Equal(w.Periods["aut2"], (await w.School.GetAsync($"/api/v1/claims/{moved}")).Expect(HttpStatusCode.OK).Json["period"]!["id"]!.GetValue<long>());
     }
 
+    /// <summary>
+    /// A TLR line is the half-term's sum, dated its first day by the service: a draft holding one could not be moved to another
+    /// half-term ("Some lines are dated outside that half-term", naming none, where the school could change no date of it). It
+    /// moves with the claim, priced at the rate in force when its new half-term began; a half-term not begun takes no TLR; and a
+    /// line of the school's own dating outside the half-term is named, with what to do.
+    /// </summary>
+    [Fact]
+    public async Task ADraftWithATlrLine_MovesToAnotherHalfTerm_ItsTlrDatedAndPricedThere()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        (await w.Admin.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/rates", new { code = "tlr3-period", name = "TLR3", basis = "period", amount = "350.00", effectiveFrom = w.S.On("11-01") }))
+            .Expect(HttpStatusCode.Created);
+        var id = await w.NewClaimAsync();
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new { kind = "tlr", categoryId = w.Category("tlr-admin"), staffRef = "STAFF-09" }))
+            .Expect(HttpStatusCode.Created);
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+
+        var refused = await PostPageAsync(school, $"/school/claims/{id}/move", new() { ["periodId"] = w.Periods["spr1"].ToString() });
+        Assert.Contains("Spring 1 has not begun: a TLR is claimed for a half-term once it has begun", refused);
+        Assert.Equal(w.Periods["aut1"], (await w.School.GetAsync($"/api/v1/claims/{id}")).Json["period"]!["id"]!.GetValue<long>());
+
+        var answer = await PostAsync(school, $"/school/claims/{id}/move", new() { ["periodId"] = w.Periods["aut2"].ToString() });
+        Assert.Equal($"/school/claims/{id}", answer.Location);
+        var claim = (await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal(w.Periods["aut2"], claim["period"]!["id"]!.GetValue<long>());
+        Assert.Equal(w.S.On("11-01"), claim["lines"]![0]!["date"]!.GetValue<string>());
+        Assert.Equal("350.00", claim["lines"]![0]!["amount"]!.GetValue<string>());
+
+        await w.AddStaffTimeAsync(id, "STAFF-01", w.S.On("11-20"));
+        refused = await PostPageAsync(school, $"/school/claims/{id}/move", new() { ["periodId"] = w.Periods["aut1"].ToString() });
+        Assert.Contains("Line 2 is dated outside Autumn 1 (1 Sep 2026 to 31 Oct 2026): change its date or remove it first", refused);
+        Assert.Equal(w.Periods["aut2"], (await w.School.GetAsync($"/api/v1/claims/{id}")).Json["period"]!["id"]!.GetValue<long>());
+    }
+
     /// <summary>A draft in a closed half-term said nothing of it, and offered no way on.</summary>
     [Fact]
     public async Task ADraftInAClosedHalfTerm_SaysSo_AndOffersToMoveOrDeleteIt()
@@ -262,6 +296,15 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         using var answer = await page.PostAsync(url, new FormUrlEncodedContent(fields));
         Assert.Equal(HttpStatusCode.Redirect, answer.StatusCode);
         return (answer.StatusCode, answer.Headers.Location?.OriginalString);
+    }
+
+    /// <summary>Posts a form of the page at <paramref name="url"/> that the page refuses: the page shown again, with why.</summary>
+    private static async Task<string> PostPageAsync(HttpClient page, string url, Dictionary<string, string> fields)
+    {
+        fields[PageFormFuzzTests.Token] = PageFormFuzzTests.TokenOf(await page.GetStringAsync(url));
+        using var answer = await page.PostAsync(url, new FormUrlEncodedContent(fields));
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        return WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync());
     }
 
     [GeneratedRegex("href=\"(/school/claims/\\d+/line\\?lineId=[^\"]*)\"")] private static partial Regex ChangeLink();
