@@ -217,6 +217,35 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
     }
 
     /// <summary>
+    /// The check page's evidence Change link led to the upload page, which went back, and after the upload on, to the claim's
+    /// page rather than to the check (as a line's Change does); and the check page linked nowhere else: a claim refused for
+    /// having no line offered no way to add one.
+    /// </summary>
+    [Fact]
+    public async Task TheCheckPagesEvidenceChange_ReturnsToTheCheckPage_AndTheCheckPageLeadsBackToTheClaim()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id);
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var check = await Read(school, $"/school/claims/{id}/check");
+        Assert.Contains($"href=\"/school/claims/{id}\">Back to the claim</a>", check);
+        var change = $"/school/claims/{id}/evidence?from=check";
+        Assert.Contains($"href=\"{change}\"", check);
+        var upload = await Read(school, change);
+        Assert.Contains($"href=\"/school/claims/{id}/check\">Back to check your answers</a>", upload);
+
+        using var form = new MultipartFormDataContent();
+        foreach (var (name, value) in PageFormFuzzTests.UploadFormFields(upload).Where(f => f.Name != "lineId")) form.Add(new StringContent(value), name);
+        form.Add(new StringContent("claim"), "lineId");
+        form.Add(new ByteArrayContent(ClaimWorld.Pdf("timesheet")), "file", "timesheet.pdf");
+        using var answer = await school.PostAsync(change, form);
+        Assert.Equal(HttpStatusCode.Redirect, answer.StatusCode);
+        Assert.Equal($"/school/claims/{id}/check", answer.Headers.Location?.OriginalString);
+        Assert.Contains("timesheet.pdf", await Read(school, $"/school/claims/{id}/check"));
+    }
+
+    /// <summary>
     /// The approve page showed each line only as "Line 2: Staff time, £250.00 claimed": to decide an amount the lead went back
     /// to the claim's page for who, when, how long and at what rate, and for the line's files.
     /// </summary>

@@ -48,8 +48,8 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
     /// <summary>The page's title and heading: what the line is for, and which line when one is changed.</summary>
     public string Heading => Submitted ? $"Claim {View.Reference} can no longer be changed" : Kind is null ? "What is this line for?" : Line is { } changing ? $"Change line {changing.LineNo}: {KindName}" : KindName;
     /// <summary>The line was opened from the check page ("Change line 2"), and is saved back to it, not to the claim's page.</summary>
-    public bool FromCheck => Request.Query["from"] == "check";
-    public string Back => FromCheck ? $"/school/claims/{View.Id}/check" : $"/school/claims/{View.Id}";
+    public bool FromCheck => CheckModel.OpenedFromCheck(Request);
+    public string Back => CheckModel.Back(Request, View.Id);
 
     public List<(string, string)> MoneyCategories { get; private set; } = [];
     public List<(string, string)> TimeCategories { get; private set; } = [];

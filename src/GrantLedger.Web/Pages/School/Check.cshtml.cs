@@ -14,6 +14,13 @@ public sealed partial class CheckModel(GrantLedgerDb db, AuditTrail audit) : Gov
 {
     public ClaimView View { get; private set; } = null!;
 
+    /// <summary>A page opened from this one's Change links (?from=check: a line, the evidence) goes back, and saves back, here.</summary>
+    public static bool OpenedFromCheck(HttpRequest request) => request.Query["from"] == "check";
+
+    /// <summary>Where such a page goes back and saves to: this page when opened from it, else the claim's page.</summary>
+    public static string Back(HttpRequest request, long claimId) =>
+        OpenedFromCheck(request) ? $"/school/claims/{claimId}/check" : $"/school/claims/{claimId}";
+
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["declaration"] = "The declaration" };
 
     protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>

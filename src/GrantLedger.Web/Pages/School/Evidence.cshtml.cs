@@ -15,6 +15,10 @@ public sealed class EvidenceModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
     public ClaimView View { get; private set; } = null!;
     public List<(string, string)> LineOptions { get; private set; } = [];
 
+    /// <summary>Opened from the check page's Change link: it goes back, and the upload leads, there.</summary>
+    public bool FromCheck => CheckModel.OpenedFromCheck(Request);
+    public string Back => CheckModel.Back(Request, View.Id);
+
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["file"] = "The file", ["lineId"] = "The line" };
 
     protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>
@@ -49,7 +53,7 @@ public sealed class EvidenceModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
             {
                 await using var content = file!.OpenReadStream();
                 await EvidenceFiles.AttachAsync(Db, Audit, Caller, id, lineId, file.FileName, content, null, ct);
-                return $"/school/claims/{id}";
+                return Back;
             }, "the file was uploaded") ?? Page();
     }
 }
