@@ -246,6 +246,24 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
     }
 
     /// <summary>
+    /// The lead's page of a school's claim (linked from the school's page in the area, drafts among its claims) gave a draft
+    /// never sent a "Submitted" row with nothing in it.
+    /// </summary>
+    [Fact]
+    public async Task TheLeadsPageOfADraft_SaysItHasNotBeenSubmitted()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id);
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        Assert.Contains($"href=\"/review/claims/{id}\"", await Read(lead, $"/review/schools/{w.S.Schools[0].Id}"));
+        Assert.Matches(@"<dt class=""govuk-summary-list__key"">Submitted</dt><dd class=""govuk-summary-list__value"">Not submitted yet</dd>",
+            await Read(lead, $"/review/claims/{id}"));
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        Assert.DoesNotContain("Not submitted yet", await Read(lead, $"/review/claims/{id}"));
+    }
+
+    /// <summary>
     /// The approve page showed each line only as "Line 2: Staff time, £250.00 claimed": to decide an amount the lead went back
     /// to the claim's page for who, when, how long and at what rate, and for the line's files.
     /// </summary>
