@@ -161,6 +161,11 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         using var admin = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Admin.UserName);
         Assert.Contains("<td class=\"govuk-table__cell\">Autumn 1 2026-27</td>", await Read(school, "/school/claims"));
         Assert.Contains("<td class=\"govuk-table__cell\">Autumn 1 2026-27</td>", await Read(admin, "/ledger/claims"));
+
+        // the lead's queue holds last year's Summer 2 claims beside this year's Autumn 1 claims in September: it said "Autumn 1"
+        await w.UnderReviewAsync();
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        Assert.Contains("<td class=\"govuk-table__cell\">Autumn 1 2026-27</td>", await Read(lead, "/review"));
     }
 
     /// <summary>Wording the pages gave: "Line 1: Tlr", "Tlr admin", sizes as bytes/1024+1, and the API's "The claim is 'submitted': …".</summary>
