@@ -269,6 +269,43 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
     }
 
     /// <summary>
+    /// A submitted claim's upload page (a bookmark, a tab opened before it was sent) offered the form, and an upload then
+    /// answered in the API's words ("The claim is 'approved': it changes only through the workflow now"); its import page
+    /// answered "You cannot use this page … the record belongs to another school". Both now say, as adding a line does, that
+    /// the claim has been submitted and can no longer be changed, and link to it, with no form; a file posted writes nothing.
+    /// </summary>
+    [Fact]
+    public async Task ASubmittedClaimsUploadAndImportPages_SayItCanNoLongerBeChanged()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        foreach (var page in new[] { $"/school/claims/{id}/evidence", $"/school/claims/{id}/import", $"/school/claims/{id}/line" })
+        {
+            using var shown = await school.GetAsync(page);
+            Assert.Equal(HttpStatusCode.OK, shown.StatusCode);
+            var html = WebUtility.HtmlDecode(await shown.Content.ReadAsStringAsync());
+            Assert.Contains($"Claim CLM-{id:D6} has been submitted and can no longer be changed", html);
+            Assert.Contains($"href=\"/school/claims/{id}\">Go to claim CLM-{id:D6}</a>", html);
+            Assert.DoesNotContain("type=\"file\"", html);
+        }
+        foreach (var page in new[] { $"/school/claims/{id}/evidence", $"/school/claims/{id}/import" })
+        {
+            using var form = new MultipartFormDataContent
+            {
+                { new StringContent(PageFormFuzzTests.TokenOf(await school.GetStringAsync($"/school/claims/{id}"))), PageFormFuzzTests.Token },
+                { new ByteArrayContent(page.EndsWith("import") ? "kind,staffRef\ntlr,T1\n"u8.ToArray() : ClaimWorld.Pdf("late")), "file", "late.pdf" },
+            };
+            using var answer = await school.PostAsync(page, form);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Contains("can no longer be changed", WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync()));
+        }
+        var claim = (await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json;
+        Assert.Empty(claim["evidence"]!.AsArray());
+        Assert.Single(claim["lines"]!.AsArray());
+    }
+
+    /// <summary>
     /// The approve page showed each line only as "Line 2: Staff time, £250.00 claimed": to decide an amount the lead went back
     /// to the claim's page for who, when, how long and at what rate, and for the line's files.
     /// </summary>

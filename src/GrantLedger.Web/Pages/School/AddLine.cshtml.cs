@@ -79,9 +79,7 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
         if (!View.AllowedActions.Contains("add-line"))
         {
-            // submitted since the page was opened (a bookmark, another tab): the school's own claim, no longer a draft
-            if (View.State == "draft") throw new Core.Rules.Forbidden("this claim is not a draft you can change");
-            Submitted = true;
+            if (!(Submitted = CheckModel.SubmittedSince(View, "add-line"))) throw new Core.Rules.Forbidden("this claim is not a draft you can change");
             return;
         }
         if (lineId is not null)

@@ -21,6 +21,12 @@ public sealed partial class CheckModel(GrantLedgerDb db, AuditTrail audit) : Gov
     public static string Back(HttpRequest request, long claimId) =>
         OpenedFromCheck(request) ? $"/school/claims/{claimId}/check" : $"/school/claims/{claimId}";
 
+    /// <summary>
+    /// The claim was submitted since a page that changes it (a line, its evidence, an import) was opened (a bookmark, another tab):
+    /// <paramref name="action"/> is no longer offered and it is no draft. The page then says so (_NoLongerChanged) and offers no form.
+    /// </summary>
+    public static bool SubmittedSince(ClaimView view, string action) => !view.AllowedActions.Contains(action) && view.State != "draft";
+
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["declaration"] = "The declaration" };
 
     protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>

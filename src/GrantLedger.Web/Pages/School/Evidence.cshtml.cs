@@ -15,6 +15,9 @@ public sealed class EvidenceModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
     public ClaimView View { get; private set; } = null!;
     public List<(string, string)> LineOptions { get; private set; } = [];
 
+    /// <summary>The claim has been submitted: the page says it can no longer be changed, and offers no form.</summary>
+    public bool Submitted { get; private set; }
+
     /// <summary>Opened from the check page's Change link: it goes back, and the upload leads, there.</summary>
     public bool FromCheck => CheckModel.OpenedFromCheck(Request);
     public string Back => CheckModel.Back(Request, View.Id);
@@ -35,6 +38,7 @@ public sealed class EvidenceModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
     private async Task LoadAsync(long id, CancellationToken ct)
     {
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
+        Submitted = CheckModel.SubmittedSince(View, "attach-evidence");
         LineOptions = [(WholeClaim, "The whole claim"), .. View.Lines.Select(l => (l.Id.ToString(), $"Line {l.LineNo}: {Gov.LineKind(l.Kind)}, {l.Amount}"))];
     }
 
@@ -43,6 +47,7 @@ public sealed class EvidenceModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
     public async Task<IActionResult> OnPostAsync(long id, IFormFile? file, CancellationToken ct)
     {
         await LoadAsync(id, ct);
+        if (Submitted) return Page();
         var lineId = Given("lineId") && Typed("lineId") != WholeClaim ? ReadId("lineId") : null;
         if (file is null || file.Length == 0)
         {

@@ -16,6 +16,9 @@ namespace GrantLedger.Web.Pages.School;
 public sealed class ImportLinesModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
 {
     public ClaimView View { get; private set; } = null!;
+
+    /// <summary>The claim has been submitted: the page says it can no longer be changed, and offers no form.</summary>
+    public bool Submitted { get; private set; }
     /// <summary>The programme's budget categories: id, code, name and kind, for the categoryId and allowanceCategoryId columns.</summary>
     public List<(long Id, string Code, string Name, string Kind)> Categories { get; private set; } = [];
 
@@ -24,6 +27,7 @@ public sealed class ImportLinesModel(GrantLedgerDb db, AuditTrail audit) : GovPa
     private async Task LoadAsync(long id, CancellationToken ct)
     {
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
+        if (Submitted = CheckModel.SubmittedSince(View, "add-line")) return;
         if (!View.AllowedActions.Contains("add-line")) throw new Forbidden("this claim is not a draft you can change");
         Categories = (await Db.Categories.AsNoTracking().Where(c => c.ProgrammeId == View.ProgrammeId).OrderBy(c => c.Id)
             .Select(c => new { c.Id, c.Code, c.Name, c.Kind }).ToListAsync(ct)).Select(c => (c.Id, c.Code, c.Name, c.Kind)).ToList();
@@ -34,6 +38,7 @@ public sealed class ImportLinesModel(GrantLedgerDb db, AuditTrail audit) : GovPa
     public async Task<IActionResult> OnPostAsync(long id, IFormFile? file, CancellationToken ct)
     {
         await LoadAsync(id, ct);
+        if (Submitted) return Page();
         if (file is null || file.Length == 0)
         {
             LeftOut("file");
