@@ -218,6 +218,25 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
     /// <summary>A page's own words for a refusal of the API's (which keeps its words for clients), or null for the usual ones.</summary>
     protected virtual string? Reworded(RuleBroken rule) => null;
 
+    /// <summary>
+    /// A date in a closed half-term or year (the rule period-closed, its details the date as typed, the year and the
+    /// half-term), as the pages write dates: "The value date, 15 October 2025, falls in Autumn 1 2025-26, which is closed:
+    /// enter a date in a half-term that is still open". The API's words give them as 2025-09-01 and 2025-10-15. Null for any
+    /// other refusal.
+    /// </summary>
+    /// <param name="label">the field as a sentence begins it: "The value date"</param>
+    /// <param name="dateKey">the detail that holds the date, as the API names the field</param>
+    protected static string? InClosedPeriod(RuleBroken rule, string label, string dateKey = "valueDate")
+    {
+        if (rule.Rule != "period-closed" || rule.Details.GetValueOrDefault(dateKey) is not string typed
+            || !DateOnly.TryParseExact(typed, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var dated))
+            return null;
+        var year = rule.Details.GetValueOrDefault("year");
+        return rule.Details.GetValueOrDefault("period") is string period
+            ? $"{label}, {dated:d MMMM yyyy}, falls in {period} {year}, which is closed: enter a date in a half-term that is still open"
+            : $"{label}, {dated:d MMMM yyyy}, falls in {year}, which is closed: nothing more can be posted in it";
+    }
+
     private static Exception? Refusal(Exception e)
     {
         if (e is DbUpdateException { InnerException: PostgresException inner } and not DbUpdateConcurrencyException) e = inner;

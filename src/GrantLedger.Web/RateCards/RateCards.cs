@@ -89,12 +89,15 @@ public static partial class RateCards
                 throw new RuleBroken("rate-exists", $"a '{code}' rate already takes effect on {r.EffectiveFrom:yyyy-MM-dd}: rates are never changed; add one from another date",
                     409, "effectiveFrom");
             var closed = await db.Periods.AsNoTracking()
-                .Where(p => p.ClosedAt != null && p.StartsOn <= r.EffectiveFrom && p.EndsOn >= r.EffectiveFrom
-                            && db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ProgrammeId == programmeId))
+                .Where(p => p.ClosedAt != null && p.StartsOn <= r.EffectiveFrom && p.EndsOn >= r.EffectiveFrom)
+                .Join(db.ProgrammeYears.Where(y => y.ProgrammeId == programmeId), p => p.ProgrammeYearId, y => y.Id, (p, y) => new { p.Name, Year = y.Code })
                 .FirstOrDefaultAsync(ct);
             if (closed is not null)
                 throw new RuleBroken("period-closed", $"{r.EffectiveFrom:yyyy-MM-dd} falls in {closed.Name}, which is closed: a rate cannot take effect in a closed period",
-                    409, "effectiveFrom");
+                    409, "effectiveFrom", new Dictionary<string, object?>
+                    {
+                        ["effectiveFrom"] = $"{r.EffectiveFrom:yyyy-MM-dd}", ["year"] = closed.Year, ["period"] = closed.Name,
+                    });
 
             var rate = new Rate
             {

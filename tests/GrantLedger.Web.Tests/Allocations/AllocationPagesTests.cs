@@ -416,6 +416,33 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
     }
 
     [Fact]
+    public async Task RatesPage_ARateTakingEffectInAClosedHalfTerm_IsNamedOnItsField_AsThePagesWriteDates_AndTheApiGivesTheHalfTerm()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1, year: "2025-26");
+        var admin = await s.ProgrammeAdminAsync(Db);
+        var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, admin.UserName);
+        var aut1 = await Db.ScalarAsync("SELECT id FROM period WHERE programme_year_id = $1 AND code = 'aut1'", s.YearId);
+        (await (await s.FinanceAsync(Db)).PostAsync($"{s.Year}/periods/{aut1}/close", null)).Expect(HttpStatusCode.OK);
+        var before = await WrittenAsync();
+
+        var (problems, html) = await PageForms.PostAsync(page, "/admin/rates", new()
+        {
+            ["code"] = "teacher-cover", ["name"] = "Teacher cover", ["basis"] = "day", ["amount"] = "250.00",
+            ["effectiveFrom-day"] = "15", ["effectiveFrom-month"] = "10", ["effectiveFrom-year"] = "2025",
+        });
+        Assert.Equal([("effectiveFrom",
+            "The date it takes effect, 15 October 2025, falls in Autumn 1 2025-26, which is closed: enter a date in a half-term that is still open")], problems);
+        Assert.DoesNotContain("2025-10-15", html);
+        var problem = (await admin.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/rates",
+                new { code = "teacher-cover", name = "Teacher cover", basis = "day", amount = "250.00", effectiveFrom = "2025-10-15" }))
+            .ExpectProblem(HttpStatusCode.Conflict, "effectiveFrom", "period-closed").Json;
+        Assert.Equal("2025-10-15 falls in Autumn 1, which is closed: a rate cannot take effect in a closed period", problem["detail"]!.GetValue<string>());
+        Assert.Equal(["2025-10-15", "2025-26", "Autumn 1"],
+            new[] { "effectiveFrom", "year", "period" }.Select(k => problem[k]!.GetValue<string>()).ToArray());
+        Assert.Equal(before, await WrittenAsync());
+    }
+
+    [Fact]
     public async Task AllocatePage_StaffTimeTypedInDays_GivesEachSchoolTheMinutes()
     {
         var (s, page) = await AdminAsync(1, 2);

@@ -51,20 +51,8 @@ public abstract class AdminMoneyPage(GrantLedgerDb db, AuditTrail audit) : GovPa
     /// <summary>The date a posting will be dated: the one given, else as the use cases choose it (<see cref="BudgetYear.ValueDate"/>).</summary>
     public DateOnly DatedOn(DateOnly? given) => new BudgetYear(Programme, Year!).ValueDate(given, new FieldErrors(), "");
 
-    /// <summary>
-    /// A value date in a closed half-term or year, as the pages write dates ("15 October 2025"): the ledger's words, for the API,
-    /// give them as 2025-09-01 and 2025-10-15.
-    /// </summary>
-    protected override string? Reworded(RuleBroken rule)
-    {
-        if (rule.Rule != "period-closed" || rule.Details.GetValueOrDefault("valueDate") is not string typed
-            || !DateOnly.TryParseExact(typed, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var dated))
-            return null;
-        var year = rule.Details.GetValueOrDefault("year");
-        return rule.Details.GetValueOrDefault("period") is string period
-            ? $"The value date, {dated:d MMMM yyyy}, falls in {period} {year}, which is closed: enter a date in a half-term that is still open"
-            : $"The value date, {dated:d MMMM yyyy}, falls in {year}, which is closed: nothing more can be posted in it";
-    }
+    /// <summary>A value date in a closed half-term or year, as the pages write dates (<see cref="GovPage.InClosedPeriod"/>).</summary>
+    protected override string? Reworded(RuleBroken rule) => InClosedPeriod(rule, "The value date");
 
     /// <summary>The fields posted, to carry on hidden to the next step (not the token nor the one-time key, which the page writes itself).</summary>
     public IEnumerable<(string Name, string Value)> Answers() =>

@@ -34,6 +34,9 @@ public sealed class RatesModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
 
     private long ProgrammeId => Caller.ProgrammeId ?? throw new NotFound("programme", "any");
 
+    /// <summary>A rate taking effect in a closed half-term, as the pages write dates (<see cref="GovPage.InClosedPeriod"/>).</summary>
+    protected override string? Reworded(RuleBroken rule) => InClosedPeriod(rule, "The date it takes effect", "effectiveFrom");
+
     public async Task OnGetAsync(CancellationToken ct) => Card = await RateCards.RateCards.CardAsync(Db, Caller, ProgrammeId, Today, ct);
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
