@@ -76,7 +76,7 @@ public sealed record BudgetYear(Programme Programme, ProgrammeYear Year)
                 : null) is { } closed)
             throw new RuleBroken("period-closed",
                 $"This was sent without a valueDate, it would be dated {Closes.Long(date)}, and {closed} is closed: nothing more can be posted in it.",
-                409, "valueDate");
+                409, "valueDate", new Dictionary<string, object?> { ["wouldBeDated"] = date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) });
         if (date < Year.StartsOn || date > Year.EndsOn)
             errors.Add("valueDate", $"must fall within {Year.Code} ({Year.StartsOn:yyyy-MM-dd} to {Year.EndsOn:yyyy-MM-dd})");
         else if (NotInTheFuture.Refusal(date, today, why) is { } future)

@@ -178,6 +178,40 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         Assert.Equal(before, await WrittenAsync());
     }
 
+    /// <summary>
+    /// Half-terms close in order once ended, so a blank value date falls in a closed one only once the year has ended and its
+    /// last is closed, every other with it: the page says so on the field, not the API's "sent without a valueDate".
+    /// </summary>
+    [Fact]
+    public async Task AValueDateLeftBlank_WhenTheEndedYearsLastHalfTermIsClosed_IsSaidOnItsField_ThatNoHalfTermIsStillOpen()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1, year: "2025-26"); // ended: a blank date would be its last day, 31 August 2026
+        var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await s.ProgrammeAdminAsync(Db)).UserName);
+        await s.FundAsync("1000.00");
+        await s.AllocateEachAsync("staff-cover", "100.00");
+        var finance = await s.FinanceAsync(Db);
+        foreach (var code in new[] { "aut1", "aut2", "spr1", "spr2", "sum1", "sum2" })
+            (await finance.PostAsync($"{s.Year}/periods/{await Db.ScalarAsync("SELECT id FROM period WHERE programme_year_id = $1 AND code = $2", s.YearId, code)}/close", null))
+                .Expect(HttpStatusCode.OK);
+        var before = await WrittenAsync();
+
+        var said = "No half-term of 2025-26 is still open, so nothing more can be posted in it: left blank, the value date would be 31 August 2026, in Summer 2, which is closed";
+        var (fund, html) = await PageForms.PostAsync(page, $"/admin/allocations/fund?yearId={s.YearId}", new()
+        {
+            ["amount"] = "10.00", ["description"] = "Late grant", ["valueDate-day"] = "", ["valueDate-month"] = "", ["valueDate-year"] = "",
+        });
+        Assert.Equal([("valueDate", said)], fund);
+        Assert.DoesNotContain("sent without a valueDate", html);
+        var (virement, _) = await PageForms.PostAsync(page, $"/admin/allocations/virement?yearId={s.YearId}", new()
+        {
+            ["fromSchoolId"] = s.Schools[0].Id.ToString(), ["fromCategoryId"] = s.Categories["staff-cover"].ToString(),
+            ["toSchoolId"] = s.Schools[0].Id.ToString(), ["toCategoryId"] = s.Categories["action-plan"].ToString(),
+            ["amount"] = "10.00", ["reason"] = "Runs the network", ["valueDate-day"] = "", ["valueDate-month"] = "", ["valueDate-year"] = "",
+        });
+        Assert.Contains(("valueDate", said), virement);
+        Assert.Equal(before, await WrittenAsync());
+    }
+
     [Fact]
     public async Task AllocatePage_EachToOneAreasSchools_GivesEachExactlyTheAmount_OthersNothing_AndTheTrialBalanceStaysZero()
     {

@@ -51,8 +51,26 @@ public abstract class AdminMoneyPage(GrantLedgerDb db, AuditTrail audit) : GovPa
     /// <summary>The date a posting will be dated: the one given, else as the use cases choose it (<see cref="BudgetYear.ValueDate"/>).</summary>
     public DateOnly DatedOn(DateOnly? given) => new BudgetYear(Programme, Year!).ValueDate(given, new FieldErrors(), "");
 
-    /// <summary>A value date in a closed half-term or year, as the pages write dates (<see cref="GovPage.InClosedPeriod"/>).</summary>
-    protected override string? Reworded(RuleBroken rule) => InClosedPeriod(rule, "The value date");
+    /// <summary>A value date in a closed half-term or year, as the pages write dates (<see cref="GovPage.InClosedPeriod"/>), or left blank where it would be.</summary>
+    protected override string? Reworded(RuleBroken rule) => InClosedPeriod(rule, "The value date") ?? LeftBlank(rule);
+
+    /// <summary>
+    /// A value date left blank that would fall in a closed half-term (the year's last day once it has ended: half-terms close
+    /// in order once ended, so today's is never closed): the half-terms still open to enter one in, or that none is.
+    /// </summary>
+    private string? LeftBlank(RuleBroken rule)
+    {
+        if (rule.Rule != "period-closed" || rule.Details.GetValueOrDefault("wouldBeDated") is not string would || Year is null
+            || !DateOnly.TryParseExact(would, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var dated))
+            return null;
+        if (YearClosed is { } closed) return closed;
+        var open = Year.Periods.Where(p => p.ClosedAt is null).OrderBy(p => p.StartsOn).Select(p => p.Name).ToList();
+        var why = $"left blank, the value date would be {dated:d MMMM yyyy}"
+                  + (Year.Periods.FirstOrDefault(p => p.StartsOn <= dated && dated <= p.EndsOn) is { } period ? $", in {period.Name}, which is closed" : "");
+        return open.Count == 0
+            ? $"No half-term of {Year.Code} is still open, so nothing more can be posted in it: {why}"
+            : $"Enter a value date in a half-term of {Year.Code} that is still open ({string.Join(", ", open[..^1])}{(open.Count > 1 ? " or " : "")}{open[^1]}): {why}";
+    }
 
     /// <summary>The fields posted, to carry on hidden to the next step (not the token nor the one-time key, which the page writes itself).</summary>
     public IEnumerable<(string Name, string Value)> Answers() =>
