@@ -271,4 +271,26 @@ public sealed class ReversePageTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains($"Entry {allocation}", theirs);
         Assert.DoesNotContain("/reverse\"", theirs);
     }
+
+    /// <summary>The journal offers no Reverse link for an entry of a year closed at its year end (its reversal page says the year is closed), as the allocations page does not; the open year's entries keep theirs.</summary>
+    [Fact]
+    public async Task Journal_OffersNoReverseLink_ForAnEntryOfAYearClosedAtItsYearEnd_ButDoesForTheOpenYears()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2, year: "2025-26"); // ended: finance can close it
+        var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await s.ProgrammeAdminAsync(Db)).UserName);
+        var allocation = await AllocatedAsync(s);
+        var funding = await Db.ScalarAsync("SELECT id FROM journal_entry WHERE cause_type = 'funding'");
+        var next = (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/years", new { code = "2026-27" })).Expect(HttpStatusCode.Created).Id;
+        var nextFunding = (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/years/{next}/funding", new { amount = "500.00", reference = "grant 2" }))
+            .Expect(HttpStatusCode.Created).Json["entryId"]!.GetValue<long>();
+        var journal = await page.GetStringAsync($"/ledger/journal?programmeId={s.ProgrammeId}");
+        foreach (var entry in new[] { funding, allocation, nextFunding }) Assert.Contains($"href=\"{Url(entry)}\"", journal);
+
+        (await (await s.FinanceAsync(Db)).PostAsync($"{s.Year}/close", new { rules = new[] { new { categoryId = s.Categories["staff-cover"], treatment = "lapse" } } }))
+            .Expect(HttpStatusCode.OK);
+        journal = await page.GetStringAsync($"/ledger/journal?programmeId={s.ProgrammeId}");
+        Assert.Contains($"Entry {allocation}", journal); // still listed
+        Assert.Equal([$"href=\"{Url(nextFunding)}\""], Regex.Matches(journal, "href=\"/admin/entries/[0-9]+/reverse\"").Select(m => m.Value).ToArray());
+    }
 }
+

@@ -39,6 +39,23 @@ public abstract class AdminMoneyPage(GrantLedgerDb db, AuditTrail audit) : GovPa
         ? $"{year.Code} was closed on {UkTime.Of(at):d MMMM yyyy}: nothing more can be funded, allocated, moved or reversed in it."
         : null;
 
+    /// <summary>
+    /// Of these entries, those that moved money in a year closed at its year end (<see cref="Closed"/>, the year of their
+    /// accounts, as the reversal page finds it): no page offers to reverse them, as the reversal would be refused.
+    /// </summary>
+    public static async Task<IReadOnlySet<long>> OfClosedYearsAsync(GrantLedgerDb db, IReadOnlyCollection<long> entryIds, CancellationToken ct)
+    {
+        var years = await (
+            from t in db.Transfers.AsNoTracking()
+            where entryIds.Contains(t.EntryId)
+            from a in db.Accounts.AsNoTracking()
+            where (a.Id == t.DebitAccountId || a.Id == t.CreditAccountId) && a.ProgrammeYearId != null
+            from y in db.ProgrammeYears.AsNoTracking()
+            where y.Id == a.ProgrammeYearId
+            select new { t.EntryId, Year = y }).ToListAsync(ct);
+        return years.Where(x => Closed(x.Year) is not null).Select(x => x.EntryId).ToHashSet();
+    }
+
     /// <summary>"?yearId=…" when a year was chosen: the links and forms keep it.</summary>
     public string YearQuery => YearId is { } id ? $"?yearId={id}" : "";
 

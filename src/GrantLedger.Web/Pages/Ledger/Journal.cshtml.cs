@@ -54,7 +54,7 @@ public sealed class JournalModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataS
         }
     }
 
-    /// <summary>The lines that carry a "Reverse" link: for the programme admin of the programme shown, an entry's first line on the page when it is a funding, allocation or virement not yet reversed.</summary>
+    /// <summary>The lines that carry a "Reverse" link: for the programme admin of the programme shown, an entry's first line on the page when it is a funding, allocation or virement not yet reversed, of a year not closed at its year end.</summary>
     public IReadOnlySet<long> Reversible { get; private set; } = new HashSet<long>();
 
     private async Task<IReadOnlySet<long>> ReversibleAsync(JournalSearch.Page lines, CancellationToken ct)
@@ -64,7 +64,8 @@ public sealed class JournalModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataS
         var entries = firsts.Select(l => l.EntryId).ToList();
         var reversed = await Db.JournalEntries.AsNoTracking().Where(e => e.ReversesEntryId != null && entries.Contains(e.ReversesEntryId.Value))
             .Select(e => e.ReversesEntryId!.Value).ToListAsync(ct);
-        return firsts.Where(l => !reversed.Contains(l.EntryId)).Select(l => l.TransferId).ToHashSet();
+        var closed = await Admin.AdminMoneyPage.OfClosedYearsAsync(Db, entries, ct);
+        return firsts.Where(l => !reversed.Contains(l.EntryId) && !closed.Contains(l.EntryId)).Select(l => l.TransferId).ToHashSet();
     }
 
     /// <summary>Every line the filters find, from the first, as the API's CSV has them.</summary>
