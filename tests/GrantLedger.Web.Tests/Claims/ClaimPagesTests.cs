@@ -168,6 +168,21 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Contains("<td class=\"govuk-table__cell\">Autumn 1 2026-27</td>", await Read(lead, "/review"));
     }
 
+    /// <summary>The second-approval queue and its claim page gave "Autumn 1" alone, where the other lists give its year.</summary>
+    [Fact]
+    public async Task TheSecondApprovalQueue_AndItsClaimPage_GiveTheHalfTermWithItsYear()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        await Db.ScalarAsync("UPDATE programme SET second_approval_threshold_pence = 25000 WHERE id = $1 RETURNING id", w.S.ProgrammeId);
+        var id = await w.UnderReviewAsync(); // £250.00 claimed
+        var lineId = (await w.Lead.GetAsync($"/api/v1/claims/{id}")).Json["lines"]![0]!["id"]!.GetValue<long>();
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = new[] { new { lineId, amount = "249.99", reason = "a penny short" } } }))
+            .Expect(HttpStatusCode.OK);
+        using var admin = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Admin.UserName);
+        Assert.Contains("<td class=\"govuk-table__cell\">Autumn 1 2026-27</td>", await Read(admin, "/approvals"));
+        Assert.Matches("<span class=\"govuk-caption-l\">[^<]*, Autumn 1 2026-27</span>", await Read(admin, $"/approvals/claims/{id}"));
+    }
+
     /// <summary>Wording the pages gave: "Line 1: Tlr", "Tlr admin", sizes as bytes/1024+1, and the API's "The claim is 'submitted': …".</summary>
     [Fact]
     public async Task TheWording_NamesKindsAsThePagesDo_SizesFilesProperly_AndSaysASubmittedClaimsLinesCannotChange()

@@ -12,5 +12,12 @@ public sealed class QueueModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
 {
     public IReadOnlyList<ClaimSummary> Claims { get; private set; } = [];
 
-    public async Task OnGetAsync(CancellationToken ct) => Claims = await ClaimReads.ReviewQueueAsync(Db, Caller, null, null, null, ct);
+    /// <summary>Each claim's half-term with its year, "Summer 2 2025-26", as the other claim lists give it.</summary>
+    public IReadOnlyDictionary<long, string> HalfTerms { get; private set; } = new Dictionary<long, string>();
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        Claims = await ClaimReads.ReviewQueueAsync(Db, Caller, null, null, null, ct);
+        HalfTerms = await ClaimReads.HalfTermsAsync(Db, Claims.Select(c => c.Id), ct);
+    }
 }
