@@ -10,7 +10,7 @@ using Npgsql;
 namespace GrantLedger.Web.Audit;
 
 /// <summary>
-/// The journal, one line per transfer, filtered as an auditor asks: by account or account-code
+/// The journal, one line per transfer, filtered as an auditor asks: by entry, account or account-code
 /// prefix, school, area, claim, payment run, user, value-date range and amount range. Ordered by
 /// value date, then transfer id (the order they were recorded in), and paged with an opaque cursor
 /// that carries both, so a page never repeats or skips a line that existed when the first page was read.
@@ -27,6 +27,8 @@ public static class JournalSearch
         public string? AccountPrefix { get; set; }
         public long? SchoolId { get; set; }
         public long? AreaId { get; set; }
+        /// <summary>one journal entry's lines, by its number (as the exports, hledger and the pages give it)</summary>
+        public long? EntryId { get; set; }
         /// <summary>the claim's entries (caused by it, or posted by its transitions)</summary>
         public long? ClaimId { get; set; }
         public long? PaymentRunId { get; set; }
@@ -162,6 +164,7 @@ public static class JournalSearch
             "(da.code LIKE @prefix OR ca.code LIKE @prefix)");
         And("school", q.SchoolId, "(da.school_id = @school OR ca.school_id = @school)");
         And("area", q.AreaId, "EXISTS (SELECT 1 FROM school s WHERE s.area_id = @area AND s.id IN (da.school_id, ca.school_id))");
+        And("entry", q.EntryId, "j.id = @entry");
         And("claim", q.ClaimId, "((j.cause_type = 'claim' AND j.cause_id = @claim) OR j.id IN (SELECT entry_id FROM claim_transition WHERE claim_id = @claim))");
         And("run", q.PaymentRunId, "j.cause_type = 'payment_run' AND j.cause_id = @run");
         And("user", q.UserId, "j.actor_id = @user");

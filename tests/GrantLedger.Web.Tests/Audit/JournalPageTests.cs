@@ -50,6 +50,39 @@ public sealed class JournalPageTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains($"href=\"/ledger?programmeId={w.S.ProgrammeId}&prefix={Uri.EscapeDataString(w.S.SchoolAccount(0, "staff-cover", "available"))}\"", html);
     }
 
+    /// <summary>
+    /// An entry by its number (the exports and hledger give it): its lines alone, the API's and the page's alike; a reversal's
+    /// line links the entry it reverses, and the admin's confirmation of the reversal links the reversal's own lines.
+    /// </summary>
+    [Fact]
+    public async Task AnEntrysNumber_NarrowsItToThatEntrysLines_AsTheApiDoes_AndAReversalLinksTheEntryItReverses()
+    {
+        var s = await Scenario.CreateAsync(Db, 2, 1);
+        await s.FundAsync("1000.00");
+        await s.AllocateEachAsync("staff-cover", "100.00");
+        var allocation = await Db.ScalarAsync("SELECT max(id) FROM journal_entry WHERE cause_type = 'allocation'");
+        var admin = await s.ProgrammeAdminAsync(Db);
+        var reversal = (await admin.PostAsync($"/api/v1/journal-entries/{allocation}/reversal", new { reason = "Wrong amount" }))
+            .Expect(HttpStatusCode.Created).Json["id"]!.GetValue<long>();
+        using var page = await PageAsync(Db, admin.UserName);
+
+        foreach (var entry in new[] { allocation, reversal })
+        {
+            var html = await Read(page, $"/ledger/journal?programmeId={s.ProgrammeId}&entryId={entry}");
+            var api = ApiLines((await admin.GetAsync($"/api/v1/audit/journal?programmeId={s.ProgrammeId}&entryId={entry}")).Expect(HttpStatusCode.OK).Json);
+            Assert.Equal(api, Lines(html));
+            Assert.Equal(2, api.Count); // one school each of the two areas
+            Assert.All(Lines(html), l => Assert.Equal(entry.ToString(), l[0]));
+        }
+        var reversed = await Read(page, Pages.Ledger.JournalModel.EntryHref(s.ProgrammeId, reversal));
+        Assert.Contains($"reverses <a class=\"govuk-link\" href=\"/ledger/journal?programmeId={s.ProgrammeId}&entryId={allocation}\">entry {allocation}</a>", reversed);
+        var done = await Read(page, $"/admin/allocations/done/{reversal}");
+        Assert.Contains($"href=\"/ledger/journal?programmeId={s.ProgrammeId}&entryId={reversal}\">See entry {reversal}", done);
+        Assert.Contains($"href=\"/ledger/journal?programmeId={s.ProgrammeId}&entryId={allocation}\">Entry {allocation}</a>", done);
+        // a number of no entry of the programme finds nothing
+        Assert.Contains("id=\"no-lines\"", await Read(page, $"/ledger/journal?programmeId={s.ProgrammeId}&entryId=999999"));
+    }
+
     [Fact]
     public async Task ASchoolsUrnAndValueDates_NarrowItAsTheApiDoes_AndAnUnknownUrnIsNamed()
     {
@@ -141,6 +174,7 @@ public sealed class JournalPageTests(DatabaseFixture db) : DatabaseTest(db)
     [InlineData("from-day=4&from-month=12&from-year=2026&to-day=3&to-month=12&to-year=2026", "to", "The last value date must be the same as or after the first")]
     [InlineData("from-day=31&from-month=2&from-year=2026", "from", "The first value date must be a real date")]
     [InlineData("claimId=abc", "claimId", "The claim ID must be a number")]
+    [InlineData("entryId=1.5", "entryId", "The entry number must be a number")]
     [InlineData("areaId=x", "areaId", "")]
     [InlineData("cursor=bm90LWEtY3Vyc29y", "cursor", "This page's link is out of date")]
     [InlineData("recordedBy=yesterday", "recordedBy", "This page's link is out of date")]

@@ -12,7 +12,7 @@ using Npgsql;
 namespace GrantLedger.Web.Pages.Ledger;
 
 /// <summary>
-/// The journal searched as an auditor asks it (/api/v1/audit/journal): one line per transfer, by school, area, claim,
+/// The journal searched as an auditor asks it (/api/v1/audit/journal): one line per transfer, by entry, school, area, claim,
 /// payment run, user, account, value dates and amounts, a page at a time by the API's cursor, and every line found as the
 /// API's CSV. The pages after the first count only what was recorded when the first was read, so that lines posted
 /// meanwhile neither shift a page nor repeat one.
@@ -23,7 +23,7 @@ public sealed class JournalModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataS
     /// <summary>The filters a person sets; the next page's link adds <c>cursor</c> and <c>recordedBy</c>, the CSV's <c>handler</c>.</summary>
     private static readonly string[] Filters =
     [
-        "programmeId", "urn", "areaId", "claimId", "paymentRunId", "userId", "prefix", "from-day", "from-month", "from-year", "to-day", "to-month",
+        "programmeId", "entryId", "urn", "areaId", "claimId", "paymentRunId", "userId", "prefix", "from-day", "from-month", "from-year", "to-day", "to-month",
         "to-year", "unit", "amountMin", "amountMax", "recordedBy", "limit",
     ];
 
@@ -93,6 +93,7 @@ public sealed class JournalModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataS
         {
             ProgrammeId = programmeId,
             AreaId = ReadId("areaId"),
+            EntryId = ReadNumber("entryId", "The entry number"),
             ClaimId = ReadNumber("claimId", "The claim ID"),
             PaymentRunId = ReadNumber("paymentRunId", "The payment run ID"),
             UserId = ReadNumber("userId", "The user ID"),
@@ -180,6 +181,9 @@ public sealed class JournalModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataS
     };
 
     /// <summary>An account's own page: the accounts list narrowed to its code.</summary>
+    /// <summary>One entry's lines: where a reversal's line leads to the entry it reverses, and the admin's done pages lead.</summary>
+    public static string EntryHref(long programmeId, long entryId) => $"/ledger/journal?programmeId={programmeId}&entryId={entryId}";
+
     public string AccountHref(string code) => $"/ledger?programmeId={ProgrammeId}&prefix={Uri.EscapeDataString(code)}";
 
     public static string ValueDate(DateOnly d) => d.ToString("d MMM yyyy", CultureInfo.InvariantCulture);
