@@ -261,6 +261,10 @@ public sealed class ClosingTests(DatabaseFixture db) : DatabaseTest(db)
         var after = (await finance.GetAsync($"{s.Year}/year-end")).Expect(HttpStatusCode.OK).Json;
         Assert.True(after["closed"]!.GetValue<bool>());
         Assert.Empty(after["lines"]!.AsArray());
+        // the confirmation links the year end's entry's lines in the journal
+        var entry = await Db.ScalarAsync("SELECT id FROM journal_entry WHERE cause_type = 'year_end'");
+        var done = WebUtility.HtmlDecode(await page.GetStringAsync(closed.Headers.Location!.OriginalString));
+        Assert.Contains($"href=\"/ledger/journal?programmeId={s.ProgrammeId}&entryId={entry}\">See entry {entry}'s lines in the journal</a>", done);
     }
 
     /// <summary>
