@@ -48,4 +48,53 @@ public sealed class PlanThemesPageTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal([("themes", "Choose 2 or 3 priority themes (you chose 1)")], await PostThemesAsync(page, plan, "learning"));
         Assert.Equal(["learning", "support"], (await w.OtherSchool.GetAsync($"/api/v1/action-plans/{plan}")).Json["themes"]!.AsArray().Select(t => t!.GetValue<string>()));
     }
+
+    /// <summary>
+    /// A plan version no longer a draft (sent, agreed, or superseded by a later one), its action or themes page opened from a
+    /// bookmark or a tab left open, offered its form, and a post was refused in the API's words in an unlinked summary line
+    /// ("Version 1 of the plan is 'superseded': only a draft is edited…"). Each page says the version can no longer be
+    /// changed, with its status and a link to the plan (naming a later version), and no form; a post writes nothing.
+    /// </summary>
+    [Fact]
+    public async Task APlanNoLongerADraft_ItsActionAndThemesPagesSaySo_WithNoForm_AndAPostWritesNothing()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var first = await w.AgreedPlanAsync();
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var urn = w.S.Schools[0].Urn;
+
+        async Task SaysNoLongerChangedAsync(long plan, int version, string status, string link)
+        {
+            foreach (var url in new[] { $"/school/plan/action?id={plan}", $"/school/plan/themes?id={plan}" })
+            {
+                var html = WebUtility.HtmlDecode(await page.GetStringAsync(url));
+                Assert.Contains($"Version {version} of your action plan (AP-{urn}-v{version}) is no longer a draft, so it cannot be changed", html);
+                Assert.Contains($"Its status is now <strong class=\"govuk-tag", html);
+                Assert.Contains($">{status}</strong>", html);
+                Assert.Contains($"href=\"/school/plan\">{link}</a>", html);
+                Assert.DoesNotContain("name=\"description\"", html);
+                Assert.DoesNotContain("name=\"themes\"", html);
+
+                var before = (await w.School.GetAsync($"/api/v1/action-plans/{plan}")).Expect(HttpStatusCode.OK).Json.ToJsonString();
+                using var answer = await page.PostAsync(url, new FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    [PageFormFuzzTests.Token] = PageFormFuzzTests.TokenOf(await page.GetStringAsync("/school/plan")), ["id"] = plan.ToString(),
+                    ["theme"] = "learning", ["themes"] = "learning", ["description"] = "Late action", ["periodId"] = w.Periods["aut1"].ToString(),
+                    ["estimatedCost"] = "10.00", ["summary"] = "changed",
+                }));
+                Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+                var posted = WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync());
+                Assert.Contains("can no longer be changed", posted);
+                Assert.DoesNotContain("govuk-error-summary", posted);
+                Assert.Equal(before, (await w.School.GetAsync($"/api/v1/action-plans/{plan}")).Json.ToJsonString());
+            }
+        }
+
+        await SaysNoLongerChangedAsync(first, 1, "Agreed", "Go to your action plan");
+        var second = (await w.School.PostAsync($"/api/v1/action-plans/{first}/revise", null)).Expect(HttpStatusCode.Created).Id;
+        (await w.School.PostAsync($"/api/v1/action-plans/{second}/submit", null)).Expect(HttpStatusCode.OK);
+        await SaysNoLongerChangedAsync(second, 2, "Submitted", "Go to your action plan");
+        (await w.Lead.PostAsync($"/api/v1/action-plans/{second}/agree", null)).Expect(HttpStatusCode.OK);
+        await SaysNoLongerChangedAsync(first, 1, "Superseded", "Go to your action plan, now at version 2");
+    }
 }

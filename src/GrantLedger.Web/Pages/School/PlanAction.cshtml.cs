@@ -16,6 +16,9 @@ public sealed partial class PlanActionModel(GrantLedgerDb db, AuditTrail audit) 
     public ActionPlanView Plan { get; private set; } = null!;
     public List<(string, string)> Periods { get; private set; } = [];
 
+    /// <summary>The version is no longer a draft (sent, agreed, superseded): the page says so and offers no form.</summary>
+    public bool NoLongerADraft { get; private set; }
+
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>
     {
         ["theme"] = "The theme", ["description"] = "The description", ["periodId"] = "The half-term", ["estimatedCost"] = "The estimated cost",
@@ -30,6 +33,7 @@ public sealed partial class PlanActionModel(GrantLedgerDb db, AuditTrail audit) 
     private async Task LoadAsync(long id, CancellationToken ct)
     {
         Plan = await PlanReads.DetailAsync(Db, Caller, id, ct);
+        if (NoLongerADraft = NoLongerChanged.NoLongerADraft(Plan)) return;
         Periods = (await Db.Periods.AsNoTracking().Where(p => p.ProgrammeYearId == Plan.ProgrammeYearId).OrderBy(p => p.StartsOn).ToListAsync(ct))
             .Select(p => (p.Id.ToString(), p.Name)).ToList();
     }
@@ -39,6 +43,7 @@ public sealed partial class PlanActionModel(GrantLedgerDb db, AuditTrail audit) 
     public async Task<IActionResult> OnPostAsync(long id, CancellationToken ct)
     {
         await LoadAsync(id, ct);
+        if (NoLongerADraft) return Page();
         Given("theme");
         Given("description");
         var cost = ReadMoney("estimatedCost", "the estimated cost");

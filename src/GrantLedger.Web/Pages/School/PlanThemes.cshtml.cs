@@ -14,6 +14,9 @@ public sealed class PlanThemesModel(GrantLedgerDb db, AuditTrail audit) : GovPag
 {
     public long? PlanId { get; private set; }
     public ActionPlanView? Stored { get; private set; }
+
+    /// <summary>The version is no longer a draft (sent, agreed, superseded): the page says so and offers no form.</summary>
+    public bool NoLongerADraft => Stored is not null && NoLongerChanged.NoLongerADraft(Stored);
     public IEnumerable<(string, string)> ThemeOptions => ActionPlanRules.Themes.Select(t => (t, Gov.Words(t)));
 
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>
@@ -35,6 +38,7 @@ public sealed class PlanThemesModel(GrantLedgerDb db, AuditTrail audit) : GovPag
     public async Task<IActionResult> OnPostAsync(long? id, CancellationToken ct)
     {
         PlanId = id;
+        if (id is not null && NoLongerChanged.NoLongerADraft(Stored = await PlanReads.DetailAsync(Db, Caller, id.Value, ct))) return Page();
         var themes = TypedAll("themes").ToList();
         if (themes.Count == 0) LeftOut("themes"); // too few or too many, the use case says how many were chosen
         var agreedOn = ReadDate("studentGroupAgreedOn", "the date the student action group agreed the plan", required: false);

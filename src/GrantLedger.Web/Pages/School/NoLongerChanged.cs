@@ -1,0 +1,27 @@
+using GrantLedger.Web.ActionPlans;
+using GrantLedger.Web.Claims;
+
+namespace GrantLedger.Web.Pages.School;
+
+/// <summary>
+/// What a page that changes a draft says (_NoLongerChanged) when it is opened or posted once the draft is no longer one (a
+/// bookmark, another tab): no form, the record's status, and a link to where it now stands.
+/// </summary>
+public sealed record NoLongerChanged(string Heading, string Said, string State, string Href, string LinkText)
+{
+    /// <summary>A claim submitted since a page that changes it (a line, its evidence, an import) was opened.</summary>
+    public static NoLongerChanged Of(ClaimView c) => new($"Claim {c.Reference} can no longer be changed",
+        $"Claim {c.Reference} has been submitted and can no longer be changed.", c.State, $"/school/claims/{c.Id}", $"Go to claim {c.Reference}");
+
+    /// <summary>A plan version sent, agreed or superseded since its action or themes page was opened; the plan's page shows the latest version.</summary>
+    public static NoLongerChanged Of(ActionPlanView p)
+    {
+        var latest = p.Versions.Max(v => v.Version);
+        return new($"Version {p.Version} of your action plan can no longer be changed",
+            $"Version {p.Version} of your action plan ({p.Reference}) is no longer a draft, so it cannot be changed.", p.State, "/school/plan",
+            latest > p.Version ? $"Go to your action plan, now at version {latest}" : "Go to your action plan");
+    }
+
+    /// <summary>A plan version the school can no longer change: its pages say so (<see cref="Of(ActionPlanView)"/>) and offer no form.</summary>
+    public static bool NoLongerADraft(ActionPlanView p) => !p.AllowedActions.Contains("edit") && p.State != "draft";
+}
