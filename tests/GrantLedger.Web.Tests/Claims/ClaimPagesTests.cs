@@ -382,6 +382,44 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         }
     }
 
+    /// <summary>
+    /// The submission's confirmation ("We have reserved £X of your school's budget") left out the staff time the claim held,
+    /// and a claim of specialist days paid from no budget said "£0.00". It says what was reserved as the dashboard counts it:
+    /// the money, and each allowance's time in days or hours as the dashboard writes it, a part that is zero left out; and the
+    /// withdrawal's warning says the same goes back.
+    /// </summary>
+    [Fact]
+    public async Task TheSubmissionsConfirmation_SaysTheMoneyAndStaffTimeReserved_LeavingOutWhatIsZero()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        async Task<string> SubmittedAsync(long id)
+        {
+            (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+            return await Read(school, $"/school/claims/{id}/submitted");
+        }
+
+        var daysOnly = await w.NewClaimAsync();
+        (await w.School.PostAsync($"/api/v1/claims/{daysOnly}/lines", new
+        {
+            kind = "specialist-days", allowanceCategoryId = w.Category("contact-time"), specialist = "occupational-therapist", date = w.S.On("10-05"), days = 1,
+        })).Expect(HttpStatusCode.Created);
+        var page = await SubmittedAsync(daysOnly);
+        Assert.Contains("We have reserved 1 day of your school's contact-time allowance for this claim.", page);
+        Assert.DoesNotContain("£0.00", page);
+        page = await Read(school, $"/school/claims/{daysOnly}/withdraw"); // the withdrawal gives it back, as it said "The £0.00"
+        Assert.Contains("What it reserves, 1 day of your school's contact-time allowance, goes back;", page);
+        Assert.DoesNotContain("£0.00", page);
+
+        var both = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(both, "STAFF-02", days: null, hours: "2.5");
+        Assert.Contains("We have reserved £83.33 of your school's budget and 2.5 hours of its contact-time allowance for this claim.", await SubmittedAsync(both));
+
+        var moneyOnly = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(moneyOnly, "STAFF-03", allowance: false);
+        Assert.Contains("We have reserved £250.00 of your school's budget for this claim.", await SubmittedAsync(moneyOnly));
+    }
+
     /// <summary>The approve page's fieldset of one line, up to the next.</summary>
     private static string Fieldset(string page, int lineNo)
     {
