@@ -183,6 +183,16 @@ public static class Gov
         Approved(state) ? (sanctioned ?? claimed).ToString() : "";
 
     /// <summary>
+    /// A reviewer's decision as its confirmation panel labels the amount: "Approved: £450.00 of £500.00 claimed" for less,
+    /// "Approved: £500.00" in full (also while it awaits a second approval), "Claimed: £500.00" once returned or rejected,
+    /// where nothing is approved. The panel gave the amount bare, the approved one for less and the claimed one otherwise.
+    /// </summary>
+    public static string DecidedAmount(Claims.ClaimView c) =>
+        !Approved(c.State) && c.State != "awaiting-second-approval" ? $"Claimed: {c.Claimed}"
+        : c.Sanctioned is { } approved && approved != c.Claimed ? $"Approved: {approved} of {c.Claimed} claimed"
+        : $"Approved: {c.Claimed}";
+
+    /// <summary>
     /// The reviewer's reasons a school reads beside its claim's outcome: a return's or a rejection's, or, once the claim is
     /// approved, each reduced line's ("Line 2: …").
     /// </summary>

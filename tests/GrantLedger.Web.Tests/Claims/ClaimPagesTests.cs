@@ -420,6 +420,45 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Contains("We have reserved £250.00 of your school's budget for this claim.", await SubmittedAsync(moneyOnly));
     }
 
+    /// <summary>
+    /// The reviewer's confirmation panel gave a bare bold amount: for a claim returned or rejected what was claimed, for one
+    /// approved for less what was approved, neither labelled. The lead's and the second approver's panels now say which it is.
+    /// </summary>
+    [Fact]
+    public async Task TheDecisionsConfirmationPanel_LabelsItsAmount_AsFitsTheOutcome()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        async Task<string> PanelAsync(HttpClient page, string url) =>
+            Regex.Match(await Read(page, url), "<div class=\"govuk-panel__body\">(.*?)</div>", RegexOptions.Singleline).Groups[1].Value;
+
+        var (reduced, lines) = await w.TwoLinesUnderReviewAsync();
+        (await w.Lead.PostAsync($"/api/v1/claims/{reduced}/approve", new { lines = new[] { new { lineId = lines[1], amount = "200.00", reason = "half a day" } } }))
+            .Expect(HttpStatusCode.OK);
+        Assert.Equal($"Claim CLM-{reduced:D6}<br><strong>Approved: £450.00 of £500.00 claimed</strong>", await PanelAsync(lead, $"/review/claims/{reduced}/done"));
+
+        var full = await w.UnderReviewAsync("STAFF-03");
+        (await w.Lead.PostAsync($"/api/v1/claims/{full}/approve", null)).Expect(HttpStatusCode.OK);
+        Assert.Equal($"Claim CLM-{full:D6}<br><strong>Approved: £250.00</strong>", await PanelAsync(lead, $"/review/claims/{full}/done"));
+
+        var returned = await w.UnderReviewAsync("STAFF-04");
+        (await w.Lead.PostAsync($"/api/v1/claims/{returned}/return", new { reason = "Attach the timesheet" })).Expect(HttpStatusCode.OK);
+        Assert.Equal($"Claim CLM-{returned:D6}<br><strong>Claimed: £250.00</strong>", await PanelAsync(lead, $"/review/claims/{returned}/done"));
+        var rejected = await w.UnderReviewAsync("STAFF-05");
+        (await w.Lead.PostAsync($"/api/v1/claims/{rejected}/reject", new { reason = "Not programme work" })).Expect(HttpStatusCode.OK);
+        Assert.Equal($"Claim CLM-{rejected:D6}<br><strong>Claimed: £250.00</strong>", await PanelAsync(lead, $"/review/claims/{rejected}/done"));
+
+        await Db.ScalarAsync("UPDATE programme SET second_approval_threshold_pence = 100 WHERE id = $1 RETURNING id", w.S.ProgrammeId);
+        var second = await w.UnderReviewAsync("STAFF-06");
+        var line = (await w.Lead.GetAsync($"/api/v1/claims/{second}")).Json["lines"]![0]!["id"]!.GetValue<long>();
+        (await w.Lead.PostAsync($"/api/v1/claims/{second}/approve", new { lines = new[] { new { lineId = line, amount = "200.00", reason = "a shorter day" } } }))
+            .Expect(HttpStatusCode.OK);
+        Assert.Equal($"Claim CLM-{second:D6}<br><strong>Approved: £200.00 of £250.00 claimed</strong>", await PanelAsync(lead, $"/review/claims/{second}/done"));
+        (await w.Admin.PostAsync($"/api/v1/claims/{second}/second-approve", null)).Expect(HttpStatusCode.OK);
+        using var admin = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Admin.UserName);
+        Assert.Equal($"Claim CLM-{second:D6}<br><strong>Approved: £200.00 of £250.00 claimed</strong>", await PanelAsync(admin, $"/approvals/claims/{second}/done"));
+    }
+
     /// <summary>The approve page's fieldset of one line, up to the next.</summary>
     private static string Fieldset(string page, int lineNo)
     {
