@@ -459,6 +459,32 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Equal($"Claim CLM-{second:D6}<br><strong>Approved: £200.00 of £250.00 claimed</strong>", await PanelAsync(admin, $"/approvals/claims/{second}/done"));
     }
 
+    /// <summary>The delete-draft warning said "its 0 lines and its 0 evidence files are deleted" of an empty draft.</summary>
+    [Fact]
+    public async Task TheDeleteDraftWarning_CountsLinesAndFiles_AsEnglishDoesForNoneOneAndMany()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        async Task<string> WarningAsync(long id) =>
+            Regex.Match(await Read(school, $"/school/claims/{id}/delete"), "<span class=\"govuk-visually-hidden\">Warning</span>(.*?)</strong>", RegexOptions.Singleline).Groups[1].Value;
+
+        var empty = await w.NewClaimAsync();
+        Assert.Equal("The draft is deleted. This cannot be undone.", await WarningAsync(empty));
+
+        var one = await w.NewClaimAsync();
+        var line = (await w.AddStaffTimeAsync(one))["lines"]![0]!["id"]!.GetValue<long>();
+        Assert.Equal("The draft and its line are deleted. This cannot be undone.", await WarningAsync(one));
+        (await w.AttachAsync(one, ClaimWorld.Pdf("T-1"), "timesheet.pdf", line)).Expect(HttpStatusCode.Created);
+        Assert.Equal("The draft, its line and its evidence file are deleted. This cannot be undone.", await WarningAsync(one));
+
+        var many = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(many, "STAFF-02");
+        await w.AddStaffTimeAsync(many, "STAFF-03");
+        (await w.AttachAsync(many, ClaimWorld.Pdf("T-2"), "a.pdf")).Expect(HttpStatusCode.Created);
+        (await w.AttachAsync(many, ClaimWorld.Pdf("T-3"), "b.pdf")).Expect(HttpStatusCode.Created);
+        Assert.Equal("The draft, its 2 lines and its 2 evidence files are deleted. This cannot be undone.", await WarningAsync(many));
+    }
+
     /// <summary>The approve page's fieldset of one line, up to the next.</summary>
     private static string Fieldset(string page, int lineNo)
     {
