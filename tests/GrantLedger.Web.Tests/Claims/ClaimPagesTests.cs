@@ -485,6 +485,33 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Equal("The draft, its 2 lines and its 2 evidence files are deleted. This cannot be undone.", await WarningAsync(many));
     }
 
+    /// <summary>
+    /// A new draft's page showed an empty lines table with a £0.00 total and no sentence; the lead's page of a draft never
+    /// sent alike. Each says the claim has no lines yet, and the school's says how to add one.
+    /// </summary>
+    [Fact]
+    public async Task ANewDraftsPage_SaysItHasNoLinesYet_AndHowToAddOne()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var page = await Read(school, $"/school/claims/{id}");
+        Assert.Contains("This claim has no lines yet. Add a line for each piece of work or spending you are claiming for, "
+                        + "or import several from a spreadsheet.", page);
+        Assert.Contains($"href=\"/school/claims/{id}/line\">Add a line</a>", page);
+        Assert.DoesNotContain("<table class=\"govuk-table\" id=\"lines\">", page);
+
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        page = await Read(lead, $"/review/claims/{id}");
+        Assert.Contains("This claim has no lines yet.", page);
+        Assert.DoesNotContain("Add a line", page);
+
+        await w.AddStaffTimeAsync(id);
+        page = await Read(school, $"/school/claims/{id}");
+        Assert.Contains("<table class=\"govuk-table\" id=\"lines\">", page);
+        Assert.DoesNotContain("no lines yet", page);
+    }
+
     /// <summary>The approve page's fieldset of one line, up to the next.</summary>
     private static string Fieldset(string page, int lineNo)
     {
