@@ -16,9 +16,12 @@ public static class Drafting
 
     private static readonly string Tlr = Core.Workflow.Kebab.Of(Core.Claims.ClaimLineKind.Tlr);
 
+    /// <summary>The one role that starts claims: a claim's history names its creator in it, as it names each step's actor in theirs.</summary>
+    public const string StartedBy = Roles.SchoolBusinessManager;
+
     public static async Task<Claim> StartAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, NewClaim r, CancellationToken ct)
     {
-        if (caller.Role != Roles.SchoolBusinessManager) throw new Forbidden("claims are started by the school's business manager");
+        if (caller.Role != StartedBy) throw new Forbidden("claims are started by the school's business manager");
         var schoolId = r.SchoolId ?? caller.SchoolId!.Value;
         var school = await db.Schools.AsNoTracking().SingleOrDefaultAsync(s => s.Id == schoolId, ct) ?? throw new NotFound("school", schoolId);
         caller.EnsureSchool(school);

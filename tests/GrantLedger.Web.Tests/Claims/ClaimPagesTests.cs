@@ -512,6 +512,23 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.DoesNotContain("no lines yet", page);
     }
 
+    /// <summary>A claim's history named who started it without their role ("Started | Jo Bloggs"), where every other row gives it.</summary>
+    [Fact]
+    public async Task AClaimsHistory_GivesTheRoleOfWhoStartedIt_AsItsOtherRowsDo()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        var schoolName = await Db.DataSource.CreateCommand($"SELECT display_name FROM app_user WHERE id = {w.School.UserId}").ExecuteScalarAsync() as string;
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        using var admin = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Admin.UserName);
+        foreach (var page in new[] { await Read(lead, $"/review/claims/{id}"), await Read(admin, $"/ledger/claims/{id}") })
+        {
+            var history = Regex.Match(page, "<table class=\"govuk-table\" id=\"history\">.*?</table>", RegexOptions.Singleline).Value;
+            Assert.Contains($"<td class=\"govuk-table__cell\">Started</td><td class=\"govuk-table__cell\">{schoolName} (school business manager)</td>", history);
+            Assert.Equal(2, Regex.Matches(history, Regex.Escape($"{schoolName} (school business manager)")).Count); // the submission's row alike
+        }
+    }
+
     /// <summary>The approve page's fieldset of one line, up to the next.</summary>
     private static string Fieldset(string page, int lineNo)
     {
