@@ -65,7 +65,7 @@ public static class ClaimReads
                 e.UploadedAt, elsewhere.Where(x => x.Sha256.AsSpan().SequenceEqual(e.Sha256)).Select(x => x.ClaimId).Distinct().Order().ToList())).ToList(),
             claim.State == "draft" ? await BudgetAsync(db, c, categories, ct) : [],
             plan is null ? null : await PlanAsync(db, c, plan, ct),
-            rows.History, AllowedActions(c, caller, claimed), ClaimAccess.ETag(claim));
+            rows.History, AllowedActions(c, caller, claimed), ClaimAccess.ETag(claim)) { HalfTerm = $"{c.Period.Name} {c.Year.Code}" };
     }
 
     /// <summary>What the caller may do now: the lifecycle's actions for them, and editing while it is their draft.</summary>

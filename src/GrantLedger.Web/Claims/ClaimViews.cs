@@ -34,7 +34,11 @@ public sealed record ClaimView(
     long CreatedBy, DateTimeOffset CreatedAt, long? SubmittedBy, DateTimeOffset? SubmittedAt, long? FirstApprovedBy,
     long? DecidedBy, DateTimeOffset? DecidedAt, string? Reason, long? PaymentRunId,
     IReadOnlyList<LineView> Lines, IReadOnlyList<EvidenceView> Evidence, IReadOnlyList<BudgetLine> Budget, PlanView? Plan,
-    IReadOnlyList<TransitionView> History, IReadOnlyList<string> AllowedActions, string ETag);
+    IReadOnlyList<TransitionView> History, IReadOnlyList<string> AllowedActions, string ETag)
+{
+    /// <summary>The half-term with its year, "Summer 2 2025-26", as the pages and the claim lists give it (the API gives the year's id).</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public string HalfTerm { get; init; } = Period.Name;
+}
 
 /// <param name="Reason">why the claim was returned or rejected</param>
 /// <param name="LineReasons">why each line approved for less was reduced, in line order</param>

@@ -183,6 +183,18 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Matches("<span class=\"govuk-caption-l\">[^<]*, Autumn 1 2026-27</span>", await Read(admin, $"/approvals/claims/{id}"));
     }
 
+    /// <summary>The lead's claim and approve pages and the auditor's claim history captioned "Autumn 1" alone too.</summary>
+    [Fact]
+    public async Task TheLeadsAndTheAuditorsClaimPages_CaptionTheHalfTermWithItsYear()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        using var auditor = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await w.S.AuditorAsync(Db)).UserName);
+        foreach (var (page, url) in new[] { (lead, $"/review/claims/{id}"), (lead, $"/review/claims/{id}/approve"), (auditor, $"/ledger/claims/{id}") })
+            Assert.Matches("<span class=\"govuk-caption-l\">[^<]*, Autumn 1 2026-27</span>", await Read(page, url));
+    }
+
     /// <summary>Wording the pages gave: "Line 1: Tlr", "Tlr admin", sizes as bytes/1024+1, and the API's "The claim is 'submitted': …".</summary>
     [Fact]
     public async Task TheWording_NamesKindsAsThePagesDo_SizesFilesProperly_AndSaysASubmittedClaimsLinesCannotChange()

@@ -18,22 +18,13 @@ public sealed class ClaimModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
 {
     public ClaimView View { get; private set; } = null!;
 
-    /// <summary>The claim's half-term with its year, "Summer 2 2025-26", as the claim lists give it.</summary>
-    public string HalfTerm { get; private set; } = "";
-
-    public Task OnGetAsync(long id, CancellationToken ct) => LoadAsync(id, ct);
-
-    private async Task LoadAsync(long id, CancellationToken ct)
-    {
-        View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
-        HalfTerm = (await ClaimReads.HalfTermsAsync(Db, [id], ct)).GetValueOrDefault(id) ?? View.Period.Name;
-    }
+    public async Task OnGetAsync(long id, CancellationToken ct) => View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
 
     public async Task<IActionResult> OnPostAsync(long id, CancellationToken ct)
     {
         if (await AttemptAsync(() => Transitions.FireAsync(Db, Audit, Caller, id, ClaimTrigger.SecondApprove, new(null, null, null), null, ct)))
             return Redirect($"/approvals/claims/{id}/done");
-        await LoadAsync(id, ct);
+        View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
         return Page();
     }
 }
