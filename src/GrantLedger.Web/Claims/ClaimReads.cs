@@ -73,12 +73,21 @@ public static class ClaimReads
     public static IReadOnlyList<string> AllowedActions(ClaimScope c, CurrentUser caller, Money claimed)
     {
         var actions = ClaimWorkflow.Lifecycle.Actions(c.State, c.Context(caller, claimed)).Select(t => Kebab.Of(t)).ToList();
-        if (c.Claim.State == "draft" && caller.Role == Roles.SchoolBusinessManager && caller.SchoolId == c.School.Id)
-            actions.InsertRange(0, ["edit", "add-line", "attach-evidence"]);
+        if (ChangesDraft(c, caller)) actions.InsertRange(0, ["edit", "add-line", "attach-evidence"]);
         // a closed half-term's draft is not added to, given evidence or submitted: it is moved to an open half-term, or deleted
         if (c.Claim.State == "draft" && c.Period.ClosedAt is not null) actions.RemoveAll(a => a is "add-line" or "attach-evidence" or "submit");
         return actions;
     }
+
+    /// <summary>Whether the caller may change the claim: it is a draft of their school's.</summary>
+    private static bool ChangesDraft(ClaimScope c, CurrentUser caller) =>
+        c.Claim.State == "draft" && caller.Role == Roles.SchoolBusinessManager && caller.SchoolId == c.School.Id;
+
+    /// <summary>
+    /// What the caller may do to the claim beside its workflow, as a 409's detail says it after the lifecycle's steps
+    /// ("What you can do now: submit; or change this draft."), as a plan's does (<see cref="ActionPlans.PlanReads.BesideSaidAsync"/>).
+    /// </summary>
+    public static IReadOnlyList<string>? BesideSaid(ClaimScope c, CurrentUser caller) => ChangesDraft(c, caller) ? ["change this draft"] : null;
 
     private static async Task<IReadOnlyList<BudgetLine>> BudgetAsync(GrantLedgerDb db, ClaimScope c, Dictionary<long, Programmes.BudgetCategory> categories,
         CancellationToken ct)

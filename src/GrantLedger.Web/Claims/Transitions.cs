@@ -83,7 +83,7 @@ public static class Transitions
         var reason = FreeText.Kept(r.Reason);
         // the second-approval threshold applies to the amount claimed, not to what is sanctioned
         var claimed = new Money(c.Claim.Lines.Sum(l => l.AmountPence));
-        var step = ClaimWorkflow.Lifecycle.Fire(from, trigger, c.Context(caller, claimed, reason));
+        var step = ClaimWorkflow.Lifecycle.Fire(from, trigger, c.Context(caller, claimed, reason), ClaimReads.BesideSaid(c, caller));
         // a claim approved for nothing stays approved for ever: a payment run leaves out a claim with nothing to pay
         if (step.Effect == LedgerEffect.PostHold || step.To == ClaimState.AwaitingSecondApproval)
             if (claimed.IsPositive && !total.IsPositive)

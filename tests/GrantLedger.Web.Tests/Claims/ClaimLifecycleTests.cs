@@ -496,6 +496,26 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.EndsWith("No step of its workflow is open to you now.", detail);
     }
 
+    /// <summary>
+    /// A school's step refused on its own draft names, after the lifecycle's steps, what it may do beside them, as a plan's
+    /// 409 does (docs/workflows.md): it said "What you can do now: submit." of a draft the school can change.
+    /// </summary>
+    [Fact]
+    public async Task Withdraw_OfADraft_Answers409NamingSubmit_AndChangingTheDraft_ToItsSchoolAlone()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var draft = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(draft);
+        var (state, allowed, detail) = Illegal(await w.School.PostAsync($"/api/v1/claims/{draft}/withdraw", null));
+        Assert.Equal("draft", state);
+        Assert.Equal(["submit"], allowed); // the lifecycle's triggers only: changing the draft is in its allowedActions
+        Assert.Equal("The claim is 'draft', where 'withdraw' is not possible. What you can do now: submit; or change this draft.", detail);
+
+        (_, allowed, detail) = Illegal(await w.Lead.PostAsync($"/api/v1/claims/{draft}/start-review", null));
+        Assert.Empty(allowed);
+        Assert.EndsWith("No step of its workflow is open to you now.", detail);
+    }
+
     [Fact]
     public async Task Approve_BeforeReview_Answers409NamingWhatTheLeadCanDo_NotWhatTheSchoolCan()
     {
