@@ -16,8 +16,8 @@ public record UserView(long Id, string UserName, string DisplayName, string? Ema
 
 /// <summary>
 /// A user created, or their password reset, by the API. When the admin gave no password the service made the one-time
-/// password (<see cref="Passwords.Generate"/>) and gives it in this answer only: a repeat of the request with its
-/// Idempotency-Key is answered without it, saying why (<see cref="OneTimePasswordWithheld"/>).
+/// password (four groups of four letters and digits, from a CSPRNG) and gives it in this answer only (oneTimePassword): a repeat of the
+/// request with its Idempotency-Key is answered without it, saying why (oneTimePasswordWithheld).
 /// </summary>
 public sealed record UserGivenPassword : UserView
 {

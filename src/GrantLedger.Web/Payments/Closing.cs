@@ -26,8 +26,8 @@ public static class Closing
 
     /// <param name="NextYearId">where carried-forward allocation goes: a later, open year of the programme</param>
     /// <param name="Fingerprint">
-    /// optional: the <see cref="FingerprintOf"/> of the figures the caller checked (the year-end check page posts the one it
-    /// showed; a refusal 409 year-end-changed gives the figures now and theirs). When given, the close moves nothing unless
+    /// optional: the fingerprint of the figures the caller checked, as the year end's preview gives it (the year-end check
+    /// page posts the one it showed; a refusal 409 year-end-changed gives the figures now and theirs). When given, the close moves nothing unless
     /// what it would move is what was checked. Without it the year closes on the figures as they are.
     /// </param>
     public sealed record YearEnd(List<YearEndRule>? Rules, long? NextYearId, string? Fingerprint = null);
@@ -134,7 +134,7 @@ public static class Closing
 
     /// <summary>
     /// What closing the year would move now, before finance chooses how: per budget category, the allocation left unspent
-    /// and the schools it is left with, the <see cref="FingerprintOf"/> those figures to close on them alone, whether the
+    /// and the schools it is left with, the fingerprint of those figures to close on them alone, whether the
     /// year has closed, and from which day it can be; and the claims still awaiting a decision, which the close waits for.
     /// </summary>
     public sealed record YearEndPreview(long YearId, string Year, bool Closed, DateOnly EndsOn, DateOnly ClosableFrom, IReadOnlyList<UnspentLine> Lines,

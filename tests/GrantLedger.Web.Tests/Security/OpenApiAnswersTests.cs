@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using GrantLedger.Web.Tests.Support;
 
 namespace GrantLedger.Web.Tests.Security;
@@ -31,5 +33,28 @@ public sealed class OpenApiAnswersTests(DatabaseFixture db) : DatabaseTest(db)
         var answer = api.Document["paths"]![path]![method]!["responses"]![status];
         Assert.NotNull(answer);
         Assert.EndsWith($".{schema}", answer!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// The document's descriptions are written for a client: none names the service's code as the compiler does. The year
+    /// end's fingerprint and the user's answer said "the M:GrantLedger.Web.Payments.Closing.FingerprintOf(System.Collections.
+    /// Generic.IEnumerable{…}) of the figures" and "(M:GrantLedger.Web.Access.Passwords.Generate)": a reference in a comment
+    /// the document is made from, which Swashbuckle writes out as its XML documentation id.
+    /// </summary>
+    [Fact]
+    public async Task NoDescription_NamesTheServicesCode()
+    {
+        var api = await OpenApi.ReadAsync(Db);
+        var said = new List<string>();
+        void Read(JsonNode? node, string where)
+        {
+            if (node is JsonObject o) foreach (var (key, value) in o) Read(value, $"{where}/{key}");
+            else if (node is JsonArray a) for (var i = 0; i < a.Count; i++) Read(a[i], $"{where}[{i}]");
+            else if (node is JsonValue v && v.TryGetValue<string>(out var text) && (where.EndsWith("/description") || where.EndsWith("/summary"))
+                && Regex.IsMatch(text, @"\b[MTPFE]:[A-Z]|GrantLedger\.(Web|Core)\.|System\.Collections"))
+                said.Add($"{where}: {text}");
+        }
+        Read(api.Document, "");
+        Assert.True(said.Count == 0, $"{said.Count} descriptions name the code:\n" + string.Join("\n", said));
     }
 }
