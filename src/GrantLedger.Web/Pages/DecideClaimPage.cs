@@ -17,6 +17,9 @@ public abstract class DecideClaimPage(GrantLedgerDb db, AuditTrail audit) : GovP
     /// <summary>Where the claim's own page is: "/review/claims" or "/approvals/claims".</summary>
     protected abstract string Prefix { get; }
 
+    /// <summary>What its links and redirects to the claim's pages keep of where the claim was opened from (the lead's "?from=school"), or nothing.</summary>
+    public virtual string Kept => "";
+
     public ClaimView View { get; private set; } = null!;
     public string Action { get; private set; } = "return";
     public string Heading => Action == "return" ? "Return the claim to the school" : "Reject the claim";
@@ -27,7 +30,7 @@ public abstract class DecideClaimPage(GrantLedgerDb db, AuditTrail audit) : GovP
     {
         Action = action == "reject" ? "reject" : "return";
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
-        return View.AllowedActions.Contains(Action) ? Page() : Redirect($"{Prefix}/{id}");
+        return View.AllowedActions.Contains(Action) ? Page() : Redirect($"{Prefix}/{id}{Kept}");
     }
 
     public async Task<IActionResult> OnPostAsync(long id, string? action, CancellationToken ct)
@@ -38,7 +41,7 @@ public abstract class DecideClaimPage(GrantLedgerDb db, AuditTrail audit) : GovP
         if (string.IsNullOrWhiteSpace(reason)) AddError("reason", $"Enter the reason for {(Action == "return" ? "returning" : "rejecting")} the claim");
         var trigger = Action == "reject" ? ClaimTrigger.Reject : ClaimTrigger.Return;
         if (await AttemptAsync(() => Transitions.FireAsync(Db, Audit, Caller, id, trigger, new(reason, null, null), null, ct)))
-            return Redirect($"{Prefix}/{id}/done");
+            return Redirect($"{Prefix}/{id}/done{Kept}");
         return Page();
     }
 }

@@ -288,7 +288,7 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         var id = await w.NewClaimAsync();
         await w.AddStaffTimeAsync(id);
         using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
-        Assert.Contains($"href=\"/review/claims/{id}\"", await Read(lead, $"/review/schools/{w.S.Schools[0].Id}"));
+        Assert.Contains($"href=\"/review/claims/{id}?from=school\"", await Read(lead, $"/review/schools/{w.S.Schools[0].Id}"));
         Assert.Matches(@"<dt class=""govuk-summary-list__key"">Submitted</dt><dd class=""govuk-summary-list__value"">Not submitted yet</dd>",
             await Read(lead, $"/review/claims/{id}"));
         (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
@@ -538,6 +538,68 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
             var history = Regex.Match(page, "<table class=\"govuk-table\" id=\"history\">.*?</table>", RegexOptions.Singleline).Value;
             Assert.Contains($"<td class=\"govuk-table__cell\">Started</td><td class=\"govuk-table__cell\">{schoolName} (school business manager)</td>", history);
             Assert.Equal(2, Regex.Matches(history, Regex.Escape($"{schoolName} (school business manager)")).Count); // the submission's row alike
+        }
+    }
+
+    /// <summary>
+    /// A lead who opened a claim from a school's page in their area (/review/schools/{id}) was sent back to the review queue
+    /// by its Back link, and by the approve, return and done pages after it. Opened from there (?from=school), the claim's
+    /// pages keep it, through starting the review, approving and returning, and go back to the school's page, of the claim's
+    /// year; opened from the queue, or with any other from (a hostile address among them), they go back to the queue as before.
+    /// </summary>
+    [Fact]
+    public async Task AClaimOpenedFromItsSchoolsPage_GoesBackToTheSchool_ThroughItsReviewPages()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id);
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        var other = await w.UnderReviewAsync("STAFF-02", w.S.On("10-06"));
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        var s0 = w.S.Schools[0];
+        var school = $"href=\"/review/schools/{s0.Id}?year={w.S.YearId}\">Back to School {s0.Urn}</a>";
+        const string queue = "href=\"/review\">Back to the review queue</a>";
+
+        Assert.Contains($"href=\"/review/claims/{id}?from=school\"", await Read(lead, $"/review/schools/{s0.Id}"));
+        var page = await Read(lead, $"/review/claims/{id}?from=school");
+        Assert.Contains(school, page);
+        Assert.DoesNotContain(queue, page);
+        var start = Regex.Match(page, "<form method=\"post\" action=\"([^\"]*handler=StartReview[^\"]*)\"").Groups[1].Value;
+        Assert.Contains("from=school", start);
+        Assert.Equal($"/review/claims/{id}?handler=StartReview", Regex.Match(await Read(lead, $"/review/claims/{id}?from=x"), "action=\"([^\"]*handler=StartReview[^\"]*)\"").Groups[1].Value);
+        using (var started = await lead.PostAsync(start, new FormUrlEncodedContent(new Dictionary<string, string> { [PageFormFuzzTests.Token] = PageFormFuzzTests.TokenOf(page) })))
+            Assert.Equal($"/review/claims/{id}?from=school", started.Headers.Location?.OriginalString);
+
+        page = await Read(lead, $"/review/claims/{id}?from=school");
+        Assert.Contains($"href=\"/review/claims/{id}/approve?from=school\"", page);
+        Assert.Contains($"href=\"/review/claims/{id}/decide?action=return&from=school\"", page);
+        Assert.Contains($"href=\"/review/claims/{id}/decide?action=reject&from=school\"", page);
+        foreach (var url in new[] { $"/review/claims/{id}/approve?from=school", $"/review/claims/{id}/decide?action=return&from=school" })
+            Assert.Contains($"href=\"/review/claims/{id}?from=school\">Back to the claim</a>", await Read(lead, url));
+        Assert.Contains($"href=\"/review/claims/{id}\"", await Read(lead, "/review")); // the queue's link carries nothing
+        page = await Read(lead, $"/review/claims/{id}/approve?from=https%3A%2F%2Fevil.example");
+        Assert.DoesNotMatch("href=\"[^\"]*//evil", page);
+        Assert.Contains($"href=\"/review/claims/{id}\">Back to the claim</a>", page);
+        var line = (await w.Lead.GetAsync($"/api/v1/claims/{id}")).Json["lines"]![0]!["id"]!.GetValue<long>();
+        Assert.Equal($"/review/claims/{id}/done?from=school",
+            (await PostAsync(lead, $"/review/claims/{id}/approve?from=school", new() { [$"amount-{line}"] = "250.00" })).Location);
+        page = await Read(lead, $"/review/claims/{id}/done?from=school");
+        Assert.Contains(school, page);
+        Assert.DoesNotContain(queue, page);
+        Assert.Equal($"/review/claims/{other}/done?from=school",
+            (await PostAsync(lead, $"/review/claims/{other}/decide?action=return&from=school", new() { ["reason"] = "Attach the timesheet" })).Location);
+        Assert.Contains(school, await Read(lead, $"/review/claims/{other}/done?from=school"));
+
+        // from the queue, or any other from: back to the queue, and nothing carried on
+        foreach (var from in new[] { "", "?from=queue", "?from=https%3A%2F%2Fevil.example%2Fx", "?from=%2F%2Fevil.example", $"?from={s0.Id}", "?from=school2" })
+        {
+            foreach (var url in new[] { $"/review/claims/{id}{from}", $"/review/claims/{id}/done{from}", $"/review/claims/{other}{from}" })
+            {
+                page = await Read(lead, url);
+                Assert.Contains(queue, page);
+                Assert.DoesNotContain("Back to School", page);
+                Assert.DoesNotMatch("href=\"[^\"]*//evil", page); // (the layout's password link carries the page's own address, encoded)
+            }
         }
     }
 

@@ -73,8 +73,8 @@ public sealed partial class AreaSchoolsPageTests(DatabaseFixture db) : DatabaseT
         Assert.Matches("href=\"/review/plans/\\d+\"", page);
         Assert.Contains("Agreed", page);
         var claims = Table(page, "claims");
-        Assert.Contains($"href=\"/review/claims/{submitted}\"", claims);
-        Assert.Contains($"href=\"/review/claims/{approved}\"", claims);
+        Assert.Contains($"href=\"/review/claims/{submitted}?from=school\"", claims);
+        Assert.Contains($"href=\"/review/claims/{approved}?from=school\"", claims);
         Assert.Contains("£250.00", claims);
         Assert.Contains("Submitted", claims);
         Assert.Contains("Approved", claims);

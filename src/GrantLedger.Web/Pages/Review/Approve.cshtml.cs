@@ -24,7 +24,7 @@ public sealed partial class ApproveModel(GrantLedgerDb db, AuditTrail audit) : G
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken ct)
     {
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
-        return View.AllowedActions.Contains("approve") ? Page() : Redirect($"/review/claims/{id}");
+        return View.AllowedActions.Contains("approve") ? Page() : Redirect($"/review/claims/{id}{ReviewClaimModel.Keep(Request)}");
     }
 
     public async Task<IActionResult> OnPostAsync(long id, CancellationToken ct)
@@ -51,7 +51,7 @@ public sealed partial class ApproveModel(GrantLedgerDb db, AuditTrail audit) : G
             return $"{m.Groups[2].Value}-{sanctions[int.Parse(m.Groups[1].Value)].LineId}";
         }
         if (await AttemptAsync(() => Transitions.FireAsync(Db, Audit, Caller, id, ClaimTrigger.Approve, new(null, null, sanctions), null, ct), Field))
-            return Redirect($"/review/claims/{id}/done");
+            return Redirect($"/review/claims/{id}/done{ReviewClaimModel.Keep(Request)}");
         return Page();
     }
 

@@ -10,4 +10,6 @@ namespace GrantLedger.Web.Pages.Review;
 public sealed class DecideModel(GrantLedgerDb db, AuditTrail audit) : DecideClaimPage(db, audit)
 {
     protected override string Prefix => "/review/claims";
+
+    public override string Kept => ReviewClaimModel.Keep(Request);
 }

@@ -14,12 +14,27 @@ public sealed class ReviewClaimModel(GrantLedgerDb db, AuditTrail audit) : GovPa
 {
     public ClaimView View { get; private set; } = null!;
 
+    /// <summary>
+    /// A claim opened from its school's page (?from=school: the school's claims, <see cref="AreaSchoolModel"/>) goes back
+    /// there, and its approve, decide and done pages keep it; opened from the queue, or with any other from, they go back to
+    /// the queue. Only this known value is read: the school is the claim's own, so no address is ever taken from the request.
+    /// </summary>
+    public static bool OpenedFromSchool(HttpRequest request) => request.Query["from"] == "school";
+
+    /// <summary>What a link or redirect between the claim's pages adds to keep where it was opened from: "?from=school" (or "&amp;from=school" after another), or nothing.</summary>
+    public static string Keep(HttpRequest request, char separator = '?') => OpenedFromSchool(request) ? $"{separator}from=school" : "";
+
+    /// <summary>Where the claim's page and its done page go back to: the school's page, of the claim's year, or the queue.</summary>
+    public static (string Href, string Text) Back(HttpRequest request, ClaimView claim) => OpenedFromSchool(request)
+        ? ($"/review/schools/{claim.School.Id}?year={claim.YearId}", $"Back to {claim.School.Name}")
+        : ("/review", "Back to the review queue");
+
     public async Task OnGetAsync(long id, CancellationToken ct) => View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
 
     public async Task<IActionResult> OnPostStartReviewAsync(long id, CancellationToken ct)
     {
         if (await AttemptAsync(() => Transitions.FireAsync(Db, Audit, Caller, id, ClaimTrigger.StartReview, new(null, null, null), null, ct)))
-            return Redirect($"/review/claims/{id}");
+            return Redirect($"/review/claims/{id}{Keep(Request)}");
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
         return Page();
     }
