@@ -72,7 +72,7 @@ public sealed record BudgetYear(Programme Programme, ProgrammeYear Year)
         var today = UkTime.Today;
         var date = given ?? (today < Year.StartsOn ? Year.StartsOn : today > Year.EndsOn ? Year.EndsOn : today);
         if (given is null && (Year.ClosedAt is not null ? "that year"
-                : Year.Periods.FirstOrDefault(p => p.StartsOn <= date && date <= p.EndsOn && p.ClosedAt is not null) is { } period ? $"that half-term ({period.Name})"
+                : Year.Periods.FirstOrDefault(p => p.StartsOn <= date && date <= p.EndsOn && p.ClosedAt is not null) is { } period ? $"that half-term ({Years.HalfTerm(period.Name, Year.Code)})"
                 : null) is { } closed)
             throw new RuleBroken("period-closed",
                 $"This was sent without a valueDate, it would be dated {Closes.Long(date)}, and {closed} is closed: nothing more can be posted in it.",

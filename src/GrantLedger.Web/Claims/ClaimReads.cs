@@ -65,7 +65,7 @@ public static class ClaimReads
                 e.UploadedAt, elsewhere.Where(x => x.Sha256.AsSpan().SequenceEqual(e.Sha256)).Select(x => x.ClaimId).Distinct().Order().ToList())).ToList(),
             claim.State == "draft" ? await BudgetAsync(db, c, categories, ct) : [],
             plan is null ? null : await PlanAsync(db, c, plan, ct),
-            rows.History, AllowedActions(c, caller, claimed), ClaimAccess.ETag(claim)) { HalfTerm = $"{c.Period.Name} {c.Year.Code}" };
+            rows.History, AllowedActions(c, caller, claimed), ClaimAccess.ETag(claim)) { HalfTerm = Programmes.Years.HalfTerm(c.Period.Name, c.Year.Code) };
     }
 
     /// <summary>What the caller may do now: the lifecycle's actions for them, and editing while it is their draft.</summary>
@@ -182,7 +182,7 @@ public static class ClaimReads
         return await db.Set<Claim>().AsNoTracking().Where(c => ids.Contains(c.Id))
             .Join(db.Periods, c => c.PeriodId, p => p.Id, (c, p) => new { c.Id, p.Name, p.ProgrammeYearId })
             .Join(db.ProgrammeYears, x => x.ProgrammeYearId, y => y.Id, (x, y) => new { x.Id, x.Name, y.Code })
-            .ToDictionaryAsync(x => x.Id, x => $"{x.Name} {x.Code}", ct);
+            .ToDictionaryAsync(x => x.Id, x => Programmes.Years.HalfTerm(x.Name, x.Code), ct);
     }
 
     private static IQueryable<Claim> Scoped(GrantLedgerDb db, CurrentUser caller) => db.Set<Claim>().AsNoTracking().VisibleTo(db, caller);

@@ -27,13 +27,14 @@ public static class Drafting
         caller.EnsureSchool(school);
         var errors = new FieldErrors();
         var description = errors.Text("description", r.Description, MostDescription, required: false, manyLines: true);
-        var period = await PeriodAsync(db, school.ProgrammeId, r.PeriodId, errors, ct);
+        var found = await PeriodAsync(db, school.ProgrammeId, r.PeriodId, errors, ct);
         errors.ThrowIfAny();
-        EnsureOpen(period!, "no claim can be started for it");
+        var (period, yearCode) = found!.Value;
+        EnsureOpen(period, yearCode, "no claim can be started for it");
 
         var claim = new Claim
         {
-            ProgrammeId = school.ProgrammeId, ProgrammeYearId = period!.ProgrammeYearId, PeriodId = period.Id, SchoolId = school.Id,
+            ProgrammeId = school.ProgrammeId, ProgrammeYearId = period.ProgrammeYearId, PeriodId = period.Id, SchoolId = school.Id,
             Description = description ?? "", CreatedBy = caller.Id,
         };
         return await db.InTransactionAsync(async () =>
@@ -56,7 +57,7 @@ public static class Drafting
             List<ClaimLine> redated = [];
             if (r.PeriodId is not null)
             {
-                var period = await PeriodAsync(db, c.Claim.ProgrammeId, r.PeriodId, errors, ct);
+                var period = (await PeriodAsync(db, c.Claim.ProgrammeId, r.PeriodId, errors, ct))?.Period;
                 if (period is not null && period.ProgrammeYearId != c.Claim.ProgrammeYearId)
                     errors.Add("periodId", "must be a half-term of the same year as the claim's lines");
                 // a TLR is the half-term's sum, dated its first day by the service: it moves with the claim (below)
@@ -72,7 +73,7 @@ public static class Drafting
                 errors.ThrowIfAny();
                 if (period!.Id != c.Claim.PeriodId)
                 {
-                    EnsureOpen(period, "no claim can be moved into it");
+                    EnsureOpen(period, c.Year.Code, "no claim can be moved into it"); // of the claim's year (above)
                     // dated and priced as a TLR added to the claim in its new half-term would be
                     var moved = c with { Period = period };
                     var lookups = new LineEditing.Lookups(db, moved);
@@ -114,25 +115,28 @@ public static class Drafting
     /// line or evidence or is submitted (409 naming periodId). Its drafts can still be deleted, and claims submitted before it closed are
     /// reviewed and paid as ever.
     /// </summary>
-    internal static void EnsureOpen(Programmes.Period period, string doing)
+    /// <param name="yearCode">the half-term's year, "2025-26"</param>
+    internal static void EnsureOpen(Programmes.Period period, string yearCode, string doing)
     {
         if (period.ClosedAt is null) return;
         throw new RuleBroken("period-closed",
-            $"{period.Name} {period.StartsOn.Year} is closed: finance closed it on {Core.Ledger.UkTime.Of(period.ClosedAt.Value):d MMMM yyyy}, so {doing}. "
+            $"{Programmes.Years.HalfTerm(period.Name, yearCode)} is closed: finance closed it on {Core.Ledger.UkTime.Of(period.ClosedAt.Value):d MMMM yyyy}, so {doing}. "
             + "Claim for an open half-term.", 409, "periodId", new Dictionary<string, object?> { ["periodId"] = period.Id });
     }
 
-    private static async Task<Programmes.Period?> PeriodAsync(GrantLedgerDb db, long programmeId, long? periodId, FieldErrors errors, CancellationToken ct)
+    /// <summary>The half-term of the programme with that id, and its year's code (a closed one is named with it), or null with why.</summary>
+    private static async Task<(Programmes.Period Period, string YearCode)?> PeriodAsync(GrantLedgerDb db, long programmeId, long? periodId, FieldErrors errors,
+        CancellationToken ct)
     {
         if (periodId is null)
         {
             errors.Add("periodId", "choose the half-term the claim is for");
             return null;
         }
-        var period = await db.Periods.AsNoTracking()
-            .Where(p => p.Id == periodId && db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ProgrammeId == programmeId))
+        var found = await db.Periods.AsNoTracking().Where(p => p.Id == periodId)
+            .Join(db.ProgrammeYears.Where(y => y.ProgrammeId == programmeId), p => p.ProgrammeYearId, y => y.Id, (p, y) => new { Period = p, y.Code })
             .SingleOrDefaultAsync(ct);
-        if (period is null) errors.Add("periodId", $"half-term {periodId} is not a half-term of this programme");
-        return period;
+        if (found is null) errors.Add("periodId", $"half-term {periodId} is not a half-term of this programme");
+        return found is null ? null : (found.Period, found.Code);
     }
 }

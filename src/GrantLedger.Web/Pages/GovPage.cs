@@ -233,7 +233,7 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
             return null;
         var year = rule.Details.GetValueOrDefault("year");
         return rule.Details.GetValueOrDefault("period") is string period
-            ? $"{label}, {dated:d MMMM yyyy}, falls in {period} {year}, which is closed: enter a date in a half-term that is still open"
+            ? $"{label}, {dated:d MMMM yyyy}, falls in {Programmes.Years.HalfTerm(period, $"{year}")}, which is closed: enter a date in a half-term that is still open"
             : $"{label}, {dated:d MMMM yyyy}, falls in {year}, which is closed: nothing more can be posted in it";
     }
 

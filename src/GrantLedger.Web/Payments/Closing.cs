@@ -187,8 +187,8 @@ public static class Closing
             var year = await YearAsync(db, programmeId, yearId, ct);
             var period = year.Periods.SingleOrDefault(p => p.Id == periodId) ?? throw new NotFound("half-term", periodId);
             if (period.ClosedAt is not null)
-                throw new RuleBroken("period-closed", $"{period.Name} {year.Code} is already closed.", 409);
-            Closes.EnsureEnded("period-not-ended", $"{period.Name} {year.Code}", period.EndsOn, UkTime.Today);
+                throw new RuleBroken("period-closed", $"{Years.HalfTerm(period.Name, year.Code)} is already closed.", 409);
+            Closes.EnsureEnded("period-not-ended", Years.HalfTerm(period.Name, year.Code), period.EndsOn, UkTime.Today);
             var open = year.Periods.Where(p => p.StartsOn < period.StartsOn && p.ClosedAt is null).OrderBy(p => p.StartsOn).ToList();
             if (open.Count > 0)
                 throw new RuleBroken("earlier-period-open", $"Close the half-terms in order: {string.Join(", ", open.Select(p => p.Name))} first.", 409,

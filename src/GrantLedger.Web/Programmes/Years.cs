@@ -19,6 +19,12 @@ public static partial class Years
     public static readonly (string Code, string Name)[] HalfTerms =
         [("aut1", "Autumn 1"), ("aut2", "Autumn 2"), ("spr1", "Spring 1"), ("spr2", "Spring 2"), ("sum1", "Summer 1"), ("sum2", "Summer 2")];
 
+    /// <summary>
+    /// A half-term with its year, "Autumn 1 2026-27", as the pages, the lists and the refusals write it: "Autumn 1" alone
+    /// could be either year's, in September beside last year's claims.
+    /// </summary>
+    public static string HalfTerm(string name, string yearCode) => $"{name} {yearCode}";
+
     public const string YearCodePattern = @"^(\d{4})-(\d{2})$";
     [GeneratedRegex(YearCodePattern + Patterns.AtTheEnd)] private static partial Regex YearCode();
 

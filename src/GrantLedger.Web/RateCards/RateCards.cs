@@ -93,7 +93,7 @@ public static partial class RateCards
                 .Join(db.ProgrammeYears.Where(y => y.ProgrammeId == programmeId), p => p.ProgrammeYearId, y => y.Id, (p, y) => new { p.Name, Year = y.Code })
                 .FirstOrDefaultAsync(ct);
             if (closed is not null)
-                throw new RuleBroken("period-closed", $"{r.EffectiveFrom:yyyy-MM-dd} falls in {closed.Name}, which is closed: a rate cannot take effect in a closed period",
+                throw new RuleBroken("period-closed", $"{r.EffectiveFrom:yyyy-MM-dd} falls in {Years.HalfTerm(closed.Name, closed.Year)}, which is closed: a rate cannot take effect in a closed period",
                     409, "effectiveFrom", new Dictionary<string, object?>
                     {
                         ["effectiveFrom"] = $"{r.EffectiveFrom:yyyy-MM-dd}", ["year"] = closed.Year, ["period"] = closed.Name,

@@ -209,6 +209,9 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
             ["amount"] = "10.00", ["reason"] = "Runs the network", ["valueDate-day"] = "", ["valueDate-month"] = "", ["valueDate-year"] = "",
         });
         Assert.Contains(("valueDate", said), virement);
+        // the API names the half-term with its year, as the pages do
+        Assert.Contains("and that half-term (Summer 2 2025-26) is closed", (await s.Root.PostAsync($"{s.Year}/funding", new { amount = "10.00", reference = "late grant" }))
+            .ExpectProblem(HttpStatusCode.Conflict, "valueDate", "period-closed").Json["detail"]!.GetValue<string>());
         Assert.Equal(before, await WrittenAsync());
     }
 
@@ -470,7 +473,7 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         var problem = (await admin.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/rates",
                 new { code = "teacher-cover", name = "Teacher cover", basis = "day", amount = "250.00", effectiveFrom = "2025-10-15" }))
             .ExpectProblem(HttpStatusCode.Conflict, "effectiveFrom", "period-closed").Json;
-        Assert.Equal("2025-10-15 falls in Autumn 1, which is closed: a rate cannot take effect in a closed period", problem["detail"]!.GetValue<string>());
+        Assert.Equal("2025-10-15 falls in Autumn 1 2025-26, which is closed: a rate cannot take effect in a closed period", problem["detail"]!.GetValue<string>());
         Assert.Equal(["2025-10-15", "2025-26", "Autumn 1"],
             new[] { "effectiveFrom", "year", "period" }.Select(k => problem[k]!.GetValue<string>()).ToArray());
         Assert.Equal(before, await WrittenAsync());

@@ -25,7 +25,7 @@ public sealed class ClosedHalfTermTests(DatabaseFixture db) : DatabaseTest(db)
         var closed = (await finance.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/years/{w.S.YearId}/periods/{w.Periods["aut1"]}/close", null))
             .Expect(HttpStatusCode.OK).Json;
 
-        static void IsClosed(Answer a) => Assert.Contains("is closed", a.ExpectProblem(HttpStatusCode.Conflict, "periodId", rule: "period-closed").Body);
+        static void IsClosed(Answer a) => Assert.Contains("Autumn 1 2025-26 is closed", a.ExpectProblem(HttpStatusCode.Conflict, "periodId", rule: "period-closed").Body);
         IsClosed(await w.School.PostAsync("/api/v1/claims", new { periodId = w.Periods["aut1"] }));
         IsClosed(await w.School.SendAsync(HttpMethod.Patch, $"/api/v1/claims/{later}", new { periodId = w.Periods["aut1"] }));
         IsClosed(await w.School.PostAsync($"/api/v1/claims/{draft}/lines", new

@@ -28,7 +28,7 @@ public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
         Areas = await AreaChoices.OfProgrammeAsync(Db, programmeId, ct, all: "All areas");
         // last year's half-terms too while it is open: its Summer 2 claims are approved and paid in the autumn
         var years = await School.SchoolBudget.WorkingYearsAsync(Db, programmeId, ct);
-        Periods = [("", "All half-terms"), .. years.SelectMany(y => y.Periods.OrderBy(p => p.StartsOn).Select(p => (p.Id.ToString(), $"{p.Name} {y.Code}")))];
+        Periods = [("", "All half-terms"), .. years.SelectMany(y => y.Periods.OrderBy(p => p.StartsOn).Select(p => (p.Id.ToString(), Programmes.Years.HalfTerm(p.Name, y.Code))))];
     }
 
     public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);

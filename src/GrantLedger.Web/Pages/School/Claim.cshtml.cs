@@ -31,7 +31,7 @@ public sealed class ClaimModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
         var period = await Db.Periods.AsNoTracking().Where(p => p.Id == View.Period.Id)
             .Join(Db.ProgrammeYears, p => p.ProgrammeYearId, y => y.Id, (p, y) => new { p.ClosedAt, y.Code }).SingleAsync(ct);
-        (HalfTerm, HalfTermClosed) = ($"{View.Period.Name} {period.Code}", period.ClosedAt is not null);
+        (HalfTerm, HalfTermClosed) = (Programmes.Years.HalfTerm(View.Period.Name, period.Code), period.ClosedAt is not null);
     }
 
     public async Task<IActionResult> OnPostRemoveLineAsync(long id, long lineId, CancellationToken ct)

@@ -26,9 +26,9 @@ public sealed class MoveClaimModel(GrantLedgerDb db, AuditTrail audit) : GovPage
     {
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
         var year = await Db.ProgrammeYears.AsNoTracking().Include(y => y.Periods).SingleAsync(y => y.Id == View.YearId, ct);
-        (HalfTerm, YearCode) = ($"{View.Period.Name} {year.Code}", year.Code);
+        (HalfTerm, YearCode) = (Programmes.Years.HalfTerm(View.Period.Name, year.Code), year.Code);
         Periods = year.Periods.Where(p => p.ClosedAt is null && p.Id != View.Period.Id).OrderBy(p => p.StartsOn)
-            .Select(p => (p.Id.ToString(), $"{p.Name} {year.Code} ({p.StartsOn:d MMM} to {p.EndsOn:d MMM yyyy})")).ToList();
+            .Select(p => (p.Id.ToString(), $"{Programmes.Years.HalfTerm(p.Name, year.Code)} ({p.StartsOn:d MMM} to {p.EndsOn:d MMM yyyy})")).ToList();
     }
 
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken ct)
