@@ -43,7 +43,11 @@ public sealed record ClaimView(
 /// <param name="Reason">why the claim was returned or rejected</param>
 /// <param name="LineReasons">why each line approved for less was reduced, in line order</param>
 public sealed record ClaimSummary(long Id, string Reference, SchoolSummary School, string Period, string State, Money Claimed,
-    Money? Sanctioned, DateTimeOffset? SubmittedAt, string? Reason, int Lines, IReadOnlyList<LineReason> LineReasons);
+    Money? Sanctioned, DateTimeOffset? SubmittedAt, string? Reason, int Lines, IReadOnlyList<LineReason> LineReasons)
+{
+    /// <summary>The staff time its lines take from the school's allowances, in minutes, for the queues' Claimed column (not in the API's answer).</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public long AllowanceMinutes { get; init; }
+}
 
 /// <summary>The reviewer's reason for approving less than a line claimed.</summary>
 public sealed record LineReason(int LineNo, string Reason);

@@ -185,12 +185,52 @@ public static class Gov
     /// <summary>
     /// A reviewer's decision as its confirmation panel labels the amount: "Approved: £450.00 of £500.00 claimed" for less,
     /// "Approved: £500.00" in full (also while it awaits a second approval), "Claimed: £500.00" once returned or rejected,
-    /// where nothing is approved. The panel gave the amount bare, the approved one for less and the claimed one otherwise.
+    /// where nothing is approved; with the staff time the claim takes from the school's allowances, as
+    /// <see cref="MoneyAndTime"/> says it ("Approved: £250.00 and 1 day of the school's contact-time allowance"; a claim of
+    /// time alone, "Claimed: 1 day of …", where it read "Claimed: £0.00").
     /// </summary>
     public static string DecidedAmount(Claims.ClaimView c) =>
-        !Approved(c.State) && c.State != "awaiting-second-approval" ? $"Claimed: {c.Claimed}"
-        : c.Sanctioned is { } approved && approved != c.Claimed ? $"Approved: {approved} of {c.Claimed} claimed"
-        : $"Approved: {c.Claimed}";
+        !Approved(c.State) && c.State != "awaiting-second-approval" ? $"Claimed: {MoneyAndTime(c.Claimed, c.Lines, "the school's", $"{c.Claimed}")}"
+        : c.Sanctioned is { } approved && approved != c.Claimed
+            ? $"Approved: {MoneyAndTime(approved, ApprovedLines(c), "the school's", $"{approved} of {c.Claimed} claimed")}"
+        : $"Approved: {MoneyAndTime(c.Claimed, ApprovedLines(c), "the school's", $"{c.Claimed}")}";
+
+    /// <summary>The lines whose time an approval posts: all but those approved for nothing (ClaimLedger releases their time).</summary>
+    public static IEnumerable<Claims.LineView> ApprovedLines(Claims.ClaimView c) => c.Lines.Where(l => l.SanctionedAmount is not { Pence: 0 });
+
+    /// <summary>
+    /// What a claim's lines hold, as the dashboard counts it (ClaimLedger reserves a line's money and, when it spends an
+    /// allowance, its minutes): the money, and each allowance's staff time as every page writes it, a part that is zero left
+    /// out: "£83.33 of your school's budget and 2.5 hours of its contact-time allowance", <paramref name="whose"/> being "your
+    /// school's"; a claim of specialist days paid from no budget holds time alone ("1 day of your school's … allowance"),
+    /// where pages said "£0.00"; a claim holding nothing, "£0.00". <paramref name="moneyAs"/> words the money otherwise
+    /// ("£450.00 of £500.00 claimed"); the time then names whose it is.
+    /// </summary>
+    public static string MoneyAndTime(Money money, IEnumerable<Claims.LineView> lines, string whose, string? moneyAs = null)
+    {
+        var parts = new List<string>();
+        var named = money.Pence > 0 && moneyAs is null; // "its" once a part has said whose
+        if (money.Pence > 0) parts.Add(moneyAs ?? $"{money} of {whose} budget");
+        foreach (var allowance in lines.Where(l => l.AllowanceCategoryId is not null && l.Minutes > 0).GroupBy(l => l.Allowance))
+        {
+            parts.Add($"{StaffTime(allowance.Sum(l => l.Minutes!.Value))} of {(named ? "its" : whose)} {allowance.Key} allowance");
+            named = true;
+        }
+        return parts.Count == 0 ? money.ToString()
+            : parts.Count < 3 ? string.Join(" and ", parts) : string.Join(", ", parts[..^1]) + " and " + parts[^1];
+    }
+
+    /// <summary>What submitting the claim holds, as the school reads it: "£83.33 of your school's budget and 2.5 hours of its contact-time allowance".</summary>
+    public static string Reserved(Claims.ClaimView c) => MoneyAndTime(c.Claimed, c.Lines, "your school's");
+
+    /// <summary>
+    /// A claim's Claimed cell in a queue, short: the money and, under it, the staff time its lines take from the school's
+    /// allowances ("and 1 day of staff time"); a claim of time alone gives its time, where the queue read a bare £0.00.
+    /// </summary>
+    public static IHtmlContent ClaimedCell(Money claimed, long allowanceMinutes) =>
+        new HtmlString(allowanceMinutes <= 0 ? E(claimed.ToString())
+            : claimed.Pence == 0 ? E($"{StaffTime(allowanceMinutes)} of staff time")
+            : $"""{E(claimed.ToString())}<br><span class="govuk-body-s">and {E(StaffTime(allowanceMinutes))} of staff time</span>""");
 
     /// <summary>
     /// The reviewer's reasons a school reads beside its claim's outcome: a return's or a rejection's, or, once the claim is

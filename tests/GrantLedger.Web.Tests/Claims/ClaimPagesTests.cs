@@ -434,7 +434,8 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
 
     /// <summary>
     /// The reviewer's confirmation panel gave a bare bold amount: for a claim returned or rejected what was claimed, for one
-    /// approved for less what was approved, neither labelled. The lead's and the second approver's panels now say which it is.
+    /// approved for less what was approved, neither labelled. The lead's and the second approver's panels now say which it is,
+    /// and the staff time the claim takes from the school's allowance beside the money.
     /// </summary>
     [Fact]
     public async Task TheDecisionsConfirmationPanel_LabelsItsAmount_AsFitsTheOutcome()
@@ -447,28 +448,28 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         var (reduced, lines) = await w.TwoLinesUnderReviewAsync();
         (await w.Lead.PostAsync($"/api/v1/claims/{reduced}/approve", new { lines = new[] { new { lineId = lines[1], amount = "200.00", reason = "half a day" } } }))
             .Expect(HttpStatusCode.OK);
-        Assert.Equal($"Claim CLM-{reduced:D6}<br><strong>Approved: £450.00 of £500.00 claimed</strong>", await PanelAsync(lead, $"/review/claims/{reduced}/done"));
+        Assert.Equal($"Claim CLM-{reduced:D6}<br><strong>Approved: £450.00 of £500.00 claimed and 2 days of the school's contact-time allowance</strong>", await PanelAsync(lead, $"/review/claims/{reduced}/done"));
 
         var full = await w.UnderReviewAsync("STAFF-03");
         (await w.Lead.PostAsync($"/api/v1/claims/{full}/approve", null)).Expect(HttpStatusCode.OK);
-        Assert.Equal($"Claim CLM-{full:D6}<br><strong>Approved: £250.00</strong>", await PanelAsync(lead, $"/review/claims/{full}/done"));
+        Assert.Equal($"Claim CLM-{full:D6}<br><strong>Approved: £250.00 and 1 day of the school's contact-time allowance</strong>", await PanelAsync(lead, $"/review/claims/{full}/done"));
 
         var returned = await w.UnderReviewAsync("STAFF-04");
         (await w.Lead.PostAsync($"/api/v1/claims/{returned}/return", new { reason = "Attach the timesheet" })).Expect(HttpStatusCode.OK);
-        Assert.Equal($"Claim CLM-{returned:D6}<br><strong>Claimed: £250.00</strong>", await PanelAsync(lead, $"/review/claims/{returned}/done"));
+        Assert.Equal($"Claim CLM-{returned:D6}<br><strong>Claimed: £250.00 and 1 day of the school's contact-time allowance</strong>", await PanelAsync(lead, $"/review/claims/{returned}/done"));
         var rejected = await w.UnderReviewAsync("STAFF-05");
         (await w.Lead.PostAsync($"/api/v1/claims/{rejected}/reject", new { reason = "Not programme work" })).Expect(HttpStatusCode.OK);
-        Assert.Equal($"Claim CLM-{rejected:D6}<br><strong>Claimed: £250.00</strong>", await PanelAsync(lead, $"/review/claims/{rejected}/done"));
+        Assert.Equal($"Claim CLM-{rejected:D6}<br><strong>Claimed: £250.00 and 1 day of the school's contact-time allowance</strong>", await PanelAsync(lead, $"/review/claims/{rejected}/done"));
 
         await Db.ScalarAsync("UPDATE programme SET second_approval_threshold_pence = 100 WHERE id = $1 RETURNING id", w.S.ProgrammeId);
         var second = await w.UnderReviewAsync("STAFF-06");
         var line = (await w.Lead.GetAsync($"/api/v1/claims/{second}")).Json["lines"]![0]!["id"]!.GetValue<long>();
         (await w.Lead.PostAsync($"/api/v1/claims/{second}/approve", new { lines = new[] { new { lineId = line, amount = "200.00", reason = "a shorter day" } } }))
             .Expect(HttpStatusCode.OK);
-        Assert.Equal($"Claim CLM-{second:D6}<br><strong>Approved: £200.00 of £250.00 claimed</strong>", await PanelAsync(lead, $"/review/claims/{second}/done"));
+        Assert.Equal($"Claim CLM-{second:D6}<br><strong>Approved: £200.00 of £250.00 claimed and 1 day of the school's contact-time allowance</strong>", await PanelAsync(lead, $"/review/claims/{second}/done"));
         (await w.Admin.PostAsync($"/api/v1/claims/{second}/second-approve", null)).Expect(HttpStatusCode.OK);
         using var admin = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Admin.UserName);
-        Assert.Equal($"Claim CLM-{second:D6}<br><strong>Approved: £200.00 of £250.00 claimed</strong>", await PanelAsync(admin, $"/approvals/claims/{second}/done"));
+        Assert.Equal($"Claim CLM-{second:D6}<br><strong>Approved: £200.00 of £250.00 claimed and 1 day of the school's contact-time allowance</strong>", await PanelAsync(admin, $"/approvals/claims/{second}/done"));
     }
 
     /// <summary>The delete-draft warning said "its 0 lines and its 0 evidence files are deleted" of an empty draft.</summary>
@@ -601,6 +602,61 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
                 Assert.DoesNotMatch("href=\"[^\"]*//evil", page); // (the layout's password link carries the page's own address, encoded)
             }
         }
+    }
+
+    /// <summary>
+    /// A claim of staff time alone (a specialist's day from the school's allowance, no money) read "Claimed £0.00" on the
+    /// school's page, "£0.00" in the lead's queue and "Approved: £0.00" or "Claimed: £0.00" on the decision's panel: nothing
+    /// claimed, to whoever read it. Each says what the claim holds as the submission's confirmation does, the money and each
+    /// allowance's time, a part that is zero left out; the queue, short, its staff time.
+    /// </summary>
+    [Fact]
+    public async Task AClaimOfStaffTimeAlone_SaysItsTime_OnTheSchoolsPage_TheQueue_AndTheDecisionsPanel()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        async Task<long> TimeOnlyAsync(string date)
+        {
+            var id = await w.NewClaimAsync();
+            (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+            {
+                kind = "specialist-days", allowanceCategoryId = w.Category("contact-time"), specialist = "occupational-therapist", date, days = 1,
+            })).Expect(HttpStatusCode.Created);
+            return id;
+        }
+        static string Row(string page, string key) =>
+            Regex.Match(page, $"<dt class=\"govuk-summary-list__key\">{key}</dt><dd class=\"govuk-summary-list__value\">(.*?)</dd>").Groups[1].Value;
+        async Task<string> PanelAsync(long id) =>
+            Regex.Match(await Read(lead, $"/review/claims/{id}/done"), "<div class=\"govuk-panel__body\">(.*?)</div>", RegexOptions.Singleline).Groups[1].Value;
+        string QueueCell(string queue, long id) =>
+            Regex.Match(queue, $"CLM-{id:D6}</a></td>.*?<td class=\"govuk-table__cell govuk-table__cell--numeric\">(.*?)</td>", RegexOptions.Singleline).Groups[1].Value;
+
+        var approved = await TimeOnlyAsync(w.S.On("10-05"));
+        Assert.Equal("1 day of your school's contact-time allowance", Row(await Read(school, $"/school/claims/{approved}"), "Claimed"));
+        (await w.SubmitAsync(approved)).Expect(HttpStatusCode.OK);
+        var returned = await TimeOnlyAsync(w.S.On("10-06"));
+        (await w.SubmitAsync(returned)).Expect(HttpStatusCode.OK);
+        var both = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(both, "STAFF-02", w.S.On("10-07"), days: null, hours: "2.5");
+        (await w.SubmitAsync(both)).Expect(HttpStatusCode.OK);
+        var moneyOnly = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(moneyOnly, "STAFF-03", allowance: false);
+        (await w.SubmitAsync(moneyOnly)).Expect(HttpStatusCode.OK);
+
+        var queue = await Read(lead, "/review");
+        Assert.Equal("1 day of staff time", QueueCell(queue, approved));
+        Assert.Equal("£83.33<br><span class=\"govuk-body-s\">and 2.5 hours of staff time</span>", QueueCell(queue, both));
+        Assert.Equal("£250.00", QueueCell(queue, moneyOnly));
+
+        foreach (var id in new[] { approved, returned }) (await w.Lead.PostAsync($"/api/v1/claims/{id}/start-review", null)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{approved}/approve", null)).Expect(HttpStatusCode.OK);
+        Assert.Equal($"Claim CLM-{approved:D6}<br><strong>Approved: 1 day of the school's contact-time allowance</strong>", await PanelAsync(approved));
+        (await w.Lead.PostAsync($"/api/v1/claims/{returned}/return", new { reason = "Name the specialist's visit" })).Expect(HttpStatusCode.OK);
+        Assert.Equal($"Claim CLM-{returned:D6}<br><strong>Claimed: 1 day of the school's contact-time allowance</strong>", await PanelAsync(returned));
+        Assert.Equal("1 day of your school's contact-time allowance", Row(await Read(school, $"/school/claims/{approved}"), "Claimed"));
+        Assert.Equal("£83.33 of your school's budget and 2.5 hours of its contact-time allowance", Row(await Read(school, $"/school/claims/{both}"), "Claimed"));
+        Assert.Equal("£250.00 of your school's budget", Row(await Read(school, $"/school/claims/{moneyOnly}"), "Claimed"));
     }
 
     /// <summary>The approve page's fieldset of one line, up to the next.</summary>
