@@ -97,4 +97,62 @@ public sealed class PlanThemesPageTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.Lead.PostAsync($"/api/v1/action-plans/{second}/agree", null)).Expect(HttpStatusCode.OK);
         await SaysNoLongerChangedAsync(first, 1, "Superseded", "Go to your action plan, now at version 2");
     }
+
+    /// <summary>
+    /// The plan's page left open on a draft version while another tab sent it (or a colleague did): its Remove and Send
+    /// buttons posted and were refused in the API's words in the error summary ("Version 2 of the plan is 'submitted': only
+    /// a draft is edited…"), and its Revise button, once another tab had revised the agreed version, too ("Version 2 is
+    /// already being revised (draft): continue with that one."). Each says, as the plan's action and themes pages do, that
+    /// the version can no longer be changed (or is already revised), its status, and a link to the plan; nothing is written.
+    /// </summary>
+    [Fact]
+    public async Task ThePlansPageLeftOpen_ItsRemoveSendAndReviseSayTheVersionMovedOn_AndWriteNothing()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var first = await w.AgreedPlanAsync();
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var urn = w.S.Schools[0].Urn;
+        async Task<string> PostAsync(string token, string handler, long plan, int? actionRef = null)
+        {
+            var fields = new Dictionary<string, string> { [PageFormFuzzTests.Token] = token, ["id"] = plan.ToString() };
+            if (actionRef is { } r) fields["actionRef"] = r.ToString();
+            using var answer = await page.PostAsync($"/school/plan?handler={handler}", new FormUrlEncodedContent(fields));
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            var html = WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync());
+            Assert.DoesNotContain("govuk-error-summary", html);
+            Assert.DoesNotContain("only a draft is edited", html);
+            Assert.DoesNotContain("already being revised (draft)", html);
+            foreach (var form in new[] { "name=\"actionRef\"", "Send the plan to your area lead", "Revise the plan as a new version" }) Assert.DoesNotContain(form, html);
+            return html;
+        }
+        async Task<string> PlansAsync()
+        {
+            var plans = (await w.School.GetAsync($"/api/v1/action-plans?schoolId={w.S.Schools[0].Id}")).Expect(HttpStatusCode.OK).Json.AsArray();
+            var each = new List<string>();
+            foreach (var p in plans) each.Add((await w.School.GetAsync($"/api/v1/action-plans/{p!["id"]}")).Expect(HttpStatusCode.OK).Json.ToJsonString());
+            return string.Join("|", each);
+        }
+
+        var token = PageFormFuzzTests.TokenOf(await page.GetStringAsync("/school/plan")); // version 1, agreed: Revise
+        var second = (await w.School.PostAsync($"/api/v1/action-plans/{first}/revise", null)).Expect(HttpStatusCode.Created).Id; // another tab
+        var before = await PlansAsync();
+        var revised = await PostAsync(token, "Revise", first);
+        Assert.Contains("Version 1 of your action plan has already been revised", revised);
+        Assert.Contains("Its status is now <strong class=\"govuk-tag", revised);
+        Assert.Contains(">Draft</strong>", revised);
+        Assert.Contains("href=\"/school/plan\">Go to your action plan, now at version 2</a>", revised);
+        Assert.Equal(before, await PlansAsync());
+
+        token = PageFormFuzzTests.TokenOf(await page.GetStringAsync("/school/plan")); // version 2, a draft: Remove and Send
+        (await w.School.PostAsync($"/api/v1/action-plans/{second}/submit", null)).Expect(HttpStatusCode.OK); // another tab
+        before = await PlansAsync();
+        foreach (var (handler, actionRef) in new[] { ("Remove", (int?)1), ("Submit", null) })
+        {
+            var html = await PostAsync(token, handler, second, actionRef);
+            Assert.Contains($"Version 2 of your action plan (AP-{urn}-v2) is no longer a draft, so it cannot be changed", html);
+            Assert.Contains(">Submitted</strong>", html);
+            Assert.Contains("href=\"/school/plan\">Go to your action plan</a>", html);
+            Assert.Equal(before, await PlansAsync());
+        }
+    }
 }

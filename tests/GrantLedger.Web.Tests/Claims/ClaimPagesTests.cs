@@ -151,6 +151,33 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Matches("timesheet.pdf</a>\\s*\\(line 1", await Read(lead, $"/review/claims/{id}"));
     }
 
+    /// <summary>
+    /// A file's remove page left open while the claim was submitted in another tab: "Yes, remove the file" was refused in the
+    /// API's words in the error summary ("The claim is 'submitted': it changes only through the workflow now…"). It says, as
+    /// the claim's upload and import pages do, that the claim can no longer be changed, its status and a link; the file stays.
+    /// </summary>
+    [Fact]
+    public async Task RemovingAFile_FromAClaimSubmittedInAnotherTab_SaysItCanNoLongerBeChanged_AndKeepsTheFile()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var lineId = (await w.AddStaffTimeAsync(id))["lines"]![0]!["id"]!.GetValue<long>();
+        var evidenceId = (await w.AttachAsync(id, ClaimWorld.Pdf("T-1"), "timesheet.pdf", lineId)).Expect(HttpStatusCode.Created).Json["evidence"]![0]!["id"]!.GetValue<long>();
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var remove = $"/school/claims/{id}/evidence/{evidenceId}/remove";
+        var token = PageFormFuzzTests.TokenOf(await school.GetStringAsync(remove));
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK); // in another tab
+
+        using var answer = await school.PostAsync(remove, new FormUrlEncodedContent(new Dictionary<string, string> { [PageFormFuzzTests.Token] = token }));
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var html = WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync());
+        Assert.Contains($"Claim CLM-{id:D6} has been submitted and can no longer be changed. Its status is now <strong class=\"govuk-tag", html);
+        Assert.Contains($"href=\"/school/claims/{id}\">Go to claim CLM-{id:D6}</a>", html);
+        Assert.DoesNotContain("govuk-error-summary", html);
+        Assert.DoesNotContain("changes only through the workflow", html);
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM evidence WHERE claim_id = $1", id));
+    }
+
     /// <summary>The lists gave "Autumn 1" alone, beside another year's claims.</summary>
     [Fact]
     public async Task TheClaimLists_GiveTheHalfTermWithItsYear()

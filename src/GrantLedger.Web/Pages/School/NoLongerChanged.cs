@@ -22,6 +22,18 @@ public sealed record NoLongerChanged(string Heading, string Said, string State, 
             latest > p.Version ? $"Go to your action plan, now at version {latest}" : "Go to your action plan");
     }
 
+    /// <summary>
+    /// An agreed version revised since the plan's page was shown (in another tab, or by a colleague): the version that
+    /// revises it, with its status; null while it may be revised.
+    /// </summary>
+    public static NoLongerChanged? Revised(ActionPlanView p)
+    {
+        var later = p.Versions.Where(v => v.Version > p.Version).MaxBy(v => v.Version);
+        return later is null ? null : new($"Version {p.Version} of your action plan has already been revised",
+            $"Version {p.Version} of your action plan has already been revised as version {later.Version}, so it is not revised again.", later.State,
+            "/school/plan", $"Go to your action plan, now at version {later.Version}");
+    }
+
     /// <summary>A plan version the school can no longer change: its pages say so (<see cref="Of(ActionPlanView)"/>) and offer no form.</summary>
     public static bool NoLongerADraft(ActionPlanView p) => !p.AllowedActions.Contains("edit") && p.State != "draft";
 }

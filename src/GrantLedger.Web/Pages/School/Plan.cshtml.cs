@@ -40,8 +40,24 @@ public sealed class PlanModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
             .OrderByDescending(p => p.Version).Select(p => (long?)p.Id).FirstOrDefaultAsync(ct);
     }
 
+    /// <summary>
+    /// What the page says, with no form, when a post finds the version moved on since the page was shown (sent, agreed or
+    /// revised in another tab, or by a colleague): as the plan's action and themes pages say it, not the API's refusal.
+    /// </summary>
+    public NoLongerChanged? MovedOn { get; private set; }
+
+    /// <summary>The version posted, when it can no longer be changed (<see cref="NoLongerChanged.NoLongerADraft"/>): the page says so.</summary>
+    private async Task<bool> NoLongerADraftAsync(long id, CancellationToken ct)
+    {
+        var view = await PlanReads.DetailAsync(Db, Caller, id, ct);
+        if (!NoLongerChanged.NoLongerADraft(view)) return false;
+        MovedOn = NoLongerChanged.Of(view);
+        return true;
+    }
+
     public async Task<IActionResult> OnPostSubmitAsync(long id, CancellationToken ct)
     {
+        if (await NoLongerADraftAsync(id, ct)) return Page();
         if (await AttemptAsync(() => PlanTransitions.FireAsync(Db, Audit, Caller, id, ActionPlanTrigger.Submit, null, null, ct)))
         {
             SayDone("Your action plan was sent to your area lead, who will agree it or return it to you with feedback");
@@ -53,6 +69,12 @@ public sealed class PlanModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
 
     public async Task<IActionResult> OnPostReviseAsync(long id, CancellationToken ct)
     {
+        var view = await PlanReads.DetailAsync(Db, Caller, id, ct);
+        if (NoLongerChanged.Revised(view) is { } revised)
+        {
+            MovedOn = revised;
+            return Page();
+        }
         if (await AttemptAsync(() => PlanDrafting.ReviseAsync(Db, Audit, Caller, id, ct)))
         {
             SayDone("A new version of your plan was started from the agreed one: change it, then send it to your area lead. The agreed version stays in force until the new one is agreed");
@@ -65,6 +87,11 @@ public sealed class PlanModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
     public async Task<IActionResult> OnPostRemoveAsync(long id, int actionRef, CancellationToken ct)
     {
         var view = await PlanReads.DetailAsync(Db, Caller, id, ct);
+        if (NoLongerChanged.NoLongerADraft(view))
+        {
+            MovedOn = NoLongerChanged.Of(view);
+            return Page();
+        }
         var input = PlanEditing.Input(view, view.Actions.Where(a => a.Ref != actionRef).Select(PlanEditing.Keep));
         if (await AttemptAsync(() => PlanDrafting.ReplaceAsync(Db, Audit, Caller, id, input, null, ct))) return Redirect("/school/plan");
         await LoadAsync(id, ct);

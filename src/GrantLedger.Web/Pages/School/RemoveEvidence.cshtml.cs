@@ -16,6 +16,9 @@ public sealed class RemoveEvidenceModel(GrantLedgerDb db, AuditTrail audit) : Go
     /// <summary>The file, or null when it is not (or no longer) on this claim.</summary>
     public EvidenceView? Evidence { get; private set; }
 
+    /// <summary>What the page says, with no form, when the claim was submitted since it was shown (another tab), not the API's refusal.</summary>
+    public NoLongerChanged? MovedOn { get; private set; }
+
     private async Task LoadAsync(long id, long evidenceId, CancellationToken ct)
     {
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
@@ -33,6 +36,11 @@ public sealed class RemoveEvidenceModel(GrantLedgerDb db, AuditTrail audit) : Go
     {
         await LoadAsync(id, evidenceId, ct);
         if (Evidence is null) return Redirect($"/school/claims/{id}"); // removed already (posted twice, another tab)
+        if (View.State != "draft")
+        {
+            MovedOn = NoLongerChanged.Of(View); // submitted in another tab: said as the upload page says it, nothing removed
+            return Page();
+        }
         if (await AttemptAsync(() => EvidenceFiles.RemoveAsync(Db, Audit, Caller, evidenceId, ct))) return Redirect($"/school/claims/{id}");
         await LoadAsync(id, evidenceId, ct);
         return Page();
