@@ -17,7 +17,8 @@ namespace GrantLedger.Web.Demo;
 /// <summary>
 /// The work under way in each programme, made through the same use cases as the API, each step as
 /// the person who would take it: a rate card; in the first area, agreed action plans (one being
-/// revised, one awaiting its lead); claims in every state; and a payment run, exported, half confirmed.
+/// revised, one awaiting its lead); claims in every state, one submitted taking staff time from the school's allowance; and a
+/// payment run, exported, half confirmed.
 /// </summary>
 public sealed partial class DemoData
 {
@@ -200,6 +201,16 @@ public sealed partial class DemoData
         var withdrawn = await SubmittedAsync(first, "Duplicate of the training cover claim", StaffDay("T01", 12));
         await FireAsync(first, withdrawn, ClaimTrigger.Withdraw);
         await DraftAsync(first, "Cover for the student action group", StaffDay("T03", 16, "0.5"));
+
+        // Submitted and waiting, taking staff time from the school's allowance, so that the school's dashboard and the lead's
+        // queue show time reserved (the claim awaiting a second approval is more days than the allowance holds: it takes none):
+        // leaders' contact time in Difference Matters, a specialist's days paid from no budget (time alone) in PINS.
+        var specialist = categories.GetValueOrDefault("specialist-support");
+        if (allowance != 0)
+            await SubmittedAsync(first, "Leaders' time at the SENCo network's training", StaffDay("T04", 13), StaffDay("T05", 13, "0.5"));
+        else if (specialist != 0)
+            await SubmittedAsync(first, "Occupational therapist's visits", new LineEditing.LineInput("specialist-days", null, specialist, null, null, null,
+                Day(13), null, Quantity.Parse("2"), null, null, null, null, "occupational-therapist", null));
         return true;
     }
 

@@ -36,6 +36,17 @@ public sealed class DemoDataTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(2, await Db.ScalarAsync("SELECT count(*) FROM payment_run_payee WHERE status = 'paid'")); // one in each programme
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim c JOIN programme p ON p.id = c.programme_id WHERE p.code = 'dm' AND c.state = 'draft' AND c.reason IS NOT NULL")); // returned with a reason
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim_line l JOIN claim c ON c.id = l.claim_id JOIN programme p ON p.id = c.programme_id WHERE p.code = 'dm' AND l.sanctioned_pence < l.amount_pence"));
+        // In each programme a claim submitted and waiting for its lead holds staff time from the first school's allowance, as the
+        // dashboard and the lead's queue show it: Difference Matters' leaders' contact time, PINS's specialist days (time alone).
+        foreach (var (programme, minutes) in new[] { ("dm", 675L), ("pins", 900L) })
+            Assert.Equal(minutes, await Db.ScalarAsync("""
+                SELECT coalesce(sum(l.minutes), 0) FROM claim_line l JOIN claim c ON c.id = l.claim_id JOIN programme p ON p.id = c.programme_id
+                 WHERE p.code = $1 AND c.state = 'submitted' AND l.time_hold_id IS NOT NULL
+                """, programme));
+        Assert.Equal(900L, await Db.ScalarAsync("""
+            SELECT sum(a.credits_pending) FROM account a JOIN programme p ON p.id = a.programme_id
+             WHERE p.code = 'pins' AND a.unit = 'MIN' AND a.code LIKE '%:specialist-support:%'
+            """));
         Assert.Equal(3, await Db.ScalarAsync("SELECT count(DISTINCT state) FROM action_plan")); // agreed, a revision in draft, one awaiting its lead
         Assert.Equal(8, await Db.ScalarAsync("SELECT count(*) FROM rate"));
         Assert.Equal(0, await Db.ScalarAsync("SELECT sum(debits_posted - credits_posted) + sum(debits_pending - credits_pending) FROM account"));
