@@ -686,6 +686,32 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Equal("£250.00 of your school's budget", Row(await Read(school, $"/school/claims/{moneyOnly}"), "Claimed"));
     }
 
+    /// <summary>
+    /// The school's list of its claims read "£0.00" claimed for a claim of staff time alone, beside its page's "1 day of your
+    /// school's … allowance": it gives the time, as the lead's queue does, and a claim of both its time under the money.
+    /// </summary>
+    [Fact]
+    public async Task TheSchoolsClaimsList_GivesTheStaffTimeClaimed_BesideOrForTheMoney()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var timeOnly = await w.NewClaimAsync();
+        (await w.School.PostAsync($"/api/v1/claims/{timeOnly}/lines", new
+        {
+            kind = "specialist-days", allowanceCategoryId = w.Category("contact-time"), specialist = "occupational-therapist", date = w.S.On("10-05"), days = 1,
+        })).Expect(HttpStatusCode.Created);
+        var both = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(both, "STAFF-02", w.S.On("10-07"));
+        var moneyOnly = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(moneyOnly, "STAFF-03", allowance: false);
+        var list = await Read(school, "/school/claims");
+        string Cell(long id) =>
+            Regex.Match(list, $"CLM-{id:D6}</a></td>.*?<td class=\"govuk-table__cell govuk-table__cell--numeric\">(.*?)</td>", RegexOptions.Singleline).Groups[1].Value;
+        Assert.Equal("1 day of staff time", Cell(timeOnly));
+        Assert.Equal("£250.00<br><span class=\"govuk-body-s\">and 1 day of staff time</span>", Cell(both));
+        Assert.Equal("£250.00", Cell(moneyOnly));
+    }
+
     /// <summary>The approve page's fieldset of one line, up to the next.</summary>
     private static string Fieldset(string page, int lineNo)
     {
