@@ -712,6 +712,32 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Equal("£250.00", Cell(moneyOnly));
     }
 
+    /// <summary>
+    /// A claim of staff time alone read "£0.00" claimed on the area lead's page of its school and on the auditor's list and
+    /// page of claims, where the lead's queue and the school's pages give its time: each gives it now, as they do.
+    /// </summary>
+    [Fact]
+    public async Task AClaimOfStaffTimeAlone_SaysItsTime_OnTheLeadsSchoolPage_AndTheAuditorsClaims()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+        {
+            kind = "specialist-days", allowanceCategoryId = w.Category("contact-time"), specialist = "occupational-therapist", date = w.S.On("10-05"), days = 1,
+        })).Expect(HttpStatusCode.Created);
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        using var auditor = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await w.S.AuditorAsync(Db)).UserName);
+        static string Cell(string list, string link) =>
+            Regex.Match(list, $"{Regex.Escape(link)}\"?[^>]*>CLM-[0-9]+</a></td>.*?<td class=\"govuk-table__cell govuk-table__cell--numeric\">(.*?)</td>",
+                RegexOptions.Singleline).Groups[1].Value;
+
+        Assert.Equal("1 day of staff time", Cell(await Read(lead, $"/review/schools/{w.S.Schools[0].Id}"), $"href=\"/review/claims/{id}"));
+        Assert.Equal("1 day of staff time", Cell(await Read(auditor, $"/ledger/claims?programmeId={w.S.ProgrammeId}"), $"href=\"/ledger/claims/{id}"));
+        Assert.Equal("1 day of the school's contact-time allowance", Regex.Match(await Read(auditor, $"/ledger/claims/{id}"),
+            "<dt class=\"govuk-summary-list__key\">Claimed</dt><dd class=\"govuk-summary-list__value\">(.*?)</dd>").Groups[1].Value);
+    }
+
     /// <summary>The approve page's fieldset of one line, up to the next.</summary>
     private static string Fieldset(string page, int lineNo)
     {
