@@ -98,9 +98,11 @@ public static class Transitions
         if (sanctions is not null)
             foreach (var line in c.Claim.Lines)
             {
-                var given = sanctions.TryGetValue(line.Id, out var s);
-                line.SanctionedPence = given ? s.Amount : null;
-                line.SanctionReason = given ? s.Reason : null;
+                // a line named without being reduced (its reason is null: ReadSanctions) is approved in full, as one not
+                // named is: a line of time alone (£0.00) named so is not approved for nothing, its time released
+                var reduced = sanctions.TryGetValue(line.Id, out var s) && s.Reason is not null;
+                line.SanctionedPence = reduced ? s.Amount : null;
+                line.SanctionReason = reduced ? s.Reason : null;
             }
         var posting = await ClaimLedger.PrepareAsync(db, locked, step.Effect, Kebab.Of(trigger), caller.Id, ct);
         if (step.Effect == LedgerEffect.VoidHold)

@@ -398,6 +398,32 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("450.00", approved["sanctioned"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// A line named in an approval without an amount is approved in full, as the API says ("the whole line when omitted").
+    /// A line of staff time alone (£0.00) named so was taken as approved for nothing: its time was released, with no reason
+    /// the school could read. Its time is posted now; approving it for nothing still needs the amount 0.00 and a reason.
+    /// </summary>
+    [Fact]
+    public async Task ALineOfTimeAlone_NamedWithoutAnAmount_IsApprovedInFull_ItsTimeNotReleased()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var line = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+        {
+            kind = "specialist-days", allowanceCategoryId = w.Category("contact-time"), specialist = "occupational-therapist", date = w.S.On("10-05"), days = 1,
+        })).Expect(HttpStatusCode.Created).Json["lines"]![0]!["id"]!.GetValue<long>();
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/start-review", null)).Expect(HttpStatusCode.OK);
+
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = new object[] { new { lineId = line, amount = "0.00" } } }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].reason");
+        var approved = (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = new object[] { new { lineId = line } } }))
+            .Expect(HttpStatusCode.OK).Json;
+        Assert.Null(approved["lines"]![0]!["sanctionedAmount"]);
+        Assert.Equal("post_pending", await Db.TextAsync(
+            "SELECT t.kind FROM claim_line l JOIN transfer t ON t.pending_id = l.time_hold_id WHERE l.id = $1", line));
+    }
+
     [Fact]
     public async Task Approve_AReducedAmount_PostsTheSanctionedAmount_ReleasesTheRest_AndNeedsAReasonPerLine()
     {
