@@ -45,6 +45,12 @@ public sealed record LockedClaim(ClaimScope Scope, Dictionary<long, Transfer> Ho
 {
     /// <summary>For each priced line, by id, the rate of its code in force on its date (read only for a submission).</summary>
     public Dictionary<long, (long Id, long AmountPence, string Basis)> RatesInForce { get; init; } = [];
+
+    /// <summary>
+    /// The transaction's time, PostgreSQL's now(), read with the lock: the time the transition's history row, audit event and
+    /// journal entry take by default, so the claim's own times (submitted, decided, updated) take it too, never the service's clock.
+    /// </summary>
+    public DateTimeOffset Now { get; init; }
 }
 
 /// <summary>Finding claims the caller may see, locking one for a change, and its ETag.</summary>
@@ -147,7 +153,7 @@ public static class ClaimAccess
         {
             // the reader stands at this claim's first answer: the previous claim's last is left behind
             if (k > 0) await reader.NextResultAsync(ct);
-            (Claim Claim, School School, Programme Programme, Period Period, ProgrammeYear Year)? found = null;
+            (Claim Claim, School School, Programme Programme, Period Period, ProgrammeYear Year, DateTimeOffset Now)? found = null;
             if (await reader.ReadAsync(ct))
             {
                 var at = 0;
@@ -155,7 +161,8 @@ public static class ClaimAccess
                     EntityRows.Read<School>(db, reader, at += EntityRows.Count<Claim>(db)),
                     EntityRows.Read<Programme>(db, reader, at += EntityRows.Count<School>(db)),
                     EntityRows.Read<Period>(db, reader, at += EntityRows.Count<Programme>(db)),
-                    EntityRows.Read<ProgrammeYear>(db, reader, at + EntityRows.Count<Period>(db)));
+                    EntityRows.Read<ProgrammeYear>(db, reader, at += EntityRows.Count<Period>(db)),
+                    reader.GetFieldValue<DateTimeOffset>(at + EntityRows.Count<ProgrammeYear>(db)));
             }
             await reader.NextResultAsync(ct);
             var rates = new Dictionary<long, (long, long, string)>();
@@ -181,7 +188,7 @@ public static class ClaimAccess
             all.Add(found is not { } f ? null
                 : new LockedClaim(new ClaimScope(f.Claim, f.School, f.Programme, f.Period, f.Year) { AnswerRows = rows }, holds, reserved)
                 {
-                    RatesInForce = rates,
+                    RatesInForce = rates, Now = f.Now,
                 });
         }
         return all;
@@ -208,9 +215,10 @@ public static class ClaimAccess
 
         public static TransitionSql Of(GrantLedgerDb db) => _built ??= new(
             [
-                // the claim locked (FOR UPDATE OF c returns its latest version) with the four rows around it (each exists: keys)
+                // the claim locked (FOR UPDATE OF c returns its latest version) with the four rows around it (each exists: keys), and
+                // the transaction's time (LockedClaim.Now)
                 $"SELECT {EntityRows.Columns<Claim>(db, "c")}, {EntityRows.Columns<School>(db, "s")}, {EntityRows.Columns<Programme>(db, "p")}, "
-                + $"{EntityRows.Columns<Period>(db, "pe")}, {EntityRows.Columns<ProgrammeYear>(db, "y")} "
+                + $"{EntityRows.Columns<Period>(db, "pe")}, {EntityRows.Columns<ProgrammeYear>(db, "y")}, now() "
                 + "FROM claim c JOIN school s ON s.id = c.school_id JOIN programme p ON p.id = c.programme_id "
                 + "JOIN period pe ON pe.id = c.period_id JOIN programme_year y ON y.id = c.programme_year_id WHERE c.id = $1 FOR UPDATE OF c",
                 $"SELECT {EntityRows.Columns<ClaimLine>(db, "l")} FROM claim_line l WHERE l.claim_id = $1 ORDER BY l.line_no",

@@ -108,7 +108,7 @@ public static class Transitions
         if (step.Effect == LedgerEffect.VoidHold)
             foreach (var line in c.Claim.Lines) (line.MoneyHoldId, line.TimeHoldId, line.SanctionedPence, line.SanctionReason) = (null, null, null, null);
         var details = new { sanctions = sanctions?.Select(s => new { lineId = s.Key, amount = new Money(s.Value.Amount).ToDecimalString(), reason = s.Value.Reason }), total = total.ToDecimalString() };
-        Record(c.Claim, caller, trigger, step.To, reason);
+        Record(c.Claim, caller, trigger, step.To, reason, locked.Now);
         return new Decided(c, who, caller, trigger, from, step, reason, LinesChanged: sanctions is not null || step.Effect != LedgerEffect.None,
             posting, details) { Repriced = repriced };
     }
@@ -269,11 +269,11 @@ public static class Transitions
     /// <summary>A submitted line's invoice already claimed, as the service's check and the database's refusal both say it.</summary>
     private static string InvoiceClaimed(int lineNo, string claimed) => $"line {lineNo}: {claimed}; remove it from this claim";
 
-    private static void Record(Claim claim, CurrentUser caller, ClaimTrigger trigger, ClaimState to, string? reason)
+    /// <param name="now">the transaction's time (<see cref="LockedClaim.Now"/>), which the transition's history row takes: the claim
+    /// is submitted or decided when its history says, not when the service's clock read, moments (or, for several steps in one
+    /// transaction, seconds) later</param>
+    private static void Record(Claim claim, CurrentUser caller, ClaimTrigger trigger, ClaimState to, string? reason, DateTimeOffset now)
     {
-        // whole microseconds, as PostgreSQL keeps them: the transition answers from the saved claim, which must read as a later GET does
-        var now = DateTimeOffset.UtcNow;
-        now = now.AddTicks(-(now.Ticks % 10));
         claim.State = Kebab.Of(to);
         claim.UpdatedAt = now;
         switch (trigger)

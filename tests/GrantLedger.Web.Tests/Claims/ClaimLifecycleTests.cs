@@ -523,6 +523,50 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A claim's own times are its history's: it read submitted and decided by the service's clock, and each step by the
+    /// transaction's (now()), so the claim said it was submitted a little after its submission's step, and a demo claim, whose
+    /// steps share one transaction, seconds after its review began. Asked of each answer and of a later read, approved and withdrawn.
+    /// </summary>
+    [Fact]
+    public async Task AClaimsTimes_AreTheTimesOfTheStepsInItsHistory()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var approved = await w.UnderReviewAsync();
+        AssertTimesAgreeWithHistory((await w.Lead.PostAsync($"/api/v1/claims/{approved}/approve", null)).Expect(HttpStatusCode.OK).Json);
+        AssertTimesAgreeWithHistory((await w.Lead.GetAsync($"/api/v1/claims/{approved}")).Json);
+
+        var withdrawn = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(withdrawn, "STAFF-02");
+        AssertTimesAgreeWithHistory((await w.SubmitAsync(withdrawn)).Expect(HttpStatusCode.OK).Json);
+        AssertTimesAgreeWithHistory((await w.School.PostAsync($"/api/v1/claims/{withdrawn}/withdraw", null)).Expect(HttpStatusCode.OK).Json);
+        AssertTimesAgreeWithHistory((await w.School.GetAsync($"/api/v1/claims/{withdrawn}")).Json);
+    }
+
+    /// <summary>
+    /// A claim's times agree with its history (the claim's answer, GET /api/v1/claims/{id}): created no later than its first step,
+    /// its steps in order, submitted at its last submission's step and decided at the step that decided it since (an approval
+    /// that awaits a second one decides nothing), or not at all.
+    /// </summary>
+    internal static void AssertTimesAgreeWithHistory(System.Text.Json.Nodes.JsonNode claim)
+    {
+        static DateTimeOffset? At(System.Text.Json.Nodes.JsonNode? time) =>
+            time is null ? null : DateTimeOffset.Parse(time.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        var reference = claim["reference"]!.GetValue<string>();
+        var last = At(claim["createdAt"])!.Value;
+        DateTimeOffset? submitted = null, decided = null;
+        foreach (var step in claim["history"]!.AsArray())
+        {
+            var (trigger, at) = (step!["trigger"]!.GetValue<string>(), At(step["at"])!.Value);
+            Assert.True(at >= last, $"{reference}: its {trigger} step at {at:O} comes before {last:O}");
+            last = at;
+            if (trigger == "submit") (submitted, decided) = (at, null);
+            else if (trigger is "approve" or "second-approve" or "return" or "reject" or "withdraw" && step["to"]!.GetValue<string>() != "awaiting-second-approval")
+                decided = at;
+        }
+        Assert.Equal((reference, submitted, decided), (reference, At(claim["submittedAt"]), At(claim["decidedAt"])));
+    }
+
+    /// <summary>
     /// A school's step refused on its own draft names, after the lifecycle's steps, what it may do beside them, as a plan's
     /// 409 does (docs/workflows.md): it said "What you can do now: submit." of a draft the school can change.
     /// </summary>

@@ -64,6 +64,35 @@ public sealed class DemoDataTests(DatabaseFixture db) : DatabaseTest(db)
             new { userName = "dm-finance", password = finance.GetProperty("password").GetString() })).Expect(System.Net.HttpStatusCode.Created);
     }
 
+    /// <summary>
+    /// Every demo claim's times agree with its history, as its answer gives them (GET /api/v1/claims/{id}), and each step's audit
+    /// event and journal entry are recorded at the step's time: the demo's claims read submitted and decided by the service's
+    /// clock, their steps by their transaction's, so a claim under review said it was submitted seconds after its review began.
+    /// </summary>
+    [Fact]
+    public async Task Demo_EveryClaimsTimes_AreItsHistorys_AndItsStepsAuditEventsAndEntriesAgree()
+    {
+        await using (var scope = Db.Factory.Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<DemoData>().LoadAsync(CancellationToken.None);
+        var auditor = new ApiClient(Db.Factory.CreateClient(), DemoData.DemoToken("auditor"), 0, "auditor");
+        var ids = new List<long>();
+        await using (var cmd = Db.DataSource.CreateCommand("SELECT id FROM claim ORDER BY id"))
+        await using (var reader = await cmd.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) ids.Add(reader.GetInt64(0));
+        Assert.True(ids.Count >= 18, $"the demo has {ids.Count} claims");
+        foreach (var id in ids)
+            Claims.ClaimLifecycleTests.AssertTimesAgreeWithHistory((await auditor.GetAsync($"/api/v1/claims/{id}")).Expect(System.Net.HttpStatusCode.OK).Json);
+
+        // each step's audit event names it at its time, and its journal entry is recorded then
+        Assert.Equal(0, await Db.ScalarAsync("""
+            SELECT count(*) FROM claim_transition t
+             WHERE NOT EXISTS (SELECT FROM audit_event e WHERE e.action = 'claim.' || t.trigger AND e.occurred_at = t.occurred_at
+                                 AND (e.record_type = 'claim' AND e.record_id = t.claim_id
+                                      OR e.record_type = 'payment_run' AND e.record_id = (t.details ->> 'paymentRunId')::bigint))
+            """));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM claim_transition t JOIN journal_entry j ON j.id = t.entry_id WHERE j.recorded_at <> t.occurred_at"));
+    }
+
     private async Task<string> CountsAsync()
     {
         var tables = new[] { "programme", "area", "school", "budget_category", "app_user", "api_token", "journal_entry", "transfer", "account",
