@@ -172,6 +172,25 @@ public static class Gov
             : new HtmlString($"""<strong class="govuk-tag govuk-tag--orange">{E(Words(state))}, {failed}</strong>""");
     }
 
+    /// <summary>
+    /// What became of a record, said by its state: "has been withdrawn", "is under review", "is awaiting a second approval",
+    /// "is in a payment run", "has been replaced by a new version", "is a draft now"; with <paramref name="already"/>, as a step
+    /// refused on a record that moved on says it ("has already been approved", "is already under review").
+    /// </summary>
+    public static string Became(string state, bool already = false)
+    {
+        var a = already ? "already " : "";
+        return state switch
+        {
+            "draft" => "is a draft now",
+            "under-review" => $"is {a}under review",
+            "awaiting-second-approval" => $"is {a}awaiting a second approval",
+            "in-payment-run" => $"is {a}in a payment run",
+            "superseded" => $"has {a}been replaced by a new version",
+            _ => $"has {a}been {state.Replace('-', ' ')}",
+        };
+    }
+
     /// <summary>A claim's states once its approved amount stands: the school reads what was approved, and why a line was reduced.</summary>
     public static bool Approved(string state) => state is "approved" or "in-payment-run" or "paid";
 

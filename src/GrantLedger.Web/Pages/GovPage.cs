@@ -204,15 +204,7 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
     {
         if (rule.Details.GetValueOrDefault("record") is not string record || rule.Details.GetValueOrDefault("state") is not string state)
             return Capital(rule.Message);
-        return state switch
-        {
-            "draft" => $"This {record} is a draft now.",
-            "under-review" => $"This {record} is already under review.",
-            "awaiting-second-approval" => $"This {record} is already awaiting a second approval.",
-            "in-payment-run" => $"This {record} is already in a payment run.",
-            "superseded" => $"This {record} has already been replaced by a new version.",
-            _ => $"This {record} has already been {state.Replace('-', ' ')}.",
-        };
+        return $"This {record} {Gov.Became(state, already: true)}.";
     }
 
     /// <summary>A page's own words for a refusal of the API's (which keeps its words for clients), or null for the usual ones.</summary>

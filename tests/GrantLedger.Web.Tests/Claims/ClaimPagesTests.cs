@@ -339,7 +339,7 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
             using var shown = await school.GetAsync(page);
             Assert.Equal(HttpStatusCode.OK, shown.StatusCode);
             var html = WebUtility.HtmlDecode(await shown.Content.ReadAsStringAsync());
-            Assert.Contains($"Claim CLM-{id:D6} has been submitted and can no longer be changed", html);
+            Assert.Contains($"Claim CLM-{id:D6} is under review and can no longer be changed", html);
             Assert.Contains($"href=\"/school/claims/{id}\">Go to claim CLM-{id:D6}</a>", html);
             Assert.DoesNotContain("type=\"file\"", html);
         }
@@ -357,6 +357,52 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         var claim = (await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json;
         Assert.Empty(claim["evidence"]!.AsArray());
         Assert.Single(claim["lines"]!.AsArray());
+    }
+
+    /// <summary>
+    /// A claim's add-line, upload and import pages reached once it is no longer a draft said it "has been submitted" whatever
+    /// became of it: withdrawn, approved or rejected since. They say where it stands, in the words the pages give its status
+    /// ("has been withdrawn", "is awaiting a second approval"), and so does a line's Remove posted from a page left open.
+    /// </summary>
+    [Fact]
+    public async Task AClaimNoLongerADraft_ItsPagesThatChangeIt_SayWhatBecameOfIt()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        await Db.ScalarAsync("UPDATE programme SET second_approval_threshold_pence = 50000 WHERE id = $1 RETURNING id", w.S.ProgrammeId);
+        async Task<long> SubmittedAsync(string staff)
+        {
+            var id = await w.NewClaimAsync();
+            await w.AddStaffTimeAsync(id, staff);
+            (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+            return id;
+        }
+        var submitted = await SubmittedAsync("STAFF-11");
+        var withdrawn = await SubmittedAsync("STAFF-12");
+        (await w.School.PostAsync($"/api/v1/claims/{withdrawn}/withdraw", null)).Expect(HttpStatusCode.OK);
+        var approved = await w.UnderReviewAsync("STAFF-13");
+        (await w.Lead.PostAsync($"/api/v1/claims/{approved}/approve", null)).Expect(HttpStatusCode.OK);
+        var rejected = await w.UnderReviewAsync("STAFF-14");
+        (await w.Lead.PostAsync($"/api/v1/claims/{rejected}/reject", new { reason = "no timesheet" })).Expect(HttpStatusCode.OK);
+        var (awaiting, _) = await w.TwoLinesUnderReviewAsync(); // £500.00, at the threshold
+        (await w.Lead.PostAsync($"/api/v1/claims/{awaiting}/approve", null)).Expect(HttpStatusCode.OK);
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        foreach (var (id, became) in new[]
+        {
+            (submitted, "has been submitted"), (withdrawn, "has been withdrawn"), (approved, "has been approved"),
+            (rejected, "has been rejected"), (awaiting, "is awaiting a second approval"),
+        })
+            foreach (var page in new[] { $"/school/claims/{id}/evidence", $"/school/claims/{id}/import", $"/school/claims/{id}/line" })
+                Assert.Contains($"Claim CLM-{id:D6} {became} and can no longer be changed. Its status is now", await Read(school, page));
+
+        // a line's Remove posted from the claim's page left open while it was submitted and withdrawn in another tab
+        var lineId = (await w.School.GetAsync($"/api/v1/claims/{withdrawn}")).Json["lines"]![0]!["id"]!.GetValue<long>();
+        var token = PageFormFuzzTests.TokenOf(await school.GetStringAsync($"/school/claims/{withdrawn}"));
+        using var removed = await school.PostAsync($"/school/claims/{withdrawn}?handler=RemoveLine", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            [PageFormFuzzTests.Token] = token, ["lineId"] = lineId.ToString(),
+        }));
+        Assert.Contains("This claim has already been withdrawn, so its lines can no longer be changed.",
+            PageForms.Problems(WebUtility.HtmlDecode(await removed.Content.ReadAsStringAsync())).Select(p => p.Text));
     }
 
     /// <summary>
@@ -477,11 +523,11 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
             .Expect(HttpStatusCode.OK);
         Assert.Equal($"Claim CLM-{reduced:D6}<br><strong>Approved: £450.00 of £500.00 claimed and 2 days of the school's contact-time allowance</strong>", await PanelAsync(lead, $"/review/claims/{reduced}/done"));
 
-        var full = await w.UnderReviewAsync("STAFF-03");
+        var full = await w.UnderReviewAsync("STAFF-13");
         (await w.Lead.PostAsync($"/api/v1/claims/{full}/approve", null)).Expect(HttpStatusCode.OK);
         Assert.Equal($"Claim CLM-{full:D6}<br><strong>Approved: £250.00 and 1 day of the school's contact-time allowance</strong>", await PanelAsync(lead, $"/review/claims/{full}/done"));
 
-        var returned = await w.UnderReviewAsync("STAFF-04");
+        var returned = await w.UnderReviewAsync("STAFF-14");
         (await w.Lead.PostAsync($"/api/v1/claims/{returned}/return", new { reason = "Attach the timesheet" })).Expect(HttpStatusCode.OK);
         Assert.Equal($"Claim CLM-{returned:D6}<br><strong>Claimed: £250.00 and 1 day of the school's contact-time allowance</strong>", await PanelAsync(lead, $"/review/claims/{returned}/done"));
         var rejected = await w.UnderReviewAsync("STAFF-05");

@@ -41,7 +41,8 @@ public sealed class ClaimModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
         return Page();
     }
 
-    /// <summary>A line removed in a tab opened before the claim was submitted in another.</summary>
+    /// <summary>A line removed in a tab opened before the claim was submitted in another: where it now stands (<see cref="Gov.Became"/>).</summary>
     protected override string? Reworded(RuleBroken rule) =>
-        rule.Rule == "claim-not-draft" ? "This claim has already been submitted, so its lines can no longer be changed." : null;
+        rule.Rule == "claim-not-draft" && rule.Details.GetValueOrDefault("state") is string state
+            ? $"This claim {Gov.Became(state, already: true)}, so its lines can no longer be changed." : null;
 }

@@ -9,9 +9,12 @@ namespace GrantLedger.Web.Pages.School;
 /// </summary>
 public sealed record NoLongerChanged(string Heading, string Said, string State, string Href, string LinkText)
 {
-    /// <summary>A claim submitted since a page that changes it (a line, its evidence, an import) was opened.</summary>
+    /// <summary>
+    /// A claim submitted since a page that changes it (a line, its evidence, an import) was opened, saying where it now stands:
+    /// "has been submitted", "is under review", "has been withdrawn", "has been approved", … (<see cref="Gov.Became"/>).
+    /// </summary>
     public static NoLongerChanged Of(ClaimView c) => new($"Claim {c.Reference} can no longer be changed",
-        $"Claim {c.Reference} has been submitted and can no longer be changed.", c.State, $"/school/claims/{c.Id}", $"Go to claim {c.Reference}");
+        $"Claim {c.Reference} {Gov.Became(c.State)} and can no longer be changed.", c.State, $"/school/claims/{c.Id}", $"Go to claim {c.Reference}");
 
     /// <summary>A plan version sent, agreed or superseded since its action or themes page was opened; the plan's page shows the latest version.</summary>
     public static NoLongerChanged Of(ActionPlanView p)
