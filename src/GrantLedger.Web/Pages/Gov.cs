@@ -202,6 +202,14 @@ public static class Gov
         Approved(state) ? (sanctioned ?? claimed).ToString() : "";
 
     /// <summary>
+    /// What a claim was approved for, once its approval stands (<see cref="Approved(string)"/>), as its Claimed row says what
+    /// it claims: the money and the staff time its approved lines take ("£250.00 of the school's budget and 1 day of its
+    /// contact-time allowance"; a claim of time alone, "1 day of …", where it read £0.00); empty before.
+    /// </summary>
+    public static string ApprovedMoneyAndTime(Claims.ClaimView c, string whose) =>
+        Approved(c.State) ? MoneyAndTime(c.Sanctioned ?? c.Claimed, ApprovedLines(c), whose) : "";
+
+    /// <summary>
     /// A reviewer's decision as its confirmation panel labels the amount: "Approved: £450.00 of £500.00 claimed" for less,
     /// "Approved: £500.00" in full (also while it awaits a second approval), "Claimed: £500.00" once returned or rejected,
     /// where nothing is approved; with the staff time the claim takes from the school's allowances, as

@@ -784,6 +784,53 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
             "<dt class=\"govuk-summary-list__key\">Claimed</dt><dd class=\"govuk-summary-list__value\">(.*?)</dd>").Groups[1].Value);
     }
 
+    /// <summary>
+    /// The area lead's and the second approver's pages of a claim had no Claimed or Approved row, where the school's and the
+    /// auditor's say what it claims: a claim of staff time alone read as nothing beyond its lines' £0.00 total, and the first
+    /// approval was given as money alone ("for £250.00"). They say what it claims and, once approved, what was approved, in
+    /// money and staff time (a line approved for nothing releasing its time), as the auditor's page now does.
+    /// </summary>
+    [Fact]
+    public async Task TheLeadsAndSecondApproversClaimPages_SayWhatItClaims_AndWhatWasApproved_InMoneyAndStaffTime()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        await Db.ScalarAsync("UPDATE programme SET second_approval_threshold_pence = 50000 WHERE id = $1 RETURNING id", w.S.ProgrammeId);
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        using var admin = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Admin.UserName);
+        using var auditor = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await w.S.AuditorAsync(Db)).UserName);
+        static string Row(string page, string key) =>
+            Regex.Match(page, $"<dt class=\"govuk-summary-list__key\">{key}</dt><dd class=\"govuk-summary-list__value\">(.*?)</dd>").Groups[1].Value;
+
+        var timeOnly = await w.NewClaimAsync();
+        (await w.School.PostAsync($"/api/v1/claims/{timeOnly}/lines", new
+        {
+            kind = "specialist-days", allowanceCategoryId = w.Category("contact-time"), specialist = "occupational-therapist", date = w.S.On("10-09"), days = 1,
+        })).Expect(HttpStatusCode.Created);
+        (await w.SubmitAsync(timeOnly)).Expect(HttpStatusCode.OK);
+        var page = await Read(lead, $"/review/claims/{timeOnly}");
+        Assert.Equal("1 day of the school's contact-time allowance", Row(page, "Claimed"));
+        Assert.DoesNotContain(">Approved</dt>", page);
+        (await w.Lead.PostAsync($"/api/v1/claims/{timeOnly}/start-review", null)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{timeOnly}/approve", null)).Expect(HttpStatusCode.OK);
+        Assert.Equal("1 day of the school's contact-time allowance", Row(await Read(lead, $"/review/claims/{timeOnly}"), "Approved"));
+        Assert.Equal("1 day of the school's contact-time allowance", Row(await Read(auditor, $"/ledger/claims/{timeOnly}"), "Approved"));
+
+        var (both, lines) = await w.TwoLinesUnderReviewAsync(); // £500.00 and 2 days: at the threshold
+        (await w.Lead.PostAsync($"/api/v1/claims/{both}/approve", new { lines = new[] { new { lineId = lines[1], amount = "0.00", reason = "not evidenced" } } }))
+            .Expect(HttpStatusCode.OK);
+        page = await Read(admin, $"/approvals/claims/{both}");
+        Assert.Equal("£500.00 of the school's budget and 2 days of its contact-time allowance", Row(page, "Claimed"));
+        Assert.Contains("(area lead), for £250.00 of the school's budget and 1 day of its contact-time allowance</dd>", page);
+        Assert.DoesNotContain(">Approved</dt>", page);
+        (await w.Admin.PostAsync($"/api/v1/claims/{both}/second-approve", null)).Expect(HttpStatusCode.OK);
+        foreach (var (reader, url) in new[] { (admin, $"/approvals/claims/{both}"), (lead, $"/review/claims/{both}"), (auditor, $"/ledger/claims/{both}") })
+        {
+            page = await Read(reader, url);
+            Assert.Equal("£500.00 of the school's budget and 2 days of its contact-time allowance", Row(page, "Claimed"));
+            Assert.Equal("£250.00 of the school's budget and 1 day of its contact-time allowance", Row(page, "Approved"));
+        }
+    }
+
     /// <summary>The approve page's fieldset of one line, up to the next.</summary>
     private static string Fieldset(string page, int lineNo)
     {
