@@ -197,6 +197,8 @@ public static class ClaimReads
             Sanctioned = c.Lines.Any(l => l.SanctionedPence != null) ? (long?)c.Lines.Sum(l => l.SanctionedPence ?? l.AmountPence) : null,
             Lines = c.Lines.Count,
             AllowanceMinutes = c.Lines.Where(l => l.AllowanceCategoryId != null && l.Minutes > 0).Sum(l => l.Minutes ?? 0),
+            ApprovedMinutes = c.Lines.Where(l => l.AllowanceCategoryId != null && l.Minutes > 0 && (l.SanctionedPence == null || l.SanctionedPence != 0))
+                .Sum(l => l.Minutes ?? 0),
         }).ToListAsync(ct);
         var schoolIds = rows.Select(r => r.SchoolId).Distinct().ToList();
         var schools = await db.Schools.AsNoTracking().Where(s => schoolIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
@@ -209,6 +211,6 @@ public static class ClaimReads
         return rows.Select(r => new ClaimSummary(r.Id, ClaimAccess.Reference(r.Id),
             new SchoolSummary(r.SchoolId, schools[r.SchoolId].Urn, schools[r.SchoolId].Name, schools[r.SchoolId].AreaId),
             periods[r.PeriodId].Name, r.State, new Money(r.Claimed), r.Sanctioned is { } s ? new Money(s) : null, r.SubmittedAt, r.Reason, r.Lines,
-            reduced[r.Id].ToList()) { AllowanceMinutes = r.AllowanceMinutes }).ToList();
+            reduced[r.Id].ToList()) { AllowanceMinutes = r.AllowanceMinutes, ApprovedMinutes = r.ApprovedMinutes }).ToList();
     }
 }

@@ -47,6 +47,12 @@ public sealed record ClaimSummary(long Id, string Reference, SchoolSummary Schoo
 {
     /// <summary>The staff time its lines take from the school's allowances, in minutes, for the queues' Claimed column (not in the API's answer).</summary>
     [System.Text.Json.Serialization.JsonIgnore] public long AllowanceMinutes { get; init; }
+
+    /// <summary>
+    /// The staff time its approval posts, in minutes: <see cref="AllowanceMinutes"/> less the lines approved for nothing,
+    /// whose time is released (as Gov.ApprovedLines leaves them out), for the lists' Approved column (not in the API's answer).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore] public long ApprovedMinutes { get; init; }
 }
 
 /// <summary>The reviewer's reason for approving less than a line claimed.</summary>

@@ -195,13 +195,6 @@ public static class Gov
     public static bool Approved(string state) => state is "approved" or "in-payment-run" or "paid";
 
     /// <summary>
-    /// What a claim was approved for, once its approval stands (<see cref="Approved(string)"/>): the sanctioned total, or what
-    /// was claimed when no line was approved for less; empty before. The claims lists and a claim's page give it alike.
-    /// </summary>
-    public static string ApprovedAmount(string state, Money? sanctioned, Money claimed) =>
-        Approved(state) ? (sanctioned ?? claimed).ToString() : "";
-
-    /// <summary>
     /// What a claim was approved for, once its approval stands (<see cref="Approved(string)"/>), as its Claimed row says what
     /// it claims: the money and the staff time its approved lines take ("£250.00 of the school's budget and 1 day of its
     /// contact-time allowance"; a claim of time alone, "1 day of …", where it read £0.00); empty before.
@@ -258,6 +251,15 @@ public static class Gov
         new HtmlString(allowanceMinutes <= 0 ? E(claimed.ToString())
             : claimed.Pence == 0 ? E($"{StaffTime(allowanceMinutes)} of staff time")
             : $"""{E(claimed.ToString())}<br><span class="govuk-body-s">and {E(StaffTime(allowanceMinutes))} of staff time</span>""");
+
+    /// <summary>
+    /// A claim's Approved cell in a list, once its approval stands (<see cref="Approved(string)"/>), as <see cref="ClaimedCell"/>
+    /// gives what it claims: the sanctioned total, or what was claimed when no line was approved for less, and under it the
+    /// staff time its approval posts; a claim of time alone gives its time ("1 day of staff time"), where the lists read
+    /// £0.00. Empty before.
+    /// </summary>
+    public static IHtmlContent ApprovedCell(Claims.ClaimSummary c) =>
+        Approved(c.State) ? ClaimedCell(c.Sanctioned ?? c.Claimed, c.ApprovedMinutes) : HtmlString.Empty;
 
     /// <summary>
     /// The reviewer's reasons a school reads beside its claim's outcome: a return's or a rejection's, or, once the claim is

@@ -831,6 +831,50 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         }
     }
 
+    /// <summary>
+    /// An approved claim of staff time alone read "£0.00" in the Approved column of the school's list, the lead's page of its
+    /// school and the auditor's list, beside its Claimed "1 day of staff time". The column gives the time approved as the
+    /// Claimed column gives the time claimed, a line approved for nothing leaving its time out, as its time is released.
+    /// </summary>
+    [Fact]
+    public async Task TheClaimsListsApprovedColumn_GivesTheStaffTimeApproved_LeavingOutALineApprovedForNothing()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var timeOnly = await w.NewClaimAsync();
+        (await w.School.PostAsync($"/api/v1/claims/{timeOnly}/lines", new
+        {
+            kind = "specialist-days", allowanceCategoryId = w.Category("contact-time"), specialist = "occupational-therapist", date = w.S.On("10-09"), days = 1,
+        })).Expect(HttpStatusCode.Created);
+        (await w.SubmitAsync(timeOnly)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{timeOnly}/start-review", null)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{timeOnly}/approve", null)).Expect(HttpStatusCode.OK);
+        var (both, lines) = await w.TwoLinesUnderReviewAsync();
+        (await w.Lead.PostAsync($"/api/v1/claims/{both}/approve", new { lines = new[] { new { lineId = lines[1], amount = "0.00", reason = "not evidenced" } } }))
+            .Expect(HttpStatusCode.OK);
+        var rejected = await w.UnderReviewAsync("STAFF-03");
+        (await w.Lead.PostAsync($"/api/v1/claims/{rejected}/reject", new { reason = "no timesheet" })).Expect(HttpStatusCode.OK);
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        using var auditor = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await w.S.AuditorAsync(Db)).UserName);
+        static string Approved(string list, string link) =>
+            Regex.Match(list, $"{Regex.Escape(link)}\"?[^>]*>CLM-[0-9]+</a></td>.*?<td class=\"govuk-table__cell govuk-table__cell--numeric\">.*?</td>\\s*<td class=\"govuk-table__cell govuk-table__cell--numeric\">(.*?)</td>",
+                RegexOptions.Singleline).Groups[1].Value;
+
+        foreach (var (reader, list, link) in new[]
+        {
+            (school, "/school/claims", "href=\"/school/claims/"), (lead, $"/review/schools/{w.S.Schools[0].Id}", "href=\"/review/claims/"),
+            (auditor, $"/ledger/claims?programmeId={w.S.ProgrammeId}", "href=\"/ledger/claims/"),
+        })
+        {
+            var page = await Read(reader, list);
+            Assert.Equal("1 day of staff time", Approved(page, $"{link}{timeOnly}"));
+            Assert.Equal("£250.00<br><span class=\"govuk-body-s\">and 1 day of staff time</span>", Approved(page, $"{link}{both}"));
+            Assert.Equal("", Approved(page, $"{link}{rejected}"));
+        }
+        var api = (await w.School.GetAsync("/api/v1/claims")).Expect(HttpStatusCode.OK).Json.ToJsonString();
+        Assert.DoesNotContain("approvedMinutes", api, StringComparison.OrdinalIgnoreCase);
+    }
+
     /// <summary>The approve page's fieldset of one line, up to the next.</summary>
     private static string Fieldset(string page, int lineNo)
     {

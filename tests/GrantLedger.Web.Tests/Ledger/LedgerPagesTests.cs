@@ -103,7 +103,7 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).Expect(HttpStatusCode.OK);
         Assert.Equal("£250.00 of the school's budget and 1 day of its contact-time allowance", Approved(WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/claims/{id}"))));
         var list = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/claims?programmeId={w.S.ProgrammeId}"));
-        Assert.Contains("£250.00</td></tr>", Regex.Replace(Regex.Match(list, $"href=\"/ledger/claims/{id}\">.*?</tr>", RegexOptions.Singleline).Value, @"\s+<", "<"));
+        Assert.Contains("£250.00<br><span class=\"govuk-body-s\">and 1 day of staff time</span></td></tr>", Regex.Replace(Regex.Match(list, $"href=\"/ledger/claims/{id}\">.*?</tr>", RegexOptions.Singleline).Value, @"\s+<", "<"));
     }
 
     /// <summary>
