@@ -82,7 +82,9 @@ public static class Confirmations
                                 select new { Payee = p, Run = r }).ToDictionaryAsync(x => x.Payee.RemittanceReference, ct);
             var closedPeriods = await db.Periods.AsNoTracking()
                 .Where(p => (p.ClosedAt != null || db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ClosedAt != null))
-                            && db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ProgrammeId == programmeId)).ToListAsync(ct);
+                            && db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ProgrammeId == programmeId))
+                .Join(db.ProgrammeYears, p => p.ProgrammeYearId, y => y.Id, (p, y) => new { p.StartsOn, p.EndsOn, p.Name, YearCode = y.Code })
+                .ToListAsync(ct);
             var today = UkTime.Today;
             // a payment on more than one line (paid on one and failed on another, or the same line twice: a bank that
             // paid twice?) is for finance to look into: none of its lines is acted on, whatever their order
@@ -104,7 +106,7 @@ public static class Confirmations
                     if (row.Date > today) return "the date is in the future";
                     if (row.Date < UkTime.DateOn(x.Run.ExportedAt!.Value)) return "the date is before the payment file was exported";
                     if (closedPeriods.FirstOrDefault(p => p.StartsOn <= row.Date && row.Date <= p.EndsOn) is { } closed)
-                        return $"the date falls in {closed.Name}, which is closed";
+                        return $"the date falls in {Programmes.Years.HalfTerm(closed.Name, closed.YearCode)}, which is closed";
                     return null;
                 }
                 var reason = Mismatch();

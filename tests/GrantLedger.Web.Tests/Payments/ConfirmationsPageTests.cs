@@ -31,6 +31,27 @@ public sealed class ConfirmationsPageTests(DatabaseFixture db) : DatabaseTest(db
         Assert.Contains("1 paid, 0 failed, 0 unchanged, 0 not matched", right);
     }
 
+    /// <summary>
+    /// A line dated in a half-term closed since the file was exported was refused as "the date falls in Autumn 1, which is
+    /// closed", without the year, where every other refusal names the half-term with it: "Autumn 1 2026-27".
+    /// </summary>
+    [Fact]
+    public async Task ALineDatedInAClosedHalfTerm_IsRefused_NamingTheHalfTermWithItsYear()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        var runId = (await x.Finance.GetAsync($"/api/v1/programmes/{x.ProgrammeId}/payment-runs")).Expect(HttpStatusCode.OK).Json.AsArray()[0]!["id"]!.GetValue<long>();
+        var payee = (await x.Finance.GetAsync($"/api/v1/payment-runs/{runId}")).Expect(HttpStatusCode.OK).Json["payees"]!.AsArray()
+            .First(p => p!["status"]!.GetValue<string>() == "pending")!;
+        // exported on 1 September, its Autumn 1 closed since
+        await Db.ScalarAsync("UPDATE payment_run SET exported_at = '2026-09-01 12:00+01' WHERE id = $1 RETURNING id", runId);
+        await Db.ScalarAsync("UPDATE period SET closed_at = now() WHERE id = $1 RETURNING id", x.W.Periods["aut1"]);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Finance.UserName);
+        var said = await UploadAsync(page, $"remittance_reference,amount,date,status\r\n{payee["remittanceReference"]},{payee["amount"]},2026-10-15,paid\r\n");
+        Assert.Contains("the date falls in Autumn 1 2026-27, which is closed", said);
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM payment_run_payee WHERE status <> 'pending' AND remittance_reference = $1",
+            payee["remittanceReference"]!.GetValue<string>()));
+    }
+
     private static async Task<string> UploadAsync(HttpClient page, string csv)
     {
         var fields = PageFormFuzzTests.UploadFormFields(await page.GetStringAsync("/finance/confirmations"));
