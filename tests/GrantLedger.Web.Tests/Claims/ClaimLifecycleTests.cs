@@ -176,7 +176,7 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         var list = System.Net.WebUtility.HtmlDecode(await page.GetStringAsync("/school/claims"));
         var row = System.Text.RegularExpressions.Regex.Match(list, $"<tr class=\"govuk-table__row\">\\s*<td class=\"govuk-table__cell\"><a class=\"govuk-link\" href=\"/school/claims/{id}\">.*?</tr>",
             System.Text.RegularExpressions.RegexOptions.Singleline).Value;
-        Assert.Matches(@"£450\.00</td>\s*<td[^>]*>Line 2: half a day's cover on the timesheet", System.Text.RegularExpressions.Regex.Replace(row, "<(/?)(ul|li)[^>]*>", ""));
+        Assert.Matches(@"£450\.00<br><span class=""govuk-body-s"">and 2 days of staff time</span></td>\s*<td[^>]*>Line 2: half a day's cover on the timesheet", System.Text.RegularExpressions.Regex.Replace(row, "<(/?)(ul|li)[^>]*>", ""));
         var claim = System.Net.WebUtility.HtmlDecode(await page.GetStringAsync($"/school/claims/{id}"));
         var reason = System.Text.RegularExpressions.Regex.Match(claim, "<div class=\"govuk-inset-text\" id=\"reason\">(.*?)</div>", System.Text.RegularExpressions.RegexOptions.Singleline);
         Assert.Contains("Line 2: half a day's cover on the timesheet", reason.Groups[1].Value);
@@ -408,10 +408,7 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     {
         var w = await ClaimWorld.CreateAsync(Db);
         var id = await w.NewClaimAsync();
-        var line = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
-        {
-            kind = "specialist-days", allowanceCategoryId = w.Category("contact-time"), specialist = "occupational-therapist", date = w.S.On("10-05"), days = 1,
-        })).Expect(HttpStatusCode.Created).Json["lines"]![0]!["id"]!.GetValue<long>();
+        var line = (await w.AddSpecialistDayAsync(id))["lines"]![0]!["id"]!.GetValue<long>();
         (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
         (await w.Lead.PostAsync($"/api/v1/claims/{id}/start-review", null)).Expect(HttpStatusCode.OK);
 

@@ -485,10 +485,7 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         }
 
         var daysOnly = await w.NewClaimAsync();
-        (await w.School.PostAsync($"/api/v1/claims/{daysOnly}/lines", new
-        {
-            kind = "specialist-days", allowanceCategoryId = w.Category("contact-time"), specialist = "occupational-therapist", date = w.S.On("10-05"), days = 1,
-        })).Expect(HttpStatusCode.Created);
+        await w.AddSpecialistDayAsync(daysOnly);
         var page = await SubmittedAsync(daysOnly);
         Assert.Contains("We have reserved 1 day of your school's contact-time allowance for this claim.", page);
         Assert.DoesNotContain("£0.00", page);
@@ -692,10 +689,7 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         async Task<long> TimeOnlyAsync(string date)
         {
             var id = await w.NewClaimAsync();
-            (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
-            {
-                kind = "specialist-days", allowanceCategoryId = w.Category("contact-time"), specialist = "occupational-therapist", date, days = 1,
-            })).Expect(HttpStatusCode.Created);
+            await w.AddSpecialistDayAsync(id, date);
             return id;
         }
         static string Row(string page, string key) =>
@@ -742,10 +736,7 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         var w = await ClaimWorld.CreateAsync(Db);
         using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
         var timeOnly = await w.NewClaimAsync();
-        (await w.School.PostAsync($"/api/v1/claims/{timeOnly}/lines", new
-        {
-            kind = "specialist-days", allowanceCategoryId = w.Category("contact-time"), specialist = "occupational-therapist", date = w.S.On("10-05"), days = 1,
-        })).Expect(HttpStatusCode.Created);
+        await w.AddSpecialistDayAsync(timeOnly);
         var both = await w.NewClaimAsync();
         await w.AddStaffTimeAsync(both, "STAFF-02", w.S.On("10-07"));
         var moneyOnly = await w.NewClaimAsync();
@@ -767,10 +758,7 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
     {
         var w = await ClaimWorld.CreateAsync(Db);
         var id = await w.NewClaimAsync();
-        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
-        {
-            kind = "specialist-days", allowanceCategoryId = w.Category("contact-time"), specialist = "occupational-therapist", date = w.S.On("10-05"), days = 1,
-        })).Expect(HttpStatusCode.Created);
+        await w.AddSpecialistDayAsync(id);
         (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
         using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
         using var auditor = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await w.S.AuditorAsync(Db)).UserName);
@@ -802,10 +790,7 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
             Regex.Match(page, $"<dt class=\"govuk-summary-list__key\">{key}</dt><dd class=\"govuk-summary-list__value\">(.*?)</dd>").Groups[1].Value;
 
         var timeOnly = await w.NewClaimAsync();
-        (await w.School.PostAsync($"/api/v1/claims/{timeOnly}/lines", new
-        {
-            kind = "specialist-days", allowanceCategoryId = w.Category("contact-time"), specialist = "occupational-therapist", date = w.S.On("10-09"), days = 1,
-        })).Expect(HttpStatusCode.Created);
+        await w.AddSpecialistDayAsync(timeOnly, w.S.On("10-09"));
         (await w.SubmitAsync(timeOnly)).Expect(HttpStatusCode.OK);
         var page = await Read(lead, $"/review/claims/{timeOnly}");
         Assert.Equal("1 day of the school's contact-time allowance", Row(page, "Claimed"));
@@ -841,10 +826,7 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
     {
         var w = await ClaimWorld.CreateAsync(Db);
         var timeOnly = await w.NewClaimAsync();
-        (await w.School.PostAsync($"/api/v1/claims/{timeOnly}/lines", new
-        {
-            kind = "specialist-days", allowanceCategoryId = w.Category("contact-time"), specialist = "occupational-therapist", date = w.S.On("10-09"), days = 1,
-        })).Expect(HttpStatusCode.Created);
+        await w.AddSpecialistDayAsync(timeOnly, w.S.On("10-09"));
         (await w.SubmitAsync(timeOnly)).Expect(HttpStatusCode.OK);
         (await w.Lead.PostAsync($"/api/v1/claims/{timeOnly}/start-review", null)).Expect(HttpStatusCode.OK);
         (await w.Lead.PostAsync($"/api/v1/claims/{timeOnly}/approve", null)).Expect(HttpStatusCode.OK);

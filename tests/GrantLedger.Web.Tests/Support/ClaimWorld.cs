@@ -126,6 +126,13 @@ public sealed class ClaimWorld
             staffRef = staff, role = "leader", activity = "training", date = date ?? S.On("10-05"), days = days is null ? null : (object)decimal.Parse(days), hours = hours is null ? null : (object)decimal.Parse(hours),
         })).Expect(HttpStatusCode.Created).Json;
 
+    /// <summary>A line of staff time alone: an occupational therapist's day from the school's contact-time allowance, no money (£0.00).</summary>
+    public async Task<JsonNode> AddSpecialistDayAsync(long claimId, string? date = null) =>
+        (await School.PostAsync($"/api/v1/claims/{claimId}/lines", new
+        {
+            kind = "specialist-days", allowanceCategoryId = Category("contact-time"), specialist = "occupational-therapist", date = date ?? S.On("10-05"), days = 1,
+        })).Expect(HttpStatusCode.Created).Json;
+
     public Task<Answer> SubmitAsync(long claimId, ApiClient? school = null) =>
         (school ?? School).PostAsync($"/api/v1/claims/{claimId}/submit", new { declaration = true });
 
