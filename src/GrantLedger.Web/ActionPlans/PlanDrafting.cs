@@ -83,7 +83,7 @@ public static class PlanDrafting
             foreach (var dropped in await ClaimedActionsDroppedAsync(db, p.Plan, actions.Select(a => a.ActionRef), ct))
                 claimed.Add("actions", $"{dropped}: keep the action (its estimated cost may change)");
             claimed.ThrowIfAny();
-            p.Plan.UpdatedAt = DateTimeOffset.UtcNow;
+            p.Plan.UpdatedAt = await db.NowAsync(ct); // the time of its audit event
             await db.SaveChangesAsync(ct); // the themes first: the database checks each action's theme against them
             p.Plan.Actions.AddRange(actions);
             await db.SaveChangesAsync(ct);

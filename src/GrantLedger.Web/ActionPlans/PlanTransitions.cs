@@ -26,7 +26,7 @@ public static class PlanTransitions
             feedback = FreeText.Kept(feedback);
             if (FreeText.Problem(feedback, MostFeedback, required: false, manyLines: true) is { } badFeedback) throw new InvalidInput("feedback", badFeedback);
             var step = ActionPlanWorkflow.Lifecycle.Fire(from, trigger, p.Context(caller, feedback), await PlanReads.BesideSaidAsync(db, p, caller, ct));
-            var now = DateTimeOffset.UtcNow;
+            var now = await db.NowAsync(ct); // the time of the step's audit event
             long? superseded = null;
 
             switch (trigger)

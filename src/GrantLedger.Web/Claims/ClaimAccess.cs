@@ -87,17 +87,18 @@ public static class ClaimAccess
     /// <summary>
     /// Takes the row lock and, in the same round trip, reads the claim's answer rows (evidence, history, agreed plan):
     /// they are written only under this lock (evidence by the school's edits, history by transitions), so what is read
-    /// here is what the answer would read after commit, less the history row the transition itself adds. Null if there
-    /// is no such claim.
+    /// here is what the answer would read after commit, less the history row the transition itself adds; and the transaction's
+    /// time, for the change to take (<see cref="GrantLedgerDb.NowAsync"/>). Null if there is no such claim.
     /// </summary>
     private static async Task<ClaimAnswerRows?> LockRowAsync(GrantLedgerDb db, long claimId, CancellationToken ct)
     {
         var (conn, tx) = await db.NpgsqlAsync(ct);
         await using var batch = new NpgsqlBatch(conn, tx);
-        batch.BatchCommands.Add(Statements.Of("SELECT true FROM claim WHERE id = $1 FOR UPDATE", claimId));
+        batch.BatchCommands.Add(Statements.Of("SELECT now() FROM claim WHERE id = $1 FOR UPDATE", claimId));
         ClaimAnswerRows.AddTo(batch, claimId);
         await using var reader = await batch.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
+        db.KnowNow(reader.GetFieldValue<DateTimeOffset>(0));
         await reader.NextResultAsync(ct);
         return await ClaimAnswerRows.ReadAsync(reader, ct);
     }
@@ -163,6 +164,7 @@ public static class ClaimAccess
                     EntityRows.Read<Period>(db, reader, at += EntityRows.Count<Programme>(db)),
                     EntityRows.Read<ProgrammeYear>(db, reader, at += EntityRows.Count<Period>(db)),
                     reader.GetFieldValue<DateTimeOffset>(at + EntityRows.Count<ProgrammeYear>(db)));
+                db.KnowNow(found.Value.Now);
             }
             await reader.NextResultAsync(ct);
             var rates = new Dictionary<long, (long, long, string)>();

@@ -87,7 +87,7 @@ public static class Drafting
             var before = new { c.Claim.PeriodId, c.Claim.Description };
             c.Claim.PeriodId = r.PeriodId ?? c.Claim.PeriodId;
             c.Claim.Description = r.Description is null ? c.Claim.Description : description ?? "";
-            c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
+            c.Claim.UpdatedAt = await db.NowAsync(ct);
             audit.Record("claim.changed", "claim", c.Claim.Id, c.Claim.ProgrammeId, new
             {
                 before, after = new { c.Claim.PeriodId, c.Claim.Description }, tlrLines = redated.Count == 0 ? null : redated.Select(LineEditing.Describe),

@@ -41,7 +41,7 @@ public static class EvidenceFiles
                 SizeBytes = bytes.Length, Sha256 = sha256, Content = bytes, UploadedBy = caller.Id,
             };
             db.Add(evidence);
-            c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
+            c.Claim.UpdatedAt = await db.NowAsync(ct);
             await db.SaveChangesAsync(ct);
             audit.Record("claim.evidence-attached", "claim", claimId, c.Programme.Id,
                 new { evidenceId = evidence.Id, lineId, evidence.FileName, type, evidence.SizeBytes, sha256 = Convert.ToHexStringLower(evidence.Sha256) });
@@ -91,7 +91,7 @@ public static class EvidenceFiles
             var evidence = await db.Set<Evidence>().SingleOrDefaultAsync(e => e.Id == evidenceId, ct) ?? throw new NotFound("evidence", evidenceId);
             var c = await ClaimAccess.LockDraftAsync(db, caller, evidence.ClaimId, ifMatch: null, ct);
             db.Remove(evidence);
-            c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
+            c.Claim.UpdatedAt = await db.NowAsync(ct);
             audit.Record("claim.evidence-removed", "claim", c.Claim.Id, c.Programme.Id,
                 new { evidenceId, evidence.FileName, sha256 = Convert.ToHexStringLower(evidence.Sha256) });
             await db.SaveChangesAsync(ct);

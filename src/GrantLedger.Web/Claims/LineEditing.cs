@@ -42,7 +42,7 @@ public static class LineEditing
             var line = new ClaimLine { ClaimId = claimId, Kind = "", LineNo = c.Claim.Lines.Count == 0 ? 1 : c.Claim.Lines.Max(l => l.LineNo) + 1 };
             await FillAsync(db, c, line, r, new Lookups(db, c), ct);
             db.Add(line);
-            c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
+            c.Claim.UpdatedAt = await db.NowAsync(ct);
             await db.SaveChangesAsync(ct);
             audit.Record("claim.line-added", "claim", claimId, c.Claim.ProgrammeId, Describe(line));
             await db.SaveChangesAsync(ct);
@@ -58,7 +58,7 @@ public static class LineEditing
             Drafting.EnsureOpen(c.Period, c.Year.Code, "its claims' lines can no longer change");
             var before = Describe(line);
             await FillAsync(db, c, line, r, new Lookups(db, c), ct);
-            c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
+            c.Claim.UpdatedAt = await db.NowAsync(ct);
             audit.Record("claim.line-changed", "claim", claimId, c.Claim.ProgrammeId, new { before, after = Describe(line) });
             await db.SaveChangesAsync(ct);
             return line;
@@ -72,7 +72,7 @@ public static class LineEditing
             var line = c.Claim.Lines.SingleOrDefault(l => l.Id == lineId) ?? throw new NotFound("claim line", lineId);
             await db.Set<Evidence>().Where(e => e.ClaimLineId == lineId).ExecuteUpdateAsync(s => s.SetProperty(e => e.ClaimLineId, (long?)null), ct);
             db.Remove(line);
-            c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
+            c.Claim.UpdatedAt = await db.NowAsync(ct);
             audit.Record("claim.line-removed", "claim", claimId, c.Claim.ProgrammeId, Describe(line));
             await db.SaveChangesAsync(ct);
         }, ct);

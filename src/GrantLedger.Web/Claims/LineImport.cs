@@ -82,7 +82,7 @@ public static partial class LineImport
                 added.Add(line);
             }
             errors.ThrowIfAny(field => int.Parse(LineOf().Match(field).Groups[1].Value)); // in the file's order, whichever check found them
-            c.Claim.UpdatedAt = DateTimeOffset.UtcNow;
+            c.Claim.UpdatedAt = await db.NowAsync(ct);
             await db.SaveChangesAsync(ct);
             audit.Record("claim.lines-imported", "claim", claimId, c.Claim.ProgrammeId,
                 new { count = added.Count, lines = added.Select(LineEditing.Describe) });

@@ -166,6 +166,29 @@ public sealed class GrantLedgerDb(DbContextOptions<GrantLedgerDb> options) : Ide
         _committed = true;
     }
 
+    /// <summary>
+    /// The transaction's time, PostgreSQL's now(): the time its audit events, journal entries and history rows take, and the
+    /// rows it inserts (built_at, created_at …). A record's own time for the step it takes in the transaction (approved_at,
+    /// closed_at, updated_at …) is this one, never the service's clock, read later, so that the record agrees with its audit
+    /// trail (docs/decisions/0005). Read once a transaction: with a lock that reads it (<see cref="KnowNow"/>), else by itself.
+    /// </summary>
+    public async Task<DateTimeOffset> NowAsync(CancellationToken ct = default)
+    {
+        var tx = Database.CurrentTransaction ?? throw new InvalidOperationException("the transaction's time is read in a transaction");
+        if (_now is { } known && known.Transaction == tx) return known.At;
+        var at = await Database.SqlQuery<DateTimeOffset>($"SELECT now() AS \"Value\"").SingleAsync(ct);
+        _now = (tx, at);
+        return at;
+    }
+
+    /// <summary>Keeps the transaction's time that a statement of it read (a claim's lock reads now() with the row), for <see cref="NowAsync"/>.</summary>
+    public void KnowNow(DateTimeOffset at)
+    {
+        if (Database.CurrentTransaction is { } tx) _now = (tx, at);
+    }
+
+    private (IDbContextTransaction Transaction, DateTimeOffset At)? _now;
+
     public Task InTransactionAsync(Func<Task> work, CancellationToken ct = default) =>
         InTransactionAsync(async () => { await work(); return true; }, ct);
 

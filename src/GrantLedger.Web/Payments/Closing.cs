@@ -193,7 +193,7 @@ public static class Closing
             if (open.Count > 0)
                 throw new RuleBroken("earlier-period-open", $"Close the half-terms in order: {string.Join(", ", open.Select(p => p.Name))} first.", 409,
                     details: new Dictionary<string, object?> { ["open"] = open.Select(p => p.Id).ToList() });
-            (period.ClosedAt, period.ClosedBy) = (DateTimeOffset.UtcNow, caller.Id);
+            (period.ClosedAt, period.ClosedBy) = (await db.NowAsync(ct), caller.Id); // the time of its audit event
             var left = await db.Set<Claim>().Where(c => c.PeriodId == period.Id).GroupBy(c => c.State).Select(g => new { State = g.Key, Count = g.Count() })
                 .ToListAsync(ct);
             var closed = new PeriodClosed(period, left.Where(s => s.State == "draft").Sum(s => s.Count),
@@ -300,7 +300,7 @@ public static class Closing
                     VALUES ({yearId}, {id}, {treatment}, {(treatment == "carry-forward" ? next!.Id : null)}, {entryId})
                     """, ct);
 
-            var now = DateTimeOffset.UtcNow;
+            var now = await db.NowAsync(ct); // the time of the year's audit event and entries
             foreach (var period in year.Periods.Where(x => x.ClosedAt is null)) (period.ClosedAt, period.ClosedBy) = (now, caller.Id);
             await db.SaveChangesAsync(ct);
             await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE programme_year SET closed_at = {now}, closed_by = {caller.Id} WHERE id = {yearId}", ct);

@@ -136,7 +136,7 @@ public static class Confirmations
             };
             db.Add(import);
             await db.SaveChangesAsync(ct);
-            var now = DateTimeOffset.UtcNow;
+            var now = await db.NowAsync(ct); // the import's time, and its audit events' and entries'
             foreach (var (row, payee, run) in toPay)
             {
                 var claimIds = await ClaimsOfAsync(db, payee, ct);

@@ -150,7 +150,7 @@ public static class PaymentRuns
             RowVersions.Check("payment run", run.RowVersion, ifMatch);
             var from = Kebab.Parse<PaymentRunState>(run.State);
             var step = PaymentRunWorkflow.Lifecycle.Fire(from, trigger, Context(run, caller));
-            var now = DateTimeOffset.UtcNow;
+            var now = await db.NowAsync(ct); // the time of the run's audit event, and of its claims' steps
             switch (trigger)
             {
                 case PaymentRunTrigger.Approve:
@@ -184,9 +184,10 @@ public static class PaymentRuns
             var step = PaymentRunWorkflow.Lifecycle.Fire(from, PaymentRunTrigger.Export, Context(run, caller));
             var file = await PaymentFileAsync(db, run, ct);
             await db.SaveChangesAsync(ct); // each payee's reference as the file carries it, before the run is marked exported
-            (run.File, run.FileSha256, run.ExportedBy, run.ExportedAt) = (file, SHA256.HashData(file), caller.Id, DateTimeOffset.UtcNow);
+            var now = await db.NowAsync(ct); // the time of the run's audit event
+            (run.File, run.FileSha256, run.ExportedBy, run.ExportedAt) = (file, SHA256.HashData(file), caller.Id, now);
             run.State = Kebab.Of(step.To);
-            run.UpdatedAt = DateTimeOffset.UtcNow;
+            run.UpdatedAt = now;
             audit.Record("payment-run.export", "payment_run", run.Id, run.ProgrammeId,
                 new { from = Kebab.Of(from), to = run.State, sha256 = Convert.ToHexStringLower(run.FileSha256), bytes = file.Length });
             await db.SaveChangesAsync(ct);

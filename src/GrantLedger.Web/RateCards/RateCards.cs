@@ -143,7 +143,7 @@ public static partial class RateCards
                         && db.Set<Rate>().Any(r0 => r0.Id == l.RateId && r0.Code == rate.Code && r0.EffectiveFrom < rate.EffectiveFrom))
             .ToListAsync(ct);
         var repriced = new List<object>();
-        var now = DateTimeOffset.UtcNow;
+        var now = await db.NowAsync(ct); // the time of the rate's audit event, which names them
         foreach (var line in lines.OrderBy(l => l.ClaimId).ThenBy(l => l.LineNo))
         {
             var was = line.AmountPence;

@@ -178,6 +178,31 @@ public sealed class ActionPlanTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.School.PutAsync($"/api/v1/action-plans/{id}", Plan(w))).ExpectProblem(HttpStatusCode.Conflict, rule: "plan-not-draft");
     }
 
+    /// <summary>
+    /// A version's own times are its audit events' (AuditTrailTimes): submitted, agreed, superseded and changed, read by the
+    /// service's clock while their events took the transaction's, a plan read submitted after its submission's event. Asked
+    /// after each step, through a return, a revision and its agreement.
+    /// </summary>
+    [Fact]
+    public async Task AVersionsTimes_AreItsAuditEvents_Submitted_Returned_Changed_Agreed_AndSuperseded()
+    {
+        var w = await WorldAsync();
+        var id = (await w.School.PostAsync("/api/v1/action-plans", Plan(w))).Expect(HttpStatusCode.Created).Id;
+        (await w.School.PostAsync($"/api/v1/action-plans/{id}/submit", null)).Expect(HttpStatusCode.OK);
+        await AuditTrailTimes.AssertAgreeAsync(Db);
+        (await w.Lead.PostAsync($"/api/v1/action-plans/{id}/return", new { feedback = "Say who runs the training" })).Expect(HttpStatusCode.OK);
+        (await w.School.PutAsync($"/api/v1/action-plans/{id}", Plan(w))).Expect(HttpStatusCode.OK);
+        await AuditTrailTimes.AssertAgreeAsync(Db);
+        (await w.School.PostAsync($"/api/v1/action-plans/{id}/submit", null)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/action-plans/{id}/agree", null)).Expect(HttpStatusCode.OK);
+        await AuditTrailTimes.AssertAgreeAsync(Db);
+        var v2 = (await w.School.PostAsync($"/api/v1/action-plans/{id}/revise", null)).Expect(HttpStatusCode.Created).Id;
+        (await w.School.PostAsync($"/api/v1/action-plans/{v2}/submit", null)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/action-plans/{v2}/agree", null)).Expect(HttpStatusCode.OK);
+        await AuditTrailTimes.AssertAgreeAsync(Db);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM action_plan WHERE superseded_at IS NOT NULL"));
+    }
+
     [Fact]
     public async Task RevisingAnAgreedPlan_MakesANewVersion_TheOldStaysInForceUntilTheNewIsAgreed_AndEveryVersionIsKept()
     {

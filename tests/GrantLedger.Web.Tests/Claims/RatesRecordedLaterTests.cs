@@ -36,6 +36,7 @@ public sealed class RatesRecordedLaterTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Equal(new Dictionary<string, string> { ["T90"] = "350.00", ["T91"] = "150.00", ["T93"] = "175.00" }, AmountsByStaff(repriced.Json));
         Assert.Equal("675.00", repriced.Json["claimed"]!.GetValue<string>());
         Assert.NotEqual(etag, repriced.Headers.ETag!.Tag); // the draft changed: an edit made on the old prices is told so
+        await AuditTrailTimes.AssertAgreeAsync(Db); // at the rate's time, its audit event's, which names the lines it repriced
         Assert.Equal("150.00", AmountsByStaff((await w.School.GetAsync($"/api/v1/claims/{submitted}")).Json)["T92"]);
 
         var sent = (await w.SubmitAsync(draft)).Expect(HttpStatusCode.OK).Json;

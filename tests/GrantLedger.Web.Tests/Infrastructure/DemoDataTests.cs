@@ -93,6 +93,21 @@ public sealed class DemoDataTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM claim_transition t JOIN journal_entry j ON j.id = t.entry_id WHERE j.recorded_at <> t.occurred_at"));
     }
 
+    /// <summary>
+    /// Every demo payment run's, payee's, action plan's, closed half-term's, rate's and claim's own times are its audit events'
+    /// (AuditTrailTimes): a run was approved and exported, and a plan submitted, by the service's clock, their audit events
+    /// timed by their transaction's, so run 1 read approved a second after it was built, and plan 1 submitted after its event.
+    /// </summary>
+    [Fact]
+    public async Task Demo_EveryRunsPlansHalfTermsRatesAndClaimsTimes_AreTheirAuditEvents_InOrder()
+    {
+        await using (var scope = Db.Factory.Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<DemoData>().LoadAsync(CancellationToken.None);
+        Assert.True(await Db.ScalarAsync("SELECT count(*) FROM payment_run WHERE exported_at IS NOT NULL") > 0, "the demo exports a run");
+        Assert.True(await Db.ScalarAsync("SELECT count(*) FROM action_plan WHERE agreed_at IS NOT NULL") > 0, "the demo agrees a plan");
+        await AuditTrailTimes.AssertAgreeAsync(Db);
+    }
+
     private async Task<string> CountsAsync()
     {
         var tables = new[] { "programme", "area", "school", "budget_category", "app_user", "api_token", "journal_entry", "transfer", "account",

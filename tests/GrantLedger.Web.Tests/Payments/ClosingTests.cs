@@ -95,6 +95,23 @@ public sealed class ClosingTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A closed half-term's and year's times are their audit events' (AuditTrailTimes): a half-term closed alone, and the
+    /// year's others with it, read closed by the service's clock, after their events' transaction time.
+    /// </summary>
+    [Fact]
+    public async Task AClosedHalfTermsAndYearsTimes_AreTheirAuditEvents()
+    {
+        var w = await ClaimWorld.CreateAsync(Db, Ended);
+        var finance = await w.S.FinanceAsync(Db);
+        (await finance.PostAsync(Periods(w, "aut1"), null)).Expect(HttpStatusCode.OK);
+        await AuditTrailTimes.AssertAgreeAsync(Db);
+        var rules = new[] { "staff-cover", "tlr-admin", "action-plan", "contact-time" }.Select(c => new { categoryId = w.Category(c), treatment = "lapse" });
+        (await finance.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/years/{w.S.YearId}/close", new { rules })).Expect(HttpStatusCode.OK);
+        await AuditTrailTimes.AssertAgreeAsync(Db);
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM period WHERE programme_year_id = $1 AND closed_at IS NULL", w.S.YearId));
+    }
+
+    /// <summary>
     /// A claim submitted in the year and decided after it (here: reserved on 20 July, released on 5 September) came free
     /// only after the year's last day: as of that day the school had that much less unspent. The year end lapses what was
     /// unspent then, dated the last day, and what came free since on the day the year is closed, so that no budget is

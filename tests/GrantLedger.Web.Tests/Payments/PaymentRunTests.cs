@@ -152,6 +152,35 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.DoesNotContain("mark-paid", tooLate["detail"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// A run's own times are its audit events' (AuditTrailTimes): approved, exported, paid and cancelled, and its payees'
+    /// confirmations, read by the service's clock while their events took the transaction's, a run read approved or exported
+    /// after its event, and a run built in the same transaction as a claim's step after both. Asked after each step.
+    /// </summary>
+    [Fact]
+    public async Task ARunsTimes_AreItsAuditEvents_Approved_Exported_Paid_AndCancelled()
+    {
+        var x = await ApprovedAsync();
+        var runId = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
+        await AuditTrailTimes.AssertAgreeAsync(Db);
+        (await x.Checker.PostAsync($"/api/v1/payment-runs/{runId}/approve", null)).Expect(HttpStatusCode.OK);
+        await AuditTrailTimes.AssertAgreeAsync(Db);
+        (await x.Maker.PostAsync($"/api/v1/payment-runs/{runId}/export", null)).Expect(HttpStatusCode.OK);
+        await AuditTrailTimes.AssertAgreeAsync(Db);
+        var (urn0, urn1) = (x.W.S.Schools[0].Urn, x.W.S.Schools[1].Urn);
+        await ImportAsync(x, $"""
+            remittance_reference,amount,date,status
+            PR{runId:000000}-{urn0},450.00,{Today},paid
+            PR{runId:000000}-{urn1},250.00,{Today},failed
+            """);
+        Assert.Equal("paid", (await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}")).Json["state"]!.GetValue<string>());
+        await AuditTrailTimes.AssertAgreeAsync(Db);
+        var cancelled = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
+        (await x.Maker.PostAsync($"/api/v1/payment-runs/{cancelled}/cancel", new { reason = "wrong half-term" })).Expect(HttpStatusCode.OK);
+        await AuditTrailTimes.AssertAgreeAsync(Db);
+        Assert.Equal(2, await Db.ScalarAsync("SELECT count(*) FROM payment_run_payee WHERE confirmed_at IS NOT NULL"));
+    }
+
     [Fact]
     public async Task Export_WritesOneLinePerPayee_WithAControlTotal_AndKeepsTheFileByteForByte()
     {
