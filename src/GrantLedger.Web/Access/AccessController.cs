@@ -159,9 +159,12 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
     {
         var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == id && t.UserId == Caller.Id, ct)
                     ?? throw new NotFound("token", id);
-        token.RevokedAt ??= DateTimeOffset.UtcNow;
-        audit.Record("token.revoked", "api_token", token.Id, Caller.ProgrammeId, new { token.Name, token.Prefix });
-        await db.SaveChangesAsync(ct);
+        await db.InTransactionAsync(async () =>
+        {
+            token.RevokedAt ??= await db.NowAsync(ct); // the time of its audit event
+            audit.Record("token.revoked", "api_token", token.Id, Caller.ProgrammeId, new { token.Name, token.Prefix });
+            await db.SaveChangesAsync(ct);
+        }, ct);
         tokens.Forget(token.UserId); // here at once; other instances when the database's notice reaches them
         return NoContent();
     }

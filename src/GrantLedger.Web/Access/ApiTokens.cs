@@ -33,8 +33,7 @@ public static class ApiTokens
             Name = name,
             TokenHash = Hash(secret),
             Prefix = Shown(secret),
-            CreatedAt = DateTimeOffset.UtcNow,
-            ExpiresAt = DateTimeOffset.UtcNow + lifetime,
+            ExpiresAt = DateTimeOffset.UtcNow + lifetime, // created now(), by the database: the time of the event that issues it
         };
         db.ApiTokens.Add(token);
         await db.SaveChangesAsync(ct);

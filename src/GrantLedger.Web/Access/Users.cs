@@ -143,10 +143,13 @@ public static class Users
     {
         var user = await FindAdministeredAsync(db, caller, userId, ct);
         if (user.Id == caller.Id) throw new RuleBroken("cannot-disable-self", "you cannot disable your own account", 409);
-        user.DisabledAt = disabled ? DateTimeOffset.UtcNow : null;
-        user.SecurityStamp = Guid.NewGuid().ToString("N"); // ends cookie sessions
-        audit.Record(disabled ? "user.disabled" : "user.enabled", "app_user", user.Id, user.ProgrammeId);
-        await db.SaveChangesAsync(ct);
+        await db.InTransactionAsync(async () =>
+        {
+            user.DisabledAt = disabled ? await db.NowAsync(ct) : null; // the time of its audit event
+            user.SecurityStamp = Guid.NewGuid().ToString("N"); // ends cookie sessions
+            audit.Record(disabled ? "user.disabled" : "user.enabled", "app_user", user.Id, user.ProgrammeId);
+            await db.SaveChangesAsync(ct);
+        }, ct);
         tokens.Forget(user.Id);
         return user;
     }

@@ -127,8 +127,13 @@ public sealed partial class DemoData(GrantLedgerDb db, UserManager<AppUser> user
         var hash = ApiTokens.Hash(token);
         if (!await db.ApiTokens.AnyAsync(t => t.TokenHash == hash, ct))
         {
-            var (issued, _) = await ApiTokens.IssueAsync(db, user.Id, "demo", TimeSpan.FromDays(365), token, ct);
-            audit.Record("token.issued", "api_token", issued.Id, programmeId, new { issued.Name, issued.ExpiresAt, forUser = user.UserName, via = "demo" });
+            // with its event, in one transaction: the token is created at the event's time
+            await db.InTransactionAsync(async () =>
+            {
+                var (issued, _) = await ApiTokens.IssueAsync(db, user.Id, "demo", TimeSpan.FromDays(365), token, ct);
+                audit.Record("token.issued", "api_token", issued.Id, programmeId, new { issued.Name, issued.ExpiresAt, forUser = user.UserName, via = "demo" });
+                await db.SaveChangesAsync(ct);
+            }, ct);
         }
         await db.SaveChangesAsync(ct);
         return user;

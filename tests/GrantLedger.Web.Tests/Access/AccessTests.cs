@@ -79,6 +79,23 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A token's and a user's times are their audit events' (AuditTrailTimes): a token issued by signing in or asked for, a
+    /// token revoked and a user disabled, read by the service's clock, before the events their transaction timed.
+    /// </summary>
+    [Fact]
+    public async Task ATokensAndAUsersTimes_AreTheirAuditEvents_Issued_Revoked_AndDisabled()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        (await Anonymous.PostAsync("/api/v1/auth/token", new { userName = w.School.UserName, password = DatabaseFixture.Password })).Expect(HttpStatusCode.Created);
+        var asked = (await w.School.PostAsync("/api/v1/me/tokens", new { name = "script" })).Expect(HttpStatusCode.Created).Id;
+        (await w.School.DeleteAsync($"/api/v1/me/tokens/{asked}")).Expect(HttpStatusCode.NoContent);
+        (await w.S.Root.PostAsync($"/api/v1/users/{w.School.UserId}/disable", null)).Expect(HttpStatusCode.OK);
+        await AuditTrailTimes.AssertAgreeAsync(Db);
+        Assert.Equal(2, await Db.ScalarAsync("SELECT count(*) FROM api_token t JOIN audit_event e ON e.action IN ('token.issued', 'sign-in.succeeded') "
+            + "AND (e.record_id = t.id AND e.record_type = 'api_token' OR (e.details ->> 'tokenId')::bigint = t.id) WHERE t.user_id = $1", w.School.UserId));
+    }
+
+    /// <summary>
     /// A page session (the sign-in cookie, 8 hours and sliding) ends when its account is disabled, at its next request, as
     /// the account's API tokens do; and when its role or scope is changed by anyone (here by SQL, as a careless script
     /// would), so that a person moved to another school does not go on seeing the first one's claims.

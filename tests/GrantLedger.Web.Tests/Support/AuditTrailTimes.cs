@@ -3,8 +3,8 @@ namespace GrantLedger.Web.Tests.Support;
 /// <summary>
 /// What an auditor compares: a record's own time for a step is its audit event's (the same instant: the transaction's now()),
 /// and its steps never run backwards. Asked of every payment run (built, approved, exported, paid, cancelled, updated) and
-/// payee confirmed, action plan version (submitted, agreed, superseded, updated), closed half-term and year, rate, and claim
-/// (updated: its latest step, change, or repricing by a rate). The claim's own steps are <c>ClaimLifecycleTests.AssertTimesAgreeWithHistory</c>'s.
+/// payee confirmed, action plan version (submitted, agreed, superseded, updated), closed half-term and year, rate, claim
+/// (updated: its latest step, change, or repricing by a rate), user disabled, and API token issued or revoked. The claim's own steps are <c>ClaimLifecycleTests.AssertTimesAgreeWithHistory</c>'s.
 /// </summary>
 public static class AuditTrailTimes
 {
@@ -57,8 +57,25 @@ public static class AuditTrailTimes
                    (SELECT max(t.occurred_at) FROM claim_transition t WHERE t.claim_id = c.id),
                    (SELECT max(e.occurred_at) FROM audit_event e WHERE e.action = 'rate.added'
                        AND e.details -> 'repriced' @> jsonb_build_array(jsonb_build_object('claimId', c.id))))
-              FROM claim c)
+              FROM claim c
+            UNION ALL
+            SELECT 'user ' || u.id || ' disabled_at', u.disabled_at,
+                   (SELECT max(e.occurred_at) FROM audit_event e WHERE e.record_type = 'app_user' AND e.record_id = u.id AND e.action = 'user.disabled')
+              FROM app_user u WHERE u.disabled_at IS NOT NULL)
         SELECT what || ' is ' || at || ' where its audit trail says ' || coalesce(trail::text, 'nothing') FROM said WHERE at IS DISTINCT FROM trail
+        UNION ALL
+        -- a token issued with an event (signing in, a token asked for, the demo's) is created at its time; one revoked, at its
+        -- revocation's, or its user's password reset's
+        SELECT 'token ' || t.id || ' created_at is ' || t.created_at || ' where its issue''s event says ' || e.occurred_at
+          FROM api_token t JOIN audit_event e ON e.action = 'token.issued' AND e.record_type = 'api_token' AND e.record_id = t.id
+                                              OR e.action = 'sign-in.succeeded' AND (e.details ->> 'tokenId')::bigint = t.id
+         WHERE e.occurred_at <> t.created_at
+        UNION ALL
+        SELECT 'token ' || t.id || ' revoked_at is ' || t.revoked_at || ', the time of none of its events'
+          FROM api_token t
+         WHERE t.revoked_at IS NOT NULL AND NOT EXISTS (SELECT FROM audit_event e WHERE e.occurred_at = t.revoked_at
+                   AND (e.action = 'token.revoked' AND e.record_type = 'api_token' AND e.record_id = t.id
+                        OR e.record_type = 'app_user' AND e.record_id = t.user_id))
         UNION ALL
         SELECT 'payment run ' || id || '''s steps run backwards: built ' || built_at || ', approved ' || coalesce(approved_at::text, '-')
                || ', exported ' || coalesce(exported_at::text, '-') || ', paid ' || coalesce(paid_at::text, '-') || ', cancelled ' || coalesce(cancelled_at::text, '-')
