@@ -98,8 +98,9 @@ public static class Passwords
             Restamp(user);
             // the user's row first: a token being issued at this moment waits for it, then is refused (migration 0064)
             await db.SaveChangesAsync(ct);
+            var now = await db.NowAsync(ct); // the reset's audit event's time
             var revoked = await db.ApiTokens.Where(t => t.UserId == user.Id && t.RevokedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, DateTimeOffset.UtcNow), ct);
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), ct);
             audit.Record("user.password-reset", "app_user", user.Id, user.ProgrammeId, new { tokensRevoked = revoked, oneTimePasswordMadeBy = MadeBy(madeByService) });
             await db.SaveChangesAsync(ct);
             return user;

@@ -90,6 +90,9 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
         var asked = (await w.School.PostAsync("/api/v1/me/tokens", new { name = "script" })).Expect(HttpStatusCode.Created).Id;
         (await w.School.DeleteAsync($"/api/v1/me/tokens/{asked}")).Expect(HttpStatusCode.NoContent);
         (await w.S.Root.PostAsync($"/api/v1/users/{w.School.UserId}/disable", null)).Expect(HttpStatusCode.OK);
+        // a password reset revokes its user's tokens at the reset's time (ExecuteUpdate's clock is PostgreSQL's now())
+        (await w.S.Root.PostAsync($"/api/v1/users/{w.OtherSchool.UserId}/password-reset", null)).Expect(HttpStatusCode.OK);
+        Assert.True(await Db.ScalarAsync("SELECT count(*) FROM api_token WHERE user_id = $1 AND revoked_at IS NOT NULL", w.OtherSchool.UserId) > 0);
         await AuditTrailTimes.AssertAgreeAsync(Db);
         Assert.Equal(2, await Db.ScalarAsync("SELECT count(*) FROM api_token t JOIN audit_event e ON e.action IN ('token.issued', 'sign-in.succeeded') "
             + "AND (e.record_id = t.id AND e.record_type = 'api_token' OR (e.details ->> 'tokenId')::bigint = t.id) WHERE t.user_id = $1", w.School.UserId));
