@@ -47,9 +47,8 @@ public sealed class PlanModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
     public NoLongerChanged? MovedOn { get; private set; }
 
     /// <summary>The version posted, when it can no longer be changed (<see cref="NoLongerChanged.NoLongerADraft"/>): the page says so.</summary>
-    private async Task<bool> NoLongerADraftAsync(long id, CancellationToken ct)
+    private bool SaidNoLongerADraft(ActionPlanView view)
     {
-        var view = await PlanReads.DetailAsync(Db, Caller, id, ct);
         if (!NoLongerChanged.NoLongerADraft(view)) return false;
         MovedOn = NoLongerChanged.Of(view);
         return true;
@@ -57,7 +56,7 @@ public sealed class PlanModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
 
     public async Task<IActionResult> OnPostSubmitAsync(long id, CancellationToken ct)
     {
-        if (await NoLongerADraftAsync(id, ct)) return Page();
+        if (SaidNoLongerADraft(await PlanReads.DetailAsync(Db, Caller, id, ct))) return Page();
         if (await AttemptAsync(() => PlanTransitions.FireAsync(Db, Audit, Caller, id, ActionPlanTrigger.Submit, null, null, ct)))
         {
             SayDone("Your action plan was sent to your area lead, who will agree it or return it to you with feedback");
@@ -87,11 +86,7 @@ public sealed class PlanModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
     public async Task<IActionResult> OnPostRemoveAsync(long id, int actionRef, CancellationToken ct)
     {
         var view = await PlanReads.DetailAsync(Db, Caller, id, ct);
-        if (NoLongerChanged.NoLongerADraft(view))
-        {
-            MovedOn = NoLongerChanged.Of(view);
-            return Page();
-        }
+        if (SaidNoLongerADraft(view)) return Page();
         var input = PlanEditing.Input(view, view.Actions.Where(a => a.Ref != actionRef).Select(PlanEditing.Keep));
         if (await AttemptAsync(() => PlanDrafting.ReplaceAsync(Db, Audit, Caller, id, input, null, ct))) return Redirect("/school/plan");
         await LoadAsync(id, ct);
