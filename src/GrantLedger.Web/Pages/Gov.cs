@@ -231,7 +231,7 @@ public static class Gov
         var parts = new List<string>();
         var named = money.Pence > 0 && moneyAs is null; // "its" once a part has said whose
         if (money.Pence > 0) parts.Add(moneyAs ?? $"{money} of {whose} budget");
-        foreach (var allowance in lines.Where(l => l.AllowanceCategoryId is not null && l.Minutes > 0).GroupBy(l => l.Allowance))
+        foreach (var allowance in TakingTime(lines).GroupBy(l => l.Allowance))
         {
             parts.Add($"{StaffTime(allowance.Sum(l => l.Minutes!.Value))} of {(named ? "its" : whose)} {allowance.Key} allowance");
             named = true;
@@ -239,6 +239,13 @@ public static class Gov
         return parts.Count == 0 ? money.ToString()
             : parts.Count < 3 ? string.Join(" and ", parts) : string.Join(", ", parts[..^1]) + " and " + parts[^1];
     }
+
+    /// <summary>The lines that take staff time from one of the school's allowances, as ClaimLedger holds it.</summary>
+    private static IEnumerable<Claims.LineView> TakingTime(IEnumerable<Claims.LineView> lines) =>
+        lines.Where(l => l.AllowanceCategoryId is not null && l.Minutes > 0);
+
+    /// <summary>The staff time, in minutes, that lines take from the school's allowances, for <see cref="ClaimedCell"/>.</summary>
+    public static long AllowanceMinutes(IEnumerable<Claims.LineView> lines) => TakingTime(lines).Sum(l => l.Minutes!.Value);
 
     /// <summary>What submitting the claim holds, as the school reads it: "£83.33 of your school's budget and 2.5 hours of its contact-time allowance".</summary>
     public static string Reserved(Claims.ClaimView c) => MoneyAndTime(c.Claimed, c.Lines, "your school's");

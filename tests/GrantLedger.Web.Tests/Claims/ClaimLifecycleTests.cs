@@ -149,7 +149,7 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
             .Skip(1).ToList(); // the header's row first
         Assert.Matches(@"Staff time .*1 day .*£250\.00 +£200\.00 +one day's cover", rows[0]);
         Assert.Matches(@"Staff time .*0\.5 days .*£125\.00 +£125\.00", rows[1]); // approved in full: its amount, not an empty cell
-        Assert.Matches(@"Total +£375\.00 +£325\.00", rows[2]);
+        Assert.Matches(@"Total +£375\.00 +and 1\.5 days of staff time +£325\.00 +and 1\.5 days of staff time", rows[2]); // approved for less, its time in full
         var leadName = await Db.DataSource.CreateCommand($"SELECT display_name FROM app_user WHERE id = {w.Lead.UserId}").ExecuteScalarAsync() as string;
         using var leadPage = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
         html = System.Net.WebUtility.HtmlDecode(await leadPage.GetStringAsync($"/review/claims/{id}"));

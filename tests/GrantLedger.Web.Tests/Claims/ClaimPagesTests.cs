@@ -857,6 +857,39 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.DoesNotContain("approvedMinutes", api, StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>
+    /// A claim of staff time alone totalled its lines "£0.00" on every page of it (the school's, the lead's, the auditor's),
+    /// beside its Claimed row's "1 day of …": the lines' total gives the staff time they take, as the lists' cells do, and
+    /// once a line is approved for less, the Approved total the time approved, a line approved for nothing leaving its out.
+    /// </summary>
+    [Fact]
+    public async Task TheLinesTotal_GivesTheStaffTimeTheLinesTake_ClaimedAndApproved()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var timeOnly = await w.NewClaimAsync();
+        await w.AddSpecialistDayAsync(timeOnly, w.S.On("10-09"));
+        (await w.SubmitAsync(timeOnly)).Expect(HttpStatusCode.OK);
+        var (both, lines) = await w.TwoLinesUnderReviewAsync(); // £500.00 and 2 days
+        (await w.Lead.PostAsync($"/api/v1/claims/{both}/approve", new { lines = new[] { new { lineId = lines[1], amount = "0.00", reason = "not evidenced" } } }))
+            .Expect(HttpStatusCode.OK);
+        var moneyOnly = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(moneyOnly, "STAFF-03", allowance: false);
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        using var auditor = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await w.S.AuditorAsync(Db)).UserName);
+        static string[] Totals(string page) =>
+            Regex.Matches(Regex.Match(page, "colspan=\"3\">Total</th>.*?</tr>", RegexOptions.Singleline).Value, "<strong>(.*?)</strong>", RegexOptions.Singleline)
+                .Select(m => m.Groups[1].Value).ToArray();
+
+        foreach (var (reader, pages) in new[] { (school, "/school/claims/"), (lead, "/review/claims/"), (auditor, "/ledger/claims/") })
+        {
+            Assert.Equal(["1 day of staff time"], Totals(await Read(reader, $"{pages}{timeOnly}")));
+            Assert.Equal(["£500.00<br><span class=\"govuk-body-s\">and 2 days of staff time</span>", "£250.00<br><span class=\"govuk-body-s\">and 1 day of staff time</span>"],
+                Totals(await Read(reader, $"{pages}{both}")));
+        }
+        Assert.Equal(["£250.00"], Totals(await Read(school, $"/school/claims/{moneyOnly}")));
+    }
+
     /// <summary>The approve page's fieldset of one line, up to the next.</summary>
     private static string Fieldset(string page, int lineNo)
     {
