@@ -292,12 +292,12 @@ public sealed class Reconciliation
     private async Task<ExportTable> ClaimLinesAsync(CancellationToken ct) => new()
     {
         Name = "claim-lines", SheetName = "Claim lines",
-        Purpose = "Every line of every claim started by the as-of date, with what it was for (staff, date and time, or supplier, invoice and action), what it claimed and what was approved by then, and why less: a payment traced to its invoices and timesheets.",
+        Purpose = "Every line of every claim started by the as-of date, with what it was for (staff, date and time, or supplier, invoice and action), the budget category its money and the allowance its minutes come from, what it claimed and what was approved by then, and why less: a payment traced to its invoices and timesheets.",
         Columns =
         [
             new("Claim", CellKind.Text, 12), new("Line", CellKind.Integer), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32),
             new("Half-term", CellKind.Label, 12), new("Claim state", CellKind.Label, 16), new("Kind", CellKind.Label, 16), new("Category", CellKind.Label, 18),
-            new("Staff reference", CellKind.Text, 12), new("Role", CellKind.Label, 12), new("Activity or specialist", CellKind.Label, 20),
+            new("Allowance", CellKind.Label, 18), new("Staff reference", CellKind.Text, 12), new("Role", CellKind.Label, 12), new("Activity or specialist", CellKind.Label, 20),
             new("Date", CellKind.Date), new("Minutes", CellKind.Integer), new("Action", CellKind.Integer), new("Supplier", CellKind.Text, 24),
             new("Invoice reference", CellKind.Text, 16), new("Description", CellKind.Text, 32), new("Claimed", CellKind.Money),
             new("Approved", CellKind.Money), new("Reason for less", CellKind.Text, 32),
@@ -305,7 +305,7 @@ public sealed class Reconciliation
         EstimatedRows = await CountAsync(
             "SELECT count(*) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE c.programme_id = @p AND c.created_at < @until", ct),
         Rows = ct2 => QueryAsync($"""
-            SELECT c.id, l.line_no, s.urn, s.name, pe.name, st.state, l.kind, cat.name, l.staff_ref, l.staff_role, l.activity, l.work_date,
+            SELECT c.id, l.line_no, s.urn, s.name, pe.name, st.state, l.kind, cat.name, al.name, l.staff_ref, l.staff_role, l.activity, l.work_date,
                    l.minutes, x.action_ref, l.supplier, l.invoice_ref, l.description, l.amount_pence,
                    CASE WHEN st.approved THEN coalesce(l.sanctioned_pence, l.amount_pence) END, CASE WHEN st.approved THEN l.sanction_reason END
               FROM claim c
@@ -314,13 +314,14 @@ public sealed class Reconciliation
               JOIN school s ON s.id = c.school_id
               JOIN period pe ON pe.id = c.period_id
               LEFT JOIN budget_category cat ON cat.id = l.category_id
+              LEFT JOIN budget_category al ON al.id = l.allowance_category_id
               LEFT JOIN action_plan_action x ON x.id = l.action_id
              WHERE c.programme_id = @p AND c.created_at < @until
              ORDER BY c.id, l.line_no
             """, x => [ClaimAccess.Reference(x.GetInt64(0)), (long)x.GetInt32(1), x.GetString(2), x.GetString(3), x.GetString(4), x.GetString(5),
-                       x.GetString(6), Text(x, 7), Text(x, 8), Text(x, 9), Text(x, 10), x.IsDBNull(11) ? null : x.GetFieldValue<DateOnly>(11),
-                       x.IsDBNull(12) ? null : x.GetInt64(12), x.IsDBNull(13) ? null : (long)x.GetInt32(13), Text(x, 14), Text(x, 15), Text(x, 16),
-                       x.GetInt64(17), x.IsDBNull(18) ? null : x.GetInt64(18), Text(x, 19)], ct2),
+                       x.GetString(6), Text(x, 7), Text(x, 8), Text(x, 9), Text(x, 10), Text(x, 11), x.IsDBNull(12) ? null : x.GetFieldValue<DateOnly>(12),
+                       x.IsDBNull(13) ? null : x.GetInt64(13), x.IsDBNull(14) ? null : (long)x.GetInt32(14), Text(x, 15), Text(x, 16), Text(x, 17),
+                       x.GetInt64(18), x.IsDBNull(19) ? null : x.GetInt64(19), Text(x, 20)], ct2),
     };
 
     private async Task<ExportTable> PaymentRunsAsync(CancellationToken ct) => new()

@@ -261,7 +261,7 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
                      ("summary", "Area,Year,Schools,Allocated,Reserved,Approved,Paid,Payable,Available,Staff time allowance (min),Staff time reserved (min),Staff time used (min),Staff time available (min)", 2L),
                      ("schools", "Area,URN,School,Year,Category,Unit,Allocated,Reserved,Approved,Paid,Payable,Available,Staff time allowance (min),Staff time reserved (min),Staff time used (min),Staff time available (min)", 16L),
                      ("claims", "Claim,Area,URN,School,Year,Half-term,State,Submitted,Decided,Claimed,Approved,Staff time (min),Payment run", x.Claims),
-                     ("claim-lines", "Claim,Line,URN,School,Half-term,Claim state,Kind,Category,Staff reference,Role,Activity or specialist,Date,Minutes,Action,Supplier,Invoice reference,Description,Claimed,Approved,Reason for less",
+                     ("claim-lines", "Claim,Line,URN,School,Half-term,Claim state,Kind,Category,Allowance,Staff reference,Role,Activity or specialist,Date,Minutes,Action,Supplier,Invoice reference,Description,Claimed,Approved,Reason for less",
                          await Db.ScalarAsync("SELECT count(*) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE c.programme_id = $1", x.ProgrammeId)),
                      ("payment-runs", "Run,State,Area,Half-term,Claims approved by,Built,Approved,Exported,URN,School,Remittance reference,Amount,Status,Paid on", 2L),
                      ("action-plan-themes", "Area,URN,School,Year,Theme,Plan version,Actions,Estimated cost,Claimed,Approved", 2L),
@@ -283,9 +283,11 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(57000, files["claims"].Split("\r\n").Skip(1).Where(l => l.Length > 0)
             .Sum(l => (long)(decimal.Parse(Regex.Match(l, @",(\d+\.\d{2}),(\d+\.\d{2}),").Groups[2].Value, CultureInfo.InvariantCulture) * 100)));
         Assert.DoesNotContain("£", claims);
-        // each line traced: the invoice behind the action-plan claim, and why the reduced one was approved for less
-        Assert.Matches(@",action-plan,[^,]*,,,,,,1,Sensory Ltd,INV-1,,120\.00,120\.00,\r\n", files["claim-lines"]);
-        Assert.Matches(@",staff-time,[^,]*,STAFF-05,leader,training,2026-10-06,450,,,,,250\.00,200\.00,six hours evidenced\r\n", files["claim-lines"]);
+        // each line traced: the invoice behind the action-plan claim, and why the reduced one was approved for less; a line's
+        // staff time names the allowance it is held from beside its money's category (a specialist's day paid from no budget
+        // gave no category, so nothing said whose time it took)
+        Assert.Matches(@",action-plan,[^,]*,,,,,,,1,Sensory Ltd,INV-1,,120\.00,120\.00,\r\n", files["claim-lines"]);
+        Assert.Matches(@",staff-time,staff-cover,contact-time,STAFF-05,leader,training,2026-10-06,450,,,,,250\.00,200\.00,six hours evidenced\r\n", files["claim-lines"]);
     }
 
     /// <summary>
