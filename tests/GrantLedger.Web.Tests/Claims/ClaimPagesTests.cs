@@ -222,6 +222,26 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
             Assert.Matches("<span class=\"govuk-caption-l\">[^<]*, Autumn 1 2026-27</span>", await Read(page, url));
     }
 
+    /// <summary>
+    /// The school's add-line, check, delete and withdraw pages gave "Autumn 1" alone (the caption, the check's Half-term row,
+    /// the date's hint), where the claim's own page and its list say "Autumn 1 2026-27".
+    /// </summary>
+    [Fact]
+    public async Task TheSchoolsLineCheckDeleteAndWithdrawPages_GiveTheHalfTermWithItsYear()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var lineId = (await w.AddStaffTimeAsync(id))["lines"]![0]!["id"]!.GetValue<long>();
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        Assert.Contains($"<span class=\"govuk-caption-l\">Claim CLM-{id:D6}, Autumn 1 2026-27</span>", await Read(school, $"/school/claims/{id}/line"));
+        Assert.Contains("It must fall in Autumn 1 2026-27, ", await Read(school, $"/school/claims/{id}/line?lineId={lineId}"));
+        Assert.Contains(">Autumn 1 2026-27 (", await Read(school, "/school/claims/new"));
+        Assert.Contains("<dd class=\"govuk-summary-list__value\">Autumn 1 2026-27</dd>", await Read(school, $"/school/claims/{id}/check"));
+        Assert.Matches("<span class=\"govuk-caption-l\">Autumn 1 2026-27, [^<]*</span>", await Read(school, $"/school/claims/{id}/delete"));
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        Assert.Matches("<span class=\"govuk-caption-l\">Autumn 1 2026-27, [^<]*</span>", await Read(school, $"/school/claims/{id}/withdraw"));
+    }
+
     /// <summary>Wording the pages gave: "Line 1: Tlr", "Tlr admin", sizes as bytes/1024+1, and the API's "The claim is 'submitted': …".</summary>
     [Fact]
     public async Task TheWording_NamesKindsAsThePagesDo_SizesFilesProperly_AndSaysASubmittedClaimsLinesCannotChange()

@@ -28,7 +28,7 @@ public sealed class NewClaimModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
         var school = await Db.Schools.AsNoTracking().SingleAsync(s => s.Id == Caller.SchoolId, ct);
         var year = await SchoolBudget.CurrentYearAsync(Db, school.ProgrammeId, ct);
         Periods = year?.Periods.Where(p => p.ClosedAt is null).OrderBy(p => p.StartsOn)
-            .Select(p => (p.Id.ToString(), $"{p.Name} ({p.StartsOn:d MMM} to {p.EndsOn:d MMM yyyy})")).ToList() ?? [];
+            .Select(p => (p.Id.ToString(), $"{Programmes.Years.HalfTerm(p.Name, year.Code)} ({p.StartsOn:d MMM} to {p.EndsOn:d MMM yyyy})")).ToList() ?? [];
     }
 
     public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
