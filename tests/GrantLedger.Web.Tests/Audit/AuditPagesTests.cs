@@ -92,6 +92,19 @@ public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
         (await auditor.GetAsync("/api/v1/audit/events?order=sideways")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "order");
     }
 
+    /// <summary>Newest first, the table's caption said "Events 12 to 7, in the order written".</summary>
+    [Fact]
+    public async Task Trail_NewestFirst_SaysSoInItsCaption()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        await w.UnderReviewAsync();
+        using var page = await PageAsync(Db, (await w.S.AuditorAsync(Db)).UserName);
+        Assert.Matches("<caption[^>]*>Events \\d+ to \\d+, in the order written</caption>", await Read(page, "/ledger/trail?limit=3"));
+        var newest = await Read(page, "/ledger/trail?limit=3&order=newest");
+        Assert.Matches("<caption[^>]*>Events \\d+ to \\d+, newest first</caption>", newest);
+        Assert.DoesNotContain("in the order written", newest);
+    }
+
     /// <summary>Every event from a page of the trail on, following its Next page links; the filters kept on each.</summary>
     private static async Task<(List<long> Ids, int Pages)> EveryPageAsync(HttpClient page, string url)
     {
