@@ -242,6 +242,32 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Matches("<span class=\"govuk-caption-l\">Autumn 1 2026-27, [^<]*</span>", await Read(school, $"/school/claims/{id}/withdraw"));
     }
 
+    /// <summary>
+    /// The check page of a claim of staff time alone (a specialist's day, paid from no budget) gave its line and its Total as
+    /// a bare £0.00, where the claim's page and the confirmation say '1 day of your school's … allowance'.
+    /// </summary>
+    [Fact]
+    public async Task TheCheckPage_OfAClaimOfStaffTimeAlone_SaysItsTime_NotABareNothing()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddSpecialistDayAsync(id);
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var check = await Read(school, $"/school/claims/{id}/check");
+        var claimed = Regex.Match(await Read(school, $"/school/claims/{id}"), "Claimed</dt><dd class=\"govuk-summary-list__value\">([^<]+)</dd>").Groups[1].Value;
+        Assert.StartsWith("1 day of your school's ", claimed);
+        Assert.Contains($"id=\"total\" tabindex=\"-1\">{claimed}</dd>", check);
+        Assert.Contains($"<dd class=\"govuk-summary-list__value\">{claimed}, ", check); // the line
+        Assert.DoesNotContain("£0.00", check);
+
+        // money and time: the line and the total give both
+        var both = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(both);
+        check = await Read(school, $"/school/claims/{both}/check");
+        Assert.Matches("id=\"total\" tabindex=\"-1\">£250.00 of your school's budget and 1 day of its [^<]+ allowance</dd>", check);
+        Assert.Matches("<dd class=\"govuk-summary-list__value\">£250.00 and 1 day of your school's [^<]+ allowance, STAFF-01, ", check);
+    }
+
     /// <summary>Wording the pages gave: "Line 1: Tlr", "Tlr admin", sizes as bytes/1024+1, and the API's "The claim is 'submitted': …".</summary>
     [Fact]
     public async Task TheWording_NamesKindsAsThePagesDo_SizesFilesProperly_AndSaysASubmittedClaimsLinesCannotChange()
