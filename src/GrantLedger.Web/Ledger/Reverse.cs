@@ -67,7 +67,7 @@ public static class Reverse
                 throw new RuleBroken("reversal-would-overdraw",
                     $"Reversing entry {entryId} would take {e.Unit.Describe(e.Shortfall)} more from " +
                     (names.GetValueOrDefault(e.Account) is { } name ? $"{name} ({e.Account})" : e.Account) +
-                    " than it has available (the money has since been claimed, reserved or moved).", 422,
+                    $" than it has available (the {(e.Unit == Unit.Gbp ? "money" : "staff time")} has since been claimed, reserved or moved).", 422,
                     details: new Dictionary<string, object?>
                     {
                         ["account"] = e.Account, ["accountName"] = names.GetValueOrDefault(e.Account), ["shortfall"] = Amounts.Format(e.Unit, e.Shortfall),

@@ -170,6 +170,22 @@ public sealed class ReversePageTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(before, await WrittenAsync());
     }
 
+    /// <summary>Reversing an allocation of staff time a claim has since taken said "the money has since been claimed".</summary>
+    [Fact]
+    public async Task ReversePage_StaffTimeAlreadyClaimed_SaysTheStaffTimeHasBeenClaimed_NotTheMoney()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Admin.UserName);
+        await w.UnderReviewAsync(); // a day of staff time, from the school's contact-time allowance
+        var time = await Db.ScalarAsync(
+            "SELECT min(e.id) FROM journal_entry e WHERE e.cause_type = 'allocation' AND EXISTS (SELECT 1 FROM transfer t WHERE t.entry_id = e.id AND t.unit = 'MIN')");
+        var before = await WrittenAsync();
+        var (problems, _) = await PostAsync(page, time, Answers("Allocated twice"));
+        var problem = Assert.Single(problems);
+        Assert.Matches($"^Reversing entry {time} would take [^£]+ more from .+ than it has available \\(the staff time has since been claimed, reserved or moved\\)", problem);
+        Assert.Equal(before, await WrittenAsync());
+    }
+
     [Fact]
     public async Task ReversePage_AnEntryAlreadyReversed_LinksTheReversingEntry_WithNoForm_AndAReversalIsNotReversedHere()
     {
