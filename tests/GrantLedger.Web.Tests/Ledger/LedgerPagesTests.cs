@@ -107,6 +107,25 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// An auditor reads every programme: a claim's page of the second led "Back to claims" to /ledger/claims, the first
+    /// programme's list, without the claim on it. The link names the claim's programme.
+    /// </summary>
+    [Fact]
+    public async Task AuditorsClaimPage_BackToClaims_LeadsToTheClaimsOfItsProgramme_NotTheFirstProgrammes()
+    {
+        await Scenario.CreateAsync(Db, 1, 1, code: "first"); // the programme /ledger/claims shows when none is chosen
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        var auditor = await w.S.AuditorAsync(Db);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName);
+
+        var claim = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/claims/{id}"));
+        var back = Regex.Match(claim, "<a class=\"govuk-link\" href=\"([^\"]*)\">Back to claims</a>").Groups[1].Value;
+        Assert.Equal($"/ledger/claims?programmeId={w.S.ProgrammeId}", back);
+        Assert.Contains($"href=\"/ledger/claims/{id}\"", await page.GetStringAsync(back));
+    }
+
+    /// <summary>
     /// The ledger page as of a date showed an account at its balance then, but the account's link led to its whole history
     /// (a Closing balance of today's, £0.00 after a year end), and ?to= or ?asOf= were ignored. The link carries the date,
     /// and the statement runs up to it, saying so.
