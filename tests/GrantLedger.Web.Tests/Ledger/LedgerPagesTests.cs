@@ -126,6 +126,31 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A statement's "Back to accounts" led to /ledger: the first programme's accounts, at today's balances, where the
+    /// auditor came from another programme's accounts as of a date. It leads back to the statement's programme, as of the
+    /// statement's date when it has one.
+    /// </summary>
+    [Fact]
+    public async Task Statement_BackToAccounts_LeadsToItsProgrammesAccounts_AsOfTheStatementsDate()
+    {
+        await Scenario.CreateAsync(Db, 1, 1, code: "first");
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        await s.FundAsync("100.00"); // 1 September 2026
+        var code = $"{s.Code}:{s.YearCode}:unallocated";
+        var id = (await s.AccountAsync(code))["id"]!.GetValue<long>();
+        var auditor = await s.AuditorAsync(Db);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName);
+        string Back(string html) => WebUtility.HtmlDecode(Regex.Match(html, "<a class=\"govuk-link\" href=\"([^\"]*)\">Back to accounts</a>").Groups[1].Value);
+
+        Assert.Equal($"/ledger?programmeId={s.ProgrammeId}", Back(await page.GetStringAsync($"/ledger/accounts/{id}")));
+        var back = Back(await page.GetStringAsync($"/ledger/accounts/{id}?asOf=2026-09-15"));
+        Assert.Equal($"/ledger?programmeId={s.ProgrammeId}&asOf-day=15&asOf-month=9&asOf-year=2026", back);
+        var accounts = WebUtility.HtmlDecode(await page.GetStringAsync(back));
+        Assert.Contains(", balances as of 15 September 2026", Caption(accounts, "accounts"));
+        Assert.Contains($">{code}</a>", accounts);
+    }
+
+    /// <summary>
     /// The ledger page as of a date showed an account at its balance then, but the account's link led to its whole history
     /// (a Closing balance of today's, £0.00 after a year end), and ?to= or ?asOf= were ignored. The link carries the date,
     /// and the statement runs up to it, saying so.
