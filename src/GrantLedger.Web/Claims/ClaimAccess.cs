@@ -268,7 +268,9 @@ public static class ClaimAccess
                 details: new Dictionary<string, object?> { ["state"] = c.Claim.State });
     }
 
-    public static string Reference(long claimId) => $"CLM-{claimId:000000}";
+    public const string ReferencePrefix = "CLM-";
+
+    public static string Reference(long claimId) => $"{ReferencePrefix}{claimId:000000}";
 }
 
 /// <summary>

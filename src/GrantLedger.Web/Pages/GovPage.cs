@@ -334,6 +334,19 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
     }
 
     /// <summary>
+    /// A search form's record typed as every page gives it, by its reference ("CLM-000042", its <paramref name="prefix"/> in any
+    /// case), or by its number alone ("42"); null when left blank; anything else is an error on the field that says both.
+    /// </summary>
+    protected long? ReadReference(string field, string label, string prefix)
+    {
+        if (Filled(field) is not { } text) return null;
+        var number = text.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) ? text[prefix.Length..] : text;
+        if (long.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return n;
+        AddError(field, $"{label} must be its reference, like {prefix}000042, or its number, like 42");
+        return null;
+    }
+
+    /// <summary>
     /// A search page's address with its <paramref name="filters"/> as given, some set or added by <paramref name="set"/> (the
     /// next page's cursor; the CSV's handler, first); nothing else of the request, so the CSV and the first page start at the
     /// beginning.

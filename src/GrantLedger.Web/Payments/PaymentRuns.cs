@@ -27,7 +27,9 @@ public static class PaymentRuns
 
     public const int MostCancelReason = 1000;
 
-    public static string Reference(long id) => $"PR-{id:000000}";
+    public const string ReferencePrefix = "PR-";
+
+    public static string Reference(long id) => $"{ReferencePrefix}{id:000000}";
 
     /// <summary>Paying and closing are the programme's funder finance team's alone.</summary>
     public static void EnsureFinance(CurrentUser caller, long programmeId, string why = "payment runs are the funder finance team's, for their programme")

@@ -51,6 +51,29 @@ public sealed class JournalPageTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// Every page names a claim by its reference, CLM-000042, which the journal's Claim field refused ("The claim ID must be
+    /// a number, like 42"): an auditor had to read the number out of a link's address. It takes the reference, in any
+    /// case, and finds the lines the number finds.
+    /// </summary>
+    [Fact]
+    public async Task AClaimsReference_AsThePagesGiveIt_FindsItsLines_AsItsNumberDoes()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        var auditor = await w.S.AuditorAsync(Db);
+        using var page = await PageAsync(Db, auditor.UserName);
+
+        var byNumber = Lines(await Read(page, $"/ledger/journal?programmeId={w.S.ProgrammeId}&claimId={id}"));
+        Assert.NotEmpty(byNumber);
+        var reference = GrantLedger.Web.Claims.ClaimAccess.Reference(id);
+        var html = await Read(page, $"/ledger/journal?programmeId={w.S.ProgrammeId}&claimId={reference}");
+        Assert.Empty(PageForms.Problems(WebUtility.HtmlDecode(html)));
+        Assert.Equal(byNumber, Lines(html));
+        Assert.Contains($"value=\"{reference}\"", html); // kept as typed
+        Assert.Equal(byNumber, Lines(await Read(page, $"/ledger/journal?programmeId={w.S.ProgrammeId}&claimId={reference.ToLowerInvariant()}")));
+    }
+
+    /// <summary>
     /// An entry by its number (the exports and hledger give it): its lines alone, the API's and the page's alike; a reversal's
     /// line links the entry it reverses, and the admin's confirmation of the reversal links the reversal's own lines.
     /// </summary>
@@ -173,7 +196,8 @@ public sealed class JournalPageTests(DatabaseFixture db) : DatabaseTest(db)
     [InlineData("unit=EUR", "unit", "Select the unit from the list")]
     [InlineData("from-day=4&from-month=12&from-year=2026&to-day=3&to-month=12&to-year=2026", "to", "The last value date must be the same as or after the first")]
     [InlineData("from-day=31&from-month=2&from-year=2026", "from", "The first value date must be a real date")]
-    [InlineData("claimId=abc", "claimId", "The claim ID must be a number")]
+    [InlineData("claimId=abc", "claimId", "The claim must be its reference, like CLM-000042, or its number, like 42")]
+    [InlineData("paymentRunId=PR-abc", "paymentRunId", "The payment run must be its reference, like PR-000042, or its number, like 42")]
     [InlineData("entryId=1.5", "entryId", "The entry number must be a number")]
     [InlineData("areaId=x", "areaId", "")]
     [InlineData("cursor=bm90LWEtY3Vyc29y", "cursor", "This page's link is out of date")]
