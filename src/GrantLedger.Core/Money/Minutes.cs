@@ -68,7 +68,8 @@ public readonly record struct Minutes(long Value)
     /// <summary>
     /// Staff time as people read it, and exactly, so that a reader can check quantity × rate = amount: in days when it is a
     /// whole number of hundredths of a day ("1 day", "2.16 days", "0.5 days"), else in hours ("17.75 hours", "0.1 hours"),
-    /// else in hours and minutes ("31 hours 5 minutes"). Pages and refusals alike (refusals said "2 days 3 h 45 min").
+    /// else in hours and minutes ("31 hours 5 minutes"); thousands grouped ("8,400 days", "1,500.5 hours"). Pages and refusals
+    /// alike (refusals said "2 days 3 h 45 min").
     /// </summary>
     public override string ToString()
     {
@@ -80,7 +81,8 @@ public readonly record struct Minutes(long Value)
         return sign + (hours == 0 ? "" : $"{hours:#,0} {(hours == 1 ? "hour" : "hours")} ") + $"{rest} {(rest == 1 ? "minute" : "minutes")}";
     }
 
-    private static string Number(decimal value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+    /// <summary>With its thousands grouped, as money is: "8,400 days" beside "£13,000,000.00", where it read "8400 days".</summary>
+    private static string Number(decimal value) => value.ToString("#,0.##", CultureInfo.InvariantCulture);
 }
 
 public enum TimeUnit { Hours, Days }

@@ -36,5 +36,8 @@ public sealed class MinutesTests
     [InlineData(1845, "4.1 days")]
     [InlineData(1865, "31 hours 5 minutes")]
     [InlineData(-450, "-1 day")]
+    [InlineData(3_780_000, "8,400 days")]       // the PINS pilot's allocation, beside £13,000,000.00 (read "8400 days")
+    [InlineData(90_030, "1,500.5 hours")]
+    [InlineData(-3_780_000, "-8,400 days")]
     public void Describe(long minutes, string text) => Assert.Equal(text, new Minutes(minutes).ToString());
 }
