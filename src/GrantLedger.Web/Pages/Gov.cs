@@ -341,6 +341,19 @@ public static class Gov
         return new HtmlString(html.Append("</nav>").ToString());
     }
 
+    /// <summary>
+    /// A record as the ledger's pages name it (a journal entry's cause, an audit event's record): a claim or a payment run by
+    /// the reference every other page gives it ("Claim CLM-000021", "Payment run PR-000003"), where they read "Claim 21";
+    /// others by their kind and number ("Virement 4").
+    /// </summary>
+    public static string Record(string type, long? id) => (type, id) switch
+    {
+        ("claim", { } claim) => $"Claim {Claims.ClaimAccess.Reference(claim)}",
+        ("payment_run", { } run) => $"Payment run {Payments.PaymentRuns.Reference(run)}",
+        (_, { } other) => $"{Words(type.Replace('_', '-'))} {other}",
+        _ => Words(type.Replace('_', '-')),
+    };
+
     /// <summary>kebab-case vocabulary in plain English: "under-review" → "Under review".</summary>
     public static string Words(string? kebab) =>
         string.IsNullOrEmpty(kebab) ? "" : char.ToUpperInvariant(kebab[0]) + kebab[1..].Replace('-', ' ');

@@ -42,13 +42,13 @@ public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("198.51.100.23", submitted["clientAddress"]!.GetValue<string>());
         Assert.Equal($"{w.School.UserName} (school business manager), from 198.51.100.23", row[2]);
         Assert.Equal("claim.submit", row[3]);
-        Assert.Contains($"Claim {id}", row[4]);
+        Assert.Contains($"Claim CLM-{id:D6}", row[4]); // the reference every other page gives it, where it read "Claim 21"
         Assert.Contains("from: draft", row[5]);
         Assert.Contains("to: submitted", row[5]);
         Assert.Contains($"entryId: {submitted["details"]!["entryId"]!.GetValue<long>()}", row[5]);
-        Assert.Contains($"<a class=\"govuk-link\" href=\"/ledger/claims/{id}\">Claim {id}</a>", html);
+        Assert.Contains($"<a class=\"govuk-link\" href=\"/ledger/claims/{id}\">Claim CLM-{id:D6}</a>", html);
         Assert.DoesNotContain("{\"from\"", html); // the details as a list, not the JSON
-        Assert.All(EventRows(html), r => Assert.Contains($"Claim {id}", r[4]));
+        Assert.All(EventRows(html), r => Assert.Contains($"Claim CLM-{id:D6}", r[4]));
     }
 
     private static string UkTime(DateTimeOffset at) => GrantLedger.Core.Ledger.UkTime.Of(at).ToString("d MMM yyyy HH:mm");

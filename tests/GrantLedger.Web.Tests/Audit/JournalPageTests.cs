@@ -45,7 +45,7 @@ public sealed class JournalPageTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(api, Lines(html));
         // the hold of £250 and £200 of it posted (the rest released by the posting), and the day of staff time held and posted
         Assert.Equal(["£250.00 Held", "450 minutes Held", "£200.00 Hold posted", "450 minutes Hold posted"], Lines(html).Select(l => l[3]).ToArray());
-        Assert.Contains($"<a class=\"govuk-link\" href=\"/ledger/claims/{id}\">Claim {id}</a>", html);
+        Assert.Contains($"<a class=\"govuk-link\" href=\"/ledger/claims/{id}\">Claim CLM-{id:D6}</a>", html);
         Assert.Contains($"Lines with the value date {GrantLedger.Core.Ledger.UkTime.Today:d MMM yyyy}</caption>", html);
         Assert.Contains($"href=\"/ledger?programmeId={w.S.ProgrammeId}&prefix={Uri.EscapeDataString(w.S.SchoolAccount(0, "staff-cover", "available"))}\"", html);
     }

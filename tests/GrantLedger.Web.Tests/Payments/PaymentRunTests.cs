@@ -181,6 +181,31 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(2, await Db.ScalarAsync("SELECT count(*) FROM payment_run_payee WHERE confirmed_at IS NOT NULL"));
     }
 
+    /// <summary>
+    /// The auditor's trail and journal named a run "Payment run 3" and its entries' cause the same, where every other page
+    /// gives its reference, PR-000003: they give the reference, as they give a claim's (CLM-000021).
+    /// </summary>
+    [Fact]
+    public async Task TheAuditorsTrailAndJournal_NameARunByItsReference()
+    {
+        var x = await ApprovedAsync();
+        var runId = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
+        (await x.Checker.PostAsync($"/api/v1/payment-runs/{runId}/approve", null)).Expect(HttpStatusCode.OK);
+        (await x.Maker.PostAsync($"/api/v1/payment-runs/{runId}/export", null)).Expect(HttpStatusCode.OK);
+        await ImportAsync(x, $"""
+            remittance_reference,amount,date,status
+            PR{runId:000000}-{x.W.S.Schools[0].Urn},450.00,{Today},paid
+            """); // the payment's entry is the run's (cause payment_run)
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await x.W.S.AuditorAsync(Db)).UserName);
+        var trail = PageTables.Rows(PageTables.Table(await page.GetStringAsync($"/ledger/trail?recordType=payment_run&recordId={runId}"), "events"))
+            .Select(PageTables.Cells).ToList();
+        Assert.NotEmpty(trail);
+        Assert.All(trail, r => Assert.Equal($"Payment run PR-{runId:D6}", r[4]));
+        var journal = await page.GetStringAsync($"/ledger/journal?programmeId={x.W.S.ProgrammeId}&paymentRunId=PR-{runId:D6}");
+        Assert.Contains($"Payment run PR-{runId:D6}", journal);
+        Assert.DoesNotContain($"Payment run {runId}<", journal);
+    }
+
     [Fact]
     public async Task Export_WritesOneLinePerPayee_WithAControlTotal_AndKeepsTheFileByteForByte()
     {

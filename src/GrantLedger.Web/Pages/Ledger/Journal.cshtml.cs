@@ -164,12 +164,8 @@ public sealed class JournalModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataS
     /// <summary>Why an entry was posted, as people name it, and where it has a page of its own (a claim's history).</summary>
     public static (string Text, string? Href) Cause(JournalSearch.Line l) => Cause(l.CauseType, l.CauseId);
 
-    public static (string Text, string? Href) Cause(string causeType, long? causeId) => (causeType, causeId) switch
-    {
-        ("claim", { } id) => ($"Claim {id}", $"/ledger/claims/{id}"),
-        (var type, { } id) => ($"{Gov.Words(type.Replace('_', '-'))} {id}", null),
-        (var type, null) => (Gov.Words(type.Replace('_', '-')), null),
-    };
+    public static (string Text, string? Href) Cause(string causeType, long? causeId) =>
+        (Gov.Record(causeType, causeId), causeType == "claim" && causeId is { } id ? $"/ledger/claims/{id}" : null);
 
     /// <summary>What a transfer did, in words: posted, or the two phases of a claim's hold.</summary>
     public static string Kind(string kind) => kind switch

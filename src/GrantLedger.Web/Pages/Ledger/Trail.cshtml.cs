@@ -116,8 +116,8 @@ public sealed class TrailModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataSou
     /// <summary>Where a record has a page of its own: a claim's history.</summary>
     public static string? RecordHref(AuditReads.Event e) => e is { RecordType: "claim", RecordId: { } id } ? $"/ledger/claims/{id}" : null;
 
-    /// <summary>A record as people name it: "Claim 12", "Payment run 3".</summary>
-    public static string Record(AuditReads.Event e) => Gov.Words(e.RecordType.Replace('_', '-')) + (e.RecordId is { } id ? $" {id}" : "");
+    /// <summary>A record as people name it: "Claim CLM-000012", "Payment run PR-000003", "Virement 4" (<see cref="Gov.Record"/>).</summary>
+    public static string Record(AuditReads.Event e) => Gov.Record(e.RecordType, e.RecordId);
 
     /// <summary>
     /// An event's details as a short list of their fields, nested ones by their path ("lines[0].amount: 200.00"), null
