@@ -50,6 +50,14 @@ public static class Users
             $"NewUser {{ UserName = {UserName}, Role = {Role}, ProgrammeId = {ProgrammeId}, AreaId = {AreaId}, SchoolId = {SchoolId}, Password given = {Password is not null} }}";
     }
 
+    /// <summary>
+    /// An address mail could be sent to: one name@domain with a dot in the domain, nothing around it ("notanemail" and
+    /// "Jo &lt;jo@school.org.uk&gt;" are not), where any text was kept as the user's email.
+    /// </summary>
+    private static bool IsEmailAddress(string text) =>
+        System.Net.Mail.MailAddress.TryCreate(text, out var address) && address.Address == text && address.DisplayName.Length == 0
+        && address.Host.Contains('.') && !address.Host.StartsWith('.') && !address.Host.EndsWith('.');
+
     /// <param name="madeByService">the one-time password was made by the service (<see cref="Passwords.Generate"/>), not typed
     /// by the admin, who then does not know it: the audit event says which</param>
     public static async Task<AppUser> CreateAsync(GrantLedgerDb db, UserManager<AppUser> users, AuditTrail audit, CurrentUser caller,
@@ -59,6 +67,7 @@ public static class Users
         errors.Text("userName", r.UserName, NewUser.MostUserName);
         var displayName = errors.Text("displayName", r.DisplayName, NewUser.MostDisplayName);
         var email = errors.Text("email", r.Email, NewUser.MostEmail, required: false);
+        if (email is not null && !IsEmailAddress(email)) errors.Add("email", "must be an email address, like jo.bloggs@school.org.uk, or left out");
         if (r.Role is null || !Roles.All.Contains(r.Role)) errors.Add("role", "must be one of " + string.Join(", ", Roles.All));
         if (string.IsNullOrEmpty(r.Password)) errors.Add("password", "is required");
         errors.ThrowIfAny();

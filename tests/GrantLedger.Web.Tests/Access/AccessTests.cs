@@ -331,6 +331,13 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
             .ExpectProblem(HttpStatusCode.UnprocessableEntity, "password");
         (await admin.PostAsync("/api/v1/users", new { userName = "jo.bloggs", displayName = "Again", password = "a-long-enough-password", role = "funder_finance", programmeId = s.ProgrammeId }))
             .ExpectProblem(HttpStatusCode.Conflict, "userName");
+        // an email address that is not one is refused, naming the field (it was kept as "notanemail"); none at all is fine
+        foreach (var notOne in new[] { "notanemail", "jo@school", "Jo <jo@school.org.uk>", "jo bloggs@school.org.uk" })
+            (await admin.PostAsync("/api/v1/users", new { userName = "e", displayName = "E", email = notOne, password = "a-long-enough-password", role = "funder_finance", programmeId = s.ProgrammeId }))
+                .ExpectProblem(HttpStatusCode.UnprocessableEntity, "email");
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM app_user WHERE user_name = 'e'"));
+        (await admin.PostAsync("/api/v1/users", new { userName = "e", displayName = "E", email = "e.bloggs@school.org.uk", password = "a-long-enough-password", role = "funder_finance", programmeId = s.ProgrammeId }))
+            .Expect(HttpStatusCode.Created);
         var listed = (await admin.GetAsync("/api/v1/users")).Expect(HttpStatusCode.OK).Json.AsArray();
         Assert.All(listed, u => Assert.Equal(s.ProgrammeId, u!["programmeId"]?.GetValue<long>()));
         (await (await s.FinanceAsync(Db)).GetAsync("/api/v1/users")).ExpectProblem(HttpStatusCode.Forbidden);
