@@ -290,7 +290,8 @@ public sealed record ClaimAnswerRows(List<ClaimAnswerRows.EvidenceRow> Evidence,
         batch.BatchCommands.Add(Statements.Of(
             "SELECT id, claim_line_id, file_name, content_type, size_bytes, sha256, uploaded_at FROM evidence WHERE claim_id = $1 ORDER BY id", claimId));
         batch.BatchCommands.Add(Statements.Of(
-            "SELECT id, trigger, from_state, to_state, actor_id, actor_role, occurred_at, reason, entry_id FROM claim_transition WHERE claim_id = $1 ORDER BY id", claimId));
+            "SELECT id, trigger, from_state, to_state, actor_id, actor_role, occurred_at, reason, entry_id, (details->>'paymentRunId')::bigint "
+            + "FROM claim_transition WHERE claim_id = $1 ORDER BY id", claimId));
         batch.BatchCommands.Add(Statements.Of(
             "SELECT g.id, g.programme_id, g.code, g.name, g.unit, g.kind, g.created_at FROM budget_category g JOIN claim c ON g.programme_id = c.programme_id "
             + "WHERE c.id = $1", claimId));
@@ -310,7 +311,10 @@ public sealed record ClaimAnswerRows(List<ClaimAnswerRows.EvidenceRow> Evidence,
         while (await reader.ReadAsync(ct))
         {
             history.Add(new TransitionView(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4), reader.GetString(5),
-                reader.GetFieldValue<DateTimeOffset>(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetInt64(8)));
+                reader.GetFieldValue<DateTimeOffset>(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetInt64(8))
+            {
+                PaymentRunId = reader.IsDBNull(9) ? null : reader.GetInt64(9),
+            });
         }
         await reader.NextResultAsync(ct);
         var categories = new Dictionary<long, BudgetCategory>();

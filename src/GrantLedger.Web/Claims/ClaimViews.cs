@@ -26,7 +26,14 @@ public sealed record PlanActionView(long ActionId, int ActionRef, string Theme, 
 public sealed record PlanView(long ActionPlanId, int Version, IReadOnlyList<string> Themes, IReadOnlyList<PlanActionView> Actions);
 
 public sealed record TransitionView(string Trigger, string From, string To, long ActorId, string ActorRole, DateTimeOffset At,
-    string? Reason, long? EntryId);
+    string? Reason, long? EntryId)
+{
+    /// <summary>
+    /// The payment run of a step a run took (added to it, paid, its payment failed, the run cancelled): a claim paid after
+    /// a failed payment has two "add to payment run" steps, which said nothing of which run each was.
+    /// </summary>
+    public long? PaymentRunId { get; init; }
+}
 
 public sealed record ClaimView(
     long Id, string Reference, long ProgrammeId, long YearId, PeriodRef Period, SchoolSummary School, string State, string Description,

@@ -206,6 +206,37 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.DoesNotContain($"Payment run {runId}<", journal);
     }
 
+    /// <summary>
+    /// A claim whose payment failed and which a later run paid has two "add to payment run" steps in its history: they
+    /// said nothing of which run each was, on the auditor's page or in the API. Each run's step names its run.
+    /// </summary>
+    [Fact]
+    public async Task AClaimsHistory_NamesTheRunOfEachStepARunTook()
+    {
+        var x = await ApprovedAsync();
+        async Task<long> PaidRunAsync()
+        {
+            var run = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
+            (await x.Checker.PostAsync($"/api/v1/payment-runs/{run}/approve", null)).Expect(HttpStatusCode.OK);
+            (await x.Maker.PostAsync($"/api/v1/payment-runs/{run}/export", null)).Expect(HttpStatusCode.OK);
+            return run;
+        }
+        var first = await PaidRunAsync();
+        await ImportAsync(x, $"""
+            remittance_reference,amount,date,status
+            PR{first:000000}-{x.W.S.Schools[1].Urn},250.00,{Today},failed
+            """);
+        var second = await PaidRunAsync();
+        var claim = x.Claims[2]; // school 1's
+
+        var history = (await x.W.Lead.GetAsync($"/api/v1/claims/{claim}")).Expect(HttpStatusCode.OK).Json["history"]!.AsArray();
+        Assert.Equal([first, first, second], history.Where(h => h!["paymentRunId"] is not null).Select(h => h!["paymentRunId"]!.GetValue<long>()));
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await x.W.S.AuditorAsync(Db)).UserName);
+        var rows = PageTables.Rows(PageTables.Table(await page.GetStringAsync($"/ledger/claims/{claim}"), "history")).Select(PageTables.Cells).ToList();
+        Assert.Equal([$"Add to payment run PR-{first:D6}: Approved to In payment run", $"Payment failed PR-{first:D6}: In payment run to Approved",
+            $"Add to payment run PR-{second:D6}: Approved to In payment run"], rows.Select(r => r[1]).Where(w => w.Contains("PR-")));
+    }
+
     [Fact]
     public async Task Export_WritesOneLinePerPayee_WithAControlTotal_AndKeepsTheFileByteForByte()
     {
