@@ -81,9 +81,9 @@ public static class Confirmations
                                 where r.ProgrammeId == programmeId && refs.Contains(p.RemittanceReference)
                                 select new { Payee = p, Run = r }).ToDictionaryAsync(x => x.Payee.RemittanceReference, ct);
             var closedPeriods = await db.Periods.AsNoTracking()
-                .Where(p => (p.ClosedAt != null || db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ClosedAt != null))
-                            && db.ProgrammeYears.Any(y => y.Id == p.ProgrammeYearId && y.ProgrammeId == programmeId))
-                .Join(db.ProgrammeYears, p => p.ProgrammeYearId, y => y.Id, (p, y) => new { p.StartsOn, p.EndsOn, p.Name, YearCode = y.Code })
+                .Join(db.ProgrammeYears.Where(y => y.ProgrammeId == programmeId), p => p.ProgrammeYearId, y => y.Id, (p, y) => new { Period = p, Year = y })
+                .Where(x => x.Period.ClosedAt != null || x.Year.ClosedAt != null)
+                .Select(x => new { x.Period.StartsOn, x.Period.EndsOn, x.Period.Name, YearCode = x.Year.Code })
                 .ToListAsync(ct);
             var today = UkTime.Today;
             // a payment on more than one line (paid on one and failed on another, or the same line twice: a bank that
