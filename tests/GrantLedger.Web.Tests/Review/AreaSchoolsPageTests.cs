@@ -82,6 +82,34 @@ public sealed partial class AreaSchoolsPageTests(DatabaseFixture db) : DatabaseT
     }
 
     /// <summary>
+    /// A school's draft is listed on its page, and opening it read "Review claim CLM-…" as if it awaited the lead: it is headed
+    /// "Claim CLM-…" and says the school has not submitted it, with no review button; a submitted claim is still "Review
+    /// claim", with its button, and an approved one, past the lead, is just "Claim".
+    /// </summary>
+    [Fact]
+    public async Task ASchoolsDraft_OpenedByTheLead_SaysItIsNotYetSubmitted_AndOffersNoReview()
+    {
+        var (w, submitted, approved) = await AreaWithClaimsAsync(Db);
+        var draft = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(draft, "STAFF-03", w.S.On("10-07"));
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        var s0 = w.S.Schools[0];
+        Assert.Contains($"href=\"/review/claims/{draft}?from=school\"", Table(await Read(lead, $"/review/schools/{s0.Id}"), "claims"));
+
+        var page = await Read(lead, $"/review/claims/{draft}?from=school");
+        Assert.Matches($@"<h1[^>]*>\s*Claim CLM-{draft:D6}\s*</h1>", page);
+        Assert.Contains("The school has not submitted this claim", page);
+        Assert.DoesNotContain("Start the review", page);
+        Assert.DoesNotContain("Review claim", page);
+
+        var waiting = await Read(lead, $"/review/claims/{submitted}");
+        Assert.Matches($@"<h1[^>]*>\s*Review claim CLM-{submitted:D6}\s*</h1>", waiting);
+        Assert.Contains("Start the review", waiting);
+        Assert.DoesNotContain("has not submitted", waiting);
+        Assert.Matches($@"<h1[^>]*>\s*Claim CLM-{approved:D6}\s*</h1>", await Read(lead, $"/review/claims/{approved}"));
+    }
+
+    /// <summary>
     /// Last year is offered beside this one, which is shown first; chosen, it shows last year's figures (nothing was
     /// allocated then), on the list and on a school's page. A year not of the programme is missing; one that cannot be read
     /// is said so, and this year shown.

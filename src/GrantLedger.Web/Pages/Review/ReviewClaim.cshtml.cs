@@ -29,6 +29,13 @@ public sealed class ReviewClaimModel(GrantLedgerDb db, AuditTrail audit) : GovPa
         ? ($"/review/schools/{claim.School.Id}?year={claim.YearId}", $"Back to {claim.School.Name}")
         : ("/review", "Back to the review queue");
 
+    /// <summary>
+    /// "Review claim CLM-…" while the lead can act on it; once it is past them, or still the school's draft (which a lead can
+    /// open from the school's page), just "Claim CLM-…": a draft headed "Review claim" read as if it awaited them.
+    /// </summary>
+    public static string Heading(ClaimView claim) =>
+        (claim.AllowedActions.Any(a => a is "start-review" or "approve" or "return" or "reject") ? "Review claim " : "Claim ") + claim.Reference;
+
     public async Task OnGetAsync(long id, CancellationToken ct) => View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
 
     public async Task<IActionResult> OnPostStartReviewAsync(long id, CancellationToken ct)
