@@ -260,6 +260,18 @@ public static class Gov
             : $"""{E(claimed.ToString())}<br><span class="govuk-body-s">and {E(StaffTime(allowanceMinutes))} of staff time</span>""");
 
     /// <summary>
+    /// A line's Amount cell in a claim's table, as <see cref="ClaimedCell"/> gives a claim's: its money and the staff time it
+    /// takes from the school's allowances; a line of time alone gives its time, where it read £0.00. <paramref name="approved"/>:
+    /// its Approved cell, once a line of the claim was approved for less: what was approved, a line approved for nothing
+    /// leaving its time out (<see cref="ApprovedLines"/>).
+    /// </summary>
+    public static IHtmlContent LineCell(Claims.LineView line, bool approved = false)
+    {
+        IEnumerable<Claims.LineView> taking = approved && line.SanctionedAmount is { Pence: 0 } ? [] : [line];
+        return ClaimedCell(approved ? line.SanctionedAmount ?? line.Amount : line.Amount, AllowanceMinutes(taking));
+    }
+
+    /// <summary>
     /// A claim's Approved cell in a list, once its approval stands (<see cref="Approved(string)"/>), as <see cref="ClaimedCell"/>
     /// gives what it claims: the sanctioned total, or what was claimed when no line was approved for less, and under it the
     /// staff time its approval posts; a claim of time alone gives its time ("1 day of staff time"), where the lists read

@@ -906,7 +906,8 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
     /// <summary>
     /// A claim of staff time alone totalled its lines "£0.00" on every page of it (the school's, the lead's, the auditor's),
     /// beside its Claimed row's "1 day of …": the lines' total gives the staff time they take, as the lists' cells do, and
-    /// once a line is approved for less, the Approved total the time approved, a line approved for nothing leaving its out.
+    /// once a line is approved for less, the Approved total the time approved, a line approved for nothing leaving its out;
+    /// and each line's own cells the same way.
     /// </summary>
     [Fact]
     public async Task TheLinesTotal_GivesTheStaffTimeTheLinesTake_ClaimedAndApproved()
@@ -934,6 +935,19 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
                 Totals(await Read(reader, $"{pages}{both}")));
         }
         Assert.Equal(["£250.00"], Totals(await Read(school, $"/school/claims/{moneyOnly}")));
+
+        // each line's own Amount cell too (a line of time alone read £0.00), and its Approved cell: what was approved
+        static string[] Cells(string page, int lineNo) =>
+            Regex.Matches(Regex.Match(page, $"<td class=\"govuk-table__cell\">{lineNo}</td>.*?</tr>", RegexOptions.Singleline).Value,
+                "<td class=\"govuk-table__cell govuk-table__cell--numeric\">(.*?)</td>", RegexOptions.Singleline).Select(m => m.Groups[1].Value).ToArray();
+        foreach (var (reader, pages) in new[] { (school, "/school/claims/"), (lead, "/review/claims/"), (auditor, "/ledger/claims/") })
+        {
+            Assert.Equal(["1 day of staff time"], Cells(await Read(reader, $"{pages}{timeOnly}"), 1));
+            var page = await Read(reader, $"{pages}{both}");
+            Assert.Equal(["£250.00<br><span class=\"govuk-body-s\">and 1 day of staff time</span>", "£250.00<br><span class=\"govuk-body-s\">and 1 day of staff time</span>"], Cells(page, 1));
+            Assert.Equal(["£250.00<br><span class=\"govuk-body-s\">and 1 day of staff time</span>", "£0.00"], Cells(page, 2));
+        }
+        Assert.Equal(["£250.00"], Cells(await Read(school, $"/school/claims/{moneyOnly}"), 1));
     }
 
     /// <summary>The approve page's fieldset of one line, up to the next.</summary>
