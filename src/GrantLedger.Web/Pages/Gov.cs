@@ -195,6 +195,26 @@ public static class Gov
     public static bool Approved(string state) => state is "approved" or "in-payment-run" or "paid";
 
     /// <summary>
+    /// Where an approved claim stands for payment, for its pages' Payment row: waiting for a payment run, in one, or paid by
+    /// one; a claim whose approval spent staff time alone has nothing to pay, goes into no run and stays approved, which read
+    /// as if a payment were still to come. Null before its approval stands.
+    /// </summary>
+    public static string? Payment(Claims.ClaimView c)
+    {
+        var payable = c.Sanctioned ?? c.Claimed;
+        var run = c.PaymentRunId is { } id ? Payments.PaymentRuns.Reference(id) : "a payment run";
+        return c.State switch
+        {
+            "approved" when payable.Pence == 0 =>
+                "Nothing to pay: the approval spent staff time alone, so the claim goes into no payment run and is complete as it stands",
+            "approved" => $"{payable} to be paid in the funder's next payment run",
+            "in-payment-run" => $"{payable} in payment run {run}, being paid",
+            "paid" => $"{payable} paid by payment run {run}",
+            _ => null,
+        };
+    }
+
+    /// <summary>
     /// What a claim was approved for, once its approval stands (<see cref="Approved(string)"/>), as its Claimed row says what
     /// it claims: the money and the staff time its approved lines take ("£250.00 of the school's budget and 1 day of its
     /// contact-time allowance"; a claim of time alone, "1 day of …", where it read £0.00); empty before.

@@ -950,6 +950,45 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Equal(["£250.00"], Cells(await Read(school, $"/school/claims/{moneyOnly}"), 1));
     }
 
+    /// <summary>
+    /// An approved claim of staff time alone has nothing to pay: no payment run takes it and it stays "Approved", which read
+    /// on every page as a payment still to come. Each claim page (the school's, the lead's, the auditor's) has a Payment row:
+    /// nothing to pay for it; for a claim of money, to be paid in the next run, then in which run once one takes it.
+    /// </summary>
+    [Fact]
+    public async Task AnApprovedClaim_SaysWhereItsPaymentStands_AndAClaimOfTimeAlone_ThatThereIsNothingToPay()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var timeOnly = await w.NewClaimAsync();
+        await w.AddSpecialistDayAsync(timeOnly, w.S.On("10-09"));
+        (await w.SubmitAsync(timeOnly)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{timeOnly}/start-review", null)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{timeOnly}/approve", null)).Expect(HttpStatusCode.OK);
+        var money = await w.UnderReviewAsync("STAFF-02", w.S.On("10-06"));
+        (await w.Lead.PostAsync($"/api/v1/claims/{money}/approve", null)).Expect(HttpStatusCode.OK);
+        var waiting = await w.UnderReviewAsync("STAFF-03", w.S.On("10-07"));
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        using var auditor = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await w.S.AuditorAsync(Db)).UserName);
+        static string Payment(string page) =>
+            Regex.Match(page, "<dt class=\"govuk-summary-list__key\">Payment</dt><dd class=\"govuk-summary-list__value\" id=\"payment\">(.*?)</dd>").Groups[1].Value;
+        var pages = new[] { (school, "/school/claims/"), (lead, "/review/claims/"), (auditor, "/ledger/claims/") };
+
+        foreach (var (reader, path) in pages)
+        {
+            Assert.StartsWith("Nothing to pay: the approval spent staff time alone, so the claim goes into no payment run", Payment(await Read(reader, $"{path}{timeOnly}")));
+            Assert.Equal("£250.00 to be paid in the funder's next payment run", Payment(await Read(reader, $"{path}{money}")));
+            Assert.DoesNotContain("id=\"payment\"", await Read(reader, $"{path}{waiting}")); // not approved yet
+        }
+        var finance = await w.S.FinanceAsync(Db);
+        var run = (await finance.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/payment-runs", new { })).Expect(HttpStatusCode.Created).Id;
+        foreach (var (reader, path) in pages)
+        {
+            Assert.Equal($"£250.00 in payment run PR-{run:D6}, being paid", Payment(await Read(reader, $"{path}{money}")));
+            Assert.StartsWith("Nothing to pay", Payment(await Read(reader, $"{path}{timeOnly}"))); // the run left it out
+        }
+    }
+
     /// <summary>The approve page's fieldset of one line, up to the next.</summary>
     private static string Fieldset(string page, int lineNo)
     {
