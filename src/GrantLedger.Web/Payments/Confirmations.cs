@@ -100,7 +100,7 @@ public static class Confirmations
                     if (!payees.TryGetValue(row.Reference, out var x)) return "no payment of this programme has this remittance reference";
                     if (x.Run.State is "built" or "approved" or "cancelled") return $"payment run {x.Run.Reference} is {x.Run.State}: only an exported run is paid";
                     if (row.Pence != x.Payee.AmountPence)
-                        return $"the amount {new Money(row.Pence).ToDecimalString()} differs from the {new Money(x.Payee.AmountPence).ToDecimalString()} in the payment file";
+                        return $"the amount {new Money(row.Pence)} differs from the {new Money(x.Payee.AmountPence)} in the payment file";
                     if (x.Payee.Status == row.Status) return null;
                     if (x.Payee.Status != "pending") return $"this payment is already confirmed {x.Payee.Status}";
                     if (row.Date > today) return "the date is in the future";
@@ -187,7 +187,7 @@ public static class Confirmations
             .Where(x => x.Pence > 0).ToListAsync(ct);
         if (lines.Sum(l => l.Pence) != payee.AmountPence)
             throw new RuleBroken("payment-differs",
-                $"{payee.RemittanceReference}: the claims now come to {new Money(lines.Sum(l => l.Pence)).ToDecimalString()}, not the {new Money(payee.AmountPence).ToDecimalString()} paid", 409);
+                $"{payee.RemittanceReference}: the claims now come to {new Money(lines.Sum(l => l.Pence))}, not the {new Money(payee.AmountPence)} paid", 409);
         var school = await db.Schools.AsNoTracking().SingleAsync(s => s.Id == payee.SchoolId, ct);
         var years = await db.ProgrammeYears.AsNoTracking().Where(y => y.ProgrammeId == programme.Id).ToDictionaryAsync(y => y.Id, ct);
         var categories = await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == programme.Id).ToDictionaryAsync(c => c.Id, ct);

@@ -23,6 +23,8 @@ public sealed class ConfirmationsPageTests(DatabaseFixture db) : DatabaseTest(db
         Assert.DoesNotContain("govuk-notification-banner--success", wrong);
         Assert.DoesNotContain(">Imported<", wrong);
         Assert.Contains("0 paid, 0 failed, 0 unchanged, 1 not matched: the line not matched changed nothing", wrong);
+        // in pounds, as every page writes money (it read "the amount 250.01 differs from the 250.00")
+        Assert.Contains($"the amount £{amount + 0.01m:#,##0.00} differs from the £{amount:#,##0.00} in the payment file", WebUtility.HtmlDecode(wrong));
         Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM payment_run_payee WHERE status <> 'pending' AND remittance_reference = $1",
             payee["remittanceReference"]!.GetValue<string>()));
 
