@@ -133,6 +133,8 @@ public sealed class PlanThemesPageTests(DatabaseFixture db) : DatabaseTest(db)
             return string.Join("|", each);
         }
 
+        // the plan is the year's: the page names it (it named none, where a school may have last year's plan too)
+        Assert.Contains($"<span class=\"govuk-caption-l\" id=\"plan-year\">{w.S.YearCode}</span>", await page.GetStringAsync("/school/plan"));
         var token = PageFormFuzzTests.TokenOf(await page.GetStringAsync("/school/plan")); // version 1, agreed: Revise
         var second = (await w.School.PostAsync($"/api/v1/action-plans/{first}/revise", null)).Expect(HttpStatusCode.Created).Id; // another tab
         var before = await PlansAsync();
