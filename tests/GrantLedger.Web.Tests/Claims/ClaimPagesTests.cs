@@ -871,11 +871,7 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
     public async Task TheClaimsListsApprovedColumn_GivesTheStaffTimeApproved_LeavingOutALineApprovedForNothing()
     {
         var w = await ClaimWorld.CreateAsync(Db);
-        var timeOnly = await w.NewClaimAsync();
-        await w.AddSpecialistDayAsync(timeOnly, w.S.On("10-09"));
-        (await w.SubmitAsync(timeOnly)).Expect(HttpStatusCode.OK);
-        (await w.Lead.PostAsync($"/api/v1/claims/{timeOnly}/start-review", null)).Expect(HttpStatusCode.OK);
-        (await w.Lead.PostAsync($"/api/v1/claims/{timeOnly}/approve", null)).Expect(HttpStatusCode.OK);
+        var timeOnly = await w.ApprovedSpecialistDayAsync(w.S.On("10-09"));
         var (both, lines) = await w.TwoLinesUnderReviewAsync();
         (await w.Lead.PostAsync($"/api/v1/claims/{both}/approve", new { lines = new[] { new { lineId = lines[1], amount = "0.00", reason = "not evidenced" } } }))
             .Expect(HttpStatusCode.OK);
@@ -959,11 +955,7 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
     public async Task AnApprovedClaim_SaysWhereItsPaymentStands_AndAClaimOfTimeAlone_ThatThereIsNothingToPay()
     {
         var w = await ClaimWorld.CreateAsync(Db);
-        var timeOnly = await w.NewClaimAsync();
-        await w.AddSpecialistDayAsync(timeOnly, w.S.On("10-09"));
-        (await w.SubmitAsync(timeOnly)).Expect(HttpStatusCode.OK);
-        (await w.Lead.PostAsync($"/api/v1/claims/{timeOnly}/start-review", null)).Expect(HttpStatusCode.OK);
-        (await w.Lead.PostAsync($"/api/v1/claims/{timeOnly}/approve", null)).Expect(HttpStatusCode.OK);
+        var timeOnly = await w.ApprovedSpecialistDayAsync(w.S.On("10-09"));
         var money = await w.UnderReviewAsync("STAFF-02", w.S.On("10-06"));
         (await w.Lead.PostAsync($"/api/v1/claims/{money}/approve", null)).Expect(HttpStatusCode.OK);
         var waiting = await w.UnderReviewAsync("STAFF-03", w.S.On("10-07"));

@@ -133,6 +133,17 @@ public sealed class ClaimWorld
             kind = "specialist-days", allowanceCategoryId = Category("contact-time"), specialist = "occupational-therapist", date = date ?? S.On("10-05"), days = 1,
         })).Expect(HttpStatusCode.Created).Json;
 
+    /// <summary>A claim of one specialist's day (<see cref="AddSpecialistDayAsync"/>), submitted and approved by the lead: time alone, nothing to pay.</summary>
+    public async Task<long> ApprovedSpecialistDayAsync(string? date = null)
+    {
+        var id = await NewClaimAsync();
+        await AddSpecialistDayAsync(id, date);
+        (await SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        (await Lead.PostAsync($"/api/v1/claims/{id}/start-review", null)).Expect(HttpStatusCode.OK);
+        (await Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).Expect(HttpStatusCode.OK);
+        return id;
+    }
+
     public Task<Answer> SubmitAsync(long claimId, ApiClient? school = null) =>
         (school ?? School).PostAsync($"/api/v1/claims/{claimId}/submit", new { declaration = true });
 
