@@ -144,6 +144,18 @@ public static class Gov
     }
 
     /// <summary>A state as a GOV.UK tag, in plain words.</summary>
+    /// <summary>
+    /// A claim's Status cell in a list: its tag, a draft the reviewer returned "Returned" (the school's list said so, the
+    /// lead's and the auditor's "Draft"), and under an approved claim with nothing to pay (time alone, which no payment run
+    /// takes: <see cref="Payment"/>) "Nothing to pay", where "Approved" read as a payment still to come.
+    /// </summary>
+    public static IHtmlContent ClaimTag(Claims.ClaimSummary c)
+    {
+        var tag = Tag(c.State == "draft" && c.Reason is not null ? "returned" : c.State);
+        return c.State == "approved" && (c.Sanctioned ?? c.Claimed).Pence == 0
+            ? new HtmlString($"""{tag}<br><span class="govuk-body-s">Nothing to pay</span>""") : tag;
+    }
+
     public static IHtmlContent Tag(string state)
     {
         var colour = state switch

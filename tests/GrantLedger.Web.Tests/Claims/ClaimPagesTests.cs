@@ -972,6 +972,20 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
             Assert.Equal("£250.00 to be paid in the funder's next payment run", Payment(await Read(reader, $"{path}{money}")));
             Assert.DoesNotContain("id=\"payment\"", await Read(reader, $"{path}{waiting}")); // not approved yet
         }
+        // the lists' Status cells the same way: "Nothing to pay" under the claim of time alone's "Approved"; and a claim the
+        // lead returned reads "Returned" on each (the lead's and the auditor's said "Draft")
+        var returned = await w.UnderReviewAsync("STAFF-04", w.S.On("10-08"));
+        (await w.Lead.PostAsync($"/api/v1/claims/{returned}/return", new { reason = "Name the training" })).Expect(HttpStatusCode.OK);
+        foreach (var (reader, list, link) in new[] { (school, "/school/claims", "/school/claims/"), (lead, $"/review/schools/{w.S.Schools[0].Id}", "/review/claims/"),
+                     (auditor, $"/ledger/claims?programmeId={w.S.ProgrammeId}", "/ledger/claims/") })
+        {
+            var page = await Read(reader, list);
+            string Status(long id) => Regex.Match(page, $"href=\"{link}{id}[^>]*>CLM-{id:D6}</a></td>.*?(<strong class=\"govuk-tag.*?)</td>", RegexOptions.Singleline).Groups[1].Value;
+            Assert.Equal("<strong class=\"govuk-tag govuk-tag--green\">Approved</strong><br><span class=\"govuk-body-s\">Nothing to pay</span>", Status(timeOnly));
+            Assert.Equal("<strong class=\"govuk-tag govuk-tag--green\">Approved</strong>", Status(money));
+            Assert.Equal("<strong class=\"govuk-tag govuk-tag--orange\">Returned</strong>", Status(returned));
+        }
+
         var finance = await w.S.FinanceAsync(Db);
         var run = (await finance.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/payment-runs", new { })).Expect(HttpStatusCode.Created).Id;
         foreach (var (reader, path) in pages)
