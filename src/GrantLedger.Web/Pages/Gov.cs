@@ -143,7 +143,6 @@ public static class Gov
         return new HtmlString(Fieldset(p, name, legend, hint, inner, false).Replace("govuk-fieldset\"", "govuk-fieldset\" role=\"group\""));
     }
 
-    /// <summary>A state as a GOV.UK tag, in plain words.</summary>
     /// <summary>
     /// A claim's Status cell in a list: its tag, a draft the reviewer returned "Returned" (the school's list said so, the
     /// lead's and the auditor's "Draft"), and under an approved claim with nothing to pay (time alone, which no payment run
@@ -152,10 +151,11 @@ public static class Gov
     public static IHtmlContent ClaimTag(Claims.ClaimSummary c)
     {
         var tag = Tag(c.State == "draft" && c.Reason is not null ? "returned" : c.State);
-        return c.State == "approved" && (c.Sanctioned ?? c.Claimed).Pence == 0
+        return NothingToPay(c.State, c.Sanctioned ?? c.Claimed)
             ? new HtmlString($"""{tag}<br><span class="govuk-body-s">Nothing to pay</span>""") : tag;
     }
 
+    /// <summary>A state as a GOV.UK tag, in plain words.</summary>
     public static IHtmlContent Tag(string state)
     {
         var colour = state switch
@@ -206,6 +206,9 @@ public static class Gov
     /// <summary>A claim's states once its approved amount stands: the school reads what was approved, and why a line was reduced.</summary>
     public static bool Approved(string state) => state is "approved" or "in-payment-run" or "paid";
 
+    /// <summary>An approved claim whose approval spent staff time alone: no payment run takes it (PaymentRuns pays money only).</summary>
+    private static bool NothingToPay(string state, Money approved) => state == "approved" && approved.Pence == 0;
+
     /// <summary>
     /// Where an approved claim stands for payment, for its pages' Payment row: waiting for a payment run, in one, or paid by
     /// one; a claim whose approval spent staff time alone has nothing to pay, goes into no run and stays approved, which read
@@ -217,7 +220,7 @@ public static class Gov
         var run = c.PaymentRunId is { } id ? Payments.PaymentRuns.Reference(id) : "a payment run";
         return c.State switch
         {
-            "approved" when payable.Pence == 0 =>
+            _ when NothingToPay(c.State, payable) =>
                 "Nothing to pay: the approval spent staff time alone, so the claim goes into no payment run and is complete as it stands",
             "approved" => $"{payable} to be paid in the funder's next payment run",
             "in-payment-run" => $"{payable} in payment run {run}, being paid",
