@@ -110,9 +110,9 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         var list = await page.GetStringAsync($"/admin/allocations?yearId={s.YearId}");
         Assert.Contains(closed, list);
         Assert.Contains("The same to each school", list); // its allocations still shown
-        foreach (var offered in new[] { "/admin/allocations/fund", "/admin/allocations/new", "/admin/allocations/virement", "/reverse" })
+        foreach (var offered in new[] { "/admin/allocations/fund", "/admin/allocations/new", "/admin/allocations/school", "/admin/allocations/virement", "/reverse" })
             Assert.DoesNotContain(offered, list);
-        foreach (var form in new[] { "fund", "new", "virement" })
+        foreach (var form in new[] { "fund", "new", "school", "virement" })
         {
             var html = await page.GetStringAsync($"/admin/allocations/{form}?yearId={s.YearId}");
             Assert.Contains(closed, html);
@@ -386,7 +386,7 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         var other = await Scenario.CreateAsync(Db, 1, 1, code: "tq");
         await other.FundAsync("100.00");
         var before = await WrittenAsync();
-        foreach (var url in new[] { "/admin/allocations", "/admin/allocations/fund", "/admin/allocations/new", "/admin/allocations/virement" })
+        foreach (var url in new[] { "/admin/allocations", "/admin/allocations/fund", "/admin/allocations/new", "/admin/allocations/school", "/admin/allocations/virement" })
         {
             using var shown = await page.GetAsync($"{url}?yearId={other.YearId}");
             Assert.Equal(NotFound, shown.Headers.Location?.OriginalString);
@@ -407,7 +407,7 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         foreach (var user in new[] { await s.SchoolUserAsync(Db), await s.AreaLeadAsync(Db), await s.FinanceAsync(Db), await s.AuditorAsync(Db) })
         {
             using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, user.UserName);
-            foreach (var url in new[] { "/admin/allocations", "/admin/allocations/fund", "/admin/allocations/new", "/admin/allocations/virement", "/admin/rates" })
+            foreach (var url in new[] { "/admin/allocations", "/admin/allocations/fund", "/admin/allocations/new", "/admin/allocations/school", "/admin/allocations/virement", "/admin/rates" })
             {
                 using var refused = await page.GetAsync(url); // to the page that says the role does not allow it
                 Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
@@ -550,6 +550,10 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
             ($"/admin/allocations/new?yearId={s.YearId}", new()
             {
                 ["categoryId"] = s.Categories["staff-cover"].ToString(), ["schools"] = $"area-{s.AreaIds[0]}", ["method"] = "split", ["amount"] = "10.00",
+            }),
+            ($"/admin/allocations/school?yearId={s.YearId}", new()
+            {
+                ["schoolId"] = s.Schools[1].Id.ToString(), ["categoryId"] = s.Categories["staff-cover"].ToString(), ["amount"] = "10.00",
             }),
             ($"/admin/allocations/virement?yearId={s.YearId}", new()
             {

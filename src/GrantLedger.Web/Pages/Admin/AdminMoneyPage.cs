@@ -5,6 +5,7 @@ using GrantLedger.Web.Allocations;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Programmes;
+using Microsoft.AspNetCore.Html;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
@@ -55,6 +56,34 @@ public abstract class AdminMoneyPage(GrantLedgerDb db, AuditTrail audit) : GovPa
             select new { t.EntryId, Year = y }).ToListAsync(ct);
         return years.Where(x => Closed(x.Year) is not null).Select(x => x.EntryId).ToHashSet();
     }
+
+    /// <summary>The programme has more schools than a list can hold (<see cref="Gov.MostSchoolsInAList"/>): a school is typed by its URN.</summary>
+    public bool ByUrn { get; private set; }
+
+    /// <summary>The programme's schools to choose from, by name, when they fit a list (<see cref="ByUrn"/> false).</summary>
+    public IReadOnlyList<(string Value, string Text)> SchoolOptions { get; private set; } = [];
+
+    /// <summary>Reads the programme's schools for <see cref="SchoolField"/>: a list of them, or none where they are typed by URN.</summary>
+    protected async Task LoadSchoolChoicesAsync(CancellationToken ct)
+    {
+        var schools = Db.Schools.AsNoTracking().Where(s => s.ProgrammeId == ProgrammeId);
+        ByUrn = await schools.CountAsync(ct) > Gov.MostSchoolsInAList;
+        SchoolOptions = ByUrn ? [] : (await schools.OrderBy(s => s.Name).ToListAsync(ct)).Select(s => (s.Id.ToString(), $"{s.Name} ({s.Urn})")).ToList();
+    }
+
+    /// <summary>
+    /// A school chosen from the list (<paramref name="idField"/>), or typed by its URN (<paramref name="urnField"/>) in a
+    /// programme of more schools than a list can hold; <paramref name="hint"/> is the list's, and the URN's when given.
+    /// </summary>
+    public IHtmlContent SchoolField(string idField, string label, string urnField, string urnLabel, string? hint = null) => ByUrn
+        ? Gov.Input(this, urnField, urnLabel, hint: hint ?? "Its six-digit Unique Reference Number, as the schools' list gives it",
+            width: "govuk-input--width-10", inputMode: "numeric", spellcheck: "false")
+        : Gov.Select(this, idField, label, SchoolOptions, hint: hint, blank: "Select the school");
+
+    /// <summary>The school <see cref="SchoolField"/> posted: its id or its URN as typed (left to the use case to find), or neither, left out.</summary>
+    protected (long? SchoolId, string? Urn) ReadSchool(string idField, string urnField) => ByUrn
+        ? (null, Given(urnField) ? Typed(urnField).Trim() : null)
+        : (Given(idField) ? ReadId(idField) : null, null);
 
     /// <summary>"?yearId=…" when a year was chosen: the links and forms keep it.</summary>
     public string YearQuery => YearId is { } id ? $"?yearId={id}" : "";

@@ -28,10 +28,6 @@ public sealed class VirementModel(GrantLedgerDb db, AuditTrail audit) : AdminMon
         ["reason"] = "Enter the reason for the virement",
     };
 
-    public IReadOnlyList<(string Value, string Text)> SchoolOptions { get; private set; } = [];
-
-    /// <summary>The programme has more schools than a list can hold: they are typed by URN.</summary>
-    public bool ByUrn { get; private set; }
     public IReadOnlyList<BudgetCategory> Categories { get; private set; } = [];
 
     /// <summary>What the check shows: each side with what it has available now.</summary>
@@ -43,9 +39,7 @@ public sealed class VirementModel(GrantLedgerDb db, AuditTrail audit) : AdminMon
     {
         await LoadYearAsync(ct);
         Categories = await Db.Categories.AsNoTracking().Where(c => c.ProgrammeId == ProgrammeId).OrderBy(c => c.Id).ToListAsync(ct);
-        var schools = Db.Schools.AsNoTracking().Where(s => s.ProgrammeId == ProgrammeId);
-        ByUrn = await schools.CountAsync(ct) > Gov.MostSchoolsInAList;
-        SchoolOptions = ByUrn ? [] : (await schools.OrderBy(s => s.Name).ToListAsync(ct)).Select(s => (s.Id.ToString(), $"{s.Name} ({s.Urn})")).ToList();
+        await LoadSchoolChoicesAsync(ct);
     }
 
     public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
@@ -59,11 +53,9 @@ public sealed class VirementModel(GrantLedgerDb db, AuditTrail audit) : AdminMon
     private Vire.Request Read()
     {
         long? Id(string field) => Given(field) ? ReadId(field) : null;
-        string? Urn(string field) => Given(field) ? Typed(field).Trim() : null;
-        var (fromCategory, toCategory) = (Id("fromCategoryId"), Id("toCategoryId"));
-        var (from, to) = ByUrn
-            ? (new Vire.Budget(null, Urn("fromUrn"), fromCategory), new Vire.Budget(null, Urn("toUrn"), toCategory))
-            : (new Vire.Budget(Id("fromSchoolId"), null, fromCategory), new Vire.Budget(Id("toSchoolId"), null, toCategory));
+        var (fromSchool, fromCategory) = (ReadSchool("fromSchoolId", "fromUrn"), Id("fromCategoryId"));
+        var (toSchool, toCategory) = (ReadSchool("toSchoolId", "toUrn"), Id("toCategoryId"));
+        var (from, to) = (new Vire.Budget(fromSchool.SchoolId, fromSchool.Urn, fromCategory), new Vire.Budget(toSchool.SchoolId, toSchool.Urn, toCategory));
         var unit = Categories.FirstOrDefault(c => c.Id == fromCategory)?.Unit ?? "GBP";
         var (money, minutes) = ReadAmount("amount", "the amount", unit);
         Given("reason");
