@@ -103,7 +103,7 @@ public static partial class LineImport
     /// The programme's budget categories by code and by name, any case, for the category columns: a spreadsheet names
     /// "staff-cover" or "Staff cover" more readily than an id. A name two categories share is left out (use the code).
     /// </summary>
-    private static Dictionary<string, long> ByCodeOrName(IEnumerable<BudgetCategory> categories)
+    internal static Dictionary<string, long> ByCodeOrName(IEnumerable<BudgetCategory> categories)
     {
         var byName = categories.ToDictionary(x => x.Code, x => x.Id, StringComparer.OrdinalIgnoreCase);
         foreach (var named in categories.GroupBy(x => x.Name.Trim(), StringComparer.OrdinalIgnoreCase).Where(g => g.Count() == 1))

@@ -14,7 +14,7 @@ public static class RowMessages
 
     private static readonly Dictionary<string, string> Words = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["kind"] = "the kind of line", ["categoryId"] = "the budget category", ["allowanceCategoryId"] = "the allowance's budget category",
+        ["kind"] = "the kind of line", ["categoryId"] = "the budget category", ["category"] = "the budget category", ["allowanceCategoryId"] = "the allowance's budget category",
         ["staffRef"] = "the staff reference", ["role"] = "the role", ["activity"] = "the activity", ["date"] = "the date",
         ["hours"] = "the hours", ["days"] = "the days", ["actionId"] = "the action", ["actionRef"] = "the action's number",
         ["supplier"] = "the supplier", ["invoiceRef"] = "the invoice reference", ["amount"] = "the amount",

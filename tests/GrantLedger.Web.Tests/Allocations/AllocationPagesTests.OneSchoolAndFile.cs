@@ -1,10 +1,11 @@
 using System.Net;
+using System.Text;
 using GrantLedger.Web.Tests.Security;
 using GrantLedger.Web.Tests.Support;
 
 namespace GrantLedger.Web.Tests.Allocations;
 
-/// <summary>The allocate pages' other kinds: one school (/admin/allocations/school).</summary>
+/// <summary>The allocate pages' other kinds: one school (/admin/allocations/school) and a file of per-school amounts (/admin/allocations/import).</summary>
 public sealed partial class AllocationPagesTests
 {
     [Fact]
@@ -73,5 +74,181 @@ public sealed partial class AllocationPagesTests
         (await ConfirmAsync(page, action, fields)).Dispose();
         Assert.Equal("1125", Balance(await s.AccountAsync(s.SchoolAccount(1, "contact-time", "available"), "MIN")));
         Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM account WHERE code LIKE $1", $"tp:2026-27:school:{s.Schools[0].Urn}:%"));
+    }
+
+    /// <summary>Uploads a file to the import page as a browser does; answers the page.</summary>
+    private static async Task<string> UploadAsync(HttpClient page, string url, string csv, Dictionary<string, string>? answers = null)
+    {
+        using var form = new MultipartFormDataContent();
+        foreach (var (name, value) in PageFormFuzzTests.UploadFormFields(await page.GetStringAsync(url)))
+            if (answers?.ContainsKey(name) != true) form.Add(new StringContent(value), name);
+        foreach (var (name, value) in answers ?? []) form.Add(new StringContent(value), name);
+        form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(csv)), "file", "allocations.csv");
+        using var answer = await page.PostAsync(url, form);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        return WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task ImportPage_AFileOfPerSchoolAmounts_IsCheckedThenPostedAsOneAllocationEntry_OnceWhenPostedTwice()
+    {
+        var (s, page) = await AdminAsync(1, 3);
+        await s.FundAsync("5000.00", minutes: 9000);
+        var url = $"/admin/allocations/import?yearId={s.YearId}";
+        var (a, b) = (s.Schools[0].Urn, s.Schools[2].Urn);
+        // columns in another order and case, a category by its code, its name or its id, an amount as a spreadsheet writes it
+        var csv = $"Amount,urn,Category\r\n\"£1,250.00\",{a},staff-cover\r\n980.5,{b},staff-cover\r\n4.5,{a},{s.Categories["contact-time"]}\r\n12.30,{b},action-plan\r\n";
+        var before = await WrittenAsync();
+        var html = await UploadAsync(page, url, csv, new() { ["description"] = "Autumn top-up" });
+        Assert.True(PageForms.Problems(html).Count == 0, string.Join("; ", PageForms.Problems(html)));
+        Assert.Contains("Check your answers", html);
+        Assert.Contains("id=\"answer-schools\">2</dd>", html);
+        Assert.Contains("id=\"answer-rows\">4</dd>", html);
+        Assert.Contains("id=\"answer-total-GBP\">£2,242.80</dd>", html);
+        Assert.Contains("id=\"answer-left-GBP\">£2,757.20 (of £5,000.00 now)</dd>", html);
+        Assert.Contains("id=\"answer-total-MIN\">4.5 days</dd>", html);
+        var perCategory = Rows(html, "categories");
+        Assert.Equal([["staff-cover", "2", "£2,230.50"], ["action-plan", "1", "£12.30"], ["contact-time", "1", "4.5 days"]], perCategory);
+        Assert.Equal(before, await WrittenAsync());
+
+        var (action, fields) = PageForms.ConfirmingForm(html);
+        fields = fields.Select(f => new KeyValuePair<string, string>(f.Key, WebUtility.HtmlDecode(f.Value))).ToList();
+        using var first = await ConfirmAsync(page, action, fields);
+        Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
+        var done = first.Headers.Location!.OriginalString;
+        Assert.Matches("^/admin/allocations/done/[0-9]+$", done);
+        using var again = await ConfirmAsync(page, action, fields);
+        Assert.Equal(done, again.Headers.Location!.OriginalString);
+
+        Assert.Equal("1250.00", Balance(await s.AccountAsync(s.SchoolAccount(0, "staff-cover", "available"))));
+        Assert.Equal("980.50", Balance(await s.AccountAsync(s.SchoolAccount(2, "staff-cover", "available"))));
+        Assert.Equal("12.30", Balance(await s.AccountAsync(s.SchoolAccount(2, "action-plan", "available"))));
+        Assert.Equal("2025", Balance(await s.AccountAsync(s.SchoolAccount(0, "contact-time", "available"), "MIN")));
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM account WHERE code LIKE $1", $"tp:2026-27:school:{s.Schools[1].Urn}:%"));
+        // one allocation, one entry of four transfers, as the API's lines make it
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM allocation WHERE method = 'explicit' AND line_count = 4 AND description = 'Autumn top-up'"));
+        var entry = long.Parse(done.Split('/')[^1]);
+        Assert.Equal(4L, await Db.ScalarAsync("SELECT count(*) FROM transfer WHERE entry_id = $1", entry));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'allocation'"));
+        Assert.Contains("Allocation made", await PageTables.Read(page, done));
+    }
+
+    [Fact]
+    public async Task ImportPage_AFileWithProblems_ListsEachByLineAndColumn_AndPostsNothing()
+    {
+        var (s, page) = await AdminAsync(1, 2);
+        await s.FundAsync("1000.00");
+        var url = $"/admin/allocations/import?yearId={s.YearId}";
+        var (a, b) = (s.Schools[0].Urn, s.Schools[1].Urn);
+        var csv = string.Join("\r\n",
+            "URN,category,amount",
+            $"{a},staff-cover,100.00", // right
+            "12AB,staff-cover,1.00", // line 3
+            "999999,staff-cover,1.00",
+            $"{a},nope,1.00",
+            $"{b},staff-cover,12.345",
+            $"{b},action-plan,-5",
+            $"{b},contact-time,0",
+            $"{a},staff-cover,2.00", // line 9: the school and category of line 2 again
+            $"{b},action-plan",
+            $",staff-cover,") + "\r\n";
+        var before = await WrittenAsync();
+        var html = await UploadAsync(page, url, csv, new() { ["description"] = "Kept as typed" });
+        var problems = PageForms.Problems(html);
+        Assert.All(problems, p => Assert.Equal("file", p.Field));
+        Assert.Equal([
+            "Line 3: '12AB' is not a URN: a school's Unique Reference Number is six digits, such as 100123",
+            "Line 4: no school with URN 999999 is in this programme",
+            "Line 5: 'nope' is not a budget category of this programme: give its code, name or id (staff-cover, action-plan, contact-time)",
+            "Line 6: the amount must have at most two decimal places (whole pence)",
+            "Line 7: the amount must be more than zero",
+            "Line 8: the amount must be more than zero",
+            $"Line 9: School {a} already has a line for staff-cover",
+            "Line 10 has 2 fields but the header has 3 columns: give every column a value, leaving a cell empty where it has none",
+            "Line 11: enter the URN",
+            "Line 11: enter the amount",
+        ], problems.Select(p => p.Text).ToList());
+        Assert.Contains("value=\"Kept as typed\"", html);
+        Assert.DoesNotContain("Check your answers", html);
+        Assert.Equal(before, await WrittenAsync());
+    }
+
+    [Theory]
+    [InlineData("", "Select a CSV file to import")]
+    [InlineData("URN,category,amount\r\n", "The file has no rows below its header")]
+    [InlineData("URN,category\r\n100001,staff-cover\r\n", "The file has no 'amount' column")]
+    [InlineData("many", "The file has more than 20,000 rows: allocate them in parts")]
+    public async Task ImportPage_AFileEmptyOrOfTooManyRows_IsRefusedOnTheFile_AndPostsNothing(string csv, string said)
+    {
+        var (s, page) = await AdminAsync(1, 1);
+        await s.FundAsync("1000.00");
+        if (csv == "many") csv = "URN,category,amount\r\n" + string.Concat(Enumerable.Repeat($"{s.Schools[0].Urn},staff-cover,0.01\r\n", 20_001));
+        var before = await WrittenAsync();
+        var html = await UploadAsync(page, $"/admin/allocations/import?yearId={s.YearId}", csv);
+        var problem = Assert.Single(PageForms.Problems(html));
+        Assert.Equal("file", problem.Field);
+        Assert.StartsWith(said, problem.Text);
+        Assert.Equal(before, await WrittenAsync());
+    }
+
+    [Fact]
+    public async Task ImportPage_MoreThanUnallocated_IsNamedOnTheFile_AndTheRowsCarriedToConfirm_AreCheckedAgain_NeverA500()
+    {
+        var (s, page) = await AdminAsync(1, 2);
+        await s.FundAsync("100.00");
+        var url = $"/admin/allocations/import?yearId={s.YearId}";
+        var (a, b) = (s.Schools[0].Urn, s.Schools[1].Urn);
+        var before = await WrittenAsync();
+        var over = await UploadAsync(page, url, $"URN,category,amount\r\n{a},staff-cover,60.00\r\n{b},staff-cover,40.01\r\n");
+        var problem = Assert.Single(PageForms.Problems(over));
+        Assert.Equal("file", problem.Field);
+        Assert.Contains("0.01 too much", problem.Text);
+        Assert.Equal(before, await WrittenAsync());
+
+        var html = await UploadAsync(page, url, $"URN,category,amount\r\n{a},staff-cover,60.00\r\n");
+        var (action, fields) = PageForms.ConfirmingForm(html);
+        var failures = new List<string>();
+        foreach (var rows in new[] { "", "\u0000", $"URN,category,amount\r\n{a},staff-cover,160.00\r\n", $"URN,category,amount\r\n{a},999999,1.00\r\n", new string('x', 5000), "<script>alert(1)</script>" })
+        {
+            var sent = fields.Select(f => new KeyValuePair<string, string>(f.Key, f.Key == "rows" ? rows
+                : f.Key == GrantLedger.Web.Pages.GovPage.FormKeyField ? Guid.NewGuid().ToString("N") : WebUtility.HtmlDecode(f.Value))).ToList();
+            var errors = ServerErrors.Logged;
+            using var answer = await ConfirmAsync(page, action, sent);
+            if ((int)answer.StatusCode >= 500 || ServerErrors.Logged != errors) failures.Add($"rows={rows[..Math.Min(20, rows.Length)]} → {(int)answer.StatusCode}");
+            else if (await WrittenAsync() != before) failures.Add($"rows={rows[..Math.Min(20, rows.Length)]} → {(int)answer.StatusCode}, but something was written");
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    /// <summary>The other roles are refused the two pages' forms as they are the pages: sent to the forbidden page, nothing written.</summary>
+    [Fact]
+    public async Task OneSchoolAndImportPages_PostedByAnotherRole_AreRefused_AndPostNothing()
+    {
+        var (s, admin) = await AdminAsync(1, 1);
+        await s.FundAsync("100.00");
+        var check = await UploadAsync(admin, $"/admin/allocations/import?yearId={s.YearId}", $"URN,category,amount\r\n{s.Schools[0].Urn},staff-cover,10.00\r\n");
+        var (action, fields) = PageForms.ConfirmingForm(check);
+        foreach (var user in new[] { await s.SchoolUserAsync(Db), await s.AreaLeadAsync(Db), await s.FinanceAsync(Db), await s.AuditorAsync(Db) })
+        {
+            using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, user.UserName);
+            var before = await WrittenAsync(); // after signing in, which the trail records
+            using var start = await page.GetAsync("/"); // the role's own start page, which has a form (signing out)
+            var token = PageFormFuzzTests.TokenOf(await page.GetStringAsync(start.Headers.Location?.OriginalString ?? "/"));
+            var posts = new[]
+            {
+                (action, fields.Select(f => f.Key == PageFormFuzzTests.Token ? new KeyValuePair<string, string>(f.Key, token) : new(f.Key, WebUtility.HtmlDecode(f.Value))).ToList()),
+                ($"/admin/allocations/school?handler=Confirm&yearId={s.YearId}", new List<KeyValuePair<string, string>>
+                {
+                    new("schoolId", s.Schools[0].Id.ToString()), new("categoryId", s.Categories["staff-cover"].ToString()), new("amount", "10.00"), new(PageFormFuzzTests.Token, token),
+                }),
+            };
+            foreach (var (url, sent) in posts)
+            {
+                using var refused = await page.PostAsync(url, new FormUrlEncodedContent(sent));
+                Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
+                Assert.Equal("/forbidden", refused.Headers.Location!.AbsolutePath);
+            }
+            Assert.Equal(before, await WrittenAsync());
+        }
     }
 }

@@ -110,13 +110,14 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         var list = await page.GetStringAsync($"/admin/allocations?yearId={s.YearId}");
         Assert.Contains(closed, list);
         Assert.Contains("The same to each school", list); // its allocations still shown
-        foreach (var offered in new[] { "/admin/allocations/fund", "/admin/allocations/new", "/admin/allocations/school", "/admin/allocations/virement", "/reverse" })
+        foreach (var offered in new[] { "/admin/allocations/fund", "/admin/allocations/new", "/admin/allocations/school", "/admin/allocations/import", "/admin/allocations/virement", "/reverse" })
             Assert.DoesNotContain(offered, list);
-        foreach (var form in new[] { "fund", "new", "school", "virement" })
+        foreach (var form in new[] { "fund", "new", "school", "import", "virement" })
         {
             var html = await page.GetStringAsync($"/admin/allocations/{form}?yearId={s.YearId}");
             Assert.Contains(closed, html);
             Assert.DoesNotContain("name=\"amount\"", html);
+            Assert.DoesNotContain("name=\"file\"", html);
         }
         var reverse = await page.GetStringAsync($"/admin/entries/{funding}/reverse");
         Assert.Contains(closed, reverse);
@@ -386,7 +387,7 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         var other = await Scenario.CreateAsync(Db, 1, 1, code: "tq");
         await other.FundAsync("100.00");
         var before = await WrittenAsync();
-        foreach (var url in new[] { "/admin/allocations", "/admin/allocations/fund", "/admin/allocations/new", "/admin/allocations/school", "/admin/allocations/virement" })
+        foreach (var url in new[] { "/admin/allocations", "/admin/allocations/fund", "/admin/allocations/new", "/admin/allocations/school", "/admin/allocations/import", "/admin/allocations/virement" })
         {
             using var shown = await page.GetAsync($"{url}?yearId={other.YearId}");
             Assert.Equal(NotFound, shown.Headers.Location?.OriginalString);
@@ -407,7 +408,7 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         foreach (var user in new[] { await s.SchoolUserAsync(Db), await s.AreaLeadAsync(Db), await s.FinanceAsync(Db), await s.AuditorAsync(Db) })
         {
             using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, user.UserName);
-            foreach (var url in new[] { "/admin/allocations", "/admin/allocations/fund", "/admin/allocations/new", "/admin/allocations/school", "/admin/allocations/virement", "/admin/rates" })
+            foreach (var url in new[] { "/admin/allocations", "/admin/allocations/fund", "/admin/allocations/new", "/admin/allocations/school", "/admin/allocations/import", "/admin/allocations/virement", "/admin/rates" })
             {
                 using var refused = await page.GetAsync(url); // to the page that says the role does not allow it
                 Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);

@@ -41,8 +41,8 @@ public sealed class CsvImportFuzzTests(DatabaseFixture db, ITestOutputHelper out
     }
 
     /// <summary>
-    /// The pages' upload forms take the same files (the business manager's claim lines, the admin's schools, finance's
-    /// confirmations), and the evidence form files that are no evidence, or none: each answers a page, never a 500 or a
+    /// The pages' upload forms take the same files (the business manager's claim lines, the admin's schools and allocations,
+    /// finance's confirmations), and the evidence form files that are no evidence, or none: each answers a page, never a 500 or a
     /// logged error, and a page that shows an error has written nothing.
     /// </summary>
     [Fact]
@@ -55,6 +55,8 @@ public sealed class CsvImportFuzzTests(DatabaseFixture db, ITestOutputHelper out
             ("claim lines", w.School.UserName, $"/school/claims/{draft}/import", Csv(good.Lines)),
             ("schools", w.S.Root.UserName, "/admin/schools/import", Csv(good.Schools)),
             ("confirmations", x.Finance.UserName, "/finance/confirmations", Csv(good.Confirmations)),
+            ("allocations", w.Admin.UserName, $"/admin/allocations/import?yearId={w.S.YearId}",
+                Csv($"URN,category,amount\r\n{w.S.Schools[0].Urn},staff-cover,1.00\r\n")),
             ("evidence", w.School.UserName, $"/school/claims/{draft}/evidence", NoEvidence()),
         };
 
@@ -81,7 +83,7 @@ public sealed class CsvImportFuzzTests(DatabaseFixture db, ITestOutputHelper out
             }
         }
         Assert.True(failures.Count == 0, $"{failures.Count} failures:\n" + string.Join("\n", failures.Take(60)));
-        Assert.True(sent >= 4 * 5, $"only {sent} files were sent");
+        Assert.True(sent >= 5 * 5, $"only {sent} files were sent");
 
         static IEnumerable<(string, string, byte[]?)> Csv(string good) =>
             [.. Changes(good).Select(c => (c.Change, "file.csv", (byte[]?)c.Body)), ("no file at all", "", null), ("a file named with a right-to-left override", "evil\u202Evsc.exe", Encoding.UTF8.GetBytes(good))];
