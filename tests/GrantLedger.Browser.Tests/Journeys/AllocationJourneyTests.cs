@@ -1,10 +1,11 @@
 using GrantLedger.Browser.Tests.Support;
 using GrantLedger.Web.Tests.Support;
+using Microsoft.Playwright;
 using Xunit.Abstractions;
 
 namespace GrantLedger.Browser.Tests.Journeys;
 
-/// <summary>A programme admin funds the year, allocates it, moves money by virement, reverses the virement and adds a rate, each page checked by axe-core.</summary>
+/// <summary>A programme admin funds the year, allocates it (to all schools, to one, and from a file), moves money by virement, reverses the virement and adds a rate, each page checked by axe-core.</summary>
 public sealed class AllocationJourneyTests(BrowserFixture fixture, ITestOutputHelper output) : BrowserTest(fixture, output)
 {
     [Fact]
@@ -39,6 +40,34 @@ public sealed class AllocationJourneyTests(BrowserFixture fixture, ITestOutputHe
         var answers = await page.InnerTextAsync("#answers");
         Assert.Contains("£250.00", answers);
         Assert.Contains("£9,000.00", answers);
+        await ClickAsync(page, "main button[type=submit]:has-text('Allocate')");
+        Assert.Contains("Allocation made", await page.InnerTextAsync("h1"));
+
+        // one school's action plan budget, then two schools' from a file: a file with a problem first, named by its line
+        await ClickAsync(page, "main a:has-text('Back to allocations')");
+        await ClickAsync(page, "#allocate-school", "admin-allocate-school");
+        await page.SelectOptionAsync("#schoolId", s.Schools[2].Id.ToString());
+        await page.SelectOptionAsync("#categoryId", s.Categories["action-plan"].ToString());
+        await page.FillAsync("#amount", "120.00");
+        await ClickAsync(page, "button:has-text('Continue')", "admin-allocate-school-check");
+        Assert.Contains("£0.00 now, £120.00 after", await page.InnerTextAsync("#answers"));
+        await ClickAsync(page, "main button[type=submit]:has-text('Allocate')");
+        Assert.Contains("Allocation made", await page.InnerTextAsync("h1"));
+
+        await ClickAsync(page, "main a:has-text('Back to allocations')");
+        await ClickAsync(page, "#allocate-file", "admin-allocate-file");
+        FilePayload Csv(string amount) => new()
+        {
+            Name = "allocations.csv", MimeType = "text/csv",
+            Buffer = System.Text.Encoding.UTF8.GetBytes($"URN,category,amount\r\n{s.Schools[0].Urn},action-plan,{amount}\r\n{s.Schools[1].Urn},action-plan,30.00\r\n"),
+        };
+        await page.SetInputFilesAsync("#file", Csv("12.345"));
+        await ClickAsync(page, "button:has-text('Continue')");
+        await ExpectErrorAsync(page, "file", "Line 2: the amount must have at most two decimal places");
+        await page.SetInputFilesAsync("#file", Csv("20.00"));
+        await ClickAsync(page, "button:has-text('Continue')", "admin-allocate-file-check");
+        Assert.Contains("£50.00", await page.InnerTextAsync("#answers"));
+        Assert.Contains("action-plan", await page.InnerTextAsync("#categories"));
         await ClickAsync(page, "main button[type=submit]:has-text('Allocate')");
         Assert.Contains("Allocation made", await page.InnerTextAsync("h1"));
 
