@@ -136,7 +136,10 @@ public static class AllocationImport
             else if (category?.Unit is "MIN")
             {
                 if (Minutes.TryParseQuantity(amountText, TimeUnit.Days, out var m, out var error)) minutes = m.Value;
-                else Refuse("amount", error!.StartsWith("must be a number") ? $"must be a number of days, such as 4.5, for {category.Name} (staff time)" : error);
+                else Refuse("amount", error!.StartsWith("must be a number") ? $"must be a number of days, such as 4.5, for {category.Name} (staff time)"
+                    // the claim lines' advice to give hours instead does not hold here: an allocation is in days
+                    : error.StartsWith("must come to a whole number of minutes") ? "must come to a whole number of minutes (a day is 7.5 hours, or 450 minutes): days to two places, an even number of hundredths, such as 4.5 or 0.2"
+                    : error);
             }
             else if (Money.TryParse(amountText, out var pounds, out var error, allowGrouping: true)) money = pounds;
             else Refuse("amount", RowMessages.Amount(error));

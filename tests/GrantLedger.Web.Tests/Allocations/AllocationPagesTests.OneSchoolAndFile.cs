@@ -149,7 +149,8 @@ public sealed partial class AllocationPagesTests
             $"{b},staff-cover,12.345",
             $"{b},action-plan,-5",
             $"{b},contact-time,0",
-            $"{a},staff-cover,2.00", // line 9: the school and category of line 2 again
+            $"{a},contact-time,0.03",
+            $"{a},staff-cover,2.00", // line 10: the school and category of line 2 again
             $"{b},action-plan",
             $",staff-cover,") + "\r\n";
         var before = await WrittenAsync();
@@ -163,10 +164,11 @@ public sealed partial class AllocationPagesTests
             "Line 6: the amount must have at most two decimal places (whole pence)",
             "Line 7: the amount must be more than zero",
             "Line 8: the amount must be more than zero",
-            $"Line 9: School {a} already has a line for staff-cover",
-            "Line 10 has 2 fields but the header has 3 columns: give every column a value, leaving a cell empty where it has none",
-            "Line 11: enter the URN",
-            "Line 11: enter the amount",
+            "Line 9: the amount must come to a whole number of minutes (a day is 7.5 hours, or 450 minutes): days to two places, an even number of hundredths, such as 4.5 or 0.2",
+            $"Line 10: School {a} already has a line for staff-cover",
+            "Line 11 has 2 fields but the header has 3 columns: give every column a value, leaving a cell empty where it has none",
+            "Line 12: enter the URN",
+            "Line 12: enter the amount",
         ], problems.Select(p => p.Text).ToList());
         Assert.Contains("value=\"Kept as typed\"", html);
         Assert.DoesNotContain("Check your answers", html);
