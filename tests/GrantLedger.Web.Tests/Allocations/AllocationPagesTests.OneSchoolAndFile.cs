@@ -113,6 +113,14 @@ public sealed partial class AllocationPagesTests
 
         var (action, fields) = PageForms.ConfirmingForm(html);
         fields = fields.Select(f => new KeyValuePair<string, string>(f.Key, WebUtility.HtmlDecode(f.Value))).ToList();
+        // changing the answers keeps them, and says the file is to be chosen again (a browser does not keep one)
+        var change = System.Text.RegularExpressions.Regex.Match(html, "<form [^>]*action=\"([^\"]*handler=Change[^\"]*)\"").Groups[1].Value;
+        using (var changed = await page.PostAsync(change, new FormUrlEncodedContent(fields.Where(f => f.Key != "rows"))))
+        {
+            var form = WebUtility.HtmlDecode(await changed.Content.ReadAsStringAsync());
+            Assert.Contains("value=\"Autumn top-up\"", form);
+            Assert.Contains("Choose the file again: a file is not kept between pages.", form);
+        }
         using var first = await ConfirmAsync(page, action, fields);
         Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
         var done = first.Headers.Location!.OriginalString;

@@ -103,9 +103,13 @@ public sealed class ImportAllocationModel(GrantLedgerDb db, AuditTrail audit) : 
         return Page();
     }
 
+    /// <summary>Back from the check to change the answers: the file is not kept, so the form says to choose it again.</summary>
+    public bool Changing { get; private set; }
+
     public async Task<IActionResult> OnPostChangeAsync(CancellationToken ct)
     {
         await LoadAsync(ct);
+        Changing = true;
         return Page();
     }
 
