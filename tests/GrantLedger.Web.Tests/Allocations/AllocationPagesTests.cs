@@ -71,6 +71,7 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         var confirmation = await PageTables.Read(page, done);
         Assert.Contains("Funding recorded", confirmation);
         Assert.Contains("£1,234.56", confirmation);
+        Assert.Contains($"id=\"back\" href=\"/admin/allocations?yearId={s.YearId}\"", confirmation); // the entry's year, not the current one
         Assert.Contains("£2,234.56", await PageTables.Read(page, $"/admin/allocations?yearId={s.YearId}"));
     }
 

@@ -14,6 +14,9 @@ public sealed class DoneModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
     public GrantLedger.Web.Ledger.JournalEntry Entry { get; private set; } = null!;
     public IReadOnlyList<(string Unit, long Amount)> Totals { get; private set; } = [];
 
+    /// <summary>The year whose allocations the entry moved, for "Back to allocations".</summary>
+    public long? YearId { get; private set; }
+
     public async Task OnGetAsync(long entryId, CancellationToken ct)
     {
         var programmeId = Caller.ProgrammeId;
@@ -21,6 +24,9 @@ public sealed class DoneModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
         Entry = await Db.JournalEntries.AsNoTracking().Include(e => e.Transfers)
                     .SingleOrDefaultAsync(e => e.Id == entryId && e.ProgrammeId == programmeId && causes.Contains(e.CauseType), ct)
                 ?? throw new NotFound("journal entry", entryId);
+        // the entry's year, for the way back: from another year's allocations the link led to the current year's
+        var account = Entry.Transfers.Select(t => t.CreditAccountId).FirstOrDefault();
+        YearId = await Db.Accounts.AsNoTracking().Where(a => a.Id == account).Select(a => a.ProgrammeYearId).FirstOrDefaultAsync(ct);
         Totals = Entry.Transfers.GroupBy(t => t.Unit).OrderBy(g => g.Key == "GBP" ? 0 : 1).Select(g => (g.Key, g.Sum(t => t.Amount))).ToList();
     }
 
