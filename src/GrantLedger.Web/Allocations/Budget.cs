@@ -78,9 +78,9 @@ public sealed record BudgetYear(Programme Programme, ProgrammeYear Year)
                 $"This was sent without a valueDate, it would be dated {Closes.Long(date)}, and {closed} is closed: nothing more can be posted in it.",
                 409, "valueDate", new Dictionary<string, object?> { ["wouldBeDated"] = date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) });
         if (date < Year.StartsOn || date > Year.EndsOn)
-            errors.Add("valueDate", $"must fall within {Year.Code} ({Year.StartsOn:yyyy-MM-dd} to {Year.EndsOn:yyyy-MM-dd})");
+            errors.Add("valueDate", $"must fall within {Year.Code}, {Year.StartsOn:d MMMM yyyy} to {Year.EndsOn:d MMMM yyyy}");
         else if (NotInTheFuture.Refusal(date, today, why) is { } future)
-            errors.Add("valueDate", given is null ? $"{future}; {Year.Code} begins on {Year.StartsOn:yyyy-MM-dd}" : future);
+            errors.Add("valueDate", given is null ? $"{future}; {Year.Code} begins on {Year.StartsOn:d MMMM yyyy}" : future);
         return date;
     }
 

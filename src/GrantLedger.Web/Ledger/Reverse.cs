@@ -42,7 +42,7 @@ public static class Reverse
         var errors = new FieldErrors();
         var reason = errors.Text("reason", r.Reason, Request.MostReason); // one line: it becomes the entry's description, a line of the hledger and Beancount journals
         var valueDate = r.ValueDate ?? UkTime.Today;
-        if (valueDate < original.ValueDate) errors.Add("valueDate", $"must not be before the entry it reverses ({original.ValueDate:yyyy-MM-dd})");
+        if (valueDate < original.ValueDate) errors.Add("valueDate", $"must not be before the entry it reverses, dated {original.ValueDate:d MMMM yyyy}");
         else if (NotInTheFuture.Refusal(valueDate, UkTime.Today, "a reversal takes budget back on the day it is made") is { } future) errors.Add("valueDate", future);
         errors.ThrowIfAny();
         if (await db.JournalEntries.AnyAsync(e => e.ReversesEntryId == entryId, ct))

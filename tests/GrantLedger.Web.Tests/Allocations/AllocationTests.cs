@@ -162,8 +162,10 @@ public sealed class AllocationTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.True(errors.ContainsKey("lines[0].schoolId"));
         Assert.True(errors.ContainsKey("lines[1].amount"));
         Assert.True(errors.ContainsKey("lines[2].categoryId"));
-        (await s.Root.PostAsync($"{s.Year}/allocations", new { valueDate = "2025-01-01", lines = Array.Empty<object>() }))
-            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "valueDate");
+        // the year's dates as every page writes them (it gave "(2026-09-01 to 2027-08-31)" on the admin's pages too)
+        Assert.Contains("must fall within 2026-27, 1 September 2026 to 31 August 2027",
+            (await s.Root.PostAsync($"{s.Year}/allocations", new { valueDate = "2025-01-01", lines = Array.Empty<object>() }))
+                .ExpectProblem(HttpStatusCode.UnprocessableEntity, "valueDate").Json.ToJsonString());
     }
 
     [Fact]
@@ -359,7 +361,7 @@ public sealed class AllocationTests(DatabaseFixture db) : DatabaseTest(db)
         var s = await Scenario.CreateAsync(Db, 1, 1, year: $"{next}-{(next + 1) % 100:00}");
         var problem = (await s.Root.PostAsync($"{s.Year}/funding", new { amount = "1000.00", reference = "grant" }))
             .ExpectProblem(HttpStatusCode.UnprocessableEntity, "valueDate").Json;
-        Assert.Contains($"cannot be in the future: funding is posted once it is granted; {s.YearCode} begins on {next}-09-01",
+        Assert.Contains($"cannot be in the future: funding is posted once it is granted; {s.YearCode} begins on 1 September {next}",
             problem["errors"]!["valueDate"]![0]!.GetValue<string>());
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry"));
     }

@@ -116,7 +116,7 @@ public sealed class ReversePageTests(DatabaseFixture db) : DatabaseTest(db)
     {
         { "", 0, "reason", "Enter the reason for the reversal" },
         { "Wrong school", 1, "valueDate", "The value date cannot be in the future" },
-        { "Wrong school", -1, "valueDate", "The value date must not be before the entry it reverses (2026-09-01)" },
+        { "Wrong school", -1, "valueDate", "The value date must not be before the entry it reverses, dated 1 September 2026" },
     };
 
     /// <param name="when">0: left blank; 1: tomorrow; -1: the day before the entry's</param>
