@@ -83,9 +83,11 @@ public static class Allocate
             catch (LimitExceeded e)
             {
                 var requested = plan.Where(x => Units.Parse(x.Category.Unit) == e.Unit).Sum(x => x.Amount);
+                var left = requested - e.Shortfall;
                 throw new RuleBroken("allocation-exceeds-unallocated",
-                    $"The allocation gives {e.Unit.Describe(requested)} but only {e.Unit.Describe(requested - e.Shortfall)} " +
-                    $"is unallocated in {budget.Year.Code}: it is {e.Unit.Describe(e.Shortfall)} too much.", 422,
+                    $"The allocation gives {e.Unit.Describe(requested)} but " +
+                    (left == 0 ? $"nothing of that unit is unallocated in {budget.Year.Code}: fund the year with it first."
+                        : $"only {e.Unit.Describe(left)} is unallocated in {budget.Year.Code}: it is {e.Unit.Describe(e.Shortfall)} too much."), 422,
                     details: new Dictionary<string, object?>
                     {
                         ["unit"] = e.Unit.ToCode(),

@@ -61,6 +61,13 @@ public sealed class AllocationTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("£0.01 too much", problem["detail"]!.GetValue<string>());
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM allocation"));
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM journal_entry"));
+
+        // staff time where none was funded: it said "but only 0 days is unallocated"
+        var none = (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            each = new { categoryId = s.Categories["contact-time"], minutes = 450, allSchools = true },
+        })).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "allocation-exceeds-unallocated").Json["detail"]!.GetValue<string>();
+        Assert.Equal($"The allocation gives 2 days but nothing of that unit is unallocated in {s.YearCode}: fund the year with it first.", none);
     }
 
     [Fact]
