@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
+using GrantLedger.Core.Rules;
 using GrantLedger.Web.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc.Infrastructure;
@@ -39,6 +40,53 @@ public static class ApiTokens
         await db.SaveChangesAsync(ct);
         return (token, secret);
     }
+
+    /// <summary>
+    /// A user's tokens, oldest first, as the API and the pages list them (the secret is never kept: its prefix tells them
+    /// apart); or the one of them <paramref name="tokenId"/> names, for a page to show.
+    /// </summary>
+    public static IQueryable<TokenView> Of(GrantLedgerDb db, long userId, long? tokenId = null) =>
+        db.ApiTokens.AsNoTracking().Where(t => t.UserId == userId && (tokenId == null || t.Id == tokenId)).OrderBy(t => t.Id)
+            .Select(t => new TokenView(t.Id, t.Name, t.Prefix, t.CreatedAt, t.ExpiresAt, t.RevokedAt, t.LastUsedAt));
+
+    /// <summary>
+    /// Revokes a token: it stops working at once, here and (by the database's notice) on every other instance. One use case for
+    /// DELETE /me/tokens/{id}, DELETE /users/{userId}/tokens/{id} and both pages' Revoke. Audited as token.revoked, by
+    /// whoever did it (the token's user or their programme admin); a token revoked before keeps the time it was revoked.
+    /// </summary>
+    /// <param name="programmeId">the programme of the token's user, for the audit trail</param>
+    public static async Task RevokeAsync(GrantLedgerDb db, Audit.AuditTrail audit, ApiTokenCache tokens, ApiToken token, long? programmeId,
+        CancellationToken ct)
+    {
+        await db.InTransactionAsync(async () =>
+        {
+            token.RevokedAt ??= await db.NowAsync(ct); // the time of its audit event
+            audit.Record("token.revoked", "api_token", token.Id, programmeId, new { token.Name, token.Prefix, token.UserId });
+            await db.SaveChangesAsync(ct);
+        }, ct);
+        tokens.Forget(token.UserId); // here at once; other instances when the database's notice reaches them
+    }
+
+    /// <summary>One of the caller's own tokens, to revoke: 404 for one that is not theirs, as for one that does not exist.</summary>
+    public static async Task<ApiToken> OwnAsync(GrantLedgerDb db, CurrentUser caller, long tokenId, CancellationToken ct) =>
+        await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == tokenId && t.UserId == caller.Id, ct) ?? throw new NotFound("token", tokenId);
+
+    /// <summary>
+    /// A token of a user the caller administers (<see cref="Users.Administered"/>), to revoke: 404 for a user outside their
+    /// programme or a token not that user's, as for ones that do not exist. The admin's own tokens are theirs to revoke as
+    /// anyone's are (<see cref="OwnAsync"/>): refused here, as resetting or disabling their own account is.
+    /// </summary>
+    public static async Task<(AppUser User, ApiToken Token)> AdministeredAsync(GrantLedgerDb db, CurrentUser caller, long userId, long tokenId,
+        CancellationToken ct)
+    {
+        var user = await Users.Administered(db, caller).SingleOrDefaultAsync(u => u.Id == userId, ct) ?? throw new NotFound("user", userId);
+        var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == tokenId && t.UserId == userId, ct) ?? throw new NotFound("token", tokenId);
+        if (user.Id == caller.Id) throw new RuleBroken(OwnTokenRule, $"revoke your own tokens as everyone does: DELETE /api/v1/me/tokens/{tokenId}", 409);
+        return (user, token);
+    }
+
+    /// <summary>An admin revoking their own token as an admin: they do it as its user (<see cref="OwnAsync"/>).</summary>
+    public const string OwnTokenRule = "own-token";
 
     private static string Base64Url(byte[] bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

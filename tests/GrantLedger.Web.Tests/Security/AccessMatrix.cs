@@ -24,6 +24,8 @@ public static class AccessMatrix
         ["POST /api/v1/users/{userId}/disable"] = [A],
         ["POST /api/v1/users/{userId}/enable"] = [A],
         ["POST /api/v1/users/{userId}/password-reset"] = [A],
+        ["GET /api/v1/users/{userId}/tokens"] = [A],
+        ["DELETE /api/v1/users/{userId}/tokens/{id}"] = [A],
         ["GET /api/v1/action-plans/themes"] = Everyone,
         ["POST /api/v1/action-plans"] = [S],
         ["GET /api/v1/action-plans"] = Everyone,

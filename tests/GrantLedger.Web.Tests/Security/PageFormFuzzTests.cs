@@ -61,7 +61,7 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
             // walks from "/"); the users' pages for the programme's victim user, whom no walking role signs in as
             [AccessMatrix.A] = ["/admin/schools/new", $"/admin/schools/{records.Own["schoolId"]}", $"/admin/schools/{records.Own["schoolId"]}/change",
                 $"/admin/programme/areas/{records.Own["areaId"]}", $"/admin/programme/categories/{records.Own["categoryId"]}", "/admin/programme", $"/admin/users/{victim}",
-                $"/admin/users/{victim}/reset-password", $"/admin/users/{victim}/disable", "/"],
+                $"/admin/users/{victim}/reset-password", $"/admin/users/{victim}/disable", $"/admin/users/{victim}/tokens/{records.Own["id"]}/revoke", "/"],
         };
         var failures = new List<string>();
         var (posts, shapes) = (0, new HashSet<string>());
@@ -116,6 +116,8 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
         var w = await ClaimWorld.CreateAsync(Db);
         var records = await ScopedRecords.CreateAsync(Db, w);
         await w.UnderReviewAsync("P-02", "2026-10-12");
+        // made before the posts: one of them is a revocation of the school's own API token (a page taking its form without a handler)
+        var claim = await w.UnderReviewAsync("P-03", "2026-10-13");
         var (failures, answers) = (new List<string>(), new Dictionary<int, int>());
         foreach (var (role, user) in records.Users)
         {
@@ -144,7 +146,6 @@ public sealed partial class PageFormFuzzTests(DatabaseFixture db, ITestOutputHel
         // the reviewer's page: the area lead's review of a claim takes forms only by its handler
         using var lead = Db.Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
         await SignInAsync(lead, records.Users[AccessMatrix.L].UserName);
-        var claim = await w.UnderReviewAsync("P-03", "2026-10-13");
         var review = TokenOf(await lead.GetStringAsync($"/review/claims/{claim}"));
         using var refused = await lead.PostAsync($"/review/claims/{claim}", new FormUrlEncodedContent([new(Token, review)]));
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);

@@ -8,7 +8,7 @@ namespace GrantLedger.Web.Tests.Security;
 /// <summary>
 /// Records to put in request paths: the caller's own (school 0 of area 0 in programme "tp": its
 /// claim, line, evidence, plan, account, an entry, a payment run, a user and token to act on), and
-/// records outside each role's scope (a school of the other area; another programme).
+/// records outside each role's scope (a school of the other area; another programme, with a user and their token).
 /// </summary>
 public sealed partial class ScopedRecords
 {
@@ -74,6 +74,8 @@ public sealed partial class ScopedRecords
         await b.FundAsync("100.00");
         var bFunding = await db.ScalarAsync("SELECT id FROM account WHERE code = 'tb:2026-27:funding' AND unit = 'GBP'");
         var bYears = (await s.Root.GetAsync($"/api/v1/programmes/{b.ProgrammeId}/years")).Json.AsArray();
+        var bUser = await b.SchoolUserAsync(db);
+        var bToken = await db.ScalarAsync("SELECT max(id) FROM api_token WHERE user_id = $1", bUser.UserId);
 
         return new ScopedRecords
         {
@@ -99,6 +101,7 @@ public sealed partial class ScopedRecords
                 ["programmeId"] = b.ProgrammeId, ["yearId"] = b.YearId, ["periodId"] = bYears[0]!["periods"]![0]!["id"]!.GetValue<long>(),
                 ["schoolId"] = b.Schools[0].Id, ["areaId"] = b.AreaIds[0], ["categoryId"] = b.Categories.Values.First(),
                 ["accountId"] = bFunding, ["entryId"] = await db.ScalarAsync("SELECT min(entry_id) FROM transfer WHERE debit_account_id = $1", bFunding),
+                ["userId"] = bUser.UserId, ["id"] = bToken,
             },
         };
     }
