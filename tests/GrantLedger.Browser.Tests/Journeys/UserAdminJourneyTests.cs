@@ -40,4 +40,28 @@ public sealed class UserAdminJourneyTests(BrowserFixture fixture, ITestOutputHel
         Assert.Contains("Grace Hopper is disabled", await page.InnerTextAsync("main"));
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM app_user WHERE id = $1 AND disabled_at IS NOT NULL", id));
     }
+
+    /// <summary>The tokens' table, its Revoke link, the confirmation and the user's own list: accessible as every page is.</summary>
+    [Fact]
+    public async Task Admin_RevokesAUsersApiToken_AndTheUserSeesItRevokedOnTheirOwnList()
+    {
+        var s = await Scenario.CreateAsync(Db);
+        var admin = await s.ProgrammeAdminAsync(Db);
+        var school = await s.SchoolUserAsync(Db, 1);
+        var token = await Db.ScalarAsync("SELECT min(id) FROM api_token WHERE user_id = $1", school.UserId);
+        var page = await SignInAsync(admin.UserName);
+
+        await VisitAsync(page, $"/admin/users/{school.UserId}");
+        await CheckAsync(page, "admin-user-tokens");
+        Assert.Contains("Active", await page.InnerTextAsync("#tokens"));
+        await ClickAsync(page, $"a[href='/admin/users/{school.UserId}/tokens/{token}/revoke']", "admin-revoke-token");
+        await ClickAsync(page, "#confirm");
+        await AtAsync(page, $"^/admin/users/{school.UserId}$");
+        Assert.Contains("token test", await page.InnerTextAsync("#done"));
+        Assert.Contains("Revoked on", await page.InnerTextAsync("#tokens"));
+
+        var own = await SignInAsync(school.UserName);
+        await ClickAsync(own, "a[href='/account/tokens']", "account-tokens");
+        Assert.Contains("Revoked on", await own.InnerTextAsync("#tokens"));
+    }
 }
