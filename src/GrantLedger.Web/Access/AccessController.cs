@@ -134,18 +134,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
     [ProducesResponseType(typeof(IssuedToken), 201)]
     public async Task<ActionResult<IssuedToken>> NewToken(NewTokenRequest request, CancellationToken ct)
     {
-        var errors = new FieldErrors();
-        var name = errors.Text("name", request.Name, NewTokenRequest.MostName);
-        if (request.Days is < 1 or > 365) errors.Add("days", "must be between 1 and 365");
-        errors.ThrowIfAny();
-        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == Caller.Id, ct);
-        var (token, secret) = await db.InTransactionAsync(async () =>
-        {
-            var issued = await ApiTokens.IssueAsync(db, user.Id, name!, TimeSpan.FromDays(request.Days ?? 30), ct: ct);
-            audit.Record("token.issued", "api_token", issued.Token.Id, user.ProgrammeId, new { issued.Token.Name, issued.Token.ExpiresAt });
-            await db.SaveChangesAsync(ct);
-            return issued;
-        }, ct);
+        var (token, secret, user) = await ApiTokens.IssueOwnAsync(db, audit, Caller, request.Name, request.Days, ct);
         return Created("/api/v1/me/tokens", new IssuedToken(token.Id, token.Name, secret, token.ExpiresAt, UserView.Of(user)));
     }
 

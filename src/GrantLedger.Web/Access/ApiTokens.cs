@@ -42,6 +42,28 @@ public static class ApiTokens
     }
 
     /// <summary>
+    /// Issues another token for the caller (for a script, say), audited as token.issued: its name (1 to 100 characters) and
+    /// its life in days (1 to 365, 30 when not given). One use case for POST /me/tokens and the page /account/tokens/new.
+    /// </summary>
+    public static async Task<(ApiToken Token, string Secret, AppUser User)> IssueOwnAsync(GrantLedgerDb db, Audit.AuditTrail audit, CurrentUser caller,
+        string? name, int? days, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        var named = errors.Text("name", name, NewTokenRequest.MostName);
+        if (days is < 1 or > 365) errors.Add("days", "must be between 1 and 365");
+        errors.ThrowIfAny();
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == caller.Id, ct);
+        var (token, secret) = await db.InTransactionAsync(async () =>
+        {
+            var issued = await IssueAsync(db, user.Id, named!, TimeSpan.FromDays(days ?? 30), ct: ct);
+            audit.Record("token.issued", "api_token", issued.Token.Id, user.ProgrammeId, new { issued.Token.Name, issued.Token.ExpiresAt });
+            await db.SaveChangesAsync(ct);
+            return issued;
+        }, ct);
+        return (token, secret, user);
+    }
+
+    /// <summary>
     /// A user's tokens, oldest first, as the API and the pages list them (the secret is never kept: its prefix tells them
     /// apart); or the one of them <paramref name="tokenId"/> names, for a page to show.
     /// </summary>

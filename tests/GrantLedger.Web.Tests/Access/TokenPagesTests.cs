@@ -202,11 +202,46 @@ public sealed class TokenPagesTests(DatabaseFixture db) : DatabaseTest(db)
         var html = await Read(page, "/account/tokens");
         Assert.Equal([["test", TokenRows(html)[0][1], TokenRows(html)[0][2], TokenRows(html)[0][3], "Never", "Active"]], TokenRows(html));
         Assert.DoesNotContain("/revoke\"", html);
-        Assert.Contains("you cannot revoke them here or through the API", html);
+        Assert.Contains("you cannot issue or revoke them here or through the API", html);
+        Assert.DoesNotContain("/account/tokens/new", html);
+        using (var issue = await page.GetAsync("/account/tokens/new"))
+            Assert.Equal("/forbidden", issue.Headers.Location!.AbsolutePath);
         using (var revoke = await page.GetAsync($"/account/tokens/{token}/revoke"))
             Assert.Equal("/forbidden", revoke.Headers.Location!.AbsolutePath);
         (await auditor.DeleteAsync($"/api/v1/me/tokens/{token}")).Expect(HttpStatusCode.Forbidden);
         (await auditor.GetAsync("/api/v1/me")).Expect(HttpStatusCode.OK);
+    }
+
+    /// <summary>Issued from the page by the API's use case: the same rules, named on the form, and the token shown once, not stored.</summary>
+    [Fact]
+    public async Task IssuingATokenFromThePage_ShowsItOnceNotStored_AndItWorks_AndTheApisRulesAreNamedOnTheForm()
+    {
+        var s = await Scenario.CreateAsync(Db);
+        var school = await s.SchoolUserAsync(Db, 1);
+        using var page = await PageAsync(school.UserName);
+        Assert.Contains("href=\"/account/tokens/new\"", await Read(page, "/account/tokens"));
+        var tokens = await Db.ScalarAsync("SELECT count(*) FROM api_token");
+
+        var (problems, html) = await PageForms.PostAsync(page, "/account/tokens/new", new() { ["name"] = "", ["days"] = "400" });
+        Assert.Equal([("name", "Enter a name for the token, like the script that will use it"), ("days", "The number of days it works for must be between 1 and 365")], problems);
+        Assert.Contains("value=\"400\"", html);
+        (problems, _) = await PageForms.PostAsync(page, "/account/tokens/new", new() { ["name"] = "export", ["days"] = "a week" });
+        Assert.Equal([("days", "The number of days it works for must be a whole number from 1 to 365, like 30")], problems);
+        Assert.Equal(tokens, await Db.ScalarAsync("SELECT count(*) FROM api_token"));
+
+        var form = new Dictionary<string, string> { ["name"] = "nightly export", ["days"] = "7" };
+        form[PageFormFuzzTests.Token] = PageFormFuzzTests.TokenOf(await page.GetStringAsync("/account/tokens/new"));
+        using var answer = await page.PostAsync("/account/tokens/new", new FormUrlEncodedContent(form));
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode); // shown in the post's own answer, not by a redirect carrying it
+        Assert.True(answer.Headers.CacheControl?.NoStore, $"Cache-Control: {answer.Headers.CacheControl}");
+        var secret = Regex.Match(await answer.Content.ReadAsStringAsync(), "id=\"token-secret\">(glt_[A-Za-z0-9_-]{43})</code>").Groups[1].Value;
+        Assert.NotEmpty(secret);
+        (await WithToken(secret).GetAsync("/api/v1/me")).Expect(HttpStatusCode.OK);
+        var row = TokenRows(await Read(page, "/account/tokens")).Single(r => r[0] == "nightly export");
+        Assert.Equal("Active", row[5]);
+        Assert.DoesNotContain(secret, await page.GetStringAsync("/account/tokens"));
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'token.issued' AND user_id = $1 AND details->>'name' = 'nightly export'", school.UserId));
+        Assert.Equal(7, await Db.ScalarAsync("SELECT round(extract(epoch FROM expires_at - created_at) / 86400)::bigint FROM api_token WHERE name = 'nightly export'"));
     }
 
     [Fact]
