@@ -63,5 +63,13 @@ public sealed class UserAdminJourneyTests(BrowserFixture fixture, ITestOutputHel
         var own = await SignInAsync(school.UserName);
         await ClickAsync(own, "a[href='/account/tokens']", "account-tokens");
         Assert.Contains("Revoked on", await own.InnerTextAsync("#tokens"));
+
+        // and issues another, shown once
+        await ClickAsync(own, "#issue-token", "account-new-token");
+        await ClickAsync(own, "#issue");
+        await ExpectErrorAsync(own, "name", "Enter a name for the token, like the script that will use it");
+        await own.FillAsync("#name", "nightly export");
+        await ClickAsync(own, "#issue", "account-token-issued");
+        Assert.StartsWith("glt_", (await own.InnerTextAsync("#token-secret")).Trim());
     }
 }
