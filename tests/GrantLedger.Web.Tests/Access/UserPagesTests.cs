@@ -122,6 +122,9 @@ public sealed partial class UserPagesTests(DatabaseFixture db) : DatabaseTest(db
         Assert.Contains("Must choose a password", own);
         Assert.Contains("Never", own); // not signed in yet
         Assert.Contains($"href=\"/ledger/trail?userId={fresh}\"", own);
+        // the school they work for, linked to its page (it was its name alone)
+        Assert.Contains($"id=\"works-for\"><a class=\"govuk-link\" href=\"/admin/schools/{s.Schools[0].Id}\">School {s.Schools[0].Urn} (URN {s.Schools[0].Urn})</a>", own);
+        Assert.Contains("id=\"works-for\">Area 2</dd>", await Read(page, $"/admin/users/{lead.UserId}"));
 
         // another programme's user is not found, to read or to change
         foreach (var url in new[] { $"/admin/users/{outsider.UserId}", $"/admin/users/{outsider.UserId}/reset-password", $"/admin/users/{outsider.UserId}/disable" })

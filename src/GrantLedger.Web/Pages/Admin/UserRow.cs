@@ -8,6 +8,9 @@ namespace GrantLedger.Web.Pages.Admin;
 /// <summary>A user as the admin's pages show them: their role, the scope it works in and their status, in words.</summary>
 public sealed record UserRow(AppUser User, string Role, string Scope, IReadOnlyList<string> Status)
 {
+    /// <summary>The page of the school a business manager works for (its details, payee reference and business managers); none for other roles.</summary>
+    public string? ScopeHref => User.SchoolId is { } school ? $"/admin/schools/{school}" : null;
+
     /// <summary>The rows of <paramref name="users"/>, in their order, with their schools', areas' and programmes' names read once.</summary>
     public static async Task<List<UserRow>> OfAsync(GrantLedgerDb db, IReadOnlyList<AppUser> users, CancellationToken ct)
     {
