@@ -147,8 +147,9 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         var rows = System.Text.RegularExpressions.Regex.Matches(lines, "<tr class=\"govuk-table__row\">(.*?)</tr>", System.Text.RegularExpressions.RegexOptions.Singleline)
             .Select(m => System.Text.RegularExpressions.Regex.Replace(System.Text.RegularExpressions.Regex.Replace(m.Groups[1].Value, "<[^>]+>", " "), @"\s+", " "))
             .Skip(1).ToList(); // the header's row first
-        Assert.Matches(@"Staff time .*1 day .*£250\.00 +£200\.00 +one day's cover", rows[0]);
-        Assert.Matches(@"Staff time .*0\.5 days .*£125\.00 +£125\.00", rows[1]); // approved in full: its amount, not an empty cell
+        // each line's amounts with the staff time it takes, as the total gives them
+        Assert.Matches(@"Staff time .*1 day .*£250\.00 +and 1 day of staff time +£200\.00 +and 1 day of staff time +one day's cover", rows[0]);
+        Assert.Matches(@"Staff time .*0\.5 days .*£125\.00 +and 0\.5 days of staff time +£125\.00 +and 0\.5 days of staff time", rows[1]); // approved in full: its amount, not an empty cell
         Assert.Matches(@"Total +£375\.00 +and 1\.5 days of staff time +£325\.00 +and 1\.5 days of staff time", rows[2]); // approved for less, its time in full
         var leadName = await Db.DataSource.CreateCommand($"SELECT display_name FROM app_user WHERE id = {w.Lead.UserId}").ExecuteScalarAsync() as string;
         using var leadPage = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
