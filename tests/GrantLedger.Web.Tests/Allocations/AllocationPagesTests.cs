@@ -75,6 +75,45 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         Assert.Contains("£2,234.56", await PageTables.Read(page, $"/admin/allocations?yearId={s.YearId}"));
     }
 
+    /// <summary>
+    /// An admin of every programme (the demo's "admin") had "page not found" on every allocation page, its confirmations, the
+    /// reversal page and the rate card, as if no programme were theirs. They choose the programme (?programmeId=, a list on
+    /// the page), a year given names its own, an entry its own; and they fund, see the confirmation and reach the reversal.
+    /// </summary>
+    [Fact]
+    public async Task AnAdminOfEveryProgramme_ChoosesTheProgramme_AndFundsAllocatesAndReversesInIt()
+    {
+        var other = await Scenario.CreateAsync(Db, 1, 1, code: "tb");
+        var s = await Scenario.CreateAsync(Db, 1, 2, root: other.Root);
+        await s.FundAsync("1000.00");
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, s.Root.UserName);
+
+        var list = await PageTables.Read(page, $"/admin/allocations?programmeId={s.ProgrammeId}");
+        Assert.Contains($"Test programme {s.Code}", list);
+        Assert.Contains("id=\"programme-choice\"", list);
+        Assert.Contains($"<option value=\"{s.ProgrammeId}\" selected", list);
+        Assert.Contains($"href=\"/admin/allocations/fund?yearId={s.YearId}\"", list);
+        Assert.Contains("£1,000.00", list);
+
+        var (_, action, fields) = await CheckAsync(page, $"/admin/allocations/fund?yearId={s.YearId}",
+            new() { ["amount"] = "250.00", ["description"] = "Grant letter 3", ["valueDate-day"] = "", ["valueDate-month"] = "", ["valueDate-year"] = "" });
+        using var posted = await ConfirmAsync(page, action, fields);
+        var done = posted.Headers.Location!.OriginalString;
+        Assert.Matches("^/admin/allocations/done/[0-9]+$", done);
+        Assert.Contains("Funding recorded", await PageTables.Read(page, done));
+        Assert.Equal("1250.00", (await s.AccountAsync($"{s.Code}:2026-27:unallocated"))["available"]!.GetValue<string>());
+        var entry = done[(done.LastIndexOf('/') + 1)..];
+        Assert.Contains("Reverse", await PageTables.Read(page, $"/admin/entries/{entry}/reverse"));
+        foreach (var form in new[] { "new", "school", "import", "virement" })
+            Assert.Contains($"Allocations 2026-27, Test programme {s.Code}", await PageTables.Read(page, $"/admin/allocations/{form}?yearId={s.YearId}"));
+        Assert.Contains($"Test programme {other.Code}", await PageTables.Read(page, $"/admin/allocations?programmeId={other.ProgrammeId}"));
+
+        var rates = await PageTables.Read(page, $"/admin/rates?programmeId={s.ProgrammeId}");
+        Assert.Contains("id=\"programme-choice\"", rates);
+        Assert.Contains($"<option value=\"{s.ProgrammeId}\" selected", rates);
+        Assert.Contains("Add a rate", rates);
+    }
+
     [Theory]
     [InlineData("12.345", "The amount must have at most two decimal places")]
     [InlineData("-1", "The amount")]

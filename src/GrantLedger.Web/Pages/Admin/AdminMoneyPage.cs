@@ -27,7 +27,32 @@ public abstract class AdminMoneyPage(GrantLedgerDb db, AuditTrail audit) : GovPa
 
     private const string AntiforgeryField = "__RequestVerificationToken";
 
-    protected long ProgrammeId => Caller.ProgrammeId ?? throw new NotFound("programme", "any");
+    /// <summary>The programme an admin of every programme chose on the allocations page (?programmeId=); a year given names its own.</summary>
+    [BindProperty(SupportsGet = true, Name = "programmeId")] public long? ChosenProgrammeId { get; set; }
+
+    /// <summary>Every programme, for the allocations page's choice, when the admin administers them all; else empty.</summary>
+    public IReadOnlyList<(string Value, string Text)> ProgrammeOptions { get; private set; } = [];
+
+    private long? chosen;
+
+    /// <summary>
+    /// The programme worked on: the admin's own; for an admin of every programme, the one <see cref="ChooseProgrammeAsync"/>
+    /// settled (their pages answered "page not found", as if no programme were theirs).
+    /// </summary>
+    protected long ProgrammeId => Caller.ProgrammeId ?? chosen ?? throw new NotFound("programme", "any");
+
+    /// <summary>
+    /// For an admin of every programme: the programme of the record the page is about (the year given, the entry to reverse),
+    /// else the one chosen, else the first. Nothing for an admin of one programme, whose own it is.
+    /// </summary>
+    protected async Task ChooseProgrammeAsync(long? ofRecord, CancellationToken ct)
+    {
+        if (Caller.ProgrammeId is not null) return;
+        var programmes = await ProgrammesAsync(ct);
+        ProgrammeOptions = programmes.Select(p => (p.Id.ToString(), p.Name)).ToList();
+        chosen = ofRecord ?? ChosenProgrammeId ?? programmes.FirstOrDefault()?.Id;
+        if (chosen is not { } id || programmes.All(p => p.Id != id)) throw new NotFound("programme", chosen?.ToString() ?? "any");
+    }
 
     /// <summary>
     /// What the page says of a year closed at its year end, or null while it is open: nothing more can be posted in it, so the
@@ -85,11 +110,19 @@ public abstract class AdminMoneyPage(GrantLedgerDb db, AuditTrail audit) : GovPa
         ? (null, Given(urnField) ? Typed(urnField).Trim() : null)
         : (Given(idField) ? ReadId(idField) : null, null);
 
+    /// <summary>The forms' caption: "Allocations 2026-27", with the programme's name for an admin of every programme.</summary>
+    public string Caption => $"Allocations {Year?.Code}" + (ProgrammeOptions.Count > 1 ? $", {Programme.Name}" : "");
+
     /// <summary>"?yearId=…" when a year was chosen: the links and forms keep it.</summary>
     public string YearQuery => YearId is { } id ? $"?yearId={id}" : "";
 
     protected async Task LoadYearAsync(CancellationToken ct)
     {
+        if (Caller.ProgrammeId is null)
+            await ChooseProgrammeAsync(YearId is { } given
+                ? await Db.ProgrammeYears.AsNoTracking().Where(y => y.Id == given).Select(y => (long?)y.ProgrammeId).FirstOrDefaultAsync(ct)
+                  ?? throw new NotFound("year", given)
+                : null, ct);
         Programme = await Db.Programmes.AsNoTracking().SingleAsync(p => p.Id == ProgrammeId, ct);
         Year = YearId is { } id ? await Years.FindAsync(Db, ProgrammeId, id, ct) : await School.SchoolBudget.CurrentYearAsync(Db, ProgrammeId, ct);
     }

@@ -19,11 +19,10 @@ public sealed class DoneModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
 
     public async Task OnGetAsync(long entryId, CancellationToken ct)
     {
-        var programmeId = Caller.ProgrammeId;
         var causes = new[] { "funding", "allocation", "virement", "reversal" };
         Entry = await Db.JournalEntries.AsNoTracking().Include(e => e.Transfers)
-                    .SingleOrDefaultAsync(e => e.Id == entryId && e.ProgrammeId == programmeId && causes.Contains(e.CauseType), ct)
-                ?? throw new NotFound("journal entry", entryId);
+                    .SingleOrDefaultAsync(e => e.Id == entryId && causes.Contains(e.CauseType), ct) is { } found && Caller.SeesWholeProgramme(found.ProgrammeId)
+            ? found : throw new NotFound("journal entry", entryId); // another programme's, as one that does not exist (an admin of every programme sees each)
         // the entry's year, for the way back: from another year's allocations the link led to the current year's
         var account = Entry.Transfers.Select(t => t.CreditAccountId).FirstOrDefault();
         YearId = await Db.Accounts.AsNoTracking().Where(a => a.Id == account).Select(a => a.ProgrammeYearId).FirstOrDefaultAsync(ct);

@@ -11,7 +11,7 @@ namespace GrantLedger.Web.Pages.Admin;
 
 /// <summary>The programme's rate card as GET …/rates gives it, the rates in force today marked, and a rate added as POST …/rates adds it.</summary>
 [Authorize(Roles = Roles.ProgrammeAdmin)]
-public sealed class RatesModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+public sealed class RatesModel(GrantLedgerDb db, AuditTrail audit) : ProgrammePage(db, audit)
 {
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>
     {
@@ -32,12 +32,11 @@ public sealed class RatesModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
     public IReadOnlyList<RateView> Card { get; private set; } = [];
     public DateOnly Today { get; } = UkTime.Today;
 
-    private long ProgrammeId => Caller.ProgrammeId ?? throw new NotFound("programme", "any");
-
     /// <summary>A rate taking effect in a closed half-term, as the pages write dates (<see cref="GovPage.InClosedPeriod"/>).</summary>
     protected override string? Reworded(RuleBroken rule) => InClosedPeriod(rule, "The date it takes effect", "effectiveFrom");
 
-    public async Task OnGetAsync(CancellationToken ct) => Card = await RateCards.RateCards.CardAsync(Db, Caller, ProgrammeId, Today, ct);
+    /// <summary>The programme's card (an admin of every programme chooses which: ?programmeId=, the first by default).</summary>
+    public async Task OnGetAsync(CancellationToken ct) => Card = await RateCards.RateCards.CardAsync(Db, Caller, await ProgrammeAsync(ct), Today, ct);
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
@@ -47,14 +46,15 @@ public sealed class RatesModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
         var amount = ReadMoney("amount", "the amount");
         var from = ReadDate("effectiveFrom", "the date it takes effect");
         var rate = new RateCards.RateCards.NewRate(Filled("code"), Filled("name"), basis, amount, from);
+        var programmeId = await ProgrammeAsync(ct);
         var done = await OnceAsync(async () =>
         {
-            var added = await RateCards.RateCards.AddAsync(Db, Audit, Caller, ProgrammeId, rate, ct);
+            var added = await RateCards.RateCards.AddAsync(Db, Audit, Caller, programmeId, rate, ct);
             SayDone($"The rate {added.Code} of {new Core.Money.Money(added.AmountPence)} per {added.Basis} from {added.EffectiveFrom:d MMMM yyyy} was added");
-            return "/admin/rates";
+            return Caller.ProgrammeId is null ? $"/admin/rates?programmeId={programmeId}" : "/admin/rates";
         }, "the rate was added");
         if (done is not null) return done;
-        Card = await RateCards.RateCards.CardAsync(Db, Caller, ProgrammeId, Today, ct);
+        Card = await RateCards.RateCards.CardAsync(Db, Caller, programmeId, Today, ct);
         return Page();
     }
 }

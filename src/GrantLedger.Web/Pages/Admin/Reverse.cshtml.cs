@@ -49,6 +49,9 @@ public sealed class ReverseModel(GrantLedgerDb db, AuditTrail audit) : AdminMone
 
     private async Task LoadAsync(long entryId, CancellationToken ct)
     {
+        if (Caller.ProgrammeId is null) // an admin of every programme: the entry's own
+            await ChooseProgrammeAsync(await Db.JournalEntries.AsNoTracking().Where(e => e.Id == entryId).Select(e => (long?)e.ProgrammeId).FirstOrDefaultAsync(ct)
+                                       ?? throw new NotFound("journal entry", entryId), ct);
         Entry = await Db.JournalEntries.AsNoTracking().Include(e => e.Transfers)
                     .SingleOrDefaultAsync(e => e.Id == entryId && e.ProgrammeId == ProgrammeId, ct)
                 ?? throw new NotFound("journal entry", entryId);
