@@ -35,6 +35,18 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
     private static async Task<HttpResponseMessage> ConfirmAsync(HttpClient page, string action, List<KeyValuePair<string, string>> fields) =>
         await page.PostAsync(action, new FormUrlEncodedContent(fields));
 
+    /// <summary>Confirms twice, as a form sent again does: both lead to one confirmation page (posted once); answers its address.</summary>
+    private static async Task<string> ConfirmedOnceAsync(HttpClient page, string action, List<KeyValuePair<string, string>> fields)
+    {
+        using var first = await ConfirmAsync(page, action, fields);
+        Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
+        var done = first.Headers.Location!.OriginalString;
+        Assert.Matches("^/admin/allocations/done/[0-9]+$", done);
+        using var again = await ConfirmAsync(page, action, fields);
+        Assert.Equal(done, again.Headers.Location!.OriginalString);
+        return done;
+    }
+
     private static string Balance(JsonNode account) => account["balance"]!.GetValue<string>();
 
     /// <summary>What a check or a refusal must leave as it was: the entries, the funding, allocation and virement records, their audit events and the forms' one-time keys.</summary>
@@ -59,12 +71,7 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         Assert.Contains(GrantLedger.Core.Ledger.UkTime.Today.ToString("d MMMM yyyy"), html); // blank: dated today
         Assert.Equal(before, await WrittenAsync());
 
-        using var first = await ConfirmAsync(page, action, fields);
-        Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
-        var done = first.Headers.Location!.OriginalString;
-        Assert.Matches("^/admin/allocations/done/[0-9]+$", done);
-        using var again = await ConfirmAsync(page, action, fields);
-        Assert.Equal(done, again.Headers.Location!.OriginalString);
+        var done = await ConfirmedOnceAsync(page, action, fields);
 
         Assert.Equal("2234.56", (await s.AccountAsync("tp:2026-27:unallocated"))["available"]!.GetValue<string>());
         Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM funding WHERE reference = 'Grant letter 2'"));
