@@ -78,6 +78,7 @@ public sealed partial class AreaSchoolsPageTests(DatabaseFixture db) : DatabaseT
         Assert.Contains("£250.00", claims);
         Assert.Contains("Submitted", claims);
         Assert.Contains("Approved", claims);
+        Assert.Contains($"<td class=\"govuk-table__cell\">Autumn 1 {w.S.YearCode}</td>", claims); // with its year, as the queue names it
         Assert.Contains("href=\"/review/schools\"", page); // back
     }
 

@@ -19,6 +19,7 @@ public sealed class AreaSchoolModel(GrantLedgerDb db, AuditTrail audit) : GovPag
     public IReadOnlyList<CategoryFigures> Figures { get; private set; } = [];
     public LatestPlan? Plan { get; private set; }
     public IReadOnlyList<ClaimSummary> Claims { get; private set; } = [];
+    public IReadOnlyDictionary<long, string> HalfTerms { get; private set; } = new Dictionary<long, string>();
 
     public async Task OnGetAsync(long id, long? year, CancellationToken ct)
     {
@@ -30,5 +31,6 @@ public sealed class AreaSchoolModel(GrantLedgerDb db, AuditTrail audit) : GovPag
         var yearId = Year.Id;
         Claims = await ClaimReads.SummariesAsync(Db, Db.Set<Claim>().AsNoTracking().VisibleTo(Db, Caller)
             .Where(c => c.SchoolId == id && c.ProgrammeYearId == yearId).OrderByDescending(c => c.Id).Take(500), ct);
+        HalfTerms = await ClaimReads.HalfTermsAsync(Db, Claims.Select(c => c.Id), ct); // with their year, as the queue and the school's list name them
     }
 }
