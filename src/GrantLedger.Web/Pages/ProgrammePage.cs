@@ -1,6 +1,7 @@
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages;
 
@@ -9,6 +10,21 @@ public abstract class ProgrammePage(GrantLedgerDb db, AuditTrail audit) : GovPag
 {
     [BindProperty(SupportsGet = true)] public long? ProgrammeId { get; set; }
     public List<(string, string)> ProgrammeOptions { get; private set; } = [];
+
+    /// <summary>
+    /// The account code filter's example: the programme's first school's accounts, to its URN ("dm:2026-27:school:100101"),
+    /// so that the example finds something (the pages gave one fixed code, of a URN the demo does not have); before any
+    /// school has an account, the programme's code alone.
+    /// </summary>
+    public string AccountExample { get; private set; } = "";
+
+    protected async Task LoadAccountExampleAsync(long programmeId, CancellationToken ct)
+    {
+        var code = await Db.Accounts.AsNoTracking().Where(a => a.ProgrammeId == programmeId && a.SchoolId != null)
+            .OrderBy(a => a.Code).Select(a => a.Code).FirstOrDefaultAsync(ct);
+        AccountExample = code is not null ? string.Join(':', code.Split(':').Take(4))
+            : await Db.Programmes.AsNoTracking().Where(p => p.Id == programmeId).Select(p => p.Code + ":").FirstOrDefaultAsync(ct) ?? ""; // none: a programme that is not one shows nothing
+    }
 
     protected async Task<long> ProgrammeAsync(CancellationToken ct)
     {

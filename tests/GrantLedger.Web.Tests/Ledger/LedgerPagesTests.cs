@@ -56,6 +56,10 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
         var accounts = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger?programmeId={s.ProgrammeId}&prefix={code}"));
         Assert.Contains("£11,500.00 Cr", accounts);
         Assert.DoesNotContain("11500.00", accounts);
+        // the code filter's example is one of the programme's own school codes, on the accounts page and the journal's
+        var example = $"For example, tp:2026-27:school:{s.Schools[0].Urn}<";
+        Assert.Contains(example, accounts);
+        Assert.Contains(example, WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/journal?programmeId={s.ProgrammeId}")));
         var statement = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/accounts/{id}"));
         Assert.Contains("£11,500.00 Cr", Regex.Match(statement, "id=\"closing\">(.*?)</dd>").Groups[1].Value);
         var trial = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/trial-balance?programmeId={s.ProgrammeId}"));

@@ -24,6 +24,7 @@ public sealed class AccountsModel(GrantLedgerDb db, AuditTrail audit) : Programm
     public async Task OnGetAsync(string? prefix, CancellationToken ct)
     {
         var programmeId = await ProgrammeAsync(ct);
+        await LoadAccountExampleAsync(programmeId, ct);
         AsOf = ReadDate("asOf", "the date", required: false);
         if (LedgerReads.AsOfRefusal(AsOf) is { } future) AddError("asOf", "The date " + future);
         if (HasErrors) return; // a date refused shows no table: today's balances in its place read as that date's

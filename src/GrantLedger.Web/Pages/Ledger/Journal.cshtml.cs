@@ -88,6 +88,7 @@ public sealed class JournalModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataS
     {
         var programmeId = await ProgrammeAsync(ct);
         AreaOptions = await AreaChoices.OfProgrammeAsync(Db, programmeId, ct, all: "All areas");
+        await LoadAccountExampleAsync(programmeId, ct);
         var unit = ReadChoice("unit", Units.Select(u => u.Value), "Select the unit from the list");
         var query = new JournalSearch.Query
         {
