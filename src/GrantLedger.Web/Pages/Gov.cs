@@ -24,6 +24,14 @@ public static class Gov
     }
 
     /// <summary>
+    /// The programme to show, for an admin of every programme on a page of one programme (set-up, allocations, the rate card):
+    /// a list and "Show the programme", sent as ?programmeId=; nothing when there is one programme to show.
+    /// </summary>
+    public static IHtmlContent ProgrammeChoice(GovPage p, IReadOnlyCollection<(string Value, string Text)> options, string? shown) =>
+        options.Count <= 1 ? HtmlString.Empty
+        : new HtmlString($"""<form method="get" novalidate id="programme-choice">{Select(p, "programmeId", "Programme", options, shown)}<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Show the programme</button></form>""");
+
+    /// <summary>
     /// The success banner of what was just done (<see cref="GovPage.SayDone"/>), once, on the page a form's redirect led to:
     /// GOV.UK's notification banner, success variant, announced as an alert.
     /// </summary>
