@@ -220,16 +220,21 @@ public static class Gov
     /// <summary>
     /// Where an approved claim stands for payment, for its pages' Payment row: waiting for a payment run, in one, or paid by
     /// one; a claim whose approval spent staff time alone has nothing to pay, goes into no run and stays approved, which read
-    /// as if a payment were still to come. Null before its approval stands.
+    /// as if a payment were still to come. A claim approved again because its payment failed says so first, with the run
+    /// and the day, where it read as if no payment had been tried. Null before its approval stands.
     /// </summary>
     public static string? Payment(Claims.ClaimView c)
     {
         var payable = c.Sanctioned ?? c.Claimed;
         var run = c.PaymentRunId is { } id ? Payments.PaymentRuns.Reference(id) : "a payment run";
+        var failed = c.State == "approved" && c.History.Count > 0 && c.History[^1].Trigger == "payment-failed" ? c.History[^1] : null;
         return c.State switch
         {
             _ when NothingToPay(c.State, payable) =>
                 "Nothing to pay: the approval spent staff time alone, so the claim goes into no payment run and is complete as it stands",
+            "approved" when failed is not null =>
+                $"The payment by payment run {(failed.PaymentRunId is { } f ? Payments.PaymentRuns.Reference(f) : "a payment run")} failed on " +
+                $"{Core.Ledger.UkTime.Of(failed.At):d MMMM yyyy}: {payable} to be paid in the funder's next payment run",
             "approved" => $"{payable} to be paid in the funder's next payment run",
             "in-payment-run" => $"{payable} in payment run {run}, being paid",
             "paid" => $"{payable} paid by payment run {run}",

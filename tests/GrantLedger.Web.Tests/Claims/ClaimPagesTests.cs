@@ -995,6 +995,56 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         }
     }
 
+    /// <summary>
+    /// The Payment row follows a payment to its end: paid by its run; and a claim whose payment failed, approved again for the
+    /// next run, says that the run's payment failed and when (it read "to be paid in the funder's next payment run" as if no
+    /// payment had been tried), until a new run takes it.
+    /// </summary>
+    [Fact]
+    public async Task APaidClaim_SaysWhichRunPaidIt_AndAFailedPayment_SaysItFailed_UntilTheNextRunTakesIt()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var paid = await w.UnderReviewAsync("STAFF-01", w.S.On("10-06"));
+        (await w.Lead.PostAsync($"/api/v1/claims/{paid}/approve", null)).Expect(HttpStatusCode.OK);
+        var failed = await w.NewClaimAsync(w.OtherSchool);
+        await w.AddStaffTimeAsync(failed, "STAFF-02", w.S.On("10-07"), school: w.OtherSchool);
+        (await w.SubmitAsync(failed, w.OtherSchool)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{failed}/start-review", null)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{failed}/approve", null)).Expect(HttpStatusCode.OK);
+        await Db.ScalarAsync("WITH u AS (UPDATE school SET payee_reference = 'SUP-' || urn RETURNING 1) SELECT count(*) FROM u");
+        var (maker, checker) = (await w.S.FinanceAsync(Db, "maker"), await w.S.FinanceAsync(Db, "checker"));
+        var runs = $"/api/v1/programmes/{w.S.ProgrammeId}/payment-runs";
+        var run = (await maker.PostAsync(runs, new { })).Expect(HttpStatusCode.Created).Id;
+        (await checker.PostAsync($"/api/v1/payment-runs/{run}/approve", null)).Expect(HttpStatusCode.OK);
+        (await maker.PostAsync($"/api/v1/payment-runs/{run}/export", null)).Expect(HttpStatusCode.OK);
+        var today = GrantLedger.Core.Ledger.UkTime.Today;
+        using (var form = new MultipartFormDataContent())
+        {
+            form.Add(new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes($"""
+                remittance_reference,amount,date,status
+                PR{run:000000}-{w.S.Schools[0].Urn},250.00,{today:yyyy-MM-dd},paid
+                PR{run:000000}-{w.S.Schools[1].Urn},250.00,{today:yyyy-MM-dd},failed
+                """)), "file", "confirmations.csv");
+            using var imported = await maker.Http.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/payment-confirmations", form);
+            (await Answer.ReadAsync(imported)).Expect(HttpStatusCode.OK);
+        }
+        using var auditor = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await w.S.AuditorAsync(Db)).UserName);
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        static string Payment(string page) =>
+            Regex.Match(page, "<dt class=\"govuk-summary-list__key\">Payment</dt><dd class=\"govuk-summary-list__value\" id=\"payment\">(.*?)</dd>").Groups[1].Value;
+        foreach (var (reader, path) in new[] { (lead, "/review/claims/"), (auditor, "/ledger/claims/") })
+        {
+            Assert.Equal($"£250.00 paid by payment run PR-{run:D6}", Payment(await Read(reader, $"{path}{paid}")));
+            Assert.Equal($"The payment by payment run PR-{run:D6} failed on {today:d MMMM yyyy}: £250.00 to be paid in the funder's next payment run",
+                Payment(await Read(reader, $"{path}{failed}")));
+        }
+        using (var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.OtherSchool.UserName))
+            Assert.StartsWith($"The payment by payment run PR-{run:D6} failed on", Payment(await Read(school, $"/school/claims/{failed}")));
+
+        var next = (await maker.PostAsync(runs, new { })).Expect(HttpStatusCode.Created).Id;
+        Assert.Equal($"£250.00 in payment run PR-{next:D6}, being paid", Payment(await Read(auditor, $"/ledger/claims/{failed}")));
+    }
+
     /// <summary>The approve page's fieldset of one line, up to the next.</summary>
     private static string Fieldset(string page, int lineNo)
     {
