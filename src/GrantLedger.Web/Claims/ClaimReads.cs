@@ -137,20 +137,30 @@ public static class ClaimReads
     public static async Task<IReadOnlyList<ClaimSummary>> ListAsync(GrantLedgerDb db, CurrentUser caller, long? programmeId, long? schoolId,
         long? areaId, string? state, long? periodId, long? before, int limit, CancellationToken ct)
     {
+        var claims = Filtered(db, caller, programmeId, schoolId, areaId, state, periodId);
+        if (before is not null) claims = claims.Where(c => c.Id < before);
+        return await SummariesAsync(db, claims.OrderByDescending(c => c.Id).Take(limit), ct);
+    }
+
+    /// <summary>The claims the caller may see, of a programme, a school, an area, a state and a half-term when given: the API's list's and the ledger's page's.</summary>
+    public static IQueryable<Claim> Filtered(GrantLedgerDb db, CurrentUser caller, long? programmeId, long? schoolId, long? areaId, string? state,
+        long? periodId)
+    {
         var claims = Scoped(db, caller);
         if (programmeId is not null) claims = claims.Where(c => c.ProgrammeId == programmeId);
         if (schoolId is not null) claims = claims.Where(c => c.SchoolId == schoolId);
         if (areaId is not null) claims = claims.Where(c => db.Schools.Any(s => s.Id == c.SchoolId && s.AreaId == areaId));
         if (state is not null)
         {
-            var states = Enum.GetValues<ClaimState>().Select(x => Kebab.Of(x)).ToList();
-            if (!states.Contains(state)) throw new Core.Rules.InvalidInput("state", "must be one of " + string.Join(", ", states));
+            if (!States.Contains(state)) throw new Core.Rules.InvalidInput("state", "must be one of " + string.Join(", ", States));
             claims = claims.Where(c => c.State == state);
         }
         if (periodId is not null) claims = claims.Where(c => c.PeriodId == periodId);
-        if (before is not null) claims = claims.Where(c => c.Id < before);
-        return await SummariesAsync(db, claims.OrderByDescending(c => c.Id).Take(limit), ct);
+        return claims;
     }
+
+    /// <summary>A claim's states, as the API names them ("under-review"), in the order of the lifecycle.</summary>
+    public static IReadOnlyList<string> States { get; } = Enum.GetValues<ClaimState>().Select(x => Kebab.Of(x)).ToList();
 
     /// <summary>
     /// What awaits the caller's review, oldest submission first: an area lead's area's claims that

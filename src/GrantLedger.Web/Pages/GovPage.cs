@@ -324,6 +324,19 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
     /// <summary>A search form's field as typed, trimmed, or null when left blank.</summary>
     protected string? Filled(string field) => Typed(field).Trim() is { Length: > 0 } text ? text : null;
 
+    /// <summary>
+    /// A search box's text, trimmed, or null when left blank; longer than <paramref name="most"/> characters, or holding one
+    /// that does not show as typed, is an error on the field that starts with its <paramref name="label"/> ("The search must
+    /// be at most 200 characters").
+    /// </summary>
+    protected string? ReadSearch(string field, string label, int most)
+    {
+        var text = Typed(field);
+        if (FreeText.Problem(text, most, required: false) is not { } problem) return FreeText.Kept(text);
+        AddError(field, $"{label} {problem}");
+        return null;
+    }
+
     /// <summary>A search form's whole number (an ID, a page's size), or null when left blank; anything else is an error on the field.</summary>
     protected long? ReadNumber(string field, string label)
     {

@@ -47,6 +47,16 @@ public static partial class Schools
         return await SetUp.SaveWithAuditAsync(db, audit, school, () => ("school.enrolled", "school", school.Id, programmeId, r), ct);
     }
 
+    /// <summary>
+    /// The schools whose URN starts with the text searched for, or whose name holds it in any case: how the admin's list of
+    /// schools and the ledger's list of claims find a school.
+    /// </summary>
+    public static IQueryable<School> Matching(this IQueryable<School> schools, string text)
+    {
+        var lower = text.ToLowerInvariant();
+        return schools.Where(s => s.Urn.StartsWith(text) || s.Name.ToLower().Contains(lower));
+    }
+
     /// <summary>The schools the caller may see: all of the programme, their area's, or their own.</summary>
     public static IQueryable<School> Visible(GrantLedgerDb db, CurrentUser caller, long programmeId)
     {

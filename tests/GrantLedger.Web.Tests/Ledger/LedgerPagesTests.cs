@@ -111,6 +111,69 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// The ledger's claims showed the newest 500 with no filter: at national scale an older claim could be reached only
+    /// through the journal. They are found by reference, school (name or URN), area, status and half-term, 100 a page with
+    /// the true count, every claim on some page; a filter that cannot be read is named and lists nothing.
+    /// </summary>
+    [Fact]
+    public async Task LedgerClaims_AreFoundByReferenceSchoolAreaStatusAndHalfTerm_APageAtATime()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var approved = await w.UnderReviewAsync();
+        (await w.Lead.PostAsync($"/api/v1/claims/{approved}/approve", null)).Expect(HttpStatusCode.OK);
+        var other = await w.NewClaimAsync(w.OtherSchool, period: "aut2");
+        var farSchool = await w.S.SchoolUserAsync(Db, 2); // area 2's
+        var far = await w.NewClaimAsync(farSchool);
+        var drafts = new List<long>();
+        for (var i = 0; i < 100; i++) drafts.Add(await w.NewClaimAsync());
+        var total = 103;
+        var auditor = await w.S.AuditorAsync(Db);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName);
+        async Task<(string Html, List<long> Ids)> ListAsync(string query)
+        {
+            var html = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/claims?programmeId={w.S.ProgrammeId}{query}"));
+            return (html, Regex.Matches(html, "<a class=\"govuk-link\" href=\"/ledger/claims/(\\d+)\">").Select(m => long.Parse(m.Groups[1].Value)).ToList());
+        }
+
+        var first = await ListAsync("");
+        Assert.Equal($"Claims 1 to 100 of {total}, newest first", Caption(first.Html, "claims"));
+        Assert.Equal(drafts.AsEnumerable().Reverse(), first.Ids);
+        Assert.Contains($"href=\"/ledger/claims?programmeId={w.S.ProgrammeId}&page=2\"", first.Html);
+        var second = await ListAsync("&page=2");
+        Assert.Equal($"Claims 101 to {total} of {total}, newest first", Caption(second.Html, "claims"));
+        Assert.Equal([far, other, approved], second.Ids);
+
+        Assert.Equal([approved], (await ListAsync($"&claim=CLM-{approved:D6}")).Ids);
+        Assert.Equal([approved], (await ListAsync($"&claim={approved}")).Ids);
+        Assert.Equal("1 claim", Caption((await ListAsync("&state=approved")).Html, "claims"));
+        Assert.Equal([approved], (await ListAsync("&state=approved")).Ids);
+        Assert.Equal([other], (await ListAsync($"&q={w.S.Schools[1].Urn}")).Ids);
+        Assert.Equal([far], (await ListAsync($"&q=school+{w.S.Schools[2].Urn[..5]}&areaId={w.S.AreaIds[1]}")).Ids);
+        Assert.Equal([far], (await ListAsync($"&areaId={w.S.AreaIds[1]}")).Ids);
+        var aut2 = await ListAsync($"&periodId={w.Periods["aut2"]}");
+        Assert.Equal([other], aut2.Ids);
+        Assert.Contains($"<option value=\"{w.Periods["aut2"]}\" selected>Autumn 2 2026-27</option>", aut2.Html);
+        // a page of a filtered list keeps its filters
+        Assert.Contains($"href=\"/ledger/claims?programmeId={w.S.ProgrammeId}&state=draft&page=2\"", (await ListAsync("&state=draft")).Html);
+        var none = await ListAsync("&state=approved&areaId=" + w.S.AreaIds[1]);
+        Assert.Empty(none.Ids);
+        Assert.Contains("No claims match these filters.", none.Html);
+
+        foreach (var (query, error) in new[]
+                 {
+                     ("&state=nope", "Select the status from the list"), ("&claim=CLM-abc", "The claim must be its reference, like CLM-000042, or its number, like 42"),
+                     ("&areaId=999999", "Select the area from the list"), ("&periodId=x", "Select the half-term from the list"),
+                     ($"&q={new string('a', 201)}", "The school must be at most 200 characters"),
+                 })
+        {
+            var refused = await ListAsync(query);
+            Assert.Empty(refused.Ids);
+            Assert.Contains(error, refused.Html);
+            Assert.Contains("Put the filters right to list the claims.", refused.Html);
+        }
+    }
+
+    /// <summary>
     /// An auditor reads every programme: a claim's page of the second led "Back to claims" to /ledger/claims, the first
     /// programme's list, without the claim on it. The link names the claim's programme.
     /// </summary>

@@ -43,14 +43,7 @@ public sealed class SchoolsModel(GrantLedgerDb db, AuditTrail audit) : Programme
             if (names.ContainsKey(areaId)) schools = schools.Where(s => s.AreaId == areaId);
             else AddError("areaId", "Select the area from the list");
         }
-        var q = Typed("q").Trim();
-        if (q.Length > MostSearch) AddError("q", $"The search must be at most {MostSearch} characters");
-        else if (FreeText.CharacterProblem(q) is { } problem) AddError("q", $"The search {problem}");
-        else if (q.Length > 0)
-        {
-            var lower = q.ToLowerInvariant();
-            schools = schools.Where(s => s.Urn.StartsWith(q) || s.Name.ToLower().Contains(lower));
-        }
+        if (ReadSearch("q", "The search", MostSearch) is { } q) schools = schools.Matching(q);
         if (Typed("missing") == "1") schools = schools.Where(s => s.PayeeReference == null);
         if (HasErrors) return; // a filter that cannot be read lists nothing rather than everything
 

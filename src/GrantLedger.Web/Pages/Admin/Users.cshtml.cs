@@ -29,9 +29,7 @@ public sealed class UsersModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
             else AddError("role", "Select a role from the list");
             Filtered = true;
         }
-        var q = Typed("q");
-        if (FreeText.Problem(q, MostSearch, required: false) is { } problem) AddError("q", "Name " + problem);
-        else if (FreeText.Kept(q) is { } part)
+        if (ReadSearch("q", "Name", MostSearch) is { } part)
         {
             var like = "%" + part.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
             users = users.Where(u => EF.Functions.ILike(u.UserName!, like, @"\") || EF.Functions.ILike(u.DisplayName, like, @"\"));
