@@ -155,6 +155,17 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains($"<option value=\"{w.Periods["aut2"]}\" selected>Autumn 2 2026-27</option>", aut2.Html);
         // a page of a filtered list keeps its filters
         Assert.Contains($"href=\"/ledger/claims?programmeId={w.S.ProgrammeId}&state=draft&page=2\"", (await ListAsync("&state=draft")).Html);
+        // the CSV has every claim the filters find, not a page's
+        async Task<string[]> CsvAsync(string query) =>
+            (await page.GetStringAsync($"/ledger/claims?handler=csv&programmeId={w.S.ProgrammeId}{query}")).Split("\r\n", StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => !l.StartsWith('#')).ToArray(); // after the query's provenance, as every CSV of the service
+        var u = w.S.Schools[0].Urn;
+        var csv = await CsvAsync("&state=approved");
+        Assert.Equal("claim,school_urn,school,area,half_term,state,claimed,claimed_minutes,approved,approved_minutes,submitted_at,reason", csv[0]);
+        Assert.Matches($"^CLM-{approved:D6},{u},School {u},Area 1,Autumn 1 2026-27,approved,250.00,450,250.00,450,\\d{{4}}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ,$", csv[1]);
+        Assert.Equal(2, csv.Length);
+        Assert.Equal(total + 1, (await CsvAsync("")).Length);
+        Assert.Contains($"href=\"/ledger/claims?handler=csv&programmeId={w.S.ProgrammeId}&state=approved\"", (await ListAsync("&state=approved")).Html);
         var none = await ListAsync("&state=approved&areaId=" + w.S.AreaIds[1]);
         Assert.Empty(none.Ids);
         Assert.Contains("No claims match these filters.", none.Html);

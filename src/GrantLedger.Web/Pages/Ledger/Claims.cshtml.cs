@@ -5,6 +5,7 @@ using GrantLedger.Web.Claims;
 using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Programmes;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages.Ledger;
@@ -37,6 +38,35 @@ public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : Prog
 
     public async Task OnGetAsync(CancellationToken ct)
     {
+        if (await FoundAsync(ct) is not { } claims) return;
+        Paging = Paging.Of(await claims.CountAsync(ct), Typed("page"), PageSize);
+        Claims = await ClaimReads.SummariesAsync(Db, claims.OrderByDescending(c => c.Id).Skip(Paging.Skip).Take(PageSize), ct);
+        HalfTerms = await ClaimReads.HalfTermsAsync(Db, Claims.Select(c => c.Id), ct);
+    }
+
+    /// <summary>Every claim the filters find, not only a page's, newest first: amounts in pounds, staff time in minutes, times in UTC.</summary>
+    public async Task<IActionResult> OnGetCsvAsync(CancellationToken ct)
+    {
+        if (await FoundAsync(ct) is not { } claims) return Page();
+        var all = await ClaimReads.SummariesAsync(Db, claims.OrderByDescending(c => c.Id), ct);
+        var halfTerms = await ClaimReads.HalfTermsAsync(Db, all.Select(c => c.Id), ct);
+        var areas = AreaOptions.ToDictionary(a => a.Item1, a => a.Item2);
+        return CsvAnswer.Of("claims.csv", CsvHeader, all, c =>
+        [
+            c.Reference, c.School.Urn, c.School.Name, areas.GetValueOrDefault(c.School.AreaId.ToString(CultureInfo.InvariantCulture)),
+            halfTerms.GetValueOrDefault(c.Id) ?? c.Period, c.State, c.Claimed.ToDecimalString(), c.AllowanceMinutes.ToString(CultureInfo.InvariantCulture),
+            Gov.Approved(c.State) ? (c.Sanctioned ?? c.Claimed).ToDecimalString() : null,
+            Gov.Approved(c.State) ? c.ApprovedMinutes.ToString(CultureInfo.InvariantCulture) : null,
+            c.SubmittedAt?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), c.Reason,
+        ]);
+    }
+
+    public static readonly string[] CsvHeader =
+        ["claim", "school_urn", "school", "area", "half_term", "state", "claimed", "claimed_minutes", "approved", "approved_minutes", "submitted_at", "reason"];
+
+    /// <summary>The claims the filters find, or null (with the errors shown) when one cannot be read.</summary>
+    private async Task<IQueryable<Claim>?> FoundAsync(CancellationToken ct)
+    {
         var programmeId = await ProgrammeAsync(ct);
         AreaOptions = await AreaChoices.OfProgrammeAsync(Db, programmeId, ct, all: "All areas");
         var periods = await Db.Periods.AsNoTracking()
@@ -49,7 +79,7 @@ public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : Prog
         var periodId = Chosen("periodId", PeriodOptions);
         var state = Filled("state") is { } s ? (ClaimReads.States.Contains(s) ? s : Refused("state")) : null;
         var q = ReadSearch("q", "The school", MostSearch);
-        if (HasErrors) return; // a filter that cannot be read lists nothing rather than everything
+        if (HasErrors) return null; // a filter that cannot be read lists nothing rather than everything
 
         var claims = ClaimReads.Filtered(Db, Caller, programmeId, null, areaId, state, periodId);
         if (claimId is { } id) claims = claims.Where(c => c.Id == id);
@@ -58,9 +88,7 @@ public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : Prog
             var schools = Db.Schools.AsNoTracking().Where(x => x.ProgrammeId == programmeId).Matching(q);
             claims = claims.Where(c => schools.Any(x => x.Id == c.SchoolId));
         }
-        Paging = Paging.Of(await claims.CountAsync(ct), Typed("page"), PageSize);
-        Claims = await ClaimReads.SummariesAsync(Db, claims.OrderByDescending(c => c.Id).Skip(Paging.Skip).Take(PageSize), ct);
-        HalfTerms = await ClaimReads.HalfTermsAsync(Db, Claims.Select(c => c.Id), ct);
+        return claims;
     }
 
     /// <summary>"3 claims" on one page; "Claims 101 to 200 of 2,345, newest first" on one of several.</summary>
@@ -70,8 +98,12 @@ public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : Prog
     public bool Filtering => new[] { "claim", "q", "areaId", "state", "periodId" }.Any(f => Filled(f) is not null);
 
     /// <summary>This list's address with another page number, its filters kept.</summary>
-    public string PageLink(int page) =>
-        SearchHref("/ledger/claims", ["programmeId", "claim", "q", "areaId", "state", "periodId"], ("page", page.ToString(CultureInfo.InvariantCulture)));
+    public string PageLink(int page) => SearchHref("/ledger/claims", Filters, ("page", page.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>The CSV of every claim these filters find.</summary>
+    public string CsvLink => SearchHref("/ledger/claims", Filters, ("handler", "csv"));
+
+    private static readonly string[] Filters = ["programmeId", "claim", "q", "areaId", "state", "periodId"];
 
     /// <summary>A select's id, one of its options, or null when left at "all"; any other value is an error on the field.</summary>
     private long? Chosen(string field, List<(string Value, string Text)> options)
