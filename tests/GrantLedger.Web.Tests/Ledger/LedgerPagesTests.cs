@@ -185,6 +185,70 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// An auditor draws a sample of the claims the filters find to test, as a rule anyone can apply again without the
+    /// service: claims ordered by the SHA-256 of "seed:number", the first n taken. The same seed draws the same sample; a
+    /// larger one holds the smaller; one asked without a seed gets a new seed in its address, to write down.
+    /// </summary>
+    [Fact]
+    public async Task LedgerClaims_ASampleIsDrawnByTheDocumentedRule_AndTheSameSeedDrawsItAgain()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var approved = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            var id = await w.UnderReviewAsync($"STAFF-0{i + 1}", w.S.On($"10-0{i + 5}"));
+            (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).Expect(HttpStatusCode.OK);
+            approved.Add(id);
+        }
+        var drafts = new List<long>();
+        for (var i = 0; i < 30; i++) drafts.Add(await w.NewClaimAsync());
+        var auditor = await w.S.AuditorAsync(Db);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName);
+        async Task<(string Html, List<long> Ids)> ListAsync(string query)
+        {
+            var html = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/claims?programmeId={w.S.ProgrammeId}{query}"));
+            return (html, Regex.Matches(html, "<a class=\"govuk-link\" href=\"/ledger/claims/(\\d+)\">").Select(m => long.Parse(m.Groups[1].Value)).ToList());
+        }
+        static List<long> Drawn(IEnumerable<long> population, string seed, int n) => population // the rule as the page states it
+            .OrderBy(id => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{seed}:{id}"))), StringComparer.Ordinal)
+            .Take(n).ToList();
+
+        var all = approved.Concat(drafts).ToList();
+        var five = await ListAsync("&sample=5&seed=audit-2026");
+        Assert.Equal(Drawn(all, "audit-2026", 5), five.Ids);
+        Assert.Equal("A sample of 5 of the 33 claims these filters find, drawn with the seed audit-2026, in the order drawn", Caption(five.Html, "claims"));
+        Assert.Contains("<code>audit-2026:42</code>", five.Html);
+        Assert.Equal(five.Ids, (await ListAsync("&sample=5&seed=audit-2026")).Ids);
+        Assert.Equal(five.Ids, (await ListAsync("&sample=8&seed=audit-2026")).Ids[..5]);
+        Assert.NotEqual(five.Ids, (await ListAsync("&sample=5&seed=audit-2027")).Ids);
+        // drawn from what the filters find alone; a sample larger than that takes it all, in the order drawn
+        Assert.Equal(Drawn(approved, "s", 3), (await ListAsync("&state=approved&sample=10&seed=s")).Ids);
+        // the CSV of the sample, in the order drawn
+        var csv = (await page.GetStringAsync($"/ledger/claims?handler=csv&programmeId={w.S.ProgrammeId}&sample=5&seed=audit-2026"))
+            .Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')).Skip(1).Select(l => long.Parse(l[4..10])).ToList();
+        Assert.Equal(five.Ids, csv);
+
+        // no seed: a new one, in the address the page leads to
+        using var redirect = await page.GetAsync($"/ledger/claims?programmeId={w.S.ProgrammeId}&sample=4");
+        Assert.Equal(HttpStatusCode.Redirect, redirect.StatusCode);
+        var seed = Regex.Match(redirect.Headers.Location!.OriginalString, $"^/ledger/claims\\?programmeId={w.S.ProgrammeId}&sample=4&seed=(\\d{{6}})$").Groups[1].Value;
+        var chosen = await ListAsync($"&sample=4&seed={seed}");
+        Assert.NotEqual("", seed);
+        Assert.Equal(Drawn(all, seed, 4), chosen.Ids);
+
+        foreach (var (query, error) in new[]
+                 {
+                     ("&sample=0", "The sample size must be a whole number from 1 to 500"), ("&sample=501", "The sample size must be a whole number from 1 to 500"),
+                     ("&sample=ten", "The sample size must be a number, like 42"), ($"&sample=5&seed={new string('x', 101)}", "The seed must be at most 100 characters"),
+                 })
+        {
+            var refused = await ListAsync(query);
+            Assert.Empty(refused.Ids);
+            Assert.Contains(error, refused.Html);
+        }
+    }
+
+    /// <summary>
     /// An auditor reads every programme: a claim's page of the second led "Back to claims" to /ledger/claims, the first
     /// programme's list, without the claim on it. The link names the claim's programme.
     /// </summary>

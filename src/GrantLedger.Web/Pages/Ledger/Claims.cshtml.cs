@@ -36,19 +36,30 @@ public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : Prog
         ["claim"] = "The claim", ["q"] = "The school", ["areaId"] = "The area", ["state"] = "The status", ["periodId"] = "The half-term",
     };
 
-    public async Task OnGetAsync(CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
-        if (await FoundAsync(ct) is not { } claims) return;
+        if (await FoundAsync(ct) is not { } claims) return Page();
+        if (SeedToChoose) return Redirect(SearchHref("/ledger/claims", Filters, ("seed", NewSeed())));
+        if (SampleSize is { } size)
+        {
+            Claims = await SampleAsync(claims, size, ct);
+            return Page();
+        }
         Paging = Paging.Of(await claims.CountAsync(ct), Typed("page"), PageSize);
         Claims = await ClaimReads.SummariesAsync(Db, claims.OrderByDescending(c => c.Id).Skip(Paging.Skip).Take(PageSize), ct);
         HalfTerms = await ClaimReads.HalfTermsAsync(Db, Claims.Select(c => c.Id), ct);
+        return Page();
     }
 
-    /// <summary>Every claim the filters find, not only a page's, newest first: amounts in pounds, staff time in minutes, times in UTC.</summary>
+    /// <summary>
+    /// Every claim the filters find, not only a page's, newest first (or the sample, in the order drawn): amounts in pounds,
+    /// staff time in minutes, times in UTC.
+    /// </summary>
     public async Task<IActionResult> OnGetCsvAsync(CancellationToken ct)
     {
         if (await FoundAsync(ct) is not { } claims) return Page();
-        var all = await ClaimReads.SummariesAsync(Db, claims.OrderByDescending(c => c.Id), ct);
+        if (SeedToChoose) return Redirect(SearchHref("/ledger/claims", Filters, ("handler", "csv"), ("seed", NewSeed())));
+        var all = SampleSize is { } size ? await SampleAsync(claims, size, ct) : await ClaimReads.SummariesAsync(Db, claims.OrderByDescending(c => c.Id), ct);
         var halfTerms = await ClaimReads.HalfTermsAsync(Db, all.Select(c => c.Id), ct);
         var areas = AreaOptions.ToDictionary(a => a.Item1, a => a.Item2);
         return CsvAnswer.Of("claims.csv", CsvHeader, all, c =>
@@ -79,6 +90,8 @@ public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : Prog
         var periodId = Chosen("periodId", PeriodOptions);
         var state = Filled("state") is { } s ? (ClaimReads.States.Contains(s) ? s : Refused("state")) : null;
         var q = ReadSearch("q", "The school", MostSearch);
+        SampleSize = ReadNumber("sample", "The sample size") is { } n ? n is >= 1 and <= MostSample ? (int)n : TooMany() : null;
+        Seed = ReadSearch("seed", "The seed", MostSeed);
         if (HasErrors) return null; // a filter that cannot be read lists nothing rather than everything
 
         var claims = ClaimReads.Filtered(Db, Caller, programmeId, null, areaId, state, periodId);
@@ -91,8 +104,56 @@ public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : Prog
         return claims;
     }
 
-    /// <summary>"3 claims" on one page; "Claims 101 to 200 of 2,345, newest first" on one of several.</summary>
-    public string Caption => Paging.Pages == 1 ? Paging.Count("claim", "claims") : Paging.Range("Claims", Claims.Count) + ", newest first";
+    public const int MostSample = 500, MostSeed = 100;
+
+    /// <summary>The number of claims to draw at random from those the filters find, when a sample is asked for.</summary>
+    public int? SampleSize { get; private set; }
+
+    /// <summary>What the sample is drawn with: the same filters and seed draw the same claims while those the filters find stay the same.</summary>
+    public string? Seed { get; private set; }
+
+    /// <summary>How many claims the filters found that the sample was drawn from.</summary>
+    public int Population { get; private set; }
+
+    /// <summary>A sample asked for without a seed: the page chooses one and leads to the address that names it, so that the sample can be drawn again.</summary>
+    private bool SeedToChoose => SampleSize is not null && Seed is null;
+
+    private static string NewSeed() => System.Security.Cryptography.RandomNumberGenerator.GetInt32(100_000, 1_000_000).ToString(CultureInfo.InvariantCulture);
+
+    private int? TooMany()
+    {
+        AddError("sample", $"The sample size must be a whole number from 1 to {MostSample}");
+        return null;
+    }
+
+    /// <summary>
+    /// A sample of the claims found, drawn as anyone can draw it again without this service: each claim is ordered by the
+    /// SHA-256 of the seed, a colon and its number ("482913:42", in UTF-8, as lower-case hex), and the first <paramref name="size"/>
+    /// are taken, in that order; a larger sample with the same seed holds the smaller.
+    /// </summary>
+    private async Task<IReadOnlyList<ClaimSummary>> SampleAsync(IQueryable<Claim> claims, int size, CancellationToken ct)
+    {
+        var ids = await claims.Select(c => c.Id).ToListAsync(ct);
+        Population = ids.Count;
+        var drawn = ids.OrderBy(id => DrawKey(Seed!, id), StringComparer.Ordinal).Take(size).ToList();
+        var order = drawn.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i);
+        var sample = (await ClaimReads.SummariesAsync(Db, claims.Where(c => drawn.Contains(c.Id)), ct)).OrderBy(c => order[c.Id]).ToList();
+        HalfTerms = await ClaimReads.HalfTermsAsync(Db, drawn, ct);
+        return sample;
+    }
+
+    private static string N(int x) => x.ToString("#,0", CultureInfo.InvariantCulture);
+
+    public static string DrawKey(string seed, long claimId) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{seed}:{claimId.ToString(CultureInfo.InvariantCulture)}")));
+
+    /// <summary>
+    /// "3 claims" on one page; "Claims 101 to 200 of 2,345, newest first" on one of several; a sample's, "A sample of 25 of
+    /// the 1,234 claims these filters find, drawn with the seed 482913, in the order drawn".
+    /// </summary>
+    public string Caption => SampleSize is { } size
+        ? $"A sample of {N(Claims.Count)} of the {N(Population)} claim{(Population == 1 ? "" : "s")} these filters find, drawn with the seed {Seed}, in the order drawn"
+        : Paging.Pages == 1 ? Paging.Count("claim", "claims") : Paging.Range("Claims", Claims.Count) + ", newest first";
 
     /// <summary>Whether any filter but the programme is given: the empty list then says no claim matches, not that there are none.</summary>
     public bool Filtering => new[] { "claim", "q", "areaId", "state", "periodId" }.Any(f => Filled(f) is not null);
@@ -103,7 +164,7 @@ public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : Prog
     /// <summary>The CSV of every claim these filters find.</summary>
     public string CsvLink => SearchHref("/ledger/claims", Filters, ("handler", "csv"));
 
-    private static readonly string[] Filters = ["programmeId", "claim", "q", "areaId", "state", "periodId"];
+    private static readonly string[] Filters = ["programmeId", "claim", "q", "areaId", "state", "periodId", "sample", "seed"];
 
     /// <summary>A select's id, one of its options, or null when left at "all"; any other value is an error on the field.</summary>
     private long? Chosen(string field, List<(string Value, string Text)> options)
