@@ -146,7 +146,15 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         Assert.Contains("1 September 2026", await page.InnerTextAsync("#totals caption"));
         Assert.Contains("Yes", await page.InnerTextAsync("#totals tbody"));
 
+        // a sample to test: the seed left blank, the page chooses one and keeps it in the address and the form
         await VisitAsync(page, "/ledger/claims");
+        await page.SelectOptionAsync("#state", "approved");
+        await page.FillAsync("#sample", "5");
+        await ClickAsync(page, "button:has-text('Show claims')", screenshot: "auditor-claims-sample");
+        var seed = await page.InputValueAsync("#seed");
+        Assert.Matches("^[0-9]{6}$", seed);
+        Assert.Contains($"seed={seed}", page.Url);
+        Assert.Equal($"A sample of 1 of the 1 claim these filters find, drawn with the seed {seed}, in the order drawn", await page.InnerTextAsync("#claims caption"));
         await ClickAsync(page, $"a[href='/ledger/claims/{claimId}']", screenshot: "auditor-claim-history");
         var history = await page.InnerTextAsync("#history");
         Assert.Contains("Submit", history);
