@@ -155,11 +155,14 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         Assert.Matches("^[0-9]{6}$", seed);
         Assert.Contains($"seed={seed}", page.Url);
         Assert.Equal($"A sample of 1 of the 1 claim these filters find, drawn with the seed {seed}, in the order drawn", await page.InnerTextAsync("#claims caption"));
-        await ClickAsync(page, $"a[href='/ledger/claims/{claimId}']", screenshot: "auditor-claim-history");
+        await ClickAsync(page, $"a[href^='/ledger/claims/{claimId}?']", screenshot: "auditor-claim-history");
         var history = await page.InnerTextAsync("#history");
         Assert.Contains("Submit", history);
         Assert.Contains("Approve", history);
         Assert.Equal(0, await page.Locator("main form[method=post]").CountAsync()); // read-only
+        await ClickAsync(page, "a:has-text('Back to claims')"); // to the sample, as it was
+        Assert.Equal(seed, await page.InputValueAsync("#seed"));
+        Assert.StartsWith("A sample of 1 of the 1 claim", await page.InnerTextAsync("#claims caption"));
 
         // the journal: the claim's lines, then a school's by its URN, then an amount it cannot read
         await VisitAsync(page, "/ledger/journal");

@@ -85,7 +85,7 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
         using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName);
         var html = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/claims?programmeId={w.S.ProgrammeId}"));
         Assert.Contains(">Approved</th>", html);
-        var row = Regex.Match(html, $"<a class=\"govuk-link\" href=\"/ledger/claims/{id}\">.*?</tr>", RegexOptions.Singleline).Value;
+        var row = Regex.Match(html, $"<a class=\"govuk-link\" href=\"/ledger/claims/{id}[?\"].*?</tr>", RegexOptions.Singleline).Value;
         Assert.Contains("£250.00", row);
         Assert.Contains("£200.00", row);
     }
@@ -107,7 +107,7 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
         (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).Expect(HttpStatusCode.OK);
         Assert.Equal("£250.00 of the school's budget and 1 day of its contact-time allowance", Approved(WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/claims/{id}"))));
         var list = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/claims?programmeId={w.S.ProgrammeId}"));
-        Assert.Contains("£250.00<br><span class=\"govuk-body-s\">and 1 day of staff time</span></td></tr>", Regex.Replace(Regex.Match(list, $"href=\"/ledger/claims/{id}\">.*?</tr>", RegexOptions.Singleline).Value, @"\s+<", "<"));
+        Assert.Contains("£250.00<br><span class=\"govuk-body-s\">and 1 day of staff time</span></td></tr>", Regex.Replace(Regex.Match(list, $"href=\"/ledger/claims/{id}[?\"].*?</tr>", RegexOptions.Singleline).Value, @"\s+<", "<"));
     }
 
     /// <summary>
@@ -132,7 +132,7 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
         async Task<(string Html, List<long> Ids)> ListAsync(string query)
         {
             var html = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/claims?programmeId={w.S.ProgrammeId}{query}"));
-            return (html, Regex.Matches(html, "<a class=\"govuk-link\" href=\"/ledger/claims/(\\d+)\">").Select(m => long.Parse(m.Groups[1].Value)).ToList());
+            return (html, Regex.Matches(html, "<a class=\"govuk-link\" href=\"/ledger/claims/(\\d+)[?\"]").Select(m => long.Parse(m.Groups[1].Value)).ToList());
         }
 
         var first = await ListAsync("");
@@ -207,7 +207,7 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
         async Task<(string Html, List<long> Ids)> ListAsync(string query)
         {
             var html = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/claims?programmeId={w.S.ProgrammeId}{query}"));
-            return (html, Regex.Matches(html, "<a class=\"govuk-link\" href=\"/ledger/claims/(\\d+)\">").Select(m => long.Parse(m.Groups[1].Value)).ToList());
+            return (html, Regex.Matches(html, "<a class=\"govuk-link\" href=\"/ledger/claims/(\\d+)[?\"]").Select(m => long.Parse(m.Groups[1].Value)).ToList());
         }
         static List<long> Drawn(IEnumerable<long> population, string seed, int n) => population // the rule as the page states it
             .OrderBy(id => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{seed}:{id}"))), StringComparer.Ordinal)
@@ -227,6 +227,11 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
         var csv = (await page.GetStringAsync($"/ledger/claims?handler=csv&programmeId={w.S.ProgrammeId}&sample=5&seed=audit-2026"))
             .Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')).Skip(1).Select(l => long.Parse(l[4..10])).ToList();
         Assert.Equal(five.Ids, csv);
+        // a claim opened from the sample leads back to the sample, not the programme's whole list
+        var opened = Regex.Match(five.Html, $"href=\"(/ledger/claims/{five.Ids[0]}\\?list=[^\"]+)\"").Groups[1].Value;
+        var back = Regex.Match(WebUtility.HtmlDecode(await page.GetStringAsync(opened)), "<a class=\"govuk-link\" href=\"([^\"]*)\">Back to claims</a>").Groups[1].Value;
+        Assert.Equal($"/ledger/claims?programmeId={w.S.ProgrammeId}&sample=5&seed=audit-2026", back);
+        Assert.Equal(five.Ids, (await ListAsync(back[(back.IndexOf('&'))..])).Ids);
 
         // no seed: a new one, in the address the page leads to
         using var redirect = await page.GetAsync($"/ledger/claims?programmeId={w.S.ProgrammeId}&sample=4");
@@ -264,7 +269,7 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
         var claim = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/claims/{id}"));
         var back = Regex.Match(claim, "<a class=\"govuk-link\" href=\"([^\"]*)\">Back to claims</a>").Groups[1].Value;
         Assert.Equal($"/ledger/claims?programmeId={w.S.ProgrammeId}", back);
-        Assert.Contains($"href=\"/ledger/claims/{id}\"", await page.GetStringAsync(back));
+        Assert.Contains($"href=\"/ledger/claims/{id}?list=", await page.GetStringAsync(back));
     }
 
     /// <summary>

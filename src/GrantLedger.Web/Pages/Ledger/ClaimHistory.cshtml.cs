@@ -13,4 +13,13 @@ public sealed class ClaimHistoryModel(GrantLedgerDb db, AuditTrail audit) : GovP
     public ClaimView View { get; private set; } = null!;
 
     public async Task OnGetAsync(long id, CancellationToken ct) => View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
+
+    /// <summary>
+    /// The list of claims it was opened from, as it was (its filters, page or sample: <c>?list=</c>), else the claim's
+    /// programme's list.
+    /// </summary>
+    public string BackHref => Request.Query["list"] is { Count: 1 } list && list[0] is { Length: > 0 and <= MostList } query
+        ? "/ledger/claims?" + query : $"/ledger/claims?programmeId={View.ProgrammeId}";
+
+    private const int MostList = 2_000;
 }

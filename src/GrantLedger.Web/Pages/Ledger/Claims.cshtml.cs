@@ -161,6 +161,13 @@ public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : Prog
     /// <summary>This list's address with another page number, its filters kept.</summary>
     public string PageLink(int page) => SearchHref("/ledger/claims", Filters, ("page", page.ToString(CultureInfo.InvariantCulture)));
 
+    /// <summary>
+    /// A claim's page, which leads back to this list as it is (its filters, page or sample): an auditor testing a sample
+    /// went back to the programme's whole list from each claim, and drew the sample again.
+    /// </summary>
+    public string ClaimHref(long id) => Request.QueryString.HasValue && Request.QueryString.Value!.Length > 1
+        ? $"/ledger/claims/{id}?list={Uri.EscapeDataString(Request.QueryString.Value[1..])}" : $"/ledger/claims/{id}";
+
     /// <summary>The CSV of every claim these filters find.</summary>
     public string CsvLink => SearchHref("/ledger/claims", Filters, ("handler", "csv"));
 
