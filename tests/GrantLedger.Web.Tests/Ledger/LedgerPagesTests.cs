@@ -182,6 +182,12 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
             Assert.Contains(error, refused.Html);
             Assert.Contains("Put the filters right to list the claims.", refused.Html);
         }
+        // the statuses as the tags give them: a draft the lead returned is "Returned", not among the drafts
+        var returned = await w.UnderReviewAsync("STAFF-02", w.S.On("10-06"));
+        (await w.Lead.PostAsync($"/api/v1/claims/{returned}/return", new { reason = "Name the training" })).Expect(HttpStatusCode.OK);
+        Assert.Equal([returned], (await ListAsync("&state=returned")).Ids);
+        var draftsNow = (await ListAsync("&state=draft")).Ids.Concat((await ListAsync("&state=draft&page=2")).Ids).ToList();
+        Assert.Equal(drafts.Concat([other, far]).Order(), draftsNow.Order());
     }
 
     /// <summary>

@@ -27,7 +27,14 @@ public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : Prog
     public IReadOnlyDictionary<long, string> HalfTerms { get; private set; } = new Dictionary<long, string>();
 
     public List<(string, string)> AreaOptions { get; private set; } = [];
-    public List<(string, string)> StateOptions { get; } = [("", "Any status"), .. ClaimReads.States.Select(s => (s, Gov.Words(s)))];
+    /// <summary>
+    /// The statuses as the list's tags give them: a draft the reviewer returned is "Returned" (Gov.ClaimTag), so "Draft"
+    /// finds the drafts never returned and "Returned" those that were, where the API's state draft is both.
+    /// </summary>
+    public List<(string, string)> StateOptions { get; } =
+        [("", "Any status"), .. ClaimReads.States.SelectMany(s => s == "draft" ? new[] { (s, "Draft"), (Returned, "Returned") } : [(s, Gov.Words(s))])];
+
+    private const string Returned = "returned";
     public List<(string, string)> PeriodOptions { get; private set; } = [];
     public Paging Paging { get; private set; } = new(0, 1, PageSize);
 
@@ -88,13 +95,15 @@ public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : Prog
         var claimId = ReadReference("claim", "The claim", ClaimAccess.ReferencePrefix);
         var areaId = Chosen("areaId", AreaOptions);
         var periodId = Chosen("periodId", PeriodOptions);
-        var state = Filled("state") is { } s ? (ClaimReads.States.Contains(s) ? s : Refused("state")) : null;
+        var state = Filled("state") is { } s ? (StateOptions.Any(o => o.Item1 == s) ? s : Refused("state")) : null;
         var q = ReadSearch("q", "The school", MostSearch);
         SampleSize = ReadNumber("sample", "The sample size") is { } n ? n is >= 1 and <= MostSample ? (int)n : TooMany() : null;
         Seed = ReadSearch("seed", "The seed", MostSeed);
         if (HasErrors) return null; // a filter that cannot be read lists nothing rather than everything
 
-        var claims = ClaimReads.Filtered(Db, Caller, programmeId, null, areaId, state, periodId);
+        var claims = ClaimReads.Filtered(Db, Caller, programmeId, null, areaId, state == Returned ? "draft" : state, periodId);
+        if (state == "draft") claims = claims.Where(c => c.Reason == null);
+        if (state == Returned) claims = claims.Where(c => c.Reason != null);
         if (claimId is { } id) claims = claims.Where(c => c.Id == id);
         if (q is not null)
         {
