@@ -371,6 +371,15 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
                 .Concat(set.Where(m => m.Key != "handler" && !filters.Contains(m.Key)))
                 .Select(m => new KeyValuePair<string, string?>(m.Key, m.Value)));
 
+    /// <summary>
+    /// This page's address with another page number (<see cref="Paging.Links"/>): every other part of its query kept, so that
+    /// the next page of the accounts, the trial balance or a statement reads the same programme, date and detail.
+    /// </summary>
+    public string PageHref(int number) =>
+        Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(Request.Path,
+            Request.Query.Where(q => q.Key != "page").Select(q => new KeyValuePair<string, string?>(q.Key, q.Value.ToString()))
+                .Append(new("page", number.ToString(CultureInfo.InvariantCulture))));
+
     /// <summary>An id as text, or null: for carrying a choice on, not for reading what was posted (<see cref="ReadId"/>).</summary>
     protected static long? ParseId(string? text) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;

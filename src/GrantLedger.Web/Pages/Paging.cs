@@ -25,6 +25,10 @@ public sealed record Paging(int Total, int Number, int Size)
     /// <summary>"1 account", "8,412 accounts".</summary>
     public string Count(string one, string many) => Total == 1 ? $"1 {one}" : $"{N(Total)} {many}";
 
+    /// <summary>A table's caption: "8,412 accounts" on one page; "Accounts 501 to 1,000 of 8,412" on one of several.</summary>
+    public string Caption(string one, string many, int shown) =>
+        Pages == 1 ? Count(one, many) : Range(char.ToUpperInvariant(many[0]) + many[1..], shown);
+
     /// <summary>The GOV.UK pagination under the list (nothing when it has one page).</summary>
     public IHtmlContent Links(Func<int, string> href) => Gov.Pagination(Number, Pages, href);
 

@@ -41,7 +41,7 @@ public sealed class UsersModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
     }
 
     /// <summary>"3 users" on one page; "Users 101 to 200 of 2,345" on one of several.</summary>
-    public string Caption => Paging.Pages == 1 ? Paging.Count("user", "users") : Paging.Range("Users", Rows.Count);
+    public string Caption => Paging.Caption("user", "users", Rows.Count);
 
     /// <summary>This list's address with another page number, its filters kept.</summary>
     public string PageLink(int page) => SearchHref("/admin/users", ["role", "q"], ("page", page.ToString(CultureInfo.InvariantCulture)));

@@ -1,10 +1,8 @@
-using System.Globalization;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Ledger;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages.Ledger;
@@ -41,11 +39,5 @@ public sealed class AccountsModel(GrantLedgerDb db, AuditTrail audit) : Programm
     }
 
     /// <summary>"8,412 accounts" on one page; "Accounts 501 to 1,000 of 8,412" on one of several.</summary>
-    public string Caption => Paging.Pages == 1 ? Paging.Count("account", "accounts") : Paging.Range("Accounts", Accounts.Count);
-
-    /// <summary>This page's address with another page number: the programme, prefix and date kept.</summary>
-    public string PageHref(int number) =>
-        QueryHelpers.AddQueryString("/ledger",
-            Request.Query.Where(q => q.Key != "page").Select(q => new KeyValuePair<string, string?>(q.Key, q.Value.ToString()))
-                .Append(new("page", number.ToString(CultureInfo.InvariantCulture))));
+    public string Caption => Paging.Caption("account", "accounts", Accounts.Count);
 }
