@@ -403,4 +403,31 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
         var byKind = await page.GetStringAsync($"/ledger/trial-balance?programmeId={s.ProgrammeId}&depth=3");
         Assert.Equal("3 accounts", Caption(byKind, "trial-balance"));
     }
+    /// <summary>
+    /// The trial balance's Detail says what each choice sums: "By school" gave a row per school and category and "By school and
+    /// category" every account, each one segment of the code deeper than its name.
+    /// </summary>
+    [Fact]
+    public async Task TrialBalance_BySchool_GivesARowPerSchool_AndBySchoolAndCategory_ARowPerCategoryOfEach()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2);
+        await s.FundAsync("100000.00");
+        await s.AllocateEachAsync("staff-cover", "1000.00");
+        await s.AllocateEachAsync("action-plan", "500.00");
+        var auditor = await s.AuditorAsync(Db);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName);
+        var form = await page.GetStringAsync($"/ledger/trial-balance?programmeId={s.ProgrammeId}");
+        string Depth(string label) => Regex.Match(form, $"<option value=\"(\\d*)\"[^>]*>{label}</option>").Groups[1].Value;
+        async Task<List<string>> AccountsAsync(string label) =>
+            Regex.Matches(await page.GetStringAsync($"/ledger/trial-balance?programmeId={s.ProgrammeId}&depth={Depth(label)}"),
+                "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell gl-break-all\">([^<]+)</td>").Select(m => m.Groups[1].Value).ToList();
+
+        var school = $"tp:2026-27:school:{s.Schools[0].Urn}";
+        var bySchool = await AccountsAsync("By school");
+        Assert.Equal(1, bySchool.Count(a => a.StartsWith(school)));
+        Assert.Contains(school, bySchool);
+        var byCategory = await AccountsAsync("By school and category");
+        Assert.Equal([$"{school}:action-plan", $"{school}:staff-cover"], byCategory.Where(a => a.StartsWith(school)).Order().ToList());
+        Assert.Contains($"{school}:staff-cover:available", await AccountsAsync("Every account"));
+    }
 }
