@@ -430,4 +430,35 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal([$"{school}:action-plan", $"{school}:staff-cover"], byCategory.Where(a => a.StartsWith(school)).Order().ToList());
         Assert.Contains($"{school}:staff-cover:available", await AccountsAsync("Every account"));
     }
+    /// <summary>
+    /// An account's statement was one page of every transfer: PINS's unallocated account, one per school and category
+    /// allocated, 4.4 MB. It is read 500 at a time, each balance the running one over the whole statement, the last page's
+    /// the closing balance, the as-of date kept from page to page.
+    /// </summary>
+    [Fact]
+    public async Task Statement_ShowsItsTransfersAPageAtATime_TheRunningBalanceCarriedOn()
+    {
+        var s = await TwoHundredAndFiftySchoolsAsync();
+        var id = (await s.AccountAsync("tp:2026-27:unallocated"))["id"]!.GetValue<long>();
+        var auditor = await s.AuditorAsync(Db);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName);
+        static List<string> Balances(string html) =>
+            Regex.Matches(Regex.Match(html, "id=\"statement\">.*?(<tbody.*?</tbody>)", RegexOptions.Singleline).Groups[1].Value, "<tr class=\"govuk-table__row\">.*?</tr>", RegexOptions.Singleline)
+                .Select(r => WebUtility.HtmlDecode(Regex.Matches(r.Value, "<td[^>]*>(.*?)</td>", RegexOptions.Singleline).Last().Groups[1].Value)).ToList();
+
+        var first = await page.GetStringAsync($"/ledger/accounts/{id}?asOf=2026-11-30");
+        Assert.Equal("Transfers 1 to 500 of 501", Caption(first, "statement"));
+        Assert.Equal(500, Balances(first).Count);
+        Assert.Equal("£1,000,000.00 Cr", Balances(first)[0]);
+        Assert.Contains($"href=\"/ledger/accounts/{id}?asOf=2026-11-30&amp;page=2\"", first);
+        var second = await page.GetStringAsync($"/ledger/accounts/{id}?asOf=2026-11-30&page=2");
+        Assert.Equal("Transfers 501 to 501 of 501", Caption(second, "statement"));
+        Assert.Equal(["£500,000.00 Cr"], Balances(second));
+        Assert.Contains("£500,000.00 Cr", WebUtility.HtmlDecode(Regex.Match(second, "id=\"closing\">(.*?)</dd>").Groups[1].Value));
+
+        var school = (await s.AccountAsync(s.SchoolAccount(0, "staff-cover", "available")))["id"]!.GetValue<long>();
+        var one = await page.GetStringAsync($"/ledger/accounts/{school}");
+        Assert.Equal("1 transfer", Caption(one, "statement"));
+        Assert.DoesNotContain("govuk-pagination", one);
+    }
 }
