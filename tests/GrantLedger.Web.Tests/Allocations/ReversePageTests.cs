@@ -308,5 +308,29 @@ public sealed class ReversePageTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains($"Entry {allocation}", journal); // still listed
         Assert.Equal([$"href=\"{Url(nextFunding)}\""], Regex.Matches(journal, "href=\"/admin/entries/[0-9]+/reverse\"").Select(m => m.Value).ToArray());
     }
-}
+    /// <summary>
+    /// Reversing PINS's allocation of a category to every school listed its 1,680 transfers, a row each, above the reason's
+    /// field (484 KB), and the check as many lines again. An entry of more than 20 transfers is summed by the account the
+    /// money came from ("to 30 accounts"), with its lines a link away in the journal; one of 20 or fewer is listed as it was.
+    /// </summary>
+    [Fact]
+    public async Task ReversePage_AnAllocationToManySchools_SumsItsTransfers_AndLinksTheirLines()
+    {
+        var (s, page) = await AdminAsync(1, 30);
+        await s.FundAsync("10000.00");
+        await s.AllocateEachAsync("staff-cover", "100.00");
+        var entry = await Db.ScalarAsync("SELECT max(id) FROM journal_entry WHERE programme_id = $1", s.ProgrammeId);
 
+        var shown = WebUtility.HtmlDecode(await page.GetStringAsync(Url(entry)));
+        var rows = Regex.Matches(Regex.Match(shown, "id=\"transfers\">.*?(<tbody.*?</tbody>)", RegexOptions.Singleline).Groups[1].Value, "<tr class=\"govuk-table__row\">(.*?)</tr>", RegexOptions.Singleline);
+        Assert.Equal(["Unallocated 2026-27 | 30 accounts | £3,000.00"],
+            rows.Select(r => string.Join(" | ", Regex.Matches(r.Groups[1].Value, "<td[^>]*>(.*?)</td>").Select(c => c.Groups[1].Value))).ToList());
+        Assert.Contains($"href=\"/ledger/journal?programmeId={s.ProgrammeId}&entryId={entry}\"", shown);
+        Assert.DoesNotContain($"School {s.Schools[0].Urn}", shown);
+
+        var (problems, html) = await PostAsync(page, entry, Answers("Allocated to the wrong programme"));
+        Assert.Empty(problems);
+        Assert.Contains("£3,000.00 back from 30 accounts to Unallocated 2026-27", html);
+        Assert.DoesNotContain($"School {s.Schools[0].Urn}", html);
+    }
+}

@@ -35,6 +35,21 @@ public sealed class ReverseModel(GrantLedgerDb db, AuditTrail audit) : AdminMone
 
     public JournalEntry Entry { get; private set; } = null!;
     public IReadOnlyList<Move> Moves { get; private set; } = [];
+
+    public const int MostMovesListed = 20;
+
+    /// <summary>
+    /// The moves as the page lists them: each one; or, for an entry of more than <see cref="MostMovesListed"/> (an allocation
+    /// to every PINS school has 1,680), summed by unit and the account the money came from, "to 1,680 accounts", its lines
+    /// in the journal (<see cref="Summed"/>).
+    /// </summary>
+    public IReadOnlyList<Move> Listed => Summed
+        ? Moves.GroupBy(m => (m.Unit, m.From)).Select(g => g.Select(m => m.To).Distinct().Count() is var n and > 1
+            ? new Move(g.Key.Unit, g.Sum(m => m.Amount), g.Key.From, $"{n:N0} accounts")
+            : new Move(g.Key.Unit, g.Sum(m => m.Amount), g.Key.From, g.First().To)).ToList()
+        : Moves;
+
+    public bool Summed => Moves.Count > MostMovesListed;
     /// <summary>The year the entry's accounts are of, for the way back to its allocations.</summary>
     public long? EntryYearId { get; private set; }
     /// <summary>Why the entry cannot be reversed here (the use case's words), or null.</summary>
