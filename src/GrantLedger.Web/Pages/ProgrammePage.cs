@@ -18,6 +18,9 @@ public abstract class ProgrammePage(GrantLedgerDb db, AuditTrail audit) : GovPag
     /// </summary>
     public string AccountExample { get; private set; } = "";
 
+    /// <summary>The URN of the account example's school ("100101"), the journal's School URN example; empty before any school has an account.</summary>
+    public string UrnExample => AccountExample.Split(':') is [_, _, "school", var urn] ? urn : "";
+
     protected async Task LoadAccountExampleAsync(long programmeId, CancellationToken ct)
     {
         var code = await Db.Accounts.AsNoTracking().Where(a => a.ProgrammeId == programmeId && a.SchoolId != null)

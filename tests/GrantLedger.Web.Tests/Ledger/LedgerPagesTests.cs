@@ -461,4 +461,22 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("1 transfer", Caption(one, "statement"));
         Assert.DoesNotContain("govuk-pagination", one);
     }
+
+    /// <summary>
+    /// The journal's School URN field gave 100001 as its example, a URN neither demo programme has (PINS's run from 200001):
+    /// it gives the programme's first school's, as the account code's example does.
+    /// </summary>
+    [Fact]
+    public async Task Journal_SchoolUrnExample_IsOneOfTheProgrammesSchools()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2);
+        await s.FundAsync("1000.00");
+        await s.AllocateEachAsync("staff-cover", "100.00");
+        var auditor = await s.AuditorAsync(Db);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName);
+
+        var journal = WebUtility.HtmlDecode(await page.GetStringAsync($"/ledger/journal?programmeId={s.ProgrammeId}"));
+        Assert.Contains($"The school's six-digit Unique Reference Number, for example {s.Schools[0].Urn}<", journal);
+        Assert.DoesNotContain("100001<", journal);
+    }
 }
