@@ -31,7 +31,8 @@ public sealed class ReverseModel(GrantLedgerDb db, AuditTrail audit) : AdminMone
     };
 
     /// <summary>One transfer of the entry as it moved: from its debit account to its credit account; a reversal moves it back.</summary>
-    public sealed record Move(string Unit, long Amount, string From, string To);
+    /// <summary>A transfer the reversal moves back: its accounts by name, and by id (schools of one name have accounts of one name).</summary>
+    public sealed record Move(string Unit, long Amount, string From, string To, long FromId = 0, long ToId = 0);
 
     public JournalEntry Entry { get; private set; } = null!;
     public IReadOnlyList<Move> Moves { get; private set; } = [];
@@ -44,9 +45,9 @@ public sealed class ReverseModel(GrantLedgerDb db, AuditTrail audit) : AdminMone
     /// in the journal (<see cref="Summed"/>).
     /// </summary>
     public IReadOnlyList<Move> Listed => Summed
-        ? Moves.GroupBy(m => (m.Unit, m.From)).Select(g => g.Select(m => m.To).Distinct().Count() is var n and > 1
-            ? new Move(g.Key.Unit, g.Sum(m => m.Amount), g.Key.From, $"{n:N0} accounts")
-            : new Move(g.Key.Unit, g.Sum(m => m.Amount), g.Key.From, g.First().To)).ToList()
+        ? Moves.GroupBy(m => (m.Unit, m.FromId)).Select(g => g.Select(m => m.ToId).Distinct().Count() is var n and > 1
+            ? new Move(g.Key.Unit, g.Sum(m => m.Amount), g.First().From, $"{n:N0} accounts")
+            : new Move(g.Key.Unit, g.Sum(m => m.Amount), g.First().From, g.First().To)).ToList()
         : Moves;
 
     public bool Summed => Moves.Count > MostMovesListed;
@@ -73,7 +74,8 @@ public sealed class ReverseModel(GrantLedgerDb db, AuditTrail audit) : AdminMone
         var transfers = Entry.Transfers.Where(t => t.Kind is "posted" or "post_pending").OrderBy(t => t.Id).ToList();
         var ids = transfers.SelectMany(t => new[] { t.DebitAccountId, t.CreditAccountId }).Distinct().ToList();
         var accounts = await Db.Accounts.AsNoTracking().Where(a => ids.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
-        Moves = transfers.Select(t => new Move(t.Unit, t.Amount, accounts[t.DebitAccountId].Name, accounts[t.CreditAccountId].Name)).ToList();
+        Moves = transfers.Select(t => new Move(t.Unit, t.Amount, accounts[t.DebitAccountId].Name, accounts[t.CreditAccountId].Name,
+            t.DebitAccountId, t.CreditAccountId)).ToList();
         EntryYearId = accounts.Values.Select(a => a.ProgrammeYearId).FirstOrDefault(y => y is not null);
         if (!ReverseEntry.Reversible(Entry.CauseType)) NotHere = Capital(ReverseEntry.NotReversibleHere(entryId, Entry.CauseType).Message);
         else if (EntryYearId is { } yearId && await Db.ProgrammeYears.AsNoTracking().SingleOrDefaultAsync(y => y.Id == yearId, ct) is { } year)
