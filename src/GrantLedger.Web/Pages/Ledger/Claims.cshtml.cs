@@ -162,7 +162,7 @@ public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : Prog
     /// </summary>
     public string Caption => SampleSize is { } size
         ? $"A sample of {N(Claims.Count)} of the {N(Population)} claim{(Population == 1 ? "" : "s")} these filters find, drawn with the seed {Seed}, in the order drawn"
-        : Paging.Pages == 1 ? Paging.Count("claim", "claims") : Paging.Range("Claims", Claims.Count) + ", newest first";
+        : Paging.Caption("claim", "claims", Claims.Count) + (Paging.Pages > 1 ? ", newest first" : "");
 
     /// <summary>Whether any filter but the programme is given: the empty list then says no claim matches, not that there are none.</summary>
     public bool Filtering => new[] { "claim", "q", "areaId", "state", "periodId" }.Any(f => Filled(f) is not null);
