@@ -78,6 +78,9 @@ public static class JsonSetup
         // {"amount": "1.00", "amount": "9999.00"}: refused, not read as its last value while a proxy, a log or a signature
         // reads the first
         options.AllowDuplicateProperties = false;
+        // {"line": […]} for "lines": refused naming it (MalformedRequest), as the OpenAPI document's additionalProperties: false
+        // says, not dropped, which approved a claim in full that its lead meant to approve for less
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
     }
 }
 

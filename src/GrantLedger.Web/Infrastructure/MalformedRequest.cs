@@ -18,6 +18,9 @@ public static partial class MalformedRequest
     /// <summary>The framework's words for a form field or query value it could not read: "The value 'abc' is not valid for lineId."</summary>
     [GeneratedRegex(@"^The value '.*' is not valid( for .*)?\.?$", RegexOptions.Singleline)] private static partial Regex NotValid();
 
+    /// <summary>The serializer's words for a field the request does not have: "The JSON property 'line' could not be mapped to …".</summary>
+    [GeneratedRegex(@"^The JSON property '(?<name>.*?)' could not be mapped", RegexOptions.Singleline)] private static partial Regex NotAField();
+
     public static IActionResult Answer(ActionContext context)
     {
         var errors = new Dictionary<string, string[]>();
@@ -25,6 +28,15 @@ public static partial class MalformedRequest
         {
             if (entry.Errors.Count == 0) continue;
             var field = key.StartsWith("$.") ? key[2..] : key is "$" or "" or "request" ? "body" : key;
+            // a field the request does not have is named itself, under the object that holds it ("lines[0].reasn")
+            if (entry.Errors.Select(e => NotAField().Match(e.ErrorMessage is { Length: > 0 } m ? m : e.Exception?.Message ?? "")).FirstOrDefault(m => m.Success) is { } unknown)
+            {
+                var name = unknown.Groups["name"].Value;
+                var at = key.StartsWith("$.") ? key[2..] : "";
+                var named = at.Length == 0 ? name : at.EndsWith($".{name}") || at == name ? at : $"{at}.{name}";
+                errors[named] = ["is not a field of this request: leave it out, or check its name against the OpenAPI document"];
+                continue;
+            }
             // the framework's validation names a body's fields as C# does ("Split.Lines[0]"), JSON as the client sent them
             field = key.StartsWith('$') ? char.ToLowerInvariant(field[0]) + field[1..]
                 : string.Join('.', field.Split('.').Select(f => f.Length == 0 ? f : char.ToLowerInvariant(f[0]) + f[1..]));
