@@ -36,6 +36,9 @@ public static partial class ClaimLines
 
     public static readonly string[] StaffRoles = ["leader", "teacher", "support-staff"];
 
+    /// <summary>The kinds as the API spells them ("staff-time", "specialist-days").</summary>
+    public static readonly string[] Kinds = Enum.GetValues<ClaimLineKind>().Select(k => Workflow.Kebab.Of(k)).ToArray();
+
     public static readonly string[] Specialists =
         ["occupational-therapist", "speech-and-language-therapist", "educational-psychologist", "specialist-teacher", "other"];
 

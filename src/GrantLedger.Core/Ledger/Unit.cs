@@ -15,6 +15,9 @@ public static class Units
 {
     public static string ToCode(this Unit unit) => unit == Unit.Gbp ? "GBP" : "MIN";
 
+    /// <summary>The units' codes, as the API takes and gives them.</summary>
+    public static readonly string[] Codes = ["GBP", "MIN"];
+
     public static Unit Parse(string code) => code switch
     {
         "GBP" => Unit.Gbp,

@@ -40,7 +40,8 @@ public sealed record UserGivenPassword : UserView
 public static class Users
 {
     public sealed record NewUser([property: MaxText(NewUser.MostUserName)] string? UserName, [property: MaxText(NewUser.MostDisplayName)] string? DisplayName,
-        [property: MaxText(NewUser.MostEmail)] string? Email, [property: MaxText(Passwords.MaxLength)] string? Password, string? Role,
+        [property: MaxText(NewUser.MostEmail)] string? Email, [property: MaxText(Passwords.MaxLength)] string? Password,
+        [property: OneOf(typeof(Roles), nameof(Roles.All))] string? Role,
         long? ProgrammeId, long? AreaId, long? SchoolId)
     {
         public const int MostUserName = 100, MostDisplayName = 200, MostEmail = 256;

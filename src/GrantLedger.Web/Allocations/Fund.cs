@@ -10,7 +10,7 @@ namespace GrantLedger.Web.Allocations;
 /// <summary>Records money (or a pool of staff time) granted for a programme year: funding → unallocated, dated today or earlier.</summary>
 public static class Fund
 {
-    public sealed record Request(string? Unit, Core.Money.Money? Amount, long? Minutes, [property: MaxText(MostReference)] string? Reference, DateOnly? ValueDate);
+    public sealed record Request([property: OneOf(typeof(Units), nameof(Units.Codes))] string? Unit, Core.Money.Money? Amount, long? Minutes, [property: MaxText(MostReference)] string? Reference, DateOnly? ValueDate);
 
     public const int MostReference = 200;
 

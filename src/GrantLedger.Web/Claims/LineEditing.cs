@@ -25,10 +25,13 @@ public static class LineEditing
     /// <param name="Date">the day the work was done (staff time, support hours), in the claim's half-term; a TLR is the
     /// half-term's sum, dated its first day: a date sent with one must fall in the half-term</param>
     public sealed record LineInput(
-        string? Kind, long? CategoryId, long? AllowanceCategoryId,
-        [property: MaxText(17, Pattern = Core.Claims.ClaimLines.StaffRefPattern)] string? StaffRef, string? Role, string? Activity, DateOnly? Date, Quantity? Hours, Quantity? Days,
+        [property: OneOf(typeof(ClaimLines), nameof(ClaimLines.Kinds))] string? Kind, long? CategoryId, long? AllowanceCategoryId,
+        [property: MaxText(17, Pattern = Core.Claims.ClaimLines.StaffRefPattern)] string? StaffRef,
+        [property: OneOf(typeof(ClaimLines), nameof(ClaimLines.StaffRoles))] string? Role,
+        [property: OneOf(typeof(ClaimLines), nameof(ClaimLines.Activities))] string? Activity, DateOnly? Date, Quantity? Hours, Quantity? Days,
         long? ActionId, [property: MaxText(LineInput.MostSupplier)] string? Supplier, [property: MaxText(LineInput.MostInvoiceRef)] string? InvoiceRef,
-        Money? Amount, string? Specialist, [property: MaxText(LineInput.MostDescription)] string? Description)
+        Money? Amount, [property: OneOf(typeof(ClaimLines), nameof(ClaimLines.Specialists))] string? Specialist,
+        [property: MaxText(LineInput.MostDescription)] string? Description)
     {
         public const int MostSupplier = 200, MostInvoiceRef = 100, MostDescription = 500;
     }
@@ -84,7 +87,7 @@ public static class LineEditing
         var errors = new FieldErrors();
         if (!Kebab.TryParse<ClaimLineKind>(r.Kind ?? "", out var kind))
         {
-            errors.Add("kind", "must be one of " + string.Join(", ", Enum.GetValues<ClaimLineKind>().Select(k => Kebab.Of(k))));
+            errors.Add("kind", "must be one of " + string.Join(", ", ClaimLines.Kinds));
             errors.ThrowIfAny();
         }
         var categories = await lookups.CategoriesAsync(ct);

@@ -58,7 +58,10 @@ public static class ExportJobs
 {
     /// <param name="Kind">workbook, csv, hledger or beancount</param>
     /// <param name="AsOf">the balances at the end of this day (today when left out)</param>
-    public sealed record NewExport(string? Kind, DateOnly? AsOf);
+    public sealed record NewExport([property: OneOf(typeof(ExportJobs), nameof(Kinds))] string? Kind, DateOnly? AsOf);
+
+    /// <summary>The kinds of export, as the API spells them.</summary>
+    public static readonly string[] Kinds = Enum.GetValues<ExportKind>().Select(k => Kebab.Of(k)).ToArray();
 
     public static bool TryParseKind(string? text, out ExportKind kind) => Kebab.TryParse(text, out kind);
 
@@ -69,7 +72,7 @@ public static class ExportJobs
         Exporter.EnsureMayExport(caller, programmeId);
         var errors = new FieldErrors();
         if (!TryParseKind(request.Kind, out var kind))
-            errors.Add("kind", "must be one of: " + string.Join(", ", Enum.GetValues<ExportKind>().Select(k => Kebab.Of(k))));
+            errors.Add("kind", "must be one of: " + string.Join(", ", Kinds));
         var today = UkTime.Today;
         var asOf = request.AsOf ?? today;
         if (Ledger.LedgerReads.AsOfRefusal(asOf) is { } future) errors.Add("asOf", future);

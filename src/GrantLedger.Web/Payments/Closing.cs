@@ -22,7 +22,10 @@ namespace GrantLedger.Web.Payments;
 /// </summary>
 public static class Closing
 {
-    public sealed record YearEndRule(long? CategoryId, string? Treatment);
+    public sealed record YearEndRule(long? CategoryId, [property: OneOf(typeof(Closing), nameof(Treatments))] string? Treatment);
+
+    /// <summary>What becomes of a category's unspent allocation at the year end.</summary>
+    public static readonly string[] Treatments = ["lapse", "carry-forward"];
 
     /// <param name="NextYearId">where carried-forward allocation goes: a later, open year of the programme</param>
     /// <param name="Fingerprint">

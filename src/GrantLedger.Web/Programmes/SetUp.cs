@@ -11,15 +11,20 @@ namespace GrantLedger.Web.Programmes;
 /// <summary>Creating a programme and the areas and budget categories it is organised by.</summary>
 public static partial class SetUp
 {
-    public sealed record NewProgramme([property: MaxText(30, Pattern = ProgrammeCodePattern)] string? Code, [property: MaxText(MostName)] string? Name, [property: MaxText(MostName)] string? Funder, string? AreaKind,
-        Money? SecondApprovalThreshold);
+    public sealed record NewProgramme([property: MaxText(30, Pattern = ProgrammeCodePattern)] string? Code, [property: MaxText(MostName)] string? Name, [property: MaxText(MostName)] string? Funder,
+        [property: OneOf(typeof(SetUp), nameof(AreaKinds))] string? AreaKind, Money? SecondApprovalThreshold);
+
+    /// <summary>What a programme's areas are: London's boroughs, or the integrated care boards (PINS).</summary>
+    public static readonly string[] AreaKinds = ["borough", "icb"];
 
     /// <summary>The most characters of a programme's, a funder's, an area's or a category's name.</summary>
     public const int MostName = 200;
     /// <param name="ClearSecondApprovalThreshold">true to stop requiring second approvals</param>
     public sealed record ProgrammeChange([property: MaxText(MostName)] string? Name, [property: MaxText(MostName)] string? Funder, Money? SecondApprovalThreshold, bool? ClearSecondApprovalThreshold);
     public sealed record NewArea([property: MaxText(40, Pattern = AreaCodePattern)] string? Code, [property: MaxText(MostName)] string? Name);
-    public sealed record NewCategory([property: MaxText(40, Pattern = CategoryCodePattern)] string? Code, [property: MaxText(MostName)] string? Name, string? Unit, string? Kind);
+    /// <param name="Unit">GBP for money, MIN for a time allowance (its kind decides it: may be left out)</param>
+    public sealed record NewCategory([property: MaxText(40, Pattern = CategoryCodePattern)] string? Code, [property: MaxText(MostName)] string? Name,
+        [property: OneOf(typeof(Core.Ledger.Units), nameof(Core.Ledger.Units.Codes))] string? Unit, [property: OneOf(typeof(CategoryKinds), nameof(CategoryKinds.All))] string? Kind);
 
     public const string ProgrammeCodePattern = "^[a-z][a-z0-9-]{1,29}$", AreaCodePattern = "^[a-z0-9][a-z0-9-]{0,39}$",
         CategoryCodePattern = "^[a-z][a-z0-9-]{1,39}$";
@@ -35,7 +40,7 @@ public static partial class SetUp
         var errors = new FieldErrors();
         if (r.Code is null || !ProgrammeCode().IsMatch(r.Code)) errors.Add("code", "must be 2-30 lower-case letters, digits or hyphens, starting with a letter");
         r = r with { Name = errors.Text("name", r.Name, MostName), Funder = errors.Text("funder", r.Funder, MostName) }; // as kept, and audited
-        if (r.AreaKind is not (null or "borough" or "icb")) errors.Add("areaKind", "must be 'borough' or 'icb'");
+        if (r.AreaKind is not null && !AreaKinds.Contains(r.AreaKind)) errors.Add("areaKind", "must be 'borough' or 'icb'");
         if (r.SecondApprovalThreshold is { IsPositive: false }) errors.Add("secondApprovalThreshold", "must be more than zero");
         errors.ThrowIfAny();
         if (await db.Programmes.AnyAsync(p => p.Code == r.Code, ct))

@@ -36,7 +36,8 @@ public sealed record RateView(long Id, string Code, string Name, string Basis, M
 /// </summary>
 public static partial class RateCards
 {
-    public sealed record NewRate([property: MaxText(40, Pattern = RateCodePattern)] string? Code, [property: MaxText(MostName)] string? Name, string? Basis, Money? Amount, DateOnly? EffectiveFrom);
+    public sealed record NewRate([property: MaxText(40, Pattern = RateCodePattern)] string? Code, [property: MaxText(MostName)] string? Name,
+        [property: OneOf(typeof(Pricing), nameof(Pricing.Bases))] string? Basis, Money? Amount, DateOnly? EffectiveFrom);
 
     public const int MostName = 200;
 

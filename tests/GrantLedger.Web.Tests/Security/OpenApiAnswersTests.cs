@@ -36,6 +36,32 @@ public sealed class OpenApiAnswersTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A request's field that takes one of a fixed list gives that list as its enum, as an action plan's themes did: a client
+    /// had to guess a claim line's kind, role, activity and specialist, the unit of a funding or a category, a category's
+    /// kind, an export's kind, a year end's treatment, a user's role, a rate's basis and a programme's kind of area, or
+    /// send one and read the refusal's list.
+    /// </summary>
+    [Theory]
+    [InlineData("Claims.LineEditing.LineInput", "kind", "staff-time tlr support-hours action-plan specialist-days")]
+    [InlineData("Claims.LineEditing.LineInput", "role", "leader teacher support-staff")]
+    [InlineData("Claims.LineEditing.LineInput", "activity", "training peer-visit shared-learning-network student-action-group implementation programme-admin")]
+    [InlineData("Claims.LineEditing.LineInput", "specialist", "occupational-therapist speech-and-language-therapist educational-psychologist specialist-teacher other")]
+    [InlineData("Allocations.Fund.Request", "unit", "GBP MIN")]
+    [InlineData("Programmes.SetUp.NewCategory", "unit", "GBP MIN")]
+    [InlineData("Programmes.SetUp.NewCategory", "kind", "staff-cover tlr-admin action-plan programme-pot time-allowance")]
+    [InlineData("Programmes.SetUp.NewProgramme", "areaKind", "borough icb")]
+    [InlineData("Exports.ExportJobs.NewExport", "kind", "workbook csv hledger beancount")]
+    [InlineData("Payments.Closing.YearEndRule", "treatment", "lapse carry-forward")]
+    [InlineData("Access.Users.NewUser", "role", "school_business_manager area_lead programme_admin funder_finance auditor")]
+    [InlineData("RateCards.RateCards.NewRate", "basis", "day hour period")]
+    public async Task AFieldTakingOneOfAList_GivesTheListAsItsEnum(string schema, string field, string values)
+    {
+        var api = await OpenApi.ReadAsync(Db);
+        var property = api.Document["components"]!["schemas"]![schema]!["properties"]![field]!;
+        Assert.Equal(values.Split(' '), property["enum"]?.AsArray().Select(v => v!.GetValue<string>()).ToArray() ?? []);
+    }
+
+    /// <summary>
     /// The document's descriptions are written for a client: none names the service's code as the compiler does. The year
     /// end's fingerprint and the user's answer said "the M:GrantLedger.Web.Payments.Closing.FingerprintOf(System.Collections.
     /// Generic.IEnumerable{…}) of the figures" and "(M:GrantLedger.Web.Access.Passwords.Generate)": a reference in a comment
