@@ -59,6 +59,7 @@ public static class HostSetup
                 o.Filters.Add(new Idempotency()); // every write of the API takes an Idempotency-Key
                 o.ModelValidatorProviders.Add(new NullElementsValidatorProvider()); // {"lines": [null]}: 400 naming lines[0]
                 o.Conventions.Add(new SuccessAnswers()); // the OpenAPI document's 200 of every action that declares no success of its own
+                o.Conventions.Add(new ErrorAnswers()); // and its 404, 409 and 422 where an action answers them
             })
             .AddJsonOptions(o => JsonSetup.Configure(o.JsonSerializerOptions))
             .ConfigureApiBehaviorOptions(o => o.InvalidModelStateResponseFactory = MalformedRequest.Answer);

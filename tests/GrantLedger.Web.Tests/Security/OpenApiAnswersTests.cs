@@ -36,6 +36,39 @@ public sealed class OpenApiAnswersTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// The document lists the refusals an operation answers (the README's conventions: unknown id 404, conflicting state 409,
+    /// a broken rule 422), each as the service answers it here: GET /api/v1/claims/{claimId} gave only 200, 400, 401 and 403,
+    /// and a claim's submit no 409 or 422. Every operation whose path names a record lists 404, every write 409 and 422.
+    /// </summary>
+    [Fact]
+    public async Task EveryOperation_ListsTheRefusalsItAnswers()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var draft = await w.NewClaimAsync();
+        var api = await OpenApi.ReadAsync(Db);
+        var answered = new (string Path, string Method, Answer Answer)[]
+        {
+            ("/api/v1/claims/{claimId}", "get", await w.School.GetAsync("/api/v1/claims/424242")),
+            ("/api/v1/claims/{claimId}/submit", "post", await w.School.PostAsync($"/api/v1/claims/{draft}/submit", new { declaration = false })),
+            ("/api/v1/claims/{claimId}/approve", "post", await w.Lead.PostAsync($"/api/v1/claims/{draft}/approve", null)),
+            ("/api/v1/programmes/{programmeId}/accounts", "get", await w.Admin.GetAsync($"/api/v1/programmes/{w.S.ProgrammeId}/accounts?limit=0")),
+        };
+        foreach (var (path, method, answer) in answered)
+            Assert.True(api.Document["paths"]![path]![method]!["responses"]![((int)answer.Status).ToString()] is not null,
+                $"{method.ToUpperInvariant()} {path} answered {(int)answer.Status}, which the document does not list");
+
+        var missing = new List<string>();
+        foreach (var (path, item) in api.Document["paths"]!.AsObject())
+            foreach (var (method, op) in item!.AsObject())
+            {
+                var listed = op!["responses"]!.AsObject();
+                var expected = (path.Contains('{') ? new[] { "404" } : []).Concat(method == "get" ? [] : new[] { "409", "422" });
+                missing.AddRange(expected.Where(s => !listed.ContainsKey(s)).Select(s => $"{method.ToUpperInvariant()} {path}: {s}"));
+            }
+        Assert.True(missing.Count == 0, $"{missing.Count} refusals not listed:\n" + string.Join("\n", missing));
+    }
+
+    /// <summary>
     /// A request's field that takes one of a fixed list gives that list as its enum, as an action plan's themes did: a client
     /// had to guess a claim line's kind, role, activity and specialist, the unit of a funding or a category, a category's
     /// kind, an export's kind, a year end's treatment, a user's role, a rate's basis and a programme's kind of area, or
