@@ -72,6 +72,7 @@ public static class JsonSetup
         options.Converters.Add(new QuantityJsonConverter());
         options.Converters.Add(new StoredTextJsonConverter());
         options.Converters.Add(new DateJsonConverter());
+        options.Converters.Add(new UtcMomentJsonConverter());
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.MaxDepth = 32;
@@ -98,6 +99,21 @@ public sealed class DateJsonConverter : JsonConverter<DateOnly>
 
     public override void Write(Utf8JsonWriter writer, DateOnly value, JsonSerializerOptions options) =>
         writer.WriteStringValue(value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+}
+
+/// <summary>
+/// A moment as the API gives it: in UTC, marked Z ("2026-12-05T01:32:14.440116Z"), as its CSV answers and the exports give
+/// it, where the answers gave "+00:00"; read as an ISO 8601 moment with its offset.
+/// </summary>
+public sealed class UtcMomentJsonConverter : JsonConverter<DateTimeOffset>
+{
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var moment)
+            ? moment
+            : throw new JsonException("must be a moment as ISO 8601 with its offset, such as 2026-10-05T09:30:00Z");
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.UtcDateTime);
 }
 
 /// <summary>
