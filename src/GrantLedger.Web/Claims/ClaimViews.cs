@@ -52,8 +52,11 @@ public sealed record ClaimView(
 public sealed record ClaimSummary(long Id, string Reference, SchoolSummary School, string Period, string State, Money Claimed,
     Money? Sanctioned, DateTimeOffset? SubmittedAt, string? Reason, int Lines, IReadOnlyList<LineReason> LineReasons)
 {
-    /// <summary>The staff time its lines take from the school's allowances, in minutes, for the queues' Claimed column (not in the API's answer).</summary>
-    [System.Text.Json.Serialization.JsonIgnore] public long AllowanceMinutes { get; init; }
+    /// <summary>
+    /// The staff time its lines take from the school's allowances, in minutes (reserved on submission), as the pages' lists
+    /// give it beside the money: a claim of time alone claims "0.00".
+    /// </summary>
+    public long AllowanceMinutes { get; init; }
 
     /// <summary>
     /// The staff time its approval posts, in minutes: <see cref="AllowanceMinutes"/> less the lines approved for nothing,

@@ -853,6 +853,26 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// The claim lists give the staff time each claim takes from the school's allowances, in minutes (allowanceMinutes), as
+    /// the pages' lists give it beside the money: a claim of a specialist's day alone read "claimed": "0.00" and nothing more
+    /// in the lead's queue and the school's list, where the lead's page says "1 day of staff time".
+    /// </summary>
+    [Fact]
+    public async Task TheClaimLists_GiveTheStaffTimeEachClaimTakes_InMinutes()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddSpecialistDayAsync(id);
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        System.Text.Json.Nodes.JsonNode Listed(Answer a) => a.Expect(HttpStatusCode.OK).Json.AsArray().Single(c => c!["id"]!.GetValue<long>() == id)!;
+        foreach (var claim in new[] { Listed(await w.Lead.GetAsync("/api/v1/review-queue")), Listed(await w.School.GetAsync("/api/v1/claims")) })
+        {
+            Assert.Equal("0.00", claim["claimed"]!.GetValue<string>());
+            Assert.Equal(450, claim["allowanceMinutes"]?.GetValue<long>());
+        }
+    }
+
+    /// <summary>
     /// A withdrawal confirmed from a page shown before the claim moved on (approved since, in the area lead's hands) is
     /// refused, and the page no longer offers to withdraw it or says what it "reserves": it showed the refusal above the
     /// same warning, the claimed amount said to go back to the budget, and the button again.
