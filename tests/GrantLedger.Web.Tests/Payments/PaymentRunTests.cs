@@ -89,6 +89,28 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
     /// no approved claims the half-term, an area with none the area, a date before every approval the date. It named the
     /// date whatever was chosen, so a user who chose only a half-term was sent to the date they had left blank.
     /// </summary>
+    /// <summary>
+    /// A payment run answers with an ETag, and its approve, export and cancel change only the version sent back as If-Match
+    /// (409 stale-version, naming the version now, and nothing done), as the README now says of runs beside claims and plans:
+    /// the checker who read a run before it was cancelled and rebuilt is not told "approved" of a version they did not read.
+    /// </summary>
+    [Fact]
+    public async Task ARunsStepsWithIfMatch_ChangeOnlyTheVersionRead()
+    {
+        var x = await ApprovedAsync();
+        var built = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created);
+        var id = built.Id;
+        var read = built.Headers.ETag!.Tag;
+        (await x.Maker.SendAsync(HttpMethod.Post, $"/api/v1/payment-runs/{id}/cancel", new { reason = "rebuild after a late claim" }, ifMatch: "\"1\""))
+            .ExpectProblem(HttpStatusCode.Conflict, rule: "stale-version");
+        var approved = (await x.Checker.SendAsync(HttpMethod.Post, $"/api/v1/payment-runs/{id}/approve", null, ifMatch: read)).Expect(HttpStatusCode.OK);
+        var stale = (await x.Maker.SendAsync(HttpMethod.Post, $"/api/v1/payment-runs/{id}/export", null, ifMatch: read))
+            .ExpectProblem(HttpStatusCode.Conflict, rule: "stale-version");
+        Assert.Equal(approved.Headers.ETag!.Tag, stale.Json["currentETag"]!.GetValue<string>());
+        Assert.Equal("approved", (await x.Maker.GetAsync($"/api/v1/payment-runs/{id}")).Json["state"]!.GetValue<string>());
+        (await x.Maker.SendAsync(HttpMethod.Post, $"/api/v1/payment-runs/{id}/export", null, ifMatch: approved.Headers.ETag!.Tag)).Expect(HttpStatusCode.OK);
+    }
+
     [Fact]
     public async Task NothingToPay_NamesTheChoiceThatLeftNothingToPay_OnThePageAndInTheApi()
     {
