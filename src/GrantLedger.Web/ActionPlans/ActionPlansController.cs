@@ -50,6 +50,7 @@ public sealed class ActionPlansController(GrantLedgerDb db, AuditTrail audit) : 
 
     /// <summary>Replaces a draft's content: themes, the student action group's date, summary and actions (keep an action's ref to keep its number).</summary>
     [HttpPut("action-plans/{planId:long}")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.SchoolBusinessManager)]
     public async Task<ActionResult<ActionPlanView>> Replace(long planId, PlanDrafting.PlanInput request, CancellationToken ct)
     {
@@ -58,16 +59,19 @@ public sealed class ActionPlansController(GrantLedgerDb db, AuditTrail audit) : 
     }
 
     [HttpPost("action-plans/{planId:long}/submit")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.SchoolBusinessManager)]
     public Task<ActionResult<ActionPlanView>> Submit(long planId, CancellationToken ct) => Fire(planId, ActionPlanTrigger.Submit, null, ct);
 
     /// <summary>Agrees the plan (the area lead): it is the one claims are checked against from now, and the version agreed before it is superseded.</summary>
     [HttpPost("action-plans/{planId:long}/agree")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.AreaLead)]
     public Task<ActionResult<ActionPlanView>> Agree(long planId, CancellationToken ct) => Fire(planId, ActionPlanTrigger.Agree, null, ct);
 
     /// <summary>Returns the plan to the school as a draft, with feedback.</summary>
     [HttpPost("action-plans/{planId:long}/return")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.AreaLead)]
     public Task<ActionResult<ActionPlanView>> Return(long planId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] ReturnRequest? request,
         CancellationToken ct) => Fire(planId, ActionPlanTrigger.Return, request?.Feedback, ct);

@@ -49,6 +49,7 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
     public Task<ActionResult<ClaimView>> Get(long claimId, CancellationToken ct) => Answer(claimId, 200, ct);
 
     [HttpPatch("claims/{claimId:long}")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.SchoolBusinessManager)]
     public async Task<ActionResult<ClaimView>> Change(long claimId, Drafting.ClaimChange request, CancellationToken ct)
     {
@@ -58,6 +59,7 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
 
     /// <summary>Discards a draft that was never submitted.</summary>
     [HttpDelete("claims/{claimId:long}")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.SchoolBusinessManager)]
     [ProducesResponseType(204)]
     public async Task<IActionResult> Discard(long claimId, CancellationToken ct)
@@ -68,6 +70,7 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
 
     /// <summary>Adds a line: staff-time, tlr, support-hours, action-plan or specialist-days.</summary>
     [HttpPost("claims/{claimId:long}/lines")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.SchoolBusinessManager)]
     [ProducesResponseType(typeof(ClaimView), 201)]
     public async Task<ActionResult<ClaimView>> AddLine(long claimId, LineEditing.LineInput request, CancellationToken ct)
@@ -85,6 +88,7 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
     /// row comes back by its line in the file and its field ("line 3, hours"), and then no line is added.
     /// </summary>
     [HttpPost("claims/{claimId:long}/lines/import")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.SchoolBusinessManager)]
     [RequestSizeLimit(1_000_000)]
     [RequestFormLimits(MultipartBodyLengthLimit = 1_000_000)]
@@ -96,6 +100,7 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
     }
 
     [HttpPut("claims/{claimId:long}/lines/{lineId:long}")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.SchoolBusinessManager)]
     public async Task<ActionResult<ClaimView>> ChangeLine(long claimId, long lineId, LineEditing.LineInput request, CancellationToken ct)
     {
@@ -104,6 +109,7 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
     }
 
     [HttpDelete("claims/{claimId:long}/lines/{lineId:long}")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.SchoolBusinessManager)]
     public async Task<ActionResult<ClaimView>> RemoveLine(long claimId, long lineId, CancellationToken ct)
     {
@@ -113,6 +119,7 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
 
     /// <summary>Attaches a PDF, PNG or JPEG (at most 10 MB) as form field "file", optionally to a line ("lineId").</summary>
     [HttpPost("claims/{claimId:long}/evidence")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.SchoolBusinessManager)]
     [Consumes("multipart/form-data")]
     [RequestSizeLimit(11_000_000)]
@@ -146,17 +153,20 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
 
     /// <summary>Submits the claim with the declaration: reserves its amounts; refused with 422, saying by how much, beyond what is available.</summary>
     [HttpPost("claims/{claimId:long}/submit")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.SchoolBusinessManager)]
     public Task<ActionResult<ClaimView>> Submit(long claimId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] Transitions.Request? request,
         CancellationToken ct) => Fire(claimId, ClaimTrigger.Submit, request, ct);
 
     /// <summary>Withdraws a submitted claim before review starts: releases what it reserved.</summary>
     [HttpPost("claims/{claimId:long}/withdraw")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.SchoolBusinessManager)]
     public Task<ActionResult<ClaimView>> Withdraw(long claimId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] Transitions.Request? request,
         CancellationToken ct) => Fire(claimId, ClaimTrigger.Withdraw, request, ct);
 
     [HttpPost("claims/{claimId:long}/start-review")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.AreaLead)]
     public Task<ActionResult<ClaimView>> StartReview(long claimId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] Transitions.Request? request,
         CancellationToken ct) => Fire(claimId, ClaimTrigger.StartReview, request, ct);
@@ -166,23 +176,27 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
     /// programme's threshold it then awaits a programme admin's second approval.
     /// </summary>
     [HttpPost("claims/{claimId:long}/approve")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.AreaLead)]
     public Task<ActionResult<ClaimView>> Approve(long claimId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] Transitions.Request? request,
         CancellationToken ct) => Fire(claimId, ClaimTrigger.Approve, request, ct);
 
     [HttpPost("claims/{claimId:long}/second-approve")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
     public Task<ActionResult<ClaimView>> SecondApprove(long claimId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] Transitions.Request? request,
         CancellationToken ct) => Fire(claimId, ClaimTrigger.SecondApprove, request, ct);
 
     /// <summary>Returns the claim to the school as a draft, with the reason: releases what it reserved.</summary>
     [HttpPost("claims/{claimId:long}/return")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.AreaLead + "," + Roles.ProgrammeAdmin)]
     public Task<ActionResult<ClaimView>> Return(long claimId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] Transitions.Request? request,
         CancellationToken ct) => Fire(claimId, ClaimTrigger.Return, request, ct);
 
     /// <summary>Rejects the claim for good, with the reason: releases what it reserved.</summary>
     [HttpPost("claims/{claimId:long}/reject")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.AreaLead + "," + Roles.ProgrammeAdmin)]
     public Task<ActionResult<ClaimView>> Reject(long claimId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] Transitions.Request? request,
         CancellationToken ct) => Fire(claimId, ClaimTrigger.Reject, request, ct);

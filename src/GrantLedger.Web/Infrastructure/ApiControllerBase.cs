@@ -25,3 +25,10 @@ public abstract class ApiControllerBase : ControllerBase
         return form.Files.GetFile("file")?.OpenReadStream() ?? throw new Core.Rules.InvalidInput("file", "attach the CSV as the form field 'file'");
     }
 }
+
+/// <summary>
+/// The action changes only the version of its record the caller sent back as If-Match, when they send one (its ETag; 409
+/// stale-version otherwise): the OpenAPI document gives it the If-Match header's parameter.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class KeepsIfMatchAttribute : Attribute;

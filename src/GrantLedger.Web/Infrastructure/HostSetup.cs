@@ -150,6 +150,19 @@ public static class HostSetup
             var anonymous = action?.MethodInfo.GetCustomAttribute<Microsoft.AspNetCore.Authorization.AllowAnonymousAttribute>() is not null;
             if (!anonymous)
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiTokens.Scheme, context.Document)] = [] }];
+            if (action?.MethodInfo.GetCustomAttribute<KeepsIfMatchAttribute>() is not null)
+            {
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = "If-Match",
+                    In = ParameterLocation.Header,
+                    Required = false,
+                    Description = "The record's ETag as you read it (the ETag header of its last answer, or its eTag field): the change is made only "
+                        + "to that version, and refused with 409 stale-version, giving the currentETag, if the record has changed since.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 100 },
+                });
+            }
             if (action is null || !Idempotency.Writes(context.ApiDescription.HttpMethod ?? "")) return;
             operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
             if (Idempotency.Refused(action) is { } why)

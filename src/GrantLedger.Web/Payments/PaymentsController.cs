@@ -41,6 +41,7 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
 
     /// <summary>Approves the run: a finance user other than the one who built it.</summary>
     [HttpPost("payment-runs/{runId:long}/approve")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.FunderFinance)]
     public async Task<ActionResult<PaymentRunView>> Approve(long runId, CancellationToken ct)
     {
@@ -50,6 +51,7 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
 
     /// <summary>Cancels the run before it is exported, with the reason: its claims return to approved.</summary>
     [HttpPost("payment-runs/{runId:long}/cancel")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.FunderFinance)]
     public async Task<ActionResult<PaymentRunView>> Cancel(long runId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] CancelRequest? request,
         CancellationToken ct)
@@ -60,6 +62,7 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
 
     /// <summary>Exports an approved run: answers with the payment file (CSV), which is kept exactly as it left.</summary>
     [HttpPost("payment-runs/{runId:long}/export")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.FunderFinance)]
     [Produces("text/csv")]
     [ProducesResponseType(typeof(string), 200, "text/csv")]

@@ -36,6 +36,28 @@ public sealed class OpenApiAnswersTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// An operation that changes only the version of its record the caller read gives the If-Match header as a parameter,
+    /// as the README's conventions say of claims, action plans and payment runs: the document named If-Match nowhere, so a
+    /// client built from it never sent one. Reads and operations that keep no version give none.
+    /// </summary>
+    [Theory]
+    [InlineData("/api/v1/claims/{claimId}/submit", "post", true)]
+    [InlineData("/api/v1/claims/{claimId}/lines/{lineId}", "put", true)]
+    [InlineData("/api/v1/claims/{claimId}", "patch", true)]
+    [InlineData("/api/v1/action-plans/{planId}", "put", true)]
+    [InlineData("/api/v1/action-plans/{planId}/agree", "post", true)]
+    [InlineData("/api/v1/payment-runs/{runId}/approve", "post", true)]
+    [InlineData("/api/v1/payment-runs/{runId}/export", "post", true)]
+    [InlineData("/api/v1/claims/{claimId}", "get", false)]
+    [InlineData("/api/v1/programmes/{programmeId}/payment-runs", "post", false)]
+    public async Task AnOperationKeepingIfMatch_GivesTheHeader(string path, string method, bool keeps)
+    {
+        var api = await OpenApi.ReadAsync(Db);
+        var parameters = api.Document["paths"]![path]![method]!["parameters"]?.AsArray() ?? [];
+        Assert.Equal(keeps, parameters.Any(p => p!["name"]!.GetValue<string>() == "If-Match" && p["in"]!.GetValue<string>() == "header"));
+    }
+
+    /// <summary>
     /// The document lists the refusals an operation answers (the README's conventions: unknown id 404, conflicting state 409,
     /// a broken rule 422), each as the service answers it here: GET /api/v1/claims/{claimId} gave only 200, 400, 401 and 403,
     /// and a claim's submit no 409 or 422. Every operation whose path names a record lists 404, every write 409 and 422.
