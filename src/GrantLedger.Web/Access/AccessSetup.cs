@@ -77,6 +77,8 @@ public static class AccessSetup
             return;
         }
         var problems = ctx.HttpContext.RequestServices.GetRequiredService<ProblemDetailsFactory>();
+        // a 401 says how to authenticate (RFC 9110, 15.5.2), as the token scheme's own refusal does
+        if (status == 401) ctx.Response.Headers.WWWAuthenticate = "Bearer";
         ctx.Response.StatusCode = status;
         await ctx.Response.WriteAsJsonAsync(problems.CreateProblemDetails(ctx.HttpContext, status, title, detail: detail),
             (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");

@@ -23,6 +23,19 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'sign-in.succeeded'"));
     }
 
+    /// <summary>
+    /// A request without a token is challenged as RFC 9110 requires of a 401, with WWW-Authenticate naming the Bearer scheme,
+    /// as a refused token already was: it answered 401 with no challenge at all.
+    /// </summary>
+    [Fact]
+    public async Task ARequestWithoutAToken_IsChallengedForABearerToken()
+    {
+        using var response = await Db.Factory.CreateClient().GetAsync("/api/v1/programmes");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task SignIn_FiveWrongPasswords_LocksTheAccount_EvenForTheRightPassword()
     {
