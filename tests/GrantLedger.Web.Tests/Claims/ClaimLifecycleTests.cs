@@ -853,6 +853,22 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// The claims list is newest first, a page at a time, as the README now says: limit claims (100 unless given), and the
+    /// next page by before, the last claim's id; the README named only the filters, so a client read the newest 100 as all.
+    /// </summary>
+    [Fact]
+    public async Task TheClaimsList_IsReadAPageAtATime_NewestFirst_ByTheLastId()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var ids = new[] { await w.NewClaimAsync(), await w.NewClaimAsync(), await w.NewClaimAsync() };
+        long[] Ids(Answer a) => a.Expect(HttpStatusCode.OK).Json.AsArray().Select(c => c!["id"]!.GetValue<long>()).ToArray();
+        var first = Ids(await w.School.GetAsync("/api/v1/claims?limit=2"));
+        Assert.Equal([ids[2], ids[1]], first);
+        Assert.Equal([ids[0]], Ids(await w.School.GetAsync($"/api/v1/claims?limit=2&before={first[^1]}")));
+        (await w.School.GetAsync("/api/v1/claims?limit=1001")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "limit");
+    }
+
+    /// <summary>
     /// The claim lists give the staff time each claim takes from the school's allowances, in minutes (allowanceMinutes), as
     /// the pages' lists give it beside the money: a claim of a specialist's day alone read "claimed": "0.00" and nothing more
     /// in the lead's queue and the school's list, where the lead's page says "1 day of staff time".
