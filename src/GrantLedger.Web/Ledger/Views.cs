@@ -61,6 +61,11 @@ public sealed record StatementLine(
 public sealed record Statement(
     AccountView Account, DateOnly From, DateOnly To, string OpeningBalance, string ClosingBalance, IReadOnlyList<StatementLine> Lines);
 
+/// <summary>
+/// An account's (or, summed by depth, a group of accounts') posted debits and credits, in its unit as an account's are.
+/// "balance" is debits less credits, whatever the account's normal side: a credit-normal account (a school's available)
+/// reads negative here where its own balance reads positive, so that each unit's balances sum to zero.
+/// </summary>
 public sealed record TrialBalanceRow(string Account, string Unit, string Debits, string Credits, string Balance, string PendingDebits, string PendingCredits);
 
 public sealed record UnitTotal(string Unit, string Debits, string Credits, string PendingDebits, string PendingCredits, bool Balanced);

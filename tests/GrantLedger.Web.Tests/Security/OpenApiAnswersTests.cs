@@ -36,6 +36,18 @@ public sealed class OpenApiAnswersTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// The trial balance's row says which way its balance is signed, as an account's says it is on its normal side: a
+    /// school's available account read 5013.84 in the accounts list and -5013.84 in the trial balance, with nothing saying why.
+    /// </summary>
+    [Fact]
+    public async Task TheTrialBalancesRow_SaysItsBalanceIsDebitsLessCredits()
+    {
+        var api = await OpenApi.ReadAsync(Db);
+        Assert.Contains("debits less credits", api.Document["components"]!["schemas"]!["Ledger.TrialBalanceRow"]!["description"]?.GetValue<string>() ?? "");
+        Assert.Contains("normal side", api.Document["components"]!["schemas"]!["Ledger.AccountView"]!["description"]?.GetValue<string>() ?? "");
+    }
+
+    /// <summary>
     /// An operation that changes only the version of its record the caller read gives the If-Match header as a parameter,
     /// as the README's conventions say of claims, action plans and payment runs: the document named If-Match nowhere, so a
     /// client built from it never sent one. Reads and operations that keep no version give none.
