@@ -87,7 +87,7 @@ public sealed partial class DemoData(GrantLedgerDb db, UserManager<AppUser> user
 
         foreach (var (category, total) in d.Splits)
             await Allocate.HandleAsync(db, audit, actor, programme.Id, year.Id, new Allocate.Request(start,
-                $"{categories[category].Name}: {new Money(total.Pence)} shared across {schoolCount} schools", null,
+                $"{categories[category].Name}: {new Money(total.Pence)} shared across {schoolCount.ToString("#,0", CultureInfo.InvariantCulture)} schools", null,
                 new Allocate.Spread(categories[category].Id, total, null, null, null, true), null), ct);
         foreach (var (category, each) in d.Allowances)
             await Allocate.HandleAsync(db, audit, actor, programme.Id, year.Id, new Allocate.Request(start,

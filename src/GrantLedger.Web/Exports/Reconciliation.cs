@@ -25,6 +25,10 @@ public sealed class Reconciliation
     // how every account's balances as of the date are read
     private BalanceSource _balances = BalanceSource.FromTransfers;
 
+    // the Area and School columns of every sheet that has them, as wide as the programme's longest names (WidenNamesAsync)
+    private Column _area = new("Area", CellKind.Label, MostArea), _school = new("School", CellKind.Text, MostSchool);
+    private const int MostArea = 24, MostSchool = 32, Widest = 60;
+
     private Reconciliation(NpgsqlConnection conn, NpgsqlTransaction? tx, long programmeId, DateOnly asOf)
     {
         (_conn, _tx, _programmeId, _asOf) = (conn, tx, programmeId, asOf);
@@ -64,12 +68,13 @@ public sealed class Reconciliation
             BalancesFrom.StoredLessLater => BalanceSource.StoredLessLater,
             _ => await BalanceSource.CheaperAsync(conn, tx, programmeId, asOf, ct),
         };
+        await r.WidenNamesAsync(ct);
         var (budgets, totals) = await r.AccountsAsync(ct);
         var checks = await r.ChecksAsync(budgets, totals, ct);
         return
         [
-            Summary(budgets),
-            Schools(budgets),
+            r.Summary(budgets),
+            r.Schools(budgets),
             await r.ClaimsAsync(ct),
             await r.ClaimLinesAsync(ct),
             await r.PaymentRunsAsync(ct),
@@ -210,26 +215,26 @@ public sealed class Reconciliation
         ];
     }
 
-    private static ExportTable Summary(IReadOnlyList<SchoolBudget> budgets)
+    private ExportTable Summary(IReadOnlyList<SchoolBudget> budgets)
     {
         var groups = budgets.GroupBy(b => (b.Area, b.Year)).OrderBy(g => g.Key.Area, StringComparer.Ordinal).ThenBy(g => g.Key.Year).ToList();
         return new ExportTable
         {
             Name = "summary", SheetName = "Summary",
             Purpose = "Per area and year: money allocated to its schools, reserved by claims under review, approved, paid, payable and available; staff time likewise in minutes.",
-            Columns = [new("Area", CellKind.Label, 24), new("Year", CellKind.Label), new("Schools", CellKind.Integer), .. MoneyBudget, .. TimeBudget],
+            Columns = [_area, new("Year", CellKind.Label), new("Schools", CellKind.Integer), .. MoneyBudget, .. TimeBudget],
             EstimatedRows = groups.Count,
             Rows = ct => Rows(groups.Select(g => (object?[])[g.Key.Area, g.Key.Year, (long)g.Select(b => b.Urn).Distinct().Count(), .. BudgetCells(g.ToList())])),
         };
     }
 
-    private static ExportTable Schools(IReadOnlyList<SchoolBudget> budgets) => new()
+    private ExportTable Schools(IReadOnlyList<SchoolBudget> budgets) => new()
     {
         Name = "schools", SheetName = "Schools",
         Purpose = "Per school, year and budget category: money columns for money categories, minutes for staff-time allowances.",
         Columns =
         [
-            new("Area", CellKind.Label, 24), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32), new("Year", CellKind.Label),
+            _area, new("URN", CellKind.Text, 9), _school, new("Year", CellKind.Label),
             new("Category", CellKind.Label, 18), new("Unit", CellKind.Label, 6), .. MoneyBudget, .. TimeBudget,
         ],
         EstimatedRows = budgets.Count,
@@ -244,7 +249,7 @@ public sealed class Reconciliation
         Purpose = "Every claim started by the as-of date, in its state at the end of that day (its last step by then), with what it asked for, what was approved by then and the payment run it was in by then.",
         Columns =
         [
-            new("Claim", CellKind.Text, 12), new("Area", CellKind.Label, 24), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32),
+            new("Claim", CellKind.Text, 12), _area, new("URN", CellKind.Text, 9), _school,
             new("Year", CellKind.Label), new("Half-term", CellKind.Label, 12), new("State", CellKind.Label, 16),
             new("Submitted", CellKind.DateTime), new("Decided", CellKind.DateTime),
             new("Claimed", CellKind.Money), new("Approved", CellKind.Money), new("Staff time (min)", CellKind.Integer), new("Payment run", CellKind.Text, 12),
@@ -295,7 +300,7 @@ public sealed class Reconciliation
         Purpose = "Every line of every claim started by the as-of date, with what it was for (staff, date and time, or supplier, invoice and action), the budget category its money and the allowance its minutes come from, what it claimed and what was approved by then, and why less: a payment traced to its invoices and timesheets.",
         Columns =
         [
-            new("Claim", CellKind.Text, 12), new("Line", CellKind.Integer), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32),
+            new("Claim", CellKind.Text, 12), new("Line", CellKind.Integer), new("URN", CellKind.Text, 9), _school,
             new("Half-term", CellKind.Label, 12), new("Claim state", CellKind.Label, 16), new("Kind", CellKind.Label, 16), new("Category", CellKind.Label, 18),
             new("Allowance", CellKind.Label, 18), new("Staff reference", CellKind.Text, 12), new("Role", CellKind.Label, 12), new("Activity or specialist", CellKind.Label, 20),
             new("Date", CellKind.Date), new("Minutes", CellKind.Integer), new("Action", CellKind.Integer), new("Supplier", CellKind.Text, 24),
@@ -330,9 +335,9 @@ public sealed class Reconciliation
         Purpose = "Every payment run built by the as-of date, one row per payee (school), as it stood at the end of that day: its state, its steps and each payee's confirmation by then (paid on or before the date).",
         Columns =
         [
-            new("Run", CellKind.Text, 11), new("State", CellKind.Label, 10), new("Area", CellKind.Label, 20), new("Half-term", CellKind.Label, 12),
+            new("Run", CellKind.Text, 11), new("State", CellKind.Label, 10), _area, new("Half-term", CellKind.Label, 12),
             new("Claims approved by", CellKind.Date, 13), new("Built", CellKind.DateTime), new("Approved", CellKind.DateTime),
-            new("Exported", CellKind.DateTime), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32),
+            new("Exported", CellKind.DateTime), new("URN", CellKind.Text, 9), _school,
             new("Remittance reference", CellKind.Text, 20), new("Amount", CellKind.Money), new("Status", CellKind.Label, 8), new("Paid on", CellKind.Date),
         ],
         EstimatedRows = await CountAsync(
@@ -398,7 +403,7 @@ public sealed class Reconciliation
             Purpose = "Per school, year and theme of the action plan agreed by the as-of date (a version agreed later not yet in force): the actions' estimated cost, what claims asked for against them by then and what was approved by then.",
             Columns =
             [
-                new("Area", CellKind.Label, 24), new("URN", CellKind.Text, 9), new("School", CellKind.Text, 32), new("Year", CellKind.Label),
+                _area, new("URN", CellKind.Text, 9), _school, new("Year", CellKind.Label),
                 new("Theme", CellKind.Label, 14), new("Plan version", CellKind.Integer), new("Actions", CellKind.Integer),
                 new("Estimated cost", CellKind.Money), new("Claimed", CellKind.Money), new("Approved", CellKind.Money),
             ],
@@ -531,6 +536,22 @@ public sealed class Reconciliation
         foreach (var row in rows) yield return row;
     }
 #pragma warning restore CS1998
+
+    /// <summary>
+    /// Widens the Area and School columns to the programme's longest names, within 60 characters: PINS's integrated care
+    /// boards' names run to 59, and a column of 24 cut them off on every sheet.
+    /// </summary>
+    private async Task WidenNamesAsync(CancellationToken ct)
+    {
+        await using var cmd = Command("""
+            SELECT (SELECT coalesce(max(length(name)), 0) FROM area WHERE programme_id = @p),
+                   (SELECT coalesce(max(length(name)), 0) FROM school WHERE programme_id = @p)
+            """);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        _area = _area with { Width = Math.Clamp(reader.GetInt32(0) + 2, MostArea, Widest) };
+        _school = _school with { Width = Math.Clamp(reader.GetInt32(1) + 2, MostSchool, Widest) };
+    }
 
     private NpgsqlCommand Command(string sql)
     {

@@ -418,6 +418,9 @@ public static class Gov
     public static string Words(string? kebab) =>
         string.IsNullOrEmpty(kebab) ? "" : char.ToUpperInvariant(kebab[0]) + kebab[1..].Replace('-', ' ');
 
+    /// <summary>A count as the pages give every number, with its thousands marked: "1,680" schools, not "1680".</summary>
+    public static string Number(long n) => n.ToString("#,0", System.Globalization.CultureInfo.InvariantCulture);
+
     public static string Days(long minutes) =>
         (minutes / 450m).ToString(minutes % 450 == 0 ? "0" : "0.##", System.Globalization.CultureInfo.InvariantCulture);
 

@@ -32,5 +32,5 @@ public sealed record Paging(int Total, int Number, int Size)
     /// <summary>The GOV.UK pagination under the list (nothing when it has one page).</summary>
     public IHtmlContent Links(Func<int, string> href) => Gov.Pagination(Number, Pages, href);
 
-    private static string N(int x) => x.ToString("#,0", CultureInfo.InvariantCulture);
+    private static string N(int x) => Gov.Number(x);
 }

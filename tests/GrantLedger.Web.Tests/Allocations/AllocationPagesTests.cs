@@ -83,6 +83,29 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
     }
 
     /// <summary>
+    /// Counts of a thousand or more read as every other number on the pages, "1,004": the allocations list's Lines and the
+    /// confirmation's Transfers read "1004" for an allocation to every school of a national programme.
+    /// </summary>
+    [Fact]
+    public async Task AnAllocationToAThousandSchools_CountsItsLinesWithTheThousandsMarked()
+    {
+        var (s, page) = await AdminAsync(1, 4);
+        var csv = "URN,EstablishmentName,PhaseOfEducation (name),LA (name)\n" + string.Concat(Enumerable.Range(0, 1000).Select(i => $"{800000 + i},School {i},Primary,Camden\n"));
+        (await s.Root.PostBytesAsync($"/api/v1/programmes/{s.ProgrammeId}/schools/import?areaId={s.AreaIds[0]}", System.Text.Encoding.UTF8.GetBytes(csv), "text/csv"))
+            .Expect(HttpStatusCode.OK);
+        await s.FundAsync("100000.00");
+        var (_, action, fields) = await CheckAsync(page, $"/admin/allocations/new?yearId={s.YearId}", new()
+        {
+            ["categoryId"] = s.Categories["staff-cover"].ToString(), ["schools"] = "all", ["method"] = "each", ["amount"] = "10.00",
+            ["valueDate-day"] = "", ["valueDate-month"] = "", ["valueDate-year"] = "",
+        });
+        var done = await PageTables.Read(page, await ConfirmedOnceAsync(page, action, fields));
+        Assert.Matches("<dt class=\"govuk-summary-list__key\">Transfers</dt><dd class=\"govuk-summary-list__value\">1,004</dd>", done);
+        var list = await PageTables.Read(page, $"/admin/allocations?yearId={s.YearId}");
+        Assert.Contains("<td class=\"govuk-table__cell govuk-table__cell--numeric\">1,004</td>", list);
+    }
+
+    /// <summary>
     /// An admin of every programme (the demo's "admin") had "page not found" on every allocation page, its confirmations, the
     /// reversal page and the rate card, as if no programme were theirs. They choose the programme (?programmeId=, a list on
     /// the page), a year given names its own, an entry its own; and they fund, see the confirmation and reach the reversal.

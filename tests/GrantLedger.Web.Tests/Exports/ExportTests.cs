@@ -30,6 +30,32 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
             new CurrentUser(x.Finance.UserId, x.Finance.UserName, Roles.FunderFinance, x.ProgrammeId, null, null), x.ProgrammeId, kind, x.Today,
             folder, null, options));
 
+    /// <summary>
+    /// A sheet's Area and School columns are as wide as the programme's longest names and two more (within 60 characters):
+    /// PINS's integrated care boards' names run to 59, and a fixed column of 24 cut them off on every sheet that has one.
+    /// </summary>
+    [Fact]
+    public async Task Workbook_AreaAndSchoolColumns_AreAsWideAsTheProgrammesLongestNames()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        const string icb = "NHS Cornwall and the Isles of Scilly ICB"; // 40 characters
+        const string school = "The Blessed Cardinal Newman Catholic Primary School and Nursery";
+        await Db.ScalarAsync("WITH u AS (UPDATE area SET name = $2 WHERE programme_id = $1 AND code = 'area-1' RETURNING 1) SELECT count(*) FROM u", x.ProgrammeId, icb);
+        await Db.ScalarAsync("WITH u AS (UPDATE school SET name = $2 WHERE id = $1 RETURNING 1) SELECT count(*) FROM u", x.W.S.Schools[0].Id, school);
+        var file = (await ExportAsync(x, ExportKind.Workbook, ExportWorld.TempFolder())).Single();
+        var book = await ExportWorld.ReadWorkbookAsync(file.Path);
+        double Width(string sheet, string header)
+        {
+            var s = Sheet(book, sheet);
+            var column = (char)('A' + Array.IndexOf(Headers(s), header));
+            return s["widths"]![column.ToString()]!.GetValue<double>();
+        }
+        foreach (var sheet in new[] { "Summary", "Schools", "Claims", "Payment runs", "Action-plan spend by theme" })
+            Assert.True(Width(sheet, "Area") is >= 42 - 0.5 and <= 42 + 1, $"{sheet}: {Width(sheet, "Area")}");
+        foreach (var sheet in new[] { "Schools", "Claims", "Claim lines", "Action-plan spend by theme" })
+            Assert.True(Width(sheet, "School") is >= 60 - 0.5 and <= 60 + 1, $"{sheet}: {Width(sheet, "School")}"); // 63 characters: the most, 60
+    }
+
     [Fact]
     public async Task Workbook_RunsAsABackgroundJob_AndReadsBackWithItsSheetsHeadersTotalsAndFormats()
     {
