@@ -17,11 +17,12 @@ namespace GrantLedger.Web.Claims;
 public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, SubmissionGroups submissions) : ApiControllerBase
 {
 
-    private async Task<ActionResult<ClaimView>> Answer(long claimId, int status, CancellationToken ct)
+    /// <param name="created">the address of what a 201 created, when it has its own (an evidence file); else the claim's</param>
+    private async Task<ActionResult<ClaimView>> Answer(long claimId, int status, CancellationToken ct, string? created = null)
     {
         var view = await ClaimReads.DetailAsync(db, Caller, claimId, ct);
         Response.Headers.ETag = view.ETag;
-        return status == 201 ? Created($"/api/v1/claims/{claimId}", view) : Ok(view);
+        return status == 201 ? Created(created ?? $"/api/v1/claims/{claimId}", view) : Ok(view);
     }
 
     /// <summary>Starts a draft claim for a half-term (the school business manager; school defaults to theirs).</summary>
@@ -117,7 +118,10 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
         return await Answer(claimId, 200, ct);
     }
 
-    /// <summary>Attaches a PDF, PNG or JPEG (at most 10 MB) as form field "file", optionally to a line ("lineId").</summary>
+    /// <summary>
+    /// Attaches a PDF, PNG or JPEG (at most 10 MB) as form field "file", optionally to a line ("lineId"): 201 with the file's
+    /// address in Location (GET /api/v1/evidence/{id}) and the claim, with the file among its evidence, as the answer.
+    /// </summary>
     [HttpPost("claims/{claimId:long}/evidence")]
     [KeepsIfMatch]
     [Authorize(Roles = Roles.SchoolBusinessManager)]
@@ -129,8 +133,8 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
     {
         if (file is null) throw new Core.Rules.InvalidInput("file", "attach the file as the form field 'file'");
         await using var content = file.OpenReadStream();
-        await EvidenceFiles.AttachAsync(db, audit, Caller, claimId, lineId, file.FileName, content, IfMatch, ct);
-        return await Answer(claimId, 201, ct);
+        var evidence = await EvidenceFiles.AttachAsync(db, audit, Caller, claimId, lineId, file.FileName, content, IfMatch, ct);
+        return await Answer(claimId, 201, ct, $"/api/v1/evidence/{evidence.Id}"); // the file's own address; the answer, the claim with it
     }
 
     /// <summary>The evidence file itself, for whoever may see its claim.</summary>

@@ -15,8 +15,10 @@ public sealed class EvidenceTests(DatabaseFixture db) : DatabaseTest(db)
         var w = await ClaimWorld.CreateAsync(Db);
         var id = await w.NewClaimAsync();
         var png = ClaimWorld.Png();
-        var claim = (await w.AttachAsync(id, png, "invoice.pdf")).Expect(HttpStatusCode.Created).Json;
-        var evidence = claim["evidence"]![0]!;
+        var attached = (await w.AttachAsync(id, png, "invoice.pdf")).Expect(HttpStatusCode.Created);
+        var evidence = attached.Json["evidence"]![0]!;
+        // Location is the file's own address, where it was the claim's
+        Assert.Equal($"/api/v1/evidence/{evidence["id"]!.GetValue<long>()}", attached.Headers.Location!.OriginalString);
         Assert.Equal("image/png", evidence["contentType"]!.GetValue<string>());
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(png)), evidence["sha256"]!.GetValue<string>());
 
