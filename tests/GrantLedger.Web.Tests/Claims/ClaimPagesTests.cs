@@ -1045,6 +1045,29 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Equal($"£250.00 in payment run PR-{next:D6}, being paid", Payment(await Read(auditor, $"/ledger/claims/{failed}")));
     }
 
+    /// <summary>
+    /// A school's list of claims stopped at the newest 200 without a word; it gives them all, 100 a page, the caption saying
+    /// which of how many, and only the school's own.
+    /// </summary>
+    [Fact]
+    public async Task ASchoolsClaims_AreListedAPageAtATime_WithTheTrueCount()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var ids = new List<long>();
+        for (var i = 0; i < 101; i++) ids.Add(await w.NewClaimAsync());
+        await w.NewClaimAsync(w.OtherSchool);
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        static List<long> Listed(string page) => Regex.Matches(page, "href=\"/school/claims/(\\d+)\">CLM-").Select(m => long.Parse(m.Groups[1].Value)).ToList();
+        static string Caption(string page) => Regex.Match(page, "<table class=\"govuk-table\" id=\"claims\">\\s*<caption[^>]*>(.*?)</caption>").Groups[1].Value;
+
+        var first = await Read(school, "/school/claims");
+        Assert.Equal("Claims 1 to 100 of 101, newest first", Caption(first));
+        Assert.Contains("href=\"/school/claims?page=2\"", first);
+        var second = await Read(school, "/school/claims?page=2");
+        Assert.Equal("Claims 101 to 101 of 101, newest first", Caption(second));
+        Assert.Equal(ids.AsEnumerable().Reverse(), Listed(first).Concat(Listed(second)));
+    }
+
     /// <summary>The approve page's fieldset of one line, up to the next.</summary>
     private static string Fieldset(string page, int lineNo)
     {
