@@ -30,8 +30,10 @@ public sealed class ReverseModel(GrantLedgerDb db, AuditTrail audit) : AdminMone
         ["reason"] = "Enter the reason for the reversal",
     };
 
-    /// <summary>One transfer of the entry as it moved: from its debit account to its credit account; a reversal moves it back.</summary>
-    /// <summary>A transfer the reversal moves back: its accounts by name, and by id (schools of one name have accounts of one name).</summary>
+    /// <summary>
+    /// One transfer of the entry as it moved: from its debit account to its credit account, by name and by id (schools of one
+    /// name have accounts of one name); a reversal moves it back.
+    /// </summary>
     public sealed record Move(string Unit, long Amount, string From, string To, long FromId = 0, long ToId = 0);
 
     public JournalEntry Entry { get; private set; } = null!;
@@ -46,7 +48,7 @@ public sealed class ReverseModel(GrantLedgerDb db, AuditTrail audit) : AdminMone
     /// </summary>
     public IReadOnlyList<Move> Listed => Summed
         ? Moves.GroupBy(m => (m.Unit, m.FromId)).Select(g => g.Select(m => m.ToId).Distinct().Count() is var n and > 1
-            ? new Move(g.Key.Unit, g.Sum(m => m.Amount), g.First().From, $"{n:N0} accounts")
+            ? new Move(g.Key.Unit, g.Sum(m => m.Amount), g.First().From, $"{Gov.Number(n)} accounts")
             : new Move(g.Key.Unit, g.Sum(m => m.Amount), g.First().From, g.First().To)).ToList()
         : Moves;
 
