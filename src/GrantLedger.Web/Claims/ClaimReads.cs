@@ -163,11 +163,10 @@ public static class ClaimReads
     public static IReadOnlyList<string> States { get; } = Enum.GetValues<ClaimState>().Select(x => Kebab.Of(x)).ToList();
 
     /// <summary>
-    /// What awaits the caller's review, oldest submission first: an area lead's area's claims that
-    /// are submitted or under review; a programme admin's claims awaiting second approval.
+    /// What awaits the caller's review, oldest submission first: an area lead's area's claims that are submitted or under
+    /// review; a programme admin's claims awaiting second approval. The queue's pages and the API's read it.
     /// </summary>
-    public static async Task<IReadOnlyList<ClaimSummary>> ReviewQueueAsync(GrantLedgerDb db, CurrentUser caller, long? periodId, long? schoolId,
-        string? state, CancellationToken ct)
+    public static IOrderedQueryable<Claim> ReviewQueue(GrantLedgerDb db, CurrentUser caller, long? periodId, long? schoolId, string? state)
     {
         string[] states = caller.Role switch
         {
@@ -179,7 +178,26 @@ public static class ClaimReads
         var claims = Scoped(db, caller).Where(c => states.Contains(c.State));
         if (periodId is not null) claims = claims.Where(c => c.PeriodId == periodId);
         if (schoolId is not null) claims = claims.Where(c => c.SchoolId == schoolId);
-        return await SummariesAsync(db, claims.OrderBy(c => c.SubmittedAt).ThenBy(c => c.Id).Take(500), ct);
+        return claims.OrderBy(c => c.SubmittedAt).ThenBy(c => c.Id);
+    }
+
+    /// <summary>
+    /// The review queue a page at a time: <paramref name="limit"/> claims, after the claim <paramref name="after"/> (the last
+    /// of the page before) in the queue's order. It stopped at the oldest 500 without a word.
+    /// </summary>
+    public static async Task<IReadOnlyList<ClaimSummary>> ReviewQueueAsync(GrantLedgerDb db, CurrentUser caller, long? periodId, long? schoolId,
+        string? state, long? after, int limit, CancellationToken ct)
+    {
+        if (limit is < 1 or > 1000) throw new Core.Rules.InvalidInput("limit", "must be between 1 and 1000");
+        IQueryable<Claim> claims = ReviewQueue(db, caller, periodId, schoolId, state);
+        if (after is { } last)
+        {
+            // the claim's submission moment places it in the queue, even once it has left it (approved since the page was read)
+            var mark = await Scoped(db, caller).Where(c => c.Id == last && c.SubmittedAt != null).Select(c => new { c.SubmittedAt }).SingleOrDefaultAsync(ct)
+                ?? throw new Core.Rules.InvalidInput("after", "must be the id of the last claim of the page before, a submitted claim you can see");
+            claims = claims.Where(c => c.SubmittedAt > mark.SubmittedAt || (c.SubmittedAt == mark.SubmittedAt && c.Id > last));
+        }
+        return await SummariesAsync(db, claims.OrderBy(c => c.SubmittedAt).ThenBy(c => c.Id).Take(limit), ct);
     }
 
     /// <summary>

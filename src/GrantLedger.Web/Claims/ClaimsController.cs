@@ -205,11 +205,17 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
     public Task<ActionResult<ClaimView>> Reject(long claimId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] Transitions.Request? request,
         CancellationToken ct) => Fire(claimId, ClaimTrigger.Reject, request, ct);
 
-    /// <summary>Claims awaiting your review, oldest submission first (area leads: their area; programme admins: second approvals).</summary>
+    /// <summary>
+    /// Claims awaiting your review, oldest submission first (area leads: their area; programme admins: second approvals), a page
+    /// at a time: <c>limit</c> claims (500 unless given), the next page by <c>after</c>, the last claim's id.
+    /// </summary>
+    /// <param name="after">the id of the last claim of the page before; the next page starts after it in the queue's order</param>
+    /// <param name="limit">how many claims, 1 to 1000 (500 unless given)</param>
     [HttpGet("review-queue")]
     [Authorize(Roles = Roles.AreaLead + "," + Roles.ProgrammeAdmin)]
     public Task<IReadOnlyList<ClaimSummary>> ReviewQueue([FromQuery] long? periodId, [FromQuery] long? schoolId, [FromQuery] string? state,
-        CancellationToken ct) => ClaimReads.ReviewQueueAsync(db, Caller, periodId, schoolId, state, ct);
+        [FromQuery] long? after, [FromQuery] int limit = 500, CancellationToken ct = default) =>
+        ClaimReads.ReviewQueueAsync(db, Caller, periodId, schoolId, state, after, limit, ct);
 
     private async Task<ActionResult<ClaimView>> Fire(long claimId, ClaimTrigger trigger, Transitions.Request? request, CancellationToken ct)
     {

@@ -853,6 +853,28 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// The review queue stopped at the oldest 500 without a word: it is read a page at a time, limit claims (500 unless
+    /// given), the next page after the last claim's id, in the order of submission, also once that claim has left the queue.
+    /// </summary>
+    [Fact]
+    public async Task TheReviewQueue_IsReadAPageAtATime_OldestSubmissionFirst_AfterTheLastId()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++) ids.Add(await w.UnderReviewAsync($"STAFF-0{i + 1}"));
+        long[] Ids(Answer a) => a.Expect(HttpStatusCode.OK).Json.AsArray().Select(c => c!["id"]!.GetValue<long>()).ToArray();
+        var first = Ids(await w.Lead.GetAsync("/api/v1/review-queue?limit=2"));
+        Assert.Equal([ids[0], ids[1]], first);
+        (await w.Lead.PostAsync($"/api/v1/claims/{first[^1]}/approve", null)).Expect(HttpStatusCode.OK); // it leaves the queue
+        Assert.Equal([ids[2]], Ids(await w.Lead.GetAsync($"/api/v1/review-queue?limit=2&after={first[^1]}")));
+        Assert.Equal([ids[0], ids[2]], Ids(await w.Lead.GetAsync("/api/v1/review-queue")));
+        (await w.Lead.GetAsync("/api/v1/review-queue?limit=1001")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "limit");
+        (await w.Lead.GetAsync("/api/v1/review-queue?after=999999999")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "after");
+        var elsewhere = await w.NewClaimAsync(await w.S.SchoolUserAsync(Db, 2)); // another area's draft: not the lead's to page by
+        (await w.Lead.GetAsync($"/api/v1/review-queue?after={elsewhere}")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "after");
+    }
+
+    /// <summary>
     /// The claims list is newest first, a page at a time, as the README now says: limit claims (100 unless given), and the
     /// next page by before, the last claim's id; the README named only the filters, so a client read the newest 100 as all.
     /// </summary>

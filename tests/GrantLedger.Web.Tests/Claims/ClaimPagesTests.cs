@@ -206,7 +206,11 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = new[] { new { lineId, amount = "249.99", reason = "a penny short" } } }))
             .Expect(HttpStatusCode.OK);
         using var admin = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Admin.UserName);
-        Assert.Contains("<td class=\"govuk-table__cell\">Autumn 1 2026-27</td>", await Read(admin, "/approvals"));
+        var queue = await Read(admin, "/approvals");
+        Assert.Contains("<td class=\"govuk-table__cell\">Autumn 1 2026-27</td>", queue);
+        // the queue counts what waits (it stopped at 500 without a word), and names each school with its URN
+        Assert.Contains(">1 claim waiting for a second approval, oldest first</caption>", queue);
+        Assert.Contains($"URN {w.S.Schools[0].Urn}</span>", queue);
         Assert.Matches("<span class=\"govuk-caption-l\">[^<]*, Autumn 1 2026-27</span>", await Read(admin, $"/approvals/claims/{id}"));
     }
 
@@ -1066,6 +1070,44 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         var second = await Read(school, "/school/claims?page=2");
         Assert.Equal("Claims 101 to 101 of 101, newest first", Caption(second));
         Assert.Equal(ids.AsEnumerable().Reverse(), Listed(first).Concat(Listed(second)));
+    }
+
+    /// <summary>
+    /// The lead's review queue and the lead's page of one school stopped at 500 claims without a word: they give them all,
+    /// 100 a page, the caption saying which of how many; the queue in the order of submission (not of the claims' ids), each
+    /// school with its URN (a national programme has many schools of one name).
+    /// </summary>
+    [Fact]
+    public async Task TheReviewQueue_AndALeadsSchool_ListEveryClaim_APageAtATime_WithTheTrueCount()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var ids = new List<long>();
+        for (var i = 0; i < 101; i++) ids.Add(await w.NewClaimAsync());
+        foreach (var id in ids.AsEnumerable().Reverse()) // the last created submitted first, each in its own transaction
+        {
+            await using var submit = Db.DataSource.CreateCommand(ClaimWorld.SubmittedByScript(id));
+            await submit.ExecuteNonQueryAsync();
+        }
+        var submitted = ids.AsEnumerable().Reverse().ToList();
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        static List<long> Listed(string page, string href) => Regex.Matches(page, $"href=\"{href}(\\d+)[?\"]").Select(m => long.Parse(m.Groups[1].Value)).ToList();
+        static string Caption(string page, string id) => Regex.Match(page, $"<table class=\"govuk-table\" id=\"{id}\">\\s*<caption[^>]*>(.*?)</caption>").Groups[1].Value;
+
+        var first = await Read(lead, "/review");
+        Assert.Equal("Claims 1 to 100 of 101 waiting for review, oldest first", Caption(first, "queue"));
+        Assert.Contains("href=\"/review?page=2\"", first);
+        Assert.Contains($"URN {w.S.Schools[0].Urn}</span>", first);
+        var second = await Read(lead, "/review?page=2");
+        Assert.Equal("Claims 101 to 101 of 101 waiting for review, oldest first", Caption(second, "queue"));
+        Assert.Equal(submitted, Listed(first, "/review/claims/").Concat(Listed(second, "/review/claims/")));
+
+        var school = $"/review/schools/{w.S.Schools[0].Id}";
+        var page1 = await Read(lead, school);
+        Assert.StartsWith("Claims 1 to 100 of 101, newest first", Caption(page1, "claims"));
+        Assert.Contains($"href=\"{school}?year={w.S.YearId}&page=2\"", page1);
+        var page2 = await Read(lead, $"{school}?year={w.S.YearId}&page=2");
+        Assert.StartsWith("Claims 101 to 101 of 101, newest first", Caption(page2, "claims"));
+        Assert.Equal(ids.AsEnumerable().Reverse(), Listed(page1, "/review/claims/").Concat(Listed(page2, "/review/claims/")));
     }
 
     /// <summary>The approve page's fieldset of one line, up to the next.</summary>

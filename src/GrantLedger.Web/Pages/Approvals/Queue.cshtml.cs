@@ -10,14 +10,9 @@ namespace GrantLedger.Web.Pages.Approvals;
 [Authorize(Roles = Roles.ProgrammeAdmin)]
 public sealed class QueueModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
 {
-    public IReadOnlyList<ClaimSummary> Claims { get; private set; } = [];
+    /// <summary>The claims waiting, oldest submission first, 100 a page: the queue stopped at the oldest 500 without a word.</summary>
+    public ClaimRows Queue { get; private set; } = ClaimRows.None;
 
-    /// <summary>Each claim's half-term with its year, "Summer 2 2025-26", as the other claim lists give it.</summary>
-    public IReadOnlyDictionary<long, string> HalfTerms { get; private set; } = new Dictionary<long, string>();
-
-    public async Task OnGetAsync(CancellationToken ct)
-    {
-        Claims = await ClaimReads.ReviewQueueAsync(Db, Caller, null, null, null, ct);
-        HalfTerms = await ClaimReads.HalfTermsAsync(Db, Claims.Select(c => c.Id), ct);
-    }
+    public async Task OnGetAsync(CancellationToken ct) =>
+        Queue = await ClaimRows.ReadAsync(Db, ClaimReads.ReviewQueue(Db, Caller, null, null, null), Typed("page"), ct);
 }

@@ -18,7 +18,6 @@ namespace GrantLedger.Web.Pages.Ledger;
 [Authorize(Roles = Roles.Staff)]
 public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : ProgrammePage(db, audit)
 {
-    public const int PageSize = 100;
     public const int MostSearch = 200;
 
     public IReadOnlyList<ClaimSummary> Claims { get; private set; } = [];
@@ -36,7 +35,7 @@ public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : Prog
 
     private const string Returned = "returned";
     public List<(string, string)> PeriodOptions { get; private set; } = [];
-    public Paging Paging { get; private set; } = new(0, 1, PageSize);
+    public Paging Paging { get; private set; } = ClaimRows.None.Paging;
 
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>
     {
@@ -52,9 +51,7 @@ public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : Prog
             Claims = await SampleAsync(claims, size, ct);
             return Page();
         }
-        Paging = Paging.Of(await claims.CountAsync(ct), Typed("page"), PageSize);
-        Claims = await ClaimReads.SummariesAsync(Db, claims.OrderByDescending(c => c.Id).Skip(Paging.Skip).Take(PageSize), ct);
-        HalfTerms = await ClaimReads.HalfTermsAsync(Db, Claims.Select(c => c.Id), ct);
+        (Paging, Claims, HalfTerms) = await ClaimRows.ReadAsync(Db, claims.OrderByDescending(c => c.Id), Typed("page"), ct);
         return Page();
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Claims;
@@ -18,8 +19,9 @@ public sealed class AreaSchoolModel(GrantLedgerDb db, AuditTrail audit) : GovPag
     public ProgrammeYear? Year { get; private set; }
     public IReadOnlyList<CategoryFigures> Figures { get; private set; } = [];
     public LatestPlan? Plan { get; private set; }
-    public IReadOnlyList<ClaimSummary> Claims { get; private set; } = [];
-    public IReadOnlyDictionary<long, string> HalfTerms { get; private set; } = new Dictionary<long, string>();
+
+    /// <summary>The school's claims of the year, newest first, 100 a page: they stopped at the newest 500 without a word.</summary>
+    public ClaimRows Claims { get; private set; } = ClaimRows.None;
 
     public async Task OnGetAsync(long id, long? year, CancellationToken ct)
     {
@@ -29,8 +31,11 @@ public sealed class AreaSchoolModel(GrantLedgerDb db, AuditTrail audit) : GovPag
         Figures = await SchoolBudget.ForSchoolAsync(Db, id, Year.Id, ct);
         Plan = (await AreaSchools.LatestPlansAsync(Db, [id], Year.Id, ct)).GetValueOrDefault(id);
         var yearId = Year.Id;
-        Claims = await ClaimReads.SummariesAsync(Db, Db.Set<Claim>().AsNoTracking().VisibleTo(Db, Caller)
-            .Where(c => c.SchoolId == id && c.ProgrammeYearId == yearId).OrderByDescending(c => c.Id).Take(500), ct);
-        HalfTerms = await ClaimReads.HalfTermsAsync(Db, Claims.Select(c => c.Id), ct); // with their year, as the queue and the school's list name them
+        Claims = await ClaimRows.ReadAsync(Db, Db.Set<Claim>().AsNoTracking().VisibleTo(Db, Caller)
+            .Where(c => c.SchoolId == id && c.ProgrammeYearId == yearId).OrderByDescending(c => c.Id), Typed("page"), ct);
     }
+
+    /// <summary>Another page of the school's claims of the shown year.</summary>
+    public string PageLink(int page) =>
+        string.Create(CultureInfo.InvariantCulture, $"/review/schools/{School.Id}?year={Year?.Id}&page={page}");
 }

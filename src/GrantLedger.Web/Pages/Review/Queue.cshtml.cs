@@ -10,16 +10,14 @@ namespace GrantLedger.Web.Pages.Review;
 [Authorize(Roles = Roles.AreaLead)]
 public sealed class QueueModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
 {
-    public IReadOnlyList<ClaimSummary> Claims { get; private set; } = [];
-    public IReadOnlyList<ActionPlanSummary> Plans { get; private set; } = [];
+    /// <summary>The claims waiting, oldest submission first, 100 a page: the queue stopped at the oldest 500 without a word.</summary>
+    public ClaimRows Queue { get; private set; } = ClaimRows.None;
 
-    /// <summary>Each claim's half-term with its year, "Summer 2 2025-26": in September the queue holds both years' claims.</summary>
-    public IReadOnlyDictionary<long, string> HalfTerms { get; private set; } = new Dictionary<long, string>();
+    public IReadOnlyList<ActionPlanSummary> Plans { get; private set; } = [];
 
     public async Task OnGetAsync(CancellationToken ct)
     {
-        Claims = await ClaimReads.ReviewQueueAsync(Db, Caller, null, null, null, ct);
-        HalfTerms = await ClaimReads.HalfTermsAsync(Db, Claims.Select(c => c.Id), ct);
+        Queue = await ClaimRows.ReadAsync(Db, ClaimReads.ReviewQueue(Db, Caller, null, null, null), Typed("page"), ct);
         Plans = await PlanReads.ListAsync(Db, Caller, null, null, null, null, "submitted", ct);
     }
 }

@@ -15,16 +15,13 @@ public sealed class ClaimsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db
     /// <summary>Each claim's half-term with its year, "Summer 2 2025-26".</summary>
     public IReadOnlyDictionary<long, string> HalfTerms { get; private set; } = new Dictionary<long, string>();
 
-    public const int PageSize = 100;
-    public Paging Paging { get; private set; } = new(0, 1, PageSize);
+    public Paging Paging { get; private set; } = ClaimRows.None.Paging;
 
     /// <summary>The school's claims, newest first, a page at a time: the list stopped at the newest 200 without a word.</summary>
     public async Task OnGetAsync(CancellationToken ct)
     {
         var claims = ClaimReads.Filtered(Db, Caller, null, Caller.SchoolId, null, null, null);
-        Paging = Paging.Of(await claims.CountAsync(ct), Typed("page"), PageSize);
-        Claims = await ClaimReads.SummariesAsync(Db, claims.OrderByDescending(c => c.Id).Skip(Paging.Skip).Take(PageSize), ct);
-        HalfTerms = await ClaimReads.HalfTermsAsync(Db, Claims.Select(c => c.Id), ct);
+        (Paging, Claims, HalfTerms) = await ClaimRows.ReadAsync(Db, claims.OrderByDescending(c => c.Id), Typed("page"), ct);
     }
 
     /// <summary>"12 claims, newest first"; "Claims 101 to 200 of 234, newest first" on one of several pages.</summary>
