@@ -129,6 +129,6 @@ public static class ClaimLedger
 
     private static EntryDraft Entry(ClaimScope c, long actorId, string what, IReadOnlyList<TransferDraft> transfers) =>
         new(c.Programme.Id, UkTime.Today,
-            $"Claim {ClaimAccess.Reference(c.Claim.Id)} {what}: {c.School.Name} ({c.School.Urn}), {c.Period.Name}",
+            $"Claim {ClaimAccess.Reference(c.Claim.Id)} {what}: {c.School.Name} ({c.School.Urn}), {Programmes.Years.HalfTerm(c.Period.Name, c.Year.Code)}",
             actorId, CauseType.Claim, c.Claim.Id, transfers);
 }

@@ -571,5 +571,7 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Collection(await Descriptions(returned),
             d => Assert.StartsWith($"Claim CLM-{returned:000000} submitted: ", d),
             d => Assert.StartsWith($"Claim CLM-{returned:000000} returned: hold released: ", d));
+        // the half-term with its year: "Autumn 1" alone was either year's in a journal that holds two
+        Assert.All((await Descriptions(approved)).Concat(await Descriptions(returned)), d => Assert.EndsWith($"({w.S.Schools[0].Urn}), Autumn 1 2026-27", d));
     }
 }
