@@ -42,6 +42,18 @@ public static class Gov
             <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">{E(done)}</p></div></div>
             """);
 
+    /// <summary>
+    /// The notice a form posted twice leads to (<see cref="GovPage.OnceAsync"/>: "This was already done: …"), once, on the page
+    /// the second post went to: GOV.UK's notification banner. TempData is read only where a page shows it, as reading it writes
+    /// its cookie.
+    /// </summary>
+    public static IHtmlContent NoticeBanner(Microsoft.AspNetCore.Mvc.ViewFeatures.ITempDataDictionary tempData) =>
+        tempData[GovPage.NoticeKey] is not string notice ? HtmlString.Empty : new HtmlString($"""
+            <div class="govuk-notification-banner" role="region" aria-labelledby="notice-title" data-module="govuk-notification-banner" id="notice">
+            <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="notice-title">Important</h2></div>
+            <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">{E(notice)}</p></div></div>
+            """);
+
     private static string Group(GovPage p, string name, string inner)
     {
         p.Shown(name);

@@ -154,12 +154,14 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
     /// </summary>
     /// <param name="work">the work; it answers where the page goes next</param>
     /// <param name="done">what the work did, for the notice of a second post ("the claim was started")</param>
-    protected async Task<IActionResult?> OnceAsync(Func<Task<string>> work, string done)
+    /// <param name="shownOnce">the first post is answered by the page itself, not by a redirect, as what it shows must not be
+    /// kept where it could be read again (a token's secret); a second post still goes where the work said, with the notice</param>
+    protected async Task<IActionResult?> OnceAsync(Func<Task<string>> work, string done, bool shownOnce = false)
     {
         var posted = Typed(FormKeyField).Trim();
         string? to = null;
         if (posted.Length is 0 or > 100)
-            return await AttemptAsync(async () => to = await work()) ? Redirect(to!) : null;
+            return await AttemptAsync(async () => to = await work()) ? (shownOnce ? Page() : Redirect(to!)) : null;
 
         var key = "page:" + posted;
         var path = Request.Path.ToString();
@@ -190,6 +192,7 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
         }));
         if (!ok) return null;
         if (firstDone is not null) TempData[NoticeKey] = $"This was already done: {firstDone}.";
+        else if (shownOnce) return Page();
         return Redirect(to!);
     }
 

@@ -44,6 +44,9 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         Assert.Matches("^/admin/allocations/done/[0-9]+$", done);
         using var again = await ConfirmAsync(page, action, fields);
         Assert.Equal(done, again.Headers.Location!.OriginalString);
+        // said on the page it led to, not left to surface on a later page (it appeared on the schools page next opened)
+        Assert.Contains("This was already done: ", WebUtility.HtmlDecode(await page.GetStringAsync(done)));
+        Assert.DoesNotContain("This was already done", await page.GetStringAsync("/admin/schools"));
         return done;
     }
 
@@ -511,6 +514,7 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         fields[PageFormFuzzTests.Token] = PageFormFuzzTests.TokenOf(await page.GetStringAsync("/admin/rates"));
         using (var added = await page.PostAsync("/admin/rates", new FormUrlEncodedContent(fields))) Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
         using (var again = await page.PostAsync("/admin/rates", new FormUrlEncodedContent(fields))) Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
+        Assert.Contains("This was already done: ", await PageTables.Read(page, "/admin/rates")); // where the second post led
         var listed = Assert.Single((await s.Root.GetAsync(rates)).Expect(HttpStatusCode.OK).Json.AsArray());
         Assert.Equal("teacher-cover", listed!["code"]!.GetValue<string>());
         Assert.Equal("1250.50", listed["amount"]!.GetValue<string>());

@@ -105,6 +105,65 @@ public sealed partial class FormsPostedTwiceTests(DatabaseFixture db) : Database
         Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM evidence WHERE claim_id = $1", id));
     }
 
+    /// <summary>
+    /// A file posted twice from the check page goes back there, and the notice is said there: the page did not show it, so it
+    /// surfaced on whichever page next showed notices (the claim's, later), about nothing done there.
+    /// </summary>
+    [Fact]
+    public async Task UploadEvidence_PostedTwiceFromTheCheckPage_SaysItWasAlreadyDone_There()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var url = $"/school/claims/{id}/evidence?from=check";
+        var key = KeyOf(await page.GetStringAsync(url));
+        string? to = null;
+        for (var i = 0; i < 2; i++)
+        {
+            using var form = new MultipartFormDataContent
+            {
+                { new StringContent(PageFormFuzzTests.TokenOf(await page.GetStringAsync(url))), PageFormFuzzTests.Token },
+                { new StringContent(key), "formKey" },
+                { new StringContent("claim"), "lineId" },
+                { new ByteArrayContent(ClaimWorld.Pdf("INV-9")), "file", "inv-9.pdf" },
+            };
+            using var answer = await page.PostAsync(url, form);
+            Assert.Equal(HttpStatusCode.Redirect, answer.StatusCode);
+            to = answer.Headers.Location!.OriginalString;
+        }
+
+        Assert.Equal($"/school/claims/{id}/check", to);
+        Assert.Contains("This was already done", await NoticeAsync(page, (HttpStatusCode.Redirect, to)));
+        Assert.DoesNotContain("This was already done", await page.GetStringAsync($"/school/claims/{id}"));
+    }
+
+    /// <summary>
+    /// Issuing an API token posted twice issued two: the second's secret shown, the first's live and never seen by anyone.
+    /// The first post shows its secret in its own answer; the second issues nothing and goes to the tokens, saying so.
+    /// </summary>
+    [Fact]
+    public async Task IssueAToken_PostedTwiceWithItsKey_IssuesOneToken_ShownInTheFirstAnswerOnly()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        const string url = "/account/tokens/new";
+        var fields = new Dictionary<string, string> { ["name"] = "nightly export", ["days"] = "7", ["formKey"] = KeyOf(await page.GetStringAsync(url)) };
+        Assert.NotEqual("", fields["formKey"]);
+
+        using var first = await page.PostAsync(url, new FormUrlEncodedContent(new Dictionary<string, string>(fields) { [PageFormFuzzTests.Token] = PageFormFuzzTests.TokenOf(await page.GetStringAsync(url)) }));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var secret = Regex.Match(await first.Content.ReadAsStringAsync(), "id=\"token-secret\">(glt_[A-Za-z0-9_-]{43})</code>").Groups[1].Value;
+        Assert.NotEmpty(secret);
+        var second = await PostAsync(page, url, fields);
+
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM api_token WHERE user_id = $1 AND name = 'nightly export'", w.School.UserId));
+        Assert.Equal("/account/tokens", second.Location);
+        var tokens = await NoticeAsync(page, second);
+        Assert.Contains("This was already done: the token nightly export was issued, and shown once only.", tokens);
+        Assert.DoesNotContain(secret, tokens);
+    }
+
     /// <summary>The page's hidden one-time key, as a browser posts it back ("" when the form has none).</summary>
     private static string KeyOf(string html) => FormKey().Match(html) is { Success: true } m ? m.Groups[1].Value : "";
 

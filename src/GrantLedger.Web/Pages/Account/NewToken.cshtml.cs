@@ -4,6 +4,7 @@ using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace GrantLedger.Web.Pages.Account;
@@ -39,13 +40,17 @@ public sealed class NewTokenModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
             if (int.TryParse(typed, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) days = n;
             else AddError("days", "The number of days it works for must be a whole number from 1 to 365, like 30");
         }
+        // once per the form's key: a double click issued two tokens, the second's secret shown and the first's live, never seen
         (ApiToken Token, string Secret, AppUser User)? issued = null;
-        if (await AttemptAsync(async () => issued = await ApiTokens.IssueOwnAsync(Db, Audit, Caller, Typed("name"), days, ct)))
+        var answer = await OnceAsync(async () =>
         {
-            var (t, secret, _) = issued!.Value;
-            (Issued, Secret) = (new TokenView(t.Id, t.Name, t.Prefix, t.CreatedAt, t.ExpiresAt, t.RevokedAt, t.LastUsedAt), secret);
-            Response.Headers.CacheControl = "no-store"; // as every answer here (Security.cs); said again where a secret is
-        }
-        return Page();
+            issued = await ApiTokens.IssueOwnAsync(Db, Audit, Caller, Typed("name"), days, ct);
+            return "/account/tokens";
+        }, $"the token {Typed("name").Trim()} was issued, and shown once only", shownOnce: true);
+        if (answer is not PageResult || issued is not { } made) return answer ?? Page(); // refused (the work was rolled back), or done before
+        var (t, secret, _) = made;
+        (Issued, Secret) = (new TokenView(t.Id, t.Name, t.Prefix, t.CreatedAt, t.ExpiresAt, t.RevokedAt, t.LastUsedAt), secret);
+        Response.Headers.CacheControl = "no-store"; // as every answer here (Security.cs); said again where a secret is
+        return answer;
     }
 }
