@@ -93,15 +93,19 @@ public static class ExportJobs
         return job;
     }
 
-    /// <summary>The programme's export jobs, newest first, for whoever may take its exports (what the web page lists).</summary>
-    public static async Task<IReadOnlyList<ExportJobView>> ListAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, int limit,
-        CancellationToken ct)
+    /// <summary>
+    /// The programme's export jobs, newest first, a page at a time: how many there are, and <paramref name="take"/> of them after
+    /// the first <paramref name="skip"/>; for whoever may take its exports (what the web page lists).
+    /// </summary>
+    public static async Task<(int Total, IReadOnlyList<ExportJobView> Jobs)> ListAsync(GrantLedgerDb db, CurrentUser caller, long programmeId,
+        Func<int, int> skip, int take, CancellationToken ct)
     {
         if (!await db.Programmes.AnyAsync(p => p.Id == programmeId, ct)) throw new NotFound("programme", programmeId);
         Exporter.EnsureMayExport(caller, programmeId);
-        var jobs = await db.Set<ExportJob>().AsNoTracking().Where(j => j.ProgrammeId == programmeId).OrderByDescending(j => j.Id).Take(limit)
-            .ToListAsync(ct);
-        return jobs.Select(ExportJobView.Of).ToList();
+        var all = db.Set<ExportJob>().AsNoTracking().Where(j => j.ProgrammeId == programmeId);
+        var total = await all.CountAsync(ct);
+        var jobs = await all.OrderByDescending(j => j.Id).Skip(skip(total)).Take(take).ToListAsync(ct);
+        return (total, jobs.Select(ExportJobView.Of).ToList());
     }
 
     /// <summary>The finished file, streamed from the database: the caller disposes the connection when the response is sent.</summary>

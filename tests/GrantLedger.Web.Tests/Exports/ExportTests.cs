@@ -262,6 +262,32 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("15 Dec 2026 08:30", page);
     }
 
+    /// <summary>
+    /// The exports page listed the newest 50 without a word: a year of weekly exports later, last year's year-end workbook was
+    /// out of reach. It lists them all, 50 a page, newest first, the caption saying which of how many.
+    /// </summary>
+    [Fact]
+    public async Task TheExportsPage_ListsEveryExport_50APage_WithTheTrueCount()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        var ids = new List<long>();
+        for (var i = 0; i < 51; i++)
+            ids.Add(await Db.ScalarAsync("""
+                INSERT INTO export_job (programme_id, kind, as_of, requested_by, state, error, finished_at)
+                VALUES ($1, 'csv', '2026-06-01', $2, 'failed', 'test', now()) RETURNING id
+                """, x.ProgrammeId, x.Finance.UserId));
+        using var http = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Finance.UserName);
+        static List<long> Listed(string page) => Regex.Matches(page, "<a class=\"govuk-link\" href=\"/exports/(\\d+)\">").Select(m => long.Parse(m.Groups[1].Value)).ToList();
+        static string Caption(string page) => Regex.Match(page, "<table class=\"govuk-table\" id=\"exports\">\\s*<caption[^>]*>(.*?)</caption>").Groups[1].Value;
+
+        var first = WebUtility.HtmlDecode(await http.GetStringAsync($"/exports?programmeId={x.ProgrammeId}"));
+        Assert.Equal("Exports 1 to 50 of 51, newest first", Caption(first));
+        Assert.Contains($"href=\"/exports?programmeId={x.ProgrammeId}&page=2\"", first);
+        var second = WebUtility.HtmlDecode(await http.GetStringAsync($"/exports?programmeId={x.ProgrammeId}&page=2"));
+        Assert.Equal("Exports 51 to 51 of 51, newest first", Caption(second));
+        Assert.Equal(ids.AsEnumerable().Reverse(), Listed(first).Concat(Listed(second)));
+    }
+
     [Fact]
     public async Task Csv_ForEveryTable_HasAHeaderAndARowPerRecord_WithMoneyInPoundsToTwoPlaces()
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Exports;
@@ -13,9 +14,20 @@ public sealed class ListModel(GrantLedgerDb db, AuditTrail audit) : ProgrammePag
     public IReadOnlyList<ExportJobView> Jobs { get; private set; } = [];
     public bool MayStart => ExportText.MayStart(Caller);
 
+    public const int PageSize = 50;
+
+    /// <summary>Which page of how many: the page listed the newest 50 without a word, and an older export was out of reach.</summary>
+    public Paging Paging { get; private set; } = new(0, 1, PageSize);
+
     public async Task OnGetAsync(CancellationToken ct)
     {
         var programmeId = await ProgrammeAsync(ct);
-        Jobs = await ExportJobs.ListAsync(Db, Caller, programmeId, 50, ct);
+        (_, Jobs) = await ExportJobs.ListAsync(Db, Caller, programmeId, n => (Paging = Paging.Of(n, Typed("page"), PageSize)).Skip, PageSize, ct);
     }
+
+    /// <summary>"3 exports, newest first"; "Exports 51 to 100 of 123, newest first" on one of several pages.</summary>
+    public string Caption => Paging.Caption("export", "exports", Jobs.Count) + ", newest first";
+
+    public string PageLink(int page) =>
+        string.Create(CultureInfo.InvariantCulture, $"/exports?programmeId={ProgrammeId}&page={page}");
 }
