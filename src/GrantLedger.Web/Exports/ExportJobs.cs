@@ -93,19 +93,12 @@ public static class ExportJobs
         return job;
     }
 
-    /// <summary>
-    /// The programme's export jobs, newest first, a page at a time: how many there are, and <paramref name="take"/> of them after
-    /// the first <paramref name="skip"/>; for whoever may take its exports (what the web page lists).
-    /// </summary>
-    public static async Task<(int Total, IReadOnlyList<ExportJobView> Jobs)> ListAsync(GrantLedgerDb db, CurrentUser caller, long programmeId,
-        Func<int, int> skip, int take, CancellationToken ct)
+    /// <summary>The programme's export jobs, for whoever may take its exports (what the web page lists, a page at a time).</summary>
+    public static async Task<IQueryable<ExportJob>> OfProgrammeAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, CancellationToken ct)
     {
         if (!await db.Programmes.AnyAsync(p => p.Id == programmeId, ct)) throw new NotFound("programme", programmeId);
         Exporter.EnsureMayExport(caller, programmeId);
-        var all = db.Set<ExportJob>().AsNoTracking().Where(j => j.ProgrammeId == programmeId);
-        var total = await all.CountAsync(ct);
-        var jobs = await all.OrderByDescending(j => j.Id).Skip(skip(total)).Take(take).ToListAsync(ct);
-        return (total, jobs.Select(ExportJobView.Of).ToList());
+        return db.Set<ExportJob>().AsNoTracking().Where(j => j.ProgrammeId == programmeId);
     }
 
     /// <summary>The finished file, streamed from the database: the caller disposes the connection when the response is sent.</summary>

@@ -4,6 +4,7 @@ using GrantLedger.Web.Audit;
 using GrantLedger.Web.Exports;
 using GrantLedger.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages.Exports;
 
@@ -21,8 +22,9 @@ public sealed class ListModel(GrantLedgerDb db, AuditTrail audit) : ProgrammePag
 
     public async Task OnGetAsync(CancellationToken ct)
     {
-        var programmeId = await ProgrammeAsync(ct);
-        (_, Jobs) = await ExportJobs.ListAsync(Db, Caller, programmeId, n => (Paging = Paging.Of(n, Typed("page"), PageSize)).Skip, PageSize, ct);
+        var jobs = await ExportJobs.OfProgrammeAsync(Db, Caller, await ProgrammeAsync(ct), ct);
+        Paging = Paging.Of(await jobs.CountAsync(ct), Typed("page"), PageSize);
+        Jobs = (await jobs.OrderByDescending(j => j.Id).Skip(Paging.Skip).Take(PageSize).ToListAsync(ct)).Select(ExportJobView.Of).ToList();
     }
 
     /// <summary>"3 exports, newest first"; "Exports 51 to 100 of 123, newest first" on one of several pages.</summary>
