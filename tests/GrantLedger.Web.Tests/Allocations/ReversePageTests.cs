@@ -75,15 +75,15 @@ public sealed class ReversePageTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("Autumn cover", shown);
         Assert.Contains("1 September 2026", shown);
         Assert.Contains("Allocation ", shown);
-        Assert.Contains($"School {s.Schools[0].Urn}: staff-cover available 2026-27", shown);
+        Assert.Contains($"School {s.Schools[0].Urn}: staff-cover available 2026-27 (URN {s.Schools[0].Urn})", shown);
         Assert.Contains("name=\"reason\"", shown);
 
         var before = await WrittenAsync();
         var (problems, html) = await PostAsync(page, entry, Answers("Allocated to the wrong schools"));
         Assert.Empty(problems);
         Assert.Contains("Check your answers", html);
-        Assert.Contains($"£100.00 back from School {s.Schools[0].Urn}: staff-cover available 2026-27 to Unallocated 2026-27", html);
-        Assert.Contains($"£50.00 back from School {s.Schools[1].Urn}: staff-cover available 2026-27 to Unallocated 2026-27", html);
+        Assert.Contains($"£100.00 back from School {s.Schools[0].Urn}: staff-cover available 2026-27 (URN {s.Schools[0].Urn}) to Unallocated 2026-27", html);
+        Assert.Contains($"£50.00 back from School {s.Schools[1].Urn}: staff-cover available 2026-27 (URN {s.Schools[1].Urn}) to Unallocated 2026-27", html);
         Assert.Contains(GrantLedger.Core.Ledger.UkTime.Today.ToString("d MMMM yyyy"), html); // blank: dated today
         Assert.Equal(before, await WrittenAsync());
 
@@ -110,6 +110,30 @@ public sealed class ReversePageTests(DatabaseFixture db) : DatabaseTest(db)
         var allocations = await page.GetStringAsync($"/admin/allocations?yearId={s.YearId}");
         Assert.Contains($"href=\"/admin/allocations/done/{reversal}\">entry {reversal}</a>", allocations);
         Assert.DoesNotContain($"href=\"{Url(entry)}\"", allocations);
+    }
+
+    /// <summary>
+    /// PINS has seven schools of each name, and a school's accounts are named after it: an allocation to two of them listed
+    /// "Riverside Primary School: staff-cover available 2026-27" twice, on the page and in the check, and nobody could tell
+    /// which school's money moved back. Each account of a school is named with the school's URN beside it.
+    /// </summary>
+    [Fact]
+    public async Task ReversePage_SchoolsThatShareAName_AreToldApartByTheirUrns_OnThePageAndInTheCheck()
+    {
+        var (s, page) = await AdminAsync();
+        await Db.ScalarAsync("WITH u AS (UPDATE school SET name = 'Riverside Primary School' WHERE programme_id = $1 RETURNING 1) SELECT count(*) FROM u", s.ProgrammeId);
+        var entry = await AllocatedAsync(s);
+
+        var shown = WebUtility.HtmlDecode(await page.GetStringAsync(Url(entry)));
+        var rows = Regex.Matches(Regex.Match(shown, "id=\"transfers\">.*?(<tbody.*?</tbody>)", RegexOptions.Singleline).Groups[1].Value, "<tr class=\"govuk-table__row\">(.*?)</tr>", RegexOptions.Singleline);
+        Assert.Equal([$"Unallocated 2026-27 | Riverside Primary School: staff-cover available 2026-27 (URN {s.Schools[0].Urn}) | £100.00",
+                      $"Unallocated 2026-27 | Riverside Primary School: staff-cover available 2026-27 (URN {s.Schools[1].Urn}) | £50.00"],
+            rows.Select(r => string.Join(" | ", Regex.Matches(r.Groups[1].Value, "<td[^>]*>(.*?)</td>").Select(c => c.Groups[1].Value))).ToList());
+
+        var (problems, html) = await PostAsync(page, entry, Answers("Allocated to the wrong schools"));
+        Assert.Empty(problems);
+        Assert.Contains($"£100.00 back from Riverside Primary School: staff-cover available 2026-27 (URN {s.Schools[0].Urn}) to Unallocated 2026-27", html);
+        Assert.Contains($"£50.00 back from Riverside Primary School: staff-cover available 2026-27 (URN {s.Schools[1].Urn}) to Unallocated 2026-27", html);
     }
 
     public static TheoryData<string, int, string, string> Refused => new()

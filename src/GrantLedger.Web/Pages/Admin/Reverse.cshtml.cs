@@ -31,8 +31,8 @@ public sealed class ReverseModel(GrantLedgerDb db, AuditTrail audit) : AdminMone
     };
 
     /// <summary>
-    /// One transfer of the entry as it moved: from its debit account to its credit account, by name and by id (schools of one
-    /// name have accounts of one name); a reversal moves it back.
+    /// One transfer of the entry as it moved: from its debit account to its credit account, by name (a school's with its URN:
+    /// schools of one name have accounts of one name) and by id; a reversal moves it back.
     /// </summary>
     public sealed record Move(string Unit, long Amount, string From, string To, long FromId = 0, long ToId = 0);
 
@@ -76,7 +76,11 @@ public sealed class ReverseModel(GrantLedgerDb db, AuditTrail audit) : AdminMone
         var transfers = Entry.Transfers.Where(t => t.Kind is "posted" or "post_pending").OrderBy(t => t.Id).ToList();
         var ids = transfers.SelectMany(t => new[] { t.DebitAccountId, t.CreditAccountId }).Distinct().ToList();
         var accounts = await Db.Accounts.AsNoTracking().Where(a => ids.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
-        Moves = transfers.Select(t => new Move(t.Unit, t.Amount, accounts[t.DebitAccountId].Name, accounts[t.CreditAccountId].Name,
+        var schoolIds = accounts.Values.Select(a => a.SchoolId).OfType<long>().Distinct().ToList();
+        var urns = await Db.Schools.AsNoTracking().Where(s => schoolIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, s => s.Urn, ct);
+        // a school's account is named after the school, and PINS has seven schools of each name: its URN tells them apart
+        string Named(long id) => accounts[id] is { SchoolId: { } school } a ? $"{a.Name} (URN {urns[school]})" : accounts[id].Name;
+        Moves = transfers.Select(t => new Move(t.Unit, t.Amount, Named(t.DebitAccountId), Named(t.CreditAccountId),
             t.DebitAccountId, t.CreditAccountId)).ToList();
         EntryYearId = accounts.Values.Select(a => a.ProgrammeYearId).FirstOrDefault(y => y is not null);
         if (!ReverseEntry.Reversible(Entry.CauseType)) NotHere = Capital(ReverseEntry.NotReversibleHere(entryId, Entry.CauseType).Message);
