@@ -445,24 +445,28 @@ public sealed class Reconciliation
     private async Task<ExportTable> TrialBalanceAsync(CancellationToken ct) => new()
     {
         Name = "trial-balance", SheetName = "Trial balance",
-        Purpose = "Every account with its posted and pending totals as of the date; balance is debits less credits.",
+        Purpose = "Every account with its posted and pending totals as of the date; balance is debits less credits. A school's accounts " +
+                  "are named after the school, and schools may share a name: its URN tells them apart.",
         Columns =
         [
-            new("Account", CellKind.Text, 52), new("Unit", CellKind.Label, 6), new("Name", CellKind.Text, 40), new("Normal side", CellKind.Label, 8),
+            new("Account", CellKind.Text, 52), new("Unit", CellKind.Label, 6), new("URN", CellKind.Text, 9), new("Name", CellKind.Text, 40),
+            new("Normal side", CellKind.Label, 8),
             new("Debits", CellKind.Amount), new("Credits", CellKind.Amount), new("Balance", CellKind.Amount),
             new("Pending debits", CellKind.Amount), new("Pending credits", CellKind.Amount),
         ],
         EstimatedRows = await CountAsync("SELECT count(*) FROM account WHERE programme_id = @p", ct),
         Rows = ct2 => QueryAsync($"""
-            SELECT a.code, a.unit, a.name, a.normal_side, {_balances.Columns}
+            SELECT a.code, a.unit, s.urn, a.name, a.normal_side, {_balances.Columns}
               FROM account a {_balances.Join}
+              LEFT JOIN school s ON s.id = a.school_id
              WHERE a.programme_id = @p
              ORDER BY a.unit, a.code
             """, x =>
         {
             var unit = Units.Parse(x.GetString(1));
-            return [x.GetString(0), x.GetString(1), x.GetString(2), x.GetString(3), new UnitAmount(unit, x.GetInt64(4)), new UnitAmount(unit, x.GetInt64(5)),
-                    new UnitAmount(unit, x.GetInt64(4) - x.GetInt64(5)), new UnitAmount(unit, x.GetInt64(6)), new UnitAmount(unit, x.GetInt64(7))];
+            return [x.GetString(0), x.GetString(1), Text(x, 2), x.GetString(3), x.GetString(4), new UnitAmount(unit, x.GetInt64(5)),
+                    new UnitAmount(unit, x.GetInt64(6)), new UnitAmount(unit, x.GetInt64(5) - x.GetInt64(6)), new UnitAmount(unit, x.GetInt64(7)),
+                    new UnitAmount(unit, x.GetInt64(8))];
         }, ct2),
     };
 

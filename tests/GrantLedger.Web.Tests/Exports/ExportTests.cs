@@ -56,6 +56,26 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
             Assert.True(Width(sheet, "School") is >= 60 - 0.5 and <= 60 + 1, $"{sheet}: {Width(sheet, "School")}"); // 63 characters: the most, 60
     }
 
+    /// <summary>
+    /// A school's accounts are named after it, and PINS has seven schools of each name: the trial balance's Name column read
+    /// "Riverside Primary School: Staff-time cover available 2026-27" on seven rows, the URN only inside the account code.
+    /// Each account of a school has its school's URN in a URN column beside its name, as every other sheet that names a
+    /// school has; the programme's own accounts have none.
+    /// </summary>
+    [Fact]
+    public async Task Workbook_TrialBalance_GivesEachSchoolsAccountItsSchoolsUrn_BesideItsName()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        await Db.ScalarAsync("WITH u AS (UPDATE school SET name = 'Riverside Primary School' WHERE programme_id = $1 RETURNING 1) SELECT count(*) FROM u", x.ProgrammeId);
+        var file = (await ExportAsync(x, ExportKind.Workbook, ExportWorld.TempFolder())).Single();
+        var tb = Sheet(await ExportWorld.ReadWorkbookAsync(file.Path), "Trial balance");
+        Assert.Equal(["Account", "Unit", "URN", "Name", "Normal side", "Debits", "Credits", "Balance", "Pending debits", "Pending credits"], Headers(tb));
+        var rows = tb["rows"]!.AsArray().Select(r => (Code: r![0]!.GetValue<string>(), Urn: r[2]?.GetValue<string>())).ToList();
+        Assert.Equal(await Db.ScalarAsync("SELECT count(*) FROM account WHERE programme_id = $1", x.ProgrammeId), rows.Count);
+        Assert.Equal(4, rows.Where(r => r.Urn is not null).Select(r => r.Urn).Distinct().Count());
+        Assert.All(rows, r => Assert.Equal(Regex.Match(r.Code, ":school:([0-9]+):") is { Success: true } m ? m.Groups[1].Value : null, r.Urn));
+    }
+
     [Fact]
     public async Task Workbook_RunsAsABackgroundJob_AndReadsBackWithItsSheetsHeadersTotalsAndFormats()
     {
@@ -318,7 +338,7 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
                      ("payment-runs", "Run,State,Area,Half-term,Claims approved by,Built,Approved,Exported,URN,School,Remittance reference,Amount,Status,Paid on", 2L),
                      ("action-plan-themes", "Area,URN,School,Year,Theme,Plan version,Actions,Estimated cost,Claimed,Approved", 2L),
                      ("journal", "Entry,Transfer,Value date,Recorded,Description,Cause,Cause id,Kind,Resolves,Debit account,Credit account,Unit,Amount", transfers),
-                     ("trial-balance", "Account,Unit,Name,Normal side,Debits,Credits,Balance,Pending debits,Pending credits", accounts),
+                     ("trial-balance", "Account,Unit,URN,Name,Normal side,Debits,Credits,Balance,Pending debits,Pending credits", accounts),
                      ("checks", "Check,Unit,Left,Right,Difference,Holds,Why", 10L),
                  })
         {
