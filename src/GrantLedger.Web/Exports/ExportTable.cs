@@ -87,7 +87,11 @@ public static class CellText
         return new string(text[..written]);
     }
 
-    /// <summary>Money columns: "1234.50". Everything else as <see cref="Csv(object?)"/>.</summary>
-    public static string? Csv(object? value, CellKind kind) =>
-        kind == CellKind.Money && value is long pence ? new Money(pence).ToDecimalString() : Csv(value);
+    /// <summary>Money columns: "1234.50", a formula's value too (a total). Everything else as <see cref="Csv(object?)"/>.</summary>
+    public static string? Csv(object? value, CellKind kind) => value switch
+    {
+        Computed c => Csv(c.Value, kind),
+        long pence when kind == CellKind.Money => new Money(pence).ToDecimalString(),
+        _ => Csv(value),
+    };
 }

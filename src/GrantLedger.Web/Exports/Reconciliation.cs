@@ -215,16 +215,37 @@ public sealed class Reconciliation
         ];
     }
 
+    /// <summary>
+    /// Per year, its areas and then the programme's total: each column the sum of the areas' above it, as a formula (SUM)
+    /// with its value written too, as the Checks sheet writes its differences; in CSV, the value. A finance officer summed
+    /// the 42 areas of PINS by hand.
+    /// </summary>
     private ExportTable Summary(IReadOnlyList<SchoolBudget> budgets)
     {
-        var groups = budgets.GroupBy(b => (b.Area, b.Year)).OrderBy(g => g.Key.Area, StringComparer.Ordinal).ThenBy(g => g.Key.Year).ToList();
+        var years = budgets.GroupBy(b => b.Year).OrderBy(y => y.Key, StringComparer.Ordinal)
+            .Select(y => y.GroupBy(b => b.Area).OrderBy(a => a.Key, StringComparer.Ordinal)
+                .Select(a => (object?[])[a.Key, y.Key, (long)a.Select(b => b.Urn).Distinct().Count(), .. BudgetCells(a.ToList())]).ToList())
+            .ToList();
+        IEnumerable<object?[]> WithTotals()
+        {
+            var row = 2; // the sheet's first row below its header
+            foreach (var areas in years)
+            {
+                foreach (var area in areas) yield return area;
+                var (first, last) = (row, row + areas.Count - 1);
+                yield return ["Total", areas[0][1], .. Enumerable.Range(2, areas[0].Length - 2).Select(i =>
+                    new Computed($"SUM({WorkbookWriter.ColumnLetters(i + 1)}{first}:{WorkbookWriter.ColumnLetters(i + 1)}{last})", areas.Sum(a => (long)a[i]!)))];
+                row = last + 2;
+            }
+        }
         return new ExportTable
         {
             Name = "summary", SheetName = "Summary",
-            Purpose = "Per area and year: money allocated to its schools, reserved by claims under review, approved, paid, payable and available; staff time likewise in minutes.",
+            Purpose = "Per area and year: money allocated to its schools, reserved by claims under review, approved, paid, payable and available; staff time likewise in minutes. " +
+                      "Each year's areas are followed by the programme's total for the year (Total).",
             Columns = [_area, new("Year", CellKind.Label), new("Schools", CellKind.Integer), .. MoneyBudget, .. TimeBudget],
-            EstimatedRows = groups.Count,
-            Rows = ct => Rows(groups.Select(g => (object?[])[g.Key.Area, g.Key.Year, (long)g.Select(b => b.Urn).Distinct().Count(), .. BudgetCells(g.ToList())])),
+            EstimatedRows = years.Sum(y => y.Count + 1),
+            Rows = ct => Rows(WithTotals()),
         };
     }
 

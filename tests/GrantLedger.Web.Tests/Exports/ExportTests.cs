@@ -108,21 +108,32 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         var summary = Sheet(book, "Summary");
         Assert.Equal(["Area", "Year", "Schools", "Allocated", "Reserved", "Approved", "Paid", "Payable", "Available",
             "Staff time allowance (min)", "Staff time reserved (min)", "Staff time used (min)", "Staff time available (min)"], Headers(summary));
-        Assert.Equal(3, summary["maxRow"]!.GetValue<int>()); // two areas
+        Assert.Equal(4, summary["maxRow"]!.GetValue<int>()); // two areas and the programme's total
         Assert.Equal(WorkbookWriter.MoneyFormat, summary["formats"]!["Allocated"]!.GetValue<string>());
         Assert.Equal("#,##0", summary["formats"]!["Staff time used (min)"]!.GetValue<string>());
+        // the last row is the programme's total for the year: each column the sum of the areas', as a formula with its value
+        var areaRows = summary["rows"]!.AsArray().SkipLast(1).ToList();
+        var total = summary["rows"]!.AsArray()[^1]!;
+        Assert.Equal(["Total", areaRows[0]![1]!.GetValue<string>(), "4"], new[] { total[0], total[1], total[2] }.Select(v => v!.GetValue<string>()));
+        decimal Cell(JsonNode? row, int column) => decimal.Parse(row![column]!.GetValue<string>(), CultureInfo.InvariantCulture);
+        for (var i = 2; i < 13; i++)
+        {
+            Assert.Equal(areaRows.Sum(r => Cell(r, i)), Cell(total, i));
+            Assert.Equal($"=SUM({(char)('A' + i)}2:{(char)('A' + i)}3)", summary["formulas"]![2]![i]!.GetValue<string>());
+        }
+        decimal Total(string column) => Cell(total, Array.IndexOf(Headers(summary), column));
         foreach (var (column, pence) in new[] { ("Allocated", ExportWorld.Allocated), ("Reserved", ExportWorld.Reserved), ("Approved", ExportWorld.Approved),
                      ("Paid", ExportWorld.Paid), ("Payable", ExportWorld.Payable), ("Available", ExportWorld.Available) })
-            Assert.True(Sum(summary, column) == decimal.Parse(Pounds(pence), CultureInfo.InvariantCulture), $"{column}: {Sum(summary, column)}");
-        Assert.Equal(ExportWorld.TimeAllowance, Sum(summary, "Staff time allowance (min)"));
-        Assert.Equal(ExportWorld.TimeReserved, Sum(summary, "Staff time reserved (min)"));
-        Assert.Equal(ExportWorld.TimeUsed, Sum(summary, "Staff time used (min)"));
-        Assert.Equal(ExportWorld.TimeAvailable, Sum(summary, "Staff time available (min)"));
+            Assert.True(Total(column) == decimal.Parse(Pounds(pence), CultureInfo.InvariantCulture), $"{column}: {Total(column)}");
+        Assert.Equal(ExportWorld.TimeAllowance, Total("Staff time allowance (min)"));
+        Assert.Equal(ExportWorld.TimeReserved, Total("Staff time reserved (min)"));
+        Assert.Equal(ExportWorld.TimeUsed, Total("Staff time used (min)"));
+        Assert.Equal(ExportWorld.TimeAvailable, Total("Staff time available (min)"));
 
         var schools = Sheet(book, "Schools");
         Assert.Equal(1 + 4 * 4, schools["maxRow"]!.GetValue<int>()); // 4 schools x (3 money categories + contact time)
-        Assert.Equal(Sum(summary, "Allocated"), Sum(schools, "Allocated"));
-        Assert.Equal(Sum(summary, "Staff time used (min)"), Sum(schools, "Staff time used (min)"));
+        Assert.Equal(Total("Allocated"), Sum(schools, "Allocated"));
+        Assert.Equal(Total("Staff time used (min)"), Sum(schools, "Staff time used (min)"));
 
         var claims = Sheet(book, "Claims");
         Assert.Equal(1 + x.Claims, claims["maxRow"]!.GetValue<int>());
@@ -330,7 +341,7 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         var accounts = await Db.ScalarAsync("SELECT count(*) FROM account WHERE programme_id = $1", x.ProgrammeId);
         foreach (var (table, header, rows) in new[]
                  {
-                     ("summary", "Area,Year,Schools,Allocated,Reserved,Approved,Paid,Payable,Available,Staff time allowance (min),Staff time reserved (min),Staff time used (min),Staff time available (min)", 2L),
+                     ("summary", "Area,Year,Schools,Allocated,Reserved,Approved,Paid,Payable,Available,Staff time allowance (min),Staff time reserved (min),Staff time used (min),Staff time available (min)", 3L), // two areas and the total
                      ("schools", "Area,URN,School,Year,Category,Unit,Allocated,Reserved,Approved,Paid,Payable,Available,Staff time allowance (min),Staff time reserved (min),Staff time used (min),Staff time available (min)", 16L),
                      ("claims", "Claim,Area,URN,School,Year,Half-term,State,Submitted,Decided,Claimed,Approved,Staff time (min),Payment run", x.Claims),
                      ("claim-lines", "Claim,Line,URN,School,Half-term,Claim state,Kind,Category,Allowance,Staff reference,Role,Activity or specialist,Date,Minutes,Action,Supplier,Invoice reference,Description,Claimed,Approved,Reason for less",
@@ -349,6 +360,7 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         }
         var summary = files["summary"].Split("\r\n")[1].Split(',');
         Assert.Matches(@"^\d+\.\d{2}$", summary[3]);
+        Assert.StartsWith($"Total,{summary[1]},4,{Pounds(ExportWorld.Allocated)},{Pounds(ExportWorld.Reserved)},", files["summary"].Split("\r\n")[3]); // in pounds, as the areas'
         var claims = files["claims"];
         Assert.Contains(",370.00,paid,", files["payment-runs"]);
         Assert.Contains(",200.00,pending,", files["payment-runs"]);
@@ -521,9 +533,11 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.All(money, r => Assert.Equal(new[] { "0.00", "0.00", "0.00", "0.00" }, r[7..11]));
         // as of today: the world's figures
         var today = await BalanceTablesAsync(x, x.Today, Reconciliation.BalancesFrom.StoredLessLater);
-        var area = today["summary"].Select(r => r.Split(',')).ToList();
+        var area = today["summary"].Select(r => r.Split(',')).Where(r => r[0] != "Total").ToList(); // the areas, not their total
+        var total = today["summary"].Select(r => r.Split(',')).Single(r => r[0] == "Total");
         Assert.Equal(Pounds(ExportWorld.Reserved), Pounds(area.Sum(r => (long)(decimal.Parse(r[4], CultureInfo.InvariantCulture) * 100))));
         Assert.Equal(Pounds(ExportWorld.Payable), Pounds(area.Sum(r => (long)(decimal.Parse(r[7], CultureInfo.InvariantCulture) * 100))));
+        Assert.Equal([Pounds(ExportWorld.Reserved), Pounds(ExportWorld.Payable)], new[] { total[4], total[7] });
     }
 
     [Fact]
