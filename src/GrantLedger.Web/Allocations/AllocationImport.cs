@@ -5,6 +5,7 @@ using GrantLedger.Core.Rules;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Pages;
 using GrantLedger.Web.Programmes;
 using Microsoft.EntityFrameworkCore;
 
@@ -109,7 +110,7 @@ public static class AllocationImport
         while (await CsvFiles.ReadAsync(parser, ct))
         {
             var line = (int)parser.LineNumber;
-            if (++read > MaxRows) throw new InvalidInput("file", $"has more than {MaxRows:N0} rows: allocate them in parts");
+            if (++read > MaxRows) throw new InvalidInput("file", $"has more than {Gov.Number(MaxRows)} rows: allocate them in parts");
             if (CsvFiles.RowProblem(parser) is { } problem)
             {
                 errors.Add($"line {line}", RowMessages.At(line, problem));

@@ -3,6 +3,7 @@ using GrantLedger.Core.Money;
 using GrantLedger.Core.Rules;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Pages;
 using GrantLedger.Web.Programmes;
 using Microsoft.EntityFrameworkCore;
 
@@ -42,7 +43,7 @@ public sealed record Quantity(Money? Amount, long? Minutes)
         var name = $"{field}{(unit == Unit.Gbp ? "amount" : "minutes")}";
         if (value < 0 || (value == 0 && !allowZero)) errors.Add(name, "must be more than zero");
         else if (unit != Unit.Gbp && value > Core.Money.Hundredths.Most) // minutes come as a JSON integer, past the money parser's limit
-            errors.Add(name, $"must be at most {Core.Money.Hundredths.Most:N0}");
+            errors.Add(name, $"must be at most {Gov.Number(Core.Money.Hundredths.Most)}");
         return value;
     }
 }

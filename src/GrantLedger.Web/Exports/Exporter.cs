@@ -5,6 +5,7 @@ using GrantLedger.Core.Ledger;
 using GrantLedger.Core.Rules;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Pages;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -159,7 +160,7 @@ public static class Exporter
         yield return ["Money", "pounds with a £ format, exact to the penny"];
         yield return ["Staff time", "minutes (a day is 450)"];
         foreach (var t in tables)
-            yield return [$"{t.SheetName} ({t.EstimatedRows:#,0} rows)", t.Purpose];
+            yield return [$"{t.SheetName} ({Gov.Number(t.EstimatedRows)} rows)", t.Purpose];
         yield return ["Every table", "is also a CSV file: export csv"];
     }
 #pragma warning restore CS1998

@@ -7,6 +7,7 @@ using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Spreadsheet;
 using GrantLedger.Core.Ledger;
 using GrantLedger.Core.Money;
+using GrantLedger.Web.Pages;
 
 namespace GrantLedger.Web.Exports;
 
@@ -91,7 +92,7 @@ public sealed class WorkbookWriter : IDisposable
                 // A sheet cut at Excel's limit would hold part of the table, and its totals would be
                 // wrong without a word on the row that says so: no rows, a note where they would be.
                 cutShort = true;
-                note = $"This table has {totalRows:#,0} rows, more than the {capacity:#,0} Excel holds below a header, so none are here " +
+                note = $"This table has {Gov.Number(totalRows.Value)} rows, more than the {Gov.Number(capacity)} Excel holds below a header, so none are here " +
                        $"(part of a table would add up to the wrong totals). Every row is in {csvName ?? "the CSV export"} (export csv).";
                 cells.StartRow(2);
                 cells.Text(note, StyleNote);
@@ -108,9 +109,9 @@ public sealed class WorkbookWriter : IDisposable
                 {
                     // the last row Excel has: say where the rest is instead
                     cutShort = true;
-                    note = $"This sheet stops here: Excel holds at most {maxRows:#,0} rows, and this table has " +
-                           (totalRows is { } t ? $"{t:#,0} rows" : "more rows") +
-                           $". The first {written:#,0} are above; every row is in {csvName ?? "the CSV export"} (export csv).";
+                    note = $"This sheet stops here: Excel holds at most {Gov.Number(maxRows)} rows, and this table has " +
+                           (totalRows is { } t ? $"{Gov.Number(t)} rows" : "more rows") +
+                           $". The first {Gov.Number(written)} are above; every row is in {csvName ?? "the CSV export"} (export csv).";
                     cells.StartRow(written + 2);
                     cells.Text(note, StyleNote);
                     cells.EndRow();

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using System.Text.Unicode;
 using CsvHelper;
 using GrantLedger.Core.Rules;
+using GrantLedger.Web.Pages;
 
 namespace GrantLedger.Web.Infrastructure;
 
@@ -164,7 +165,7 @@ public static partial class CsvFiles
     {
         var where = e.LineNumber > 0 ? $"line {e.LineNumber}" : "a line";
         return new InvalidInput("file", e.Message.Contains("MaxRecordSize", StringComparison.Ordinal)
-            ? $"{where} is longer than this import takes ({parser.Options.MaxRecordSize / 1024:N0} KB a line)"
+            ? $"{where} is longer than this import takes ({Gov.Number((parser.Options.MaxRecordSize ?? 0) / 1024)} KB a line)"
             : $"cannot be read as CSV at {where}: {e.Message}");
     }
 

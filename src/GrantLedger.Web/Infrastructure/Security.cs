@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
+using GrantLedger.Web.Pages;
 
 namespace GrantLedger.Web.Infrastructure;
 
@@ -121,7 +122,7 @@ public static class Security
                         ?? http.RequestServices.GetRequiredService<GrantLedgerOptions>().MaxRequestBytes;
             if (limit is { } max && http.Request.ContentLength > max)
                 return WriteProblemAsync(http, 413, "Request too large", "request-too-large",
-                    $"The request body is {http.Request.ContentLength:N0} bytes; this endpoint takes at most {max:N0}.", http.RequestAborted);
+                    $"The request body is {Gov.Number(http.Request.ContentLength ?? 0)} bytes; this endpoint takes at most {Gov.Number(max)}.", http.RequestAborted);
 
             // PostgreSQL's text holds no NUL character: a query parameter with one is refused here, naming it, as a JSON
             // body's text is (StoredTextJsonConverter), rather than failing on its way into a statement. (A form whose
@@ -143,7 +144,7 @@ public static class Security
             ? raw : (http.Request.PathBase + http.Request.Path + http.Request.QueryString).ToString();
         if (address.Length > MaxAddressLength)
             return WriteProblemAsync(http, 414, "Address too long", "address-too-long",
-                $"The address is {address.Length:N0} characters long; the service takes at most {MaxAddressLength:N0} (its path and query together).",
+                $"The address is {Gov.Number(address.Length)} characters long; the service takes at most {Gov.Number(MaxAddressLength)} (its path and query together).",
                 http.RequestAborted);
         var (total, largest, largestLength) = (0, "", -1);
         foreach (var (name, values) in http.Request.Headers)
@@ -154,7 +155,7 @@ public static class Security
                 if (length > largestLength) (largest, largestLength) = (name, length);
             }
         return total <= MaxHeaderBytes ? null : WriteProblemAsync(http, 431, "Headers too large", "headers-too-large",
-            $"The request's headers come to {total:N0} bytes; the service takes at most {MaxHeaderBytes:N0}. The largest is {largest}, of {largestLength:N0}.",
+            $"The request's headers come to {Gov.Number(total)} bytes; the service takes at most {Gov.Number(MaxHeaderBytes)}. The largest is {largest}, of {Gov.Number(largestLength)}.",
             http.RequestAborted);
     }
 

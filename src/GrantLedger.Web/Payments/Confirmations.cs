@@ -11,6 +11,7 @@ using GrantLedger.Web.Audit;
 using GrantLedger.Web.Claims;
 using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Ledger;
+using GrantLedger.Web.Pages;
 using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Payments;
@@ -42,7 +43,7 @@ public static class Confirmations
     /// <summary>"lines 2 and 4", or of a reference on many lines the first few and how many: each of its lines' reasons says it.</summary>
     private static string OnLines(List<int> lines) => lines.Count <= 5
         ? $"lines {string.Join(", ", lines.SkipLast(1))} and {lines[^1]}"
-        : $"{lines.Count:N0} lines ({string.Join(", ", lines.Take(3))}, … and {lines[^1]})";
+        : $"{Gov.Number(lines.Count)} lines ({string.Join(", ", lines.Take(3))}, … and {lines[^1]})";
     public const int MaxBytes = 20 * 1024 * 1024;
 
     /// <param name="idempotencyKey">the request's Idempotency-Key, if it carried one: a refusal's event names it</param>

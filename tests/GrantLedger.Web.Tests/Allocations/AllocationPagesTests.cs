@@ -109,6 +109,40 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
     }
 
     /// <summary>
+    /// Counts were written in the server's culture ("N0"): on a server set to German, 1,004 read "1.004", which a UK reader
+    /// takes for one and a bit. Every count is written by Gov.Number, as the pages' others are: here the schools list's
+    /// schools without a payee reference, the reversal page's transfers and the import page's most rows, on a server whose
+    /// culture groups thousands with a full stop.
+    /// </summary>
+    [Fact]
+    public async Task Counts_ReadTheSameOnAServerOfAnotherCulture_WithTheThousandsMarkedByACommaAsEverywhere()
+    {
+        var (s, page) = await AdminAsync(1, 4);
+        var csv = "URN,EstablishmentName,PhaseOfEducation (name),LA (name)\n" + string.Concat(Enumerable.Range(0, 1000).Select(i => $"{800000 + i},School {i},Primary,Camden\n"));
+        (await s.Root.PostBytesAsync($"/api/v1/programmes/{s.ProgrammeId}/schools/import?areaId={s.AreaIds[0]}", System.Text.Encoding.UTF8.GetBytes(csv), "text/csv"))
+            .Expect(HttpStatusCode.OK);
+        await s.FundAsync("100000.00");
+        await s.AllocateEachAsync("staff-cover", "10.00");
+        var entry = await Db.ScalarAsync("SELECT max(id) FROM journal_entry WHERE programme_id = $1", s.ProgrammeId);
+        var without = await Db.ScalarAsync("SELECT count(*) FROM school WHERE programme_id = $1 AND payee_reference IS NULL", s.ProgrammeId);
+        Assert.True(without >= 1000, $"{without}");
+
+        var (culture, threads) = (System.Globalization.CultureInfo.CurrentCulture, System.Globalization.CultureInfo.DefaultThreadCurrentCulture);
+        System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.DefaultThreadCurrentCulture = new("de-DE");
+        try
+        {
+            Assert.Equal("1.004", 1004.ToString("N0")); // the server's culture, as a page would have it
+            Assert.Contains($"{without / 1000},{without % 1000:000} schools have no payee reference", await PageTables.Read(page, "/admin/schools"));
+            Assert.Contains("The entry's 1,004 transfers are summed here", await PageTables.Read(page, $"/admin/entries/{entry}/reverse"));
+            Assert.Contains("A file can hold up to 20,000 rows", await PageTables.Read(page, $"/admin/allocations/import?yearId={s.YearId}"));
+        }
+        finally
+        {
+            (System.Globalization.CultureInfo.CurrentCulture, System.Globalization.CultureInfo.DefaultThreadCurrentCulture) = (culture, threads);
+        }
+    }
+
+    /// <summary>
     /// An admin of every programme (the demo's "admin") had "page not found" on every allocation page, its confirmations, the
     /// reversal page and the rate card, as if no programme were theirs. They choose the programme (?programmeId=, a list on
     /// the page), a year given names its own, an entry its own; and they fund, see the confirmation and reach the reversal.

@@ -50,7 +50,7 @@ public sealed class ImportSchoolsModel(GrantLedgerDb db, AuditTrail audit) : Pro
             var problems = report.Rejections.Count(r => !r.AlreadyEnrolled);
             // refused, so that the one-time key is not spent: the file put right is imported with the same form
             if (problems > 0)
-                throw new InvalidInput("file", $"is not imported: {(problems == 1 ? "1 row has a problem" : $"{problems:N0} rows have problems")}, "
+                throw new InvalidInput("file", $"is not imported: {(problems == 1 ? "1 row has a problem" : $"{Gov.Number(problems)} rows have problems")}, "
                                                + "listed below. No school was enrolled: put them right and import the whole file again");
             return Caller.ProgrammeId is null ? $"/admin/schools?programmeId={programmeId}" : "/admin/schools";
         }, "the schools were imported");
@@ -63,8 +63,8 @@ public sealed class ImportSchoolsModel(GrantLedgerDb db, AuditTrail audit) : Pro
         if (report is not null)
         {
             var already = report.Rejections.Count(r => r.AlreadyEnrolled);
-            SayDone($"{report.Imported:N0} {(report.Imported == 1 ? "school was" : "schools were")} enrolled"
-                    + (already == 0 ? "" : $"; {already:N0} {(already == 1 ? "row was for a school" : "rows were for schools")} already enrolled, which changed nothing"));
+            SayDone($"{Gov.Number(report.Imported)} {(report.Imported == 1 ? "school was" : "schools were")} enrolled"
+                    + (already == 0 ? "" : $"; {Gov.Number(already)} {(already == 1 ? "row was for a school" : "rows were for schools")} already enrolled, which changed nothing"));
         }
         return next;
     }
