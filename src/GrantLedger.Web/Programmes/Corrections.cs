@@ -56,51 +56,55 @@ public static class Corrections
         }, ct);
     }
 
-    public static async Task<Area> ChangeAreaAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long areaId, NameChange r,
-        CancellationToken ct)
+    public static Task<Area> ChangeAreaAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long areaId, NameChange r,
+        CancellationToken ct) =>
+        RenameAsync(db, audit, caller, db.Areas, db.Areas.FromSqlInterpolated($"SELECT * FROM area WHERE id = {areaId} FOR UPDATE"),
+            new("area", "area", "area.changed"), areaId, r, ct,
+            check: async (area, name) =>
+            {
+                // as when one is added: two areas of a programme never share a name (PostgreSQL's UNIQUE (programme_id, name) too)
+                if (await db.Areas.AnyAsync(a => a.ProgrammeId == area.ProgrammeId && a.Id != areaId && a.Name == name, ct))
+                    throw new RuleBroken("area-exists", $"the programme already has an area named '{name}'", 409, "name");
+            });
+
+    /// <remarks>As when one is added, categories are told apart by code, so two may share a name.</remarks>
+    public static Task<BudgetCategory> ChangeCategoryAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long categoryId,
+        NameChange r, CancellationToken ct) =>
+        RenameAsync(db, audit, caller, db.Categories, db.Categories.FromSqlInterpolated($"SELECT * FROM budget_category WHERE id = {categoryId} FOR UPDATE"),
+            new("budget_category", "budget category", "category.changed"), categoryId, r, ct,
+            renamed: category => RenameAccountsAsync(db, schoolId: null, categoryId: category.Id, ct));
+
+    /// <param name="Table">the record's table, and its record type in the audit trail</param>
+    /// <param name="Noun">what a request for one that is not there is told is not found</param>
+    /// <param name="Action">the audit event's action</param>
+    private sealed record Kind(string Table, string Noun, string Action);
+
+    /// <summary>
+    /// Renames an area or a category, as the programme's admin: the name checked as when one is added; the row read
+    /// <paramref name="locked"/> (FOR UPDATE), so that the name the audit event says was replaced is the one that was; then
+    /// <paramref name="check"/> (a rule the new name must keep), the change and its audit event, and <paramref name="renamed"/>
+    /// (what follows the name: the ledger's accounts).
+    /// </summary>
+    private static async Task<T> RenameAsync<T>(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, DbSet<T> records, IQueryable<T> locked,
+        Kind kind, long id, NameChange r, CancellationToken ct, Func<T, string, Task>? check = null, Func<T, Task>? renamed = null) where T : class, INamedByAdmin
     {
-        var found = await db.Areas.AsNoTracking().SingleOrDefaultAsync(a => a.Id == areaId, ct) ?? throw new NotFound("area", areaId);
+        var found = await records.AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct) ?? throw new NotFound(kind.Noun, id);
         await SetUp.RequireProgrammeAdminAsync(db, caller, found.ProgrammeId, ct);
         var errors = new FieldErrors();
-        var name = errors.Text("name", r.Name, SetUp.MostName);
+        var name = errors.Text("name", r.Name, SetUp.MostName)!;
         errors.ThrowIfAny();
 
         return await db.InTransactionAsync(async () =>
         {
-            var area = await db.Areas.FromSqlInterpolated($"SELECT * FROM area WHERE id = {areaId} FOR UPDATE").SingleAsync(ct);
-            if (area.Name == name) return area;
-            // as when one is added: two areas of a programme never share a name (PostgreSQL's UNIQUE (programme_id, name) too)
-            if (await db.Areas.AnyAsync(a => a.ProgrammeId == area.ProgrammeId && a.Id != areaId && a.Name == name, ct))
-                throw new RuleBroken("area-exists", $"the programme already has an area named '{name}'", 409, "name");
-            var before = area.Name;
-            area.Name = name!;
-            audit.Record("area.changed", "area", area.Id, area.ProgrammeId, new Changed(area.Code, before, area.Name));
+            var record = await locked.SingleAsync(ct);
+            if (record.Name == name) return record;
+            if (check is not null) await check(record, name);
+            var before = record.Name;
+            record.Name = name;
+            audit.Record(kind.Action, kind.Table, record.Id, record.ProgrammeId, new Changed(record.Code, before, record.Name));
             await db.SaveChangesAsync(ct);
-            return area;
-        }, ct);
-    }
-
-    public static async Task<BudgetCategory> ChangeCategoryAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long categoryId,
-        NameChange r, CancellationToken ct)
-    {
-        var found = await db.Categories.AsNoTracking().SingleOrDefaultAsync(c => c.Id == categoryId, ct)
-                    ?? throw new NotFound("budget category", categoryId);
-        await SetUp.RequireProgrammeAdminAsync(db, caller, found.ProgrammeId, ct);
-        // as when one is added: categories are told apart by code, so two may share a name
-        var errors = new FieldErrors();
-        var name = errors.Text("name", r.Name, SetUp.MostName);
-        errors.ThrowIfAny();
-
-        return await db.InTransactionAsync(async () =>
-        {
-            var category = await db.Categories.FromSqlInterpolated($"SELECT * FROM budget_category WHERE id = {categoryId} FOR UPDATE").SingleAsync(ct);
-            if (category.Name == name) return category;
-            var before = category.Name;
-            category.Name = name!;
-            audit.Record("category.changed", "budget_category", category.Id, category.ProgrammeId, new Changed(category.Code, before, category.Name));
-            await db.SaveChangesAsync(ct);
-            await RenameAccountsAsync(db, schoolId: null, categoryId: category.Id, ct);
-            return category;
+            if (renamed is not null) await renamed(record);
+            return record;
         }, ct);
     }
 

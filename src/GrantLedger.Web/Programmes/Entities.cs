@@ -40,7 +40,16 @@ public sealed class Period
 }
 
 /// <summary>A borough (Difference Matters) or integrated care board (PINS).</summary>
-public sealed class Area
+/// <summary>A record of a programme that its admin names, and renames (<see cref="Corrections"/>), while its code stays: an area or a budget category.</summary>
+public interface INamedByAdmin
+{
+    long Id { get; }
+    long ProgrammeId { get; }
+    string Code { get; }
+    string Name { get; set; }
+}
+
+public sealed class Area : INamedByAdmin
 {
     public long Id { get; set; }
     public long ProgrammeId { get; set; }
@@ -65,7 +74,7 @@ public sealed class School
     public DateTimeOffset CreatedAt { get; set; }
 }
 
-public sealed class BudgetCategory
+public sealed class BudgetCategory : INamedByAdmin
 {
     public long Id { get; set; }
     public long ProgrammeId { get; set; }
