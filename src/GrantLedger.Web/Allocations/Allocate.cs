@@ -125,7 +125,7 @@ public static class Allocate
             if (category is null) continue;
             var amount = new Quantity(line.Amount, line.Minutes).Read(Units.Parse(category.Unit), field, errors);
             if (school is null) continue;
-            if (!seen.Add((school.Id, category.Id))) errors.Add(field + "categoryId", $"{school.Name} already has a line for {category.Name}");
+            if (!seen.Add((school.Id, category.Id))) errors.Add(field + "categoryId", $"{school.Name} (URN {school.Urn}) already has a line for {category.Name}");
             plan.Add(new Planned(school, category, amount));
         }
         return plan;

@@ -67,7 +67,7 @@ public static class Vire
             catch (LimitExceeded e)
             {
                 throw new RuleBroken("virement-exceeds-available",
-                    $"{from.Value.School.Name} has only {unit.Describe(amount - e.Shortfall)} of {from.Value.Category.Name} available " +
+                    $"{from.Value.School.Name} (URN {from.Value.School.Urn}) has only {unit.Describe(amount - e.Shortfall)} of {from.Value.Category.Name} available " +
                     $"(allocated less claimed and reserved): the virement is {unit.Describe(e.Shortfall)} too much.", 422, "amount",
                     new Dictionary<string, object?>
                     {

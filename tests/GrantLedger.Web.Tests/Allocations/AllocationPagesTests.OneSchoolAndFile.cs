@@ -163,7 +163,7 @@ public sealed partial class AllocationPagesTests
             "Line 7: the amount must be more than zero",
             "Line 8: the amount must be more than zero",
             "Line 9: the amount must come to a whole number of minutes (a day is 7.5 hours, or 450 minutes): days to two places, an even number of hundredths, such as 4.5 or 0.2",
-            $"Line 10: School {a} already has a line for staff-cover",
+            $"Line 10: School {a} (URN {a}) already has a line for staff-cover",
             "Line 11 has 2 fields but the header has 3 columns: give every column a value, leaving a cell empty where it has none",
             "Line 12: enter the URN",
             "Line 12: enter the amount",

@@ -434,6 +434,33 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM virement"));
     }
 
+    /// <summary>
+    /// PINS has seven schools of each name: a virement between two of them was checked as "From Riverside Primary School,
+    /// …" and "To Riverside Primary School, …", and refused as "Riverside Primary School has only …": which one? Each is
+    /// named with its URN, as the lists it was chosen from give it.
+    /// </summary>
+    [Fact]
+    public async Task VirementPage_SchoolsThatShareAName_AreToldApartByTheirUrns_InTheCheckAndTheRefusal()
+    {
+        var (s, page) = await AdminAsync(1, 2);
+        await Db.ScalarAsync("WITH u AS (UPDATE school SET name = 'Riverside Primary School' WHERE programme_id = $1 RETURNING 1) SELECT count(*) FROM u", s.ProgrammeId);
+        await s.FundAsync("1000.00");
+        await s.AllocateEachAsync("staff-cover", "200.00");
+        var url = $"/admin/allocations/virement?yearId={s.YearId}";
+        Dictionary<string, string> Fields(string amount) => new()
+        {
+            ["fromSchoolId"] = s.Schools[0].Id.ToString(), ["fromCategoryId"] = s.Categories["staff-cover"].ToString(),
+            ["toSchoolId"] = s.Schools[1].Id.ToString(), ["toCategoryId"] = s.Categories["staff-cover"].ToString(),
+            ["amount"] = amount, ["reason"] = "The other runs the network",
+        };
+        var (problems, _) = await PageForms.PostAsync(page, url, Fields("200.01"));
+        Assert.Contains(problems, p => p.Field == "amount" && p.Text.StartsWith($"Riverside Primary School (URN {s.Schools[0].Urn}) has only £200.00"));
+
+        var (html, _, _) = await CheckAsync(page, url, Fields("75.50"));
+        Assert.Contains($"id=\"answer-from\">Riverside Primary School (URN {s.Schools[0].Urn}), staff-cover: £200.00 available", html);
+        Assert.Contains($"id=\"answer-to\">Riverside Primary School (URN {s.Schools[1].Urn}), staff-cover: £200.00 available", html);
+    }
+
     /// <summary>A programme of more schools than a list can hold (PINS has 1,680): each side's school is typed by its URN.</summary>
     [Fact]
     public async Task VirementPage_InALargeProgramme_TakesEachSchoolByItsUrn_AndAnUnknownUrnIsNamed()
