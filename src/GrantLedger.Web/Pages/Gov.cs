@@ -198,7 +198,7 @@ public static class Gov
     public static IHtmlContent RunTag(string state, int payeeCount, int failedCount)
     {
         if (failedCount == 0) return Tag(state);
-        var failed = $"{failedCount} payment{(failedCount == 1 ? "" : "s")} failed";
+        var failed = $"{Number(failedCount)} payment{(failedCount == 1 ? "" : "s")} failed";
         return state == "paid" && failedCount == payeeCount
             ? new HtmlString($"""<strong class="govuk-tag govuk-tag--red">Not paid: {(payeeCount == 1 ? "the payment failed" : $"all {failed}")}</strong>""")
             : new HtmlString($"""<strong class="govuk-tag govuk-tag--orange">{E(Words(state))}, {failed}</strong>""");

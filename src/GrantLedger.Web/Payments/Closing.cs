@@ -6,6 +6,7 @@ using GrantLedger.Web.Audit;
 using GrantLedger.Web.Claims;
 using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Ledger;
+using GrantLedger.Web.Pages;
 using GrantLedger.Web.Programmes;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -120,7 +121,7 @@ public static class Closing
     public static string Schools(int n) => Count(n, "school");
 
     /// <summary>"1 claim", "2 claims"</summary>
-    public static string Count(int n, string what) => n == 1 ? $"1 {what}" : $"{n} {what}s";
+    public static string Count(int n, string what) => n == 1 ? $"1 {what}" : $"{Gov.Number(n)} {what}s";
 
     /// <summary>"1 claim … awaits", "2 claims … await"</summary>
     private static string Await(int n) => n == 1 ? "awaits" : "await";

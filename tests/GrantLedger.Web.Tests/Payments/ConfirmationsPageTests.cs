@@ -54,6 +54,24 @@ public sealed class ConfirmationsPageTests(DatabaseFixture db) : DatabaseTest(db
             payee["remittanceReference"]!.GetValue<string>()));
     }
 
+    /// <summary>
+    /// A run paying every PINS school was listed with "1680" schools beside "£13,000,000.00", and the year end said "1680
+    /// schools": finance's counts are written by Gov.Number, as the pages' others are ("1,680").
+    /// </summary>
+    [Fact]
+    public async Task FinancesCounts_OfAThousandOrMore_HaveTheirThousandsMarked_AsEveryOtherNumber()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        var runId = (await x.Finance.GetAsync($"/api/v1/programmes/{x.ProgrammeId}/payment-runs")).Expect(HttpStatusCode.OK).Json.AsArray()[0]!["id"]!.GetValue<long>();
+        await Db.ScalarAsync("UPDATE payment_run SET payee_count = 1680, claim_count = 2004 WHERE id = $1 RETURNING id", runId);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Finance.UserName);
+        var runs = WebUtility.HtmlDecode(await page.GetStringAsync("/finance"));
+        Assert.Contains("<td class=\"govuk-table__cell govuk-table__cell--numeric\">1,680</td>", runs);
+        Assert.Contains("<td class=\"govuk-table__cell govuk-table__cell--numeric\">2,004</td>", runs);
+        Assert.Equal("1,680 schools", GrantLedger.Web.Payments.Closing.Schools(1680)); // the year end's "unspent across 1,680 schools"
+        Assert.Equal("Paid, 1,002 payments failed", System.Text.RegularExpressions.Regex.Replace(GrantLedger.Web.Pages.Gov.RunTag("paid", 1680, 1002).ToString()!, "<[^>]+>", ""));
+    }
+
     private static async Task<string> UploadAsync(HttpClient page, string csv)
     {
         var fields = PageFormFuzzTests.UploadFormFields(await page.GetStringAsync("/finance/confirmations"));
