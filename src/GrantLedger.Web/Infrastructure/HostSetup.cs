@@ -56,6 +56,7 @@ public static class HostSetup
         services.AddControllers(o =>
             {
                 o.OutputFormatters.RemoveType<Microsoft.AspNetCore.Mvc.Formatters.StringOutputFormatter>();
+                o.Filters.Add(new QueryParameters()); // a query parameter the operation does not take: 400 naming it
                 o.Filters.Add(new Idempotency()); // every write of the API takes an Idempotency-Key
                 o.ModelValidatorProviders.Add(new NullElementsValidatorProvider()); // {"lines": [null]}: 400 naming lines[0]
                 o.Conventions.Add(new SuccessAnswers()); // the OpenAPI document's 200 of every action that declares no success of its own
@@ -110,7 +111,10 @@ public static class HostSetup
             Version = "v1",
             Description = "Programmes, allocations and the double-entry ledger of school inclusion grants. " +
                           "Money is a decimal string in pounds with two places (\"1234.50\"); staff time is integer minutes. " +
-                          "Sign in with POST /api/v1/auth/token and send 'Authorization: Bearer glt_…'.",
+                          "Sign in with POST /api/v1/auth/token and send 'Authorization: Bearer glt_…'. " +
+                          "A query parameter an operation does not list here is refused, 400 naming it (errors) and listing the ones it takes " +
+                          "(detail), never ignored: the lists page with the parameters each names (before, after or cursor), and a misnamed one " +
+                          "would read the first page again.",
             Contact = new OpenApiContact { Name = "GrantLedger engineering", Url = new Uri("https://grantledger.example/support") },
         });
         o.AddServer(new OpenApiServer

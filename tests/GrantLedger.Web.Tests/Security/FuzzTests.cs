@@ -139,6 +139,40 @@ public sealed class FuzzTests(DatabaseFixture db, ITestOutputHelper output) : Da
         answers.AssertNone(atLeast: 300);
     }
 
+    /// <summary>
+    /// A query parameter an operation does not take (?nosuch=1 beside the ones it requires, as a client that misnames one sends it:
+    /// "cursor" for the claims' "before") is refused, 400 naming it, and the answer lists the parameters the operation takes: it
+    /// was ignored, and a client paging with the wrong name read the first page again and again. Every operation, reads and
+    /// writes: never a 200, and nothing written.
+    /// </summary>
+    [Fact]
+    public async Task QueryParameterNotTaken_IsRefusedNamingIt_ByEveryOperation()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var records = await ScopedRecords.CreateAsync(Db, w);
+        var api = await OpenApi.ReadAsync(Db);
+        var answers = new HostileAnswers(Db);
+        var wrong = new List<string>();
+        foreach (var op in api.Operations.Where(o => !Anonymous.Contains(o.Key)))
+        {
+            var role = Allowed[op.Key].FirstOrDefault() ?? A;
+            var path = records.Fill(op.Path, "own", role);
+            var given = op.Query.Where(q => q.Required).ToDictionary(q => q.Name, q => Plausible(api, q.Name, api.Resolve(q.Schema), records)?.ToString() ?? "");
+            given["nosuch"] = "1";
+            var url = path + "?" + string.Join("&", given.Select(q => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(q.Value)}"));
+            var answer = await answers.SendAsync($"{op.Key} ?nosuch=1", () => OpenApi.SendAsync(records.Users[role], op, url));
+            var problem = answer.ContentType == "application/problem+json" ? answer.Json as JsonObject : null;
+            var detail = problem?["detail"]?.ToString() ?? "";
+            if (answer.Status != System.Net.HttpStatusCode.BadRequest || problem?["errors"]?["nosuch"] is null
+                || !op.Query.All(q => detail.Contains(q.Name, StringComparison.Ordinal)))
+                wrong.Add($"{op.Key} ?nosuch=1 → {(int)answer.Status} {HostileAnswers.Clip(answer.Body, 300)}");
+        }
+        Assert.Contains("A query parameter an operation does not list here is refused", api.Document["info"]!["description"]!.ToString());
+        output.WriteLine($"{answers.Sent} requests with a query parameter not taken");
+        answers.AssertNone(atLeast: 90);
+        Assert.True(wrong.Count == 0, $"{wrong.Count} not refused 400 naming nosuch and listing what the operation takes:\n" + string.Join("\n", wrong));
+    }
+
     /// <summary>The malformed bodies for one operation: each derived from a plausible body by one change.</summary>
     private static IEnumerable<string> Bodies(OpenApi api, ApiOperation op, ScopedRecords records)
     {
