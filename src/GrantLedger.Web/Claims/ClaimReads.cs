@@ -59,7 +59,7 @@ public static class ClaimReads
         return new ClaimView(claim.Id, ClaimAccess.Reference(claim.Id), claim.ProgrammeId, claim.ProgrammeYearId,
             new PeriodRef(c.Period.Id, c.Period.Code, c.Period.Name, c.Period.StartsOn, c.Period.EndsOn),
             new SchoolSummary(c.School.Id, c.School.Urn, c.School.Name, c.School.AreaId), claim.State, claim.Description,
-            claimed, sanctioned, claim.Lines.Sum(l => l.Minutes ?? 0), claim.CreatedBy, claim.CreatedAt, claim.SubmittedBy, claim.SubmittedAt,
+            claimed, sanctioned, LineView.AllowanceMinutes(lines), claim.CreatedBy, claim.CreatedAt, claim.SubmittedBy, claim.SubmittedAt,
             claim.FirstApprovedBy, claim.DecidedBy, claim.DecidedAt, claim.Reason, claim.PaymentRunId, lines,
             evidence.Select(e => new EvidenceView(e.Id, e.ClaimLineId, e.FileName, e.ContentType, e.SizeBytes, Convert.ToHexStringLower(e.Sha256),
                 e.UploadedAt, elsewhere.Where(x => x.Sha256.AsSpan().SequenceEqual(e.Sha256)).Select(x => x.ClaimId).Distinct().Order().ToList())).ToList(),

@@ -9,7 +9,17 @@ public sealed record LineView(
     long Id, int LineNo, string Kind, long? CategoryId, string? Category, Money Amount, long? AllowanceCategoryId, string? Allowance,
     long? Minutes, string? StaffRef, string? Role, string? Activity, DateOnly? Date, string? RateBasis, Money? Rate,
     long? ActionId, int? ActionRef, string? Supplier, string? InvoiceRef, string? Description,
-    Money? SanctionedAmount, string? SanctionReason, bool Held);
+    Money? SanctionedAmount, string? SanctionReason, bool Held)
+{
+    /// <summary>
+    /// Whether the line takes staff time from one of the school's allowances, as ClaimLedger holds it: support hours and staff time
+    /// paid in money alone give their minutes and take none.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore] public bool TakesAllowance => AllowanceCategoryId is not null && Minutes > 0;
+
+    /// <summary>The staff time, in minutes, that lines take from the school's allowances: a claim's allowanceMinutes, and its pages'.</summary>
+    public static long AllowanceMinutes(IEnumerable<LineView> lines) => lines.Where(l => l.TakesAllowance).Sum(l => l.Minutes!.Value);
+}
 
 /// <param name="AlsoOnClaims">other claims carrying a file with the same SHA-256: the reviewer should look</param>
 public sealed record EvidenceView(long Id, long? LineId, string FileName, string ContentType, int SizeBytes, string Sha256,
@@ -37,12 +47,18 @@ public sealed record TransitionView(string Trigger, string From, string To, long
 
 public sealed record ClaimView(
     long Id, string Reference, long ProgrammeId, long YearId, PeriodRef Period, SchoolSummary School, string State, string Description,
-    Money Claimed, Money? Sanctioned, long ClaimedMinutes,
+    Money Claimed, Money? Sanctioned, long AllowanceMinutes,
     long CreatedBy, DateTimeOffset CreatedAt, long? SubmittedBy, DateTimeOffset? SubmittedAt, long? FirstApprovedBy,
     long? DecidedBy, DateTimeOffset? DecidedAt, string? Reason, long? PaymentRunId,
     IReadOnlyList<LineView> Lines, IReadOnlyList<EvidenceView> Evidence, IReadOnlyList<BudgetLine> Budget, PlanView? Plan,
     IReadOnlyList<TransitionView> History, IReadOnlyList<string> AllowedActions, string ETag)
 {
+    /// <summary>
+    /// The same as allowanceMinutes, by the name the claim gave it first, for the clients that read it (until 5 December 2026 it
+    /// counted support hours paid in money too, which take no allowance).
+    /// </summary>
+    public long ClaimedMinutes => AllowanceMinutes;
+
     /// <summary>The half-term with its year, "Summer 2 2025-26", as the pages and the claim lists give it (the API gives the year's id).</summary>
     [System.Text.Json.Serialization.JsonIgnore] public string HalfTerm { get; init; } = Period.Name;
 }

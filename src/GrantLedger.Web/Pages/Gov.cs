@@ -301,11 +301,7 @@ public static class Gov
     }
 
     /// <summary>The lines that take staff time from one of the school's allowances, as ClaimLedger holds it.</summary>
-    private static IEnumerable<Claims.LineView> TakingTime(IEnumerable<Claims.LineView> lines) =>
-        lines.Where(l => l.AllowanceCategoryId is not null && l.Minutes > 0);
-
-    /// <summary>The staff time, in minutes, that lines take from the school's allowances, for <see cref="ClaimedCell"/>.</summary>
-    public static long AllowanceMinutes(IEnumerable<Claims.LineView> lines) => TakingTime(lines).Sum(l => l.Minutes!.Value);
+    private static IEnumerable<Claims.LineView> TakingTime(IEnumerable<Claims.LineView> lines) => lines.Where(l => l.TakesAllowance);
 
     /// <summary>What submitting the claim holds, as the school reads it: "£83.33 of your school's budget and 2.5 hours of its contact-time allowance".</summary>
     public static string Reserved(Claims.ClaimView c) => MoneyAndTime(c.Claimed, c.Lines, "your school's");
@@ -328,7 +324,7 @@ public static class Gov
     public static IHtmlContent LineCell(Claims.LineView line, bool approved = false)
     {
         IEnumerable<Claims.LineView> taking = approved && line.SanctionedAmount is { Pence: 0 } ? [] : [line];
-        return ClaimedCell(approved ? line.SanctionedAmount ?? line.Amount : line.Amount, AllowanceMinutes(taking));
+        return ClaimedCell(approved ? line.SanctionedAmount ?? line.Amount : line.Amount, Claims.LineView.AllowanceMinutes(taking));
     }
 
     /// <summary>

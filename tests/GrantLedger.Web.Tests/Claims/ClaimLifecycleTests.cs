@@ -911,6 +911,32 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A claim gives the staff time it takes from the school's allowances (allowanceMinutes) as the lists and the pages give it:
+    /// support hours are paid in money, from the TLR and admin budget, and take no allowance. The claim's claimedMinutes counted
+    /// them (600 for 2.5 support hours and a specialist's day, where the lists said 450 and the pages "£45.00 and 1 day of staff
+    /// time"): a school business manager read 150 minutes gone from an allowance that kept them, and a finance officer counted
+    /// the hours paid in money twice. claimedMinutes stays, for the clients that read it, as the same figure.
+    /// </summary>
+    [Fact]
+    public async Task AClaim_GivesTheStaffTimeItTakesFromTheAllowances_AsTheListsDo_NotSupportHoursPaidInMoney()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+        {
+            kind = "support-hours", categoryId = w.Category("tlr-admin"), staffRef = "STAFF-02", date = w.S.On("10-05"), hours = 2.5m,
+        })).Expect(HttpStatusCode.Created);
+        await w.AddSpecialistDayAsync(id);
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        var claim = (await w.School.GetAsync($"/api/v1/claims/{id}")).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("45.00", claim["claimed"]!.GetValue<string>());
+        Assert.Equal(450, claim["allowanceMinutes"]?.GetValue<long>());
+        Assert.Equal(450, claim["claimedMinutes"]?.GetValue<long>());
+        var listed = (await w.School.GetAsync("/api/v1/claims")).Expect(HttpStatusCode.OK).Json.AsArray().Single(c => c!["id"]!.GetValue<long>() == id)!;
+        Assert.Equal(450, listed["allowanceMinutes"]?.GetValue<long>());
+    }
+
+    /// <summary>
     /// A withdrawal confirmed from a page shown before the claim moved on (approved since, in the area lead's hands) is
     /// refused, and the page no longer offers to withdraw it or says what it "reserves": it showed the refusal above the
     /// same warning, the claimed amount said to go back to the budget, and the button again.
