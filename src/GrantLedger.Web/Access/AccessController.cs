@@ -148,10 +148,20 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
         return NoContent();
     }
 
+    /// <summary>Your programme's users by user name: all of them, or a page of limit at a time with ?after={the last user name} until a page has fewer.</summary>
+    /// <param name="after">the user name of the last user of the previous page</param>
+    /// <param name="limit">users per page, 1 to 5000 (without it, every user)</param>
     [HttpGet("users")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    public async Task<IReadOnlyList<UserView>> UserList(CancellationToken ct) =>
-        (await Users.Administered(db, Caller).OrderBy(u => u.UserName).ToListAsync(ct)).Select(UserView.Of).ToList();
+    public async Task<IReadOnlyList<UserView>> UserList([FromQuery] string? after, [FromQuery] int? limit, CancellationToken ct)
+    {
+        var most = PageSize.Of(limit, 5000, null);
+        var users = Users.Administered(db, Caller);
+        if (after is not null) users = users.Where(u => string.Compare(u.UserName, after) > 0);
+        users = users.OrderBy(u => u.UserName);
+        if (most is { } n) users = users.Take(n);
+        return (await users.ToListAsync(ct)).Select(UserView.Of).ToList();
+    }
 
     [HttpGet("users/{userId:long}")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]

@@ -38,11 +38,13 @@ public sealed class ActionPlansController(GrantLedgerDb db, AuditTrail audit) : 
     public async Task<ActionResult<ActionPlanView>> Start(PlanDrafting.PlanInput request, CancellationToken ct) =>
         await Answer((await PlanDrafting.StartAsync(db, audit, Caller, request, ct)).Id, 201, ct);
 
-    /// <summary>Plan versions you can see, most recently changed first.</summary>
+    /// <summary>Plan versions you can see, the newest version first; page with ?before={last id} until a page has fewer than limit.</summary>
+    /// <param name="before">the id of the last plan of the previous page</param>
+    /// <param name="limit">plans per page, 1 to 5000 (default 2000)</param>
     [HttpGet("action-plans")]
     public Task<IReadOnlyList<ActionPlanSummary>> List([FromQuery] long? programmeId, [FromQuery] long? programmeYearId, [FromQuery] long? schoolId,
-        [FromQuery] long? areaId, [FromQuery] string? state, CancellationToken ct) =>
-        PlanReads.ListAsync(db, Caller, programmeId, programmeYearId, schoolId, areaId, state, ct);
+        [FromQuery] long? areaId, [FromQuery] string? state, [FromQuery] long? before, [FromQuery] int? limit, CancellationToken ct) =>
+        PlanReads.PageAsync(db, Caller, programmeId, programmeYearId, schoolId, areaId, state, before, PageSize.Of(limit, 5000, 2000), ct);
 
     /// <summary>A plan version with its actions, every version of the school's plan for the year, its history and the actions you may take now.</summary>
     [HttpGet("action-plans/{planId:long}")]

@@ -76,25 +76,53 @@ public static class PlanReads
         return Beside(p, caller, underWay).Select(a => a == "edit" ? "change this draft" : "revise it as a new version").ToList();
     }
 
-    /// <summary>Plan versions the caller may see, newest first.</summary>
-    public static async Task<IReadOnlyList<ActionPlanSummary>> ListAsync(GrantLedgerDb db, CurrentUser caller, long? programmeId,
-        long? programmeYearId, long? schoolId, long? areaId, string? state, CancellationToken ct)
+    /// <summary>Plan versions the caller may see, most recently changed first: the area lead's pages' (their newest 2000).</summary>
+    public static Task<IReadOnlyList<ActionPlanSummary>> ListAsync(GrantLedgerDb db, CurrentUser caller, long? programmeId,
+        long? programmeYearId, long? schoolId, long? areaId, string? state, CancellationToken ct) =>
+        SummariesAsync(db, Filtered(db, caller, programmeId, programmeYearId, schoolId, areaId, state)
+            .OrderByDescending(p => p.UpdatedAt).ThenByDescending(p => p.Id).Take(2000), ct);
+
+    /// <summary>
+    /// The API's list: plan versions the caller may see, the newest version first, a page at a time (pass the last id as
+    /// <paramref name="before"/>), as the claims list pages: an order by when a plan last changed moves a plan changed between
+    /// two pages, which a client would read twice or miss.
+    /// </summary>
+    public static Task<IReadOnlyList<ActionPlanSummary>> PageAsync(GrantLedgerDb db, CurrentUser caller, long? programmeId,
+        long? programmeYearId, long? schoolId, long? areaId, string? state, long? before, int limit, CancellationToken ct)
+    {
+        var plans = Filtered(db, caller, programmeId, programmeYearId, schoolId, areaId, state);
+        if (before is not null) plans = plans.Where(p => p.Id < before);
+        return SummariesAsync(db, plans.OrderByDescending(p => p.Id).Take(limit), ct);
+    }
+
+    /// <summary>A plan's states, as the API names them, in the order of the lifecycle.</summary>
+    public static IReadOnlyList<string> States { get; } = Enum.GetValues<ActionPlanState>().Select(x => Kebab.Of(x)).ToList();
+
+    private static IQueryable<ActionPlan> Filtered(GrantLedgerDb db, CurrentUser caller, long? programmeId, long? programmeYearId, long? schoolId,
+        long? areaId, string? state)
     {
         var plans = db.Set<ActionPlan>().AsNoTracking().VisibleTo(db, caller);
         if (programmeId is not null) plans = plans.Where(p => p.ProgrammeId == programmeId);
         if (programmeYearId is not null) plans = plans.Where(p => p.ProgrammeYearId == programmeYearId);
         if (schoolId is not null) plans = plans.Where(p => p.SchoolId == schoolId);
         if (areaId is not null) plans = plans.Where(p => db.Schools.Any(s => s.Id == p.SchoolId && s.AreaId == areaId));
-        if (state is not null) plans = plans.Where(p => p.State == state);
-        var rows = await (from p in plans
-                          join s in db.Schools on p.SchoolId equals s.Id
-                          orderby p.UpdatedAt descending, p.Id descending
-                          select new
-                          {
-                              p.Id, p.Version, p.State, p.Themes, p.ProgrammeYearId, p.UpdatedAt, School = s,
-                              Actions = db.Set<ActionPlanAction>().Count(a => a.ActionPlanId == p.Id),
-                              Total = db.Set<ActionPlanAction>().Where(a => a.ActionPlanId == p.Id).Sum(a => (long?)a.EstimatedCostPence) ?? 0,
-                          }).Take(2000).ToListAsync(ct);
+        if (state is not null)
+        {
+            if (!States.Contains(state)) throw new Core.Rules.InvalidInput("state", "must be one of " + string.Join(", ", States));
+            plans = plans.Where(p => p.State == state);
+        }
+        return plans;
+    }
+
+    /// <summary>The summaries of the plans a query selects, in its order.</summary>
+    private static async Task<IReadOnlyList<ActionPlanSummary>> SummariesAsync(GrantLedgerDb db, IQueryable<ActionPlan> plans, CancellationToken ct)
+    {
+        var rows = await plans.Select(p => new
+            {
+                p.Id, p.Version, p.State, p.Themes, p.ProgrammeYearId, p.UpdatedAt, School = db.Schools.First(s => s.Id == p.SchoolId),
+                Actions = db.Set<ActionPlanAction>().Count(a => a.ActionPlanId == p.Id),
+                Total = db.Set<ActionPlanAction>().Where(a => a.ActionPlanId == p.Id).Sum(a => (long?)a.EstimatedCostPence) ?? 0,
+            }).ToListAsync(ct);
         return rows.Select(r => new ActionPlanSummary(r.Id, $"AP-{r.School.Urn}-v{r.Version}", new SchoolSummary(r.School.Id, r.School.Urn, r.School.Name, r.School.AreaId),
             r.ProgrammeYearId, r.Version, r.State, r.Themes, r.Actions, new Money(r.Total), r.UpdatedAt)).ToList();
     }

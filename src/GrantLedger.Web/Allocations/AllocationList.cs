@@ -11,14 +11,17 @@ namespace GrantLedger.Web.Allocations;
 public static class AllocationList
 {
     /// <summary>Each allocation with its journal entry, value date and totals per unit, and the entry that reversed it if one did.</summary>
-    public static async Task<IReadOnlyList<AllocationItem>> ForYearAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, long yearId, CancellationToken ct)
+    /// <param name="after">the API's page: the allocations after this id (null: from the first)</param>
+    /// <param name="limit">the API's page: at most this many (null: all of them, as the allocations page shows them)</param>
+    public static async Task<IReadOnlyList<AllocationItem>> ForYearAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, long yearId,
+        long? after, int? limit, CancellationToken ct)
     {
         caller.EnsureWholeProgramme(programmeId);
         await Years.FindAsync(db, programmeId, yearId, ct);
         var cause = CauseType.Allocation.ToCode();
+        var allocations = db.Allocations.AsNoTracking().Where(a => a.ProgrammeYearId == yearId && (after == null || a.Id > after)).OrderBy(a => a.Id);
         var rows = await (
-            from a in db.Allocations.AsNoTracking()
-            where a.ProgrammeYearId == yearId
+            from a in limit is { } n ? allocations.Take(n) : allocations
             join e in db.JournalEntries on new { Type = cause, Id = (long?)a.Id } equals new { Type = e.CauseType, Id = e.CauseId }
             orderby a.Id
             select new

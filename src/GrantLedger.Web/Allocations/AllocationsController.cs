@@ -43,10 +43,16 @@ public sealed class AllocationsController(GrantLedgerDb db, AuditTrail audit) : 
         return Created($"/api/v1/journal-entries/{view.EntryId}", view);
     }
 
-    /// <summary>The year's allocations, each with its journal entry, value date and totals per unit, and the entry that reversed it if one did.</summary>
+    /// <summary>
+    /// The year's allocations, oldest first, each with its journal entry, value date and totals per unit, and the entry that reversed
+    /// it if one did: all of them, or a page of limit at a time with ?after={the last id} until a page has fewer.
+    /// </summary>
+    /// <param name="after">the id of the last allocation of the previous page</param>
+    /// <param name="limit">allocations per page, 1 to 5000 (without it, every allocation)</param>
     [HttpGet(Year + "/allocations")]
-    public Task<IReadOnlyList<AllocationItem>> ListAllocations(long programmeId, long yearId, CancellationToken ct) =>
-        AllocationList.ForYearAsync(db, Caller, programmeId, yearId, ct);
+    public Task<IReadOnlyList<AllocationItem>> ListAllocations(long programmeId, long yearId, [FromQuery] long? after, [FromQuery] int? limit,
+        CancellationToken ct) =>
+        AllocationList.ForYearAsync(db, Caller, programmeId, yearId, after, PageSize.Of(limit, 5000, null), ct);
 
     /// <param name="ReversedByEntryId">the journal entry that reversed the allocation, if one did: it no longer stands</param>
     public sealed record AllocationItem(long Id, long YearId, string Method, string Description, int LineCount, long? CreatedBy,

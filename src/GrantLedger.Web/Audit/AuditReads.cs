@@ -4,6 +4,7 @@ using GrantLedger.Core.Ledger;
 using GrantLedger.Core.Rules;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Allocations;
+using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Ledger;
 using Npgsql;
 
@@ -97,8 +98,7 @@ public static class AuditReads
     /// </summary>
     public static async Task<EventPage> EventsAsync(NpgsqlDataSource dataSource, CurrentUser caller, EventQuery q, bool all, CancellationToken ct)
     {
-        var limit = q.Limit ?? 100;
-        if (!all && limit is < 1 or > 1000) throw new InvalidInput("limit", "must be between 1 and 1000");
+        var limit = all ? q.Limit ?? 100 : PageSize.Of(q.Limit, 1000, 100);
         var newest = q.Order switch
         {
             null or "written" => false,

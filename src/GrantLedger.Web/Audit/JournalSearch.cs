@@ -5,6 +5,7 @@ using GrantLedger.Core.Money;
 using GrantLedger.Core.Rules;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Allocations;
+using GrantLedger.Web.Infrastructure;
 using Npgsql;
 
 namespace GrantLedger.Web.Audit;
@@ -75,8 +76,7 @@ public static class JournalSearch
 
     public static async Task<Page> PageAsync(NpgsqlDataSource dataSource, CurrentUser caller, Query q, CancellationToken ct)
     {
-        var limit = q.Limit ?? 100;
-        if (limit is < 1 or > 1000) throw new InvalidInput("limit", "must be between 1 and 1000");
+        var limit = PageSize.Of(q.Limit, 1000, 100);
         var items = new List<Line>(limit + 1);
         await foreach (var line in LinesAsync(dataSource, caller, q, limit + 1, ct)) items.Add(line);
         if (items.Count <= limit) return new Page(items, null);

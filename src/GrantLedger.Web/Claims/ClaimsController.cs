@@ -35,11 +35,8 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
     /// <summary>Claims you can see, newest first; page with ?before={last id}.</summary>
     [HttpGet("claims")]
     public Task<IReadOnlyList<ClaimSummary>> List([FromQuery] long? programmeId, [FromQuery] long? schoolId, [FromQuery] long? areaId,
-        [FromQuery] string? state, [FromQuery] long? periodId, [FromQuery] long? before, [FromQuery] int limit = 100, CancellationToken ct = default)
-    {
-        if (limit is < 1 or > 1000) throw new Core.Rules.InvalidInput("limit", "must be between 1 and 1000");
-        return ClaimReads.ListAsync(db, Caller, programmeId, schoolId, areaId, state, periodId, before, limit, ct);
-    }
+        [FromQuery] string? state, [FromQuery] long? periodId, [FromQuery] long? before, [FromQuery] int limit = 100, CancellationToken ct = default) =>
+        ClaimReads.ListAsync(db, Caller, programmeId, schoolId, areaId, state, periodId, before, PageSize.Of(limit, 1000, 100), ct);
 
     /// <summary>
     /// A claim with its lines, evidence (flagged when the same file is on another claim), while a

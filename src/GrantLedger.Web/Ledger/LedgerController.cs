@@ -23,7 +23,7 @@ public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiCo
         [FromQuery] long? schoolId, [FromQuery] DateOnly? asOf, [FromQuery] string? after, [FromQuery] int limit = 1000,
         CancellationToken ct = default)
     {
-        if (limit is < 1 or > 5000) throw new Core.Rules.InvalidInput("limit", "must be between 1 and 5000");
+        limit = PageSize.Of(limit, 5000, 1000);
         LedgerReads.EnsureAsOfNotInTheFuture(asOf);
         await Programmes.SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);
         var accounts = LedgerReads.VisibleAccounts(db, Caller, programmeId);

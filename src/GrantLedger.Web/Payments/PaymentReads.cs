@@ -56,8 +56,9 @@ public static class PaymentReads
             allowed, RowVersions.ETag(run.RowVersion));
     }
 
+    /// <summary>The programme's runs, newest first, a page at a time: <paramref name="limit"/> of them before the run <paramref name="before"/>.</summary>
     public static async Task<IReadOnlyList<PaymentRunSummary>> ListAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, string? state,
-        CancellationToken ct)
+        long? before, int limit, CancellationToken ct)
     {
         if (!await db.Programmes.AnyAsync(p => p.Id == programmeId, ct)) throw new Core.Rules.NotFound("programme", programmeId);
         if (!caller.SeesWholeProgramme(programmeId)) throw new Core.Rules.Forbidden("payment runs are seen by their programme's finance, admins and auditors");
@@ -68,7 +69,8 @@ public static class PaymentReads
             if (!states.Contains(state)) throw new Core.Rules.InvalidInput("state", "must be one of " + string.Join(", ", states));
             runs = runs.Where(r => r.State == state);
         }
-        return (await runs.OrderByDescending(r => r.Id).Take(500).Select(r => new
+        if (before is not null) runs = runs.Where(r => r.Id < before);
+        return (await runs.OrderByDescending(r => r.Id).Take(limit).Select(r => new
             {
                 Run = r,
                 Paid = r.Payees.Where(p => p.Status == "paid").Sum(p => (long?)p.AmountPence) ?? 0,

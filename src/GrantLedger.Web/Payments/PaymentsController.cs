@@ -31,9 +31,13 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
     public async Task<ActionResult<PaymentRunView>> Build(long programmeId, PaymentRuns.NewRun request, CancellationToken ct) =>
         await Answer((await PaymentRuns.BuildAsync(db, audit, Caller, programmeId, request, ct)).Id, 201, ct);
 
+    /// <summary>The programme's payment runs, newest first; page with ?before={last id} until a page has fewer than limit.</summary>
+    /// <param name="before">the id of the last run of the previous page</param>
+    /// <param name="limit">runs per page, 1 to 5000 (default 500)</param>
     [HttpGet("programmes/{programmeId:long}/payment-runs")]
-    public Task<IReadOnlyList<PaymentRunSummary>> List(long programmeId, [FromQuery] string? state, CancellationToken ct) =>
-        PaymentReads.ListAsync(db, Caller, programmeId, state, ct);
+    public Task<IReadOnlyList<PaymentRunSummary>> List(long programmeId, [FromQuery] string? state, [FromQuery] long? before, [FromQuery] int? limit,
+        CancellationToken ct) =>
+        PaymentReads.ListAsync(db, Caller, programmeId, state, before, PageSize.Of(limit, 5000, 500), ct);
 
     /// <summary>A run with its payees (each with the claims it pays and its confirmation) and the actions you may take now.</summary>
     [HttpGet("payment-runs/{runId:long}")]

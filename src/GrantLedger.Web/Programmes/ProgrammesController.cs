@@ -112,14 +112,24 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
     public async Task<CategoryView> ChangeCategory(long categoryId, Corrections.NameChange request, CancellationToken ct) =>
         CategoryView.Of(await Corrections.ChangeCategoryAsync(db, audit, Caller, categoryId, request, ct));
 
-    /// <summary>Schools you can see in the programme (all, your area's, or your own), optionally of one area.</summary>
+    /// <summary>
+    /// Schools you can see in the programme (all, your area's, or your own), optionally of one area, by URN: all of them, or a page
+    /// of limit at a time with ?after={the last URN} until a page has fewer.
+    /// </summary>
+    /// <param name="after">the URN of the last school of the previous page</param>
+    /// <param name="limit">schools per page, 1 to 5000 (without it, every school)</param>
     [HttpGet("programmes/{programmeId:long}/schools")]
-    public async Task<IReadOnlyList<SchoolView>> SchoolList(long programmeId, [FromQuery] long? areaId, CancellationToken ct)
+    public async Task<IReadOnlyList<SchoolView>> SchoolList(long programmeId, [FromQuery] long? areaId, [FromQuery] string? after,
+        [FromQuery] int? limit, CancellationToken ct)
     {
+        var most = PageSize.Of(limit, 5000, null);
         await SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);
         var schools = Schools.Visible(db, Caller, programmeId);
         if (areaId is not null) schools = schools.Where(s => s.AreaId == areaId);
-        return await schools.OrderBy(s => s.Urn).Select(s => SchoolView.Of(s)).ToListAsync(ct);
+        if (after is not null) schools = schools.Where(s => string.Compare(s.Urn, after) > 0);
+        schools = schools.OrderBy(s => s.Urn);
+        if (most is { } n) schools = schools.Take(n);
+        return await schools.Select(s => SchoolView.Of(s)).ToListAsync(ct);
     }
 
     [HttpPost("programmes/{programmeId:long}/schools")]

@@ -358,6 +358,26 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
         (await (await s.FinanceAsync(Db)).GetAsync("/api/v1/users")).ExpectProblem(HttpStatusCode.Forbidden);
     }
 
+    /// <summary>
+    /// The users list, by user name, is read a page at a time when a client asks for one (limit, 1 to 5000; the next page after
+    /// the last user name), and whole without a limit, as before: it had no paging.
+    /// </summary>
+    [Fact]
+    public async Task TheUsersList_IsReadAPageAtATime_ByUserName_OrWhole()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2);
+        var admin = await s.ProgrammeAdminAsync(Db);
+        await s.SchoolUserAsync(Db, 0);
+        await s.FinanceAsync(Db);
+        string[] Names(Answer a) => a.Expect(HttpStatusCode.OK).Json.AsArray().Select(u => u!["userName"]!.GetValue<string>()).ToArray();
+        var all = Names(await admin.GetAsync("/api/v1/users"));
+        Assert.True(all.Length >= 3, string.Join(", ", all));
+        var page = Names(await admin.GetAsync("/api/v1/users?limit=2"));
+        Assert.Equal(all[..2], page);
+        Assert.Equal(all[2..], Names(await admin.GetAsync($"/api/v1/users?limit={all.Length}&after={Uri.EscapeDataString(page[^1])}")));
+        (await admin.GetAsync("/api/v1/users?limit=0")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "limit");
+    }
+
     [Fact]
     public void EveryEndpoint_StatesWhoMayCallIt()
     {

@@ -240,6 +240,28 @@ public sealed class ActionPlanTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("Staff training", old["actions"]![1]!["description"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// The plans list is read a page at a time, the newest version first, by the last id (limit, 2000 unless given, as many as
+    /// it gave before; 1 to 5000), as the claims list is: it stopped at the most recently changed 2000 without a word. A plan
+    /// changed between two pages is not read twice, and a state that is not one is refused naming it, where it gave an empty list.
+    /// </summary>
+    [Fact]
+    public async Task ThePlansList_IsReadAPageAtATime_NewestFirst_ByTheLastId()
+    {
+        var w = await WorldAsync();
+        var first = (await w.School.PostAsync("/api/v1/action-plans", Plan(w))).Expect(HttpStatusCode.Created).Id;
+        var second = (await w.OtherSchool.PostAsync("/api/v1/action-plans", Plan(w))).Expect(HttpStatusCode.Created).Id;
+        long[] Ids(Answer a) => a.Expect(HttpStatusCode.OK).Json.AsArray().Select(p => p!["id"]!.GetValue<long>()).ToArray();
+        var page = Ids(await w.Admin.GetAsync("/api/v1/action-plans?limit=1"));
+        Assert.Equal([second], page);
+        (await w.School.PutAsync($"/api/v1/action-plans/{first}", Plan(w, agreedOn: "2026-09-21"))).Expect(HttpStatusCode.OK);
+        Assert.Equal([first], Ids(await w.Admin.GetAsync($"/api/v1/action-plans?limit=1&before={page[^1]}")));
+        Assert.Empty(Ids(await w.Admin.GetAsync($"/api/v1/action-plans?limit=1&before={first}")));
+        Assert.Equal([second, first], Ids(await w.Admin.GetAsync("/api/v1/action-plans")));
+        (await w.Admin.GetAsync("/api/v1/action-plans?limit=5001")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "limit");
+        (await w.Admin.GetAsync("/api/v1/action-plans?state=approved")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "state");
+    }
+
     [Fact]
     public async Task Plans_AreSeenOnlyWithinScope_AndWrittenOnlyByTheirSchool()
     {

@@ -124,6 +124,29 @@ public sealed class AllocationTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// A year's allocations, oldest first, are read a page at a time when a client asks for one (limit, 1 to 5000; the next page
+    /// after the last id), and whole without a limit, as before: the list had no paging, and a programme that allocates school
+    /// by school makes thousands.
+    /// </summary>
+    [Fact]
+    public async Task TheAllocationsList_IsReadAPageAtATime_OldestFirst_OrWhole()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2);
+        await s.FundAsync("100.00");
+        var cover = s.Categories["staff-cover"];
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++)
+            ids.Add((await s.Root.PostAsync($"{s.Year}/allocations", new { each = new { categoryId = cover, amount = "1.00", allSchools = true } }))
+                .Expect(HttpStatusCode.Created).Id);
+        long[] Ids(Answer a) => a.Expect(HttpStatusCode.OK).Json.AsArray().Select(x => x!["id"]!.GetValue<long>()).ToArray();
+        Assert.Equal(ids, Ids(await s.Root.GetAsync($"{s.Year}/allocations")));
+        var page = Ids(await s.Root.GetAsync($"{s.Year}/allocations?limit=2"));
+        Assert.Equal(ids[..2], page);
+        Assert.Equal(ids[2..], Ids(await s.Root.GetAsync($"{s.Year}/allocations?limit=2&after={page[^1]}")));
+        (await s.Root.GetAsync($"{s.Year}/allocations?limit=5001")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "limit");
+    }
+
+    /// <summary>
     /// The list of a year's allocations ties out: each with its entry, value date and totals per unit, and the entry that
     /// reversed it if one did. It gave the method, description and number of lines only, and a reversed allocation looked
     /// as if it still stood.

@@ -154,6 +154,28 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("700.00", run["total"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// The payment runs list is read a page at a time, newest first, by the last id (limit, 500 unless given, as many as it gave
+    /// before; 1 to 5000), as the claims list is: it stopped at the newest 500 without a word.
+    /// </summary>
+    [Fact]
+    public async Task ThePaymentRunsList_IsReadAPageAtATime_NewestFirst_ByTheLastId()
+    {
+        var x = await ApprovedAsync();
+        var runs = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            runs.Add((await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id);
+            if (i < 2) (await x.Maker.PostAsync($"/api/v1/payment-runs/{runs[^1]}/cancel", new { reason = "rebuilt" })).Expect(HttpStatusCode.OK);
+        }
+        long[] Ids(Answer a) => a.Expect(HttpStatusCode.OK).Json.AsArray().Select(r => r!["id"]!.GetValue<long>()).ToArray();
+        var page = Ids(await x.Maker.GetAsync($"{x.Runs}?limit=2"));
+        Assert.Equal([runs[2], runs[1]], page);
+        Assert.Equal([runs[0]], Ids(await x.Maker.GetAsync($"{x.Runs}?limit=2&before={page[^1]}")));
+        Assert.Equal([runs[1], runs[0]], Ids(await x.Maker.GetAsync($"{x.Runs}?state=cancelled&before={runs[2]}")));
+        (await x.Maker.GetAsync($"{x.Runs}?limit=0")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "limit");
+    }
+
     [Fact]
     public async Task Cancel_BeforeExport_ReturnsTheClaimsToApproved_AndNeedsAReason()
     {

@@ -151,6 +151,28 @@ public sealed class ProgrammeSetUpTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM area"));
     }
 
+    /// <summary>
+    /// The schools list, by URN, is read a page at a time when a client asks for one (limit, 1 to 5000; the next page after the
+    /// last URN), and whole without a limit, as before: it had no paging, and PINS's 1,680 schools, or every school in England,
+    /// came in one answer or not at all.
+    /// </summary>
+    [Fact]
+    public async Task TheSchoolsList_IsReadAPageAtATime_ByURN_OrWhole()
+    {
+        var s = await Scenario.CreateAsync(Db, 2, 2);
+        var admin = await s.ProgrammeAdminAsync(Db);
+        var list = $"/api/v1/programmes/{s.ProgrammeId}/schools";
+        string[] Urns(Answer a) => a.Expect(HttpStatusCode.OK).Json.AsArray().Select(x => x!["urn"]!.GetValue<string>()).ToArray();
+        var all = s.Schools.Select(x => x.Urn).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(all, Urns(await admin.GetAsync(list)));
+        var page = Urns(await admin.GetAsync($"{list}?limit=3"));
+        Assert.Equal(all[..3], page);
+        Assert.Equal(all[3..], Urns(await admin.GetAsync($"{list}?limit=3&after={page[^1]}")));
+        Assert.Equal(s.Schools.Where(x => x.AreaId == s.AreaIds[1] && string.CompareOrdinal(x.Urn, all[0]) > 0).Select(x => x.Urn).Order(StringComparer.Ordinal),
+            Urns(await admin.GetAsync($"{list}?areaId={s.AreaIds[1]}&after={all[0]}")));
+        (await admin.GetAsync($"{list}?limit=5001")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "limit");
+    }
+
     [Fact]
     public async Task Schools_AreVisibleByScope_ASchoolSeesOnlyItself()
     {

@@ -40,7 +40,7 @@ public sealed class AllocationsModel(GrantLedgerDb db, AuditTrail audit) : Admin
         await LoadYearAsync(ct);
         Years = await Db.ProgrammeYears.AsNoTracking().Where(y => y.ProgrammeId == ProgrammeId).OrderByDescending(y => y.StartsOn).ToListAsync(ct);
         if (Year is null) return;
-        Items = await AllocationList.ForYearAsync(Db, Caller, ProgrammeId, Year.Id, ct);
+        Items = await AllocationList.ForYearAsync(Db, Caller, ProgrammeId, Year.Id, after: null, limit: null, ct);
         var yearId = Year.Id;
         Fundings = await EntriesAsync("funding", Db.Fundings.Where(f => f.ProgrammeYearId == yearId).Select(f => f.Id), ct);
         Virements = await EntriesAsync("virement", Db.Virements.Where(v => v.ProgrammeYearId == yearId).Select(v => v.Id), ct);

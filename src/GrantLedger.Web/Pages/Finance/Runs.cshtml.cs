@@ -24,7 +24,7 @@ public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
     private async Task LoadAsync(CancellationToken ct)
     {
         var programmeId = Caller.ProgrammeId ?? throw new Core.Rules.Forbidden("finance users belong to one programme");
-        Runs = await PaymentReads.ListAsync(Db, Caller, programmeId, null, ct);
+        Runs = await PaymentReads.ListAsync(Db, Caller, programmeId, null, null, 500, ct);
         Areas = await AreaChoices.OfProgrammeAsync(Db, programmeId, ct, all: "All areas");
         // last year's half-terms too while it is open: its Summer 2 claims are approved and paid in the autumn
         var years = await School.SchoolBudget.WorkingYearsAsync(Db, programmeId, ct);
