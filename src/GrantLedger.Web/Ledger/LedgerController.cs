@@ -28,7 +28,8 @@ public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiCo
         await Programmes.SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);
         var accounts = LedgerReads.VisibleAccounts(db, Caller, programmeId);
         if (!string.IsNullOrEmpty(prefix)) accounts = accounts.Where(a => a.Code.StartsWith(prefix));
-        if (unit is not null) accounts = accounts.Where(a => a.Unit == unit);
+        if (unit is not null)
+            accounts = Core.Ledger.Units.TryParse(unit, out _) ? accounts.Where(a => a.Unit == unit) : throw new Core.Rules.InvalidInput("unit", "must be GBP or MIN");
         if (schoolId is not null) accounts = accounts.Where(a => a.SchoolId == schoolId);
         if (AccountPage.ReadCursor(after) is var (afterCode, afterUnit))
             accounts = afterUnit is null

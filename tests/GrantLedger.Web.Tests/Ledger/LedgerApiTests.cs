@@ -69,6 +69,21 @@ public sealed class LedgerApiTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(expected.Where(a => string.CompareOrdinal(a.Item1, code) > 0).Select(a => a.Item1), rest.Select(a => a!["code"]!.GetValue<string>()));
     }
 
+    /// <summary>
+    /// The accounts list's unit is GBP or MIN, as the journal search's is: another ("gbp", "minutes", "£") is refused naming
+    /// unit, where it answered an empty page, which read as a programme with no accounts in that unit.
+    /// </summary>
+    [Fact]
+    public async Task Accounts_OfAUnitThatIsNone_AreRefusedNamingUnit_NotAnEmptyPage()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        await s.FundAsync("1000.00", minutes: 4500);
+        var url = $"/api/v1/programmes/{s.ProgrammeId}/accounts";
+        Assert.All((await s.Root.GetAsync(url + "?unit=MIN")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray(), a => Assert.Equal("MIN", a!["unit"]!.GetValue<string>()));
+        foreach (var unit in new[] { "gbp", "minutes", "£" })
+            (await s.Root.GetAsync($"{url}?unit={Uri.EscapeDataString(unit)}")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "unit");
+    }
+
     [Fact]
     public async Task Statement_ShowsEachTransferWithARunningBalance_AndAnOpeningBalanceBeforeTheRange()
     {
