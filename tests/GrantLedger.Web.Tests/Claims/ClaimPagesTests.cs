@@ -214,6 +214,32 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         Assert.Matches("<span class=\"govuk-caption-l\">[^<]*, Autumn 1 2026-27</span>", await Read(admin, $"/approvals/claims/{id}"));
     }
 
+    /// <summary>
+    /// Schools share names (PINS has seven of each; England many a St Mary's in one ICB): the lead's claim, approve, return
+    /// and plan pages and the second approver's claim and decision pages named the school alone, and nobody could tell which.
+    /// Each names it with its URN, as the auditor's claim history does.
+    /// </summary>
+    [Fact]
+    public async Task TheLeadsAndTheSecondApproversPages_NameTheSchoolWithItsUrn_ForSchoolsShareNames()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        await Db.ScalarAsync("WITH u AS (UPDATE school SET name = 'Riverside Primary School' WHERE programme_id = $1 RETURNING 1) SELECT count(*) FROM u", w.S.ProgrammeId);
+        var id = await w.UnderReviewAsync();
+        var urn = await Db.TextAsync("SELECT s.urn FROM claim c JOIN school s ON s.id = c.school_id WHERE c.id = $1", id);
+        var named = $"Riverside Primary School (URN {urn})";
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        Assert.Contains($"<span class=\"govuk-caption-l\">{named}, Autumn 1 2026-27</span>", await Read(lead, $"/review/claims/{id}"));
+        Assert.Contains($"<span class=\"govuk-caption-l\">{named}, Autumn 1 2026-27</span>", await Read(lead, $"/review/claims/{id}/approve"));
+        Assert.Contains($"<span class=\"govuk-caption-l\">Claim CLM-{id:D6}, {named}</span>", await Read(lead, $"/review/claims/{id}/decide?action=return"));
+
+        await Db.ScalarAsync("UPDATE programme SET second_approval_threshold_pence = 25000 WHERE id = $1 RETURNING id", w.S.ProgrammeId);
+        var second = await w.UnderReviewAsync("STAFF-08", "2026-10-08");
+        (await w.Lead.PostAsync($"/api/v1/claims/{second}/approve", null)).Expect(HttpStatusCode.OK);
+        using var admin = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Admin.UserName);
+        Assert.Contains($"<span class=\"govuk-caption-l\">{named}, Autumn 1 2026-27</span>", await Read(admin, $"/approvals/claims/{second}"));
+        Assert.Contains($"<span class=\"govuk-caption-l\">Claim CLM-{second:D6}, {named}, £250.00</span>", await Read(admin, $"/approvals/claims/{second}/decide?action=return"));
+    }
+
     /// <summary>The lead's claim and approve pages and the auditor's claim history captioned "Autumn 1" alone too.</summary>
     [Fact]
     public async Task TheLeadsAndTheAuditorsClaimPages_CaptionTheHalfTermWithItsYear()
