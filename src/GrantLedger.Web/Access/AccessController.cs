@@ -153,7 +153,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
     /// <param name="limit">users per page, 1 to 5000 (without it, every user)</param>
     [HttpGet("users")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    public async Task<IReadOnlyList<UserView>> UserList([FromQuery] string? after, [FromQuery] int? limit, CancellationToken ct)
+    public async Task<IReadOnlyList<UserView>> UserList([FromQuery] string? after, [FromQuery, Limit(5000)] int? limit, CancellationToken ct)
     {
         var most = PageSize.Of(limit, 5000, null);
         var users = Users.Administered(db, Caller);

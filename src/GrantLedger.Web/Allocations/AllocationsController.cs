@@ -50,7 +50,7 @@ public sealed class AllocationsController(GrantLedgerDb db, AuditTrail audit) : 
     /// <param name="after">the id of the last allocation of the previous page</param>
     /// <param name="limit">allocations per page, 1 to 5000 (without it, every allocation)</param>
     [HttpGet(Year + "/allocations")]
-    public Task<IReadOnlyList<AllocationItem>> ListAllocations(long programmeId, long yearId, [FromQuery] long? after, [FromQuery] int? limit,
+    public Task<IReadOnlyList<AllocationItem>> ListAllocations(long programmeId, long yearId, [FromQuery] long? after, [FromQuery, Limit(5000)] int? limit,
         CancellationToken ct) =>
         AllocationList.ForYearAsync(db, Caller, programmeId, yearId, after, PageSize.Of(limit, 5000, null), ct);
 

@@ -20,7 +20,7 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
     /// <summary>Journal lines (one per transfer) by account, account prefix, school, area, claim, payment run, user, value dates, amounts; cursor-paged.</summary>
     [HttpGet("audit/journal")]
     [ProducesResponseType(typeof(JournalSearch.Page), 200)]
-    public async Task<IActionResult> Journal([FromQuery] JournalSearch.Query query, [FromQuery] string? format, CancellationToken ct)
+    public async Task<IActionResult> Journal([FromQuery] JournalSearch.Query query, [FromQuery, OneOf(typeof(CsvAnswer), nameof(CsvAnswer.Formats))] string? format, CancellationToken ct)
     {
         if (query.ProgrammeId is { } programmeId) await Programmes.SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct); // 404, as the programme's other reads
         return CsvAnswer.Wanted(Request, format) ? JournalSearch.Csv(dataSource, Caller, query, ct) : Ok(await JournalSearch.PageAsync(dataSource, Caller, query, ct));
@@ -33,7 +33,7 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
     [HttpGet("audit/programmes/{programmeId:long}/balances")]
     [ProducesResponseType(typeof(AuditReads.Balances), 200)]
     public async Task<IActionResult> Balances(long programmeId, [FromQuery] DateOnly? asOf, [FromQuery] DateTimeOffset? recordedBy,
-        [FromQuery] string? prefix, [FromQuery] string? format, CancellationToken ct)
+        [FromQuery] string? prefix, [FromQuery, OneOf(typeof(CsvAnswer), nameof(CsvAnswer.Formats))] string? format, CancellationToken ct)
     {
         await Programmes.SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);
         var b = await AuditReads.BalancesAsync(dataSource, Caller, programmeId, asOf, recordedBy, prefix, ct);
@@ -47,7 +47,7 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
     [HttpGet("audit/programmes/{programmeId:long}/trial-balance")]
     [ProducesResponseType(typeof(TrialBalance), 200)]
     public async Task<IActionResult> TrialBalance(long programmeId, [FromQuery] DateOnly? asOf, [FromQuery] DateTimeOffset? recordedBy,
-        [FromQuery] int? depth, [FromQuery] string? format, CancellationToken ct)
+        [FromQuery] int? depth, [FromQuery, OneOf(typeof(CsvAnswer), nameof(CsvAnswer.Formats))] string? format, CancellationToken ct)
     {
         var tb = await LedgerReads.TrialBalanceAsync(db, Caller, programmeId, asOf, recordedBy?.ToUniversalTime(), depth, ct);
         if (!CsvAnswer.Wanted(Request, format)) return Ok(tb);
@@ -60,7 +60,7 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
     /// <summary>An account's transfers between two value dates, with the opening, running and closing posted balance.</summary>
     [HttpGet("audit/accounts/{accountId:long}/statement")]
     [ProducesResponseType(typeof(Statement), 200)]
-    public async Task<IActionResult> Statement(long accountId, [FromQuery] DateOnly? from, [FromQuery] DateOnly? to, [FromQuery] string? format,
+    public async Task<IActionResult> Statement(long accountId, [FromQuery] DateOnly? from, [FromQuery] DateOnly? to, [FromQuery, OneOf(typeof(CsvAnswer), nameof(CsvAnswer.Formats))] string? format,
         CancellationToken ct)
     {
         var s = await LedgerReads.StatementAsync(db, Caller, accountId, from, to, ct);
@@ -81,7 +81,7 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
     /// <summary>Every transition of the claim, every ledger line it caused, every evidence file's SHA-256 (removed ones too), every audit event.</summary>
     [HttpGet("audit/claims/{claimId:long}/history")]
     [ProducesResponseType(typeof(ClaimHistory.History), 200)]
-    public async Task<IActionResult> ClaimHistoryOf(long claimId, [FromQuery] string? format, CancellationToken ct)
+    public async Task<IActionResult> ClaimHistoryOf(long claimId, [FromQuery, OneOf(typeof(CsvAnswer), nameof(CsvAnswer.Formats))] string? format, CancellationToken ct)
     {
         var h = await ClaimHistory.ReadAsync(db, dataSource, Caller, claimId, ct);
         return CsvAnswer.Wanted(Request, format)
@@ -92,7 +92,7 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
     /// <summary>The audit trail, in the order written or newest first (order=newest): by programme, record, user, action (or "claim." for all of a record type's), time (a date alone is a whole UK day; to before from is 422); paged by id: pass nextCursor as after, or as before when newest first.</summary>
     [HttpGet("audit/events")]
     [ProducesResponseType(typeof(AuditReads.EventPage), 200)]
-    public async Task<IActionResult> Events([FromQuery] AuditReads.EventQuery query, [FromQuery] string? format, CancellationToken ct)
+    public async Task<IActionResult> Events([FromQuery] AuditReads.EventQuery query, [FromQuery, OneOf(typeof(CsvAnswer), nameof(CsvAnswer.Formats))] string? format, CancellationToken ct)
     {
         AuditReads.ReadRange(query, Request.Query["from"], Request.Query["to"]);
         var csv = CsvAnswer.Wanted(Request, format);

@@ -73,7 +73,7 @@ public static class AuditReads
         public long? Before { get; set; }
         /// <summary>"written" (the default: oldest first, as the trail was written) or "newest" (the latest first)</summary>
         public string? Order { get; set; }
-        public int? Limit { get; set; }
+        [Limit(1000, Default = 100)] public int? Limit { get; set; }
     }
 
     /// <summary>

@@ -10,6 +10,9 @@ namespace GrantLedger.Web.Audit;
 /// </summary>
 public sealed class CsvAnswer(string fileName, IReadOnlyList<string> header, IAsyncEnumerable<IReadOnlyList<string?>> rows) : IActionResult
 {
+    /// <summary>The formats an answer is given in, as <c>?format=</c> names them.</summary>
+    public static readonly string[] Formats = ["json", "csv"];
+
     /// <summary>CSV when <c>?format=csv</c> or an Accept of text/csv asks for it; any format but json or csv is refused, not answered as JSON.</summary>
     public static bool Wanted(HttpRequest request, string? format) => format?.ToLowerInvariant() switch
     {

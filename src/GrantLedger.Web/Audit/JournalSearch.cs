@@ -42,14 +42,14 @@ public static class JournalSearch
         /// <summary>only what had been recorded by this moment: pass the first page's time to page through a fixed set while others write</summary>
         public DateTimeOffset? RecordedBy { get; set; }
         /// <summary>GBP or MIN; amount ranges are read in this unit (GBP when not given)</summary>
-        public string? Unit { get; set; }
+        [OneOf(typeof(Units), nameof(Units.Codes))] public string? Unit { get; set; }
         /// <summary>smallest amount, e.g. "100.00" (or minutes)</summary>
         public string? AmountMin { get; set; }
         public string? AmountMax { get; set; }
         /// <summary>the nextCursor of the previous page</summary>
         public string? Cursor { get; set; }
         /// <summary>lines per page, 1 to 1000 (default 100); CSV returns every line from the cursor on</summary>
-        public int? Limit { get; set; }
+        [Limit(1000, Default = 100)] public int? Limit { get; set; }
     }
 
     public sealed record Line(long TransferId, long EntryId, DateOnly ValueDate, DateTimeOffset RecordedAt, string Description,

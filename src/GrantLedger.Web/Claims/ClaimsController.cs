@@ -35,7 +35,8 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
     /// <summary>Claims you can see, newest first; page with ?before={last id}.</summary>
     [HttpGet("claims")]
     public Task<IReadOnlyList<ClaimSummary>> List([FromQuery] long? programmeId, [FromQuery] long? schoolId, [FromQuery] long? areaId,
-        [FromQuery] string? state, [FromQuery] long? periodId, [FromQuery] long? before, [FromQuery] int limit = 100, CancellationToken ct = default) =>
+        [FromQuery, OneOf(typeof(ClaimReads), nameof(ClaimReads.States))] string? state, [FromQuery] long? periodId, [FromQuery] long? before,
+        [FromQuery, Limit(1000, Default = 100)] int limit = 100, CancellationToken ct = default) =>
         ClaimReads.ListAsync(db, Caller, programmeId, schoolId, areaId, state, periodId, before, PageSize.Of(limit, 1000, 100), ct);
 
     /// <summary>

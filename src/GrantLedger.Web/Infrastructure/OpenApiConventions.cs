@@ -32,11 +32,15 @@ public static class OpenApiConventions
         public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
         {
             if (schema is not OpenApiSchema s || s.Type is not { } type) return;
+            // a property's attributes, or a query parameter's
+            object[] Attributes(Type attribute) => context.MemberInfo?.GetCustomAttributes(attribute, false) ?? context.ParameterInfo?.GetCustomAttributes(attribute, false) ?? [];
+            if (Attributes(typeof(LimitAttribute)) is [LimitAttribute limit, ..])
+                (s.Minimum, s.Maximum, s.Default) = ("1", limit.Most.ToString(), limit.Default > 0 ? JsonValue.Create(limit.Default) : null);
             if (type.HasFlag(JsonSchemaType.Integer) && s.Minimum is null && s.Maximum is null)
                 (s.Minimum, s.Maximum) = s.Format == "int32" ? (int.MinValue.ToString(), int.MaxValue.ToString()) : (long.MinValue.ToString(), long.MaxValue.ToString());
             if (type.HasFlag(JsonSchemaType.String) && context.MemberInfo?.GetCustomAttributes(typeof(MaxTextAttribute), false) is [MaxTextAttribute bound, ..])
                 (s.MaxLength, s.Pattern) = (bound.Length, bound.Pattern ?? s.Pattern);
-            if (context.MemberInfo?.GetCustomAttributes(typeof(OneOfAttribute), false) is [OneOfAttribute oneOf, ..]
+            if (Attributes(typeof(OneOfAttribute)) is [OneOfAttribute oneOf, ..]
                 && (type.HasFlag(JsonSchemaType.Array) ? s.Items : s) is OpenApiSchema listed)
                 (listed.Enum, listed.MaxLength) = (oneOf.Values.Select(v => (JsonNode)JsonValue.Create(v)).ToList(), null);
             if (type.HasFlag(JsonSchemaType.String) && s.MaxLength is null && s.Enum is not { Count: > 0 })
@@ -122,9 +126,9 @@ public sealed class MaxTextAttribute(int length) : Attribute
 /// <summary>
 /// The values a request's text field (or each item of a list of them) takes, as its use case checks them (the same list,
 /// named by its holder and member): the OpenAPI document lists them as the field's enum. Documentation only: the use case
-/// refuses any other (422 naming the field).
+/// refuses any other (422 naming the field). A query parameter that takes one of a fixed list (a list's state) says so the same way.
 /// </summary>
-[AttributeUsage(AttributeTargets.Property)]
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
 public sealed class OneOfAttribute(Type holder, string member) : Attribute
 {
     public IReadOnlyList<string> Values { get; } =

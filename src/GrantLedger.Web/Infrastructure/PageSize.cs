@@ -14,3 +14,15 @@ public static class PageSize
         : n is >= 1 && n <= most ? n
         : throw new Core.Rules.InvalidInput("limit", $"must be between 1 and {most}");
 }
+
+/// <summary>
+/// A list's <c>limit</c> as the OpenAPI document gives it: 1 to <see cref="Most"/>, <see cref="Default"/> when none is asked (none:
+/// the whole list), the bounds its <see cref="PageSize.Of(int?, int, int)"/> checks. Documentation only.
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Property)]
+public sealed class LimitAttribute(int most) : Attribute
+{
+    public int Most { get; } = most;
+    /// <summary>How many a page holds when none is asked; 0: the whole list.</summary>
+    public int Default { get; init; }
+}

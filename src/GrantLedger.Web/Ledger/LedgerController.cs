@@ -19,8 +19,9 @@ public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiCo
     /// <param name="after">the nextCursor of the previous page; an account code alone (as before) reads on after every account of that code</param>
     /// <param name="limit">accounts per page, 1 to 5000 (default 1000)</param>
     [HttpGet("programmes/{programmeId:long}/accounts")]
-    public async Task<AccountPage> Accounts(long programmeId, [FromQuery] string? prefix, [FromQuery] string? unit,
-        [FromQuery] long? schoolId, [FromQuery] DateOnly? asOf, [FromQuery] string? after, [FromQuery] int limit = 1000,
+    public async Task<AccountPage> Accounts(long programmeId, [FromQuery] string? prefix,
+        [FromQuery, OneOf(typeof(Core.Ledger.Units), nameof(Core.Ledger.Units.Codes))] string? unit, [FromQuery] long? schoolId, [FromQuery] DateOnly? asOf,
+        [FromQuery] string? after, [FromQuery, Limit(5000, Default = 1000)] int limit = 1000,
         CancellationToken ct = default)
     {
         limit = PageSize.Of(limit, 5000, 1000);

@@ -56,6 +56,9 @@ public static class PaymentReads
             allowed, RowVersions.ETag(run.RowVersion));
     }
 
+    /// <summary>A run's states, as the API names them, in the order of the lifecycle.</summary>
+    public static IReadOnlyList<string> States { get; } = Enum.GetValues<PaymentRunState>().Select(x => Kebab.Of(x)).ToList();
+
     /// <summary>The programme's runs, newest first, a page at a time: <paramref name="limit"/> of them before the run <paramref name="before"/>.</summary>
     public static async Task<IReadOnlyList<PaymentRunSummary>> ListAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, string? state,
         long? before, int limit, CancellationToken ct)
@@ -65,8 +68,7 @@ public static class PaymentReads
         var runs = db.Set<PaymentRun>().AsNoTracking().Where(r => r.ProgrammeId == programmeId);
         if (state is not null)
         {
-            var states = Enum.GetValues<PaymentRunState>().Select(x => Kebab.Of(x)).ToList();
-            if (!states.Contains(state)) throw new Core.Rules.InvalidInput("state", "must be one of " + string.Join(", ", states));
+            if (!States.Contains(state)) throw new Core.Rules.InvalidInput("state", "must be one of " + string.Join(", ", States));
             runs = runs.Where(r => r.State == state);
         }
         if (before is not null) runs = runs.Where(r => r.Id < before);

@@ -35,8 +35,8 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
     /// <param name="before">the id of the last run of the previous page</param>
     /// <param name="limit">runs per page, 1 to 5000 (default 500)</param>
     [HttpGet("programmes/{programmeId:long}/payment-runs")]
-    public Task<IReadOnlyList<PaymentRunSummary>> List(long programmeId, [FromQuery] string? state, [FromQuery] long? before, [FromQuery] int? limit,
-        CancellationToken ct) =>
+    public Task<IReadOnlyList<PaymentRunSummary>> List(long programmeId, [FromQuery, OneOf(typeof(PaymentReads), nameof(PaymentReads.States))] string? state,
+        [FromQuery] long? before, [FromQuery, Limit(5000, Default = 500)] int? limit, CancellationToken ct) =>
         PaymentReads.ListAsync(db, Caller, programmeId, state, before, PageSize.Of(limit, 5000, 500), ct);
 
     /// <summary>A run with its payees (each with the claims it pays and its confirmation) and the actions you may take now.</summary>

@@ -120,7 +120,7 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
     /// <param name="limit">schools per page, 1 to 5000 (without it, every school)</param>
     [HttpGet("programmes/{programmeId:long}/schools")]
     public async Task<IReadOnlyList<SchoolView>> SchoolList(long programmeId, [FromQuery] long? areaId, [FromQuery] string? after,
-        [FromQuery] int? limit, CancellationToken ct)
+        [FromQuery, Limit(5000)] int? limit, CancellationToken ct)
     {
         var most = PageSize.Of(limit, 5000, null);
         await SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);

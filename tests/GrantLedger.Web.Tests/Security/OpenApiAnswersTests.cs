@@ -39,6 +39,52 @@ public sealed class OpenApiAnswersTests(DatabaseFixture db) : DatabaseTest(db)
     /// The trial balance's row says which way its balance is signed, as an account's says it is on its normal side: a
     /// school's available account read 5013.84 in the accounts list and -5013.84 in the trial balance, with nothing saying why.
     /// </summary>
+    /// <summary>
+    /// Every list's limit in the OpenAPI document is the one the service takes: 1 to its most, with its default, and the most
+    /// itself is read while one more is refused (422 naming limit), called for every operation that takes one; a list's state,
+    /// a unit and an answer's format list their values. The document gave every limit as any 32-bit integer and no default,
+    /// and every state as any string: a client built from it sent limit=5000 to the claims and was refused.
+    /// </summary>
+    [Fact]
+    public async Task EveryListsLimit_IsTheOneTheServiceTakes_AndAQuerysFixedValuesAreListed()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var records = await ScopedRecords.CreateAsync(Db, w);
+        var api = await OpenApi.ReadAsync(Db);
+        var limits = api.Operations.SelectMany(o => o.Query.Where(q => q.Name == "limit").Select(q => (Op: o, Schema: q.Schema!))).ToList();
+        Assert.True(limits.Count >= 9, $"{limits.Count} lists with a limit");
+        var wrong = new List<string>();
+        foreach (var (op, schema) in limits)
+        {
+            var most = schema["maximum"]?.ToString();
+            if (schema["minimum"]?.ToString() != "1" || most is not ("1000" or "5000")) { wrong.Add($"{op.Key}: limit {schema.ToJsonString()}"); continue; }
+            var role = AccessMatrix.Allowed[op.Key][0];
+            var path = records.Fill(op.Path, "own", role);
+            var given = op.Query.Where(q => q.Required || q.Name == "programmeId").Select(q => $"{q.Name}={records.Own[q.Name]}").ToList();
+            foreach (var (limit, refused) in new[] { (most, false), ((int.Parse(most) + 1).ToString(), true) })
+            {
+                var answer = await OpenApi.SendAsync(records.Users[role], op, path + "?" + string.Join("&", given.Append($"limit={limit}")));
+                if (refused ? answer.Status != System.Net.HttpStatusCode.UnprocessableEntity || answer.Json["errors"]?["limit"] is null
+                        : answer.Status != System.Net.HttpStatusCode.OK)
+                    wrong.Add($"{op.Key}?limit={limit} → {(int)answer.Status} {answer.Body[..Math.Min(200, answer.Body.Length)]}");
+            }
+        }
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
+        JsonNode Parameter(string path, string name) =>
+            api.Resolve(api.Operations.Single(o => o.Key == $"GET {path}").Query.Single(q => q.Name == name).Schema)!;
+        Assert.Equal("100", Parameter("/api/v1/claims", "limit")["default"]?.ToString());
+        Assert.Equal("2000", Parameter("/api/v1/action-plans", "limit")["default"]?.ToString());
+        Assert.Equal("500", Parameter("/api/v1/programmes/{programmeId}/payment-runs", "limit")["default"]?.ToString());
+        Assert.Null(Parameter("/api/v1/programmes/{programmeId}/schools", "limit")["default"]); // the whole list
+        string[] Listed(JsonNode schema) => schema["enum"]!.AsArray().Select(v => v!.GetValue<string>()).ToArray();
+        Assert.Equal(Web.Claims.ClaimReads.States, Listed(Parameter("/api/v1/claims", "state")));
+        Assert.Equal(["draft", "submitted", "agreed", "superseded"], Listed(Parameter("/api/v1/action-plans", "state")));
+        Assert.Equal(["built", "approved", "exported", "paid", "cancelled"], Listed(Parameter("/api/v1/programmes/{programmeId}/payment-runs", "state")));
+        Assert.Equal(["GBP", "MIN"], Listed(Parameter("/api/v1/programmes/{programmeId}/accounts", "unit")));
+        Assert.Equal(["GBP", "MIN"], Listed(Parameter("/api/v1/audit/journal", "unit")));
+        Assert.Equal(["json", "csv"], Listed(Parameter("/api/v1/audit/events", "format")));
+    }
+
     [Fact]
     public async Task TheTrialBalancesRow_SaysItsBalanceIsDebitsLessCredits()
     {
