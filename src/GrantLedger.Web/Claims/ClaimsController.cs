@@ -212,7 +212,7 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
     [HttpGet("review-queue")]
     [Authorize(Roles = Roles.AreaLead + "," + Roles.ProgrammeAdmin)]
     public Task<IReadOnlyList<ClaimSummary>> ReviewQueue([FromQuery] long? periodId, [FromQuery] long? schoolId, [FromQuery] string? state,
-        [FromQuery] long? after, [FromQuery] int? limit, CancellationToken ct = default) =>
+        [FromQuery] long? after, [FromQuery, Limit(1000, Default = 500)] int? limit, CancellationToken ct = default) =>
         ClaimReads.ReviewQueueAsync(db, Caller, periodId, schoolId, state, after, PageSize.Of(limit, 1000, 500), ct);
 
     private async Task<ActionResult<ClaimView>> Fire(long claimId, ClaimTrigger trigger, Transitions.Request? request, CancellationToken ct)
