@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using GrantLedger.Core.Money;
 using GrantLedger.Web.Access;
@@ -6,6 +7,7 @@ using GrantLedger.Web.Demo;
 using GrantLedger.Web.Exports;
 using GrantLedger.Web.Pages;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Localization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Controllers;
 using Microsoft.EntityFrameworkCore;
@@ -21,6 +23,10 @@ public static class HostSetup
 {
     public static WebApplication Build(string[] args)
     {
+        // Pages, exports and messages write dates and numbers as the tests read them, whatever the server's locale: a server
+        // set to German wrote "4 Dez. 2026". Its background work (exports, sealing) reads the threads' default; requests are
+        // set again by the localization middleware below, which takes nothing from the request.
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
         var demo = args.Contains("--demo");
         var builder = WebApplication.CreateBuilder(args.Where(a => a != "--demo").ToArray());
         if (demo) builder.Configuration["GrantLedger:Demo"] = "true";
@@ -73,6 +79,11 @@ public static class HostSetup
 
     private static WebApplication WireUp(WebApplication app)
     {
+        app.UseRequestLocalization(new RequestLocalizationOptions
+        {
+            DefaultRequestCulture = new RequestCulture(CultureInfo.InvariantCulture),
+            SupportedCultures = [CultureInfo.InvariantCulture], SupportedUICultures = [CultureInfo.InvariantCulture], RequestCultureProviders = [],
+        });
         app.UseTrustedProxies();
         app.UseErrorPages();
         app.UseRouting(); // after the error pages: a request they run again is routed again, to its error page

@@ -115,7 +115,7 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
     /// culture groups thousands with a full stop.
     /// </summary>
     [Fact]
-    public async Task Counts_ReadTheSameOnAServerOfAnotherCulture_WithTheThousandsMarkedByACommaAsEverywhere()
+    public async Task CountsAndDates_ReadTheSameOnAServerOfAnotherCulture_TheThousandsMarkedByACommaAndTheMonthsInEnglish()
     {
         var (s, page) = await AdminAsync(1, 4);
         var csv = "URN,EstablishmentName,PhaseOfEducation (name),LA (name)\n" + string.Concat(Enumerable.Range(0, 1000).Select(i => $"{800000 + i},School {i},Primary,Camden\n"));
@@ -135,6 +135,11 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
             Assert.Contains($"{without / 1000},{without % 1000:000} schools have no payee reference", await PageTables.Read(page, "/admin/schools"));
             Assert.Contains("The entry's 1,004 transfers are summed here", await PageTables.Read(page, $"/admin/entries/{entry}/reverse"));
             Assert.Contains("A file can hold up to 20,000 rows", await PageTables.Read(page, $"/admin/allocations/import?yearId={s.YearId}"));
+            // dates too: the months in English, where a server set to German wrote "Dezember" and "Dez."
+            Assert.Equal("Dezember", new DateTime(2026, 12, 4).ToString("MMMM"));
+            var trail = await PageTables.Read(page, $"/ledger/trail?programmeId={s.ProgrammeId}"); // today's records: December's
+            Assert.Contains(" Dec 2026", trail);
+            Assert.DoesNotContain("Dez", trail);
         }
         finally
         {
