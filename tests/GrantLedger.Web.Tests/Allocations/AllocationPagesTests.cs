@@ -85,6 +85,17 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         Assert.Contains("£2,234.56", await PageTables.Read(page, $"/admin/allocations?yearId={s.YearId}"));
     }
 
+    /// <summary>The admin's programme of four schools and a thousand more (a national programme's counts), funded £100,000.00.</summary>
+    private async Task<(Scenario S, HttpClient Page)> AThousandSchoolsMoreFundedAsync()
+    {
+        var (s, page) = await AdminAsync(1, 4);
+        var csv = "URN,EstablishmentName,PhaseOfEducation (name),LA (name)\n" + string.Concat(Enumerable.Range(0, 1000).Select(i => $"{800000 + i},School {i},Primary,Camden\n"));
+        (await s.Root.PostBytesAsync($"/api/v1/programmes/{s.ProgrammeId}/schools/import?areaId={s.AreaIds[0]}", System.Text.Encoding.UTF8.GetBytes(csv), "text/csv"))
+            .Expect(HttpStatusCode.OK);
+        await s.FundAsync("100000.00");
+        return (s, page);
+    }
+
     /// <summary>
     /// Counts of a thousand or more read as every other number on the pages, "1,004": the allocations list's Lines and the
     /// confirmation's Transfers read "1004" for an allocation to every school of a national programme.
@@ -92,11 +103,7 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
     [Fact]
     public async Task AnAllocationToAThousandSchools_CountsItsLinesWithTheThousandsMarked()
     {
-        var (s, page) = await AdminAsync(1, 4);
-        var csv = "URN,EstablishmentName,PhaseOfEducation (name),LA (name)\n" + string.Concat(Enumerable.Range(0, 1000).Select(i => $"{800000 + i},School {i},Primary,Camden\n"));
-        (await s.Root.PostBytesAsync($"/api/v1/programmes/{s.ProgrammeId}/schools/import?areaId={s.AreaIds[0]}", System.Text.Encoding.UTF8.GetBytes(csv), "text/csv"))
-            .Expect(HttpStatusCode.OK);
-        await s.FundAsync("100000.00");
+        var (s, page) = await AThousandSchoolsMoreFundedAsync();
         var (_, action, fields) = await CheckAsync(page, $"/admin/allocations/new?yearId={s.YearId}", new()
         {
             ["categoryId"] = s.Categories["staff-cover"].ToString(), ["schools"] = "all", ["method"] = "each", ["amount"] = "10.00",
@@ -117,11 +124,7 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
     [Fact]
     public async Task CountsAndDates_ReadTheSameOnAServerOfAnotherCulture_TheThousandsMarkedByACommaAndTheMonthsInEnglish()
     {
-        var (s, page) = await AdminAsync(1, 4);
-        var csv = "URN,EstablishmentName,PhaseOfEducation (name),LA (name)\n" + string.Concat(Enumerable.Range(0, 1000).Select(i => $"{800000 + i},School {i},Primary,Camden\n"));
-        (await s.Root.PostBytesAsync($"/api/v1/programmes/{s.ProgrammeId}/schools/import?areaId={s.AreaIds[0]}", System.Text.Encoding.UTF8.GetBytes(csv), "text/csv"))
-            .Expect(HttpStatusCode.OK);
-        await s.FundAsync("100000.00");
+        var (s, page) = await AThousandSchoolsMoreFundedAsync();
         await s.AllocateEachAsync("staff-cover", "10.00");
         var entry = await Db.ScalarAsync("SELECT max(id) FROM journal_entry WHERE programme_id = $1", s.ProgrammeId);
         var without = await Db.ScalarAsync("SELECT count(*) FROM school WHERE programme_id = $1 AND payee_reference IS NULL", s.ProgrammeId);
