@@ -413,19 +413,30 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         Assert.Equal(before, await WrittenAsync());
     }
 
-    [Fact]
-    public async Task VirementPage_MovesExactlyTheAmountBetweenTheTwoSchoolsAvailable_AndMoreThanAvailableIsNamed()
+    /// <summary>
+    /// The admin's two schools (both named <paramref name="schoolsNamed"/> when given), £200.00 of staff cover each, the
+    /// virement page and its answers moving an amount from the first's staff cover to the second's.
+    /// </summary>
+    private async Task<(Scenario S, HttpClient Page, string Url, Func<string, Dictionary<string, string>> Fields)> VirementAsync(string? schoolsNamed = null)
     {
         var (s, page) = await AdminAsync(1, 2);
+        if (schoolsNamed is not null)
+            await Db.ScalarAsync("WITH u AS (UPDATE school SET name = $2 WHERE programme_id = $1 RETURNING 1) SELECT count(*) FROM u", s.ProgrammeId, schoolsNamed);
         await s.FundAsync("1000.00");
         await s.AllocateEachAsync("staff-cover", "200.00");
-        var url = $"/admin/allocations/virement?yearId={s.YearId}";
         Dictionary<string, string> Fields(string amount) => new()
         {
             ["fromSchoolId"] = s.Schools[0].Id.ToString(), ["fromCategoryId"] = s.Categories["staff-cover"].ToString(),
             ["toSchoolId"] = s.Schools[1].Id.ToString(), ["toCategoryId"] = s.Categories["staff-cover"].ToString(),
             ["amount"] = amount, ["reason"] = "School 2 runs the network",
         };
+        return (s, page, $"/admin/allocations/virement?yearId={s.YearId}", Fields);
+    }
+
+    [Fact]
+    public async Task VirementPage_MovesExactlyTheAmountBetweenTheTwoSchoolsAvailable_AndMoreThanAvailableIsNamed()
+    {
+        var (s, page, url, Fields) = await VirementAsync();
         var before = await WrittenAsync();
         var (problems, _) = await PageForms.PostAsync(page, url, Fields("200.01"));
         Assert.Contains(problems, p => p.Field == "amount" && p.Text.Contains("£0.01 too much"));
@@ -450,17 +461,7 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
     [Fact]
     public async Task VirementPage_SchoolsThatShareAName_AreToldApartByTheirUrns_InTheCheckAndTheRefusal()
     {
-        var (s, page) = await AdminAsync(1, 2);
-        await Db.ScalarAsync("WITH u AS (UPDATE school SET name = 'Riverside Primary School' WHERE programme_id = $1 RETURNING 1) SELECT count(*) FROM u", s.ProgrammeId);
-        await s.FundAsync("1000.00");
-        await s.AllocateEachAsync("staff-cover", "200.00");
-        var url = $"/admin/allocations/virement?yearId={s.YearId}";
-        Dictionary<string, string> Fields(string amount) => new()
-        {
-            ["fromSchoolId"] = s.Schools[0].Id.ToString(), ["fromCategoryId"] = s.Categories["staff-cover"].ToString(),
-            ["toSchoolId"] = s.Schools[1].Id.ToString(), ["toCategoryId"] = s.Categories["staff-cover"].ToString(),
-            ["amount"] = amount, ["reason"] = "The other runs the network",
-        };
+        var (s, page, url, Fields) = await VirementAsync("Riverside Primary School");
         var (problems, _) = await PageForms.PostAsync(page, url, Fields("200.01"));
         Assert.Contains(problems, p => p.Field == "amount" && p.Text.StartsWith($"Riverside Primary School (URN {s.Schools[0].Urn}) has only £200.00"));
 
