@@ -92,7 +92,7 @@ public sealed class AllocationJourneyTests(BrowserFixture fixture, ITestOutputHe
         await ExpectErrorAsync(page, "reason", "Enter the reason for the reversal");
         await page.FillAsync("#reason", "Moved to the wrong school");
         await ClickAsync(page, "button:has-text('Continue')", "admin-reverse-check");
-        Assert.Contains($"£50.00 back from School {s.Schools[1].Urn}: staff-cover available 2026-27 to School {s.Schools[0].Urn}: staff-cover available 2026-27",
+        Assert.Contains($"£50.00 back from School {s.Schools[1].Urn}: staff-cover available 2026-27 (URN {s.Schools[1].Urn}) to School {s.Schools[0].Urn}: staff-cover available 2026-27 (URN {s.Schools[0].Urn})",
             await page.InnerTextAsync("#answers"));
         await ClickAsync(page, "button:has-text('Reverse this entry')");
         await AtAsync(page, "^/admin/allocations/done/[0-9]+$");
