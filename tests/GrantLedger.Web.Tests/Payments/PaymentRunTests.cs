@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using GrantLedger.Web.Tests.Support;
 
 namespace GrantLedger.Web.Tests.Payments;
@@ -590,5 +591,98 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.All(events, e => Assert.Equal("header-only.csv", e!["details"]!["fileName"]!.GetValue<string>()));
         Assert.All(events, e => Assert.Equal(x.Maker.UserName, e!["userName"]!.GetValue<string>()));
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM idempotency_key"));
+    }
+
+    /// <summary>A run's page, read as a signed-in finance user reads it (HTML decoded).</summary>
+    private static Task<string> RunPageAsync(HttpClient page, long runId, string query = "") => PageTables.Read(page, $"/finance/runs/{runId}{query}");
+
+    private static string PayeesCaption(string html) => Regex.Match(html, "<table class=\"govuk-table\" id=\"payees\">\\s*<caption[^>]*>(.*?)</caption>").Groups[1].Value;
+
+    /// <summary>The URNs of the schools the page's table of payments lists, in its order.</summary>
+    private static List<string> PayeeUrns(string html) =>
+        Regex.Matches(html, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">[^<]*\\((\\d+)\\)</td>").Select(m => m.Groups[1].Value).ToList();
+
+    /// <summary>
+    /// A run paying a national programme's schools listed them all on one page, 1,680 rows with the approve button below them:
+    /// its payments are listed 100 a page with the true count, the buttons under the run's summary, and a school is found by
+    /// its name or URN among them. Here 101 schools: the world's two and 99 more, each with a claim approved.
+    /// </summary>
+    [Fact]
+    public async Task ARunOfManySchools_ListsItsPaymentsAPageAtATime_UnderItsButtons_AndFindsASchool()
+    {
+        var x = await ApprovedAsync();
+        var s = x.W.S;
+        var csv = "URN,EstablishmentName,PhaseOfEducation (name),LA (name)\n" + string.Concat(Enumerable.Range(0, 99).Select(i => $"{800000 + i},School {i},Primary,Camden\n"));
+        (await s.Root.PostBytesAsync($"/api/v1/programmes/{s.ProgrammeId}/schools/import?areaId={s.AreaIds[0]}", Encoding.UTF8.GetBytes(csv), "text/csv"))
+            .Expect(HttpStatusCode.OK);
+        await s.FundAsync("110000.00"); // £1,000.00 of staff cover to each of 103 schools
+        await s.AllocateEachAsync("staff-cover", "1000.00");
+        for (var i = 0; i < 99; i++)
+        {
+            var schoolId = await Db.ScalarAsync("SELECT id FROM school WHERE programme_id = $1 AND urn = $2", s.ProgrammeId, $"{800000 + i}");
+            var school = await Db.UserAsync($"sbm-{s.Code}-more-{i}", GrantLedger.Web.Access.Roles.SchoolBusinessManager, s.ProgrammeId, schoolId: schoolId);
+            var claim = await x.W.NewClaimAsync(school);
+            await x.W.AddStaffTimeAsync(claim, "STAFF-01", "2026-10-05", school: school, allowance: false);
+            (await x.W.SubmitAsync(claim, school)).Expect(HttpStatusCode.OK);
+            (await x.W.Lead.PostAsync($"/api/v1/claims/{claim}/start-review", null)).Expect(HttpStatusCode.OK);
+            (await x.W.Lead.PostAsync($"/api/v1/claims/{claim}/approve", null)).Expect(HttpStatusCode.OK);
+        }
+        var runId = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
+        using var checker = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Checker.UserName);
+
+        var first = await RunPageAsync(checker, runId);
+        Assert.Contains("101 schools for 102 claims", first);
+        Assert.Equal("Payments 1 to 100 of 101", PayeesCaption(first));
+        Assert.True(first.IndexOf("Approve the run", StringComparison.Ordinal) < first.IndexOf("id=\"payees\"", StringComparison.Ordinal));
+        Assert.Contains($"href=\"/finance/runs/{runId}?page=2\"", first);
+        var second = await RunPageAsync(checker, runId, "?page=2");
+        Assert.Equal("Payments 101 to 101 of 101", PayeesCaption(second));
+        var listed = PayeeUrns(first).Concat(PayeeUrns(second)).ToList();
+        Assert.Equal(101, listed.Distinct().Count());
+        Assert.Equal((await x.Checker.GetAsync($"/api/v1/payment-runs/{runId}")).Json["payees"]!.AsArray().Select(p => p!["school"]!["urn"]!.GetValue<string>()), listed); // the file's order
+
+        var byUrn = await RunPageAsync(checker, runId, "?q=80000");
+        Assert.Equal("10 payments found", PayeesCaption(byUrn));
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"{800000 + i}"), PayeeUrns(byUrn));
+        var byName = await RunPageAsync(checker, runId, "?q=school+42&status=pending");
+        Assert.Equal("1 payment found", PayeesCaption(byName));
+        Assert.Equal(["800042"], PayeeUrns(byName));
+        Assert.Contains("value=\"school 42\"", byName); // the filters as given, kept in the form
+    }
+
+    /// <summary>
+    /// A run's failed payment is found from the run's summary, which links to its payments by status; a status the page does not
+    /// know is an error on the filter, listing nothing rather than every payment as if none were asked for.
+    /// </summary>
+    [Fact]
+    public async Task ARunsFailedPayments_AreFoundFromItsSummary_AndAStatusItDoesNotKnowIsAnError()
+    {
+        var x = await ApprovedAsync();
+        var (runId, _) = await ExportedAsync(x);
+        var (urn0, urn1) = (x.W.S.Schools[0].Urn, x.W.S.Schools[1].Urn);
+        await ImportAsync(x, $"""
+            remittance_reference,amount,date,status
+            PR{runId:000000}-{urn0},450.00,{Today},paid
+            PR{runId:000000}-{urn1},250.00,{Today},failed
+            """);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Maker.UserName);
+
+        var run = await RunPageAsync(page, runId);
+        Assert.Equal("2 payments", PayeesCaption(run));
+        Assert.Contains("2 schools for 3 claims", run);
+        Assert.DoesNotContain("id=\"filters\"", run); // one page of payments: nothing to find them among
+        Assert.Contains($"id=\"show-failed\" href=\"/finance/runs/{runId}?status=failed#payees\">Show the failed payment</a>", run);
+
+        var failed = await RunPageAsync(page, runId, "?status=failed");
+        Assert.Equal("1 payment found", PayeesCaption(failed));
+        Assert.Equal([urn1], PayeeUrns(failed));
+        Assert.Contains("<option value=\"failed\" selected>Failed</option>", failed);
+        Assert.Equal([urn0], PayeeUrns(await RunPageAsync(page, runId, "?status=paid")));
+        Assert.Empty(PayeeUrns(await RunPageAsync(page, runId, "?status=pending")));
+
+        var wrong = await RunPageAsync(page, runId, "?status=bounced");
+        Assert.Contains("Select the status from the list", wrong);
+        Assert.Empty(PayeeUrns(wrong));
+        Assert.Contains("Put the filters right to list the payments.", wrong);
     }
 }

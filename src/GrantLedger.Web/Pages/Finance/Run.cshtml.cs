@@ -1,25 +1,80 @@
+using System.Globalization;
 using GrantLedger.Core.Workflow;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Payments;
+using GrantLedger.Web.Programmes;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages.Finance;
 
-/// <summary>A payment run; its buttons are what the run's lifecycle allows this finance user now.</summary>
+/// <summary>
+/// A payment run; its buttons are what the run's lifecycle allows this finance user now, under the run's summary. Its payments
+/// are listed 100 a page, in the payment file's order, and can be found by school (a name or URN) and by status: a national run
+/// pays 1,680 schools, and listed whole it put the buttons below them all.
+/// </summary>
 [Authorize(Roles = Roles.FunderFinance)]
 public sealed class RunModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
 {
-    public PaymentRunView View { get; private set; } = null!;
+    public const int PageSize = 100;
+    public const int MostSearch = 200;
 
-    public async Task OnGetAsync(long id, CancellationToken ct) => View = await PaymentReads.DetailAsync(Db, Caller, id, ct);
+    /// <summary>A payment's statuses, as the run's payees have them, and how the filter names them.</summary>
+    public static IReadOnlyList<(string Value, string Text)> Statuses { get; } =
+        [("", "All payments"), ("pending", "Waiting for confirmation"), ("paid", "Paid"), ("failed", "Failed")];
+
+    public PaymentRunView View { get; private set; } = null!;
+    /// <summary>This page of the payments the filters find.</summary>
+    public IReadOnlyList<PayeeView> Payees { get; private set; } = [];
+    public Paging Paging { get; private set; } = new(0, 1, PageSize);
+    /// <summary>A filter was given: the list is of the payments found, not of the run's.</summary>
+    public bool Filtered { get; private set; }
+    /// <summary>The filters are offered when the run's payments are more than a page, or one was given.</summary>
+    public bool ShowFilters => Filtered || View.Payees.Count > PageSize;
+
+    protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["q"] = "The search", ["status"] = "The status" };
+
+    public Task OnGetAsync(long id, CancellationToken ct) => LoadAsync(id, ct);
+
+    private async Task LoadAsync(long id, CancellationToken ct)
+    {
+        View = await PaymentReads.DetailAsync(Db, Caller, id, ct);
+        IEnumerable<PayeeView> found = View.Payees;
+        if (ReadSearch("q", "The search", MostSearch) is { } q)
+        {
+            // the schools found as the admin's list and the ledger's claims find them (Schools.Matching), among the run's payees
+            var ids = View.Payees.Select(p => p.School.Id).ToList();
+            var matching = (await Db.Schools.AsNoTracking().Where(s => ids.Contains(s.Id)).Matching(q).Select(s => s.Id).ToListAsync(ct)).ToHashSet();
+            found = found.Where(p => matching.Contains(p.School.Id));
+            Filtered = true;
+        }
+        if (Filled("status") is { } status)
+        {
+            if (Statuses.Any(s => s.Value == status && s.Value != "")) found = found.Where(p => p.Status == status);
+            else AddError("status", "Select the status from the list");
+            Filtered = true;
+        }
+        if (ErrorFor("q") is not null || ErrorFor("status") is not null) return; // a filter that cannot be read lists nothing rather than everything
+        var list = found.ToList();
+        Paging = Paging.Of(list.Count, Typed("page"), PageSize);
+        Payees = list.Skip(Paging.Skip).Take(PageSize).ToList();
+    }
+
+    /// <summary>The table's caption: "2 payments", "Payments 101 to 200 of 1,680"; what the filters found, "1 payment found".</summary>
+    public string Caption => Filtered
+        ? (Paging.Pages == 1 ? Paging.Count("payment", "payments") : Paging.Range("Payments", Payees.Count)) + " found"
+        : Paging.Caption("payment", "payments", Payees.Count);
+
+    /// <summary>The run's page listing only its failed payments.</summary>
+    public string FailedHref => $"/finance/runs/{View.Id}?status=failed#payees";
 
     private async Task<IActionResult> AfterAsync(long id, bool ok, CancellationToken ct)
     {
         if (ok) return Redirect($"/finance/runs/{id}");
-        View = await PaymentReads.DetailAsync(Db, Caller, id, ct);
+        await LoadAsync(id, ct);
         return Page();
     }
 
