@@ -63,23 +63,31 @@ public static class PaymentReads
     public static async Task<IReadOnlyList<PaymentRunSummary>> ListAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, string? state,
         long? before, int limit, CancellationToken ct)
     {
+        var runs = await OfProgrammeAsync(db, caller, programmeId, state, ct);
+        if (before is not null) runs = runs.Where(r => r.Id < before);
+        return await SummariesAsync(runs.OrderByDescending(r => r.Id).Take(limit), ct);
+    }
+
+    /// <summary>The programme's runs (in one state, when given), for whoever may see them: what the API and the finance page list.</summary>
+    public static async Task<IQueryable<PaymentRun>> OfProgrammeAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, string? state, CancellationToken ct)
+    {
         if (!await db.Programmes.AnyAsync(p => p.Id == programmeId, ct)) throw new Core.Rules.NotFound("programme", programmeId);
         if (!caller.SeesWholeProgramme(programmeId)) throw new Core.Rules.Forbidden("payment runs are seen by their programme's finance, admins and auditors");
         var runs = db.Set<PaymentRun>().AsNoTracking().Where(r => r.ProgrammeId == programmeId);
-        if (state is not null)
-        {
-            if (!States.Contains(state)) throw new Core.Rules.InvalidInput("state", "must be one of " + string.Join(", ", States));
-            runs = runs.Where(r => r.State == state);
-        }
-        if (before is not null) runs = runs.Where(r => r.Id < before);
-        return (await runs.OrderByDescending(r => r.Id).Take(limit).Select(r => new
+        if (state is null) return runs;
+        if (!States.Contains(state)) throw new Core.Rules.InvalidInput("state", "must be one of " + string.Join(", ", States));
+        return runs.Where(r => r.State == state);
+    }
+
+    /// <summary>The runs of a page, in its order, each with what its confirmations say was paid and failed.</summary>
+    public static async Task<IReadOnlyList<PaymentRunSummary>> SummariesAsync(IQueryable<PaymentRun> page, CancellationToken ct) =>
+        (await page.Select(r => new
             {
                 Run = r,
                 Paid = r.Payees.Where(p => p.Status == "paid").Sum(p => (long?)p.AmountPence) ?? 0,
                 Failed = r.Payees.Where(p => p.Status == "failed").Sum(p => (long?)p.AmountPence) ?? 0,
                 FailedCount = r.Payees.Count(p => p.Status == "failed"),
             }).ToListAsync(ct))
-            .Select(x => new PaymentRunSummary(x.Run.Id, x.Run.Reference, x.Run.State, x.Run.AsOf, new Money(x.Run.TotalPence), new Money(x.Paid),
-                new Money(x.Failed), x.FailedCount, x.Run.PayeeCount, x.Run.ClaimCount, x.Run.BuiltAt, x.Run.BuiltBy, x.Run.ApprovedBy)).ToList();
-    }
+        .Select(x => new PaymentRunSummary(x.Run.Id, x.Run.Reference, x.Run.State, x.Run.AsOf, new Money(x.Run.TotalPence), new Money(x.Paid),
+            new Money(x.Failed), x.FailedCount, x.Run.PayeeCount, x.Run.ClaimCount, x.Run.BuiltAt, x.Run.BuiltBy, x.Run.ApprovedBy)).ToList();
 }

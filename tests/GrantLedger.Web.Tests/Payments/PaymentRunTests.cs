@@ -685,4 +685,32 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Empty(PayeeUrns(wrong));
         Assert.Contains("Put the filters right to list the payments.", wrong);
     }
+
+    /// <summary>
+    /// The finance page listed the newest 500 runs without a word (PINS builds a run per area and half-term: 252 a year); it
+    /// lists every run, newest first, 50 a page with the true count.
+    /// </summary>
+    [Fact]
+    public async Task TheFinancePage_ListsEveryRun_NewestFirst_APageAtATime_WithTheTrueCount()
+    {
+        var x = await ApprovedAsync();
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Maker.UserName);
+        Assert.Contains("No payment runs have been built yet.", await PageTables.Read(page, "/finance"));
+        var built = new List<string>();
+        for (var i = 0; i < 51; i++) // built and cancelled: its claims are approved again, for the next
+        {
+            var run = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created);
+            built.Add(run.Json["reference"]!.GetValue<string>());
+            (await x.Maker.PostAsync($"/api/v1/payment-runs/{run.Id}/cancel", new { reason = "built to count" })).Expect(HttpStatusCode.OK);
+        }
+        static string Caption(string html) => Regex.Match(html, "<table class=\"govuk-table\" id=\"runs\">\\s*<caption[^>]*>(.*?)</caption>").Groups[1].Value;
+        static List<string> Listed(string html) => Regex.Matches(html, "href=\"/finance/runs/\\d+\">(PR-\\d+)</a>").Select(m => m.Groups[1].Value).ToList();
+
+        var first = await PageTables.Read(page, "/finance");
+        Assert.Equal("Runs 1 to 50 of 51, newest first", Caption(first));
+        Assert.Contains("href=\"/finance?page=2\"", first);
+        var second = await PageTables.Read(page, "/finance?page=2");
+        Assert.Equal("Runs 51 to 51 of 51, newest first", Caption(second));
+        Assert.Equal(built.AsEnumerable().Reverse(), Listed(first).Concat(Listed(second)));
+    }
 }

@@ -8,11 +8,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages.Finance;
 
-/// <summary>The programme's payment runs, and building a new one (the maker of maker–checker).</summary>
+/// <summary>The programme's payment runs, newest first, 50 a page with the true count (it listed the newest 500 without a word), and building a new one (the maker of maker–checker).</summary>
 [Authorize(Roles = Roles.FunderFinance)]
 public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
 {
+    public const int PageSize = 50;
     public IReadOnlyList<PaymentRunSummary> Runs { get; private set; } = [];
+    public Paging Paging { get; private set; } = new(0, 1, PageSize);
     public List<(string, string)> Areas { get; private set; } = [];
     public List<(string, string)> Periods { get; private set; } = [];
 
@@ -24,7 +26,9 @@ public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
     private async Task LoadAsync(CancellationToken ct)
     {
         var programmeId = Caller.ProgrammeId ?? throw new Core.Rules.Forbidden("finance users belong to one programme");
-        Runs = await PaymentReads.ListAsync(Db, Caller, programmeId, null, null, 500, ct);
+        var runs = await PaymentReads.OfProgrammeAsync(Db, Caller, programmeId, null, ct);
+        Paging = Paging.Of(await runs.CountAsync(ct), Typed("page"), PageSize);
+        Runs = await PaymentReads.SummariesAsync(runs.OrderByDescending(r => r.Id).Skip(Paging.Skip).Take(PageSize), ct);
         Areas = await AreaChoices.OfProgrammeAsync(Db, programmeId, ct, all: "All areas");
         // last year's half-terms too while it is open: its Summer 2 claims are approved and paid in the autumn
         var years = await School.SchoolBudget.WorkingYearsAsync(Db, programmeId, ct);
