@@ -56,6 +56,16 @@ public static class PaymentReads
             allowed, RowVersions.ETag(run.RowVersion));
     }
 
+    /// <summary>
+    /// A run's payees as CSV, a row each (what the run's page and its API give, to check in a spreadsheet before approving it):
+    /// the school, the payee reference the file carries (or will), the remittance reference, the claims paid, the status, the amount.
+    /// </summary>
+    public static Audit.CsvAnswer PayeesCsv(PaymentRunView run, IEnumerable<PayeeView> payees) =>
+        Audit.CsvAnswer.Of($"{run.Reference}-payments.csv",
+            ["urn", "school", "payee_reference", "current_payee_reference", "remittance_reference", "claims", "status", "paid_on", "amount"], payees,
+            p => [p.School.Urn, p.School.Name, p.PayeeReference, p.CurrentPayeeReference, p.RemittanceReference, string.Join(" ", p.Claims), p.Status,
+                  p.PaidOn is { } on ? Core.Ledger.IsoDate.Of(on) : null, p.Amount.ToDecimalString()]);
+
     /// <summary>A run's states, as the API names them, in the order of the lifecycle.</summary>
     public static IReadOnlyList<string> States { get; } = Enum.GetValues<PaymentRunState>().Select(x => Kebab.Of(x)).ToList();
 

@@ -39,9 +39,15 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
         [FromQuery] long? before, [FromQuery, Limit(5000, Default = 500)] int? limit, CancellationToken ct) =>
         PaymentReads.ListAsync(db, Caller, programmeId, state, before, PageSize.Of(limit, 5000, 500), ct);
 
-    /// <summary>A run with its payees (each with the claims it pays and its confirmation) and the actions you may take now.</summary>
+    /// <summary>A run with its payees (each with the claims it pays and its confirmation) and the actions you may take now; with ?format=csv its payees, a row each, to check in a spreadsheet.</summary>
     [HttpGet("payment-runs/{runId:long}")]
-    public Task<ActionResult<PaymentRunView>> Get(long runId, CancellationToken ct) => Answer(runId, 200, ct);
+    [ProducesResponseType(typeof(PaymentRunView), 200)]
+    public async Task<IActionResult> Get(long runId, [FromQuery, OneOf(typeof(CsvAnswer), nameof(CsvAnswer.Formats))] string? format, CancellationToken ct)
+    {
+        if (!CsvAnswer.Wanted(Request, format)) return (await Answer(runId, 200, ct)).Result!;
+        var view = await PaymentReads.DetailAsync(db, Caller, runId, ct);
+        return PaymentReads.PayeesCsv(view, view.Payees);
+    }
 
     /// <summary>Approves the run: a finance user other than the one who built it.</summary>
     [HttpPost("payment-runs/{runId:long}/approve")]

@@ -58,10 +58,23 @@ public sealed class RunModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, a
             Filtered = true;
         }
         if (ErrorFor("q") is not null || ErrorFor("status") is not null) return; // a filter that cannot be read lists nothing rather than everything
-        var list = found.ToList();
-        Paging = Paging.Of(list.Count, Typed("page"), PageSize);
-        Payees = list.Skip(Paging.Skip).Take(PageSize).ToList();
+        Found = found.ToList();
+        Paging = Paging.Of(Found.Count, Typed("page"), PageSize);
+        Payees = Found.Skip(Paging.Skip).Take(PageSize).ToList();
     }
+
+    /// <summary>Every payment the filters find, on every page.</summary>
+    private IReadOnlyList<PayeeView> Found { get; set; } = [];
+
+    /// <summary>The payments the filters find, every page of them, as the API's CSV has them.</summary>
+    public async Task<IActionResult> OnGetCsvAsync(long id, CancellationToken ct)
+    {
+        await LoadAsync(id, ct);
+        return HasErrors ? Page() : PaymentReads.PayeesCsv(View, Found);
+    }
+
+    /// <summary>The CSV's link: this page's filters, no page number.</summary>
+    public string CsvHref => SearchHref($"/finance/runs/{View.Id}", ["q", "status"], ("handler", "csv"));
 
     /// <summary>The table's caption: "2 payments", "Payments 101 to 200 of 1,680"; what the filters found, "1 payment found".</summary>
     public string Caption => Filtered
