@@ -22,8 +22,10 @@ public sealed record PaymentRunView(
     string? FileSha256, DateTimeOffset? PaidAt, long? CancelledBy, DateTimeOffset? CancelledAt, string? CancelReason,
     IReadOnlyList<PayeeView> Payees, IReadOnlyList<string> AllowedActions, string ETag);
 
-public sealed record PaymentRunSummary(long Id, string Reference, string State, DateOnly AsOf, Money Total, Money PaidTotal, Money FailedTotal,
-    int FailedCount, int PayeeCount, int ClaimCount, DateTimeOffset BuiltAt, long BuiltBy, long? ApprovedBy);
+/// <param name="AreaId">the area the run was built for (null: every area)</param>
+/// <param name="PeriodId">the half-term the run was built for (null: every half-term)</param>
+public sealed record PaymentRunSummary(long Id, string Reference, string State, long? AreaId, long? PeriodId, DateOnly AsOf, Money Total, Money PaidTotal,
+    Money FailedTotal, int FailedCount, int PayeeCount, int ClaimCount, DateTimeOffset BuiltAt, long BuiltBy, long? ApprovedBy);
 
 public static class PaymentReads
 {
@@ -66,6 +68,23 @@ public static class PaymentReads
             p => [p.School.Urn, p.School.Name, p.PayeeReference, p.CurrentPayeeReference, p.RemittanceReference, string.Join(" ", p.Claims), p.Status,
                   p.PaidOn is { } on ? Core.Ledger.IsoDate.Of(on) : null, p.Amount.ToDecimalString()]);
 
+    /// <summary>
+    /// What runs were built for, as the build form names it: the area ("All areas" when none was chosen) and the half-term with
+    /// its year ("All half-terms"), for the finance pages.
+    /// </summary>
+    public static async Task<Func<long?, long?, (string Area, string HalfTerm)>> BuiltForAsync(GrantLedgerDb db,
+        IEnumerable<(long? AreaId, long? PeriodId)> runs, CancellationToken ct)
+    {
+        var list = runs.ToList();
+        var areaIds = list.Select(r => r.AreaId).OfType<long>().Distinct().ToList();
+        var periodIds = list.Select(r => r.PeriodId).OfType<long>().Distinct().ToList();
+        var areas = await db.Areas.AsNoTracking().Where(a => areaIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, a => a.Name, ct);
+        var halfTerms = await db.Periods.AsNoTracking().Where(p => periodIds.Contains(p.Id))
+            .Join(db.ProgrammeYears, p => p.ProgrammeYearId, y => y.Id, (p, y) => new { p.Id, p.Name, y.Code })
+            .ToDictionaryAsync(x => x.Id, x => Programmes.Years.HalfTerm(x.Name, x.Code), ct);
+        return (area, period) => (area is { } a ? areas[a] : "All areas", period is { } h ? halfTerms[h] : "All half-terms");
+    }
+
     /// <summary>A run's states, as the API names them, in the order of the lifecycle.</summary>
     public static IReadOnlyList<string> States { get; } = Enum.GetValues<PaymentRunState>().Select(x => Kebab.Of(x)).ToList();
 
@@ -98,6 +117,6 @@ public static class PaymentReads
                 Failed = r.Payees.Where(p => p.Status == "failed").Sum(p => (long?)p.AmountPence) ?? 0,
                 FailedCount = r.Payees.Count(p => p.Status == "failed"),
             }).ToListAsync(ct))
-        .Select(x => new PaymentRunSummary(x.Run.Id, x.Run.Reference, x.Run.State, x.Run.AsOf, new Money(x.Run.TotalPence), new Money(x.Paid),
+        .Select(x => new PaymentRunSummary(x.Run.Id, x.Run.Reference, x.Run.State, x.Run.AreaId, x.Run.PeriodId, x.Run.AsOf, new Money(x.Run.TotalPence), new Money(x.Paid),
             new Money(x.Failed), x.FailedCount, x.Run.PayeeCount, x.Run.ClaimCount, x.Run.BuiltAt, x.Run.BuiltBy, x.Run.ApprovedBy)).ToList();
 }

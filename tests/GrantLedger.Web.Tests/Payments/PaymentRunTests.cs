@@ -723,4 +723,44 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("Runs 51 to 51 of 51, newest first", Caption(second));
         Assert.Equal(built.AsEnumerable().Reverse(), Listed(first).Concat(Listed(second)));
     }
+
+    /// <summary>
+    /// A run built for one area and half-term did not say so on any page, beside runs built for every school: the list and the
+    /// run's page name the area and the half-term (with its year) each was built for, the API gives their ids, and the list is
+    /// found by status; a status it does not know is an error on the filter.
+    /// </summary>
+    [Fact]
+    public async Task TheRuns_SayWhatEachWasBuiltFor_AndAreFoundByStatus()
+    {
+        var x = await ApprovedAsync();
+        var (area, aut1) = (x.W.S.AreaIds[0], x.W.Periods["aut1"]);
+        var narrow = (await x.Maker.PostAsync(x.Runs, new { areaId = area, periodId = aut1 })).Expect(HttpStatusCode.Created).Id;
+        (await x.Maker.PostAsync($"/api/v1/payment-runs/{narrow}/cancel", new { reason = "one area only" })).Expect(HttpStatusCode.OK);
+        var whole = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
+        var listed = (await x.Maker.GetAsync(x.Runs)).Expect(HttpStatusCode.OK).Json.AsArray();
+        Assert.Equal([whole, narrow], listed.Select(r => r!["id"]!.GetValue<long>()));
+        Assert.Equal([null, area], listed.Select(r => r!["areaId"]?.GetValue<long>()));
+        Assert.Equal([null, aut1], listed.Select(r => r!["periodId"]?.GetValue<long>()));
+
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Maker.UserName);
+        var rows = Regex.Matches(await PageTables.Read(page, "/finance"), "<tr class=\"govuk-table__row\">\\s*<td class=\"govuk-table__cell\"><a[^>]*>(PR-\\d+)</a></td>(.*?)</tr>", RegexOptions.Singleline)
+            .ToDictionary(m => m.Groups[1].Value, m => Regex.Replace(m.Groups[2].Value, "<[^>]+>", " "));
+        Assert.Contains("Area 1  Autumn 1 2026-27", rows[$"PR-{narrow:D6}"]);
+        Assert.Contains("All areas  All half-terms", rows[$"PR-{whole:D6}"]);
+        var narrowPage = await RunPageAsync(page, narrow);
+        Assert.Contains("id=\"run-area\">Area 1</dd>", narrowPage);
+        Assert.Contains("id=\"run-half-term\">Autumn 1 2026-27</dd>", narrowPage);
+        Assert.Contains("id=\"run-area\">All areas</dd>", await RunPageAsync(page, whole));
+
+        static string Caption(string html) => Regex.Match(html, "<table class=\"govuk-table\" id=\"runs\">\\s*<caption[^>]*>(.*?)</caption>").Groups[1].Value;
+        var cancelled = await PageTables.Read(page, "/finance?state=cancelled");
+        Assert.Equal("1 run found, newest first", Caption(cancelled));
+        Assert.Contains($">PR-{narrow:D6}</a>", cancelled);
+        Assert.DoesNotContain($">PR-{whole:D6}</a>", cancelled);
+        Assert.Contains("<option value=\"cancelled\" selected>Cancelled</option>", cancelled);
+        Assert.Contains("No runs have this status.", await PageTables.Read(page, "/finance?state=paid"));
+        var wrong = await PageTables.Read(page, "/finance?state=lost");
+        Assert.Contains("Select the status from the list", wrong);
+        Assert.DoesNotContain("id=\"runs\"", wrong);
+    }
 }

@@ -27,6 +27,8 @@ public sealed class RunModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, a
         [("", "All payments"), ("pending", "Waiting for confirmation"), ("paid", "Paid"), ("failed", "Failed")];
 
     public PaymentRunView View { get; private set; } = null!;
+    /// <summary>The area and half-term the run was built for, as the build form names them.</summary>
+    public (string Area, string HalfTerm) BuiltFor { get; private set; }
     /// <summary>This page of the payments the filters find.</summary>
     public IReadOnlyList<PayeeView> Payees { get; private set; } = [];
     public Paging Paging { get; private set; } = new(0, 1, PageSize);
@@ -42,6 +44,7 @@ public sealed class RunModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, a
     private async Task LoadAsync(long id, CancellationToken ct)
     {
         View = await PaymentReads.DetailAsync(Db, Caller, id, ct);
+        BuiltFor = (await PaymentReads.BuiltForAsync(Db, [(View.AreaId, View.PeriodId)], ct))(View.AreaId, View.PeriodId);
         IEnumerable<PayeeView> found = View.Payees;
         if (ReadSearch("q", "The search", MostSearch) is { } q)
         {

@@ -15,20 +15,35 @@ public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
     public const int PageSize = 50;
     public IReadOnlyList<PaymentRunSummary> Runs { get; private set; } = [];
     public Paging Paging { get; private set; } = new(0, 1, PageSize);
+    /// <summary>What each run of the page was built for: its area and half-term.</summary>
+    public Func<long?, long?, (string Area, string HalfTerm)> BuiltFor { get; private set; } = (_, _) => ("", "");
+    /// <summary>The runs' statuses to list them by, as the API's <c>state</c> names them.</summary>
+    public static IReadOnlyList<(string Value, string Text)> States { get; } =
+        [("", "All runs"), .. PaymentReads.States.Select(s => (s, Gov.Words(s)))];
+    /// <summary>A status was chosen: the list is of the runs found.</summary>
+    public bool Filtered { get; private set; }
     public List<(string, string)> Areas { get; private set; } = [];
     public List<(string, string)> Periods { get; private set; } = [];
 
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>
     {
-        ["areaId"] = "The area", ["periodId"] = "The half-term", ["asOf"] = "The date",
+        ["areaId"] = "The area", ["periodId"] = "The half-term", ["asOf"] = "The date", ["state"] = "The status",
     };
 
     private async Task LoadAsync(CancellationToken ct)
     {
         var programmeId = Caller.ProgrammeId ?? throw new Core.Rules.Forbidden("finance users belong to one programme");
-        var runs = await PaymentReads.OfProgrammeAsync(Db, Caller, programmeId, null, ct);
-        Paging = Paging.Of(await runs.CountAsync(ct), Typed("page"), PageSize);
-        Runs = await PaymentReads.SummariesAsync(runs.OrderByDescending(r => r.Id).Skip(Paging.Skip).Take(PageSize), ct);
+        var state = Request.Query["state"].ToString() is { Length: > 0 } asked ? asked : null;
+        if (state is not null && !PaymentReads.States.Contains(state))
+            AddError("state", "Select the status from the list");
+        else
+        {
+            Filtered = state is not null;
+            var runs = await PaymentReads.OfProgrammeAsync(Db, Caller, programmeId, state, ct);
+            Paging = Paging.Of(await runs.CountAsync(ct), Typed("page"), PageSize);
+            Runs = await PaymentReads.SummariesAsync(runs.OrderByDescending(r => r.Id).Skip(Paging.Skip).Take(PageSize), ct);
+            BuiltFor = await PaymentReads.BuiltForAsync(Db, Runs.Select(r => (r.AreaId, r.PeriodId)), ct);
+        }
         Areas = await AreaChoices.OfProgrammeAsync(Db, programmeId, ct, all: "All areas");
         // last year's half-terms too while it is open: its Summer 2 claims are approved and paid in the autumn
         var years = await School.SchoolBudget.WorkingYearsAsync(Db, programmeId, ct);
