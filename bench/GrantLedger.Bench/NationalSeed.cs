@@ -448,7 +448,7 @@ public static class NationalSeed
                 var caller = new CurrentUser(userId, "school-user", Roles.SchoolBusinessManager, programmeId, null, school);
                 var t0 = Stopwatch.GetTimestamp();
                 await using var ledger = new GrantLedgerDb(options);
-                var statement = await LedgerReads.StatementAsync(ledger, caller, account, from, null, CancellationToken.None);
+                var statement = await LedgerReads.StatementAsync(ledger, caller, account, from, null, null, null, 0, CancellationToken.None);
                 ms.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
                 lines += statement.Lines.Count;
             }

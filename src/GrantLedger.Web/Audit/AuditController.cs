@@ -57,14 +57,24 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
             ["account", "unit", "debits", "credits", "balance", "pending_debits", "pending_credits"], rows, r => r);
     }
 
-    /// <summary>An account's transfers between two value dates, with the opening, running and closing posted balance.</summary>
+    /// <summary>
+    /// An account's transfers between two value dates, ordered by value date then transfer id, with the opening, running and
+    /// closing posted balance: every one, or with limit a page at a time (pass nextCursor, the page's last transferId, as after
+    /// for the next, with the same from and to; null on the last page; a page's opening and closing are the balances before its
+    /// first line and after its last). CSV gives every line from after on.
+    /// </summary>
+    /// <param name="after">the nextCursor of the previous page: a transfer of this statement (another is refused, 422)</param>
+    /// <param name="limit">lines per page, 1 to 5000 (without it, every line; CSV gives every line)</param>
     [HttpGet("audit/accounts/{accountId:long}/statement")]
     [ProducesResponseType(typeof(Statement), 200)]
-    public async Task<IActionResult> Statement(long accountId, [FromQuery] DateOnly? from, [FromQuery] DateOnly? to, [FromQuery, OneOf(typeof(CsvAnswer), nameof(CsvAnswer.Formats))] string? format,
+    public async Task<IActionResult> Statement(long accountId, [FromQuery] DateOnly? from, [FromQuery] DateOnly? to, [FromQuery] long? after,
+        [FromQuery, Limit(LedgerReads.StatementPageMost)] int? limit, [FromQuery, OneOf(typeof(CsvAnswer), nameof(CsvAnswer.Formats))] string? format,
         CancellationToken ct)
     {
-        var s = await LedgerReads.StatementAsync(db, Caller, accountId, from, to, ct);
-        if (!CsvAnswer.Wanted(Request, format)) return Ok(s);
+        var most = PageSize.Of(limit, LedgerReads.StatementPageMost, null);
+        var csv = CsvAnswer.Wanted(Request, format);
+        var s = await LedgerReads.StatementAsync(db, Caller, accountId, from, to, after, csv ? null : most, 0, ct);
+        if (!csv) return Ok(s);
         IReadOnlyList<string?> opening = ["opening", null, null, null, null, null, null, null, null, null, null, null, s.OpeningBalance];
         var rows = s.Lines.Select(l => (IReadOnlyList<string?>)
         [

@@ -54,10 +54,18 @@ public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiCo
         return AccountView.Of(account, balances.GetValueOrDefault(accountId));
     }
 
-    /// <summary>Every transfer on the account between two value dates, with the running posted balance.</summary>
+    /// <summary>
+    /// The account's transfers between two value dates, ordered by value date then transfer id, each with the running posted
+    /// balance: every one, or with limit a page at a time: pass the page's nextCursor (its last line's transferId) as after for
+    /// the next, with the same from and to; nextCursor is null on the last page. A page's opening balance is the balance before
+    /// its first line, its closing the balance after its last.
+    /// </summary>
+    /// <param name="after">the nextCursor of the previous page: a transfer of this statement (another is refused, 422)</param>
+    /// <param name="limit">lines per page, 1 to 5000 (without it, every line)</param>
     [HttpGet("accounts/{accountId:long}/statement")]
-    public Task<Statement> Statement(long accountId, [FromQuery] DateOnly? from, [FromQuery] DateOnly? to, CancellationToken ct) =>
-        LedgerReads.StatementAsync(db, Caller, accountId, from, to, ct);
+    public Task<Statement> Statement(long accountId, [FromQuery] DateOnly? from, [FromQuery] DateOnly? to, [FromQuery] long? after,
+        [FromQuery, Limit(LedgerReads.StatementPageMost)] int? limit, CancellationToken ct) =>
+        LedgerReads.StatementAsync(db, Caller, accountId, from, to, after, PageSize.Of(limit, LedgerReads.StatementPageMost, null), 0, ct);
 
     /// <summary>
     /// Debits and credits per account as of a value date (default today), optionally only as far as

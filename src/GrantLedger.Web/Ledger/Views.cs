@@ -58,8 +58,16 @@ public sealed record StatementLine(
     long TransferId, long EntryId, DateOnly ValueDate, DateTimeOffset RecordedAt, string Description, string CauseType, long? CauseId,
     string Kind, string CounterAccount, string? Debit, string? Credit, string? PendingChange, string RunningBalance);
 
+/// <summary>
+/// An account's statement, or a page of it: the opening balance is the balance before its first line, the closing after its
+/// last; nextCursor (null on the last page, and when read whole) is the "after" of the next page.
+/// </summary>
 public sealed record Statement(
-    AccountView Account, DateOnly From, DateOnly To, string OpeningBalance, string ClosingBalance, IReadOnlyList<StatementLine> Lines);
+    AccountView Account, DateOnly From, DateOnly To, string OpeningBalance, string ClosingBalance, IReadOnlyList<StatementLine> Lines,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] long? NextCursor);
+
+/// <summary>How many lines a statement has, and its opening and closing balances.</summary>
+public sealed record StatementTotals(int Lines, string OpeningBalance, string ClosingBalance);
 
 /// <summary>
 /// An account's (or, summed by depth, a group of accounts') posted debits and credits, in its unit as an account's are.

@@ -463,6 +463,44 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// The statement page reads its page of lines from the database, where it read every line and showed 500: page 2 is the
+    /// whole statement's lines from the 501st on, as the API gives them, each with its running balance; among them an
+    /// allocation recorded last but dated the first day, and a funding recorded after an allocation dated later.
+    /// </summary>
+    [Fact]
+    public async Task Statement_SecondPage_ShowsTheWholeStatementsLinesFrom501_WithTheirRunningBalances()
+    {
+        var s = await TwoHundredAndFiftySchoolsAsync();
+        object OneSchool(string valueDate, string amount) => new
+        {
+            valueDate, lines = new[] { new { schoolId = s.Schools[0].Id, categoryId = s.Categories["staff-cover"], amount } },
+        };
+        (await s.Root.PostAsync($"{s.Year}/allocations", OneSchool(s.On("11-02"), "250.00"))).Expect(HttpStatusCode.Created);
+        (await s.Root.PostAsync($"{s.Year}/funding", new { amount = "75.50", reference = "top-up", valueDate = s.On("10-15") })).Expect(HttpStatusCode.Created);
+        (await s.Root.PostAsync($"{s.Year}/allocations", OneSchool(s.On("09-01"), "1.25"))).Expect(HttpStatusCode.Created);
+        var id = (await s.AccountAsync("tp:2026-27:unallocated"))["id"]!.GetValue<long>();
+        var whole = (await s.Root.GetAsync($"/api/v1/accounts/{id}/statement")).Expect(HttpStatusCode.OK).Json;
+        var lines = whole["lines"]!.AsArray();
+        Assert.Equal(504, lines.Count);
+        static string Cr(string amount) => $"£{decimal.Parse(amount, System.Globalization.CultureInfo.InvariantCulture).ToString("N2", System.Globalization.CultureInfo.InvariantCulture)} Cr";
+        var expected = lines.Skip(500).Select(l => (
+            DateOnly.Parse(l!["valueDate"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture).ToString("d MMM yyyy", System.Globalization.CultureInfo.InvariantCulture),
+            l["entryId"]!.GetValue<long>().ToString(), Cr(l["runningBalance"]!.GetValue<string>()))).ToList();
+        Assert.Equal(["1 Sep 2026", "1 Sep 2026", "15 Oct 2026", "2 Nov 2026"], expected.Select(e => e.Item1).ToList());
+
+        var auditor = await s.AuditorAsync(Db);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName);
+        var second = await PageTables.Read(page, $"/ledger/accounts/{id}?page=2");
+        Assert.Equal("Transfers 501 to 504 of 504", Caption(second, "statement"));
+        var rows = PageTables.Rows(PageTables.Table(second, "statement")).Select(PageTables.Cells).ToList();
+        Assert.Equal(expected, rows.Select(r => (r[0], r[1], r[7])).ToList());
+        Assert.Contains(Cr(whole["closingBalance"]!.GetValue<string>()), Regex.Match(second, "id=\"closing\">(.*?)</dd>").Groups[1].Value);
+        var first = await PageTables.Read(page, $"/ledger/accounts/{id}");
+        Assert.Equal(Cr(lines[499]!["runningBalance"]!.GetValue<string>()), PageTables.Cells(PageTables.Rows(PageTables.Table(first, "statement")).Last())[7]);
+        Assert.Contains(Cr(whole["closingBalance"]!.GetValue<string>()), Regex.Match(first, "id=\"closing\">(.*?)</dd>").Groups[1].Value);
+    }
+
+    /// <summary>
     /// The journal's School URN field gave 100001 as its example, a URN neither demo programme has (PINS's run from 200001):
     /// it gives the programme's first school's, as the account code's example does.
     /// </summary>
