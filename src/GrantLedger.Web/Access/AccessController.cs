@@ -63,7 +63,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
         var (user, result) = await PasswordCheck.CheckAsync(HttpContext, request.UserName!, request.Password!);
         if (!result.Succeeded)
         {
-            audit.Record("sign-in.failed", "app_user", user?.Id, user?.ProgrammeId,
+            audit.Record(AuditAction.SignInFailed, user?.Id, user?.ProgrammeId,
                 new { userName = request.UserName, via = "api", locked = result.IsLockedOut }, actor: null);
             await db.SaveChangesAsync(ct);
             var detail = result.IsLockedOut
@@ -74,7 +74,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
         if (user!.MustChoosePassword)
         {
             // the right one-time password, from where: an auditor sees who used it before its user chose their own
-            audit.Record("sign-in.refused", "app_user", user.Id, user.ProgrammeId, new { via = "api", reason = OneTimePasswords.Rule }, user);
+            audit.Record(AuditAction.SignInRefused, user.Id, user.ProgrammeId, new { via = "api", reason = OneTimePasswords.Rule }, user);
             await db.SaveChangesAsync(ct);
             throw new RuleBroken(OneTimePasswords.Rule, OneTimePasswords.HowToChoose, 403);
         }
@@ -83,7 +83,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
         var (token, secret) = await db.InTransactionAsync(async () =>
         {
             var issued = await ApiTokens.IssueAsync(db, user!.Id, name, TimeSpan.FromDays(request.Days ?? 30), ct: ct);
-            audit.Record("sign-in.succeeded", "app_user", user.Id, user.ProgrammeId, new { via = "api", tokenId = issued.Token.Id }, user);
+            audit.Record(AuditAction.SignInSucceeded, user.Id, user.ProgrammeId, new { via = "api", tokenId = issued.Token.Id }, user);
             await db.SaveChangesAsync(ct);
             return issued;
         }, ct);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using GrantLedger.Core.Rules;
+using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc.Infrastructure;
@@ -56,7 +57,7 @@ public static class ApiTokens
         var (token, secret) = await db.InTransactionAsync(async () =>
         {
             var issued = await IssueAsync(db, user.Id, named!, TimeSpan.FromDays(days ?? 30), ct: ct);
-            audit.Record("token.issued", "api_token", issued.Token.Id, user.ProgrammeId, new { issued.Token.Name, issued.Token.ExpiresAt });
+            audit.Record(AuditAction.TokenIssued, issued.Token.Id, user.ProgrammeId, new { issued.Token.Name, issued.Token.ExpiresAt });
             await db.SaveChangesAsync(ct);
             return issued;
         }, ct);
@@ -83,7 +84,7 @@ public static class ApiTokens
         await db.InTransactionAsync(async () =>
         {
             token.RevokedAt ??= await db.NowAsync(ct); // the time of its audit event
-            audit.Record("token.revoked", "api_token", token.Id, programmeId, new { token.Name, token.Prefix, token.UserId });
+            audit.Record(AuditAction.TokenRevoked, token.Id, programmeId, new { token.Name, token.Prefix, token.UserId });
             await db.SaveChangesAsync(ct);
         }, ct);
         tokens.Forget(token.UserId); // here at once; other instances when the database's notice reaches them

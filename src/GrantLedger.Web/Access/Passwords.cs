@@ -56,7 +56,7 @@ public static class Passwords
         var (user, result) = await PasswordCheck.CheckAsync(http, userName!, currentPassword!);
         if (!result.Succeeded)
         {
-            audit.Record("sign-in.failed", "app_user", user?.Id, user?.ProgrammeId,
+            audit.Record(AuditAction.SignInFailed, user?.Id, user?.ProgrammeId,
                 new { userName, via, locked = result.IsLockedOut, choosingPassword = true }, actor: null);
             await db.SaveChangesAsync(ct);
             throw new RuleBroken(result.IsLockedOut ? "account-locked" : "wrong-password", result.IsLockedOut
@@ -69,7 +69,7 @@ public static class Passwords
         user.PasswordHash = users.PasswordHasher.HashPassword(user, newPassword!);
         user.MustChoosePassword = false;
         Restamp(user);
-        audit.Record(chosen ? "user.password-chosen" : "user.password-changed", "app_user", user.Id, user.ProgrammeId, new { via }, user);
+        audit.Record(chosen ? AuditAction.PasswordChosen : AuditAction.PasswordChanged, user.Id, user.ProgrammeId, new { via }, user);
         await db.SaveChangesAsync(ct); // the user and the event together: SaveChanges is one transaction
         http.RequestServices.GetRequiredService<ApiTokenCache>().Forget(user.Id); // here at once; other instances by the notice
         return user;
@@ -101,7 +101,7 @@ public static class Passwords
             var now = await db.NowAsync(ct); // the reset's audit event's time
             var revoked = await db.ApiTokens.Where(t => t.UserId == user.Id && t.RevokedAt == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), ct);
-            audit.Record("user.password-reset", "app_user", user.Id, user.ProgrammeId, new { tokensRevoked = revoked, oneTimePasswordMadeBy = MadeBy(madeByService) });
+            audit.Record(AuditAction.PasswordReset, user.Id, user.ProgrammeId, new { tokensRevoked = revoked, oneTimePasswordMadeBy = MadeBy(madeByService) });
             await db.SaveChangesAsync(ct);
             return user;
         }, ct);

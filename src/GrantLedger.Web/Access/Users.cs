@@ -121,7 +121,7 @@ public static class Users
                 throw new InvalidInput(result.Errors.GroupBy(e => e.Code.Contains("Password") ? "password" : "userName")
                     .ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));
             }
-            audit.Record("user.created", "app_user", user.Id, programmeId,
+            audit.Record(AuditAction.UserCreated, user.Id, programmeId,
                 new { user.UserName, user.DisplayName, user.Role, user.ProgrammeId, user.AreaId, user.SchoolId, user.MustChoosePassword,
                     oneTimePasswordMadeBy = Passwords.MadeBy(madeByService) });
             await db.SaveChangesAsync(ct);
@@ -157,7 +157,7 @@ public static class Users
         {
             user.DisabledAt = disabled ? await db.NowAsync(ct) : null; // the time of its audit event
             user.SecurityStamp = Guid.NewGuid().ToString("N"); // ends cookie sessions
-            audit.Record(disabled ? "user.disabled" : "user.enabled", "app_user", user.Id, user.ProgrammeId);
+            audit.Record(disabled ? AuditAction.UserDisabled : AuditAction.UserEnabled, user.Id, user.ProgrammeId);
             await db.SaveChangesAsync(ct);
         }, ct);
         tokens.Forget(user.Id);

@@ -57,7 +57,7 @@ public static class PlanDrafting
             await db.SaveChangesAsync(ct);
             plan.Actions.AddRange(actions);
             await db.SaveChangesAsync(ct);
-            audit.Record("action-plan.started", "action_plan", plan.Id, plan.ProgrammeId, Snapshot(plan, school));
+            audit.Record(AuditAction.ActionPlanStarted, plan.Id, plan.ProgrammeId, Snapshot(plan, school));
             await db.SaveChangesAsync(ct);
             return plan;
         }, ct);
@@ -87,7 +87,7 @@ public static class PlanDrafting
             await db.SaveChangesAsync(ct); // the themes first: the database checks each action's theme against them
             p.Plan.Actions.AddRange(actions);
             await db.SaveChangesAsync(ct);
-            audit.Record("action-plan.changed", "action_plan", p.Plan.Id, p.Plan.ProgrammeId, new { before, after = Snapshot(p.Plan, p.School) });
+            audit.Record(AuditAction.ActionPlanChanged, p.Plan.Id, p.Plan.ProgrammeId, new { before, after = Snapshot(p.Plan, p.School) });
             await db.SaveChangesAsync(ct);
             return p.Plan;
         }, ct);
@@ -127,7 +127,7 @@ public static class PlanDrafting
             };
             db.Add(next);
             await db.SaveChangesAsync(ct);
-            audit.Record("action-plan.revised", "action_plan", next.Id, next.ProgrammeId, new { from = p.Plan.Id, fromVersion = p.Plan.Version, next.Version });
+            audit.Record(AuditAction.ActionPlanRevised, next.Id, next.ProgrammeId, new { from = p.Plan.Id, fromVersion = p.Plan.Version, next.Version });
             await db.SaveChangesAsync(ct);
             return next;
         }, ct);

@@ -46,7 +46,7 @@ public static class PlanTransitions
             }
             p.Plan.State = Kebab.Of(step.To);
             p.Plan.UpdatedAt = now;
-            audit.Record($"action-plan.{Kebab.Of(trigger)}", "action_plan", p.Plan.Id, p.Plan.ProgrammeId,
+            audit.Record(AuditAction.Of(trigger), p.Plan.Id, p.Plan.ProgrammeId,
                 new { from = Kebab.Of(from), to = Kebab.Of(step.To), p.Plan.Version, feedback, supersededPlanId = superseded });
             try
             {
@@ -110,7 +110,7 @@ public static class PlanTransitions
         var step = ActionPlanWorkflow.Lifecycle.Fire(old.State, ActionPlanTrigger.Supersede, old.Context(caller, newerVersionAgreed: true));
         previous.State = Kebab.Of(step.To);
         (previous.SupersededAt, previous.UpdatedAt) = (now, now);
-        audit.Record("action-plan.supersede", "action_plan", previous.Id, previous.ProgrammeId,
+        audit.Record(AuditAction.Of(ActionPlanTrigger.Supersede), previous.Id, previous.ProgrammeId,
             new { from = "agreed", to = Kebab.Of(step.To), previous.Version, byPlanId = p.Plan.Id, byVersion = p.Plan.Version });
         await db.SaveChangesAsync(ct); // before the new version becomes the one agreed: one agreed version at a time
         return previous.Id;

@@ -97,7 +97,7 @@ public static class Allocate
                     });
             }
 
-            audit.Record("allocation.posted", "allocation", allocation.Id, programmeId,
+            audit.Record(AuditAction.AllocationPosted, allocation.Id, programmeId,
                 new { year = budget.Year.Code, method, description, lines = plan.Count, totals, entryId = entry.EntryId });
             await db.SaveChangesAsync(ct);
             return new View(allocation.Id, yearId, method, description, plan.Count, totals, entry.EntryId);

@@ -47,7 +47,7 @@ public static class Fund
                 $"Funding {budget.Year.Code}: {funding.Reference}", caller.Id, CauseType.Funding, funding.Id,
                 [new TransferDraft(unit, ids[from], ids[to], amount)]), ct);
 
-            audit.Record("funding.posted", "funding", funding.Id, programmeId,
+            audit.Record(AuditAction.FundingPosted, funding.Id, programmeId,
                 new { year = budget.Year.Code, unit = unit.ToCode(), amount = Amounts.Format(unit, amount), funding.Reference, entryId = entry.EntryId });
             await db.SaveChangesAsync(ct);
             return new View(funding.Id, yearId, funding.Unit, Amounts.Format(unit, amount), funding.Reference, entry.EntryId);

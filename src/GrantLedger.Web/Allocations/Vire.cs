@@ -75,7 +75,7 @@ public static class Vire
                         ["shortfall"] = Amounts.Format(unit, e.Shortfall),
                     });
             }
-            audit.Record("virement.posted", "virement", virement.Id, programmeId,
+            audit.Record(AuditAction.VirementPosted, virement.Id, programmeId,
                 new { from = fromSpec.Code, to = toSpec.Code, unit = unit.ToCode(), amount = Amounts.Format(unit, amount), virement.Reason, entryId = entry.EntryId });
             await db.SaveChangesAsync(ct);
             return new View(virement.Id, yearId, fromSpec.Code, toSpec.Code, unit.ToCode(), Amounts.Format(unit, amount), virement.Reason, entry.EntryId);

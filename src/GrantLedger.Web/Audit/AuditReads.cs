@@ -58,15 +58,16 @@ public static class AuditReads
     public sealed class EventQuery
     {
         public long? ProgrammeId { get; set; }
-        public string? RecordType { get; set; }
+        /// <summary>the type of record the events are about: one the trail records (another is refused, 422 naming recordType)</summary>
+        [OneOf(typeof(AuditAction), nameof(AuditAction.RecordTypes))] public string? RecordType { get; set; }
         public long? RecordId { get; set; }
         public long? UserId { get; set; }
-        /// <summary>an action ("claim.approve") or its record part ("claim.")</summary>
-        public string? Action { get; set; }
+        /// <summary>an action the trail records ("claim.approve"), or an action's record part with its dot ("claim.") for every action that starts with it; another is refused, 422 naming action</summary>
+        [OneOf(typeof(AuditAction), nameof(AuditAction.Filters))] public string? Action { get; set; }
         /// <summary>occurred at or after this moment; a date alone ("2026-12-03") from the start of that day in the UK</summary>
-        public DateTimeOffset? From { get; set; }
+        [DayOrMoment] public DateTimeOffset? From { get; set; }
         /// <summary>occurred before this moment; a date alone ("2026-12-03") up to the end of that day in the UK, as the journal's to includes its day</summary>
-        public DateTimeOffset? To { get; set; }
+        [DayOrMoment] public DateTimeOffset? To { get; set; }
         /// <summary>events after this id (the nextCursor of the previous page, in the order written)</summary>
         public long? After { get; set; }
         /// <summary>events before this id (the nextCursor of the previous page, newest first)</summary>
@@ -99,12 +100,16 @@ public static class AuditReads
     public static async Task<EventPage> EventsAsync(NpgsqlDataSource dataSource, CurrentUser caller, EventQuery q, bool all, CancellationToken ct)
     {
         var limit = all ? q.Limit ?? 100 : PageSize.Of(q.Limit, 1000, 100);
-        var newest = q.Order switch
-        {
-            null or "written" => false,
-            "newest" => true,
-            _ => throw new InvalidInput("order", "must be written (oldest first) or newest (the latest first)"),
-        };
+        var errors = new FieldErrors();
+        // a filter naming what the trail never records found nothing, and read as "nothing of that kind happened"
+        if (q.RecordType is not null && !AuditAction.RecordTypes.Contains(q.RecordType))
+            errors.Add("recordType", "must be a record type the audit trail records: " + string.Join(", ", AuditAction.RecordTypes));
+        if (q.Action is not null && !AuditAction.Filters.Contains(q.Action))
+            errors.Add("action", "must be an action the audit trail records, or an action's record part ending in \".\" for all of them: "
+                                 + string.Join(", ", AuditAction.Filters));
+        if (q.Order is not (null or "written" or "newest")) errors.Add("order", "must be written (oldest first) or newest (the latest first)");
+        errors.ThrowIfAny();
+        var newest = q.Order == "newest";
         long? programme = q.ProgrammeId;
         if (!caller.SeesAllProgrammes)
         {

@@ -24,12 +24,11 @@ public sealed class AuditTrail(GrantLedgerDb db, IHttpContextAccessor http, Npgs
         return o;
     }
 
-    /// <param name="action">what happened, "record.verb": programme.created, allocation.posted …</param>
+    /// <param name="action">what happened, and to which type of record (the catalogue: <see cref="AuditAction"/>)</param>
     /// <param name="details">the change: the inputs, or before and after</param>
-    public AuditEvent Record(string action, string recordType, long? recordId, long? programmeId, object? details = null,
-        AppUser? actor = null)
+    public AuditEvent Record(AuditAction action, long? recordId, long? programmeId, object? details = null, AppUser? actor = null)
     {
-        var e = Event(action, recordType, recordId, programmeId, details, actor);
+        var e = Event(action, recordId, programmeId, details, actor);
         db.AuditEvents.Add(e);
         return e;
     }
@@ -40,10 +39,10 @@ public sealed class AuditTrail(GrantLedgerDb db, IHttpContextAccessor http, Npgs
     /// request's transaction (an Idempotency-Key's rolls back with the refusal; a page's check rolls back whatever happens).
     /// Each refusal is an event: a retry refused again is another (docs/auditing.md).
     /// </summary>
-    public async Task RecordRefusalAsync(string action, string recordType, long? recordId, long? programmeId, object details, CancellationToken ct)
+    public async Task RecordRefusalAsync(AuditAction action, long? recordId, long? programmeId, object details, CancellationToken ct)
     {
         await using var batch = dataSource.CreateBatch();
-        Record(batch, CurrentActor(), action, recordType, recordId, programmeId, details);
+        Record(batch, CurrentActor(), action, recordId, programmeId, details);
         await batch.ExecuteNonQueryAsync(ct);
     }
 
@@ -53,11 +52,11 @@ public sealed class AuditTrail(GrantLedgerDb db, IHttpContextAccessor http, Npgs
     /// answers the event's id, as every statement of such a batch answers rows. The actor is read beforehand
     /// (<see cref="CurrentActor"/>), in the request's own flow: a group of submissions is written on another.
     /// </summary>
-    public static void Record(NpgsqlBatch batch, Actor who, string action, string recordType, long? recordId, long? programmeId, object? details = null) =>
+    public static void Record(NpgsqlBatch batch, Actor who, AuditAction action, long? recordId, long? programmeId, object? details = null) =>
         batch.BatchCommands.Add(Statements.Of("""
             INSERT INTO audit_event (user_id, user_name, role, action, record_type, record_id, programme_id, details, client_address)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
-            """, who.UserId, who.UserName, who.Role, action, recordType, recordId, programmeId, Statements.Jsonb(details ?? new { }, Json),
+            """, who.UserId, who.UserName, who.Role, action.Name, action.RecordType, recordId, programmeId, Statements.Jsonb(details ?? new { }, Json),
             who.ClientAddress));
 
     /// <summary>Who an audit event names.</summary>
@@ -70,13 +69,13 @@ public sealed class AuditTrail(GrantLedgerDb db, IHttpContextAccessor http, Npgs
         return new Actor(id, name, role, address);
     }
 
-    private AuditEvent Event(string action, string recordType, long? recordId, long? programmeId, object? details, AppUser? actor)
+    private AuditEvent Event(AuditAction action, long? recordId, long? programmeId, object? details, AppUser? actor)
     {
         var who = Who(actor);
         return new AuditEvent
         {
-            Action = action,
-            RecordType = recordType,
+            Action = action.Name,
+            RecordType = action.RecordType,
             RecordId = recordId,
             ProgrammeId = programmeId,
             Details = JsonSerializer.SerializeToDocument(details ?? new { }, Json),

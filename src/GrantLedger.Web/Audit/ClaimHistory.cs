@@ -41,11 +41,11 @@ public static class ClaimHistory
         var events = (await AuditReads.EventsAsync(dataSource, caller,
             new AuditReads.EventQuery { ProgrammeId = c.Claim.ProgrammeId, RecordType = "claim", RecordId = claimId }, all: true, ct)).Items;
         var evidence = kept.ToList();
-        foreach (var attached in events.Where(e => e.Action == "claim.evidence-attached"))
+        foreach (var attached in events.Where(e => e.Action == AuditAction.ClaimEvidenceAttached.Name))
         {
             var id = attached.Details.GetProperty("evidenceId").GetInt64();
             if (evidence.Any(e => e.Id == id)) continue;
-            var removed = events.FirstOrDefault(e => e.Action == "claim.evidence-removed" && e.Details.GetProperty("evidenceId").GetInt64() == id);
+            var removed = events.FirstOrDefault(e => e.Action == AuditAction.ClaimEvidenceRemoved.Name && e.Details.GetProperty("evidenceId").GetInt64() == id);
             var d = attached.Details;
             evidence.Add(new EvidenceFile(id, d.TryGetProperty("lineId", out var l) && l.ValueKind == System.Text.Json.JsonValueKind.Number ? l.GetInt64() : null,
                 d.GetProperty("fileName").GetString()!, d.TryGetProperty("type", out var t) ? t.GetString() : null,

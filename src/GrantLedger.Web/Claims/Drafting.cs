@@ -41,7 +41,7 @@ public static class Drafting
         {
             db.Add(claim);
             await db.SaveChangesAsync(ct);
-            audit.Record("claim.started", "claim", claim.Id, claim.ProgrammeId, new { school = school.Urn, period = period.Code, claim.Description });
+            audit.Record(AuditAction.ClaimStarted, claim.Id, claim.ProgrammeId, new { school = school.Urn, period = period.Code, claim.Description });
             await db.SaveChangesAsync(ct);
             return claim;
         }, ct);
@@ -88,7 +88,7 @@ public static class Drafting
             c.Claim.PeriodId = r.PeriodId ?? c.Claim.PeriodId;
             c.Claim.Description = r.Description is null ? c.Claim.Description : description ?? "";
             c.Claim.UpdatedAt = await db.NowAsync(ct);
-            audit.Record("claim.changed", "claim", c.Claim.Id, c.Claim.ProgrammeId, new
+            audit.Record(AuditAction.ClaimChanged, c.Claim.Id, c.Claim.ProgrammeId, new
             {
                 before, after = new { c.Claim.PeriodId, c.Claim.Description }, tlrLines = redated.Count == 0 ? null : redated.Select(LineEditing.Describe),
             });
@@ -106,7 +106,7 @@ public static class Drafting
             await db.Set<Evidence>().Where(e => e.ClaimId == claimId).ExecuteDeleteAsync(ct);
             await db.Set<ClaimLine>().Where(l => l.ClaimId == claimId).ExecuteDeleteAsync(ct);
             await db.Set<Claim>().Where(x => x.Id == claimId).ExecuteDeleteAsync(ct);
-            audit.Record("claim.discarded", "claim", claimId, c.Claim.ProgrammeId, new { lines = c.Claim.Lines.Count });
+            audit.Record(AuditAction.ClaimDiscarded, claimId, c.Claim.ProgrammeId, new { lines = c.Claim.Lines.Count });
             await db.SaveChangesAsync(ct);
         }, ct);
 

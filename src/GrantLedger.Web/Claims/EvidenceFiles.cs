@@ -43,7 +43,7 @@ public static class EvidenceFiles
             db.Add(evidence);
             c.Claim.UpdatedAt = await db.NowAsync(ct);
             await db.SaveChangesAsync(ct);
-            audit.Record("claim.evidence-attached", "claim", claimId, c.Programme.Id,
+            audit.Record(AuditAction.ClaimEvidenceAttached, claimId, c.Programme.Id,
                 new { evidenceId = evidence.Id, lineId, evidence.FileName, type, evidence.SizeBytes, sha256 = Convert.ToHexStringLower(evidence.Sha256) });
             await db.SaveChangesAsync(ct);
             return evidence;
@@ -92,7 +92,7 @@ public static class EvidenceFiles
             var c = await ClaimAccess.LockDraftAsync(db, caller, evidence.ClaimId, ifMatch: null, ct);
             db.Remove(evidence);
             c.Claim.UpdatedAt = await db.NowAsync(ct);
-            audit.Record("claim.evidence-removed", "claim", c.Claim.Id, c.Programme.Id,
+            audit.Record(AuditAction.ClaimEvidenceRemoved, c.Claim.Id, c.Programme.Id,
                 new { evidenceId, evidence.FileName, sha256 = Convert.ToHexStringLower(evidence.Sha256) });
             await db.SaveChangesAsync(ct);
         }, ct);

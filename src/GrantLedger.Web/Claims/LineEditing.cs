@@ -47,7 +47,7 @@ public static class LineEditing
             db.Add(line);
             c.Claim.UpdatedAt = await db.NowAsync(ct);
             await db.SaveChangesAsync(ct);
-            audit.Record("claim.line-added", "claim", claimId, c.Claim.ProgrammeId, Describe(line));
+            audit.Record(AuditAction.ClaimLineAdded, claimId, c.Claim.ProgrammeId, Describe(line));
             await db.SaveChangesAsync(ct);
             return line;
         }, ct);
@@ -62,7 +62,7 @@ public static class LineEditing
             var before = Describe(line);
             await FillAsync(db, c, line, r, new Lookups(db, c), ct);
             c.Claim.UpdatedAt = await db.NowAsync(ct);
-            audit.Record("claim.line-changed", "claim", claimId, c.Claim.ProgrammeId, new { before, after = Describe(line) });
+            audit.Record(AuditAction.ClaimLineChanged, claimId, c.Claim.ProgrammeId, new { before, after = Describe(line) });
             await db.SaveChangesAsync(ct);
             return line;
         }, ct);
@@ -76,7 +76,7 @@ public static class LineEditing
             await db.Set<Evidence>().Where(e => e.ClaimLineId == lineId).ExecuteUpdateAsync(s => s.SetProperty(e => e.ClaimLineId, (long?)null), ct);
             db.Remove(line);
             c.Claim.UpdatedAt = await db.NowAsync(ct);
-            audit.Record("claim.line-removed", "claim", claimId, c.Claim.ProgrammeId, Describe(line));
+            audit.Record(AuditAction.ClaimLineRemoved, claimId, c.Claim.ProgrammeId, Describe(line));
             await db.SaveChangesAsync(ct);
         }, ct);
 

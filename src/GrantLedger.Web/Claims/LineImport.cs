@@ -84,7 +84,7 @@ public static partial class LineImport
             errors.ThrowIfAny(field => int.Parse(LineOf().Match(field).Groups[1].Value)); // in the file's order, whichever check found them
             c.Claim.UpdatedAt = await db.NowAsync(ct);
             await db.SaveChangesAsync(ct);
-            audit.Record("claim.lines-imported", "claim", claimId, c.Claim.ProgrammeId,
+            audit.Record(AuditAction.ClaimLinesImported, claimId, c.Claim.ProgrammeId,
                 new { count = added.Count, lines = added.Select(LineEditing.Describe) });
             await db.SaveChangesAsync(ct);
             return added;

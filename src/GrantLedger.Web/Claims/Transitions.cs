@@ -187,7 +187,7 @@ public static class Transitions
                     """, claim.Id, claim.Lines.Select(l => l.Id).ToArray(), claim.Lines.Select(l => l.MoneyHoldId).ToArray(),
                     claim.Lines.Select(l => l.TimeHoldId).ToArray(), claim.Lines.Select(l => l.SanctionedPence).ToArray(),
                     claim.Lines.Select(l => l.SanctionReason).ToArray()));
-            AuditTrail.Record(batch, d.Who, $"claim.{Kebab.Of(d.Trigger)}", "claim", claim.Id, d.Scope.Programme.Id,
+            AuditTrail.Record(batch, d.Who, AuditAction.Of(d.Trigger), claim.Id, d.Scope.Programme.Id,
                 new { from = Kebab.Of(d.From), to = Kebab.Of(d.Step.To), reason = d.Reason, entryId = d.Posting?.EntryId, details = d.Details });
         }
         // every entry in one statement: the ledger checks and applies their transfers at once, locking the accounts in id order

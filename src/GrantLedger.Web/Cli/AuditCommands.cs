@@ -51,7 +51,7 @@ public static class AuditCommands
     public static async Task RecordAdminCreatedAsync(IServiceProvider services, AppUser user, CancellationToken ct)
     {
         var db = services.GetRequiredService<GrantLedgerDb>();
-        var e = services.GetRequiredService<AuditTrail>().Record("user.created", "app_user", user.Id, null,
+        var e = services.GetRequiredService<AuditTrail>().Record(AuditAction.UserCreated, user.Id, null,
             new { user.UserName, user.DisplayName, user.Role, via = "cli", osUser = Environment.UserName });
         e.UserName = $"command line ({Environment.UserName})";
         await db.SaveChangesAsync(ct);

@@ -121,7 +121,7 @@ public sealed partial class DemoData(GrantLedgerDb db, UserManager<AppUser> user
             };
             var created = await users.CreateAsync(user, Password);
             if (!created.Succeeded) throw new InvalidOperationException(string.Join("; ", created.Errors.Select(e => e.Description)));
-            audit.Record("user.created", "app_user", user.Id, programmeId, new { user.UserName, user.Role, programmeId, areaId, schoolId, via = "demo" });
+            audit.Record(AuditAction.UserCreated, user.Id, programmeId, new { user.UserName, user.Role, programmeId, areaId, schoolId, via = "demo" });
         }
         var token = DemoToken(userName);
         var hash = ApiTokens.Hash(token);
@@ -131,7 +131,7 @@ public sealed partial class DemoData(GrantLedgerDb db, UserManager<AppUser> user
             await db.InTransactionAsync(async () =>
             {
                 var (issued, _) = await ApiTokens.IssueAsync(db, user.Id, "demo", TimeSpan.FromDays(365), token, ct);
-                audit.Record("token.issued", "api_token", issued.Id, programmeId, new { issued.Name, issued.ExpiresAt, forUser = user.UserName, via = "demo" });
+                audit.Record(AuditAction.TokenIssued, issued.Id, programmeId, new { issued.Name, issued.ExpiresAt, forUser = user.UserName, via = "demo" });
                 await db.SaveChangesAsync(ct);
             }, ct);
         }

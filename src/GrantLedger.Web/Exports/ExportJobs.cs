@@ -81,7 +81,7 @@ public static class ExportJobs
         var job = new ExportJob { ProgrammeId = programmeId, Kind = Kebab.Of(kind), AsOf = asOf, RequestedBy = caller.Id };
         db.Add(job);
         await db.SaveChangesAsync(ct);
-        audit.Record("export.requested", "export_job", job.Id, programmeId, new { job.Kind, job.AsOf });
+        audit.Record(AuditAction.ExportRequested, job.Id, programmeId, new { job.Kind, job.AsOf });
         await db.SaveChangesAsync(ct);
         return job;
     }

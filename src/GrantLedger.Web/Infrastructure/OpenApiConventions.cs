@@ -40,6 +40,8 @@ public static class OpenApiConventions
                 (s.Minimum, s.Maximum) = s.Format == "int32" ? (int.MinValue.ToString(), int.MaxValue.ToString()) : (long.MinValue.ToString(), long.MaxValue.ToString());
             if (type.HasFlag(JsonSchemaType.String) && context.MemberInfo?.GetCustomAttributes(typeof(MaxTextAttribute), false) is [MaxTextAttribute bound, ..])
                 (s.MaxLength, s.Pattern) = (bound.Length, bound.Pattern ?? s.Pattern);
+            if (Attributes(typeof(DayOrMomentAttribute)).Length > 0) // a string either way: a date alone, or a date and time
+                (s.Format, s.MaxLength, s.AnyOf) = (null, DayOrMomentAttribute.MostLength, [DayOrMomentAttribute.Day, DayOrMomentAttribute.Moment]);
             if (Attributes(typeof(OneOfAttribute)) is [OneOfAttribute oneOf, ..]
                 && (type.HasFlag(JsonSchemaType.Array) ? s.Items : s) is OpenApiSchema listed)
                 (listed.Enum, listed.MaxLength) = (oneOf.Values.Select(v => (JsonNode)JsonValue.Create(v)).ToList(), null);
@@ -134,4 +136,17 @@ public sealed class OneOfAttribute(Type holder, string member) : Attribute
     public IReadOnlyList<string> Values { get; } =
         (IReadOnlyList<string>)(holder.GetField(member)?.GetValue(null) ?? holder.GetProperty(member)?.GetValue(null)
                                 ?? throw new ArgumentException($"{holder.Name}.{member} is not a static list of values"));
+}
+
+/// <summary>
+/// A moment that may be given as a date alone, read as that whole UK day (the audit trail's from and to): the OpenAPI
+/// document says either, a date or a date-time, where the type alone said date-time and a client generated from it
+/// refused "2026-12-03".
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
+public sealed class DayOrMomentAttribute : Attribute
+{
+    internal const int MostLength = 64;
+    internal static OpenApiSchema Day => new() { Type = JsonSchemaType.String, Format = "date", MaxLength = 10 };
+    internal static OpenApiSchema Moment => new() { Type = JsonSchemaType.String, Format = "date-time", MaxLength = MostLength };
 }

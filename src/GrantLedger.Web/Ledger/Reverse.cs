@@ -73,7 +73,7 @@ public static class Reverse
                         ["account"] = e.Account, ["accountName"] = names.GetValueOrDefault(e.Account), ["shortfall"] = Amounts.Format(e.Unit, e.Shortfall),
                     });
             }
-            audit.Record("entry.reversed", "journal_entry", entryId, original.ProgrammeId, new { reason, reversalEntryId = result.EntryId });
+            audit.Record(AuditAction.EntryReversed, entryId, original.ProgrammeId, new { reason, reversalEntryId = result.EntryId });
             await db.SaveChangesAsync(ct);
             return result;
         }, ct);

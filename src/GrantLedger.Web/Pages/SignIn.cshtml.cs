@@ -29,7 +29,7 @@ public sealed class SignInModel(GrantLedgerDb db, AuditTrail audit, SignInManage
         var (user, result) = await PasswordCheck.CheckAsync(HttpContext, userName!, password!);
         if (!result.Succeeded)
         {
-            Audit.Record("sign-in.failed", "app_user", user?.Id, user?.ProgrammeId, new { userName, via = "web", locked = result.IsLockedOut }, actor: null);
+            Audit.Record(AuditAction.SignInFailed, user?.Id, user?.ProgrammeId, new { userName, via = "web", locked = result.IsLockedOut }, actor: null);
             await Db.SaveChangesAsync(ct);
             AddError("userName", result.IsLockedOut
                 ? "Too many wrong passwords: this account is locked for 15 minutes"
@@ -37,7 +37,7 @@ public sealed class SignInModel(GrantLedgerDb db, AuditTrail audit, SignInManage
             return Page();
         }
         await signIn.SignInAsync(user!, isPersistent: false);
-        Audit.Record("sign-in.succeeded", "app_user", user!.Id, user.ProgrammeId, new { via = "web", oneTimePassword = user.MustChoosePassword }, user);
+        Audit.Record(AuditAction.SignInSucceeded, user!.Id, user.ProgrammeId, new { via = "web", oneTimePassword = user.MustChoosePassword }, user);
         await Db.SaveChangesAsync(ct);
         // with a one-time password, only to choose one's own (OneTimePasswords), then on to where they were going
         return LocalRedirect(user.MustChoosePassword ? $"{OneTimePasswords.ChoosePath}?returnUrl={Uri.EscapeDataString(ReturnUrl)}" : ReturnUrl);

@@ -19,7 +19,7 @@ public sealed class SignOutModel(GrantLedgerDb db, AuditTrail audit, UserManager
     {
         if (await users.GetUserAsync(User) is { } user)
         {
-            Audit.Record("sign-out.succeeded", "app_user", user.Id, user.ProgrammeId, new { via = "web" }, user);
+            Audit.Record(AuditAction.SignedOut, user.Id, user.ProgrammeId, new { via = "web" }, user);
             var stamped = await users.UpdateSecurityStampAsync(user); // saves the audit event with it, in one transaction
             if (!stamped.Succeeded)
                 throw new InvalidOperationException("the account's page sessions could not be ended: " + string.Join("; ", stamped.Errors.Select(e => e.Description)));

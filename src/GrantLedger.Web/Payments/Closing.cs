@@ -202,7 +202,7 @@ public static class Closing
                 .ToListAsync(ct);
             var closed = new PeriodClosed(period, left.Where(s => s.State == "draft").Sum(s => s.Count),
                 left.Where(s => ClaimReads.Live.Contains(s.State) && !ClaimReads.Approved.Contains(s.State)).Sum(s => s.Count));
-            audit.Record("period.closed", "period", period.Id, programmeId, new
+            audit.Record(AuditAction.PeriodClosed, period.Id, programmeId, new
             {
                 year = year.Code, period = period.Code, period.StartsOn, period.EndsOn, draftClaims = closed.DraftClaims, undecidedClaims = closed.UndecidedClaims,
             });
@@ -315,7 +315,7 @@ public static class Closing
                 var mine = available.Where(a => a.CategoryId == x.Key).ToList();
                 return new YearEndLine(x.Key, categories[x.Key].Name, unit.ToCode(), x.Value, Amounts.Format(unit, mine.Sum(a => a.CreditsPosted - a.DebitsPosted)), mine.Count);
             }).ToList();
-            audit.Record("year.closed", "programme_year", yearId, programmeId, new { year = year.Code, entryId, releasedSinceEntryId = sinceEntryId == entryId ? null : sinceEntryId, nextYear = next?.Code, lines });
+            audit.Record(AuditAction.YearClosed, yearId, programmeId, new { year = year.Code, entryId, releasedSinceEntryId = sinceEntryId == entryId ? null : sinceEntryId, nextYear = next?.Code, lines });
             await db.SaveChangesAsync(ct);
             return new YearEndReport(yearId, year.Code, entryId, lines);
         }, ct);

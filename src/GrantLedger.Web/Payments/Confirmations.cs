@@ -68,7 +68,7 @@ public static class Confirmations
             // nothing is read from a file that cannot be, and nothing written but the attempt, for the auditors to see: kept
             // though the request's transaction (an Idempotency-Key's) rolls back with the refusal, and naming the key, so that
             // a retry is told from another file
-            await audit.RecordRefusalAsync("payment-confirmations.refused", "programme", programmeId, programmeId,
+            await audit.RecordRefusalAsync(AuditAction.ConfirmationsRefused, programmeId, programmeId,
                 new { sent.FileName, sent.Sha256, sent.Bytes, reasons = refused.Errors.SelectMany(e => e.Value), idempotencyKey }, ct);
             throw;
         }
@@ -122,7 +122,7 @@ public static class Confirmations
             if (toPay.Count + toFail.Count == 0)
             {
                 // nothing to record as an import, but the attempt is the auditors' to see: who sent which file, and why it changed nothing
-                audit.Record("payment-confirmations.changed-nothing", "programme", programmeId, programmeId,
+                audit.Record(AuditAction.ConfirmationsChangedNothing, programmeId, programmeId,
                     new { sent.FileName, sent.Sha256, sent.Bytes, unchanged = Count("unchanged"), mismatched = Count("mismatch"),
                           lines = outcomes.Select(o => new { o.Line, o.RemittanceReference, o.Result, o.Reason }) });
                 await db.SaveChangesAsync(ct);
@@ -162,10 +162,10 @@ public static class Confirmations
                 if (!PaymentRunWorkflow.Lifecycle.PermittedTriggers(PaymentRunState.Exported, context).Contains(PaymentRunTrigger.MarkPaid)) continue;
                 PaymentRunWorkflow.Lifecycle.Fire(PaymentRunState.Exported, PaymentRunTrigger.MarkPaid, context);
                 (run.State, run.PaidAt, run.UpdatedAt) = ("paid", now, now);
-                audit.Record("payment-run.mark-paid", "payment_run", run.Id, programmeId,
+                audit.Record(AuditAction.Of(PaymentRunTrigger.MarkPaid), run.Id, programmeId,
                     new { from = "exported", to = "paid", paid = payeesOfRun.Count(p => p.Status == "paid"), failed = payeesOfRun.Count(p => p.Status == "failed") });
             }
-            audit.Record("payment-confirmations.imported", "payment_confirmation_import", import.Id, programmeId,
+            audit.Record(AuditAction.ConfirmationsImported, import.Id, programmeId,
                 new { sent.FileName, sent.Sha256, sent.Bytes, import.Paid, import.Failed, import.Unchanged, import.Mismatched });
             await db.SaveChangesAsync(ct);
             return new Report(import.Id, sent.Sha256, import.Paid, import.Failed, import.Unchanged, import.Mismatched, outcomes);

@@ -81,7 +81,7 @@ public static class PaymentRuns
                 """, ct);
             await RunClaims.FireAsync(db, audit, caller, programmeId, run.Id, owed.Select(x => x.Id).ToList(), ClaimState.Approved,
                 ClaimTrigger.AddToPaymentRun, null, ct);
-            audit.Record("payment-run.built", "payment_run", run.Id, programmeId,
+            audit.Record(AuditAction.PaymentRunBuilt, run.Id, programmeId,
                 new { run.AreaId, run.PeriodId, run.AsOf, total = new Money(run.TotalPence).ToDecimalString(), run.PayeeCount, run.ClaimCount });
             await db.SaveChangesAsync(ct);
             return run;
@@ -171,7 +171,7 @@ public static class PaymentRuns
             }
             run.State = Kebab.Of(step.To);
             run.UpdatedAt = now;
-            audit.Record($"payment-run.{Kebab.Of(trigger)}", "payment_run", run.Id, run.ProgrammeId, new { from = Kebab.Of(from), to = run.State, reason });
+            audit.Record(AuditAction.Of(trigger), run.Id, run.ProgrammeId, new { from = Kebab.Of(from), to = run.State, reason });
             await db.SaveChangesAsync(ct);
             return run;
         }, ct);
@@ -190,7 +190,7 @@ public static class PaymentRuns
             (run.File, run.FileSha256, run.ExportedBy, run.ExportedAt) = (file, SHA256.HashData(file), caller.Id, now);
             run.State = Kebab.Of(step.To);
             run.UpdatedAt = now;
-            audit.Record("payment-run.export", "payment_run", run.Id, run.ProgrammeId,
+            audit.Record(AuditAction.Of(PaymentRunTrigger.Export), run.Id, run.ProgrammeId,
                 new { from = Kebab.Of(from), to = run.State, sha256 = Convert.ToHexStringLower(run.FileSha256), bytes = file.Length });
             await db.SaveChangesAsync(ct);
             return run;

@@ -53,7 +53,7 @@ public static class RunClaims
         if (moved != claimIds.Count)
             throw new Core.Rules.RuleBroken("claims-changed",
                 $"{claimIds.Count - moved} of the run's {claimIds.Count} claims are no longer {Kebab.Of(from)}: someone acted on them meanwhile. Read the run again and retry.", 409);
-        audit.Record($"claim.{Kebab.Of(trigger)}", "payment_run", runId, programmeId,
+        audit.Record(AuditAction.Of(trigger), runId, programmeId,
             new { from = Kebab.Of(from), to, claims = claimIds.Count, claimIds = claimIds.Take(1000), entryIds = entryIds?.Where(e => e is not null).Distinct() });
     }
 }

@@ -48,7 +48,7 @@ public static class Corrections
             school.Name = name ?? school.Name;
             school.Phase = phase ?? school.Phase;
             if (school.Name == nameBefore && school.Phase == phaseBefore) return school;
-            audit.Record("school.changed", "school", school.Id, school.ProgrammeId,
+            audit.Record(AuditAction.SchoolChanged, school.Id, school.ProgrammeId,
                 new Changed(school.Urn, nameBefore, school.Name, phaseBefore, school.Phase));
             await db.SaveChangesAsync(ct);
             if (school.Name != nameBefore) await RenameAccountsAsync(db, schoolId: school.Id, categoryId: null, ct);
@@ -59,7 +59,7 @@ public static class Corrections
     public static Task<Area> ChangeAreaAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long areaId, NameChange r,
         CancellationToken ct) =>
         RenameAsync(db, audit, caller, db.Areas, db.Areas.FromSqlInterpolated($"SELECT * FROM area WHERE id = {areaId} FOR UPDATE"),
-            new("area", "area", "area.changed"), areaId, r, ct,
+            new("area", AuditAction.AreaChanged), areaId, r, ct,
             check: async (area, name) =>
             {
                 // as when one is added: two areas of a programme never share a name (PostgreSQL's UNIQUE (programme_id, name) too)
@@ -71,13 +71,12 @@ public static class Corrections
     public static Task<BudgetCategory> ChangeCategoryAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long categoryId,
         NameChange r, CancellationToken ct) =>
         RenameAsync(db, audit, caller, db.Categories, db.Categories.FromSqlInterpolated($"SELECT * FROM budget_category WHERE id = {categoryId} FOR UPDATE"),
-            new("budget_category", "budget category", "category.changed"), categoryId, r, ct,
+            new("budget category", AuditAction.CategoryChanged), categoryId, r, ct,
             renamed: category => RenameAccountsAsync(db, schoolId: null, categoryId: category.Id, ct));
 
-    /// <param name="Table">the record's table, and its record type in the audit trail</param>
     /// <param name="Noun">what a request for one that is not there is told is not found</param>
-    /// <param name="Action">the audit event's action</param>
-    private sealed record Kind(string Table, string Noun, string Action);
+    /// <param name="Action">the audit event's action (and record type: the record's table)</param>
+    private sealed record Kind(string Noun, AuditAction Action);
 
     /// <summary>
     /// Renames an area or a category, as the programme's admin: the name checked as when one is added; the row read
@@ -101,7 +100,7 @@ public static class Corrections
             if (check is not null) await check(record, name);
             var before = record.Name;
             record.Name = name;
-            audit.Record(kind.Action, kind.Table, record.Id, record.ProgrammeId, new Changed(record.Code, before, record.Name));
+            audit.Record(kind.Action, record.Id, record.ProgrammeId, new Changed(record.Code, before, record.Name));
             await db.SaveChangesAsync(ct);
             if (renamed is not null) await renamed(record);
             return record;

@@ -109,7 +109,7 @@ public static class ImportSchools
             {
                 db.Schools.AddRange(schools);
                 await db.SaveChangesAsync(ct);
-                audit.Record("school.imported", "programme", programmeId, programmeId,
+                audit.Record(AuditAction.SchoolsImported, programmeId, programmeId,
                     new { imported = schools.Count, urns = schools.Select(s => s.Urn), rejected });
                 await db.SaveChangesAsync(ct);
             }, ct);

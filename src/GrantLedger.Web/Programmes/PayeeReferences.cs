@@ -130,7 +130,7 @@ public static class PayeeReferences
                                         select run.Id).ToListAsync(ct);
             var before = school.PayeeReference;
             school.PayeeReference = value;
-            audit.Record("school.payee-reference-changed", "school", school.Id, school.ProgrammeId,
+            audit.Record(AuditAction.PayeeReferenceChanged, school.Id, school.ProgrammeId,
                 new Changed(school.Urn, before, value, unexportedRuns.Select(PaymentRuns.Reference).ToList()));
             await db.SaveChangesAsync(ct);
             return school;

@@ -44,7 +44,7 @@ public static partial class Schools
             ProgrammeId = programmeId, Urn = r.Urn!, Name = r.Name!, Phase = r.Phase!,
             LocalAuthority = r.LocalAuthority, AreaId = r.AreaId!.Value, PayeeReference = payee,
         };
-        return await SetUp.SaveWithAuditAsync(db, audit, school, () => ("school.enrolled", "school", school.Id, programmeId, r), ct);
+        return await SetUp.SaveWithAuditAsync(db, audit, school, () => (AuditAction.SchoolEnrolled, school.Id, programmeId, r), ct);
     }
 
     /// <summary>

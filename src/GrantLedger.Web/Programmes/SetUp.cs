@@ -51,7 +51,7 @@ public static partial class SetUp
             Code = r.Code!, Name = r.Name!, Funder = r.Funder!, AreaKind = r.AreaKind ?? "borough",
             SecondApprovalThresholdPence = r.SecondApprovalThreshold?.Pence,
         };
-        return await SaveWithAuditAsync(db, audit, programme, () => ("programme.created", "programme", programme.Id, programme.Id, r), ct);
+        return await SaveWithAuditAsync(db, audit, programme, () => (AuditAction.ProgrammeCreated, programme.Id, programme.Id, r), ct);
     }
 
     /// <summary>Renames a programme or its funder, or sets the amount at which claims need a second approval.</summary>
@@ -71,7 +71,7 @@ public static partial class SetUp
         programme.Funder = funder ?? programme.Funder;
         if (r.SecondApprovalThreshold is { } t) programme.SecondApprovalThresholdPence = t.Pence;
         if (r.ClearSecondApprovalThreshold == true) programme.SecondApprovalThresholdPence = null;
-        audit.Record("programme.changed", "programme", programme.Id, programme.Id, new { before, after = ProgrammeView.Of(programme) });
+        audit.Record(AuditAction.ProgrammeChanged, programme.Id, programme.Id, new { before, after = ProgrammeView.Of(programme) });
         await db.SaveChangesAsync(ct);
         return programme;
     }
@@ -87,7 +87,7 @@ public static partial class SetUp
         if (await db.Areas.AnyAsync(a => a.ProgrammeId == programmeId && (a.Code == r.Code || a.Name == r.Name), ct))
             throw new RuleBroken("area-exists", $"the programme already has an area with code '{r.Code}' or name '{r.Name}'", 409, "code");
         var area = new Area { ProgrammeId = programmeId, Code = r.Code!, Name = r.Name! };
-        return await SaveWithAuditAsync(db, audit, area, () => ("area.created", "area", area.Id, programmeId, r), ct);
+        return await SaveWithAuditAsync(db, audit, area, () => (AuditAction.AreaCreated, area.Id, programmeId, r), ct);
     }
 
     public static async Task<BudgetCategory> AddCategoryAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId,
@@ -105,7 +105,7 @@ public static partial class SetUp
         if (await db.Categories.AnyAsync(c => c.ProgrammeId == programmeId && c.Code == r.Code, ct))
             throw new RuleBroken("category-exists", $"the programme already has a category '{r.Code}'", 409, "code");
         var category = new BudgetCategory { ProgrammeId = programmeId, Code = r.Code!, Name = r.Name!, Unit = unit, Kind = r.Kind! };
-        return await SaveWithAuditAsync(db, audit, category, () => ("category.created", "budget_category", category.Id, programmeId, r), ct);
+        return await SaveWithAuditAsync(db, audit, category, () => (AuditAction.CategoryCreated, category.Id, programmeId, r), ct);
     }
 
     /// <summary>Set-up belongs to the programme's admins (or an admin of every programme).</summary>
@@ -126,14 +126,14 @@ public static partial class SetUp
     }
 
     internal static async Task<T> SaveWithAuditAsync<T>(GrantLedgerDb db, AuditTrail audit, T entity,
-        Func<(string Action, string Type, long Id, long ProgrammeId, object Details)> describe, CancellationToken ct) where T : class
+        Func<(AuditAction Action, long Id, long ProgrammeId, object Details)> describe, CancellationToken ct) where T : class
     {
         return await db.InTransactionAsync(async () =>
         {
             db.Add(entity);
             await db.SaveChangesAsync(ct);
-            var (action, type, id, programmeId, details) = describe();
-            audit.Record(action, type, id, programmeId, details);
+            var (action, id, programmeId, details) = describe();
+            audit.Record(action, id, programmeId, details);
             await db.SaveChangesAsync(ct);
             return entity;
         }, ct);

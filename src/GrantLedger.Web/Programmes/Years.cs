@@ -54,7 +54,7 @@ public static partial class Years
         if (await db.ProgrammeYears.AnyAsync(y => y.ProgrammeId == programmeId && y.Code == r.Code, ct))
             throw new RuleBroken("year-exists", $"the programme already has the year {r.Code}", 409, "code");
         var year = new ProgrammeYear { ProgrammeId = programmeId, Code = r.Code!, StartsOn = start, EndsOn = end, Periods = periods };
-        return await SetUp.SaveWithAuditAsync(db, audit, year, () => ("year.created", "programme_year", year.Id, programmeId, r), ct);
+        return await SetUp.SaveWithAuditAsync(db, audit, year, () => (AuditAction.YearCreated, year.Id, programmeId, r), ct);
     }
 
     /// <summary>The calendar year an academic year's code begins in (2027 for "2027-28"), or null when it is not one.</summary>

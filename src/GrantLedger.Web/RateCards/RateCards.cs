@@ -108,7 +108,7 @@ public static partial class RateCards
             db.Add(rate);
             await db.SaveChangesAsync(ct);
             var repriced = await RepriceDraftsAsync(db, rate, ct);
-            audit.Record("rate.added", "rate", rate.Id, programmeId,
+            audit.Record(AuditAction.RateAdded, rate.Id, programmeId,
                 new { rate.Code, rate.Name, rate.Basis, amount = r.Amount.Value.ToDecimalString(), rate.EffectiveFrom, repriced });
             await db.SaveChangesAsync(ct);
             return rate;

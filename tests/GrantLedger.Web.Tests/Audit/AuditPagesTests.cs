@@ -129,7 +129,7 @@ public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
         await w.UnderReviewAsync();
         // a name a spreadsheet would run, written as a script could (the trail refuses only updates and deletes)
         await Db.ScalarAsync("""
-            INSERT INTO audit_event (user_name, role, action, record_type, details) VALUES ('=HYPERLINK("https://evil.example")', 'auditor', 'claim.test', 'claim', '{}')
+            INSERT INTO audit_event (user_name, role, action, record_type, details) VALUES ('=HYPERLINK("https://evil.example")', 'auditor', 'claim.changed', 'claim', '{}')
             RETURNING id
             """);
         var auditor = await w.S.AuditorAsync(Db);

@@ -104,8 +104,9 @@ public sealed class HashChainTests(DatabaseFixture db) : DatabaseTest(db)
         var s = await LedgerWithHistoryAsync();
         await using var slow = await Db.DataSource.OpenConnectionAsync();
         await using var tx = await slow.BeginTransactionAsync();
-        await using (var cmd = new NpgsqlCommand("INSERT INTO audit_event (action, record_type, details) VALUES ('test.slow', 'test', '{}')", slow, tx))
-            await cmd.ExecuteNonQueryAsync();
+        long slowId;
+        await using (var cmd = new NpgsqlCommand("INSERT INTO audit_event (action, record_type, details) VALUES ('sign-out.succeeded', 'app_user', '{}') RETURNING id", slow, tx))
+            slowId = (long)(await cmd.ExecuteScalarAsync())!;
         // a later event commits first and is sealed while the slow one is still open
         (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/areas", new { code = "late", name = "Late" })).Expect(HttpStatusCode.Created);
         await SealAsync();
@@ -113,7 +114,6 @@ public sealed class HashChainTests(DatabaseFixture db) : DatabaseTest(db)
         var more = await SealAsync();
         Assert.Equal(1, more.Single().Records);
 
-        var slowId = await Db.ScalarAsync("SELECT id FROM audit_event WHERE action = 'test.slow'");
         var lastSeq = await Db.ScalarAsync("SELECT max(seq) FROM chain_seal WHERE chain = 'audit'");
         Assert.Equal(lastSeq, await Db.ScalarAsync("SELECT seq FROM chain_seal WHERE record_type = 'audit_event' AND record_id = $1", slowId));
         Assert.True(await Db.ScalarAsync("SELECT count(*) FROM chain_seal WHERE chain = 'audit' AND record_id > $1", slowId) > 0);

@@ -60,7 +60,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Empties every table but the migration journal and what migrations fill (the claim lifecycle, 0058). The
+    /// <summary>Empties every table but the migration journal and what migrations fill (the claim lifecycle, 0058; the audit trail's actions, 0075). The
     /// append-only guards refuse TRUNCATE, so this runs as a replication session, which does not fire them: only a superuser can.
     /// A service's background work left running by the test before (an export reading table after table in one snapshot)
     /// can deadlock with it; PostgreSQL then cancels one of the two, and when that is the reset it is tried again.</summary>
@@ -90,7 +90,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
             SET session_replication_role = replica;
             DO $$ BEGIN
               EXECUTE (SELECT 'TRUNCATE ' || string_agg(quote_ident(tablename), ', ') || ' RESTART IDENTITY CASCADE'
-                       FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('schema_migration', 'claim_lifecycle'));
+                       FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('schema_migration', 'claim_lifecycle', 'audit_action'));
             END $$;
             SET session_replication_role = origin;
             """, conn);

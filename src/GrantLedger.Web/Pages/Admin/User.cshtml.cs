@@ -20,7 +20,7 @@ public sealed class UserModel(GrantLedgerDb db, AuditTrail audit, ApiTokenCache 
     {
         Row = await UserRow.FindAsync(Db, Caller, id, ct);
         LastSignIn = await Db.AuditEvents.AsNoTracking()
-            .Where(e => e.RecordType == "app_user" && e.RecordId == id && e.Action == "sign-in.succeeded").MaxAsync(e => (DateTimeOffset?)e.OccurredAt, ct);
+            .Where(e => e.RecordType == AuditAction.SignInSucceeded.RecordType && e.RecordId == id && e.Action == AuditAction.SignInSucceeded.Name).MaxAsync(e => (DateTimeOffset?)e.OccurredAt, ct);
         // your own tokens you revoke on your own page, as everyone does (ApiTokens.AdministeredAsync)
         Tokens = await TokenTable.OfAsync(Db, id, Row.User.DisplayName, IsCaller ? null : token => $"/admin/users/{id}/tokens/{token}/revoke", ct);
     }
