@@ -110,13 +110,29 @@ public static class Gov
     public static IHtmlContent Select(GovPage p, string name, string label, IEnumerable<(string Value, string Text)> options, string? stored = null,
         string? hint = null, string? blank = null)
     {
-        var id = Id(name);
         var chosen = p.Typed(name, stored);
-        var err = p.ErrorFor(name) is null ? "" : " govuk-select--error";
         if (blank is not null) options = options.Prepend(("", blank));
-        var opts = string.Concat(options.Select(o => $"""<option value="{E(o.Value)}"{(o.Value == chosen ? " selected" : "")}>{E(o.Text)}</option>"""));
+        return SelectOf(p, name, label, hint, Options(options, chosen));
+    }
+
+    /// <summary>A select whose options come in labelled groups (an optgroup each), after the blank option when it has one.</summary>
+    public static IHtmlContent Select(GovPage p, string name, string label, IEnumerable<(string Label, IEnumerable<(string Value, string Text)> Options)> groups,
+        string blank, string? hint = null)
+    {
+        var chosen = p.Typed(name);
+        var opts = Options([("", blank)], chosen) + string.Concat(groups.Select(g => $"""<optgroup label="{E(g.Label)}">{Options(g.Options, chosen)}</optgroup>"""));
+        return SelectOf(p, name, label, hint, opts);
+    }
+
+    private static string Options(IEnumerable<(string Value, string Text)> options, string chosen) =>
+        string.Concat(options.Select(o => $"""<option value="{E(o.Value)}"{(o.Value == chosen ? " selected" : "")}>{E(o.Text)}</option>"""));
+
+    private static IHtmlContent SelectOf(GovPage p, string name, string label, string? hint, string options)
+    {
+        var id = Id(name);
+        var err = p.ErrorFor(name) is null ? "" : " govuk-select--error";
         return new HtmlString(Group(p, name,
-            $"""<label class="govuk-label" for="{E(id)}">{E(label)}</label>{Hint(name, hint)}{Error(p, name)}<select class="govuk-select{err}" id="{E(id)}" name="{E(name)}"{Described(p, name, hint)}>{opts}</select>"""));
+            $"""<label class="govuk-label" for="{E(id)}">{E(label)}</label>{Hint(name, hint)}{Error(p, name)}<select class="govuk-select{err}" id="{E(id)}" name="{E(name)}"{Described(p, name, hint)}>{options}</select>"""));
     }
 
     private static string Fieldset(GovPage p, string name, string legend, string? hint, string inner, bool legendIsHeading)

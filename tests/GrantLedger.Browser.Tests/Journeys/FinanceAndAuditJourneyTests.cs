@@ -118,7 +118,7 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
     }
 
     [Fact]
-    public async Task Auditor_BrowsesAccounts_Statements_TheTrialBalanceAsOfADate_AndAClaimsHistory()
+    public async Task Auditor_BrowsesAccounts_Statements_TheTrialBalanceAsOfADate_AClaimsHistory_AndTheAuditTrail()
     {
         var world = await ClaimWorld.CreateAsync(Db);
         var claimId = await ApprovedClaimAsync(world);
@@ -180,5 +180,17 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         await page.FillAsync("#amountMin", "1,000");
         await ClickAsync(page, "button:has-text('Show lines')");
         Assert.Contains($":school:{world.S.Schools[1].Urn}:staff-cover:available", await page.InnerTextAsync("#journal")); // its £1,000 allocation
+
+        // the audit trail: every claim action, chosen from the list; then a link typed by hand with an action misspelt
+        await VisitAsync(page, "/ledger/trail");
+        await page.SelectOptionAsync("#action", "claim.");
+        await ClickAsync(page, "button:has-text('Show events')", screenshot: "auditor-trail");
+        Assert.Contains("action=claim.", page.Url);
+        var actions = await page.Locator("#events tbody tr td:nth-child(4)").AllInnerTextsAsync();
+        Assert.Contains("claim.approve", actions);
+        Assert.All(actions, a => Assert.StartsWith("claim.", a));
+        await VisitAsync(page, "/ledger/trail?action=clam.approve");
+        await ExpectErrorAsync(page, "action", "the audit trail records no clam.approve");
+        Assert.Equal(0, await page.Locator("#events").CountAsync()); // not an empty table, read as "nothing of that kind happened"
     }
 }

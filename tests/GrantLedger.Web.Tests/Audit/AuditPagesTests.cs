@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using GrantLedger.Web.Audit;
+using GrantLedger.Web.Pages;
 using GrantLedger.Web.Tests.Support;
 using Npgsql;
 using static GrantLedger.Web.Tests.Support.PageTables;
@@ -157,6 +158,9 @@ public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
     [InlineData("userId=1x", "userId", "The user ID must be a number")]
     [InlineData("limit=5000", "limit", "")]
     [InlineData("order=sideways", "order", "Choose the order: as written, or newest first")]
+    // a link typed by hand with a misspelt record type or action: an error on its field, where it showed an empty table
+    [InlineData("recordType=payment-run", "recordType", "Select a record type from the list: the audit trail records no payment-run")]
+    [InlineData("action=clam.approve", "action", "Select an action from the list: the audit trail records no clam.approve")]
     public async Task Trail_WithAFilterItCannotRead_SaysWhichInAnErrorSummary_AndShowsNoEvents(string query, string field, string message)
     {
         var s = await Scenario.CreateAsync(Db, 1, 1);
@@ -172,6 +176,45 @@ public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
             Assert.DoesNotContain("id=\"events\"", html);
         }
     }
+
+    /// <summary>
+    /// Record type and action are chosen from lists of what the trail records (they were free text, and a misspelt one found
+    /// nothing): the record types by name, the actions grouped by record type, each group led by every action of its kind
+    /// ("claim."); a link typed by hand with values keeps them chosen and filters by them.
+    /// </summary>
+    [Fact]
+    public async Task Trail_OffersRecordTypesAndActionsFromLists_AndALinkTypedByHandKeepsItsChoice()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        var auditor = await w.S.AuditorAsync(Db);
+        using var page = await PageAsync(Db, auditor.UserName);
+
+        var html = await Read(page, $"/ledger/trail?recordType=claim&action=claim.&recordId={id}");
+        var recordTypes = Options(html, "recordType");
+        Assert.Equal(("", "Any record type", false), recordTypes[0]);
+        Assert.Equal(AuditAction.RecordTypes, recordTypes.Skip(1).Select(o => o.Value));
+        Assert.Contains(("payment_run", "Payment run (payment_run)", false), recordTypes);
+        Assert.Contains(("claim", "Claim (claim)", true), recordTypes);
+        var actions = Options(html, "action");
+        Assert.Equal(("", "Any action", false), actions[0]);
+        Assert.Equal(AuditAction.Filters.Order(StringComparer.Ordinal), actions.Skip(1).Select(o => o.Value).Order(StringComparer.Ordinal));
+        Assert.Equal([("claim.", "Every claim action (claim.)", true)], actions.Where(o => o.Selected));
+        // grouped by record type, in the record types' order: the claim's, led by every claim action, then its own
+        var groups = Regex.Matches(html, "<optgroup label=\"([^\"]+)\">(.*?)</optgroup>").Select(m => (Label: m.Groups[1].Value, Body: m.Groups[2].Value)).ToList();
+        Assert.Equal(AuditAction.RecordTypes.Select(t => Gov.Record(t, null)), groups.Select(g => g.Label));
+        var claimGroup = groups.Single(g => g.Label == "Claim").Body;
+        Assert.StartsWith("<option value=\"claim.\"", claimGroup);
+        Assert.Contains("<option value=\"claim.submit\">claim.submit</option>", claimGroup);
+        Assert.Contains("<option value=\"claim.add-to-payment-run\">", groups.Single(g => g.Label == "Payment run").Body); // written on the run
+        Assert.DoesNotContain("type=\"text\" name=\"action\"", html);
+        Assert.Equal(["claim.started", "claim.line-added", "claim.submit", "claim.start-review"], EventRows(html).Select(r => r[3]));
+    }
+
+    private static List<(string Value, string Text, bool Selected)> Options(string html, string select) =>
+        Regex.Matches(Regex.Match(html, $"<select [^>]*name=\"{select}\"[^>]*>(.*?)</select>", RegexOptions.Singleline).Groups[1].Value,
+                "<option value=\"([^\"]*)\"( selected)?>([^<]*)</option>")
+            .Select(m => (WebUtility.HtmlDecode(m.Groups[1].Value), WebUtility.HtmlDecode(m.Groups[3].Value), m.Groups[2].Success)).ToList();
 
     [Fact]
     public async Task Trail_ShowsAReasonWithMarkup_AsText()

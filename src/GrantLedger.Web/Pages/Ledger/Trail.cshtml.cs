@@ -92,6 +92,8 @@ public sealed class TrailModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataSou
             foreach (var message in messages)
                 AddError(field, field switch
                 {
+                    "recordType" => $"Select a record type from the list: the audit trail records no {Typed("recordType")}",
+                    "action" => $"Select an action from the list: the audit trail records no {Typed("action")}",
                     "to" => "The last day must be the same as or after the first day",
                     "limit" => "The number of events a page must be between 1 and 1,000",
                     "order" => "Choose the order: as written, or newest first",
@@ -112,6 +114,27 @@ public sealed class TrailModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataSou
 
     /// <summary>A page after the first: the events after (or, newest first, before) the previous page's last.</summary>
     public bool Paged => Typed("after").Length > 0 || Typed("before").Length > 0;
+
+    /// <summary>Every record type the trail records, as people name it, with the name the API and the CSV give it.</summary>
+    public static readonly IReadOnlyList<(string Value, string Text)> RecordTypeOptions =
+        AuditAction.RecordTypes.Select(t => (t, $"{Gov.Record(t, null)} ({t})")).ToList();
+
+    /// <summary>
+    /// Every action, grouped by the record type it is written with (in the order of <see cref="RecordTypeOptions"/>), each group
+    /// led by the choice of every action of a record part ("Every claim action", claim.) that its type has most of.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Label, IEnumerable<(string Value, string Text)> Options)> ActionOptions = ActionGroups();
+
+    private static List<(string, IEnumerable<(string, string)>)> ActionGroups()
+    {
+        var home = AuditAction.Prefixes.ToDictionary(prefix => prefix, prefix => AuditAction.All.Where(a => a.Prefix == prefix)
+            .GroupBy(a => a.RecordType).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key);
+        return AuditAction.RecordTypes.Select(type => (Gov.Record(type, null), (IEnumerable<(string, string)>)
+                AuditAction.Prefixes.Where(p => home[p] == type).Select(p => (p, $"Every {p.TrimEnd('.').Replace('-', ' ')} action ({p})"))
+                    .Concat(AuditAction.All.Where(a => a.RecordType == type).Select(a => a.Name).Order(StringComparer.Ordinal).Select(a => (a, a)))
+                    .ToList()))
+            .ToList();
+    }
 
     /// <summary>Where a record has a page of its own: a claim's history.</summary>
     public static string? RecordHref(AuditReads.Event e) => e is { RecordType: "claim", RecordId: { } id } ? $"/ledger/claims/{id}" : null;
