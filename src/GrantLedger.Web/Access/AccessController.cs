@@ -148,14 +148,16 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
         return NoContent();
     }
 
+    public static readonly WholeUnlessLimited UsersPage = new(5000);
+
     /// <summary>Your programme's users by user name: all of them, or a page of limit at a time with ?after={the last user name} until a page has fewer.</summary>
     /// <param name="after">the user name of the last user of the previous page</param>
     /// <param name="limit">users per page, 1 to 5000 (without it, every user)</param>
     [HttpGet("users")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
-    public async Task<IReadOnlyList<UserView>> UserList([FromQuery] string? after, [FromQuery, Limit(5000)] int? limit, CancellationToken ct)
+    public async Task<IReadOnlyList<UserView>> UserList([FromQuery] string? after, [FromQuery, Limit(typeof(AccessController), nameof(UsersPage))] int? limit, CancellationToken ct)
     {
-        var most = PageSize.Of(limit, 5000, null);
+        var most = UsersPage.Of(limit);
         var users = Users.Administered(db, Caller);
         if (after is not null) users = users.Where(u => string.Compare(u.UserName, after) > 0);
         users = users.OrderBy(u => u.UserName);

@@ -44,8 +44,10 @@ public sealed class ActionPlansController(GrantLedgerDb db, AuditTrail audit) : 
     [HttpGet("action-plans")]
     public Task<IReadOnlyList<ActionPlanSummary>> List([FromQuery] long? programmeId, [FromQuery] long? programmeYearId, [FromQuery] long? schoolId,
         [FromQuery] long? areaId, [FromQuery, OneOf(typeof(PlanReads), nameof(PlanReads.States))] string? state, [FromQuery] long? before,
-        [FromQuery, Limit(5000, Default = 2000)] int? limit, CancellationToken ct) =>
-        PlanReads.PageAsync(db, Caller, programmeId, programmeYearId, schoolId, areaId, state, before, PageSize.Of(limit, 5000, 2000), ct);
+        [FromQuery, Limit(typeof(ActionPlansController), nameof(PlansPage))] int? limit, CancellationToken ct) =>
+        PlanReads.PageAsync(db, Caller, programmeId, programmeYearId, schoolId, areaId, state, before, PlansPage.Of(limit), ct);
+
+    public static readonly PageSize PlansPage = new(5000, 2000);
 
     /// <summary>A plan version with its actions, every version of the school's plan for the year, its history and the actions you may take now.</summary>
     [HttpGet("action-plans/{planId:long}")]

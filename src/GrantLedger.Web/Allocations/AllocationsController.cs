@@ -50,9 +50,11 @@ public sealed class AllocationsController(GrantLedgerDb db, AuditTrail audit) : 
     /// <param name="after">the id of the last allocation of the previous page</param>
     /// <param name="limit">allocations per page, 1 to 5000 (without it, every allocation)</param>
     [HttpGet(Year + "/allocations")]
-    public Task<IReadOnlyList<AllocationItem>> ListAllocations(long programmeId, long yearId, [FromQuery] long? after, [FromQuery, Limit(5000)] int? limit,
+    public Task<IReadOnlyList<AllocationItem>> ListAllocations(long programmeId, long yearId, [FromQuery] long? after, [FromQuery, Limit(typeof(AllocationsController), nameof(AllocationsPage))] int? limit,
         CancellationToken ct) =>
-        AllocationList.ForYearAsync(db, Caller, programmeId, yearId, after, PageSize.Of(limit, 5000, null), ct);
+        AllocationList.ForYearAsync(db, Caller, programmeId, yearId, after, AllocationsPage.Of(limit), ct);
+
+    public static readonly WholeUnlessLimited AllocationsPage = new(5000);
 
     /// <param name="ReversedByEntryId">the journal entry that reversed the allocation, if one did: it no longer stands</param>
     public sealed record AllocationItem(long Id, long YearId, string Method, string Description, int LineCount, long? CreatedBy,

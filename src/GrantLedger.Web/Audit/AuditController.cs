@@ -68,10 +68,10 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
     [HttpGet("audit/accounts/{accountId:long}/statement")]
     [ProducesResponseType(typeof(Statement), 200)]
     public async Task<IActionResult> Statement(long accountId, [FromQuery] DateOnly? from, [FromQuery] DateOnly? to, [FromQuery] long? after,
-        [FromQuery, Limit(LedgerReads.StatementPageMost)] int? limit, [FromQuery, OneOf(typeof(CsvAnswer), nameof(CsvAnswer.Formats))] string? format,
+        [FromQuery, Limit(typeof(LedgerReads), nameof(LedgerReads.StatementPage))] int? limit, [FromQuery, OneOf(typeof(CsvAnswer), nameof(CsvAnswer.Formats))] string? format,
         CancellationToken ct)
     {
-        var most = PageSize.Of(limit, LedgerReads.StatementPageMost, null);
+        var most = LedgerReads.StatementPage.Of(limit);
         var csv = CsvAnswer.Wanted(Request, format);
         var s = await LedgerReads.StatementAsync(db, Caller, accountId, from, to, after, csv ? null : most, 0, ct);
         if (!csv) return Ok(s);

@@ -13,6 +13,9 @@ namespace GrantLedger.Web.Audit;
 /// <summary>The auditor's other questions: balances as of any date and recording time, a claim's history, the audit trail, sealing.</summary>
 public static class AuditReads
 {
+    /// <summary>The audit trail's page: 100 events unless limit asks 1 to 1,000 (its CSV has every event the query finds).</summary>
+    public static readonly PageSize EventsPage = new(1000, 100);
+
     public sealed record BalanceRow(long AccountId, string Code, string Unit, string NormalSide, string DebitsPosted, string CreditsPosted,
         string Balance, string DebitsPending, string CreditsPending);
 
@@ -74,7 +77,7 @@ public static class AuditReads
         public long? Before { get; set; }
         /// <summary>"written" (the default: oldest first, as the trail was written) or "newest" (the latest first)</summary>
         public string? Order { get; set; }
-        [Limit(1000, Default = 100)] public int? Limit { get; set; }
+        [Limit(typeof(AuditReads), nameof(EventsPage))] public int? Limit { get; set; }
     }
 
     /// <summary>
@@ -99,7 +102,7 @@ public static class AuditReads
     /// </summary>
     public static async Task<EventPage> EventsAsync(NpgsqlDataSource dataSource, CurrentUser caller, EventQuery q, bool all, CancellationToken ct)
     {
-        var limit = all ? q.Limit ?? 100 : PageSize.Of(q.Limit, 1000, 100);
+        var limit = all ? q.Limit ?? EventsPage.Default : EventsPage.Of(q.Limit);
         var errors = new FieldErrors();
         // a filter naming what the trail never records found nothing, and read as "nothing of that kind happened"
         if (q.RecordType is not null && !AuditAction.RecordTypes.Contains(q.RecordType))

@@ -18,6 +18,9 @@ namespace GrantLedger.Web.Audit;
 /// </summary>
 public static class JournalSearch
 {
+    /// <summary>The journal search's page: 100 lines unless limit asks 1 to 1,000.</summary>
+    public static readonly PageSize LinesPage = new(1000, 100);
+
     public sealed class Query
     {
         /// <summary>the programme (required)</summary>
@@ -49,7 +52,7 @@ public static class JournalSearch
         /// <summary>the nextCursor of the previous page</summary>
         public string? Cursor { get; set; }
         /// <summary>lines per page, 1 to 1000 (default 100); CSV returns every line from the cursor on</summary>
-        [Limit(1000, Default = 100)] public int? Limit { get; set; }
+        [Limit(typeof(JournalSearch), nameof(LinesPage))] public int? Limit { get; set; }
     }
 
     public sealed record Line(long TransferId, long EntryId, DateOnly ValueDate, DateTimeOffset RecordedAt, string Description,
@@ -76,7 +79,7 @@ public static class JournalSearch
 
     public static async Task<Page> PageAsync(NpgsqlDataSource dataSource, CurrentUser caller, Query q, CancellationToken ct)
     {
-        var limit = PageSize.Of(q.Limit, 1000, 100);
+        var limit = LinesPage.Of(q.Limit);
         var items = new List<Line>(limit + 1);
         await foreach (var line in LinesAsync(dataSource, caller, q, limit + 1, ct)) items.Add(line);
         if (items.Count <= limit) return new Page(items, null);

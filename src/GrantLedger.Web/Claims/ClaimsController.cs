@@ -36,8 +36,10 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
     [HttpGet("claims")]
     public Task<IReadOnlyList<ClaimSummary>> List([FromQuery] long? programmeId, [FromQuery] long? schoolId, [FromQuery] long? areaId,
         [FromQuery, OneOf(typeof(ClaimReads), nameof(ClaimReads.States))] string? state, [FromQuery] long? periodId, [FromQuery] long? before,
-        [FromQuery, Limit(1000, Default = 100)] int limit = 100, CancellationToken ct = default) =>
-        ClaimReads.ListAsync(db, Caller, programmeId, schoolId, areaId, state, periodId, before, PageSize.Of(limit, 1000, 100), ct);
+        [FromQuery, Limit(typeof(ClaimsController), nameof(ClaimsPage))] int? limit, CancellationToken ct = default) =>
+        ClaimReads.ListAsync(db, Caller, programmeId, schoolId, areaId, state, periodId, before, ClaimsPage.Of(limit), ct);
+
+    public static readonly PageSize ClaimsPage = new(1000, 100);
 
     /// <summary>
     /// A claim with its lines, evidence (flagged when the same file is on another claim), while a
@@ -212,8 +214,10 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
     [HttpGet("review-queue")]
     [Authorize(Roles = Roles.AreaLead + "," + Roles.ProgrammeAdmin)]
     public Task<IReadOnlyList<ClaimSummary>> ReviewQueue([FromQuery] long? periodId, [FromQuery] long? schoolId, [FromQuery] string? state,
-        [FromQuery] long? after, [FromQuery, Limit(1000, Default = 500)] int? limit, CancellationToken ct = default) =>
-        ClaimReads.ReviewQueueAsync(db, Caller, periodId, schoolId, state, after, PageSize.Of(limit, 1000, 500), ct);
+        [FromQuery] long? after, [FromQuery, Limit(typeof(ClaimsController), nameof(QueuePage))] int? limit, CancellationToken ct = default) =>
+        ClaimReads.ReviewQueueAsync(db, Caller, periodId, schoolId, state, after, QueuePage.Of(limit), ct);
+
+    public static readonly PageSize QueuePage = new(1000, 500);
 
     private async Task<ActionResult<ClaimView>> Fire(long claimId, ClaimTrigger trigger, Transitions.Request? request, CancellationToken ct)
     {

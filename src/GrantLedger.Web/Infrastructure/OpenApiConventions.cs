@@ -35,7 +35,7 @@ public static class OpenApiConventions
             // a property's attributes, or a query parameter's
             object[] Attributes(Type attribute) => context.MemberInfo?.GetCustomAttributes(attribute, false) ?? context.ParameterInfo?.GetCustomAttributes(attribute, false) ?? [];
             if (Attributes(typeof(LimitAttribute)) is [LimitAttribute limit, ..])
-                (s.Minimum, s.Maximum, s.Default) = ("1", limit.Most.ToString(), limit.Default > 0 ? JsonValue.Create(limit.Default) : null);
+                (s.Minimum, s.Maximum, s.Default) = ("1", limit.Page.Most.ToString(), limit.Page.Default is { } d ? JsonValue.Create(d) : null);
             if (type.HasFlag(JsonSchemaType.Integer) && s.Minimum is null && s.Maximum is null)
                 (s.Minimum, s.Maximum) = s.Format == "int32" ? (int.MinValue.ToString(), int.MaxValue.ToString()) : (long.MinValue.ToString(), long.MaxValue.ToString());
             if (type.HasFlag(JsonSchemaType.String) && context.MemberInfo?.GetCustomAttributes(typeof(MaxTextAttribute), false) is [MaxTextAttribute bound, ..])

@@ -1,28 +1,46 @@
 namespace GrantLedger.Web.Infrastructure;
 
 /// <summary>
-/// How many items a page of one of the API's lists holds: the <c>limit</c> asked, 1 to the list's most, or its default when none
-/// was asked (null: the whole list, for a list that gave it whole before it paged); past the bounds, 422 naming <c>limit</c>, in
-/// every list alike.
+/// How many items a page of one of the API's lists holds, declared once for the list: 1 to <see cref="Most"/>, and
+/// <see cref="Default"/> when no <c>limit</c> is asked (null: the whole list, for a list that gave it whole before it paged).
+/// Past the bounds, 422 naming <c>limit</c>, in every list alike. The list's <c>limit</c> names its page size with
+/// <see cref="LimitAttribute"/>, from which the OpenAPI document gives the bounds and the default: what is checked is what is documented.
 /// </summary>
-public static class PageSize
+public interface IPageSize
 {
-    public static int Of(int? limit, int most, int @default) => Of(limit, most, (int?)@default)!.Value;
+    int Most { get; }
+    int? Default { get; }
+}
 
-    public static int? Of(int? limit, int most, int? @default) =>
-        (limit ?? @default) is not { } n ? null
-        : n is >= 1 && n <= most ? n
-        : throw new Core.Rules.InvalidInput("limit", $"must be between 1 and {most}");
+/// <summary>A list read a page at a time: <see cref="Default"/> items when no <c>limit</c> is asked.</summary>
+public sealed record PageSize(int Most, int Default) : IPageSize
+{
+    int? IPageSize.Default => Default;
+
+    /// <summary>The page's size: the <c>limit</c> asked, or the list's default.</summary>
+    public int Of(int? limit) => Within(limit ?? Default, Most);
+
+    internal static int Within(int limit, int most) =>
+        limit is >= 1 && limit <= most ? limit : throw new Core.Rules.InvalidInput("limit", $"must be between 1 and {most}");
+}
+
+/// <summary>A list given whole unless a <c>limit</c> is asked, as it was before it paged.</summary>
+public sealed record WholeUnlessLimited(int Most) : IPageSize
+{
+    int? IPageSize.Default => null;
+
+    /// <summary>The page's size: the <c>limit</c> asked, or null for the whole list.</summary>
+    public int? Of(int? limit) => limit is { } n ? PageSize.Within(n, Most) : null;
 }
 
 /// <summary>
-/// A list's <c>limit</c> as the OpenAPI document gives it: 1 to <see cref="Most"/>, <see cref="Default"/> when none is asked (none:
-/// the whole list), the bounds its <see cref="PageSize.Of(int?, int, int)"/> checks. Documentation only.
+/// A list's <c>limit</c>: its page size, named by its holder and member (as <see cref="OneOfAttribute"/> names a list of
+/// values), for the OpenAPI document to give its bounds and default. The list checks the same page size.
 /// </summary>
 [AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Property)]
-public sealed class LimitAttribute(int most) : Attribute
+public sealed class LimitAttribute(Type holder, string member) : Attribute
 {
-    public int Most { get; } = most;
-    /// <summary>How many a page holds when none is asked; 0: the whole list.</summary>
-    public int Default { get; init; }
+    public IPageSize Page { get; } =
+        holder.GetField(member)?.GetValue(null) as IPageSize ?? holder.GetProperty(member)?.GetValue(null) as IPageSize
+        ?? throw new ArgumentException($"{holder.Name}.{member} is not a static page size");
 }

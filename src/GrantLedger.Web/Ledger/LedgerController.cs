@@ -11,6 +11,8 @@ namespace GrantLedger.Web.Ledger;
 [Authorize(Roles = Roles.Everyone)]
 public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiControllerBase
 {
+    public static readonly PageSize AccountsPage = new(5000, 1000);
+
     /// <summary>
     /// Accounts with balances, ordered by code then unit (a GBP and a MIN account may share a code), a page at a
     /// time: pass the page's nextCursor as "after" for the next; nextCursor is null on the last page.
@@ -21,10 +23,10 @@ public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiCo
     [HttpGet("programmes/{programmeId:long}/accounts")]
     public async Task<AccountPage> Accounts(long programmeId, [FromQuery] string? prefix,
         [FromQuery, OneOf(typeof(Core.Ledger.Units), nameof(Core.Ledger.Units.Codes))] string? unit, [FromQuery] long? schoolId, [FromQuery] DateOnly? asOf,
-        [FromQuery] string? after, [FromQuery, Limit(5000, Default = 1000)] int limit = 1000,
+        [FromQuery] string? after, [FromQuery, Limit(typeof(LedgerController), nameof(AccountsPage))] int? limit,
         CancellationToken ct = default)
     {
-        limit = PageSize.Of(limit, 5000, 1000);
+        var size = AccountsPage.Of(limit);
         LedgerReads.EnsureAsOfNotInTheFuture(asOf);
         await Programmes.SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);
         var accounts = LedgerReads.VisibleAccounts(db, Caller, programmeId);
@@ -36,9 +38,9 @@ public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiCo
             accounts = afterUnit is null
                 ? accounts.Where(a => string.Compare(a.Code, afterCode) > 0)
                 : accounts.Where(a => string.Compare(a.Code, afterCode) > 0 || (a.Code == afterCode && string.Compare(a.Unit, afterUnit) > 0));
-        var page = await accounts.OrderBy(a => a.Code).ThenBy(a => a.Unit).Take(limit + 1).ToListAsync(ct);
-        var next = page.Count > limit ? AccountPage.Cursor(page[limit - 1]) : null;
-        if (next is not null) page.RemoveAt(limit);
+        var page = await accounts.OrderBy(a => a.Code).ThenBy(a => a.Unit).Take(size + 1).ToListAsync(ct);
+        var next = page.Count > size ? AccountPage.Cursor(page[size - 1]) : null;
+        if (next is not null) page.RemoveAt(size);
         if (asOf is null) return new AccountPage(page.Select(a => AccountView.Of(a)).ToList(), next);
         var balances = await LedgerReads.BalancesAsOfAsync(db, page.Select(a => a.Id).ToList(), asOf.Value, ct);
         return new AccountPage(page.Select(a => AccountView.Of(a, balances.GetValueOrDefault(a.Id))).ToList(), next);
@@ -64,8 +66,8 @@ public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiCo
     /// <param name="limit">lines per page, 1 to 5000 (without it, every line)</param>
     [HttpGet("accounts/{accountId:long}/statement")]
     public Task<Statement> Statement(long accountId, [FromQuery] DateOnly? from, [FromQuery] DateOnly? to, [FromQuery] long? after,
-        [FromQuery, Limit(LedgerReads.StatementPageMost)] int? limit, CancellationToken ct) =>
-        LedgerReads.StatementAsync(db, Caller, accountId, from, to, after, PageSize.Of(limit, LedgerReads.StatementPageMost, null), 0, ct);
+        [FromQuery, Limit(typeof(LedgerReads), nameof(LedgerReads.StatementPage))] int? limit, CancellationToken ct) =>
+        LedgerReads.StatementAsync(db, Caller, accountId, from, to, after, LedgerReads.StatementPage.Of(limit), 0, ct);
 
     /// <summary>
     /// Debits and credits per account as of a value date (default today), optionally only as far as

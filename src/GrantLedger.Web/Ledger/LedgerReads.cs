@@ -67,7 +67,7 @@ public static class LedgerReads
     }
 
     /// <summary>The most lines a page of the API's statements holds (limit); without a limit, the statement is read whole.</summary>
-    public const int StatementPageMost = 5000;
+    public static readonly WholeUnlessLimited StatementPage = new(5000);
 
     /// <summary>
     /// An account's statement between two value dates, ordered by value date then transfer id: whole, or a page of it. A page

@@ -36,8 +36,10 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
     /// <param name="limit">runs per page, 1 to 5000 (default 500)</param>
     [HttpGet("programmes/{programmeId:long}/payment-runs")]
     public Task<IReadOnlyList<PaymentRunSummary>> List(long programmeId, [FromQuery, OneOf(typeof(PaymentReads), nameof(PaymentReads.States))] string? state,
-        [FromQuery] long? before, [FromQuery, Limit(5000, Default = 500)] int? limit, CancellationToken ct) =>
-        PaymentReads.ListAsync(db, Caller, programmeId, state, before, PageSize.Of(limit, 5000, 500), ct);
+        [FromQuery] long? before, [FromQuery, Limit(typeof(PaymentsController), nameof(RunsPage))] int? limit, CancellationToken ct) =>
+        PaymentReads.ListAsync(db, Caller, programmeId, state, before, RunsPage.Of(limit), ct);
+
+    public static readonly PageSize RunsPage = new(5000, 500);
 
     /// <summary>A run with its payees (each with the claims it pays and its confirmation) and the actions you may take now; with ?format=csv its payees, a row each, to check in a spreadsheet.</summary>
     [HttpGet("payment-runs/{runId:long}")]

@@ -112,6 +112,8 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
     public async Task<CategoryView> ChangeCategory(long categoryId, Corrections.NameChange request, CancellationToken ct) =>
         CategoryView.Of(await Corrections.ChangeCategoryAsync(db, audit, Caller, categoryId, request, ct));
 
+    public static readonly WholeUnlessLimited SchoolsPage = new(5000);
+
     /// <summary>
     /// Schools you can see in the programme (all, your area's, or your own), optionally of one area, by URN: all of them, or a page
     /// of limit at a time with ?after={the last URN} until a page has fewer.
@@ -120,9 +122,9 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
     /// <param name="limit">schools per page, 1 to 5000 (without it, every school)</param>
     [HttpGet("programmes/{programmeId:long}/schools")]
     public async Task<IReadOnlyList<SchoolView>> SchoolList(long programmeId, [FromQuery] long? areaId, [FromQuery] string? after,
-        [FromQuery, Limit(5000)] int? limit, CancellationToken ct)
+        [FromQuery, Limit(typeof(ProgrammesController), nameof(SchoolsPage))] int? limit, CancellationToken ct)
     {
-        var most = PageSize.Of(limit, 5000, null);
+        var most = SchoolsPage.Of(limit);
         await SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);
         var schools = Schools.Visible(db, Caller, programmeId);
         if (areaId is not null) schools = schools.Where(s => s.AreaId == areaId);
