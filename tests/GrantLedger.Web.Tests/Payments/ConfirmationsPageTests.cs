@@ -72,6 +72,37 @@ public sealed class ConfirmationsPageTests(DatabaseFixture db) : DatabaseTest(db
         Assert.Equal("Paid, 1,002 payments failed", System.Text.RegularExpressions.Regex.Replace(GrantLedger.Web.Pages.Gov.RunTag("paid", 1680, 1002).ToString()!, "<[^>]+>", ""));
     }
 
+    /// <summary>
+    /// A file of a national run's confirmations listed its lines in the file's order, the few not matched wherever they fell among
+    /// 1,680: the lines not matched, to correct and import again, come first with their reasons, counted; then the lines matched.
+    /// </summary>
+    [Fact]
+    public async Task TheLinesNotMatched_AreListedFirst_WithTheirReasons_ThenTheLinesMatched()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        var runId = (await x.Finance.GetAsync($"/api/v1/programmes/{x.ProgrammeId}/payment-runs")).Expect(HttpStatusCode.OK).Json.AsArray()[0]!["id"]!;
+        var payee = (await x.Finance.GetAsync($"/api/v1/payment-runs/{runId}")).Expect(HttpStatusCode.OK).Json["payees"]!.AsArray()
+            .First(p => p!["status"]!.GetValue<string>() == "pending")!;
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Finance.UserName);
+        var said = await UploadAsync(page, $"""
+            remittance_reference,amount,date,status
+            PR999999-000000,10.00,{x.Today:yyyy-MM-dd},paid
+            {payee["remittanceReference"]},{payee["amount"]},{x.Today:yyyy-MM-dd},paid
+            nonsense,1.234,yesterday,maybe
+            """.Replace("\n", "\r\n"));
+        var notMatched = said.IndexOf("id=\"not-matched\"", StringComparison.Ordinal);
+        var matched = said.IndexOf("id=\"matched\"", StringComparison.Ordinal);
+        Assert.True(notMatched > 0 && matched > notMatched, "the lines not matched come before the lines matched");
+        var first = said[notMatched..matched];
+        Assert.Contains("Lines not matched (2), to correct and import again", first);
+        Assert.Contains("PR999999-000000", first);
+        Assert.Contains("nonsense", first);
+        Assert.DoesNotContain(payee["remittanceReference"]!.GetValue<string>(), first);
+        var second = said[matched..];
+        Assert.Contains("Line matched (1)", second);
+        Assert.Contains(payee["remittanceReference"]!.GetValue<string>(), second);
+    }
+
     private static async Task<string> UploadAsync(HttpClient page, string csv)
     {
         var fields = PageFormFuzzTests.UploadFormFields(await page.GetStringAsync("/finance/confirmations"));
