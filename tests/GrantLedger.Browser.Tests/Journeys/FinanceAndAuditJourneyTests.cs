@@ -64,6 +64,10 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         await ClickAsync(second, "button:has-text('Import')", screenshot: "finance-confirmations");
         Assert.Contains("1 paid", await second.InnerTextAsync("#report-summary"));
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'paid'", claimId));
+        await ClickAsync(second, "#imports tbody tr:first-child a"); // the file's report, kept
+        await AtAsync(second, @"/finance/confirmations/\d+$");
+        Assert.Contains("1 paid", await second.InnerTextAsync("#file-counts"));
+        Assert.Contains(remittance, await second.InnerTextAsync("#matched"));
 
         // Close half-terms, in order
         await VisitAsync(second, "/finance/periods");

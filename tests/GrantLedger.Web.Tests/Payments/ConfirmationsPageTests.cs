@@ -101,6 +101,19 @@ public sealed class ConfirmationsPageTests(DatabaseFixture db) : DatabaseTest(db
         var second = said[matched..];
         Assert.Contains("Line matched (1)", second);
         Assert.Contains(payee["remittanceReference"]!.GetValue<string>(), second);
+
+        // the report is kept: the page lists the files imported, each leading to its report as the import showed it
+        var importId = await Db.ScalarAsync("SELECT max(id) FROM payment_confirmation_import");
+        var listed = WebUtility.HtmlDecode(await page.GetStringAsync("/finance/confirmations"));
+        var files = await Db.ScalarAsync("SELECT count(*) FROM payment_confirmation_import WHERE programme_id = $1", x.ProgrammeId);
+        Assert.Contains($"{files} file{(files == 1 ? "" : "s")} imported, newest first", listed);
+        Assert.Contains($"<a class=\"govuk-link\" href=\"/finance/confirmations/{importId}\">confirmations.csv</a>", listed);
+        var kept = WebUtility.HtmlDecode(await page.GetStringAsync($"/finance/confirmations/{importId}"));
+        Assert.Contains("1 paid, 0 failed, 0 unchanged, 2 not matched", kept);
+        Assert.Equal(said[notMatched..said.IndexOf("</table>", matched, StringComparison.Ordinal)],
+            kept[kept.IndexOf("id=\"not-matched\"", StringComparison.Ordinal)..kept.IndexOf("</table>", kept.IndexOf("id=\"matched\"", StringComparison.Ordinal), StringComparison.Ordinal)]);
+        using var missing = await page.GetAsync($"/finance/confirmations/{importId + 1}");
+        Assert.Equal("/forbidden?missing=1", missing.Headers.Location?.ToString()); // as the pages answer a record they do not find
     }
 
     private static async Task<string> UploadAsync(HttpClient page, string csv)
