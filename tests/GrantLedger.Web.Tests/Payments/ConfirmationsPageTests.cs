@@ -11,10 +11,7 @@ public sealed class ConfirmationsPageTests(DatabaseFixture db) : DatabaseTest(db
     [Fact]
     public async Task AFileWhoseLinesAreNotMatched_IsNotReportedAsASuccess_ButSaysTheyChangedNothing_AndAMatchedOneIs()
     {
-        var x = await ExportWorld.CreateAsync(Db);
-        var runId = (await x.Finance.GetAsync($"/api/v1/programmes/{x.ProgrammeId}/payment-runs")).Expect(HttpStatusCode.OK).Json.AsArray()[0]!["id"]!;
-        var payee = (await x.Finance.GetAsync($"/api/v1/payment-runs/{runId}")).Expect(HttpStatusCode.OK).Json["payees"]!.AsArray()
-            .First(p => p!["status"]!.GetValue<string>() == "pending")!;
+        var (x, runId, payee) = await PendingPaymentAsync();
         var amount = decimal.Parse(payee["amount"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
         using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Finance.UserName);
         string File(decimal paid) => $"remittance_reference,amount,date,status\r\n{payee["remittanceReference"]},{paid:0.00},{x.Today:yyyy-MM-dd},paid\r\n";
@@ -40,10 +37,7 @@ public sealed class ConfirmationsPageTests(DatabaseFixture db) : DatabaseTest(db
     [Fact]
     public async Task ALineDatedInAClosedHalfTerm_IsRefused_NamingTheHalfTermWithItsYear()
     {
-        var x = await ExportWorld.CreateAsync(Db);
-        var runId = (await x.Finance.GetAsync($"/api/v1/programmes/{x.ProgrammeId}/payment-runs")).Expect(HttpStatusCode.OK).Json.AsArray()[0]!["id"]!.GetValue<long>();
-        var payee = (await x.Finance.GetAsync($"/api/v1/payment-runs/{runId}")).Expect(HttpStatusCode.OK).Json["payees"]!.AsArray()
-            .First(p => p!["status"]!.GetValue<string>() == "pending")!;
+        var (x, runId, payee) = await PendingPaymentAsync();
         // exported on 1 September, its Autumn 1 closed since
         await Db.ScalarAsync("UPDATE payment_run SET exported_at = '2026-09-01 12:00+01' WHERE id = $1 RETURNING id", runId);
         await Db.ScalarAsync("UPDATE period SET closed_at = now() WHERE id = $1 RETURNING id", x.W.Periods["aut1"]);
@@ -79,10 +73,7 @@ public sealed class ConfirmationsPageTests(DatabaseFixture db) : DatabaseTest(db
     [Fact]
     public async Task TheLinesNotMatched_AreListedFirst_WithTheirReasons_ThenTheLinesMatched()
     {
-        var x = await ExportWorld.CreateAsync(Db);
-        var runId = (await x.Finance.GetAsync($"/api/v1/programmes/{x.ProgrammeId}/payment-runs")).Expect(HttpStatusCode.OK).Json.AsArray()[0]!["id"]!;
-        var payee = (await x.Finance.GetAsync($"/api/v1/payment-runs/{runId}")).Expect(HttpStatusCode.OK).Json["payees"]!.AsArray()
-            .First(p => p!["status"]!.GetValue<string>() == "pending")!;
+        var (x, runId, payee) = await PendingPaymentAsync();
         using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Finance.UserName);
         var said = await UploadAsync(page, $"""
             remittance_reference,amount,date,status
@@ -114,6 +105,16 @@ public sealed class ConfirmationsPageTests(DatabaseFixture db) : DatabaseTest(db
             kept[kept.IndexOf("id=\"not-matched\"", StringComparison.Ordinal)..kept.IndexOf("</table>", kept.IndexOf("id=\"matched\"", StringComparison.Ordinal), StringComparison.Ordinal)]);
         using var missing = await page.GetAsync($"/finance/confirmations/{importId + 1}");
         Assert.Equal("/forbidden?missing=1", missing.Headers.Location?.ToString()); // as the pages answer a record they do not find
+    }
+
+    /// <summary>The export world (its run exported), the run's id and a payment of it not yet confirmed.</summary>
+    private async Task<(ExportWorld X, long RunId, System.Text.Json.Nodes.JsonNode Payee)> PendingPaymentAsync()
+    {
+        var x = await ExportWorld.CreateAsync(Db);
+        var runId = (await x.Finance.GetAsync($"/api/v1/programmes/{x.ProgrammeId}/payment-runs")).Expect(HttpStatusCode.OK).Json.AsArray()[0]!["id"]!.GetValue<long>();
+        var payee = (await x.Finance.GetAsync($"/api/v1/payment-runs/{runId}")).Expect(HttpStatusCode.OK).Json["payees"]!.AsArray()
+            .First(p => p!["status"]!.GetValue<string>() == "pending")!;
+        return (x, runId, payee);
     }
 
     private static async Task<string> UploadAsync(HttpClient page, string csv)
