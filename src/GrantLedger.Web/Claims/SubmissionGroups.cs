@@ -221,13 +221,15 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
                 }
                 if (decided.Count > 0) await Transitions.WriteAsync(db, decided.Select(d => d.Transition).ToList(), CancellationToken.None);
             });
-            foreach (var (w, d) in decided) w.Done.SetResult(d.Scope);
+            // counted before the requests are answered: one answered reads its group on the meter (counted after, a client that
+            // read the meter on its answer could find its own group missing)
             if (decided.Count > 1)
             {
                 Interlocked.Add(ref _grouped, decided.Count);
                 _groupedCount.Add(decided.Count);
                 _groupCount.Add(1);
             }
+            foreach (var (w, d) in decided) w.Done.SetResult(d.Scope);
         }
         catch (Exception e)
         {
