@@ -1,4 +1,3 @@
-using System.Globalization;
 using GrantLedger.Core.Workflow;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
@@ -80,9 +79,7 @@ public sealed class RunModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, a
     public string CsvHref => SearchHref($"/finance/runs/{View.Id}", ["q", "status"], ("handler", "csv"));
 
     /// <summary>The table's caption: "2 payments", "Payments 101 to 200 of 1,680"; what the filters found, "1 payment found".</summary>
-    public string Caption => Filtered
-        ? (Paging.Pages == 1 ? Paging.Count("payment", "payments") : Paging.Range("Payments", Payees.Count)) + " found"
-        : Paging.Caption("payment", "payments", Payees.Count);
+    public string Caption => Paging.Caption("payment", "payments", Payees.Count) + (Filtered ? " found" : "");
 
     /// <summary>The run's page listing only its failed payments.</summary>
     public string FailedHref => $"/finance/runs/{View.Id}?status=failed#payees";
