@@ -207,9 +207,8 @@ public static class ClaimReads
     {
         var ids = claimIds.ToList();
         return await db.Set<Claim>().AsNoTracking().Where(c => ids.Contains(c.Id))
-            .Join(db.Periods, c => c.PeriodId, p => p.Id, (c, p) => new { c.Id, p.Name, p.ProgrammeYearId })
-            .Join(db.ProgrammeYears, x => x.ProgrammeYearId, y => y.Id, (x, y) => new { x.Id, x.Name, y.Code })
-            .ToDictionaryAsync(x => x.Id, x => Programmes.Years.HalfTerm(x.Name, x.Code), ct);
+            .Join(Programmes.Years.PeriodsInYears(db), c => c.PeriodId, h => h.Period.Id, (c, h) => new { c.Id, h })
+            .ToDictionaryAsync(x => x.Id, x => x.h.HalfTerm, ct);
     }
 
     private static IQueryable<Claim> Scoped(GrantLedgerDb db, CurrentUser caller) => db.Set<Claim>().AsNoTracking().VisibleTo(db, caller);

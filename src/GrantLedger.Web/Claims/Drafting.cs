@@ -133,10 +133,9 @@ public static class Drafting
             errors.Add("periodId", "choose the half-term the claim is for");
             return null;
         }
-        var found = await db.Periods.AsNoTracking().Where(p => p.Id == periodId)
-            .Join(db.ProgrammeYears.Where(y => y.ProgrammeId == programmeId), p => p.ProgrammeYearId, y => y.Id, (p, y) => new { Period = p, y.Code })
+        var found = await Programmes.Years.PeriodsInYears(db).Where(h => h.Period.Id == periodId && h.ProgrammeId == programmeId)
             .SingleOrDefaultAsync(ct);
         if (found is null) errors.Add("periodId", $"half-term {periodId} is not a half-term of this programme");
-        return found is null ? null : (found.Period, found.Code);
+        return found is null ? null : (found.Period, found.YearCode);
     }
 }

@@ -81,11 +81,8 @@ public static class Confirmations
                                 join r in db.Set<PaymentRun>() on p.PaymentRunId equals r.Id
                                 where r.ProgrammeId == programmeId && refs.Contains(p.RemittanceReference)
                                 select new { Payee = p, Run = r }).ToDictionaryAsync(x => x.Payee.RemittanceReference, ct);
-            var closedPeriods = await db.Periods.AsNoTracking()
-                .Join(db.ProgrammeYears.Where(y => y.ProgrammeId == programmeId), p => p.ProgrammeYearId, y => y.Id, (p, y) => new { Period = p, Year = y })
-                .Where(x => x.Period.ClosedAt != null || x.Year.ClosedAt != null)
-                .Select(x => new { x.Period.StartsOn, x.Period.EndsOn, x.Period.Name, YearCode = x.Year.Code })
-                .ToListAsync(ct);
+            var closedPeriods = await Programmes.Years.PeriodsInYears(db)
+                .Where(h => h.ProgrammeId == programmeId && (h.Period.ClosedAt != null || h.YearClosedAt != null)).ToListAsync(ct);
             var today = UkTime.Today;
             // a payment on more than one line (paid on one and failed on another, or the same line twice: a bank that
             // paid twice?) is for finance to look into: none of its lines is acted on, whatever their order
@@ -106,8 +103,8 @@ public static class Confirmations
                     if (x.Payee.Status != "pending") return $"this payment is already confirmed {x.Payee.Status}";
                     if (row.Date > today) return "the date is in the future";
                     if (row.Date < UkTime.DateOn(x.Run.ExportedAt!.Value)) return "the date is before the payment file was exported";
-                    if (closedPeriods.FirstOrDefault(p => p.StartsOn <= row.Date && row.Date <= p.EndsOn) is { } closed)
-                        return $"the date falls in {Programmes.Years.HalfTerm(closed.Name, closed.YearCode)}, which is closed";
+                    if (closedPeriods.FirstOrDefault(h => h.Period.StartsOn <= row.Date && row.Date <= h.Period.EndsOn) is { } closed)
+                        return $"the date falls in {closed.HalfTerm}, which is closed";
                     return null;
                 }
                 var reason = Mismatch();

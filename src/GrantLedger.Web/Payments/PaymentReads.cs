@@ -79,9 +79,8 @@ public static class PaymentReads
         var areaIds = list.Select(r => r.AreaId).OfType<long>().Distinct().ToList();
         var periodIds = list.Select(r => r.PeriodId).OfType<long>().Distinct().ToList();
         var areas = await db.Areas.AsNoTracking().Where(a => areaIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, a => a.Name, ct);
-        var halfTerms = await db.Periods.AsNoTracking().Where(p => periodIds.Contains(p.Id))
-            .Join(db.ProgrammeYears, p => p.ProgrammeYearId, y => y.Id, (p, y) => new { p.Id, p.Name, y.Code })
-            .ToDictionaryAsync(x => x.Id, x => Programmes.Years.HalfTerm(x.Name, x.Code), ct);
+        var halfTerms = await Programmes.Years.PeriodsInYears(db).Where(h => periodIds.Contains(h.Period.Id))
+            .ToDictionaryAsync(h => h.Period.Id, h => h.HalfTerm, ct);
         return (area, period) => (area is { } a ? areas[a] : "All areas", period is { } h ? halfTerms[h] : "All half-terms");
     }
 

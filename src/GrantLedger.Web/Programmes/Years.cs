@@ -25,6 +25,26 @@ public static partial class Years
     /// </summary>
     public static string HalfTerm(string name, string yearCode) => $"{name} {yearCode}";
 
+    /// <summary>A half-term read with its year: what names it (<see cref="HalfTerm"/>) and says whether finance has closed either.</summary>
+    public sealed class PeriodInYear
+    {
+        public required Period Period { get; init; }
+        public required long ProgrammeId { get; init; }
+        /// <summary>The academic year, "2025-26".</summary>
+        public required string YearCode { get; init; }
+        public DateTimeOffset? YearClosedAt { get; init; }
+        /// <summary>"Autumn 1 2026-27".</summary>
+        public string HalfTerm => Years.HalfTerm(Period.Name, YearCode);
+    }
+
+    /// <summary>
+    /// Every programme's half-terms, each with its year, read without tracking: the one join the pages, the lists and the
+    /// refusals compose to name a half-term with its year.
+    /// </summary>
+    public static IQueryable<PeriodInYear> PeriodsInYears(GrantLedgerDb db) =>
+        db.Periods.AsNoTracking().Join(db.ProgrammeYears, p => p.ProgrammeYearId, y => y.Id,
+            (p, y) => new PeriodInYear { Period = p, ProgrammeId = y.ProgrammeId, YearCode = y.Code, YearClosedAt = y.ClosedAt });
+
     public const string YearCodePattern = @"^(\d{4})-(\d{2})$";
     [GeneratedRegex(YearCodePattern + Patterns.AtTheEnd)] private static partial Regex YearCode();
 

@@ -89,15 +89,13 @@ public static partial class RateCards
             if (same.Any(x => x.EffectiveFrom == r.EffectiveFrom))
                 throw new RuleBroken("rate-exists", $"a '{code}' rate already takes effect on {r.EffectiveFrom:yyyy-MM-dd}: rates are never changed; add one from another date",
                     409, "effectiveFrom");
-            var closed = await db.Periods.AsNoTracking()
-                .Where(p => p.ClosedAt != null && p.StartsOn <= r.EffectiveFrom && p.EndsOn >= r.EffectiveFrom)
-                .Join(db.ProgrammeYears.Where(y => y.ProgrammeId == programmeId), p => p.ProgrammeYearId, y => y.Id, (p, y) => new { p.Name, Year = y.Code })
-                .FirstOrDefaultAsync(ct);
+            var closed = await Years.PeriodsInYears(db).FirstOrDefaultAsync(h => h.ProgrammeId == programmeId && h.Period.ClosedAt != null
+                && h.Period.StartsOn <= r.EffectiveFrom && h.Period.EndsOn >= r.EffectiveFrom, ct);
             if (closed is not null)
-                throw new RuleBroken("period-closed", $"{r.EffectiveFrom:yyyy-MM-dd} falls in {Years.HalfTerm(closed.Name, closed.Year)}, which is closed: a rate cannot take effect in a closed period",
+                throw new RuleBroken("period-closed", $"{r.EffectiveFrom:yyyy-MM-dd} falls in {closed.HalfTerm}, which is closed: a rate cannot take effect in a closed period",
                     409, "effectiveFrom", new Dictionary<string, object?>
                     {
-                        ["effectiveFrom"] = $"{r.EffectiveFrom:yyyy-MM-dd}", ["year"] = closed.Year, ["period"] = closed.Name,
+                        ["effectiveFrom"] = $"{r.EffectiveFrom:yyyy-MM-dd}", ["year"] = closed.YearCode, ["period"] = closed.Period.Name,
                     });
 
             var rate = new Rate

@@ -84,10 +84,8 @@ public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : Prog
     {
         var programmeId = await ProgrammeAsync(ct);
         AreaOptions = await AreaChoices.OfProgrammeAsync(Db, programmeId, ct, all: "All areas");
-        var periods = await Db.Periods.AsNoTracking()
-            .Join(Db.ProgrammeYears.Where(y => y.ProgrammeId == programmeId), p => p.ProgrammeYearId, y => y.Id, (p, y) => new { p.Id, p.Name, p.StartsOn, y.Code })
-            .OrderByDescending(p => p.StartsOn).ToListAsync(ct);
-        PeriodOptions = [("", "All half-terms"), .. periods.Select(p => (p.Id.ToString(CultureInfo.InvariantCulture), Years.HalfTerm(p.Name, p.Code)))];
+        var periods = await Years.PeriodsInYears(Db).Where(h => h.ProgrammeId == programmeId).OrderByDescending(h => h.Period.StartsOn).ToListAsync(ct);
+        PeriodOptions = [("", "All half-terms"), .. periods.Select(h => (h.Period.Id.ToString(CultureInfo.InvariantCulture), h.HalfTerm))];
 
         var claimId = ReadReference("claim", "The claim", ClaimAccess.ReferencePrefix);
         var areaId = Chosen("areaId", AreaOptions);

@@ -29,9 +29,8 @@ public sealed class ClaimModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
     private async Task LoadAsync(long id, CancellationToken ct)
     {
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
-        var period = await Db.Periods.AsNoTracking().Where(p => p.Id == View.Period.Id)
-            .Join(Db.ProgrammeYears, p => p.ProgrammeYearId, y => y.Id, (p, y) => new { p.ClosedAt, y.Code }).SingleAsync(ct);
-        (HalfTerm, HalfTermClosed) = (Programmes.Years.HalfTerm(View.Period.Name, period.Code), period.ClosedAt is not null);
+        var period = await Programmes.Years.PeriodsInYears(Db).SingleAsync(h => h.Period.Id == View.Period.Id, ct);
+        (HalfTerm, HalfTermClosed) = (period.HalfTerm, period.Period.ClosedAt is not null);
     }
 
     public async Task<IActionResult> OnPostRemoveLineAsync(long id, long lineId, CancellationToken ct)
