@@ -110,10 +110,17 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
         return csv ? CsvAnswer.Of("audit-events.csv", AuditReads.EventCsvHeader, page.Items, AuditReads.EventCsvRow) : Ok(page);
     }
 
-    /// <summary>Recomputes the hash chains you may see from the records themselves; names the first record that does not match its seal.</summary>
+    /// <summary>
+    /// Recomputes the hash chains you may see from the records themselves; names the first record that does not match its seal. Give
+    /// the heads you noted at an earlier check as <c>noted</c> (repeated, each "chain,seal,hash": "journal:3,1204,9f2c…") and each is
+    /// checked against the seal it names: "extended" when that seal still has the hash noted, "rewritten" when it has another (the
+    /// chain was rewritten at or before it, even if every seal now matches its record), "missing" when the seal is gone; ok is then
+    /// false unless every one is extended. At most 50.
+    /// </summary>
     [HttpGet("audit/verification")]
     [ProducesResponseType(typeof(Verification.Report), 200)]
-    public Task<Verification.Report> Verify(CancellationToken ct) => Verification.VerifyVisibleAsync(dataSource, Caller, ct);
+    public Task<Verification.Report> Verify([FromQuery] string?[]? noted, CancellationToken ct) =>
+        Verification.VerifyVisibleAsync(dataSource, Caller, ct, Verification.ReadNoted(noted ?? []));
 
     /// <summary>How far sealing lags behind the writers, per chain, and each chain's head hash (note it down: a later verification must extend it).</summary>
     [HttpGet("audit/seal-status")]

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GrantLedger.Core.Rules;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
@@ -18,7 +19,15 @@ public static class AuditCommands
         audit.Subcommands.Add(seal);
 
         var verify = new Command("verify", "Recompute every chain from the records; name the first record that does not match its seal.");
-        verify.SetAction((_, ct) => withServices((services, _) => VerifyAsync(services.GetRequiredService<NpgsqlDataSource>(), Console.Out, ct), ct));
+        var noted = new Option<FileInfo?>("--noted")
+        {
+            Description = "a file of heads noted at an earlier check (as --write-heads writes them, \"chain,seal,hash\" a line): each must still be in its chain",
+        };
+        var writeHeads = new Option<FileInfo?>("--write-heads") { Description = "write each chain's head, as verified, to this file to keep for the next check" };
+        verify.Options.Add(noted);
+        verify.Options.Add(writeHeads);
+        verify.SetAction((parse, ct) => withServices((services, _) => VerifyAsync(services.GetRequiredService<NpgsqlDataSource>(), Console.Out, ct,
+            parse.GetValue(noted), parse.GetValue(writeHeads)), ct));
         audit.Subcommands.Add(verify);
         return audit;
     }
@@ -31,19 +40,40 @@ public static class AuditCommands
         return 0;
     }
 
-    /// <returns>0 when every chain matches its records; 3 when one does not</returns>
-    public static async Task<int> VerifyAsync(NpgsqlDataSource dataSource, TextWriter output, CancellationToken ct)
+    /// <param name="noted">a file of heads noted at an earlier check, "chain,seal,hash" a line, each checked against its seal</param>
+    /// <param name="writeHeads">where to write each chain's head as verified, in the same form</param>
+    /// <returns>0 when every chain matches its records and holds every head noted; 3 when not; 2 when the file of heads cannot be read</returns>
+    public static async Task<int> VerifyAsync(NpgsqlDataSource dataSource, TextWriter output, CancellationToken ct, FileInfo? noted = null,
+        FileInfo? writeHeads = null)
     {
-        var report = await Verification.VerifyAsync(dataSource, ct: ct);
+        IReadOnlyList<Verification.NotedHead> heads;
+        try
+        {
+            heads = noted is null ? [] : Verification.ReadNoted(await File.ReadAllLinesAsync(noted.FullName, ct));
+        }
+        catch (Exception e) when (e is InvalidInput or IOException or UnauthorizedAccessException)
+        {
+            output.WriteLine($"The heads in {noted!.FullName} cannot be read: "
+                + (e is InvalidInput invalid ? string.Join("; ", invalid.Errors.Values.SelectMany(m => m)) : e.Message));
+            return 2;
+        }
+        var report = await Verification.VerifyAsync(dataSource, ct: ct, noted: heads);
         foreach (var c in report.Chains)
         {
             var state = c.FirstMismatch is { } m ? $"MISMATCH at seal {m.Seq}: {m.Problem}" : "ok";
             output.WriteLine($"{c.Chain}: {c.Sealed} sealed, {c.Verified} verified, {c.Unsealed} waiting; head {c.Head ?? "-"}; {state}");
         }
         foreach (var o in report.NeitherSealedNorQueued) output.WriteLine($"{o.Chain}: {o.Problem}");
-        output.WriteLine(report.Ok
-            ? "Every chain matches its records."
-            : $"FIRST MISMATCH: {report.FirstMismatch!.Chain} seal {report.FirstMismatch.Seq}: {report.FirstMismatch.Problem}");
+        foreach (var h in report.Noted)
+            output.WriteLine($"noted {h.Chain} seal {h.Seq}: {(h.Result == "extended" ? "ok" : h.Result.ToUpperInvariant())}; {h.Says}");
+        if (writeHeads is not null)
+        {
+            await File.WriteAllTextAsync(writeHeads.FullName, Verification.HeadsCsv(report), ct);
+            output.WriteLine($"Heads written to {writeHeads.FullName}: keep the file and give it as --noted at the next check.");
+        }
+        output.WriteLine(report.Ok ? "Every chain matches its records." + (report.Noted.Count > 0 ? " Every head noted is still in its chain." : "")
+            : report.FirstMismatch is { } first ? $"FIRST MISMATCH: {first.Chain} seal {first.Seq}: {first.Problem}"
+            : "REWRITTEN: a head noted is not in its chain as it was.");
         return report.Ok ? 0 : 3;
     }
 

@@ -196,5 +196,18 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         await VisitAsync(page, "/ledger/trail?action=clam.approve");
         await ExpectErrorAsync(page, "action", "the audit trail records no clam.approve");
         Assert.Equal(0, await page.Locator("#events").CountAsync()); // not an empty table, read as "nothing of that kind happened"
+
+        // verification: the chains' heads kept as a file, then pasted back as at the next visit, each still in its chain
+        await GrantLedger.Web.Audit.Sealing.SealAllAsync(Db.DataSource);
+        await VisitAsync(page, "/ledger/verification", screenshot: "auditor-verification");
+        Assert.Contains("Every record checked matches its seal", await page.InnerTextAsync("#result"));
+        var heads = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("a:has-text('Download these heads')"));
+        var kept = await File.ReadAllTextAsync(await heads.PathAsync());
+        Assert.StartsWith("chain,seal,hash\r\n", kept);
+        await page.FillAsync("#noted", kept);
+        await ClickAsync(page, "button:has-text('Check these heads')", screenshot: "auditor-verification-heads");
+        var results = await page.Locator("#heads-noted tbody tr td:nth-child(4) strong").AllInnerTextsAsync();
+        Assert.Equal(kept.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length - 1, results.Count);
+        Assert.All(results, r => Assert.Equal("Still in the chain", r));
     }
 }

@@ -286,6 +286,64 @@ public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     [Fact]
+    public async Task Verification_GivesTheHeadsToKeep_AndChecksThemAtTheNextVisit_NamingAChainRewrittenSince()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 2);
+        await s.FundAsync("1000.00");
+        await s.AllocateEachAsync("staff-cover", "100.00");
+        await Sealing.SealAllAsync(Db.DataSource);
+        var auditor = await s.AuditorAsync(Db);
+        using var page = await PageAsync(Db, auditor.UserName);
+        var journal = $"journal:{s.ProgrammeId}";
+
+        // the heads to keep: the file the page offers, a line a chain as the verification found it
+        var html = await Read(page, "/ledger/verification");
+        Assert.Contains("href=\"/ledger/verification?handler=heads\" download", html);
+        using var download = await page.GetAsync("/ledger/verification?handler=heads");
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal("text/csv", download.Content.Headers.ContentType?.MediaType);
+        Assert.Matches(@"^grantledger-chain-heads-\d{4}-\d{2}-\d{2}-\d{4}\.csv$", download.Content.Headers.ContentDisposition?.FileNameStar ?? download.Content.Headers.ContentDisposition?.FileName);
+        var kept = await download.Content.ReadAsStringAsync();
+        var chains = Rows(Table(html, "chains")).Select(Cells).ToList();
+        Assert.Equal(["chain,seal,hash", .. chains.Select(c => $"{Regex.Match(c[0], @"\((.*)\)").Groups[1].Value},{c[1].Replace(",", "")},{c[3]}")],
+            kept.Split("\r\n", StringSplitOptions.RemoveEmptyEntries));
+
+        // at the next visit, the ledger moved on: the file pasted back, every head is still in its chain
+        await s.AllocateEachAsync("action-plan", "1.00");
+        await Sealing.SealAllAsync(Db.DataSource);
+        var next = await Read(page, $"/ledger/verification?noted={Uri.EscapeDataString(kept)}");
+        Assert.Contains("Every record checked matches its seal", next);
+        var noted = Rows(Table(next, "heads-noted")).Select(Cells).ToList();
+        Assert.Equal(chains.Count, noted.Count);
+        Assert.All(noted, n => Assert.StartsWith("Still in the chain", n[3]));
+        Assert.Contains(kept.Trim(), next); // the lines pasted stay in the box
+
+        // an allocation changed behind the guards and the chain made again from its seal: the records match, the head does not
+        var allocation = await Db.ScalarAsync("SELECT min(id) FROM journal_entry WHERE cause_type = 'allocation'");
+        await Db.DataSource.TamperAsync("UPDATE transfer SET amount = amount + 1 WHERE id = (SELECT min(id) FROM transfer WHERE entry_id = $1)", allocation);
+        await HashChainTests.RewriteChainFromAsync(Db, journal,
+            await Db.ScalarAsync("SELECT seq FROM chain_seal WHERE record_type = 'journal_entry' AND record_id = $1", allocation));
+        Assert.Contains("Every record checked matches its seal", await Read(page, "/ledger/verification"));
+        var after = await Read(page, $"/ledger/verification?noted={Uri.EscapeDataString(kept)}");
+        Assert.DoesNotContain("Every record checked matches its seal", after);
+        Assert.Contains("every record matches its seal, but a head you noted is not in its chain as it was", after);
+        var index = chains.FindIndex(c => c[0].Contains(journal));
+        var summary = PageForms.SummaryItems(after);
+        Assert.Equal([$"noted-{index + 1}: Journal of Test programme {s.Code} ({journal}): Seal {chains[index][1]} has another hash now: the chain was rewritten at or before it since the hash was noted, even where each seal matches its record."],
+            summary);
+        var rows = Rows(Table(after, "heads-noted")).Select(Cells).ToList();
+        Assert.StartsWith("Rewritten", rows[index][3]);
+        Assert.All(rows.Where((_, i) => i != index), r => Assert.StartsWith("Still in the chain", r[3]));
+
+        // lines that cannot be read are named on the box; the chains are checked all the same
+        var bad = await Read(page, $"/ledger/verification?noted={Uri.EscapeDataString("audit,12\nchain,seal,hash\naudit,1,xyz")}");
+        Assert.Equal(["noted: The heads you noted: line 1 (audit,12) must be the chain, the seal's number and its hash, separated by commas, such as audit,1204,9f2c… (64 hex digits)",
+            "noted: The heads you noted: line 3 (audit,1,xyz) must give the seal's hash as 64 hex digits"], PageForms.SummaryItems(bad));
+        Assert.Contains("govuk-textarea--error", bad);
+        Assert.Equal(chains.Count, Rows(Table(bad, "chains")).Count());
+    }
+
+    [Fact]
     public async Task AProgrammesAdmin_SeesTheirProgrammesTrailAndJournal_AndASchoolOrAreaLeadOpensNeither()
     {
         var w = await ClaimWorld.CreateAsync(Db);

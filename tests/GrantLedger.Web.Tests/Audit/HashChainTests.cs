@@ -98,6 +98,136 @@ public sealed class HashChainTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("neither sealed nor queued", report["firstMismatch"]!["problem"]!.GetValue<string>());
     }
 
+    /// <summary>The heads a verification reports, as an auditor notes them: "chain,seal,hash".</summary>
+    private static Dictionary<string, string> Heads(System.Text.Json.Nodes.JsonNode report) =>
+        report["chains"]!.AsArray().ToDictionary(c => c!["chain"]!.GetValue<string>(),
+            c => $"{c!["chain"]!.GetValue<string>()},{c["sealed"]!.GetValue<long>()},{c["head"]!.GetValue<string>()}");
+
+    private static string Noted(params string[] heads) => string.Join("&", heads.Select(h => "noted=" + Uri.EscapeDataString(h)));
+
+    /// <summary>
+    /// What someone able to change the database could do that the seals alone do not show: change a record, then make its seal and
+    /// every seal after it again over the records as they are now (with the append-only triggers off, as a superuser can).
+    /// </summary>
+    internal static async Task RewriteChainFromAsync(DatabaseFixture db, string chain, long fromSeq)
+    {
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        await using (var off = new NpgsqlCommand("SET session_replication_role = replica", conn)) await off.ExecuteNonQueryAsync();
+        var seals = new List<(long Seq, string Type, long Id)>();
+        byte[] previous = ChainContent.Genesis;
+        await using (var cmd = new NpgsqlCommand("SELECT seq, record_type, record_id, hash FROM chain_seal WHERE chain = $1 AND seq >= $2 - 1 ORDER BY seq", conn))
+        {
+            cmd.Parameters.Add(new() { Value = chain });
+            cmd.Parameters.Add(new() { Value = fromSeq });
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync())
+                if (r.GetInt64(0) < fromSeq) previous = r.GetFieldValue<byte[]>(3);
+                else seals.Add((r.GetInt64(0), r.GetString(1), r.GetInt64(2)));
+        }
+        foreach (var (seq, type, id) in seals)
+        {
+            var content = (await ChainRecords.ContentAsync(conn, null, type, [id], CancellationToken.None))[id];
+            previous = ChainContent.Hash(previous, content);
+            await using var update = new NpgsqlCommand("UPDATE chain_seal SET hash = $1 WHERE chain = $2 AND seq = $3", conn);
+            update.Parameters.Add(new() { Value = previous });
+            update.Parameters.Add(new() { Value = chain });
+            update.Parameters.Add(new() { Value = seq });
+            await update.ExecuteNonQueryAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AChainRewrittenWithItsSealsMadeAgain_MatchesItsRecords_ButNotTheHeadNotedBefore()
+    {
+        var s = await LedgerWithHistoryAsync();
+        var journal = $"journal:{s.ProgrammeId}";
+        await SealAsync();
+        var before = Heads((await s.Root.GetAsync("/api/v1/audit/verification")).Expect(HttpStatusCode.OK).Json);
+        var headsFile = Path.Combine(Path.GetTempPath(), $"heads-{Guid.NewGuid():N}.csv");
+        var output = new StringWriter();
+        Assert.Equal(0, await AuditCommands.VerifyAsync(Db.DataSource, output, CancellationToken.None, writeHeads: new FileInfo(headsFile)));
+        var written = await File.ReadAllLinesAsync(headsFile);
+        Assert.Equal("chain,seal,hash", written[0]);
+        Assert.Equal(before.Values.Order(), written.Skip(1).Order());
+
+        // the ledger moves on: the heads noted are still in their chains
+        await s.AllocateEachAsync("action-plan", "1.00");
+        await SealAsync();
+        var later = (await s.Root.GetAsync($"/api/v1/audit/verification?{Noted(before[journal], before["audit"])}")).Expect(HttpStatusCode.OK).Json;
+        Assert.True(later["ok"]!.GetValue<bool>(), later.ToJsonString());
+        Assert.Equal(["extended", "extended"], later["noted"]!.AsArray().Select(n => n!["result"]!.GetValue<string>()));
+        Assert.NotEqual(before[journal], Heads(later)[journal]); // the head moved on, and the one noted is still there
+        output = new StringWriter();
+        Assert.Equal(0, await AuditCommands.VerifyAsync(Db.DataSource, output, CancellationToken.None, noted: new FileInfo(headsFile)));
+        Assert.Contains("Every head noted is still in its chain", output.ToString());
+
+        // an allocation's amount changed, and the chain made again from its seal on: every seal matches its record...
+        var allocation = await Db.ScalarAsync("SELECT min(id) FROM journal_entry WHERE cause_type = 'allocation'");
+        await Db.DataSource.TamperAsync("UPDATE transfer SET amount = amount + 1 WHERE id = (SELECT min(id) FROM transfer WHERE entry_id = $1)", allocation);
+        await RewriteChainFromAsync(Db, journal, await Db.ScalarAsync("SELECT seq FROM chain_seal WHERE record_type = 'journal_entry' AND record_id = $1", allocation));
+        var alone = (await s.Root.GetAsync("/api/v1/audit/verification")).Expect(HttpStatusCode.OK).Json;
+        Assert.True(alone["ok"]!.GetValue<bool>(), "a chain made again over the changed records matches them: only a head noted before shows it");
+
+        // ...and the head noted before is not in it
+        var report = (await s.Root.GetAsync($"/api/v1/audit/verification?{Noted(before[journal], before["audit"])}")).Expect(HttpStatusCode.OK).Json;
+        Assert.False(report["ok"]!.GetValue<bool>());
+        Assert.Null(report["firstMismatch"]);
+        var (rewritten, untouched) = (report["noted"]![0]!, report["noted"]![1]!);
+        Assert.Equal((journal, "rewritten"), (rewritten["chain"]!.GetValue<string>(), rewritten["result"]!.GetValue<string>()));
+        Assert.Equal(before[journal].Split(',')[2], rewritten["hash"]!.GetValue<string>());
+        Assert.NotEqual(rewritten["hash"]!.GetValue<string>(), rewritten["hashNow"]!.GetValue<string>());
+        Assert.Contains("rewritten at or before it", rewritten["says"]!.GetValue<string>());
+        Assert.Equal("extended", untouched["result"]!.GetValue<string>());
+        output = new StringWriter();
+        Assert.Equal(3, await AuditCommands.VerifyAsync(Db.DataSource, output, CancellationToken.None, noted: new FileInfo(headsFile)));
+        Assert.Contains($"noted {journal} seal {before[journal].Split(',')[1]}: REWRITTEN", output.ToString());
+        Assert.Contains("REWRITTEN: a head noted is not in its chain as it was.", output.ToString());
+
+        // seals removed after the head noted, and a chain not there
+        var auditSeal = long.Parse(before["audit"].Split(',')[1]);
+        await Db.DataSource.TamperAsync("DELETE FROM chain_seal WHERE chain = 'audit' AND seq >= $1", auditSeal);
+        report = (await s.Root.GetAsync($"/api/v1/audit/verification?{Noted(before["audit"], "journal:999999,1," + new string('a', 64))}")).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal(["missing", "unknown-chain"], report["noted"]!.AsArray().Select(n => n!["result"]!.GetValue<string>()));
+        Assert.Contains($"it ends at seal {auditSeal - 1:N0}", report["noted"]![0]!["says"]!.GetValue<string>());
+        File.Delete(headsFile);
+    }
+
+    [Fact]
+    public async Task HeadsNotedThatCannotBeRead_AreRefused_EachLineNamed()
+    {
+        var s = await LedgerWithHistoryAsync();
+        await SealAsync();
+        foreach (var (noted, says) in new[]
+                 {
+                     ("audit,12", "line 1 (audit,12) must be the chain, the seal's number and its hash"),
+                     ("ledger:3,12," + new string('a', 64), "names no chain"),
+                     ("audit,0," + new string('a', 64), "whole number from 1"),
+                     ("audit,-4," + new string('a', 64), "whole number from 1"),
+                     ("audit,99999999999999999999," + new string('a', 64), "whole number from 1"),
+                     ("audit,12," + new string('a', 63), "64 hex digits"),
+                     ("audit,12," + new string('g', 64), "64 hex digits"),
+                 })
+        {
+            var problem = (await s.Root.GetAsync($"/api/v1/audit/verification?{Noted(noted)}")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "noted").Json;
+            Assert.Contains(says, problem["errors"]!["noted"]![0]!.GetValue<string>());
+        }
+        var many = Enumerable.Range(1, Verification.MostNoted + 1).Select(i => $"audit,{i},{new string('a', 64)}").ToArray();
+        var tooMany = (await s.Root.GetAsync($"/api/v1/audit/verification?{Noted(many)}")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "noted").Json;
+        Assert.Contains($"at most {Verification.MostNoted}", tooMany["errors"]!["noted"]![0]!.GetValue<string>());
+        // the download's header line and blank lines are passed over, and upper-case hex read as lower
+        var head = Heads((await s.Root.GetAsync("/api/v1/audit/verification")).Expect(HttpStatusCode.OK).Json)["audit"];
+        var given = $"chain,seal,hash\r\n\r\n{head.ToUpperInvariant().Replace("AUDIT", "audit")}\r\n";
+        var read = (await s.Root.GetAsync($"/api/v1/audit/verification?{Noted(given)}")).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("extended", read["noted"]!.AsArray().Single()!["result"]!.GetValue<string>());
+
+        var file = Path.Combine(Path.GetTempPath(), $"heads-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(file, "audit,twelve,abc\n");
+        var output = new StringWriter();
+        Assert.Equal(2, await AuditCommands.VerifyAsync(Db.DataSource, output, CancellationToken.None, noted: new FileInfo(file)));
+        Assert.Contains("cannot be read: line 1 (audit,twelve,abc) must give the seal's number as a whole number from 1", output.ToString());
+        File.Delete(file);
+    }
+
     [Fact]
     public async Task ARecordCommittedAfterALaterOneWasSealed_JoinsTheChainAtItsEnd()
     {
