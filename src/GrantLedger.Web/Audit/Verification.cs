@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using GrantLedger.Core.Rules;
 using GrantLedger.Web.Access;
 using Npgsql;
@@ -9,7 +11,7 @@ namespace GrantLedger.Web.Audit;
 /// does not match (a record changed, removed, or a seal missing or out of sequence), and any record
 /// that is neither sealed nor waiting to be.
 /// </summary>
-public static class Verification
+public static partial class Verification
 {
     public sealed record Mismatch(string Chain, long Seq, string RecordType, long RecordId, string Problem);
 
@@ -53,14 +55,15 @@ public static class Verification
             var line = raw.Trim();
             if (line.Length == 0 || line.Equals(HeadsCsvHeader, StringComparison.OrdinalIgnoreCase)) continue;
             var parts = line.Split(',').Select(p => p.Trim()).ToArray();
+            var seq = 0L;
             var problem =
                 parts.Length != 3 ? "must be the chain, the seal's number and its hash, separated by commas, such as audit,1204,9f2c… (64 hex digits)" :
-                !System.Text.RegularExpressions.Regex.IsMatch(parts[0], @"^(audit|journal:[0-9]{1,18})$") ? $"names no chain: a chain is audit, or journal: and a programme's number, such as journal:3" :
-                !long.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seq) || seq < 1 ? "must give the seal's number as a whole number from 1" :
-                !System.Text.RegularExpressions.Regex.IsMatch(parts[2], "^[0-9a-fA-F]{64}$") ? "must give the seal's hash as 64 hex digits" :
+                !ChainName().IsMatch(parts[0]) ? "names no chain: a chain is audit, or journal: and a programme's number, such as journal:3" :
+                !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out seq) || seq < 1 ? "must give the seal's number as a whole number from 1" :
+                !HashHex().IsMatch(parts[2]) ? "must give the seal's hash as 64 hex digits" :
                 null;
             if (problem is not null) errors.Add($"line {number} ({Shorten(line)}) {problem}");
-            else noted.Add(new NotedHead(parts[0], long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), parts[2].ToLowerInvariant()));
+            else noted.Add(new NotedHead(parts[0], seq, parts[2].ToLowerInvariant()));
         }
         if (errors.Count == 0 && noted.Count > MostNoted) errors.Add($"gives {noted.Count} heads: at most {MostNoted} are checked at once");
         if (errors.Count > 0) throw new InvalidInput(new Dictionary<string, string[]> { ["noted"] = errors.ToArray() });
@@ -69,12 +72,15 @@ public static class Verification
 
     private static string Shorten(string line) => line.Length <= 40 ? line : line[..37] + "…";
 
+    [GeneratedRegex(@"^(audit|journal:[0-9]{1,18})$")] private static partial Regex ChainName();
+    [GeneratedRegex("^[0-9a-fA-F]{64}$")] private static partial Regex HashHex();
+
     /// <summary>The header of the heads' download, passed over when the file is given back.</summary>
     public const string HeadsCsvHeader = "chain,seal,hash";
 
     /// <summary>Each chain's verified head as a line to keep and give back at the next check: "chain,seal,hash", after <see cref="HeadsCsvHeader"/>.</summary>
     public static string HeadsCsv(Report report) =>
-        string.Concat(report.Chains.Where(c => c.Head is not null).Select(c => $"{c.Chain},{c.Sealed.ToString(System.Globalization.CultureInfo.InvariantCulture)},{c.Head}\r\n")
+        string.Concat(report.Chains.Where(c => c.Head is not null).Select(c => $"{c.Chain},{c.Sealed.ToString(CultureInfo.InvariantCulture)},{c.Head}\r\n")
             .Prepend(HeadsCsvHeader + "\r\n"));
 
     private const int Page = 1000;
@@ -128,7 +134,7 @@ public static class Verification
                 $"Seal {Counted(h.Seq)} has another hash now: the chain was rewritten at or before it since the hash was noted, even where each seal matches its record.");
     }
 
-    private static string Counted(long n) => n.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+    private static string Counted(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
     private static async Task<ChainReport> VerifyChainAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string chain, IReadOnlySet<long> notedSeqs,
         Dictionary<(string Chain, long Seq), byte[]> hashesAt, CancellationToken ct)
