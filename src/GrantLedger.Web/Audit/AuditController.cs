@@ -122,7 +122,7 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
     public Task<Verification.Report> Verify([FromQuery] string?[]? noted, CancellationToken ct) =>
         Verification.VerifyVisibleAsync(dataSource, Caller, ct, Verification.ReadNoted(noted ?? []));
 
-    /// <summary>How far sealing lags behind the writers, per chain, and each chain's head hash (note it down: a later verification must extend it).</summary>
+    /// <summary>How far sealing lags behind the writers, per chain, and each chain's head hash (keep it, and give it to a later verification as noted: the chain must still hold it).</summary>
     [HttpGet("audit/seal-status")]
     public Task<AuditReads.SealStatus> SealStatus(CancellationToken ct) => AuditReads.SealStatusAsync(dataSource, Caller, ct);
 
