@@ -32,6 +32,10 @@ public sealed class BackupDrillTests(DatabaseFixture db) : ReliabilityTest(db)
             await GrantLedger.Web.Audit.Sealing.SealAllAsync(Sql);
             for (var wait = 0; wait < 120 && await Db.ScalarAsync("SELECT count(*) FROM seal_queue") > 0; wait++) await Task.Delay(500);
             Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM seal_queue"));
+            // the heads an auditor keeps at the backup, to give the restored copy
+            var heads = GrantLedger.Web.Audit.Verification.ReadNoted(
+                [GrantLedger.Web.Audit.Verification.HeadsCsv(await GrantLedger.Web.Audit.Verification.VerifyAsync(Sql))]);
+            Assert.NotEmpty(heads);
             await ClusterControl.DumpAsync(Db.Cluster, "grantledger_test", dump);
             await Execute(admin, $"DROP DATABASE IF EXISTS {Restored} WITH (FORCE)");
             await Execute(admin, $"CREATE DATABASE {Restored}");
@@ -44,8 +48,11 @@ public sealed class BackupDrillTests(DatabaseFixture db) : ReliabilityTest(db)
             await LedgerChecks.AssertConsistentAsync(restoredDb);
 
             // The hash chains verify on the restored copy: every sealed record is exactly what was sealed.
-            var chains = await GrantLedger.Web.Audit.Verification.VerifyAsync(restoredDb);
+            var chains = await GrantLedger.Web.Audit.Verification.VerifyAsync(restoredDb, noted: heads);
             Assert.True(chains.Ok && chains.FirstMismatch is null, $"the restored chains do not verify: {chains.FirstMismatch}");
+            // and every head kept at the backup is in the restored copy's chain, with its hash
+            Assert.All(chains.Noted, h => Assert.Equal("extended", h.Result));
+            Assert.Equal(heads.Count, chains.Noted.Count);
 
             // Through the API: the same trial balance and the same balances on every account, from the restored database.
             var restored = await StartServiceAsync("restored", Db.Cluster.ConnectionString(Restored));
