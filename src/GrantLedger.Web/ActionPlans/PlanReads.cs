@@ -76,11 +76,12 @@ public static class PlanReads
         return Beside(p, caller, underWay).Select(a => a == "edit" ? "change this draft" : "revise it as a new version").ToList();
     }
 
-    /// <summary>Plan versions the caller may see, most recently changed first: the area lead's pages' (their newest 2000).</summary>
-    public static Task<IReadOnlyList<ActionPlanSummary>> ListAsync(GrantLedgerDb db, CurrentUser caller, long? programmeId,
-        long? programmeYearId, long? schoolId, long? areaId, string? state, CancellationToken ct) =>
-        SummariesAsync(db, Filtered(db, caller, programmeId, programmeYearId, schoolId, areaId, state)
-            .OrderByDescending(p => p.UpdatedAt).ThenByDescending(p => p.Id).Take(2000), ct);
+    /// <summary>
+    /// Plan versions the caller may see, of a year and with a state (or every one), most recently changed first: the area lead's
+    /// pages', which count them and read a page (<see cref="SummariesAsync"/>).
+    /// </summary>
+    public static IQueryable<ActionPlan> ForPages(GrantLedgerDb db, CurrentUser caller, long? programmeYearId, string? state) =>
+        Filtered(db, caller, null, programmeYearId, null, null, state).OrderByDescending(p => p.UpdatedAt).ThenByDescending(p => p.Id);
 
     /// <summary>
     /// The API's list: plan versions the caller may see, the newest version first, a page at a time (pass the last id as
@@ -115,7 +116,7 @@ public static class PlanReads
     }
 
     /// <summary>The summaries of the plans a query selects, in its order.</summary>
-    private static async Task<IReadOnlyList<ActionPlanSummary>> SummariesAsync(GrantLedgerDb db, IQueryable<ActionPlan> plans, CancellationToken ct)
+    public static async Task<IReadOnlyList<ActionPlanSummary>> SummariesAsync(GrantLedgerDb db, IQueryable<ActionPlan> plans, CancellationToken ct)
     {
         var rows = await plans.Select(p => new
             {

@@ -158,5 +158,14 @@ public sealed class ReviewJourneyTests(BrowserFixture fixture, ITestOutputHelper
         await VisitAsync(lead, new Uri(lead.Url).PathAndQuery);
         Assert.Equal(0, await lead.Locator("#done").CountAsync()); // once, not on every visit
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM action_plan WHERE school_id = $1 AND state = 'agreed'", world.S.Schools[1].Id));
+
+        // the area's plans, the agreed ones found by their status
+        await VisitAsync(lead, "/review/plans");
+        await lead.SelectOptionAsync("#state", "agreed");
+        await ClickAsync(lead, "button:has-text('Show plans')", screenshot: "lead-plans-agreed");
+        Assert.Contains("state=agreed", lead.Url);
+        Assert.EndsWith("found, most recently changed first", await lead.InnerTextAsync("#plans caption"));
+        Assert.All(await lead.Locator("#plans tbody tr td:nth-child(4)").AllInnerTextsAsync(), s => Assert.Equal("Agreed", s));
+        Assert.Contains(world.S.Schools[1].Urn, await lead.InnerTextAsync("#plans tbody tr:first-child"));
     }
 }
