@@ -15,6 +15,14 @@ public static class ClusterControl
     public static Task StopImmediateAsync(LocalPostgres cluster) =>
         RunAsync(Bin("pg_ctl"), ["-D", cluster.DataDirectory, "-m", "immediate", "-w", "-t", "30", "stop"], asServerUser: true);
 
+    /// <summary>The cluster under a data folder (<see cref="LocalPostgres"/>'s root), stopped at once if one runs there: one a killed service started.</summary>
+    public static async Task StopIfRunningAsync(string root)
+    {
+        var data = Path.Combine(root, "pgdata");
+        if (File.Exists(Path.Combine(data, "postmaster.pid")))
+            await RunAsync(Bin("pg_ctl"), ["-D", data, "-m", "immediate", "-w", "-t", "30", "stop"], asServerUser: true, throwOnError: false);
+    }
+
     /// <summary>Starts the stopped cluster again, on the port it had (kept in its configuration).</summary>
     public static Task StartAsync(LocalPostgres cluster) =>
         RunAsync(Bin("pg_ctl"), ["-D", cluster.DataDirectory, "-l", cluster.LogFile, "-w", "-t", "60", "start"], asServerUser: true);

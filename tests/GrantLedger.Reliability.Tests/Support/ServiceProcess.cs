@@ -130,11 +130,15 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// A browser's view of this process: an HTTP client with a cookie jar, signed in through the sign-in page's form (its
     /// antiforgery token read from the page) as <paramref name="userName"/>, following redirects as a browser does.
     /// </summary>
-    public async Task<HttpClient> SignedInPagesAsync(string userName, string password = DatabaseFixture.Password)
+    public Task<HttpClient> SignedInPagesAsync(string userName, string password = DatabaseFixture.Password) =>
+        SignedInPagesAsync(BaseAddress, userName, password, Name);
+
+    /// <summary>The same, for a service at <paramref name="baseAddress"/> started some other way (run.sh).</summary>
+    public static async Task<HttpClient> SignedInPagesAsync(Uri baseAddress, string userName, string password, string name)
     {
         var http = new HttpClient(new SocketsHttpHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = true })
         {
-            BaseAddress = BaseAddress,
+            BaseAddress = baseAddress,
             Timeout = TimeSpan.FromSeconds(60),
         };
         var form = await http.GetStringAsync("/sign-in");
@@ -144,7 +148,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             ["userName"] = userName, ["password"] = password, ["__RequestVerificationToken"] = token, ["returnUrl"] = "/",
         }));
         if (!signedIn.IsSuccessStatusCode || signedIn.RequestMessage?.RequestUri?.AbsolutePath == "/sign-in")
-            throw new InvalidOperationException($"{userName} could not sign in to {Name}: {(int)signedIn.StatusCode} {signedIn.RequestMessage?.RequestUri}");
+            throw new InvalidOperationException($"{userName} could not sign in to {name}: {(int)signedIn.StatusCode} {signedIn.RequestMessage?.RequestUri}");
         return http;
     }
 
