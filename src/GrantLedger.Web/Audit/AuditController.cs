@@ -119,7 +119,7 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
     /// </summary>
     [HttpGet("audit/verification")]
     [ProducesResponseType(typeof(Verification.Report), 200)]
-    public Task<Verification.Report> Verify([FromQuery] string?[]? noted, CancellationToken ct) =>
+    public Task<Verification.Report> Verify([FromQuery, MostItems(Verification.MostNoted)] string?[]? noted, CancellationToken ct) =>
         Verification.VerifyVisibleAsync(dataSource, Caller, ct, Verification.ReadNoted(noted ?? []));
 
     /// <summary>How far sealing lags behind the writers, per chain, and each chain's head hash (keep it, and give it to a later verification as noted: the chain must still hold it).</summary>

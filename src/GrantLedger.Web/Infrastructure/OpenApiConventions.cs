@@ -47,6 +47,8 @@ public static class OpenApiConventions
                 (listed.Enum, listed.MaxLength) = (oneOf.Values.Select(v => (JsonNode)JsonValue.Create(v)).ToList(), null);
             if (type.HasFlag(JsonSchemaType.String) && s.MaxLength is null && s.Enum is not { Count: > 0 })
                 s.MaxLength = (int)Security.DefaultMaxRequestBytes;
+            if (type.HasFlag(JsonSchemaType.Array) && Attributes(typeof(MostItemsAttribute)) is [MostItemsAttribute most, ..])
+                s.MaxItems = most.Most;
             if (type.HasFlag(JsonSchemaType.Array) && s.MaxItems is null)
                 s.MaxItems = MaxItems;
         }
@@ -123,6 +125,16 @@ public sealed class MaxTextAttribute(int length) : Attribute
 
     /// <summary>The regular expression the use case matches the whole field with, if it has one.</summary>
     public string? Pattern { get; init; }
+}
+
+/// <summary>
+/// The most items a list takes, as its use case checks it (the same constant): the OpenAPI document gives it as the list's
+/// maxItems. Documentation only: the use case refuses more (422 naming the field).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
+public sealed class MostItemsAttribute(int most) : Attribute
+{
+    public int Most { get; } = most;
 }
 
 /// <summary>

@@ -214,6 +214,10 @@ public sealed class HashChainTests(DatabaseFixture db) : DatabaseTest(db)
         var many = Enumerable.Range(1, Verification.MostNoted + 1).Select(i => $"audit,{i},{new string('a', 64)}").ToArray();
         var tooMany = (await s.Root.GetAsync($"/api/v1/audit/verification?{Noted(many)}")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "noted").Json;
         Assert.Contains($"at most {Verification.MostNoted}", tooMany["errors"]!["noted"]![0]!.GetValue<string>());
+        // as the OpenAPI document says, for clients generated from it
+        var document = System.Text.Json.Nodes.JsonNode.Parse(await Db.Factory.CreateClient().GetStringAsync("/swagger/v1/swagger.json"))!;
+        var parameter = document["paths"]!["/api/v1/audit/verification"]!["get"]!["parameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "noted")!;
+        Assert.Equal(Verification.MostNoted, parameter["schema"]!["maxItems"]!.GetValue<int>());
         // the download's header line and blank lines are passed over, and upper-case hex read as lower
         var head = Heads((await s.Root.GetAsync("/api/v1/audit/verification")).Expect(HttpStatusCode.OK).Json)["audit"];
         var given = $"chain,seal,hash\r\n\r\n{head.ToUpperInvariant().Replace("AUDIT", "audit")}\r\n";
