@@ -35,7 +35,8 @@ public static partial class ReadsBench
     /// when given, the service's connection string gets Npgsql's "Max Auto Prepare" (and "Auto Prepare
     /// Min Usages=2"): statements run twice on a connection are prepared, so PostgreSQL stops planning them
     /// </param>
-    public static async Task<int> RunAsync(string cluster, int schools, int seconds, int[] connections, int? autoPrepare, TextWriter report)
+    public static async Task<int> RunAsync(string cluster, int schools, int seconds, int[] connections, int? autoPrepare, TextWriter report,
+        bool auditor = false, string[]? only = null)
     {
         if (!File.Exists("/usr/bin/wrk") && !File.Exists("/usr/local/bin/wrk"))
         {
@@ -71,6 +72,7 @@ public static partial class ReadsBench
             var clock = Stopwatch.StartNew();
             await EnsureAdminAsync(db, db.ConnectionString);
             var adminToken = await SignInAsync(http, AdminName);
+            if (auditor) return await AuditorReadsAsync(db, http, adminToken, baseAddress, programmeId, seconds, connections, only, report);
             var sample = await SampleSchoolsAsync(db, programmeId, schools);
             var targets = new StringBuilder();
             var created = 0;
@@ -159,15 +161,15 @@ public static partial class ReadsBench
         if (admin.ExitCode != 0) throw new InvalidOperationException($"admin create failed ({admin.ExitCode}): {output}");
     }
 
-    private static async Task CreateSchoolUserAsync(HttpClient http, string adminToken, string userName, long schoolId)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/users")
+    private static Task CreateSchoolUserAsync(HttpClient http, string adminToken, string userName, long schoolId) =>
+        CreateUserAsync(http, adminToken, userName, new
         {
-            Content = JsonContent.Create(new
-            {
-                userName, displayName = $"Business manager ({userName})", password = OneTimePassword, role = Roles.SchoolBusinessManager, schoolId,
-            }),
-        };
+            userName, displayName = $"Business manager ({userName})", password = OneTimePassword, role = Roles.SchoolBusinessManager, schoolId,
+        });
+
+    private static async Task CreateUserAsync(HttpClient http, string adminToken, string userName, object user)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/users") { Content = JsonContent.Create(user) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
         using var response = await http.SendAsync(request);
         if (response.StatusCode != HttpStatusCode.Created)
@@ -190,10 +192,13 @@ public static partial class ReadsBench
     public sealed record WrkResult(long Requests, double PerSecond, double P50, double P99, long Errors);
 
     private static async Task<WrkResult> WrkAsync(string script, Uri baseAddress, string targets, string mode, int connections, int seconds)
+        => await WrkAsync(script, baseAddress, [targets, mode], mode, connections, seconds);
+
+    private static async Task<WrkResult> WrkAsync(string script, Uri baseAddress, string[] scriptArgs, string mode, int connections, int seconds)
     {
         var psi = new ProcessStartInfo("wrk", ["-t", Math.Min(connections, 2).ToString(CultureInfo.InvariantCulture),
             "-c", connections.ToString(CultureInfo.InvariantCulture), "-d", $"{seconds}s", "--latency", "--timeout", "10s",
-            "-s", script, baseAddress.ToString().TrimEnd('/'), "--", targets, mode])
+            "-s", script, baseAddress.ToString().TrimEnd('/'), "--", .. scriptArgs])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
