@@ -20,7 +20,10 @@ public sealed record ClaimRows(Paging Paging, IReadOnlyList<ClaimSummary> Claims
     public static async Task<ClaimRows> ReadAsync(GrantLedgerDb db, IOrderedQueryable<Claim> claims, string? page, CancellationToken ct)
     {
         var paging = Paging.Of(await claims.CountAsync(ct), page, PageSize);
-        var rows = await ClaimReads.SummariesAsync(db, claims.Skip(paging.Skip).Take(PageSize), ct);
+        // the page's claims first, then their sums: PostgreSQL computes what a row selects for the rows an OFFSET skips too,
+        // and summed the lines of every claim before the page (2.9 s for a page deep in a national programme's 300,000)
+        var ids = await claims.Skip(paging.Skip).Take(PageSize).Select(c => c.Id).ToListAsync(ct);
+        var rows = await ClaimReads.SummariesAsync(db, claims.Where(c => ids.Contains(c.Id)), ct);
         return new(paging, rows, await ClaimReads.HalfTermsAsync(db, rows.Select(c => c.Id), ct));
     }
 }
