@@ -26,6 +26,8 @@ public sealed class PlansModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
     public List<(string Value, string Text)> Years { get; private set; } = [];
     private Dictionary<long, string> _yearCodes = [];
 
+    protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["year"] = "The year", ["state"] = "The status" };
+
     /// <summary>The academic year a plan is for, "2026-27".</summary>
     public string Year(long programmeYearId) => _yearCodes.GetValueOrDefault(programmeYearId, "");
 
@@ -36,10 +38,10 @@ public sealed class PlansModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
         _yearCodes = years.ToDictionary(y => y.Id, y => y.Code);
         Years = [("", "All years"), .. years.Select(y => (y.Id.ToString(CultureInfo.InvariantCulture), y.Code))];
 
+        var yearId = ReadId("year");
+        if (yearId is not null && !_yearCodes.ContainsKey(yearId.Value)) AddError("year", Unreadable("year"));
         var state = Filled("state");
-        if (state is not null && !PlanReads.States.Contains(state)) AddError("state", "Select the status from the list");
-        var yearId = Filled("year") is { } year ? ParseId(year) is { } id && _yearCodes.ContainsKey(id) ? id : (long?)null : null;
-        if (Filled("year") is not null && yearId is null) AddError("year", "Select the year from the list");
+        if (state is not null && !PlanReads.States.Contains(state)) AddError("state", Unreadable("state"));
         if (HasErrors) return;
 
         Filtered = state is not null || yearId is not null;
