@@ -45,23 +45,10 @@ public sealed class RunScriptTests
         return process;
     }
 
-    private static async Task ReadyAsync(Process process, HttpClient http, StringBuilder log)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(8); // a first build check, a cluster made, every migration and the demo, on a busy machine
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(process.HasExited, $"run.sh exited with {(process.HasExited ? process.ExitCode : 0)}:\n{Tail(log)}");
-            try
-            {
-                using var ready = await http.GetAsync("/health/ready");
-                if (ready.StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            await Task.Delay(500);
-        }
-        Assert.Fail($"run.sh did not serve the demo within 8 minutes:\n{Tail(log)}");
-    }
+    /// <summary>Served within 8 minutes: a first build check, a cluster made, every migration and the demo, on a busy machine.</summary>
+    private static async Task ReadyAsync(Process process, HttpClient http, StringBuilder log) =>
+        Assert.True(await ServiceProcess.BecomesReadyAsync(process, http.BaseAddress!, TimeSpan.FromMinutes(8)),
+            process.HasExited ? $"run.sh exited with {process.ExitCode}:\n{Tail(log)}" : $"run.sh did not serve the demo within 8 minutes:\n{Tail(log)}");
 
     private static string Tail(StringBuilder log)
     {

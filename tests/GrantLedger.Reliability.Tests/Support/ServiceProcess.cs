@@ -70,22 +70,29 @@ public sealed class ServiceProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        using var probe = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddSeconds(180);
-        while (DateTime.UtcNow < deadline)
+        if (await BecomesReadyAsync(process, BaseAddress, TimeSpan.FromSeconds(180))) return;
+        if (process.HasExited) throw new InvalidOperationException($"{Name} exited with {process.ExitCode} while starting:\n{Log}");
+        Kill();
+        throw new TimeoutException($"{Name} did not become ready within 180 s:\n{Log}");
+    }
+
+    /// <summary>Asks the process's /health/ready until it answers 200 (true), or the process exits or the time runs out (false).</summary>
+    public static async Task<bool> BecomesReadyAsync(Process process, Uri baseAddress, TimeSpan within)
+    {
+        using var probe = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < deadline && !process.HasExited)
         {
-            if (process.HasExited) throw new InvalidOperationException($"{Name} exited with {process.ExitCode} while starting:\n{Log}");
             try
             {
                 using var ready = await probe.GetAsync("/health/ready");
-                if (ready.StatusCode == HttpStatusCode.OK) return;
+                if (ready.StatusCode == HttpStatusCode.OK) return true;
             }
             catch (HttpRequestException) { }
             catch (TaskCanceledException) { }
             await Task.Delay(200);
         }
-        Kill();
-        throw new TimeoutException($"{Name} did not become ready within 180 s:\n{Log}");
+        return false;
     }
 
     /// <summary>
