@@ -12,9 +12,13 @@ namespace GrantLedger.Web.Audit;
 
 /// <summary>
 /// The journal, one line per transfer, filtered as an auditor asks: by entry, account or account-code
-/// prefix, school, area, claim, payment run, user, value-date range and amount range. Ordered by
-/// value date, then transfer id (the order they were recorded in), and paged with an opaque cursor
-/// that carries both, so a page never repeats or skips a line that existed when the first page was read.
+/// prefix, school, area, claim, payment run, user, value-date range and amount range. Ordered as the
+/// exports' journal is (<see cref="Exports.JournalOrder"/>): value date, then journal entry, then
+/// transfer, so that an entry's lines stand together, and paged with an opaque cursor that carries all
+/// three, so a page never repeats or skips a line that existed when the first page was read. That order
+/// is the index <c>transfer_programme_value_date</c>'s own: a page of a busy day or user is read from
+/// the index, where ordering by value date and transfer alone sorted each day's lines whole first
+/// (docs/performance-reads.md).
 /// </summary>
 public static class JournalSearch
 {
@@ -85,7 +89,7 @@ public static class JournalSearch
         if (items.Count <= limit) return new Page(items, null);
         items.RemoveAt(limit);
         var last = items[^1];
-        return new Page(items, Cursor(last.ValueDate, last.TransferId));
+        return new Page(items, Cursor(last.ValueDate, last.EntryId, last.TransferId));
     }
 
     /// <summary>
@@ -117,7 +121,7 @@ public static class JournalSearch
     /// <summary>Refuses a malformed query (422) or one outside the caller's scope (403).</summary>
     public static void Validate(CurrentUser caller, Query q) => Check(caller, q);
 
-    private static (Unit Unit, long? Min, long? Max, (DateOnly Date, long Id)? After) Check(CurrentUser caller, Query q)
+    private static (Unit Unit, long? Min, long? Max, Place? After) Check(CurrentUser caller, Query q)
     {
         var errors = new FieldErrors();
         if (q.ProgrammeId is null) errors.Add("programmeId", "is required");
@@ -127,7 +131,7 @@ public static class JournalSearch
         var max = Amount(errors, "amountMax", q.AmountMax, unit);
         if (q.From > q.To) errors.Add("to", "must not be before from");
         if (min > max) errors.Add("amountMax", "must not be less than amountMin"); // a search that can match nothing says so, as from and to do
-        (DateOnly Date, long Id)? after = null;
+        Place? after = null;
         if (q.Cursor is not null)
         {
             after = ParseCursor(q.Cursor);
@@ -193,11 +197,14 @@ public static class JournalSearch
         And("max", max, "t.amount <= @max");
         if (after is { } a)
         {
-            sql.Append(" AND (t.value_date, t.id) > (@afterDate, @afterId)");
+            // a cursor given before the order named the entry (value date and transfer) reads on after its transfer's entry
+            sql.Append(" AND (t.value_date, t.entry_id, t.id) > (@afterDate, ")
+                .Append(a.EntryId is null ? "(SELECT x.entry_id FROM transfer x WHERE x.id = @afterId)" : "@afterEntry").Append(", @afterId)");
             p.AddWithValue("afterDate", a.Date);
-            p.AddWithValue("afterId", a.Id);
+            if (a.EntryId is { } entry) p.AddWithValue("afterEntry", entry);
+            p.AddWithValue("afterId", a.TransferId);
         }
-        sql.Append(" ORDER BY t.value_date, t.id");
+        sql.Append(" ORDER BY t.value_date, t.entry_id, t.id");
         if (limit is not null)
         {
             sql.Append(" LIMIT @limit");
@@ -221,20 +228,25 @@ public static class JournalSearch
         return null;
     }
 
-    public static string Cursor(DateOnly date, long transferId) =>
-        Convert.ToBase64String(Encoding.ASCII.GetBytes($"{ChainContent.Date(date)}/{transferId}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    /// <summary>A place in the journal's order: the lines after it.</summary>
+    private readonly record struct Place(DateOnly Date, long? EntryId, long TransferId);
 
-    private static (DateOnly, long)? ParseCursor(string cursor)
+    public static string Cursor(DateOnly date, long entryId, long transferId) =>
+        Convert.ToBase64String(Encoding.ASCII.GetBytes($"{ChainContent.Date(date)}/{entryId}/{transferId}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>"date/entry/transfer", or "date/transfer" as cursors were given before the order named the entry.</summary>
+    private static Place? ParseCursor(string cursor)
     {
         try
         {
             var padded = cursor.Replace('-', '+').Replace('_', '/');
             padded += new string('=', (4 - padded.Length % 4) % 4);
             var parts = Encoding.ASCII.GetString(Convert.FromBase64String(padded)).Split('/');
-            if (parts.Length == 2
-                && IsoDate.TryParse(parts[0], out var date)
-                && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
-                return (date, id);
+            if (parts.Length is not (2 or 3) || !IsoDate.TryParse(parts[0], out var date)) return null;
+            var ids = new long[parts.Length - 1];
+            for (var i = 0; i < ids.Length; i++)
+                if (!long.TryParse(parts[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out ids[i])) return null;
+            return new Place(date, ids.Length == 2 ? ids[0] : null, ids[^1]);
         }
         catch (FormatException)
         {

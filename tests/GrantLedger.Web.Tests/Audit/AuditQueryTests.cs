@@ -144,6 +144,76 @@ public sealed class AuditQueryTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(all, seen);
     }
 
+    /// <summary>
+    /// Two entries recorded at once, the later-numbered one's transfer written first (a second instance, or a script, in
+    /// another transaction): the search lists each entry's lines together, in entry order within the value date, as the
+    /// exports' journal does, and pages through them by the same order.
+    /// </summary>
+    [Fact]
+    public async Task Journal_ListsAnEntrysLinesTogether_InEntryOrder_AsTheExportsJournalDoes()
+    {
+        var l = await LedgerAsync();
+        var funding = await Db.ScalarAsync("SELECT id FROM account WHERE code = $1 AND unit = 'GBP'", $"{l.S.Code}:{l.S.YearCode}:funding");
+        var unallocated = await Db.ScalarAsync("SELECT id FROM account WHERE code = $1 AND unit = 'GBP'", $"{l.S.Code}:{l.S.YearCode}:unallocated");
+        await using var first = await Db.DataSource.OpenConnectionAsync();
+        await using var firstTx = await first.BeginTransactionAsync();
+        long firstEntry;
+        await using (var cmd = new Npgsql.NpgsqlCommand($"""
+            INSERT INTO journal_entry (programme_id, value_date, description, cause_type) VALUES ({l.S.ProgrammeId}, '2026-10-05', 'first', 'funding')
+            RETURNING id
+            """, first, firstTx))
+            firstEntry = (long)(await cmd.ExecuteScalarAsync())!;
+        var secondEntry = await Db.ScalarAsync($"""
+            WITH e AS (INSERT INTO journal_entry (programme_id, value_date, description, cause_type) VALUES ({l.S.ProgrammeId}, '2026-10-05', 'second', 'funding')
+                       RETURNING id, programme_id, value_date, recorded_at),
+                 t AS (INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
+                       SELECT id, programme_id, 'GBP', {funding}, {unallocated}, 200, 'posted', value_date, recorded_at FROM e)
+            SELECT id FROM e
+            """);
+        await using (var cmd = new Npgsql.NpgsqlCommand($"""
+            INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
+            SELECT id, programme_id, 'GBP', {funding}, {unallocated}, 100, 'posted', value_date, recorded_at FROM journal_entry WHERE id = {firstEntry}
+            """, first, firstTx))
+            await cmd.ExecuteNonQueryAsync();
+        await firstTx.CommitAsync();
+        Assert.True(secondEntry > firstEntry);
+
+        var day = (await l.Auditor.GetAsync(l.Journal("&from=2026-10-05&to=2026-10-05"))).Expect(HttpStatusCode.OK).Json["items"]!.AsArray();
+        Assert.Equal([firstEntry, secondEntry], day.Select(x => x!["entryId"]!.GetValue<long>()));
+        Assert.Equal(["1.00", "2.00"], day.Select(x => x!["amount"]!.GetValue<string>()));
+        Assert.True(day[0]!["transferId"]!.GetValue<long>() > day[1]!["transferId"]!.GetValue<long>()); // the order is the entries', not the transfers' numbers
+
+        // one line a page: each of the day's lines once, in the same order
+        var paged = new List<long>();
+        string? cursor = null;
+        do
+        {
+            var page = (await l.Auditor.GetAsync(l.Journal("&from=2026-10-05&to=2026-10-05&limit=1" + (cursor is null ? "" : $"&cursor={cursor}"))))
+                .Expect(HttpStatusCode.OK).Json;
+            paged.AddRange(page["items"]!.AsArray().Select(x => x!["entryId"]!.GetValue<long>()));
+            cursor = page["nextCursor"]?.GetValue<string>();
+        } while (cursor is not null);
+        Assert.Equal([firstEntry, secondEntry], paged);
+    }
+
+    /// <summary>
+    /// A cursor given before the order named the entry (the value date and the transfer, as the pages and scripts held
+    /// them across the change) reads on after that transfer's line, neither repeating nor skipping one.
+    /// </summary>
+    [Fact]
+    public async Task Journal_ACursorOfTheEarlierForm_ReadsOnAfterItsLine()
+    {
+        var l = await LedgerAsync();
+        var all = (await l.Auditor.GetAsync(l.Journal(""))).Expect(HttpStatusCode.OK).Json["items"]!.AsArray();
+        var third = all[2]!;
+        var earlier = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(
+            $"{third["valueDate"]!.GetValue<string>()}/{third["transferId"]!.GetValue<long>()}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var rest = (await l.Auditor.GetAsync(l.Journal($"&cursor={earlier}"))).Expect(HttpStatusCode.OK).Json["items"]!.AsArray();
+        Assert.Equal(all.Skip(3).Select(x => x!["transferId"]!.GetValue<long>()), rest.Select(x => x!["transferId"]!.GetValue<long>()));
+        var malformed = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes("2026-09-01/1/2/3"));
+        (await l.Auditor.GetAsync(l.Journal($"&cursor={malformed}"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "cursor");
+    }
+
     [Fact]
     public async Task Journal_AsCsv_StartsWithTheQuery_ThenEveryMatchingLine()
     {
