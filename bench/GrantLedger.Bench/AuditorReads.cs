@@ -7,7 +7,7 @@ namespace GrantLedger.Bench;
 /// <summary>
 /// <c>reads --cluster DIR --auditor [--only mode,…]</c>: an auditor's reads over HTTP, with one auditor's token (made by
 /// the admin through <c>POST /api/v1/users</c>), each read a set of addresses drawn from the seeded data of which wrk
-/// (bench/paths.lua) sends a random one per request: the audit trail by each of its filters and paged deep, the journal
+/// (bench/requests.lua) sends a random one per request: the audit trail by each of its filters and paged deep, the journal
 /// search, and the ledger's claims list with its count.
 /// </summary>
 public static partial class ReadsBench
@@ -29,16 +29,10 @@ public static partial class ReadsBench
         var reads = (await AuditorReadSetAsync(db, programmeId)).Where(r => only is null || only.Contains(r.Mode)).ToList();
         report.WriteLine($"auditor signed in, {reads.Count} reads drawn from the data in {clock.Elapsed.TotalSeconds:F1} s");
 
-        var script = Path.Combine(Args.RepositoryRoot(), "bench", "paths.lua");
         var files = new Dictionary<string, string>();
-        foreach (var read in reads)
-        {
-            var file = Path.Combine(Path.GetTempPath(), $"grantledger-bench-auditor-{Environment.ProcessId}-{read.Mode}.txt");
-            await File.WriteAllLinesAsync(file, read.Paths);
-            files[read.Mode] = file;
-        }
+        foreach (var read in reads) files[read.Mode] = await RequestsFileAsync($"auditor-{read.Mode}", read.Paths.Select(p => (token, p)));
         // JIT, EF Core's model and query caches, the connection pool
-        foreach (var read in reads) await WrkAsync(script, baseAddress, [files[read.Mode], token], read.Mode, 1, 2);
+        foreach (var read in reads) await WrkAsync(baseAddress, files[read.Mode], read.Mode, 1, 2);
 
         report.WriteLine();
         report.WriteLine("| read | addresses | connections | requests | requests/s | p50 ms | p99 ms | non-2xx | load average (1 min) |");
@@ -46,7 +40,7 @@ public static partial class ReadsBench
         foreach (var read in reads)
         foreach (var c in connections)
         {
-            var r = await WrkAsync(script, baseAddress, [files[read.Mode], token], read.Mode, c, seconds);
+            var r = await WrkAsync(baseAddress, files[read.Mode], read.Mode, c, seconds);
             report.WriteLine($"| {read.Describe} (`{read.Mode}`) | {read.Paths.Count:N0} | {c} | {r.Requests:N0} | {r.PerSecond:N0} | {r.P50:F2} | {r.P99:F2} | " +
                              $"{r.Errors} | {ExportsBench.LoadAverage().Split(' ')[0]} |");
         }

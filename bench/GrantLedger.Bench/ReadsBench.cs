@@ -19,7 +19,7 @@ namespace GrantLedger.Bench;
 /// manager for each of a sample of schools through the service's own endpoints (an admin made with
 /// the service's <c>admin create</c> command, users by <c>POST /api/v1/users</c> with a one-time password, each choosing
 /// their own by <c>POST /api/v1/auth/password</c>, tokens by <c>POST /api/v1/auth/token</c>), then drives, each for a fixed time at 1 and 4 connections, with a
-/// random school and account per request (bench/reads.lua): the statement (whole history, and from
+/// random school and account per request (bench/requests.lua): the statement (whole history, and from
 /// the start of the year) and the school's accounts with balances (now, and as of a date).
 /// Target: p99 under 20 ms.
 /// </summary>
@@ -74,7 +74,7 @@ public static partial class ReadsBench
             var adminToken = await SignInAsync(http, AdminName);
             if (auditor) return await AuditorReadsAsync(db, http, adminToken, baseAddress, programmeId, seconds, connections, only, report);
             var sample = await SampleSchoolsAsync(db, programmeId, schools);
-            var targets = new StringBuilder();
+            var targets = new List<(string Token, long Account, long School)>();
             var created = 0;
             foreach (var (schoolId, urn) in sample)
             {
@@ -85,17 +85,16 @@ public static partial class ReadsBench
                     created++;
                 }
                 var token = await SignInAsync(http, userName);
-                foreach (var account in await AccountsAsync(db, schoolId))
-                    targets.Append(CultureInfo.InvariantCulture, $"{token} {account} {schoolId} {programmeId}\n");
+                foreach (var account in await AccountsAsync(db, schoolId)) targets.Add((token, account, schoolId));
             }
-            var targetsFile = Path.Combine(Path.GetTempPath(), $"grantledger-bench-reads-{Environment.ProcessId}.txt");
-            await File.WriteAllTextAsync(targetsFile, targets.ToString());
             report.WriteLine($"{sample.Count} schools sampled ({created} school business managers made now), " +
-                             $"{targets.ToString().Count(c => c == '\n'):N0} accounts to read; users and tokens in {clock.Elapsed.TotalSeconds:F1} s");
+                             $"{targets.Count:N0} accounts to read; users and tokens in {clock.Elapsed.TotalSeconds:F1} s");
+            var files = new Dictionary<string, string>();
+            foreach (var mode in Modes)
+                files[mode] = await RequestsFileAsync($"reads-{mode}", targets.Select(t => (t.Token, ReadPath(mode, t.Account, t.School, programmeId))));
 
-            var script = Path.Combine(Args.RepositoryRoot(), "bench", "reads.lua");
             // JIT, EF Core's model and query caches, connection pool: what a running service has already paid
-            foreach (var mode in Modes) await WrkAsync(script, baseAddress, targetsFile, mode, 1, 3);
+            foreach (var mode in Modes) await WrkAsync(baseAddress, files[mode], mode, 1, 3);
 
             report.WriteLine();
             report.WriteLine("| read | connections | requests | requests/s | p50 ms | p99 ms | non-2xx | load average (1 min) |");
@@ -103,13 +102,13 @@ public static partial class ReadsBench
             foreach (var mode in Modes)
             foreach (var c in connections)
             {
-                var r = await WrkAsync(script, baseAddress, targetsFile, mode, c, seconds);
+                var r = await WrkAsync(baseAddress, files[mode], mode, c, seconds);
                 report.WriteLine($"| {Describe(mode)} | {c} | {r.Requests:N0} | {r.PerSecond:N0} | {r.P50:F2} | {r.P99:F2} | {r.Errors} | " +
                                  $"{ExportsBench.LoadAverage().Split(' ')[0]} |");
             }
             report.WriteLine($"load average after: {ExportsBench.LoadAverage()}");
             report.WriteLine("target: p99 under 20 ms");
-            File.Delete(targetsFile);
+            foreach (var file in files.Values) File.Delete(file);
             return 0;
         }
         finally
@@ -117,6 +116,23 @@ public static partial class ReadsBench
             if (!service.HasExited) service.Kill(entireProcessTree: true);
             await service.WaitForExitAsync();
         }
+    }
+
+    /// <summary>What a school business manager's read asks for, by mode, of one of their school's accounts.</summary>
+    private static string ReadPath(string mode, long account, long school, long programme) => mode switch
+    {
+        "statement" => $"/api/v1/accounts/{account}/statement",
+        "statement-dated" => $"/api/v1/accounts/{account}/statement?from=2026-09-01",
+        "balances" => $"/api/v1/programmes/{programme}/accounts?schoolId={school}",
+        _ => $"/api/v1/programmes/{programme}/accounts?schoolId={school}&asOf=2026-10-31",
+    };
+
+    /// <summary>Writes "TOKEN PATH" a line, what bench/requests.lua sends a random one of per request, and says where.</summary>
+    private static async Task<string> RequestsFileAsync(string name, IEnumerable<(string Token, string Path)> requests)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"grantledger-bench-{Environment.ProcessId}-{name}.txt");
+        await File.WriteAllLinesAsync(file, requests.Select(r => $"{r.Token} {r.Path}"));
+        return file;
     }
 
     private static string Describe(string mode) => mode switch
@@ -191,14 +207,13 @@ public static partial class ReadsBench
 
     public sealed record WrkResult(long Requests, double PerSecond, double P50, double P99, long Errors);
 
-    private static async Task<WrkResult> WrkAsync(string script, Uri baseAddress, string targets, string mode, int connections, int seconds)
-        => await WrkAsync(script, baseAddress, [targets, mode], mode, connections, seconds);
-
-    private static async Task<WrkResult> WrkAsync(string script, Uri baseAddress, string[] scriptArgs, string mode, int connections, int seconds)
+    /// <summary>wrk sending a random line of <paramref name="requestsFile"/> (<see cref="RequestsFileAsync"/>) per request.</summary>
+    private static async Task<WrkResult> WrkAsync(Uri baseAddress, string requestsFile, string mode, int connections, int seconds)
     {
+        var script = Path.Combine(Args.RepositoryRoot(), "bench", "requests.lua");
         var psi = new ProcessStartInfo("wrk", ["-t", Math.Min(connections, 2).ToString(CultureInfo.InvariantCulture),
             "-c", connections.ToString(CultureInfo.InvariantCulture), "-d", $"{seconds}s", "--latency", "--timeout", "10s",
-            "-s", script, baseAddress.ToString().TrimEnd('/'), "--", .. scriptArgs])
+            "-s", script, baseAddress.ToString().TrimEnd('/'), "--", requestsFile])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
