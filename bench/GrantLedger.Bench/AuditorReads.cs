@@ -14,6 +14,10 @@ public static partial class ReadsBench
 {
     private const string AuditorName = "bench-reads-auditor";
 
+    /// <summary>One read of a role: its name for <c>--only</c>, its words in the table, and its requests ("TOKEN PATH").</summary>
+    private sealed record RoleRead(string Mode, string Describe, IReadOnlyList<(string Token, string Path)> Requests);
+
+    /// <summary>One of the auditor's reads, its addresses all asked with the auditor's one token.</summary>
     private sealed record AuditorRead(string Mode, string Describe, IReadOnlyList<string> Paths);
 
     private static async Task<int> AuditorReadsAsync(BenchCluster db, HttpClient http, string adminToken, Uri baseAddress, long programmeId,
@@ -26,11 +30,20 @@ public static partial class ReadsBench
         var token = await SignInAsync(http, AuditorName);
         report.WriteLine($"audit trail: {await db.Scalar("SELECT count(*) FROM audit_event"):N0} events, " +
                          $"audit_event {await db.Scalar("SELECT pg_size_pretty(pg_total_relation_size('audit_event'))")} with its indexes");
-        var reads = (await AuditorReadSetAsync(db, programmeId)).Where(r => only is null || only.Contains(r.Mode)).ToList();
+        var reads = (await AuditorReadSetAsync(db, programmeId)).Where(r => only is null || only.Contains(r.Mode))
+            .Select(r => new RoleRead(r.Mode, r.Describe, r.Paths.Select(path => (token, path)).ToList())).ToList();
         report.WriteLine($"auditor signed in, {reads.Count} reads drawn from the data in {clock.Elapsed.TotalSeconds:F1} s");
+        return await MeasureReadsAsync(baseAddress, reads, seconds, connections, report);
+    }
 
+    /// <summary>
+    /// Each read measured by wrk (bench/requests.lua: a random one of its requests each time) at each number of
+    /// connections, after 2 s of warm-up per read, as a table of p50 and p99.
+    /// </summary>
+    private static async Task<int> MeasureReadsAsync(Uri baseAddress, IReadOnlyList<RoleRead> reads, int seconds, int[] connections, TextWriter report)
+    {
         var files = new Dictionary<string, string>();
-        foreach (var read in reads) files[read.Mode] = await RequestsFileAsync($"auditor-{read.Mode}", read.Paths.Select(p => (token, p)));
+        foreach (var read in reads) files[read.Mode] = await RequestsFileAsync($"role-{read.Mode}", read.Requests);
         // JIT, EF Core's model and query caches, the connection pool
         foreach (var read in reads) await WrkAsync(baseAddress, files[read.Mode], read.Mode, 1, 2);
 
@@ -41,7 +54,7 @@ public static partial class ReadsBench
         foreach (var c in connections)
         {
             var r = await WrkAsync(baseAddress, files[read.Mode], read.Mode, c, seconds);
-            report.WriteLine($"| {read.Describe} (`{read.Mode}`) | {read.Paths.Count:N0} | {c} | {r.Requests:N0} | {r.PerSecond:N0} | {r.P50:F2} | {r.P99:F2} | " +
+            report.WriteLine($"| {read.Describe} (`{read.Mode}`) | {read.Requests.Count:N0} | {c} | {r.Requests:N0} | {r.PerSecond:N0} | {r.P50:F2} | {r.P99:F2} | " +
                              $"{r.Errors} | {ExportsBench.LoadAverage().Split(' ')[0]} |");
         }
         report.WriteLine($"load average after: {ExportsBench.LoadAverage()}");
