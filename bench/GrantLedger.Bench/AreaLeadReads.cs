@@ -35,9 +35,9 @@ public static partial class ReadsBench
                 await CreateUserAsync(http, adminToken, userName,
                     new { userName, displayName = $"Area lead ({userName})", password = OneTimePassword, role = Roles.AreaLead, areaId = area });
             leads[i] = (await SignInAsync(http, userName), area,
-                await IdsAsync(db, "SELECT id FROM school WHERE area_id = $1 ORDER BY hashint8(id), id LIMIT 50", area),
-                await IdsAsync(db, "SELECT c.id FROM claim c JOIN school s ON s.id = c.school_id WHERE s.area_id = $1 ORDER BY hashint8(c.id), c.id LIMIT 50", area),
-                await IdsAsync(db, "SELECT c.id FROM claim c JOIN school s ON s.id = c.school_id WHERE s.area_id = $1 AND c.state IN ('submitted', 'under-review') " +
+                await db.IdsAsync("SELECT id FROM school WHERE area_id = $1 ORDER BY hashint8(id), id LIMIT 50", area),
+                await db.IdsAsync("SELECT c.id FROM claim c JOIN school s ON s.id = c.school_id WHERE s.area_id = $1 ORDER BY hashint8(c.id), c.id LIMIT 50", area),
+                await db.IdsAsync("SELECT c.id FROM claim c JOIN school s ON s.id = c.school_id WHERE s.area_id = $1 AND c.state IN ('submitted', 'under-review') " +
                                    "ORDER BY hashint8(c.id), c.id LIMIT 50", area));
         }
         report.WriteLine($"{leads.Count} area leads signed in, their schools and claims drawn in {clock.Elapsed.TotalSeconds:F1} s; an area holds " +
@@ -62,15 +62,5 @@ public static partial class ReadsBench
             new("lead-plans", "the area's action plans (page)", Each("/review/plans")),
         ];
         return await MeasureReadsAsync(baseAddress, reads.Where(r => only is null || only.Contains(r.Mode)).ToList(), seconds, connections, report);
-    }
-
-    private static async Task<List<long>> IdsAsync(BenchCluster db, string sql, long arg)
-    {
-        var ids = new List<long>();
-        await using var cmd = db.DataSource.CreateCommand(sql);
-        cmd.Parameters.Add(new() { Value = arg });
-        await using var rows = await cmd.ExecuteReaderAsync();
-        while (await rows.ReadAsync()) ids.Add(rows.GetInt64(0));
-        return ids;
     }
 }

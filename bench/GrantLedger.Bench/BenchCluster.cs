@@ -82,6 +82,17 @@ public sealed class BenchCluster : IAsyncDisposable
         return await cmd.ExecuteScalarAsync();
     }
 
+    /// <summary>The first column of every row of <paramref name="sql"/>, as ids.</summary>
+    public async Task<List<long>> IdsAsync(string sql, params object[] args)
+    {
+        var ids = new List<long>();
+        await using var cmd = DataSource.CreateCommand(sql);
+        foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+        await using var rows = await cmd.ExecuteReaderAsync();
+        while (await rows.ReadAsync()) ids.Add(rows.GetInt64(0));
+        return ids;
+    }
+
     public async Task Exec(string sql, params object[] args)
     {
         await using var cmd = DataSource.CreateCommand(sql);

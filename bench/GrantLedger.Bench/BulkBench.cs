@@ -36,7 +36,7 @@ public static class BulkBench
         var (programmeId, yearId, categoryIds) = await SeedNationalAsync(db, o.Schools, o.Categories);
         var warmUpYear = await FundedYearAsync(db, programmeId, "2025-26", "2025-09-01", "2026-08-31");
         var admin = await BenchUsers.ProgrammeAdminAsync(db, programmeId, "bench-admin");
-        var schoolIds = await IdsAsync(db, "SELECT id FROM school WHERE programme_id = $1 ORDER BY id", programmeId);
+        var schoolIds = await db.IdsAsync("SELECT id FROM school WHERE programme_id = $1 ORDER BY id", programmeId);
         await db.Exec("ANALYZE");
         report.WriteLine($"cluster: {await db.SettingsAsync()}");
         report.WriteLine($"seeded {o.Schools:N0} schools, {o.Categories} categories, {o.History:N0} history entries (another programme) " +
@@ -165,7 +165,7 @@ public static class BulkBench
               FROM generate_series(1, $3) g ORDER BY g
             """, programmeId, kinds, categories);
         var yearId = await FundedYearAsync(db, programmeId, "2026-27", "2026-09-01", "2027-08-31");
-        var categoryIds = (await IdsAsync(db, "SELECT id FROM budget_category WHERE programme_id = $1 ORDER BY id", programmeId)).ToArray();
+        var categoryIds = (await db.IdsAsync("SELECT id FROM budget_category WHERE programme_id = $1 ORDER BY id", programmeId)).ToArray();
         return (programmeId, yearId, categoryIds);
     }
 
@@ -212,15 +212,5 @@ public static class BulkBench
         await using var rows = await cmd.ExecuteReaderAsync();
         await rows.ReadAsync();
         return (rows.GetInt64(0), rows.GetInt64(1));
-    }
-
-    private static async Task<List<long>> IdsAsync(BenchCluster db, string sql, long programmeId)
-    {
-        var ids = new List<long>();
-        await using var cmd = db.DataSource.CreateCommand(sql);
-        cmd.Parameters.Add(new() { Value = programmeId });
-        await using var rows = await cmd.ExecuteReaderAsync();
-        while (await rows.ReadAsync()) ids.Add(rows.GetInt64(0));
-        return ids;
     }
 }

@@ -156,15 +156,8 @@ public static partial class ReadsBench
         return list;
     }
 
-    private static async Task<List<long>> AccountsAsync(BenchCluster db, long schoolId)
-    {
-        var list = new List<long>();
-        await using var cmd = db.DataSource.CreateCommand("SELECT id FROM account WHERE school_id = $1 ORDER BY id");
-        cmd.Parameters.Add(new() { Value = schoolId });
-        await using var rows = await cmd.ExecuteReaderAsync();
-        while (await rows.ReadAsync()) list.Add(rows.GetInt64(0));
-        return list;
-    }
+    private static Task<List<long>> AccountsAsync(BenchCluster db, long schoolId) =>
+        db.IdsAsync("SELECT id FROM account WHERE school_id = $1 ORDER BY id", schoolId);
 
     /// <summary>The first admin, made as a deployment makes it: the service's own <c>admin create</c> command.</summary>
     private static async Task EnsureAdminAsync(BenchCluster db, string connectionString)
