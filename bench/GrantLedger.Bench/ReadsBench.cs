@@ -36,7 +36,7 @@ public static partial class ReadsBench
     /// Min Usages=2"): statements run twice on a connection are prepared, so PostgreSQL stops planning them
     /// </param>
     public static async Task<int> RunAsync(string cluster, int schools, int seconds, int[] connections, int? autoPrepare, TextWriter report,
-        bool auditor = false, string[]? only = null, bool areaLead = false)
+        bool auditor = false, string[]? only = null, bool areaLead = false, bool finance = false)
     {
         if (!File.Exists("/usr/bin/wrk") && !File.Exists("/usr/local/bin/wrk"))
         {
@@ -74,6 +74,7 @@ public static partial class ReadsBench
             var adminToken = await SignInAsync(http, AdminName);
             if (auditor) return await AuditorReadsAsync(db, http, adminToken, baseAddress, programmeId, seconds, connections, only, report);
             if (areaLead) return await AreaLeadReadsAsync(db, http, adminToken, baseAddress, programmeId, seconds, connections, only, report);
+            if (finance) return await FinanceReadsAsync(db, http, adminToken, baseAddress, programmeId, seconds, connections, only, report);
             var sample = await SampleSchoolsAsync(db, programmeId, schools);
             var targets = new List<(string Token, long Account, long School)>();
             var created = 0;
