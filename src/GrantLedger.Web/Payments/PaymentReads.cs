@@ -36,7 +36,9 @@ public static class PaymentReads
     {
         var (run, _) = await PaymentRuns.FindAsync(db, caller, runId, ct);
         var schoolIds = run.Payees.Select(p => p.SchoolId).ToList();
-        var schools = await db.Schools.AsNoTracking().Where(s => schoolIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
+        // what a payee shows of its school, not the whole row: a national run pays 20,000 schools
+        var schools = await db.Schools.AsNoTracking().Where(s => schoolIds.Contains(s.Id))
+            .Select(s => new { s.Id, s.Urn, s.Name, s.AreaId, s.PayeeReference }).ToDictionaryAsync(s => s.Id, ct);
         // The claims each payee was paid for: those the run took, including any that later failed and left it.
         var claims = (await db.Database.SqlQuery<ClaimOfRun>($"""
                 SELECT c.id AS "ClaimId", c.school_id AS "SchoolId" FROM claim_transition t JOIN claim c ON c.id = t.claim_id

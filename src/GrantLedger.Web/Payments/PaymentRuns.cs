@@ -132,7 +132,7 @@ public static class PaymentRuns
     {
         var query = forUpdate
             ? db.Set<PaymentRun>().FromSqlInterpolated($"SELECT r.*, r.xmin FROM payment_run r WHERE r.id = {runId} FOR UPDATE")
-            : db.Set<PaymentRun>().Where(r => r.Id == runId);
+            : db.Set<PaymentRun>().AsNoTracking().Where(r => r.Id == runId); // a read: a national run's 20,000 payees are not tracked for changes
         var run = await query.Include(r => r.Payees).SingleOrDefaultAsync(ct) ?? throw new NotFound("payment run", runId);
         if (!caller.SeesWholeProgramme(run.ProgrammeId)) throw new Forbidden("payment runs are seen by their programme's finance, admins and auditors");
         var programme = await db.Programmes.AsNoTracking().SingleAsync(p => p.Id == run.ProgrammeId, ct);
