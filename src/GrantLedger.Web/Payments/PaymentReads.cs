@@ -31,33 +31,81 @@ public static class PaymentReads
 {
     private sealed record ClaimOfRun(long ClaimId, long SchoolId);
 
-    /// <summary>Triggers a person fires on a run; mark-paid follows from the confirmations.</summary>
+    /// <summary>What a run's payees add up to: what the confirmations say was paid and failed, and whether any payee, and every one, is confirmed.</summary>
+    public sealed record RunTotals(long Paid, long Failed, int FailedCount, bool AnyPayeeConfirmed, bool EveryPayeeConfirmed);
+
+    /// <summary>A run with every payee and the claims each was paid for (the API's answer; the run's page reads a page of them, <see cref="PageAsync"/>).</summary>
     public static async Task<PaymentRunView> DetailAsync(GrantLedgerDb db, CurrentUser caller, long runId, CancellationToken ct)
     {
         var (run, _) = await PaymentRuns.FindAsync(db, caller, runId, ct);
-        var schoolIds = run.Payees.Select(p => p.SchoolId).ToList();
-        // what a payee shows of its school, not the whole row: a national run pays 20,000 schools
+        var totals = new RunTotals(run.Payees.Where(p => p.Status == "paid").Sum(p => p.AmountPence), run.Payees.Where(p => p.Status == "failed").Sum(p => p.AmountPence),
+            run.Payees.Count(p => p.Status == "failed"), run.Payees.Any(p => p.Status != "pending"), run.Payees.All(p => p.Status != "pending"));
+        return View(run, caller, totals, await PayeeViewsAsync(db, run.Id, run.Payees, whole: true, ct));
+    }
+
+    /// <summary>
+    /// A run as its page shows it: the run and its totals, how many of its payees <paramref name="filter"/> finds, and the
+    /// views of those <paramref name="skipOf"/> (given that count) and <paramref name="take"/> pick, in the payment file's
+    /// order. Only those payees are read whole: a national run pays 20,000 schools, and its page shows 100.
+    /// </summary>
+    public static async Task<(PaymentRunView Run, RunTotals Totals, int Found, IReadOnlyList<PayeeView> Payees)> PageAsync(GrantLedgerDb db, CurrentUser caller, long runId,
+        Func<IQueryable<PaymentRunPayee>, IQueryable<PaymentRunPayee>> filter, Func<int, int> skipOf, int take, CancellationToken ct)
+    {
+        var (run, _) = await PaymentRuns.FindAsync(db, caller, runId, ct, payees: false);
+        var payees = db.Set<PaymentRunPayee>().AsNoTracking().Where(p => p.PaymentRunId == runId);
+        var sums = await payees.GroupBy(p => p.PaymentRunId).Select(g => new
+        {
+            Paid = g.Where(p => p.Status == "paid").Sum(p => (long?)p.AmountPence) ?? 0,
+            Failed = g.Where(p => p.Status == "failed").Sum(p => (long?)p.AmountPence) ?? 0,
+            FailedCount = g.Count(p => p.Status == "failed"),
+            Confirmed = g.Count(p => p.Status != "pending"),
+            Pending = g.Count(p => p.Status == "pending"),
+        }).SingleOrDefaultAsync(ct);
+        var totals = new RunTotals(sums?.Paid ?? 0, sums?.Failed ?? 0, sums?.FailedCount ?? 0, (sums?.Confirmed ?? 0) > 0, (sums?.Pending ?? 0) == 0);
+        var found = filter(payees);
+        var count = await found.CountAsync(ct);
+        var page = await found.OrderBy(p => p.Id).Skip(skipOf(count)).Take(take).ToListAsync(ct);
+        return (View(run, caller, totals, []), totals, count, await PayeeViewsAsync(db, runId, page, whole: false, ct));
+    }
+
+    private static PaymentRunView View(PaymentRun run, CurrentUser caller, RunTotals totals, IReadOnlyList<PayeeView> payees)
+    {
+        var state = Kebab.Parse<PaymentRunState>(run.State);
+        var allowed = PaymentRunWorkflow.Lifecycle.Actions(state, PaymentRuns.Context(run, caller, totals.EveryPayeeConfirmed)).Select(t => Kebab.Of(t)).ToList();
+        return new PaymentRunView(run.Id, run.Reference, run.ProgrammeId, run.State, run.AreaId, run.PeriodId, run.AsOf, new Money(run.TotalPence),
+            new Money(totals.Paid), new Money(totals.Failed), totals.FailedCount, run.PayeeCount, run.ClaimCount, run.BuiltBy, run.BuiltAt, run.ApprovedBy, run.ApprovedAt, run.ExportedBy, run.ExportedAt,
+            run.FileSha256 is null ? null : Convert.ToHexStringLower(run.FileSha256), run.PaidAt, run.CancelledBy, run.CancelledAt, run.CancelReason,
+            payees, allowed, RowVersions.ETag(run.RowVersion));
+    }
+
+    /// <summary>The views of a run's payees, in the order given: each with what it shows of its school and the claims it was paid for.</summary>
+    /// <param name="whole">the payees are every one of the run's, not a page of them</param>
+    private static async Task<IReadOnlyList<PayeeView>> PayeeViewsAsync(GrantLedgerDb db, long runId, IReadOnlyList<PaymentRunPayee> payees, bool whole,
+        CancellationToken ct)
+    {
+        if (payees.Count == 0) return [];
+        var schoolIds = payees.Select(p => p.SchoolId).ToList();
+        // what a payee shows of its school, not the whole row
         var schools = await db.Schools.AsNoTracking().Where(s => schoolIds.Contains(s.Id))
             .Select(s => new { s.Id, s.Urn, s.Name, s.AreaId, s.PayeeReference }).ToDictionaryAsync(s => s.Id, ct);
         // The claims each payee was paid for: those the run took, including any that later failed and left it.
-        var claims = (await db.Database.SqlQuery<ClaimOfRun>($"""
-                SELECT c.id AS "ClaimId", c.school_id AS "SchoolId" FROM claim_transition t JOIN claim c ON c.id = t.claim_id
-                 WHERE t.trigger = 'add-to-payment-run' AND (t.details->>'paymentRunId')::bigint = {runId}
-                """).ToListAsync(ct))
+        // (a page's schools named, the whole run's not: every claim the run took is wanted then)
+        var claims = (await (whole
+                ? db.Database.SqlQuery<ClaimOfRun>($"""
+                    SELECT c.id AS "ClaimId", c.school_id AS "SchoolId" FROM claim_transition t JOIN claim c ON c.id = t.claim_id
+                     WHERE t.trigger = 'add-to-payment-run' AND (t.details->>'paymentRunId')::bigint = {runId}
+                    """)
+                : db.Database.SqlQuery<ClaimOfRun>($"""
+                    SELECT c.id AS "ClaimId", c.school_id AS "SchoolId" FROM claim_transition t JOIN claim c ON c.id = t.claim_id
+                     WHERE t.trigger = 'add-to-payment-run' AND (t.details->>'paymentRunId')::bigint = {runId} AND c.school_id = ANY ({schoolIds.ToArray()})
+                    """)).ToListAsync(ct))
             .ToLookup(x => x.SchoolId, x => ClaimAccess.Reference(x.ClaimId));
-        var state = Kebab.Parse<PaymentRunState>(run.State);
-        var allowed = PaymentRunWorkflow.Lifecycle.Actions(state, PaymentRuns.Context(run, caller)).Select(t => Kebab.Of(t)).ToList();
-        long Sum(string status) => run.Payees.Where(p => p.Status == status).Sum(p => p.AmountPence);
-        return new PaymentRunView(run.Id, run.Reference, run.ProgrammeId, run.State, run.AreaId, run.PeriodId, run.AsOf, new Money(run.TotalPence),
-            new Money(Sum("paid")), new Money(Sum("failed")), run.Payees.Count(p => p.Status == "failed"), run.PayeeCount, run.ClaimCount, run.BuiltBy, run.BuiltAt, run.ApprovedBy, run.ApprovedAt, run.ExportedBy, run.ExportedAt,
-            run.FileSha256 is null ? null : Convert.ToHexStringLower(run.FileSha256), run.PaidAt, run.CancelledBy, run.CancelledAt, run.CancelReason,
-            run.Payees.Select(p =>
-            {
-                var s = schools[p.SchoolId];
-                return new PayeeView(p.Id, new SchoolSummary(s.Id, s.Urn, s.Name, s.AreaId), p.PayeeReference ?? s.PayeeReference, s.PayeeReference,
-                    new Money(p.AmountPence), p.RemittanceReference, p.Status, p.PaidOn, claims[p.SchoolId].Distinct().Order().ToList());
-            }).ToList(),
-            allowed, RowVersions.ETag(run.RowVersion));
+        return payees.Select(p =>
+        {
+            var s = schools[p.SchoolId];
+            return new PayeeView(p.Id, new SchoolSummary(s.Id, s.Urn, s.Name, s.AreaId), p.PayeeReference ?? s.PayeeReference, s.PayeeReference,
+                new Money(p.AmountPence), p.RemittanceReference, p.Status, p.PaidOn, claims[p.SchoolId].Distinct().Order().ToList());
+        }).ToList();
     }
 
     /// <summary>

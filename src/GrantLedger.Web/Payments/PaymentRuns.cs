@@ -127,21 +127,26 @@ public static class PaymentRuns
         return chosen.Count > 0 ? chosen[0].Field : "asOf";
     }
 
+    /// <param name="payees">read the run's payees with it (a page of them is read by <see cref="PaymentReads.PageAsync"/>)</param>
     public static async Task<(PaymentRun Run, Programme Programme)> FindAsync(GrantLedgerDb db, CurrentUser caller, long runId, CancellationToken ct,
-        bool forUpdate = false)
+        bool forUpdate = false, bool payees = true)
     {
         var query = forUpdate
             ? db.Set<PaymentRun>().FromSqlInterpolated($"SELECT r.*, r.xmin FROM payment_run r WHERE r.id = {runId} FOR UPDATE")
             : db.Set<PaymentRun>().AsNoTracking().Where(r => r.Id == runId); // a read: a national run's 20,000 payees are not tracked for changes
-        var run = await query.Include(r => r.Payees).SingleOrDefaultAsync(ct) ?? throw new NotFound("payment run", runId);
+        if (payees || forUpdate) query = query.Include(r => r.Payees);
+        var run = await query.SingleOrDefaultAsync(ct) ?? throw new NotFound("payment run", runId);
         if (!caller.SeesWholeProgramme(run.ProgrammeId)) throw new Forbidden("payment runs are seen by their programme's finance, admins and auditors");
         var programme = await db.Programmes.AsNoTracking().SingleAsync(p => p.Id == run.ProgrammeId, ct);
         run.Payees.Sort((a, b) => a.Id.CompareTo(b.Id));
         return (run, programme);
     }
 
-    public static PaymentRunContext Context(PaymentRun run, CurrentUser caller) =>
-        new(new Actor(caller.Id, caller.Role, caller.CanSeeProgramme(run.ProgrammeId)), run.BuiltBy, run.Payees.All(p => p.Status != "pending"));
+    public static PaymentRunContext Context(PaymentRun run, CurrentUser caller) => Context(run, caller, run.Payees.All(p => p.Status != "pending"));
+
+    /// <param name="everyPayeeConfirmed">every payee of the run paid or failed, as its confirmations say</param>
+    public static PaymentRunContext Context(PaymentRun run, CurrentUser caller, bool everyPayeeConfirmed) =>
+        new(new Actor(caller.Id, caller.Role, caller.CanSeeProgramme(run.ProgrammeId)), run.BuiltBy, everyPayeeConfirmed);
 
     /// <summary>Approve (a second finance user), or cancel before export (its claims return to approved).</summary>
     public static async Task<PaymentRun> FireAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long runId, PaymentRunTrigger trigger,

@@ -90,7 +90,7 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
     [ProducesResponseType(typeof(string), 200, "text/csv")]
     public async Task<IActionResult> File(long runId, CancellationToken ct)
     {
-        var (run, _) = await PaymentRuns.FindAsync(db, Caller, runId, ct);
+        var (run, _) = await PaymentRuns.FindAsync(db, Caller, runId, ct, payees: false);
         if (run.File is null)
             throw new Core.Rules.RuleBroken("not-exported", $"{run.Reference} is {run.State}: it has no payment file until it is exported.", 409);
         return PaymentFile(run);

@@ -678,7 +678,14 @@ public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal([urn1], PayeeUrns(failed));
         Assert.Contains("<option value=\"failed\" selected>Failed</option>", failed);
         Assert.Equal([urn0], PayeeUrns(await RunPageAsync(page, runId, "?status=paid")));
-        Assert.Empty(PayeeUrns(await RunPageAsync(page, runId, "?status=pending")));
+        var pending = await RunPageAsync(page, runId, "?status=pending");
+        Assert.Empty(PayeeUrns(pending));
+        // the run's totals are the whole run's, whichever payments the page lists
+        foreach (var listing in new[] { run, failed, pending })
+        {
+            Assert.Contains("id=\"run-paid\">£450.00</dd>", listing);
+            Assert.Contains("id=\"run-failed\">£250.00.", listing);
+        }
 
         // the same payments as CSV, to check in a spreadsheet: the run's every payment from the API, the ones found from the page
         static List<string> Rows(string csv) => csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')).ToList();

@@ -25,54 +25,58 @@ public sealed class RunModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, a
     public static IReadOnlyList<(string Value, string Text)> Statuses { get; } =
         [("", "All payments"), ("pending", "Waiting for confirmation"), ("paid", "Paid"), ("failed", "Failed")];
 
+    /// <summary>The run with its totals; its payees are read a page at a time (<see cref="Payees"/>).</summary>
     public PaymentRunView View { get; private set; } = null!;
+    /// <summary>A confirmation has come for at least one payment: the run's page says what was paid.</summary>
+    public bool AnyConfirmed { get; private set; }
     /// <summary>The area and half-term the run was built for, as the build form names them.</summary>
     public (string Area, string HalfTerm) BuiltFor { get; private set; }
-    /// <summary>This page of the payments the filters find.</summary>
+    /// <summary>This page of the payments the filters find (every one of them for the CSV).</summary>
     public IReadOnlyList<PayeeView> Payees { get; private set; } = [];
     public Paging Paging { get; private set; } = new(0, 1, PageSize);
     /// <summary>A filter was given: the list is of the payments found, not of the run's.</summary>
     public bool Filtered { get; private set; }
     /// <summary>The filters are offered when the run's payments are more than a page, or one was given.</summary>
-    public bool ShowFilters => Filtered || View.Payees.Count > PageSize;
+    public bool ShowFilters => Filtered || View.PayeeCount > PageSize;
 
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["q"] = "The search", ["status"] = "The status" };
 
     public Task OnGetAsync(long id, CancellationToken ct) => LoadAsync(id, ct);
 
-    private async Task LoadAsync(long id, CancellationToken ct)
-    {
-        View = await PaymentReads.DetailAsync(Db, Caller, id, ct);
-        BuiltFor = (await PaymentReads.BuiltForAsync(Db, [(View.AreaId, View.PeriodId)], ct))(View.AreaId, View.PeriodId);
-        IEnumerable<PayeeView> found = View.Payees;
-        if (ReadSearch("q", "The search", MostSearch) is { } q)
-        {
-            // the schools found as the admin's list and the ledger's claims find them (Schools.Matching), among the run's payees
-            var ids = View.Payees.Select(p => p.School.Id).ToList();
-            var matching = (await Db.Schools.AsNoTracking().Where(s => ids.Contains(s.Id)).Matching(q).Select(s => s.Id).ToListAsync(ct)).ToHashSet();
-            found = found.Where(p => matching.Contains(p.School.Id));
-            Filtered = true;
-        }
-        if (Filled("status") is { } status)
-        {
-            if (Statuses.Any(s => s.Value == status && s.Value != "")) found = found.Where(p => p.Status == status);
-            else AddError("status", "Select the status from the list");
-            Filtered = true;
-        }
-        if (ErrorFor("q") is not null || ErrorFor("status") is not null) return; // a filter that cannot be read lists nothing rather than everything
-        Found = found.ToList();
-        Paging = Paging.Of(Found.Count, Typed("page"), PageSize);
-        Payees = Found.Skip(Paging.Skip).Take(PageSize).ToList();
-    }
+    private Task LoadAsync(long id, CancellationToken ct) => LoadAsync(id, paged: true, ct);
 
-    /// <summary>Every payment the filters find, on every page.</summary>
-    private IReadOnlyList<PayeeView> Found { get; set; } = [];
+    /// <param name="paged">this page's payments (the page), or every one the filters find (the CSV)</param>
+    private async Task LoadAsync(long id, bool paged, CancellationToken ct)
+    {
+        var q = ReadSearch("q", "The search", MostSearch);
+        var status = Filled("status");
+        if (status is not null && !Statuses.Any(s => s.Value == status && s.Value != "")) AddError("status", "Select the status from the list");
+        Filtered = q is not null || status is not null;
+        // a filter that cannot be read lists nothing rather than everything
+        var unreadable = ErrorFor("q") is not null || ErrorFor("status") is not null;
+        IQueryable<PaymentRunPayee> Found(IQueryable<PaymentRunPayee> payees)
+        {
+            if (unreadable) return payees.Where(p => false);
+            // the schools found as the admin's list and the ledger's claims find them (Schools.Matching), among the run's payees
+            if (q is not null)
+            {
+                var matching = Db.Schools.AsNoTracking().Matching(q).Select(s => s.Id);
+                payees = payees.Where(p => matching.Contains(p.SchoolId));
+            }
+            return status is null ? payees : payees.Where(p => p.Status == status);
+        }
+        var (view, totals, _, payees) = await PaymentReads.PageAsync(Db, Caller, id, Found,
+            count => paged ? (Paging = Paging.Of(count, Typed("page"), PageSize)).Skip : 0, paged ? PageSize : int.MaxValue, ct);
+        (View, Payees) = (view, payees);
+        BuiltFor = (await PaymentReads.BuiltForAsync(Db, [(View.AreaId, View.PeriodId)], ct))(View.AreaId, View.PeriodId);
+        AnyConfirmed = totals.AnyPayeeConfirmed;
+    }
 
     /// <summary>The payments the filters find, every page of them, as the API's CSV has them.</summary>
     public async Task<IActionResult> OnGetCsvAsync(long id, CancellationToken ct)
     {
-        await LoadAsync(id, ct);
-        return HasErrors ? Page() : PaymentReads.PayeesCsv(View, Found);
+        await LoadAsync(id, paged: false, ct);
+        return HasErrors ? Page() : PaymentReads.PayeesCsv(View, Payees);
     }
 
     /// <summary>The CSV's link: this page's filters, no page number.</summary>

@@ -13,7 +13,7 @@ public sealed class RunFileModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
 {
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken ct)
     {
-        var (run, _) = await PaymentRuns.FindAsync(Db, Caller, id, ct);
+        var (run, _) = await PaymentRuns.FindAsync(Db, Caller, id, ct, payees: false);
         if (run.File is null) return Redirect($"/finance/runs/{id}");
         return File(run.File, "text/csv; charset=utf-8", $"{run.Reference}.csv");
     }
