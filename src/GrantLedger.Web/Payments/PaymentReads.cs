@@ -38,9 +38,21 @@ public static class PaymentReads
     public static async Task<PaymentRunView> DetailAsync(GrantLedgerDb db, CurrentUser caller, long runId, CancellationToken ct)
     {
         var (run, _) = await PaymentRuns.FindAsync(db, caller, runId, ct);
-        var totals = new RunTotals(run.Payees.Where(p => p.Status == "paid").Sum(p => p.AmountPence), run.Payees.Where(p => p.Status == "failed").Sum(p => p.AmountPence),
-            run.Payees.Count(p => p.Status == "failed"), run.Payees.Any(p => p.Status != "pending"), run.Payees.All(p => p.Status != "pending"));
-        return View(run, caller, totals, await PayeeViewsAsync(db, run.Id, run.Payees, whole: true, ct));
+        return View(run, caller, await TotalsAsync(db, runId, ct), await PayeeViewsAsync(db, run.Id, run.Payees, whole: true, ct));
+    }
+
+    /// <summary>The run's totals, summed by PostgreSQL over its payees.</summary>
+    private static async Task<RunTotals> TotalsAsync(GrantLedgerDb db, long runId, CancellationToken ct)
+    {
+        var sums = await db.Set<PaymentRunPayee>().AsNoTracking().Where(p => p.PaymentRunId == runId).GroupBy(p => p.PaymentRunId).Select(g => new
+        {
+            Paid = g.Where(p => p.Status == "paid").Sum(p => (long?)p.AmountPence) ?? 0,
+            Failed = g.Where(p => p.Status == "failed").Sum(p => (long?)p.AmountPence) ?? 0,
+            FailedCount = g.Count(p => p.Status == "failed"),
+            Confirmed = g.Count(p => p.Status != "pending"),
+            Pending = g.Count(p => p.Status == "pending"),
+        }).SingleOrDefaultAsync(ct);
+        return new RunTotals(sums?.Paid ?? 0, sums?.Failed ?? 0, sums?.FailedCount ?? 0, (sums?.Confirmed ?? 0) > 0, (sums?.Pending ?? 0) == 0);
     }
 
     /// <summary>
@@ -52,17 +64,8 @@ public static class PaymentReads
         Func<IQueryable<PaymentRunPayee>, IQueryable<PaymentRunPayee>> filter, Func<int, int> skipOf, int take, CancellationToken ct)
     {
         var (run, _) = await PaymentRuns.FindAsync(db, caller, runId, ct, payees: false);
-        var payees = db.Set<PaymentRunPayee>().AsNoTracking().Where(p => p.PaymentRunId == runId);
-        var sums = await payees.GroupBy(p => p.PaymentRunId).Select(g => new
-        {
-            Paid = g.Where(p => p.Status == "paid").Sum(p => (long?)p.AmountPence) ?? 0,
-            Failed = g.Where(p => p.Status == "failed").Sum(p => (long?)p.AmountPence) ?? 0,
-            FailedCount = g.Count(p => p.Status == "failed"),
-            Confirmed = g.Count(p => p.Status != "pending"),
-            Pending = g.Count(p => p.Status == "pending"),
-        }).SingleOrDefaultAsync(ct);
-        var totals = new RunTotals(sums?.Paid ?? 0, sums?.Failed ?? 0, sums?.FailedCount ?? 0, (sums?.Confirmed ?? 0) > 0, (sums?.Pending ?? 0) == 0);
-        var found = filter(payees);
+        var totals = await TotalsAsync(db, runId, ct);
+        var found = filter(db.Set<PaymentRunPayee>().AsNoTracking().Where(p => p.PaymentRunId == runId));
         var count = await found.CountAsync(ct);
         var page = await found.OrderBy(p => p.Id).Skip(skipOf(count)).Take(take).ToListAsync(ct);
         return (View(run, caller, totals, []), totals, count, await PayeeViewsAsync(db, runId, page, whole: false, ct));
