@@ -93,6 +93,42 @@ public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
         (await auditor.GetAsync("/api/v1/audit/events?order=sideways")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "order");
     }
 
+    /// <summary>
+    /// One action alone is read by its ids first (AuditReads.EventsAsync): its pages, after and before a cursor, in either
+    /// order, are the action's events once each, none of another action's among them, as its whole list gives them.
+    /// </summary>
+    [Fact]
+    public async Task Trail_OfOneAction_PagesThroughEachOfItsEventsOnce_EitherWay_WithOtherEventsBetween()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        for (var day = 5; day <= 9; day++) await w.ApprovedSpecialistDayAsync(w.S.On($"10-{day:D2}")); // each submission between other actions' events
+        var auditor = await w.S.AuditorAsync(Db);
+
+        var whole = ApiIds((await auditor.GetAsync("/api/v1/audit/events?action=claim.submit&limit=1000")).Expect(HttpStatusCode.OK).Json);
+        Assert.True(whole.Length >= 5);
+        Assert.Equal(whole.Order(), whole);
+        foreach (var (order, cursorName, expected) in new[] { ("written", "after", whole), ("newest", "before", whole.Reverse().ToArray()) })
+        {
+            var seen = new List<long>();
+            string? cursor = null;
+            do
+            {
+                var json = (await auditor.GetAsync($"/api/v1/audit/events?action=claim.submit&limit=2&order={order}"
+                                                   + (cursor is null ? "" : $"&{cursorName}={cursor}"))).Expect(HttpStatusCode.OK).Json;
+                Assert.All(json["items"]!.AsArray(), e => Assert.Equal("claim.submit", e!["action"]!.GetValue<string>()));
+                seen.AddRange(ApiIds(json));
+                cursor = json["nextCursor"]?.GetValue<long>().ToString();
+            } while (cursor is not null);
+            Assert.Equal(expected, seen);
+        }
+        // from a cursor that is another action's event, in either direction
+        var started = ApiIds((await auditor.GetAsync("/api/v1/audit/events?action=claim.approve&limit=1000")).Json);
+        var middle = started[started.Length / 2];
+        Assert.Equal(whole.Where(id => id > middle).Take(2), ApiIds((await auditor.GetAsync($"/api/v1/audit/events?action=claim.submit&limit=2&after={middle}")).Json));
+        Assert.Equal(whole.Where(id => id < middle).Reverse().Take(2),
+            ApiIds((await auditor.GetAsync($"/api/v1/audit/events?action=claim.submit&limit=2&order=newest&before={middle}")).Json));
+    }
+
     /// <summary>Newest first, the table's caption said "Events 12 to 7, in the order written".</summary>
     [Fact]
     public async Task Trail_NewestFirst_SaysSoInItsCaption()
