@@ -122,8 +122,8 @@ public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
             Assert.Equal(expected, seen);
         }
         // from a cursor that is another action's event, in either direction
-        var started = ApiIds((await auditor.GetAsync("/api/v1/audit/events?action=claim.approve&limit=1000")).Json);
-        var middle = started[started.Length / 2];
+        var approved = ApiIds((await auditor.GetAsync("/api/v1/audit/events?action=claim.approve&limit=1000")).Json);
+        var middle = approved[approved.Length / 2];
         Assert.Equal(whole.Where(id => id > middle).Take(2), ApiIds((await auditor.GetAsync($"/api/v1/audit/events?action=claim.submit&limit=2&after={middle}")).Json));
         Assert.Equal(whole.Where(id => id < middle).Reverse().Take(2),
             ApiIds((await auditor.GetAsync($"/api/v1/audit/events?action=claim.submit&limit=2&order=newest&before={middle}")).Json));
