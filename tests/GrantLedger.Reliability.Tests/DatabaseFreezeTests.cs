@@ -79,8 +79,11 @@ public sealed class DatabaseFreezeTests(DatabaseFixture db, Xunit.Abstractions.I
 
         output.WriteLine($"frozen {frozenAt:HH:mm:ss.fff}, thawed {thawedAt:HH:mm:ss.fff}");
         Assert.True(load.AcknowledgedCount >= ackedBeforeRecovery + 30, $"writes did not resume: {load.Summary()}{Dump(service)}");
-        // every request, 2xx or 503, answered within the bounds; then what the answers said checked against the database
-        Assert.All(load.Replies, r => Assert.True(r.Took < Longest, $"{r.Step} took {r.Took} to be answered {(int?)r.Status}"));
+        // every request, 2xx or 503, answered within the bounds (a late one named with the service's log, whose warnings say
+        // which wait it was); then what the answers said checked against the database
+        var late = load.Replies.Where(r => r.Took >= Longest).ToList();
+        Assert.True(late.Count == 0, string.Join("\n", late.Select(r =>
+            $"{r.Step} of claim {r.ClaimId}, sent at {r.At - r.Took:HH:mm:ss.fff}, took {r.Took} to be answered {(int?)r.Status}")) + Dump(service));
         await AssertOutageAnsweredAsync(load, service, w, frozenAt, thawedAt.Add(Longest), Longest, output);
     }
 }
