@@ -56,11 +56,11 @@ public static class PaymentReads
     }
 
     /// <summary>
-    /// A run as its page shows it: the run and its totals, how many of its payees <paramref name="filter"/> finds, and the
-    /// views of those <paramref name="skipOf"/> (given that count) and <paramref name="take"/> pick, in the payment file's
-    /// order. Only those payees are read whole: a national run pays 20,000 schools, and its page shows 100.
+    /// A run as its page shows it: the run and its totals, and the views of the payees <paramref name="filter"/> finds that
+    /// <paramref name="skipOf"/> (given how many it finds) and <paramref name="take"/> pick, in the payment file's order.
+    /// Only those payees are read whole: a national run pays 20,000 schools, and its page shows 100.
     /// </summary>
-    public static async Task<(PaymentRunView Run, RunTotals Totals, int Found, IReadOnlyList<PayeeView> Payees)> PageAsync(GrantLedgerDb db, CurrentUser caller, long runId,
+    public static async Task<(PaymentRunView Run, RunTotals Totals, IReadOnlyList<PayeeView> Payees)> PageAsync(GrantLedgerDb db, CurrentUser caller, long runId,
         Func<IQueryable<PaymentRunPayee>, IQueryable<PaymentRunPayee>> filter, Func<int, int> skipOf, int take, CancellationToken ct)
     {
         var (run, _) = await PaymentRuns.FindAsync(db, caller, runId, ct, payees: false);
@@ -68,7 +68,7 @@ public static class PaymentReads
         var found = filter(db.Set<PaymentRunPayee>().AsNoTracking().Where(p => p.PaymentRunId == runId));
         var count = await found.CountAsync(ct);
         var page = await found.OrderBy(p => p.Id).Skip(skipOf(count)).Take(take).ToListAsync(ct);
-        return (View(run, caller, totals, []), totals, count, await PayeeViewsAsync(db, runId, page, whole: false, ct));
+        return (View(run, caller, totals, []), totals, await PayeeViewsAsync(db, runId, page, whole: false, ct));
     }
 
     private static PaymentRunView View(PaymentRun run, CurrentUser caller, RunTotals totals, IReadOnlyList<PayeeView> payees)

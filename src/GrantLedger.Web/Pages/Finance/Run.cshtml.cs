@@ -65,7 +65,7 @@ public sealed class RunModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, a
             }
             return status is null ? payees : payees.Where(p => p.Status == status);
         }
-        var (view, totals, _, payees) = await PaymentReads.PageAsync(Db, Caller, id, Found,
+        var (view, totals, payees) = await PaymentReads.PageAsync(Db, Caller, id, Found,
             count => paged ? (Paging = Paging.Of(count, Typed("page"), PageSize)).Skip : 0, paged ? PageSize : int.MaxValue, ct);
         (View, Payees) = (view, payees);
         BuiltFor = (await PaymentReads.BuiltForAsync(Db, [(View.AreaId, View.PeriodId)], ct))(View.AreaId, View.PeriodId);
