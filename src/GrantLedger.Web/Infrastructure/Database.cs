@@ -118,6 +118,8 @@ public sealed class DatabaseEndpoint(IConfiguration configuration, GrantLedgerOp
         if (!connectionString.Contains("Idle Lifetime", StringComparison.OrdinalIgnoreCase)
             && !connectionString.Contains("Pruning Interval", StringComparison.OrdinalIgnoreCase))
             (builder.ConnectionStringBuilder.ConnectionIdleLifetime, builder.ConnectionStringBuilder.ConnectionPruningInterval) = (10, 1);
+        // a thread for each of its connections, should they all wait on a frozen server's cancellation at once
+        CancellationThreads.Reserve(background ? "background" : "requests", builder.ConnectionStringBuilder.MaxPoolSize);
         return builder.Build();
     }
 }
