@@ -52,8 +52,10 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
 
     /// <summary>
     /// A user name that does not exist is answered as slowly as a wrong password for one that does (a password is hashed
-    /// either way), so timing the answers does not list the user names. Medians of attempts made in turn; the margin is
-    /// wide (without the hash an unknown name answered many times faster than a hashed password).
+    /// either way), so timing the answers does not list the user names. The fastest of attempts made in turn, as someone
+    /// timing the answers would take them (medians missed the margin once, 248 against 534 ms, with the reliability drills
+    /// and the other test projects loading the machine: a wrong password also writes its failure, which waits on a busy
+    /// database); the margin is wide (without the hash an unknown name answered many times faster than a hashed password).
     /// </summary>
     [Fact]
     public async Task SignIn_ForAUserNameThatDoesNotExist_TakesAsLongAsAWrongPassword()
@@ -74,9 +76,9 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
         }
         known.Add(await AttemptAsync("maria"));
         unknown.Add(await AttemptAsync("nobody-3"));
-        var (knownMedian, unknownMedian) = (known.Order().ElementAt(2), unknown.Order().ElementAt(2));
-        Assert.True(unknownMedian * 2 > knownMedian,
-            $"an unknown user name answered in {unknownMedian.TotalMilliseconds:N1} ms, a wrong password in {knownMedian.TotalMilliseconds:N1} ms");
+        var (knownFastest, unknownFastest) = (known.Min(), unknown.Min());
+        Assert.True(unknownFastest * 2 > knownFastest,
+            $"an unknown user name answered in {unknownFastest.TotalMilliseconds:N1} ms at the fastest, a wrong password in {knownFastest.TotalMilliseconds:N1} ms");
     }
 
     [Fact]
