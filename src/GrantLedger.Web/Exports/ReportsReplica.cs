@@ -12,14 +12,15 @@ namespace GrantLedger.Web.Exports;
 /// reached, or has not caught up within <see cref="GrantLedgerOptions.ReportsReplicaWaitSeconds"/>, is passed over
 /// and the export is read on the primary. The job says which (<see cref="ExportJob.ReadFrom"/>).
 /// </summary>
-public sealed class ReportsReplica(IConfiguration configuration, GrantLedgerOptions options, ILogger<ReportsReplica> log) : IAsyncDisposable
+public sealed class ReportsReplica(IConfiguration configuration, GrantLedgerOptions options, ILogger<ReportsReplica> log, ILoggerFactory logs)
+    : IAsyncDisposable
 {
     public const string ConnectionStringName = "GrantLedgerReports";
     public const string Replica = "replica", Primary = "primary";
 
     private readonly Lazy<NpgsqlDataSource?> _source = new(() =>
         configuration.GetConnectionString(ConnectionStringName) is { } cs && !string.IsNullOrWhiteSpace(cs)
-            ? DatabaseEndpoint.CreateDataSource(cs, background: true)
+            ? DatabaseEndpoint.CreateDataSource(cs, background: true, logs)
             : null);
 
     /// <summary>

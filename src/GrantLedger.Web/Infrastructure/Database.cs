@@ -105,9 +105,11 @@ public sealed class DatabaseEndpoint(IConfiguration configuration, GrantLedgerOp
     /// about a tenth more CPU that way (docs/performance.md, section 9).
     /// </summary>
     /// <param name="background">for background work's pool: its connections' application name says "background"</param>
-    public static NpgsqlDataSource CreateDataSource(string connectionString, bool background = false)
+    /// <param name="logs">where Npgsql's own log goes (its "Npgsql" categories: connections opened and broken, cancellations)</param>
+    public static NpgsqlDataSource CreateDataSource(string connectionString, bool background = false, ILoggerFactory? logs = null)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (logs is not null) builder.UseLoggerFactory(logs);
         // what pg_stat_activity shows an operator: "GrantLedger" (or the connection string's name), "… background"
         builder.ConnectionStringBuilder.ApplicationName =
             (string.IsNullOrEmpty(builder.ConnectionStringBuilder.ApplicationName) ? "GrantLedger" : builder.ConnectionStringBuilder.ApplicationName)

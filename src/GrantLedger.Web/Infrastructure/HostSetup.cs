@@ -35,11 +35,13 @@ public static class HostSetup
         var services = builder.Services;
         services.AddSingleton(sp => sp.GetRequiredService<IConfiguration>().GetSection("GrantLedger").Get<GrantLedgerOptions>() ?? new GrantLedgerOptions());
         services.AddSingleton<DatabaseEndpoint>();
-        services.AddSingleton(sp => DatabaseEndpoint.CreateDataSource(sp.GetRequiredService<DatabaseEndpoint>().ConnectionString));
+        services.AddSingleton(sp => DatabaseEndpoint.CreateDataSource(sp.GetRequiredService<DatabaseEndpoint>().ConnectionString,
+            logs: sp.GetRequiredService<ILoggerFactory>()));
         // Background work (the sealer, the export runner's polling, the readiness check) has a pool of its own, so that its
         // statements every few seconds do not open extra connections in the requests' pool (docs/performance.md, section 9).
         services.AddKeyedSingleton(DatabaseEndpoint.Background,
-            (sp, _) => DatabaseEndpoint.CreateDataSource(sp.GetRequiredService<DatabaseEndpoint>().ConnectionString, background: true));
+            (sp, _) => DatabaseEndpoint.CreateDataSource(sp.GetRequiredService<DatabaseEndpoint>().ConnectionString, background: true,
+                logs: sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<Exports.ReportsReplica>();
         // Pooled: a request takes a context that EF has reset (change tracker, transaction, connection) rather than
         // building one and its services anew. Its only state of its own, the transaction InTransactionAsync began, is

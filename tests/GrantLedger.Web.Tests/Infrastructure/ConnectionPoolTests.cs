@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace GrantLedger.Web.Tests.Infrastructure;
 
@@ -128,6 +129,49 @@ public sealed class ConnectionPoolTests(DatabaseFixture db) : DatabaseTest(db)
         await db.Database.OpenConnectionAsync();
         await db.Database.CloseConnectionAsync();
         Assert.Equal(System.Data.ConnectionState.Closed, db.Database.GetDbConnection().State);
+    }
+
+    /// <summary>
+    /// An operator who turns Npgsql's log up (Logging:LogLevel:Npgsql) sees its connections and statements in the service's
+    /// own log, as the freeze drill's cancellations were found (docs/reliability.md); unless they do, it logs warnings only
+    /// (appsettings.json), not a line a statement.
+    /// </summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData("Debug")]
+    public async Task Npgsqls_own_log_is_the_services_at_the_level_set(string? level)
+    {
+        var logged = new LogCapture();
+        await using var factory = Db.Factory.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("ConnectionStrings:GrantLedger", Db.ConnectionString + ";Application Name=grantledger-log-test");
+            if (level is not null) b.UseSetting("Logging:LogLevel:Npgsql", level);
+            b.ConfigureLogging(l => l.AddProvider(logged));
+        });
+        (await factory.CreateClient().GetAsync("/health/ready")).EnsureSuccessStatusCode(); // its query is on the background pool
+
+        var npgsql = logged.Entries.Where(e => e.Category.StartsWith("Npgsql.", StringComparison.Ordinal)).ToList();
+        if (level is null) Assert.DoesNotContain(npgsql, e => e.Level < LogLevel.Warning);
+        else Assert.Contains(npgsql, e => e.Message.Contains("schema_migration"));
+    }
+
+    private sealed class LogCapture : ILoggerProvider
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, string Message)> Entries { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose() { }
+
+        private sealed class Logger(LogCapture capture, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                capture.Entries.Enqueue((category, logLevel, formatter(state, exception)));
+        }
     }
 
     /// <summary>The service with its own connection pools, named <paramref name="app"/> in pg_stat_activity.</summary>
