@@ -62,6 +62,9 @@ public sealed class ServiceProcess : IAsyncDisposable
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["DOTNET_gcServer"] = "0";
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        // each entry timed (UTC, the tests' clock), so that a drill's failure shows which wait came when
+        psi.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ";
+        psi.Environment["Logging__Console__FormatterOptions__UseUtcTimestamp"] = "true";
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
         Running[process.Id] = process;
         _process = process;
