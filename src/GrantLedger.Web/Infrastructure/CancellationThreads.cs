@@ -6,15 +6,16 @@ namespace GrantLedger.Web.Infrastructure;
 /// Threads kept ready for Npgsql's cancellations. When a statement's Command Timeout passes, Npgsql sends PostgreSQL a cancel
 /// request on a connection of its own and waits for the server to close it, synchronously, on the thread-pool thread that
 /// noticed the timeout: up to twice the connection's Timeout when the server does not answer (6 s under Timeout=3, 4 s under
-/// Timeout=2, measured). A database that stops answering so holds a thread for every connection that was busy. The thread pool
-/// adds threads slowly once all of its threads are held (about one a second, measured), and nothing else runs meanwhile: not
-/// the readiness check's own clock, not the next statement's timeout, not a page that needs no database. With sixteen claims
-/// in flight when PostgreSQL froze, some were answered after 15 s instead of 9; with thirty-two, /health/ready took 14 s to
-/// say "not ready" (docs/reliability.md, "Found by the freeze drill: a cancellation waited for a thread").
+/// Timeout=2, measured). A database that stops answering so holds a thread for every connection that was busy. The thread
+/// pool adds threads slowly once all of its threads are held (about one a second, measured), and the work waiting for a
+/// thread meanwhile waits too: the readiness check's own clock, the next statements' timeouts (whose cancellations so
+/// start late). With sixteen claims in flight when PostgreSQL froze, some were answered after 15 s instead of 9; with
+/// thirty-two, /health/ready took 14 s to say "not ready" (docs/reliability.md, "Found by the freeze drill: a cancellation
+/// waited for a thread").
 /// <para>
 /// So the pool's minimum counts a thread for every connection the service's pools may hold, beside the runtime's own minimum
 /// (one a core). The pool makes threads up to its minimum at once when work waits for one, and none while none does: under
-/// the submission benchmark at four clients the process ran 24–31 threads, against 20–25 without, and the ratios of four
+/// the submission benchmark at four clients the process ran 24–31 threads, against 18–25 without, and the ratios of four
 /// rounds each, alternated, were within their usual spread (docs/performance.md, section 45).
 /// </para>
 /// </summary>
