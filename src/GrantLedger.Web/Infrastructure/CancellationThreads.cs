@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace GrantLedger.Web.Infrastructure;
 
 /// <summary>
@@ -21,16 +19,15 @@ namespace GrantLedger.Web.Infrastructure;
 /// </summary>
 public static class CancellationThreads
 {
-    private static readonly ConcurrentDictionary<string, int> Pools = new();
+    private static readonly Dictionary<string, int> Pools = [];
     private static readonly int RuntimeMinimum = RuntimeWorkerMinimum();
-    private static readonly Lock Setting = new();
 
     /// <summary>Counts the connections of the pool named <paramref name="pool"/> (the largest it was given) in the thread pool's minimum.</summary>
     public static void Reserve(string pool, int maxConnections)
     {
-        Pools.AddOrUpdate(pool, maxConnections, (_, known) => Math.Max(known, maxConnections));
-        lock (Setting)
+        lock (Pools)
         {
+            Pools[pool] = Math.Max(Pools.GetValueOrDefault(pool), maxConnections);
             ThreadPool.GetMinThreads(out var workers, out var io);
             var wanted = RuntimeMinimum + Pools.Values.Sum();
             if (wanted > workers) ThreadPool.SetMinThreads(wanted, io);
