@@ -93,15 +93,11 @@ public static class PaymentReads
             .Select(s => new { s.Id, s.Urn, s.Name, s.AreaId, s.PayeeReference }).ToDictionaryAsync(s => s.Id, ct);
         // The claims each payee was paid for: those the run took, including any that later failed and left it.
         // (a page's schools named, the whole run's not: every claim the run took is wanted then)
-        var claims = (await (whole
-                ? db.Database.SqlQuery<ClaimOfRun>($"""
-                    SELECT c.id AS "ClaimId", c.school_id AS "SchoolId" FROM claim_transition t JOIN claim c ON c.id = t.claim_id
-                     WHERE t.trigger = 'add-to-payment-run' AND (t.details->>'paymentRunId')::bigint = {runId}
-                    """)
-                : db.Database.SqlQuery<ClaimOfRun>($"""
-                    SELECT c.id AS "ClaimId", c.school_id AS "SchoolId" FROM claim_transition t JOIN claim c ON c.id = t.claim_id
-                     WHERE t.trigger = 'add-to-payment-run' AND (t.details->>'paymentRunId')::bigint = {runId} AND c.school_id = ANY ({schoolIds.ToArray()})
-                    """)).ToListAsync(ct))
+        var taken = db.Database.SqlQuery<ClaimOfRun>($"""
+            SELECT c.id AS "ClaimId", c.school_id AS "SchoolId" FROM claim_transition t JOIN claim c ON c.id = t.claim_id
+             WHERE t.trigger = 'add-to-payment-run' AND (t.details->>'paymentRunId')::bigint = {runId}
+            """);
+        var claims = (await (whole ? taken : taken.Where(x => schoolIds.Contains(x.SchoolId))).ToListAsync(ct))
             .ToLookup(x => x.SchoolId, x => ClaimAccess.Reference(x.ClaimId));
         return payees.Select(p =>
         {
