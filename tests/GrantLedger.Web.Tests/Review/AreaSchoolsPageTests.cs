@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using System.Text.RegularExpressions;
 using GrantLedger.Web.Tests.Security;
 using GrantLedger.Web.Tests.Support;
@@ -141,6 +142,65 @@ public sealed partial class AreaSchoolsPageTests(DatabaseFixture db) : DatabaseT
         Assert.Equal(HttpStatusCode.OK, unread.StatusCode);
         Assert.Contains("govuk-error-summary", await unread.Content.ReadAsStringAsync());
     }
+
+    /// <summary>
+    /// An area of a national programme holds hundreds of schools, and the page listed every one of them at once: it lists 100 a
+    /// page, by name, with the totals of every school found on each page; finds a school by its name or the start of its URN;
+    /// and lists only the schools with claims waiting for the lead when asked. Here area 0 holds 101 schools: the world's two
+    /// (school 0 with a claim submitted and one approved) and 99 academies of £100.00 staff cover each.
+    /// </summary>
+    [Fact]
+    public async Task AnAreaOfManySchools_IsListedAPageAtATime_WithTheTotalsOfAll_AndASchoolIsFoundByNameOrUrn_OrByClaimsWaiting()
+    {
+        var (w, _, _) = await AreaWithClaimsAsync(Db);
+        var s = w.S;
+        var csv = "URN,EstablishmentName,PhaseOfEducation (name),LA (name)\n" + string.Concat(Enumerable.Range(0, 99).Select(i => $"{810000 + i},Academy {i:D2},Primary,Camden\n"));
+        (await s.Root.PostBytesAsync($"/api/v1/programmes/{s.ProgrammeId}/schools/import?areaId={s.AreaIds[0]}", Encoding.UTF8.GetBytes(csv), "text/csv"))
+            .Expect(HttpStatusCode.OK);
+        await s.FundAsync("10300.00");
+        await s.AllocateEachAsync("staff-cover", "100.00"); // to each of the programme's 103 schools
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+
+        var first = await Read(lead, "/review/schools");
+        Assert.Contains("Schools 1 to 100 of 101", first);
+        Assert.Contains("href=\"/review/schools?page=2\"", first);
+        var second = await Read(lead, "/review/schools?page=2");
+        Assert.Contains("Schools 101 to 101 of 101", second);
+        var listed = SchoolRowIds(first).Concat(SchoolRowIds(second)).ToList();
+        Assert.Equal(101, listed.Distinct().Count());
+        Assert.Equal("Academy 00", Regex.Match(first, "<tr[^>]*id=\"school-\\d+\".*?<a[^>]*>([^<]*)</a>", RegexOptions.Singleline).Groups[1].Value); // by name
+        Assert.DoesNotContain(s.Schools[2].Urn, first + second); // another area's
+        // every school's money on every page: £2,100.00 for each of the world's two and £100.00 for each academy
+        long[] area = [2 * 2100_00 + 99 * 100_00, 250_00, 250_00, 0, 2 * 2100_00 + 99 * 100_00 - 500_00];
+        Assert.Equal(area, Amounts(Row(first, "totals")));
+        Assert.Equal(area, Amounts(Row(second, "totals")));
+        Assert.Contains("Total, 101 schools on every page", Row(second, "totals"));
+        Assert.Contains(">1</strong>", Row(first, "totals")); // the one claim waiting for the lead
+
+        var byName = await Read(lead, "/review/schools?q=academy+4");
+        Assert.Equal(10, SchoolRowIds(byName).Count); // Academy 40 to 49
+        Assert.Contains("10 schools", byName);
+        Assert.Equal([10 * 100_00, 0, 0, 0, 10 * 100_00], Amounts(Row(byName, "totals")));
+        Assert.Contains("Total, 10 schools<", Row(byName, "totals"));
+        var byUrn = await Read(lead, $"/review/schools?q={s.Schools[0].Urn}");
+        Assert.Equal([s.Schools[0].Id], SchoolRowIds(byUrn));
+        var elsewhere = await Read(lead, $"/review/schools?q={s.Schools[2].Urn}");
+        Assert.Empty(SchoolRowIds(elsewhere));
+        Assert.Contains("No schools of your area match this search.", elsewhere);
+
+        var waiting = await Read(lead, "/review/schools?waiting=1");
+        Assert.Equal([s.Schools[0].Id], SchoolRowIds(waiting));
+        Assert.Equal([2100_00, 250_00, 250_00, 0, 1600_00], Amounts(Row(waiting, "totals")));
+        Assert.Contains("value=\"1\" checked", waiting); // the filter shown as chosen
+
+        var tooLong = await Read(lead, "/review/schools?q=" + new string('a', 201));
+        Assert.Contains("govuk-error-summary", tooLong);
+        Assert.Contains("The search must be at most 200 characters", tooLong);
+        Assert.Empty(SchoolRowIds(tooLong));
+    }
+
+    private static List<long> SchoolRowIds(string html) =>
+        Regex.Matches(html, "<tr class=\"govuk-table__row\" id=\"school-(\\d+)\"").Select(m => long.Parse(m.Groups[1].Value)).ToList();
 
     /// <summary>A plan the lead returned is a draft again: the list says "Returned" until the school sends it back.</summary>
     [Fact]

@@ -31,6 +31,9 @@ public sealed record LatestPlan(long Id, string State, bool Returned, int? Agree
 public sealed record AreaSchoolRow(long Id, string Urn, string Name, LatestPlan? Plan, long Allocated, long Reserved, long Approved, long Paid,
     long Available, int Awaiting);
 
+/// <summary>A page of the schools an area lead's list finds, and the totals of all of them (<see cref="AreaSchools.FindAsync"/>).</summary>
+public sealed record AreaSchoolsFound(IReadOnlyList<AreaSchoolRow> Rows, Paging Paging, AreaSchoolRow Totals);
+
 /// <summary>
 /// An area lead's schools: read for the whole area at once (the budgets in one query of their accounts, as
 /// <see cref="SchoolBudget"/> reads one school's), never a query per school.
@@ -49,21 +52,37 @@ public static class AreaSchools
         await db.Schools.AsNoTracking().SingleOrDefaultAsync(s => s.Id == schoolId && s.AreaId == caller.AreaId, ct)
         ?? throw new NotFound("school", schoolId);
 
-    public static async Task<IReadOnlyList<AreaSchoolRow>> ListAsync(GrantLedgerDb db, long areaId, long yearId, CancellationToken ct)
+    /// <summary>
+    /// The schools of the area the lead's list finds (by a name or URN searched for, and only those with claims waiting for
+    /// the lead when asked), by name: a page of them with their plans, and the totals of every school found. An area of a
+    /// national programme holds hundreds of schools; its page shows a hundred.
+    /// </summary>
+    public static async Task<AreaSchoolsFound> FindAsync(GrantLedgerDb db, long areaId, long yearId, string? search, bool waitingOnly, string? page,
+        int pageSize, CancellationToken ct)
     {
-        var schools = await db.Schools.AsNoTracking().Where(s => s.AreaId == areaId).OrderBy(s => s.Name).ThenBy(s => s.Urn).ToListAsync(ct);
+        var found = db.Schools.AsNoTracking().Where(s => s.AreaId == areaId);
+        if (search is not null) found = found.Matching(search);
+        var schools = await found.OrderBy(s => s.Name).ThenBy(s => s.Urn).Select(s => new { s.Id, s.Urn, s.Name }).ToListAsync(ct);
         var ids = schools.Select(s => s.Id).ToList();
-        var budgets = await SchoolBudget.ForSchoolsAsync(db, ids, yearId, ct);
-        var plans = await LatestPlansAsync(db, ids, yearId, ct);
         var awaiting = await db.Set<Claim>().AsNoTracking()
             .Where(c => ids.Contains(c.SchoolId) && c.ProgrammeYearId == yearId && AwaitingLead.Contains(c.State))
             .GroupBy(c => c.SchoolId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
-        return schools.Select(s =>
+        if (waitingOnly) schools = schools.Where(s => awaiting.ContainsKey(s.Id)).ToList();
+
+        var budgets = await SchoolBudget.ForSchoolsAsync(db, schools.Select(s => s.Id).ToList(), yearId, ct);
+        var rows = schools.Select(s =>
         {
             var money = budgets.GetValueOrDefault(s.Id, []).Where(f => f.Unit == "GBP").ToList();
-            return new AreaSchoolRow(s.Id, s.Urn, s.Name, plans.GetValueOrDefault(s.Id), money.Sum(f => f.Allocated), money.Sum(f => f.Reserved),
+            return new AreaSchoolRow(s.Id, s.Urn, s.Name, null, money.Sum(f => f.Allocated), money.Sum(f => f.Reserved),
                 money.Sum(f => f.Approved), money.Sum(f => f.Paid), money.Sum(f => f.Available), awaiting.GetValueOrDefault(s.Id));
         }).ToList();
+        var totals = new AreaSchoolRow(0, "", "", null, rows.Sum(s => s.Allocated), rows.Sum(s => s.Reserved), rows.Sum(s => s.Approved),
+            rows.Sum(s => s.Paid), rows.Sum(s => s.Available), rows.Sum(s => s.Awaiting));
+
+        var paging = Paging.Of(rows.Count, page, pageSize);
+        var shown = rows.Skip(paging.Skip).Take(pageSize).ToList();
+        var plans = await LatestPlansAsync(db, shown.Select(r => r.Id).ToList(), yearId, ct);
+        return new AreaSchoolsFound(shown.Select(r => r with { Plan = plans.GetValueOrDefault(r.Id) }).ToList(), paging, totals);
     }
 
     /// <summary>Each school's latest plan version of the year: the one the school and the lead are working on.</summary>

@@ -6,20 +6,30 @@ using Microsoft.AspNetCore.Authorization;
 
 namespace GrantLedger.Web.Pages.Review;
 
-/// <summary>Every school of the lead's area in a year: its plan, its money and its claims waiting for the lead, with the area's totals.</summary>
+/// <summary>
+/// The schools of the lead's area in a year, a page at a time: each one's plan, its money and its claims waiting for the lead,
+/// with the totals of every school listed; found by a name or URN, or only those with claims waiting.
+/// </summary>
 [Authorize(Roles = Roles.AreaLead)]
 public sealed class AreaSchoolsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
 {
+    public const int PageSize = 100;
+    public const int MostSearch = 200;
+
     public string AreaName { get; private set; } = "";
     public IReadOnlyList<ProgrammeYear> Years { get; private set; } = [];
     public ProgrammeYear? Year { get; private set; }
-    public IReadOnlyList<AreaSchoolRow> Schools { get; private set; } = [];
+
+    /// <summary>The page of schools found, and the totals of every school found.</summary>
+    public AreaSchoolsFound Found { get; private set; } = new([], new Paging(0, 1, PageSize), new AreaSchoolRow(0, "", "", null, 0, 0, 0, 0, 0, 0));
 
     /// <summary>The year chosen, carried to a school's page ("" for the current year).</summary>
     public string YearQuery { get; private set; } = "";
 
-    public AreaSchoolRow Totals => new(0, "", "", null, Schools.Sum(s => s.Allocated), Schools.Sum(s => s.Reserved), Schools.Sum(s => s.Approved),
-        Schools.Sum(s => s.Paid), Schools.Sum(s => s.Available), Schools.Sum(s => s.Awaiting));
+    /// <summary>A search or filter was given: the list says what it found, not that the area has no schools.</summary>
+    public bool Filtered { get; private set; }
+
+    protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["q"] = "The search" };
 
     public async Task OnGetAsync(long? year, CancellationToken ct)
     {
@@ -27,6 +37,10 @@ public sealed class AreaSchoolsModel(GrantLedgerDb db, AuditTrail audit) : GovPa
         AreaName = area.Name;
         (Years, Year) = await Pages.School.SchoolBudget.ShownYearsAsync(Db, area.ProgrammeId, year, ct);
         if (year is not null) YearQuery = $"?year={year}";
-        if (Year is not null) Schools = await AreaSchools.ListAsync(Db, area.Id, Year.Id, ct);
+        var search = ReadSearch("q", "The search", MostSearch);
+        var waitingOnly = Typed("waiting") == "1";
+        Filtered = search is not null || waitingOnly;
+        if (Year is null || ErrorFor("q") is not null) return; // a search that cannot be read lists nothing rather than everything
+        Found = await AreaSchools.FindAsync(Db, area.Id, Year.Id, search, waitingOnly, Typed("page"), PageSize, ct);
     }
 }
