@@ -78,7 +78,7 @@ switch (command)
             options.Int("schools", 100), options.Int("seconds", 20),
             options.Get("connections", "1,4").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
             options.Get("auto-prepare") is { } prepare ? int.Parse(prepare, CultureInfo.InvariantCulture) : null, report,
-            options.Get("auditor") is not null, options.Get("only")?.Split(','), options.Get("area-lead") is not null, options.Get("finance") is not null);
+            ReadsRoles.Of(options), options.Get("only")?.Split(','));
     default:
         Console.Error.WriteLine("usage: GrantLedger.Bench posting|http-posting|bulk|hot|payment-run|seed-national|exports|reads|workbook [--option value …]");
         return 2;

@@ -11,6 +11,26 @@ using GrantLedger.Web.Access;
 
 namespace GrantLedger.Bench;
 
+/// <summary>Whose reads <c>reads</c> measures: a school business manager's unless one other role is named.</summary>
+public enum ReadsRole { SchoolBusinessManager, Auditor, AreaLead, Finance }
+
+public static class ReadsRoles
+{
+    private static readonly (string Flag, ReadsRole Role)[] Flags = [("auditor", ReadsRole.Auditor), ("area-lead", ReadsRole.AreaLead), ("finance", ReadsRole.Finance)];
+
+    /// <summary>The role named by <c>--auditor</c>, <c>--area-lead</c> or <c>--finance</c>; at most one of them.</summary>
+    public static ReadsRole Of(Args options)
+    {
+        var named = Flags.Where(f => options.Get(f.Flag) is not null).ToList();
+        return named.Count switch
+        {
+            0 => ReadsRole.SchoolBusinessManager,
+            1 => named[0].Role,
+            _ => throw new ArgumentException("reads measures one role's reads: give at most one of " + string.Join(", ", named.Select(f => "--" + f.Flag))),
+        };
+    }
+}
+
 /// <summary>
 /// <c>reads --cluster DIR [--schools 100] [--seconds 20] [--connections 1,4]</c>: a school business
 /// manager's reads at national scale, over HTTP, measured with wrk. Starts the service as a real
@@ -36,7 +56,7 @@ public static partial class ReadsBench
     /// Min Usages=2"): statements run twice on a connection are prepared, so PostgreSQL stops planning them
     /// </param>
     public static async Task<int> RunAsync(string cluster, int schools, int seconds, int[] connections, int? autoPrepare, TextWriter report,
-        bool auditor = false, string[]? only = null, bool areaLead = false, bool finance = false)
+        ReadsRole role = ReadsRole.SchoolBusinessManager, string[]? only = null)
     {
         if (!File.Exists("/usr/bin/wrk") && !File.Exists("/usr/local/bin/wrk"))
         {
@@ -72,9 +92,12 @@ public static partial class ReadsBench
             var clock = Stopwatch.StartNew();
             await EnsureAdminAsync(db, db.ConnectionString);
             var adminToken = await SignInAsync(http, AdminName);
-            if (auditor) return await AuditorReadsAsync(db, http, adminToken, baseAddress, programmeId, seconds, connections, only, report);
-            if (areaLead) return await AreaLeadReadsAsync(db, http, adminToken, baseAddress, programmeId, seconds, connections, only, report);
-            if (finance) return await FinanceReadsAsync(db, http, adminToken, baseAddress, programmeId, seconds, connections, only, report);
+            switch (role)
+            {
+                case ReadsRole.Auditor: return await AuditorReadsAsync(db, http, adminToken, baseAddress, programmeId, seconds, connections, only, report);
+                case ReadsRole.AreaLead: return await AreaLeadReadsAsync(db, http, adminToken, baseAddress, programmeId, seconds, connections, only, report);
+                case ReadsRole.Finance: return await FinanceReadsAsync(db, http, adminToken, baseAddress, programmeId, seconds, connections, only, report);
+            }
             var sample = await SampleSchoolsAsync(db, programmeId, schools);
             var targets = new List<(string Token, long Account, long School)>();
             var created = 0;
