@@ -18,7 +18,7 @@ public sealed class ReviewJourneyTests(BrowserFixture fixture, ITestOutputHelper
         return id;
     }
 
-    /// <summary>The lead's schools: the area's list from the navigation, one school's page from it, and back; each accessible.</summary>
+    /// <summary>The lead's schools: the area's list from the navigation, one school's page from it, and back, then only the schools with claims waiting; each accessible.</summary>
     [Fact]
     public async Task AreaLead_SeesTheAreasSchools_AndOneSchoolsBudgetAndClaims()
     {
@@ -34,6 +34,14 @@ public sealed class ReviewJourneyTests(BrowserFixture fixture, ITestOutputHelper
         Assert.Contains($"CLM-{claimId:000000}", await page.InnerTextAsync("#claims"));
         await ClickAsync(page, "a:has-text('Back to the schools in your area')");
         await AtAsync(page, "/review/schools$");
+
+        // only the schools with claims waiting: school 0, not school 1 of the same area
+        await page.CheckAsync("input[name='waiting']");
+        await ClickAsync(page, "button:has-text('Show schools')", screenshot: "lead-area-schools-waiting");
+        await AtAsync(page, "/review/schools\\?.*waiting=1");
+        Assert.Equal(1, await page.Locator("#schools tbody tr").CountAsync());
+        Assert.Contains(school.Urn, await page.InnerTextAsync("#schools tbody"));
+        Assert.DoesNotContain(world.S.Schools[1].Urn, await page.InnerTextAsync("#schools"));
     }
 
     [Fact]
