@@ -192,6 +192,8 @@ public sealed partial class AreaSchoolsPageTests(DatabaseFixture db) : DatabaseT
         Assert.Equal([s.Schools[0].Id], SchoolRowIds(waiting));
         Assert.Equal([2100_00, 250_00, 250_00, 0, 1600_00], Amounts(Row(waiting, "totals")));
         Assert.Contains("value=\"1\" checked", waiting); // the filter shown as chosen
+        Assert.Contains("No schools of your area match this search and have claims waiting for you.",
+            await Read(lead, "/review/schools?waiting=1&q=academy"));
 
         var tooLong = await Read(lead, "/review/schools?q=" + new string('a', 201));
         Assert.Contains("govuk-error-summary", tooLong);

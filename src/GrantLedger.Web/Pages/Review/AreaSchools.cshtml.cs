@@ -26,8 +26,8 @@ public sealed class AreaSchoolsModel(GrantLedgerDb db, AuditTrail audit) : GovPa
     /// <summary>The year chosen, carried to a school's page ("" for the current year).</summary>
     public string YearQuery { get; private set; } = "";
 
-    /// <summary>A search or filter was given: the list says what it found, not that the area has no schools.</summary>
-    public bool Filtered { get; private set; }
+    /// <summary>What the list says when it finds no school: the search, the filter or the area's having none.</summary>
+    public string NoneFound { get; private set; } = "Your area has no schools yet.";
 
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["q"] = "The search" };
 
@@ -39,7 +39,11 @@ public sealed class AreaSchoolsModel(GrantLedgerDb db, AuditTrail audit) : GovPa
         if (year is not null) YearQuery = $"?year={year}";
         var search = ReadSearch("q", "The search", MostSearch);
         var waitingOnly = Typed("waiting") == "1";
-        Filtered = search is not null || waitingOnly;
+        NoneFound = ErrorFor("q") is not null ? "Put the search right to list the schools."
+            : search is not null && waitingOnly ? "No schools of your area match this search and have claims waiting for you."
+            : search is not null ? "No schools of your area match this search."
+            : waitingOnly ? "No schools of your area have claims waiting for you."
+            : NoneFound;
         if (Year is null || ErrorFor("q") is not null) return; // a search that cannot be read lists nothing rather than everything
         Found = await AreaSchools.FindAsync(Db, area.Id, Year.Id, search, waitingOnly, Typed("page"), PageSize, ct);
     }
