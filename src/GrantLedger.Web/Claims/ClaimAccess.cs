@@ -271,6 +271,9 @@ public static class ClaimAccess
     public const string ReferencePrefix = "CLM-";
 
     public static string Reference(long claimId) => $"{ReferencePrefix}{claimId:000000}";
+
+    /// <summary>The claim a reference <see cref="Reference"/> made names: "CLM-000042" is claim 42.</summary>
+    public static long IdOf(string reference) => long.Parse(reference.AsSpan(ReferencePrefix.Length), System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>

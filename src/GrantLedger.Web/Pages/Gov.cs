@@ -197,7 +197,7 @@ public static class Gov
         var colour = state switch
         {
             "draft" => "govuk-tag--grey",
-            "submitted" or "under-review" or "awaiting-second-approval" or "built" or "exported" or "queued" or "running" => "",
+            "submitted" or "under-review" or "awaiting-second-approval" or "built" or "exported" or "sent" or "queued" or "running" => "",
             "approved" or "agreed" or "paid" or "succeeded" => "govuk-tag--green",
             "returned" => "govuk-tag--orange",
             "rejected" or "cancelled" or "failed" => "govuk-tag--red",

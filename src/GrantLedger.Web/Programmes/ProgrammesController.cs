@@ -158,6 +158,20 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
     public async Task<SchoolView> GetSchool(long schoolId, CancellationToken ct) =>
         SchoolView.Of(await Schools.FindVisibleAsync(db, Caller, schoolId, ct));
 
+    /// <summary>
+    /// The payments to a school, newest first: each run's payment to it once the run's file has gone to the finance system, with
+    /// the amount and the remittance reference its bank statement shows, the claims it pays, and whether it is confirmed paid
+    /// (and on which day) or failed; page with ?before={last id} until a page has fewer than limit.
+    /// </summary>
+    /// <param name="before">the id of the last payment of the previous page</param>
+    /// <param name="limit">payments per page, 1 to 1000 (default 100)</param>
+    [HttpGet("schools/{schoolId:long}/payments")]
+    public Task<IReadOnlyList<Payments.SchoolPaymentView>> SchoolPaymentsList(long schoolId, [FromQuery] long? before,
+        [FromQuery, Limit(typeof(ProgrammesController), nameof(SchoolPaymentsPage))] int? limit, CancellationToken ct) =>
+        Payments.SchoolPayments.ListAsync(db, Caller, schoolId, before, SchoolPaymentsPage.Of(limit), ct);
+
+    public static readonly PageSize SchoolPaymentsPage = new(1000, 100);
+
     /// <summary>Corrects the school's name or phase of education (its URN and area stay).</summary>
     /// <remarks>
     /// Checked as when a school is added; a field left out stays as it is. Two schools of a programme may share a name, as when

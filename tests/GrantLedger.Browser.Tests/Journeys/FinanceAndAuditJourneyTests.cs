@@ -79,7 +79,7 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
     }
 
     [Fact]
-    public async Task ARunWithAFailedPayment_ShowsWhatWasPaidAndWhatFailed_OnTheRunAndTheList_NotPaidInFull()
+    public async Task ARunWithAFailedPayment_ShowsWhatWasPaidAndWhatFailed_OnTheRunAndTheList_NotPaidInFull_AndEachSchoolItsPayment()
     {
         var world = await ClaimWorld.CreateAsync(Db);
         await ApprovedClaimAsync(world);
@@ -113,6 +113,16 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         var row = await page.InnerTextAsync("#runs tbody tr:first-child");
         Assert.Contains("Paid, 1 payment failed", row);
         Assert.Contains("£250.00 paid, £250.00 failed", row);
+
+        // each school's payments, from its navigation: school 0's paid on the day, school 1's failed
+        var school = await SignInAsync(world.School.UserName);
+        await ClickAsync(school, "nav a[href='/school/payments']", screenshot: "school-payments");
+        var paid = await school.InnerTextAsync("#payments");
+        Assert.Contains($"PR{runId:000000}-{urn0}", paid);
+        Assert.Contains($"Paid on {GrantLedger.Core.Ledger.UkTime.Today:d MMMM yyyy}", paid);
+        var otherSchool = await SignInAsync(world.OtherSchool.UserName);
+        await VisitAsync(otherSchool, "/school/payments");
+        Assert.Contains("Failed its claims are approved again", await otherSchool.InnerTextAsync("#payments"));
     }
 
     private async Task<string> RemittanceAsync()

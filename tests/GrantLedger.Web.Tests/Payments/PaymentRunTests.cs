@@ -6,7 +6,7 @@ using GrantLedger.Web.Tests.Support;
 
 namespace GrantLedger.Web.Tests.Payments;
 
-public sealed class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
+public sealed partial class PaymentRunTests(DatabaseFixture db) : DatabaseTest(db)
 {
     private sealed record World(ClaimWorld W, ApiClient Maker, ApiClient Checker, long[] Claims)
     {

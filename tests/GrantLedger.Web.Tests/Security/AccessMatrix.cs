@@ -92,6 +92,7 @@ public static class AccessMatrix
         ["POST /api/v1/programmes/{programmeId}/schools"] = [A],
         ["POST /api/v1/programmes/{programmeId}/schools/import"] = [A],
         ["GET /api/v1/schools/{schoolId}"] = Everyone,
+        ["GET /api/v1/schools/{schoolId}/payments"] = Everyone,
         ["PATCH /api/v1/schools/{schoolId}"] = [A],
         ["PUT /api/v1/schools/{schoolId}/payee-reference"] = [A],
         ["GET /api/v1/programmes/{programmeId}/rates"] = Everyone,

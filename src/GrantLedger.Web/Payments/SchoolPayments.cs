@@ -1,0 +1,71 @@
+using GrantLedger.Core.Money;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Claims;
+using GrantLedger.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Payments;
+
+/// <summary>
+/// A payment to a school: its line of a payment run whose file has gone to the funder's finance system, as the school's bank
+/// statement will show it (the amount and the remittance reference), with the claims it pays.
+/// </summary>
+/// <param name="Id">the payment's id (its line of the run), the cursor of the next page</param>
+/// <param name="Status">pending (sent, not yet confirmed), paid (on <paramref name="PaidOn"/>) or failed (its claims are approved
+/// again, to be paid by a later run)</param>
+/// <param name="SentAt">when the run's file was exported to the finance system</param>
+/// <param name="Claims">the claims it pays, by reference</param>
+public sealed record SchoolPaymentView(long Id, long PaymentRunId, string PaymentRunReference, string RemittanceReference, Money Amount, string Status,
+    DateOnly? PaidOn, DateTimeOffset SentAt, IReadOnlyList<string> Claims);
+
+/// <summary>
+/// The payments to one school, newest first: what a school business manager matches their bank statement against. A run
+/// counts once its file is exported (exported or paid); a run built, approved or cancelled has paid nobody.
+/// </summary>
+public static class SchoolPayments
+{
+    private static readonly string[] Sent = ["exported", "paid"];
+
+    private sealed record Sending(PaymentRunPayee Payee, DateTimeOffset SentAt);
+
+    private sealed record ClaimOfRun(long ClaimId, long RunId);
+
+    /// <summary>The school's payments for whoever may see the school (its business manager, its area's lead, the programme's staff), newest first.</summary>
+    public static async Task<IQueryable<PaymentRunPayee>> OfSchoolAsync(GrantLedgerDb db, CurrentUser caller, long schoolId, CancellationToken ct)
+    {
+        await Programmes.Schools.FindVisibleAsync(db, caller, schoolId, ct);
+        return from p in db.Set<PaymentRunPayee>().AsNoTracking()
+               join r in db.Set<PaymentRun>().AsNoTracking() on p.PaymentRunId equals r.Id
+               where p.SchoolId == schoolId && Sent.Contains(r.State)
+               orderby p.Id descending
+               select p;
+    }
+
+    /// <summary>A page of <paramref name="payments"/> (<see cref="OfSchoolAsync"/>'s, skipped and taken) as the API and the page show them.</summary>
+    public static async Task<IReadOnlyList<SchoolPaymentView>> ViewsAsync(GrantLedgerDb db, long schoolId, IQueryable<PaymentRunPayee> payments,
+        CancellationToken ct)
+    {
+        var rows = await payments.Join(db.Set<PaymentRun>().AsNoTracking(), p => p.PaymentRunId, r => r.Id, (p, r) => new Sending(p, r.ExportedAt!.Value))
+            .ToListAsync(ct);
+        if (rows.Count == 0) return [];
+        var runIds = rows.Select(r => r.Payee.PaymentRunId).Distinct().ToArray();
+        // the claims each run took of the school, including any whose payment later failed
+        var claims = (await db.Database.SqlQuery<ClaimOfRun>($"""
+                SELECT c.id AS "ClaimId", (t.details->>'paymentRunId')::bigint AS "RunId" FROM claim c JOIN claim_transition t ON t.claim_id = c.id
+                 WHERE c.school_id = {schoolId} AND t.trigger = 'add-to-payment-run' AND (t.details->>'paymentRunId')::bigint = ANY ({runIds})
+                """).ToListAsync(ct))
+            .ToLookup(c => c.RunId, c => c.ClaimId);
+        return rows.OrderByDescending(r => r.Payee.Id).Select(r => new SchoolPaymentView(r.Payee.Id, r.Payee.PaymentRunId, PaymentRuns.Reference(r.Payee.PaymentRunId),
+            r.Payee.RemittanceReference, new Money(r.Payee.AmountPence), r.Payee.Status, r.Payee.PaidOn, r.SentAt,
+            claims[r.Payee.PaymentRunId].Distinct().Order().Select(ClaimAccess.Reference).ToList())).ToList();
+    }
+
+    /// <summary>The school's payments, newest first, a page at a time: <paramref name="limit"/> of them before the payment <paramref name="before"/>.</summary>
+    public static async Task<IReadOnlyList<SchoolPaymentView>> ListAsync(GrantLedgerDb db, CurrentUser caller, long schoolId, long? before, int limit,
+        CancellationToken ct)
+    {
+        var payments = await OfSchoolAsync(db, caller, schoolId, ct);
+        if (before is not null) payments = payments.Where(p => p.Id < before);
+        return await ViewsAsync(db, schoolId, payments.Take(limit), ct);
+    }
+}

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Payments;
+
+/// <summary>
+/// A school business manager had no page of the money paid to their school: their claims said "paid by payment run PR-…",
+/// but not the amount and the remittance reference their bank statement shows, nor which claims one payment covered.
+/// </summary>
+public sealed partial class PaymentRunTests
+{
+    /// <summary>
+    /// School 0's two claims (£250 and £200) and school 1's one (£250) in one run. Built, it has paid nobody; exported, each
+    /// school sees its payment sent, with its remittance reference and claims; confirmed, school 0's is paid on the day and
+    /// school 1's failed; a second run pays school 1's claim again, listed first. The school's lead and the programme's staff
+    /// read the same through the API; another school's business manager is refused.
+    /// </summary>
+    [Fact]
+    public async Task ASchool_SeesEachPaymentSentToIt_WithItsRemittanceReferenceAndClaims_PaidOnItsDay_OrFailed()
+    {
+        var x = await ApprovedAsync();
+        var (s0, s1) = (x.W.S.Schools[0], x.W.S.Schools[1]);
+        using var school = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.W.School.UserName);
+        using var other = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.W.OtherSchool.UserName);
+        Assert.Contains("href=\"/school/payments\"", await PageTables.Read(school, "/school/claims")); // in the navigation
+
+        var built = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
+        Assert.Contains("No payments have been sent to your school yet", await PageTables.Read(school, "/school/payments"));
+        Assert.Empty(Payments(await x.W.School.GetAsync($"/api/v1/schools/{s0.Id}/payments")));
+        (await x.Checker.PostAsync($"/api/v1/payment-runs/{built}/approve", null)).Expect(HttpStatusCode.OK);
+        (await x.Maker.PostAsync($"/api/v1/payment-runs/{built}/export", null)).Expect(HttpStatusCode.OK);
+
+        var sent = Payments(await x.W.School.GetAsync($"/api/v1/schools/{s0.Id}/payments")).Single()!;
+        Assert.Equal($"PR{built:000000}-{s0.Urn}", sent["remittanceReference"]!.GetValue<string>());
+        Assert.Equal($"PR-{built:000000}", sent["paymentRunReference"]!.GetValue<string>());
+        Assert.Equal("450.00", sent["amount"]!.GetValue<string>());
+        Assert.Equal("pending", sent["status"]!.GetValue<string>());
+        Assert.Equal([$"CLM-{x.Claims[0]:000000}", $"CLM-{x.Claims[1]:000000}"], sent["claims"]!.AsArray().Select(c => c!.GetValue<string>()));
+        var page = await PageTables.Read(school, "/school/payments");
+        Assert.Contains("1 payment, newest first", page);
+        var row = Row(page, sent["id"]!.GetValue<long>());
+        Assert.Contains($"PR{built:000000}-{s0.Urn}", row);
+        Assert.Contains("£450.00", row);
+        Assert.Contains($"href=\"/school/claims/{x.Claims[0]}\"", row);
+        Assert.Contains($"href=\"/school/claims/{x.Claims[1]}\"", row);
+        Assert.Contains(">Sent</strong>", row);
+        Assert.Contains("not yet confirmed paid", row);
+        Assert.DoesNotContain(s1.Urn, page); // school 1's payment is its own
+
+        await ImportAsync(x, $"""
+            remittance_reference,amount,date,status
+            PR{built:000000}-{s0.Urn},450.00,{Today},paid
+            PR{built:000000}-{s1.Urn},250.00,{Today},failed
+            """);
+        var paidRow = Row(await PageTables.Read(school, "/school/payments"), sent["id"]!.GetValue<long>());
+        Assert.Contains(">Paid</strong>", paidRow);
+        Assert.Contains($"on {GrantLedger.Core.Ledger.UkTime.Today:d MMMM yyyy}", paidRow);
+        Assert.Contains("href=\"/school/payments\">your school's payments</a>", await PageTables.Read(school, $"/school/claims/{x.Claims[0]}")); // a paid claim leads to its payment
+        var failedRow = await PageTables.Read(other, "/school/payments");
+        Assert.Contains(">Failed</strong>", failedRow);
+        Assert.Contains("its claims are approved again", failedRow);
+        Assert.Contains($"href=\"/school/claims/{x.Claims[2]}\"", failedRow);
+
+        var again = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
+        (await x.Checker.PostAsync($"/api/v1/payment-runs/{again}/approve", null)).Expect(HttpStatusCode.OK);
+        (await x.Maker.PostAsync($"/api/v1/payment-runs/{again}/export", null)).Expect(HttpStatusCode.OK);
+        var both = Payments(await x.W.OtherSchool.GetAsync($"/api/v1/schools/{s1.Id}/payments"));
+        Assert.Equal([$"PR-{again:000000}", $"PR-{built:000000}"], both.Select(p => p!["paymentRunReference"]!.GetValue<string>()));
+        Assert.Equal(["pending", "failed"], both.Select(p => p!["status"]!.GetValue<string>()));
+        var first = Payments(await x.W.OtherSchool.GetAsync($"/api/v1/schools/{s1.Id}/payments?limit=1")).Single()!;
+        var next = Payments(await x.W.OtherSchool.GetAsync($"/api/v1/schools/{s1.Id}/payments?limit=1&before={first["id"]}")).Single()!;
+        Assert.Equal($"PR-{built:000000}", next["paymentRunReference"]!.GetValue<string>());
+
+        // the school's lead and the programme's finance and auditor read the same; another school's manager is refused
+        foreach (var reader in new[] { x.W.Lead, x.Maker, await x.W.S.AuditorAsync(Db) })
+            Assert.Equal(both.ToJsonString(), Payments(await reader.GetAsync($"/api/v1/schools/{s1.Id}/payments")).ToJsonString());
+        (await x.W.School.GetAsync($"/api/v1/schools/{s1.Id}/payments")).ExpectProblem(HttpStatusCode.Forbidden);
+        (await x.W.School.GetAsync($"/api/v1/schools/{s1.Id}/payments?limit=1001")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "limit");
+    }
+
+    private static JsonArray Payments(Answer answer) => answer.Expect(HttpStatusCode.OK).Json.AsArray();
+
+    private static string Row(string html, long paymentId)
+    {
+        var m = Regex.Match(html, $"<tr[^>]*id=\"payment-{paymentId}\".*?</tr>", RegexOptions.Singleline);
+        Assert.True(m.Success, $"no row for payment {paymentId}");
+        return m.Value;
+    }
+}
