@@ -29,7 +29,18 @@ public sealed record PaymentRunSummary(long Id, string Reference, string State, 
 
 public static class PaymentReads
 {
-    private sealed record ClaimOfRun(long ClaimId, long SchoolId);
+    /// <summary>A claim a payment run took: its school and the run, whatever became of the payment since.</summary>
+    public sealed record ClaimTaken(long ClaimId, long SchoolId, long RunId);
+
+    /// <summary>
+    /// Every claim a payment run took (its history's add-to-payment-run), including any whose payment later failed and that left
+    /// the run: what a run's payees and a school's payments list as the claims each pays. Filter it by run (and school).
+    /// </summary>
+    public static IQueryable<ClaimTaken> ClaimsTaken(GrantLedgerDb db) => db.Database.SqlQuery<ClaimTaken>($"""
+        SELECT c.id AS "ClaimId", c.school_id AS "SchoolId", (t.details->>'paymentRunId')::bigint AS "RunId"
+          FROM claim_transition t JOIN claim c ON c.id = t.claim_id
+         WHERE t.trigger = 'add-to-payment-run'
+        """);
 
     /// <summary>What a run's payees add up to: what the confirmations say was paid and failed, and whether any payee, and every one, is confirmed.</summary>
     public sealed record RunTotals(long Paid, long Failed, int FailedCount, bool AnyPayeeConfirmed, bool EveryPayeeConfirmed);
@@ -91,12 +102,8 @@ public static class PaymentReads
         // what a payee shows of its school, not the whole row
         var schools = await db.Schools.AsNoTracking().Where(s => schoolIds.Contains(s.Id))
             .Select(s => new { s.Id, s.Urn, s.Name, s.AreaId, s.PayeeReference }).ToDictionaryAsync(s => s.Id, ct);
-        // The claims each payee was paid for: those the run took, including any that later failed and left it.
-        // (a page's schools named, the whole run's not: every claim the run took is wanted then)
-        var taken = db.Database.SqlQuery<ClaimOfRun>($"""
-            SELECT c.id AS "ClaimId", c.school_id AS "SchoolId" FROM claim_transition t JOIN claim c ON c.id = t.claim_id
-             WHERE t.trigger = 'add-to-payment-run' AND (t.details->>'paymentRunId')::bigint = {runId}
-            """);
+        // the claims each payee was paid for (a page's schools named, the whole run's not: every claim the run took is wanted then)
+        var taken = ClaimsTaken(db).Where(x => x.RunId == runId);
         var claims = (await (whole ? taken : taken.Where(x => schoolIds.Contains(x.SchoolId))).ToListAsync(ct))
             .ToLookup(x => x.SchoolId, x => ClaimAccess.Reference(x.ClaimId));
         return payees.Select(p =>

@@ -28,8 +28,6 @@ public static class SchoolPayments
 
     private sealed record Sending(PaymentRunPayee Payee, DateTimeOffset SentAt);
 
-    private sealed record ClaimOfRun(long ClaimId, long RunId);
-
     /// <summary>The school's payments for whoever may see the school (its business manager, its area's lead, the programme's staff), newest first.</summary>
     public static async Task<IQueryable<PaymentRunPayee>> OfSchoolAsync(GrantLedgerDb db, CurrentUser caller, long schoolId, CancellationToken ct)
     {
@@ -49,11 +47,7 @@ public static class SchoolPayments
             .ToListAsync(ct);
         if (rows.Count == 0) return [];
         var runIds = rows.Select(r => r.Payee.PaymentRunId).Distinct().ToArray();
-        // the claims each run took of the school, including any whose payment later failed
-        var claims = (await db.Database.SqlQuery<ClaimOfRun>($"""
-                SELECT c.id AS "ClaimId", (t.details->>'paymentRunId')::bigint AS "RunId" FROM claim c JOIN claim_transition t ON t.claim_id = c.id
-                 WHERE c.school_id = {schoolId} AND t.trigger = 'add-to-payment-run' AND (t.details->>'paymentRunId')::bigint = ANY ({runIds})
-                """).ToListAsync(ct))
+        var claims = (await PaymentReads.ClaimsTaken(db).Where(c => c.SchoolId == schoolId && runIds.Contains(c.RunId)).ToListAsync(ct))
             .ToLookup(c => c.RunId, c => c.ClaimId);
         return rows.OrderByDescending(r => r.Payee.Id).Select(r => new SchoolPaymentView(r.Payee.Id, r.Payee.PaymentRunId, PaymentRuns.Reference(r.Payee.PaymentRunId),
             r.Payee.RemittanceReference, new Money(r.Payee.AmountPence), r.Payee.Status, r.Payee.PaidOn, r.SentAt,
