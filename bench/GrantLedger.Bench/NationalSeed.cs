@@ -316,10 +316,13 @@ public static class NationalSeed
         // Each claim's history: the lifecycle's moves from draft to its state, in order, dated as its entries are, each
         // naming the entry it posted (migration 0057 checks at commit that every claim's rows are one path to its state).
         await Exec("claim history (each claim's path to its state)", """
-            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, occurred_at, reason, entry_id)
+            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, occurred_at, reason, entry_id, details)
             SELECT c.id, v.trigger, v.from_state, v.to_state, u.id, u.role, (per.starts_on + v.day)::timestamptz,
-                   CASE v.trigger WHEN 'reject' THEN 'Not within the programme''s eligible costs' END, e.id
+                   CASE v.trigger WHEN 'reject' THEN 'Not within the programme''s eligible costs' END, e.id,
+                   -- a run's moves name the run, as the service's (RunClaims): what a run's payees and a school's payments read
+                   CASE WHEN v.finance THEN jsonb_build_object('paymentRunId', r.id) ELSE '{}'::jsonb END
               FROM c JOIN claim cl ON cl.id = c.id JOIN period per ON per.id = c.period_id
+              LEFT JOIN run r ON r.period_id = c.period_id AND r.claim_state = c.state
               -- each move, with the states of the claims whose path takes it
               JOIN (VALUES (1, 'submit', 'draft', 'submitted', 10, ' submitted', false,
                             ARRAY['submitted', 'withdrawn', 'under-review', 'awaiting-second-approval', 'rejected', 'approved', 'in-payment-run', 'paid']),
