@@ -11,8 +11,8 @@ namespace GrantLedger.Web.Payments;
 /// statement will show it (the amount and the remittance reference), with the claims it pays.
 /// </summary>
 /// <param name="Id">the payment's id (its line of the run), the cursor of the next page</param>
-/// <param name="Status">pending (sent, not yet confirmed), paid (on <paramref name="PaidOn"/>) or failed (its claims are approved
-/// again, to be paid by a later run)</param>
+/// <param name="Status">pending (sent, not yet confirmed), paid (on <paramref name="PaidOn"/>) or failed (when it failed, its claims
+/// went back to approved, for a later run to pay)</param>
 /// <param name="SentAt">when the run's file was exported to the finance system</param>
 /// <param name="Claims">the claims it pays, by reference</param>
 public sealed record SchoolPaymentView(long Id, long PaymentRunId, string PaymentRunReference, string RemittanceReference, Money Amount, string Status,

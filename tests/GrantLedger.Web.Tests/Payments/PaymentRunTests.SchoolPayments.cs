@@ -60,7 +60,7 @@ public sealed partial class PaymentRunTests
         Assert.Contains("href=\"/school/payments\">your school's payments</a>", await PageTables.Read(school, $"/school/claims/{x.Claims[0]}")); // a paid claim leads to its payment
         var failedRow = await PageTables.Read(other, "/school/payments");
         Assert.Contains(">Failed</strong>", failedRow);
-        Assert.Contains("its claims are approved again", failedRow);
+        Assert.Contains("its claims then went back to approved", failedRow);
         Assert.Contains($"href=\"/school/claims/{x.Claims[2]}\"", failedRow);
 
         var again = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;

@@ -34,7 +34,7 @@ public sealed class PaymentsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
     public static string Status(SchoolPaymentView p) => p.Status switch
     {
         "paid" => p.PaidOn is { } on ? $"on {on:d MMMM yyyy}" : "",
-        "failed" => "its claims are approved again and will be paid by a later payment run",
+        "failed" => "its claims then went back to approved, for a later payment run to pay",
         _ => $"to the funder's finance system on {Core.Ledger.UkTime.Of(p.SentAt):d MMMM yyyy}, not yet confirmed paid",
     };
 }
