@@ -165,7 +165,7 @@ public sealed partial class StatementPageTests(DatabaseFixture db) : DatabaseTes
         Assert.Contains(Ref(other), csv);
     }
 
-    /// <summary>A claim paid reads as paid in its run: the money was held when it was submitted, so what is available does not change.</summary>
+    /// <summary>A claim paid reads as paid in its run, with the payment's remittance reference: the money was held when it was submitted, so what is available does not change.</summary>
     [Fact]
     public async Task APayment_ReadsAsPaidInItsRun_AndChangesNothingAvailable()
     {
@@ -184,7 +184,9 @@ public sealed partial class StatementPageTests(DatabaseFixture db) : DatabaseTes
 
         using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
         var html = await Read(page, "/school/statement");
-        Assert.Equal([$"Paid in payment run PR-{run:000000}", "staff-cover", "£200.00", "£0.00", "£1,550.00"], Cells(Rows(Table(html, "statement")).Last())[1..]);
+        // with the remittance reference the school's bank statement shows the money by
+        Assert.Equal([$"Paid in payment run PR-{run:000000}, remittance PR{run:000000}-{w.S.Schools[0].Urn}", "staff-cover", "£200.00", "£0.00", "£1,550.00"],
+            Cells(Rows(Table(html, "statement")).Last())[1..]);
         var dashboard = Table(await Read(page, "/school"), "budget-table");
         Assert.Equal("£200.00", Cells(Rows(dashboard).Single(r => Cells(r)[0] == "staff-cover"))[4]); // paid
         Assert.Equal("£1,550.00", Cells(Regex.Match(Table(html, "closing"), "<tfoot.*?</tfoot>", RegexOptions.Singleline).Value)[1]);

@@ -50,7 +50,8 @@ public static class SchoolStatement
 {
     private sealed record Movement(long EntryId, long TransferId, DateOnly ValueDate, long AccountId, string Kind, long Amount,
         long DebitsPosted, long CreditsPosted, long DebitsPending, string CauseType, long? CauseId, string? ReversedCause, string? Trigger,
-        long? OtherSchoolId, string? OtherSchool, string? OtherCategory, string OtherLeaf, string? VirementReason, string? CauseYear, string? NextYear);
+        long? OtherSchoolId, string? OtherSchool, string? OtherCategory, string OtherLeaf, string? VirementReason, string? CauseYear, string? NextYear,
+        string? Remittance);
 
     /// <param name="period">the days to show (<see cref="StatementPeriod"/>): the rows before it are brought forward, one row per
     /// category, and those after it left out; the whole year when null</param>
@@ -76,7 +77,10 @@ public static class SchoolStatement
                    (SELECT t.trigger FROM claim_transition t WHERE j.cause_type = 'claim' AND t.claim_id = j.cause_id AND t.entry_id = j.id
                      ORDER BY t.id LIMIT 1) AS "Trigger",
                    o.school_id AS "OtherSchoolId", os.name AS "OtherSchool", oc.name AS "OtherCategory",
-                   regexp_replace(o.code, '^.*:', '') AS "OtherLeaf", v.reason AS "VirementReason", cy.code AS "CauseYear", ny.code AS "NextYear"
+                   regexp_replace(o.code, '^.*:', '') AS "OtherLeaf", v.reason AS "VirementReason", cy.code AS "CauseYear", ny.code AS "NextYear",
+                   -- a payment as the school's bank statement shows it: by its remittance reference
+                   (SELECT p.remittance_reference FROM payment_run_payee p WHERE j.cause_type = 'payment_run' AND p.payment_run_id = j.cause_id
+                       AND p.school_id = a.school_id) AS "Remittance"
               FROM transfer_effect e
               JOIN journal_entry j ON j.id = e.entry_id
               LEFT JOIN journal_entry r ON r.id = j.reverses_entry_id
@@ -182,7 +186,7 @@ public static class SchoolStatement
                 return ($"Claim {claim} {done}: released", resolved);
             }
             case "payment_run":
-                return ($"Paid in payment run {PaymentRuns.Reference(entry.CauseId ?? 0)}",
+                return ($"Paid in payment run {PaymentRuns.Reference(entry.CauseId ?? 0)}{(entry.Remittance is { } remittance ? $", remittance {remittance}" : "")}",
                     all.Where(m => m.Kind == "posted").Sum(m => m.CreditsPosted));
             case "year_end":
                 return counter.OtherLeaf switch
