@@ -26,32 +26,36 @@ public static class SchoolPayments
 {
     private static readonly string[] Sent = ["exported", "paid"];
 
-    private sealed record Sending(PaymentRunPayee Payee, DateTimeOffset SentAt);
+    /// <summary>A school's line of a run whose file has gone, and when it went.</summary>
+    public sealed class PaymentSent
+    {
+        public required PaymentRunPayee Payee { get; init; }
+        public DateTimeOffset SentAt { get; init; }
+    }
 
     /// <summary>The school's payments for whoever may see the school (its business manager, its area's lead, the programme's staff), newest first.</summary>
-    public static async Task<IQueryable<PaymentRunPayee>> OfSchoolAsync(GrantLedgerDb db, CurrentUser caller, long schoolId, CancellationToken ct)
+    public static async Task<IQueryable<PaymentSent>> OfSchoolAsync(GrantLedgerDb db, CurrentUser caller, long schoolId, CancellationToken ct)
     {
         await Programmes.Schools.FindVisibleAsync(db, caller, schoolId, ct);
         return from p in db.Set<PaymentRunPayee>().AsNoTracking()
                join r in db.Set<PaymentRun>().AsNoTracking() on p.PaymentRunId equals r.Id
                where p.SchoolId == schoolId && Sent.Contains(r.State)
                orderby p.Id descending
-               select p;
+               select new PaymentSent { Payee = p, SentAt = r.ExportedAt!.Value };
     }
 
     /// <summary>A page of <paramref name="payments"/> (<see cref="OfSchoolAsync"/>'s, skipped and taken) as the API and the page show them.</summary>
-    public static async Task<IReadOnlyList<SchoolPaymentView>> ViewsAsync(GrantLedgerDb db, long schoolId, IQueryable<PaymentRunPayee> payments,
+    public static async Task<IReadOnlyList<SchoolPaymentView>> ViewsAsync(GrantLedgerDb db, long schoolId, IQueryable<PaymentSent> payments,
         CancellationToken ct)
     {
-        var rows = await payments.Join(db.Set<PaymentRun>().AsNoTracking(), p => p.PaymentRunId, r => r.Id, (p, r) => new Sending(p, r.ExportedAt!.Value))
-            .ToListAsync(ct);
+        var rows = await payments.ToListAsync(ct);
         if (rows.Count == 0) return [];
         var runIds = rows.Select(r => r.Payee.PaymentRunId).Distinct().ToArray();
         // every claim of the school's that a run took, by the school's claims (a few a half-term), the runs picked here: a
         // condition on the runs let PostgreSQL read every claim those runs took of any school (18,586 rows for 12 claims at 1x)
         var claims = (await PaymentReads.ClaimsTaken(db).Where(c => c.SchoolId == schoolId).ToListAsync(ct)).Where(c => runIds.Contains(c.RunId))
             .ToLookup(c => c.RunId, c => c.ClaimId);
-        return rows.OrderByDescending(r => r.Payee.Id).Select(r => new SchoolPaymentView(r.Payee.Id, r.Payee.PaymentRunId, PaymentRuns.Reference(r.Payee.PaymentRunId),
+        return rows.Select(r => new SchoolPaymentView(r.Payee.Id, r.Payee.PaymentRunId, PaymentRuns.Reference(r.Payee.PaymentRunId),
             r.Payee.RemittanceReference, new Money(r.Payee.AmountPence), r.Payee.Status, r.Payee.PaidOn, r.SentAt,
             claims[r.Payee.PaymentRunId].Distinct().Order().Select(ClaimAccess.Reference).ToList())).ToList();
     }
@@ -61,7 +65,7 @@ public static class SchoolPayments
         CancellationToken ct)
     {
         var payments = await OfSchoolAsync(db, caller, schoolId, ct);
-        if (before is not null) payments = payments.Where(p => p.Id < before);
+        if (before is not null) payments = payments.Where(p => p.Payee.Id < before);
         return await ViewsAsync(db, schoolId, payments.Take(limit), ct);
     }
 }
