@@ -79,7 +79,7 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
     }
 
     [Fact]
-    public async Task ARunWithAFailedPayment_ShowsWhatWasPaidAndWhatFailed_OnTheRunAndTheList_NotPaidInFull_AndEachSchoolItsPayment()
+    public async Task ARunWithAFailedPayment_ShowsWhatWasPaidAndWhatFailed_OnTheRunAndTheList_NotPaidInFull_AndEachSchoolAndItsLeadItsPayment()
     {
         var world = await ClaimWorld.CreateAsync(Db);
         await ApprovedClaimAsync(world);
@@ -123,6 +123,13 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         var otherSchool = await SignInAsync(world.OtherSchool.UserName);
         await VisitAsync(otherSchool, "/school/payments");
         Assert.Contains("Failed its claims then went back to approved", await otherSchool.InnerTextAsync("#payments"));
+
+        // the area's lead, asked where school 1's money is, finds the failed payment on the school's page, and its claim
+        var lead = await SignInAsync(world.Lead.UserName);
+        await VisitAsync(lead, $"/review/schools/{world.S.Schools[1].Id}", screenshot: "review-school-payments");
+        Assert.Contains("Failed its claims then went back to approved", await lead.InnerTextAsync("#payments"));
+        await ClickAsync(lead, $"#payments a[href^='/review/claims/{other}']");
+        await AtAsync(lead, $@"/review/claims/{other}\?from=school$");
     }
 
     private async Task<string> RemittanceAsync()

@@ -80,6 +80,68 @@ public sealed partial class PaymentRunTests
         (await x.W.School.GetAsync($"/api/v1/schools/{s1.Id}/payments?limit=1001")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "limit");
     }
 
+    /// <summary>
+    /// The lead is the one a school asks when its money has not come. School 1's claim fails to be paid five times and is sent
+    /// a sixth: the lead's page of the school shows the newest five payments, its claims linked to the lead's page of the
+    /// claim, and leads to a page of all six; school 0's page shows its one payment, paid. Another area's lead finds neither.
+    /// </summary>
+    [Fact]
+    public async Task AnAreaLead_SeesTheNewestPaymentsToASchool_OnItsPage_AndAllOfThemOnItsPaymentsPage()
+    {
+        var x = await ApprovedAsync();
+        var (s0, s1) = (x.W.S.Schools[0], x.W.S.Schools[1]);
+        using var lead = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.W.Lead.UserName);
+        using var otherLead = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.W.OtherLead.UserName);
+        var none = await PageTables.Read(lead, $"/review/schools/{s1.Id}");
+        Assert.Contains("No payments have been sent to the school yet", none);
+        Assert.Contains("No payments have been sent to the school yet", await PageTables.Read(lead, $"/review/schools/{s1.Id}/payments"));
+
+        var runs = new List<long>();
+        for (var i = 0; i < 6; i++)
+        {
+            var (run, _) = await ExportedAsync(x);
+            runs.Add(run);
+            if (i == 5) break;
+            await ImportAsync(x, i == 0
+                ? $"""
+                  remittance_reference,amount,date,status
+                  PR{run:000000}-{s0.Urn},450.00,{Today},paid
+                  PR{run:000000}-{s1.Urn},250.00,{Today},failed
+                  """
+                : $"""
+                  remittance_reference,amount,date,status
+                  PR{run:000000}-{s1.Urn},250.00,{Today},failed
+                  """);
+        }
+
+        var page = await PageTables.Read(lead, $"/review/schools/{s1.Id}");
+        var table = PageTables.Table(page, "payments");
+        Assert.Contains("The newest 5 of 6 payments", table);
+        Assert.Equal(runs.AsEnumerable().Reverse().Take(5).Select(r => $"PR{r:000000}-{s1.Urn}"),
+            Regex.Matches(table, $@"PR\d{{6}}-{s1.Urn}").Select(m => m.Value));
+        Assert.Contains($"href=\"/review/claims/{x.Claims[2]}?from=school\"", table);
+        Assert.Contains(">Sent</strong>", table);
+        Assert.Contains(">Failed</strong>", table);
+        Assert.Contains($"href=\"/review/schools/{s1.Id}/payments\" id=\"all-payments\">All 6 payments to the school</a>", page);
+
+        var all = await PageTables.Read(lead, $"/review/schools/{s1.Id}/payments");
+        Assert.Contains("6 payments, newest first", all);
+        Assert.Equal(runs.AsEnumerable().Reverse().Select(r => $"PR{r:000000}-{s1.Urn}"),
+            Regex.Matches(PageTables.Table(all, "payments"), $@"PR\d{{6}}-{s1.Urn}").Select(m => m.Value));
+        Assert.Contains($"href=\"/review/schools/{s1.Id}\">Back to ", all);
+
+        var paid = await PageTables.Read(lead, $"/review/schools/{s0.Id}");
+        Assert.Contains("1 payment, newest first", paid);
+        Assert.Contains(">Paid</strong>", PageTables.Table(paid, "payments"));
+        Assert.DoesNotContain("all-payments", paid);
+
+        foreach (var url in new[] { $"/review/schools/{s1.Id}", $"/review/schools/{s1.Id}/payments" })
+        {
+            using var refused = await otherLead.GetAsync(url);
+            Assert.Equal("/forbidden?missing=1", refused.Headers.Location?.OriginalString); // as the pages answer a record they do not find
+        }
+    }
+
     private static JsonArray Payments(Answer answer) => answer.Expect(HttpStatusCode.OK).Json.AsArray();
 
     private static string Row(string html, long paymentId)

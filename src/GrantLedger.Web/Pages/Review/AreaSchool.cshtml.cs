@@ -3,6 +3,7 @@ using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Claims;
 using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Payments;
 using GrantLedger.Web.Pages.School;
 using GrantLedger.Web.Programmes;
 using Microsoft.AspNetCore.Authorization;
@@ -23,9 +24,17 @@ public sealed class AreaSchoolModel(GrantLedgerDb db, AuditTrail audit) : GovPag
     /// <summary>The school's claims of the year, newest first, 100 a page: they stopped at the newest 500 without a word.</summary>
     public ClaimRows Claims { get; private set; } = ClaimRows.None;
 
+    /// <summary>The newest payments to the school, of any year (<see cref="NewestPayments"/> of them), and how many there are in all.</summary>
+    public IReadOnlyList<SchoolPaymentView> Payments { get; private set; } = [];
+    public int PaymentCount { get; private set; }
+
+    /// <summary>How many payments the school's page shows; the rest are on its payments page.</summary>
+    public const int NewestPayments = 5;
+
     public async Task OnGetAsync(long id, long? year, CancellationToken ct)
     {
         School = await AreaSchools.SchoolAsync(Db, Caller, id, ct);
+        await ReadPaymentsAsync(id, ct);
         (Years, Year) = await Pages.School.SchoolBudget.ShownYearsAsync(Db, School.ProgrammeId, year, ct);
         if (Year is null) return;
         Figures = await SchoolBudget.ForSchoolAsync(Db, id, Year.Id, ct);
@@ -34,6 +43,21 @@ public sealed class AreaSchoolModel(GrantLedgerDb db, AuditTrail audit) : GovPag
         Claims = await ClaimRows.ReadAsync(Db, Db.Set<Claim>().AsNoTracking().VisibleTo(Db, Caller)
             .Where(c => c.SchoolId == id && c.ProgrammeYearId == yearId).OrderByDescending(c => c.Id), Typed("page"), ct);
     }
+
+    private async Task ReadPaymentsAsync(long id, CancellationToken ct)
+    {
+        var payments = await SchoolPayments.OfSchoolAsync(Db, Caller, id, ct);
+        PaymentCount = await payments.CountAsync(ct);
+        Payments = await SchoolPayments.ViewsAsync(Db, id, payments.Take(NewestPayments), ct);
+    }
+
+    /// <summary>The lead's page of a claim opened from its school's pages, which leads back to the school.</summary>
+    public static string ClaimHref(long claimId) => string.Create(CultureInfo.InvariantCulture, $"/review/claims/{claimId}?from=school");
+
+    /// <summary>The newest payments, each claim linked to the lead's page of it.</summary>
+    public SchoolPaymentsTable PaymentsTable =>
+        new(Payments, PaymentCount <= NewestPayments ? SchoolPaymentsTable.CaptionOf(new Paging(PaymentCount, 1, NewestPayments), Payments.Count)
+            : $"The newest {NewestPayments} of {Gov.Number(PaymentCount)} payments", ClaimHref, "s");
 
     /// <summary>Another page of the school's claims of the shown year.</summary>
     public string PageLink(int page) =>

@@ -27,14 +27,6 @@ public sealed class PaymentsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
         Payments = await SchoolPayments.ViewsAsync(Db, schoolId, payments.Skip(Paging.Skip).Take(PageSize), ct);
     }
 
-    /// <summary>"3 payments, newest first"; "Payments 51 to 100 of 120, newest first" on one of several pages.</summary>
-    public string Caption => Paging.Caption("payment", "payments", Payments.Count) + ", newest first";
-
-    /// <summary>What follows the payment's status tag ("Sent", "Paid", "Failed"): when, and what became of a failed payment's claims.</summary>
-    public static string Status(SchoolPaymentView p) => p.Status switch
-    {
-        "paid" => p.PaidOn is { } on ? $"on {on:d MMMM yyyy}" : "",
-        "failed" => "its claims then went back to approved, for a later payment run to pay",
-        _ => $"to the funder's finance system on {Core.Ledger.UkTime.Of(p.SentAt):d MMMM yyyy}, not yet confirmed paid",
-    };
+    /// <summary>The page's payments, each claim linked to the business manager's page of it.</summary>
+    public SchoolPaymentsTable Table => new(Payments, SchoolPaymentsTable.CaptionOf(Paging, Payments.Count), id => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"/school/claims/{id}"));
 }

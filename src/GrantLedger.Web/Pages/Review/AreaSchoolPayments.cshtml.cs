@@ -1,0 +1,34 @@
+using System.Globalization;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Payments;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Pages.Review;
+
+/// <summary>
+/// The payments to one school of the lead's area, newest first, 50 a page: what the school's business manager sees on their
+/// payments page, for the lead who is asked why a school's money has not arrived.
+/// </summary>
+[Authorize(Roles = Roles.AreaLead)]
+public sealed class AreaSchoolPaymentsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+{
+    public const int PageSize = 50;
+
+    public Programmes.School School { get; private set; } = null!;
+    public IReadOnlyList<SchoolPaymentView> Payments { get; private set; } = [];
+    public Paging Paging { get; private set; } = new(0, 1, PageSize);
+
+    public async Task OnGetAsync(long id, CancellationToken ct)
+    {
+        School = await AreaSchools.SchoolAsync(Db, Caller, id, ct);
+        var payments = await SchoolPayments.OfSchoolAsync(Db, Caller, id, ct);
+        Paging = Paging.Of(await payments.CountAsync(ct), Typed("page"), PageSize);
+        Payments = await SchoolPayments.ViewsAsync(Db, id, payments.Skip(Paging.Skip).Take(PageSize), ct);
+    }
+
+    /// <summary>The page's payments, each claim linked to the lead's page of it, which leads back to the school.</summary>
+    public SchoolPaymentsTable Table => new(Payments, SchoolPaymentsTable.CaptionOf(Paging, Payments.Count), AreaSchoolModel.ClaimHref);
+}
