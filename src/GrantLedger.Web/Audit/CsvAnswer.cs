@@ -13,6 +13,15 @@ public sealed class CsvAnswer(string fileName, IReadOnlyList<string> header, IAs
     /// <summary>The formats an answer is given in, as <c>?format=</c> names them.</summary>
     public static readonly string[] Formats = ["json", "csv"];
 
+    private bool _forSpreadsheets;
+
+    /// <summary>The answer as a page's download: started with UTF-8's byte order mark (<see cref="Csv.ByteOrderMark"/>) for the spreadsheet it is opened in.</summary>
+    public CsvAnswer ForSpreadsheets()
+    {
+        _forSpreadsheets = true;
+        return this;
+    }
+
     /// <summary>CSV when <c>?format=csv</c> or an Accept of text/csv asks for it; any format but json or csv is refused, not answered as JSON.</summary>
     public static bool Wanted(HttpRequest request, string? format) => format?.ToLowerInvariant() switch
     {
@@ -41,6 +50,7 @@ public sealed class CsvAnswer(string fileName, IReadOnlyList<string> header, IAs
         response.StatusCode = 200;
         response.ContentType = "text/csv; charset=utf-8";
         response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
+        if (_forSpreadsheets) await response.Body.WriteAsync(Csv.ByteOrderMark.ToArray(), http.RequestAborted);
         await using var writer = new StreamWriter(response.Body, new UTF8Encoding(false), 64 * 1024);
         foreach (var line in QueryLines(http)) await writer.WriteAsync("# " + line.ReplaceLineEndings(" ") + "\r\n");
         await WriteRowAsync(writer, header);

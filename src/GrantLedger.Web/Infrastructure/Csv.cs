@@ -7,6 +7,17 @@ namespace GrantLedger.Web.Infrastructure;
 public static class Csv
 {
     /// <summary>
+    /// UTF-8's byte order mark, which a page's CSV download starts with: a spreadsheet opened by a double click (Excel's
+    /// habit) reads a file without it in the machine's old code page, so "approved £200.00" showed as "approved Â£200.00"
+    /// and an accent in a school's name as two letters. The API's CSV answers are for programs and go without it; the
+    /// payment file keeps the exact bytes the finance system takes.
+    /// </summary>
+    public static ReadOnlySpan<byte> ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
+    /// <summary>A CSV file as a page's download gives it: <see cref="ByteOrderMark"/>, then the file.</summary>
+    public static byte[] ForSpreadsheets(byte[] csv) => [.. ByteOrderMark, .. csv];
+
+    /// <summary>
     /// RFC 4180: quoted when it holds a comma, quote or line break, or starts or ends with a space, or starts
     /// with '#' (so a value is never read as a comment line); quotes inside are doubled. Made
     /// <see cref="FormulaSafe"/> first.

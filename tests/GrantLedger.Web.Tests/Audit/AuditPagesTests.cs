@@ -176,8 +176,8 @@ public sealed class AuditPagesTests(DatabaseFixture db) : DatabaseTest(db)
         using var answer = await page.GetAsync($"/ledger/trail?handler=csv&action=claim.&from-day={today.Day}&from-month={today.Month}&from-year={today.Year}");
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         Assert.Equal("text/csv", answer.Content.Headers.ContentType?.MediaType);
-        var fromPage = CsvData(await answer.Content.ReadAsStringAsync());
-        var fromApi = CsvData((await auditor.GetAsync($"/api/v1/audit/events?action=claim.&from={today:yyyy-MM-dd}&format=csv")).Expect(HttpStatusCode.OK).Body);
+        var fromPage = CsvData(await CsvDownloads.FromPageAsync(answer));
+        var fromApi = CsvData(await CsvDownloads.FromApiAsync(auditor.Http, $"/api/v1/audit/events?action=claim.&from={today:yyyy-MM-dd}&format=csv"));
         Assert.Equal(string.Join(",", AuditReads.EventCsvHeader), fromPage[0]);
         Assert.Equal(6, fromPage.Length); // the header, four events of the claim and the inserted one
         Assert.Equal(fromApi, fromPage);

@@ -156,9 +156,12 @@ public sealed class LedgerPagesTests(DatabaseFixture db) : DatabaseTest(db)
         // a page of a filtered list keeps its filters
         Assert.Contains($"href=\"/ledger/claims?programmeId={w.S.ProgrammeId}&state=draft&page=2\"", (await ListAsync("&state=draft")).Html);
         // the CSV has every claim the filters find, not a page's
-        async Task<string[]> CsvAsync(string query) =>
-            (await page.GetStringAsync($"/ledger/claims?handler=csv&programmeId={w.S.ProgrammeId}{query}")).Split("\r\n", StringSplitOptions.RemoveEmptyEntries)
-            .Where(l => !l.StartsWith('#')).ToArray(); // after the query's provenance, as every CSV of the service
+        async Task<string[]> CsvAsync(string query)
+        {
+            using var answer = await page.GetAsync($"/ledger/claims?handler=csv&programmeId={w.S.ProgrammeId}{query}");
+            return (await CsvDownloads.FromPageAsync(answer)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries)
+                .Where(l => !l.StartsWith('#')).ToArray(); // after the query's provenance, as every CSV of the service
+        }
         var u = w.S.Schools[0].Urn;
         var csv = await CsvAsync("&state=approved");
         Assert.Equal("claim,school_urn,school,area,half_term,state,claimed,claimed_minutes,approved,approved_minutes,submitted_at,reason", csv[0]);

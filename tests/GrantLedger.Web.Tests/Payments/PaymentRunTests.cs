@@ -689,13 +689,14 @@ public sealed partial class PaymentRunTests(DatabaseFixture db) : DatabaseTest(d
 
         // the same payments as CSV, to check in a spreadsheet: the run's every payment from the API, the ones found from the page
         static List<string> Rows(string csv) => csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')).ToList();
-        var all = Rows((await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}?format=csv")).Expect(HttpStatusCode.OK).Body);
+        var all = Rows(await CsvDownloads.FromApiAsync(x.Maker.Http, $"/api/v1/payment-runs/{runId}?format=csv"));
         Assert.Equal("urn,school,payee_reference,current_payee_reference,remittance_reference,claims,status,paid_on,amount", all[0]);
         Assert.Equal($"{urn0},School {urn0},SUP-{urn0},SUP-{urn0},PR{runId:000000}-{urn0},CLM-{x.Claims[0]:D6} CLM-{x.Claims[1]:D6},paid,{Today},450.00", all[1]);
         Assert.Equal($"{urn1},School {urn1},SUP-{urn1},SUP-{urn1},PR{runId:000000}-{urn1},CLM-{x.Claims[2]:D6},failed,,250.00", all[2]);
         Assert.Equal(3, all.Count);
         Assert.Contains($"id=\"payments-csv\" href=\"/finance/runs/{runId}?handler=csv&status=failed\"", failed);
-        Assert.Equal([all[0], all[2]], Rows(await page.GetStringAsync($"/finance/runs/{runId}?handler=csv&status=failed")));
+        using (var found = await page.GetAsync($"/finance/runs/{runId}?handler=csv&status=failed"))
+            Assert.Equal([all[0], all[2]], Rows(await CsvDownloads.FromPageAsync(found)));
 
         var wrong = await RunPageAsync(page, runId, "?status=bounced");
         Assert.Contains("Select the status from the list", wrong);

@@ -245,7 +245,7 @@ public sealed partial class StatementPageTests(DatabaseFixture db) : DatabaseTes
         Assert.Equal(new[] { new[] { "Brought forward from 2025-26", "TLR and admin", "£500.00", "+£500.00", "£500.00" } }, now);
     }
 
-    /// <summary>The CSV as Python's csv module reads it: the page's rows, dates as yyyy-MM-dd, amounts as plain decimals, and no formula.</summary>
+    /// <summary>The CSV as Python's csv module reads it, as Excel does (UTF-8 after its byte order mark): the page's rows, dates as yyyy-MM-dd, amounts as plain decimals, and no formula.</summary>
     [Fact]
     public async Task TheCsv_HasThePagesRows_AsPlainDecimals_AndNoFormula()
     {
@@ -259,9 +259,10 @@ public sealed partial class StatementPageTests(DatabaseFixture db) : DatabaseTes
         Assert.Contains(".csv", answer.Content.Headers.ContentDisposition?.FileNameStar ?? answer.Content.Headers.ContentDisposition?.FileName);
 
         var path = Path.Combine(ExportWorld.TempFolder(), "statement.csv");
+        await CsvDownloads.FromPageAsync(answer); // for the spreadsheet it is opened in: "£" read as "£", not "Â£"
         await File.WriteAllBytesAsync(path, await answer.Content.ReadAsByteArrayAsync());
         var (code, output, error) = await ExportWorld.RunAsync("/usr/bin/python3", "-c",
-            "import csv, json, sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')))))", path);
+            "import csv, json, sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8-sig')))))", path);
         Assert.True(code == 0, error);
         var rows = JsonNode.Parse(output)!.AsArray().Select(r => r!.AsArray().Select(c => c!.GetValue<string>()).ToArray()).ToArray();
 

@@ -76,7 +76,7 @@ public sealed class RunModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, a
     public async Task<IActionResult> OnGetCsvAsync(long id, CancellationToken ct)
     {
         await LoadAsync(id, paged: false, ct);
-        return HasErrors ? Page() : PaymentReads.PayeesCsv(View, Payees);
+        return HasErrors ? Page() : PaymentReads.PayeesCsv(View, Payees).ForSpreadsheets();
     }
 
     /// <summary>The CSV's link: this page's filters, no page number.</summary>

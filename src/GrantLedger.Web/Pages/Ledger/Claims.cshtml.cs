@@ -73,7 +73,7 @@ public sealed class LedgerClaimsModel(GrantLedgerDb db, AuditTrail audit) : Prog
             Gov.Approved(c.State) ? (c.Sanctioned ?? c.Claimed).ToDecimalString() : null,
             Gov.Approved(c.State) ? c.ApprovedMinutes.ToString(CultureInfo.InvariantCulture) : null,
             c.SubmittedAt?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), c.Reason,
-        ]);
+        ]).ForSpreadsheets();
     }
 
     public static readonly string[] CsvHeader =

@@ -74,7 +74,7 @@ public sealed class JournalModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataS
         if (await QueryAsync(ct) is not { } query) return Page();
         try
         {
-            return JournalSearch.Csv(dataSource, Caller, query, ct);
+            return JournalSearch.Csv(dataSource, Caller, query, ct).ForSpreadsheets();
         }
         catch (InvalidInput refused)
         {

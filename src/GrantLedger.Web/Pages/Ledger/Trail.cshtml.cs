@@ -44,7 +44,7 @@ public sealed class TrailModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataSou
         try
         {
             var events = await AuditReads.EventsAsync(dataSource, Caller, query, all: true, ct);
-            return CsvAnswer.Of("audit-events.csv", AuditReads.EventCsvHeader, events.Items, AuditReads.EventCsvRow);
+            return CsvAnswer.Of("audit-events.csv", AuditReads.EventCsvHeader, events.Items, AuditReads.EventCsvRow).ForSpreadsheets();
         }
         catch (InvalidInput refused) // an order it does not know, as the API refuses it
         {

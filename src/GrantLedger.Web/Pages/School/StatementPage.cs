@@ -48,6 +48,6 @@ public abstract class StatementPage(GrantLedgerDb db, AuditTrail audit) : GovPag
             };
         var statement = await SchoolStatement.ForSchoolAsync(Db, school.Id, shown.Id, ct, unit, period);
         var days = (period.From is { } f ? $"-from-{f:yyyy-MM-dd}" : "") + (period.To is { } t ? $"-to-{t:yyyy-MM-dd}" : "");
-        return File(SchoolStatement.Csv(statement), "text/csv; charset=utf-8", $"{name}-{school.Urn}-{shown.Code}{days}.csv");
+        return File(Csv.ForSpreadsheets(SchoolStatement.Csv(statement)), "text/csv; charset=utf-8", $"{name}-{school.Urn}-{shown.Code}{days}.csv");
     }
 }
