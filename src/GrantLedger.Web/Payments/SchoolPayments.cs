@@ -18,6 +18,9 @@ namespace GrantLedger.Web.Payments;
 public sealed record SchoolPaymentView(long Id, long PaymentRunId, string PaymentRunReference, string RemittanceReference, Money Amount, string Status,
     DateOnly? PaidOn, DateTimeOffset SentAt, IReadOnlyList<string> Claims);
 
+/// <summary>What has been sent to a school: how many payments, how much of it confirmed paid, how many failed, how many not yet confirmed.</summary>
+public sealed record SchoolPaymentTotals(int Payments, Money Paid, int Failed, int NotYetConfirmed);
+
 /// <summary>
 /// The payments to one school, newest first: what a school business manager matches their bank statement against. A run
 /// counts once its file is exported (exported or paid); a run built, approved or cancelled has paid nobody.
@@ -33,15 +36,36 @@ public static class SchoolPayments
         public DateTimeOffset SentAt { get; init; }
     }
 
+    /// <summary>Every school's payments: the lines of runs whose file has gone.</summary>
+    private static IQueryable<PaymentSent> AllSent(GrantLedgerDb db) =>
+        from p in db.Set<PaymentRunPayee>().AsNoTracking()
+        join r in db.Set<PaymentRun>().AsNoTracking() on p.PaymentRunId equals r.Id
+        where Sent.Contains(r.State)
+        select new PaymentSent { Payee = p, SentAt = r.ExportedAt!.Value };
+
     /// <summary>The school's payments for whoever may see the school (its business manager, its area's lead, the programme's staff), newest first.</summary>
     public static async Task<IQueryable<PaymentSent>> OfSchoolAsync(GrantLedgerDb db, CurrentUser caller, long schoolId, CancellationToken ct)
     {
         await Programmes.Schools.FindVisibleAsync(db, caller, schoolId, ct);
-        return from p in db.Set<PaymentRunPayee>().AsNoTracking()
-               join r in db.Set<PaymentRun>().AsNoTracking() on p.PaymentRunId equals r.Id
-               where p.SchoolId == schoolId && Sent.Contains(r.State)
-               orderby p.Id descending
-               select new PaymentSent { Payee = p, SentAt = r.ExportedAt!.Value };
+        return AllSent(db).Where(s => s.Payee.SchoolId == schoolId).OrderByDescending(s => s.Payee.Id);
+    }
+
+    /// <summary>
+    /// What has been sent to each of the schools (the caller has found them among those they may see): how many payments,
+    /// how much of it confirmed paid, how many failed, how many not yet confirmed. A school sent nothing is not in it.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<long, SchoolPaymentTotals>> TotalsAsync(GrantLedgerDb db, IReadOnlyCollection<long> schoolIds,
+        CancellationToken ct)
+    {
+        var ids = schoolIds.ToArray();
+        var rows = await AllSent(db).Where(s => ids.Contains(s.Payee.SchoolId)).GroupBy(s => s.Payee.SchoolId)
+            .Select(g => new
+            {
+                SchoolId = g.Key, Count = g.Count(),
+                Paid = g.Sum(s => s.Payee.Status == "paid" ? s.Payee.AmountPence : 0L),
+                Failed = g.Count(s => s.Payee.Status == "failed"), Pending = g.Count(s => s.Payee.Status == "pending"),
+            }).ToListAsync(ct);
+        return rows.ToDictionary(r => r.SchoolId, r => new SchoolPaymentTotals(r.Count, new Money(r.Paid), r.Failed, r.Pending));
     }
 
     /// <summary>A page of <paramref name="payments"/> (<see cref="OfSchoolAsync"/>'s, skipped and taken) as the API and the page show them.</summary>

@@ -79,7 +79,7 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
     }
 
     [Fact]
-    public async Task ARunWithAFailedPayment_ShowsWhatWasPaidAndWhatFailed_OnTheRunAndTheList_NotPaidInFull_AndEachSchoolAndItsLeadItsPayment()
+    public async Task ARunWithAFailedPayment_ShowsWhatWasPaidAndWhatFailed_OnTheRunAndTheList_NotPaidInFull_AndEachSchoolItsLeadAndFinanceItsPayment()
     {
         var world = await ClaimWorld.CreateAsync(Db);
         await ApprovedClaimAsync(world);
@@ -113,6 +113,15 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         var row = await page.InnerTextAsync("#runs tbody tr:first-child");
         Assert.Contains("Paid, 1 payment failed", row);
         Assert.Contains("£250.00 paid, £250.00 failed", row);
+        // school 1 asks where its money is: finance finds it among the schools, and its failed payment
+        await ClickAsync(page, "nav a[href='/finance/schools']");
+        await page.FillAsync("#q", urn1);
+        await ClickAsync(page, "button:has-text('Show schools')", screenshot: "finance-schools");
+        Assert.Contains("1 payment: 1 failed", await page.InnerTextAsync($"#school-{world.S.Schools[1].Id}"));
+        await ClickAsync(page, $"#school-{world.S.Schools[1].Id} a");
+        await AtAsync(page, $@"/finance/schools/{world.S.Schools[1].Id}$");
+        Assert.Contains($"PR{runId:000000}-{urn1}", await page.InnerTextAsync("#payments"));
+        Assert.Contains("Failed its claims then went back to approved", await page.InnerTextAsync("#payments"));
 
         // each school's payments, from its navigation: school 0's paid on the day, school 1's failed
         var school = await SignInAsync(world.School.UserName);

@@ -142,6 +142,59 @@ public sealed partial class PaymentRunTests
         }
     }
 
+    /// <summary>
+    /// A school asks finance about its money. Finance's list of schools says what has been sent to each (school 0's payment
+    /// paid, school 1's failed, area 1's schools nothing), found by URN; a school's page gives its payee reference, its
+    /// payments and their claims, linked to the ledger's pages, as a run's page links its schools and claims. A second run
+    /// not yet confirmed is counted so; another programme's school is refused.
+    /// </summary>
+    [Fact]
+    public async Task Finance_FindsASchool_AndSeesEveryPaymentSentToIt_WhatWasPaid_AndWhatFailed()
+    {
+        var x = await ApprovedAsync();
+        var (s0, s1, s2) = (x.W.S.Schools[0], x.W.S.Schools[1], x.W.S.Schools[2]);
+        using var finance = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Maker.UserName);
+        Assert.Contains("href=\"/finance/schools\"", await PageTables.Read(finance, "/finance")); // in the navigation
+        var (run, _) = await ExportedAsync(x);
+        await ImportAsync(x, $"""
+            remittance_reference,amount,date,status
+            PR{run:000000}-{s0.Urn},450.00,{Today},paid
+            PR{run:000000}-{s1.Urn},250.00,{Today},failed
+            """);
+
+        var list = await PageTables.Read(finance, "/finance/schools");
+        Assert.Contains("4 schools", PageTables.Table(list, "schools"));
+        string[] Cells(string html, long schoolId) =>
+            PageTables.Cells(Regex.Match(html, $"<tr[^>]*id=\"school-{schoolId}\".*?</tr>", RegexOptions.Singleline).Value);
+        Assert.Equal(["School " + s0.Urn, s0.Urn, "Area 1", $"SUP-{s0.Urn}", "1 payment", "£450.00"], Cells(list, s0.Id));
+        Assert.Equal(["School " + s1.Urn, s1.Urn, "Area 1", $"SUP-{s1.Urn}", "1 payment: 1 failed", "£0.00"], Cells(list, s1.Id));
+        Assert.Equal("Nothing sent yet", Cells(list, s2.Id)[4]);
+        Assert.Contains($"href=\"/finance/schools/{s1.Id}\"", list);
+        var found = await PageTables.Read(finance, $"/finance/schools?q={s1.Urn}");
+        Assert.Equal([$"school-{s1.Id}"], Regex.Matches(found, "<tr[^>]*id=\"(school-\\d+)\"").Select(m => m.Groups[1].Value));
+        Assert.Contains("No schools of the programme match this search.", await PageTables.Read(finance, "/finance/schools?q=no+such+school"));
+
+        // the run's page leads to each school's payments and each claim's page in the ledger
+        var runPage = await PageTables.Read(finance, $"/finance/runs/{run}");
+        Assert.Contains($"href=\"/finance/schools/{s0.Id}\"", runPage);
+        Assert.Contains($"href=\"/ledger/claims/{x.Claims[0]}\">CLM-{x.Claims[0]:000000}</a>", runPage);
+
+        var again = (await ExportedAsync(x)).Id; // school 1's claim, approved again when its payment failed, paid by a second run
+        var school = await PageTables.Read(finance, $"/finance/schools/{s1.Id}");
+        Assert.Contains($"SUP-{s1.Urn}", school);
+        Assert.Contains("id=\"sent\">2 payments: 1 failed, 1 not yet confirmed</dd>", school);
+        Assert.Contains("id=\"paid\">£0.00</dd>", school);
+        var table = PageTables.Table(school, "payments");
+        Assert.Contains("2 payments, newest first", table);
+        Assert.Equal([$"PR{again:000000}-{s1.Urn}", $"PR{run:000000}-{s1.Urn}"], Regex.Matches(table, $@"PR\d{{6}}-{s1.Urn}").Select(m => m.Value));
+        Assert.Contains($"href=\"/ledger/claims/{x.Claims[2]}\"", table);
+        Assert.Contains("id=\"paid\">£450.00</dd>", await PageTables.Read(finance, $"/finance/schools/{s0.Id}"));
+
+        var elsewhere = await Scenario.CreateAsync(Db, 1, 1, code: "tb", root: x.W.S.Root);
+        using var refused = await finance.GetAsync($"/finance/schools/{elsewhere.Schools[0].Id}");
+        Assert.StartsWith("/forbidden", refused.Headers.Location?.OriginalString);
+    }
+
     private static JsonArray Payments(Answer answer) => answer.Expect(HttpStatusCode.OK).Json.AsArray();
 
     private static string Row(string html, long paymentId)

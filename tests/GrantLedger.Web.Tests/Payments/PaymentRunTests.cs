@@ -600,7 +600,8 @@ public sealed partial class PaymentRunTests(DatabaseFixture db) : DatabaseTest(d
 
     /// <summary>The URNs of the schools the page's table of payments lists, in its order.</summary>
     private static List<string> PayeeUrns(string html) =>
-        Regex.Matches(html, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">[^<]*\\((\\d+)\\)</td>").Select(m => m.Groups[1].Value).ToList();
+        Regex.Matches(html, "<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\"><a class=\"govuk-link\" href=\"/finance/schools/\\d+\">[^<]*</a> \\((\\d+)\\)</td>")
+            .Select(m => m.Groups[1].Value).ToList();
 
     /// <summary>
     /// A run paying a national programme's schools listed them all on one page, 1,680 rows with the approve button below them:

@@ -1,0 +1,39 @@
+using System.Globalization;
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Audit;
+using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Payments;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrantLedger.Web.Pages.Finance;
+
+/// <summary>
+/// The payments to one school of the programme, newest first, 50 a page, as the school's business manager sees them, with
+/// the school's payee reference now and what has been confirmed paid: finance's answer to a school that asks about its money.
+/// </summary>
+[Authorize(Roles = Roles.FunderFinance)]
+public sealed class SchoolPaymentsPageModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+{
+    public const int PageSize = 50;
+
+    public Programmes.School School { get; private set; } = null!;
+    public string AreaName { get; private set; } = "";
+    public SchoolPaymentTotals? Totals { get; private set; }
+    public IReadOnlyList<SchoolPaymentView> Payments { get; private set; } = [];
+    public Paging Paging { get; private set; } = new(0, 1, PageSize);
+
+    public async Task OnGetAsync(long id, CancellationToken ct)
+    {
+        var payments = await SchoolPayments.OfSchoolAsync(Db, Caller, id, ct); // another programme's school is not found
+        School = await Db.Schools.AsNoTracking().SingleAsync(s => s.Id == id, ct);
+        AreaName = await Db.Areas.AsNoTracking().Where(a => a.Id == School.AreaId).Select(a => a.Name).SingleAsync(ct);
+        Totals = (await SchoolPayments.TotalsAsync(Db, [id], ct)).GetValueOrDefault(id);
+        Paging = Paging.Of(await payments.CountAsync(ct), Typed("page"), PageSize);
+        Payments = await SchoolPayments.ViewsAsync(Db, id, payments.Skip(Paging.Skip).Take(PageSize), ct);
+    }
+
+    /// <summary>The page's payments, each claim linked to the ledger's page of it.</summary>
+    public SchoolPaymentsTable Table => new(Payments, SchoolPaymentsTable.CaptionOf(Paging, Payments.Count),
+        claimId => string.Create(CultureInfo.InvariantCulture, $"/ledger/claims/{claimId}"));
+}
