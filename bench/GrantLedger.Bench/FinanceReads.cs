@@ -8,7 +8,8 @@ namespace GrantLedger.Bench;
 /// <c>reads --cluster DIR --finance [--only mode,…]</c>: the funder's finance team's reads over HTTP, with one finance
 /// user's token (made by the admin through <c>POST /api/v1/users</c>), each read's addresses drawn from the seeded data
 /// (bench/requests.lua sends a random one per request): the payment runs (page and API), a run with its payments (page,
-/// filtered, and API: a national run pays 20,000 schools), confirmations, periods, the year end and the exports.
+/// filtered, and API: a national run pays 20,000 schools), the schools with their payments, confirmations, periods, the year
+/// end and the exports.
 /// </summary>
 public static partial class ReadsBench
 {
@@ -25,6 +26,7 @@ public static partial class ReadsBench
         var runs = await db.IdsAsync("SELECT id FROM payment_run WHERE programme_id = $1 ORDER BY id", programmeId);
         var urns = (await db.IdsAsync("SELECT urn::bigint FROM school WHERE programme_id = $1 ORDER BY hashint8(id), id LIMIT 50", programmeId))
             .Select(u => u.ToString(CultureInfo.InvariantCulture)[..4]).ToList();
+        var schools = await db.IdsAsync("SELECT id FROM school WHERE programme_id = $1 ORDER BY hashint8(id), id LIMIT 50", programmeId);
         report.WriteLine($"finance signed in, {runs.Count} payment runs paying " +
                          $"{await db.Scalar("SELECT count(*) FROM payment_run_payee p JOIN payment_run r ON r.id = p.payment_run_id WHERE r.programme_id = $1", programmeId):N0} " +
                          $"payees in all, read in {clock.Elapsed.TotalSeconds:F1} s");
@@ -40,6 +42,9 @@ public static partial class ReadsBench
             new("finance-run-search", "a run's payments to schools by URN's start (page)",
                 runs.SelectMany(r => urns.Select(u => (token, $"/finance/runs/{r}?q={u}"))).ToList()),
             new("finance-run-api", "a run with every payee and claim (API)", EachRun("/api/v1/payment-runs/{0}")),
+            new("finance-schools", "the schools with what was sent to each, first 50 (page)", One("/finance/schools")),
+            new("finance-schools-search", "the schools by URN's start (page)", urns.Select(u => (token, $"/finance/schools?q={u}")).ToList()),
+            new("finance-school", "a school's payments (page)", schools.Select(id => (token, $"/finance/schools/{id}")).ToList()),
             new("finance-confirmations", "the confirmation files (page)", One("/finance/confirmations")),
             new("finance-periods", "the half-terms to close (page)", One("/finance/periods")),
             new("finance-year-end", "the year end (page)", One("/finance/year-end")),
