@@ -100,7 +100,10 @@ public sealed class ReviewJourneyTests(BrowserFixture fixture, ITestOutputHelper
         await VisitAsync(page, "/school/claims");
         Assert.Contains("change the date", await page.InnerTextAsync("#claims"));
         Assert.Contains("Returned", await page.InnerTextAsync("#claims"));
-        await ClickAsync(page, $"a[href='/school/claims/{claimId}']", screenshot: "school-returned-claim");
+        // the dashboard says so too, and leads to the claim
+        await ClickAsync(page, "nav a[href='/school']", screenshot: "school-waiting-for-you");
+        Assert.Contains("1 claim was returned to you for changes", await page.InnerTextAsync("#to-do"));
+        await ClickAsync(page, $"#to-do a[href='/school/claims/{claimId}']", screenshot: "school-returned-claim");
         Assert.Contains("change the date", await page.InnerTextAsync("main .govuk-notification-banner"));
 
         await ClickAsync(page, "button:has-text('Remove')");
