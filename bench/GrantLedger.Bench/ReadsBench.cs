@@ -50,7 +50,7 @@ public static partial class ReadsBench
     private const string Password = "bench-reads-password-2026";
     private const string OneTimePassword = "bench-reads-one-time-2026";
     private const string AdminName = "bench-reads-admin";
-    private static readonly string[] Modes = ["statement", "statement-dated", "balances", "balances-dated", "payments"];
+    private static readonly string[] Modes = ["statement", "statement-dated", "balances", "balances-dated", "payments", "dashboard"];
 
     /// <param name="autoPrepare">
     /// when given, the service's connection string gets Npgsql's "Max Auto Prepare" (and "Auto Prepare
@@ -155,6 +155,7 @@ public static partial class ReadsBench
         "statement-dated" => $"/api/v1/accounts/{account}/statement?from=2026-09-01",
         "balances" => $"/api/v1/programmes/{programme}/accounts?schoolId={school}",
         "payments" => $"/api/v1/schools/{school}/payments",
+        "dashboard" => "/school",
         _ => $"/api/v1/programmes/{programme}/accounts?schoolId={school}&asOf=2026-10-31",
     };
 
@@ -172,6 +173,7 @@ public static partial class ReadsBench
         "statement-dated" => "statement from 2026-09-01",
         "balances" => "school's accounts with balances",
         "payments" => "the payments to the school",
+        "dashboard" => "the school's dashboard (page)",
         _ => "school's accounts with balances as of 2026-10-31",
     };
 
