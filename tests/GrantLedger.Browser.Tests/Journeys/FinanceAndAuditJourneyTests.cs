@@ -41,7 +41,10 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         Assert.DoesNotContain(GrantLedger.Core.Ledger.UkTime.Today.ToString("yyyy-MM-dd"), await page.InnerTextAsync(".govuk-error-summary"));
 
         var second = await SignInAsync(checker.UserName);
-        await VisitAsync(second, runUrl);
+        await VisitAsync(second, "/finance", screenshot: "finance-waiting-for-you"); // the run waits for them
+        Assert.Contains("waiting for your approval", await second.InnerTextAsync("#to-approve"));
+        await ClickAsync(second, "#to-approve a");
+        Assert.Equal(runUrl, second.Url);
         await ClickAsync(second, "button:has-text('Approve the run')");
         await ClickAsync(second, "button:has-text('Export the payment file')", screenshot: "finance-run-exported");
         Assert.Contains("Exported", await second.InnerTextAsync("#run-state"));

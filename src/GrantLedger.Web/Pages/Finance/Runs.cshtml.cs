@@ -24,6 +24,7 @@ public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
     public bool Filtered { get; private set; }
     public List<(string, string)> Areas { get; private set; } = [];
     public List<(string, string)> Periods { get; private set; } = [];
+    public FinanceToDo ToDo { get; private set; } = new([], [], []);
 
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>
     {
@@ -44,6 +45,7 @@ public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
             Runs = await PaymentReads.SummariesAsync(runs.OrderByDescending(r => r.Id).Skip(Paging.Skip).Take(PageSize), ct);
             BuiltFor = await PaymentReads.BuiltForAsync(Db, Runs.Select(r => (r.AreaId, r.PeriodId)), ct);
         }
+        ToDo = await FinanceToDo.ForProgrammeAsync(Db, programmeId, ct);
         Areas = await AreaChoices.OfProgrammeAsync(Db, programmeId, ct, all: "All areas");
         // last year's half-terms too while it is open: its Summer 2 claims are approved and paid in the autumn
         var years = await School.SchoolBudget.WorkingYearsAsync(Db, programmeId, ct);
