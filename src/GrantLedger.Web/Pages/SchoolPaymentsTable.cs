@@ -1,4 +1,7 @@
+using GrantLedger.Web.Access;
+using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Payments;
+using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages;
 
@@ -12,6 +15,18 @@ namespace GrantLedger.Web.Pages;
 /// <param name="CaptionSize">the caption's GOV.UK size: m on a page of payments, s under a heading of its own</param>
 public sealed record SchoolPaymentsTable(IReadOnlyList<SchoolPaymentView> Payments, string Caption, Func<long, string> ClaimHref, string CaptionSize = "m")
 {
+    /// <summary>
+    /// A page of the payments to a school that the caller may see (<see cref="SchoolPayments.OfSchoolAsync"/>), newest first:
+    /// the page <paramref name="asked"/> (the first when none is) of <paramref name="size"/>, and how many there are in all.
+    /// </summary>
+    public static async Task<(Paging Paging, IReadOnlyList<SchoolPaymentView> Payments)> ReadAsync(GrantLedgerDb db, CurrentUser caller, long schoolId,
+        string? asked, int size, CancellationToken ct)
+    {
+        var payments = await SchoolPayments.OfSchoolAsync(db, caller, schoolId, ct);
+        var paging = Paging.Of(await payments.CountAsync(ct), asked, size);
+        return (paging, await SchoolPayments.ViewsAsync(db, schoolId, payments.Skip(paging.Skip).Take(size), ct));
+    }
+
     /// <summary>The caption of a page of payments: "3 payments, newest first"; "Payments 51 to 100 of 120, newest first".</summary>
     public static string CaptionOf(Paging paging, int shown) => paging.Caption("payment", "payments", shown) + ", newest first";
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using GrantLedger.Web.Tests.Support;
 
 namespace GrantLedger.Web.Tests.Payments;
@@ -7,13 +6,6 @@ namespace GrantLedger.Web.Tests.Payments;
 /// <summary>The payment runs page opens with the runs that wait for finance: the runs list gave each one's status, and nobody was told.</summary>
 public sealed partial class PaymentRunTests
 {
-    private static string ToDo(string html)
-    {
-        var m = Regex.Match(html, "<div class=\"govuk-notification-banner\"[^>]*id=\"to-do\".*?</div>\\s*</div>", RegexOptions.Singleline);
-        Assert.True(m.Success, "no 'Waiting for you' banner");
-        return m.Value;
-    }
-
     /// <summary>
     /// A run built waits for approval (its builder is told another finance user must approve it; the other, that it waits for
     /// them), then for its export, then for the finance system's confirmations, counted in money as they come; once every
@@ -30,23 +22,23 @@ public sealed partial class PaymentRunTests
 
         var run = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
         var link = $"<a class=\"govuk-notification-banner__link\" href=\"/finance/runs/{run}\">PR-{run:000000}</a>";
-        Assert.Contains($"{link}, £700.00 to 2 schools, built by you: another finance user must approve it", ToDo(await PageTables.Read(maker, "/finance")));
-        Assert.Contains($"{link}, £700.00 to 2 schools, waiting for your approval", ToDo(await PageTables.Read(checker, "/finance")));
+        Assert.Contains($"{link}, £700.00 to 2 schools, built by you: another finance user must approve it", PageTables.WaitingForYou(await PageTables.Read(maker, "/finance")));
+        Assert.Contains($"{link}, £700.00 to 2 schools, waiting for your approval", PageTables.WaitingForYou(await PageTables.Read(checker, "/finance")));
 
         (await x.Checker.PostAsync($"/api/v1/payment-runs/{run}/approve", null)).Expect(HttpStatusCode.OK);
-        var toExport = ToDo(await PageTables.Read(maker, "/finance"));
+        var toExport = PageTables.WaitingForYou(await PageTables.Read(maker, "/finance"));
         Assert.Contains($"{link}, £700.00 to 2 schools, approved: its payment file is ready to export", toExport);
         Assert.DoesNotContain("id=\"to-approve\"", toExport);
 
         (await x.Maker.PostAsync($"/api/v1/payment-runs/{run}/export", null)).Expect(HttpStatusCode.OK);
-        var toConfirm = ToDo(await PageTables.Read(checker, "/finance"));
+        var toConfirm = PageTables.WaitingForYou(await PageTables.Read(checker, "/finance"));
         Assert.Contains($"{link}, sent on {GrantLedger.Core.Ledger.UkTime.Today:d MMMM yyyy}: £700.00 of £700.00 not yet confirmed paid or failed", toConfirm);
         Assert.Contains("href=\"/finance/confirmations\"", toConfirm);
         await ImportAsync(x, $"""
             remittance_reference,amount,date,status
             PR{run:000000}-{s0.Urn},450.00,{Today},paid
             """);
-        Assert.Contains("£250.00 of £700.00 not yet confirmed paid or failed", ToDo(await PageTables.Read(checker, "/finance")));
+        Assert.Contains("£250.00 of £700.00 not yet confirmed paid or failed", PageTables.WaitingForYou(await PageTables.Read(checker, "/finance")));
         await ImportAsync(x, $"""
             remittance_reference,amount,date,status
             PR{run:000000}-{s1.Urn},250.00,{Today},failed
@@ -55,7 +47,7 @@ public sealed partial class PaymentRunTests
 
         // school 1's claim, approved again when its payment failed, in a run built and cancelled
         var cancelled = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
-        Assert.Contains($"PR-{cancelled:000000}</a>, £250.00 to 1 school, built by you", ToDo(await PageTables.Read(maker, "/finance")));
+        Assert.Contains($"PR-{cancelled:000000}</a>, £250.00 to 1 school, built by you", PageTables.WaitingForYou(await PageTables.Read(maker, "/finance")));
         (await x.Maker.PostAsync($"/api/v1/payment-runs/{cancelled}/cancel", new { reason = "built too early" })).Expect(HttpStatusCode.OK);
         Assert.DoesNotContain("id=\"to-do\"", await PageTables.Read(maker, "/finance"));
     }

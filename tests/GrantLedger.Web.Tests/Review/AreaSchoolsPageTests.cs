@@ -209,15 +209,7 @@ public sealed partial class AreaSchoolsPageTests(DatabaseFixture db) : DatabaseT
     public async Task APlanTheLeadReturned_IsShownReturned_UntilTheSchoolSendsItAgain()
     {
         var w = await ClaimWorld.CreateAsync(Db);
-        var plan = (await w.OtherSchool.PostAsync("/api/v1/action-plans", new
-        {
-            programmeYearId = w.S.YearId, themes = new[] { "learning", "support" }, studentGroupAgreedOn = w.S.On("09-20"),
-            actions = new[]
-            {
-                new { theme = "learning", description = "Kit", periodId = w.Periods["aut1"], estimatedCost = "10.00" },
-                new { theme = "support", description = "Training", periodId = w.Periods["aut1"], estimatedCost = "20.00" },
-            },
-        })).Expect(HttpStatusCode.Created).Id;
+        var plan = await w.OtherSchoolsDraftPlanAsync();
         using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
         var row = $"school-{w.S.Schools[1].Id}";
         Assert.Contains(">Draft<", Row(await Read(lead, "/review/schools"), row));

@@ -11,13 +11,6 @@ namespace GrantLedger.Web.Tests.School;
 /// </summary>
 public sealed class DashboardToDoTests(DatabaseFixture db) : DatabaseTest(db)
 {
-    private static string Banner(string html)
-    {
-        var m = Regex.Match(html, "<div class=\"govuk-notification-banner\"[^>]*id=\"to-do\".*?</div>\\s*</div>", RegexOptions.Singleline);
-        Assert.True(m.Success, "no 'Waiting for you' banner");
-        return m.Value;
-    }
-
     /// <summary>
     /// School 0 (its plan agreed) has nothing waiting, and no banner; a claim returned by the lead and two drafts are named
     /// and linked, returned first; seven drafts name the oldest five and count the rest; a submitted claim is not waiting for
@@ -37,7 +30,7 @@ public sealed class DashboardToDoTests(DatabaseFixture db) : DatabaseTest(db)
         var submitted = await w.NewClaimAsync();
         await w.AddStaffTimeAsync(submitted, "STAFF-02");
         (await w.SubmitAsync(submitted)).Expect(HttpStatusCode.OK);
-        var banner = Banner(await PageTables.Read(school, "/school"));
+        var banner = PageTables.WaitingForYou(await PageTables.Read(school, "/school"));
         Assert.Contains("id=\"to-do-returned\">1 claim was returned to you for changes</p>", banner);
         Assert.Contains($"href=\"/school/claims/{returned}\">CLM-{returned:000000}</a>", banner);
         Assert.Contains("id=\"to-do-drafts\">2 claims are not yet submitted</p>", banner);
@@ -46,27 +39,19 @@ public sealed class DashboardToDoTests(DatabaseFixture db) : DatabaseTest(db)
 
         var more = new List<long>();
         for (var i = 0; i < 5; i++) more.Add(await w.NewClaimAsync());
-        banner = Banner(await PageTables.Read(school, "/school"));
+        banner = PageTables.WaitingForYou(await PageTables.Read(school, "/school"));
         Assert.Contains("id=\"to-do-drafts\">7 claims are not yet submitted</p>", banner);
         Assert.Equal([first, second, more[0], more[1], more[2]],
             Regex.Matches(banner[banner.IndexOf("to-do-drafts", StringComparison.Ordinal)..], "href=\"/school/claims/(\\d+)\"").Select(m => long.Parse(m.Groups[1].Value)));
         Assert.Contains(", and 2 more on your claims list", banner);
 
-        Assert.Contains($"id=\"to-do-plan\">Your school has no action plan for {w.S.YearCode} yet</p>", Banner(await PageTables.Read(other, "/school")));
-        var plan = (await w.OtherSchool.PostAsync("/api/v1/action-plans", new
-        {
-            programmeYearId = w.S.YearId, themes = new[] { "learning", "support" }, studentGroupAgreedOn = w.S.On("09-20"),
-            actions = new[]
-            {
-                new { theme = "learning", description = "Kit", periodId = w.Periods["aut1"], estimatedCost = "10.00" },
-                new { theme = "support", description = "Training", periodId = w.Periods["aut1"], estimatedCost = "20.00" },
-            },
-        })).Expect(HttpStatusCode.Created).Id;
-        Assert.Contains("id=\"to-do-plan\">Your action plan has not been sent to your area lead</p>", Banner(await PageTables.Read(other, "/school")));
+        Assert.Contains($"id=\"to-do-plan\">Your school has no action plan for {w.S.YearCode} yet</p>", PageTables.WaitingForYou(await PageTables.Read(other, "/school")));
+        var plan = await w.OtherSchoolsDraftPlanAsync();
+        Assert.Contains("id=\"to-do-plan\">Your action plan has not been sent to your area lead</p>", PageTables.WaitingForYou(await PageTables.Read(other, "/school")));
         (await w.OtherSchool.PostAsync($"/api/v1/action-plans/{plan}/submit", null)).Expect(HttpStatusCode.OK);
         Assert.DoesNotContain("id=\"to-do\"", await PageTables.Read(other, "/school")); // with the lead now
         (await w.Lead.PostAsync($"/api/v1/action-plans/{plan}/return", new { feedback = "Cost the training" })).Expect(HttpStatusCode.OK);
-        var back = Banner(await PageTables.Read(other, "/school"));
+        var back = PageTables.WaitingForYou(await PageTables.Read(other, "/school"));
         Assert.Contains("id=\"to-do-plan\">Your action plan was returned to you with feedback</p>", back);
         Assert.Contains("href=\"/school/plan\">Go to your action plan</a>", back);
     }

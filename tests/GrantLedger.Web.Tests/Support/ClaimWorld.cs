@@ -83,6 +83,18 @@ public sealed class ClaimWorld
         return (plan.Id, agreed["actions"]!.AsArray().OrderBy(a => a!["ref"]!.GetValue<int>()).Select(a => a!["id"]!.GetValue<long>()).ToArray());
     }
 
+    /// <summary>School 1's plan of two actions (kit £10, training £20, both Autumn 1), a draft not yet sent: its id.</summary>
+    public async Task<long> OtherSchoolsDraftPlanAsync() =>
+        (await OtherSchool.PostAsync("/api/v1/action-plans", new
+        {
+            programmeYearId = S.YearId, themes = new[] { "learning", "support" }, studentGroupAgreedOn = S.On("09-20"),
+            actions = new[]
+            {
+                new { theme = "learning", description = "Kit", periodId = Periods["aut1"], estimatedCost = "10.00" },
+                new { theme = "support", description = "Training", periodId = Periods["aut1"], estimatedCost = "20.00" },
+            },
+        })).Expect(HttpStatusCode.Created).Id;
+
     /// <summary>School 1 given the same plan as school 0's, agreed by the area lead: its id and its actions' ids (action 1, action 2).</summary>
     public Task<(long Plan, long[] Actions)> OtherSchoolsAgreedPlanAsync() => AgreedPlanOfTwoActionsAsync(S, OtherSchool, Lead, Periods);
 

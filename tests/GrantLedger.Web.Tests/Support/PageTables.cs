@@ -16,6 +16,14 @@ public static class PageTables
         return m.Value;
     }
 
+    /// <summary>A page's "Waiting for you" notification banner (id to-do), whole; fails the test when the page has none.</summary>
+    public static string WaitingForYou(string html)
+    {
+        var m = Regex.Match(html, "<div class=\"govuk-notification-banner\"[^>]*id=\"to-do\".*?</div>\\s*</div>", RegexOptions.Singleline);
+        Assert.True(m.Success, "no 'Waiting for you' banner");
+        return m.Value;
+    }
+
     /// <summary>The rows of a table's bodies, in order (its head and foot left out).</summary>
     public static IEnumerable<string> Rows(string table) =>
         Regex.Matches(table, "<tbody.*?</tbody>", RegexOptions.Singleline).SelectMany(b => Regex.Matches(b.Value, "<tr.*?</tr>", RegexOptions.Singleline))

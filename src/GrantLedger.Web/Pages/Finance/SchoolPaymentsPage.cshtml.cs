@@ -25,12 +25,10 @@ public sealed class SchoolPaymentsPageModel(GrantLedgerDb db, AuditTrail audit) 
 
     public async Task OnGetAsync(long id, CancellationToken ct)
     {
-        var payments = await SchoolPayments.OfSchoolAsync(Db, Caller, id, ct); // another programme's school is not found
+        (Paging, Payments) = await SchoolPaymentsTable.ReadAsync(Db, Caller, id, Typed("page"), PageSize, ct); // another programme's school is refused
         School = await Db.Schools.AsNoTracking().SingleAsync(s => s.Id == id, ct);
         AreaName = await Db.Areas.AsNoTracking().Where(a => a.Id == School.AreaId).Select(a => a.Name).SingleAsync(ct);
         Totals = (await SchoolPayments.TotalsAsync(Db, [id], ct)).GetValueOrDefault(id);
-        Paging = Paging.Of(await payments.CountAsync(ct), Typed("page"), PageSize);
-        Payments = await SchoolPayments.ViewsAsync(Db, id, payments.Skip(Paging.Skip).Take(PageSize), ct);
     }
 
     /// <summary>The page's payments, each claim linked to the ledger's page of it.</summary>

@@ -26,7 +26,8 @@ public sealed class AreaSchoolModel(GrantLedgerDb db, AuditTrail audit) : GovPag
 
     /// <summary>The newest payments to the school, of any year (<see cref="NewestPayments"/> of them), and how many there are in all.</summary>
     public IReadOnlyList<SchoolPaymentView> Payments { get; private set; } = [];
-    public int PaymentCount { get; private set; }
+    public int PaymentCount => _payments.Total;
+    private Paging _payments = new(0, 1, NewestPayments);
 
     /// <summary>How many payments the school's page shows; the rest are on its payments page.</summary>
     public const int NewestPayments = 5;
@@ -34,7 +35,7 @@ public sealed class AreaSchoolModel(GrantLedgerDb db, AuditTrail audit) : GovPag
     public async Task OnGetAsync(long id, long? year, CancellationToken ct)
     {
         School = await AreaSchools.SchoolAsync(Db, Caller, id, ct);
-        await ReadPaymentsAsync(id, ct);
+        (_payments, Payments) = await SchoolPaymentsTable.ReadAsync(Db, Caller, id, null, NewestPayments, ct);
         (Years, Year) = await Pages.School.SchoolBudget.ShownYearsAsync(Db, School.ProgrammeId, year, ct);
         if (Year is null) return;
         Figures = await SchoolBudget.ForSchoolAsync(Db, id, Year.Id, ct);
@@ -44,19 +45,12 @@ public sealed class AreaSchoolModel(GrantLedgerDb db, AuditTrail audit) : GovPag
             .Where(c => c.SchoolId == id && c.ProgrammeYearId == yearId).OrderByDescending(c => c.Id), Typed("page"), ct);
     }
 
-    private async Task ReadPaymentsAsync(long id, CancellationToken ct)
-    {
-        var payments = await SchoolPayments.OfSchoolAsync(Db, Caller, id, ct);
-        PaymentCount = await payments.CountAsync(ct);
-        Payments = await SchoolPayments.ViewsAsync(Db, id, payments.Take(NewestPayments), ct);
-    }
-
     /// <summary>The lead's page of a claim opened from its school's pages, which leads back to the school.</summary>
     public static string ClaimHref(long claimId) => string.Create(CultureInfo.InvariantCulture, $"/review/claims/{claimId}?from=school");
 
     /// <summary>The newest payments, each claim linked to the lead's page of it.</summary>
     public SchoolPaymentsTable PaymentsTable =>
-        new(Payments, PaymentCount <= NewestPayments ? SchoolPaymentsTable.CaptionOf(new Paging(PaymentCount, 1, NewestPayments), Payments.Count)
+        new(Payments, PaymentCount <= NewestPayments ? SchoolPaymentsTable.CaptionOf(_payments, Payments.Count)
             : $"The newest {NewestPayments} of {Gov.Number(PaymentCount)} payments", ClaimHref, "s");
 
     /// <summary>Another page of the school's claims of the shown year.</summary>

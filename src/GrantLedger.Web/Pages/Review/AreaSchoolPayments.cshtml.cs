@@ -1,10 +1,8 @@
-using System.Globalization;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Payments;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages.Review;
 
@@ -24,9 +22,7 @@ public sealed class AreaSchoolPaymentsModel(GrantLedgerDb db, AuditTrail audit) 
     public async Task OnGetAsync(long id, CancellationToken ct)
     {
         School = await AreaSchools.SchoolAsync(Db, Caller, id, ct);
-        var payments = await SchoolPayments.OfSchoolAsync(Db, Caller, id, ct);
-        Paging = Paging.Of(await payments.CountAsync(ct), Typed("page"), PageSize);
-        Payments = await SchoolPayments.ViewsAsync(Db, id, payments.Skip(Paging.Skip).Take(PageSize), ct);
+        (Paging, Payments) = await SchoolPaymentsTable.ReadAsync(Db, Caller, id, Typed("page"), PageSize, ct);
     }
 
     /// <summary>The page's payments, each claim linked to the lead's page of it, which leads back to the school.</summary>

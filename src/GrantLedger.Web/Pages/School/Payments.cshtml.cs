@@ -3,7 +3,6 @@ using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Payments;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages.School;
 
@@ -22,9 +21,7 @@ public sealed class PaymentsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
     public async Task OnGetAsync(CancellationToken ct)
     {
         var schoolId = Caller.SchoolId ?? throw new Core.Rules.Forbidden("a school business manager's pages need their school");
-        var payments = await SchoolPayments.OfSchoolAsync(Db, Caller, schoolId, ct);
-        Paging = Paging.Of(await payments.CountAsync(ct), Typed("page"), PageSize);
-        Payments = await SchoolPayments.ViewsAsync(Db, schoolId, payments.Skip(Paging.Skip).Take(PageSize), ct);
+        (Paging, Payments) = await SchoolPaymentsTable.ReadAsync(Db, Caller, schoolId, Typed("page"), PageSize, ct);
     }
 
     /// <summary>The page's payments, each claim linked to the business manager's page of it.</summary>
