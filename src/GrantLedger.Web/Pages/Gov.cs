@@ -255,7 +255,7 @@ public static class Gov
     {
         var payable = c.Sanctioned ?? c.Claimed;
         var run = c.PaymentRunId is { } id ? Payments.PaymentRuns.Reference(id) : "a payment run";
-        var failed = c.State == "approved" && c.History.Count > 0 && c.History[^1].Trigger == "payment-failed" ? c.History[^1] : null;
+        var failed = LastPaymentFailed(c);
         return c.State switch
         {
             _ when NothingToPay(c.State, payable) =>
@@ -268,6 +268,28 @@ public static class Gov
             "paid" => $"{payable} paid by payment run {run}",
             _ => null,
         };
+    }
+
+    /// <summary>The claim's payment that failed, when that is the last thing that happened to it (it is approved again).</summary>
+    private static Claims.TransitionView? LastPaymentFailed(Claims.ClaimView c) =>
+        c.State == "approved" && c.History.Count > 0 && c.History[^1].Trigger == "payment-failed" ? c.History[^1] : null;
+
+    /// <summary>
+    /// After a claim's Payment row, once a payment run has paid it or its payment failed: a link to the reader's page of the
+    /// payments to its school, where the remittance reference and the run's other claims are: the school business manager's,
+    /// the area lead's or finance's. Nothing for a reader with no such page (an admin, an auditor).
+    /// </summary>
+    public static IHtmlContent PaymentsLink(Claims.ClaimView c, System.Security.Claims.ClaimsPrincipal reader)
+    {
+        if (c.State != "paid" && LastPaymentFailed(c) is null) return HtmlString.Empty;
+        var (href, text) = Access.CurrentUser.From(reader).Role switch
+        {
+            Access.Roles.SchoolBusinessManager => ("/school/payments", "your school's payments"),
+            Access.Roles.AreaLead => (FormattableString.Invariant($"/review/schools/{c.School.Id}/payments"), "the school's payments"),
+            Access.Roles.FunderFinance => (FormattableString.Invariant($"/finance/schools/{c.School.Id}"), "the school's payments"),
+            _ => (null, null),
+        };
+        return href is null ? HtmlString.Empty : new HtmlString($" (<a class=\"govuk-link\" href=\"{href}\">{text}</a>)");
     }
 
     /// <summary>

@@ -1060,13 +1060,18 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         }
         using var auditor = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await w.S.AuditorAsync(Db)).UserName);
         using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        // the row's words, before the link to the reader's page of the school's payments (the lead's; the auditor has none)
         static string Payment(string page) =>
-            Regex.Match(page, "<dt class=\"govuk-summary-list__key\">Payment</dt><dd class=\"govuk-summary-list__value\" id=\"payment\">(.*?)</dd>").Groups[1].Value;
+            Regex.Match(page, "<dt class=\"govuk-summary-list__key\">Payment</dt><dd class=\"govuk-summary-list__value\" id=\"payment\">(.*?)(?: \\(<a class=\"govuk-link\" href=\"[^\"]*\">[^<]*</a>\\))?</dd>")
+                .Groups[1].Value;
         foreach (var (reader, path) in new[] { (lead, "/review/claims/"), (auditor, "/ledger/claims/") })
         {
-            Assert.Equal($"£250.00 paid by payment run PR-{run:D6}", Payment(await Read(reader, $"{path}{paid}")));
+            var (paidPage, failedPage) = (await Read(reader, $"{path}{paid}"), await Read(reader, $"{path}{failed}"));
+            Assert.Equal($"£250.00 paid by payment run PR-{run:D6}", Payment(paidPage));
             Assert.Equal($"The payment by payment run PR-{run:D6} failed on {today:d MMMM yyyy}: £250.00 to be paid in the funder's next payment run",
-                Payment(await Read(reader, $"{path}{failed}")));
+                Payment(failedPage));
+            foreach (var shown in new[] { paidPage, failedPage })
+                Assert.Equal(reader == lead, Regex.IsMatch(shown, "href=\"/review/schools/\\d+/payments\">the school's payments</a>\\)</dd>"));
         }
         using (var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.OtherSchool.UserName))
             Assert.StartsWith($"The payment by payment run PR-{run:D6} failed on", Payment(await Read(school, $"/school/claims/{failed}")));

@@ -62,6 +62,7 @@ public sealed partial class PaymentRunTests
         Assert.Contains(">Failed</strong>", failedRow);
         Assert.Contains("its claims then went back to approved", failedRow);
         Assert.Contains($"href=\"/school/claims/{x.Claims[2]}\"", failedRow);
+        Assert.Contains("href=\"/school/payments\">your school's payments</a>", await PageTables.Read(other, $"/school/claims/{x.Claims[2]}")); // and a failed one
 
         var again = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
         (await x.Checker.PostAsync($"/api/v1/payment-runs/{again}/approve", null)).Expect(HttpStatusCode.OK);
@@ -130,6 +131,8 @@ public sealed partial class PaymentRunTests
             Regex.Matches(PageTables.Table(all, "payments"), $@"PR\d{{6}}-{s1.Urn}").Select(m => m.Value));
         Assert.Contains($"href=\"/review/schools/{s1.Id}\">Back to ", all);
 
+        // a claim paid, opened by the lead, leads to the payments to its school
+        Assert.Contains($"href=\"/review/schools/{s0.Id}/payments\">the school's payments</a>", await PageTables.Read(lead, $"/review/claims/{x.Claims[0]}"));
         var paid = await PageTables.Read(lead, $"/review/schools/{s0.Id}");
         Assert.Contains("1 payment, newest first", paid);
         Assert.Contains(">Paid</strong>", PageTables.Table(paid, "payments"));
@@ -189,6 +192,12 @@ public sealed partial class PaymentRunTests
         Assert.Equal([$"PR{again:000000}-{s1.Urn}", $"PR{run:000000}-{s1.Urn}"], Regex.Matches(table, $@"PR\d{{6}}-{s1.Urn}").Select(m => m.Value));
         Assert.Contains($"href=\"/ledger/claims/{x.Claims[2]}\"", table);
         Assert.Contains("id=\"paid\">£450.00</dd>", await PageTables.Read(finance, $"/finance/schools/{s0.Id}"));
+        // a claim paid, in the ledger, leads finance to the payments to its school; the auditor has no such page
+        Assert.Contains($"href=\"/finance/schools/{s0.Id}\">the school's payments</a>", await PageTables.Read(finance, $"/ledger/claims/{x.Claims[0]}"));
+        using var auditor = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await x.W.S.AuditorAsync(Db)).UserName);
+        var audited = await PageTables.Read(auditor, $"/ledger/claims/{x.Claims[0]}");
+        Assert.Contains("paid by payment run", audited);
+        Assert.DoesNotContain("the school's payments", audited);
 
         var elsewhere = await Scenario.CreateAsync(Db, 1, 1, code: "tb", root: x.W.S.Root);
         using var refused = await finance.GetAsync($"/finance/schools/{elsewhere.Schools[0].Id}");
