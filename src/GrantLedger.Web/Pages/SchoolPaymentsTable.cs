@@ -7,8 +7,8 @@ namespace GrantLedger.Web.Pages;
 
 /// <summary>
 /// A table of payments to a school (<see cref="SchoolPaymentView"/>), as the school's business manager sees them on their
-/// payments page and the area's lead on the school's pages: the same columns and words, each claim linked to the reader's own
-/// page of it.
+/// payments page, the area's lead on the school's pages and finance on theirs: the same columns and words, each claim linked
+/// to the reader's own page of it.
 /// </summary>
 /// <param name="Caption">"3 payments, newest first"</param>
 /// <param name="ClaimHref">the reader's page of a claim, by its id</param>

@@ -12,7 +12,7 @@ namespace GrantLedger.Web.Tests.School;
 public sealed class DashboardToDoTests(DatabaseFixture db) : DatabaseTest(db)
 {
     /// <summary>
-    /// School 0 (its plan agreed) has nothing waiting, and no banner; a claim returned by the lead and two drafts are named
+    /// School 0 (its plan agreed) has nothing waiting, and no banner, until it revises its plan; a claim returned by the lead and two drafts are named
     /// and linked, returned first; seven drafts name the oldest five and count the rest; a submitted claim is not waiting for
     /// the school. School 1 has no plan, then one returned with feedback, then one sent, which waits for the lead, not the school.
     /// </summary>
@@ -54,5 +54,10 @@ public sealed class DashboardToDoTests(DatabaseFixture db) : DatabaseTest(db)
         var back = PageTables.WaitingForYou(await PageTables.Read(other, "/school"));
         Assert.Contains("id=\"to-do-plan\">Your action plan was returned to you with feedback</p>", back);
         Assert.Contains("href=\"/school/plan\">Go to your action plan</a>", back);
+
+        // school 0 revising its agreed plan: the revision waits for it, the version agreed stands
+        (await w.School.PostAsync($"/api/v1/action-plans/{await w.AgreedPlanAsync()}/revise", null)).Expect(HttpStatusCode.Created);
+        Assert.Contains("id=\"to-do-plan\">Your revision of the action plan has not been sent to your area lead (version 1 stays agreed)</p>",
+            PageTables.WaitingForYou(await PageTables.Read(school, "/school")));
     }
 }

@@ -32,6 +32,9 @@ public sealed record FinanceToDo(IReadOnlyList<WaitingRun> ToApprove, IReadOnlyL
         return new FinanceToDo(In("built"), In("approved"), In("exported"));
     }
 
+    /// <summary>A run's money and payees: "£700.00 to 2 schools".</summary>
+    public static string Amount(WaitingRun w) => $"{w.Run.Total} to {Gov.Number(w.Run.PayeeCount)} school{(w.Run.PayeeCount == 1 ? "" : "s")}";
+
     /// <summary>What a run built waits for, said to the finance user reading it: its builder cannot approve it.</summary>
     public static string ApprovalBy(WaitingRun w, long callerId) =>
         w.Run.BuiltBy == callerId ? "built by you: another finance user must approve it" : "waiting for your approval";

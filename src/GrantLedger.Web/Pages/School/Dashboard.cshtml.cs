@@ -13,7 +13,7 @@ public sealed class DashboardModel(GrantLedgerDb db, AuditTrail audit) : GovPage
     public IReadOnlyList<ProgrammeYear> Years { get; private set; } = [];
     public ProgrammeYear? Year { get; private set; }
     public IReadOnlyList<CategoryFigures> Figures { get; private set; } = [];
-    public SchoolToDo ToDo { get; private set; } = new([], 0, [], 0, null, null);
+    public SchoolToDo ToDo { get; private set; } = new([], 0, [], 0, null, false);
 
     /// <param name="year">another year that has started (last year's, while its claims are paid); the current one when left out</param>
     public async Task OnGetAsync(long? year, CancellationToken ct)
