@@ -17,14 +17,15 @@ public sealed record SchoolPaymentsTable(IReadOnlyList<SchoolPaymentView> Paymen
 {
     /// <summary>
     /// A page of the payments to a school that the caller may see (<see cref="SchoolPayments.OfSchoolAsync"/>), newest first:
-    /// the page <paramref name="asked"/> (the first when none is) of <paramref name="size"/>, and how many there are in all.
+    /// the page <paramref name="asked"/> (the first when none is) of <paramref name="size"/>, how many there are in all, and
+    /// the school.
     /// </summary>
-    public static async Task<(Paging Paging, IReadOnlyList<SchoolPaymentView> Payments)> ReadAsync(GrantLedgerDb db, CurrentUser caller, long schoolId,
-        string? asked, int size, CancellationToken ct)
+    public static async Task<(Paging Paging, IReadOnlyList<SchoolPaymentView> Payments, Programmes.School School)> ReadAsync(GrantLedgerDb db,
+        CurrentUser caller, long schoolId, string? asked, int size, CancellationToken ct)
     {
-        var payments = await SchoolPayments.OfSchoolAsync(db, caller, schoolId, ct);
+        var (school, payments) = await SchoolPayments.OfSchoolAsync(db, caller, schoolId, ct);
         var paging = Paging.Of(await payments.CountAsync(ct), asked, size);
-        return (paging, await SchoolPayments.ViewsAsync(db, schoolId, payments.Skip(paging.Skip).Take(size), ct));
+        return (paging, await SchoolPayments.ViewsAsync(db, schoolId, payments.Skip(paging.Skip).Take(size), ct), school);
     }
 
     /// <summary>The caption of a page of payments: "3 payments, newest first"; "Payments 51 to 100 of 120, newest first".</summary>

@@ -43,12 +43,14 @@ public static class SchoolPayments
         where Sent.Contains(r.State)
         select new PaymentSent { Payee = p, SentAt = r.ExportedAt!.Value };
 
-    /// <summary>The school's payments for whoever may see the school (its business manager, its area's lead, the programme's staff), newest first.</summary>
-    public static async Task<IQueryable<PaymentSent>> OfSchoolAsync(GrantLedgerDb db, CurrentUser caller, long schoolId, CancellationToken ct)
-    {
-        await Programmes.Schools.FindVisibleAsync(db, caller, schoolId, ct);
-        return AllSent(db).Where(s => s.Payee.SchoolId == schoolId).OrderByDescending(s => s.Payee.Id);
-    }
+    /// <summary>
+    /// The school, for whoever may see it (its business manager, its area's lead, the programme's staff), and its payments,
+    /// newest first.
+    /// </summary>
+    public static async Task<(Programmes.School School, IQueryable<PaymentSent> Payments)> OfSchoolAsync(GrantLedgerDb db, CurrentUser caller,
+        long schoolId, CancellationToken ct) =>
+        (await Programmes.Schools.FindVisibleAsync(db, caller, schoolId, ct),
+         AllSent(db).Where(s => s.Payee.SchoolId == schoolId).OrderByDescending(s => s.Payee.Id));
 
     /// <summary>
     /// What has been sent to each of the schools (the caller has found them among those they may see): how many payments,
@@ -88,7 +90,7 @@ public static class SchoolPayments
     public static async Task<IReadOnlyList<SchoolPaymentView>> ListAsync(GrantLedgerDb db, CurrentUser caller, long schoolId, long? before, int limit,
         CancellationToken ct)
     {
-        var payments = await OfSchoolAsync(db, caller, schoolId, ct);
+        var (_, payments) = await OfSchoolAsync(db, caller, schoolId, ct);
         if (before is not null) payments = payments.Where(p => p.Payee.Id < before);
         return await ViewsAsync(db, schoolId, payments.Take(limit), ct);
     }

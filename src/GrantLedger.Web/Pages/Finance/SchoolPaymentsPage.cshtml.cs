@@ -25,8 +25,7 @@ public sealed class SchoolPaymentsPageModel(GrantLedgerDb db, AuditTrail audit) 
 
     public async Task OnGetAsync(long id, CancellationToken ct)
     {
-        (Paging, Payments) = await SchoolPaymentsTable.ReadAsync(Db, Caller, id, Typed("page"), PageSize, ct); // another programme's school is refused
-        School = await Db.Schools.AsNoTracking().SingleAsync(s => s.Id == id, ct);
+        (Paging, Payments, School) = await SchoolPaymentsTable.ReadAsync(Db, Caller, id, Typed("page"), PageSize, ct); // another programme's school is refused
         AreaName = await Db.Areas.AsNoTracking().Where(a => a.Id == School.AreaId).Select(a => a.Name).SingleAsync(ct);
         Totals = (await SchoolPayments.TotalsAsync(Db, [id], ct)).GetValueOrDefault(id);
     }

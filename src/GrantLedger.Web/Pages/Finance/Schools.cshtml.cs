@@ -38,7 +38,7 @@ public sealed class SchoolsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
             NoneFound = "Put the search right to list the schools."; // a search that cannot be read lists nothing rather than everything
             return;
         }
-        var schools = Db.Schools.AsNoTracking().Where(s => s.ProgrammeId == programmeId);
+        var schools = Programmes.Schools.Visible(Db, Caller, programmeId);
         if (search is not null)
         {
             schools = schools.Matching(search);

@@ -35,7 +35,7 @@ public sealed class AreaSchoolModel(GrantLedgerDb db, AuditTrail audit) : GovPag
     public async Task OnGetAsync(long id, long? year, CancellationToken ct)
     {
         School = await AreaSchools.SchoolAsync(Db, Caller, id, ct);
-        (_payments, Payments) = await SchoolPaymentsTable.ReadAsync(Db, Caller, id, null, NewestPayments, ct);
+        (_payments, Payments, _) = await SchoolPaymentsTable.ReadAsync(Db, Caller, id, null, NewestPayments, ct);
         (Years, Year) = await Pages.School.SchoolBudget.ShownYearsAsync(Db, School.ProgrammeId, year, ct);
         if (Year is null) return;
         Figures = await SchoolBudget.ForSchoolAsync(Db, id, Year.Id, ct);

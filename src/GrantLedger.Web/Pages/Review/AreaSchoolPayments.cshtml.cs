@@ -22,7 +22,7 @@ public sealed class AreaSchoolPaymentsModel(GrantLedgerDb db, AuditTrail audit) 
     public async Task OnGetAsync(long id, CancellationToken ct)
     {
         School = await AreaSchools.SchoolAsync(Db, Caller, id, ct);
-        (Paging, Payments) = await SchoolPaymentsTable.ReadAsync(Db, Caller, id, Typed("page"), PageSize, ct);
+        (Paging, Payments, _) = await SchoolPaymentsTable.ReadAsync(Db, Caller, id, Typed("page"), PageSize, ct);
     }
 
     /// <summary>The page's payments, each claim linked to the lead's page of it, which leads back to the school.</summary>

@@ -21,7 +21,7 @@ public sealed class PaymentsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(
     public async Task OnGetAsync(CancellationToken ct)
     {
         var schoolId = Caller.SchoolId ?? throw new Core.Rules.Forbidden("a school business manager's pages need their school");
-        (Paging, Payments) = await SchoolPaymentsTable.ReadAsync(Db, Caller, schoolId, Typed("page"), PageSize, ct);
+        (Paging, Payments, _) = await SchoolPaymentsTable.ReadAsync(Db, Caller, schoolId, Typed("page"), PageSize, ct);
     }
 
     /// <summary>The page's payments, each claim linked to the business manager's page of it.</summary>
