@@ -716,14 +716,26 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         var orphan = await Db.ScalarAsync(
             "INSERT INTO export_job (programme_id, kind, as_of, state, requested_by, started_at) VALUES ($1, 'csv', '2026-11-01', 'running', $2, now()) RETURNING id",
             s.ProgrammeId, finance.UserId);
-        var held = await Db.ScalarAsync(
-            "INSERT INTO export_job (programme_id, kind, as_of, state, requested_by, started_at) VALUES ($1, 'csv', '2026-11-01', 'running', $2, now()) RETURNING id",
-            s.ProgrammeId, finance.UserId);
+        long held;
         await using (var otherInstance = new Npgsql.NpgsqlConnection(Db.ConnectionString + ";Pooling=false"))
         {
             await otherInstance.OpenAsync();
-            await using (var take = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock(hashtext('export_job'), {held}::int)", otherInstance))
-                await take.ExecuteNonQueryAsync();
+            // the other instance's job is seen running only once it holds the job's lock, as the runner takes it: a host
+            // started meanwhile by another test (its runner fails interrupted jobs at start) found it running, unlocked
+            await using (var tx = await otherInstance.BeginTransactionAsync())
+            {
+                await using (var insert = new Npgsql.NpgsqlCommand(
+                    "INSERT INTO export_job (programme_id, kind, as_of, state, requested_by, started_at) VALUES ($1, 'csv', '2026-11-01', 'running', $2, now()) RETURNING id",
+                    otherInstance, tx))
+                {
+                    insert.Parameters.Add(new() { Value = s.ProgrammeId });
+                    insert.Parameters.Add(new() { Value = finance.UserId });
+                    held = (long)(await insert.ExecuteScalarAsync())!;
+                }
+                await using (var take = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock(hashtext('export_job'), {held}::int)", otherInstance, tx))
+                    await take.ExecuteNonQueryAsync();
+                await tx.CommitAsync();
+            }
 
             await ExportRunner.FailInterruptedAsync(Db.DataSource, CancellationToken.None);
 
