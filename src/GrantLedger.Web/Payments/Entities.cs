@@ -30,6 +30,8 @@ public sealed class PaymentRun
     public DateTimeOffset UpdatedAt { get; set; }
     public uint RowVersion { get; set; }
     public List<PaymentRunPayee> Payees { get; set; } = [];
+    /// <summary>What its payees add up to, kept by PostgreSQL as they are written (migration 0078).</summary>
+    public PaymentRunTotals? Totals { get; set; }
 
     public string Reference => PaymentRuns.Reference(Id);
 }
@@ -48,6 +50,21 @@ public sealed class PaymentRunPayee
     public DateOnly? PaidOn { get; set; }
     public DateTimeOffset? ConfirmedAt { get; set; }
     public long? ConfirmationId { get; set; }
+}
+
+/// <summary>
+/// What a run's payees add up to, written only by the triggers on its payees (migration 0078); its payee count and total are
+/// the run's at every commit. Read-only here.
+/// </summary>
+public sealed class PaymentRunTotals
+{
+    public long PaymentRunId { get; set; }
+    public int PayeeCount { get; set; }
+    public long TotalPence { get; set; }
+    public int PaidCount { get; set; }
+    public long PaidPence { get; set; }
+    public int FailedCount { get; set; }
+    public long FailedPence { get; set; }
 }
 
 public sealed class ConfirmationImport
@@ -73,6 +90,16 @@ public sealed class PaymentRunConfiguration : IEntityTypeConfiguration<PaymentRu
         b.Property(r => r.RowVersion).IsRowVersion().HasColumnName("xmin").HasColumnType("xid");
         b.Ignore(r => r.Reference);
         b.HasMany(r => r.Payees).WithOne().HasForeignKey(p => p.PaymentRunId);
+        b.HasOne(r => r.Totals).WithOne().HasForeignKey<PaymentRunTotals>(t => t.PaymentRunId);
+    }
+}
+
+public sealed class PaymentRunTotalsConfiguration : IEntityTypeConfiguration<PaymentRunTotals>
+{
+    public void Configure(EntityTypeBuilder<PaymentRunTotals> b)
+    {
+        b.ToTable("payment_run_totals");
+        b.HasKey(t => t.PaymentRunId);
     }
 }
 

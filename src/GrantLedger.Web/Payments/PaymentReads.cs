@@ -52,18 +52,11 @@ public static class PaymentReads
         return View(run, caller, await TotalsAsync(db, runId, ct), await PayeeViewsAsync(db, run.Id, run.Payees, whole: true, ct));
     }
 
-    /// <summary>The run's totals, summed by PostgreSQL over its payees.</summary>
+    /// <summary>The run's totals, as PostgreSQL keeps them with its payees (migration 0078).</summary>
     private static async Task<RunTotals> TotalsAsync(GrantLedgerDb db, long runId, CancellationToken ct)
     {
-        var sums = await db.Set<PaymentRunPayee>().AsNoTracking().Where(p => p.PaymentRunId == runId).GroupBy(p => p.PaymentRunId).Select(g => new
-        {
-            Paid = g.Where(p => p.Status == "paid").Sum(p => (long?)p.AmountPence) ?? 0,
-            Failed = g.Where(p => p.Status == "failed").Sum(p => (long?)p.AmountPence) ?? 0,
-            FailedCount = g.Count(p => p.Status == "failed"),
-            Confirmed = g.Count(p => p.Status != "pending"),
-            Pending = g.Count(p => p.Status == "pending"),
-        }).SingleOrDefaultAsync(ct);
-        return new RunTotals(sums?.Paid ?? 0, sums?.Failed ?? 0, sums?.FailedCount ?? 0, (sums?.Confirmed ?? 0) > 0, (sums?.Pending ?? 0) == 0);
+        var t = await db.Set<PaymentRunTotals>().AsNoTracking().SingleAsync(t => t.PaymentRunId == runId, ct);
+        return new RunTotals(t.PaidPence, t.FailedPence, t.FailedCount, t.PaidCount + t.FailedCount > 0, t.PaidCount + t.FailedCount == t.PayeeCount);
     }
 
     /// <summary>
@@ -163,15 +156,16 @@ public static class PaymentReads
         return runs.Where(r => r.State == state);
     }
 
-    /// <summary>The runs of a page, in its order, each with what its confirmations say was paid and failed.</summary>
+    /// <summary>
+    /// The runs of a page, in its order, each with what its confirmations say was paid and failed (one row of totals a run): what
+    /// a summary shows, not the whole run, whose payment file is a national run's 24,000 lines.
+    /// </summary>
     public static async Task<IReadOnlyList<PaymentRunSummary>> SummariesAsync(IQueryable<PaymentRun> page, CancellationToken ct) =>
         (await page.Select(r => new
             {
-                Run = r,
-                Paid = r.Payees.Where(p => p.Status == "paid").Sum(p => (long?)p.AmountPence) ?? 0,
-                Failed = r.Payees.Where(p => p.Status == "failed").Sum(p => (long?)p.AmountPence) ?? 0,
-                FailedCount = r.Payees.Count(p => p.Status == "failed"),
+                r.Id, r.State, r.AreaId, r.PeriodId, r.AsOf, r.TotalPence, r.PayeeCount, r.ClaimCount, r.BuiltAt, r.BuiltBy, r.ApprovedBy,
+                r.Totals!.PaidPence, r.Totals.FailedPence, r.Totals.FailedCount,
             }).ToListAsync(ct))
-        .Select(x => new PaymentRunSummary(x.Run.Id, x.Run.Reference, x.Run.State, x.Run.AreaId, x.Run.PeriodId, x.Run.AsOf, new Money(x.Run.TotalPence), new Money(x.Paid),
-            new Money(x.Failed), x.FailedCount, x.Run.PayeeCount, x.Run.ClaimCount, x.Run.BuiltAt, x.Run.BuiltBy, x.Run.ApprovedBy)).ToList();
+        .Select(x => new PaymentRunSummary(x.Id, PaymentRuns.Reference(x.Id), x.State, x.AreaId, x.PeriodId, x.AsOf, new Money(x.TotalPence),
+            new Money(x.PaidPence), new Money(x.FailedPence), x.FailedCount, x.PayeeCount, x.ClaimCount, x.BuiltAt, x.BuiltBy, x.ApprovedBy)).ToList();
 }

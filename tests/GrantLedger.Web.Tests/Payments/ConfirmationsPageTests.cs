@@ -57,7 +57,8 @@ public sealed class ConfirmationsPageTests(DatabaseFixture db) : DatabaseTest(db
     {
         var x = await ExportWorld.CreateAsync(Db);
         var runId = (await x.Finance.GetAsync($"/api/v1/programmes/{x.ProgrammeId}/payment-runs")).Expect(HttpStatusCode.OK).Json.AsArray()[0]!["id"]!.GetValue<long>();
-        await Db.ScalarAsync("UPDATE payment_run SET payee_count = 1680, claim_count = 2004 WHERE id = $1 RETURNING id", runId);
+        // a run's figures are its payees' (migration 0078): these are written past that guard, for the page to show them
+        await Db.DataSource.TamperAsync("UPDATE payment_run SET payee_count = 1680, claim_count = 2004 WHERE id = $1", runId);
         using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Finance.UserName);
         var runs = WebUtility.HtmlDecode(await page.GetStringAsync("/finance"));
         Assert.Contains("<td class=\"govuk-table__cell govuk-table__cell--numeric\">1,680</td>", runs);
