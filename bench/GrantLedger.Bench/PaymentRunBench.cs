@@ -12,8 +12,9 @@ namespace GrantLedger.Bench;
 /// <summary>
 /// A national payment run: 24,000 schools, each with an approved claim (seeded with bulk SQL that
 /// goes through the ledger as the service would: a pending hold on submit, posted on approval),
-/// then the service's own PaymentRuns.BuildAsync, a second user's approval, and ExportAsync, timed.
-/// Each round seeds a fresh batch of approved claims in the next half-term.
+/// then the service's own PaymentRuns.BuildAsync, a second user's approval, ExportAsync, and the finance system's
+/// confirmations of every payment imported (Confirmations.ImportAsync: each payee posted payable → paid and its claim
+/// marked paid), timed. Each round seeds a fresh batch of approved claims in the next half-term.
 /// </summary>
 public static class PaymentRunBench
 {
@@ -49,8 +50,8 @@ public static class PaymentRunBench
         var second = new CurrentUser(approver, "bench-finance-2", Roles.FunderFinance, p.ProgrammeId, null, null);
 
         report.WriteLine();
-        report.WriteLine("| round | approved claims seeded (s) | payees | build (s) | approve (s) | export (s) | build + export (s) | file (bytes) |");
-        report.WriteLine("|---|---|---|---|---|---|---|---|");
+        report.WriteLine("| round | approved claims seeded (s) | payees | build (s) | approve (s) | export (s) | build + export (s) | file (bytes) | confirmations imported (s) |");
+        report.WriteLine("|---|---|---|---|---|---|---|---|---|");
         for (var round = 1; round <= rounds; round++)
         {
             var seed = Stopwatch.StartNew();
@@ -73,9 +74,27 @@ public static class PaymentRunBench
             if (run.PayeeCount != schools) throw new InvalidOperationException($"the run has {run.PayeeCount} payees, not {schools}");
             var lines = exported.File!.Count(b => b == (byte)'\n');
             if (lines != schools + 2) throw new InvalidOperationException($"the payment file has {lines} lines, not {schools + 2}");
+            // the finance system's file: every payment made today
+            var csv = new System.Text.StringBuilder("remittance_reference,amount,date,status\n");
+            await using (var payees = db.DataSource.CreateCommand("SELECT remittance_reference, amount_pence FROM payment_run_payee WHERE payment_run_id = $1 ORDER BY id"))
+            {
+                payees.Parameters.Add(new() { Value = run.Id });
+                await using var reader = await payees.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                    csv.Append(reader.GetString(0)).Append(',').Append(new Core.Money.Money(reader.GetInt64(1)).ToDecimalString()).Append(',')
+                       .Append(Core.Ledger.UkTime.Today.ToString("yyyy-MM-dd")).Append(",paid\n");
+            }
+            var confirm = Stopwatch.StartNew();
+            var confirmed = await WithServiceAsync(db, finance, (ledger, audit) =>
+                Confirmations.ImportAsync(ledger, audit, finance, p.ProgrammeId, "confirmations.csv",
+                    new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv.ToString())), CancellationToken.None));
+            confirm.Stop();
+            if (confirmed.Paid != schools) throw new InvalidOperationException($"{confirmed.Paid} payments confirmed paid, not {schools}");
+            if ((string?)await db.Scalar("SELECT state FROM payment_run WHERE id = $1", run.Id) != "paid")
+                throw new InvalidOperationException($"run {run.Id} is not paid after every payment was confirmed");
             report.WriteLine($"| {round}{(round == 1 ? " (cold)" : "")} | {seed.Elapsed.TotalSeconds:F1} | {run.PayeeCount:N0} | {build.Elapsed.TotalSeconds:F2} | " +
                              $"{approve.Elapsed.TotalSeconds:F2} | {export.Elapsed.TotalSeconds:F2} | " +
-                             $"{(build.Elapsed + export.Elapsed).TotalSeconds:F2} | {exported.File!.Length:N0} |");
+                             $"{(build.Elapsed + export.Elapsed).TotalSeconds:F2} | {exported.File!.Length:N0} | {confirm.Elapsed.TotalSeconds:F2} |");
         }
         report.WriteLine("round 1 is the process's first use of EF Core (model building, JIT): a running service has paid that already.");
         return 0;

@@ -169,6 +169,48 @@ public static class Journal
         p.Add(new() { Value = transfers.Select(t => t.PendingId).ToArray() });
     }
 
+    /// <summary>
+    /// Takes the ids of many entries at once (one statement, however many): <paramref name="transfersPerEntry"/> gives how many
+    /// transfers each has; each entry's ids are its own, in order, for <see cref="PostEntriesAsync"/>.
+    /// </summary>
+    public static async Task<IReadOnlyList<ReservedIds>> ReserveAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, IReadOnlyList<int> transfersPerEntry,
+        CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            SELECT ARRAY(SELECT nextval('journal_entry_id_seq') FROM generate_series(1, $1)),
+                   ARRAY(SELECT nextval('transfer_id_seq') FROM generate_series(1, $2))
+            """, conn, tx);
+        cmd.Parameters.Add(new() { Value = transfersPerEntry.Count });
+        cmd.Parameters.Add(new() { Value = transfersPerEntry.Sum() });
+        await using var row = await cmd.ExecuteReaderAsync(ct);
+        await row.ReadAsync(ct);
+        var (entryIds, transferIds) = (row.GetFieldValue<long[]>(0), row.GetFieldValue<long[]>(1));
+        var taken = 0;
+        return transfersPerEntry.Select((n, i) =>
+        {
+            var ids = new ReservedIds(entryIds[i], new ArraySegment<long>(transferIds, taken, n));
+            taken += n;
+            return ids;
+        }).ToList();
+    }
+
+    /// <summary>Several entries with their ids taken (<see cref="ReserveAsync"/>), posted in one statement (<see cref="Entries"/>).</summary>
+    public static async Task PostEntriesAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, IReadOnlyList<(EntryDraft Draft, ReservedIds Ids)> entries,
+        CancellationToken ct)
+    {
+        if (entries.Count == 0) return;
+        await using var batch = new NpgsqlBatch(conn, tx);
+        batch.BatchCommands.Add(Entries(entries));
+        try
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e) when (LedgerRefusals.Translate(e) is { } rule)
+        {
+            throw rule;
+        }
+    }
+
     /// <summary>The entry as posted, from the reader's current result (a <see cref="Statement"/>'s rows).</summary>
     public static async Task<PostedEntry> ReadPostedAsync(NpgsqlDataReader rows, CancellationToken ct)
     {
