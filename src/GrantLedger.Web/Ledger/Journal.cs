@@ -185,13 +185,10 @@ public static class Journal
         await using var row = await cmd.ExecuteReaderAsync(ct);
         await row.ReadAsync(ct);
         var (entryIds, transferIds) = (row.GetFieldValue<long[]>(0), row.GetFieldValue<long[]>(1));
-        var taken = 0;
-        return transfersPerEntry.Select((n, i) =>
-        {
-            var ids = new ReservedIds(entryIds[i], new ArraySegment<long>(transferIds, taken, n));
-            taken += n;
-            return ids;
-        }).ToList();
+        var reserved = new List<ReservedIds>(entryIds.Length);
+        for (int i = 0, taken = 0; i < entryIds.Length; taken += transfersPerEntry[i], i++)
+            reserved.Add(new ReservedIds(entryIds[i], new ArraySegment<long>(transferIds, taken, transfersPerEntry[i])));
+        return reserved;
     }
 
     /// <summary>Several entries with their ids taken (<see cref="ReserveAsync"/>), posted in one statement (<see cref="Entries"/>).</summary>
