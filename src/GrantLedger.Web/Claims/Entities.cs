@@ -91,6 +91,26 @@ public sealed class ClaimTransition
     public System.Text.Json.JsonDocument Details { get; set; } = System.Text.Json.JsonDocument.Parse("{}");
 }
 
+/// <summary>
+/// A claim's half-term, kept by PostgreSQL in a table of its own as claims are drafted and drafts move (migration 0079), so
+/// that a half-term's first and last claim are read by an index that a claim's moves never write. Read-only here: see
+/// <see cref="ClaimReads.OfHalfTerm"/>.
+/// </summary>
+public sealed class ClaimHalfTerm
+{
+    public long ClaimId { get; set; }
+    public long PeriodId { get; set; }
+}
+
+public sealed class ClaimHalfTermConfiguration : IEntityTypeConfiguration<ClaimHalfTerm>
+{
+    public void Configure(EntityTypeBuilder<ClaimHalfTerm> b)
+    {
+        b.ToTable("claim_half_term");
+        b.HasKey(h => h.ClaimId);
+    }
+}
+
 public sealed class ClaimConfiguration : IEntityTypeConfiguration<Claim>
 {
     public void Configure(EntityTypeBuilder<Claim> b)

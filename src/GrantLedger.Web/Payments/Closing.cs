@@ -198,7 +198,7 @@ public static class Closing
                 throw new RuleBroken("earlier-period-open", $"Close the half-terms in order: {string.Join(", ", open.Select(p => p.Name))} first.", 409,
                     details: new Dictionary<string, object?> { ["open"] = open.Select(p => p.Id).ToList() });
             (period.ClosedAt, period.ClosedBy) = (await db.NowAsync(ct), caller.Id); // the time of its audit event
-            var left = await db.Set<Claim>().Where(c => c.PeriodId == period.Id).GroupBy(c => c.State).Select(g => new { State = g.Key, Count = g.Count() })
+            var left = await db.Set<Claim>().OfHalfTerm(db, period.Id).GroupBy(c => c.State).Select(g => new { State = g.Key, Count = g.Count() })
                 .ToListAsync(ct);
             var closed = new PeriodClosed(period, left.Where(s => s.State == "draft").Sum(s => s.Count),
                 left.Where(s => ClaimReads.Live.Contains(s.State) && !ClaimReads.Approved.Contains(s.State)).Sum(s => s.Count));
