@@ -277,7 +277,7 @@ public static class Gov
     /// <summary>
     /// After a claim's Payment row, once a payment run has paid it or its payment failed: a link to the reader's page of the
     /// payments to its school, where the remittance reference and the run's other claims are: the school business manager's,
-    /// the area lead's or finance's. Nothing for a reader with no such page (an admin, an auditor).
+    /// the area lead's, or finance's and the auditor's. Nothing for a reader with no such page (an admin).
     /// </summary>
     public static IHtmlContent PaymentsLink(Claims.ClaimView c, System.Security.Claims.ClaimsPrincipal reader)
     {
@@ -286,7 +286,7 @@ public static class Gov
         {
             Access.Roles.SchoolBusinessManager => ("/school/payments", "your school's payments"),
             Access.Roles.AreaLead => (FormattableString.Invariant($"/review/schools/{c.School.Id}/payments"), "the school's payments"),
-            Access.Roles.FunderFinance => (FormattableString.Invariant($"/finance/schools/{c.School.Id}"), "the school's payments"),
+            Access.Roles.FunderFinance or Access.Roles.Auditor => (FormattableString.Invariant($"/finance/schools/{c.School.Id}"), "the school's payments"),
             _ => (null, null),
         };
         return href is null ? HtmlString.Empty : new HtmlString($" (<a class=\"govuk-link\" href=\"{href}\">{text}</a>)");

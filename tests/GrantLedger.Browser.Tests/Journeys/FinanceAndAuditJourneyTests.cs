@@ -151,7 +151,7 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
     }
 
     [Fact]
-    public async Task Auditor_BrowsesAccounts_Statements_TheTrialBalanceAsOfADate_AClaimsHistory_AndTheAuditTrail()
+    public async Task Auditor_BrowsesAccounts_Statements_TheTrialBalanceAsOfADate_AClaimsHistory_TheAuditTrail_AndPaymentsToSchools()
     {
         var world = await ClaimWorld.CreateAsync(Db);
         var claimId = await ApprovedClaimAsync(world);
@@ -238,5 +238,13 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         var results = await page.Locator("#heads-noted tbody tr td:nth-child(4) strong").AllInnerTextsAsync();
         Assert.Equal(kept.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length - 1, results.Count);
         Assert.All(results, r => Assert.Equal("Still in the chain", r));
+
+        // what was sent to each school, as finance reads it, from the auditor's navigation
+        await ClickAsync(page, "nav a[href='/finance/schools']");
+        await AtAsync(page, "^/finance/schools$");
+        Assert.Contains("Nothing sent yet", await page.InnerTextAsync($"#school-{world.S.Schools[0].Id}"));
+        await ClickAsync(page, $"#school-{world.S.Schools[0].Id} a");
+        await AtAsync(page, $@"^/finance/schools/{world.S.Schools[0].Id}$");
+        Assert.Contains("No payments have been sent to the school yet.", await page.InnerTextAsync("#no-payments"));
     }
 }

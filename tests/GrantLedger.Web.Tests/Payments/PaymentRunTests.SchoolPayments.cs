@@ -192,16 +192,29 @@ public sealed partial class PaymentRunTests
         Assert.Equal([$"PR{again:000000}-{s1.Urn}", $"PR{run:000000}-{s1.Urn}"], Regex.Matches(table, $@"PR\d{{6}}-{s1.Urn}").Select(m => m.Value));
         Assert.Contains($"href=\"/ledger/claims/{x.Claims[2]}\"", table);
         Assert.Contains("id=\"paid\">£450.00</dd>", await PageTables.Read(finance, $"/finance/schools/{s0.Id}"));
-        // a claim paid, in the ledger, leads finance to the payments to its school; the auditor has no such page
+        // a claim paid, in the ledger, leads finance and the auditor to the payments to its school
         Assert.Contains($"href=\"/finance/schools/{s0.Id}\">the school's payments</a>", await PageTables.Read(finance, $"/ledger/claims/{x.Claims[0]}"));
         using var auditor = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await x.W.S.AuditorAsync(Db)).UserName);
         var audited = await PageTables.Read(auditor, $"/ledger/claims/{x.Claims[0]}");
         Assert.Contains("paid by payment run", audited);
-        Assert.DoesNotContain("the school's payments", audited);
+        Assert.Contains($"href=\"/finance/schools/{s0.Id}\">the school's payments</a>", audited);
+        Assert.Contains("href=\"/finance/schools\"", audited); // in the auditor's navigation
 
         var elsewhere = await Scenario.CreateAsync(Db, 1, 1, code: "tb", root: x.W.S.Root);
         using var refused = await finance.GetAsync($"/finance/schools/{elsewhere.Schools[0].Id}");
         Assert.StartsWith("/forbidden", refused.Headers.Location?.OriginalString);
+        using var notTheirs = await finance.GetAsync($"/finance/schools?programmeId={elsewhere.ProgrammeId}");
+        Assert.StartsWith("/forbidden", notTheirs.Headers.Location?.OriginalString);
+
+        // the auditor reads the same list of any programme, chosen, and the same payments
+        var auditorsList = await PageTables.Read(auditor, $"/finance/schools?programmeId={x.W.S.ProgrammeId}");
+        Assert.Equal(PageTables.Table(await PageTables.Read(finance, "/finance/schools"), "schools"), PageTables.Table(auditorsList, "schools"));
+        Assert.Contains("name=\"programmeId\"", auditorsList);
+        var theOther = await PageTables.Read(auditor, $"/finance/schools?programmeId={elsewhere.ProgrammeId}");
+        Assert.Equal([$"school-{elsewhere.Schools[0].Id}"], Regex.Matches(theOther, "<tr[^>]*id=\"(school-\\d+)\"").Select(m => m.Groups[1].Value));
+        var auditedSchool = await PageTables.Read(auditor, $"/finance/schools/{s1.Id}");
+        Assert.Equal(table, PageTables.Table(auditedSchool, "payments"));
+        Assert.Contains($"href=\"/finance/schools?programmeId={x.W.S.ProgrammeId}\">Back to payments to schools</a>", auditedSchool);
     }
 
     private static JsonArray Payments(Answer answer) => answer.Expect(HttpStatusCode.OK).Json.AsArray();

@@ -10,9 +10,10 @@ namespace GrantLedger.Web.Pages.Finance;
 
 /// <summary>
 /// The payments to one school of the programme, newest first, 50 a page, as the school's business manager sees them, with
-/// the school's payee reference now and what has been confirmed paid: finance's answer to a school that asks about its money.
+/// the school's payee reference now and what has been confirmed paid: finance's answer to a school that asks about its money,
+/// and the auditor's record of what the programme sent it.
 /// </summary>
-[Authorize(Roles = Roles.FunderFinance)]
+[Authorize(Roles = Roles.FunderFinance + "," + Roles.Auditor)]
 public sealed class SchoolPaymentsPageModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
 {
     public const int PageSize = 50;
@@ -29,6 +30,11 @@ public sealed class SchoolPaymentsPageModel(GrantLedgerDb db, AuditTrail audit) 
         AreaName = await Db.Areas.AsNoTracking().Where(a => a.Id == School.AreaId).Select(a => a.Name).SingleAsync(ct);
         Totals = (await SchoolPayments.TotalsAsync(Db, [id], ct)).GetValueOrDefault(id);
     }
+
+    /// <summary>Back to the list of schools: of the school's programme, for a reader who may choose among programmes (the auditor).</summary>
+    public string SchoolsHref => Caller.SeesAllProgrammes
+        ? string.Create(CultureInfo.InvariantCulture, $"/finance/schools?programmeId={School.ProgrammeId}")
+        : "/finance/schools";
 
     /// <summary>The page's payments, each claim linked to the ledger's page of it.</summary>
     public SchoolPaymentsTable Table => new(Payments, SchoolPaymentsTable.CaptionOf(Paging, Payments.Count),

@@ -12,9 +12,11 @@ namespace GrantLedger.Web.Pages.Finance;
 /// The programme's schools as finance answers "has our money been sent?": each with its payee reference and what has been
 /// sent to it (how many payments, how much confirmed paid, how many failed or not yet confirmed), by name, 50 a page, found
 /// by a name or the start of a URN. Each leads to the school's payments. Before, finance looked through every run's payments.
+/// The auditor reads it too (read-only, every programme: the one chosen), where before only the ledger's payment entries
+/// and the API showed what had been sent to a school.
 /// </summary>
-[Authorize(Roles = Roles.FunderFinance)]
-public sealed class SchoolsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+[Authorize(Roles = Roles.FunderFinance + "," + Roles.Auditor)]
+public sealed class SchoolsModel(GrantLedgerDb db, AuditTrail audit) : ProgrammePage(db, audit)
 {
     public const int PageSize = 50;
     public const int MostSearch = 200;
@@ -31,7 +33,7 @@ public sealed class SchoolsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
 
     public async Task OnGetAsync(CancellationToken ct)
     {
-        var programmeId = Caller.ProgrammeId ?? throw new Core.Rules.Forbidden("finance users belong to one programme");
+        var programmeId = await ProgrammeAsync(ct);
         var search = ReadSearch("q", "The search", MostSearch);
         if (ErrorFor("q") is not null)
         {
