@@ -151,7 +151,7 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
     }
 
     [Fact]
-    public async Task Auditor_BrowsesAccounts_Statements_TheTrialBalanceAsOfADate_AClaimsHistory_TheAuditTrail_AndPaymentsToSchools()
+    public async Task Auditor_BrowsesAccounts_Statements_TheTrialBalanceAsOfADate_AClaimsHistory_TheAuditTrail_PaymentRuns_AndPaymentsToSchools()
     {
         var world = await ClaimWorld.CreateAsync(Db);
         var claimId = await ApprovedClaimAsync(world);
@@ -239,7 +239,11 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         Assert.Equal(kept.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length - 1, results.Count);
         Assert.All(results, r => Assert.Equal("Still in the chain", r));
 
-        // what was sent to each school, as finance reads it, from the auditor's navigation
+        // the payment runs and what was sent to each school, as finance reads them, from the auditor's navigation
+        await ClickAsync(page, "nav a[href='/finance']");
+        await AtAsync(page, "^/finance$");
+        Assert.Contains("No payment runs have been built yet.", await page.InnerTextAsync("#no-runs"));
+        Assert.Equal(0, await page.Locator("form[method='post'] button:has-text('Build the payment run')").CountAsync());
         await ClickAsync(page, "nav a[href='/finance/schools']");
         await AtAsync(page, "^/finance/schools$");
         Assert.Contains("Nothing sent yet", await page.InnerTextAsync($"#school-{world.S.Schools[0].Id}"));

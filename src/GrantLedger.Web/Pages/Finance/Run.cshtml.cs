@@ -13,9 +13,10 @@ namespace GrantLedger.Web.Pages.Finance;
 /// <summary>
 /// A payment run; its buttons are what the run's lifecycle allows this finance user now, under the run's summary. Its payments
 /// are listed 100 a page, in the payment file's order, and can be found by school (a name or URN) and by status: a national run
-/// pays 1,680 schools, and listed whole it put the buttons below them all.
+/// pays 1,680 schools, and listed whole it put the buttons below them all. The auditor reads it with no buttons: the run's
+/// lifecycle allows its steps to finance alone.
 /// </summary>
-[Authorize(Roles = Roles.FunderFinance)]
+[Authorize(Roles = Roles.FunderFinance + "," + Roles.Auditor)]
 public sealed class RunModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
 {
     public const int PageSize = 100;
@@ -84,6 +85,9 @@ public sealed class RunModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, a
 
     /// <summary>The table's caption: "2 payments", "Payments 101 to 200 of 1,680"; what the filters found, "1 payment found".</summary>
     public string Caption => Paging.Caption("payment", "payments", Payees.Count) + (Filtered ? " found" : "");
+
+    /// <summary>Back to the runs: of the run's programme, for a reader who may choose among programmes (the auditor).</summary>
+    public string RunsHref => Caller.SeesAllProgrammes ? FormattableString.Invariant($"/finance?programmeId={View.ProgrammeId}") : "/finance";
 
     /// <summary>The run's page listing only its failed payments.</summary>
     public string FailedHref => $"/finance/runs/{View.Id}?status=failed#payees";

@@ -8,10 +8,16 @@ using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages.Finance;
 
-/// <summary>The programme's payment runs, newest first, 50 a page with the true count (it listed the newest 500 without a word), and building a new one (the maker of maker–checker).</summary>
-[Authorize(Roles = Roles.FunderFinance)]
-public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
+/// <summary>
+/// The programme's payment runs, newest first, 50 a page with the true count (it listed the newest 500 without a word), and
+/// building a new one (the maker of maker–checker). The auditor reads the runs of the programme chosen, with nothing to do.
+/// </summary>
+[Authorize(Roles = Roles.FunderFinance + "," + Roles.Auditor)]
+public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : ProgrammePage(db, audit)
 {
+    /// <summary>The reader builds runs and has runs waiting for them: finance, not the auditor.</summary>
+    public bool Builds => Caller.Role == Roles.FunderFinance;
+
     public const int PageSize = 50;
     public IReadOnlyList<PaymentRunSummary> Runs { get; private set; } = [];
     public Paging Paging { get; private set; } = new(0, 1, PageSize);
@@ -33,7 +39,7 @@ public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
 
     private async Task LoadAsync(CancellationToken ct)
     {
-        var programmeId = Caller.ProgrammeId ?? throw new Core.Rules.Forbidden("finance users belong to one programme");
+        var programmeId = await ProgrammeAsync(ct);
         var state = Request.Query["state"].ToString() is { Length: > 0 } asked ? asked : null;
         if (state is not null && !PaymentReads.States.Contains(state))
             AddError("state", "Select the status from the list");
@@ -45,6 +51,7 @@ public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
             Runs = await PaymentReads.SummariesAsync(runs.OrderByDescending(r => r.Id).Skip(Paging.Skip).Take(PageSize), ct);
             BuiltFor = await PaymentReads.BuiltForAsync(Db, Runs.Select(r => (r.AreaId, r.PeriodId)), ct);
         }
+        if (!Builds) return;
         ToDo = await FinanceToDo.ForProgrammeAsync(Db, programmeId, ct);
         Areas = await AreaChoices.OfProgrammeAsync(Db, programmeId, ct, all: "All areas");
         // last year's half-terms too while it is open: its Summer 2 claims are approved and paid in the autumn
@@ -56,12 +63,13 @@ public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
+        if (!Builds) throw new Core.Rules.Forbidden("payment runs are built by the funder finance team");
         await LoadAsync(ct);
         var asOf = ReadDate("asOf", "the date", required: false);
         var (areaId, periodId) = (ReadId("areaId"), ReadId("periodId"));
         if (HasErrors) return Page(); // a date that could not be read is not today, which the use case takes a date left blank for
         long runId = 0;
-        if (await AttemptAsync(async () => runId = (await PaymentRuns.BuildAsync(Db, Audit, Caller, Caller.ProgrammeId!.Value,
+        if (await AttemptAsync(async () => runId = (await PaymentRuns.BuildAsync(Db, Audit, Caller, ProgrammeId!.Value,
                 new(areaId, periodId, asOf), ct)).Id))
             return Redirect($"/finance/runs/{runId}");
         return Page();

@@ -1,0 +1,60 @@
+using System.Net;
+using GrantLedger.Web.Tests.Security;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Payments;
+
+/// <summary>The auditor reads the payment runs' pages as finance does (read-only, every programme), with nothing to do.</summary>
+public sealed partial class PaymentRunTests
+{
+    [Fact]
+    public async Task TheAuditor_ReadsThePaymentRuns_AndARun_OfTheProgrammeChosen_WithNothingToDo_AndAPostWritesNothing()
+    {
+        var x = await ApprovedAsync();
+        var runId = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
+        var elsewhere = await Scenario.CreateAsync(Db, 1, 1, code: "tb", root: x.W.S.Root);
+        using var finance = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Maker.UserName);
+        using var auditor = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await x.W.S.AuditorAsync(Db)).UserName);
+
+        var financeRuns = await PageTables.Read(finance, "/finance");
+        var audited = await PageTables.Read(auditor, $"/finance?programmeId={x.W.S.ProgrammeId}");
+        Assert.Equal(PageTables.Table(financeRuns, "runs"), PageTables.Table(audited, "runs"));
+        Assert.Contains($"href=\"/finance/runs/{runId}\"", PageTables.Table(audited, "runs"));
+        Assert.Contains("Build a payment run", financeRuns);
+        Assert.Contains("id=\"to-approve\"", financeRuns); // waiting for another finance user's approval
+        Assert.DoesNotContain("Build a payment run", audited);
+        Assert.DoesNotContain("id=\"to-do\"", audited);
+        Assert.Contains("name=\"programmeId\"", audited);
+        Assert.Contains("href=\"/finance\"", audited); // in the auditor's navigation
+        Assert.Contains("No payment runs have been built yet.", await PageTables.Read(auditor, $"/finance?programmeId={elsewhere.ProgrammeId}"));
+        using (var notTheirs = await finance.GetAsync($"/finance?programmeId={elsewhere.ProgrammeId}"))
+            Assert.StartsWith("/forbidden", notTheirs.Headers.Location?.OriginalString);
+
+        var run = await PageTables.Read(auditor, $"/finance/runs/{runId}");
+        var financeRun = await PageTables.Read(finance, $"/finance/runs/{runId}");
+        Assert.Equal(PageTables.Table(financeRun, "payees"), PageTables.Table(run, "payees"));
+        Assert.Contains("Cancel the run", financeRun);
+        Assert.Contains("Another finance user must approve this run", financeRun); // its builder reads it
+        foreach (var offered in new[] { "Approve the run", "Export the payment file", "Cancel the run", "Another finance user must approve this run" })
+            Assert.DoesNotContain(offered, run);
+        Assert.Contains($"href=\"/finance?programmeId={x.W.S.ProgrammeId}\">Back to payment runs</a>", run);
+
+        // the forms posted anyway, with the auditor's own token: refused, and nothing written
+        var before = await Written.FingerprintAsync(Db);
+        foreach (var (url, formAt, fields) in new (string, string, Dictionary<string, string>)[]
+                 {
+                     ("/finance", "/finance", new() { ["areaId"] = "", ["periodId"] = "", ["asOf-day"] = "", ["asOf-month"] = "", ["asOf-year"] = "" }),
+                     ($"/finance/runs/{runId}?handler=approve", $"/finance/runs/{runId}", new()),
+                     ($"/finance/runs/{runId}?handler=export", $"/finance/runs/{runId}", new()),
+                     ($"/finance/runs/{runId}?handler=cancel", $"/finance/runs/{runId}", new() { ["reason"] = "an auditor's" }),
+                 })
+        {
+            fields[PageFormFuzzTests.Token] = PageFormFuzzTests.TokenOf(await auditor.GetStringAsync(formAt));
+            using var answer = await auditor.PostAsync(url, new FormUrlEncodedContent(fields));
+            var went = answer.Headers.Location?.OriginalString ?? "";
+            Assert.True(answer.StatusCode == HttpStatusCode.OK || went.StartsWith("/forbidden"), $"{url}: {answer.StatusCode} to {went}");
+        }
+        Assert.Equal(before, await Written.FingerprintAsync(Db));
+        Assert.Equal("built", (await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}")).Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>());
+    }
+}
