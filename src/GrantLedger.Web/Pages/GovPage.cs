@@ -383,6 +383,13 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
             Request.Query.Where(q => q.Key != "page").Select(q => new KeyValuePair<string, string?>(q.Key, q.Value.ToString()))
                 .Append(new("page", number.ToString(CultureInfo.InvariantCulture))));
 
+    /// <summary>
+    /// A programme's list at <paramref name="path"/> (a record's page's way back to it): with the programme named for a reader
+    /// who chooses among programmes (the auditor), as the list's own programme choice names it.
+    /// </summary>
+    protected string ListOf(string path, long programmeId) =>
+        Caller.SeesAllProgrammes ? FormattableString.Invariant($"{path}?programmeId={programmeId}") : path;
+
     /// <summary>An id as text, or null: for carrying a choice on, not for reading what was posted (<see cref="ReadId"/>).</summary>
     protected static long? ParseId(string? text) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;

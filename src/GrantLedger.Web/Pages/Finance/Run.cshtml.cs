@@ -87,7 +87,7 @@ public sealed class RunModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, a
     public string Caption => Paging.Caption("payment", "payments", Payees.Count) + (Filtered ? " found" : "");
 
     /// <summary>Back to the runs: of the run's programme, for a reader who may choose among programmes (the auditor).</summary>
-    public string RunsHref => Caller.SeesAllProgrammes ? FormattableString.Invariant($"/finance?programmeId={View.ProgrammeId}") : "/finance";
+    public string RunsHref => ListOf("/finance", View.ProgrammeId);
 
     /// <summary>The run's page listing only its failed payments.</summary>
     public string FailedHref => $"/finance/runs/{View.Id}?status=failed#payees";

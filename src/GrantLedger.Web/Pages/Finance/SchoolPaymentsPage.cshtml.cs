@@ -32,9 +32,7 @@ public sealed class SchoolPaymentsPageModel(GrantLedgerDb db, AuditTrail audit) 
     }
 
     /// <summary>Back to the list of schools: of the school's programme, for a reader who may choose among programmes (the auditor).</summary>
-    public string SchoolsHref => Caller.SeesAllProgrammes
-        ? string.Create(CultureInfo.InvariantCulture, $"/finance/schools?programmeId={School.ProgrammeId}")
-        : "/finance/schools";
+    public string SchoolsHref => ListOf("/finance/schools", School.ProgrammeId);
 
     /// <summary>The page's payments, each claim linked to the ledger's page of it.</summary>
     public SchoolPaymentsTable Table => new(Payments, SchoolPaymentsTable.CaptionOf(Paging, Payments.Count),
