@@ -15,9 +15,18 @@ public sealed class ClaimHalfTermTests(DatabaseFixture db) : DatabaseTest(db)
     private Task<string?> ClaimsOwnAsync() =>
         Db.TextAsync("SELECT coalesce(string_agg(format('%s:%s', id, period_id), ' ' ORDER BY id), '') FROM claim");
 
-    private static async Task<long[]> ListedAsync(ClaimWorld w, string period) =>
-        (await w.School.GetAsync($"/api/v1/claims?periodId={w.Periods[period]}")).Expect(HttpStatusCode.OK).Json.AsArray()
-            .Select(c => c!["id"]!.GetValue<long>()).ToArray();
+    private ApiClient? _auditor;
+
+    /// <summary>The half-term's claims as the programme's staff list them, read between its first and last claim; and as its school does.</summary>
+    private async Task<long[]> ListedAsync(ClaimWorld w, string period)
+    {
+        async Task<long[]> Ids(ApiClient reader) =>
+            (await reader.GetAsync($"/api/v1/claims?programmeId={w.S.ProgrammeId}&periodId={w.Periods[period]}")).Expect(HttpStatusCode.OK).Json.AsArray()
+                .Select(c => c!["id"]!.GetValue<long>()).ToArray();
+        var listed = await Ids(_auditor ??= await w.S.AuditorAsync(Db));
+        Assert.Equal(listed, await Ids(w.School));
+        return listed;
+    }
 
     [Fact]
     public async Task AClaimsHalfTerm_FollowsItsDraft_WhoeverWritesIt_AndTheListByHalfTermWithIt()
