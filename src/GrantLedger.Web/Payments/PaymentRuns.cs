@@ -101,7 +101,7 @@ public static class PaymentRuns
         var until = UkTime.EndOf(asOf);
         var claims = db.Set<Claim>().Where(c => c.ProgrammeId == programmeId && c.State == "approved" && c.DecidedAt < until);
         if (areaId is not null) claims = claims.Where(c => db.Schools.Any(s => s.Id == c.SchoolId && s.AreaId == areaId));
-        if (periodId is not null) claims = areaId is null ? claims.OfHalfTerm(db, periodId.Value) : claims.Where(c => c.PeriodId == periodId);
+        if (periodId is not null) claims = claims.Where(c => c.PeriodId == periodId); // among the approved, found by their state
         return claims.Select(c => new Owing
         {
             Id = c.Id, SchoolId = c.SchoolId,
