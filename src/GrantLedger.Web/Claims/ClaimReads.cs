@@ -169,9 +169,8 @@ public static class ClaimReads
     /// 276,000 claims after it for a page and read every claim for its count; between its first and last claim it reads its
     /// own 24,000 (a half-term takes no new claim once closed, so they lie close together). No claim of the half-term: none
     /// between, none found. Not where an area, a school or a state narrows them: PostgreSQL cannot know how many claims lie
-    /// between, takes them for a few, and read them all where the area's schools or the state's index would have found
-    /// theirs (an area lead's queue by half-term at national scale, 35 ms against 3; a half-term's submitted claims, 20
-    /// against 1.3).
+    /// between, takes them for a few, and reads them all where the area's schools or the state's index would find theirs
+    /// (an area lead's queue by half-term at national scale, 35 ms against 3; a half-term's submitted claims, 20 against 1.3).
     /// </summary>
     public static IQueryable<Claim> OfHalfTerm(this IQueryable<Claim> claims, GrantLedgerDb db, long periodId)
     {
