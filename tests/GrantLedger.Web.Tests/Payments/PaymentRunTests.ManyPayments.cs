@@ -62,14 +62,11 @@ public sealed partial class PaymentRunTests
         var (x, first, second, _) = await TwoRunsExportedAsync();
         var urn0 = x.W.S.Schools[0].Urn;
         await Db.DataSource.TamperAsync("UPDATE claim_line SET sanctioned_pence = 10000 WHERE claim_id = $1", x.Claims[1]);
-        using var form = new MultipartFormDataContent();
-        form.Add(new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes($"""
+        var refused = (await SendConfirmationsAsync(x, $"""
             remittance_reference,amount,date,status
             PR{second:000000}-{urn0},250.00,{Today},paid
             PR{first:000000}-{urn0},450.00,{Today},paid
-            """)), "file", "confirmations.csv");
-        using var response = await x.Maker.Http.PostAsync($"/api/v1/programmes/{x.W.S.ProgrammeId}/payment-confirmations", form);
-        var refused = (await Answer.ReadAsync(response)).ExpectProblem(HttpStatusCode.Conflict, rule: "payment-differs").Json;
+            """)).ExpectProblem(HttpStatusCode.Conflict, rule: "payment-differs").Json;
         Assert.Contains($"PR{first:000000}-{urn0}: the claims now come to £350.00, not the £450.00 paid", refused["detail"]!.GetValue<string>());
 
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'payment_run'"));

@@ -43,12 +43,16 @@ public sealed partial class PaymentRunTests(DatabaseFixture db) : DatabaseTest(d
         return (id, file.Body);
     }
 
-    private async Task<JsonNode> ImportAsync(World x, string csv, string name = "confirmations.csv")
+    private async Task<JsonNode> ImportAsync(World x, string csv, string name = "confirmations.csv") =>
+        (await SendConfirmationsAsync(x, csv, name)).Expect(HttpStatusCode.OK).Json;
+
+    /// <summary>A confirmations file sent by the maker, answered whatever the answer.</summary>
+    private static async Task<Answer> SendConfirmationsAsync(World x, string csv, string name = "confirmations.csv")
     {
         using var form = new MultipartFormDataContent();
         form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(csv)), "file", name);
         using var response = await x.Maker.Http.PostAsync($"/api/v1/programmes/{x.W.S.ProgrammeId}/payment-confirmations", form);
-        return (await Answer.ReadAsync(response)).Expect(HttpStatusCode.OK).Json;
+        return await Answer.ReadAsync(response);
     }
 
     private static string Today => GrantLedger.Core.Ledger.UkTime.Today.ToString("yyyy-MM-dd"); // the day approvals and exports are dated: the UK's
