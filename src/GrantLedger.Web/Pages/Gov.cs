@@ -460,6 +460,18 @@ public static class Gov
         _ => Words(type.Replace('_', '-')),
     };
 
+    /// <summary>
+    /// Where a record has a page of its own that <paramref name="reader"/> can open: a claim's history (every reader of the
+    /// ledger), or a payment run (finance's and the auditor's: an admin has no payment-run pages). The journal's causes and
+    /// the audit trail's records link through it.
+    /// </summary>
+    public static string? RecordHref(string type, long? id, Access.CurrentUser reader) => (type, id) switch
+    {
+        ("claim", { } claim) => FormattableString.Invariant($"/ledger/claims/{claim}"),
+        ("payment_run", { } run) when reader.Role is Access.Roles.FunderFinance or Access.Roles.Auditor => FormattableString.Invariant($"/finance/runs/{run}"),
+        _ => null,
+    };
+
     /// <summary>kebab-case vocabulary in plain English: "under-review" → "Under review".</summary>
     public static string Words(string? kebab) =>
         string.IsNullOrEmpty(kebab) ? "" : char.ToUpperInvariant(kebab[0]) + kebab[1..].Replace('-', ' ');

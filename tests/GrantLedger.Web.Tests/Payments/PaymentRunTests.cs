@@ -232,10 +232,12 @@ public sealed partial class PaymentRunTests(DatabaseFixture db) : DatabaseTest(d
 
     /// <summary>
     /// The auditor's trail and journal named a run "Payment run 3" and its entries' cause the same, where every other page
-    /// gives its reference, PR-000003: they give the reference, as they give a claim's (CLM-000021).
+    /// gives its reference, PR-000003: they give the reference, as they give a claim's (CLM-000021). Then the reference was
+    /// text where a claim's was a link: for the auditor and finance it links to the run's page, which they read; an admin,
+    /// who has no payment-run pages, reads the reference alone.
     /// </summary>
     [Fact]
-    public async Task TheAuditorsTrailAndJournal_NameARunByItsReference()
+    public async Task TheAuditorsTrailAndJournal_NameARunByItsReference_AndLinkToItsPage()
     {
         var x = await ApprovedAsync();
         var runId = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
@@ -253,6 +255,18 @@ public sealed partial class PaymentRunTests(DatabaseFixture db) : DatabaseTest(d
         var journal = await page.GetStringAsync($"/ledger/journal?programmeId={x.W.S.ProgrammeId}&paymentRunId=PR-{runId:D6}");
         Assert.Contains($"Payment run PR-{runId:D6}", journal);
         Assert.DoesNotContain($"Payment run {runId}<", journal);
+
+        var link = $"<a class=\"govuk-link\" href=\"/finance/runs/{runId}\">Payment run PR-{runId:D6}</a>";
+        Assert.Contains(link, journal);
+        Assert.All(PageTables.Rows(PageTables.Table(await page.GetStringAsync($"/ledger/trail?recordType=payment_run&recordId={runId}"), "events")),
+            r => Assert.Contains(link, r));
+        Assert.Contains($"PR-{runId:D6}", await PageTables.Read(page, $"/finance/runs/{runId}")); // the link opens the run
+        using var finance = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Maker.UserName);
+        Assert.Contains(link, await finance.GetStringAsync($"/ledger/journal?programmeId={x.W.S.ProgrammeId}&paymentRunId=PR-{runId:D6}"));
+        using var admin = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.W.Admin.UserName);
+        var adminJournal = await admin.GetStringAsync($"/ledger/journal?programmeId={x.W.S.ProgrammeId}&paymentRunId=PR-{runId:D6}");
+        Assert.Contains($"Payment run PR-{runId:D6}", adminJournal);
+        Assert.DoesNotContain("/finance/runs/", adminJournal);
     }
 
     /// <summary>

@@ -7,7 +7,6 @@ using GrantLedger.Web.Ledger;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using GrantLedger.Web.Pages.Ledger;
 using ReverseEntry = GrantLedger.Web.Ledger.Reverse;
 
 namespace GrantLedger.Web.Pages.Admin;
@@ -129,5 +128,5 @@ public sealed class ReverseModel(GrantLedgerDb db, AuditTrail audit) : AdminMone
     }
 
     /// <summary>Why the entry was posted, as the journal names it: "Allocation 12".</summary>
-    public string Cause => JournalModel.Cause(Entry.CauseType, Entry.CauseId).Text;
+    public string Cause => Gov.Record(Entry.CauseType, Entry.CauseId);
 }
