@@ -92,8 +92,53 @@ public static class PaymentRuns
     {
         public long Id { get; init; }
         public long SchoolId { get; init; }
+        public long PeriodId { get; init; }
         public long Pence { get; init; }
     }
+
+    /// <summary>
+    /// What one area's approved claims of one half-term are owed and in no run yet: what a run for that area and half-term,
+    /// built today, would pay.
+    /// </summary>
+    /// <param name="HalfTerm">as the build form names it: "Autumn 2 2026-27"</param>
+    public sealed record OwedRow(long PeriodId, string HalfTerm, long AreaId, string Area, int Claims, int Schools, Money Total);
+
+    /// <summary>What every approved claim no run has taken adds up to: what a run built today with no choice would pay.</summary>
+    public sealed record OwedNow(IReadOnlyList<OwedRow> Rows, int Claims, int Schools, Money Total);
+
+    /// <summary>
+    /// The programme's approved claims with money to pay that no run has taken, by half-term (oldest first) and area (by
+    /// name): what finance has still to pay, as builds would find it today. It reads every such claim's lines, as a build
+    /// does: a report, not a page to read on every visit (docs/performance-reads.md).
+    /// </summary>
+    public static async Task<OwedNow> OwedAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, CancellationToken ct)
+    {
+        if (!await db.Programmes.AnyAsync(p => p.Id == programmeId, ct)) throw new NotFound("programme", programmeId);
+        if (!caller.SeesWholeProgramme(programmeId)) throw new Forbidden("what is owed is read by the programme's finance, admins and auditors");
+        var owed = Owed(db, programmeId, null, null, UkTime.Today)
+            .Join(db.Schools, o => o.SchoolId, s => s.Id, (o, s) => new { o.PeriodId, s.AreaId, o.SchoolId, o.Pence });
+        var groups = await owed.GroupBy(x => new { x.PeriodId, x.AreaId })
+            .Select(g => new { g.Key.PeriodId, g.Key.AreaId, Claims = g.Count(), Schools = g.Select(x => x.SchoolId).Distinct().Count(), Pence = g.Sum(x => x.Pence) })
+            .ToListAsync(ct);
+        if (groups.Count == 0) return new OwedNow([], 0, 0, Money.Zero);
+        var schools = await owed.Select(x => x.SchoolId).Distinct().CountAsync(ct);
+        var periodIds = groups.Select(g => g.PeriodId).Distinct().ToList();
+        var periods = await db.Periods.Where(p => periodIds.Contains(p.Id))
+            .Join(db.ProgrammeYears, p => p.ProgrammeYearId, y => y.Id, (p, y) => new { p.Id, p.Name, p.StartsOn, Year = y.Code })
+            .ToDictionaryAsync(p => p.Id, ct);
+        var areaIds = groups.Select(g => g.AreaId).Distinct().ToList();
+        var areas = await db.Areas.Where(a => areaIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, a => a.Name, ct);
+        var rows = groups
+            .Select(g => new OwedRow(g.PeriodId, Years.HalfTerm(periods[g.PeriodId].Name, periods[g.PeriodId].Year), g.AreaId, areas[g.AreaId], g.Claims, g.Schools,
+                new Money(g.Pence)))
+            .OrderBy(r => periods[r.PeriodId].StartsOn).ThenBy(r => r.Area, StringComparer.OrdinalIgnoreCase).ThenBy(r => r.AreaId)
+            .ToList();
+        return new OwedNow(rows, rows.Sum(r => r.Claims), schools, new Money(rows.Sum(r => r.Total.Pence)));
+    }
+
+    /// <summary>Whether any approved claim with money to pay waits for a run: it stops at the first it finds.</summary>
+    public static Task<bool> AnyOwedAsync(GrantLedgerDb db, long programmeId, CancellationToken ct) =>
+        Owed(db, programmeId, null, null, UkTime.Today).AnyAsync(ct);
 
     /// <summary>The approved claims with money to pay, of the area and half-term when given, approved on or before <paramref name="asOf"/>.</summary>
     private static IQueryable<Owing> Owed(GrantLedgerDb db, long programmeId, long? areaId, long? periodId, DateOnly asOf)
@@ -104,7 +149,7 @@ public static class PaymentRuns
         if (periodId is not null) claims = claims.Where(c => c.PeriodId == periodId); // among the approved, found by their state
         return claims.Select(c => new Owing
         {
-            Id = c.Id, SchoolId = c.SchoolId,
+            Id = c.Id, SchoolId = c.SchoolId, PeriodId = c.PeriodId,
             Pence = db.Set<ClaimLine>().Where(l => l.ClaimId == c.Id && l.CategoryId != null && l.MoneyHoldId != null)
                 .Sum(l => (long?)(l.SanctionedPence ?? l.AmountPence)) ?? 0,
         }).Where(x => x.Pence > 0);

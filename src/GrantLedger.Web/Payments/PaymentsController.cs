@@ -41,6 +41,13 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
 
     public static readonly PageSize RunsPage = new(5000, 500);
 
+    /// <summary>
+    /// What is owed: the approved claims with money to pay that no run has taken yet, in all and by half-term (oldest first)
+    /// and area, each row what a run for that half-term and area, built today, would pay.
+    /// </summary>
+    [HttpGet("programmes/{programmeId:long}/payments-owed")]
+    public Task<PaymentRuns.OwedNow> Owed(long programmeId, CancellationToken ct) => PaymentRuns.OwedAsync(db, Caller, programmeId, ct);
+
     /// <summary>A run with its payees (each with the claims it pays and its confirmation) and the actions you may take now; with ?format=csv its payees, a row each, to check in a spreadsheet.</summary>
     [HttpGet("payment-runs/{runId:long}")]
     [ProducesResponseType(typeof(PaymentRunView), 200)]

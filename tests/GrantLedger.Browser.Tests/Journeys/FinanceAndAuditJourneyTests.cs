@@ -142,6 +142,18 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         Assert.Contains("Failed its claims then went back to approved", await lead.InnerTextAsync("#payments"));
         await ClickAsync(lead, $"#payments a[href^='/review/claims/{other}']");
         await AtAsync(lead, $@"/review/claims/{other}\?from=school$");
+
+        // school 1's claim, approved again, is owed: finance follows the banner to what is owed, and builds the row's run from it
+        await VisitAsync(page, "/finance");
+        await ClickAsync(page, "#to-pay a", screenshot: "finance-owed");
+        await AtAsync(page, "^/finance/owed$");
+        Assert.Contains("£250.00 owed on 1 approved claim from 1 school", await page.InnerTextAsync("#owed-total"));
+        await ClickAsync(page, "#owed tbody tr:first-child a");
+        await AtAsync(page, $@"^/finance\?periodId={world.Periods["aut1"]}&areaId={world.S.AreaIds[0]}$");
+        await ClickAsync(page, "button:has-text('Build the payment run')");
+        await AtAsync(page, @"^/finance/runs/\d+$");
+        Assert.Contains("£250.00", await page.InnerTextAsync("#run-total"));
+        Assert.Contains(urn1, await page.InnerTextAsync("#payees"));
     }
 
     private async Task<string> RemittanceAsync()

@@ -67,6 +67,7 @@ public static class AccessMatrix
         ["POST /api/v1/journal-entries/{entryId}/reversal"] = [A],
         ["POST /api/v1/programmes/{programmeId}/payment-runs"] = [F],
         ["GET /api/v1/programmes/{programmeId}/payment-runs"] = [A, F, U],
+        ["GET /api/v1/programmes/{programmeId}/payments-owed"] = [A, F, U],
         ["GET /api/v1/payment-runs/{runId}"] = [A, F, U],
         ["POST /api/v1/payment-runs/{runId}/approve"] = [F],
         ["POST /api/v1/payment-runs/{runId}/cancel"] = [F],

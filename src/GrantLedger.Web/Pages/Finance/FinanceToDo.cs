@@ -11,15 +11,18 @@ namespace GrantLedger.Web.Pages.Finance;
 public sealed record WaitingRun(PaymentRunSummary Run, Money Waiting, DateTimeOffset? SentAt);
 
 /// <summary>
-/// What waits for the funder's finance team, as their payment runs page opens with it: runs built and not yet approved
-/// (by another finance user than their builder: maker–checker), runs approved and not yet exported, and runs exported whose
-/// payments the finance system has not all confirmed. Before, the runs list gave each run's status and nobody was told.
+/// What waits for the funder's finance team, as their payment runs page opens with it: approved claims no run has taken yet
+/// (what is owed, read on its own page: summing them reads every one's lines); runs built and not yet approved (by another
+/// finance user than their builder: maker–checker), runs approved and not yet exported, and runs exported whose payments
+/// the finance system has not all confirmed. Before, the runs list gave each run's status and nobody was told.
 /// </summary>
-public sealed record FinanceToDo(IReadOnlyList<WaitingRun> ToApprove, IReadOnlyList<WaitingRun> ToExport, IReadOnlyList<WaitingRun> ToConfirm)
+public sealed record FinanceToDo(bool ToPay, IReadOnlyList<WaitingRun> ToApprove, IReadOnlyList<WaitingRun> ToExport, IReadOnlyList<WaitingRun> ToConfirm)
 {
     private static readonly string[] Open = ["built", "approved", "exported"];
 
-    public bool Any => ToApprove.Count + ToExport.Count + ToConfirm.Count > 0;
+    public static FinanceToDo None { get; } = new(false, [], [], []);
+
+    public bool Any => ToPay || ToApprove.Count + ToExport.Count + ToConfirm.Count > 0;
 
     /// <summary>The programme's runs that wait for finance, oldest first (a programme has a few at a time: each is work to do).</summary>
     public static async Task<FinanceToDo> ForProgrammeAsync(GrantLedgerDb db, long programmeId, CancellationToken ct)
@@ -29,7 +32,7 @@ public sealed record FinanceToDo(IReadOnlyList<WaitingRun> ToApprove, IReadOnlyL
         var sent = await open.Where(r => r.ExportedAt != null).Select(r => new { r.Id, r.ExportedAt }).ToDictionaryAsync(r => r.Id, r => r.ExportedAt, ct);
         List<WaitingRun> In(string state) => runs.Where(r => r.State == state)
             .Select(r => new WaitingRun(r, r.Total - r.PaidTotal - r.FailedTotal, sent.GetValueOrDefault(r.Id))).ToList();
-        return new FinanceToDo(In("built"), In("approved"), In("exported"));
+        return new FinanceToDo(await PaymentRuns.AnyOwedAsync(db, programmeId, ct), In("built"), In("approved"), In("exported"));
     }
 
     /// <summary>A run's money and payees: "£700.00 to 2 schools".</summary>

@@ -30,7 +30,8 @@ public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : ProgrammePag
     public bool Filtered { get; private set; }
     public List<(string, string)> Areas { get; private set; } = [];
     public List<(string, string)> Periods { get; private set; } = [];
-    public FinanceToDo ToDo { get; private set; } = new([], [], []);
+    public FinanceToDo ToDo { get; private set; } = FinanceToDo.None;
+    public string OwedHref => ListOf("/finance/owed", ProgrammeId!.Value);
 
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string>
     {
