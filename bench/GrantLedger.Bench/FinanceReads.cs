@@ -7,7 +7,7 @@ namespace GrantLedger.Bench;
 /// <summary>
 /// <c>reads --cluster DIR --finance [--only mode,…]</c>: the funder's finance team's reads over HTTP, with one finance
 /// user's token (made by the admin through <c>POST /api/v1/users</c>), each read's addresses drawn from the seeded data
-/// (bench/requests.lua sends a random one per request): the payment runs (page and API), a run with its payments (page,
+/// (bench/requests.lua sends a random one per request): the payment runs (page and API), what is owed (page and API), a run with its payments (page,
 /// filtered, and API: a national run pays 20,000 schools), the schools with their payments, confirmations, periods, the year
 /// end and the exports.
 /// </summary>
@@ -37,6 +37,8 @@ public static partial class ReadsBench
         [
             new("finance-runs", "the payment runs (page)", One("/finance")),
             new("finance-runs-api", "the payment runs (API)", One($"/api/v1/programmes/{programmeId}/payment-runs")),
+            new("finance-owed", "what is owed, by half-term and area (page)", One("/finance/owed")),
+            new("finance-owed-api", "what is owed, by half-term and area (API)", One($"/api/v1/programmes/{programmeId}/payments-owed")),
             new("finance-run", "a run with its first 100 payments (page)", EachRun("/finance/runs/{0}")),
             new("finance-run-failed", "a run's failed payments (page)", EachRun("/finance/runs/{0}?status=failed")),
             new("finance-run-search", "a run's payments to schools by URN's start (page)",
