@@ -196,6 +196,16 @@ public static class PaymentRuns
         return (run, programme);
     }
 
+    /// <summary>
+    /// A run with its payment file (null until it is exported): the file is read only here, to download it. Before the export
+    /// the file column is null and EF finds no <see cref="PaymentFile"/> in the row (an optional dependent of the run's table).
+    /// </summary>
+    public static async Task<(PaymentRun Run, byte[]? File)> WithFileAsync(GrantLedgerDb db, CurrentUser caller, long runId, CancellationToken ct)
+    {
+        var (run, _) = await FindAsync(db, caller, runId, ct, payees: false);
+        return (run, await db.Set<PaymentFile>().AsNoTracking().Where(f => f.Id == runId).Select(f => f.File).SingleOrDefaultAsync(ct));
+    }
+
     public static PaymentRunContext Context(PaymentRun run, CurrentUser caller) => Context(run, caller, run.Payees.All(p => p.Status != "pending"));
 
     /// <param name="everyPayeeConfirmed">every payee of the run paid or failed, as its confirmations say</param>
@@ -246,7 +256,7 @@ public static class PaymentRuns
             var file = await PaymentFileAsync(db, run, ct);
             await db.SaveChangesAsync(ct); // each payee's reference as the file carries it, before the run is marked exported
             var now = await db.NowAsync(ct); // the time of the run's audit event
-            (run.File, run.FileSha256, run.ExportedBy, run.ExportedAt) = (file, SHA256.HashData(file), caller.Id, now);
+            (run.PaymentFile, run.FileSha256, run.ExportedBy, run.ExportedAt) = (new PaymentFile { Id = run.Id, File = file }, SHA256.HashData(file), caller.Id, now);
             run.State = Kebab.Of(step.To);
             run.UpdatedAt = now;
             audit.Record(AuditAction.Of(PaymentRunTrigger.Export), run.Id, run.ProgrammeId,

@@ -88,7 +88,7 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
     public async Task<IActionResult> Export(long runId, CancellationToken ct)
     {
         var run = await PaymentRuns.ExportAsync(db, audit, Caller, runId, IfMatch, ct);
-        return PaymentFile(run);
+        return PaymentFile(run, run.PaymentFile!.File!);
     }
 
     /// <summary>The payment file of an exported run, again, byte for byte (its SHA-256 in X-Content-SHA256).</summary>
@@ -97,16 +97,16 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
     [ProducesResponseType(typeof(string), 200, "text/csv")]
     public async Task<IActionResult> File(long runId, CancellationToken ct)
     {
-        var (run, _) = await PaymentRuns.FindAsync(db, Caller, runId, ct, payees: false);
-        if (run.File is null)
+        var (run, file) = await PaymentRuns.WithFileAsync(db, Caller, runId, ct);
+        if (file is null)
             throw new Core.Rules.RuleBroken("not-exported", $"{run.Reference} is {run.State}: it has no payment file until it is exported.", 409);
-        return PaymentFile(run);
+        return PaymentFile(run, file);
     }
 
-    private FileContentResult PaymentFile(PaymentRun run)
+    private FileContentResult PaymentFile(PaymentRun run, byte[] file)
     {
         Response.Headers["X-Content-SHA256"] = Convert.ToHexStringLower(run.FileSha256!);
-        return File(run.File!, "text/csv; charset=utf-8", $"{run.Reference}.csv");
+        return File(file, "text/csv; charset=utf-8", $"{run.Reference}.csv");
     }
 
     /// <summary>

@@ -13,8 +13,8 @@ public sealed class RunFileModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
 {
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken ct)
     {
-        var (run, _) = await PaymentRuns.FindAsync(Db, Caller, id, ct, payees: false);
-        if (run.File is null) return Redirect($"/finance/runs/{id}");
-        return File(run.File, "text/csv; charset=utf-8", $"{run.Reference}.csv");
+        var (run, file) = await PaymentRuns.WithFileAsync(Db, Caller, id, ct);
+        if (file is null) return Redirect($"/finance/runs/{id}");
+        return File(file, "text/csv; charset=utf-8", $"{run.Reference}.csv");
     }
 }
