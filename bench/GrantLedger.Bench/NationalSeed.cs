@@ -357,6 +357,26 @@ public static class NationalSeed
               LEFT JOIN run r ON r.period_id = c.period_id AND r.claim_state = c.state
              WHERE cl.id = c.id
             """));
+        // Each run's payment file as an export writes it, a line a payee (about 2 MB for a run of 20,000 schools), where the
+        // seed wrote a placeholder of 41 bytes: reads that carried a run's file went unseen. A file is written once, with the
+        // run's export, and its guards refuse it after: off for this statement only (triggers do not fire for a replica's
+        // session), on a seed's own cluster.
+        await Exec("payment files", """
+            SET LOCAL session_replication_role = replica;
+            WITH claims AS (
+                SELECT payment_run_id, school_id, string_agg('CLM-' || lpad(id::text, 6, '0'), ';' ORDER BY id) AS refs
+                  FROM claim WHERE payment_run_id IN (SELECT id FROM run) GROUP BY 1, 2),
+            files AS (
+                SELECT py.payment_run_id, convert_to(string_agg(concat_ws(',', 'D', 'PR-' || lpad(py.payment_run_id::text, 6, '0'), s.urn,
+                           '"' || replace(s.name, '"', '""') || '"', py.payee_reference,
+                           (py.amount_pence / 100)::text || '.' || lpad((py.amount_pence % 100)::text, 2, '0'), py.remittance_reference, cl.refs),
+                           E'\n' ORDER BY py.id) || E'\n', 'UTF8') AS bytes
+                  FROM payment_run_payee py JOIN run ON run.id = py.payment_run_id JOIN school s ON s.id = py.school_id
+                  LEFT JOIN claims cl ON cl.payment_run_id = py.payment_run_id AND cl.school_id = py.school_id
+                 GROUP BY py.payment_run_id)
+            UPDATE payment_run r SET file = f.bytes, file_sha256 = sha256(f.bytes) FROM files f WHERE r.id = f.payment_run_id;
+            SET LOCAL session_replication_role = origin;
+            """);
         // The deferred check that each new entry has transfers plans with the statistics it finds:
         // give it this year's rows, or it scans the transfer table once per entry.
         await Exec("analyse before commit", "ANALYZE journal_entry; ANALYZE transfer; ANALYZE claim; ANALYZE claim_line");
