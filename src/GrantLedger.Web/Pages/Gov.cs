@@ -214,7 +214,7 @@ public static class Gov
     public static IHtmlContent RunTag(string state, int payeeCount, int failedCount)
     {
         if (failedCount == 0) return Tag(state);
-        var failed = $"{Number(failedCount)} payment{(failedCount == 1 ? "" : "s")} failed";
+        var failed = $"{Count(failedCount, "payment")} failed";
         return state == "paid" && failedCount == payeeCount
             ? new HtmlString($"""<strong class="govuk-tag govuk-tag--red">Not paid: {(payeeCount == 1 ? "the payment failed" : $"all {failed}")}</strong>""")
             : new HtmlString($"""<strong class="govuk-tag govuk-tag--orange">{E(Words(state))}, {failed}</strong>""");
@@ -478,6 +478,9 @@ public static class Gov
 
     /// <summary>A count as the pages give every number, with its thousands marked: "1,680" schools, not "1680".</summary>
     public static string Number(long n) => n.ToString("#,0", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A count with its noun, the noun's plural made with an s: "1 school", "1,680 schools".</summary>
+    public static string Count(long n, string one) => $"{Number(n)} {one}{(n == 1 ? "" : "s")}";
 
     public static string Days(long minutes) =>
         (minutes / 450m).ToString(minutes % 450 == 0 ? "0" : "0.##", System.Globalization.CultureInfo.InvariantCulture);

@@ -36,7 +36,7 @@ public sealed record FinanceToDo(bool ToPay, IReadOnlyList<WaitingRun> ToApprove
     }
 
     /// <summary>A run's money and payees: "£700.00 to 2 schools".</summary>
-    public static string Amount(WaitingRun w) => $"{w.Run.Total} to {Gov.Number(w.Run.PayeeCount)} school{(w.Run.PayeeCount == 1 ? "" : "s")}";
+    public static string Amount(WaitingRun w) => $"{w.Run.Total} to {Gov.Count(w.Run.PayeeCount, "school")}";
 
     /// <summary>What a run built waits for, said to the finance user reading it: its builder cannot approve it.</summary>
     public static string ApprovalBy(WaitingRun w, long callerId) =>

@@ -25,7 +25,4 @@ public sealed class OwedModel(GrantLedgerDb db, AuditTrail audit) : ProgrammePag
 
     /// <summary>The build form with this row's half-term and area chosen.</summary>
     public static string BuildHref(PaymentRuns.OwedRow r) => FormattableString.Invariant($"/finance?periodId={r.PeriodId}&areaId={r.AreaId}#build");
-
-    /// <summary>"3 claims", "1 school".</summary>
-    public static string Count(int n, string one) => $"{Gov.Number(n)} {one}{(n == 1 ? "" : "s")}";
 }
