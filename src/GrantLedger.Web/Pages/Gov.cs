@@ -286,7 +286,7 @@ public static class Gov
         {
             Access.Roles.SchoolBusinessManager => ("/school/payments", "your school's payments"),
             Access.Roles.AreaLead => (FormattableString.Invariant($"/review/schools/{c.School.Id}/payments"), "the school's payments"),
-            Access.Roles.FunderFinance or Access.Roles.Auditor => (FormattableString.Invariant($"/finance/schools/{c.School.Id}"), "the school's payments"),
+            Access.Roles.FunderFinance or Access.Roles.Auditor or Access.Roles.ProgrammeAdmin => (FormattableString.Invariant($"/finance/schools/{c.School.Id}"), "the school's payments"),
             _ => (null, null),
         };
         return href is null ? HtmlString.Empty : new HtmlString($" (<a class=\"govuk-link\" href=\"{href}\">{text}</a>)");
@@ -461,14 +461,13 @@ public static class Gov
     };
 
     /// <summary>
-    /// Where a record has a page of its own that <paramref name="reader"/> can open: a claim's history (every reader of the
-    /// ledger), or a payment run (finance's and the auditor's: an admin has no payment-run pages). The journal's causes and
-    /// the audit trail's records link through it.
+    /// Where a record has a page of its own: a claim's history, or a payment run. The journal's causes and the audit trail's
+    /// records link through it; their readers (admins, finance, the auditor) read both.
     /// </summary>
-    public static string? RecordHref(string type, long? id, Access.CurrentUser reader) => (type, id) switch
+    public static string? RecordHref(string type, long? id) => (type, id) switch
     {
         ("claim", { } claim) => FormattableString.Invariant($"/ledger/claims/{claim}"),
-        ("payment_run", { } run) when reader.Role is Access.Roles.FunderFinance or Access.Roles.Auditor => FormattableString.Invariant($"/finance/runs/{run}"),
+        ("payment_run", { } run) => FormattableString.Invariant($"/finance/runs/{run}"),
         _ => null,
     };
 

@@ -4,7 +4,10 @@ using GrantLedger.Web.Tests.Support;
 
 namespace GrantLedger.Web.Tests.Payments;
 
-/// <summary>The auditor reads the payment runs' pages as finance does (read-only, every programme), with nothing to do.</summary>
+/// <summary>
+/// The auditor reads the payment runs' pages as finance does (read-only, every programme), with nothing to do; so do the
+/// programme's admins, for their programme (the API let them read runs and payments, the pages did not).
+/// </summary>
 public sealed partial class PaymentRunTests
 {
     [Fact]
@@ -51,6 +54,55 @@ public sealed partial class PaymentRunTests
         {
             fields[PageFormFuzzTests.Token] = PageFormFuzzTests.TokenOf(await auditor.GetStringAsync(formAt));
             using var answer = await auditor.PostAsync(url, new FormUrlEncodedContent(fields));
+            var went = answer.Headers.Location?.OriginalString ?? "";
+            Assert.True(answer.StatusCode == HttpStatusCode.OK || went.StartsWith("/forbidden"), $"{url}: {answer.StatusCode} to {went}");
+        }
+        Assert.Equal(before, await Written.FingerprintAsync(Db));
+        Assert.Equal("built", (await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}")).Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task TheProgrammesAdmin_ReadsThePaymentPages_OfTheirProgramme_WithNothingToDo_AndAPostWritesNothing()
+    {
+        var x = await ApprovedAsync();
+        var runId = (await x.Maker.PostAsync(x.Runs, new { periodId = x.W.Periods["aut1"], areaId = x.W.S.AreaIds[0] })).Expect(HttpStatusCode.Created).Id;
+        var elsewhere = await Scenario.CreateAsync(Db, 1, 1, code: "tc", root: x.W.S.Root);
+        var school = x.W.S.Schools[0];
+        using var finance = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.Maker.UserName);
+        using var admin = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, x.W.Admin.UserName);
+
+        var runs = await PageTables.Read(admin, "/finance");
+        Assert.Equal(PageTables.Table(await PageTables.Read(finance, "/finance"), "runs"), PageTables.Table(runs, "runs"));
+        Assert.DoesNotContain("Build a payment run", runs);
+        Assert.DoesNotContain("id=\"to-do\"", runs);
+        foreach (var nav in new[] { "href=\"/finance\"", "href=\"/finance/schools\"" }) Assert.Contains(nav, runs); // in the admin's navigation
+        var run = await PageTables.Read(admin, $"/finance/runs/{runId}");
+        Assert.Equal(PageTables.Table(await PageTables.Read(finance, $"/finance/runs/{runId}"), "payees"), PageTables.Table(run, "payees"));
+        foreach (var offered in new[] { "Approve the run", "Export the payment file", "Cancel the run", "Another finance user must approve this run" })
+            Assert.DoesNotContain(offered, run);
+        Assert.Contains("No approved claims are waiting for a payment run.", await PageTables.Read(admin, "/finance/owed"));
+        Assert.Contains($"href=\"/finance/schools/{school.Id}\"", await PageTables.Read(admin, "/finance/schools"));
+        Assert.Contains($"id=\"payee-reference\">SUP-{school.Urn}</dd>", await PageTables.Read(admin, $"/finance/schools/{school.Id}")); // the reference they set
+
+        // another programme's admin reads none of it
+        using var otherAdmin = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await elsewhere.ProgrammeAdminAsync(Db)).UserName);
+        foreach (var url in new[] { $"/finance/runs/{runId}", $"/finance/schools/{school.Id}", $"/finance?programmeId={x.W.S.ProgrammeId}" })
+        {
+            using var refused = await otherAdmin.GetAsync(url);
+            Assert.StartsWith("/forbidden", refused.Headers.Location?.OriginalString);
+        }
+
+        // the forms posted anyway: refused, and nothing written
+        var before = await Written.FingerprintAsync(Db);
+        foreach (var (url, formAt, fields) in new (string, string, Dictionary<string, string>)[]
+                 {
+                     ("/finance", "/finance", new() { ["areaId"] = "", ["periodId"] = "", ["asOf-day"] = "", ["asOf-month"] = "", ["asOf-year"] = "" }),
+                     ($"/finance/runs/{runId}?handler=approve", $"/finance/runs/{runId}", new()),
+                     ($"/finance/runs/{runId}?handler=cancel", $"/finance/runs/{runId}", new() { ["reason"] = "an admin's" }),
+                 })
+        {
+            fields[PageFormFuzzTests.Token] = PageFormFuzzTests.TokenOf(await admin.GetStringAsync(formAt));
+            using var answer = await admin.PostAsync(url, new FormUrlEncodedContent(fields));
             var went = answer.Headers.Location?.OriginalString ?? "";
             Assert.True(answer.StatusCode == HttpStatusCode.OK || went.StartsWith("/forbidden"), $"{url}: {answer.StatusCode} to {went}");
         }

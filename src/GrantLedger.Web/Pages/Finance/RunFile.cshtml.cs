@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace GrantLedger.Web.Pages.Finance;
 
 /// <summary>The payment file of an exported run, byte for byte as it left.</summary>
-[Authorize(Roles = Roles.FunderFinance + "," + Roles.Auditor)]
+[Authorize(Roles = Roles.Staff)] // finance; the auditor and the programme's admins read them
 public sealed class RunFileModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
 {
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken ct)

@@ -12,10 +12,11 @@ namespace GrantLedger.Web.Pages.Finance;
 /// The programme's schools as finance answers "has our money been sent?": each with its payee reference and what has been
 /// sent to it (how many payments, how much confirmed paid, how many failed or not yet confirmed), by name, 50 a page, found
 /// by a name or the start of a URN. Each leads to the school's payments. Before, finance looked through every run's payments.
-/// The auditor reads it too (read-only, every programme: the one chosen), where before only the ledger's payment entries
+/// The auditor reads it too (read-only, every programme: the one chosen), and so do the programme's admins, who set the
+/// schools' payee references, where before only the ledger's payment entries
 /// and the API showed what had been sent to a school.
 /// </summary>
-[Authorize(Roles = Roles.FunderFinance + "," + Roles.Auditor)]
+[Authorize(Roles = Roles.Staff)] // finance; the auditor and the programme's admins read them
 public sealed class SchoolsModel(GrantLedgerDb db, AuditTrail audit) : ProgrammePage(db, audit)
 {
     public const int PageSize = 50;

@@ -162,8 +162,8 @@ public sealed class JournalModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataS
     /// <summary>A page after the first.</summary>
     public bool Paged => Typed("cursor").Length > 0;
 
-    /// <summary>Why an entry was posted, as people name it, and where it has a page of its own this reader opens (a claim's history, a payment run).</summary>
-    public (string Text, string? Href) Cause(JournalSearch.Line l) => (Gov.Record(l.CauseType, l.CauseId), Gov.RecordHref(l.CauseType, l.CauseId, Caller));
+    /// <summary>Why an entry was posted, as people name it, and where it has a page of its own (a claim's history, a payment run).</summary>
+    public static (string Text, string? Href) Cause(JournalSearch.Line l) => (Gov.Record(l.CauseType, l.CauseId), Gov.RecordHref(l.CauseType, l.CauseId));
 
     /// <summary>What a transfer did, in words: posted, or the two phases of a claim's hold.</summary>
     public static string Kind(string kind) => kind switch

@@ -136,8 +136,8 @@ public sealed class TrailModel(GrantLedgerDb db, AuditTrail audit, NpgsqlDataSou
             .ToList();
     }
 
-    /// <summary>Where a record has a page of its own this reader opens: a claim's history, a payment run.</summary>
-    public string? RecordHref(AuditReads.Event e) => Gov.RecordHref(e.RecordType, e.RecordId, Caller);
+    /// <summary>Where a record has a page of its own: a claim's history, a payment run.</summary>
+    public static string? RecordHref(AuditReads.Event e) => Gov.RecordHref(e.RecordType, e.RecordId);
 
     /// <summary>A record as people name it: "Claim CLM-000012", "Payment run PR-000003", "Virement 4" (<see cref="Gov.Record"/>).</summary>
     public static string Record(AuditReads.Event e) => Gov.Record(e.RecordType, e.RecordId);
