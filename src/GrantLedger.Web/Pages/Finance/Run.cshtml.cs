@@ -13,8 +13,8 @@ namespace GrantLedger.Web.Pages.Finance;
 /// <summary>
 /// A payment run; its buttons are what the run's lifecycle allows this finance user now, under the run's summary. Its payments
 /// are listed 100 a page, in the payment file's order, and can be found by school (a name or URN) and by status: a national run
-/// pays 1,680 schools, and listed whole it put the buttons below them all. The auditor and the programme's admins read it with no buttons: the run's
-/// lifecycle allows its steps to finance alone.
+/// pays 1,680 schools, and listed whole it put the buttons below them all. The auditor and the programme's admins read it
+/// with no buttons: the run's lifecycle allows its steps to finance alone.
 /// </summary>
 [Authorize(Roles = Roles.Staff)] // finance; the auditor and the programme's admins read them
 public sealed class RunModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)

@@ -10,7 +10,8 @@ namespace GrantLedger.Web.Pages.Finance;
 
 /// <summary>
 /// The programme's payment runs, newest first, 50 a page with the true count (it listed the newest 500 without a word), and
-/// building a new one (the maker of maker–checker). The auditor reads the runs of the programme chosen, and the programme's admins theirs, with nothing to do.
+/// building a new one (the maker of maker–checker). The auditor reads the runs of the programme chosen, and the programme's
+/// admins theirs, with nothing to do.
 /// </summary>
 [Authorize(Roles = Roles.Staff)] // finance; the auditor and the programme's admins read them
 public sealed class RunsModel(GrantLedgerDb db, AuditTrail audit) : ProgrammePage(db, audit)

@@ -13,8 +13,8 @@ namespace GrantLedger.Web.Pages.Finance;
 /// sent to it (how many payments, how much confirmed paid, how many failed or not yet confirmed), by name, 50 a page, found
 /// by a name or the start of a URN. Each leads to the school's payments. Before, finance looked through every run's payments.
 /// The auditor reads it too (read-only, every programme: the one chosen), and so do the programme's admins, who set the
-/// schools' payee references, where before only the ledger's payment entries
-/// and the API showed what had been sent to a school.
+/// schools' payee references: before, only the ledger's payment entries and the API showed them what had been sent to a
+/// school.
 /// </summary>
 [Authorize(Roles = Roles.Staff)] // finance; the auditor and the programme's admins read them
 public sealed class SchoolsModel(GrantLedgerDb db, AuditTrail audit) : ProgrammePage(db, audit)
