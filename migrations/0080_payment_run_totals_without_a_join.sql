@@ -1,7 +1,7 @@
 -- The payees updated are summed without joining the statement's rows before to its rows after. Migration 0078 joined
--- the two transition tables by id to leave out the payees whose run, amount and status stayed the same; PostgreSQL planned
--- that join as a nested loop when the function's plan was made for a few rows, and kept it: confirming a national run's
--- 24,000 payments then compared 24,000 rows with 24,000, 57–62 s of one request (docs/benchmarks.md). Now what the rows
+-- the two transition tables by id to leave out the payees whose run, amount and status stayed the same: confirming a
+-- national run's 24,000 payments took 57–62 s in that UPDATE in most rounds of the bench, 8–10 s in the others, which
+-- fits a join planned once for a few rows and kept (docs/benchmarks.md). Now what the rows
 -- are after is added and what they were is taken away, by run, in one pass over each; a payee that did not change adds
 -- and takes the same, and a run whose totals come to no change is not written (a payee's reference written at export
 -- still writes no total).
