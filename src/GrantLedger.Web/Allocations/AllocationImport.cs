@@ -43,7 +43,7 @@ public static class AllocationImport
         db.InTransactionAsync(async () =>
         {
             var errors = new FieldErrors();
-            var categories = await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == programmeId).ToListAsync(ct);
+            var categories = await db.CategoriesOf(programmeId).ToListAsync(ct);
             var rows = await ReadAsync(csv, categories, errors, ct);
             Allocate.View? view = null;
             try

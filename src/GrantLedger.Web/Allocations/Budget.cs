@@ -89,7 +89,7 @@ public sealed record BudgetYear(Programme Programme, ProgrammeYear Year)
     public static SchoolRef Ref(School s) => new(s.Id, s.Urn, s.Name);
 
     public async Task<Dictionary<long, BudgetCategory>> CategoriesAsync(GrantLedgerDb db, CancellationToken ct) =>
-        await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == Programme.Id).ToDictionaryAsync(c => c.Id, ct);
+        await db.CategoriesOf(Programme.Id).ToDictionaryAsync(c => c.Id, ct);
 }
 
 public static class Amounts

@@ -244,7 +244,7 @@ public static class LineEditing
         private sealed record ClaimedInvoice(long ClaimId, int LineNo, string Period, int ActionRef, string? Supplier, string? InvoiceRef);
 
         public async Task<Dictionary<long, BudgetCategory>> CategoriesAsync(CancellationToken ct) =>
-            _categories ??= await db.Categories.AsNoTracking().Where(x => x.ProgrammeId == c.Programme.Id).ToDictionaryAsync(x => x.Id, ct);
+            _categories ??= await db.CategoriesOf(c.Programme.Id).ToDictionaryAsync(x => x.Id, ct);
 
         /// <returns>the school's agreed plan for the claim's year, null when it has none</returns>
         public async Task<ActionPlan?> PlanAsync(CancellationToken ct)

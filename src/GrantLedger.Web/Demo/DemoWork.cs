@@ -104,7 +104,7 @@ public sealed partial class DemoData
         var first = await UserAsync(SchoolUser(d, 0));
         var second = await UserAsync(SchoolUser(d, 1));
         var period = year.Periods.OrderBy(p => p.StartsOn).First();
-        var categories = await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == programme.Id).ToDictionaryAsync(c => c.Code, c => c.Id, ct);
+        var categories = await db.CategoriesOf(programme.Id).ToDictionaryAsync(c => c.Code, c => c.Id, ct);
         var allowance = categories.GetValueOrDefault("contact-time");
         DateOnly Day(int n) => period.StartsOn.AddDays(n);
 

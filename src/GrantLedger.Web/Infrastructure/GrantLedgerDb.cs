@@ -23,6 +23,13 @@ public sealed class GrantLedgerDb(DbContextOptions<GrantLedgerDb> options) : Ide
     public DbSet<Area> Areas => Set<Area>();
     public DbSet<School> Schools => Set<School>();
     public DbSet<BudgetCategory> Categories => Set<BudgetCategory>();
+
+    /// <summary>
+    /// A programme's budget categories, unchanged by reading, in the order they were made: every list, choice and message
+    /// that names them (an import's "give its code, name or id (…)") names them the same way each time.
+    /// </summary>
+    public IQueryable<BudgetCategory> CategoriesOf(long programmeId) =>
+        Categories.AsNoTracking().Where(c => c.ProgrammeId == programmeId).OrderBy(c => c.Id);
     public DbSet<Account> Accounts => Set<Account>();
     public DbSet<JournalEntry> JournalEntries => Set<JournalEntry>();
     public DbSet<Transfer> Transfers => Set<Transfer>();

@@ -132,7 +132,7 @@ public static class Closing
     {
         EnsureFinance(caller, programmeId);
         await YearAsync(db, programmeId, yearId, ct);
-        var categories = await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == programmeId).ToDictionaryAsync(c => c.Id, ct);
+        var categories = await db.CategoriesOf(programmeId).ToDictionaryAsync(c => c.Id, ct);
         return Figures(await UnspentAccounts(db, yearId).ToListAsync(ct), categories);
     }
 
@@ -228,7 +228,7 @@ public static class Closing
                     $"{Count(undecided.Count, "claim")} of {year.Code} still {Await(undecided.Count)} a decision (submitted, under review or awaiting second approval): decide them before closing the year.",
                     409, details: new Dictionary<string, object?> { ["claims"] = undecided.Take(100).Select(ClaimAccess.Reference).ToList() });
 
-            var categories = await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == programmeId).ToDictionaryAsync(c => c.Id, ct);
+            var categories = await db.CategoriesOf(programmeId).ToDictionaryAsync(c => c.Id, ct);
             var available = await UnspentAccounts(db, yearId).ToListAsync(ct);
             if (r.Fingerprint is { } checkedFigures)
             {

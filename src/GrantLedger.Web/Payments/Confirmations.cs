@@ -216,7 +216,7 @@ public static class Confirmations
         var schoolIds = payments.Select(p => p.Payee.SchoolId).Distinct().ToList();
         var schools = await db.Schools.AsNoTracking().Where(s => schoolIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
         var years = await db.ProgrammeYears.AsNoTracking().Where(y => y.ProgrammeId == programme.Id).ToDictionaryAsync(y => y.Id, ct);
-        var categories = await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == programme.Id).ToDictionaryAsync(c => c.Id, ct);
+        var categories = await db.CategoriesOf(programme.Id).ToDictionaryAsync(c => c.Id, ct);
         var p = new ProgrammeRef(programme.Id, programme.Code);
 
         var drafts = payments.Select(x =>

@@ -89,7 +89,7 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
     public async Task<IReadOnlyList<CategoryView>> Categories(long programmeId, CancellationToken ct)
     {
         await SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);
-        return await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == programmeId).OrderBy(c => c.Id)
+        return await db.CategoriesOf(programmeId)
             .Select(c => CategoryView.Of(c)).ToListAsync(ct);
     }
 

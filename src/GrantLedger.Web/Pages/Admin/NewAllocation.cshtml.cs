@@ -42,7 +42,7 @@ public sealed class NewAllocationModel(GrantLedgerDb db, AuditTrail audit) : Adm
     private async Task LoadAsync(CancellationToken ct)
     {
         await LoadYearAsync(ct);
-        Categories = await Db.Categories.AsNoTracking().Where(c => c.ProgrammeId == ProgrammeId).OrderBy(c => c.Id).ToListAsync(ct);
+        Categories = await Db.CategoriesOf(ProgrammeId).ToListAsync(ct);
         _schools = await Db.Schools.AsNoTracking().Where(s => s.ProgrammeId == ProgrammeId).ToListAsync(ct);
         var areas = await Db.Areas.AsNoTracking().Where(a => a.ProgrammeId == ProgrammeId).OrderBy(a => a.Name).ToListAsync(ct);
         SchoolChoices = [("all", $"All the programme's schools ({_schools.Count})"),

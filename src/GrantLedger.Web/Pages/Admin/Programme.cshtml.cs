@@ -42,7 +42,7 @@ public sealed class ProgrammeModel(GrantLedgerDb db, AuditTrail audit) : Program
         Programme = await Db.Programmes.AsNoTracking().SingleAsync(p => p.Id == programmeId, ct);
         Years = await Db.ProgrammeYears.AsNoTracking().Include(y => y.Periods).Where(y => y.ProgrammeId == programmeId).OrderBy(y => y.StartsOn).ToListAsync(ct);
         Areas = await Db.Areas.AsNoTracking().Where(a => a.ProgrammeId == programmeId).OrderBy(a => a.Name).ToListAsync(ct);
-        Categories = await Db.Categories.AsNoTracking().Where(c => c.ProgrammeId == programmeId).OrderBy(c => c.Id).ToListAsync(ct);
+        Categories = await Db.CategoriesOf(programmeId).ToListAsync(ct);
         return programmeId;
     }
 

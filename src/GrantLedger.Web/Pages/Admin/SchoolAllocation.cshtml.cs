@@ -36,7 +36,7 @@ public sealed class SchoolAllocationModel(GrantLedgerDb db, AuditTrail audit) : 
     private async Task LoadAsync(CancellationToken ct)
     {
         await LoadYearAsync(ct);
-        Categories = await Db.Categories.AsNoTracking().Where(c => c.ProgrammeId == ProgrammeId).OrderBy(c => c.Id).ToListAsync(ct);
+        Categories = await Db.CategoriesOf(ProgrammeId).ToListAsync(ct);
         await LoadSchoolChoicesAsync(ct);
     }
 

@@ -89,7 +89,7 @@ public sealed class AddLineModel(GrantLedgerDb db, AuditTrail audit) : GovPage(d
         }
         Kind = Kinds.Any(k => k.Item1 == kind) ? kind : null;
         if (Kind is null) return;
-        var categories = await Db.Categories.AsNoTracking().Where(c => c.ProgrammeId == View.ProgrammeId).OrderBy(c => c.Id).ToListAsync(ct);
+        var categories = await Db.CategoriesOf(View.ProgrammeId).ToListAsync(ct);
         string[] moneyKinds = Kind switch
         {
             "staff-time" => [CategoryKinds.StaffCover],
