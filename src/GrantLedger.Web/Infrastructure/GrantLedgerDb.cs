@@ -25,8 +25,8 @@ public sealed class GrantLedgerDb(DbContextOptions<GrantLedgerDb> options) : Ide
     public DbSet<BudgetCategory> Categories => Set<BudgetCategory>();
 
     /// <summary>
-    /// A programme's budget categories, unchanged by reading, in the order they were made: every list, choice and message
-    /// that names them (an import's "give its code, name or id (…)") names them the same way each time.
+    /// A programme's budget categories, read without tracking, in the order they were made: every list, choice and message
+    /// that names them (an import's "give its code, name or id (…)") names them in the same order each time.
     /// </summary>
     public IQueryable<BudgetCategory> CategoriesOf(long programmeId) =>
         Categories.AsNoTracking().Where(c => c.ProgrammeId == programmeId).OrderBy(c => c.Id);

@@ -89,8 +89,7 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
     public async Task<IReadOnlyList<CategoryView>> Categories(long programmeId, CancellationToken ct)
     {
         await SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);
-        return await db.CategoriesOf(programmeId)
-            .Select(c => CategoryView.Of(c)).ToListAsync(ct);
+        return await db.CategoriesOf(programmeId).Select(c => CategoryView.Of(c)).ToListAsync(ct);
     }
 
     [HttpPost("programmes/{programmeId:long}/categories")]

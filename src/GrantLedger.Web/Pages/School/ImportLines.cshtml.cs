@@ -29,8 +29,8 @@ public sealed class ImportLinesModel(GrantLedgerDb db, AuditTrail audit) : GovPa
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
         if (Submitted = CheckModel.SubmittedSince(View, "add-line")) return;
         if (!View.AllowedActions.Contains("add-line")) throw new Forbidden("this claim is not a draft you can change");
-        Categories = (await Db.CategoriesOf(View.ProgrammeId)
-            .Select(c => new { c.Id, c.Code, c.Name, c.Kind }).ToListAsync(ct)).Select(c => (c.Id, c.Code, c.Name, c.Kind)).ToList();
+        Categories = (await Db.CategoriesOf(View.ProgrammeId).Select(c => new { c.Id, c.Code, c.Name, c.Kind }).ToListAsync(ct))
+            .Select(c => (c.Id, c.Code, c.Name, c.Kind)).ToList();
     }
 
     public Task OnGetAsync(long id, CancellationToken ct) => LoadAsync(id, ct);
