@@ -93,7 +93,7 @@ public abstract class AdminMoneyPage(GrantLedgerDb db, AuditTrail audit) : GovPa
     {
         var schools = Db.Schools.AsNoTracking().Where(s => s.ProgrammeId == ProgrammeId);
         ByUrn = await schools.CountAsync(ct) > Gov.MostSchoolsInAList;
-        SchoolOptions = ByUrn ? [] : (await schools.OrderBy(s => s.Name).ToListAsync(ct)).Select(s => (s.Id.ToString(), $"{s.Name} ({s.Urn})")).ToList();
+        SchoolOptions = ByUrn ? [] : (await schools.OrderBy(s => s.Name).ThenBy(s => s.Urn).ToListAsync(ct)).Select(s => (s.Id.ToString(), $"{s.Name} ({s.Urn})")).ToList();
     }
 
     /// <summary>
