@@ -173,6 +173,30 @@ public sealed partial class AllocationPagesTests
         Assert.Equal(before, await WrittenAsync());
     }
 
+    [Fact]
+    public async Task ImportPage_ACategoryNotOfTheProgramme_IsRefusedNamingItsCategoriesInTheOrderTheyWereMade()
+    {
+        var (s, page) = await AdminAsync(1, 1);
+        await s.FundAsync("1000.00");
+        // two categories more, whose rows sit in PostgreSQL's table in the other order from their ids (one statement
+        // writes its rows in the order given): the table's order is not the order they were made in, as CI once met
+        var made = await Db.ScalarAsync("SELECT nextval(pg_get_serial_sequence('budget_category', 'id'))");
+        var madeAfter = await Db.ScalarAsync("SELECT nextval(pg_get_serial_sequence('budget_category', 'id'))");
+        await Db.ScalarAsync("""
+            WITH made AS (
+                INSERT INTO budget_category (id, programme_id, code, name, unit, kind) OVERRIDING SYSTEM VALUE
+                VALUES ($1, $3, 'made-after', 'Made after', 'GBP', 'programme-pot'), ($2, $3, 'made-before', 'Made before', 'GBP', 'programme-pot')
+                RETURNING 1)
+            SELECT count(*) FROM made
+            """, madeAfter, made, s.ProgrammeId);
+        var before = await WrittenAsync();
+        var html = await UploadAsync(page, $"/admin/allocations/import?yearId={s.YearId}", $"URN,category,amount\r\n{s.Schools[0].Urn},nope,1.00\r\n");
+        Assert.Equal(["Line 2: 'nope' is not a budget category of this programme: give its code, name or id "
+                      + "(staff-cover, action-plan, contact-time, made-before, made-after)"],
+            PageForms.Problems(html).Select(p => p.Text).ToList());
+        Assert.Equal(before, await WrittenAsync());
+    }
+
     [Theory]
     [InlineData("", "Select a CSV file to import")]
     [InlineData("URN,category,amount\r\n", "The file has no rows below its header")]
