@@ -277,7 +277,7 @@ public static class Gov
     /// <summary>
     /// After a claim's Payment row, once a payment run has paid it or its payment failed: a link to the reader's page of the
     /// payments to its school, where the remittance reference and the run's other claims are: the school business manager's,
-    /// the area lead's, or finance's and the auditor's. Nothing for a reader with no such page (an admin).
+    /// the area lead's, or the one finance, the auditor and the programme's admins read.
     /// </summary>
     public static IHtmlContent PaymentsLink(Claims.ClaimView c, System.Security.Claims.ClaimsPrincipal reader)
     {
