@@ -62,7 +62,7 @@ public static class PostingBench
     /// <summary>
     /// Posts in 3-second slices until tiered compilation takes under 5 % of the process's CPU in a slice (at most eight), so
     /// that the first round does not measure the JIT, then <c>ANALYZE</c>, as autovacuum would by then (http-posting's way,
-    /// docs/performance.md sections 7 and 10).
+    /// docs/performance.md sections 1 and 7).
     /// </summary>
     private static async Task<string> WarmUpAsync(BenchCluster db, BenchProgramme p, int clients)
     {
