@@ -20,11 +20,7 @@ namespace GrantLedger.Web.Claims;
 /// when a writer is free the submissions waiting (up to <see cref="MostInAGroup"/>) are written together: their claims
 /// locked and read in one round trip, in claim order, then each checked as if alone (one that fails its checks is
 /// answered with its refusal and left out), then every claim's rows in one batch with COMMIT. A submission that has
-/// waited <see cref="Patience"/> without a writer is written alone by its own request. A free writer that finds fewer
-/// waiting than have lately been in the service at once (<see cref="SubmissionConcurrency"/>) waits up to
-/// <see cref="Linger"/> for the rest, so that clients answered together are written together again rather than
-/// split into the two halves of a pipeline (docs/performance.md, section 55); a submission that finds the writer free
-/// and has had no company lately is written at once. If the group's writes are refused — one claim past its budget, a staff day
+/// waited <see cref="Patience"/> without a writer is written alone by its own request. If the group's writes are refused — one claim past its budget, a staff day
 /// past a full day, a TLR claimed twice, a deadlock — nothing of the group is written and each of its claims is written
 /// alone by its own request, which answers its own outcome (but if the database could not be reached or stopped answering,
 /// each is answered 503 at once: alone, it would wait as long again); for <see cref="AloneAfterRefusal"/> after that, submissions
@@ -46,10 +42,6 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
         "groups of two or more submissions written");
     private readonly Counter<long> _outwaitedCount = meters.Create(MeterName).CreateCounter<long>("grantledger.submissions.outwaited", "{submission}",
         "submissions that waited their patience for a writer and were written alone");
-    private readonly Counter<long> _lingeredCount = meters.Create(MeterName).CreateCounter<long>("grantledger.submissions.lingered", "{transaction}",
-        "times a free writer waited for more submissions to join those waiting");
-    private readonly Counter<long> _lingeredOutCount = meters.Create(MeterName).CreateCounter<long>("grantledger.submissions.lingered_out", "{transaction}",
-        "times a writer waited its whole linger and wrote what was waiting by then");
     private readonly Counter<long> _refusedCount = meters.Create(MeterName).CreateCounter<long>("grantledger.submissions.groups_refused", "{transaction}",
         "groups that failed (the database refused a claim's budget, staff day or TLR, or could not be reached): each claim then written alone");
 
@@ -68,9 +60,6 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
     {
         /// <summary>The claim as written with its group, or null: write it alone.</summary>
         public TaskCompletionSource<ClaimScope?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>Its outcome known, it no longer counts as in the service (under the queue's lock).</summary>
-        public bool Left { get; set; }
     }
 
     /// <summary>After a group is refused, how long submissions are written alone: a budget running out refuses group after group.</summary>
@@ -83,21 +72,8 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
     /// </summary>
     public TimeSpan Patience { get; } = TimeSpan.FromMilliseconds(Math.Max(0, config.GetValue("GrantLedger:SubmissionPatienceMs", 100)));
 
-    /// <summary>
-    /// How long a free writer waits for more submissions when fewer wait than have lately been in the service at once
-    /// (<c>GrantLedger:SubmissionLingerMicroseconds</c>, 1,500; 0: never). Four clients answered together come back
-    /// within about a millisecond; a group of four costs PostgreSQL a fifth less per claim than two groups of two
-    /// (docs/performance.md, section 55).
-    /// </summary>
-    public TimeSpan Linger { get; } = TimeSpan.FromMicroseconds(Math.Max(0, config.GetValue("GrantLedger:SubmissionLingerMicroseconds", 1500)));
-
     private readonly LinkedList<Waiting> _waiting = Watched(meters.Create(MeterName));
-    private readonly SubmissionConcurrency _concurrency = new(() => Environment.TickCount64);
     private int _writing;
-    private bool _lingering;
-    private long _lingerId; // which linger is current: one that a group ended early must not end the next
-    private long _lingered;
-    private long _lingeredOut;
     private long _grouped;
     private long _outwaited;
     private long _aloneUntil; // Environment.TickCount64
@@ -131,38 +107,17 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
     /// <summary>Submissions that waited <see cref="Patience"/> for a writer and were written alone since the service started.</summary>
     public long Outwaited => Interlocked.Read(ref _outwaited);
 
-    /// <summary>Submissions in the service now, from their arrival until their outcome is known (what <see cref="Linger"/> counts on).</summary>
-    public int InServiceNow
-    {
-        get
-        {
-            lock (_waiting) return _concurrency.Now;
-        }
-    }
-
-    /// <summary>Times a free writer waited for more submissions since the service started.</summary>
-    public long Lingered => Interlocked.Read(ref _lingered);
-
-    /// <summary>Times a writer waited its whole <see cref="Linger"/> since the service started.</summary>
-    public long LingeredOut => Interlocked.Read(ref _lingeredOut);
-
     /// <returns>the claim as submitted (<see cref="Transitions.FireAsync"/>)</returns>
     public async Task<ClaimScope> SubmitAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long claimId, Transitions.Request request,
         string? ifMatch, CancellationToken ct)
     {
         Task<ClaimScope> AloneAsync() => Transitions.FireAsync(db, audit, caller, claimId, ClaimTrigger.Submit, request, ifMatch, ct);
         if (!_on || db.Database.CurrentTransaction is not null || Alone) return await AloneAsync();
-        var submission = new Waiting(caller, audit.CurrentActor(), claimId, request, ifMatch); // read before it counts as in the service
         LinkedListNode<Waiting>? waiting = null;
         lock (_waiting)
         {
-            _concurrency.Arrived(); // and from here on, it leaves on every path (Finished or Leave)
-            if (_writing < Writers && _waiting.Count == 0 && !(Linger > TimeSpan.Zero && _concurrency.Lately > 1)) _writing++;
-            else
-            {
-                waiting = _waiting.AddLast(submission);
-                Dispatch();
-            }
+            if (_writing < Writers && _waiting.Count == 0) _writing++;
+            else _waiting.AddLast(waiting = new(new Waiting(caller, audit.CurrentActor(), claimId, request, ifMatch)));
         }
         if (waiting is null)
         {
@@ -172,21 +127,9 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
             }
             finally
             {
-                Finished(left: true);
+                Finished();
             }
         }
-        try
-        {
-            return await WaitedAsync(waiting, AloneAsync);
-        }
-        finally
-        {
-            Leave(waiting.Value);
-        }
-    }
-
-    private async Task<ClaimScope> WaitedAsync(LinkedListNode<Waiting> waiting, Func<Task<ClaimScope>> AloneAsync)
-    {
         var done = waiting.Value.Done.Task;
         ClaimScope? written;
         try
@@ -215,78 +158,28 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
         return written ?? await AloneAsync();
     }
 
-    /// <summary>
-    /// A submission's outcome is known: it is no longer in the service (counted before its answer goes, so that the next
-    /// submission of its client does not find it still there).
-    /// </summary>
-    private void Leave(Waiting w)
-    {
-        lock (_waiting)
-            if (!w.Left)
-            {
-                w.Left = true;
-                _concurrency.Left();
-            }
-    }
-
-    /// <summary>A writer is free (and the submission it wrote alone gone, when <paramref name="left"/>): the submissions waiting, if any, go next.</summary>
-    private void Finished(bool left = false)
+    /// <summary>A writer is free: the submissions waiting, if any, go next.</summary>
+    private void Finished()
     {
         lock (_waiting)
         {
-            if (left) _concurrency.Left();
             _writing--;
-            Dispatch();
-        }
-    }
-
-    /// <summary>
-    /// Under the queue's lock: while a writer is free and submissions wait, they go as a group; but fewer than have lately
-    /// been in the service at once wait up to <see cref="Linger"/> for the rest (unless <paramref name="lingered"/>: the wait is over).
-    /// </summary>
-    private void Dispatch(bool lingered = false)
-    {
-        if (Alone)
-            while (Dequeue() is { } w) w.Done.SetResult(null);
-        while (_writing < Writers && _waiting.Count > 0)
-        {
-            if (!lingered && Linger > TimeSpan.Zero && _waiting.Count < Math.Min(MostInAGroup, _concurrency.Lately))
+            if (Alone)
+                while (Dequeue() is { } w) w.Done.SetResult(null);
+            while (_writing < Writers && _waiting.Count > 0)
             {
-                if (!_lingering) LingerFor(++_lingerId);
-                return;
-            }
-            lingered = _lingering = false;
-            var group = new List<Waiting>();
-            while (group.Count < MostInAGroup && Dequeue() is { } w) group.Add(w);
-            if (group.Count == 1)
-            {
-                group[0].Done.SetResult(null); // nothing to write it with: its own request writes it alone
-                break;
-            }
-            _writing++;
-            // on a flow of its own: not the request's whose submission freed the writer (its HttpContext is not this group's)
-            using (ExecutionContext.SuppressFlow()) _ = Task.Run(() => WriteAsync(group));
-        }
-    }
-
-    /// <summary>Under the queue's lock: the writer waits; when <see cref="Linger"/> is up, what waits by then goes, unless a group went before.</summary>
-    private void LingerFor(long id)
-    {
-        _lingering = true;
-        Interlocked.Increment(ref _lingered);
-        _lingeredCount.Add(1);
-        using (ExecutionContext.SuppressFlow())
-            _ = Task.Delay(Linger).ContinueWith(_ =>
-            {
-                lock (_waiting)
+                var group = new List<Waiting>();
+                while (group.Count < MostInAGroup && Dequeue() is { } w) group.Add(w);
+                if (group.Count == 1)
                 {
-                    if (!_lingering || _lingerId != id) return;
-                    Interlocked.Increment(ref _lingeredOut);
-                    _lingeredOutCount.Add(1);
-                    _lingering = false;
-                    Dispatch(lingered: true);
+                    group[0].Done.SetResult(null); // nothing to write it with: its own request writes it alone
+                    break;
                 }
-            }, TaskScheduler.Default);
+                _writing++;
+                // on a flow of its own: not the request's whose submission freed the writer (its HttpContext is not this group's)
+                using (ExecutionContext.SuppressFlow()) _ = Task.Run(() => WriteAsync(group));
+            }
+        }
     }
 
     private Waiting? Dequeue()
@@ -336,7 +229,6 @@ public sealed class SubmissionGroups(IServiceScopeFactory scopes, IConfiguration
                 _groupedCount.Add(decided.Count);
                 _groupCount.Add(1);
             }
-            foreach (var (w, _) in decided) Leave(w);
             foreach (var (w, d) in decided) w.Done.SetResult(d.Scope);
         }
         catch (Exception e)

@@ -293,8 +293,6 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(groups.Grouped - before, metrics["grantledger.submissions.grouped"]);
         Assert.InRange(metrics["grantledger.submissions.groups"], 1, metrics["grantledger.submissions.grouped"] / 2);
         Assert.Equal(0, metrics["grantledger.submissions.waiting"]);
-        // every one counted out as its answer went: a count left behind would make each lone submission after wait for company
-        Assert.Equal(0, groups.InServiceNow);
 
         // each claim: submitted by its school's manager, one history row and one audit event naming them, one hold of its
         // own amount on its own school's account, in its own entry
@@ -447,76 +445,6 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
-    /// Clients answered together come back together, a moment apart: a writer freed while fewer submissions wait than were
-    /// lately in the service at once waits for the rest (up to its linger) and writes them in one transaction, rather than
-    /// write the first and leave the others to the next (docs/performance.md, section 55). A submission after a quiet
-    /// moment is written at once, with no wait.
-    /// </summary>
-    [Fact]
-    public async Task AFreedWriter_WaitsForAsManyAsWereLatelyInTheServiceAtOnce_AndWritesThemTogether()
-    {
-        var w = await ClaimWorld.CreateAsync(Db);
-        await using var service = PatientService(60_000, lingerMs: 30_000); // far longer than the test needs: the group goes when the third comes
-        var groups = service.Services.GetRequiredService<SubmissionGroups>();
-        var (school, other) = (service.Through(w.School), service.Through(w.OtherSchool));
-        var first = await DraftAsync(w, "F1", w.OtherSchool);
-        long[] together = [await DraftAsync(w, "G1"), await DraftAsync(w, "G2"), await DraftAsync(w, "G3")];
-        var lone = await DraftAsync(w, "L1");
-
-        // the other school's submission takes the writer and waits on its budget; two of the school's queue: three in the service at once
-        await using var hold = await HoldSchoolBudgetAsync(first);
-        var writing = w.SubmitAsync(first, other);
-        await UntilAsync(async () => await WaitingOnLocksAsync() == 1);
-        var waiting = together[..2].Select(id => w.SubmitAsync(id, school)).ToList();
-        await UntilAsync(() => Task.FromResult(groups.WaitingNow == 2));
-        var (lingered, lingeredOut) = (groups.Lingered, groups.LingeredOut);
-
-        // the writer is free with two waiting where three were: it waits, and the third, when it comes, goes with them
-        await hold.LetGoAsync();
-        (await writing).Expect(HttpStatusCode.OK);
-        Assert.Equal(lingered + 1, groups.Lingered);
-        await Task.Delay(200);
-        Assert.All(waiting, t => Assert.False(t.IsCompleted));
-        waiting.Add(w.SubmitAsync(together[2], school));
-        Assert.All(await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(20)),
-            a => Assert.Equal("submitted", a.Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>()));
-        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(DISTINCT xmin::text) FROM claim_transition WHERE claim_id = ANY ($1)", together));
-        Assert.Equal(3L, await Db.ScalarAsync("SELECT count(*) FROM claim_transition WHERE claim_id = ANY ($1)", together));
-        Assert.Equal(lingeredOut, groups.LingeredOut);
-
-        // two windows later, one at a time again: the next submission is written at once
-        await Task.Delay(TimeSpan.FromMilliseconds(3 * SubmissionConcurrency.WindowMs));
-        Assert.Equal("submitted", (await w.SubmitAsync(lone, school).WaitAsync(TimeSpan.FromSeconds(20))).Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>());
-        Assert.Equal(lingered + 1, groups.Lingered);
-    }
-
-    /// <summary>The writer's wait for more is bounded: when the rest do not come within the linger, those waiting are written together.</summary>
-    [Fact]
-    public async Task AFreedWriter_WhoseRestDoNotCome_WritesThoseWaitingWhenItsLingerIsUp()
-    {
-        var w = await ClaimWorld.CreateAsync(Db);
-        await using var service = PatientService(60_000, lingerMs: 300);
-        var groups = service.Services.GetRequiredService<SubmissionGroups>();
-        var (school, other) = (service.Through(w.School), service.Through(w.OtherSchool));
-        var first = await DraftAsync(w, "F1", w.OtherSchool);
-        long[] together = [await DraftAsync(w, "G1"), await DraftAsync(w, "G2")];
-
-        await using var hold = await HoldSchoolBudgetAsync(first);
-        var writing = w.SubmitAsync(first, other);
-        await UntilAsync(async () => await WaitingOnLocksAsync() == 1);
-        var waiting = together.Select(id => w.SubmitAsync(id, school)).ToList();
-        await UntilAsync(() => Task.FromResult(groups.WaitingNow == 2));
-        var lingeredOut = groups.LingeredOut;
-
-        await hold.LetGoAsync();
-        (await writing).Expect(HttpStatusCode.OK);
-        Assert.All(await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(20)),
-            a => Assert.Equal("submitted", a.Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>()));
-        Assert.Equal(lingeredOut + 1, groups.LingeredOut);
-        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(DISTINCT xmin::text) FROM claim_transition WHERE claim_id = ANY ($1)", together));
-    }
-
-    /// <summary>
     /// A submission waiting for a writer has not locked its claim: the school may still change it (a line added), and the
     /// claim is submitted as it is when the writer takes it, every line held, not as it was when the request came. (A
     /// submission decided on a read taken before it waits, tried in docs/performance.md section 17, would need the writer
@@ -609,17 +537,9 @@ public sealed class ClaimRulesTests(DatabaseFixture db) : DatabaseTest(db)
         public ValueTask DisposeAsync() => Hold.DisposeAsync();
     }
 
-    /// <summary>
-    /// A second service on the test database whose submissions wait <paramref name="patienceMs"/> for a writer, and whose free
-    /// writer waits up to <paramref name="lingerMs"/> for more submissions (when given; the service's own setting when not).
-    /// </summary>
-    private PatientFactory PatientService(int patienceMs, int? lingerMs = null) =>
-        new(Db.Factory.WithWebHostBuilder(b =>
-        {
-            b.UseSetting("GrantLedger:SubmissionPatienceMs", patienceMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            if (lingerMs is { } linger)
-                b.UseSetting("GrantLedger:SubmissionLingerMicroseconds", (linger * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }));
+    /// <summary>A second service on the test database whose submissions wait <paramref name="patienceMs"/> for a writer.</summary>
+    private PatientFactory PatientService(int patienceMs) =>
+        new(Db.Factory.WithWebHostBuilder(b => b.UseSetting("GrantLedger:SubmissionPatienceMs", patienceMs.ToString(System.Globalization.CultureInfo.InvariantCulture))));
 
     private sealed class PatientFactory(WebApplicationFactory<Program> factory) : IAsyncDisposable
     {
