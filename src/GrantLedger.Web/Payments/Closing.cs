@@ -132,6 +132,11 @@ public static class Closing
     {
         EnsureFinance(caller, programmeId);
         await YearAsync(db, programmeId, yearId, ct);
+        return await UnspentLinesAsync(db, programmeId, yearId, ct);
+    }
+
+    private static async Task<List<UnspentLine>> UnspentLinesAsync(GrantLedgerDb db, long programmeId, long yearId, CancellationToken ct)
+    {
         var categories = await db.CategoriesOf(programmeId).ToDictionaryAsync(c => c.Id, ct);
         // summed by PostgreSQL: a national programme's year has 96,000 school budget accounts, and only their sums are shown
         var rows = await UnspentAccounts(db, yearId).GroupBy(a => a.CategoryId!.Value)
@@ -151,7 +156,7 @@ public static class Closing
     {
         EnsureFinance(caller, programmeId);
         var year = await YearAsync(db, programmeId, yearId, ct);
-        var lines = year.ClosedAt is null ? await UnspentAsync(db, caller, programmeId, yearId, ct) : [];
+        var lines = year.ClosedAt is null ? await UnspentLinesAsync(db, programmeId, yearId, ct) : [];
         var undecided = await UndecidedAsync(db, yearId, ct);
         return new YearEndPreview(year.Id, year.Code, year.ClosedAt is not null, year.EndsOn, Core.Rules.Closes.From(year.EndsOn), lines, FingerprintOf(lines),
             undecided.Take(100).Select(ClaimAccess.Reference).ToList());
