@@ -53,6 +53,39 @@ internal static class ChainRecords
         return result;
     }
 
+    /// <summary>
+    /// The entries of <paramref name="ids"/> with a transfer whose own copy of the entry's programme, value date or recording
+    /// time is not the entry's, each with the first such transfer described. The transfer's key to its entry keeps the copies
+    /// equal, so they differ only where that key was switched off; the seal covers the entry's columns, while balances,
+    /// statements and exports read the transfer's copies.
+    /// </summary>
+    public static async Task<Dictionary<long, string>> TransfersApartFromTheirEntryAsync(NpgsqlConnection conn, NpgsqlTransaction? tx,
+        IReadOnlyCollection<long> ids, CancellationToken ct)
+    {
+        var found = new Dictionary<long, string>();
+        await using var cmd = new NpgsqlCommand("""
+            SELECT DISTINCT ON (t.entry_id) t.entry_id, t.id,
+                   t.programme_id, j.programme_id, t.value_date, j.value_date, t.recorded_at, j.recorded_at
+              FROM transfer t JOIN journal_entry j ON j.id = t.entry_id
+             WHERE t.entry_id = ANY($1)
+               AND (t.programme_id, t.value_date, t.recorded_at) IS DISTINCT FROM (j.programme_id, j.value_date, j.recorded_at)
+             ORDER BY t.entry_id, t.id
+            """, conn, tx);
+        cmd.Parameters.Add(new() { Value = ids.ToArray() });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var apart = new List<string>();
+            if (r.GetInt64(2) != r.GetInt64(3)) apart.Add($"programme {r.GetInt64(2)} where the entry's is {r.GetInt64(3)}");
+            if (r.GetFieldValue<DateOnly>(4) != r.GetFieldValue<DateOnly>(5))
+                apart.Add($"value date {ChainContent.Date(r.GetFieldValue<DateOnly>(4))} where the entry's is {ChainContent.Date(r.GetFieldValue<DateOnly>(5))}");
+            if (r.GetFieldValue<DateTime>(6) != r.GetFieldValue<DateTime>(7))
+                apart.Add($"recording time {ChainContent.Instant(r.GetFieldValue<DateTime>(6))} where the entry's is {ChainContent.Instant(r.GetFieldValue<DateTime>(7))}");
+            found[r.GetInt64(0)] = $"its transfer {r.GetInt64(1)} has {string.Join(", and ", apart)}";
+        }
+        return found;
+    }
+
     private static async Task<Dictionary<long, string>> EventsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, IReadOnlyCollection<long> ids,
         CancellationToken ct)
     {

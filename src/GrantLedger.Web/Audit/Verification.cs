@@ -160,6 +160,8 @@ public static partial class Verification
             var contents = new Dictionary<string, Dictionary<long, string>>();
             foreach (var type in seals.Select(s => s.Type).Distinct())
                 contents[type] = await ChainRecords.ContentAsync(conn, tx, type, seals.Where(s => s.Type == type).Select(s => s.Id).ToList(), ct);
+            var entries = seals.Where(s => s.Type == ChainRecords.JournalEntry).Select(s => s.Id).ToList();
+            Dictionary<long, string> apart = entries.Count == 0 ? [] : await ChainRecords.TransfersApartFromTheirEntryAsync(conn, tx, entries, ct);
 
             foreach (var s in seals)
             {
@@ -169,6 +171,9 @@ public static partial class Verification
                         s.Seq != expectedSeq ? $"seals {expectedSeq} to {s.Seq - 1} are missing" :
                         !contents[s.Type].TryGetValue(s.Id, out var content) ? $"{s.Type} {s.Id} is sealed but no longer exists" :
                         !ChainContent.Hash(previous, content).AsSpan().SequenceEqual(s.Hash) ? $"{s.Type} {s.Id} does not match its seal: it was changed after it was sealed" :
+                        // the seal covers the entry's programme, date and recording time; the balances read each transfer's copy of them
+                        s.Type == ChainRecords.JournalEntry && apart.TryGetValue(s.Id, out var how)
+                            ? $"{s.Type} {s.Id} does not match its seal: {how}, changed behind the ledger's keys" :
                         null;
                     if (problem is not null) mismatch = new Mismatch(chain, s.Seq, s.Type, s.Id, problem);
                     else verified++;

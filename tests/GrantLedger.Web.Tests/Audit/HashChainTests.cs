@@ -69,6 +69,38 @@ public sealed class HashChainTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains($"journal_entry {allocation} does not match its seal", output.ToString());
     }
 
+    /// <summary>
+    /// Balances as of a date, statements and exports read each transfer's own copy of its entry's date and recording time, which
+    /// the transfer's key to its entry keeps equal; moved behind that key, money would change days while the entry matched its seal.
+    /// </summary>
+    [Fact]
+    public async Task Verification_NamesAnEntryWhoseTransferWasMovedToAnotherDateOrMomentBehindTheGuards()
+    {
+        var s = await LedgerWithHistoryAsync();
+        await SealAsync();
+        var allocation = await Db.ScalarAsync("SELECT id FROM journal_entry WHERE cause_type = 'allocation'");
+        const string first = "(SELECT min(id) FROM transfer WHERE entry_id = $1)";
+
+        await Db.DataSource.TamperAsync($"UPDATE transfer SET value_date = value_date + 30 WHERE id = {first}", allocation);
+        var report = (await s.Root.GetAsync("/api/v1/audit/verification")).Expect(HttpStatusCode.OK).Json;
+        Assert.False(report["ok"]!.GetValue<bool>());
+        Assert.Equal(allocation, report["firstMismatch"]!["recordId"]!.GetValue<long>());
+        Assert.Matches(@"journal_entry \d+ does not match its seal: its transfer \d+ has value date \S+ where the entry's is ",
+            report["firstMismatch"]!["problem"]!.GetValue<string>());
+
+        await Db.DataSource.TamperAsync($"UPDATE transfer SET value_date = value_date - 30, recorded_at = recorded_at - interval '1 day' WHERE id = {first}", allocation);
+        report = (await s.Root.GetAsync("/api/v1/audit/verification")).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal(allocation, report["firstMismatch"]!["recordId"]!.GetValue<long>());
+        Assert.Contains("has recording time", report["firstMismatch"]!["problem"]!.GetValue<string>());
+        var output = new StringWriter();
+        Assert.Equal(3, await AuditCommands.VerifyAsync(Db.DataSource, output, CancellationToken.None));
+        Assert.Contains($"journal_entry {allocation} does not match its seal: its transfer", output.ToString());
+
+        await Db.DataSource.TamperAsync($"UPDATE transfer SET recorded_at = recorded_at + interval '1 day' WHERE id = {first}", allocation);
+        report = (await s.Root.GetAsync("/api/v1/audit/verification")).Expect(HttpStatusCode.OK).Json;
+        Assert.True(report["ok"]!.GetValue<bool>(), "put back as it was, it verifies again");
+    }
+
     [Fact]
     public async Task Verification_NamesAnAuditEventChangedOrDeleted_AndAnEventSlippedInUnsealed()
     {
