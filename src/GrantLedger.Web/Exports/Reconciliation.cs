@@ -353,7 +353,7 @@ public sealed class Reconciliation
     private async Task<ExportTable> PaymentRunsAsync(CancellationToken ct) => new()
     {
         Name = "payment-runs", SheetName = "Payment runs",
-        Purpose = "Every payment run built by the as-of date, one row per payee (school), as it stood at the end of that day: its state, its steps and each payee's confirmation by then (paid on or before the date).",
+        Purpose = "Every payment run built by the as-of date, one row per payee (school), as it stood at the end of that day: its state, its steps and each payee's status by then: paid (on or before the date), failed, cancelled with its run, or else pending.",
         Columns =
         [
             new("Run", CellKind.Text, 11), new("State", CellKind.Label, 10), _area, new("Half-term", CellKind.Label, 12),
@@ -371,7 +371,7 @@ public sealed class Reconciliation
                    CASE WHEN r.approved_at < @until THEN r.approved_at END, CASE WHEN r.exported_at < @until THEN r.exported_at END,
                    s.urn, s.name, p.remittance_reference, p.amount_pence,
                    CASE WHEN p.status = 'paid' AND p.paid_on <= @asOf THEN 'paid' WHEN p.status = 'failed' AND p.confirmed_at < @until THEN 'failed'
-                        ELSE 'pending' END,
+                        WHEN r.cancelled_at < @until THEN 'cancelled' ELSE 'pending' END,
                    CASE WHEN p.status = 'paid' AND p.paid_on <= @asOf THEN p.paid_on END
               FROM payment_run r
               JOIN payment_run_payee p ON p.payment_run_id = r.id

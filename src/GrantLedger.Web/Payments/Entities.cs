@@ -57,7 +57,7 @@ public sealed class PaymentRunPayee
     public required string RemittanceReference { get; set; }
     /// <summary>The school's payee reference as the payment file carried it; null until the run is exported (decision 0017).</summary>
     public string? PayeeReference { get; set; }
-    /// <summary>pending, paid or failed.</summary>
+    /// <summary>pending (in the run, not yet confirmed), paid, failed, or cancelled (with its run, before export: set by PostgreSQL, migration 0081).</summary>
     public string Status { get; set; } = "pending";
     public DateOnly? PaidOn { get; set; }
     public DateTimeOffset? ConfirmedAt { get; set; }

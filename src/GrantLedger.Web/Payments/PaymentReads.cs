@@ -10,6 +10,8 @@ namespace GrantLedger.Web.Payments;
 /// <param name="PayeeReference">the account paid: for an exported run the reference its file carried, whatever the school's is
 /// now; before export the school's reference now, which the file takes when it is written (decision 0017)</param>
 /// <param name="CurrentPayeeReference">the school's payee reference now</param>
+/// <param name="Status">pending (not yet confirmed: sent once the run is exported), paid (on <paramref name="PaidOn"/>), failed, or
+/// cancelled (the run was cancelled before export, so nothing was sent)</param>
 public sealed record PayeeView(long Id, SchoolSummary School, string? PayeeReference, string? CurrentPayeeReference, Money Amount,
     string RemittanceReference, string Status, DateOnly? PaidOn, IReadOnlyList<string> Claims);
 

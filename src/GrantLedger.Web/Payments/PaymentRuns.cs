@@ -206,7 +206,7 @@ public static class PaymentRuns
         return (run, await db.Set<PaymentFile>().AsNoTracking().Where(f => f.Id == runId).Select(f => f.File).SingleOrDefaultAsync(ct));
     }
 
-    public static PaymentRunContext Context(PaymentRun run, CurrentUser caller) => Context(run, caller, run.Payees.All(p => p.Status != "pending"));
+    public static PaymentRunContext Context(PaymentRun run, CurrentUser caller) => Context(run, caller, run.Payees.All(p => p.Status is "paid" or "failed"));
 
     /// <param name="everyPayeeConfirmed">every payee of the run paid or failed, as its confirmations say</param>
     public static PaymentRunContext Context(PaymentRun run, CurrentUser caller, bool everyPayeeConfirmed) =>

@@ -190,8 +190,21 @@ public sealed partial class PaymentRunTests(DatabaseFixture db) : DatabaseTest(d
         var cancelled = (await x.Maker.PostAsync($"/api/v1/payment-runs/{runId}/cancel", new { reason = "wrong half-term" })).Expect(HttpStatusCode.OK).Json;
         Assert.Equal("cancelled", cancelled["state"]!.GetValue<string>());
         foreach (var id in x.Claims) Assert.Equal("approved", State((await x.W.Admin.GetAsync($"/api/v1/claims/{id}")).Json));
+        // its payments were never sent: cancelled with it, not waiting for a confirmation (the answer, the run read again, its CSV)
+        Assert.All(cancelled["payees"]!.AsArray(), p => Assert.Equal("cancelled", p!["status"]!.GetValue<string>()));
+        Assert.All((await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}")).Json["payees"]!.AsArray(), p => Assert.Equal("cancelled", p!["status"]!.GetValue<string>()));
+        var csv = (await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}?format=csv")).Expect(HttpStatusCode.OK).Body;
+        Assert.DoesNotContain(",pending,", csv);
+        Assert.Contains(",cancelled,", csv);
         // The claims can go into a new run; once that is exported it can no longer be cancelled.
         var again = (await x.Maker.PostAsync(x.Runs, new { })).Expect(HttpStatusCode.Created).Id;
+        // PostgreSQL cancels a payment only with its run, and a cancelled one stays cancelled
+        var alone = await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
+            Db.DataSource.ExecuteAsync("UPDATE payment_run_payee SET status = 'cancelled' WHERE payment_run_id = $1", again));
+        Assert.Contains("cancelled only with its run", alone.MessageText);
+        var back = await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
+            Db.DataSource.ExecuteAsync("UPDATE payment_run_payee SET status = 'pending' WHERE payment_run_id = $1", runId));
+        Assert.Contains("is already cancelled: it stays so", back.MessageText);
         (await x.Checker.PostAsync($"/api/v1/payment-runs/{again}/approve", null)).Expect(HttpStatusCode.OK);
         (await x.Maker.PostAsync($"/api/v1/payment-runs/{again}/export", null)).Expect(HttpStatusCode.OK);
         var tooLate = (await x.Maker.PostAsync($"/api/v1/payment-runs/{again}/cancel", new { reason = "too late" }))

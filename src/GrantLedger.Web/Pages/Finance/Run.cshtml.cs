@@ -24,7 +24,7 @@ public sealed class RunModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, a
 
     /// <summary>A payment's statuses, as the run's payees have them, and how the filter names them.</summary>
     public static IReadOnlyList<(string Value, string Text)> Statuses { get; } =
-        [("", "All payments"), ("pending", "Waiting for confirmation"), ("paid", "Paid"), ("failed", "Failed")];
+        [("", "All payments"), ("pending", "Waiting for confirmation"), ("paid", "Paid"), ("failed", "Failed"), ("cancelled", "Cancelled")];
 
     /// <summary>The run with its totals; its payees are read a page at a time (<see cref="Payees"/>).</summary>
     public PaymentRunView View { get; private set; } = null!;
