@@ -22,9 +22,11 @@ public static class Transitions
     /// <param name="Reason">why the line is approved for less than claimed: required then, refused for a line approved in full</param>
     public sealed record Sanction(long? LineId, Money? Amount, [property: MaxText(MostReason / 2)] string? Reason);
 
-    /// <param name="Reason">why a claim is returned or rejected: the school reads it</param>
-    /// <param name="Declaration">submitting confirms the school's declaration</param>
-    /// <param name="Lines">approve: reduced ("sanctioned") amounts per line, each with a reason</param>
+    /// <param name="Reason">return and reject: why the claim is returned or rejected (required; the school reads it); withdraw: why the
+    /// school withdrew it (optional, kept in the claim's history)</param>
+    /// <param name="Declaration">submit only: submitting confirms the school's declaration</param>
+    /// <param name="Lines">approve only: reduced ("sanctioned") amounts per line, each with a reason. Each field is refused (422 naming it)
+    /// by a step that does not take it.</param>
     public sealed record Request([property: MaxText(MostReason)] string? Reason, bool? Declaration, List<Sanction>? Lines);
 
     /// <returns>the claim with its scope, as the transition left it (saved), its history with the transition's row</returns>
@@ -84,11 +86,13 @@ public static class Transitions
         // the second-approval threshold applies to the amount claimed, not to what is sanctioned
         var claimed = new Money(c.Claim.Lines.Sum(l => l.AmountPence));
         var step = ClaimWorkflow.Lifecycle.Fire(from, trigger, c.Context(caller, claimed, reason), ClaimReads.BesideSaid(c, caller));
-        // a claim approved for nothing stays approved for ever: a payment run leaves out a claim with nothing to pay
+        RefuseWhatTheStepDoesNotTake(trigger, r);
+        // a claim approved for nothing stays approved for ever: a payment run leaves out a claim with nothing to pay. Something is
+        // money or staff time: a claim whose money is all refused and whose time is approved is approved for its time
         if (step.Effect == LedgerEffect.PostHold || step.To == ClaimState.AwaitingSecondApproval)
-            if (claimed.IsPositive && !total.IsPositive)
-                throw new InvalidInput("lines", $"every line is reduced to {Money.Zero}, so the claim would be approved for nothing and never paid: " +
-                    "reject the claim with the reason instead");
+            if (!c.Claim.Lines.Any(l => ApprovesSomething(l, sanctions)))
+                throw new InvalidInput("lines", $"every line is refused (its money reduced to {Money.Zero}, its staff time released), so the claim " +
+                    "would be approved for nothing: reject the claim with the reason instead");
 
         if (trigger == ClaimTrigger.Submit)
         {
@@ -302,6 +306,42 @@ public static class Transitions
 
     /// <summary>The refusal of a reason for a line approved in full (a line's reason is why it is approved for less).</summary>
     public const string FullLineReason = "a reason is given only for a line approved for less than claimed";
+
+    /// <summary>
+    /// Whether the approval approves some of the line: money, or the staff time it draws on an allowance. A line reduced to
+    /// £0.00 is refused whole, its time released with its money (<see cref="ClaimLedger"/>).
+    /// </summary>
+    /// <param name="sanctions">the approval's reductions (<see cref="ReadSanctions"/>); null for a second approval, which approves the first's</param>
+    private static bool ApprovesSomething(ClaimLine line, Dictionary<long, (long Amount, string? Reason)>? sanctions)
+    {
+        var sanctioned = sanctions is null ? line.SanctionedPence
+            : sanctions.TryGetValue(line.Id, out var s) && s.Reason is not null ? s.Amount : (long?)null;
+        if (sanctioned == 0) return false;
+        return (sanctioned ?? line.AmountPence) > 0 || (line.AllowanceCategoryId is not null && line.Minutes is > 0);
+    }
+
+    /// <summary>
+    /// A field given to a step that does not read it is refused, naming it, rather than dropped: lines sent with a second
+    /// approval would approve in full a claim its approver meant to cut, and a reason given with a submission or an approval
+    /// would be kept where its reader never sees it. Absent, null, an empty list and a blank reason are taken as
+    /// not given.
+    /// </summary>
+    private static void RefuseWhatTheStepDoesNotTake(ClaimTrigger trigger, Request r)
+    {
+        var errors = new FieldErrors();
+        var step = Kebab.Of(trigger);
+        if (r.Lines is { Count: > 0 } && trigger != ClaimTrigger.Approve)
+            errors.Add("lines", trigger == ClaimTrigger.SecondApprove
+                ? "a second approval approves the amounts the first approval set: leave lines out, or return the claim with the reason to change them"
+                : $"only an approval takes amounts per line: leave lines out to {step}");
+        if (r.Declaration is not null && trigger != ClaimTrigger.Submit)
+            errors.Add("declaration", $"only a submission takes the declaration: leave it out to {step}");
+        if (!string.IsNullOrWhiteSpace(r.Reason) && trigger is not (ClaimTrigger.Return or ClaimTrigger.Reject or ClaimTrigger.Withdraw))
+            errors.Add("reason", trigger == ClaimTrigger.Approve
+                ? "an approval takes no reason for the claim: give one on each line approved for less, in lines"
+                : $"only a return, a rejection or a withdrawal takes a reason: leave it out to {step}");
+        errors.ThrowIfAny();
+    }
 
     /// <summary>Reduced amounts per line: at most the line's amount, each reduction with a reason, and no reason for a line approved in full.</summary>
     private static Dictionary<long, (long Amount, string? Reason)> ReadSanctions(ClaimScope c, List<Sanction>? given)

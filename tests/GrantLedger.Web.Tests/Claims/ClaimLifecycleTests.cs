@@ -400,6 +400,70 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// An approval of nothing counts staff time as something, both ways. A claim of time alone whose one line was refused
+    /// (£0.00, its time released) was approved, its page saying the approval spent staff time; it is refused now as an
+    /// approval of nothing. A claim whose money line is refused and whose time line is approved was refused, saying every line
+    /// was reduced to £0.00; it is approved now, for its time: the time posted, the money released.
+    /// </summary>
+    [Fact]
+    public async Task AnApprovalOfNothing_CountsStaffTime_BothWays()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        async Task<long[]> UnderReviewAsync(long claim)
+        {
+            (await w.SubmitAsync(claim)).Expect(HttpStatusCode.OK);
+            (await w.Lead.PostAsync($"/api/v1/claims/{claim}/start-review", null)).Expect(HttpStatusCode.OK);
+            return (await w.Lead.GetAsync($"/api/v1/claims/{claim}")).Json["lines"]!.AsArray().Select(l => l!["id"]!.GetValue<long>()).ToArray();
+        }
+
+        var timeAlone = await w.NewClaimAsync();
+        await w.AddSpecialistDayAsync(timeAlone);
+        var day = Assert.Single(await UnderReviewAsync(timeAlone));
+        var refused = (await w.Lead.PostAsync($"/api/v1/claims/{timeAlone}/approve",
+            new { lines = new[] { new { lineId = day, amount = "0.00", reason = "the visit is not evidenced" } } })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines");
+        Assert.Contains("reject the claim with the reason instead", refused.Body);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'under-review'", timeAlone));
+
+        var both = await w.NewClaimAsync();
+        await w.AddSpecialistDayAsync(both);
+        await w.AddStaffTimeAsync(both, allowance: false); // £250.00, no time
+        var lines = await UnderReviewAsync(both);
+        var approved = (await w.Lead.PostAsync($"/api/v1/claims/{both}/approve",
+            new { lines = new[] { new { lineId = lines[1], amount = "0.00", reason = "no timesheet" } } })).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("approved", approved["state"]!.GetValue<string>());
+        Assert.Equal("post_pending", await Db.TextAsync("SELECT t.kind FROM claim_line l JOIN transfer t ON t.pending_id = l.time_hold_id WHERE l.id = $1", lines[0]));
+        Assert.Equal("void_pending", await Db.TextAsync("SELECT t.kind FROM claim_line l JOIN transfer t ON t.pending_id = l.money_hold_id WHERE l.id = $1", lines[1]));
+    }
+
+    /// <summary>
+    /// A step takes only what it reads: amounts per line only an approval, the declaration only a submission, a reason only a
+    /// return, a rejection or a withdrawal. Anything else is refused, naming the field, and the claim does not move.
+    /// </summary>
+    [Fact]
+    public async Task AStep_RefusesWhatItDoesNotTake_NamingTheField()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id);
+        var line = (await w.School.GetAsync($"/api/v1/claims/{id}")).Json["lines"]![0]!["id"]!.GetValue<long>();
+        (await w.School.PostAsync($"/api/v1/claims/{id}/submit", new { declaration = true, reason = "a note for the lead" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "reason");
+        (await w.School.PostAsync($"/api/v1/claims/{id}/submit", new { declaration = true, lines = new[] { new { lineId = line } } }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines");
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'draft'", id));
+        (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/start-review", new { declaration = true })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "declaration");
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/start-review", new { reason = "" })).Expect(HttpStatusCode.OK); // blank is not given
+        var approval = (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { reason = "approved on condition the timesheet is filed" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "reason").Json;
+        Assert.Contains("on each line approved for less", approval["errors"]!["reason"]![0]!.GetValue<string>());
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/return", new { reason = "split the day by activity", lines = new[] { new { lineId = line } } }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines");
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND state = 'under-review'", id));
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM claim_transition WHERE claim_id = $1 AND reason IS NOT NULL", id));
+    }
+
+    /// <summary>
     /// A line named in an approval without an amount is approved in full, as the API says ("the whole line when omitted").
     /// A line of staff time alone (£0.00) named so was taken as approved for nothing: its time was released, with no reason
     /// the school could read. Its time is posted now; approving it for nothing still needs the amount 0.00 and a reason.

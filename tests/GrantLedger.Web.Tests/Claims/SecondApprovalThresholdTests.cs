@@ -20,6 +20,13 @@ public sealed class SecondApprovalThresholdTests(DatabaseFixture db) : DatabaseT
             .Expect(HttpStatusCode.OK).Json;
         Assert.Equal("awaiting-second-approval", first["state"]!.GetValue<string>());
         Assert.Equal("0.00", (await w.AccountAsync(0, "staff-cover", "payable"))["balance"]!.GetValue<string>());
+        // amounts sent with a second approval are refused, not dropped (dropped, they approved the claim as the first approval
+        // left it while the admin meant to cut it): the second approval approves what the first set, and nothing moves
+        var cut = (await w.Admin.PostAsync($"/api/v1/claims/{id}/second-approve", new { lines = new[] { new { lineId, amount = "0.01", reason = "only a penny evidenced" } } }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines").Json;
+        Assert.Contains("return the claim", cut["errors"]!["lines"]![0]!.GetValue<string>());
+        (await w.Admin.PostAsync($"/api/v1/claims/{id}/second-approve", new { reason = "looks right" })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "reason");
+        Assert.Equal("awaiting-second-approval", (await w.Admin.GetAsync($"/api/v1/claims/{id}")).Json["state"]!.GetValue<string>());
         (await w.Admin.PostAsync($"/api/v1/claims/{id}/second-approve", null)).Expect(HttpStatusCode.OK);
         Assert.Equal("249.99", (await w.AccountAsync(0, "staff-cover", "payable"))["balance"]!.GetValue<string>());
     }
