@@ -82,10 +82,15 @@ public sealed class Lifecycle<TState, TTrigger, TContext>
     /// ("change this draft"): the host's own actions, such as editing a draft</param>
     public Transition<TState, TTrigger, TContext> Fire(TState state, TTrigger trigger, TContext context, IReadOnlyList<string>? besides = null)
     {
+        // a role that takes no step of the lifecycle (an auditor) is refused whatever the record's state: where the record
+        // stands and what could be done with it now are for the roles that act on it
+        var role = context.Actor.Role;
+        if (!_rows.Any(r => r.Roles.Contains(role)))
+            throw new Forbidden($"no step of a {Name}'s workflow is for your role, {Describe([role])}");
+
         var rows = _rows.Where(r => Same(r.From, state) && Same(r.Trigger, trigger)).ToList();
         if (rows.Count == 0) throw Illegal(state, Kebab.Of(trigger), context, besides);
 
-        var role = context.Actor.Role;
         var mine = rows.Where(r => r.Roles.Contains(role)).ToList();
         if (mine.Count == 0)
             throw new Forbidden($"'{Kebab.Of(trigger)}' on a {Name} is for {Describe(rows.SelectMany(r => r.Roles).Distinct())}; " +
@@ -165,7 +170,28 @@ public sealed class Lifecycle<TState, TTrigger, TContext>
             ["state"] = Kebab.Of(state),
             ["trigger"] = trigger,
             ["allowedTriggers"] = allowed,
+            ["passed"] = Passed(state, trigger),
         });
+    }
+
+    /// <summary>
+    /// Whether the record has gone through the step already: its state is one the step leads to, or one reachable from there
+    /// before the step is open again (a payment run approved twice, a claim approved and since paid). False where the step is
+    /// still ahead on the way the record is going (a run built, not yet approved, asked to export).
+    /// </summary>
+    private bool Passed(TState state, string trigger)
+    {
+        var rows = _rows.Where(r => Kebab.Of(r.Trigger) == trigger).ToList();
+        var seen = rows.Select(r => r.To).ToHashSet();
+        var next = new Queue<TState>(seen);
+        while (next.TryDequeue(out var at))
+        {
+            if (Same(at, state)) return true;
+            if (rows.Any(r => Same(r.From, at))) continue; // the step is open here again: beyond, it is ahead, not passed
+            foreach (var row in _rows.Where(r => Same(r.From, at)))
+                if (seen.Add(row.To)) next.Enqueue(row.To);
+        }
+        return false;
     }
 
     private static string Describe(IEnumerable<string> roles) => string.Join(" or ", roles.Select(r => r.Replace('_', ' ')));

@@ -207,7 +207,10 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
     {
         if (rule.Details.GetValueOrDefault("record") is not string record || rule.Details.GetValueOrDefault("state") is not string state)
             return Capital(rule.Message);
-        return $"This {record} {Gov.Became(state, already: true)}.";
+        // gone through the step already (a second click, or someone else first), or the step is not open where it stands
+        return rule.Details.GetValueOrDefault("passed") is false && rule.Details.GetValueOrDefault("trigger") is string trigger
+            ? $"This {record} {Gov.Became(state)}, so it cannot be {Core.Workflow.Kebab.Done(trigger)} now."
+            : $"This {record} {Gov.Became(state, already: true)}.";
     }
 
     /// <summary>A page's own words for a refusal of the API's (which keeps its words for clients), or null for the usual ones.</summary>

@@ -115,12 +115,22 @@ public class ClaimWorkflowTests
         var bySchool = Assert.Throws<RuleBroken>(() => Claim.Fire(Draft, Approve, By(SchoolManager, submittedBy: null)));
         Assert.Equal(["submit"], Assert.IsType<string[]>(bySchool.Details["allowedTriggers"]));
         Assert.EndsWith("What you can do now: submit.", bySchool.Message);
-        foreach (var actor in Everyone.Where(a => a != SchoolManager))
+        foreach (var actor in Everyone.Where(a => a != SchoolManager && a != Auditor))
         {
             var refusal = Assert.Throws<RuleBroken>(() => Claim.Fire(Draft, Approve, By(actor, submittedBy: null)));
             Assert.True(Assert.IsType<string[]>(refusal.Details["allowedTriggers"]).Length == 0, actor.ToString());
             Assert.EndsWith("No step of its workflow is open to you now.", refusal.Message);
         }
+        // a role that takes no step of the workflow is refused whatever the state, not told where the claim stands
+        Assert.Equal("no step of a claim's workflow is for your role, auditor",
+            Assert.Throws<Forbidden>(() => Claim.Fire(Draft, Approve, By(Auditor, submittedBy: null))).Message);
+    }
+
+    [Fact]
+    public void Approve_OnAnApprovedOrPaidClaim_SaysTheStepIsPassed()
+    {
+        Assert.Equal(true, Assert.Throws<RuleBroken>(() => Claim.Fire(Approved, Approve, By(AreaLead))).Details["passed"]);
+        Assert.Equal(true, Assert.Throws<RuleBroken>(() => Claim.Fire(Paid, Approve, By(AreaLead))).Details["passed"]);
     }
 
     [Fact]

@@ -28,6 +28,24 @@ public class PaymentRunWorkflowTests
     public void Cancel_BeforeExport_CancelsTheRun(PaymentRunState state) =>
         Assert.Equal(Cancelled, Run.Fire(state, Cancel, By(Finance)).To);
 
+    /// <summary>
+    /// A step refused says whether the run has gone through it already (approved twice) or whether it is still ahead (a run
+    /// only built, asked to export: the pages said "has already been built"); a cancelled run went another way.
+    /// </summary>
+    [Fact]
+    public void AStepRefused_SaysWhetherTheRunHasPassedIt()
+    {
+        bool Passed(PaymentRunState state, PaymentRunTrigger trigger) =>
+            (bool)Assert.Throws<RuleBroken>(() => Run.Fire(state, trigger, By(SecondFinance, everyPayeeConfirmed: true))).Details["passed"]!;
+        Assert.True(Passed(Approved, Approve));
+        Assert.True(Passed(Paid, Export));
+        Assert.False(Passed(Built, Export));
+        Assert.False(Passed(Built, MarkPaid));
+        Assert.False(Passed(Cancelled, Export));
+        // a role that takes no step of the run's workflow is refused whatever the run's state
+        Assert.Throws<Forbidden>(() => Run.Fire(Built, Export, By(Auditor)));
+    }
+
     [Fact]
     public void EveryRow_MovesNoMoneyItself() => Assert.All(Run.Rows, row => Assert.Equal(LedgerEffect.None, row.Effect));
 

@@ -1075,6 +1075,20 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         var checker = await w.S.FinanceAsync(Db, "checker");
         using var finance = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, checker.UserName);
         var runPage = await finance.GetStringAsync($"/finance/runs/{run}");
+        // a step still ahead is not one already taken: exporting a run that is only built said "has already been built"
+        html = await PostFormAgainAsync(finance, $"/finance/runs/{run}?handler=Export", runPage);
+        Assert.Contains("This payment run has been built, so it cannot be exported now.", html);
+        Assert.DoesNotContain("already", html);
+        // and a role that may never take the step is refused it, whatever the run's state (an auditor was told it was built)
+        var auditor = await w.S.AuditorAsync(Db);
+        using (var audit = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName))
+        {
+            var auditorsPage = await audit.GetStringAsync($"/finance/runs/{run}");
+            using var refused = await audit.PostAsync($"/finance/runs/{run}?handler=Export", new FormUrlEncodedContent(
+                [new(Security.PageFormFuzzTests.Token, Security.PageFormFuzzTests.TokenOf(auditorsPage))]));
+            Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
+            Assert.StartsWith("/forbidden", refused.Headers.Location!.OriginalString);
+        }
         (await checker.PostAsync($"/api/v1/payment-runs/{run}/approve", null)).Expect(HttpStatusCode.OK);
         html = await PostFormAgainAsync(finance, $"/finance/runs/{run}?handler=Approve", runPage);
         Assert.Contains("This payment run has already been approved.", html);
