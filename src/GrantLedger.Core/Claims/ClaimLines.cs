@@ -42,6 +42,24 @@ public static partial class ClaimLines
     public static readonly string[] Specialists =
         ["occupational-therapist", "speech-and-language-therapist", "educational-psychologist", "specialist-teacher", "other"];
 
+    /// <summary>
+    /// The fields of a line request each kind takes, as the API, the CSV import and the line form name them; a value given
+    /// for another field is refused, naming it (a support-hours line's role and activity were overwritten, a TLR's hours
+    /// and an action-plan line's date dropped, without a word). Kind and description go with every kind.
+    /// </summary>
+    public static IReadOnlyList<string> FieldsOf(ClaimLineKind kind) => kind switch
+    {
+        ClaimLineKind.StaffTime => ["categoryId", "allowanceCategoryId", "staffRef", "role", "activity", "date", "hours", "days"],
+        // the TLR3 sum for the half-term: a date, if sent, is checked to fall in it
+        ClaimLineKind.Tlr => ["categoryId", "staffRef", "date"],
+        // support staff's programme admin: its role and activity are those, so none is asked
+        ClaimLineKind.SupportHours => ["categoryId", "allowanceCategoryId", "staffRef", "date", "hours"],
+        ClaimLineKind.ActionPlan => ["categoryId", "actionId", "supplier", "invoiceRef", "amount"],
+        // a specialist is named by their profession, never by a staff reference
+        ClaimLineKind.SpecialistDays => ["categoryId", "allowanceCategoryId", "specialist", "date", "days"],
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
     /// <summary>Kinds whose staff reference counts towards the one-full-day-per-date limit.</summary>
     public static bool CountsStaffDay(ClaimLineKind kind) => kind is ClaimLineKind.StaffTime or ClaimLineKind.SupportHours;
 

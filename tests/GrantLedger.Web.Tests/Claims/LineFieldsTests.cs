@@ -1,0 +1,80 @@
+using System.Net;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Claims;
+
+/// <summary>
+/// What a claim line takes, and how much: the fields of its kind and no others, at most a working day of time, at most the
+/// most a line may cost. Each refusal is a 422 naming the field, by the API, the import and the line form alike, and
+/// nothing is written.
+/// </summary>
+public sealed class LineFieldsTests(DatabaseFixture db) : DatabaseTest(db)
+{
+    /// <summary>
+    /// Fields a kind does not take were dropped or overwritten without a word (only a stray amount was refused): a
+    /// support-hours line's role and activity became support-staff and programme-admin, a TLR's hours and days and an
+    /// action-plan line's date, staff reference and hours were dropped, and a specialist's staff reference too.
+    /// </summary>
+    [Fact]
+    public async Task AFieldTheKindDoesNotTake_IsRefusedNamingIt_ForEveryKind_AndNothingIsWritten()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        async Task RefusedAsync(object line, params string[] fields)
+        {
+            var errors = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", line)).ExpectProblem(HttpStatusCode.UnprocessableEntity)
+                .Json["errors"]!.AsObject();
+            Assert.Equal(fields.Order(), errors.Select(e => e.Key).Order());
+        }
+        await RefusedAsync(new
+        {
+            kind = "support-hours", categoryId = w.Category("tlr-admin"), staffRef = "S01", role = "leader", activity = "training",
+            date = w.S.On("10-05"), hours = 2,
+        }, "role", "activity");
+        await RefusedAsync(new { kind = "tlr", categoryId = w.Category("tlr-admin"), staffRef = "T11", hours = 3, days = 2 }, "hours", "days");
+        await RefusedAsync(new
+        {
+            kind = "action-plan", categoryId = w.Category("action-plan"), actionId = w.Actions[0], supplier = "Sensory Ltd", invoiceRef = "INV-1",
+            amount = "120.00", date = w.S.On("10-05"), staffRef = "STAFF-01", hours = 2,
+        }, "date", "staffRef", "hours");
+        var specialist = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+        {
+            kind = "specialist-days", allowanceCategoryId = w.Category("contact-time"), specialist = "occupational-therapist",
+            date = w.S.On("10-05"), days = 1, staffRef = "STAFF-01",
+        })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "staffRef");
+        Assert.Contains("takes no staffRef", specialist.Body);
+        await RefusedAsync(new
+        {
+            kind = "staff-time", categoryId = w.Category("staff-cover"), staffRef = "STAFF-01", role = "leader", activity = "training",
+            date = w.S.On("10-05"), days = 1, specialist = "other", supplier = "Acme",
+        }, "specialist", "supplier");
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM claim_line"));
+
+        // left out or empty is none: a client or form that sends every field, blank, is not refused
+        var added = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+        {
+            kind = "support-hours", categoryId = w.Category("tlr-admin"), staffRef = "S01", date = w.S.On("10-05"), hours = 2,
+            supplier = "", invoiceRef = " ", days = (decimal?)null, actionId = (long?)null,
+        })).Expect(HttpStatusCode.Created).Json["lines"]![0]!;
+        Assert.Equal(("support-staff", "programme-admin"), (added["role"]!.GetValue<string>(), added["activity"]!.GetValue<string>()));
+
+        // a line changed is checked as one added
+        (await w.School.PutAsync($"/api/v1/claims/{id}/lines/{added["id"]!.GetValue<long>()}", new
+        {
+            kind = "support-hours", categoryId = w.Category("tlr-admin"), staffRef = "S01", date = w.S.On("10-05"), hours = 3, role = "teacher",
+        })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "role");
+        Assert.Equal(120, await Db.ScalarAsync("SELECT minutes FROM claim_line WHERE claim_id = $1", id));
+
+        // the import names the row and the column; cells left empty for other kinds' columns are none
+        var csv = $"""
+            kind,categoryId,staffRef,role,activity,date,hours,days,specialist
+            support-hours,tlr-admin,S02,,,{w.S.On("10-06")},2,,
+            tlr,tlr-admin,T11,,,,,2,
+            specialist-days,,STAFF-09,,,{w.S.On("10-06")},,1,other
+            """;
+        var errors = (await w.School.PostRawAsync($"/api/v1/claims/{id}/lines/import", csv, "text/csv")).ExpectProblem(HttpStatusCode.UnprocessableEntity)
+            .Json["errors"]!.AsObject();
+        Assert.Equal(["line 3, days", "line 4, allowanceCategoryId", "line 4, staffRef"], errors.Select(e => e.Key).Order());
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim_line"));
+    }
+}
