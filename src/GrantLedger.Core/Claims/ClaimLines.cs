@@ -60,6 +60,15 @@ public static partial class ClaimLines
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
+    /// <summary>
+    /// The most time one line may claim: one working day (7.5 hours, 450 minutes), whatever its kind. A line is dated on
+    /// one day: a staff member's cannot be more than a full day on it (nor can all their lines on it together), and a
+    /// specialist's line records one specialist's work on its date, so it is at most a day too; days over several dates,
+    /// or several specialists on one date, are a line each. Far inside the database's CHECK on minutes (at most
+    /// 1,000,000,000,000), and small enough that no rate (at most £10,000,000,000.00) by it overflows a long.
+    /// </summary>
+    public const int MostMinutes = Money.Minutes.PerDay;
+
     /// <summary>Kinds whose staff reference counts towards the one-full-day-per-date limit.</summary>
     public static bool CountsStaffDay(ClaimLineKind kind) => kind is ClaimLineKind.StaffTime or ClaimLineKind.SupportHours;
 

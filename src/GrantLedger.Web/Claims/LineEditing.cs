@@ -34,8 +34,9 @@ public static class LineEditing
     /// <param name="Activity">what the time was spent on (staff-time only: a support-hours line's is programme admin)</param>
     /// <param name="Date">the day the work was done (staff-time, support-hours, specialist-days), in the claim's half-term; a TLR is the
     /// half-term's sum, dated its first day: a date sent with one must fall in the half-term</param>
-    /// <param name="Hours">the time in hours (staff-time, support-hours)</param>
-    /// <param name="Days">the time in days of 7.5 hours (staff-time, specialist-days)</param>
+    /// <param name="Hours">the time in hours (staff-time, support-hours): at most 7.5, one working day, a line</param>
+    /// <param name="Days">the time in days of 7.5 hours (staff-time, specialist-days): at most 1 a line, which is one staff member's or
+    /// one specialist's work on its date; other days, or other specialists, go on other lines</param>
     /// <param name="ActionId">the action of the school's agreed plan the invoice is for (action-plan only)</param>
     /// <param name="Supplier">the invoice's supplier (action-plan only)</param>
     /// <param name="InvoiceRef">the invoice's reference (action-plan only)</param>
@@ -278,8 +279,10 @@ public static class LineEditing
         var (quantity, unit) = hours is { } h ? (h, TimeUnit.Hours) : (days!.Value, TimeUnit.Days);
         field = unit == TimeUnit.Hours ? "hours" : "days";
         if (!Minutes.TryFromQuantity(quantity, unit, out var minutes, out var error)) errors.Add(field, error!);
-        else if (minutes.Value > Minutes.PerDay && line.Kind != "specialist-days")
-            errors.Add(field, "one line is at most one working day (7.5 hours); claim other days on other lines");
+        else if (minutes.Value > ClaimLines.MostMinutes)
+            errors.Add(field, line.Kind == Kebab.Of(ClaimLineKind.SpecialistDays)
+                ? "one line is at most one working day (7.5 hours): a line is one specialist's work on its date; claim other days, or other specialists, on other lines"
+                : "one line is at most one working day (7.5 hours); claim other days on other lines");
         else line.Minutes = minutes.Value;
     }
 

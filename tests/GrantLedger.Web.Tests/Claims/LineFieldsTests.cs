@@ -77,4 +77,76 @@ public sealed class LineFieldsTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(["line 3, days", "line 4, allowanceCategoryId", "line 4, staffRef"], errors.Select(e => e.Key).Order());
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim_line"));
     }
+
+    /// <summary>
+    /// A line is dated on one day, and is at most a working day of time, whatever its kind: a specialist's line is one
+    /// specialist's work on its date. 99,999 days on one date were taken, and 9,999,999,999 reached the database, which
+    /// refused them naming no field and its own CHECK's name.
+    /// </summary>
+    [Fact]
+    public async Task ALinesTime_IsAtMostOneWorkingDay_RefusedByTheServiceNamingTheField_NotByTheDatabase()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        object Specialist(object days) => new
+        {
+            kind = "specialist-days", allowanceCategoryId = w.Category("contact-time"), specialist = "occupational-therapist", date = w.S.On("10-05"), days,
+        };
+        foreach (var days in new object[] { 9999999999, 99999, 1.2m })
+        {
+            var refused = (await w.School.PostAsync($"/api/v1/claims/{id}/lines", Specialist(days))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "days");
+            Assert.Contains("one specialist's work on its date", refused.Body);
+            Assert.DoesNotContain("claim_line_minutes_check", refused.Body);
+        }
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+        {
+            kind = "support-hours", categoryId = w.Category("tlr-admin"), staffRef = "S01", date = w.S.On("10-05"), hours = 7.75m,
+        })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "hours");
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM claim_line"));
+        Assert.Equal(450, (await w.School.PostAsync($"/api/v1/claims/{id}/lines", Specialist(1))).Expect(HttpStatusCode.Created)
+            .Json["lines"]![0]!["minutes"]!.GetValue<long>());
+    }
+
+    /// <summary>
+    /// A priced line costs at most what any amount can be (£10,000,000,000.00): a specialist's day rate of £10bn by 30,000
+    /// days overflowed in pricing (a 500). Past it, the line is refused naming its time; a rate that would price a draft's
+    /// line past it is refused, the draft left as it was.
+    /// </summary>
+    [Fact]
+    public async Task ALineThatWouldCostMoreThanTheMost_IsRefusedNamingItsTime_NotA500()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        (await w.Admin.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/rates", new
+        {
+            code = "specialist-day", name = "x", basis = "day", amount = "10000000000.00", effectiveFrom = w.S.On("10-01"),
+        })).Expect(HttpStatusCode.Created);
+        object Specialist(object days) => new
+        {
+            kind = "specialist-days", categoryId = w.Category("staff-cover"), allowanceCategoryId = w.Category("contact-time"),
+            specialist = "occupational-therapist", date = w.S.On("10-05"), days,
+        };
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", Specialist(30000))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "days");
+        Assert.Equal("10000000000.00", (await w.School.PostAsync($"/api/v1/claims/{id}/lines", Specialist(1))).Expect(HttpStatusCode.Created)
+            .Json["lines"]![0]!["amount"]!.GetValue<string>()); // the most there is
+
+        // an hour rate of £10bn: two hours would be £20bn
+        var other = await w.NewClaimAsync();
+        object Hours(string date) => new { kind = "support-hours", categoryId = w.Category("tlr-admin"), staffRef = "S01", date, hours = 2 };
+        var line = (await w.School.PostAsync($"/api/v1/claims/{other}/lines", Hours(w.S.On("10-05")))).Expect(HttpStatusCode.Created)
+            .Json["lines"]![0]!["id"]!.GetValue<long>();
+        var rate = (await w.Admin.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/rates", new
+        {
+            code = "support-staff-hour", name = "x", basis = "hour", amount = "10000000000.00", effectiveFrom = w.S.On("10-01"),
+        })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "amount");
+        Assert.Contains("more than the most a line may cost", rate.Body);
+        Assert.Equal(3600L, await Db.ScalarAsync("SELECT amount_pence FROM claim_line WHERE id = $1", line)); // £36.00, as it was
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM rate WHERE code = 'support-staff-hour' AND amount_pence > 1800"));
+
+        await Db.ScalarAsync("INSERT INTO rate (programme_id, code, name, basis, amount_pence, effective_from) VALUES ($1, 'support-staff-hour', 'x', 'hour', 1000000000000, $2) RETURNING id",
+            w.S.ProgrammeId, DateOnly.Parse(w.S.On("10-16")));
+        var refused = (await w.School.PostAsync($"/api/v1/claims/{other}/lines", Hours(w.S.On("10-16")))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "hours");
+        Assert.Contains("more than the most a line may cost (£10,000,000,000.00)", refused.Body);
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE claim_id = $1", other));
+    }
 }
