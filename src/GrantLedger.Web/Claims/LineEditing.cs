@@ -34,9 +34,12 @@ public static class LineEditing
     /// <param name="Activity">what the time was spent on (staff-time only: a support-hours line's is programme admin)</param>
     /// <param name="Date">the day the work was done (staff-time, support-hours, specialist-days), in the claim's half-term; a TLR is the
     /// half-term's sum, dated its first day: a date sent with one must fall in the half-term</param>
-    /// <param name="Hours">the time in hours (staff-time, support-hours): at most 7.5, one working day, a line</param>
-    /// <param name="Days">the time in days of 7.5 hours (staff-time, specialist-days): at most 1 a line, which is one staff member's or
-    /// one specialist's work on its date; other days, or other specialists, go on other lines</param>
+    /// <param name="Hours">the time in hours (staff-time, support-hours): a number with at most two decimal places that comes to
+    /// a whole number of minutes, such as 2.5 or 0.25 (not 0.01), also taken as a string, "2.5"; at most 7.5, one working day, a line</param>
+    /// <param name="Days">the time in days of 450 minutes, 7.5 hours (staff-time, specialist-days): a number with at most two decimal
+    /// places that comes to a whole number of minutes, such as 1, 0.5 or 0.2 (not 0.33 or 0.01), also taken as a string, "0.5"; at
+    /// most 1 a line, which is one staff member's or one specialist's work on its date: other days, or other specialists, go on
+    /// other lines</param>
     /// <param name="ActionId">the action of the school's agreed plan the invoice is for (action-plan only)</param>
     /// <param name="Supplier">the invoice's supplier (action-plan only)</param>
     /// <param name="InvoiceRef">the invoice's reference (action-plan only)</param>
