@@ -149,4 +149,24 @@ public sealed class LineFieldsTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("more than the most a line may cost (£10,000,000,000.00)", refused.Body);
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE claim_id = $1", other));
     }
+
+    /// <summary>
+    /// A submission prices each line by the rate in force on its date: one recorded behind the service's back (a script)
+    /// that would price a line past the most a line may cost refuses the submission naming the line, the claim left a draft.
+    /// </summary>
+    [Fact]
+    public async Task ASubmissionRepricingALinePastTheMost_IsRefusedNamingTheLine_NotA500()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+        {
+            kind = "support-hours", categoryId = w.Category("tlr-admin"), staffRef = "S01", date = w.S.On("10-05"), hours = 2,
+        })).Expect(HttpStatusCode.Created);
+        await Db.ScalarAsync("INSERT INTO rate (programme_id, code, name, basis, amount_pence, effective_from) VALUES ($1, 'support-staff-hour', 'x', 'hour', 1000000000000, $2) RETURNING id",
+            w.S.ProgrammeId, DateOnly.Parse(w.S.On("10-01")));
+        var refused = (await w.SubmitAsync(id)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].amount");
+        Assert.Contains("more than the most a line may cost", refused.Body);
+        Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"));
+    }
 }
