@@ -42,6 +42,33 @@ public static partial class ClaimLines
     public static readonly string[] Specialists =
         ["occupational-therapist", "speech-and-language-therapist", "educational-psychologist", "specialist-teacher", "other"];
 
+    /// <summary>
+    /// The fields of a line request each kind takes, as the API, the CSV import and the line form name them; a value given
+    /// for another field is refused, naming it (a support-hours line's role and activity were overwritten, a TLR's hours
+    /// and an action-plan line's date dropped, without a word). Kind and description go with every kind.
+    /// </summary>
+    public static IReadOnlyList<string> FieldsOf(ClaimLineKind kind) => kind switch
+    {
+        ClaimLineKind.StaffTime => ["categoryId", "allowanceCategoryId", "staffRef", "role", "activity", "date", "hours", "days"],
+        // the TLR3 sum for the half-term: a date, if sent, is checked to fall in it
+        ClaimLineKind.Tlr => ["categoryId", "staffRef", "date"],
+        // support staff's programme admin: its role and activity are those, so none is asked
+        ClaimLineKind.SupportHours => ["categoryId", "allowanceCategoryId", "staffRef", "date", "hours"],
+        ClaimLineKind.ActionPlan => ["categoryId", "actionId", "supplier", "invoiceRef", "amount"],
+        // a specialist is named by their profession, never by a staff reference
+        ClaimLineKind.SpecialistDays => ["categoryId", "allowanceCategoryId", "specialist", "date", "days"],
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    /// <summary>
+    /// The most time one line may claim: one working day (7.5 hours, 450 minutes), whatever its kind. A line is dated on
+    /// one day: a staff member's cannot be more than a full day on it (nor can all their lines on it together), and a
+    /// specialist's line records one specialist's work on its date, so it is at most a day too; days over several dates,
+    /// or several specialists on one date, are a line each. Far inside the database's CHECK on minutes (at most
+    /// 1,000,000,000,000), and small enough that no rate (at most £10,000,000,000.00) by it overflows a long.
+    /// </summary>
+    public const int MostMinutes = Money.Minutes.PerDay;
+
     /// <summary>Kinds whose staff reference counts towards the one-full-day-per-date limit.</summary>
     public static bool CountsStaffDay(ClaimLineKind kind) => kind is ClaimLineKind.StaffTime or ClaimLineKind.SupportHours;
 

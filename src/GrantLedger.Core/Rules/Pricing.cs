@@ -11,19 +11,35 @@ public static class Pricing
 {
     public static readonly string[] Bases = ["day", "hour", "period"];
 
-    public static long Price(string basis, long ratePence, long minutes)
+    /// <summary>
+    /// The most one line may cost: the most any amount can be (<see cref="Hundredths.Most"/>, £10,000,000,000.00), so
+    /// that a priced line is an amount like any other, as an action-plan line's invoice amount is.
+    /// </summary>
+    public const long MostPence = Hundredths.Most;
+
+    /// <summary>The line's price, or false when it would cost more than <see cref="MostPence"/>; never an overflow, whatever the rate and time.</summary>
+    public static bool TryPrice(string basis, long ratePence, long minutes, out long pence)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(ratePence);
         ArgumentOutOfRangeException.ThrowIfNegative(minutes);
-        return basis switch
+        // a long by a long fits an Int128 with room: a £10bn rate by 30,000 days overflowed a long (a 500)
+        var exact = basis switch
         {
-            "day" => DivideHalfUp(checked(ratePence * minutes), Minutes.PerDay),
-            "hour" => DivideHalfUp(checked(ratePence * minutes), Minutes.PerHour),
+            "day" => DivideHalfUp((Int128)ratePence * minutes, Minutes.PerDay),
+            "hour" => DivideHalfUp((Int128)ratePence * minutes, Minutes.PerHour),
             "period" => ratePence,
             _ => throw new ArgumentException($"unknown rate basis '{basis}': one of {string.Join(", ", Bases)}", nameof(basis)),
         };
+        pence = exact <= MostPence ? (long)exact : 0;
+        return exact <= MostPence;
     }
+
+    /// <summary>The line's price, for one known to cost at most <see cref="MostPence"/> (<see cref="TryPrice"/> otherwise).</summary>
+    public static long Price(string basis, long ratePence, long minutes) => TryPrice(basis, ratePence, minutes, out var pence) ? pence
+        : throw new ArgumentOutOfRangeException(nameof(minutes), $"{minutes} minutes at {ratePence}p a {basis} cost more than the most a line may cost");
 
     /// <summary>n / d rounded half up, for n ≥ 0 and d &gt; 0.</summary>
     public static long DivideHalfUp(long n, long d) => (n / d) + ((n % d) * 2 >= d ? 1 : 0);
+
+    private static Int128 DivideHalfUp(Int128 n, long d) => (n / d) + ((n % d) * 2 >= d ? 1 : 0);
 }

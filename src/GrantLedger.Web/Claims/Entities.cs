@@ -31,10 +31,12 @@ public sealed class Claim : Access.ISchoolRecord
 public sealed class ClaimLine
 {
     /// <summary>Prices the line by a rate: the rate it names and its amount for the line's minutes (or the rate's own for a TLR).</summary>
-    public void PriceBy(long rateId, long ratePence, string basis)
+    /// <returns>false, the line left as it was, when it would cost more than the most a line may cost (Pricing.MostPence)</returns>
+    public bool PriceBy(long rateId, long ratePence, string basis)
     {
-        (RateId, RatePence, RateBasis) = (rateId, ratePence, basis);
-        AmountPence = GrantLedger.Core.Rules.Pricing.Price(basis, ratePence, Minutes ?? 0);
+        if (!GrantLedger.Core.Rules.Pricing.TryPrice(basis, ratePence, Minutes ?? 0, out var pence)) return false;
+        (RateId, RatePence, RateBasis, AmountPence) = (rateId, ratePence, basis, pence);
+        return true;
     }
 
     public long Id { get; set; }

@@ -22,8 +22,30 @@ namespace GrantLedger.Web.Claims;
 /// </summary>
 public static class LineEditing
 {
-    /// <param name="Date">the day the work was done (staff time, support hours), in the claim's half-term; a TLR is the
+    /// <summary>
+    /// A claim line as its kind asks for it. Each kind takes its own fields (and description); a value given for a field
+    /// the kind does not take is refused, 422 naming the field; a field left out or empty is none.
+    /// </summary>
+    /// <param name="Kind">what the line is for; it decides which other fields it takes</param>
+    /// <param name="CategoryId">the budget category paying for it (any kind; a specialist-days line may leave it out: days only, paid from no budget)</param>
+    /// <param name="AllowanceCategoryId">the staff-time allowance it spends (staff-time, support-hours, specialist-days; required for specialist-days)</param>
+    /// <param name="StaffRef">the staff member's pseudonym, such as STAFF-07 (staff-time, tlr, support-hours)</param>
+    /// <param name="Role">the staff member's role (staff-time only: a support-hours line is support staff's)</param>
+    /// <param name="Activity">what the time was spent on (staff-time only: a support-hours line's is programme admin)</param>
+    /// <param name="Date">the day the work was done (staff-time, support-hours, specialist-days), in the claim's half-term; a TLR is the
     /// half-term's sum, dated its first day: a date sent with one must fall in the half-term</param>
+    /// <param name="Hours">the time in hours (staff-time, support-hours): a number with at most two decimal places that comes to
+    /// a whole number of minutes, such as 2.5 or 0.25 (not 0.01), also taken as a string, "2.5"; at most 7.5, one working day, a line</param>
+    /// <param name="Days">the time in days of 450 minutes, 7.5 hours (staff-time, specialist-days): a number with at most two decimal
+    /// places that comes to a whole number of minutes, such as 1, 0.5 or 0.2 (not 0.33 or 0.01), also taken as a string, "0.5"; at
+    /// most 1 a line, which is one staff member's or one specialist's work on its date: other days, or other specialists, go on
+    /// other lines</param>
+    /// <param name="ActionId">the action of the school's agreed plan the invoice is for (action-plan only)</param>
+    /// <param name="Supplier">the invoice's supplier (action-plan only)</param>
+    /// <param name="InvoiceRef">the invoice's reference (action-plan only)</param>
+    /// <param name="Amount">the invoice amount (action-plan only: the other kinds are priced from the rate card, a line at most £10,000,000,000.00)</param>
+    /// <param name="Specialist">the specialist's profession (specialist-days only)</param>
+    /// <param name="Description">a note on the line (any kind)</param>
     public sealed record LineInput(
         [property: OneOf(typeof(ClaimLines), nameof(ClaimLines.Kinds))] string? Kind, long? CategoryId, long? AllowanceCategoryId,
         [property: MaxText(17, Pattern = Core.Claims.ClaimLines.StaffRefPattern)] string? StaffRef,
@@ -107,10 +129,12 @@ public static class LineEditing
         };
         var moneyOptional = kind == ClaimLineKind.SpecialistDays; // specialist days may be days only, paid from no budget
         line.CategoryId = Category(r.CategoryId, "categoryId", moneyKinds, required: !moneyOptional, categories, errors);
-        var allowanceAllowed = kind is ClaimLineKind.StaffTime or ClaimLineKind.SupportHours or ClaimLineKind.SpecialistDays;
-        line.AllowanceCategoryId = allowanceAllowed
+        // a field the kind does not take is refused, naming it, whichever it is: it was dropped or overwritten without a word
+        var takes = ClaimLines.FieldsOf(kind);
+        foreach (var field in Given(r).Where(f => !takes.Contains(f))) errors.Add(field, NotTaken(kind, field));
+        line.AllowanceCategoryId = takes.Contains("allowanceCategoryId")
             ? Category(r.AllowanceCategoryId, "allowanceCategoryId", [CategoryKinds.TimeAllowance], required: kind == ClaimLineKind.SpecialistDays, categories, errors)
-            : r.AllowanceCategoryId is null ? null : Error<long?>(errors, "allowanceCategoryId", $"a {Kebab.Of(kind)} line spends no staff-time allowance");
+            : null;
 
         if (kind is ClaimLineKind.StaffTime or ClaimLineKind.Tlr or ClaimLineKind.SupportHours)
             line.StaffRef = ClaimLines.StaffReference(r.StaffRef) ?? Error<string>(errors, "staffRef", string.IsNullOrWhiteSpace(r.StaffRef)
@@ -163,9 +187,6 @@ public static class LineEditing
                     errors.Add("invoiceRef", claimed);
                 break;
         }
-        // a priced line's amount is the rate card's: one sent with it was dropped without a word
-        if (kind != ClaimLineKind.ActionPlan && r.Amount is not null)
-            errors.Add("amount", $"{PricedBy(kind)}; leave it out");
         // What needs other fields right is checked once they are, whatever else is wrong, so that every problem is told at once.
         // Priced kinds take the rate in force on the line's date; specialist days only when charged to money.
         var rateCode = ClaimLines.RateCode(kind, line.StaffRole);
@@ -174,7 +195,10 @@ public static class LineEditing
             var rate = await RateCards.RateCards.InForceAsync(db, c.Programme.Id, rateCode, on, ct);
             if (rate is null)
                 errors.Add(kind == ClaimLineKind.Tlr ? "kind" : "date", $"no '{rateCode}' rate is in force on {on:yyyy-MM-dd}: the programme admin adds rates to the rate card");
-            else line.PriceBy(rate.Id, rate.AmountPence, rate.Basis);
+            else if (!line.PriceBy(rate.Id, rate.AmountPence, rate.Basis))
+                // past it, its amount could not be written, nor added up (a £10bn day by 30,000 days overflowed: a 500)
+                errors.Add(r.Hours is not null ? "hours" : "days", $"{new Minutes(line.Minutes ?? 0)} at {new Money(rate.AmountPence)} a {rate.Basis} would come to " +
+                    $"more than the most a line may cost (£{Hundredths.MostText}.00): claim the time on several lines");
         }
         // a claim's total is an amount too (a priced line's amount is known once priced): past the most one can be, its pages and sums could not show it
         var others = c.Claim.Lines.Where(l => !ReferenceEquals(l, line)).Sum(l => l.AmountPence);
@@ -187,6 +211,38 @@ public static class LineEditing
         if (fullDay is not null && errors.Any) errors.Add(fullDay.Field!, fullDay.Message);
         errors.ThrowIfAny();
         if (fullDay is not null) throw fullDay;
+    }
+
+    /// <summary>The fields <paramref name="r"/> gives a value, by their request names: text left empty is none, as a form's field left blank is.</summary>
+    private static IEnumerable<string> Given(LineInput r)
+    {
+        (string Field, bool Given)[] fields =
+        [
+            ("categoryId", r.CategoryId is not null), ("allowanceCategoryId", r.AllowanceCategoryId is not null),
+            ("staffRef", !string.IsNullOrWhiteSpace(r.StaffRef)), ("role", !string.IsNullOrWhiteSpace(r.Role)),
+            ("activity", !string.IsNullOrWhiteSpace(r.Activity)), ("date", r.Date is not null), ("hours", r.Hours is not null),
+            ("days", r.Days is not null), ("actionId", r.ActionId is not null), ("supplier", !string.IsNullOrWhiteSpace(r.Supplier)),
+            ("invoiceRef", !string.IsNullOrWhiteSpace(r.InvoiceRef)), ("amount", r.Amount is not null),
+            ("specialist", !string.IsNullOrWhiteSpace(r.Specialist)),
+        ];
+        return fields.Where(f => f.Given).Select(f => f.Field);
+    }
+
+    /// <summary>Why a line of <paramref name="kind"/> refuses a value for <paramref name="field"/>, which it does not take (<see cref="ClaimLines.FieldsOf"/>).</summary>
+    private static string NotTaken(ClaimLineKind kind, string field)
+    {
+        var named = kind == ClaimLineKind.Tlr ? "TLR" : Kebab.Of(kind);
+        var takes = ClaimLines.FieldsOf(kind);
+        return field switch
+        {
+            "amount" => $"{PricedBy(kind)}; leave it out",
+            "allowanceCategoryId" => $"a {named} line spends no staff-time allowance; leave it out",
+            "role" or "activity" when kind == ClaimLineKind.SupportHours =>
+                $"a support-hours line is support staff's programme admin, which is its role and activity; leave the {field} out",
+            "hours" or "days" when takes.Contains("hours") || takes.Contains("days") =>
+                $"{Article(named)} {named} line's time is given in {(takes.Contains("hours") ? "hours" : "days")}; leave the {field} out",
+            _ => $"{Article(named)} {named} line takes no {field} (it takes {string.Join(", ", takes)} and description); leave it out",
+        };
     }
 
     /// <summary>Where a line of a kind other than action-plan spending takes its amount from.</summary>
@@ -215,17 +271,21 @@ public static class LineEditing
         else if (NotInTheFuture.Refusal(date, UkTime.Today, "claim work once it has been done") is { } future) errors.Add("date", future);
         else line.WorkDate = date;
 
-        var given = (r.Hours is not null ? 1 : 0) + (r.Days is not null ? 1 : 0);
+        // a unit the kind does not take is refused as a field it does not take; here it is as if not given
+        var (hours, days) = (allowHours ? r.Hours : null, allowDays ? r.Days : null);
         var field = allowHours ? "hours" : "days";
-        if (given != 1 || (!allowDays && r.Days is not null) || (!allowHours && r.Hours is not null))
+        if ((hours is null) == (days is null))
         {
             errors.Add(field, allowHours && allowDays ? "give hours or days (one of them)" : $"give the number of {field}");
             return;
         }
-        var (quantity, unit) = r.Hours is { } h ? (h, TimeUnit.Hours) : (r.Days!.Value, TimeUnit.Days);
-        if (!Minutes.TryFromQuantity(quantity, unit, out var minutes, out var error)) errors.Add(unit == TimeUnit.Hours ? "hours" : "days", error!);
-        else if (minutes.Value > Minutes.PerDay && line.Kind != "specialist-days")
-            errors.Add(unit == TimeUnit.Hours ? "hours" : "days", "one line is at most one working day (7.5 hours); claim other days on other lines");
+        var (quantity, unit) = hours is { } h ? (h, TimeUnit.Hours) : (days!.Value, TimeUnit.Days);
+        field = unit == TimeUnit.Hours ? "hours" : "days";
+        if (!Minutes.TryFromQuantity(quantity, unit, out var minutes, out var error)) errors.Add(field, error!);
+        else if (minutes.Value > ClaimLines.MostMinutes)
+            errors.Add(field, line.Kind == Kebab.Of(ClaimLineKind.SpecialistDays)
+                ? "one line is at most one working day (7.5 hours): a line is one specialist's work on its date; claim other days, or other specialists, on other lines"
+                : "one line is at most one working day (7.5 hours); claim other days on other lines");
         else line.Minutes = minutes.Value;
     }
 

@@ -12,7 +12,8 @@ namespace GrantLedger.Web.Claims;
 /// Adds a draft claim's lines from a CSV, a row per line: what a school's finance system or a spreadsheet of a
 /// half-term's cover exports. The columns are named as a line's fields in <c>POST …/lines</c> (kind, categoryId,
 /// allowanceCategoryId, staffRef, role, activity, date, hours, days, actionId, supplier, invoiceRef, amount,
-/// specialist, description), in any order and any case; only kind is required, the rest as the kind needs them. The
+/// specialist, description), in any order and any case; only kind is required, the rest as the kind needs them, and a
+/// cell left empty is none: a value in a column the row's kind does not take is refused, as the request refuses it. The
 /// two category columns also take a category's code or name, and an action can be given as actionRef, its number in
 /// the school's agreed plan: that number stays when the plan is revised, where the action's id changes with each
 /// version.

@@ -127,7 +127,9 @@ public static class Transitions
         foreach (var line in claim.Lines)
         {
             if (line.RateId is null || !inForce.TryGetValue(line.Id, out var rate) || rate.Id == line.RateId) continue;
-            line.PriceBy(rate.Id, rate.AmountPence, rate.Basis);
+            if (!line.PriceBy(rate.Id, rate.AmountPence, rate.Basis))
+                throw new InvalidInput($"{LineAt(claim, line.LineNo)}.amount", $"at the rate in force on its date ({new Money(rate.AmountPence)} a {rate.Basis}), " +
+                    $"line {line.LineNo} would cost more than the most a line may cost (£{Hundredths.MostText}.00): change its time or put it on other lines");
             repriced.Add(line);
         }
         return repriced;

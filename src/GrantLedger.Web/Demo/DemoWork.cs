@@ -209,8 +209,12 @@ public sealed partial class DemoData
         if (allowance != 0)
             await SubmittedAsync(first, "Leaders' time at the SENCo network's training", StaffDay("T04", 13), StaffDay("T05", 13, "0.5"));
         else if (specialist != 0)
-            await SubmittedAsync(first, "Occupational therapist's visits", new LineEditing.LineInput("specialist-days", null, specialist, null, null, null,
-                Day(13), null, Quantity.Parse("2"), null, null, null, null, "occupational-therapist", null));
+        {
+            // a line is one specialist's work on its date, at most a day: two days' visits are two lines
+            LineEditing.LineInput Visit(int day) => new("specialist-days", null, specialist, null, null, null,
+                Day(day), null, Quantity.Parse("1"), null, null, null, null, "occupational-therapist", null);
+            await SubmittedAsync(first, "Occupational therapist's visits", Visit(13), Visit(14));
+        }
         return true;
     }
 

@@ -146,7 +146,9 @@ public static partial class RateCards
         foreach (var line in lines.OrderBy(l => l.ClaimId).ThenBy(l => l.LineNo))
         {
             var was = line.AmountPence;
-            line.PriceBy(rate.Id, rate.AmountPence, rate.Basis);
+            if (!line.PriceBy(rate.Id, rate.AmountPence, rate.Basis)) // nothing is written: the rate is refused with it
+                throw new InvalidInput("amount", $"would price line {line.LineNo} of draft claim {Claims.ClaimAccess.Reference(line.ClaimId)} " +
+                    $"at more than the most a line may cost (£{Hundredths.MostText}.00)");
             repriced.Add(new { claimId = line.ClaimId, line.LineNo, from = new Money(was).ToDecimalString(), to = new Money(line.AmountPence).ToDecimalString() });
         }
         foreach (var claim in drafts.Where(c => lines.Any(l => l.ClaimId == c.Id))) claim.UpdatedAt = now;

@@ -22,6 +22,20 @@ public sealed class PricingTests
     public void Price_IsTheRateByTheFractionOfItsBasis_RoundedHalfUpToThePenny(string basis, long rate, long minutes, long expected) =>
         Assert.Equal(expected, Pricing.Price(basis, rate, minutes));
 
+    /// <summary>A £10bn day rate by 30,000 days overflowed a long (checked(rate * minutes)): a 500 for the line.</summary>
+    [Theory]
+    [InlineData("day", 1_000_000_000_000, 450, true)]               // a day at £10bn: the most a line may cost
+    [InlineData("day", 1_000_000_000_000, 451, false)]
+    [InlineData("day", 1_000_000_000_000, 13_500_000, false)]       // 30,000 days at £10bn
+    [InlineData("hour", long.MaxValue, long.MaxValue, false)]
+    [InlineData("period", 1_000_000_000_001, 0, false)]
+    public void APriceMoreThanTheMostALineMayCost_IsRefused_NeverAnOverflow(string basis, long rate, long minutes, bool priced)
+    {
+        Assert.Equal(priced, Pricing.TryPrice(basis, rate, minutes, out var pence));
+        Assert.Equal(priced ? Pricing.MostPence : 0, pence);
+        if (!priced) Assert.Throws<ArgumentOutOfRangeException>(() => Pricing.Price(basis, rate, minutes));
+    }
+
     [Fact]
     public void AnUnknownBasis_IsRefused() => Assert.Throws<ArgumentException>(() => Pricing.Price("week", 100, 1));
 
