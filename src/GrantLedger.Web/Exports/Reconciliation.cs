@@ -267,13 +267,13 @@ public sealed class Reconciliation
     private async Task<ExportTable> ClaimsAsync(CancellationToken ct) => new()
     {
         Name = "claims", SheetName = "Claims",
-        Purpose = "Every claim started by the as-of date, in its state at the end of that day (its last step by then), with what it asked for, what was approved by then and the payment run it was in by then.",
+        Purpose = "Every claim started by the as-of date, in its state at the end of that day (its last step by then), with what it asked for, what was approved by then, the staff time its lines take from the school's allowances (time paid in money alone takes none) and the payment run it was in by then.",
         Columns =
         [
             new("Claim", CellKind.Text, 12), _area, new("URN", CellKind.Text, 9), _school,
             new("Year", CellKind.Label), new("Half-term", CellKind.Label, 12), new("State", CellKind.Label, 16),
             new("Submitted", CellKind.DateTime), new("Decided", CellKind.DateTime),
-            new("Claimed", CellKind.Money), new("Approved", CellKind.Money), new("Staff time (min)", CellKind.Integer), new("Payment run", CellKind.Text, 12),
+            new("Claimed", CellKind.Money), new("Approved", CellKind.Money), new("Staff time from allowances (min)", CellKind.Integer), new("Payment run", CellKind.Text, 12),
         ],
         EstimatedRows = await CountAsync("SELECT count(*) FROM claim WHERE programme_id = @p AND created_at < @until", ct),
         Rows = ct2 => QueryAsync($"""
@@ -281,7 +281,8 @@ public sealed class Reconciliation
                    CASE WHEN c.submitted_at < @until THEN c.submitted_at END, CASE WHEN c.decided_at < @until THEN c.decided_at END,
                    coalesce(sum(l.amount_pence), 0)::bigint,
                    coalesce(sum(coalesce(l.sanctioned_pence, l.amount_pence)) FILTER (WHERE st.approved), 0)::bigint,
-                   coalesce(sum(l.minutes), 0)::bigint, run.id
+                   -- the staff time its lines take from the school's allowances, as the API's allowanceMinutes: time paid in money alone takes none
+                   coalesce(sum(l.minutes) FILTER (WHERE l.allowance_category_id IS NOT NULL), 0)::bigint, run.id
               FROM claim c
               {StateThen}
               JOIN school s ON s.id = c.school_id

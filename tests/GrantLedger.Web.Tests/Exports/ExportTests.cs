@@ -138,10 +138,14 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         var claims = Sheet(book, "Claims");
         Assert.Equal(1 + x.Claims, claims["maxRow"]!.GetValue<int>());
         Assert.Equal(["Claim", "Area", "URN", "School", "Year", "Half-term", "State", "Submitted", "Decided", "Claimed", "Approved",
-            "Staff time (min)", "Payment run"], Headers(claims));
+            "Staff time from allowances (min)", "Payment run"], Headers(claims));
         Assert.Equal(new[] { "draft", "in-payment-run", "paid", "paid", "rejected", "under-review" },
             claims["rows"]!.AsArray().Select(r => r![6]!.GetValue<string>()).Order());
         Assert.Equal(570m, Sum(claims, "Approved"));
+        // the claims holding or using time take from the allowances what the summary says is reserved and used
+        var minutes = Array.IndexOf(Headers(claims), "Staff time from allowances (min)");
+        Assert.Equal(ExportWorld.TimeReserved + ExportWorld.TimeUsed, claims["rows"]!.AsArray()
+            .Where(r => r![6]!.GetValue<string>() is not ("draft" or "rejected" or "withdrawn")).Sum(r => decimal.Parse(r![minutes]!.GetValue<string>(), CultureInfo.InvariantCulture)));
         Assert.Equal("yyyy\\-mm\\-dd\\ hh:mm", claims["formats"]!["Submitted"]!.GetValue<string>());
 
         var runs = Sheet(book, "Payment runs");
@@ -343,7 +347,7 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
                  {
                      ("summary", "Area,Year,Schools,Allocated,Reserved,Approved,Paid,Payable,Available,Staff time allowance (min),Staff time reserved (min),Staff time used (min),Staff time available (min)", 3L), // two areas and the total
                      ("schools", "Area,URN,School,Year,Category,Unit,Allocated,Reserved,Approved,Paid,Payable,Available,Staff time allowance (min),Staff time reserved (min),Staff time used (min),Staff time available (min)", 16L),
-                     ("claims", "Claim,Area,URN,School,Year,Half-term,State,Submitted,Decided,Claimed,Approved,Staff time (min),Payment run", x.Claims),
+                     ("claims", "Claim,Area,URN,School,Year,Half-term,State,Submitted,Decided,Claimed,Approved,Staff time from allowances (min),Payment run", x.Claims),
                      ("claim-lines", "Claim,Line,URN,School,Half-term,Claim state,Kind,Category,Allowance,Staff reference,Role,Activity or specialist,Date,Minutes,Action,Supplier,Invoice reference,Description,Claimed,Approved,Reason for less",
                          await Db.ScalarAsync("SELECT count(*) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE c.programme_id = $1", x.ProgrammeId)),
                      ("payment-runs", "Run,State,Area,Half-term,Claims approved by,Built,Approved,Exported,URN,School,Remittance reference,Amount,Status,Paid on", 2L),
