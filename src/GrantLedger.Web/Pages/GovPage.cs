@@ -397,10 +397,14 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
     protected static long? ParseId(string? text) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;
 
-    /// <summary>What a page says of a choice it could not read: as of one left out, else "Select the half-term from the list".</summary>
+    /// <summary>
+    /// What a page says of a choice it could not read: as of one left out, else "Select the half-term from the list"; of one
+    /// no form of the page names, that the form was changed, or (in a link: a GET) that the page's address was.
+    /// </summary>
     protected string Unreadable(string field) =>
         WhenLeftOut.TryGetValue(field, out var ask) ? ask
         : Labels.TryGetValue(field, out var label) ? $"Select {char.ToLowerInvariant(label[0])}{label[1..]} from the list"
+        : HttpMethods.IsGet(Request.Method) ? $"This page's address gives a {field} that cannot be read: follow the page's links or choices rather than changing the address"
         : "This form is out of date or was changed: go back to the page and try again";
 
     /// <summary>

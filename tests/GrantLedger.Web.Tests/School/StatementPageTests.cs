@@ -363,6 +363,10 @@ public sealed partial class StatementPageTests(DatabaseFixture db) : DatabaseTes
             using var other = await page.GetAsync(url);
             Assert.Equal("/forbidden?missing=1", other.Headers.Location?.OriginalString);
         }
+        // an address changed by hand is told as such: it said "This form is out of date", of a link
+        var typed = await Read(page, "/school/statement?year=abc");
+        Assert.Contains("This page's address gives a year that cannot be read", typed);
+        Assert.DoesNotContain("This form is out of date", typed);
     }
 
     private static string? Page(HttpResponseMessage answer) => answer.Headers.Location?.OriginalString.Split('?')[0];
