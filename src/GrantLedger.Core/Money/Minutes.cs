@@ -71,15 +71,43 @@ public readonly record struct Minutes(long Value)
     /// else in hours and minutes ("31 hours 5 minutes"); thousands grouped ("8,400 days", "1,500.5 hours"). Pages and refusals
     /// alike (refusals said "2 days 3 h 45 min").
     /// </summary>
-    public override string ToString()
+    public override string ToString() => InDays(Value) ?? InHours(Value) ?? InHoursAndMinutes(Value);
+
+    /// <summary>
+    /// Staff time for figures read side by side (a table of allowances: allowed, reserved, used, left): each in one unit, the
+    /// first of days, hours, and hours and minutes that gives every one of <paramref name="figures"/> exactly, where each
+    /// was worded on its own and a row read "61 hours | 0.2 days | 59.5 hours".
+    /// </summary>
+    public static Func<long, string> InOneUnit(IEnumerable<long> figures)
     {
-        var sign = Value < 0 ? "-" : "";
-        var v = Math.Abs(Value);
-        if (v * 100 % PerDay == 0) return sign + (v == PerDay ? "1 day" : $"{Number(v / (decimal)PerDay)} days");
-        if (v % 3 == 0) return sign + $"{Number(v / (decimal)PerHour)} {(v == PerHour ? "hour" : "hours")}"; // 0.01 hours is 0.6 minutes
-        var (hours, rest) = (v / PerHour, v % PerHour);
-        return sign + (hours == 0 ? "" : $"{hours:#,0} {(hours == 1 ? "hour" : "hours")} ") + $"{rest} {(rest == 1 ? "minute" : "minutes")}";
+        var all = figures.ToList();
+        return all.All(v => InDays(v) is not null) ? v => InDays(v)!
+            : all.All(v => InHours(v) is not null) ? v => InHours(v)!
+            : InHoursAndMinutes;
     }
+
+    /// <summary>"1 day", "2.16 days": null when not a whole number of hundredths of a day.</summary>
+    private static string? InDays(long value)
+    {
+        var v = Math.Abs(value);
+        return v * 100 % PerDay != 0 ? null : Sign(value) + (v == PerDay ? "1 day" : $"{Number(v / (decimal)PerDay)} days");
+    }
+
+    /// <summary>"17.75 hours": null when not a whole number of hundredths of an hour (0.01 hours is 0.6 minutes).</summary>
+    private static string? InHours(long value)
+    {
+        var v = Math.Abs(value);
+        return v % 3 != 0 ? null : Sign(value) + $"{Number(v / (decimal)PerHour)} {(v == PerHour ? "hour" : "hours")}";
+    }
+
+    /// <summary>"31 hours 5 minutes".</summary>
+    private static string InHoursAndMinutes(long value)
+    {
+        var (hours, rest) = (Math.Abs(value) / PerHour, Math.Abs(value) % PerHour);
+        return Sign(value) + (hours == 0 ? "" : $"{hours:#,0} {(hours == 1 ? "hour" : "hours")} ") + $"{rest} {(rest == 1 ? "minute" : "minutes")}";
+    }
+
+    private static string Sign(long value) => value < 0 ? "-" : "";
 
     /// <summary>With its thousands grouped, as money is: "8,400 days" beside "£13,000,000.00", where it read "8400 days".</summary>
     private static string Number(decimal value) => value.ToString("#,0.##", CultureInfo.InvariantCulture);

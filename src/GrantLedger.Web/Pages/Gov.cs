@@ -356,14 +356,13 @@ public static class Gov
     /// <summary>
     /// A line's Amount cell in a claim's table, as <see cref="ClaimedCell"/> gives a claim's: its money and the staff time it
     /// takes from the school's allowances; a line of time alone gives its time, where it read £0.00. <paramref name="approved"/>:
-    /// its Approved cell, once a line of the claim was approved for less: what was approved, a line approved for nothing
-    /// leaving its time out (<see cref="ApprovedLines"/>).
+    /// its Approved cell, once a line of the claim was approved for less: what was approved; a line approved for nothing says
+    /// so, "Not approved", its money and its time both released (<see cref="ApprovedLines"/>), where a line of time alone read
+    /// £0.00, as if its time had been approved.
     /// </summary>
-    public static IHtmlContent LineCell(Claims.LineView line, bool approved = false)
-    {
-        IEnumerable<Claims.LineView> taking = approved && line.SanctionedAmount is { Pence: 0 } ? [] : [line];
-        return ClaimedCell(approved ? line.SanctionedAmount ?? line.Amount : line.Amount, Claims.LineView.AllowanceMinutes(taking));
-    }
+    public static IHtmlContent LineCell(Claims.LineView line, bool approved = false) =>
+        approved && line.SanctionedAmount is { Pence: 0 } ? new HtmlString("Not approved")
+        : ClaimedCell(approved ? line.SanctionedAmount ?? line.Amount : line.Amount, Claims.LineView.AllowanceMinutes([line]));
 
     /// <summary>
     /// A claim's Approved cell in a list, once its approval stands (<see cref="Approved(string)"/>), as <see cref="ClaimedCell"/>

@@ -40,4 +40,18 @@ public sealed class MinutesTests
     [InlineData(90_030, "1,500.5 hours")]
     [InlineData(-3_780_000, "-8,400 days")]
     public void Describe(long minutes, string text) => Assert.Equal(text, new Minutes(minutes).ToString());
+
+    /// <summary>
+    /// Figures read side by side share one unit: a row of allowed, reserved, used and left read "61 hours | 0.2 days |
+    /// 59.5 hours"; now each in the first unit that gives them all exactly.
+    /// </summary>
+    [Fact]
+    public void InOneUnit_GivesEveryFigureInTheFirstUnitThatFitsThemAll()
+    {
+        string[] Row(params long[] minutes) => minutes.Select(Minutes.InOneUnit(minutes)).ToArray();
+        Assert.Equal(["61 hours", "1.5 hours", "59.5 hours"], Row(3660, 90, 3570));
+        Assert.Equal(["5 days", "0.5 days", "4.5 days", "0 days"], Row(2250, 225, 2025, 0));
+        Assert.Equal(["1 hour 1 minute", "0 minutes", "-1 hour 1 minute"], Row(61, 0, -61));
+        Assert.Equal("0.2 days", new Minutes(90).ToString()); // on its own, as before
+    }
 }

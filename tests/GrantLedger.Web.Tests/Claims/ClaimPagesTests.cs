@@ -971,7 +971,8 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
             Assert.Equal(["1 day of staff time"], Cells(await Read(reader, $"{pages}{timeOnly}"), 1));
             var page = await Read(reader, $"{pages}{both}");
             Assert.Equal(["£250.00<br><span class=\"govuk-body-s\">and 1 day of staff time</span>", "£250.00<br><span class=\"govuk-body-s\">and 1 day of staff time</span>"], Cells(page, 1));
-            Assert.Equal(["£250.00<br><span class=\"govuk-body-s\">and 1 day of staff time</span>", "£0.00"], Cells(page, 2));
+            // a line approved for nothing says so: neither its money nor its time (its £0.00 read as if its day were approved)
+            Assert.Equal(["£250.00<br><span class=\"govuk-body-s\">and 1 day of staff time</span>", "Not approved"], Cells(page, 2));
         }
         Assert.Equal(["£250.00"], Cells(await Read(school, $"/school/claims/{moneyOnly}"), 1));
     }
