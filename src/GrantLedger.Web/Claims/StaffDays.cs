@@ -60,15 +60,19 @@ public static class StaffDays
             day.GetProperty("booked").GetInt64(), day.GetProperty("asked").GetInt64(), "lines");
     }
 
-    private static RuleBroken TooMuch(string staff, DateOnly date, long already, long asked, string field) => new(
-        "staff-day-exceeded",
-        $"{staff} would be claimed for {new Minutes(already + asked)} on {date:d MMM yyyy}, more than a full working day ({new Minutes(Minutes.PerDay)}): " +
-        $"{new Minutes(already)} is already claimed on this and other claims.",
-        422, field, new Dictionary<string, object?>
-        {
-            ["staffRef"] = staff, ["date"] = date, ["alreadyClaimedMinutes"] = already, ["askedMinutes"] = asked,
-            ["overByMinutes"] = already + asked - Minutes.PerDay,
-        });
+    private static RuleBroken TooMuch(string staff, DateOnly date, long already, long asked, string field)
+    {
+        // in one unit, to be compared: it read "8.5 hours … 0.8 days is already claimed"
+        var time = Minutes.InOneUnit([already + asked, Minutes.PerDay, already]);
+        return new("staff-day-exceeded",
+            $"{staff} would be claimed for {time(already + asked)} on {date:d MMM yyyy}, more than a full working day ({time(Minutes.PerDay)}): " +
+            $"{time(already)} is already claimed on this and other claims.",
+            422, field, new Dictionary<string, object?>
+            {
+                ["staffRef"] = staff, ["date"] = date, ["alreadyClaimedMinutes"] = already, ["askedMinutes"] = asked,
+                ["overByMinutes"] = already + asked - Minutes.PerDay,
+            });
+    }
 
     private static ClaimLineKind Kind(ClaimLine l) => Core.Workflow.Kebab.TryParse<ClaimLineKind>(l.Kind, out var k) ? k : ClaimLineKind.ActionPlan;
 }

@@ -538,7 +538,7 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
             kind = "staff-time", categoryId = w.Category("staff-cover"), staffRef = "STAFF-01", role = "teacher", activity = "training",
             date = "2026-10-05", hours = "2.5",
         })).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "staff-day-exceeded").Json["detail"]!.GetValue<string>();
-        Assert.Contains("would be claimed for 10 hours on 5 Oct 2026, more than a full working day (1 day): 1 day is already claimed", refused);
+        Assert.Contains("would be claimed for 10 hours on 5 Oct 2026, more than a full working day (7.5 hours): 7.5 hours is already claimed", refused);
         Assert.DoesNotContain(" h ", refused);
     }
 

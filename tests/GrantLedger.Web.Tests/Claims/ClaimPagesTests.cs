@@ -11,6 +11,26 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
     private const string Note = "Cover for the autism training, as the lead asked";
 
     /// <summary>A lead returned a claim asking for a note; the school added it; the lead could not see it: no page showed a line's note.</summary>
+    /// <summary>
+    /// A claim past its budget is told so on the check page, before the declaration is ticked: the claim's page warned, and the
+    /// check page let the school tick and send it, to be refused only then.
+    /// </summary>
+    [Fact]
+    public async Task TheCheckPage_WarnsOfAClaimPastItsBudget_BeforeTheDeclaration()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        using var school = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        await w.AddStaffTimeAsync(id, "STAFF-01", "2026-10-05"); // £250 of £1,000
+        Assert.DoesNotContain("id=\"over-budget\"", await Read(school, $"/school/claims/{id}/check"));
+        for (var day = 6; day <= 9; day++) await w.AddStaffTimeAsync(id, $"STAFF-0{day - 4}", $"2026-10-0{day}"); // £1,250
+        var check = await Read(school, $"/school/claims/{id}/check");
+        Assert.Contains("id=\"over-budget\"", check);
+        Assert.Matches(@"This claim asks for more than your school has\s+available in [^<]*cover[^<]*, so it cannot be submitted as it is", check);
+        Assert.True(check.IndexOf("over-budget", StringComparison.Ordinal) < check.IndexOf("name=\"declaration\"", StringComparison.Ordinal));
+        (await w.SubmitAsync(id)).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "claim-exceeds-available");
+    }
+
     [Fact]
     public async Task ALinesNote_IsShownUnderItsLine_OnEveryPageThatShowsTheLine()
     {
