@@ -127,7 +127,8 @@ public static class AllocationImport
             else if (!Schools.Urn().IsMatch(urn)) Refuse("URN", $"'{Clip(urn)}' is not a URN: a school's Unique Reference Number is six digits, such as 100123");
             BudgetCategory? category = null;
             if (categoryText.Length == 0) Refuse("category", "is required");
-            else if (byName.TryGetValue(categoryText, out var id) || long.TryParse(categoryText, NumberStyles.None, CultureInfo.InvariantCulture, out id))
+            // an id first, as the claim lines' import reads one: a category named "3" took the row meant for category 3
+            else if (long.TryParse(categoryText, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || byName.TryGetValue(categoryText, out id))
                 category = byId.GetValueOrDefault(id);
             if (categoryText.Length > 0 && category is null)
                 Refuse("category", $"'{Clip(categoryText)}' is not a budget category of this programme: give its code, name or id ({string.Join(", ", categories.Select(c => c.Code))})");

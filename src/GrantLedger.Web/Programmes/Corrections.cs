@@ -62,16 +62,20 @@ public static class Corrections
             new("area", AuditAction.AreaChanged), areaId, r, ct,
             check: async (area, name) =>
             {
-                // as when one is added: two areas of a programme never share a name (PostgreSQL's UNIQUE (programme_id, name) too)
-                if (await db.Areas.AnyAsync(a => a.ProgrammeId == area.ProgrammeId && a.Id != areaId && a.Name == name, ct))
-                    throw new RuleBroken("area-exists", $"the programme already has an area named '{name}'", 409, "name");
+                // as when one is added: two areas of a programme never share a name, case and spaces aside (PostgreSQL's
+                // UNIQUE (programme_id, name) holds it exactly)
+                var names = await db.Areas.AsNoTracking().Where(a => a.ProgrammeId == area.ProgrammeId && a.Id != areaId).Select(a => a.Name).ToListAsync(ct);
+                if (names.FirstOrDefault(n => SetUp.SameName(n, name)) is { } taken)
+                    throw new RuleBroken("area-exists", $"the programme already has an area named '{taken}'", 409, "name");
             });
 
-    /// <remarks>As when one is added, categories are told apart by code, so two may share a name.</remarks>
+    /// <remarks>As when one is added, two categories of a programme never share a name, nor is one named by another's code.</remarks>
     public static Task<BudgetCategory> ChangeCategoryAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long categoryId,
         NameChange r, CancellationToken ct) =>
         RenameAsync(db, audit, caller, db.Categories, db.Categories.FromSqlInterpolated($"SELECT * FROM budget_category WHERE id = {categoryId} FOR UPDATE"),
             new("budget category", AuditAction.CategoryChanged), categoryId, r, ct,
+            check: async (category, name) => SetUp.CheckCategoryName(
+                await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == category.ProgrammeId && c.Id != categoryId).ToListAsync(ct), name),
             renamed: category => RenameAccountsAsync(db, schoolId: null, categoryId: category.Id, ct));
 
     /// <param name="Noun">what a request for one that is not there is told is not found</param>

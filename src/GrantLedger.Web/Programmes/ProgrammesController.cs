@@ -79,7 +79,7 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
     }
 
     /// <summary>Renames an area (its code stays).</summary>
-    /// <remarks>Two areas of a programme never share a name: a name another area has is refused (409 area-exists). Audited as area.changed with the old name and the new.</remarks>
+    /// <remarks>Two areas of a programme never share a name, case and spaces aside: a name another area has is refused (409 area-exists). Audited as area.changed with the old name and the new.</remarks>
     [HttpPatch("areas/{areaId:long}")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
     public async Task<AreaView> ChangeArea(long areaId, Corrections.NameChange request, CancellationToken ct) =>

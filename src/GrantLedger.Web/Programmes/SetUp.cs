@@ -84,8 +84,11 @@ public static partial class SetUp
         if (r.Code is null || !AreaCode().IsMatch(r.Code)) errors.Add("code", "must be 1-40 lower-case letters, digits or hyphens");
         r = r with { Name = errors.Text("name", r.Name, MostName) }; // as kept, and audited
         errors.ThrowIfAny();
-        if (await db.Areas.AnyAsync(a => a.ProgrammeId == programmeId && (a.Code == r.Code || a.Name == r.Name), ct))
-            throw new RuleBroken("area-exists", $"the programme already has an area with code '{r.Code}' or name '{r.Name}'", 409, "code");
+        var areas = await db.Areas.AsNoTracking().Where(a => a.ProgrammeId == programmeId).Select(a => new { a.Code, a.Name }).ToListAsync(ct);
+        if (areas.Any(a => a.Code == r.Code))
+            throw new RuleBroken("area-exists", $"the programme already has an area with code '{r.Code}'", 409, "code");
+        if (areas.FirstOrDefault(a => SameName(a.Name, r.Name!)) is { } named)
+            throw new RuleBroken("area-exists", $"the programme already has an area named '{named.Name}'", 409, "name");
         var area = new Area { ProgrammeId = programmeId, Code = r.Code!, Name = r.Name! };
         return await SaveWithAuditAsync(db, audit, area, () => (AuditAction.AreaCreated, area.Id, programmeId, r), ct);
     }
@@ -102,10 +105,36 @@ public static partial class SetUp
         if (r.Unit is not null && r.Unit != unit)
             errors.Add("unit", r.Kind == CategoryKinds.TimeAllowance ? "a time allowance is counted in minutes (MIN)" : "money categories are in GBP");
         errors.ThrowIfAny();
-        if (await db.Categories.AnyAsync(c => c.ProgrammeId == programmeId && c.Code == r.Code, ct))
-            throw new RuleBroken("category-exists", $"the programme already has a category '{r.Code}'", 409, "code");
+        var others = await db.Categories.AsNoTracking().Where(c => c.ProgrammeId == programmeId).ToListAsync(ct);
+        if (others.FirstOrDefault(c => c.Code == r.Code || SameName(c.Name, r.Code!)) is { } coded)
+            throw new RuleBroken("category-exists", coded.Code == r.Code ? $"the programme already has a category '{r.Code}'"
+                : $"the programme's category '{coded.Code}' is named '{coded.Name}': a code another category is named by would be read as that one in imports", 409, "code");
+        CheckCategoryName(others, r.Name!);
         var category = new BudgetCategory { ProgrammeId = programmeId, Code = r.Code!, Name = r.Name!, Unit = unit, Kind = r.Kind! };
         return await SaveWithAuditAsync(db, audit, category, () => (AuditAction.CategoryCreated, category.Id, programmeId, r), ct);
+    }
+
+    /// <summary>
+    /// Two names told apart as people tell them apart: case and the space around and within them aside ("Staff-time cover" and
+    /// " staff-time  COVER" are one name). Areas and categories are chosen by name on the pages and in imports, so two of a
+    /// programme never share one this way.
+    /// </summary>
+    internal static bool SameName(string a, string b) => string.Equals(Spaced(a), Spaced(b), StringComparison.OrdinalIgnoreCase);
+
+    private static string Spaced(string name) => string.Join(' ', name.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+
+    /// <summary>
+    /// A category's name, refused (409 category-exists, naming name) when another category of the programme has it, or has it as
+    /// its code: the allocation and claim-line imports find a category by its id, code or name, and a name shared found neither.
+    /// </summary>
+    /// <param name="others">the programme's other categories</param>
+    internal static void CheckCategoryName(IEnumerable<BudgetCategory> others, string name)
+    {
+        foreach (var c in others)
+            if (SameName(c.Name, name) || SameName(c.Code, name))
+                throw new RuleBroken("category-exists", SameName(c.Name, name)
+                    ? $"the programme already has a category named '{c.Name}' (code {c.Code})"
+                    : $"'{name}' is the code of the programme's category '{c.Name}': give this one another name", 409, "name");
     }
 
     /// <summary>Set-up belongs to the programme's admins (or an admin of every programme).</summary>

@@ -197,6 +197,23 @@ public sealed partial class AllocationPagesTests
         Assert.Equal(before, await WrittenAsync());
     }
 
+    /// <summary>
+    /// A category given by its id is that category, where another is named by those digits: the file read names before ids,
+    /// and a row for category 3 went to a pot named "3" (the claim lines' import read ids first already).
+    /// </summary>
+    [Fact]
+    public async Task ImportPage_ACategoryGivenByItsId_IsThatCategory_ThoughAnotherIsNamedByTheDigits()
+    {
+        var (s, page) = await AdminAsync(1, 1);
+        await s.FundAsync("1000.00");
+        var staffCover = s.Categories["staff-cover"];
+        (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/categories", new { code = "pot-two", name = $"{staffCover}", kind = "programme-pot" }))
+            .Expect(HttpStatusCode.Created);
+        var html = await UploadAsync(page, $"/admin/allocations/import?yearId={s.YearId}", $"URN,category,amount\r\n{s.Schools[0].Urn},{staffCover},1.00\r\n");
+        Assert.True(PageForms.Problems(html).Count == 0, string.Join("; ", PageForms.Problems(html)));
+        Assert.Equal([["staff-cover", "1", "£1.00"]], Rows(html, "categories"));
+    }
+
     [Theory]
     [InlineData("", "Select a CSV file to import")]
     [InlineData("URN,category,amount\r\n", "The file has no rows below its header")]

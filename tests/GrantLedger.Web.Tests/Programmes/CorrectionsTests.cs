@@ -114,6 +114,7 @@ public sealed class CorrectionsTests(DatabaseFixture db) : DatabaseTest(db)
 
         var before = await WrittenAsync();
         (await PatchAsync(admin, AreaAt(s.AreaIds[1]), new { name = "North Camden" })).ExpectProblem(HttpStatusCode.Conflict, "name", "area-exists");
+        (await PatchAsync(admin, AreaAt(s.AreaIds[1]), new { name = " north  CAMDEN" })).ExpectProblem(HttpStatusCode.Conflict, "name", "area-exists");
         foreach (var bad in new object[] { new { name = "" }, new { }, new { name = "Camden\u0007" }, new { name = "\u202ENorth" }, new { name = new string('a', 201) } })
             (await PatchAsync(admin, AreaAt(s.AreaIds[1]), bad)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "name");
         Assert.Equal(before, await WrittenAsync());
@@ -140,9 +141,11 @@ public sealed class CorrectionsTests(DatabaseFixture db) : DatabaseTest(db)
                 (await s.AccountAsync(s.SchoolAccount(school, "staff-cover", "available")))["name"]!.GetValue<string>());
         Assert.Equal("Unallocated 2026-27", (await s.AccountAsync($"{s.Code}:2026-27:unallocated"))["name"]!.GetValue<string>());
 
-        // a name another category has is allowed, as when adding one (categories are told apart by their codes)
-        (await PatchAsync(admin, CategoryAt(s.Categories["action-plan"]), new { name = "Staff cover" })).Expect(HttpStatusCode.OK);
         var before = await WrittenAsync();
+        // a name another category has, case and spaces aside, or another's code, is refused, as when adding one: imports and
+        // pages choose categories by name (two sharing "TLR and admin" could be told apart by neither)
+        foreach (var name in new[] { "staff  COVER", "contact-time" })
+            (await PatchAsync(admin, CategoryAt(s.Categories["action-plan"]), new { name })).ExpectProblem(HttpStatusCode.Conflict, "name", "category-exists");
         foreach (var bad in new object[] { new { name = " " }, new { }, new { name = "Co\u0085ver" }, new { name = "Cover\u2067" }, new { name = new string('c', 201) } })
             (await PatchAsync(admin, CategoryAt(id), bad)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "name");
         Assert.Equal(before, await WrittenAsync());

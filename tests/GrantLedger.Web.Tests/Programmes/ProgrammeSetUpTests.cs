@@ -138,6 +138,16 @@ public sealed class ProgrammeSetUpTests(DatabaseFixture db) : DatabaseTest(db)
             .ExpectProblem(HttpStatusCode.UnprocessableEntity, "unit");
         (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/categories", new { code = "staff-cover", name = "Again", kind = "staff-cover" }))
             .ExpectProblem(HttpStatusCode.Conflict, "code");
+        // names are what pages and imports choose by: another's name, case and spaces aside, or another's code, is refused
+        // naming name (a pot named " STAFF-cover " was taken beside staff-cover, and an import naming either found neither)
+        foreach (var name in new[] { " STAFF-cover ", "Contact-Time", "action-plan" })
+            (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/categories", new { code = "pot", name, kind = "programme-pot" }))
+                .ExpectProblem(HttpStatusCode.Conflict, "name", "category-exists");
+        (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/areas", new { code = "area-9", name = "  area   1" }))
+            .ExpectProblem(HttpStatusCode.Conflict, "name", "area-exists");
+        (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/areas", new { code = "area-1", name = "Elsewhere" }))
+            .ExpectProblem(HttpStatusCode.Conflict, "code", "area-exists");
+        Assert.Equal(3, await Db.ScalarAsync("SELECT count(*) FROM budget_category WHERE programme_id = $1", s.ProgrammeId));
     }
 
     [Fact]
