@@ -77,14 +77,25 @@ public static class Users
         long? programmeId = r.ProgrammeId, areaId = null, schoolId = null;
         switch (r.Role)
         {
+            // the school's or area's programme is the user's: one named beside it must be that one, not quietly replaced by it
+            // (a user asked for one programme was made in another), and an area named beside a school must be the school's
             case Roles.SchoolBusinessManager:
                 var school = r.SchoolId is { } sid ? await db.Schools.FindAsync([sid], ct) : null;
-                if (school is null) errors.Add("schoolId", "a school business manager needs the school they work for");
+                if (school is null)
+                    errors.Add("schoolId", r.SchoolId is null ? "a school business manager needs the school they work for" : $"there is no school {r.SchoolId}");
+                else if (r.ProgrammeId is { } asked && asked != school.ProgrammeId)
+                    errors.Add("schoolId", $"school {school.Id} is not a school of programme {asked}");
+                else if (r.AreaId is { } named && named != school.AreaId)
+                    errors.Add("areaId", $"school {school.Id} is not in area {named}: a school business manager's area is their school's, so leave it out");
                 else (programmeId, schoolId) = (school.ProgrammeId, school.Id);
                 break;
             case Roles.AreaLead:
                 var area = r.AreaId is { } aid ? await db.Areas.FindAsync([aid], ct) : null;
-                if (area is null) errors.Add("areaId", "an area lead needs the area they lead");
+                if (area is null) errors.Add("areaId", r.AreaId is null ? "an area lead needs the area they lead" : $"there is no area {r.AreaId}");
+                else if (r.ProgrammeId is { } asked && asked != area.ProgrammeId)
+                    errors.Add("areaId", $"area {area.Id} is not an area of programme {asked}");
+                else if (r.SchoolId is not null)
+                    errors.Add("schoolId", "an area lead leads an area, not a school: leave it out");
                 else (programmeId, areaId) = (area.ProgrammeId, area.Id);
                 break;
             case Roles.FunderFinance:

@@ -344,6 +344,20 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
             .ExpectProblem(HttpStatusCode.Forbidden);
         (await admin.PostAsync("/api/v1/users", new { userName = "y", displayName = "Y", password = "a-long-enough-password", role = "area_lead", areaId = other.AreaIds[0] }))
             .ExpectProblem(HttpStatusCode.Forbidden);
+        // a school or area of another programme than the one named is refused, naming it: the user was made in the school's
+        // programme, not the one asked for, by an admin of every programme (and an admin of one was told it was not theirs)
+        var root = s.Root;
+        (await root.PostAsync("/api/v1/users", new { userName = "y2", displayName = "Y", password = "a-long-enough-password", role = "area_lead", programmeId = s.ProgrammeId, areaId = other.AreaIds[0] }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "areaId");
+        (await root.PostAsync("/api/v1/users", new { userName = "y3", displayName = "Y", password = "a-long-enough-password", role = "school_business_manager", programmeId = s.ProgrammeId, schoolId = other.Schools[0].Id }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "schoolId");
+        (await admin.PostAsync("/api/v1/users", new { userName = "y4", displayName = "Y", password = "a-long-enough-password", role = "area_lead", programmeId = s.ProgrammeId, areaId = other.AreaIds[0] }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "areaId");
+        Assert.Contains("there is no area 999999", (await admin.PostAsync("/api/v1/users", new { userName = "y5", displayName = "Y", password = "a-long-enough-password", role = "area_lead", areaId = 999999 }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "areaId").Body);
+        (await admin.PostAsync("/api/v1/users", new { userName = "y6", displayName = "Y", password = "a-long-enough-password", role = "school_business_manager", schoolId = s.Schools[0].Id, areaId = 999999 }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "areaId");
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM app_user WHERE user_name LIKE 'y%'"));
         (await admin.PostAsync("/api/v1/users", new { userName = "z", displayName = "Z", password = "short", role = "funder_finance", programmeId = s.ProgrammeId }))
             .ExpectProblem(HttpStatusCode.UnprocessableEntity, "password");
         (await admin.PostAsync("/api/v1/users", new { userName = "jo.bloggs", displayName = "Again", password = "a-long-enough-password", role = "funder_finance", programmeId = s.ProgrammeId }))
