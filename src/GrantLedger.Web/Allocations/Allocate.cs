@@ -159,6 +159,11 @@ public static class Allocate
             errors.Add($"{name}.schoolIds", $"school {unknown} is not in this programme");
         if (s.AreaIds is { } givenAreas && givenAreas.Except(areaIds).FirstOrDefault() is var unknownArea and not 0)
             errors.Add($"{name}.areaIds", $"area {unknownArea} is not an area of this programme");
+        // named twice is refused, as a school and category twice in lines is: merged without a word, a split over [1, 1, 2]
+        // gave each school half, where the list asked for thirds
+        foreach (var (field, ids) in new[] { ("schoolIds", s.SchoolIds), ("areaIds", s.AreaIds) })
+            if (ids?.GroupBy(x => x).FirstOrDefault(g => g.Count() > 1) is { } twice)
+                errors.Add($"{name}.{field}", $"{(field == "schoolIds" ? "school" : "area")} {twice.Key} is named more than once");
         if (chosen.Count == 0)
         {
             if (!errors.Any) errors.Add($"{name}.{by}", by == "areaIds" ? "no school of this programme is in the areas chosen" : "no schools chosen");

@@ -101,6 +101,15 @@ public sealed class AllocationTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.DoesNotContain("schoolIds", problem.Body);
         (await s.Root.PostAsync($"{s.Year}/allocations", new { split = new { categoryId = cover, amount = "1.00", areaIds = new[] { s.AreaIds[0], 99 } } }))
             .ExpectProblem(HttpStatusCode.UnprocessableEntity, "split.areaIds");
+        // a school or area named twice is refused, as a school and category twice in lines are: a split over [a, a, b] gave
+        // each school half, merged without a word
+        var (a, b) = (s.Schools[0].Id, s.Schools[1].Id);
+        Assert.Contains($"school {a} is named more than once", (await s.Root.PostAsync($"{s.Year}/allocations",
+            new { split = new { categoryId = cover, amount = "1.00", schoolIds = new[] { a, a, b } } })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "split.schoolIds").Body);
+        (await s.Root.PostAsync($"{s.Year}/allocations", new { each = new { categoryId = cover, amount = "1.00", schoolIds = new[] { b, b } } }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "each.schoolIds");
+        (await s.Root.PostAsync($"{s.Year}/allocations", new { each = new { categoryId = cover, amount = "1.00", areaIds = new[] { s.AreaIds[0], s.AreaIds[0] } } }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "each.areaIds");
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM allocation"));
     }
 
