@@ -52,7 +52,14 @@ public static class Reverse
             .Select(t => new TransferDraft(Units.Parse(t.Unit), t.DebitAccountId, t.CreditAccountId, t.Amount)).ToList();
         // the accounts as people know them, for a refusal to name: PostgreSQL's names an account by its code alone
         var accountIds = posted.SelectMany(t => new[] { t.DebitAccountId, t.CreditAccountId }).Distinct().ToList();
-        var names = await db.Accounts.AsNoTracking().Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Code, a => a.Name, ct);
+        var accounts = await db.Accounts.AsNoTracking().Where(a => accountIds.Contains(a.Id)).ToListAsync(ct);
+        var names = accounts.GroupBy(a => a.Code).ToDictionary(g => g.Key, g => g.First().Name); // a GBP and a MIN account may share a code
+        // its year closed at its year end, as the reversal page finds it: nothing more moves in it (the ledger's limits refused
+        // first, saying the money had since been claimed or moved)
+        if (accounts.Select(a => a.ProgrammeYearId).FirstOrDefault(y => y is not null) is { } yearId
+            && await db.ProgrammeYears.AsNoTracking().SingleOrDefaultAsync(y => y.Id == yearId, ct) is { ClosedAt: { } closedAt } year)
+            throw new RuleBroken("period-closed", $"entry {entryId} moved money in {year.Code}, which was closed on {UkTime.Of(closedAt):d MMMM yyyy}: " +
+                "nothing more can be reversed in it", 409);
         var draft = EntryDraft.Reversal(original.ProgrammeId, entryId, valueDate, $"Reversal of entry {entryId}: {reason}", caller.Id, posted);
         var entry = await db.InTransactionAsync(async () =>
         {

@@ -236,7 +236,13 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         }
         var reverse = await page.GetStringAsync($"/admin/entries/{funding}/reverse");
         Assert.Contains(closed, reverse);
+        Assert.DoesNotContain("..", reverse); // it read "… reversed in it.."
         Assert.DoesNotContain("name=\"reason\"", reverse);
+        // the API says the year is closed too: it said the money had since been claimed or moved
+        var refused = (await s.Root.PostAsync($"/api/v1/journal-entries/{funding}/reversal", new { reason = "after the close" }))
+            .ExpectProblem(HttpStatusCode.Conflict, rule: "period-closed").Body;
+        Assert.Contains("which was closed on", refused);
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE reverses_entry_id = $1", funding));
     }
 
     [Fact]
