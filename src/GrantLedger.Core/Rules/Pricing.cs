@@ -39,7 +39,5 @@ public static class Pricing
         : throw new ArgumentOutOfRangeException(nameof(minutes), $"{minutes} minutes at {ratePence}p a {basis} cost more than the most a line may cost");
 
     /// <summary>n / d rounded half up, for n ≥ 0 and d &gt; 0.</summary>
-    public static long DivideHalfUp(long n, long d) => (n / d) + ((n % d) * 2 >= d ? 1 : 0);
-
-    private static Int128 DivideHalfUp(Int128 n, long d) => (n / d) + ((n % d) * 2 >= d ? 1 : 0);
+    public static Int128 DivideHalfUp(Int128 n, Int128 d) => (n / d) + ((n % d) * 2 >= d ? 1 : 0);
 }
