@@ -64,9 +64,8 @@ public static class Corrections
             {
                 // as when one is added: two areas of a programme never share a name, case and spaces aside (PostgreSQL's
                 // UNIQUE (programme_id, name) holds it exactly)
-                var names = await db.Areas.AsNoTracking().Where(a => a.ProgrammeId == area.ProgrammeId && a.Id != areaId).Select(a => a.Name).ToListAsync(ct);
-                if (names.FirstOrDefault(n => SetUp.SameName(n, name)) is { } taken)
-                    throw new RuleBroken("area-exists", $"the programme already has an area named '{taken}'", 409, "name");
+                SetUp.CheckAreaName(
+                    await db.Areas.AsNoTracking().Where(a => a.ProgrammeId == area.ProgrammeId && a.Id != areaId).Select(a => a.Name).ToListAsync(ct), name);
             });
 
     /// <remarks>As when one is added, two categories of a programme never share a name, nor is one named by another's code.</remarks>

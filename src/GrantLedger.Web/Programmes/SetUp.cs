@@ -87,8 +87,7 @@ public static partial class SetUp
         var areas = await db.Areas.AsNoTracking().Where(a => a.ProgrammeId == programmeId).Select(a => new { a.Code, a.Name }).ToListAsync(ct);
         if (areas.Any(a => a.Code == r.Code))
             throw new RuleBroken("area-exists", $"the programme already has an area with code '{r.Code}'", 409, "code");
-        if (areas.FirstOrDefault(a => SameName(a.Name, r.Name!)) is { } named)
-            throw new RuleBroken("area-exists", $"the programme already has an area named '{named.Name}'", 409, "name");
+        CheckAreaName(areas.Select(a => a.Name), r.Name!);
         var area = new Area { ProgrammeId = programmeId, Code = r.Code!, Name = r.Name! };
         return await SaveWithAuditAsync(db, audit, area, () => (AuditAction.AreaCreated, area.Id, programmeId, r), ct);
     }
@@ -122,6 +121,14 @@ public static partial class SetUp
     internal static bool SameName(string a, string b) => string.Equals(Spaced(a), Spaced(b), StringComparison.OrdinalIgnoreCase);
 
     private static string Spaced(string name) => string.Join(' ', name.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+
+    /// <summary>An area's name, refused (409 area-exists, naming name) when another area of the programme has it (<see cref="SameName"/>).</summary>
+    /// <param name="others">the names of the programme's other areas</param>
+    internal static void CheckAreaName(IEnumerable<string> others, string name)
+    {
+        if (others.FirstOrDefault(n => SameName(n, name)) is { } taken)
+            throw new RuleBroken("area-exists", $"the programme already has an area named '{taken}'", 409, "name");
+    }
 
     /// <summary>
     /// A category's name, refused (409 category-exists, naming name) when another category of the programme has it, or has it as
