@@ -59,6 +59,13 @@ public static class Users
         System.Net.Mail.MailAddress.TryCreate(text, out var address) && address.Address == text && address.DisplayName.Length == 0
         && address.Host.Contains('.') && !address.Host.StartsWith('.') && !address.Host.EndsWith('.');
 
+    /// <summary>A role above one area or school is given neither, rather than have one it names kept nowhere without a word.</summary>
+    private static void NoAreaOrSchool(FieldErrors errors, NewUser r, string why)
+    {
+        if (r.AreaId is not null) errors.Add("areaId", $"{why}: leave the area out");
+        if (r.SchoolId is not null) errors.Add("schoolId", $"{why}: leave the school out");
+    }
+
     /// <param name="madeByService">the one-time password was made by the service (<see cref="Passwords.Generate"/>), not typed
     /// by the admin, who then does not know it: the audit event says which</param>
     public static async Task<AppUser> CreateAsync(GrantLedgerDb db, UserManager<AppUser> users, AuditTrail audit, CurrentUser caller,
@@ -101,13 +108,15 @@ public static class Users
             case Roles.FunderFinance:
                 if (r.ProgrammeId is null || !await db.Programmes.AnyAsync(p => p.Id == r.ProgrammeId, ct))
                     errors.Add("programmeId", "funder finance users need the programme they pay for");
+                NoAreaOrSchool(errors, r, "funder finance users pay for the whole programme");
                 break;
             case Roles.ProgrammeAdmin:
                 if (r.ProgrammeId is { } pid && !await db.Programmes.AnyAsync(p => p.Id == pid, ct)) errors.Add("programmeId", "no such programme");
+                NoAreaOrSchool(errors, r, "programme admins run the whole programme");
                 break;
             case Roles.Auditor:
-                if (r.ProgrammeId is not null || r.AreaId is not null || r.SchoolId is not null)
-                    errors.Add("programmeId", "auditors read everything: give no programme, area or school");
+                if (r.ProgrammeId is not null) errors.Add("programmeId", "auditors read every programme: leave the programme out");
+                NoAreaOrSchool(errors, r, "auditors read everything");
                 programmeId = null;
                 break;
         }

@@ -43,6 +43,16 @@ public static class Csv
             ? value
             : "'" + value;
 
+    /// <summary>
+    /// What is wrong with a value the payment file must carry exactly as it is kept (a payee's reference and name), or null:
+    /// one beginning with '=', '+', '-' or '@' would be written with an apostrophe before it (<see cref="FormulaSafe"/>), so
+    /// the funder's finance system would read a value that is not the school's.
+    /// </summary>
+    public static string? WrittenAsAFormula(string value) =>
+        value.Length > 0 && value[0] is '=' or '+' or '-' or '@'
+            ? $"must not begin with {value[0]}: a spreadsheet would read it as a formula, and the payment file could not carry it as it is"
+            : null;
+
     /// <summary>An optional sign, digits, and optionally a point and more digits: nothing a spreadsheet could run.</summary>
     private static bool IsPlainNumber(string value)
     {

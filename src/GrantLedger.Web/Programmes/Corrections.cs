@@ -36,7 +36,7 @@ public static class Corrections
         await SetUp.RequireProgrammeAdminAsync(db, caller, found.ProgrammeId, ct);
         // the rules of Schools.AddAsync; two schools of a programme may share a name (only the URN is the school's own)
         var errors = new FieldErrors();
-        var name = r.Name is null ? null : errors.Text("name", r.Name, Schools.MostName);
+        var name = r.Name is null ? null : Schools.KeptName(errors, r.Name);
         var phase = r.Phase is null ? null : errors.Text("phase", r.Phase, Schools.MostPhase);
         errors.ThrowIfAny();
 

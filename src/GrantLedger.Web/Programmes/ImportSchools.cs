@@ -79,7 +79,7 @@ public static class ImportSchools
             else if (enrolled.TryGetValue(urn, out var enrolledId))
                 (alreadyEnrolled, reason) = (true, $"URN {urn} is already enrolled in this programme" + (payee is null ? ""
                     : $"; an import does not change an enrolled school: a programme admin sets its payee reference with {PayeeReferences.HowToSet(enrolledId)}"));
-            else if (FreeText.Problem(name, Schools.MostName) is { } nameProblem) reason = RowMessages.Says("EstablishmentName", nameProblem);
+            else if (Schools.NameProblem(name) is { } nameProblem) reason = RowMessages.Says("EstablishmentName", nameProblem);
             else if (FreeText.Problem(phase, Schools.MostPhase) is { } phaseProblem) reason = RowMessages.Says("PhaseOfEducation (name)", phaseProblem);
             else if (FreeText.Problem(la, Schools.MostLocalAuthority, required: false) is { } laProblem) reason = RowMessages.Says("LA (name)", laProblem);
             else if (PayeeReferences.Problem(payee) is { } payeeProblem) reason = RowMessages.Says("PayeeReference", payeeProblem);

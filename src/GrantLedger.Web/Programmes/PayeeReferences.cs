@@ -37,9 +37,7 @@ public static class PayeeReferences
         : FreeText.CharacterProblem(value) ?? KeyboardProblem(value)
         // the payment file and the exports would write it with an apostrophe before it, as a spreadsheet's formula (Csv.FormulaSafe):
         // the finance system would read a reference the school does not have. PostgreSQL holds the same rule (migration 0074).
-        ?? (value[0] is '=' or '+' or '-' or '@'
-            ? $"must not begin with {value[0]}: a spreadsheet would read it as a formula, and the payment file could not carry it as it is"
-            : null);
+        ?? Csv.WrittenAsAFormula(value);
 
     /// <summary>
     /// A supplier account is typed on a keyboard: letters A–Z, digits, spaces and ASCII punctuation. Anything else

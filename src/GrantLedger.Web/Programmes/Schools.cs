@@ -18,6 +18,20 @@ public static partial class Schools
     public const string UrnPattern = "^[0-9]{6}$";
     [GeneratedRegex(UrnPattern + Patterns.AtTheEnd)] public static partial Regex Urn();
 
+    /// <summary>
+    /// What is wrong with a school's name, or null: the rule of every text field (<see cref="FreeText.Problem"/>), and the
+    /// payment file's, which pays the school under its name as kept (<see cref="Csv.WrittenAsAFormula"/>). PostgreSQL holds
+    /// the second too (migration 0082).
+    /// </summary>
+    public static string? NameProblem(string? name) => FreeText.Problem(name, MostName) ?? Csv.WrittenAsAFormula(FreeText.Kept(name)!);
+
+    /// <summary>The name as kept (<see cref="FreeText.Kept"/>), its problem, if any, added to <paramref name="errors"/> as "name".</summary>
+    public static string? KeptName(FieldErrors errors, string? name)
+    {
+        if (NameProblem(name) is { } problem) errors.Add("name", problem);
+        return FreeText.Kept(name);
+    }
+
     public static async Task<School> AddAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, NewSchool r,
         CancellationToken ct)
     {
@@ -26,7 +40,7 @@ public static partial class Schools
         if (r.Urn is null || !Urn().IsMatch(r.Urn)) errors.Add("urn", "must be the school's six-digit URN");
         r = r with // as kept, and audited
         {
-            Name = errors.Text("name", r.Name, MostName), Phase = errors.Text("phase", r.Phase, MostPhase),
+            Name = KeptName(errors, r.Name), Phase = errors.Text("phase", r.Phase, MostPhase),
             LocalAuthority = errors.Text("localAuthority", r.LocalAuthority, MostLocalAuthority, required: false),
         };
         if (r.AreaId is null) errors.Add("areaId", "is required");

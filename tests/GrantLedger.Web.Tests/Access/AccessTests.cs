@@ -357,6 +357,13 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
             .ExpectProblem(HttpStatusCode.UnprocessableEntity, "areaId").Body);
         (await admin.PostAsync("/api/v1/users", new { userName = "y6", displayName = "Y", password = "a-long-enough-password", role = "school_business_manager", schoolId = s.Schools[0].Id, areaId = 999999 }))
             .ExpectProblem(HttpStatusCode.UnprocessableEntity, "areaId");
+        // a role above one area or school given one is refused naming it, not made with it kept nowhere
+        (await admin.PostAsync("/api/v1/users", new { userName = "y7", displayName = "Y", password = "a-long-enough-password", role = "funder_finance", programmeId = s.ProgrammeId, schoolId = s.Schools[0].Id }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "schoolId");
+        (await admin.PostAsync("/api/v1/users", new { userName = "y8", displayName = "Y", password = "a-long-enough-password", role = "programme_admin", programmeId = s.ProgrammeId, areaId = s.AreaIds[0] }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "areaId");
+        (await root.PostAsync("/api/v1/users", new { userName = "y9", displayName = "Y", password = "a-long-enough-password", role = "auditor", schoolId = s.Schools[0].Id }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "schoolId");
         Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM app_user WHERE user_name LIKE 'y%'"));
         (await admin.PostAsync("/api/v1/users", new { userName = "z", displayName = "Z", password = "short", role = "funder_finance", programmeId = s.ProgrammeId }))
             .ExpectProblem(HttpStatusCode.UnprocessableEntity, "password");

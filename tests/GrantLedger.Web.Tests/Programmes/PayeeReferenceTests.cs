@@ -221,6 +221,35 @@ public sealed class PayeeReferenceTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM school WHERE urn IN ('400001', '400002', '400003')"));
     }
 
+    /// <summary>
+    /// The payment file pays a school under its name as kept; a name a spreadsheet reads as a formula would be written with
+    /// an apostrophe before it, so the payee named to the bank would not be the school as entered. Refused, for the same
+    /// reason, when enrolling, importing and correcting a name, and by PostgreSQL; the same characters later in a name are kept.
+    /// </summary>
+    [Fact]
+    public async Task ASchoolNameBeginningAsAFormula_IsRefused_WhenEnrollingImportingAndChanging_AndByTheDatabase()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var enrol = (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/schools",
+                new { urn = "400001", name = "=HYPERLINK(\"https://evil.example\")", phase = "Primary", areaId = s.AreaIds[0] }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "name").Json["errors"]!["name"]![0]!.GetValue<string>();
+        Assert.StartsWith("must not begin with =", enrol);
+        foreach (var formula in new[] { "+44 Primary", " -Hill Primary", "@SUM(A1)" })
+            Assert.Contains($"must not begin with {formula.Trim()[0]}", (await s.Root.SendAsync(HttpMethod.Patch, $"/api/v1/schools/{s.Schools[0].Id}", new { name = formula }))
+                .ExpectProblem(HttpStatusCode.UnprocessableEntity, "name").Body);
+        var csv = "URN,EstablishmentName,PhaseOfEducation (name)\n400002,=1+1,Primary\n400003,Hill =+@ Primary,Primary\n";
+        var report = (await s.Root.PostBytesAsync($"/api/v1/programmes/{s.ProgrammeId}/schools/import?areaId={s.AreaIds[0]}",
+            Encoding.UTF8.GetBytes(csv), "text/csv")).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("the school's name (EstablishmentName) must not begin with =: a spreadsheet would read it as a formula, and the payment file could not carry it as it is",
+            report["rejections"]!.AsArray().Single()!["reason"]!.GetValue<string>());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM school WHERE urn IN ('400001', '400002') OR name ~ '^[=+@-]'"));
+        Assert.Equal("Hill =+@ Primary", await Db.TextAsync("SELECT name FROM school WHERE urn = '400003'"));
+        var byScript = await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
+            Db.ScalarAsync("UPDATE school SET name = '-1' WHERE id = $1 RETURNING id", s.Schools[0].Id));
+        Assert.Equal("school_name_no_formula", byScript.ConstraintName);
+        (await s.Root.SendAsync(HttpMethod.Patch, $"/api/v1/schools/{s.Schools[0].Id}", new { name = "Hill Primary = Trust +1" })).Expect(HttpStatusCode.OK);
+    }
+
     /// <summary>The import enrols new schools only: a row for an enrolled school changes nothing, and says how to change its reference.</summary>
     [Fact]
     public async Task Import_OfAnEnrolledSchoolWithAnotherPayeeReference_LeavesItAsItWas_AndPointsToTheEndpoint()
