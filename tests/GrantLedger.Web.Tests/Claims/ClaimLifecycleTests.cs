@@ -778,6 +778,7 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
             ["kind = 'holiday'"] = "claim_line_kind_check",
             ["amount_pence = -1"] = "claim_line_amount_pence_check",
             ["minutes = 0"] = "claim_line_minutes_check",
+            ["minutes = 451"] = "claim_line_minutes_at_most_a_day",
             ["staff_ref = 'not a reference'"] = "claim_line_staff_ref_check",
             ["staff_role = 'governor'"] = "claim_line_staff_role_check",
             ["rate_pence = -1"] = "claim_line_rate_pence_check",
@@ -798,10 +799,17 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("claim_line_staff_ref_check", await RefusedBy(
             $"INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, staff_ref) SELECT {id}, 2, kind, category_id, 1, 'x' FROM claim_line WHERE id = {lineId}"));
 
+        Assert.Equal("claim_line_minutes_at_most_a_day", await RefusedBy(
+            $"INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, minutes) SELECT {id}, 2, kind, category_id, 1, 451 FROM claim_line WHERE id = {lineId}"));
+
         Assert.Equal(before, await Db.TextAsync($"SELECT row_to_json(l)::text FROM claim_line l WHERE id = {lineId}"));
         Assert.Equal(1, await Db.ScalarAsync($"SELECT count(*) FROM claim_line WHERE claim_id = {id}"));
         // a draft's line still takes what keeps to the rules
         Assert.Null(await RefusedBy($"UPDATE claim_line SET description = 'Cover for a peer review', rate_basis = 'hour' WHERE id = {lineId}"));
+        // a line written with more than a day before the bound (migration 0083) is not refused when something else of it changes
+        await Db.DataSource.TamperAsync($"UPDATE claim_line SET minutes = 900 WHERE id = {lineId}");
+        Assert.Null(await RefusedBy($"UPDATE claim_line SET rate_pence = rate_pence + 1, amount_pence = amount_pence + 2 WHERE id = {lineId}"));
+        Assert.Equal("claim_line_minutes_at_most_a_day", await RefusedBy($"UPDATE claim_line SET minutes = 901 WHERE id = {lineId}"));
     }
 
     [Fact]
