@@ -65,7 +65,7 @@ public static class ClaimReads
                 e.UploadedAt, elsewhere.Where(x => x.Sha256.AsSpan().SequenceEqual(e.Sha256)).Select(x => x.ClaimId).Distinct().Order().ToList())).ToList(),
             claim.State == "draft" ? await BudgetAsync(db, c, categories, ct) : [],
             plan is null ? null : await PlanAsync(db, c, plan, ct),
-            rows.History, AllowedActions(c, caller, claimed), ClaimAccess.ETag(claim)) { HalfTerm = Programmes.Years.HalfTerm(c.Period.Name, c.Year.Code) };
+            rows.History, AllowedActions(c, caller, claimed), ClaimAccess.ETag(claim)) { HalfTerm = Programmes.Years.HalfTerm(c.Period.Name, c.Year.Code), HalfTermClosed = claim.State == "draft" && !Drafting.OpenTo(c) };
     }
 
     /// <summary>What the caller may do now: the lifecycle's actions for them, and editing while it is their draft.</summary>
@@ -75,7 +75,8 @@ public static class ClaimReads
         var actions = ClaimWorkflow.Lifecycle.Actions(c.State, c.Context(caller, claimed)).Select(t => Kebab.Of(t)).ToList();
         if (ChangesDraft(c, caller)) actions.InsertRange(0, ["edit", "add-line", "attach-evidence"]);
         // a closed half-term's draft is not added to, given evidence or submitted: it is moved to an open half-term, or deleted
-        if (c.Claim.State == "draft" && c.Period.ClosedAt is not null) actions.RemoveAll(a => a is "add-line" or "attach-evidence" or "submit");
+        // (one returned for changes is amended and submitted again in it: Drafting.OpenTo)
+        if (c.Claim.State == "draft" && !Drafting.OpenTo(c)) actions.RemoveAll(a => a is "add-line" or "attach-evidence" or "submit");
         return actions;
     }
 

@@ -61,6 +61,9 @@ public sealed record ClaimView(
 
     /// <summary>The half-term with its year, "Summer 2 2025-26", as the pages and the claim lists give it (the API gives the year's id).</summary>
     [System.Text.Json.Serialization.JsonIgnore] public string HalfTerm { get; init; } = Period.Name;
+
+    /// <summary>A draft whose half-term takes no more claiming from it (<see cref="Drafting.OpenTo"/>): moved to an open one, or deleted.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public bool HalfTermClosed { get; init; }
 }
 
 /// <param name="Reason">why the claim was returned or rejected</param>

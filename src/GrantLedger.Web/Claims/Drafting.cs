@@ -111,9 +111,24 @@ public static class Drafting
         }, ct);
 
     /// <summary>
+    /// Whether the claim's draft may gain or change lines and evidence and be submitted in its half-term: while the half-term
+    /// is open, and for a draft returned for changes (submitted before the half-term closed, as a submission into a closed one
+    /// is refused) until its year is closed. A claim submitted before the close is reviewed and paid as ever, and returning it
+    /// is part of its review: a return in a closed half-term had left the school no way to claim the work but under another
+    /// date. Once the year is closed its money has lapsed or been carried forward, and nothing is held or paid from it again.
+    /// </summary>
+    internal static bool OpenTo(ClaimScope c) => c.Period.ClosedAt is null || (c.Claim.SubmittedAt is not null && c.Year.ClosedAt is null);
+
+    /// <summary><see cref="EnsureOpen(Programmes.Period, string, string)"/> for a claim's draft, which a return keeps open (<see cref="OpenTo"/>).</summary>
+    internal static void EnsureOpen(ClaimScope c, string doing)
+    {
+        if (!OpenTo(c)) EnsureOpen(c.Period, c.Year.Code, doing);
+    }
+
+    /// <summary>
     /// A closed half-term takes no new claiming: no claim is started in it or moved into it, and no draft of it gains or changes a
     /// line or evidence or is submitted (409 naming periodId). Its drafts can still be deleted, and claims submitted before it closed are
-    /// reviewed and paid as ever.
+    /// reviewed and paid as ever (<see cref="OpenTo"/>).
     /// </summary>
     /// <param name="yearCode">the half-term's year, "2025-26"</param>
     internal static void EnsureOpen(Programmes.Period period, string yearCode, string doing)

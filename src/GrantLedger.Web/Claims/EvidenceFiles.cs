@@ -27,7 +27,7 @@ public static class EvidenceFiles
         return await db.InTransactionAsync(async () =>
         {
             var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
-            Drafting.EnsureOpen(c.Period, c.Year.Code, "no evidence can be attached to its claims");
+            Drafting.EnsureOpen(c, "no evidence can be attached to its claims");
             if (lineId is not null && c.Claim.Lines.All(l => l.Id != lineId))
                 throw new InvalidInput("lineId", $"line {lineId} is not a line of this claim");
             var sha256 = EvidenceFile.Sha256(bytes);

@@ -63,7 +63,7 @@ public static class LineEditing
         await db.InTransactionAsync(async () =>
         {
             var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
-            Drafting.EnsureOpen(c.Period, c.Year.Code, "no line can be added to its claims");
+            Drafting.EnsureOpen(c, "no line can be added to its claims");
             var line = new ClaimLine { ClaimId = claimId, Kind = "", LineNo = c.Claim.Lines.Count == 0 ? 1 : c.Claim.Lines.Max(l => l.LineNo) + 1 };
             await FillAsync(db, c, line, r, new Lookups(db, c), ct);
             db.Add(line);
@@ -80,7 +80,7 @@ public static class LineEditing
         {
             var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
             var line = c.Claim.Lines.SingleOrDefault(l => l.Id == lineId) ?? throw new NotFound("claim line", lineId);
-            Drafting.EnsureOpen(c.Period, c.Year.Code, "its claims' lines can no longer change");
+            Drafting.EnsureOpen(c, "its claims' lines can no longer change");
             var before = Describe(line);
             await FillAsync(db, c, line, r, new Lookups(db, c), ct);
             c.Claim.UpdatedAt = await db.NowAsync(ct);

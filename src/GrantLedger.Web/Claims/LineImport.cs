@@ -42,7 +42,7 @@ public static partial class LineImport
         return await db.InTransactionAsync(async () =>
         {
             var c = await ClaimAccess.LockDraftAsync(db, caller, claimId, ifMatch, ct);
-            Drafting.EnsureOpen(c.Period, c.Year.Code, "no line can be added to its claims");
+            Drafting.EnsureOpen(c, "no line can be added to its claims");
             var errors = new FieldErrors();
             var lookups = new LineEditing.Lookups(db, c); // read once for every row
             var (rows, actionColumn) = await ReadAsync(file.ToArray(), lookups, errors, ct);

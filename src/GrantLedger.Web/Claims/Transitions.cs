@@ -96,7 +96,7 @@ public static class Transitions
 
         if (trigger == ClaimTrigger.Submit)
         {
-            Drafting.EnsureOpen(c.Period, c.Year.Code, "no claim can be submitted for it");
+            Drafting.EnsureOpen(c, "no claim can be submitted for it");
             await CheckSubmittableAsync(db, c, r, ct);
         }
         if (sanctions is not null)

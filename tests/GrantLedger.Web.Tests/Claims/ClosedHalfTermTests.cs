@@ -67,4 +67,53 @@ public sealed class ClosedHalfTermTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("1 claim of ", closed["warning"]!.GetValue<string>());
         Assert.Contains(" still awaits a decision", closed["warning"]!.GetValue<string>()); // not "1 claim … still await"
     }
+
+    /// <summary>
+    /// A claim submitted before its half-term closed and returned after it is amended and submitted again there, as it is
+    /// reviewed and paid there: the return had left the school a claim it could neither submit nor move (its line dated in the
+    /// closed half-term), so the work could be claimed only under another date. Once its year is closed at its year end, a
+    /// returned claim stays on record: its page says so, offering no move.
+    /// </summary>
+    [Fact]
+    public async Task AClaimReturnedAfterItsHalfTermClosed_IsAmendedAndSubmittedAgain_UntilItsYearIsClosed()
+    {
+        var w = await ClaimWorld.CreateAsync(Db, "2025-26");
+        var returned = await w.UnderReviewAsync("STAFF-02");
+        var stranded = await w.UnderReviewAsync("STAFF-03");
+        var lineId = (await w.School.GetAsync($"/api/v1/claims/{returned}")).Json["lines"]!.AsArray().Single()!["id"]!.GetValue<long>();
+        var finance = await w.S.FinanceAsync(Db);
+        (await finance.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/years/{w.S.YearId}/periods/{w.Periods["aut1"]}/close", null)).Expect(HttpStatusCode.OK);
+        foreach (var id in new[] { returned, stranded })
+            (await w.Lead.PostAsync($"/api/v1/claims/{id}/return", new { reason = "Give the activity as it was" })).Expect(HttpStatusCode.OK);
+
+        var offered = (await w.School.GetAsync($"/api/v1/claims/{returned}")).Expect(HttpStatusCode.OK).Json["allowedActions"]!.AsArray()
+            .Select(a => a!.GetValue<string>()).ToList();
+        Assert.Contains("submit", offered);
+        Assert.Contains("add-line", offered);
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
+        var amend = await page.GetStringAsync($"/school/claims/{returned}");
+        Assert.Contains("Amend the claim, then check it and submit it again.", amend);
+        Assert.DoesNotContain("is closed", amend);
+        (await w.School.PutAsync($"/api/v1/claims/{returned}/lines/{lineId}", new
+        {
+            kind = "staff-time", categoryId = w.Category("staff-cover"), staffRef = "STAFF-02", role = "leader", activity = "training",
+            date = w.S.On("10-06"), hours = "3.75",
+        })).Expect(HttpStatusCode.OK);
+        (await w.SubmitAsync(returned)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{returned}/start-review", null)).Expect(HttpStatusCode.OK);
+        var approved = (await w.Lead.PostAsync($"/api/v1/claims/{returned}/approve", null)).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal("approved", approved["state"]!.GetValue<string>());
+        Assert.Equal("125.00", approved["claimed"]!.GetValue<string>()); // half a day at £250 a day, as amended
+
+        // closed at its year end, the year holds and pays nothing again: a claim still returned stays on record
+        var rules = new[] { "staff-cover", "tlr-admin", "action-plan", "contact-time" }.Select(c => new { categoryId = w.Category(c), treatment = "lapse" });
+        (await finance.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/years/{w.S.YearId}/close", new { rules })).Expect(HttpStatusCode.OK);
+        Assert.Contains("Autumn 1 2025-26 is closed", (await w.SubmitAsync(stranded)).ExpectProblem(HttpStatusCode.Conflict, "periodId", rule: "period-closed").Body);
+        Assert.Equal("draft", await Db.TextAsync("SELECT state FROM claim WHERE id = $1", stranded));
+        var closedPage = await page.GetStringAsync($"/school/claims/{stranded}");
+        Assert.Contains("2025-26 was closed at its year end", closedPage);
+        Assert.Contains("It stays on record, returned.", closedPage);
+        Assert.DoesNotContain("Move to another half-term", closedPage);
+        Assert.DoesNotContain("Check and submit", closedPage);
+    }
 }

@@ -18,8 +18,15 @@ public sealed class ClaimModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
     /// <summary>The claim's half-term with its year, "Autumn 1 2025-26".</summary>
     public string HalfTerm { get; private set; } = "";
 
-    /// <summary>The claim's half-term has been closed: a draft in it can be moved to an open one, or deleted, and not submitted.</summary>
-    public bool HalfTermClosed { get; private set; }
+    /// <summary>
+    /// What the page says of a draft its half-term no longer takes (<see cref="ClaimView.HalfTermClosed"/>), or null: one never
+    /// submitted is moved to an open half-term or deleted; in a year closed at its year end none is open, and a returned
+    /// one stays on record.
+    /// </summary>
+    public string? ClosedSays { get; private set; }
+
+    /// <summary>The claim's year was closed at its year end: none of its half-terms is open to move a draft into.</summary>
+    public bool YearClosed { get; private set; }
 
     /// <summary>A draft never submitted can be deleted; a returned one stays on record (<see cref="Drafting.DiscardAsync"/>).</summary>
     public bool Deletable => View.State == "draft" && View.History.Count == 0;
@@ -30,7 +37,12 @@ public sealed class ClaimModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db,
     {
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
         var period = await Programmes.Years.PeriodsInYears(Db).SingleAsync(h => h.Period.Id == View.Period.Id, ct);
-        (HalfTerm, HalfTermClosed) = (period.HalfTerm, period.Period.ClosedAt is not null);
+        (HalfTerm, YearClosed) = (period.HalfTerm, period.YearClosedAt is not null);
+        ClosedSays = !View.HalfTermClosed ? null
+            : period.YearClosedAt is { } yearClosed
+                ? $"{period.YearCode} was closed at its year end on {Core.Ledger.UkTime.Of(yearClosed):d MMMM yyyy}, so this claim cannot be submitted: "
+                  + "the year's unspent money has lapsed or been carried forward. " + (Deletable ? "Delete the draft." : "It stays on record, returned.")
+                : $"{HalfTerm} is closed, so this claim cannot be submitted in it. Move it to an open half-term, or delete the draft.";
     }
 
     public async Task<IActionResult> OnPostRemoveLineAsync(long id, long lineId, CancellationToken ct)
