@@ -68,10 +68,18 @@ public sealed record BudgetYear(Programme Programme, ProgrammeYear Year)
     /// half-term is refused saying so, not naming a date the caller never sent as if they had (409 period-closed).
     /// </summary>
     /// <param name="why">what the date is for, as a refusal of a future date says it</param>
-    public DateOnly ValueDate(DateOnly? given, FieldErrors errors, string why)
+    public DateOnly ValueDate(DateOnly? given, FieldErrors errors, string why) => ValueDate(Year, given, errors, why);
+
+    /// <summary>The date an entry of the year sent without one takes: today while the year runs, its last day once it has ended.</summary>
+    public static DateOnly DateWhenNotGiven(ProgrammeYear year, DateOnly today) =>
+        today < year.StartsOn ? year.StartsOn : today > year.EndsOn ? year.EndsOn : today;
+
+    /// <summary><see cref="ValueDate(DateOnly?, FieldErrors, string)"/> of an entry moving money in <paramref name="year"/>
+    /// (with its half-terms), as a reversal of one of its entries does too.</summary>
+    public static DateOnly ValueDate(ProgrammeYear year, DateOnly? given, FieldErrors errors, string why)
     {
-        var today = UkTime.Today;
-        var date = given ?? (today < Year.StartsOn ? Year.StartsOn : today > Year.EndsOn ? Year.EndsOn : today);
+        var (Year, today) = (year, UkTime.Today);
+        var date = given ?? DateWhenNotGiven(Year, today);
         if (given is null && (Year.ClosedAt is not null ? "that year"
                 : Year.Periods.FirstOrDefault(p => p.StartsOn <= date && date <= p.EndsOn && p.ClosedAt is not null) is { } period ? $"that half-term ({Years.HalfTerm(period.Name, Year.Code)})"
                 : null) is { } closed)

@@ -351,6 +351,28 @@ public sealed class AllocationTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>
+    /// Reversing an entry of a year that has ended dates the reversal in that year, as its fundings, allocations and
+    /// virements are dated: its last day when no date is given, and a date after it refused naming valueDate. Dated today,
+    /// it had changed the year's figures as of no day of the year, its year end's among them (found in an exploratory review).
+    /// </summary>
+    [Fact]
+    public async Task Reversal_OfAnEndedYearsEntry_IsDatedInThatYear_ItsLastDayWhenNoDateIsGiven()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1, year: "2025-26");
+        var funded = (await s.Root.PostAsync($"{s.Year}/funding", new { amount = "10000.00", reference = "grant" })).Expect(HttpStatusCode.Created).Json;
+        var entry = funded["entryId"]!.GetValue<long>();
+        Assert.Equal("2026-08-31", await Db.TextAsync("SELECT value_date::text FROM journal_entry WHERE id = $1", entry));
+
+        var refused = (await s.Root.PostAsync($"/api/v1/journal-entries/{entry}/reversal", new { reason = "funded twice", valueDate = "2026-09-01" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "valueDate").Body;
+        Assert.Contains("must fall within 2025-26, 1 September 2025 to 31 August 2026", refused);
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE cause_type = 'reversal'"));
+
+        var reversal = (await s.Root.PostAsync($"/api/v1/journal-entries/{entry}/reversal", new { reason = "funded twice" })).Expect(HttpStatusCode.Created).Json;
+        Assert.Equal("2026-08-31", reversal["valueDate"]!.GetValue<string>());
+    }
+
+    /// <summary>
     /// An allocation dated ahead is refused as a virement's is: the school could claim it at once, and as of today its
     /// budget would be overdrawn (found by a review of the demo: an allocation dated 2027-08-01, spent in December).
     /// </summary>

@@ -136,6 +136,23 @@ public sealed class ReversePageTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains($"£50.00 back from Riverside Primary School: staff-cover available 2026-27 (URN {s.Schools[1].Urn}) to Unallocated 2026-27", html);
     }
 
+    /// <summary>
+    /// An entry of a year that has ended is reversed on its last day when no date is given, as the API dates it: the form's
+    /// hint says so, and the check shows that date (it had said today, after the year).
+    /// </summary>
+    [Fact]
+    public async Task ReversePage_AnEndedYearsEntry_IsDatedOnTheYearsLastDay_AsTheFormSays()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1, year: "2025-26");
+        using var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await s.ProgrammeAdminAsync(Db)).UserName);
+        var entry = (await s.Root.PostAsync($"{s.Year}/funding", new { amount = "500.00", reference = "grant" })).Expect(HttpStatusCode.Created).Json["entryId"]!.GetValue<long>();
+        Assert.Contains("Leave blank to date it 31 August 2026, the last day of 2025-26, which has ended. It must fall within 2025-26",
+            WebUtility.HtmlDecode(await page.GetStringAsync(Url(entry))));
+        var (problems, html) = await PostAsync(page, entry, Answers("Funded twice"));
+        Assert.Empty(problems);
+        Assert.Matches("id=\"answer-date\">31 August 2026<", html);
+    }
+
     public static TheoryData<string, int, string, string> Refused => new()
     {
         { "", 0, "reason", "Enter the reason for the reversal" },

@@ -127,7 +127,7 @@ public abstract class AdminMoneyPage(GrantLedgerDb db, AuditTrail audit) : GovPa
         Year = YearId is { } id ? await Years.FindAsync(Db, ProgrammeId, id, ct) : await School.SchoolBudget.CurrentYearAsync(Db, ProgrammeId, ct);
     }
 
-    /// <summary>The date a posting will be dated: the one given, else as the use cases choose it (<see cref="BudgetYear.ValueDate"/>).</summary>
+    /// <summary>The date a posting will be dated: the one given, else as the use cases choose it (<see cref="BudgetYear.ValueDate(ProgrammeYear, DateOnly?, Core.Rules.FieldErrors, string)"/>).</summary>
     public DateOnly DatedOn(DateOnly? given) => new BudgetYear(Programme, Year!).ValueDate(given, new FieldErrors(), "");
 
     /// <summary>A value date in a closed half-term or year, as the pages write dates (<see cref="GovPage.InClosedPeriod"/>), or left blank where it would be.</summary>

@@ -1,8 +1,10 @@
 using GrantLedger.Core.Ledger;
 using GrantLedger.Core.Rules;
 using GrantLedger.Web.Access;
+using GrantLedger.Web.Allocations;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
+using GrantLedger.Web.Programmes;
 using GrantLedger.Web.Ledger;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -52,8 +54,8 @@ public sealed class ReverseModel(GrantLedgerDb db, AuditTrail audit) : AdminMone
         : Moves;
 
     public bool Summed => Moves.Count > MostMovesListed;
-    /// <summary>The year the entry's accounts are of, for the way back to its allocations.</summary>
-    public long? EntryYearId { get; private set; }
+    /// <summary>The year the entry's accounts are of (<see cref="ReverseEntry.YearOfAsync"/>): the reversal is dated in it, and the way back leads to its allocations.</summary>
+    public ProgrammeYear? EntryYear { get; private set; }
     /// <summary>Why the entry cannot be reversed here (the use case's words), or null.</summary>
     public string? NotHere { get; private set; }
     /// <summary>The entry that reversed this one, if one did.</summary>
@@ -62,7 +64,10 @@ public sealed class ReverseModel(GrantLedgerDb db, AuditTrail audit) : AdminMone
     public string? Reason { get; private set; }
     public DateOnly Dated { get; private set; }
 
-    public string BackHref => EntryYearId is { } y ? $"/admin/allocations?yearId={y}" : "/admin/allocations";
+    public string BackHref => EntryYear is { } y ? $"/admin/allocations?yearId={y.Id}" : "/admin/allocations";
+
+    /// <summary>The date a reversal sent without one takes, as the use case dates it.</summary>
+    public DateOnly DatedWhenNotGiven => EntryYear is { } y ? BudgetYear.DateWhenNotGiven(y, UkTime.Today) : UkTime.Today;
 
     private async Task LoadAsync(long entryId, CancellationToken ct)
     {
@@ -81,9 +86,9 @@ public sealed class ReverseModel(GrantLedgerDb db, AuditTrail audit) : AdminMone
         string Named(long id) => accounts[id] is { SchoolId: { } school } a ? $"{a.Name} (URN {urns[school]})" : accounts[id].Name;
         Moves = transfers.Select(t => new Move(t.Unit, t.Amount, Named(t.DebitAccountId), Named(t.CreditAccountId),
             t.DebitAccountId, t.CreditAccountId)).ToList();
-        EntryYearId = accounts.Values.Select(a => a.ProgrammeYearId).FirstOrDefault(y => y is not null);
+        EntryYear = await ReverseEntry.YearOfAsync(Db, Entry.ProgrammeId, accounts.Values, ct);
         if (!ReverseEntry.Reversible(Entry.CauseType)) NotHere = Capital(ReverseEntry.NotReversibleHere(entryId, Entry.CauseType).Message);
-        else if (EntryYearId is { } yearId && await Db.ProgrammeYears.AsNoTracking().SingleOrDefaultAsync(y => y.Id == yearId, ct) is { } year)
+        else if (EntryYear is { } year)
             NotHere = Closed(year); // its year closed at its year end: the reversal would be refused
         ReversedBy = await Db.JournalEntries.AsNoTracking().Where(e => e.ReversesEntryId == entryId).Select(e => (long?)e.Id).FirstOrDefaultAsync(ct);
     }
@@ -95,7 +100,7 @@ public sealed class ReverseModel(GrantLedgerDb db, AuditTrail audit) : AdminMone
         Given("reason");
         var date = ReadDate("valueDate", "the value date", required: false);
         Reason = Filled("reason");
-        Dated = date ?? UkTime.Today;
+        Dated = date ?? DatedWhenNotGiven;
         return new ReverseEntry.Request(Reason, date);
     }
 
