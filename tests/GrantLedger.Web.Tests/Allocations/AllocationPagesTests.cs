@@ -275,6 +275,24 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
         Assert.Equal(["Money", "£0.00", "£200.00", "£0.00", "£0.00", "£0.00"], Assert.Single(opened));
     }
 
+    /// <summary>
+    /// A row of staff time gives all its figures in one unit: 100 days funded beside 626 hours unallocated had read
+    /// "100 days | 626 hours" (found in an exploratory review); it reads in hours, as the unallocated figure must.
+    /// </summary>
+    [Fact]
+    public async Task TheFundingTable_GivesARowOfStaffTimeInOneUnit()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, (await s.ProgrammeAdminAsync(Db)).UserName);
+        await s.FundAsync("100.00", minutes: 45000);
+        (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            valueDate = s.On("09-01"), lines = new[] { new { schoolId = s.Schools[0].Id, categoryId = s.Categories["contact-time"], minutes = 7440 } },
+        })).Expect(HttpStatusCode.Created);
+        var rows = Rows(await PageTables.Read(page, $"/admin/allocations?yearId={s.YearId}"), "funding");
+        Assert.Equal(["Staff time", "750 hours", "626 hours"], rows.Single(r => r[0] == "Staff time"));
+    }
+
     [Fact]
     public async Task AValueDateInAClosedHalfTerm_IsNamedOnItsField_WithTheHalfTermAndTheDateAsThePagesWriteThem()
     {

@@ -188,6 +188,13 @@ public abstract class AdminMoneyPage(GrantLedgerDb db, AuditTrail audit) : GovPa
     public static string Show(string unit, long amount) =>
         unit == "GBP" ? new Money(amount).ToString() : Gov.StaffTime(amount);
 
+    /// <summary>
+    /// Amounts read side by side (a row of a table, a check's "now" and "after"), as <see cref="Show"/> shows them but staff
+    /// time all in one unit (<see cref="Minutes.InOneUnit"/>): a row had read "100 days | 0 days | 124 hours | 80 days".
+    /// </summary>
+    public static Func<long, string> SideBySide(string unit, params IEnumerable<long> figures) =>
+        unit == "GBP" ? amount => new Money(amount).ToString() : Minutes.InOneUnit(figures);
+
     /// <summary>The balance of the year's unallocated account in each unit: what can still be allocated.</summary>
     protected async Task<Dictionary<string, long>> UnallocatedAsync(CancellationToken ct)
     {
