@@ -14,7 +14,8 @@ public static class Fund
 
     public const int MostReference = 200;
 
-    public sealed record View(long Id, long YearId, string Unit, string Amount, string Reference, long EntryId);
+    /// <param name="ValueDate">the entry's date: the one sent, or, sent without one, today while the year runs and its last day once it has ended</param>
+    public sealed record View(long Id, long YearId, string Unit, string Amount, string Reference, long EntryId, DateOnly ValueDate);
 
     public static async Task<View> HandleAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, long yearId,
         Request r, CancellationToken ct)
@@ -50,7 +51,7 @@ public static class Fund
             audit.Record(AuditAction.FundingPosted, funding.Id, programmeId,
                 new { year = budget.Year.Code, unit = unit.ToCode(), amount = Amounts.Format(unit, amount), funding.Reference, entryId = entry.EntryId });
             await db.SaveChangesAsync(ct);
-            return new View(funding.Id, yearId, funding.Unit, Amounts.Format(unit, amount), funding.Reference, entry.EntryId);
+            return new View(funding.Id, yearId, funding.Unit, Amounts.Format(unit, amount), funding.Reference, entry.EntryId, valueDate);
         }, ct);
     }
 }

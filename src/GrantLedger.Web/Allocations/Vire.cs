@@ -20,7 +20,8 @@ public static class Vire
     public sealed record Request(Budget? From, Budget? To, Core.Money.Money? Amount, long? Minutes, [property: MaxText(MostReason)] string? Reason, DateOnly? ValueDate);
 
     public const int MostReason = 500;
-    public sealed record View(long Id, long YearId, string FromAccount, string ToAccount, string Unit, string Amount, string Reason, long EntryId);
+    /// <param name="ValueDate">the entry's date: the one sent, or, sent without one, today while the year runs and its last day once it has ended</param>
+    public sealed record View(long Id, long YearId, string FromAccount, string ToAccount, string Unit, string Amount, string Reason, long EntryId, DateOnly ValueDate);
 
     public static async Task<View> HandleAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, long yearId,
         Request r, CancellationToken ct)
@@ -78,7 +79,7 @@ public static class Vire
             audit.Record(AuditAction.VirementPosted, virement.Id, programmeId,
                 new { from = fromSpec.Code, to = toSpec.Code, unit = unit.ToCode(), amount = Amounts.Format(unit, amount), virement.Reason, entryId = entry.EntryId });
             await db.SaveChangesAsync(ct);
-            return new View(virement.Id, yearId, fromSpec.Code, toSpec.Code, unit.ToCode(), Amounts.Format(unit, amount), virement.Reason, entry.EntryId);
+            return new View(virement.Id, yearId, fromSpec.Code, toSpec.Code, unit.ToCode(), Amounts.Format(unit, amount), virement.Reason, entry.EntryId, valueDate);
         }, ct);
     }
 
@@ -90,10 +91,17 @@ public static class Vire
             errors.Add(field, "is required: give schoolId (or urn) and categoryId");
             return null;
         }
+        if (b.SchoolId is not null && b.Urn is not null)
+        {
+            errors.Add($"{field}.urn", Allocate.BothSchoolIdAndUrn);
+            return null;
+        }
         var school = await db.Schools.AsNoTracking()
             .Where(s => s.ProgrammeId == programmeId && (b.SchoolId != null ? s.Id == b.SchoolId : s.Urn == b.Urn))
             .SingleOrDefaultAsync(ct);
-        if (school is null) errors.Add($"{field}.schoolId", b.SchoolId is null && b.Urn is null ? "give schoolId or urn" : "no such school in this programme");
+        if (school is null)
+            errors.Add(b.SchoolId is null && b.Urn is not null ? $"{field}.urn" : $"{field}.schoolId",
+                b.SchoolId is null && b.Urn is null ? "give schoolId or urn" : "no such school in this programme");
         if (b.CategoryId is not { } cid || !categories.TryGetValue(cid, out var category))
         {
             errors.Add($"{field}.categoryId", b.CategoryId is null ? "is required" : $"category {b.CategoryId} is not a category of this programme");
