@@ -201,9 +201,8 @@ public static class LineEditing
                     $"more than the most a line may cost (£{Hundredths.MostText}.00): claim the time on several lines");
         }
         // a claim's total is an amount too (a priced line's amount is known once priced): past the most one can be, its pages and sums could not show it
-        var others = c.Claim.Lines.Where(l => !ReferenceEquals(l, line)).Sum(l => l.AmountPence);
-        if (line.AmountPence > 0 && others + line.AmountPence > Hundredths.Most)
-            errors.Add("amount", $"would take the claim's total to {new Money(others + line.AmountPence)}, past the most a claim can be " +
+        if (line.AmountPence > 0 && ClaimTotals.PastTheMost(c.Claim.Lines.Where(l => !ReferenceEquals(l, line)).Append(line)) is { } total)
+            errors.Add("amount", $"would take the claim's total to {total}, past the most a claim can be " +
                 $"(£{Hundredths.MostText}.00): put it on another claim");
         // a staff day past a full day is its rule's refusal (staff-day-exceeded) alone, one of the field errors beside others
         var fullDay = ClaimLines.CountsStaffDay(kind) && line is { StaffRef: not null, WorkDate: not null, Minutes: not null }

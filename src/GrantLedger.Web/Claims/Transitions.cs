@@ -132,6 +132,9 @@ public static class Transitions
                     $"line {line.LineNo} would cost more than the most a line may cost (£{Hundredths.MostText}.00): change its time or put it on other lines");
             repriced.Add(line);
         }
+        if (repriced.Count > 0 && ClaimTotals.PastTheMost(claim.Lines) is { } total)
+            throw new InvalidInput("lines", $"at the rates in force on their dates, the claim's lines would come to {total}, past the most a claim " +
+                $"can be (£{Hundredths.MostText}.00): put some of them on another claim");
         return repriced;
     }
 

@@ -151,6 +151,14 @@ public static partial class RateCards
                     $"at more than the most a line may cost (£{Hundredths.MostText}.00)");
             repriced.Add(new { claimId = line.ClaimId, line.LineNo, from = new Money(was).ToDecimalString(), to = new Money(line.AmountPence).ToDecimalString() });
         }
+        // each line within the most it may cost can still take its claim's total past the most a claim can be, as adding a
+        // line cannot (LineEditing); the lines are read tracked, so the repriced ones are counted at their new price
+        var changed = lines.Select(l => l.ClaimId).Distinct().ToList();
+        var all = await db.Set<Claims.ClaimLine>().Where(l => changed.Contains(l.ClaimId)).ToListAsync(ct);
+        foreach (var claim in all.GroupBy(l => l.ClaimId).OrderBy(g => g.Key))
+            if (Claims.ClaimTotals.PastTheMost(claim) is { } total)
+                throw new InvalidInput("amount", $"would take draft claim {Claims.ClaimAccess.Reference(claim.Key)}'s total to {total}, " +
+                    $"past the most a claim can be (£{Hundredths.MostText}.00)");
         foreach (var claim in drafts.Where(c => lines.Any(l => l.ClaimId == c.Id))) claim.UpdatedAt = now;
         await db.SaveChangesAsync(ct);
         return repriced;

@@ -169,4 +169,34 @@ public sealed class LineFieldsTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("more than the most a line may cost", refused.Body);
         Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"));
     }
+
+    /// <summary>
+    /// A new rate reprices a draft's lines each within the most a line may cost, but two of them together past the most a
+    /// claim can be (£6bn and £6bn): the rate is refused naming the claim, as adding such a line is, and the draft keeps its
+    /// prices; a rate recorded behind the service's back refuses the submission the same way (found in a review of the API).
+    /// </summary>
+    [Fact]
+    public async Task ARateRepricingADraftsTotalPastTheMost_IsRefused_AsIsTheSubmission_TheDraftKeepingItsPrices()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        foreach (var staff in new[] { "S01", "S02" })
+            (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new
+            {
+                kind = "support-hours", categoryId = w.Category("tlr-admin"), staffRef = staff, date = w.S.On("10-05"), hours = 2,
+            })).Expect(HttpStatusCode.Created);
+        var refused = (await w.Admin.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/rates", new
+        {
+            code = "support-staff-hour", name = "x", basis = "hour", amount = "3000000000.00", effectiveFrom = w.S.On("10-01"),
+        })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "amount").Body;
+        Assert.Contains($"would take draft claim CLM-{id:000000}'s total to £12,000,000,000.00, past the most a claim can be", refused);
+        Assert.Equal(7200L, await Db.ScalarAsync("SELECT sum(amount_pence) FROM claim_line WHERE claim_id = $1", id)); // £72.00, as it was
+
+        await Db.ScalarAsync("INSERT INTO rate (programme_id, code, name, basis, amount_pence, effective_from) VALUES ($1, 'support-staff-hour', 'x', 'hour', 300000000000, $2) RETURNING id",
+            w.S.ProgrammeId, DateOnly.Parse(w.S.On("10-01")));
+        Assert.Contains("the claim's lines would come to £12,000,000,000.00, past the most a claim can be",
+            (await w.SubmitAsync(id)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines").Body);
+        Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"));
+        Assert.Equal(7200L, await Db.ScalarAsync("SELECT sum(amount_pence) FROM claim_line WHERE claim_id = $1", id));
+    }
 }
