@@ -323,7 +323,7 @@ public sealed class Reconciliation
         Columns =
         [
             new("Claim", CellKind.Text, 12), new("Line", CellKind.Integer), new("URN", CellKind.Text, 9), _school,
-            new("Half-term", CellKind.Label, 12), new("Claim state", CellKind.Label, 16), new("Kind", CellKind.Label, 16), new("Category", CellKind.Label, 18),
+            new("Year", CellKind.Label), new("Half-term", CellKind.Label, 12), new("Claim state", CellKind.Label, 16), new("Kind", CellKind.Label, 16), new("Category", CellKind.Label, 18),
             new("Allowance", CellKind.Label, 18), new("Staff reference", CellKind.Text, 12), new("Role", CellKind.Label, 12), new("Activity or specialist", CellKind.Label, 20),
             new("Date", CellKind.Date), new("Minutes", CellKind.Integer), new("Action", CellKind.Integer), new("Supplier", CellKind.Text, 24),
             new("Invoice reference", CellKind.Text, 16), new("Description", CellKind.Text, 32), new("Claimed", CellKind.Money),
@@ -332,13 +332,14 @@ public sealed class Reconciliation
         EstimatedRows = await CountAsync(
             "SELECT count(*) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE c.programme_id = @p AND c.created_at < @until", ct),
         Rows = ct2 => QueryAsync($"""
-            SELECT c.id, l.line_no, s.urn, s.name, pe.name, st.state, l.kind, cat.name, al.name, l.staff_ref, l.staff_role, l.activity, l.work_date,
+            SELECT c.id, l.line_no, s.urn, s.name, y.code, pe.name, st.state, l.kind, cat.name, al.name, l.staff_ref, l.staff_role, l.activity, l.work_date,
                    l.minutes, x.action_ref, l.supplier, l.invoice_ref, l.description, l.amount_pence,
                    CASE WHEN st.approved THEN coalesce(l.sanctioned_pence, l.amount_pence) END, CASE WHEN st.approved THEN l.sanction_reason END
               FROM claim c
               {StateThen}
               JOIN claim_line l ON l.claim_id = c.id
               JOIN school s ON s.id = c.school_id
+              JOIN programme_year y ON y.id = c.programme_year_id
               JOIN period pe ON pe.id = c.period_id
               LEFT JOIN budget_category cat ON cat.id = l.category_id
               LEFT JOIN budget_category al ON al.id = l.allowance_category_id
@@ -346,18 +347,19 @@ public sealed class Reconciliation
              WHERE c.programme_id = @p AND c.created_at < @until
              ORDER BY c.id, l.line_no
             """, x => [ClaimAccess.Reference(x.GetInt64(0)), (long)x.GetInt32(1), x.GetString(2), x.GetString(3), x.GetString(4), x.GetString(5),
-                       x.GetString(6), Text(x, 7), Text(x, 8), Text(x, 9), Text(x, 10), Text(x, 11), x.IsDBNull(12) ? null : x.GetFieldValue<DateOnly>(12),
-                       x.IsDBNull(13) ? null : x.GetInt64(13), x.IsDBNull(14) ? null : (long)x.GetInt32(14), Text(x, 15), Text(x, 16), Text(x, 17),
-                       x.GetInt64(18), x.IsDBNull(19) ? null : x.GetInt64(19), Text(x, 20)], ct2),
+                       x.GetString(6), x.GetString(7), Text(x, 8), Text(x, 9), Text(x, 10), Text(x, 11), Text(x, 12),
+                       x.IsDBNull(13) ? null : x.GetFieldValue<DateOnly>(13), x.IsDBNull(14) ? null : x.GetInt64(14), x.IsDBNull(15) ? null : (long)x.GetInt32(15),
+                       Text(x, 16), Text(x, 17), Text(x, 18), x.GetInt64(19), x.IsDBNull(20) ? null : x.GetInt64(20), Text(x, 21)], ct2),
     };
 
     private async Task<ExportTable> PaymentRunsAsync(CancellationToken ct) => new()
     {
         Name = "payment-runs", SheetName = "Payment runs",
-        Purpose = "Every payment run built by the as-of date, one row per payee (school), as it stood at the end of that day: its state, its steps and each payee's status by then: paid (on or before the date), failed, cancelled with its run, or else pending.",
+        Purpose = "Every payment run built by the as-of date, one row per payee (school), as it stood at the end of that day: its state, its steps and each payee's status by then: paid (on or before the date), failed, cancelled with its run, or else pending. " +
+                  "Year and Half-term are those the run was built for, both empty for a run of every half-term.",
         Columns =
         [
-            new("Run", CellKind.Text, 11), new("State", CellKind.Label, 10), _area, new("Half-term", CellKind.Label, 12),
+            new("Run", CellKind.Text, 11), new("State", CellKind.Label, 10), _area, new("Year", CellKind.Label), new("Half-term", CellKind.Label, 12),
             new("Claims approved by", CellKind.Date, 13), new("Built", CellKind.DateTime), new("Approved", CellKind.DateTime),
             new("Exported", CellKind.DateTime), new("URN", CellKind.Text, 9), _school,
             new("Remittance reference", CellKind.Text, 20), new("Amount", CellKind.Money), new("Status", CellKind.Label, 8), new("Paid on", CellKind.Date),
@@ -368,7 +370,7 @@ public sealed class Reconciliation
             SELECT r.id,
                    CASE WHEN r.cancelled_at < @until THEN 'cancelled' WHEN r.paid_at < @until THEN 'paid' WHEN r.exported_at < @until THEN 'exported'
                         WHEN r.approved_at < @until THEN 'approved' ELSE 'built' END,
-                   ar.name, pe.name, r.as_of, r.built_at,
+                   ar.name, y.code, pe.name, r.as_of, r.built_at,
                    CASE WHEN r.approved_at < @until THEN r.approved_at END, CASE WHEN r.exported_at < @until THEN r.exported_at END,
                    s.urn, s.name, p.remittance_reference, p.amount_pence,
                    CASE WHEN p.status = 'paid' AND p.paid_on <= @asOf THEN 'paid' WHEN p.status = 'failed' AND p.confirmed_at < @until THEN 'failed'
@@ -379,11 +381,12 @@ public sealed class Reconciliation
               JOIN school s ON s.id = p.school_id
               LEFT JOIN area ar ON ar.id = r.area_id
               LEFT JOIN period pe ON pe.id = r.period_id
+              LEFT JOIN programme_year y ON y.id = pe.programme_year_id
              WHERE r.programme_id = @p AND r.built_at < @until
              ORDER BY r.id, s.urn
-            """, x => [PaymentRuns.Reference(x.GetInt64(0)), x.GetString(1), Text(x, 2), Text(x, 3), x.GetFieldValue<DateOnly>(4), Time(x, 5),
-                       Time(x, 6), Time(x, 7), x.GetString(8), x.GetString(9), x.GetString(10), x.GetInt64(11), x.GetString(12),
-                       x.IsDBNull(13) ? null : x.GetFieldValue<DateOnly>(13)], ct2),
+            """, x => [PaymentRuns.Reference(x.GetInt64(0)), x.GetString(1), Text(x, 2), Text(x, 3), Text(x, 4), x.GetFieldValue<DateOnly>(5),
+                       Time(x, 6), Time(x, 7), Time(x, 8), x.GetString(9), x.GetString(10), x.GetString(11), x.GetInt64(12), x.GetString(13),
+                       x.IsDBNull(14) ? null : x.GetFieldValue<DateOnly>(14)], ct2),
     };
 
     /// <summary>

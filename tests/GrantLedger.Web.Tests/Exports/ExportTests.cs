@@ -151,7 +151,7 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         var runs = Sheet(book, "Payment runs");
         Assert.Equal(3, runs["maxRow"]!.GetValue<int>());
         Assert.Equal(570m, Sum(runs, "Amount"));
-        Assert.Equal(new[] { "paid", "pending" }, runs["rows"]!.AsArray().Select(r => r![12]!.GetValue<string>()).Order());
+        Assert.Equal(new[] { "paid", "pending" }, runs["rows"]!.AsArray().Select(r => r![Array.IndexOf(Headers(runs), "Status")]!.GetValue<string>()).Order());
 
         var themes = Sheet(book, "Action-plan spend by theme");
         var learning = themes["rows"]!.AsArray().Single(r => r![4]!.GetValue<string>() == "learning")!;
@@ -348,9 +348,9 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
                      ("summary", "Area,Year,Schools,Allocated,Reserved,Approved,Paid,Payable,Available,Staff time allowance (min),Staff time reserved (min),Staff time used (min),Staff time available (min)", 3L), // two areas and the total
                      ("schools", "Area,URN,School,Year,Category,Unit,Allocated,Reserved,Approved,Paid,Payable,Available,Staff time allowance (min),Staff time reserved (min),Staff time used (min),Staff time available (min)", 16L),
                      ("claims", "Claim,Area,URN,School,Year,Half-term,State,Submitted,Decided,Claimed,Approved,Staff time from allowances (min),Payment run", x.Claims),
-                     ("claim-lines", "Claim,Line,URN,School,Half-term,Claim state,Kind,Category,Allowance,Staff reference,Role,Activity or specialist,Date,Minutes,Action,Supplier,Invoice reference,Description,Claimed,Approved,Reason for less",
+                     ("claim-lines", "Claim,Line,URN,School,Year,Half-term,Claim state,Kind,Category,Allowance,Staff reference,Role,Activity or specialist,Date,Minutes,Action,Supplier,Invoice reference,Description,Claimed,Approved,Reason for less",
                          await Db.ScalarAsync("SELECT count(*) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE c.programme_id = $1", x.ProgrammeId)),
-                     ("payment-runs", "Run,State,Area,Half-term,Claims approved by,Built,Approved,Exported,URN,School,Remittance reference,Amount,Status,Paid on", 2L),
+                     ("payment-runs", "Run,State,Area,Year,Half-term,Claims approved by,Built,Approved,Exported,URN,School,Remittance reference,Amount,Status,Paid on", 2L),
                      ("action-plan-themes", "Area,URN,School,Year,Theme,Plan version,Actions,Estimated cost,Claimed,Approved", 2L),
                      ("journal", "Entry,Transfer,Value date,Recorded,Description,Cause,Cause id,Kind,Resolves,Debit account,Credit account,Unit,Amount", transfers),
                      ("trial-balance", "Account,Unit,URN,Name,Normal side,Debits,Credits,Balance,Pending debits,Pending credits", accounts),
@@ -417,14 +417,88 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
     }
 
     /// <summary>The CSV export's tables by name, as of a date, asked for through the API.</summary>
-    private static async Task<Dictionary<string, string>> CsvTablesAsync(ExportWorld x, DateOnly asOf)
+    private static Task<Dictionary<string, string>> CsvTablesAsync(ExportWorld x, DateOnly asOf) => CsvTablesAsync(x.W.S, asOf);
+
+    private static async Task<Dictionary<string, string>> CsvTablesAsync(Scenario s, DateOnly asOf)
     {
-        var (job, _) = await ExportWorld.RunJobAsync(x.W.S.Root, x.ProgrammeId, "csv", asOf);
+        var (job, _) = await ExportWorld.RunJobAsync(s.Root, s.ProgrammeId, "csv", asOf);
         Assert.Equal("succeeded", job["state"]!.GetValue<string>());
-        using var response = await x.W.S.Root.Http.GetAsync($"/api/v1/exports/{job["id"]}/file");
+        using var response = await s.Root.Http.GetAsync($"/api/v1/exports/{job["id"]}/file");
         using var zip = new ZipArchive(await response.Content.ReadAsStreamAsync());
-        var prefix = $"{x.Code}-{asOf:yyyy-MM-dd}-";
+        var prefix = $"{s.Code}-{asOf:yyyy-MM-dd}-";
         return zip.Entries.ToDictionary(e => e.Name[prefix.Length..^4], e => new StreamReader(e.Open()).ReadToEnd());
+    }
+
+    /// <summary>A CSV table's rows, each by its header's column names (for tables whose values hold no comma or quote).</summary>
+    private static List<Dictionary<string, string>> CsvRows(string csv)
+    {
+        var lines = csv.Split("\r\n").Where(l => l.Length > 0).ToList();
+        var header = lines[0].Split(',');
+        return lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(c => c.First, c => c.Second)).ToList();
+    }
+
+    /// <summary>
+    /// Last year's Autumn 1 and this year's, side by side while last year is open: the claim lines' and payment runs'
+    /// tables named a half-term alone ("Autumn 1"), so a finance officer could not tell which year's a line or a run was
+    /// (found in an exploratory review). Each row gives its Year beside its Half-term, as the claims' table does; a run
+    /// of every half-term, which may pay claims of both years, gives neither.
+    /// </summary>
+    [Fact]
+    public async Task ClaimLinesAndPaymentRuns_GiveEachRowsYearBesideItsHalfTerm_WhenTwoYearsHaveAnAutumn1()
+    {
+        var w = await ClaimWorld.CreateAsync(Db, "2025-26");
+        var s = w.S;
+        var nextId = (await s.Root.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/years", new { code = "2026-27" })).Expect(HttpStatusCode.Created).Id;
+        var next = new Scenario
+        {
+            Root = s.Root, ProgrammeId = s.ProgrammeId, YearId = nextId, AreaIds = s.AreaIds, Schools = s.Schools, Categories = s.Categories, Code = s.Code,
+            YearCode = "2026-27",
+        };
+        await next.FundAsync("4000.00");
+        await next.AllocateEachAsync("staff-cover", "1000.00");
+        var years = (await s.Root.GetAsync($"/api/v1/programmes/{s.ProgrammeId}/years")).Expect(HttpStatusCode.OK).Json.AsArray();
+        var nextAutumn1 = years.Single(y => y!["id"]!.GetValue<long>() == nextId)!["periods"]!.AsArray()
+            .Single(p => p!["code"]!.GetValue<string>() == "aut1")!["id"]!.GetValue<long>();
+
+        async Task ApproveAsync(long claim) => (await w.Lead.PostAsync($"/api/v1/claims/{claim}/approve", null)).Expect(HttpStatusCode.OK);
+        var lastYears = await w.UnderReviewAsync("STAFF-01", "2025-10-06");
+        await ApproveAsync(lastYears);
+        var thisYears = (await w.School.PostAsync("/api/v1/claims", new { periodId = nextAutumn1, description = "this year's" })).Expect(HttpStatusCode.Created).Id;
+        await w.AddStaffTimeAsync(thisYears, "STAFF-02", "2026-10-06", allowance: false);
+        (await w.SubmitAsync(thisYears)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{thisYears}/start-review", null)).Expect(HttpStatusCode.OK);
+        await ApproveAsync(thisYears);
+
+        var finance = await s.FinanceAsync(Db);
+        await Db.ScalarAsync("UPDATE school SET payee_reference = 'SUP-' || urn WHERE programme_id = $1 RETURNING 1", s.ProgrammeId);
+        async Task<long> RunAsync(long? periodId, long claim)
+        {
+            var run = (await finance.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/payment-runs", new { periodId })).Expect(HttpStatusCode.Created).Id;
+            Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim WHERE id = $1 AND payment_run_id = $2", claim, run));
+            return run;
+        }
+        var lastYearsRun = await RunAsync(w.Periods["aut1"], lastYears);
+        var thisYearsRun = await RunAsync(nextAutumn1, thisYears);
+        var later = await w.UnderReviewAsync("STAFF-03", "2025-10-07");
+        await ApproveAsync(later);
+        var everyHalfTerm = await RunAsync(null, later);
+
+        var tables = await CsvTablesAsync(s, GrantLedger.Core.Ledger.UkTime.Today);
+        var lines = CsvRows(tables["claim-lines"]);
+        Assert.Equal(3, lines.Count);
+        Assert.All(lines, l => Assert.Equal("Autumn 1", l["Half-term"]));
+        Assert.Equal(["2025-26", "2026-27", "2025-26"], new[] { lastYears, thisYears, later }
+            .Select(c => lines.Single(l => l["Claim"] == Web.Claims.ClaimAccess.Reference(c))["Year"]));
+        // the same year as the claims' table gives the claim
+        var claims = CsvRows(tables["claims"]);
+        Assert.All(lines, l => Assert.Equal(claims.Single(c => c["Claim"] == l["Claim"])["Year"], l["Year"]));
+
+        var runs = CsvRows(tables["payment-runs"]);
+        Assert.Equal(3, runs.Count);
+        string Run(long run, string column) => runs.Single(r => r["Run"] == Web.Payments.PaymentRuns.Reference(run))[column];
+        Assert.Equal(("2025-26", "Autumn 1"), (Run(lastYearsRun, "Year"), Run(lastYearsRun, "Half-term")));
+        Assert.Equal(("2026-27", "Autumn 1"), (Run(thisYearsRun, "Year"), Run(thisYearsRun, "Half-term")));
+        Assert.Equal(("", ""), (Run(everyHalfTerm, "Year"), Run(everyHalfTerm, "Half-term")));
     }
 
     /// <summary>
