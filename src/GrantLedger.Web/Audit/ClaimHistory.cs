@@ -12,8 +12,10 @@ public static class ClaimHistory
 {
     public sealed record ClaimSummary(long Id, long ProgrammeId, long SchoolId, string SchoolUrn, string Period, string State, string Description);
 
+    /// <param name="PaymentRunId">the payment run of a step a run took (added to it, paid, its payment failed, the run
+    /// cancelled), as the claim's own history gives it: a claim paid after a failed payment went through two runs</param>
     public sealed record Transition(long Id, DateTimeOffset OccurredAt, string Trigger, string FromState, string ToState, long ActorId,
-        string? Actor, string ActorRole, string? Reason, long? EntryId);
+        string? Actor, string ActorRole, string? Reason, long? EntryId, long? PaymentRunId);
 
     public sealed record EvidenceFile(long Id, long? LineId, string FileName, string? ContentType, long? SizeBytes, string Sha256,
         DateTimeOffset? UploadedAt, long? UploadedBy, DateTimeOffset? RemovedAt);
@@ -24,10 +26,13 @@ public static class ClaimHistory
     public static async Task<History> ReadAsync(GrantLedgerDb db, NpgsqlDataSource dataSource, CurrentUser caller, long claimId, CancellationToken ct)
     {
         var c = await ClaimAccess.FindAsync(db, caller, claimId, ct);
-        var transitions = await db.Set<ClaimTransition>().AsNoTracking().Where(t => t.ClaimId == claimId).OrderBy(t => t.Id)
-            .Select(t => new Transition(t.Id, t.OccurredAt, t.Trigger, t.FromState, t.ToState, t.ActorId,
-                db.Users.Where(u => u.Id == t.ActorId).Select(u => u.UserName).FirstOrDefault(), t.ActorRole, t.Reason, t.EntryId))
-            .ToListAsync(ct);
+        var transitions = (await db.Set<ClaimTransition>().AsNoTracking().Where(t => t.ClaimId == claimId).OrderBy(t => t.Id)
+                .Select(t => new { Row = t, Actor = db.Users.Where(u => u.Id == t.ActorId).Select(u => u.UserName).FirstOrDefault() })
+                .ToListAsync(ct))
+            .Select(x => new Transition(x.Row.Id, x.Row.OccurredAt, x.Row.Trigger, x.Row.FromState, x.Row.ToState, x.Row.ActorId, x.Actor,
+                x.Row.ActorRole, x.Row.Reason, x.Row.EntryId,
+                x.Row.Details.RootElement.TryGetProperty("paymentRunId", out var run) && run.ValueKind == System.Text.Json.JsonValueKind.Number ? run.GetInt64() : null))
+            .ToList();
 
         var lines = new List<JournalSearch.Line>();
         var query = new JournalSearch.Query { ProgrammeId = c.Claim.ProgrammeId, ClaimId = claimId };
@@ -60,23 +65,25 @@ public static class ClaimHistory
 
     public static readonly string[] CsvHeader =
     [
-        "section", "id", "at", "user", "action", "from_state", "to_state", "entry_id", "debit_account", "credit_account", "amount",
-        "file_name", "sha256", "detail",
+        "section", "id", "at", "user", "action", "from_state", "to_state", "entry_id", "payment_run_id", "debit_account", "credit_account",
+        "amount", "unit", "file_name", "sha256", "detail",
     ];
 
     /// <summary>The history as one timeline, for CSV.</summary>
     public static IEnumerable<IReadOnlyList<string?>> CsvRows(History h)
     {
         foreach (var t in h.Transitions)
-            yield return ["transition", S(t.Id), At(t.OccurredAt), t.Actor, t.Trigger, t.FromState, t.ToState, S(t.EntryId), null, null, null, null, null, t.Reason];
+            yield return ["transition", S(t.Id), At(t.OccurredAt), t.Actor, t.Trigger, t.FromState, t.ToState, S(t.EntryId), S(t.PaymentRunId),
+                null, null, null, null, null, null, t.Reason];
+        // an amount and its unit in a column each, as the exports and the journal's CSV write them: "260.00" sums in a spreadsheet, "260.00 GBP" did not
         foreach (var l in h.LedgerLines)
-            yield return ["ledger", S(l.TransferId), At(l.RecordedAt), l.Actor, l.Kind, null, null, S(l.EntryId), l.DebitAccount, l.CreditAccount,
-                $"{l.Amount} {l.Unit}", null, null, $"{ChainContent.Date(l.ValueDate)} {l.Description}"];
+            yield return ["ledger", S(l.TransferId), At(l.RecordedAt), l.Actor, l.Kind, null, null, S(l.EntryId), null, l.DebitAccount, l.CreditAccount,
+                l.Amount, l.Unit, null, null, $"{ChainContent.Date(l.ValueDate)} {l.Description}"];
         foreach (var e in h.Evidence)
             yield return ["evidence", S(e.Id), e.UploadedAt is { } u ? At(u) : null, S(e.UploadedBy), e.RemovedAt is null ? "attached" : "removed", null, null,
-                null, null, null, null, e.FileName, e.Sha256, e.RemovedAt is { } r ? "removed " + At(r) : null];
+                null, null, null, null, null, null, e.FileName, e.Sha256, e.RemovedAt is { } r ? "removed " + At(r) : null];
         foreach (var e in h.Events)
-            yield return ["event", S(e.Id), At(e.OccurredAt), e.UserName, e.Action, null, null, null, null, null, null, null, null, e.Details.GetRawText()];
+            yield return ["event", S(e.Id), At(e.OccurredAt), e.UserName, e.Action, null, null, null, null, null, null, null, null, null, null, e.Details.GetRawText()];
     }
 
     private static string? S(long? v) => v?.ToString(CultureInfo.InvariantCulture);

@@ -59,6 +59,11 @@ public sealed class ClaimHistoryTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(3, csv.Count(x => x.StartsWith("transition,", StringComparison.Ordinal)));
         Assert.Equal(4, csv.Count(x => x.StartsWith("ledger,", StringComparison.Ordinal)));
         Assert.Contains(csv, x => x.StartsWith("evidence,", StringComparison.Ordinal) && x.Contains(Convert.ToHexStringLower(SHA256.HashData(dropped))));
+        // an amount and its unit in a column each, so that a spreadsheet sums the amounts ("250.00 GBP" was one cell)
+        var header = csv.First(x => x.StartsWith("section,", StringComparison.Ordinal)).Split(',');
+        var (amount, unit) = (Array.IndexOf(header, "amount"), Array.IndexOf(header, "unit"));
+        Assert.Equal(["250.00 GBP", "250.00 GBP", "450 MIN", "450 MIN"], csv.Where(x => x.StartsWith("ledger,", StringComparison.Ordinal))
+            .Select(x => x.Split(',')).Select(c => $"{c[amount]} {c[unit]}").Order().ToArray());
 
         (await w.OtherSchool.GetAsync($"/api/v1/audit/claims/{claimId}/history")).ExpectProblem(HttpStatusCode.Forbidden);
     }
@@ -86,6 +91,14 @@ public sealed class ClaimHistoryTests(DatabaseFixture db) : DatabaseTest(db)
             (await Answer.ReadAsync(response)).Expect(HttpStatusCode.OK);
 
         var auditor = await w.S.AuditorAsync(Db);
+        // the claim's history says which run each step of a run was, as the claim's own does (it said nothing of which)
+        var steps = (await auditor.GetAsync($"/api/v1/audit/claims/{claimId}/history")).Expect(HttpStatusCode.OK).Json["transitions"]!.AsArray();
+        Assert.Equal([("add-to-payment-run", (long?)runId), ("mark-paid", runId)], steps.Where(t => t!["trigger"]!.GetValue<string>() is "add-to-payment-run" or "mark-paid")
+            .Select(t => (t!["trigger"]!.GetValue<string>(), t["paymentRunId"]?.GetValue<long>())).ToArray());
+        var rows = (await auditor.GetAsync($"/api/v1/audit/claims/{claimId}/history?format=csv")).Expect(HttpStatusCode.OK).Body.Split("\r\n")
+            .Where(x => !x.StartsWith('#')).Select(x => x.Split(',')).ToList();
+        var runColumn = Array.IndexOf(rows[0], "payment_run_id");
+        Assert.Equal([runId.ToString(), runId.ToString()], rows.Where(r => r[0] == "transition" && r[4] is "add-to-payment-run" or "mark-paid").Select(r => r[runColumn]).ToArray());
         var lines = (await auditor.GetAsync($"/api/v1/audit/journal?programmeId={w.S.ProgrammeId}&paymentRunId={runId}")).Expect(HttpStatusCode.OK).Json["items"]!.AsArray();
         var line = Assert.Single(lines);
         Assert.Equal("250.00", line!["amount"]!.GetValue<string>());
