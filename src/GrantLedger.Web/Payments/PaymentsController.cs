@@ -99,7 +99,9 @@ public sealed class PaymentsController(GrantLedgerDb db, AuditTrail audit) : Api
     {
         var (run, file) = await PaymentRuns.WithFileAsync(db, Caller, runId, ct);
         if (file is null)
-            throw new Core.Rules.RuleBroken("not-exported", $"{run.Reference} is {run.State}: it has no payment file until it is exported.", 409);
+            throw new Core.Rules.RuleBroken("not-exported", run.State == "cancelled"
+                ? $"{run.Reference} was cancelled before it was exported: it has no payment file, and never will (its claims went back to approved, for a later run)."
+                : $"{run.Reference} is {run.State}: it has no payment file until it is exported.", 409);
         return PaymentFile(run, file);
     }
 

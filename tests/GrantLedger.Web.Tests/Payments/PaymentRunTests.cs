@@ -353,7 +353,11 @@ public sealed partial class PaymentRunTests(DatabaseFixture db) : DatabaseTest(d
             .ExpectProblem(HttpStatusCode.UnprocessableEntity, "payeeReference", "payee-reference-missing").Json;
         Assert.Contains(x.W.S.Schools[1].Urn, problem["detail"]!.GetValue<string>());
         Assert.Equal("approved", (await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}")).Json["state"]!.GetValue<string>());
-        (await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}/file")).ExpectProblem(HttpStatusCode.Conflict, rule: "not-exported");
+        Assert.Contains("until it is exported", (await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}/file")).ExpectProblem(HttpStatusCode.Conflict, rule: "not-exported").Body);
+        // a cancelled run is never exported: its file is not said to come later (found in a review of the API)
+        (await x.Maker.PostAsync($"/api/v1/payment-runs/{runId}/cancel", new { reason = "no payee reference yet" })).Expect(HttpStatusCode.OK);
+        var cancelled = (await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}/file")).ExpectProblem(HttpStatusCode.Conflict, rule: "not-exported").Body;
+        Assert.Contains("was cancelled before it was exported: it has no payment file, and never will", cancelled);
     }
 
     [Fact]
