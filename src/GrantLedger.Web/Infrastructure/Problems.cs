@@ -34,7 +34,12 @@ public sealed class ProblemAnswers(ProblemDetailsFactory factory, ILogger<Proble
             case RuleBroken rule:
                 problem = factory.CreateProblemDetails(http, rule.Status, RuleTitle(rule.Rule), RuleTypeBase + rule.Rule, rule.Message);
                 problem.Extensions["rule"] = rule.Rule;
-                if (rule.Field is not null) problem.Extensions["field"] = rule.Field;
+                if (rule.Field is not null)
+                {
+                    // named in `errors` too, where every bad field of a 400 or 422 is: a client that reads only `errors` sees it
+                    problem.Extensions["field"] = rule.Field;
+                    problem.Extensions["errors"] = new Dictionary<string, string[]> { [rule.Field] = [rule.Message] };
+                }
                 foreach (var (k, v) in rule.Details) problem.Extensions[k] = v;
                 if (rule.Details.TryGetValue(RetryAfterMember, out var seconds)) http.Response.Headers.RetryAfter = Convert.ToString(seconds, CultureInfo.InvariantCulture);
                 break;
