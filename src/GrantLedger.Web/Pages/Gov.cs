@@ -499,6 +499,13 @@ public static class Gov
     /// <summary>Minutes as hours to two places at most: "3.5".</summary>
     public static string Hours(long minutes) => (minutes / 60m).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// A line's date as the pages give it: a day ("5 Oct 2026"), but a TLR line's, which is the half-term's sum dated the
+    /// day the half-term began (what prices it), as that: a TLR sent for 1 July read "1 Jun 2026", a date nobody gave.
+    /// </summary>
+    public static string LineDate(Claims.LineView line) =>
+        line.Kind == "tlr" ? $"for the half-term from {line.Date:d MMM yyyy}" : $"{line.Date:d MMM yyyy}";
+
     /// <summary>A line's time as it was claimed: support staff's in hours ("3.5 hours"), the rest as <see cref="StaffTime"/>.</summary>
     public static string LineTime(string kind, long minutes) => kind == "support-hours" ? HourCount(minutes) : StaffTime(minutes);
 

@@ -463,8 +463,9 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
         await w.AddStaffTimeAsync(id, "STAFF-01", w.S.On("10-05"), days: null, hours: "2.5");
         await w.AddStaffTimeAsync(id, "STAFF-02", w.S.On("10-05"), days: null, hours: "0.1");
         await w.AddStaffTimeAsync(id, "STAFF-03", w.S.On("10-05"), days: "0.5");
-        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new { kind = "tlr", categoryId = w.Category("tlr-admin"), staffRef = "T7" }))
+        (await w.School.PostAsync($"/api/v1/claims/{id}/lines", new { kind = "tlr", categoryId = w.Category("tlr-admin"), staffRef = "T7", date = w.S.On("10-01") }))
             .Expect(HttpStatusCode.Created);
+        var halfTermBegan = (await w.School.GetAsync($"/api/v1/claims/{id}")).Json["lines"]!.AsArray().Single(l => l!["kind"]!.GetValue<string>() == "tlr")!["date"]!.GetValue<string>();
         (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
 
         using var school = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName);
@@ -484,6 +485,9 @@ public sealed class ClaimDraftingTests(DatabaseFixture db) : DatabaseTest(db)
             // every priced line with its rate: a TLR's too (the API gave it; the pages did not)
             Assert.Contains("at £250.00 a day of 7.5 hours", WebUtility.HtmlDecode(page));
             Assert.Contains("at £300.00 a half-term", WebUtility.HtmlDecode(page));
+            // a TLR line is the half-term's, dated the day it began: said so, not given as a day nobody sent
+            Assert.Contains($"for the half-term from {DateOnly.Parse(halfTermBegan):d MMM yyyy}", WebUtility.HtmlDecode(page));
+            Assert.DoesNotContain(DateOnly.Parse(w.S.On("10-01")).ToString("d MMM yyyy"), page);
         }
         Assert.Equal("an hour", GrantLedger.Web.Pages.Gov.RatePer("hour")); // support hours' rate read "at £18.00 a hour"
         var dashboard = await school.GetStringAsync("/school");
