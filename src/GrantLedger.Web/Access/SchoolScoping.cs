@@ -1,4 +1,5 @@
 using GrantLedger.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Access;
 
@@ -20,4 +21,17 @@ public static class SchoolScoping
             _ when caller.SeesAllProgrammes => records,
             _ => records.Where(r => r.ProgrammeId == caller.ProgrammeId),
         };
+
+    /// <summary>
+    /// A list's filters name a programme, area or school the caller may see, else 403, as a read of its own records is: a
+    /// filter outside the caller's scope had answered an empty list, which a script cannot tell from "nothing there". An id
+    /// that is no programme's, area's or school's finds nothing, as before.
+    /// </summary>
+    public static async Task EnsureFiltersInScopeAsync(GrantLedgerDb db, CurrentUser caller, long? programmeId, long? areaId, long? schoolId,
+        CancellationToken ct)
+    {
+        if (programmeId is { } p) caller.EnsureProgramme(p);
+        if (areaId is { } a && await db.Areas.AsNoTracking().SingleOrDefaultAsync(x => x.Id == a, ct) is { } area) caller.EnsureArea(area.ProgrammeId, area.Id);
+        if (schoolId is { } s && await db.Schools.AsNoTracking().SingleOrDefaultAsync(x => x.Id == s, ct) is { } school) caller.EnsureSchool(school);
+    }
 }

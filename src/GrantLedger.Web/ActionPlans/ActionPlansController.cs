@@ -42,10 +42,13 @@ public sealed class ActionPlansController(GrantLedgerDb db, AuditTrail audit) : 
     /// <param name="before">the id of the last plan of the previous page</param>
     /// <param name="limit">plans per page, 1 to 5000 (default 2000)</param>
     [HttpGet("action-plans")]
-    public Task<IReadOnlyList<ActionPlanSummary>> List([FromQuery] long? programmeId, [FromQuery] long? programmeYearId, [FromQuery] long? schoolId,
+    public async Task<IReadOnlyList<ActionPlanSummary>> List([FromQuery] long? programmeId, [FromQuery] long? programmeYearId, [FromQuery] long? schoolId,
         [FromQuery] long? areaId, [FromQuery, OneOf(typeof(PlanReads), nameof(PlanReads.States))] string? state, [FromQuery] long? before,
-        [FromQuery, Limit(typeof(ActionPlansController), nameof(PlansPage))] int? limit, CancellationToken ct) =>
-        PlanReads.PageAsync(db, Caller, programmeId, programmeYearId, schoolId, areaId, state, before, PlansPage.Of(limit), ct);
+        [FromQuery, Limit(typeof(ActionPlansController), nameof(PlansPage))] int? limit, CancellationToken ct)
+    {
+        await SchoolScoping.EnsureFiltersInScopeAsync(db, Caller, programmeId, areaId, schoolId, ct);
+        return await PlanReads.PageAsync(db, Caller, programmeId, programmeYearId, schoolId, areaId, state, before, PlansPage.Of(limit), ct);
+    }
 
     public static readonly PageSize PlansPage = new(5000, 2000);
 

@@ -34,10 +34,13 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
 
     /// <summary>Claims you can see, newest first; page with ?before={last id}.</summary>
     [HttpGet("claims")]
-    public Task<IReadOnlyList<ClaimSummary>> List([FromQuery] long? programmeId, [FromQuery] long? schoolId, [FromQuery] long? areaId,
+    public async Task<IReadOnlyList<ClaimSummary>> List([FromQuery] long? programmeId, [FromQuery] long? schoolId, [FromQuery] long? areaId,
         [FromQuery, OneOf(typeof(ClaimReads), nameof(ClaimReads.States))] string? state, [FromQuery] long? periodId, [FromQuery] long? before,
-        [FromQuery, Limit(typeof(ClaimsController), nameof(ClaimsPage))] int? limit, CancellationToken ct = default) =>
-        ClaimReads.ListAsync(db, Caller, programmeId, schoolId, areaId, state, periodId, before, ClaimsPage.Of(limit), ct);
+        [FromQuery, Limit(typeof(ClaimsController), nameof(ClaimsPage))] int? limit, CancellationToken ct = default)
+    {
+        await SchoolScoping.EnsureFiltersInScopeAsync(db, Caller, programmeId, areaId, schoolId, ct);
+        return await ClaimReads.ListAsync(db, Caller, programmeId, schoolId, areaId, state, periodId, before, ClaimsPage.Of(limit), ct);
+    }
 
     public static readonly PageSize ClaimsPage = new(1000, 100);
 

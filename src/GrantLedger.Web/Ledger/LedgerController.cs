@@ -33,7 +33,11 @@ public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiCo
         if (!string.IsNullOrEmpty(prefix)) accounts = accounts.Where(a => a.Code.StartsWith(prefix));
         if (unit is not null)
             accounts = Core.Ledger.Units.TryParse(unit, out _) ? accounts.Where(a => a.Unit == unit) : throw new Core.Rules.InvalidInput("unit", "must be GBP or MIN");
-        if (schoolId is not null) accounts = accounts.Where(a => a.SchoolId == schoolId);
+        if (schoolId is not null)
+        {
+            await Access.SchoolScoping.EnsureFiltersInScopeAsync(db, Caller, null, null, schoolId, ct);
+            accounts = accounts.Where(a => a.SchoolId == schoolId);
+        }
         if (AccountPage.ReadCursor(after) is var (afterCode, afterUnit))
             accounts = afterUnit is null
                 ? accounts.Where(a => string.Compare(a.Code, afterCode) > 0)

@@ -414,4 +414,28 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
             .Select(a => $"{a.Controller.Name}.{a.Action.Name}").ToList();
         Assert.True(silent.Count == 0, "endpoints without [Authorize(Roles = …)] or [AllowAnonymous]: " + string.Join(", ", silent));
     }
+
+    /// <summary>
+    /// A list filtered by a programme, area or school the caller may not see answers 403, as reading its records does: it
+    /// answered an empty list, which a script could not tell from "nothing there" (found in a review of the API). A filter
+    /// of their own, or an id that is nobody's, lists as before.
+    /// </summary>
+    [Fact]
+    public async Task AListFilteredByAProgrammeAreaOrSchoolOutOfScope_Is403_NotAnEmptyList()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        await w.NewClaimAsync();
+        var other = await Scenario.CreateAsync(Db, 1, 1, code: "other");
+        var admin = w.Admin; // an admin of the world's programme alone
+        (await admin.GetAsync($"/api/v1/claims?programmeId={other.ProgrammeId}")).ExpectProblem(HttpStatusCode.Forbidden);
+        (await admin.GetAsync($"/api/v1/action-plans?programmeId={other.ProgrammeId}")).ExpectProblem(HttpStatusCode.Forbidden);
+        (await w.School.GetAsync($"/api/v1/claims?schoolId={w.S.Schools[1].Id}")).ExpectProblem(HttpStatusCode.Forbidden);
+        (await w.School.GetAsync($"/api/v1/programmes/{w.S.ProgrammeId}/accounts?schoolId={w.S.Schools[1].Id}")).ExpectProblem(HttpStatusCode.Forbidden);
+        (await w.Lead.GetAsync($"/api/v1/claims?areaId={w.S.AreaIds[1]}")).ExpectProblem(HttpStatusCode.Forbidden);
+        (await w.Lead.GetAsync($"/api/v1/action-plans?areaId={w.S.AreaIds[1]}")).ExpectProblem(HttpStatusCode.Forbidden);
+
+        Assert.Single((await w.School.GetAsync($"/api/v1/claims?schoolId={w.S.Schools[0].Id}")).Expect(HttpStatusCode.OK).Json.AsArray());
+        Assert.Single((await admin.GetAsync($"/api/v1/claims?programmeId={w.S.ProgrammeId}&areaId={w.S.AreaIds[0]}")).Expect(HttpStatusCode.OK).Json.AsArray());
+        Assert.Empty((await admin.GetAsync("/api/v1/claims?schoolId=999999")).Expect(HttpStatusCode.OK).Json.AsArray());
+    }
 }
