@@ -16,7 +16,8 @@ namespace GrantLedger.Web.Payments;
 /// <summary>
 /// Finance closes half-terms in order, each once its last day has passed, and then the year, once it has
 /// ended (<see cref="Closes"/>). Nothing can be posted dated inside a
-/// closed period (the database refuses it: 409). At year end every budget category's unspent
+/// closed period (the database refuses it: 409); the year's approved claims not yet paid stay payable, and later payment runs
+/// pay them, dated when paid (<see cref="StillToPay"/>). At year end every budget category's unspent
 /// allocation either lapses (no school can spend it; the year's lapsed account holds it) or carries forward into the next year, by one
 /// journal entry (cause year_end) whose transfers say which, dated the year's last day; what claims decided after that day
 /// released (it was reserved on the last day) moves by a second such entry, dated the day the year is closed.
@@ -161,6 +162,29 @@ public static class Closing
         return new YearEndPreview(year.Id, year.Code, year.ClosedAt is not null, year.EndsOn, Core.Rules.Closes.From(year.EndsOn), lines, FingerprintOf(lines),
             undecided.Take(100).Select(ClaimAccess.Reference).ToList());
     }
+
+    /// <summary>
+    /// The year's approved claims with money not yet paid (approved, or in a payment run not yet paid), and what they pay. Closing
+    /// the year leaves them payable: their money is in the year's payable accounts, and later payment runs pay them, dated when paid.
+    /// </summary>
+    public sealed record StillToPay(int Claims, long Pence)
+    {
+        /// <summary>"2 approved claims of 2025-26, £500.00 in all, are not yet paid: …", or that none is.</summary>
+        public string Said(string year, bool closed) => Claims == 0
+            ? $"No approved claim of {year} is waiting to be paid."
+            : $"{Count(Claims, "approved claim")} of {year}, {new Core.Money.Money(Pence)}{(Claims == 1 ? "," : " in all,")} {(Claims == 1 ? "is" : "are")} not yet paid: "
+              + $"{(closed ? "closing the year left" : "closing the year leaves")} {(Claims == 1 ? "it" : "them")} payable, and later payment runs pay {(Claims == 1 ? "it" : "them")}.";
+    }
+
+    public static async Task<StillToPay> StillToPayAsync(GrantLedgerDb db, long yearId, CancellationToken ct) =>
+        await db.Database.SqlQuery<StillToPay>($"""
+            SELECT count(*)::int AS "Claims", COALESCE(sum(o.pence), 0)::bigint AS "Pence"
+              FROM claim c
+             CROSS JOIN LATERAL (SELECT COALESCE(sum(COALESCE(l.sanctioned_pence, l.amount_pence)), 0)::bigint AS pence
+                                   FROM claim_line l
+                                  WHERE l.claim_id = c.id AND l.category_id IS NOT NULL AND l.money_hold_id IS NOT NULL) o
+             WHERE c.programme_year_id = {yearId} AND c.state IN ('approved', 'in-payment-run') AND o.pence > 0
+            """).SingleAsync(ct);
 
     /// <summary>The year's claims awaiting a decision (submitted, under review or awaiting second approval), oldest first.</summary>
     private static Task<List<long>> UndecidedAsync(GrantLedgerDb db, long yearId, CancellationToken ct) =>

@@ -323,6 +323,72 @@ public sealed class ClosingTests(DatabaseFixture db) : DatabaseTest(db)
         })).ExpectProblem(HttpStatusCode.Conflict, "valueDate", "period-closed");
     }
 
+    /// <summary>
+    /// The year-end pages said "Nothing can be posted into the year afterwards" and "nothing can be posted into 2025-26 any
+    /// more", and the move was "one ledger entry dated 31 August 2026". But the year's approved claims not yet paid stay
+    /// payable and later payment runs pay them, and what claims decided after the last day released moves by a second entry,
+    /// dated the day of the close. The pages say so, with how many claims are still to be paid and for how much, and the
+    /// confirmation gives each entry with its date.
+    /// </summary>
+    [Fact]
+    public async Task TheYearEndPages_SayApprovedClaimsStayPayable_AndGiveEachEntryWithItsDate()
+    {
+        var w = await ClaimWorld.CreateAsync(Db, Ended);
+        var approved = await w.UnderReviewAsync();
+        (await w.Lead.PostAsync($"/api/v1/claims/{approved}/approve", null)).Expect(HttpStatusCode.OK);
+        // a reservation of the year released after its last day (as in the test above): the close's second entry
+        var available = (await w.AccountAsync(0, "staff-cover", "available"))["id"]!.GetValue<long>();
+        var other = (await w.AccountAsync(1, "staff-cover", "available"))["id"]!.GetValue<long>();
+        var hold = await Db.ScalarAsync($"""
+            WITH e AS (INSERT INTO journal_entry (programme_id, value_date, description, cause_type)
+                       VALUES ({w.S.ProgrammeId}, '2026-07-20', 'a claim reserved in the year', 'claim')
+                       RETURNING id, programme_id, value_date, recorded_at)
+            INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
+            SELECT id, programme_id, 'GBP', {available}, {other}, 30000, 'pending', value_date, recorded_at FROM e RETURNING id
+            """);
+        await Db.ScalarAsync($"""
+            WITH e AS (INSERT INTO journal_entry (programme_id, value_date, description, cause_type)
+                       VALUES ({w.S.ProgrammeId}, '2026-09-05', 'rejected after the year', 'claim')
+                       RETURNING id, programme_id, value_date, recorded_at)
+            INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, pending_id, value_date, recorded_at)
+            SELECT id, programme_id, 'GBP', {available}, {other}, 30000, 'void_pending', {hold}, value_date, recorded_at FROM e RETURNING id
+            """);
+        var finance = await w.S.FinanceAsync(Db);
+        using var page = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, finance.UserName);
+        var stillToPay = "1 approved claim of 2025-26, £250.00, is not yet paid";
+
+        var start = WebUtility.HtmlDecode(await page.GetStringAsync($"/finance/year-end?yearId={w.S.YearId}"));
+        Assert.DoesNotContain("Nothing can be posted", start);
+        Assert.DoesNotContain("by one ledger entry", start);
+        Assert.Contains("by a second entry dated the day you close it", start);
+        Assert.Contains($"{stillToPay}: closing the year leaves it payable, and later payment runs pay it.", start);
+
+        var choices = string.Concat(new[] { "staff-cover", "tlr-admin", "action-plan", "contact-time" }.Select(c => $"&treatment-{w.Category(c)}=lapse"));
+        var check = $"/finance/year-end/check?yearId={w.S.YearId}{choices}";
+        var shown = WebUtility.HtmlDecode(await page.GetStringAsync(check));
+        Assert.DoesNotContain("Nothing can be posted", shown);
+        Assert.Contains("1 claim, £250.00: it stays payable, and a later payment run pays it", shown);
+        Assert.Contains("Its approved claims not yet paid stay payable.", shown);
+
+        var fields = HiddenFields(shown);
+        fields[Security.PageFormFuzzTests.Token] = Security.PageFormFuzzTests.TokenOf(shown);
+        using var closed = await page.PostAsync("/finance/year-end/check", new FormUrlEncodedContent(fields));
+        Assert.Equal(HttpStatusCode.Redirect, closed.StatusCode);
+        var done = WebUtility.HtmlDecode(await page.GetStringAsync(closed.Headers.Location!.OriginalString));
+        Assert.DoesNotContain("nothing can be posted", done, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains($"{stillToPay}: closing the year left it payable, and later payment runs pay it.", done);
+        var first = await Db.ScalarAsync("SELECT min(id) FROM journal_entry WHERE cause_type = 'year_end'");
+        var second = await Db.ScalarAsync("SELECT max(id) FROM journal_entry WHERE cause_type = 'year_end'");
+        Assert.NotEqual(first, second);
+        Assert.Contains($"Ledger entries<br><strong id=\"entry\">{first} and {second}</strong>", done);
+        Assert.Contains($"Entry {first}, dated 31 August 2026, moved what was unspent at the end of that day.", done);
+        Assert.Contains($"Entry {second}, dated {UkTime.Today:d MMMM yyyy}, moved what claims decided after 31 August 2026 released.", done);
+        Assert.Contains($"href=\"/ledger/journal?programmeId={w.S.ProgrammeId}&entryId={second}\">See entry {second}'s lines in the journal</a>", done);
+        // and it is so: the claim stays payable, for a later run
+        Assert.Equal("250.00", (await w.AccountAsync(0, "staff-cover", "payable"))["balance"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Created, (await finance.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/payment-runs", new { })).Status);
+    }
+
     /// <summary>The close form's hidden fields, as a browser would post them.</summary>
     private static Dictionary<string, string> HiddenFields(string html)
     {

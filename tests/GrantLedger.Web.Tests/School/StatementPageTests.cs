@@ -232,12 +232,13 @@ public sealed partial class StatementPageTests(DatabaseFixture db) : DatabaseTes
         Has("Allocation for action-plan reversed", "action-plan", "£3.00", "-£3.00");
         Has($"Claim {Ref(returned)} returned: released", "staff-cover", "£250.00", "+£250.00");
         Has($"Claim {Ref(rejected)} rejected: released", "staff-cover", "£250.00", "+£250.00");
-        Has("Year-end 2025-26: unspent allocation lapsed", "staff-cover", "£1,000.00", "-£1,000.00");
-        Has("Year-end 2025-26: unspent allocation carried forward to 2026-27", "TLR and admin", "£500.00", "-£500.00");
-        Has("Year-end 2025-26: unspent allocation lapsed", "action-plan", "£500.00", "-£500.00");
+        Has("Year-end 2025-26: allocation unspent on 31 August 2026 lapsed", "staff-cover", "£1,000.00", "-£1,000.00");
+        Has("Year-end 2025-26: allocation unspent on 31 August 2026 carried forward to 2026-27", "TLR and admin", "£500.00", "-£500.00");
+        Has("Year-end 2025-26: allocation unspent on 31 August 2026 lapsed", "action-plan", "£500.00", "-£500.00");
         var dates = rows.Select(r => DateOnly.ParseExact(r[0], "d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(dates.Order(), dates);
         Assert.Equal("£0.00", rows[^1][5]);
+        Assert.Contains("2025-26 was closed on", html);
         var dashboard = Table(await Read(page, $"/school?year={w.S.YearId}"), "budget-table");
         Assert.All(Rows(dashboard), r => Assert.Equal("£0.00", Cells(r)[5]));
 

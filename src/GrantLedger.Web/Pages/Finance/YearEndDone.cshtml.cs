@@ -14,6 +14,9 @@ public sealed class YearEndDoneModel(GrantLedgerDb db, AuditTrail audit) : GovPa
 {
     public Programmes.ProgrammeYear Year { get; private set; } = null!;
     public Closing.YearEndReport? Report { get; private set; }
+    /// <summary>The year end's ledger entries, in order: what was unspent on the year's last day, and what claims decided since released.</summary>
+    public IReadOnlyList<(long Id, DateOnly ValueDate)> Entries { get; private set; } = [];
+    public Closing.StillToPay ToPay { get; private set; } = new(0, 0);
 
     public async Task OnGetAsync(long yearId, CancellationToken ct)
     {
@@ -21,5 +24,9 @@ public sealed class YearEndDoneModel(GrantLedgerDb db, AuditTrail audit) : GovPa
         Year = await Db.ProgrammeYears.AsNoTracking().SingleOrDefaultAsync(y => y.Id == yearId && y.ProgrammeId == programmeId, ct)
                ?? throw new Core.Rules.NotFound("programme year", yearId);
         if (TempData[YearEndCheckModel.ReportKey] is string json) Report = JsonSerializer.Deserialize<Closing.YearEndReport>(json);
+        if (Year.ClosedAt is null) return;
+        Entries = (await Db.JournalEntries.AsNoTracking().Where(e => e.ProgrammeId == programmeId && e.CauseType == "year_end" && e.CauseId == yearId)
+            .OrderBy(e => e.Id).Select(e => new { e.Id, e.ValueDate }).ToListAsync(ct)).Select(e => (e.Id, e.ValueDate)).ToList();
+        ToPay = await Closing.StillToPayAsync(Db, yearId, ct);
     }
 }

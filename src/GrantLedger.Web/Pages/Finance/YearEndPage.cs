@@ -19,6 +19,8 @@ public abstract class YearEndPage(GrantLedgerDb db, AuditTrail audit) : GovPage(
     public IReadOnlyList<ProgrammeYear> NextYears { get; private set; } = [];
     public IReadOnlyList<Closing.UnspentLine> Unspent { get; private set; } = [];
     public IReadOnlyList<Period> OpenPeriods { get; private set; } = [];
+    /// <summary>The year's approved claims not yet paid: closing leaves them payable, for later payment runs.</summary>
+    public Closing.StillToPay ToPay { get; private set; } = new(0, 0);
     /// <summary>Today in the UK: the year is offered for closing once its last day is before it.</summary>
     public DateOnly Today { get; } = Core.Ledger.UkTime.Today;
     public bool Ended => Year is not null && Core.Rules.Closes.Ended(Year.EndsOn, Today);
@@ -44,7 +46,11 @@ public abstract class YearEndPage(GrantLedgerDb db, AuditTrail audit) : GovPage(
         if (Year is null) return;
         NextYears = OpenYears.Where(y => y.StartsOn > Year.StartsOn).ToList();
         OpenPeriods = Year.Periods.Where(p => p.ClosedAt is null).OrderBy(p => p.StartsOn).ToList();
-        if (Year.ClosedAt is null) Unspent = await Closing.UnspentAsync(Db, Caller, ProgrammeId, Year.Id, ct);
+        if (Year.ClosedAt is null)
+        {
+            Unspent = await Closing.UnspentAsync(Db, Caller, ProgrammeId, Year.Id, ct);
+            ToPay = await Closing.StillToPayAsync(Db, Year.Id, ct);
+        }
     }
 
     public static string TreatmentField(long categoryId) => $"treatment-{categoryId}";

@@ -14,6 +14,8 @@ public sealed class DashboardModel(GrantLedgerDb db, AuditTrail audit) : GovPage
     public ProgrammeYear? Year { get; private set; }
     public IReadOnlyList<CategoryFigures> Figures { get; private set; } = [];
     public SchoolToDo ToDo { get; private set; } = new([], 0, [], 0, null, false);
+    /// <summary>For a closed year, what each category lapsed or carried forward at its close; empty while it is open.</summary>
+    public IReadOnlyList<YearEndFigure> YearEnd { get; private set; } = [];
 
     /// <param name="year">another year that has started (last year's, while its claims are paid); the current one when left out</param>
     public async Task OnGetAsync(long? year, CancellationToken ct)
@@ -21,6 +23,8 @@ public sealed class DashboardModel(GrantLedgerDb db, AuditTrail audit) : GovPage
         (var school, Years, Year) = await SchoolBudget.CallersYearsAsync(Db, Caller, year, ct);
         SchoolName = school.Name;
         ToDo = await SchoolToDo.ForSchoolAsync(Db, school, ct);
-        if (Year is not null) Figures = await SchoolBudget.ForSchoolAsync(Db, school.Id, Year.Id, ct);
+        if (Year is null) return;
+        Figures = await SchoolBudget.ForSchoolAsync(Db, school.Id, Year.Id, ct);
+        if (Year.ClosedAt is not null) YearEnd = await SchoolBudget.YearEndAsync(Db, school.Id, Year.Id, Figures, ct);
     }
 }

@@ -22,6 +22,12 @@ public sealed record CategoryFigures(long CategoryId, string Name, string Unit, 
 }
 
 /// <summary>
+/// What became of a school's category at its year's close: what it had left unspent lapsed, or was carried forward into
+/// <paramref name="NextYear"/> (amounts in the category's unit; both nought when nothing was left).
+/// </summary>
+public sealed record YearEndFigure(long CategoryId, string Name, string Unit, long Lapsed, long CarriedForward, string? NextYear);
+
+/// <summary>
 /// What the school dashboard shows: each category's allocation and what claims have done with it, from the accounts
 /// (<see cref="BudgetFigures"/>: the same reading as the reconciliation workbook's).
 /// </summary>
@@ -81,6 +87,33 @@ public static class SchoolBudget
 
     public static async Task<IReadOnlyList<CategoryFigures>> ForSchoolAsync(GrantLedgerDb db, long schoolId, long yearId, CancellationToken ct) =>
         (await ForSchoolsAsync(db, [schoolId], yearId, ct)).GetValueOrDefault(schoolId, []);
+
+    /// <summary>
+    /// What each of the school's categories lapsed or carried forward when the year was closed, from the year end's transfers out
+    /// of its available accounts (both of the close's entries: what was unspent on the last day, and what was released since),
+    /// in the order of the dashboard's categories.
+    /// </summary>
+    public static async Task<IReadOnlyList<YearEndFigure>> YearEndAsync(GrantLedgerDb db, long schoolId, long yearId, IReadOnlyList<CategoryFigures> categories,
+        CancellationToken ct)
+    {
+        var moved = await db.Database.SqlQuery<YearEndMoved>($"""
+            SELECT a.category_id AS "CategoryId",
+                   COALESCE(sum(t.amount) FILTER (WHERE c.code LIKE '%:lapsed'), 0)::bigint AS "Lapsed",
+                   COALESCE(sum(t.amount) FILTER (WHERE c.code LIKE '%:carried-forward'), 0)::bigint AS "CarriedForward",
+                   (SELECT ny.code FROM year_end_rule r JOIN programme_year ny ON ny.id = r.next_year_id
+                     WHERE r.programme_year_id = {yearId} AND r.category_id = a.category_id) AS "NextYear"
+              FROM transfer t
+              JOIN journal_entry j ON j.id = t.entry_id AND j.cause_type = 'year_end' AND j.cause_id = {yearId}
+              JOIN account a ON a.id = t.debit_account_id AND a.school_id = {schoolId} AND a.programme_year_id = {yearId} AND a.code LIKE '%:available'
+              JOIN account c ON c.id = t.credit_account_id
+             GROUP BY a.category_id
+            """).ToListAsync(ct);
+        return categories.Select(f => moved.FirstOrDefault(m => m.CategoryId == f.CategoryId) is { } m
+            ? new YearEndFigure(f.CategoryId, f.Name, f.Unit, m.Lapsed, m.CarriedForward, m.NextYear)
+            : new YearEndFigure(f.CategoryId, f.Name, f.Unit, 0, 0, null)).ToList();
+    }
+
+    private sealed record YearEndMoved(long CategoryId, long Lapsed, long CarriedForward, string? NextYear);
 
     /// <summary>
     /// Each school's categories as <see cref="ForSchoolAsync"/> reads one school's, for many schools in two queries (an area

@@ -45,13 +45,27 @@ public sealed record StatementTables(string Id, string ClosingId, string Caption
 /// Starting from nothing, the rows sum to each category's available on the dashboard (<see cref="Allocations.BudgetFigures"/>): a
 /// year's accounts are that year's alone. A period of the year (<see cref="StatementPeriod"/>) is cut from the same rows: the
 /// earlier ones summed per category into its brought-forward rows, so that it ends where the year's rows up to its end do.
+/// A closed year's year-end lines (what lapsed or carried forward) are told on the day it was closed, as they happened, not on
+/// the last day they are dated in the ledger (<see cref="Movement.Shown"/>): the running figure never reads below nought.
 /// </summary>
 public static class SchoolStatement
 {
     private sealed record Movement(long EntryId, long TransferId, DateOnly ValueDate, long AccountId, string Kind, long Amount,
         long DebitsPosted, long CreditsPosted, long DebitsPending, string CauseType, long? CauseId, string? ReversedCause, string? Trigger,
         long? OtherSchoolId, string? OtherSchool, string? OtherCategory, string OtherLeaf, string? VirementReason, string? CauseYear, string? NextYear,
-        string? Remittance);
+        string? Remittance, DateOnly? CauseYearEndsOn, DateTimeOffset? CauseYearClosedAt)
+    {
+        /// <summary>Money or time leaving the year at its close, lapsed or carried forward (not what the next year brings forward).</summary>
+        public bool LeavesTheYear => CauseType == "year_end" && OtherLeaf is "lapsed" or "carried-forward";
+
+        /// <summary>
+        /// The day the statement tells it on: its value date, but the day its year was closed for what left the year then. The
+        /// year end lapses or carries forward what was unspent at the end of its last day and every day since (Closing), and is
+        /// recorded after every claim decided since: told on its value date, before those claims' holds and releases, it read as
+        /// the school overdrawn until they were released.
+        /// </summary>
+        public DateOnly Shown => LeavesTheYear && CauseYearClosedAt is { } closed && UkTime.DateOn(closed) > ValueDate ? UkTime.DateOn(closed) : ValueDate;
+    }
 
     /// <param name="period">the days to show (<see cref="StatementPeriod"/>): the rows before it are brought forward, one row per
     /// category, and those after it left out; the whole year when null</param>
@@ -78,6 +92,7 @@ public static class SchoolStatement
                      ORDER BY t.id LIMIT 1) AS "Trigger",
                    o.school_id AS "OtherSchoolId", os.name AS "OtherSchool", oc.name AS "OtherCategory",
                    regexp_replace(o.code, '^.*:', '') AS "OtherLeaf", v.reason AS "VirementReason", cy.code AS "CauseYear", ny.code AS "NextYear",
+                   cy.ends_on AS "CauseYearEndsOn", cy.closed_at AS "CauseYearClosedAt",
                    -- a payment as the school's bank statement shows it: by its remittance reference
                    (SELECT p.remittance_reference FROM payment_run_payee p WHERE j.cause_type = 'payment_run' AND p.payment_run_id = j.cause_id
                        AND p.school_id = a.school_id) AS "Remittance"
@@ -99,8 +114,8 @@ public static class SchoolStatement
         var names = categories.ToDictionary(c => c.Id, c => c.Name);
         var rows = new List<(long CategoryId, StatementRow Row)>();
         long running = 0;
-        // one row per entry and category, in the order their first transfer comes
-        foreach (var group in movements.GroupBy(m => (m.EntryId, byAccount[m.AccountId].CategoryId)))
+        // one row per entry and category, in the order their first transfer comes on the day it is told on (Movement.Shown)
+        foreach (var group in movements.OrderBy(m => m.Shown).ThenBy(m => m.EntryId).GroupBy(m => (m.EntryId, byAccount[m.AccountId].CategoryId)))
         {
             var category = group.Key.CategoryId;
             var onAvailable = group.Where(m => byAccount[m.AccountId].Leaf == "available").ToList();
@@ -108,7 +123,7 @@ public static class SchoolStatement
             var (what, amount) = Describe(group.First(), onAvailable, group.ToList(), schoolId, names[category], change, unit);
             running += change;
             var first = group.First();
-            rows.Add((category, new StatementRow(first.EntryId, first.ValueDate, what, first.CauseType == "claim" ? first.CauseId : null,
+            rows.Add((category, new StatementRow(first.EntryId, first.Shown, what, first.CauseType == "claim" ? first.CauseId : null,
                 names[category], amount, change, running)));
         }
 
@@ -154,6 +169,8 @@ public static class SchoolStatement
         return stream.ToArray();
     }
 
+    private static string Day(DateOnly d) => d.ToString("d MMMM yyyy", CultureInfo.InvariantCulture);
+
     /// <summary>What happened, said as the school would, and the amount that moved.</summary>
     private static (string What, long Amount) Describe(Movement entry, List<Movement> onAvailable, List<Movement> all, long schoolId,
         string category, long change, Unit unit)
@@ -189,13 +206,18 @@ public static class SchoolStatement
                 return ($"Paid in payment run {PaymentRuns.Reference(entry.CauseId ?? 0)}{(entry.Remittance is { } remittance ? $", remittance {remittance}" : "")}",
                     all.Where(m => m.Kind == "posted").Sum(m => m.CreditsPosted));
             case "year_end":
+            {
+                // what was unspent at the end of the year's last day, or what claims decided since released (Closing)
+                var which = counter.CauseYearEndsOn is not { } last ? "unspent allocation"
+                    : counter.ValueDate <= last ? $"allocation unspent on {Day(last)}" : $"allocation released since {Day(last)}";
                 return counter.OtherLeaf switch
                 {
-                    "lapsed" => ($"Year-end {counter.CauseYear}: unspent allocation lapsed", moved),
-                    "carried-forward" => ($"Year-end {counter.CauseYear}: unspent allocation carried forward to {counter.NextYear}", moved),
+                    "lapsed" => ($"Year-end {counter.CauseYear}: {which} lapsed", moved),
+                    "carried-forward" => ($"Year-end {counter.CauseYear}: {which} carried forward to {counter.NextYear}", moved),
                     "brought-forward" => ($"Brought forward from {counter.CauseYear}", moved),
                     _ => ($"Year-end {counter.CauseYear}", moved),
                 };
+            }
             case "reversal" when entry.ReversedCause == "allocation":
                 return ($"Allocation for {category} reversed", moved);
             case "reversal" when entry.ReversedCause == "virement":
