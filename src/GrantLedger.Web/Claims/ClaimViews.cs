@@ -5,6 +5,9 @@ namespace GrantLedger.Web.Claims;
 public sealed record PeriodRef(long Id, string Code, string Name, DateOnly StartsOn, DateOnly EndsOn);
 public sealed record SchoolSummary(long Id, string Urn, string Name, long AreaId);
 
+/// <param name="Held">the line's money or staff time was reserved in the ledger when its claim was submitted (a pending
+/// transfer, <c>pending</c> in the journal): true from submission on, approval posting the reservation rather than ending it;
+/// false on a draft, and again once a return, rejection or withdrawal has released it</param>
 public sealed record LineView(
     long Id, int LineNo, string Kind, long? CategoryId, string? Category, Money Amount, long? AllowanceCategoryId, string? Allowance,
     long? Minutes, string? StaffRef, string? Role, string? Activity, DateOnly? Date, string? RateBasis, Money? Rate,
