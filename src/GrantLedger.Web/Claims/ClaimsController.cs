@@ -146,12 +146,14 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
         return File(evidence.Content, evidence.ContentType, evidence.FileName);
     }
 
+    /// <summary>Removes an evidence file from its draft claim; If-Match, when sent, is the claim's ETag.</summary>
     [HttpDelete("evidence/{evidenceId:long}")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.SchoolBusinessManager)]
     [ProducesResponseType(204)]
     public async Task<IActionResult> RemoveEvidence(long evidenceId, CancellationToken ct)
     {
-        await EvidenceFiles.RemoveAsync(db, audit, Caller, evidenceId, ct);
+        await EvidenceFiles.RemoveAsync(db, audit, Caller, evidenceId, IfMatch, ct);
         return NoContent();
     }
 

@@ -104,6 +104,8 @@ public sealed class OpenApiAnswersTests(DatabaseFixture db) : DatabaseTest(db)
     [InlineData("/api/v1/claims/{claimId}", "patch", true)]
     [InlineData("/api/v1/action-plans/{planId}", "put", true)]
     [InlineData("/api/v1/action-plans/{planId}/agree", "post", true)]
+    [InlineData("/api/v1/action-plans/{planId}/revise", "post", true)]
+    [InlineData("/api/v1/evidence/{evidenceId}", "delete", true)]
     [InlineData("/api/v1/payment-runs/{runId}/approve", "post", true)]
     [InlineData("/api/v1/payment-runs/{runId}/export", "post", true)]
     [InlineData("/api/v1/claims/{claimId}", "get", false)]
