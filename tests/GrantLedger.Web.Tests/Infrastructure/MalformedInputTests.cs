@@ -110,4 +110,27 @@ public sealed class MalformedInputTests(DatabaseFixture db) : DatabaseTest(db)
         var number = (await auditor.GetAsync("/api/v1/audit/journal?programmeId=abc")).ExpectProblem(HttpStatusCode.BadRequest, "programmeId");
         Assert.Equal("The request's query is not valid.", number.Json["detail"]!.GetValue<string>());
     }
+
+    /// <summary>
+    /// A query parameter given twice is refused, 400 naming it, in whatever case each was written: the claims list read
+    /// ?programmeId=1&amp;programmeId=2 and ?limit=1&amp;limit=2 by their first value, 200, the other dropped without a word.
+    /// </summary>
+    [Fact]
+    public async Task AQueryParameterGivenTwice_IsRefusedNamingIt()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var programme = w.S.ProgrammeId;
+        foreach (var (query, parameter) in new[]
+                 {
+                     ($"programmeId={programme}&programmeId={programme + 1}", "programmeId"),
+                     ($"programmeId={programme}&limit=1&limit=2", "limit"),
+                     ($"programmeId={programme}&limit=1&Limit=1", "limit"),
+                 })
+        {
+            var answer = (await w.Admin.GetAsync($"/api/v1/claims?{query}")).ExpectProblem(HttpStatusCode.BadRequest, parameter);
+            Assert.Equal("is given 2 times: give it once", answer.Json["errors"]![parameter]![0]!.GetValue<string>());
+            Assert.StartsWith("The request's query gives a parameter more than once.", answer.Json["detail"]!.GetValue<string>());
+        }
+        (await w.Admin.GetAsync($"/api/v1/claims?programmeId={programme}&limit=1")).Expect(HttpStatusCode.OK);
+    }
 }
