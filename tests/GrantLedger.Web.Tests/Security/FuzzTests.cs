@@ -112,7 +112,8 @@ public sealed class FuzzTests(DatabaseFixture db, ITestOutputHelper output) : Da
 
     /// <summary>
     /// The same for every operation's query parameters: each sent on its own with an odd value, the required ones
-    /// beside it as a client would send them. Never a 500 or a logged error; every refusal a problem document.
+    /// beside it as a client would send them. Never a 500 or a logged error; every refusal a problem document, naming the
+    /// parameter as the document names it and saying what it must be, not in the framework's words.
     /// </summary>
     [Fact]
     public async Task MalformedQueries_NeverAnswer500_AndAreRefusedAsProblems()
@@ -121,6 +122,7 @@ public sealed class FuzzTests(DatabaseFixture db, ITestOutputHelper output) : Da
         var records = await ScopedRecords.CreateAsync(Db, w);
         var api = await OpenApi.ReadAsync(Db);
         var answers = new HostileAnswers(Db);
+        var unclear = new List<string>();
         foreach (var op in api.Operations.Where(o => o.Query.Count > 0 && !Anonymous.Contains(o.Key)))
         {
             var role = Allowed[op.Key].FirstOrDefault();
@@ -132,11 +134,17 @@ public sealed class FuzzTests(DatabaseFixture db, ITestOutputHelper output) : Da
                 {
                     var query = new Dictionary<string, string>(given) { [parameter.Name] = value };
                     var url = path + "?" + string.Join("&", query.Select(q => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(q.Value)}"));
-                    await answers.SendAsync($"{op.Key} ?{parameter.Name}={HostileAnswers.Clip(value, 20)}", () => OpenApi.SendAsync(records.Users[role], op, url));
+                    var answer = await answers.SendAsync($"{op.Key} ?{parameter.Name}={HostileAnswers.Clip(value, 20)}", () => OpenApi.SendAsync(records.Users[role], op, url));
+                    // named as sent and saying what it must be: "The value 'x' is not valid for After." named neither
+                    if (answer.ContentType == "application/problem+json" && answer.Json["errors"] is JsonObject errors)
+                        foreach (var (field, messages) in errors)
+                            if (char.IsUpper(field[0]) || messages!.AsArray().Any(m => m!.ToString().Contains("is not valid", StringComparison.Ordinal)))
+                                unclear.Add($"{op.Key} ?{parameter.Name}={HostileAnswers.Clip(value, 20)} → {field}: {messages!.ToJsonString()}");
                 }
         }
         output.WriteLine($"{answers.Sent} malformed queries");
         answers.AssertNone(atLeast: 300);
+        Assert.True(unclear.Count == 0, $"{unclear.Count} refusals in the framework's words:\n" + string.Join("\n", unclear.Take(40)));
     }
 
     /// <summary>
