@@ -92,6 +92,6 @@ public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiCo
     public async Task<ActionResult<EntryView>> Reversal(long entryId, Reverse.Request request, CancellationToken ct)
     {
         var entry = await Reverse.HandleAsync(db, audit, Caller, entryId, request, ct);
-        return CreatedAtAction(nameof(Entry), new { entryId = entry.Id }, entry);
+        return Created($"/api/v1/journal-entries/{entry.Id}", entry);
     }
 }
