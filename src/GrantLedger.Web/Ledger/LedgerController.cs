@@ -77,7 +77,7 @@ public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiCo
     [HttpGet("programmes/{programmeId:long}/trial-balance")]
     [Authorize(Roles = Roles.Staff)]
     public Task<TrialBalance> TrialBalance(long programmeId, [FromQuery] DateOnly? asOf, [FromQuery] DateTimeOffset? recordedBy,
-        [FromQuery] int? depth, CancellationToken ct) =>
+        [FromQuery, Between(LedgerReads.LeastDepth, LedgerReads.MostDepth)] int? depth, CancellationToken ct) =>
         LedgerReads.TrialBalanceAsync(db, Caller, programmeId, asOf, recordedBy, depth, ct);
 
     [HttpGet("journal-entries/{entryId:long}")]
