@@ -36,7 +36,19 @@ public static class Pricing
 
     /// <summary>The line's price, for one known to cost at most <see cref="MostPence"/> (<see cref="TryPrice"/> otherwise).</summary>
     public static long Price(string basis, long ratePence, long minutes) => TryPrice(basis, ratePence, minutes, out var pence) ? pence
-        : throw new ArgumentOutOfRangeException(nameof(minutes), $"{minutes} minutes at {ratePence}p a {basis} cost more than the most a line may cost");
+        : throw new ArgumentOutOfRangeException(nameof(minutes), $"{minutes} minutes at {ratePence}p {Per(basis) ?? basis} cost more than the most a line may cost");
+
+    /// <summary>
+    /// What a rate of this basis is for, after its amount ("£250.00 a day of 7.5 hours", "£18.00 an hour", "£300.00 a
+    /// half-term", a TLR's period), as the pages and the refusals say it; null for a basis not known.
+    /// </summary>
+    public static string? Per(string? basis) => basis switch
+    {
+        "day" => "a day of 7.5 hours",
+        "hour" => "an hour",
+        "period" => "a half-term",
+        _ => null,
+    };
 
     /// <summary>n / d rounded half up, for n ≥ 0 and d &gt; 0.</summary>
     public static Int128 DivideHalfUp(Int128 n, Int128 d) => (n / d) + ((n % d) * 2 >= d ? 1 : 0);

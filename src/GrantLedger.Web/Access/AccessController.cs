@@ -214,7 +214,7 @@ public sealed class AccessController(GrantLedgerDb db, UserManager<AppUser> user
     {
         var made = string.IsNullOrEmpty(request.Password) ? Passwords.Generate() : null;
         var user = await Users.CreateAsync(db, users, audit, Caller, made is null ? request : request with { Password = made }, madeByService: made is not null, ct);
-        return CreatedAtAction(nameof(GetUser), new { userId = user.Id }, Given(user, made));
+        return Created($"/api/v1/users/{user.Id}", Given(user, made));
     }
 
     /// <summary>

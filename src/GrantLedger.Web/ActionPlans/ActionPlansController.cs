@@ -86,10 +86,11 @@ public sealed class ActionPlansController(GrantLedgerDb db, AuditTrail audit) : 
 
     /// <summary>Starts the next version of the agreed plan, as a draft copy of it.</summary>
     [HttpPost("action-plans/{planId:long}/revise")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.SchoolBusinessManager)]
     [ProducesResponseType(typeof(ActionPlanView), 201)]
     public async Task<ActionResult<ActionPlanView>> Revise(long planId, CancellationToken ct) =>
-        await Answer((await PlanDrafting.ReviseAsync(db, audit, Caller, planId, ct)).Id, 201, ct);
+        await Answer((await PlanDrafting.ReviseAsync(db, audit, Caller, planId, IfMatch, ct)).Id, 201, ct);
 
     private async Task<ActionResult<ActionPlanView>> Fire(long planId, ActionPlanTrigger trigger, string? feedback, CancellationToken ct)
     {

@@ -93,10 +93,13 @@ public static class PlanDrafting
         }, ct);
 
     /// <summary>Starts the next version of an agreed plan as a draft copy of it; the agreed one stays in force until the new one is agreed.</summary>
-    public static async Task<ActionPlan> ReviseAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long planId, CancellationToken ct) =>
+    /// <param name="ifMatch">the agreed version's ETag as the caller read it (null: any): 409 stale-version if it has changed</param>
+    public static async Task<ActionPlan> ReviseAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long planId, string? ifMatch,
+        CancellationToken ct) =>
         await db.InTransactionAsync(async () =>
         {
             var p = await ActionPlans.LockAsync(db, caller, planId, ct);
+            RowVersions.Check("action plan", p.Plan.RowVersion, ifMatch);
             if (caller.Role != Roles.SchoolBusinessManager || caller.SchoolId != p.School.Id)
                 throw new Forbidden("only the school's business manager can revise its action plan");
             if (p.Plan.State != "agreed")

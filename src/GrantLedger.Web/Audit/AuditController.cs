@@ -47,7 +47,7 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
     [HttpGet("audit/programmes/{programmeId:long}/trial-balance")]
     [ProducesResponseType(typeof(TrialBalance), 200)]
     public async Task<IActionResult> TrialBalance(long programmeId, [FromQuery] DateOnly? asOf, [FromQuery] DateTimeOffset? recordedBy,
-        [FromQuery] int? depth, [FromQuery, OneOf(typeof(CsvAnswer), nameof(CsvAnswer.Formats))] string? format, CancellationToken ct)
+        [FromQuery, Between(Ledger.LedgerReads.LeastDepth, Ledger.LedgerReads.MostDepth)] int? depth, [FromQuery, OneOf(typeof(CsvAnswer), nameof(CsvAnswer.Formats))] string? format, CancellationToken ct)
     {
         var tb = await LedgerReads.TrialBalanceAsync(db, Caller, programmeId, asOf, recordedBy?.ToUniversalTime(), depth, ct);
         if (!CsvAnswer.Wanted(Request, format)) return Ok(tb);

@@ -59,6 +59,9 @@ public static class AuditReads
     public sealed record Event(long Id, DateTimeOffset OccurredAt, long? UserId, string? UserName, string? Role, string Action,
         string RecordType, long? RecordId, long? ProgrammeId, JsonElement Details, string? ClientAddress);
 
+    /// <summary>The audit trail's orders: as written (oldest first, the default) or the latest first.</summary>
+    public static readonly string[] Orders = ["written", "newest"];
+
     public sealed class EventQuery
     {
         public long? ProgrammeId { get; set; }
@@ -77,7 +80,7 @@ public static class AuditReads
         /// <summary>events before this id (the nextCursor of the previous page, newest first)</summary>
         public long? Before { get; set; }
         /// <summary>"written" (the default: oldest first, as the trail was written) or "newest" (the latest first)</summary>
-        public string? Order { get; set; }
+        [OneOf(typeof(AuditReads), nameof(Orders))] public string? Order { get; set; }
         [Limit(typeof(AuditReads), nameof(EventsPage))] public int? Limit { get; set; }
     }
 
@@ -111,7 +114,7 @@ public static class AuditReads
         if (q.Action is not null && !AuditAction.Filters.Contains(q.Action))
             errors.Add("action", "must be an action the audit trail records, or an action's record part ending in \".\" for all of them: "
                                  + string.Join(", ", AuditAction.Filters));
-        if (q.Order is not (null or "written" or "newest")) errors.Add("order", "must be written (oldest first) or newest (the latest first)");
+        if (q.Order is not null && !Orders.Contains(q.Order)) errors.Add("order", "must be written (oldest first) or newest (the latest first)");
         errors.ThrowIfAny();
         var newest = q.Order == "newest";
         long? programme = q.ProgrammeId;

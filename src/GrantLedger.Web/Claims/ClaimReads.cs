@@ -186,12 +186,15 @@ public static class ClaimReads
     /// What awaits the caller's review, oldest submission first: an area lead's area's claims that are submitted or under
     /// review; a programme admin's claims awaiting second approval. The queue's pages and the API's read it.
     /// </summary>
+    /// <summary>The states a review queue holds: an area lead's first two, a programme admin's the last.</summary>
+    public static readonly string[] QueueStates = ["submitted", "under-review", "awaiting-second-approval"];
+
     public static IOrderedQueryable<Claim> ReviewQueue(GrantLedgerDb db, CurrentUser caller, long? periodId, long? schoolId, string? state)
     {
         string[] states = caller.Role switch
         {
-            Roles.AreaLead => ["submitted", "under-review"],
-            Roles.ProgrammeAdmin => ["awaiting-second-approval"],
+            Roles.AreaLead => QueueStates[..2],
+            Roles.ProgrammeAdmin => QueueStates[2..],
             _ => throw new Core.Rules.Forbidden("the review queue is for area leads and programme admins"),
         };
         if (state is not null) states = states.Contains(state) ? [state] : throw new Core.Rules.InvalidInput("state", "must be one of " + string.Join(", ", states));

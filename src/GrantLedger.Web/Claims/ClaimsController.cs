@@ -149,12 +149,14 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
         return File(evidence.Content, evidence.ContentType, evidence.FileName);
     }
 
+    /// <summary>Removes an evidence file from its draft claim; If-Match, when sent, is the claim's ETag.</summary>
     [HttpDelete("evidence/{evidenceId:long}")]
+    [KeepsIfMatch]
     [Authorize(Roles = Roles.SchoolBusinessManager)]
     [ProducesResponseType(204)]
     public async Task<IActionResult> RemoveEvidence(long evidenceId, CancellationToken ct)
     {
-        await EvidenceFiles.RemoveAsync(db, audit, Caller, evidenceId, ct);
+        await EvidenceFiles.RemoveAsync(db, audit, Caller, evidenceId, IfMatch, ct);
         return NoContent();
     }
 
@@ -214,10 +216,11 @@ public sealed class ClaimsController(GrantLedgerDb db, AuditTrail audit, Submiss
     /// </summary>
     /// <param name="after">the id of the last claim of the page before; the next page starts after it in the queue's order</param>
     /// <param name="limit">how many claims, 1 to 1000 (500 unless given)</param>
+    /// <param name="state">one state of the queue: submitted or under-review (an area lead's), awaiting-second-approval (a programme admin's)</param>
     [HttpGet("review-queue")]
     [Authorize(Roles = Roles.AreaLead + "," + Roles.ProgrammeAdmin)]
-    public Task<IReadOnlyList<ClaimSummary>> ReviewQueue([FromQuery] long? periodId, [FromQuery] long? schoolId, [FromQuery] string? state,
-        [FromQuery] long? after, [FromQuery, Limit(typeof(ClaimsController), nameof(QueuePage))] int? limit, CancellationToken ct = default) =>
+    public Task<IReadOnlyList<ClaimSummary>> ReviewQueue([FromQuery] long? periodId, [FromQuery] long? schoolId,
+        [FromQuery, OneOf(typeof(ClaimReads), nameof(ClaimReads.QueueStates))] string? state, [FromQuery] long? after, [FromQuery, Limit(typeof(ClaimsController), nameof(QueuePage))] int? limit, CancellationToken ct = default) =>
         ClaimReads.ReviewQueueAsync(db, Caller, periodId, schoolId, state, after, QueuePage.Of(limit), ct);
 
     public static readonly PageSize QueuePage = new(1000, 500);

@@ -85,11 +85,12 @@ public static class EvidenceFiles
         return evidence;
     }
 
-    public static async Task RemoveAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long evidenceId, CancellationToken ct) =>
+    /// <param name="ifMatch">the claim's ETag as the caller read it (null: any): 409 stale-version if the claim has changed</param>
+    public static async Task RemoveAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long evidenceId, string? ifMatch, CancellationToken ct) =>
         await db.InTransactionAsync(async () =>
         {
             var evidence = await db.Set<Evidence>().SingleOrDefaultAsync(e => e.Id == evidenceId, ct) ?? throw new NotFound("evidence", evidenceId);
-            var c = await ClaimAccess.LockDraftAsync(db, caller, evidence.ClaimId, ifMatch: null, ct);
+            var c = await ClaimAccess.LockDraftAsync(db, caller, evidence.ClaimId, ifMatch, ct);
             db.Remove(evidence);
             c.Claim.UpdatedAt = await db.NowAsync(ct);
             audit.Record(AuditAction.ClaimEvidenceRemoved, c.Claim.Id, c.Programme.Id,

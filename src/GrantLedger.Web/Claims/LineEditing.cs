@@ -197,7 +197,7 @@ public static class LineEditing
                 errors.Add(kind == ClaimLineKind.Tlr ? "kind" : "date", $"no '{rateCode}' rate is in force on {on:yyyy-MM-dd}: the programme admin adds rates to the rate card");
             else if (!line.PriceBy(rate.Id, rate.AmountPence, rate.Basis))
                 // past it, its amount could not be written, nor added up (a £10bn day by 30,000 days overflowed: a 500)
-                errors.Add(r.Hours is not null ? "hours" : "days", $"{new Minutes(line.Minutes ?? 0)} at {new Money(rate.AmountPence)} a {rate.Basis} would come to " +
+                errors.Add(r.Hours is not null ? "hours" : "days", $"{new Minutes(line.Minutes ?? 0)} at {new Money(rate.AmountPence)} {Pricing.Per(rate.Basis)} would come to " +
                     $"more than the most a line may cost (£{Hundredths.MostText}.00): claim the time on several lines");
         }
         // a claim's total is an amount too (a priced line's amount is known once priced): past the most one can be, its pages and sums could not show it

@@ -128,7 +128,7 @@ public static class Transitions
         {
             if (line.RateId is null || !inForce.TryGetValue(line.Id, out var rate) || rate.Id == line.RateId) continue;
             if (!line.PriceBy(rate.Id, rate.AmountPence, rate.Basis))
-                throw new InvalidInput($"{LineAt(claim, line.LineNo)}.amount", $"at the rate in force on its date ({new Money(rate.AmountPence)} a {rate.Basis}), " +
+                throw new InvalidInput($"{LineAt(claim, line.LineNo)}.amount", $"at the rate in force on its date ({new Money(rate.AmountPence)} {Pricing.Per(rate.Basis)}), " +
                     $"line {line.LineNo} would cost more than the most a line may cost (£{Hundredths.MostText}.00): change its time or put it on other lines");
             repriced.Add(line);
         }

@@ -91,7 +91,7 @@ public sealed partial class DemoData
             await PlanTransitions.FireAsync(db, audit, As(lead), plan.Id, ActionPlanTrigger.Agree, null, null, ct);
             if (i != 0) continue;
             Acting(school); // the first school is revising its agreed plan: version 2 is a draft
-            await PlanDrafting.ReviseAsync(db, audit, As(school), plan.Id, ct);
+            await PlanDrafting.ReviseAsync(db, audit, As(school), plan.Id, null, ct);
         }
         return true;
     }

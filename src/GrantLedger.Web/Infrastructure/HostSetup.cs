@@ -127,7 +127,7 @@ public static class HostSetup
                           "Sign in with POST /api/v1/auth/token and send 'Authorization: Bearer glt_…'. " +
                           "A query parameter an operation does not list here is refused, 400 naming it (errors) and listing the ones it takes " +
                           "(detail), never ignored: the lists page with the parameters each names (before, after or cursor), and a misnamed one " +
-                          "would read the first page again.",
+                          "would read the first page again. So is a parameter given more than once (?limit=1&limit=2), 400 naming it.",
             Contact = new OpenApiContact { Name = "GrantLedger engineering", Url = new Uri("https://grantledger.example/support") },
         });
         o.AddServer(new OpenApiServer

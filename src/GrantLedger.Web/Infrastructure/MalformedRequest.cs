@@ -1,12 +1,18 @@
+using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Mvc.Controllers;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace GrantLedger.Web.Infrastructure;
 
 /// <summary>
 /// The 400 answer for a body that is not valid JSON or has a value of the wrong type, or a query or form field that
 /// cannot be read: each field by its name ("lines[2].amount", "lineId"), with the reason in plain words, and the detail
-/// saying which part of the request it was.
+/// saying which part of the request it was. A query or form value that cannot be read as its type says what it must be ("must
+/// be a whole number", "must be a date that exists, as YYYY-MM-DD"), named as the client sends it ("after", not "After"), where
+/// the framework said "The value 'abc' is not valid for After.".
 /// </summary>
 public static partial class MalformedRequest
 {
@@ -40,9 +46,9 @@ public static partial class MalformedRequest
             // the framework's validation names a body's fields as C# does ("Split.Lines[0]"), JSON as the client sent them
             field = key.StartsWith('$') ? char.ToLowerInvariant(field[0]) + field[1..]
                 : string.Join('.', field.Split('.').Select(f => f.Length == 0 ? f : char.ToLowerInvariant(f[0]) + f[1..]));
-            var whole = context.ActionDescriptor.Parameters.FirstOrDefault(p => string.Equals(p.Name, key, StringComparison.OrdinalIgnoreCase))?.ParameterType
-                is { } type && (Nullable.GetUnderlyingType(type) ?? type) is var t && (t == typeof(long) || t == typeof(int));
-            var messages = entry.Errors.Select(e => whole && NotValid().IsMatch(e.ErrorMessage) ? "must be a whole number" : Clean(e.ErrorMessage, e.Exception))
+            // "The value 'abc' is not valid for After.": what the value must be, by the type it is read as
+            var must = Bound(context.ActionDescriptor, key) is { } bound ? MustBe(bound.Type, bound.Member) : null;
+            var messages = entry.Errors.Select(e => must is not null && NotValid().IsMatch(e.ErrorMessage) ? must : Clean(e.ErrorMessage, e.Exception))
                 .Distinct().ToArray();
             errors[field] = errors.TryGetValue(field, out var existing) ? [.. existing, .. messages] : messages;
         }
@@ -58,12 +64,47 @@ public static partial class MalformedRequest
         return new ObjectResult(problem) { StatusCode = 400, ContentTypes = { "application/problem+json" } };
     }
 
+    /// <summary>
+    /// The type a query or form value is read as, and what declares it: the action's parameter of that name, or the property
+    /// of that name of an object its query is bound to (the audit trail's and the journal's filters), in any case.
+    /// </summary>
+    private static (Type Type, ICustomAttributeProvider? Member)? Bound(ActionDescriptor action, string key)
+    {
+        foreach (var p in action.Parameters.Where(p => p.BindingInfo?.BindingSource != BindingSource.Body))
+        {
+            if (string.Equals(p.Name, key, StringComparison.OrdinalIgnoreCase))
+                return (p.ParameterType, (p as ControllerParameterDescriptor)?.ParameterInfo);
+            var name = key.StartsWith(p.Name + ".", StringComparison.OrdinalIgnoreCase) ? key[(p.Name.Length + 1)..] : key;
+            if (p.ParameterType.IsClass && p.ParameterType != typeof(string)
+                && p.ParameterType.GetProperty(name, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) is { } property)
+                return (property.PropertyType, property);
+        }
+        return null;
+    }
+
+    /// <summary>What a value of this type must be, in the words the service's other refusals use; null for a type not listed.</summary>
+    private static string? MustBe(Type type, ICustomAttributeProvider? member)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        if (t == typeof(long) || t == typeof(int) || t == typeof(short)) return "must be a whole number";
+        if (t == typeof(decimal) || t == typeof(double) || t == typeof(float)) return "must be a number";
+        if (t == typeof(bool)) return "must be true or false";
+        if (t == typeof(DateOnly)) return DateMessage;
+        if (t == typeof(DateTimeOffset) || t == typeof(DateTime))
+            return member?.IsDefined(typeof(DayOrMomentAttribute), false) == true
+                ? "must be a date, as YYYY-MM-DD (2026-10-05), or a date and time, as ISO 8601 (2026-10-05T09:30:00Z)"
+                : "must be a date and time, as ISO 8601 (2026-10-05T09:30:00Z)";
+        return null;
+    }
+
+    private const string DateMessage = "must be a date that exists, as YYYY-MM-DD (2026-10-05)";
+
     private static string Clean(string message, Exception? exception)
     {
         var text = string.IsNullOrEmpty(message) ? exception?.Message ?? "is invalid" : message;
         text = PathSuffix().Replace(text, "");
         if (text.StartsWith("The JSON value could not be converted")) return "has the wrong type";
-        if (DateValue().IsMatch(text)) return "must be a date that exists, as YYYY-MM-DD (2026-10-05)";
+        if (DateValue().IsMatch(text)) return DateMessage;
         if (text.StartsWith("Duplicate property")) return "is given more than once: give each field once";
         if (text.Contains("is an invalid start of a value") || text.Contains("expected end of string") || text.Contains("invalid after a value"))
             return "is not valid JSON";

@@ -25,6 +25,72 @@ public static class OpenApiConventions
     {
         o.CustomOperationIds(api => api.ActionDescriptor is ControllerActionDescriptor a ? $"{a.ControllerName}_{a.ActionName}" : null);
         o.SchemaFilter<Bounds>();
+        o.OperationFilter<AnswersAsSent>();
+    }
+
+    /// <summary>
+    /// The document's answers and bodies as the service sends and reads them: every refusal (4xx, 5xx) as
+    /// application/problem+json, whatever the action's success is (the payment file's were text/csv); a 201's or 202's
+    /// Location and a versioned record's ETag as headers; and a CSV upload that the action reads itself (the imports: no
+    /// parameter says it) as its body, text/csv or the multipart field "file", as large as the action takes.
+    /// </summary>
+    private sealed class AnswersAsSent : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            var api = context.ApiDescription;
+            // the API explorer gives an action's [Consumes] only with a body parameter: an import reads its body itself
+            if (operation.RequestBody is null
+                && api.ActionDescriptor.EndpointMetadata.OfType<ConsumesAttribute>().Any(c => c.ContentTypes.Contains("text/csv")))
+                operation.RequestBody = CsvUpload(api.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata>()
+                    .LastOrDefault()?.MaxRequestBodySize ?? Security.DefaultMaxRequestBytes);
+            foreach (var (status, answer) in operation.Responses ?? [])
+            {
+                if (answer is not OpenApiResponse response) continue;
+                if (status[0] is '4' or '5')
+                {
+                    var schema = response.Content?.Values.Select(m => m.Schema).FirstOrDefault(s => s is not null)
+                                 ?? context.SchemaGenerator.GenerateSchema(typeof(ProblemDetails), context.SchemaRepository);
+                    response.Content = new Dictionary<string, OpenApiMediaType> { [ProblemJson] = new() { Schema = schema } };
+                    continue;
+                }
+                if (status is "201" or "202")
+                    (response.Headers ??= new Dictionary<string, IOpenApiHeader>())["Location"] = new OpenApiHeader
+                    {
+                        Description = status == "201" ? "The created record's own address, relative (/api/v1/…)" : "The address to follow the work at, relative (/api/v1/…)",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri-reference", MaxLength = 2000 },
+                    };
+                if (api.SupportedResponseTypes.FirstOrDefault(t => t.StatusCode.ToString() == status)?.Type?.GetProperty("ETag") is not null)
+                    (response.Headers ??= new Dictionary<string, IOpenApiHeader>())["ETag"] = new OpenApiHeader
+                    {
+                        Description = "The record's version, as its eTag field gives it: send it back as If-Match to change only that version",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 100 },
+                    };
+            }
+        }
+
+        private const string ProblemJson = "application/problem+json";
+
+        private static OpenApiRequestBody CsvUpload(long most) => new()
+        {
+            Required = true,
+            Description = "The CSV file: as the body (text/csv), or as the multipart form field \"file\"",
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["text/csv"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = (int)most } },
+                ["multipart/form-data"] = new()
+                {
+                    Schema = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Object, Required = new HashSet<string> { "file" }, AdditionalPropertiesAllowed = false,
+                        Properties = new Dictionary<string, IOpenApiSchema>
+                        {
+                            ["file"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", MaxLength = (int)most },
+                        },
+                    },
+                },
+            },
+        };
     }
 
     private sealed class Bounds : ISchemaFilter
@@ -34,6 +100,8 @@ public static class OpenApiConventions
             if (schema is not OpenApiSchema s || s.Type is not { } type) return;
             // a property's attributes, or a query parameter's
             object[] Attributes(Type attribute) => context.MemberInfo?.GetCustomAttributes(attribute, false) ?? context.ParameterInfo?.GetCustomAttributes(attribute, false) ?? [];
+            if (Attributes(typeof(BetweenAttribute)) is [BetweenAttribute between, ..])
+                (s.Minimum, s.Maximum) = (between.Least.ToString(), between.Most.ToString());
             if (Attributes(typeof(LimitAttribute)) is [LimitAttribute limit, ..])
                 (s.Minimum, s.Maximum, s.Default) = ("1", limit.Page.Most.ToString(), limit.Page.Default is { } d ? JsonValue.Create(d) : null);
             if (type.HasFlag(JsonSchemaType.Integer) && s.Minimum is null && s.Maximum is null)
@@ -125,6 +193,17 @@ public sealed class MaxTextAttribute(int length) : Attribute
 
     /// <summary>The regular expression the use case matches the whole field with, if it has one.</summary>
     public string? Pattern { get; init; }
+}
+
+/// <summary>
+/// The least and most a whole number takes, as its use case checks them (the same constants): the OpenAPI document gives them
+/// as its minimum and maximum, where it gave any 32-bit integer. Documentation only: the use case refuses another (422 naming it).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
+public sealed class BetweenAttribute(int least, int most) : Attribute
+{
+    public int Least { get; } = least;
+    public int Most { get; } = most;
 }
 
 /// <summary>

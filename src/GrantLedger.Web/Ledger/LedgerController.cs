@@ -81,7 +81,7 @@ public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiCo
     [HttpGet("programmes/{programmeId:long}/trial-balance")]
     [Authorize(Roles = Roles.Staff)]
     public Task<TrialBalance> TrialBalance(long programmeId, [FromQuery] DateOnly? asOf, [FromQuery] DateTimeOffset? recordedBy,
-        [FromQuery] int? depth, CancellationToken ct) =>
+        [FromQuery, Between(LedgerReads.LeastDepth, LedgerReads.MostDepth)] int? depth, CancellationToken ct) =>
         LedgerReads.TrialBalanceAsync(db, Caller, programmeId, asOf, recordedBy, depth, ct);
 
     [HttpGet("journal-entries/{entryId:long}")]
@@ -96,6 +96,6 @@ public sealed class LedgerController(GrantLedgerDb db, AuditTrail audit) : ApiCo
     public async Task<ActionResult<EntryView>> Reversal(long entryId, Reverse.Request request, CancellationToken ct)
     {
         var entry = await Reverse.HandleAsync(db, audit, Caller, entryId, request, ct);
-        return CreatedAtAction(nameof(Entry), new { entryId = entry.Id }, entry);
+        return Created($"/api/v1/journal-entries/{entry.Id}", entry);
     }
 }

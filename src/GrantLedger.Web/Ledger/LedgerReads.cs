@@ -238,13 +238,16 @@ public static class LedgerReads
     public static string? AsOfRefusal(DateOnly? asOf) =>
         asOf is { } date ? NotInTheFuture.Refusal(date, UkTime.Today, "the ledger does not know it yet") : null;
 
+    /// <summary>A trial balance's depth: how many of the codes' first segments its rows sum by.</summary>
+    public const int LeastDepth = 1, MostDepth = 10;
+
     public static async Task<TrialBalance> TrialBalanceAsync(GrantLedgerDb db, CurrentUser caller, long programmeId, DateOnly? asOf,
         DateTimeOffset? recordedBy, int? depth, CancellationToken ct)
     {
         EnsureAsOfNotInTheFuture(asOf);
         caller.EnsureWholeProgramme(programmeId);
         if (!await db.Programmes.AnyAsync(p => p.Id == programmeId, ct)) throw new NotFound("programme", programmeId);
-        if (depth is < 1 or > 10) throw new InvalidInput("depth", "must be between 1 and 10");
+        if (depth is < LeastDepth or > MostDepth) throw new InvalidInput("depth", $"must be between {LeastDepth} and {MostDepth}");
         var date = asOf ?? UkTime.Today;
         var balances = await BalancesAsOfAsync(db, programmeId, date, recordedBy, ct);
         var accounts = await db.Accounts.AsNoTracking().Where(a => a.ProgrammeId == programmeId)

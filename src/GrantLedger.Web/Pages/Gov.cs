@@ -513,13 +513,7 @@ public static class Gov
     /// What a priced line's rate is for, after "at £250.00": "a day of 7.5 hours", "an hour", "a half-term" (a TLR's
     /// period); null for a basis a page does not name.
     /// </summary>
-    public static string? RatePer(string? basis) => basis switch
-    {
-        "day" => "a day of 7.5 hours",
-        "hour" => "an hour",
-        "period" => "a half-term",
-        _ => null,
-    };
+    public static string? RatePer(string? basis) => Core.Rules.Pricing.Per(basis);
 
     /// <summary>A budget category's kind as the pages name it: "TLR and admin", not "Tlr admin".</summary>
     public static string CategoryKind(string kind) => kind switch

@@ -29,7 +29,7 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
     public async Task<ActionResult<ProgrammeView>> Create(SetUp.NewProgramme request, CancellationToken ct)
     {
         var programme = await SetUp.CreateProgrammeAsync(db, audit, Caller, request, ct);
-        return CreatedAtAction(nameof(Get), new { programmeId = programme.Id }, ProgrammeView.Of(programme));
+        return Created($"/api/v1/programmes/{programme.Id}", ProgrammeView.Of(programme));
     }
 
     [HttpGet("programmes/{programmeId:long}")]
@@ -51,6 +51,15 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
         return years.Select(YearView.Of).ToList();
     }
 
+    /// <summary>A year of the programme with its six half-terms: where adding it answers it (Location).</summary>
+    [HttpGet("programmes/{programmeId:long}/years/{yearId:long}")]
+    public async Task<YearView> GetYear(long programmeId, long yearId, CancellationToken ct)
+    {
+        await SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);
+        return YearView.Of(await db.ProgrammeYears.AsNoTracking().Include(y => y.Periods).SingleOrDefaultAsync(y => y.Id == yearId && y.ProgrammeId == programmeId, ct)
+                           ?? throw new NotFound("year", yearId));
+    }
+
     /// <summary>Adds an academic year with its six half-terms (default dates unless given).</summary>
     [HttpPost("programmes/{programmeId:long}/years")]
     [Authorize(Roles = Roles.ProgrammeAdmin)]
@@ -58,7 +67,7 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
     public async Task<ActionResult<YearView>> AddYear(long programmeId, Programmes.Years.NewYear request, CancellationToken ct)
     {
         var year = await Programmes.Years.AddAsync(db, audit, Caller, programmeId, request, ct);
-        return Created($"/api/v1/programmes/{programmeId}/years", YearView.Of(year));
+        return Created($"/api/v1/programmes/{programmeId}/years/{year.Id}", YearView.Of(year));
     }
 
     [HttpGet("programmes/{programmeId:long}/areas")]
@@ -75,7 +84,16 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
     public async Task<ActionResult<AreaView>> AddArea(long programmeId, SetUp.NewArea request, CancellationToken ct)
     {
         var area = await SetUp.AddAreaAsync(db, audit, Caller, programmeId, request, ct);
-        return Created($"/api/v1/programmes/{programmeId}/areas", AreaView.Of(area));
+        return Created($"/api/v1/areas/{area.Id}", AreaView.Of(area));
+    }
+
+    /// <summary>An area of a programme you can see: where adding it answers it (Location).</summary>
+    [HttpGet("areas/{areaId:long}")]
+    public async Task<AreaView> GetArea(long areaId, CancellationToken ct)
+    {
+        var area = await db.Areas.AsNoTracking().SingleOrDefaultAsync(a => a.Id == areaId, ct) ?? throw new NotFound("area", areaId);
+        await SetUp.ProgrammeVisibleAsync(db, Caller, area.ProgrammeId, ct);
+        return AreaView.Of(area);
     }
 
     /// <summary>Renames an area (its code stays).</summary>
@@ -98,7 +116,16 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
     public async Task<ActionResult<CategoryView>> AddCategory(long programmeId, SetUp.NewCategory request, CancellationToken ct)
     {
         var category = await SetUp.AddCategoryAsync(db, audit, Caller, programmeId, request, ct);
-        return Created($"/api/v1/programmes/{programmeId}/categories", CategoryView.Of(category));
+        return Created($"/api/v1/categories/{category.Id}", CategoryView.Of(category));
+    }
+
+    /// <summary>A budget category of a programme you can see: where adding it answers it (Location).</summary>
+    [HttpGet("categories/{categoryId:long}")]
+    public async Task<CategoryView> GetCategory(long categoryId, CancellationToken ct)
+    {
+        var category = await db.Categories.AsNoTracking().SingleOrDefaultAsync(c => c.Id == categoryId, ct) ?? throw new NotFound("category", categoryId);
+        await SetUp.ProgrammeVisibleAsync(db, Caller, category.ProgrammeId, ct);
+        return CategoryView.Of(category);
     }
 
     /// <summary>Renames a budget category (its code, kind and unit stay).</summary>
@@ -139,7 +166,7 @@ public sealed class ProgrammesController(GrantLedgerDb db, AuditTrail audit) : A
     public async Task<ActionResult<SchoolView>> AddSchool(long programmeId, Schools.NewSchool request, CancellationToken ct)
     {
         var school = await Schools.AddAsync(db, audit, Caller, programmeId, request, ct);
-        return CreatedAtAction(nameof(GetSchool), new { schoolId = school.Id }, SchoolView.Of(school));
+        return Created($"/api/v1/schools/{school.Id}", SchoolView.Of(school));
     }
 
     /// <summary>

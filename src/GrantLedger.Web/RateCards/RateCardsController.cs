@@ -1,9 +1,11 @@
 using GrantLedger.Core.Ledger;
+using GrantLedger.Core.Rules;
 using GrantLedger.Web.Access;
 using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.RateCards;
 
@@ -29,6 +31,15 @@ public sealed class RateCardsController(GrantLedgerDb db, AuditTrail audit) : Ap
     {
         var rate = await RateCards.AddAsync(db, audit, Caller, programmeId, request, ct);
         var view = (await RateCards.CardAsync(db, Caller, programmeId, UkTime.Today, ct)).Single(v => v.Id == rate.Id);
-        return Created($"/api/v1/programmes/{programmeId}/rates", view);
+        return Created($"/api/v1/rates/{rate.Id}", view);
+    }
+
+    /// <summary>One rate of the card, with the dates it applies between and whether it is in force today: where adding it answers it (Location).</summary>
+    [HttpGet("rates/{rateId:long}")]
+    public async Task<RateView> GetRate(long rateId, CancellationToken ct)
+    {
+        var programmeId = await db.Set<Rate>().Where(r => r.Id == rateId).Select(r => (long?)r.ProgrammeId).SingleOrDefaultAsync(ct)
+                          ?? throw new NotFound("rate", rateId);
+        return (await RateCards.CardAsync(db, Caller, programmeId, UkTime.Today, ct)).Single(v => v.Id == rateId);
     }
 }

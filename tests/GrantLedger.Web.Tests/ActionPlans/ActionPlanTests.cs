@@ -103,6 +103,25 @@ public sealed class ActionPlanTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("Version 2 is 'draft': only the agreed version is revised. What you can do now: submit; or change this draft.", detail);
     }
 
+    /// <summary>
+    /// Revising acts on the agreed version the school read, as a draft's change and a step do: If-Match with an ETag it had
+    /// before the plan was agreed is refused, 409 stale-version, and no version is started (it was ignored, 201).
+    /// </summary>
+    [Fact]
+    public async Task Revise_WithAStaleIfMatch_Returns409_AndStartsNoVersion()
+    {
+        var w = await WorldAsync();
+        var id = (await w.School.PostAsync("/api/v1/action-plans", Plan(w))).Expect(HttpStatusCode.Created).Id;
+        var submitted = (await w.School.PostAsync($"/api/v1/action-plans/{id}/submit", null)).Expect(HttpStatusCode.OK).Headers.ETag!.Tag;
+        var agreed = (await w.Lead.PostAsync($"/api/v1/action-plans/{id}/agree", null)).Expect(HttpStatusCode.OK).Headers.ETag!.Tag;
+
+        foreach (var stale in new[] { submitted, "\"1\"" })
+            (await w.School.SendAsync(HttpMethod.Post, $"/api/v1/action-plans/{id}/revise", null, ifMatch: stale))
+                .ExpectProblem(HttpStatusCode.Conflict, rule: "stale-version");
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM action_plan"));
+        (await w.School.SendAsync(HttpMethod.Post, $"/api/v1/action-plans/{id}/revise", null, ifMatch: agreed)).Expect(HttpStatusCode.Created);
+    }
+
     [Fact]
     public async Task Themes_AreTwoOrThreeOfTheEight_AndEachActionSitsUnderAChosenTheme()
     {

@@ -185,6 +185,29 @@ public sealed class EvidenceTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains($"Also on claim {mineLater}, {sameArea}</strong>", page);
     }
 
+    /// <summary>
+    /// Removing a file acts on the claim version the school read, as attaching one does: If-Match with the claim's ETag
+    /// from before a line was added is refused, 409 stale-version, and the file stays (it was ignored, 204).
+    /// </summary>
+    [Fact]
+    public async Task RemovingEvidence_WithAStaleIfMatch_Returns409_AndKeepsTheFile()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        var attached = (await w.AttachAsync(id, ClaimWorld.Pdf(), "timesheet.pdf")).Expect(HttpStatusCode.Created);
+        var evidenceId = attached.Json["evidence"]![0]!["id"]!.GetValue<long>();
+        var stale = attached.Headers.ETag!.Tag;
+        await w.AddStaffTimeAsync(id);
+
+        foreach (var etag in new[] { stale, "\"1\"" })
+            (await w.School.SendAsync(HttpMethod.Delete, $"/api/v1/evidence/{evidenceId}", null, ifMatch: etag))
+                .ExpectProblem(HttpStatusCode.Conflict, rule: "stale-version");
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM evidence"));
+        var current = (await w.School.GetAsync($"/api/v1/claims/{id}")).Headers.ETag!.Tag;
+        (await w.School.SendAsync(HttpMethod.Delete, $"/api/v1/evidence/{evidenceId}", null, ifMatch: current)).Expect(HttpStatusCode.NoContent);
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM evidence"));
+    }
+
     [Fact]
     public async Task Evidence_IsFrozenOnceTheClaimIsSubmitted()
     {

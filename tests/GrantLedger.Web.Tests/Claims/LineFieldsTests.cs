@@ -147,6 +147,7 @@ public sealed class LineFieldsTests(DatabaseFixture db) : DatabaseTest(db)
             w.S.ProgrammeId, DateOnly.Parse(w.S.On("10-16")));
         var refused = (await w.School.PostAsync($"/api/v1/claims/{other}/lines", Hours(w.S.On("10-16")))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "hours");
         Assert.Contains("more than the most a line may cost (£10,000,000,000.00)", refused.Body);
+        Assert.Contains("at £10,000,000,000.00 an hour would come to", refused.Body); // "a hour", where the pages say "an hour"
         Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM claim_line WHERE claim_id = $1", other));
     }
 
@@ -167,6 +168,7 @@ public sealed class LineFieldsTests(DatabaseFixture db) : DatabaseTest(db)
             w.S.ProgrammeId, DateOnly.Parse(w.S.On("10-01")));
         var refused = (await w.SubmitAsync(id)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].amount");
         Assert.Contains("more than the most a line may cost", refused.Body);
+        Assert.Contains("(£10,000,000,000.00 an hour)", refused.Body);
         Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"));
     }
 

@@ -110,4 +110,62 @@ public sealed class MalformedInputTests(DatabaseFixture db) : DatabaseTest(db)
         var number = (await auditor.GetAsync("/api/v1/audit/journal?programmeId=abc")).ExpectProblem(HttpStatusCode.BadRequest, "programmeId");
         Assert.Equal("The request's query is not valid.", number.Json["detail"]!.GetValue<string>());
     }
+
+    /// <summary>
+    /// A query parameter given twice is refused, 400 naming it, in whatever case each was written: the claims list read
+    /// ?programmeId=1&amp;programmeId=2 and ?limit=1&amp;limit=2 by their first value, 200, the other dropped without a word.
+    /// </summary>
+    [Fact]
+    public async Task AQueryParameterGivenTwice_IsRefusedNamingIt()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var programme = w.S.ProgrammeId;
+        foreach (var (query, parameter) in new[]
+                 {
+                     ($"programmeId={programme}&programmeId={programme + 1}", "programmeId"),
+                     ($"programmeId={programme}&limit=1&limit=2", "limit"),
+                     ($"programmeId={programme}&limit=1&Limit=1", "limit"),
+                 })
+        {
+            var answer = (await w.Admin.GetAsync($"/api/v1/claims?{query}")).ExpectProblem(HttpStatusCode.BadRequest, parameter);
+            Assert.Equal("is given 2 times: give it once", answer.Json["errors"]![parameter]![0]!.GetValue<string>());
+            Assert.StartsWith("The request's query gives a parameter more than once.", answer.Json["detail"]!.GetValue<string>());
+        }
+        (await w.Admin.GetAsync($"/api/v1/claims?programmeId={programme}&limit=1")).Expect(HttpStatusCode.OK);
+    }
+
+    /// <summary>
+    /// A query value that cannot be read is named as the client sends it and says what it must be, as the service's other
+    /// refusals do: "?after=abc" was "The value 'abc' is not valid for After.", and "?on=bad" and "?recordedBy=garbage"
+    /// "The value 'bad' is not valid.".
+    /// </summary>
+    [Fact]
+    public async Task AQueryValueItCannotRead_IsNamedAsSent_AndSaysWhatItMustBe()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var auditor = await s.AuditorAsync(Db);
+        var admin = await s.ProgrammeAdminAsync(Db);
+        const string Whole = "must be a whole number";
+        const string Date = "must be a date that exists, as YYYY-MM-DD (2026-10-05)";
+        foreach (var (client, path, field, says) in new[]
+                 {
+                     (auditor, "/api/v1/audit/events?after=abc", "after", Whole),
+                     (auditor, "/api/v1/audit/events?limit=ten", "limit", Whole),
+                     (auditor, "/api/v1/audit/events?from=someday", "from",
+                         "must be a date, as YYYY-MM-DD (2026-10-05), or a date and time, as ISO 8601 (2026-10-05T09:30:00Z)"),
+                     (auditor, $"/api/v1/audit/journal?programmeId={s.ProgrammeId}&recordedBy=garbage", "recordedBy",
+                         "must be a date and time, as ISO 8601 (2026-10-05T09:30:00Z)"),
+                     (admin, $"/api/v1/programmes/{s.ProgrammeId}/rates?on=bad", "on", Date),
+                     (admin, $"/api/v1/programmes/{s.ProgrammeId}/trial-balance?recordedBy=garbage", "recordedBy",
+                         "must be a date and time, as ISO 8601 (2026-10-05T09:30:00Z)"),
+                     (admin, $"/api/v1/programmes/{s.ProgrammeId}/trial-balance?depth=2.5", "depth", Whole),
+                     (admin, $"/api/v1/claims?programmeId={s.ProgrammeId}&before=99999999999999999999", "before", Whole),
+                 })
+        {
+            var problem = (await client.GetAsync(path)).ExpectProblem(HttpStatusCode.BadRequest, field).Json;
+            Assert.Equal("The request's query is not valid.", problem["detail"]!.GetValue<string>());
+            Assert.Equal([field], problem["errors"]!.AsObject().Select(e => e.Key));
+            Assert.Equal([says], problem["errors"]![field]!.AsArray().Select(m => m!.GetValue<string>()));
+        }
+    }
 }

@@ -6,6 +6,39 @@ namespace GrantLedger.Web.Tests.Programmes;
 
 public sealed class ProgrammeSetUpTests(DatabaseFixture db) : DatabaseTest(db)
 {
+    /// <summary>
+    /// Every 201 gives the created record's own address, relative, and reading it answers that record: reversals, users and
+    /// schools gave an absolute one (http://127.0.0.1:5611/…) where claims gave a relative one, and a year, an area, a category
+    /// and a rate gave their programme's list, where there was no address of their own to read them by.
+    /// </summary>
+    [Fact]
+    public async Task EveryCreatedRecord_IsAnsweredWithItsOwnRelativeAddress_WhichReadsIt()
+    {
+        var s = await Scenario.CreateAsync(Db, 1, 1);
+        var p = $"/api/v1/programmes/{s.ProgrammeId}";
+        var funding = (await s.Root.PostAsync($"{s.Year}/funding", new { amount = "100.00", reference = "grant", valueDate = s.On("09-01") }))
+            .Expect(HttpStatusCode.Created);
+        var created = new (string Address, Answer Answer)[]
+        {
+            ("/api/v1/programmes/{id}", await s.Root.PostAsync("/api/v1/programmes", new { code = "lx", name = "Located", funder = "Funder" })),
+            ($"{p}/years/{{id}}", await s.Root.PostAsync($"{p}/years", new { code = "2027-28" })),
+            ("/api/v1/areas/{id}", await s.Root.PostAsync($"{p}/areas", new { code = "area-9", name = "Area 9" })),
+            ("/api/v1/categories/{id}", await s.Root.PostAsync($"{p}/categories", new { code = "extra", name = "Extra", kind = "staff-cover" })),
+            ("/api/v1/schools/{id}", await s.Root.PostAsync($"{p}/schools", new { urn = "199999", name = "Located School", phase = "Primary", areaId = s.AreaIds[0] })),
+            ("/api/v1/rates/{id}", await s.Root.PostAsync($"{p}/rates", new { code = "cover-day", name = "Cover", basis = "day", amount = "200.00", effectiveFrom = s.On("09-01") })),
+            ("/api/v1/users/{id}", await s.Root.PostAsync("/api/v1/users",
+                new { userName = "located-lead", displayName = "Lead", password = "a-long-enough-password", role = "area_lead", areaId = s.AreaIds[0] })),
+            ("/api/v1/journal-entries/{id}", await s.Root.PostAsync($"/api/v1/journal-entries/{funding.Json["entryId"]}/reversal", new { reason = "sent twice" })),
+        };
+        foreach (var (address, answer) in created)
+        {
+            var id = answer.Expect(HttpStatusCode.Created).Id;
+            Assert.Equal(address.Replace("{id}", id.ToString()), answer.Headers.Location!.OriginalString);
+            Assert.Equal(id, (await s.Root.GetAsync(answer.Headers.Location.OriginalString)).Expect(HttpStatusCode.OK).Id);
+        }
+        Assert.Equal($"/api/v1/journal-entries/{funding.Json["entryId"]}", funding.Headers.Location!.OriginalString);
+    }
+
     [Fact]
     public async Task CreateProgramme_ByAdminOfAllProgrammes_Returns201AndIsListed()
     {

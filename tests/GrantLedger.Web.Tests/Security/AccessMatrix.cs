@@ -83,12 +83,15 @@ public static class AccessMatrix
         ["PATCH /api/v1/programmes/{programmeId}"] = [A],
         ["GET /api/v1/programmes/{programmeId}/years"] = Everyone,
         ["POST /api/v1/programmes/{programmeId}/years"] = [A],
+        ["GET /api/v1/programmes/{programmeId}/years/{yearId}"] = Everyone,
         ["GET /api/v1/programmes/{programmeId}/areas"] = Everyone,
         ["POST /api/v1/programmes/{programmeId}/areas"] = [A],
         ["PATCH /api/v1/areas/{areaId}"] = [A],
+        ["GET /api/v1/areas/{areaId}"] = Everyone,
         ["GET /api/v1/programmes/{programmeId}/categories"] = Everyone,
         ["POST /api/v1/programmes/{programmeId}/categories"] = [A],
         ["PATCH /api/v1/categories/{categoryId}"] = [A],
+        ["GET /api/v1/categories/{categoryId}"] = Everyone,
         ["GET /api/v1/programmes/{programmeId}/schools"] = Everyone,
         ["POST /api/v1/programmes/{programmeId}/schools"] = [A],
         ["POST /api/v1/programmes/{programmeId}/schools/import"] = [A],
@@ -109,6 +112,7 @@ public static class AccessMatrix
         ["GET /api/v1/audit/verification"] = [A, F, U],
         ["GET /api/v1/audit/seal-status"] = [A, F, U],
         ["POST /api/v1/programmes/{programmeId}/rates"] = [A],
+        ["GET /api/v1/rates/{rateId}"] = Everyone,
     };
 
     /// <summary>Operations outside the matrix: signing in, and choosing one's password before that, take no token.</summary>

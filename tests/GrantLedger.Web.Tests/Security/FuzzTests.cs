@@ -112,7 +112,8 @@ public sealed class FuzzTests(DatabaseFixture db, ITestOutputHelper output) : Da
 
     /// <summary>
     /// The same for every operation's query parameters: each sent on its own with an odd value, the required ones
-    /// beside it as a client would send them. Never a 500 or a logged error; every refusal a problem document.
+    /// beside it as a client would send them. Never a 500 or a logged error; every refusal a problem document, naming the
+    /// parameter as the document names it and saying what it must be, not in the framework's words.
     /// </summary>
     [Fact]
     public async Task MalformedQueries_NeverAnswer500_AndAreRefusedAsProblems()
@@ -121,6 +122,7 @@ public sealed class FuzzTests(DatabaseFixture db, ITestOutputHelper output) : Da
         var records = await ScopedRecords.CreateAsync(Db, w);
         var api = await OpenApi.ReadAsync(Db);
         var answers = new HostileAnswers(Db);
+        var unclear = new List<string>();
         foreach (var op in api.Operations.Where(o => o.Query.Count > 0 && !Anonymous.Contains(o.Key)))
         {
             var role = Allowed[op.Key].FirstOrDefault();
@@ -132,11 +134,17 @@ public sealed class FuzzTests(DatabaseFixture db, ITestOutputHelper output) : Da
                 {
                     var query = new Dictionary<string, string>(given) { [parameter.Name] = value };
                     var url = path + "?" + string.Join("&", query.Select(q => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(q.Value)}"));
-                    await answers.SendAsync($"{op.Key} ?{parameter.Name}={HostileAnswers.Clip(value, 20)}", () => OpenApi.SendAsync(records.Users[role], op, url));
+                    var answer = await answers.SendAsync($"{op.Key} ?{parameter.Name}={HostileAnswers.Clip(value, 20)}", () => OpenApi.SendAsync(records.Users[role], op, url));
+                    // named as sent and saying what it must be: "The value 'x' is not valid for After." named neither
+                    if (answer.ContentType == "application/problem+json" && answer.Json["errors"] is JsonObject errors)
+                        foreach (var (field, messages) in errors)
+                            if (char.IsUpper(field[0]) || messages!.AsArray().Any(m => m!.ToString().Contains("is not valid", StringComparison.Ordinal)))
+                                unclear.Add($"{op.Key} ?{parameter.Name}={HostileAnswers.Clip(value, 20)} → {field}: {messages!.ToJsonString()}");
                 }
         }
         output.WriteLine($"{answers.Sent} malformed queries");
         answers.AssertNone(atLeast: 300);
+        Assert.True(unclear.Count == 0, $"{unclear.Count} refusals in the framework's words:\n" + string.Join("\n", unclear.Take(40)));
     }
 
     /// <summary>
@@ -171,6 +179,38 @@ public sealed class FuzzTests(DatabaseFixture db, ITestOutputHelper output) : Da
         output.WriteLine($"{answers.Sent} requests with a query parameter not taken");
         answers.AssertNone(atLeast: 90);
         Assert.True(wrong.Count == 0, $"{wrong.Count} not refused 400 naming nosuch and listing what the operation takes:\n" + string.Join("\n", wrong));
+    }
+
+    /// <summary>
+    /// A query parameter given twice (?limit=1&amp;limit=2, ?programmeId=1&amp;programmeId=2) is refused, 400 naming it: the first
+    /// value was read and the other dropped without a word, where the document says a parameter is refused, never ignored.
+    /// Every operation that takes one, each of its parameters that is not a list, reads and writes: never a 200, nothing written.
+    /// </summary>
+    [Fact]
+    public async Task QueryParameterGivenTwice_IsRefusedNamingIt_ByEveryOperation()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var records = await ScopedRecords.CreateAsync(Db, w);
+        var api = await OpenApi.ReadAsync(Db);
+        var answers = new HostileAnswers(Db);
+        var wrong = new List<string>();
+        foreach (var op in api.Operations.Where(o => !Anonymous.Contains(o.Key)))
+            foreach (var twice in op.Query.Where(q => !OpenApi.Types(api.Resolve(q.Schema)).Contains("array")))
+            {
+                var role = Allowed[op.Key].FirstOrDefault() ?? A;
+                var path = records.Fill(op.Path, "own", role);
+                var given = op.Query.Where(q => q.Required || q == twice)
+                    .Select(q => (q.Name, Value: Plausible(api, q.Name, api.Resolve(q.Schema), records)?.ToString() ?? "")).ToList();
+                given.Add(given.Single(q => q.Name == twice.Name));
+                var url = path + "?" + string.Join("&", given.Select(q => $"{Uri.EscapeDataString(q.Name)}={Uri.EscapeDataString(q.Value)}"));
+                var answer = await answers.SendAsync($"{op.Key} ?{twice.Name} twice", () => OpenApi.SendAsync(records.Users[role], op, url));
+                var problem = answer.ContentType == "application/problem+json" ? answer.Json as JsonObject : null;
+                if (answer.Status != System.Net.HttpStatusCode.BadRequest || problem?["errors"]?[twice.Name] is null)
+                    wrong.Add($"{op.Key} ?{twice.Name} twice → {(int)answer.Status} {HostileAnswers.Clip(answer.Body, 300)}");
+            }
+        output.WriteLine($"{answers.Sent} requests with a query parameter given twice");
+        answers.AssertNone(atLeast: 90);
+        Assert.True(wrong.Count == 0, $"{wrong.Count} not refused 400 naming the parameter given twice:\n" + string.Join("\n", wrong));
     }
 
     /// <summary>The malformed bodies for one operation: each derived from a plausible body by one change.</summary>

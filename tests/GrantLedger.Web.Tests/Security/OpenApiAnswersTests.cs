@@ -85,6 +85,96 @@ public sealed class OpenApiAnswersTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(["json", "csv"], Listed(Parameter("/api/v1/audit/events", "format")));
     }
 
+    /// <summary>
+    /// Every refusal is described as it is sent, an RFC 9457 problem (application/problem+json), whatever the success is: the
+    /// payment file's export and download described their 4xx as text/csv, and every other operation as application/json
+    /// and text/json, so a generated client looked for a CSV or plain JSON in a refusal.
+    /// </summary>
+    [Fact]
+    public async Task EveryRefusal_IsDescribedAsTheProblemDocumentItIs()
+    {
+        var api = await OpenApi.ReadAsync(Db);
+        var wrong = new List<string>();
+        foreach (var (path, item) in api.Document["paths"]!.AsObject())
+            foreach (var (method, op) in item!.AsObject())
+                foreach (var (status, answer) in op!["responses"]!.AsObject().Where(r => r.Key[0] is '4' or '5'))
+                {
+                    var types = answer!["content"]?.AsObject().Select(c => c.Key).ToArray() ?? [];
+                    if (types is not ["application/problem+json"] || answer["content"]!["application/problem+json"]!["schema"] is null)
+                        wrong.Add($"{method.ToUpperInvariant()} {path} {status}: {string.Join(", ", types)}");
+                }
+        Assert.True(wrong.Count == 0, $"{wrong.Count} refusals not described as problems:\n" + string.Join("\n", wrong.Take(40)));
+        Assert.Equal(["text/csv"], api.Document["paths"]!["/api/v1/payment-runs/{runId}/file"]!["get"]!["responses"]!["200"]!["content"]!.AsObject().Select(c => c.Key));
+    }
+
+    /// <summary>
+    /// An import describes the file it takes, the CSV as the body (text/csv) or as the multipart field "file", as large as
+    /// the service takes it: the claims' lines and the schools' imports gave no request body at all.
+    /// </summary>
+    [Theory]
+    [InlineData("/api/v1/claims/{claimId}/lines/import", 1_000_000)]
+    [InlineData("/api/v1/programmes/{programmeId}/schools/import", Web.Programmes.ImportSchools.MostBytes)]
+    public async Task AnImport_DescribesTheCsvItTakes(string path, long most)
+    {
+        var api = await OpenApi.ReadAsync(Db);
+        var body = api.Document["paths"]![path]!["post"]!["requestBody"]!;
+        Assert.True(body["required"]!.GetValue<bool>());
+        Assert.Equal(["text/csv", "multipart/form-data"], body["content"]!.AsObject().Select(c => c.Key));
+        Assert.Equal(most, body["content"]!["text/csv"]!["schema"]!["maxLength"]!.GetValue<long>());
+        var form = body["content"]!["multipart/form-data"]!["schema"]!;
+        Assert.Equal(["file"], form["required"]!.AsArray().Select(r => r!.GetValue<string>()));
+        Assert.Equal("binary", form["properties"]!["file"]!["format"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// Every 201 describes its Location header (the created record's address) and every answer of a versioned record its
+    /// ETag (a claim, an action plan, a payment run): neither header was in the document, so a client built from it never
+    /// read the address it was given, nor the version to send back as If-Match.
+    /// </summary>
+    [Fact]
+    public async Task ACreatedAnswer_DescribesItsLocation_AndAVersionedRecordsAnswer_ItsETag()
+    {
+        var api = await OpenApi.ReadAsync(Db);
+        var created = new List<string>();
+        var missing = new List<string>();
+        foreach (var (path, item) in api.Document["paths"]!.AsObject())
+            foreach (var (method, op) in item!.AsObject())
+                if (op!["responses"]!["201"] is { } answer)
+                {
+                    created.Add($"{method} {path}");
+                    if (answer["headers"]?["Location"]?["schema"] is null) missing.Add($"{method.ToUpperInvariant()} {path}");
+                }
+        Assert.True(created.Count >= 15, $"{created.Count} operations answer 201");
+        Assert.True(missing.Count == 0, "201 without Location: " + string.Join(", ", missing));
+        foreach (var (path, method, status) in new[]
+                 {
+                     ("/api/v1/claims/{claimId}", "get", "200"), ("/api/v1/claims", "post", "201"), ("/api/v1/claims/{claimId}/submit", "post", "200"),
+                     ("/api/v1/claims/{claimId}/lines/import", "post", "200"), ("/api/v1/action-plans/{planId}", "get", "200"),
+                     ("/api/v1/action-plans/{planId}/revise", "post", "201"), ("/api/v1/payment-runs/{runId}", "get", "200"),
+                     ("/api/v1/payment-runs/{runId}/approve", "post", "200"),
+                 })
+            Assert.True(api.Document["paths"]![path]![method]!["responses"]![status]!["headers"]?["ETag"]?["schema"] is not null, $"{method} {path} {status}: no ETag");
+        Assert.Null(api.Document["paths"]!["/api/v1/programmes/{programmeId}"]!["get"]!["responses"]!["200"]!["headers"]?["ETag"]);
+    }
+
+    /// <summary>
+    /// A query parameter that takes a fixed list or a range says so: the review queue's state, the audit trail's order and a
+    /// trial balance's depth (1 to 10, where the document gave any 32-bit integer) were refused by the service, 422, with
+    /// nothing in the document to say why.
+    /// </summary>
+    [Fact]
+    public async Task AQuerysFixedValuesAndRange_AreTheOnesTheServiceTakes()
+    {
+        var api = await OpenApi.ReadAsync(Db);
+        JsonNode Parameter(string path, string name) =>
+            api.Resolve(api.Operations.Single(o => o.Key == $"GET {path}").Query.Single(q => q.Name == name).Schema)!;
+        string[] Listed(JsonNode schema) => schema["enum"]!.AsArray().Select(v => v!.GetValue<string>()).ToArray();
+        Assert.Equal(["submitted", "under-review", "awaiting-second-approval"], Listed(Parameter("/api/v1/review-queue", "state")));
+        Assert.Equal(["written", "newest"], Listed(Parameter("/api/v1/audit/events", "order")));
+        foreach (var path in new[] { "/api/v1/programmes/{programmeId}/trial-balance", "/api/v1/audit/programmes/{programmeId}/trial-balance" })
+            Assert.Equal(("1", "10"), (Parameter(path, "depth")["minimum"]?.ToString(), Parameter(path, "depth")["maximum"]?.ToString()));
+    }
+
     [Fact]
     public async Task TheTrialBalancesRow_SaysItsBalanceIsDebitsLessCredits()
     {
@@ -104,6 +194,8 @@ public sealed class OpenApiAnswersTests(DatabaseFixture db) : DatabaseTest(db)
     [InlineData("/api/v1/claims/{claimId}", "patch", true)]
     [InlineData("/api/v1/action-plans/{planId}", "put", true)]
     [InlineData("/api/v1/action-plans/{planId}/agree", "post", true)]
+    [InlineData("/api/v1/action-plans/{planId}/revise", "post", true)]
+    [InlineData("/api/v1/evidence/{evidenceId}", "delete", true)]
     [InlineData("/api/v1/payment-runs/{runId}/approve", "post", true)]
     [InlineData("/api/v1/payment-runs/{runId}/export", "post", true)]
     [InlineData("/api/v1/claims/{claimId}", "get", false)]

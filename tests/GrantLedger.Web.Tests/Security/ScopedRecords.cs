@@ -76,6 +76,8 @@ public sealed partial class ScopedRecords
         var bYears = (await s.Root.GetAsync($"/api/v1/programmes/{b.ProgrammeId}/years")).Json.AsArray();
         var bUser = await b.SchoolUserAsync(db);
         var bToken = await db.ScalarAsync("SELECT max(id) FROM api_token WHERE user_id = $1", bUser.UserId);
+        var bRate = (await s.Root.PostAsync($"/api/v1/programmes/{b.ProgrammeId}/rates",
+            new { code = "tb-day", name = "Day", basis = "day", amount = "100.00", effectiveFrom = b.On("09-01") })).Expect(HttpStatusCode.Created).Id;
 
         return new ScopedRecords
         {
@@ -90,6 +92,7 @@ public sealed partial class ScopedRecords
                 ["areaId"] = s.AreaIds[0], ["categoryId"] = s.Categories["staff-cover"],
                 ["claimId"] = own.Claim, ["lineId"] = own.Line, ["evidenceId"] = own.Evidence, ["planId"] = plan0,
                 ["accountId"] = account0, ["entryId"] = entry0, ["runId"] = run, ["jobId"] = job, ["userId"] = victim.UserId, ["id"] = token,
+                ["rateId"] = await db.ScalarAsync("SELECT min(id) FROM rate WHERE programme_id = $1", s.ProgrammeId),
             },
             OtherSchool = new()
             {
@@ -101,7 +104,7 @@ public sealed partial class ScopedRecords
                 ["programmeId"] = b.ProgrammeId, ["yearId"] = b.YearId, ["periodId"] = bYears[0]!["periods"]![0]!["id"]!.GetValue<long>(),
                 ["schoolId"] = b.Schools[0].Id, ["areaId"] = b.AreaIds[0], ["categoryId"] = b.Categories.Values.First(),
                 ["accountId"] = bFunding, ["entryId"] = await db.ScalarAsync("SELECT min(entry_id) FROM transfer WHERE debit_account_id = $1", bFunding),
-                ["userId"] = bUser.UserId, ["id"] = bToken,
+                ["userId"] = bUser.UserId, ["id"] = bToken, ["rateId"] = bRate,
             },
         };
     }

@@ -45,8 +45,10 @@ public sealed class OpenApi
                 var content = op!["requestBody"]?["content"]?.AsObject();
                 var query = (op["parameters"] as JsonArray ?? []).Where(p => p!["in"]?.GetValue<string>() == "query")
                     .Select(p => new QueryParameter(p!["name"]!.GetValue<string>(), p["schema"], p["required"]?.GetValue<bool>() == true)).ToList();
-                list.Add(new ApiOperation(method.ToUpperInvariant(), path, content?.ContainsKey("multipart/form-data") == true,
-                    path.EndsWith("/import", StringComparison.Ordinal), content?["application/json"]?["schema"], query));
+                // an import takes text/csv or a multipart file: sent as a CSV, as a client of either would
+                var csv = content?.ContainsKey("text/csv") == true || path.EndsWith("/import", StringComparison.Ordinal);
+                list.Add(new ApiOperation(method.ToUpperInvariant(), path, !csv && content?.ContainsKey("multipart/form-data") == true,
+                    csv, content?["application/json"]?["schema"], query));
             }
         return new OpenApi { Document = doc, Operations = list };
     }

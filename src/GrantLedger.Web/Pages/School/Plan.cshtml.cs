@@ -74,7 +74,7 @@ public sealed class PlanModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
             MovedOn = revised;
             return Page();
         }
-        if (await AttemptAsync(() => PlanDrafting.ReviseAsync(Db, Audit, Caller, id, ct)))
+        if (await AttemptAsync(() => PlanDrafting.ReviseAsync(Db, Audit, Caller, id, null, ct)))
         {
             SayDone("A new version of your plan was started from the agreed one: change it, then send it to your area lead. The agreed version stays in force until the new one is agreed");
             return Redirect("/school/plan");

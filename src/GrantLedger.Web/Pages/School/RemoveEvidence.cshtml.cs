@@ -41,7 +41,7 @@ public sealed class RemoveEvidenceModel(GrantLedgerDb db, AuditTrail audit) : Go
             MovedOn = NoLongerChanged.Of(View); // submitted in another tab: said as the upload page says it, nothing removed
             return Page();
         }
-        if (await AttemptAsync(() => EvidenceFiles.RemoveAsync(Db, Audit, Caller, evidenceId, ct))) return Redirect($"/school/claims/{id}");
+        if (await AttemptAsync(() => EvidenceFiles.RemoveAsync(Db, Audit, Caller, evidenceId, null, ct))) return Redirect($"/school/claims/{id}");
         await LoadAsync(id, evidenceId, ct);
         return Page();
     }
