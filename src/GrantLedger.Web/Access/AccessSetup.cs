@@ -38,7 +38,7 @@ public static class AccessSetup
         services.AddAuthentication(SmartScheme)
             .AddPolicyScheme(SmartScheme, "Bearer token or cookie", o =>
                 o.ForwardDefaultSelector = http =>
-                    http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || CookieMayNotWrite(http.Request)
                         ? ApiTokens.Scheme
                         : IdentityConstants.ApplicationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokens.Scheme, null)
@@ -67,6 +67,16 @@ public static class AccessSetup
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         return services;
     }
+
+    /// <summary>
+    /// The pages' sign-in cookie reads the API (the export page polls its job, GET /api/v1/exports/{id}) but never writes
+    /// through it: a write carries a token. Taken for a write, the cookie let an HTML form of any same-site page (text/plain,
+    /// form-encoded and multipart are a form's to send) approve a claim as its lead or import lines as its school with no
+    /// antiforgery token, which every page's form must carry; SameSite=Strict was all that stood in the way (found in a review
+    /// of the pages). Such a request is answered as one with no token: 401.
+    /// </summary>
+    internal static bool CookieMayNotWrite(HttpRequest request) =>
+        request.Path.StartsWithSegments("/api") && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method);
 
     private static async Task ApiOr(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx,
         int status, string title, string detail)

@@ -78,18 +78,18 @@ public sealed record BudgetYear(Programme Programme, ProgrammeYear Year)
     /// (with its half-terms), as a reversal of one of its entries does too.</summary>
     public static DateOnly ValueDate(ProgrammeYear year, DateOnly? given, FieldErrors errors, string why)
     {
-        var (Year, today) = (year, UkTime.Today);
-        var date = given ?? DateWhenNotGiven(Year, today);
-        if (given is null && (Year.ClosedAt is not null ? "that year"
-                : Year.Periods.FirstOrDefault(p => p.StartsOn <= date && date <= p.EndsOn && p.ClosedAt is not null) is { } period ? $"that half-term ({Years.HalfTerm(period.Name, Year.Code)})"
+        var today = UkTime.Today;
+        var date = given ?? DateWhenNotGiven(year, today);
+        if (given is null && (year.ClosedAt is not null ? "that year"
+                : year.Periods.FirstOrDefault(p => p.StartsOn <= date && date <= p.EndsOn && p.ClosedAt is not null) is { } period ? $"that half-term ({Years.HalfTerm(period.Name, year.Code)})"
                 : null) is { } closed)
             throw new RuleBroken("period-closed",
                 $"This was sent without a valueDate, it would be dated {Closes.Long(date)}, and {closed} is closed: nothing more can be posted in it.",
                 409, "valueDate", new Dictionary<string, object?> { ["wouldBeDated"] = date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) });
-        if (date < Year.StartsOn || date > Year.EndsOn)
-            errors.Add("valueDate", $"must fall within {Year.Code}, {Year.StartsOn:d MMMM yyyy} to {Year.EndsOn:d MMMM yyyy}");
+        if (date < year.StartsOn || date > year.EndsOn)
+            errors.Add("valueDate", $"must fall within {year.Code}, {year.StartsOn:d MMMM yyyy} to {year.EndsOn:d MMMM yyyy}");
         else if (NotInTheFuture.Refusal(date, today, why) is { } future)
-            errors.Add("valueDate", given is null ? $"{future}; {Year.Code} begins on {Year.StartsOn:d MMMM yyyy}" : future);
+            errors.Add("valueDate", given is null ? $"{future}; {year.Code} begins on {year.StartsOn:d MMMM yyyy}" : future);
         return date;
     }
 

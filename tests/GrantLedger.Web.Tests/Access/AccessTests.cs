@@ -438,4 +438,34 @@ public sealed class AccessTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Single((await admin.GetAsync($"/api/v1/claims?programmeId={w.S.ProgrammeId}&areaId={w.S.AreaIds[0]}")).Expect(HttpStatusCode.OK).Json.AsArray());
         Assert.Empty((await admin.GetAsync("/api/v1/claims?schoolId=999999")).Expect(HttpStatusCode.OK).Json.AsArray());
     }
+
+    /// <summary>
+    /// The pages' sign-in cookie reads the API (the export page polls its job with it) but writes nothing through it: an HTML
+    /// form of any same-site page can send text/plain, form-encoded or multipart, and with the cookie alone had approved a
+    /// claim in full as its lead and imported a school's lines, with no antiforgery token (found in a review of the pages).
+    /// </summary>
+    [Fact]
+    public async Task ThePagesCookie_ReadsTheApi_ButWritesNothingThroughIt()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        using var lead = await Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        Assert.Equal(HttpStatusCode.OK, (await lead.GetAsync($"/api/v1/claims/{id}")).StatusCode);
+        foreach (var body in new HttpContent[]
+                 {
+                     new StringContent("", System.Text.Encoding.UTF8, "text/plain"),
+                     new FormUrlEncodedContent([]),
+                     new MultipartFormDataContent { { new StringContent("x"), "file", "lines.csv" } },
+                 })
+        {
+            using var answer = await lead.PostAsync($"/api/v1/claims/{id}/approve", body);
+            Assert.Equal(HttpStatusCode.Unauthorized, answer.StatusCode);
+            Assert.Equal("application/problem+json", answer.Content.Headers.ContentType?.MediaType);
+        }
+        using (var answer = await lead.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/api/v1/evidence/1")))
+            Assert.Equal(HttpStatusCode.Unauthorized, answer.StatusCode);
+        Assert.Equal("under-review", await Db.TextAsync("SELECT state FROM claim WHERE id = $1", id));
+        // the same step with the lead's token is the lead's to take
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).Expect(HttpStatusCode.OK);
+    }
 }
