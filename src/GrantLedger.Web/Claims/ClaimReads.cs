@@ -68,6 +68,10 @@ public static class ClaimReads
             rows.History, AllowedActions(c, caller, claimed), ClaimAccess.ETag(claim)) { HalfTerm = Programmes.Years.HalfTerm(c.Period.Name, c.Year.Code), HalfTermClosed = claim.State == "draft" && !Drafting.OpenTo(c) };
     }
 
+    /// <summary>Whether the claim's last step was a reviewer's decision (approved, returned or rejected), which a decision's page tells.</summary>
+    public static bool Decided(ClaimView claim) =>
+        claim.History.Count > 0 && claim.History[^1].Trigger is "approve" or "second-approve" or "return" or "reject";
+
     /// <summary>What the caller may do now: the lifecycle's actions for them, and editing while it is their draft.</summary>
     /// <param name="claimed">the amount claimed: the second-approval threshold applies to it</param>
     public static IReadOnlyList<string> AllowedActions(ClaimScope c, CurrentUser caller, Money claimed)

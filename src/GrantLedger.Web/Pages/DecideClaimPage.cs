@@ -26,17 +26,26 @@ public abstract class DecideClaimPage(GrantLedgerDb db, AuditTrail audit) : GovP
 
     protected override IReadOnlyDictionary<string, string> Labels { get; } = new Dictionary<string, string> { ["reason"] = "The reason" };
 
+    /// <summary>The step the page takes: return or reject, and nothing else (an "approve", or "Reject", was taken as a return).</summary>
+    private static string? Step(string? action) => action is "return" or "reject" ? action : null;
+
     public async Task<IActionResult> OnGetAsync(long id, string? action, CancellationToken ct)
     {
-        Action = action == "reject" ? "reject" : "return";
+        Action = Step(action) ?? "return";
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
-        return View.AllowedActions.Contains(Action) ? Page() : Redirect($"{Prefix}/{id}{Kept}");
+        return Step(action) is not null && View.AllowedActions.Contains(Action) ? Page() : Redirect($"{Prefix}/{id}{Kept}");
     }
 
     public async Task<IActionResult> OnPostAsync(long id, string? action, CancellationToken ct)
     {
-        Action = action == "reject" ? "reject" : "return";
+        Action = Step(action) ?? "return";
         View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
+        if (Step(action) is null)
+        {
+            // a form changed, or one of another page: nothing is done, rather than a step the form did not name
+            AddError("action", Unreadable("action"));
+            return Page();
+        }
         var reason = Typed("reason");
         if (string.IsNullOrWhiteSpace(reason)) AddError("reason", $"Enter the reason for {(Action == "return" ? "returning" : "rejecting")} the claim");
         var trigger = Action == "reject" ? ClaimTrigger.Reject : ClaimTrigger.Return;

@@ -1171,6 +1171,38 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
         return page[start..end];
     }
 
+    /// <summary>
+    /// The return-or-reject page takes those two steps and no other: a form whose action was changed ("approve", "Reject") was
+    /// taken as a return, and the claim went back to the school (found in a review of the pages). Nothing is done, and the
+    /// page says the form was changed; a link naming no such step leads back to the claim. A decision's page of a claim no
+    /// one has decided shows the claim instead (a draft's had read "Claim returned to the school").
+    /// </summary>
+    [Fact]
+    public async Task TheDecidePage_TakesReturnOrRejectAlone_AndTheDonePageTellsOnlyADecision()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        using var lead = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.Lead.UserName);
+        var token = PageFormFuzzTests.TokenOf(await lead.GetStringAsync($"/review/claims/{id}/decide?action=return"));
+        foreach (var action in new[] { "approve", "Reject", "" })
+        {
+            using var answer = await lead.PostAsync($"/review/claims/{id}/decide", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                [PageFormFuzzTests.Token] = token, ["action"] = action, ["reason"] = "x",
+            }));
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Contains("This form is out of date or was changed", WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync()));
+        }
+        Assert.Equal("under-review", await Db.TextAsync("SELECT state FROM claim WHERE id = $1", id));
+        using (var link = await lead.GetAsync($"/review/claims/{id}/decide?action=approve"))
+            Assert.Equal($"/review/claims/{id}", link.Headers.Location?.OriginalString);
+        using (var done = await lead.GetAsync($"/review/claims/{id}/done"))
+            Assert.Equal($"/review/claims/{id}", done.Headers.Location?.OriginalString);
+        var draft = await w.NewClaimAsync();
+        using (var done = await lead.GetAsync($"/review/claims/{draft}/done"))
+            Assert.NotEqual(HttpStatusCode.OK, done.StatusCode);
+    }
+
     private static async Task<string> Read(HttpClient page, string url) => WebUtility.HtmlDecode(await page.GetStringAsync(url));
 
     /// <summary>Posts a form of the page at <paramref name="url"/> as a browser does: the redirect it answers.</summary>

@@ -11,5 +11,11 @@ public sealed class DoneModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, 
 {
     public ClaimView View { get; private set; } = null!;
 
-    public async Task OnGetAsync(long id, CancellationToken ct) => View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
+    /// <summary>The outcome of a decision: a claim whose last step decided nothing (a draft never submitted, one awaiting review) has none
+    /// to tell, and its page is shown instead (a draft's read "Claim returned to the school").</summary>
+    public async Task<Microsoft.AspNetCore.Mvc.IActionResult> OnGetAsync(long id, CancellationToken ct)
+    {
+        View = await ClaimReads.DetailAsync(Db, Caller, id, ct);
+        return ClaimReads.Decided(View) ? Page() : Redirect($"/review/claims/{id}");
+    }
 }
