@@ -71,8 +71,15 @@ public abstract class GovPage(GrantLedgerDb db, AuditTrail audit) : PageModel
     /// <summary>The value as the user typed it on this submit, or what is stored.</summary>
     public string Typed(string name, string? stored = null) =>
         Request.HasFormContentType && Request.Form.ContainsKey(name) ? Request.Form[name].ToString()
-        : Request.Method == "GET" && Request.Query.ContainsKey(name) ? Request.Query[name].ToString() // search forms
+        : Request.Method == "GET" && FillsFromTheAddress && Request.Query.ContainsKey(name) ? Request.Query[name].ToString() // search forms
         : stored ?? "";
+
+    /// <summary>
+    /// Whether a page's fields, shown by a GET, take values from its address: a search form's, or answers a "Change" link
+    /// carries back. A page that decides money fills them from the record alone: a link made by anyone had opened the lead's
+    /// approval with every line's amount already reduced, for the lead to send (found in a review of the pages).
+    /// </summary>
+    protected virtual bool FillsFromTheAddress => true;
 
     public IReadOnlyList<string> TypedAll(string name, IEnumerable<string>? stored = null) =>
         Request.HasFormContentType && Request.Method == "POST" ? Request.Form[name].Where(v => v is not null).Select(v => v!).ToList() : stored?.ToList() ?? [];

@@ -1194,6 +1194,12 @@ public sealed partial class ClaimPagesTests(DatabaseFixture db) : DatabaseTest(d
             Assert.Contains("This form is out of date or was changed", WebUtility.HtmlDecode(await answer.Content.ReadAsStringAsync()));
         }
         Assert.Equal("under-review", await Db.TextAsync("SELECT state FROM claim WHERE id = $1", id));
+        // nor does a link fill the approval's amounts: they are the claim's
+        var line = (await w.Lead.GetAsync($"/api/v1/claims/{id}")).Json["lines"]![0]!["id"]!.GetValue<long>();
+        var approve = await Read(lead, $"/review/claims/{id}/approve?amount-{line}=0.01&reason-{line}=Agreed%20by%20phone");
+        Assert.DoesNotContain("value=\"0.01\"", approve); // (the layout's links carry the page's own address, encoded)
+        Assert.DoesNotContain("value=\"Agreed by phone\"", approve);
+        Assert.Contains("value=\"250.00\"", approve);
         using (var link = await lead.GetAsync($"/review/claims/{id}/decide?action=approve"))
             Assert.Equal($"/review/claims/{id}", link.Headers.Location?.OriginalString);
         using (var done = await lead.GetAsync($"/review/claims/{id}/done"))

@@ -14,6 +14,9 @@ namespace GrantLedger.Web.Pages.Review;
 [Authorize(Roles = Roles.AreaLead)]
 public sealed partial class ApproveModel(GrantLedgerDb db, AuditTrail audit) : GovPage(db, audit)
 {
+    /// <summary>The amounts shown are the claim's: none comes from the address (<see cref="GovPage.FillsFromTheAddress"/>).</summary>
+    protected override bool FillsFromTheAddress => false;
+
     public ClaimView View { get; private set; } = null!;
 
     /// <summary>Each line's fields, named in its refusals ("The reason for line 2 must be at most 1,000 characters").</summary>
