@@ -71,7 +71,7 @@ public sealed partial class PaymentRunTests
             WITH r AS (INSERT INTO payment_run (programme_id, as_of, total_pence, payee_count, claim_count, built_by)
                        SELECT programme_id, as_of, 1, 1, 1, built_by FROM payment_run WHERE id = $1 RETURNING id)
             UPDATE payment_run_payee SET payment_run_id = (SELECT id FROM r) WHERE payment_run_id = $1 AND id = (SELECT min(id) FROM payment_run_payee)
-            """, "but its payees are");
+            """, "that never changes"); // its run, school and reference are the payee's for good (migration 0084)
 
         Assert.Equal(before, await TotalsAsync(runId));
         Assert.Equal("700.00", (await x.Maker.GetAsync($"/api/v1/payment-runs/{runId}")).Expect(HttpStatusCode.OK).Json["total"]!.GetValue<string>());
