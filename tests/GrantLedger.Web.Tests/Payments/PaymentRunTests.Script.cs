@@ -60,30 +60,4 @@ public sealed partial class PaymentRunTests
         Assert.Equal("approved", await Db.TextAsync("SELECT state FROM payment_run WHERE id = $1", runId));
         Assert.Null(await Db.TextAsync("SELECT encode(file_sha256, 'hex') FROM payment_run WHERE id = $1", runId));
     }
-
-    /// <summary>
-    /// A closed half-term or year keeps its dates, a school its programme, and a funding, allocation or virement stays as the
-    /// entry naming it was posted: with a closed half-term's end moved earlier, an entry dated in it had been taken.
-    /// </summary>
-    [Fact]
-    public async Task ClosedDates_ASchoolsProgramme_AndTheRecordsEntriesName_AreKeptWhateverWritesThem()
-    {
-        var w = await ClaimWorld.CreateAsync(Db, "2025-26");
-        var finance = await w.S.FinanceAsync(Db);
-        (await finance.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/years/{w.S.YearId}/periods/{w.Periods["aut1"]}/close", null)).Expect(HttpStatusCode.OK);
-        Assert.Equal("GL003", (await ScriptRefusedAsync("UPDATE period SET ends_on = ends_on - 14 WHERE id = $1", w.Periods["aut1"])).SqlState);
-        var other = await Scenario.CreateAsync(Db, 1, 1, code: "other");
-        Assert.Contains("it stays one", (await ScriptRefusedAsync("UPDATE school SET programme_id = $1 WHERE id = $2", other.ProgrammeId, w.S.Schools[0].Id)).MessageText);
-        foreach (var sql in new[] { "UPDATE funding SET amount = 1", "DELETE FROM funding", "UPDATE allocation SET description = 'edited'", "DELETE FROM allocation" })
-            Assert.Equal("GL002", (await ScriptRefusedAsync(sql)).SqlState);
-        Assert.Equal("transfer_amount_at_most", (await ScriptRefusedAsync("""
-            WITH e AS (INSERT INTO journal_entry (programme_id, value_date, description, cause_type)
-                       VALUES ($1, '2026-07-01', 'from nowhere', 'funding') RETURNING id, programme_id, value_date, recorded_at)
-            INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
-            SELECT e.id, e.programme_id, 'GBP', f.id, u.id, 9000000000000000000, 'posted', e.value_date, e.recorded_at
-              FROM e, account f, account u
-             WHERE f.programme_id = e.programme_id AND f.code LIKE '%:funding' AND f.unit = 'GBP'
-               AND u.programme_id = e.programme_id AND u.code LIKE '%:unallocated' AND u.unit = 'GBP'
-            """, w.S.ProgrammeId)).ConstraintName);
-    }
 }
