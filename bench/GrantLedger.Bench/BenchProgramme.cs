@@ -52,14 +52,7 @@ public sealed record BenchProgramme(long ProgrammeId, DateOnly ValueDate, int Sc
         var p = new BenchProgramme(programmeId, GrantLedger.Core.Ledger.UkTime.Today, schools, available0, payable0);
         // Funding and allocation: £10m into each school's available account.
         const long each = 10_000_000_00;
-        await db.Exec("""
-            WITH e AS (INSERT INTO journal_entry (programme_id, value_date, description, cause_type)
-                       VALUES ($1, '2026-09-01', 'Bench funding', 'funding') RETURNING id, programme_id, value_date, recorded_at)
-            INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
-            SELECT e.id, e.programme_id, 'GBP', f.id, u.id, $2::bigint * $3, 'posted', e.value_date, e.recorded_at
-              FROM e, account f, account u
-             WHERE f.programme_id = $1 AND f.code LIKE '%:funding' AND u.programme_id = $1 AND u.code LIKE '%:unallocated'
-            """, programmeId, each, (long)schools);
+        await FundAsync(db, programmeId, "2026-09-01", code + ":2026-27:funding", code + ":2026-27:unallocated", each * schools);
         await db.Exec("""
             WITH e AS (INSERT INTO journal_entry (programme_id, value_date, description, cause_type)
                        VALUES ($1, '2026-09-01', 'Bench allocation', 'allocation') RETURNING id, programme_id, value_date, recorded_at)
@@ -72,6 +65,22 @@ public sealed record BenchProgramme(long ProgrammeId, DateOnly ValueDate, int Sc
         await db.Exec("ANALYZE");
         return p;
     }
+
+    /// <summary>
+    /// <paramref name="total"/> pence of funding posted from a year's funding account to its unallocated account, as one entry
+    /// of as many transfers as the ledger's most a transfer may move (£10bn, migration 0084) needs: £10m a school for 24,000
+    /// schools is £240bn.
+    /// </summary>
+    public static Task FundAsync(BenchCluster db, long programmeId, string valueDate, string fundingCode, string unallocatedCode, long total) =>
+        db.Exec("""
+            WITH e AS (INSERT INTO journal_entry (programme_id, value_date, description, cause_type)
+                       VALUES ($1, $2::date, 'Bench funding', 'funding') RETURNING id, programme_id, value_date, recorded_at)
+            INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
+            SELECT e.id, e.programme_id, 'GBP', f.id, u.id, least($5::bigint, $6::bigint - (g - 1) * $5::bigint), 'posted', e.value_date, e.recorded_at
+              FROM e, account f, account u, generate_series(1, ($6::bigint + $5::bigint - 1) / $5::bigint) g
+             WHERE f.programme_id = $1 AND f.code = $3 AND u.programme_id = $1 AND u.code = $4
+             ORDER BY g
+            """, programmeId, valueDate, fundingCode, unallocatedCode, GrantLedger.Core.Money.Hundredths.Most, total);
 
     /// <summary>History: one-transfer entries available → payable for random schools, in batches.</summary>
     public async Task SeedHistoryAsync(BenchCluster db, int entries)

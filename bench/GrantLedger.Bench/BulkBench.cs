@@ -180,14 +180,7 @@ public static class BulkBench
             VALUES ($1, 'GBP', 'nat:' || $3 || ':funding', 'Funding ' || $3, 'debit', 'none', $2),
                    ($1, 'GBP', 'nat:' || $3 || ':unallocated', 'Unallocated ' || $3, 'credit', 'debits_within_credits', $2)
             """, programmeId, yearId, code);
-        await db.Exec("""
-            WITH e AS (INSERT INTO journal_entry (programme_id, value_date, description, cause_type)
-                       VALUES ($1, $2::date, 'Bench funding', 'funding') RETURNING id, programme_id, value_date, recorded_at)
-            INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
-            SELECT e.id, e.programme_id, 'GBP', f.id, u.id, 2000000000000, 'posted', e.value_date, e.recorded_at
-              FROM e, account f, account u
-             WHERE f.programme_id = $1 AND f.code = 'nat:' || $3 || ':funding' AND u.programme_id = $1 AND u.code = 'nat:' || $3 || ':unallocated'
-            """, programmeId, startsOn, code);
+        await BenchProgramme.FundAsync(db, programmeId, startsOn, $"nat:{code}:funding", $"nat:{code}:unallocated", 2_000_000_000_000);
         return yearId;
     }
 
