@@ -201,7 +201,7 @@ public static class NationalSeed
             INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, allowance_category_id, minutes, description)
             SELECT c.id, v.n, v.kind, CASE WHEN v.unit = 'GBP' THEN cat.id END,
                    CASE v.kind WHEN 'staff-time' THEN 10000 + c.r % 190000 WHEN 'action-plan' THEN 5000 + c.r % 145000 ELSE 0 END,
-                   CASE WHEN v.unit = 'MIN' THEN cat.id END, CASE WHEN v.unit = 'MIN' THEN 450 * (1 + c.r % 2) END, v.description
+                   CASE WHEN v.unit = 'MIN' THEN cat.id END, CASE WHEN v.unit = 'MIN' THEN 225 * (1 + c.r % 2) END, v.description
               FROM c
               JOIN (VALUES (1, 'staff-time', 'staff-cover', 'GBP', 'Cover for the SENCo''s release time', 100),
                            (2, 'action-plan', 'action-plan', 'GBP', 'Sensory room equipment', 70),
