@@ -11,12 +11,16 @@ namespace GrantLedger.Web.Allocations;
 
 /// <summary>
 /// A virement: moves allocated budget between categories of a school, or between schools, in one
-/// unit: available → available. What is reserved by submitted claims cannot be moved. It is dated today or earlier, as a
+/// unit: available → available; or takes it back from a school to the year's unallocated budget in its unit
+/// (<c>"to": {"unallocated": true}</c>), from where it can be allocated again: a school that closes, or will not spend it.
+/// What is reserved by submitted claims cannot be moved. It is dated today or earlier, as a
 /// claim's work is (<see cref="NotInTheFuture"/>): it records budget moved, not budget planned.
 /// </summary>
 public static class Vire
 {
-    public sealed record Budget(long? SchoolId, [property: MaxText(6, Pattern = Programmes.Schools.UrnPattern)] string? Urn, long? CategoryId);
+    /// <param name="Unallocated">true, as <c>to</c> alone: the year's unallocated budget in the unit of <c>from</c>, with no school or category</param>
+    public sealed record Budget(long? SchoolId, [property: MaxText(6, Pattern = Programmes.Schools.UrnPattern)] string? Urn, long? CategoryId,
+        bool? Unallocated = null);
     public sealed record Request(Budget? From, Budget? To, Core.Money.Money? Amount, long? Minutes, [property: MaxText(MostReason)] string? Reason, DateOnly? ValueDate);
 
     public const int MostReason = 500;
@@ -29,16 +33,19 @@ public static class Vire
         var budget = await BudgetYear.LoadForAdminAsync(db, caller, programmeId, yearId, ct);
         var categories = await budget.CategoriesAsync(db, ct);
         var errors = new FieldErrors();
+        if (r.From?.Unallocated is true)
+            errors.Add("from.unallocated", "budget leaves the unallocated budget by an allocation (POST …/allocations), not a virement");
         var from = await ResolveAsync(db, programmeId, r.From, "from", categories, errors, ct);
-        var to = await ResolveAsync(db, programmeId, r.To, "to", categories, errors, ct);
+        var takeBack = TakesBack(r.To, errors);
+        var to = takeBack ? null : await ResolveAsync(db, programmeId, r.To, "to", categories, errors, ct);
         var reason = errors.Text("reason", r.Reason, MostReason); // one line: it becomes the entry's description
         var valueDate = budget.ValueDate(r.ValueDate, errors, "a virement moves budget on the day it is made");
         long amount = 0;
-        if (from is not null && to is not null)
+        if (from is not null && (to is not null || takeBack))
         {
-            if (from.Value.Category.Unit != to.Value.Category.Unit)
+            if (to is not null && from.Value.Category.Unit != to.Value.Category.Unit)
                 errors.Add("to.categoryId", "a virement moves one unit: both categories must be money, or both staff time");
-            else if (from.Value.School.Id == to.Value.School.Id && from.Value.Category.Id == to.Value.Category.Id)
+            else if (to is not null && from.Value.School.Id == to.Value.School.Id && from.Value.Category.Id == to.Value.Category.Id)
                 errors.Add("to", "must be a different school or category from 'from'");
             amount = new Quantity(r.Amount, r.Minutes).Read(Units.Parse(from.Value.Category.Unit), "", errors);
         }
@@ -46,8 +53,8 @@ public static class Vire
 
         var (p, y) = (budget.ProgrammeRef, budget.YearRef);
         var fromSpec = Chart.Available(p, y, BudgetYear.Ref(from!.Value.School), BudgetYear.Ref(from.Value.Category));
-        var toSpec = Chart.Available(p, y, BudgetYear.Ref(to!.Value.School), BudgetYear.Ref(to.Value.Category));
         var unit = fromSpec.Unit;
+        var toSpec = takeBack ? Chart.Unallocated(p, y, unit) : Chart.Available(p, y, BudgetYear.Ref(to!.Value.School), BudgetYear.Ref(to.Value.Category));
         return await db.InTransactionAsync(async () =>
         {
             var (conn, tx) = await db.NpgsqlAsync(ct);
@@ -81,6 +88,17 @@ public static class Vire
             await db.SaveChangesAsync(ct);
             return new View(virement.Id, yearId, fromSpec.Code, toSpec.Code, unit.ToCode(), Amounts.Format(unit, amount), virement.Reason, entry.EntryId, valueDate);
         }, ct);
+    }
+
+    /// <summary>Whether <paramref name="to"/> is the year's unallocated budget: <c>unallocated</c> true (false is a school's budget, as
+    /// when it is left out), and then no school or category given.</summary>
+    private static bool TakesBack(Budget? to, FieldErrors errors)
+    {
+        if (to?.Unallocated is not true) return false;
+        foreach (var (field, given) in new[] { ("schoolId", to.SchoolId is not null), ("urn", to.Urn is not null), ("categoryId", to.CategoryId is not null) })
+            if (given)
+                errors.Add($"to.{field}", "is not given with unallocated: budget goes back to the year's unallocated budget in the unit of 'from'");
+        return true;
     }
 
     private static async Task<(School School, BudgetCategory Category)?> ResolveAsync(GrantLedgerDb db, long programmeId, Budget? b,

@@ -478,6 +478,28 @@ public sealed partial class AllocationPagesTests(DatabaseFixture db) : DatabaseT
     }
 
     /// <summary>
+    /// Money sent back to the year's unallocated budget from the virement page: the school and category typed for a school's
+    /// budget are left aside, the check says where it goes, and the school's budget and the unallocated budget move by it.
+    /// </summary>
+    [Fact]
+    public async Task VirementPage_SendsMoneyBackToTheUnallocatedBudget_LeavingAsideASchoolTypedBelow()
+    {
+        var (s, page, url, Fields) = await VirementAsync();
+        var unallocated = $"{s.Code}:{s.YearCode}:unallocated";
+        Assert.Equal("600.00", Balance(await s.AccountAsync(unallocated)));
+        var back = Fields("50.00");
+        back["toKind"] = Pages.Admin.VirementModel.ToUnallocated;
+        var (html, action, fields) = await CheckAsync(page, url, back);
+        Assert.Contains("The programme's unallocated budget for 2026-27, to allocate again", html);
+        Assert.Contains("£200.00 available, £150.00 after", html);
+        using var posted = await ConfirmAsync(page, action, fields);
+        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        Assert.Equal("150.00", Balance(await s.AccountAsync(s.SchoolAccount(0, "staff-cover", "available"))));
+        Assert.Equal("200.00", Balance(await s.AccountAsync(s.SchoolAccount(1, "staff-cover", "available"))));
+        Assert.Equal("650.00", Balance(await s.AccountAsync(unallocated)));
+    }
+
+    /// <summary>
     /// PINS has seven schools of each name: a virement between two of them was checked as "From Riverside Primary School,
     /// …" and "To Riverside Primary School, …", and refused as "Riverside Primary School has only …": which one? Each is
     /// named with its URN, as the lists it was chosen from give it.

@@ -1,6 +1,8 @@
 using System.Net;
 using GrantLedger.Core.Ledger;
+using GrantLedger.Core.Money;
 using GrantLedger.Web.Access;
+using GrantLedger.Web.Tests.Security;
 using GrantLedger.Web.Tests.Support;
 
 namespace GrantLedger.Web.Tests.Allocations;
@@ -245,6 +247,53 @@ public sealed class AllocationTests(DatabaseFixture db) : DatabaseTest(db)
             amount = "1.00",
             reason = "mixing units",
         })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "to.categoryId");
+    }
+
+    /// <summary>
+    /// Budget taken back from a school (a school closing, or not spending it) goes to the year's unallocated budget, from where
+    /// it is allocated again: a virement to <c>{"unallocated": true}</c>. No more than the school has available, and never
+    /// what its submitted claims hold; the school's statement says where it went; a reversal gives it back.
+    /// </summary>
+    [Fact]
+    public async Task Virement_ToTheUnallocatedBudget_TakesBudgetBackFromASchool_WhichIsAllocatedAgain()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var s = w.S;
+        var from = new { schoolId = s.Schools[0].Id, categoryId = w.Category("staff-cover") };
+        var unallocated = $"{s.Code}:{s.YearCode}:unallocated";
+        async Task<long> UnallocatedAsync() => Money.Parse((await s.AccountAsync(unallocated))["balance"]!.GetValue<string>()).Pence;
+        var before = await UnallocatedAsync();
+        var claim = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(claim, "STAFF-01", s.On("10-05"));
+        (await w.SubmitAsync(claim)).Expect(HttpStatusCode.OK); // £250.00 of the school's £1,000.00 staff cover held
+
+        var taken = (await s.Root.PostAsync($"{s.Year}/virements", new { from, to = new { unallocated = true }, amount = "700.00", reason = "school closing" }))
+            .Expect(HttpStatusCode.Created).Json;
+        Assert.Equal(unallocated, taken["toAccount"]!.GetValue<string>());
+        Assert.Equal("300.00", (await s.AccountAsync(s.SchoolAccount(0, "staff-cover", "available")))["balance"]!.GetValue<string>());
+        Assert.Equal(before + 700_00, await UnallocatedAsync());
+
+        // what the claim holds stays: £50.00 is all the school has available now
+        var tooMuch = (await s.Root.PostAsync($"{s.Year}/virements", new { from, to = new { unallocated = true }, amount = "50.01", reason = "more" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "amount", "virement-exceeds-available").Json;
+        Assert.Equal("0.01", tooMuch["shortfall"]!.GetValue<string>());
+        (await s.Root.PostAsync($"{s.Year}/virements", new { from, to = new { unallocated = true, schoolId = s.Schools[1].Id }, amount = "1.00", reason = "x" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "to.schoolId");
+        (await s.Root.PostAsync($"{s.Year}/virements", new { from = new { unallocated = true }, to = from, amount = "1.00", reason = "x" }))
+            .ExpectProblem(HttpStatusCode.UnprocessableEntity, "from.unallocated");
+        Assert.Equal(1, await Db.ScalarAsync("SELECT count(*) FROM virement"));
+
+        // allocated again, to another school
+        (await s.Root.PostAsync($"{s.Year}/allocations", new
+        {
+            description = "from the closed school",
+            lines = new[] { new { schoolId = s.Schools[1].Id, categoryId = w.Category("staff-cover"), amount = "700.00" } },
+        })).Expect(HttpStatusCode.Created);
+        Assert.Equal(before, await UnallocatedAsync());
+
+        using (var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName))
+            Assert.Contains(PageTables.Rows(PageTables.Table(await PageTables.Read(page, "/school/statement"), "statement")).Select(PageTables.Cells),
+                r => r[1..] is ["Virement to the programme's unallocated budget: school closing", "staff-cover", "£700.00", "-£700.00", _]);
     }
 
     /// <summary>A virement dated ahead is refused as a claim line's future date is: by the UK's today, naming valueDate.</summary>

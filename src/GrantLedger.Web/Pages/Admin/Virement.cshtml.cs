@@ -9,7 +9,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace GrantLedger.Web.Pages.Admin;
 
-/// <summary>Moves allocated budget from one school's category to another's (or the same school's other category), as POST …/virements does.</summary>
+/// <summary>
+/// Moves allocated budget from one school's category to another's (or the same school's other category), or takes it back
+/// to the year's unallocated budget, as POST …/virements does.
+/// </summary>
 [Authorize(Roles = Roles.ProgrammeAdmin)]
 public sealed class VirementModel(GrantLedgerDb db, AuditTrail audit) : AdminMoneyPage(db, audit)
 {
@@ -18,7 +21,18 @@ public sealed class VirementModel(GrantLedgerDb db, AuditTrail audit) : AdminMon
         ["fromSchoolId"] = "The school to move from", ["fromCategoryId"] = "The category to move from", ["toSchoolId"] = "The school to move to",
         ["fromUrn"] = "The URN of the school to move from", ["toUrn"] = "The URN of the school to move to",
         ["toCategoryId"] = "The category to move to", ["amount"] = "The amount", ["reason"] = "The reason", ["valueDate"] = "The value date",
+        ["toKind"] = "Where the money goes",
     };
+
+    public const string ToUnallocated = "unallocated";
+    public static readonly IReadOnlyList<(string Value, string Text)> ToKinds =
+    [
+        ("school", "A school's budget: the school and category below"),
+        (ToUnallocated, "Back to the programme's unallocated budget for the year, to allocate again"),
+    ];
+
+    /// <summary>Whether the money goes back to the year's unallocated budget rather than to a school's.</summary>
+    public bool TakesBack => Typed("toKind") == ToUnallocated;
 
     protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>
     {
@@ -32,7 +46,8 @@ public sealed class VirementModel(GrantLedgerDb db, AuditTrail audit) : AdminMon
 
     /// <summary>What the check shows: each side with what it has available now.</summary>
     public sealed record Side(Programmes.School School, BudgetCategory Category, long AvailableNow);
-    public sealed record Plan(Side From, Side To, long Amount, string Reason, DateOnly Dated);
+    /// <param name="To">the school's budget it goes to, or null: back to the year's unallocated budget</param>
+    public sealed record Plan(Side From, Side? To, long Amount, string Reason, DateOnly Dated);
     public Plan? Checked { get; private set; }
 
     private async Task LoadAsync(CancellationToken ct)
@@ -47,15 +62,24 @@ public sealed class VirementModel(GrantLedgerDb db, AuditTrail audit) : AdminMon
     private string FieldOf(string f) => f switch
     {
         "from" or "from.schoolId" or "from.urn" => ByUrn ? "fromUrn" : "fromSchoolId", "from.categoryId" => "fromCategoryId",
-        "to.schoolId" or "to.urn" => ByUrn ? "toUrn" : "toSchoolId", "to" or "to.categoryId" => "toCategoryId", "minutes" => "amount", _ => f,
+        "to.schoolId" or "to.urn" => ByUrn ? "toUrn" : "toSchoolId", "to" or "to.categoryId" => "toCategoryId", "minutes" => "amount",
+        "to.unallocated" => "toKind", _ => f,
     };
 
     private Vire.Request Read()
     {
         long? Id(string field) => Given(field) ? ReadId(field) : null;
         var (fromSchool, fromCategory) = (ReadSchool("fromSchoolId", "fromUrn"), Id("fromCategoryId"));
-        var (toSchool, toCategory) = (ReadSchool("toSchoolId", "toUrn"), Id("toCategoryId"));
-        var (from, to) = (new Vire.Budget(fromSchool.SchoolId, fromSchool.Urn, fromCategory), new Vire.Budget(toSchool.SchoolId, toSchool.Urn, toCategory));
+        var kind = Filled("toKind");
+        if (kind is not (null or "school" or ToUnallocated)) AddError("toKind", "Select where the money goes");
+        // the school and category below are for a school's budget: typed, then money sent back, they are left aside
+        Vire.Budget To()
+        {
+            var (school, category) = (ReadSchool("toSchoolId", "toUrn"), Id("toCategoryId"));
+            return new Vire.Budget(school.SchoolId, school.Urn, category);
+        }
+        var from = new Vire.Budget(fromSchool.SchoolId, fromSchool.Urn, fromCategory);
+        var to = TakesBack ? new Vire.Budget(null, null, null, Unallocated: true) : To();
         var unit = Categories.FirstOrDefault(c => c.Id == fromCategory)?.Unit ?? "GBP";
         var (money, minutes) = ReadAmount("amount", "the amount", unit);
         Given("reason");
@@ -81,7 +105,8 @@ public sealed class VirementModel(GrantLedgerDb db, AuditTrail audit) : AdminMon
         {
             var from = await SideAsync(request.From!, ct);
             Checking = true;
-            Checked = new Plan(from, await SideAsync(request.To!, ct), request.Amount?.Pence ?? request.Minutes!.Value, request.Reason!, DatedOn(request.ValueDate));
+            Checked = new Plan(from, TakesBack ? null : await SideAsync(request.To!, ct), request.Amount?.Pence ?? request.Minutes!.Value, request.Reason!,
+                DatedOn(request.ValueDate));
         }
         return Page();
     }

@@ -177,7 +177,8 @@ public static class SchoolStatement
     {
         var moved = Math.Abs(change);
         var counter = onAvailable.FirstOrDefault() ?? entry;
-        string Other() => counter.OtherSchoolId == schoolId || counter.OtherSchoolId is null
+        string Other() => counter.OtherLeaf == "unallocated" ? "the programme's unallocated budget" // taken back (Vire)
+            : counter.OtherSchoolId == schoolId || counter.OtherSchoolId is null
             ? counter.OtherCategory ?? "another budget"
             : $"{counter.OtherSchool}'s {counter.OtherCategory}";
         string Reason() => string.IsNullOrWhiteSpace(counter.VirementReason) ? "" : $": {counter.VirementReason}";
