@@ -291,6 +291,12 @@ public sealed class AllocationTests(DatabaseFixture db) : DatabaseTest(db)
         })).Expect(HttpStatusCode.Created);
         Assert.Equal(before, await UnallocatedAsync());
 
+        // reversed, the school has it back, from what is still unallocated
+        (await s.Root.PostAsync($"/api/v1/journal-entries/{taken["entryId"]!.GetValue<long>()}/reversal", new { reason = "the school stays open" }))
+            .Expect(HttpStatusCode.Created);
+        Assert.Equal("1000.00", (await s.AccountAsync(s.SchoolAccount(0, "staff-cover", "available")))["balance"]!.GetValue<string>());
+        Assert.Equal(before - 700_00, await UnallocatedAsync());
+
         using (var page = await PageFormFuzzTests.SignedInPageAsync(Db.Factory, w.School.UserName))
             Assert.Contains(PageTables.Rows(PageTables.Table(await PageTables.Read(page, "/school/statement"), "statement")).Select(PageTables.Cells),
                 r => r[1..] is ["Virement to the programme's unallocated budget: school closing", "staff-cover", "£700.00", "-£700.00", _]);
