@@ -78,7 +78,7 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
         IReadOnlyList<string?> opening = ["opening", null, null, null, null, null, null, null, null, null, null, null, s.OpeningBalance];
         var rows = s.Lines.Select(l => (IReadOnlyList<string?>)
         [
-            S(l.TransferId), S(l.EntryId), ChainContent.Date(l.ValueDate), l.RecordedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+            S(l.TransferId), S(l.EntryId), ChainContent.Date(l.ValueDate), UtcMomentJsonConverter.Text(l.RecordedAt),
             l.Description, l.CauseType, S(l.CauseId), l.Kind, l.CounterAccount, l.Debit, l.Credit, l.PendingChange, l.RunningBalance,
         ]);
         return CsvAnswer.Of($"statement-{s.Account.Code.Replace(':', '_')}.csv",

@@ -206,7 +206,7 @@ public static class AuditReads
 
     public static IReadOnlyList<string?> EventCsvRow(Event e) =>
     [
-        S(e.Id), e.OccurredAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), S(e.UserId), e.UserName, e.Role, e.Action,
+        S(e.Id), UtcMomentJsonConverter.Text(e.OccurredAt), S(e.UserId), e.UserName, e.Role, e.Action,
         e.RecordType, S(e.RecordId), S(e.ProgrammeId), e.Details.GetRawText(), e.ClientAddress,
     ];
 

@@ -87,5 +87,5 @@ public static class ClaimHistory
     }
 
     private static string? S(long? v) => v?.ToString(CultureInfo.InvariantCulture);
-    private static string At(DateTimeOffset t) => t.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+    private static string At(DateTimeOffset t) => UtcMomentJsonConverter.Text(t);
 }

@@ -74,7 +74,7 @@ public static class JournalSearch
 
     public static IReadOnlyList<string?> CsvRow(Line l) =>
     [
-        S(l.TransferId), S(l.EntryId), ChainContent.Date(l.ValueDate), l.RecordedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+        S(l.TransferId), S(l.EntryId), ChainContent.Date(l.ValueDate), UtcMomentJsonConverter.Text(l.RecordedAt),
         l.Description, l.CauseType, S(l.CauseId), S(l.ReversesEntryId), S(l.ActorId), l.Actor, l.Unit, l.Kind, S(l.PendingId),
         l.DebitAccount, l.CreditAccount, l.Amount,
     ];

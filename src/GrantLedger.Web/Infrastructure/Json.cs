@@ -114,6 +114,13 @@ public sealed class UtcMomentJsonConverter : JsonConverter<DateTimeOffset>
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
         writer.WriteStringValue(value.UtcDateTime);
+
+    /// <summary>
+    /// The moment as an answer's JSON gives it, for the same query's CSV: to the microsecond PostgreSQL keeps, no trailing
+    /// zeros, no fraction when it has none ("2026-12-05T01:32:14.44Z"). The CSVs gave .NET's seven digits, "….4400000Z".
+    /// </summary>
+    public static string Text(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>

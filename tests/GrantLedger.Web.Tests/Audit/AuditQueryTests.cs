@@ -273,7 +273,8 @@ public sealed class AuditQueryTests(DatabaseFixture db) : DatabaseTest(db)
     /// <summary>
     /// A moment is given in UTC marked Z, as the README says of the API and the exports, in a JSON answer as in the same
     /// query's CSV: a journal line's recordedAt, an event's occurredAt and a programme's createdAt read
-    /// "2026-12-05T01:32:14.440116+00:00" in JSON, where the CSV gave "2026-12-05T01:32:14.4401160Z".
+    /// "2026-12-05T01:32:14.440116+00:00" in JSON, where the CSV gave "2026-12-05T01:32:14.4401160Z"; now the CSV gives the
+    /// JSON's very text, an event's and a claim's history's too.
     /// </summary>
     [Fact]
     public async Task AMoment_IsInUtcMarkedZ_InTheJsonAsInTheCsv()
@@ -282,9 +283,10 @@ public sealed class AuditQueryTests(DatabaseFixture db) : DatabaseTest(db)
         var recordedAt = (await l.Auditor.GetAsync(l.Journal("&limit=1"))).Expect(HttpStatusCode.OK).Json["items"]![0]!["recordedAt"]!.GetValue<string>();
         var csv = (await l.Auditor.GetAsync(l.Journal("&limit=1&format=csv"))).Expect(HttpStatusCode.OK).Body;
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$", recordedAt);
-        Assert.Contains(DateTimeOffset.Parse(recordedAt).UtcDateTime.ToString("O"), csv);
+        Assert.Contains($",{recordedAt},", csv);
         var occurredAt = (await l.Auditor.GetAsync("/api/v1/audit/events?limit=1")).Expect(HttpStatusCode.OK).Json["items"]![0]!["occurredAt"]!.GetValue<string>();
         Assert.EndsWith("Z", occurredAt);
+        Assert.Contains($",{occurredAt},", (await l.Auditor.GetAsync("/api/v1/audit/events?limit=1&format=csv")).Expect(HttpStatusCode.OK).Body);
         var createdAt = (await l.Auditor.GetAsync($"/api/v1/programmes/{l.S.ProgrammeId}")).Expect(HttpStatusCode.OK).Json["createdAt"]!.GetValue<string>();
         Assert.EndsWith("Z", createdAt);
     }
