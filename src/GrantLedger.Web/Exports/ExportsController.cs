@@ -3,6 +3,7 @@ using GrantLedger.Web.Audit;
 using GrantLedger.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace GrantLedger.Web.Exports;
@@ -32,6 +33,23 @@ public sealed class ExportsController(GrantLedgerDb db, AuditTrail audit, Export
         Response.OnCompleted(() => { queue.Wake(); return Task.CompletedTask; });
         return Accepted($"/api/v1/exports/{job.Id}", ExportJobView.Of(job));
     }
+
+    /// <summary>
+    /// The programme's export jobs, newest first, as the exports page lists them: a job asked for earlier, whose address
+    /// was not kept, found again. Page with ?before={the last job's id}.
+    /// </summary>
+    [HttpGet("programmes/{programmeId:long}/exports")]
+    [ProducesResponseType(typeof(ProblemDetails), 404)]
+    public async Task<IReadOnlyList<ExportJobView>> List(long programmeId, [FromQuery] long? before,
+        [FromQuery, Limit(typeof(ExportsController), nameof(JobsPage))] int? limit, CancellationToken ct)
+    {
+        var size = JobsPage.Of(limit);
+        var jobs = await ExportJobs.OfProgrammeAsync(db, Caller, programmeId, ct);
+        if (before is { } last) jobs = jobs.Where(j => j.Id < last);
+        return (await jobs.OrderByDescending(j => j.Id).Take(size).ToListAsync(ct)).Select(ExportJobView.Of).ToList();
+    }
+
+    public static readonly PageSize JobsPage = new(1000, 100);
 
     /// <summary>The job: queued, running (with its percentage done), succeeded (with where to fetch the file) or failed (with why).</summary>
     [HttpGet("exports/{jobId:long}")]

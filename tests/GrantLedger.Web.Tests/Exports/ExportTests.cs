@@ -779,6 +779,18 @@ public sealed class ExportTests(DatabaseFixture db) : DatabaseTest(db)
         (await x.Finance.GetAsync($"/api/v1/exports/{id}")).Expect(HttpStatusCode.OK);
         (await auditor.GetAsync($"/api/v1/exports/{id}/file")).Expect(HttpStatusCode.OK);
 
+        // the programme's jobs listed, newest first, a page at a time: a job whose address was not kept is found again
+        long[] Ids(System.Text.Json.Nodes.JsonNode list) => list.AsArray().Select(j => j!["id"]!.GetValue<long>()).ToArray();
+        var all = (await x.Finance.GetAsync(path)).Expect(HttpStatusCode.OK).Json;
+        Assert.Equal(new[] { adminJob["id"]!.GetValue<long>(), id, auditorJob["id"]!.GetValue<long>() }, Ids(all));
+        Assert.Equal(job["file"]!.GetValue<string>(), all[1]!["file"]!.GetValue<string>());
+        Assert.Equal(Ids(all)[1..], Ids((await auditor.GetAsync($"{path}?before={adminJob["id"]}&limit=2")).Expect(HttpStatusCode.OK).Json));
+        Assert.Equal(Ids(all)[..1], Ids((await x.W.Admin.GetAsync($"{path}?limit=1")).Expect(HttpStatusCode.OK).Json));
+        (await x.W.School.GetAsync(path)).ExpectProblem(HttpStatusCode.Forbidden);
+        (await otherFinance.GetAsync(path)).ExpectProblem(HttpStatusCode.Forbidden);
+        (await x.Finance.GetAsync($"{path}?limit=0")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "limit");
+        (await x.Finance.GetAsync("/api/v1/programmes/999999/exports")).ExpectProblem(HttpStatusCode.NotFound);
+
         (await x.Finance.PostAsync(path, new { kind = "pdf" })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "kind");
         (await x.Finance.PostAsync(path, new { kind = "csv", asOf = x.Today.AddDays(1).ToString("yyyy-MM-dd") }))
             .ExpectProblem(HttpStatusCode.UnprocessableEntity, "asOf");

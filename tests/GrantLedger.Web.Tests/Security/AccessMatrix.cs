@@ -101,6 +101,7 @@ public static class AccessMatrix
         ["PUT /api/v1/schools/{schoolId}/payee-reference"] = [A],
         ["GET /api/v1/programmes/{programmeId}/rates"] = Everyone,
         ["POST /api/v1/programmes/{programmeId}/exports"] = [A, F, U], // auditors take exports (DESIGN.md); nothing else they write
+        ["GET /api/v1/programmes/{programmeId}/exports"] = [A, F, U],
         ["GET /api/v1/exports/{jobId}"] = [A, F, U],
         ["GET /api/v1/exports/{jobId}/file"] = [A, F, U],
         ["GET /api/v1/audit/journal"] = [A, F, U],
