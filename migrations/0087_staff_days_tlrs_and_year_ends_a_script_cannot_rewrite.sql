@@ -16,7 +16,7 @@
 -- (or deleted) let the same person be claimed for it again, and a claim submitted by a script booked nothing.
 --
 -- Now the claim's own UPDATE books its days: claim_staff_days fires when a claim's state moves into or out of the held
--- states, reads the claim's lines (its index, claim_line_claim) and books each staff member's day (staff_day_book: an
+-- states, reads the claim's lines (its index, claim_line_claim) and books each staff member's day (staff_day_book's
 -- upsert on the day's key, refused with GL009 past a full day) or releases it (an UPDATE on the key). Anything else
 -- writing staff_day is refused (GL002), as claim_half_term is (0079): the rows are written one trigger level down. A
 -- claim's lines cannot change once it has left draft (0049, 0055), nor its school (0051), and it starts as a draft (0052),
@@ -82,10 +82,13 @@ BEGIN
 END $$;
 
 -- A claim moving into the held states books its lines' days, out of them releases them: each staff member's day once,
--- in (key, date) order, one order for every writer (no deadlock between two submissions).
+-- in (key, date) order, one order for every writer (no deadlock between two submissions). The booking is staff_day_book's
+-- upsert, written here rather than called (which saves a nested call and its statement: docs/performance.md, section
+-- 60); only a day it leaves unbooked goes to staff_day_book, which finds it refused again and raises GL009 with its figures.
 CREATE FUNCTION claim_staff_days() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     day record;
+    booked integer;
     releasing boolean := NEW.state IN ('draft', 'rejected', 'withdrawn');
 BEGIN
     FOR day IN SELECT replace(l.staff_ref, '-', '') AS staff, min(l.staff_ref) AS as_typed, l.work_date, sum(l.minutes)::integer AS minutes
@@ -101,8 +104,18 @@ BEGIN
             IF NOT FOUND THEN -- every held line's day is booked (above): a day missing would be a broken rule, not a refusal
                 RAISE EXCEPTION 'claim %''s staff day of % on % is not booked: it cannot be released', NEW.id, day.as_typed, day.work_date;
             END IF;
-        ELSE
-            PERFORM staff_day_book(NEW.programme_id, NEW.school_id, day.as_typed, day.work_date, day.minutes);
+            CONTINUE;
+        END IF;
+        booked := NULL;
+        IF day.minutes <= 450 THEN
+            INSERT INTO staff_day AS s (programme_id, school_id, staff_ref, work_date, minutes)
+            VALUES (NEW.programme_id, NEW.school_id, day.staff, day.work_date, day.minutes)
+            ON CONFLICT (school_id, staff_ref, work_date) DO UPDATE SET minutes = s.minutes + EXCLUDED.minutes
+             WHERE s.minutes + EXCLUDED.minutes <= 450
+            RETURNING minutes INTO booked;
+        END IF;
+        IF booked IS NULL THEN
+            PERFORM staff_day_book(NEW.programme_id, NEW.school_id, day.as_typed, day.work_date, day.minutes); -- raises GL009
         END IF;
     END LOOP;
     RETURN NULL;
