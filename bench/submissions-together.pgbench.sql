@@ -8,7 +8,8 @@
 -- client c submits the drafts first + c + (4(n-1) + k) * clients, k = 0..3, so with -D schools=1 and the bases moved
 -- to one school, every transaction holds four claims on that school's one account. Made by repeating the blocks below
 -- for each claim; the runs with two and eight claims per transaction were made the same way. Kept as section 14 ran
--- it: since section 19 the service sends a group's journal entries as one statement (Journal.Entries), not four.
+-- it: since section 19 the service sends a group's journal entries as one statement (Journal.Entries), not four; since
+-- migration 0087 each claim's UPDATE books its staff day (its statement here is gone: a staff day is written by no other).
 \set n :n + 1
 \set id :first + :client_id + ((:n - 1) * 4) * :clients
 \set school (:id - :first) % :schools + 1
@@ -73,7 +74,6 @@ SELECT EXISTS (SELECT FROM action_plan p JOIN claim c ON p.school_id = c.school_
 \endpipeline
 SELECT nextval('journal_entry_id_seq') AS e3, (SELECT max(x) FROM (SELECT nextval('transfer_id_seq') AS x FROM generate_series(1, 2)) s) - 1 AS t3 \gset
 \startpipeline
-SELECT staff_day_book(:programme::bigint, c.school_id, l.staff_ref, l.work_date, l.minutes::integer) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE l.claim_id = :id0;
 INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, reason, entry_id, details)
 VALUES (:id0, 'submit', 'draft', 'submitted', :actor, 'school_business_manager', NULL, :e0, '{"total": "1.00", "sanctions": null}') RETURNING occurred_at;
 UPDATE claim SET state = 'submitted', updated_at = now(), submitted_by = :actor, submitted_at = now(), first_approved_by = NULL, decided_by = NULL,
@@ -85,7 +85,6 @@ UPDATE claim_line l SET money_hold_id = u.money, time_hold_id = u.time, sanction
 RETURNING l.id;
 INSERT INTO audit_event (user_id, user_name, role, action, record_type, record_id, programme_id, details, client_address)
 VALUES (:actor, 'sbm', 'school_business_manager', 'claim.submit', 'claim', :id0, :programme, '{"to": "submitted", "from": "draft", "details": {"total": "1.00"}}', '127.0.0.1') RETURNING id;
-SELECT staff_day_book(:programme::bigint, c.school_id, l.staff_ref, l.work_date, l.minutes::integer) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE l.claim_id = :id1;
 INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, reason, entry_id, details)
 VALUES (:id1, 'submit', 'draft', 'submitted', :actor, 'school_business_manager', NULL, :e1, '{"total": "1.00", "sanctions": null}') RETURNING occurred_at;
 UPDATE claim SET state = 'submitted', updated_at = now(), submitted_by = :actor, submitted_at = now(), first_approved_by = NULL, decided_by = NULL,
@@ -97,7 +96,6 @@ UPDATE claim_line l SET money_hold_id = u.money, time_hold_id = u.time, sanction
 RETURNING l.id;
 INSERT INTO audit_event (user_id, user_name, role, action, record_type, record_id, programme_id, details, client_address)
 VALUES (:actor, 'sbm', 'school_business_manager', 'claim.submit', 'claim', :id1, :programme, '{"to": "submitted", "from": "draft", "details": {"total": "1.00"}}', '127.0.0.1') RETURNING id;
-SELECT staff_day_book(:programme::bigint, c.school_id, l.staff_ref, l.work_date, l.minutes::integer) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE l.claim_id = :id2;
 INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, reason, entry_id, details)
 VALUES (:id2, 'submit', 'draft', 'submitted', :actor, 'school_business_manager', NULL, :e2, '{"total": "1.00", "sanctions": null}') RETURNING occurred_at;
 UPDATE claim SET state = 'submitted', updated_at = now(), submitted_by = :actor, submitted_at = now(), first_approved_by = NULL, decided_by = NULL,
@@ -109,7 +107,6 @@ UPDATE claim_line l SET money_hold_id = u.money, time_hold_id = u.time, sanction
 RETURNING l.id;
 INSERT INTO audit_event (user_id, user_name, role, action, record_type, record_id, programme_id, details, client_address)
 VALUES (:actor, 'sbm', 'school_business_manager', 'claim.submit', 'claim', :id2, :programme, '{"to": "submitted", "from": "draft", "details": {"total": "1.00"}}', '127.0.0.1') RETURNING id;
-SELECT staff_day_book(:programme::bigint, c.school_id, l.staff_ref, l.work_date, l.minutes::integer) FROM claim_line l JOIN claim c ON c.id = l.claim_id WHERE l.claim_id = :id3;
 INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, reason, entry_id, details)
 VALUES (:id3, 'submit', 'draft', 'submitted', :actor, 'school_business_manager', NULL, :e3, '{"total": "1.00", "sanctions": null}') RETURNING occurred_at;
 UPDATE claim SET state = 'submitted', updated_at = now(), submitted_by = :actor, submitted_at = now(), first_approved_by = NULL, decided_by = NULL,

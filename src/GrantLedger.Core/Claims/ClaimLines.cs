@@ -85,4 +85,11 @@ public static partial class ClaimLines
         var s = text?.Trim().ToUpperInvariant();
         return s is not null && Pseudonym().IsMatch(s) ? s : null;
     }
+
+    /// <summary>
+    /// The staff member a reference names, as the rules compare them: the reference without its optional hyphen, so that
+    /// T-01 and T01 are one person to the full day and to the TLR once per half-term (as PostgreSQL compares them,
+    /// replace(staff_ref, '-', ''): migration 0087). A line keeps the reference as the school typed it.
+    /// </summary>
+    public static string StaffKey(string staffRef) => staffRef.Replace("-", "", StringComparison.Ordinal);
 }

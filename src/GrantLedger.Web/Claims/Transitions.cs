@@ -139,7 +139,8 @@ public static class Transitions
     }
 
     /// <summary>
-    /// Writes decided transitions in one round trip, in this order: each one's staff days, history row, claim, lines'
+    /// Writes decided transitions in one round trip, in this order: each one's history row, claim (whose UPDATE books or
+    /// releases its staff days as it enters or leaves the held states: migration 0087), lines'
     /// holds and sanctions and audit event; then their journal entries, in one statement (the ledger's checks run once
     /// for them all: docs/performance.md, section 19); and — when the transaction is the work's own — COMMIT. An entry
     /// locks its school's budget accounts until commit and every claim of the school queues on them, so the entries come
@@ -158,10 +159,7 @@ public static class Transitions
         var ahead = new int[all.Count];
         for (var k = 0; k < all.Count; k++)
         {
-            var (d, claim, before) = (all[k], all[k].Scope.Claim, batch.BatchCommands.Count);
-            if (d.Step.Effect == LedgerEffect.ReserveHold) StaffDays.AddTo(batch, d.Scope.Programme.Id, claim.SchoolId, claim.Lines, +1);
-            if (d.Step.Effect == LedgerEffect.VoidHold) StaffDays.AddTo(batch, d.Scope.Programme.Id, claim.SchoolId, claim.Lines, -1);
-            ahead[k] = batch.BatchCommands.Count - before;
+            var (d, claim) = (all[k], all[k].Scope.Claim);
             // lines priced again at submission, while the claim is still a draft (its lines are frozen once it is not: 0049)
             if (d.Repriced.Count > 0)
             {
@@ -388,6 +386,10 @@ public static class Transitions
             .ToDictionaryAsync(a => a.Id, a => a.ActionRef, ct);
     }
 
+    /// <summary>A TLR already claimed for the half-term, as the service's check and the database's refusal (migration 0087) both say it.</summary>
+    internal static string TlrClaimed(string staffRef, string halfTerm, string claimedAs) =>
+        $"{staffRef}'s TLR for {halfTerm} is already claimed{(claimedAs == staffRef ? "" : $" (as {claimedAs})")}: it is paid once per half-term";
+
     private static async Task CheckSubmittableAsync(GrantLedgerDb db, ClaimScope c, Request r, CancellationToken ct)
     {
         var errors = new FieldErrors();
@@ -429,11 +431,16 @@ public static class Transitions
         {
             // a line added before a TLR waited for its half-term to begin
             if (LineEditing.TlrNotBegun(c.Period) is { } notBegun) errors.Add($"{At(tlr)}.date", $"line {tlr.LineNo}: {notBegun}");
-            var elsewhere = await db.Set<ClaimLine>().AnyAsync(l => l.Kind == tlr.Kind && l.StaffRef == tlr.StaffRef && l.ClaimId != c.Claim.Id
+            // one staff member with or without the hyphen (T-01, T01), as PostgreSQL compares them (migration 0087): its
+            // index is on that expression, of the TLR lines ("tlr" written as a constant, so the plan may read it)
+            var staff = ClaimLines.StaffKey(tlr.StaffRef!);
+            var elsewhere = await db.Set<ClaimLine>().Where(l => l.Kind == "tlr" && l.StaffRef!.Replace("-", "") == staff && l.ClaimId != c.Claim.Id
                 && db.Set<Claim>().Any(x => x.Id == l.ClaimId && x.SchoolId == c.Claim.SchoolId && x.PeriodId == c.Claim.PeriodId
-                                            && x.State != "draft" && x.State != "rejected" && x.State != "withdrawn"), ct);
-            if (elsewhere || c.Claim.Lines.Count(l => l.Kind == tlr.Kind && l.StaffRef == tlr.StaffRef) > 1)
-                errors.Add($"{At(tlr)}.staffRef", $"{tlr.StaffRef}'s TLR for {c.Period.Name} is already claimed: it is paid once per half-term");
+                                            && x.State != "draft" && x.State != "rejected" && x.State != "withdrawn"))
+                .Select(l => l.StaffRef).FirstOrDefaultAsync(ct);
+            var alsoHere = c.Claim.Lines.FirstOrDefault(l => l != tlr && l.Kind == tlr.Kind && l.StaffRef is { } other && ClaimLines.StaffKey(other) == staff)?.StaffRef;
+            if ((elsewhere ?? alsoHere) is { } claimedAs)
+                errors.Add($"{At(tlr)}.staffRef", TlrClaimed(tlr.StaffRef!, c.Period.Name, claimedAs));
         }
         errors.ThrowIfAny();
     }

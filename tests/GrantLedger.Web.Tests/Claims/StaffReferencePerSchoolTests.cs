@@ -45,7 +45,10 @@ public sealed class StaffReferencePerSchoolTests(DatabaseFixture db) : DatabaseT
         (await w.SubmitAsync(again, w.OtherSchool)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].staffRef");
     }
 
-    /// <summary>The database itself books a staff day per school: a second full day at the same school is refused, another school's is not.</summary>
+    /// <summary>
+    /// The database itself books a staff day per school, as the claim's own UPDATE moves it (migration 0087): a second full
+    /// day at the same school is refused whoever submits it, another school's is not.
+    /// </summary>
     [Fact]
     public async Task TheDatabase_RefusesASecondFullDayAtTheSameSchool_NotAtAnother()
     {
@@ -53,16 +56,16 @@ public sealed class StaffReferencePerSchoolTests(DatabaseFixture db) : DatabaseT
         var date = w.S.On("11-03");
         var valley = await w.NewClaimAsync(period: "aut2");
         await w.AddStaffTimeAsync(valley, "T10", date);
+        var again = await w.NewClaimAsync(period: "aut2");
+        await w.AddStaffTimeAsync(again, "T10", date, days: null, hours: "1");
         (await w.SubmitAsync(valley)).Expect(HttpStatusCode.OK);
 
-        var (programme, school, other) = (w.S.ProgrammeId, w.S.Schools[0].Id, w.S.Schools[1].Id);
-        var refused = await Assert.ThrowsAsync<PostgresException>(() =>
-            Db.ScalarAsync($"SELECT staff_day_book({programme}, {school}, 'T10', '{date}', 60)"));
-        Assert.Equal("GL009", refused.SqlState);
-        var direct = await Assert.ThrowsAsync<PostgresException>(() =>
-            Db.ScalarAsync($"UPDATE staff_day SET minutes = minutes + 60 WHERE school_id = {school} AND staff_ref = 'T10' RETURNING minutes"));
-        Assert.Equal("staff_day_within_a_day", direct.ConstraintName);
-        Assert.Equal(60L, await Db.ScalarAsync($"SELECT staff_day_book({programme}, {other}, 'T10', '{date}', 60)"));
-        Assert.Equal(450L, await Db.ScalarAsync($"SELECT minutes FROM staff_day WHERE school_id = {school} AND staff_ref = 'T10'"));
+        await using (var script = Db.DataSource.CreateCommand(ClaimWorld.SubmittedByScript(again)))
+            Assert.Equal("GL009", (await Assert.ThrowsAsync<PostgresException>(() => script.ExecuteNonQueryAsync())).SqlState);
+        var westbrook = await w.NewClaimAsync(w.OtherSchool, "aut2");
+        await w.AddStaffTimeAsync(westbrook, "T10", date, days: null, hours: "1", school: w.OtherSchool);
+        (await w.SubmitAsync(westbrook, w.OtherSchool)).Expect(HttpStatusCode.OK);
+        Assert.Equal(450L, await Db.ScalarAsync($"SELECT minutes FROM staff_day WHERE school_id = {w.S.Schools[0].Id} AND staff_ref = 'T10'"));
+        Assert.Equal(60L, await Db.ScalarAsync($"SELECT minutes FROM staff_day WHERE school_id = {w.S.Schools[1].Id} AND staff_ref = 'T10'"));
     }
 }
