@@ -8,7 +8,7 @@ namespace GrantLedger.Web.Tests.Ledger;
 /// PostgreSQL refuses each (migrations 0084 and 0085), as the service never writes it. The payment runs' are in
 /// PaymentRunTests.Script.cs.
 /// </summary>
-public sealed class CarelessScriptTests(DatabaseFixture db) : DatabaseTest(db)
+public sealed partial class CarelessScriptTests(DatabaseFixture db) : DatabaseTest(db)
 {
     private async Task<Npgsql.PostgresException> RefusedAsync(string sql, params object[] args) =>
         await Assert.ThrowsAsync<Npgsql.PostgresException>(() => Db.DataSource.ExecuteAsync(sql, args));
