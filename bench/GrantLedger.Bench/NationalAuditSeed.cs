@@ -36,6 +36,7 @@ public static class NationalAuditSeed
             SELECT 'pins-sbm-' || s.urn, upper('pins-sbm-' || s.urn), 'Business manager, ' || s.name, 'school_business_manager', s.programme_id, s.id,
                    timestamptz '2024-08-20 09:00Z' + s.id * interval '7 seconds'
               FROM school s WHERE s.programme_id = $1 ORDER BY s.id
+            ON CONFLICT (normalized_user_name) DO NOTHING -- made by NationalSeed since migration 0086
             """);
         // Each claim's moves and start, at a working hour of their day, with the school's business manager: tables with
         // their statistics, which the planner lacks for a CTE (it then joined them row by row, a minute at a tenth's size).

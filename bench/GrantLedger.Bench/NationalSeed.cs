@@ -72,6 +72,15 @@ public static class NationalSeed
             SELECT 'pins-' || v.name, upper('pins-' || v.name), 'PINS ' || v.name, v.role, p.id FROM programme p,
                    (VALUES ('admin', 'programme_admin'), ('finance', 'funder_finance'), ('finance-2', 'funder_finance')) AS v(name, role)
              WHERE p.code = '{{Code}}';
+            -- who moves the claims (migration 0086 holds the lifecycle's roles): an area lead per integrated care board, a
+            -- business manager per school (as NationalAuditSeed, which makes them on a cluster seeded before)
+            INSERT INTO app_user (user_name, normalized_user_name, display_name, role, programme_id, area_id)
+            SELECT 'pins-lead-' || a.code, upper('pins-lead-' || a.code), 'Lead, ' || a.name, 'area_lead', a.programme_id, a.id
+              FROM area a JOIN programme p ON p.id = a.programme_id AND p.code = '{{Code}}' ORDER BY a.id;
+            INSERT INTO app_user (user_name, normalized_user_name, display_name, role, programme_id, school_id, created_at)
+            SELECT 'pins-sbm-' || s.urn, upper('pins-sbm-' || s.urn), 'Business manager, ' || s.name, 'school_business_manager', s.programme_id, s.id,
+                   timestamptz '2024-08-20 09:00Z' + s.id * interval '7 seconds'
+              FROM school s JOIN programme p ON p.id = s.programme_id AND p.code = '{{Code}}' ORDER BY s.id;
             INSERT INTO programme_year (programme_id, code, starts_on, ends_on)
             SELECT p.id, y.code, make_date(y.start, 9, 1), make_date(y.start + 1, 8, 31) FROM programme p,
                    (VALUES ('2024-25', 2024), ('2025-26', 2025), ('2026-27', 2026)) AS y(code, start)
@@ -285,12 +294,25 @@ public static class NationalSeed
                  ORDER BY o.period_id, o.state DESC
                 RETURNING id, period_id, state)
             SELECT ins.id, ins.period_id, CASE WHEN ins.state = 'paid' THEN 'paid' ELSE 'in-payment-run' END AS claim_state FROM ins;
-            INSERT INTO payment_run_payee (payment_run_id, school_id, amount_pence, remittance_reference, payee_reference, status, paid_on, confirmed_at)
+            -- a paid run's payments confirmed by an imported confirmations file, one per run (a claim is marked paid on one: 0086)
+            CREATE TEMP TABLE confirmation ON COMMIT DROP AS WITH ins AS (
+                INSERT INTO payment_confirmation_import (programme_id, file_name, file_sha256, imported_by, imported_at, paid, failed, unchanged, mismatched, report)
+                SELECT p.id, 'confirmations-' || r.id || '.csv', sha256(convert_to('confirmations of ' || r.id, 'UTF8')), f.id, per.starts_on + 28,
+                       (SELECT count(DISTINCT o.school_id) FROM owed o WHERE o.period_id = r.period_id AND o.state = 'paid'), 0, 0, 0, '[]'
+                  FROM run r JOIN period per ON per.id = r.period_id JOIN programme p ON p.code = '{{Code}}'
+                  JOIN app_user f ON f.user_name = 'pins-finance'
+                 WHERE r.claim_state = 'paid' ORDER BY r.id
+                RETURNING id, file_name)
+            SELECT ins.id, substring(ins.file_name FROM 'confirmations-([0-9]+)')::bigint AS run_id FROM ins;
+            INSERT INTO payment_run_payee (payment_run_id, school_id, amount_pence, remittance_reference, payee_reference, status, paid_on, confirmed_at,
+                                           confirmation_id)
             SELECT r.id, o.school_id, sum(o.pence), 'PR' || lpad(r.id::text, 6, '0') || '-' || s.urn, s.payee_reference,
                    CASE WHEN r.claim_state = 'paid' THEN 'paid' ELSE 'pending' END,
-                   CASE WHEN r.claim_state = 'paid' THEN per.starts_on + 28 END, CASE WHEN r.claim_state = 'paid' THEN (per.starts_on + 28)::timestamptz END
+                   CASE WHEN r.claim_state = 'paid' THEN per.starts_on + 28 END, CASE WHEN r.claim_state = 'paid' THEN (per.starts_on + 28)::timestamptz END,
+                   min(cf.id)
               FROM owed o JOIN run r ON r.period_id = o.period_id AND r.claim_state = o.state JOIN school s ON s.id = o.school_id
               JOIN period per ON per.id = o.period_id
+              LEFT JOIN confirmation cf ON cf.run_id = r.id
              GROUP BY r.id, r.claim_state, o.school_id, s.urn, s.payee_reference, per.starts_on
              ORDER BY r.id, o.school_id
             """);
@@ -318,7 +340,7 @@ public static class NationalSeed
         await Exec("claim history (each claim's path to its state)", """
             INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, occurred_at, reason, entry_id, details)
             SELECT c.id, v.trigger, v.from_state, v.to_state, u.id, u.role, (per.starts_on + v.day)::timestamptz,
-                   CASE v.trigger WHEN 'reject' THEN 'Not within the programme''s eligible costs' END, e.id,
+                   CASE v.trigger WHEN 'reject' THEN 'Not within the programme''s eligible costs' END, coalesce(e.id, pe.id),
                    -- a run's moves name the run, as the service's (RunClaims): what a run's payees and a school's payments read
                    CASE WHEN v.finance THEN jsonb_build_object('paymentRunId', r.id) ELSE '{}'::jsonb END
               FROM c JOIN claim cl ON cl.id = c.id JOIN period per ON per.id = c.period_id
@@ -335,9 +357,18 @@ public static class NationalSeed
                            (4, 'add-to-payment-run', 'approved', 'in-payment-run', 20, NULL, true, ARRAY['in-payment-run', 'paid']),
                            (5, 'mark-paid', 'in-payment-run', 'paid', 28, NULL, true, ARRAY['paid']))
                    AS v(step, trigger, from_state, to_state, day, entry, finance, states) ON c.state = ANY (v.states)
-              JOIN app_user u ON u.id = CASE WHEN v.finance THEN (SELECT f.id FROM app_user f WHERE f.user_name = 'pins-finance') ELSE cl.created_by END
+              -- each move by its role (migration 0086): finance, the school's business manager, the board's lead
+              JOIN school s ON s.id = cl.school_id JOIN area a ON a.id = s.area_id
+              JOIN app_user u ON u.normalized_user_name = CASE WHEN v.finance THEN 'PINS-FINANCE'
+                                                               WHEN v.trigger IN ('submit', 'withdraw') THEN upper('pins-sbm-' || s.urn)
+                                                               ELSE upper('pins-lead-' || a.code) END
               LEFT JOIN journal_entry e ON v.entry IS NOT NULL AND e.cause_type = 'claim' AND e.cause_id = c.id
                                        AND e.description = 'Claim CL-' || lpad(c.id::text, 6, '0') || v.entry
+              -- marked paid with its school's payment entry in the run
+              LEFT JOIN payment_run_payee py ON v.trigger = 'mark-paid' AND py.payment_run_id = r.id AND py.school_id = cl.school_id
+              LEFT JOIN journal_entry pe ON pe.cause_type = 'payment_run' AND pe.cause_id = py.payment_run_id
+                                        AND pe.description = 'Payment PR-' || lpad(r.id::text, 6, '0') || ' to ' || s.name || ' (' || s.urn
+                                                             || '), remittance ' || py.remittance_reference
              ORDER BY c.id, v.step
             """);
         // The claims jump from draft to their states in one statement, where migration 0052 asks each state change for its

@@ -178,13 +178,23 @@ public static class PaymentRunBench
                    first_approved_by = $3, decided_by = $3, decided_at = now() - interval '1 day', updated_at = now()
               FROM new_claim c WHERE cl.id = c.id AND cl.programme_id = $1 AND $2 IS NOT NULL
             """));
+        // reviewed and approved by the bench area's lead, not by the claim's creator and submitter (migration 0086 holds the
+        // lifecycle's roles and separation of duties; a submission's actor is not looked up, so the creator stands in for the
+        // school's business manager)
+        await Exec("""
+            INSERT INTO app_user (user_name, normalized_user_name, display_name, role, programme_id, area_id)
+            SELECT 'bench-lead', 'BENCH-LEAD', 'Bench lead', 'area_lead', $1, min(a.id) FROM area a
+             WHERE a.programme_id = $1 AND $2 IS NOT NULL AND $3 IS NOT NULL
+            ON CONFLICT (normalized_user_name) DO NOTHING
+            """);
         await Exec("""
             INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, occurred_at, entry_id)
-            SELECT c.id, v.trigger, v.from_state, v.to_state, $3, 'area_lead', now() - v.ago, e.id
+            SELECT c.id, v.trigger, v.from_state, v.to_state, CASE WHEN v.role = 'area_lead' THEN lead.id ELSE $3 END, v.role, now() - v.ago, e.id
               FROM new_claim c
-              CROSS JOIN (VALUES ('submit', 'draft', 'submitted', interval '9 days', ' submitted'),
-                                 ('start-review', 'submitted', 'under-review', interval '5 days', NULL),
-                                 ('approve', 'under-review', 'approved', interval '1 day', ' approved')) AS v(trigger, from_state, to_state, ago, suffix)
+              CROSS JOIN (SELECT u.id FROM app_user u WHERE u.normalized_user_name = 'BENCH-LEAD') lead
+              CROSS JOIN (VALUES ('submit', 'draft', 'submitted', interval '9 days', ' submitted', 'school_business_manager'),
+                                 ('start-review', 'submitted', 'under-review', interval '5 days', NULL, 'area_lead'),
+                                 ('approve', 'under-review', 'approved', interval '1 day', ' approved', 'area_lead')) AS v(trigger, from_state, to_state, ago, suffix, role)
               LEFT JOIN journal_entry e ON e.cause_type = 'claim' AND e.cause_id = c.id AND e.description = 'Claim CL-' || c.id || v.suffix
              WHERE $1 IS NOT NULL AND $2 IS NOT NULL
              ORDER BY c.id, v.ago DESC -- each claim's history one path, in order (migration 0057)

@@ -819,16 +819,11 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         var id = await w.NewClaimAsync();
         await w.AddStaffTimeAsync(id);
         var actor = await Db.ScalarAsync($"SELECT created_by FROM claim WHERE id = {id}");
-        string Row(string trigger, string from, string to) => $"""
+        string Row(string trigger, string from, string to, long? by = null, string role = "school_business_manager") => $"""
             INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
-            VALUES ({id}, '{trigger}', '{from}', '{to}', {actor}, 'school_business_manager');
+            VALUES ({id}, '{trigger}', '{from}', '{to}', {by ?? actor}, '{role}');
             """;
-        string Submitted() => $"UPDATE claim SET state = 'submitted', submitted_by = created_by, submitted_at = now() WHERE id = {id};";
 
-        // a script submitting a claim twice in one transaction (two rows from draft): refused at commit
-        var twice = await RefusingAsync(Row("submit", "draft", "submitted") + Submitted() + Row("submit", "draft", "submitted"));
-        Assert.Equal("GL010", twice?.SqlState);
-        Assert.Contains($"claim {id} cannot submit from draft: its history leaves it submitted", twice!.MessageText);
         // a history row for a move the claim did not make
         var unmade = await RefusingAsync(Row("submit", "draft", "submitted"));
         Assert.Equal("GL010", unmade?.SqlState);
@@ -840,11 +835,19 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"));
         Assert.Equal(0, await Db.ScalarAsync($"SELECT count(*) FROM claim_transition WHERE claim_id = {id}"));
 
-        // the service's moves are the lifecycle's, one at a time: submitted, withdrawn by a script as the service writes it
+        // the service's moves are the lifecycle's, one at a time: submitted by the service; a script starting its review twice
+        // in one transaction (two rows from submitted, as the service itself once submitted a claim twice: decision 0015) is
+        // refused at commit (a submission by a script names its entry too, since migration 0086: ClaimWorld.SubmittedByScript)
         (await w.SubmitAsync(id)).Expect(HttpStatusCode.OK);
-        Assert.Null(await RefusalAsync(Row("withdraw", "submitted", "withdrawn") +
-            $"UPDATE claim SET state = 'withdrawn', decided_by = created_by, decided_at = now() WHERE id = {id};"));
-        Assert.Equal("draft>submitted submitted>withdrawn", await Db.TextAsync(
+        var reviewed = $"UPDATE claim SET state = 'under-review' WHERE id = {id};";
+        var lead = w.Lead.UserId;
+        var twice = await RefusingAsync(Row("start-review", "submitted", "under-review", lead, "area_lead") + reviewed
+                                        + Row("start-review", "submitted", "under-review", lead, "area_lead"));
+        Assert.Equal("GL010", twice?.SqlState);
+        Assert.Contains($"claim {id} cannot start-review from submitted: its history leaves it under-review", twice!.MessageText);
+        // once, as the service writes it, by the area's lead: accepted
+        Assert.Null(await RefusalAsync(Row("start-review", "submitted", "under-review", lead, "area_lead") + reviewed));
+        Assert.Equal("draft>submitted submitted>under-review", await Db.TextAsync(
             $"SELECT string_agg(from_state || '>' || to_state, ' ' ORDER BY id) FROM claim_transition WHERE claim_id = {id}"));
     }
 
@@ -893,13 +896,14 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
             INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by, state, submitted_by)
             SELECT programme_id, programme_year_id, period_id, school_id, created_by, 'approved', submitted_by FROM claim WHERE id = {id}
             """));
-        // the move written with its history row, in one transaction, as the service writes it, is accepted
+        // the move written with its history row, in one transaction, as the service writes it, is accepted: the review started
+        // by the area's lead (a withdrawal names its journal entry too, since migration 0086)
         Assert.Null(await RefusalAsync($"""
             INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
-            VALUES ({id}, 'withdraw', 'submitted', 'withdrawn', {actor}, 'school_business_manager');
-            UPDATE claim SET state = 'withdrawn' WHERE id = {id}
+            VALUES ({id}, 'start-review', 'submitted', 'under-review', {w.Lead.UserId}, 'area_lead');
+            UPDATE claim SET state = 'under-review' WHERE id = {id}
             """));
-        Assert.Equal("withdrawn", await StateAsync());
+        Assert.Equal("under-review", await StateAsync());
 
         async Task<string> StateAsync()
         {

@@ -603,8 +603,9 @@ public sealed class LedgerDatabaseTests(DatabaseFixture db) : DatabaseTest(db)
         var period = await dataSource.ScalarAsync(
             "INSERT INTO period (programme_year_id, code, name, starts_on, ends_on) VALUES ($1, 'aut1', 'Autumn 1', '2026-09-01', '2026-10-23') RETURNING id", year);
         var user = await dataSource.ScalarAsync("""
-            INSERT INTO app_user (user_name, normalized_user_name, display_name, role) VALUES ('admin', 'ADMIN', 'Admin', 'programme_admin') RETURNING id
-            """);
+            INSERT INTO app_user (user_name, normalized_user_name, display_name, role, programme_id, school_id)
+            VALUES ('sbm', 'SBM', 'School', 'school_business_manager', $1, $2) RETURNING id
+            """, h.ProgrammeId, school);
         await dataSource.ExecuteAsync("""
             INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by)
             SELECT $1, $2, $3, $4, $5 FROM generate_series(1, 2000)
@@ -621,15 +622,34 @@ public sealed class LedgerDatabaseTests(DatabaseFixture db) : DatabaseTest(db)
         var before = await SeqScansAsync(conn, tx, "claim_transition");
         foreach (var claim in claims)
         {
-            // as the service writes a transition: the history row, then the claim's state
+            // as the service writes a transition: the history row naming its entry, the claim's state, then the entry (holding
+            // a penny: migration 0086 asks a submission for its entry)
             await using var submit = new NpgsqlBatch(conn, tx)
             {
                 BatchCommands =
                 {
-                    new("INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role) VALUES ($1, 'submit', 'draft', 'submitted', $2, 'programme_admin')")
+                    new("""
+                        INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, entry_id)
+                        VALUES ($1, 'submit', 'draft', 'submitted', $2, 'school_business_manager', nextval('journal_entry_id_seq'))
+                        """)
                         { Parameters = { new() { Value = claim }, new() { Value = user } } },
                     new("UPDATE claim SET state = 'submitted', submitted_by = $2, submitted_at = now() WHERE id = $1")
                         { Parameters = { new() { Value = claim }, new() { Value = user } } },
+                    new("""
+                        WITH e AS (INSERT INTO journal_entry (id, programme_id, value_date, description, actor_id, cause_type, cause_id)
+                                   OVERRIDING SYSTEM VALUE
+                                   VALUES (currval('journal_entry_id_seq'), $3, $4, 'Claim submitted', $2, 'claim', $1)
+                                   RETURNING id, programme_id, value_date, recorded_at)
+                        INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
+                        SELECT e.id, e.programme_id, 'GBP', $5, $6, 1, 'pending', e.value_date, e.recorded_at FROM e
+                        """)
+                        {
+                            Parameters =
+                            {
+                                new() { Value = claim }, new() { Value = user }, new() { Value = h.ProgrammeId }, new() { Value = LedgerHarness.Day },
+                                new() { Value = h.Funding }, new() { Value = h.Unallocated },
+                            },
+                        },
                 },
             };
             await submit.ExecuteNonQueryAsync();

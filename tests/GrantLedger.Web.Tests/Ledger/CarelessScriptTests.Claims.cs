@@ -1,0 +1,216 @@
+using System.Net;
+using System.Text;
+using GrantLedger.Core.Workflow;
+using GrantLedger.Web.Tests.Support;
+
+namespace GrantLedger.Web.Tests.Ledger;
+
+/// <summary>
+/// What a careless script could write around claims (the review of 7 December): a move of the lifecycle with no journal
+/// entry, by the claim's own submitter or its first approver, marked paid with no payment confirmed, and an approved line's
+/// sanction changed. PostgreSQL refuses each (migration 0086); the service's own flows still go through.
+/// </summary>
+public sealed partial class CarelessScriptTests
+{
+    /// <summary>A move by a script as the service writes one: the history row, then the claim's state (and more columns).</summary>
+    private static string MovedByScript(long claim, string trigger, string from, string to, long actor, string role, string set = "", string entry = "NULL",
+        long? run = null) => $"""
+        INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, entry_id, details)
+        VALUES ({claim}, '{trigger}', '{from}', '{to}', {actor}, '{role}', {entry},
+                {(run is null ? "'{}'::jsonb" : $"jsonb_build_object('paymentRunId', {run})")});
+        UPDATE claim SET state = '{to}'{set} WHERE id = {claim};
+        """;
+
+    private async Task<Npgsql.PostgresException> ScriptRefusedAtCommitAsync(string sql)
+    {
+        var refused = await RefusedAsync(sql);
+        Assert.Equal("GL010", refused.SqlState);
+        return refused;
+    }
+
+    [Fact]
+    public async Task TheDatabasesListOfMoves_SaysEachMovesRole_ItsEntry_AndItsSeparationOfDuties_AsTheLifecycleDoes()
+    {
+        var kept = await Db.TextAsync("""
+            SELECT string_agg(m, '; ' ORDER BY m COLLATE "C")
+              FROM (SELECT trigger || ': ' || from_state || ' > ' || to_state || ' by ' || role || ', entry of ' || coalesce(entry_cause, 'nothing')
+                           || ', ' || coalesce(separation, 'no separation') AS m FROM claim_lifecycle) l
+            """);
+        static string Cause(LedgerEffect effect) => effect switch
+        {
+            LedgerEffect.None => "nothing",
+            LedgerEffect.PostPayment => "payment_run",
+            _ => "claim",
+        };
+        var lifecycle = ClaimWorkflow.Lifecycle.Rows
+            .Select(r => $"{Kebab.Of(r.Trigger)}: {Kebab.Of(r.From)} > {Kebab.Of(r.To)} by {r.Roles.Single()}, entry of {Cause(r.Effect)}, "
+                         + (r.Guards.Select(g => g.Name).SingleOrDefault(n => n is "reviewer-not-submitter" or "second-approver-independent") ?? "no separation"))
+            .Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(14, lifecycle.Count);
+        Assert.Equal(string.Join("; ", lifecycle), kept);
+        Assert.Equal("GL010", (await RefusedAsync("UPDATE claim_lifecycle SET role = 'auditor' WHERE trigger = 'approve'")).SqlState);
+    }
+
+    /// <summary>
+    /// A move that moves money names its own journal entry, of the claim, written with it: a script approved a claim under
+    /// review with no entry (its money still held, the claim approved), or naming the claim's submission's entry; a move that
+    /// moves none names no entry.
+    /// </summary>
+    [Fact]
+    public async Task AnApproval_WithNoEntry_OrAnotherMovesEntry_IsRefusedAtCommit_AndTheLeadsApprovalPostsItsOwn()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        var lead = w.Lead.UserId;
+        var approved = $", first_approved_by = {lead}, decided_by = {lead}, decided_at = now()";
+
+        var none = await ScriptRefusedAtCommitAsync(MovedByScript(id, "approve", "under-review", "approved", lead, "area_lead", approved));
+        Assert.Contains($"claim {id} cannot approve without its journal entry: the move names none, not an entry of the claim {id} written with it", none.MessageText);
+        var submissions = $"(SELECT entry_id FROM claim_transition WHERE claim_id = {id} AND trigger = 'submit')";
+        var earlier = await ScriptRefusedAtCommitAsync(MovedByScript(id, "approve", "under-review", "approved", lead, "area_lead", approved, submissions));
+        Assert.Contains($"claim {id} cannot approve without its journal entry: the move names entry", earlier.MessageText);
+        Assert.Equal("under-review", await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"));
+
+        // a move that posts nothing names no entry: a second claim's review started naming the first's submission
+        var other = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(other, "STAFF-07", "2026-10-08");
+        (await w.SubmitAsync(other)).Expect(HttpStatusCode.OK);
+        var named = await ScriptRefusedAtCommitAsync(MovedByScript(other, "start-review", "submitted", "under-review", lead, "area_lead", entry: submissions));
+        Assert.Contains($"claim {other} cannot start-review with journal entry", named.MessageText);
+        Assert.Equal("submitted", await Db.TextAsync($"SELECT state FROM claim WHERE id = {other}"));
+
+        // the service's: the lead's approval names the entry that posted the claim's hold
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).Expect(HttpStatusCode.OK);
+        Assert.Equal(1, await Db.ScalarAsync($"""
+            SELECT count(*) FROM claim_transition t JOIN journal_entry e ON e.id = t.entry_id
+             WHERE t.claim_id = {id} AND t.trigger = 'approve' AND e.cause_type = 'claim' AND e.cause_id = {id}
+            """));
+    }
+
+    /// <summary>
+    /// Who takes a move, as the lifecycle says (docs/security.md): nobody approves a claim they submitted, even made an area
+    /// lead since; a second approval is not by the first approver, even made a programme admin since; and a move is taken by
+    /// a user of its role whose scope reaches the claim, and written as that role.
+    /// </summary>
+    [Fact]
+    public async Task AnApproval_ByItsSubmitter_ASecondApprovalByItsFirstApprover_OrByAnotherRoleOrArea_IsRefusedAtCommit()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var lead = w.Lead.UserId;
+        var approved = $", first_approved_by = {lead}, decided_by = {lead}, decided_at = now()";
+
+        // the claim's submitter, made the area's lead since, approving it
+        var submitter = await Db.UserAsync("sbm-two", GrantLedger.Web.Access.Roles.SchoolBusinessManager, w.S.ProgrammeId, schoolId: w.S.Schools[0].Id);
+        var own = await w.NewClaimAsync(submitter);
+        await w.AddStaffTimeAsync(own, "STAFF-05", "2026-10-09", school: submitter);
+        (await w.SubmitAsync(own, submitter)).Expect(HttpStatusCode.OK);
+        (await w.Lead.PostAsync($"/api/v1/claims/{own}/start-review", null)).Expect(HttpStatusCode.OK);
+        await Db.DataSource.ExecuteAsync("UPDATE app_user SET role = 'area_lead', school_id = NULL, area_id = $1 WHERE id = $2", w.S.AreaIds[0], submitter.UserId);
+        var byItsSubmitter = await ScriptRefusedAtCommitAsync(MovedByScript(own, "approve", "under-review", "approved", submitter.UserId, "area_lead", approved));
+        Assert.Contains($"claim {own} cannot approve by user {submitter.UserId}, who created or submitted it", byItsSubmitter.MessageText);
+
+        // another area's lead, the school's business manager written as a lead, and a lead's move written as the school's
+        var id = await w.UnderReviewAsync("STAFF-02", "2026-10-06");
+        var otherArea = await ScriptRefusedAtCommitAsync(MovedByScript(id, "approve", "under-review", "approved", w.OtherLead.UserId, "area_lead", approved));
+        Assert.Contains($"claim {id} cannot approve by user {w.OtherLead.UserId}: only a user of role area_lead whose scope reaches the claim", otherArea.MessageText);
+        var notALead = await ScriptRefusedAtCommitAsync(MovedByScript(id, "approve", "under-review", "approved", w.School.UserId, "area_lead", approved));
+        Assert.Contains($"by user {w.School.UserId}: only a user of role area_lead", notALead.MessageText);
+        var writtenAs = await ScriptRefusedAtCommitAsync(MovedByScript(id, "approve", "under-review", "approved", lead, "school_business_manager", approved));
+        Assert.Contains($"claim {id} cannot approve as school_business_manager: only role area_lead takes that move", writtenAs.MessageText);
+        Assert.Equal("under-review", await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"));
+
+        // a second approval by the first approver, made a programme admin since; then the programme admin's, by the service
+        await Db.DataSource.ExecuteAsync("UPDATE programme SET second_approval_threshold_pence = 20000 WHERE id = $1", w.S.ProgrammeId);
+        var big = await w.UnderReviewAsync("STAFF-03", "2026-10-07");
+        Assert.Equal("awaiting-second-approval",
+            (await w.Lead.PostAsync($"/api/v1/claims/{big}/approve", null)).Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>());
+        await Db.DataSource.ExecuteAsync("UPDATE app_user SET role = 'programme_admin', area_id = NULL WHERE id = $1", lead);
+        var byTheFirst = await ScriptRefusedAtCommitAsync(MovedByScript(big, "second-approve", "awaiting-second-approval", "approved", lead, "programme_admin",
+            $", decided_by = {lead}, decided_at = now()"));
+        Assert.Contains($"claim {big} cannot second-approve by user {lead}, its first approver", byTheFirst.MessageText);
+        Assert.Equal("approved",
+            (await w.Admin.PostAsync($"/api/v1/claims/{big}/second-approve", null)).Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// A claim is marked paid only when the finance system confirmed its school's payment in the run, by an imported
+    /// confirmation, and with the payment's entry: a script marked one paid with none of these. A failed payment needs its
+    /// confirmation too, and a claim leaves an exported run by no other step.
+    /// </summary>
+    [Fact]
+    public async Task AClaimMarkedPaid_WithoutAConfirmedPaymentAndItsEntry_IsRefusedAtCommit_AndTheConfirmationsImportPaysIt()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.UnderReviewAsync();
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).Expect(HttpStatusCode.OK);
+        await Db.DataSource.ExecuteAsync("UPDATE school SET payee_reference = 'SUP-' || urn WHERE programme_id = $1", w.S.ProgrammeId);
+        var (maker, checker) = (await w.S.FinanceAsync(Db, "maker"), await w.S.FinanceAsync(Db, "checker"));
+        var run = (await maker.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/payment-runs", new { })).Expect(HttpStatusCode.Created).Id;
+        (await checker.PostAsync($"/api/v1/payment-runs/{run}/approve", null)).Expect(HttpStatusCode.OK);
+        (await maker.PostAsync($"/api/v1/payment-runs/{run}/export", null)).Expect(HttpStatusCode.OK);
+        var paid = MovedByScript(id, "mark-paid", "in-payment-run", "paid", maker.UserId, "funder_finance", run: run);
+
+        var unconfirmed = await ScriptRefusedAtCommitAsync(paid);
+        Assert.Contains($"claim {id} cannot be marked paid: its school's payment in payment run {run} is not confirmed paid", unconfirmed.MessageText);
+        var payeePaid = $"UPDATE payment_run_payee SET status = 'paid', paid_on = current_date, confirmed_at = now() WHERE payment_run_id = {run};";
+        Assert.Contains("is not confirmed paid by an imported confirmation", (await ScriptRefusedAtCommitAsync(payeePaid + paid)).MessageText);
+        var confirmedByHand = $"""
+            WITH i AS (INSERT INTO payment_confirmation_import (programme_id, file_name, file_sha256, imported_by, paid, failed, unchanged, mismatched, report)
+                       VALUES ({w.S.ProgrammeId}, 'by-hand.csv', sha256('by hand'::bytea), {maker.UserId}, 1, 0, 0, 0, '[]') RETURNING id)
+            UPDATE payment_run_payee p SET status = 'paid', paid_on = current_date, confirmed_at = now(), confirmation_id = i.id FROM i WHERE p.payment_run_id = {run};
+            """;
+        Assert.Contains($"claim {id} cannot mark-paid without its journal entry: the move names none, not an entry of its payment run {run}",
+            (await ScriptRefusedAtCommitAsync(confirmedByHand + paid)).MessageText);
+        var back = ", payment_run_id = NULL";
+        Assert.Contains($"claim {id} cannot be returned as unpaid",
+            (await ScriptRefusedAtCommitAsync(MovedByScript(id, "payment-failed", "in-payment-run", "approved", maker.UserId, "funder_finance", back, run: run))).MessageText);
+        Assert.Contains($"claim {id} cannot leave payment run {run}: a claim leaves its run only when the run is cancelled",
+            (await ScriptRefusedAtCommitAsync(MovedByScript(id, "remove-from-payment-run", "in-payment-run", "approved", maker.UserId, "funder_finance", back, run: run))).MessageText);
+        Assert.Equal("in-payment-run", await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"));
+        Assert.Equal("pending", await Db.TextAsync($"SELECT status FROM payment_run_payee WHERE payment_run_id = {run}"));
+
+        // the service's: the finance system's confirmation imported marks it paid, naming the payment's entry
+        using var form = new MultipartFormDataContent();
+        var reference = await Db.TextAsync($"SELECT remittance_reference FROM payment_run_payee WHERE payment_run_id = {run}");
+        form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(
+            $"remittance_reference,amount,date,status\n{reference},250.00,{GrantLedger.Core.Ledger.UkTime.Today:yyyy-MM-dd},paid\n")), "file", "confirmations.csv");
+        using (var response = await maker.Http.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/payment-confirmations", form))
+            Assert.Equal(1, (await Answer.ReadAsync(response)).Expect(HttpStatusCode.OK).Json["paid"]!.GetValue<int>());
+        Assert.Equal("paid", await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"));
+        Assert.Equal(1, await Db.ScalarAsync($"""
+            SELECT count(*) FROM claim_transition t JOIN journal_entry e ON e.id = t.entry_id
+             WHERE t.claim_id = {id} AND t.trigger = 'mark-paid' AND e.cause_type = 'payment_run' AND e.cause_id = {run}
+            """));
+    }
+
+    /// <summary>
+    /// An approved claim's lines keep the sanction and holds its approval gave them, which a payment run pays: a script had
+    /// undone an approved line's reduction. No line is added or taken away either.
+    /// </summary>
+    [Fact]
+    public async Task AnApprovedClaimsLines_KeepTheirSanctionsAndHolds_AndNoLineIsAddedOrDeleted()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var (id, lines) = await w.TwoLinesUnderReviewAsync();
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", new { lines = new[] { new { lineId = lines[1], amount = "100.00", reason = "half a day evidenced" } } }))
+            .Expect(HttpStatusCode.OK);
+        Assert.Equal(10000, await Db.ScalarAsync($"SELECT sanctioned_pence FROM claim_line WHERE id = {lines[1]}")); // set by the approval itself
+        var before = await Db.TextAsync($"SELECT string_agg(row_to_json(l)::text, ';' ORDER BY id) FROM claim_line l WHERE claim_id = {id}");
+
+        foreach (var sql in new[]
+                 {
+                     $"UPDATE claim_line SET sanctioned_pence = NULL, sanction_reason = NULL WHERE id = {lines[1]}",
+                     $"UPDATE claim_line SET sanctioned_pence = 0, sanction_reason = 'not evidenced' WHERE id = {lines[0]}",
+                     $"UPDATE claim_line SET sanction_reason = 'a better reason' WHERE id = {lines[1]}",
+                     $"UPDATE claim_line SET money_hold_id = NULL WHERE claim_id = {id}",
+                     $"UPDATE claim_line SET money_hold_id = time_hold_id, time_hold_id = money_hold_id WHERE id = {lines[0]}",
+                     $"DELETE FROM claim_line WHERE id = {lines[1]}",
+                     $"INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence) SELECT claim_id, 9, kind, category_id, 1 FROM claim_line WHERE id = {lines[0]}",
+                 })
+            Assert.Equal((sql, "GL007"), (sql, (await RefusedAsync(sql)).SqlState));
+        Assert.Contains($"claim {id} is approved: line 2's sanctioned amount and holds are fixed once it is approved",
+            (await RefusedAsync($"UPDATE claim_line SET sanctioned_pence = 20000 WHERE id = {lines[1]}")).MessageText);
+        await Db.DataSource.ExecuteAsync($"UPDATE claim_line SET sanctioned_pence = sanctioned_pence WHERE claim_id = {id}"); // nothing changed: taken
+        Assert.Equal(before, await Db.TextAsync($"SELECT string_agg(row_to_json(l)::text, ';' ORDER BY id) FROM claim_line l WHERE claim_id = {id}"));
+    }
+}
