@@ -146,10 +146,10 @@ public sealed partial class CarelessScriptTests
     [Fact]
     public async Task TheMigration_RebuildsStaffDaysByTheReferencesKey_KeepingADayBothFormsHeldAsItIs()
     {
-        await Db.Cluster.CreateDatabaseIfMissingAsync("before_0087");
-        await using var data = GrantLedger.Web.Infrastructure.DatabaseEndpoint.CreateDataSource(Db.Cluster.ConnectionString("before_0087"));
+        await Db.Cluster.CreateDatabaseIfMissingAsync("before_0086");
+        await using var data = GrantLedger.Web.Infrastructure.DatabaseEndpoint.CreateDataSource(Db.Cluster.ConnectionString("before_0086"));
         await GrantLedger.Web.Infrastructure.Migrator.ApplyAsync(data.ConnectionString!,
-            GrantLedger.Web.Infrastructure.Migrator.Embedded().Where(m => m.Version < 87).ToList());
+            GrantLedger.Web.Infrastructure.Migrator.Embedded().Where(m => m.Version < 86).ToList()); // before 0086 too, which asks a submission for its entry
         static string Submitted(int claim) => $"""
             INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
             VALUES ({claim}, 'submit', 'draft', 'submitted', 1, 'school_business_manager');
