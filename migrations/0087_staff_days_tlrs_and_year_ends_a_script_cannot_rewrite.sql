@@ -84,7 +84,7 @@ END $$;
 -- A claim moving into the held states books its lines' days, out of them releases them: each staff member's day once,
 -- in (key, date) order, one order for every writer (no deadlock between two submissions). The booking is staff_day_book's
 -- upsert, written here rather than called (which saves a nested call and its statement: docs/performance.md, section
--- 60); only a day it leaves unbooked goes to staff_day_book, which finds it refused again and raises GL009 with its figures.
+-- 61); only a day it leaves unbooked goes to staff_day_book, which finds it refused again and raises GL009 with its figures.
 CREATE FUNCTION claim_staff_days() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     day record;
