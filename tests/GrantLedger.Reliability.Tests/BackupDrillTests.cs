@@ -55,7 +55,8 @@ public sealed class BackupDrillTests(DatabaseFixture db) : ReliabilityTest(db)
             Assert.Equal(heads.Count, chains.Noted.Count);
 
             // Through the API: the same trial balance and the same balances on every account, from the restored database.
-            var restored = await StartServiceAsync("restored", Db.Cluster.ConnectionString(Restored));
+            var restored = await StartServiceAsync("restored", Db.Cluster.ConnectionString(Restored, GrantLedger.Web.Infrastructure.ServiceRole.Local),
+                Db.Cluster.ConnectionString(Restored));
             await restored.WarmUpAsync(w.S.Root);
             var slow = TimeSpan.FromSeconds(90); // reads of a whole ledger, on a busy machine
             foreach (var path in new[]

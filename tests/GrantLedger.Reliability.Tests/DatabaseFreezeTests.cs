@@ -41,7 +41,7 @@ public sealed class DatabaseFreezeTests(DatabaseFixture db, Xunit.Abstractions.I
     {
         var w = await WorldAsync();
         await DurableCommitsAsync();
-        var service = await StartServiceAsync("service", Db.ConnectionString + Bounds);
+        var service = await StartServiceAsync("service", Db.ServiceConnectionString + Bounds);
         await service.WarmUpAsync(w.School);
         var workers = Enumerable.Range(0, Workers).Select(i => new ClaimLoad.Worker(
             service.As(i % 2 == 0 ? w.School : w.OtherSchool, TimeSpan.FromSeconds(60)), service.As(w.Lead, TimeSpan.FromSeconds(60)))).ToList();

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Net;
 using GrantLedger.Reliability.Tests.Support;
 using GrantLedger.Web.Exports;
+using GrantLedger.Web.Infrastructure;
 using GrantLedger.Web.Tests.Exports;
 using GrantLedger.Web.Tests.Support;
 using Microsoft.AspNetCore.Hosting;
@@ -33,7 +34,7 @@ public sealed class ReportsReplicaTests(DatabaseFixture db) : ReliabilityTest(db
             await using var replica = NpgsqlDataSource.Create(standby.ConnectionString("grantledger_test"));
             using var factory = Db.Factory.WithWebHostBuilder(b =>
             {
-                b.UseSetting("ConnectionStrings:" + ReportsReplica.ConnectionStringName, standby.ConnectionString("grantledger_test"));
+                b.UseSetting("ConnectionStrings:" + ReportsReplica.ConnectionStringName, standby.ConnectionString("grantledger_test", ServiceRole.Local));
                 b.UseSetting("GrantLedger:ReportsReplicaWaitSeconds", "8");
             });
             ApiClient FinanceOn(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> service) =>

@@ -21,7 +21,7 @@ public static class Commands
         var migrate = new Command("migrate", "Apply the SQL migrations in migrations/ to the database (or the local cluster).");
         migrate.SetAction((_, ct) => WithServicesAsync(async (services, endpoint) =>
         {
-            var applied = await Migrator.ApplyAsync(endpoint.ConnectionString, ct: ct);
+            var applied = await endpoint.MigrateAsync(ct);
             Console.WriteLine(applied.Count == 0 ? "The database is up to date." : "Applied: " + string.Join(", ", applied));
             return 0;
         }, ct));
@@ -30,7 +30,7 @@ public static class Commands
         var demo = new Command("demo", "Apply migrations and load the demo programmes, users and tokens (once).");
         demo.SetAction((_, ct) => WithServicesAsync(async (services, endpoint) =>
         {
-            await Migrator.ApplyAsync(endpoint.ConnectionString, ct: ct);
+            await endpoint.MigrateAsync(ct);
             await using var scope = services.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<DemoData>().LoadAsync(ct);
             return 0;
@@ -50,7 +50,7 @@ public static class Commands
         create.Options.Add(password);
         create.SetAction((parse, ct) => WithServicesAsync(async (services, endpoint) =>
         {
-            await Migrator.ApplyAsync(endpoint.ConnectionString, ct: ct);
+            await endpoint.MigrateAsync(ct);
             var secret = parse.GetValue(password) ?? Environment.GetEnvironmentVariable("GRANTLEDGER_ADMIN_PASSWORD");
             if (string.IsNullOrEmpty(secret))
             {

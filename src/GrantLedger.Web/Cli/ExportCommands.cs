@@ -44,7 +44,7 @@ public static class ExportCommands
         command.Options.Add(maxRows);
         command.SetAction((parse, ct) => Commands.WithServicesAsync(async (services, _) =>
         {
-            await Migrator.ApplyAsync(services.GetRequiredService<DatabaseEndpoint>().ConnectionString, ct: ct);
+            await services.GetRequiredService<DatabaseEndpoint>().MigrateAsync(ct);
             await using var scope = services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<GrantLedgerDb>();
             var date = parse.GetValue(asOf) ?? UkTime.Today;

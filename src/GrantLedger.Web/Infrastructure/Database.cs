@@ -44,34 +44,77 @@ public sealed class GrantLedgerOptions
 /// environment variable ConnectionStrings__GrantLedger), or else a local cluster started here.
 /// Resolved once, at start-up, before anything touches the database.
 /// </summary>
+/// <remarks>
+/// Two roles: the owner of the schema, which applies the migrations (ConnectionStrings:GrantLedgerOwner), and the role
+/// the service works as (ConnectionStrings:GrantLedger), given only the rows' privileges after each start's migrations
+/// (<see cref="ServiceRole"/>), so that the service cannot switch the ledger's triggers off. Without an owner's connection
+/// string the one connection string does both, as a single-role deployment did before. The local cluster has both: the
+/// migrations run as its superuser, the service as <see cref="ServiceRole.Local"/>.
+/// </remarks>
 public sealed class DatabaseEndpoint(IConfiguration configuration, GrantLedgerOptions options, ILogger<DatabaseEndpoint> log)
 {
     /// <summary>The key of the data source background work uses (the sealer, the export runner's polling, the readiness check).</summary>
     public const string Background = "background";
 
+    /// <summary>The connection string of the schema's owner, which applies the migrations (optional).</summary>
+    public const string OwnerConnectionStringName = "GrantLedgerOwner";
+
     private string? _connectionString;
+    private string? _ownerConnectionString;
 
     public LocalPostgres? LocalCluster { get; private set; }
 
+    /// <summary>The role the service works as.</summary>
     public string ConnectionString =>
         _connectionString ?? throw new InvalidOperationException("the database endpoint is resolved at start-up");
+
+    /// <summary>The schema's owner, which applies the migrations: the service's own connection string when no owner's is configured.</summary>
+    public string OwnerConnectionString => _ownerConnectionString ?? ConnectionString;
 
     public async Task ResolveAsync(CancellationToken ct = default)
     {
         if (_connectionString is not null) return;
         var configured = configuration.GetConnectionString("GrantLedger");
+        var owner = configuration.GetConnectionString(OwnerConnectionStringName);
         if (!string.IsNullOrWhiteSpace(configured))
         {
             _connectionString = configured;
+            if (!string.IsNullOrWhiteSpace(owner)) _ownerConnectionString = owner;
             return;
         }
+        if (!string.IsNullOrWhiteSpace(owner))
+            throw new InvalidOperationException(
+                $"ConnectionStrings:{OwnerConnectionStringName} is set but ConnectionStrings:GrantLedger is not: set both (the owner applies " +
+                "the migrations, the service works as the other role), or neither for the local cluster.");
 
         var root = Path.Combine(DataDirectory(options), "postgres");
         log.LogInformation("No connection string configured: using the local PostgreSQL cluster in {Root}", root);
         LocalCluster = await LocalPostgres.StartAsync(root, preferredPort: options.LocalPostgresPort, ct: ct);
         await LocalCluster.CreateDatabaseIfMissingAsync("grantledger", ct);
-        _connectionString = LocalCluster.ConnectionString("grantledger");
+        await LocalCluster.CreateLoginRoleIfMissingAsync(ServiceRole.Local, ct);
+        _ownerConnectionString = LocalCluster.ConnectionString("grantledger");
+        _connectionString = LocalCluster.ConnectionString("grantledger", ServiceRole.Local);
         log.LogInformation("Local PostgreSQL is listening on 127.0.0.1:{Port}", LocalCluster.Port);
+    }
+
+    /// <summary>
+    /// Applies the migrations as the owner, then gives the service's role its privileges when it is another role; warns
+    /// when the service's role could switch the ledger's triggers off.
+    /// </summary>
+    /// <returns>the names of the migrations applied now</returns>
+    public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken ct = default)
+    {
+        var applied = await Migrator.ApplyAsync(OwnerConnectionString, ct: ct);
+        var service = await ServiceRole.InspectAsync(ConnectionString, ct);
+        if (_ownerConnectionString is not null && !service.Unguarded)
+            await ServiceRole.GrantAsync(_ownerConnectionString, service.Name, ct);
+        if (service.Unguarded)
+            log.LogWarning(
+                "The service connects to PostgreSQL as {Role}, which {What}: it could switch the ledger's triggers off. Give " +
+                "ConnectionStrings:GrantLedger a role that owns nothing and ConnectionStrings:{Owner} the schema's owner " +
+                "(docs/security.md, \"The role the service works as\").",
+                service.Name, service.Superuser ? "is a superuser" : "owns the ledger's tables", OwnerConnectionStringName);
+        return applied;
     }
 
     /// <summary>The configured folder, or .data beside GrantLedger.sln (found upwards from here), or ./.data.</summary>

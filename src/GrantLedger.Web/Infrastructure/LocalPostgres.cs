@@ -45,11 +45,12 @@ public sealed class LocalPostgres
         return pg;
     }
 
-    public string ConnectionString(string database = "postgres") => new NpgsqlConnectionStringBuilder
+    /// <param name="role">who connects: the cluster's superuser unless said (trust on 127.0.0.1, no password)</param>
+    public string ConnectionString(string database = "postgres", string role = "postgres") => new NpgsqlConnectionStringBuilder
     {
         Host = "127.0.0.1",
         Port = Port,
-        Username = "postgres",
+        Username = role,
         Database = database,
     }.ConnectionString;
 
@@ -65,6 +66,24 @@ public sealed class LocalPostgres
         {
             await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database.Replace("\"", "\"\"")}\"", conn);
             await create.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>A role that may log in and owns nothing (no superuser, no CREATEDB, no CREATEROLE), made once.</summary>
+    public async Task CreateLoginRoleIfMissingAsync(string role, CancellationToken ct = default)
+    {
+        await using var conn = new NpgsqlConnection(ConnectionString());
+        await conn.OpenAsync(ct);
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_roles WHERE rolname = $1", conn) { Parameters = { new() { Value = role } } };
+        if (await exists.ExecuteScalarAsync(ct) is not null) return;
+        await using var create = new NpgsqlCommand($"CREATE ROLE \"{role.Replace("\"", "\"\"")}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE", conn);
+        try
+        {
+            await create.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.UniqueViolation)
+        {
+            // another process made it between the look and the CREATE
         }
     }
 

@@ -12,7 +12,7 @@ public sealed class StartUp(DatabaseEndpoint endpoint, GrantLedgerOptions option
     public async Task StartAsync(CancellationToken ct)
     {
         await endpoint.ResolveAsync(ct);
-        var applied = await Migrator.ApplyAsync(endpoint.ConnectionString, ct: ct);
+        var applied = await endpoint.MigrateAsync(ct);
         if (applied.Count > 0) log.LogInformation("Applied migrations: {Migrations}", string.Join(", ", applied));
         if (options.Demo)
         {

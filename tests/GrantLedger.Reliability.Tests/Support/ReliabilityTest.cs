@@ -13,9 +13,13 @@ public abstract class ReliabilityTest(DatabaseFixture db) : DatabaseTest(db)
 {
     private readonly List<ServiceProcess> _services = [];
 
-    protected async Task<ServiceProcess> StartServiceAsync(string name = "service", string? connectionString = null)
+    /// <summary>
+    /// A service process working as the role that owns nothing (<see cref="DatabaseFixture.ServiceConnectionString"/>), the
+    /// migrations applied as the owner, as a deployment runs it (decision 25).
+    /// </summary>
+    protected async Task<ServiceProcess> StartServiceAsync(string name = "service", string? connectionString = null, string? ownerConnectionString = null)
     {
-        var service = await ServiceProcess.StartAsync(connectionString ?? Db.ConnectionString, name);
+        var service = await ServiceProcess.StartAsync(connectionString ?? Db.ServiceConnectionString, ownerConnectionString ?? Db.ConnectionString, name);
         _services.Add(service);
         return service;
     }

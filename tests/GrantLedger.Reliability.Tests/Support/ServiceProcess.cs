@@ -23,6 +23,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     };
 
     private readonly string _connectionString;
+    private readonly string _ownerConnectionString;
     private readonly StringBuilder _log = new();
     private Process? _process;
 
@@ -30,17 +31,20 @@ public sealed class ServiceProcess : IAsyncDisposable
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
     public string Name { get; }
 
-    private ServiceProcess(string name, string connectionString, int port)
+    private ServiceProcess(string name, string connectionString, string ownerConnectionString, int port)
     {
         Name = name;
         _connectionString = connectionString;
+        _ownerConnectionString = ownerConnectionString;
         Port = port;
     }
 
     /// <summary>Starts the service on a free loopback port and waits (at most a minute) until /health/ready answers 200.</summary>
-    public static async Task<ServiceProcess> StartAsync(string connectionString, string name = "service")
+    /// <param name="connectionString">the role the service works as</param>
+    /// <param name="ownerConnectionString">the schema's owner, which applies the migrations</param>
+    public static async Task<ServiceProcess> StartAsync(string connectionString, string ownerConnectionString, string name = "service")
     {
-        var service = new ServiceProcess(name, connectionString, FreePort());
+        var service = new ServiceProcess(name, connectionString, ownerConnectionString, FreePort());
         await service.StartAgainAsync();
         return service;
     }
@@ -58,6 +62,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             RedirectStandardError = true,
         };
         psi.Environment["ConnectionStrings__GrantLedger"] = _connectionString;
+        psi.Environment["ConnectionStrings__GrantLedgerOwner"] = _ownerConnectionString;
         psi.Environment["GrantLedger__Demo"] = "false";
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["DOTNET_gcServer"] = "0";

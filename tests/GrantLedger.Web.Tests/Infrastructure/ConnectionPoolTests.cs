@@ -144,7 +144,7 @@ public sealed class ConnectionPoolTests(DatabaseFixture db) : DatabaseTest(db)
         var logged = new LogCapture();
         await using var factory = Db.Factory.WithWebHostBuilder(b =>
         {
-            b.UseSetting("ConnectionStrings:GrantLedger", Db.ConnectionString + ";Application Name=grantledger-log-test");
+            b.UseSetting("ConnectionStrings:GrantLedger", Db.ServiceConnectionString + ";Application Name=grantledger-log-test");
             if (level is not null) b.UseSetting("Logging:LogLevel:Npgsql", level);
             b.ConfigureLogging(l => l.AddProvider(logged));
         });
@@ -155,29 +155,10 @@ public sealed class ConnectionPoolTests(DatabaseFixture db) : DatabaseTest(db)
         else Assert.Contains(npgsql, e => e.Message.Contains("schema_migration"));
     }
 
-    private sealed class LogCapture : ILoggerProvider
-    {
-        public System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, string Message)> Entries { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void Dispose() { }
-
-        private sealed class Logger(LogCapture capture, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                capture.Entries.Enqueue((category, logLevel, formatter(state, exception)));
-        }
-    }
-
     /// <summary>The service with its own connection pools, named <paramref name="app"/> in pg_stat_activity.</summary>
     private WebApplicationFactory<Program> ServiceNamed(string app, string? sealEverySeconds = null) => Db.Factory.WithWebHostBuilder(b =>
     {
-        b.UseSetting("ConnectionStrings:GrantLedger", Db.ConnectionString + $";Application Name={app}");
+        b.UseSetting("ConnectionStrings:GrantLedger", Db.ServiceConnectionString + $";Application Name={app}");
         if (sealEverySeconds is not null) b.UseSetting(GrantLedger.Web.Audit.Sealer.IntervalSetting, sealEverySeconds);
     });
 

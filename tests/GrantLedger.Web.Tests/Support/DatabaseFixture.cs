@@ -20,7 +20,12 @@ public sealed class DatabaseFixture : IAsyncLifetime
     private readonly string _root = Path.Combine(Path.GetTempPath(), $"grantledger-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
     private LocalPostgres? _cluster;
 
+    /// <summary>The cluster's superuser, which owns the schema: the migrations' and the tests' own (resets, tampering).</summary>
     public string ConnectionString { get; private set; } = "";
+
+    /// <summary>The role the service under test works as (<see cref="ServiceRole.Local"/>): it owns nothing, as a deployment's should.</summary>
+    public string ServiceConnectionString { get; private set; } = "";
+
     public LocalPostgres Cluster => _cluster!;
     public WebApplicationFactory<Program> Factory { get; private set; } = null!;
     public NpgsqlDataSource DataSource { get; private set; } = null!;
@@ -31,10 +36,15 @@ public sealed class DatabaseFixture : IAsyncLifetime
         await _cluster.CreateDatabaseIfMissingAsync("grantledger_test");
         ConnectionString = _cluster.ConnectionString("grantledger_test");
         await Migrator.ApplyAsync(ConnectionString);
+        await _cluster.CreateLoginRoleIfMissingAsync(ServiceRole.Local);
+        await ServiceRole.GrantAsync(ConnectionString, ServiceRole.Local);
+        ServiceConnectionString = _cluster.ConnectionString("grantledger_test", ServiceRole.Local);
         DataSource = DatabaseEndpoint.CreateDataSource(ConnectionString);
         Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
-            b.UseSetting("ConnectionStrings:GrantLedger", ConnectionString);
+            // every request of every test works as a role that owns nothing, which is what shows the service needs no more
+            b.UseSetting("ConnectionStrings:GrantLedger", ServiceConnectionString);
+            b.UseSetting("ConnectionStrings:" + DatabaseEndpoint.OwnerConnectionStringName, ConnectionString);
             b.UseSetting("GrantLedger:Demo", "false");
             b.UseSetting("GrantLedger:DataDirectory", _root);
             b.UseSetting("GrantLedger:SignInsPerMinute", "100000"); // tests sign in far more often than people; SecurityTests set their own

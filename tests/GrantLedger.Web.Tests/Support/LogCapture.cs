@@ -1,0 +1,37 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace GrantLedger.Web.Tests.Support;
+
+/// <summary>Every entry logged through it, at every level, for a test to read what the service told its operator.</summary>
+public sealed class LogCapture : ILoggerProvider
+{
+    public ConcurrentQueue<(string Category, LogLevel Level, string Message)> Entries { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    /// <summary>A logger of one category, for a class made by hand (not by the host).</summary>
+    public ILogger<T> For<T>() => new Typed<T>(CreateLogger(typeof(T).FullName!));
+
+    public void Dispose() { }
+
+    private sealed class Logger(LogCapture capture, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            capture.Entries.Enqueue((category, logLevel, formatter(state, exception)));
+    }
+
+    private sealed class Typed<T>(ILogger inner) : ILogger<T>
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
+
+        public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            inner.Log(logLevel, eventId, state, exception, formatter);
+    }
+}
