@@ -16,7 +16,11 @@ public sealed class BenchCluster : IAsyncDisposable
 
     public LocalPostgres Postgres { get; }
     public string Root { get; }
+    /// <summary>The cluster's superuser, which owns the schema: the seeds', the ceilings' and the checks'.</summary>
     public string ConnectionString { get; }
+
+    /// <summary>The role the service works as, which owns nothing (<see cref="ServiceRole.Local"/>), as a deployment runs it (decision 25).</summary>
+    public string ServiceConnectionString { get; }
     public NpgsqlDataSource DataSource { get; }
 
     private BenchCluster(LocalPostgres pg, string root, bool keep)
@@ -26,6 +30,7 @@ public sealed class BenchCluster : IAsyncDisposable
         _keep = keep;
         // bulk seeding commits tens of thousands of deferred checks at once: no 30 s timeout
         ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(pg.ConnectionString(Database)) { CommandTimeout = 900 }.ConnectionString;
+        ServiceConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(pg.ConnectionString(Database, ServiceRole.Local)) { CommandTimeout = 900 }.ConnectionString;
         DataSource = DatabaseEndpoint.CreateDataSource(ConnectionString);
     }
 
@@ -38,6 +43,8 @@ public sealed class BenchCluster : IAsyncDisposable
         await pg.CreateDatabaseIfMissingAsync(Database);
         var cluster = new BenchCluster(pg, Path.GetFullPath(root), keep);
         await Migrator.ApplyAsync(cluster.ConnectionString);
+        await pg.CreateLoginRoleIfMissingAsync(ServiceRole.Local);
+        await ServiceRole.GrantAsync(cluster.ConnectionString, ServiceRole.Local);
         await cluster.RequireDurableAsync();
         return cluster;
     }

@@ -42,7 +42,7 @@ public static class BulkBench
         report.WriteLine($"seeded {o.Schools:N0} schools, {o.Categories} categories, {o.History:N0} history entries (another programme) " +
                          $"in {seed.Elapsed.TotalSeconds:F1} s; pgbench {o.Seconds} s per client count after each request");
 
-        await using var service = await ServiceHost.StartAsync(db.ConnectionString);
+        await using var service = await ServiceHost.StartAsync(db);
         using var http = service.Client(admin, TimeSpan.FromMinutes(10));
         report.WriteLine($"service: {ServiceHost.WebDll()} on {service.BaseAddress} (Release, Kestrel)");
         report.WriteLine(await ServiceHost.SettleAsync(db));

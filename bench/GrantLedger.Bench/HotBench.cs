@@ -62,7 +62,7 @@ public static class HotBench
 
         var data = Path.Combine(db.Root, "wrk");
         var script = Path.Combine(repo, "bench", "submit.lua");
-        await using var service = await ServiceHost.StartAsync(db.ConnectionString);
+        await using var service = await ServiceHost.StartAsync(db);
         report.WriteLine($"service: {ServiceHost.WebDll()} on {service.BaseAddress} (Release, Kestrel)");
 
         await service.FirstSubmitAsync(tokens[warmUp[0].SchoolId], warmUp[0].Id);

@@ -91,7 +91,7 @@ public static class HttpPostingBench
 
         var data = Path.Combine(db.Root, "wrk");
         var script = Path.Combine(repo, "bench", "submit.lua");
-        await using var service = await ServiceHost.StartAsync(db.ConnectionString);
+        await using var service = await ServiceHost.StartAsync(db);
         report.WriteLine($"service: {ServiceHost.WebDll()} on {service.BaseAddress} (Release, Kestrel), wrk {o.Clients.Max()} connections max");
 
         // Warm-up: JIT, EF model, connection pool, prepared statements on the pooled connections.

@@ -77,12 +77,12 @@ public static partial class ReadsBench
                          $"database {await db.Scalar("SELECT pg_size_pretty(pg_database_size(current_database()))")}");
 
         var serviceConnection = autoPrepare is { } max
-            ? new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { MaxAutoPrepare = max, AutoPrepareMinUsages = 2 }.ConnectionString
-            : db.ConnectionString;
+            ? new Npgsql.NpgsqlConnectionStringBuilder(db.ServiceConnectionString) { MaxAutoPrepare = max, AutoPrepareMinUsages = 2 }.ConnectionString
+            : db.ServiceConnectionString;
         report.WriteLine(autoPrepare is null ? "service: its own connection settings (Npgsql prepares repeated statements: Max Auto Prepare=100)"
                                              : $"service: Max Auto Prepare={autoPrepare}, Auto Prepare Min Usages=2 in its connection string");
         var port = FreePort();
-        using var service = StartService(serviceConnection, port);
+        using var service = StartService(serviceConnection, db.ConnectionString, port);
         try
         {
             var baseAddress = new Uri($"http://127.0.0.1:{port}");
@@ -91,7 +91,7 @@ public static partial class ReadsBench
             using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
 
             var clock = Stopwatch.StartNew();
-            await EnsureAdminAsync(db, db.ConnectionString);
+            await EnsureAdminAsync(db);
             var adminToken = await SignInAsync(http, AdminName);
             switch (role)
             {
@@ -193,10 +193,10 @@ public static partial class ReadsBench
         db.IdsAsync("SELECT id FROM account WHERE school_id = $1 ORDER BY id", schoolId);
 
     /// <summary>The first admin, made as a deployment makes it: the service's own <c>admin create</c> command.</summary>
-    private static async Task EnsureAdminAsync(BenchCluster db, string connectionString)
+    private static async Task EnsureAdminAsync(BenchCluster db)
     {
         if (await db.Scalar("SELECT id FROM app_user WHERE normalized_user_name = $1", AdminName.ToUpperInvariant()) is not null) return;
-        var psi = ServiceStartInfo(connectionString, ["admin", "create", "--user-name", AdminName, "--display-name", "Bench reads admin",
+        var psi = ServiceStartInfo(db.ServiceConnectionString, db.ConnectionString, ["admin", "create", "--user-name", AdminName, "--display-name", "Bench reads admin",
                                                        "--password", Password]);
         using var admin = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
         var output = await admin.StandardOutput.ReadToEndAsync() + await admin.StandardError.ReadToEndAsync();
@@ -276,9 +276,9 @@ public static partial class ReadsBench
 
     // ---- the service as a process (the approach of tests/GrantLedger.Reliability.Tests/Support/ServiceProcess.cs)
 
-    private static Process StartService(string connectionString, int port)
+    private static Process StartService(string connectionString, string ownerConnectionString, int port)
     {
-        var psi = ServiceStartInfo(connectionString, ["--urls", $"http://127.0.0.1:{port}"]);
+        var psi = ServiceStartInfo(connectionString, ownerConnectionString, ["--urls", $"http://127.0.0.1:{port}"]);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
         var log = new StringBuilder();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
@@ -291,7 +291,9 @@ public static partial class ReadsBench
 
     private static readonly Dictionary<int, StringBuilder> ServiceLogs = [];
 
-    private static ProcessStartInfo ServiceStartInfo(string connectionString, string[] args)
+    /// <param name="connectionString">the role the service works as, which owns nothing (decision 25)</param>
+    /// <param name="ownerConnectionString">the cluster's superuser, which applies the migrations</param>
+    private static ProcessStartInfo ServiceStartInfo(string connectionString, string ownerConnectionString, string[] args)
     {
         var dll = WebDll();
         var psi = new ProcessStartInfo("dotnet", [dll, .. args])
@@ -299,6 +301,7 @@ public static partial class ReadsBench
             WorkingDirectory = Path.GetDirectoryName(dll)!, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
         };
         psi.Environment["ConnectionStrings__GrantLedger"] = connectionString;
+        psi.Environment["ConnectionStrings__GrantLedgerOwner"] = ownerConnectionString;
         psi.Environment["GrantLedger__Demo"] = "false";
         psi.Environment["GrantLedger__SignInsPerMinute"] = "100000"; // a hundred users sign in within seconds
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";

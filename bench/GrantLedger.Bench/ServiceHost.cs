@@ -85,8 +85,11 @@ public sealed class ServiceHost : IAsyncDisposable
             $"{(vacuum ? $"then VACUUM (ANALYZE) ({(vacuumedIn - sealedIn).TotalSeconds:F1} s), " : "")}then a checkpoint ({(clock.Elapsed - vacuumedIn).TotalSeconds:F1} s)");
     }
 
-    /// <summary>Starts the service and waits (at most 3 minutes) until /health/ready answers 200.</summary>
-    public static async Task<ServiceHost> StartAsync(string connectionString)
+    /// <summary>
+    /// Starts the service and waits (at most 3 minutes) until /health/ready answers 200: working as the cluster's role that
+    /// owns nothing, the migrations the superuser's, as a deployment runs it (decision 25).
+    /// </summary>
+    public static async Task<ServiceHost> StartAsync(BenchCluster db)
     {
         var dll = WebDll();
         var port = FreePort();
@@ -97,7 +100,8 @@ public sealed class ServiceHost : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        psi.Environment["ConnectionStrings__GrantLedger"] = connectionString;
+        psi.Environment["ConnectionStrings__GrantLedger"] = db.ServiceConnectionString;
+        psi.Environment["ConnectionStrings__GrantLedgerOwner"] = db.ConnectionString;
         psi.Environment["GrantLedger__Demo"] = "false";
         psi.Environment["GrantLedger__SignInsPerMinute"] = "1000000";
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
