@@ -22,7 +22,8 @@ public sealed class MigrationChanged(string message) : Exception(message);
 /// </summary>
 public static partial class Migrator
 {
-    private const long AdvisoryLockKey = 0x4752_414E_544C_4447; // "GRANTLDG"
+    /// <summary>The session-level advisory lock the migrations are applied under, and the service role's grants (<see cref="ServiceRole"/>).</summary>
+    internal const long AdvisoryLockKey = 0x4752_414E_544C_4447; // "GRANTLDG"
 
     [GeneratedRegex(@"^(\d{4})_([a-z0-9_]+)\.sql$")]
     private static partial Regex FileName();

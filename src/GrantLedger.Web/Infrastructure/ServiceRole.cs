@@ -42,15 +42,41 @@ public static class ServiceRole
     /// <summary>
     /// Gives <paramref name="role"/> what the service needs and nothing more: the rows of every table of the public schema
     /// (read, insert, update, delete: the triggers decide which changes are taken), the migrations' journal to read only,
-    /// the sequences, and the auditors' views (the <c>audit</c> schema, migration 0041) to read. No TRUNCATE, no REFERENCES, no TRIGGER; functions stay executable by everyone, as PostgreSQL
-    /// makes them. Run by the owner after each start's migrations, so that tables a new migration adds are granted too.
+    /// the sequences, and the auditors' views (the <c>audit</c> schema, migration 0041) to read. No TRUNCATE, no REFERENCES,
+    /// no TRIGGER; functions stay executable by everyone, as PostgreSQL makes them. Run by the owner after each start's
+    /// migrations, so that tables a new migration adds are granted too; under the migrations' advisory lock, because two
+    /// GRANTs of one table at once fail ("tuple concurrently updated") and instances may start together; and only when
+    /// something is missing, so that a start that changes nothing rewrites no catalog row.
     /// </summary>
-    public static async Task GrantAsync(string ownerConnectionString, string role, CancellationToken ct = default)
+    /// <returns>whether anything was granted</returns>
+    public static async Task<bool> GrantAsync(string ownerConnectionString, string role, CancellationToken ct = default)
     {
         var r = "\"" + role.Replace("\"", "\"\"") + "\"";
         await using var conn = new NpgsqlConnection(ownerConnectionString);
         await conn.OpenAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var wait = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", conn, tx) { Parameters = { new() { Value = Migrator.AdvisoryLockKey } } })
+            await wait.ExecuteNonQueryAsync(ct);
+        await using (var missing = new NpgsqlCommand("""
+            SELECT NOT has_schema_privilege($1::name, 'public', 'USAGE')
+                OR EXISTS (SELECT FROM pg_class c
+                            WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND c.relname <> 'schema_migration'
+                              AND NOT (has_table_privilege($1::name, c.oid, 'SELECT') AND has_table_privilege($1::name, c.oid, 'INSERT')
+                                       AND has_table_privilege($1::name, c.oid, 'UPDATE') AND has_table_privilege($1::name, c.oid, 'DELETE')))
+                OR EXISTS (SELECT FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'S'
+                              AND NOT (has_sequence_privilege($1::name, c.oid, 'USAGE') AND has_sequence_privilege($1::name, c.oid, 'UPDATE')))
+                OR NOT has_table_privilege($1::name, 'public.schema_migration', 'SELECT')
+                OR has_table_privilege($1::name, 'public.schema_migration', 'INSERT, UPDATE, DELETE')
+                OR NOT has_schema_privilege($1::name, 'audit', 'USAGE')
+                OR EXISTS (SELECT FROM pg_class c WHERE c.relnamespace = 'audit'::regnamespace AND c.relkind IN ('r', 'v')
+                              AND NOT has_table_privilege($1::name, c.oid, 'SELECT'))
+                OR EXISTS (SELECT FROM pg_proc f WHERE f.pronamespace = 'audit'::regnamespace AND NOT has_function_privilege($1::name, f.oid, 'EXECUTE'))
+            """, conn, tx) { Parameters = { new() { Value = role } } })
+            if (await missing.ExecuteScalarAsync(ct) is not true)
+            {
+                await tx.CommitAsync(ct);
+                return false;
+            }
         await using (var grant = new NpgsqlCommand($"""
             GRANT USAGE ON SCHEMA public TO {r};
             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {r};
@@ -62,5 +88,6 @@ public static class ServiceRole
             """, conn, tx))
             await grant.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
+        return true;
     }
 }

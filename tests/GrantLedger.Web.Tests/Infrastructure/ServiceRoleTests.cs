@@ -101,6 +101,38 @@ public sealed class ServiceRoleTests(DatabaseFixture db) : DatabaseTest(db)
             """, conn))
             Assert.Equal(true, await written.ExecuteScalarAsync());
         Assert.DoesNotContain(logged.Entries, e => e.Level >= LogLevel.Warning);
+        // a start that finds everything granted grants nothing (rewrites no catalog row); one that finds a grant gone restores it
+        Assert.False(await ServiceRole.GrantAsync(owner, role));
+        await using (var revoke = new NpgsqlConnection(owner))
+        {
+            await revoke.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"REVOKE SELECT ON claim FROM {role}", revoke);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        Assert.True(await ServiceRole.GrantAsync(owner, role));
+        await using (var read = new NpgsqlCommand("SELECT count(*) FROM claim", conn)) Assert.Equal(0L, await read.ExecuteScalarAsync());
+    }
+
+    /// <summary>Instances started together: each migrates and grants in turn (two GRANTs of one table at once would fail).</summary>
+    [Fact]
+    public async Task ThreeServicesStartedAtOnce_OnAFreshDatabase_EachMigratesAndGrants_WithoutAnError()
+    {
+        const string role = "gl_race_service";
+        await Db.Cluster.CreateDatabaseIfMissingAsync("service_role_race");
+        await Db.Cluster.CreateLoginRoleIfMissingAsync(role);
+        var logged = new LogCapture();
+        var starts = Enumerable.Range(0, 3).Select(async _ =>
+        {
+            var endpoint = Endpoint(logged, ("GrantLedger", Db.Cluster.ConnectionString("service_role_race", role)),
+                (DatabaseEndpoint.OwnerConnectionStringName, Db.Cluster.ConnectionString("service_role_race")));
+            await endpoint.ResolveAsync();
+            return await endpoint.MigrateAsync();
+        }).ToList();
+        var applied = await Task.WhenAll(starts);
+        Assert.Equal(Migrator.Embedded().Count, applied.Sum(a => a.Count));
+        Assert.False((await ServiceRole.InspectAsync(Db.Cluster.ConnectionString("service_role_race", role))).Unguarded);
+        Assert.False(await ServiceRole.GrantAsync(Db.Cluster.ConnectionString("service_role_race"), role));
+        Assert.DoesNotContain(logged.Entries, e => e.Level >= LogLevel.Warning);
     }
 
     [Fact]
