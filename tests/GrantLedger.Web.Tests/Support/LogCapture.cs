@@ -11,7 +11,7 @@ public sealed class LogCapture : ILoggerProvider
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
     /// <summary>A logger of one category, for a class made by hand (not by the host).</summary>
-    public ILogger<T> For<T>() => new Typed<T>(CreateLogger(typeof(T).FullName!));
+    public ILogger<T> For<T>() => new Microsoft.Extensions.Logging.Logger<T>(new LoggerFactory([this]));
 
     public void Dispose() { }
 
@@ -23,15 +23,5 @@ public sealed class LogCapture : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
             capture.Entries.Enqueue((category, logLevel, formatter(state, exception)));
-    }
-
-    private sealed class Typed<T>(ILogger inner) : ILogger<T>
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
-
-        public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            inner.Log(logLevel, eventId, state, exception, formatter);
     }
 }
