@@ -295,18 +295,9 @@ public static partial class ReadsBench
     /// <param name="ownerConnectionString">the cluster's superuser, which applies the migrations</param>
     private static ProcessStartInfo ServiceStartInfo(string connectionString, string ownerConnectionString, string[] args)
     {
-        var dll = WebDll();
-        var psi = new ProcessStartInfo("dotnet", [dll, .. args])
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        psi.Environment["ConnectionStrings__GrantLedger"] = connectionString;
-        psi.Environment["ConnectionStrings__GrantLedgerOwner"] = ownerConnectionString;
-        psi.Environment["GrantLedger__Demo"] = "false";
-        psi.Environment["GrantLedger__SignInsPerMinute"] = "100000"; // a hundred users sign in within seconds
-        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // a hundred users sign in within seconds
+        var psi = ServiceHost.StartInfo(WebDll(), connectionString, ownerConnectionString, args, signInsPerMinute: 100_000);
         psi.Environment["DOTNET_gcServer"] = "0";
-        psi.Environment["Logging__LogLevel__Default"] = "Warning";
         return psi;
     }
 

@@ -91,21 +91,8 @@ public sealed class ServiceHost : IAsyncDisposable
     /// </summary>
     public static async Task<ServiceHost> StartAsync(BenchCluster db)
     {
-        var dll = WebDll();
         var port = FreePort();
-        var psi = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.Environment["ConnectionStrings__GrantLedger"] = db.ServiceConnectionString;
-        psi.Environment["ConnectionStrings__GrantLedgerOwner"] = db.ConnectionString;
-        psi.Environment["GrantLedger__Demo"] = "false";
-        psi.Environment["GrantLedger__SignInsPerMinute"] = "1000000";
-        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        var psi = StartInfo(WebDll(), db.ServiceConnectionString, db.ConnectionString, ["--urls", $"http://127.0.0.1:{port}"], signInsPerMinute: 1_000_000);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
         var host = new ServiceHost(process, port);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => host.Kill();
@@ -180,6 +167,28 @@ public sealed class ServiceHost : IAsyncDisposable
     {
         if (line is null) return;
         lock (_log) _log.AppendLine(line);
+    }
+
+    /// <summary>
+    /// The service (or one of its commands) as a process of its own: production, demo off, warnings logged; working as
+    /// <paramref name="connectionString"/>'s role, the migrations <paramref name="ownerConnectionString"/>'s (decision 25).
+    /// </summary>
+    public static ProcessStartInfo StartInfo(string dll, string connectionString, string ownerConnectionString, string[] args, int signInsPerMinute)
+    {
+        var psi = new ProcessStartInfo("dotnet", [dll, .. args])
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.Environment["ConnectionStrings__GrantLedger"] = connectionString;
+        psi.Environment["ConnectionStrings__GrantLedgerOwner"] = ownerConnectionString;
+        psi.Environment["GrantLedger__Demo"] = "false";
+        psi.Environment["GrantLedger__SignInsPerMinute"] = signInsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        return psi;
     }
 
     /// <summary>The service's own Release build output, with its runtimeconfig (`dotnet run -c Release` of the bench builds it).</summary>
