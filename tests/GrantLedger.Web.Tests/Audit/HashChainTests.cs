@@ -316,6 +316,32 @@ public sealed class HashChainTests(DatabaseFixture db) : DatabaseTest(db)
         }
     }
 
+    // An audit event happens when it is written (migration 0088): a script had written one a day back, and the chain then
+    // sealed that time as written. The service's events take the column's default, the moment of writing, and seal as ever.
+    [Fact]
+    public async Task AnAuditEventWrittenForAnotherTime_IsRefused_AndOneWrittenNowIsSealed()
+    {
+        await LedgerWithHistoryAsync();
+        var before = await Db.ScalarAsync("SELECT count(*) FROM audit_event");
+        static string Event(string at) => $"""
+            INSERT INTO audit_event ({(at == "" ? "" : "occurred_at, ")}user_name, role, action, record_type, record_id)
+            VALUES ({(at == "" ? "" : at + ", ")}'script', 'programme_admin', 'claim.approve', 'claim', 1)
+            """;
+        foreach (var at in new[] { "now() - interval '1 day'", "timestamptz '2026-09-01 10:00Z'", "now() + interval '1 second'" })
+        {
+            var e = await Assert.ThrowsAsync<PostgresException>(() => Db.DataSource.ExecuteAsync(Event(at)));
+            Assert.Equal((at, "GL020"), (at, e.SqlState));
+            Assert.Contains("audit_event's occurred_at is the moment it is written", e.MessageText);
+        }
+        Assert.Equal(before, await Db.ScalarAsync("SELECT count(*) FROM audit_event"));
+
+        await Db.DataSource.ExecuteAsync(Event(""));
+        await Db.DataSource.ExecuteAsync(Event("now()"));
+        Assert.Equal(before + 2, await Db.ScalarAsync("SELECT count(*) FROM audit_event"));
+        await SealAsync();
+        Assert.True((await Verification.VerifyAsync(Db.DataSource)).Ok);
+    }
+
     [Fact]
     public void ContentIsCompactJsonThatOtherToolsWriteTheSameWay()
     {

@@ -829,7 +829,7 @@ public sealed class ClaimLifecycleTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal("GL010", unmade?.SqlState);
         Assert.Contains($"claim {id} is draft, but its history records it moved to submitted", unmade!.MessageText);
         // a move the lifecycle does not have
-        var skipped = await RefusingAsync(Row("submit", "draft", "paid") + $"UPDATE claim SET state = 'paid', submitted_by = created_by WHERE id = {id};");
+        var skipped = await RefusingAsync(Row("submit", "draft", "paid") + $"UPDATE claim SET state = 'paid', submitted_by = created_by, submitted_at = now() WHERE id = {id};");
         Assert.Equal("GL010", skipped?.SqlState);
         Assert.Contains($"claim {id} cannot submit from draft to paid: that is not a move of a claim's lifecycle", skipped!.MessageText);
         Assert.Equal("draft", await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"));

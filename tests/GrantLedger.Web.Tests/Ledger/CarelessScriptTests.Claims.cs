@@ -97,7 +97,8 @@ public sealed partial class CarelessScriptTests
     {
         var w = await ClaimWorld.CreateAsync(Db);
         var lead = w.Lead.UserId;
-        var approved = $", first_approved_by = {lead}, decided_by = {lead}, decided_at = now()";
+        // the claim's row written as the approval's own actor's, as the service writes it (migration 0088 holds that apart)
+        static string ApprovedBy(long actor) => $", first_approved_by = {actor}, decided_by = {actor}, decided_at = now()";
 
         // the claim's submitter, made the area's lead since, approving it
         var submitter = await Db.UserAsync("sbm-two", GrantLedger.Web.Access.Roles.SchoolBusinessManager, w.S.ProgrammeId, schoolId: w.S.Schools[0].Id);
@@ -106,16 +107,16 @@ public sealed partial class CarelessScriptTests
         (await w.SubmitAsync(own, submitter)).Expect(HttpStatusCode.OK);
         (await w.Lead.PostAsync($"/api/v1/claims/{own}/start-review", null)).Expect(HttpStatusCode.OK);
         await Db.DataSource.ExecuteAsync("UPDATE app_user SET role = 'area_lead', school_id = NULL, area_id = $1 WHERE id = $2", w.S.AreaIds[0], submitter.UserId);
-        var byItsSubmitter = await ScriptRefusedAtCommitAsync(MovedByScript(own, "approve", "under-review", "approved", submitter.UserId, "area_lead", approved));
+        var byItsSubmitter = await ScriptRefusedAtCommitAsync(MovedByScript(own, "approve", "under-review", "approved", submitter.UserId, "area_lead", ApprovedBy(submitter.UserId)));
         Assert.Contains($"claim {own} cannot approve by user {submitter.UserId}, who created or submitted it", byItsSubmitter.MessageText);
 
         // another area's lead, the school's business manager written as a lead, and a lead's move written as the school's
         var id = await w.UnderReviewAsync("STAFF-02", "2026-10-06");
-        var otherArea = await ScriptRefusedAtCommitAsync(MovedByScript(id, "approve", "under-review", "approved", w.OtherLead.UserId, "area_lead", approved));
+        var otherArea = await ScriptRefusedAtCommitAsync(MovedByScript(id, "approve", "under-review", "approved", w.OtherLead.UserId, "area_lead", ApprovedBy(w.OtherLead.UserId)));
         Assert.Contains($"claim {id} cannot approve by user {w.OtherLead.UserId}: only a user of role area_lead whose scope reaches the claim", otherArea.MessageText);
-        var notALead = await ScriptRefusedAtCommitAsync(MovedByScript(id, "approve", "under-review", "approved", w.School.UserId, "area_lead", approved));
+        var notALead = await ScriptRefusedAtCommitAsync(MovedByScript(id, "approve", "under-review", "approved", w.School.UserId, "area_lead", ApprovedBy(w.School.UserId)));
         Assert.Contains($"by user {w.School.UserId}: only a user of role area_lead", notALead.MessageText);
-        var writtenAs = await ScriptRefusedAtCommitAsync(MovedByScript(id, "approve", "under-review", "approved", lead, "school_business_manager", approved));
+        var writtenAs = await ScriptRefusedAtCommitAsync(MovedByScript(id, "approve", "under-review", "approved", lead, "school_business_manager", ApprovedBy(lead)));
         Assert.Contains($"claim {id} cannot approve as school_business_manager: only role area_lead takes that move", writtenAs.MessageText);
         Assert.Equal("under-review", await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"));
 
@@ -130,6 +131,92 @@ public sealed partial class CarelessScriptTests
         Assert.Contains($"claim {big} cannot second-approve by user {lead}, its first approver", byTheFirst.MessageText);
         Assert.Equal("approved",
             (await w.Admin.PostAsync($"/api/v1/claims/{big}/second-approve", null)).Expect(HttpStatusCode.OK).Json["state"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// Who submitted and decided a claim, when, why, and the run it is in, are what its history says (migration 0088): the
+    /// claim's row is what its pages, the review queue, the payment runs and the auditors' <c>audit.claims</c> read, and a
+    /// script had rewritten its deciders and kept a claim returned as unpaid in its run. A move writes on the row what its
+    /// history row says and leaves the rest; nothing else changes those columns.
+    /// </summary>
+    [Fact]
+    public async Task AClaimsSubmitterDecidersAndRun_AreWhatItsHistorySays_AndChangeOnlyWithAMove()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var lead = w.Lead.UserId;
+        var id = await w.UnderReviewAsync();
+        var submitter = await Db.ScalarAsync($"SELECT submitted_by FROM claim WHERE id = {id}");
+        string Approval(string set) => MovedByScript(id, "approve", "under-review", "approved", lead, "area_lead", set);
+
+        // the lead's approval, written naming another as its decider, at another time, or without its first approver
+        var another = await ScriptRefusedAtCommitAsync(Approval($", first_approved_by = {lead}, decided_by = {w.Admin.UserId}, decided_at = now()"));
+        Assert.Contains($"claim {id}'s decided_by cannot be {w.Admin.UserId}: its approve by user {lead} at ", another.MessageText);
+        Assert.EndsWith($"makes it {lead} (a claim's row says what its history does)", another.MessageText);
+        Assert.Contains($"claim {id}'s decided_at cannot be ",
+            (await ScriptRefusedAtCommitAsync(Approval($", first_approved_by = {lead}, decided_by = {lead}, decided_at = now() - interval '1 hour'"))).MessageText);
+        Assert.Contains($"claim {id}'s first_approved_by cannot be empty",
+            (await ScriptRefusedAtCommitAsync(Approval($", decided_by = {lead}, decided_at = now()"))).MessageText);
+        Assert.Contains($"claim {id}'s submitted_by cannot be {lead}",
+            (await ScriptRefusedAtCommitAsync(Approval($", submitted_by = {lead}, first_approved_by = {lead}, decided_by = {lead}, decided_at = now()"))).MessageText);
+        Assert.Equal("under-review", await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"));
+
+        // the service's approval: the row says what the history does, and so does the auditors' view
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).Expect(HttpStatusCode.OK);
+        Assert.Equal($"{submitter} {lead} {lead} decided as approved", await Db.TextAsync($"""
+            SELECT c.submitted_by || ' ' || c.first_approved_by || ' ' || c.decided_by || CASE WHEN c.decided_at = t.occurred_at THEN ' decided as approved' END
+              FROM audit.claims c JOIN claim_transition t ON t.claim_id = c.claim_id AND t.trigger = 'approve' WHERE c.claim_id = {id}
+            """));
+
+        // rewritten with no move, column by column: refused, the row as it was
+        var before = await Db.TextAsync($"SELECT row_to_json(c)::text FROM claim c WHERE id = {id}");
+        foreach (var set in new[]
+                 {
+                     $"submitted_by = {lead}", "submitted_at = submitted_at - interval '1 day'", $"first_approved_by = {w.Admin.UserId}",
+                     $"decided_by = {w.Admin.UserId}", "decided_at = NULL", "reason = 'approved as a favour', updated_at = now()",
+                 })
+        {
+            var refused = await RefusedAsync($"UPDATE claim SET {set} WHERE id = {id}");
+            Assert.Equal((set, "GL007"), (set, refused.SqlState));
+            Assert.Contains($"claim {id} is approved: who submitted and decided it, when, why and its payment run change only with a move", refused.MessageText);
+        }
+        Assert.Equal(before, await Db.TextAsync($"SELECT row_to_json(c)::text FROM claim c WHERE id = {id}"));
+
+        // in a run: a return as unpaid written by a script that leaves the claim in its run, and an addition to a run whose
+        // history names another run than the one the claim is put in
+        await Db.DataSource.ExecuteAsync("UPDATE school SET payee_reference = 'SUP-' || urn WHERE programme_id = $1", w.S.ProgrammeId);
+        var maker = await w.S.FinanceAsync(Db, "maker");
+        var run = (await maker.PostAsync($"/api/v1/programmes/{w.S.ProgrammeId}/payment-runs", new { })).Expect(HttpStatusCode.Created).Id;
+        Assert.Equal(run, await Db.ScalarAsync($"SELECT payment_run_id FROM claim WHERE id = {id}"));
+        var kept = await ScriptRefusedAtCommitAsync(MovedByScript(id, "payment-failed", "in-payment-run", "approved", maker.UserId, "funder_finance", run: run));
+        Assert.Contains($"claim {id}'s payment_run_id cannot be {run}: its payment-failed by user {maker.UserId} at ", kept.MessageText);
+        Assert.Contains("makes it empty", kept.MessageText);
+        Assert.Equal("GL007", (await RefusedAsync($"UPDATE claim SET payment_run_id = NULL WHERE id = {id}")).SqlState);
+        Assert.Equal(run, await Db.ScalarAsync($"SELECT payment_run_id FROM claim WHERE id = {id} AND state = 'in-payment-run'"));
+
+        var second = await w.UnderReviewAsync("STAFF-02", "2026-10-06");
+        (await w.Lead.PostAsync($"/api/v1/claims/{second}/approve", null)).Expect(HttpStatusCode.OK);
+        var elsewhere = await ScriptRefusedAtCommitAsync(MovedByScript(second, "add-to-payment-run", "approved", "in-payment-run", maker.UserId, "funder_finance",
+            $", payment_run_id = {run}", run: run + 1000));
+        Assert.Contains($"claim {second}'s payment_run_id cannot be {run}: its add-to-payment-run by user {maker.UserId} at ", elsewhere.MessageText);
+        Assert.Contains($"makes it {run + 1000}", elsewhere.MessageText);
+        Assert.Equal("approved", await Db.TextAsync($"SELECT state FROM claim WHERE id = {second}"));
+    }
+
+    /// <summary>A claim is created as a draft that nobody has submitted or decided, in no run (migrations 0052, 0088).</summary>
+    [Fact]
+    public async Task AClaimCreatedAsADraft_ThatSaysItWasSubmittedOrDecided_IsRefused()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var draft = await w.NewClaimAsync();
+        var copy = $"INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by{{0}}) SELECT programme_id, programme_year_id, period_id, school_id, created_by{{1}} FROM claim WHERE id = {draft}";
+        foreach (var (column, value) in new[] { ("submitted_by", "created_by"), ("submitted_at", "now()"), ("decided_by", $"{w.Lead.UserId}"), ("reason", "'approved'") })
+        {
+            var refused = await RefusedAsync(string.Format(copy, ", " + column, ", " + value));
+            Assert.Equal((column, "GL010"), (column, refused.SqlState));
+            Assert.Contains("a claim is created as a draft that nobody has submitted or decided, in no payment run", refused.MessageText);
+        }
+        await Db.DataSource.ExecuteAsync(string.Format(copy, "", "")); // as the service creates one
+        Assert.Equal(2, await Db.ScalarAsync($"SELECT count(*) FROM claim WHERE school_id = (SELECT school_id FROM claim WHERE id = {draft})"));
     }
 
     /// <summary>

@@ -169,22 +169,36 @@ public sealed class LedgerDatabaseTests(DatabaseFixture db) : DatabaseTest(db)
         var e = await RefusedAsync(DatedEntry(h, "(now() AT TIME ZONE 'Europe/London')::date + 1"));
         Assert.Equal("GL013", e.SqlState);
         Assert.Contains("in the future", e.MessageText);
-        // recorded at 00:30 on 25 October 2026 in the UK (23:30 UTC the day before, in summer time): dated the 25th, not the 26th
-        e = await RefusedAsync(DatedEntry(h, "'2026-10-26'", "'2026-10-24 23:30:00+00'"));
-        Assert.Equal("GL013", e.SqlState);
-        // a recorded time later than now does not make room for a later date
-        e = await RefusedAsync(DatedEntry(h, "(now() AT TIME ZONE 'Europe/London')::date + 1", "now() + interval '2 days'"));
-        Assert.Equal("GL013", e.SqlState);
         Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE description = 'script'"));
 
-        await using (var cmd = Db.DataSource.CreateCommand(DatedEntry(h, "'2026-10-25'", "'2026-10-24 23:30:00+00'"))) await cmd.ExecuteNonQueryAsync();
         await using (var cmd = Db.DataSource.CreateCommand(DatedEntry(h, "(now() AT TIME ZONE 'Europe/London')::date"))) await cmd.ExecuteNonQueryAsync();
-        Assert.Equal(2L, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE description = 'script'"));
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE description = 'script'"));
 
         var refused = await Assert.ThrowsAsync<RuleBroken>(() => h.PostAsync(h.Entry(Move(h.Funding, h.Unallocated, 1)) with { ValueDate = UkTime.Today.AddDays(1) }));
         Assert.Equal("value-date-in-the-future", refused.Rule);
         Assert.Equal("valueDate", refused.Field);
         Assert.Equal(422, refused.Status);
+    }
+
+    // An entry is recorded when it is written (migration 0088): a script had recorded one in the past, or in the future, and
+    // the hash chain then sealed that time as written, which an auditor reads as when the money moved. Its transfers carry
+    // the entry's time (checked by their statement's trigger), so they cannot differ either.
+    [Fact]
+    public async Task AnEntryRecordedAtAnotherTimeThanItIsWritten_IsRefusedByTheDatabase()
+    {
+        var h = await CreateAsync(Db);
+        foreach (var at in new[] { "'2026-10-24 23:30:00+00'", "now() - interval '1 microsecond'", "now() + interval '2 days'" })
+        {
+            var e = await RefusedAsync(DatedEntry(h, "'2026-10-01'", at));
+            Assert.Equal((at, "GL020"), (at, e.SqlState));
+            Assert.Contains("journal_entry's recorded_at is the moment it is written", e.MessageText);
+        }
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE description = 'script'"));
+
+        // the column's default and now() are that moment, as the service writes it
+        await using (var cmd = Db.DataSource.CreateCommand(DatedEntry(h, "'2026-10-01'"))) await cmd.ExecuteNonQueryAsync();
+        Assert.Equal(1L, await Db.ScalarAsync("SELECT count(*) FROM journal_entry WHERE description = 'script' AND recorded_at <= now()"));
+        await h.PostAsync(h.Entry(Move(h.Funding, h.Unallocated, 1)));
     }
 
     private static string MoveOn(LedgerHarness h, string valueDate, long debit, long credit, long amount, string kind = "posted") => $"""
