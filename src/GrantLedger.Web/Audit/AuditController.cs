@@ -28,16 +28,23 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
 
     /// <summary>
     /// Each account's balances on a value date (default today), counting what had been recorded by
-    /// recordedBy (what the ledger said then) or everything recorded since (what we know now).
+    /// recordedBy (what the ledger said then) or everything recorded since (what we know now), ordered by unit then code:
+    /// every account, or with limit a page at a time (pass nextCursor, the page's last accountId, as after for the next,
+    /// with the same asOf, recordedBy and prefix; null on the last page). CSV gives every account from after on.
     /// </summary>
+    /// <param name="after">the nextCursor of the previous page: an account of this programme (another is refused, 422)</param>
+    /// <param name="limit">accounts per page, 1 to 5000 (without it, every account; CSV gives every account)</param>
     [HttpGet("audit/programmes/{programmeId:long}/balances")]
     [ProducesResponseType(typeof(AuditReads.Balances), 200)]
     public async Task<IActionResult> Balances(long programmeId, [FromQuery] DateOnly? asOf, [FromQuery] DateTimeOffset? recordedBy,
-        [FromQuery] string? prefix, [FromQuery, OneOf(typeof(CsvAnswer), nameof(CsvAnswer.Formats))] string? format, CancellationToken ct)
+        [FromQuery] string? prefix, [FromQuery] long? after, [FromQuery, Limit(typeof(AuditReads), nameof(AuditReads.BalancesPage))] int? limit,
+        [FromQuery, OneOf(typeof(CsvAnswer), nameof(CsvAnswer.Formats))] string? format, CancellationToken ct)
     {
+        var most = AuditReads.BalancesPage.Of(limit);
         await Programmes.SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);
-        var b = await AuditReads.BalancesAsync(dataSource, Caller, programmeId, asOf, recordedBy, prefix, ct);
-        if (!CsvAnswer.Wanted(Request, format)) return Ok(b);
+        var csv = CsvAnswer.Wanted(Request, format);
+        var b = await AuditReads.BalancesAsync(dataSource, Caller, programmeId, asOf, recordedBy, prefix, after, csv ? null : most, ct);
+        if (!csv) return Ok(b);
         return CsvAnswer.Of($"balances-{programmeId}-{ChainContent.Date(b.AsOf)}.csv",
             ["account_id", "account", "unit", "normal_side", "debits", "credits", "balance", "pending_debits", "pending_credits"], b.Accounts,
             r => [S(r.AccountId), r.Code, r.Unit, r.NormalSide, r.DebitsPosted, r.CreditsPosted, r.Balance, r.DebitsPending, r.CreditsPending]);

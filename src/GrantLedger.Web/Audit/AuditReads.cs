@@ -20,29 +20,52 @@ public static class AuditReads
     public sealed record BalanceRow(long AccountId, string Code, string Unit, string NormalSide, string DebitsPosted, string CreditsPosted,
         string Balance, string DebitsPending, string CreditsPending);
 
-    public sealed record Balances(long ProgrammeId, DateOnly AsOf, DateTimeOffset? RecordedBy, IReadOnlyList<BalanceRow> Accounts);
+    /// <param name="NextCursor">the accountId to pass as after for the next page; null on the last page, and when read whole</param>
+    public sealed record Balances(long ProgrammeId, DateOnly AsOf, DateTimeOffset? RecordedBy, IReadOnlyList<BalanceRow> Accounts,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] long? NextCursor);
+
+    /// <summary>The balances' page: every account unless limit asks 1 to 5,000 (a national programme has tens of thousands).</summary>
+    public static readonly WholeUnlessLimited BalancesPage = new(5000);
 
     /// <summary>
     /// Every account that had moved by the value date <paramref name="asOf"/>, counting only what was
-    /// recorded by <paramref name="recordedBy"/> (what the ledger said then) or everything (what we know now).
+    /// recorded by <paramref name="recordedBy"/> (what the ledger said then) or everything (what we know now), ordered by unit
+    /// then code (an account's key): from the account after <paramref name="after"/> on, and at most <paramref name="limit"/>
+    /// of them (all when null).
     /// </summary>
     public static async Task<Balances> BalancesAsync(NpgsqlDataSource dataSource, CurrentUser caller, long programmeId, DateOnly? asOf,
-        DateTimeOffset? recordedBy, string? prefix, CancellationToken ct)
+        DateTimeOffset? recordedBy, string? prefix, long? after, int? limit, CancellationToken ct)
     {
         caller.EnsureWholeProgramme(programmeId);
         Ledger.LedgerReads.EnsureAsOfNotInTheFuture(asOf);
         var date = asOf ?? UkTime.Today;
+        (string Unit, string Code)? from = null;
+        if (after is { } cursor)
+        {
+            await using var find = dataSource.CreateCommand("SELECT unit, code FROM account WHERE id = $1 AND programme_id = $2");
+            find.Parameters.Add(new() { Value = cursor });
+            find.Parameters.Add(new() { Value = programmeId });
+            await using (var found = await find.ExecuteReaderAsync(ct))
+                if (await found.ReadAsync(ct)) from = (found.GetString(0), found.GetString(1));
+            if (from is null) throw new InvalidInput("after", "is not an account of this programme: pass the nextCursor of the page before");
+        }
         await using var cmd = dataSource.CreateCommand("""
             SELECT a.id, a.code, a.unit, a.normal_side, b.debits_posted, b.credits_posted, b.debits_pending, b.credits_pending
               FROM account_balances_as_of($1, $2, $3) b
               JOIN account a ON a.id = b.account_id
-             WHERE $4::text IS NULL OR starts_with(a.code, $4)
+             WHERE ($4::text IS NULL OR starts_with(a.code, $4))
+               AND ($5::text IS NULL OR (a.unit, a.code) > ($5::text, $6::text))
              ORDER BY a.unit, a.code
+             LIMIT $7
             """);
         cmd.Parameters.Add(new() { Value = programmeId });
         cmd.Parameters.Add(new() { Value = date });
         cmd.Parameters.Add(new() { Value = recordedBy?.ToUniversalTime() ?? DateTimeOffset.MaxValue });
         cmd.Parameters.Add(new() { Value = (object?)prefix ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = (object?)from?.Unit ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = (object?)from?.Code ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        // one more than the page, to know whether another follows; no limit (null) reads every account
+        cmd.Parameters.Add(new() { Value = limit is { } n ? n + 1L : (object)DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         var rows = new List<BalanceRow>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
@@ -53,7 +76,13 @@ public static class AuditReads
             rows.Add(new BalanceRow(r.GetInt64(0), r.GetString(1), unit, side, Amounts.Format(unit, dp), Amounts.Format(unit, cp),
                 Amounts.Format(unit, side == "debit" ? dp - cp : cp - dp), Amounts.Format(unit, dq), Amounts.Format(unit, cq)));
         }
-        return new Balances(programmeId, date, recordedBy, rows);
+        long? next = null;
+        if (rows.Count > limit)
+        {
+            rows.RemoveAt(rows.Count - 1);
+            next = rows[^1].AccountId;
+        }
+        return new Balances(programmeId, date, recordedBy, rows, next);
     }
 
     public sealed record Event(long Id, DateTimeOffset OccurredAt, long? UserId, string? UserName, string? Role, string Action,

@@ -338,6 +338,54 @@ public sealed class AuditQueryTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Contains("\r\ntotal,GBP,", tbCsv);
     }
 
+    /// <summary>
+    /// A national programme's balances are tens of thousands of accounts: read a page at a time, the pages are the whole
+    /// list's accounts in its order (unit, then code), each once; the CSV is every account from the cursor on.
+    /// </summary>
+    [Fact]
+    public async Task Balances_ReadAPageAtATime_AreTheWholeListsAccounts_EachOnce()
+    {
+        var l = await LedgerAsync();
+        string Url(string q) => $"/api/v1/audit/programmes/{l.S.ProgrammeId}/balances?asOf=2026-10-31&{q}";
+        var whole = (await l.Auditor.GetAsync(Url(""))).Expect(HttpStatusCode.OK).Json;
+        Assert.True(whole.AsObject().ContainsKey("nextCursor"));
+        Assert.Null(whole["nextCursor"]);
+        var all = whole["accounts"]!.AsArray().Select(a => a!.ToJsonString()).ToList();
+        Assert.True(all.Count > 6, $"{all.Count} accounts");
+
+        var paged = new List<string>();
+        var pages = 0;
+        string? after = null;
+        do
+        {
+            var page = (await l.Auditor.GetAsync(Url("limit=3" + (after is null ? "" : $"&after={after}")))).Expect(HttpStatusCode.OK).Json;
+            var accounts = page["accounts"]!.AsArray();
+            Assert.InRange(accounts.Count, 1, 3);
+            paged.AddRange(accounts.Select(a => a!.ToJsonString()));
+            after = page["nextCursor"]?.GetValue<long>().ToString();
+            if (after is not null) Assert.Equal(accounts[^1]!["accountId"]!.GetValue<long>().ToString(), after);
+            pages++;
+        } while (after is not null);
+        Assert.Equal(all, paged);
+        Assert.Equal((all.Count + 2) / 3, pages);
+
+        // the CSV from a cursor: every account after it, whatever the limit
+        var third = (await l.Auditor.GetAsync(Url("limit=3"))).Expect(HttpStatusCode.OK).Json["nextCursor"]!.GetValue<long>();
+        var csv = (await l.Auditor.GetAsync(Url($"after={third}&limit=1&format=csv"))).Expect(HttpStatusCode.OK).Body
+            .Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Where(x => !x.StartsWith('#')).Skip(1).ToList();
+        Assert.Equal(all.Count - 3, csv.Count);
+        Assert.StartsWith(whole["accounts"]![3]!["accountId"]!.GetValue<long>() + ",", csv[0]);
+
+        // a cursor that is not an account of this programme, and a page size out of bounds
+        var other = await Scenario.CreateAsync(Db, 1, 1, "op");
+        await other.FundAsync("10.00");
+        var elsewhere = await Db.ScalarAsync("SELECT min(id) FROM account WHERE programme_id = $1", other.ProgrammeId);
+        foreach (var cursor in new[] { elsewhere, 0, -1, long.MaxValue })
+            (await l.Auditor.GetAsync(Url($"limit=3&after={cursor}"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "after");
+        (await l.Auditor.GetAsync(Url("limit=0"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "limit");
+        (await l.Auditor.GetAsync(Url("limit=5001"))).ExpectProblem(HttpStatusCode.UnprocessableEntity, "limit");
+    }
+
     [Fact]
     public async Task Statement_HasARunningBalance_InJsonAndCsv()
     {
