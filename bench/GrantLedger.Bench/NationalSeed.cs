@@ -372,20 +372,25 @@ public static class NationalSeed
              ORDER BY c.id, v.step
             """);
         // The claims jump from draft to their states in one statement, where migration 0052 asks each state change for its
-        // own history row written at that moment: that check is off for this statement only.
+        // own history row written at that moment: that check is off for this statement only. Who submitted and decided each,
+        // when and why, are its history's, as each move writes them on the claim (migration 0088, which that check holds):
+        // each claim's path makes each move once.
         await BenchClaims.WithoutHistoryCheckAsync(conn, tx, () => Exec("claims move to their states", """
             UPDATE claim cl
                SET state = c.state,
-                   submitted_by = CASE WHEN c.state <> 'draft' THEN cl.created_by END,
-                   submitted_at = CASE WHEN c.state <> 'draft' THEN (per.starts_on + 10)::timestamptz END,
-                   first_approved_by = CASE WHEN c.state IN ('awaiting-second-approval', 'approved', 'in-payment-run', 'paid') THEN cl.created_by END,
-                   decided_by = CASE WHEN c.state IN ('approved', 'in-payment-run', 'paid', 'rejected') THEN cl.created_by END,
-                   decided_at = CASE WHEN c.state IN ('approved', 'in-payment-run', 'paid', 'rejected', 'withdrawn') THEN (per.starts_on + 17)::timestamptz END,
-                   reason = CASE c.state WHEN 'rejected' THEN 'Not within the programme''s eligible costs' END,
+                   submitted_by = h.submitted_by, submitted_at = h.submitted_at, first_approved_by = h.first_approved_by,
+                   decided_by = h.decided_by, decided_at = h.decided_at, reason = h.reason,
                    payment_run_id = r.id,
                    updated_at = now()
-              FROM c JOIN period per ON per.id = c.period_id
-              LEFT JOIN run r ON r.period_id = c.period_id AND r.claim_state = c.state
+              FROM c LEFT JOIN run r ON r.period_id = c.period_id AND r.claim_state = c.state
+              CROSS JOIN LATERAL (
+                  SELECT max(t.actor_id) FILTER (WHERE t.trigger = 'submit') AS submitted_by,
+                         max(t.occurred_at) FILTER (WHERE t.trigger = 'submit') AS submitted_at,
+                         max(t.actor_id) FILTER (WHERE t.trigger = 'approve') AS first_approved_by,
+                         max(t.actor_id) FILTER (WHERE t.trigger IN ('withdraw', 'reject') OR t.to_state = 'approved' AND t.trigger = 'approve') AS decided_by,
+                         max(t.occurred_at) FILTER (WHERE t.trigger IN ('withdraw', 'reject') OR t.to_state = 'approved' AND t.trigger = 'approve') AS decided_at,
+                         max(t.reason) FILTER (WHERE t.trigger = 'reject') AS reason
+                    FROM claim_transition t WHERE t.claim_id = c.id) h
              WHERE cl.id = c.id
             """));
         // Each run's payment file as an export writes it, a line a payee (about 2 MB for a run of 20,000 schools), where the

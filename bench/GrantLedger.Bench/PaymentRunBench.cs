@@ -173,11 +173,6 @@ public static class PaymentRunBench
             SELECT e.id, e.programme_id, h.unit, h.debit_account_id, h.credit_account_id, h.amount, 'post_pending', h.id, e.value_date, e.recorded_at
               FROM e JOIN h ON h.claim_id = e.cause_id
             """);
-        await BenchClaims.WithoutHistoryCheckAsync(conn, tx, () => Exec("""
-            UPDATE claim cl SET state = 'approved', submitted_by = $3, submitted_at = now() - interval '9 days',
-                   first_approved_by = $3, decided_by = $3, decided_at = now() - interval '1 day', updated_at = now()
-              FROM new_claim c WHERE cl.id = c.id AND cl.programme_id = $1 AND $2 IS NOT NULL
-            """));
         // reviewed and approved by the bench area's lead, not by the claim's creator and submitter (migration 0086 holds the
         // lifecycle's roles and separation of duties; a submission's actor is not looked up, so the creator stands in for the
         // school's business manager)
@@ -187,6 +182,13 @@ public static class PaymentRunBench
              WHERE a.programme_id = $1 AND $2 IS NOT NULL AND $3 IS NOT NULL
             ON CONFLICT (normalized_user_name) DO NOTHING
             """);
+        // approved as its history says (migration 0088): submitted by the creator, approved by the lead
+        await BenchClaims.WithoutHistoryCheckAsync(conn, tx, () => Exec("""
+            UPDATE claim cl SET state = 'approved', submitted_by = $3, submitted_at = now() - interval '9 days',
+                   first_approved_by = lead.id, decided_by = lead.id, decided_at = now() - interval '1 day', updated_at = now()
+              FROM new_claim c, (SELECT u.id FROM app_user u WHERE u.normalized_user_name = 'BENCH-LEAD') lead
+             WHERE cl.id = c.id AND cl.programme_id = $1 AND $2 IS NOT NULL
+            """));
         await Exec("""
             INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, occurred_at, entry_id)
             SELECT c.id, v.trigger, v.from_state, v.to_state, CASE WHEN v.role = 'area_lead' THEN lead.id ELSE $3 END, v.role, now() - v.ago, e.id
