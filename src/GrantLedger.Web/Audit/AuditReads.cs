@@ -93,8 +93,8 @@ public static class AuditReads
     /// if it had moved by the date (a look-up on each side's transfer index: two EXISTS in a disjunction, which PostgreSQL
     /// evaluates as the walk reaches each account, where a lone EXISTS became a join that summed every transfer first), until
     /// the page is full; then each one's own transfers summed. With the whole list's plan a page cost what the whole list
-    /// did: 0.76 s for every page at PINS's size (57,612 accounts, 176,663 transfers), 0.05 s so for 1,000 accounts and
-    /// 0.08–0.16 s for 5,000 (docs/performance-reads.md, "The auditor's balances a page at a time").
+    /// did, 0.76 s for every page at PINS's size (57,612 accounts, 176,663 transfers); with this one 0.05 s for 1,000
+    /// accounts and 0.08–0.16 s for 5,000 (docs/performance-reads.md, "The auditor's balances a page at a time").
     /// </summary>
     private const string PageOfBalances = """
         WITH page AS MATERIALIZED (
