@@ -64,7 +64,7 @@ public sealed class LocalPostgres
         };
         if (await exists.ExecuteScalarAsync(ct) is null)
         {
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database.Replace("\"", "\"\"")}\"", conn);
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {Statements.Identifier(database)}", conn);
             await create.ExecuteNonQueryAsync(ct);
         }
     }
@@ -76,7 +76,7 @@ public sealed class LocalPostgres
         await conn.OpenAsync(ct);
         await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_roles WHERE rolname = $1", conn) { Parameters = { new() { Value = role } } };
         if (await exists.ExecuteScalarAsync(ct) is not null) return;
-        await using var create = new NpgsqlCommand($"CREATE ROLE \"{role.Replace("\"", "\"\"")}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE", conn);
+        await using var create = new NpgsqlCommand($"CREATE ROLE {Statements.Identifier(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE", conn);
         try
         {
             await create.ExecuteNonQueryAsync(ct);

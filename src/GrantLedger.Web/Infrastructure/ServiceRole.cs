@@ -51,7 +51,7 @@ public static class ServiceRole
     /// <returns>whether anything was granted</returns>
     public static async Task<bool> GrantAsync(string ownerConnectionString, string role, CancellationToken ct = default)
     {
-        var r = "\"" + role.Replace("\"", "\"\"") + "\"";
+        var r = Statements.Identifier(role);
         await using var conn = new NpgsqlConnection(ownerConnectionString);
         await conn.OpenAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);

@@ -20,6 +20,12 @@ public static class Statements
     }
 
     /// <summary>
+    /// A name (a database's, a role's) written into a statement that takes no parameter for it (CREATE DATABASE, CREATE
+    /// ROLE, GRANT): quoted as PostgreSQL reads a quoted identifier, its own quotes doubled.
+    /// </summary>
+    public static string Identifier(string name) => "\"" + name.Replace("\"", "\"\"") + "\"";
+
+    /// <summary>
     /// A value for a jsonb column, serialized once to its text: the same jsonb as the value itself or a JsonDocument of it
     /// would store, without Npgsql serializing it again to learn its size (docs/performance.md, section 12).
     /// </summary>
