@@ -23,14 +23,16 @@ public sealed class BenchCluster : IAsyncDisposable
     public string ServiceConnectionString { get; }
     public NpgsqlDataSource DataSource { get; }
 
-    private BenchCluster(LocalPostgres pg, string root, bool keep)
+    // bulk seeding commits tens of thousands of deferred checks at once: no 30 s timeout
+    private const int CommandTimeout = 900;
+
+    private BenchCluster(LocalPostgres pg, string root, bool keep, string serviceConnectionString)
     {
         Postgres = pg;
         Root = root;
         _keep = keep;
-        // bulk seeding commits tens of thousands of deferred checks at once: no 30 s timeout
-        ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(pg.ConnectionString(Database)) { CommandTimeout = 900 }.ConnectionString;
-        ServiceConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(pg.ConnectionString(Database, ServiceRole.Local)) { CommandTimeout = 900 }.ConnectionString;
+        ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(pg.ConnectionString(Database)) { CommandTimeout = CommandTimeout }.ConnectionString;
+        ServiceConnectionString = serviceConnectionString;
         DataSource = DatabaseEndpoint.CreateDataSource(ConnectionString);
     }
 
@@ -41,10 +43,7 @@ public sealed class BenchCluster : IAsyncDisposable
         root ??= Path.Combine(Path.GetTempPath(), $"grantledger-bench-{Environment.ProcessId}");
         var pg = await LocalPostgres.StartAsync(root, throwaway: false);
         await pg.CreateDatabaseIfMissingAsync(Database);
-        var cluster = new BenchCluster(pg, Path.GetFullPath(root), keep);
-        await Migrator.ApplyAsync(cluster.ConnectionString);
-        await pg.CreateLoginRoleIfMissingAsync(ServiceRole.Local);
-        await ServiceRole.GrantAsync(cluster.ConnectionString, ServiceRole.Local);
+        var cluster = new BenchCluster(pg, Path.GetFullPath(root), keep, await pg.MigrateForTheServiceAsync(Database, CommandTimeout));
         await cluster.RequireDurableAsync();
         return cluster;
     }

@@ -69,6 +69,22 @@ public sealed class LocalPostgres
         }
     }
 
+    /// <summary>
+    /// The database migrated as the cluster's superuser, and the role the service works as (<see cref="ServiceRole.Local"/>)
+    /// made and given its rows, as a deployment's two roles are (decision 25): the tests' and the benchmarks' clusters.
+    /// </summary>
+    /// <param name="commandTimeout">seconds a statement may take, the migrations' and the service's (Npgsql's 30 unless said)</param>
+    /// <returns>the service's connection string to the database, with that timeout</returns>
+    public async Task<string> MigrateForTheServiceAsync(string database, int commandTimeout = 30, CancellationToken ct = default)
+    {
+        string As(string role) => new NpgsqlConnectionStringBuilder(ConnectionString(database, role)) { CommandTimeout = commandTimeout }.ConnectionString;
+        var owner = As("postgres");
+        await Migrator.ApplyAsync(owner, ct: ct);
+        await CreateLoginRoleIfMissingAsync(ServiceRole.Local, ct);
+        await ServiceRole.GrantAsync(owner, ServiceRole.Local, ct);
+        return As(ServiceRole.Local);
+    }
+
     /// <summary>A role that may log in and owns nothing (no superuser, no CREATEDB, no CREATEROLE), made once.</summary>
     public async Task CreateLoginRoleIfMissingAsync(string role, CancellationToken ct = default)
     {

@@ -35,10 +35,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
         _cluster = await LocalPostgres.StartAsync(_root, throwaway: true);
         await _cluster.CreateDatabaseIfMissingAsync("grantledger_test");
         ConnectionString = _cluster.ConnectionString("grantledger_test");
-        await Migrator.ApplyAsync(ConnectionString);
-        await _cluster.CreateLoginRoleIfMissingAsync(ServiceRole.Local);
-        await ServiceRole.GrantAsync(ConnectionString, ServiceRole.Local);
-        ServiceConnectionString = _cluster.ConnectionString("grantledger_test", ServiceRole.Local);
+        ServiceConnectionString = await _cluster.MigrateForTheServiceAsync("grantledger_test");
         DataSource = DatabaseEndpoint.CreateDataSource(ConnectionString);
         Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
