@@ -88,6 +88,7 @@ public static partial class ReadsBench
         var ids = Enumerable.Range(0, 1000).Select(i => (first + (long)((last - first) * ((i * 0.618034) % 1.0))).ToString(CultureInfo.InvariantCulture)).ToList();
         var areas = await Column("SELECT id FROM area WHERE programme_id = $1 ORDER BY id");
         var periods = await Column("SELECT per.id FROM period per JOIN programme_year y ON y.id = per.programme_year_id WHERE y.programme_id = $1 ORDER BY per.id");
+        var cursors = await Column("SELECT id FROM account WHERE programme_id = $1 ORDER BY hashint8(id), id LIMIT 200");
         var pages = int.Parse((await Column("SELECT count(*) / 100 FROM claim WHERE programme_id = $1"))[0], CultureInfo.InvariantCulture);
         string[] states = ["approved", "paid", "rejected", "submitted", "under-review", "withdrawn"];
 
@@ -119,6 +120,8 @@ public static partial class ReadsBench
             new("journal-claim", "journal of a claim", claims.Select(c => $"{journal}&claimId={c}").ToList()),
             new("journal-user", "journal of a user (the admin: most entries)", One($"{journal}&userId={admin}")),
             new("journal-days", "journal, value dates in one week", days.Select(d => $"{journal}&from={d}&to={DateOnly.Parse(d, CultureInfo.InvariantCulture).AddDays(6):yyyy-MM-dd}").ToList()),
+            new("balances-page", "balances, a page of 1,000 accounts from a cursor",
+                cursors.Select(a => $"/api/v1/audit/programmes/{p}/balances?limit=1000&after={a}").ToList()),
             new("claims-list", "claims list, first page with its count", One($"/ledger/claims?programmeId={p}")),
             new("claims-filtered", "claims list by area and status", areas.SelectMany(a => states.Select(s => $"/ledger/claims?programmeId={p}&areaId={a}&state={s}")).ToList()),
             new("claims-half-term", "claims list by half-term", periods.Select(h => $"/ledger/claims?programmeId={p}&periodId={h}").ToList()),

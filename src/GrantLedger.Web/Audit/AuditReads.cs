@@ -51,7 +51,7 @@ public static class AuditReads
         }
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         // a page is planned for any cursor and size from its first run on a connection (the plan its sixth run would choose):
-        // planned for their own values, a connection's first five runs took 0.13–0.60 s at PINS's size, where this plan takes 0.05–0.11 s
+        // planned for their own values, a connection's first five runs took 0.13–0.62 s at PINS's size, where this plan takes 0.05–0.11 s
         // (docs/performance-reads.md, "The auditor's balances a page at a time"); SET LOCAL ends with the transaction
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using var batch = new NpgsqlBatch(connection, transaction);
