@@ -55,7 +55,7 @@ public static class PaymentRunBench
         for (var round = 1; round <= rounds; round++)
         {
             var seed = Stopwatch.StartNew();
-            await SeedApprovedClaimsAsync(db, p, HalfTerms[(round - 1) % HalfTerms.Length], builder);
+            await SeedApprovedClaimsAsync(db, p, HalfTerms[(round - 1) % HalfTerms.Length]);
             seed.Stop();
 
             var build = Stopwatch.StartNew();
@@ -113,7 +113,7 @@ public static class PaymentRunBench
     /// a submit entry holding the money (pending available → payable), an approval entry posting the
     /// hold in full, the claim approved yesterday, and its two transitions.
     /// </summary>
-    public static async Task SeedApprovedClaimsAsync(BenchCluster db, BenchProgramme p, string halfTerm, long actorId)
+    public static async Task SeedApprovedClaimsAsync(BenchCluster db, BenchProgramme p, string halfTerm)
     {
         await using var conn = await db.DataSource.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
@@ -124,30 +124,44 @@ public static class PaymentRunBench
             await using var cmd = new Npgsql.NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
             cmd.Parameters.Add(new() { Value = p.ProgrammeId });
             cmd.Parameters.Add(new() { Value = halfTerm });
-            cmd.Parameters.Add(new() { Value = actorId });
             await cmd.ExecuteNonQueryAsync();
             steps.Add($"{clock.Elapsed.TotalSeconds:F1}");
         }
+        // each school's claim created and submitted by its own business manager, reviewed and approved by the bench area's lead
+        // (migration 0086 holds the lifecycle's roles, scopes and separation of duties; migration 0089 a submission's too)
+        await Exec("""
+            INSERT INTO app_user (user_name, normalized_user_name, display_name, role, programme_id, school_id)
+            SELECT 'bench-sbm-' || s.urn, 'BENCH-SBM-' || s.urn, 'School business manager ' || s.urn, 'school_business_manager', s.programme_id, s.id
+              FROM school s WHERE s.programme_id = $1 AND $2 IS NOT NULL ORDER BY s.id
+            ON CONFLICT (normalized_user_name) DO NOTHING
+            """);
+        await Exec("""
+            INSERT INTO app_user (user_name, normalized_user_name, display_name, role, programme_id, area_id)
+            SELECT 'bench-lead', 'BENCH-LEAD', 'Bench lead', 'area_lead', $1, min(a.id) FROM area a
+             WHERE a.programme_id = $1 AND $2 IS NOT NULL
+            ON CONFLICT (normalized_user_name) DO NOTHING
+            """);
         await Exec("""
             CREATE TEMP TABLE new_claim ON COMMIT DROP AS
             WITH c AS (
                 INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by, description)
-                SELECT s.programme_id, y.id, per.id, s.id, $3, 'Staff cover ' || $2
+                SELECT s.programme_id, y.id, per.id, s.id, u.id, 'Staff cover ' || $2
                   FROM school s JOIN programme_year y ON y.programme_id = s.programme_id
                   JOIN period per ON per.programme_year_id = y.id AND per.code = $2
+                  JOIN app_user u ON u.normalized_user_name = 'BENCH-SBM-' || s.urn
                  WHERE s.programme_id = $1 ORDER BY s.id
-                RETURNING id, school_id)
-            SELECT c.id, c.school_id FROM c
+                RETURNING id, school_id, created_by)
+            SELECT c.id, c.school_id, c.created_by FROM c
             """);
         await Exec("""
             INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, description)
             SELECT c.id, 1, 'staff-time', cat.id, 10000 + (c.id * 7919) % 500000, 'Cover for SENCo release'
-              FROM new_claim c, budget_category cat WHERE cat.programme_id = $1 AND cat.code = 'staff-cover' AND $2 IS NOT NULL AND $3 IS NOT NULL
+              FROM new_claim c, budget_category cat WHERE cat.programme_id = $1 AND cat.code = 'staff-cover' AND $2 IS NOT NULL
             """);
         await Exec("""
             WITH e AS (
                 INSERT INTO journal_entry (programme_id, value_date, description, actor_id, cause_type, cause_id)
-                SELECT $1, per.starts_on + 14, 'Claim CL-' || c.id || ' submitted', $3, 'claim', c.id
+                SELECT $1, per.starts_on + 14, 'Claim CL-' || c.id || ' submitted', c.created_by, 'claim', c.id
                   FROM new_claim c JOIN claim cl ON cl.id = c.id JOIN period per ON per.id = cl.period_id AND per.code = $2
                 RETURNING id, programme_id, value_date, recorded_at, cause_id)
             INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
@@ -160,38 +174,30 @@ public static class PaymentRunBench
             UPDATE claim_line l SET money_hold_id = t.id
               FROM new_claim c JOIN journal_entry e ON e.cause_type = 'claim' AND e.cause_id = c.id
               JOIN transfer t ON t.entry_id = e.id AND t.kind = 'pending'
-             WHERE l.claim_id = c.id AND $1 IS NOT NULL AND $2 IS NOT NULL AND $3 IS NOT NULL
+             WHERE l.claim_id = c.id AND $1 IS NOT NULL AND $2 IS NOT NULL
             """);
         await Exec("""
             WITH h AS (
                 SELECT c.id AS claim_id, t.* FROM new_claim c JOIN claim_line l ON l.claim_id = c.id JOIN transfer t ON t.id = l.money_hold_id),
             e AS (
                 INSERT INTO journal_entry (programme_id, value_date, description, actor_id, cause_type, cause_id)
-                SELECT $1, h.value_date + 7, 'Claim CL-' || h.claim_id || ' approved', $3, 'claim', h.claim_id FROM h WHERE $2 IS NOT NULL
+                SELECT $1, h.value_date + 7, 'Claim CL-' || h.claim_id || ' approved', lead.id, 'claim', h.claim_id
+                  FROM h, (SELECT u.id FROM app_user u WHERE u.normalized_user_name = 'BENCH-LEAD') lead WHERE $2 IS NOT NULL
                 RETURNING id, programme_id, value_date, recorded_at, cause_id)
             INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, pending_id, value_date, recorded_at)
             SELECT e.id, e.programme_id, h.unit, h.debit_account_id, h.credit_account_id, h.amount, 'post_pending', h.id, e.value_date, e.recorded_at
               FROM e JOIN h ON h.claim_id = e.cause_id
             """);
-        // reviewed and approved by the bench area's lead, not by the claim's creator and submitter (migration 0086 holds the
-        // lifecycle's roles and separation of duties; a submission's actor is not looked up, so the creator stands in for the
-        // school's business manager)
-        await Exec("""
-            INSERT INTO app_user (user_name, normalized_user_name, display_name, role, programme_id, area_id)
-            SELECT 'bench-lead', 'BENCH-LEAD', 'Bench lead', 'area_lead', $1, min(a.id) FROM area a
-             WHERE a.programme_id = $1 AND $2 IS NOT NULL AND $3 IS NOT NULL
-            ON CONFLICT (normalized_user_name) DO NOTHING
-            """);
-        // approved as its history says (migration 0088): submitted by the creator, approved by the lead
+        // approved as its history says (migration 0088): submitted by its creator, approved by the lead
         await BenchClaims.WithoutHistoryCheckAsync(conn, tx, () => Exec("""
-            UPDATE claim cl SET state = 'approved', submitted_by = $3, submitted_at = now() - interval '9 days',
+            UPDATE claim cl SET state = 'approved', submitted_by = c.created_by, submitted_at = now() - interval '9 days',
                    first_approved_by = lead.id, decided_by = lead.id, decided_at = now() - interval '1 day', updated_at = now()
               FROM new_claim c, (SELECT u.id FROM app_user u WHERE u.normalized_user_name = 'BENCH-LEAD') lead
              WHERE cl.id = c.id AND cl.programme_id = $1 AND $2 IS NOT NULL
             """));
         await Exec("""
             INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, occurred_at, entry_id)
-            SELECT c.id, v.trigger, v.from_state, v.to_state, CASE WHEN v.role = 'area_lead' THEN lead.id ELSE $3 END, v.role, now() - v.ago, e.id
+            SELECT c.id, v.trigger, v.from_state, v.to_state, CASE WHEN v.role = 'area_lead' THEN lead.id ELSE c.created_by END, v.role, now() - v.ago, e.id
               FROM new_claim c
               CROSS JOIN (SELECT u.id FROM app_user u WHERE u.normalized_user_name = 'BENCH-LEAD') lead
               CROSS JOIN (VALUES ('submit', 'draft', 'submitted', interval '9 days', ' submitted', 'school_business_manager'),

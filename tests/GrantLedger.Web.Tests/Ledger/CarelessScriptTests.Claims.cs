@@ -88,6 +88,34 @@ public sealed partial class CarelessScriptTests
     }
 
     /// <summary>
+    /// A submission is taken by a business manager of the claim's school (migration 0089): a script wrote one, its entry
+    /// holding the school's money, as another school's business manager, and as a lead or an admin under the business
+    /// manager's role name. Its own school's manager's is taken, by a script as by the service.
+    /// </summary>
+    [Fact]
+    public async Task ASubmission_ByAnotherSchoolsManager_OrByAUserOfAnotherRole_IsRefusedAtCommit()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var id = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(id, "STAFF-03", "2026-10-07");
+        foreach (var (who, actor) in new[] { ("another school's manager", w.OtherSchool.UserId), ("the area's lead", w.Lead.UserId), ("the admin", w.Admin.UserId) })
+        {
+            var refused = await ScriptRefusedAtCommitAsync(ClaimWorld.SubmittedByScript(id, actor));
+            Assert.Contains($"claim {id} cannot submit by user {actor}: only a user of role school_business_manager whose scope reaches the claim takes that move",
+                refused.MessageText);
+            Assert.Equal((who, "draft", 0L), (who, await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"),
+                await Db.ScalarAsync($"SELECT count(*) FROM journal_entry WHERE cause_type = 'claim' AND cause_id = {id}")));
+        }
+
+        await Db.DataSource.ExecuteAsync(ClaimWorld.SubmittedByScript(id)); // as its creator, the school's manager
+        Assert.Equal("submitted", await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"));
+        Assert.Equal(w.School.UserId, await Db.ScalarAsync($"SELECT actor_id FROM claim_transition WHERE claim_id = {id} AND trigger = 'submit'"));
+        var other = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(other, "STAFF-04", "2026-10-08");
+        (await w.SubmitAsync(other)).Expect(HttpStatusCode.OK);
+    }
+
+    /// <summary>
     /// Who takes a move, as the lifecycle says (docs/security.md): nobody approves a claim they submitted, even made an area
     /// lead since; a second approval is not by the first approver, even made a programme admin since; and a move is taken by
     /// a user of its role whose scope reaches the claim, and written as that role.

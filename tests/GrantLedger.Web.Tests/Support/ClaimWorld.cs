@@ -119,12 +119,15 @@ public sealed class ClaimWorld
     /// What a script would send to submit a draft as its creator, past every check of the service, written as the service
     /// writes a submission: the history row naming the entry (its id taken first), the state, then the entry holding each
     /// line's money (a pending transfer from the category's available account to its payable one, opened if need be) and the
-    /// lines' holds. Staff time is not held. The database's own rules are what must refuse it.
+    /// lines' holds. Staff time is not held. The database's own rules are what must refuse it. Written as
+    /// <paramref name="actor"/> instead of the creator when given.
     /// </summary>
-    public static string SubmittedByScript(long claimId) => $"""
+    public static string SubmittedByScript(long claimId, long? actor = null) => SubmittedByScript(claimId, actor?.ToString() ?? "created_by");
+
+    private static string SubmittedByScript(long claimId, string actor) => $"""
         INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, entry_id)
-        SELECT id, 'submit', 'draft', 'submitted', created_by, 'school_business_manager', nextval('journal_entry_id_seq') FROM claim WHERE id = {claimId};
-        UPDATE claim SET state = 'submitted', submitted_by = created_by, submitted_at = now() WHERE id = {claimId};
+        SELECT id, 'submit', 'draft', 'submitted', {actor}, 'school_business_manager', nextval('journal_entry_id_seq') FROM claim WHERE id = {claimId};
+        UPDATE claim SET state = 'submitted', submitted_by = {actor}, submitted_at = now() WHERE id = {claimId};
         INSERT INTO account (programme_id, unit, code, name, normal_side, limit_kind, programme_year_id, school_id, category_id)
         SELECT DISTINCT a.programme_id, a.unit, regexp_replace(a.code, ':available$', ':payable'), 'Payable', 'credit', 'debits_within_credits',
                a.programme_year_id, a.school_id, a.category_id
@@ -143,7 +146,7 @@ public sealed class ClaimWorld
         entry AS (
             INSERT INTO journal_entry (id, programme_id, value_date, description, actor_id, cause_type, cause_id)
             OVERRIDING SYSTEM VALUE
-            SELECT currval('journal_entry_id_seq'), programme_id, current_date, 'Claim submitted by a script', created_by, 'claim', id
+            SELECT currval('journal_entry_id_seq'), programme_id, current_date, 'Claim submitted by a script', {actor}, 'claim', id
               FROM claim WHERE id = {claimId}
             RETURNING id, programme_id, value_date, recorded_at),
         held AS (
