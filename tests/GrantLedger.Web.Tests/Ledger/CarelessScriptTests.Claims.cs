@@ -328,4 +328,82 @@ public sealed partial class CarelessScriptTests
         await Db.DataSource.ExecuteAsync($"UPDATE claim_line SET sanctioned_pence = sanctioned_pence WHERE claim_id = {id}"); // nothing changed: taken
         Assert.Equal(before, await Db.TextAsync($"SELECT string_agg(row_to_json(l)::text, ';' ORDER BY id) FROM claim_line l WHERE claim_id = {id}"));
     }
+
+    /// <summary>
+    /// A line holds only what it has to hold (migration 0090): a line of an approved claim that held nothing (no amount, no
+    /// minutes) and was approved in full had been given a hold by a script, naming another line's transfer, past 0086's
+    /// trigger, which a submission's own hold does not call. Refused in any state, as are holds on a line with no such category.
+    /// </summary>
+    [Fact]
+    public async Task ALineWithNothingToHold_IsGivenNoHold_ByAScript()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var (id, lines) = await w.TwoLinesUnderReviewAsync();
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).Expect(HttpStatusCode.OK);
+        // a line with nothing to hold, approved in full with its claim (written past the rules that keep lines to drafts)
+        await Db.DataSource.TamperAsync($"""
+            INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, description)
+            SELECT claim_id, 3, 'action-plan', category_id, 0, 'nothing' FROM claim_line WHERE id = {lines[0]}
+            """);
+        var nothing = await Db.ScalarAsync($"SELECT id FROM claim_line WHERE claim_id = {id} AND line_no = 3");
+        var held = await Db.ScalarAsync($"SELECT money_hold_id FROM claim_line WHERE id = {lines[0]}");
+        foreach (var (sql, constraint) in new[]
+                 {
+                     ($"UPDATE claim_line SET money_hold_id = {held} WHERE id = {nothing}", "claim_line_money_hold_on_an_amount"),
+                     ($"UPDATE claim_line SET time_hold_id = {held} WHERE id = {nothing}", "claim_line_time_hold_on_minutes"),
+                 })
+        {
+            var refused = await RefusedAsync(sql);
+            Assert.Equal((sql, "23514", constraint), (sql, refused.SqlState, refused.ConstraintName));
+        }
+        Assert.Equal(0, await Db.ScalarAsync($"SELECT count(*) FROM claim_line WHERE id = {nothing} AND (money_hold_id IS NOT NULL OR time_hold_id IS NOT NULL)"));
+
+        // a draft's line that has an amount but no budget category holds no money either
+        var draft = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(draft, "STAFF-09", "2026-10-12");
+        var refusedDraft = await RefusedAsync($"UPDATE claim_line SET category_id = NULL, money_hold_id = {held} WHERE claim_id = {draft}");
+        Assert.Equal("23514", refusedDraft.SqlState);
+    }
+
+    /// <summary>
+    /// On a database where a script had already given such a line a hold, migration 0090 names the line in a WARNING and
+    /// holds the rule for every row written from then on, so that the service still starts there.
+    /// </summary>
+    [Fact]
+    public async Task TheMigration_NamesALineAlreadyHoldingWhatItHasNothingToHold_AndHoldsTheRuleFromThenOn()
+    {
+        await Db.Cluster.CreateDatabaseIfMissingAsync("before_0090");
+        await using var data = GrantLedger.Web.Infrastructure.DatabaseEndpoint.CreateDataSource(Db.Cluster.ConnectionString("before_0090"));
+        var all = GrantLedger.Web.Infrastructure.Migrator.Embedded();
+        await GrantLedger.Web.Infrastructure.Migrator.ApplyAsync(data.ConnectionString!, all.Where(m => m.Version < 90).ToList());
+        await data.TamperAsync("""
+            INSERT INTO programme (code, name, funder) VALUES ('dm', 'Difference Matters', 'Funder');
+            INSERT INTO area (programme_id, code, name) VALUES (1, 'a', 'A');
+            INSERT INTO school (programme_id, urn, name, phase, area_id) VALUES (1, '100001', 'Alpha', 'Secondary', 1);
+            INSERT INTO app_user (user_name, normalized_user_name, display_name, role, programme_id, school_id)
+            VALUES ('sbm', 'SBM', 'School business manager', 'school_business_manager', 1, 1);
+            INSERT INTO programme_year (programme_id, code, starts_on, ends_on) VALUES (1, '2026-27', '2026-09-01', '2027-08-31');
+            INSERT INTO period (programme_year_id, code, name, starts_on, ends_on) VALUES (1, 'aut1', 'Autumn 1', '2026-09-01', '2026-10-23');
+            INSERT INTO budget_category (programme_id, code, name, unit, kind) VALUES (1, 'action-plan', 'Action plan', 'GBP', 'action-plan');
+            INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by) VALUES (1, 1, 1, 1, 1);
+            INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, description, money_hold_id)
+            VALUES (1, 1, 'action-plan', 1, 0, 'nothing', NULL), (1, 2, 'action-plan', 1, 500, 'books', NULL);
+            UPDATE claim_line SET money_hold_id = 42 WHERE line_no = 1;
+            """);
+        var warnings = new List<string>();
+        await using (var migrating = GrantLedger.Web.Infrastructure.DatabaseEndpoint.CreateDataSource(data.ConnectionString!))
+        {
+            await using var conn = await migrating.OpenConnectionAsync();
+            conn.Notice += (_, e) => warnings.Add(e.Notice.MessageText);
+            await using var cmd = new Npgsql.NpgsqlCommand(all.Single(m => m.Version == 90).Sql, conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        Assert.Equal("claim lines holding what they have nothing to hold, kept as they are (the rule holds from now on): claim 1 line 1", Assert.Single(warnings));
+        Assert.Equal(0, await data.ScalarAsync("SELECT count(*) FROM pg_constraint WHERE conname LIKE 'claim_line_%_hold_on_%' AND convalidated"));
+        // a line written from now on, even behind the triggers, is held to the rule
+        var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => data.TamperAsync(
+            "INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, description, money_hold_id) VALUES (1, 3, 'action-plan', 1, 0, 'more nothing', 43)"));
+        Assert.Equal(("23514", "claim_line_money_hold_on_an_amount"), (refused.SqlState, refused.ConstraintName));
+        Assert.Equal(1, await data.ScalarAsync("SELECT count(*) FROM claim_line WHERE money_hold_id = 42"));
+    }
 }
