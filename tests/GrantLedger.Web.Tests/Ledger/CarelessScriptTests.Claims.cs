@@ -372,18 +372,8 @@ public sealed partial class CarelessScriptTests
     [Fact]
     public async Task TheMigration_NamesALineAlreadyHoldingWhatItHasNothingToHold_AndHoldsTheRuleFromThenOn()
     {
-        await Db.Cluster.CreateDatabaseIfMissingAsync("before_0090");
-        await using var data = GrantLedger.Web.Infrastructure.DatabaseEndpoint.CreateDataSource(Db.Cluster.ConnectionString("before_0090"));
-        var all = GrantLedger.Web.Infrastructure.Migrator.Embedded();
-        await GrantLedger.Web.Infrastructure.Migrator.ApplyAsync(data.ConnectionString!, all.Where(m => m.Version < 90).ToList());
+        await using var data = await BeforeMigrationAsync(90);
         await data.TamperAsync("""
-            INSERT INTO programme (code, name, funder) VALUES ('dm', 'Difference Matters', 'Funder');
-            INSERT INTO area (programme_id, code, name) VALUES (1, 'a', 'A');
-            INSERT INTO school (programme_id, urn, name, phase, area_id) VALUES (1, '100001', 'Alpha', 'Secondary', 1);
-            INSERT INTO app_user (user_name, normalized_user_name, display_name, role, programme_id, school_id)
-            VALUES ('sbm', 'SBM', 'School business manager', 'school_business_manager', 1, 1);
-            INSERT INTO programme_year (programme_id, code, starts_on, ends_on) VALUES (1, '2026-27', '2026-09-01', '2027-08-31');
-            INSERT INTO period (programme_year_id, code, name, starts_on, ends_on) VALUES (1, 'aut1', 'Autumn 1', '2026-09-01', '2026-10-23');
             INSERT INTO budget_category (programme_id, code, name, unit, kind) VALUES (1, 'action-plan', 'Action plan', 'GBP', 'action-plan');
             INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by) VALUES (1, 1, 1, 1, 1);
             INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, description, money_hold_id)
@@ -395,7 +385,7 @@ public sealed partial class CarelessScriptTests
         {
             await using var conn = await migrating.OpenConnectionAsync();
             conn.Notice += (_, e) => warnings.Add(e.Notice.MessageText);
-            await using var cmd = new Npgsql.NpgsqlCommand(all.Single(m => m.Version == 90).Sql, conn);
+            await using var cmd = new Npgsql.NpgsqlCommand(GrantLedger.Web.Infrastructure.Migrator.Embedded().Single(m => m.Version == 90).Sql, conn);
             await cmd.ExecuteNonQueryAsync();
         }
         Assert.Equal("claim lines holding what they have nothing to hold, kept as they are (the rule holds from now on): claim 1 line 1", Assert.Single(warnings));

@@ -146,23 +146,13 @@ public sealed partial class CarelessScriptTests
     [Fact]
     public async Task TheMigration_RebuildsStaffDaysByTheReferencesKey_KeepingADayBothFormsHeldAsItIs()
     {
-        await Db.Cluster.CreateDatabaseIfMissingAsync("before_0086");
-        await using var data = GrantLedger.Web.Infrastructure.DatabaseEndpoint.CreateDataSource(Db.Cluster.ConnectionString("before_0086"));
-        await GrantLedger.Web.Infrastructure.Migrator.ApplyAsync(data.ConnectionString!,
-            GrantLedger.Web.Infrastructure.Migrator.Embedded().Where(m => m.Version < 86).ToList()); // before 0086 too, which asks a submission for its entry
+        await using var data = await BeforeMigrationAsync(86); // before 0086 too, which asks a submission for its entry
         static string Submitted(int claim) => $"""
             INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
             VALUES ({claim}, 'submit', 'draft', 'submitted', 1, 'school_business_manager');
             UPDATE claim SET state = 'submitted', submitted_by = 1, submitted_at = now() WHERE id = {claim};
             """;
         await data.ExecuteAsync("""
-            INSERT INTO programme (code, name, funder) VALUES ('dm', 'Difference Matters', 'Funder');
-            INSERT INTO area (programme_id, code, name) VALUES (1, 'a', 'A');
-            INSERT INTO school (programme_id, urn, name, phase, area_id) VALUES (1, '100001', 'Alpha', 'Secondary', 1);
-            INSERT INTO app_user (user_name, normalized_user_name, display_name, role, programme_id, school_id)
-            VALUES ('sbm', 'SBM', 'School business manager', 'school_business_manager', 1, 1);
-            INSERT INTO programme_year (programme_id, code, starts_on, ends_on) VALUES (1, '2026-27', '2026-09-01', '2027-08-31');
-            INSERT INTO period (programme_year_id, code, name, starts_on, ends_on) VALUES (1, 'aut1', 'Autumn 1', '2026-09-01', '2026-10-23');
             INSERT INTO budget_category (programme_id, code, name, unit, kind)
             VALUES (1, 'staff-cover', 'Staff cover', 'GBP', 'staff-cover'), (1, 'tlr-admin', 'TLR and admin', 'GBP', 'tlr-admin');
             INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by) SELECT 1, 1, 1, 1, 1 FROM generate_series(1, 3);

@@ -14,6 +14,30 @@ public sealed partial class CarelessScriptTests(DatabaseFixture db) : DatabaseTe
         await Assert.ThrowsAsync<Npgsql.PostgresException>(() => Db.DataSource.ExecuteAsync(sql, args));
 
     /// <summary>
+    /// A database of its own, migrated up to migration <paramref name="version"/> (not that one), with a programme (1), an
+    /// area, a school and its business manager (user 1), a year and its first half-term: for a test of what a migration
+    /// does with the rows a script had left before it.
+    /// </summary>
+    private async Task<Npgsql.NpgsqlDataSource> BeforeMigrationAsync(int version)
+    {
+        var name = $"before_{version:D4}";
+        await Db.Cluster.CreateDatabaseIfMissingAsync(name);
+        var data = GrantLedger.Web.Infrastructure.DatabaseEndpoint.CreateDataSource(Db.Cluster.ConnectionString(name));
+        await GrantLedger.Web.Infrastructure.Migrator.ApplyAsync(data.ConnectionString!,
+            GrantLedger.Web.Infrastructure.Migrator.Embedded().Where(m => m.Version < version).ToList());
+        await data.ExecuteAsync("""
+            INSERT INTO programme (code, name, funder) VALUES ('dm', 'Difference Matters', 'Funder');
+            INSERT INTO area (programme_id, code, name) VALUES (1, 'a', 'A');
+            INSERT INTO school (programme_id, urn, name, phase, area_id) VALUES (1, '100001', 'Alpha', 'Secondary', 1);
+            INSERT INTO app_user (user_name, normalized_user_name, display_name, role, programme_id, school_id)
+            VALUES ('sbm', 'SBM', 'School business manager', 'school_business_manager', 1, 1);
+            INSERT INTO programme_year (programme_id, code, starts_on, ends_on) VALUES (1, '2026-27', '2026-09-01', '2027-08-31');
+            INSERT INTO period (programme_year_id, code, name, starts_on, ends_on) VALUES (1, 'aut1', 'Autumn 1', '2026-09-01', '2026-10-23');
+            """);
+        return data;
+    }
+
+    /// <summary>
     /// A closed half-term or year keeps its dates, a school its programme, and a funding, allocation or virement stays as the
     /// entry naming it was posted: with a closed half-term's end moved earlier, an entry dated in it had been taken.
     /// </summary>
