@@ -52,10 +52,11 @@ public static class AuditReads
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         // a page is planned for any cursor and size from its first run on a connection (the plan its sixth run would choose):
         // planned for their own values, a connection's first five runs took 0.13–0.62 s at PINS's size, where this plan takes 0.05–0.11 s
-        // (docs/performance-reads.md, "The auditor's balances a page at a time"); SET LOCAL ends with the transaction
-        await using var transaction = await connection.BeginTransactionAsync(ct);
+        // (docs/performance-reads.md, "The auditor's balances a page at a time"); SET LOCAL ends with the page's transaction, and
+        // the whole list, read with its own plan, needs none
+        await using var transaction = limit is null ? null : await connection.BeginTransactionAsync(ct);
         await using var batch = new NpgsqlBatch(connection, transaction);
-        if (limit is not null) batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
+        if (transaction is not null) batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
         batch.BatchCommands.Add(Statements.Of(limit is null ? WholeBalances : PageOfBalances,
             programmeId, date, recordedBy?.ToUniversalTime() ?? DateTimeOffset.MaxValue,
             new NpgsqlParameter { Value = (object?)prefix ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
