@@ -396,4 +396,106 @@ public sealed partial class CarelessScriptTests
         Assert.Equal(("23514", "claim_line_money_hold_on_an_amount"), (refused.SqlState, refused.ConstraintName));
         Assert.Equal(1, await data.ScalarAsync("SELECT count(*) FROM claim_line WHERE money_hold_id = 42"));
     }
+
+    /// <summary>
+    /// A line's hold is the pending transfer its claim's submission wrote for it (migration 0091). Before the claim's first
+    /// approval a script pointed a submitted line's hold at another claim's hold, at another of its own claim's holds written
+    /// earlier, at its own hold of the other unit, and at a transfer it wrote then for the claim, once for another amount and
+    /// once into the year's unallocated budget: each is refused at commit, as is a draft's new line naming another claim's hold. The lines
+    /// keep their holds, and the approval posts them.
+    /// </summary>
+    [Fact]
+    public async Task ALinesHold_IsThePendingTransferItsClaimsSubmissionWroteForIt_RefusedOtherwiseAtCommit()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var (id, lines) = await w.TwoLinesUnderReviewAsync();
+        var other = await w.UnderReviewAsync("STAFF-03", "2026-10-07");
+        var holds = await Db.TextAsync($"SELECT string_agg(money_hold_id || ',' || time_hold_id, ';' ORDER BY line_no) FROM claim_line WHERE claim_id = {id}");
+        long Hold(string column, long line) => Db.ScalarAsync($"SELECT {column} FROM claim_line WHERE id = {line}").GetAwaiter().GetResult();
+        var (money, time, secondMoney) = (Hold("money_hold_id", lines[0]), Hold("time_hold_id", lines[0]), Hold("money_hold_id", lines[1]));
+        var othersMoney = await Db.ScalarAsync($"SELECT money_hold_id FROM claim_line WHERE claim_id = {other}");
+        string WrittenNow(string debit, string credit, string amount) => $"""
+            WITH e AS (
+                INSERT INTO journal_entry (programme_id, value_date, description, cause_type, cause_id)
+                SELECT h.programme_id, h.value_date, 'Claim held again by a script', 'claim', {id} FROM transfer h WHERE h.id = {money}
+                RETURNING id, programme_id, value_date, recorded_at),
+            t AS (
+                INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
+                SELECT e.id, e.programme_id, h.unit, {debit}, {credit}, {amount}, 'pending', e.value_date, e.recorded_at
+                  FROM e, transfer h WHERE h.id = {money}
+                RETURNING id)
+            UPDATE claim_line SET money_hold_id = (SELECT id FROM t) WHERE id = {lines[0]}
+            """;
+        foreach (var (what, sql) in new[]
+                 {
+                     ("another claim's hold", $"UPDATE claim_line SET money_hold_id = {othersMoney} WHERE id = {lines[0]}"),
+                     ("its claim's hold of another line, written before", $"UPDATE claim_line SET money_hold_id = {secondMoney} WHERE id = {lines[0]}"),
+                     ("its own hold of the other unit", $"UPDATE claim_line SET time_hold_id = {money} WHERE id = {lines[0]}"),
+                     ("a hold written now for another amount", WrittenNow("h.debit_account_id", "h.credit_account_id", "h.amount - 1")),
+                     ("a hold written now into the year's unallocated budget", WrittenNow("h.debit_account_id",
+                         "(SELECT u.id FROM account u JOIN account a ON a.id = h.debit_account_id WHERE u.programme_year_id = a.programme_year_id AND u.unit = 'GBP' AND u.code LIKE '%:unallocated')",
+                         "h.amount")),
+                 })
+        {
+            var refused = await RefusedAsync(sql);
+            Assert.Equal((what, "GL021"), (what, refused.SqlState));
+            Assert.StartsWith($"claim {id} line 1 cannot hold transfer ", refused.MessageText);
+            Assert.Equal((what, holds), (what, await Db.TextAsync($"SELECT string_agg(money_hold_id || ',' || time_hold_id, ';' ORDER BY line_no) FROM claim_line WHERE claim_id = {id}")));
+        }
+        Assert.Equal(1L, await Db.ScalarAsync($"SELECT count(*) FROM journal_entry WHERE cause_type = 'claim' AND cause_id = {id}"));
+
+        // a draft's line written with another claim's hold
+        var draft = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(draft, "STAFF-09", "2026-10-12");
+        var inserted = await RefusedAsync($"""
+            INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, allowance_category_id, minutes, rate_basis, rate_id, rate_pence,
+                                    staff_ref, staff_role, activity, work_date, description, money_hold_id)
+            SELECT claim_id, 2, kind, category_id, amount_pence, allowance_category_id, minutes, rate_basis, rate_id, rate_pence,
+                   'STAFF-10', staff_role, activity, work_date, description, {othersMoney}
+              FROM claim_line WHERE claim_id = {draft}
+            """);
+        Assert.Equal("GL021", inserted.SqlState);
+        Assert.Equal(1L, await Db.ScalarAsync($"SELECT count(*) FROM claim_line WHERE claim_id = {draft}"));
+
+        (await w.Lead.PostAsync($"/api/v1/claims/{id}/approve", null)).Expect(HttpStatusCode.OK);
+        Assert.Equal(4L, await Db.ScalarAsync($"""
+            SELECT count(*) FROM transfer WHERE kind = 'post_pending'
+               AND pending_id IN (SELECT money_hold_id FROM claim_line WHERE claim_id = {id} UNION ALL SELECT time_hold_id FROM claim_line WHERE claim_id = {id})
+            """));
+        Assert.Equal(time, Hold("time_hold_id", lines[0]));
+    }
+
+    /// <summary>
+    /// On a database where a script had already pointed a line's hold at a transfer that is not its claim's hold for it,
+    /// migration 0091 names the line in a WARNING and holds the rule for every hold given from then on.
+    /// </summary>
+    [Fact]
+    public async Task TheMigration_NamesALineHoldingATransferNotItsOwn_AndHoldsTheRuleFromThenOn()
+    {
+        await using var data = await BeforeMigrationAsync(91);
+        await data.TamperAsync("""
+            INSERT INTO budget_category (programme_id, code, name, unit, kind) VALUES (1, 'action-plan', 'Action plan', 'GBP', 'action-plan');
+            INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by) VALUES (1, 1, 1, 1, 1);
+            INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, description, money_hold_id)
+            VALUES (1, 1, 'action-plan', 1, 500, 'books', 42), (1, 2, 'action-plan', 1, 700, 'paper', NULL);
+            INSERT INTO account (programme_id, unit, code, name, normal_side) VALUES (1, 'GBP', 'dm:from', 'From', 'debit'), (1, 'GBP', 'dm:to', 'To', 'credit');
+            INSERT INTO journal_entry (programme_id, value_date, description, cause_type) VALUES (1, '2026-09-01', 'Funding', 'funding');
+            INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
+            SELECT id, 1, 'GBP', 1, 2, 700, 'pending', value_date, recorded_at FROM journal_entry;
+            """);
+        var warnings = new List<string>();
+        await using (var migrating = GrantLedger.Web.Infrastructure.DatabaseEndpoint.CreateDataSource(data.ConnectionString!))
+        {
+            await using var conn = await migrating.OpenConnectionAsync();
+            conn.Notice += (_, e) => warnings.Add(e.Notice.MessageText);
+            await using var cmd = new Npgsql.NpgsqlCommand(GrantLedger.Web.Infrastructure.Migrator.Embedded().Single(m => m.Version == 91).Sql, conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        Assert.Equal("claim lines holding a transfer that is not their claim's hold for them, kept as they are (the rule holds from now on): "
+                     + "claim 1 line 1 (money hold, transfer 42)", Assert.Single(warnings));
+        // a hold given from now on is held to the rule, and the line named keeps its hold
+        var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => data.ExecuteAsync("UPDATE claim_line SET money_hold_id = 1 WHERE line_no = 2"));
+        Assert.Equal("GL021", refused.SqlState);
+        Assert.Equal("42,", await data.TextAsync("SELECT string_agg(coalesce(money_hold_id::text, ''), ',' ORDER BY line_no) FROM claim_line"));
+    }
 }
