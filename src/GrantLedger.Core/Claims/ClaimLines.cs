@@ -87,9 +87,16 @@ public static partial class ClaimLines
     }
 
     /// <summary>
-    /// The staff member a reference names, as the rules compare them: the reference without its optional hyphen, so that
-    /// T-01 and T01 are one person to the full day and to the TLR once per half-term (as PostgreSQL compares them,
-    /// replace(staff_ref, '-', ''): migration 0087). A line keeps the reference as the school typed it.
+    /// The staff member a reference names, as the rules compare them: its letters and its number, without the optional
+    /// hyphen or leading zeros, so that T1, T01, T-1 and T-01 are one person to the full day and to the TLR once per
+    /// half-term (T-01 becomes T1, STAFF-007 STAFF7, T000 T0), as PostgreSQL compares them (staff_key(staff_ref): migration
+    /// 0092, decision 27). A line keeps the reference as the school typed it.
     /// </summary>
-    public static string StaffKey(string staffRef) => staffRef.Replace("-", "", StringComparison.Ordinal);
+    public static string StaffKey(string staffRef)
+    {
+        var number = staffRef.AsSpan().IndexOfAnyInRange('0', '9');
+        if (number < 0) return staffRef.Replace("-", "", StringComparison.Ordinal);
+        var digits = staffRef.AsSpan(number).TrimStart('0');
+        return string.Concat(staffRef.AsSpan(0, number).TrimEnd('-'), digits.IsEmpty ? "0" : digits);
+    }
 }

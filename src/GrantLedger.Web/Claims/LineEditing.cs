@@ -162,7 +162,7 @@ public static class LineEditing
                 else if (TlrNotBegun(c.Period) is { } notBegun) errors.Add("date", notBegun);
                 line.WorkDate = c.Period.StartsOn;
                 // twice on one claim is refused as it is added; on another claim, at submission (whichever is submitted first)
-                // one staff member with or without the hyphen (T-01, T01): ClaimLines.StaffKey
+                // one staff member with or without the hyphen or leading zeros (T-01, T01, T1): ClaimLines.StaffKey
                 if (line.StaffRef is { } tlrStaff && c.Claim.Lines.FirstOrDefault(l => l != line && l.Kind == line.Kind && l.StaffRef is { } other
                         && ClaimLines.StaffKey(other) == ClaimLines.StaffKey(tlrStaff)) is { StaffRef: { } onClaim })
                     errors.Add("staffRef", $"{tlrStaff}'s TLR for {c.Period.Name} is already on this claim{(onClaim == tlrStaff ? "" : $" (as {onClaim})")}: " +

@@ -9,7 +9,7 @@ namespace GrantLedger.Web.Claims;
 
 /// <summary>
 /// No staff member may be claimed for more than a full day on one date across all the school's claims (a reference is the
-/// school's pseudonym: another school's T10 is another person; T-01 and T01 are one, <see cref="ClaimLines.StaffKey"/>).
+/// school's pseudonym: another school's T10 is another person; T-01, T01 and T1 are one, <see cref="ClaimLines.StaffKey"/>).
 /// Drafts are checked as lines are added. The claim's own UPDATE books its days in staff_day as it is submitted, refusing
 /// a day past a full day even against claims submitted at the same moment, and releases them as it is returned, rejected
 /// or withdrawn (migration 0087: PostgreSQL writes staff_day, and nothing else may).

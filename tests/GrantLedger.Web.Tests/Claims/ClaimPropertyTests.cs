@@ -145,10 +145,10 @@ public sealed class ClaimPropertyTests(DatabaseFixture db) : DatabaseTest(db)
                    JOIN claim_line l ON l.money_hold_id = h.id WHERE l.claim_id = c.id AND r.kind = 'post_pending')
             """, "an approved claim posted its sanctioned total");
         // staff days booked are exactly the minutes of live claims' lines, per school (a reference is the school's pseudonym)
-        // and staff member (the reference without its hyphen: migration 0087)
+        // and staff member (the reference's letters and number, without its hyphen or leading zeros: migrations 0087, 0092)
         await Zero("""
             SELECT count(*) FROM (
-              SELECT c.school_id, replace(staff_ref, '-', '') AS staff_ref, work_date, sum(minutes) m FROM claim_line l JOIN claim c ON c.id = l.claim_id
+              SELECT c.school_id, staff_key(staff_ref) AS staff_ref, work_date, sum(minutes) m FROM claim_line l JOIN claim c ON c.id = l.claim_id
               WHERE c.state NOT IN ('draft', 'rejected', 'withdrawn') AND l.kind IN ('staff-time', 'support-hours') GROUP BY 1, 2, 3) live
             FULL JOIN (SELECT school_id, staff_ref, work_date, minutes m FROM staff_day WHERE minutes > 0) booked USING (school_id, staff_ref, work_date)
             WHERE live.m IS DISTINCT FROM booked.m

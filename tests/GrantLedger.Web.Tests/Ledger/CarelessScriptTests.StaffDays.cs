@@ -23,7 +23,7 @@ public sealed partial class CarelessScriptTests
         var second = await w.NewClaimAsync();
         await w.AddStaffTimeAsync(second, "STAFF-01", date);
         (await w.SubmitAsync(first)).Expect(HttpStatusCode.OK);
-        const string Day = "SELECT minutes FROM staff_day WHERE school_id = $1 AND staff_ref = 'STAFF01' AND work_date = $2::date";
+        const string Day = "SELECT minutes FROM staff_day WHERE school_id = $1 AND staff_ref = 'STAFF1' AND work_date = $2::date";
         Assert.Equal(450, await Db.ScalarAsync(Day, school, date));
 
         foreach (var sql in new[]
@@ -52,47 +52,51 @@ public sealed partial class CarelessScriptTests
     }
 
     /// <summary>
-    /// A staff reference's hyphen is optional (^[A-Z]{1,10}-?[0-9]{1,6}$): T-01 and T01 are one person, whose TLR is paid once
-    /// per half-term and who is claimed for at most a full day. Both rules compared the references as text.
+    /// A staff reference's hyphen and its number's leading zeros are optional (^[A-Z]{1,10}-?[0-9]{1,6}$): T-01 and T01 are
+    /// one person (migration 0087), and T01 and T1 (migration 0092, decision 27), whose TLR is paid once per half-term and who
+    /// is claimed for at most a full day. Both rules had compared the references as text, then without the hyphen alone.
     /// </summary>
-    [Fact]
-    public async Task T01_AfterT_01_IsOnePerson_ToTheTlrOncePerHalfTerm_AndToTheFullDay()
+    [Theory]
+    [InlineData("T-01", "T01")]
+    [InlineData("T01", "T1")]
+    [InlineData("T-1", "T001")]
+    public async Task OneStaffMember_UnderTwoFormsOfTheirReference_IsOnePerson_ToTheTlrOncePerHalfTerm_AndToTheFullDay(string before, string after)
     {
         var w = await ClaimWorld.CreateAsync(Db);
         object Tlr(string staffRef) => new { kind = "tlr", categoryId = w.Category("tlr-admin"), staffRef };
         var first = await w.NewClaimAsync();
-        (await w.School.PostAsync($"/api/v1/claims/{first}/lines", Tlr("T-01"))).Expect(HttpStatusCode.Created);
+        (await w.School.PostAsync($"/api/v1/claims/{first}/lines", Tlr(before))).Expect(HttpStatusCode.Created);
         (await w.SubmitAsync(first)).Expect(HttpStatusCode.OK);
 
         var second = await w.NewClaimAsync();
-        var line = (await w.School.PostAsync($"/api/v1/claims/{second}/lines", Tlr("T01"))).Expect(HttpStatusCode.Created).Json["lines"]![0]!;
-        Assert.Equal("T01", line["staffRef"]!.GetValue<string>()); // kept as typed
+        var line = (await w.School.PostAsync($"/api/v1/claims/{second}/lines", Tlr(after))).Expect(HttpStatusCode.Created).Json["lines"]![0]!;
+        Assert.Equal(after, line["staffRef"]!.GetValue<string>()); // kept as typed
         var refused = (await w.SubmitAsync(second)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines[0].staffRef");
-        Assert.Contains("T01's TLR for Autumn 1 is already claimed (as T-01): it is paid once per half-term", refused.Body);
+        Assert.Contains($"{after}'s TLR for Autumn 1 is already claimed (as {before}): it is paid once per half-term", refused.Body);
         await using (var script = Db.DataSource.CreateCommand(ClaimWorld.SubmittedByScript(second)))
         {
             var byScript = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => script.ExecuteNonQueryAsync());
             Assert.Equal("GL011", byScript.SqlState);
-            Assert.Contains("(as T-01)", byScript.MessageText);
+            Assert.Contains($"(as {before})", byScript.MessageText);
         }
         Assert.Equal("draft", await Db.TextAsync("SELECT state FROM claim WHERE id = $1", second));
         // twice on one claim, as it is added
-        (await w.School.PostAsync($"/api/v1/claims/{second}/lines", Tlr("T-01")))
+        (await w.School.PostAsync($"/api/v1/claims/{second}/lines", Tlr(before)))
             .ExpectProblem(HttpStatusCode.UnprocessableEntity, "staffRef");
 
-        // a full day of T-01's, then T01 on that day
+        // a full day of the first form's, then the second's on that day
         var date = w.S.On("10-06");
         var day = await w.NewClaimAsync();
-        await w.AddStaffTimeAsync(day, "T-01", date);
+        await w.AddStaffTimeAsync(day, before, date);
         var again = await w.NewClaimAsync();
-        await w.AddStaffTimeAsync(again, "T01", date, days: null, hours: "1");
+        await w.AddStaffTimeAsync(again, after, date, days: null, hours: "1");
         (await w.SubmitAsync(day)).Expect(HttpStatusCode.OK);
-        Assert.Contains("T01 would be claimed for", (await w.SubmitAsync(again)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines", "staff-day-exceeded").Body);
+        Assert.Contains($"{after} would be claimed for", (await w.SubmitAsync(again)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "lines", "staff-day-exceeded").Body);
         (await w.School.PostAsync($"/api/v1/claims/{again}/lines", new
         {
-            kind = "support-hours", categoryId = w.Category("tlr-admin"), staffRef = "T01", date, hours = 1,
+            kind = "support-hours", categoryId = w.Category("tlr-admin"), staffRef = after, date, hours = 1,
         })).ExpectProblem(HttpStatusCode.UnprocessableEntity, rule: "staff-day-exceeded");
-        Assert.Equal("T01:450", await Db.TextAsync("SELECT string_agg(staff_ref || ':' || minutes, ' ') FROM staff_day WHERE work_date = $1::date", date));
+        Assert.Equal("T1:450", await Db.TextAsync("SELECT string_agg(staff_ref || ':' || minutes, ' ') FROM staff_day WHERE work_date = $1::date", date));
     }
 
     /// <summary>
@@ -171,13 +175,79 @@ public sealed partial class CarelessScriptTests
             VALUES (1, 1, 'T-01', '2026-10-05', 300), (1, 1, 'T01', '2026-10-05', 300), (1, 1, 'T09', '2026-10-06', 450)
             """);
 
-        Assert.Contains("0087_staff_days_tlrs_and_year_ends_a_script_cannot_rewrite.sql",
-            await GrantLedger.Web.Infrastructure.Migrator.ApplyAsync(data.ConnectionString!));
+        Assert.Contains("0087_staff_days_tlrs_and_year_ends_a_script_cannot_rewrite.sql", // up to 0092, which keys T01 as T1
+            await GrantLedger.Web.Infrastructure.Migrator.ApplyAsync(data.ConnectionString!,
+                GrantLedger.Web.Infrastructure.Migrator.Embedded().Where(m => m.Version < 92).ToList()));
         const string Days = "SELECT string_agg(concat_ws(':', school_id, staff_ref, work_date, minutes), ' ' ORDER BY staff_ref) FROM staff_day";
         Assert.Equal("1:T01:2026-10-05:600", await data.TextAsync(Days));
         var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => data.ExecuteAsync(Submitted(3)));
         Assert.Equal("GL009", refused.SqlState);
         Assert.Equal("1:T01:2026-10-05:600", await data.TextAsync(Days));
         Assert.Equal(2, await data.ScalarAsync("SELECT count(*) FROM claim WHERE state = 'submitted'"));
+    }
+
+    /// <summary>
+    /// On a database where T01 and T1 were each booked on one day and each claimed a TLR in one half-term (two people until
+    /// migration 0092), the migration rebuilds the staff days by the new key: the day is kept as the claims hold it, past a
+    /// full day, named in a WARNING, and takes nothing more; the TLRs stay claimed.
+    /// </summary>
+    [Fact]
+    public async Task TheMigration_KeysStaffDaysByTheReferencesNumber_KeepingADayTwoFormsHeldAsItIs()
+    {
+        await using var data = await BeforeMigrationAsync(86); // before 0086 too, which asks a submission for its entry
+        static string Submitted(int claim) => $"""
+            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
+            VALUES ({claim}, 'submit', 'draft', 'submitted', 1, 'school_business_manager');
+            UPDATE claim SET state = 'submitted', submitted_by = 1, submitted_at = now() WHERE id = {claim};
+            """;
+        await data.ExecuteAsync("""
+            INSERT INTO budget_category (programme_id, code, name, unit, kind)
+            VALUES (1, 'staff-cover', 'Staff cover', 'GBP', 'staff-cover'), (1, 'tlr-admin', 'TLR and admin', 'GBP', 'tlr-admin');
+            INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by) SELECT 1, 1, 1, 1, 1 FROM generate_series(1, 3);
+            INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, minutes, staff_ref, staff_role, activity, work_date)
+            VALUES (1, 1, 'staff-time', 1, 100, 300, 'T01', 'leader', 'training', '2026-10-05'),
+                   (2, 1, 'staff-time', 1, 100, 300, 'T1', 'leader', 'training', '2026-10-05'),
+                   (3, 1, 'staff-time', 1, 100, 60, 'T-001', 'leader', 'training', '2026-10-05');
+            INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, staff_ref, work_date)
+            VALUES (1, 2, 'tlr', 2, 30000, 'T01', '2026-09-01'), (2, 2, 'tlr', 2, 30000, 'T1', '2026-09-01');
+            """);
+        await data.ExecuteAsync(Submitted(1));
+        await data.ExecuteAsync(Submitted(2));
+        await GrantLedger.Web.Infrastructure.Migrator.ApplyAsync(data.ConnectionString!,
+            GrantLedger.Web.Infrastructure.Migrator.Embedded().Where(m => m.Version < 92).ToList());
+        const string Days = "SELECT string_agg(concat_ws(':', school_id, staff_ref, work_date, minutes), ' ' ORDER BY staff_ref) FROM staff_day";
+        Assert.Equal("1:T01:2026-10-05:300 1:T1:2026-10-05:300", await data.TextAsync(Days)); // two people before 0092
+
+        var warnings = new List<string>();
+        await using (var migrating = GrantLedger.Web.Infrastructure.DatabaseEndpoint.CreateDataSource(data.ConnectionString!))
+        {
+            await using var conn = await migrating.OpenConnectionAsync();
+            conn.Notice += (_, e) => warnings.Add(e.Notice.MessageText);
+            await using var cmd = new Npgsql.NpgsqlCommand(GrantLedger.Web.Infrastructure.Migrator.Embedded().Single(m => m.Version == 92).Sql, conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        Assert.Equal("staff days held past a full day by one staff member's references with and without leading zeros, kept as the claims hold them: "
+                     + "school 1, T1 on 2026-10-05: 600 minutes", Assert.Single(warnings));
+        Assert.Equal("1:T1:2026-10-05:600", await data.TextAsync(Days));
+        var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => data.ExecuteAsync(Submitted(3)));
+        Assert.Equal("GL009", refused.SqlState);
+        Assert.Contains("T-001 would be claimed for more than a full day on 2026-10-05: 600 minutes are booked, 60 more asked", refused.MessageText);
+        Assert.Equal("1:T1:2026-10-05:600", await data.TextAsync(Days));
+        Assert.Equal(2, await data.ScalarAsync("SELECT count(*) FROM claim WHERE state = 'submitted'"));
+    }
+
+    /// <summary>The service and PostgreSQL key a reference alike (ClaimLines.StaffKey, staff_key): the rules of each compare those keys.</summary>
+    [Fact]
+    public async Task TheServiceAndPostgreSQL_KeyEveryFormOfAReferenceAlike()
+    {
+        var references = (from letters in new[] { "T", "STAFF", "AB" }
+                          from hyphen in new[] { "", "-" }
+                          from number in new[] { "0", "00", "000", "1", "01", "001", "10", "010", "100", "0100", "999999", "000001" }
+                          select letters + hyphen + number).ToArray();
+        await using var cmd = Db.DataSource.CreateCommand("SELECT array_agg(staff_key(r) ORDER BY n) FROM unnest($1::text[]) WITH ORDINALITY AS u(r, n)");
+        cmd.Parameters.Add(new() { Value = references });
+        var keys = (string[])(await cmd.ExecuteScalarAsync())!;
+        Assert.Equal(references.Select(GrantLedger.Core.Claims.ClaimLines.StaffKey), keys);
+        Assert.Equal(3 * 5, keys.Distinct().Count()); // each letters' five numbers, 0, 1, 10, 100 and 999999, typed in two to eight ways
     }
 }

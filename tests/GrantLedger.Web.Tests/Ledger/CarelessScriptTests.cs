@@ -16,11 +16,11 @@ public sealed partial class CarelessScriptTests(DatabaseFixture db) : DatabaseTe
     /// <summary>
     /// A database of its own, migrated up to migration <paramref name="version"/> (not that one), with a programme (1), an
     /// area, a school and its business manager (user 1), a year and its first half-term: for a test of what a migration
-    /// does with the rows a script had left before it.
+    /// does with the rows a script had left before it. Each test has a database of its own, named by its own name's hash.
     /// </summary>
-    private async Task<Npgsql.NpgsqlDataSource> BeforeMigrationAsync(int version)
+    private async Task<Npgsql.NpgsqlDataSource> BeforeMigrationAsync(int version, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
     {
-        var name = $"before_{version:D4}";
+        var name = $"before_{version:D4}_{test.Aggregate(2166136261u, (h, c) => (h ^ c) * 16777619u):x8}"; // FNV-1a: stable from run to run
         await Db.Cluster.CreateDatabaseIfMissingAsync(name);
         var data = GrantLedger.Web.Infrastructure.DatabaseEndpoint.CreateDataSource(Db.Cluster.ConnectionString(name));
         await GrantLedger.Web.Infrastructure.Migrator.ApplyAsync(data.ConnectionString!,
