@@ -14,9 +14,9 @@ public sealed partial class CarelessScriptTests
 {
     /// <summary>A move by a script as the service writes one: the history row, then the claim's state (and more columns).</summary>
     private static string MovedByScript(long claim, string trigger, string from, string to, long actor, string role, string set = "", string entry = "NULL",
-        long? run = null) => $"""
-        INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, entry_id, details)
-        VALUES ({claim}, '{trigger}', '{from}', '{to}', {actor}, '{role}', {entry},
+        long? run = null, string reason = "NULL") => $"""
+        INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, entry_id, reason, details)
+        VALUES ({claim}, '{trigger}', '{from}', '{to}', {actor}, '{role}', {entry}, {reason},
                 {(run is null ? "'{}'::jsonb" : $"jsonb_build_object('paymentRunId', {run})")});
         UPDATE claim SET state = '{to}'{set} WHERE id = {claim};
         """;
@@ -497,5 +497,106 @@ public sealed partial class CarelessScriptTests
         var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => data.ExecuteAsync("UPDATE claim_line SET money_hold_id = 1 WHERE line_no = 2"));
         Assert.Equal("GL021", refused.SqlState);
         Assert.Equal("42,", await data.TextAsync("SELECT string_agg(coalesce(money_hold_id::text, ''), ',' ORDER BY line_no) FROM claim_line"));
+    }
+
+    /// <summary>
+    /// A decision by a script, as the service writes one: its entry resolving each of the claim's holds (<paramref name="resolved"/>
+    /// picks them, <paramref name="kind"/> and <paramref name="amount"/> say how, over the hold h and its line l), then its move.
+    /// </summary>
+    private static string DecidedByScript(long claim, string trigger, string from, string to, long actor, string role, string set,
+        string kind, string amount = "h.amount", string resolved = "true", string reason = "NULL") => $"""
+        WITH e AS (
+            INSERT INTO journal_entry (id, programme_id, value_date, description, actor_id, cause_type, cause_id)
+            OVERRIDING SYSTEM VALUE
+            SELECT nextval('journal_entry_id_seq'), programme_id, current_date, 'Claim decided by a script', {actor}, 'claim', id
+              FROM claim WHERE id = {claim}
+            RETURNING id, programme_id, value_date, recorded_at)
+        INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, pending_id, value_date, recorded_at)
+        SELECT e.id, e.programme_id, h.unit, h.debit_account_id, h.credit_account_id, {amount}, {kind}, h.id, e.value_date, e.recorded_at
+          FROM e, claim_line l JOIN transfer h ON h.id IN (l.money_hold_id, l.time_hold_id)
+         WHERE l.claim_id = {claim} AND ({resolved})
+         ORDER BY l.line_no, h.id;
+        {MovedByScript(claim, trigger, from, to, actor, role, set, "currval('journal_entry_id_seq')", reason: reason)}
+        """;
+
+    /// <summary>
+    /// A decision resolves the holds its claim's submission wrote, as the lines say (migration 0093): a script approved a claim
+    /// its lead had sanctioned for less, posting the line in full; approved one voiding its holds; approved one posting its
+    /// money and leaving its time held; and rejected one posting its holds. Each is refused at commit, and the claim stays
+    /// under review. The script's approval written as the service's, the sanctioned amount posted and the time in full, is taken.
+    /// </summary>
+    [Fact]
+    public async Task ADecision_ResolvesEachHoldItsSubmissionWrote_AsTheLinesSay_RefusedOtherwiseAtCommit()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var (id, lines) = await w.TwoLinesUnderReviewAsync();
+        var lead = w.Lead.UserId;
+        var approved = $", first_approved_by = {lead}, decided_by = {lead}, decided_at = now()";
+        var sanction = $"UPDATE claim_line SET sanctioned_pence = 10000, sanction_reason = 'Half a day of cover evidenced' WHERE id = {lines[0]};";
+        const string Posted = "CASE WHEN h.id = l.money_hold_id THEN coalesce(l.sanctioned_pence, l.amount_pence) ELSE h.amount END";
+        var entries = await Db.ScalarAsync($"SELECT count(*) FROM journal_entry WHERE cause_id = {id} AND cause_type = 'claim'");
+        foreach (var (what, sql, says) in new[]
+                 {
+                     ("a sanctioned line posted in full", sanction + DecidedByScript(id, "approve", "under-review", "approved", lead, "area_lead", approved, "'post_pending'"),
+                      "its approval posts each hold of its submission's entry"),
+                     ("an approval voiding its holds", DecidedByScript(id, "approve", "under-review", "approved", lead, "area_lead", approved, "'void_pending'"),
+                      "its approval posts each hold"),
+                     ("an approval leaving its time held", DecidedByScript(id, "approve", "under-review", "approved", lead, "area_lead", approved, "'post_pending'",
+                         resolved: "h.id = l.money_hold_id"), "its approval posts each hold"),
+                     ("a rejection posting its holds", DecidedByScript(id, "reject", "under-review", "rejected", lead, "area_lead",
+                         $", decided_by = {lead}, decided_at = now(), reason = 'No timesheets'", "'post_pending'", reason: "'No timesheets'"), "a reject voids each hold"),
+                 })
+        {
+            var refused = await ScriptRefusedAtCommitAsync(sql);
+            Assert.Contains($"claim {id} cannot ", refused.MessageText);
+            Assert.Contains(says, refused.MessageText);
+            Assert.Equal((what, "under-review", entries), (what, await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"),
+                await Db.ScalarAsync($"SELECT count(*) FROM journal_entry WHERE cause_id = {id} AND cause_type = 'claim'")));
+        }
+
+        // as the service writes it: the sanctioned amount posted, the time in full
+        await Db.DataSource.ExecuteAsync(sanction + DecidedByScript(id, "approve", "under-review", "approved", lead, "area_lead", approved, "'post_pending'", Posted));
+        Assert.Equal("approved", await Db.TextAsync($"SELECT state FROM claim WHERE id = {id}"));
+        Assert.Equal("10000 25000", await Db.TextAsync($"""
+            SELECT string_agg(r.amount::text, ' ' ORDER BY r.amount) FROM claim_line l JOIN transfer r ON r.pending_id = l.money_hold_id
+             WHERE l.claim_id = {id}
+            """));
+    }
+
+    /// <summary>
+    /// On a database where a script had already approved a claim voiding its hold, migration 0093 names the decision in a
+    /// WARNING, keeps it as it is, and holds the rule from then on.
+    /// </summary>
+    [Fact]
+    public async Task TheMigration_NamesADecisionNotResolvingItsSubmissionsHolds_AndKeepsIt()
+    {
+        await using var data = await BeforeMigrationAsync(93);
+        await data.TamperAsync("""
+            INSERT INTO budget_category (programme_id, code, name, unit, kind) VALUES (1, 'action-plan', 'Action plan', 'GBP', 'action-plan');
+            INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by) VALUES (1, 1, 1, 1, 1);
+            INSERT INTO account (programme_id, unit, code, name, normal_side) VALUES (1, 'GBP', 'dm:from', 'From', 'debit'), (1, 'GBP', 'dm:to', 'To', 'credit');
+            INSERT INTO journal_entry (programme_id, value_date, description, cause_type, cause_id)
+            VALUES (1, '2026-09-01', 'Claim submitted', 'claim', 1), (1, '2026-09-02', 'Claim approved', 'claim', 1);
+            INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, pending_id, value_date, recorded_at)
+            SELECT e.id, 1, 'GBP', 1, 2, 500, CASE e.id WHEN 1 THEN 'pending' ELSE 'void_pending' END, CASE e.id WHEN 2 THEN 1 END, e.value_date, e.recorded_at
+              FROM journal_entry e ORDER BY e.id;
+            INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, description, money_hold_id) VALUES (1, 1, 'action-plan', 1, 500, 'books', 1);
+            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role, entry_id, details)
+            VALUES (1, 'submit', 'draft', 'submitted', 1, 'school_business_manager', 1, '{}'),
+                   (1, 'start-review', 'submitted', 'under-review', 1, 'area_lead', NULL, '{}'),
+                   (1, 'approve', 'under-review', 'approved', 1, 'area_lead', 2, '{}');
+            """);
+        var warnings = new List<string>();
+        await using (var migrating = GrantLedger.Web.Infrastructure.DatabaseEndpoint.CreateDataSource(data.ConnectionString!))
+        {
+            await using var conn = await migrating.OpenConnectionAsync();
+            conn.Notice += (_, e) => warnings.Add(e.Notice.MessageText);
+            await using var cmd = new Npgsql.NpgsqlCommand(GrantLedger.Web.Infrastructure.Migrator.Embedded().Single(m => m.Version == 93).Sql, conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        Assert.Equal("claim decisions whose entry does not resolve their submission's holds as their lines say, kept as they are (the rule holds from now on): "
+                     + "claim 1 approve (entry 2)", Assert.Single(warnings));
+        Assert.Equal(3, await data.ScalarAsync("SELECT count(*) FROM claim_transition"));
+        Assert.Equal(1, await data.ScalarAsync("SELECT count(*) FROM pg_trigger WHERE tgname = 'claim_history_resolves_its_holds'"));
     }
 }
