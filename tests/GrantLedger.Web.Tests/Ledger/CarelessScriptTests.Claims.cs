@@ -380,14 +380,7 @@ public sealed partial class CarelessScriptTests
             VALUES (1, 1, 'action-plan', 1, 0, 'nothing', NULL), (1, 2, 'action-plan', 1, 500, 'books', NULL);
             UPDATE claim_line SET money_hold_id = 42 WHERE line_no = 1;
             """);
-        var warnings = new List<string>();
-        await using (var migrating = GrantLedger.Web.Infrastructure.DatabaseEndpoint.CreateDataSource(data.ConnectionString!))
-        {
-            await using var conn = await migrating.OpenConnectionAsync();
-            conn.Notice += (_, e) => warnings.Add(e.Notice.MessageText);
-            await using var cmd = new Npgsql.NpgsqlCommand(GrantLedger.Web.Infrastructure.Migrator.Embedded().Single(m => m.Version == 90).Sql, conn);
-            await cmd.ExecuteNonQueryAsync();
-        }
+        var warnings = await MigrationWarningsAsync(data, 90);
         Assert.Equal("claim lines holding what they have nothing to hold, kept as they are (the rule holds from now on): claim 1 line 1", Assert.Single(warnings));
         Assert.Equal(0, await data.ScalarAsync("SELECT count(*) FROM pg_constraint WHERE conname LIKE 'claim_line_%_hold_on_%' AND convalidated"));
         // a line written from now on, even behind the triggers, is held to the rule
@@ -483,14 +476,7 @@ public sealed partial class CarelessScriptTests
             INSERT INTO transfer (entry_id, programme_id, unit, debit_account_id, credit_account_id, amount, kind, value_date, recorded_at)
             SELECT id, 1, 'GBP', 1, 2, 700, 'pending', value_date, recorded_at FROM journal_entry;
             """);
-        var warnings = new List<string>();
-        await using (var migrating = GrantLedger.Web.Infrastructure.DatabaseEndpoint.CreateDataSource(data.ConnectionString!))
-        {
-            await using var conn = await migrating.OpenConnectionAsync();
-            conn.Notice += (_, e) => warnings.Add(e.Notice.MessageText);
-            await using var cmd = new Npgsql.NpgsqlCommand(GrantLedger.Web.Infrastructure.Migrator.Embedded().Single(m => m.Version == 91).Sql, conn);
-            await cmd.ExecuteNonQueryAsync();
-        }
+        var warnings = await MigrationWarningsAsync(data, 91);
         Assert.Equal("claim lines holding a transfer that is not their claim's hold for them, kept as they are (the rule holds from now on): "
                      + "claim 1 line 1 (money hold, transfer 42)", Assert.Single(warnings));
         // a hold given from now on is held to the rule, and the line named keeps its hold
@@ -586,14 +572,7 @@ public sealed partial class CarelessScriptTests
                    (1, 'start-review', 'submitted', 'under-review', 1, 'area_lead', NULL, '{}'),
                    (1, 'approve', 'under-review', 'approved', 1, 'area_lead', 2, '{}');
             """);
-        var warnings = new List<string>();
-        await using (var migrating = GrantLedger.Web.Infrastructure.DatabaseEndpoint.CreateDataSource(data.ConnectionString!))
-        {
-            await using var conn = await migrating.OpenConnectionAsync();
-            conn.Notice += (_, e) => warnings.Add(e.Notice.MessageText);
-            await using var cmd = new Npgsql.NpgsqlCommand(GrantLedger.Web.Infrastructure.Migrator.Embedded().Single(m => m.Version == 93).Sql, conn);
-            await cmd.ExecuteNonQueryAsync();
-        }
+        var warnings = await MigrationWarningsAsync(data, 93);
         Assert.Equal("claim decisions whose entry does not resolve their submission's holds as their lines say, kept as they are (the rule holds from now on): "
                      + "claim 1 approve (entry 2)", Assert.Single(warnings));
         Assert.Equal(3, await data.ScalarAsync("SELECT count(*) FROM claim_transition"));

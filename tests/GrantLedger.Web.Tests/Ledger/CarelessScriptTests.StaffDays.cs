@@ -218,14 +218,7 @@ public sealed partial class CarelessScriptTests
         const string Days = "SELECT string_agg(concat_ws(':', school_id, staff_ref, work_date, minutes), ' ' ORDER BY staff_ref) FROM staff_day";
         Assert.Equal("1:T01:2026-10-05:300 1:T1:2026-10-05:300", await data.TextAsync(Days)); // two people before 0092
 
-        var warnings = new List<string>();
-        await using (var migrating = GrantLedger.Web.Infrastructure.DatabaseEndpoint.CreateDataSource(data.ConnectionString!))
-        {
-            await using var conn = await migrating.OpenConnectionAsync();
-            conn.Notice += (_, e) => warnings.Add(e.Notice.MessageText);
-            await using var cmd = new Npgsql.NpgsqlCommand(GrantLedger.Web.Infrastructure.Migrator.Embedded().Single(m => m.Version == 92).Sql, conn);
-            await cmd.ExecuteNonQueryAsync();
-        }
+        var warnings = await MigrationWarningsAsync(data, 92);
         Assert.Equal("staff days held past a full day by one staff member's references with and without leading zeros, kept as the claims hold them: "
                      + "school 1, T1 on 2026-10-05: 600 minutes", Assert.Single(warnings));
         Assert.Equal("1:T1:2026-10-05:600", await data.TextAsync(Days));

@@ -37,6 +37,18 @@ public sealed partial class CarelessScriptTests(DatabaseFixture db) : DatabaseTe
         return data;
     }
 
+    /// <summary>Runs migration <paramref name="version"/>'s SQL alone on <paramref name="data"/>, and returns the notices it raised (its WARNINGs).</summary>
+    private static async Task<List<string>> MigrationWarningsAsync(Npgsql.NpgsqlDataSource data, int version)
+    {
+        var warnings = new List<string>();
+        await using var migrating = GrantLedger.Web.Infrastructure.DatabaseEndpoint.CreateDataSource(data.ConnectionString!);
+        await using var conn = await migrating.OpenConnectionAsync();
+        conn.Notice += (_, e) => warnings.Add(e.Notice.MessageText);
+        await using var cmd = new Npgsql.NpgsqlCommand(GrantLedger.Web.Infrastructure.Migrator.Embedded().Single(m => m.Version == version).Sql, conn);
+        await cmd.ExecuteNonQueryAsync();
+        return warnings;
+    }
+
     /// <summary>
     /// A closed half-term or year keeps its dates, a school its programme, and a funding, allocation or virement stays as the
     /// entry naming it was posted: with a closed half-term's end moved earlier, an entry dated in it had been taken.
