@@ -141,6 +141,40 @@ public sealed partial class CarelessScriptTests
         Assert.Equal("2026-08-31", await Db.TextAsync("SELECT value_date::text FROM journal_entry WHERE id = $1 AND cause_type = 'year_end'", entryId));
     }
 
+    /// <summary>A claim's submission as a script wrote one before migration 0086 asked it for its entry.</summary>
+    private static string Submitted(int claim) => $"""
+        INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
+        VALUES ({claim}, 'submit', 'draft', 'submitted', 1, 'school_business_manager');
+        UPDATE claim SET state = 'submitted', submitted_by = 1, submitted_at = now() WHERE id = {claim};
+        """;
+
+    private const string Days = "SELECT string_agg(concat_ws(':', school_id, staff_ref, work_date, minutes), ' ' ORDER BY staff_ref) FROM staff_day";
+
+    /// <summary>
+    /// A database before migration 0086 (which asks a submission for its entry) with three claims of one school: claims 1 and 2
+    /// submitted, each with five hours of staff time on 5 October and a TLR in Autumn 1, under the references
+    /// <paramref name="first"/> and <paramref name="second"/>; claim 3, a draft, an hour of <paramref name="third"/> on that day.
+    /// </summary>
+    private async Task<Npgsql.NpgsqlDataSource> TwoFormsSubmittedAsync(string first, string second, string third,
+        [System.Runtime.CompilerServices.CallerMemberName] string test = "")
+    {
+        var data = await BeforeMigrationAsync(86, test);
+        await data.ExecuteAsync($"""
+            INSERT INTO budget_category (programme_id, code, name, unit, kind)
+            VALUES (1, 'staff-cover', 'Staff cover', 'GBP', 'staff-cover'), (1, 'tlr-admin', 'TLR and admin', 'GBP', 'tlr-admin');
+            INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by) SELECT 1, 1, 1, 1, 1 FROM generate_series(1, 3);
+            INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, minutes, staff_ref, staff_role, activity, work_date)
+            VALUES (1, 1, 'staff-time', 1, 100, 300, '{first}', 'leader', 'training', '2026-10-05'),
+                   (2, 1, 'staff-time', 1, 100, 300, '{second}', 'leader', 'training', '2026-10-05'),
+                   (3, 1, 'staff-time', 1, 100, 60, '{third}', 'leader', 'training', '2026-10-05');
+            INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, staff_ref, work_date)
+            VALUES (1, 2, 'tlr', 2, 30000, '{first}', '2026-09-01'), (2, 2, 'tlr', 2, 30000, '{second}', '2026-09-01');
+            """);
+        await data.ExecuteAsync(Submitted(1));
+        await data.ExecuteAsync(Submitted(2));
+        return data;
+    }
+
     /// <summary>
     /// On a database that already holds both forms of a reference, the migration rebuilds the staff days from the claims by
     /// the reference's key: a day a script had written is dropped, and a day T-01 and T01 were each booked for (the two forms
@@ -150,25 +184,7 @@ public sealed partial class CarelessScriptTests
     [Fact]
     public async Task TheMigration_RebuildsStaffDaysByTheReferencesKey_KeepingADayBothFormsHeldAsItIs()
     {
-        await using var data = await BeforeMigrationAsync(86); // before 0086 too, which asks a submission for its entry
-        static string Submitted(int claim) => $"""
-            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
-            VALUES ({claim}, 'submit', 'draft', 'submitted', 1, 'school_business_manager');
-            UPDATE claim SET state = 'submitted', submitted_by = 1, submitted_at = now() WHERE id = {claim};
-            """;
-        await data.ExecuteAsync("""
-            INSERT INTO budget_category (programme_id, code, name, unit, kind)
-            VALUES (1, 'staff-cover', 'Staff cover', 'GBP', 'staff-cover'), (1, 'tlr-admin', 'TLR and admin', 'GBP', 'tlr-admin');
-            INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by) SELECT 1, 1, 1, 1, 1 FROM generate_series(1, 3);
-            INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, minutes, staff_ref, staff_role, activity, work_date)
-            VALUES (1, 1, 'staff-time', 1, 100, 300, 'T-01', 'leader', 'training', '2026-10-05'),
-                   (2, 1, 'staff-time', 1, 100, 300, 'T01', 'leader', 'training', '2026-10-05'),
-                   (3, 1, 'staff-time', 1, 100, 60, 'T01', 'leader', 'training', '2026-10-05');
-            INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, staff_ref, work_date)
-            VALUES (1, 2, 'tlr', 2, 30000, 'T-01', '2026-09-01'), (2, 2, 'tlr', 2, 30000, 'T01', '2026-09-01');
-            """);
-        await data.ExecuteAsync(Submitted(1));
-        await data.ExecuteAsync(Submitted(2));
+        await using var data = await TwoFormsSubmittedAsync("T-01", "T01", "T01");
         // the days as the service booked them before 0087, one per form, and one a script wrote
         await data.ExecuteAsync("""
             INSERT INTO staff_day (programme_id, school_id, staff_ref, work_date, minutes)
@@ -178,7 +194,6 @@ public sealed partial class CarelessScriptTests
         Assert.Contains("0087_staff_days_tlrs_and_year_ends_a_script_cannot_rewrite.sql", // up to 0092, which keys T01 as T1
             await GrantLedger.Web.Infrastructure.Migrator.ApplyAsync(data.ConnectionString!,
                 GrantLedger.Web.Infrastructure.Migrator.Embedded().Where(m => m.Version < 92).ToList()));
-        const string Days = "SELECT string_agg(concat_ws(':', school_id, staff_ref, work_date, minutes), ' ' ORDER BY staff_ref) FROM staff_day";
         Assert.Equal("1:T01:2026-10-05:600", await data.TextAsync(Days));
         var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => data.ExecuteAsync(Submitted(3)));
         Assert.Equal("GL009", refused.SqlState);
@@ -194,28 +209,9 @@ public sealed partial class CarelessScriptTests
     [Fact]
     public async Task TheMigration_KeysStaffDaysByTheReferencesNumber_KeepingADayTwoFormsHeldAsItIs()
     {
-        await using var data = await BeforeMigrationAsync(86); // before 0086 too, which asks a submission for its entry
-        static string Submitted(int claim) => $"""
-            INSERT INTO claim_transition (claim_id, trigger, from_state, to_state, actor_id, actor_role)
-            VALUES ({claim}, 'submit', 'draft', 'submitted', 1, 'school_business_manager');
-            UPDATE claim SET state = 'submitted', submitted_by = 1, submitted_at = now() WHERE id = {claim};
-            """;
-        await data.ExecuteAsync("""
-            INSERT INTO budget_category (programme_id, code, name, unit, kind)
-            VALUES (1, 'staff-cover', 'Staff cover', 'GBP', 'staff-cover'), (1, 'tlr-admin', 'TLR and admin', 'GBP', 'tlr-admin');
-            INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by) SELECT 1, 1, 1, 1, 1 FROM generate_series(1, 3);
-            INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, minutes, staff_ref, staff_role, activity, work_date)
-            VALUES (1, 1, 'staff-time', 1, 100, 300, 'T01', 'leader', 'training', '2026-10-05'),
-                   (2, 1, 'staff-time', 1, 100, 300, 'T1', 'leader', 'training', '2026-10-05'),
-                   (3, 1, 'staff-time', 1, 100, 60, 'T-001', 'leader', 'training', '2026-10-05');
-            INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, staff_ref, work_date)
-            VALUES (1, 2, 'tlr', 2, 30000, 'T01', '2026-09-01'), (2, 2, 'tlr', 2, 30000, 'T1', '2026-09-01');
-            """);
-        await data.ExecuteAsync(Submitted(1));
-        await data.ExecuteAsync(Submitted(2));
+        await using var data = await TwoFormsSubmittedAsync("T01", "T1", "T-001");
         await GrantLedger.Web.Infrastructure.Migrator.ApplyAsync(data.ConnectionString!,
             GrantLedger.Web.Infrastructure.Migrator.Embedded().Where(m => m.Version < 92).ToList());
-        const string Days = "SELECT string_agg(concat_ws(':', school_id, staff_ref, work_date, minutes), ' ' ORDER BY staff_ref) FROM staff_day";
         Assert.Equal("1:T01:2026-10-05:300 1:T1:2026-10-05:300", await data.TextAsync(Days)); // two people before 0092
 
         var warnings = await MigrationWarningsAsync(data, 92);
