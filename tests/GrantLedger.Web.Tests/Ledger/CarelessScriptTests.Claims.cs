@@ -486,6 +486,55 @@ public sealed partial class CarelessScriptTests
     }
 
     /// <summary>
+    /// A hold is one line's (migration 0095): a script submitting a claim of two lines alike (one category, one amount) gave
+    /// the second line the first line's hold too, leaving the second's own transfer held by no line. Refused at commit,
+    /// naming the line that holds it; the claim stays a draft with no entry. The same script without that is taken.
+    /// </summary>
+    [Fact]
+    public async Task TwoLinesOfAClaim_CannotHoldOneTransfer_RefusedAtCommit()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        var draft = await w.NewClaimAsync();
+        await w.AddStaffTimeAsync(draft, "STAFF-09", "2026-10-12");
+        await w.AddStaffTimeAsync(draft, "STAFF-10", "2026-10-12");
+        Assert.Equal(1L, await Db.ScalarAsync($"SELECT count(DISTINCT (category_id, amount_pence)) FROM claim_line WHERE claim_id = {draft}"));
+        var state = $"SELECT state || ', ' || (SELECT count(*) FROM journal_entry WHERE cause_type = 'claim' AND cause_id = {draft}) FROM claim WHERE id = {draft}";
+
+        var refused = await RefusedAsync(ClaimWorld.SubmittedByScript(draft) + $"""
+            ;
+            UPDATE claim_line SET money_hold_id = (SELECT money_hold_id FROM claim_line WHERE claim_id = {draft} AND line_no = 1)
+             WHERE claim_id = {draft} AND line_no = 2
+            """);
+        Assert.Equal("GL021", refused.SqlState);
+        Assert.Matches($@"^claim {draft} line ([12]) cannot hold transfer \d+: line (?!\1)[12] of the claim holds it, and a hold is one line's$", refused.MessageText);
+        Assert.Equal("draft, 0", await Db.TextAsync(state));
+
+        await Db.DataSource.ExecuteAsync(ClaimWorld.SubmittedByScript(draft));
+        Assert.Equal("submitted, 1", await Db.TextAsync(state));
+        Assert.Equal(2L, await Db.ScalarAsync($"SELECT count(DISTINCT money_hold_id) FROM claim_line WHERE claim_id = {draft}"));
+    }
+
+    /// <summary>
+    /// On a database where a script had already given two lines of a claim one hold, migration 0095 names them in a WARNING
+    /// and keeps them as they are.
+    /// </summary>
+    [Fact]
+    public async Task TheMigration_NamesLinesSharingAHold_AndKeepsThem()
+    {
+        await using var data = await BeforeMigrationAsync(95);
+        await data.TamperAsync("""
+            INSERT INTO budget_category (programme_id, code, name, unit, kind) VALUES (1, 'action-plan', 'Action plan', 'GBP', 'action-plan');
+            INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by) VALUES (1, 1, 1, 1, 1);
+            INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, description, money_hold_id)
+            VALUES (1, 1, 'action-plan', 1, 500, 'books', 42), (1, 2, 'action-plan', 1, 500, 'more books', 42), (1, 3, 'action-plan', 1, 500, 'paper', 43);
+            """);
+        var warnings = await MigrationWarningsAsync(data, 95);
+        Assert.Equal("claim lines sharing a hold, kept as they are (the rule holds from now on): claim 1 lines 1 and 2 (money hold, transfer 42)",
+            Assert.Single(warnings));
+        Assert.Equal("42,42,43", await data.TextAsync("SELECT string_agg(money_hold_id::text, ',' ORDER BY line_no) FROM claim_line"));
+    }
+
+    /// <summary>
     /// A decision by a script, as the service writes one: its entry resolving each of the claim's holds (<paramref name="resolved"/>
     /// picks them, <paramref name="kind"/> and <paramref name="amount"/> say how, over the hold h and its line l), then its move.
     /// </summary>
