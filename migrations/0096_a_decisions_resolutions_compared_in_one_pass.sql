@@ -1,8 +1,8 @@
 -- Migration 0093's check of a decision, comparing the two sides once each. 0093 compared the transfers a decision's entry
 -- should hold (claim_decision_resolutions: every hold of the submission's entry, posted or voided as the lines say) with
--- the entry's own by EXCEPT ALL both ways, and so computed each side twice (docs/security.md, "Seen and left", 7
--- December). Each side is now read once, materialized, and the two compared from there. The rule, its message and its
--- error code (GL010) are 0093's; it runs for decisions only, off the submission's path.
+-- the entry's own by EXCEPT ALL both ways, and so computed each side twice (seen in 0093's review, 7 December). Each side
+-- is now read once, materialized, and the two compared from there. The rule, its message and its error code (GL010) are
+-- 0093's; it runs for decisions only, off the submission's path.
 
 CREATE OR REPLACE FUNCTION claim_history_resolves_its_holds() RETURNS trigger LANGUAGE plpgsql
     SET plan_cache_mode = force_generic_plan
