@@ -21,6 +21,16 @@ public sealed partial class CarelessScriptTests
         UPDATE claim SET state = '{to}'{set} WHERE id = {claim};
         """;
 
+    /// <summary>
+    /// Where the migration tests' scripts start, on a database of <see cref="BeforeMigrationAsync"/>: the programme's action-plan
+    /// category (1) and a draft claim (1) of its school, for the lines the test writes.
+    /// </summary>
+    private const string AnActionPlanClaim = """
+        INSERT INTO budget_category (programme_id, code, name, unit, kind) VALUES (1, 'action-plan', 'Action plan', 'GBP', 'action-plan');
+        INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by) VALUES (1, 1, 1, 1, 1);
+
+        """;
+
     private async Task<Npgsql.PostgresException> ScriptRefusedAtCommitAsync(string sql)
     {
         var refused = await RefusedAsync(sql);
@@ -373,9 +383,7 @@ public sealed partial class CarelessScriptTests
     public async Task TheMigration_NamesALineAlreadyHoldingWhatItHasNothingToHold_AndHoldsTheRuleFromThenOn()
     {
         await using var data = await BeforeMigrationAsync(90);
-        await data.TamperAsync("""
-            INSERT INTO budget_category (programme_id, code, name, unit, kind) VALUES (1, 'action-plan', 'Action plan', 'GBP', 'action-plan');
-            INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by) VALUES (1, 1, 1, 1, 1);
+        await data.TamperAsync(AnActionPlanClaim + """
             INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, description, money_hold_id)
             VALUES (1, 1, 'action-plan', 1, 0, 'nothing', NULL), (1, 2, 'action-plan', 1, 500, 'books', NULL);
             UPDATE claim_line SET money_hold_id = 42 WHERE line_no = 1;
@@ -466,9 +474,7 @@ public sealed partial class CarelessScriptTests
     public async Task TheMigration_NamesALineHoldingATransferNotItsOwn_AndHoldsTheRuleFromThenOn()
     {
         await using var data = await BeforeMigrationAsync(91);
-        await data.TamperAsync("""
-            INSERT INTO budget_category (programme_id, code, name, unit, kind) VALUES (1, 'action-plan', 'Action plan', 'GBP', 'action-plan');
-            INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by) VALUES (1, 1, 1, 1, 1);
+        await data.TamperAsync(AnActionPlanClaim + """
             INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, description, money_hold_id)
             VALUES (1, 1, 'action-plan', 1, 500, 'books', 42), (1, 2, 'action-plan', 1, 700, 'paper', NULL);
             INSERT INTO account (programme_id, unit, code, name, normal_side) VALUES (1, 'GBP', 'dm:from', 'From', 'debit'), (1, 'GBP', 'dm:to', 'To', 'credit');
@@ -522,9 +528,7 @@ public sealed partial class CarelessScriptTests
     public async Task TheMigration_NamesLinesSharingAHold_AndKeepsThem()
     {
         await using var data = await BeforeMigrationAsync(95);
-        await data.TamperAsync("""
-            INSERT INTO budget_category (programme_id, code, name, unit, kind) VALUES (1, 'action-plan', 'Action plan', 'GBP', 'action-plan');
-            INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by) VALUES (1, 1, 1, 1, 1);
+        await data.TamperAsync(AnActionPlanClaim + """
             INSERT INTO claim_line (claim_id, line_no, kind, category_id, amount_pence, description, money_hold_id)
             VALUES (1, 1, 'action-plan', 1, 500, 'books', 42), (1, 2, 'action-plan', 1, 500, 'more books', 42), (1, 3, 'action-plan', 1, 500, 'paper', 43);
             """);
@@ -606,9 +610,7 @@ public sealed partial class CarelessScriptTests
     public async Task TheMigration_NamesADecisionNotResolvingItsSubmissionsHolds_AndKeepsIt()
     {
         await using var data = await BeforeMigrationAsync(93);
-        await data.TamperAsync("""
-            INSERT INTO budget_category (programme_id, code, name, unit, kind) VALUES (1, 'action-plan', 'Action plan', 'GBP', 'action-plan');
-            INSERT INTO claim (programme_id, programme_year_id, period_id, school_id, created_by) VALUES (1, 1, 1, 1, 1);
+        await data.TamperAsync(AnActionPlanClaim + """
             INSERT INTO account (programme_id, unit, code, name, normal_side) VALUES (1, 'GBP', 'dm:from', 'From', 'debit'), (1, 'GBP', 'dm:to', 'To', 'credit');
             INSERT INTO journal_entry (programme_id, value_date, description, cause_type, cause_id)
             VALUES (1, '2026-09-01', 'Claim submitted', 'claim', 1), (1, '2026-09-02', 'Claim approved', 'claim', 1);
