@@ -7,12 +7,15 @@ using Npgsql;
 
 namespace GrantLedger.Web.Cli;
 
-/// <summary><c>audit seal</c> seals what is queued now; <c>audit verify</c> recomputes every hash chain (exit code 3 on a mismatch).</summary>
+/// <summary>
+/// <c>audit seal</c> seals what is queued now; <c>audit verify</c> recomputes every hash chain (exit code 3 on a mismatch);
+/// <c>audit check</c> checks the ledger's invariants over its rows (exit code 3 when one does not hold).
+/// </summary>
 public static class AuditCommands
 {
     public static Command Create(Func<Func<IServiceProvider, DatabaseEndpoint, Task<int>>, CancellationToken, Task<int>> withServices)
     {
-        var audit = new Command("audit", "Tamper evidence: seal and verify the hash chains of journal entries and audit events.");
+        var audit = new Command("audit", "Tamper evidence: seal and verify the hash chains of journal entries and audit events; check the ledger's invariants.");
 
         var seal = new Command("seal", "Seal every record waiting to be sealed, now (the service also does this in the background).");
         seal.SetAction((_, ct) => withServices((services, _) => SealAsync(services.GetRequiredService<NpgsqlDataSource>(), Console.Out, ct), ct));
@@ -29,6 +32,13 @@ public static class AuditCommands
         verify.SetAction((parse, ct) => withServices((services, _) => VerifyAsync(services.GetRequiredService<NpgsqlDataSource>(), Console.Out, ct,
             parse.GetValue(noted), parse.GetValue(writeHeads)), ct));
         audit.Subcommands.Add(verify);
+
+        var check = new Command("check", "Check the ledger's invariants over the rows as they stand; name what breaks each.");
+        var most = new Option<int>("--most") { Description = "the most rows to name for each check that does not hold", DefaultValueFactory = _ => 20 };
+        check.Options.Add(most);
+        check.SetAction((parse, ct) => withServices((services, _) => CheckAsync(services.GetRequiredService<NpgsqlDataSource>(), Console.Out, ct,
+            parse.GetValue(most)), ct));
+        audit.Subcommands.Add(check);
         return audit;
     }
 
@@ -75,6 +85,27 @@ public static class AuditCommands
             : report.FirstMismatch is { } first ? $"FIRST MISMATCH: {first.Chain} seal {first.Seq}: {first.Problem}"
             : "REWRITTEN: a head noted is not in its chain as it was.");
         return report.Ok ? 0 : 3;
+    }
+
+    /// <returns>0 when every check holds; 3 when one does not; 2 when <paramref name="most"/> is below 1</returns>
+    public static async Task<int> CheckAsync(NpgsqlDataSource dataSource, TextWriter output, CancellationToken ct, int most = 20)
+    {
+        if (most < 1)
+        {
+            output.WriteLine($"--most must be 1 or more, not {most}.");
+            return 2;
+        }
+        var results = await LedgerChecks.RunAsync(dataSource, most, ct);
+        foreach (var r in results)
+        {
+            output.WriteLine($"{(r.Holds ? "holds" : "BROKEN")} {r.Name}");
+            foreach (var found in r.Found) output.WriteLine($"         {found}");
+            if (r.More) output.WriteLine($"         … and more (the first {most} shown; --most shows more)");
+        }
+        var broken = results.Count(r => !r.Holds);
+        output.WriteLine(broken == 0 ? $"Every one of the {results.Count} checks holds."
+            : $"{broken} of the {results.Count} checks do not hold: each row named above breaks one.");
+        return broken == 0 ? 0 : 3;
     }
 
     /// <summary>The first admin, made at the console, is recorded like every other user created.</summary>

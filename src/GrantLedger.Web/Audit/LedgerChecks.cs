@@ -1,0 +1,173 @@
+using Npgsql;
+
+namespace GrantLedger.Web.Audit;
+
+/// <summary>
+/// The ledger's invariants checked over the rows as they stand, with plain SQL: balances tie to their transfers, the trial
+/// balance is zero, no limited account is past its limit, each claim's holds and row agree with its lines and its history,
+/// each payee is paid once. PostgreSQL refuses a write that would break them; these checks ask whether the rows hold them
+/// now, whatever wrote them before a rule was added (a migration checks its own rule's old rows once), a restore, or
+/// someone with the owner's keys. Each check lists what breaks it, so an empty answer is a pass and any other names the
+/// culprits. <c>audit check</c> runs them; the reliability tests run them after every crash, outage and race.
+/// </summary>
+public static class LedgerChecks
+{
+    /// <param name="Name">what holds, in words</param>
+    /// <param name="Sql">a query giving one line of text for each row that breaks it</param>
+    public sealed record Check(string Name, string Sql);
+
+    /// <param name="Found">what breaks the check, at most the number asked for</param>
+    /// <param name="More">whether more than that was found</param>
+    public sealed record Result(string Name, IReadOnlyList<string> Found, bool More)
+    {
+        public bool Holds => Found.Count == 0;
+    }
+
+    public static readonly IReadOnlyList<Check> All = new (string Name, string Sql)[]
+    {
+        ("account balances equal the sum of their transfers", """
+            SELECT a.code || ' ' || a.unit || ': stored ' || row(a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending)::text
+                   || ' but transfers give ' || row(coalesce(e.dp, 0), coalesce(e.cp, 0), coalesce(e.dq, 0), coalesce(e.cq, 0))::text
+              FROM account a
+              LEFT JOIN (SELECT account_id, sum(debits_posted) dp, sum(credits_posted) cp, sum(debits_pending) dq, sum(credits_pending) cq
+                           FROM transfer_effect GROUP BY account_id) e ON e.account_id = a.id
+             WHERE (a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending)
+                   IS DISTINCT FROM (coalesce(e.dp, 0)::bigint, coalesce(e.cp, 0)::bigint, coalesce(e.dq, 0)::bigint, coalesce(e.cq, 0)::bigint)
+            """),
+        ("the trial balance is zero per programme and unit", """
+            SELECT programme_id || ' ' || unit || ': debits ' || sum(debits_posted) || ' credits ' || sum(credits_posted)
+                   || ' pending debits ' || sum(debits_pending) || ' pending credits ' || sum(credits_pending)
+              FROM account GROUP BY programme_id, unit
+            HAVING sum(debits_posted) <> sum(credits_posted) OR sum(debits_pending) <> sum(credits_pending)
+            """),
+        ("no limited account is past its limit (available never negative)", """
+            SELECT code || ' ' || unit || ' available ' ||
+                   CASE limit_kind WHEN 'debits_within_credits' THEN credits_posted - debits_posted - debits_pending
+                                   ELSE debits_posted - credits_posted - credits_pending END
+              FROM account
+             WHERE (limit_kind = 'debits_within_credits' AND debits_posted + debits_pending > credits_posted)
+                OR (limit_kind = 'credits_within_debits' AND credits_posted + credits_pending > debits_posted)
+            """),
+        ("every journal entry has transfers", """
+            SELECT 'entry ' || e.id FROM journal_entry e WHERE NOT EXISTS (SELECT 1 FROM transfer t WHERE t.entry_id = e.id)
+            """),
+        ("a claim's state is its last recorded transition", """
+            SELECT 'claim ' || c.id || ' is ' || c.state || ' but its history ends ' || coalesce(last.to_state, '(nothing)')
+              FROM claim c
+              LEFT JOIN LATERAL (SELECT to_state FROM claim_transition t WHERE t.claim_id = c.id ORDER BY t.id DESC LIMIT 1) last ON true
+             WHERE c.state <> coalesce(last.to_state, 'draft')
+            """),
+        ("a claim awaiting a decision holds each line's money, unresolved", """
+            SELECT 'claim ' || c.id || ' (' || c.state || ') line ' || l.line_no || ' hold ' || coalesce(l.money_hold_id::text, 'missing')
+              FROM claim c JOIN claim_line l ON l.claim_id = c.id
+              LEFT JOIN transfer h ON h.id = l.money_hold_id
+             WHERE c.state IN ('submitted', 'under-review', 'awaiting-second-approval')
+               AND l.category_id IS NOT NULL AND l.amount_pence > 0
+               AND (h.id IS NULL OR h.kind <> 'pending' OR h.amount <> l.amount_pence
+                    OR EXISTS (SELECT 1 FROM transfer r WHERE r.pending_id = h.id))
+            """),
+        ("a decided claim's holds are resolved once, for what was sanctioned", """
+            SELECT 'claim ' || c.id || ' (' || c.state || ') line ' || l.line_no || ' hold ' || coalesce(l.money_hold_id::text, 'missing')
+                   || ' resolved by ' || coalesce(r.kind || ' ' || r.amount, 'nothing')
+              FROM claim c JOIN claim_line l ON l.claim_id = c.id
+              LEFT JOIN transfer r ON r.pending_id = l.money_hold_id
+             WHERE c.state IN ('approved', 'in-payment-run', 'paid')
+               AND l.category_id IS NOT NULL AND l.amount_pence > 0
+               AND (r.id IS NULL
+                    OR (coalesce(l.sanctioned_pence, l.amount_pence) > 0 AND (r.kind <> 'post_pending' OR r.amount <> coalesce(l.sanctioned_pence, l.amount_pence)))
+                    OR (coalesce(l.sanctioned_pence, l.amount_pence) = 0 AND r.kind <> 'void_pending'))
+            """),
+        ("a draft, rejected or withdrawn claim holds nothing", """
+            SELECT 'claim ' || c.id || ' (' || c.state || ') line ' || l.line_no || ' still names hold ' || coalesce(l.money_hold_id, l.time_hold_id)
+              FROM claim c JOIN claim_line l ON l.claim_id = c.id
+             WHERE c.state IN ('draft', 'rejected', 'withdrawn') AND (l.money_hold_id IS NOT NULL OR l.time_hold_id IS NOT NULL)
+            """),
+        ("every unresolved claim hold belongs to a claim awaiting a decision", """
+            SELECT 'pending transfer ' || t.id || ' of entry ' || t.entry_id
+              FROM transfer t JOIN journal_entry e ON e.id = t.entry_id
+             WHERE e.cause_type = 'claim' AND t.kind = 'pending'
+               AND NOT EXISTS (SELECT 1 FROM transfer r WHERE r.pending_id = t.id)
+               AND NOT EXISTS (SELECT 1 FROM claim_line l JOIN claim c ON c.id = l.claim_id
+                                WHERE (l.money_hold_id = t.id OR l.time_hold_id = t.id)
+                                  AND c.state IN ('submitted', 'under-review', 'awaiting-second-approval'))
+            """),
+        ("every claim entry is named by the transition that made it", """
+            SELECT 'entry ' || e.id || ' (claim ' || e.cause_id || ')'
+              FROM journal_entry e
+             WHERE e.cause_type = 'claim'
+               AND NOT EXISTS (SELECT 1 FROM claim_transition t WHERE t.entry_id = e.id AND t.claim_id = e.cause_id)
+            """),
+        ("each claim is in at most one live payment run", """
+            SELECT 'claim ' || t.claim_id || ' added to runs ' || string_agg((t.details->>'paymentRunId'), ', ')
+              FROM claim_transition t
+             WHERE t.trigger = 'add-to-payment-run'
+               AND NOT EXISTS (SELECT 1 FROM claim_transition x WHERE x.claim_id = t.claim_id AND x.id > t.id
+                                 AND x.trigger IN ('remove-from-payment-run', 'payment-failed'))
+             GROUP BY t.claim_id HAVING count(*) > 1
+            """),
+        ("each payee is paid once", """
+            SELECT 'payee ' || p.remittance_reference || ': ' || count(e.id) || ' payment entries'
+              FROM payment_run_payee p
+              LEFT JOIN journal_entry e ON e.cause_type = 'payment_run' AND e.cause_id = p.payment_run_id
+                                       AND e.description LIKE '%remittance ' || p.remittance_reference
+             GROUP BY p.id, p.remittance_reference, p.status
+            HAVING count(e.id) > 1 OR (p.status = 'paid') <> (count(e.id) = 1)
+            """),
+        ("a claim's submitter, deciders, reason and payment run are what its history says", """
+            SELECT 'claim ' || c.id || ': ' || string_agg(x.name || ' ' || coalesce(x.written, 'empty') || ', its history says '
+                                                          || coalesce(x.said, 'empty'), '; ' ORDER BY x.n)
+              FROM claim c
+              LEFT JOIN LATERAL (SELECT t.actor_id, t.occurred_at FROM claim_transition t
+                                  WHERE t.claim_id = c.id AND t.trigger = 'submit' ORDER BY t.id DESC LIMIT 1) s ON true
+              LEFT JOIN LATERAL (SELECT CASE WHEN t.trigger = 'approve' THEN t.actor_id END AS actor_id FROM claim_transition t
+                                  WHERE t.claim_id = c.id AND t.trigger IN ('submit', 'approve') ORDER BY t.id DESC LIMIT 1) a ON true
+              LEFT JOIN LATERAL (SELECT CASE WHEN t.trigger <> 'submit' THEN t.actor_id END AS actor_id,
+                                        CASE WHEN t.trigger <> 'submit' THEN t.occurred_at END AS occurred_at
+                                   FROM claim_transition t
+                                  WHERE t.claim_id = c.id
+                                    AND (t.trigger IN ('submit', 'second-approve', 'withdraw', 'return', 'reject')
+                                         OR (t.trigger = 'approve' AND t.to_state = 'approved'))
+                                  ORDER BY t.id DESC LIMIT 1) d ON true
+              LEFT JOIN LATERAL (SELECT CASE WHEN t.trigger <> 'submit' THEN t.reason END AS reason FROM claim_transition t
+                                  WHERE t.claim_id = c.id AND t.trigger IN ('submit', 'return', 'reject') ORDER BY t.id DESC LIMIT 1) r ON true
+              LEFT JOIN LATERAL (SELECT CASE WHEN t.trigger = 'add-to-payment-run' THEN (t.details->>'paymentRunId')::bigint END AS run
+                                   FROM claim_transition t
+                                  WHERE t.claim_id = c.id AND t.trigger IN ('submit', 'add-to-payment-run', 'remove-from-payment-run', 'payment-failed')
+                                  ORDER BY t.id DESC LIMIT 1) p ON true
+             CROSS JOIN LATERAL (VALUES (1, 'submitted_by', c.submitted_by::text, s.actor_id::text),
+                                        (2, 'submitted_at', c.submitted_at::text, s.occurred_at::text),
+                                        (3, 'first_approved_by', c.first_approved_by::text, a.actor_id::text),
+                                        (4, 'decided_by', c.decided_by::text, d.actor_id::text),
+                                        (5, 'decided_at', c.decided_at::text, d.occurred_at::text),
+                                        (6, 'reason', c.reason, r.reason),
+                                        (7, 'payment_run_id', c.payment_run_id::text, p.run::text)) AS x(n, name, written, said)
+             WHERE x.written IS DISTINCT FROM x.said
+             GROUP BY c.id
+            """),
+        ("a hold is one line's", """
+            SELECT 'claim ' || a.claim_id || ' lines ' || a.line_no || ' and ' || b.line_no || ' both hold transfer ' || v.hold_id
+              FROM claim_line a
+              JOIN claim_line b ON b.claim_id = a.claim_id AND b.line_no > a.line_no
+             CROSS JOIN LATERAL (VALUES (a.money_hold_id, b.money_hold_id), (a.time_hold_id, b.time_hold_id)) AS v(hold_id, other_id)
+             WHERE v.hold_id = v.other_id
+            """),
+    }.Select(c => new Check(c.Name, c.Sql)).ToArray();
+
+    /// <summary>Runs every check in one repeatable-read transaction (one snapshot for all), naming at most <paramref name="most"/> culprits each.</summary>
+    public static async Task<IReadOnlyList<Result>> RunAsync(NpgsqlDataSource dataSource, int most = 20, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        var results = new List<Result>();
+        foreach (var check in All)
+        {
+            await using var cmd = new NpgsqlCommand($"{check.Sql} LIMIT {most + 1}", conn, tx);
+            await using var rows = await cmd.ExecuteReaderAsync(ct);
+            var found = new List<string>();
+            while (await rows.ReadAsync(ct)) found.Add(rows.IsDBNull(0) ? "(null)" : rows.GetString(0));
+            results.Add(new Result(check.Name, found.Take(most).ToList(), found.Count > most));
+        }
+        await tx.CommitAsync(ct);
+        return results;
+    }
+}
