@@ -144,6 +144,53 @@ public static class LedgerChecks
              WHERE x.written IS DISTINCT FROM x.said
              GROUP BY c.id
             """),
+        ("a line's hold is the pending transfer its claim's submission wrote for it", """
+            SELECT 'claim ' || l.claim_id || ' line ' || l.line_no || ' (' || v.what || ' hold, transfer ' || v.hold_id || ')'
+              FROM claim_line l
+              JOIN claim c ON c.id = l.claim_id
+             CROSS JOIN LATERAL (VALUES ('money', l.money_hold_id, l.category_id, l.amount_pence, 'GBP', ':payable'),
+                                        ('time', l.time_hold_id, l.allowance_category_id, l.minutes, 'MIN', ':used'))
+                   AS v(what, hold_id, category_id, amount, unit, leaf)
+              LEFT JOIN transfer t ON t.id = v.hold_id
+              LEFT JOIN journal_entry e ON e.id = t.entry_id
+              LEFT JOIN account d ON d.id = t.debit_account_id
+              LEFT JOIN account k ON k.id = t.credit_account_id
+             WHERE v.hold_id IS NOT NULL
+               AND (t.kind = 'pending' AND t.unit = v.unit AND t.amount = v.amount
+                    AND e.cause_type = 'claim' AND e.cause_id = l.claim_id
+                    AND (d.school_id, d.programme_year_id, d.category_id, k.school_id, k.programme_year_id, k.category_id)
+                        = (c.school_id, c.programme_year_id, v.category_id, c.school_id, c.programme_year_id, v.category_id)
+                    AND d.code LIKE '%:available' AND k.code LIKE '%' || v.leaf) IS NOT TRUE
+            """),
+        ("a decision's entry resolves each hold of its submission once, as the lines say, and moves nothing else", """
+            SELECT 'claim ' || d.claim_id || ' ' || d.trigger || ' (entry ' || d.entry_id || ', its submission''s ' || s.entry_id || ')'
+              FROM claim_transition d
+             CROSS JOIN LATERAL (SELECT s.entry_id FROM claim_transition s
+                                  WHERE s.claim_id = d.claim_id AND s.trigger = 'submit' AND s.id < d.id
+                                  ORDER BY s.id DESC LIMIT 1) s
+             WHERE d.entry_id IS NOT NULL AND s.entry_id IS NOT NULL
+               AND ((d.trigger IN ('approve', 'second-approve') AND d.to_state = 'approved') OR d.trigger IN ('return', 'reject', 'withdraw'))
+               AND EXISTS ((SELECT r.pending_id, r.kind, r.amount FROM claim_decision_resolutions(d.claim_id, s.entry_id, d.to_state = 'approved') r
+                            EXCEPT ALL
+                            SELECT t.pending_id, t.kind, t.amount FROM transfer t WHERE t.entry_id = d.entry_id)
+                           UNION ALL
+                           (SELECT t.pending_id, t.kind, t.amount FROM transfer t WHERE t.entry_id = d.entry_id
+                            EXCEPT ALL
+                            SELECT r.pending_id, r.kind, r.amount FROM claim_decision_resolutions(d.claim_id, s.entry_id, d.to_state = 'approved') r))
+            """),
+        ("a staff member's day is what their school's claims hold, at most a full day", """
+            SELECT 'school ' || coalesce(d.school_id, b.school_id) || ', ' || coalesce(d.staff_ref, b.staff) || ' on '
+                   || coalesce(d.work_date, b.work_date) || ': ' || coalesce(d.minutes, 0) || ' minutes booked, '
+                   || coalesce(b.minutes, 0) || ' held by its claims'
+              FROM (SELECT school_id, staff_ref, work_date, minutes FROM staff_day WHERE minutes <> 0) d
+              FULL JOIN (SELECT c.school_id, staff_key(l.staff_ref) AS staff, l.work_date, sum(l.minutes) AS minutes
+                           FROM claim_line l JOIN claim c ON c.id = l.claim_id
+                          WHERE l.kind IN ('staff-time', 'support-hours') AND l.staff_ref IS NOT NULL AND l.work_date IS NOT NULL
+                            AND l.minutes IS NOT NULL AND c.state NOT IN ('draft', 'rejected', 'withdrawn')
+                          GROUP BY 1, 2, 3) b
+                ON b.school_id = d.school_id AND b.staff = d.staff_ref AND b.work_date = d.work_date
+             WHERE d.minutes IS DISTINCT FROM b.minutes OR d.minutes > 450
+            """),
         ("a hold is one line's", """
             SELECT 'claim ' || a.claim_id || ' lines ' || a.line_no || ' and ' || b.line_no || ' both hold transfer ' || v.hold_id
               FROM claim_line a
