@@ -5,10 +5,11 @@ namespace GrantLedger.Web.Audit;
 /// <summary>
 /// The ledger's invariants checked over the rows as they stand, with plain SQL: balances tie to their transfers, the trial
 /// balance is zero, no limited account is past its limit, each claim's holds and row agree with its lines and its history,
-/// each payee is paid once. PostgreSQL refuses a write that would break them; these checks ask whether the rows hold them
-/// now, whatever wrote them before a rule was added (a migration checks its own rule's old rows once), a restore, or
-/// someone with the owner's keys. Each check lists what breaks it, so an empty answer is a pass and any other names the
-/// culprits. <c>audit check</c> runs them; the reliability tests run them after every crash, outage and race.
+/// staff days with the claims, each payee is paid once. PostgreSQL refuses a write that would break them; these checks ask
+/// whether the rows hold them now, whatever wrote them: the service before a rule was added (a migration checks its own
+/// rule's old rows once, as it runs), a restore made with the triggers off, or someone with the owner's keys. Each check
+/// lists what breaks it, so an empty answer is a pass and any other names the culprits. <c>audit check</c> runs them; the
+/// reliability tests run them after every crash, outage, race and restore.
 /// </summary>
 public static class LedgerChecks
 {
