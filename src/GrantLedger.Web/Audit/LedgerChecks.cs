@@ -107,12 +107,13 @@ public static class LedgerChecks
              GROUP BY t.claim_id HAVING count(*) > 1
             """),
         ("each payee is paid once", """
-            SELECT 'payee ' || p.remittance_reference || ': ' || count(e.id) || ' payment entries'
+            WITH e AS MATERIALIZED (
+                SELECT cause_id AS payment_run_id, substring(description FROM '^.*remittance (.*)$') AS remittance_reference, count(*) AS entries
+                  FROM journal_entry WHERE cause_type = 'payment_run' GROUP BY 1, 2)
+            SELECT 'payee ' || p.remittance_reference || ': ' || coalesce(e.entries, 0) || ' payment entries'
               FROM payment_run_payee p
-              LEFT JOIN journal_entry e ON e.cause_type = 'payment_run' AND e.cause_id = p.payment_run_id
-                                       AND e.description LIKE '%remittance ' || p.remittance_reference
-             GROUP BY p.id, p.remittance_reference, p.status
-            HAVING count(e.id) > 1 OR (p.status = 'paid') <> (count(e.id) = 1)
+              LEFT JOIN e ON e.payment_run_id = p.payment_run_id AND e.remittance_reference = p.remittance_reference
+             WHERE coalesce(e.entries, 0) > 1 OR (p.status = 'paid') <> (coalesce(e.entries, 0) = 1)
             """),
         ("a claim's submitter, deciders, reason and payment run are what its history says", """
             SELECT 'claim ' || c.id || ': ' || string_agg(x.name || ' ' || coalesce(x.written, 'empty') || ', its history says '
