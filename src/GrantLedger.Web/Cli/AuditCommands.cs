@@ -103,8 +103,12 @@ public static class AuditCommands
             if (r.More) output.WriteLine($"         … and more (the first {most} shown; --most shows more)");
         }
         var broken = results.Count(r => !r.Holds);
-        output.WriteLine(broken == 0 ? $"Every one of the {results.Count} checks holds."
-            : $"{broken} of the {results.Count} checks do not hold: each row named above breaks one.");
+        output.WriteLine(broken switch
+        {
+            0 => $"Every one of the {results.Count} checks holds.",
+            1 => $"1 of the {results.Count} checks does not hold: each row named above breaks it.",
+            _ => $"{broken} of the {results.Count} checks do not hold: each row named above breaks one.",
+        });
         return broken == 0 ? 0 : 3;
     }
 

@@ -80,4 +80,17 @@ public sealed class LedgerCheckTests(DatabaseFixture db) : DatabaseTest(db)
             first.SkipWhile(l => l != "BROKEN a claim's submitter, deciders, reason and payment run are what its history says").ElementAt(2).Trim());
         Assert.Equal(2, (await CheckAsync(most: 0)).Exit);
     }
+
+    /// <summary>One check broken, by one row: the command names it and says so in the singular, and exits 3.</summary>
+    [Fact]
+    public async Task OneCheckBroken_IsSaidOfOne()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        await w.UnderReviewAsync("STAFF-03", "2026-10-07");
+        await Db.DataSource.TamperAsync("UPDATE staff_day SET minutes = minutes + 30 WHERE work_date = '2026-10-07'");
+        var (exit, output) = await CheckAsync();
+        Assert.Equal(3, exit);
+        Assert.Equal(["BROKEN a staff member's day is what their school's claims hold, at most a full day"], output.Where(l => l.StartsWith("BROKEN ")));
+        Assert.Equal($"1 of the {GrantLedger.Web.Audit.LedgerChecks.All.Count} checks does not hold: each row named above breaks it.", output[^1]);
+    }
 }
