@@ -24,9 +24,9 @@ public static class LedgerChecks
         public bool Holds => Found.Count == 0;
     }
 
-    public static readonly IReadOnlyList<Check> All = new (string Name, string Sql)[]
-    {
-        ("account balances equal the sum of their transfers", """
+    public static readonly IReadOnlyList<Check> All =
+    [
+        new("account balances equal the sum of their transfers", """
             SELECT a.code || ' ' || a.unit || ': stored ' || row(a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending)::text
                    || ' but transfers give ' || row(coalesce(e.dp, 0), coalesce(e.cp, 0), coalesce(e.dq, 0), coalesce(e.cq, 0))::text
               FROM account a
@@ -35,13 +35,13 @@ public static class LedgerChecks
              WHERE (a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending)
                    IS DISTINCT FROM (coalesce(e.dp, 0)::bigint, coalesce(e.cp, 0)::bigint, coalesce(e.dq, 0)::bigint, coalesce(e.cq, 0)::bigint)
             """),
-        ("the trial balance is zero per programme and unit", """
+        new("the trial balance is zero per programme and unit", """
             SELECT programme_id || ' ' || unit || ': debits ' || sum(debits_posted) || ' credits ' || sum(credits_posted)
                    || ' pending debits ' || sum(debits_pending) || ' pending credits ' || sum(credits_pending)
               FROM account GROUP BY programme_id, unit
             HAVING sum(debits_posted) <> sum(credits_posted) OR sum(debits_pending) <> sum(credits_pending)
             """),
-        ("no limited account is past its limit (available never negative)", """
+        new("no limited account is past its limit (available never negative)", """
             SELECT code || ' ' || unit || ' available ' ||
                    CASE limit_kind WHEN 'debits_within_credits' THEN credits_posted - debits_posted - debits_pending
                                    ELSE debits_posted - credits_posted - credits_pending END
@@ -49,16 +49,16 @@ public static class LedgerChecks
              WHERE (limit_kind = 'debits_within_credits' AND debits_posted + debits_pending > credits_posted)
                 OR (limit_kind = 'credits_within_debits' AND credits_posted + credits_pending > debits_posted)
             """),
-        ("every journal entry has transfers", """
+        new("every journal entry has transfers", """
             SELECT 'entry ' || e.id FROM journal_entry e WHERE NOT EXISTS (SELECT 1 FROM transfer t WHERE t.entry_id = e.id)
             """),
-        ("a claim's state is its last recorded transition", """
+        new("a claim's state is its last recorded transition", """
             SELECT 'claim ' || c.id || ' is ' || c.state || ' but its history ends ' || coalesce(last.to_state, '(nothing)')
               FROM claim c
               LEFT JOIN LATERAL (SELECT to_state FROM claim_transition t WHERE t.claim_id = c.id ORDER BY t.id DESC LIMIT 1) last ON true
              WHERE c.state <> coalesce(last.to_state, 'draft')
             """),
-        ("a claim awaiting a decision holds each line's money, unresolved", """
+        new("a claim awaiting a decision holds each line's money, unresolved", """
             SELECT 'claim ' || c.id || ' (' || c.state || ') line ' || l.line_no || ' hold ' || coalesce(l.money_hold_id::text, 'missing')
               FROM claim c JOIN claim_line l ON l.claim_id = c.id
               LEFT JOIN transfer h ON h.id = l.money_hold_id
@@ -67,7 +67,7 @@ public static class LedgerChecks
                AND (h.id IS NULL OR h.kind <> 'pending' OR h.amount <> l.amount_pence
                     OR EXISTS (SELECT 1 FROM transfer r WHERE r.pending_id = h.id))
             """),
-        ("a decided claim's holds are resolved once, for what was sanctioned", """
+        new("a decided claim's holds are resolved once, for what was sanctioned", """
             SELECT 'claim ' || c.id || ' (' || c.state || ') line ' || l.line_no || ' hold ' || coalesce(l.money_hold_id::text, 'missing')
                    || ' resolved by ' || coalesce(r.kind || ' ' || r.amount, 'nothing')
               FROM claim c JOIN claim_line l ON l.claim_id = c.id
@@ -78,12 +78,12 @@ public static class LedgerChecks
                     OR (coalesce(l.sanctioned_pence, l.amount_pence) > 0 AND (r.kind <> 'post_pending' OR r.amount <> coalesce(l.sanctioned_pence, l.amount_pence)))
                     OR (coalesce(l.sanctioned_pence, l.amount_pence) = 0 AND r.kind <> 'void_pending'))
             """),
-        ("a draft, rejected or withdrawn claim holds nothing", """
+        new("a draft, rejected or withdrawn claim holds nothing", """
             SELECT 'claim ' || c.id || ' (' || c.state || ') line ' || l.line_no || ' still names hold ' || coalesce(l.money_hold_id, l.time_hold_id)
               FROM claim c JOIN claim_line l ON l.claim_id = c.id
              WHERE c.state IN ('draft', 'rejected', 'withdrawn') AND (l.money_hold_id IS NOT NULL OR l.time_hold_id IS NOT NULL)
             """),
-        ("every unresolved claim hold belongs to a claim awaiting a decision", """
+        new("every unresolved claim hold belongs to a claim awaiting a decision", """
             SELECT 'pending transfer ' || t.id || ' of entry ' || t.entry_id
               FROM transfer t JOIN journal_entry e ON e.id = t.entry_id
              WHERE e.cause_type = 'claim' AND t.kind = 'pending'
@@ -92,13 +92,13 @@ public static class LedgerChecks
                                 WHERE (l.money_hold_id = t.id OR l.time_hold_id = t.id)
                                   AND c.state IN ('submitted', 'under-review', 'awaiting-second-approval'))
             """),
-        ("every claim entry is named by the transition that made it", """
+        new("every claim entry is named by the transition that made it", """
             SELECT 'entry ' || e.id || ' (claim ' || e.cause_id || ')'
               FROM journal_entry e
              WHERE e.cause_type = 'claim'
                AND NOT EXISTS (SELECT 1 FROM claim_transition t WHERE t.entry_id = e.id AND t.claim_id = e.cause_id)
             """),
-        ("each claim is in at most one live payment run", """
+        new("each claim is in at most one live payment run", """
             SELECT 'claim ' || t.claim_id || ' added to runs ' || string_agg((t.details->>'paymentRunId'), ', ')
               FROM claim_transition t
              WHERE t.trigger = 'add-to-payment-run'
@@ -106,7 +106,7 @@ public static class LedgerChecks
                                  AND x.trigger IN ('remove-from-payment-run', 'payment-failed'))
              GROUP BY t.claim_id HAVING count(*) > 1
             """),
-        ("each payee is paid once", """
+        new("each payee is paid once", """
             WITH e AS MATERIALIZED (
                 SELECT cause_id AS payment_run_id, substring(description FROM '^.*remittance (.*)$') AS remittance_reference, count(*) AS entries
                   FROM journal_entry WHERE cause_type = 'payment_run' GROUP BY 1, 2)
@@ -115,7 +115,7 @@ public static class LedgerChecks
               LEFT JOIN e ON e.payment_run_id = p.payment_run_id AND e.remittance_reference = p.remittance_reference
              WHERE coalesce(e.entries, 0) > 1 OR (p.status = 'paid') <> (coalesce(e.entries, 0) = 1)
             """),
-        ("a claim's submitter, deciders, reason and payment run are what its history says", """
+        new("a claim's submitter, deciders, reason and payment run are what its history says", """
             SELECT 'claim ' || c.id || ': ' || string_agg(x.name || ' ' || coalesce(x.written, 'empty') || ', its history says '
                                                           || coalesce(x.said, 'empty'), '; ' ORDER BY x.n)
               FROM claim c
@@ -146,7 +146,7 @@ public static class LedgerChecks
              WHERE x.written IS DISTINCT FROM x.said
              GROUP BY c.id
             """),
-        ("a line's hold is the pending transfer its claim's submission wrote for it", """
+        new("a line's hold is the pending transfer its claim's submission wrote for it", """
             SELECT 'claim ' || l.claim_id || ' line ' || l.line_no || ' (' || v.what || ' hold, transfer ' || v.hold_id || ')'
               FROM claim_line l
               JOIN claim c ON c.id = l.claim_id
@@ -164,7 +164,7 @@ public static class LedgerChecks
                         = (c.school_id, c.programme_year_id, v.category_id, c.school_id, c.programme_year_id, v.category_id)
                     AND d.code LIKE '%:available' AND k.code LIKE '%' || v.leaf) IS NOT TRUE
             """),
-        ("a decision's entry resolves each hold of its submission once, as the lines say, and moves nothing else", """
+        new("a decision's entry resolves each hold of its submission once, as the lines say, and moves nothing else", """
             SELECT 'claim ' || d.claim_id || ' ' || d.trigger || ' (entry ' || d.entry_id || ', its submission''s ' || s.entry_id || ')'
               FROM claim_transition d
              CROSS JOIN LATERAL (SELECT s.entry_id FROM claim_transition s
@@ -180,7 +180,7 @@ public static class LedgerChecks
                             EXCEPT ALL
                             SELECT r.pending_id, r.kind, r.amount FROM claim_decision_resolutions(d.claim_id, s.entry_id, d.to_state = 'approved') r))
             """),
-        ("a staff member's day is what their school's claims hold, at most a full day", """
+        new("a staff member's day is what their school's claims hold, at most a full day", """
             SELECT 'school ' || coalesce(d.school_id, b.school_id) || ', ' || coalesce(d.staff_ref, b.staff) || ' on '
                    || coalesce(d.work_date, b.work_date) || ': ' || coalesce(d.minutes, 0) || ' minutes booked, '
                    || coalesce(b.minutes, 0) || ' held by its claims'
@@ -193,14 +193,14 @@ public static class LedgerChecks
                 ON b.school_id = d.school_id AND b.staff = d.staff_ref AND b.work_date = d.work_date
              WHERE d.minutes IS DISTINCT FROM b.minutes OR d.minutes > 450
             """),
-        ("a hold is one line's", """
+        new("a hold is one line's", """
             SELECT 'claim ' || a.claim_id || ' lines ' || a.line_no || ' and ' || b.line_no || ' both hold transfer ' || v.hold_id
               FROM claim_line a
               JOIN claim_line b ON b.claim_id = a.claim_id AND b.line_no > a.line_no
              CROSS JOIN LATERAL (VALUES (a.money_hold_id, b.money_hold_id), (a.time_hold_id, b.time_hold_id)) AS v(hold_id, other_id)
              WHERE v.hold_id = v.other_id
             """),
-    }.Select(c => new Check(c.Name, c.Sql)).ToArray();
+    ];
 
     /// <summary>Runs every check in one repeatable-read transaction (one snapshot for all), naming at most <paramref name="most"/> culprits each.</summary>
     public static async Task<IReadOnlyList<Result>> RunAsync(NpgsqlDataSource dataSource, int most = 20, CancellationToken ct = default)
