@@ -119,30 +119,31 @@ public static class LedgerChecks
             SELECT 'claim ' || c.id || ': ' || string_agg(x.name || ' ' || coalesce(x.written, 'empty') || ', its history says '
                                                           || coalesce(x.said, 'empty'), '; ' ORDER BY x.n)
               FROM claim c
-              LEFT JOIN LATERAL (SELECT t.actor_id, t.occurred_at FROM claim_transition t
-                                  WHERE t.claim_id = c.id AND t.trigger = 'submit' ORDER BY t.id DESC LIMIT 1) s ON true
-              LEFT JOIN LATERAL (SELECT CASE WHEN t.trigger = 'approve' THEN t.actor_id END AS actor_id FROM claim_transition t
-                                  WHERE t.claim_id = c.id AND t.trigger IN ('submit', 'approve') ORDER BY t.id DESC LIMIT 1) a ON true
-              LEFT JOIN LATERAL (SELECT CASE WHEN t.trigger <> 'submit' THEN t.actor_id END AS actor_id,
-                                        CASE WHEN t.trigger <> 'submit' THEN t.occurred_at END AS occurred_at
-                                   FROM claim_transition t
-                                  WHERE t.claim_id = c.id
-                                    AND (t.trigger IN ('submit', 'second-approve', 'withdraw', 'return', 'reject')
-                                         OR (t.trigger = 'approve' AND t.to_state = 'approved'))
-                                  ORDER BY t.id DESC LIMIT 1) d ON true
-              LEFT JOIN LATERAL (SELECT CASE WHEN t.trigger <> 'submit' THEN t.reason END AS reason FROM claim_transition t
-                                  WHERE t.claim_id = c.id AND t.trigger IN ('submit', 'return', 'reject') ORDER BY t.id DESC LIMIT 1) r ON true
-              LEFT JOIN LATERAL (SELECT CASE WHEN t.trigger = 'add-to-payment-run' THEN (t.details->>'paymentRunId')::bigint END AS run
-                                   FROM claim_transition t
-                                  WHERE t.claim_id = c.id AND t.trigger IN ('submit', 'add-to-payment-run', 'remove-from-payment-run', 'payment-failed')
-                                  ORDER BY t.id DESC LIMIT 1) p ON true
-             CROSS JOIN LATERAL (VALUES (1, 'submitted_by', c.submitted_by::text, s.actor_id::text),
-                                        (2, 'submitted_at', c.submitted_at::text, s.occurred_at::text),
-                                        (3, 'first_approved_by', c.first_approved_by::text, a.actor_id::text),
-                                        (4, 'decided_by', c.decided_by::text, d.actor_id::text),
-                                        (5, 'decided_at', c.decided_at::text, d.occurred_at::text),
-                                        (6, 'reason', c.reason, r.reason),
-                                        (7, 'payment_run_id', c.payment_run_id::text, p.run::text)) AS x(n, name, written, said)
+              -- each column as the last move that writes it left it, every claim's history read in one pass; a move
+              -- that clears a column (a submission clears the decision's) leaves it empty
+              LEFT JOIN (SELECT t.claim_id,
+                                (array_agg(t.actor_id ORDER BY t.id DESC) FILTER (WHERE t.trigger = 'submit'))[1] AS submitted_by,
+                                (array_agg(t.occurred_at ORDER BY t.id DESC) FILTER (WHERE t.trigger = 'submit'))[1] AS submitted_at,
+                                (array_agg(CASE WHEN t.trigger = 'approve' THEN t.actor_id END ORDER BY t.id DESC)
+                                    FILTER (WHERE t.trigger IN ('submit', 'approve')))[1] AS first_approved_by,
+                                (array_agg(CASE WHEN t.trigger <> 'submit' THEN t.actor_id END ORDER BY t.id DESC)
+                                    FILTER (WHERE t.trigger IN ('submit', 'second-approve', 'withdraw', 'return', 'reject')
+                                                  OR (t.trigger = 'approve' AND t.to_state = 'approved')))[1] AS decided_by,
+                                (array_agg(CASE WHEN t.trigger <> 'submit' THEN t.occurred_at END ORDER BY t.id DESC)
+                                    FILTER (WHERE t.trigger IN ('submit', 'second-approve', 'withdraw', 'return', 'reject')
+                                                  OR (t.trigger = 'approve' AND t.to_state = 'approved')))[1] AS decided_at,
+                                (array_agg(CASE WHEN t.trigger <> 'submit' THEN t.reason END ORDER BY t.id DESC)
+                                    FILTER (WHERE t.trigger IN ('submit', 'return', 'reject')))[1] AS reason,
+                                (array_agg(CASE WHEN t.trigger = 'add-to-payment-run' THEN (t.details->>'paymentRunId')::bigint END ORDER BY t.id DESC)
+                                    FILTER (WHERE t.trigger IN ('submit', 'add-to-payment-run', 'remove-from-payment-run', 'payment-failed')))[1] AS run
+                           FROM claim_transition t GROUP BY t.claim_id) h ON h.claim_id = c.id
+             CROSS JOIN LATERAL (VALUES (1, 'submitted_by', c.submitted_by::text, h.submitted_by::text),
+                                        (2, 'submitted_at', c.submitted_at::text, h.submitted_at::text),
+                                        (3, 'first_approved_by', c.first_approved_by::text, h.first_approved_by::text),
+                                        (4, 'decided_by', c.decided_by::text, h.decided_by::text),
+                                        (5, 'decided_at', c.decided_at::text, h.decided_at::text),
+                                        (6, 'reason', c.reason, h.reason),
+                                        (7, 'payment_run_id', c.payment_run_id::text, h.run::text)) AS x(n, name, written, said)
              WHERE x.written IS DISTINCT FROM x.said
              GROUP BY c.id
             """),
