@@ -38,9 +38,9 @@ public sealed class LedgerCheckTests(DatabaseFixture db) : DatabaseTest(db)
     /// <summary>
     /// Rows changed with the triggers off, as a restore with <c>--disable-triggers</c> or the owner's keys could leave them:
     /// a claim's row naming another submitter than its history, two lines of a claim holding one transfer, a line holding
-    /// another claim's transfer, a stored balance a penny off its transfers, a staff day longer than its claims hold. Each
-    /// check they break is named, with the rows, and the command exits 3; past the most asked
-    /// for, it says there are more.
+    /// another claim's transfer, a stored balance a penny off its transfers, a staff day longer than its claims hold, a claim
+    /// entry with no claim and no transfers. Each check they break is named, with the rows, and the command exits 3; past
+    /// the most asked for, it says there are more.
     /// </summary>
     [Fact]
     public async Task RowsChangedWithTheTriggersOff_AreNamedByTheChecksTheyBreak()
@@ -58,7 +58,10 @@ public sealed class LedgerCheckTests(DatabaseFixture db) : DatabaseTest(db)
             UPDATE account SET debits_posted = debits_posted + 1 WHERE id = (SELECT debit_account_id FROM transfer WHERE id = {firstHold});
             UPDATE claim_line SET money_hold_id = {firstHold} WHERE claim_id = {other};
             UPDATE staff_day SET minutes = minutes + 30 WHERE work_date = '2026-10-07';
+            INSERT INTO journal_entry (programme_id, value_date, description, cause_type)
+            SELECT programme_id, value_date, 'written by hand', 'claim' FROM journal_entry WHERE id = (SELECT entry_id FROM transfer WHERE id = {firstHold});
             """);
+        var byHand = await Db.ScalarAsync("SELECT max(id) FROM journal_entry");
         var (exit, output) = await CheckAsync();
         Assert.Equal(3, exit);
         string[] Broken(string name) =>
@@ -71,6 +74,8 @@ public sealed class LedgerCheckTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal([$"claim {other} line 1 (money hold, transfer {firstHold})"], Broken("a line's hold is the pending transfer its claim's submission wrote for it"));
         Assert.Matches(@"^school \d+, STAFF3 on 2026-10-07: (\d+) minutes booked, \d+ held by its claims$",
             Assert.Single(Broken("a staff member's day is what their school's claims hold, at most a full day")));
+        Assert.Equal([$"entry {byHand} (no claim named)"], Broken("every claim entry is named by the transition that made it"));
+        Assert.Equal([$"entry {byHand}"], Broken("every journal entry has transfers"));
         Assert.Contains("holds no limited account is past its limit (available never negative)", output);
         var broken = output.Count(l => l.StartsWith("BROKEN "));
         Assert.Equal($"{broken} of the {GrantLedger.Web.Audit.LedgerChecks.All.Count} checks do not hold: each row named above breaks one.", output[^1]);
