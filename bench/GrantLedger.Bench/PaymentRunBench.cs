@@ -97,6 +97,7 @@ public static class PaymentRunBench
                              $"{(build.Elapsed + export.Elapsed).TotalSeconds:F2} | {exported.PaymentFile!.File!.Length:N0} | {confirm.Elapsed.TotalSeconds:F2} |");
         }
         report.WriteLine("round 1 is the process's first use of EF Core (model building, JIT): a running service has paid that already.");
+        report.WriteLine(await LedgerInvariants.VerifyAsync(db, LedgerChecks.All));
         return 0;
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using GrantLedger.Core.Ledger;
+using GrantLedger.Web.Audit;
 using GrantLedger.Web.Ledger;
 
 namespace GrantLedger.Bench;
@@ -45,7 +46,7 @@ public static class PostingBench
                                  $"pgbench {raw.PerSecond:N0}/s (p99 {raw.P99Ms:F2} ms), ratio {service.PerSecond / raw.PerSecond:F2}");
             }
 
-        await VerifyLedgerAsync(db, p);
+        report.WriteLine(await LedgerInvariants.VerifyAsync(db, LedgerChecks.Accounts));
         report.WriteLine();
         report.WriteLine("| round | clients | service transfers/s | service p50 / p99 ms | pgbench (raw SQL) transfers/s | pgbench p50 / p99 ms | ratio |");
         report.WriteLine("|---|---|---|---|---|---|---|");
@@ -133,20 +134,6 @@ public static class PostingBench
             ["schools"] = p.Schools, ["available0"] = p.Available0, ["payable0"] = p.Payable0,
         });
         return new Result("pgbench", clients, round, run.Transactions, seconds, run.P50Ms, run.P99Ms);
-    }
-
-    /// <summary>After all that posting the ledger still ties: stored balances equal the sums of transfers.</summary>
-    private static async Task VerifyLedgerAsync(BenchCluster db, BenchProgramme p)
-    {
-        var wrong = (long)(await db.Scalar("""
-            SELECT count(*) FROM account a
-              LEFT JOIN account_balances_as_of($1, 'infinity') b ON b.account_id = a.id
-             WHERE a.programme_id = $1
-               AND (a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending)
-                   IS DISTINCT FROM (coalesce(b.debits_posted, 0), coalesce(b.credits_posted, 0),
-                                     coalesce(b.debits_pending, 0), coalesce(b.credits_pending, 0))
-            """, p.ProgrammeId))!;
-        if (wrong != 0) throw new InvalidOperationException($"{wrong} account balances do not tie to their transfers");
     }
 
     public static double Percentile(double[] sorted, double q) =>
