@@ -19,7 +19,7 @@ public static class Corrections
 {
     /// <param name="Name">the school's name; left as it is when not given</param>
     /// <param name="Phase">its phase of education; left as it is when not given</param>
-    public sealed record SchoolChange([property: MaxText(Schools.MostName)] string? Name, [property: MaxText(Schools.MostPhase)] string? Phase);
+    public sealed record SchoolChange([property: MaxText(Schools.MostName)] string? Name, [property: OneOf(typeof(Schools), nameof(Schools.Phases))] string? Phase);
 
     /// <param name="Name">the area's or the category's name</param>
     public sealed record NameChange([property: MaxText(SetUp.MostName)] string? Name);
@@ -37,8 +37,11 @@ public static class Corrections
         // the rules of Schools.AddAsync; two schools of a programme may share a name (only the URN is the school's own)
         var errors = new FieldErrors();
         var name = r.Name is null ? null : Schools.KeptName(errors, r.Name);
-        var phase = r.Phase is null ? null : errors.Text("phase", r.Phase, Schools.MostPhase);
+        var phase = r.Phase is null ? null : Schools.KeptPhase(errors, r.Phase);
         errors.ThrowIfAny();
+        // a school enrolled before phases were GIAS's (migration 0097) keeps its own until it is changed, and then needs one
+        if (phase is null && Schools.PhaseNamed(found.Phase) is null)
+            throw new InvalidInput("phase", $"is '{found.Phase}', which is not a phase of education: give one of {string.Join(", ", Schools.Phases)}");
 
         return await db.InTransactionAsync(async () =>
         {

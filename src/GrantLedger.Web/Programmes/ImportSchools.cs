@@ -80,7 +80,7 @@ public static class ImportSchools
                 (alreadyEnrolled, reason) = (true, $"URN {urn} is already enrolled in this programme" + (payee is null ? ""
                     : $"; an import does not change an enrolled school: a programme admin sets its payee reference with {PayeeReferences.HowToSet(enrolledId)}"));
             else if (Schools.NameProblem(name) is { } nameProblem) reason = RowMessages.Says("EstablishmentName", nameProblem);
-            else if (FreeText.Problem(phase, Schools.MostPhase) is { } phaseProblem) reason = RowMessages.Says("PhaseOfEducation (name)", phaseProblem);
+            else if (Schools.PhaseProblem(phase) is { } phaseProblem) reason = RowMessages.Says("PhaseOfEducation (name)", phaseProblem);
             else if (FreeText.Problem(la, Schools.MostLocalAuthority, required: false) is { } laProblem) reason = RowMessages.Says("LA (name)", laProblem);
             else if (PayeeReferences.Problem(payee) is { } payeeProblem) reason = RowMessages.Says("PayeeReference", payeeProblem);
             else if (areaId is { } given) area = given;
@@ -93,7 +93,7 @@ public static class ImportSchools
             }
             schools.Add(new School
             {
-                ProgrammeId = programmeId, Urn = urn, Name = name, Phase = phase,
+                ProgrammeId = programmeId, Urn = urn, Name = name, Phase = Schools.PhaseNamed(phase)!,
                 LocalAuthority = la.Length > 0 ? la : null, AreaId = area, PayeeReference = payee,
             });
             lines.Add(line);

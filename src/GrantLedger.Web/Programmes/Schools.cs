@@ -10,10 +10,36 @@ namespace GrantLedger.Web.Programmes;
 /// <summary>Enrolling a school in a programme, one at a time.</summary>
 public static partial class Schools
 {
-    public sealed record NewSchool([property: MaxText(6, Pattern = UrnPattern)] string? Urn, [property: MaxText(MostName)] string? Name, [property: MaxText(MostPhase)] string? Phase,
+    public sealed record NewSchool([property: MaxText(6, Pattern = UrnPattern)] string? Urn, [property: MaxText(MostName)] string? Name, [property: OneOf(typeof(Schools), nameof(Phases))] string? Phase,
         [property: MaxText(MostLocalAuthority)] string? LocalAuthority, long? AreaId, [property: MaxText(PayeeReferences.MaxLength)] string? PayeeReference);
 
     public const int MostName = 200, MostPhase = 100, MostLocalAuthority = 100;
+
+    /// <summary>
+    /// The phases of education as Get Information about Schools names them (its <c>PhaseOfEducation (name)</c> column, which
+    /// an import reads): a school's phase is one of them, given in any case and kept as GIAS spells it, so that schools can be
+    /// counted and found by phase. PostgreSQL holds the list too (migration 0097).
+    /// </summary>
+    public static readonly IReadOnlyList<string> Phases =
+        ["Nursery", "Primary", "Middle deemed primary", "Secondary", "Middle deemed secondary", "16 plus", "All-through", "Not applicable"];
+
+    /// <summary>The phases as a form's choices, each its own label.</summary>
+    public static IEnumerable<(string Value, string Text)> PhaseOptions => Phases.Select(p => (p, p));
+
+    /// <summary>The phase as GIAS spells it, or null when <paramref name="phase"/> is none of <see cref="Phases"/>.</summary>
+    public static string? PhaseNamed(string? phase) =>
+        FreeText.Kept(phase) is { } kept ? Phases.FirstOrDefault(p => p.Equals(kept, StringComparison.OrdinalIgnoreCase)) : null;
+
+    /// <summary>What is wrong with a phase, or null: the rule of every text field, then that it is one of <see cref="Phases"/>.</summary>
+    public static string? PhaseProblem(string? phase) =>
+        FreeText.Problem(phase, MostPhase) ?? (PhaseNamed(phase) is null ? "must be one of " + string.Join(", ", Phases) : null);
+
+    /// <summary>The phase as kept (as GIAS spells it), its problem, if any, added to <paramref name="errors"/> as "phase".</summary>
+    public static string? KeptPhase(FieldErrors errors, string? phase)
+    {
+        if (PhaseProblem(phase) is { } problem) errors.Add("phase", problem);
+        return PhaseNamed(phase) ?? FreeText.Kept(phase);
+    }
 
     public const string UrnPattern = "^[0-9]{6}$";
     [GeneratedRegex(UrnPattern + Patterns.AtTheEnd)] public static partial Regex Urn();
@@ -40,7 +66,7 @@ public static partial class Schools
         if (r.Urn is null || !Urn().IsMatch(r.Urn)) errors.Add("urn", "must be the school's six-digit URN");
         r = r with // as kept, and audited
         {
-            Name = KeptName(errors, r.Name), Phase = errors.Text("phase", r.Phase, MostPhase),
+            Name = KeptName(errors, r.Name), Phase = KeptPhase(errors, r.Phase),
             LocalAuthority = errors.Text("localAuthority", r.LocalAuthority, MostLocalAuthority, required: false),
         };
         if (r.AreaId is null) errors.Add("areaId", "is required");

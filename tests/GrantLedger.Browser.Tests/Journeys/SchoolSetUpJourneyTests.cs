@@ -24,11 +24,12 @@ public sealed class SchoolSetUpJourneyTests(BrowserFixture fixture, ITestOutputH
         await ClickAsync(page, "#add-school");
         await page.FillAsync("#urn", s.Schools[0].Urn);
         await page.FillAsync("#name", "Rowan Primary");
-        await page.FillAsync("#phase", "Primary");
+        await page.SelectOptionAsync("#phase", "Primary"); // a phase as GIAS names it, chosen from its list
         await page.SelectOptionAsync("#areaId", s.AreaIds[1].ToString());
         await ClickAsync(page, "button:has-text('Add the school')");
         await ExpectErrorAsync(page, "urn", "is already in this programme");
         Assert.Equal("Rowan Primary", await page.InputValueAsync("#name"));
+        Assert.Equal("Primary", await page.InputValueAsync("#phase"));
         await page.FillAsync("#urn", "455555");
         await ClickAsync(page, "button:has-text('Add the school')");
         await AtAsync(page, "^/admin/schools/\\d+$");
@@ -43,6 +44,7 @@ public sealed class SchoolSetUpJourneyTests(BrowserFixture fixture, ITestOutputH
         // renamed on joining a trust: a blank name named on its field first
         await ClickAsync(page, "#change-school", "admin-change-school");
         Assert.Equal("Rowan Primary", await page.InputValueAsync("#name"));
+        Assert.Equal("Primary", await page.InputValueAsync("#phase"));
         await page.FillAsync("#name", "");
         await ClickAsync(page, "button:has-text('Save the name and phase')");
         await ExpectErrorAsync(page, "name", "Enter the school's name");

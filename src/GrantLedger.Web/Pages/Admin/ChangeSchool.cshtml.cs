@@ -25,7 +25,7 @@ public sealed class ChangeSchoolModel(GrantLedgerDb db, AuditTrail audit) : GovP
 
     protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>
     {
-        ["name"] = "Enter the school's name", ["phase"] = "Enter the phase of education",
+        ["name"] = "Enter the school's name", ["phase"] = "Select the phase of education",
     };
 
     /// <summary>The school, when it is one of the caller's programme's; another programme's is not found, as if it were not there.</summary>

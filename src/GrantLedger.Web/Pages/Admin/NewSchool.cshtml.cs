@@ -22,7 +22,7 @@ public sealed class NewSchoolModel(GrantLedgerDb db, AuditTrail audit) : Program
 
     protected override IReadOnlyDictionary<string, string> WhenLeftOut { get; } = new Dictionary<string, string>
     {
-        ["urn"] = "Enter the school's URN", ["name"] = "Enter the school's name", ["phase"] = "Enter the phase of education",
+        ["urn"] = "Enter the school's URN", ["name"] = "Enter the school's name", ["phase"] = "Select the phase of education",
         ["areaId"] = "Select the area",
     };
 
