@@ -14,7 +14,7 @@ namespace GrantLedger.Web.Audit;
 public static class LedgerChecks
 {
     /// <param name="Name">what holds, in words</param>
-    /// <param name="Sql">a query giving one line of text for each row that breaks it</param>
+    /// <param name="Sql">a query giving, for each row that breaks it, the row's programme and a line of text naming it</param>
     public sealed record Check(string Name, string Sql);
 
     /// <param name="Found">what breaks the check, at most the number asked for</param>
@@ -34,7 +34,7 @@ public static class LedgerChecks
     public static readonly IReadOnlyList<Check> Accounts =
     [
         new("account balances equal the sum of their transfers", """
-            SELECT a.code || ' ' || a.unit || ': stored ' || row(a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending)::text
+            SELECT a.programme_id, a.code || ' ' || a.unit || ': stored ' || row(a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending)::text
                    || ' but transfers give ' || row(coalesce(e.dp, 0), coalesce(e.cp, 0), coalesce(e.dq, 0), coalesce(e.cq, 0))::text
               FROM account a
               LEFT JOIN (SELECT account_id, sum(debits_posted) dp, sum(credits_posted) cp, sum(debits_pending) dq, sum(credits_pending) cq
@@ -43,13 +43,13 @@ public static class LedgerChecks
                    IS DISTINCT FROM (coalesce(e.dp, 0)::bigint, coalesce(e.cp, 0)::bigint, coalesce(e.dq, 0)::bigint, coalesce(e.cq, 0)::bigint)
             """),
         new("the trial balance is zero per programme and unit", """
-            SELECT programme_id || ' ' || unit || ': debits ' || sum(debits_posted) || ' credits ' || sum(credits_posted)
+            SELECT programme_id, programme_id || ' ' || unit || ': debits ' || sum(debits_posted) || ' credits ' || sum(credits_posted)
                    || ' pending debits ' || sum(debits_pending) || ' pending credits ' || sum(credits_pending)
               FROM account GROUP BY programme_id, unit
             HAVING sum(debits_posted) <> sum(credits_posted) OR sum(debits_pending) <> sum(credits_pending)
             """),
         new("no limited account is past its limit (available never negative)", """
-            SELECT code || ' ' || unit || ' available ' ||
+            SELECT programme_id, code || ' ' || unit || ' available ' ||
                    CASE limit_kind WHEN 'debits_within_credits' THEN credits_posted - debits_posted - debits_pending
                                    ELSE debits_posted - credits_posted - credits_pending END
               FROM account
@@ -57,7 +57,7 @@ public static class LedgerChecks
                 OR (limit_kind = 'credits_within_debits' AND credits_posted + credits_pending > debits_posted)
             """),
         new("every journal entry has transfers", """
-            SELECT 'entry ' || e.id FROM journal_entry e WHERE NOT EXISTS (SELECT 1 FROM transfer t WHERE t.entry_id = e.id)
+            SELECT e.programme_id, 'entry ' || e.id FROM journal_entry e WHERE NOT EXISTS (SELECT 1 FROM transfer t WHERE t.entry_id = e.id)
             """),
     ];
 
@@ -65,13 +65,13 @@ public static class LedgerChecks
     public static readonly IReadOnlyList<Check> Records =
     [
         new("a claim's state is its last recorded transition", """
-            SELECT 'claim ' || c.id || ' is ' || c.state || ' but its history ends ' || coalesce(last.to_state, '(nothing)')
+            SELECT c.programme_id, 'claim ' || c.id || ' is ' || c.state || ' but its history ends ' || coalesce(last.to_state, '(nothing)')
               FROM claim c
               LEFT JOIN LATERAL (SELECT to_state FROM claim_transition t WHERE t.claim_id = c.id ORDER BY t.id DESC LIMIT 1) last ON true
              WHERE c.state <> coalesce(last.to_state, 'draft')
             """),
         new("a claim awaiting a decision holds each line's money, unresolved", """
-            SELECT 'claim ' || c.id || ' (' || c.state || ') line ' || l.line_no || ' hold ' || coalesce(l.money_hold_id::text, 'missing')
+            SELECT c.programme_id, 'claim ' || c.id || ' (' || c.state || ') line ' || l.line_no || ' hold ' || coalesce(l.money_hold_id::text, 'missing')
               FROM claim c JOIN claim_line l ON l.claim_id = c.id
               LEFT JOIN transfer h ON h.id = l.money_hold_id
              WHERE c.state IN ('submitted', 'under-review', 'awaiting-second-approval')
@@ -80,7 +80,7 @@ public static class LedgerChecks
                     OR EXISTS (SELECT 1 FROM transfer r WHERE r.pending_id = h.id))
             """),
         new("a decided claim's holds are resolved once, for what was sanctioned", """
-            SELECT 'claim ' || c.id || ' (' || c.state || ') line ' || l.line_no || ' hold ' || coalesce(l.money_hold_id::text, 'missing')
+            SELECT c.programme_id, 'claim ' || c.id || ' (' || c.state || ') line ' || l.line_no || ' hold ' || coalesce(l.money_hold_id::text, 'missing')
                    || ' resolved by ' || coalesce(r.kind || ' ' || r.amount, 'nothing')
               FROM claim c JOIN claim_line l ON l.claim_id = c.id
               LEFT JOIN transfer r ON r.pending_id = l.money_hold_id
@@ -91,12 +91,12 @@ public static class LedgerChecks
                     OR (coalesce(l.sanctioned_pence, l.amount_pence) = 0 AND r.kind <> 'void_pending'))
             """),
         new("a draft, rejected or withdrawn claim holds nothing", """
-            SELECT 'claim ' || c.id || ' (' || c.state || ') line ' || l.line_no || ' still names hold ' || coalesce(l.money_hold_id, l.time_hold_id)
+            SELECT c.programme_id, 'claim ' || c.id || ' (' || c.state || ') line ' || l.line_no || ' still names hold ' || coalesce(l.money_hold_id, l.time_hold_id)
               FROM claim c JOIN claim_line l ON l.claim_id = c.id
              WHERE c.state IN ('draft', 'rejected', 'withdrawn') AND (l.money_hold_id IS NOT NULL OR l.time_hold_id IS NOT NULL)
             """),
         new("every unresolved claim hold belongs to a claim awaiting a decision", """
-            SELECT 'pending transfer ' || t.id || ' of entry ' || t.entry_id
+            SELECT t.programme_id, 'pending transfer ' || t.id || ' of entry ' || t.entry_id
               FROM transfer t JOIN journal_entry e ON e.id = t.entry_id
              WHERE e.cause_type = 'claim' AND t.kind = 'pending'
                AND NOT EXISTS (SELECT 1 FROM transfer r WHERE r.pending_id = t.id)
@@ -105,30 +105,30 @@ public static class LedgerChecks
                                   AND c.state IN ('submitted', 'under-review', 'awaiting-second-approval'))
             """),
         new("every claim entry is named by the transition that made it", """
-            SELECT 'entry ' || e.id || ' (' || coalesce('claim ' || e.cause_id, 'no claim named') || ')'
+            SELECT e.programme_id, 'entry ' || e.id || ' (' || coalesce('claim ' || e.cause_id, 'no claim named') || ')'
               FROM journal_entry e
              WHERE e.cause_type = 'claim'
                AND NOT EXISTS (SELECT 1 FROM claim_transition t WHERE t.entry_id = e.id AND t.claim_id = e.cause_id)
             """),
         new("each claim is in at most one live payment run", """
-            SELECT 'claim ' || t.claim_id || ' added to runs ' || string_agg((t.details->>'paymentRunId'), ', ')
-              FROM claim_transition t
+            SELECT c.programme_id, 'claim ' || t.claim_id || ' added to runs ' || string_agg((t.details->>'paymentRunId'), ', ')
+              FROM claim_transition t JOIN claim c ON c.id = t.claim_id
              WHERE t.trigger = 'add-to-payment-run'
                AND NOT EXISTS (SELECT 1 FROM claim_transition x WHERE x.claim_id = t.claim_id AND x.id > t.id
                                  AND x.trigger IN ('remove-from-payment-run', 'payment-failed'))
-             GROUP BY t.claim_id HAVING count(*) > 1
+             GROUP BY c.programme_id, t.claim_id HAVING count(*) > 1
             """),
         new("each payee is paid once", """
             WITH e AS MATERIALIZED (
                 SELECT cause_id AS payment_run_id, substring(description FROM '^.*remittance (.*)$') AS remittance_reference, count(*) AS entries
                   FROM journal_entry WHERE cause_type = 'payment_run' GROUP BY 1, 2)
-            SELECT 'payee ' || p.remittance_reference || ': ' || coalesce(e.entries, 0) || ' payment entries'
-              FROM payment_run_payee p
+            SELECT r.programme_id, 'payee ' || p.remittance_reference || ': ' || coalesce(e.entries, 0) || ' payment entries'
+              FROM payment_run_payee p JOIN payment_run r ON r.id = p.payment_run_id
               LEFT JOIN e ON e.payment_run_id = p.payment_run_id AND e.remittance_reference = p.remittance_reference
              WHERE coalesce(e.entries, 0) > 1 OR (p.status = 'paid') <> (coalesce(e.entries, 0) = 1)
             """),
         new("a claim's submitter, deciders, reason and payment run are what its history says", """
-            SELECT 'claim ' || c.id || ': ' || string_agg(x.name || ' ' || coalesce(x.written, 'empty') || ', its history says '
+            SELECT c.programme_id, 'claim ' || c.id || ': ' || string_agg(x.name || ' ' || coalesce(x.written, 'empty') || ', its history says '
                                                           || coalesce(x.said, 'empty'), '; ' ORDER BY x.n)
               FROM claim c
               -- each column as the last move that writes it left it, every claim's history read in one pass; a move
@@ -157,10 +157,10 @@ public static class LedgerChecks
                                         (6, 'reason', c.reason, h.reason),
                                         (7, 'payment_run_id', c.payment_run_id::text, h.run::text)) AS x(n, name, written, said)
              WHERE x.written IS DISTINCT FROM x.said
-             GROUP BY c.id
+             GROUP BY c.programme_id, c.id
             """),
         new("a line's hold is the pending transfer its claim's submission wrote for it", """
-            SELECT 'claim ' || l.claim_id || ' line ' || l.line_no || ' (' || v.what || ' hold, transfer ' || v.hold_id || ')'
+            SELECT c.programme_id, 'claim ' || l.claim_id || ' line ' || l.line_no || ' (' || v.what || ' hold, transfer ' || v.hold_id || ')'
               FROM claim_line l
               JOIN claim c ON c.id = l.claim_id
              CROSS JOIN LATERAL (VALUES ('money', l.money_hold_id, l.category_id, l.amount_pence, 'GBP', ':payable'),
@@ -178,8 +178,8 @@ public static class LedgerChecks
                     AND d.code LIKE '%:available' AND k.code LIKE '%' || v.leaf) IS NOT TRUE
             """),
         new("a decision's entry resolves each hold of its submission once, as the lines say, and moves nothing else", """
-            SELECT 'claim ' || d.claim_id || ' ' || d.trigger || ' (entry ' || d.entry_id || ', its submission''s ' || s.entry_id || ')'
-              FROM claim_transition d
+            SELECT c.programme_id, 'claim ' || d.claim_id || ' ' || d.trigger || ' (entry ' || d.entry_id || ', its submission''s ' || s.entry_id || ')'
+              FROM claim_transition d JOIN claim c ON c.id = d.claim_id
              CROSS JOIN LATERAL (SELECT s.entry_id FROM claim_transition s
                                   WHERE s.claim_id = d.claim_id AND s.trigger = 'submit' AND s.id < d.id
                                   ORDER BY s.id DESC LIMIT 1) s
@@ -194,7 +194,8 @@ public static class LedgerChecks
                             SELECT r.pending_id, r.kind, r.amount FROM claim_decision_resolutions(d.claim_id, s.entry_id, d.to_state = 'approved') r))
             """),
         new("a staff member's day is what their school's claims hold, at most a full day", """
-            SELECT 'school ' || coalesce(d.school_id, b.school_id) || ', ' || coalesce(d.staff_ref, b.staff) || ' on '
+            SELECT (SELECT programme_id FROM school WHERE id = coalesce(d.school_id, b.school_id)),
+                   'school ' || coalesce(d.school_id, b.school_id) || ', ' || coalesce(d.staff_ref, b.staff) || ' on '
                    || coalesce(d.work_date, b.work_date) || ': ' || coalesce(d.minutes, 0) || ' minutes booked, '
                    || coalesce(b.minutes, 0) || ' held by its claims'
               FROM (SELECT school_id, staff_ref, work_date, minutes FROM staff_day WHERE minutes <> 0) d
@@ -207,24 +208,54 @@ public static class LedgerChecks
              WHERE d.minutes IS DISTINCT FROM b.minutes OR d.minutes > 450
             """),
         new("a hold is one line's", """
-            SELECT 'claim ' || a.claim_id || ' lines ' || a.line_no || ' and ' || b.line_no || ' both hold transfer ' || v.hold_id
-              FROM claim_line a
+            SELECT c.programme_id, 'claim ' || a.claim_id || ' lines ' || a.line_no || ' and ' || b.line_no || ' both hold transfer ' || v.hold_id
+              FROM claim_line a JOIN claim c ON c.id = a.claim_id
               JOIN claim_line b ON b.claim_id = a.claim_id AND b.line_no > a.line_no
              CROSS JOIN LATERAL (VALUES (a.money_hold_id, b.money_hold_id), (a.time_hold_id, b.time_hold_id)) AS v(hold_id, other_id)
              WHERE v.hold_id = v.other_id
             """),
     ];
 
-    /// <summary>Runs the checks (every one unless others are given) in one repeatable-read transaction (one snapshot for all), naming at most <paramref name="most"/> culprits each.</summary>
+    /// <summary>How many rows each check names when asked through the API (its <c>most</c>) or a page: 20 unless asked, 1 to 100.</summary>
+    public const int NamedByDefault = 20, MostNamed = 100;
+
+    /// <summary>The rows each check names: <paramref name="most"/> when asked (1 to <see cref="MostNamed"/>, else 422 naming <c>most</c>), else <see cref="NamedByDefault"/>.</summary>
+    public static int Named(int? most) => most switch
+    {
+        null => NamedByDefault,
+        >= 1 and <= MostNamed => most.Value,
+        _ => throw new Core.Rules.InvalidInput("most", $"must be between 1 and {MostNamed}"),
+    };
+
+    /// <param name="ProgrammeId">the programme whose rows were checked</param>
+    /// <param name="CheckedAt">when the snapshot the checks read was taken</param>
+    /// <param name="Holds">whether every check holds</param>
+    public sealed record Report(long ProgrammeId, DateTimeOffset CheckedAt, bool Holds, IReadOnlyList<Result> Checks);
+
+    /// <summary>Every check over one programme's rows, as the API and the ledger's checks page give them.</summary>
+    public static async Task<Report> ReportAsync(NpgsqlDataSource dataSource, long programmeId, int most, CancellationToken ct)
+    {
+        var checkedAt = DateTimeOffset.UtcNow;
+        var results = await RunAsync(dataSource, most, ct, programmeId: programmeId);
+        return new Report(programmeId, checkedAt, results.All(r => r.Holds), results);
+    }
+
+    /// <summary>
+    /// Runs the checks (every one unless others are given) in one repeatable-read transaction (one snapshot for all), naming
+    /// at most <paramref name="most"/> culprits each: over every programme's rows, or over one programme's.
+    /// </summary>
     public static async Task<IReadOnlyList<Result>> RunAsync(NpgsqlDataSource dataSource, int most = 20, CancellationToken ct = default,
-        IReadOnlyList<Check>? checks = null)
+        IReadOnlyList<Check>? checks = null, long? programmeId = null)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         var results = new List<Result>();
         foreach (var check in checks ?? All)
         {
-            await using var cmd = new NpgsqlCommand($"{check.Sql} LIMIT {most + 1}", conn, tx);
+            // each check gives the programme of each row it names, then the row in words
+            await using var cmd = new NpgsqlCommand(
+                $"SELECT x.found FROM ({check.Sql}) AS x(programme_id, found) WHERE $1::bigint IS NULL OR x.programme_id = $1 LIMIT {most + 1}", conn, tx);
+            cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint, Value = (object?)programmeId ?? DBNull.Value });
             await using var rows = await cmd.ExecuteReaderAsync(ct);
             var found = new List<string>();
             while (await rows.ReadAsync(ct)) found.Add(rows.IsDBNull(0) ? "(null)" : rows.GetString(0));
