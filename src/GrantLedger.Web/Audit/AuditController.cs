@@ -129,6 +129,24 @@ public sealed class AuditController(GrantLedgerDb db, NpgsqlDataSource dataSourc
     public Task<Verification.Report> Verify([FromQuery, MostItems(Verification.MostNoted)] string?[]? noted, CancellationToken ct) =>
         Verification.VerifyVisibleAsync(dataSource, Caller, ct, Verification.ReadNoted(noted ?? []));
 
+    /// <summary>
+    /// The ledger's invariants over the programme's rows as they stand, read in one snapshot (what <c>audit check</c> runs over
+    /// every programme): balances tie to their transfers, the trial balance is zero, no limited account is past its limit,
+    /// each claim's holds, row and history agree, staff days are what the claims hold, each payee is paid once. PostgreSQL
+    /// refuses a write that breaks them; these ask whether rows written before a rule, restored with the triggers off or
+    /// changed with the owner's keys still hold them. Each check says whether it holds and names up to limit rows that break
+    /// it (more: there are others). It reads every row of the programme: seconds on a large ledger.
+    /// </summary>
+    /// <param name="most">rows named per check, 1 to 100 (default 20), as <c>audit check --most</c></param>
+    [HttpGet("audit/programmes/{programmeId:long}/checks")]
+    [ProducesResponseType(typeof(LedgerChecks.Report), 200)]
+    public async Task<LedgerChecks.Report> Checks(long programmeId, [FromQuery, Between(1, LedgerChecks.MostNamed)] int? most, CancellationToken ct)
+    {
+        var named = LedgerChecks.Named(most);
+        await Programmes.SetUp.ProgrammeVisibleAsync(db, Caller, programmeId, ct);
+        return await LedgerChecks.ReportAsync(dataSource, programmeId, named, ct);
+    }
+
     /// <summary>How far sealing lags behind the writers, per chain, and each chain's head hash (keep it, and give it to a later verification as noted: the chain must still hold it).</summary>
     [HttpGet("audit/seal-status")]
     public Task<AuditReads.SealStatus> SealStatus(CancellationToken ct) => AuditReads.SealStatusAsync(dataSource, Caller, ct);

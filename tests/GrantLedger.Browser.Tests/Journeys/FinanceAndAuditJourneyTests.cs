@@ -251,6 +251,12 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         Assert.Equal(kept.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length - 1, results.Count);
         Assert.All(results, r => Assert.Equal("Still in the chain", r));
 
+        // the ledger's invariants over the programme's rows, from the auditor's navigation: the service's own work holds them all
+        await ClickAsync(page, "nav a[href='/ledger/checks']", screenshot: "auditor-checks");
+        await AtAsync(page, "^/ledger/checks$");
+        Assert.Contains($"Every one of the {GrantLedger.Web.Audit.LedgerChecks.All.Count} checks holds", await page.InnerTextAsync("#result"));
+        Assert.Equal(GrantLedger.Web.Audit.LedgerChecks.All.Count, await page.Locator("#checks tbody strong:has-text('Holds')").CountAsync());
+
         // the payment runs and what was sent to each school, as finance reads them, from the auditor's navigation
         await ClickAsync(page, "nav a[href='/finance']");
         await AtAsync(page, "^/finance$");

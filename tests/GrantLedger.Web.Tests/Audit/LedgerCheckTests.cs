@@ -1,3 +1,4 @@
+using System.Net;
 using GrantLedger.Web.Cli;
 using GrantLedger.Web.Demo;
 using GrantLedger.Web.Tests.Support;
@@ -97,5 +98,44 @@ public sealed class LedgerCheckTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(3, exit);
         Assert.Equal(["BROKEN a staff member's day is what their school's claims hold, at most a full day"], output.Where(l => l.StartsWith("BROKEN ")));
         Assert.Equal($"1 of the {GrantLedger.Web.Audit.LedgerChecks.All.Count} checks does not hold: each row named above breaks it.", output[^1]);
+    }
+
+    /// <summary>
+    /// An auditor or a programme's own admin asks the API and the ledger's checks page about one programme: the rows that break a
+    /// check in that programme are named there, and another programme's checks all hold; a school business manager is refused,
+    /// and asking for more than 100 rows a check is refused naming most.
+    /// </summary>
+    [Fact]
+    public async Task OneProgrammesChecks_ThroughTheApiAndItsPage_NameItsOwnRowsAlone()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        await w.UnderReviewAsync("STAFF-03", "2026-10-07");
+        var other = await Scenario.CreateAsync(Db, 1, 1, code: "other");
+        await Db.DataSource.TamperAsync("UPDATE staff_day SET minutes = minutes + 30 WHERE work_date = '2026-10-07'");
+        var auditor = await w.S.AuditorAsync(Db);
+        const string staffDays = "a staff member's day is what their school's claims hold, at most a full day";
+
+        var report = (await auditor.GetAsync($"/api/v1/audit/programmes/{w.S.ProgrammeId}/checks")).Expect(HttpStatusCode.OK).Json;
+        Assert.False(report["holds"]!.GetValue<bool>());
+        var checks = report["checks"]!.AsArray();
+        Assert.Equal(GrantLedger.Web.Audit.LedgerChecks.All.Select(c => c.Name), checks.Select(c => c!["name"]!.GetValue<string>()));
+        var broken = Assert.Single(checks, c => !c!["holds"]!.GetValue<bool>())!;
+        Assert.Equal(staffDays, broken["name"]!.GetValue<string>());
+        Assert.Matches(@"^school \d+, STAFF3 on 2026-10-07: \d+ minutes booked, \d+ held by its claims$", Assert.Single(broken["found"]!.AsArray())!.GetValue<string>());
+        Assert.True((await auditor.GetAsync($"/api/v1/audit/programmes/{other.ProgrammeId}/checks")).Expect(HttpStatusCode.OK).Json["holds"]!.GetValue<bool>());
+
+        Assert.False((await w.Admin.GetAsync($"/api/v1/audit/programmes/{w.S.ProgrammeId}/checks")).Expect(HttpStatusCode.OK).Json["holds"]!.GetValue<bool>());
+        Assert.NotEqual(HttpStatusCode.OK, (await w.Admin.GetAsync($"/api/v1/audit/programmes/{other.ProgrammeId}/checks")).Status);
+        (await w.School.GetAsync($"/api/v1/audit/programmes/{w.S.ProgrammeId}/checks")).ExpectProblem(HttpStatusCode.Forbidden);
+        (await auditor.GetAsync($"/api/v1/audit/programmes/{w.S.ProgrammeId}/checks?most=101")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "most");
+
+        using var page = await GrantLedger.Web.Tests.Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName);
+        var html = await PageTables.Read(page, $"/ledger/checks?programmeId={w.S.ProgrammeId}");
+        var index = GrantLedger.Web.Audit.LedgerChecks.All.Select(c => c.Name).ToList().IndexOf(staffDays) + 1;
+        Assert.Contains($"<a href=\"#check-{index}\">Does not hold: {staffDays}</a>", html);
+        Assert.Contains($"1 of the {GrantLedger.Web.Audit.LedgerChecks.All.Count} checks does not hold", html);
+        Assert.Matches(@"<li class=""gl-break-all"">school \d+, STAFF3 on 2026-10-07: \d+ minutes booked", html);
+        Assert.Contains($"Every one of the {GrantLedger.Web.Audit.LedgerChecks.All.Count} checks holds",
+            await PageTables.Read(page, $"/ledger/checks?programmeId={other.ProgrammeId}"));
     }
 }

@@ -112,6 +112,7 @@ public static class AccessMatrix
         ["GET /api/v1/audit/events"] = [A, F, U],
         ["GET /api/v1/audit/verification"] = [A, F, U],
         ["GET /api/v1/audit/seal-status"] = [A, F, U],
+        ["GET /api/v1/audit/programmes/{programmeId}/checks"] = [A, F, U],
         ["POST /api/v1/programmes/{programmeId}/rates"] = [A],
         ["GET /api/v1/rates/{rateId}"] = Everyone,
     };
