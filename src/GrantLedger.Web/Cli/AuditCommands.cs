@@ -35,9 +35,11 @@ public static class AuditCommands
 
         var check = new Command("check", "Check the ledger's invariants over the rows as they stand; name what breaks each.");
         var most = new Option<int>("--most") { Description = "the most rows to name for each check that does not hold", DefaultValueFactory = _ => 20 };
+        var programme = new Option<long?>("--programme") { Description = "check one programme's rows (its id), not every programme's" };
         check.Options.Add(most);
+        check.Options.Add(programme);
         check.SetAction((parse, ct) => withServices((services, _) => CheckAsync(services.GetRequiredService<NpgsqlDataSource>(), Console.Out, ct,
-            parse.GetValue(most)), ct));
+            parse.GetValue(most), parse.GetValue(programme)), ct));
         audit.Subcommands.Add(check);
         return audit;
     }
@@ -87,15 +89,26 @@ public static class AuditCommands
         return report.Ok ? 0 : 3;
     }
 
-    /// <returns>0 when every check holds; 3 when one does not; 2 when <paramref name="most"/> is below 1</returns>
-    public static async Task<int> CheckAsync(NpgsqlDataSource dataSource, TextWriter output, CancellationToken ct, int most = 20)
+    /// <returns>0 when every check holds; 3 when one does not; 2 when <paramref name="most"/> is below 1 or there is no such programme</returns>
+    public static async Task<int> CheckAsync(NpgsqlDataSource dataSource, TextWriter output, CancellationToken ct, int most = 20, long? programmeId = null)
     {
         if (most < 1)
         {
             output.WriteLine($"--most must be 1 or more, not {most}.");
             return 2;
         }
-        var results = await LedgerChecks.RunAsync(dataSource, most, ct);
+        if (programmeId is { } id)
+        {
+            await using var named = dataSource.CreateCommand("SELECT name FROM programme WHERE id = $1");
+            named.Parameters.Add(new NpgsqlParameter { Value = id });
+            if (await named.ExecuteScalarAsync(ct) is not string name)
+            {
+                output.WriteLine($"There is no programme {id}: --programme takes a programme's id.");
+                return 2;
+            }
+            output.WriteLine($"{name} (programme {id}): its rows alone.");
+        }
+        var results = await LedgerChecks.RunAsync(dataSource, most, ct, programmeId: programmeId);
         foreach (var r in results)
         {
             output.WriteLine($"{(r.Holds ? "holds" : "BROKEN")} {r.Name}");

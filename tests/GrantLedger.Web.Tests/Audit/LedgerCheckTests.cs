@@ -12,10 +12,10 @@ namespace GrantLedger.Web.Tests.Audit;
 /// </summary>
 public sealed class LedgerCheckTests(DatabaseFixture db) : DatabaseTest(db)
 {
-    private async Task<(int Exit, string[] Output)> CheckAsync(int most = 20)
+    private async Task<(int Exit, string[] Output)> CheckAsync(int most = 20, long? programmeId = null)
     {
         var output = new StringWriter();
-        var exit = await AuditCommands.CheckAsync(Db.DataSource, output, CancellationToken.None, most);
+        var exit = await AuditCommands.CheckAsync(Db.DataSource, output, CancellationToken.None, most, programmeId);
         return (exit, output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
@@ -123,6 +123,11 @@ public sealed class LedgerCheckTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(staffDays, broken["name"]!.GetValue<string>());
         Assert.Matches(@"^school \d+, STAFF3 on 2026-10-07: \d+ minutes booked, \d+ held by its claims$", Assert.Single(broken["found"]!.AsArray())!.GetValue<string>());
         Assert.True((await auditor.GetAsync($"/api/v1/audit/programmes/{other.ProgrammeId}/checks")).Expect(HttpStatusCode.OK).Json["holds"]!.GetValue<bool>());
+        Assert.Equal(3, (await CheckAsync(programmeId: w.S.ProgrammeId)).Exit); // the command, asked about each programme, says the same
+        var (otherExit, otherOutput) = await CheckAsync(programmeId: other.ProgrammeId);
+        Assert.Equal(0, otherExit);
+        Assert.EndsWith($"(programme {other.ProgrammeId}): its rows alone.", otherOutput[0]);
+        Assert.Equal(2, (await CheckAsync(programmeId: 999_999)).Exit);
 
         Assert.False((await w.Admin.GetAsync($"/api/v1/audit/programmes/{w.S.ProgrammeId}/checks")).Expect(HttpStatusCode.OK).Json["holds"]!.GetValue<bool>());
         Assert.NotEqual(HttpStatusCode.OK, (await w.Admin.GetAsync($"/api/v1/audit/programmes/{other.ProgrammeId}/checks")).Status);
