@@ -8,8 +8,9 @@ namespace GrantLedger.Web.Audit;
 /// staff days with the claims, each payee is paid once. PostgreSQL refuses a write that would break them; these checks ask
 /// whether the rows hold them now, whatever wrote them: the service before a rule was added (a migration checks its own
 /// rule's old rows once, as it runs), a restore made with the triggers off, or someone with the owner's keys. Each check
-/// lists what breaks it, so an empty answer is a pass and any other names the culprits. <c>audit check</c> runs them; the
-/// reliability tests run them after every crash, outage, race and restore.
+/// lists what breaks it, so an empty answer is a pass and any other names the culprits. <c>audit check</c> runs them over
+/// every programme or one, <c>GET /api/v1/audit/programmes/{id}/checks</c> and <c>/ledger/checks</c> over one; the
+/// reliability tests run them after every crash, outage, race and restore, and the benchmarks over the ledgers they leave.
 /// </summary>
 public static class LedgerChecks
 {
