@@ -97,6 +97,8 @@ public sealed class SchoolPhaseTests(DatabaseFixture db) : DatabaseTest(db)
             var form = await PageTables.Read(page, $"/admin/schools/{id}/change");
             Assert.Contains("Kept as \u201CInfant\u201D, which is not a phase of education Get Information About Schools names: select the one it is", form);
             Assert.DoesNotContain("selected", form[form.IndexOf("id=\"phase\"")..form.IndexOf("</select>")]);
+            Assert.Contains("the phase is one Get Information About Schools names (" + string.Join(", ", Schools.Phases) + "), in any case",
+                await PageTables.Read(page, "/admin/schools/import"));
 
             var changed = (await s.Root.SendAsync(HttpMethod.Patch, $"/api/v1/schools/{id}", new { name = "Elm Infants", phase = "primary" }))
                 .Expect(HttpStatusCode.OK).Json;
