@@ -160,8 +160,8 @@ public static class HttpPostingBench
         var statements = await StatementsPerSubmissionAsync(db, service, counted, s => tokens[s], o.LogSlowMs);
         report.WriteLine($"statements per submission (every statement logged for {Counted} submissions sent one by one): {statements}");
 
-        // among the checks: every submitted claim holds exactly its lines' amounts, unresolved
-        report.WriteLine(await LedgerInvariants.VerifyAsync(db, LedgerChecks.Accounts));
+        // with the accounts' checks, every submitted claim holds exactly its lines' amounts, unresolved
+        report.WriteLine(await LedgerInvariants.VerifyAsync(db, LedgerChecks.AccountsAndSubmittedClaims));
         report.WriteLine();
         report.WriteLine("| round | clients | HTTP submits/s | HTTP p50 / p99 ms | non-2xx | claims submitted | claims per commit | service CPU ms/request (JIT) | pgbench transfers/s | pgbench p50 / p99 ms | ratio (target ≥ 0.4) | machine CPU ms per submission (PostgreSQL) | per pgbench transfer (PostgreSQL) | CPU ratio | submission as SQL alone/s (ratio) | its machine CPU ms (PostgreSQL) | WAL bytes per submission / per transfer / per SQL submission | autovacuum during the service's / pgbench's measurement |");
         report.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");

@@ -6,9 +6,11 @@ namespace GrantLedger.Bench;
 /// <summary>
 /// The ledger still holds after a benchmark, checked by <c>audit check</c>'s own checks over the bench's whole database:
 /// every one of them where the benchmark wrote only what the service or its seed writes (<c>seed-national</c>,
-/// <c>payment-run</c>); the accounts' alone (balances tie to their transfers, the trial balance is zero, no limited account
-/// is past its limit, every entry has transfers) where pgbench's ceilings and the seeded history post claim entries with no
-/// claim behind them, the same statement the service sends for one. Throws naming what breaks; returns a line for the report.
+/// <c>payment-run</c>); the accounts' (balances tie to their transfers, the trial balance is zero, no limited account is past
+/// its limit, every entry has transfers) where pgbench's ceilings and the seeded history post claim entries with no claim
+/// behind them, the same statement the service sends for one, with, where claims are submitted (<c>http-posting</c>,
+/// <c>hot</c>), that each claim awaiting a decision holds its lines' money. Throws naming what breaks; returns a line for
+/// the report.
 /// </summary>
 public static class LedgerInvariants
 {

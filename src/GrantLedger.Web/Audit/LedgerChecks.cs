@@ -28,6 +28,9 @@ public static class LedgerChecks
     /// <summary>Every check: <see cref="Accounts"/>, then <see cref="Records"/>.</summary>
     public static IReadOnlyList<Check> All => [.. Accounts, .. Records];
 
+    /// <summary>The accounts' checks and <see cref="AwaitingClaimsHoldTheirLines"/>: what a ledger holds where claims are submitted beside entries no claim wrote.</summary>
+    public static IReadOnlyList<Check> AccountsAndSubmittedClaims => [.. Accounts, AwaitingClaimsHoldTheirLines];
+
     /// <summary>
     /// The accounts alone: balances, the trial balance, limits, entries with transfers. What a ledger holds whatever wrote its
     /// entries, such as the benchmarks' ceilings, which post claim entries with no claim behind them.
@@ -62,6 +65,20 @@ public static class LedgerChecks
             """),
     ];
 
+    /// <summary>
+    /// A claim awaiting a decision holds each line's money, unresolved: what a submission writes, which the benchmarks that
+    /// submit claims check beside the accounts' four.
+    /// </summary>
+    public static readonly Check AwaitingClaimsHoldTheirLines = new("a claim awaiting a decision holds each line's money, unresolved", """
+            SELECT c.programme_id, 'claim ' || c.id || ' (' || c.state || ') line ' || l.line_no || ' hold ' || coalesce(l.money_hold_id::text, 'missing')
+              FROM claim c JOIN claim_line l ON l.claim_id = c.id
+              LEFT JOIN transfer h ON h.id = l.money_hold_id
+             WHERE c.state IN ('submitted', 'under-review', 'awaiting-second-approval')
+               AND l.category_id IS NOT NULL AND l.amount_pence > 0
+               AND (h.id IS NULL OR h.kind <> 'pending' OR h.amount <> l.amount_pence
+                    OR EXISTS (SELECT 1 FROM transfer r WHERE r.pending_id = h.id))
+            """);
+
     /// <summary>The records behind the entries: claims, their lines, holds and history, staff days, payment runs' payees.</summary>
     public static readonly IReadOnlyList<Check> Records =
     [
@@ -71,15 +88,7 @@ public static class LedgerChecks
               LEFT JOIN LATERAL (SELECT to_state FROM claim_transition t WHERE t.claim_id = c.id ORDER BY t.id DESC LIMIT 1) last ON true
              WHERE c.state <> coalesce(last.to_state, 'draft')
             """),
-        new("a claim awaiting a decision holds each line's money, unresolved", """
-            SELECT c.programme_id, 'claim ' || c.id || ' (' || c.state || ') line ' || l.line_no || ' hold ' || coalesce(l.money_hold_id::text, 'missing')
-              FROM claim c JOIN claim_line l ON l.claim_id = c.id
-              LEFT JOIN transfer h ON h.id = l.money_hold_id
-             WHERE c.state IN ('submitted', 'under-review', 'awaiting-second-approval')
-               AND l.category_id IS NOT NULL AND l.amount_pence > 0
-               AND (h.id IS NULL OR h.kind <> 'pending' OR h.amount <> l.amount_pence
-                    OR EXISTS (SELECT 1 FROM transfer r WHERE r.pending_id = h.id))
-            """),
+        AwaitingClaimsHoldTheirLines,
         new("a decided claim's holds are resolved once, for what was sanctioned", """
             SELECT c.programme_id, 'claim ' || c.id || ' (' || c.state || ') line ' || l.line_no || ' hold ' || coalesce(l.money_hold_id::text, 'missing')
                    || ' resolved by ' || coalesce(r.kind || ' ' || r.amount, 'nothing')
