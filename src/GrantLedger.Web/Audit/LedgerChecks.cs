@@ -239,15 +239,26 @@ public static class LedgerChecks
 
     /// <param name="ProgrammeId">the programme whose rows were checked</param>
     /// <param name="CheckedAt">when the snapshot the checks read was taken</param>
-    /// <param name="Holds">whether every check holds</param>
-    public sealed record Report(long ProgrammeId, DateTimeOffset CheckedAt, bool Holds, IReadOnlyList<Result> Checks);
+    public sealed record Report(long ProgrammeId, DateTimeOffset CheckedAt, IReadOnlyList<Result> Checks)
+    {
+        /// <summary>Whether every check holds.</summary>
+        public bool Holds => Checks.All(c => c.Holds);
+    }
+
+    /// <summary>How many of the checks hold, as the command and the page say it: "Every one of the 17 checks holds", "1 of the 17 checks does not hold", "2 of the 17 checks do not hold".</summary>
+    public static string Summary(IReadOnlyList<Result> results) => results.Count(r => !r.Holds) switch
+    {
+        0 => $"Every one of the {results.Count} checks holds",
+        1 => $"1 of the {results.Count} checks does not hold",
+        var broken => $"{broken} of the {results.Count} checks do not hold",
+    };
 
     /// <summary>Every check over one programme's rows, as the API and the ledger's checks page give them.</summary>
     public static async Task<Report> ReportAsync(NpgsqlDataSource dataSource, long programmeId, int most, CancellationToken ct)
     {
         var checkedAt = DateTimeOffset.UtcNow;
         var results = await RunAsync(dataSource, most, ct, programmeId: programmeId);
-        return new Report(programmeId, checkedAt, results.All(r => r.Holds), results);
+        return new Report(programmeId, checkedAt, results);
     }
 
     /// <summary>

@@ -116,11 +116,11 @@ public static class AuditCommands
             if (r.More) output.WriteLine($"         … and more (the first {most} shown; --most shows more)");
         }
         var broken = results.Count(r => !r.Holds);
-        output.WriteLine(broken switch
+        output.WriteLine(LedgerChecks.Summary(results) + broken switch
         {
-            0 => $"Every one of the {results.Count} checks holds.",
-            1 => $"1 of the {results.Count} checks does not hold: each row named above breaks it.",
-            _ => $"{broken} of the {results.Count} checks do not hold: each row named above breaks one.",
+            0 => ".",
+            1 => ": each row named above breaks it.",
+            _ => ": each row named above breaks one.",
         });
         return broken == 0 ? 0 : 3;
     }
