@@ -16,6 +16,19 @@ public sealed class SchoolPhaseTests(DatabaseFixture db) : DatabaseTest(db)
 
     private static object NewSchool(Scenario s, string urn, string phase) => new { urn, name = $"School {urn}", phase, areaId = s.AreaIds[0] };
 
+    /// <summary>
+    /// The phases the service offers and takes are the ones PostgreSQL's CHECK holds (migration 0097 writes them in SQL, the
+    /// service in C#): a phase added to one list alone would be offered and then refused, or refused by the service alone.
+    /// </summary>
+    [Fact]
+    public async Task ThePhasesTheServiceTakes_AreThePhasesTheDatabaseHolds()
+    {
+        var definition = await Db.TextAsync("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'school_phase_known'");
+        Assert.NotNull(definition);
+        var held = System.Text.RegularExpressions.Regex.Matches(definition, @"'((?:[^']|'')*)'::text").Select(m => m.Groups[1].Value.Replace("''", "'"));
+        Assert.Equal(Schools.Phases, held);
+    }
+
     [Fact]
     public async Task APhase_GivenInAnyCase_IsKeptAsGiasSpellsIt_AndAnyOtherIsRefusedNamingTheField()
     {
