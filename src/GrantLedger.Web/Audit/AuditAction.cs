@@ -72,6 +72,7 @@ public sealed class AuditAction
     public static readonly AuditAction VirementPosted = new("virement.posted", "virement");
     public static readonly AuditAction EntryReversed = new("entry.reversed", "journal_entry");
     public static readonly AuditAction ExportRequested = new("export.requested", "export_job");
+    public static readonly AuditAction LedgerChecksRequested = new("ledger-checks.requested", "ledger_check_run");
 
     // people, their sign-ins and tokens
     public static readonly AuditAction UserCreated = new("user.created", "app_user");

@@ -254,10 +254,11 @@ public static class LedgerChecks
     };
 
     /// <summary>Every check over one programme's rows, as the API and the ledger's checks page give them.</summary>
-    public static async Task<Report> ReportAsync(NpgsqlDataSource dataSource, long programmeId, int most, CancellationToken ct)
+    /// <param name="unbounded">no time limit on a check's statement (a run in the background), where a request keeps the connection's</param>
+    public static async Task<Report> ReportAsync(NpgsqlDataSource dataSource, long programmeId, int most, CancellationToken ct, bool unbounded = false)
     {
         var checkedAt = DateTimeOffset.UtcNow;
-        var results = await RunAsync(dataSource, most, ct, programmeId: programmeId);
+        var results = await RunAsync(dataSource, most, ct, programmeId: programmeId, unbounded: unbounded);
         return new Report(programmeId, checkedAt, results);
     }
 
@@ -266,7 +267,7 @@ public static class LedgerChecks
     /// at most <paramref name="most"/> culprits each: over every programme's rows, or over one programme's.
     /// </summary>
     public static async Task<IReadOnlyList<Result>> RunAsync(NpgsqlDataSource dataSource, int most = 20, CancellationToken ct = default,
-        IReadOnlyList<Check>? checks = null, long? programmeId = null)
+        IReadOnlyList<Check>? checks = null, long? programmeId = null, bool unbounded = false)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
@@ -277,6 +278,7 @@ public static class LedgerChecks
             await using var cmd = new NpgsqlCommand(
                 $"SELECT x.found FROM ({check.Sql}) AS x(programme_id, found) WHERE $1::bigint IS NULL OR x.programme_id = $1 LIMIT {most + 1}", conn, tx);
             cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint, Value = (object?)programmeId ?? DBNull.Value });
+            if (unbounded) cmd.CommandTimeout = 0;
             await using var rows = await cmd.ExecuteReaderAsync(ct);
             var found = new List<string>();
             while (await rows.ReadAsync(ct)) found.Add(rows.IsDBNull(0) ? "(null)" : rows.GetString(0));

@@ -135,12 +135,103 @@ public sealed class LedgerCheckTests(DatabaseFixture db) : DatabaseTest(db)
         (await auditor.GetAsync($"/api/v1/audit/programmes/{w.S.ProgrammeId}/checks?most=101")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "most");
 
         using var page = await GrantLedger.Web.Tests.Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName);
-        var html = await PageTables.Read(page, $"/ledger/checks?programmeId={w.S.ProgrammeId}");
+        var html = await PageTables.Read(page, await RunFromThePageAsync(page, auditor, w.S.ProgrammeId));
         var index = GrantLedger.Web.Audit.LedgerChecks.All.Select(c => c.Name).ToList().IndexOf(staffDays) + 1;
         Assert.Contains($"<a href=\"#check-{index}\">Does not hold: {staffDays}</a>", html);
         Assert.Contains($"1 of the {GrantLedger.Web.Audit.LedgerChecks.All.Count} checks does not hold", html);
         Assert.Matches(@"<li class=""gl-break-all"">school \d+, STAFF3 on 2026-10-07: \d+ minutes booked", html);
         Assert.Contains($"Every one of the {GrantLedger.Web.Audit.LedgerChecks.All.Count} checks holds",
-            await PageTables.Read(page, $"/ledger/checks?programmeId={other.ProgrammeId}"));
+            await PageTables.Read(page, await RunFromThePageAsync(page, auditor, other.ProgrammeId)));
+    }
+
+    /// <summary>Presses the checks page's "Run the checks now" for the programme; returns the address it sends the browser to, once the run has finished.</summary>
+    private static async Task<string> RunFromThePageAsync(HttpClient page, ApiClient caller, long programmeId)
+    {
+        var token = GrantLedger.Web.Tests.Security.PageFormFuzzTests.TokenOf(await page.GetStringAsync($"/ledger/checks?programmeId={programmeId}"));
+        using var answer = await page.PostAsync("/ledger/checks", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["programmeId"] = programmeId.ToString(), [GrantLedger.Web.Tests.Security.PageFormFuzzTests.Token] = token,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, answer.StatusCode);
+        var location = answer.Headers.Location!.OriginalString;
+        var run = Assert.Single(System.Text.RegularExpressions.Regex.Matches(location, @"^/ledger/checks\?programmeId=(\d+)&run=(\d+)$"));
+        Assert.Equal(programmeId.ToString(), run.Groups[1].Value);
+        await FinishedAsync(caller, long.Parse(run.Groups[2].Value));
+        return location;
+    }
+
+    /// <summary>The run, once the background runner has finished it (at most a minute).</summary>
+    private static async Task<System.Text.Json.Nodes.JsonNode> FinishedAsync(ApiClient caller, long runId)
+    {
+        for (var waited = 0; ; waited += 100)
+        {
+            var run = (await caller.GetAsync($"/api/v1/audit/check-runs/{runId}")).Expect(HttpStatusCode.OK).Json;
+            if (run["state"]!.GetValue<string>() is "succeeded" or "failed") return run;
+            Assert.True(waited < 60_000, $"check run {runId} is still {run["state"]} after a minute");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>
+    /// The checks run in the background when asked for, through the API or the checks page, and each run is kept: who asked and
+    /// when, and its report (the broken staff day named, at most "most" rows a check). The page shows the last run and lists the
+    /// earlier ones, each to be shown again; asking is on the audit trail. A school business manager cannot ask, another
+    /// programme's admin cannot read the run, "most" outside 1 to 100 is refused naming it, and before any run the page says so. A run interrupted by a stopped instance is marked failed.
+    /// </summary>
+    [Fact]
+    public async Task ChecksAskedFor_RunInTheBackground_AndEachRunIsKeptWithItsReport()
+    {
+        var w = await ClaimWorld.CreateAsync(Db);
+        await w.UnderReviewAsync("STAFF-03", "2026-10-07");
+        await Db.DataSource.TamperAsync("UPDATE staff_day SET minutes = minutes + 30 WHERE work_date = '2026-10-07'");
+        var auditor = await w.S.AuditorAsync(Db);
+        var runs = $"/api/v1/audit/programmes/{w.S.ProgrammeId}/check-runs";
+        const string staffDays = "a staff member's day is what their school's claims hold, at most a full day";
+
+        var asked = (await auditor.PostAsync(runs, new { most = 5 })).Expect(HttpStatusCode.Accepted);
+        var first = asked.Id;
+        Assert.Equal($"/api/v1/audit/check-runs/{first}", asked.Headers.Location!.OriginalString);
+        var run = await FinishedAsync(auditor, first);
+        Assert.Equal("succeeded", run["state"]!.GetValue<string>());
+        Assert.Equal(auditor.UserName, run["requestedBy"]!.GetValue<string>());
+        Assert.Equal(5, run["most"]!.GetValue<int>());
+        var report = run["report"]!;
+        Assert.False(report["holds"]!.GetValue<bool>());
+        Assert.Equal(w.S.ProgrammeId, report["programmeId"]!.GetValue<long>());
+        var broken = Assert.Single(report["checks"]!.AsArray(), c => !c!["holds"]!.GetValue<bool>())!;
+        Assert.Equal(staffDays, broken["name"]!.GetValue<string>());
+        Assert.Matches(@"^school \d+, STAFF3 on 2026-10-07: \d+ minutes booked", Assert.Single(broken["found"]!.AsArray())!.GetValue<string>());
+        Assert.Equal(1, await Db.ScalarAsync(
+            "SELECT count(*) FROM audit_event WHERE action = 'ledger-checks.requested' AND record_type = 'ledger_check_run' AND record_id = $1", first));
+
+        (await w.School.PostAsync(runs, new { })).ExpectProblem(HttpStatusCode.Forbidden);
+        (await auditor.PostAsync(runs, new { most = 0 })).ExpectProblem(HttpStatusCode.UnprocessableEntity, "most");
+        (await auditor.PostAsync("/api/v1/audit/programmes/999999/check-runs", new { })).ExpectProblem(HttpStatusCode.NotFound);
+        (await auditor.GetAsync("/api/v1/audit/check-runs/999999")).ExpectProblem(HttpStatusCode.NotFound);
+        var other = await Scenario.CreateAsync(Db, 1, 1, code: "other", root: w.S.Root);
+        Assert.NotEqual(HttpStatusCode.OK, (await (await other.ProgrammeAdminAsync(Db)).GetAsync($"/api/v1/audit/check-runs/{first}")).Status);
+
+        using var page = await GrantLedger.Web.Tests.Security.PageFormFuzzTests.SignedInPageAsync(Db.Factory, auditor.UserName);
+        Assert.Contains("The checks have not been run for this programme yet.", await PageTables.Read(page, $"/ledger/checks?programmeId={other.ProgrammeId}"));
+        Assert.Contains($"Run {first}, asked for by {auditor.UserName}", await PageTables.Read(page, $"/ledger/checks?programmeId={w.S.ProgrammeId}"));
+        var second = await RunFromThePageAsync(page, auditor, w.S.ProgrammeId);
+        var secondId = long.Parse(second.Split("run=")[1]);
+        var html = await PageTables.Read(page, second);
+        Assert.Contains($"Run {secondId}, asked for by {auditor.UserName}", html);
+        Assert.Contains($"{secondId} (shown)", html);
+        Assert.Contains($"href=\"/ledger/checks?programmeId={w.S.ProgrammeId}&run={first}\"", html);
+        Assert.Contains($"Run {first}, asked for by", await PageTables.Read(page, $"/ledger/checks?programmeId={w.S.ProgrammeId}&run={first}"));
+        var listed = (await auditor.GetAsync(runs)).Expect(HttpStatusCode.OK).Json.AsArray();
+        Assert.Equal([secondId, first], listed.Select(r => r!["id"]!.GetValue<long>()));
+        Assert.Equal(GrantLedger.Web.Audit.LedgerChecks.NamedByDefault, listed[0]!["most"]!.GetValue<int>());
+        Assert.Equal([secondId], (await auditor.GetAsync($"{runs}?limit=1")).Expect(HttpStatusCode.OK).Json.AsArray().Select(r => r!["id"]!.GetValue<long>()));
+
+        // a run left running by an instance that stopped (nobody holds its lock) is marked failed, saying why, and shown so
+        var stopped = await Db.ScalarAsync(
+            "INSERT INTO ledger_check_run (programme_id, most, state, requested_by, started_at) SELECT programme_id, 20, 'running', requested_by, now() FROM ledger_check_run WHERE id = $1 RETURNING id",
+            first);
+        await GrantLedger.Web.Audit.LedgerCheckRunner.FailInterruptedAsync(Db.DataSource, CancellationToken.None);
+        Assert.Equal(GrantLedger.Web.Audit.LedgerCheckRunner.Interrupted, (await FinishedAsync(auditor, stopped))["error"]!.GetValue<string>());
+        Assert.Contains($"Failed</strong> Run {stopped}, asked for by {auditor.UserName}", await PageTables.Read(page, $"/ledger/checks?programmeId={w.S.ProgrammeId}"));
     }
 }

@@ -113,6 +113,9 @@ public static class AccessMatrix
         ["GET /api/v1/audit/verification"] = [A, F, U],
         ["GET /api/v1/audit/seal-status"] = [A, F, U],
         ["GET /api/v1/audit/programmes/{programmeId}/checks"] = [A, F, U],
+        ["POST /api/v1/audit/programmes/{programmeId}/check-runs"] = [A, F, U], // asking for a run changes no record of the ledger, as an export
+        ["GET /api/v1/audit/programmes/{programmeId}/check-runs"] = [A, F, U],
+        ["GET /api/v1/audit/check-runs/{checkRunId}"] = [A, F, U],
         ["POST /api/v1/programmes/{programmeId}/rates"] = [A],
         ["GET /api/v1/rates/{rateId}"] = Everyone,
     };

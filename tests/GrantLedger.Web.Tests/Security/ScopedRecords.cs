@@ -62,6 +62,7 @@ public sealed partial class ScopedRecords
         var finance = await s.FinanceAsync(db, "maker");
         var job = (await finance.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/exports", new { kind = "csv" })).Expect(HttpStatusCode.Accepted).Id;
         var run = (await finance.PostAsync($"/api/v1/programmes/{s.ProgrammeId}/payment-runs", new { })).Expect(HttpStatusCode.Created).Id;
+        var checkRun = (await finance.PostAsync($"/api/v1/audit/programmes/{s.ProgrammeId}/check-runs", new { })).Expect(HttpStatusCode.Accepted).Id;
 
         Task<long> AccountOf(int school) => db.ScalarAsync("SELECT id FROM account WHERE code = $1 AND unit = 'GBP'", s.SchoolAccount(school, "staff-cover", "available"));
         Task<long> EntryOf(long account) => db.ScalarAsync("SELECT min(entry_id) FROM transfer WHERE debit_account_id = $1", account);
@@ -91,7 +92,7 @@ public sealed partial class ScopedRecords
                 ["programmeId"] = s.ProgrammeId, ["yearId"] = s.YearId, ["periodId"] = w.Periods["aut1"], ["schoolId"] = s.Schools[0].Id,
                 ["areaId"] = s.AreaIds[0], ["categoryId"] = s.Categories["staff-cover"],
                 ["claimId"] = own.Claim, ["lineId"] = own.Line, ["evidenceId"] = own.Evidence, ["planId"] = plan0,
-                ["accountId"] = account0, ["entryId"] = entry0, ["runId"] = run, ["jobId"] = job, ["userId"] = victim.UserId, ["id"] = token,
+                ["accountId"] = account0, ["entryId"] = entry0, ["runId"] = run, ["jobId"] = job, ["checkRunId"] = checkRun, ["userId"] = victim.UserId, ["id"] = token,
                 ["rateId"] = await db.ScalarAsync("SELECT min(id) FROM rate WHERE programme_id = $1", s.ProgrammeId),
             },
             OtherSchool = new()
@@ -105,6 +106,7 @@ public sealed partial class ScopedRecords
                 ["schoolId"] = b.Schools[0].Id, ["areaId"] = b.AreaIds[0], ["categoryId"] = b.Categories.Values.First(),
                 ["accountId"] = bFunding, ["entryId"] = await db.ScalarAsync("SELECT min(entry_id) FROM transfer WHERE debit_account_id = $1", bFunding),
                 ["userId"] = bUser.UserId, ["id"] = bToken, ["rateId"] = bRate,
+                ["checkRunId"] = (await b.Root.PostAsync($"/api/v1/audit/programmes/{b.ProgrammeId}/check-runs", new { })).Expect(HttpStatusCode.Accepted).Id,
             },
         };
     }
