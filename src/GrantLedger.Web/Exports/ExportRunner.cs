@@ -13,13 +13,10 @@ public sealed class ExportQueue : JobWakeUp;
 
 public static class ExportSetup
 {
-    /// <summary>The background jobs asked for through the API and the pages: exports, and runs of the ledger's checks.</summary>
     public static IServiceCollection AddExports(this IServiceCollection services)
     {
         services.AddSingleton<ExportQueue>();
         services.AddHostedService<ExportRunner>();
-        services.AddSingleton<Audit.LedgerCheckQueue>();
-        services.AddHostedService<Audit.LedgerCheckRunner>();
         return services;
     }
 }

@@ -59,6 +59,7 @@ public static class HostSetup
         services.AddGrantLedgerAccess();
         services.AddGrantLedgerSecurity();
         services.AddExports();
+        services.AddLedgerCheckRuns();
         services.AddGrantLedgerPages();
 
         services.AddControllers(o =>
