@@ -264,6 +264,29 @@ public sealed class FinanceAndAuditJourneyTests(BrowserFixture fixture, ITestOut
         await AtAsync(page, @"^/ledger/checks\?programmeId=\d+&run=\d+$");
         Assert.Contains($"Every one of the {GrantLedger.Web.Audit.LedgerChecks.All.Count} checks holds", await page.InnerTextAsync("#result"));
         Assert.Contains("All hold", await page.InnerTextAsync("#runs"));
+
+        // a run asked for elsewhere (written here as another instance writes it, so this one's runner is not woken, and then
+        // held back by its row's lock, which the runner's SKIP LOCKED passes over): the page says it is waiting, and shows its
+        // report by itself once the runner has run it
+        var waiting = await Db.DataSource.ScalarAsync(
+            "INSERT INTO ledger_check_run (programme_id, most, requested_by) VALUES ($1, 20, $2) RETURNING id", world.S.ProgrammeId, auditor.UserId);
+        await using (var held = await Db.DataSource.OpenConnectionAsync())
+        {
+            await using var tx = await held.BeginTransactionAsync();
+            await using var hold = new Npgsql.NpgsqlCommand("SELECT state FROM ledger_check_run WHERE id = $1 FOR UPDATE", held, tx) { Parameters = { new() { Value = waiting } } };
+            var state = await hold.ExecuteScalarAsync(); // "queued" unless the runner's poll, every 2 s, came in the millisecond between
+            await VisitAsync(page, $"/ledger/checks?programmeId={world.S.ProgrammeId}&run={waiting}", screenshot: "auditor-checks-waiting");
+            if (state is "queued")
+            {
+                Assert.Contains($"Waiting to start Run {waiting}, asked for by {auditor.UserName}", await page.InnerTextAsync("#result"));
+                Assert.Equal(0, await page.Locator("#checks").CountAsync());
+            }
+            await tx.RollbackAsync();
+        }
+        await page.WaitForSelectorAsync("#checks", new() { Timeout = 60_000 });
+        await LoadedAsync(page);
+        await CheckAsync(page);
+        Assert.Contains($"Run {waiting}, asked for by {auditor.UserName}, checked at", await page.InnerTextAsync("#result"));
         Assert.Equal(GrantLedger.Web.Audit.LedgerChecks.All.Count, await page.Locator("#checks tbody strong:has-text('Holds')").CountAsync());
 
         // the payment runs and what was sent to each school, as finance reads them, from the auditor's navigation
