@@ -52,12 +52,19 @@ public sealed class LedgerCheckTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Equal(0, (await CheckAsync()).Exit);
         var firstHold = await Db.ScalarAsync($"SELECT money_hold_id FROM claim_line WHERE id = {lines[0]}");
         var account = await Db.TextAsync($"SELECT code || ' GBP' FROM account a JOIN transfer t ON t.debit_account_id = a.id WHERE t.id = {firstHold}");
+        // the holds the changes below leave to no line: the second line's and the other claim's money holds, and its time hold
+        var orphaned = new[]
+        {
+            await Db.ScalarAsync($"SELECT money_hold_id FROM claim_line WHERE id = {lines[1]}"),
+            await Db.ScalarAsync($"SELECT money_hold_id FROM claim_line WHERE claim_id = {other}"),
+            await Db.ScalarAsync($"SELECT time_hold_id FROM claim_line WHERE claim_id = {other}"),
+        };
 
         await Db.DataSource.TamperAsync($"""
             UPDATE claim SET submitted_by = {w.Admin.UserId} WHERE id IN ({id}, {other});
             UPDATE claim_line SET money_hold_id = {firstHold} WHERE id = {lines[1]};
             UPDATE account SET debits_posted = debits_posted + 1 WHERE id = (SELECT debit_account_id FROM transfer WHERE id = {firstHold});
-            UPDATE claim_line SET money_hold_id = {firstHold} WHERE claim_id = {other};
+            UPDATE claim_line SET money_hold_id = {firstHold}, time_hold_id = NULL WHERE claim_id = {other};
             UPDATE staff_day SET minutes = minutes + 30 WHERE work_date = '2026-10-07';
             INSERT INTO journal_entry (programme_id, value_date, description, cause_type)
             SELECT programme_id, value_date, 'written by hand', 'claim' FROM journal_entry WHERE id = (SELECT entry_id FROM transfer WHERE id = {firstHold});
@@ -76,6 +83,8 @@ public sealed class LedgerCheckTests(DatabaseFixture db) : DatabaseTest(db)
         Assert.Matches(@"^school \d+, STAFF3 on 2026-10-07: (\d+) minutes booked, \d+ held by its claims$",
             Assert.Single(Broken("a staff member's day is what their school's claims hold, at most a full day")));
         Assert.Equal([$"entry {byHand} (no claim named)"], Broken("every claim entry is named by the transition that made it"));
+        Assert.Equal(orphaned.Order(), Broken("every unresolved claim hold belongs to a claim awaiting a decision")
+            .Select(l => long.Parse(System.Text.RegularExpressions.Regex.Match(l, @"^pending transfer (\d+) of entry \d+$").Groups[1].Value)).Order());
         Assert.Equal([$"entry {byHand}"], Broken("every journal entry has transfers"));
         Assert.Contains("holds no limited account is past its limit (available never negative)", output);
         var broken = output.Count(l => l.StartsWith("BROKEN "));
