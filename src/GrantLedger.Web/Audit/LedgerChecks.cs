@@ -277,9 +277,14 @@ public static class LedgerChecks
         var results = new List<Result>();
         foreach (var check in checks ?? All)
         {
-            // each check gives the programme of each row it names, then the row in words
-            await using var cmd = new NpgsqlCommand(
-                $"SELECT x.found FROM ({check.Sql}) AS x(programme_id, found) WHERE $1::bigint IS NULL OR x.programme_id = $1 LIMIT {most + 1}", conn, tx);
+            // each check gives the programme of each row it names, then the row in words. Its rows are a materialised CTE, so
+            // that PostgreSQL plans the check for all its rows (which it reads when the check holds) and not for the first
+            // few the LIMIT asks for: planned for those, a hold's look-up ran as a nested loop, 0.5 s became 4.4 s at 75,000
+            // claims (docs/auditing.md). The programme is asked for inside it, where it can reach the check's tables.
+            await using var cmd = new NpgsqlCommand($"""
+                WITH x AS MATERIALIZED (SELECT c.found FROM ({check.Sql}) AS c(programme_id, found) WHERE $1::bigint IS NULL OR c.programme_id = $1)
+                SELECT x.found FROM x LIMIT {most + 1}
+                """, conn, tx);
             cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint, Value = (object?)programmeId ?? DBNull.Value });
             if (unbounded) cmd.CommandTimeout = 0;
             await using var rows = await cmd.ExecuteReaderAsync(ct);
