@@ -59,20 +59,43 @@ public static class LedgerCheckRuns
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>
+    /// Queues a run of the checks over the programme, or answers the run already waiting for it (migration 0099: one waits per
+    /// programme; not started, it reads the rows as they are when it starts, as a new one would). A run asked for while one
+    /// runs is queued behind it.
+    /// </summary>
     public static async Task<LedgerCheckRun> RequestAsync(GrantLedgerDb db, AuditTrail audit, CurrentUser caller, long programmeId, NewRun request,
         CancellationToken ct)
     {
         await Programmes.SetUp.ProgrammeVisibleAsync(db, caller, programmeId, ct);
-        var run = new LedgerCheckRun { ProgrammeId = programmeId, Most = LedgerChecks.Named(request.Most), RequestedBy = caller.Id };
-        return await db.InTransactionAsync(async () =>
+        var most = LedgerChecks.Named(request.Most);
+        for (var attempt = 1; ; attempt++)
         {
-            db.Add(run);
-            await db.SaveChangesAsync(ct);
-            audit.Record(AuditAction.LedgerChecksRequested, run.Id, programmeId, new { run.Most });
-            await db.SaveChangesAsync(ct);
-            return run;
-        }, ct);
+            if (await WaitingAsync(db, programmeId, ct) is { } waiting) return waiting;
+            var run = new LedgerCheckRun { ProgrammeId = programmeId, Most = most, RequestedBy = caller.Id };
+            try
+            {
+                return await db.InTransactionAsync(async () =>
+                {
+                    db.Add(run);
+                    await db.SaveChangesAsync(ct);
+                    audit.Record(AuditAction.LedgerChecksRequested, run.Id, programmeId, new { run.Most });
+                    await db.SaveChangesAsync(ct);
+                    return run;
+                }, ct);
+            }
+            // another request queued one first: answer it; inside an idempotent request's transaction, which the refusal has
+            // ended, the refusal is its answer (409)
+            catch (DbUpdateException e) when (attempt < 3 && db.Database.CurrentTransaction is null
+                                              && e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            {
+                db.ChangeTracker.Clear();
+            }
+        }
     }
+
+    private static Task<LedgerCheckRun?> WaitingAsync(GrantLedgerDb db, long programmeId, CancellationToken ct) =>
+        db.Set<LedgerCheckRun>().AsNoTracking().SingleOrDefaultAsync(r => r.ProgrammeId == programmeId && r.State == "queued", ct);
 
     public static async Task<LedgerCheckRunView> FindAsync(GrantLedgerDb db, CurrentUser caller, long runId, CancellationToken ct)
     {

@@ -185,7 +185,8 @@ public sealed class LedgerCheckTests(DatabaseFixture db) : DatabaseTest(db)
     /// The checks run in the background when asked for, through the API or the checks page, and each run is kept: who asked and
     /// when, and its report (the broken staff day named, at most "most" rows a check). The page shows the last run and lists the
     /// earlier ones, each to be shown again; asking is on the audit trail. A school business manager cannot ask, another
-    /// programme's admin cannot read the run, "most" outside 1 to 100 is refused naming it, and before any run the page says so. A run interrupted by a stopped instance is marked failed.
+    /// programme's admin cannot read the run, "most" outside 1 to 100 is refused naming it, and before any run the page says so. A run interrupted by a stopped instance is marked
+    /// failed. One run waits per programme: asked for again while one waits, the waiting one is the answer.
     /// </summary>
     [Fact]
     public async Task ChecksAskedFor_RunInTheBackground_AndEachRunIsKeptWithItsReport()
@@ -242,5 +243,29 @@ public sealed class LedgerCheckTests(DatabaseFixture db) : DatabaseTest(db)
         await GrantLedger.Web.Audit.LedgerCheckRunner.FailInterruptedAsync(Db.DataSource, CancellationToken.None);
         Assert.Equal(GrantLedger.Web.Audit.LedgerCheckRunner.Interrupted, (await FinishedAsync(auditor, stopped))["error"]!.GetValue<string>());
         Assert.Contains($"Failed</strong> Run {stopped}, asked for by {auditor.UserName}", await PageTables.Read(page, $"/ledger/checks?programmeId={w.S.ProgrammeId}"));
+
+        // one run waits per programme: PostgreSQL refuses a script's second (migration 0099), and a run asked for while one
+        // waits (written as another instance writes it, then held back from the runner by its row's lock) is answered with it
+        var twice = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => Db.DataSource.ExecuteAsync(
+            "INSERT INTO ledger_check_run (programme_id, most, requested_by) VALUES ($1, 20, $2), ($1, 20, $2)", w.S.ProgrammeId, auditor.UserId));
+        Assert.Equal("ledger_check_run_one_waiting", twice.ConstraintName);
+        var waiting = await Db.ScalarAsync("INSERT INTO ledger_check_run (programme_id, most, requested_by) VALUES ($1, 20, $2) RETURNING id",
+            w.S.ProgrammeId, w.Admin.UserId);
+        await using (var held = await Db.DataSource.OpenConnectionAsync())
+        {
+            await using var tx = await held.BeginTransactionAsync();
+            await using var hold = new Npgsql.NpgsqlCommand("SELECT state FROM ledger_check_run WHERE id = $1 FOR UPDATE", held, tx) { Parameters = { new() { Value = waiting } } };
+            if (await hold.ExecuteScalarAsync() is "queued") // unless the runner's poll, every 2 s, came in the millisecond between
+            {
+                var requests = await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'ledger-checks.requested'");
+                var again = (await auditor.PostAsync(runs, new { most = 7 })).Expect(HttpStatusCode.Accepted).Json;
+                Assert.Equal(waiting, again["id"]!.GetValue<long>());
+                Assert.Equal((w.Admin.UserName, 20), (again["requestedBy"]!.GetValue<string>(), again["most"]!.GetValue<int>()));
+                Assert.Equal(requests, await Db.ScalarAsync("SELECT count(*) FROM audit_event WHERE action = 'ledger-checks.requested'"));
+            }
+            await tx.RollbackAsync();
+        }
+        Assert.Equal("succeeded", (await FinishedAsync(auditor, waiting))["state"]!.GetValue<string>());
+        Assert.Equal(0, await Db.ScalarAsync("SELECT count(*) FROM ledger_check_run WHERE state = 'queued'"));
     }
 }
