@@ -126,16 +126,6 @@ public static class LedgerCheckRuns
 /// <summary>Wakes the checks' runner when a run is asked for here.</summary>
 public sealed class LedgerCheckQueue : JobWakeUp;
 
-public static class LedgerCheckRunSetup
-{
-    public static IServiceCollection AddLedgerCheckRuns(this IServiceCollection services)
-    {
-        services.AddSingleton<LedgerCheckQueue>();
-        services.AddHostedService<LedgerCheckRunner>();
-        return services;
-    }
-}
-
 /// <summary>Runs queued runs of the ledger's checks one at a time per instance (<see cref="JobRunner"/>), storing each report.</summary>
 public sealed class LedgerCheckRunner(IServiceProvider services, LedgerCheckQueue queue, ILogger<LedgerCheckRunner> log)
     : JobRunner(services, queue, log, "ledger_check_run", Interrupted)

@@ -11,16 +11,6 @@ namespace GrantLedger.Web.Exports;
 /// <summary>Wakes the export runner when a job is asked for here.</summary>
 public sealed class ExportQueue : JobWakeUp;
 
-public static class ExportSetup
-{
-    public static IServiceCollection AddExports(this IServiceCollection services)
-    {
-        services.AddSingleton<ExportQueue>();
-        services.AddHostedService<ExportRunner>();
-        return services;
-    }
-}
-
 /// <summary>
 /// Runs queued export jobs one at a time per instance (<see cref="JobRunner"/>: taken with SKIP LOCKED, held by an advisory
 /// lock, an interrupted one marked failed). The file is written to a temporary folder (zipped when the export has several

@@ -58,8 +58,8 @@ public static class HostSetup
         services.AddProblemDetails();
         services.AddGrantLedgerAccess();
         services.AddGrantLedgerSecurity();
-        services.AddExports();
-        services.AddLedgerCheckRuns();
+        services.AddJobRunner<ExportQueue, ExportRunner>();
+        services.AddJobRunner<LedgerCheckQueue, LedgerCheckRunner>();
         services.AddGrantLedgerPages();
 
         services.AddControllers(o =>

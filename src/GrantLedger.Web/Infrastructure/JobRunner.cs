@@ -19,6 +19,18 @@ public abstract class JobWakeUp
     }
 }
 
+public static class JobRunnerSetup
+{
+    /// <summary>A runner of background jobs (one per instance) and what wakes it when a job is asked for.</summary>
+    public static IServiceCollection AddJobRunner<TWakeUp, TRunner>(this IServiceCollection services)
+        where TWakeUp : JobWakeUp where TRunner : JobRunner
+    {
+        services.AddSingleton<TWakeUp>();
+        services.AddHostedService<TRunner>();
+        return services;
+    }
+}
+
 /// <summary>
 /// Runs the queued jobs of one table (export_job, ledger_check_run) one at a time per instance. Each such table has an id and
 /// a state (queued, running, succeeded or failed), started_at, finished_at and error. A job is taken with FOR UPDATE SKIP
