@@ -186,7 +186,8 @@ public static class HttpPostingBench
     /// Statements PostgreSQL ran per submission (BEGIN and COMMIT included), from its log with
     /// log_min_duration_statement = 0 while the drafts are submitted one at a time, nothing else running; and, apart, those
     /// the service's background work ran in the same window: the audit sealer (Audit.Sealer, whose backend touches seal_queue
-    /// or chain_seal) and the export runner's poll (Exports.ExportRunner, export_job). The sealer seals a submission's audit
+    /// or chain_seal) and the export and checks runners' polls (Exports.ExportRunner, export_job; Audit.LedgerCheckRunner,
+    /// ledger_check_run). The sealer seals a submission's audit
     /// event and journal entry a moment after it, in batches on a timer, so how many of their statements fall in the window
     /// depends on where the timers' ticks land; counted with the submissions, they made the same code read 16.0 to 19.9
     /// (docs/performance.md, section 34).
@@ -219,13 +220,14 @@ public static class HttpPostingBench
         var ran = lines.Where(Ran).Where(l => !l.Contains("pg_reload_conf") && !l.Contains("ALTER SYSTEM")).ToList();
         // each line names its backend, "… UTC [1234] LOG: …" (PostgreSQL 15's default log_line_prefix, "%m [%p] ")
         static string Backend(string l) => l.IndexOf(" [", StringComparison.Ordinal) is var at and >= 0 ? l[at..(l.IndexOf(']', at) + 1)] : "";
-        var background = ran.Where(l => l.Contains("seal_queue") || l.Contains("chain_seal") || l.Contains("export_job")).Select(Backend).ToHashSet();
+        var background = ran.Where(l => l.Contains("seal_queue") || l.Contains("chain_seal") || l.Contains("export_job") || l.Contains("ledger_check_run"))
+            .Select(Backend).ToHashSet();
         var theirs = ran.Where(l => background.Contains(Backend(l))).ToList();
         var submissions = ran.Where(l => !background.Contains(Backend(l))).ToList();
         static int Selects(List<string> some) => some.Count(l => l.Contains("SELECT", StringComparison.OrdinalIgnoreCase));
         double Each(int n) => n / (double)drafts.Count;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{Each(submissions.Count):F1} ({Each(Selects(submissions)):F1} of them containing a SELECT); and the background work's (sealing, the export runner's poll) in the same window {Each(theirs.Count):F1} more");
+            $"{Each(submissions.Count):F1} ({Each(Selects(submissions)):F1} of them containing a SELECT); and the background work's (sealing, the export and checks runners' polls) in the same window {Each(theirs.Count):F1} more");
     }
 
     /// <summary>
